@@ -1,0 +1,141 @@
+# wfmon: build, test, install, demo.
+#
+#   make            build build/wfmond, build/wfmon, build/wfmon-sim, build/wfmon-bench
+#   make deps       install missing Debian packages (as root) or print the command
+#   make check      deps, build, unit + integration tests, then the same under ASan+UBSan
+#   make bench      the fan-out benchmark matrix
+#   make demo       deps, build, private Postgres, daemon, simulator, console
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR  := $(PREFIX)/bin
+SBINDIR := $(PREFIX)/sbin
+MANDIR  := $(PREFIX)/share/man
+DATADIR := $(PREFIX)/share/wfmon
+
+CC      ?= gcc
+SAN     ?= 0
+ifeq ($(SAN),1)
+BUILD   ?= build/san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT     := -O1
+else
+BUILD   ?= build
+SANFLAGS :=
+OPT     := -O2
+endif
+
+PKGS     := libwebsockets jansson libjwt libpq ncursesw libcurl
+# Lazy (=) so that `make deps` can install the packages before anything asks pkg-config.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS  ?= $(OPT) -g
+CPPFLAGS_ALL = -std=gnu11 -D_GNU_SOURCE -Iinclude -DWFMON_DATADIR='"$(DATADIR)"' \
+               -DWFMON_LOCALEDIR='"$(PREFIX)/share/locale"'
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+ALL_CFLAGS = $(CPPFLAGS_ALL) $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS) -Wl,--as-needed
+LIBS    = $(PKG_LIBS) -lm -lpthread
+
+# Libraries by layer: core (common + protocol), server, client, ui.
+CORE_SRC   := $(wildcard src/common/*.c src/proto/*.c)
+SERVER_SRC := $(filter-out src/server/main.c,$(wildcard src/server/*.c src/store/*.c))
+CLIENT_SRC := $(filter-out src/client/main.c,$(wildcard src/client/*.c))
+UI_SRC     := $(wildcard src/ui/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+CORE_LIB   := $(BUILD)/libwfcore.a
+SERVER_LIB := $(BUILD)/libwfserver.a
+CLIENT_LIB := $(BUILD)/libwfclient.a
+UI_LIB     := $(BUILD)/libwfui.a
+
+BINS := $(BUILD)/wfmond $(BUILD)/wfmon $(BUILD)/wfmon-sim $(BUILD)/wfmon-bench
+
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+INTEG_SRC := $(wildcard tests/integration/test_*.c)
+INTEG_BINS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(INTEG_SRC))
+TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
+TEST_SUPPORT_OBJ := $(call obj,$(TEST_SUPPORT_SRC))
+
+.PHONY: all deps check check-run bench demo install clean tests
+all: $(BINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(CORE_LIB): $(call obj,$(CORE_SRC))
+$(SERVER_LIB): $(call obj,$(SERVER_SRC))
+$(CLIENT_LIB): $(call obj,$(CLIENT_SRC))
+$(UI_LIB): $(call obj,$(UI_SRC))
+$(BUILD)/%.a:
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/wfmond: $(call obj,src/server/main.c) $(SERVER_LIB) $(CORE_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/wfmon: $(call obj,src/client/main.c) $(UI_LIB) $(CLIENT_LIB) $(CORE_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/wfmon-sim: $(call obj,src/tools/sim.c) $(CLIENT_LIB) $(CORE_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/wfmon-bench: $(call obj,src/tools/bench.c) $(CLIENT_LIB) $(CORE_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT_OBJ) $(SERVER_LIB) $(UI_LIB) $(CLIENT_LIB) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/support $(ALL_LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(SERVER_LIB) $(UI_LIB) $(CLIENT_LIB) $(CORE_LIB) $(LIBS) -lcmocka
+$(BUILD)/tests/%: tests/integration/%.c $(TEST_SUPPORT_OBJ) $(SERVER_LIB) $(UI_LIB) $(CLIENT_LIB) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/support $(ALL_LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(SERVER_LIB) $(UI_LIB) $(CLIENT_LIB) $(CORE_LIB) $(LIBS) -lcmocka
+
+tests: $(BINS) $(UNIT_BINS) $(INTEG_BINS)
+
+# Debian packages the build, the tests and the demo need.
+DEB_PKGS := gcc make pkg-config libwebsockets-dev libjansson-dev libjwt-dev libcmocka-dev \
+            libncurses-dev libpq-dev libcurl4-openssl-dev postgresql tmux gettext locales openssl
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  echo "make deps: installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else \
+	  echo "make deps: missing Debian packages:$$missing"; \
+	  echo "run as root:  apt-get update && apt-get install -y$$missing"; \
+	  exit 1; \
+	fi
+
+# The whole suite, then once more under AddressSanitizer + UndefinedBehaviorSanitizer.
+check: deps
+	@$(MAKE) --no-print-directory tests
+	@$(MAKE) --no-print-directory SAN=1 tests
+	@tests/run.sh build build/san
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@tests/bench.sh build
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@src/tools/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DATADIR)/themes
+	install -m 755 $(BUILD)/wfmond $(DESTDIR)$(SBINDIR)/wfmond
+	install -m 755 $(BUILD)/wfmon $(BUILD)/wfmon-sim $(BUILD)/wfmon-bench $(DESTDIR)$(BINDIR)/
+	for m in man/*.[1-8]; do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	for t in themes/*; do [ -f "$$t" ] && install -m 644 $$t $(DESTDIR)$(DATADIR)/themes/; done; true
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

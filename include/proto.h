@@ -1,0 +1,188 @@
+/* proto.h: the wfmon wire protocol, version 1, shared by wfmond and every client.
+ *
+ * Pure code: encode, decode and validate JSON messages and events. No I/O, no
+ * libwebsockets, no libpq, no ncurses. man/wfmon-protocol.7 documents the same
+ * contract for people; change both together and bump PROTO_VERSION on any
+ * incompatible change.
+ *
+ * Ownership: functions named *_new return a new reference or string the caller
+ * owns; everything else borrows its arguments. */
+#ifndef WFMON_PROTO_H
+#define WFMON_PROTO_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROTO_SUBPROTOCOL "wfmon.v1"
+#define PROTO_VERSION 1
+
+/* Limits every peer can rely on. */
+#define PROTO_MAX_MESSAGE (1024 * 1024)   /* one inbound frame; larger closes with 1009 */
+#define PROTO_MAX_ID 64                   /* event, execution, workflow, step ids; request ids */
+#define PROTO_MAX_ROOM 96                 /* a room name, e.g. "execution:<id>" */
+#define PROTO_MAX_NAME 128                /* workflow, step, counter, worker names */
+#define PROTO_MAX_TEXT 4096               /* a log line, a message, an error */
+#define PROTO_MAX_DATA 65536              /* a step's input or output, serialized JSON */
+#define PROTO_MAX_STEPS 512               /* planned steps of one execution */
+#define PROTO_MAX_DEPS 64                 /* dependencies of one step */
+#define PROTO_MAX_BATCH 1000              /* events in one publish */
+
+/* WebSocket close codes beyond RFC 6455's own (1007 invalid UTF-8, 1009 too big). */
+#define PROTO_CLOSE_SLOW_CONSUMER 4001    /* outbound queue over its limit */
+#define PROTO_CLOSE_RATE_LIMITED 4002     /* far over the request rate */
+#define PROTO_CLOSE_SHUTDOWN 1001         /* the daemon is going away */
+
+/* The fixed set of error codes. */
+enum proto_error {
+	PROTO_ERR_BAD_REQUEST,
+	PROTO_ERR_UNAUTHORIZED,
+	PROTO_ERR_FORBIDDEN,
+	PROTO_ERR_NOT_FOUND,
+	PROTO_ERR_TOO_LARGE,
+	PROTO_ERR_RATE_LIMITED,
+	PROTO_ERR_UNAVAILABLE,
+	PROTO_ERR__COUNT
+};
+const char *proto_error_name(enum proto_error code);
+
+/* Where validation failed: the field's JSON path (e.g. "steps[3].depends_on")
+ * and a sentence a person can act on. */
+struct proto_cause {
+	char field[96];
+	char message[256];
+};
+
+/* ---- Identifiers and time ---------------------------------------------- */
+
+/* An id is 1..PROTO_MAX_ID characters of [A-Za-z0-9_.:-]. */
+bool proto_id_valid(const char *s);
+
+/* RFC 3339 with a zone ("2026-11-23T04:00:00.123Z", "...+01:00"); 0 or -1. */
+int proto_time_parse(const char *s, int64_t *ms_out);
+/* Formats as "YYYY-MM-DDTHH:MM:SS.mmmZ" into buf (at least 32 bytes). */
+void proto_time_format(int64_t ms, char *buf, size_t len);
+
+/* ---- Events -------------------------------------------------------------- */
+
+enum proto_event_kind {
+	EV_EXECUTION_QUEUED,
+	EV_EXECUTION_STARTED,
+	EV_STEP_STARTED,
+	EV_STEP_PROGRESS,
+	EV_STEP_COMPLETED,
+	EV_STEP_FAILED,
+	EV_LOG,
+	EV_COUNTER,
+	EV_RESOURCE_SAMPLE,
+	EV_EXECUTION_COMPLETED,
+	EV_EXECUTION_FAILED,
+	EV_EXECUTION_CANCELLED,
+	EV__COUNT
+};
+
+/* "execution.queued" ... ; NULL for an out-of-range kind. */
+const char *proto_event_kind_name(enum proto_event_kind kind);
+int proto_event_kind_parse(const char *name, enum proto_event_kind *out);
+/* Changes the state of an execution as the dashboard sees it (queued, started,
+ * step started/completed/failed, completed, failed, cancelled): these also go to
+ * the workflow and org rooms. */
+bool proto_event_is_execution_level(enum proto_event_kind kind);
+/* Ends an execution (completed, failed, cancelled). */
+bool proto_event_is_terminal(enum proto_event_kind kind);
+
+enum proto_priority { PRIO_HIGH, PRIO_NORMAL, PRIO_LOW, PRIO__COUNT };
+const char *proto_priority_name(enum proto_priority p);
+int proto_priority_parse(const char *name, enum proto_priority *out);
+
+/* The common header of a validated event. String pointers borrow from the JSON
+ * object and live as long as it does; step_id is NULL when the kind has none. */
+struct proto_event {
+	enum proto_event_kind kind;
+	const char *event_id;
+	const char *execution_id;
+	const char *workflow_id;
+	const char *step_id;
+	int64_t ts_ms;
+};
+
+/* Validates one event object against the schema of its kind (see
+ * man/wfmon-protocol.7) and fills *out. Unknown fields are refused so that a
+ * typo never passes silently. Returns 0, or -1 with *cause naming the field. */
+int proto_event_validate(json_t *event, struct proto_event *out, struct proto_cause *cause);
+
+/* ---- Rooms --------------------------------------------------------------- */
+
+enum proto_room_kind {
+	ROOM_EXECUTION,   /* "execution:<id>": everything about one execution */
+	ROOM_WORKFLOW,    /* "workflow:<id>": execution-level changes of one workflow */
+	ROOM_ORG,         /* "org": execution-level changes of the whole organization */
+	ROOM_QUEUE,       /* "queue" */
+	ROOM_RESOURCES,   /* "resources" */
+	ROOM_ALERTS,      /* "alerts" */
+	ROOM_CONTROL,     /* "control": commands for producers */
+	ROOM__COUNT
+};
+
+struct proto_room {
+	enum proto_room_kind kind;
+	char id[PROTO_MAX_ID + 1];   /* empty for rooms without an id */
+};
+
+int proto_room_parse(const char *name, struct proto_room *out, struct proto_cause *cause);
+/* Writes the canonical name; returns its length, or -1 if len is too small. */
+int proto_room_format(const struct proto_room *room, char *buf, size_t len);
+
+/* ---- Requests (client to server) ----------------------------------------- */
+
+enum proto_request_type {
+	REQ_SUBSCRIBE,
+	REQ_UNSUBSCRIBE,
+	REQ_PUBLISH,
+	REQ_PING,
+	REQ__COUNT
+};
+const char *proto_request_type_name(enum proto_request_type type);
+
+struct proto_request {
+	enum proto_request_type type;
+	json_t *root;           /* owned: the parsed message */
+	json_t *id;             /* borrowed from root: string or integer, or NULL */
+	struct proto_room room; /* subscribe, unsubscribe */
+	bool has_since;         /* subscribe: resume after this position */
+	int64_t since;
+	json_t *events;         /* borrowed from root: publish's array, not yet validated */
+};
+
+/* Parses one text frame (not NUL-terminated). On error returns -1, fills *cause,
+ * and sets *id_out to a new reference to the request's id when one could be read
+ * (so the error can echo it), else NULL. On success the caller owns req->root and
+ * frees it with proto_request_clear. */
+int proto_request_parse(const char *buf, size_t len, struct proto_request *req,
+			json_t **id_out, struct proto_cause *cause);
+void proto_request_clear(struct proto_request *req);
+
+/* ---- Messages (server to client) ----------------------------------------- */
+/* Each returns a new compact JSON string (one frame's payload) the caller frees. */
+
+/* {"type":"event","room":R,"seq":N,"event":{...}} */
+char *proto_event_message_new(const char *room, int64_t seq, json_t *event);
+/* {"type":"subscribed","id":..,"room":R,"seq":N,"snapshot":{...},"resumed":bool}
+ * seq is the room's position the snapshot reflects; resumed says that the
+ * missed events follow instead of a snapshot. snapshot may be NULL. */
+char *proto_subscribed_message_new(json_t *id, const char *room, int64_t seq,
+				   json_t *snapshot, bool resumed);
+/* {"type":"unsubscribed","id":..,"room":R} */
+char *proto_unsubscribed_message_new(json_t *id, const char *room);
+/* {"type":"ack","id":..,"accepted":A,"rejected":R,"results":[...]} where each
+ * result is {"event_id":..,"status":"ok"|"duplicate"|"error","code"?,"field"?,"message"?}.
+ * results is borrowed. */
+char *proto_ack_message_new(json_t *id, int accepted, int rejected, json_t *results);
+/* {"type":"error","id"?:..,"code":C,"message":M,"field"?:F} */
+char *proto_error_message_new(json_t *id, enum proto_error code, const char *message,
+			      const char *field);
+/* {"type":"pong","id":..,"time":"..."} */
+char *proto_pong_message_new(json_t *id, int64_t now_ms);
+
+#endif
