@@ -1,0 +1,48 @@
+/* config.h: wfmond's settings, from defaults, then the config file, then flags.
+ *
+ * The config file holds "key = value" lines (# starts a comment); every key is
+ * also a long flag (--key value). man/wfmond.conf.5 lists them all. */
+#ifndef WFMON_CONFIG_H
+#define WFMON_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth.h"
+#include "log.h"
+
+struct config {
+	char listen_host[64];
+	int listen_port;
+	char *jwt_secret_file;         /* HS256 */
+	char *jwt_public_key;          /* RS256 / ES256 */
+	enum auth_alg jwt_alg;
+	int jwt_leeway_s;
+	enum log_level log_level;
+	size_t max_message;            /* inbound frame limit (close 1009) */
+	uint32_t outq_max_messages;    /* per connection, before it is cut off as slow */
+	size_t outq_max_bytes;
+	uint32_t max_subscriptions;    /* per connection */
+	uint32_t requests_per_s;       /* per connection, token bucket rate */
+	uint32_t request_burst;
+	uint32_t max_connections;
+	uint32_t max_rooms_per_org;
+	uint32_t max_executions_per_org;
+	uint32_t room_history;         /* events a room keeps for resume */
+	uint32_t dedup_window;         /* event ids remembered per organization */
+	int ping_interval_s;
+	int ping_timeout_s;
+	size_t max_http_body;
+	int drain_timeout_s;
+};
+
+void config_defaults(struct config *c);
+void config_free(struct config *c);
+/* Applies the config file at path. Returns -1 with "path:line: message" in cause. */
+int config_load_file(struct config *c, const char *path, char *cause, size_t causelen);
+/* Applies one setting by name (a file key or a flag without its dashes). */
+int config_set(struct config *c, const char *key, const char *value, char *cause, size_t causelen);
+/* Checks the settings belong together (a key is given, limits are sane). */
+int config_check(const struct config *c, char *cause, size_t causelen);
+
+#endif

@@ -1,0 +1,29 @@
+/* dedup.h: the event ids an organization has recently accepted, so that a
+ * producer's retry is acknowledged without being stored or delivered twice.
+ *
+ * Bounded: it remembers the last `capacity` ids (FIFO eviction), keyed by a
+ * 64-bit hash of the id. A retry older than that window is accepted again; the
+ * store's unique key catches those. */
+#ifndef WFMON_DEDUP_H
+#define WFMON_DEDUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct dedup {
+	uint64_t *fifo;      /* capacity hashes, oldest at head */
+	uint64_t *table;     /* open addressing, 2*capacity rounded up to a power of two; 0 = empty */
+	size_t capacity;
+	size_t tablesize;
+	size_t head;
+	size_t count;
+};
+
+void dedup_init(struct dedup *d, size_t capacity);
+void dedup_free(struct dedup *d);
+bool dedup_seen(const struct dedup *d, const char *event_id);
+/* Records the id (evicting the oldest when full). */
+void dedup_add(struct dedup *d, const char *event_id);
+
+#endif

@@ -1,0 +1,23 @@
+/* frame.h: a server message framed once (RFC 6455 header + payload) and shared,
+ * by reference count, among every connection it is queued on.
+ *
+ * Invariant: data[0..len) is a complete, unmasked WebSocket frame; it never
+ * changes after frame_new_text returns. */
+#ifndef WFMON_FRAME_H
+#define WFMON_FRAME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct frame {
+	uint32_t refs;
+	uint32_t len;
+	uint8_t data[];
+};
+
+/* Returns a new frame (one reference) holding a text frame of payload. */
+struct frame *frame_new_text(const char *payload, size_t len);
+struct frame *frame_ref(struct frame *f);
+void frame_unref(struct frame *f);
+
+#endif

@@ -1,0 +1,39 @@
+/* outq.h: a connection's bounded outbound queue of shared frames.
+ *
+ * A consumer that lets more than max_msgs messages or max_bytes bytes pile up
+ * is too slow: outq_push refuses, and the caller cuts the connection off rather
+ * than slow everyone else down. The queue holds one reference to each frame. */
+#ifndef WFMON_OUTQ_H
+#define WFMON_OUTQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "frame.h"
+
+struct outq {
+	struct frame **ring;   /* capacity slots, allocated lazily, grows to max_msgs */
+	uint32_t capacity;
+	uint32_t head;         /* index of the oldest frame */
+	uint32_t count;
+	uint32_t max_msgs;
+	size_t bytes;
+	size_t max_bytes;
+};
+
+void outq_init(struct outq *q, uint32_t max_msgs, size_t max_bytes);
+/* Drops every queued frame and frees the ring. */
+void outq_clear(struct outq *q);
+/* Takes a new reference to f. Returns -1 (queue unchanged) when f would pass a limit. */
+int outq_push(struct outq *q, struct frame *f) __attribute__((warn_unused_result));
+static inline bool outq_empty(const struct outq *q) { return q->count == 0; }
+/* The oldest frame, borrowed; NULL when empty. */
+struct frame *outq_peek(const struct outq *q);
+/* Removes the oldest frame and drops its reference. */
+void outq_pop(struct outq *q);
+/* Copies whole frames, oldest first, into buf while they fit in cap, popping
+ * them; returns the bytes copied (0 if the oldest alone is larger than cap). */
+size_t outq_drain_into(struct outq *q, uint8_t *buf, size_t cap);
+
+#endif

@@ -1,0 +1,56 @@
+/* room.h: a room of one organization: its subscribers, its position counter
+ * and the recent events it keeps so that a client can resume.
+ *
+ * Positions: a room's first event gets (wall-clock ms at creation) * 1000 + 1,
+ * then +1 per event, so positions from an earlier incarnation of the room (or of
+ * the daemon) are always older than the history and are answered with a fresh
+ * snapshot, never a wrong resume. Each event is serialized and framed once per
+ * room and shared by every subscriber. */
+#ifndef WFMON_ROOM_H
+#define WFMON_ROOM_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "frame.h"
+#include "proto.h"
+
+struct org;
+struct conn;
+
+struct room_hist {
+	int64_t seq;
+	struct frame *frame;
+};
+
+struct room {
+	char name[PROTO_MAX_ROOM + 1];
+	struct proto_room spec;
+	struct org *org;
+	int64_t seq;                 /* position of the last event */
+	struct conn **subs;
+	uint32_t nsubs, capsubs;
+	struct room_hist *hist;      /* ring of the last `histcap` events */
+	uint32_t histcap, histhead, histcount;
+	int64_t empty_since_us;      /* monotonic time the last subscriber left, 0 while it has some */
+};
+
+/* The room, or NULL when it does not exist. */
+struct room *room_find(struct org *o, const char *name);
+/* The room, created if needed; NULL when the organization has too many rooms. */
+struct room *room_get(struct org *o, const struct proto_room *spec);
+int room_add(struct room *r, struct conn *c);
+void room_remove(struct room *r, struct conn *c);
+/* Serializes the event once as an "event" message at the next position, keeps
+ * it in the history and queues it to every subscriber. */
+void room_publish(struct room *r, json_t *event);
+/* True when every event after `since` is still in the history. */
+bool room_can_resume(const struct room *r, int64_t since);
+/* Queues the kept events after `since` to c, in order. */
+void room_replay(struct room *r, int64_t since, struct conn *c);
+/* Frees rooms that have had no subscriber for idle_us. */
+void room_gc(struct org *o, int64_t now_us, int64_t idle_us);
+void room_free(struct room *r);
+
+#endif

@@ -1,0 +1,58 @@
+/* server.h: wfmond's process-wide state: the configuration, the token verifier,
+ * the organizations, the live connections and the counters /metrics shows.
+ *
+ * Single-threaded: everything here is touched only from the libwebsockets
+ * service loop. */
+#ifndef WFMON_SERVER_H
+#define WFMON_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "auth.h"
+#include "config.h"
+#include "strmap.h"
+
+struct lws_context;
+struct conn;
+struct org;
+
+struct server_stats {
+	uint64_t connections_total;
+	uint64_t connections_refused;     /* bad or missing token */
+	uint64_t events_in;               /* accepted */
+	uint64_t events_rejected;
+	uint64_t events_duplicate;
+	uint64_t messages_out;            /* frames queued to connections */
+	uint64_t bytes_out;               /* bytes written to sockets */
+	uint64_t requests;
+	uint64_t requests_rate_limited;
+	uint64_t slow_consumers_cut;
+	uint64_t http_requests;
+};
+
+struct server {
+	struct config cfg;
+	struct auth_verifier *verifier;
+	struct lws_context *lws;
+	struct strmap orgs;             /* org id -> struct org */
+	struct conn *conns;             /* every WebSocket connection */
+	uint32_t nconns;
+	uint32_t nrooms;
+	struct server_stats stats;
+	int64_t started_ms;
+	bool draining;
+};
+
+/* Takes ownership of cfg's strings. Returns -1 with a cause if the key cannot
+ * be loaded. */
+int server_init(struct server *s, struct config *cfg, char *cause, size_t causelen);
+void server_free(struct server *s);
+/* The organization, created on first use. */
+struct org *server_org(struct server *s, const char *org_id);
+
+/* Creates the lws context and runs until SIGTERM/SIGINT, then drains. Returns
+ * the process exit status. */
+int server_run(struct server *s);
+
+#endif

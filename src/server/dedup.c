@@ -1,0 +1,86 @@
+/* dedup.c: recently accepted event ids (see dedup.h).
+ *
+ * Linear probing with backward-shift deletion keeps lookups short without
+ * tombstones; the hash 0 marks an empty slot, so real hashes are never 0. */
+#include "dedup.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "strmap.h"
+#include "xalloc.h"
+
+static uint64_t dedup_hash(const char *id)
+{
+	uint64_t h = hash64(id, strlen(id));
+	return h ? h : 1;
+}
+
+void dedup_init(struct dedup *d, size_t capacity)
+{
+	memset(d, 0, sizeof *d);
+	d->capacity = capacity ? capacity : 1;
+	d->tablesize = 1;
+	while (d->tablesize < d->capacity * 2)
+		d->tablesize <<= 1;
+	d->fifo = xcalloc(d->capacity, sizeof *d->fifo);
+	d->table = xcalloc(d->tablesize, sizeof *d->table);
+}
+
+void dedup_free(struct dedup *d)
+{
+	free(d->fifo);
+	free(d->table);
+	memset(d, 0, sizeof *d);
+}
+
+static size_t dedup_find(const struct dedup *d, uint64_t h)
+{
+	size_t mask = d->tablesize - 1;
+	size_t i = h & mask;
+	while (d->table[i] != 0 && d->table[i] != h)
+		i = (i + 1) & mask;
+	return i;
+}
+
+bool dedup_seen(const struct dedup *d, const char *event_id)
+{
+	uint64_t h = dedup_hash(event_id);
+	return d->table[dedup_find(d, h)] == h;
+}
+
+static void dedup_table_remove(struct dedup *d, uint64_t h)
+{
+	size_t mask = d->tablesize - 1;
+	size_t i = dedup_find(d, h);
+	if (d->table[i] != h)
+		return;
+	d->table[i] = 0;
+	/* Shift back the entries that probed past the hole. */
+	for (size_t j = (i + 1) & mask; d->table[j] != 0; j = (j + 1) & mask) {
+		size_t home = d->table[j] & mask;
+		bool between = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
+		if (!between) {
+			d->table[i] = d->table[j];
+			d->table[j] = 0;
+			i = j;
+		}
+	}
+}
+
+void dedup_add(struct dedup *d, const char *event_id)
+{
+	uint64_t h = dedup_hash(event_id);
+	size_t slot = dedup_find(d, h);
+	if (d->table[slot] == h)
+		return;
+	if (d->count == d->capacity) {
+		dedup_table_remove(d, d->fifo[d->head]);
+		d->head = (d->head + 1) % d->capacity;
+		d->count--;
+		slot = dedup_find(d, h);
+	}
+	d->table[slot] = h;
+	d->fifo[(d->head + d->count) % d->capacity] = h;
+	d->count++;
+}

@@ -1,0 +1,34 @@
+/* frame.c: shared, pre-framed server messages (see frame.h). */
+#include "frame.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "wsframe.h"
+#include "xalloc.h"
+
+struct frame *frame_new_text(const char *payload, size_t len)
+{
+	uint8_t hdr[WSFRAME_MAX_HEADER];
+	size_t hlen = wsframe_header(hdr, WS_OP_TEXT, true, len, NULL);
+	if (hlen + len > UINT32_MAX)
+		fatal("frame of %zu bytes", len);
+	struct frame *f = xmalloc(sizeof *f + hlen + len);
+	f->refs = 1;
+	f->len = (uint32_t)(hlen + len);
+	memcpy(f->data, hdr, hlen);
+	memcpy(f->data + hlen, payload, len);
+	return f;
+}
+
+struct frame *frame_ref(struct frame *f)
+{
+	f->refs++;
+	return f;
+}
+
+void frame_unref(struct frame *f)
+{
+	if (f != NULL && --f->refs == 0)
+		free(f);
+}

@@ -1,0 +1,36 @@
+/* org.c: an organization's state (see org.h). */
+#include "org.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "room.h"
+#include "server.h"
+#include "xalloc.h"
+
+struct org *org_new(struct server *srv, const char *id)
+{
+	struct org *o = xcalloc(1, sizeof *o);
+	snprintf(o->id, sizeof o->id, "%s", id);
+	o->srv = srv;
+	live_org_init(&o->live, srv->cfg.max_executions_per_org);
+	dedup_init(&o->dedup, srv->cfg.dedup_window);
+	strmap_init(&o->rooms);
+	return o;
+}
+
+static void free_room(const char *key, void *value, void *arg)
+{
+	(void)key;
+	(void)arg;
+	room_free(value);
+}
+
+void org_free(struct org *o)
+{
+	strmap_each(&o->rooms, free_room, NULL);
+	strmap_clear(&o->rooms);
+	live_org_free(&o->live);
+	dedup_free(&o->dedup);
+	free(o);
+}

@@ -1,0 +1,149 @@
+/* room.c: rooms, positions, history and fan-out (see room.h).
+ *
+ * Invariant: a room with subscribers is never freed; every subscriber's conn
+ * lists the room and the room lists the conn. */
+#include "room.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "conn.h"
+#include "org.h"
+#include "server.h"
+#include "xalloc.h"
+
+struct room *room_find(struct org *o, const char *name)
+{
+	return strmap_get(&o->rooms, name);
+}
+
+struct room *room_get(struct org *o, const struct proto_room *spec)
+{
+	char name[PROTO_MAX_ROOM + 1];
+	if (proto_room_format(spec, name, sizeof name) < 0)
+		return NULL;
+	struct room *r = strmap_get(&o->rooms, name);
+	if (r != NULL)
+		return r;
+	if (strmap_count(&o->rooms) >= o->srv->cfg.max_rooms_per_org)
+		return NULL;
+	r = xcalloc(1, sizeof *r);
+	memcpy(r->name, name, sizeof name);
+	r->spec = *spec;
+	r->org = o;
+	r->seq = clock_wall_ms() * 1000;
+	r->histcap = o->srv->cfg.room_history;
+	r->empty_since_us = clock_mono_us();
+	strmap_put(&o->rooms, r->name, r);
+	o->srv->nrooms++;
+	return r;
+}
+
+void room_free(struct room *r)
+{
+	for (uint32_t i = 0; i < r->histcount; i++)
+		frame_unref(r->hist[(r->histhead + i) % r->histcap].frame);
+	free(r->hist);
+	free(r->subs);
+	free(r);
+}
+
+int room_add(struct room *r, struct conn *c)
+{
+	if (r->nsubs == r->capsubs) {
+		r->capsubs = r->capsubs ? r->capsubs * 2 : 4;
+		r->subs = xrealloc(r->subs, sizeof *r->subs * r->capsubs);
+	}
+	r->subs[r->nsubs++] = c;
+	r->empty_since_us = 0;
+	return 0;
+}
+
+void room_remove(struct room *r, struct conn *c)
+{
+	for (uint32_t i = 0; i < r->nsubs; i++) {
+		if (r->subs[i] == c) {
+			/* Order among subscribers does not matter: swap with the last. */
+			r->subs[i] = r->subs[--r->nsubs];
+			break;
+		}
+	}
+	if (r->nsubs == 0)
+		r->empty_since_us = clock_mono_us();
+}
+
+static void room_keep(struct room *r, int64_t seq, struct frame *f)
+{
+	if (r->histcap == 0)
+		return;
+	if (r->hist == NULL)
+		r->hist = xcalloc(r->histcap, sizeof *r->hist);
+	if (r->histcount == r->histcap) {
+		frame_unref(r->hist[r->histhead].frame);
+		r->hist[r->histhead] = (struct room_hist){ seq, frame_ref(f) };
+		r->histhead = (r->histhead + 1) % r->histcap;
+	} else {
+		r->hist[(r->histhead + r->histcount) % r->histcap] = (struct room_hist){ seq, frame_ref(f) };
+		r->histcount++;
+	}
+}
+
+void room_publish(struct room *r, json_t *event)
+{
+	r->seq++;
+	char *msg = proto_event_message_new(r->name, r->seq, event);
+	struct frame *f = frame_new_text(msg, strlen(msg));
+	free(msg);
+	room_keep(r, r->seq, f);
+	for (uint32_t i = 0; i < r->nsubs; i++)
+		conn_deliver(r->subs[i], f);
+	frame_unref(f);
+}
+
+bool room_can_resume(const struct room *r, int64_t since)
+{
+	if (since == r->seq)
+		return true;
+	if (since > r->seq || r->histcount == 0)
+		return false;
+	/* The first kept event must directly follow `since` or come before it. */
+	return r->hist[r->histhead].seq <= since + 1;
+}
+
+void room_replay(struct room *r, int64_t since, struct conn *c)
+{
+	for (uint32_t i = 0; i < r->histcount; i++) {
+		struct room_hist *h = &r->hist[(r->histhead + i) % r->histcap];
+		if (h->seq > since)
+			conn_deliver(c, h->frame);
+	}
+}
+
+struct gc_ctx {
+	int64_t now_us, idle_us;
+	struct room *victims[64];
+	unsigned n;
+};
+
+static void gc_collect(const char *key, void *value, void *arg)
+{
+	(void)key;
+	struct room *r = value;
+	struct gc_ctx *g = arg;
+	if (r->nsubs == 0 && r->empty_since_us != 0 && g->now_us - r->empty_since_us >= g->idle_us &&
+	    g->n < sizeof g->victims / sizeof g->victims[0])
+		g->victims[g->n++] = r;
+}
+
+void room_gc(struct org *o, int64_t now_us, int64_t idle_us)
+{
+	struct gc_ctx g = { .now_us = now_us, .idle_us = idle_us, .n = 0 };
+	/* Bounded work per call: at most 64 rooms, the rest on the next tick. */
+	strmap_each(&o->rooms, gc_collect, &g);
+	for (unsigned i = 0; i < g.n; i++) {
+		strmap_remove(&o->rooms, g.victims[i]->name);
+		o->srv->nrooms--;
+		room_free(g.victims[i]);
+	}
+}

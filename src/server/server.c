@@ -1,0 +1,181 @@
+/* server.c: wfmond's lifetime: context creation, the service loop, periodic
+ * housekeeping, and the drain on SIGTERM (see server.h).
+ *
+ * Signals only set a flag and wake the loop with lws_cancel_service, the one
+ * lws call that is safe from outside the loop. */
+#include "server.h"
+
+#include <libwebsockets.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "conn.h"
+#include "http.h"
+#include "log.h"
+#include "org.h"
+#include "room.h"
+#include "ws.h"
+#include "xalloc.h"
+
+#define HOUSEKEEPING_US (1 * LWS_US_PER_SEC)
+#define ROOM_IDLE_US (600LL * 1000000)   /* keep an unwatched room's history 10 minutes */
+#define WS_RX_CHUNK 1024                 /* small: lws allocates it per connection */
+
+static volatile sig_atomic_t stop_requested;
+static struct lws_context *signal_context;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+	if (signal_context != NULL)
+		lws_cancel_service(signal_context);
+}
+
+int server_init(struct server *s, struct config *cfg, char *cause, size_t causelen)
+{
+	memset(s, 0, sizeof *s);
+	s->cfg = *cfg;
+	memset(cfg, 0, sizeof *cfg);
+	const char *key = s->cfg.jwt_alg == AUTH_HS256 ? s->cfg.jwt_secret_file : s->cfg.jwt_public_key;
+	s->verifier = auth_verifier_new(s->cfg.jwt_alg, key, s->cfg.jwt_leeway_s, cause, causelen);
+	if (s->verifier == NULL) {
+		config_free(&s->cfg);
+		return -1;
+	}
+	strmap_init(&s->orgs);
+	s->started_ms = clock_wall_ms();
+	return 0;
+}
+
+static void free_org(const char *key, void *value, void *arg)
+{
+	(void)key;
+	(void)arg;
+	org_free(value);
+}
+
+void server_free(struct server *s)
+{
+	strmap_each(&s->orgs, free_org, NULL);
+	strmap_clear(&s->orgs);
+	auth_verifier_free(s->verifier);
+	config_free(&s->cfg);
+}
+
+struct org *server_org(struct server *s, const char *org_id)
+{
+	struct org *o = strmap_get(&s->orgs, org_id);
+	if (o == NULL) {
+		o = org_new(s, org_id);
+		strmap_put(&s->orgs, o->id, o);
+	}
+	return o;
+}
+
+/* ---- housekeeping --------------------------------------------------------------- */
+
+static struct lws_sorted_usec_list housekeeping_timer;
+static struct server *housekeeping_server;
+
+static void gc_org(const char *key, void *value, void *arg)
+{
+	(void)key;
+	room_gc(value, *(int64_t *)arg, ROOM_IDLE_US);
+}
+
+static void housekeeping(struct lws_sorted_usec_list *sul)
+{
+	struct server *s = housekeeping_server;
+	int64_t now = clock_mono_us();
+	strmap_each(&s->orgs, gc_org, &now);
+	lws_sul_schedule(s->lws, 0, sul, housekeeping, HOUSEKEEPING_US);
+}
+
+/* ---- lws plumbing ------------------------------------------------------------------ */
+
+static void lws_log_to_ours(int level, const char *line)
+{
+	size_t n = strlen(line);
+	while (n > 0 && line[n - 1] == '\n')
+		n--;
+	log_msg(level == LLL_ERR ? LOG_ERROR : LOG_WARN, "lws: %.*s", (int)n, line);
+}
+
+static const struct lws_protocols protocols[] = {
+	{ "http", http_callback, sizeof(struct http_session), 0, 0, NULL, 0 },
+	{ PROTO_SUBPROTOCOL, ws_callback, sizeof(struct conn), WS_RX_CHUNK, 0, NULL, 0 },
+	{ NULL, NULL, 0, 0, 0, NULL, 0 }   /* 4.1.6 has no LWS_PROTOCOL_LIST_TERM */
+};
+
+static void drain(struct server *s)
+{
+	s->draining = true;
+	log_info("draining %u connection(s)", s->nconns);
+	for (struct conn *c = s->conns; c != NULL; c = c->next)
+		conn_close_after_flush(c, PROTO_CLOSE_SHUTDOWN, "server shutting down");
+	int64_t deadline = clock_mono_us() + (int64_t)s->cfg.drain_timeout_s * 1000000;
+	while (s->nconns > 0 && clock_mono_us() < deadline)
+		lws_service(s->lws, 0);
+	if (s->nconns > 0)
+		log_warn("%u connection(s) still open after %d s: closing them", s->nconns,
+			 s->cfg.drain_timeout_s);
+}
+
+int server_run(struct server *s)
+{
+	lws_set_log_level(LLL_ERR | (s->cfg.log_level >= LOG_DEBUG ? LLL_WARN : 0), lws_log_to_ours);
+
+	lws_retry_bo_t idle_policy = {
+		.secs_since_valid_ping = (uint16_t)s->cfg.ping_interval_s,
+		.secs_since_valid_hangup = (uint16_t)s->cfg.ping_timeout_s,
+	};
+	struct lws_context_creation_info info;
+	memset(&info, 0, sizeof info);
+	info.port = s->cfg.listen_port;
+	info.iface = s->cfg.listen_host;
+	info.protocols = protocols;
+	info.user = s;
+	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+	if (strchr(s->cfg.listen_host, ':') == NULL)
+		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+	info.retry_and_idle_policy = &idle_policy;
+	info.fd_limit_per_thread = s->cfg.max_connections + 64;
+	info.pt_serv_buf_size = 32 * 1024;
+	info.timeout_secs = 20;
+	info.vhost_name = "wfmond";
+	info.server_string = "wfmond";
+	info.ka_time = 0;
+
+	s->lws = lws_create_context(&info);
+	if (s->lws == NULL) {
+		log_error("cannot listen on %s:%d (in use, or not an address of this host?)",
+			  s->cfg.listen_host, s->cfg.listen_port);
+		return 1;
+	}
+	signal_context = s->lws;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	housekeeping_server = s;
+	lws_sul_schedule(s->lws, 0, &housekeeping_timer, housekeeping, HOUSEKEEPING_US);
+	log_info("listening on ws://%s:%d (subprotocol %s)", s->cfg.listen_host, s->cfg.listen_port,
+		 PROTO_SUBPROTOCOL);
+
+	while (!stop_requested)
+		if (lws_service(s->lws, 0) < 0)
+			break;
+	drain(s);
+	lws_sul_cancel(&housekeeping_timer);
+	lws_context_destroy(s->lws);
+	signal_context = NULL;
+	s->lws = NULL;
+	log_info("stopped");
+	return 0;
+}

@@ -1,0 +1,368 @@
+/* ws.c: the "wfmon.v1" WebSocket protocol of wfmond: reassembling requests,
+ * dispatching them through a table, and writing each connection's queue in as
+ * few system calls as possible.
+ *
+ * Writing: frames are framed once per room (room.c); when lws says a socket is
+ * writable, every queued frame that fits in one 64 KiB batch is copied out and
+ * sent with one write. lws keeps any unsent tail itself and calls back only
+ * once it has gone out. */
+#include "ws.h"
+
+#include <libwebsockets.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "conn.h"
+#include "http.h"
+#include "ingest.h"
+#include "live.h"
+#include "log.h"
+#include "org.h"
+#include "room.h"
+#include "server.h"
+#include "xalloc.h"
+
+#define WS_BATCH (64 * 1024)
+#define WS_RX_KEEP (64 * 1024)   /* reassembly buffer kept between messages */
+
+static uint8_t write_batch[LWS_PRE + WS_BATCH];
+
+/* ---- rights ---------------------------------------------------------------- */
+
+static bool may_subscribe(enum auth_role role, enum proto_room_kind kind)
+{
+	/* Producers see commands meant for them; people see everything else. */
+	if (role == ROLE_PRODUCER)
+		return kind == ROOM_CONTROL;
+	return kind != ROOM_CONTROL;
+}
+
+static void send_error(struct conn *c, json_t *id, enum proto_error code, const char *message,
+		       const char *field)
+{
+	conn_send(c, proto_error_message_new(id, code, message, field));
+}
+
+/* ---- snapshots by room kind --------------------------------------------------- */
+
+static json_t *snapshot_execution(struct org *o, const struct room *r)
+{
+	struct live_execution *x = live_find(&o->live, r->spec.id);
+	return json_pack("{s:o}", "execution", x ? live_execution_json_new(x) : json_null());
+}
+
+static json_t *snapshot_workflow(struct org *o, const struct room *r)
+{
+	return live_org_snapshot_new(&o->live, r->spec.id);
+}
+
+static json_t *snapshot_org(struct org *o, const struct room *r)
+{
+	(void)r;
+	return live_org_snapshot_new(&o->live, NULL);
+}
+
+static json_t *snapshot_queue(struct org *o, const struct room *r)
+{
+	(void)r;
+	return live_queue_snapshot_new(&o->live);
+}
+
+static json_t *snapshot_resources(struct org *o, const struct room *r)
+{
+	(void)r;
+	return live_resources_snapshot_new(&o->live);
+}
+
+static json_t *snapshot_alerts(struct org *o, const struct room *r)
+{
+	(void)o;
+	(void)r;
+	return json_pack("{s:[]}", "alerts");
+}
+
+static json_t *snapshot_control(struct org *o, const struct room *r)
+{
+	(void)o;
+	(void)r;
+	return json_object();
+}
+
+static json_t *(*const snapshot_table[ROOM__COUNT])(struct org *, const struct room *) = {
+	[ROOM_EXECUTION] = snapshot_execution,
+	[ROOM_WORKFLOW] = snapshot_workflow,
+	[ROOM_ORG] = snapshot_org,
+	[ROOM_QUEUE] = snapshot_queue,
+	[ROOM_RESOURCES] = snapshot_resources,
+	[ROOM_ALERTS] = snapshot_alerts,
+	[ROOM_CONTROL] = snapshot_control,
+};
+
+/* ---- requests ---------------------------------------------------------------- */
+
+static void conn_add_sub(struct conn *c, struct room *r)
+{
+	if (c->nsubs == c->capsubs) {
+		c->capsubs = c->capsubs ? c->capsubs * 2 : 4;
+		c->subs = xrealloc(c->subs, sizeof *c->subs * c->capsubs);
+	}
+	c->subs[c->nsubs++] = r;
+}
+
+static void handle_subscribe(struct conn *c, struct proto_request *req)
+{
+	char name[PROTO_MAX_ROOM + 1];
+	proto_room_format(&req->room, name, sizeof name);
+	if (!may_subscribe(c->who.role, req->room.kind)) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "role %s may not subscribe to %s", auth_role_name(c->who.role), name);
+		send_error(c, req->id, PROTO_ERR_FORBIDDEN, msg, "room");
+		return;
+	}
+	struct room *r = room_find(c->org, name);
+	if (r != NULL && conn_subscribed(c, r)) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "already subscribed to %s", name);
+		send_error(c, req->id, PROTO_ERR_BAD_REQUEST, msg, "room");
+		return;
+	}
+	if (c->nsubs >= c->srv->cfg.max_subscriptions) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "at most %u subscriptions per connection: unsubscribe first",
+			 c->srv->cfg.max_subscriptions);
+		send_error(c, req->id, PROTO_ERR_TOO_LARGE, msg, "room");
+		return;
+	}
+	if (r == NULL && (r = room_get(c->org, &req->room)) == NULL) {
+		send_error(c, req->id, PROTO_ERR_UNAVAILABLE,
+			   "this organization has too many rooms open; try again later", "room");
+		return;
+	}
+	room_add(r, c);
+	conn_add_sub(c, r);
+	/* One thread: nothing can be published between the answer and the first
+	 * live event, so the client sees each event exactly once. */
+	if (req->has_since && room_can_resume(r, req->since)) {
+		conn_send(c, proto_subscribed_message_new(req->id, name, req->since, NULL, true));
+		room_replay(r, req->since, c);
+	} else {
+		json_t *snap = snapshot_table[r->spec.kind](c->org, r);
+		conn_send(c, proto_subscribed_message_new(req->id, name, r->seq, snap, false));
+		json_decref(snap);
+	}
+}
+
+static void handle_unsubscribe(struct conn *c, struct proto_request *req)
+{
+	char name[PROTO_MAX_ROOM + 1];
+	proto_room_format(&req->room, name, sizeof name);
+	for (uint32_t i = 0; i < c->nsubs; i++) {
+		if (strcmp(c->subs[i]->name, name) == 0) {
+			room_remove(c->subs[i], c);
+			c->subs[i] = c->subs[--c->nsubs];
+			conn_send(c, proto_unsubscribed_message_new(req->id, name));
+			return;
+		}
+	}
+	char msg[160];
+	snprintf(msg, sizeof msg, "not subscribed to %s", name);
+	send_error(c, req->id, PROTO_ERR_NOT_FOUND, msg, "room");
+}
+
+static void handle_publish(struct conn *c, struct proto_request *req)
+{
+	if (c->who.role != ROLE_PRODUCER) {
+		char msg[128];
+		snprintf(msg, sizeof msg, "role %s may not publish: producers only",
+			 auth_role_name(c->who.role));
+		send_error(c, req->id, PROTO_ERR_FORBIDDEN, msg, NULL);
+		return;
+	}
+	struct ingest_result res;
+	ingest_batch(c->org, req->events, &res);
+	conn_send(c, proto_ack_message_new(req->id, res.accepted, res.rejected, res.results));
+	json_decref(res.results);
+}
+
+static void handle_ping(struct conn *c, struct proto_request *req)
+{
+	conn_send(c, proto_pong_message_new(req->id, clock_wall_ms()));
+}
+
+static void (*const request_table[REQ__COUNT])(struct conn *, struct proto_request *) = {
+	[REQ_SUBSCRIBE] = handle_subscribe,
+	[REQ_UNSUBSCRIBE] = handle_unsubscribe,
+	[REQ_PUBLISH] = handle_publish,
+	[REQ_PING] = handle_ping,
+};
+
+static void handle_message(struct conn *c, const char *buf, size_t len)
+{
+	struct server *s = c->srv;
+	struct proto_request req;
+	struct proto_cause cause;
+	json_t *id = NULL;
+	s->stats.requests++;
+	if (proto_request_parse(buf, len, &req, &id, &cause) < 0) {
+		send_error(c, id, PROTO_ERR_BAD_REQUEST, cause.message, cause.field);
+		json_decref(id);
+		return;
+	}
+	if (!conn_take_token(c, clock_mono_us())) {
+		s->stats.requests_rate_limited++;
+		send_error(c, req.id, PROTO_ERR_RATE_LIMITED,
+			   "too many requests on this connection; slow down and retry", NULL);
+	} else {
+		request_table[req.type](c, &req);
+	}
+	proto_request_clear(&req);
+}
+
+/* ---- connection life --------------------------------------------------------- */
+
+static int ws_established(struct server *s, struct conn *c, struct lws *wsi)
+{
+	memset(c, 0, sizeof *c);
+	char cause[256];
+	if (s->draining || s->nconns >= s->cfg.max_connections) {
+		lws_close_reason(wsi, (enum lws_close_status)1013, (unsigned char *)"busy", 4);
+		return -1;
+	}
+	if (http_bearer_identity(s, wsi, &c->who, cause, sizeof cause) < 0) {
+		log_info("websocket refused: %s", cause);
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, (unsigned char *)"unauthorized", 12);
+		return -1;
+	}
+	c->wsi = wsi;
+	c->srv = s;
+	c->org = server_org(s, c->who.org);
+	outq_init(&c->q, s->cfg.outq_max_messages, s->cfg.outq_max_bytes);
+	c->tokens = s->cfg.request_burst;
+	c->tokens_at_us = clock_mono_us();
+	c->next = s->conns;
+	if (s->conns)
+		s->conns->prev = c;
+	s->conns = c;
+	s->nconns++;
+	s->stats.connections_total++;
+	c->ready = true;
+	log_debug("connection from %s/%s (%s)", c->who.org, c->who.sub, auth_role_name(c->who.role));
+	return 0;
+}
+
+static void ws_closed(struct server *s, struct conn *c)
+{
+	if (!c->ready)
+		return;
+	for (uint32_t i = 0; i < c->nsubs; i++)
+		room_remove(c->subs[i], c);
+	free(c->subs);
+	outq_clear(&c->q);
+	free(c->rx);
+	if (c->prev) c->prev->next = c->next; else s->conns = c->next;
+	if (c->next) c->next->prev = c->prev;
+	s->nconns--;
+	c->ready = false;
+}
+
+static int ws_receive(struct server *s, struct conn *c, struct lws *wsi, const void *in, size_t len)
+{
+	if (!c->ready || c->close_code != 0)
+		return 0;
+	if (lws_frame_is_binary(wsi)) {
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE,
+				 (unsigned char *)"text frames only", 16);
+		return -1;
+	}
+	size_t remaining = lws_remaining_packet_payload(wsi);
+	/* Refuse before buffering: a peer may announce a huge frame. */
+	if (c->rxlen + len + remaining > s->cfg.max_message) {
+		log_info("message from %s/%s over %zu bytes: closing (1009)", c->who.org, c->who.sub,
+			 s->cfg.max_message);
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)"message too large",
+				 17);
+		return -1;
+	}
+	bool complete = remaining == 0 && lws_is_final_fragment(wsi);
+	if (complete && c->rxlen == 0) {
+		/* The common case, a whole message in one chunk: no copy. */
+		handle_message(c, in, len);
+		return 0;
+	}
+	if (c->rxlen + len > c->rxcap) {
+		size_t cap = c->rxcap ? c->rxcap : 4096;
+		while (cap < c->rxlen + len)
+			cap *= 2;
+		char *p = realloc(c->rx, cap);
+		if (p == NULL) {
+			lws_close_reason(wsi, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, NULL, 0);
+			return -1;
+		}
+		c->rx = p;
+		c->rxcap = cap;
+	}
+	memcpy(c->rx + c->rxlen, in, len);
+	c->rxlen += len;
+	if (!complete)
+		return 0;
+	handle_message(c, c->rx, c->rxlen);
+	c->rxlen = 0;
+	if (c->rxcap > WS_RX_KEEP) {
+		free(c->rx);
+		c->rx = NULL;
+		c->rxcap = 0;
+	}
+	return 0;
+}
+
+static int ws_writable(struct server *s, struct conn *c, struct lws *wsi)
+{
+	if (!c->ready)
+		return 0;
+	struct frame *head = outq_peek(&c->q);
+	if (head == NULL) {
+		if (c->close_code != 0) {
+			const char *reason = c->close_reason ? c->close_reason : "";
+			lws_close_reason(wsi, (enum lws_close_status)c->close_code, (unsigned char *)reason,
+					 strlen(reason));
+			return -1;
+		}
+		return 0;
+	}
+	int n;
+	size_t len;
+	if (head->len > WS_BATCH) {
+		len = head->len;
+		n = lws_write(wsi, head->data, len, LWS_WRITE_HTTP);
+		outq_pop(&c->q);
+	} else {
+		len = outq_drain_into(&c->q, write_batch + LWS_PRE, WS_BATCH);
+		n = lws_write(wsi, write_batch + LWS_PRE, len, LWS_WRITE_HTTP);
+	}
+	if (n < 0)
+		return -1;
+	s->stats.bytes_out += len;
+	if (!outq_empty(&c->q) || c->close_code != 0)
+		lws_callback_on_writable(wsi);
+	return 0;
+}
+
+int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	struct server *s = lws_context_user(lws_get_context(wsi));
+	struct conn *c = user;
+	switch (reason) {
+	case LWS_CALLBACK_ESTABLISHED:
+		return ws_established(s, c, wsi);
+	case LWS_CALLBACK_RECEIVE:
+		return ws_receive(s, c, wsi, in, len);
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		return ws_writable(s, c, wsi);
+	case LWS_CALLBACK_CLOSED:
+		ws_closed(s, c);
+		return 0;
+	default:
+		return 0;
+	}
+}

@@ -1,0 +1,61 @@
+/* harness.h: integration-test support: a real wfmond on a free loopback port,
+ * tokens, WebSocket clients and raw HTTP requests.
+ *
+ * The daemon binary comes from $WFMON_BUILD (build or build/san), so the same
+ * tests run against the sanitized build. */
+#ifndef WFMON_HARNESS_H
+#define WFMON_HARNESS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "wsclient.h"
+
+struct daemon {
+	pid_t pid;
+	int port;
+	char dir[256];         /* temp folder: secret, log */
+	char secret[300];
+	char log[300];
+};
+
+/* Starts wfmond with extra flags (NULL-terminated list, may be NULL) and waits
+ * until it answers /healthz. Returns 0 or -1. */
+int daemon_start(struct daemon *d, const char *const *extra);
+/* SIGTERM, then waits; returns the exit status (or -1). */
+int daemon_stop(struct daemon *d);
+/* Restarts on the same port with the same secret. */
+int daemon_restart(struct daemon *d, const char *const *extra);
+
+/* A new token (malloc'd) signed with the daemon's secret. */
+char *daemon_token(const struct daemon *d, const char *org, const char *sub, const char *role);
+
+/* Connects with that token and waits until open; NULL on failure. */
+struct wsc *client_open(const struct daemon *d, const char *token);
+/* Like client_open but returns the client in whatever state it reached. */
+struct wsc *client_try(const struct daemon *d, const char *token, const char *extra_headers);
+
+/* Sends text (a JSON message). */
+int client_send(struct wsc *c, const char *json);
+/* Waits up to timeout_ms for the next message; returns it parsed (new ref) or NULL. */
+json_t *client_recv(struct wsc *c, int timeout_ms);
+/* Waits for a message of this type (skipping others, which are dropped); NULL on timeout. */
+json_t *client_recv_type(struct wsc *c, const char *type, int timeout_ms);
+/* Subscribes and returns the "subscribed" (or "error") answer. */
+json_t *client_subscribe(struct wsc *c, const char *room, long long since);
+/* Publishes a JSON array text of events and returns the ack (or error). */
+json_t *client_publish(struct wsc *c, const char *events_json);
+/* Drains until the connection closes; returns the close code, or -1 on timeout. */
+int client_wait_close(struct wsc *c, int timeout_ms);
+
+/* Sends a raw HTTP request to the daemon and returns the status; the body is
+ * copied to body (NUL-terminated, truncated to bodylen). */
+int http_raw(const struct daemon *d, const char *request, char *body, size_t bodylen);
+
+/* A valid event as JSON text: kind, event id, execution id, then extra fields
+ * as a JSON object text without braces (may be ""). Returns malloc'd text. */
+char *event_json(const char *kind, const char *event_id, const char *exec_id, const char *extra);
+
+#endif
