@@ -1,0 +1,127 @@
+/* message.c: encoders for the messages the daemon sends to clients.
+ *
+ * Every message is built as a jansson object with its keys in the documented
+ * order (jansson keeps insertion order) and dumped compact, so one call gives
+ * one frame's payload. Borrowed arguments (ids, events, snapshots, results) get
+ * an extra reference for the time of the dump and are never changed.
+ * An encoder returns NULL only if memory runs out or a string it was given is
+ * not valid UTF-8: the caller drops that one message. */
+#include "proto.h"
+
+#define DUMP_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER)
+
+/* The message under construction: `bad` remembers any failed step so that
+ * the builders stay a flat list of calls with one check at the end. */
+struct msg {
+	json_t *obj;
+	bool bad;
+};
+
+static struct msg msg_begin(const char *type)
+{
+	struct msg m = {.obj = json_object(), .bad = false};
+	if (m.obj == NULL || json_object_set_new(m.obj, "type", json_string(type)) != 0)
+		m.bad = true;
+	return m;
+}
+
+/* Takes the reference to v; a NULL v (a failed json_string, say) marks the
+ * message bad. */
+static void msg_set_new(struct msg *m, const char *key, json_t *v)
+{
+	if (v == NULL || m->obj == NULL || json_object_set_new(m->obj, key, v) != 0) {
+		json_decref(v);
+		m->bad = true;
+	}
+}
+
+/* Borrows v. */
+static void msg_set(struct msg *m, const char *key, json_t *v)
+{
+	msg_set_new(m, key, json_incref(v));
+}
+
+static void msg_set_id(struct msg *m, json_t *id)
+{
+	if (id != NULL)
+		msg_set(m, "id", id);
+}
+
+static char *msg_end(struct msg *m)
+{
+	char *out = NULL;
+	if (!m->bad)
+		out = json_dumps(m->obj, DUMP_FLAGS);
+	json_decref(m->obj);
+	return out;
+}
+
+char *proto_event_message_new(const char *room, int64_t seq, json_t *event)
+{
+	struct msg m = msg_begin("event");
+	msg_set_new(&m, "room", json_string(room));
+	msg_set_new(&m, "seq", json_integer(seq));
+	msg_set(&m, "event", event);
+	return msg_end(&m);
+}
+
+char *proto_subscribed_message_new(json_t *id, const char *room, int64_t seq, json_t *snapshot,
+				   bool resumed)
+{
+	struct msg m = msg_begin("subscribed");
+	msg_set_id(&m, id);
+	msg_set_new(&m, "room", json_string(room));
+	msg_set_new(&m, "seq", json_integer(seq));
+	/* A resumed subscription replays the missed events instead of a snapshot. */
+	if (snapshot != NULL)
+		msg_set(&m, "snapshot", snapshot);
+	msg_set_new(&m, "resumed", json_boolean(resumed));
+	return msg_end(&m);
+}
+
+char *proto_unsubscribed_message_new(json_t *id, const char *room)
+{
+	struct msg m = msg_begin("unsubscribed");
+	msg_set_id(&m, id);
+	msg_set_new(&m, "room", json_string(room));
+	return msg_end(&m);
+}
+
+char *proto_ack_message_new(json_t *id, int accepted, int rejected, json_t *results)
+{
+	struct msg m = msg_begin("ack");
+	msg_set_id(&m, id);
+	msg_set_new(&m, "accepted", json_integer(accepted));
+	msg_set_new(&m, "rejected", json_integer(rejected));
+	if (results != NULL)
+		msg_set(&m, "results", results);
+	else
+		msg_set_new(&m, "results", json_array());
+	return msg_end(&m);
+}
+
+char *proto_error_message_new(json_t *id, enum proto_error code, const char *message,
+			      const char *field)
+{
+	const char *name = proto_error_name(code);
+	if (name == NULL)
+		return NULL;
+	struct msg m = msg_begin("error");
+	msg_set_id(&m, id);
+	msg_set_new(&m, "code", json_string(name));
+	msg_set_new(&m, "message", json_string(message ? message : ""));
+	/* An empty field means the message as a whole (bad JSON, not an object). */
+	if (field != NULL && field[0] != '\0')
+		msg_set_new(&m, "field", json_string(field));
+	return msg_end(&m);
+}
+
+char *proto_pong_message_new(json_t *id, int64_t now_ms)
+{
+	char time[40];
+	proto_time_format(now_ms, time, sizeof time);
+	struct msg m = msg_begin("pong");
+	msg_set_id(&m, id);
+	msg_set_new(&m, "time", json_string(time));
+	return msg_end(&m);
+}

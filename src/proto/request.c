@@ -1,0 +1,173 @@
+/* request.c: parsing of the requests clients send (subscribe, unsubscribe,
+ * publish, ping).
+ *
+ * One frame is one request. The request id is read before anything else can
+ * fail, so that every error after that point can be answered with the id the
+ * client used. Each type lists the fields it allows; anything else is refused.
+ * On failure the request struct is left empty (root NULL), so clearing it is
+ * always safe. Events of a publish are only counted here: the daemon validates
+ * them one by one, since one bad event must not sink the batch. */
+#include "proto.h"
+#include "proto-internal.h"
+
+#include <string.h>
+
+static const char *const subscribe_fields[] = {"room", "since", NULL};
+static const char *const unsubscribe_fields[] = {"room", NULL};
+static const char *const publish_fields[] = {"events", NULL};
+static const char *const ping_fields[] = {NULL};
+
+static int parse_subscribe(json_t *root, struct proto_request *req, struct proto_cause *cause);
+static int parse_unsubscribe(json_t *root, struct proto_request *req, struct proto_cause *cause);
+static int parse_publish(json_t *root, struct proto_request *req, struct proto_cause *cause);
+
+static const struct request_spec {
+	const char *const *fields;
+	/* Reads the type's own fields into req; NULL when there are none. */
+	int (*parse)(json_t *root, struct proto_request *req, struct proto_cause *cause);
+} requests[REQ__COUNT] = {
+	[REQ_SUBSCRIBE] = {subscribe_fields, parse_subscribe},
+	[REQ_UNSUBSCRIBE] = {unsubscribe_fields, parse_unsubscribe},
+	[REQ_PUBLISH] = {publish_fields, parse_publish},
+	[REQ_PING] = {ping_fields, NULL},
+};
+
+static bool key_is(const char *name, const char *key, size_t key_len)
+{
+	return strlen(name) == key_len && memcmp(name, key, key_len) == 0;
+}
+
+static int parse_room(json_t *root, struct proto_room *room, struct proto_cause *cause)
+{
+	json_t *v = json_object_get(root, "room");
+	if (v == NULL)
+		return proto_fail(cause, "room", "required field missing");
+	if (!json_is_string(v))
+		return proto_fail(cause, "room", "must be a string");
+	if (strlen(json_string_value(v)) != json_string_length(v))
+		return proto_fail(cause, "room", "must not contain NUL characters");
+	return proto_room_parse(json_string_value(v), room, cause);
+}
+
+static int parse_subscribe(json_t *root, struct proto_request *req, struct proto_cause *cause)
+{
+	if (parse_room(root, &req->room, cause) != 0)
+		return -1;
+	json_t *since = json_object_get(root, "since");
+	if (since == NULL)
+		return 0;
+	if (!json_is_integer(since) || json_integer_value(since) < 0)
+		return proto_fail(cause, "since", "must be an integer of at least 0");
+	req->has_since = true;
+	req->since = json_integer_value(since);
+	return 0;
+}
+
+static int parse_unsubscribe(json_t *root, struct proto_request *req, struct proto_cause *cause)
+{
+	return parse_room(root, &req->room, cause);
+}
+
+static int parse_publish(json_t *root, struct proto_request *req, struct proto_cause *cause)
+{
+	json_t *events = json_object_get(root, "events");
+	if (events == NULL)
+		return proto_fail(cause, "events", "required field missing");
+	if (!json_is_array(events))
+		return proto_fail(cause, "events", "must be an array of events");
+	size_t n = json_array_size(events);
+	if (n == 0)
+		return proto_fail(cause, "events", "must hold at least one event");
+	if (n > PROTO_MAX_BATCH)
+		return proto_fail(cause, "events", "holds %zu events, more than the limit of %d", n,
+				  PROTO_MAX_BATCH);
+	req->events = events;
+	return 0;
+}
+
+static int parse_type(json_t *root, enum proto_request_type *out, struct proto_cause *cause)
+{
+	json_t *type = json_object_get(root, "type");
+	if (type == NULL)
+		return proto_fail(cause, "type", "required field missing");
+	if (!json_is_string(type))
+		return proto_fail(cause, "type", "must be a string");
+	for (int t = 0; t < REQ__COUNT; t++) {
+		if (key_is(proto_request_type_name((enum proto_request_type)t), json_string_value(type),
+			   json_string_length(type))) {
+			*out = (enum proto_request_type)t;
+			return 0;
+		}
+	}
+	return proto_fail(cause, "type",
+			  "unknown request type '%.64s': use subscribe, unsubscribe, publish or ping",
+			  json_string_value(type));
+}
+
+static int parse_body(json_t *root, struct proto_request *req, struct proto_cause *cause)
+{
+	if (parse_type(root, &req->type, cause) != 0)
+		return -1;
+	const struct request_spec *spec = &requests[req->type];
+
+	const char *key;
+	size_t key_len;
+	json_t *v;
+	json_object_keylen_foreach(root, key, key_len, v) {
+		bool known = key_is("type", key, key_len) || key_is("id", key, key_len);
+		for (const char *const *f = spec->fields; *f != NULL && !known; f++)
+			known = key_is(*f, key, key_len);
+		if (!known)
+			return proto_fail(cause, key, "unknown field");
+	}
+	return spec->parse ? spec->parse(root, req, cause) : 0;
+}
+
+int proto_request_parse(const char *buf, size_t len, struct proto_request *req, json_t **id_out,
+			struct proto_cause *cause)
+{
+	json_error_t err;
+
+	memset(req, 0, sizeof *req);
+	if (id_out != NULL)
+		*id_out = NULL;
+
+	json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
+	if (root == NULL)
+		return proto_fail(cause, "", "invalid JSON: %s (line %d, column %d, byte %d)", err.text,
+				  err.line, err.column, err.position);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return proto_fail(cause, "", "a request must be a JSON object");
+	}
+
+	json_t *id = json_object_get(root, "id");
+	if (id != NULL) {
+		bool ok = json_is_integer(id) ||
+			  (json_is_string(id) && json_string_length(id) >= 1 &&
+			   json_string_length(id) <= PROTO_MAX_ID);
+		if (!ok) {
+			json_decref(root);
+			return proto_fail(cause, "id", "must be a string of 1 to %d bytes or an integer",
+					  PROTO_MAX_ID);
+		}
+	}
+
+	req->root = root;
+	req->id = id;
+	if (parse_body(root, req, cause) != 0) {
+		if (id != NULL && id_out != NULL)
+			*id_out = json_incref(id);
+		proto_request_clear(req);
+		return -1;
+	}
+	return 0;
+}
+
+void proto_request_clear(struct proto_request *req)
+{
+	if (req == NULL)
+		return;
+	json_decref(req->root);
+	memset(req, 0, sizeof *req);
+}
