@@ -1,0 +1,665 @@
+/* main.c: the `wfmon` command line.
+ *
+ * Owns argument parsing, the command table, and where settings come from:
+ * the token (--token, --token-file, $WFMON_TOKEN, the config file's "token")
+ * and the URL (--url, $WFMON_URL, the config file's "url", the default), and
+ * the config file itself ($XDG_CONFIG_HOME/wfmon/config or
+ * ~/.config/wfmon/config, "key = value" lines, # comments). Invariants: exit
+ * status 2 means the command line or the config file was wrong, and every
+ * message names what was wrong and what to do; no message ever contains a
+ * token. The console will be dispatched from here when it exists. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proto.h"
+#include "tail.h"
+#include "token.h"
+#include "xalloc.h"
+
+#ifndef WFMON_VERSION
+#define WFMON_VERSION "0.1.0"
+#endif
+
+#define EXIT_USAGE 2
+#define DEFAULT_URL "ws://127.0.0.1:7681"
+#define MAX_SMALL_FILE (64 * 1024)  /* config and token files */
+#define MAX_TOKEN_LEN 8192
+#define MAX_HOST 255
+#define MAX_PATH_LEN 1024
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *usage;
+	const char *summary;
+};
+
+static int cmd_token(int argc, char **argv);
+static int cmd_tail(int argc, char **argv);
+
+static const struct command commands[] = {
+	{ "token", cmd_token,
+	  "wfmon token --org ORG --sub USER --role ROLE [--ttl 1h] --secret-file FILE",
+	  "mint a development token (HS256) and print it" },
+	{ "tail", cmd_tail,
+	  "wfmon tail [--url ws://HOST:PORT] [--token T | --token-file F] [--since ROOM=SEQ]... ROOM...",
+	  "print every message of the rooms as one JSON line, reconnecting as needed" },
+};
+#define COMMAND_COUNT (sizeof commands / sizeof commands[0])
+
+static void usage_print(FILE *f)
+{
+	fprintf(f, "usage:\n");
+	for (size_t i = 0; i < COMMAND_COUNT; i++)
+		fprintf(f, "  %s\n", commands[i].usage);
+	fprintf(f, "  wfmon --help | --version\n\ncommands:\n");
+	for (size_t i = 0; i < COMMAND_COUNT; i++)
+		fprintf(f, "  %-7s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nrooms: org, queue, resources, alerts, control, execution:<id>, workflow:<id>\n"
+		   "See wfmon(1).\n");
+}
+
+static const struct command *command_find(const char *name)
+{
+	for (size_t i = 0; i < COMMAND_COUNT; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* Prints "wfmon CMD: MESSAGE" and the way to get help; returns EXIT_USAGE. */
+static int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "wfmon %s: ", cmd);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: %s\n(wfmon %s --help for more)\n", command_find(cmd)->usage, cmd);
+	return EXIT_USAGE;
+}
+
+/* The option getopt refused, for a message: "--x", "-x", or "--x=..." as given. */
+static const char *bad_option(char **argv, int optind_after)
+{
+	return argv[optind_after - 1];
+}
+
+/* ---- Small files ------------------------------------------------------------ */
+
+/* Reads a small text file into a new NUL-terminated string. Returns NULL with
+ * errno set (EFBIG past MAX_SMALL_FILE, EISDIR for a directory). */
+static char *small_file_read(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+		close(fd);
+		errno = EISDIR;
+		return NULL;
+	}
+	char *buf = malloc(MAX_SMALL_FILE + 1);
+	if (buf == NULL) {
+		close(fd);
+		errno = ENOMEM;
+		return NULL;
+	}
+	size_t have = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf + have, MAX_SMALL_FILE + 1 - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n < 0) {
+				int e = errno;
+				free(buf);
+				close(fd);
+				errno = e;
+				return NULL;
+			}
+			break;
+		}
+		have += (size_t)n;
+		if (have > MAX_SMALL_FILE) {
+			free(buf);
+			close(fd);
+			errno = EFBIG;
+			return NULL;
+		}
+	}
+	close(fd);
+	buf[have] = '\0';
+	return buf;
+}
+
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		s++;
+	size_t n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+		s[--n] = '\0';
+	return s;
+}
+
+/* ---- The config file ---------------------------------------------------------- */
+
+struct config {
+	char path[4096];
+	bool loaded;
+	char *token;
+	char *url;
+};
+
+/* The keys this file knows; others are left for the console (which reads the
+ * same file) and ignored here. */
+static const struct {
+	const char *key;
+	size_t offset;
+} config_keys[] = {
+	{ "token", offsetof(struct config, token) },
+	{ "url", offsetof(struct config, url) },
+};
+
+static void config_path(struct config *cfg)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	if (xdg != NULL && xdg[0] == '/') {
+		snprintf(cfg->path, sizeof cfg->path, "%s/wfmon/config", xdg);
+		return;
+	}
+	const char *home = getenv("HOME");
+	if (home == NULL || home[0] == '\0') {
+		struct passwd *pw = getpwuid(getuid());
+		home = pw ? pw->pw_dir : "/";
+	}
+	snprintf(cfg->path, sizeof cfg->path, "%s/.config/wfmon/config", home);
+}
+
+static void config_clear(struct config *cfg)
+{
+	if (cfg->token)
+		explicit_bzero(cfg->token, strlen(cfg->token));
+	free(cfg->token);
+	free(cfg->url);
+	cfg->token = cfg->url = NULL;
+}
+
+/* Loads the config file once; a missing file is an empty config. Returns 0, or
+ * -1 after printing what is wrong with it. */
+static int config_load(struct config *cfg)
+{
+	if (cfg->loaded)
+		return 0;
+	cfg->loaded = true;
+	config_path(cfg);
+	char *text = small_file_read(cfg->path);
+	if (text == NULL) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		fprintf(stderr, "wfmon: cannot read the config file %s: %s\n", cfg->path,
+			errno == EFBIG ? "larger than 64 KiB" : strerror(errno));
+		return -1;
+	}
+	int lineno = 0;
+	int rc = 0;
+	for (char *line = text, *next; line != NULL && rc == 0; line = next) {
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		lineno++;
+		char *s = trim(line);
+		if (*s == '\0' || *s == '#')
+			continue;
+		char *eq = strchr(s, '=');
+		if (eq == NULL) {
+			fprintf(stderr, "wfmon: config file %s line %d: expected \"key = value\"; "
+					"fix or remove the line\n", cfg->path, lineno);
+			rc = -1;
+			break;
+		}
+		*eq = '\0';
+		char *key = trim(s), *value = trim(eq + 1);
+		for (size_t i = 0; i < sizeof config_keys / sizeof config_keys[0]; i++) {
+			if (strcmp(key, config_keys[i].key) != 0)
+				continue;
+			char **slot = (char **)((char *)cfg + config_keys[i].offset);
+			free(*slot);
+			*slot = value[0] ? xstrdup(value) : NULL;
+		}
+	}
+	explicit_bzero(text, strlen(text));
+	free(text);
+	return rc;
+}
+
+/* ---- Token and URL lookup ------------------------------------------------------ */
+
+/* Reads a token file: one line, surrounding whitespace ignored. */
+static char *token_file_read(const char *path)
+{
+	char *text = small_file_read(path);
+	if (text == NULL) {
+		fprintf(stderr, "wfmon: cannot read the token file %s: %s\n", path,
+			errno == EFBIG ? "larger than 64 KiB, it is not a token" : strerror(errno));
+		return NULL;
+	}
+	char *tok = trim(text);
+	if (*tok == '\0' || strpbrk(tok, " \t\r\n") != NULL || strlen(tok) > MAX_TOKEN_LEN) {
+		fprintf(stderr, "wfmon: the token file %s must hold one token on one line; "
+				"write it with: wfmon token ... > %s\n", path, path);
+		explicit_bzero(text, strlen(text));
+		free(text);
+		return NULL;
+	}
+	char *out = xstrdup(tok);
+	explicit_bzero(text, strlen(text));
+	free(text);
+	return out;
+}
+
+/* Finds the token in lookup order. Returns a new string, or NULL after
+ * printing why (and *status set to the exit status). */
+static char *token_lookup(const char *opt_token, const char *opt_file, struct config *cfg, int *status)
+{
+	*status = EXIT_USAGE;
+	if (opt_token != NULL)
+		return xstrdup(opt_token);
+	if (opt_file != NULL)
+		return token_file_read(opt_file);
+	const char *env = getenv("WFMON_TOKEN");
+	if (env != NULL && env[0] != '\0')
+		return xstrdup(env);
+	if (config_load(cfg) != 0)
+		return NULL;
+	if (cfg->token != NULL)
+		return xstrdup(cfg->token);
+	fprintf(stderr, "wfmon: no token: pass --token or --token-file, set WFMON_TOKEN, or add "
+			"\"token = ...\" to %s; mint one with `wfmon token`\n", cfg->path);
+	return NULL;
+}
+
+struct ws_url {
+	char host[MAX_HOST + 1];
+	int port;
+	char path[MAX_PATH_LEN + 1];
+};
+
+/* Parses ws://HOST:PORT[/PATH] (HOST may be a bracketed IPv6 literal). */
+static int url_parse(const char *url, struct ws_url *out, char *cause, size_t causelen)
+{
+	if (strncasecmp(url, "wss://", 6) == 0) {
+		snprintf(cause, causelen, "wss:// URLs are not supported yet: use ws://HOST:PORT "
+					  "(for TLS, run a local tunnel or proxy and point ws:// at it)");
+		return -1;
+	}
+	if (strncasecmp(url, "ws://", 5) != 0) {
+		snprintf(cause, causelen, "the URL must start with ws://, as in %s", DEFAULT_URL);
+		return -1;
+	}
+	const char *p = url + 5;
+	const char *host, *host_end, *port;
+	if (*p == '[') {
+		host = p + 1;
+		host_end = strchr(host, ']');
+		if (host_end == NULL || host_end[1] != ':') {
+			snprintf(cause, causelen, "write an IPv6 address as ws://[ADDRESS]:PORT");
+			return -1;
+		}
+		port = host_end + 2;
+	} else {
+		host = p;
+		host_end = host + strcspn(host, ":/");
+		if (*host_end != ':') {
+			snprintf(cause, causelen, "the URL has no port: write ws://HOST:PORT, as in %s",
+				 DEFAULT_URL);
+			return -1;
+		}
+		port = host_end + 1;
+	}
+	size_t hlen = (size_t)(host_end - host);
+	if (hlen == 0 || hlen > MAX_HOST || memchr(host, '@', hlen) != NULL) {
+		snprintf(cause, causelen, "the URL's host must be 1 to %d characters, without user "
+					  "name, as in %s", MAX_HOST, DEFAULT_URL);
+		return -1;
+	}
+	char *end;
+	errno = 0;
+	long pn = (*port >= '0' && *port <= '9') ? strtol(port, &end, 10) : -1;
+	if (pn < 1 || pn > 65535 || errno != 0 || (*end != '\0' && *end != '/')) {
+		snprintf(cause, causelen, "the URL's port must be a number from 1 to 65535, as in %s",
+			 DEFAULT_URL);
+		return -1;
+	}
+	const char *path = *end == '/' ? end : "/";
+	if (strlen(path) > MAX_PATH_LEN) {
+		snprintf(cause, causelen, "the URL's path is longer than %d characters", MAX_PATH_LEN);
+		return -1;
+	}
+	for (const char *c = path; *c; c++) {
+		if ((unsigned char)*c <= 0x20 || *c == 0x7f || *c == '#') {
+			snprintf(cause, causelen, "the URL's path must not contain spaces, control "
+						  "characters or '#'");
+			return -1;
+		}
+	}
+	memcpy(out->host, host, hlen);
+	out->host[hlen] = '\0';
+	out->port = (int)pn;
+	snprintf(out->path, sizeof out->path, "%s", path);
+	return 0;
+}
+
+/* Finds the URL in lookup order; *from names where it came from for messages. */
+static const char *url_lookup(const char *opt_url, struct config *cfg, const char **from, int *status)
+{
+	*status = EXIT_USAGE;
+	if (opt_url != NULL) {
+		*from = "--url";
+		return opt_url;
+	}
+	const char *env = getenv("WFMON_URL");
+	if (env != NULL && env[0] != '\0') {
+		*from = "WFMON_URL";
+		return env;
+	}
+	if (config_load(cfg) != 0)
+		return NULL;
+	if (cfg->url != NULL) {
+		*from = cfg->path;
+		return cfg->url;
+	}
+	*from = "the default";
+	return DEFAULT_URL;
+}
+
+/* ---- wfmon token ------------------------------------------------------------- */
+
+static int cmd_token(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "org", required_argument, NULL, 'o' },
+		{ "sub", required_argument, NULL, 's' },
+		{ "role", required_argument, NULL, 'r' },
+		{ "ttl", required_argument, NULL, 't' },
+		{ "secret-file", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct token_request req = { .ttl_s = 3600 };
+	int c;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': req.org = optarg; break;
+		case 's': req.sub = optarg; break;
+		case 'r': req.role = optarg; break;
+		case 'f': req.secret_file = optarg; break;
+		case 't':
+			if (token_parse_ttl(optarg, &req.ttl_s) != 0)
+				return usage_error("token", "--ttl '%s' is not a duration: write 90s, "
+						   "15m, 1h, 7d or plain seconds", optarg);
+			if (req.ttl_s > 366 * 86400)
+				return usage_error("token", "--ttl %s is longer than 366 days; "
+						   "mint a shorter-lived token", optarg);
+			break;
+		case 'h':
+			printf("usage: %s\n\n"
+			       "  --org ORG          organization id the token grants access to\n"
+			       "  --sub USER         who the token speaks for (1 to 128 characters)\n"
+			       "  --role ROLE        viewer, operator, admin or producer\n"
+			       "  --ttl DURATION     lifetime: 90s, 15m, 1h (default), 7d; at most 366d\n"
+			       "  --secret-file FILE the daemon's HS256 secret (at least 32 bytes)\n",
+			       commands[0].usage);
+			return 0;
+		case ':':
+			return usage_error("token", "%s needs a value", bad_option(argv, optind));
+		default:
+			return usage_error("token", "unknown option %s", bad_option(argv, optind));
+		}
+	}
+	if (optind < argc)
+		return usage_error("token", "unexpected argument '%s'", argv[optind]);
+	static const struct {
+		const char *opt;
+		size_t offset;
+		const char *what;
+	} required[] = {
+		{ "--org", offsetof(struct token_request, org), "the organization id" },
+		{ "--sub", offsetof(struct token_request, sub), "the user the token is for" },
+		{ "--role", offsetof(struct token_request, role), "viewer, operator, admin or producer" },
+		{ "--secret-file", offsetof(struct token_request, secret_file),
+		  "the daemon's HS256 secret file" },
+	};
+	for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
+		if (*(const char *const *)((const char *)&req + required[i].offset) == NULL)
+			return usage_error("token", "%s is required (%s)", required[i].opt,
+					   required[i].what);
+
+	req.now_s = (int64_t)time(NULL);
+	char cause[512];
+	char *tok = token_mint(&req, cause, sizeof cause);
+	if (tok == NULL) {
+		fprintf(stderr, "wfmon token: %s\n", cause);
+		return 1;
+	}
+	int rc = printf("%s\n", tok) < 0 || fflush(stdout) != 0 ? 1 : 0;
+	if (rc != 0)
+		fprintf(stderr, "wfmon token: cannot write the token: %s\n", strerror(errno));
+	explicit_bzero(tok, strlen(tok));
+	free(tok);
+	return rc;
+}
+
+/* ---- wfmon tail -------------------------------------------------------------- */
+
+struct since_arg {
+	char room[PROTO_MAX_ROOM + 1];
+	int64_t seq;
+};
+
+/* Parses a room name into its canonical form; prints why not. */
+static int room_canonical(const char *name, char *out, size_t outlen)
+{
+	struct proto_room room;
+	struct proto_cause cause = { { 0 }, { 0 } };
+	if (proto_room_parse(name, &room, &cause) != 0 || proto_room_format(&room, out, outlen) < 0) {
+		usage_error("tail", "%s", cause.message[0] ? cause.message : "invalid room name");
+		return -1;
+	}
+	return 0;
+}
+
+static int since_parse(const char *arg, struct since_arg *out)
+{
+	const char *eq = strrchr(arg, '=');
+	if (eq == NULL || eq == arg) {
+		usage_error("tail", "--since '%s' must be ROOM=SEQ, as in --since org=42", arg);
+		return -1;
+	}
+	char room[PROTO_MAX_ROOM + 2];
+	size_t n = (size_t)(eq - arg);
+	if (n >= sizeof room) {
+		usage_error("tail", "--since: the room name is longer than %d bytes", PROTO_MAX_ROOM);
+		return -1;
+	}
+	memcpy(room, arg, n);
+	room[n] = '\0';
+	if (room_canonical(room, out->room, sizeof out->room) != 0)
+		return -1;
+	char *end;
+	errno = 0;
+	long long seq = (eq[1] >= '0' && eq[1] <= '9') ? strtoll(eq + 1, &end, 10) : -1;
+	if (seq < 0 || errno != 0 || *end != '\0') {
+		usage_error("tail", "--since %s: SEQ must be a whole number of at least 0", arg);
+		return -1;
+	}
+	out->seq = seq;
+	return 0;
+}
+
+static int cmd_tail(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "url", required_argument, NULL, 'u' },
+		{ "token", required_argument, NULL, 't' },
+		{ "token-file", required_argument, NULL, 'f' },
+		{ "since", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *opt_url = NULL, *opt_token = NULL, *opt_token_file = NULL;
+	struct since_arg since[TAIL_MAX_ROOMS];
+	size_t nsince = 0;
+	int c;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'u': opt_url = optarg; break;
+		case 't':
+			if (optarg[0] == '\0')
+				return usage_error("tail", "--token is empty; mint one with `wfmon token`");
+			opt_token = optarg;
+			break;
+		case 'f': opt_token_file = optarg; break;
+		case 's':
+			if (nsince == TAIL_MAX_ROOMS)
+				return usage_error("tail", "at most %d --since options", TAIL_MAX_ROOMS);
+			if (since_parse(optarg, &since[nsince]) != 0)
+				return EXIT_USAGE;
+			nsince++;
+			break;
+		case 'h':
+			printf("usage: %s\n\n"
+			       "  --url URL          ws://HOST:PORT[/PATH] (default: $WFMON_URL, the config\n"
+			       "                     file's url, then %s)\n"
+			       "  --token TOKEN      the token (default: $WFMON_TOKEN, then the config\n"
+			       "                     file's token)\n"
+			       "  --token-file FILE  read the token from FILE\n"
+			       "  --since ROOM=SEQ   resume ROOM after position SEQ\n\n"
+			       "Prints one JSON line per message until interrupted.\n",
+			       commands[1].usage, DEFAULT_URL);
+			return 0;
+		case ':':
+			return usage_error("tail", "%s needs a value", bad_option(argv, optind));
+		default:
+			return usage_error("tail", "unknown option %s", bad_option(argv, optind));
+		}
+	}
+	if (opt_token != NULL && opt_token_file != NULL)
+		return usage_error("tail", "give --token or --token-file, not both");
+	if (optind >= argc)
+		return usage_error("tail", "name at least one room to follow, e.g. org or execution:ID");
+	if (argc - optind > TAIL_MAX_ROOMS)
+		return usage_error("tail", "at most %d rooms at once", TAIL_MAX_ROOMS);
+
+	char names[TAIL_MAX_ROOMS][PROTO_MAX_ROOM + 1];
+	struct tail_room rooms[TAIL_MAX_ROOMS];
+	size_t nrooms = 0;
+	for (int i = optind; i < argc; i++) {
+		if (room_canonical(argv[i], names[nrooms], sizeof names[0]) != 0)
+			return EXIT_USAGE;
+		bool dup = false;
+		for (size_t j = 0; j < nrooms; j++)
+			dup = dup || strcmp(names[j], names[nrooms]) == 0;
+		if (dup)
+			continue;
+		rooms[nrooms] = (struct tail_room){ .name = names[nrooms] };
+		nrooms++;
+	}
+	for (size_t s = 0; s < nsince; s++) {
+		size_t r;
+		for (r = 0; r < nrooms; r++)
+			if (strcmp(rooms[r].name, since[s].room) == 0)
+				break;
+		if (r == nrooms)
+			return usage_error("tail", "--since names %s, which is not one of the rooms to "
+					   "follow; add it to the room list", since[s].room);
+		rooms[r].has_since = true;
+		rooms[r].since = since[s].seq;
+	}
+
+	struct config cfg = { .loaded = false };
+	int status;
+	const char *from = NULL;
+	const char *url = url_lookup(opt_url, &cfg, &from, &status);
+	if (url == NULL) {
+		config_clear(&cfg);
+		return status;
+	}
+	struct ws_url parsed;
+	char cause[256];
+	if (url_parse(url, &parsed, cause, sizeof cause) != 0) {
+		fprintf(stderr, "wfmon tail: bad URL '%s' (from %s): %s\n", url, from, cause);
+		config_clear(&cfg);
+		return EXIT_USAGE;
+	}
+	char *url_copy = xstrdup(url);
+	char *token = token_lookup(opt_token, opt_token_file, &cfg, &status);
+	config_clear(&cfg);
+	if (token == NULL) {
+		free(url_copy);
+		return status;
+	}
+
+	struct tail_options topt = {
+		.host = parsed.host,
+		.port = parsed.port,
+		.path = parsed.path,
+		.url = url_copy,
+		.token = token,
+		.rooms = rooms,
+		.nrooms = nrooms,
+		.out = stdout,
+	};
+	int rc = tail_run(&topt);
+	explicit_bzero(token, strlen(token));
+	free(token);
+	free(url_copy);
+	return rc;
+}
+
+/* ---- Entry ------------------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage_print(stderr);
+		return EXIT_USAGE;
+	}
+	const char *name = argv[1];
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+		usage_print(stdout);
+		return 0;
+	}
+	if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
+		printf("wfmon %s (protocol %d)\n", WFMON_VERSION, PROTO_VERSION);
+		return 0;
+	}
+	const struct command *cmd = command_find(name);
+	if (cmd == NULL) {
+		fprintf(stderr, "wfmon: unknown %s '%s'; run wfmon --help for the commands\n",
+			name[0] == '-' ? "option" : "command", name);
+		return EXIT_USAGE;
+	}
+	return cmd->run(argc - 1, argv + 1);
+}

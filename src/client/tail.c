@@ -1,0 +1,399 @@
+/* tail.c: the `wfmon tail` loop.
+ *
+ * Owns one connection at a time and its reconnect state machine:
+ *   CONNECTING (TCP + upgrade, bounded by TAIL_CONNECT_TIMEOUT_MS)
+ *     -> OPEN (subscriptions sent; printing)
+ *     -> BACKOFF (timer) -> CONNECTING ...
+ * with exactly one pending wait: the socket, or the backoff timer. Invariants:
+ * the per-room position only moves forward; a resubscription always carries
+ * the last position seen; SIGINT and SIGTERM are blocked except inside ppoll,
+ * so they can never be lost between the check of the flag and the wait. */
+#include "tail.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "proto.h"
+#include "wsclient.h"
+#include "xalloc.h"
+
+#define TAIL_BACKOFF_MIN_MS 500
+#define TAIL_BACKOFF_MAX_MS 15000
+#define TAIL_CONNECT_TIMEOUT_MS 10000
+/* A connection that stayed open this long was healthy: start the backoff over. */
+#define TAIL_HEALTHY_MS 30000
+#define TAIL_CLOSE_WAIT_MS 500
+
+enum tail_state { TAIL_CONNECTING, TAIL_OPEN, TAIL_BACKOFF };
+
+struct tail_pos {
+	bool known;
+	int64_t seq;
+};
+
+struct tail {
+	const struct tail_options *opt;
+	FILE *out;
+	enum tail_state state;
+	struct wsc *conn;
+	struct tail_pos pos[TAIL_MAX_ROOMS];
+	int64_t deadline_us;      /* CONNECTING: give up; BACKOFF: connect again */
+	int64_t opened_us;
+	int backoff_ms;
+	unsigned rng;
+	int exit_code;
+	bool done;
+};
+
+static volatile sig_atomic_t tail_signalled;
+
+static void tail_on_signal(int sig)
+{
+	(void)sig;
+	tail_signalled = 1;
+}
+
+/* What to do when the server closes or refuses: by close code or HTTP status. */
+enum tail_verdict { VERDICT_RETRY, VERDICT_STOP, VERDICT_FAIL };
+
+static const struct {
+	int http_status;
+	enum tail_verdict verdict;
+	const char *message;
+} tail_http_table[] = {
+	{ 401, VERDICT_FAIL,
+	  "the server refused the token (HTTP 401): mint a new one with `wfmon token`" },
+	{ 403, VERDICT_FAIL,
+	  "the server refused access (HTTP 403): the token's role or organization does not allow "
+	  "this connection; mint one with the right --org and --role" },
+	{ 404, VERDICT_FAIL,
+	  "the server has no WebSocket endpoint at this path (HTTP 404): check the path in the URL" },
+	{ 400, VERDICT_FAIL,
+	  "the server rejected the WebSocket upgrade (HTTP 400): is the URL pointing at wfmond?" },
+};
+
+static const struct {
+	int close_code;
+	enum tail_verdict verdict;
+	const char *reason;
+} tail_close_table[] = {
+	{ 1000, VERDICT_STOP, "the server ended the session" },
+	{ PROTO_CLOSE_SHUTDOWN, VERDICT_RETRY, "the server is shutting down" },
+	{ 1006, VERDICT_RETRY, "the connection dropped" },
+	{ 1009, VERDICT_RETRY, "a message was too large" },
+	{ PROTO_CLOSE_SLOW_CONSUMER, VERDICT_RETRY, "this client fell too far behind" },
+	{ PROTO_CLOSE_RATE_LIMITED, VERDICT_RETRY, "this client sent too many requests" },
+};
+
+static void tail_schedule_retry(struct tail *t, const char *why)
+{
+	int base = t->backoff_ms;
+	/* Half fixed, half random: clients dropped together do not return together. */
+	int delay = base / 2 + (int)(rand_r(&t->rng) % (unsigned)(base / 2 + 1));
+	t->backoff_ms = base * 2 > TAIL_BACKOFF_MAX_MS ? TAIL_BACKOFF_MAX_MS : base * 2;
+	t->state = TAIL_BACKOFF;
+	t->deadline_us = clock_mono_us() + (int64_t)delay * 1000;
+	fprintf(stderr, "wfmon: %s; reconnecting to %s in %.1f s\n", why, t->opt->url,
+		delay / 1000.0);
+}
+
+static void tail_connect(struct tail *t)
+{
+	const struct tail_options *o = t->opt;
+	struct wsc_config cfg = {
+		.host = o->host,
+		.port = o->port,
+		.path = o->path,
+		.subprotocol = PROTO_SUBPROTOCOL,
+		.bearer = o->token,
+	};
+	char cause[256];
+	t->conn = wsc_new(&cfg, cause, sizeof cause);
+	if (t->conn == NULL) {
+		tail_schedule_retry(t, cause);
+		return;
+	}
+	t->state = TAIL_CONNECTING;
+	t->deadline_us = clock_mono_us() + (int64_t)TAIL_CONNECT_TIMEOUT_MS * 1000;
+}
+
+static void tail_drop(struct tail *t)
+{
+	wsc_free(t->conn);
+	t->conn = NULL;
+}
+
+/* Sends one subscribe per room; "since" when a position is known. */
+static int tail_subscribe_all(struct tail *t)
+{
+	for (size_t i = 0; i < t->opt->nrooms; i++) {
+		char id[32];
+		snprintf(id, sizeof id, "tail-%zu", i);
+		json_t *req = json_pack("{s:s, s:s, s:s}", "type", "subscribe", "id", id, "room",
+					t->opt->rooms[i].name);
+		if (req == NULL)
+			fatal("cannot build a subscribe request");
+		if (t->pos[i].known)
+			json_object_set_new(req, "since", json_integer(t->pos[i].seq));
+		char *text = json_dumps(req, JSON_COMPACT);
+		json_decref(req);
+		if (text == NULL)
+			fatal("cannot encode a subscribe request");
+		int rc = wsc_send_text(t->conn, text, strlen(text));
+		free(text);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int tail_room_index(const struct tail *t, const char *room)
+{
+	for (size_t i = 0; i < t->opt->nrooms; i++)
+		if (strcmp(t->opt->rooms[i].name, room) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Remembers how far each room has come, from "event" and "subscribed"; names
+ * the room of a refused subscription on stderr (the error itself is printed
+ * like any other message). */
+static void tail_track(struct tail *t, json_t *msg)
+{
+	const char *type = json_string_value(json_object_get(msg, "type"));
+	if (type == NULL)
+		return;
+	if (strcmp(type, "error") == 0) {
+		const char *id = json_string_value(json_object_get(msg, "id"));
+		size_t idx;
+		if (id != NULL && sscanf(id, "tail-%zu", &idx) == 1 && idx < t->opt->nrooms) {
+			const char *text = json_string_value(json_object_get(msg, "message"));
+			fprintf(stderr, "wfmon: subscribing to %s failed: %s\n",
+				t->opt->rooms[idx].name, text ? text : "no reason given");
+		}
+		return;
+	}
+	if (strcmp(type, "event") != 0 && strcmp(type, "subscribed") != 0)
+		return;
+	const char *room = json_string_value(json_object_get(msg, "room"));
+	json_t *seq = json_object_get(msg, "seq");
+	int i = room ? tail_room_index(t, room) : -1;
+	if (i < 0 || !json_is_integer(seq))
+		return;
+	int64_t s = (int64_t)json_integer_value(seq);
+	if (!t->pos[i].known || s > t->pos[i].seq) {
+		t->pos[i].known = true;
+		t->pos[i].seq = s;
+	}
+}
+
+/* Prints one message as a compact JSON line. Returns -1 when the output is
+ * gone (the caller stops). */
+static int tail_print(struct tail *t, const char *data, size_t len)
+{
+	json_error_t err;
+	json_t *msg = json_loadb(data, len, JSON_DECODE_ANY, &err);
+	if (msg == NULL) {
+		fprintf(stderr, "wfmon: ignoring a message that is not JSON (%zu bytes): %s\n", len,
+			err.text);
+		return 0;
+	}
+	tail_track(t, msg);
+	char *line = json_dumps(msg, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(msg);
+	if (line == NULL)
+		return 0;
+	int rc = 0;
+	if (fputs(line, t->out) == EOF || fputc('\n', t->out) == EOF || fflush(t->out) == EOF) {
+		if (errno != EPIPE) {
+			fprintf(stderr, "wfmon: cannot write to the output: %s\n", strerror(errno));
+			t->exit_code = TAIL_EXIT_FAILED;
+		}
+		rc = -1;
+	}
+	free(line);
+	return rc;
+}
+
+static void tail_on_closed(struct tail *t)
+{
+	int status = wsc_http_status(t->conn);
+	int code = wsc_close_code(t->conn);
+	const char *err = wsc_error(t->conn);
+	char why[512];
+
+	if (status != 0) {
+		for (size_t i = 0; i < sizeof tail_http_table / sizeof tail_http_table[0]; i++) {
+			if (tail_http_table[i].http_status == status) {
+				fprintf(stderr, "wfmon: %s\n", tail_http_table[i].message);
+				t->exit_code = TAIL_EXIT_FAILED;
+				t->done = true;
+				tail_drop(t);
+				return;
+			}
+		}
+		snprintf(why, sizeof why, "the server refused the connection (HTTP %d)%s%s", status,
+			 err[0] ? ": " : "", err);
+		tail_drop(t);
+		tail_schedule_retry(t, why);
+		return;
+	}
+
+	enum tail_verdict verdict = VERDICT_RETRY;
+	const char *reason = NULL;
+	for (size_t i = 0; i < sizeof tail_close_table / sizeof tail_close_table[0]; i++) {
+		if (tail_close_table[i].close_code == code) {
+			verdict = tail_close_table[i].verdict;
+			reason = tail_close_table[i].reason;
+		}
+	}
+	/* wsclient's sentence says more about a drop (refused, reset); the table
+	 * says more about a code the server chose. */
+	if (err[0] != '\0' && (code == 1006 || reason == NULL))
+		snprintf(why, sizeof why, "%s", err);
+	else if (reason != NULL)
+		snprintf(why, sizeof why, "%s (close code %d)", reason, code);
+	else
+		snprintf(why, sizeof why, "the server closed the connection (close code %d)", code);
+
+	if (verdict == VERDICT_STOP) {
+		fprintf(stderr, "wfmon: %s\n", why);
+		t->done = true;
+		tail_drop(t);
+		return;
+	}
+	if (t->state == TAIL_OPEN && clock_mono_us() - t->opened_us >= (int64_t)TAIL_HEALTHY_MS * 1000)
+		t->backoff_ms = TAIL_BACKOFF_MIN_MS;
+	tail_drop(t);
+	tail_schedule_retry(t, why);
+}
+
+/* Handles what the socket allows, then every complete message. */
+static void tail_service(struct tail *t, short revents)
+{
+	wsc_io(t->conn, revents);
+	if (t->state == TAIL_CONNECTING && wsc_state(t->conn) == WSC_OPEN) {
+		t->state = TAIL_OPEN;
+		t->opened_us = clock_mono_us();
+		fprintf(stderr, "wfmon: connected to %s\n", t->opt->url);
+		if (tail_subscribe_all(t) != 0) {
+			tail_drop(t);
+			tail_schedule_retry(t, "cannot queue the subscriptions");
+			return;
+		}
+	}
+	const char *data;
+	size_t len;
+	while (wsc_next(t->conn, &data, &len) == 1) {
+		if (tail_print(t, data, len) != 0) {
+			t->done = true;
+			return;
+		}
+	}
+	if (wsc_state(t->conn) == WSC_CLOSED)
+		tail_on_closed(t);
+}
+
+static int tail_timeout_ms(const struct tail *t)
+{
+	if (t->state == TAIL_OPEN)
+		return -1;
+	int64_t left = t->deadline_us - clock_mono_us();
+	if (left <= 0)
+		return 0;
+	return (int)((left + 999) / 1000);
+}
+
+static void tail_on_timer(struct tail *t)
+{
+	if (clock_mono_us() < t->deadline_us)
+		return;
+	if (t->state == TAIL_BACKOFF) {
+		tail_connect(t);
+	} else if (t->state == TAIL_CONNECTING) {
+		tail_drop(t);
+		char why[64];
+		snprintf(why, sizeof why, "no answer within %d s", TAIL_CONNECT_TIMEOUT_MS / 1000);
+		tail_schedule_retry(t, why);
+	}
+}
+
+/* Says goodbye properly when stopped by a signal; bounded, never waits long. */
+static void tail_close_politely(struct tail *t)
+{
+	if (t->conn == NULL)
+		return;
+	if (wsc_state(t->conn) == WSC_OPEN && wsc_send_close(t->conn, 1000) == 0)
+		wsc_wait_flushed(t->conn, TAIL_CLOSE_WAIT_MS);
+	tail_drop(t);
+}
+
+int tail_run(const struct tail_options *opt)
+{
+	if (opt->nrooms == 0 || opt->nrooms > TAIL_MAX_ROOMS)
+		return TAIL_EXIT_USAGE;
+
+	struct tail t = {
+		.opt = opt,
+		.out = opt->out ? opt->out : stdout,
+		.backoff_ms = TAIL_BACKOFF_MIN_MS,
+		.rng = (unsigned)getpid() ^ (unsigned)clock_mono_us(),
+		.exit_code = TAIL_EXIT_OK,
+	};
+	for (size_t i = 0; i < opt->nrooms; i++) {
+		t.pos[i].known = opt->rooms[i].has_since;
+		t.pos[i].seq = opt->rooms[i].since;
+	}
+
+	sigset_t block, orig;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &orig);
+	struct sigaction sa = { .sa_handler = tail_on_signal }, old_int, old_term, old_pipe;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	/* A reader that goes away shows up as EPIPE from the write, not a kill. */
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, &old_pipe);
+	tail_signalled = 0;
+
+	tail_connect(&t);
+	while (!t.done && !tail_signalled) {
+		struct pollfd pfd = { .fd = -1 };
+		if (t.conn != NULL) {
+			pfd.fd = wsc_fd(t.conn);
+			pfd.events = wsc_poll_events(t.conn);
+		}
+		int ms = tail_timeout_ms(&t);
+		struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+		int n = ppoll(&pfd, 1, ms < 0 ? NULL : &ts, &orig);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "wfmon: poll failed: %s\n", strerror(errno));
+			t.exit_code = TAIL_EXIT_FAILED;
+			break;
+		}
+		if (t.conn != NULL && n > 0 && pfd.revents != 0)
+			tail_service(&t, pfd.revents);
+		if (!t.done)
+			tail_on_timer(&t);
+	}
+	tail_close_politely(&t);
+
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGPIPE, &old_pipe, NULL);
+	sigprocmask(SIG_SETMASK, &orig, NULL);
+	return t.exit_code;
+}
