@@ -42,6 +42,7 @@ LIBS    = $(PKG_LIBS) -lm -lpthread
 # Libraries by layer: core (common + protocol), server, client, ui.
 CORE_SRC   := $(wildcard src/common/*.c src/proto/*.c)
 SERVER_SRC := $(filter-out src/server/main.c,$(wildcard src/server/*.c src/store/*.c))
+MIGRATIONS := $(sort $(wildcard src/store/migrations/*.sql))
 CLIENT_SRC := $(filter-out src/client/main.c,$(wildcard src/client/*.c))
 UI_SRC     := $(wildcard src/ui/*.c)
 
@@ -54,6 +55,10 @@ UI_LIB     := $(BUILD)/libwfui.a
 
 BINS := $(BUILD)/wfmond $(BUILD)/wfmon $(BUILD)/wfmon-sim $(BUILD)/wfmon-bench
 
+# Message catalogues: src/po/LANG.po -> build/locale/LANG/LC_MESSAGES/wfmon.mo
+PO_FILES := $(wildcard src/po/*.po)
+MO_FILES := $(patsubst src/po/%.po,$(BUILD)/locale/%/LC_MESSAGES/wfmon.mo,$(PO_FILES))
+
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 INTEG_SRC := $(wildcard tests/integration/test_*.c)
@@ -62,14 +67,34 @@ TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
 TEST_SUPPORT_OBJ := $(call obj,$(TEST_SUPPORT_SRC))
 
 .PHONY: all deps check check-run bench demo install clean tests
-all: $(BINS)
+all: $(BINS) $(MO_FILES)
+
+$(BUILD)/locale/%/LC_MESSAGES/wfmon.mo: src/po/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ $<
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(CORE_LIB): $(call obj,$(CORE_SRC))
-$(SERVER_LIB): $(call obj,$(SERVER_SRC))
+$(SERVER_LIB): $(call obj,$(SERVER_SRC)) $(if $(MIGRATIONS),$(BUILD)/obj/gen/migrations_data.o)
+
+# The SQL migrations are compiled in: {name, sql} pairs in file-name order.
+$(BUILD)/gen/migrations_data.c: $(MIGRATIONS) Makefile
+	@mkdir -p $(dir $@)
+	@{ echo '/* generated from src/store/migrations by make: do not edit */'; \
+	   echo '#include "migrations.h"'; \
+	   echo 'const struct migration migrations[] = {'; \
+	   for f in $(MIGRATIONS); do \
+	     printf '\t{ "%s",\n' "$$(basename $$f .sql)"; \
+	     sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/\t  "/' -e 's/$$/\\n"/' $$f; \
+	     echo '\t},'; \
+	   done; \
+	   echo '\t{ 0, 0 }'; echo '};'; } > $@
+$(BUILD)/obj/gen/migrations_data.o: $(BUILD)/gen/migrations_data.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 $(CLIENT_LIB): $(call obj,$(CLIENT_SRC))
 $(UI_LIB): $(call obj,$(UI_SRC))
 $(BUILD)/%.a:
@@ -93,7 +118,7 @@ $(BUILD)/tests/%: tests/integration/%.c $(TEST_SUPPORT_OBJ) $(SERVER_LIB) $(UI_L
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/support $(ALL_LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(SERVER_LIB) $(UI_LIB) $(CLIENT_LIB) $(CORE_LIB) $(LIBS) -lcmocka
 
-tests: $(BINS) $(UNIT_BINS) $(INTEG_BINS)
+tests: $(BINS) $(MO_FILES) $(UNIT_BINS) $(INTEG_BINS)
 
 # Debian packages the build, the tests and the demo need.
 DEB_PKGS := gcc make pkg-config libwebsockets-dev libjansson-dev libjwt-dev libcmocka-dev \
@@ -134,6 +159,9 @@ install: all
 	install -m 755 $(BUILD)/wfmon $(BUILD)/wfmon-sim $(BUILD)/wfmon-bench $(DESTDIR)$(BINDIR)/
 	for m in man/*.[1-8]; do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 	for t in themes/*; do [ -f "$$t" ] && install -m 644 $$t $(DESTDIR)$(DATADIR)/themes/; done; true
+	for m in $(MO_FILES); do l=$${m#$(BUILD)/locale/}; l=$${l%%/*}; \
+	  install -d $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES; \
+	  install -m 644 $$m $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES/wfmon.mo; done
 
 clean:
 	rm -rf build

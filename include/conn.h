@@ -32,6 +32,8 @@ struct conn {
 	int64_t tokens_at_us;
 	int close_code;            /* nonzero once it is to be closed */
 	const char *close_reason;
+	int swallow_code;          /* nonzero: the message being received is refused */
+	const char *swallow_reason;
 	struct conn *prev, *next;  /* server's list */
 };
 

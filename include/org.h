@@ -11,14 +11,19 @@ struct server;
 
 struct org {
 	char id[PROTO_MAX_ID + 1];
+	/* The position of the last accepted event. Seeded from the wall clock (ms *
+	 * 1000) or what the store remembers, whichever is higher, so that positions
+	 * keep rising across restarts and a position from a lost history is never
+	 * mistaken for a current one. */
+	int64_t pos;
 	struct server *srv;
 	struct live_org live;
 	struct dedup dedup;
 	struct strmap rooms;    /* room name -> struct room */
 };
 
-/* Returns a new organization. */
-struct org *org_new(struct server *srv, const char *id);
+/* Returns a new organization whose positions start above min_pos. */
+struct org *org_new(struct server *srv, const char *id, int64_t min_pos);
 void org_free(struct org *o);
 
 #endif

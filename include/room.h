@@ -1,11 +1,12 @@
-/* room.h: a room of one organization: its subscribers, its position counter
- * and the recent events it keeps so that a client can resume.
+/* room.h: a room of one organization: its subscribers and the recent events it
+ * keeps so that a client can resume.
  *
- * Positions: a room's first event gets (wall-clock ms at creation) * 1000 + 1,
- * then +1 per event, so positions from an earlier incarnation of the room (or of
- * the daemon) are always older than the history and are answered with a fresh
- * snapshot, never a wrong resume. Each event is serialized and framed once per
- * room and shared by every subscriber. */
+ * Positions belong to the organization (org.h): each accepted event gets the
+ * next one, and every room it goes to delivers it with that same position. A
+ * room can resume a client from memory when the position lies between the
+ * room's creation and now and no event of the room after it has been dropped
+ * from the history. Each event is serialized and framed once per room and
+ * shared by every subscriber. */
 #ifndef WFMON_ROOM_H
 #define WFMON_ROOM_H
 
@@ -28,7 +29,8 @@ struct room {
 	char name[PROTO_MAX_ROOM + 1];
 	struct proto_room spec;
 	struct org *org;
-	int64_t seq;                 /* position of the last event */
+	int64_t created_pos;         /* the organization's position when the room was made */
+	int64_t evicted_upto;        /* position of the newest event dropped from the history */
 	struct conn **subs;
 	uint32_t nsubs, capsubs;
 	struct room_hist *hist;      /* ring of the last `histcap` events */
@@ -42,10 +44,10 @@ struct room *room_find(struct org *o, const char *name);
 struct room *room_get(struct org *o, const struct proto_room *spec);
 int room_add(struct room *r, struct conn *c);
 void room_remove(struct room *r, struct conn *c);
-/* Serializes the event once as an "event" message at the next position, keeps
- * it in the history and queues it to every subscriber. */
-void room_publish(struct room *r, json_t *event);
-/* True when every event after `since` is still in the history. */
+/* Serializes the event once as an "event" message at position pos, keeps it in
+ * the history and queues it to every subscriber. */
+void room_publish(struct room *r, int64_t pos, json_t *event);
+/* True when every event of the room after `since` is still in the history. */
 bool room_can_resume(const struct room *r, int64_t since);
 /* Queues the kept events after `since` to c, in order. */
 void room_replay(struct room *r, int64_t since, struct conn *c);

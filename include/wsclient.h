@@ -67,7 +67,7 @@ int wsc_send_close(struct wsc *c, int code);
 size_t wsc_outbuf_len(const struct wsc *c);
 
 /* Pops the next complete inbound text or binary message. Returns 1 and points
- * *data/*len at it (valid until the next call on c), or 0 if none is ready. */
+ * *data and *len at it (valid until the next call on c), or 0 if none is ready. */
 int wsc_next(struct wsc *c, const char **data, size_t *len);
 
 /* Blocking helpers for tools and tests: wait up to timeout_ms. */

@@ -34,7 +34,8 @@ static json_t *ok_result_new(const char *event_id, const char *status)
 	return json_pack("{s:s,s:s}", "event_id", event_id, "status", status);
 }
 
-static void publish_to(struct org *o, enum proto_room_kind kind, const char *id, json_t *event)
+static void publish_to(struct org *o, enum proto_room_kind kind, const char *id, int64_t pos,
+		       json_t *event)
 {
 	struct proto_room spec = { .kind = kind };
 	if (id != NULL)
@@ -44,7 +45,7 @@ static void publish_to(struct org *o, enum proto_room_kind kind, const char *id,
 		return;
 	struct room *r = room_find(o, name);
 	if (r != NULL)
-		room_publish(r, event);
+		room_publish(r, pos, event);
 }
 
 static bool is_queue_event(enum proto_event_kind k)
@@ -52,11 +53,11 @@ static bool is_queue_event(enum proto_event_kind k)
 	return k == EV_EXECUTION_QUEUED || k == EV_EXECUTION_STARTED || proto_event_is_terminal(k);
 }
 
-static void route(struct org *o, const struct proto_event *ev, json_t *event)
+static void route(struct org *o, const struct proto_event *ev, int64_t pos, json_t *event)
 {
-	publish_to(o, ROOM_EXECUTION, ev->execution_id, event);
+	publish_to(o, ROOM_EXECUTION, ev->execution_id, pos, event);
 	if (ev->kind == EV_RESOURCE_SAMPLE)
-		publish_to(o, ROOM_RESOURCES, NULL, event);
+		publish_to(o, ROOM_RESOURCES, NULL, pos, event);
 	if (!proto_event_is_execution_level(ev->kind))
 		return;
 	json_t *summary = event;
@@ -67,10 +68,10 @@ static void route(struct org *o, const struct proto_event *ev, json_t *event)
 	} else {
 		json_incref(summary);
 	}
-	publish_to(o, ROOM_WORKFLOW, ev->workflow_id, summary);
-	publish_to(o, ROOM_ORG, NULL, summary);
+	publish_to(o, ROOM_WORKFLOW, ev->workflow_id, pos, summary);
+	publish_to(o, ROOM_ORG, NULL, pos, summary);
 	if (is_queue_event(ev->kind))
-		publish_to(o, ROOM_QUEUE, NULL, summary);
+		publish_to(o, ROOM_QUEUE, NULL, pos, summary);
 	json_decref(summary);
 }
 
@@ -105,7 +106,7 @@ void ingest_batch(struct org *o, json_t *events, struct ingest_result *out)
 		}
 		dedup_add(&o->dedup, ev.event_id);
 		live_apply(&o->live, &ev, event, now);
-		route(o, &ev, event);
+		route(o, &ev, ++o->pos, event);
 		json_array_append_new(out->results, ok_result_new(ev.event_id, "ok"));
 		out->accepted++;
 		stats->events_in++;

@@ -4,14 +4,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "clock.h"
 #include "room.h"
 #include "server.h"
 #include "xalloc.h"
 
-struct org *org_new(struct server *srv, const char *id)
+struct org *org_new(struct server *srv, const char *id, int64_t min_pos)
 {
 	struct org *o = xcalloc(1, sizeof *o);
 	snprintf(o->id, sizeof o->id, "%s", id);
+	o->pos = clock_wall_ms() * 1000;
+	if (o->pos < min_pos)
+		o->pos = min_pos;
 	o->srv = srv;
 	live_org_init(&o->live, srv->cfg.max_executions_per_org);
 	dedup_init(&o->dedup, srv->cfg.dedup_window);

@@ -32,7 +32,7 @@ struct room *room_get(struct org *o, const struct proto_room *spec)
 	memcpy(r->name, name, sizeof name);
 	r->spec = *spec;
 	r->org = o;
-	r->seq = clock_wall_ms() * 1000;
+	r->created_pos = o->pos;
 	r->histcap = o->srv->cfg.room_history;
 	r->empty_since_us = clock_mono_us();
 	strmap_put(&o->rooms, r->name, r);
@@ -80,6 +80,7 @@ static void room_keep(struct room *r, int64_t seq, struct frame *f)
 	if (r->hist == NULL)
 		r->hist = xcalloc(r->histcap, sizeof *r->hist);
 	if (r->histcount == r->histcap) {
+		r->evicted_upto = r->hist[r->histhead].seq;
 		frame_unref(r->hist[r->histhead].frame);
 		r->hist[r->histhead] = (struct room_hist){ seq, frame_ref(f) };
 		r->histhead = (r->histhead + 1) % r->histcap;
@@ -89,13 +90,14 @@ static void room_keep(struct room *r, int64_t seq, struct frame *f)
 	}
 }
 
-void room_publish(struct room *r, json_t *event)
+void room_publish(struct room *r, int64_t pos, json_t *event)
 {
-	r->seq++;
-	char *msg = proto_event_message_new(r->name, r->seq, event);
+	char *msg = proto_event_message_new(r->name, pos, event);
+	if (msg == NULL)
+		fatal("out of memory encoding an event");
 	struct frame *f = frame_new_text(msg, strlen(msg));
 	free(msg);
-	room_keep(r, r->seq, f);
+	room_keep(r, pos, f);
 	for (uint32_t i = 0; i < r->nsubs; i++)
 		conn_deliver(r->subs[i], f);
 	frame_unref(f);
@@ -103,12 +105,9 @@ void room_publish(struct room *r, json_t *event)
 
 bool room_can_resume(const struct room *r, int64_t since)
 {
-	if (since == r->seq)
-		return true;
-	if (since > r->seq || r->histcount == 0)
-		return false;
-	/* The first kept event must directly follow `since` or come before it. */
-	return r->hist[r->histhead].seq <= since + 1;
+	if (r->histcap == 0)
+		return since == r->org->pos;
+	return since >= r->created_pos && since >= r->evicted_upto && since <= r->org->pos;
 }
 
 void room_replay(struct room *r, int64_t since, struct conn *c)

@@ -69,7 +69,7 @@ struct org *server_org(struct server *s, const char *org_id)
 {
 	struct org *o = strmap_get(&s->orgs, org_id);
 	if (o == NULL) {
-		o = org_new(s, org_id);
+		o = org_new(s, org_id, 0);
 		strmap_put(&s->orgs, o->id, o);
 	}
 	return o;

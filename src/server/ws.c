@@ -148,7 +148,7 @@ static void handle_subscribe(struct conn *c, struct proto_request *req)
 		room_replay(r, req->since, c);
 	} else {
 		json_t *snap = snapshot_table[r->spec.kind](c->org, r);
-		conn_send(c, proto_subscribed_message_new(req->id, name, r->seq, snap, false));
+		conn_send(c, proto_subscribed_message_new(req->id, name, c->org->pos, snap, false));
 		json_decref(snap);
 	}
 }
@@ -266,25 +266,42 @@ static void ws_closed(struct server *s, struct conn *c)
 	c->ready = false;
 }
 
+/* Refuses the message being received. lws cannot stop in the middle of a frame
+ * (it loses its unmasking state and resets the socket, so the peer never reads
+ * why), so the rest of the frame is swallowed unbuffered and the close goes out
+ * at the frame's end; a peer that takes longer than that is cut off. */
+static int ws_refuse_message(struct conn *c, struct lws *wsi, int code, const char *reason)
+{
+	c->swallow_code = code;
+	c->swallow_reason = reason;
+	c->rxlen = 0;
+	lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, 10);
+	return 0;
+}
+
 static int ws_receive(struct server *s, struct conn *c, struct lws *wsi, const void *in, size_t len)
 {
-	if (!c->ready || c->close_code != 0)
+	if (!c->ready)
 		return 0;
-	if (lws_frame_is_binary(wsi)) {
-		lws_close_reason(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE,
-				 (unsigned char *)"text frames only", 16);
+	size_t remaining = lws_remaining_packet_payload(wsi);
+	bool complete = remaining == 0 && lws_is_final_fragment(wsi);
+	if (c->swallow_code != 0) {
+		if (!complete)
+			return 0;
+		lws_close_reason(wsi, (enum lws_close_status)c->swallow_code,
+				 (unsigned char *)c->swallow_reason, strlen(c->swallow_reason));
 		return -1;
 	}
-	size_t remaining = lws_remaining_packet_payload(wsi);
+	if (c->close_code != 0)
+		return 0;   /* closing: requests are no longer served */
+	if (lws_frame_is_binary(wsi))
+		return ws_refuse_message(c, wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE, "text frames only");
 	/* Refuse before buffering: a peer may announce a huge frame. */
 	if (c->rxlen + len + remaining > s->cfg.max_message) {
 		log_info("message from %s/%s over %zu bytes: closing (1009)", c->who.org, c->who.sub,
 			 s->cfg.max_message);
-		lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)"message too large",
-				 17);
-		return -1;
+		return ws_refuse_message(c, wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "message too large");
 	}
-	bool complete = remaining == 0 && lws_is_final_fragment(wsi);
 	if (complete && c->rxlen == 0) {
 		/* The common case, a whole message in one chunk: no copy. */
 		handle_message(c, in, len);
@@ -295,10 +312,8 @@ static int ws_receive(struct server *s, struct conn *c, struct lws *wsi, const v
 		while (cap < c->rxlen + len)
 			cap *= 2;
 		char *p = realloc(c->rx, cap);
-		if (p == NULL) {
-			lws_close_reason(wsi, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, NULL, 0);
-			return -1;
-		}
+		if (p == NULL)
+			return ws_refuse_message(c, wsi, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
 		c->rx = p;
 		c->rxcap = cap;
 	}

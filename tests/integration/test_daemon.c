@@ -156,7 +156,10 @@ static void test_fanout_in_order_to_many(void **state)
 			json_t *m = client_recv(subs[i], 5000);
 			assert_non_null(m);
 			assert_string_equal(str(m, "type"), "event");
-			assert_int_equal(json_integer_value(json_object_get(m, "seq")), base[i] + e + 1);
+			/* Positions rise strictly; nothing in between belongs to this room. */
+			long long seq = json_integer_value(json_object_get(m, "seq"));
+			assert_true(seq > base[i]);
+			base[i] = seq;
 			char want[32];
 			snprintf(want, sizeof want, "line %d", e);
 			assert_string_equal(str(json_object_get(m, "event"), "message"), want);
@@ -197,11 +200,12 @@ static void test_snapshot_then_live(void **state)
 	publish_one(p, "step.completed", "snap-5", "snap-x", "\"step_id\":\"s1\",\"duration_ms\":1200");
 	publish_one(p, "execution.completed", "snap-6", "snap-x", "");
 	json_t *m = client_recv(v, 5000);
-	assert_int_equal(json_integer_value(json_object_get(m, "seq")), seq + 1);
+	long long seq1 = json_integer_value(json_object_get(m, "seq"));
+	assert_true(seq1 > seq);
 	assert_string_equal(str(json_object_get(m, "event"), "id"), "snap-5");
 	json_decref(m);
 	m = client_recv(v, 5000);
-	assert_int_equal(json_integer_value(json_object_get(m, "seq")), seq + 2);
+	assert_true(json_integer_value(json_object_get(m, "seq")) > seq1);
 	assert_string_equal(str(json_object_get(m, "event"), "type"), "execution.completed");
 	json_decref(m);
 	/* Nothing more: no event twice. */
@@ -394,7 +398,7 @@ static void test_resume_and_reset(void **state)
 	publish_one(p, "log", "res-1", "res-x", "\"level\":\"info\",\"message\":\"one\"");
 	json_t *m = client_recv(v, 2000);
 	long long last = json_integer_value(json_object_get(m, "seq"));
-	assert_int_equal(last, seq + 1);
+	assert_true(last > seq);
 	json_decref(m);
 	wsc_free(v);
 
@@ -408,9 +412,11 @@ static void test_resume_and_reset(void **state)
 	assert_true(json_is_true(json_object_get(a, "resumed")));
 	json_decref(a);
 	const char *want[] = { "two", "three" };
+	long long prev = last;
 	for (int i = 0; i < 2; i++) {
 		m = client_recv(v, 2000);
-		assert_int_equal(json_integer_value(json_object_get(m, "seq")), last + 1 + i);
+		assert_true(json_integer_value(json_object_get(m, "seq")) > prev);
+		prev = json_integer_value(json_object_get(m, "seq"));
 		assert_string_equal(str(json_object_get(m, "event"), "message"), want[i]);
 		json_decref(m);
 	}

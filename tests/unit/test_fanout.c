@@ -212,8 +212,8 @@ static void test_rooms_keyed_by_org_and_bounded(void **state)
 {
 	(void)state;
 	struct server *s = fake_server(3, 16);
-	struct org *a = org_new(s, "acme");
-	struct org *b = org_new(s, "beta");
+	struct org *a = org_new(s, "acme", 0);
+	struct org *b = org_new(s, "beta", 0);
 	struct proto_room spec = { .kind = ROOM_EXECUTION };
 	snprintf(spec.id, sizeof spec.id, "x1");
 	struct room *ra = room_get(a, &spec);
@@ -243,38 +243,45 @@ static void test_room_positions_history_and_resume(void **state)
 {
 	(void)state;
 	struct server *s = fake_server(10, 4);
-	struct org *o = org_new(s, "acme");
+	struct org *o = org_new(s, "acme", 0);
 	struct proto_room spec = { .kind = ROOM_ORG };
 	struct room *r = room_get(o, &spec);
 	struct conn *c = fake_conn(s, o);
 	room_add(r, c);
-	int64_t start = r->seq;
+	int64_t start = o->pos;
 	json_t *ev = json_pack("{s:s}", "type", "log");
-	for (int i = 0; i < 6; i++)
-		room_publish(r, ev);
-	assert_int_equal(r->seq, start + 6);
+	/* Positions are the organization's: other rooms' events leave gaps. */
+	for (int i = 0; i < 6; i++) {
+		o->pos += 2;
+		room_publish(r, o->pos, ev);
+	}
 	assert_int_equal(c->q.count, 6);
-	/* History keeps the last 4: positions start+3 .. start+6. */
-	assert_true(room_can_resume(r, start + 6));
-	assert_true(room_can_resume(r, start + 2));
-	assert_false(room_can_resume(r, start + 1));
-	assert_false(room_can_resume(r, start + 7));
+	/* History keeps the last 4: positions start+6 .. start+12. */
+	assert_true(room_can_resume(r, start + 12));
+	assert_true(room_can_resume(r, start + 5));
+	assert_true(room_can_resume(r, start + 4));   /* the newest dropped one: nothing after it lost */
+	assert_false(room_can_resume(r, start + 3));
+	assert_false(room_can_resume(r, start + 13));  /* never issued */
 	assert_false(room_can_resume(r, 5));
 	struct conn *late = fake_conn(s, o);
-	room_replay(r, start + 4, late);
+	room_replay(r, start + 8, late);
 	assert_int_equal(late->q.count, 2);
 	json_t *m = json_loadb((const char *)outq_peek(&late->q)->data + 2, outq_peek(&late->q)->len - 2, 0, NULL);
-	assert_int_equal(json_integer_value(json_object_get(m, "seq")), start + 5);
+	assert_int_equal(json_integer_value(json_object_get(m, "seq")), start + 10);
 	json_decref(m);
-	/* A room recreated later starts above every earlier position. */
+	/* A room made later cannot resume positions from before it existed. */
 	room_remove(r, c);
 	strmap_remove(&o->rooms, r->name);
-	int64_t old_last = r->seq;
+	int64_t old_last = o->pos;
 	room_free(r);
-	usleep(2000);
+	o->pos += 5;
 	r = room_get(o, &spec);
-	assert_true(r->seq > old_last);
 	assert_false(room_can_resume(r, old_last));
+	assert_true(room_can_resume(r, o->pos));
+	/* A new organization object starts above the wall clock. */
+	struct org *o2 = org_new(s, "acme", o->pos + 1000);
+	assert_true(o2->pos >= o->pos + 1000);
+	org_free(o2);
 	json_decref(ev);
 	outq_clear(&c->q);
 	outq_clear(&late->q);

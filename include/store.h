@@ -1,0 +1,136 @@
+/* store.h: durable history: an fsync'd on-disk spool and PostgreSQL, behind
+ * one store thread, so that the WebSocket loop never waits on either.
+ *
+ * Flow. The loop thread hands accepted events to store_append. The store thread
+ * appends them to the spool and fdatasyncs (group commit: everything queued is
+ * written with one sync); then it reports the batch DURABLE (the producer's ack
+ * may go out), and writes the events into PostgreSQL in one transaction per
+ * organization. When PostgreSQL is down or slow, events keep going to the spool
+ * (bounded by spool_max_bytes) and are written once it is back; a full spool
+ * makes store_append refuse, and the producer is told to retry. Spool segments
+ * are deleted once every record in them is in PostgreSQL; at start-up whatever
+ * is left is written again (inserting is idempotent on (org, event_id)).
+ *
+ * Queries run on the same thread in FIFO order with appends: a query submitted
+ * after an append sees that append's events (when PostgreSQL is up).
+ *
+ * Isolation. Every transaction starts with set_config('wfmon.org', $org, true);
+ * the daemon's role is not a superuser, does not own the tables and has no
+ * BYPASSRLS, so row-level security holds even if this code had a bug.
+ *
+ * Threads: store_new, store_append, store_query, store_take_done, store_status
+ * and store_free are called from the loop thread only; `wake` is called from
+ * the store thread (wfmond passes a function that calls lws_cancel_service). */
+#ifndef WFMON_STORE_H
+#define WFMON_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+struct store;
+
+struct store_config {
+	const char *conninfo;        /* libpq conninfo of the daemon's role; also PG* environment */
+	const char *spool_dir;       /* created if missing */
+	size_t spool_max_bytes;      /* refuse appends past this */
+	size_t data_cap_bytes;       /* step input/output kept in the step table, larger ones are cut */
+	int reconnect_max_s;         /* backoff ceiling */
+	int retention_events_days;   /* execution_events, executions, steps */
+	int retention_metrics_days;  /* *_metrics */
+	int retention_snapshots_days;/* queue_snapshots */
+};
+
+/* One accepted event. */
+struct store_event {
+	char org[PROTO_MAX_ID + 1];
+	int64_t pos;                 /* its position (see room.h) */
+	char *json;                  /* owned: the validated event, compact JSON */
+};
+
+enum store_query_kind {
+	/* params {"status"?: "running"|[...], "workflow"?: id, "from"?: time, "to"?: time,
+	 *         "text"?: string, "limit"?: 1..500 (50), "after"?: cursor}
+	 * result {"executions": [summary...], "next": cursor|null}, newest first */
+	STORE_Q_EXECUTIONS,
+	/* params {"id": execution id}
+	 * result {"execution": full|null, "events": [event with "pos", oldest first, at most 2000]} */
+	STORE_Q_EXECUTION,
+	/* params {"workflow_id": id, "runs"?: 1..1000 (20)}
+	 * result {"workflow_id":..,"runs":n,"steps":[{"step_id","name","count","avg_ms","p95_ms",
+	 *         "min_ms","max_ms"}]} over the last n finished executions of the workflow */
+	STORE_Q_STEP_STATS,
+	/* params {"room": name, "since": pos, "limit": n}
+	 * result {"found": bool (an event at position `since` exists and belongs to the room),
+	 *         "events": [{"pos": p, "event": {...}} in order, input/output removed for
+	 *         rooms other than execution:], "truncated": bool (more than limit)} */
+	STORE_Q_REPLAY,
+	STORE_Q__COUNT
+};
+
+enum store_done_kind { STORE_DONE_DURABLE, STORE_DONE_QUERY };
+
+/* A completion, handed back to the loop thread. */
+struct store_done {
+	enum store_done_kind kind;
+	uint64_t ticket;             /* as given to store_append / store_query */
+	int status;                  /* 0, or -1 with error set */
+	char error[256];             /* a sentence safe to show a client */
+	json_t *result;              /* queries: owned */
+};
+
+enum store_db_state { STORE_DB_CONNECTING, STORE_DB_UP, STORE_DB_DOWN };
+const char *store_db_state_name(enum store_db_state s);
+
+struct store_status {
+	enum store_db_state db;
+	char db_error[256];          /* last connection error, without passwords */
+	uint64_t spool_bytes;        /* on disk now */
+	uint64_t pending_records;    /* in the spool, not yet in PostgreSQL */
+	uint64_t written_total;      /* events written to PostgreSQL since start */
+	uint64_t refused_total;      /* appends refused for a full spool */
+	int64_t last_write_ms;       /* wall clock of the last successful write, 0 if none */
+};
+
+/* Opens the spool (recovering what a crash left) and starts the thread, which
+ * connects to PostgreSQL by itself with backoff. Returns NULL with a cause if
+ * the spool folder cannot be used. */
+struct store *store_new(const struct store_config *cfg, void (*wake)(void *arg), void *wake_arg,
+			char *cause, size_t causelen);
+/* Stops the thread after it has synced what it was given; frees everything. */
+void store_free(struct store *s);
+
+/* The highest event position found in the spool at start-up (0 if none). */
+int64_t store_spool_max_pos(const struct store *s);
+
+/* Takes ownership of each events[i].json (also on failure). Returns -1 when
+ * the spool is full. The DURABLE completion for `ticket` follows once synced. */
+int store_append(struct store *s, struct store_event *events, size_t n, uint64_t ticket);
+/* Takes params. Returns -1 if the query queue is full. */
+int store_query(struct store *s, enum store_query_kind kind, const char *org, json_t *params,
+		uint64_t ticket);
+
+/* Moves up to max ready completions into out; returns how many. */
+size_t store_take_done(struct store *s, struct store_done **out, size_t max);
+void store_done_free(struct store_done *d);
+
+void store_get_status(struct store *s, struct store_status *out);
+
+/* ---- start-up, synchronous (before the loop runs) -------------------------- */
+
+/* Applies pending migrations in order as the owner (conninfo of the owner role),
+ * recording each in schema_migrations; grants the daemon role (app_role) what
+ * it needs. Safe to run twice. */
+int store_migrate(const char *owner_conninfo, const char *app_role, char *cause, size_t causelen);
+
+/* What the daemon reloads into memory after a restart, for every organization
+ * with history: {"orgs": [{"org": id, "max_pos": n, "recent_event_ids": [..],
+ * "executions": [full execution, as live.h's live_execution_json_new shapes it,
+ * for every queued or running one]}]}. Returns NULL with a cause when
+ * PostgreSQL cannot be reached. */
+json_t *store_load_state(const char *conninfo, size_t recent_ids, char *cause, size_t causelen);
+
+#endif
