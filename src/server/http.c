@@ -362,8 +362,12 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION: {
 		if (h->body == NULL)
 			return -1;
-		int rc = http_finish_events(s, h, wsi);
-		http_session_free(h);
+		/* Answering completes the transaction, and lws then frees h: take what
+		 * we need out of it first. */
+		struct http_session taken = *h;
+		memset(h, 0, sizeof *h);
+		int rc = http_finish_events(s, &taken, wsi);
+		http_session_free(&taken);
 		return rc;
 	}
 	case LWS_CALLBACK_CLOSED_HTTP:

@@ -608,6 +608,41 @@ static void test_sigterm_drains(void **state)
 	free(vt);
 }
 
+static long metric(const struct daemon *d, const char *name)
+{
+	char body[16384], want[128];
+	if (http_raw(d, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", body, sizeof body) != 200)
+		return -1;
+	snprintf(want, sizeof want, "\n%s ", name);
+	char *p = strstr(body, want);
+	return p ? atol(p + strlen(want)) : -1;
+}
+
+static void test_dead_peer_detected_by_ping(void **state)
+{
+	(void)state;
+	struct daemon d2;
+	static const char *const extra[] = { "--ping-interval", "1", "--ping-timeout", "2", NULL };
+	assert_int_equal(daemon_start(&d2, extra), 0);
+	char *vt = daemon_token(&d2, "acme", "ann", "viewer");
+	struct wsc *alive = client_open(&d2, vt);
+	struct wsc *dead = client_open(&d2, vt);
+	json_decref(client_subscribe(dead, "org", -1));
+	assert_int_equal(metric(&d2, "wfmond_connections"), 2);
+	/* `dead` is never serviced again: it answers no ping. `alive` is. */
+	for (int i = 0; i < 50 && metric(&d2, "wfmond_connections") != 1; i++) {
+		const char *data;
+		size_t len;
+		wsc_wait_message(alive, 100, &data, &len);
+	}
+	assert_int_equal(metric(&d2, "wfmond_connections"), 1);
+	assert_int_equal(wsc_state(alive), WSC_OPEN);
+	wsc_free(alive);
+	wsc_free(dead);
+	free(vt);
+	assert_int_equal(daemon_stop(&d2), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -625,6 +660,7 @@ int main(void)
 		cmocka_unit_test(test_http_endpoints),
 		cmocka_unit_test(test_rate_and_subscription_limits),
 		cmocka_unit_test(test_sigterm_drains),
+		cmocka_unit_test(test_dead_peer_detected_by_ping),
 	};
 	return cmocka_run_group_tests_name("daemon", tests, setup, teardown);
 }

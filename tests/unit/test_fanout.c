@@ -90,7 +90,7 @@ static void test_outq_wraps_and_grows(void **state)
 	outq_init(&q, 64, 1 << 20);
 	struct frame *frames[200];
 	for (int i = 0; i < 200; i++) {
-		char p[8];
+		char p[16];
 		snprintf(p, sizeof p, "%03d", i);
 		frames[i] = frame_new_text(p, 3);
 	}
