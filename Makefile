@@ -122,7 +122,8 @@ tests: $(BINS) $(MO_FILES) $(UNIT_BINS) $(INTEG_BINS)
 
 # Debian packages the build, the tests and the demo need.
 DEB_PKGS := gcc make pkg-config libwebsockets-dev libjansson-dev libjwt-dev libcmocka-dev \
-            libncurses-dev libpq-dev libcurl4-openssl-dev postgresql tmux gettext locales openssl
+            libncurses-dev libpq-dev libcurl4-openssl-dev postgresql tmux gettext locales openssl \
+            curl python3
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
