@@ -22,6 +22,7 @@ struct config {
 	size_t max_message;            /* inbound frame limit (close 1009) */
 	uint32_t outq_max_messages;    /* per connection, before it is cut off as slow */
 	size_t outq_max_bytes;
+	int write_coalesce_ms;         /* least time between two writes of room events to a socket */
 	uint32_t max_subscriptions;    /* per connection */
 	uint32_t requests_per_s;       /* per connection, token bucket rate */
 	uint32_t request_burst;

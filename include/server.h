@@ -25,6 +25,7 @@ struct server_stats {
 	uint64_t events_duplicate;
 	uint64_t messages_out;            /* frames queued to connections */
 	uint64_t bytes_out;               /* bytes written to sockets */
+	uint64_t socket_writes;           /* writes that carried them */
 	uint64_t requests;
 	uint64_t requests_rate_limited;
 	uint64_t slow_consumers_cut;

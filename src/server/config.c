@@ -32,6 +32,7 @@ static const struct setting settings[] = {
 	{ "max-message", SET_SIZE, OFF(max_message), 1024, 16 << 20 },
 	{ "outq-max-messages", SET_U32, OFF(outq_max_messages), 16, 1 << 20 },
 	{ "outq-max-bytes", SET_SIZE, OFF(outq_max_bytes), 64 << 10, 1LL << 30 },
+	{ "write-coalesce-ms", SET_INT, OFF(write_coalesce_ms), 0, 1000 },
 	{ "max-subscriptions", SET_U32, OFF(max_subscriptions), 1, 4096 },
 	{ "requests-per-second", SET_U32, OFF(requests_per_s), 1, 1000000 },
 	{ "request-burst", SET_U32, OFF(request_burst), 1, 1000000 },
@@ -57,6 +58,7 @@ void config_defaults(struct config *c)
 	c->max_message = PROTO_MAX_MESSAGE;
 	c->outq_max_messages = 8192;
 	c->outq_max_bytes = 16 << 20;
+	c->write_coalesce_ms = 10;
 	c->max_subscriptions = 64;
 	c->requests_per_s = 200;
 	c->request_burst = 400;

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
+#include "xalloc.h"
 #include "room.h"
 #include "server.h"
 
@@ -26,7 +28,77 @@ void conn_close_after_flush(struct conn *c, int code, const char *reason)
 	}
 }
 
-void conn_deliver(struct conn *c, struct frame *f)
+/* The coalescing list: connections with something queued that were written
+ * too recently. One timer flushes them all. */
+static struct conn *deferred_head;
+static struct lws_sorted_usec_list flush_timer;
+static bool flush_armed;
+
+static void flush_tick(struct lws_sorted_usec_list *sul)
+{
+	(void)sul;
+	flush_armed = false;
+	struct conn *c = deferred_head;
+	deferred_head = NULL;
+	while (c != NULL) {
+		struct conn *next = c->deferred_next;
+		c->deferred = false;
+		c->deferred_next = NULL;
+		lws_callback_on_writable(c->wsi);
+		c = next;
+	}
+}
+
+static void conn_wake(struct conn *c, bool at_once)
+{
+	if (c->wsi == NULL)
+		return;
+	if (at_once) {
+		/* An answer goes now, and takes whatever events are queued with it. */
+		lws_callback_on_writable(c->wsi);
+		return;
+	}
+	if (c->deferred)
+		return;
+	int64_t delay = (int64_t)c->srv->cfg.write_coalesce_ms * 1000;
+	int64_t now = clock_mono_us();
+	if (delay == 0 || now - c->last_write_us >= delay) {
+		lws_callback_on_writable(c->wsi);
+		return;
+	}
+	c->deferred = true;
+	c->deferred_next = deferred_head;
+	deferred_head = c;
+	if (!flush_armed) {
+		flush_armed = true;
+		lws_sul_schedule(lws_get_context(c->wsi), 0, &flush_timer, flush_tick,
+				 c->last_write_us + delay - now);
+	}
+}
+
+void conn_forget(struct conn *c)
+{
+	if (!c->deferred)
+		return;
+	for (struct conn **pp = &deferred_head; *pp != NULL; pp = &(*pp)->deferred_next) {
+		if (*pp == c) {
+			*pp = c->deferred_next;
+			break;
+		}
+	}
+	c->deferred = false;
+	if (deferred_head == NULL && flush_armed) {
+		lws_sul_cancel(&flush_timer);
+		flush_armed = false;
+	}
+}
+
+void conn_wrote(struct conn *c, int64_t now_us)
+{
+	c->last_write_us = now_us;
+}
+
+static void conn_queue(struct conn *c, struct frame *f, bool at_once)
 {
 	if (c->close_code != 0)
 		return;
@@ -41,15 +113,22 @@ void conn_deliver(struct conn *c, struct frame *f)
 		return;
 	}
 	c->srv->stats.messages_out++;
-	if (was_empty && c->wsi != NULL)
-		lws_callback_on_writable(c->wsi);
+	if (was_empty || at_once)
+		conn_wake(c, at_once);
+}
+
+void conn_deliver(struct conn *c, struct frame *f)
+{
+	conn_queue(c, f, false);
 }
 
 void conn_send(struct conn *c, char *payload)
 {
+	if (payload == NULL)
+		fatal("out of memory encoding a message");
 	struct frame *f = frame_new_text(payload, strlen(payload));
 	free(payload);
-	conn_deliver(c, f);
+	conn_queue(c, f, true);
 	frame_unref(f);
 }
 

@@ -255,6 +255,7 @@ static void ws_closed(struct server *s, struct conn *c)
 {
 	if (!c->ready)
 		return;
+	conn_forget(c);
 	for (uint32_t i = 0; i < c->nsubs; i++)
 		room_remove(c->subs[i], c);
 	free(c->subs);
@@ -357,7 +358,9 @@ static int ws_writable(struct server *s, struct conn *c, struct lws *wsi)
 	}
 	if (n < 0)
 		return -1;
+	conn_wrote(c, clock_mono_us());
 	s->stats.bytes_out += len;
+	s->stats.socket_writes++;
 	if (!outq_empty(&c->q) || c->close_code != 0)
 		lws_callback_on_writable(wsi);
 	return 0;
