@@ -1,0 +1,1125 @@
+/* bench.c: wfmon-bench, the fan-out benchmark.
+ *
+ * Owns: N subscriber and P publisher connections to a running wfmond, all
+ * driven by one epoll loop in one thread (a 1 ms timerfd paces publishing),
+ * and the counters, histogram and /proc samples the one JSON result line is
+ * made of.
+ *
+ * Invariants: nothing is allocated per message (publishes are built in one
+ * static buffer, deliveries are recognised with memcmp/memmem, latencies go
+ * into a fixed histogram); at most BENCH_MAX_INFLIGHT publishes per publisher
+ * are unacknowledged; event ids are unique per run (the daemon deduplicates
+ * by id) and event i always belongs to room i % rooms, so a publish (a range
+ * of consecutive ids) can be credited to its rooms when it is acknowledged.
+ * A connection is removed from epoll in the same step that sees it closed,
+ * before any new socket could reuse its descriptor number. */
+#include "bench_stats.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "log.h"
+#include "proto.h"
+#include "wsclient.h"
+#include "xalloc.h"
+
+#define BENCH_MAX_INFLIGHT 4          /* unacknowledged publishes per publisher */
+#define BENCH_AUTO_BATCH 100          /* default cap of events per publish */
+#define BENCH_CONNECT_WINDOW 200      /* connections being set up at once */
+#define BENCH_STALL_US (15 * 1000000) /* set-up fails after this long without progress */
+#define BENCH_ACK_WAIT_US (10 * 1000000)
+#define BENCH_DRAIN_US (2 * 1000000)
+#define BENCH_IDLE_SETTLE_US (2 * 1000000)
+#define BENCH_EVENT_MAX 320           /* one encoded event, with room to spare */
+#define BENCH_PUBLISH_BUF (PROTO_MAX_BATCH * BENCH_EVENT_MAX + 128)
+#define BENCH_EPOLL_BATCH 1024
+
+/* ---- Options ------------------------------------------------------------ */
+
+struct options {
+	const char *url;
+	const char *token_file;
+	const char *producer_token_file;
+	long subscribers;
+	long rooms;
+	long publishers;
+	long batch;          /* 0: as many as are due per tick, at most BENCH_AUTO_BATCH */
+	long daemon_pid;     /* 0: none */
+	long idle;           /* 0: fan-out mode */
+	double rate;
+	double duration;
+	double warmup;
+};
+
+enum opt_kind { OPT_STR, OPT_LONG, OPT_DOUBLE };
+
+static const struct opt_def {
+	const char *name;
+	enum opt_kind kind;
+	size_t offset;
+	double min, max;
+	const char *arg;
+	const char *help;
+} opt_defs[] = {
+	{ "url", OPT_STR, offsetof(struct options, url), 0, 0, "ws://HOST:PORT",
+	  "the daemon" },
+	{ "token-file", OPT_STR, offsetof(struct options, token_file), 0, 0, "FILE",
+	  "viewer token for the subscribers" },
+	{ "producer-token-file", OPT_STR, offsetof(struct options, producer_token_file), 0, 0,
+	  "FILE", "producer token for the publishers" },
+	{ "subscribers", OPT_LONG, offsetof(struct options, subscribers), 1, 1000000, "N",
+	  "subscriber connections (100)" },
+	{ "rooms", OPT_LONG, offsetof(struct options, rooms), 1, 100000, "K",
+	  "rooms execution:bench-0..K-1, subscribed round-robin (1)" },
+	{ "rate", OPT_DOUBLE, offsetof(struct options, rate), 0.001, 10000000, "EVENTS_PER_S",
+	  "total published events per second (100)" },
+	{ "duration", OPT_DOUBLE, offsetof(struct options, duration), 0.1, 86400, "S",
+	  "measured seconds (10)" },
+	{ "warmup", OPT_DOUBLE, offsetof(struct options, warmup), 0, 3600, "S",
+	  "seconds of publishing before the measurement (1)" },
+	{ "publishers", OPT_LONG, offsetof(struct options, publishers), 1, 1000, "P",
+	  "publisher connections (1)" },
+	{ "batch", OPT_LONG, offsetof(struct options, batch), 1, PROTO_MAX_BATCH, "B",
+	  "events per publish (default: what is due each ms, <= 100)" },
+	{ "daemon-pid", OPT_LONG, offsetof(struct options, daemon_pid), 1, 4194304, "PID",
+	  "sample the daemon's CPU and RSS from /proc" },
+	{ "idle", OPT_LONG, offsetof(struct options, idle), 1, 1000000, "N",
+	  "instead: N idle subscribers, report the daemon's RSS per connection" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: wfmon-bench --url ws://HOST:PORT --token-file FILE "
+		     "--producer-token-file FILE [options]\n"
+		     "       wfmon-bench --url ws://HOST:PORT --token-file FILE --idle N "
+		     "--daemon-pid PID\n");
+	for (size_t i = 0; i < sizeof opt_defs / sizeof opt_defs[0]; i++)
+		fprintf(out, "  --%s %s\n\t%s\n", opt_defs[i].name, opt_defs[i].arg,
+			opt_defs[i].help);
+	fprintf(out, "Prints one JSON line on stdout; see wfmon-bench(1).\n");
+}
+
+static int opt_set(struct options *o, const struct opt_def *d, const char *val)
+{
+	char *base = (char *)o + d->offset;
+	char *end;
+	errno = 0;
+	switch (d->kind) {
+	case OPT_STR:
+		*(const char **)base = val;
+		return 0;
+	case OPT_LONG: {
+		long v = strtol(val, &end, 10);
+		if (errno || end == val || *end || v < d->min || v > d->max)
+			break;
+		*(long *)base = v;
+		return 0;
+	}
+	case OPT_DOUBLE: {
+		double v = strtod(val, &end);
+		if (errno || end == val || *end || !(v >= d->min && v <= d->max))
+			break;
+		*(double *)base = v;
+		return 0;
+	}
+	}
+	log_error("--%s: '%s' is not a number in %g..%g", d->name, val, d->min, d->max);
+	return -1;
+}
+
+/* Returns 0, 1 after --help, or -1 with the error logged. */
+static int options_parse(struct options *o, int argc, char **argv)
+{
+	*o = (struct options){ .subscribers = 100, .rooms = 1, .publishers = 1, .rate = 100,
+			       .duration = 10, .warmup = 1 };
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+			return 1;
+		if (strncmp(a, "--", 2) != 0) {
+			log_error("unexpected argument '%s' (see --help)", a);
+			return -1;
+		}
+		const char *name = a + 2;
+		const char *eq = strchr(name, '=');
+		size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+		const struct opt_def *d = NULL;
+		for (size_t k = 0; k < sizeof opt_defs / sizeof opt_defs[0]; k++) {
+			if (strlen(opt_defs[k].name) == nlen &&
+			    strncmp(opt_defs[k].name, name, nlen) == 0)
+				d = &opt_defs[k];
+		}
+		if (d == NULL) {
+			log_error("unknown option '%s' (see --help)", a);
+			return -1;
+		}
+		const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+		if (val == NULL) {
+			log_error("--%s needs a value", d->name);
+			return -1;
+		}
+		if (opt_set(o, d, val) < 0)
+			return -1;
+	}
+	if (o->url == NULL || o->token_file == NULL) {
+		log_error("--url and --token-file are required (see --help)");
+		return -1;
+	}
+	if (o->idle > 0 && o->daemon_pid == 0) {
+		log_error("--idle needs --daemon-pid: it measures the daemon's memory");
+		return -1;
+	}
+	if (o->idle == 0 && o->producer_token_file == NULL) {
+		log_error("--producer-token-file is required to publish");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- Connections -------------------------------------------------------- */
+
+enum conn_role { CONN_SUBSCRIBER, CONN_PUBLISHER };
+
+enum conn_state {
+	CONN_CONNECTING,   /* TCP connect and upgrade in progress */
+	CONN_SUBSCRIBING,  /* subscriber: subscribe sent, no reply yet */
+	CONN_READY,        /* subscribed, or a publisher that is open */
+	CONN_CLOSED,       /* out of epoll; the wsc is kept for its close code */
+};
+
+struct inflight {
+	int64_t req_id;
+	uint64_t first;    /* index of its first event */
+	uint32_t count;
+};
+
+struct conn {
+	struct wsc *ws;
+	enum conn_role role;
+	enum conn_state state;
+	uint32_t armed;    /* epoll events registered; 0 when not registered */
+	long index;        /* subscriber number or publisher number */
+	long room;         /* subscriber's room */
+	uint64_t received;
+	unsigned n_inflight;
+	struct inflight inflight[BENCH_MAX_INFLIGHT];
+};
+
+/* Counters sampled at the start and the end of the measured window. */
+struct sample {
+	int64_t mono_us;
+	uint64_t daemon_cpu_us;
+	uint64_t self_cpu_us;
+	uint64_t window_deliveries;
+	bool have_daemon;
+};
+
+struct bench {
+	struct options opt;
+	char host[256];
+	int port;
+	char path[256];
+	char *viewer_token;
+	char *producer_token;
+	char run_id[40];
+	int epfd;
+	int tfd;
+
+	struct conn *subs;
+	long subs_started;
+	long subs_open;
+	long subs_ready;
+	struct conn *pubs;
+	long pubs_ready;
+	long next_pub;
+	int64_t last_progress_us;
+
+	/* Publishing. */
+	bool publishing;
+	int64_t publish_start_us;
+	int64_t window_start_us;
+	int64_t window_end_us;
+	uint64_t generated;    /* events due since publish_start */
+	uint64_t pending;      /* due but not yet sent */
+	uint64_t next_index;
+	int64_t next_req_id;
+	uint64_t sent;
+	uint64_t accepted;
+	uint64_t rejected;
+	uint64_t publish_errors;
+	uint64_t refused;      /* events rejected or in a refused publish */
+	uint64_t inflight_total;
+	uint64_t *acked_room;
+	uint64_t *subs_in_room;
+	char ts[40];
+	int64_t ts_ms;
+
+	/* Receiving. */
+	uint64_t received;
+	uint64_t window_deliveries;
+	uint64_t unmarked;
+	uint64_t closed;
+	struct bench_hist hist;
+
+	struct sample start, end;
+	bool window_started, window_ended;
+	uint64_t rss_start_kib, rss_end_kib;
+	bool have_rss_start, have_rss_end;
+
+	bool failed;
+	char failure[512];
+	char cause[256];
+};
+
+static char publish_buf[BENCH_PUBLISH_BUF];
+static struct bench bench_state;
+
+static void bench_fail(struct bench *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Remembers the first failure; the loops stop when one is set. */
+static void bench_fail(struct bench *b, const char *fmt, ...)
+{
+	if (b->failed)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(b->failure, sizeof b->failure, fmt, ap);
+	va_end(ap);
+	b->failed = true;
+}
+
+static uint32_t epoll_mask(short ev)
+{
+	return (ev & POLLIN ? EPOLLIN : 0u) | (ev & POLLOUT ? EPOLLOUT : 0u);
+}
+
+static short poll_mask(uint32_t ev)
+{
+	return (short)((ev & EPOLLIN ? POLLIN : 0) | (ev & EPOLLOUT ? POLLOUT : 0) |
+		       (ev & EPOLLERR ? POLLERR : 0) | (ev & EPOLLHUP ? POLLHUP : 0));
+}
+
+static void conn_rearm(struct bench *b, struct conn *c)
+{
+	uint32_t want = epoll_mask(wsc_poll_events(c->ws));
+	if (want == 0)
+		want = EPOLLIN;   /* keep hearing about errors and hang-ups */
+	if (want == c->armed)
+		return;
+	struct epoll_event ev = { .events = want, .data.ptr = c };
+	int op = c->armed == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
+	if (epoll_ctl(b->epfd, op, wsc_fd(c->ws), &ev) < 0)
+		fatal("epoll_ctl on a live connection: %s", strerror(errno));
+	c->armed = want;
+}
+
+static void conn_unregister(struct bench *b, struct conn *c)
+{
+	if (c->armed != 0) {
+		/* EBADF when the client already closed the socket: then the kernel
+		 * dropped it from the set itself. */
+		epoll_ctl(b->epfd, EPOLL_CTL_DEL, wsc_fd(c->ws), NULL);
+		c->armed = 0;
+	}
+}
+
+static int conn_start(struct bench *b, struct conn *c, enum conn_role role, long index)
+{
+	struct wsc_config cfg = {
+		.host = b->host,
+		.port = b->port,
+		.path = b->path,
+		.subprotocol = PROTO_SUBPROTOCOL,
+		.bearer = role == CONN_SUBSCRIBER ? b->viewer_token : b->producer_token,
+	};
+	*c = (struct conn){ .role = role, .index = index };
+	if (role == CONN_SUBSCRIBER)
+		c->room = index % b->opt.rooms;
+	c->ws = wsc_new(&cfg, b->cause, sizeof b->cause);
+	if (c->ws == NULL) {
+		bench_fail(b, "cannot connect to %s: %s", b->opt.url, b->cause);
+		c->state = CONN_CLOSED;
+		return -1;
+	}
+	c->state = CONN_CONNECTING;
+	conn_rearm(b, c);
+	return 0;
+}
+
+static void subscriber_send_subscribe(struct bench *b, struct conn *c)
+{
+	char msg[160];
+	int n = snprintf(msg, sizeof msg,
+			 "{\"type\":\"subscribe\",\"id\":%ld,\"room\":\"execution:bench-%ld\"}",
+			 c->index + 1, c->room);
+	if (wsc_send_text(c->ws, msg, (size_t)n) < 0) {
+		bench_fail(b, "subscriber %ld: cannot send subscribe: %s", c->index,
+			   wsc_error(c->ws));
+		return;
+	}
+	c->state = CONN_SUBSCRIBING;
+}
+
+static void conn_opened(struct bench *b, struct conn *c)
+{
+	b->last_progress_us = clock_mono_us();
+	if (c->role == CONN_PUBLISHER) {
+		c->state = CONN_READY;
+		b->pubs_ready++;
+		return;
+	}
+	b->subs_open++;
+	subscriber_send_subscribe(b, c);
+}
+
+/* A refused upgrade (401, 403) means the token; anything else the network or
+ * the daemon. During the run, a subscriber's close is counted, not fatal. */
+static void conn_closed(struct bench *b, struct conn *c)
+{
+	enum conn_state was = c->state;
+	conn_unregister(b, c);
+	c->state = CONN_CLOSED;
+	int status = wsc_http_status(c->ws);
+	int code = wsc_close_code(c->ws);
+	const char *who = c->role == CONN_SUBSCRIBER ? "subscriber" : "publisher";
+	if (status == 401 || status == 403) {
+		bench_fail(b, "the daemon refused the %s token (HTTP %d)",
+			   c->role == CONN_SUBSCRIBER ? "viewer" : "producer", status);
+		return;
+	}
+	if (c->role == CONN_SUBSCRIBER && was == CONN_READY) {
+		if (b->closed++ == 0)
+			log_warn("subscriber %ld closed by the server: code %d (%s)", c->index, code,
+				 wsc_error(c->ws));
+		return;
+	}
+	if (was == CONN_CONNECTING)
+		bench_fail(b, "%s %ld could not connect to %s: %s", who, c->index, b->opt.url,
+			   wsc_error(c->ws));
+	else
+		bench_fail(b, "%s %ld closed: code %d (%s)", who, c->index, code, wsc_error(c->ws));
+}
+
+/* ---- Publishing --------------------------------------------------------- */
+
+/* The wall clock as the protocol writes it, recomputed once per millisecond. */
+static const char *bench_ts(struct bench *b)
+{
+	int64_t ms = clock_wall_ms();
+	if (ms != b->ts_ms) {
+		time_t s = (time_t)(ms / 1000);
+		struct tm tm;
+		gmtime_r(&s, &tm);
+		size_t n = strftime(b->ts, sizeof b->ts, "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(b->ts + n, sizeof b->ts - n, ".%03dZ", (int)(ms % 1000));
+		b->ts_ms = ms;
+	}
+	return b->ts;
+}
+
+static void publisher_send(struct bench *b, struct conn *p, uint32_t count)
+{
+	int64_t now = clock_mono_us();
+	const char *ts = bench_ts(b);
+	int64_t req = ++b->next_req_id;
+	uint64_t first = b->next_index;
+	size_t len = (size_t)snprintf(publish_buf, sizeof publish_buf,
+				      "{\"type\":\"publish\",\"id\":%" PRId64 ",\"events\":[", req);
+	for (uint32_t i = 0; i < count; i++) {
+		uint64_t idx = first + i;
+		int n = snprintf(publish_buf + len, sizeof publish_buf - len,
+				 "%s{\"type\":\"log\",\"id\":\"%s-%" PRIu64 "\","
+				 "\"execution_id\":\"bench-%" PRIu64 "\",\"workflow_id\":\"bench\","
+				 "\"ts\":\"%s\",\"level\":\"info\",\"message\":\"bench %" PRId64 "\"}",
+				 i ? "," : "", b->run_id, idx, idx % (uint64_t)b->opt.rooms, ts, now);
+		if (n < 0 || (size_t)n >= sizeof publish_buf - len - 4)
+			fatal("publish buffer too small for %u events", count);
+		len += (size_t)n;
+	}
+	publish_buf[len++] = ']';
+	publish_buf[len++] = '}';
+	if (wsc_send_text(p->ws, publish_buf, len) < 0) {
+		bench_fail(b, "publisher %ld: cannot send: %s", p->index, wsc_error(p->ws));
+		return;
+	}
+	b->next_index += count;
+	b->sent += count;
+	p->inflight[p->n_inflight++] = (struct inflight){ .req_id = req, .first = first,
+							   .count = count };
+	b->inflight_total++;
+	/* Write now rather than one loop turn later: the send time is in the frame. */
+	if (wsc_io(p->ws, POLLOUT) < 0)
+		conn_closed(b, p);
+	else
+		conn_rearm(b, p);
+}
+
+static struct conn *publisher_free_slot(struct bench *b)
+{
+	for (long i = 0; i < b->opt.publishers; i++) {
+		struct conn *p = &b->pubs[(b->next_pub + i) % b->opt.publishers];
+		if (p->state == CONN_READY && p->n_inflight < BENCH_MAX_INFLIGHT) {
+			b->next_pub = (b->next_pub + i + 1) % b->opt.publishers;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/* Sends what is due, round-robin over publishers with a free slot. Events
+ * that find no slot stay pending: the achieved rate then falls short of the
+ * target, which "published" in the result shows. */
+static void bench_dispatch(struct bench *b)
+{
+	while (b->pending > 0 && !b->failed) {
+		uint64_t n;
+		if (b->opt.batch > 0)
+			n = b->pending >= (uint64_t)b->opt.batch ? (uint64_t)b->opt.batch : 0;
+		else
+			n = b->pending < BENCH_AUTO_BATCH ? b->pending : BENCH_AUTO_BATCH;
+		if (n == 0)
+			return;
+		struct conn *p = publisher_free_slot(b);
+		if (p == NULL)
+			return;
+		b->pending -= n;
+		publisher_send(b, p, (uint32_t)n);
+	}
+}
+
+static void bench_credit(struct bench *b, uint64_t index)
+{
+	b->acked_room[index % (uint64_t)b->opt.rooms]++;
+	b->accepted++;
+}
+
+static struct inflight *publisher_find(struct conn *p, int64_t req_id)
+{
+	for (unsigned i = 0; i < p->n_inflight; i++)
+		if (p->inflight[i].req_id == req_id)
+			return &p->inflight[i];
+	return NULL;
+}
+
+static void publisher_retire(struct bench *b, struct conn *p, struct inflight *f)
+{
+	*f = p->inflight[--p->n_inflight];
+	b->inflight_total--;
+}
+
+/* Not every event was accepted: find out which were from the results, whose
+ * event ids carry the index. Rare, so a real JSON parse is fine here. */
+static void publisher_partial_ack(struct bench *b, const char *data, size_t len,
+				  const struct inflight *f)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(data, len, 0, &jerr);
+	json_t *results = root ? json_object_get(root, "results") : NULL;
+	size_t prefix = strlen(b->run_id);
+	size_t i;
+	json_t *r;
+	json_array_foreach(results, i, r) {
+		const char *id = json_string_value(json_object_get(r, "event_id"));
+		const char *status = json_string_value(json_object_get(r, "status"));
+		if (id == NULL || status == NULL || strncmp(id, b->run_id, prefix) != 0 ||
+		    id[prefix] != '-')
+			continue;
+		uint64_t idx = strtoull(id + prefix + 1, NULL, 10);
+		if (idx < f->first || idx >= f->first + f->count)
+			continue;
+		if (strcmp(status, "ok") == 0) {
+			bench_credit(b, idx);
+		} else {
+			b->refused++;
+			if (b->rejected++ == 0) {
+				const char *msg = json_string_value(json_object_get(r, "message"));
+				log_warn("event %s not accepted: %s: %s", id, status, msg ? msg : "");
+			}
+		}
+	}
+	json_decref(root);
+}
+
+static void publisher_message(struct bench *b, struct conn *p, const char *data, size_t len)
+{
+	enum bench_msg type = bench_msg_type(data, len);
+	int64_t id = -1, accepted = -1, rejected = -1;
+	if (type != BENCH_MSG_ACK && type != BENCH_MSG_ERROR)
+		return;
+	if (!bench_int_field(data, len, "id", &id)) {
+		if (type == BENCH_MSG_ERROR)
+			bench_fail(b, "publisher %ld: error from the daemon: %.*s", p->index,
+				   (int)(len > 300 ? 300 : len), data);
+		return;
+	}
+	struct inflight *f = publisher_find(p, id);
+	if (f == NULL)
+		return;
+	if (type == BENCH_MSG_ERROR) {
+		/* forbidden / unauthorized: a viewer token was given as producer. */
+		if (memmem(data, len, "\"forbidden\"", 11) || memmem(data, len, "\"unauthorized\"", 14))
+			bench_fail(b, "the daemon refused to let the producer token publish: %.*s",
+				   (int)(len > 300 ? 300 : len), data);
+		else if (b->publish_errors == 0)
+			log_warn("publish refused: %.*s%s", (int)(len > 300 ? 300 : len), data,
+				 memmem(data, len, "\"rate_limited\"", 14)
+					 ? " (the daemon limits requests per connection: raise --batch "
+					   "or --publishers)"
+					 : "");
+		b->publish_errors++;
+		b->refused += f->count;
+		publisher_retire(b, p, f);
+		return;
+	}
+	if (bench_int_field(data, len, "accepted", &accepted) &&
+	    bench_int_field(data, len, "rejected", &rejected) && rejected == 0 &&
+	    accepted == (int64_t)f->count) {
+		for (uint64_t i = f->first; i < f->first + f->count; i++)
+			bench_credit(b, i);
+	} else {
+		publisher_partial_ack(b, data, len, f);
+	}
+	publisher_retire(b, p, f);
+}
+
+/* ---- Receiving ---------------------------------------------------------- */
+
+static void subscriber_message(struct bench *b, struct conn *c, const char *data, size_t len,
+			       int64_t now)
+{
+	enum bench_msg type = bench_msg_type(data, len);
+	if (type == BENCH_MSG_EVENT) {
+		int64_t sent_us;
+		if (!bench_marker_find(data, len, &sent_us)) {
+			b->unmarked++;
+			return;
+		}
+		c->received++;
+		b->received++;
+		if (b->window_started && !b->window_ended)
+			b->window_deliveries++;
+		/* Latency of what was sent inside the window, even if it arrives
+		 * after it: the slow tail must not fall out of the measurement. */
+		if (sent_us >= b->window_start_us && sent_us < b->window_end_us)
+			bench_hist_add(&b->hist, now > sent_us ? (uint64_t)(now - sent_us) : 0);
+		return;
+	}
+	if (type == BENCH_MSG_SUBSCRIBED && c->state == CONN_SUBSCRIBING) {
+		c->state = CONN_READY;
+		b->subs_ready++;
+		b->subs_in_room[c->room]++;
+		b->last_progress_us = now;
+		return;
+	}
+	if (type == BENCH_MSG_ERROR)
+		bench_fail(b, "subscriber %ld: the daemon refused: %.*s", c->index,
+			   (int)(len > 300 ? 300 : len), data);
+}
+
+static void conn_io(struct bench *b, struct conn *c, uint32_t events)
+{
+	int rc = wsc_io(c->ws, poll_mask(events));
+	int64_t now = clock_mono_us();
+	const char *data;
+	size_t len;
+	/* Messages that arrived before a close still count. */
+	while (wsc_next(c->ws, &data, &len) == 1) {
+		if (c->role == CONN_SUBSCRIBER)
+			subscriber_message(b, c, data, len, now);
+		else
+			publisher_message(b, c, data, len);
+	}
+	if (c->state == CONN_CLOSED)
+		return;
+	if (rc < 0 || wsc_state(c->ws) == WSC_CLOSED) {
+		conn_closed(b, c);
+		return;
+	}
+	if (c->state == CONN_CONNECTING && wsc_state(c->ws) == WSC_OPEN)
+		conn_opened(b, c);
+	conn_rearm(b, c);
+}
+
+/* ---- Measurement -------------------------------------------------------- */
+
+static uint64_t self_cpu_us(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000u +
+	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+static void bench_sample(struct bench *b, struct sample *s, int64_t now)
+{
+	s->mono_us = now;
+	s->self_cpu_us = self_cpu_us();
+	s->window_deliveries = b->window_deliveries;
+	s->have_daemon = false;
+	if (b->opt.daemon_pid > 0) {
+		if (bench_proc_cpu_us((pid_t)b->opt.daemon_pid, &s->daemon_cpu_us, b->cause,
+				      sizeof b->cause) == 0)
+			s->have_daemon = true;
+		else
+			log_warn("daemon CPU: %s", b->cause);
+	}
+}
+
+static bool bench_rss(struct bench *b, uint64_t *kib)
+{
+	if (b->opt.daemon_pid <= 0)
+		return false;
+	if (bench_proc_rss_kib((pid_t)b->opt.daemon_pid, kib, b->cause, sizeof b->cause) == 0)
+		return true;
+	log_warn("daemon RSS: %s", b->cause);
+	return false;
+}
+
+/* ---- The loop ----------------------------------------------------------- */
+
+static void bench_tick(struct bench *b, int64_t now)
+{
+	if (!b->publishing)
+		return;
+	if (!b->window_started && now >= b->window_start_us) {
+		b->window_started = true;
+		bench_sample(b, &b->start, now);
+	}
+	if (now >= b->window_end_us) {
+		b->window_ended = true;
+		bench_sample(b, &b->end, now);
+		b->have_rss_end = bench_rss(b, &b->rss_end_kib);
+		b->publishing = false;
+		b->pending = 0;
+		return;
+	}
+	uint64_t due = (uint64_t)((double)(now - b->publish_start_us) * b->opt.rate / 1e6);
+	if (due > b->generated) {
+		b->pending += due - b->generated;
+		b->generated = due;
+	}
+	bench_dispatch(b);
+}
+
+/* Starts subscriber connections while fewer than BENCH_CONNECT_WINDOW are
+ * being set up, so the daemon's listen backlog never overflows. */
+static void bench_connect_more(struct bench *b, long total)
+{
+	while (b->subs_started < total && !b->failed &&
+	       b->subs_started - b->subs_open < BENCH_CONNECT_WINDOW) {
+		conn_start(b, &b->subs[b->subs_started], CONN_SUBSCRIBER, b->subs_started);
+		b->subs_started++;
+	}
+}
+
+static void bench_poll(struct bench *b)
+{
+	struct epoll_event evs[BENCH_EPOLL_BATCH];
+	int n = epoll_wait(b->epfd, evs, BENCH_EPOLL_BATCH, 100);
+	if (n < 0 && errno != EINTR)
+		fatal("epoll_wait: %s", strerror(errno));
+	for (int i = 0; i < n; i++) {
+		if (evs[i].data.ptr == &b->tfd) {
+			uint64_t expirations;
+			if (read(b->tfd, &expirations, sizeof expirations) < 0 && errno != EAGAIN)
+				fatal("timerfd: %s", strerror(errno));
+			bench_tick(b, clock_mono_us());
+			continue;
+		}
+		struct conn *c = evs[i].data.ptr;
+		if (c->state != CONN_CLOSED)
+			conn_io(b, c, evs[i].events);
+	}
+}
+
+typedef bool (*bench_cond)(const struct bench *b);
+
+/* Runs the loop until cond holds (0), a failure (-1), or for stall_us without
+ * progress / past deadline_us (-1 with why). */
+static int bench_run_until(struct bench *b, bench_cond cond, int64_t deadline_us,
+			   const char *what)
+{
+	int64_t last_report = clock_mono_us();
+	while (!b->failed && !cond(b)) {
+		bench_connect_more(b, b->opt.idle > 0 ? b->opt.idle : b->opt.subscribers);
+		bench_poll(b);
+		int64_t now = clock_mono_us();
+		if (deadline_us > 0 && now >= deadline_us)
+			return -1;
+		if (now - b->last_progress_us > BENCH_STALL_US) {
+			bench_fail(b, "%s: no progress for %d s (%ld/%ld subscribers open, %ld subscribed)",
+				   what, BENCH_STALL_US / 1000000, b->subs_open, b->subs_started,
+				   b->subs_ready);
+			break;
+		}
+		if (now - last_report >= 1000000) {
+			last_report = now;
+			if (b->publishing || b->window_ended)
+				log_info("%s: sent %" PRIu64 ", acked %" PRIu64 ", delivered %" PRIu64
+					 ", pending %" PRIu64 ", closed %" PRIu64,
+					 what, b->sent, b->accepted, b->received, b->pending, b->closed);
+			else
+				log_info("%s: %ld open, %ld subscribed", what, b->subs_open,
+					 b->subs_ready);
+		}
+	}
+	return b->failed ? -1 : 0;
+}
+
+static bool cond_publishers_ready(const struct bench *b)
+{
+	return b->pubs_ready == b->opt.publishers;
+}
+
+static bool cond_all_subscribed(const struct bench *b)
+{
+	long want = b->opt.idle > 0 ? b->opt.idle : b->opt.subscribers;
+	return b->subs_ready == want;
+}
+
+static bool cond_never(const struct bench *b)
+{
+	(void)b;
+	return false;
+}
+
+static bool cond_published(const struct bench *b)
+{
+	return !b->publishing;
+}
+
+static bool cond_acked(const struct bench *b)
+{
+	return b->inflight_total == 0;
+}
+
+static uint64_t bench_expected(const struct bench *b)
+{
+	uint64_t sum = 0;
+	for (long k = 0; k < b->opt.rooms; k++)
+		sum += b->acked_room[k] * b->subs_in_room[k];
+	return sum;
+}
+
+static bool cond_drained(const struct bench *b)
+{
+	return b->received >= bench_expected(b);
+}
+
+/* ---- Set-up ------------------------------------------------------------- */
+
+static int url_parse(struct bench *b, const char *url)
+{
+	const char *p = url;
+	if (strncmp(p, "ws://", 5) != 0) {
+		log_error("--url: '%s' does not start with ws://", url);
+		return -1;
+	}
+	p += 5;
+	const char *host_end;
+	const char *after;
+	if (*p == '[') {
+		host_end = strchr(p, ']');
+		if (host_end == NULL)
+			goto bad;
+		p++;
+		after = host_end + 1;
+	} else {
+		host_end = p + strcspn(p, ":/");
+		after = host_end;
+	}
+	size_t hlen = (size_t)(host_end - p);
+	if (hlen == 0 || hlen >= sizeof b->host)
+		goto bad;
+	memcpy(b->host, p, hlen);
+	b->host[hlen] = '\0';
+	b->port = 80;
+	if (*after == ':') {
+		char *end;
+		long port = strtol(after + 1, &end, 10);
+		if (end == after + 1 || port < 1 || port > 65535 || (*end && *end != '/'))
+			goto bad;
+		b->port = (int)port;
+		after = end;
+	}
+	if (strlen(after) >= sizeof b->path)
+		goto bad;
+	snprintf(b->path, sizeof b->path, "%s", *after ? after : "/");
+	return 0;
+bad:
+	log_error("--url: cannot parse '%s' (want ws://HOST:PORT[/PATH])", url);
+	return -1;
+}
+
+/* Returns the file's first line (a token) as a new string, or NULL. */
+static char *token_read(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		log_error("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	char buf[8192];
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	size_t start = strspn(buf, " \t\r\n");
+	size_t len = strcspn(buf + start, " \t\r\n");
+	if (len == 0) {
+		log_error("%s: no token in the file", path);
+		return NULL;
+	}
+	return xstrndup(buf + start, len);
+}
+
+static int raise_nofile(long need)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -1;
+	if ((long)rl.rlim_cur >= need)
+		return 0;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -1;
+	if ((long)rl.rlim_cur >= need)
+		return 0;
+	/* Root may raise the hard limit too. */
+	struct rlimit more = { .rlim_cur = (rlim_t)need, .rlim_max = (rlim_t)need };
+	if (setrlimit(RLIMIT_NOFILE, &more) == 0)
+		return 0;
+	log_error("need %ld file descriptors, the hard limit is %lu (raise it with ulimit -Hn)",
+		  need, (unsigned long)rl.rlim_max);
+	return -1;
+}
+
+static int bench_setup(struct bench *b)
+{
+	if (url_parse(b, b->opt.url) < 0)
+		return -1;
+	long nsubs = b->opt.idle > 0 ? b->opt.idle : b->opt.subscribers;
+	if (raise_nofile(nsubs + b->opt.publishers + 32) < 0)
+		return -1;
+	b->viewer_token = token_read(b->opt.token_file);
+	if (b->viewer_token == NULL)
+		return -1;
+	if (b->opt.idle == 0) {
+		b->producer_token = token_read(b->opt.producer_token_file);
+		if (b->producer_token == NULL)
+			return -1;
+	}
+	snprintf(b->run_id, sizeof b->run_id, "b%" PRId64 "p%ld", clock_wall_ms(), (long)getpid());
+	b->epfd = epoll_create1(EPOLL_CLOEXEC);
+	b->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (b->epfd < 0 || b->tfd < 0) {
+		log_error("epoll/timerfd: %s", strerror(errno));
+		return -1;
+	}
+	struct itimerspec its = { .it_interval = { 0, 1000000 }, .it_value = { 0, 1000000 } };
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &b->tfd };
+	if (timerfd_settime(b->tfd, 0, &its, NULL) < 0 ||
+	    epoll_ctl(b->epfd, EPOLL_CTL_ADD, b->tfd, &ev) < 0) {
+		log_error("timerfd: %s", strerror(errno));
+		return -1;
+	}
+	b->subs = xcalloc((size_t)nsubs, sizeof *b->subs);
+	b->pubs = xcalloc((size_t)b->opt.publishers, sizeof *b->pubs);
+	b->acked_room = xcalloc((size_t)b->opt.rooms, sizeof *b->acked_room);
+	b->subs_in_room = xcalloc((size_t)b->opt.rooms, sizeof *b->subs_in_room);
+	bench_hist_reset(&b->hist);
+	b->last_progress_us = clock_mono_us();
+	return 0;
+}
+
+static void bench_teardown(struct bench *b)
+{
+	long nsubs = b->opt.idle > 0 ? b->opt.idle : b->opt.subscribers;
+	for (long i = 0; i < nsubs && b->subs; i++)
+		if (b->subs[i].ws)
+			wsc_free(b->subs[i].ws);
+	for (long i = 0; i < b->opt.publishers && b->pubs; i++)
+		if (b->pubs[i].ws)
+			wsc_free(b->pubs[i].ws);
+	free(b->subs);
+	free(b->pubs);
+	free(b->acked_room);
+	free(b->subs_in_room);
+	free(b->viewer_token);
+	free(b->producer_token);
+	if (b->tfd >= 0)
+		close(b->tfd);
+	if (b->epfd >= 0)
+		close(b->epfd);
+}
+
+/* ---- The two modes ------------------------------------------------------ */
+
+static int bench_idle(struct bench *b)
+{
+	uint64_t before, after;
+	if (!bench_rss(b, &before))
+		return -1;
+	log_info("opening %ld idle subscribers; daemon RSS %" PRIu64 " KiB", b->opt.idle, before);
+	if (bench_run_until(b, cond_all_subscribed, 0, "connecting") < 0)
+		return -1;
+	log_info("all %ld subscribed; settling for %d s", b->opt.idle,
+		 BENCH_IDLE_SETTLE_US / 1000000);
+	b->last_progress_us = clock_mono_us() + BENCH_IDLE_SETTLE_US;
+	bench_run_until(b, cond_never, clock_mono_us() + BENCH_IDLE_SETTLE_US, "idle");
+	if (b->failed)
+		return -1;
+	if (b->closed > 0) {
+		bench_fail(b, "%" PRIu64 " idle subscribers were closed by the daemon", b->closed);
+		return -1;
+	}
+	if (!bench_rss(b, &after))
+		return -1;
+	double per = ((double)after - (double)before) * 1024.0 / (double)b->opt.idle;
+	printf("{\"idle_connections\":%ld,\"daemon_rss_before_kib\":%" PRIu64
+	       ",\"daemon_rss_after_kib\":%" PRIu64 ",\"rss_per_connection_bytes\":%.0f}\n",
+	       b->opt.idle, before, after, per);
+	fflush(stdout);
+	return 0;
+}
+
+static void print_ms(const char *key, uint64_t us, bool have, bool comma)
+{
+	if (have)
+		printf("\"%s\":%.3f", key, (double)us / 1000.0);
+	else
+		printf("\"%s\":null", key);
+	if (comma)
+		putchar(',');
+}
+
+static void bench_report(struct bench *b)
+{
+	const struct options *o = &b->opt;
+	double window_s = (double)(b->end.mono_us - b->start.mono_us) / 1e6;
+	if (window_s <= 0)
+		window_s = o->duration;
+	uint64_t expected = bench_expected(b);
+	uint64_t lost = expected > b->received ? expected - b->received : 0;
+	if (b->received > expected)
+		log_warn("%" PRIu64 " more deliveries than expected (duplicates?)",
+			 b->received - expected);
+	uint64_t deliveries = b->end.window_deliveries - b->start.window_deliveries;
+	bool have_hist = b->hist.total > 0;
+	bool have_cpu = b->start.have_daemon && b->end.have_daemon;
+	uint64_t dcpu = have_cpu ? b->end.daemon_cpu_us - b->start.daemon_cpu_us : 0;
+	uint64_t scpu = b->end.self_cpu_us - b->start.self_cpu_us;
+
+	printf("{\"subscribers\":%ld,\"rooms\":%ld,\"publishers\":%ld,\"target_rate\":%g,"
+	       "\"duration_s\":%g,\"published\":%" PRIu64 ",\"deliveries\":%" PRIu64
+	       ",\"deliveries_per_s\":%.0f,",
+	       o->subscribers, o->rooms, o->publishers, o->rate, o->duration, b->accepted,
+	       deliveries, (double)deliveries / window_s);
+	print_ms("p50_ms", bench_hist_percentile(&b->hist, 50), have_hist, true);
+	print_ms("p99_ms", bench_hist_percentile(&b->hist, 99), have_hist, true);
+	print_ms("max_ms", b->hist.max, have_hist, true);
+	printf("\"refused\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"closed\":%" PRIu64 ",", b->refused,
+	       lost, b->closed);
+	if (have_cpu && deliveries > 0)
+		printf("\"daemon_cpu_us_per_delivery\":%.3f,", (double)dcpu / (double)deliveries);
+	else
+		printf("\"daemon_cpu_us_per_delivery\":null,");
+	if (have_cpu)
+		printf("\"daemon_cpu_percent\":%.1f,", (double)dcpu / (window_s * 1e6) * 100.0);
+	else
+		printf("\"daemon_cpu_percent\":null,");
+	if (b->have_rss_end)
+		printf("\"daemon_rss_kib\":%" PRIu64 ",", b->rss_end_kib);
+	else
+		printf("\"daemon_rss_kib\":null,");
+	if (b->have_rss_start)
+		printf("\"daemon_rss_start_kib\":%" PRIu64 ",", b->rss_start_kib);
+	else
+		printf("\"daemon_rss_start_kib\":null,");
+	printf("\"bench_cpu_percent\":%.1f}\n", (double)scpu / (window_s * 1e6) * 100.0);
+	fflush(stdout);
+	log_info("sent %" PRIu64 " events, %" PRIu64 " accepted, %" PRIu64 " rejected, %" PRIu64
+		 " publish errors; expected %" PRIu64 " deliveries, received %" PRIu64
+		 " (%" PRIu64 " without marker)",
+		 b->sent, b->accepted, b->rejected, b->publish_errors, expected, b->received,
+		 b->unmarked);
+}
+
+static int bench_fanout(struct bench *b)
+{
+	const struct options *o = &b->opt;
+	b->have_rss_start = bench_rss(b, &b->rss_start_kib);
+	for (long i = 0; i < o->publishers; i++)
+		if (conn_start(b, &b->pubs[i], CONN_PUBLISHER, i) < 0)
+			return -1;
+	log_info("connecting %ld publishers and %ld subscribers to %ld rooms", o->publishers,
+		 o->subscribers, o->rooms);
+	if (bench_run_until(b, cond_publishers_ready, 0, "connecting") < 0 ||
+	    bench_run_until(b, cond_all_subscribed, 0, "connecting") < 0)
+		return -1;
+
+	int64_t now = clock_mono_us();
+	b->publish_start_us = now;
+	b->window_start_us = now + (int64_t)(o->warmup * 1e6);
+	b->window_end_us = b->window_start_us + (int64_t)(o->duration * 1e6);
+	b->publishing = true;
+	log_info("all subscribed; publishing %g events/s for %g s (+%g s warm-up)", o->rate,
+		 o->duration, o->warmup);
+	/* Publishing is paced, not stalled: progress is the clock itself. */
+	b->last_progress_us = b->window_end_us;
+	if (bench_run_until(b, cond_published, 0, "publishing") < 0)
+		return -1;
+	int64_t t = clock_mono_us();
+	b->last_progress_us = t;
+	if (bench_run_until(b, cond_acked, t + BENCH_ACK_WAIT_US, "acks") < 0 && !b->failed)
+		log_warn("%" PRIu64 " publishes still unacknowledged after %d s", b->inflight_total,
+			 BENCH_ACK_WAIT_US / 1000000);
+	if (b->failed)
+		return -1;
+	t = clock_mono_us();
+	b->last_progress_us = t;
+	bench_run_until(b, cond_drained, t + BENCH_DRAIN_US, "drain");
+	if (b->failed)
+		return -1;
+	bench_report(b);
+	if (b->received == 0) {
+		bench_fail(b, "nothing was delivered");
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	log_set_ident("wfmon-bench");
+	struct bench *b = &bench_state;
+	b->epfd = b->tfd = -1;
+	int rc = options_parse(&b->opt, argc, argv);
+	if (rc != 0) {
+		usage(rc > 0 ? stdout : stderr);
+		return rc > 0 ? 0 : 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (bench_setup(b) < 0) {
+		bench_teardown(b);
+		return 1;
+	}
+	rc = b->opt.idle > 0 ? bench_idle(b) : bench_fanout(b);
+	if (rc < 0)
+		log_error("%s", b->failed ? b->failure : "failed");
+	bench_teardown(b);
+	return rc < 0 ? 1 : 0;
+}

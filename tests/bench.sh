@@ -1,0 +1,187 @@
+#!/bin/bash
+# tests/bench.sh BUILD: the fan-out benchmark matrix (`make bench`).
+#
+# Starts BUILD/wfmond on a free loopback port with a fresh random secret and
+# one viewer and one producer token, runs BUILD/wfmon-bench for subscribers
+# 100 and 1000 x rooms 1 and 100, then the idle-connection test, prints a table
+# beside the goals and appends every JSON result line to BUILD/bench-results.jsonl.
+# The daemon is killed on exit whatever happens.
+#
+# Environment: BENCH_DURATION (measured seconds per run, 10), BENCH_IDLE (idle
+# connections, 10000). Exits non-zero if a run failed; a missed goal is shown
+# as MISSED but does not fail (the numbers depend on the machine).
+set -u
+cd "$(dirname "$0")/.."
+build=${1:-build}
+duration=${BENCH_DURATION:-10}
+idle_n=${BENCH_IDLE:-10000}
+results=$build/bench-results.jsonl
+
+for bin in wfmond wfmon wfmon-bench; do
+	if [ ! -x "$build/$bin" ]; then
+		echo "bench: $build/$bin is missing; run make first" >&2
+		exit 1
+	fi
+done
+
+tmp=$(mktemp -d /tmp/wfmon-bench.XXXXXX)
+daemon_pid=
+stop_daemon() {
+	if [ -n "$daemon_pid" ]; then
+		kill "$daemon_pid" 2>/dev/null
+		wait "$daemon_pid" 2>/dev/null
+		daemon_pid=
+	fi
+}
+cleanup() {
+	stop_daemon
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# 32 random bytes as 64 hex characters: text, so no newline can hide in it.
+head -c 32 /dev/urandom | od -An -vtx1 | tr -d ' \n' >"$tmp/secret"
+chmod 600 "$tmp/secret"
+for role in viewer producer; do
+	if ! "$build/wfmon" token --org bench --sub "bench-$role" --role "$role" \
+		--secret-file "$tmp/secret" >"$tmp/$role.token" 2>"$tmp/token.err"; then
+		echo "bench: cannot mint a $role token:" >&2
+		cat "$tmp/token.err" >&2
+		exit 1
+	fi
+done
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# A random free port; if the daemon still cannot bind it (a race), try another.
+start_daemon() {
+	local attempt port
+	for attempt in 1 2 3 4 5; do
+		port=$((20000 + RANDOM % 12000))  # below the ephemeral range
+		port_open "$port" && continue
+		"$build/wfmond" --listen "127.0.0.1:$port" --jwt-secret-file "$tmp/secret" \
+			--log-level warn 2>"$tmp/wfmond.log" &
+		daemon_pid=$!
+		local i
+		for i in $(seq 1 100); do
+			if ! kill -0 "$daemon_pid" 2>/dev/null; then
+				wait "$daemon_pid" 2>/dev/null
+				daemon_pid=
+				break
+			fi
+			if port_open "$port"; then
+				daemon_port=$port
+				return 0
+			fi
+			sleep 0.05
+		done
+		stop_daemon
+	done
+	echo "bench: wfmond did not start; its log:" >&2
+	cat "$tmp/wfmond.log" >&2
+	return 1
+}
+start_daemon || exit 1
+url=ws://127.0.0.1:$daemon_port
+echo "bench: wfmond pid $daemon_pid on $url; $duration s per run"
+: >"$results"
+
+# field NAME JSON: a top-level number (or null) from a flat JSON line.
+field() { sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p" <<<"$2"; }
+
+failed=0
+rows=()
+# run SUBSCRIBERS ROOMS EVENTS_PER_S
+run() {
+	local subs=$1 rooms=$2 rate=$3 out
+	local target=$((rate * subs / rooms))
+	# wfmond limits requests per connection (200/s by default): two publishers
+	# sending batches that keep each under 100 publishes/s stay well inside it.
+	local publishers=2
+	local batch=$(((rate + 199) / 200))
+	echo "bench: $subs subscribers in $rooms room(s), $rate events/s ($target deliveries/s)"
+	if out=$("$build/wfmon-bench" --url "$url" --token-file "$tmp/viewer.token" \
+		--producer-token-file "$tmp/producer.token" --subscribers "$subs" --rooms "$rooms" \
+		--rate "$rate" --duration "$duration" --publishers "$publishers" --batch "$batch" \
+		--daemon-pid "$daemon_pid" 2>"$tmp/bench.log") && [ -n "$out" ]; then
+		echo "$out" >>"$results"
+		rows+=("$target $out")
+	else
+		echo "bench: FAILED; last lines of its log:" >&2
+		tail -n 15 "$tmp/bench.log" >&2
+		[ -n "$out" ] && echo "$out" >>"$results"
+		failed=1
+	fi
+	if ! kill -0 "$daemon_pid" 2>/dev/null; then
+		echo "bench: wfmond died; its log:" >&2
+		tail -n 30 "$tmp/wfmond.log" >&2
+		daemon_pid=
+		exit 1
+	fi
+}
+
+run 100 1 2000
+run 100 100 2000
+run 1000 1 200
+run 1000 100 200
+
+# A fresh daemon, so that memory the fan-out runs freed does not hide what
+# the idle connections cost.
+stop_daemon
+start_daemon || exit 1
+url=ws://127.0.0.1:$daemon_port
+echo "bench: $idle_n idle connections (new wfmond pid $daemon_pid)"
+idle=
+if idle=$("$build/wfmon-bench" --url "$url" --token-file "$tmp/viewer.token" \
+	--idle "$idle_n" --daemon-pid "$daemon_pid" 2>"$tmp/idle.log") && [ -n "$idle" ]; then
+	echo "$idle" >>"$results"
+else
+	echo "bench: idle test FAILED; last lines of its log:" >&2
+	tail -n 15 "$tmp/idle.log" >&2
+	idle=
+	failed=1
+fi
+
+echo
+printf '%11s %5s %10s %10s %8s %8s %8s %8s %9s %10s\n' subscribers rooms target/s \
+	achieved/s p50_ms p99_ms max_ms lost "µs/deliv" "rss_KiB"
+goal_rate=MISSED goal_cpu=met cpu_seen=0
+for row in "${rows[@]}"; do
+	target=${row%% *}
+	j=${row#* }
+	subs=$(field subscribers "$j") rooms=$(field rooms "$j")
+	dps=$(field deliveries_per_s "$j") p99=$(field p99_ms "$j") lost=$(field lost "$j")
+	cpu=$(field daemon_cpu_us_per_delivery "$j")
+	printf '%11s %5s %10s %10s %8s %8s %8s %8s %9s %10s\n' "$subs" "$rooms" "$target" "$dps" \
+		"$(field p50_ms "$j")" "$p99" "$(field max_ms "$j")" "$lost" "$cpu" \
+		"$(field daemon_rss_kib "$j")"
+	if [ "$subs" = 1000 ] && [ "$rooms" = 1 ]; then
+		if [ "$dps" != null ] && [ "$p99" != null ] && [ "${dps%.*}" -ge 200000 ] &&
+			awk -v p="$p99" 'BEGIN { exit !(p < 20) }' && [ "$lost" = 0 ]; then
+			goal_rate=met
+		fi
+	fi
+	# With many rooms the per-event work dominates, not the fan-out.
+	if [ "$rooms" = 1 ] && [ "$cpu" != null ]; then
+		cpu_seen=1
+		awk -v c="$cpu" 'BEGIN { exit !(c < 3) }' || goal_cpu=MISSED
+	fi
+done
+[ "$cpu_seen" = 1 ] || goal_cpu=MISSED
+goal_idle=MISSED
+if [ -n "$idle" ]; then
+	per=$(field rss_per_connection_bytes "$idle")
+	printf '\nidle: %s connections, daemon RSS %s -> %s KiB, %s bytes per connection\n' \
+		"$(field idle_connections "$idle")" "$(field daemon_rss_before_kib "$idle")" \
+		"$(field daemon_rss_after_kib "$idle")" "$per"
+	awk -v b="$per" 'BEGIN { exit !(b < 4096) }' && goal_idle=met
+fi
+echo
+echo "goals:"
+echo "  1000 subscribers, 1 room: >= 200000 deliveries/s, p99 < 20 ms, 0 lost   $goal_rate"
+echo "  daemon CPU < 3 µs per delivery (the 1-room runs)                      $goal_cpu"
+echo "  10000 idle connections < 4 KiB daemon RSS each                         $goal_idle"
+echo
+echo "results: $results"
+exit "$failed"
