@@ -141,8 +141,24 @@ enum proto_request_type {
 	REQ_UNSUBSCRIBE,
 	REQ_PUBLISH,
 	REQ_PING,
+	REQ_QUERY,
 	REQ__COUNT
 };
+
+/* History queries (answered from the store). */
+enum proto_query {
+	QUERY_EXECUTIONS,   /* "executions": list with filters, newest first, keyset pages */
+	QUERY_EXECUTION,    /* "execution": one in full, with its event log */
+	QUERY_STEP_STATS,   /* "step_stats": step durations over a workflow's last runs */
+	QUERY__COUNT
+};
+const char *proto_query_name(enum proto_query q);
+/* Checks a query's params (an object, or NULL for none) and returns a new,
+ * normalized copy with defaults filled in: executions {status?: [..],
+ * workflow?, from?, to?, text?, limit (50; 1..500), after?}; execution {id};
+ * step_stats {workflow_id, runs (20; 1..1000)}. NULL with a cause naming the
+ * parameter when one is wrong. */
+json_t *proto_query_params_new(enum proto_query q, json_t *params, struct proto_cause *cause);
 const char *proto_request_type_name(enum proto_request_type type);
 
 struct proto_request {
@@ -153,6 +169,8 @@ struct proto_request {
 	bool has_since;         /* subscribe: resume after this position */
 	int64_t since;
 	json_t *events;         /* borrowed from root: publish's array, not yet validated */
+	enum proto_query query; /* query */
+	json_t *params;         /* query: new reference, checked and normalized */
 };
 
 /* Parses one text frame (not NUL-terminated). On error returns -1, fills *cause,
@@ -182,6 +200,8 @@ char *proto_ack_message_new(json_t *id, int accepted, int rejected, json_t *resu
 /* {"type":"error","id"?:..,"code":C,"message":M,"field"?:F} */
 char *proto_error_message_new(json_t *id, enum proto_error code, const char *message,
 			      const char *field);
+/* {"type":"result","id":..,"query":Q,"data":{...}}; data is borrowed. */
+char *proto_result_message_new(json_t *id, enum proto_query q, json_t *data);
 /* {"type":"pong","id":..,"time":"..."} */
 char *proto_pong_message_new(json_t *id, int64_t now_ms);
 

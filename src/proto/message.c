@@ -116,6 +116,15 @@ char *proto_error_message_new(json_t *id, enum proto_error code, const char *mes
 	return msg_end(&m);
 }
 
+char *proto_result_message_new(json_t *id, enum proto_query q, json_t *data)
+{
+	struct msg m = msg_begin("result");
+	msg_set_id(&m, id);
+	msg_set_new(&m, "query", json_string(proto_query_name(q)));
+	msg_set(&m, "data", data);
+	return msg_end(&m);
+}
+
 char *proto_pong_message_new(json_t *id, int64_t now_ms)
 {
 	char time[40];

@@ -33,6 +33,7 @@ static const char *const request_names[REQ__COUNT] = {
 	[REQ_UNSUBSCRIBE] = "unsubscribe",
 	[REQ_PUBLISH] = "publish",
 	[REQ_PING] = "ping",
+	[REQ_QUERY] = "query",
 };
 
 const char *proto_error_name(enum proto_error code)

@@ -16,10 +16,12 @@ static const char *const subscribe_fields[] = {"room", "since", NULL};
 static const char *const unsubscribe_fields[] = {"room", NULL};
 static const char *const publish_fields[] = {"events", NULL};
 static const char *const ping_fields[] = {NULL};
+static const char *const query_fields[] = {"query", "params", NULL};
 
 static int parse_subscribe(json_t *root, struct proto_request *req, struct proto_cause *cause);
 static int parse_unsubscribe(json_t *root, struct proto_request *req, struct proto_cause *cause);
 static int parse_publish(json_t *root, struct proto_request *req, struct proto_cause *cause);
+static int parse_query(json_t *root, struct proto_request *req, struct proto_cause *cause);
 
 static const struct request_spec {
 	const char *const *fields;
@@ -30,6 +32,7 @@ static const struct request_spec {
 	[REQ_UNSUBSCRIBE] = {unsubscribe_fields, parse_unsubscribe},
 	[REQ_PUBLISH] = {publish_fields, parse_publish},
 	[REQ_PING] = {ping_fields, NULL},
+	[REQ_QUERY] = {query_fields, parse_query},
 };
 
 static bool key_is(const char *name, const char *key, size_t key_len)
@@ -85,6 +88,23 @@ static int parse_publish(json_t *root, struct proto_request *req, struct proto_c
 	return 0;
 }
 
+static int parse_query(json_t *root, struct proto_request *req, struct proto_cause *cause)
+{
+	json_t *q = json_object_get(root, "query");
+	if (q == NULL)
+		return proto_fail(cause, "query", "required field missing");
+	const char *name = json_string_value(q);
+	int found = -1;
+	for (int i = 0; name != NULL && i < QUERY__COUNT; i++)
+		if (key_is(proto_query_name((enum proto_query)i), name, json_string_length(q)))
+			found = i;
+	if (found < 0)
+		return proto_fail(cause, "query", "must be one of executions, execution, step_stats");
+	req->query = (enum proto_query)found;
+	req->params = proto_query_params_new(req->query, json_object_get(root, "params"), cause);
+	return req->params ? 0 : -1;
+}
+
 static int parse_type(json_t *root, enum proto_request_type *out, struct proto_cause *cause)
 {
 	json_t *type = json_object_get(root, "type");
@@ -100,7 +120,7 @@ static int parse_type(json_t *root, enum proto_request_type *out, struct proto_c
 		}
 	}
 	return proto_fail(cause, "type",
-			  "unknown request type '%.64s': use subscribe, unsubscribe, publish or ping",
+			  "unknown request type '%.64s': use subscribe, unsubscribe, publish, query or ping",
 			  json_string_value(type));
 }
 
@@ -169,5 +189,6 @@ void proto_request_clear(struct proto_request *req)
 	if (req == NULL)
 		return;
 	json_decref(req->root);
+	json_decref(req->params);
 	memset(req, 0, sizeof *req);
 }
