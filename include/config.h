@@ -35,6 +35,17 @@ struct config {
 	int ping_timeout_s;
 	size_t max_http_body;
 	int drain_timeout_s;
+	/* storage (all optional: without a database the daemon keeps nothing) */
+	char *database;                /* libpq conninfo of the daemon's role */
+	char *database_owner;          /* conninfo of the schema owner: migrate at start-up */
+	char *app_role;                /* the daemon's role, granted rights by migrations */
+	char *spool_dir;
+	size_t spool_max;
+	size_t data_cap;
+	int reconnect_max_s;
+	int retention_events_days;
+	int retention_metrics_days;
+	int retention_snapshots_days;
 };
 
 void config_defaults(struct config *c);

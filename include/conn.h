@@ -17,15 +17,26 @@ struct server;
 struct org;
 struct room;
 
+/* One subscription. While its answer waits for the store (ticket nonzero),
+ * the room's live events are held here, to follow the answer in order. */
+struct sub {
+	struct room *room;
+	uint64_t ticket;
+	struct frame **held;
+	uint32_t nheld, capheld;
+};
+
 struct conn {
+	uint64_t id;               /* for answers that come back from the store */
 	struct lws *wsi;
 	struct server *srv;
 	struct org *org;
 	struct auth_identity who;
 	bool ready;                /* established and authenticated */
 	struct outq q;
-	struct room **subs;
+	struct sub *subs;
 	uint32_t nsubs, capsubs;
+	uint32_t npending;         /* subscriptions waiting for the store */
 	char *rx;                  /* the message being reassembled */
 	size_t rxlen, rxcap;
 	double tokens;             /* request budget (token bucket) */
@@ -45,7 +56,7 @@ struct conn {
  * tick instead of at once, so that a busy room costs one write per tick per
  * subscriber rather than one per event (a write is 4-5 µs of kernel time here,
  * eight frames in one write about 0.5 µs each). */
-void conn_deliver(struct conn *c, struct frame *f);
+void conn_deliver(struct conn *c, struct room *from, struct frame *f);
 /* Frames and queues one answer to a request, written at once; takes ownership
  * of payload (a malloc'd string). */
 void conn_send(struct conn *c, char *payload);
@@ -57,6 +68,19 @@ void conn_wrote(struct conn *c, int64_t now_us);
 void conn_close_after_flush(struct conn *c, int code, const char *reason);
 /* Takes one request from the budget; false when it is exhausted. */
 bool conn_take_token(struct conn *c, int64_t now_us);
-bool conn_subscribed(const struct conn *c, const struct room *r);
+
+/* Subscriptions. */
+struct sub *conn_sub_find(struct conn *c, const struct room *r);
+struct sub *conn_sub_by_ticket(struct conn *c, uint64_t ticket);
+/* Adds r (and c to r's subscribers); pending with this ticket when nonzero. */
+struct sub *conn_sub_add(struct conn *c, struct room *r, uint64_t ticket);
+/* Ends a pending subscription's wait: its held events go out now, or are
+ * dropped when the answer was a snapshot taken after them. */
+void conn_sub_release(struct conn *c, struct sub *s, bool deliver_held);
+/* Waits again, for a new ticket, from now on: what was held is dropped (the
+ * new answer will include it). */
+void conn_sub_rewait(struct conn *c, struct sub *s, uint64_t ticket);
+void conn_sub_remove(struct conn *c, struct room *r);
+void conn_subs_clear(struct conn *c);
 
 #endif

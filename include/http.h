@@ -3,6 +3,8 @@
 #ifndef WFMON_HTTP_H
 #define WFMON_HTTP_H
 
+#include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "auth.h"
@@ -18,9 +20,17 @@ struct http_session {
 	int refuse_status;       /* nonzero: answer this once the body has arrived */
 	const char *refuse_message;
 	struct auth_identity who;
+	bool waiting;            /* an answer will come from the store */
+	char *resp;              /* a parked answer, written when writable */
+	size_t resp_len;
+	unsigned resp_status;
 };
 
 int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
+
+/* Parks a JSON answer (body taken; NULL is treated as an empty object) for the
+ * request on wsi and asks to be told when it can be written. */
+void http_answer_later(struct lws *wsi, unsigned status, json_t *body);
 
 /* Verifies the "Authorization: Bearer" header of the request on wsi. */
 int http_bearer_identity(struct server *s, struct lws *wsi, struct auth_identity *who, char *cause,

@@ -1,24 +1,52 @@
 /* ingest.h: accepting a batch of events from a producer, over WebSocket or
- * HTTP alike: validate each, drop retries, apply to the live state and route
- * to the rooms. One bad event never drops the others of its batch. */
+ * HTTP alike, in two steps so that nothing is delivered that could not be kept:
+ *
+ *   ingest_prepare  validates each event, recognises retries (already accepted,
+ *                   or twice in this batch), gives each new one its position
+ *                   and serializes it for the store;
+ *   ingest_commit   (once the store took them, or when there is no store)
+ *                   applies them to the live state and routes them to the rooms;
+ *   ingest_refuse   (the store is full) answers each new event "unavailable",
+ *                   so that the producer retries it later.
+ *
+ * One bad event never drops the others of its batch. */
 #ifndef WFMON_INGEST_H
 #define WFMON_INGEST_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "proto.h"
+#include "store.h"
 
 struct org;
 
-struct ingest_result {
-	int accepted;     /* new events and duplicates (both acknowledged) */
-	int rejected;
-	json_t *results;  /* new reference: one result object per event, in order */
+struct ingest_item {
+	json_t *event;            /* reference */
+	struct proto_event ev;    /* borrows from event */
+	int64_t pos;
+	size_t result_index;      /* its entry in results */
 };
 
-/* Processes an array of events for org. Fills *out; the caller decrefs out->results. */
-void ingest_batch(struct org *o, json_t *events, struct ingest_result *out);
+struct ingest_batch {
+	json_t *results;          /* one result object per event, in order */
+	int accepted;             /* new events and retries (both acknowledged) */
+	int rejected;
+	struct ingest_item *items;   /* the new events */
+	struct store_event *stored;  /* the same, serialized for the store */
+	size_t n;
+};
 
-/* A result object for an event that could not even be parsed (HTTP NDJSON). */
-json_t *ingest_error_result_new(const char *event_id, const char *code, const char *field,
-				const char *message);
+/* Processes an array of events for org (step 1); serializes the new ones into
+ * b->stored only when they are to be stored. */
+void ingest_prepare(struct org *o, json_t *events, bool for_store, struct ingest_batch *b);
+/* Step 2, when the events are kept (or there is no store). */
+void ingest_commit(struct org *o, struct ingest_batch *b);
+/* Step 2, when the store refused them. */
+void ingest_refuse(struct ingest_batch *b, const char *message);
+/* Frees the items (and any serialized events the store did not take);
+ * results stay with the caller, who decrefs them. */
+void ingest_batch_clear(struct ingest_batch *b);
 
 #endif

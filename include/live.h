@@ -79,6 +79,10 @@ struct live_execution *live_apply(struct live_org *o, const struct proto_event *
 				  int64_t now_ms);
 struct live_execution *live_find(const struct live_org *o, const char *execution_id);
 
+/* Puts back an execution as live_execution_json_new shaped it (a restart
+ * reloading what was running). Returns -1 if the object lacks an id. */
+int live_load_execution(struct live_org *o, json_t *x);
+
 /* Snapshots, each a new reference. */
 json_t *live_execution_json_new(const struct live_execution *x);         /* full */
 json_t *live_execution_summary_new(const struct live_execution *x);      /* one list row */

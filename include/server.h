@@ -16,6 +16,7 @@
 struct lws_context;
 struct conn;
 struct org;
+struct store;
 
 struct server_stats {
 	uint64_t connections_total;
@@ -39,10 +40,17 @@ struct server {
 	struct strmap orgs;             /* org id -> struct org */
 	struct conn *conns;             /* every WebSocket connection */
 	uint32_t nconns;
+	struct strmap conns_by_id;      /* decimal conn id -> struct conn */
+	uint64_t next_conn_id;
+	struct store *store;            /* NULL: no database configured (memory only) */
+	struct strmap pending;          /* decimal ticket -> struct pending */
+	uint64_t next_ticket;
+	int64_t min_pos;                /* positions of new organizations start above this */
 	uint32_t nrooms;
 	struct server_stats stats;
 	int64_t started_ms;
 	bool draining;
+	int exit_status;
 };
 
 /* Takes ownership of cfg's strings. Returns -1 with a cause if the key cannot
@@ -51,6 +59,14 @@ int server_init(struct server *s, struct config *cfg, char *cause, size_t causel
 void server_free(struct server *s);
 /* The organization, created on first use. */
 struct org *server_org(struct server *s, const char *org_id);
+/* The WebSocket connection with this id, or NULL if it has gone. */
+struct conn *server_conn(struct server *s, uint64_t id);
+void server_conn_register(struct server *s, struct conn *c);
+void server_conn_unregister(struct server *s, struct conn *c);
+
+/* A failure that makes every further promise void (the spool cannot be
+ * synced): logs it and stops the daemon. */
+void server_fail(struct server *s, const char *why);
 
 /* Creates the lws context and runs until SIGTERM/SIGINT, then drains. Returns
  * the process exit status. */

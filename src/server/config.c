@@ -12,7 +12,7 @@
 
 #include "xalloc.h"
 
-enum setting_type { SET_LISTEN, SET_PATH, SET_ALG, SET_LOGLEVEL, SET_INT, SET_U32, SET_SIZE };
+enum setting_type { SET_LISTEN, SET_PATH, SET_STRING, SET_ALG, SET_LOGLEVEL, SET_INT, SET_U32, SET_SIZE };
 
 struct setting {
 	const char *name;
@@ -45,6 +45,16 @@ static const struct setting settings[] = {
 	{ "ping-timeout", SET_INT, OFF(ping_timeout_s), 2, 7200 },
 	{ "max-http-body", SET_SIZE, OFF(max_http_body), 1024, 1LL << 30 },
 	{ "drain-timeout", SET_INT, OFF(drain_timeout_s), 0, 600 },
+	{ "database", SET_STRING, OFF(database), 0, 0 },
+	{ "database-owner", SET_STRING, OFF(database_owner), 0, 0 },
+	{ "app-role", SET_STRING, OFF(app_role), 0, 0 },
+	{ "spool-dir", SET_PATH, OFF(spool_dir), 0, 0 },
+	{ "spool-max", SET_SIZE, OFF(spool_max), 1 << 20, 1LL << 40 },
+	{ "data-cap", SET_SIZE, OFF(data_cap), 1024, 16 << 20 },
+	{ "reconnect-max", SET_INT, OFF(reconnect_max_s), 1, 3600 },
+	{ "retention-events-days", SET_INT, OFF(retention_events_days), 0, 36500 },
+	{ "retention-metrics-days", SET_INT, OFF(retention_metrics_days), 0, 36500 },
+	{ "retention-snapshots-days", SET_INT, OFF(retention_snapshots_days), 0, 36500 },
 };
 
 void config_defaults(struct config *c)
@@ -71,13 +81,24 @@ void config_defaults(struct config *c)
 	c->ping_timeout_s = 30;
 	c->max_http_body = 8 << 20;
 	c->drain_timeout_s = 5;
+	c->app_role = xstrdup("wfmon_app");
+	c->spool_dir = xstrdup("/var/lib/wfmon/spool");
+	c->spool_max = (size_t)1 << 30;
+	c->data_cap = 64 << 10;
+	c->reconnect_max_s = 30;
+	c->retention_events_days = 90;
+	c->retention_metrics_days = 30;
+	c->retention_snapshots_days = 30;
 }
 
 void config_free(struct config *c)
 {
-	free(c->jwt_secret_file);
-	free(c->jwt_public_key);
-	c->jwt_secret_file = c->jwt_public_key = NULL;
+	char **strings[] = { &c->jwt_secret_file, &c->jwt_public_key, &c->database, &c->database_owner,
+			     &c->app_role, &c->spool_dir };
+	for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
+		free(*strings[i]);
+		*strings[i] = NULL;
+	}
 }
 
 static int parse_number(const char *value, bool sizes, long long *out)
@@ -138,9 +159,10 @@ int config_set(struct config *c, const char *key, const char *value, char *cause
 	switch (s->type) {
 	case SET_LISTEN:
 		return set_listen(c, value, cause, causelen);
+	case SET_STRING:
 	case SET_PATH:
 		if (*value == '\0') {
-			snprintf(cause, causelen, "%s: a file path is required", key);
+			snprintf(cause, causelen, "%s: a value is required", key);
 			return -1;
 		}
 		free(*(char **)field);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+
 #include "clock.h"
 #include "log.h"
 #include "xalloc.h"
@@ -117,8 +118,24 @@ static void conn_queue(struct conn *c, struct frame *f, bool at_once)
 		conn_wake(c, at_once);
 }
 
-void conn_deliver(struct conn *c, struct frame *f)
+void conn_deliver(struct conn *c, struct room *from, struct frame *f)
 {
+	if (c->npending > 0 && from != NULL) {
+		struct sub *s = conn_sub_find(c, from);
+		if (s != NULL && s->ticket != 0) {
+			/* Held frames count against the same limits as queued ones. */
+			if (s->nheld + c->q.count >= c->q.max_msgs) {
+				conn_queue(c, f, false);   /* over the limit: cut off there */
+				return;
+			}
+			if (s->nheld == s->capheld) {
+				s->capheld = s->capheld ? s->capheld * 2 : 8;
+				s->held = xrealloc(s->held, sizeof *s->held * s->capheld);
+			}
+			s->held[s->nheld++] = frame_ref(f);
+			return;
+		}
+	}
 	conn_queue(c, f, false);
 }
 
@@ -146,10 +163,83 @@ bool conn_take_token(struct conn *c, int64_t now_us)
 	return true;
 }
 
-bool conn_subscribed(const struct conn *c, const struct room *r)
+struct sub *conn_sub_find(struct conn *c, const struct room *r)
 {
 	for (uint32_t i = 0; i < c->nsubs; i++)
-		if (c->subs[i] == r)
-			return true;
-	return false;
+		if (c->subs[i].room == r)
+			return &c->subs[i];
+	return NULL;
+}
+
+struct sub *conn_sub_by_ticket(struct conn *c, uint64_t ticket)
+{
+	for (uint32_t i = 0; i < c->nsubs; i++)
+		if (c->subs[i].ticket == ticket)
+			return &c->subs[i];
+	return NULL;
+}
+
+struct sub *conn_sub_add(struct conn *c, struct room *r, uint64_t ticket)
+{
+	if (c->nsubs == c->capsubs) {
+		c->capsubs = c->capsubs ? c->capsubs * 2 : 4;
+		c->subs = xrealloc(c->subs, sizeof *c->subs * c->capsubs);
+	}
+	struct sub *s = &c->subs[c->nsubs++];
+	memset(s, 0, sizeof *s);
+	s->room = r;
+	s->ticket = ticket;
+	if (ticket != 0)
+		c->npending++;
+	room_add(r, c);
+	return s;
+}
+
+static void sub_drop_held(struct sub *s)
+{
+	for (uint32_t i = 0; i < s->nheld; i++)
+		frame_unref(s->held[i]);
+	free(s->held);
+	s->held = NULL;
+	s->nheld = s->capheld = 0;
+}
+
+void conn_sub_release(struct conn *c, struct sub *s, bool deliver_held)
+{
+	if (s->ticket == 0)
+		return;
+	s->ticket = 0;
+	c->npending--;
+	for (uint32_t i = 0; deliver_held && i < s->nheld; i++)
+		conn_queue(c, s->held[i], false);
+	sub_drop_held(s);
+}
+
+void conn_sub_rewait(struct conn *c, struct sub *s, uint64_t ticket)
+{
+	(void)c;
+	sub_drop_held(s);
+	s->ticket = ticket;
+}
+
+void conn_sub_remove(struct conn *c, struct room *r)
+{
+	struct sub *s = conn_sub_find(c, r);
+	if (s == NULL)
+		return;
+	if (s->ticket != 0)
+		c->npending--;
+	sub_drop_held(s);
+	room_remove(r, c);
+	/* Order among a connection's subscriptions does not matter. */
+	*s = c->subs[--c->nsubs];
+}
+
+void conn_subs_clear(struct conn *c)
+{
+	while (c->nsubs > 0)
+		conn_sub_remove(c, c->subs[c->nsubs - 1].room);
+	free(c->subs);
+	c->subs = NULL;
+	c->capsubs = 0;
 }

@@ -14,11 +14,15 @@
 
 #include "clock.h"
 #include "conn.h"
+#include "history.h"
 #include "ingest.h"
 #include "log.h"
 #include "org.h"
+#include "pending.h"
 #include "proto.h"
+#include "publish.h"
 #include "server.h"
+#include "store.h"
 #include "xalloc.h"
 
 #define HTTP_MAX_AUTH 8192
@@ -135,15 +139,32 @@ static int http_confirm_upgrade(struct server *s, struct lws *wsi, const char *u
 
 /* ---- GET /healthz and /metrics --------------------------------------------------- */
 
+static json_t *database_status_new(struct server *s)
+{
+	if (s->store == NULL)
+		return json_pack("{s:s}", "state", "not configured");
+	struct store_status st;
+	store_get_status(s->store, &st);
+	char last[40] = "";
+	if (st.last_write_ms > 0)
+		proto_time_format(st.last_write_ms, last, sizeof last);
+	return json_pack("{s:s,s:s,s:I,s:I,s:I,s:s?}", "state", store_db_state_name(st.db),
+			 "error", st.db_error, "spool_bytes", (json_int_t)st.spool_bytes,
+			 "pending_records", (json_int_t)st.pending_records,
+			 "written_total", (json_int_t)st.written_total, "last_write", last[0] ? last : NULL);
+}
+
 static int http_healthz(struct server *s, struct lws *wsi)
 {
-	json_t *body = json_pack("{s:s,s:i,s:I,s:i,s:i,s:s}",
+	/* Serving is what /healthz answers for: a database that is away does not
+	 * stop live fan-out (events wait in the spool), so it is reported, not fatal. */
+	json_t *body = json_pack("{s:s,s:i,s:I,s:i,s:i,s:o}",
 				 "status", s->draining ? "draining" : "ok",
 				 "protocol", PROTO_VERSION,
 				 "uptime_s", (json_int_t)((clock_wall_ms() - s->started_ms) / 1000),
 				 "connections", (int)s->nconns,
 				 "rooms", (int)s->nrooms,
-				 "database", "not configured");
+				 "database", database_status_new(s));
 	return http_respond_json(wsi, s->draining ? HTTP_STATUS_SERVICE_UNAVAILABLE : HTTP_STATUS_OK, body);
 }
 
@@ -197,6 +218,24 @@ static int http_metrics(struct server *s, struct lws *wsi)
 	fprintf(f, "# HELP wfmond_outbound_queued_bytes Bytes waiting in connection queues\n"
 		   "# TYPE wfmond_outbound_queued_bytes gauge\nwfmond_outbound_queued_bytes %zu\n",
 		queued_bytes);
+	if (s->store != NULL) {
+		struct store_status st;
+		store_get_status(s->store, &st);
+		fprintf(f, "# HELP wfmond_database_up 1 when the database is connected\n"
+			   "# TYPE wfmond_database_up gauge\nwfmond_database_up %d\n", st.db == STORE_DB_UP);
+		fprintf(f, "# HELP wfmond_spool_bytes Bytes in the on-disk spool\n"
+			   "# TYPE wfmond_spool_bytes gauge\nwfmond_spool_bytes %llu\n",
+			(unsigned long long)st.spool_bytes);
+		fprintf(f, "# HELP wfmond_spool_pending_events Events in the spool not yet in the database\n"
+			   "# TYPE wfmond_spool_pending_events gauge\nwfmond_spool_pending_events %llu\n",
+			(unsigned long long)st.pending_records);
+		fprintf(f, "# HELP wfmond_events_stored_total Events written to the database\n"
+			   "# TYPE wfmond_events_stored_total counter\nwfmond_events_stored_total %llu\n",
+			(unsigned long long)st.written_total);
+		fprintf(f, "# HELP wfmond_spool_refused_total Batches refused for a full spool\n"
+			   "# TYPE wfmond_spool_refused_total counter\nwfmond_spool_refused_total %llu\n",
+			(unsigned long long)st.refused_total);
+	}
 	fclose(f);
 	int rc = http_respond(wsi, HTTP_STATUS_OK, "text/plain; version=0.0.4", text, len, false);
 	free(text);
@@ -241,41 +280,44 @@ static int http_begin_events(struct server *s, struct http_session *h, struct lw
 }
 
 /* Parses an NDJSON body line by line so that one bad line refuses only itself. */
-static void http_ingest_ndjson(struct org *o, const char *body, size_t len, struct ingest_result *out)
+static void http_prepare_ndjson(struct server *s, struct org *o, const char *body, size_t len,
+				struct ingest_batch *b)
 {
-	out->accepted = out->rejected = 0;
-	out->results = json_array();
-	json_t *one = json_array();
+	json_t *events = json_array();
 	size_t lineno = 0;
 	for (size_t pos = 0; pos < len;) {
 		const char *nl = memchr(body + pos, '\n', len - pos);
 		size_t end = nl ? (size_t)(nl - body) : len;
 		lineno++;
-		size_t a = pos, b = end;
-		while (a < b && isspace((unsigned char)body[a]))
+		size_t a = pos, e = end;
+		while (a < e && isspace((unsigned char)body[a]))
 			a++;
 		pos = end + 1;
-		if (a == b)
+		if (a == e)
 			continue;
 		json_error_t err;
-		json_t *ev = json_loadb(body + a, b - a, JSON_REJECT_DUPLICATES, &err);
+		json_t *ev = json_loadb(body + a, e - a, JSON_REJECT_DUPLICATES, &err);
 		if (ev == NULL) {
+			/* Keep its place: a string stands in and is refused as not an event. */
 			char msg[256];
 			snprintf(msg, sizeof msg, "line %zu: invalid JSON: %s", lineno, err.text);
-			json_array_append_new(out->results, ingest_error_result_new(NULL, "bad_request", NULL, msg));
-			out->rejected++;
-			continue;
+			ev = json_string(msg);
 		}
-		json_array_clear(one);
-		json_array_append_new(one, ev);
-		struct ingest_result r;
-		ingest_batch(o, one, &r);
-		json_array_extend(out->results, r.results);
-		json_decref(r.results);
-		out->accepted += r.accepted;
-		out->rejected += r.rejected;
+		json_array_append_new(events, ev);
 	}
-	json_decref(one);
+	ingest_prepare(o, events, s->store != NULL, b);
+	/* Lines that were not JSON: give them their own message instead of the
+	 * validator's "not an object". */
+	size_t i;
+	json_t *ev;
+	json_array_foreach(events, i, ev) {
+		if (json_is_string(ev)) {
+			json_t *r = json_array_get(b->results, i);
+			json_object_set_new(r, "message", json_string(json_string_value(ev)));
+			json_object_del(r, "field");
+		}
+	}
+	json_decref(events);
 }
 
 static int http_finish_events(struct server *s, struct http_session *h, struct lws *wsi)
@@ -284,7 +326,7 @@ static int http_finish_events(struct server *s, struct http_session *h, struct l
 		return http_respond_error(wsi, (unsigned)h->refuse_status, PROTO_ERR_TOO_LARGE,
 					  h->refuse_message);
 	struct org *o = server_org(s, h->who.org);
-	struct ingest_result res;
+	struct ingest_batch b;
 	size_t i = 0;
 	while (i < h->len && isspace((unsigned char)h->body[i]))
 		i++;
@@ -297,26 +339,143 @@ static int http_finish_events(struct server *s, struct http_session *h, struct l
 				 err.text);
 			return http_respond_error(wsi, HTTP_STATUS_BAD_REQUEST, PROTO_ERR_BAD_REQUEST, msg);
 		}
-		if (json_array_size(arr) > PROTO_MAX_BATCH) {
+		if (json_array_size(arr) > PROTO_MAX_BATCH || json_array_size(arr) == 0) {
 			json_decref(arr);
 			return http_respond_error(wsi, HTTP_STATUS_REQ_ENTITY_TOO_LARGE, PROTO_ERR_TOO_LARGE,
-						  "at most 1000 events per request");
+						  "send 1 to 1000 events per request");
 		}
-		ingest_batch(o, arr, &res);
+		ingest_prepare(o, arr, s->store != NULL, &b);
 		json_decref(arr);
 	} else {
-		http_ingest_ndjson(o, h->body, h->len, &res);
+		http_prepare_ndjson(s, o, h->body, h->len, &b);
+		if (json_array_size(b.results) > PROTO_MAX_BATCH) {
+			/* Positions were taken for nothing: harmless, they only need to rise. */
+			ingest_batch_clear(&b);
+			json_decref(b.results);
+			return http_respond_error(wsi, HTTP_STATUS_REQ_ENTITY_TOO_LARGE, PROTO_ERR_TOO_LARGE,
+						  "send 1 to 1000 events per request");
+		}
 	}
-	json_t *body = json_pack("{s:i,s:i,s:o}", "accepted", res.accepted, "rejected", res.rejected,
-				 "results", res.results);
-	return http_respond_json(wsi, HTTP_STATUS_OK, body);
+	struct reply_to to = { .http_wsi = wsi };
+	h->waiting = true;
+	publish_prepared(s, o, &b, &to);
+	ingest_batch_clear(&b);
+	json_decref(b.results);
+	return 0;   /* answered when writable */
+}
+
+/* ---- GET /v1/executions... -------------------------------------------------------------- */
+
+/* Copies the URI argument `name` (lws has url-decoded it); false if absent. */
+static bool uri_arg(struct lws *wsi, const char *name, char *out, size_t outlen)
+{
+	char frag[512];
+	size_t nlen = strlen(name);
+	for (int n = 0; lws_hdr_copy_fragment(wsi, frag, sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, n) > 0; n++) {
+		if (strncmp(frag, name, nlen) == 0 && frag[nlen] == '=') {
+			snprintf(out, outlen, "%s", frag + nlen + 1);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A number when it is one, else the text, so that the parameter check names it. */
+static json_t *number_or_text(const char *v)
+{
+	char *end;
+	long long n = strtoll(v, &end, 10);
+	return (*v != '\0' && *end == '\0') ? json_integer(n) : json_string(v);
+}
+
+static json_t *executions_params_from_uri(struct lws *wsi)
+{
+	static const char *const text_args[] = { "workflow", "from", "to", "text", "after" };
+	json_t *p = json_object();
+	char v[512];
+	for (size_t i = 0; i < sizeof text_args / sizeof text_args[0]; i++)
+		if (uri_arg(wsi, text_args[i], v, sizeof v))
+			json_object_set_new(p, text_args[i], json_string(v));
+	if (uri_arg(wsi, "limit", v, sizeof v))
+		json_object_set_new(p, "limit", number_or_text(v));
+	if (uri_arg(wsi, "status", v, sizeof v)) {
+		json_t *list = json_array();
+		char *save = NULL;
+		for (char *t = strtok_r(v, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save))
+			json_array_append_new(list, json_string(t));
+		json_object_set_new(p, "status", list);
+	}
+	return p;
+}
+
+static int http_history(struct server *s, struct http_session *h, struct lws *wsi, const char *path)
+{
+	char cause[256];
+	memset(h, 0, sizeof *h);
+	if (http_bearer_identity(s, wsi, &h->who, cause, sizeof cause) < 0)
+		return http_respond_error(wsi, HTTP_STATUS_UNAUTHORIZED, PROTO_ERR_UNAUTHORIZED, cause);
+	if (h->who.role == ROLE_PRODUCER)
+		return http_respond_error(wsi, HTTP_STATUS_FORBIDDEN, PROTO_ERR_FORBIDDEN,
+					  "producers may not read history");
+	enum proto_query q;
+	json_t *raw;
+	char id[PROTO_MAX_ID + 2], v[32];
+	const char *rest;
+	if (strcmp(path, "/v1/executions") == 0) {
+		q = QUERY_EXECUTIONS;
+		raw = executions_params_from_uri(wsi);
+	} else if (strncmp(path, "/v1/executions/", 15) == 0 && strchr(path + 15, '/') == NULL) {
+		q = QUERY_EXECUTION;
+		raw = json_pack("{s:s}", "id", path + 15);
+	} else if (strncmp(path, "/v1/workflows/", 14) == 0 && (rest = strchr(path + 14, '/')) != NULL &&
+		   strcmp(rest, "/step-stats") == 0 && (size_t)(rest - path - 14) < sizeof id) {
+		q = QUERY_STEP_STATS;
+		snprintf(id, sizeof id, "%.*s", (int)(rest - path - 14), path + 14);
+		raw = json_pack("{s:s}", "workflow_id", id);
+		if (uri_arg(wsi, "runs", v, sizeof v))
+			json_object_set_new(raw, "runs", number_or_text(v));
+	} else {
+		return http_respond_error(wsi, HTTP_STATUS_NOT_FOUND, PROTO_ERR_NOT_FOUND,
+					  "no such endpoint: try /v1/executions, /v1/executions/ID or "
+					  "/v1/workflows/ID/step-stats");
+	}
+	struct proto_cause pc;
+	json_t *params = proto_query_params_new(q, raw, &pc);
+	json_decref(raw);
+	if (params == NULL) {
+		char msg[400];
+		snprintf(msg, sizeof msg, "parameter %s: %s", pc.field, pc.message);
+		return http_respond_error(wsi, HTTP_STATUS_BAD_REQUEST, PROTO_ERR_BAD_REQUEST, msg);
+	}
+	struct reply_to to = { .http_wsi = wsi };
+	h->waiting = true;
+	history_query(s, server_org(s, h->who.org), q, params, &to);
+	json_decref(params);
+	return 0;
+}
+
+void http_answer_later(struct lws *wsi, unsigned status, json_t *body)
+{
+	struct http_session *h = lws_wsi_user(wsi);
+	if (h == NULL) {
+		json_decref(body);
+		return;
+	}
+	free(h->resp);
+	h->resp = json_dumps(body ? body : json_object(), JSON_COMPACT | JSON_PRESERVE_ORDER);
+	h->resp_len = h->resp ? strlen(h->resp) : 0;
+	h->resp_status = status;
+	json_decref(body);
+	lws_callback_on_writable(wsi);
 }
 
 static void http_session_free(struct http_session *h)
 {
 	free(h->body);
+	free(h->resp);
 	h->body = NULL;
-	h->len = h->cap = 0;
+	h->resp = NULL;
+	h->len = h->cap = h->resp_len = 0;
 }
 
 static int http_request(struct server *s, struct http_session *h, struct lws *wsi, const char *path)
@@ -330,6 +489,8 @@ static int http_request(struct server *s, struct http_session *h, struct lws *ws
 		return http_metrics(s, wsi);
 	if (strcmp(path, "/v1/events") == 0 && post)
 		return http_begin_events(s, h, wsi);
+	if (strncmp(path, "/v1/", 4) == 0 && get)
+		return http_history(s, h, wsi, path);
 	if (strcmp(path, "/healthz") == 0 || strcmp(path, "/metrics") == 0 ||
 	    strcmp(path, "/v1/events") == 0)
 		return http_respond_error(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, PROTO_ERR_BAD_REQUEST,
@@ -363,18 +524,37 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION: {
 		if (h->body == NULL)
 			return -1;
-		/* Answering completes the transaction, and lws then frees h: take what
-		 * we need out of it first. */
+		/* An immediate answer completes the transaction, and lws then frees h:
+		 * take the body out of it first. */
 		struct http_session taken = *h;
-		memset(h, 0, sizeof *h);
+		h->body = NULL;
+		h->len = h->cap = 0;
 		int rc = http_finish_events(s, &taken, wsi);
-		http_session_free(&taken);
+		free(taken.body);
 		return rc;
 	}
+	case LWS_CALLBACK_HTTP_WRITEABLE: {
+		if (h == NULL || h->resp == NULL)
+			return 0;
+		char *resp = h->resp;
+		size_t resp_len = h->resp_len;
+		unsigned status = h->resp_status;
+		h->resp = NULL;
+		h->waiting = false;
+		int rc = http_respond(wsi, status, "application/json", resp, resp_len, status == 401);
+		free(resp);
+		return rc;
+	}
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+		history_poll(s);
+		return 0;
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-		if (h != NULL)
+		if (h != NULL) {
+			if (h->waiting)
+				pending_forget_http(s, wsi);
 			http_session_free(h);
+		}
 		return 0;
 	default:
 		return lws_callback_http_dummy(wsi, reason, user, in, len);

@@ -8,15 +8,22 @@
 #include "ingest.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
 #include "org.h"
-#include "proto.h"
 #include "room.h"
 #include "server.h"
+#include "strmap.h"
+#include "xalloc.h"
 
-json_t *ingest_error_result_new(const char *event_id, const char *code, const char *field,
+static json_t *result_new(const char *event_id, const char *status)
+{
+	return json_pack("{s:s,s:s}", "event_id", event_id, "status", status);
+}
+
+static json_t *error_result_new(const char *event_id, const char *code, const char *field,
 				const char *message)
 {
 	json_t *r = json_object();
@@ -29,9 +36,57 @@ json_t *ingest_error_result_new(const char *event_id, const char *code, const ch
 	return r;
 }
 
-static json_t *ok_result_new(const char *event_id, const char *status)
+void ingest_prepare(struct org *o, json_t *events, bool for_store, struct ingest_batch *b)
 {
-	return json_pack("{s:s,s:s}", "event_id", event_id, "status", status);
+	struct server_stats *stats = &o->srv->stats;
+	memset(b, 0, sizeof *b);
+	b->results = json_array();
+	size_t count = json_array_size(events);
+	if (count == 0)
+		return;
+	b->items = xcalloc(count, sizeof *b->items);
+	if (for_store)
+		b->stored = xcalloc(count, sizeof *b->stored);
+	struct strmap in_batch;
+	strmap_init(&in_batch);
+	size_t i;
+	json_t *event;
+	json_array_foreach(events, i, event) {
+		struct ingest_item *it = &b->items[b->n];
+		struct proto_cause cause;
+		if (proto_event_validate(event, &it->ev, &cause) < 0) {
+			char field[128];
+			snprintf(field, sizeof field, "events[%zu]%s%s", i, cause.field[0] ? "." : "",
+				 cause.field);
+			json_array_append_new(b->results,
+					      error_result_new(json_string_value(json_object_get(event, "id")),
+							       "bad_request", field, cause.message));
+			b->rejected++;
+			stats->events_rejected++;
+			continue;
+		}
+		if (dedup_seen(&o->dedup, it->ev.event_id) || strmap_get(&in_batch, it->ev.event_id)) {
+			json_array_append_new(b->results, result_new(it->ev.event_id, "duplicate"));
+			b->accepted++;
+			stats->events_duplicate++;
+			continue;
+		}
+		strmap_put(&in_batch, it->ev.event_id, it);
+		it->event = json_incref(event);
+		it->pos = ++o->pos;
+		it->result_index = json_array_size(b->results);
+		json_array_append_new(b->results, result_new(it->ev.event_id, "ok"));
+		if (for_store) {
+			struct store_event *se = &b->stored[b->n];
+			snprintf(se->org, sizeof se->org, "%s", o->id);
+			se->pos = it->pos;
+			se->json = json_dumps(event, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			if (se->json == NULL)
+				fatal("out of memory serializing an event");
+		}
+		b->n++;
+	}
+	strmap_clear(&in_batch);
 }
 
 static void publish_to(struct org *o, enum proto_room_kind kind, const char *id, int64_t pos,
@@ -75,40 +130,39 @@ static void route(struct org *o, const struct proto_event *ev, int64_t pos, json
 	json_decref(summary);
 }
 
-void ingest_batch(struct org *o, json_t *events, struct ingest_result *out)
+void ingest_commit(struct org *o, struct ingest_batch *b)
 {
-	struct server_stats *stats = &o->srv->stats;
-	out->accepted = out->rejected = 0;
-	out->results = json_array();
 	int64_t now = clock_wall_ms();
-	size_t i;
-	json_t *event;
-	json_array_foreach(events, i, event) {
-		struct proto_event ev;
-		struct proto_cause cause;
-		if (proto_event_validate(event, &ev, &cause) < 0) {
-			json_t *id = json_object_get(event, "id");
-			char field[128];
-			snprintf(field, sizeof field, "events[%zu]%s%s", i, cause.field[0] ? "." : "",
-				 cause.field);
-			json_array_append_new(out->results,
-					      ingest_error_result_new(json_string_value(id), "bad_request",
-								      field, cause.message));
-			out->rejected++;
-			stats->events_rejected++;
-			continue;
-		}
-		if (dedup_seen(&o->dedup, ev.event_id)) {
-			json_array_append_new(out->results, ok_result_new(ev.event_id, "duplicate"));
-			out->accepted++;
-			stats->events_duplicate++;
-			continue;
-		}
-		dedup_add(&o->dedup, ev.event_id);
-		live_apply(&o->live, &ev, event, now);
-		route(o, &ev, ++o->pos, event);
-		json_array_append_new(out->results, ok_result_new(ev.event_id, "ok"));
-		out->accepted++;
-		stats->events_in++;
+	for (size_t i = 0; i < b->n; i++) {
+		struct ingest_item *it = &b->items[i];
+		dedup_add(&o->dedup, it->ev.event_id);
+		live_apply(&o->live, &it->ev, it->event, now);
+		route(o, &it->ev, it->pos, it->event);
+		b->accepted++;
+		o->srv->stats.events_in++;
 	}
+}
+
+void ingest_refuse(struct ingest_batch *b, const char *message)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		struct ingest_item *it = &b->items[i];
+		json_array_set_new(b->results, it->result_index,
+				   error_result_new(it->ev.event_id, "unavailable", NULL, message));
+		b->rejected++;
+	}
+}
+
+void ingest_batch_clear(struct ingest_batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		json_decref(b->items[i].event);
+		if (b->stored != NULL)
+			free(b->stored[i].json);
+	}
+	free(b->items);
+	free(b->stored);
+	b->items = NULL;
+	b->stored = NULL;
+	b->n = 0;
 }

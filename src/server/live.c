@@ -116,6 +116,19 @@ static struct live_step *exec_step(struct live_execution *x, const char *step_id
 	return s;
 }
 
+/* Keeps the last LIVE_LOG_LINES log events, oldest dropped first. */
+static void exec_log_push(struct live_execution *x, json_t *event)
+{
+	if (x->log_count == LIVE_LOG_LINES) {
+		json_decref(x->log[x->log_head]);
+		x->log[x->log_head] = json_incref(event);
+		x->log_head = (x->log_head + 1) % LIVE_LOG_LINES;
+	} else {
+		x->log[(x->log_head + x->log_count) % LIVE_LOG_LINES] = json_incref(event);
+		x->log_count++;
+	}
+}
+
 static void recency_unlink(struct live_org *o, struct live_execution *x)
 {
 	if (x->prev) x->prev->next = x->next; else o->newest = x->next;
@@ -313,14 +326,7 @@ static void apply_log(struct live_org *o, struct live_execution *x, const struct
 {
 	(void)o;
 	(void)ev;
-	if (x->log_count == LIVE_LOG_LINES) {
-		json_decref(x->log[x->log_head]);
-		x->log[x->log_head] = json_incref(event);
-		x->log_head = (x->log_head + 1) % LIVE_LOG_LINES;
-	} else {
-		x->log[(x->log_head + x->log_count) % LIVE_LOG_LINES] = json_incref(event);
-		x->log_count++;
-	}
+	exec_log_push(x, event);
 }
 
 static void apply_counter(struct live_org *o, struct live_execution *x, const struct proto_event *ev,
@@ -419,6 +425,109 @@ struct live_execution *live_apply(struct live_org *o, const struct proto_event *
 		x->last_event_ms = ev->ts_ms;
 	x->events++;
 	return x;
+}
+
+/* ---- reloading ------------------------------------------------------------ */
+
+static int64_t get_time(json_t *obj, const char *key)
+{
+	int64_t ms = 0;
+	const char *t = json_string_value(json_object_get(obj, key));
+	if (t != NULL)
+		proto_time_parse(t, &ms);
+	return ms;
+}
+
+static int64_t get_int_or(json_t *obj, const char *key, int64_t dflt)
+{
+	json_t *v = json_object_get(obj, key);
+	return json_is_integer(v) ? json_integer_value(v) : dflt;
+}
+
+static int status_index(const char *const *names, size_t n, const char *name)
+{
+	for (size_t i = 0; name != NULL && i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int live_load_execution(struct live_org *o, json_t *xj)
+{
+	const char *id = json_string_value(json_object_get(xj, "id"));
+	const char *wf = json_string_value(json_object_get(xj, "workflow_id"));
+	if (id == NULL || wf == NULL || !proto_id_valid(id) || !proto_id_valid(wf))
+		return -1;
+	struct proto_event ev = { .kind = EV_EXECUTION_STARTED, .execution_id = id, .workflow_id = wf };
+	struct live_execution *x = org_execution(o, &ev);
+	set_str(&x->workflow_name, get_str(xj, "workflow_name"));
+	proto_priority_parse(get_str(xj, "priority"), &x->priority);
+	int st = status_index(exec_status_names, sizeof exec_status_names / sizeof exec_status_names[0],
+			      get_str(xj, "status"));
+	if (st >= 0)
+		x->status = (enum live_exec_status)st;
+	x->queued_ms = get_time(xj, "queued_at");
+	x->started_ms = get_time(xj, "started_at");
+	x->finished_ms = get_time(xj, "finished_at");
+	x->last_event_ms = get_time(xj, "last_event_at");
+	set_str(&x->error, get_str(xj, "error"));
+	set_str(&x->error_code, get_str(xj, "error_code"));
+	set_str(&x->worker, get_str(xj, "worker"));
+	json_t *params = json_object_get(xj, "params");
+	if (params != NULL && !json_is_null(params))
+		set_json(&x->params, params);
+	size_t i;
+	json_t *sj;
+	json_array_foreach(json_object_get(xj, "steps"), i, sj) {
+		const char *sid = get_str(sj, "id");
+		if (sid == NULL || !proto_id_valid(sid))
+			continue;
+		struct live_step *st2 = exec_step(x, sid, true);
+		if (st2 == NULL)
+			break;
+		set_str(&st2->name, get_str(sj, "name"));
+		json_t *deps = json_object_get(sj, "depends_on");
+		if (json_is_array(deps))
+			set_json(&st2->depends_on, deps);
+		int ss = status_index(step_status_names, sizeof step_status_names / sizeof step_status_names[0],
+				      get_str(sj, "status"));
+		if (ss >= 0)
+			st2->status = (enum live_step_status)ss;
+		st2->started_ms = get_time(sj, "started_at");
+		st2->finished_ms = get_time(sj, "finished_at");
+		st2->duration_ms = get_int_or(sj, "duration_ms", -1);
+		json_t *p = json_object_get(sj, "progress");
+		if (json_is_object(p)) {
+			st2->progress_current = get_int_or(p, "current", 0);
+			st2->progress_total = get_int_or(p, "total", 0);
+			set_str(&st2->progress_unit, get_str(p, "unit"));
+			set_str(&st2->progress_message, get_str(p, "message"));
+		}
+		json_t *in = json_object_get(sj, "input"), *out = json_object_get(sj, "output");
+		if (in != NULL && !json_is_null(in))
+			set_json(&st2->input, in);
+		if (out != NULL && !json_is_null(out))
+			set_json(&st2->output, out);
+		set_str(&st2->error, get_str(sj, "error"));
+		set_str(&st2->error_code, get_str(sj, "error_code"));
+		set_str(&st2->worker, get_str(sj, "worker"));
+		json_t *cpu = json_object_get(sj, "cpu_percent");
+		if (json_is_number(cpu))
+			st2->cpu_percent = json_number_value(cpu);
+		st2->memory_bytes = get_int_or(sj, "memory_bytes", -1);
+	}
+	const char *cname;
+	json_t *cv;
+	json_object_foreach(json_object_get(xj, "counters"), cname, cv) {
+		if (x->ncounters < LIVE_COUNTERS && json_is_integer(cv)) {
+			x->counters[x->ncounters].name = xstrdup(cname);
+			x->counters[x->ncounters].value = json_integer_value(cv);
+			x->ncounters++;
+		}
+	}
+	json_array_foreach(json_object_get(xj, "log"), i, sj)
+		exec_log_push(x, sj);
+	return 0;
 }
 
 /* ---- snapshots ----------------------------------------------------------- */

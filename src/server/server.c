@@ -12,10 +12,13 @@
 
 #include "clock.h"
 #include "conn.h"
+#include "history.h"
 #include "http.h"
 #include "log.h"
 #include "org.h"
+#include "pending.h"
 #include "room.h"
+#include "store.h"
 #include "ws.h"
 #include "xalloc.h"
 
@@ -46,6 +49,8 @@ int server_init(struct server *s, struct config *cfg, char *cause, size_t causel
 		return -1;
 	}
 	strmap_init(&s->orgs);
+	strmap_init(&s->conns_by_id);
+	strmap_init(&s->pending);
 	s->started_ms = clock_wall_ms();
 	return 0;
 }
@@ -59,6 +64,8 @@ static void free_org(const char *key, void *value, void *arg)
 
 void server_free(struct server *s)
 {
+	pending_clear_all(s);
+	strmap_clear(&s->conns_by_id);
 	strmap_each(&s->orgs, free_org, NULL);
 	strmap_clear(&s->orgs);
 	auth_verifier_free(s->verifier);
@@ -69,10 +76,43 @@ struct org *server_org(struct server *s, const char *org_id)
 {
 	struct org *o = strmap_get(&s->orgs, org_id);
 	if (o == NULL) {
-		o = org_new(s, org_id, 0);
+		o = org_new(s, org_id, s->min_pos);
 		strmap_put(&s->orgs, o->id, o);
 	}
 	return o;
+}
+
+static void conn_key(uint64_t id, char key[24])
+{
+	snprintf(key, 24, "%llu", (unsigned long long)id);
+}
+
+struct conn *server_conn(struct server *s, uint64_t id)
+{
+	char key[24];
+	conn_key(id, key);
+	return strmap_get(&s->conns_by_id, key);
+}
+
+void server_conn_register(struct server *s, struct conn *c)
+{
+	char key[24];
+	conn_key(c->id, key);
+	strmap_put(&s->conns_by_id, key, c);
+}
+
+void server_conn_unregister(struct server *s, struct conn *c)
+{
+	char key[24];
+	conn_key(c->id, key);
+	strmap_remove(&s->conns_by_id, key);
+}
+
+void server_fail(struct server *s, const char *why)
+{
+	log_error("stopping: %s", why);
+	stop_requested = 1;
+	s->exit_status = 1;
 }
 
 /* ---- housekeeping --------------------------------------------------------------- */
@@ -92,6 +132,68 @@ static void housekeeping(struct lws_sorted_usec_list *sul)
 	int64_t now = clock_mono_us();
 	strmap_each(&s->orgs, gc_org, &now);
 	lws_sul_schedule(s->lws, 0, sul, housekeeping, HOUSEKEEPING_US);
+}
+
+/* ---- the store --------------------------------------------------------------------- */
+
+/* Puts back what a previous run left: positions, recent event ids, running
+ * executions. Runs before the loop, so it may block. */
+static void reload_state(struct server *s)
+{
+	char cause[256];
+	json_t *state = store_load_state(s->cfg.database, s->cfg.dedup_window, cause, sizeof cause);
+	if (state == NULL) {
+		log_warn("could not reload state from the database (%s): starting with empty live state", cause);
+		return;
+	}
+	size_t i, j, executions = 0;
+	json_t *oj, *v;
+	json_array_foreach(json_object_get(state, "orgs"), i, oj) {
+		const char *id = json_string_value(json_object_get(oj, "org"));
+		if (id == NULL || !proto_id_valid(id))
+			continue;
+		struct org *o = server_org(s, id);
+		int64_t max_pos = json_integer_value(json_object_get(oj, "max_pos"));
+		if (o->pos < max_pos)
+			o->pos = max_pos;
+		json_array_foreach(json_object_get(oj, "recent_event_ids"), j, v)
+			if (json_is_string(v))
+				dedup_add(&o->dedup, json_string_value(v));
+		json_array_foreach(json_object_get(oj, "executions"), j, v)
+			executions += live_load_execution(&o->live, v) == 0;
+	}
+	log_info("reloaded %zu organization(s) and %zu running execution(s) from the database",
+		 json_array_size(json_object_get(state, "orgs")), executions);
+	json_decref(state);
+}
+
+static int start_store(struct server *s)
+{
+	char cause[256];
+	if (s->cfg.database_owner != NULL) {
+		if (store_migrate(s->cfg.database_owner, s->cfg.app_role, cause, sizeof cause) < 0) {
+			log_error("migrations failed: %s", cause);
+			return -1;
+		}
+	}
+	struct store_config sc = {
+		.conninfo = s->cfg.database,
+		.spool_dir = s->cfg.spool_dir,
+		.spool_max_bytes = s->cfg.spool_max,
+		.data_cap_bytes = s->cfg.data_cap,
+		.reconnect_max_s = s->cfg.reconnect_max_s,
+		.retention_events_days = s->cfg.retention_events_days,
+		.retention_metrics_days = s->cfg.retention_metrics_days,
+		.retention_snapshots_days = s->cfg.retention_snapshots_days,
+	};
+	s->store = store_new(&sc, history_wake, s, cause, sizeof cause);
+	if (s->store == NULL) {
+		log_error("cannot start the store: %s", cause);
+		return -1;
+	}
+	s->min_pos = store_spool_max_pos(s->store);
+	reload_state(s);
+	return 0;
 }
 
 /* ---- lws plumbing ------------------------------------------------------------------ */
@@ -163,6 +265,11 @@ int server_run(struct server *s)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (s->cfg.database != NULL && start_store(s) < 0) {
+		lws_context_destroy(s->lws);
+		s->lws = NULL;
+		return 1;
+	}
 	housekeeping_server = s;
 	lws_sul_schedule(s->lws, 0, &housekeeping_timer, housekeeping, HOUSEKEEPING_US);
 	log_info("listening on ws://%s:%d (subprotocol %s)", s->cfg.listen_host, s->cfg.listen_port,
@@ -173,9 +280,14 @@ int server_run(struct server *s)
 			break;
 	drain(s);
 	lws_sul_cancel(&housekeeping_timer);
+	if (s->store != NULL) {
+		/* Syncs what it was given; what PostgreSQL has not taken stays in the spool. */
+		store_free(s->store);
+		s->store = NULL;
+	}
 	lws_context_destroy(s->lws);
 	signal_context = NULL;
 	s->lws = NULL;
 	log_info("stopped");
-	return 0;
+	return s->exit_status;
 }

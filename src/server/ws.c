@@ -14,29 +14,19 @@
 
 #include "clock.h"
 #include "conn.h"
+#include "history.h"
 #include "http.h"
-#include "ingest.h"
-#include "live.h"
 #include "log.h"
-#include "org.h"
-#include "room.h"
+#include "publish.h"
 #include "server.h"
-#include "xalloc.h"
+#include "subscribe.h"
 
 #define WS_BATCH (64 * 1024)
 #define WS_RX_KEEP (64 * 1024)   /* reassembly buffer kept between messages */
 
 static uint8_t write_batch[LWS_PRE + WS_BATCH];
 
-/* ---- rights ---------------------------------------------------------------- */
-
-static bool may_subscribe(enum auth_role role, enum proto_room_kind kind)
-{
-	/* Producers see commands meant for them; people see everything else. */
-	if (role == ROLE_PRODUCER)
-		return kind == ROOM_CONTROL;
-	return kind != ROOM_CONTROL;
-}
+/* ---- requests ---------------------------------------------------------------- */
 
 static void send_error(struct conn *c, json_t *id, enum proto_error code, const char *message,
 		       const char *field)
@@ -44,130 +34,14 @@ static void send_error(struct conn *c, json_t *id, enum proto_error code, const 
 	conn_send(c, proto_error_message_new(id, code, message, field));
 }
 
-/* ---- snapshots by room kind --------------------------------------------------- */
-
-static json_t *snapshot_execution(struct org *o, const struct room *r)
-{
-	struct live_execution *x = live_find(&o->live, r->spec.id);
-	return json_pack("{s:o}", "execution", x ? live_execution_json_new(x) : json_null());
-}
-
-static json_t *snapshot_workflow(struct org *o, const struct room *r)
-{
-	return live_org_snapshot_new(&o->live, r->spec.id);
-}
-
-static json_t *snapshot_org(struct org *o, const struct room *r)
-{
-	(void)r;
-	return live_org_snapshot_new(&o->live, NULL);
-}
-
-static json_t *snapshot_queue(struct org *o, const struct room *r)
-{
-	(void)r;
-	return live_queue_snapshot_new(&o->live);
-}
-
-static json_t *snapshot_resources(struct org *o, const struct room *r)
-{
-	(void)r;
-	return live_resources_snapshot_new(&o->live);
-}
-
-static json_t *snapshot_alerts(struct org *o, const struct room *r)
-{
-	(void)o;
-	(void)r;
-	return json_pack("{s:[]}", "alerts");
-}
-
-static json_t *snapshot_control(struct org *o, const struct room *r)
-{
-	(void)o;
-	(void)r;
-	return json_object();
-}
-
-static json_t *(*const snapshot_table[ROOM__COUNT])(struct org *, const struct room *) = {
-	[ROOM_EXECUTION] = snapshot_execution,
-	[ROOM_WORKFLOW] = snapshot_workflow,
-	[ROOM_ORG] = snapshot_org,
-	[ROOM_QUEUE] = snapshot_queue,
-	[ROOM_RESOURCES] = snapshot_resources,
-	[ROOM_ALERTS] = snapshot_alerts,
-	[ROOM_CONTROL] = snapshot_control,
-};
-
-/* ---- requests ---------------------------------------------------------------- */
-
-static void conn_add_sub(struct conn *c, struct room *r)
-{
-	if (c->nsubs == c->capsubs) {
-		c->capsubs = c->capsubs ? c->capsubs * 2 : 4;
-		c->subs = xrealloc(c->subs, sizeof *c->subs * c->capsubs);
-	}
-	c->subs[c->nsubs++] = r;
-}
-
 static void handle_subscribe(struct conn *c, struct proto_request *req)
 {
-	char name[PROTO_MAX_ROOM + 1];
-	proto_room_format(&req->room, name, sizeof name);
-	if (!may_subscribe(c->who.role, req->room.kind)) {
-		char msg[160];
-		snprintf(msg, sizeof msg, "role %s may not subscribe to %s", auth_role_name(c->who.role), name);
-		send_error(c, req->id, PROTO_ERR_FORBIDDEN, msg, "room");
-		return;
-	}
-	struct room *r = room_find(c->org, name);
-	if (r != NULL && conn_subscribed(c, r)) {
-		char msg[160];
-		snprintf(msg, sizeof msg, "already subscribed to %s", name);
-		send_error(c, req->id, PROTO_ERR_BAD_REQUEST, msg, "room");
-		return;
-	}
-	if (c->nsubs >= c->srv->cfg.max_subscriptions) {
-		char msg[160];
-		snprintf(msg, sizeof msg, "at most %u subscriptions per connection: unsubscribe first",
-			 c->srv->cfg.max_subscriptions);
-		send_error(c, req->id, PROTO_ERR_TOO_LARGE, msg, "room");
-		return;
-	}
-	if (r == NULL && (r = room_get(c->org, &req->room)) == NULL) {
-		send_error(c, req->id, PROTO_ERR_UNAVAILABLE,
-			   "this organization has too many rooms open; try again later", "room");
-		return;
-	}
-	room_add(r, c);
-	conn_add_sub(c, r);
-	/* One thread: nothing can be published between the answer and the first
-	 * live event, so the client sees each event exactly once. */
-	if (req->has_since && room_can_resume(r, req->since)) {
-		conn_send(c, proto_subscribed_message_new(req->id, name, req->since, NULL, true));
-		room_replay(r, req->since, c);
-	} else {
-		json_t *snap = snapshot_table[r->spec.kind](c->org, r);
-		conn_send(c, proto_subscribed_message_new(req->id, name, c->org->pos, snap, false));
-		json_decref(snap);
-	}
+	subscribe_start(c, req);
 }
 
 static void handle_unsubscribe(struct conn *c, struct proto_request *req)
 {
-	char name[PROTO_MAX_ROOM + 1];
-	proto_room_format(&req->room, name, sizeof name);
-	for (uint32_t i = 0; i < c->nsubs; i++) {
-		if (strcmp(c->subs[i]->name, name) == 0) {
-			room_remove(c->subs[i], c);
-			c->subs[i] = c->subs[--c->nsubs];
-			conn_send(c, proto_unsubscribed_message_new(req->id, name));
-			return;
-		}
-	}
-	char msg[160];
-	snprintf(msg, sizeof msg, "not subscribed to %s", name);
-	send_error(c, req->id, PROTO_ERR_NOT_FOUND, msg, "room");
+	unsubscribe(c, req);
 }
 
 static void handle_publish(struct conn *c, struct proto_request *req)
@@ -179,10 +53,18 @@ static void handle_publish(struct conn *c, struct proto_request *req)
 		send_error(c, req->id, PROTO_ERR_FORBIDDEN, msg, NULL);
 		return;
 	}
-	struct ingest_result res;
-	ingest_batch(c->org, req->events, &res);
-	conn_send(c, proto_ack_message_new(req->id, res.accepted, res.rejected, res.results));
-	json_decref(res.results);
+	struct reply_to to = { .conn_id = c->id, .req_id = req->id };
+	publish_events(c->srv, c->org, req->events, &to);
+}
+
+static void handle_query(struct conn *c, struct proto_request *req)
+{
+	if (c->who.role == ROLE_PRODUCER) {
+		send_error(c, req->id, PROTO_ERR_FORBIDDEN, "producers may not read history", NULL);
+		return;
+	}
+	struct reply_to to = { .conn_id = c->id, .req_id = req->id };
+	history_query(c->srv, c->org, req->query, req->params, &to);
 }
 
 static void handle_ping(struct conn *c, struct proto_request *req)
@@ -195,6 +77,7 @@ static void (*const request_table[REQ__COUNT])(struct conn *, struct proto_reque
 	[REQ_UNSUBSCRIBE] = handle_unsubscribe,
 	[REQ_PUBLISH] = handle_publish,
 	[REQ_PING] = handle_ping,
+	[REQ_QUERY] = handle_query,
 };
 
 static void handle_message(struct conn *c, const char *buf, size_t len)
@@ -236,6 +119,8 @@ static int ws_established(struct server *s, struct conn *c, struct lws *wsi)
 	}
 	c->wsi = wsi;
 	c->srv = s;
+	c->id = ++s->next_conn_id;
+	server_conn_register(s, c);
 	c->org = server_org(s, c->who.org);
 	outq_init(&c->q, s->cfg.outq_max_messages, s->cfg.outq_max_bytes);
 	c->tokens = s->cfg.request_burst;
@@ -256,9 +141,8 @@ static void ws_closed(struct server *s, struct conn *c)
 	if (!c->ready)
 		return;
 	conn_forget(c);
-	for (uint32_t i = 0; i < c->nsubs; i++)
-		room_remove(c->subs[i], c);
-	free(c->subs);
+	server_conn_unregister(s, c);
+	conn_subs_clear(c);
 	outq_clear(&c->q);
 	free(c->rx);
 	if (c->prev) c->prev->next = c->next; else s->conns = c->next;

@@ -1,0 +1,24 @@
+/* history.h: history queries (list executions, one execution, step
+ * statistics), answered by the store under the caller's organization, and the
+ * dispatch of everything the store hands back to the loop. */
+#ifndef WFMON_HISTORY_H
+#define WFMON_HISTORY_H
+
+#include <jansson.h>
+
+#include "proto.h"
+#include "reply.h"
+
+struct server;
+struct org;
+
+/* params: checked and normalized (proto_query_params_new), borrowed. */
+void history_query(struct server *s, struct org *o, enum proto_query q, json_t *params,
+		   const struct reply_to *to);
+
+/* Wakes the loop from the store thread (given to store_new). */
+void history_wake(void *server);
+/* Takes and dispatches every completion the store has ready. */
+void history_poll(struct server *s);
+
+#endif

@@ -1,0 +1,52 @@
+/* pending.h: requests whose answer waits for the store thread, by ticket.
+ *
+ * A pending answer names its client by connection id (WebSocket) or by the
+ * lws handle of the HTTP request, never by a pointer that could dangle: a
+ * connection that went away meanwhile is simply not found, and an HTTP request
+ * that closed clears http_wsi through pending_forget_http. */
+#ifndef WFMON_PENDING_H
+#define WFMON_PENDING_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+struct lws;
+struct server;
+
+enum pending_kind {
+	PENDING_ACK,        /* a publish: the ack goes out once its events are durable */
+	PENDING_QUERY,      /* a history query */
+	PENDING_SUB_REPLAY, /* a subscribe with since: what was missed, from the store */
+	PENDING_SUB_SNAPSHOT, /* a subscribe to an execution no longer in memory */
+};
+
+struct pending {
+	uint64_t ticket;
+	enum pending_kind kind;
+	uint64_t conn_id;          /* WebSocket requests (0 for HTTP) */
+	struct lws *http_wsi;      /* HTTP requests; NULL once the request went away */
+	json_t *req_id;            /* reference to the request's id, or NULL */
+	/* PENDING_ACK */
+	json_t *results;
+	int accepted, rejected;
+	/* PENDING_QUERY */
+	enum proto_query query;
+	/* PENDING_SUB_* */
+	char room[PROTO_MAX_ROOM + 1];
+	int64_t since;
+	int64_t pos;               /* the organization's position when the store was asked */
+};
+
+/* Registers a new pending answer with a fresh ticket. */
+struct pending *pending_new(struct server *s, enum pending_kind kind);
+/* Unregisters and returns the pending answer, or NULL. */
+struct pending *pending_take(struct server *s, uint64_t ticket);
+void pending_free(struct pending *p);
+/* The HTTP request on wsi went away: its answers will be dropped. */
+void pending_forget_http(struct server *s, struct lws *wsi);
+/* Frees every pending answer (shutdown). */
+void pending_clear_all(struct server *s);
+
+#endif

@@ -1,0 +1,86 @@
+/* history.c: queries and store completions (see history.h). */
+#include "history.h"
+
+#include <libwebsockets.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "org.h"
+#include "pending.h"
+#include "publish.h"
+#include "server.h"
+#include "store.h"
+#include "subscribe.h"
+
+static const enum store_query_kind store_kind_of[QUERY__COUNT] = {
+	[QUERY_EXECUTIONS] = STORE_Q_EXECUTIONS,
+	[QUERY_EXECUTION] = STORE_Q_EXECUTION,
+	[QUERY_STEP_STATS] = STORE_Q_STEP_STATS,
+};
+
+void history_query(struct server *s, struct org *o, enum proto_query q, json_t *params,
+		   const struct reply_to *to)
+{
+	if (s->store == NULL) {
+		reply_error(s, to, PROTO_ERR_UNAVAILABLE,
+			    "history needs the database: start wfmond with --database", NULL);
+		return;
+	}
+	struct pending *p = pending_new(s, PENDING_QUERY);
+	p->conn_id = to->conn_id;
+	p->http_wsi = to->http_wsi;
+	p->req_id = json_incref(to->req_id);
+	p->query = q;
+	if (store_query(s->store, store_kind_of[q], o->id, json_incref(params), p->ticket) < 0) {
+		pending_free(pending_take(s, p->ticket));
+		reply_error(s, to, PROTO_ERR_UNAVAILABLE, "the store is busy: retry in a moment", NULL);
+	}
+}
+
+static void query_done(struct server *s, struct pending *p, const struct store_done *d)
+{
+	struct reply_to to = { .conn_id = p->conn_id, .http_wsi = p->http_wsi, .req_id = p->req_id };
+	if (d->status != 0) {
+		reply_error(s, &to, PROTO_ERR_UNAVAILABLE, d->error, NULL);
+		return;
+	}
+	if (p->query == QUERY_EXECUTION && json_is_null(json_object_get(d->result, "execution"))) {
+		reply_error(s, &to, PROTO_ERR_NOT_FOUND, "no such execution in this organization", "id");
+		return;
+	}
+	char *ws = to.http_wsi ? NULL : proto_result_message_new(p->req_id, p->query, d->result);
+	reply_send(s, &to, ws, 200, to.http_wsi ? json_incref(d->result) : NULL);
+}
+
+void history_wake(void *server)
+{
+	struct server *s = server;
+	if (s->lws != NULL)
+		lws_cancel_service(s->lws);
+}
+
+void history_poll(struct server *s)
+{
+	if (s->store == NULL)
+		return;
+	struct store_done *done[64];
+	size_t n;
+	while ((n = store_take_done(s->store, done, 64)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			struct store_done *d = done[i];
+			struct pending *p = pending_take(s, d->ticket);
+			if (p == NULL) {
+				log_warn("store answered an unknown ticket %llu", (unsigned long long)d->ticket);
+			} else if (p->kind == PENDING_ACK) {
+				publish_durable(s, p, d->status, d->error);
+			} else if (p->kind == PENDING_QUERY) {
+				query_done(s, p, d);
+			} else {
+				subscribe_done(s, p, d);
+			}
+			pending_free(p);
+			store_done_free(d);
+		}
+	}
+}
