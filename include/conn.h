@@ -19,10 +19,15 @@ struct room;
 
 /* One subscription. While its answer waits for the store (ticket nonzero),
  * the room's live events are held here, to follow the answer in order. */
+struct held_frame {
+	int64_t pos;
+	struct frame *frame;
+};
+
 struct sub {
 	struct room *room;
 	uint64_t ticket;
-	struct frame **held;
+	struct held_frame *held;
 	uint32_t nheld, capheld;
 };
 
@@ -56,7 +61,7 @@ struct conn {
  * tick instead of at once, so that a busy room costs one write per tick per
  * subscriber rather than one per event (a write is 4-5 µs of kernel time here,
  * eight frames in one write about 0.5 µs each). */
-void conn_deliver(struct conn *c, struct room *from, struct frame *f);
+void conn_deliver(struct conn *c, struct room *from, int64_t pos, struct frame *f);
 /* Frames and queues one answer to a request, written at once; takes ownership
  * of payload (a malloc'd string). */
 void conn_send(struct conn *c, char *payload);
@@ -74,9 +79,9 @@ struct sub *conn_sub_find(struct conn *c, const struct room *r);
 struct sub *conn_sub_by_ticket(struct conn *c, uint64_t ticket);
 /* Adds r (and c to r's subscribers); pending with this ticket when nonzero. */
 struct sub *conn_sub_add(struct conn *c, struct room *r, uint64_t ticket);
-/* Ends a pending subscription's wait: its held events go out now, or are
- * dropped when the answer was a snapshot taken after them. */
-void conn_sub_release(struct conn *c, struct sub *s, bool deliver_held);
+/* Ends a pending subscription's wait: its held events after position `after`
+ * go out now (the answer already covered the others). */
+void conn_sub_release(struct conn *c, struct sub *s, int64_t after);
 /* Waits again, for a new ticket, from now on: what was held is dropped (the
  * new answer will include it). */
 void conn_sub_rewait(struct conn *c, struct sub *s, uint64_t ticket);

@@ -99,18 +99,35 @@ void conn_wrote(struct conn *c, int64_t now_us)
 	c->last_write_us = now_us;
 }
 
+static void sub_drop_held(struct sub *s)
+{
+	for (uint32_t i = 0; i < s->nheld; i++)
+		frame_unref(s->held[i].frame);
+	free(s->held);
+	s->held = NULL;
+	s->nheld = s->capheld = 0;
+}
+
+/* Too far behind: dropping its backlog frees the memory now (it cannot catch
+ * up anyway), and the close frame tells it why. */
+static void conn_cut_slow(struct conn *c)
+{
+	log_warn("connection of %s/%s is %u messages (%zu bytes) behind: closing it (4001)",
+		 c->who.org, c->who.sub, c->q.count, c->q.bytes);
+	outq_clear(&c->q);
+	for (uint32_t i = 0; i < c->nsubs; i++)
+		sub_drop_held(&c->subs[i]);
+	c->srv->stats.slow_consumers_cut++;
+	conn_close_after_flush(c, PROTO_CLOSE_SLOW_CONSUMER, "slow consumer");
+}
+
 static void conn_queue(struct conn *c, struct frame *f, bool at_once)
 {
 	if (c->close_code != 0)
 		return;
 	bool was_empty = outq_empty(&c->q);
 	if (outq_push(&c->q, f) < 0) {
-		/* Dropping its backlog frees the memory now; it cannot catch up anyway. */
-		log_warn("connection of %s/%s is %u messages (%zu bytes) behind: closing it (4001)",
-			 c->who.org, c->who.sub, c->q.count, c->q.bytes);
-		outq_clear(&c->q);
-		c->srv->stats.slow_consumers_cut++;
-		conn_close_after_flush(c, PROTO_CLOSE_SLOW_CONSUMER, "slow consumer");
+		conn_cut_slow(c);
 		return;
 	}
 	c->srv->stats.messages_out++;
@@ -118,21 +135,23 @@ static void conn_queue(struct conn *c, struct frame *f, bool at_once)
 		conn_wake(c, at_once);
 }
 
-void conn_deliver(struct conn *c, struct room *from, struct frame *f)
+void conn_deliver(struct conn *c, struct room *from, int64_t pos, struct frame *f)
 {
 	if (c->npending > 0 && from != NULL) {
 		struct sub *s = conn_sub_find(c, from);
 		if (s != NULL && s->ticket != 0) {
 			/* Held frames count against the same limits as queued ones. */
+			if (c->close_code != 0)
+				return;
 			if (s->nheld + c->q.count >= c->q.max_msgs) {
-				conn_queue(c, f, false);   /* over the limit: cut off there */
+				conn_cut_slow(c);
 				return;
 			}
 			if (s->nheld == s->capheld) {
 				s->capheld = s->capheld ? s->capheld * 2 : 8;
 				s->held = xrealloc(s->held, sizeof *s->held * s->capheld);
 			}
-			s->held[s->nheld++] = frame_ref(f);
+			s->held[s->nheld++] = (struct held_frame){ pos, frame_ref(f) };
 			return;
 		}
 	}
@@ -195,23 +214,16 @@ struct sub *conn_sub_add(struct conn *c, struct room *r, uint64_t ticket)
 	return s;
 }
 
-static void sub_drop_held(struct sub *s)
-{
-	for (uint32_t i = 0; i < s->nheld; i++)
-		frame_unref(s->held[i]);
-	free(s->held);
-	s->held = NULL;
-	s->nheld = s->capheld = 0;
-}
 
-void conn_sub_release(struct conn *c, struct sub *s, bool deliver_held)
+void conn_sub_release(struct conn *c, struct sub *s, int64_t after)
 {
 	if (s->ticket == 0)
 		return;
 	s->ticket = 0;
 	c->npending--;
-	for (uint32_t i = 0; deliver_held && i < s->nheld; i++)
-		conn_queue(c, s->held[i], false);
+	for (uint32_t i = 0; i < s->nheld; i++)
+		if (s->held[i].pos > after)
+			conn_queue(c, s->held[i].frame, false);
 	sub_drop_held(s);
 }
 

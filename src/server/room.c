@@ -99,7 +99,7 @@ void room_publish(struct room *r, int64_t pos, json_t *event)
 	free(msg);
 	room_keep(r, pos, f);
 	for (uint32_t i = 0; i < r->nsubs; i++)
-		conn_deliver(r->subs[i], r, f);
+		conn_deliver(r->subs[i], r, pos, f);
 	frame_unref(f);
 }
 
@@ -115,7 +115,7 @@ void room_replay(struct room *r, int64_t since, struct conn *c)
 	for (uint32_t i = 0; i < r->histcount; i++) {
 		struct room_hist *h = &r->hist[(r->histhead + i) % r->histcap];
 		if (h->seq > since)
-			conn_deliver(c, NULL, h->frame);
+			conn_deliver(c, NULL, h->seq, h->frame);
 	}
 }
 

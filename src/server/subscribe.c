@@ -230,10 +230,25 @@ static void finish_replay(struct conn *c, struct sub *sub, struct pending *p, co
 			continue;
 		struct frame *f = frame_new_text(msg, strlen(msg));
 		free(msg);
-		conn_deliver(c, NULL, f);
+		conn_deliver(c, NULL, pos, f);
 		frame_unref(f);
 	}
-	conn_sub_release(c, sub, true);
+	conn_sub_release(c, sub, p->pos);
+}
+
+/* The newest position an execution snapshot from the store already reflects:
+ * the store may have written events that arrived after it was asked. */
+static int64_t snapshot_covers(const struct pending *p, const struct store_done *d)
+{
+	int64_t covered = p->pos;
+	size_t i;
+	json_t *e;
+	json_array_foreach(json_object_get(d->result, "events"), i, e) {
+		int64_t pos = json_integer_value(json_object_get(e, "pos"));
+		if (pos > covered)
+			covered = pos;
+	}
+	return covered;
 }
 
 void subscribe_done(struct server *s, struct pending *p, const struct store_done *d)
@@ -261,9 +276,10 @@ void subscribe_done(struct server *s, struct pending *p, const struct store_done
 	} else if (d->status == 0) {
 		json_t *x = json_object_get(d->result, "execution");
 		json_t *snap = json_pack("{s:O}", "execution", x ? x : json_null());
-		conn_send(c, proto_subscribed_message_new(p->req_id, r->name, p->pos, snap, false));
+		int64_t covered = snapshot_covers(p, d);
+		conn_send(c, proto_subscribed_message_new(p->req_id, r->name, covered, snap, false));
 		json_decref(snap);
-		conn_sub_release(c, sub, true);
+		conn_sub_release(c, sub, covered);
 		return;
 	} else {
 		log_warn("snapshot of %s for %s/%s from the store failed: %s", r->name, c->who.org,
@@ -271,5 +287,5 @@ void subscribe_done(struct server *s, struct pending *p, const struct store_done
 	}
 	/* The live state is current: it already holds what was held. */
 	answer_live_snapshot(c, p->req_id, r);
-	conn_sub_release(c, sub, false);
+	conn_sub_release(c, sub, INT64_MAX);
 }

@@ -1,0 +1,65 @@
+/* spool.h: the store's on-disk queue of records not yet in PostgreSQL.
+ *
+ * Segment files NNNNNNNN.spool in one folder, each a run of records
+ * [u32 length LE][u32 crc32 LE][payload]. Appends go to the newest segment
+ * with one write per batch; spool_sync makes them durable. A read cursor
+ * walks the records in order (oldest first); spool_consume moves it past a
+ * batch that is now in PostgreSQL and deletes every segment wholly behind it,
+ * so the spool empties once everything is written. At open, every segment is
+ * checked: a torn or corrupt tail record is truncated away (and logged), and
+ * each good record is shown to a callback.
+ *
+ * Not thread-safe: one owner (the store thread). */
+#ifndef WFMON_SPOOL_H
+#define WFMON_SPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SPOOL_SEGMENT_MAX (16u * 1024 * 1024)  /* default rotation size */
+#define SPOOL_RECORD_MAX (8u * 1024 * 1024)    /* larger records are refused */
+#define SPOOL_HEADER 8                         /* bytes before each payload */
+
+struct spool;
+
+/* One record of a read batch; payload borrows from the spool until the next
+ * spool_read or spool_close. */
+struct spool_record {
+	const char *payload;
+	uint32_t len;
+};
+
+struct spool_batch {
+	struct spool_record *records;  /* borrowed, n entries */
+	size_t n;
+	/* where the cursor goes on spool_consume */
+	uint32_t end_segment;
+	uint64_t end_offset;
+};
+
+/* Opens (creating the folder if missing) and recovers. segment_max 0 means
+ * SPOOL_SEGMENT_MAX. on_record (may be NULL) sees each good record found. */
+int spool_open(const char *dir, size_t segment_max,
+	       void (*on_record)(const char *payload, uint32_t len, void *arg), void *arg,
+	       struct spool **out, char *cause, size_t causelen);
+void spool_close(struct spool *sp);
+
+/* Appends n payloads with one write (not yet durable). On failure nothing is
+ * appended (a partial write is cut off again). */
+int spool_append(struct spool *sp, const struct spool_record *records, size_t n, char *cause,
+		 size_t causelen);
+/* fdatasync of what was appended since the last sync. */
+int spool_sync(struct spool *sp, char *cause, size_t causelen);
+
+/* Reads up to max_records / about max_bytes from the cursor without moving it. */
+int spool_read(struct spool *sp, size_t max_records, size_t max_bytes, struct spool_batch *out,
+	       char *cause, size_t causelen);
+/* Moves the cursor to the end of batch (from the last spool_read) and deletes
+ * the segments it has passed. */
+void spool_consume(struct spool *sp, const struct spool_batch *batch);
+
+uint64_t spool_bytes(const struct spool *sp);     /* on disk */
+uint64_t spool_pending(const struct spool *sp);   /* records after the cursor */
+size_t spool_segments(const struct spool *sp);    /* files on disk */
+
+#endif

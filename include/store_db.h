@@ -1,0 +1,57 @@
+/* store_db.h: the store's PostgreSQL work below the thread: queries, writes,
+ * retention and the start-up reload. Everything here takes a plain PGconn and
+ * runs synchronously; the caller owns the connection and its state machine.
+ * Internal to src/store. */
+#ifndef WFMON_STORE_DB_H
+#define WFMON_STORE_DB_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store.h"
+
+/* storeq_run's outcomes besides 0. */
+#define STOREQ_BAD_PARAMS (-1)   /* err: a sentence naming the parameter */
+#define STOREQ_DB_ERROR (-2)     /* err: PostgreSQL's message, for the log */
+
+#define STOREQ_EVENTS_MAX 2000   /* events in an execution query */
+#define STOREQ_LOG_LINES 100     /* log events in a full execution */
+
+/* queries.c: validates params (borrowed) and runs the query in one transaction
+ * that sets org first. On 0, *result is new. */
+int storeq_run(PGconn *c, enum store_query_kind kind, const char *org, json_t *params,
+	       json_t **result, char *err, size_t errlen);
+/* The full execution, shaped like live_execution_json_new, or *out = NULL when
+ * there is none. Runs inside the caller's transaction (organization set). */
+int storeq_execution_full(PGconn *c, const char *execution_id, json_t **out, char *err,
+			  size_t errlen);
+
+/* write.c: applies one organization's records ({"pos","event",...} objects
+ * as a JSON array text) in one transaction. Returns the number of events
+ * inserted (duplicates are skipped), or -1 with err; *permanent says that
+ * the records themselves were refused (bad data), so retrying cannot help. */
+long storew_apply(PGconn *c, const char *org, const char *records_json, size_t data_cap_bytes,
+		  bool *permanent, char *err, size_t errlen);
+/* The organizations with history (wfmon_known_orgs()), a new array of strings. */
+json_t *storew_known_orgs(PGconn *c, char *err, size_t errlen);
+
+/* retention.c */
+struct retention {
+	int64_t next_us;       /* monotonic time of the next pass */
+	json_t *orgs;          /* organizations of the current round, or NULL */
+	size_t org_index, rule_index;
+};
+#define RETENTION_INTERVAL_US (60 * 1000000LL)
+#define RETENTION_BATCH 1000            /* rows per DELETE */
+#define RETENTION_STATEMENTS 8          /* DELETEs per pass */
+
+void retention_init(struct retention *rt);
+void retention_free(struct retention *rt);
+/* One pass of at most RETENTION_STATEMENTS deletes, when due. Returns the
+ * rows deleted, or -1 with err (the caller checks the connection). */
+long retention_pass(PGconn *c, const struct store_config *cfg, struct retention *rt,
+		    int64_t now_us, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,102 @@
+/* load.c: store_load_state: what the daemon reloads at start-up, read
+ * organization by organization (each in its own transaction with wfmon.org
+ * set, since the daemon's role sees nothing without one).
+ *
+ * Bounded: at most LOAD_EXECUTIONS active executions per organization (the
+ * most recent), and recent_ids event ids. */
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pgconn.h"
+#include "store_db.h"
+
+#define LOAD_EXECUTIONS 1000
+
+static json_t *load_org(PGconn *c, const char *org, size_t recent_ids, char *cause, size_t causelen)
+{
+	if (pgconn_begin_org(c, org, cause, causelen) != 0)
+		return NULL;
+	json_t *o = json_pack("{s:s}", "org", org);
+	PGresult *r = pgconn_query(c, "SELECT coalesce(max(pos), 0) FROM execution_events", 0, NULL,
+				   cause, causelen);
+	if (r == NULL)
+		goto fail;
+	json_object_set_new(o, "max_pos", json_integer(strtoll(PQgetvalue(r, 0, 0), NULL, 10)));
+	PQclear(r);
+
+	char lim[32];
+	snprintf(lim, sizeof lim, "%zu", recent_ids);
+	const char *p[] = {lim};
+	r = pgconn_query(c, "SELECT event_id FROM (SELECT event_id, pos FROM execution_events "
+			    "ORDER BY pos DESC LIMIT $1::bigint) t ORDER BY pos", 1, p, cause, causelen);
+	if (r == NULL)
+		goto fail;
+	json_t *ids = json_array();
+	for (int i = 0; i < PQntuples(r); i++)
+		json_array_append_new(ids, json_string(PQgetvalue(r, i, 0)));
+	json_object_set_new(o, "recent_event_ids", ids);
+	PQclear(r);
+
+	snprintf(lim, sizeof lim, "%d", LOAD_EXECUTIONS);
+	r = pgconn_query(c, "SELECT execution_id FROM workflow_executions "
+			    "WHERE status IN ('queued', 'running') ORDER BY sort_at DESC LIMIT $1::integer",
+			 1, p, cause, causelen);
+	if (r == NULL)
+		goto fail;
+	json_t *list = json_array();
+	json_object_set_new(o, "executions", list);
+	for (int i = 0; i < PQntuples(r); i++) {
+		json_t *x;
+		if (storeq_execution_full(c, PQgetvalue(r, i, 0), &x, cause, causelen) != 0) {
+			PQclear(r);
+			goto fail;
+		}
+		if (x != NULL)
+			json_array_append_new(list, x);
+	}
+	PQclear(r);
+	if (pgconn_commit(c, cause, causelen) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+fail:
+	pgconn_rollback(c);
+	json_decref(o);
+	return NULL;
+}
+
+json_t *store_load_state(const char *conninfo, size_t recent_ids, char *cause, size_t causelen)
+{
+	char why[200];
+	PGconn *c = pgconn_connect_once(conninfo, why, sizeof why);
+	if (c == NULL) {
+		snprintf(cause, causelen, "cannot connect to PostgreSQL: %s", why);
+		return NULL;
+	}
+	json_t *orgs = storew_known_orgs(c, why, sizeof why);
+	if (orgs == NULL) {
+		snprintf(cause, causelen, "cannot list organizations: %s", why);
+		PQfinish(c);
+		return NULL;
+	}
+	json_t *out = json_array();
+	size_t i;
+	json_t *org;
+	json_array_foreach(orgs, i, org) {
+		json_t *o = load_org(c, json_string_value(org), recent_ids, why, sizeof why);
+		if (o == NULL) {
+			snprintf(cause, causelen, "cannot load organization %s: %s", json_string_value(org), why);
+			json_decref(out);
+			out = NULL;
+			break;
+		}
+		json_array_append_new(out, o);
+	}
+	json_decref(orgs);
+	PQfinish(c);
+	return out ? json_pack("{s:o}", "orgs", out) : NULL;
+}

@@ -1,0 +1,684 @@
+/* queries.c: the store's read queries (executions list, one execution, step
+ * statistics, replay), from validated parameters to the JSON results store.h
+ * promises.
+ *
+ * Invariants: every query runs in a transaction that sets the organization
+ * first, so row-level security scopes it; all values reach SQL as parameters
+ * (the only text pasted into SQL comes from fixed tables here); results use
+ * the field names and formats of live.c (times as proto_time_format strings,
+ * null when unknown), so stored and live executions look the same. */
+#include "store_db.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base64.h"
+#include "pgconn.h"
+#include "proto.h"
+#include "xalloc.h"
+
+#define LIST_LIMIT_DEFAULT 50
+#define LIST_LIMIT_MAX 500
+#define RUNS_DEFAULT 20
+#define RUNS_MAX 1000
+#define REPLAY_LIMIT_MAX 10000
+#define TEXT_MAX 256
+
+static int bad(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int bad(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return STOREQ_BAD_PARAMS;
+}
+
+/* ---- reading result columns -------------------------------------------- */
+
+/* NULL for SQL NULL. */
+static const char *col(const PGresult *r, int row, const char *name)
+{
+	int c = PQfnumber(r, name);
+	if (c < 0 || PQgetisnull(r, row, c))
+		return NULL;
+	return PQgetvalue(r, row, c);
+}
+
+static void put_str(json_t *o, const char *key, const char *v)
+{
+	json_object_set_new(o, key, v ? json_string(v) : json_null());
+}
+
+static void put_int(json_t *o, const char *key, const char *v)
+{
+	json_object_set_new(o, key, v ? json_integer(strtoll(v, NULL, 10)) : json_null());
+}
+
+static void put_real(json_t *o, const char *key, const char *v)
+{
+	json_object_set_new(o, key, v ? json_real(strtod(v, NULL)) : json_null());
+}
+
+/* v is milliseconds since the epoch. */
+static void put_time(json_t *o, const char *key, const char *v)
+{
+	if (v == NULL) {
+		json_object_set_new(o, key, json_null());
+		return;
+	}
+	char buf[40];
+	proto_time_format(strtoll(v, NULL, 10), buf, sizeof buf);
+	json_object_set_new(o, key, json_string(buf));
+}
+
+/* jsonb text to JSON; NULL and unparsable text give null. */
+static json_t *parse_json(const char *v)
+{
+	if (v == NULL)
+		return json_null();
+	json_t *j = json_loads(v, JSON_DECODE_ANY, NULL);
+	return j ? j : json_null();
+}
+
+#define STR2(x) #x
+#define STR(x) STR2(x)
+#define MS(expr, name) "floor(extract(epoch FROM " expr ") * 1000)::bigint AS " name
+
+/* The summary of live_execution_summary_new, one row per execution. */
+static const char summary_select[] =
+	"SELECT x.execution_id, x.workflow_id, x.workflow_name, x.priority, x.status, "
+	MS("x.queued_at", "queued_ms") ", " MS("x.started_at", "started_ms") ", "
+	MS("x.finished_at", "finished_ms") ", " MS("x.last_heartbeat", "last_event_ms") ", "
+	"x.error, x.error_code, x.worker, x.params, "
+	"(extract(epoch FROM x.sort_at) * 1000000)::bigint AS sort_us, "
+	"s.steps_total, s.steps_completed, s.steps_failed, s.current_step "
+	"FROM workflow_executions x "
+	"LEFT JOIN LATERAL (SELECT count(*) AS steps_total, "
+	"  count(*) FILTER (WHERE st.status = 'completed') AS steps_completed, "
+	"  count(*) FILTER (WHERE st.status = 'failed') AS steps_failed, "
+	"  (SELECT c.step_id FROM step_executions c WHERE c.org_id = x.org_id "
+	"     AND c.execution_id = x.execution_id AND c.status = 'running' "
+	"     ORDER BY c.started_at DESC NULLS LAST LIMIT 1) AS current_step "
+	"  FROM step_executions st WHERE st.org_id = x.org_id AND st.execution_id = x.execution_id) s ON true ";
+
+static json_t *summary_json(const PGresult *r, int row)
+{
+	json_t *o = json_object();
+	put_str(o, "id", col(r, row, "execution_id"));
+	put_str(o, "workflow_id", col(r, row, "workflow_id"));
+	put_str(o, "workflow_name", col(r, row, "workflow_name"));
+	put_str(o, "priority", col(r, row, "priority"));
+	put_str(o, "status", col(r, row, "status"));
+	put_time(o, "queued_at", col(r, row, "queued_ms"));
+	put_time(o, "started_at", col(r, row, "started_ms"));
+	put_time(o, "finished_at", col(r, row, "finished_ms"));
+	put_time(o, "last_event_at", col(r, row, "last_event_ms"));
+	put_str(o, "error", col(r, row, "error"));
+	put_int(o, "steps_total", col(r, row, "steps_total"));
+	put_int(o, "steps_completed", col(r, row, "steps_completed"));
+	put_int(o, "steps_failed", col(r, row, "steps_failed"));
+	put_str(o, "current_step", col(r, row, "current_step"));
+	return o;
+}
+
+/* ---- one execution ------------------------------------------------------- */
+
+static const char steps_sql[] =
+	"SELECT step_id, name, depends_on, status, " MS("started_at", "started_ms") ", "
+	MS("finished_at", "finished_ms") ", duration_ms, progress_current, progress_total, "
+	"progress_unit, progress_message, input, output, error, error_code, worker, cpu_percent, "
+	"memory_bytes FROM step_executions WHERE execution_id = $1 "
+	"ORDER BY seq NULLS LAST, started_at NULLS LAST, step_id";
+
+static json_t *step_json(const PGresult *r, int row)
+{
+	json_t *o = json_object();
+	const char *id = col(r, row, "step_id");
+	const char *name = col(r, row, "name");
+	put_str(o, "id", id);
+	put_str(o, "name", name ? name : id);
+	json_t *deps = parse_json(col(r, row, "depends_on"));
+	json_object_set_new(o, "depends_on", json_is_array(deps) ? deps : (json_decref(deps), json_array()));
+	put_str(o, "status", col(r, row, "status"));
+	put_time(o, "started_at", col(r, row, "started_ms"));
+	put_time(o, "finished_at", col(r, row, "finished_ms"));
+	put_int(o, "duration_ms", col(r, row, "duration_ms"));
+	const char *total = col(r, row, "progress_total");
+	if (total != NULL && strtoll(total, NULL, 10) > 0) {
+		json_t *p = json_object();
+		const char *cur = col(r, row, "progress_current");
+		json_object_set_new(p, "current", json_integer(cur ? strtoll(cur, NULL, 10) : 0));
+		json_object_set_new(p, "total", json_integer(strtoll(total, NULL, 10)));
+		put_str(p, "unit", col(r, row, "progress_unit"));
+		put_str(p, "message", col(r, row, "progress_message"));
+		json_object_set_new(o, "progress", p);
+	} else {
+		json_object_set_new(o, "progress", json_null());
+	}
+	json_object_set_new(o, "input", parse_json(col(r, row, "input")));
+	json_object_set_new(o, "output", parse_json(col(r, row, "output")));
+	put_str(o, "error", col(r, row, "error"));
+	put_str(o, "error_code", col(r, row, "error_code"));
+	put_str(o, "worker", col(r, row, "worker"));
+	put_real(o, "cpu_percent", col(r, row, "cpu_percent"));
+	put_int(o, "memory_bytes", col(r, row, "memory_bytes"));
+	return o;
+}
+
+int storeq_execution_full(PGconn *c, const char *execution_id, json_t **out, char *err,
+			  size_t errlen)
+{
+	*out = NULL;
+	const char *p[] = {execution_id};
+	char sql[sizeof summary_select + 64];
+	snprintf(sql, sizeof sql, "%sWHERE x.execution_id = $1", summary_select);
+	PGresult *r = pgconn_query(c, sql, 1, p, err, errlen);
+	if (r == NULL)
+		return STOREQ_DB_ERROR;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return 0;
+	}
+	json_t *x = summary_json(r, 0);
+	put_str(x, "error_code", col(r, 0, "error_code"));
+	put_str(x, "worker", col(r, 0, "worker"));
+	json_object_set_new(x, "params", parse_json(col(r, 0, "params")));
+	PQclear(r);
+
+	r = pgconn_query(c, steps_sql, 1, p, err, errlen);
+	if (r == NULL)
+		goto fail;
+	json_t *steps = json_array();
+	for (int i = 0; i < PQntuples(r); i++)
+		json_array_append_new(steps, step_json(r, i));
+	json_object_set_new(x, "steps", steps);
+	PQclear(r);
+
+	r = pgconn_query(c, "SELECT name, value FROM execution_counters WHERE execution_id = $1 ORDER BY name",
+			 1, p, err, errlen);
+	if (r == NULL)
+		goto fail;
+	json_t *counters = json_object();
+	for (int i = 0; i < PQntuples(r); i++)
+		json_object_set_new(counters, PQgetvalue(r, i, 0), json_integer(strtoll(PQgetvalue(r, i, 1), NULL, 10)));
+	json_object_set_new(x, "counters", counters);
+	PQclear(r);
+
+	r = pgconn_query(c, "SELECT body FROM (SELECT body, pos FROM execution_events "
+			    "WHERE execution_id = $1 AND kind = 'log' ORDER BY pos DESC LIMIT $2) t "
+			    "ORDER BY pos", 2, (const char *const[]){execution_id, STR(STOREQ_LOG_LINES)},
+			 err, errlen);
+	if (r == NULL)
+		goto fail;
+	json_t *log = json_array();
+	for (int i = 0; i < PQntuples(r); i++)
+		json_array_append_new(log, parse_json(PQgetvalue(r, i, 0)));
+	json_object_set_new(x, "log", log);
+	PQclear(r);
+	*out = x;
+	return 0;
+fail:
+	json_decref(x);
+	return STOREQ_DB_ERROR;
+}
+
+/* ---- parameters ---------------------------------------------------------- */
+
+/* Positional SQL parameters: strings borrowed from the params object or
+ * formatted into buf. */
+#define QP_MAX 12
+struct qparams {
+	const char *v[QP_MAX];
+	char buf[QP_MAX][48];
+	int n;
+};
+
+static int qp_str(struct qparams *q, const char *v)
+{
+	q->v[q->n] = v;
+	return ++q->n;
+}
+
+static int qp_int(struct qparams *q, int64_t v)
+{
+	snprintf(q->buf[q->n], sizeof q->buf[q->n], "%" PRId64, v);
+	q->v[q->n] = q->buf[q->n];
+	return ++q->n;
+}
+
+static int check_keys(json_t *params, const char *const *allowed, char *err, size_t errlen)
+{
+	if (params == NULL)
+		return 0;
+	if (!json_is_object(params))
+		return bad(err, errlen, "the query parameters must be an object");
+	const char *key;
+	json_t *v;
+	json_object_foreach(params, key, v) {
+		size_t i = 0;
+		while (allowed[i] && strcmp(allowed[i], key) != 0)
+			i++;
+		if (allowed[i] == NULL)
+			return bad(err, errlen, "unknown parameter \"%.64s\"", key);
+	}
+	return 0;
+}
+
+/* An optional integer in [min, max], def when absent. */
+static int get_int(json_t *params, const char *key, int64_t min, int64_t max, int64_t def,
+		   int64_t *out, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(params, key);
+	if (v == NULL) {
+		*out = def;
+		return 0;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
+		return bad(err, errlen, "%s must be an integer from %" PRId64 " to %" PRId64, key, min, max);
+	*out = json_integer_value(v);
+	return 0;
+}
+
+/* An id: required or optional (*out NULL when absent). */
+static int get_id(json_t *params, const char *key, bool required, const char **out, char *err,
+		  size_t errlen)
+{
+	json_t *v = json_object_get(params, key);
+	*out = NULL;
+	if (v == NULL) {
+		if (required)
+			return bad(err, errlen, "%s is required", key);
+		return 0;
+	}
+	if (!json_is_string(v) || !proto_id_valid(json_string_value(v)))
+		return bad(err, errlen, "%s must be an id: 1 to %d characters of A-Z a-z 0-9 _ . : -", key,
+			   PROTO_MAX_ID);
+	*out = json_string_value(v);
+	return 0;
+}
+
+static int get_time(json_t *params, const char *key, bool *has, int64_t *ms, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(params, key);
+	*has = v != NULL;
+	if (v == NULL)
+		return 0;
+	if (!json_is_string(v) || proto_time_parse(json_string_value(v), ms) != 0)
+		return bad(err, errlen, "%s must be an RFC 3339 time with a zone", key);
+	return 0;
+}
+
+/* ---- executions list ----------------------------------------------------- */
+
+static const char *const exec_statuses[] = {"queued", "running", "completed", "failed", "cancelled", NULL};
+
+static bool status_valid(const char *s)
+{
+	for (size_t i = 0; exec_statuses[i]; i++)
+		if (strcmp(exec_statuses[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* Fills lit with a PostgreSQL array literal of the statuses ("{a,b}"). */
+static int get_statuses(json_t *params, char *lit, size_t litlen, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(params, "status");
+	lit[0] = '\0';
+	if (v == NULL)
+		return 0;
+	json_t *one = json_is_string(v) ? v : NULL;
+	size_t n = json_is_array(v) ? json_array_size(v) : (one ? 1 : 0);
+	if (n == 0 || n > 5)
+		goto invalid;
+	size_t len = 0;
+	lit[len++] = '{';
+	for (size_t i = 0; i < n; i++) {
+		json_t *s = one ? one : json_array_get(v, i);
+		if (!json_is_string(s) || !status_valid(json_string_value(s)))
+			goto invalid;
+		len += (size_t)snprintf(lit + len, litlen - len, "%s%s", i ? "," : "", json_string_value(s));
+	}
+	snprintf(lit + len, litlen - len, "}");
+	return 0;
+invalid:
+	return bad(err, errlen, "status must be one of queued, running, completed, failed, cancelled, "
+		   "or an array of them");
+}
+
+/* The cursor is base64 of "<sort_at in µs>:<execution id>". */
+static void cursor_encode(const char *sort_us, const char *id, char *out, size_t outlen)
+{
+	char raw[PROTO_MAX_ID + 32];
+	int n = snprintf(raw, sizeof raw, "%s:%s", sort_us, id);
+	if (base64_encode((const uint8_t *)raw, (size_t)n, out, outlen) < 0)
+		out[0] = '\0';
+}
+
+static int cursor_decode(const char *cursor, int64_t *sort_us, char *id, size_t idlen)
+{
+	uint8_t raw[PROTO_MAX_ID + 32];
+	size_t len = strlen(cursor);
+	if (len == 0 || len > 4 * ((sizeof raw - 1) / 3))
+		return -1;
+	int n = base64_decode(cursor, len, raw, sizeof raw - 1);
+	if (n <= 0)
+		return -1;
+	raw[n] = '\0';
+	char *colon = strchr((char *)raw, ':');
+	if (colon == NULL)
+		return -1;
+	*colon = '\0';
+	char *end;
+	*sort_us = strtoll((char *)raw, &end, 10);
+	if (end == (char *)raw || *end != '\0' || !proto_id_valid(colon + 1))
+		return -1;
+	snprintf(id, idlen, "%s", colon + 1);
+	return 0;
+}
+
+static int q_executions(PGconn *c, json_t *params, json_t **result, char *err, size_t errlen)
+{
+	static const char *const keys[] = {"status", "workflow", "from", "to", "text", "limit", "after", NULL};
+	if (check_keys(params, keys, err, errlen) != 0)
+		return STOREQ_BAD_PARAMS;
+	struct qparams q = {.n = 0};
+	char where[1024] = "WHERE true";
+	size_t wl = strlen(where);
+	char statuses[64];
+	if (get_statuses(params, statuses, sizeof statuses, err, errlen) != 0)
+		return STOREQ_BAD_PARAMS;
+	if (statuses[0])
+		wl += (size_t)snprintf(where + wl, sizeof where - wl, " AND x.status = ANY($%d::text[])",
+				       qp_str(&q, statuses));
+	const char *workflow;
+	if (get_id(params, "workflow", false, &workflow, err, errlen) != 0)
+		return STOREQ_BAD_PARAMS;
+	if (workflow)
+		wl += (size_t)snprintf(where + wl, sizeof where - wl, " AND x.workflow_id = $%d",
+				       qp_str(&q, workflow));
+	bool has;
+	int64_t ms;
+	if (get_time(params, "from", &has, &ms, err, errlen) != 0)
+		return STOREQ_BAD_PARAMS;
+	if (has)
+		wl += (size_t)snprintf(where + wl, sizeof where - wl,
+				       " AND x.sort_at >= to_timestamp(0) + $%d::bigint * interval '1 millisecond'",
+				       qp_int(&q, ms));
+	if (get_time(params, "to", &has, &ms, err, errlen) != 0)
+		return STOREQ_BAD_PARAMS;
+	if (has)
+		wl += (size_t)snprintf(where + wl, sizeof where - wl,
+				       " AND x.sort_at < to_timestamp(0) + $%d::bigint * interval '1 millisecond'",
+				       qp_int(&q, ms));
+	json_t *text = json_object_get(params, "text");
+	if (text != NULL) {
+		if (!json_is_string(text) || json_string_length(text) == 0 ||
+		    json_string_length(text) > TEXT_MAX)
+			return bad(err, errlen, "text must be a string of 1 to %d bytes", TEXT_MAX);
+		int t = qp_str(&q, json_string_value(text));
+		wl += (size_t)snprintf(where + wl, sizeof where - wl,
+				       " AND (strpos(lower(x.workflow_name), lower($%d)) > 0"
+				       " OR strpos(lower(x.execution_id), lower($%d)) > 0"
+				       " OR strpos(lower(coalesce(x.error, '')), lower($%d)) > 0)", t, t, t);
+	}
+	json_t *after = json_object_get(params, "after");
+	char after_id[PROTO_MAX_ID + 1];
+	int64_t after_us;
+	if (after != NULL && !json_is_null(after)) {
+		if (!json_is_string(after) ||
+		    cursor_decode(json_string_value(after), &after_us, after_id, sizeof after_id) != 0)
+			return bad(err, errlen, "after must be a cursor returned as \"next\" by an earlier query");
+		int a = qp_int(&q, after_us);
+		int b = qp_str(&q, after_id);
+		wl += (size_t)snprintf(where + wl, sizeof where - wl,
+				       " AND (x.sort_at, x.execution_id) <"
+				       " (to_timestamp(0) + $%d::bigint * interval '1 microsecond', $%d)", a, b);
+	}
+	int64_t limit;
+	if (get_int(params, "limit", 1, LIST_LIMIT_MAX, LIST_LIMIT_DEFAULT, &limit, err, errlen) != 0)
+		return STOREQ_BAD_PARAMS;
+	int l = qp_int(&q, limit + 1);
+	char *sql = xasprintf("%s%s ORDER BY x.sort_at DESC, x.execution_id DESC LIMIT $%d",
+			      summary_select, where, l);
+	PGresult *r = pgconn_query(c, sql, q.n, q.v, err, errlen);
+	free(sql);
+	if (r == NULL)
+		return STOREQ_DB_ERROR;
+	int rows = PQntuples(r);
+	json_t *list = json_array();
+	for (int i = 0; i < rows && i < limit; i++)
+		json_array_append_new(list, summary_json(r, i));
+	json_t *next = json_null();
+	if (rows > limit) {
+		char cur[2 * PROTO_MAX_ID + 64];
+		cursor_encode(col(r, (int)limit - 1, "sort_us"), col(r, (int)limit - 1, "execution_id"),
+			      cur, sizeof cur);
+		next = json_string(cur);
+	}
+	PQclear(r);
+	*result = json_pack("{s:o,s:o}", "executions", list, "next", next);
+	return 0;
+}
+
+/* ---- one execution and its event log ------------------------------------- */
+
+static int q_execution(PGconn *c, json_t *params, json_t **result, char *err, size_t errlen)
+{
+	static const char *const keys[] = {"id", NULL};
+	const char *id;
+	if (check_keys(params, keys, err, errlen) != 0 || get_id(params, "id", true, &id, err, errlen) != 0)
+		return STOREQ_BAD_PARAMS;
+	json_t *x;
+	if (storeq_execution_full(c, id, &x, err, errlen) != 0)
+		return STOREQ_DB_ERROR;
+	/* The newest events when there are more than the limit, oldest first. */
+	struct qparams q = {.n = 0};
+	qp_str(&q, id);
+	qp_int(&q, STOREQ_EVENTS_MAX + 1);
+	PGresult *r = pgconn_query(c, "SELECT pos, body FROM (SELECT pos, body FROM execution_events "
+				      "WHERE execution_id = $1 ORDER BY pos DESC LIMIT $2) t ORDER BY pos",
+				   q.n, q.v, err, errlen);
+	if (r == NULL) {
+		json_decref(x);
+		return STOREQ_DB_ERROR;
+	}
+	int rows = PQntuples(r);
+	int first = rows > STOREQ_EVENTS_MAX ? rows - STOREQ_EVENTS_MAX : 0;
+	json_t *events = json_array();
+	for (int i = first; i < rows; i++) {
+		json_t *ev = parse_json(PQgetvalue(r, i, 1));
+		if (json_is_object(ev))
+			json_object_set_new(ev, "pos", json_integer(strtoll(PQgetvalue(r, i, 0), NULL, 10)));
+		json_array_append_new(events, ev);
+	}
+	PQclear(r);
+	*result = json_pack("{s:o,s:o,s:b}", "execution", x ? x : json_null(), "events", events,
+			    "events_truncated", first > 0);
+	return 0;
+}
+
+/* ---- step statistics ----------------------------------------------------- */
+
+static int q_step_stats(PGconn *c, json_t *params, json_t **result, char *err, size_t errlen)
+{
+	static const char *const keys[] = {"workflow_id", "runs", NULL};
+	const char *wf;
+	int64_t runs;
+	if (check_keys(params, keys, err, errlen) != 0 ||
+	    get_id(params, "workflow_id", true, &wf, err, errlen) != 0 ||
+	    get_int(params, "runs", 1, RUNS_MAX, RUNS_DEFAULT, &runs, err, errlen) != 0)
+		return STOREQ_BAD_PARAMS;
+	struct qparams q = {.n = 0};
+	qp_str(&q, wf);
+	qp_int(&q, runs);
+	/* Completed steps of the workflow's last n finished executions. */
+	static const char sql[] =
+		"WITH runs AS (SELECT execution_id FROM workflow_executions "
+		"  WHERE workflow_id = $1 AND status IN ('completed', 'failed', 'cancelled') "
+		"  ORDER BY finished_at DESC NULLS LAST, execution_id DESC LIMIT $2) "
+		"SELECT (SELECT count(*) FROM runs) AS runs, s.step_id, max(s.name) AS name, "
+		"  count(*) AS count, avg(s.duration_ms)::double precision AS avg_ms, "
+		"  percentile_cont(0.95) WITHIN GROUP (ORDER BY s.duration_ms) AS p95_ms, "
+		"  min(s.duration_ms) AS min_ms, max(s.duration_ms) AS max_ms "
+		"FROM step_executions s JOIN runs USING (execution_id) "
+		"WHERE s.status = 'completed' AND s.duration_ms IS NOT NULL "
+		"GROUP BY s.step_id ORDER BY min(s.seq) NULLS LAST, s.step_id";
+	PGresult *r = pgconn_query(c, sql, q.n, q.v, err, errlen);
+	if (r == NULL)
+		return STOREQ_DB_ERROR;
+	int64_t found = 0;
+	int nsteps = PQntuples(r);
+	json_t *steps = json_array();
+	for (int i = 0; i < nsteps; i++) {
+		found = strtoll(col(r, i, "runs"), NULL, 10);
+		json_t *s = json_object();
+		const char *id = col(r, i, "step_id");
+		const char *name = col(r, i, "name");
+		put_str(s, "step_id", id);
+		put_str(s, "name", name ? name : id);
+		put_int(s, "count", col(r, i, "count"));
+		put_real(s, "avg_ms", col(r, i, "avg_ms"));
+		put_real(s, "p95_ms", col(r, i, "p95_ms"));
+		put_int(s, "min_ms", col(r, i, "min_ms"));
+		put_int(s, "max_ms", col(r, i, "max_ms"));
+		json_array_append_new(steps, s);
+	}
+	PQclear(r);
+	if (nsteps == 0) {
+		/* No completed step: still say how many runs there were. */
+		r = pgconn_query(c, "SELECT count(*) FROM (SELECT 1 FROM workflow_executions WHERE "
+				    "workflow_id = $1 AND status IN ('completed', 'failed', 'cancelled') "
+				    "LIMIT $2) t", q.n, q.v, err, errlen);
+		if (r == NULL) {
+			json_decref(steps);
+			return STOREQ_DB_ERROR;
+		}
+		found = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		PQclear(r);
+	}
+	*result = json_pack("{s:s,s:I,s:o}", "workflow_id", wf, "runs", (json_int_t)found, "steps", steps);
+	return 0;
+}
+
+/* ---- replay -------------------------------------------------------------- */
+
+static bool kind_any(enum proto_event_kind k) { (void)k; return true; }
+static bool kind_queue(enum proto_event_kind k)
+{
+	return k == EV_EXECUTION_QUEUED || k == EV_EXECUTION_STARTED || proto_event_is_terminal(k);
+}
+static bool kind_resources(enum proto_event_kind k) { return k == EV_RESOURCE_SAMPLE; }
+
+/* Which stored events a room receives. kinds NULL: the room has no history. */
+static const struct room_filter {
+	const char *id_column;                 /* compared with the room's id, or NULL */
+	bool (*kinds)(enum proto_event_kind k);
+	bool strip_data;                       /* drop input/output */
+} room_filters[ROOM__COUNT] = {
+	[ROOM_EXECUTION] = {"execution_id", kind_any, false},
+	[ROOM_WORKFLOW] = {"workflow_id", proto_event_is_execution_level, true},
+	[ROOM_ORG] = {NULL, proto_event_is_execution_level, true},
+	[ROOM_QUEUE] = {NULL, kind_queue, true},
+	[ROOM_RESOURCES] = {NULL, kind_resources, true},
+	[ROOM_ALERTS] = {NULL, NULL, false},
+	[ROOM_CONTROL] = {NULL, NULL, false},
+};
+
+static int q_replay(PGconn *c, json_t *params, json_t **result, char *err, size_t errlen)
+{
+	static const char *const keys[] = {"room", "since", "limit", NULL};
+	if (check_keys(params, keys, err, errlen) != 0)
+		return STOREQ_BAD_PARAMS;
+	json_t *room = json_object_get(params, "room");
+	struct proto_room spec;
+	struct proto_cause cause;
+	if (!json_is_string(room) || proto_room_parse(json_string_value(room), &spec, &cause) != 0)
+		return bad(err, errlen, "room must be a room name");
+	if (json_object_get(params, "since") == NULL)
+		return bad(err, errlen, "since is required");
+	int64_t since, limit;
+	if (get_int(params, "since", 0, INT64_MAX, 0, &since, err, errlen) != 0 ||
+	    get_int(params, "limit", 1, REPLAY_LIMIT_MAX, 1000, &limit, err, errlen) != 0)
+		return STOREQ_BAD_PARAMS;
+	const struct room_filter *f = &room_filters[spec.kind];
+	if (f->kinds == NULL) {
+		*result = json_pack("{s:b,s:[],s:b}", "found", 0, "events", "truncated", 0);
+		return 0;
+	}
+	char kinds[512];
+	size_t kl = 0;
+	kinds[kl++] = '{';
+	for (int k = 0; k < EV__COUNT; k++)
+		if (f->kinds((enum proto_event_kind)k))
+			kl += (size_t)snprintf(kinds + kl, sizeof kinds - kl, "%s%s", kl > 1 ? "," : "",
+					       proto_event_kind_name((enum proto_event_kind)k));
+	snprintf(kinds + kl, sizeof kinds - kl, "}");
+
+	struct qparams q = {.n = 0};
+	int ps = qp_int(&q, since);
+	char pred[256];
+	int pk = qp_str(&q, kinds);
+	int n = snprintf(pred, sizeof pred, "kind = ANY($%d::text[])", pk);
+	if (f->id_column)
+		snprintf(pred + n, sizeof pred - (size_t)n, " AND %s = $%d", f->id_column, qp_str(&q, spec.id));
+	char sql[768];
+	snprintf(sql, sizeof sql, "SELECT EXISTS (SELECT 1 FROM execution_events WHERE pos = $%d AND %s)",
+		 ps, pred);
+	PGresult *r = pgconn_query(c, sql, q.n, q.v, err, errlen);
+	if (r == NULL)
+		return STOREQ_DB_ERROR;
+	bool found = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	int pl = qp_int(&q, limit + 1);
+	snprintf(sql, sizeof sql, "SELECT pos, %s FROM execution_events WHERE pos > $%d AND %s "
+		 "ORDER BY pos LIMIT $%d", f->strip_data ? "body - 'input' - 'output'" : "body", ps, pred, pl);
+	r = pgconn_query(c, sql, q.n, q.v, err, errlen);
+	if (r == NULL)
+		return STOREQ_DB_ERROR;
+	int rows = PQntuples(r);
+	json_t *events = json_array();
+	for (int i = 0; i < rows && i < limit; i++)
+		json_array_append_new(events, json_pack("{s:I,s:o}", "pos",
+							(json_int_t)strtoll(PQgetvalue(r, i, 0), NULL, 10),
+							"event", parse_json(PQgetvalue(r, i, 1))));
+	PQclear(r);
+	*result = json_pack("{s:b,s:o,s:b}", "found", found, "events", events, "truncated", rows > limit);
+	return 0;
+}
+
+/* ---- dispatch ------------------------------------------------------------ */
+
+typedef int (*query_fn)(PGconn *c, json_t *params, json_t **result, char *err, size_t errlen);
+
+static const query_fn query_table[STORE_Q__COUNT] = {
+	[STORE_Q_EXECUTIONS] = q_executions,
+	[STORE_Q_EXECUTION] = q_execution,
+	[STORE_Q_STEP_STATS] = q_step_stats,
+	[STORE_Q_REPLAY] = q_replay,
+};
+
+int storeq_run(PGconn *c, enum store_query_kind kind, const char *org, json_t *params,
+	       json_t **result, char *err, size_t errlen)
+{
+	*result = NULL;
+	if ((unsigned)kind >= STORE_Q__COUNT)
+		return bad(err, errlen, "unknown query");
+	if (pgconn_begin_org(c, org, err, errlen) != 0)
+		return STOREQ_DB_ERROR;
+	int rc = query_table[kind](c, params, result, err, errlen);
+	if (rc != 0) {
+		pgconn_rollback(c);
+		return rc;
+	}
+	if (pgconn_commit(c, err, errlen) != 0) {
+		json_decref(*result);
+		*result = NULL;
+		return STOREQ_DB_ERROR;
+	}
+	return 0;
+}

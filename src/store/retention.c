@@ -1,0 +1,138 @@
+/* retention.c: deleting history older than the configured number of days,
+ * a little at a time on the store thread.
+ *
+ * Invariants: each DELETE removes at most RETENTION_BATCH rows and runs in a
+ * transaction that sets one organization (row-level security applies to the
+ * daemon's deletes too, so organizations are visited in turn); a pass runs at
+ * most RETENTION_STATEMENTS deletes and then yields; a rule with 0 days keeps
+ * its table forever. Deleting an execution deletes its steps and counters
+ * (ON DELETE CASCADE). */
+#include "store_db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "pgconn.h"
+
+enum retention_class { RET_EVENTS, RET_METRICS, RET_SNAPSHOTS };
+
+static const struct rule {
+	const char *table;
+	const char *column;           /* the row's age */
+	enum retention_class class;
+} rules[] = {
+	{"execution_events", "received_at", RET_EVENTS},
+	{"workflow_executions", "last_heartbeat", RET_EVENTS},
+	{"execution_metrics", "recorded_at", RET_METRICS},
+	{"step_metrics", "recorded_at", RET_METRICS},
+	{"resource_metrics", "recorded_at", RET_METRICS},
+	{"queue_snapshots", "recorded_at", RET_SNAPSHOTS},
+};
+#define NRULES (sizeof rules / sizeof rules[0])
+
+#define RETRY_SOON_US 1000000LL
+
+static int rule_days(const struct store_config *cfg, const struct rule *r)
+{
+	switch (r->class) {
+	case RET_EVENTS: return cfg->retention_events_days;
+	case RET_METRICS: return cfg->retention_metrics_days;
+	case RET_SNAPSHOTS: return cfg->retention_snapshots_days;
+	}
+	return 0;
+}
+
+void retention_init(struct retention *rt)
+{
+	memset(rt, 0, sizeof *rt);
+}
+
+void retention_free(struct retention *rt)
+{
+	json_decref(rt->orgs);
+	rt->orgs = NULL;
+}
+
+static bool any_rule(const struct store_config *cfg)
+{
+	for (size_t i = 0; i < NRULES; i++)
+		if (rule_days(cfg, &rules[i]) > 0)
+			return true;
+	return false;
+}
+
+static long delete_batch(PGconn *c, const char *org, const struct rule *r, int days, char *err,
+			 size_t errlen)
+{
+	char sql[512], d[16], lim[16];
+	snprintf(sql, sizeof sql,
+		 "DELETE FROM %s WHERE ctid = ANY(ARRAY(SELECT ctid FROM %s WHERE %s < now() - "
+		 "$1::integer * interval '1 day' LIMIT $2::integer))", r->table, r->table, r->column);
+	snprintf(d, sizeof d, "%d", days);
+	snprintf(lim, sizeof lim, "%d", RETENTION_BATCH);
+	const char *p[] = {d, lim};
+	if (pgconn_begin_org(c, org, err, errlen) != 0)
+		return -1;
+	PGresult *res = pgconn_query(c, sql, 2, p, err, errlen);
+	if (res == NULL) {
+		pgconn_rollback(c);
+		return -1;
+	}
+	long n = strtol(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	if (pgconn_commit(c, err, errlen) != 0)
+		return -1;
+	return n;
+}
+
+long retention_pass(PGconn *c, const struct store_config *cfg, struct retention *rt,
+		    int64_t now_us, char *err, size_t errlen)
+{
+	if (now_us < rt->next_us)
+		return 0;
+	if (!any_rule(cfg)) {
+		rt->next_us = now_us + RETENTION_INTERVAL_US;
+		return 0;
+	}
+	if (rt->orgs == NULL) {
+		rt->orgs = storew_known_orgs(c, err, errlen);
+		if (rt->orgs == NULL) {
+			rt->next_us = now_us + RETENTION_INTERVAL_US;
+			return -1;
+		}
+		rt->org_index = rt->rule_index = 0;
+	}
+	long total = 0;
+	int statements = 0;
+	while (rt->org_index < json_array_size(rt->orgs)) {
+		if (statements == RETENTION_STATEMENTS) {
+			/* More to do: come back soon, when the thread is idle again. */
+			rt->next_us = now_us + RETRY_SOON_US;
+			return total;
+		}
+		const struct rule *r = &rules[rt->rule_index];
+		int days = rule_days(cfg, r);
+		long n = 0;
+		if (days > 0) {
+			const char *org = json_string_value(json_array_get(rt->orgs, rt->org_index));
+			n = delete_batch(c, org, r, days, err, errlen);
+			statements++;
+			if (n < 0) {
+				rt->next_us = now_us + RETENTION_INTERVAL_US;
+				return -1;
+			}
+			total += n;
+		}
+		if (n < RETENTION_BATCH && ++rt->rule_index == NRULES) {
+			rt->rule_index = 0;
+			rt->org_index++;
+		}
+	}
+	retention_free(rt);
+	rt->next_us = now_us + RETENTION_INTERVAL_US;
+	if (total > 0)
+		log_info("store: retention deleted %ld old rows", total);
+	return total;
+}
