@@ -63,6 +63,7 @@ struct sim_app {
 	char path[256];
 	char *token;
 	bool dry_run, quiet, verbose;
+	FILE *acked_log;             /* --acked-log: one acknowledged event id per line */
 	double duration_s;           /* < 0: until a signal */
 	double events_per_second;    /* 0: workflow timing */
 	struct sim_options opt;
@@ -291,6 +292,8 @@ static void sim_on_ack(struct sim_app *app, json_t *msg)
 		if (strcmp(status, "ok") == 0 || strcmp(status, "duplicate") == 0) {
 			fate[at] = 1;
 			ok++;
+			if (app->acked_log != NULL)
+				fprintf(app->acked_log, "%s\n", eid);
 			continue;
 		}
 		const char *code = json_string_value(json_object_get(r, "code"));
@@ -319,6 +322,8 @@ static void sim_on_ack(struct sim_app *app, json_t *msg)
 	}
 	app->acked += ok;
 	app->rejected += bad;
+	if (app->acked_log != NULL)
+		fflush(app->acked_log);
 	if (app->verbose)
 		log_info("ack %lld: %zu events, %zu accepted, %zu rejected, %zu to resend (%lld ms)",
 			 (long long)p->id, p->n, ok, bad, again,
@@ -574,7 +579,7 @@ static void sim_usage(FILE *f)
 	fputs("usage: wfmon-sim [--url ws://HOST:PORT[/PATH]] [--token T | --token-file F]\n"
 	      "                 [--seed N] [--rate R] [--workflows a,b] [--duration S] [--speed X]\n"
 	      "                 [--workers N] [--once WORKFLOW] [--events-per-second N]\n"
-	      "                 [--dry-run] [--quiet] [--verbose] [--list]\n"
+	      "                 [--dry-run] [--quiet] [--verbose] [--list] [--acked-log FILE]\n"
 	      "Simulates accounting workflow executions and publishes their events to wfmond.\n"
 	      "The token also comes from $WFMON_TOKEN. See wfmon-sim(1).\n", f);
 }
@@ -699,6 +704,7 @@ int main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "list", no_argument, NULL, 'l' },
+		{ "acked-log", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -774,6 +780,13 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			app.dry_run = true;
+			break;
+		case 'A':
+			app.acked_log = fopen(optarg, "a");
+			if (app.acked_log == NULL) {
+				fprintf(stderr, "wfmon-sim: --acked-log %s: %s\n", optarg, strerror(errno));
+				return 2;
+			}
 			break;
 		case 'q':
 			app.quiet = true;
