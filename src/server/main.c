@@ -1,4 +1,5 @@
 /* main.c: wfmond's command line: settings from --config and flags, then run. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -6,6 +7,7 @@
 #include "config.h"
 #include "log.h"
 #include "server.h"
+#include "store.h"
 
 #define WFMON_VERSION "0.1.0"
 
@@ -14,7 +16,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: wfmond [--config FILE] [--listen HOST:PORT] [--jwt-secret-file FILE]\n"
 		"              [--jwt-alg HS256|RS256|ES256 --jwt-public-key FILE] [--log-level LEVEL]\n"
-		"              [--SETTING VALUE ...]\n"
+		"              [--database CONNINFO [--database-owner CONNINFO]] [--SETTING VALUE ...]\n"
+		"       wfmond --migrate --database-owner CONNINFO [--app-role ROLE]\n"
 		"Every setting of wfmond.conf(5) is also a flag. See wfmond(8).\n");
 }
 
@@ -32,6 +35,7 @@ int main(int argc, char **argv)
 {
 	struct config cfg;
 	char cause[512];
+	bool migrate_only = false;
 	log_set_ident("wfmond");
 	config_defaults(&cfg);
 
@@ -48,6 +52,10 @@ int main(int argc, char **argv)
 		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
 			usage(stdout);
 			return 0;
+		}
+		if (strcmp(arg, "--migrate") == 0) {
+			migrate_only = true;
+			continue;
 		}
 		if (strcmp(arg, "--version") == 0) {
 			printf("wfmond %s (protocol %s)\n", WFMON_VERSION, PROTO_SUBPROTOCOL);
@@ -78,6 +86,21 @@ int main(int argc, char **argv)
 			fprintf(stderr, "wfmond: %s\n", cause);
 			return 2;
 		}
+	}
+	if (migrate_only) {
+		const char *owner = cfg.database_owner;
+		int rc = 0;
+		if (owner == NULL) {
+			fprintf(stderr, "wfmond: --migrate needs --database-owner CONNINFO (the schema owner's role)\n");
+			rc = 2;
+		} else if (store_migrate(owner, cfg.app_role, cause, sizeof cause) < 0) {
+			log_error("migrations failed: %s", cause);
+			rc = 1;
+		} else {
+			log_info("migrations applied");
+		}
+		config_free(&cfg);
+		return rc;
 	}
 	if (config_check(&cfg, cause, sizeof cause) < 0) {
 		fprintf(stderr, "wfmond: %s\n", cause);
