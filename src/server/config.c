@@ -68,7 +68,7 @@ void config_defaults(struct config *c)
 	c->max_message = PROTO_MAX_MESSAGE;
 	c->outq_max_messages = 8192;
 	c->outq_max_bytes = 16 << 20;
-	c->write_coalesce_ms = 10;
+	c->write_coalesce_ms = 5;
 	c->max_subscriptions = 64;
 	c->requests_per_s = 200;
 	c->request_burst = 400;
