@@ -142,6 +142,7 @@ enum proto_request_type {
 	REQ_PUBLISH,
 	REQ_PING,
 	REQ_QUERY,
+	REQ_PRIORITIZE,    /* raise (or lower) a queued execution's priority */
 	REQ__COUNT
 };
 
@@ -171,6 +172,8 @@ struct proto_request {
 	json_t *events;         /* borrowed from root: publish's array, not yet validated */
 	enum proto_query query; /* query */
 	json_t *params;         /* query: new reference, checked and normalized */
+	const char *execution_id;   /* prioritize: borrowed from root */
+	enum proto_priority priority;
 };
 
 /* Parses one text frame (not NUL-terminated). On error returns -1, fills *cause,
@@ -202,6 +205,14 @@ char *proto_error_message_new(json_t *id, enum proto_error code, const char *mes
 			      const char *field);
 /* {"type":"result","id":..,"query":Q,"data":{...}}; data is borrowed. */
 char *proto_result_message_new(json_t *id, enum proto_query q, json_t *data);
+/* {"type":"stats","room":R,"data":{...}}: computed numbers (queue depth,
+ * resources), pushed when they change; not events, so without a position. */
+char *proto_stats_message_new(const char *room, json_t *data);
+/* {"type":"control","room":"control","command":C,...fields of args}: a command
+ * for producers (e.g. "prioritize" with execution_id, priority, by). */
+char *proto_control_message_new(const char *command, json_t *args);
+/* {"type":"done","id":..}: a request that changes something succeeded. */
+char *proto_done_message_new(json_t *id);
 /* {"type":"pong","id":..,"time":"..."} */
 char *proto_pong_message_new(json_t *id, int64_t now_ms);
 

@@ -47,6 +47,9 @@ void room_remove(struct room *r, struct conn *c);
 /* Serializes the event once as an "event" message at position pos, keeps it in
  * the history and queues it to every subscriber. */
 void room_publish(struct room *r, int64_t pos, json_t *event);
+/* Sends a message that is not an event (stats, control commands) to every
+ * subscriber, framed once; it has no position and is not kept. Takes payload. */
+void room_broadcast(struct room *r, char *payload);
 /* True when every event of the room after `since` is still in the history. */
 bool room_can_resume(const struct room *r, int64_t since);
 /* Queues the kept events after `since` to c, in order. */

@@ -125,6 +125,33 @@ char *proto_result_message_new(json_t *id, enum proto_query q, json_t *data)
 	return msg_end(&m);
 }
 
+char *proto_stats_message_new(const char *room, json_t *data)
+{
+	struct msg m = msg_begin("stats");
+	msg_set_new(&m, "room", json_string(room));
+	msg_set(&m, "data", data);
+	return msg_end(&m);
+}
+
+char *proto_control_message_new(const char *command, json_t *args)
+{
+	struct msg m = msg_begin("control");
+	msg_set_new(&m, "room", json_string("control"));
+	msg_set_new(&m, "command", json_string(command));
+	const char *key;
+	json_t *v;
+	json_object_foreach(args, key, v)
+		msg_set(&m, key, v);
+	return msg_end(&m);
+}
+
+char *proto_done_message_new(json_t *id)
+{
+	struct msg m = msg_begin("done");
+	msg_set_id(&m, id);
+	return msg_end(&m);
+}
+
 char *proto_pong_message_new(json_t *id, int64_t now_ms)
 {
 	char time[40];

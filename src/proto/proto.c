@@ -34,6 +34,7 @@ static const char *const request_names[REQ__COUNT] = {
 	[REQ_PUBLISH] = "publish",
 	[REQ_PING] = "ping",
 	[REQ_QUERY] = "query",
+	[REQ_PRIORITIZE] = "prioritize",
 };
 
 const char *proto_error_name(enum proto_error code)

@@ -17,11 +17,13 @@ static const char *const unsubscribe_fields[] = {"room", NULL};
 static const char *const publish_fields[] = {"events", NULL};
 static const char *const ping_fields[] = {NULL};
 static const char *const query_fields[] = {"query", "params", NULL};
+static const char *const prioritize_fields[] = {"execution_id", "priority", NULL};
 
 static int parse_subscribe(json_t *root, struct proto_request *req, struct proto_cause *cause);
 static int parse_unsubscribe(json_t *root, struct proto_request *req, struct proto_cause *cause);
 static int parse_publish(json_t *root, struct proto_request *req, struct proto_cause *cause);
 static int parse_query(json_t *root, struct proto_request *req, struct proto_cause *cause);
+static int parse_prioritize(json_t *root, struct proto_request *req, struct proto_cause *cause);
 
 static const struct request_spec {
 	const char *const *fields;
@@ -33,6 +35,7 @@ static const struct request_spec {
 	[REQ_PUBLISH] = {publish_fields, parse_publish},
 	[REQ_PING] = {ping_fields, NULL},
 	[REQ_QUERY] = {query_fields, parse_query},
+	[REQ_PRIORITIZE] = {prioritize_fields, parse_prioritize},
 };
 
 static bool key_is(const char *name, const char *key, size_t key_len)
@@ -105,6 +108,22 @@ static int parse_query(json_t *root, struct proto_request *req, struct proto_cau
 	return req->params ? 0 : -1;
 }
 
+static int parse_prioritize(json_t *root, struct proto_request *req, struct proto_cause *cause)
+{
+	json_t *x = json_object_get(root, "execution_id");
+	if (x == NULL)
+		return proto_fail(cause, "execution_id", "required field missing");
+	if (!proto_json_id_valid(x))
+		return proto_fail(cause, "execution_id", "must be an execution id");
+	req->execution_id = json_string_value(x);
+	json_t *p = json_object_get(root, "priority");
+	if (p == NULL)
+		return proto_fail(cause, "priority", "required field missing");
+	if (!json_is_string(p) || proto_priority_parse(json_string_value(p), &req->priority) != 0)
+		return proto_fail(cause, "priority", "must be one of HIGH, NORMAL, LOW");
+	return 0;
+}
+
 static int parse_type(json_t *root, enum proto_request_type *out, struct proto_cause *cause)
 {
 	json_t *type = json_object_get(root, "type");
@@ -120,7 +139,8 @@ static int parse_type(json_t *root, enum proto_request_type *out, struct proto_c
 		}
 	}
 	return proto_fail(cause, "type",
-			  "unknown request type '%.64s': use subscribe, unsubscribe, publish, query or ping",
+			  "unknown request type '%.64s': use subscribe, unsubscribe, publish, query, "
+			  "prioritize or ping",
 			  json_string_value(type));
 }
 

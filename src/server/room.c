@@ -103,6 +103,17 @@ void room_publish(struct room *r, int64_t pos, json_t *event)
 	frame_unref(f);
 }
 
+void room_broadcast(struct room *r, char *payload)
+{
+	if (payload == NULL)
+		fatal("out of memory encoding a message");
+	struct frame *f = frame_new_text(payload, strlen(payload));
+	free(payload);
+	for (uint32_t i = 0; i < r->nsubs; i++)
+		conn_deliver(r->subs[i], NULL, 0, f);
+	frame_unref(f);
+}
+
 bool room_can_resume(const struct room *r, int64_t since)
 {
 	if (r->histcap == 0)

@@ -17,6 +17,7 @@
 #include "history.h"
 #include "http.h"
 #include "log.h"
+#include "prioritize.h"
 #include "publish.h"
 #include "server.h"
 #include "subscribe.h"
@@ -67,6 +68,22 @@ static void handle_query(struct conn *c, struct proto_request *req)
 	history_query(c->srv, c->org, req->query, req->params, &to);
 }
 
+static void handle_prioritize(struct conn *c, struct proto_request *req)
+{
+	if (c->who.role != ROLE_OPERATOR && c->who.role != ROLE_ADMIN) {
+		send_error(c, req->id, PROTO_ERR_FORBIDDEN, "only operators and admins may change priorities",
+			   NULL);
+		return;
+	}
+	char msg[200];
+	if (prioritize_execution(c->srv, c->org, req->execution_id, req->priority, c->who.sub, msg,
+				 sizeof msg) < 0) {
+		send_error(c, req->id, PROTO_ERR_NOT_FOUND, msg, "execution_id");
+		return;
+	}
+	conn_send(c, proto_done_message_new(req->id));
+}
+
 static void handle_ping(struct conn *c, struct proto_request *req)
 {
 	conn_send(c, proto_pong_message_new(req->id, clock_wall_ms()));
@@ -78,6 +95,7 @@ static void (*const request_table[REQ__COUNT])(struct conn *, struct proto_reque
 	[REQ_PUBLISH] = handle_publish,
 	[REQ_PING] = handle_ping,
 	[REQ_QUERY] = handle_query,
+	[REQ_PRIORITIZE] = handle_prioritize,
 };
 
 static void handle_message(struct conn *c, const char *buf, size_t len)

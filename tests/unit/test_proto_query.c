@@ -92,11 +92,53 @@ static void test_query_defaults_and_normalization(void **state)
 	json_decref(data);
 }
 
+static void test_prioritize_and_push_messages(void **state)
+{
+	(void)state;
+	static const struct { const char *json; int ok; const char *field; } pc[] = {
+		{ "{\"type\":\"prioritize\",\"id\":1,\"execution_id\":\"ex-1\",\"priority\":\"HIGH\"}", 1, NULL },
+		{ "{\"type\":\"prioritize\",\"execution_id\":\"ex-1\"}", 0, "priority" },
+		{ "{\"type\":\"prioritize\",\"priority\":\"HIGH\"}", 0, "execution_id" },
+		{ "{\"type\":\"prioritize\",\"execution_id\":\"ex 1\",\"priority\":\"HIGH\"}", 0, "execution_id" },
+		{ "{\"type\":\"prioritize\",\"execution_id\":\"ex-1\",\"priority\":\"URGENT\"}", 0, "priority" },
+		{ "{\"type\":\"prioritize\",\"execution_id\":\"ex-1\",\"priority\":\"LOW\",\"x\":1}", 0, "x" },
+	};
+	for (size_t i = 0; i < sizeof pc / sizeof pc[0]; i++) {
+		struct proto_request req;
+		struct proto_cause cause = { { 0 }, { 0 } };
+		json_t *id = NULL;
+		int rc = proto_request_parse(pc[i].json, strlen(pc[i].json), &req, &id, &cause);
+		if (pc[i].ok) {
+			assert_int_equal(rc, 0);
+			assert_int_equal(req.type, REQ_PRIORITIZE);
+			assert_string_equal(req.execution_id, "ex-1");
+			assert_int_equal(req.priority, PRIO_HIGH);
+		} else {
+			assert_int_equal(rc, -1);
+			assert_string_equal(cause.field, pc[i].field);
+		}
+		json_decref(id);
+		proto_request_clear(&req);
+	}
+	json_t *data = json_pack("{s:i}", "depth", 3);
+	char *m = proto_stats_message_new("queue", data);
+	assert_string_equal(m, "{\"type\":\"stats\",\"room\":\"queue\",\"data\":{\"depth\":3}}");
+	free(m);
+	json_decref(data);
+	json_t *args = json_pack("{s:s,s:s}", "execution_id", "ex-1", "priority", "HIGH");
+	m = proto_control_message_new("prioritize", args);
+	assert_string_equal(m, "{\"type\":\"control\",\"room\":\"control\",\"command\":\"prioritize\","
+			       "\"execution_id\":\"ex-1\",\"priority\":\"HIGH\"}");
+	free(m);
+	json_decref(args);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_query_requests),
 		cmocka_unit_test(test_query_defaults_and_normalization),
+		cmocka_unit_test(test_prioritize_and_push_messages),
 	};
 	return cmocka_run_group_tests_name("proto_query", tests, NULL, NULL);
 }

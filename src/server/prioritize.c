@@ -1,0 +1,39 @@
+/* prioritize.c: changing a queued execution's priority (see prioritize.h). */
+#include "prioritize.h"
+
+#include <stdio.h>
+
+#include "live.h"
+#include "log.h"
+#include "org.h"
+#include "room.h"
+#include "server.h"
+
+int prioritize_execution(struct server *s, struct org *o, const char *execution_id,
+			 enum proto_priority priority, const char *by, char *cause, size_t causelen)
+{
+	(void)s;
+	struct live_execution *x = live_find(&o->live, execution_id);
+	if (x == NULL) {
+		snprintf(cause, causelen, "no execution %s in this organization", execution_id);
+		return -1;
+	}
+	if (x->status != EXEC_QUEUED) {
+		snprintf(cause, causelen, "execution %s is %s, not queued: only queued ones can be reprioritized",
+			 execution_id, live_exec_status_name(x->status));
+		return -1;
+	}
+	enum proto_priority old = x->priority;
+	x->priority = priority;
+	log_info("%s/%s set the priority of %s from %s to %s", o->id, by, execution_id,
+		 proto_priority_name(old), proto_priority_name(priority));
+	struct room *control = room_find(o, "control");
+	if (control != NULL) {
+		json_t *args = json_pack("{s:s,s:s,s:s,s:s}", "execution_id", execution_id, "priority",
+					 proto_priority_name(priority), "previous", proto_priority_name(old),
+					 "by", by);
+		room_broadcast(control, proto_control_message_new("prioritize", args));
+		json_decref(args);
+	}
+	return 0;
+}
