@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto.h"
+
 /* ---- Catalogue (sim_catalog.c) ------------------------------------------- */
 
 /* Templates are text with {placeholders}: context values of the execution
@@ -99,6 +101,10 @@ int64_t sim_now(const struct sim *s);
 /* Stops new arrivals and cancels the queued executions (execution.cancelled
  * with reason); with cancel_running, the running ones too. */
 void sim_stop(struct sim *s, bool cancel_running, const char *reason);
+/* An operator changed a queued execution's priority (the daemon's "control"
+ * room): it now competes for a worker at that priority. Returns false when no
+ * queued execution has that id (already started, or not ours). */
+bool sim_prioritize(struct sim *s, const char *execution_id, enum proto_priority priority);
 /* True once no execution is queued or running and no arrival will come. */
 bool sim_done(const struct sim *s);
 

@@ -586,6 +586,18 @@ static void sim_exec_start(struct sim *s, struct sim_exec *e, int worker)
 			sim_step_start(s, e, i);
 }
 
+bool sim_prioritize(struct sim *s, const char *execution_id, enum proto_priority priority)
+{
+	for (size_t i = 0; i < s->nqueue; i++) {
+		struct sim_exec *e = s->execs[s->queue[i]];
+		if (strcmp(e->id, execution_id) == 0) {
+			e->prio = priority;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Starts queued executions on free workers: HIGH first, then the oldest. */
 static void sim_dispatch(struct sim *s)
 {

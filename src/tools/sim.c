@@ -64,6 +64,7 @@ struct sim_app {
 	char *token;
 	bool dry_run, quiet, verbose;
 	FILE *acked_log;             /* --acked-log: one acknowledged event id per line */
+	bool control_joined;         /* subscribed to "control" on this connection */
 	double duration_s;           /* < 0: until a signal */
 	double events_per_second;    /* 0: workflow timing */
 	struct sim_options opt;
@@ -379,8 +380,18 @@ static void sim_on_message(struct sim_app *app, const char *data, size_t len)
 		return;
 	}
 	const char *type = json_string_value(json_object_get(msg, "type"));
-	if (type && strcmp(type, "ack") == 0)
+	if (type && strcmp(type, "ack") == 0) {
 		sim_on_ack(app, msg);
+	} else if (type && strcmp(type, "control") == 0) {
+		/* An operator raised a queued execution: it starts sooner. */
+		const char *cmd = json_string_value(json_object_get(msg, "command"));
+		const char *x = json_string_value(json_object_get(msg, "execution_id"));
+		enum proto_priority prio;
+		if (cmd && strcmp(cmd, "prioritize") == 0 && x &&
+		    proto_priority_parse(json_string_value(json_object_get(msg, "priority")), &prio) == 0 &&
+		    sim_prioritize(app->sim, x, prio) && !app->quiet)
+			log_info("%s is now %s", x, proto_priority_name(prio));
+	}
 	else if (type && strcmp(type, "error") == 0)
 		sim_on_error(app, msg);
 	json_decref(msg);
@@ -424,6 +435,7 @@ static void sim_disconnected(struct sim_app *app)
 	app->ninflight = 0;
 	wsc_free(app->ws);
 	app->ws = NULL;
+	app->control_joined = false;
 	app->backoff_ms = app->backoff_ms ? app->backoff_ms * 2 : 250;
 	if (app->backoff_ms > 10000)
 		app->backoff_ms = 10000;
@@ -533,8 +545,14 @@ static int sim_run_live(struct sim_app *app, const sigset_t *waitmask)
 			size_t len;
 			while (wsc_next(app->ws, &data, &len))
 				sim_on_message(app, data, len);
-			if (wsc_state(app->ws) == WSC_OPEN)
+			if (wsc_state(app->ws) == WSC_OPEN) {
 				app->backoff_ms = 0;
+				if (!app->control_joined) {
+					static const char sub[] =
+						"{\"type\":\"subscribe\",\"id\":\"control\",\"room\":\"control\"}";
+					app->control_joined = wsc_send_text(app->ws, sub, sizeof sub - 1) == 0;
+				}
+			}
 			if (wsc_state(app->ws) == WSC_CLOSED)
 				sim_disconnected(app);
 		}
