@@ -48,6 +48,15 @@ UI_SRC     := $(wildcard src/ui/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
+# `make V=1` shows the whole commands.
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
 CORE_LIB   := $(BUILD)/libwfcore.a
 SERVER_LIB := $(BUILD)/libwfserver.a
 CLIENT_LIB := $(BUILD)/libwfclient.a
@@ -71,11 +80,13 @@ all: $(BINS) $(MO_FILES)
 
 $(BUILD)/locale/%/LC_MESSAGES/wfmon.mo: src/po/%.po
 	@mkdir -p $(dir $@)
-	msgfmt --check -o $@ $<
+	$(call say,MSGFMT,$<)
+	$(Q)msgfmt --check -o $@ $<
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(CORE_LIB): $(call obj,$(CORE_SRC))
 $(SERVER_LIB): $(call obj,$(SERVER_SRC)) $(if $(MIGRATIONS),$(BUILD)/obj/gen/migrations_data.o)
@@ -94,29 +105,36 @@ $(BUILD)/gen/migrations_data.c: $(MIGRATIONS) Makefile
 	   echo '\t{ 0, 0 }'; echo '};'; } > $@
 $(BUILD)/obj/gen/migrations_data.o: $(BUILD)/gen/migrations_data.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 $(CLIENT_LIB): $(call obj,$(CLIENT_SRC))
 $(UI_LIB): $(call obj,$(UI_SRC))
 $(BUILD)/%.a:
 	@mkdir -p $(dir $@)
-	rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/wfmond: $(call obj,src/server/main.c) $(SERVER_LIB) $(CORE_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/wfmon: $(call obj,src/client/main.c) $(UI_LIB) $(CLIENT_LIB) $(CORE_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/wfmon-sim: $(call obj,src/tools/sim.c) $(CLIENT_LIB) $(CORE_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/wfmon-bench: $(call obj,src/tools/bench.c) $(CLIENT_LIB) $(CORE_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT_OBJ) $(SERVER_LIB) $(UI_LIB) $(CLIENT_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/support $(ALL_LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(SERVER_LIB) $(UI_LIB) $(CLIENT_LIB) $(CORE_LIB) $(LIBS) -lcmocka
+	$(call say,TEST,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/support $(ALL_LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(SERVER_LIB) $(UI_LIB) $(CLIENT_LIB) $(CORE_LIB) $(LIBS) -lcmocka
 $(BUILD)/tests/%: tests/integration/%.c $(TEST_SUPPORT_OBJ) $(SERVER_LIB) $(UI_LIB) $(CLIENT_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/support $(ALL_LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(SERVER_LIB) $(UI_LIB) $(CLIENT_LIB) $(CORE_LIB) $(LIBS) -lcmocka
+	$(call say,TEST,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/support $(ALL_LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(SERVER_LIB) $(UI_LIB) $(CLIENT_LIB) $(CORE_LIB) $(LIBS) -lcmocka
 
 tests: $(BINS) $(MO_FILES) $(UNIT_BINS) $(INTEG_BINS)
 

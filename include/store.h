@@ -68,8 +68,20 @@ enum store_query_kind {
 	 *         "events": [{"pos": p, "event": {...}} in order, input/output removed for
 	 *         rooms other than execution:], "truncated": bool (more than limit)} */
 	STORE_Q_REPLAY,
+	/* Writes that are not events; params is the row. Best effort: they wait
+	 * while the database is away (bounded) and are never refused for a spool
+	 * that is catching up. result {} */
+	STORE_Q_PUT_QUEUE_SNAPSHOT, /* {"depth","processing","by_priority":{..},"oldest_age_ms",
+				     *  "avg_wait_ms","rate_per_min"} -> queue_snapshots */
+	STORE_Q_PUT_DAEMON_SAMPLE,  /* {"cpu_percent","memory_bytes","tags":{..}} -> resource_metrics */
+	STORE_Q_PUT_AUDIT,          /* {"actor","action","target","details":{..}} -> audit_log */
+	/* params {} -> {"active":n,"idle":n,"total":n,"max":n}: this database's
+	 * connections, from PostgreSQL itself */
+	STORE_Q_DB_CONNECTIONS,
 	STORE_Q__COUNT
 };
+/* Whether a query kind only writes (and so may run while the spool drains). */
+bool store_query_is_put(enum store_query_kind kind);
 
 enum store_done_kind { STORE_DONE_DURABLE, STORE_DONE_QUERY };
 

@@ -28,6 +28,12 @@ int storeq_run(PGconn *c, enum store_query_kind kind, const char *org, json_t *p
 int storeq_execution_full(PGconn *c, const char *execution_id, json_t **out, char *err,
 			  size_t errlen);
 
+/* puts.c: the non-event writes and the connections sample (query_fn shape). */
+int storeq_put_queue_snapshot(PGconn *c, json_t *params, json_t **result, char *err, size_t errlen);
+int storeq_put_daemon_sample(PGconn *c, json_t *params, json_t **result, char *err, size_t errlen);
+int storeq_put_audit(PGconn *c, json_t *params, json_t **result, char *err, size_t errlen);
+int storeq_db_connections(PGconn *c, json_t *params, json_t **result, char *err, size_t errlen);
+
 /* write.c: applies one organization's records ({"pos","event",...} objects
  * as a JSON array text) in one transaction. Returns the number of events
  * inserted (duplicates are skipped), or -1 with err; *permanent says that

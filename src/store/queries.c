@@ -660,6 +660,10 @@ static const query_fn query_table[STORE_Q__COUNT] = {
 	[STORE_Q_EXECUTION] = q_execution,
 	[STORE_Q_STEP_STATS] = q_step_stats,
 	[STORE_Q_REPLAY] = q_replay,
+	[STORE_Q_PUT_QUEUE_SNAPSHOT] = storeq_put_queue_snapshot,
+	[STORE_Q_PUT_DAEMON_SAMPLE] = storeq_put_daemon_sample,
+	[STORE_Q_PUT_AUDIT] = storeq_put_audit,
+	[STORE_Q_DB_CONNECTIONS] = storeq_db_connections,
 };
 
 int storeq_run(PGconn *c, enum store_query_kind kind, const char *org, json_t *params,

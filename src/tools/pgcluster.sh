@@ -88,6 +88,8 @@ start() {
 	GRANT CONNECT, CREATE, TEMPORARY ON DATABASE wfmon TO wfmon_owner;
 	REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 	ALTER SCHEMA public OWNER TO wfmon_owner;
+	-- Read-only statistics (pg_stat_activity's states) for the resources view.
+	GRANT pg_monitor TO wfmon_app;
 	EOF
 	echo "WFMON_DB_OWNER='host=$run dbname=wfmon user=wfmon_owner'"
 	echo "WFMON_DB_APP='host=$run dbname=wfmon user=wfmon_app'"
