@@ -8,6 +8,7 @@
 
 #include "proto.h"
 #include "reply.h"
+#include "store.h"
 
 struct server;
 struct org;
@@ -15,6 +16,13 @@ struct org;
 /* params: checked and normalized (proto_query_params_new), borrowed. */
 void history_query(struct server *s, struct org *o, enum proto_query q, json_t *params,
 		   const struct reply_to *to);
+
+/* A best-effort write (a STORE_Q_PUT_* kind; row taken); nothing when there is
+ * no database. Its outcome is only logged. */
+void history_put(struct server *s, enum store_query_kind kind, const char *org, json_t *row);
+/* An audit row: who did what to which target, with details (taken, may be NULL). */
+void history_audit(struct server *s, const char *org, const char *actor, const char *action,
+		   const char *target, json_t *details);
 
 /* Wakes the loop from the store thread (given to store_new). */
 void history_wake(void *server);

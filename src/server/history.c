@@ -53,6 +53,24 @@ static void query_done(struct server *s, struct pending *p, const struct store_d
 	reply_send(s, &to, ws, 200, to.http_wsi ? json_incref(d->result) : NULL);
 }
 
+void history_put(struct server *s, enum store_query_kind kind, const char *org, json_t *row)
+{
+	if (s->store == NULL || store_query(s->store, kind, org, row, 0) < 0) {
+		if (s->store != NULL)
+			log_warn("store queue full: a %s row of %s was dropped",
+				 kind == STORE_Q_PUT_AUDIT ? "audit" : "metrics", org);
+		return;
+	}
+}
+
+void history_audit(struct server *s, const char *org, const char *actor, const char *action,
+		   const char *target, json_t *details)
+{
+	json_t *row = json_pack("{s:s,s:s,s:s?,s:o}", "actor", actor, "action", action, "target", target,
+				"details", details ? details : json_object());
+	history_put(s, STORE_Q_PUT_AUDIT, org, row);
+}
+
 void history_wake(void *server)
 {
 	struct server *s = server;
@@ -69,8 +87,12 @@ void history_poll(struct server *s)
 	while ((n = store_take_done(s->store, done, 64)) > 0) {
 		for (size_t i = 0; i < n; i++) {
 			struct store_done *d = done[i];
-			struct pending *p = pending_take(s, d->ticket);
-			if (p == NULL) {
+			struct pending *p = d->ticket ? pending_take(s, d->ticket) : NULL;
+			if (d->ticket == 0) {
+				/* A put: only its failure is worth a line. */
+				if (d->status != 0)
+					log_warn("store: a write was not kept: %s", d->error);
+			} else if (p == NULL) {
 				log_warn("store answered an unknown ticket %llu", (unsigned long long)d->ticket);
 			} else if (p->kind == PENDING_ACK) {
 				publish_durable(s, p, d->status, d->error);

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 
+#include "history.h"
 #include "live.h"
 #include "log.h"
 #include "org.h"
@@ -12,7 +13,6 @@
 int prioritize_execution(struct server *s, struct org *o, const char *execution_id,
 			 enum proto_priority priority, const char *by, char *cause, size_t causelen)
 {
-	(void)s;
 	struct live_execution *x = live_find(&o->live, execution_id);
 	if (x == NULL) {
 		snprintf(cause, causelen, "no execution %s in this organization", execution_id);
@@ -27,6 +27,8 @@ int prioritize_execution(struct server *s, struct org *o, const char *execution_
 	x->priority = priority;
 	log_info("%s/%s set the priority of %s from %s to %s", o->id, by, execution_id,
 		 proto_priority_name(old), proto_priority_name(priority));
+	history_audit(s, o->id, by, "execution.prioritized", execution_id,
+		      json_pack("{s:s,s:s}", "from", proto_priority_name(old), "to", proto_priority_name(priority)));
 	struct room *control = room_find(o, "control");
 	if (control != NULL) {
 		json_t *args = json_pack("{s:s,s:s,s:s,s:s}", "execution_id", execution_id, "priority",
