@@ -7,7 +7,8 @@
  * ~/.config/wfmon/config, "key = value" lines, # comments). Invariants: exit
  * status 2 means the command line or the config file was wrong, and every
  * message names what was wrong and what to do; no message ever contains a
- * token. The console will be dispatched from here when it exists. */
+ * token. With no subcommand (or only options) it runs the console
+ * (ui_app.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -24,8 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "i18n.h"
 #include "proto.h"
 #include "tail.h"
+#include "ui_app.h"
 #include "token.h"
 #include "xalloc.h"
 
@@ -47,6 +50,10 @@ struct command {
 	const char *summary;
 };
 
+#define CONSOLE_USAGE \
+	"wfmon [--url URL] [--token T | --token-file F] [--theme NAME] [--ascii] [--mono] " \
+	"[--readonly] [--stale-after SECONDS] [--exec ID]"
+
 static int cmd_token(int argc, char **argv);
 static int cmd_tail(int argc, char **argv);
 
@@ -65,9 +72,11 @@ static void usage_print(FILE *f)
 	fprintf(f, "usage:\n");
 	for (size_t i = 0; i < COMMAND_COUNT; i++)
 		fprintf(f, "  %s\n", commands[i].usage);
+	fprintf(f, "  %s\n", CONSOLE_USAGE);
 	fprintf(f, "  wfmon --help | --version\n\ncommands:\n");
 	for (size_t i = 0; i < COMMAND_COUNT; i++)
 		fprintf(f, "  %-7s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "  (none)  the full-screen console (wfmon --help-console for its options)\n");
 	fprintf(f, "\nrooms: org, queue, resources, alerts, control, execution:<id>, workflow:<id>\n"
 		   "See wfmon(1).\n");
 }
@@ -166,6 +175,7 @@ struct config {
 	bool loaded;
 	char *token;
 	char *url;
+	char *theme;
 };
 
 /* The keys this file knows; others are left for the console (which reads the
@@ -176,6 +186,7 @@ static const struct {
 } config_keys[] = {
 	{ "token", offsetof(struct config, token) },
 	{ "url", offsetof(struct config, url) },
+	{ "theme", offsetof(struct config, theme) },
 };
 
 static void config_path(struct config *cfg)
@@ -199,7 +210,8 @@ static void config_clear(struct config *cfg)
 		explicit_bzero(cfg->token, strlen(cfg->token));
 	free(cfg->token);
 	free(cfg->url);
-	cfg->token = cfg->url = NULL;
+	free(cfg->theme);
+	cfg->token = cfg->url = cfg->theme = NULL;
 }
 
 /* Loads the config file once; a missing file is an empty config. Returns 0, or
@@ -638,14 +650,151 @@ static int cmd_tail(int argc, char **argv)
 	return rc;
 }
 
+/* ---- the console --------------------------------------------------------------- */
+
+static void console_help(void)
+{
+	printf("usage: %s\n\n"
+	       "  --url URL            ws://HOST:PORT[/PATH] (default: $WFMON_URL, the config\n"
+	       "                       file's url, then %s)\n"
+	       "  --token TOKEN        the token (default: $WFMON_TOKEN, then the config file's)\n"
+	       "  --token-file FILE    read the token from FILE\n"
+	       "  --theme NAME         colour theme (default: the config file's theme, then\n"
+	       "                       \"default\"); see wfmon-themes(5)\n"
+	       "  --ascii              ASCII symbols only (automatic outside UTF-8 locales)\n"
+	       "  --mono               no colours (also when NO_COLOR is set)\n"
+	       "  --readonly           no actions that change anything\n"
+	       "  --stale-after SECS   show a running execution silent this long as stale\n"
+	       "                       (default 120)\n"
+	       "  --exec ID            open this execution first\n\n"
+	       "Keys: ? in the console lists them. See wfmon(1).\n", CONSOLE_USAGE, DEFAULT_URL);
+}
+
+/* The console's own usage errors (there is no command name to show). */
+static int console_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int console_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "wfmon: ");
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: %s\n(wfmon --help-console for more)\n", CONSOLE_USAGE);
+	return EXIT_USAGE;
+}
+
+static int cmd_console(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "url", required_argument, NULL, 'u' },
+		{ "token", required_argument, NULL, 't' },
+		{ "token-file", required_argument, NULL, 'f' },
+		{ "theme", required_argument, NULL, 'T' },
+		{ "ascii", no_argument, NULL, 'a' },
+		{ "mono", no_argument, NULL, 'm' },
+		{ "readonly", no_argument, NULL, 'r' },
+		{ "stale-after", required_argument, NULL, 's' },
+		{ "exec", required_argument, NULL, 'e' },
+		{ "help-console", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct console_options co = { .stale_after_s = 120 };
+	const char *opt_url = NULL, *opt_token = NULL, *opt_token_file = NULL, *opt_theme = NULL;
+	int c;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'u': opt_url = optarg; break;
+		case 't':
+			if (optarg[0] == '\0')
+				return console_usage_error("--token is empty; mint one with `wfmon token`");
+			opt_token = optarg;
+			break;
+		case 'f': opt_token_file = optarg; break;
+		case 'T': opt_theme = optarg; break;
+		case 'a': co.ascii = true; break;
+		case 'm': co.mono = true; break;
+		case 'r': co.readonly = true; break;
+		case 's': {
+			char *end;
+			errno = 0;
+			long v = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || v < 1 || v > 86400 * 7)
+				return console_usage_error("--stale-after '%s' must be whole seconds from 1 "
+							   "to 604800", optarg);
+			co.stale_after_s = (int)v;
+			break;
+		}
+		case 'e':
+			if (!proto_id_valid(optarg))
+				return console_usage_error("--exec '%s' is not an execution id", optarg);
+			co.exec_id = optarg;
+			break;
+		case 'h':
+			console_help();
+			return 0;
+		case ':':
+			return console_usage_error("%s needs a value", bad_option(argv, optind));
+		default:
+			return console_usage_error("unknown option %s (commands: token, tail)",
+						   bad_option(argv, optind));
+		}
+	}
+	if (optind < argc)
+		return console_usage_error("unknown command '%s'; run wfmon --help for the commands",
+					   argv[optind]);
+	if (opt_token != NULL && opt_token_file != NULL)
+		return console_usage_error("give --token or --token-file, not both");
+
+	struct config cfg = { .loaded = false };
+	int status;
+	const char *from = NULL;
+	const char *url = url_lookup(opt_url, &cfg, &from, &status);
+	if (url == NULL) {
+		config_clear(&cfg);
+		return status;
+	}
+	struct ws_url parsed;
+	char cause[256];
+	if (url_parse(url, &parsed, cause, sizeof cause) != 0) {
+		fprintf(stderr, "wfmon: bad URL '%s' (from %s): %s\n", url, from, cause);
+		config_clear(&cfg);
+		return EXIT_USAGE;
+	}
+	char *url_copy = xstrdup(url);
+	char *token = token_lookup(opt_token, opt_token_file, &cfg, &status);
+	char *theme = opt_theme ? xstrdup(opt_theme) : cfg.theme ? xstrdup(cfg.theme) : NULL;
+	config_clear(&cfg);
+	if (token == NULL) {
+		free(url_copy);
+		free(theme);
+		return status;
+	}
+	i18n_init();
+	co.url = url_copy;
+	co.host = parsed.host;
+	co.port = parsed.port;
+	co.path = parsed.path;
+	co.token = token;
+	co.theme = theme;
+	int rc = console_run(&co);
+	explicit_bzero(token, strlen(token));
+	free(token);
+	free(url_copy);
+	free(theme);
+	return rc;
+}
+
 /* ---- Entry ------------------------------------------------------------------- */
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage_print(stderr);
-		return EXIT_USAGE;
-	}
+	if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "--help") != 0 &&
+			 strcmp(argv[1], "-h") != 0 && strcmp(argv[1], "--version") != 0 &&
+			 strcmp(argv[1], "-V") != 0))
+		return cmd_console(argc, argv);
 	const char *name = argv[1];
 	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
 		usage_print(stdout);

@@ -1,0 +1,27 @@
+/* ui_app.h: the full-screen console (`wfmon` with no subcommand).
+ *
+ * Owns the event loop: one poll() over the terminal and the connection, with
+ * a timeout that is the nearest of the session's timer, the next frame and
+ * the next visible tick, so that a dead server never freezes the keyboard and
+ * an idle screen wakes at most once a second. */
+#ifndef WFMON_UI_APP_H
+#define WFMON_UI_APP_H
+
+#include <stdbool.h>
+
+struct console_options {
+	const char *url;          /* for the header */
+	const char *host;
+	int port;
+	const char *path;
+	const char *token;
+	const char *theme;        /* NULL: "default" */
+	const char *exec_id;      /* open this execution first, or NULL */
+	bool ascii, mono, readonly;
+	int stale_after_s;        /* > 0 */
+};
+
+/* Runs until the user quits or a signal; returns the exit status. */
+int console_run(const struct console_options *opt);
+
+#endif

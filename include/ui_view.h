@@ -1,0 +1,119 @@
+/* ui_view.h: the console's shared state and its views (executions list,
+ * execution, step), each with its own key table.
+ *
+ * Keys are tables, not if-chains: a view's table is searched first, then the
+ * global one; the help overlay (?) is generated from the same tables, so it
+ * cannot drift from what the keys do. Views only read the model and the
+ * session; changes go through the ui_* actions. */
+#ifndef WFMON_UI_VIEW_H
+#define WFMON_UI_VIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+#include "session.h"
+#include "ui_app.h"
+#include "ui_theme.h"
+#include "ui_widget.h"
+
+enum ui_view_id { VIEW_LIST, VIEW_EXEC, VIEW_STEP, VIEW__COUNT };
+
+struct ui_key {
+	int key;                 /* curses key code or character */
+	const char *label;       /* what help shows, e.g. "Enter"; untranslated key names */
+	const char *help;        /* N_() text */
+	void (*fn)(struct ui *ui);
+};
+
+struct ui_view_ops {
+	const char *name;
+	const struct ui_key *keys;
+	size_t nkeys;
+	void (*enter)(struct ui *ui);
+	void (*leave)(struct ui *ui);
+	void (*draw)(struct ui *ui, int top, int rows);
+	/* True while something shown moves by itself (elapsed times, spinners):
+	 * returns the tick period in ms, 0 for none. */
+	int (*tick_ms)(struct ui *ui);
+	/* The footer's hint line. */
+	void (*hints)(struct ui *ui, int y);
+};
+
+extern const struct ui_view_ops ui_view_list;
+extern const struct ui_view_ops ui_view_exec;
+extern const struct ui_view_ops ui_view_step;
+
+enum ui_prompt { PROMPT_NONE, PROMPT_COMMAND, PROMPT_FILTER, PROMPT_WRITE };
+
+#define UI_PROMPT_LEN 512
+#define UI_MESSAGE_LEN 512
+
+struct ui {
+	const struct console_options *opt;
+	struct model model;
+	struct session *session;
+	struct session_options sopt;
+	struct model_identity who;
+	struct ui_theme theme;
+	int64_t stale_ms;
+	int64_t now_ms, now_us;
+	const struct ui_view_ops *view;
+	enum ui_view_id view_id;
+	bool quit;
+	bool dirty;
+	bool help;
+	unsigned spin;
+
+	/* executions list */
+	struct model_filter filter;
+	struct model_list list;
+	size_t list_sel, list_top;
+	char list_sel_id[PROTO_MAX_ID + 1];
+
+	/* execution */
+	char exec_id[PROTO_MAX_ID + 1];
+	size_t step_sel, step_top;
+	char step_sel_id[PROTO_MAX_ID + 1];
+	bool log_focus;
+	struct ui_textpane log;
+	uint64_t log_seen;       /* model log lines already in the pane */
+
+	/* step */
+	char step_id[PROTO_MAX_ID + 1];
+	struct ui_textpane data;
+	char *data_doc;          /* the JSON document shown, for y and w */
+
+	/* the bottom line */
+	enum ui_prompt prompt;
+	char input[UI_PROMPT_LEN];
+	char message[UI_MESSAGE_LEN];
+	enum ui_element message_el;
+	int64_t message_until_ms;
+	uint64_t notice_seen;
+
+	struct ui_widget header, footer, help_widget;
+};
+
+/* ---- actions the views share (app.c) ------------------------------------------ */
+void ui_set_view(struct ui *ui, enum ui_view_id id);
+void ui_open_execution(struct ui *ui, const char *id);
+void ui_message(struct ui *ui, enum ui_element el, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void ui_prompt_start(struct ui *ui, enum ui_prompt p, const char *initial);
+int ui_set_theme(struct ui *ui, const char *name);
+void ui_global_keys(const struct ui_key **keys, size_t *n);
+
+/* ---- shared drawing (views.c) --------------------------------------------------- */
+/* Translated status name and its element, with the stale state. */
+const char *ui_status_text(enum model_status s);
+enum ui_element ui_status_element(enum model_status s);
+const char *ui_status_symbol(enum model_status s);
+const char *ui_step_status_text(enum model_step_status s);
+/* The translated sentence for a log kind ("Step completed"...). */
+const char *ui_log_kind_text(enum model_log_kind k);
+/* The short id shown in lists. */
+void ui_short_id(const char *id, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,387 @@
+/* session.c: the console's connection state machine (see session.h).
+ *
+ * Invariants: exactly one pending wait at a time (the socket while
+ * CONNECTING or LIVE, the backoff timer while BACKOFF, nothing once FAILED);
+ * every wanted room is tracked by the model (so its position survives a
+ * drop); a reconnect's outcome is decided only when every wanted room has
+ * answered the resubscription. */
+#include "session.h"
+
+#include <jansson.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "proto.h"
+#include "wsclient.h"
+#include "xalloc.h"
+
+/* A connection that stayed open this long was healthy: start the backoff over. */
+#define SESSION_HEALTHY_MS 30000
+
+struct session_room {
+	char name[PROTO_MAX_ROOM + 1];
+	bool pending;          /* subscribe sent on this connection, no answer yet */
+};
+
+struct session {
+	const struct session_options *opt;
+	struct model *m;
+	enum session_state state;
+	struct wsc *conn;
+	struct session_room rooms[MODEL_MAX_ROOMS];
+	size_t nrooms;
+	int64_t deadline_us;       /* CONNECTING: give up; BACKOFF: try again */
+	int64_t opened_us;
+	int backoff_ms;
+	int failures;              /* failed attempts in a row */
+	unsigned rng;
+	bool ever_open;            /* a connection was open before: the next is a reconnect */
+	bool reconnecting;         /* waiting for the resubscriptions' answers */
+	bool any_resync;
+	enum session_recovery recovery;
+	bool changed;
+	char error[256];
+};
+
+/* What a refusal or a close code means. */
+enum verdict { V_RETRY, V_FAIL };
+
+static const struct {
+	int http_status;
+	const char *message;
+} http_table[] = {
+	{ 401, "the server refused the token (HTTP 401): mint a new one with `wfmon token`" },
+	{ 403, "the server refused access (HTTP 403): check the token's organization and role" },
+	{ 404, "no WebSocket endpoint at this path (HTTP 404): check the URL" },
+	{ 400, "the server rejected the WebSocket upgrade (HTTP 400): is the URL wfmond's?" },
+};
+
+static const struct {
+	int close_code;
+	const char *reason;
+} close_table[] = {
+	{ 1000, "the server ended the session" },
+	{ PROTO_CLOSE_SHUTDOWN, "the server is shutting down" },
+	{ 1006, "the connection dropped" },
+	{ 1009, "a message was too large" },
+	{ PROTO_CLOSE_SLOW_CONSUMER, "this console fell too far behind" },
+	{ PROTO_CLOSE_RATE_LIMITED, "this console sent too many requests" },
+};
+
+struct session *session_new(const struct session_options *opt, struct model *m)
+{
+	struct session *s = xcalloc(1, sizeof *s);
+	s->opt = opt;
+	s->m = m;
+	s->backoff_ms = SESSION_BACKOFF_MIN_MS;
+	s->rng = (unsigned)getpid() ^ (unsigned)clock_mono_us();
+	s->state = SESSION_BACKOFF;
+	s->deadline_us = 0;   /* connect on the first service call */
+	s->changed = true;
+	return s;
+}
+
+static void session_drop(struct session *s)
+{
+	wsc_free(s->conn);
+	s->conn = NULL;
+}
+
+void session_free(struct session *s)
+{
+	if (s == NULL)
+		return;
+	session_drop(s);
+	free(s);
+}
+
+static void session_retry(struct session *s, const char *why, int64_t now_us)
+{
+	int base = s->backoff_ms;
+	/* Half fixed, half random: consoles dropped together do not return together. */
+	int delay = base / 2 + (int)(rand_r(&s->rng) % (unsigned)(base / 2 + 1));
+	s->backoff_ms = base * 2 > SESSION_BACKOFF_MAX_MS ? SESSION_BACKOFF_MAX_MS : base * 2;
+	s->state = SESSION_BACKOFF;
+	s->deadline_us = now_us + (int64_t)delay * 1000;
+	s->failures++;
+	s->reconnecting = false;
+	snprintf(s->error, sizeof s->error, "%s", why);
+	s->changed = true;
+}
+
+static void session_send(struct session *s, json_t *req)
+{
+	char *text = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	if (text == NULL)
+		fatal("cannot encode a request");
+	/* A full buffer means the connection is stuck; the close that follows retries. */
+	if (wsc_send_text(s->conn, text, strlen(text)) != 0)
+		wsc_send_close(s->conn, 1001);
+	free(text);
+}
+
+static void session_subscribe(struct session *s, struct session_room *r)
+{
+	char id[PROTO_MAX_ROOM + 8];
+	snprintf(id, sizeof id, "sub:%s", r->name);
+	json_t *req = json_pack("{s:s, s:s, s:s}", "type", "subscribe", "id", id, "room", r->name);
+	if (req == NULL)
+		fatal("cannot build a subscribe request");
+	struct model_room *mr = model_room_find(s->m, r->name);
+	if (mr != NULL && mr->has_pos)
+		json_object_set_new(req, "since", json_integer(mr->seq));
+	r->pending = true;
+	session_send(s, req);
+}
+
+static void session_connect(struct session *s, int64_t now_us)
+{
+	struct wsc_config cfg = {
+		.host = s->opt->host,
+		.port = s->opt->port,
+		.path = s->opt->path,
+		.subprotocol = PROTO_SUBPROTOCOL,
+		.bearer = s->opt->token,
+	};
+	char cause[256];
+	s->conn = wsc_new(&cfg, cause, sizeof cause);
+	if (s->conn == NULL) {
+		session_retry(s, cause, now_us);
+		return;
+	}
+	s->state = SESSION_CONNECTING;
+	s->deadline_us = now_us + (int64_t)SESSION_CONNECT_TIMEOUT_MS * 1000;
+	s->changed = true;
+}
+
+static void session_on_open(struct session *s, int64_t now_us)
+{
+	s->state = SESSION_LIVE;
+	s->opened_us = now_us;
+	s->failures = 0;
+	s->error[0] = '\0';
+	s->changed = true;
+	s->reconnecting = s->ever_open;
+	s->any_resync = false;
+	s->ever_open = true;
+	for (size_t i = 0; i < s->nrooms; i++)
+		session_subscribe(s, &s->rooms[i]);
+}
+
+static void session_on_closed(struct session *s, int64_t now_us)
+{
+	int status = wsc_http_status(s->conn);
+	int code = wsc_close_code(s->conn);
+	const char *err = wsc_error(s->conn);
+	char why[300];
+	for (size_t i = 0; status != 0 && i < sizeof http_table / sizeof http_table[0]; i++) {
+		if (http_table[i].http_status == status) {
+			snprintf(s->error, sizeof s->error, "%s", http_table[i].message);
+			session_drop(s);
+			s->state = SESSION_FAILED;
+			s->changed = true;
+			return;
+		}
+	}
+	const char *reason = NULL;
+	for (size_t i = 0; i < sizeof close_table / sizeof close_table[0]; i++)
+		if (close_table[i].close_code == code)
+			reason = close_table[i].reason;
+	if (status != 0)
+		snprintf(why, sizeof why, "the server refused the connection (HTTP %d)", status);
+	else if (err[0] != '\0' && (code == 1006 || reason == NULL))
+		snprintf(why, sizeof why, "%s", err);
+	else if (reason != NULL)
+		snprintf(why, sizeof why, "%s (close code %d)", reason, code);
+	else
+		snprintf(why, sizeof why, "the server closed the connection (close code %d)", code);
+	if (s->state == SESSION_LIVE && now_us - s->opened_us >= (int64_t)SESSION_HEALTHY_MS * 1000)
+		s->backoff_ms = SESSION_BACKOFF_MIN_MS;
+	session_drop(s);
+	session_retry(s, why, now_us);
+}
+
+static struct session_room *session_room(struct session *s, const char *name)
+{
+	for (size_t i = 0; i < s->nrooms; i++)
+		if (strcmp(s->rooms[i].name, name) == 0)
+			return &s->rooms[i];
+	return NULL;
+}
+
+/* Notes each subscribed answer; decides the reconnect's outcome once all came. */
+static void session_track_answer(struct session *s, json_t *msg)
+{
+	const char *type = json_string_value(json_object_get(msg, "type"));
+	const char *room = json_string_value(json_object_get(msg, "room"));
+	const char *id = json_string_value(json_object_get(msg, "id"));
+	if (type == NULL)
+		return;
+	if (strcmp(type, "error") == 0 && id != NULL && strncmp(id, "sub:", 4) == 0)
+		room = id + 4;
+	else if (strcmp(type, "subscribed") != 0)
+		return;
+	struct session_room *r = room ? session_room(s, room) : NULL;
+	if (r == NULL || !r->pending)
+		return;
+	r->pending = false;
+	if (strcmp(type, "subscribed") == 0 && !json_is_true(json_object_get(msg, "resumed")))
+		s->any_resync = true;
+	if (!s->reconnecting)
+		return;
+	for (size_t i = 0; i < s->nrooms; i++)
+		if (s->rooms[i].pending)
+			return;
+	s->reconnecting = false;
+	s->recovery = s->any_resync ? SR_RESYNC : SR_COMPLETE;
+	s->changed = true;
+}
+
+static unsigned session_read(struct session *s, int64_t now_wall_ms)
+{
+	unsigned changed = 0;
+	const char *data;
+	size_t len;
+	while (s->conn != NULL && wsc_next(s->conn, &data, &len) == 1) {
+		json_t *msg = json_loadb(data, len, 0, NULL);
+		if (msg == NULL)
+			continue;
+		/* A room that was resumed before this answer keeps its old position
+		 * in the model, which is why the answer is tracked first. */
+		session_track_answer(s, msg);
+		changed |= model_handle_message(s->m, msg, now_wall_ms);
+		json_decref(msg);
+	}
+	return changed;
+}
+
+unsigned session_service(struct session *s, short revents, int64_t now_us, int64_t now_wall_ms)
+{
+	unsigned changed = 0;
+	if (s->conn != NULL && revents != 0) {
+		wsc_io(s->conn, revents);
+		if (s->state == SESSION_CONNECTING && wsc_state(s->conn) == WSC_OPEN)
+			session_on_open(s, now_us);
+		changed |= session_read(s, now_wall_ms);
+		if (s->conn != NULL && wsc_state(s->conn) == WSC_CLOSED)
+			session_on_closed(s, now_us);
+	}
+	if (now_us >= s->deadline_us) {
+		if (s->state == SESSION_BACKOFF) {
+			session_connect(s, now_us);
+		} else if (s->state == SESSION_CONNECTING) {
+			session_drop(s);
+			char why[64];
+			snprintf(why, sizeof why, "no answer within %d s", SESSION_CONNECT_TIMEOUT_MS / 1000);
+			session_retry(s, why, now_us);
+		}
+	}
+	return changed;
+}
+
+int session_want(struct session *s, const char *room)
+{
+	if (session_room(s, room) != NULL)
+		return 0;
+	if (s->nrooms >= MODEL_MAX_ROOMS || model_room_track(s->m, room) == NULL)
+		return -1;
+	struct session_room *r = &s->rooms[s->nrooms++];
+	memset(r, 0, sizeof *r);
+	snprintf(r->name, sizeof r->name, "%s", room);
+	if (s->state == SESSION_LIVE)
+		session_subscribe(s, r);
+	return 0;
+}
+
+void session_unwant(struct session *s, const char *room)
+{
+	struct session_room *r = session_room(s, room);
+	if (r == NULL)
+		return;
+	if (s->state == SESSION_LIVE) {
+		json_t *req = json_pack("{s:s, s:s}", "type", "unsubscribe", "room", room);
+		if (req == NULL)
+			fatal("cannot build an unsubscribe request");
+		session_send(s, req);
+	}
+	model_room_forget(s->m, room);
+	*r = s->rooms[--s->nrooms];
+}
+
+int session_fd(const struct session *s)
+{
+	return s->conn ? wsc_fd(s->conn) : -1;
+}
+
+short session_poll_events(const struct session *s)
+{
+	return s->conn ? wsc_poll_events(s->conn) : 0;
+}
+
+int session_timeout_ms(const struct session *s, int64_t now_us)
+{
+	if (s->state == SESSION_LIVE || s->state == SESSION_FAILED)
+		return -1;
+	int64_t left = s->deadline_us - now_us;
+	return left <= 0 ? 0 : (int)((left + 999) / 1000);
+}
+
+enum session_state session_state(const struct session *s)
+{
+	return s->state;
+}
+
+enum session_display session_display(const struct session *s)
+{
+	switch (s->state) {
+	case SESSION_LIVE: return SD_LIVE;
+	case SESSION_FAILED: return SD_OFFLINE;
+	default: break;
+	}
+	if (!s->ever_open)
+		return s->failures >= SESSION_OFFLINE_AFTER ? SD_OFFLINE : SD_CONNECTING;
+	return s->failures >= SESSION_OFFLINE_AFTER ? SD_OFFLINE : SD_RECONNECTING;
+}
+
+int64_t session_retry_in_ms(const struct session *s, int64_t now_us)
+{
+	if (s->state != SESSION_BACKOFF || s->deadline_us <= now_us)
+		return 0;
+	return (s->deadline_us - now_us + 999) / 1000;
+}
+
+const char *session_last_error(const struct session *s)
+{
+	return s->error;
+}
+
+enum session_recovery session_take_recovery(struct session *s)
+{
+	enum session_recovery r = s->recovery;
+	s->recovery = SR_NONE;
+	return r;
+}
+
+bool session_take_changed(struct session *s)
+{
+	bool c = s->changed;
+	s->changed = false;
+	return c;
+}
+
+uint64_t session_bytes_in(const struct session *s)
+{
+	return s->conn ? wsc_bytes_in(s->conn) : 0;
+}
+
+void session_close(struct session *s, int timeout_ms)
+{
+	if (s->conn != NULL && wsc_state(s->conn) == WSC_OPEN && wsc_send_close(s->conn, 1000) == 0)
+		wsc_wait_flushed(s->conn, timeout_ms);
+	session_drop(s);
+}

@@ -1,0 +1,441 @@
+/* widgets.c: the header, the footer, the text pane and the help overlay, each
+ * a const struct ui_widget_ops (see ui_widget.h); and OSC 52 encoding.
+ *
+ * Invariants: a text pane never holds more than max_lines lines (the oldest
+ * go first) and its top always points inside it; widgets draw only inside
+ * the rectangle they are given. */
+#include "ui_widget.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base64.h"
+#include "clock.h"
+#include "i18n.h"
+#include "ui_screen.h"
+#include "ui_view.h"
+#include "xalloc.h"
+
+/* ---- text pane ------------------------------------------------------------------- */
+
+void ui_textpane_clear(struct ui_textpane *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->lines[i]);
+	free(t->lines);
+	free(t->els);
+	bool follow = t->follow;
+	size_t max = t->max_lines;
+	memset(t, 0, sizeof *t);
+	t->follow = follow;
+	t->max_lines = max;
+}
+
+void ui_textpane_add(struct ui_textpane *t, enum ui_element el, const char *line)
+{
+	if (t->max_lines > 0 && t->n >= t->max_lines) {
+		free(t->lines[0]);
+		memmove(t->lines, t->lines + 1, sizeof *t->lines * (t->n - 1));
+		memmove(t->els, t->els + 1, sizeof *t->els * (t->n - 1));
+		t->n--;
+		if (t->top > 0)
+			t->top--;
+	}
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 64;
+		t->lines = xrealloc(t->lines, sizeof *t->lines * t->cap);
+		t->els = xrealloc(t->els, sizeof *t->els * t->cap);
+	}
+	t->lines[t->n] = xstrdup(line);
+	t->els[t->n] = el;
+	t->n++;
+}
+
+void ui_textpane_add_text(struct ui_textpane *t, enum ui_element el, const char *text)
+{
+	const char *p = text;
+	for (;;) {
+		const char *nl = strchr(p, '\n');
+		char *line = nl ? xstrndup(p, (size_t)(nl - p)) : xstrdup(p);
+		ui_textpane_add(t, el, line);
+		free(line);
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+}
+
+static size_t textpane_max_top(const struct ui_textpane *t)
+{
+	int rows = t->rows > 0 ? t->rows : 1;
+	return t->n > (size_t)rows ? t->n - (size_t)rows : 0;
+}
+
+void ui_textpane_scroll(struct ui_textpane *t, long delta)
+{
+	long top = (long)t->top + delta;
+	long max = (long)textpane_max_top(t);
+	if (top < 0)
+		top = 0;
+	if (top >= max) {
+		top = max;
+	} else {
+		t->follow = false;
+	}
+	t->top = (size_t)top;
+	if (delta > 0 && (size_t)top == (size_t)max)
+		t->follow = true;
+}
+
+void ui_textpane_home(struct ui_textpane *t)
+{
+	t->top = 0;
+	t->follow = t->n <= (size_t)(t->rows > 0 ? t->rows : 1);
+}
+
+void ui_textpane_end(struct ui_textpane *t)
+{
+	t->top = textpane_max_top(t);
+	t->follow = true;
+}
+
+char *ui_textpane_join(const struct ui_textpane *t)
+{
+	size_t len = 1;
+	for (size_t i = 0; i < t->n; i++)
+		len += strlen(t->lines[i]) + 1;
+	char *out = xmalloc(len);
+	size_t k = 0;
+	for (size_t i = 0; i < t->n; i++) {
+		size_t n = strlen(t->lines[i]);
+		memcpy(out + k, t->lines[i], n);
+		k += n;
+		out[k++] = '\n';
+	}
+	out[k] = '\0';
+	return out;
+}
+
+static void textpane_draw(struct ui_widget *w, struct ui *ui, struct ui_rect r)
+{
+	(void)ui;
+	struct ui_textpane *t = w->state;
+	t->rows = r.h;
+	if (t->follow)
+		t->top = textpane_max_top(t);
+	if (t->top > textpane_max_top(t))
+		t->top = textpane_max_top(t);
+	for (int i = 0; i < r.h; i++) {
+		size_t li = t->top + (size_t)i;
+		if (li >= t->n)
+			break;
+		const char *line = t->lines[li];
+		int used = ui_text(r.y + i, r.x, r.w, t->els[li], line);
+		/* JSON: colour the key of "key": value lines. */
+		const char *q = line + strspn(line, " ");
+		if (t->els[li] == UI_NORMAL && *q == '"') {
+			const char *end = strstr(q, "\": ");
+			if (end == NULL)
+				end = strstr(q, "\":");
+			if (end != NULL) {
+				char key[256];
+				size_t n = (size_t)(end - line) + 2;
+				if (n >= sizeof key)
+					n = sizeof key - 1;
+				memcpy(key, line, n);
+				key[n] = '\0';
+				ui_text(r.y + i, r.x, r.w < used ? r.w : used, UI_JSON_KEY, key);
+			}
+		}
+	}
+}
+
+static bool textpane_key(struct ui_widget *w, struct ui *ui, int key)
+{
+	(void)ui;
+	struct ui_textpane *t = w->state;
+	int page = t->rows > 1 ? t->rows - 1 : 1;
+	static const struct {
+		int key;
+		long delta;   /* LONG_MIN: home, LONG_MAX: end */
+	} moves[] = {
+		{ KEY_UP, -1 }, { 'k', -1 }, { KEY_DOWN, 1 }, { 'j', 1 },
+		{ KEY_HOME, 0 }, { 'g', 0 },
+		{ KEY_END, 0 }, { 'G', 0 },
+	};
+	for (size_t i = 0; i < sizeof moves / sizeof moves[0]; i++) {
+		if (moves[i].key != key)
+			continue;
+		if (key == KEY_HOME || key == 'g')
+			ui_textpane_home(t);
+		else if (key == KEY_END || key == 'G')
+			ui_textpane_end(t);
+		else
+			ui_textpane_scroll(t, moves[i].delta);
+		return true;
+	}
+	if (key == KEY_PPAGE || key == KEY_NPAGE) {
+		ui_textpane_scroll(t, key == KEY_PPAGE ? -page : page);
+		return true;
+	}
+	return false;
+}
+
+static void textpane_free(struct ui_widget *w)
+{
+	ui_textpane_clear(w->state);
+}
+
+const struct ui_widget_ops ui_textpane_ops = {
+	.name = "textpane",
+	.draw = textpane_draw,
+	.key = textpane_key,
+	.free = textpane_free,
+};
+
+/* ---- header ------------------------------------------------------------------------- */
+
+struct header_state {
+	struct model_counts counts;
+	enum session_display display;
+	int64_t retry_ms;
+};
+
+static void header_update(struct ui_widget *w, struct ui *ui)
+{
+	struct header_state *h = w->state;
+	model_counts(&ui->model, ui->now_ms, ui->stale_ms, &h->counts);
+	h->display = session_display(ui->session);
+	h->retry_ms = session_retry_in_ms(ui->session, ui->now_us);
+}
+
+/* Draws label+value pairs left to right; returns the next column. */
+static int header_pair(int y, int x, int limit, const char *label, const char *value,
+		       enum ui_element vel)
+{
+	if (x >= limit)
+		return x;
+	x += ui_text(y, x, limit - x, UI_HEADER_LABEL, label);
+	x += ui_text(y, x, limit - x, UI_HEADER_LABEL, " ");
+	x += ui_text(y, x, limit - x, vel, value);
+	x += ui_text(y, x, limit - x, UI_HEADER_LABEL, "  ");
+	return x;
+}
+
+static void header_draw(struct ui_widget *w, struct ui *ui, struct ui_rect r)
+{
+	struct header_state *h = w->state;
+	char buf[256], clock[32];
+	ui_fill(r.y, r.x, r.w, UI_HEADER);
+	ui_fill(r.y + 1, r.x, r.w, UI_HEADER_LABEL);
+
+	/* The right side first: badge and clock always fit. */
+	i18n_format_clock(ui->now_ms, clock, sizeof clock);
+	char badge[160];
+	enum ui_element bel;
+	switch (h->display) {
+	case SD_LIVE:
+		snprintf(badge, sizeof badge, " %s ", _("LIVE"));
+		bel = UI_BADGE_LIVE;
+		break;
+	case SD_CONNECTING:
+		snprintf(badge, sizeof badge, " %s ", _("CONNECTING"));
+		bel = UI_BADGE_RECONNECTING;
+		break;
+	case SD_RECONNECTING: {
+		char in[32];
+		i18n_format_duration(h->retry_ms - h->retry_ms % 1000 + (h->retry_ms % 1000 ? 1000 : 0),
+				     in, sizeof in);
+		if (h->retry_ms > 0)
+			snprintf(badge, sizeof badge, " %s %s %s ", _("RECONNECTING"), _("in"), in);
+		else
+			snprintf(badge, sizeof badge, " %s ", _("RECONNECTING"));
+		bel = UI_BADGE_RECONNECTING;
+		break;
+	}
+	default: {
+		char age[32];
+		int64_t last = ui->model.last_event_rx_ms;
+		i18n_format_duration(last > 0 ? (ui->now_ms - last) / 1000 * 1000 : -1, age, sizeof age);
+		if (last > 0)
+			snprintf(badge, sizeof badge, " %s %s %s ", _("OFFLINE"), _("last event"), age);
+		else
+			snprintf(badge, sizeof badge, " %s ", _("OFFLINE"));
+		bel = UI_BADGE_OFFLINE;
+		break;
+	}
+	}
+	int cw = ui_width(clock) + 1;
+	int bw = ui_width(badge);
+	int right = r.x + r.w - cw - bw - 1;
+	if (right < r.x + 10)
+		right = r.x + 10;
+	ui_text(r.y, right, bw, bel, badge);
+	ui_text_right(r.y, r.x + r.w - cw, cw, UI_HEADER, clock);
+
+	int x = r.x;
+	x += ui_text(r.y, x, right - x, UI_HEADER, " wfmon ");
+	if (ui->opt->readonly) {
+		snprintf(buf, sizeof buf, "%s", _("READONLY"));
+		x += ui_text(r.y, x, right - x, UI_BADGE_READONLY, buf);
+		x += ui_text(r.y, x, right - x, UI_HEADER, " ");
+	}
+	const char *who = ui->who.sub[0] ? ui->who.sub : "?";
+	snprintf(buf, sizeof buf, "%s (%s)", who, ui->who.role[0] ? ui->who.role : "?");
+	x = header_pair(r.y, x, right, _("org"), ui->who.org[0] ? ui->who.org : "?", UI_HEADER);
+	x = header_pair(r.y, x, right, _("user"), buf, UI_HEADER);
+	/* The server goes last: it is the first thing a narrow terminal drops. */
+	if (right - x > ui_width(ui->opt->url) + 10)
+		header_pair(r.y, x, right, _("server"), ui->opt->url, UI_HEADER);
+
+	/* Second line: the counts that need attention. */
+	x = r.x + 1;
+	int lim = r.x + r.w;
+	char n[32];
+	static const struct {
+		const char *label;
+		size_t offset;
+		enum ui_element el;
+	} counts[] = {
+		{ N_("running"), offsetof(struct model_counts, running), UI_STATUS_RUNNING },
+		{ N_("failed"), offsetof(struct model_counts, failed), UI_STATUS_FAILED },
+		{ N_("queued"), offsetof(struct model_counts, queued), UI_STATUS_QUEUED },
+		{ N_("stale"), offsetof(struct model_counts, stale), UI_STATUS_STALE },
+		{ N_("alerts"), offsetof(struct model_counts, alerts), UI_STATUS_FAILED },
+	};
+	for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+		int v = *(const int *)((const char *)&h->counts + counts[i].offset);
+		snprintf(n, sizeof n, "%d", v);
+		const char *label = C_("header count", "running");
+		switch (i) {
+		case 1: label = C_("header count", "failed"); break;
+		case 2: label = C_("header count", "queued"); break;
+		case 3: label = C_("header count", "stale"); break;
+		case 4: label = C_("header count", "alerts"); break;
+		default: break;
+		}
+		(void)counts[i].label;
+		x = header_pair(r.y + 1, x, lim, label, n, v > 0 && i != 0 ? counts[i].el : UI_HEADER);
+	}
+}
+
+static void header_free(struct ui_widget *w)
+{
+	free(w->state);
+	w->state = NULL;
+}
+
+const struct ui_widget_ops ui_header_ops = {
+	.name = "header",
+	.update = header_update,
+	.draw = header_draw,
+	.free = header_free,
+};
+
+void *ui_header_state_new(void)
+{
+	return xcalloc(1, sizeof(struct header_state));
+}
+
+/* ---- footer: hints and the message or prompt line ------------------------------------ */
+
+static void footer_draw(struct ui_widget *w, struct ui *ui, struct ui_rect r)
+{
+	(void)w;
+	ui_fill(r.y, r.x, r.w, UI_FOOTER);
+	if (ui->view->hints != NULL)
+		ui->view->hints(ui, r.y);
+	int y = r.y + 1;
+	if (ui->prompt != PROMPT_NONE) {
+		static const char *const prompts[] = {
+			[PROMPT_COMMAND] = ":", [PROMPT_FILTER] = "/", [PROMPT_WRITE] = N_("write to: "),
+		};
+		const char *p = ui->prompt == PROMPT_WRITE ? _(prompts[PROMPT_WRITE]) : prompts[ui->prompt];
+		int x = ui_text(y, r.x, r.w, UI_MESSAGE, p);
+		/* Show the end of a long input, where the cursor is. */
+		const char *in = ui->input;
+		while (ui_width(in) > r.w - x - 2 && *in)
+			in++;
+		x += ui_text(y, r.x + x, r.w - x, UI_NORMAL, in);
+		ui_text(y, r.x + x, 1, UI_SELECTION, " ");
+		return;
+	}
+	if (ui->message[0] != '\0' && ui->now_ms < ui->message_until_ms)
+		ui_text(y, r.x, r.w, ui->message_el, ui->message);
+}
+
+const struct ui_widget_ops ui_footer_ops = {
+	.name = "footer",
+	.draw = footer_draw,
+};
+
+/* ---- help overlay: generated from the key tables ----------------------------------------- */
+
+static void help_line(int y, int x, int w, const struct ui_key *k)
+{
+	char label[32];
+	snprintf(label, sizeof label, " %-9s", k->label);
+	int used = ui_text(y, x, 11, UI_HELP_KEY, label);
+	ui_fill(y, x + used, 11 - used, UI_HELP);
+	ui_text(y, x + 11, w - 11, UI_HELP, _(k->help));
+	int tw = ui_width(_(k->help));
+	ui_fill(y, x + 11 + tw, w - 11 - tw, UI_HELP);
+}
+
+static void help_draw(struct ui_widget *w, struct ui *ui, struct ui_rect r)
+{
+	(void)w;
+	const struct ui_key *gk;
+	size_t gn;
+	ui_global_keys(&gk, &gn);
+	size_t total = 3;
+	for (size_t i = 0; i < ui->view->nkeys; i++)
+		total += ui->view->keys[i].label != NULL;
+	for (size_t i = 0; i < gn; i++)
+		total += gk[i].label != NULL;
+	int h = (int)total + 2;
+	if (h > r.h)
+		h = r.h;
+	int wd = r.w > 64 ? 64 : r.w;
+	int y0 = r.y + (r.h - h) / 2, x0 = r.x + (r.w - wd) / 2;
+	for (int i = 0; i < h; i++)
+		ui_fill(y0 + i, x0, wd, UI_HELP);
+	char title[128];
+	snprintf(title, sizeof title, " %s: %s ", _("Keys"), _(ui->view->name));
+	ui_text(y0, x0 + 1, wd - 2, UI_TITLE, title);
+	int y = y0 + 1, last = y0 + h - 1;
+	for (size_t i = 0; i < ui->view->nkeys && y < last; i++)
+		if (ui->view->keys[i].label != NULL)
+			help_line(y++, x0 + 1, wd - 2, &ui->view->keys[i]);
+	if (y < last)
+		ui_text(y++, x0 + 2, wd - 3, UI_TITLE, _("Everywhere"));
+	for (size_t i = 0; i < gn && y < last; i++)
+		if (gk[i].label != NULL)
+			help_line(y++, x0 + 1, wd - 2, &gk[i]);
+	ui_text(y0 + h - 1, x0 + 1, wd - 2, UI_MUTED, _("Press any key to close this help."));
+}
+
+const struct ui_widget_ops ui_help_ops = {
+	.name = "help",
+	.draw = help_draw,
+};
+
+/* ---- OSC 52 -------------------------------------------------------------------------------- */
+
+char *ui_osc52_new(const char *data, size_t len, bool in_tmux)
+{
+	if (len > 256 * 1024)
+		return NULL;
+	size_t blen = base64_encoded_len(len) + 1;
+	char *b64 = xmalloc(blen);
+	if (base64_encode((const uint8_t *)data, len, b64, blen) < 0) {
+		free(b64);
+		return NULL;
+	}
+	char *out = in_tmux ? xasprintf("\033Ptmux;\033\033]52;c;%s\a\033\\", b64)
+			    : xasprintf("\033]52;c;%s\a", b64);
+	free(b64);
+	return out;
+}
