@@ -83,6 +83,7 @@ start() {
 	fi
 	# The daemon role may connect but not create anything, not even temporary tables.
 	psql_su wfmon <<-'EOF'
+	SET client_min_messages = warning;
 	REVOKE ALL ON DATABASE wfmon FROM PUBLIC;
 	GRANT CONNECT ON DATABASE wfmon TO wfmon_app;
 	GRANT CONNECT, CREATE, TEMPORARY ON DATABASE wfmon TO wfmon_owner;
