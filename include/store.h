@@ -141,7 +141,8 @@ int store_migrate(const char *owner_conninfo, const char *app_role, char *cause,
 /* What the daemon reloads into memory after a restart, for every organization
  * with history: {"orgs": [{"org": id, "max_pos": n, "recent_event_ids": [..],
  * "executions": [full execution, as live.h's live_execution_json_new shapes it,
- * for every queued or running one]}]}. Returns NULL with a cause when
+ * for every queued or running one, and the 100 most recent finished ones,
+ * oldest first]}]}. Returns NULL with a cause when
  * PostgreSQL cannot be reached. */
 json_t *store_load_state(const char *conninfo, size_t recent_ids, char *cause, size_t causelen);
 

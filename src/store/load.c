@@ -3,7 +3,8 @@
  * set, since the daemon's role sees nothing without one).
  *
  * Bounded: at most LOAD_EXECUTIONS active executions per organization (the
- * most recent), and recent_ids event ids. */
+ * most recent), the LOAD_RECENT_FINISHED most recent finished ones, and
+ * recent_ids event ids. */
 #include "store.h"
 
 #include <stdio.h>
@@ -14,6 +15,23 @@
 #include "store_db.h"
 
 #define LOAD_EXECUTIONS 1000
+#define LOAD_RECENT_FINISHED 100   /* so that the dashboard shows recent runs after a restart */
+
+/* Appends the full executions named in the first column of r, in the order
+ * given (reversed when backwards). */
+static int load_list(PGconn *c, PGresult *r, bool backwards, json_t *list, char *cause, size_t causelen)
+{
+	int n = PQntuples(r);
+	for (int k = 0; k < n; k++) {
+		int i = backwards ? n - 1 - k : k;
+		json_t *x;
+		if (storeq_execution_full(c, PQgetvalue(r, i, 0), &x, cause, causelen) != 0)
+			return -1;
+		if (x != NULL)
+			json_array_append_new(list, x);
+	}
+	return 0;
+}
 
 static json_t *load_org(PGconn *c, const char *org, size_t recent_ids, char *cause, size_t causelen)
 {
@@ -40,24 +58,29 @@ static json_t *load_org(PGconn *c, const char *org, size_t recent_ids, char *cau
 	json_object_set_new(o, "recent_event_ids", ids);
 	PQclear(r);
 
+	/* Oldest first: the daemon puts each one in front of the last. */
+	json_t *list = json_array();
+	json_object_set_new(o, "executions", list);
+	snprintf(lim, sizeof lim, "%d", LOAD_RECENT_FINISHED);
+	r = pgconn_query(c, "SELECT execution_id FROM workflow_executions "
+			    "WHERE status NOT IN ('queued', 'running') ORDER BY sort_at DESC LIMIT $1::integer",
+			 1, p, cause, causelen);
+	if (r == NULL)
+		goto fail;
+	int rc = load_list(c, r, true, list, cause, causelen);
+	PQclear(r);
+	if (rc != 0)
+		goto fail;
 	snprintf(lim, sizeof lim, "%d", LOAD_EXECUTIONS);
 	r = pgconn_query(c, "SELECT execution_id FROM workflow_executions "
 			    "WHERE status IN ('queued', 'running') ORDER BY sort_at DESC LIMIT $1::integer",
 			 1, p, cause, causelen);
 	if (r == NULL)
 		goto fail;
-	json_t *list = json_array();
-	json_object_set_new(o, "executions", list);
-	for (int i = 0; i < PQntuples(r); i++) {
-		json_t *x;
-		if (storeq_execution_full(c, PQgetvalue(r, i, 0), &x, cause, causelen) != 0) {
-			PQclear(r);
-			goto fail;
-		}
-		if (x != NULL)
-			json_array_append_new(list, x);
-	}
+	rc = load_list(c, r, true, list, cause, causelen);
 	PQclear(r);
+	if (rc != 0)
+		goto fail;
 	if (pgconn_commit(c, cause, causelen) != 0) {
 		json_decref(o);
 		return NULL;
