@@ -8,14 +8,14 @@
 #
 # Environment: BUILD (build), WFMON_DEMO_DIR (demo-data), WFMON_DEMO_PORT
 # (7681, or a free one when that is taken), WFMON_DEMO_RATE (executions per
-# minute, 12), WFMON_DEMO_SPEED (time compression of the simulator, 4).
+# minute, 30), WFMON_DEMO_SPEED (time compression of the simulator, 2).
 set -u
 cd "$(dirname "$0")/../.."
 top=$PWD
 build=${BUILD:-build}
 dir=${WFMON_DEMO_DIR:-$top/demo-data}
-rate=${WFMON_DEMO_RATE:-12}
-speed=${WFMON_DEMO_SPEED:-4}
+rate=${WFMON_DEMO_RATE:-30}
+speed=${WFMON_DEMO_SPEED:-2}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 pgcluster=$top/src/tools/pgcluster.sh
@@ -24,14 +24,14 @@ say() { printf 'demo: %s\n' "$*"; }
 
 daemon_pid= sim_pid= started_pg=
 cleanup() {
-	trap - EXIT INT TERM
+	trap - EXIT INT TERM HUP
 	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
 	[ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
 	[ -n "$started_pg" ] && "$pgcluster" stop "$dir/pg" >/dev/null 2>&1
 	say "stopped; history kept in $dir"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP
 
 # The Polish locale, so that LANG=pl_PL.UTF-8 works in the console.
 if [ "$(id -u)" = 0 ] && ! locale -a 2>/dev/null | grep -qi '^pl_PL.utf8$'; then
