@@ -79,9 +79,11 @@ static void test_query_defaults_and_normalization(void **state)
 	assert_string_equal(json_string_value(json_array_get(json_object_get(p, "status"), 0)), "failed");
 	json_decref(p);
 	json_decref(in);
-	p = proto_query_params_new(QUERY_STEP_STATS, json_pack("{s:s}", "workflow_id", "w"), &cause);
+	in = json_pack("{s:s}", "workflow_id", "w");
+	p = proto_query_params_new(QUERY_STEP_STATS, in, &cause);
 	assert_int_equal(json_integer_value(json_object_get(p, "runs")), 20);
 	json_decref(p);
+	json_decref(in);
 
 	json_t *data = json_pack("{s:[]}", "executions");
 	json_t *rid = json_integer(4);
