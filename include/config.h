@@ -35,6 +35,13 @@ struct config {
 	int ping_timeout_s;
 	size_t max_http_body;
 	int drain_timeout_s;
+	/* queue and resources (monitor.h) */
+	uint32_t queue_backlog_threshold;
+	int queue_wait_window_s;
+	int queue_rate_window_s;
+	int queue_snapshot_interval_s;
+	int sample_interval_s;
+	int cpu_threshold;
 	/* storage (all optional: without a database the daemon keeps nothing) */
 	char *database;                /* libpq conninfo of the daemon's role */
 	char *database_owner;          /* conninfo of the schema owner: migrate at start-up */

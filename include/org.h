@@ -5,6 +5,7 @@
 
 #include "dedup.h"
 #include "live.h"
+#include "monitor.h"
 #include "strmap.h"
 
 struct server;
@@ -20,6 +21,7 @@ struct org {
 	struct live_org live;
 	struct dedup dedup;
 	struct strmap rooms;    /* room name -> struct room */
+	struct org_monitor mon;
 };
 
 /* Returns a new organization whose positions start above min_pos. */

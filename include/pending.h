@@ -20,6 +20,7 @@ enum pending_kind {
 	PENDING_QUERY,      /* a history query */
 	PENDING_SUB_REPLAY, /* a subscribe with since: what was missed, from the store */
 	PENDING_SUB_SNAPSHOT, /* a subscribe to an execution no longer in memory */
+	PENDING_MONITOR,    /* the database connections sample */
 };
 
 struct pending {

@@ -11,6 +11,7 @@
 
 #include "auth.h"
 #include "config.h"
+#include "monitor.h"
 #include "strmap.h"
 
 struct lws_context;
@@ -46,6 +47,7 @@ struct server {
 	struct strmap pending;          /* decimal ticket -> struct pending */
 	uint64_t next_ticket;
 	int64_t min_pos;                /* positions of new organizations start above this */
+	struct monitor mon;
 	uint32_t nrooms;
 	struct server_stats stats;
 	int64_t started_ms;

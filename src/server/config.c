@@ -45,6 +45,12 @@ static const struct setting settings[] = {
 	{ "ping-timeout", SET_INT, OFF(ping_timeout_s), 2, 7200 },
 	{ "max-http-body", SET_SIZE, OFF(max_http_body), 1024, 1LL << 30 },
 	{ "drain-timeout", SET_INT, OFF(drain_timeout_s), 0, 600 },
+	{ "queue-backlog-threshold", SET_U32, OFF(queue_backlog_threshold), 1, 100000000 },
+	{ "queue-wait-window", SET_INT, OFF(queue_wait_window_s), 1, 7 * 86400 },
+	{ "queue-rate-window", SET_INT, OFF(queue_rate_window_s), 1, 7 * 86400 },
+	{ "queue-snapshot-interval", SET_INT, OFF(queue_snapshot_interval_s), 1, 86400 },
+	{ "sample-interval", SET_INT, OFF(sample_interval_s), 1, 3600 },
+	{ "cpu-threshold", SET_INT, OFF(cpu_threshold), 1, 100 },
 	{ "database", SET_STRING, OFF(database), 0, 0 },
 	{ "database-owner", SET_STRING, OFF(database_owner), 0, 0 },
 	{ "app-role", SET_STRING, OFF(app_role), 0, 0 },
@@ -81,6 +87,12 @@ void config_defaults(struct config *c)
 	c->ping_timeout_s = 30;
 	c->max_http_body = 8 << 20;
 	c->drain_timeout_s = 5;
+	c->queue_backlog_threshold = 100;
+	c->queue_wait_window_s = 15 * 60;
+	c->queue_rate_window_s = 5 * 60;
+	c->queue_snapshot_interval_s = 60;
+	c->sample_interval_s = 5;
+	c->cpu_threshold = 80;
 	c->app_role = xstrdup("wfmon_app");
 	c->spool_dir = xstrdup("/var/lib/wfmon/spool");
 	c->spool_max = (size_t)1 << 30;

@@ -98,6 +98,9 @@ void history_poll(struct server *s)
 				publish_durable(s, p, d->status, d->error);
 			} else if (p->kind == PENDING_QUERY) {
 				query_done(s, p, d);
+			} else if (p->kind == PENDING_MONITOR) {
+				if (d->status == 0)
+					monitor_db_connections(s, d->result);
 			} else {
 				subscribe_done(s, p, d);
 			}

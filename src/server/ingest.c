@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "monitor.h"
 #include "org.h"
 #include "room.h"
 #include "server.h"
@@ -136,7 +137,10 @@ void ingest_commit(struct org *o, struct ingest_batch *b)
 	for (size_t i = 0; i < b->n; i++) {
 		struct ingest_item *it = &b->items[i];
 		dedup_add(&o->dedup, it->ev.event_id);
-		live_apply(&o->live, &it->ev, it->event, now);
+		struct live_execution *before = live_find(&o->live, it->ev.execution_id);
+		int before_status = before ? (int)before->status : -1;
+		struct live_execution *x = live_apply(&o->live, &it->ev, it->event, now);
+		monitor_on_event(o, before_status, x, &it->ev);
 		route(o, &it->ev, it->pos, it->event);
 		b->accepted++;
 		o->srv->stats.events_in++;

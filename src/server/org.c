@@ -8,6 +8,7 @@
 #include "room.h"
 #include "server.h"
 #include "xalloc.h"
+#include "monitor.h"
 
 struct org *org_new(struct server *srv, const char *id, int64_t min_pos)
 {
@@ -20,6 +21,9 @@ struct org *org_new(struct server *srv, const char *id, int64_t min_pos)
 	live_org_init(&o->live, srv->cfg.max_executions_per_org);
 	dedup_init(&o->dedup, srv->cfg.dedup_window);
 	strmap_init(&o->rooms);
+	char cause[200];
+	if (org_monitor_init(&o->mon, srv, cause, sizeof cause) < 0)
+		fatal("queue numbers for %s: %s", id, cause);   /* the windows were checked at start-up */
 	return o;
 }
 
@@ -34,6 +38,7 @@ void org_free(struct org *o)
 {
 	strmap_each(&o->rooms, free_room, NULL);
 	strmap_clear(&o->rooms);
+	org_monitor_free(&o->mon);
 	live_org_free(&o->live);
 	dedup_free(&o->dedup);
 	free(o);

@@ -5,6 +5,7 @@
 
 #include "history.h"
 #include "live.h"
+#include "monitor.h"
 #include "log.h"
 #include "org.h"
 #include "room.h"
@@ -25,6 +26,7 @@ int prioritize_execution(struct server *s, struct org *o, const char *execution_
 	}
 	enum proto_priority old = x->priority;
 	x->priority = priority;
+	monitor_on_priority(o, execution_id, priority);
 	log_info("%s/%s set the priority of %s from %s to %s", o->id, by, execution_id,
 		 proto_priority_name(old), proto_priority_name(priority));
 	history_audit(s, o->id, by, "execution.prioritized", execution_id,

@@ -52,6 +52,7 @@ int server_init(struct server *s, struct config *cfg, char *cause, size_t causel
 	strmap_init(&s->conns_by_id);
 	strmap_init(&s->pending);
 	s->started_ms = clock_wall_ms();
+	monitor_init(&s->mon);
 	return 0;
 }
 
@@ -65,6 +66,7 @@ static void free_org(const char *key, void *value, void *arg)
 void server_free(struct server *s)
 {
 	pending_clear_all(s);
+	monitor_free(&s->mon);
 	strmap_clear(&s->conns_by_id);
 	strmap_each(&s->orgs, free_org, NULL);
 	strmap_clear(&s->orgs);
@@ -131,6 +133,7 @@ static void housekeeping(struct lws_sorted_usec_list *sul)
 	struct server *s = housekeeping_server;
 	int64_t now = clock_mono_us();
 	strmap_each(&s->orgs, gc_org, &now);
+	monitor_tick(s, now);
 	lws_sul_schedule(s->lws, 0, sul, housekeeping, HOUSEKEEPING_US);
 }
 

@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "conn.h"
+#include "monitor.h"
 #include "live.h"
 #include "log.h"
 #include "org.h"
@@ -55,13 +57,13 @@ static json_t *snapshot_org(struct org *o, const struct room *r)
 static json_t *snapshot_queue(struct org *o, const struct room *r)
 {
 	(void)r;
-	return live_queue_snapshot_new(&o->live);
+	return monitor_queue_snapshot_new(o, clock_wall_ms());
 }
 
 static json_t *snapshot_resources(struct org *o, const struct room *r)
 {
 	(void)r;
-	return live_resources_snapshot_new(&o->live);
+	return monitor_resources_snapshot_new(o);
 }
 
 static json_t *snapshot_alerts(struct org *o, const struct room *r)

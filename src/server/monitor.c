@@ -1,0 +1,359 @@
+/* monitor.c: queue and resource numbers, computed and pushed (see monitor.h). */
+#include "monitor.h"
+
+#include <libwebsockets.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "conn.h"
+#include "history.h"
+#include "live.h"
+#include "log.h"
+#include "org.h"
+#include "pending.h"
+#include "room.h"
+#include "server.h"
+#include "store.h"
+
+/* A worker that has not reported for this long no longer counts as a consumer. */
+#define WORKER_STALE_MS (60 * 1000)
+#define TOP_CONSUMERS 5
+
+int org_monitor_init(struct org_monitor *m, const struct server *s, char *cause, size_t causelen)
+{
+	memset(m, 0, sizeof *m);
+	return queue_stats_init(&m->queue, (int64_t)s->cfg.queue_wait_window_s * 1000,
+				(int64_t)s->cfg.queue_rate_window_s * 1000, 0, cause, causelen);
+}
+
+void org_monitor_free(struct org_monitor *m)
+{
+	queue_stats_free(&m->queue);
+	for (uint32_t i = 0; i < m->samples_count; i++)
+		json_decref(m->samples[(m->samples_head + i) % MONITOR_HISTORY]);
+	m->samples_count = 0;
+}
+
+/* ---- from the events ---------------------------------------------------------- */
+
+static bool finished(int status)
+{
+	return status == EXEC_COMPLETED || status == EXEC_FAILED || status == EXEC_CANCELLED;
+}
+
+void monitor_on_event(struct org *o, int before, const struct live_execution *x,
+		      const struct proto_event *ev)
+{
+	struct queue_stats *q = &o->mon.queue;
+	int after = (int)x->status;
+	if (ev->kind == EV_EXECUTION_QUEUED && (before == -1 || before == EXEC_QUEUED))
+		queue_stats_on_queued(q, x->id, x->priority, ev->ts_ms);
+	if (before == EXEC_QUEUED && after == EXEC_RUNNING)
+		queue_stats_on_started(q, x->id, ev->ts_ms);
+	if (before != -1 && !finished(before) && finished(after))
+		queue_stats_on_finished(q, x->id, ev->ts_ms, before == EXEC_QUEUED);
+	else if (before == -1 && finished(after))
+		queue_stats_on_finished(q, x->id, ev->ts_ms, false);
+}
+
+void monitor_on_priority(struct org *o, const char *execution_id, enum proto_priority p)
+{
+	queue_stats_on_priority(&o->mon.queue, execution_id, p);
+}
+
+/* ---- queue ----------------------------------------------------------------------- */
+
+json_t *monitor_queue_snapshot_new(struct org *o, int64_t now_ms)
+{
+	struct queue_numbers n;
+	queue_stats_compute(&o->mon.queue, now_ms, o->srv->cfg.queue_backlog_threshold, &n);
+	uint32_t hist[QUEUE_STATS_DEPTH_HISTORY];
+	size_t nh = queue_stats_depth_history(&o->mon.queue, hist, QUEUE_STATS_DEPTH_HISTORY);
+	json_t *h = json_array();
+	for (size_t i = 0; i < nh; i++)
+		json_array_append_new(h, json_integer(hist[i]));
+	json_t *snap = live_queue_snapshot_new(&o->live);
+	json_object_set_new(snap, "numbers", queue_numbers_json_new(&n));
+	json_object_set_new(snap, "depth_history", h);
+	return snap;
+}
+
+static void queue_tick(struct org *o, int64_t now_ms)
+{
+	struct org_monitor *m = &o->mon;
+	queue_stats_sample_depth(&m->queue, now_ms);
+	struct queue_numbers n;
+	queue_stats_compute(&m->queue, now_ms, o->srv->cfg.queue_backlog_threshold, &n);
+	if (m->pushed_once && queue_stats_equal(&n, &m->pushed))
+		return;
+	if (n.backlog && !(m->pushed_once && m->pushed.backlog))
+		log_warn("%s: queue backlog of %llu executions (threshold %llu)", o->id,
+			 (unsigned long long)n.depth, (unsigned long long)n.threshold);
+	m->pushed = n;
+	m->pushed_once = true;
+	struct room *r = room_find(o, "queue");
+	if (r != NULL) {
+		json_t *data = queue_numbers_json_new(&n);
+		room_broadcast(r, proto_stats_message_new("queue", data));
+		json_decref(data);
+	}
+}
+
+static void queue_save(struct org *o, int64_t now_ms)
+{
+	struct queue_numbers n;
+	queue_stats_compute(&o->mon.queue, now_ms, o->srv->cfg.queue_backlog_threshold, &n);
+	if (n.depth == 0 && n.finished_in_window == 0)
+		return;   /* an idle organization leaves no rows */
+	uint64_t running = 0;
+	for (struct live_execution *x = o->live.newest; x != NULL; x = x->next)
+		running += x->status == EXEC_RUNNING;
+	json_t *row = json_pack("{s:I,s:I,s:{s:I,s:I,s:I},s:I,s:I,s:f}", "depth", (json_int_t)n.depth,
+				"processing", (json_int_t)running, "by_priority",
+				"HIGH", (json_int_t)n.by_priority[PRIO_HIGH],
+				"NORMAL", (json_int_t)n.by_priority[PRIO_NORMAL],
+				"LOW", (json_int_t)n.by_priority[PRIO_LOW],
+				"oldest_age_ms", (json_int_t)(n.has_oldest ? n.oldest_age_ms : 0),
+				"avg_wait_ms", (json_int_t)(n.avg_wait_ms < 0 ? 0 : n.avg_wait_ms),
+				"rate_per_min", n.rate_per_min);
+	if (!n.has_oldest)
+		json_object_set_new(row, "oldest_age_ms", json_null());
+	if (n.avg_wait_ms < 0)
+		json_object_set_new(row, "avg_wait_ms", json_null());
+	history_put(o->srv, STORE_Q_PUT_QUEUE_SNAPSHOT, o->id, row);
+}
+
+/* ---- resources --------------------------------------------------------------------- */
+
+struct consumer {
+	char workflow_id[PROTO_MAX_ID + 1];
+	double cpu;
+	int64_t mem;
+	int executions;
+};
+
+struct consumers {
+	struct consumer list[64];
+	size_t n;
+	int64_t now_ms;
+};
+
+static void add_consumer(const char *key, void *value, void *arg)
+{
+	(void)key;
+	struct consumers *c = arg;
+	json_t *ev = value;
+	int64_t ts = 0;
+	const char *t = json_string_value(json_object_get(ev, "ts"));
+	if (t == NULL || proto_time_parse(t, &ts) != 0 || c->now_ms - ts > WORKER_STALE_MS)
+		return;
+	const char *wf = json_string_value(json_object_get(ev, "workflow_id"));
+	if (wf == NULL)
+		return;
+	size_t i = 0;
+	while (i < c->n && strcmp(c->list[i].workflow_id, wf) != 0)
+		i++;
+	if (i == c->n) {
+		if (c->n == sizeof c->list / sizeof c->list[0])
+			return;
+		memset(&c->list[i], 0, sizeof c->list[i]);
+		snprintf(c->list[i].workflow_id, sizeof c->list[i].workflow_id, "%s", wf);
+		c->n++;
+	}
+	c->list[i].cpu += json_number_value(json_object_get(ev, "cpu_percent"));
+	c->list[i].mem += json_integer_value(json_object_get(ev, "memory_bytes"));
+	c->list[i].executions++;
+}
+
+static int by_cpu(const void *a, const void *b)
+{
+	const struct consumer *x = a, *y = b;
+	return (x->cpu < y->cpu) - (x->cpu > y->cpu);
+}
+
+static json_t *top_consumers_new(struct org *o, int64_t now_ms)
+{
+	struct consumers c = { .n = 0, .now_ms = now_ms };
+	strmap_each(&o->live.workers, add_consumer, &c);
+	qsort(c.list, c.n, sizeof c.list[0], by_cpu);
+	json_t *out = json_array();
+	for (size_t i = 0; i < c.n && i < TOP_CONSUMERS; i++)
+		json_array_append_new(out, json_pack("{s:s,s:f,s:I,s:i}", "workflow_id", c.list[i].workflow_id,
+						     "cpu_percent", c.list[i].cpu, "memory_bytes",
+						     (json_int_t)c.list[i].mem, "executions", c.list[i].executions));
+	return out;
+}
+
+static json_t *nullable_percent(double v)
+{
+	return v < 0 ? json_null() : json_real(v);
+}
+
+static uint32_t org_connections(const struct server *s, const struct org *o)
+{
+	uint32_t n = 0;
+	for (const struct conn *c = s->conns; c != NULL; c = c->next)
+		n += c->org == o;
+	return n;
+}
+
+struct sample_ctx {
+	struct server *s;
+	int64_t now_ms;
+	const struct host_sample *host;
+	const struct self_sample *self;
+	double in_per_s, out_per_s;
+};
+
+static void sample_org(const char *key, void *value, void *arg)
+{
+	(void)key;
+	struct org *o = value;
+	struct sample_ctx *x = arg;
+	struct server *s = x->s;
+	struct queue_numbers qn;
+	queue_stats_compute(&o->mon.queue, x->now_ms, s->cfg.queue_backlog_threshold, &qn);
+	char at[40];
+	proto_time_format(x->now_ms, at, sizeof at);
+	json_t *db;
+	if (s->store == NULL) {
+		db = json_pack("{s:s}", "state", "not configured");
+	} else {
+		struct store_status st;
+		store_get_status(s->store, &st);
+		db = json_pack("{s:s}", "state", store_db_state_name(st.db));
+		if (s->mon.db_connections != NULL && st.db == STORE_DB_UP)
+			json_object_update(db, s->mon.db_connections);
+	}
+	bool warning = x->host->cpu_percent >= 0 && x->host->cpu_percent > s->cfg.cpu_threshold;
+	json_t *r = json_pack("{s:s,s:{s:o,s:I,s:I,s:[f,f,f]},s:{s:o,s:I},s:o,s:{s:i},s:{s:f,s:f},s:I,s:o,s:f,s:b}",
+			      "at", at,
+			      "host", "cpu_percent", nullable_percent(x->host->cpu_percent),
+			      "mem_total_bytes", (json_int_t)x->host->mem_total_bytes,
+			      "mem_available_bytes", (json_int_t)x->host->mem_available_bytes,
+			      "load", x->host->load[0], x->host->load[1], x->host->load[2],
+			      "daemon", "cpu_percent", nullable_percent(x->self->cpu_percent),
+			      "rss_bytes", (json_int_t)x->self->rss_bytes,
+			      "database", db,
+			      "websocket", "connections", (int)org_connections(s, o),
+			      "events_per_s", "in", x->in_per_s, "out", x->out_per_s,
+			      "queue_depth", (json_int_t)qn.depth,
+			      "top_consumers", top_consumers_new(o, x->now_ms),
+			      "cpu_threshold", (double)s->cfg.cpu_threshold,
+			      "warning", warning);
+	struct org_monitor *m = &o->mon;
+	if (m->samples_count == MONITOR_HISTORY) {
+		json_decref(m->samples[m->samples_head]);
+		m->samples[m->samples_head] = json_incref(r);
+		m->samples_head = (m->samples_head + 1) % MONITOR_HISTORY;
+	} else {
+		m->samples[(m->samples_head + m->samples_count) % MONITOR_HISTORY] = json_incref(r);
+		m->samples_count++;
+	}
+	struct room *room = room_find(o, "resources");
+	if (room != NULL)
+		room_broadcast(room, proto_stats_message_new("resources", r));
+	history_put(s, STORE_Q_PUT_DAEMON_SAMPLE, o->id,
+		    json_pack("{s:f,s:I,s:O}", "cpu_percent",
+			      x->host->cpu_percent < 0 ? 0.0 : x->host->cpu_percent, "memory_bytes",
+			      (json_int_t)(x->host->mem_total_bytes - x->host->mem_available_bytes), "tags", r));
+	json_decref(r);
+}
+
+static void resources_tick(struct server *s, int64_t now_us)
+{
+	struct monitor *m = &s->mon;
+	struct host_sample host = { .cpu_percent = -1 };
+	struct self_sample self = { .cpu_percent = -1 };
+	char cause[256];
+	if (m->sampler_ok && (sampler_read_host(&m->sampler, &host, cause, sizeof cause) < 0 ||
+			      sampler_read_self(&m->sampler, &self, cause, sizeof cause) < 0)) {
+		log_warn("resource sampling failed: %s", cause);
+		m->sampler_ok = false;
+	}
+	double secs = m->sampled_at_us ? (double)(now_us - m->sampled_at_us) / 1e6 : 0;
+	struct sample_ctx x = {
+		.s = s, .now_ms = clock_wall_ms(), .host = &host, .self = &self,
+		.in_per_s = secs > 0 ? (double)(s->stats.events_in - m->events_in_prev) / secs : 0,
+		.out_per_s = secs > 0 ? (double)(s->stats.messages_out - m->messages_out_prev) / secs : 0,
+	};
+	m->events_in_prev = s->stats.events_in;
+	m->messages_out_prev = s->stats.messages_out;
+	m->sampled_at_us = now_us;
+	strmap_each(&s->orgs, sample_org, &x);
+	/* The next sample shows the database as PostgreSQL sees it now. */
+	if (s->store != NULL) {
+		struct pending *p = pending_new(s, PENDING_MONITOR);
+		/* Any organization will do: the answer is the database's, not a tenant's. */
+		if (store_query(s->store, STORE_Q_DB_CONNECTIONS, "wfmond", json_object(), p->ticket) < 0)
+			pending_free(pending_take(s, p->ticket));
+	}
+}
+
+void monitor_db_connections(struct server *s, json_t *result)
+{
+	json_decref(s->mon.db_connections);
+	s->mon.db_connections = json_incref(result);
+}
+
+json_t *monitor_resources_snapshot_new(struct org *o)
+{
+	json_t *snap = live_resources_snapshot_new(&o->live);
+	struct org_monitor *m = &o->mon;
+	json_t *hist = json_array();
+	for (uint32_t i = 0; i < m->samples_count; i++)
+		json_array_append(hist, m->samples[(m->samples_head + i) % MONITOR_HISTORY]);
+	json_object_set_new(snap, "daemon",
+			    m->samples_count ? json_incref(m->samples[(m->samples_head + m->samples_count - 1) %
+								      MONITOR_HISTORY])
+					     : json_null());
+	json_object_set_new(snap, "history", hist);
+	return snap;
+}
+
+/* ---- the timers --------------------------------------------------------------------- */
+
+void monitor_init(struct monitor *m)
+{
+	char cause[256];
+	memset(m, 0, sizeof *m);
+	m->sampler_ok = sampler_init(&m->sampler, NULL, cause, sizeof cause) == 0;
+	if (!m->sampler_ok)
+		log_warn("no resource sampling: %s", cause);
+	m->queue_saved_at_us = clock_mono_us();
+}
+
+void monitor_free(struct monitor *m)
+{
+	json_decref(m->db_connections);
+	m->db_connections = NULL;
+}
+
+struct tick_ctx {
+	int64_t now_ms;
+	bool save;
+};
+
+static void tick_org(const char *key, void *value, void *arg)
+{
+	(void)key;
+	struct tick_ctx *t = arg;
+	queue_tick(value, t->now_ms);
+	if (t->save)
+		queue_save(value, t->now_ms);
+}
+
+void monitor_tick(struct server *s, int64_t now_us)
+{
+	struct monitor *m = &s->mon;
+	struct tick_ctx t = { .now_ms = clock_wall_ms(), .save = false };
+	if (now_us - m->queue_saved_at_us >= (int64_t)s->cfg.queue_snapshot_interval_s * 1000000) {
+		t.save = true;
+		m->queue_saved_at_us = now_us;
+	}
+	strmap_each(&s->orgs, tick_org, &t);
+	if (now_us - m->sampled_at_us >= (int64_t)s->cfg.sample_interval_s * 1000000)
+		resources_tick(s, now_us);
+}
