@@ -8,7 +8,8 @@
  * not valid UTF-8: the caller drops that one message. */
 #include "proto.h"
 
-#define DUMP_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER)
+/* Numbers measured by machines carry no more than 9 significant digits. */
+#define DUMP_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9))
 
 /* The message under construction: `bad` remembers any failed step so that
  * the builders stay a flat list of calls with one check at the end. */
