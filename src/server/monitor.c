@@ -93,6 +93,7 @@ static void queue_tick(struct org *o, int64_t now_ms)
 			 (unsigned long long)n.depth, (unsigned long long)n.threshold);
 	m->pushed = n;
 	m->pushed_once = true;
+	log_debug("%s: queue depth %llu pushed", o->id, (unsigned long long)n.depth);
 	struct room *r = room_find(o, "queue");
 	if (r != NULL) {
 		json_t *data = queue_numbers_json_new(&n);
