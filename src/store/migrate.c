@@ -36,6 +36,7 @@ static const struct grant {
 	{"alert_history", "SELECT, INSERT, UPDATE, DELETE"},
 	{"user_dashboards", "SELECT, INSERT, UPDATE, DELETE"},
 	{"audit_log", "SELECT, INSERT"},
+	{"notification_attempts", "SELECT, INSERT, DELETE"},
 };
 
 static const char *const function_grants[] = {
