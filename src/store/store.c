@@ -66,6 +66,7 @@ struct query_item {
 	char org[PROTO_MAX_ID + 1];
 	json_t *params;
 	uint64_t ticket;
+	bool parked;                 /* waited for PostgreSQL: no longer counted in qcount */
 };
 
 struct store {
@@ -95,7 +96,13 @@ struct store {
 	int64_t write_retry_us;      /* after a non-connection write error */
 	uint64_t written_total;
 	int64_t last_write_ms;
+	/* Puts that arrived while PostgreSQL was away, oldest first, bounded. */
+	struct query_item *puts_head, **puts_tail;
+	size_t nputs;
+	uint64_t puts_dropped;
 };
+
+#define PUTS_WAITING_MAX 10000
 
 static void batch_free(struct append_batch *b)
 {
@@ -350,17 +357,64 @@ static struct store_done *run_query(struct store *s, struct query_item *q)
 	return done_new(STORE_DONE_QUERY, q->ticket, -1, UNAVAILABLE, NULL);
 }
 
+/* A put that cannot run now waits for PostgreSQL, up to PUTS_WAITING_MAX
+ * (then the oldest goes, counted). Returns true when q was kept. */
+static bool put_wait(struct store *s, struct query_item *q)
+{
+	if (!store_query_is_put(q->kind) || s->pc.state == STORE_DB_UP)
+		return false;
+	if (!q->parked) {
+		q->parked = true;
+		pthread_mutex_lock(&s->mu);
+		s->qcount--;
+		pthread_mutex_unlock(&s->mu);
+	}
+	q->next = NULL;
+	*s->puts_tail = q;
+	s->puts_tail = &q->next;
+	if (++s->nputs > PUTS_WAITING_MAX) {
+		struct query_item *old = s->puts_head;
+		s->puts_head = old->next;
+		if (s->puts_head == NULL)
+			s->puts_tail = &s->puts_head;
+		s->nputs--;
+		if (s->puts_dropped++ % 1000 == 0)
+			log_warn("store: PostgreSQL has been away too long: dropping metrics and audit rows (%" PRIu64 " so far)",
+				 s->puts_dropped);
+		query_free(old);
+	}
+	return true;
+}
+
+/* The puts that waited go first once PostgreSQL is back. */
+static struct query_item *take_waiting_puts(struct store *s, struct query_item *queries)
+{
+	if (s->puts_head == NULL || s->pc.state != STORE_DB_UP)
+		return queries;
+	*s->puts_tail = queries;
+	queries = s->puts_head;
+	s->puts_head = NULL;
+	s->puts_tail = &s->puts_head;
+	s->nputs = 0;
+	return queries;
+}
+
 static void process_queries(struct store *s, struct query_item *queries, bool stopping)
 {
+	queries = take_waiting_puts(s, queries);
 	while (queries) {
 		struct query_item *q = queries;
 		queries = q->next;
+		if (!stopping && put_wait(s, q))
+			continue;
 		struct store_done *d = stopping
 			? done_new(STORE_DONE_QUERY, q->ticket, -1, "the daemon is shutting down", NULL)
 			: run_query(s, q);
+		bool parked = q->parked;
 		query_free(q);
 		pthread_mutex_lock(&s->mu);
-		s->qcount--;
+		if (!parked)
+			s->qcount--;
 		done_push(s, d);
 		pthread_mutex_unlock(&s->mu);
 	}
@@ -505,6 +559,7 @@ struct store *store_new(const struct store_config *cfg, void (*wake)(void *arg),
 	s->wake_arg = wake_arg;
 	s->atail = &s->ahead;
 	s->qtail = &s->qhead;
+	s->puts_tail = &s->puts_head;
 	if (spool_open(s->cfg.spool_dir, 0, on_recovered, s, &s->spool, cause, causelen) != 0) {
 		free((char *)s->cfg.conninfo);
 		free((char *)s->cfg.spool_dir);
@@ -543,6 +598,11 @@ void store_free(struct store *s)
 	pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->mu);
 	pthread_join(s->thread, NULL);
+	while (s->puts_head != NULL) {
+		struct query_item *q = s->puts_head;
+		s->puts_head = q->next;
+		query_free(q);
+	}
 	for (size_t i = 0; i < s->ndone; i++)
 		store_done_free(s->done[i]);
 	free(s->done);
