@@ -143,8 +143,15 @@ enum proto_request_type {
 	REQ_PING,
 	REQ_QUERY,
 	REQ_PRIORITIZE,    /* raise (or lower) a queued execution's priority */
+	REQ_RULE,          /* alert rules: list, save, delete, enable, disable */
+	REQ_ALERT,         /* an alert: acknowledge, resolve, escalate */
 	REQ__COUNT
 };
+
+enum proto_rule_action { RULE_LIST, RULE_SAVE, RULE_DELETE, RULE_ENABLE, RULE_DISABLE, RULE__COUNT };
+enum proto_alert_action { ALERT_ACK, ALERT_RESOLVE, ALERT_ESCALATE, ALERT_ACTION__COUNT };
+const char *proto_rule_action_name(enum proto_rule_action a);
+const char *proto_alert_action_name(enum proto_alert_action a);
 
 /* History queries (answered from the store). */
 enum proto_query {
@@ -174,6 +181,12 @@ struct proto_request {
 	json_t *params;         /* query: new reference, checked and normalized */
 	const char *execution_id;   /* prioritize: borrowed from root */
 	enum proto_priority priority;
+	enum proto_rule_action rule_action;   /* rule */
+	json_t *rule;               /* rule save: borrowed from root, checked by the daemon */
+	const char *rule_id;        /* rule delete/enable/disable: borrowed */
+	enum proto_alert_action alert_action; /* alert */
+	int64_t alert_id;
+	const char *note;           /* alert: optional, borrowed */
 };
 
 /* Parses one text frame (not NUL-terminated). On error returns -1, fills *cause,
@@ -211,6 +224,8 @@ char *proto_stats_message_new(const char *room, json_t *data);
 /* {"type":"control","room":"control","command":C,...fields of args}: a command
  * for producers (e.g. "prioritize" with execution_id, priority, by). */
 char *proto_control_message_new(const char *command, json_t *args);
+/* {"type":"alert","room":"alerts","alert":{...}}: an alert fired or changed. */
+char *proto_alert_message_new(json_t *alert);
 /* {"type":"done","id":..}: a request that changes something succeeded. */
 char *proto_done_message_new(json_t *id);
 /* {"type":"pong","id":..,"time":"..."} */

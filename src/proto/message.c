@@ -146,6 +146,14 @@ char *proto_control_message_new(const char *command, json_t *args)
 	return msg_end(&m);
 }
 
+char *proto_alert_message_new(json_t *alert)
+{
+	struct msg m = msg_begin("alert");
+	msg_set_new(&m, "room", json_string("alerts"));
+	msg_set(&m, "alert", alert);
+	return msg_end(&m);
+}
+
 char *proto_done_message_new(json_t *id)
 {
 	struct msg m = msg_begin("done");

@@ -35,7 +35,28 @@ static const char *const request_names[REQ__COUNT] = {
 	[REQ_PING] = "ping",
 	[REQ_QUERY] = "query",
 	[REQ_PRIORITIZE] = "prioritize",
+	[REQ_RULE] = "rule",
+	[REQ_ALERT] = "alert",
 };
+
+static const char *const rule_action_names[RULE__COUNT] = {
+	[RULE_LIST] = "list", [RULE_SAVE] = "save", [RULE_DELETE] = "delete",
+	[RULE_ENABLE] = "enable", [RULE_DISABLE] = "disable",
+};
+
+static const char *const alert_action_names[ALERT_ACTION__COUNT] = {
+	[ALERT_ACK] = "acknowledge", [ALERT_RESOLVE] = "resolve", [ALERT_ESCALATE] = "escalate",
+};
+
+const char *proto_rule_action_name(enum proto_rule_action a)
+{
+	return (unsigned)a < RULE__COUNT ? rule_action_names[a] : NULL;
+}
+
+const char *proto_alert_action_name(enum proto_alert_action a)
+{
+	return (unsigned)a < ALERT_ACTION__COUNT ? alert_action_names[a] : NULL;
+}
 
 const char *proto_error_name(enum proto_error code)
 {

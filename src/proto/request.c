@@ -18,12 +18,16 @@ static const char *const publish_fields[] = {"events", NULL};
 static const char *const ping_fields[] = {NULL};
 static const char *const query_fields[] = {"query", "params", NULL};
 static const char *const prioritize_fields[] = {"execution_id", "priority", NULL};
+static const char *const rule_fields[] = {"action", "rule", "rule_id", NULL};
+static const char *const alert_fields[] = {"action", "alert_id", "note", NULL};
 
 static int parse_subscribe(json_t *root, struct proto_request *req, struct proto_cause *cause);
 static int parse_unsubscribe(json_t *root, struct proto_request *req, struct proto_cause *cause);
 static int parse_publish(json_t *root, struct proto_request *req, struct proto_cause *cause);
 static int parse_query(json_t *root, struct proto_request *req, struct proto_cause *cause);
 static int parse_prioritize(json_t *root, struct proto_request *req, struct proto_cause *cause);
+static int parse_rule(json_t *root, struct proto_request *req, struct proto_cause *cause);
+static int parse_alert(json_t *root, struct proto_request *req, struct proto_cause *cause);
 
 static const struct request_spec {
 	const char *const *fields;
@@ -36,6 +40,8 @@ static const struct request_spec {
 	[REQ_PING] = {ping_fields, NULL},
 	[REQ_QUERY] = {query_fields, parse_query},
 	[REQ_PRIORITIZE] = {prioritize_fields, parse_prioritize},
+	[REQ_RULE] = {rule_fields, parse_rule},
+	[REQ_ALERT] = {alert_fields, parse_alert},
 };
 
 static bool key_is(const char *name, const char *key, size_t key_len)
@@ -124,6 +130,71 @@ static int parse_prioritize(json_t *root, struct proto_request *req, struct prot
 	return 0;
 }
 
+/* The "action" field against a table of names. */
+static int parse_action(json_t *root, const char *(*name)(int), int count, int *out,
+			const char *allowed, struct proto_cause *cause)
+{
+	json_t *a = json_object_get(root, "action");
+	if (a == NULL)
+		return proto_fail(cause, "action", "required field missing");
+	for (int i = 0; json_is_string(a) && i < count; i++)
+		if (key_is(name(i), json_string_value(a), json_string_length(a))) {
+			*out = i;
+			return 0;
+		}
+	return proto_fail(cause, "action", "must be one of %s", allowed);
+}
+
+static const char *rule_action_at(int i) { return proto_rule_action_name((enum proto_rule_action)i); }
+static const char *alert_action_at(int i) { return proto_alert_action_name((enum proto_alert_action)i); }
+
+static int parse_rule(json_t *root, struct proto_request *req, struct proto_cause *cause)
+{
+	int a;
+	if (parse_action(root, rule_action_at, RULE__COUNT, &a, "list, save, delete, enable, disable", cause) != 0)
+		return -1;
+	req->rule_action = (enum proto_rule_action)a;
+	json_t *rule = json_object_get(root, "rule");
+	json_t *rule_id = json_object_get(root, "rule_id");
+	if (req->rule_action == RULE_SAVE) {
+		if (!json_is_object(rule))
+			return proto_fail(cause, "rule", "save needs the rule as an object");
+		req->rule = rule;
+	} else if (rule != NULL) {
+		return proto_fail(cause, "rule", "only save takes a rule");
+	}
+	if (req->rule_action == RULE_DELETE || req->rule_action == RULE_ENABLE ||
+	    req->rule_action == RULE_DISABLE) {
+		if (rule_id == NULL || !proto_json_id_valid(rule_id))
+			return proto_fail(cause, "rule_id", "must be a rule id");
+		req->rule_id = json_string_value(rule_id);
+	} else if (rule_id != NULL) {
+		return proto_fail(cause, "rule_id", "not used by this action");
+	}
+	return 0;
+}
+
+static int parse_alert(json_t *root, struct proto_request *req, struct proto_cause *cause)
+{
+	int a;
+	if (parse_action(root, alert_action_at, ALERT_ACTION__COUNT, &a, "acknowledge, resolve, escalate",
+			 cause) != 0)
+		return -1;
+	req->alert_action = (enum proto_alert_action)a;
+	json_t *id = json_object_get(root, "alert_id");
+	if (!json_is_integer(id) || json_integer_value(id) <= 0)
+		return proto_fail(cause, "alert_id", "must be a positive integer");
+	req->alert_id = json_integer_value(id);
+	json_t *note = json_object_get(root, "note");
+	if (note != NULL) {
+		if (!json_is_string(note) || json_string_length(note) > PROTO_MAX_TEXT ||
+		    strlen(json_string_value(note)) != json_string_length(note))
+			return proto_fail(cause, "note", "must be a text of at most %d bytes", PROTO_MAX_TEXT);
+		req->note = json_string_value(note);
+	}
+	return 0;
+}
+
 static int parse_type(json_t *root, enum proto_request_type *out, struct proto_cause *cause)
 {
 	json_t *type = json_object_get(root, "type");
@@ -140,7 +211,7 @@ static int parse_type(json_t *root, enum proto_request_type *out, struct proto_c
 	}
 	return proto_fail(cause, "type",
 			  "unknown request type '%.64s': use subscribe, unsubscribe, publish, query, "
-			  "prioritize or ping",
+			  "prioritize, rule, alert or ping",
 			  json_string_value(type));
 }
 

@@ -114,6 +114,8 @@ static void handle_message(struct conn *c, const char *buf, size_t len)
 		s->stats.requests_rate_limited++;
 		send_error(c, req.id, PROTO_ERR_RATE_LIMITED,
 			   "too many requests on this connection; slow down and retry", NULL);
+	} else if (request_table[req.type] == NULL) {
+		send_error(c, req.id, PROTO_ERR_UNAVAILABLE, "this daemon does not serve that request", "type");
 	} else {
 		request_table[req.type](c, &req);
 	}
