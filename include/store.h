@@ -75,6 +75,10 @@ enum store_query_kind {
 				     *  "avg_wait_ms","rate_per_min"} -> queue_snapshots */
 	STORE_Q_PUT_DAEMON_SAMPLE,  /* {"cpu_percent","memory_bytes","tags":{..}} -> resource_metrics */
 	STORE_Q_PUT_AUDIT,          /* {"actor","action","target","details":{..}} -> audit_log */
+	STORE_Q_PUT_RULE,           /* {"rule": storage form, "by"} -> monitoring_alerts (upsert) */
+	STORE_Q_PUT_RULE_DELETE,    /* {"rule_id"} */
+	STORE_Q_PUT_ALERT,          /* the alert record (alerts.h) -> alert_history (upsert by id) */
+	STORE_Q_PUT_NOTIFY_ATTEMPT, /* {"alert_id","channel","channel_index","attempt","ok","final","detail"} */
 	/* params {} -> {"active":n,"idle":n,"total":n,"max":n}: this database's
 	 * connections, from PostgreSQL itself */
 	STORE_Q_DB_CONNECTIONS,
@@ -142,7 +146,9 @@ int store_migrate(const char *owner_conninfo, const char *app_role, char *cause,
  * with history: {"orgs": [{"org": id, "max_pos": n, "recent_event_ids": [..],
  * "executions": [full execution, as live.h's live_execution_json_new shapes it,
  * for every queued or running one, and the 100 most recent finished ones,
- * oldest first]}]}. Returns NULL with a cause when
+ * oldest first], "rules": [storage forms], "alerts": [alert records: every
+ * active or acknowledged one and the 50 most recent resolved, oldest first],
+ * "cooldowns": [{"rule_id","workflow_id","fired_ms"}]}]}. Returns NULL with a cause when
  * PostgreSQL cannot be reached. */
 json_t *store_load_state(const char *conninfo, size_t recent_ids, char *cause, size_t causelen);
 

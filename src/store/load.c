@@ -33,6 +33,65 @@ static int load_list(PGconn *c, PGresult *r, bool backwards, json_t *list, char 
 	return 0;
 }
 
+static json_t *parse_or_null(const char *text)
+{
+	json_t *j = json_loads(text, 0, NULL);
+	return j ? j : json_null();
+}
+
+/* Rules (with their secrets: they stay in the daemon), the alerts worth
+ * showing, and when each (rule, workflow) last fired, for the cooldown. */
+static int load_alerts(PGconn *c, json_t *o, char *cause, size_t causelen)
+{
+	PGresult *r = pgconn_query(c, "SELECT rule FROM monitoring_alerts ORDER BY created_at", 0, NULL, cause,
+				   causelen);
+	if (r == NULL)
+		return -1;
+	json_t *rules = json_array();
+	for (int i = 0; i < PQntuples(r); i++)
+		json_array_append_new(rules, parse_or_null(PQgetvalue(r, i, 0)));
+	PQclear(r);
+	json_object_set_new(o, "rules", rules);
+
+	r = pgconn_query(c,
+			 "SELECT json_build_object('id', id, 'rule_id', alert_id, 'rule_name', rule_name, "
+			 "'workflow_id', coalesce(workflow_id, ''), 'execution_id', coalesce(execution_id, ''), "
+			 "'severity', severity, 'state', status, 'title', title, 'body', message, 'context', context, "
+			 "'triggered_at', to_char(triggered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
+			 "'acknowledged_by', acknowledged_by, 'acknowledged_at', "
+			 "to_char(acknowledged_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
+			 "'ack_note', ack_note, 'resolved_by', resolved_by, 'resolved_at', "
+			 "to_char(resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
+			 "'escalations', escalations, 'escalated_at', "
+			 "to_char(escalated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')) "
+			 "FROM (SELECT * FROM alert_history WHERE status <> 'resolved' "
+			 "UNION ALL (SELECT * FROM alert_history WHERE status = 'resolved' "
+			 "ORDER BY triggered_at DESC LIMIT 50)) a ORDER BY triggered_at, id",
+			 0, NULL, cause, causelen);
+	if (r == NULL)
+		return -1;
+	json_t *alerts = json_array();
+	for (int i = 0; i < PQntuples(r); i++)
+		json_array_append_new(alerts, parse_or_null(PQgetvalue(r, i, 0)));
+	PQclear(r);
+	json_object_set_new(o, "alerts", alerts);
+
+	r = pgconn_query(c,
+			 "SELECT alert_id, coalesce(workflow_id, ''), "
+			 "(extract(epoch FROM max(triggered_at)) * 1000)::bigint FROM alert_history GROUP BY 1, 2",
+			 0, NULL, cause, causelen);
+	if (r == NULL)
+		return -1;
+	json_t *cool = json_array();
+	for (int i = 0; i < PQntuples(r); i++)
+		json_array_append_new(cool, json_pack("{s:s,s:s,s:I}", "rule_id", PQgetvalue(r, i, 0),
+						      "workflow_id", PQgetvalue(r, i, 1), "fired_ms",
+						      (json_int_t)strtoll(PQgetvalue(r, i, 2), NULL, 10)));
+	PQclear(r);
+	json_object_set_new(o, "cooldowns", cool);
+	return 0;
+}
+
 static json_t *load_org(PGconn *c, const char *org, size_t recent_ids, char *cause, size_t causelen)
 {
 	if (pgconn_begin_org(c, org, cause, causelen) != 0)
@@ -80,6 +139,8 @@ static json_t *load_org(PGconn *c, const char *org, size_t recent_ids, char *cau
 	rc = load_list(c, r, true, list, cause, causelen);
 	PQclear(r);
 	if (rc != 0)
+		goto fail;
+	if (load_alerts(c, o, cause, causelen) != 0)
 		goto fail;
 	if (pgconn_commit(c, cause, causelen) != 0) {
 		json_decref(o);

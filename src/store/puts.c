@@ -14,7 +14,8 @@
 bool store_query_is_put(enum store_query_kind kind)
 {
 	return kind == STORE_Q_PUT_QUEUE_SNAPSHOT || kind == STORE_Q_PUT_DAEMON_SAMPLE ||
-	       kind == STORE_Q_PUT_AUDIT;
+	       kind == STORE_Q_PUT_AUDIT || kind == STORE_Q_PUT_RULE || kind == STORE_Q_PUT_RULE_DELETE ||
+	       kind == STORE_Q_PUT_ALERT || kind == STORE_Q_PUT_NOTIFY_ATTEMPT;
 }
 
 static int run_insert(PGconn *c, const char *sql, int n, const char *const *values, json_t **result,
@@ -98,6 +99,131 @@ int storeq_put_audit(PGconn *c, json_t *p, json_t **result, char *err, size_t er
 			    4, v, result, err, errlen);
 	free(details);
 	return rc;
+}
+
+int storeq_put_rule(PGconn *c, json_t *p, json_t **result, char *err, size_t errlen)
+{
+	json_t *rule = json_object_get(p, "rule");
+	const char *id = json_string_value(json_object_get(rule, "id"));
+	if (id == NULL) {
+		snprintf(err, errlen, "a rule to save needs its id");
+		return STOREQ_BAD_PARAMS;
+	}
+	json_t *cond = json_object_get(rule, "conditions");
+	json_t *chans = json_object_get(rule, "channels");
+	char *rule_text = json_dumps(rule, JSON_COMPACT);
+	char *cond_text = json_dumps(cond ? cond : json_object(), JSON_COMPACT);
+	char *chan_text = json_dumps(chans ? chans : json_array(), JSON_COMPACT);
+	char cooldown[16];
+	snprintf(cooldown, sizeof cooldown, "%lld",
+		 (long long)json_integer_value(json_object_get(rule, "cooldown_minutes")));
+	const char *by = json_string_value(json_object_get(p, "by"));
+	const char *v[10] = {
+		id, json_string_value(json_object_get(rule, "workflow_id")),
+		json_string_value(json_object_get(rule, "type")), json_string_value(json_object_get(rule, "name")),
+		cond_text, chan_text, cooldown, json_is_false(json_object_get(rule, "enabled")) ? "f" : "t",
+		by ? by : "wfmond", rule_text,
+	};
+	/* severity lives in the rule JSON too; kept in its own column for queries */
+	int rc = run_insert(c,
+			    "INSERT INTO monitoring_alerts (org_id, alert_id, workflow_id, alert_type, name, conditions, "
+			    "notification_channels, cooldown_minutes, is_active, created_by, rule, severity, updated_by) "
+			    "VALUES (current_setting('wfmon.org'), $1, $2, $3, $4, $5::jsonb, $6::jsonb, $7::int, $8::boolean, "
+			    "$9, $10::jsonb, $10::jsonb->>'severity', $9) "
+			    "ON CONFLICT (org_id, alert_id) DO UPDATE SET workflow_id = EXCLUDED.workflow_id, "
+			    "alert_type = EXCLUDED.alert_type, name = EXCLUDED.name, conditions = EXCLUDED.conditions, "
+			    "notification_channels = EXCLUDED.notification_channels, "
+			    "cooldown_minutes = EXCLUDED.cooldown_minutes, is_active = EXCLUDED.is_active, "
+			    "rule = EXCLUDED.rule, severity = EXCLUDED.severity, updated_at = now(), updated_by = $9",
+			    10, v, result, err, errlen);
+	free(rule_text);
+	free(cond_text);
+	free(chan_text);
+	return rc;
+}
+
+int storeq_put_rule_delete(PGconn *c, json_t *p, json_t **result, char *err, size_t errlen)
+{
+	const char *v[1] = { json_string_value(json_object_get(p, "rule_id")) };
+	return run_insert(c, "DELETE FROM monitoring_alerts WHERE alert_id = $1", 1, v, result, err, errlen);
+}
+
+static const char *time_text(json_t *v, char *buf, size_t len)
+{
+	const char *s = json_string_value(v);
+	if (s == NULL)
+		return NULL;
+	snprintf(buf, len, "%s", s);
+	return buf;
+}
+
+int storeq_put_alert(PGconn *c, json_t *a, json_t **result, char *err, size_t errlen)
+{
+	char id[32], esc[16], trig[40], ackt[40], rest[40], escat[40];
+	if (num_text(json_object_get(a, "id"), id, sizeof id) == NULL) {
+		snprintf(err, errlen, "an alert needs its id");
+		return STOREQ_BAD_PARAMS;
+	}
+	char *context = json_dumps(json_object_get(a, "context") ? json_object_get(a, "context") : json_object(),
+				   JSON_COMPACT);
+	const char *v[18] = {
+		id,
+		json_string_value(json_object_get(a, "rule_id")),
+		json_string_value(json_object_get(a, "workflow_id")),
+		json_string_value(json_object_get(a, "execution_id")),
+		json_string_value(json_object_get(a, "severity")),
+		json_string_value(json_object_get(a, "body")),
+		context,
+		json_string_value(json_object_get(a, "state")),
+		json_string_value(json_object_get(a, "acknowledged_by")),
+		time_text(json_object_get(a, "acknowledged_at"), ackt, sizeof ackt),
+		time_text(json_object_get(a, "resolved_at"), rest, sizeof rest),
+		time_text(json_object_get(a, "triggered_at"), trig, sizeof trig),
+		json_string_value(json_object_get(a, "title")),
+		json_string_value(json_object_get(a, "rule_name")),
+		json_string_value(json_object_get(a, "ack_note")),
+		json_string_value(json_object_get(a, "resolved_by")),
+		num_text(json_object_get(a, "escalations"), esc, sizeof esc),
+		time_text(json_object_get(a, "escalated_at"), escat, sizeof escat),
+	};
+	int rc = run_insert(c,
+			    "INSERT INTO alert_history (id, org_id, alert_id, workflow_id, execution_id, severity, message, "
+			    "context, status, acknowledged_by, acknowledged_at, resolved_at, triggered_at, title, rule_name, "
+			    "ack_note, resolved_by, escalations, escalated_at) VALUES ($1::bigint, "
+			    "current_setting('wfmon.org'), $2, nullif($3, ''), nullif($4, ''), $5, coalesce($6, ''), "
+			    "$7::jsonb, $8, $9, $10::timestamptz, $11::timestamptz, $12::timestamptz, coalesce($13, ''), "
+			    "coalesce($14, ''), $15, $16, coalesce($17::int, 0), $18::timestamptz) "
+			    "ON CONFLICT (id) DO UPDATE SET severity = EXCLUDED.severity, status = EXCLUDED.status, "
+			    "acknowledged_by = EXCLUDED.acknowledged_by, acknowledged_at = EXCLUDED.acknowledged_at, "
+			    "resolved_at = EXCLUDED.resolved_at, ack_note = EXCLUDED.ack_note, "
+			    "resolved_by = EXCLUDED.resolved_by, escalations = EXCLUDED.escalations, "
+			    "escalated_at = EXCLUDED.escalated_at",
+			    18, v, result, err, errlen);
+	free(context);
+	return rc;
+}
+
+int storeq_put_notify_attempt(PGconn *c, json_t *p, json_t **result, char *err, size_t errlen)
+{
+	char id[32], idx[16], att[16];
+	const char *v[7] = {
+		num_text(json_object_get(p, "alert_id"), id, sizeof id),
+		json_string_value(json_object_get(p, "channel")),
+		num_text(json_object_get(p, "channel_index"), idx, sizeof idx),
+		num_text(json_object_get(p, "attempt"), att, sizeof att),
+		json_is_true(json_object_get(p, "ok")) ? "t" : "f",
+		json_is_true(json_object_get(p, "final")) ? "t" : "f",
+		json_string_value(json_object_get(p, "detail")),
+	};
+	if (v[0] == NULL || v[1] == NULL || v[2] == NULL || v[3] == NULL) {
+		snprintf(err, errlen, "a notification attempt needs alert_id, channel, channel_index, attempt");
+		return STOREQ_BAD_PARAMS;
+	}
+	return run_insert(c,
+			  "INSERT INTO notification_attempts (org_id, alert_history_id, channel_type, channel_index, "
+			  "attempt, ok, final, detail) VALUES (current_setting('wfmon.org'), $1::bigint, $2, $3::int, "
+			  "$4::int, $5::boolean, $6::boolean, coalesce($7, ''))",
+			  7, v, result, err, errlen);
 }
 
 int storeq_db_connections(PGconn *c, json_t *p, json_t **result, char *err, size_t errlen)

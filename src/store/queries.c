@@ -664,6 +664,10 @@ static const query_fn query_table[STORE_Q__COUNT] = {
 	[STORE_Q_PUT_DAEMON_SAMPLE] = storeq_put_daemon_sample,
 	[STORE_Q_PUT_AUDIT] = storeq_put_audit,
 	[STORE_Q_DB_CONNECTIONS] = storeq_db_connections,
+	[STORE_Q_PUT_RULE] = storeq_put_rule,
+	[STORE_Q_PUT_RULE_DELETE] = storeq_put_rule_delete,
+	[STORE_Q_PUT_ALERT] = storeq_put_alert,
+	[STORE_Q_PUT_NOTIFY_ATTEMPT] = storeq_put_notify_attempt,
 };
 
 int storeq_run(PGconn *c, enum store_query_kind kind, const char *org, json_t *params,
