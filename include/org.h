@@ -5,6 +5,7 @@
 
 #include "dedup.h"
 #include "live.h"
+#include "alerts.h"
 #include "monitor.h"
 #include "strmap.h"
 
@@ -22,6 +23,7 @@ struct org {
 	struct dedup dedup;
 	struct strmap rooms;    /* room name -> struct room */
 	struct org_monitor mon;
+	struct org_alerts alerts;
 };
 
 /* Returns a new organization whose positions start above min_pos. */

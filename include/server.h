@@ -18,6 +18,7 @@ struct lws_context;
 struct conn;
 struct org;
 struct store;
+struct notify;
 
 struct server_stats {
 	uint64_t connections_total;
@@ -44,6 +45,7 @@ struct server {
 	struct strmap conns_by_id;      /* decimal conn id -> struct conn */
 	uint64_t next_conn_id;
 	struct store *store;            /* NULL: no database configured (memory only) */
+	struct notify *notifier;        /* alert notifications, off the loop */
 	struct strmap pending;          /* decimal ticket -> struct pending */
 	uint64_t next_ticket;
 	int64_t min_pos;                /* positions of new organizations start above this */

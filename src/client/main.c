@@ -27,6 +27,7 @@
 
 #include "i18n.h"
 #include "proto.h"
+#include "alerts_cli.h"
 #include "tail.h"
 #include "ui_app.h"
 #include "token.h"
@@ -56,6 +57,7 @@ struct command {
 
 static int cmd_token(int argc, char **argv);
 static int cmd_tail(int argc, char **argv);
+static int cmd_alerts(int argc, char **argv);
 
 static const struct command commands[] = {
 	{ "token", cmd_token,
@@ -64,6 +66,9 @@ static const struct command commands[] = {
 	{ "tail", cmd_tail,
 	  "wfmon tail [--url ws://HOST:PORT] [--token T | --token-file F] [--since ROOM=SEQ]... ROOM...",
 	  "print every message of the rooms as one JSON line, reconnecting as needed" },
+	{ "alerts", cmd_alerts,
+	  "wfmon alerts [--url URL] [--token T | --token-file F] [--json] ACTION ...",
+	  "list, acknowledge, resolve and escalate alerts; list and change alert rules" },
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 
@@ -647,6 +652,74 @@ static int cmd_tail(int argc, char **argv)
 	explicit_bzero(token, strlen(token));
 	free(token);
 	free(url_copy);
+	return rc;
+}
+
+/* ---- alerts ---------------------------------------------------------------------- */
+
+static int cmd_alerts(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "url", required_argument, NULL, 'u' },
+		{ "token", required_argument, NULL, 't' },
+		{ "token-file", required_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *opt_url = NULL, *opt_token = NULL, *opt_token_file = NULL;
+	bool json_out = false;
+	int c;
+	opterr = 0;
+	optind = 1;
+	/* "+": options stop at the action, whose own arguments follow (e.g. --note). */
+	while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'u': opt_url = optarg; break;
+		case 't': opt_token = optarg; break;
+		case 'f': opt_token_file = optarg; break;
+		case 'j': json_out = true; break;
+		case 'h':
+			alerts_cli_usage(stdout);
+			return 0;
+		case ':':
+			return usage_error("alerts", "%s needs a value", bad_option(argv, optind));
+		default:
+			return usage_error("alerts", "unknown option %s", bad_option(argv, optind));
+		}
+	}
+	if (opt_token != NULL && opt_token_file != NULL)
+		return usage_error("alerts", "give --token or --token-file, not both");
+	if (optind >= argc) {
+		alerts_cli_usage(stderr);
+		return EXIT_USAGE;
+	}
+	struct config cfg = { .loaded = false };
+	int status;
+	const char *from = NULL;
+	const char *url = url_lookup(opt_url, &cfg, &from, &status);
+	if (url == NULL) {
+		config_clear(&cfg);
+		return status;
+	}
+	struct ws_url parsed;
+	char cause[256];
+	if (url_parse(url, &parsed, cause, sizeof cause) != 0) {
+		fprintf(stderr, "wfmon alerts: bad URL '%s' (from %s): %s\n", url, from, cause);
+		config_clear(&cfg);
+		return EXIT_USAGE;
+	}
+	char *token = token_lookup(opt_token, opt_token_file, &cfg, &status);
+	config_clear(&cfg);
+	if (token == NULL)
+		return status;
+	struct alerts_cli_options aopt = {
+		.host = parsed.host, .port = parsed.port, .path = parsed.path, .token = token,
+		.json = json_out, .argc = argc - optind, .argv = argv + optind,
+	};
+	int rc = alerts_cli_run(&aopt);
+	explicit_bzero(token, strlen(token));
+	free(token);
 	return rc;
 }
 

@@ -1,0 +1,83 @@
+/* alerts.h: alerts inside wfmond: each organization's rules and evaluator,
+ * the alerts it raised and their life, the requests that change them, the
+ * "alerts" room, and the notifications (through notify.h) with every attempt
+ * recorded.
+ *
+ * Evaluation runs on the loop thread right after an event has been routed to
+ * its rooms (so it never delays delivery) and once a second for the
+ * time-based rules; an alert is announced, stored and handed to the notifier
+ * within that same turn. Bounded: ALERT_MAX_RULES_PER_ORG rules and
+ * ALERTS_KEPT alerts in memory per organization. */
+#ifndef WFMON_ALERTS_H
+#define WFMON_ALERTS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "alert.h"
+#include "proto.h"
+
+struct server;
+struct org;
+struct conn;
+struct live_execution;
+struct notify;
+
+#define ALERTS_KEPT 200
+
+struct alert_record {
+	int64_t id;
+	char rule_id[PROTO_MAX_ID + 1];
+	char rule_name[PROTO_MAX_NAME + 1];
+	char workflow_id[PROTO_MAX_ID + 1];
+	char execution_id[PROTO_MAX_ID + 1];
+	enum alert_severity severity;
+	enum alert_state state;
+	char title[256];
+	char body[1024];
+	json_t *context;
+	int64_t triggered_ms, acknowledged_ms, resolved_ms, escalated_ms;
+	char acknowledged_by[PROTO_MAX_NAME + 1];
+	char resolved_by[PROTO_MAX_NAME + 1];
+	char *ack_note, *resolve_note;
+	int escalations;
+	bool bell;
+	json_t *deliveries;          /* [{"channel","attempt","ok","final","detail","at"}] newest last, bounded */
+};
+
+struct org_alerts {
+	struct alert_rule *rules;
+	size_t nrules;
+	struct alert_eval *eval;
+	struct alert_record *records[ALERTS_KEPT];   /* oldest first */
+	size_t nrecords;
+};
+
+void org_alerts_init(struct org_alerts *a);
+void org_alerts_free(struct org_alerts *a);
+
+/* Start-up: the organization's rules (storage forms), alerts and cooldowns
+ * from store_load_state. */
+void alerts_load(struct server *s, struct org *o, json_t *rules, json_t *alerts, json_t *cooldowns);
+
+/* An execution-level event was applied (x is the execution after it). */
+void alerts_on_event(struct server *s, struct org *o, const struct live_execution *x,
+		     const struct proto_event *ev);
+/* Once a second: time-based and metric rules. */
+void alerts_tick(struct server *s, int64_t now_ms);
+
+/* Requests. */
+void alerts_rule_request(struct conn *c, const struct proto_request *req);
+void alerts_alert_request(struct conn *c, const struct proto_request *req);
+
+/* The "alerts" room's snapshot: {"alerts":[records, active first, then newest],
+ * "active": n}. New reference. */
+json_t *alerts_snapshot_new(struct org *o);
+/* Active (not resolved) alerts. */
+uint32_t alerts_active_count(const struct org *o);
+
+/* The notifier's outcomes (called when it wakes the loop). */
+void alerts_poll(struct server *s);
+void alerts_wake(void *server);
+
+#endif

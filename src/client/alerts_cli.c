@@ -1,0 +1,268 @@
+/* alerts_cli.c: `wfmon alerts` (see alerts_cli.h): one connection, one
+ * request, one answer, printed for people (or as JSON with --json). */
+#include "alerts_cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto.h"
+#include "wsclient.h"
+#include "xalloc.h"
+
+#define CLI_TIMEOUT_MS 10000
+
+void alerts_cli_usage(FILE *f)
+{
+	fputs("usage: wfmon alerts [--url URL] [--token T | --token-file F] [--json] ACTION ...\n"
+	      "  list                      active and recent alerts\n"
+	      "  rules                     the alert rules (secrets masked)\n"
+	      "  create FILE|-             save a new rule given as JSON\n"
+	      "  update FILE|-             save a changed rule (the JSON carries its id)\n"
+	      "  delete RULE_ID            delete a rule\n"
+	      "  enable RULE_ID            enable a rule\n"
+	      "  disable RULE_ID           disable a rule\n"
+	      "  ack ALERT_ID [--note T]   acknowledge an alert\n"
+	      "  resolve ALERT_ID [--note T]\n"
+	      "  escalate ALERT_ID         raise its severity and notify the escalation channels\n", f);
+}
+
+static int usage(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "wfmon alerts: ");
+	fprintf(stderr, fmt, arg ? arg : "");
+	fputc('\n', stderr);
+	alerts_cli_usage(stderr);
+	return 2;
+}
+
+static char *read_all(const char *path, char *cause, size_t causelen)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	if (f == NULL) {
+		snprintf(cause, causelen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	size_t cap = 4096, len = 0;
+	char *buf = xmalloc(cap);
+	size_t n;
+	while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+		len += n;
+		if (len + 1 == cap) {
+			if (cap >= PROTO_MAX_MESSAGE) {
+				snprintf(cause, causelen, "%s: larger than %d bytes", path, PROTO_MAX_MESSAGE);
+				free(buf);
+				if (f != stdin)
+					fclose(f);
+				return NULL;
+			}
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+	}
+	if (f != stdin)
+		fclose(f);
+	buf[len] = '\0';
+	return buf;
+}
+
+/* Sends one request and waits for the answer with the same id. */
+static json_t *ask(struct wsc *c, json_t *req)
+{
+	char *text = json_dumps(req, JSON_COMPACT);
+	int rc = wsc_send_text(c, text, strlen(text));
+	free(text);
+	if (rc < 0 || wsc_wait_flushed(c, CLI_TIMEOUT_MS) < 0)
+		return NULL;
+	json_t *want = json_object_get(req, "id");
+	for (;;) {
+		const char *data;
+		size_t len;
+		if (wsc_wait_message(c, CLI_TIMEOUT_MS, &data, &len) != 1)
+			return NULL;
+		json_t *m = json_loadb(data, len, 0, NULL);
+		if (m != NULL && json_equal(json_object_get(m, "id"), want))
+			return m;
+		json_decref(m);
+	}
+}
+
+static const char *s_or(json_t *o, const char *key, const char *dflt)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s && *s ? s : dflt;
+}
+
+static void print_alerts(json_t *snapshot)
+{
+	json_t *list = json_object_get(snapshot, "alerts");
+	if (json_array_size(list) == 0) {
+		printf("no alerts\n");
+		return;
+	}
+	printf("%-18s %-9s %-13s %-22s %-20s %-16s %s\n", "ID", "SEVERITY", "STATE", "RULE", "WORKFLOW",
+	       "ACKNOWLEDGED BY", "TITLE");
+	size_t i;
+	json_t *a;
+	json_array_foreach(list, i, a)
+		printf("%-18lld %-9s %-13s %-22.22s %-20.20s %-16.16s %s\n",
+		       (long long)json_integer_value(json_object_get(a, "id")), s_or(a, "severity", "-"),
+		       s_or(a, "state", "-"), s_or(a, "rule_name", "-"), s_or(a, "workflow_id", "(all)"),
+		       s_or(a, "acknowledged_by", "-"), s_or(a, "title", ""));
+}
+
+static void print_rules(json_t *rules)
+{
+	if (json_array_size(rules) == 0) {
+		printf("no rules\n");
+		return;
+	}
+	printf("%-20s %-8s %-22s %-24s %-9s %-9s %s\n", "ID", "ENABLED", "NAME", "TYPE", "SEVERITY", "COOLDOWN",
+	       "WORKFLOW");
+	size_t i;
+	json_t *r;
+	json_array_foreach(rules, i, r)
+		printf("%-20s %-8s %-22.22s %-24s %-9s %4lld min  %s\n", s_or(r, "id", "-"),
+		       json_is_false(json_object_get(r, "enabled")) ? "no" : "yes", s_or(r, "name", "-"),
+		       s_or(r, "type", "-"), s_or(r, "severity", "-"),
+		       (long long)json_integer_value(json_object_get(r, "cooldown_minutes")),
+		       s_or(r, "workflow_id", "(all)"));
+}
+
+static int answer_status(json_t *m, bool json_out)
+{
+	if (m == NULL) {
+		fprintf(stderr, "wfmon alerts: no answer from the daemon\n");
+		return 1;
+	}
+	if (json_out) {
+		char *t = json_dumps(m, JSON_COMPACT);
+		puts(t);
+		free(t);
+	}
+	const char *type = s_or(m, "type", "");
+	if (strcmp(type, "error") == 0) {
+		const char *field = s_or(m, "field", NULL);
+		fprintf(stderr, "wfmon alerts: %s%s%s: %s\n", s_or(m, "code", "error"), field ? " at " : "",
+			field ? field : "", s_or(m, "message", ""));
+		return 1;
+	}
+	return 0;
+}
+
+static int parse_alert_id(const char *s, json_int_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || *end || v <= 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int alerts_cli_run(const struct alerts_cli_options *opt)
+{
+	if (opt->argc < 1)
+		return usage("name an action%s", "");
+	const char *action = opt->argv[0];
+	json_t *req = NULL;
+	char cause[256];
+	bool want_list = strcmp(action, "list") == 0;
+
+	if (strcmp(action, "rules") == 0) {
+		req = json_pack("{s:s,s:s,s:s}", "type", "rule", "id", "cli", "action", "list");
+	} else if (strcmp(action, "create") == 0 || strcmp(action, "update") == 0) {
+		if (opt->argc != 2)
+			return usage("%s takes one FILE (or - for standard input)", action);
+		char *text = read_all(opt->argv[1], cause, sizeof cause);
+		if (text == NULL) {
+			fprintf(stderr, "wfmon alerts: %s\n", cause);
+			return 2;
+		}
+		json_error_t err;
+		json_t *rule = json_loads(text, JSON_REJECT_DUPLICATES, &err);
+		free(text);
+		if (!json_is_object(rule)) {
+			fprintf(stderr, "wfmon alerts: %s: not a JSON object (line %d: %s)\n", opt->argv[1], err.line,
+				rule ? "expected an object" : err.text);
+			json_decref(rule);
+			return 2;
+		}
+		if (strcmp(action, "update") == 0 && json_object_get(rule, "id") == NULL) {
+			json_decref(rule);
+			return usage("update needs the rule's \"id\" in the JSON%s", "");
+		}
+		if (strcmp(action, "create") == 0 && json_object_get(rule, "id") != NULL) {
+			json_decref(rule);
+			return usage("create makes a new rule: leave \"id\" out (use update to change one)%s", "");
+		}
+		req = json_pack("{s:s,s:s,s:s,s:o}", "type", "rule", "id", "cli", "action", "save", "rule", rule);
+	} else if (strcmp(action, "delete") == 0 || strcmp(action, "enable") == 0 || strcmp(action, "disable") == 0) {
+		if (opt->argc != 2 || !proto_id_valid(opt->argv[1]))
+			return usage("%s takes one RULE_ID", action);
+		req = json_pack("{s:s,s:s,s:s,s:s}", "type", "rule", "id", "cli", "action", action, "rule_id",
+				opt->argv[1]);
+	} else if (strcmp(action, "ack") == 0 || strcmp(action, "resolve") == 0 || strcmp(action, "escalate") == 0) {
+		json_int_t id;
+		if (opt->argc < 2 || parse_alert_id(opt->argv[1], &id) < 0)
+			return usage("%s takes an ALERT_ID (a number, see `wfmon alerts list`)", action);
+		const char *note = NULL;
+		for (int i = 2; i < opt->argc; i++) {
+			if (strcmp(opt->argv[i], "--note") == 0 && i + 1 < opt->argc && strcmp(action, "escalate") != 0)
+				note = opt->argv[++i];
+			else
+				return usage("unexpected argument '%s'", opt->argv[i]);
+		}
+		req = json_pack("{s:s,s:s,s:s,s:I}", "type", "alert", "id", "cli", "action",
+				strcmp(action, "ack") == 0 ? "acknowledge" : action, "alert_id", id);
+		if (note != NULL)
+			json_object_set_new(req, "note", json_string(note));
+	} else if (want_list) {
+		if (opt->argc != 1)
+			return usage("list takes no arguments%s", "");
+		req = json_pack("{s:s,s:s,s:s}", "type", "subscribe", "id", "cli", "room", "alerts");
+	} else {
+		return usage("unknown action '%s'", action);
+	}
+
+	struct wsc_config cfg = {
+		.host = opt->host, .port = opt->port, .path = opt->path, .subprotocol = PROTO_SUBPROTOCOL,
+		.bearer = opt->token,
+	};
+	struct wsc *c = wsc_new(&cfg, cause, sizeof cause);
+	if (c == NULL) {
+		fprintf(stderr, "wfmon alerts: %s\n", cause);
+		json_decref(req);
+		return 1;
+	}
+	if (wsc_wait_open(c, CLI_TIMEOUT_MS) < 0) {
+		if (wsc_http_status(c) == 401)
+			fprintf(stderr, "wfmon alerts: the server refused the token (HTTP 401): mint a new one with "
+					"`wfmon token`\n");
+		else
+			fprintf(stderr, "wfmon alerts: cannot connect: %s\n", wsc_error(c));
+		wsc_free(c);
+		json_decref(req);
+		return 1;
+	}
+	json_t *m = ask(c, req);
+	json_decref(req);
+	int rc = answer_status(m, opt->json);
+	if (rc == 0 && !opt->json) {
+		const char *type = s_or(m, "type", "");
+		if (strcmp(type, "subscribed") == 0)
+			print_alerts(json_object_get(m, "snapshot"));
+		else if (strcmp(type, "rules") == 0)
+			print_rules(json_object_get(m, "rules"));
+		else if (strcmp(type, "rule_saved") == 0)
+			printf("saved rule %s\n", s_or(json_object_get(m, "rule"), "id", "?"));
+		else
+			printf("done\n");
+	}
+	json_decref(m);
+	wsc_send_close(c, 1000);
+	wsc_wait_flushed(c, 500);
+	wsc_free(c);
+	return rc;
+}

@@ -1,0 +1,706 @@
+/* alerts.c: alerts inside wfmond (see alerts.h).
+ *
+ * Invariants: an alert record is owned by its organization's array until it
+ * is evicted (oldest resolved first); every change of a record is announced to
+ * the alerts room and written to the store in the same turn; a rule's secrets
+ * are only ever written to the store, never to a client or a log. */
+#include "alerts.h"
+
+#include <libwebsockets.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "clock.h"
+#include "conn.h"
+#include "history.h"
+#include "live.h"
+#include "log.h"
+#include "notify.h"
+#include "org.h"
+#include "room.h"
+#include "server.h"
+#include "store.h"
+#include "xalloc.h"
+
+#define DELIVERIES_KEPT 32
+
+void org_alerts_init(struct org_alerts *a)
+{
+	memset(a, 0, sizeof *a);
+	a->eval = alert_eval_new();
+}
+
+static void record_free(struct alert_record *r)
+{
+	json_decref(r->context);
+	json_decref(r->deliveries);
+	free(r->ack_note);
+	free(r->resolve_note);
+	free(r);
+}
+
+static void rules_free(struct org_alerts *a)
+{
+	for (size_t i = 0; i < a->nrules; i++)
+		alert_rule_clear(&a->rules[i]);
+	free(a->rules);
+	a->rules = NULL;
+	a->nrules = 0;
+}
+
+void org_alerts_free(struct org_alerts *a)
+{
+	rules_free(a);
+	for (size_t i = 0; i < a->nrecords; i++)
+		record_free(a->records[i]);
+	a->nrecords = 0;
+	alert_eval_free(a->eval);
+	a->eval = NULL;
+}
+
+/* ---- records --------------------------------------------------------------------- */
+
+static void put_time(json_t *o, const char *key, int64_t ms)
+{
+	char buf[40];
+	if (ms <= 0) {
+		json_object_set_new(o, key, json_null());
+		return;
+	}
+	proto_time_format(ms, buf, sizeof buf);
+	json_object_set_new(o, key, json_string(buf));
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s && *s ? json_string(s) : json_null();
+}
+
+static json_t *record_json_new(const struct alert_record *r)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_integer(r->id));
+	json_object_set_new(o, "rule_id", json_string(r->rule_id));
+	json_object_set_new(o, "rule_name", json_string(r->rule_name));
+	json_object_set_new(o, "workflow_id", str_or_null(r->workflow_id));
+	json_object_set_new(o, "execution_id", str_or_null(r->execution_id));
+	json_object_set_new(o, "severity", json_string(alert_severity_name(r->severity)));
+	json_object_set_new(o, "state", json_string(alert_state_name(r->state)));
+	json_object_set_new(o, "title", json_string(r->title));
+	json_object_set_new(o, "body", json_string(r->body));
+	json_object_set_new(o, "context", r->context ? json_incref(r->context) : json_object());
+	put_time(o, "triggered_at", r->triggered_ms);
+	json_object_set_new(o, "acknowledged_by", str_or_null(r->acknowledged_by));
+	put_time(o, "acknowledged_at", r->acknowledged_ms);
+	json_object_set_new(o, "ack_note", str_or_null(r->ack_note));
+	json_object_set_new(o, "resolved_by", str_or_null(r->resolved_by));
+	put_time(o, "resolved_at", r->resolved_ms);
+	json_object_set_new(o, "resolve_note", str_or_null(r->resolve_note));
+	json_object_set_new(o, "escalations", json_integer(r->escalations));
+	put_time(o, "escalated_at", r->escalated_ms);
+	json_object_set_new(o, "bell", json_boolean(r->bell));
+	json_object_set_new(o, "deliveries", r->deliveries ? json_incref(r->deliveries) : json_array());
+	return o;
+}
+
+static int64_t time_of(json_t *o, const char *key)
+{
+	int64_t ms = 0;
+	const char *t = json_string_value(json_object_get(o, key));
+	if (t != NULL)
+		proto_time_parse(t, &ms);
+	return ms;
+}
+
+static int index_of(const char *(*name)(int), int count, const char *s)
+{
+	for (int i = 0; s != NULL && i < count; i++)
+		if (strcmp(name(i), s) == 0)
+			return i;
+	return -1;
+}
+
+static const char *sev_at(int i) { return alert_severity_name((enum alert_severity)i); }
+static const char *state_at(int i) { return alert_state_name((enum alert_state)i); }
+
+static void copy_str(char *dst, size_t len, json_t *v)
+{
+	snprintf(dst, len, "%s", json_string_value(v) ? json_string_value(v) : "");
+}
+
+static struct alert_record *record_from_json(json_t *o)
+{
+	if (!json_is_integer(json_object_get(o, "id")))
+		return NULL;
+	struct alert_record *r = xcalloc(1, sizeof *r);
+	r->id = json_integer_value(json_object_get(o, "id"));
+	copy_str(r->rule_id, sizeof r->rule_id, json_object_get(o, "rule_id"));
+	copy_str(r->rule_name, sizeof r->rule_name, json_object_get(o, "rule_name"));
+	copy_str(r->workflow_id, sizeof r->workflow_id, json_object_get(o, "workflow_id"));
+	copy_str(r->execution_id, sizeof r->execution_id, json_object_get(o, "execution_id"));
+	copy_str(r->title, sizeof r->title, json_object_get(o, "title"));
+	copy_str(r->body, sizeof r->body, json_object_get(o, "body"));
+	copy_str(r->acknowledged_by, sizeof r->acknowledged_by, json_object_get(o, "acknowledged_by"));
+	copy_str(r->resolved_by, sizeof r->resolved_by, json_object_get(o, "resolved_by"));
+	int sev = index_of(sev_at, SEV__COUNT, json_string_value(json_object_get(o, "severity")));
+	int st = index_of(state_at, ALERT__STATE_COUNT, json_string_value(json_object_get(o, "state")));
+	r->severity = sev >= 0 ? (enum alert_severity)sev : SEV_WARNING;
+	r->state = st >= 0 ? (enum alert_state)st : ALERT_ACTIVE;
+	json_t *ctx = json_object_get(o, "context");
+	r->context = json_is_object(ctx) ? json_incref(ctx) : json_object();
+	r->triggered_ms = time_of(o, "triggered_at");
+	r->acknowledged_ms = time_of(o, "acknowledged_at");
+	r->resolved_ms = time_of(o, "resolved_at");
+	r->escalated_ms = time_of(o, "escalated_at");
+	const char *note = json_string_value(json_object_get(o, "ack_note"));
+	r->ack_note = note ? xstrdup(note) : NULL;
+	r->escalations = (int)json_integer_value(json_object_get(o, "escalations"));
+	r->deliveries = json_array();
+	return r;
+}
+
+static struct alert_record *record_find(struct org *o, int64_t id)
+{
+	for (size_t i = 0; i < o->alerts.nrecords; i++)
+		if (o->alerts.records[i]->id == id)
+			return o->alerts.records[i];
+	return NULL;
+}
+
+static void record_keep(struct org *o, struct alert_record *r)
+{
+	struct org_alerts *a = &o->alerts;
+	if (a->nrecords == ALERTS_KEPT) {
+		/* Room for the new one: the oldest resolved goes, else the oldest. */
+		size_t victim = 0;
+		for (size_t i = 0; i < a->nrecords; i++)
+			if (a->records[i]->state == ALERT_RESOLVED) {
+				victim = i;
+				break;
+			}
+		record_free(a->records[victim]);
+		memmove(&a->records[victim], &a->records[victim + 1],
+			(a->nrecords - victim - 1) * sizeof a->records[0]);
+		a->nrecords--;
+	}
+	a->records[a->nrecords++] = r;
+}
+
+/* Tells the room and the store about a record's current state. */
+static void announce(struct server *s, struct org *o, const struct alert_record *r)
+{
+	json_t *j = record_json_new(r);
+	struct room *room = room_find(o, "alerts");
+	if (room != NULL)
+		room_broadcast(room, proto_alert_message_new(j));
+	json_object_del(j, "deliveries");
+	json_object_del(j, "bell");
+	history_put(s, STORE_Q_PUT_ALERT, o->id, j);
+}
+
+static int64_t next_alert_id(void)
+{
+	/* Unique across restarts without asking the database first. */
+	static int64_t last;
+	int64_t id = clock_wall_ms() * 1000;
+	if (id <= last)
+		id = last + 1;
+	last = id;
+	return id;
+}
+
+/* ---- rules ------------------------------------------------------------------------- */
+
+static struct alert_rule *rule_find(struct org *o, const char *id)
+{
+	for (size_t i = 0; i < o->alerts.nrules; i++)
+		if (strcmp(o->alerts.rules[i].id, id) == 0)
+			return &o->alerts.rules[i];
+	return NULL;
+}
+
+static void rules_changed(struct org *o)
+{
+	alert_eval_set_rules(o->alerts.eval, o->alerts.rules, o->alerts.nrules);
+}
+
+/* Takes the parsed rule (its strings move into the array). */
+static void rule_store_in_memory(struct org *o, struct alert_rule *rule)
+{
+	struct alert_rule *old = rule_find(o, rule->id);
+	if (old != NULL) {
+		alert_rule_clear(old);
+		*old = *rule;
+	} else {
+		o->alerts.rules = xrealloc(o->alerts.rules, sizeof *o->alerts.rules * (o->alerts.nrules + 1));
+		o->alerts.rules[o->alerts.nrules++] = *rule;
+	}
+	memset(rule, 0, sizeof *rule);
+	rules_changed(o);
+}
+
+static void rule_remove(struct org *o, const char *id)
+{
+	struct org_alerts *a = &o->alerts;
+	for (size_t i = 0; i < a->nrules; i++) {
+		if (strcmp(a->rules[i].id, id) == 0) {
+			alert_rule_clear(&a->rules[i]);
+			memmove(&a->rules[i], &a->rules[i + 1], (a->nrules - i - 1) * sizeof a->rules[0]);
+			a->nrules--;
+			break;
+		}
+	}
+	rules_changed(o);
+}
+
+static void rule_save_to_store(struct server *s, struct org *o, const struct alert_rule *rule, const char *by)
+{
+	json_t *stored = alert_rule_json_new(rule, true);
+	history_put(s, STORE_Q_PUT_RULE, o->id, json_pack("{s:o,s:s}", "rule", stored, "by", by));
+}
+
+/* ---- firing, clearing, notifying -------------------------------------------------- */
+
+static void notify_channels(struct server *s, struct org *o, struct alert_record *r,
+			    const struct alert_channel *channels, size_t n)
+{
+	json_t *payload = record_json_new(r);
+	json_object_del(payload, "deliveries");
+	for (size_t i = 0; i < n; i++) {
+		if (channels[i].type == CH_IN_APP) {
+			r->bell = r->bell || channels[i].bell;
+			continue;
+		}
+		if (s->notifier == NULL ||
+		    notify_submit(s->notifier, o->id, r->id, (int)i, &channels[i], r->title, r->body, payload) < 0) {
+			log_warn("%s: alert %lld: the %s notification could not be queued", o->id, (long long)r->id,
+				 channel_type_name(channels[i].type));
+			json_array_append_new(r->deliveries,
+					      json_pack("{s:s,s:i,s:b,s:b,s:s}", "channel",
+							channel_type_name(channels[i].type), "attempt", 0, "ok", 0,
+							"final", 1, "detail", "notification queue full"));
+		}
+	}
+	json_decref(payload);
+}
+
+static void fire(struct server *s, struct org *o, struct alert_firing *f, int64_t now_ms)
+{
+	const struct alert_rule *rule = f->rule;
+	struct alert_record *r = xcalloc(1, sizeof *r);
+	r->id = next_alert_id();
+	snprintf(r->rule_id, sizeof r->rule_id, "%s", rule->id);
+	snprintf(r->rule_name, sizeof r->rule_name, "%s", rule->name);
+	snprintf(r->workflow_id, sizeof r->workflow_id, "%s", f->workflow_id);
+	snprintf(r->execution_id, sizeof r->execution_id, "%s", f->execution_id);
+	r->severity = rule->severity;
+	r->state = ALERT_ACTIVE;
+	snprintf(r->title, sizeof r->title, "%s", f->title);
+	snprintf(r->body, sizeof r->body, "%s", f->body);
+	r->context = f->context ? json_incref(f->context) : json_object();
+	r->triggered_ms = now_ms;
+	r->deliveries = json_array();
+	record_keep(o, r);
+	log_info("%s: alert %lld (%s, %s): %s", o->id, (long long)r->id, rule->name,
+		 alert_severity_name(r->severity), r->title);
+	notify_channels(s, o, r, rule->channels, rule->nchannels);
+	announce(s, o, r);
+	history_audit(s, o->id, "wfmond", "alert.triggered", rule->id,
+		      json_pack("{s:I,s:s,s:s?,s:s?}", "alert_id", (json_int_t)r->id, "severity",
+				alert_severity_name(r->severity), "workflow_id", r->workflow_id[0] ? r->workflow_id : NULL,
+				"execution_id", r->execution_id[0] ? r->execution_id : NULL));
+}
+
+static void change(struct server *s, struct org *o, struct alert_record *r, enum alert_action act,
+		   const char *by, const char *note, int64_t now_ms);
+
+static void clear(struct server *s, struct org *o, const struct alert_clear *c, int64_t now_ms)
+{
+	for (size_t i = 0; i < o->alerts.nrecords; i++) {
+		struct alert_record *r = o->alerts.records[i];
+		if (r->state != ALERT_RESOLVED && strcmp(r->rule_id, c->rule->id) == 0 &&
+		    strcmp(r->workflow_id, c->workflow_id) == 0)
+			change(s, o, r, ACT_AUTO_RESOLVE, "wfmond", "the condition cleared", now_ms);
+	}
+}
+
+static const char *const action_audit[] = {
+	[ACT_ACKNOWLEDGE] = "alert.acknowledged",
+	[ACT_RESOLVE] = "alert.resolved",
+	[ACT_ESCALATE] = "alert.escalated",
+	[ACT_AUTO_RESOLVE] = "alert.resolved",
+};
+
+static void change(struct server *s, struct org *o, struct alert_record *r, enum alert_action act,
+		   const char *by, const char *note, int64_t now_ms)
+{
+	enum alert_state to;
+	enum alert_severity sev;
+	char cause[160];
+	if (alert_transition(r->state, r->severity, act, &to, &sev, cause, sizeof cause) < 0)
+		return;
+	r->state = to;
+	if (act == ACT_ACKNOWLEDGE) {
+		r->acknowledged_ms = now_ms;
+		snprintf(r->acknowledged_by, sizeof r->acknowledged_by, "%s", by);
+		free(r->ack_note);
+		r->ack_note = note ? xstrdup(note) : NULL;
+	} else if (act == ACT_RESOLVE || act == ACT_AUTO_RESOLVE) {
+		r->resolved_ms = now_ms;
+		snprintf(r->resolved_by, sizeof r->resolved_by, "%s", by);
+		free(r->resolve_note);
+		r->resolve_note = note ? xstrdup(note) : NULL;
+	} else if (act == ACT_ESCALATE) {
+		r->severity = sev;
+		r->escalations++;
+		r->escalated_ms = now_ms;
+		struct alert_rule *rule = rule_find(o, r->rule_id);
+		if (rule != NULL)
+			notify_channels(s, o, r, rule->nescalation ? rule->escalation : rule->channels,
+					rule->nescalation ? rule->nescalation : rule->nchannels);
+	}
+	announce(s, o, r);
+	history_audit(s, o->id, by, action_audit[act], r->rule_id,
+		      json_pack("{s:I,s:s,s:s,s:s?}", "alert_id", (json_int_t)r->id, "state",
+				alert_state_name(r->state), "severity", alert_severity_name(r->severity), "note", note));
+}
+
+/* ---- evaluation --------------------------------------------------------------------- */
+
+#define MAX_OUT 32
+
+static void apply_results(struct server *s, struct org *o, struct alert_firing *f, size_t nf,
+			  struct alert_clear *c, size_t nc, int64_t now_ms)
+{
+	for (size_t i = 0; i < nc; i++)
+		clear(s, o, &c[i], now_ms);
+	for (size_t i = 0; i < nf; i++) {
+		fire(s, o, &f[i], now_ms);
+		alert_firing_clear(&f[i]);
+	}
+}
+
+void alerts_on_event(struct server *s, struct org *o, const struct live_execution *x,
+		     const struct proto_event *ev)
+{
+	if (o->alerts.nrules == 0)
+		return;
+	if (ev->kind != EV_EXECUTION_STARTED && !proto_event_is_terminal(ev->kind))
+		return;
+	const char *step = NULL;
+	for (uint32_t i = 0; i < x->nsteps && ev->kind == EV_EXECUTION_FAILED; i++)
+		if (x->steps[i].status == STEP_FAILED)
+			step = x->steps[i].id;
+	struct alert_fact fact = {
+		.kind = ev->kind, .execution_id = x->id, .workflow_id = x->workflow_id,
+		.workflow_name = x->workflow_name, .ts_ms = ev->ts_ms, .started_ms = x->started_ms,
+		.error = x->error, .step_id = step,
+	};
+	struct alert_firing f[MAX_OUT];
+	struct alert_clear c[MAX_OUT];
+	size_t nf = 0, nc = 0;
+	int64_t now = clock_wall_ms();
+	alert_eval_on_fact(o->alerts.eval, &fact, now, f, MAX_OUT, &nf, c, MAX_OUT, &nc);
+	apply_results(s, o, f, nf, c, nc, now);
+}
+
+/* The numbers a rule can watch, from the queue and the latest resource sample. */
+enum metric_index { M_QUEUE_DEPTH, M_QUEUE_WAIT, M_QUEUE_RATE, M_CPU, M_MEMORY, M_DAEMON_CPU, M_DAEMON_RSS,
+		    M_EVENTS_IN, M_EVENTS_OUT, M_DB_ACTIVE, M__COUNT };
+static const char *const metric_names[M__COUNT] = {
+	"queue_depth", "queue_avg_wait_ms", "queue_rate_per_min", "cpu_percent", "memory_percent",
+	"daemon_cpu_percent", "daemon_rss_bytes", "events_in_per_s", "events_out_per_s", "db_connections_active",
+};
+
+static void tick_org(const char *key, void *value, void *arg)
+{
+	(void)key;
+	struct org *o = value;
+	struct server *s = arg;
+	if (o->alerts.nrules == 0)
+		return;
+	int64_t now = clock_wall_ms();
+	const char *names[M__COUNT];
+	double values[M__COUNT];
+	size_t n = 0;
+	struct queue_numbers q;
+	queue_stats_compute(&o->mon.queue, now, s->cfg.queue_backlog_threshold, &q);
+	names[n] = metric_names[M_QUEUE_DEPTH], values[n++] = (double)q.depth;
+	if (q.avg_wait_ms >= 0)
+		names[n] = metric_names[M_QUEUE_WAIT], values[n++] = (double)q.avg_wait_ms;
+	names[n] = metric_names[M_QUEUE_RATE], values[n++] = q.rate_per_min;
+	struct org_monitor *m = &o->mon;
+	if (m->samples_count > 0) {
+		json_t *r = m->samples[(m->samples_head + m->samples_count - 1) % MONITOR_HISTORY];
+		json_t *host = json_object_get(r, "host"), *self = json_object_get(r, "daemon");
+		if (json_is_number(json_object_get(host, "cpu_percent")))
+			names[n] = metric_names[M_CPU], values[n++] = json_number_value(json_object_get(host, "cpu_percent"));
+		double total = (double)json_integer_value(json_object_get(host, "mem_total_bytes"));
+		if (total > 0)
+			names[n] = metric_names[M_MEMORY],
+			values[n++] = 100.0 * (total - (double)json_integer_value(json_object_get(host, "mem_available_bytes"))) / total;
+		if (json_is_number(json_object_get(self, "cpu_percent")))
+			names[n] = metric_names[M_DAEMON_CPU], values[n++] = json_number_value(json_object_get(self, "cpu_percent"));
+		names[n] = metric_names[M_DAEMON_RSS], values[n++] = (double)json_integer_value(json_object_get(self, "rss_bytes"));
+		json_t *eps = json_object_get(r, "events_per_s");
+		names[n] = metric_names[M_EVENTS_IN], values[n++] = json_number_value(json_object_get(eps, "in"));
+		names[n] = metric_names[M_EVENTS_OUT], values[n++] = json_number_value(json_object_get(eps, "out"));
+		json_t *db = json_object_get(r, "database");
+		if (json_is_integer(json_object_get(db, "active")))
+			names[n] = metric_names[M_DB_ACTIVE], values[n++] = (double)json_integer_value(json_object_get(db, "active"));
+	}
+	/* Running executions, for "running longer than". */
+	struct alert_fact running[256];
+	size_t nrunning = 0;
+	for (struct live_execution *x = o->live.newest; x != NULL && nrunning < 256; x = x->next)
+		if (x->status == EXEC_RUNNING && x->started_ms > 0)
+			running[nrunning++] = (struct alert_fact){
+				.kind = EV_EXECUTION_STARTED, .execution_id = x->id, .workflow_id = x->workflow_id,
+				.workflow_name = x->workflow_name, .ts_ms = x->last_event_ms, .started_ms = x->started_ms,
+			};
+	struct alert_metrics metrics = { .names = names, .values = values, .n = n, .running = running,
+					 .nrunning = nrunning };
+	struct alert_firing f[MAX_OUT];
+	struct alert_clear c[MAX_OUT];
+	size_t nf = 0, nc = 0;
+	alert_eval_on_tick(o->alerts.eval, &metrics, now, f, MAX_OUT, &nf, c, MAX_OUT, &nc);
+	apply_results(s, o, f, nf, c, nc, now);
+}
+
+void alerts_tick(struct server *s, int64_t now_ms)
+{
+	(void)now_ms;
+	strmap_each(&s->orgs, tick_org, s);
+}
+
+/* ---- start-up -------------------------------------------------------------------------- */
+
+void alerts_load(struct server *s, struct org *o, json_t *rules, json_t *alerts, json_t *cooldowns)
+{
+	(void)s;
+	size_t i;
+	json_t *j;
+	json_array_foreach(rules, i, j) {
+		struct alert_rule rule;
+		struct proto_cause cause;
+		if (alert_rule_parse(j, &rule, &cause) < 0) {
+			log_warn("%s: stored rule %s no longer valid (%s: %s): skipped", o->id,
+				 json_string_value(json_object_get(j, "id")), cause.field, cause.message);
+			continue;
+		}
+		rule_store_in_memory(o, &rule);
+	}
+	json_array_foreach(alerts, i, j) {
+		struct alert_record *r = record_from_json(j);
+		if (r != NULL)
+			record_keep(o, r);
+	}
+	json_array_foreach(cooldowns, i, j)
+		alert_eval_set_last_fired(o->alerts.eval, json_string_value(json_object_get(j, "rule_id")),
+					  json_string_value(json_object_get(j, "workflow_id")),
+					  json_integer_value(json_object_get(j, "fired_ms")));
+}
+
+/* ---- requests ---------------------------------------------------------------------------- */
+
+static bool may_change(const struct conn *c)
+{
+	return c->who.role == ROLE_OPERATOR || c->who.role == ROLE_ADMIN;
+}
+
+static void send_error(struct conn *c, json_t *id, enum proto_error code, const char *msg, const char *field)
+{
+	conn_send(c, proto_error_message_new(id, code, msg, field));
+}
+
+static void send_reply(struct conn *c, json_t *id, const char *type, const char *key, json_t *value)
+{
+	json_t *m = json_pack("{s:s}", "type", type);
+	if (id != NULL)
+		json_object_set(m, "id", id);
+	json_object_set_new(m, key, value);
+	char *text = json_dumps(m, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(m);
+	conn_send(c, text);
+}
+
+static void new_rule_id(char *out, size_t len)
+{
+	uint8_t raw[6];
+	if (getrandom(raw, sizeof raw, 0) != sizeof raw)
+		memset(raw, 0, sizeof raw);
+	snprintf(out, len, "rule-%02x%02x%02x%02x%02x%02x", raw[0], raw[1], raw[2], raw[3], raw[4], raw[5]);
+}
+
+void alerts_rule_request(struct conn *c, const struct proto_request *req)
+{
+	struct server *s = c->srv;
+	struct org *o = c->org;
+	if (c->who.role == ROLE_PRODUCER) {
+		send_error(c, req->id, PROTO_ERR_FORBIDDEN, "producers have no business with alert rules", NULL);
+		return;
+	}
+	if (req->rule_action == RULE_LIST) {
+		json_t *list = json_array();
+		for (size_t i = 0; i < o->alerts.nrules; i++)
+			json_array_append_new(list, alert_rule_json_new(&o->alerts.rules[i], false));
+		send_reply(c, req->id, "rules", "rules", list);
+		return;
+	}
+	if (!may_change(c)) {
+		send_error(c, req->id, PROTO_ERR_FORBIDDEN, "only operators and admins may change alert rules", NULL);
+		return;
+	}
+	if (req->rule_action == RULE_SAVE) {
+		json_t *j = json_deep_copy(req->rule);
+		if (json_object_get(j, "id") == NULL) {
+			char id[PROTO_MAX_ID + 1];
+			new_rule_id(id, sizeof id);
+			json_object_set_new(j, "id", json_string(id));
+		}
+		struct alert_rule rule;
+		struct proto_cause cause;
+		if (alert_rule_parse(j, &rule, &cause) < 0) {
+			char field[128];
+			snprintf(field, sizeof field, "rule%s%s", cause.field[0] ? "." : "", cause.field);
+			send_error(c, req->id, PROTO_ERR_BAD_REQUEST, cause.message, field);
+			json_decref(j);
+			return;
+		}
+		json_decref(j);
+		bool existed = rule_find(o, rule.id) != NULL;
+		if (!existed && o->alerts.nrules >= ALERT_MAX_RULES_PER_ORG) {
+			alert_rule_clear(&rule);
+			send_error(c, req->id, PROTO_ERR_TOO_LARGE, "this organization has too many alert rules", "rule");
+			return;
+		}
+		char id[PROTO_MAX_ID + 1];
+		snprintf(id, sizeof id, "%s", rule.id);
+		rule_store_in_memory(o, &rule);
+		struct alert_rule *saved = rule_find(o, id);
+		rule_save_to_store(s, o, saved, c->who.sub);
+		history_audit(s, o->id, c->who.sub, existed ? "alert.rule_changed" : "alert.rule_created", id,
+			      alert_rule_json_new(saved, false));
+		send_reply(c, req->id, "rule_saved", "rule", alert_rule_json_new(saved, false));
+		return;
+	}
+	struct alert_rule *rule = rule_find(o, req->rule_id);
+	if (rule == NULL) {
+		send_error(c, req->id, PROTO_ERR_NOT_FOUND, "no such alert rule in this organization", "rule_id");
+		return;
+	}
+	if (req->rule_action == RULE_DELETE) {
+		history_put(s, STORE_Q_PUT_RULE_DELETE, o->id, json_pack("{s:s}", "rule_id", req->rule_id));
+		history_audit(s, o->id, c->who.sub, "alert.rule_deleted", req->rule_id, NULL);
+		rule_remove(o, req->rule_id);
+	} else {
+		rule->enabled = req->rule_action == RULE_ENABLE;
+		rules_changed(o);
+		rule_save_to_store(s, o, rule, c->who.sub);
+		history_audit(s, o->id, c->who.sub, "alert.rule_changed", rule->id,
+			      json_pack("{s:b}", "enabled", rule->enabled));
+	}
+	conn_send(c, proto_done_message_new(req->id));
+}
+
+void alerts_alert_request(struct conn *c, const struct proto_request *req)
+{
+	static const enum alert_action actions[ALERT_ACTION__COUNT] = {
+		[ALERT_ACK] = ACT_ACKNOWLEDGE, [ALERT_RESOLVE] = ACT_RESOLVE, [ALERT_ESCALATE] = ACT_ESCALATE,
+	};
+	if (!may_change(c)) {
+		send_error(c, req->id, PROTO_ERR_FORBIDDEN, "only operators and admins may act on alerts", NULL);
+		return;
+	}
+	struct alert_record *r = record_find(c->org, req->alert_id);
+	if (r == NULL) {
+		send_error(c, req->id, PROTO_ERR_NOT_FOUND, "no such alert in this organization", "alert_id");
+		return;
+	}
+	enum alert_state to;
+	enum alert_severity sev;
+	char cause[160];
+	if (alert_transition(r->state, r->severity, actions[req->alert_action], &to, &sev, cause, sizeof cause) < 0) {
+		send_error(c, req->id, PROTO_ERR_BAD_REQUEST, cause, "action");
+		return;
+	}
+	change(c->srv, c->org, r, actions[req->alert_action], c->who.sub, req->note, clock_wall_ms());
+	conn_send(c, proto_done_message_new(req->id));
+}
+
+/* ---- snapshot ------------------------------------------------------------------------------- */
+
+uint32_t alerts_active_count(const struct org *o)
+{
+	uint32_t n = 0;
+	for (size_t i = 0; i < o->alerts.nrecords; i++)
+		n += o->alerts.records[i]->state != ALERT_RESOLVED;
+	return n;
+}
+
+json_t *alerts_snapshot_new(struct org *o)
+{
+	json_t *list = json_array();
+	/* Active and acknowledged first, newest first; then the resolved ones. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = o->alerts.nrecords; i-- > 0;) {
+			struct alert_record *r = o->alerts.records[i];
+			if ((r->state == ALERT_RESOLVED) == (pass == 1))
+				json_array_append_new(list, record_json_new(r));
+		}
+	return json_pack("{s:o,s:i}", "alerts", list, "active", (int)alerts_active_count(o));
+}
+
+/* ---- the notifier's outcomes ------------------------------------------------------------------ */
+
+void alerts_wake(void *server)
+{
+	struct server *s = server;
+	if (s->lws != NULL)
+		lws_cancel_service(s->lws);
+}
+
+void alerts_poll(struct server *s)
+{
+	if (s->notifier == NULL)
+		return;
+	struct notify_outcome out[32];
+	size_t n;
+	while ((n = notify_take_outcomes(s->notifier, out, 32)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			struct notify_outcome *oc = &out[i];
+			if (!oc->ok)
+				log_warn("%s: alert %lld: %s notification attempt %d failed: %s%s", oc->org,
+					 (long long)oc->alert_id, channel_type_name(oc->channel), oc->attempt, oc->detail,
+					 oc->final ? " (giving up)" : "");
+			history_put(s, STORE_Q_PUT_NOTIFY_ATTEMPT, oc->org,
+				    json_pack("{s:I,s:s,s:i,s:i,s:b,s:b,s:s}", "alert_id", (json_int_t)oc->alert_id,
+					      "channel", channel_type_name(oc->channel), "channel_index", oc->channel_index,
+					      "attempt", oc->attempt, "ok", oc->ok, "final", oc->final, "detail", oc->detail));
+			struct org *o = strmap_get(&s->orgs, oc->org);
+			struct alert_record *r = o ? record_find(o, oc->alert_id) : NULL;
+			if (r == NULL)
+				continue;
+			char at[40];
+			proto_time_format(oc->at_ms, at, sizeof at);
+			json_array_append_new(r->deliveries,
+					      json_pack("{s:s,s:i,s:i,s:b,s:b,s:s,s:s}", "channel",
+							channel_type_name(oc->channel), "channel_index", oc->channel_index,
+							"attempt", oc->attempt, "ok", oc->ok, "final", oc->final,
+							"detail", oc->detail, "at", at));
+			while (json_array_size(r->deliveries) > DELIVERIES_KEPT)
+				json_array_remove(r->deliveries, 0);
+			/* The console shows how delivery went: tell it when an attempt settles. */
+			if (oc->final || !oc->ok) {
+				struct room *room = room_find(o, "alerts");
+				if (room != NULL) {
+					json_t *j = record_json_new(r);
+					room_broadcast(room, proto_alert_message_new(j));
+					json_decref(j);
+				}
+			}
+		}
+	}
+}
