@@ -42,6 +42,10 @@ struct config {
 	int queue_snapshot_interval_s;
 	int sample_interval_s;
 	int cpu_threshold;
+	/* alert notifications (notify.h) */
+	int notify_attempts;
+	int notify_backoff_ms;
+	int notify_timeout_ms;
 	/* storage (all optional: without a database the daemon keeps nothing) */
 	char *database;                /* libpq conninfo of the daemon's role */
 	char *database_owner;          /* conninfo of the schema owner: migrate at start-up */

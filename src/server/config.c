@@ -51,6 +51,9 @@ static const struct setting settings[] = {
 	{ "queue-snapshot-interval", SET_INT, OFF(queue_snapshot_interval_s), 1, 86400 },
 	{ "sample-interval", SET_INT, OFF(sample_interval_s), 1, 3600 },
 	{ "cpu-threshold", SET_INT, OFF(cpu_threshold), 1, 100 },
+	{ "notify-attempts", SET_INT, OFF(notify_attempts), 1, 20 },
+	{ "notify-backoff-ms", SET_INT, OFF(notify_backoff_ms), 10, 600000 },
+	{ "notify-timeout-ms", SET_INT, OFF(notify_timeout_ms), 100, 120000 },
 	{ "database", SET_STRING, OFF(database), 0, 0 },
 	{ "database-owner", SET_STRING, OFF(database_owner), 0, 0 },
 	{ "app-role", SET_STRING, OFF(app_role), 0, 0 },
@@ -93,6 +96,9 @@ void config_defaults(struct config *c)
 	c->queue_snapshot_interval_s = 60;
 	c->sample_interval_s = 5;
 	c->cpu_threshold = 80;
+	c->notify_attempts = 5;
+	c->notify_backoff_ms = 1000;
+	c->notify_timeout_ms = 10000;
 	c->app_role = xstrdup("wfmon_app");
 	c->spool_dir = xstrdup("/var/lib/wfmon/spool");
 	c->spool_max = (size_t)1 << 30;

@@ -16,6 +16,7 @@
 
 #include "clock.h"
 #include "conn.h"
+#include "history.h"
 #include "monitor.h"
 #include "live.h"
 #include "log.h"
@@ -141,6 +142,13 @@ static uint64_t ask_execution_snapshot(struct conn *c, json_t *req_id, struct ro
 			 json_pack("{s:s}", "id", r->spec.id), req_id, r, 0);
 }
 
+/* Every subscription granted is audited: who watched what. */
+static void audit_subscription(struct conn *c, const char *room)
+{
+	history_audit(c->srv, c->org->id, c->who.sub, "subscription.created", room,
+		      json_pack("{s:s}", "role", auth_role_name(c->who.role)));
+}
+
 void subscribe_start(struct conn *c, const struct proto_request *req)
 {
 	struct server *s = c->srv;
@@ -170,6 +178,7 @@ void subscribe_start(struct conn *c, const struct proto_request *req)
 		return;
 	}
 
+	audit_subscription(c, name);
 	/* One thread: nothing is published between the answer and the first
 	 * live event, so the client sees each event exactly once. */
 	if (req->has_since && room_can_resume(r, req->since)) {
