@@ -138,6 +138,9 @@ $(BUILD)/tests/%: tests/integration/%.c $(TEST_SUPPORT_OBJ) $(SERVER_LIB) $(UI_L
 
 tests: $(BINS) $(MO_FILES) $(UNIT_BINS) $(INTEG_BINS)
 
+# Kept between builds: they are not intermediate files.
+.SECONDARY: $(TEST_SUPPORT_OBJ)
+
 # Debian packages the build, the tests and the demo need.
 DEB_PKGS := gcc make pkg-config libwebsockets-dev libjansson-dev libjwt-dev libcmocka-dev \
             libncurses-dev libpq-dev libcurl4-openssl-dev postgresql tmux gettext locales openssl \

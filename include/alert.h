@@ -38,6 +38,10 @@ enum alert_severity { SEV_INFO, SEV_WARNING, SEV_ERROR, SEV_CRITICAL, SEV__COUNT
 const char *alert_severity_name(enum alert_severity s);
 
 enum alert_op { OP_GT, OP_GTE, OP_LT, OP_LTE, OP_EQ, OP_NE, OP__COUNT };
+const char *alert_op_name(enum alert_op op);       /* "gt", "gte", ... */
+/* The metric names a custom rule may use (NULL-terminated): the numbers the
+ * daemon passes to alert_eval_on_tick under these names. */
+const char *const *alert_custom_metrics(void);
 
 enum channel_type { CH_IN_APP, CH_WEBHOOK, CH_SLACK, CH_EMAIL, CH_SMS, CH__COUNT };
 const char *channel_type_name(enum channel_type t);
@@ -135,6 +139,12 @@ struct alert_clear {
 
 struct alert_eval;   /* per organization */
 
+/* Bounds of the evaluator's memory, per organization: (rule, workflow) pairs
+ * (least recently used evicted, with their cooldown) and executions
+ * running_long has fired for (oldest forgotten). */
+#define ALERT_EVAL_MAX_PAIRS 10000
+#define ALERT_EVAL_MAX_LONG_RUNS 10000
+
 struct alert_eval *alert_eval_new(void);
 void alert_eval_free(struct alert_eval *e);
 /* Replaces the rules (copies them). */
@@ -155,12 +165,21 @@ void alert_eval_on_tick(struct alert_eval *e, const struct alert_metrics *m, int
 			struct alert_firing *firings, size_t max, size_t *nf,
 			struct alert_clear *clears, size_t maxc, size_t *nc);
 void alert_firing_clear(struct alert_firing *f);
+/* Sizing the output arrays: one fact yields at most one firing per rule and
+ * at most two clears per rule (its own and a running_long one). A firing's
+ * rule pointer is valid until the next alert_eval_set_rules or _free. Rule ids
+ * must be unique (state is keyed by them); at most ALERT_MAX_RULES_PER_ORG
+ * rules are kept. */
+size_t alert_eval_rule_count(const struct alert_eval *e);
+/* How many (rule, workflow) pairs the evaluator remembers (for tests and stats). */
+size_t alert_eval_pair_count(const struct alert_eval *e);
 
 /* ---- the life of an alert ------------------------------------------------------ */
 
 enum alert_state { ALERT_ACTIVE, ALERT_ACKNOWLEDGED, ALERT_RESOLVED, ALERT__STATE_COUNT };
 const char *alert_state_name(enum alert_state s);
 enum alert_action { ACT_ACKNOWLEDGE, ACT_RESOLVE, ACT_ESCALATE, ACT_AUTO_RESOLVE };
+const char *alert_action_name(enum alert_action a);   /* "acknowledge", ..., "auto_resolve" */
 /* Whether an action is allowed from a state (e.g. nothing but escalate... see
  * alert.c); the new state and, for escalation, the new severity (one up, at
  * most critical). Returns -1 with a sentence when not allowed. */

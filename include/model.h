@@ -5,13 +5,18 @@
  *   - the organization's executions as summaries (rooms "org" and "queue"),
  *   - the one execution the user looks at in full (room "execution:<id>"),
  *   - the active alerts (room "alerts"),
+ *   - the queue's numbers and depth history (room "queue": snapshot and
+ *     "stats" pushes), and the daemon's resource samples (room "resources"),
+ *   - step duration statistics of one workflow (the "step_stats" query),
+ *   - the outcome of the last request the console made (done or error),
  *   - the position (seq) reached in every room, for resuming after a drop.
  * Invariants: a room's position only moves forward while the room's data
  * comes from the same snapshot lineage (a fresh snapshot may move it
  * anywhere); an event at or below the position is a duplicate and changes
  * nothing; a finished execution never goes back to running; every list is
  * bounded (MODEL_MAX_EXECUTIONS, PROTO_MAX_STEPS, MODEL_LOG_LINES,
- * MODEL_COUNTERS, MODEL_MAX_ROOMS).
+ * MODEL_COUNTERS, MODEL_MAX_ROOMS, MODEL_DEPTH_HISTORY, MODEL_RES_HISTORY,
+ * MODEL_MAX_WORKERS); "stats" pushes carry no position and never move one.
  *
  * Ownership: the model owns everything it stores; pointers it returns are
  * borrowed and valid until the next model_handle_message or model_* change. */
@@ -27,12 +32,25 @@
 #include "proto.h"
 #include "strmap.h"
 
+/* A list of executions: borrowed pointers into the model. */
+struct model_list {
+	struct model_exec **items;
+	size_t n, cap;
+};
+
 #define MODEL_MAX_EXECUTIONS 2000
 #define MODEL_LOG_LINES 500
 #define MODEL_COUNTERS 32
 #define MODEL_MAX_ROOMS 8
 #define MODEL_MAX_ALERTS 256
 #define MODEL_FILTER_LEN 256
+#define MODEL_DEPTH_HISTORY 300      /* queue depth points, one a second */
+#define MODEL_RES_HISTORY 120        /* resource samples of the daemon */
+#define MODEL_TOP_CONSUMERS 5
+#define MODEL_MAX_WORKERS 64
+/* Request ids the console uses, so that answers find their way back. */
+#define MODEL_ID_STATS "stats:"      /* + workflow id: a step_stats query */
+#define MODEL_ID_PRIO "prio:"        /* + execution id: a prioritize request */
 
 enum model_status {
 	MS_QUEUED,
@@ -88,6 +106,8 @@ struct model_step {
 	char *error, *error_code, *worker;
 	double cpu_percent;                             /* -1 when unknown */
 	int64_t memory_bytes;                           /* -1 when unknown */
+	char **depends_on;                              /* step ids, from the plan */
+	uint32_t ndepends;                              /* <= PROTO_MAX_DEPS */
 };
 
 struct model_counter {
@@ -159,6 +179,103 @@ struct model_room {
 	uint64_t duplicates;                   /* events at or below the position, ignored */
 };
 
+/* The queue's numbers as the daemon computes them ("stats" of room queue). */
+struct model_queue {
+	bool loaded;                           /* a snapshot or a stats push came */
+	int64_t depth;
+	int64_t by_priority[PRIO__COUNT];
+	int64_t untracked;
+	bool has_oldest;
+	char oldest_id[PROTO_MAX_ID + 1];
+	int64_t oldest_queued_ms;              /* 0 when unknown */
+	int64_t oldest_age_ms;                 /* as the daemon said, at received_ms */
+	int64_t avg_wait_ms;                   /* -1: unknown */
+	int64_t wait_samples;
+	int64_t finished_in_window;
+	double rate_per_min;
+	int64_t eta_ms;                        /* -1: unknown (no rate); 0: empty */
+	bool backlog;                          /* depth >= threshold */
+	int64_t threshold;
+	int64_t received_ms;                   /* our clock when the numbers came */
+	/* depth history, oldest first: the snapshot's, then one point a second */
+	uint32_t history[MODEL_DEPTH_HISTORY]; /* ring */
+	uint32_t hist_head, hist_count;
+	int64_t hist_last_ms;                  /* our clock at the newest point, 0 none */
+};
+
+/* One sample of the daemon's view of its resources ("stats" of room resources). */
+struct model_res_sample {
+	int64_t at_ms;
+	double host_cpu;                       /* percent, -1 unknown */
+	int64_t mem_total, mem_available;      /* bytes, -1 unknown */
+	double load[3];                        /* -1 unknown */
+	double daemon_cpu;                     /* -1 unknown */
+	int64_t daemon_rss;                    /* -1 unknown */
+	char db_state[24];                     /* "up", "down", ...; "" unknown */
+	int64_t db_active, db_idle, db_total, db_max;   /* -1 unknown */
+	int64_t ws_connections;                /* -1 unknown */
+	double events_in, events_out;          /* per second, -1 unknown */
+	int64_t queue_depth;                   /* -1 unknown */
+	double cpu_threshold;                  /* -1 unknown */
+	bool warning;                          /* host CPU above the threshold */
+};
+
+struct model_consumer {
+	char workflow_id[PROTO_MAX_ID + 1];
+	double cpu_percent;
+	int64_t memory_bytes;
+	int64_t executions;
+};
+
+/* The newest resource.sample of one worker. */
+struct model_worker {
+	char name[PROTO_MAX_NAME + 1];
+	char execution_id[PROTO_MAX_ID + 1];
+	char step_id[PROTO_MAX_ID + 1];
+	double cpu_percent;
+	int64_t memory_bytes;
+	int64_t ts_ms;
+};
+
+struct model_resources {
+	bool loaded;                           /* a snapshot came */
+	bool has_current;                      /* current holds a sample */
+	struct model_res_sample current;
+	struct model_consumer top[MODEL_TOP_CONSUMERS];
+	uint32_t ntop;
+	struct model_res_sample history[MODEL_RES_HISTORY];   /* ring, oldest first */
+	uint32_t hist_head, hist_count;
+	struct model_worker workers[MODEL_MAX_WORKERS];
+	uint32_t nworkers;
+};
+
+/* Step durations of one workflow over its last runs (query step_stats). */
+enum model_stats_state { MSTATS_NONE, MSTATS_PENDING, MSTATS_LOADED, MSTATS_UNAVAILABLE };
+
+struct model_step_stat {
+	char step_id[PROTO_MAX_ID + 1];
+	int64_t count, avg_ms, p95_ms, min_ms, max_ms;
+};
+
+struct model_step_stats {
+	char workflow_id[PROTO_MAX_ID + 1];
+	enum model_stats_state state;
+	int64_t runs;
+	struct model_step_stat *steps;
+	uint32_t nsteps;                       /* <= PROTO_MAX_STEPS */
+	int64_t asked_ms;                      /* our clock when it was asked for */
+};
+
+/* The answer to the console's last request (not subscriptions): "done", or an
+ * error carrying the request's id. */
+struct model_reply {
+	char id[PROTO_MAX_ID + 1];
+	bool ok;
+	char code[32];                         /* error code, "" when ok */
+	char message[PROTO_MAX_TEXT + 1];
+	uint64_t serial;                       /* changes with every reply */
+};
+
 /* What a message changed, so that the caller redraws only when needed. */
 enum model_change {
 	MC_NONE = 0,
@@ -168,6 +285,10 @@ enum model_change {
 	MC_NOTICE = 1 << 3,
 	MC_SUBSCRIBED = 1 << 4,   /* a subscribed answer: see model_room's last_resumed */
 	MC_ERROR = 1 << 5,        /* an error message: see model.last_error */
+	MC_QUEUE = 1 << 6,        /* queue numbers or depth history */
+	MC_RESOURCES = 1 << 7,    /* resource samples */
+	MC_STATS = 1 << 8,        /* step statistics */
+	MC_REPLY = 1 << 9,        /* a request was answered: see model.reply */
 };
 
 struct model {
@@ -185,6 +306,10 @@ struct model {
 	char last_error_room[PROTO_MAX_ROOM + 1];
 	uint64_t events;                       /* events applied */
 	int64_t last_event_rx_ms;              /* our clock at the last event, 0 if none */
+	struct model_queue queue;
+	struct model_resources res;
+	struct model_step_stats stats;
+	struct model_reply reply;
 };
 
 void model_init(struct model *m);
@@ -234,6 +359,32 @@ void model_counts(const struct model *m, int64_t now_ms, int64_t stale_after_ms,
 const struct model_log_line *model_log_line(const struct model_detail *d, uint32_t i);
 struct model_step *model_detail_step(struct model_detail *d, const char *step_id);
 
+/* ---- Queue, resources, statistics ----------------------------------------------- */
+
+/* Appends the current depth to the history once for every whole second since
+ * the newest point (at most MODEL_DEPTH_HISTORY). Returns true when it added. */
+bool model_queue_tick(struct model *m, int64_t now_ms);
+/* The depth history's i-th point, oldest first (0 <= i < hist_count). */
+uint32_t model_queue_history(const struct model_queue *q, uint32_t i);
+/* How long the oldest queued execution has waited, ticking with now_ms; -1
+ * when there is none. */
+int64_t model_queue_oldest_age(const struct model_queue *q, int64_t now_ms);
+/* The queued executions, oldest first (ties by id): borrowed pointers. */
+void model_queue_list(const struct model *m, struct model_list *out);
+
+/* The resource history's i-th sample, oldest first (0 <= i < hist_count). */
+const struct model_res_sample *model_res_history(const struct model_resources *r, uint32_t i);
+
+/* Starts waiting for a workflow's step statistics: forgets the ones held
+ * when they are another workflow's. Returns the query to send (new
+ * reference, id MODEL_ID_STATS + workflow id), or NULL when they are loaded,
+ * known to be unavailable, or already asked for less than retry_ms ago. */
+json_t *model_stats_request_new(struct model *m, const char *workflow_id, int runs, int64_t now_ms,
+				int64_t retry_ms);
+/* The statistics of one step of the workflow held, or NULL. */
+const struct model_step_stat *model_step_stat_find(const struct model *m, const char *workflow_id,
+						   const char *step_id);
+
 /* ---- Filtering and sorting ------------------------------------------------------- */
 
 enum model_sort {
@@ -269,11 +420,6 @@ int model_filter_set_text(struct model_filter *f, const char *text, char *cause,
 bool model_filter_match(const struct model_filter *f, const struct model_exec *x, int64_t now_ms,
 			int64_t stale_after_ms);
 
-/* The filtered, sorted list: borrowed pointers into the model. */
-struct model_list {
-	struct model_exec **items;
-	size_t n, cap;
-};
 void model_list_build(const struct model *m, const struct model_filter *f, int64_t now_ms,
 		      int64_t stale_after_ms, struct model_list *out);
 void model_list_free(struct model_list *l);

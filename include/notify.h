@@ -43,9 +43,16 @@ struct notify_outcome {
 	int64_t next_attempt_ms;   /* when not final: when the retry is due */
 };
 
-/* Starts the thread. wake is called from it when outcomes are ready. */
+/* Starts the thread. wake is called from it when outcomes are ready. cfg may
+ * be NULL; a field <= 0 takes its default. */
 struct notify *notify_new(const struct notify_config *cfg, void (*wake)(void *arg), void *wake_arg);
-/* Stops after the attempts under way; waiting jobs are dropped (reported as final failures). */
+/* Stops the thread promptly (well under a second, whatever the endpoints do):
+ * no new attempt starts, the one under way is cut short, and it and every job
+ * waiting are reported as final failures ("daemon shutting down") before this
+ * returns. Outcomes can still be taken afterwards; later submits return -1.
+ * Idempotent. */
+void notify_stop(struct notify *n);
+/* notify_stop, then frees (outcomes not taken by then are lost). */
 void notify_free(struct notify *n);
 
 /* Queues one message (copies everything). payload is the alert as JSON (the
@@ -58,6 +65,10 @@ size_t notify_take_outcomes(struct notify *n, struct notify_outcome *out, size_t
 
 /* ---- pure helpers (unit-tested) --------------------------------------------- */
 
+/* The wait before the retry that follows attempt (1, 2, ...): backoff_ms *
+ * 2^(attempt-1), capped at backoff_max_ms, less up to 10% jitter taken from
+ * random. Fields <= 0 take their defaults. */
+int64_t notify_backoff_ms(const struct notify_config *cfg, int attempt, uint64_t random);
 /* HMAC-SHA256 of data with key, as 64 lowercase hex characters + NUL. */
 void notify_hmac_sha256_hex(const void *key, size_t keylen, const void *data, size_t len, char out[65]);
 /* The webhook request: body {"type":"alert","alert":payload,"title","text"} and
@@ -67,8 +78,14 @@ char *notify_webhook_body_new(json_t *payload, const char *title, const char *bo
 void notify_webhook_signature(const char *secret, int64_t unix_s, const char *body, char out[80]);
 /* Slack incoming-webhook JSON {"text": ..., "blocks": [...]}. */
 char *notify_slack_body_new(const char *title, const char *body);
-/* An RFC 5322 message (CRLF, UTF-8 subject as an encoded-word, Date, Message-ID). */
+/* An RFC 5322 message (CRLF, UTF-8 subject as an encoded-word, Date, Message-ID).
+ * CR and LF in from/to/subject become spaces. NULL when out of memory. */
 char *notify_email_new(const char *from, const char *to, const char *subject, const char *body,
 		       int64_t now_ms);
+/* The SMS gateway's JSON {"to": to, "message": title ": " first line of body},
+ * the message cut to NOTIFY_SMS_MAX characters (code points, never inside
+ * one). NULL when a text is not UTF-8. */
+#define NOTIFY_SMS_MAX 459
+char *notify_sms_body_new(const char *to, const char *title, const char *body);
 
 #endif

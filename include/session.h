@@ -17,6 +17,7 @@
 #ifndef WFMON_SESSION_H
 #define WFMON_SESSION_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -61,6 +62,10 @@ void session_free(struct session *s);
 int session_want(struct session *s, const char *room);
 /* Leaves a room: unsubscribes when connected and forgets its position. */
 void session_unwant(struct session *s, const char *room);
+
+/* Sends a request (takes req) while LIVE. Returns 0, or -1 when there is no
+ * live connection (the request is dropped: answers are not kept across drops). */
+int session_request(struct session *s, json_t *req);
 
 /* -1 when there is no socket (backoff, failed). */
 int session_fd(const struct session *s);

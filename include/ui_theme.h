@@ -48,6 +48,12 @@ enum ui_element {
 	UI_JSON_KEY,
 	UI_JSON_STRING,
 	UI_JSON_NUMBER,
+	UI_WARNING,          /* backlog, CPU above its threshold */
+	UI_BAR_OK,           /* timeline bars by step status (drawn with a background) */
+	UI_BAR_RUNNING,
+	UI_BAR_FAILED,
+	UI_BAR_SLOW,         /* a step slower than its p95 */
+	UI_BAR_WAIT,         /* the wait before a step, after its dependencies */
 	UI_EL__COUNT
 };
 

@@ -1,5 +1,5 @@
 /* ui_view.h: the console's shared state and its views (executions list,
- * execution, step), each with its own key table.
+ * execution, step, timeline, queue, resources), each with its own key table.
  *
  * Keys are tables, not if-chains: a view's table is searched first, then the
  * global one; the help overlay (?) is generated from the same tables, so it
@@ -18,7 +18,8 @@
 #include "ui_theme.h"
 #include "ui_widget.h"
 
-enum ui_view_id { VIEW_LIST, VIEW_EXEC, VIEW_STEP, VIEW__COUNT };
+enum ui_view_id { VIEW_LIST, VIEW_EXEC, VIEW_STEP, VIEW_TIMELINE, VIEW_QUEUE, VIEW_RESOURCES,
+		  VIEW__COUNT };
 
 struct ui_key {
 	int key;                 /* curses key code or character */
@@ -44,6 +45,9 @@ struct ui_view_ops {
 extern const struct ui_view_ops ui_view_list;
 extern const struct ui_view_ops ui_view_exec;
 extern const struct ui_view_ops ui_view_step;
+extern const struct ui_view_ops ui_view_timeline;   /* timeline_view.c */
+extern const struct ui_view_ops ui_view_queue;      /* queue_view.c */
+extern const struct ui_view_ops ui_view_resources;  /* resources_view.c */
 
 enum ui_prompt { PROMPT_NONE, PROMPT_COMMAND, PROMPT_FILTER, PROMPT_WRITE };
 
@@ -85,6 +89,20 @@ struct ui {
 	struct ui_textpane data;
 	char *data_doc;          /* the JSON document shown, for y and w */
 
+	/* timeline: the cursor follows a step id; the window is the whole
+	 * execution (following a running one) until zoomed or panned */
+	char tl_sel_id[PROTO_MAX_ID + 1];
+	bool tl_fixed;
+	int64_t tl_t0, tl_span;  /* the window when fixed */
+	int tl_top;              /* first layout row shown */
+	int tl_zoom;             /* shown as "x2^zoom" */
+
+	/* queue */
+	struct model_list queue;
+	size_t queue_sel, queue_top;
+	char queue_sel_id[PROTO_MAX_ID + 1];
+	uint64_t reply_seen;
+
 	/* the bottom line */
 	enum ui_prompt prompt;
 	char input[UI_PROMPT_LEN];
@@ -115,5 +133,16 @@ const char *ui_step_status_text(enum model_step_status s);
 const char *ui_log_kind_text(enum model_log_kind k);
 /* The short id shown in lists. */
 void ui_short_id(const char *id, char *buf, size_t len);
+/* Translated priority ("high", "normal", "low"). */
+const char *ui_prio_text(enum proto_priority p);
+/* The line above a table or pane: its title on the left, extra on the right. */
+void ui_title_line(int y, const char *title, const char *extra);
+/* One footer hint ("key what") at *x, moving *x on. */
+void ui_hint(int y, int *x, const char *key, const char *what, bool active);
+/* The backlog warning's text, shared by the header and the queue view. */
+void ui_queue_backlog_text(const struct model_queue *q, char *buf, size_t len);
+/* Sends a request to the daemon (takes req); says so on the message line
+ * when there is no connection. Returns 0 or -1. */
+int ui_request(struct ui *ui, json_t *req);
 
 #endif

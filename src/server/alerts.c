@@ -534,6 +534,32 @@ static void new_rule_id(char *out, size_t len)
 	snprintf(out, len, "rule-%02x%02x%02x%02x%02x%02x", raw[0], raw[1], raw[2], raw[3], raw[4], raw[5]);
 }
 
+/* Clients see secrets as "***"; an edited rule that sends "***" back keeps the
+ * stored secret of the same channel. */
+static void restore_secrets(json_t *incoming, const struct alert_rule *stored)
+{
+	static const char *const lists[] = { "channels", "escalation_channels" };
+	static const char *const keys[] = { "secret", "smtp_password" };
+	json_t *old = alert_rule_json_new(stored, true);
+	for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++) {
+		json_t *now = json_object_get(incoming, lists[l]), *was = json_object_get(old, lists[l]);
+		size_t i;
+		json_t *ch;
+		json_array_foreach(now, i, ch) {
+			json_t *prev = json_array_get(was, i);
+			if (!json_is_object(ch) || prev == NULL ||
+			    !json_equal(json_object_get(ch, "type"), json_object_get(prev, "type")))
+				continue;
+			for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+				const char *v = json_string_value(json_object_get(ch, keys[k]));
+				if (v != NULL && strcmp(v, "***") == 0 && json_object_get(prev, keys[k]) != NULL)
+					json_object_set(ch, keys[k], json_object_get(prev, keys[k]));
+			}
+		}
+	}
+	json_decref(old);
+}
+
 void alerts_rule_request(struct conn *c, const struct proto_request *req)
 {
 	struct server *s = c->srv;
@@ -559,6 +585,10 @@ void alerts_rule_request(struct conn *c, const struct proto_request *req)
 			char id[PROTO_MAX_ID + 1];
 			new_rule_id(id, sizeof id);
 			json_object_set_new(j, "id", json_string(id));
+		} else if (json_is_string(json_object_get(j, "id"))) {
+			struct alert_rule *stored = rule_find(o, json_string_value(json_object_get(j, "id")));
+			if (stored != NULL)
+				restore_secrets(j, stored);
 		}
 		struct alert_rule rule;
 		struct proto_cause cause;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "alerts.h"
 #include "clock.h"
 #include "conn.h"
 #include "history.h"
@@ -547,6 +548,7 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	}
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		history_poll(s);
+		alerts_poll(s);
 		return 0;
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:

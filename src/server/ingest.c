@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "alerts.h"
 #include "monitor.h"
 #include "org.h"
 #include "room.h"
@@ -141,6 +142,8 @@ void ingest_commit(struct org *o, struct ingest_batch *b)
 		int before_status = before ? (int)before->status : -1;
 		struct live_execution *x = live_apply(&o->live, &it->ev, it->event, now);
 		monitor_on_event(o, before_status, x, &it->ev);
+		if (proto_event_is_execution_level(it->ev.kind))
+			alerts_on_event(o->srv, o, x, &it->ev);
 		route(o, &it->ev, it->pos, it->event);
 		b->accepted++;
 		o->srv->stats.events_in++;

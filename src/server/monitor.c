@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alerts.h"
 #include "clock.h"
 #include "conn.h"
 #include "history.h"
@@ -355,6 +356,7 @@ void monitor_tick(struct server *s, int64_t now_us)
 		m->queue_saved_at_us = now_us;
 	}
 	strmap_each(&s->orgs, tick_org, &t);
+	alerts_tick(s, t.now_ms);
 	if (now_us - m->sampled_at_us >= (int64_t)s->cfg.sample_interval_s * 1000000)
 		resources_tick(s, now_us);
 }

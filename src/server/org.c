@@ -21,6 +21,7 @@ struct org *org_new(struct server *srv, const char *id, int64_t min_pos)
 	live_org_init(&o->live, srv->cfg.max_executions_per_org);
 	dedup_init(&o->dedup, srv->cfg.dedup_window);
 	strmap_init(&o->rooms);
+	org_alerts_init(&o->alerts);
 	char cause[200];
 	if (org_monitor_init(&o->mon, srv, cause, sizeof cause) < 0)
 		fatal("queue numbers for %s: %s", id, cause);   /* the windows were checked at start-up */
@@ -39,6 +40,7 @@ void org_free(struct org *o)
 	strmap_each(&o->rooms, free_room, NULL);
 	strmap_clear(&o->rooms);
 	org_monitor_free(&o->mon);
+	org_alerts_free(&o->alerts);
 	live_org_free(&o->live);
 	dedup_free(&o->dedup);
 	free(o);

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "alerts.h"
 #include "clock.h"
+#include "notify.h"
 #include "conn.h"
 #include "history.h"
 #include "http.h"
@@ -164,6 +166,8 @@ static void reload_state(struct server *s)
 				dedup_add(&o->dedup, json_string_value(v));
 		json_array_foreach(json_object_get(oj, "executions"), j, v)
 			executions += live_load_execution(&o->live, v) == 0;
+		alerts_load(s, o, json_object_get(oj, "rules"), json_object_get(oj, "alerts"),
+			    json_object_get(oj, "cooldowns"));
 	}
 	log_info("reloaded %zu organization(s) and %zu running execution(s) from the database",
 		 json_array_size(json_object_get(state, "orgs")), executions);
@@ -273,6 +277,16 @@ int server_run(struct server *s)
 		s->lws = NULL;
 		return 1;
 	}
+	struct notify_config nc = {
+		.max_attempts = s->cfg.notify_attempts,
+		.backoff_ms = s->cfg.notify_backoff_ms,
+		.backoff_max_ms = 60000,
+		.timeout_ms = s->cfg.notify_timeout_ms,
+		.queue_max = 1000,
+	};
+	s->notifier = notify_new(&nc, alerts_wake, s);
+	if (s->notifier == NULL)
+		log_warn("alert notifications are off: the notifier could not start");
 	housekeeping_server = s;
 	lws_sul_schedule(s->lws, 0, &housekeeping_timer, housekeeping, HOUSEKEEPING_US);
 	log_info("listening on ws://%s:%d (subprotocol %s)", s->cfg.listen_host, s->cfg.listen_port,
@@ -283,6 +297,13 @@ int server_run(struct server *s)
 			break;
 	drain(s);
 	lws_sul_cancel(&housekeeping_timer);
+	if (s->notifier != NULL) {
+		/* What it could not deliver is recorded as such before it goes. */
+		notify_stop(s->notifier);
+		alerts_poll(s);
+		notify_free(s->notifier);
+		s->notifier = NULL;
+	}
 	if (s->store != NULL) {
 		/* Syncs what it was given; what PostgreSQL has not taken stays in the spool. */
 		store_free(s->store);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alerts.h"
 #include "clock.h"
 #include "conn.h"
 #include "history.h"
@@ -69,9 +70,8 @@ static json_t *snapshot_resources(struct org *o, const struct room *r)
 
 static json_t *snapshot_alerts(struct org *o, const struct room *r)
 {
-	(void)o;
 	(void)r;
-	return json_pack("{s:[]}", "alerts");
+	return alerts_snapshot_new(o);
 }
 
 static json_t *snapshot_control(struct org *o, const struct room *r)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alerts.h"
 #include "clock.h"
 #include "conn.h"
 #include "history.h"
@@ -35,17 +36,17 @@ static void send_error(struct conn *c, json_t *id, enum proto_error code, const 
 	conn_send(c, proto_error_message_new(id, code, message, field));
 }
 
-static void handle_subscribe(struct conn *c, struct proto_request *req)
+static void handle_subscribe(struct conn *c, const struct proto_request *req)
 {
 	subscribe_start(c, req);
 }
 
-static void handle_unsubscribe(struct conn *c, struct proto_request *req)
+static void handle_unsubscribe(struct conn *c, const struct proto_request *req)
 {
 	unsubscribe(c, req);
 }
 
-static void handle_publish(struct conn *c, struct proto_request *req)
+static void handle_publish(struct conn *c, const struct proto_request *req)
 {
 	if (c->who.role != ROLE_PRODUCER) {
 		char msg[128];
@@ -58,7 +59,7 @@ static void handle_publish(struct conn *c, struct proto_request *req)
 	publish_events(c->srv, c->org, req->events, &to);
 }
 
-static void handle_query(struct conn *c, struct proto_request *req)
+static void handle_query(struct conn *c, const struct proto_request *req)
 {
 	if (c->who.role == ROLE_PRODUCER) {
 		send_error(c, req->id, PROTO_ERR_FORBIDDEN, "producers may not read history", NULL);
@@ -68,7 +69,7 @@ static void handle_query(struct conn *c, struct proto_request *req)
 	history_query(c->srv, c->org, req->query, req->params, &to);
 }
 
-static void handle_prioritize(struct conn *c, struct proto_request *req)
+static void handle_prioritize(struct conn *c, const struct proto_request *req)
 {
 	if (c->who.role != ROLE_OPERATOR && c->who.role != ROLE_ADMIN) {
 		send_error(c, req->id, PROTO_ERR_FORBIDDEN, "only operators and admins may change priorities",
@@ -84,18 +85,20 @@ static void handle_prioritize(struct conn *c, struct proto_request *req)
 	conn_send(c, proto_done_message_new(req->id));
 }
 
-static void handle_ping(struct conn *c, struct proto_request *req)
+static void handle_ping(struct conn *c, const struct proto_request *req)
 {
 	conn_send(c, proto_pong_message_new(req->id, clock_wall_ms()));
 }
 
-static void (*const request_table[REQ__COUNT])(struct conn *, struct proto_request *) = {
+static void (*const request_table[REQ__COUNT])(struct conn *, const struct proto_request *) = {
 	[REQ_SUBSCRIBE] = handle_subscribe,
 	[REQ_UNSUBSCRIBE] = handle_unsubscribe,
 	[REQ_PUBLISH] = handle_publish,
 	[REQ_PING] = handle_ping,
 	[REQ_QUERY] = handle_query,
 	[REQ_PRIORITIZE] = handle_prioritize,
+	[REQ_RULE] = alerts_rule_request,
+	[REQ_ALERT] = alerts_alert_request,
 };
 
 static void handle_message(struct conn *c, const char *buf, size_t len)

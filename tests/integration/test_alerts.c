@@ -135,6 +135,29 @@ static void fail_or_pass(struct wsc *p, const char *exec, bool failed, int n)
 	free(ev);
 }
 
+/* Waits for an alert message matching id (0: any other id = a new alert) and
+ * state (NULL: any); alert messages also report delivery attempts, so others
+ * are skipped. Returns the alert object (new reference) or NULL. */
+static json_t *wait_alert(struct wsc *c, long long id, bool other_id, const char *state, int timeout_ms)
+{
+	long long end = mono_ms() + timeout_ms;
+	while (mono_ms() < end) {
+		json_t *m = client_recv_type(c, "alert", (int)(end - mono_ms()) > 0 ? (int)(end - mono_ms()) : 1);
+		if (m == NULL)
+			return NULL;
+		json_t *al = json_object_get(m, "alert");
+		long long got = json_integer_value(json_object_get(al, "id"));
+		bool id_ok = other_id ? got != id : (id == 0 || got == id);
+		if (id_ok && (state == NULL || strcmp(str(al, "state"), state) == 0)) {
+			json_incref(al);
+			json_decref(m);
+			return al;
+		}
+		json_decref(m);
+	}
+	return NULL;
+}
+
 static char *rule_json(void)
 {
 	char *r;
@@ -222,18 +245,17 @@ static void test_three_failures_fire_once_within_a_second(void **state)
 	fail_or_pass(p, "jpk-e", true, 5);
 	long long t0 = mono_ms();
 	fail_or_pass(p, "jpk-f", true, 6);
-	json_t *m = client_recv_type(o, "alert", 2000);
+	json_t *al = wait_alert(o, 0, false, "active", 2000);
 	long long took = mono_ms() - t0;
-	assert_non_null(m);
+	assert_non_null(al);
 	assert_true(took < 1000);
-	json_t *al = json_object_get(m, "alert");
 	alert_id = json_integer_value(json_object_get(al, "id"));
 	assert_string_equal(str(al, "state"), "active");
 	assert_string_equal(str(al, "execution_id"), "jpk-f");
 	assert_non_null(strstr(str(al, "title"), "nie powiodło się"));
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(al, "context"), "consecutive")), 3);
 	fprintf(stderr, "alert fired %lld ms after the third failure\n", took);
-	json_decref(m);
+	json_decref(al);
 
 	/* Delivered once to the webhook (signed) and once by email. */
 	assert_int_equal(http_rx_wait(hook, 1, 5000), 1);
@@ -250,7 +272,7 @@ static void test_three_failures_fire_once_within_a_second(void **state)
 	/* Two more failures inside the cooldown: nothing more. */
 	fail_or_pass(p, "jpk-g", true, 7);
 	fail_or_pass(p, "jpk-h", true, 8);
-	assert_null(client_recv_type(o, "alert", 1500));
+	assert_null(wait_alert(o, alert_id, true, NULL, 1500));
 	assert_int_equal(http_rx_count(hook), 1);
 	assert_true(wait_db_count("fin", "alert_history", 1, 5000));
 	assert_true(wait_db_count("fin", "notification_attempts WHERE ok", 2, 5000));
@@ -277,7 +299,7 @@ static void test_cooldown_holds_across_restart(void **state)
 		snprintf(x, sizeof x, "jpk-r%d", i);
 		fail_or_pass(p, x, true, 10 + i);
 	}
-	assert_null(client_recv_type(o, "alert", 1500));
+	assert_null(wait_alert(o, alert_id, true, NULL, 1500));
 	assert_true(wait_db_count("fin", "alert_history", 1, 3000));
 	wsc_free(p);
 	wsc_free(o);
@@ -291,7 +313,10 @@ static void test_acknowledge_escalate_resolve(void **state)
 	char *ot = daemon_token(&D, "fin", "olga", "operator");
 	char *vt = daemon_token(&D, "fin", "viewer-1", "viewer");
 	struct wsc *o = client_open(&D, ot);
-	json_decref(client_subscribe(o, "alerts", -1));
+	/* A second connection watches the room: o's own requests would skip
+	 * past the announcements while waiting for their answers. */
+	struct wsc *w = client_open(&D, ot);
+	json_decref(client_subscribe(w, "alerts", -1));
 	char req[256];
 	struct wsc *v = client_open(&D, vt);
 	snprintf(req, sizeof req, "{\"type\":\"alert\",\"id\":\"a1\",\"action\":\"acknowledge\",\"alert_id\":%lld}", alert_id);
@@ -305,21 +330,24 @@ static void test_acknowledge_escalate_resolve(void **state)
 	a = request(o, req);
 	assert_string_equal(str(a, "type"), "done");
 	json_decref(a);
-	json_t *m = client_recv_type(o, "alert", 2000);
-	json_t *al = json_object_get(m, "alert");
-	assert_string_equal(str(al, "state"), "acknowledged");
+	json_t *al = wait_alert(w, alert_id, false, "acknowledged", 2000);
+	assert_non_null(al);
 	assert_string_equal(str(al, "acknowledged_by"), "olga");
 	assert_string_equal(str(al, "ack_note"), "sprawdzam plik JPK");
-	json_decref(m);
+	json_decref(al);
 
 	size_t before = http_rx_count(hook);
 	snprintf(req, sizeof req, "{\"type\":\"alert\",\"id\":\"a3\",\"action\":\"escalate\",\"alert_id\":%lld}", alert_id);
 	a = request(o, req);
 	assert_string_equal(str(a, "type"), "done");
 	json_decref(a);
-	m = client_recv_type(o, "alert", 2000);
-	assert_string_equal(str(json_object_get(m, "alert"), "severity"), "critical");
-	json_decref(m);
+	long long end0 = mono_ms() + 2000;
+	bool critical = false;
+	while (!critical && mono_ms() < end0 && (al = wait_alert(w, alert_id, false, NULL, 500)) != NULL) {
+		critical = strcmp(str(al, "severity"), "critical") == 0;
+		json_decref(al);
+	}
+	assert_true(critical);
 	assert_int_equal(http_rx_wait(hook, before + 1, 5000), before + 1);
 	assert_string_equal(http_rx_get(hook, before)->path, "/escalate");
 
@@ -327,18 +355,10 @@ static void test_acknowledge_escalate_resolve(void **state)
 	char *pt = daemon_token(&D, "fin", "engine", "producer");
 	struct wsc *p = client_open(&D, pt);
 	fail_or_pass(p, "jpk-ok", false, 20);
-	long long end = mono_ms() + 3000;
-	bool resolved = false;
-	while (!resolved && mono_ms() < end) {
-		m = client_recv_type(o, "alert", 500);
-		if (m != NULL) {
-			al = json_object_get(m, "alert");
-			resolved = json_integer_value(json_object_get(al, "id")) == alert_id &&
-				   strcmp(str(al, "state"), "resolved") == 0;
-			json_decref(m);
-		}
-	}
-	assert_true(resolved);
+	al = wait_alert(w, alert_id, false, "resolved", 3000);
+	assert_non_null(al);
+	assert_string_equal(str(al, "resolved_by"), "wfmond");
+	json_decref(al);
 	/* Resolving twice is refused with a reason. */
 	snprintf(req, sizeof req, "{\"type\":\"alert\",\"id\":\"a4\",\"action\":\"resolve\",\"alert_id\":%lld}", alert_id);
 	a = request(o, req);
@@ -354,6 +374,7 @@ static void test_acknowledge_escalate_resolve(void **state)
 	assert_true(wait_db_count("fin", "alert_history WHERE status = 'resolved' AND acknowledged_by = 'olga'", 1, 3000));
 	wsc_free(p);
 	wsc_free(o);
+	wsc_free(w);
 	free(ot);
 	free(vt);
 	free(pt);
@@ -399,6 +420,56 @@ static void test_dead_receiver_retried_and_recorded(void **state)
 	free(pt);
 }
 
+static void test_edit_keeps_secrets(void **state)
+{
+	(void)state;
+	char *ot = daemon_token(&D, "fin", "olga", "operator");
+	struct wsc *o = client_open(&D, ot);
+	json_t *a = request(o, "{\"type\":\"rule\",\"id\":\"l2\",\"action\":\"list\"}");
+	json_t *rule = NULL;
+	size_t i;
+	json_t *r;
+	json_array_foreach(json_object_get(a, "rules"), i, r)
+		if (strcmp(str(r, "id"), rule_id) == 0)
+			rule = r;
+	assert_non_null(rule);
+	assert_string_equal(str(json_array_get(json_object_get(rule, "channels"), 1), "secret"), "***");
+	/* Rename it and send it back as clients see it. */
+	json_object_set_new(rule, "name", json_string("JPK: three failures in a row"));
+	json_t *req = json_pack("{s:s,s:s,s:s,s:O}", "type", "rule", "id", "e1", "action", "save", "rule", rule);
+	char *text = json_dumps(req, JSON_COMPACT);
+	json_t *saved = request(o, text);
+	assert_string_equal(str(saved, "type"), "rule_saved");
+	char sql[512];
+	snprintf(sql, sizeof sql, "SELECT set_config('wfmon.org', 'fin', false); "
+		 "SELECT rule->'channels'->1->>'secret' FROM monitoring_alerts WHERE alert_id = '%s'", rule_id);
+	long long end = mono_ms() + 3000;
+	char *secret = NULL;
+	while (mono_ms() < end) {
+		free(secret);
+		secret = pgtest_text(PG.app, sql);
+		char *name_sql;
+		assert_true(asprintf(&name_sql, "SELECT set_config('wfmon.org', 'fin', false); SELECT name FROM "
+					      "monitoring_alerts WHERE alert_id = '%s'", rule_id) > 0);
+		char *name = pgtest_text(PG.app, name_sql);
+		free(name_sql);
+		bool renamed = name && strcmp(name, "JPK: three failures in a row") == 0;
+		free(name);
+		if (renamed)
+			break;
+		usleep(100000);
+	}
+	assert_non_null(secret);
+	assert_string_equal(secret, SECRET);
+	free(secret);
+	free(text);
+	json_decref(req);
+	json_decref(saved);
+	json_decref(a);
+	wsc_free(o);
+	free(ot);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -408,6 +479,7 @@ int main(void)
 		cmocka_unit_test(test_cooldown_holds_across_restart),
 		cmocka_unit_test(test_acknowledge_escalate_resolve),
 		cmocka_unit_test(test_dead_receiver_retried_and_recorded),
+		cmocka_unit_test(test_edit_keeps_secrets),
 	};
 	return cmocka_run_group_tests_name("alerts", tests, setup, teardown);
 }

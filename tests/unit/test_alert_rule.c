@@ -1,0 +1,365 @@
+/* test_alert_rule.c: alert rules and channels: validation (every error names
+ * its field), masking of secrets, and the round trip through the JSON form. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alert.h"
+
+#define WEBHOOK "{\"type\":\"webhook\",\"url\":\"https://hooks.example.com/wf\",\"secret\":\"0123456789abcdef\"}"
+#define BASE_HEAD "{\"name\":\"JPK failures\",\"type\":\"execution_failed\",\"severity\":\"error\""
+
+struct rule_case {
+	const char *json;
+	const char *field;   /* NULL: valid */
+};
+
+static const struct rule_case cases[] = {
+	/* valid */
+	{ BASE_HEAD ",\"channels\":[" WEBHOOK "]}", NULL },
+	{ BASE_HEAD ",\"conditions\":{},\"cooldown_minutes\":5,\"channels\":[{\"type\":\"in_app\"}]}", NULL },
+	{ BASE_HEAD ",\"cooldown_minutes\":1440,\"id\":\"r-1\",\"workflow_id\":null,\"channels\":[{\"type\":\"in_app\",\"bell\":true}]}", NULL },
+	{ "{\"name\":\"n\",\"type\":\"consecutive_failures\",\"severity\":\"warning\",\"conditions\":{\"count\":2},"
+	  "\"channels\":[{\"type\":\"in_app\"}]}", NULL },
+	{ "{\"name\":\"n\",\"type\":\"error_rate\",\"severity\":\"info\",\"conditions\":{\"threshold_percent\":100,"
+	  "\"window_minutes\":1440,\"min_sample\":10000},\"channels\":[{\"type\":\"in_app\"}]}", NULL },
+	{ BASE_HEAD ",\"channels\":[{\"type\":\"email\",\"to\":\"a@b.pl, c@d.com\",\"smtp_url\":\"smtps://mail.example.com:465\","
+	  "\"from\":\"wfmon@example.com\",\"smtp_user\":\"u\",\"smtp_password\":\"p\"}]}", NULL },
+	{ BASE_HEAD ",\"channels\":[{\"type\":\"sms\",\"url\":\"http://10.0.0.5:8080/send\",\"to\":\"+48123456789\"}]}", NULL },
+	{ BASE_HEAD ",\"channels\":[{\"type\":\"sms\",\"url\":\"https://sms.example.com\",\"to\":\"+12345678\",\"secret\":\"tok\"}]}", NULL },
+	{ BASE_HEAD ",\"channels\":[{\"type\":\"webhook\",\"url\":\"http://[::1]:9000/h\",\"secret\":\"0123456789abcdef\"}]}", NULL },
+
+	/* the rule's own fields */
+	{ "[]", "" },
+	{ "{\"name\":\"JPK\",\"type\":\"execution_failed\",\"severity\":\"fatal\",\"channels\":[" WEBHOOK "]}", "severity" },
+	{ BASE_HEAD ",\"cooldown_minutes\":4,\"channels\":[" WEBHOOK "]}", "cooldown_minutes" },
+	{ BASE_HEAD ",\"cooldown_minutes\":1441,\"channels\":[" WEBHOOK "]}", "cooldown_minutes" },
+	{ BASE_HEAD ",\"cooldown_minutes\":\"15\",\"channels\":[" WEBHOOK "]}", "cooldown_minutes" },
+	{ BASE_HEAD ",\"colour\":\"red\",\"channels\":[" WEBHOOK "]}", "colour" },
+	{ BASE_HEAD ",\"enabled\":\"yes\",\"channels\":[" WEBHOOK "]}", "enabled" },
+	{ BASE_HEAD ",\"language\":\"de\",\"channels\":[" WEBHOOK "]}", "language" },
+	{ BASE_HEAD ",\"workflow_id\":\"a b\",\"channels\":[" WEBHOOK "]}", "workflow_id" },
+	{ BASE_HEAD ",\"id\":\"\",\"channels\":[" WEBHOOK "]}", "id" },
+	{ "{\"name\":\"\",\"type\":\"execution_failed\",\"severity\":\"error\",\"channels\":[" WEBHOOK "]}", "name" },
+	{ "{\"type\":\"execution_failed\",\"severity\":\"error\",\"channels\":[" WEBHOOK "]}", "name" },
+	{ "{\"name\":\"n\",\"type\":\"sometimes\",\"severity\":\"error\",\"channels\":[" WEBHOOK "]}", "type" },
+	{ BASE_HEAD "}", "channels" },
+	{ BASE_HEAD ",\"channels\":[]}", "channels" },
+	{ BASE_HEAD ",\"channels\":[" WEBHOOK "," WEBHOOK "," WEBHOOK "," WEBHOOK "," WEBHOOK "," WEBHOOK ","
+	  WEBHOOK "," WEBHOOK "," WEBHOOK "]}", "channels" },
+	{ BASE_HEAD ",\"channels\":[" WEBHOOK "],\"escalation_channels\":[" WEBHOOK "," WEBHOOK "," WEBHOOK ","
+	  WEBHOOK "," WEBHOOK "," WEBHOOK "," WEBHOOK "," WEBHOOK "," WEBHOOK "]}", "escalation_channels" },
+
+	/* conditions */
+	{ BASE_HEAD ",\"conditions\":{\"count\":3},\"channels\":[" WEBHOOK "]}", "conditions.count" },
+	{ "{\"name\":\"n\",\"type\":\"consecutive_failures\",\"severity\":\"error\",\"conditions\":{\"count\":1},"
+	  "\"channels\":[" WEBHOOK "]}", "conditions.count" },
+	{ "{\"name\":\"n\",\"type\":\"consecutive_failures\",\"severity\":\"error\",\"conditions\":{\"count\":101},"
+	  "\"channels\":[" WEBHOOK "]}", "conditions.count" },
+	{ "{\"name\":\"n\",\"type\":\"consecutive_failures\",\"severity\":\"error\",\"channels\":[" WEBHOOK "]}",
+	  "conditions" },
+	{ "{\"name\":\"n\",\"type\":\"running_long\",\"severity\":\"error\",\"conditions\":{},\"channels\":[" WEBHOOK "]}",
+	  "conditions.threshold_seconds" },
+	{ "{\"name\":\"n\",\"type\":\"slow_execution\",\"severity\":\"error\",\"conditions\":{\"threshold_seconds\":0},"
+	  "\"channels\":[" WEBHOOK "]}", "conditions.threshold_seconds" },
+	{ "{\"name\":\"n\",\"type\":\"slow_execution\",\"severity\":\"error\",\"conditions\":{\"thresold_seconds\":5},"
+	  "\"channels\":[" WEBHOOK "]}", "conditions.thresold_seconds" },
+	{ "{\"name\":\"n\",\"type\":\"error_rate\",\"severity\":\"error\",\"conditions\":{\"threshold_percent\":0,"
+	  "\"window_minutes\":5,\"min_sample\":5},\"channels\":[" WEBHOOK "]}", "conditions.threshold_percent" },
+	{ "{\"name\":\"n\",\"type\":\"error_rate\",\"severity\":\"error\",\"conditions\":{\"threshold_percent\":100.5,"
+	  "\"window_minutes\":5,\"min_sample\":5},\"channels\":[" WEBHOOK "]}", "conditions.threshold_percent" },
+	{ "{\"name\":\"n\",\"type\":\"error_rate\",\"severity\":\"error\",\"conditions\":{\"threshold_percent\":10,"
+	  "\"window_minutes\":0,\"min_sample\":5},\"channels\":[" WEBHOOK "]}", "conditions.window_minutes" },
+	{ "{\"name\":\"n\",\"type\":\"error_rate\",\"severity\":\"error\",\"conditions\":{\"threshold_percent\":10,"
+	  "\"window_minutes\":5,\"min_sample\":10001},\"channels\":[" WEBHOOK "]}", "conditions.min_sample" },
+	{ "{\"name\":\"n\",\"type\":\"queue_backlog\",\"severity\":\"error\",\"conditions\":{\"threshold\":0.5},"
+	  "\"channels\":[" WEBHOOK "]}", "conditions.threshold" },
+	{ "{\"name\":\"n\",\"type\":\"resource_threshold\",\"severity\":\"error\",\"conditions\":{\"metric\":\"disk_percent\","
+	  "\"threshold\":90},\"channels\":[" WEBHOOK "]}", "conditions.metric" },
+	{ "{\"name\":\"n\",\"type\":\"resource_threshold\",\"severity\":\"error\",\"conditions\":{\"metric\":\"cpu_percent\","
+	  "\"threshold\":101},\"channels\":[" WEBHOOK "]}", "conditions.threshold" },
+	{ "{\"name\":\"n\",\"type\":\"custom\",\"severity\":\"error\",\"conditions\":{\"metric\":\"moon_phase\",\"op\":\"gt\","
+	  "\"value\":1},\"channels\":[" WEBHOOK "]}", "conditions.metric" },
+	{ "{\"name\":\"n\",\"type\":\"custom\",\"severity\":\"error\",\"conditions\":{\"metric\":\"queue_depth\",\"op\":\"approx\","
+	  "\"value\":1},\"channels\":[" WEBHOOK "]}", "conditions.op" },
+	{ "{\"name\":\"n\",\"type\":\"custom\",\"severity\":\"error\",\"conditions\":{\"metric\":\"queue_depth\",\"op\":\"gt\","
+	  "\"value\":\"1\"},\"channels\":[" WEBHOOK "]}", "conditions.value" },
+
+	/* channels */
+	{ BASE_HEAD ",\"channels\":[7]}", "channels[0]" },
+	{ BASE_HEAD ",\"channels\":[{\"type\":\"pager\"}]}", "channels[0].type" },
+	{ BASE_HEAD ",\"channels\":[{\"type\":\"in_app\",\"bell\":\"yes\"}]}", "channels[0].bell" },
+	{ BASE_HEAD ",\"channels\":[{\"type\":\"webhook\",\"url\":\"ftp://example.com/\",\"secret\":\"0123456789abcdef\"}]}",
+	  "channels[0].url" },
+	{ BASE_HEAD ",\"channels\":[{\"type\":\"webhook\",\"url\":\"https://\",\"secret\":\"0123456789abcdef\"}]}",
+	  "channels[0].url" },
+	{ BASE_HEAD ",\"channels\":[{\"type\":\"webhook\",\"url\":\"https://u:p@example.com/\",\"secret\":\"0123456789abcdef\"}]}",
+	  "channels[0].url" },
+	{ BASE_HEAD ",\"channels\":[{\"type\":\"webhook\",\"url\":\"https://exa mple.com/\",\"secret\":\"0123456789abcdef\"}]}",
+	  "channels[0].url" },
+	{ BASE_HEAD ",\"channels\":[{\"type\":\"webhook\",\"url\":\"https://example.com:70000/\",\"secret\":\"0123456789abcdef\"}]}",
+	  "channels[0].url" },
+	{ BASE_HEAD ",\"channels\":[{\"type\":\"webhook\",\"url\":\"https://example.com/\"}]}", "channels[0].secret" },
+	{ BASE_HEAD ",\"channels\":[{\"type\":\"webhook\",\"url\":\"https://example.com/\",\"secret\":\"short\"}]}",
+	  "channels[0].secret" },
+	{ BASE_HEAD ",\"channels\":[" WEBHOOK ",{\"type\":\"slack\",\"url\":\"http://hooks.slack.com/x\"}]}", "channels[1].url" },
+	{ BASE_HEAD ",\"channels\":[{\"type\":\"email\",\"to\":\"not-an-address\",\"smtp_url\":\"smtp://mail.example.com\","
+	  "\"from\":\"wfmon@example.com\"}]}", "channels[0].to" },
+	{ BASE_HEAD ",\"channels\":[{\"type\":\"email\",\"to\":\"a@b\",\"smtp_url\":\"smtp://mail.example.com\","
+	  "\"from\":\"wfmon@example.com\"}]}", "channels[0].to" },
+	{ BASE_HEAD ",\"channels\":[{\"type\":\"email\",\"to\":\"a@b.pl,,c@d.com\",\"smtp_url\":\"smtp://mail.example.com\","
+	  "\"from\":\"wfmon@example.com\"}]}", "channels[0].to" },
+	{ BASE_HEAD ",\"channels\":[{\"type\":\"email\",\"to\":\"a@b.pl\",\"smtp_url\":\"https://mail.example.com\","
+	  "\"from\":\"wfmon@example.com\"}]}", "channels[0].smtp_url" },
+	{ BASE_HEAD ",\"channels\":[{\"type\":\"email\",\"to\":\"a@b.pl\",\"smtp_url\":\"smtp://mail.example.com\"}]}",
+	  "channels[0].from" },
+	{ BASE_HEAD ",\"channels\":[{\"type\":\"email\",\"to\":\"a@b.pl\",\"smtp_url\":\"smtp://mail.example.com\","
+	  "\"from\":\"wfmon at example\"}]}", "channels[0].from" },
+	{ BASE_HEAD ",\"channels\":[{\"type\":\"sms\",\"url\":\"https://sms.example.com\",\"to\":\"48123456789\"}]}",
+	  "channels[0].to" },
+	{ BASE_HEAD ",\"channels\":[{\"type\":\"sms\",\"url\":\"https://sms.example.com\",\"to\":\"+48 123 456 789\"}]}",
+	  "channels[0].to" },
+	{ BASE_HEAD ",\"channels\":[{\"type\":\"sms\",\"url\":\"https://sms.example.com\",\"to\":\"+1234567\"}]}",
+	  "channels[0].to" },
+	{ BASE_HEAD ",\"channels\":[{\"type\":\"sms\",\"url\":\"https://sms.example.com\",\"to\":\"+1234567890123456\"}]}",
+	  "channels[0].to" },
+	{ BASE_HEAD ",\"channels\":[{\"type\":\"sms\",\"url\":\"smtp://sms.example.com\",\"to\":\"+48123456789\"}]}",
+	  "channels[0].url" },
+	{ BASE_HEAD ",\"channels\":[{\"type\":\"sms\",\"url\":\"https://sms.example.com\",\"to\":\"+48123456789\",\"token\":\"t\"}]}",
+	  "channels[0].token" },
+	{ BASE_HEAD ",\"channels\":[" WEBHOOK "],\"escalation_channels\":[{\"type\":\"slack\",\"url\":\"slack://x\"}]}",
+	  "escalation_channels[0].url" },
+};
+
+static void test_rule_validation(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		json_error_t jerr;
+		json_t *j = json_loads(cases[i].json, JSON_REJECT_DUPLICATES, &jerr);
+		if (j == NULL)
+			fail_msg("case %zu: bad test JSON: %s", i, jerr.text);
+		struct alert_rule r;
+		struct proto_cause cause;
+		memset(&cause, 0, sizeof cause);
+		int rc = alert_rule_parse(j, &r, &cause);
+		if (cases[i].field == NULL) {
+			if (rc != 0)
+				fail_msg("case %zu refused: %s: %s", i, cause.field, cause.message);
+			alert_rule_clear(&r);
+		} else {
+			if (rc == 0)
+				fail_msg("case %zu accepted, want an error at %s", i, cases[i].field);
+			if (strcmp(cause.field, cases[i].field) != 0)
+				fail_msg("case %zu: error at \"%s\" (%s), want \"%s\"", i, cause.field, cause.message,
+					 cases[i].field);
+			assert_true(strlen(cause.message) > 5);
+		}
+		json_decref(j);
+	}
+}
+
+static void test_rule_defaults_and_messages(void **state)
+{
+	(void)state;
+	json_t *j = json_loads(BASE_HEAD ",\"channels\":[" WEBHOOK "]}", 0, NULL);
+	struct alert_rule r;
+	struct proto_cause cause;
+	assert_int_equal(alert_rule_parse(j, &r, &cause), 0);
+	assert_int_equal(r.cooldown_s, 15 * 60);
+	assert_true(r.enabled);
+	assert_string_equal(r.language, "en");
+	assert_string_equal(r.workflow_id, "");
+	assert_string_equal(r.id, "");
+	assert_int_equal(r.severity, SEV_ERROR);
+	assert_int_equal(r.nchannels, 1);
+	assert_int_equal(r.channels[0].type, CH_WEBHOOK);
+	alert_rule_clear(&r);
+	json_decref(j);
+
+	/* The messages say what is allowed. */
+	j = json_loads(BASE_HEAD ",\"cooldown_minutes\":4,\"channels\":[" WEBHOOK "]}", 0, NULL);
+	assert_int_equal(alert_rule_parse(j, &r, &cause), -1);
+	assert_non_null(strstr(cause.message, "5 to 1440"));
+	json_decref(j);
+	j = json_loads("{\"name\":\"n\",\"type\":\"execution_failed\",\"severity\":\"fatal\",\"channels\":[]}", 0, NULL);
+	assert_int_equal(alert_rule_parse(j, &r, &cause), -1);
+	assert_non_null(strstr(cause.message, "info, warning, error, critical"));
+	json_decref(j);
+
+	/* alert_channel_parse names fields relative to the channel. */
+	struct alert_channel ch;
+	j = json_loads("{\"type\":\"sms\",\"url\":\"https://sms.example.com\",\"to\":\"12\"}", 0, NULL);
+	assert_int_equal(alert_channel_parse(j, &ch, &cause), -1);
+	assert_string_equal(cause.field, "to");
+	json_decref(j);
+}
+
+#define FULL_CHANNELS                                                                                            \
+	"\"channels\":[{\"type\":\"in_app\",\"bell\":true},"                                                      \
+	"{\"type\":\"webhook\",\"url\":\"https://hooks.example.com/wf\",\"secret\":\"webhook-secret-0123456789\"}," \
+	"{\"type\":\"slack\",\"url\":\"https://hooks.slack.com/services/T/B/X\"},"                                \
+	"{\"type\":\"email\",\"to\":\"ops@example.pl, cfo@example.com\",\"smtp_url\":\"smtps://smtp.example.com:465\"," \
+	"\"from\":\"wfmon@example.com\",\"smtp_user\":\"wfmon\",\"smtp_password\":\"smtp-password-xyz\"},"          \
+	"{\"type\":\"sms\",\"url\":\"https://sms.example.com/send\",\"to\":\"+48600100200\",\"secret\":\"sms-token-abc\"}]," \
+	"\"escalation_channels\":[{\"type\":\"sms\",\"url\":\"https://sms.example.com/send\",\"to\":\"+48600100201\","    \
+	"\"secret\":\"sms-token-esc\"}]"
+
+static const char *const full_rules[] = {
+	"{\"id\":\"r1\",\"name\":\"JPK failed\",\"type\":\"execution_failed\",\"workflow_id\":\"jpk-generation\","
+	"\"severity\":\"critical\",\"cooldown_minutes\":30,\"enabled\":false,\"language\":\"pl\",\"conditions\":{},"
+	FULL_CHANNELS "}",
+	"{\"id\":\"r2\",\"name\":\"slow\",\"type\":\"slow_execution\",\"severity\":\"warning\","
+	"\"conditions\":{\"threshold_seconds\":90.5}," FULL_CHANNELS "}",
+	"{\"id\":\"r3\",\"name\":\"long\",\"type\":\"running_long\",\"severity\":\"warning\","
+	"\"conditions\":{\"threshold_seconds\":600}," FULL_CHANNELS "}",
+	"{\"id\":\"r4\",\"name\":\"3 in a row\",\"type\":\"consecutive_failures\",\"severity\":\"error\","
+	"\"conditions\":{\"count\":3}," FULL_CHANNELS "}",
+	"{\"id\":\"r5\",\"name\":\"rate\",\"type\":\"error_rate\",\"severity\":\"error\",\"conditions\":"
+	"{\"threshold_percent\":12.5,\"window_minutes\":60,\"min_sample\":20}," FULL_CHANNELS "}",
+	"{\"id\":\"r6\",\"name\":\"backlog\",\"type\":\"queue_backlog\",\"severity\":\"info\",\"conditions\":"
+	"{\"threshold\":250}," FULL_CHANNELS "}",
+	"{\"id\":\"r7\",\"name\":\"cpu\",\"type\":\"resource_threshold\",\"severity\":\"warning\",\"conditions\":"
+	"{\"metric\":\"memory_percent\",\"threshold\":85}," FULL_CHANNELS "}",
+	"{\"id\":\"r8\",\"name\":\"rss\",\"type\":\"custom\",\"severity\":\"warning\",\"conditions\":"
+	"{\"metric\":\"daemon_rss_bytes\",\"op\":\"gte\",\"value\":1.5e9}," FULL_CHANNELS "}",
+};
+
+static bool str_eq(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static void channel_equal(const struct alert_channel *a, const struct alert_channel *b)
+{
+	assert_int_equal(a->type, b->type);
+	assert_true(str_eq(a->url, b->url));
+	assert_true(str_eq(a->secret, b->secret));
+	assert_true(str_eq(a->to, b->to));
+	assert_true(str_eq(a->smtp_url, b->smtp_url));
+	assert_true(str_eq(a->smtp_user, b->smtp_user));
+	assert_true(str_eq(a->smtp_password, b->smtp_password));
+	assert_true(str_eq(a->from, b->from));
+	assert_int_equal(a->bell, b->bell);
+}
+
+static void rule_equal(const struct alert_rule *a, const struct alert_rule *b)
+{
+	assert_string_equal(a->id, b->id);
+	assert_string_equal(a->name, b->name);
+	assert_int_equal(a->type, b->type);
+	assert_string_equal(a->workflow_id, b->workflow_id);
+	assert_int_equal(a->severity, b->severity);
+	assert_int_equal(a->cooldown_s, b->cooldown_s);
+	assert_int_equal(a->enabled, b->enabled);
+	assert_true(a->threshold == b->threshold);
+	assert_int_equal(a->count, b->count);
+	assert_int_equal(a->window_s, b->window_s);
+	assert_int_equal(a->min_sample, b->min_sample);
+	assert_string_equal(a->metric, b->metric);
+	assert_int_equal(a->op, b->op);
+	assert_string_equal(a->language, b->language);
+	assert_int_equal(a->nchannels, b->nchannels);
+	assert_int_equal(a->nescalation, b->nescalation);
+	for (size_t i = 0; i < a->nchannels; i++)
+		channel_equal(&a->channels[i], &b->channels[i]);
+	for (size_t i = 0; i < a->nescalation; i++)
+		channel_equal(&a->escalation[i], &b->escalation[i]);
+}
+
+static void test_rule_round_trip(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof full_rules / sizeof full_rules[0]; i++) {
+		json_t *j = json_loads(full_rules[i], 0, NULL);
+		assert_non_null(j);
+		struct alert_rule a, b, c;
+		struct proto_cause cause;
+		if (alert_rule_parse(j, &a, &cause) != 0)
+			fail_msg("rule %zu: %s: %s", i, cause.field, cause.message);
+		json_t *stored = alert_rule_json_new(&a, true);
+		if (alert_rule_parse(stored, &b, &cause) != 0)
+			fail_msg("rule %zu stored form: %s: %s", i, cause.field, cause.message);
+		rule_equal(&a, &b);
+		/* The stored form is stable. */
+		json_t *again = alert_rule_json_new(&b, true);
+		assert_true(json_equal(stored, again));
+		/* A deep copy is equal and independent. */
+		alert_rule_copy(&c, &a);
+		alert_rule_clear(&a);
+		rule_equal(&b, &c);
+		alert_rule_clear(&b);
+		alert_rule_clear(&c);
+		json_decref(again);
+		json_decref(stored);
+		json_decref(j);
+	}
+}
+
+static void test_rule_masks_secrets(void **state)
+{
+	(void)state;
+	json_t *j = json_loads(full_rules[0], 0, NULL);
+	struct alert_rule r;
+	struct proto_cause cause;
+	assert_int_equal(alert_rule_parse(j, &r, &cause), 0);
+	json_t *pub = alert_rule_json_new(&r, false);
+	char *text = json_dumps(pub, JSON_COMPACT);
+	static const char *const secrets[] = { "webhook-secret-0123456789", "smtp-password-xyz", "sms-token-abc",
+					       "sms-token-esc" };
+	for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++)
+		if (strstr(text, secrets[i]) != NULL)
+			fail_msg("secret %s in the client form: %s", secrets[i], text);
+	json_t *chs = json_object_get(pub, "channels");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(chs, 1), "secret")), "***");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(chs, 3), "smtp_password")), "***");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(chs, 4), "secret")), "***");
+	json_t *esc = json_object_get(pub, "escalation_channels");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(esc, 0), "secret")), "***");
+	/* What is not secret stays readable. */
+	assert_string_equal(json_string_value(json_object_get(json_array_get(chs, 3), "smtp_user")), "wfmon");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(chs, 4), "to")), "+48600100200");
+	free(text);
+
+	json_t *priv = alert_rule_json_new(&r, true);
+	chs = json_object_get(priv, "channels");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(chs, 1), "secret")),
+			    "webhook-secret-0123456789");
+	json_decref(priv);
+	json_decref(pub);
+	alert_rule_clear(&r);
+	json_decref(j);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(alert_type_name(ALERT_CONSECUTIVE_FAILURES), "consecutive_failures");
+	assert_string_equal(alert_type_name(ALERT_CUSTOM), "custom");
+	assert_null(alert_type_name(ALERT__TYPE_COUNT));
+	assert_string_equal(alert_severity_name(SEV_CRITICAL), "critical");
+	assert_string_equal(channel_type_name(CH_IN_APP), "in_app");
+	assert_string_equal(alert_op_name(OP_LTE), "lte");
+	size_t n = 0;
+	for (const char *const *m = alert_custom_metrics(); *m != NULL; m++)
+		n++;
+	assert_int_equal(n, 10);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rule_validation),
+		cmocka_unit_test(test_rule_defaults_and_messages),
+		cmocka_unit_test(test_rule_round_trip),
+		cmocka_unit_test(test_rule_masks_secrets),
+		cmocka_unit_test(test_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
