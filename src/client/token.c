@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "keyfile.h"
 #include "proto.h"
 
 #define TOKEN_MAX_SECRET_FILE (64 * 1024)
@@ -86,44 +87,12 @@ int token_parse_ttl(const char *s, int64_t *out_s)
 /* Reads the secret into a new buffer; see the file comment for the rules. */
 static unsigned char *token_secret_read(const char *path, size_t *len, char *cause, size_t causelen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		cause_set(cause, causelen, "cannot open secret file %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	struct stat st;
-	if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-		cause_set(cause, causelen, "secret file %s is not a readable file", path);
-		close(fd);
-		return NULL;
-	}
-	unsigned char *buf = malloc(TOKEN_MAX_SECRET_FILE + 1);
-	if (buf == NULL) {
-		cause_set(cause, causelen, "out of memory reading secret file %s", path);
-		close(fd);
-		return NULL;
-	}
 	size_t have = 0;
-	for (;;) {
-		ssize_t n = read(fd, buf + have, TOKEN_MAX_SECRET_FILE + 1 - have);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			cause_set(cause, causelen, "cannot read secret file %s: %s", path, strerror(errno));
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		have += (size_t)n;
-		if (have > TOKEN_MAX_SECRET_FILE) {
-			cause_set(cause, causelen, "secret file %s is larger than %d KiB: it is not a secret",
-				  path, TOKEN_MAX_SECRET_FILE / 1024);
-			goto fail;
-		}
-	}
-	close(fd);
+	unsigned char *buf = keyfile_read(path, "secret file", TOKEN_MAX_SECRET_FILE, &have, cause, causelen);
+	if (buf == NULL)
+		return NULL;
 	if (have > 0 && buf[have - 1] == '\n')
-		have--;
+		buf[--have] = '\0';
 	if (have == 0) {
 		cause_set(cause, causelen, "secret file %s is empty: put the daemon's HS256 secret in it", path);
 		free(buf);
@@ -140,11 +109,6 @@ static unsigned char *token_secret_read(const char *path, size_t *len, char *cau
 	}
 	*len = have;
 	return buf;
-fail:
-	explicit_bzero(buf, TOKEN_MAX_SECRET_FILE + 1);
-	free(buf);
-	close(fd);
-	return NULL;
 }
 
 static int token_request_check(const struct token_request *req, char *cause, size_t causelen)

@@ -12,6 +12,7 @@
  * - a cause never contains the token or the key; the only token-derived text
  *   it may hold is an "alg" value, and only when it is short and alphanumeric. */
 #include "auth.h"
+#include "keyfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -104,70 +105,13 @@ int auth_alg_parse(const char *name, enum auth_alg *out)
 
 /* ---- Key files ------------------------------------------------------------ */
 
-/* Reads the whole file into a new buffer (plus a NUL, not counted in *len).
- * The size cap is checked while reading too, so a file that grows between
- * fstat and read, or a pipe, cannot make us allocate more than the cap. */
 static unsigned char *key_file_read(const char *path, size_t *len, char *cause, size_t causelen)
 {
 	if (path == NULL || path[0] == '\0') {
 		cause_set(cause, causelen, "no key file given: configure the path of the JWT key file");
 		return NULL;
 	}
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		cause_set(cause, causelen, "cannot open key file %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	struct stat st;
-	if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-		cause_set(cause, causelen, "key file %s is not a readable file", path);
-		close(fd);
-		return NULL;
-	}
-	if (S_ISREG(st.st_mode) && st.st_size > AUTH_MAX_KEY_FILE) {
-		cause_set(cause, causelen, "key file %s is larger than %d KiB: it is not a key",
-			  path, AUTH_MAX_KEY_FILE / 1024);
-		close(fd);
-		return NULL;
-	}
-	unsigned char *buf = malloc(AUTH_MAX_KEY_FILE + 2);
-	if (buf == NULL) {
-		cause_set(cause, causelen, "out of memory reading key file %s", path);
-		close(fd);
-		return NULL;
-	}
-	size_t have = 0;
-	for (;;) {
-		ssize_t n = read(fd, buf + have, AUTH_MAX_KEY_FILE + 1 - have);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			cause_set(cause, causelen, "cannot read key file %s: %s", path, strerror(errno));
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		have += (size_t)n;
-		if (have > AUTH_MAX_KEY_FILE) {
-			cause_set(cause, causelen, "key file %s is larger than %d KiB: it is not a key",
-				  path, AUTH_MAX_KEY_FILE / 1024);
-			goto fail;
-		}
-	}
-	close(fd);
-	if (have == 0) {
-		cause_set(cause, causelen, "key file %s is empty: put the JWT key in it", path);
-		free(buf);
-		return NULL;
-	}
-	buf[have] = '\0';
-	*len = have;
-	return buf;
-fail:
-	explicit_bzero(buf, AUTH_MAX_KEY_FILE + 2);
-	free(buf);
-	close(fd);
-	return NULL;
+	return keyfile_read(path, "key file", AUTH_MAX_KEY_FILE, len, cause, causelen);
 }
 
 struct auth_verifier *auth_verifier_new(enum auth_alg alg, const char *key_path,
