@@ -8,6 +8,7 @@
  * is never listed twice because steps are keyed by id. */
 #include "model.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,8 +290,36 @@ static void step_init(struct model_step *s, const char *id)
 	s->memory_bytes = -1;
 }
 
+static void step_free_deps(struct model_step *s)
+{
+	for (uint32_t i = 0; i < s->ndepends; i++)
+		free(s->depends_on[i]);
+	free(s->depends_on);
+	s->depends_on = NULL;
+	s->ndepends = 0;
+}
+
+/* The plan's dependencies: a list given replaces the one held. */
+static void step_set_deps(struct model_step *s, json_t *deps)
+{
+	size_t n = json_array_size(deps);
+	/* A poorer snapshot (a restarted daemon that never saw the plan) sends []. */
+	if (!json_is_array(deps) || (n == 0 && s->ndepends > 0))
+		return;
+	step_free_deps(s);
+	if (n > PROTO_MAX_DEPS)
+		n = PROTO_MAX_DEPS;
+	s->depends_on = xcalloc(n ? n : 1, sizeof *s->depends_on);
+	for (size_t i = 0; i < n; i++) {
+		const char *id = json_string_value(json_array_get(deps, i));
+		if (id != NULL && proto_id_valid(id))
+			s->depends_on[s->ndepends++] = xstrdup(id);
+	}
+}
+
 static void step_free(struct model_step *s)
 {
+	step_free_deps(s);
 	free(s->name);
 	free(s->progress_unit);
 	free(s->progress_message);
@@ -461,8 +490,10 @@ static void apply_queued(struct apply_ctx *c)
 		json_t *s;
 		json_array_foreach(steps, i, s) {
 			struct model_step *st = detail_step(c->d, jstr(s, "id"));
-			if (st != NULL)
+			if (st != NULL) {
 				set_str(&st->name, jstr(s, "name"));
+				step_set_deps(st, json_object_get(s, "depends_on"));
+			}
 		}
 	}
 }
@@ -712,6 +743,7 @@ static void detail_step_merge(struct model_detail *d, json_t *js)
 	set_str(&s->error, jstr(js, "error"));
 	set_str(&s->error_code, jstr(js, "error_code"));
 	set_str(&s->worker, jstr(js, "worker"));
+	step_set_deps(s, json_object_get(js, "depends_on"));
 }
 
 static unsigned snapshot_detail(struct model *m, json_t *x, int64_t now_ms)
@@ -799,6 +831,418 @@ static unsigned alert_event(struct model *m, json_t *ev)
 	return MC_ALERTS;
 }
 
+/* ---- queue numbers, resources, step statistics ------------------------------------- */
+
+static bool jnum(json_t *o, const char *key, double *out)
+{
+	json_t *v = json_object_get(o, key);
+	if (!json_is_number(v))
+		return false;
+	*out = json_number_value(v);
+	return true;
+}
+
+/* A whole number (a real is rounded: the store sends averages as reals), or
+ * dflt when absent, null or not a number. */
+static int64_t jint_or(json_t *o, const char *key, int64_t dflt)
+{
+	json_t *v = json_object_get(o, key);
+	if (json_is_integer(v))
+		return (int64_t)json_integer_value(v);
+	if (json_is_real(v) && json_real_value(v) > -9e18 && json_real_value(v) < 9e18)
+		return (int64_t)llround(json_real_value(v));
+	return dflt;
+}
+
+static double jnum_or(json_t *o, const char *key, double dflt)
+{
+	double v;
+	return jnum(o, key, &v) ? v : dflt;
+}
+
+static unsigned queue_numbers(struct model *m, json_t *n, int64_t now_ms)
+{
+	if (!json_is_object(n))
+		return MC_NONE;
+	struct model_queue *q = &m->queue;
+	q->loaded = true;
+	q->received_ms = now_ms;
+	q->depth = jint_or(n, "depth", 0);
+	json_t *bp = json_object_get(n, "by_priority");
+	for (int p = 0; p < PRIO__COUNT; p++)
+		q->by_priority[p] = jint_or(bp, proto_priority_name((enum proto_priority)p), 0);
+	q->untracked = jint_or(n, "untracked", 0);
+	json_t *old = json_object_get(n, "oldest");
+	q->has_oldest = json_is_object(old) && jstr(old, "execution_id") != NULL;
+	q->oldest_id[0] = '\0';
+	q->oldest_queued_ms = q->oldest_age_ms = 0;
+	if (q->has_oldest) {
+		copy_str(q->oldest_id, sizeof q->oldest_id, jstr(old, "execution_id"));
+		q->oldest_queued_ms = jint_or(old, "queued_ms", 0);
+		q->oldest_age_ms = jint_or(old, "age_ms", 0);
+	}
+	q->avg_wait_ms = jint_or(n, "avg_wait_ms", -1);
+	q->wait_samples = jint_or(n, "wait_samples", 0);
+	q->finished_in_window = jint_or(n, "finished_in_window", 0);
+	q->rate_per_min = jnum_or(n, "rate_per_min", 0);
+	q->eta_ms = jint_or(n, "eta_ms", -1);
+	q->backlog = json_is_true(json_object_get(n, "backlog"));
+	q->threshold = jint_or(n, "threshold", 0);
+	return MC_QUEUE;
+}
+
+static void queue_push(struct model_queue *q, uint32_t v)
+{
+	if (q->hist_count == MODEL_DEPTH_HISTORY) {
+		q->history[q->hist_head] = v;
+		q->hist_head = (q->hist_head + 1) % MODEL_DEPTH_HISTORY;
+	} else {
+		q->history[(q->hist_head + q->hist_count) % MODEL_DEPTH_HISTORY] = v;
+		q->hist_count++;
+	}
+}
+
+static unsigned snapshot_queue(struct model *m, json_t *snap, int64_t now_ms)
+{
+	unsigned changed = snapshot_list(m, json_object_get(snap, "queued"), now_ms);
+	changed |= queue_numbers(m, json_object_get(snap, "numbers"), now_ms);
+	json_t *hist = json_object_get(snap, "depth_history");
+	if (json_is_array(hist)) {
+		struct model_queue *q = &m->queue;
+		q->hist_head = q->hist_count = 0;
+		size_t n = json_array_size(hist);
+		size_t first = n > MODEL_DEPTH_HISTORY ? n - MODEL_DEPTH_HISTORY : 0;
+		for (size_t i = first; i < n; i++) {
+			json_int_t v = json_integer_value(json_array_get(hist, i));
+			queue_push(q, v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v);
+		}
+		q->hist_last_ms = now_ms;
+		changed |= MC_QUEUE;
+	}
+	return changed;
+}
+
+bool model_queue_tick(struct model *m, int64_t now_ms)
+{
+	struct model_queue *q = &m->queue;
+	if (!q->loaded)
+		return false;
+	if (q->hist_last_ms == 0 || now_ms < q->hist_last_ms) {
+		/* First point, or our clock went back: start counting from here. */
+		queue_push(q, (uint32_t)(q->depth < 0 ? 0 : q->depth));
+		q->hist_last_ms = now_ms;
+		return true;
+	}
+	int64_t secs = (now_ms - q->hist_last_ms) / 1000;
+	if (secs <= 0)
+		return false;
+	if (secs > MODEL_DEPTH_HISTORY)
+		secs = MODEL_DEPTH_HISTORY;
+	for (int64_t i = 0; i < secs; i++)
+		queue_push(q, (uint32_t)(q->depth < 0 ? 0 : q->depth));
+	q->hist_last_ms += secs * 1000;
+	if (now_ms - q->hist_last_ms >= 1000)   /* after a long sleep */
+		q->hist_last_ms = now_ms;
+	return true;
+}
+
+uint32_t model_queue_history(const struct model_queue *q, uint32_t i)
+{
+	if (i >= q->hist_count)
+		return 0;
+	return q->history[(q->hist_head + i) % MODEL_DEPTH_HISTORY];
+}
+
+int64_t model_queue_oldest_age(const struct model_queue *q, int64_t now_ms)
+{
+	if (!q->has_oldest)
+		return -1;
+	int64_t age = q->oldest_queued_ms > 0 ? now_ms - q->oldest_queued_ms
+					      : q->oldest_age_ms + (now_ms - q->received_ms);
+	return age > 0 ? age : 0;
+}
+
+static int queue_cmp(const void *pa, const void *pb)
+{
+	const struct model_exec *a = *(struct model_exec *const *)pa;
+	const struct model_exec *b = *(struct model_exec *const *)pb;
+	if (a->queued_ms != b->queued_ms)
+		return a->queued_ms < b->queued_ms ? -1 : 1;
+	return strcmp(a->id, b->id);
+}
+
+void model_queue_list(const struct model *m, struct model_list *out)
+{
+	if (out->cap < m->nexecs) {
+		out->cap = m->nexecs + 64;
+		out->items = xrealloc(out->items, sizeof *out->items * out->cap);
+	}
+	out->n = 0;
+	for (size_t i = 0; i < m->nexecs; i++)
+		if (m->execs[i]->status == MS_QUEUED)
+			out->items[out->n++] = m->execs[i];
+	if (out->n > 1)
+		qsort(out->items, out->n, sizeof *out->items, queue_cmp);
+}
+
+static void res_sample_parse(json_t *r, struct model_res_sample *out)
+{
+	memset(out, 0, sizeof *out);
+	out->at_ms = jtime(r, "at");
+	json_t *host = json_object_get(r, "host");
+	out->host_cpu = jnum_or(host, "cpu_percent", -1);
+	out->mem_total = jint_or(host, "mem_total_bytes", -1);
+	out->mem_available = jint_or(host, "mem_available_bytes", -1);
+	json_t *load = json_object_get(host, "load");
+	for (size_t i = 0; i < 3; i++) {
+		json_t *v = json_array_get(load, i);
+		out->load[i] = json_is_number(v) ? json_number_value(v) : -1;
+	}
+	json_t *d = json_object_get(r, "daemon");
+	out->daemon_cpu = jnum_or(d, "cpu_percent", -1);
+	out->daemon_rss = jint_or(d, "rss_bytes", -1);
+	json_t *db = json_object_get(r, "database");
+	copy_str(out->db_state, sizeof out->db_state, jstr(db, "state"));
+	out->db_active = jint_or(db, "active", -1);
+	out->db_idle = jint_or(db, "idle", -1);
+	out->db_total = jint_or(db, "total", -1);
+	out->db_max = jint_or(db, "max", -1);
+	out->ws_connections = jint_or(json_object_get(r, "websocket"), "connections", -1);
+	json_t *eps = json_object_get(r, "events_per_s");
+	out->events_in = jnum_or(eps, "in", -1);
+	out->events_out = jnum_or(eps, "out", -1);
+	out->queue_depth = jint_or(r, "queue_depth", -1);
+	out->cpu_threshold = jnum_or(r, "cpu_threshold", -1);
+	out->warning = json_is_true(json_object_get(r, "warning"));
+}
+
+static void res_push(struct model_resources *r, const struct model_res_sample *smp)
+{
+	if (r->hist_count == MODEL_RES_HISTORY) {
+		r->history[r->hist_head] = *smp;
+		r->hist_head = (r->hist_head + 1) % MODEL_RES_HISTORY;
+	} else {
+		r->history[(r->hist_head + r->hist_count) % MODEL_RES_HISTORY] = *smp;
+		r->hist_count++;
+	}
+}
+
+const struct model_res_sample *model_res_history(const struct model_resources *r, uint32_t i)
+{
+	if (i >= r->hist_count)
+		return NULL;
+	return &r->history[(r->hist_head + i) % MODEL_RES_HISTORY];
+}
+
+/* The current sample and its top consumers; also the history's newest point
+ * unless it is the same sample again. */
+static void res_current(struct model_resources *r, json_t *data, bool append)
+{
+	if (!json_is_object(data))
+		return;
+	res_sample_parse(data, &r->current);
+	r->has_current = true;
+	r->ntop = 0;
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(data, "top_consumers"), i, c) {
+		if (r->ntop >= MODEL_TOP_CONSUMERS)
+			break;
+		struct model_consumer *t = &r->top[r->ntop++];
+		memset(t, 0, sizeof *t);
+		copy_str(t->workflow_id, sizeof t->workflow_id, jstr(c, "workflow_id"));
+		t->cpu_percent = jnum_or(c, "cpu_percent", 0);
+		t->memory_bytes = jint_or(c, "memory_bytes", 0);
+		t->executions = jint_or(c, "executions", 0);
+	}
+	if (!append)
+		return;
+	const struct model_res_sample *last =
+		r->hist_count ? model_res_history(r, r->hist_count - 1) : NULL;
+	if (last == NULL || last->at_ms != r->current.at_ms || r->current.at_ms == 0)
+		res_push(r, &r->current);
+}
+
+static unsigned res_worker(struct model *m, json_t *ev)
+{
+	struct model_resources *r = &m->res;
+	const char *name = jstr(ev, "worker");
+	if (name == NULL)
+		return MC_NONE;
+	struct model_worker *w = NULL;
+	for (uint32_t i = 0; i < r->nworkers && w == NULL; i++)
+		if (strcmp(r->workers[i].name, name) == 0)
+			w = &r->workers[i];
+	if (w == NULL) {
+		if (r->nworkers < MODEL_MAX_WORKERS) {
+			w = &r->workers[r->nworkers++];
+		} else {
+			/* Full: the worker heard from least recently makes room. */
+			w = &r->workers[0];
+			for (uint32_t i = 1; i < r->nworkers; i++)
+				if (r->workers[i].ts_ms < w->ts_ms)
+					w = &r->workers[i];
+		}
+		memset(w, 0, sizeof *w);
+		copy_str(w->name, sizeof w->name, name);
+	}
+	int64_t ts = jtime(ev, "ts");
+	if (ts < w->ts_ms)
+		return MC_NONE;   /* an older sample than the one held */
+	w->ts_ms = ts;
+	copy_str(w->execution_id, sizeof w->execution_id, jstr(ev, "execution_id") ? jstr(ev, "execution_id") : "");
+	copy_str(w->step_id, sizeof w->step_id, jstr(ev, "step_id") ? jstr(ev, "step_id") : "");
+	w->cpu_percent = jnum_or(ev, "cpu_percent", -1);
+	w->memory_bytes = jint_or(ev, "memory_bytes", -1);
+	return MC_RESOURCES;
+}
+
+static unsigned snapshot_resources(struct model *m, json_t *snap)
+{
+	struct model_resources *r = &m->res;
+	r->loaded = true;
+	r->nworkers = 0;
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(snap, "workers"), i, v) res_worker(m, v);
+	r->hist_head = r->hist_count = 0;
+	json_array_foreach(json_object_get(snap, "history"), i, v) {
+		if (!json_is_object(v))
+			continue;
+		struct model_res_sample smp;
+		res_sample_parse(v, &smp);
+		res_push(r, &smp);
+	}
+	json_t *d = json_object_get(snap, "daemon");
+	if (json_is_object(d)) {
+		res_current(r, d, true);
+	} else if (r->hist_count > 0) {
+		r->current = *model_res_history(r, r->hist_count - 1);
+		r->has_current = true;
+		r->ntop = 0;
+	} else {
+		r->has_current = false;
+		r->ntop = 0;
+	}
+	return MC_RESOURCES;
+}
+
+static unsigned on_stats(struct model *m, struct model_room *r, json_t *msg, int64_t now_ms)
+{
+	json_t *data = json_object_get(msg, "data");
+	if (!json_is_object(data))
+		return MC_NONE;
+	if (strcmp(r->name, "queue") == 0)
+		return queue_numbers(m, data, now_ms);
+	if (strcmp(r->name, "resources") == 0) {
+		m->res.loaded = true;
+		res_current(&m->res, data, true);
+		return MC_RESOURCES;
+	}
+	return MC_NONE;
+}
+
+static void stats_clear(struct model_step_stats *st)
+{
+	free(st->steps);
+	memset(st, 0, sizeof *st);
+}
+
+json_t *model_stats_request_new(struct model *m, const char *workflow_id, int runs, int64_t now_ms,
+				int64_t retry_ms)
+{
+	struct model_step_stats *st = &m->stats;
+	if (workflow_id == NULL || !proto_id_valid(workflow_id))
+		return NULL;
+	if (strcmp(st->workflow_id, workflow_id) != 0) {
+		stats_clear(st);
+		copy_str(st->workflow_id, sizeof st->workflow_id, workflow_id);
+	}
+	if (st->state == MSTATS_LOADED || st->state == MSTATS_UNAVAILABLE)
+		return NULL;
+	if (st->state == MSTATS_PENDING && now_ms - st->asked_ms < retry_ms)
+		return NULL;
+	st->state = MSTATS_PENDING;
+	st->asked_ms = now_ms;
+	char id[PROTO_MAX_ID + 16];
+	snprintf(id, sizeof id, "%s%s", MODEL_ID_STATS, workflow_id);
+	json_t *req = json_pack("{s:s, s:s, s:s, s:{s:s, s:i}}", "type", "query", "id", id, "query",
+				"step_stats", "params", "workflow_id", workflow_id, "runs", runs);
+	if (req == NULL)
+		fatal("cannot build a step_stats query");
+	return req;
+}
+
+const struct model_step_stat *model_step_stat_find(const struct model *m, const char *workflow_id,
+						   const char *step_id)
+{
+	const struct model_step_stats *st = &m->stats;
+	if (st->state != MSTATS_LOADED || workflow_id == NULL || step_id == NULL ||
+	    strcmp(st->workflow_id, workflow_id) != 0)
+		return NULL;
+	for (uint32_t i = 0; i < st->nsteps; i++)
+		if (strcmp(st->steps[i].step_id, step_id) == 0)
+			return &st->steps[i];
+	return NULL;
+}
+
+static unsigned on_result(struct model *m, json_t *msg)
+{
+	const char *query = jstr(msg, "query");
+	json_t *data = json_object_get(msg, "data");
+	struct model_step_stats *st = &m->stats;
+	if (query == NULL || strcmp(query, "step_stats") != 0 || !json_is_object(data))
+		return MC_NONE;
+	const char *wf = jstr(data, "workflow_id");
+	/* An answer for a workflow no longer looked at changes nothing. */
+	if (wf == NULL || strcmp(wf, st->workflow_id) != 0)
+		return MC_NONE;
+	free(st->steps);
+	st->steps = NULL;
+	st->nsteps = 0;
+	st->runs = jint_or(data, "runs", 0);
+	json_t *steps = json_object_get(data, "steps");
+	size_t n = json_array_size(steps);
+	if (n > PROTO_MAX_STEPS)
+		n = PROTO_MAX_STEPS;
+	st->steps = xcalloc(n ? n : 1, sizeof *st->steps);
+	for (size_t i = 0; i < n; i++) {
+		json_t *s = json_array_get(steps, i);
+		const char *id = jstr(s, "step_id");
+		if (id == NULL)
+			continue;
+		struct model_step_stat *e = &st->steps[st->nsteps++];
+		copy_str(e->step_id, sizeof e->step_id, id);
+		e->count = jint_or(s, "count", 0);
+		e->avg_ms = jint_or(s, "avg_ms", 0);
+		e->p95_ms = jint_or(s, "p95_ms", 0);
+		e->min_ms = jint_or(s, "min_ms", 0);
+		e->max_ms = jint_or(s, "max_ms", 0);
+	}
+	st->state = MSTATS_LOADED;
+	return MC_STATS;
+}
+
+static unsigned reply_set(struct model *m, const char *id, bool ok, const char *code,
+			  const char *message)
+{
+	struct model_reply *r = &m->reply;
+	copy_str(r->id, sizeof r->id, id);
+	r->ok = ok;
+	copy_str(r->code, sizeof r->code, code ? code : "");
+	copy_str(r->message, sizeof r->message, message ? message : "");
+	r->serial++;
+	return MC_REPLY;
+}
+
+static unsigned on_done(struct model *m, json_t *msg)
+{
+	const char *id = jstr(msg, "id");
+	if (id == NULL)
+		return MC_NONE;
+	return reply_set(m, id, true, NULL, NULL);
+}
+
 /* ---- rooms ------------------------------------------------------------------------ */
 
 struct model_room *model_room_find(struct model *m, const char *name)
@@ -828,6 +1272,7 @@ struct model_room *model_room_track(struct model *m, const char *name)
 		detail_clear(&m->detail);
 		copy_str(m->detail.id, sizeof m->detail.id, xid);
 		copy_str(m->detail.sum.id, sizeof m->detail.sum.id, xid);
+		m->detail.sum.priority = PRIO_NORMAL;
 		/* Show what the list knows until the snapshot comes. */
 		struct model_exec *x = model_exec_find(m, xid);
 		if (x != NULL) {
@@ -881,7 +1326,9 @@ static unsigned on_subscribed(struct model *m, struct model_room *r, json_t *msg
 	else if (strcmp(r->name, "org") == 0 || strncmp(r->name, "workflow:", 9) == 0)
 		changed |= snapshot_list(m, json_object_get(snap, "executions"), now_ms);
 	else if (strcmp(r->name, "queue") == 0)
-		changed |= snapshot_list(m, json_object_get(snap, "queued"), now_ms);
+		changed |= snapshot_queue(m, snap, now_ms);
+	else if (strcmp(r->name, "resources") == 0)
+		changed |= snapshot_resources(m, snap);
 	else if (strcmp(r->name, "alerts") == 0)
 		changed |= snapshot_alerts(m, json_object_get(snap, "alerts"));
 	return changed;
@@ -904,6 +1351,9 @@ static unsigned on_event(struct model *m, struct model_room *r, json_t *msg, int
 	m->last_event_rx_ms = now_ms;
 	if (strcmp(r->name, "alerts") == 0)
 		return alert_event(m, ev);
+	/* Worker samples: they describe workers, not the executions list. */
+	if (strcmp(r->name, "resources") == 0)
+		return res_worker(m, ev);
 
 	enum proto_event_kind kind;
 	if (proto_event_kind_parse(jstr(ev, "type"), &kind) != 0)
@@ -949,9 +1399,18 @@ static unsigned on_error(struct model *m, json_t *msg)
 {
 	const char *text = jstr(msg, "message");
 	const char *code = jstr(msg, "code");
+	const char *id = jstr(msg, "id");
+	/* Answers to the console's own requests go where the request came from. */
+	if (id != NULL && strncmp(id, MODEL_ID_STATS, strlen(MODEL_ID_STATS)) == 0) {
+		if (strcmp(id + strlen(MODEL_ID_STATS), m->stats.workflow_id) != 0)
+			return MC_NONE;
+		m->stats.state = MSTATS_UNAVAILABLE;
+		return MC_STATS;
+	}
+	if (id != NULL && strncmp(id, MODEL_ID_PRIO, strlen(MODEL_ID_PRIO)) == 0)
+		return reply_set(m, id, false, code ? code : "error", text);
 	snprintf(m->last_error, sizeof m->last_error, "%s%s%s", code ? code : "error",
 		 text ? ": " : "", text ? text : "");
-	const char *id = jstr(msg, "id");
 	m->last_error_room[0] = '\0';
 	/* The session names its subscribe requests "sub:<room>". */
 	if (id != NULL && strncmp(id, "sub:", 4) == 0)
@@ -966,6 +1425,10 @@ unsigned model_handle_message(struct model *m, json_t *msg, int64_t now_ms)
 		return MC_NONE;
 	if (strcmp(type, "error") == 0)
 		return on_error(m, msg);
+	if (strcmp(type, "done") == 0)
+		return on_done(m, msg);
+	if (strcmp(type, "result") == 0)
+		return on_result(m, msg);
 	struct model_room *r = model_room_find(m, jstr(msg, "room"));
 	if (r == NULL)
 		return MC_NONE;
@@ -973,6 +1436,8 @@ unsigned model_handle_message(struct model *m, json_t *msg, int64_t now_ms)
 		return on_subscribed(m, r, msg, now_ms);
 	if (strcmp(type, "event") == 0)
 		return on_event(m, r, msg, now_ms);
+	if (strcmp(type, "stats") == 0)
+		return on_stats(m, r, msg, now_ms);
 	return MC_NONE;
 }
 
@@ -1005,6 +1470,7 @@ void model_free(struct model *m)
 	detail_clear(&m->detail);
 	for (size_t i = 0; i < m->nalerts; i++)
 		free(m->alerts[i].text);
+	stats_clear(&m->stats);
 	memset(m, 0, sizeof *m);
 }
 

@@ -313,6 +313,18 @@ void session_unwant(struct session *s, const char *room)
 	*r = s->rooms[--s->nrooms];
 }
 
+int session_request(struct session *s, json_t *req)
+{
+	if (req == NULL)
+		return -1;
+	if (s->state != SESSION_LIVE || s->conn == NULL) {
+		json_decref(req);
+		return -1;
+	}
+	session_send(s, req);
+	return 0;
+}
+
 int session_fd(const struct session *s)
 {
 	return s->conn ? wsc_fd(s->conn) : -1;

@@ -5,7 +5,8 @@
  * a finite timeout; a frame is drawn only when something changed or a visible
  * tick is due, never more often than every UI_FRAME_MS, and always ends with
  * exactly one doupdate; the execution room is subscribed exactly while the
- * execution or step view is shown. */
+ * execution, step or timeline view is shown (and the resources room while
+ * the resources view is). */
 #include "ui_app.h"
 
 #include <curses.h>
@@ -42,7 +43,19 @@ static const struct ui_view_ops *const views[VIEW__COUNT] = {
 	[VIEW_LIST] = &ui_view_list,
 	[VIEW_EXEC] = &ui_view_exec,
 	[VIEW_STEP] = &ui_view_step,
+	[VIEW_TIMELINE] = &ui_view_timeline,
+	[VIEW_QUEUE] = &ui_view_queue,
+	[VIEW_RESOURCES] = &ui_view_resources,
 };
+
+/* The views that show the open execution (and keep its room). */
+static bool view_shows_execution(enum ui_view_id id)
+{
+	static const bool shows[VIEW__COUNT] = {
+		[VIEW_EXEC] = true, [VIEW_STEP] = true, [VIEW_TIMELINE] = true,
+	};
+	return shows[id];
+}
 
 /* ---- actions ------------------------------------------------------------------------ */
 
@@ -65,8 +78,8 @@ static void exec_room(const char *id, char *buf, size_t len)
 void ui_set_view(struct ui *ui, enum ui_view_id id)
 {
 	char room[PROTO_MAX_ROOM + 1];
-	/* Leaving the execution (to the list) unsubscribes its room. */
-	if (id == VIEW_LIST && ui->exec_id[0] != '\0') {
+	/* Leaving the execution (to the list, queue...) unsubscribes its room. */
+	if (!view_shows_execution(id) && ui->exec_id[0] != '\0') {
 		exec_room(ui->exec_id, room, sizeof room);
 		session_unwant(ui->session, room);
 		ui->exec_id[0] = '\0';
@@ -80,6 +93,15 @@ void ui_set_view(struct ui *ui, enum ui_view_id id)
 	if (ui->view->enter != NULL)
 		ui->view->enter(ui);
 	ui->dirty = true;
+}
+
+int ui_request(struct ui *ui, json_t *req)
+{
+	if (session_request(ui->session, req) != 0) {
+		ui_message(ui, UI_ERROR, "%s", _("not connected: try again when the header says LIVE"));
+		return -1;
+	}
+	return 0;
 }
 
 void ui_open_execution(struct ui *ui, const char *id)
@@ -192,6 +214,30 @@ static void cmd_filter(struct ui *ui, const char *arg)
 	filter_apply(ui, arg);
 }
 
+static void cmd_queue(struct ui *ui, const char *arg)
+{
+	(void)arg;
+	ui_set_view(ui, VIEW_QUEUE);
+}
+
+static void cmd_resources(struct ui *ui, const char *arg)
+{
+	(void)arg;
+	ui_set_view(ui, VIEW_RESOURCES);
+}
+
+static void cmd_timeline(struct ui *ui, const char *arg)
+{
+	if (arg[0] != '\0')
+		ui_open_execution(ui, arg);
+	if (ui->exec_id[0] == '\0') {
+		ui_message(ui, UI_ERROR, "%s", _("usage: :timeline ID (or t in an execution)"));
+		return;
+	}
+	if (proto_id_valid(ui->exec_id))
+		ui_set_view(ui, VIEW_TIMELINE);
+}
+
 static void cmd_help(struct ui *ui, const char *arg)
 {
 	(void)arg;
@@ -209,6 +255,9 @@ static const struct {
 	{ "theme", NULL, cmd_theme, N_(":theme NAME - switch the colour theme") },
 	{ "sort", NULL, cmd_sort, N_(":sort COLUMN - sort the executions") },
 	{ "filter", NULL, cmd_filter, N_(":filter TEXT - like /") },
+	{ "queue", NULL, cmd_queue, N_(":queue - the queue view") },
+	{ "resources", "res", cmd_resources, N_(":resources - the resources view") },
+	{ "timeline", "tl", cmd_timeline, N_(":timeline [ID] - the timeline of an execution") },
 	{ "help", "h", cmd_help, N_(":help - the keys of this view") },
 	{ "q", "quit", cmd_quit, N_(":q - quit") },
 };
@@ -234,7 +283,8 @@ static void command_run(struct ui *ui, char *line)
 			return;
 		}
 	}
-	ui_message(ui, UI_ERROR, _("unknown command :%s (try :exec, :wf, :theme, :sort, :filter, :help, :q)"),
+	ui_message(ui, UI_ERROR, _("unknown command :%s (try :exec, :wf, :queue, :resources, :timeline, "
+				   ":theme, :sort, :filter, :help, :q)"),
 		   line);
 }
 
@@ -335,16 +385,18 @@ static void k_redraw(struct ui *ui)
 
 static void k_back(struct ui *ui)
 {
-	if (ui->view_id == VIEW_STEP)
-		ui_set_view(ui, VIEW_EXEC);
-	else if (ui->view_id == VIEW_EXEC)
-		ui_set_view(ui, VIEW_LIST);
+	static const enum ui_view_id parent[VIEW__COUNT] = {
+		[VIEW_LIST] = VIEW_LIST, [VIEW_EXEC] = VIEW_LIST, [VIEW_STEP] = VIEW_EXEC,
+		[VIEW_TIMELINE] = VIEW_EXEC, [VIEW_QUEUE] = VIEW_LIST, [VIEW_RESOURCES] = VIEW_LIST,
+	};
+	if (ui->view_id != VIEW_LIST)
+		ui_set_view(ui, parent[ui->view_id]);
 }
 
 static const struct ui_key global_keys[] = {
 	{ '?', "?", N_("show this help"), k_help },
 	{ KEY_F(1), NULL, NULL, k_help },
-	{ ':', ":", N_("command line: :exec ID, :wf NAME, :theme NAME, :sort COL, :q"), k_command },
+	{ ':', ":", N_("command line: :exec ID, :wf NAME, :queue, :resources, :theme NAME, :q"), k_command },
 	{ 12, "Ctrl-L", N_("redraw the screen"), k_redraw },
 	{ 27, "Esc", N_("back"), k_back },
 	{ 'q', "q", N_("quit"), k_quit },
@@ -407,6 +459,19 @@ static void on_changes(struct ui *ui, unsigned changed)
 	}
 	if (changed & MC_ERROR) {
 		ui_message(ui, UI_ERROR, _("server: %s"), ui->model.last_error);
+	}
+	const struct model_reply *r = &ui->model.reply;
+	if ((changed & MC_REPLY) && r->serial != ui->reply_seen) {
+		ui->reply_seen = r->serial;
+		size_t pl = strlen(MODEL_ID_PRIO);
+		if (strncmp(r->id, MODEL_ID_PRIO, pl) == 0 && r->ok)
+			ui_message(ui, UI_MESSAGE, _("the server raised the priority of %s to high"), r->id + pl);
+		else if (strncmp(r->id, MODEL_ID_PRIO, pl) == 0)
+			ui_message(ui, UI_ERROR, _("cannot raise the priority of %s: %s%s%s"), r->id + pl,
+				   strcmp(r->code, "forbidden") == 0 ? _("only operators and admins may")
+				   : strcmp(r->code, "not_found") == 0 ? _("it is not queued (any more)")
+				   : r->code,
+				   r->message[0] ? " - " : "", r->message);
 	}
 	switch (session_take_recovery(ui->session)) {
 	case SR_COMPLETE:
@@ -478,6 +543,9 @@ static int run_loop(struct ui *ui)
 			ui->spin++;
 		}
 		if ((int)(ui->now_ms / 60000) != last_minute)
+			ui->dirty = true;
+		/* The depth history gets a point a second, shown only by the queue view. */
+		if (model_queue_tick(&ui->model, ui->now_ms) && ui->view_id == VIEW_QUEUE)
 			ui->dirty = true;
 		if (ui->dirty && ui->now_us - last_frame_us >= (int64_t)UI_FRAME_MS * 1000) {
 			frame_draw(ui);
@@ -603,6 +671,7 @@ int console_run(const struct console_options *opt)
 	ui_textpane_clear(&ui->data);
 	free(ui->data_doc);
 	model_list_free(&ui->list);
+	model_list_free(&ui->queue);
 	model_filter_free(&ui->filter);
 	model_free(&ui->model);
 	ui->header.ops->free(&ui->header);

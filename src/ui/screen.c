@@ -29,12 +29,14 @@ static const char *const sym_utf8[SYM__COUNT] = {
 	[SYM_BAR_FULL] = "\u2588", [SYM_BAR_EMPTY] = "\u2591", [SYM_HLINE] = "\u2500",
 	[SYM_VLINE] = "\u2502", [SYM_ELLIPSIS] = "\u2026", [SYM_ARROW_UP] = "\u25b2",
 	[SYM_ARROW_DOWN] = "\u25bc", [SYM_BULLET] = "\u2022", [SYM_SELECT] = "\u25b6",
+	[SYM_TICK] = "\u252c", [SYM_WARN] = "\u26a0",
 };
 static const char *const sym_ascii[SYM__COUNT] = {
 	[SYM_CHECK] = "+", [SYM_CROSS] = "x", [SYM_PENDING] = ".", [SYM_QUEUED] = "o",
 	[SYM_CANCELLED] = "-", [SYM_STALE] = "!", [SYM_BAR_FULL] = "#", [SYM_BAR_EMPTY] = "-",
 	[SYM_HLINE] = "-", [SYM_VLINE] = "|", [SYM_ELLIPSIS] = "~", [SYM_ARROW_UP] = "^",
 	[SYM_ARROW_DOWN] = "v", [SYM_BULLET] = "*", [SYM_SELECT] = ">",
+	[SYM_TICK] = "+", [SYM_WARN] = "!",
 };
 static const char *const spin_utf8[UI_SPINNER_FRAMES] = { "\u25d0", "\u25d3", "\u25d1", "\u25d2" };
 static const char *const spin_ascii[UI_SPINNER_FRAMES] = { "|", "/", "-", "\\" };

@@ -58,6 +58,12 @@ static const char *const element_names[UI_EL__COUNT] = {
 	[UI_JSON_KEY] = "json_key",
 	[UI_JSON_STRING] = "json_string",
 	[UI_JSON_NUMBER] = "json_number",
+	[UI_WARNING] = "warning",
+	[UI_BAR_OK] = "bar_ok",
+	[UI_BAR_RUNNING] = "bar_running",
+	[UI_BAR_FAILED] = "bar_failed",
+	[UI_BAR_SLOW] = "bar_slow",
+	[UI_BAR_WAIT] = "bar_wait",
 };
 
 const char *ui_element_name(enum ui_element e)
@@ -192,6 +198,12 @@ void ui_theme_builtin(struct ui_theme *t)
 		[UI_JSON_KEY] = { 4, -1, UI_ATTR_BOLD },
 		[UI_JSON_STRING] = { 2, -1, 0 },
 		[UI_JSON_NUMBER] = { 5, -1, 0 },
+		[UI_WARNING] = { 0, 3, UI_ATTR_BOLD },
+		[UI_BAR_OK] = { 0, 2, 0 },
+		[UI_BAR_RUNNING] = { 0, 6, 0 },
+		[UI_BAR_FAILED] = { 15, 1, UI_ATTR_BOLD },
+		[UI_BAR_SLOW] = { 0, 5, UI_ATTR_BOLD },
+		[UI_BAR_WAIT] = { 8, -1, 0 },
 	};
 	memset(t, 0, sizeof *t);
 	snprintf(t->name, sizeof t->name, "builtin");

@@ -84,8 +84,7 @@ void ui_short_id(const char *id, char *buf, size_t len)
 		snprintf(buf, len, "%s%s", ui_sym(SYM_ELLIPSIS), id + n - 9);
 }
 
-/* The line above a table: its title on the left, extra on the right. */
-static void title_line(int y, const char *title, const char *extra)
+void ui_title_line(int y, const char *title, const char *extra)
 {
 	int w = ui_screen_cols();
 	ui_fill(y, 0, w, UI_BORDER);
@@ -97,7 +96,7 @@ static void title_line(int y, const char *title, const char *extra)
 	}
 }
 
-static void hint(int y, int *x, const char *key, const char *what, bool active)
+void ui_hint(int y, int *x, const char *key, const char *what, bool active)
 {
 	int w = ui_screen_cols();
 	if (*x >= w)
@@ -244,6 +243,9 @@ static void k_filter(struct ui *ui)
 	ui_prompt_start(ui, PROMPT_FILTER, ui->filter.text);
 }
 
+static void k_list_queue(struct ui *ui) { ui_set_view(ui, VIEW_QUEUE); }
+static void k_list_resources(struct ui *ui) { ui_set_view(ui, VIEW_RESOURCES); }
+
 static const struct ui_key list_keys[] = {
 	{ KEY_UP, "Up k", N_("select the execution above"), k_list_up },
 	{ 'k', NULL, NULL, k_list_up },
@@ -266,6 +268,8 @@ static const struct ui_key list_keys[] = {
 	{ '/', "/", N_("filter by text or regular expression"), k_filter },
 	{ 's', "s", N_("sort by the next column"), k_sort },
 	{ 'S', "S", N_("reverse the sort order"), k_reverse },
+	{ 'Q', "Q", N_("the queue: numbers, depth history, queued executions"), k_list_queue },
+	{ 'R', "R", N_("the daemon's resources: CPU, memory, database, events/s"), k_list_resources },
 };
 
 static const char *sort_text(enum model_sort s)
@@ -282,7 +286,7 @@ static const char *sort_text(enum model_sort s)
 	}
 }
 
-static const char *prio_text(enum proto_priority p)
+const char *ui_prio_text(enum proto_priority p)
 {
 	switch (p) {
 	case PRIO_HIGH: return C_("priority", "high");
@@ -303,7 +307,7 @@ static void list_draw(struct ui *ui, int top, int rows)
 		k += snprintf(extra + k, sizeof extra - (size_t)k, "  %s: %s", _("filter"), ui->filter.text);
 	if (ui->filter.workflow[0] != '\0')
 		snprintf(extra + k, sizeof extra - (size_t)k, "  %s: %s", _("workflow"), ui->filter.workflow);
-	title_line(top, title, extra);
+	ui_title_line(top, title, extra);
 
 	struct col_layout L;
 	list_layout(w, &L);
@@ -364,7 +368,7 @@ static void list_draw(struct ui *ui, int top, int rows)
 		}
 		if (L.on[COL_PRIO])
 			ui_text(y, L.x[COL_PRIO], L.w[COL_PRIO], x->priority == PRIO_HIGH && !sel ? UI_COUNTER : sel_or,
-				prio_text(x->priority));
+				ui_prio_text(x->priority));
 	}
 }
 
@@ -391,11 +395,13 @@ static void list_hints(struct ui *ui, int y)
 	};
 	int x = 0;
 	for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++)
-		hint(y, &x, filters[i].key, _(filters[i].what), ui->filter.status == filters[i].f);
-	hint(y, &x, "/", _("Filter"), false);
-	hint(y, &x, "s", _("Sort"), false);
-	hint(y, &x, "?", _("Help"), false);
-	hint(y, &x, "q", _("Quit"), false);
+		ui_hint(y, &x, filters[i].key, _(filters[i].what), ui->filter.status == filters[i].f);
+	ui_hint(y, &x, "/", _("Filter"), false);
+	ui_hint(y, &x, "s", _("Sort"), false);
+	ui_hint(y, &x, "Q", _("Queue"), false);
+	ui_hint(y, &x, "R", _("Resources"), false);
+	ui_hint(y, &x, "?", _("Help"), false);
+	ui_hint(y, &x, "q", _("Quit"), false);
 }
 
 static void list_enter(struct ui *ui)
@@ -479,6 +485,8 @@ static void k_exec_follow(struct ui *ui)
 	ui_textpane_end(&ui->log);
 }
 
+static void k_exec_timeline(struct ui *ui) { ui_set_view(ui, VIEW_TIMELINE); }
+
 static const struct ui_key exec_keys[] = {
 	{ KEY_UP, "Up k", N_("previous step (log: scroll up)"), k_exec_up },
 	{ 'k', NULL, NULL, k_exec_up },
@@ -495,6 +503,7 @@ static const struct ui_key exec_keys[] = {
 	{ '\r', "Enter", N_("open the step: input, output, usage"), k_exec_open },
 	{ '\n', NULL, NULL, k_exec_open },
 	{ KEY_ENTER, NULL, NULL, k_exec_open },
+	{ 't', "t", N_("timeline: the steps on a time axis (Gantt)"), k_exec_timeline },
 	{ 27, "Esc", N_("back to the executions"), k_exec_back },
 	{ KEY_LEFT, NULL, NULL, k_exec_back },
 };
@@ -571,7 +580,7 @@ static void exec_draw(struct ui *ui, int top, int rows)
 	}
 	i18n_format_duration(model_exec_duration_ms(&d->sum, ui->now_ms) / 1000 * 1000, num, sizeof num);
 	snprintf(buf, sizeof buf, "  %s %s  %s %s", model_status_finished(st) ? _("took") : _("elapsed"),
-		 num, _("priority"), prio_text(d->sum.priority));
+		 num, _("priority"), ui_prio_text(d->sum.priority));
 	ui_text(top, x, w - x, UI_MUTED, buf);
 
 	if (!d->loaded || (d->missing && d->nsteps == 0)) {
@@ -626,7 +635,7 @@ static void exec_draw(struct ui *ui, int top, int rows)
 		step_rows = 1;
 	int sy = top + 3;
 	snprintf(buf, sizeof buf, "%s (%u)", _("Steps"), d->nsteps);
-	title_line(sy, buf, ui->log_focus ? "" : _("Tab: log"));
+	ui_title_line(sy, buf, ui->log_focus ? "" : _("Tab: log"));
 	if (ui->step_sel_id[0] != '\0')
 		for (uint32_t i = 0; i < d->nsteps; i++)
 			if (strcmp(d->steps[i].id, ui->step_sel_id) == 0)
@@ -682,7 +691,7 @@ static void exec_draw(struct ui *ui, int top, int rows)
 		return;
 	int ly = sy + 1 + step_rows;
 	snprintf(buf, sizeof buf, "%s%s", _("Log"), ui->log.follow ? "" : "");
-	title_line(ly, ui->log_focus ? _("Log (focus)") : _("Log"),
+	ui_title_line(ly, ui->log_focus ? _("Log (focus)") : _("Log"),
 		   ui->log.follow ? _("following") : _("scrolled back: G or f follows"));
 	struct ui_widget pane = { &ui_textpane_ops, &ui->log };
 	ui_textpane_ops.draw(&pane, ui, (struct ui_rect){ ly + 1, 1, log_rows, w - 2 });
@@ -701,11 +710,12 @@ static void exec_hints(struct ui *ui, int y)
 {
 	(void)ui;
 	int x = 0;
-	hint(y, &x, "Enter", _("Step"), false);
-	hint(y, &x, "Tab", _("Log"), false);
-	hint(y, &x, "Esc", _("Back"), false);
-	hint(y, &x, "?", _("Help"), false);
-	hint(y, &x, "q", _("Quit"), false);
+	ui_hint(y, &x, "Enter", _("Step"), false);
+	ui_hint(y, &x, "Tab", _("Log"), false);
+	ui_hint(y, &x, "t", _("Timeline"), false);
+	ui_hint(y, &x, "Esc", _("Back"), false);
+	ui_hint(y, &x, "?", _("Help"), false);
+	ui_hint(y, &x, "q", _("Quit"), false);
 }
 
 static void exec_enter(struct ui *ui)
@@ -812,7 +822,7 @@ static void step_draw(struct ui *ui, int top, int rows)
 			 s->error_code ? s->error_code : "", s->error_code ? ")" : "");
 		ui_text(y++, 1, w - 2, UI_STATUS_FAILED, buf);
 	}
-	title_line(y, _("Data"), ui->data.n > (size_t)(rows - (y - top) - 1) ? _("Up/Down PgUp/PgDn scroll") : "");
+	ui_title_line(y, _("Data"), ui->data.n > (size_t)(rows - (y - top) - 1) ? _("Up/Down PgUp/PgDn scroll") : "");
 	struct ui_widget pane = { &ui_textpane_ops, &ui->data };
 	ui_textpane_ops.draw(&pane, ui, (struct ui_rect){ y + 1, 1, rows - (y - top) - 1, w - 2 });
 }
@@ -884,11 +894,11 @@ static void step_hints(struct ui *ui, int y)
 {
 	(void)ui;
 	int x = 0;
-	hint(y, &x, "y", _("Copy"), false);
-	hint(y, &x, "w", _("Write"), false);
-	hint(y, &x, "Esc", _("Back"), false);
-	hint(y, &x, "?", _("Help"), false);
-	hint(y, &x, "q", _("Quit"), false);
+	ui_hint(y, &x, "y", _("Copy"), false);
+	ui_hint(y, &x, "w", _("Write"), false);
+	ui_hint(y, &x, "Esc", _("Back"), false);
+	ui_hint(y, &x, "?", _("Help"), false);
+	ui_hint(y, &x, "q", _("Quit"), false);
 }
 
 static void step_enter(struct ui *ui)

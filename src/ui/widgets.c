@@ -319,6 +319,13 @@ static void header_draw(struct ui_widget *w, struct ui *ui, struct ui_rect r)
 		(void)counts[i].label;
 		x = header_pair(r.y + 1, x, lim, label, n, v > 0 && i != 0 ? counts[i].el : UI_HEADER);
 	}
+	/* The backlog warning stays in sight on every view while it lasts. */
+	if (ui->model.queue.loaded && ui->model.queue.backlog && x < lim - 4) {
+		char text[300], warn[320];
+		ui_queue_backlog_text(&ui->model.queue, text, sizeof text);
+		snprintf(warn, sizeof warn, " %s %s ", ui_sym(SYM_WARN), text);
+		ui_text(r.y + 1, x, lim - x, UI_WARNING, warn);
+	}
 }
 
 static void header_free(struct ui_widget *w)

@@ -336,6 +336,236 @@ static void test_alerts_and_errors(void **state)
 	model_free(&m);
 }
 
+/* ---- queue, resources, statistics, replies ------------------------------------ */
+
+static void test_queue_snapshot_stats_and_ticks(void **state)
+{
+	(void)state;
+	struct model m;
+	model_init(&m);
+	model_room_track(&m, "queue");
+	unsigned c = feed(&m, "{\"type\":\"subscribed\",\"room\":\"queue\",\"seq\":5,\"resumed\":false,"
+			  "\"snapshot\":{\"queued\":[{\"id\":\"q2\",\"workflow_id\":\"wf\",\"status\":\"queued\","
+			  "\"queued_at\":\"%s\"},{\"id\":\"q1\",\"workflow_id\":\"wf\",\"status\":\"queued\","
+			  "\"queued_at\":\"%s\"}],\"numbers\":{\"depth\":2,\"by_priority\":{\"HIGH\":1,"
+			  "\"NORMAL\":1,\"LOW\":0},\"untracked\":0,\"oldest\":{\"execution_id\":\"q1\","
+			  "\"queued_ms\":%lld,\"age_ms\":4000},\"avg_wait_ms\":null,\"wait_samples\":0,"
+			  "\"finished_in_window\":0,\"rate_per_min\":0,\"eta_ms\":null,\"backlog\":true,"
+			  "\"threshold\":2},\"depth_history\":[0,1,2]}}",
+			  ts(T0 - 2000), ts(T0 - 3000), (long long)(T0 - 3000));
+	assert_true(c & MC_QUEUE);
+	assert_true(c & MC_LIST);
+	struct model_queue *q = &m.queue;
+	assert_true(q->loaded);
+	assert_int_equal(q->depth, 2);
+	assert_int_equal(q->by_priority[PRIO_HIGH], 1);
+	assert_int_equal(q->by_priority[PRIO_NORMAL], 1);
+	assert_true(q->backlog);
+	assert_int_equal(q->threshold, 2);
+	assert_int_equal(q->avg_wait_ms, -1);
+	assert_int_equal(q->eta_ms, -1);
+	assert_string_equal(q->oldest_id, "q1");
+	/* The age ticks on our clock from queued_ms. */
+	assert_int_equal(model_queue_oldest_age(q, T0 + 7000), 10000);
+	assert_int_equal(q->hist_count, 3);
+	assert_int_equal(model_queue_history(q, 2), 2);
+
+	/* Oldest first. */
+	struct model_list l = { 0 };
+	model_queue_list(&m, &l);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.items[0]->id, "q1");
+	assert_string_equal(l.items[1]->id, "q2");
+
+	/* A point a second, none within the same second. */
+	assert_false(model_queue_tick(&m, T0 + 1500));
+	assert_true(model_queue_tick(&m, T0 + 3000));
+	assert_int_equal(q->hist_count, 5);
+	assert_int_equal(model_queue_history(q, 4), 2);
+
+	/* A stats push: numbers change, no position moves. */
+	c = feed(&m, "{\"type\":\"stats\",\"room\":\"queue\",\"data\":{\"depth\":0,\"by_priority\":"
+		 "{\"HIGH\":0,\"NORMAL\":0,\"LOW\":0},\"untracked\":0,\"oldest\":null,\"avg_wait_ms\":1500,"
+		 "\"wait_samples\":2,\"finished_in_window\":2,\"rate_per_min\":1.5,\"eta_ms\":0,"
+		 "\"backlog\":false,\"threshold\":2}}");
+	assert_int_equal(c, MC_QUEUE);
+	assert_int_equal(model_room_find(&m, "queue")->seq, 5);
+	assert_int_equal(q->depth, 0);
+	assert_false(q->backlog);
+	assert_false(q->has_oldest);
+	assert_int_equal(model_queue_oldest_age(q, T0), -1);
+	assert_int_equal(q->avg_wait_ms, 1500);
+	assert_int_equal(q->eta_ms, 0);
+	assert_true(q->rate_per_min > 1.49 && q->rate_per_min < 1.51);
+	/* A long sleep adds at most the history's length, and never more. */
+	assert_true(model_queue_tick(&m, T0 + 3000 + 1000000));
+	assert_int_equal(q->hist_count, MODEL_DEPTH_HISTORY);
+	assert_int_equal(model_queue_history(q, MODEL_DEPTH_HISTORY - 1), 0);
+	/* Stats of a room not tracked change nothing. */
+	assert_int_equal(feed(&m, "{\"type\":\"stats\",\"room\":\"resources\",\"data\":{}}"), MC_NONE);
+	model_list_free(&l);
+	model_free(&m);
+}
+
+static const char *res_sample =
+	"{\"at\":\"%s\",\"host\":{\"cpu_percent\":%s,\"mem_total_bytes\":1000,\"mem_available_bytes\":250,"
+	"\"load\":[0.5,0.25,0.125]},\"daemon\":{\"cpu_percent\":1.5,\"rss_bytes\":4096},"
+	"\"database\":{\"state\":\"up\",\"active\":3,\"idle\":2,\"total\":5,\"max\":20},"
+	"\"websocket\":{\"connections\":4},\"events_per_s\":{\"in\":10.5,\"out\":42},"
+	"\"queue_depth\":7,\"top_consumers\":[{\"workflow_id\":\"etl\",\"cpu_percent\":80,"
+	"\"memory_bytes\":1024,\"executions\":2}],\"cpu_threshold\":90,\"warning\":%s}";
+
+static void test_resources(void **state)
+{
+	(void)state;
+	struct model m;
+	model_init(&m);
+	model_room_track(&m, "resources");
+	char s1[1024], s2[1024], msg[4096];
+	snprintf(s1, sizeof s1, res_sample, ts(T0), "50", "false");
+	snprintf(s2, sizeof s2, res_sample, ts(T0 + 5000), "95.5", "true");
+	snprintf(msg, sizeof msg, "{\"type\":\"subscribed\",\"room\":\"resources\",\"seq\":3,\"resumed\":false,"
+		 "\"snapshot\":{\"workers\":[{\"type\":\"resource.sample\",\"id\":\"r1\",\"execution_id\":\"x1\","
+		 "\"workflow_id\":\"etl\",\"ts\":\"%s\",\"worker\":\"w1\",\"cpu_percent\":12,\"memory_bytes\":99}],"
+		 "\"daemon\":%s,\"history\":[%s]}}", ts(T0), s1, s1);
+	unsigned c = feed(&m, "%s", msg);
+	assert_true(c & MC_RESOURCES);
+	struct model_resources *r = &m.res;
+	assert_true(r->has_current);
+	/* The snapshot's current sample is its history's newest: held once. */
+	assert_int_equal(r->hist_count, 1);
+	assert_int_equal(r->nworkers, 1);
+	assert_string_equal(r->workers[0].name, "w1");
+	assert_int_equal(r->workers[0].memory_bytes, 99);
+	const struct model_res_sample *s = &r->current;
+	assert_true(s->host_cpu > 49.9 && s->host_cpu < 50.1);
+	assert_int_equal(s->mem_total, 1000);
+	assert_int_equal(s->mem_available, 250);
+	assert_string_equal(s->db_state, "up");
+	assert_int_equal(s->db_active, 3);
+	assert_int_equal(s->db_idle, 2);
+	assert_int_equal(s->db_max, 20);
+	assert_int_equal(s->ws_connections, 4);
+	assert_int_equal(s->queue_depth, 7);
+	assert_false(s->warning);
+	assert_int_equal(r->ntop, 1);
+	assert_string_equal(r->top[0].workflow_id, "etl");
+
+	/* The push every few seconds: a new current sample and a history point. */
+	snprintf(msg, sizeof msg, "{\"type\":\"stats\",\"room\":\"resources\",\"data\":%s}", s2);
+	assert_int_equal(feed(&m, "%s", msg), MC_RESOURCES);
+	assert_int_equal(r->hist_count, 2);
+	assert_true(r->current.warning);
+	assert_true(model_res_history(r, 1)->host_cpu > 95);
+	assert_null(model_res_history(r, 2));
+
+	/* A worker's sample: replaces its older one, creates no execution. */
+	c = event(&m, "resources", 4, "resource.sample", "x1",
+		  "\"worker\":\"w1\",\"cpu_percent\":33.5,\"memory_bytes\":2048");
+	assert_int_equal(c, MC_RESOURCES);
+	assert_int_equal(r->nworkers, 1);
+	assert_int_equal(r->workers[0].memory_bytes, 2048);
+	assert_null(model_exec_find(&m, "x1"));
+
+	/* Unknown database counts and a null CPU read as unknown. */
+	snprintf(msg, sizeof msg, "{\"type\":\"stats\",\"room\":\"resources\",\"data\":{\"at\":\"%s\","
+		 "\"host\":{\"cpu_percent\":null},\"database\":{\"state\":\"down\"},\"warning\":false}}",
+		 ts(T0 + 10000));
+	feed(&m, "%s", msg);
+	assert_true(r->current.host_cpu < 0);
+	assert_int_equal(r->current.db_active, -1);
+	assert_int_equal(r->current.db_max, -1);
+	assert_string_equal(r->current.db_state, "down");
+	assert_int_equal(r->ntop, 0);
+	model_free(&m);
+}
+
+static void test_step_stats_and_replies(void **state)
+{
+	(void)state;
+	struct model m;
+	model_init(&m);
+	json_t *req = model_stats_request_new(&m, "payments", 20, T0, 30000);
+	assert_non_null(req);
+	assert_string_equal(json_string_value(json_object_get(req, "id")), "stats:payments");
+	assert_string_equal(json_string_value(json_object_get(req, "query")), "step_stats");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(req, "params"), "runs")), 20);
+	json_decref(req);
+	/* Asked: not again until the retry time. */
+	assert_null(model_stats_request_new(&m, "payments", 20, T0 + 1000, 30000));
+	/* An answer for another workflow changes nothing. */
+	assert_int_equal(feed(&m, "{\"type\":\"result\",\"id\":\"stats:other\",\"query\":\"step_stats\","
+			      "\"data\":{\"workflow_id\":\"other\",\"runs\":1,\"steps\":[]}}"), MC_NONE);
+	/* Averages come as reals from the store. */
+	unsigned c = feed(&m, "{\"type\":\"result\",\"id\":\"stats:payments\",\"query\":\"step_stats\","
+			  "\"data\":{\"workflow_id\":\"payments\",\"runs\":4,\"steps\":[{\"step_id\":\"a\","
+			  "\"name\":\"A\",\"count\":4,\"avg_ms\":2250.0,\"p95_ms\":2850.4,\"min_ms\":2000,"
+			  "\"max_ms\":3000}]}}");
+	assert_int_equal(c, MC_STATS);
+	const struct model_step_stat *st = model_step_stat_find(&m, "payments", "a");
+	assert_non_null(st);
+	assert_int_equal(st->avg_ms, 2250);
+	assert_int_equal(st->p95_ms, 2850);
+	assert_int_equal(st->max_ms, 3000);
+	assert_null(model_step_stat_find(&m, "payments", "b"));
+	assert_null(model_step_stat_find(&m, "other", "a"));
+	assert_null(model_stats_request_new(&m, "payments", 20, T0 + 60000, 30000));
+
+	/* Another workflow: forgets the first; no database: unavailable, no error shown. */
+	req = model_stats_request_new(&m, "etl", 20, T0, 30000);
+	assert_non_null(req);
+	json_decref(req);
+	assert_null(model_step_stat_find(&m, "payments", "a"));
+	c = feed(&m, "{\"type\":\"error\",\"id\":\"stats:etl\",\"code\":\"unavailable\",\"message\":\"no database\"}");
+	assert_int_equal(c, MC_STATS);
+	assert_int_equal(m.stats.state, MSTATS_UNAVAILABLE);
+	assert_string_equal(m.last_error, "");
+	assert_null(model_stats_request_new(&m, "etl", 20, T0 + 99999, 30000));
+
+	/* Replies to a prioritize request. */
+	c = feed(&m, "{\"type\":\"done\",\"id\":\"prio:q1\"}");
+	assert_int_equal(c, MC_REPLY);
+	assert_true(m.reply.ok);
+	assert_string_equal(m.reply.id, "prio:q1");
+	uint64_t serial = m.reply.serial;
+	c = feed(&m, "{\"type\":\"error\",\"id\":\"prio:q2\",\"code\":\"forbidden\",\"message\":\"operators only\"}");
+	assert_int_equal(c, MC_REPLY);
+	assert_false(m.reply.ok);
+	assert_string_equal(m.reply.code, "forbidden");
+	assert_string_equal(m.reply.message, "operators only");
+	assert_true(m.reply.serial > serial);
+	model_free(&m);
+}
+
+static void test_step_dependencies(void **state)
+{
+	(void)state;
+	struct model m;
+	model_init(&m);
+	model_room_track(&m, "execution:x1");
+	event(&m, "execution:x1", 1, "execution.queued", "x1",
+	      "\"workflow_name\":\"P\",\"steps\":[{\"id\":\"a\",\"name\":\"A\"},"
+	      "{\"id\":\"b\",\"name\":\"B\",\"depends_on\":[\"a\"]},"
+	      "{\"id\":\"c\",\"name\":\"C\",\"depends_on\":[\"a\",\"b\"]}]");
+	struct model_step *c = model_detail_step(&m.detail, "c");
+	assert_non_null(c);
+	assert_int_equal(c->ndepends, 2);
+	assert_string_equal(c->depends_on[1], "b");
+	/* A poorer snapshot (no plan: []) keeps what the plan said. */
+	feed(&m, "{\"type\":\"subscribed\",\"room\":\"execution:x1\",\"seq\":9,\"resumed\":false,"
+		 "\"snapshot\":{\"execution\":{\"id\":\"x1\",\"workflow_id\":\"wf\",\"status\":\"running\","
+		 "\"steps\":[{\"id\":\"c\",\"name\":\"C\",\"status\":\"pending\",\"depends_on\":[]},"
+		 "{\"id\":\"b\",\"name\":\"B\",\"status\":\"running\",\"depends_on\":[\"a\"],"
+		 "\"started_at\":\"%s\"}]}}}", ts(T0));
+	c = model_detail_step(&m.detail, "c");
+	assert_int_equal(c->ndepends, 2);
+	assert_int_equal(model_detail_step(&m.detail, "b")->ndepends, 1);
+	assert_int_equal(model_detail_step(&m.detail, "b")->started_ms, T0);
+	/* The detail of an execution the list does not know is normal priority. */
+	assert_int_equal(m.detail.sum.priority, PRIO_NORMAL);
+	model_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -347,6 +577,10 @@ int main(void)
 		cmocka_unit_test(test_filter_sort_selection),
 		cmocka_unit_test(test_identity),
 		cmocka_unit_test(test_alerts_and_errors),
+		cmocka_unit_test(test_queue_snapshot_stats_and_ticks),
+		cmocka_unit_test(test_resources),
+		cmocka_unit_test(test_step_stats_and_replies),
+		cmocka_unit_test(test_step_dependencies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,316 @@
+/* queue_view.c: the queue view: the daemon's queue numbers, the depth
+ * history graph, the queued executions oldest first, the backlog warning,
+ * and raising an execution's priority (see ui_view.h).
+ *
+ * Invariants: the selection follows an execution id (rows leave the queue as
+ * executions start); prioritizing is never sent under --readonly; the
+ * numbers shown are the daemon's, except the oldest's age and the newest
+ * depth points, which tick on our clock. */
+#include "ui_view.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "i18n.h"
+#include "ui_graph.h"
+#include "ui_screen.h"
+
+#define QUEUE_GRAPH_ROWS_MAX 6
+
+static void queue_rebuild(struct ui *ui)
+{
+	model_queue_list(&ui->model, &ui->queue);
+	long i = model_list_find(&ui->queue, ui->queue_sel_id);
+	if (i >= 0) {
+		ui->queue_sel = (size_t)i;
+	} else if (ui->queue.n > 0) {
+		if (ui->queue_sel >= ui->queue.n)
+			ui->queue_sel = ui->queue.n - 1;
+		snprintf(ui->queue_sel_id, sizeof ui->queue_sel_id, "%s", ui->queue.items[ui->queue_sel]->id);
+	} else {
+		ui->queue_sel = 0;
+		ui->queue_sel_id[0] = '\0';
+	}
+}
+
+static void queue_select(struct ui *ui, long delta)
+{
+	queue_rebuild(ui);
+	if (ui->queue.n == 0)
+		return;
+	long s = (long)ui->queue_sel + delta;
+	s = s < 0 ? 0 : s >= (long)ui->queue.n ? (long)ui->queue.n - 1 : s;
+	ui->queue_sel = (size_t)s;
+	snprintf(ui->queue_sel_id, sizeof ui->queue_sel_id, "%s", ui->queue.items[s]->id);
+}
+
+static void k_q_up(struct ui *ui) { queue_select(ui, -1); }
+static void k_q_down(struct ui *ui) { queue_select(ui, 1); }
+static void k_q_pgup(struct ui *ui) { queue_select(ui, -10); }
+static void k_q_pgdn(struct ui *ui) { queue_select(ui, 10); }
+static void k_q_home(struct ui *ui) { queue_select(ui, -(long)ui->queue.n - 1); }
+static void k_q_end(struct ui *ui) { queue_select(ui, (long)ui->queue.n + 1); }
+
+static void k_q_open(struct ui *ui)
+{
+	queue_rebuild(ui);
+	if (ui->queue.n > 0)
+		ui_open_execution(ui, ui->queue.items[ui->queue_sel]->id);
+}
+
+static void k_q_prioritize(struct ui *ui)
+{
+	if (ui->opt->readonly) {
+		ui_message(ui, UI_ERROR, "%s", _("read-only console (--readonly): raising a priority is disabled"));
+		return;
+	}
+	queue_rebuild(ui);
+	if (ui->queue.n == 0) {
+		ui_message(ui, UI_ERROR, "%s", _("nothing queued to prioritize"));
+		return;
+	}
+	const struct model_exec *x = ui->queue.items[ui->queue_sel];
+	if (x->priority == PRIO_HIGH) {
+		ui_message(ui, UI_MESSAGE, _("%s already has the high priority"), x->id);
+		return;
+	}
+	char id[PROTO_MAX_ID + 16];
+	snprintf(id, sizeof id, "%s%s", MODEL_ID_PRIO, x->id);
+	json_t *req = json_pack("{s:s, s:s, s:s, s:s}", "type", "prioritize", "id", id, "execution_id",
+				x->id, "priority", proto_priority_name(PRIO_HIGH));
+	if (req == NULL)
+		return;
+	if (ui_request(ui, req) == 0)
+		ui_message(ui, UI_MESSAGE, _("asking the server to raise the priority of %s to high…"), x->id);
+}
+
+static void k_q_back(struct ui *ui) { ui_set_view(ui, VIEW_LIST); }
+static void k_q_resources(struct ui *ui) { ui_set_view(ui, VIEW_RESOURCES); }
+
+static const struct ui_key queue_keys[] = {
+	{ KEY_UP, "Up k", N_("select the execution above"), k_q_up },
+	{ 'k', NULL, NULL, k_q_up },
+	{ KEY_DOWN, "Down j", N_("select the execution below"), k_q_down },
+	{ 'j', NULL, NULL, k_q_down },
+	{ KEY_PPAGE, "PgUp", N_("one page up"), k_q_pgup },
+	{ KEY_NPAGE, "PgDn", N_("one page down"), k_q_pgdn },
+	{ 'g', "g Home", N_("oldest execution"), k_q_home },
+	{ KEY_HOME, NULL, NULL, k_q_home },
+	{ 'G', "G End", N_("newest execution"), k_q_end },
+	{ KEY_END, NULL, NULL, k_q_end },
+	{ 'p', "p", N_("raise the selected execution's priority to high (operators, admins)"), k_q_prioritize },
+	{ '\r', "Enter", N_("open the execution"), k_q_open },
+	{ '\n', NULL, NULL, k_q_open },
+	{ KEY_ENTER, NULL, NULL, k_q_open },
+	{ 'R', "R", N_("the resources view"), k_q_resources },
+	{ 27, "Esc", N_("back to the executions"), k_q_back },
+};
+
+/* "about 3 min", "unknown: nothing finishes", "empty" */
+static void eta_text(const struct model_queue *q, char *buf, size_t len)
+{
+	char d[64];
+	if (q->eta_ms < 0) {
+		snprintf(buf, len, "%s", _("unknown (nothing finished lately)"));
+	} else if (q->eta_ms == 0) {
+		snprintf(buf, len, "%s", _("nothing to clear"));
+	} else {
+		/* An estimate: whole seconds are precise enough. */
+		i18n_format_duration(q->eta_ms < 1000 ? q->eta_ms : q->eta_ms / 1000 * 1000, d, sizeof d);
+		snprintf(buf, len, _("about %s"), d);
+	}
+}
+
+void ui_queue_backlog_text(const struct model_queue *q, char *buf, size_t len)
+{
+	char eta[96];
+	eta_text(q, eta, sizeof eta);
+	snprintf(buf, len, _("BACKLOG: %lld queued (threshold %lld), clears in %s"), (long long)q->depth,
+		 (long long)q->threshold, eta);
+}
+
+/* label value pairs on one line; returns the next column. */
+static int pair(int y, int x, int lim, const char *label, const char *value, enum ui_element el)
+{
+	if (x >= lim)
+		return x;
+	x += ui_text(y, x, lim - x, UI_MUTED, label);
+	x += ui_text(y, x, lim - x, UI_NORMAL, " ");
+	x += ui_text(y, x, lim - x, el, value);
+	x += ui_text(y, x, lim - x, UI_NORMAL, "   ");
+	return x;
+}
+
+static void queue_draw(struct ui *ui, int top, int rows)
+{
+	const struct model_queue *q = &ui->model.queue;
+	int w = ui_screen_cols();
+	char buf[512], v[128], title[128];
+	queue_rebuild(ui);
+	snprintf(title, sizeof title, "%s (%zu)", _("Queue"), ui->queue.n);
+	if (q->loaded)
+		snprintf(buf, sizeof buf, _("backlog threshold %lld"), (long long)q->threshold);
+	else
+		buf[0] = '\0';
+	ui_title_line(top, title, buf);
+	int y = top + 1, bottom = top + rows;
+	if (!q->loaded) {
+		ui_text(y + 1, 2, w - 4, UI_MUTED, _("Waiting for the queue's numbers from the server…"));
+		return;
+	}
+	if (q->backlog) {
+		char text[300];
+		ui_queue_backlog_text(q, text, sizeof text);
+		snprintf(buf, sizeof buf, " %s %s", ui_sym(SYM_WARN), text);
+		ui_fill(y, 0, w, UI_WARNING);
+		ui_text(y++, 0, w, UI_WARNING, buf);
+	}
+
+	/* The numbers. */
+	int x = 1;
+	snprintf(v, sizeof v, "%lld", (long long)q->depth);
+	x = pair(y, x, w, _("depth"), v, q->backlog ? UI_STATUS_STALE : UI_COUNTER);
+	for (int p = 0; p < PRIO__COUNT; p++) {
+		snprintf(v, sizeof v, "%lld", (long long)q->by_priority[p]);
+		x = pair(y, x, w, ui_prio_text((enum proto_priority)p), v, UI_NORMAL);
+	}
+	if (q->untracked > 0) {
+		snprintf(v, sizeof v, "%lld", (long long)q->untracked);
+		pair(y, x, w, _("untracked"), v, UI_MUTED);
+	}
+	y++;
+	x = 1;
+	if (q->has_oldest) {
+		char age[64], id[PROTO_MAX_ID + 8];
+		ui_short_id(q->oldest_id, id, sizeof id);
+		i18n_format_duration(model_queue_oldest_age(q, ui->now_ms) / 1000 * 1000, age, sizeof age);
+		snprintf(v, sizeof v, _("%s, waiting %s"), id, age);
+		x = pair(y, x, w, _("oldest"), v, UI_NORMAL);
+	} else {
+		x = pair(y, x, w, _("oldest"), "-", UI_MUTED);
+	}
+	if (q->avg_wait_ms >= 0) {
+		char d[64];
+		i18n_format_duration(q->avg_wait_ms, d, sizeof d);
+		snprintf(v, sizeof v, _("%s (%lld started)"), d, (long long)q->wait_samples);
+		pair(y, x, w, _("average wait"), v, UI_NORMAL);
+	} else {
+		pair(y, x, w, _("average wait"), _("unknown"), UI_MUTED);
+	}
+	y++;
+	x = 1;
+	i18n_format_decimal(q->rate_per_min, 1, v, sizeof v);
+	snprintf(buf, sizeof buf, _("%s/min"), v);
+	x = pair(y, x, w, _("rate"), buf, UI_NORMAL);
+	eta_text(q, v, sizeof v);
+	pair(y, x, w, _("clears in"), v, q->eta_ms < 0 && q->depth > 0 ? UI_STATUS_STALE : UI_NORMAL);
+	y++;
+
+	/* The depth history: what is left after the list's minimum. */
+	int list_min = 4;
+	int gh = bottom - y - 1 - list_min;
+	if (gh > QUEUE_GRAPH_ROWS_MAX)
+		gh = QUEUE_GRAPH_ROWS_MAX;
+	if (gh >= 1) {
+		static double pts[MODEL_DEPTH_HISTORY];
+		uint32_t n = q->hist_count, peak = 0;
+		for (uint32_t i = 0; i < n; i++) {
+			pts[i] = model_queue_history(q, i);
+			if (pts[i] > peak)
+				peak = (uint32_t)pts[i];
+		}
+		char d[64];
+		i18n_format_duration((int64_t)n * 1000, d, sizeof d);
+		snprintf(title, sizeof title, _("Depth, last %s"), d);
+		snprintf(buf, sizeof buf, _("peak %u, threshold %lld"), peak, (long long)q->threshold);
+		ui_title_line(y++, title, buf);
+		/* Scaled to the threshold at least, so a short queue looks short. */
+		double scale = peak > (uint32_t)q->threshold ? peak : (double)q->threshold;
+		ui_graph_draw((struct ui_rect){ y, 1, gh, w - 2 }, pts, n, scale > 0 ? scale : 1, true,
+			      q->backlog ? UI_STATUS_STALE : UI_GRAPH);
+		y += gh;
+	}
+
+	/* The queued executions, oldest first. */
+	ui_title_line(y++, _("Queued, oldest first"), ui->opt->readonly ? "" : _("p: raise the priority"));
+	int idw = 11, prw = 8, agew = 10, posw = 5;
+	int wfw = w - idw - prw - agew - posw - 6;
+	if (wfw < 8)
+		wfw = 8;
+	if (y < bottom) {
+		ui_text_right(y, 0, posw, UI_MUTED, "#");
+		ui_text(y, posw + 1, wfw, UI_MUTED, _("WORKFLOW"));
+		ui_text(y, posw + 2 + wfw, idw, UI_MUTED, _("ID"));
+		ui_text(y, posw + 3 + wfw + idw, prw, UI_MUTED, _("PRIO"));
+		ui_text_right(y, posw + 4 + wfw + idw + prw, agew, UI_MUTED, _("WAITING"));
+		y++;
+	}
+	int body = bottom - y;
+	if (body <= 0)
+		return;
+	if (ui->queue.n == 0) {
+		ui_text(y, 2, w - 4, UI_MUTED, _("Nothing is queued."));
+		return;
+	}
+	if (ui->queue_sel < ui->queue_top)
+		ui->queue_top = ui->queue_sel;
+	if (ui->queue_sel >= ui->queue_top + (size_t)body)
+		ui->queue_top = ui->queue_sel - (size_t)body + 1;
+	if (ui->queue_top + (size_t)body > ui->queue.n)
+		ui->queue_top = ui->queue.n > (size_t)body ? ui->queue.n - (size_t)body : 0;
+	for (int i = 0; i < body; i++) {
+		size_t idx = ui->queue_top + (size_t)i;
+		if (idx >= ui->queue.n)
+			break;
+		const struct model_exec *ex = ui->queue.items[idx];
+		bool sel = idx == ui->queue_sel;
+		int ry = y + i;
+		enum ui_element n_el = sel ? UI_SELECTION : UI_NORMAL;
+		if (sel)
+			ui_fill(ry, 0, w, UI_SELECTION);
+		snprintf(v, sizeof v, "%zu", idx + 1);
+		ui_text_right(ry, 0, posw, sel ? UI_SELECTION : UI_MUTED, v);
+		ui_text(ry, posw + 1, wfw, n_el, ex->workflow_name);
+		ui_short_id(ex->id, v, sizeof v);
+		ui_text(ry, posw + 2 + wfw, idw, sel ? UI_SELECTION : UI_MUTED, v);
+		ui_text(ry, posw + 3 + wfw + idw, prw, ex->priority == PRIO_HIGH && !sel ? UI_COUNTER : n_el,
+			ui_prio_text(ex->priority));
+		int64_t age = ex->queued_ms > 0 ? ui->now_ms - ex->queued_ms : -1;
+		i18n_format_duration(age < 0 ? -1 : age / 1000 * 1000, v, sizeof v);
+		ui_text_right(ry, posw + 4 + wfw + idw + prw, agew, n_el, v);
+	}
+}
+
+static int queue_tick_ms(struct ui *ui)
+{
+	/* Ages and the depth graph move every second. */
+	return ui->model.queue.loaded ? 1000 : 0;
+}
+
+static void queue_hints(struct ui *ui, int y)
+{
+	int x = 0;
+	if (!ui->opt->readonly)
+		ui_hint(y, &x, "p", _("Prioritize"), false);
+	ui_hint(y, &x, "Enter", _("Open"), false);
+	ui_hint(y, &x, "R", _("Resources"), false);
+	ui_hint(y, &x, "Esc", _("Back"), false);
+	ui_hint(y, &x, "?", _("Help"), false);
+	ui_hint(y, &x, "q", _("Quit"), false);
+}
+
+static void queue_enter(struct ui *ui)
+{
+	queue_rebuild(ui);
+}
+
+const struct ui_view_ops ui_view_queue = {
+	.name = N_("Queue"),
+	.keys = queue_keys,
+	.nkeys = sizeof queue_keys / sizeof queue_keys[0],
+	.enter = queue_enter,
+	.draw = queue_draw,
+	.tick_ms = queue_tick_ms,
+	.hints = queue_hints,
+};
