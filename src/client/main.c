@@ -407,6 +407,57 @@ static const char *url_lookup(const char *opt_url, struct config *cfg, const cha
 	return DEFAULT_URL;
 }
 
+/* Where to connect and as whom, for every command that talks to the daemon. */
+struct endpoint {
+	char *url;            /* as written, for messages */
+	struct ws_url parsed;
+	char *token;          /* wiped by endpoint_clear */
+	char *theme;          /* the config file's theme, or NULL */
+};
+
+/* Resolves the URL and the token from the options, the environment and the
+ * config file. Returns 0, or the exit status after saying what is wrong. */
+static int endpoint_resolve(const char *cmd, const char *opt_url, const char *opt_token,
+			    const char *opt_token_file, struct endpoint *ep)
+{
+	memset(ep, 0, sizeof *ep);
+	struct config cfg = { .loaded = false };
+	int status;
+	const char *from = NULL;
+	const char *url = url_lookup(opt_url, &cfg, &from, &status);
+	if (url == NULL) {
+		config_clear(&cfg);
+		return status;
+	}
+	char cause[256];
+	if (url_parse(url, &ep->parsed, cause, sizeof cause) != 0) {
+		fprintf(stderr, "%s: bad URL '%s' (from %s): %s\n", cmd, url, from, cause);
+		config_clear(&cfg);
+		return EXIT_USAGE;
+	}
+	ep->url = xstrdup(url);
+	ep->token = token_lookup(opt_token, opt_token_file, &cfg, &status);
+	ep->theme = cfg.theme ? xstrdup(cfg.theme) : NULL;
+	config_clear(&cfg);
+	if (ep->token == NULL) {
+		free(ep->url);
+		free(ep->theme);
+		memset(ep, 0, sizeof *ep);
+		return status;
+	}
+	return 0;
+}
+
+static void endpoint_clear(struct endpoint *ep)
+{
+	if (ep->token != NULL)
+		explicit_bzero(ep->token, strlen(ep->token));
+	free(ep->token);
+	free(ep->url);
+	free(ep->theme);
+	memset(ep, 0, sizeof *ep);
+}
+
 /* ---- wfmon token ------------------------------------------------------------- */
 
 static int cmd_token(int argc, char **argv)
@@ -615,43 +666,22 @@ static int cmd_tail(int argc, char **argv)
 		rooms[r].since = since[s].seq;
 	}
 
-	struct config cfg = { .loaded = false };
-	int status;
-	const char *from = NULL;
-	const char *url = url_lookup(opt_url, &cfg, &from, &status);
-	if (url == NULL) {
-		config_clear(&cfg);
+	struct endpoint ep;
+	int status = endpoint_resolve("wfmon tail", opt_url, opt_token, opt_token_file, &ep);
+	if (status != 0)
 		return status;
-	}
-	struct ws_url parsed;
-	char cause[256];
-	if (url_parse(url, &parsed, cause, sizeof cause) != 0) {
-		fprintf(stderr, "wfmon tail: bad URL '%s' (from %s): %s\n", url, from, cause);
-		config_clear(&cfg);
-		return EXIT_USAGE;
-	}
-	char *url_copy = xstrdup(url);
-	char *token = token_lookup(opt_token, opt_token_file, &cfg, &status);
-	config_clear(&cfg);
-	if (token == NULL) {
-		free(url_copy);
-		return status;
-	}
-
 	struct tail_options topt = {
-		.host = parsed.host,
-		.port = parsed.port,
-		.path = parsed.path,
-		.url = url_copy,
-		.token = token,
+		.host = ep.parsed.host,
+		.port = ep.parsed.port,
+		.path = ep.parsed.path,
+		.url = ep.url,
+		.token = ep.token,
 		.rooms = rooms,
 		.nrooms = nrooms,
 		.out = stdout,
 	};
 	int rc = tail_run(&topt);
-	explicit_bzero(token, strlen(token));
-	free(token);
-	free(url_copy);
+	endpoint_clear(&ep);
 	return rc;
 }
 
@@ -694,32 +724,16 @@ static int cmd_alerts(int argc, char **argv)
 		alerts_cli_usage(stderr);
 		return EXIT_USAGE;
 	}
-	struct config cfg = { .loaded = false };
-	int status;
-	const char *from = NULL;
-	const char *url = url_lookup(opt_url, &cfg, &from, &status);
-	if (url == NULL) {
-		config_clear(&cfg);
-		return status;
-	}
-	struct ws_url parsed;
-	char cause[256];
-	if (url_parse(url, &parsed, cause, sizeof cause) != 0) {
-		fprintf(stderr, "wfmon alerts: bad URL '%s' (from %s): %s\n", url, from, cause);
-		config_clear(&cfg);
-		return EXIT_USAGE;
-	}
-	char *token = token_lookup(opt_token, opt_token_file, &cfg, &status);
-	config_clear(&cfg);
-	if (token == NULL)
+	struct endpoint ep;
+	int status = endpoint_resolve("wfmon alerts", opt_url, opt_token, opt_token_file, &ep);
+	if (status != 0)
 		return status;
 	struct alerts_cli_options aopt = {
-		.host = parsed.host, .port = parsed.port, .path = parsed.path, .token = token,
+		.host = ep.parsed.host, .port = ep.parsed.port, .path = ep.parsed.path, .token = ep.token,
 		.json = json_out, .argc = argc - optind, .argv = argv + optind,
 	};
 	int rc = alerts_cli_run(&aopt);
-	explicit_bzero(token, strlen(token));
-	free(token);
+	endpoint_clear(&ep);
 	return rc;
 }
 
@@ -821,42 +835,19 @@ static int cmd_console(int argc, char **argv)
 	if (opt_token != NULL && opt_token_file != NULL)
 		return console_usage_error("give --token or --token-file, not both");
 
-	struct config cfg = { .loaded = false };
-	int status;
-	const char *from = NULL;
-	const char *url = url_lookup(opt_url, &cfg, &from, &status);
-	if (url == NULL) {
-		config_clear(&cfg);
+	struct endpoint ep;
+	int status = endpoint_resolve("wfmon", opt_url, opt_token, opt_token_file, &ep);
+	if (status != 0)
 		return status;
-	}
-	struct ws_url parsed;
-	char cause[256];
-	if (url_parse(url, &parsed, cause, sizeof cause) != 0) {
-		fprintf(stderr, "wfmon: bad URL '%s' (from %s): %s\n", url, from, cause);
-		config_clear(&cfg);
-		return EXIT_USAGE;
-	}
-	char *url_copy = xstrdup(url);
-	char *token = token_lookup(opt_token, opt_token_file, &cfg, &status);
-	char *theme = opt_theme ? xstrdup(opt_theme) : cfg.theme ? xstrdup(cfg.theme) : NULL;
-	config_clear(&cfg);
-	if (token == NULL) {
-		free(url_copy);
-		free(theme);
-		return status;
-	}
 	i18n_init();
-	co.url = url_copy;
-	co.host = parsed.host;
-	co.port = parsed.port;
-	co.path = parsed.path;
-	co.token = token;
-	co.theme = theme;
+	co.url = ep.url;
+	co.host = ep.parsed.host;
+	co.port = ep.parsed.port;
+	co.path = ep.parsed.path;
+	co.token = ep.token;
+	co.theme = opt_theme ? opt_theme : ep.theme;
 	int rc = console_run(&co);
-	explicit_bzero(token, strlen(token));
-	free(token);
-	free(url_copy);
-	free(theme);
+	endpoint_clear(&ep);
 	return rc;
 }
 
