@@ -30,19 +30,6 @@ static struct http_rx *hook;
 static struct smtp_rx *mail;
 static const char SECRET[] = "s3cret-for-the-webhook-hmac";
 
-static const char *str(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? s : "";
-}
-
-static long long mono_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 static int setup(void **state)
 {
 	(void)state;
@@ -148,7 +135,7 @@ static json_t *wait_alert(struct wsc *c, long long id, bool other_id, const char
 		json_t *al = json_object_get(m, "alert");
 		long long got = json_integer_value(json_object_get(al, "id"));
 		bool id_ok = other_id ? got != id : (id == 0 || got == id);
-		if (id_ok && (state == NULL || strcmp(str(al, "state"), state) == 0)) {
+		if (id_ok && (state == NULL || strcmp(jstr(al, "state"), state) == 0)) {
 			json_incref(al);
 			json_decref(m);
 			return al;
@@ -186,11 +173,11 @@ static void test_viewer_cannot_change_rules(void **state)
 	struct wsc *v = client_open(&D, vt);
 	char *r = rule_json();
 	json_t *a = request(v, r);
-	assert_string_equal(str(a, "type"), "error");
-	assert_string_equal(str(a, "code"), "forbidden");
+	assert_string_equal(jstr(a, "type"), "error");
+	assert_string_equal(jstr(a, "code"), "forbidden");
 	json_decref(a);
 	a = request(v, "{\"type\":\"rule\",\"id\":\"l\",\"action\":\"list\"}");
-	assert_string_equal(str(a, "type"), "rules");
+	assert_string_equal(jstr(a, "type"), "rules");
 	json_decref(a);
 	free(r);
 	wsc_free(v);
@@ -205,14 +192,14 @@ static void test_invalid_rule_names_the_field(void **state)
 	json_t *a = request(o, "{\"type\":\"rule\",\"id\":\"bad\",\"action\":\"save\",\"rule\":{\"name\":\"x\","
 			       "\"type\":\"consecutive_failures\",\"severity\":\"error\",\"cooldown_minutes\":1,"
 			       "\"conditions\":{\"count\":3},\"channels\":[{\"type\":\"in_app\"}]}}");
-	assert_string_equal(str(a, "code"), "bad_request");
-	assert_non_null(strstr(str(a, "field"), "cooldown_minutes"));
+	assert_string_equal(jstr(a, "code"), "bad_request");
+	assert_non_null(strstr(jstr(a, "field"), "cooldown_minutes"));
 	json_decref(a);
 	a = request(o, "{\"type\":\"rule\",\"id\":\"bad2\",\"action\":\"save\",\"rule\":{\"name\":\"x\","
 		       "\"type\":\"execution_failed\",\"severity\":\"error\",\"conditions\":{},"
 		       "\"channels\":[{\"type\":\"webhook\",\"url\":\"ftp://x\",\"secret\":\"0123456789abcdef\"}]}}");
-	assert_string_equal(str(a, "code"), "bad_request");
-	assert_non_null(strstr(str(a, "field"), "channels[0].url"));
+	assert_string_equal(jstr(a, "code"), "bad_request");
+	assert_non_null(strstr(jstr(a, "field"), "channels[0].url"));
 	json_decref(a);
 	wsc_free(o);
 	free(ot);
@@ -227,9 +214,9 @@ static void test_three_failures_fire_once_within_a_second(void **state)
 	char *r = rule_json();
 	json_t *a = request(o, r);
 	free(r);
-	assert_string_equal(str(a, "type"), "rule_saved");
+	assert_string_equal(jstr(a, "type"), "rule_saved");
 	json_t *rule = json_object_get(a, "rule");
-	snprintf(rule_id, sizeof rule_id, "%s", str(rule, "id"));
+	snprintf(rule_id, sizeof rule_id, "%s", jstr(rule, "id"));
 	/* Secrets never come back. */
 	char *dump = json_dumps(a, 0);
 	assert_null(strstr(dump, SECRET));
@@ -250,9 +237,9 @@ static void test_three_failures_fire_once_within_a_second(void **state)
 	assert_non_null(al);
 	assert_true(took < 1000);
 	alert_id = json_integer_value(json_object_get(al, "id"));
-	assert_string_equal(str(al, "state"), "active");
-	assert_string_equal(str(al, "execution_id"), "jpk-f");
-	assert_non_null(strstr(str(al, "title"), "nie powiodło się"));
+	assert_string_equal(jstr(al, "state"), "active");
+	assert_string_equal(jstr(al, "execution_id"), "jpk-f");
+	assert_non_null(strstr(jstr(al, "title"), "nie powiodło się"));
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(al, "context"), "consecutive")), 3);
 	fprintf(stderr, "alert fired %lld ms after the third failure\n", took);
 	json_decref(al);
@@ -321,30 +308,30 @@ static void test_acknowledge_escalate_resolve(void **state)
 	struct wsc *v = client_open(&D, vt);
 	snprintf(req, sizeof req, "{\"type\":\"alert\",\"id\":\"a1\",\"action\":\"acknowledge\",\"alert_id\":%lld}", alert_id);
 	json_t *a = request(v, req);
-	assert_string_equal(str(a, "code"), "forbidden");
+	assert_string_equal(jstr(a, "code"), "forbidden");
 	json_decref(a);
 	wsc_free(v);
 
 	snprintf(req, sizeof req, "{\"type\":\"alert\",\"id\":\"a2\",\"action\":\"acknowledge\",\"alert_id\":%lld,"
 		 "\"note\":\"sprawdzam plik JPK\"}", alert_id);
 	a = request(o, req);
-	assert_string_equal(str(a, "type"), "done");
+	assert_string_equal(jstr(a, "type"), "done");
 	json_decref(a);
 	json_t *al = wait_alert(w, alert_id, false, "acknowledged", 2000);
 	assert_non_null(al);
-	assert_string_equal(str(al, "acknowledged_by"), "olga");
-	assert_string_equal(str(al, "ack_note"), "sprawdzam plik JPK");
+	assert_string_equal(jstr(al, "acknowledged_by"), "olga");
+	assert_string_equal(jstr(al, "ack_note"), "sprawdzam plik JPK");
 	json_decref(al);
 
 	size_t before = http_rx_count(hook);
 	snprintf(req, sizeof req, "{\"type\":\"alert\",\"id\":\"a3\",\"action\":\"escalate\",\"alert_id\":%lld}", alert_id);
 	a = request(o, req);
-	assert_string_equal(str(a, "type"), "done");
+	assert_string_equal(jstr(a, "type"), "done");
 	json_decref(a);
 	long long end0 = mono_ms() + 2000;
 	bool critical = false;
 	while (!critical && mono_ms() < end0 && (al = wait_alert(w, alert_id, false, NULL, 500)) != NULL) {
-		critical = strcmp(str(al, "severity"), "critical") == 0;
+		critical = strcmp(jstr(al, "severity"), "critical") == 0;
 		json_decref(al);
 	}
 	assert_true(critical);
@@ -357,12 +344,12 @@ static void test_acknowledge_escalate_resolve(void **state)
 	fail_or_pass(p, "jpk-ok", false, 20);
 	al = wait_alert(w, alert_id, false, "resolved", 3000);
 	assert_non_null(al);
-	assert_string_equal(str(al, "resolved_by"), "wfmond");
+	assert_string_equal(jstr(al, "resolved_by"), "wfmond");
 	json_decref(al);
 	/* Resolving twice is refused with a reason. */
 	snprintf(req, sizeof req, "{\"type\":\"alert\",\"id\":\"a4\",\"action\":\"resolve\",\"alert_id\":%lld}", alert_id);
 	a = request(o, req);
-	assert_string_equal(str(a, "code"), "bad_request");
+	assert_string_equal(jstr(a, "code"), "bad_request");
 	json_decref(a);
 
 	/* Every step is audited. */
@@ -396,7 +383,7 @@ static void test_dead_receiver_retried_and_recorded(void **state)
 		 "\"type\":\"execution_failed\",\"severity\":\"warning\",\"conditions\":{},\"channels\":["
 		 "{\"type\":\"webhook\",\"url\":\"http://127.0.0.1:%d/down\",\"secret\":\"%s\"}]}}", port, SECRET);
 	json_t *a = request(o, r);
-	assert_string_equal(str(a, "type"), "rule_saved");
+	assert_string_equal(jstr(a, "type"), "rule_saved");
 	json_decref(a);
 	struct wsc *p = client_open(&D, pt);
 	char *ev = event_json("execution.failed", "ops-f1", "ops-x1", "\"error\":\"Brak kursu NBP dla EUR\"");
@@ -430,16 +417,16 @@ static void test_edit_keeps_secrets(void **state)
 	size_t i;
 	json_t *r;
 	json_array_foreach(json_object_get(a, "rules"), i, r)
-		if (strcmp(str(r, "id"), rule_id) == 0)
+		if (strcmp(jstr(r, "id"), rule_id) == 0)
 			rule = r;
 	assert_non_null(rule);
-	assert_string_equal(str(json_array_get(json_object_get(rule, "channels"), 1), "secret"), "***");
+	assert_string_equal(jstr(json_array_get(json_object_get(rule, "channels"), 1), "secret"), "***");
 	/* Rename it and send it back as clients see it. */
 	json_object_set_new(rule, "name", json_string("JPK: three failures in a row"));
 	json_t *req = json_pack("{s:s,s:s,s:s,s:O}", "type", "rule", "id", "e1", "action", "save", "rule", rule);
 	char *text = json_dumps(req, JSON_COMPACT);
 	json_t *saved = request(o, text);
-	assert_string_equal(str(saved, "type"), "rule_saved");
+	assert_string_equal(jstr(saved, "type"), "rule_saved");
 	char sql[512];
 	snprintf(sql, sizeof sql, "SELECT set_config('wfmon.org', 'fin', false); "
 		 "SELECT rule->'channels'->1->>'secret' FROM monitoring_alerts WHERE alert_id = '%s'", rule_id);

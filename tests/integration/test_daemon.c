@@ -35,28 +35,6 @@ static int teardown(void **state)
 	return daemon_stop(&D) == 0 ? 0 : -1;
 }
 
-static const char *str(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? s : "";
-}
-
-/* Publishes one event and checks that it was accepted. */
-static void publish_one(struct wsc *p, const char *kind, const char *eid, const char *exec,
-			const char *extra)
-{
-	char *ev = event_json(kind, eid, exec, extra);
-	char *arr;
-	assert_true(asprintf(&arr, "[%s]", ev) > 0);
-	json_t *ack = client_publish(p, arr);
-	assert_non_null(ack);
-	assert_string_equal(str(ack, "type"), "ack");
-	assert_int_equal(json_integer_value(json_object_get(ack, "rejected")), 0);
-	json_decref(ack);
-	free(arr);
-	free(ev);
-}
-
 static const char QUEUED_EXTRA[] =
 	"\"workflow_name\":\"month-end-closing\",\"priority\":\"HIGH\",\"steps\":["
 	"{\"id\":\"s1\",\"name\":\"lock-period\"},{\"id\":\"s2\",\"name\":\"reconcile\",\"depends_on\":[\"s1\"]}]";
@@ -125,7 +103,7 @@ static void test_fanout_in_order_to_many(void **state)
 		subs[i] = client_open(&D, vt);
 		assert_non_null(subs[i]);
 		json_t *a = client_subscribe(subs[i], "execution:fan-1", -1);
-		assert_string_equal(str(a, "type"), "subscribed");
+		assert_string_equal(jstr(a, "type"), "subscribed");
 		base[i] = json_integer_value(json_object_get(a, "seq"));
 		json_decref(a);
 	}
@@ -155,14 +133,14 @@ static void test_fanout_in_order_to_many(void **state)
 		for (int e = 0; e < EVENTS; e++) {
 			json_t *m = client_recv(subs[i], 5000);
 			assert_non_null(m);
-			assert_string_equal(str(m, "type"), "event");
+			assert_string_equal(jstr(m, "type"), "event");
 			/* Positions rise strictly; nothing in between belongs to this room. */
 			long long seq = json_integer_value(json_object_get(m, "seq"));
 			assert_true(seq > base[i]);
 			base[i] = seq;
 			char want[32];
 			snprintf(want, sizeof want, "line %d", e);
-			assert_string_equal(str(json_object_get(m, "event"), "message"), want);
+			assert_string_equal(jstr(json_object_get(m, "event"), "message"), want);
 			json_decref(m);
 		}
 		wsc_free(subs[i]);
@@ -178,35 +156,35 @@ static void test_snapshot_then_live(void **state)
 	char *vt = daemon_token(&D, "acme", "ann", "viewer");
 	char *pt = daemon_token(&D, "acme", "sim", "producer");
 	struct wsc *p = client_open(&D, pt);
-	publish_one(p, "execution.queued", "snap-1", "snap-x", QUEUED_EXTRA);
-	publish_one(p, "execution.started", "snap-2", "snap-x", "");
-	publish_one(p, "step.started", "snap-3", "snap-x", "\"step_id\":\"s1\",\"input\":{\"period\":\"2026-10\"}");
-	publish_one(p, "counter", "snap-4", "snap-x", "\"name\":\"POS orders fetched\",\"value\":42");
+	PUBLISH_OK(p, "execution.queued", "snap-1", "snap-x", QUEUED_EXTRA);
+	PUBLISH_OK(p, "execution.started", "snap-2", "snap-x", "");
+	PUBLISH_OK(p, "step.started", "snap-3", "snap-x", "\"step_id\":\"s1\",\"input\":{\"period\":\"2026-10\"}");
+	PUBLISH_OK(p, "counter", "snap-4", "snap-x", "\"name\":\"POS orders fetched\",\"value\":42");
 
 	struct wsc *v = client_open(&D, vt);
 	json_t *sub = client_subscribe(v, "execution:snap-x", -1);
-	assert_string_equal(str(sub, "type"), "subscribed");
+	assert_string_equal(jstr(sub, "type"), "subscribed");
 	long long seq = json_integer_value(json_object_get(sub, "seq"));
 	json_t *x = json_object_get(json_object_get(sub, "snapshot"), "execution");
-	assert_string_equal(str(x, "status"), "running");
-	assert_string_equal(str(x, "workflow_name"), "month-end-closing");
+	assert_string_equal(jstr(x, "status"), "running");
+	assert_string_equal(jstr(x, "workflow_name"), "month-end-closing");
 	json_t *steps = json_object_get(x, "steps");
 	assert_int_equal(json_array_size(steps), 2);
-	assert_string_equal(str(json_array_get(steps, 0), "status"), "running");
-	assert_string_equal(str(json_array_get(steps, 1), "status"), "pending");
+	assert_string_equal(jstr(json_array_get(steps, 0), "status"), "running");
+	assert_string_equal(jstr(json_array_get(steps, 1), "status"), "pending");
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(x, "counters"), "POS orders fetched")), 42);
 	json_decref(sub);
 
-	publish_one(p, "step.completed", "snap-5", "snap-x", "\"step_id\":\"s1\",\"duration_ms\":1200");
-	publish_one(p, "execution.completed", "snap-6", "snap-x", "");
+	PUBLISH_OK(p, "step.completed", "snap-5", "snap-x", "\"step_id\":\"s1\",\"duration_ms\":1200");
+	PUBLISH_OK(p, "execution.completed", "snap-6", "snap-x", "");
 	json_t *m = client_recv(v, 5000);
 	long long seq1 = json_integer_value(json_object_get(m, "seq"));
 	assert_true(seq1 > seq);
-	assert_string_equal(str(json_object_get(m, "event"), "id"), "snap-5");
+	assert_string_equal(jstr(json_object_get(m, "event"), "id"), "snap-5");
 	json_decref(m);
 	m = client_recv(v, 5000);
 	assert_true(json_integer_value(json_object_get(m, "seq")) > seq1);
-	assert_string_equal(str(json_object_get(m, "event"), "type"), "execution.completed");
+	assert_string_equal(jstr(json_object_get(m, "event"), "type"), "execution.completed");
 	json_decref(m);
 	/* Nothing more: no event twice. */
 	assert_null(client_recv(v, 300));
@@ -224,15 +202,15 @@ static void test_tenant_isolation(void **state)
 	char *vb = daemon_token(&D, "beta", "bob", "admin");
 	char *pa = daemon_token(&D, "acme", "sim", "producer");
 	struct wsc *p = client_open(&D, pa);
-	publish_one(p, "execution.queued", "iso-1", "iso-x", QUEUED_EXTRA);
-	publish_one(p, "execution.started", "iso-2", "iso-x", "");
+	PUBLISH_OK(p, "execution.queued", "iso-1", "iso-x", QUEUED_EXTRA);
+	PUBLISH_OK(p, "execution.started", "iso-2", "iso-x", "");
 	struct wsc *b = client_open(&D, vb);
 	/* Whatever room names B asks for, it only ever sees its own organization:
 	 * A's execution is not in B's snapshots ... */
 	const char *rooms[] = { "org", "execution:iso-x", "workflow:wf-test", "queue", "resources" };
 	for (size_t i = 0; i < sizeof rooms / sizeof rooms[0]; i++) {
 		json_t *a = client_subscribe(b, rooms[i], -1);
-		assert_string_equal(str(a, "type"), "subscribed");
+		assert_string_equal(jstr(a, "type"), "subscribed");
 		json_t *snap = json_object_get(a, "snapshot");
 		char *dump = json_dumps(snap, 0);
 		assert_null(strstr(dump, "iso-x"));
@@ -241,9 +219,9 @@ static void test_tenant_isolation(void **state)
 		json_decref(a);
 	}
 	/* ... and none of its live events reach B. */
-	publish_one(p, "step.started", "iso-3", "iso-x", "\"step_id\":\"s1\"");
-	publish_one(p, "resource.sample", "iso-4", "iso-x", "\"worker\":\"w1\",\"cpu_percent\":50,\"memory_bytes\":1000");
-	publish_one(p, "execution.failed", "iso-5", "iso-x", "\"error\":\"boom\"");
+	PUBLISH_OK(p, "step.started", "iso-3", "iso-x", "\"step_id\":\"s1\"");
+	PUBLISH_OK(p, "resource.sample", "iso-4", "iso-x", "\"worker\":\"w1\",\"cpu_percent\":50,\"memory_bytes\":1000");
+	PUBLISH_OK(p, "execution.failed", "iso-5", "iso-x", "\"error\":\"boom\"");
 	uint64_t before = wsc_bytes_in(b);
 	assert_null(client_recv(b, 500));
 	assert_int_equal(wsc_bytes_in(b), before);
@@ -263,19 +241,19 @@ static void test_rights(void **state)
 	char *arr;
 	assert_true(asprintf(&arr, "[%s]", ev) > 0);
 	json_t *a = client_publish(v, arr);
-	assert_string_equal(str(a, "type"), "error");
-	assert_string_equal(str(a, "code"), "forbidden");
+	assert_string_equal(jstr(a, "type"), "error");
+	assert_string_equal(jstr(a, "code"), "forbidden");
 	json_decref(a);
 	a = client_subscribe(v, "control", -1);
-	assert_string_equal(str(a, "code"), "forbidden");
+	assert_string_equal(jstr(a, "code"), "forbidden");
 	json_decref(a);
 
 	struct wsc *p = client_open(&D, pt);
 	a = client_subscribe(p, "org", -1);
-	assert_string_equal(str(a, "code"), "forbidden");
+	assert_string_equal(jstr(a, "code"), "forbidden");
 	json_decref(a);
 	a = client_subscribe(p, "control", -1);
-	assert_string_equal(str(a, "type"), "subscribed");
+	assert_string_equal(jstr(a, "type"), "subscribed");
 	json_decref(a);
 	wsc_free(v);
 	wsc_free(p);
@@ -298,21 +276,21 @@ static void test_bad_events_are_named_and_others_kept(void **state)
 	char *arr;
 	assert_true(asprintf(&arr, "[%s,%s,%s]", good, bad, good2) > 0);
 	json_t *ack = client_publish(p, arr);
-	assert_string_equal(str(ack, "type"), "ack");
+	assert_string_equal(jstr(ack, "type"), "ack");
 	assert_int_equal(json_integer_value(json_object_get(ack, "accepted")), 2);
 	assert_int_equal(json_integer_value(json_object_get(ack, "rejected")), 1);
 	json_t *r = json_object_get(ack, "results");
-	assert_string_equal(str(json_array_get(r, 0), "status"), "ok");
-	assert_string_equal(str(json_array_get(r, 1), "status"), "error");
-	assert_string_equal(str(json_array_get(r, 1), "event_id"), "bad-2");
-	assert_non_null(strstr(str(json_array_get(r, 1), "field"), "total"));
-	assert_string_equal(str(json_array_get(r, 2), "status"), "ok");
+	assert_string_equal(jstr(json_array_get(r, 0), "status"), "ok");
+	assert_string_equal(jstr(json_array_get(r, 1), "status"), "error");
+	assert_string_equal(jstr(json_array_get(r, 1), "event_id"), "bad-2");
+	assert_non_null(strstr(jstr(json_array_get(r, 1), "field"), "total"));
+	assert_string_equal(jstr(json_array_get(r, 2), "status"), "ok");
 	json_decref(ack);
 
 	/* Malformed requests get errors and the connection stays. */
 	assert_int_equal(client_send(p, "{not json"), 0);
 	json_t *e = client_recv_type(p, "error", 2000);
-	assert_string_equal(str(e, "code"), "bad_request");
+	assert_string_equal(jstr(e, "code"), "bad_request");
 	json_decref(e);
 	assert_int_equal(client_send(p, "{\"type\":\"dance\",\"id\":9}"), 0);
 	e = client_recv_type(p, "error", 2000);
@@ -369,7 +347,7 @@ static void test_duplicate_event_delivered_once(void **state)
 	assert_true(asprintf(&arr, "[%s]", ev) > 0);
 	for (int i = 0; i < 3; i++) {
 		json_t *ack = client_publish(p, arr);
-		assert_string_equal(str(json_array_get(json_object_get(ack, "results"), 0), "status"),
+		assert_string_equal(jstr(json_array_get(json_object_get(ack, "results"), 0), "status"),
 				    i == 0 ? "ok" : "duplicate");
 		json_decref(ack);
 	}
@@ -395,7 +373,7 @@ static void test_resume_and_reset(void **state)
 	long long seq = json_integer_value(json_object_get(a, "seq"));
 	json_decref(a);
 	struct wsc *p = client_open(&D, pt);
-	publish_one(p, "log", "res-1", "res-x", "\"level\":\"info\",\"message\":\"one\"");
+	PUBLISH_OK(p, "log", "res-1", "res-x", "\"level\":\"info\",\"message\":\"one\"");
 	json_t *m = client_recv(v, 2000);
 	long long last = json_integer_value(json_object_get(m, "seq"));
 	assert_true(last > seq);
@@ -403,12 +381,12 @@ static void test_resume_and_reset(void **state)
 	wsc_free(v);
 
 	/* Missed while away. */
-	publish_one(p, "log", "res-2", "res-x", "\"level\":\"info\",\"message\":\"two\"");
-	publish_one(p, "log", "res-3", "res-x", "\"level\":\"info\",\"message\":\"three\"");
+	PUBLISH_OK(p, "log", "res-2", "res-x", "\"level\":\"info\",\"message\":\"two\"");
+	PUBLISH_OK(p, "log", "res-3", "res-x", "\"level\":\"info\",\"message\":\"three\"");
 
 	v = client_open(&D, vt);
 	a = client_subscribe(v, "execution:res-x", last);
-	assert_string_equal(str(a, "type"), "subscribed");
+	assert_string_equal(jstr(a, "type"), "subscribed");
 	assert_true(json_is_true(json_object_get(a, "resumed")));
 	json_decref(a);
 	const char *want[] = { "two", "three" };
@@ -417,7 +395,7 @@ static void test_resume_and_reset(void **state)
 		m = client_recv(v, 2000);
 		assert_true(json_integer_value(json_object_get(m, "seq")) > prev);
 		prev = json_integer_value(json_object_get(m, "seq"));
-		assert_string_equal(str(json_object_get(m, "event"), "message"), want[i]);
+		assert_string_equal(jstr(json_object_get(m, "event"), "message"), want[i]);
 		json_decref(m);
 	}
 	assert_null(client_recv(v, 300));
@@ -529,10 +507,10 @@ static void test_http_endpoints(void **state)
 	assert_int_equal(json_array_size(json_object_get(res, "results")), 3);
 	json_decref(res);
 	json_t *m = client_recv(v, 2000);
-	assert_string_equal(str(json_object_get(m, "event"), "message"), "via http");
+	assert_string_equal(jstr(json_object_get(m, "event"), "message"), "via http");
 	json_decref(m);
 	m = client_recv(v, 2000);
-	assert_string_equal(str(json_object_get(m, "event"), "message"), "second");
+	assert_string_equal(jstr(json_object_get(m, "event"), "message"), "second");
 	json_decref(m);
 
 	/* A viewer token may not post; no token is 401. */
@@ -561,9 +539,9 @@ static void test_rate_and_subscription_limits(void **state)
 		char room[64];
 		snprintf(room, sizeof room, "execution:lim-%d", i);
 		json_t *a = client_subscribe(v, room, -1);
-		if (strcmp(str(a, "type"), "subscribed") == 0)
+		if (strcmp(jstr(a, "type"), "subscribed") == 0)
 			subscribed++;
-		else if (strcmp(str(a, "code"), "too_large") == 0)
+		else if (strcmp(jstr(a, "code"), "too_large") == 0)
 			refused++;
 		json_decref(a);
 	}
@@ -579,9 +557,9 @@ static void test_rate_and_subscription_limits(void **state)
 		for (int i = 0; i < 100; i++) {
 			json_t *m = client_recv(v, 2000);
 			assert_non_null(m);
-			if (strcmp(str(m, "type"), "pong") == 0)
+			if (strcmp(jstr(m, "type"), "pong") == 0)
 				pongs++;
-			else if (strcmp(str(m, "code"), "rate_limited") == 0)
+			else if (strcmp(jstr(m, "code"), "rate_limited") == 0)
 				limited++;
 			json_decref(m);
 		}

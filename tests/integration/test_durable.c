@@ -26,19 +26,6 @@ static struct daemon D;
 static char spool[300];
 static const char *daemon_args[16];
 
-static const char *str(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? s : "";
-}
-
-static long long now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 static int setup(void **state)
 {
 	(void)state;
@@ -78,9 +65,9 @@ static long long count_in(const char *org, const char *where)
 
 static bool wait_count(const char *org, const char *where, long long want, int timeout_ms)
 {
-	long long end = now_ms() + timeout_ms;
+	long long end = mono_ms() + timeout_ms;
 	long long got = -1;
-	while (now_ms() < end) {
+	while (mono_ms() < end) {
 		got = count_in(org, where);
 		if (got == want)
 			return true;
@@ -88,53 +75,6 @@ static bool wait_count(const char *org, const char *where, long long want, int t
 	}
 	fprintf(stderr, "count of %s where %s: %lld, wanted %lld\n", org, where, got, want);
 	return false;
-}
-
-static void publish_one(struct wsc *p, const char *kind, const char *eid, const char *exec,
-			const char *extra)
-{
-	char *ev = event_json(kind, eid, exec, extra);
-	char *arr;
-	assert_true(asprintf(&arr, "[%s]", ev) > 0);
-	json_t *ack = client_publish(p, arr);
-	assert_non_null(ack);
-	assert_string_equal(str(ack, "type"), "ack");
-	assert_int_equal(json_integer_value(json_object_get(ack, "rejected")), 0);
-	json_decref(ack);
-	free(arr);
-	free(ev);
-}
-
-/* Starts wfmon-sim against the daemon; returns its pid. */
-static pid_t start_sim(const char *token_file, const char *acked_log, int events_per_s)
-{
-	char bin[512], url[64], eps[32];
-	const char *b = getenv("WFMON_BUILD");
-	snprintf(bin, sizeof bin, "%s/wfmon-sim", b && *b ? b : "build");
-	snprintf(url, sizeof url, "ws://127.0.0.1:%d", D.port);
-	snprintf(eps, sizeof eps, "%d", events_per_s);
-	pid_t pid = fork();
-	if (pid == 0) {
-		char log[400];
-		snprintf(log, sizeof log, "%s/sim.log", D.dir);
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execl(bin, bin, "--url", url, "--token-file", token_file, "--seed", "42", "--events-per-second",
-		      eps, "--acked-log", acked_log, "--quiet", (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
-static int stop_sim(pid_t pid)
-{
-	kill(pid, SIGINT);
-	int status;
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 static char *write_token(const char *org, const char *sub, const char *role)
@@ -168,9 +108,9 @@ static void check_acked_stored(const char *org, const char *acked_log, size_t *c
 	/* Written to PostgreSQL shortly after the ack (durable in the spool). */
 	char sql[512];
 	snprintf(sql, sizeof sql, "event_id LIKE 'ev-%%'");
-	long long end = now_ms() + 20000;
+	long long end = mono_ms() + 20000;
 	size_t missing = n;
-	while (now_ms() < end && missing > 0) {
+	while (mono_ms() < end && missing > 0) {
 		snprintf(sql, sizeof sql, "SELECT set_config('wfmon.org', '%s', false); "
 			 "SELECT string_agg(event_id, ',') FROM execution_events", org);
 		char *all = pgtest_text(PG.app, sql);
@@ -212,7 +152,7 @@ static void test_retry_stored_once_delivered_once(void **state)
 	json_decref(client_subscribe(v, "execution:dup-x", -1));
 	struct wsc *p = client_open(&D, pt);
 	for (int i = 0; i < 3; i++)
-		publish_one(p, "log", "dup-once", "dup-x", "\"level\":\"info\",\"message\":\"once\"");
+		PUBLISH_OK(p, "log", "dup-once", "dup-x", "\"level\":\"info\",\"message\":\"once\"");
 	json_t *m = client_recv(v, 2000);
 	assert_non_null(m);
 	json_decref(m);
@@ -227,7 +167,7 @@ static void test_retry_stored_once_delivered_once(void **state)
 	char *arr;
 	assert_true(asprintf(&arr, "[%s]", ev) > 0);
 	ack = client_publish(p, arr);
-	assert_string_equal(str(json_array_get(json_object_get(ack, "results"), 0), "status"), "duplicate");
+	assert_string_equal(jstr(json_array_get(json_object_get(ack, "results"), 0), "status"), "duplicate");
 	json_decref(ack);
 	assert_true(wait_count("acme", "event_id = 'dup-once'", 1, 2000));
 	free(arr);
@@ -246,18 +186,20 @@ static void test_kill9_loses_nothing_acknowledged(void **state)
 	char acked[400];
 	snprintf(acked, sizeof acked, "%s/acked-kill.log", D.dir);
 	unlink(acked);
-	pid_t sim = start_sim(ptok, acked, 1000);
+	const char *sim_args[] = { "--token-file", ptok, "--seed", "42", "--events-per-second", "1000",
+				   "--acked-log", acked, "--quiet", NULL };
+	pid_t sim = sim_start(&D, sim_args);
 
 	/* A viewer follows the organization's feed for a while, then leaves. */
 	struct wsc *v = client_open(&D, vt);
 	json_t *a = client_subscribe(v, "org", -1);
 	long long last = json_integer_value(json_object_get(a, "seq"));
 	json_decref(a);
-	long long until = now_ms() + 1500;
+	long long until = mono_ms() + 1500;
 	json_t *m;
 	int seen = 0;
-	while (now_ms() < until && (m = client_recv(v, 500)) != NULL) {
-		if (strcmp(str(m, "type"), "event") == 0) {
+	while (mono_ms() < until && (m = client_recv(v, 500)) != NULL) {
+		if (strcmp(jstr(m, "type"), "event") == 0) {
 			last = json_integer_value(json_object_get(m, "seq"));
 			seen++;
 		}
@@ -277,19 +219,19 @@ static void test_kill9_loses_nothing_acknowledged(void **state)
 	 * room, once, in order, as the database has them. */
 	v = client_open(&D, vt);
 	a = client_subscribe(v, "org", last);
-	assert_string_equal(str(a, "type"), "subscribed");
+	assert_string_equal(jstr(a, "type"), "subscribed");
 	assert_true(json_is_true(json_object_get(a, "resumed")));
 	json_decref(a);
 	sleep(2);
-	assert_int_equal(stop_sim(sim), 0);
+	assert_int_equal(sim_stop(sim), 0);
 	json_t *got = json_array();
 	long long prev = last;
 	while ((m = client_recv(v, 1000)) != NULL) {
-		if (strcmp(str(m, "type"), "event") == 0) {
+		if (strcmp(jstr(m, "type"), "event") == 0) {
 			long long seq = json_integer_value(json_object_get(m, "seq"));
 			assert_true(seq > prev);
 			prev = seq;
-			json_array_append_new(got, json_string(str(json_object_get(m, "event"), "id")));
+			json_array_append_new(got, json_string(jstr(json_object_get(m, "event"), "id")));
 		}
 		json_decref(m);
 	}
@@ -301,7 +243,7 @@ static void test_kill9_loses_nothing_acknowledged(void **state)
 		 "AND pos <= %lld AND kind IN ('execution.queued','execution.started','step.started',"
 		 "'step.completed','step.failed','execution.completed','execution.failed','execution.cancelled')",
 		 last, prev);
-	long long end = now_ms() + 10000;
+	long long end = mono_ms() + 10000;
 	char *want = NULL;
 	char *have = NULL;
 	size_t i;
@@ -315,7 +257,7 @@ static void test_kill9_loses_nothing_acknowledged(void **state)
 			strcat(have, ",");
 		strcat(have, json_string_value(id));
 	}
-	while (now_ms() < end) {
+	while (mono_ms() < end) {
 		free(want);
 		want = pgtest_text(PG.app, sql);
 		if (want && strcmp(want, have) == 0)
@@ -355,7 +297,9 @@ static void test_database_outage_under_load(void **state)
 	char acked[400];
 	snprintf(acked, sizeof acked, "%s/acked-outage.log", D.dir);
 	unlink(acked);
-	pid_t sim = start_sim(ptok, acked, 200);
+	const char *sim_args[] = { "--token-file", ptok, "--seed", "42", "--events-per-second", "200",
+				   "--acked-log", acked, "--quiet", NULL };
+	pid_t sim = sim_start(&D, sim_args);
 	struct wsc *v = client_open(&D, vt);
 	json_decref(client_subscribe(v, "org", -1));
 	usleep(1000000);
@@ -368,22 +312,22 @@ static void test_database_outage_under_load(void **state)
 		char eid[32], x[32];
 		snprintf(eid, sizeof eid, "probe-%d", s);
 		snprintf(x, sizeof x, "probe-x-%d", s);
-		long long sent = now_ms();
-		publish_one(probe, "execution.started", eid, x, "");
+		long long sent = mono_ms();
+		PUBLISH_OK(probe, "execution.started", eid, x, "");
 		bool seen = false;
 		json_t *m;
-		while (!seen && now_ms() - sent < 1000 && (m = client_recv(v, 100)) != NULL) {
+		while (!seen && mono_ms() - sent < 1000 && (m = client_recv(v, 100)) != NULL) {
 			json_t *e = json_object_get(m, "event");
-			seen = strcmp(str(e, "id"), eid) == 0;
+			seen = strcmp(jstr(e, "id"), eid) == 0;
 			json_decref(m);
 		}
 		if (!seen)
 			fail_msg("event %s published in second %d of the outage did not reach the viewer "
 				 "within 1 s", eid, s);
-		long long rest = 1000 - (now_ms() - sent);
+		long long rest = 1000 - (mono_ms() - sent);
 		while (rest > 0 && (m = client_recv(v, (int)rest)) != NULL) {
 			json_decref(m);
-			rest = 1000 - (now_ms() - sent);
+			rest = 1000 - (mono_ms() - sent);
 		}
 	}
 	wsc_free(probe);
@@ -393,11 +337,11 @@ static void test_database_outage_under_load(void **state)
 	assert_null(strstr(body, "\"state\":\"up\""));
 	assert_true(metric("wfmond_spool_pending_events") > 0);
 	assert_int_equal(pgtest_restart(&PG), 0);
-	long long end = now_ms() + 30000;
-	while (now_ms() < end && metric("wfmond_spool_pending_events") != 0)
+	long long end = mono_ms() + 30000;
+	while (mono_ms() < end && metric("wfmond_spool_pending_events") != 0)
 		usleep(200000);
 	assert_int_equal(metric("wfmond_spool_pending_events"), 0);
-	assert_int_equal(stop_sim(sim), 0);
+	assert_int_equal(sim_stop(sim), 0);
 	size_t n;
 	check_acked_stored("outage", acked, &n);
 	fprintf(stderr, "outage of %d s: %zu acknowledged events, all stored once\n", outage_s, n);
@@ -412,7 +356,7 @@ static void test_resume_too_old_is_reset(void **state)
 	char *vt = daemon_token(&D, "acme", "ann", "viewer");
 	struct wsc *v = client_open(&D, vt);
 	json_t *a = client_subscribe(v, "execution:dup-x", 5);
-	assert_string_equal(str(a, "type"), "subscribed");
+	assert_string_equal(jstr(a, "type"), "subscribed");
 	assert_false(json_is_true(json_object_get(a, "resumed")));
 	assert_non_null(json_object_get(a, "snapshot"));
 	json_decref(a);
@@ -434,16 +378,16 @@ static void test_queries_and_restart_reload(void **state)
 		char x[32], e[48];
 		snprintf(x, sizeof x, "jpk-%d", i);
 		snprintf(e, sizeof e, "jpk-%d-q", i);
-		publish_one(p, "execution.queued", e, x, plan);
+		PUBLISH_OK(p, "execution.queued", e, x, plan);
 		snprintf(e, sizeof e, "jpk-%d-s", i);
-		publish_one(p, "execution.started", e, x, "");
+		PUBLISH_OK(p, "execution.started", e, x, "");
 		snprintf(e, sizeof e, "jpk-%d-1", i);
-		publish_one(p, "step.completed", e, x, "\"step_id\":\"collect\",\"duration_ms\":1000");
+		PUBLISH_OK(p, "step.completed", e, x, "\"step_id\":\"collect\",\"duration_ms\":1000");
 		if (i < 4) {
 			snprintf(e, sizeof e, "jpk-%d-2", i);
-			publish_one(p, "step.completed", e, x, "\"step_id\":\"xml\",\"duration_ms\":2000");
+			PUBLISH_OK(p, "step.completed", e, x, "\"step_id\":\"xml\",\"duration_ms\":2000");
 			snprintf(e, sizeof e, "jpk-%d-c", i);
-			publish_one(p, i == 3 ? "execution.failed" : "execution.completed", e, x,
+			PUBLISH_OK(p, i == 3 ? "execution.failed" : "execution.completed", e, x,
 				    i == 3 ? "\"error\":\"XSD validation failed\"" : "");
 		}
 	}
@@ -457,7 +401,7 @@ static void test_queries_and_restart_reload(void **state)
 	assert_non_null(r);
 	json_t *list = json_object_get(json_object_get(r, "data"), "executions");
 	assert_int_equal(json_array_size(list), 2);
-	const char *cursor = str(json_object_get(r, "data"), "next");
+	const char *cursor = jstr(json_object_get(r, "data"), "next");
 	assert_true(strlen(cursor) > 0);
 	char req[512];
 	snprintf(req, sizeof req, "{\"type\":\"query\",\"id\":8,\"query\":\"executions\",\"params\":"
@@ -494,13 +438,13 @@ static void test_queries_and_restart_reload(void **state)
 	v = client_open(&D, vt);
 	json_t *a = client_subscribe(v, "execution:jpk-4", -1);
 	json_t *x = json_object_get(json_object_get(a, "snapshot"), "execution");
-	assert_string_equal(str(x, "status"), "running");
+	assert_string_equal(jstr(x, "status"), "running");
 	assert_int_equal(json_array_size(json_object_get(x, "steps")), 2);
 	json_decref(a);
 	/* A finished one, no longer in memory, comes from the store. */
 	a = client_subscribe(v, "execution:jpk-3", -1);
 	x = json_object_get(json_object_get(a, "snapshot"), "execution");
-	assert_string_equal(str(x, "status"), "failed");
+	assert_string_equal(jstr(x, "status"), "failed");
 	json_decref(a);
 	wsc_free(v);
 	wsc_free(p);

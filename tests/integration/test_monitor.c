@@ -22,12 +22,6 @@
 
 static struct daemon D;
 
-static const char *str(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? s : "";
-}
-
 static long long wall_ms(void)
 {
 	struct timespec t;
@@ -108,7 +102,7 @@ static void test_queue_numbers_match_events(void **state)
 	assert_int_equal(json_integer_value(json_object_get(by, "HIGH")), 1);    /* x-4 */
 	assert_int_equal(json_integer_value(json_object_get(by, "NORMAL")), 3);  /* x-3, x-5, x-7 */
 	assert_int_equal(json_integer_value(json_object_get(by, "LOW")), 2);     /* x-2, x-6 */
-	assert_string_equal(str(json_object_get(n, "oldest"), "execution_id"), "x-2");
+	assert_string_equal(jstr(json_object_get(n, "oldest"), "execution_id"), "x-2");
 	assert_int_equal(json_integer_value(json_object_get(n, "avg_wait_ms")), (20000 + 41000) / 2);
 	/* One finished within the 5-minute window: 0.2 a minute, 6 / 0.2 = 30 minutes. */
 	assert_true(json_number_value(json_object_get(n, "rate_per_min")) > 0.199 &&
@@ -127,11 +121,11 @@ static void test_queue_numbers_match_events(void **state)
 	while (!seen && wall_ms() < until) {
 		if ((m = client_recv(v, 200)) == NULL)
 			continue;
-		if (strcmp(str(m, "type"), "stats") == 0) {
+		if (strcmp(jstr(m, "type"), "stats") == 0) {
 			json_t *d = json_object_get(m, "data");
 			if (json_integer_value(json_object_get(d, "depth")) == 5) {
 				seen = true;
-				assert_string_equal(str(json_object_get(d, "oldest"), "execution_id"), "x-3");
+				assert_string_equal(jstr(json_object_get(d, "oldest"), "execution_id"), "x-3");
 				assert_int_equal(json_integer_value(json_object_get(json_object_get(d, "by_priority"), "LOW")), 1);
 				assert_true(json_is_true(json_object_get(d, "backlog")));
 			}
@@ -145,28 +139,6 @@ static void test_queue_numbers_match_events(void **state)
 	free(vt);
 }
 
-static pid_t start_sim(const char *token_file)
-{
-	char bin[512], url[64];
-	const char *b = getenv("WFMON_BUILD");
-	snprintf(bin, sizeof bin, "%s/wfmon-sim", b && *b ? b : "build");
-	snprintf(url, sizeof url, "ws://127.0.0.1:%d", D.port);
-	pid_t pid = fork();
-	if (pid == 0) {
-		char log[400];
-		snprintf(log, sizeof log, "%s/sim.log", D.dir);
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execl(bin, bin, "--url", url, "--token-file", token_file, "--seed", "9", "--workers", "1",
-		      "--rate", "240", "--speed", "4", "--workflows", "month-end-closing", (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
 static void test_prioritize_starts_sooner(void **state)
 {
 	(void)state;
@@ -178,7 +150,9 @@ static void test_prioritize_starts_sooner(void **state)
 	FILE *f = fopen(tf, "w");
 	fputs(pt, f);
 	fclose(f);
-	pid_t sim = start_sim(tf);
+	const char *sim_args[] = { "--token-file", tf, "--seed", "9", "--workers", "1", "--rate", "240",
+				   "--speed", "4", "--workflows", "month-end-closing", NULL };
+	pid_t sim = sim_start(&D, sim_args);
 	struct wsc *o = client_open(&D, ot);
 	json_decref(client_subscribe(o, "org", -1));
 
@@ -193,12 +167,12 @@ static void test_prioritize_starts_sooner(void **state)
 		size_t i;
 		json_t *x;
 		json_array_foreach(list, i, x)
-			normals += strcmp(str(x, "priority"), "NORMAL") == 0;
+			normals += strcmp(jstr(x, "priority"), "NORMAL") == 0;
 		if (normals >= 3) {
 			queued = json_incref(list);
 			for (i = json_array_size(list); i-- > 0;)
-				if (strcmp(str(json_array_get(list, i), "priority"), "NORMAL") == 0) {
-					chosen = json_string(str(json_array_get(list, i), "id"));
+				if (strcmp(jstr(json_array_get(list, i), "priority"), "NORMAL") == 0) {
+					chosen = json_string(jstr(json_array_get(list, i), "id"));
 					break;
 				}
 		}
@@ -216,7 +190,7 @@ static void test_prioritize_starts_sooner(void **state)
 		 json_string_value(chosen));
 	assert_int_equal(client_send(v, req), 0);
 	json_t *e = client_recv_type(v, "error", 3000);
-	assert_string_equal(str(e, "code"), "forbidden");
+	assert_string_equal(jstr(e, "code"), "forbidden");
 	json_decref(e);
 	wsc_free(v);
 	assert_int_equal(client_send(o, req), 0);
@@ -230,17 +204,17 @@ static void test_prioritize_starts_sooner(void **state)
 	json_t *m;
 	while (!started && wall_ms() < until && (m = client_recv(o, 1000)) != NULL) {
 		json_t *ev = json_object_get(m, "event");
-		if (strcmp(str(ev, "type"), "execution.started") == 0) {
-			const char *id = str(ev, "execution_id");
+		if (strcmp(jstr(ev, "type"), "execution.started") == 0) {
+			const char *id = jstr(ev, "execution_id");
 			if (strcmp(id, json_string_value(chosen)) == 0) {
 				started = true;
 			} else {
 				size_t i;
 				json_t *x;
 				json_array_foreach(queued, i, x)
-					if (strcmp(str(x, "id"), id) == 0 && strcmp(str(x, "priority"), "HIGH") != 0)
+					if (strcmp(jstr(x, "id"), id) == 0 && strcmp(jstr(x, "priority"), "HIGH") != 0)
 						fail_msg("%s (%s) started before the prioritized %s", id,
-							 str(x, "priority"), json_string_value(chosen));
+							 jstr(x, "priority"), json_string_value(chosen));
 			}
 		}
 		json_decref(m);
@@ -270,7 +244,7 @@ static void test_resource_samples(void **state)
 	assert_true(json_integer_value(json_object_get(json_object_get(d, "host"), "mem_total_bytes")) > 0);
 	assert_true(json_integer_value(json_object_get(json_object_get(d, "daemon"), "rss_bytes")) > 0);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(d, "websocket"), "connections")), 1);
-	assert_string_equal(str(json_object_get(d, "database"), "state"), "not configured");
+	assert_string_equal(jstr(json_object_get(d, "database"), "state"), "not configured");
 	assert_non_null(json_object_get(d, "top_consumers"));
 	json_decref(m);
 	wsc_free(v);

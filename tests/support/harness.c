@@ -335,3 +335,74 @@ char *event_json(const char *kind, const char *event_id, const char *exec_id, co
 		return NULL;
 	return out;
 }
+
+const char *jstr(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
+}
+
+long long mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+int publish_ok(struct wsc *p, const char *kind, const char *event_id, const char *exec_id, const char *extra)
+{
+	char *ev = event_json(kind, event_id, exec_id, extra);
+	char *arr;
+	if (ev == NULL || asprintf(&arr, "[%s]", ev) < 0) {
+		free(ev);
+		return -1;
+	}
+	json_t *ack = client_publish(p, arr);
+	int rc = ack != NULL && strcmp(jstr(ack, "type"), "ack") == 0 &&
+			 json_integer_value(json_object_get(ack, "rejected")) == 0 ? 0 : -1;
+	if (rc != 0) {
+		char *t = ack ? json_dumps(ack, JSON_COMPACT) : NULL;
+		fprintf(stderr, "publish of %s %s failed: %s\n", kind, event_id, t ? t : "no answer");
+		free(t);
+	}
+	json_decref(ack);
+	free(arr);
+	free(ev);
+	return rc;
+}
+
+pid_t sim_start(const struct daemon *d, const char *const *args)
+{
+	char bin[512], url[64], log[400];
+	snprintf(bin, sizeof bin, "%s/wfmon-sim", build_dir());
+	snprintf(url, sizeof url, "ws://127.0.0.1:%d", d->port);
+	snprintf(log, sizeof log, "%s/sim.log", d->dir);
+	const char *argv[40];
+	int n = 0;
+	argv[n++] = bin;
+	argv[n++] = "--url";
+	argv[n++] = url;
+	for (int i = 0; args && args[i] && n < 38; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+int sim_stop(pid_t pid)
+{
+	kill(pid, SIGINT);
+	int status;
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}

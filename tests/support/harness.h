@@ -58,4 +58,18 @@ int http_raw(const struct daemon *d, const char *request, char *body, size_t bod
  * as a JSON object text without braces (may be ""). Returns malloc'd text. */
 char *event_json(const char *kind, const char *event_id, const char *exec_id, const char *extra);
 
+/* A string field of a JSON object, "" when absent. */
+const char *jstr(json_t *o, const char *key);
+/* CLOCK_MONOTONIC in milliseconds. */
+long long mono_ms(void);
+/* Publishes one event (event_json's arguments) and returns 0 when it was
+ * acknowledged without a rejection. Use PUBLISH_OK in cmocka tests. */
+int publish_ok(struct wsc *p, const char *kind, const char *event_id, const char *exec_id, const char *extra);
+#define PUBLISH_OK(...) assert_int_equal(publish_ok(__VA_ARGS__), 0)
+/* Starts $WFMON_BUILD/wfmon-sim against the daemon with these extra
+ * arguments (NULL-terminated), its output in d->dir/sim.log. */
+pid_t sim_start(const struct daemon *d, const char *const *args);
+/* SIGINT, then its exit status (-1 when it did not exit normally). */
+int sim_stop(pid_t pid);
+
 #endif
