@@ -201,7 +201,7 @@ struct sub *conn_sub_by_ticket(struct conn *c, uint64_t ticket)
 struct sub *conn_sub_add(struct conn *c, struct room *r, uint64_t ticket)
 {
 	if (c->nsubs == c->capsubs) {
-		c->capsubs = c->capsubs ? c->capsubs * 2 : 4;
+		c->capsubs = c->capsubs ? c->capsubs * 2 : 1;
 		c->subs = xrealloc(c->subs, sizeof *c->subs * c->capsubs);
 	}
 	struct sub *s = &c->subs[c->nsubs++];

@@ -68,8 +68,9 @@ void outq_pop(struct outq *q)
 	q->count--;
 	q->bytes -= f->len;
 	frame_unref(f);
-	/* An idle connection gives its memory back once a burst has passed. */
-	if (q->count == 0 && q->capacity > OUTQ_INITIAL * 8) {
+	/* An idle connection gives its memory back: thousands of dashboards
+	 * that wait for events should cost their sockets and little else. */
+	if (q->count == 0) {
 		free(q->ring);
 		q->ring = NULL;
 		q->capacity = 0;

@@ -26,7 +26,7 @@
 
 #define HOUSEKEEPING_US (1 * LWS_US_PER_SEC)
 #define ROOM_IDLE_US (600LL * 1000000)   /* keep an unwatched room's history 10 minutes */
-#define WS_RX_CHUNK 1024                 /* small: lws allocates it per connection */
+#define WS_RX_CHUNK 512                  /* small: lws allocates it per connection */
 
 static volatile sig_atomic_t stop_requested;
 static struct lws_context *signal_context;
