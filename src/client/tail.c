@@ -206,7 +206,9 @@ static int tail_print(struct tail *t, const char *data, size_t len)
 		return 0;
 	}
 	tail_track(t, msg);
-	char *line = json_dumps(msg, JSON_COMPACT | JSON_ENCODE_ANY);
+	/* The daemon's own text, byte for byte, unless it spans lines. */
+	char *line = memchr(data, '\n', len) == NULL ? strndup(data, len)
+						       : json_dumps(msg, JSON_COMPACT | JSON_ENCODE_ANY);
 	json_decref(msg);
 	if (line == NULL)
 		return 0;

@@ -750,7 +750,7 @@ static void step_sync(struct ui *ui)
 	json_object_set_new(doc, "step_id", json_string(ui->step_id));
 	json_object_set(doc, "input", s && s->input ? s->input : json_null());
 	json_object_set(doc, "output", s && s->output ? s->output : json_null());
-	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
 	json_decref(doc);
 	if (text == NULL)
 		return;
@@ -771,7 +771,7 @@ static void step_sync(struct ui *ui)
 		if (v == NULL) {
 			ui_textpane_add(&ui->data, UI_MUTED, i == 0 ? _("  (no input)") : _("  (no output yet)"));
 		} else {
-			char *p = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+			char *p = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY | JSON_REAL_PRECISION(9));
 			if (p != NULL)
 				ui_textpane_add_text(&ui->data, UI_NORMAL, p);
 			free(p);
