@@ -92,14 +92,14 @@ field() { sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p" <<<"$2"; }
 
 failed=0
 rows=()
-# run SUBSCRIBERS ROOMS EVENTS_PER_S
+# run SUBSCRIBERS ROOMS EVENTS_PER_S [EVENTS_PER_PUBLISH]
 run() {
 	local subs=$1 rooms=$2 rate=$3 out
 	local target=$((rate * subs / rooms))
 	# wfmond limits requests per connection (200/s by default): two publishers
 	# sending batches that keep each under 100 publishes/s stay well inside it.
 	local publishers=2
-	local batch=$(((rate + 199) / 200))
+	local batch=${4:-$(((rate + 199) / 200))}
 	echo "bench: $subs subscribers in $rooms room(s), $rate events/s ($target deliveries/s)"
 	if out=$("$build/wfmon-bench" --url "$url" --token-file "$tmp/viewer.token" \
 		--producer-token-file "$tmp/producer.token" --subscribers "$subs" --rooms "$rooms" \
@@ -124,6 +124,9 @@ run() {
 run 100 1 2000
 run 100 100 2000
 run 1000 1 200
+# The same load from producers that send 10 events a publish (every 50 ms):
+# each subscriber then gets several frames per write.
+run 1000 1 200 10
 run 1000 100 200
 
 # A fresh daemon, so that memory the fan-out runs freed does not hide what
@@ -144,7 +147,7 @@ else
 fi
 
 echo
-printf '%11s %5s %10s %10s %8s %8s %8s %8s %9s %10s\n' subscribers rooms target/s \
+printf '%11s %5s %5s %10s %10s %8s %8s %8s %8s %9s %10s\n' subscribers rooms batch target/s \
 	achieved/s p50_ms p99_ms max_ms lost "µs/deliv" "rss_KiB"
 goal_rate=MISSED goal_cpu=met cpu_seen=0
 for row in "${rows[@]}"; do
@@ -153,7 +156,7 @@ for row in "${rows[@]}"; do
 	subs=$(field subscribers "$j") rooms=$(field rooms "$j")
 	dps=$(field deliveries_per_s "$j") p99=$(field p99_ms "$j") lost=$(field lost "$j")
 	cpu=$(field daemon_cpu_us_per_delivery "$j")
-	printf '%11s %5s %10s %10s %8s %8s %8s %8s %9s %10s\n' "$subs" "$rooms" "$target" "$dps" \
+	printf '%11s %5s %5s %10s %10s %8s %8s %8s %8s %9s %10s\n' "$subs" "$rooms" "$(field batch "$j")" "$target" "$dps" \
 		"$(field p50_ms "$j")" "$p99" "$(field max_ms "$j")" "$lost" "$cpu" \
 		"$(field daemon_rss_kib "$j")"
 	if [ "$subs" = 1000 ] && [ "$rooms" = 1 ]; then

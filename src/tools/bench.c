@@ -1023,10 +1023,10 @@ static void bench_report(struct bench *b)
 	uint64_t dcpu = have_cpu ? b->end.daemon_cpu_us - b->start.daemon_cpu_us : 0;
 	uint64_t scpu = b->end.self_cpu_us - b->start.self_cpu_us;
 
-	printf("{\"subscribers\":%ld,\"rooms\":%ld,\"publishers\":%ld,\"target_rate\":%g,"
+	printf("{\"subscribers\":%ld,\"rooms\":%ld,\"publishers\":%ld,\"batch\":%ld,\"target_rate\":%g,"
 	       "\"duration_s\":%g,\"published\":%" PRIu64 ",\"deliveries\":%" PRIu64
 	       ",\"deliveries_per_s\":%.0f,",
-	       o->subscribers, o->rooms, o->publishers, o->rate, o->duration, b->accepted,
+	       o->subscribers, o->rooms, o->publishers, o->batch, o->rate, o->duration, b->accepted,
 	       deliveries, (double)deliveries / window_s);
 	print_ms("p50_ms", bench_hist_percentile(&b->hist, 50), have_hist, true);
 	print_ms("p99_ms", bench_hist_percentile(&b->hist, 99), have_hist, true);
