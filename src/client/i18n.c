@@ -21,7 +21,7 @@
 #define WFMON_LOCALEDIR "/usr/local/share/locale"
 #endif
 
-static char i18n_dir[PATH_MAX + 16];
+static char i18n_dir[PATH_MAX + 48];
 
 static int dir_exists(const char *path)
 {
@@ -89,10 +89,15 @@ const char *i18n_init(void)
 	if (env != NULL && env[0] != '\0') {
 		snprintf(i18n_dir, sizeof i18n_dir, "%s", env);
 	} else {
-		char local[PATH_MAX + 8];
+		/* build/locale beside the build's binaries, else PREFIX/share/locale
+		 * beside PREFIX/bin, else where it was built to be installed. */
+		char local[PATH_MAX + 24], installed[PATH_MAX + 24];
 		snprintf(local, sizeof local, "%s/locale", dir);
+		snprintf(installed, sizeof installed, "%s/../share/locale/pl", dir);
 		if (dir[0] != '\0' && dir_exists(local))
 			snprintf(i18n_dir, sizeof i18n_dir, "%s", local);
+		else if (dir[0] != '\0' && dir_exists(installed))
+			snprintf(i18n_dir, sizeof i18n_dir, "%s/../share/locale", dir);
 		else
 			snprintf(i18n_dir, sizeof i18n_dir, "%s", WFMON_LOCALEDIR);
 	}
