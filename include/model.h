@@ -51,6 +51,8 @@ struct model_list {
 /* Request ids the console uses, so that answers find their way back. */
 #define MODEL_ID_STATS "stats:"      /* + workflow id: a step_stats query */
 #define MODEL_ID_PRIO "prio:"        /* + execution id: a prioritize request */
+#define MODEL_ID_ALERT "alert:"      /* + action ":" + alert id: an alert request */
+#define MODEL_ID_RULE "rule:"        /* + action [":" rule id]: a rule request */
 
 enum model_status {
 	MS_QUEUED,
@@ -156,9 +158,51 @@ struct model_detail {
 	uint64_t log_total;                    /* lines ever appended, for follow */
 };
 
+/* Alerts (room "alerts"): records the daemon fires and changes, replaced by
+ * id. Kept sorted as the daemon sends its snapshot: active and acknowledged
+ * first, then resolved; newest first within each. */
+enum model_severity { MSEV_INFO, MSEV_WARNING, MSEV_ERROR, MSEV_CRITICAL, MSEV__COUNT };
+enum model_alert_state { MAS_ACTIVE, MAS_ACKNOWLEDGED, MAS_RESOLVED, MAS__COUNT };
+/* Wire names: "info"..., "active"... (untranslated). */
+const char *model_severity_name(enum model_severity s);
+int model_severity_parse(const char *name, enum model_severity *out);
+const char *model_alert_state_name(enum model_alert_state s);
+
 struct model_alert {
-	char id[PROTO_MAX_ID + 1];
-	char *text;
+	int64_t id;
+	char rule_id[PROTO_MAX_ID + 1];
+	char rule_name[PROTO_MAX_NAME + 1];
+	char workflow_id[PROTO_MAX_ID + 1];    /* "" when the rule watches every workflow */
+	char execution_id[PROTO_MAX_ID + 1];   /* "" when none */
+	enum model_severity severity;
+	enum model_alert_state state;
+	char *title, *body;                    /* never NULL */
+	char *ack_note, *resolve_note;         /* NULL when none */
+	char acknowledged_by[PROTO_MAX_NAME + 1];
+	char resolved_by[PROTO_MAX_NAME + 1];
+	int64_t triggered_ms, acknowledged_ms, resolved_ms, escalated_ms;   /* 0: not yet */
+	int64_t escalations;
+	bool bell;
+	json_t *context;                       /* owned object */
+	json_t *deliveries;                    /* owned array */
+};
+
+/* The critical-alert banner every view shows: set by a live critical alert
+ * that is new (or just became critical) while active; gone once that alert
+ * is acknowledged or resolved, or the user dismisses it. */
+struct model_banner {
+	int64_t alert_id;                      /* 0: no banner */
+	char title[PROTO_MAX_TEXT + 1];
+	bool bell;                             /* a new alert asked for the bell: the caller takes it */
+	int64_t dismissed_id;                  /* not shown again from a snapshot */
+};
+
+/* The alert rules, as the last "rules" answer listed them. */
+struct model_rules {
+	bool loaded;
+	json_t *list;                          /* owned array, NULL before the first answer */
+	uint64_t serial;                       /* changes with every answer */
+	json_t *saved;                         /* the last rule_saved's rule, owned or NULL */
 };
 
 /* A notable change for the message line: the view translates it. */
@@ -273,6 +317,7 @@ struct model_reply {
 	bool ok;
 	char code[32];                         /* error code, "" when ok */
 	char message[PROTO_MAX_TEXT + 1];
+	char field[PROTO_MAX_ROOM + 1];        /* the field an error names, "" for none */
 	uint64_t serial;                       /* changes with every reply */
 };
 
@@ -289,6 +334,8 @@ enum model_change {
 	MC_RESOURCES = 1 << 7,    /* resource samples */
 	MC_STATS = 1 << 8,        /* step statistics */
 	MC_REPLY = 1 << 9,        /* a request was answered: see model.reply */
+	MC_RULES = 1 << 10,       /* the rules list came: see model.rules */
+	MC_BANNER = 1 << 11,      /* the critical banner appeared, changed or went */
 };
 
 struct model {
@@ -299,6 +346,8 @@ struct model {
 	struct model_detail detail;
 	struct model_alert alerts[MODEL_MAX_ALERTS];
 	size_t nalerts;
+	struct model_banner banner;
+	struct model_rules rules;
 	struct model_room rooms[MODEL_MAX_ROOMS];
 	size_t nrooms;
 	struct model_notice notice;
@@ -358,6 +407,17 @@ void model_counts(const struct model *m, int64_t now_ms, int64_t stale_after_ms,
 /* The log's i-th line, oldest first (0 <= i < log_count). */
 const struct model_log_line *model_log_line(const struct model_detail *d, uint32_t i);
 struct model_step *model_detail_step(struct model_detail *d, const char *step_id);
+
+/* ---- Alerts ------------------------------------------------------------------------ */
+
+struct model_alert *model_alert_find(struct model *m, int64_t id);
+/* Alerts not resolved (active or acknowledged), as the header counts them. */
+int model_alerts_open(const struct model *m);
+/* Hides the banner (its alert stays in the list). */
+void model_banner_dismiss(struct model *m);
+/* True once after a new active alert whose rule wants the bell (any
+ * severity); clears the request. */
+bool model_banner_take_bell(struct model *m);
 
 /* ---- Queue, resources, statistics ----------------------------------------------- */
 

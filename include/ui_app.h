@@ -18,6 +18,7 @@ struct console_options {
 	const char *theme;        /* NULL: "default" */
 	const char *exec_id;      /* open this execution first, or NULL */
 	bool ascii, mono, readonly;
+	bool no_bell;             /* never beep for alerts (--no-bell) */
 	int stale_after_s;        /* > 0 */
 };
 

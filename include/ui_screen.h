@@ -54,6 +54,8 @@ int ui_width(const char *text);
 size_t ui_fit(const char *text, int cols);
 /* A horizontal bar of width columns, filled to percent. */
 void ui_bar(int y, int x, int width, int percent, enum ui_element full);
+/* Rings the terminal's bell (or flashes the screen when it has none). */
+void ui_screen_bell(void);
 /* Ends the frame: one doupdate for everything drawn since the last. */
 void ui_screen_flush(void);
 /* Forgets what the terminal shows, so the next flush repaints it all (Ctrl-L). */

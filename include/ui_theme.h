@@ -54,6 +54,8 @@ enum ui_element {
 	UI_BAR_FAILED,
 	UI_BAR_SLOW,         /* a step slower than its p95 */
 	UI_BAR_WAIT,         /* the wait before a step, after its dependencies */
+	UI_ALERT_CRITICAL,   /* the critical-alert banner and critical severities */
+	UI_FORM_FIELD,       /* an editable field of a form */
 	UI_EL__COUNT
 };
 

@@ -1,5 +1,6 @@
 /* ui_view.h: the console's shared state and its views (executions list,
- * execution, step, timeline, queue, resources), each with its own key table.
+ * execution, step, timeline, queue, resources, alerts, one alert, alert rules
+ * and the rule form), each with its own key table.
  *
  * Keys are tables, not if-chains: a view's table is searched first, then the
  * global one; the help overlay (?) is generated from the same tables, so it
@@ -19,7 +20,7 @@
 #include "ui_widget.h"
 
 enum ui_view_id { VIEW_LIST, VIEW_EXEC, VIEW_STEP, VIEW_TIMELINE, VIEW_QUEUE, VIEW_RESOURCES,
-		  VIEW__COUNT };
+		  VIEW_ALERTS, VIEW_ALERT, VIEW_RULES, VIEW_RULE_FORM, VIEW__COUNT };
 
 struct ui_key {
 	int key;                 /* curses key code or character */
@@ -40,6 +41,10 @@ struct ui_view_ops {
 	int (*tick_ms)(struct ui *ui);
 	/* The footer's hint line. */
 	void (*hints)(struct ui *ui, int y);
+	/* Keys before the tables (a form's typing); true when used. May be NULL. */
+	bool (*raw_key)(struct ui *ui, int key);
+	/* The model changed (enum model_change mask), to rebuild what is shown. */
+	void (*changed)(struct ui *ui, unsigned changes);
 };
 
 extern const struct ui_view_ops ui_view_list;
@@ -48,8 +53,16 @@ extern const struct ui_view_ops ui_view_step;
 extern const struct ui_view_ops ui_view_timeline;   /* timeline_view.c */
 extern const struct ui_view_ops ui_view_queue;      /* queue_view.c */
 extern const struct ui_view_ops ui_view_resources;  /* resources_view.c */
+extern const struct ui_view_ops ui_view_alerts;     /* alerts_view.c */
+extern const struct ui_view_ops ui_view_alert;      /* alerts_view.c */
+extern const struct ui_view_ops ui_view_rules;      /* rules_view.c */
+extern const struct ui_view_ops ui_view_rule_form;  /* rule_form.c */
 
-enum ui_prompt { PROMPT_NONE, PROMPT_COMMAND, PROMPT_FILTER, PROMPT_WRITE };
+/* PROMPT_ASK: a question on the message line whose typed answer goes to
+ * ui->ask_fn; PROMPT_CONFIRM: a yes/no question (y answers "y"). */
+enum ui_prompt { PROMPT_NONE, PROMPT_COMMAND, PROMPT_FILTER, PROMPT_WRITE, PROMPT_ASK, PROMPT_CONFIRM };
+
+struct rule_form;   /* rule_form.c */
 
 #define UI_PROMPT_LEN 512
 #define UI_MESSAGE_LEN 512
@@ -103,8 +116,23 @@ struct ui {
 	char queue_sel_id[PROTO_MAX_ID + 1];
 	uint64_t reply_seen;
 
+	/* alerts: the selection follows an alert id; the detail shows one */
+	size_t alert_sel, alert_top;
+	int64_t alert_sel_id;
+	int64_t alert_id;                /* the alert view's */
+	struct ui_textpane alert_pane;
+	bool bell;                       /* beep for alerts that ask for it */
+
+	/* rules */
+	size_t rule_sel, rule_top;
+	char rule_sel_id[PROTO_MAX_ID + 1];
+	uint64_t rules_seen;
+	struct rule_form *form;          /* the form being edited, or NULL */
+
 	/* the bottom line */
 	enum ui_prompt prompt;
+	char ask_label[UI_MESSAGE_LEN];
+	void (*ask_fn)(struct ui *ui, const char *answer);
 	char input[UI_PROMPT_LEN];
 	char message[UI_MESSAGE_LEN];
 	enum ui_element message_el;
@@ -120,6 +148,9 @@ void ui_open_execution(struct ui *ui, const char *id);
 void ui_message(struct ui *ui, enum ui_element el, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void ui_prompt_start(struct ui *ui, enum ui_prompt p, const char *initial);
+/* Asks on the message line (PROMPT_ASK or PROMPT_CONFIRM); fn gets the
+ * answer on Enter (or "y"), nothing on Esc. label is shown as given. */
+void ui_ask(struct ui *ui, enum ui_prompt p, const char *label, void (*fn)(struct ui *ui, const char *answer));
 int ui_set_theme(struct ui *ui, const char *name);
 void ui_global_keys(const struct ui_key **keys, size_t *n);
 
@@ -144,5 +175,24 @@ void ui_queue_backlog_text(const struct model_queue *q, char *buf, size_t len);
 /* Sends a request to the daemon (takes req); says so on the message line
  * when there is no connection. Returns 0 or -1. */
 int ui_request(struct ui *ui, json_t *req);
+
+/* ---- alerts and rules ------------------------------------------------------------ */
+/* Translated severity ("critical"...), its element; translated state. */
+const char *ui_severity_text(enum model_severity s);
+enum ui_element ui_severity_element(enum model_severity s);
+const char *ui_alert_state_text(enum model_alert_state s);
+/* The daemon's answer to an alert or rule request, on the message line
+ * (alerts_view.c, rules_view.c); true when the reply was theirs. */
+bool ui_alerts_reply(struct ui *ui, const struct model_reply *r);
+bool ui_rules_reply(struct ui *ui, const struct model_reply *r);
+/* Opens the form for a new rule (rule NULL) or a copy of one (borrowed). */
+void ui_rule_form_open(struct ui *ui, json_t *rule);
+/* The daemon refused the form's rule: message and the cursor on field. */
+void ui_rule_form_error(struct ui *ui, const char *field, const char *message);
+void ui_rule_form_free(struct ui *ui);
+/* A rule type's translated name ("consecutive failures"); the wire name if unknown. */
+const char *ui_rule_type_text(const char *wire);
+/* Asks the daemon for the rules list. */
+void ui_rules_refresh(struct ui *ui);
 
 #endif

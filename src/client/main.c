@@ -53,7 +53,7 @@ struct command {
 
 #define CONSOLE_USAGE \
 	"wfmon [--url URL] [--token T | --token-file F] [--theme NAME] [--ascii] [--mono] " \
-	"[--readonly] [--stale-after SECONDS] [--exec ID]"
+	"[--readonly] [--no-bell] [--stale-after SECONDS] [--exec ID]"
 
 static int cmd_token(int argc, char **argv);
 static int cmd_tail(int argc, char **argv);
@@ -751,6 +751,7 @@ static void console_help(void)
 	       "  --ascii              ASCII symbols only (automatic outside UTF-8 locales)\n"
 	       "  --mono               no colours (also when NO_COLOR is set)\n"
 	       "  --readonly           no actions that change anything\n"
+	       "  --no-bell            no beep or flash for new alerts\n"
 	       "  --stale-after SECS   show a running execution silent this long as stale\n"
 	       "                       (default 120)\n"
 	       "  --exec ID            open this execution first\n\n"
@@ -781,6 +782,7 @@ static int cmd_console(int argc, char **argv)
 		{ "ascii", no_argument, NULL, 'a' },
 		{ "mono", no_argument, NULL, 'm' },
 		{ "readonly", no_argument, NULL, 'r' },
+		{ "no-bell", no_argument, NULL, 'B' },
 		{ "stale-after", required_argument, NULL, 's' },
 		{ "exec", required_argument, NULL, 'e' },
 		{ "help-console", no_argument, NULL, 'h' },
@@ -804,6 +806,7 @@ static int cmd_console(int argc, char **argv)
 		case 'a': co.ascii = true; break;
 		case 'm': co.mono = true; break;
 		case 'r': co.readonly = true; break;
+		case 'B': co.no_bell = true; break;
 		case 's': {
 			char *end;
 			errno = 0;

@@ -783,52 +783,239 @@ static unsigned snapshot_detail(struct model *m, json_t *x, int64_t now_ms)
 	return MC_DETAIL;
 }
 
-static unsigned snapshot_alerts(struct model *m, json_t *list)
+/* ---- alerts ------------------------------------------------------------------------ */
+
+static const char *const severity_names[MSEV__COUNT] = {
+	[MSEV_INFO] = "info", [MSEV_WARNING] = "warning", [MSEV_ERROR] = "error",
+	[MSEV_CRITICAL] = "critical",
+};
+static const char *const alert_state_names[MAS__COUNT] = {
+	[MAS_ACTIVE] = "active", [MAS_ACKNOWLEDGED] = "acknowledged", [MAS_RESOLVED] = "resolved",
+};
+
+const char *model_severity_name(enum model_severity s)
 {
-	for (size_t i = 0; i < m->nalerts; i++)
-		free(m->alerts[i].text);
-	m->nalerts = 0;
-	size_t i;
-	json_t *a;
-	json_array_foreach(list, i, a) {
-		if (m->nalerts >= MODEL_MAX_ALERTS)
-			break;
-		struct model_alert *al = &m->alerts[m->nalerts++];
-		copy_str(al->id, sizeof al->id, jstr(a, "id") ? jstr(a, "id") : "");
-		const char *t = jstr(a, "message") ? jstr(a, "message") : jstr(a, "text");
-		al->text = xstrdup(t ? t : "");
-	}
-	return MC_ALERTS;
+	return (unsigned)s < MSEV__COUNT ? severity_names[s] : "?";
 }
 
-/* An alert event: resolved ones leave the list, others replace by id. */
-static unsigned alert_event(struct model *m, json_t *ev)
+int model_severity_parse(const char *name, enum model_severity *out)
 {
-	const char *id = jstr(ev, "id");
-	if (id == NULL)
+	int i = name_index(severity_names, MSEV__COUNT, name);
+	if (i < 0)
+		return -1;
+	*out = (enum model_severity)i;
+	return 0;
+}
+
+const char *model_alert_state_name(enum model_alert_state s)
+{
+	return (unsigned)s < MAS__COUNT ? alert_state_names[s] : "?";
+}
+
+static void alert_clear(struct model_alert *a)
+{
+	free(a->title);
+	free(a->body);
+	free(a->ack_note);
+	free(a->resolve_note);
+	json_decref(a->context);
+	json_decref(a->deliveries);
+	memset(a, 0, sizeof *a);
+}
+
+static void alerts_clear(struct model *m)
+{
+	for (size_t i = 0; i < m->nalerts; i++)
+		alert_clear(&m->alerts[i]);
+	m->nalerts = 0;
+}
+
+static char *str_or_null_dup(const char *s)
+{
+	return s != NULL && *s != '\0' ? xstrdup(s) : NULL;
+}
+
+/* Fills *a from a record; false when the record has no usable id. */
+static bool alert_parse(json_t *j, struct model_alert *a)
+{
+	json_t *id = json_object_get(j, "id");
+	if (!json_is_integer(id) || json_integer_value(id) <= 0)
+		return false;
+	memset(a, 0, sizeof *a);
+	a->id = (int64_t)json_integer_value(id);
+	copy_str(a->rule_id, sizeof a->rule_id, jstr(j, "rule_id"));
+	copy_str(a->rule_name, sizeof a->rule_name, jstr(j, "rule_name"));
+	copy_str(a->workflow_id, sizeof a->workflow_id, jstr(j, "workflow_id"));
+	copy_str(a->execution_id, sizeof a->execution_id, jstr(j, "execution_id"));
+	enum model_severity sev = MSEV_ERROR;
+	model_severity_parse(jstr(j, "severity"), &sev);
+	a->severity = sev;
+	int st = name_index(alert_state_names, MAS__COUNT, jstr(j, "state"));
+	a->state = st < 0 ? MAS_ACTIVE : (enum model_alert_state)st;
+	a->title = xstrdup(jstr(j, "title") ? jstr(j, "title") : "");
+	a->body = xstrdup(jstr(j, "body") ? jstr(j, "body") : "");
+	a->ack_note = str_or_null_dup(jstr(j, "ack_note"));
+	a->resolve_note = str_or_null_dup(jstr(j, "resolve_note"));
+	copy_str(a->acknowledged_by, sizeof a->acknowledged_by, jstr(j, "acknowledged_by"));
+	copy_str(a->resolved_by, sizeof a->resolved_by, jstr(j, "resolved_by"));
+	a->triggered_ms = jtime(j, "triggered_at");
+	a->acknowledged_ms = jtime(j, "acknowledged_at");
+	a->resolved_ms = jtime(j, "resolved_at");
+	a->escalated_ms = jtime(j, "escalated_at");
+	if (!jint(j, "escalations", &a->escalations))
+		a->escalations = 0;
+	a->bell = json_is_true(json_object_get(j, "bell"));
+	json_t *ctx = json_object_get(j, "context");
+	a->context = json_is_object(ctx) ? json_incref(ctx) : json_object();
+	json_t *dl = json_object_get(j, "deliveries");
+	a->deliveries = json_is_array(dl) ? json_incref(dl) : json_array();
+	return true;
+}
+
+/* Open (active, acknowledged) before resolved; newest first; then by id. */
+static int alert_cmp(const void *pa, const void *pb)
+{
+	const struct model_alert *a = pa, *b = pb;
+	bool ra = a->state == MAS_RESOLVED, rb = b->state == MAS_RESOLVED;
+	if (ra != rb)
+		return ra ? 1 : -1;
+	if (a->triggered_ms != b->triggered_ms)
+		return a->triggered_ms > b->triggered_ms ? -1 : 1;
+	return a->id > b->id ? -1 : a->id < b->id ? 1 : 0;
+}
+
+static void alerts_sort(struct model *m)
+{
+	qsort(m->alerts, m->nalerts, sizeof m->alerts[0], alert_cmp);
+}
+
+struct model_alert *model_alert_find(struct model *m, int64_t id)
+{
+	for (size_t i = 0; i < m->nalerts; i++)
+		if (m->alerts[i].id == id)
+			return &m->alerts[i];
+	return NULL;
+}
+
+int model_alerts_open(const struct model *m)
+{
+	int n = 0;
+	for (size_t i = 0; i < m->nalerts; i++)
+		n += m->alerts[i].state != MAS_RESOLVED;
+	return n;
+}
+
+static void banner_set(struct model *m, const struct model_alert *a)
+{
+	m->banner.alert_id = a->id;
+	copy_str(m->banner.title, sizeof m->banner.title, a->title);
+}
+
+/* The banner follows its alert: gone once it is no longer active and critical. */
+static unsigned banner_follow(struct model *m)
+{
+	if (m->banner.alert_id == 0)
 		return MC_NONE;
-	const char *state = jstr(ev, "state");
-	bool resolved = json_is_true(json_object_get(ev, "resolved")) ||
-			(state != NULL && strcmp(state, "resolved") == 0);
-	for (size_t i = 0; i < m->nalerts; i++) {
-		if (strcmp(m->alerts[i].id, id) != 0)
-			continue;
-		free(m->alerts[i].text);
-		if (resolved) {
-			m->alerts[i] = m->alerts[--m->nalerts];
-			return MC_ALERTS;
-		}
-		const char *t = jstr(ev, "message") ? jstr(ev, "message") : jstr(ev, "text");
-		m->alerts[i].text = xstrdup(t ? t : "");
-		return MC_ALERTS;
+	const struct model_alert *a = model_alert_find(m, m->banner.alert_id);
+	if (a != NULL && a->state == MAS_ACTIVE && a->severity == MSEV_CRITICAL) {
+		copy_str(m->banner.title, sizeof m->banner.title, a->title);
+		return MC_NONE;
 	}
-	if (resolved || m->nalerts >= MODEL_MAX_ALERTS)
+	m->banner.alert_id = 0;
+	return MC_BANNER;
+}
+
+void model_banner_dismiss(struct model *m)
+{
+	if (m->banner.alert_id != 0)
+		m->banner.dismissed_id = m->banner.alert_id;
+	m->banner.alert_id = 0;
+}
+
+bool model_banner_take_bell(struct model *m)
+{
+	bool b = m->banner.bell;
+	m->banner.bell = false;
+	return b;
+}
+
+/* A snapshot replaces the list. The banner shows the newest active critical
+ * alert not dismissed, without the bell: it is not news. */
+static unsigned snapshot_alerts(struct model *m, json_t *list)
+{
+	alerts_clear(m);
+	size_t i;
+	json_t *j;
+	json_array_foreach(list, i, j) {
+		if (m->nalerts >= MODEL_MAX_ALERTS)
+			break;
+		if (alert_parse(j, &m->alerts[m->nalerts]))
+			m->nalerts++;
+	}
+	alerts_sort(m);
+	unsigned changed = MC_ALERTS | banner_follow(m);
+	if (m->banner.alert_id == 0) {
+		for (size_t k = 0; k < m->nalerts; k++) {
+			const struct model_alert *a = &m->alerts[k];
+			if (a->state == MAS_ACTIVE && a->severity == MSEV_CRITICAL && a->id != m->banner.dismissed_id) {
+				banner_set(m, a);
+				changed |= MC_BANNER;
+				break;
+			}
+		}
+	}
+	return changed;
+}
+
+/* Where a new record goes when the list is full: the oldest resolved one,
+ * else the oldest of all (the list is sorted, so the last). */
+static struct model_alert *alert_slot(struct model *m)
+{
+	if (m->nalerts < MODEL_MAX_ALERTS)
+		return &m->alerts[m->nalerts++];
+	struct model_alert *last = &m->alerts[m->nalerts - 1];
+	alert_clear(last);
+	return last;
+}
+
+/* A live record: replaces the one with its id, or joins the list. A new
+ * critical alert, or one that became critical, raises the banner; a new
+ * active alert whose rule wants the bell asks for it once. */
+static unsigned on_alert(struct model *m, json_t *msg)
+{
+	struct model_alert rec;
+	if (!alert_parse(json_object_get(msg, "alert"), &rec))
 		return MC_NONE;
-	struct model_alert *al = &m->alerts[m->nalerts++];
-	copy_str(al->id, sizeof al->id, id);
-	const char *t = jstr(ev, "message") ? jstr(ev, "message") : jstr(ev, "text");
-	al->text = xstrdup(t ? t : "");
-	return MC_ALERTS;
+	struct model_alert *a = model_alert_find(m, rec.id);
+	bool was_critical = a != NULL && a->severity == MSEV_CRITICAL;
+	if (a == NULL && rec.bell && rec.state == MAS_ACTIVE)
+		m->banner.bell = true;
+	if (a != NULL)
+		alert_clear(a);
+	else
+		a = alert_slot(m);
+	*a = rec;
+	unsigned changed = MC_ALERTS;
+	if (rec.state == MAS_ACTIVE && rec.severity == MSEV_CRITICAL && !was_critical) {
+		banner_set(m, &rec);
+		changed |= MC_BANNER;
+	}
+	alerts_sort(m);
+	return changed | banner_follow(m);
+}
+
+/* ---- rules --------------------------------------------------------------------------- */
+
+static unsigned on_rules(struct model *m, json_t *msg)
+{
+	json_t *list = json_object_get(msg, "rules");
+	if (!json_is_array(list))
+		return MC_NONE;
+	json_decref(m->rules.list);
+	m->rules.list = json_incref(list);
+	m->rules.loaded = true;
+	m->rules.serial++;
+	return MC_RULES;
 }
 
 /* ---- queue numbers, resources, step statistics ------------------------------------- */
@@ -1231,6 +1418,7 @@ static unsigned reply_set(struct model *m, const char *id, bool ok, const char *
 	r->ok = ok;
 	copy_str(r->code, sizeof r->code, code ? code : "");
 	copy_str(r->message, sizeof r->message, message ? message : "");
+	r->field[0] = '\0';
 	r->serial++;
 	return MC_REPLY;
 }
@@ -1349,8 +1537,9 @@ static unsigned on_event(struct model *m, struct model_room *r, json_t *msg, int
 	r->seq = seq;
 	r->has_pos = true;
 	m->last_event_rx_ms = now_ms;
+	/* Alert records are not events (see on_alert). */
 	if (strcmp(r->name, "alerts") == 0)
-		return alert_event(m, ev);
+		return MC_NONE;
 	/* Worker samples: they describe workers, not the executions list. */
 	if (strcmp(r->name, "resources") == 0)
 		return res_worker(m, ev);
@@ -1407,8 +1596,13 @@ static unsigned on_error(struct model *m, json_t *msg)
 		m->stats.state = MSTATS_UNAVAILABLE;
 		return MC_STATS;
 	}
-	if (id != NULL && strncmp(id, MODEL_ID_PRIO, strlen(MODEL_ID_PRIO)) == 0)
-		return reply_set(m, id, false, code ? code : "error", text);
+	if (id != NULL && (strncmp(id, MODEL_ID_PRIO, strlen(MODEL_ID_PRIO)) == 0 ||
+			   strncmp(id, MODEL_ID_ALERT, strlen(MODEL_ID_ALERT)) == 0 ||
+			   strncmp(id, MODEL_ID_RULE, strlen(MODEL_ID_RULE)) == 0)) {
+		unsigned c = reply_set(m, id, false, code ? code : "error", text);
+		copy_str(m->reply.field, sizeof m->reply.field, jstr(msg, "field"));
+		return c;
+	}
 	snprintf(m->last_error, sizeof m->last_error, "%s%s%s", code ? code : "error",
 		 text ? ": " : "", text ? text : "");
 	m->last_error_room[0] = '\0';
@@ -1429,9 +1623,22 @@ unsigned model_handle_message(struct model *m, json_t *msg, int64_t now_ms)
 		return on_done(m, msg);
 	if (strcmp(type, "result") == 0)
 		return on_result(m, msg);
+	if (strcmp(type, "rules") == 0)
+		return on_rules(m, msg);
+	if (strcmp(type, "rule_saved") == 0) {
+		const char *id = jstr(msg, "id");
+		json_t *rule = json_object_get(msg, "rule");
+		if (id == NULL || !json_is_object(rule))
+			return MC_NONE;
+		json_decref(m->rules.saved);
+		m->rules.saved = json_incref(rule);
+		return reply_set(m, id, true, NULL, NULL);
+	}
 	struct model_room *r = model_room_find(m, jstr(msg, "room"));
 	if (r == NULL)
 		return MC_NONE;
+	if (strcmp(type, "alert") == 0 && strcmp(r->name, "alerts") == 0)
+		return on_alert(m, msg);
 	if (strcmp(type, "subscribed") == 0)
 		return on_subscribed(m, r, msg, now_ms);
 	if (strcmp(type, "event") == 0)
@@ -1468,8 +1675,9 @@ void model_free(struct model *m)
 	free(m->execs);
 	strmap_clear(&m->by_id);
 	detail_clear(&m->detail);
-	for (size_t i = 0; i < m->nalerts; i++)
-		free(m->alerts[i].text);
+	alerts_clear(m);
+	json_decref(m->rules.list);
+	json_decref(m->rules.saved);
 	stats_clear(&m->stats);
 	memset(m, 0, sizeof *m);
 }
@@ -1524,7 +1732,7 @@ void model_counts(const struct model *m, int64_t now_ms, int64_t stale_after_ms,
 		default: break;
 		}
 	}
-	out->alerts = (int)m->nalerts;
+	out->alerts = model_alerts_open(m);
 }
 
 /* ---- filtering and sorting ------------------------------------------------------------- */

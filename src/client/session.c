@@ -3,7 +3,8 @@
  * Invariants: exactly one pending wait at a time (the socket while
  * CONNECTING or LIVE, the backoff timer while BACKOFF, nothing once FAILED);
  * every wanted room is tracked by the model (so its position survives a
- * drop); a reconnect's outcome is decided only when every wanted room has
+ * drop), and the alerts room, whose records carry no position, is always
+ * subscribed afresh; a reconnect's outcome is decided only when every wanted room has
  * answered the resubscription. */
 #include "session.h"
 
@@ -125,6 +126,14 @@ static void session_send(struct session *s, json_t *req)
 	free(text);
 }
 
+/* Rooms whose messages carry no position (alert records): a resume would
+ * bring nothing back, so they are always subscribed afresh, and their fresh
+ * snapshot is the current state, not a lost history. */
+static bool room_is_state(const char *room)
+{
+	return strcmp(room, "alerts") == 0;
+}
+
 static void session_subscribe(struct session *s, struct session_room *r)
 {
 	char id[PROTO_MAX_ROOM + 8];
@@ -133,7 +142,7 @@ static void session_subscribe(struct session *s, struct session_room *r)
 	if (req == NULL)
 		fatal("cannot build a subscribe request");
 	struct model_room *mr = model_room_find(s->m, r->name);
-	if (mr != NULL && mr->has_pos)
+	if (mr != NULL && mr->has_pos && !room_is_state(r->name))
 		json_object_set_new(req, "since", json_integer(mr->seq));
 	r->pending = true;
 	session_send(s, req);
@@ -230,7 +239,8 @@ static void session_track_answer(struct session *s, json_t *msg)
 	if (r == NULL || !r->pending)
 		return;
 	r->pending = false;
-	if (strcmp(type, "subscribed") == 0 && !json_is_true(json_object_get(msg, "resumed")))
+	if (strcmp(type, "subscribed") == 0 && !json_is_true(json_object_get(msg, "resumed")) &&
+	    !room_is_state(r->name))
 		s->any_resync = true;
 	if (!s->reconnecting)
 		return;

@@ -6,7 +6,8 @@
  * tick is due, never more often than every UI_FRAME_MS, and always ends with
  * exactly one doupdate; the execution room is subscribed exactly while the
  * execution, step or timeline view is shown (and the resources room while
- * the resources view is). */
+ * the resources view is); the alerts room is subscribed from the start, so
+ * the header's count and the critical banner are right in every view. */
 #include "ui_app.h"
 
 #include <curses.h>
@@ -46,6 +47,10 @@ static const struct ui_view_ops *const views[VIEW__COUNT] = {
 	[VIEW_TIMELINE] = &ui_view_timeline,
 	[VIEW_QUEUE] = &ui_view_queue,
 	[VIEW_RESOURCES] = &ui_view_resources,
+	[VIEW_ALERTS] = &ui_view_alerts,
+	[VIEW_ALERT] = &ui_view_alert,
+	[VIEW_RULES] = &ui_view_rules,
+	[VIEW_RULE_FORM] = &ui_view_rule_form,
 };
 
 /* The views that show the open execution (and keep its room). */
@@ -151,6 +156,13 @@ void ui_prompt_start(struct ui *ui, enum ui_prompt p, const char *initial)
 	ui->dirty = true;
 }
 
+void ui_ask(struct ui *ui, enum ui_prompt p, const char *label, void (*fn)(struct ui *ui, const char *answer))
+{
+	snprintf(ui->ask_label, sizeof ui->ask_label, "%s", label);
+	ui->ask_fn = fn;
+	ui_prompt_start(ui, p, "");
+}
+
 /* ---- commands (":") ---------------------------------------------------------------------- */
 
 static void cmd_exec(struct ui *ui, const char *arg)
@@ -238,6 +250,32 @@ static void cmd_timeline(struct ui *ui, const char *arg)
 		ui_set_view(ui, VIEW_TIMELINE);
 }
 
+static void cmd_alerts(struct ui *ui, const char *arg)
+{
+	(void)arg;
+	ui_set_view(ui, VIEW_ALERTS);
+}
+
+static void cmd_rules(struct ui *ui, const char *arg)
+{
+	(void)arg;
+	ui_set_view(ui, VIEW_RULES);
+}
+
+static void cmd_bell(struct ui *ui, const char *arg)
+{
+	if (strcmp(arg, "on") == 0)
+		ui->bell = true;
+	else if (strcmp(arg, "off") == 0)
+		ui->bell = false;
+	else if (arg[0] != '\0') {
+		ui_message(ui, UI_ERROR, "%s", _("usage: :bell on|off"));
+		return;
+	}
+	ui_message(ui, UI_MESSAGE, "%s", ui->bell ? _("the bell rings for alerts that ask for it")
+						  : _("the bell is off"));
+}
+
 static void cmd_help(struct ui *ui, const char *arg)
 {
 	(void)arg;
@@ -258,6 +296,9 @@ static const struct {
 	{ "queue", NULL, cmd_queue, N_(":queue - the queue view") },
 	{ "resources", "res", cmd_resources, N_(":resources - the resources view") },
 	{ "timeline", "tl", cmd_timeline, N_(":timeline [ID] - the timeline of an execution") },
+	{ "alerts", NULL, cmd_alerts, N_(":alerts - the alerts view") },
+	{ "rules", NULL, cmd_rules, N_(":rules - the alert rules") },
+	{ "bell", NULL, cmd_bell, N_(":bell on|off - beep for alerts that ask for it") },
 	{ "help", "h", cmd_help, N_(":help - the keys of this view") },
 	{ "q", "quit", cmd_quit, N_(":q - quit") },
 };
@@ -284,7 +325,7 @@ static void command_run(struct ui *ui, char *line)
 		}
 	}
 	ui_message(ui, UI_ERROR, _("unknown command :%s (try :exec, :wf, :queue, :resources, :timeline, "
-				   ":theme, :sort, :filter, :help, :q)"),
+				   ":alerts, :rules, :bell, :theme, :sort, :filter, :help, :q)"),
 		   line);
 }
 
@@ -326,6 +367,14 @@ static void write_data(struct ui *ui, const char *path)
 static void prompt_key(struct ui *ui, int key)
 {
 	size_t n = strlen(ui->input);
+	if (ui->prompt == PROMPT_CONFIRM) {
+		ui->prompt = PROMPT_NONE;
+		if ((key == 'y' || key == 'Y' || key == 't' || key == 'T') && ui->ask_fn != NULL)
+			ui->ask_fn(ui, "y");
+		else
+			ui_message(ui, UI_MESSAGE, "%s", _("cancelled"));
+		return;
+	}
 	switch (key) {
 	case 27:
 		if (ui->prompt == PROMPT_FILTER)
@@ -345,6 +394,8 @@ static void prompt_key(struct ui *ui, int key)
 			filter_apply(ui, line);
 		else if (p == PROMPT_WRITE)
 			write_data(ui, line[0] ? line : "wfmon-step.json");
+		else if (p == PROMPT_ASK && ui->ask_fn != NULL)
+			ui->ask_fn(ui, line);
 		return;
 	}
 	case KEY_BACKSPACE:
@@ -383,11 +434,23 @@ static void k_redraw(struct ui *ui)
 	ui->dirty = true;
 }
 
+static void k_alerts(struct ui *ui) { ui_set_view(ui, VIEW_ALERTS); }
+
+static void k_dismiss(struct ui *ui)
+{
+	if (ui->model.banner.alert_id == 0)
+		return;
+	model_banner_dismiss(&ui->model);
+	ui_message(ui, UI_MESSAGE, "%s", _("banner dismissed: the alert stays active (A lists the alerts)"));
+}
+
 static void k_back(struct ui *ui)
 {
 	static const enum ui_view_id parent[VIEW__COUNT] = {
 		[VIEW_LIST] = VIEW_LIST, [VIEW_EXEC] = VIEW_LIST, [VIEW_STEP] = VIEW_EXEC,
 		[VIEW_TIMELINE] = VIEW_EXEC, [VIEW_QUEUE] = VIEW_LIST, [VIEW_RESOURCES] = VIEW_LIST,
+		[VIEW_ALERTS] = VIEW_LIST, [VIEW_ALERT] = VIEW_ALERTS, [VIEW_RULES] = VIEW_ALERTS,
+		[VIEW_RULE_FORM] = VIEW_RULES,
 	};
 	if (ui->view_id != VIEW_LIST)
 		ui_set_view(ui, parent[ui->view_id]);
@@ -397,6 +460,8 @@ static const struct ui_key global_keys[] = {
 	{ '?', "?", N_("show this help"), k_help },
 	{ KEY_F(1), NULL, NULL, k_help },
 	{ ':', ":", N_("command line: :exec ID, :wf NAME, :queue, :resources, :theme NAME, :q"), k_command },
+	{ 'A', "A", N_("the alerts: active first, then history"), k_alerts },
+	{ 'X', "X", N_("dismiss the critical alert banner"), k_dismiss },
 	{ 12, "Ctrl-L", N_("redraw the screen"), k_redraw },
 	{ 27, "Esc", N_("back"), k_back },
 	{ 'q', "q", N_("quit"), k_quit },
@@ -434,6 +499,8 @@ static void on_key(struct ui *ui, int key)
 		ui->help = false;
 		return;
 	}
+	if (ui->view->raw_key != NULL && ui->view->raw_key(ui, key))
+		return;
 	if (key_dispatch(ui, ui->view->keys, ui->view->nkeys, key))
 		return;
 	key_dispatch(ui, global_keys, sizeof global_keys / sizeof global_keys[0], key);
@@ -445,6 +512,11 @@ static void on_changes(struct ui *ui, unsigned changed)
 {
 	if (changed != 0)
 		ui->dirty = true;
+	if (changed != 0 && ui->view->changed != NULL)
+		ui->view->changed(ui, changed);
+	/* One beep per new alert that asks for it, whatever the view. */
+	if (model_banner_take_bell(&ui->model) && ui->bell)
+		ui_screen_bell();
 	if ((changed & MC_NOTICE) && ui->model.notice.serial != ui->notice_seen) {
 		const struct model_notice *n = &ui->model.notice;
 		ui->notice_seen = n->serial;
@@ -464,7 +536,9 @@ static void on_changes(struct ui *ui, unsigned changed)
 	if ((changed & MC_REPLY) && r->serial != ui->reply_seen) {
 		ui->reply_seen = r->serial;
 		size_t pl = strlen(MODEL_ID_PRIO);
-		if (strncmp(r->id, MODEL_ID_PRIO, pl) == 0 && r->ok)
+		if (ui_alerts_reply(ui, r) || ui_rules_reply(ui, r)) {
+			/* said on the message line */
+		} else if (strncmp(r->id, MODEL_ID_PRIO, pl) == 0 && r->ok)
 			ui_message(ui, UI_MESSAGE, _("the server raised the priority of %s to high"), r->id + pl);
 		else if (strncmp(r->id, MODEL_ID_PRIO, pl) == 0)
 			ui_message(ui, UI_ERROR, _("cannot raise the priority of %s: %s%s%s"), r->id + pl,
@@ -505,7 +579,17 @@ static void frame_draw(struct ui *ui)
 	}
 	ui->header.ops->update(&ui->header, ui);
 	ui->header.ops->draw(&ui->header, ui, (struct ui_rect){ 0, 0, 2, cols });
-	ui->view->draw(ui, 2, rows - 4);
+	/* The critical banner takes a line under the header in every view. */
+	int top = 2;
+	if (ui->model.banner.alert_id != 0) {
+		char line[PROTO_MAX_TEXT + 256];
+		snprintf(line, sizeof line, " %s %s: %s  (%s)", ui_sym(SYM_WARN), _("CRITICAL ALERT"),
+			 ui->model.banner.title, _("A: alerts, X: dismiss"));
+		ui_fill(top, 0, cols, UI_ALERT_CRITICAL);
+		ui_text(top, 0, cols, UI_ALERT_CRITICAL, line);
+		top++;
+	}
+	ui->view->draw(ui, top, rows - 2 - top);
 	ui->footer.ops->draw(&ui->footer, ui, (struct ui_rect){ rows - 2, 0, 2, cols });
 	if (ui->help)
 		ui->help_widget.ops->draw(&ui->help_widget, ui, (struct ui_rect){ 2, 0, rows - 4, cols });
@@ -603,6 +687,7 @@ int console_run(const struct console_options *opt)
 {
 	struct ui *ui = xcalloc(1, sizeof *ui);
 	ui->opt = opt;
+	ui->bell = !opt->no_bell && getenv("WFMON_NO_BELL") == NULL;
 	ui->stale_ms = (int64_t)(opt->stale_after_s > 0 ? opt->stale_after_s : 120) * 1000;
 	model_init(&ui->model);
 	model_filter_init(&ui->filter);
@@ -669,6 +754,8 @@ int console_run(const struct console_options *opt)
 	session_free(ui->session);
 	ui_textpane_clear(&ui->log);
 	ui_textpane_clear(&ui->data);
+	ui_textpane_clear(&ui->alert_pane);
+	ui_rule_form_free(ui);
 	free(ui->data_doc);
 	model_list_free(&ui->list);
 	model_list_free(&ui->queue);

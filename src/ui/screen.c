@@ -327,6 +327,12 @@ void ui_bar(int y, int x, int width, int percent, enum ui_element full)
 	ui_text(y, x + n, width - n, UI_GRAPH_EMPTY, buf);
 }
 
+void ui_screen_bell(void)
+{
+	/* beep falls back to flash itself on terminals without a bell. */
+	beep();
+}
+
 void ui_screen_flush(void)
 {
 	wnoutrefresh(stdscr);

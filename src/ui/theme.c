@@ -64,6 +64,8 @@ static const char *const element_names[UI_EL__COUNT] = {
 	[UI_BAR_FAILED] = "bar_failed",
 	[UI_BAR_SLOW] = "bar_slow",
 	[UI_BAR_WAIT] = "bar_wait",
+	[UI_ALERT_CRITICAL] = "alert_critical",
+	[UI_FORM_FIELD] = "form_field",
 };
 
 const char *ui_element_name(enum ui_element e)
@@ -204,6 +206,8 @@ void ui_theme_builtin(struct ui_theme *t)
 		[UI_BAR_FAILED] = { 15, 1, UI_ATTR_BOLD },
 		[UI_BAR_SLOW] = { 0, 5, UI_ATTR_BOLD },
 		[UI_BAR_WAIT] = { 8, -1, 0 },
+		[UI_ALERT_CRITICAL] = { 15, 1, UI_ATTR_BOLD },
+		[UI_FORM_FIELD] = { -1, 8, UI_ATTR_UNDERLINE },
 	};
 	memset(t, 0, sizeof *t);
 	snprintf(t->name, sizeof t->name, "builtin");
@@ -356,7 +360,7 @@ void ui_theme_shipped_dir(char *buf, size_t len)
 		char *slash = strrchr(exe, '/');
 		if (slash != NULL) {
 			*slash = '\0';
-			char cand[PATH_MAX + 16];
+			char cand[PATH_MAX + 32];
 			snprintf(cand, sizeof cand, "%s/../themes", exe);
 			if (dir_exists(cand)) {
 				snprintf(buf, len, "%s", cand);
@@ -364,6 +368,13 @@ void ui_theme_shipped_dir(char *buf, size_t len)
 			}
 			/* build/san/wfmon: two levels below the tree */
 			snprintf(cand, sizeof cand, "%s/../../themes", exe);
+			if (dir_exists(cand)) {
+				snprintf(buf, len, "%s", cand);
+				return;
+			}
+			/* installed: PREFIX/bin/wfmon beside PREFIX/share/wfmon/themes,
+			 * whatever PREFIX it was built for */
+			snprintf(cand, sizeof cand, "%s/../share/wfmon/themes", exe);
 			if (dir_exists(cand)) {
 				snprintf(buf, len, "%s", cand);
 				return;

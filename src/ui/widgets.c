@@ -359,12 +359,16 @@ static void footer_draw(struct ui_widget *w, struct ui *ui, struct ui_rect r)
 		static const char *const prompts[] = {
 			[PROMPT_COMMAND] = ":", [PROMPT_FILTER] = "/", [PROMPT_WRITE] = N_("write to: "),
 		};
-		const char *p = ui->prompt == PROMPT_WRITE ? _(prompts[PROMPT_WRITE]) : prompts[ui->prompt];
+		const char *p = ui->prompt == PROMPT_WRITE ? _(prompts[PROMPT_WRITE])
+				: ui->prompt == PROMPT_ASK || ui->prompt == PROMPT_CONFIRM ? ui->ask_label
+				: prompts[ui->prompt];
 		int x = ui_text(y, r.x, r.w, UI_MESSAGE, p);
 		/* Show the end of a long input, where the cursor is. */
 		const char *in = ui->input;
 		while (ui_width(in) > r.w - x - 2 && *in)
 			in++;
+		if (ui->prompt == PROMPT_CONFIRM)
+			return;
 		x += ui_text(y, r.x + x, r.w - x, UI_NORMAL, in);
 		ui_text(y, r.x + x, 1, UI_SELECTION, " ");
 		return;

@@ -188,7 +188,7 @@ static void test_kill9_loses_nothing_acknowledged(void **state)
 	unlink(acked);
 	const char *sim_args[] = { "--token-file", ptok, "--seed", "42", "--events-per-second", "1000",
 				   "--acked-log", acked, "--quiet", NULL };
-	pid_t sim = sim_start(&D, sim_args);
+	pid_t sim = simproc_start(&D, sim_args);
 
 	/* A viewer follows the organization's feed for a while, then leaves. */
 	struct wsc *v = client_open(&D, vt);
@@ -223,7 +223,7 @@ static void test_kill9_loses_nothing_acknowledged(void **state)
 	assert_true(json_is_true(json_object_get(a, "resumed")));
 	json_decref(a);
 	sleep(2);
-	assert_int_equal(sim_stop(sim), 0);
+	assert_int_equal(simproc_stop(sim), 0);
 	json_t *got = json_array();
 	long long prev = last;
 	while ((m = client_recv(v, 1000)) != NULL) {
@@ -299,7 +299,7 @@ static void test_database_outage_under_load(void **state)
 	unlink(acked);
 	const char *sim_args[] = { "--token-file", ptok, "--seed", "42", "--events-per-second", "200",
 				   "--acked-log", acked, "--quiet", NULL };
-	pid_t sim = sim_start(&D, sim_args);
+	pid_t sim = simproc_start(&D, sim_args);
 	struct wsc *v = client_open(&D, vt);
 	json_decref(client_subscribe(v, "org", -1));
 	usleep(1000000);
@@ -341,7 +341,7 @@ static void test_database_outage_under_load(void **state)
 	while (mono_ms() < end && metric("wfmond_spool_pending_events") != 0)
 		usleep(200000);
 	assert_int_equal(metric("wfmond_spool_pending_events"), 0);
-	assert_int_equal(sim_stop(sim), 0);
+	assert_int_equal(simproc_stop(sim), 0);
 	size_t n;
 	check_acked_stored("outage", acked, &n);
 	fprintf(stderr, "outage of %d s: %zu acknowledged events, all stored once\n", outage_s, n);

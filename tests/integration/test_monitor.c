@@ -152,7 +152,7 @@ static void test_prioritize_starts_sooner(void **state)
 	fclose(f);
 	const char *sim_args[] = { "--token-file", tf, "--seed", "9", "--workers", "1", "--rate", "240",
 				   "--speed", "4", "--workflows", "month-end-closing", NULL };
-	pid_t sim = sim_start(&D, sim_args);
+	pid_t sim = simproc_start(&D, sim_args);
 	struct wsc *o = client_open(&D, ot);
 	json_decref(client_subscribe(o, "org", -1));
 

@@ -371,7 +371,7 @@ int publish_ok(struct wsc *p, const char *kind, const char *event_id, const char
 	return rc;
 }
 
-pid_t sim_start(const struct daemon *d, const char *const *args)
+pid_t simproc_start(const struct daemon *d, const char *const *args)
 {
 	char bin[512], url[64], log[400];
 	snprintf(bin, sizeof bin, "%s/wfmon-sim", build_dir());
@@ -398,7 +398,7 @@ pid_t sim_start(const struct daemon *d, const char *const *args)
 	return pid;
 }
 
-int sim_stop(pid_t pid)
+int simproc_stop(pid_t pid)
 {
 	kill(pid, SIGINT);
 	int status;

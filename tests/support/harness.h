@@ -68,8 +68,8 @@ int publish_ok(struct wsc *p, const char *kind, const char *event_id, const char
 #define PUBLISH_OK(...) assert_int_equal(publish_ok(__VA_ARGS__), 0)
 /* Starts $WFMON_BUILD/wfmon-sim against the daemon with these extra
  * arguments (NULL-terminated), its output in d->dir/sim.log. */
-pid_t sim_start(const struct daemon *d, const char *const *args);
+pid_t simproc_start(const struct daemon *d, const char *const *args);
 /* SIGINT, then its exit status (-1 when it did not exit normally). */
-int sim_stop(pid_t pid);
+int simproc_stop(pid_t pid);
 
 #endif

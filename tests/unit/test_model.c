@@ -318,16 +318,206 @@ static void test_identity(void **state)
 	assert_int_equal(model_identity_from_token("a.!!!.b", &id), -1);
 }
 
-static void test_alerts_and_errors(void **state)
+/* An alert record as the daemon writes it (src/server/alerts.c). */
+static const char *alert_rec(char *buf, size_t len, long long id, const char *sev, const char *state,
+			     int64_t at, bool bell, const char *ack_by)
+{
+	snprintf(buf, len,
+		 "{\"id\":%lld,\"rule_id\":\"rule-1\",\"rule_name\":\"JPK fails\",\"workflow_id\":\"jpk\","
+		 "\"execution_id\":\"ex-%lld\",\"severity\":\"%s\",\"state\":\"%s\",\"title\":\"T%lld\","
+		 "\"body\":\"B\",\"context\":{\"consecutive\":3},\"triggered_at\":\"%s\","
+		 "\"acknowledged_by\":%s%s%s,\"acknowledged_at\":null,\"ack_note\":null,\"resolved_by\":null,"
+		 "\"resolved_at\":null,\"resolve_note\":null,\"escalations\":0,\"escalated_at\":null,"
+		 "\"bell\":%s,\"deliveries\":[{\"channel\":\"in_app\",\"channel_index\":0,\"attempt\":1,"
+		 "\"ok\":true,\"final\":true,\"detail\":\"\",\"at\":\"%s\"}]}",
+		 id, id, sev, state, id, ts(at), ack_by ? "\"" : "", ack_by ? ack_by : "null", ack_by ? "\"" : "",
+		 bell ? "true" : "false", ts(at));
+	return buf;
+}
+
+static unsigned alert_msg(struct model *m, long long id, const char *sev, const char *state, int64_t at,
+			  bool bell, const char *ack_by)
+{
+	char rec[2048];
+	return feed(m, "{\"type\":\"alert\",\"room\":\"alerts\",\"alert\":%s}",
+		    alert_rec(rec, sizeof rec, id, sev, state, at, bell, ack_by));
+}
+
+/* Ids beyond 2^53 must survive: they are the daemon's clock-based ids. */
+#define BIG 1795409578512000LL
+
+static void test_alerts_snapshot_and_replace(void **state)
+{
+	(void)state;
+	struct model m;
+	model_init(&m);
+	model_room_track(&m, "alerts");
+	char a[2048], b[2048], c[2048];
+	unsigned ch = feed(&m, "{\"type\":\"subscribed\",\"room\":\"alerts\",\"seq\":1,\"resumed\":false,"
+			   "\"snapshot\":{\"alerts\":[%s,%s,%s],\"active\":2}}",
+			   alert_rec(a, sizeof a, BIG + 1, "error", "active", T0 - 5000, false, NULL),
+			   alert_rec(b, sizeof b, BIG + 2, "warning", "resolved", T0 - 1000, false, NULL),
+			   alert_rec(c, sizeof c, BIG + 3, "info", "acknowledged", T0 - 9000, false, "olga"));
+	assert_true(ch & MC_ALERTS);
+	assert_int_equal(m.nalerts, 3);
+	assert_int_equal(model_alerts_open(&m), 2);
+	struct model_counts counts;
+	model_counts(&m, T0, 0, &counts);
+	assert_int_equal(counts.alerts, 2);
+	/* Open first, newest first; the resolved one last although newest. */
+	assert_true(m.alerts[0].id == BIG + 1);
+	assert_true(m.alerts[1].id == BIG + 3);
+	assert_true(m.alerts[2].id == BIG + 2);
+	const struct model_alert *x = model_alert_find(&m, BIG + 3);
+	assert_non_null(x);
+	assert_int_equal(x->state, MAS_ACKNOWLEDGED);
+	assert_string_equal(x->acknowledged_by, "olga");
+	assert_string_equal(x->rule_name, "JPK fails");
+	assert_string_equal(x->execution_id, "ex-1795409578512003");
+	assert_true(x->triggered_ms == T0 - 9000);
+	assert_int_equal(json_integer_value(json_object_get(x->context, "consecutive")), 3);
+	assert_int_equal(json_array_size(x->deliveries), 1);
+	/* No critical alert: no banner. */
+	assert_true(m.banner.alert_id == 0);
+
+	/* A live change replaces by id: acknowledged, nothing added. */
+	ch = alert_msg(&m, BIG + 1, "error", "acknowledged", T0 - 5000, false, "jan");
+	assert_true(ch & MC_ALERTS);
+	assert_int_equal(m.nalerts, 3);
+	assert_string_equal(model_alert_find(&m, BIG + 1)->acknowledged_by, "jan");
+	assert_int_equal(model_alerts_open(&m), 2);
+	/* Resolved: it stays, in the history, and the count drops. */
+	alert_msg(&m, BIG + 1, "error", "resolved", T0 - 5000, false, "jan");
+	assert_int_equal(m.nalerts, 3);
+	assert_int_equal(model_alerts_open(&m), 1);
+	assert_true(m.alerts[0].id == BIG + 3);
+	/* A new one joins at the top. */
+	alert_msg(&m, BIG + 4, "warning", "active", T0, false, NULL);
+	assert_int_equal(m.nalerts, 4);
+	assert_true(m.alerts[0].id == BIG + 4);
+	assert_int_equal(model_alerts_open(&m), 2);
+	/* Records without an id, and alert messages for another room, change nothing. */
+	assert_int_equal(feed(&m, "{\"type\":\"alert\",\"room\":\"alerts\",\"alert\":{\"title\":\"x\"}}"), MC_NONE);
+	assert_int_equal(feed(&m, "{\"type\":\"alert\",\"room\":\"org\",\"alert\":%s}",
+			      alert_rec(a, sizeof a, 7, "critical", "active", T0, true, NULL)), MC_NONE);
+	assert_int_equal(m.nalerts, 4);
+	/* A fresh snapshot replaces everything. */
+	feed(&m, "{\"type\":\"subscribed\",\"room\":\"alerts\",\"seq\":9,\"resumed\":false,"
+		 "\"snapshot\":{\"alerts\":[],\"active\":0}}");
+	assert_int_equal(m.nalerts, 0);
+	assert_int_equal(model_alerts_open(&m), 0);
+	model_free(&m);
+}
+
+static void test_alerts_banner(void **state)
 {
 	(void)state;
 	struct model m;
 	model_init(&m);
 	model_room_track(&m, "alerts");
 	feed(&m, "{\"type\":\"subscribed\",\"room\":\"alerts\",\"seq\":1,\"resumed\":false,"
-		"\"snapshot\":{\"alerts\":[{\"id\":\"al1\",\"message\":\"disk\"}]}}");
-	assert_int_equal(m.nalerts, 1);
-	feed(&m, "{\"type\":\"event\",\"room\":\"alerts\",\"seq\":2,\"event\":{\"id\":\"al1\",\"state\":\"resolved\"}}");
+		 "\"snapshot\":{\"alerts\":[],\"active\":0}}");
+	/* A new error alert with the bell: a beep, no banner. */
+	unsigned ch = alert_msg(&m, 10, "error", "active", T0, true, NULL);
+	assert_false(ch & MC_BANNER);
+	assert_true(m.banner.alert_id == 0);
+	assert_true(model_banner_take_bell(&m));
+	assert_false(model_banner_take_bell(&m));
+	/* A delivery update of the same alert rings nothing more. */
+	alert_msg(&m, 10, "error", "active", T0, true, NULL);
+	assert_false(model_banner_take_bell(&m));
+	/* Escalated to critical: the banner. */
+	ch = alert_msg(&m, 10, "critical", "active", T0, true, NULL);
+	assert_true(ch & MC_BANNER);
+	assert_true(m.banner.alert_id == 10);
+	assert_string_equal(m.banner.title, "T10");
+	/* A new critical alert without the bell takes the banner, silently. */
+	ch = alert_msg(&m, 11, "critical", "active", T0 + 1, false, NULL);
+	assert_true(ch & MC_BANNER);
+	assert_true(m.banner.alert_id == 11);
+	assert_false(model_banner_take_bell(&m));
+	/* Acknowledged: the banner goes. */
+	ch = alert_msg(&m, 11, "critical", "acknowledged", T0 + 1, false, "olga");
+	assert_true(ch & MC_BANNER);
+	assert_true(m.banner.alert_id == 0);
+	/* Dismissed: gone, and a snapshot does not bring it back... */
+	alert_msg(&m, 12, "critical", "active", T0 + 2, true, NULL);
+	assert_true(m.banner.alert_id == 12);
+	assert_true(model_banner_take_bell(&m));
+	model_banner_dismiss(&m);
+	assert_true(m.banner.alert_id == 0);
+	char a[2048], b[2048];
+	ch = feed(&m, "{\"type\":\"subscribed\",\"room\":\"alerts\",\"seq\":5,\"resumed\":false,"
+		      "\"snapshot\":{\"alerts\":[%s,%s],\"active\":2}}",
+		  alert_rec(a, sizeof a, 12, "critical", "active", T0 + 2, true, NULL),
+		  alert_rec(b, sizeof b, 10, "critical", "active", T0, true, NULL));
+	/* ...but another active critical alert in it shows, without a beep. */
+	assert_true(ch & MC_BANNER);
+	assert_true(m.banner.alert_id == 10);
+	assert_false(model_banner_take_bell(&m));
+	/* Resolved by the daemon: gone. */
+	alert_msg(&m, 10, "critical", "resolved", T0, true, NULL);
+	assert_true(m.banner.alert_id == 0);
+	model_free(&m);
+}
+
+static void test_alerts_bounded(void **state)
+{
+	(void)state;
+	struct model m;
+	model_init(&m);
+	model_room_track(&m, "alerts");
+	for (long long i = 1; i <= MODEL_MAX_ALERTS + 20; i++)
+		alert_msg(&m, i, "info", i % 2 ? "resolved" : "active", T0 + i, false, NULL);
+	assert_int_equal(m.nalerts, MODEL_MAX_ALERTS);
+	/* The newest always got in; what went were the oldest resolved ones. */
+	assert_non_null(model_alert_find(&m, MODEL_MAX_ALERTS + 20));
+	assert_non_null(model_alert_find(&m, MODEL_MAX_ALERTS + 19));
+	assert_int_equal(model_alerts_open(&m), (MODEL_MAX_ALERTS + 20) / 2);
+	model_free(&m);
+}
+
+static void test_rules_and_replies(void **state)
+{
+	(void)state;
+	struct model m;
+	model_init(&m);
+	unsigned ch = feed(&m, "{\"type\":\"rules\",\"id\":\"rule:list\",\"rules\":[{\"id\":\"rule-1\",\"name\":\"A\"}]}");
+	assert_true(ch & MC_RULES);
+	assert_true(m.rules.loaded);
+	assert_int_equal(json_array_size(m.rules.list), 1);
+	ch = feed(&m, "{\"type\":\"error\",\"id\":\"rule:save\",\"code\":\"bad_request\","
+		      "\"field\":\"rule.cooldown_minutes\",\"message\":\"must be 5 to 1440\"}");
+	assert_true(ch & MC_REPLY);
+	assert_false(ch & MC_ERROR);
+	assert_false(m.reply.ok);
+	assert_string_equal(m.reply.id, "rule:save");
+	assert_string_equal(m.reply.code, "bad_request");
+	assert_string_equal(m.reply.field, "rule.cooldown_minutes");
+	ch = feed(&m, "{\"type\":\"rule_saved\",\"id\":\"rule:save\",\"rule\":{\"id\":\"rule-2\",\"name\":\"B\"}}");
+	assert_true(ch & MC_REPLY);
+	assert_true(m.reply.ok);
+	assert_string_equal(m.reply.field, "");
+	assert_string_equal(json_string_value(json_object_get(m.rules.saved, "id")), "rule-2");
+	ch = feed(&m, "{\"type\":\"error\",\"id\":\"alert:acknowledge:%lld\",\"code\":\"forbidden\","
+		      "\"message\":\"only operators and admins may act on alerts\"}", BIG);
+	assert_true(ch & MC_REPLY);
+	assert_string_equal(m.reply.code, "forbidden");
+	ch = feed(&m, "{\"type\":\"done\",\"id\":\"alert:resolve:%lld\"}", BIG);
+	assert_true(ch & MC_REPLY);
+	assert_true(m.reply.ok);
+	model_free(&m);
+}
+
+static void test_alerts_and_errors(void **state)
+{
+	(void)state;
+	struct model m;
+	model_init(&m);
+	model_room_track(&m, "alerts");
+	/* Events in the alerts room are not alert records. */
+	assert_int_equal(feed(&m, "{\"type\":\"event\",\"room\":\"alerts\",\"seq\":2,\"event\":{\"id\":\"al1\"}}") &
+			 MC_ALERTS, 0);
 	assert_int_equal(m.nalerts, 0);
 	unsigned c = feed(&m, "{\"type\":\"error\",\"id\":\"sub:execution:zz\",\"code\":\"forbidden\",\"message\":\"no\"}");
 	assert_true(c & MC_ERROR);
@@ -577,6 +767,10 @@ int main(void)
 		cmocka_unit_test(test_filter_sort_selection),
 		cmocka_unit_test(test_identity),
 		cmocka_unit_test(test_alerts_and_errors),
+		cmocka_unit_test(test_alerts_snapshot_and_replace),
+		cmocka_unit_test(test_alerts_banner),
+		cmocka_unit_test(test_alerts_bounded),
+		cmocka_unit_test(test_rules_and_replies),
 		cmocka_unit_test(test_queue_snapshot_stats_and_ticks),
 		cmocka_unit_test(test_resources),
 		cmocka_unit_test(test_step_stats_and_replies),

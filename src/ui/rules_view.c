@@ -1,0 +1,304 @@
+/* rules_view.c: the alert rules list (name, type, scope, severity, cooldown,
+ * enabled) with new, edit, delete and enable/disable, and the daemon's
+ * answers to rule requests (see ui_view.h).
+ *
+ * Invariants: the list is the daemon's last "rules" answer, asked for on
+ * entering the view and after every change the daemon confirmed; the
+ * selection follows a rule id; nothing is changed under --readonly; request
+ * ids are MODEL_ID_RULE "ACTION[:RULE]". */
+#include "ui_view.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "i18n.h"
+#include "ui_screen.h"
+
+static json_t *rules(struct ui *ui)
+{
+	return ui->model.rules.list;
+}
+
+static const char *rule_str(json_t *r, const char *key)
+{
+	const char *s = json_string_value(json_object_get(r, key));
+	return s ? s : "";
+}
+
+void ui_rules_refresh(struct ui *ui)
+{
+	char id[32];
+	snprintf(id, sizeof id, "%slist", MODEL_ID_RULE);
+	json_t *req = json_pack("{s:s, s:s, s:s}", "type", "rule", "id", id, "action", "list");
+	if (req != NULL)
+		ui_request(ui, req);
+}
+
+static void rules_sync(struct ui *ui)
+{
+	size_t n = json_array_size(rules(ui));
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(rule_str(json_array_get(rules(ui), i), "id"), ui->rule_sel_id) == 0) {
+			ui->rule_sel = i;
+			return;
+		}
+	}
+	if (n == 0) {
+		ui->rule_sel = 0;
+		ui->rule_sel_id[0] = '\0';
+		return;
+	}
+	if (ui->rule_sel >= n)
+		ui->rule_sel = n - 1;
+	snprintf(ui->rule_sel_id, sizeof ui->rule_sel_id, "%s", rule_str(json_array_get(rules(ui), ui->rule_sel), "id"));
+}
+
+static void rules_select(struct ui *ui, long delta)
+{
+	rules_sync(ui);
+	long n = (long)json_array_size(rules(ui));
+	if (n == 0)
+		return;
+	long s = (long)ui->rule_sel + delta;
+	s = s < 0 ? 0 : s >= n ? n - 1 : s;
+	ui->rule_sel = (size_t)s;
+	snprintf(ui->rule_sel_id, sizeof ui->rule_sel_id, "%s", rule_str(json_array_get(rules(ui), (size_t)s), "id"));
+}
+
+static json_t *selected(struct ui *ui)
+{
+	rules_sync(ui);
+	return ui->rule_sel_id[0] ? json_array_get(rules(ui), ui->rule_sel) : NULL;
+}
+
+static bool may_change(struct ui *ui)
+{
+	if (!ui->opt->readonly)
+		return true;
+	ui_message(ui, UI_ERROR, "%s", _("read-only console (--readonly): changing alert rules is disabled"));
+	return false;
+}
+
+/* Sends delete, enable or disable for the selected rule. */
+static void rule_action(struct ui *ui, const char *action)
+{
+	json_t *r = selected(ui);
+	if (r == NULL)
+		return;
+	char id[PROTO_MAX_ID + 32];
+	snprintf(id, sizeof id, "%s%s:%s", MODEL_ID_RULE, action, rule_str(r, "id"));
+	json_t *req = json_pack("{s:s, s:s, s:s, s:s}", "type", "rule", "id", id, "action", action, "rule_id",
+				rule_str(r, "id"));
+	if (req != NULL && ui_request(ui, req) == 0)
+		ui_message(ui, UI_MESSAGE, "%s", _("asking the server…"));
+}
+
+static void on_delete(struct ui *ui, const char *yes)
+{
+	(void)yes;
+	rule_action(ui, "delete");
+}
+
+static void k_up(struct ui *ui) { rules_select(ui, -1); }
+static void k_down(struct ui *ui) { rules_select(ui, 1); }
+static void k_back(struct ui *ui) { ui_set_view(ui, VIEW_ALERTS); }
+static void k_refresh(struct ui *ui) { ui_rules_refresh(ui); }
+
+static void k_new(struct ui *ui)
+{
+	if (may_change(ui))
+		ui_rule_form_open(ui, NULL);
+}
+
+static void k_edit(struct ui *ui)
+{
+	json_t *r = selected(ui);
+	if (r != NULL && may_change(ui))
+		ui_rule_form_open(ui, r);
+}
+
+static void k_delete(struct ui *ui)
+{
+	json_t *r = selected(ui);
+	if (r == NULL || !may_change(ui))
+		return;
+	char label[PROTO_MAX_NAME + 128];
+	snprintf(label, sizeof label, _("Delete the rule \"%s\"? (y/n) "), rule_str(r, "name"));
+	ui_ask(ui, PROMPT_CONFIRM, label, on_delete);
+}
+
+static void k_toggle(struct ui *ui)
+{
+	json_t *r = selected(ui);
+	if (r == NULL || !may_change(ui))
+		return;
+	rule_action(ui, json_is_false(json_object_get(r, "enabled")) ? "enable" : "disable");
+}
+
+static const struct ui_key rules_keys[] = {
+	{ KEY_UP, "Up k", N_("select the rule above"), k_up },
+	{ 'k', NULL, NULL, k_up },
+	{ KEY_DOWN, "Down j", N_("select the rule below"), k_down },
+	{ 'j', NULL, NULL, k_down },
+	{ 'n', "n", N_("new rule"), k_new },
+	{ '\r', "Enter E", N_("edit the rule"), k_edit },
+	{ '\n', NULL, NULL, k_edit },
+	{ KEY_ENTER, NULL, NULL, k_edit },
+	{ 'E', NULL, NULL, k_edit },
+	{ 'd', "d", N_("delete the rule (asks first)"), k_delete },
+	{ ' ', "Space", N_("enable or disable the rule"), k_toggle },
+	{ 'l', "l", N_("load the list again"), k_refresh },
+	{ 27, "Esc", N_("back to the alerts"), k_back },
+};
+
+bool ui_rules_reply(struct ui *ui, const struct model_reply *r)
+{
+	size_t pl = strlen(MODEL_ID_RULE);
+	if (strncmp(r->id, MODEL_ID_RULE, pl) != 0)
+		return false;
+	const char *action = r->id + pl;
+	bool save = strcmp(action, "save") == 0;
+	if (r->ok) {
+		if (save) {
+			const char *id = json_string_value(json_object_get(ui->model.rules.saved, "id"));
+			if (id != NULL)
+				snprintf(ui->rule_sel_id, sizeof ui->rule_sel_id, "%s", id);
+			ui_set_view(ui, VIEW_RULES);   /* which asks for the list again */
+			ui_message(ui, UI_MESSAGE, "%s", _("Rule saved"));
+			return true;
+		} else if (strncmp(action, "delete:", 7) == 0) {
+			ui_message(ui, UI_MESSAGE, "%s", _("Rule deleted"));
+		} else if (strncmp(action, "enable:", 7) == 0) {
+			ui_message(ui, UI_MESSAGE, "%s", _("Rule enabled"));
+		} else if (strncmp(action, "disable:", 8) == 0) {
+			ui_message(ui, UI_MESSAGE, "%s", _("Rule disabled"));
+		}
+		ui_rules_refresh(ui);
+		return true;
+	}
+	if (strcmp(r->code, "forbidden") == 0) {
+		if (save && ui->form != NULL)
+			ui_rule_form_error(ui, "", _("only operators and admins may change alert rules"));
+		ui_message(ui, UI_ERROR, "%s", _("the server refused: only operators and admins may change alert rules"));
+		return true;
+	}
+	if (save && ui->form != NULL && ui->view_id == VIEW_RULE_FORM) {
+		ui_rule_form_error(ui, r->field, r->message[0] ? r->message : r->code);
+		return true;
+	}
+	ui_message(ui, UI_ERROR, _("the server refused: %s%s%s"), r->code, r->message[0] ? " - " : "", r->message);
+	return true;
+}
+
+struct rule_cols {
+	int name, type, scope, sev, cool, en;
+};
+
+static void rule_cols(int w, struct rule_cols *c)
+{
+	c->type = 22;
+	c->scope = 20;
+	c->sev = 12;
+	c->cool = 9;
+	c->en = 8;
+	c->name = w - (c->type + c->scope + c->sev + c->cool + c->en + 7);
+	if (c->name < 12)
+		c->name = 12;
+}
+
+static void rules_draw(struct ui *ui, int top, int rows)
+{
+	int w = ui_screen_cols();
+	char title[96], buf[64];
+	json_t *list = rules(ui);
+	rules_sync(ui);
+	snprintf(title, sizeof title, _("Alert rules (%zu)"), json_array_size(list));
+	ui_title_line(top, title, ui->opt->readonly ? "" : _("n: new  Enter: edit  d: delete  Space: on/off"));
+	int y = top + 1, bottom = top + rows;
+	if (!ui->model.rules.loaded) {
+		ui_text(y + 1, 2, w - 4, UI_MUTED, _("Waiting for the rules from the server…"));
+		return;
+	}
+	struct rule_cols c;
+	rule_cols(w, &c);
+	int x = 1;
+	ui_text(y, x, c.name, UI_MUTED, _("NAME"));
+	x += c.name + 1;
+	ui_text(y, x, c.type, UI_MUTED, _("TYPE"));
+	x += c.type + 1;
+	ui_text(y, x, c.scope, UI_MUTED, _("SCOPE"));
+	x += c.scope + 1;
+	ui_text(y, x, c.sev, UI_MUTED, _("SEVERITY"));
+	x += c.sev + 1;
+	ui_text_right(y, x, c.cool, UI_MUTED, _("COOLDOWN"));
+	x += c.cool + 1;
+	ui_text(y, x, c.en, UI_MUTED, _("ENABLED"));
+	y++;
+	size_t n = json_array_size(list);
+	if (n == 0) {
+		ui_text(y + 1, 2, w - 4, UI_MUTED, _("No alert rules yet. n creates one."));
+		return;
+	}
+	int body = bottom - y;
+	if (body <= 0)
+		return;
+	if (ui->rule_sel < ui->rule_top)
+		ui->rule_top = ui->rule_sel;
+	if (ui->rule_sel >= ui->rule_top + (size_t)body)
+		ui->rule_top = ui->rule_sel - (size_t)body + 1;
+	for (int i = 0; i < body && ui->rule_top + (size_t)i < n; i++) {
+		size_t idx = ui->rule_top + (size_t)i;
+		json_t *r = json_array_get(list, idx);
+		bool sel = idx == ui->rule_sel;
+		bool enabled = !json_is_false(json_object_get(r, "enabled"));
+		enum ui_element el = sel ? UI_SELECTION : enabled ? UI_NORMAL : UI_MUTED;
+		int ry = y + i;
+		if (sel)
+			ui_fill(ry, 0, w, UI_SELECTION);
+		x = 1;
+		ui_text(ry, x, c.name, el, rule_str(r, "name"));
+		x += c.name + 1;
+		ui_text(ry, x, c.type, el, ui_rule_type_text(rule_str(r, "type")));
+		x += c.type + 1;
+		const char *wf = rule_str(r, "workflow_id");
+		ui_text(ry, x, c.scope, el, wf[0] ? wf : _("all workflows"));
+		x += c.scope + 1;
+		enum model_severity sev = MSEV_ERROR;
+		model_severity_parse(rule_str(r, "severity"), &sev);
+		ui_text(ry, x, c.sev, sel ? UI_SELECTION : ui_severity_element(sev), ui_severity_text(sev));
+		x += c.sev + 1;
+		json_t *cool = json_object_get(r, "cooldown_minutes");
+		snprintf(buf, sizeof buf, _("%lld min"), (long long)(json_is_integer(cool) ? json_integer_value(cool) : 15));
+		ui_text_right(ry, x, c.cool, el, buf);
+		x += c.cool + 1;
+		ui_text(ry, x, c.en, el, enabled ? _("yes") : _("no"));
+	}
+}
+
+static void rules_hints(struct ui *ui, int y)
+{
+	int x = 0;
+	if (!ui->opt->readonly) {
+		ui_hint(y, &x, "n", _("New"), false);
+		ui_hint(y, &x, "Enter", _("Edit"), false);
+		ui_hint(y, &x, "d", _("Delete"), false);
+		ui_hint(y, &x, "Space", _("On/off"), false);
+	}
+	ui_hint(y, &x, "Esc", _("Back"), false);
+	ui_hint(y, &x, "?", _("Help"), false);
+}
+
+static void rules_enter(struct ui *ui)
+{
+	ui_rules_refresh(ui);
+}
+
+const struct ui_view_ops ui_view_rules = {
+	.name = N_("Alert rules"),
+	.keys = rules_keys,
+	.nkeys = sizeof rules_keys / sizeof rules_keys[0],
+	.enter = rules_enter,
+	.draw = rules_draw,
+	.hints = rules_hints,
+};
