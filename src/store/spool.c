@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,6 +37,7 @@ struct spool {
 	size_t nsegs, capsegs;
 	uint32_t next_num;
 	int wfd;                 /* the last segment, open for appending, or -1 */
+	int lockfd;              /* DIR/lock, held exclusively while open */
 	bool dirty;              /* appended since the last sync */
 	uint64_t cur_off;        /* read cursor in segs[0] */
 	uint64_t bytes, pending;
@@ -243,10 +246,26 @@ int spool_open(const char *dir, size_t segment_max,
 	pthread_once(&crc_once, crc_init);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return fail(cause, causelen, "cannot create spool folder %s: %s", dir, strerror(errno));
+	/* One daemon per spool: two appending to the same segments would
+	 * interleave records and each would write the other's events again. */
+	char lockpath[PATH_MAX];
+	snprintf(lockpath, sizeof lockpath, "%s/lock", dir);
+	int lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lockfd < 0)
+		return fail(cause, causelen, "cannot create %s: %s", lockpath, strerror(errno));
+	if (flock(lockfd, LOCK_EX | LOCK_NB) != 0) {
+		close(lockfd);
+		return fail(cause, causelen,
+			    "spool folder %s is in use by another wfmond: stop it, or give this one its own --spool-dir",
+			    dir);
+	}
 	DIR *d = opendir(dir);
-	if (d == NULL)
+	if (d == NULL) {
+		close(lockfd);
 		return fail(cause, causelen, "cannot open spool folder %s: %s", dir, strerror(errno));
+	}
 	struct spool *sp = xcalloc(1, sizeof *sp);
+	sp->lockfd = lockfd;
 	sp->dir = xstrdup(dir);
 	sp->segment_max = segment_max ? segment_max : SPOOL_SEGMENT_MAX;
 	sp->wfd = -1;
@@ -296,6 +315,8 @@ void spool_close(struct spool *sp)
 			fdatasync(sp->wfd);
 		close(sp->wfd);
 	}
+	if (sp->lockfd >= 0)
+		close(sp->lockfd);   /* releases the lock */
 	free(sp->dir);
 	free(sp->segs);
 	free(sp->rbuf);

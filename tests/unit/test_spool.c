@@ -102,6 +102,23 @@ static void test_append_reopen(void **state)
 	tmpdir_free(dir);
 }
 
+static void test_one_daemon_per_spool(void **state)
+{
+	(void)state;
+	char *dir = tmpdir_new();
+	struct spool *a, *b;
+	char cause[256];
+	assert_int_equal(spool_open(dir, 0, NULL, NULL, &a, cause, sizeof cause), 0);
+	cause[0] = '\0';
+	assert_int_not_equal(spool_open(dir, 0, NULL, NULL, &b, cause, sizeof cause), 0);
+	assert_non_null(strstr(cause, "in use by another wfmond"));
+	spool_close(a);
+	/* Free again once the first one is gone. */
+	assert_int_equal(spool_open(dir, 0, NULL, NULL, &b, cause, sizeof cause), 0);
+	spool_close(b);
+	tmpdir_free(dir);
+}
+
 static void test_rotation_and_read_across(void **state)
 {
 	(void)state;
@@ -336,6 +353,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_append_reopen),
+		cmocka_unit_test(test_one_daemon_per_spool),
 		cmocka_unit_test(test_rotation_and_read_across),
 		cmocka_unit_test(test_torn_tail),
 		cmocka_unit_test(test_corrupt_crc),
