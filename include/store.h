@@ -121,6 +121,14 @@ void store_free(struct store *s);
 
 /* The highest event position found in the spool at start-up (0 if none). */
 int64_t store_spool_max_pos(const struct store *s);
+/* Calls fn for the organization and event id of every event found in the
+ * spool at start-up (then forgets them): the daemon recognises their retries
+ * even before PostgreSQL has them. Loop thread, once. */
+void store_take_recovered(struct store *s, void (*fn)(const char *org, const char *event_id, void *arg),
+			  void *arg);
+/* Start-up: waits until what the spool held is in PostgreSQL. 0, or -1 when
+ * PostgreSQL is away or timeout_ms passed. */
+int store_wait_drained(struct store *s, int timeout_ms);
 
 /* Takes ownership of each events[i].json (also on failure). Returns -1 when
  * the spool is full. The DURABLE completion for `ticket` follows once synced. */

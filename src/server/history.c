@@ -55,12 +55,14 @@ static void query_done(struct server *s, struct pending *p, const struct store_d
 
 void history_put(struct server *s, enum store_query_kind kind, const char *org, json_t *row)
 {
-	if (s->store == NULL || store_query(s->store, kind, org, row, 0) < 0) {
-		if (s->store != NULL)
-			log_warn("store queue full: a %s row of %s was dropped",
-				 kind == STORE_Q_PUT_AUDIT ? "audit" : "metrics", org);
+	if (s->store == NULL) {
+		json_decref(row);
 		return;
 	}
+	/* store_query takes row, also when it refuses it. */
+	if (store_query(s->store, kind, org, row, 0) < 0)
+		log_warn("store queue full: a %s row of %s was dropped",
+			 kind == STORE_Q_PUT_AUDIT ? "audit" : "metrics", org);
 }
 
 void history_audit(struct server *s, const char *org, const char *actor, const char *action,

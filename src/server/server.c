@@ -174,6 +174,13 @@ static void reload_state(struct server *s)
 	json_decref(state);
 }
 
+static void remember_recovered(const char *org, const char *event_id, void *arg)
+{
+	struct server *s = arg;
+	if (org != NULL && proto_id_valid(org) && event_id != NULL)
+		dedup_add(&server_org(s, org)->dedup, event_id);
+}
+
 static int start_store(struct server *s)
 {
 	char cause[256];
@@ -199,7 +206,13 @@ static int start_store(struct server *s)
 		return -1;
 	}
 	s->min_pos = store_spool_max_pos(s->store);
+	/* What the last run left in the spool goes to PostgreSQL first, so that
+	 * the state reloaded below already has it. */
+	if (store_wait_drained(s->store, 30000) < 0)
+		log_warn("PostgreSQL has not taken what the spool held yet: live state may lack it until it does");
 	reload_state(s);
+	/* Retries of those events are recognised even if PostgreSQL is away. */
+	store_take_recovered(s->store, remember_recovered, s);
 	return 0;
 }
 

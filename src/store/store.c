@@ -96,6 +96,7 @@ struct store {
 	int64_t write_retry_us;      /* after a non-connection write error */
 	uint64_t written_total;
 	int64_t last_write_ms;
+	json_t *recovered;           /* [[org, event id]] found in the spool at start-up */
 	/* Puts that arrived while PostgreSQL was away, oldest first, bounded. */
 	struct query_item *puts_head, **puts_tail;
 	size_t nputs;
@@ -155,12 +156,47 @@ static int64_t payload_pos(const char *payload, uint32_t len)
 	return 0;
 }
 
+#define RECOVERED_IDS_MAX 1000000
+
 static void on_recovered(const char *payload, uint32_t len, void *arg)
 {
 	struct store *s = arg;
 	int64_t pos = payload_pos(payload, len);
 	if (pos > s->spool_max_pos)
 		s->spool_max_pos = pos;
+	if (json_array_size(s->recovered) >= RECOVERED_IDS_MAX)
+		return;
+	json_t *rec = json_loadb(payload, len, 0, NULL);
+	const char *org = json_string_value(json_object_get(rec, "org"));
+	const char *id = json_string_value(json_object_get(json_object_get(rec, "event"), "id"));
+	if (org != NULL && id != NULL)
+		json_array_append_new(s->recovered, json_pack("[s,s]", org, id));
+	json_decref(rec);
+}
+
+void store_take_recovered(struct store *s, void (*fn)(const char *org, const char *event_id, void *arg),
+			  void *arg)
+{
+	size_t i;
+	json_t *pair;
+	json_array_foreach(s->recovered, i, pair)
+		fn(json_string_value(json_array_get(pair, 0)), json_string_value(json_array_get(pair, 1)), arg);
+	json_array_clear(s->recovered);
+}
+
+int store_wait_drained(struct store *s, int timeout_ms)
+{
+	int64_t end = clock_mono_us() + (int64_t)timeout_ms * 1000;
+	for (;;) {
+		struct store_status st;
+		store_get_status(s, &st);
+		if (st.pending_records == 0)
+			return 0;
+		if (st.db == STORE_DB_DOWN || clock_mono_us() >= end)
+			return -1;
+		struct timespec ts = { 0, 20 * 1000000 };
+		nanosleep(&ts, NULL);
+	}
 }
 
 /* ---- appends: spool and DURABLE ------------------------------------------ */
@@ -560,7 +596,9 @@ struct store *store_new(const struct store_config *cfg, void (*wake)(void *arg),
 	s->atail = &s->ahead;
 	s->qtail = &s->qhead;
 	s->puts_tail = &s->puts_head;
+	s->recovered = json_array();
 	if (spool_open(s->cfg.spool_dir, 0, on_recovered, s, &s->spool, cause, causelen) != 0) {
+		json_decref(s->recovered);
 		free((char *)s->cfg.conninfo);
 		free((char *)s->cfg.spool_dir);
 		free(s);
@@ -598,6 +636,7 @@ void store_free(struct store *s)
 	pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->mu);
 	pthread_join(s->thread, NULL);
+	json_decref(s->recovered);
 	while (s->puts_head != NULL) {
 		struct query_item *q = s->puts_head;
 		s->puts_head = q->next;
