@@ -17,6 +17,8 @@
 set -eu
 
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+# runuser lives in /usr/sbin, which a minimal PATH may leave out.
+export PATH="${PATH:-/usr/bin:/bin}:/usr/sbin:/sbin"
 
 usage() { echo "usage: $0 start|stop|status DIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage

@@ -2,84 +2,20 @@
 # test_console.sh: drives the real console (wfmon with no subcommand) in tmux
 # against a real wfmond fed by a scripted publisher (curl to /v1/events).
 #
-# Works with no terminal and an empty environment (as CI runs): tmux gets its
-# own socket (-L wfmon-test-$$) and only that server is killed. Every wait
-# polls with a timeout; every failed check prints what it looked for and the
-# screen. Exits non-zero on any failure.
-set -u
-export PATH=${PATH:-/usr/local/bin:/usr/bin:/bin}
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-B=${WFMON_BUILD:-$ROOT/build}
-case $B in /*) ;; *) B=$ROOT/$B ;; esac
-TMP=$(mktemp -d /tmp/wfmon-console.XXXXXX)
-SOCK=wfmon-test-$$
-TM="tmux -L $SOCK -f /dev/null"
-DPID=
-PORT=
-passed=0
-failed=0
-
-cleanup() {
-	$TM kill-server 2>/dev/null
-	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-for tool in tmux curl; do
-	command -v $tool >/dev/null || { echo "test_console: $tool is missing"; exit 1; }
-done
-
-# ---- daemon -------------------------------------------------------------------
-head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$TMP/secret"
-
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-daemon_start() {
-	"$B/wfmond" --listen "127.0.0.1:$PORT" --jwt-secret-file "$TMP/secret" --log-level warn \
-		>>"$TMP/wfmond.log" 2>&1 &
-	DPID=$!
-	for _ in $(seq 1 100); do
-		curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && return 0
-		kill -0 "$DPID" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
-
-daemon_stop() {
-	kill "$DPID" 2>/dev/null
-	wait "$DPID" 2>/dev/null
-	DPID=
-}
-
-for _ in $(seq 1 20); do
-	PORT=$((20000 + RANDOM % 30000))
-	port_free $PORT && daemon_start && break
-	PORT=
-done
-[ -n "$PORT" ] || { echo "test_console: cannot start wfmond"; cat "$TMP/wfmond.log"; exit 1; }
-
-"$B/wfmon" token --org acme --sub ann --role viewer --secret-file "$TMP/secret" >"$TMP/viewer" || exit 1
-"$B/wfmon" token --org acme --sub pub --role producer --secret-file "$TMP/secret" >"$TMP/producer" || exit 1
+# The daemon, tmux, the publisher and the checks are tests/support/console.sh:
+# it works with no terminal and an empty environment (as CI runs), prints the
+# screen with every failed check and exits non-zero on any failure.
+# shellcheck source=tests/support/console.sh
+. "$(dirname "$0")/../support/console.sh"
+console_test_init console
+daemon_start_any_port
+mint_token ann viewer
+mint_token pub producer
 
 # ---- publisher ------------------------------------------------------------------
 now() { date -u +%Y-%m-%dT%H:%M:%S.%3NZ; }
-# ev TYPE EXEC WORKFLOW EXTRA-FIELDS -> one event object. It runs in a
-# subshell ($(ev ...)), so the id comes from the clock, not a counter.
-ev() {
-	printf '{"type":"%s","id":"ev-%s-%s","execution_id":"%s","workflow_id":"%s","ts":"%s"%s}' \
-		"$1" "$(date +%s%N)" "$RANDOM" "$2" "$3" "$(now)" "${4:+,$4}"
-}
-publish() { # events... (objects)
-	local IFS=,
-	local body="[$*]"
-	local out
-	out=$(curl -s -H "Authorization: Bearer $(cat "$TMP/producer")" -H 'Content-Type: application/json' \
-		--data-binary "$body" "http://127.0.0.1:$PORT/v1/events")
-	case $out in *'"rejected":0'*) ;; *) echo "publish rejected: $out"; echo "body: $body" ;; esac
-	case $out in *duplicate*) echo "publish: duplicate event ids: $out" ;; esac
-}
+# ev TYPE EXEC WORKFLOW EXTRA-FIELDS -> one event object, stamped now.
+ev() { event_json "$1" "$2" "$3" "$(now)" "${4:-}"; }
 
 STEP_NAMES=("Lock the period" "Import bank statements" "Match payments" "Accrue costs"
 	"Fetch Meta insights" "Fetch POS orders" "Reconcile VAT" "Depreciation run"
@@ -123,58 +59,7 @@ publish "$(ev counter $MEC month-end-closing '"name":"Meta insights fetched","va
 	"$(ev log $MEC month-end-closing '"level":"info","message":"Synchronizing 10 days","step_id":"s05"')"
 
 # ---- the console ------------------------------------------------------------------
-# console NAME COLS ROWS ENV... -- ARGS...
-console() {
-	local name=$1 cols=$2 rows=$3
-	shift 3
-	local envs=()
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do envs+=(-e "$1"); shift; done
-	shift
-	mkdir -p "$TMP/cfg"
-	$TM new-session -d -s "$name" -x "$cols" -y "$rows" -c "$TMP" -e XDG_CONFIG_HOME="$TMP/cfg" \
-		-e NO_COLOR= "${envs[@]}" \
-		"$B/wfmon --url ws://127.0.0.1:$PORT --token-file $TMP/viewer $* 2>>$TMP/console-$name.err; sleep 30"
-}
-screen() { $TM capture-pane -p -t "$1"; }
-keys() { local s=$1; shift; $TM send-keys -t "$s" "$@"; }
-
-ok() { passed=$((passed + 1)); echo "ok: $1"; }
-bad() {
-	failed=$((failed + 1))
-	echo "FAIL: $1"
-	echo "---- screen of $2 ----"
-	screen "$2" | sed 's/^/| /'
-	echo "----"
-}
-# wait_for SESSION WHAT EXTENDED-REGEX [TIMEOUT_S]
-wait_for() {
-	local s=$1 what=$2 re=$3 t=${4:-5}
-	local end=$((SECONDS + t))
-	while [ $SECONDS -le $end ]; do
-		screen "$s" | grep -Eq -- "$re" && { ok "$what"; return 0; }
-		sleep 0.1
-	done
-	bad "$what: looked for /$re/ for ${t}s" "$s"
-	return 1
-}
-wait_gone() {
-	local s=$1 what=$2 re=$3 t=${4:-5}
-	local end=$((SECONDS + t))
-	while [ $SECONDS -le $end ]; do
-		screen "$s" | grep -Eq -- "$re" || { ok "$what"; return 0; }
-		sleep 0.1
-	done
-	bad "$what: /$re/ still shown after ${t}s" "$s"
-	return 1
-}
-# count_is SESSION WHAT REGEX N: exactly N lines match
-count_is() {
-	local n
-	n=$(screen "$1" | grep -Ec -- "$3")
-	if [ "$n" -eq "$4" ]; then ok "$2"; else bad "$2: /$3/ on $n lines, wanted $4" "$1"; fi
-}
-
-console main 110 40 LANG=C.UTF-8 --
+console_start main 110 40 viewer LANG=C.UTF-8 --
 
 wait_for main "header shows LIVE, org and user" "org acme .*user ann \(viewer\).*LIVE"
 wait_for main "executions list fills" "Month-end closing.*running"
@@ -290,28 +175,26 @@ step_done $MEC2 s02 2500
 publish "$(ev step.started $MEC2 month-end-closing '"step_id":"s03"')" \
 	"$(ev step.failed $MEC2 month-end-closing '"step_id":"s03","error":"Brak dopasowania płatności — zażółć gęślą jaźń"')" \
 	"$(ev log $MEC2 month-end-closing '"level":"warn","message":"Łódź: zamówienia – częściowo"')"
-console ascii 80 24 LANG=C.UTF-8 -- --ascii --mono --exec $MEC2
+console_start ascii 80 24 viewer LANG=C.UTF-8 -- --ascii --mono --exec $MEC2
 wait_for ascii "ascii: execution shown" "Steps \(12\)"
 wait_for ascii "ascii: completed mark +" "^ \+ Lock the period"
 wait_for ascii "ascii: failed mark x, Polish letters transliterated" "^ x Match payments .*Brak dopasowania platnos"
 wait_for ascii "ascii: pending mark ." "^ \. Accrue costs"
 
-if screen ascii | LC_ALL=C grep -q '[^ -~]'; then bad "ascii: only printable ASCII on screen" ascii
-else ok "ascii: only printable ASCII on screen"; fi
+ascii_only ascii "ascii: only printable ASCII on screen"
 if screen ascii | awk 'length($0) > 80 { bad = 1 } END { exit !bad }'; then bad "ascii: no line wider than 80" ascii
 else ok "ascii: no line wider than 80"; fi
 if screen ascii | grep -Eq '\^\[|M-|\\[0-9]{3}|\[[0-9;]+m'; then bad "ascii: no escape garbage" ascii
 else ok "ascii: no escape garbage"; fi
 keys ascii Escape
 wait_for ascii "ascii: list at 80 columns" "Month-end closing"
-if screen ascii | LC_ALL=C grep -q '[^ -~]'; then bad "ascii list: only printable ASCII" ascii
-else ok "ascii list: only printable ASCII"; fi
+ascii_only ascii "ascii list: only printable ASCII"
 keys ascii q
 
 # Polish: LANGUAGE=pl with C.UTF-8, and LANG=pl_PL.UTF-8.
 export_pl_dir=$B/locale
 if [ -f "$export_pl_dir/pl/LC_MESSAGES/wfmon.mo" ]; then
-	console pl 110 30 LC_ALL=C.UTF-8 LANGUAGE=pl --
+	console_start pl 110 30 viewer LC_ALL=C.UTF-8 LANGUAGE=pl --
 	wait_for pl "Polish (LANGUAGE=pl): status names" "nieudane"
 	wait_for pl "Polish (LANGUAGE=pl): footer" "Wszystkie"
 	keys pl : "exec $MEC2" Enter
@@ -320,7 +203,7 @@ if [ -f "$export_pl_dir/pl/LC_MESSAGES/wfmon.mo" ]; then
 		"$(ev step.failed $MEC2 month-end-closing '"step_id":"s04","error":"timeout"')"
 	wait_for pl "Polish: log message" "Krok nie powiódł się: s04"
 	keys pl q
-	console pl2 110 30 LANG=pl_PL.UTF-8 --
+	console_start pl2 110 30 viewer LANG=pl_PL.UTF-8 --
 	wait_for pl2 "Polish (LANG=pl_PL.UTF-8)" "uruchomione"
 	keys pl2 q
 else
@@ -330,7 +213,7 @@ fi
 # A bad theme: the console names the file and line and keeps its theme.
 mkdir -p "$TMP/cfg/wfmon/themes"
 printf 'header = white on blue\nstatus_ok = greenish\n' >"$TMP/cfg/wfmon/themes/broken.theme"
-console theme 100 24 LANG=C.UTF-8 --
+console_start theme 100 24 viewer LANG=C.UTF-8 --
 wait_for theme "theme: console up" "LIVE"
 keys theme : 'theme broken' Enter
 wait_for theme "bad theme names file and line" "broken.theme:2: unknown colour"
@@ -338,5 +221,4 @@ keys theme : 'theme colorblind' Enter
 wait_for theme ":theme switches live" "theme colorblind"
 keys theme q
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+console_test_summary

@@ -12,95 +12,16 @@
 # rule made in the form with a bad cooldown gets the daemon's error naming
 # the field; LANGUAGE=pl shows it in Polish.
 #
-# Works with no terminal and an empty environment (as CI runs): tmux gets its
-# own socket (-L wfmon-alerts-$$) and only that server is killed.
-set -u
-export PATH=${PATH:-/usr/local/bin:/usr/bin:/bin}
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-B=${WFMON_BUILD:-$ROOT/build}
-case $B in /*) ;; *) B=$ROOT/$B ;; esac
-TMP=$(mktemp -d /tmp/wfmon-alerts.XXXXXX)
-chmod 0755 "$TMP"
-SOCK=wfmon-alerts-$$
-TM="tmux -L $SOCK -f /dev/null"
-DPID=
-PORT=
-passed=0
-failed=0
+# The daemon, tmux and the checks are tests/support/console.sh (no terminal
+# and an empty environment are fine, as CI runs it).
+# shellcheck source=tests/support/console.sh
+. "$(dirname "$0")/../support/console.sh"
+console_test_init alerts
 WF=jpk-generation
-
-cleanup() {
-	$TM kill-server 2>/dev/null
-	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-for tool in tmux curl; do
-	command -v $tool >/dev/null || { echo "test_console_alerts: $tool is missing"; exit 1; }
-done
-
-# ---- daemon -----------------------------------------------------------------------------
-head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$TMP/secret"
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-daemon_start() {
-	"$B/wfmond" --listen "127.0.0.1:$PORT" --jwt-secret-file "$TMP/secret" --log-level warn \
-		>>"$TMP/wfmond.log" 2>&1 &
-	DPID=$!
-	for _ in $(seq 1 200); do
-		curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && return 0
-		kill -0 "$DPID" 2>/dev/null || { DPID=; return 1; }
-		sleep 0.05
-	done
-	return 1
-}
-for _ in $(seq 1 20); do
-	PORT=$((20000 + RANDOM % 30000))
-	port_free $PORT && daemon_start && break
-	PORT=
-done
-[ -n "$PORT" ] || { echo "test_console_alerts: cannot start wfmond"; cat "$TMP/wfmond.log"; exit 1; }
-URL=ws://127.0.0.1:$PORT
-
-for who in "olga operator" "vic viewer" "pub producer"; do
-	set -- $who
-	"$B/wfmon" token --org acme --sub "$1" --role "$2" --secret-file "$TMP/secret" >"$TMP/$2" || exit 1
-done
-
-ok() { passed=$((passed + 1)); echo "ok: $1"; }
-screen() { $TM capture-pane -p -t "$1"; }
-keys() { local s=$1; shift; $TM send-keys -t "$s" "$@"; }
-bad() {
-	failed=$((failed + 1))
-	echo "FAIL: $1"
-	if [ -n "${2:-}" ]; then
-		echo "---- screen of $2 ----"
-		screen "$2" | sed 's/^/| /'
-		echo "----"
-	fi
-}
-wait_for() { # SESSION WHAT EXTENDED-REGEX [TIMEOUT_S]
-	local s=$1 what=$2 re=$3 t=${4:-5}
-	local end=$((SECONDS + t))
-	while [ $SECONDS -le $end ]; do
-		screen "$s" | grep -Eq -- "$re" && { ok "$what"; return 0; }
-		sleep 0.1
-	done
-	bad "$what: looked for /$re/ for ${t}s" "$s"
-	return 1
-}
-# console NAME TOKEN-FILE [ENV...] -- [ARGS...]
-console() {
-	local name=$1 tok=$2
-	shift 2
-	local envs=()
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do envs+=(-e "$1"); shift; done
-	[ $# -gt 0 ] && shift
-	mkdir -p "$TMP/cfg"
-	$TM new-session -d -s "$name" -x 120 -y 32 -c "$TMP" -e XDG_CONFIG_HOME="$TMP/cfg" -e NO_COLOR= \
-		"${envs[@]}" \
-		"$B/wfmon --url $URL --token-file $TMP/$tok $* 2>>$TMP/console-$name.err; sleep 30"
-}
+daemon_start_any_port
+mint_token olga operator
+mint_token vic viewer
+mint_token pub producer
 
 # ---- the rule, through the command line -------------------------------------------------
 cat >"$TMP/rule.json" <<EOF
@@ -115,9 +36,9 @@ else
 fi
 
 # ---- consoles: operator (English), viewer, operator in Polish ---------------------------
-console op operator LANG=C.UTF-8
-console vw viewer LANG=C.UTF-8 WFMON_NO_BELL=1
-console pl operator LC_ALL=C.UTF-8 LANGUAGE=pl
+console_start op 120 32 operator LANG=C.UTF-8
+console_start vw 120 32 viewer LANG=C.UTF-8 WFMON_NO_BELL=1
+console_start pl 120 32 operator LC_ALL=C.UTF-8 LANGUAGE=pl
 wait_for op "operator console up" "LIVE" 10
 wait_for vw "viewer console up" "LIVE" 10
 wait_for pl "Polish console up" "NA ŻYWO" 10
@@ -134,8 +55,7 @@ for i in 1 2 3; do
 	evs+=",{\"type\":\"execution.started\",\"id\":\"s-$x\",\"execution_id\":\"$x\",\"workflow_id\":\"$WF\",\"ts\":\"$(at $((t - 400)))\",\"worker\":\"w1\"}"
 	evs+=",{\"type\":\"execution.failed\",\"id\":\"f-$x\",\"execution_id\":\"$x\",\"workflow_id\":\"$WF\",\"ts\":\"$(at "$t")\",\"error\":\"JPK schema validation failed\"}"
 done
-out=$(curl -s -H "Authorization: Bearer $(cat "$TMP/producer")" -H 'Content-Type: application/json' \
-	--data-binary "[$evs]" "http://127.0.0.1:$PORT/v1/events")
+out=$(post_events "[$evs]")
 case $out in *'"rejected":0'*) ok "three failures published" ;; *) bad "publish: $out" ;; esac
 
 wait_for op "the header counts the active alert" "alerts 1" 10
@@ -217,7 +137,7 @@ keys vw Enter
 wait_for vw "viewer: saving a rule is refused" "only operators and admins may change alert rules" 10
 
 # --readonly refuses locally.
-console ro operator LANG=C.UTF-8 -- --readonly
+console_start ro 120 32 operator LANG=C.UTF-8 -- --readonly
 wait_for ro "readonly console up" "READONLY" 10
 keys ro A
 wait_for ro "readonly: alerts view" "Alerts \(1 active\)"
@@ -238,5 +158,4 @@ for f in "$TMP"/console-*.err; do
 	if grep -Eq "Sanitizer|runtime error" "$f"; then bad "$(basename "$f"): sanitizer report"; sed 's/^/| /' "$f"
 	else ok "$(basename "$f") has no sanitizer report"; fi
 done
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+console_test_summary

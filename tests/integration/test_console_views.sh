@@ -9,86 +9,31 @@
 # send-elixir in parallel, confirm. Three earlier runs give the step
 # statistics the timeline compares with.
 #
-# Works with no terminal and an empty environment (as CI runs): tmux gets its
-# own socket (-L wfmon-views-$$) and only that server is killed; the cluster
-# lives in a temporary folder and is stopped and removed at the end.
-set -u
-export PATH=${PATH:-/usr/local/bin:/usr/bin:/bin}
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-B=${WFMON_BUILD:-$ROOT/build}
-case $B in /*) ;; *) B=$ROOT/$B ;; esac
-TMP=$(mktemp -d /tmp/wfmon-views.XXXXXX)
-chmod 0755 "$TMP"
+# The daemon, tmux, the publisher and the checks are tests/support/console.sh
+# (no terminal and an empty environment are fine, as CI runs it); the cluster
+# lives in the temporary folder and is stopped and removed at the end.
+# shellcheck source=tests/support/console.sh
+. "$(dirname "$0")/../support/console.sh"
+console_test_init views
 PG=$TMP/pg
-SOCK=wfmon-views-$$
-TM="tmux -L $SOCK -f /dev/null"
-DPID=
-PORT=
-passed=0
-failed=0
 THRESHOLD=3
-
-cleanup() {
-	$TM kill-server 2>/dev/null
-	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
-	"$ROOT/src/tools/pgcluster.sh" stop "$PG" >/dev/null 2>&1
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-for tool in tmux curl; do
-	command -v $tool >/dev/null || { echo "test_console_views: $tool is missing"; exit 1; }
-done
+pg_stop() { "$ROOT/src/tools/pgcluster.sh" stop "$PG" >/dev/null 2>&1; }
+console_at_exit pg_stop
 
 # ---- database and daemon ----------------------------------------------------------
 eval "$("$ROOT/src/tools/pgcluster.sh" start "$PG")" || { echo "test_console_views: no PostgreSQL cluster"; exit 1; }
 [ -n "${WFMON_DB_APP:-}" ] && [ -n "${WFMON_DB_OWNER:-}" ] || { echo "pgcluster.sh printed no conninfo"; exit 1; }
-head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$TMP/secret"
-
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-daemon_start() {
-	"$B/wfmond" --listen "127.0.0.1:$PORT" --jwt-secret-file "$TMP/secret" --log-level warn \
-		--database "$WFMON_DB_APP" --database-owner "$WFMON_DB_OWNER" --spool-dir "$TMP/spool" \
-		--queue-backlog-threshold $THRESHOLD --sample-interval 1 >>"$TMP/wfmond.log" 2>&1 &
-	DPID=$!
-	for _ in $(seq 1 200); do
-		curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && return 0
-		kill -0 "$DPID" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
-
-for _ in $(seq 1 20); do
-	PORT=$((20000 + RANDOM % 30000))
-	port_free $PORT && daemon_start && break
-	PORT=
-done
-[ -n "$PORT" ] || { echo "test_console_views: cannot start wfmond"; cat "$TMP/wfmond.log"; exit 1; }
-
-"$B/wfmon" token --org acme --sub olga --role operator --secret-file "$TMP/secret" >"$TMP/operator" || exit 1
-"$B/wfmon" token --org acme --sub pub --role producer --secret-file "$TMP/secret" >"$TMP/producer" || exit 1
+daemon_start_any_port --database "$WFMON_DB_APP" --database-owner "$WFMON_DB_OWNER" --spool-dir "$TMP/spool" \
+	--queue-backlog-threshold $THRESHOLD --sample-interval 1
+mint_token olga operator
+mint_token pub producer
 
 # ---- publisher ------------------------------------------------------------------------
 # Times are milliseconds since the epoch; every event of the payment runs gets
 # its own timestamp, offsets from the run's start.
 at() { printf '%s.%03dZ' "$(date -u -d "@$(($1 / 1000))" +%Y-%m-%dT%H:%M:%S)" $(($1 % 1000)); }
-# ev TYPE EXEC WORKFLOW TS_MS EXTRA-FIELDS -> one event object. It runs in a
-# subshell ($(ev ...)), so the id comes from the clock, not a counter.
-ev() {
-	printf '{"type":"%s","id":"ev-%s-%s","execution_id":"%s","workflow_id":"%s","ts":"%s"%s}' \
-		"$1" "$(date +%s%N)" "$RANDOM" "$2" "$3" "$(at "$4")" "${5:+,$5}"
-}
-publish() { # events... (objects)
-	local IFS=,
-	local body="[$*]"
-	local out
-	out=$(curl -s -H "Authorization: Bearer $(cat "$TMP/producer")" -H 'Content-Type: application/json' \
-		--data-binary "$body" "http://127.0.0.1:$PORT/v1/events")
-	case $out in *'"rejected":0'*) ;; *) echo "publish rejected: $out"; echo "body: $body" ;; esac
-	case $out in *duplicate*) echo "publish: duplicate event ids: $out" ;; esac
-}
+# ev TYPE EXEC WORKFLOW TS_MS EXTRA-FIELDS -> one event object.
+ev() { event_json "$1" "$2" "$3" "$(at "$4")" "${5:-}"; }
 
 PLAN='[{"id":"validate-batch","name":"Validate batch"},
 {"id":"check-sanctions","name":"Check sanctions","depends_on":["validate-batch"]},
@@ -128,46 +73,11 @@ PP=pp-2026-11-23
 payment_run $PP $((NOW - 60000)) 3000
 
 # ---- the console ------------------------------------------------------------------------
-console() { # NAME COLS ROWS ARGS...
+console() { # NAME COLS ROWS ARGS...: the operator's console in English
 	local name=$1 cols=$2 rows=$3
 	shift 3
-	mkdir -p "$TMP/cfg"
-	$TM new-session -d -s "$name" -x "$cols" -y "$rows" -c "$TMP" -e XDG_CONFIG_HOME="$TMP/cfg" \
-		-e NO_COLOR= -e LANG=C.UTF-8 \
-		"$B/wfmon --url ws://127.0.0.1:$PORT --token-file $TMP/operator $* 2>>$TMP/console-$name.err; sleep 30"
+	console_start "$name" "$cols" "$rows" operator LANG=C.UTF-8 -- "$@"
 }
-screen() { $TM capture-pane -p -t "$1"; }
-keys() { local s=$1; shift; $TM send-keys -t "$s" "$@"; }
-
-ok() { passed=$((passed + 1)); echo "ok: $1"; }
-bad() {
-	failed=$((failed + 1))
-	echo "FAIL: $1"
-	echo "---- screen of $2 ----"
-	screen "$2" | sed 's/^/| /'
-	echo "----"
-}
-wait_for() { # SESSION WHAT EXTENDED-REGEX [TIMEOUT_S]
-	local s=$1 what=$2 re=$3 t=${4:-5}
-	local end=$((SECONDS + t))
-	while [ $SECONDS -le $end ]; do
-		screen "$s" | grep -Eq -- "$re" && { ok "$what"; return 0; }
-		sleep 0.1
-	done
-	bad "$what: looked for /$re/ for ${t}s" "$s"
-	return 1
-}
-wait_gone() { # SESSION WHAT EXTENDED-REGEX [TIMEOUT_S]
-	local s=$1 what=$2 re=$3 t=${4:-5}
-	local end=$((SECONDS + t))
-	while [ $SECONDS -le $end ]; do
-		screen "$s" | grep -Eq -- "$re" || { ok "$what"; return 0; }
-		sleep 0.1
-	done
-	bad "$what: /$re/ still shown after ${t}s" "$s"
-	return 1
-}
-line_of() { screen "$1" | grep -nE -- "$2" | head -n 1 | cut -d: -f1; }
 
 # ---- timeline ---------------------------------------------------------------------------
 console tl 120 30 --exec $PP
@@ -224,14 +134,12 @@ wait_for tl "Esc goes back to the execution" "Steps \(8\)"
 keys tl q
 
 # ASCII, 80x24: the timeline fits and writes only ASCII.
-$TM new-session -d -s ascii -x 80 -y 24 -c "$TMP" -e XDG_CONFIG_HOME="$TMP/cfg" -e LANG=C.UTF-8 \
-	"$B/wfmon --url ws://127.0.0.1:$PORT --token-file $TMP/operator --ascii --mono --exec $PP; sleep 30"
+console ascii 80 24 --ascii --mono --exec $PP
 wait_for ascii "ascii: execution view" "Steps \(8\)" 10
 keys ascii t
 wait_for ascii "ascii: timeline at 80x24" "Timeline: Payment processing"
 wait_for ascii "ascii: tick marks in ASCII" "\+-+\+"
-if screen ascii | LC_ALL=C grep -q '[^ -~]'; then bad "ascii timeline: only printable ASCII" ascii
-else ok "ascii timeline: only printable ASCII"; fi
+ascii_only ascii "ascii timeline: only printable ASCII"
 keys ascii q
 
 # ---- queue --------------------------------------------------------------------------------
@@ -257,8 +165,7 @@ wait_for q "p: the daemon raised the priority" "the server raised the priority o
 keys q q
 
 # Polish: the queue view and its warning.
-$TM new-session -d -s pl -x 110 -y 32 -c "$TMP" -e XDG_CONFIG_HOME="$TMP/cfg" -e LC_ALL=C.UTF-8 -e LANGUAGE=pl \
-	"$B/wfmon --url ws://127.0.0.1:$PORT --token-file $TMP/operator; sleep 30"
+console_start pl 110 32 operator LC_ALL=C.UTF-8 LANGUAGE=pl
 wait_for pl "Polish console up" "NA ŻYWO" 10
 keys pl : queue Enter
 wait_for pl "Polish: the queue view's backlog warning" "ZALEGŁOŚCI: $((THRESHOLD + 1)) w kolejce \(próg $THRESHOLD\)"
@@ -291,5 +198,4 @@ keys res x Escape
 wait_for res "Esc goes back to the executions" "Executions \("
 keys res q
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+console_test_summary
