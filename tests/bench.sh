@@ -92,13 +92,13 @@ field() { sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p" <<<"$2"; }
 
 failed=0
 rows=()
-# run SUBSCRIBERS ROOMS EVENTS_PER_S [EVENTS_PER_PUBLISH]
+# run SUBSCRIBERS ROOMS EVENTS_PER_S [EVENTS_PER_PUBLISH [PUBLISHERS]]
 run() {
 	local subs=$1 rooms=$2 rate=$3 out
 	local target=$((rate * subs / rooms))
 	# wfmond limits requests per connection (200/s by default): two publishers
 	# sending batches that keep each under 100 publishes/s stay well inside it.
-	local publishers=2
+	local publishers=${5:-2}
 	local batch=${4:-$(((rate + 199) / 200))}
 	echo "bench: $subs subscribers in $rooms room(s), $rate events/s ($target deliveries/s)"
 	if out=$("$build/wfmon-bench" --url "$url" --token-file "$tmp/viewer.token" \
@@ -124,9 +124,9 @@ run() {
 run 100 1 2000
 run 100 100 2000
 run 1000 1 200
-# The same load from producers that send 10 events a publish (every 50 ms):
+# The same load from a producer that sends 5 events a publish (every 25 ms):
 # each subscriber then gets several frames per write.
-run 1000 1 200 10
+run 1000 1 200 5 1
 run 1000 100 200
 
 # A fresh daemon, so that memory the fan-out runs freed does not hide what

@@ -27,6 +27,10 @@
 #define HOUSEKEEPING_US (1 * LWS_US_PER_SEC)
 #define ROOM_IDLE_US (600LL * 1000000)   /* keep an unwatched room's history 10 minutes */
 #define WS_RX_CHUNK 512                  /* small: lws allocates it per connection */
+/* lws cuts every send to tx_packet_size (rx_buffer_size when 0) and keeps the
+ * rest in a heap buffer for later: without this, one batch of queued frames
+ * would cost several system calls and a copy. As large as a batch (ws.c). */
+#define WS_TX_PACKET (64 * 1024)
 
 static volatile sig_atomic_t stop_requested;
 static struct lws_context *signal_context;
@@ -228,7 +232,7 @@ static void lws_log_to_ours(int level, const char *line)
 
 static const struct lws_protocols protocols[] = {
 	{ "http", http_callback, sizeof(struct http_session), 0, 0, NULL, 0 },
-	{ PROTO_SUBPROTOCOL, ws_callback, sizeof(struct conn), WS_RX_CHUNK, 0, NULL, 0 },
+	{ PROTO_SUBPROTOCOL, ws_callback, sizeof(struct conn), WS_RX_CHUNK, 0, NULL, WS_TX_PACKET },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }   /* 4.1.6 has no LWS_PROTOCOL_LIST_TERM */
 };
 
