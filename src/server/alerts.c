@@ -270,7 +270,14 @@ static void notify_channels(struct server *s, struct org *o, struct alert_record
 	json_object_del(payload, "deliveries");
 	for (size_t i = 0; i < n; i++) {
 		if (channels[i].type == CH_IN_APP) {
+			/* Delivered by announcing it in the alerts room, in this same turn. */
 			r->bell = r->bell || channels[i].bell;
+			char at[40];
+			proto_time_format(clock_wall_ms(), at, sizeof at);
+			json_array_append_new(r->deliveries,
+					      json_pack("{s:s,s:i,s:i,s:b,s:b,s:s,s:s}", "channel", "in_app",
+							"channel_index", (int)i, "attempt", 1, "ok", 1, "final", 1,
+							"detail", "shown in the alerts room", "at", at));
 			continue;
 		}
 		if (s->notifier == NULL ||
