@@ -10,6 +10,7 @@ passed=0
 failed=0
 failures=()
 logdir=$(mktemp -d /tmp/wfmon-tests.XXXXXX)
+export WFMON_TEST_TMP=$logdir   # integration tests put their daemon folders here
 
 run_one() { # name, command...
 	local name=$1; shift

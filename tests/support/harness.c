@@ -93,7 +93,10 @@ static int spawn(struct daemon *d, const char *const *extra)
 int daemon_start(struct daemon *d, const char *const *extra)
 {
 	memset(d, 0, sizeof *d);
-	snprintf(d->dir, sizeof d->dir, "/tmp/wfmon-test.XXXXXX");
+	/* Under tests/run.sh the folder lives in the run's log folder, so it goes
+	 * with a passing run and stays, daemon log and all, with a failing one. */
+	const char *parent = getenv("WFMON_TEST_TMP");
+	snprintf(d->dir, sizeof d->dir, "%s/wfmon-test.XXXXXX", parent && *parent ? parent : "/tmp");
 	if (mkdtemp(d->dir) == NULL)
 		return -1;
 	snprintf(d->secret, sizeof d->secret, "%s/secret", d->dir);
