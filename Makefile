@@ -26,7 +26,7 @@ SANFLAGS :=
 OPT     := -O2
 endif
 
-PKGS     := libwebsockets jansson libjwt libpq ncursesw libcurl
+PKGS     := libwebsockets jansson libjwt libpq ncursesw libcurl libcrypto
 # Lazy (=) so that `make deps` can install the packages before anything asks pkg-config.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -143,7 +143,7 @@ tests: $(BINS) $(MO_FILES) $(UNIT_BINS) $(INTEG_BINS)
 
 # Debian packages the build, the tests and the demo need.
 DEB_PKGS := gcc make pkg-config libwebsockets-dev libjansson-dev libjwt-dev libcmocka-dev \
-            libncurses-dev libpq-dev libcurl4-openssl-dev postgresql tmux gettext locales openssl \
+            libncurses-dev libpq-dev libcurl4-openssl-dev libssl-dev postgresql tmux gettext locales openssl \
             curl python3
 
 deps:

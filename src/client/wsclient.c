@@ -22,6 +22,8 @@
  * Close codes: wsc_close_code reports the server's code when it closed, the
  * code we failed the connection with (1002, 1007, 1009) when the server broke
  * the protocol, and 1006 when the connection ended without a close frame. */
+#include <openssl/sha.h>
+
 #include "wsclient.h"
 
 #include <errno.h>
@@ -41,7 +43,6 @@
 
 #include "base64.h"
 #include "clock.h"
-#include "sha1.h"
 #include "wsframe.h"
 #include "xalloc.h"
 
@@ -337,8 +338,8 @@ static int wsc_build_request(struct wsc *c, const struct wsc_config *cfg, char *
 
 	char both[96];
 	snprintf(both, sizeof both, "%s%s", key, WSC_GUID);
-	uint8_t digest[SHA1_DIGEST_LEN];
-	sha1_digest(both, strlen(both), digest);
+	unsigned char digest[SHA_DIGEST_LENGTH];
+	SHA1((const unsigned char *)both, strlen(both), digest);
 	base64_encode(digest, sizeof digest, c->accept, sizeof c->accept);
 
 	const char *path = cfg->path ? cfg->path : "/";

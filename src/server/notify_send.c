@@ -20,8 +20,10 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "base64.h"
-#include "sha256.h"
 #include "xalloc.h"
 
 #define SLACK_HEADER_MAX 150     /* Slack refuses a longer plain_text header */
@@ -112,9 +114,12 @@ static size_t utf8_prefix(const char *s, size_t len, size_t max)
 
 void notify_hmac_sha256_hex(const void *key, size_t keylen, const void *data, size_t len, char out[65])
 {
-	uint8_t mac[SHA256_DIGEST_LEN];
-	hmac_sha256(key, keylen, data, len, mac);
-	sha256_hex(mac, out);
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0;
+	HMAC(EVP_sha256(), key, (int)keylen, data, len, mac, &maclen);
+	for (unsigned int i = 0; i < maclen && i < 32; i++)
+		sprintf(out + 2 * i, "%02x", mac[i]);
+	out[64] = '\0';
 }
 
 char *notify_webhook_body_new(json_t *payload, const char *title, const char *body)
@@ -138,16 +143,11 @@ char *notify_webhook_body_new(json_t *payload, const char *title, const char *bo
 
 void notify_webhook_signature(const char *secret, int64_t unix_s, const char *body, char out[80])
 {
-	char ts[24];
-	int tl = snprintf(ts, sizeof ts, "%lld.", (long long)unix_s);
-	struct hmac_sha256_ctx ctx;
-	uint8_t mac[SHA256_DIGEST_LEN];
-	char hex[2 * SHA256_DIGEST_LEN + 1];
-	hmac_sha256_init(&ctx, secret ? secret : "", secret ? strlen(secret) : 0);
-	hmac_sha256_update(&ctx, ts, (size_t)tl);
-	hmac_sha256_update(&ctx, body, strlen(body));
-	hmac_sha256_final(&ctx, mac);
-	sha256_hex(mac, hex);
+	char *signed_text = xasprintf("%lld.%s", (long long)unix_s, body);
+	char hex[65];
+	notify_hmac_sha256_hex(secret ? secret : "", secret ? strlen(secret) : 0, signed_text,
+			       strlen(signed_text), hex);
+	free(signed_text);
 	snprintf(out, 80, "sha256=%s", hex);
 }
 

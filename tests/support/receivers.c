@@ -22,7 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sha256.h"
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "xalloc.h"
 
 #define RX_IO_TIMEOUT_MS 5000
@@ -433,15 +435,20 @@ bool http_rx_verify_signature(const struct http_rx_request *req, const char *sec
 	const char *sig = http_rx_header(req, "X-Wfmon-Signature");
 	if (!ts || !sig || !*ts || strspn(ts, "0123456789") != strlen(ts) || strncmp(sig, "sha256=", 7) != 0)
 		return false;
-	struct hmac_sha256_ctx ctx;
-	uint8_t mac[SHA256_DIGEST_LEN];
-	char hex[2 * SHA256_DIGEST_LEN + 1];
-	hmac_sha256_init(&ctx, secret, strlen(secret));
-	hmac_sha256_update(&ctx, ts, strlen(ts));
-	hmac_sha256_update(&ctx, ".", 1);
-	hmac_sha256_update(&ctx, req->body, req->body_len);
-	hmac_sha256_final(&ctx, mac);
-	sha256_hex(mac, hex);
+	/* Checked with OpenSSL's HMAC directly, not with the daemon's signing code. */
+	size_t tl = strlen(ts);
+	unsigned char *text = xmalloc(tl + 1 + req->body_len);
+	memcpy(text, ts, tl);
+	text[tl] = '.';
+	memcpy(text + tl + 1, req->body, req->body_len);
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0;
+	HMAC(EVP_sha256(), secret, (int)strlen(secret), text, tl + 1 + req->body_len, mac, &maclen);
+	free(text);
+	char hex[2 * EVP_MAX_MD_SIZE + 1];
+	for (unsigned int i = 0; i < maclen; i++)
+		sprintf(hex + 2 * i, "%02x", mac[i]);
+	hex[2 * maclen] = '\0';
 	return strcmp(sig + 7, hex) == 0;
 }
 

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "base64.h"
-#include "sha1.h"
+#include <openssl/sha.h>
 #include "wsclient.h"
 #include "wsframe.h"
 
@@ -130,8 +130,8 @@ static void srv_accept_value(const char *key, char *out, size_t outlen)
 {
 	char both[128];
 	snprintf(both, sizeof both, "%s258EAFA5-E914-47DA-95CA-C5AB0DC85B11", key);
-	uint8_t d[SHA1_DIGEST_LEN];
-	sha1_digest(both, strlen(both), d);
+	unsigned char d[SHA_DIGEST_LENGTH];
+	SHA1((const unsigned char *)both, strlen(both), d);
 	base64_encode(d, sizeof d, out, outlen);
 }
 
