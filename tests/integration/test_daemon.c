@@ -41,6 +41,34 @@ static const char QUEUED_EXTRA[] =
 
 /* ---- authentication -------------------------------------------------------------- */
 
+/* Publishes n log events, ids PREFIX-first .. PREFIX-(first+n-1), to one
+ * execution in one batch; message NULL writes "line <number>". */
+static json_t *publish_log_batch(struct wsc *p, const char *prefix, int first, int n,
+				 const char *exec_id, const char *message)
+{
+	char *arr = strdup("[");
+	for (int k = 0; k < n; k++) {
+		char eid[32], extra[2100];
+		snprintf(eid, sizeof eid, "%s-%d", prefix, first + k);
+		if (message)
+			snprintf(extra, sizeof extra, "\"level\":\"info\",\"message\":\"%s\"", message);
+		else
+			snprintf(extra, sizeof extra, "\"level\":\"info\",\"message\":\"line %d\"", first + k);
+		char *ev = event_json("log", eid, exec_id, extra);
+		char *next;
+		assert_true(asprintf(&next, "%s%s%s", arr, k ? "," : "", ev) > 0);
+		free(arr);
+		free(ev);
+		arr = next;
+	}
+	char *batch;
+	assert_true(asprintf(&batch, "%s]", arr) > 0);
+	free(arr);
+	json_t *ack = client_publish(p, batch);
+	free(batch);
+	return ack;
+}
+
 static void test_upgrade_without_token_is_401(void **state)
 {
 	(void)state;
@@ -109,25 +137,9 @@ static void test_fanout_in_order_to_many(void **state)
 	}
 	struct wsc *p = client_open(&D, pt);
 	for (int b = 0; b < EVENTS / 50; b++) {
-		char *arr = strdup("[");
-		for (int k = 0; k < 50; k++) {
-			char eid[32], extra[64];
-			snprintf(eid, sizeof eid, "fan-%d", b * 50 + k);
-			snprintf(extra, sizeof extra, "\"level\":\"info\",\"message\":\"line %d\"", b * 50 + k);
-			char *ev = event_json("log", eid, "fan-1", extra);
-			char *n;
-			assert_true(asprintf(&n, "%s%s%s", arr, k ? "," : "", ev) > 0);
-			free(arr);
-			free(ev);
-			arr = n;
-		}
-		char *n;
-		assert_true(asprintf(&n, "%s]", arr) > 0);
-		free(arr);
-		json_t *ack = client_publish(p, n);
+		json_t *ack = publish_log_batch(p, "fan", b * 50, 50, "fan-1", NULL);
 		assert_int_equal(json_integer_value(json_object_get(ack, "accepted")), 50);
 		json_decref(ack);
-		free(n);
 	}
 	for (int i = 0; i < SUBS; i++) {
 		for (int e = 0; e < EVENTS; e++) {
@@ -444,24 +456,7 @@ static void test_slow_consumer_cut_off_others_keep_pace(void **state)
 	int received = 0;
 	const int total = 3000;
 	for (int b = 0; b < total / 100; b++) {
-		char *arr = strdup("[");
-		for (int k = 0; k < 100; k++) {
-			char eid[32], extra[2100];
-			snprintf(eid, sizeof eid, "slow-%d", b * 100 + k);
-			snprintf(extra, sizeof extra, "\"level\":\"info\",\"message\":\"%s\"", pad);
-			char *ev = event_json("log", eid, "slow-x", extra);
-			char *n;
-			assert_true(asprintf(&n, "%s%s%s", arr, k ? "," : "", ev) > 0);
-			free(arr);
-			free(ev);
-			arr = n;
-		}
-		char *n;
-		assert_true(asprintf(&n, "%s]", arr) > 0);
-		free(arr);
-		json_t *ack = client_publish(p, n);
-		json_decref(ack);
-		free(n);
+		json_decref(publish_log_batch(p, "slow", b * 100, 100, "slow-x", pad));
 		/* The fast consumer keeps up. */
 		json_t *m;
 		while ((m = client_recv(fast, received < (b + 1) * 100 ? 2000 : 0)) != NULL) {
