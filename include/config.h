@@ -23,6 +23,7 @@ struct config {
 	uint32_t outq_max_messages;    /* per connection, before it is cut off as slow */
 	size_t outq_max_bytes;
 	int write_coalesce_ms;         /* least time between two writes of room events to a socket */
+	int write_threads;             /* helpers that share a flush of many sockets */
 	uint32_t max_subscriptions;    /* per connection */
 	uint32_t requests_per_s;       /* per connection, token bucket rate */
 	uint32_t request_burst;

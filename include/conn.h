@@ -51,24 +51,19 @@ struct conn {
 	int swallow_code;          /* nonzero: the message being received is refused */
 	const char *swallow_reason;
 	int64_t last_write_us;     /* monotonic time of the last write to the socket */
-	bool deferred;             /* on the coalescing list, waiting for the flush tick */
-	struct conn *deferred_next;
+	bool flush_queued;         /* on flush.c's list, to be written at flush_due_us */
+	int64_t flush_due_us;
+	struct conn *flush_next;
 	struct conn *prev, *next;  /* server's list */
 };
 
 /* Queues a shared room event; a consumer over its limits is cut off (4001).
- * A connection written less than write-coalesce-ms ago is flushed on the next
- * tick instead of at once, so that a busy room costs one write per tick per
- * subscriber rather than one per event (a write is 4-5 µs of kernel time here,
- * eight frames in one write about 0.5 µs each). */
+ * It is written from a timer, in one write with whatever else is queued, once
+ * write-coalesce-ms have passed since the connection's last write. */
 void conn_deliver(struct conn *c, struct room *from, int64_t pos, struct frame *f);
 /* Frames and queues one answer to a request, written at once; takes ownership
  * of payload (a malloc'd string). */
 void conn_send(struct conn *c, char *payload);
-/* Forgets a closing connection's place on the coalescing list. */
-void conn_forget(struct conn *c);
-/* Called after each write to the socket. */
-void conn_wrote(struct conn *c, int64_t now_us);
 /* Closes after what is queued now has been written (or at once for a slow one). */
 void conn_close_after_flush(struct conn *c, int code, const char *reason);
 /* Takes one request from the budget; false when it is exhausted. */

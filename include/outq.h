@@ -30,10 +30,17 @@ int outq_push(struct outq *q, struct frame *f) __attribute__((warn_unused_result
 static inline bool outq_empty(const struct outq *q) { return q->count == 0; }
 /* The oldest frame, borrowed; NULL when empty. */
 struct frame *outq_peek(const struct outq *q);
+/* The i-th oldest frame (0: the oldest), borrowed; NULL past the newest. */
+struct frame *outq_at(const struct outq *q, uint32_t i);
 /* Removes the oldest frame and drops its reference. */
 void outq_pop(struct outq *q);
-/* Copies whole frames, oldest first, into buf while they fit in cap, popping
- * them; returns the bytes copied (0 if the oldest alone is larger than cap). */
-size_t outq_drain_into(struct outq *q, uint8_t *buf, size_t cap);
+/* Copies whole frames, oldest first, into buf while they fit in cap, leaving
+ * them queued; returns the bytes copied (0 if the oldest alone is larger than
+ * cap). Reads only: another thread may gather while the owner waits. */
+size_t outq_gather(const struct outq *q, uint8_t *buf, size_t cap);
+/* The socket took `sent` bytes from the oldest frames: pops the frames that
+ * went out whole. Returns how much of the new oldest frame went out too (0 if
+ * none): the caller must send its rest before anything else. */
+size_t outq_consume(struct outq *q, size_t sent);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "xalloc.h"
 
@@ -33,6 +34,7 @@ static const struct setting settings[] = {
 	{ "outq-max-messages", SET_U32, OFF(outq_max_messages), 16, 1 << 20 },
 	{ "outq-max-bytes", SET_SIZE, OFF(outq_max_bytes), 64 << 10, 1LL << 30 },
 	{ "write-coalesce-ms", SET_INT, OFF(write_coalesce_ms), 0, 1000 },
+	{ "write-threads", SET_INT, OFF(write_threads), 0, 16 },
 	{ "max-subscriptions", SET_U32, OFF(max_subscriptions), 1, 4096 },
 	{ "requests-per-second", SET_U32, OFF(requests_per_s), 1, 1000000 },
 	{ "request-burst", SET_U32, OFF(request_burst), 1, 1000000 },
@@ -78,6 +80,8 @@ void config_defaults(struct config *c)
 	c->outq_max_messages = 8192;
 	c->outq_max_bytes = 16 << 20;
 	c->write_coalesce_ms = 5;
+	/* One helper where there is a second core to run it. */
+	c->write_threads = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0;
 	c->max_subscriptions = 64;
 	c->requests_per_s = 200;
 	c->request_burst = 400;

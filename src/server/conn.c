@@ -9,6 +9,7 @@
 
 
 #include "clock.h"
+#include "flush.h"
 #include "log.h"
 #include "xalloc.h"
 #include "room.h"
@@ -27,76 +28,6 @@ void conn_close_after_flush(struct conn *c, int code, const char *reason)
 		lws_callback_on_writable(c->wsi);
 		lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, CONN_CLOSE_GRACE_S);
 	}
-}
-
-/* The coalescing list: connections with something queued that were written
- * too recently. One timer flushes them all. */
-static struct conn *deferred_head;
-static struct lws_sorted_usec_list flush_timer;
-static bool flush_armed;
-
-static void flush_tick(struct lws_sorted_usec_list *sul)
-{
-	(void)sul;
-	flush_armed = false;
-	struct conn *c = deferred_head;
-	deferred_head = NULL;
-	while (c != NULL) {
-		struct conn *next = c->deferred_next;
-		c->deferred = false;
-		c->deferred_next = NULL;
-		lws_callback_on_writable(c->wsi);
-		c = next;
-	}
-}
-
-static void conn_wake(struct conn *c, bool at_once)
-{
-	if (c->wsi == NULL)
-		return;
-	if (at_once) {
-		/* An answer goes now, and takes whatever events are queued with it. */
-		lws_callback_on_writable(c->wsi);
-		return;
-	}
-	if (c->deferred)
-		return;
-	int64_t delay = (int64_t)c->srv->cfg.write_coalesce_ms * 1000;
-	int64_t now = clock_mono_us();
-	if (delay == 0 || now - c->last_write_us >= delay) {
-		lws_callback_on_writable(c->wsi);
-		return;
-	}
-	c->deferred = true;
-	c->deferred_next = deferred_head;
-	deferred_head = c;
-	if (!flush_armed) {
-		flush_armed = true;
-		lws_sul_schedule(lws_get_context(c->wsi), 0, &flush_timer, flush_tick,
-				 c->last_write_us + delay - now);
-	}
-}
-
-void conn_forget(struct conn *c)
-{
-	if (!c->deferred)
-		return;
-	for (struct conn **pp = &deferred_head; *pp != NULL; pp = &(*pp)->deferred_next) {
-		if (*pp == c) {
-			*pp = c->deferred_next;
-			break;
-		}
-	}
-	c->deferred = false;
-	if (deferred_head == NULL && flush_armed) {
-		lws_sul_cancel(&flush_timer);
-		flush_armed = false;
-	}
-}
-
-void conn_wrote(struct conn *c, int64_t now_us)
-{
-	c->last_write_us = now_us;
 }
 
 static void sub_drop_held(struct sub *s)
@@ -132,7 +63,7 @@ static void conn_queue(struct conn *c, struct frame *f, bool at_once)
 	}
 	c->srv->stats.messages_out++;
 	if (was_empty || at_once)
-		conn_wake(c, at_once);
+		flush_wake(c, at_once);
 }
 
 void conn_deliver(struct conn *c, struct room *from, int64_t pos, struct frame *f)

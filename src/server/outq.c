@@ -59,6 +59,11 @@ struct frame *outq_peek(const struct outq *q)
 	return q->count ? q->ring[q->head] : NULL;
 }
 
+struct frame *outq_at(const struct outq *q, uint32_t i)
+{
+	return i < q->count ? q->ring[(q->head + i) % q->capacity] : NULL;
+}
+
 void outq_pop(struct outq *q)
 {
 	if (q->count == 0)
@@ -78,14 +83,23 @@ void outq_pop(struct outq *q)
 	}
 }
 
-size_t outq_drain_into(struct outq *q, uint8_t *buf, size_t cap)
+size_t outq_gather(const struct outq *q, uint8_t *buf, size_t cap)
 {
 	size_t used = 0;
 	struct frame *f;
-	while ((f = outq_peek(q)) != NULL && used + f->len <= cap) {
+	for (uint32_t i = 0; (f = outq_at(q, i)) != NULL && used + f->len <= cap; i++) {
 		memcpy(buf + used, f->data, f->len);
 		used += f->len;
-		outq_pop(q);
 	}
 	return used;
+}
+
+size_t outq_consume(struct outq *q, size_t sent)
+{
+	struct frame *f;
+	while ((f = outq_peek(q)) != NULL && sent >= f->len) {
+		sent -= f->len;
+		outq_pop(q);
+	}
+	return f != NULL ? sent : 0;
 }

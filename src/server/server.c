@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "notify.h"
 #include "conn.h"
+#include "flush.h"
 #include "history.h"
 #include "http.h"
 #include "log.h"
@@ -304,6 +305,8 @@ int server_run(struct server *s)
 	s->notifier = notify_new(&nc, alerts_wake, s);
 	if (s->notifier == NULL)
 		log_warn("alert notifications are off: the notifier could not start");
+	if (flush_start((unsigned)s->cfg.write_threads) < 0)
+		log_warn("writing from the event loop alone: no write helper could start");
 	housekeeping_server = s;
 	lws_sul_schedule(s->lws, 0, &housekeeping_timer, housekeeping, HOUSEKEEPING_US);
 	log_info("listening on ws://%s:%d (subprotocol %s)", s->cfg.listen_host, s->cfg.listen_port,
@@ -313,6 +316,7 @@ int server_run(struct server *s)
 		if (lws_service(s->lws, 0) < 0)
 			break;
 	drain(s);
+	flush_stop();
 	lws_sul_cancel(&housekeeping_timer);
 	if (s->notifier != NULL) {
 		/* What it could not deliver is recorded as such before it goes. */

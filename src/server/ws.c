@@ -1,11 +1,6 @@
-/* ws.c: the "wfmon.v1" WebSocket protocol of wfmond: reassembling requests,
- * dispatching them through a table, and writing each connection's queue in as
- * few system calls as possible.
- *
- * Writing: frames are framed once per room (room.c); when lws says a socket is
- * writable, every queued frame that fits in one 64 KiB batch is copied out and
- * sent with one write. lws keeps any unsent tail itself and calls back only
- * once it has gone out. */
+/* ws.c: the "wfmon.v1" WebSocket protocol of wfmond: reassembling requests
+ * and dispatching them through a table. Frames are framed once per room
+ * (room.c) and written by flush.c. */
 #include "ws.h"
 
 #include <libwebsockets.h>
@@ -15,6 +10,7 @@
 #include "alerts.h"
 #include "clock.h"
 #include "conn.h"
+#include "flush.h"
 #include "history.h"
 #include "http.h"
 #include "log.h"
@@ -23,10 +19,7 @@
 #include "server.h"
 #include "subscribe.h"
 
-#define WS_BATCH (64 * 1024)
 #define WS_RX_KEEP (64 * 1024)   /* reassembly buffer kept between messages */
-
-static uint8_t write_batch[LWS_PRE + WS_BATCH];
 
 /* ---- requests ---------------------------------------------------------------- */
 
@@ -163,7 +156,7 @@ static void ws_closed(struct server *s, struct conn *c)
 {
 	if (!c->ready)
 		return;
-	conn_forget(c);
+	flush_forget(c);
 	server_conn_unregister(s, c);
 	conn_subs_clear(c);
 	outq_clear(&c->q);
@@ -239,38 +232,11 @@ static int ws_receive(struct server *s, struct conn *c, struct lws *wsi, const v
 	return 0;
 }
 
-static int ws_writable(struct server *s, struct conn *c, struct lws *wsi)
+static int ws_writable(struct conn *c)
 {
 	if (!c->ready)
 		return 0;
-	struct frame *head = outq_peek(&c->q);
-	if (head == NULL) {
-		if (c->close_code != 0) {
-			const char *reason = c->close_reason ? c->close_reason : "";
-			lws_close_reason(wsi, (enum lws_close_status)c->close_code, (unsigned char *)reason,
-					 strlen(reason));
-			return -1;
-		}
-		return 0;
-	}
-	int n;
-	size_t len;
-	if (head->len > WS_BATCH) {
-		len = head->len;
-		n = lws_write(wsi, head->data, len, LWS_WRITE_HTTP);
-		outq_pop(&c->q);
-	} else {
-		len = outq_drain_into(&c->q, write_batch + LWS_PRE, WS_BATCH);
-		n = lws_write(wsi, write_batch + LWS_PRE, len, LWS_WRITE_HTTP);
-	}
-	if (n < 0)
-		return -1;
-	conn_wrote(c, clock_mono_us());
-	s->stats.bytes_out += len;
-	s->stats.socket_writes++;
-	if (!outq_empty(&c->q) || c->close_code != 0)
-		lws_callback_on_writable(wsi);
-	return 0;
+	return flush_on_writable(c);
 }
 
 int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
@@ -283,7 +249,15 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
 	case LWS_CALLBACK_RECEIVE:
 		return ws_receive(s, c, wsi, in, len);
 	case LWS_CALLBACK_SERVER_WRITEABLE:
-		return ws_writable(s, c, wsi);
+		return ws_writable(c);
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		/* lws answers the close; nothing may follow it on the socket. */
+		if (c->ready && c->close_code == 0) {
+			flush_forget(c);
+			outq_clear(&c->q);
+			c->close_code = LWS_CLOSE_STATUS_NORMAL;
+		}
+		return 0;
 	case LWS_CALLBACK_CLOSED:
 		ws_closed(s, c);
 		return 0;

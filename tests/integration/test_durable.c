@@ -278,16 +278,6 @@ static void test_kill9_loses_nothing_acknowledged(void **state)
 	free(vt);
 }
 
-static long metric(const char *name)
-{
-	char body[16384], want[128];
-	if (http_raw(&D, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", body, sizeof body) != 200)
-		return -1;
-	snprintf(want, sizeof want, "\n%s ", name);
-	char *p = strstr(body, want);
-	return p ? atol(p + strlen(want)) : -1;
-}
-
 static void test_database_outage_under_load(void **state)
 {
 	(void)state;
@@ -335,23 +325,23 @@ static void test_database_outage_under_load(void **state)
 	char body[4096];
 	assert_int_equal(http_raw(&D, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", body, sizeof body), 200);
 	assert_null(strstr(body, "\"state\":\"up\""));
-	assert_true(metric("wfmond_spool_pending_events") > 0);
+	assert_true(daemon_metric(&D, "wfmond_spool_pending_events") > 0);
 	assert_int_equal(pgtest_restart(&PG), 0);
 	/* The backlog drains while the load goes on: the simulator keeps the
 	 * spool from ever staying empty, so "caught up" means less than a
 	 * second of its traffic waiting. Then, with it stopped, nothing. */
 	long long end = mono_ms() + 30000;
-	long pending = metric("wfmond_spool_pending_events");
+	long pending = daemon_metric(&D, "wfmond_spool_pending_events");
 	while (mono_ms() < end && (pending < 0 || pending >= 200)) {
 		usleep(200000);
-		pending = metric("wfmond_spool_pending_events");
+		pending = daemon_metric(&D, "wfmond_spool_pending_events");
 	}
 	assert_in_range(pending, 0, 199);
 	assert_int_equal(simproc_stop(sim), 0);
 	end = mono_ms() + 10000;
-	while (mono_ms() < end && metric("wfmond_spool_pending_events") != 0)
+	while (mono_ms() < end && daemon_metric(&D, "wfmond_spool_pending_events") != 0)
 		usleep(100000);
-	assert_int_equal(metric("wfmond_spool_pending_events"), 0);
+	assert_int_equal(daemon_metric(&D, "wfmond_spool_pending_events"), 0);
 	size_t n;
 	check_acked_stored("outage", acked, &n);
 	fprintf(stderr, "outage of %d s: %zu acknowledged events, all stored once\n", outage_s, n);

@@ -327,6 +327,16 @@ int http_raw(const struct daemon *d, const char *request, char *body, size_t bod
 	return status;
 }
 
+long daemon_metric(const struct daemon *d, const char *name)
+{
+	char body[16384], want[128];
+	if (http_raw(d, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", body, sizeof body) != 200)
+		return -1;
+	snprintf(want, sizeof want, "\n%s ", name);
+	char *p = strstr(body, want);
+	return p ? atol(p + strlen(want)) : -1;
+}
+
 char *event_json(const char *kind, const char *event_id, const char *exec_id, const char *extra)
 {
 	char ts[40];

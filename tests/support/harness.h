@@ -53,6 +53,8 @@ int client_wait_close(struct wsc *c, int timeout_ms);
 /* Sends a raw HTTP request to the daemon and returns the status; the body is
  * copied to body (NUL-terminated, truncated to bodylen). */
 int http_raw(const struct daemon *d, const char *request, char *body, size_t bodylen);
+/* One unlabelled number from the daemon's /metrics; -1 if it is not there. */
+long daemon_metric(const struct daemon *d, const char *name);
 
 /* A valid event as JSON text: kind, event id, execution id, then extra fields
  * as a JSON object text without braces (may be ""). Returns malloc'd text. */

@@ -47,39 +47,87 @@ static void test_outq_limits_by_messages_and_bytes(void **state)
 	frame_unref(f);
 }
 
-static void test_outq_drain_keeps_whole_frames_in_order(void **state)
+/* What flush.c does with a socket that takes `accept` bytes per write. */
+static void gather_consume_all(struct outq *q, size_t accept, uint8_t *wire, size_t *wirelen)
+{
+	uint8_t buf[64];
+	while (!outq_empty(q)) {
+		size_t n = outq_gather(q, buf, sizeof buf);
+		assert_true(n > 0 && n <= sizeof buf);
+		size_t sent = n < accept ? n : accept;
+		memcpy(wire + *wirelen, buf, sent);
+		*wirelen += sent;
+		size_t cut = outq_consume(q, sent);
+		if (cut > 0) {
+			/* The rest of a cut frame goes next (lws sends it in flush.c). */
+			struct frame *f = outq_peek(q);
+			memcpy(wire + *wirelen, f->data + cut, f->len - cut);
+			*wirelen += f->len - cut;
+			outq_pop(q);
+		}
+	}
+}
+
+static void test_outq_gather_and_consume_keep_frames_whole_and_in_order(void **state)
+{
+	(void)state;
+	/* A socket that takes everything, one that takes 6 bytes (one frame) and
+	 * one that takes 7 (cuts every other frame). */
+	const size_t accepts[] = { 1 << 20, 6, 7 };
+	for (size_t a = 0; a < sizeof accepts / sizeof accepts[0]; a++) {
+		struct outq q;
+		outq_init(&q, 1000, 1 << 20);
+		char payload[16];
+		for (int i = 0; i < 100; i++) {
+			snprintf(payload, sizeof payload, "m%03d", i);
+			struct frame *f = frame_new_text(payload, 4);
+			assert_int_equal(outq_push(&q, f), 0);
+			frame_unref(f);
+		}
+		uint8_t wire[600];
+		size_t wirelen = 0;
+		gather_consume_all(&q, accepts[a], wire, &wirelen);
+		assert_int_equal(wirelen, 600);
+		for (int i = 0; i < 100; i++) {
+			assert_int_equal(wire[i * 6], 0x81);
+			assert_int_equal(wire[i * 6 + 1], 4);
+			snprintf(payload, sizeof payload, "m%03d", i);
+			assert_memory_equal(wire + i * 6 + 2, payload, 4);
+		}
+		outq_clear(&q);
+	}
+}
+
+static void test_outq_gather_reads_only(void **state)
 {
 	(void)state;
 	struct outq q;
 	outq_init(&q, 1000, 1 << 20);
-	char payload[16];
-	for (int i = 0; i < 100; i++) {
-		snprintf(payload, sizeof payload, "m%03d", i);
-		struct frame *f = frame_new_text(payload, 4);
-		assert_int_equal(outq_push(&q, f), 0);
-		frame_unref(f);
-	}
+	struct frame *small = frame_new_text("abcd", 4);
+	assert_int_equal(outq_push(&q, small), 0);
+	assert_int_equal(outq_push(&q, small), 0);
 	uint8_t buf[64];
-	int next = 0;
-	while (!outq_empty(&q)) {
-		size_t n = outq_drain_into(&q, buf, sizeof buf);
-		assert_true(n > 0 && n % 6 == 0 && n <= sizeof buf);
-		for (size_t off = 0; off < n; off += 6) {
-			assert_int_equal(buf[off], 0x81);
-			assert_int_equal(buf[off + 1], 4);
-			snprintf(payload, sizeof payload, "m%03d", next++);
-			assert_memory_equal(buf + off + 2, payload, 4);
-		}
-	}
-	assert_int_equal(next, 100);
+	assert_int_equal(outq_gather(&q, buf, sizeof buf), 12);
+	assert_int_equal(q.count, 2);
+	assert_int_equal(small->refs, 3);
+	assert_ptr_equal(outq_at(&q, 1), small);
+	assert_null(outq_at(&q, 2));
+	/* Nothing sent: nothing popped, nothing cut. */
+	assert_int_equal(outq_consume(&q, 0), 0);
+	assert_int_equal(q.count, 2);
 	/* A frame bigger than the buffer is left for the caller to write alone. */
+	outq_clear(&q);
 	char big[100];
 	memset(big, 'b', sizeof big);
 	struct frame *f = frame_new_text(big, sizeof big);
 	assert_int_equal(outq_push(&q, f), 0);
-	assert_int_equal(outq_drain_into(&q, buf, sizeof buf), 0);
+	assert_int_equal(outq_gather(&q, buf, sizeof buf), 0);
+	assert_ptr_equal(outq_peek(&q), f);
+	/* Half of it went: the rest is the caller's to send. */
+	assert_int_equal(outq_consume(&q, 50), 50);
 	assert_ptr_equal(outq_peek(&q), f);
 	frame_unref(f);
+	frame_unref(small);
 	outq_clear(&q);
 }
 
@@ -334,7 +382,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_outq_limits_by_messages_and_bytes),
-		cmocka_unit_test(test_outq_drain_keeps_whole_frames_in_order),
+		cmocka_unit_test(test_outq_gather_and_consume_keep_frames_whole_and_in_order),
+		cmocka_unit_test(test_outq_gather_reads_only),
 		cmocka_unit_test(test_outq_wraps_and_grows),
 		cmocka_unit_test(test_dedup_window),
 		cmocka_unit_test(test_strmap),

@@ -1,0 +1,332 @@
+/* flush.c: writing the frames queued for connections (see flush.h).
+ *
+ * A flush is a list of jobs, one per connection. Sending a job reads the
+ * connection's queue and the frames' bytes and calls send(); it changes
+ * nothing else, so jobs can be sent from any thread while the loop waits.
+ * Finishing a job (the loop's thread, after every send of the flush) pops what
+ * went out, hands a cut frame's rest to lws and counts. Frames are shared
+ * between connections with plain reference counts: while a flush is being
+ * sent, only the loop's thread pops (drops references), and the frames a
+ * helper reads are held by the queues it reads them from. */
+#include "flush.h"
+
+#include <errno.h>
+#include <libwebsockets.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "clock.h"
+#include "conn.h"
+#include "log.h"
+#include "server.h"
+#include "xalloc.h"
+
+#define FLUSH_BATCH (64 * 1024)
+/* Connections due this close to the one that armed the timer go in the same
+ * flush: one timer wakeup instead of several. */
+#define FLUSH_SLACK_US 1000
+/* Fewer jobs than this are not worth waking a helper for. */
+#define FLUSH_PARALLEL_MIN 64
+/* Jobs taken at a time from a shared flush. */
+#define FLUSH_CHUNK 8
+
+struct flush_job {
+	struct conn *c;
+	int fd;
+	size_t len;         /* bytes offered */
+	ssize_t sent;       /* bytes the socket took; -1: the socket failed */
+	int err;            /* errno when it failed */
+};
+
+/* The connections with something queued, each due at its flush_due_us; one
+ * timer, armed for the earliest. */
+static struct conn *flush_head;
+static struct lws_sorted_usec_list flush_timer;
+static int64_t flush_timer_due_us;   /* 0: not armed */
+
+static struct flush_job *jobs;
+static size_t njobs, capjobs;
+static uint8_t loop_batch[FLUSH_BATCH];
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t go, done;
+	pthread_t *threads;
+	unsigned nthreads;
+	bool stop;
+	bool open;          /* the current flush still takes helpers */
+	uint64_t round;     /* bumped for every shared flush */
+	unsigned working;   /* helpers inside the current flush */
+	atomic_size_t next; /* the next job to take */
+} pool = { .mu = PTHREAD_MUTEX_INITIALIZER, .go = PTHREAD_COND_INITIALIZER,
+	   .done = PTHREAD_COND_INITIALIZER };
+
+/* ---- sending (any thread) ---------------------------------------------------- */
+
+static void job_send(struct flush_job *j, uint8_t *batch)
+{
+	struct frame *head = outq_peek(&j->c->q);
+	const uint8_t *buf = batch;
+	if (head->len > FLUSH_BATCH) {
+		buf = head->data;
+		j->len = head->len;
+	} else {
+		j->len = outq_gather(&j->c->q, batch, FLUSH_BATCH);
+	}
+	ssize_t n;
+	do
+		n = send(j->fd, buf, j->len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	j->err = n < 0 ? errno : 0;
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		n = 0;
+	j->sent = n;
+}
+
+static void jobs_take_and_send(uint8_t *batch)
+{
+	size_t i;
+	while ((i = atomic_fetch_add(&pool.next, FLUSH_CHUNK)) < njobs) {
+		size_t end = i + FLUSH_CHUNK < njobs ? i + FLUSH_CHUNK : njobs;
+		for (; i < end; i++)
+			job_send(&jobs[i], batch);
+	}
+}
+
+static void *helper_main(void *arg)
+{
+	(void)arg;
+	uint8_t *batch = xmalloc(FLUSH_BATCH);
+	uint64_t seen = 0;
+	pthread_mutex_lock(&pool.mu);
+	for (;;) {
+		while (!pool.stop && !(pool.open && pool.round != seen))
+			pthread_cond_wait(&pool.go, &pool.mu);
+		if (pool.stop)
+			break;
+		seen = pool.round;
+		pool.working++;
+		pthread_mutex_unlock(&pool.mu);
+		jobs_take_and_send(batch);
+		pthread_mutex_lock(&pool.mu);
+		if (--pool.working == 0)
+			pthread_cond_signal(&pool.done);
+	}
+	pthread_mutex_unlock(&pool.mu);
+	free(batch);
+	return NULL;
+}
+
+/* Returns true if the helpers were asked to share it. */
+static bool jobs_send_all(void)
+{
+	atomic_store(&pool.next, 0);
+	if (pool.nthreads == 0 || njobs < FLUSH_PARALLEL_MIN) {
+		jobs_take_and_send(loop_batch);
+		return false;
+	}
+	pthread_mutex_lock(&pool.mu);
+	pool.round++;
+	pool.open = true;
+	pthread_cond_broadcast(&pool.go);
+	pthread_mutex_unlock(&pool.mu);
+	jobs_take_and_send(loop_batch);
+	/* A helper that has not woken up by now finds the flush closed. */
+	pthread_mutex_lock(&pool.mu);
+	pool.open = false;
+	while (pool.working > 0)
+		pthread_cond_wait(&pool.done, &pool.mu);
+	pthread_mutex_unlock(&pool.mu);
+	return true;
+}
+
+int flush_start(unsigned helpers)
+{
+	if (helpers == 0)
+		return 0;
+	pool.threads = xcalloc(helpers, sizeof *pool.threads);
+	for (unsigned i = 0; i < helpers; i++) {
+		int rc = pthread_create(&pool.threads[pool.nthreads], NULL, helper_main, NULL);
+		if (rc != 0) {
+			log_warn("cannot start write helper %u: %s", i + 1, strerror(rc));
+			break;
+		}
+		pool.nthreads++;
+	}
+	return pool.nthreads > 0 ? 0 : -1;
+}
+
+void flush_stop(void)
+{
+	pthread_mutex_lock(&pool.mu);
+	pool.stop = true;
+	pthread_cond_broadcast(&pool.go);
+	pthread_mutex_unlock(&pool.mu);
+	for (unsigned i = 0; i < pool.nthreads; i++)
+		pthread_join(pool.threads[i], NULL);
+	free(pool.threads);
+	pool.threads = NULL;
+	pool.nthreads = 0;
+	pool.stop = false;
+	free(jobs);
+	jobs = NULL;
+	njobs = capjobs = 0;
+}
+
+/* ---- finishing (the loop's thread) ------------------------------------------ */
+
+/* Returns -1 when the socket failed. */
+static int job_finish(struct flush_job *j, int64_t now_us)
+{
+	struct conn *c = j->c;
+	if (j->sent < 0) {
+		log_info("writing to %s/%s failed: %s", c->who.org, c->who.sub, strerror(j->err));
+		return -1;
+	}
+	size_t cut = outq_consume(&c->q, (size_t)j->sent);
+	if (cut > 0) {
+		/* The rest of a frame must be next on the wire: lws keeps it and
+		 * calls back once it has gone out. */
+		struct frame *f = outq_peek(&c->q);
+		if (lws_write(c->wsi, f->data + cut, f->len - cut, LWS_WRITE_HTTP) < 0)
+			return -1;
+		outq_pop(&c->q);
+	}
+	if (j->sent > 0) {
+		c->last_write_us = now_us;
+		c->srv->stats.bytes_out += (uint64_t)j->sent;
+		c->srv->stats.socket_writes++;
+	}
+	if (!outq_empty(&c->q))
+		lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
+static void job_add(struct conn *c)
+{
+	if (njobs == capjobs) {
+		capjobs = capjobs ? capjobs * 2 : 64;
+		jobs = xrealloc(jobs, sizeof *jobs * capjobs);
+	}
+	jobs[njobs++] = (struct flush_job){ .c = c, .fd = lws_get_socket_fd(c->wsi) };
+}
+
+int flush_on_writable(struct conn *c)
+{
+	if (outq_empty(&c->q)) {
+		if (c->close_code != 0) {
+			const char *reason = c->close_reason ? c->close_reason : "";
+			lws_close_reason(c->wsi, (enum lws_close_status)c->close_code, (unsigned char *)reason,
+					 strlen(reason));
+			return -1;
+		}
+		return 0;
+	}
+	struct flush_job j = { .c = c, .fd = lws_get_socket_fd(c->wsi) };
+	job_send(&j, loop_batch);
+	if (job_finish(&j, clock_mono_us()) < 0)
+		return -1;
+	if (c->close_code != 0)
+		lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
+/* ---- the flush list and its timer --------------------------------------------- */
+
+static void flush_tick_cb(struct lws_sorted_usec_list *sul);
+
+static void flush_arm(struct lws_context *ctx, int64_t due_us, int64_t now_us)
+{
+	if (flush_timer_due_us != 0 && flush_timer_due_us <= due_us)
+		return;
+	flush_timer_due_us = due_us;
+	lws_sul_schedule(ctx, 0, &flush_timer, flush_tick_cb, due_us > now_us ? due_us - now_us : 0);
+}
+
+static void flush_tick_cb(struct lws_sorted_usec_list *sul)
+{
+	(void)sul;
+	flush_timer_due_us = 0;
+	int64_t now = clock_mono_us();
+	int64_t next_due = 0;
+	struct lws_context *ctx = NULL;
+	njobs = 0;
+	struct conn **pp = &flush_head;
+	while (*pp != NULL) {
+		struct conn *c = *pp;
+		if (c->flush_due_us > now + FLUSH_SLACK_US) {
+			if (next_due == 0 || c->flush_due_us < next_due)
+				next_due = c->flush_due_us;
+			ctx = lws_get_context(c->wsi);
+			pp = &c->flush_next;
+			continue;
+		}
+		*pp = c->flush_next;
+		c->flush_queued = false;
+		c->flush_next = NULL;
+		if (outq_empty(&c->q))
+			continue;
+		if (c->close_code != 0 || lws_partial_buffered(c->wsi))
+			/* Closing, or lws still holds a tail: the writable callback
+			 * goes on once the socket has taken it. */
+			lws_callback_on_writable(c->wsi);
+		else
+			job_add(c);
+	}
+	if (jobs_send_all())
+		jobs[0].c->srv->stats.shared_flushes++;
+	now = clock_mono_us();
+	for (size_t i = 0; i < njobs; i++) {
+		struct conn *c = jobs[i].c;
+		if (job_finish(&jobs[i], now) < 0) {
+			/* The peer is gone; lws closes it from its own loop. */
+			c->close_code = LWS_CLOSE_STATUS_ABNORMAL_CLOSE;
+			outq_clear(&c->q);
+			lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+		}
+	}
+	njobs = 0;
+	if (next_due != 0)
+		flush_arm(ctx, next_due, now);
+}
+
+void flush_wake(struct conn *c, bool at_once)
+{
+	if (c->wsi == NULL)
+		return;
+	int64_t now = clock_mono_us();
+	int64_t due = now;
+	int64_t delay = (int64_t)c->srv->cfg.write_coalesce_ms * 1000;
+	if (!at_once && c->last_write_us + delay > now)
+		due = c->last_write_us + delay;
+	if (c->flush_queued) {
+		if (due >= c->flush_due_us)
+			return;
+	} else {
+		c->flush_queued = true;
+		c->flush_next = flush_head;
+		flush_head = c;
+	}
+	c->flush_due_us = due;
+	flush_arm(lws_get_context(c->wsi), due, now);
+}
+
+void flush_forget(struct conn *c)
+{
+	if (!c->flush_queued)
+		return;
+	for (struct conn **pp = &flush_head; *pp != NULL; pp = &(*pp)->flush_next) {
+		if (*pp == c) {
+			*pp = c->flush_next;
+			break;
+		}
+	}
+	c->flush_queued = false;
+	if (flush_head == NULL && flush_timer_due_us != 0) {
+		lws_sul_cancel(&flush_timer);
+		flush_timer_due_us = 0;
+	}
+}
