@@ -37,7 +37,7 @@ CPPFLAGS_ALL = -std=gnu11 -D_GNU_SOURCE -Iinclude -DWFMON_DATADIR='"$(DATADIR)"'
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 ALL_CFLAGS = $(CPPFLAGS_ALL) $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS) -Wl,--as-needed
-LIBS    = $(PKG_LIBS) -lm -lpthread
+LIBS    = $(PKG_LIBS) -lev -lm -lpthread
 
 # Libraries by layer: core (common + protocol), server, client, ui.
 CORE_SRC   := $(wildcard src/common/*.c src/proto/*.c)
@@ -123,7 +123,7 @@ $(BUILD)/wfmon: $(call obj,src/client/main.c) $(UI_LIB) $(CLIENT_LIB) $(CORE_LIB
 $(BUILD)/wfmon-sim: $(call obj,src/tools/sim.c) $(CLIENT_LIB) $(CORE_LIB)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
-$(BUILD)/wfmon-bench: $(call obj,src/tools/bench.c) $(CLIENT_LIB) $(CORE_LIB)
+$(BUILD)/wfmon-bench: $(call obj,src/tools/bench.c src/tools/bench_writecost.c) $(CLIENT_LIB) $(CORE_LIB)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -143,7 +143,7 @@ tests: $(BINS) $(MO_FILES) $(UNIT_BINS) $(INTEG_BINS)
 
 # Debian packages the build, the tests and the demo need.
 DEB_PKGS := gcc make pkg-config libwebsockets-dev libjansson-dev libjwt-dev libcmocka-dev \
-            libncurses-dev libpq-dev libcurl4-openssl-dev libssl-dev postgresql tmux gettext locales openssl \
+            libev-dev libwebsockets-evlib-ev libncurses-dev libpq-dev libcurl4-openssl-dev libssl-dev postgresql tmux gettext locales openssl \
             curl python3
 
 deps:

@@ -51,6 +51,8 @@ struct conn {
 	int swallow_code;          /* nonzero: the message being received is refused */
 	const char *swallow_reason;
 	int64_t last_write_us;     /* monotonic time of the last write to the socket */
+	int64_t heard_us;          /* ... of the last message or pong from the peer */
+	int64_t pinged_us;         /* ... of the last ping sent, 0: none since heard_us */
 	bool flush_queued;         /* on flush.c's list, to be written at flush_due_us */
 	int64_t flush_due_us;
 	struct conn *flush_next;
@@ -66,6 +68,9 @@ void conn_deliver(struct conn *c, struct room *from, int64_t pos, struct frame *
 void conn_send(struct conn *c, char *payload);
 /* Closes after what is queued now has been written (or at once for a slow one). */
 void conn_close_after_flush(struct conn *c, int code, const char *reason);
+/* Pings a connection silent for ping_us, and cuts one silent for hangup_us
+ * (a dead peer: no close handshake). Called about once a second. */
+void conn_keepalive(struct conn *c, int64_t now_us, int64_t ping_us, int64_t hangup_us);
 /* Takes one request from the budget; false when it is exhausted. */
 bool conn_take_token(struct conn *c, int64_t now_us);
 

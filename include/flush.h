@@ -27,10 +27,12 @@
 #include <stdbool.h>
 
 struct conn;
+struct ev_loop;
 
-/* Starts `helpers` helper threads (0: the loop writes alone). Returns -1 if
- * none could be started (the loop then writes alone). */
-int flush_start(unsigned helpers);
+/* Flushes on `loop`'s timer, with `helpers` helper threads (0: the loop
+ * writes alone). Returns -1 if no helper could be started (the loop then
+ * writes alone). */
+int flush_start(struct ev_loop *loop, unsigned helpers);
 void flush_stop(void);
 
 /* Something was queued for c: it goes out now (at_once: an answer, which

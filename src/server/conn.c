@@ -99,6 +99,31 @@ void conn_send(struct conn *c, char *payload)
 	frame_unref(f);
 }
 
+void conn_keepalive(struct conn *c, int64_t now_us, int64_t ping_us, int64_t hangup_us)
+{
+	if (c->wsi == NULL || c->close_code != 0)
+		return;
+	int64_t silent = now_us - c->heard_us;
+	if (silent >= hangup_us) {
+		log_info("connection of %s/%s silent for %lld s: closing it", c->who.org, c->who.sub,
+			 (long long)(silent / 1000000));
+		c->close_code = LWS_CLOSE_STATUS_ABNORMAL_CLOSE;
+		outq_clear(&c->q);
+		flush_forget(c);
+		lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+		return;
+	}
+	if (silent < ping_us || (c->pinged_us > c->heard_us && now_us - c->pinged_us < ping_us))
+		return;
+	/* lws frames it; if it still holds the tail of a write, the ping
+	 * goes after it. lws passes on only pongs that carry something. */
+	uint8_t buf[LWS_PRE + 4];
+	memcpy(buf + LWS_PRE, "wfmd", 4);
+	if (lws_write(c->wsi, buf + LWS_PRE, 4, LWS_WRITE_PING) < 0)
+		return;
+	c->pinged_us = now_us;
+}
+
 bool conn_take_token(struct conn *c, int64_t now_us)
 {
 	const struct config *cfg = &c->srv->cfg;

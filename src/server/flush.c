@@ -11,6 +11,7 @@
 #include "flush.h"
 
 #include <errno.h>
+#include <ev.h>
 #include <libwebsockets.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -44,7 +45,8 @@ struct flush_job {
 /* The connections with something queued, each due at its flush_due_us; one
  * timer, armed for the earliest. */
 static struct conn *flush_head;
-static struct lws_sorted_usec_list flush_timer;
+static struct ev_loop *flush_loop;
+static ev_timer flush_timer;
 static int64_t flush_timer_due_us;   /* 0: not armed */
 
 static struct flush_job *jobs;
@@ -143,8 +145,12 @@ static bool jobs_send_all(void)
 	return true;
 }
 
-int flush_start(unsigned helpers)
+static void flush_tick_cb(struct ev_loop *loop, ev_timer *w, int revents);
+
+int flush_start(struct ev_loop *loop, unsigned helpers)
 {
+	flush_loop = loop;
+	ev_timer_init(&flush_timer, flush_tick_cb, 0, 0);
 	if (helpers == 0)
 		return 0;
 	pool.threads = xcalloc(helpers, sizeof *pool.threads);
@@ -161,6 +167,9 @@ int flush_start(unsigned helpers)
 
 void flush_stop(void)
 {
+	if (flush_loop != NULL)
+		ev_timer_stop(flush_loop, &flush_timer);
+	flush_timer_due_us = 0;
 	pthread_mutex_lock(&pool.mu);
 	pool.stop = true;
 	pthread_cond_broadcast(&pool.go);
@@ -236,23 +245,26 @@ int flush_on_writable(struct conn *c)
 
 /* ---- the flush list and its timer --------------------------------------------- */
 
-static void flush_tick_cb(struct lws_sorted_usec_list *sul);
-
-static void flush_arm(struct lws_context *ctx, int64_t due_us, int64_t now_us)
+static void flush_arm(int64_t due_us, int64_t now_us)
 {
 	if (flush_timer_due_us != 0 && flush_timer_due_us <= due_us)
 		return;
 	flush_timer_due_us = due_us;
-	lws_sul_schedule(ctx, 0, &flush_timer, flush_tick_cb, due_us > now_us ? due_us - now_us : 0);
+	ev_timer_stop(flush_loop, &flush_timer);
+	/* libev counts from the time its loop last looked at the clock. */
+	ev_tstamp after = (double)(due_us - now_us) / 1e6 + (ev_time() - ev_now(flush_loop));
+	ev_timer_set(&flush_timer, after > 0 ? after : 0, 0);
+	ev_timer_start(flush_loop, &flush_timer);
 }
 
-static void flush_tick_cb(struct lws_sorted_usec_list *sul)
+static void flush_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	(void)sul;
+	(void)loop;
+	(void)w;
+	(void)revents;
 	flush_timer_due_us = 0;
 	int64_t now = clock_mono_us();
 	int64_t next_due = 0;
-	struct lws_context *ctx = NULL;
 	njobs = 0;
 	struct conn **pp = &flush_head;
 	while (*pp != NULL) {
@@ -260,7 +272,6 @@ static void flush_tick_cb(struct lws_sorted_usec_list *sul)
 		if (c->flush_due_us > now + FLUSH_SLACK_US) {
 			if (next_due == 0 || c->flush_due_us < next_due)
 				next_due = c->flush_due_us;
-			ctx = lws_get_context(c->wsi);
 			pp = &c->flush_next;
 			continue;
 		}
@@ -290,7 +301,7 @@ static void flush_tick_cb(struct lws_sorted_usec_list *sul)
 	}
 	njobs = 0;
 	if (next_due != 0)
-		flush_arm(ctx, next_due, now);
+		flush_arm(next_due, now);
 }
 
 void flush_wake(struct conn *c, bool at_once)
@@ -311,7 +322,7 @@ void flush_wake(struct conn *c, bool at_once)
 		flush_head = c;
 	}
 	c->flush_due_us = due;
-	flush_arm(lws_get_context(c->wsi), due, now);
+	flush_arm(due, now);
 }
 
 void flush_forget(struct conn *c)
@@ -326,7 +337,7 @@ void flush_forget(struct conn *c)
 	}
 	c->flush_queued = false;
 	if (flush_head == NULL && flush_timer_due_us != 0) {
-		lws_sul_cancel(&flush_timer);
+		ev_timer_stop(flush_loop, &flush_timer);
 		flush_timer_due_us = 0;
 	}
 }

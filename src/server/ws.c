@@ -141,6 +141,7 @@ static int ws_established(struct server *s, struct conn *c, struct lws *wsi)
 	outq_init(&c->q, s->cfg.outq_max_messages, s->cfg.outq_max_bytes);
 	c->tokens = s->cfg.request_burst;
 	c->tokens_at_us = clock_mono_us();
+	c->heard_us = c->tokens_at_us;
 	c->next = s->conns;
 	if (s->conns)
 		s->conns->prev = c;
@@ -247,7 +248,13 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
 	case LWS_CALLBACK_ESTABLISHED:
 		return ws_established(s, c, wsi);
 	case LWS_CALLBACK_RECEIVE:
+		if (c->ready)
+			c->heard_us = clock_mono_us();
 		return ws_receive(s, c, wsi, in, len);
+	case LWS_CALLBACK_RECEIVE_PONG:
+		if (c->ready)
+			c->heard_us = clock_mono_us();
+		return 0;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return ws_writable(c);
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
