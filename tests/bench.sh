@@ -1,7 +1,10 @@
 #!/bin/bash
 # tests/bench.sh BUILD: the fan-out benchmark matrix (`make bench`).
 #
-# Starts BUILD/wfmond on a free loopback port with a fresh random secret and
+# First measures what one write to a loopback socket costs on this machine
+# (wfmon-bench --write-cost 1000): the daemon's CPU per delivery is about that
+# divided by the frames each write carries, so the goals below depend on it.
+# Then starts BUILD/wfmond on a free loopback port with a fresh random secret and
 # one viewer and one producer token, runs BUILD/wfmon-bench for subscribers
 # 100 and 1000 x rooms 1 and 100, then the idle-connection test, prints a table
 # beside the goals and appends every JSON result line to BUILD/bench-results.jsonl.
@@ -82,13 +85,22 @@ start_daemon() {
 	cat "$tmp/wfmond.log" >&2
 	return 1
 }
+# field NAME JSON: a top-level number (or null) from a flat JSON line.
+field() { sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p" <<<"$2"; }
+
+: >"$results"
+echo "bench: the cost of one write to each of 1000 loopback sockets on this machine"
+if writecost=$("$build/wfmon-bench" --write-cost 1000 2>"$tmp/writecost.log") && [ -n "$writecost" ]; then
+	echo "$writecost" >>"$results"
+else
+	echo "bench: the write-cost measurement FAILED:" >&2
+	cat "$tmp/writecost.log" >&2
+	writecost=
+fi
+
 start_daemon || exit 1
 url=ws://127.0.0.1:$daemon_port
 echo "bench: wfmond pid $daemon_pid on $url; $duration s per run"
-: >"$results"
-
-# field NAME JSON: a top-level number (or null) from a flat JSON line.
-field() { sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p" <<<"$2"; }
 
 failed=0
 rows=()
@@ -179,6 +191,12 @@ if [ -n "$idle" ]; then
 		"$(field idle_connections "$idle")" "$(field daemon_rss_before_kib "$idle")" \
 		"$(field daemon_rss_after_kib "$idle")" "$per"
 	awk -v b="$per" 'BEGIN { exit !(b < 4096) }' && goal_idle=met
+fi
+if [ -n "$writecost" ]; then
+	printf '\nthis machine: one write of one %s-byte frame to a loopback socket costs %s µs of CPU,\n' \
+		"$(field frame_bytes "$writecost")" "$(field us_per_write_1_frame "$writecost")"
+	printf '              one write of %s frames %s µs (%s µs a frame)\n' "$(field frames "$writecost")" \
+		"$(field us_per_write_frames "$writecost")" "$(field us_per_frame_batched "$writecost")"
 fi
 echo
 echo "goals:"

@@ -14,6 +14,7 @@
  * A connection is removed from epoll in the same step that sees it closed,
  * before any new socket could reuse its descriptor number. */
 #include "bench_stats.h"
+#include "bench_writecost.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +38,8 @@
 #include "wsclient.h"
 #include "xalloc.h"
 
+#define BENCH_WRITECOST_FRAME 300     /* bytes: a typical event frame */
+#define BENCH_WRITECOST_FRAMES 8
 #define BENCH_MAX_INFLIGHT 4          /* unacknowledged publishes per publisher */
 #define BENCH_AUTO_BATCH 100          /* default cap of events per publish */
 #define BENCH_CONNECT_WINDOW 200      /* connections being set up at once */
@@ -60,6 +63,7 @@ struct options {
 	long batch;          /* 0: as many as are due per tick, at most BENCH_AUTO_BATCH */
 	long daemon_pid;     /* 0: none */
 	long idle;           /* 0: fan-out mode */
+	long write_cost;     /* nonzero: measure the write cost on that many sockets */
 	double rate;
 	double duration;
 	double warmup;
@@ -99,6 +103,8 @@ static const struct opt_def {
 	  "sample the daemon's CPU and RSS from /proc" },
 	{ "idle", OPT_LONG, offsetof(struct options, idle), 1, 1000000, "N",
 	  "instead: N idle subscribers, report the daemon's RSS per connection" },
+	{ "write-cost", OPT_LONG, offsetof(struct options, write_cost), 1, 100000, "N",
+	  "instead: the CPU one write costs on N loopback sockets here (no daemon)" },
 };
 
 static void usage(FILE *out)
@@ -175,6 +181,8 @@ static int options_parse(struct options *o, int argc, char **argv)
 		if (opt_set(o, d, val) < 0)
 			return -1;
 	}
+	if (o->write_cost > 0)
+		return 0;
 	if (o->url == NULL || o->token_file == NULL) {
 		log_error("--url and --token-file are required (see --help)");
 		return -1;
@@ -1102,6 +1110,25 @@ static int bench_fanout(struct bench *b)
 	return 0;
 }
 
+static int bench_write_cost(long connections)
+{
+	if (raise_nofile(2 * connections + 64) < 0)
+		return 1;
+	struct writecost w = { .connections = connections, .frame_bytes = BENCH_WRITECOST_FRAME,
+			       .frames = BENCH_WRITECOST_FRAMES };
+	char err[256];
+	if (writecost_measure(&w, err, sizeof err) < 0) {
+		log_error("%s", err);
+		return 1;
+	}
+	printf("{\"mode\":\"write_cost\",\"connections\":%ld,\"frame_bytes\":%zu,"
+	       "\"us_per_write_1_frame\":%.2f,\"frames\":%u,\"us_per_write_frames\":%.2f,"
+	       "\"us_per_frame_batched\":%.2f}\n",
+	       w.connections, w.frame_bytes, w.us_per_write_one, w.frames, w.us_per_write_many,
+	       w.us_per_write_many / w.frames);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	log_set_ident("wfmon-bench");
@@ -1113,6 +1140,8 @@ int main(int argc, char **argv)
 		return rc > 0 ? 0 : 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if (b->opt.write_cost > 0)
+		return bench_write_cost(b->opt.write_cost);
 	if (bench_setup(b) < 0) {
 		bench_teardown(b);
 		return 1;
