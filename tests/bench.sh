@@ -148,8 +148,10 @@ start_daemon || exit 1
 url=ws://127.0.0.1:$daemon_port
 echo "bench: $idle_n idle connections (new wfmond pid $daemon_pid)"
 idle=
+# 17 s: every connection is pinged once (ping-interval 15 s) while the
+# daemon's CPU is measured.
 if idle=$("$build/wfmon-bench" --url "$url" --token-file "$tmp/viewer.token" \
-	--idle "$idle_n" --daemon-pid "$daemon_pid" 2>"$tmp/idle.log") && [ -n "$idle" ]; then
+	--idle "$idle_n" --idle-seconds 17 --daemon-pid "$daemon_pid" 2>"$tmp/idle.log") && [ -n "$idle" ]; then
 	echo "$idle" >>"$results"
 else
 	echo "bench: idle test FAILED; last lines of its log:" >&2
@@ -190,6 +192,8 @@ if [ -n "$idle" ]; then
 	printf '\nidle: %s connections, daemon RSS %s -> %s KiB, %s bytes per connection\n' \
 		"$(field idle_connections "$idle")" "$(field daemon_rss_before_kib "$idle")" \
 		"$(field daemon_rss_after_kib "$idle")" "$per"
+	printf '      daemon CPU %s %% of a core over %s s, each connection pinged once\n' \
+		"$(field daemon_cpu_percent "$idle")" "$(field idle_seconds "$idle")"
 	awk -v b="$per" 'BEGIN { exit !(b < 4096) }' && goal_idle=met
 fi
 if [ -n "$writecost" ]; then

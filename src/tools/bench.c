@@ -46,7 +46,6 @@
 #define BENCH_STALL_US (15 * 1000000) /* set-up fails after this long without progress */
 #define BENCH_ACK_WAIT_US (10 * 1000000)
 #define BENCH_DRAIN_US (2 * 1000000)
-#define BENCH_IDLE_SETTLE_US (2 * 1000000)
 #define BENCH_EVENT_MAX 320           /* one encoded event, with room to spare */
 #define BENCH_PUBLISH_BUF (PROTO_MAX_BATCH * BENCH_EVENT_MAX + 128)
 #define BENCH_EPOLL_BATCH 1024
@@ -67,6 +66,7 @@ struct options {
 	double rate;
 	double duration;
 	double warmup;
+	double idle_seconds;
 };
 
 enum opt_kind { OPT_STR, OPT_LONG, OPT_DOUBLE };
@@ -103,6 +103,8 @@ static const struct opt_def {
 	  "sample the daemon's CPU and RSS from /proc" },
 	{ "idle", OPT_LONG, offsetof(struct options, idle), 1, 1000000, "N",
 	  "instead: N idle subscribers, report the daemon's RSS per connection" },
+	{ "idle-seconds", OPT_DOUBLE, offsetof(struct options, idle_seconds), 0.5, 3600, "S",
+	  "how long the idle subscribers stay, the daemon's CPU measured meanwhile (2)" },
 	{ "write-cost", OPT_LONG, offsetof(struct options, write_cost), 1, 100000, "N",
 	  "instead: the CPU one write costs on N loopback sockets here (no daemon)" },
 };
@@ -151,7 +153,7 @@ static int opt_set(struct options *o, const struct opt_def *d, const char *val)
 static int options_parse(struct options *o, int argc, char **argv)
 {
 	*o = (struct options){ .subscribers = 100, .rooms = 1, .publishers = 1, .rate = 100,
-			       .duration = 10, .warmup = 1 };
+			       .duration = 10, .warmup = 1, .idle_seconds = 2 };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
@@ -984,10 +986,13 @@ static int bench_idle(struct bench *b)
 	log_info("opening %ld idle subscribers; daemon RSS %" PRIu64 " KiB", b->opt.idle, before);
 	if (bench_run_until(b, cond_all_subscribed, 0, "connecting") < 0)
 		return -1;
-	log_info("all %ld subscribed; settling for %d s", b->opt.idle,
-		 BENCH_IDLE_SETTLE_US / 1000000);
-	b->last_progress_us = clock_mono_us() + BENCH_IDLE_SETTLE_US;
-	bench_run_until(b, cond_never, clock_mono_us() + BENCH_IDLE_SETTLE_US, "idle");
+	log_info("all %ld subscribed; staying idle for %g s", b->opt.idle, b->opt.idle_seconds);
+	int64_t settle_us = (int64_t)(b->opt.idle_seconds * 1e6);
+	struct sample s0, s1;
+	bench_sample(b, &s0, clock_mono_us());
+	b->last_progress_us = clock_mono_us() + settle_us;
+	bench_run_until(b, cond_never, clock_mono_us() + settle_us, "idle");
+	bench_sample(b, &s1, clock_mono_us());
 	if (b->failed)
 		return -1;
 	if (b->closed > 0) {
@@ -998,8 +1003,14 @@ static int bench_idle(struct bench *b)
 		return -1;
 	double per = ((double)after - (double)before) * 1024.0 / (double)b->opt.idle;
 	printf("{\"idle_connections\":%ld,\"daemon_rss_before_kib\":%" PRIu64
-	       ",\"daemon_rss_after_kib\":%" PRIu64 ",\"rss_per_connection_bytes\":%.0f}\n",
-	       b->opt.idle, before, after, per);
+	       ",\"daemon_rss_after_kib\":%" PRIu64 ",\"rss_per_connection_bytes\":%.0f,"
+	       "\"idle_seconds\":%g,\"daemon_cpu_percent\":",
+	       b->opt.idle, before, after, per, b->opt.idle_seconds);
+	if (s0.have_daemon && s1.have_daemon && s1.mono_us > s0.mono_us)
+		printf("%.1f}\n", 100.0 * (double)(s1.daemon_cpu_us - s0.daemon_cpu_us) /
+					   (double)(s1.mono_us - s0.mono_us));
+	else
+		printf("null}\n");
 	fflush(stdout);
 	return 0;
 }
