@@ -30,8 +30,8 @@
 #define ROOM_IDLE_US (600LL * 1000000)   /* keep an unwatched room's history 10 minutes */
 #define WS_RX_CHUNK 512                  /* small: lws allocates it per connection */
 /* lws cuts every send to tx_packet_size (rx_buffer_size when 0) and keeps the
- * rest in a heap buffer for later: without this, one batch of queued frames
- * would cost several system calls and a copy. As large as a batch (ws.c). */
+ * rest in a heap buffer for later; what it still sends for us (the rest of a
+ * frame a socket took only in part, pings, close frames) goes in one piece. */
 #define WS_TX_PACKET (64 * 1024)
 
 /* The event loop: libev's (epoll), which lws runs on as a foreign loop, so
