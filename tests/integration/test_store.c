@@ -19,6 +19,7 @@
 #include "pg.h"
 #include "proto.h"
 #include "store.h"
+#include "store_db.h"
 
 static struct pgtest pg;
 static char spool_dir[256];
@@ -816,6 +817,106 @@ static void test_load_state(void **state)
 	assert_true(cause[0] != '\0');
 }
 
+/* ---- retention ------------------------------------------------------------ */
+
+/* Rows of one organization, written as the owner: a workflow (which makes the
+ * organization known), two executions (one last heard of 40 days ago, one
+ * now, each with a step), `old_events` events received 40 days ago and 5 now,
+ * and two execution metrics 40 days old. */
+static void retention_fixture(const char *org, int old_events)
+{
+	char sql[4096];
+	snprintf(sql, sizeof sql,
+		 "BEGIN; SELECT set_config('wfmon.org', '%1$s', true);"
+		 "INSERT INTO workflows VALUES ('%1$s', 'ret-wf', 'Retention', now() - interval '41 days', now());"
+		 "INSERT INTO workflow_executions (org_id, execution_id, workflow_id, workflow_name, status,"
+		 "  first_seen, last_heartbeat) VALUES"
+		 "  ('%1$s', 'old-x', 'ret-wf', 'Retention', 'completed', now() - interval '41 days',"
+		 "   now() - interval '40 days'),"
+		 "  ('%1$s', 'new-x', 'ret-wf', 'Retention', 'running', now(), now());"
+		 "INSERT INTO step_executions (org_id, execution_id, step_id, name, status) VALUES"
+		 "  ('%1$s', 'old-x', 's1', 'S1', 'completed'), ('%1$s', 'new-x', 's1', 'S1', 'running');"
+		 "INSERT INTO execution_events (org_id, pos, event_id, execution_id, workflow_id, kind, ts,"
+		 "  received_at, body)"
+		 "  SELECT '%1$s', g, 'old-' || g, 'old-x', 'ret-wf', 'log', now() - interval '40 days',"
+		 "         now() - interval '40 days', '{}' FROM generate_series(1, %2$d) g;"
+		 "INSERT INTO execution_events (org_id, pos, event_id, execution_id, workflow_id, kind, ts, body)"
+		 "  SELECT '%1$s', %2$d + g, 'new-' || g, 'new-x', 'ret-wf', 'log', now(), '{}'"
+		 "  FROM generate_series(1, 5) g;"
+		 "INSERT INTO execution_metrics (org_id, execution_id, workflow_id, metric_type, metric_value,"
+		 "  recorded_at) VALUES ('%1$s', 'old-x', 'ret-wf', 'duration_ms', 1, now() - interval '40 days'),"
+		 "  ('%1$s', 'new-x', 'ret-wf', 'duration_ms', 2, now() - interval '40 days');"
+		 "COMMIT;",
+		 org, old_events);
+	assert_int_equal(pgtest_exec(pg.owner, sql, false), 0);
+}
+
+static void test_retention(void **state)
+{
+	(void)state;
+	/* More old events in 0ret-a than one pass deletes; 0ret-b a few. The
+	 * names sort first, so the first pass starts with them. This runs last:
+	 * the earlier tests' executions (heard of in May) go too. */
+	const int many = RETENTION_STATEMENTS * RETENTION_BATCH + 500;
+	retention_fixture("0ret-a", many);
+	retention_fixture("0ret-b", 10);
+	PGconn *c = PQconnectdb(pg.app);
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	struct store_config cfg = { .retention_events_days = 30, .retention_metrics_days = 0 };
+	struct retention rt;
+	retention_init(&rt);
+	char err[256];
+	int64_t now = clock_mono_us();
+
+	/* The first pass stops after its bounded number of deletes. */
+	long n = retention_pass(c, &cfg, &rt, now, err, sizeof err);
+	if (n < 0)
+		fail_msg("retention_pass: %s", err);
+	assert_int_equal(n, (long)RETENTION_STATEMENTS * RETENTION_BATCH);
+	assert_true(rt.next_us > now && rt.next_us <= now + 2000000);
+	/* Not due yet: nothing. */
+	assert_int_equal(retention_pass(c, &cfg, &rt, now, err, sizeof err), 0);
+	/* The next passes finish: the rest of ret-a's events and its old
+	 * execution (with its step), then ret-b's. */
+	long total = n;
+	for (int i = 0; i < 10 && rt.orgs != NULL; i++) {
+		now = rt.next_us;
+		n = retention_pass(c, &cfg, &rt, now, err, sizeof err);
+		if (n < 0)
+			fail_msg("retention_pass: %s", err);
+		total += n;
+	}
+	assert_null(rt.orgs);
+	assert_true(total >= (long)many + 1 + 10 + 1);
+	assert_true(rt.next_us >= now + RETENTION_INTERVAL_US);
+	const char *orgs[] = { "0ret-a", "0ret-b" };
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(count_as(pg.owner, orgs[i], "SELECT count(*) FROM execution_events"), 5);
+		assert_int_equal(count_as(pg.owner, orgs[i],
+					  "SELECT count(*) FROM execution_events WHERE event_id LIKE 'old-%'"), 0);
+		assert_int_equal(count_as(pg.owner, orgs[i],
+					  "SELECT count(*) FROM workflow_executions WHERE execution_id = 'old-x'"), 0);
+		/* Its step went with it; the running execution keeps its own. */
+		assert_int_equal(count_as(pg.owner, orgs[i], "SELECT count(*) FROM step_executions"), 1);
+		/* 0 days keeps the metrics however old. */
+		assert_int_equal(count_as(pg.owner, orgs[i], "SELECT count(*) FROM execution_metrics"), 2);
+	}
+	/* The other organizations' history is untouched: acme keeps its events. */
+	assert_true(count_as(pg.owner, "acme", "SELECT count(*) FROM execution_events") > 0);
+
+	/* Metrics kept 30 days: the old ones go too. */
+	cfg.retention_metrics_days = 30;
+	retention_init(&rt);
+	n = retention_pass(c, &cfg, &rt, clock_mono_us(), err, sizeof err);
+	if (n < 0)
+		fail_msg("retention_pass: %s", err);
+	assert_true(n >= 4);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(count_as(pg.owner, orgs[i], "SELECT count(*) FROM execution_metrics"), 0);
+	retention_free(&rt);
+	PQfinish(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -829,6 +930,7 @@ int main(void)
 		cmocka_unit_test(test_spool_replay_at_start),
 		cmocka_unit_test(test_full_spool_refuses),
 		cmocka_unit_test(test_load_state),
+		cmocka_unit_test(test_retention),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
