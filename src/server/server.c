@@ -136,9 +136,9 @@ void server_fail(struct server *s, const char *why)
 /* ---- housekeeping --------------------------------------------------------------- */
 
 /* Our timers are libev's: lws 4.1.6 does not move its libev timer earlier
- * while it is armed (it calls ev_timer_set on the active watcher, which libev
- * ignores), and keeps its own timers in a list sorted by insertion, as long
- * as the connections. */
+ * while it is armed (it calls ev_timer_start on the active watcher, and libev
+ * does not restart an active timer), and keeps its own timers in a list
+ * sorted by insertion, as long as the connections. */
 static ev_timer housekeeping_timer;
 
 static void gc_org(const char *key, void *value, void *arg)
