@@ -17,9 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef WFMON_LOCALEDIR
-#define WFMON_LOCALEDIR "/usr/local/share/locale"
-#endif
+#include "install_paths.h"
 
 static char i18n_dir[PATH_MAX + 48];
 

@@ -16,10 +16,7 @@
 #include <unistd.h>
 
 #include "i18n.h"
-
-#ifndef WFMON_DATADIR
-#define WFMON_DATADIR "/usr/local/share/wfmon"
-#endif
+#include "install_paths.h"
 
 #define THEME_MAX_FILE (64 * 1024)
 
