@@ -48,7 +48,7 @@ static json_t *publish_log_batch(struct wsc *p, const char *prefix, int first, i
 {
 	char *arr = strdup("[");
 	for (int k = 0; k < n; k++) {
-		char eid[32], extra[2100];
+		char eid[32], extra[PROTO_MAX_TEXT + 100];
 		snprintf(eid, sizeof eid, "%s-%d", prefix, first + k);
 		if (message)
 			snprintf(extra, sizeof extra, "\"level\":\"info\",\"message\":\"%s\"", message);
@@ -482,6 +482,58 @@ static void test_slow_consumer_cut_off_others_keep_pace(void **state)
 	free(pt);
 }
 
+/* The same among many, whose flushes the write helper shares: the slow one
+ * also watches a room of 4 KB events (10 MB in all, more than the sockets
+ * hold), the 80 others only a room of small ones, and they keep up. */
+static void test_slow_consumer_among_many(void **state)
+{
+	(void)state;
+	enum { FAST = 80, ROUNDS = 25, BIG = 100, SMALL = 20 };
+	char *vt = daemon_token(&D, "acme", "ann", "viewer");
+	char *pt = daemon_token(&D, "acme", "sim", "producer");
+	long shared_before = daemon_metric(&D, "wfmond_shared_flushes_total");
+	long cut_before = daemon_metric(&D, "wfmond_slow_consumers_dropped_total");
+	struct wsc *slow = client_open(&D, vt);
+	json_decref(client_subscribe(slow, "execution:many-x", -1));
+	json_decref(client_subscribe(slow, "execution:many-big", -1));
+	struct wsc *fast[FAST];
+	for (int i = 0; i < FAST; i++) {
+		fast[i] = client_open(&D, vt);
+		assert_non_null(fast[i]);
+		json_decref(client_subscribe(fast[i], "execution:many-x", -1));
+	}
+	struct wsc *p = client_open(&D, pt);
+	char big[4001];
+	memset(big, 'y', 4000);
+	big[4000] = '\0';
+	for (int r = 0; r < ROUNDS; r++) {
+		json_decref(publish_log_batch(p, "many-big", r * BIG, BIG, "many-big", big));
+		json_decref(publish_log_batch(p, "many", r * SMALL, SMALL, "many-x", NULL));
+		for (int i = 0; i < FAST; i++) {
+			for (int e = r * SMALL; e < (r + 1) * SMALL; e++) {
+				json_t *m = client_recv(fast[i], 5000);
+				assert_non_null(m);
+				char want[32];
+				snprintf(want, sizeof want, "many-%d", e);
+				assert_string_equal(jstr(json_object_get(m, "event"), "id"), want);
+				json_decref(m);
+			}
+		}
+	}
+	int code = client_wait_close(slow, 10000);
+	assert_true(code == PROTO_CLOSE_SLOW_CONSUMER || code == 1006);
+	assert_int_equal(daemon_metric(&D, "wfmond_slow_consumers_dropped_total"), cut_before + 1);
+	assert_true(daemon_metric(&D, "wfmond_shared_flushes_total") > shared_before);
+	for (int i = 0; i < FAST; i++) {
+		assert_int_equal(wsc_state(fast[i]), WSC_OPEN);
+		wsc_free(fast[i]);
+	}
+	wsc_free(slow);
+	wsc_free(p);
+	free(vt);
+	free(pt);
+}
+
 /* ---- HTTP ------------------------------------------------------------------------------- */
 
 static void test_http_endpoints(void **state)
@@ -633,6 +685,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_event_delivered_once),
 		cmocka_unit_test(test_resume_and_reset),
 		cmocka_unit_test(test_slow_consumer_cut_off_others_keep_pace),
+		cmocka_unit_test(test_slow_consumer_among_many),
 		cmocka_unit_test(test_http_endpoints),
 		cmocka_unit_test(test_rate_and_subscription_limits),
 		cmocka_unit_test(test_sigterm_drains),
