@@ -74,9 +74,12 @@ struct live_org {
 void live_org_init(struct live_org *o, uint32_t max_executions);
 void live_org_free(struct live_org *o);
 
-/* Applies a validated event. Returns the execution it changed (borrowed). */
+/* Applies a validated event. Returns the execution it changed (borrowed);
+ * *before gets its status before the event, -1 if it was not known. */
 struct live_execution *live_apply(struct live_org *o, const struct proto_event *ev, json_t *event,
-				  int64_t now_ms);
+				  int *before);
+/* Completed, failed or cancelled. */
+bool live_exec_finished(enum live_exec_status s);
 struct live_execution *live_find(const struct live_org *o, const char *execution_id);
 
 /* Puts back an execution as live_execution_json_new shaped it (a restart

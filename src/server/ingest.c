@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
 #include "alerts.h"
 #include "monitor.h"
 #include "org.h"
@@ -134,13 +133,11 @@ static void route(struct org *o, const struct proto_event *ev, int64_t pos, json
 
 void ingest_commit(struct org *o, struct ingest_batch *b)
 {
-	int64_t now = clock_wall_ms();
 	for (size_t i = 0; i < b->n; i++) {
 		struct ingest_item *it = &b->items[i];
 		dedup_add(&o->dedup, it->ev.event_id);
-		struct live_execution *before = live_find(&o->live, it->ev.execution_id);
-		int before_status = before ? (int)before->status : -1;
-		struct live_execution *x = live_apply(&o->live, &it->ev, it->event, now);
+		int before_status;
+		struct live_execution *x = live_apply(&o->live, &it->ev, it->event, &before_status);
 		monitor_on_event(o, before_status, x, &it->ev);
 		if (proto_event_is_execution_level(it->ev.kind))
 			alerts_on_event(o->srv, o, x, &it->ev);

@@ -22,9 +22,14 @@ static const char *const step_status_names[] = {
 const char *live_exec_status_name(enum live_exec_status s) { return exec_status_names[s]; }
 const char *live_step_status_name(enum live_step_status s) { return step_status_names[s]; }
 
+bool live_exec_finished(enum live_exec_status s)
+{
+	return s == EXEC_COMPLETED || s == EXEC_FAILED || s == EXEC_CANCELLED;
+}
+
 static bool exec_finished(const struct live_execution *x)
 {
-	return x->status == EXEC_COMPLETED || x->status == EXEC_FAILED || x->status == EXEC_CANCELLED;
+	return live_exec_finished(x->status);
 }
 
 /* ---- small helpers over validated JSON ----------------------------------- */
@@ -159,14 +164,17 @@ static void org_evict_one(struct live_org *o)
 	exec_free(victim);
 }
 
-static struct live_execution *org_execution(struct live_org *o, const struct proto_event *ev)
+static struct live_execution *org_execution(struct live_org *o, const struct proto_event *ev,
+					    int *before)
 {
 	struct live_execution *x = strmap_get(&o->executions, ev->execution_id);
 	if (x != NULL) {
+		*before = (int)x->status;
 		recency_unlink(o, x);
 		recency_push_front(o, x);
 		return x;
 	}
+	*before = -1;
 	while (strmap_count(&o->executions) >= o->max_executions && o->oldest != NULL)
 		org_evict_one(o);
 	x = xcalloc(1, sizeof *x);
@@ -416,10 +424,9 @@ static const apply_fn apply_table[EV__COUNT] = {
 };
 
 struct live_execution *live_apply(struct live_org *o, const struct proto_event *ev, json_t *event,
-				  int64_t now_ms)
+				  int *before)
 {
-	(void)now_ms;
-	struct live_execution *x = org_execution(o, ev);
+	struct live_execution *x = org_execution(o, ev, before);
 	apply_table[ev->kind](o, x, ev, event);
 	if (ev->ts_ms > x->last_event_ms)
 		x->last_event_ms = ev->ts_ms;
@@ -459,7 +466,8 @@ int live_load_execution(struct live_org *o, json_t *xj)
 	if (id == NULL || wf == NULL || !proto_id_valid(id) || !proto_id_valid(wf))
 		return -1;
 	struct proto_event ev = { .kind = EV_EXECUTION_STARTED, .execution_id = id, .workflow_id = wf };
-	struct live_execution *x = org_execution(o, &ev);
+	int before;
+	struct live_execution *x = org_execution(o, &ev, &before);
 	set_str(&x->workflow_name, get_str(xj, "workflow_name"));
 	proto_priority_parse(get_str(xj, "priority"), &x->priority);
 	int st = status_index(exec_status_names, sizeof exec_status_names / sizeof exec_status_names[0],

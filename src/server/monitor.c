@@ -41,7 +41,7 @@ void org_monitor_free(struct org_monitor *m)
 
 static bool finished(int status)
 {
-	return status == EXEC_COMPLETED || status == EXEC_FAILED || status == EXEC_CANCELLED;
+	return status >= 0 && live_exec_finished((enum live_exec_status)status);
 }
 
 void monitor_on_event(struct org *o, int before, const struct live_execution *x,
