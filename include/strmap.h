@@ -31,6 +31,9 @@ void *strmap_put(struct strmap *m, const char *key, void *value);
 /* Removes key; returns its value or NULL. */
 void *strmap_remove(struct strmap *m, const char *key);
 size_t strmap_count(const struct strmap *m);
+/* The key of a numeric id (connection ids, tickets): its decimal digits. */
+#define STRMAP_ID_KEY_LEN 24
+void strmap_id_key(uint64_t id, char key[STRMAP_ID_KEY_LEN]);
 /* Calls fn for every entry. */
 void strmap_each(const struct strmap *m, void (*fn)(const char *key, void *value, void *arg),
 		 void *arg);

@@ -4,6 +4,8 @@
  * every insertion (the table doubles when it would pass a load of 1). */
 #include "strmap.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,4 +125,9 @@ void strmap_each(const struct strmap *m, void (*fn)(const char *key, void *value
 	for (size_t i = 0; i < m->nbuckets; i++)
 		for (struct strmap_entry *e = m->buckets[i]; e != NULL; e = e->next)
 			fn(e->key, e->value, arg);
+}
+
+void strmap_id_key(uint64_t id, char key[STRMAP_ID_KEY_LEN])
+{
+	snprintf(key, STRMAP_ID_KEY_LEN, "%" PRIu64, id);
 }

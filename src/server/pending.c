@@ -1,33 +1,26 @@
 /* pending.c: the registry of answers waiting for the store (see pending.h). */
 #include "pending.h"
 
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "server.h"
 #include "xalloc.h"
-
-static void ticket_key(uint64_t ticket, char key[24])
-{
-	snprintf(key, 24, "%" PRIu64, ticket);
-}
 
 struct pending *pending_new(struct server *s, enum pending_kind kind)
 {
 	struct pending *p = xcalloc(1, sizeof *p);
 	p->ticket = ++s->next_ticket;
 	p->kind = kind;
-	char key[24];
-	ticket_key(p->ticket, key);
+	char key[STRMAP_ID_KEY_LEN];
+	strmap_id_key(p->ticket, key);
 	strmap_put(&s->pending, key, p);
 	return p;
 }
 
 struct pending *pending_take(struct server *s, uint64_t ticket)
 {
-	char key[24];
-	ticket_key(ticket, key);
+	char key[STRMAP_ID_KEY_LEN];
+	strmap_id_key(ticket, key);
 	return strmap_remove(&s->pending, key);
 }
 

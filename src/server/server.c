@@ -92,29 +92,24 @@ struct org *server_org(struct server *s, const char *org_id)
 	return o;
 }
 
-static void conn_key(uint64_t id, char key[24])
-{
-	snprintf(key, 24, "%llu", (unsigned long long)id);
-}
-
 struct conn *server_conn(struct server *s, uint64_t id)
 {
-	char key[24];
-	conn_key(id, key);
+	char key[STRMAP_ID_KEY_LEN];
+	strmap_id_key(id, key);
 	return strmap_get(&s->conns_by_id, key);
 }
 
 void server_conn_register(struct server *s, struct conn *c)
 {
-	char key[24];
-	conn_key(c->id, key);
+	char key[STRMAP_ID_KEY_LEN];
+	strmap_id_key(c->id, key);
 	strmap_put(&s->conns_by_id, key, c);
 }
 
 void server_conn_unregister(struct server *s, struct conn *c)
 {
-	char key[24];
-	conn_key(c->id, key);
+	char key[STRMAP_ID_KEY_LEN];
+	strmap_id_key(c->id, key);
 	strmap_remove(&s->conns_by_id, key);
 }
 
