@@ -180,14 +180,33 @@ static int exec_simple(PGconn *c, const char *sql, int nparams, const char *cons
 
 int pgconn_begin_org(PGconn *c, const char *org, char *cause, size_t causelen)
 {
-	if (exec_simple(c, "BEGIN", 0, NULL, cause, causelen) != 0)
-		return -1;
-	const char *p[] = {org};
-	if (exec_simple(c, "SELECT set_config('wfmon.org', $1, true)", 1, p, cause, causelen) != 0) {
-		pgconn_rollback(c);
+	if (c == NULL) {
+		snprintf(cause, causelen, "the history database is not connected");
 		return -1;
 	}
-	return 0;
+	/* Both statements in one simple query: one round trip, not two, for
+	 * every transaction the store opens. */
+	char *lit = PQescapeLiteral(c, org, strlen(org));
+	if (lit == NULL) {
+		pgconn_error_copy(PQerrorMessage(c), cause, causelen);
+		return -1;
+	}
+	static const char head[] = "BEGIN; SELECT set_config('wfmon.org', ";
+	size_t len = sizeof head + strlen(lit) + sizeof ", true)";
+	char *sql = xmalloc(len);
+	snprintf(sql, len, "%s%s, true)", head, lit);
+	PQfreemem(lit);
+	PGresult *r = PQexec(c, sql);
+	free(sql);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+		PQclear(r);
+		return 0;
+	}
+	pgconn_error_copy(r ? PQresultErrorMessage(r) : PQerrorMessage(c), cause, causelen);
+	PQclear(r);
+	if (PQtransactionStatus(c) != PQTRANS_IDLE)
+		pgconn_rollback(c);
+	return -1;
 }
 
 int pgconn_commit(PGconn *c, char *cause, size_t causelen)
