@@ -1,8 +1,9 @@
 /* conn.h: one WebSocket connection of wfmond: who it is, what it subscribed
  * to, what is queued for it, and its request budget.
  *
- * Lives in the lws per-session storage; conn_close_now marks it and lets lws
- * close it from its own callback (never freed inside someone else's). */
+ * Lives in the lws per-session storage; conn_close_after_flush and conn_abort
+ * mark it and let lws close it from its own callback (never freed inside
+ * someone else's). */
 #ifndef WFMON_CONN_H
 #define WFMON_CONN_H
 
@@ -11,6 +12,7 @@
 
 #include "auth.h"
 #include "outq.h"
+#include "proto.h"
 
 struct lws;
 struct server;
@@ -66,8 +68,14 @@ void conn_deliver(struct conn *c, struct room *from, int64_t pos, struct frame *
 /* Frames and queues one answer to a request, written at once; takes ownership
  * of payload (a malloc'd string). */
 void conn_send(struct conn *c, char *payload);
+/* Sends the error answer to request `id` (borrowed; NULL: the request had none). */
+void conn_send_error(struct conn *c, json_t *id, enum proto_error code, const char *message,
+		     const char *field);
 /* Closes after what is queued now has been written (or at once for a slow one). */
 void conn_close_after_flush(struct conn *c, int code, const char *reason);
+/* Cuts c off now, for a dead or failed peer: what is queued is dropped, no
+ * close frame is sent, and lws closes it from its loop. c->wsi must be set. */
+void conn_abort(struct conn *c, int code);
 /* Pings a connection silent for ping_us, and cuts one silent for hangup_us
  * (a dead peer: no close handshake). Called about once a second. */
 void conn_keepalive(struct conn *c, int64_t now_us, int64_t ping_us, int64_t hangup_us);

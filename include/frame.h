@@ -17,6 +17,9 @@ struct frame {
 
 /* Returns a new frame (one reference) holding a text frame of payload. */
 struct frame *frame_new_text(const char *payload, size_t len);
+/* The same for a malloc'd, NUL-terminated payload, which it frees. A NULL
+ * payload (an encoder out of memory) is fatal: check first if it may not be. */
+struct frame *frame_take_text(char *payload);
 struct frame *frame_ref(struct frame *f);
 void frame_unref(struct frame *f);
 

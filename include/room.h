@@ -42,7 +42,8 @@ struct room {
 struct room *room_find(struct org *o, const char *name);
 /* The room, created if needed; NULL when the organization has too many rooms. */
 struct room *room_get(struct org *o, const struct proto_room *spec);
-int room_add(struct room *r, struct conn *c);
+/* Lists c among r's subscribers (conn_sub_add does the conn's side). */
+void room_add(struct room *r, struct conn *c);
 void room_remove(struct room *r, struct conn *c);
 /* Serializes the event once as an "event" message at position pos, keeps it in
  * the history and queues it to every subscriber. */

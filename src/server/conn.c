@@ -1,12 +1,11 @@
 /* conn.c: queuing to a connection, cutting off slow consumers, request budget
- * (see conn.h). The writing itself happens in ws.c when lws says the socket is
- * writable. */
+ * (see conn.h). The writing itself happens in flush.c, from its timer or when
+ * lws says the socket is writable. */
 #include "conn.h"
 
 #include <libwebsockets.h>
 #include <stdlib.h>
 #include <string.h>
-
 
 #include "clock.h"
 #include "flush.h"
@@ -91,12 +90,25 @@ void conn_deliver(struct conn *c, struct room *from, int64_t pos, struct frame *
 
 void conn_send(struct conn *c, char *payload)
 {
-	if (payload == NULL)
-		fatal("out of memory encoding a message");
-	struct frame *f = frame_new_text(payload, strlen(payload));
-	free(payload);
+	struct frame *f = frame_take_text(payload);
 	conn_queue(c, f, true);
 	frame_unref(f);
+}
+
+void conn_send_error(struct conn *c, json_t *id, enum proto_error code, const char *message,
+		     const char *field)
+{
+	conn_send(c, proto_error_message_new(id, code, message, field));
+}
+
+void conn_abort(struct conn *c, int code)
+{
+	c->close_code = code;
+	/* Nothing more goes out: no frame may follow on a socket about to be cut. */
+	outq_clear(&c->q);
+	flush_forget(c);
+	/* lws closes it from its own loop, never from inside this call. */
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
 }
 
 void conn_keepalive(struct conn *c, int64_t now_us, int64_t ping_us, int64_t hangup_us)
@@ -107,10 +119,7 @@ void conn_keepalive(struct conn *c, int64_t now_us, int64_t ping_us, int64_t han
 	if (silent >= hangup_us) {
 		log_info("connection of %s/%s silent for %lld s: closing it", c->who.org, c->who.sub,
 			 (long long)(silent / 1000000));
-		c->close_code = LWS_CLOSE_STATUS_ABNORMAL_CLOSE;
-		outq_clear(&c->q);
-		flush_forget(c);
-		lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+		conn_abort(c, LWS_CLOSE_STATUS_ABNORMAL_CLOSE);
 		return;
 	}
 	if (silent < ping_us || (c->pinged_us > c->heard_us && now_us - c->pinged_us < ping_us))
@@ -169,7 +178,6 @@ struct sub *conn_sub_add(struct conn *c, struct room *r, uint64_t ticket)
 	room_add(r, c);
 	return s;
 }
-
 
 void conn_sub_release(struct conn *c, struct sub *s, int64_t after)
 {

@@ -290,15 +290,9 @@ static void flush_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	if (jobs_send_all())
 		jobs[0].c->srv->stats.shared_flushes++;
 	now = clock_mono_us();
-	for (size_t i = 0; i < njobs; i++) {
-		struct conn *c = jobs[i].c;
-		if (job_finish(&jobs[i], now) < 0) {
-			/* The peer is gone; lws closes it from its own loop. */
-			c->close_code = LWS_CLOSE_STATUS_ABNORMAL_CLOSE;
-			outq_clear(&c->q);
-			lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
-		}
-	}
+	for (size_t i = 0; i < njobs; i++)
+		if (job_finish(&jobs[i], now) < 0)
+			conn_abort(jobs[i].c, LWS_CLOSE_STATUS_ABNORMAL_CLOSE);   /* the peer is gone */
 	njobs = 0;
 	if (next_due != 0)
 		flush_arm(next_due, now);

@@ -21,6 +21,16 @@ struct frame *frame_new_text(const char *payload, size_t len)
 	return f;
 }
 
+struct frame *frame_take_text(char *payload)
+{
+	/* Encoders return NULL when memory ran out; nothing sensible follows. */
+	if (payload == NULL)
+		fatal("out of memory encoding a message");
+	struct frame *f = frame_new_text(payload, strlen(payload));
+	free(payload);
+	return f;
+}
+
 struct frame *frame_ref(struct frame *f)
 {
 	f->refs++;

@@ -281,9 +281,9 @@ static int http_begin_events(struct server *s, struct http_session *h, struct lw
 	return 0;   /* the body follows */
 }
 
-/* Parses an NDJSON body line by line so that one bad line refuses only itself. */
-static void http_prepare_ndjson(struct server *s, struct org *o, const char *body, size_t len,
-				struct ingest_batch *b)
+/* Parses an NDJSON body line by line so that one bad line refuses only itself:
+ * a line that is not JSON keeps its place as a string, refused as not an event. */
+static json_t *ndjson_events_new(const char *body, size_t len)
 {
 	json_t *events = json_array();
 	size_t lineno = 0;
@@ -300,16 +300,19 @@ static void http_prepare_ndjson(struct server *s, struct org *o, const char *bod
 		json_error_t err;
 		json_t *ev = json_loadb(body + a, e - a, JSON_REJECT_DUPLICATES, &err);
 		if (ev == NULL) {
-			/* Keep its place: a string stands in and is refused as not an event. */
 			char msg[256];
 			snprintf(msg, sizeof msg, "line %zu: invalid JSON: %s", lineno, err.text);
 			ev = json_string(msg);
 		}
 		json_array_append_new(events, ev);
 	}
-	ingest_prepare(o, events, s->store != NULL, b);
-	/* Lines that were not JSON: give them their own message instead of the
-	 * validator's "not an object". */
+	return events;
+}
+
+/* Lines that were not JSON: give them their own message instead of the
+ * validator's "not an object". */
+static void ndjson_explain_bad_lines(json_t *events, struct ingest_batch *b)
+{
 	size_t i;
 	json_t *ev;
 	json_array_foreach(events, i, ev) {
@@ -319,45 +322,50 @@ static void http_prepare_ndjson(struct server *s, struct org *o, const char *bod
 			json_object_del(r, "field");
 		}
 	}
-	json_decref(events);
 }
 
-static int http_finish_events(struct server *s, struct http_session *h, struct lws *wsi)
+/* Answers the body (taken: freed here) of the request on wsi. h is the session
+ * lws keeps, so that CLOSED_HTTP sees `waiting`; an immediate answer may
+ * complete the transaction and free h, so nothing touches h after one. */
+static int http_finish_events(struct server *s, struct http_session *h, struct lws *wsi, char *body,
+			      size_t len)
 {
-	if (h->refuse_status)
+	if (h->refuse_status) {
+		free(body);
 		return http_respond_error(wsi, (unsigned)h->refuse_status, PROTO_ERR_TOO_LARGE,
 					  h->refuse_message);
+	}
 	struct org *o = server_org(s, h->who.org);
-	struct ingest_batch b;
 	size_t i = 0;
-	while (i < h->len && isspace((unsigned char)h->body[i]))
+	while (i < len && isspace((unsigned char)body[i]))
 		i++;
-	if (i < h->len && h->body[i] == '[') {
+	bool ndjson = !(i < len && body[i] == '[');
+	json_t *events;
+	if (ndjson) {
+		events = ndjson_events_new(body, len);
+	} else {
 		json_error_t err;
-		json_t *arr = json_loadb(h->body, h->len, JSON_REJECT_DUPLICATES, &err);
-		if (arr == NULL) {
+		events = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
+		if (events == NULL) {
+			free(body);
 			char msg[256];
 			snprintf(msg, sizeof msg, "invalid JSON at line %d column %d: %s", err.line, err.column,
 				 err.text);
 			return http_respond_error(wsi, HTTP_STATUS_BAD_REQUEST, PROTO_ERR_BAD_REQUEST, msg);
 		}
-		if (json_array_size(arr) > PROTO_MAX_BATCH || json_array_size(arr) == 0) {
-			json_decref(arr);
-			return http_respond_error(wsi, HTTP_STATUS_REQ_ENTITY_TOO_LARGE, PROTO_ERR_TOO_LARGE,
-						  "send 1 to 1000 events per request");
-		}
-		ingest_prepare(o, arr, s->store != NULL, &b);
-		json_decref(arr);
-	} else {
-		http_prepare_ndjson(s, o, h->body, h->len, &b);
-		if (json_array_size(b.results) > PROTO_MAX_BATCH) {
-			/* Positions were taken for nothing: harmless, they only need to rise. */
-			ingest_batch_clear(&b);
-			json_decref(b.results);
-			return http_respond_error(wsi, HTTP_STATUS_REQ_ENTITY_TOO_LARGE, PROTO_ERR_TOO_LARGE,
-						  "send 1 to 1000 events per request");
-		}
 	}
+	free(body);
+	/* Before ingest_prepare: an oversized batch costs no validation work. */
+	if (json_array_size(events) > PROTO_MAX_BATCH || json_array_size(events) == 0) {
+		json_decref(events);
+		return http_respond_error(wsi, HTTP_STATUS_REQ_ENTITY_TOO_LARGE, PROTO_ERR_TOO_LARGE,
+					  "send 1 to 1000 events per request");
+	}
+	struct ingest_batch b;
+	ingest_prepare(o, events, s->store != NULL, &b);
+	if (ndjson)
+		ndjson_explain_bad_lines(events, &b);
+	json_decref(events);
 	struct reply_to to = { .http_wsi = wsi };
 	h->waiting = true;
 	publish_prepared(s, o, &b, &to);
@@ -527,13 +535,13 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		if (h->body == NULL)
 			return -1;
 		/* An immediate answer completes the transaction, and lws then frees h:
-		 * take the body out of it first. */
-		struct http_session taken = *h;
+		 * take the body out of it first (h itself is still the one to mark
+		 * waiting, for CLOSED_HTTP). */
+		char *body = h->body;
+		size_t body_len = h->len;
 		h->body = NULL;
 		h->len = h->cap = 0;
-		int rc = http_finish_events(s, &taken, wsi);
-		free(taken.body);
-		return rc;
+		return http_finish_events(s, h, wsi, body, body_len);
 	}
 	case LWS_CALLBACK_HTTP_WRITEABLE: {
 		if (h == NULL || h->resp == NULL)

@@ -49,7 +49,7 @@ void room_free(struct room *r)
 	free(r);
 }
 
-int room_add(struct room *r, struct conn *c)
+void room_add(struct room *r, struct conn *c)
 {
 	if (r->nsubs == r->capsubs) {
 		r->capsubs = r->capsubs ? r->capsubs * 2 : 4;
@@ -57,7 +57,6 @@ int room_add(struct room *r, struct conn *c)
 	}
 	r->subs[r->nsubs++] = c;
 	r->empty_since_us = 0;
-	return 0;
 }
 
 void room_remove(struct room *r, struct conn *c)
@@ -92,11 +91,7 @@ static void room_keep(struct room *r, int64_t seq, struct frame *f)
 
 void room_publish(struct room *r, int64_t pos, json_t *event)
 {
-	char *msg = proto_event_message_new(r->name, pos, event);
-	if (msg == NULL)
-		fatal("out of memory encoding an event");
-	struct frame *f = frame_new_text(msg, strlen(msg));
-	free(msg);
+	struct frame *f = frame_take_text(proto_event_message_new(r->name, pos, event));
 	room_keep(r, pos, f);
 	for (uint32_t i = 0; i < r->nsubs; i++)
 		conn_deliver(r->subs[i], r, pos, f);
@@ -105,10 +100,7 @@ void room_publish(struct room *r, int64_t pos, json_t *event)
 
 void room_broadcast(struct room *r, char *payload)
 {
-	if (payload == NULL)
-		fatal("out of memory encoding a message");
-	struct frame *f = frame_new_text(payload, strlen(payload));
-	free(payload);
+	struct frame *f = frame_take_text(payload);
 	for (uint32_t i = 0; i < r->nsubs; i++)
 		conn_deliver(r->subs[i], NULL, 0, f);
 	frame_unref(f);

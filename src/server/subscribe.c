@@ -98,12 +98,6 @@ static bool room_replayable(enum proto_room_kind kind)
 	       kind == ROOM_QUEUE || kind == ROOM_RESOURCES;
 }
 
-static void send_error(struct conn *c, json_t *id, enum proto_error code, const char *message,
-		       const char *field)
-{
-	conn_send(c, proto_error_message_new(id, code, message, field));
-}
-
 /* Answers with a snapshot of the live state as it is now. */
 static void answer_live_snapshot(struct conn *c, json_t *req_id, struct room *r)
 {
@@ -157,24 +151,24 @@ void subscribe_start(struct conn *c, const struct proto_request *req)
 	proto_room_format(&req->room, name, sizeof name);
 	if (!may_subscribe(c->who.role, req->room.kind)) {
 		snprintf(msg, sizeof msg, "role %s may not subscribe to %s", auth_role_name(c->who.role), name);
-		send_error(c, req->id, PROTO_ERR_FORBIDDEN, msg, "room");
+		conn_send_error(c, req->id, PROTO_ERR_FORBIDDEN, msg, "room");
 		return;
 	}
 	struct room *r = room_find(c->org, name);
 	if (r != NULL && conn_sub_find(c, r) != NULL) {
 		snprintf(msg, sizeof msg, "already subscribed to %s", name);
-		send_error(c, req->id, PROTO_ERR_BAD_REQUEST, msg, "room");
+		conn_send_error(c, req->id, PROTO_ERR_BAD_REQUEST, msg, "room");
 		return;
 	}
 	if (c->nsubs >= s->cfg.max_subscriptions) {
 		snprintf(msg, sizeof msg, "at most %u subscriptions per connection: unsubscribe first",
 			 s->cfg.max_subscriptions);
-		send_error(c, req->id, PROTO_ERR_TOO_LARGE, msg, "room");
+		conn_send_error(c, req->id, PROTO_ERR_TOO_LARGE, msg, "room");
 		return;
 	}
 	if (r == NULL && (r = room_get(c->org, &req->room)) == NULL) {
-		send_error(c, req->id, PROTO_ERR_UNAVAILABLE,
-			   "this organization has too many rooms open; try again later", "room");
+		conn_send_error(c, req->id, PROTO_ERR_UNAVAILABLE,
+				"this organization has too many rooms open; try again later", "room");
 		return;
 	}
 
@@ -211,7 +205,7 @@ void unsubscribe(struct conn *c, const struct proto_request *req)
 	if (r == NULL || conn_sub_find(c, r) == NULL) {
 		char msg[160];
 		snprintf(msg, sizeof msg, "not subscribed to %s", name);
-		send_error(c, req->id, PROTO_ERR_NOT_FOUND, msg, "room");
+		conn_send_error(c, req->id, PROTO_ERR_NOT_FOUND, msg, "room");
 		return;
 	}
 	conn_sub_remove(c, r);
@@ -238,9 +232,8 @@ static void finish_replay(struct conn *c, struct sub *sub, struct pending *p, co
 			continue;
 		char *msg = proto_event_message_new(p->room, pos, json_object_get(e, "event"));
 		if (msg == NULL)
-			continue;
-		struct frame *f = frame_new_text(msg, strlen(msg));
-		free(msg);
+			continue;   /* a stored row that does not encode: drop it, not the daemon */
+		struct frame *f = frame_take_text(msg);
 		conn_deliver(c, NULL, pos, f);
 		frame_unref(f);
 	}
@@ -278,7 +271,8 @@ void subscribe_done(struct server *s, struct pending *p, const struct store_done
 			return;
 		}
 		/* Cannot resume exactly: a fresh snapshot, from the store when the
-		 * execution is no longer in memory (the held events stay held). */
+		 * execution is no longer in memory. What was held is dropped: the
+		 * new snapshot covers it, and events after it are held anew. */
 		uint64_t ticket = ask_execution_snapshot(c, p->req_id, r);
 		if (ticket != 0) {
 			conn_sub_rewait(c, sub, ticket);

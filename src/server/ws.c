@@ -23,12 +23,6 @@
 
 /* ---- requests ---------------------------------------------------------------- */
 
-static void send_error(struct conn *c, json_t *id, enum proto_error code, const char *message,
-		       const char *field)
-{
-	conn_send(c, proto_error_message_new(id, code, message, field));
-}
-
 static void handle_subscribe(struct conn *c, const struct proto_request *req)
 {
 	subscribe_start(c, req);
@@ -45,7 +39,7 @@ static void handle_publish(struct conn *c, const struct proto_request *req)
 		char msg[128];
 		snprintf(msg, sizeof msg, "role %s may not publish: producers only",
 			 auth_role_name(c->who.role));
-		send_error(c, req->id, PROTO_ERR_FORBIDDEN, msg, NULL);
+		conn_send_error(c, req->id, PROTO_ERR_FORBIDDEN, msg, NULL);
 		return;
 	}
 	struct reply_to to = { .conn_id = c->id, .req_id = req->id };
@@ -55,7 +49,7 @@ static void handle_publish(struct conn *c, const struct proto_request *req)
 static void handle_query(struct conn *c, const struct proto_request *req)
 {
 	if (c->who.role == ROLE_PRODUCER) {
-		send_error(c, req->id, PROTO_ERR_FORBIDDEN, "producers may not read history", NULL);
+		conn_send_error(c, req->id, PROTO_ERR_FORBIDDEN, "producers may not read history", NULL);
 		return;
 	}
 	struct reply_to to = { .conn_id = c->id, .req_id = req->id };
@@ -65,14 +59,14 @@ static void handle_query(struct conn *c, const struct proto_request *req)
 static void handle_prioritize(struct conn *c, const struct proto_request *req)
 {
 	if (c->who.role != ROLE_OPERATOR && c->who.role != ROLE_ADMIN) {
-		send_error(c, req->id, PROTO_ERR_FORBIDDEN, "only operators and admins may change priorities",
-			   NULL);
+		conn_send_error(c, req->id, PROTO_ERR_FORBIDDEN,
+				"only operators and admins may change priorities", NULL);
 		return;
 	}
 	char msg[200];
 	if (prioritize_execution(c->srv, c->org, req->execution_id, req->priority, c->who.sub, msg,
 				 sizeof msg) < 0) {
-		send_error(c, req->id, PROTO_ERR_NOT_FOUND, msg, "execution_id");
+		conn_send_error(c, req->id, PROTO_ERR_NOT_FOUND, msg, "execution_id");
 		return;
 	}
 	conn_send(c, proto_done_message_new(req->id));
@@ -102,16 +96,17 @@ static void handle_message(struct conn *c, const char *buf, size_t len)
 	json_t *id = NULL;
 	s->stats.requests++;
 	if (proto_request_parse(buf, len, &req, &id, &cause) < 0) {
-		send_error(c, id, PROTO_ERR_BAD_REQUEST, cause.message, cause.field);
+		conn_send_error(c, id, PROTO_ERR_BAD_REQUEST, cause.message, cause.field);
 		json_decref(id);
 		return;
 	}
 	if (!conn_take_token(c, clock_mono_us())) {
 		s->stats.requests_rate_limited++;
-		send_error(c, req.id, PROTO_ERR_RATE_LIMITED,
-			   "too many requests on this connection; slow down and retry", NULL);
+		conn_send_error(c, req.id, PROTO_ERR_RATE_LIMITED,
+				"too many requests on this connection; slow down and retry", NULL);
 	} else if (request_table[req.type] == NULL) {
-		send_error(c, req.id, PROTO_ERR_UNAVAILABLE, "this daemon does not serve that request", "type");
+		conn_send_error(c, req.id, PROTO_ERR_UNAVAILABLE, "this daemon does not serve that request",
+				"type");
 	} else {
 		request_table[req.type](c, &req);
 	}
