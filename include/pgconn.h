@@ -53,6 +53,9 @@ PGresult *pgconn_query(PGconn *c, const char *sql, int nparams, const char *cons
 		       char *cause, size_t causelen);
 /* BEGIN; SELECT set_config('wfmon.org', org, true): every later statement of
  * the transaction sees that organization's rows only. */
+/* pgconn_query for a statement whose rows do not matter: 0, or -1 with the cause. */
+int pgconn_exec(PGconn *c, const char *sql, int nparams, const char *const *params, char *cause,
+		size_t causelen);
 int pgconn_begin_org(PGconn *c, const char *org, char *cause, size_t causelen);
 int pgconn_commit(PGconn *c, char *cause, size_t causelen);
 /* Best effort. */

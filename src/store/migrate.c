@@ -44,36 +44,14 @@ static const char *const function_grants[] = {
 	"wfmon_known_orgs()",
 };
 
-static int run(PGconn *c, const char *sql, int nparams, const char *const *params, char *cause,
-	       size_t causelen)
-{
-	PGresult *r = PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
-	ExecStatusType st = PQresultStatus(r);
-	int rc = 0;
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		pgconn_error_copy(PQresultErrorMessage(r), cause, causelen);
-		rc = -1;
-	}
-	PQclear(r);
-	return rc;
-}
-
-static void rollback(PGconn *c)
-{
-	PQclear(PQexec(c, "ROLLBACK"));
-}
-
 /* 1 if applied already, 0 if not, -1 on error. Runs inside the transaction. */
 static int is_applied(PGconn *c, const char *name, char *cause, size_t causelen)
 {
 	const char *p[] = {name};
-	PGresult *r = PQexecParams(c, "SELECT 1 FROM schema_migrations WHERE name = $1", 1, NULL, p,
-				   NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		pgconn_error_copy(PQresultErrorMessage(r), cause, causelen);
-		PQclear(r);
+	PGresult *r = pgconn_query(c, "SELECT 1 FROM schema_migrations WHERE name = $1", 1, p, cause,
+				   causelen);
+	if (r == NULL)
 		return -1;
-	}
 	int applied = PQntuples(r) > 0;
 	PQclear(r);
 	return applied;
@@ -82,13 +60,13 @@ static int is_applied(PGconn *c, const char *name, char *cause, size_t causelen)
 static int apply_one(PGconn *c, const struct migration *m, char *cause, size_t causelen)
 {
 	char why[200];
-	if (run(c, "BEGIN", 0, NULL, why, sizeof why) != 0)
+	if (pgconn_exec(c, "BEGIN", 0, NULL, why, sizeof why) != 0)
 		goto fail;
 	int applied = is_applied(c, m->name, why, sizeof why);
 	if (applied < 0)
 		goto fail_rollback;
 	if (applied) {
-		rollback(c);
+		pgconn_rollback(c);
 		return 0;
 	}
 	/* A multi-statement script: the simple query protocol runs it all inside
@@ -101,14 +79,14 @@ static int apply_one(PGconn *c, const struct migration *m, char *cause, size_t c
 	}
 	PQclear(r);
 	const char *p[] = {m->name};
-	if (run(c, "INSERT INTO schema_migrations (name) VALUES ($1)", 1, p, why, sizeof why) != 0)
+	if (pgconn_exec(c, "INSERT INTO schema_migrations (name) VALUES ($1)", 1, p, why, sizeof why) != 0)
 		goto fail_rollback;
-	if (run(c, "COMMIT", 0, NULL, why, sizeof why) != 0)
+	if (pgconn_exec(c, "COMMIT", 0, NULL, why, sizeof why) != 0)
 		goto fail;
 	log_info("store: applied migration %s", m->name);
 	return 0;
 fail_rollback:
-	rollback(c);
+	pgconn_rollback(c);
 fail:
 	snprintf(cause, causelen, "migration %s failed: %s", m->name, why);
 	return -1;
@@ -122,29 +100,29 @@ static int grant_all(PGconn *c, const char *app_role, char *cause, size_t causel
 		return -1;
 	}
 	char sql[512], why[200];
-	int rc = run(c, "BEGIN", 0, NULL, why, sizeof why);
+	int rc = pgconn_exec(c, "BEGIN", 0, NULL, why, sizeof why);
 	if (rc == 0) {
 		snprintf(sql, sizeof sql, "GRANT USAGE ON SCHEMA public TO %s", role);
-		rc = run(c, sql, 0, NULL, why, sizeof why);
+		rc = pgconn_exec(c, sql, 0, NULL, why, sizeof why);
 	}
 	for (size_t i = 0; rc == 0 && i < sizeof grants / sizeof grants[0]; i++) {
 		snprintf(sql, sizeof sql, "GRANT %s ON TABLE %s TO %s", grants[i].privileges,
 			 grants[i].table, role);
-		rc = run(c, sql, 0, NULL, why, sizeof why);
+		rc = pgconn_exec(c, sql, 0, NULL, why, sizeof why);
 	}
 	for (size_t i = 0; rc == 0 && i < sizeof function_grants / sizeof function_grants[0]; i++) {
 		snprintf(sql, sizeof sql, "GRANT EXECUTE ON FUNCTION %s TO %s", function_grants[i], role);
-		rc = run(c, sql, 0, NULL, why, sizeof why);
+		rc = pgconn_exec(c, sql, 0, NULL, why, sizeof why);
 	}
 	if (rc == 0) {
 		/* Identity columns draw from sequences. */
 		snprintf(sql, sizeof sql, "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO %s", role);
-		rc = run(c, sql, 0, NULL, why, sizeof why);
+		rc = pgconn_exec(c, sql, 0, NULL, why, sizeof why);
 	}
 	if (rc == 0)
-		rc = run(c, "COMMIT", 0, NULL, why, sizeof why);
+		rc = pgconn_exec(c, "COMMIT", 0, NULL, why, sizeof why);
 	else
-		rollback(c);
+		pgconn_rollback(c);
 	PQfreemem(role);
 	if (rc != 0)
 		snprintf(cause, causelen, "granting %s its privileges failed: %s", app_role, why);
@@ -161,14 +139,14 @@ int store_migrate(const char *owner_conninfo, const char *app_role, char *cause,
 	}
 	int rc = 0;
 	/* Migrations may take longer than a query. */
-	if (run(c, "SET statement_timeout = 0", 0, NULL, why, sizeof why) != 0 ||
-	    run(c, "SET client_min_messages = warning", 0, NULL, why, sizeof why) != 0 ||
-	    run(c, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", 0, NULL, why, sizeof why) != 0) {
+	if (pgconn_exec(c, "SET statement_timeout = 0", 0, NULL, why, sizeof why) != 0 ||
+	    pgconn_exec(c, "SET client_min_messages = warning", 0, NULL, why, sizeof why) != 0 ||
+	    pgconn_exec(c, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", 0, NULL, why, sizeof why) != 0) {
 		snprintf(cause, causelen, "cannot lock the schema for migrations: %s", why);
 		PQfinish(c);
 		return -1;
 	}
-	if (run(c, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	if (pgconn_exec(c, "CREATE TABLE IF NOT EXISTS schema_migrations ("
 		   " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
 		0, NULL, why, sizeof why) != 0) {
 		snprintf(cause, causelen, "cannot create schema_migrations: %s", why);
@@ -178,7 +156,7 @@ int store_migrate(const char *owner_conninfo, const char *app_role, char *cause,
 		rc = apply_one(c, m, cause, causelen);
 	if (rc == 0 && app_role != NULL && *app_role != '\0')
 		rc = grant_all(c, app_role, cause, causelen);
-	run(c, "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY ")", 0, NULL, why, sizeof why);
+	pgconn_exec(c, "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY ")", 0, NULL, why, sizeof why);
 	PQfinish(c);
 	return rc;
 }

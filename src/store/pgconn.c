@@ -168,8 +168,8 @@ PGresult *pgconn_query(PGconn *c, const char *sql, int nparams, const char *cons
 	return NULL;
 }
 
-static int exec_simple(PGconn *c, const char *sql, int nparams, const char *const *params,
-		       char *cause, size_t causelen)
+int pgconn_exec(PGconn *c, const char *sql, int nparams, const char *const *params, char *cause,
+		size_t causelen)
 {
 	PGresult *r = pgconn_query(c, sql, nparams, params, cause, causelen);
 	if (r == NULL)
@@ -211,7 +211,7 @@ int pgconn_begin_org(PGconn *c, const char *org, char *cause, size_t causelen)
 
 int pgconn_commit(PGconn *c, char *cause, size_t causelen)
 {
-	return exec_simple(c, "COMMIT", 0, NULL, cause, causelen);
+	return pgconn_exec(c, "COMMIT", 0, NULL, cause, causelen);
 }
 
 void pgconn_rollback(PGconn *c)
