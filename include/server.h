@@ -66,6 +66,8 @@ void server_free(struct server *s);
 struct org *server_org(struct server *s, const char *org_id);
 /* The WebSocket connection with this id, or NULL if it has gone. */
 struct conn *server_conn(struct server *s, uint64_t id);
+/* Adds an established connection to the server's list, id map and counts;
+ * unregister takes it out of the list and the map. */
 void server_conn_register(struct server *s, struct conn *c);
 void server_conn_unregister(struct server *s, struct conn *c);
 

@@ -104,6 +104,13 @@ void server_conn_register(struct server *s, struct conn *c)
 	char key[STRMAP_ID_KEY_LEN];
 	strmap_id_key(c->id, key);
 	strmap_put(&s->conns_by_id, key, c);
+	c->prev = NULL;
+	c->next = s->conns;
+	if (s->conns)
+		s->conns->prev = c;
+	s->conns = c;
+	s->nconns++;
+	s->stats.connections_total++;
 }
 
 void server_conn_unregister(struct server *s, struct conn *c)
@@ -111,6 +118,13 @@ void server_conn_unregister(struct server *s, struct conn *c)
 	char key[STRMAP_ID_KEY_LEN];
 	strmap_id_key(c->id, key);
 	strmap_remove(&s->conns_by_id, key);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	s->nconns--;
 }
 
 static void request_stop(struct server *s)

@@ -23,16 +23,6 @@
 
 /* ---- requests ---------------------------------------------------------------- */
 
-static void handle_subscribe(struct conn *c, const struct proto_request *req)
-{
-	subscribe_start(c, req);
-}
-
-static void handle_unsubscribe(struct conn *c, const struct proto_request *req)
-{
-	unsubscribe(c, req);
-}
-
 static void handle_publish(struct conn *c, const struct proto_request *req)
 {
 	if (c->who.role != ROLE_PRODUCER) {
@@ -78,8 +68,8 @@ static void handle_ping(struct conn *c, const struct proto_request *req)
 }
 
 static void (*const request_table[REQ__COUNT])(struct conn *, const struct proto_request *) = {
-	[REQ_SUBSCRIBE] = handle_subscribe,
-	[REQ_UNSUBSCRIBE] = handle_unsubscribe,
+	[REQ_SUBSCRIBE] = subscribe_start,
+	[REQ_UNSUBSCRIBE] = unsubscribe,
 	[REQ_PUBLISH] = handle_publish,
 	[REQ_PING] = handle_ping,
 	[REQ_QUERY] = handle_query,
@@ -137,12 +127,6 @@ static int ws_established(struct server *s, struct conn *c, struct lws *wsi)
 	c->tokens = s->cfg.request_burst;
 	c->tokens_at_us = clock_mono_us();
 	c->heard_us = c->tokens_at_us;
-	c->next = s->conns;
-	if (s->conns)
-		s->conns->prev = c;
-	s->conns = c;
-	s->nconns++;
-	s->stats.connections_total++;
 	c->ready = true;
 	log_debug("connection from %s/%s (%s)", c->who.org, c->who.sub, auth_role_name(c->who.role));
 	return 0;
@@ -157,9 +141,6 @@ static void ws_closed(struct server *s, struct conn *c)
 	conn_subs_clear(c);
 	outq_clear(&c->q);
 	free(c->rx);
-	if (c->prev) c->prev->next = c->next; else s->conns = c->next;
-	if (c->next) c->next->prev = c->prev;
-	s->nconns--;
 	c->ready = false;
 }
 
