@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "proto.h"
+#include "reply.h"
 
 struct lws;
 struct server;
@@ -26,9 +27,9 @@ enum pending_kind {
 struct pending {
 	uint64_t ticket;
 	enum pending_kind kind;
-	uint64_t conn_id;          /* WebSocket requests (0 for HTTP) */
-	struct lws *http_wsi;      /* HTTP requests; NULL once the request went away */
-	json_t *req_id;            /* reference to the request's id, or NULL */
+	/* Who asked; to.req_id is a reference held here, to.http_wsi is NULL
+	 * once the HTTP request went away. Empty for the daemon's own asks. */
+	struct reply_to to;
 	/* PENDING_ACK */
 	json_t *results;
 	int accepted, rejected;
@@ -40,8 +41,9 @@ struct pending {
 	int64_t pos;               /* the organization's position when the store was asked */
 };
 
-/* Registers a new pending answer with a fresh ticket. */
-struct pending *pending_new(struct server *s, enum pending_kind kind);
+/* Registers a new pending answer with a fresh ticket, for `to` (copied, its
+ * request id referenced; NULL: nobody to answer). */
+struct pending *pending_new(struct server *s, enum pending_kind kind, const struct reply_to *to);
 /* Unregisters and returns the pending answer, or NULL. */
 struct pending *pending_take(struct server *s, uint64_t ticket);
 void pending_free(struct pending *p);

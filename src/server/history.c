@@ -27,10 +27,7 @@ void history_query(struct server *s, struct org *o, enum proto_query q, json_t *
 			    "history needs the database: start wfmond with --database", NULL);
 		return;
 	}
-	struct pending *p = pending_new(s, PENDING_QUERY);
-	p->conn_id = to->conn_id;
-	p->http_wsi = to->http_wsi;
-	p->req_id = json_incref(to->req_id);
+	struct pending *p = pending_new(s, PENDING_QUERY, to);
 	p->query = q;
 	if (store_query(s->store, store_kind_of[q], o->id, json_incref(params), p->ticket) < 0) {
 		pending_free(pending_take(s, p->ticket));
@@ -40,17 +37,17 @@ void history_query(struct server *s, struct org *o, enum proto_query q, json_t *
 
 static void query_done(struct server *s, struct pending *p, const struct store_done *d)
 {
-	struct reply_to to = { .conn_id = p->conn_id, .http_wsi = p->http_wsi, .req_id = p->req_id };
+	const struct reply_to *to = &p->to;
 	if (d->status != 0) {
-		reply_error(s, &to, PROTO_ERR_UNAVAILABLE, d->error, NULL);
+		reply_error(s, to, PROTO_ERR_UNAVAILABLE, d->error, NULL);
 		return;
 	}
 	if (p->query == QUERY_EXECUTION && json_is_null(json_object_get(d->result, "execution"))) {
-		reply_error(s, &to, PROTO_ERR_NOT_FOUND, "no such execution in this organization", "id");
+		reply_error(s, to, PROTO_ERR_NOT_FOUND, "no such execution in this organization", "id");
 		return;
 	}
-	char *ws = to.http_wsi ? NULL : proto_result_message_new(p->req_id, p->query, d->result);
-	reply_send(s, &to, ws, 200, to.http_wsi ? json_incref(d->result) : NULL);
+	char *ws = to->http_wsi ? NULL : proto_result_message_new(to->req_id, p->query, d->result);
+	reply_send(s, to, ws, 200, to->http_wsi ? json_incref(d->result) : NULL);
 }
 
 void history_put(struct server *s, enum store_query_kind kind, const char *org, json_t *row)

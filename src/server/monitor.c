@@ -287,7 +287,7 @@ static void resources_tick(struct server *s, int64_t now_us)
 	strmap_each(&s->orgs, sample_org, &x);
 	/* The next sample shows the database as PostgreSQL sees it now. */
 	if (s->store != NULL) {
-		struct pending *p = pending_new(s, PENDING_MONITOR);
+		struct pending *p = pending_new(s, PENDING_MONITOR, NULL);
 		/* Any organization will do: the answer is the database's, not a tenant's. */
 		if (store_query(s->store, STORE_Q_DB_CONNECTIONS, "wfmond", json_object(), p->ticket) < 0)
 			pending_free(pending_take(s, p->ticket));

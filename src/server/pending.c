@@ -6,11 +6,15 @@
 #include "server.h"
 #include "xalloc.h"
 
-struct pending *pending_new(struct server *s, enum pending_kind kind)
+struct pending *pending_new(struct server *s, enum pending_kind kind, const struct reply_to *to)
 {
 	struct pending *p = xcalloc(1, sizeof *p);
 	p->ticket = ++s->next_ticket;
 	p->kind = kind;
+	if (to != NULL) {
+		p->to = *to;
+		json_incref(p->to.req_id);
+	}
 	char key[STRMAP_ID_KEY_LEN];
 	strmap_id_key(p->ticket, key);
 	strmap_put(&s->pending, key, p);
@@ -28,7 +32,7 @@ void pending_free(struct pending *p)
 {
 	if (p == NULL)
 		return;
-	json_decref(p->req_id);
+	json_decref(p->to.req_id);
 	json_decref(p->results);
 	free(p);
 }
@@ -37,8 +41,8 @@ static void forget_one(const char *key, void *value, void *wsi)
 {
 	(void)key;
 	struct pending *p = value;
-	if (p->http_wsi == wsi)
-		p->http_wsi = NULL;
+	if (p->to.http_wsi == wsi)
+		p->to.http_wsi = NULL;
 }
 
 void pending_forget_http(struct server *s, struct lws *wsi)

@@ -32,7 +32,7 @@ void publish_prepared(struct server *s, struct org *o, struct ingest_batch *b, c
 		answer(s, to, b->accepted, b->rejected, b->results);
 		return;
 	}
-	struct pending *p = pending_new(s, PENDING_ACK);
+	struct pending *p = pending_new(s, PENDING_ACK, to);
 	/* Even a batch of retries only is acknowledged after everything before it
 	 * is durable: the first copy of a retried event may still be on its way. */
 	int rc = store_append(s->store, b->stored, b->n, p->ticket);
@@ -45,9 +45,6 @@ void publish_prepared(struct server *s, struct org *o, struct ingest_batch *b, c
 		return;
 	}
 	ingest_commit(o, b);
-	p->conn_id = to->conn_id;
-	p->http_wsi = to->http_wsi;
-	p->req_id = json_incref(to->req_id);
 	p->results = json_incref(b->results);
 	p->accepted = b->accepted;
 	p->rejected = b->rejected;
@@ -64,7 +61,6 @@ void publish_events(struct server *s, struct org *o, json_t *events, const struc
 
 void publish_durable(struct server *s, struct pending *p, int status, const char *error)
 {
-	struct reply_to to = { .conn_id = p->conn_id, .http_wsi = p->http_wsi, .req_id = p->req_id };
 	if (status != 0) {
 		/* The spool could not be synced: nothing said durable can be trusted
 		 * any more (a failed fsync cannot be retried safely), so the daemon
@@ -82,5 +78,5 @@ void publish_durable(struct server *s, struct pending *p, int status, const char
 			}
 		}
 	}
-	answer(s, &to, p->accepted, p->rejected, p->results);
+	answer(s, &p->to, p->accepted, p->rejected, p->results);
 }

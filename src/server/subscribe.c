@@ -115,9 +115,8 @@ static uint64_t ask_store(struct conn *c, enum pending_kind kind, enum store_que
 		json_decref(params);
 		return 0;
 	}
-	struct pending *p = pending_new(s, kind);
-	p->conn_id = c->id;
-	p->req_id = json_incref(req_id);
+	struct reply_to to = { .conn_id = c->id, .req_id = req_id };
+	struct pending *p = pending_new(s, kind, &to);
 	snprintf(p->room, sizeof p->room, "%s", r->name);
 	p->since = since;
 	p->pos = c->org->pos;
@@ -222,7 +221,7 @@ static bool replay_usable(const struct store_done *d)
 
 static void finish_replay(struct conn *c, struct sub *sub, struct pending *p, const struct store_done *d)
 {
-	conn_send(c, proto_subscribed_message_new(p->req_id, p->room, p->since, NULL, true));
+	conn_send(c, proto_subscribed_message_new(p->to.req_id, p->room, p->since, NULL, true));
 	size_t i;
 	json_t *e;
 	json_array_foreach(json_object_get(d->result, "events"), i, e) {
@@ -257,7 +256,7 @@ static int64_t snapshot_covers(const struct pending *p, const struct store_done 
 
 void subscribe_done(struct server *s, struct pending *p, const struct store_done *d)
 {
-	struct conn *c = server_conn(s, p->conn_id);
+	struct conn *c = server_conn(s, p->to.conn_id);
 	if (c == NULL)
 		return;
 	struct sub *sub = conn_sub_by_ticket(c, p->ticket);
@@ -273,7 +272,7 @@ void subscribe_done(struct server *s, struct pending *p, const struct store_done
 		/* Cannot resume exactly: a fresh snapshot, from the store when the
 		 * execution is no longer in memory. What was held is dropped: the
 		 * new snapshot covers it, and events after it are held anew. */
-		uint64_t ticket = ask_execution_snapshot(c, p->req_id, r);
+		uint64_t ticket = ask_execution_snapshot(c, p->to.req_id, r);
 		if (ticket != 0) {
 			conn_sub_rewait(c, sub, ticket);
 			return;
@@ -282,7 +281,7 @@ void subscribe_done(struct server *s, struct pending *p, const struct store_done
 		json_t *x = json_object_get(d->result, "execution");
 		json_t *snap = json_pack("{s:O}", "execution", x ? x : json_null());
 		int64_t covered = snapshot_covers(p, d);
-		conn_send(c, proto_subscribed_message_new(p->req_id, r->name, covered, snap, false));
+		conn_send(c, proto_subscribed_message_new(p->to.req_id, r->name, covered, snap, false));
 		json_decref(snap);
 		conn_sub_release(c, sub, covered);
 		return;
@@ -291,6 +290,6 @@ void subscribe_done(struct server *s, struct pending *p, const struct store_done
 			 c->who.sub, d->error);
 	}
 	/* The live state is current: it already holds what was held. */
-	answer_live_snapshot(c, p->req_id, r);
+	answer_live_snapshot(c, p->to.req_id, r);
 	conn_sub_release(c, sub, INT64_MAX);
 }
