@@ -62,7 +62,7 @@ static int load_alerts(PGconn *c, json_t *o, char *cause, size_t causelen)
 			 "to_char(acknowledged_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
 			 "'ack_note', ack_note, 'resolved_by', resolved_by, 'resolved_at', "
 			 "to_char(resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
-			 "'escalations', escalations, 'escalated_at', "
+			 "'resolve_note', resolve_note, 'escalations', escalations, 'escalated_at', "
 			 "to_char(escalated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')) "
 			 "FROM (SELECT * FROM alert_history WHERE status <> 'resolved' "
 			 "UNION ALL (SELECT * FROM alert_history WHERE status = 'resolved' "

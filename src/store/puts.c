@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "pgconn.h"
+#include "xalloc.h"
 
 bool store_query_is_put(enum store_query_kind kind)
 {
@@ -29,6 +30,13 @@ static int run_insert(PGconn *c, const char *sql, int n, const char *const *valu
 	return 0;
 }
 
+/* The JSON text of v, or dflt when the field is absent. A fresh json_object()
+ * as the fallback would have to be freed again; a literal needs nothing. */
+static char *dump_or(json_t *v, const char *dflt)
+{
+	return v != NULL ? json_dumps(v, JSON_COMPACT) : xstrdup(dflt);
+}
+
 static char *num_text(json_t *v, char *buf, size_t len)
 {
 	if (json_is_integer(v))
@@ -43,8 +51,7 @@ static char *num_text(json_t *v, char *buf, size_t len)
 int storeq_put_queue_snapshot(PGconn *c, json_t *p, json_t **result, char *err, size_t errlen)
 {
 	char depth[32], processing[32], oldest[32], wait[32], rate[32];
-	char *by = json_dumps(json_object_get(p, "by_priority") ? json_object_get(p, "by_priority")
-								 : json_object(), JSON_COMPACT);
+	char *by = dump_or(json_object_get(p, "by_priority"), "{}");
 	const char *v[6] = {
 		num_text(json_object_get(p, "depth"), depth, sizeof depth) ?: "0",
 		num_text(json_object_get(p, "processing"), processing, sizeof processing) ?: "0",
@@ -66,8 +73,7 @@ int storeq_put_queue_snapshot(PGconn *c, json_t *p, json_t **result, char *err, 
 int storeq_put_daemon_sample(PGconn *c, json_t *p, json_t **result, char *err, size_t errlen)
 {
 	char cpu[32], mem[32];
-	char *tags = json_dumps(json_object_get(p, "tags") ? json_object_get(p, "tags") : json_object(),
-				JSON_COMPACT);
+	char *tags = dump_or(json_object_get(p, "tags"), "{}");
 	const char *v[3] = {
 		num_text(json_object_get(p, "cpu_percent"), cpu, sizeof cpu) ?: "0",
 		num_text(json_object_get(p, "memory_bytes"), mem, sizeof mem) ?: "0",
@@ -90,8 +96,7 @@ int storeq_put_audit(PGconn *c, json_t *p, json_t **result, char *err, size_t er
 		snprintf(err, errlen, "an audit row needs an actor and an action");
 		return STOREQ_BAD_PARAMS;
 	}
-	char *details = json_dumps(json_object_get(p, "details") ? json_object_get(p, "details")
-								: json_object(), JSON_COMPACT);
+	char *details = dump_or(json_object_get(p, "details"), "{}");
 	const char *v[4] = { actor, action, json_string_value(json_object_get(p, "target")), details };
 	int rc = run_insert(c,
 			    "INSERT INTO audit_log (org_id, actor, action, target, details) "
@@ -112,8 +117,8 @@ int storeq_put_rule(PGconn *c, json_t *p, json_t **result, char *err, size_t err
 	json_t *cond = json_object_get(rule, "conditions");
 	json_t *chans = json_object_get(rule, "channels");
 	char *rule_text = json_dumps(rule, JSON_COMPACT);
-	char *cond_text = json_dumps(cond ? cond : json_object(), JSON_COMPACT);
-	char *chan_text = json_dumps(chans ? chans : json_array(), JSON_COMPACT);
+	char *cond_text = dump_or(cond, "{}");
+	char *chan_text = dump_or(chans, "[]");
 	char cooldown[16];
 	snprintf(cooldown, sizeof cooldown, "%lld",
 		 (long long)json_integer_value(json_object_get(rule, "cooldown_minutes")));
@@ -164,9 +169,8 @@ int storeq_put_alert(PGconn *c, json_t *a, json_t **result, char *err, size_t er
 		snprintf(err, errlen, "an alert needs its id");
 		return STOREQ_BAD_PARAMS;
 	}
-	char *context = json_dumps(json_object_get(a, "context") ? json_object_get(a, "context") : json_object(),
-				   JSON_COMPACT);
-	const char *v[18] = {
+	char *context = dump_or(json_object_get(a, "context"), "{}");
+	const char *v[19] = {
 		id,
 		json_string_value(json_object_get(a, "rule_id")),
 		json_string_value(json_object_get(a, "workflow_id")),
@@ -185,20 +189,21 @@ int storeq_put_alert(PGconn *c, json_t *a, json_t **result, char *err, size_t er
 		json_string_value(json_object_get(a, "resolved_by")),
 		num_text(json_object_get(a, "escalations"), esc, sizeof esc),
 		time_text(json_object_get(a, "escalated_at"), escat, sizeof escat),
+		json_string_value(json_object_get(a, "resolve_note")),
 	};
 	int rc = run_insert(c,
 			    "INSERT INTO alert_history (id, org_id, alert_id, workflow_id, execution_id, severity, message, "
 			    "context, status, acknowledged_by, acknowledged_at, resolved_at, triggered_at, title, rule_name, "
-			    "ack_note, resolved_by, escalations, escalated_at) VALUES ($1::bigint, "
+			    "ack_note, resolved_by, escalations, escalated_at, resolve_note) VALUES ($1::bigint, "
 			    "current_setting('wfmon.org'), $2, nullif($3, ''), nullif($4, ''), $5, coalesce($6, ''), "
 			    "$7::jsonb, $8, $9, $10::timestamptz, $11::timestamptz, $12::timestamptz, coalesce($13, ''), "
-			    "coalesce($14, ''), $15, $16, coalesce($17::int, 0), $18::timestamptz) "
+			    "coalesce($14, ''), $15, $16, coalesce($17::int, 0), $18::timestamptz, $19) "
 			    "ON CONFLICT (id) DO UPDATE SET severity = EXCLUDED.severity, status = EXCLUDED.status, "
 			    "acknowledged_by = EXCLUDED.acknowledged_by, acknowledged_at = EXCLUDED.acknowledged_at, "
 			    "resolved_at = EXCLUDED.resolved_at, ack_note = EXCLUDED.ack_note, "
 			    "resolved_by = EXCLUDED.resolved_by, escalations = EXCLUDED.escalations, "
-			    "escalated_at = EXCLUDED.escalated_at",
-			    18, v, result, err, errlen);
+			    "escalated_at = EXCLUDED.escalated_at, resolve_note = EXCLUDED.resolve_note",
+			    19, v, result, err, errlen);
 	free(context);
 	return rc;
 }

@@ -407,6 +407,42 @@ static void test_dead_receiver_retried_and_recorded(void **state)
 	free(pt);
 }
 
+/* The note given with a resolve is stored and comes back after a restart. */
+static void test_resolve_note_survives_restart(void **state)
+{
+	(void)state;
+	char *ot = daemon_token(&D, "ops", "olga", "operator");
+	struct wsc *o = client_open(&D, ot);
+	json_t *a = client_subscribe(o, "alerts", -1);
+	json_t *al = json_array_get(json_object_get(json_object_get(a, "snapshot"), "alerts"), 0);
+	assert_non_null(al);
+	long long id = json_integer_value(json_object_get(al, "id"));
+	json_decref(a);
+	char req[256];
+	snprintf(req, sizeof req, "{\"type\":\"alert\",\"id\":\"r1\",\"action\":\"resolve\",\"alert_id\":%lld,"
+		 "\"note\":\"kurs NBP dopisany recznie\"}", id);
+	a = request(o, req);
+	assert_string_equal(jstr(a, "type"), "done");
+	json_decref(a);
+	assert_true(wait_db_count("ops", "alert_history WHERE resolve_note = 'kurs NBP dopisany recznie'", 1, 3000));
+	wsc_free(o);
+
+	assert_int_equal(daemon_restart(&D, args), 0);
+	o = client_open(&D, ot);
+	a = client_subscribe(o, "alerts", -1);
+	json_t *found = NULL;
+	size_t i;
+	json_array_foreach(json_object_get(json_object_get(a, "snapshot"), "alerts"), i, al)
+		if (json_integer_value(json_object_get(al, "id")) == id)
+			found = al;
+	assert_non_null(found);
+	assert_string_equal(jstr(found, "state"), "resolved");
+	assert_string_equal(jstr(found, "resolve_note"), "kurs NBP dopisany recznie");
+	json_decref(a);
+	wsc_free(o);
+	free(ot);
+}
+
 static void test_edit_keeps_secrets(void **state)
 {
 	(void)state;
@@ -466,6 +502,7 @@ int main(void)
 		cmocka_unit_test(test_cooldown_holds_across_restart),
 		cmocka_unit_test(test_acknowledge_escalate_resolve),
 		cmocka_unit_test(test_dead_receiver_retried_and_recorded),
+		cmocka_unit_test(test_resolve_note_survives_restart),
 		cmocka_unit_test(test_edit_keeps_secrets),
 	};
 	return cmocka_run_group_tests_name("alerts", tests, setup, teardown);
