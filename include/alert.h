@@ -20,6 +20,9 @@
 #define ALERT_COOLDOWN_DEFAULT_S (15 * 60)
 #define ALERT_MAX_CHANNELS 8
 #define ALERT_MAX_RULES_PER_ORG 500
+/* Addresses in an email channel's "to": the rule parser refuses more and the
+ * notifier sizes its envelope by it, so a saved rule can always be delivered. */
+#define ALERT_EMAIL_MAX_RCPT 20
 
 enum alert_type {
 	ALERT_EXECUTION_FAILED,      /* an execution of the scope failed */
@@ -39,8 +42,16 @@ const char *alert_severity_name(enum alert_severity s);
 
 enum alert_op { OP_GT, OP_GTE, OP_LT, OP_LTE, OP_EQ, OP_NE, OP__COUNT };
 const char *alert_op_name(enum alert_op op);       /* "gt", "gte", ... */
-/* The metric names a custom rule may use (NULL-terminated): the numbers the
- * daemon passes to alert_eval_on_tick under these names. */
+/* The numbers a custom rule may watch. The daemon fills them by these indexes
+ * into alert_custom_metrics(), so the names exist only in alert_rule.c. */
+enum alert_metric {
+	ALERT_M_QUEUE_DEPTH, ALERT_M_QUEUE_WAIT, ALERT_M_QUEUE_RATE, ALERT_M_CPU, ALERT_M_MEMORY,
+	ALERT_M_DAEMON_CPU, ALERT_M_DAEMON_RSS, ALERT_M_EVENTS_IN, ALERT_M_EVENTS_OUT, ALERT_M_DB_ACTIVE,
+	ALERT_M__COUNT
+};
+/* The metric names a custom rule may use (NULL-terminated, indexed by enum
+ * alert_metric): the numbers the daemon passes to alert_eval_on_tick under
+ * these names. */
 const char *const *alert_custom_metrics(void);
 
 enum channel_type { CH_IN_APP, CH_WEBHOOK, CH_SLACK, CH_EMAIL, CH_SMS, CH__COUNT };

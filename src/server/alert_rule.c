@@ -19,7 +19,6 @@
 #define SECRET_MIN 16
 #define SECRET_MAX 256
 #define ADDRESS_LIST_MAX 1024
-#define ADDRESSES_MAX 20
 #define CRED_MAX 256
 #define THRESHOLD_SECONDS_MAX (365.0 * 24 * 3600)
 #define MASK "***"
@@ -50,10 +49,15 @@ static const char *const channel_names[CH__COUNT] = {
 
 static const char *const languages[] = { "en", "pl", NULL };
 static const char *const resource_metrics[] = { "cpu_percent", "memory_percent", NULL };
-static const char *const custom_metrics[] = {
-	"queue_depth", "queue_avg_wait_ms", "queue_rate_per_min", "cpu_percent", "memory_percent",
-	"daemon_cpu_percent", "daemon_rss_bytes", "events_in_per_s", "events_out_per_s",
-	"db_connections_active", NULL,
+/* Indexed by enum alert_metric so the daemon's values cannot pair with the
+ * wrong name; the extra slot is the NULL terminator. */
+static const char *const custom_metrics[ALERT_M__COUNT + 1] = {
+	[ALERT_M_QUEUE_DEPTH] = "queue_depth", [ALERT_M_QUEUE_WAIT] = "queue_avg_wait_ms",
+	[ALERT_M_QUEUE_RATE] = "queue_rate_per_min", [ALERT_M_CPU] = "cpu_percent",
+	[ALERT_M_MEMORY] = "memory_percent", [ALERT_M_DAEMON_CPU] = "daemon_cpu_percent",
+	[ALERT_M_DAEMON_RSS] = "daemon_rss_bytes", [ALERT_M_EVENTS_IN] = "events_in_per_s",
+	[ALERT_M_EVENTS_OUT] = "events_out_per_s", [ALERT_M_DB_ACTIVE] = "db_connections_active",
+	[ALERT_M__COUNT] = NULL,
 };
 
 const char *alert_type_name(enum alert_type t)
@@ -346,7 +350,7 @@ static bool address_valid(const char *s, size_t n)
 	return true;
 }
 
-/* "a@b.pl, c@d.com": 1..ADDRESSES_MAX addresses, spaces around commas allowed. */
+/* "a@b.pl, c@d.com": 1..ALERT_EMAIL_MAX_RCPT addresses, spaces around commas allowed. */
 static bool address_list_valid(const char *s)
 {
 	size_t count = 0;
@@ -358,7 +362,7 @@ static bool address_list_valid(const char *s)
 		size_t t = n;
 		while (t > 0 && p[t - 1] == ' ')
 			t--;
-		if (t == 0 || !address_valid(p, t) || ++count > ADDRESSES_MAX)
+		if (t == 0 || !address_valid(p, t) || ++count > ALERT_EMAIL_MAX_RCPT)
 			return false;
 		p += n;
 		if (*p == '\0')
@@ -481,7 +485,7 @@ static int ch_field_check(const struct ch_field *f, json_t *v, struct alert_chan
 		if (!address_list_valid(s))
 			return alert_fail(cause, f->name,
 					  "must be 1 to %d addresses like user@example.com, separated by commas",
-					  ADDRESSES_MAX);
+					  ALERT_EMAIL_MAX_RCPT);
 		break;
 	case F_ADDRESS:
 		if (get_string(v, f->name, 1, 320, &s, cause) < 0)

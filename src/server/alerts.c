@@ -156,6 +156,8 @@ static struct alert_record *record_from_json(json_t *o)
 	r->escalated_ms = time_of(o, "escalated_at");
 	const char *note = json_string_value(json_object_get(o, "ack_note"));
 	r->ack_note = note ? xstrdup(note) : NULL;
+	note = json_string_value(json_object_get(o, "resolve_note"));
+	r->resolve_note = note ? xstrdup(note) : NULL;
 	r->escalations = (int)json_integer_value(json_object_get(o, "escalations"));
 	r->deliveries = json_array();
 	return r;
@@ -413,14 +415,9 @@ void alerts_on_event(struct server *s, struct org *o, const struct live_executio
 	apply_results(s, o, f, nf, c, nc, now);
 }
 
-/* The numbers a rule can watch, from the queue and the latest resource sample. */
-enum metric_index { M_QUEUE_DEPTH, M_QUEUE_WAIT, M_QUEUE_RATE, M_CPU, M_MEMORY, M_DAEMON_CPU, M_DAEMON_RSS,
-		    M_EVENTS_IN, M_EVENTS_OUT, M_DB_ACTIVE, M__COUNT };
-static const char *const metric_names[M__COUNT] = {
-	"queue_depth", "queue_avg_wait_ms", "queue_rate_per_min", "cpu_percent", "memory_percent",
-	"daemon_cpu_percent", "daemon_rss_bytes", "events_in_per_s", "events_out_per_s", "db_connections_active",
-};
-
+/* Feeds the evaluator the numbers a rule can watch, from the queue and the
+ * latest resource sample, named by alert_rule.c's list so that what a rule
+ * may name and what the daemon feeds cannot drift apart. */
 static void tick_org(const char *key, void *value, void *arg)
 {
 	(void)key;
@@ -429,39 +426,46 @@ static void tick_org(const char *key, void *value, void *arg)
 	if (o->alerts.nrules == 0)
 		return;
 	int64_t now = clock_wall_ms();
-	const char *names[M__COUNT];
-	double values[M__COUNT];
+	const char *const *metric_names = alert_custom_metrics();
+	const char *names[ALERT_M__COUNT];
+	double values[ALERT_M__COUNT];
 	size_t n = 0;
 	struct queue_numbers q;
 	queue_stats_compute(&o->mon.queue, now, s->cfg.queue_backlog_threshold, &q);
-	names[n] = metric_names[M_QUEUE_DEPTH], values[n++] = (double)q.depth;
+	names[n] = metric_names[ALERT_M_QUEUE_DEPTH], values[n++] = (double)q.depth;
 	if (q.avg_wait_ms >= 0)
-		names[n] = metric_names[M_QUEUE_WAIT], values[n++] = (double)q.avg_wait_ms;
-	names[n] = metric_names[M_QUEUE_RATE], values[n++] = q.rate_per_min;
+		names[n] = metric_names[ALERT_M_QUEUE_WAIT], values[n++] = (double)q.avg_wait_ms;
+	names[n] = metric_names[ALERT_M_QUEUE_RATE], values[n++] = q.rate_per_min;
 	struct org_monitor *m = &o->mon;
 	if (m->samples_count > 0) {
 		json_t *r = m->samples[(m->samples_head + m->samples_count - 1) % MONITOR_HISTORY];
 		json_t *host = json_object_get(r, "host"), *self = json_object_get(r, "daemon");
 		if (json_is_number(json_object_get(host, "cpu_percent")))
-			names[n] = metric_names[M_CPU], values[n++] = json_number_value(json_object_get(host, "cpu_percent"));
+			names[n] = metric_names[ALERT_M_CPU], values[n++] = json_number_value(json_object_get(host, "cpu_percent"));
 		double total = (double)json_integer_value(json_object_get(host, "mem_total_bytes"));
 		if (total > 0)
-			names[n] = metric_names[M_MEMORY],
+			names[n] = metric_names[ALERT_M_MEMORY],
 			values[n++] = 100.0 * (total - (double)json_integer_value(json_object_get(host, "mem_available_bytes"))) / total;
 		if (json_is_number(json_object_get(self, "cpu_percent")))
-			names[n] = metric_names[M_DAEMON_CPU], values[n++] = json_number_value(json_object_get(self, "cpu_percent"));
-		names[n] = metric_names[M_DAEMON_RSS], values[n++] = (double)json_integer_value(json_object_get(self, "rss_bytes"));
+			names[n] = metric_names[ALERT_M_DAEMON_CPU], values[n++] = json_number_value(json_object_get(self, "cpu_percent"));
+		names[n] = metric_names[ALERT_M_DAEMON_RSS], values[n++] = (double)json_integer_value(json_object_get(self, "rss_bytes"));
 		json_t *eps = json_object_get(r, "events_per_s");
-		names[n] = metric_names[M_EVENTS_IN], values[n++] = json_number_value(json_object_get(eps, "in"));
-		names[n] = metric_names[M_EVENTS_OUT], values[n++] = json_number_value(json_object_get(eps, "out"));
+		names[n] = metric_names[ALERT_M_EVENTS_IN], values[n++] = json_number_value(json_object_get(eps, "in"));
+		names[n] = metric_names[ALERT_M_EVENTS_OUT], values[n++] = json_number_value(json_object_get(eps, "out"));
 		json_t *db = json_object_get(r, "database");
 		if (json_is_integer(json_object_get(db, "active")))
-			names[n] = metric_names[M_DB_ACTIVE], values[n++] = (double)json_integer_value(json_object_get(db, "active"));
+			names[n] = metric_names[ALERT_M_DB_ACTIVE], values[n++] = (double)json_integer_value(json_object_get(db, "active"));
 	}
-	/* Running executions, for "running longer than". */
-	struct alert_fact running[256];
+	/* Running executions, for "running longer than". All of them: the
+	 * evaluator takes a remembered long run missing from this list for a
+	 * finished one and resolves its alert, so the list must not be capped. */
 	size_t nrunning = 0;
-	for (struct live_execution *x = o->live.newest; x != NULL && nrunning < 256; x = x->next)
+	for (struct live_execution *x = o->live.newest; x != NULL; x = x->next)
+		if (x->status == EXEC_RUNNING && x->started_ms > 0)
+			nrunning++;
+	struct alert_fact *running = nrunning > 0 ? xcalloc(nrunning, sizeof *running) : NULL;
+	nrunning = 0;
+	for (struct live_execution *x = o->live.newest; x != NULL; x = x->next)
 		if (x->status == EXEC_RUNNING && x->started_ms > 0)
 			running[nrunning++] = (struct alert_fact){
 				.kind = EV_EXECUTION_STARTED, .execution_id = x->id, .workflow_id = x->workflow_id,
@@ -474,6 +478,7 @@ static void tick_org(const char *key, void *value, void *arg)
 	size_t nf = 0, nc = 0;
 	alert_eval_on_tick(o->alerts.eval, &metrics, now, f, MAX_OUT, &nf, c, MAX_OUT, &nc);
 	apply_results(s, o, f, nf, c, nc, now);
+	free(running);
 }
 
 void alerts_tick(struct server *s, int64_t now_ms)
@@ -515,11 +520,6 @@ void alerts_load(struct server *s, struct org *o, json_t *rules, json_t *alerts,
 static bool may_change(const struct conn *c)
 {
 	return c->who.role == ROLE_OPERATOR || c->who.role == ROLE_ADMIN;
-}
-
-static void send_error(struct conn *c, json_t *id, enum proto_error code, const char *msg, const char *field)
-{
-	conn_send(c, proto_error_message_new(id, code, msg, field));
 }
 
 static void send_reply(struct conn *c, json_t *id, const char *type, const char *key, json_t *value)
@@ -572,7 +572,7 @@ void alerts_rule_request(struct conn *c, const struct proto_request *req)
 	struct server *s = c->srv;
 	struct org *o = c->org;
 	if (c->who.role == ROLE_PRODUCER) {
-		send_error(c, req->id, PROTO_ERR_FORBIDDEN, "producers have no business with alert rules", NULL);
+		conn_send_error(c, req->id, PROTO_ERR_FORBIDDEN, "producers have no business with alert rules", NULL);
 		return;
 	}
 	if (req->rule_action == RULE_LIST) {
@@ -583,7 +583,7 @@ void alerts_rule_request(struct conn *c, const struct proto_request *req)
 		return;
 	}
 	if (!may_change(c)) {
-		send_error(c, req->id, PROTO_ERR_FORBIDDEN, "only operators and admins may change alert rules", NULL);
+		conn_send_error(c, req->id, PROTO_ERR_FORBIDDEN, "only operators and admins may change alert rules", NULL);
 		return;
 	}
 	if (req->rule_action == RULE_SAVE) {
@@ -602,7 +602,7 @@ void alerts_rule_request(struct conn *c, const struct proto_request *req)
 		if (alert_rule_parse(j, &rule, &cause) < 0) {
 			char field[128];
 			snprintf(field, sizeof field, "rule%s%s", cause.field[0] ? "." : "", cause.field);
-			send_error(c, req->id, PROTO_ERR_BAD_REQUEST, cause.message, field);
+			conn_send_error(c, req->id, PROTO_ERR_BAD_REQUEST, cause.message, field);
 			json_decref(j);
 			return;
 		}
@@ -610,7 +610,7 @@ void alerts_rule_request(struct conn *c, const struct proto_request *req)
 		bool existed = rule_find(o, rule.id) != NULL;
 		if (!existed && o->alerts.nrules >= ALERT_MAX_RULES_PER_ORG) {
 			alert_rule_clear(&rule);
-			send_error(c, req->id, PROTO_ERR_TOO_LARGE, "this organization has too many alert rules", "rule");
+			conn_send_error(c, req->id, PROTO_ERR_TOO_LARGE, "this organization has too many alert rules", "rule");
 			return;
 		}
 		char id[PROTO_MAX_ID + 1];
@@ -625,7 +625,7 @@ void alerts_rule_request(struct conn *c, const struct proto_request *req)
 	}
 	struct alert_rule *rule = rule_find(o, req->rule_id);
 	if (rule == NULL) {
-		send_error(c, req->id, PROTO_ERR_NOT_FOUND, "no such alert rule in this organization", "rule_id");
+		conn_send_error(c, req->id, PROTO_ERR_NOT_FOUND, "no such alert rule in this organization", "rule_id");
 		return;
 	}
 	if (req->rule_action == RULE_DELETE) {
@@ -648,19 +648,19 @@ void alerts_alert_request(struct conn *c, const struct proto_request *req)
 		[ALERT_ACK] = ACT_ACKNOWLEDGE, [ALERT_RESOLVE] = ACT_RESOLVE, [ALERT_ESCALATE] = ACT_ESCALATE,
 	};
 	if (!may_change(c)) {
-		send_error(c, req->id, PROTO_ERR_FORBIDDEN, "only operators and admins may act on alerts", NULL);
+		conn_send_error(c, req->id, PROTO_ERR_FORBIDDEN, "only operators and admins may act on alerts", NULL);
 		return;
 	}
 	struct alert_record *r = record_find(c->org, req->alert_id);
 	if (r == NULL) {
-		send_error(c, req->id, PROTO_ERR_NOT_FOUND, "no such alert in this organization", "alert_id");
+		conn_send_error(c, req->id, PROTO_ERR_NOT_FOUND, "no such alert in this organization", "alert_id");
 		return;
 	}
 	enum alert_state to;
 	enum alert_severity sev;
 	char cause[160];
 	if (alert_transition(r->state, r->severity, actions[req->alert_action], &to, &sev, cause, sizeof cause) < 0) {
-		send_error(c, req->id, PROTO_ERR_BAD_REQUEST, cause, "action");
+		conn_send_error(c, req->id, PROTO_ERR_BAD_REQUEST, cause, "action");
 		return;
 	}
 	change(c->srv, c->org, r, actions[req->alert_action], c->who.sub, req->note, clock_wall_ms());

@@ -12,7 +12,6 @@
 
 #include "alert.h"
 
-#define NOTIFY_MAX_RCPT 16
 #define NOTIFY_BODY_MAX (256 * 1024)   /* a larger request body is refused at submit */
 
 /* Everything an attempt needs, built once at submit time in the caller's
@@ -24,7 +23,7 @@ struct notify_msg {
 	char *secret;                 /* webhook HMAC key or SMS bearer token; NULL when none */
 	char *smtp_user, *smtp_password;
 	char *mail_from;              /* the bare envelope sender */
-	char *rcpt[NOTIFY_MAX_RCPT];  /* bare envelope recipients */
+	char *rcpt[ALERT_EMAIL_MAX_RCPT];  /* bare envelope recipients */
 	size_t nrcpt;
 	char *body;                   /* the request body, or the RFC 5322 message */
 	size_t body_len;

@@ -459,9 +459,9 @@ static int build_email(struct notify_msg *m, const struct alert_channel *ch, con
 		p += len + (p[len] == ',');
 		if (!alen)
 			continue;
-		if (!address_ok(a, alen) || m->nrcpt == NOTIFY_MAX_RCPT) {
+		if (!address_ok(a, alen) || m->nrcpt == ALERT_EMAIL_MAX_RCPT) {
 			free(sbuf_take(&to));
-			return msg_invalid(m, m->nrcpt == NOTIFY_MAX_RCPT ? "email channel with too many recipients"
+			return msg_invalid(m, m->nrcpt == ALERT_EMAIL_MAX_RCPT ? "email channel with too many recipients"
 									   : "email channel with an invalid recipient");
 		}
 		m->rcpt[m->nrcpt++] = xstrndup(a, alen);
