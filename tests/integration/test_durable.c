@@ -107,7 +107,6 @@ static void check_acked_stored(const char *org, const char *acked_log, size_t *c
 	assert_true(n > 0);
 	/* Written to PostgreSQL shortly after the ack (durable in the spool). */
 	char sql[512];
-	snprintf(sql, sizeof sql, "event_id LIKE 'ev-%%'");
 	long long end = mono_ms() + 20000;
 	size_t missing = n;
 	while (mono_ms() < end && missing > 0) {
@@ -130,13 +129,11 @@ static void check_acked_stored(const char *org, const char *acked_log, size_t *c
 	}
 	if (missing > 0)
 		fail_msg("%zu of %zu acknowledged events are not in the database", missing, n);
-	/* Exactly once: the unique key, and no event stored under two positions. */
-	assert_int_equal(count_in(org, "true") - count_in(org, "event_id IN (SELECT DISTINCT event_id "
-							       "FROM execution_events)"), 0);
-	char q[256];
-	snprintf(q, sizeof q, "SELECT set_config('wfmon.org', '%s', false); "
-		 "SELECT count(*) - count(DISTINCT event_id) FROM execution_events", org);
-	assert_int_equal(pgtest_value(PG.app, q), 0);
+	/* Nothing beyond them: the simulator (ids "ev-...") exits 0 only once
+	 * every event it sent was acknowledged and logged, so a stored row that
+	 * is not in the log was stored without its producer being told (or
+	 * logged twice under another id). Once per id is UNIQUE(org_id, event_id). */
+	assert_int_equal(count_in(org, "event_id LIKE 'ev-%'"), (long long)n);
 	strmap_clear(&ids);
 	*count_out = n;
 }
@@ -427,6 +424,15 @@ static void test_queries_and_restart_reload(void **state)
 	assert_int_equal(http_raw(&D, req, body, sizeof body), 200);
 	json_t *stats = json_loads(body, 0, NULL);
 	assert_non_null(stats);
+	/* jpk-0..3 finished (jpk-4 still runs), each with both steps completed,
+	 * reported in plan order. */
+	assert_int_equal(json_integer_value(json_object_get(stats, "runs")), 4);
+	json_t *steps = json_object_get(stats, "steps");
+	assert_int_equal(json_array_size(steps), 2);
+	assert_string_equal(jstr(json_array_get(steps, 0), "step_id"), "collect");
+	assert_string_equal(jstr(json_array_get(steps, 1), "step_id"), "xml");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(steps, 0), "count")), 4);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(steps, 1), "count")), 4);
 	json_decref(stats);
 	snprintf(req, sizeof req, "GET /v1/executions?limit=0 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n", vt);
 	assert_int_equal(http_raw(&D, req, body, sizeof body), 400);

@@ -501,11 +501,21 @@ static void test_set_rules_keeps_state(void **state)
 	assert_int_equal(nf, 1);
 	outputs_reset();
 
-	/* A rule removed takes its state along. */
+	/* A rule removed takes its state along: put back at once, inside the
+	 * cooldown of its last firing and with that run already reported, it
+	 * counts a new run from zero and fires on its third failure. */
 	alert_eval_set_rules(e, NULL, 0);
 	assert_int_equal(alert_eval_pair_count(e), 0);
-	fail_at(e, "i", "wf", T0 + 40 * MIN_MS);
+	rule_from(&r, "{\"id\":\"r2\",\"name\":\"n\",\"type\":\"consecutive_failures\",\"severity\":\"error\","
+		      "\"workflow_id\":\"wf\",\"conditions\":{\"count\":3}," CH "}");
+	alert_eval_set_rules(e, &r, 1);
+	alert_rule_clear(&r);
+	fail_at(e, "i", "wf", T0 + 20 * MIN_MS + 5);
+	fail_at(e, "j", "wf", T0 + 20 * MIN_MS + 6);
 	assert_int_equal(nf, 0);
+	fail_at(e, "k", "wf", T0 + 20 * MIN_MS + 7);
+	assert_int_equal(nf, 1);
+	outputs_reset();
 	alert_eval_free(e);
 }
 
@@ -523,11 +533,24 @@ static void test_bounded_pairs(void **state)
 	}
 	assert_int_equal(total, ALERT_EVAL_MAX_PAIRS + 50);
 	assert_int_equal(alert_eval_pair_count(e), ALERT_EVAL_MAX_PAIRS);
-	/* The most recent pairs keep their cooldown. */
+	/* The most recent pairs keep their cooldown: wf-50 on survive, wf-0 to
+	 * wf-49 went, oldest first. */
 	char wf[32];
 	snprintf(wf, sizeof wf, "wf-%d", ALERT_EVAL_MAX_PAIRS + 49);
 	fail_at(e, "y", wf, T0 + MIN_MS);
 	assert_int_equal(nf, 0);
+	fail_at(e, "y", "wf-50", T0 + MIN_MS);
+	assert_int_equal(nf, 0);
+	/* The youngest evicted one lost its cooldown and fires again; making
+	 * room for it evicts the least recently used, wf-51, not wf-50 that
+	 * was just used though created earlier. */
+	fail_at(e, "y", "wf-49", T0 + MIN_MS);
+	assert_int_equal(nf, 1);
+	assert_int_equal(alert_eval_pair_count(e), ALERT_EVAL_MAX_PAIRS);
+	fail_at(e, "y", "wf-50", T0 + MIN_MS);
+	assert_int_equal(nf, 0);
+	fail_at(e, "y", "wf-51", T0 + MIN_MS);
+	assert_int_equal(nf, 1);
 	outputs_reset();
 	alert_eval_free(e);
 }

@@ -152,8 +152,9 @@ static void test_rotation_and_read_across(void **state)
 	assert_memory_equal(b.records[1].payload, "record-00005", 12);
 	spool_close(sp);
 
-	/* Not consumed: a reopen finds the four unconsumed records again
-	 * (record 3 is in segment 2, whose start was consumed only in memory). */
+	/* Not consumed: a reopen finds the three records not consumed on disk
+	 * again, 3 to 5 (record 3 is in segment 2, whose start was consumed
+	 * only in memory). */
 	struct seen seen = {.n = 0};
 	assert_int_equal(spool_open(dir, 40, on_record, &seen, &sp, cause, sizeof cause), 0);
 	assert_int_equal(seen.n, 3);
