@@ -121,11 +121,17 @@ keys tl h h
 wait_for tl "h goes back in time" "Check balance \(check-balance\)"
 keys tl + +
 wait_for tl "+ zooms in" "zoom x4"
+# The axis labels (the line under the title) are the window's span: a pan
+# that moved nothing would leave them as they are.
+axis=$(screen tl | sed -n "$(($(line_of tl '^ Timeline: ') + 1))p")
 keys tl '>'
+wait_gone tl "> pans: the axis moves on" "^$(printf '%s' "$axis" | sed 's/[][\\.*^$+?(){}|]/\\&/g')\$"
 wait_for tl "> pans (still zoomed)" "zoom x4"
 keys tl 0
 wait_gone tl "0 resets the zoom" "zoom x"
-wait_for tl "0 shows the whole execution" "#1 Check sanctions"
+# Only the whole execution puts 0 s at the left edge and its end (7 s) on
+# the same axis: a window zoomed x4 spans a quarter of it.
+wait_for tl "0 shows the whole execution" "^ 0s .* 7s"
 keys tl '?'
 wait_for tl "help lists the timeline's keys" "zoom in \(around the selected step\)"
 keys tl x
@@ -185,7 +191,7 @@ keys ro q
 console res 110 36
 wait_for res "console up" "LIVE" 10
 keys res R
-wait_for res "R opens the resources view" "Resources"
+wait_for res "R opens the resources view" "^ Resources +sampled at"
 wait_for res "resources: host CPU and memory" "host CPU [0-9]+\.[0-9] % +memory .* of .*\([0-9.]+ %\)" 10
 wait_for res "resources: database connections in use, idle, max" "database up +connections [0-9]+ in use, [0-9]+ idle, max [0-9]+" 15
 wait_for res "resources: daemon CPU and RSS" "daemon CPU .* RSS [0-9.]+ [KMG]iB"
