@@ -69,7 +69,6 @@ int model_status_parse(const char *name, enum model_status *out);
 bool model_status_finished(enum model_status s);
 
 enum model_step_status { MSS_PENDING, MSS_RUNNING, MSS_COMPLETED, MSS_FAILED, MSS__COUNT };
-const char *model_step_status_name(enum model_step_status s);
 int model_step_status_parse(const char *name, enum model_step_status *out);
 
 /* A step of an execution summary: only what counting needs. */
@@ -163,10 +162,8 @@ struct model_detail {
  * first, then resolved; newest first within each. */
 enum model_severity { MSEV_INFO, MSEV_WARNING, MSEV_ERROR, MSEV_CRITICAL, MSEV__COUNT };
 enum model_alert_state { MAS_ACTIVE, MAS_ACKNOWLEDGED, MAS_RESOLVED, MAS__COUNT };
-/* Wire names: "info"..., "active"... (untranslated). */
-const char *model_severity_name(enum model_severity s);
+/* From the wire names "info"... (untranslated): 0 and *out, or -1. */
 int model_severity_parse(const char *name, enum model_severity *out);
-const char *model_alert_state_name(enum model_alert_state s);
 
 struct model_alert {
 	int64_t id;

@@ -87,7 +87,6 @@ const char *session_last_error(const struct session *s);
 enum session_recovery session_take_recovery(struct session *s);
 /* True once the state changed since the last call (to redraw the header). */
 bool session_take_changed(struct session *s);
-uint64_t session_bytes_in(const struct session *s);
 /* Says goodbye with a close frame, waiting at most timeout_ms. */
 void session_close(struct session *s, int timeout_ms);
 

@@ -95,8 +95,6 @@ int64_t sim_next_due(const struct sim *s);
 void sim_run_until(struct sim *s, int64_t now_ms);
 /* Runs the next action whatever its time (fast-forward); false if none. */
 bool sim_step(struct sim *s);
-/* Virtual time of the last action run. */
-int64_t sim_now(const struct sim *s);
 
 /* Stops new arrivals and cancels the queued executions (execution.cancelled
  * with reason); with cancel_running, the running ones too. */

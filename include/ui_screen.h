@@ -50,8 +50,6 @@ int ui_text_right(int y, int x, int width, enum ui_element el, const char *text)
 void ui_fill(int y, int x, int width, enum ui_element el);
 /* Display columns of a UTF-8 string (invalid bytes count as one). */
 int ui_width(const char *text);
-/* Byte length of the longest prefix of text that fits in cols columns. */
-size_t ui_fit(const char *text, int cols);
 /* A horizontal bar of width columns, filled to percent. */
 void ui_bar(int y, int x, int width, int percent, enum ui_element full);
 /* Rings the terminal's bell (or flashes the screen when it has none). */

@@ -76,8 +76,7 @@ struct ui_theme {
 	struct ui_style styles[UI_EL__COUNT];
 };
 
-/* The element's name in theme files, e.g. "status_ok". */
-const char *ui_element_name(enum ui_element e);
+/* The element called name in theme files (e.g. "status_ok"): 0 and *out, or -1. */
 int ui_element_parse(const char *name, enum ui_element *out);
 /* A colour: a name or 0..255. Returns 0 and sets *out (-1 for default), or -1. */
 int ui_color_parse(const char *word, short *out);

@@ -126,7 +126,6 @@ struct ui {
 	/* rules */
 	size_t rule_sel, rule_top;
 	char rule_sel_id[PROTO_MAX_ID + 1];
-	uint64_t rules_seen;
 	struct rule_form *form;          /* the form being edited, or NULL */
 
 	/* the bottom line */

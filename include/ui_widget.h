@@ -61,9 +61,6 @@ void ui_textpane_home(struct ui_textpane *t);
 /* To the end, and follow again. */
 void ui_textpane_end(struct ui_textpane *t);
 
-/* The whole text (lines joined with newlines), new string. */
-char *ui_textpane_join(const struct ui_textpane *t);
-
 /* OSC 52 "copy to clipboard" for data: a new string; wrapped in tmux's
  * passthrough when in_tmux. NULL when data is too large (over 256 KiB). */
 char *ui_osc52_new(const char *data, size_t len, bool in_tmux);

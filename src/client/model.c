@@ -41,11 +41,6 @@ const char *model_status_name(enum model_status s)
 	return (unsigned)s < MS__COUNT ? status_names[s] : "?";
 }
 
-const char *model_step_status_name(enum model_step_status s)
-{
-	return (unsigned)s < MSS__COUNT ? step_status_names[s] : "?";
-}
-
 const char *model_sort_name(enum model_sort s)
 {
 	return (unsigned)s < SORT__COUNT ? sort_names[s] : "?";
@@ -793,11 +788,6 @@ static const char *const alert_state_names[MAS__COUNT] = {
 	[MAS_ACTIVE] = "active", [MAS_ACKNOWLEDGED] = "acknowledged", [MAS_RESOLVED] = "resolved",
 };
 
-const char *model_severity_name(enum model_severity s)
-{
-	return (unsigned)s < MSEV__COUNT ? severity_names[s] : "?";
-}
-
 int model_severity_parse(const char *name, enum model_severity *out)
 {
 	int i = name_index(severity_names, MSEV__COUNT, name);
@@ -805,11 +795,6 @@ int model_severity_parse(const char *name, enum model_severity *out)
 		return -1;
 	*out = (enum model_severity)i;
 	return 0;
-}
-
-const char *model_alert_state_name(enum model_alert_state s)
-{
-	return (unsigned)s < MAS__COUNT ? alert_state_names[s] : "?";
 }
 
 static void alert_clear(struct model_alert *a)

@@ -396,11 +396,6 @@ bool session_take_changed(struct session *s)
 	return c;
 }
 
-uint64_t session_bytes_in(const struct session *s)
-{
-	return s->conn ? wsc_bytes_in(s->conn) : 0;
-}
-
 void session_close(struct session *s, int timeout_ms)
 {
 	if (s->conn != NULL && wsc_state(s->conn) == WSC_OPEN && wsc_send_close(s->conn, 1000) == 0)

@@ -1005,11 +1005,6 @@ bool sim_step(struct sim *s)
 	return true;
 }
 
-int64_t sim_now(const struct sim *s)
-{
-	return s->now;
-}
-
 void sim_stop(struct sim *s, bool cancel_running, const char *reason)
 {
 	s->arrivals_open = false;

@@ -194,22 +194,6 @@ int ui_width(const char *text)
 	return w;
 }
 
-size_t ui_fit(const char *text, int cols)
-{
-	int w = 0;
-	const char *p = text;
-	uint32_t cp;
-	while (*p) {
-		size_t n = utf8_next(p, &cp);
-		int cw = cp_width(cp);
-		if (w + cw > cols)
-			break;
-		w += cw;
-		p += n;
-	}
-	return (size_t)(p - text);
-}
-
 /* Polish letters and a few others to their ASCII look-alikes. */
 static char ascii_of(uint32_t cp)
 {

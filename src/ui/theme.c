@@ -65,11 +65,6 @@ static const char *const element_names[UI_EL__COUNT] = {
 	[UI_FORM_FIELD] = "form_field",
 };
 
-const char *ui_element_name(enum ui_element e)
-{
-	return (unsigned)e < UI_EL__COUNT ? element_names[e] : "?";
-}
-
 int ui_element_parse(const char *name, enum ui_element *out)
 {
 	for (int i = 0; i < UI_EL__COUNT; i++) {

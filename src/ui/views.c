@@ -690,7 +690,6 @@ static void exec_draw(struct ui *ui, int top, int rows)
 	if (log_rows == 0)
 		return;
 	int ly = sy + 1 + step_rows;
-	snprintf(buf, sizeof buf, "%s%s", _("Log"), ui->log.follow ? "" : "");
 	ui_title_line(ly, ui->log_focus ? _("Log (focus)") : _("Log"),
 		   ui->log.follow ? _("following") : _("scrolled back: G or f follows"));
 	struct ui_widget pane = { &ui_textpane_ops, &ui->log };
@@ -764,7 +763,6 @@ static void step_sync(struct ui *ui)
 	ui_textpane_clear(&ui->data);
 	ui->data.follow = false;
 	/* Shown as two labelled blocks; the document (y, w) holds both. */
-	static const char *const parts[] = { "input", "output" };
 	for (size_t i = 0; i < 2; i++) {
 		json_t *v = s ? (i == 0 ? s->input : s->output) : NULL;
 		ui_textpane_add(&ui->data, UI_TITLE, i == 0 ? _("Input") : _("Output"));
@@ -777,7 +775,6 @@ static void step_sync(struct ui *ui)
 			free(p);
 		}
 		ui_textpane_add(&ui->data, UI_NORMAL, "");
-		(void)parts[i];
 	}
 	ui->data.top = top;
 }

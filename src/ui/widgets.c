@@ -101,23 +101,6 @@ void ui_textpane_end(struct ui_textpane *t)
 	t->follow = true;
 }
 
-char *ui_textpane_join(const struct ui_textpane *t)
-{
-	size_t len = 1;
-	for (size_t i = 0; i < t->n; i++)
-		len += strlen(t->lines[i]) + 1;
-	char *out = xmalloc(len);
-	size_t k = 0;
-	for (size_t i = 0; i < t->n; i++) {
-		size_t n = strlen(t->lines[i]);
-		memcpy(out + k, t->lines[i], n);
-		k += n;
-		out[k++] = '\n';
-	}
-	out[k] = '\0';
-	return out;
-}
-
 static void textpane_draw(struct ui_widget *w, struct ui *ui, struct ui_rect r)
 {
 	(void)ui;
@@ -294,30 +277,24 @@ static void header_draw(struct ui_widget *w, struct ui *ui, struct ui_rect r)
 	x = r.x + 1;
 	int lim = r.x + r.w;
 	char n[32];
-	static const struct {
+	/* Not static: C_() is a call (a lookup with the "header count"
+	 * context), so the table holds the translated labels themselves. */
+	const struct {
 		const char *label;
 		size_t offset;
 		enum ui_element el;
 	} counts[] = {
-		{ N_("running"), offsetof(struct model_counts, running), UI_STATUS_RUNNING },
-		{ N_("failed"), offsetof(struct model_counts, failed), UI_STATUS_FAILED },
-		{ N_("queued"), offsetof(struct model_counts, queued), UI_STATUS_QUEUED },
-		{ N_("stale"), offsetof(struct model_counts, stale), UI_STATUS_STALE },
-		{ N_("alerts"), offsetof(struct model_counts, alerts), UI_STATUS_FAILED },
+		{ C_("header count", "running"), offsetof(struct model_counts, running), UI_STATUS_RUNNING },
+		{ C_("header count", "failed"), offsetof(struct model_counts, failed), UI_STATUS_FAILED },
+		{ C_("header count", "queued"), offsetof(struct model_counts, queued), UI_STATUS_QUEUED },
+		{ C_("header count", "stale"), offsetof(struct model_counts, stale), UI_STATUS_STALE },
+		{ C_("header count", "alerts"), offsetof(struct model_counts, alerts), UI_STATUS_FAILED },
 	};
 	for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
 		int v = *(const int *)((const char *)&h->counts + counts[i].offset);
 		snprintf(n, sizeof n, "%d", v);
-		const char *label = C_("header count", "running");
-		switch (i) {
-		case 1: label = C_("header count", "failed"); break;
-		case 2: label = C_("header count", "queued"); break;
-		case 3: label = C_("header count", "stale"); break;
-		case 4: label = C_("header count", "alerts"); break;
-		default: break;
-		}
-		(void)counts[i].label;
-		x = header_pair(r.y + 1, x, lim, label, n, v > 0 && i != 0 ? counts[i].el : UI_HEADER);
+		/* The running count is news, not trouble: it keeps the header's look. */
+		x = header_pair(r.y + 1, x, lim, counts[i].label, n, v > 0 && i != 0 ? counts[i].el : UI_HEADER);
 	}
 	/* The backlog warning stays in sight on every view while it lasts. */
 	if (ui->model.queue.loaded && ui->model.queue.backlog && x < lim - 4) {
