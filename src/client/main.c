@@ -96,6 +96,8 @@ static const struct command *command_find(const char *name)
 
 /* Prints "wfmon CMD: MESSAGE" and the way to get help; returns EXIT_USAGE. */
 static int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The console's own usage errors (there is no command name to show). */
+static int console_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -416,11 +418,21 @@ struct endpoint {
 };
 
 /* Resolves the URL and the token from the options, the environment and the
- * config file. Returns 0, or the exit status after saying what is wrong. */
+ * config file for command cmd ("tail", "alerts"; NULL for the console).
+ * Returns 0, or the exit status after saying what is wrong. */
 static int endpoint_resolve(const char *cmd, const char *opt_url, const char *opt_token,
 			    const char *opt_token_file, struct endpoint *ep)
 {
 	memset(ep, 0, sizeof *ep);
+	/* Checked here, once for every command that talks to the daemon: an
+	 * empty token would only be refused by the daemon, later and less clearly. */
+	const char *misuse = NULL;
+	if (opt_token != NULL && opt_token[0] == '\0')
+		misuse = "--token is empty; mint one with `wfmon token`";
+	else if (opt_token != NULL && opt_token_file != NULL)
+		misuse = "give --token or --token-file, not both";
+	if (misuse != NULL)
+		return cmd ? usage_error(cmd, "%s", misuse) : console_usage_error("%s", misuse);
 	struct config cfg = { .loaded = false };
 	int status;
 	const char *from = NULL;
@@ -431,7 +443,8 @@ static int endpoint_resolve(const char *cmd, const char *opt_url, const char *op
 	}
 	char cause[256];
 	if (url_parse(url, &ep->parsed, cause, sizeof cause) != 0) {
-		fprintf(stderr, "%s: bad URL '%s' (from %s): %s\n", cmd, url, from, cause);
+		fprintf(stderr, "wfmon%s%s: bad URL '%s' (from %s): %s\n", cmd ? " " : "", cmd ? cmd : "",
+			url, from, cause);
 		config_clear(&cfg);
 		return EXIT_USAGE;
 	}
@@ -603,11 +616,7 @@ static int cmd_tail(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'u': opt_url = optarg; break;
-		case 't':
-			if (optarg[0] == '\0')
-				return usage_error("tail", "--token is empty; mint one with `wfmon token`");
-			opt_token = optarg;
-			break;
+		case 't': opt_token = optarg; break;
 		case 'f': opt_token_file = optarg; break;
 		case 's':
 			if (nsince == TAIL_MAX_ROOMS)
@@ -633,8 +642,6 @@ static int cmd_tail(int argc, char **argv)
 			return usage_error("tail", "unknown option %s", bad_option(argv, optind));
 		}
 	}
-	if (opt_token != NULL && opt_token_file != NULL)
-		return usage_error("tail", "give --token or --token-file, not both");
 	if (optind >= argc)
 		return usage_error("tail", "name at least one room to follow, e.g. org or execution:ID");
 	if (argc - optind > TAIL_MAX_ROOMS)
@@ -667,7 +674,7 @@ static int cmd_tail(int argc, char **argv)
 	}
 
 	struct endpoint ep;
-	int status = endpoint_resolve("wfmon tail", opt_url, opt_token, opt_token_file, &ep);
+	int status = endpoint_resolve("tail", opt_url, opt_token, opt_token_file, &ep);
 	if (status != 0)
 		return status;
 	struct tail_options topt = {
@@ -718,14 +725,12 @@ static int cmd_alerts(int argc, char **argv)
 			return usage_error("alerts", "unknown option %s", bad_option(argv, optind));
 		}
 	}
-	if (opt_token != NULL && opt_token_file != NULL)
-		return usage_error("alerts", "give --token or --token-file, not both");
 	if (optind >= argc) {
 		alerts_cli_usage(stderr);
 		return EXIT_USAGE;
 	}
 	struct endpoint ep;
-	int status = endpoint_resolve("wfmon alerts", opt_url, opt_token, opt_token_file, &ep);
+	int status = endpoint_resolve("alerts", opt_url, opt_token, opt_token_file, &ep);
 	if (status != 0)
 		return status;
 	struct alerts_cli_options aopt = {
@@ -757,9 +762,6 @@ static void console_help(void)
 	       "  --exec ID            open this execution first\n\n"
 	       "Keys: ? in the console lists them. See wfmon(1).\n", CONSOLE_USAGE, DEFAULT_URL);
 }
-
-/* The console's own usage errors (there is no command name to show). */
-static int console_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int console_usage_error(const char *fmt, ...)
 {
@@ -796,11 +798,7 @@ static int cmd_console(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'u': opt_url = optarg; break;
-		case 't':
-			if (optarg[0] == '\0')
-				return console_usage_error("--token is empty; mint one with `wfmon token`");
-			opt_token = optarg;
-			break;
+		case 't': opt_token = optarg; break;
 		case 'f': opt_token_file = optarg; break;
 		case 'T': opt_theme = optarg; break;
 		case 'a': co.ascii = true; break;
@@ -835,11 +833,9 @@ static int cmd_console(int argc, char **argv)
 	if (optind < argc)
 		return console_usage_error("unknown command '%s'; run wfmon --help for the commands",
 					   argv[optind]);
-	if (opt_token != NULL && opt_token_file != NULL)
-		return console_usage_error("give --token or --token-file, not both");
 
 	struct endpoint ep;
-	int status = endpoint_resolve("wfmon", opt_url, opt_token, opt_token_file, &ep);
+	int status = endpoint_resolve(NULL, opt_url, opt_token, opt_token_file, &ep);
 	if (status != 0)
 		return status;
 	i18n_init();

@@ -431,11 +431,7 @@ static const char *bench_ts(struct bench *b)
 {
 	int64_t ms = clock_wall_ms();
 	if (ms != b->ts_ms) {
-		time_t s = (time_t)(ms / 1000);
-		struct tm tm;
-		gmtime_r(&s, &tm);
-		size_t n = strftime(b->ts, sizeof b->ts, "%Y-%m-%dT%H:%M:%S", &tm);
-		snprintf(b->ts + n, sizeof b->ts - n, ".%03dZ", (int)(ms % 1000));
+		proto_time_format(ms, b->ts, sizeof b->ts);
 		b->ts_ms = ms;
 	}
 	return b->ts;

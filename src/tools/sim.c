@@ -417,6 +417,10 @@ static void sim_connect(struct sim_app *app)
 /* The link is gone: everything in flight goes back to pending, in order. */
 static void sim_disconnected(struct sim_app *app)
 {
+	/* The delay is settled first, so the log says the one actually used. */
+	app->backoff_ms = app->backoff_ms ? app->backoff_ms * 2 : 250;
+	if (app->backoff_ms > 10000)
+		app->backoff_ms = 10000;
 	int status = wsc_http_status(app->ws);
 	if (status == 401 || status == 403) {
 		log_error("the daemon refused the token (%s). Mint a new one, e.g. "
@@ -425,8 +429,7 @@ static void sim_disconnected(struct sim_app *app)
 			  wsc_error(app->ws));
 		app->refused = true;
 	} else if (!app->quiet) {
-		log_warn("%s; reconnecting in %d ms", wsc_error(app->ws),
-			 app->backoff_ms ? app->backoff_ms * 2 : 250);
+		log_warn("%s; reconnecting in %d ms", wsc_error(app->ws), app->backoff_ms);
 	}
 	for (size_t i = app->ninflight; i-- > 0;) {
 		evq_unshift(&app->pending, app->inflight[i].evs, app->inflight[i].n);
@@ -436,9 +439,6 @@ static void sim_disconnected(struct sim_app *app)
 	wsc_free(app->ws);
 	app->ws = NULL;
 	app->control_joined = false;
-	app->backoff_ms = app->backoff_ms ? app->backoff_ms * 2 : 250;
-	if (app->backoff_ms > 10000)
-		app->backoff_ms = 10000;
 	app->reconnect_at_ms = sim_mono_ms() + app->backoff_ms;
 }
 
