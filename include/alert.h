@@ -81,8 +81,11 @@ struct alert_rule {
 	double threshold;                     /* seconds, percent, depth or the custom value */
 	int count;                            /* consecutive failures */
 	int window_s, min_sample;             /* error rate */
-	char metric[PROTO_MAX_NAME + 1];      /* resource and custom */
-	enum alert_op op;                     /* custom */
+	/* Metric rules (queue_backlog, resource_threshold, custom) hold the rule
+	 * as "metric op threshold": the parser sets what the type implies
+	 * (queue_backlog: "queue_depth" gte; resource_threshold: gt). */
+	char metric[PROTO_MAX_NAME + 1];
+	enum alert_op op;
 	struct alert_channel channels[ALERT_MAX_CHANNELS];
 	size_t nchannels;
 	struct alert_channel escalation[ALERT_MAX_CHANNELS];   /* notified on escalation */
@@ -97,6 +100,12 @@ struct alert_rule {
  * Fills *rule (new strings owned by it; free with alert_rule_clear). Returns 0
  * or -1 with *cause naming the field ("conditions.count", "channels[1].url"). */
 int alert_rule_parse(json_t *j, struct alert_rule *rule, struct proto_cause *cause);
+/* alert_rule_parse for an edit of prev (NULL: none). Clients see secrets as
+ * "***" (alert_rule_json_new without secrets); a secret field that comes back
+ * as "***" in channel i of a list keeps the value of channel i of the same
+ * list of prev when that channel has the same type and the secret set. */
+int alert_rule_parse_edit(json_t *j, const struct alert_rule *prev, struct alert_rule *rule,
+			  struct proto_cause *cause);
 void alert_rule_clear(struct alert_rule *rule);
 /* Copies a rule (deep). */
 void alert_rule_copy(struct alert_rule *dst, const struct alert_rule *src);

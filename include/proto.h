@@ -54,10 +54,20 @@ struct proto_cause {
 	char message[256];
 };
 
+/* Fills *cause (which may be NULL) and returns -1, so that a failing check is
+ * one line: `return proto_fail(cause, "ts", "must be ...")`. Both texts are cut
+ * at a UTF-8 character boundary, because they end up in JSON strings and a
+ * split character would make the error message itself unencodable. For
+ * validators of the protocol and of what travels inside it (alert rules). */
+int proto_fail(struct proto_cause *cause, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* ---- Identifiers and time ---------------------------------------------- */
 
 /* An id is 1..PROTO_MAX_ID characters of [A-Za-z0-9_.:-]. */
 bool proto_id_valid(const char *s);
+/* A JSON value that is a string holding a valid id (no NUL inside). */
+bool proto_json_id_valid(const json_t *v);
 
 /* RFC 3339 with a zone ("2026-11-23T04:00:00.123Z", "...+01:00"); 0 or -1. */
 int proto_time_parse(const char *s, int64_t *ms_out);

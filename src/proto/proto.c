@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "utf8.h"
+
 static const char *const error_names[PROTO_ERR__COUNT] = {
 	[PROTO_ERR_BAD_REQUEST] = "bad_request",
 	[PROTO_ERR_UNAUTHORIZED] = "unauthorized",
@@ -94,23 +96,9 @@ const char *proto_request_type_name(enum proto_request_type type)
 
 /* ---- Causes ---------------------------------------------------------------- */
 
-/* snprintf may cut a multibyte character in half; drop the partial tail so the
- * text stays valid UTF-8 (the input strings come from jansson, so they were
- * valid before the cut). */
-static void utf8_trim_tail(char *buf)
-{
-	size_t len = strlen(buf);
-	if (len == 0)
-		return;
-	size_t i = len - 1;
-	while (i > 0 && ((unsigned char)buf[i] & 0xc0) == 0x80)
-		i--;
-	unsigned char lead = (unsigned char)buf[i];
-	size_t need = lead < 0x80 ? 1 : (lead & 0xe0) == 0xc0 ? 2 : (lead & 0xf0) == 0xe0 ? 3 : 4;
-	if (len - i < need)
-		buf[i] = '\0';
-}
-
+/* snprintf may cut a multibyte character in half; utf8_trim_tail drops the
+ * partial tail so the text stays valid UTF-8 (the input strings come from
+ * jansson, so they were valid before the cut). */
 int proto_fail(struct proto_cause *cause, const char *field, const char *fmt, ...)
 {
 	if (cause == NULL)

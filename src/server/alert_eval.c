@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "strmap.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 #define RATE_BUCKETS 30
@@ -247,20 +248,6 @@ struct sbuf {
 	size_t len, used;
 };
 
-/* Drops a UTF-8 character cut at the end of s. */
-static void utf8_cut(char *s)
-{
-	size_t n = strlen(s), i = n;
-	while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
-		i--;
-	if (i > 0 && ((unsigned char)s[i - 1] & 0x80)) {
-		unsigned char lead = (unsigned char)s[i - 1];
-		size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-		if (n - (i - 1) < need)
-			s[i - 1] = '\0';
-	}
-}
-
 static void sbuf_vadd(struct sbuf *b, const char *fmt, va_list ap)
 {
 	if (b->used + 1 >= b->len)
@@ -271,7 +258,7 @@ static void sbuf_vadd(struct sbuf *b, const char *fmt, va_list ap)
 		return;
 	}
 	if ((size_t)w >= b->len - b->used) {
-		utf8_cut(b->buf);
+		utf8_trim_tail(b->buf);
 		b->used = b->len;   /* full */
 		return;
 	}
@@ -381,15 +368,11 @@ static void firing_texts(struct alert_firing *af, const struct alert_rule *r, co
 		break;
 	case ALERT_QUEUE_BACKLOG:
 	case ALERT_RESOURCE_THRESHOLD:
-	case ALERT_CUSTOM: {
-		enum alert_op op = r->type == ALERT_QUEUE_BACKLOG ? OP_GTE
-				 : r->type == ALERT_RESOURCE_THRESHOLD ? OP_GT : r->op;
+	case ALERT_CUSTOM:
 		number_format(t->value, a, sizeof a);
 		number_format(r->threshold, b, sizeof b);
-		sbuf_line(&body, phrase(P_METRIC, lang), r->type == ALERT_QUEUE_BACKLOG ? "queue_depth" : r->metric,
-			  a, op_symbols[op], b);
+		sbuf_line(&body, phrase(P_METRIC, lang), r->metric, a, op_symbols[r->op], b);
 		break;
-	}
 	case ALERT_EXECUTION_FAILED:
 	case ALERT__TYPE_COUNT:
 		break;
@@ -403,7 +386,7 @@ static void firing_texts(struct alert_firing *af, const struct alert_rule *r, co
 	if (t->error != NULL && t->error[0] != '\0') {
 		char err[ERROR_IN_BODY + 1];
 		snprintf(err, sizeof err, "%s", t->error);
-		utf8_cut(err);
+		utf8_trim_tail(err);
 		sbuf_line(&body, phrase(P_ERROR, lang), err);
 	}
 	sbuf_line(&body, phrase(P_RULE, lang), r->name);
@@ -434,7 +417,7 @@ static json_t *firing_context_new(const struct alert_rule *r, const struct trigg
 	case ALERT_RESOURCE_THRESHOLD:
 	case ALERT_CUSTOM:
 		json_object_set_new(c, "value", json_real(t->value));
-		json_object_set_new(c, "metric", json_string(r->type == ALERT_QUEUE_BACKLOG ? "queue_depth" : r->metric));
+		json_object_set_new(c, "metric", json_string(r->metric));
 		json_object_set_new(c, "threshold", json_real(r->threshold));
 		if (r->type == ALERT_CUSTOM)
 			json_object_set_new(c, "op", json_string(alert_op_name(r->op)));
@@ -458,10 +441,9 @@ static json_t *firing_context_new(const struct alert_rule *r, const struct trigg
 }
 
 /* Fires unless the pair is in its cooldown or the output is full. */
-static bool fire(struct alert_eval *e, struct out *o, const struct alert_rule *r, struct pair *p,
-		 const struct trigger *t, int64_t now_ms)
+static bool fire(struct out *o, const struct alert_rule *r, struct pair *p, const struct trigger *t,
+		 int64_t now_ms)
 {
-	(void)e;
 	if (p->has_fired && now_ms - p->last_fired_ms < (int64_t)r->cooldown_s * 1000)
 		return false;
 	if (*o->nf >= o->max)
@@ -527,20 +509,35 @@ static void rate_sum(const struct pair *p, int64_t now_ms, int *failed, int *fin
 	*finished = nsum > INT32_MAX ? INT32_MAX : (int)nsum;
 }
 
-/* Fires while the rate is over the threshold with enough finished; clears
- * once it is not, provided the window saw enough to say so (a full window
- * since counting started, or min_sample finished). */
-static void rate_check(struct alert_eval *e, struct out *o, const struct alert_rule *r, struct pair *p,
-		       struct trigger *t, int64_t now_ms)
+/* Where the rate stands: holds while it is over the threshold with at least
+ * min_sample finished; decidable when the window saw enough to say either way
+ * (min_sample finished, or a full window since counting started), so that a
+ * rate that does not hold may clear. */
+struct rate_verdict {
+	bool holds, decidable;
+};
+
+/* Sums the window into t (failed, finished, rate) and judges it. */
+static struct rate_verdict rate_judge(const struct pair *p, const struct alert_rule *r, struct trigger *t,
+				      int64_t now_ms)
 {
 	rate_sum(p, now_ms, &t->failed, &t->finished);
 	t->rate = t->finished > 0 ? 100.0 * t->failed / t->finished : 0;
-	bool holds = t->finished >= r->min_sample && t->rate > r->threshold;
-	if (holds) {
-		fire(e, o, r, p, t, now_ms);
-		return;
-	}
-	if (t->finished >= r->min_sample || now_ms - p->since_ms >= (int64_t)r->window_s * 1000)
+	bool enough = t->finished >= r->min_sample;
+	return (struct rate_verdict){
+		.holds = enough && t->rate > r->threshold,
+		.decidable = enough || now_ms - p->since_ms >= (int64_t)r->window_s * 1000,
+	};
+}
+
+/* Fires while the rate holds; clears once it decidably does not. */
+static void rate_check(struct out *o, const struct alert_rule *r, struct pair *p, struct trigger *t,
+		       int64_t now_ms)
+{
+	struct rate_verdict v = rate_judge(p, r, t, now_ms);
+	if (v.holds)
+		fire(o, r, p, t, now_ms);
+	else if (v.decidable)
 		pair_clear(o, r, p);
 }
 
@@ -646,7 +643,7 @@ static void fact_rule(struct alert_eval *e, struct out *o, const struct alert_ru
 	switch (r->type) {
 	case ALERT_EXECUTION_FAILED:
 		if (failed)
-			fire(e, o, r, pair_get(e, r->id, wf), &t, now_ms);
+			fire(o, r, pair_get(e, r->id, wf), &t, now_ms);
 		break;
 	case ALERT_CONSECUTIVE_FAILURES:
 		if (failed) {
@@ -654,7 +651,7 @@ static void fact_rule(struct alert_eval *e, struct out *o, const struct alert_ru
 			if (p->consecutive < RUN_CAP)
 				p->consecutive++;
 			t.consecutive = p->consecutive;
-			if (p->consecutive >= r->count && !p->run_fired && fire(e, o, r, p, &t, now_ms))
+			if (p->consecutive >= r->count && !p->run_fired && fire(o, r, p, &t, now_ms))
 				p->run_fired = true;
 		} else if (completed && (p = pair_find(e, r->id, wf)) != NULL) {
 			p->consecutive = 0;
@@ -671,7 +668,7 @@ static void fact_rule(struct alert_eval *e, struct out *o, const struct alert_ru
 			t.workflow_name = NULL;
 			rate_start(p, r, now_ms);
 			rate_add(p, now_ms, failed);
-			rate_check(e, o, r, p, &t, now_ms);
+			rate_check(o, r, p, &t, now_ms);
 		}
 		break;
 	case ALERT_SLOW_EXECUTION:
@@ -679,7 +676,7 @@ static void fact_rule(struct alert_eval *e, struct out *o, const struct alert_ru
 			t.duration_ms = f->ts_ms - f->started_ms;
 			t.threshold_ms = (int64_t)llround(r->threshold * 1000.0);
 			if (t.duration_ms > t.threshold_ms)
-				fire(e, o, r, pair_get(e, r->id, wf), &t, now_ms);
+				fire(o, r, pair_get(e, r->id, wf), &t, now_ms);
 		}
 		break;
 	default:
@@ -743,14 +740,12 @@ static bool op_holds(enum alert_op op, double a, double b)
 static void tick_metric(struct alert_eval *e, struct out *o, const struct alert_rule *r,
 			const struct alert_metrics *m, int64_t now_ms)
 {
-	const char *name = r->type == ALERT_QUEUE_BACKLOG ? "queue_depth" : r->metric;
-	enum alert_op op = r->type == ALERT_QUEUE_BACKLOG ? OP_GTE : r->type == ALERT_RESOURCE_THRESHOLD ? OP_GT : r->op;
 	struct trigger t;
 	memset(&t, 0, sizeof t);
-	if (!metric_find(m, name, &t.value))
+	if (!metric_find(m, r->metric, &t.value))
 		return;
-	if (op_holds(op, t.value, r->threshold)) {
-		fire(e, o, r, pair_get(e, r->id, ""), &t, now_ms);
+	if (op_holds(r->op, t.value, r->threshold)) {
+		fire(o, r, pair_get(e, r->id, ""), &t, now_ms);
 	} else {
 		struct pair *p = pair_find(e, r->id, "");
 		if (p != NULL)
@@ -779,7 +774,7 @@ static void tick_running(struct alert_eval *e, struct out *o, const struct alert
 		t.duration_ms = dur;
 		t.threshold_ms = threshold_ms;
 		struct pair *p = pair_get(e, r->id, wf);
-		if (fire(e, o, r, p, &t, now_ms)) {
+		if (fire(o, r, p, &t, now_ms)) {
 			long_add(e, r->id, wf, x->execution_id);
 			p->long_runs++;
 		}
@@ -819,11 +814,8 @@ static void tick_rates(struct alert_eval *e, struct out *o, int64_t now_ms)
 		rate_start(p, r, now_ms);
 		struct trigger t;
 		memset(&t, 0, sizeof t);
-		t.workflow_id = p->workflow_id;
-		rate_sum(p, now_ms, &t.failed, &t.finished);
-		t.rate = t.finished > 0 ? 100.0 * t.failed / t.finished : 0;
-		bool holds = t.finished >= r->min_sample && t.rate > r->threshold;
-		if (!holds && (t.finished >= r->min_sample || now_ms - p->since_ms >= (int64_t)r->window_s * 1000))
+		struct rate_verdict v = rate_judge(p, r, &t, now_ms);
+		if (!v.holds && v.decidable)
 			pair_clear(o, r, p);
 	}
 }

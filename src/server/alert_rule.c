@@ -5,14 +5,15 @@
  * Invariants: a parsed rule satisfies every limit documented in alert.h and
  * man/wfmon-protocol.7; unknown fields are refused everywhere; every error
  * names the field by its JSON path. Channel strings are heap copies owned by
- * the rule (NULL when absent). parse(json_new(rule, true)) == rule. */
+ * the rule (NULL when absent). parse(json_new(rule, true)) == rule, and
+ * parse_edit(json_new(rule, false), rule) == rule. */
 #include "alert.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "utf8.h"
 #include "xalloc.h"
 
 #define URL_MAX 2048
@@ -87,38 +88,6 @@ const char *const *alert_custom_metrics(void)
 
 /* ---- errors -------------------------------------------------------------------- */
 
-/* Cuts a string that snprintf may have cut inside a UTF-8 character. */
-static void utf8_trim_tail(char *s)
-{
-	size_t n = strlen(s);
-	size_t i = n;
-	while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
-		i--;
-	if (i > 0 && ((unsigned char)s[i - 1] & 0x80)) {
-		unsigned char lead = (unsigned char)s[i - 1];
-		size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-		if (n - (i - 1) < need)
-			s[i - 1] = '\0';
-	}
-}
-
-static int alert_fail(struct proto_cause *cause, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int alert_fail(struct proto_cause *cause, const char *field, const char *fmt, ...)
-{
-	if (cause == NULL)
-		return -1;
-	snprintf(cause->field, sizeof cause->field, "%s", field);
-	utf8_trim_tail(cause->field);
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cause->message, sizeof cause->message, fmt, ap);
-	va_end(ap);
-	utf8_trim_tail(cause->message);
-	return -1;
-}
-
 /* "a.b" (or "a" when b is empty) into dst, cut to len. */
 static void path_join(char *dst, size_t len, const char *a, const char *b)
 {
@@ -166,7 +135,7 @@ static int check_keys(json_t *obj, const char *const *allowed, const char *prefi
 		if (!ok) {
 			char field[96];
 			path_join(field, sizeof field, prefix, key);
-			return alert_fail(cause, field, "unknown field (allowed: see the rule format)");
+			return proto_fail(cause, field, "unknown field (allowed: see the rule format)");
 		}
 	}
 	return 0;
@@ -205,11 +174,11 @@ static int get_string(json_t *v, const char *field, size_t min, size_t max, cons
 		      struct proto_cause *cause)
 {
 	if (!json_is_string(v))
-		return alert_fail(cause, field, "must be a string of %zu to %zu bytes", min, max);
+		return proto_fail(cause, field, "must be a string of %zu to %zu bytes", min, max);
 	size_t n = json_string_length(v);
 	const char *s = json_string_value(v);
 	if (n < min || n > max || strlen(s) != n)
-		return alert_fail(cause, field, "must be a string of %zu to %zu bytes", min, max);
+		return proto_fail(cause, field, "must be a string of %zu to %zu bytes", min, max);
 	*out = s;
 	return 0;
 }
@@ -221,7 +190,7 @@ static int get_enum(json_t *v, const char *field, const char *const *names, size
 	if (i < 0) {
 		char allowed[256];
 		list_join(names, n, allowed, sizeof allowed);
-		return alert_fail(cause, field, "must be one of: %s", allowed);
+		return proto_fail(cause, field, "must be one of: %s", allowed);
 	}
 	*out = i;
 	return 0;
@@ -231,7 +200,7 @@ static int get_int(json_t *v, const char *field, long long min, long long max, i
 		   struct proto_cause *cause)
 {
 	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
-		return alert_fail(cause, field, "must be an integer from %lld to %lld", min, max);
+		return proto_fail(cause, field, "must be an integer from %lld to %lld", min, max);
 	*out = (int)json_integer_value(v);
 	return 0;
 }
@@ -450,7 +419,7 @@ static int ch_field_check(const struct ch_field *f, json_t *v, struct alert_chan
 	const char *s = NULL;
 	if (f->kind == F_BOOL) {
 		if (!json_is_boolean(v))
-			return alert_fail(cause, f->name, "must be true or false");
+			return proto_fail(cause, f->name, "must be true or false");
 		*(bool *)((char *)ch + f->offset) = json_is_true(v);
 		return 0;
 	}
@@ -461,12 +430,12 @@ static int ch_field_check(const struct ch_field *f, json_t *v, struct alert_chan
 		if (get_string(v, f->name, 1, URL_MAX, &s, cause) < 0)
 			return -1;
 		if (f->kind == F_URL_HTTP && !url_valid(s, http_schemes))
-			return alert_fail(cause, f->name,
+			return proto_fail(cause, f->name,
 					  "must be an http:// or https:// URL with a host and no credentials");
 		if (f->kind == F_URL_HTTPS && !url_valid(s, https_schemes))
-			return alert_fail(cause, f->name, "must be an https:// URL with a host and no credentials");
+			return proto_fail(cause, f->name, "must be an https:// URL with a host and no credentials");
 		if (f->kind == F_URL_SMTP && !url_valid(s, smtp_schemes))
-			return alert_fail(cause, f->name,
+			return proto_fail(cause, f->name,
 					  "must be an smtp:// or smtps:// URL with a host (credentials go in "
 					  "smtp_user and smtp_password)");
 		break;
@@ -483,7 +452,7 @@ static int ch_field_check(const struct ch_field *f, json_t *v, struct alert_chan
 		if (get_string(v, f->name, 1, ADDRESS_LIST_MAX, &s, cause) < 0)
 			return -1;
 		if (!address_list_valid(s))
-			return alert_fail(cause, f->name,
+			return proto_fail(cause, f->name,
 					  "must be 1 to %d addresses like user@example.com, separated by commas",
 					  ALERT_EMAIL_MAX_RCPT);
 		break;
@@ -491,12 +460,12 @@ static int ch_field_check(const struct ch_field *f, json_t *v, struct alert_chan
 		if (get_string(v, f->name, 1, 320, &s, cause) < 0)
 			return -1;
 		if (!address_valid(s, strlen(s)))
-			return alert_fail(cause, f->name, "must be one address like alerts@example.com");
+			return proto_fail(cause, f->name, "must be one address like alerts@example.com");
 		break;
 	case F_PHONE:
 		if (!json_is_string(v) || !phone_valid(json_string_value(v)) ||
 		    strlen(json_string_value(v)) != json_string_length(v))
-			return alert_fail(cause, f->name, "must be + then 8 to 15 digits, e.g. +48123456789");
+			return proto_fail(cause, f->name, "must be + then 8 to 15 digits, e.g. +48123456789");
 		s = json_string_value(v);
 		break;
 	case F_BOOL:
@@ -518,11 +487,29 @@ static void alert_channel_clear(struct alert_channel *ch)
 	memset(ch, 0, sizeof *ch);
 }
 
-int alert_channel_parse(json_t *j, struct alert_channel *ch, struct proto_cause *cause)
+/* The value a field is checked with. Clients see secrets masked, so an edit
+ * that sends MASK back for a secret field of a channel of the same type as
+ * before keeps the previous channel's value: *kept then holds it as a new
+ * reference, for the caller to drop after the check. */
+static json_t *field_value(json_t *j, const struct ch_field *f, enum channel_type t,
+			   const struct alert_channel *prev, json_t **kept)
+{
+	json_t *v = json_object_get(j, f->name);
+	*kept = NULL;
+	if (!f->secret || prev == NULL || prev->type != t || !json_is_string(v) ||
+	    strcmp(json_string_value(v), MASK) != 0 || *ch_cstr(prev, f) == NULL)
+		return v;
+	*kept = json_string(*ch_cstr(prev, f));
+	return *kept != NULL ? *kept : v;
+}
+
+/* alert_channel_parse, keeping masked secrets of prev (which may be NULL). */
+static int channel_parse(json_t *j, const struct alert_channel *prev, struct alert_channel *ch,
+			 struct proto_cause *cause)
 {
 	memset(ch, 0, sizeof *ch);
 	if (!json_is_object(j))
-		return alert_fail(cause, "", "a channel must be an object with a \"type\"");
+		return proto_fail(cause, "", "a channel must be an object with a \"type\"");
 	int t;
 	if (get_enum(json_object_get(j, "type"), "type", channel_names, CH__COUNT, &t, cause) < 0)
 		return -1;
@@ -539,20 +526,28 @@ int alert_channel_parse(json_t *j, struct alert_channel *ch, struct proto_cause 
 		return -1;
 
 	for (const struct ch_field *f = fields; f->name != NULL; f++) {
-		json_t *v = json_object_get(j, f->name);
+		json_t *kept;
+		json_t *v = field_value(j, f, ch->type, prev, &kept);
 		if (v == NULL || json_is_null(v)) {
 			if (f->required) {
 				alert_channel_clear(ch);
-				return alert_fail(cause, f->name, "is required for a %s channel", channel_names[t]);
+				return proto_fail(cause, f->name, "is required for a %s channel", channel_names[t]);
 			}
 			continue;
 		}
-		if (ch_field_check(f, v, ch, cause) < 0) {
+		int rc = ch_field_check(f, v, ch, cause);
+		json_decref(kept);
+		if (rc < 0) {
 			alert_channel_clear(ch);
 			return -1;
 		}
 	}
 	return 0;
+}
+
+int alert_channel_parse(json_t *j, struct alert_channel *ch, struct proto_cause *cause)
+{
+	return channel_parse(j, NULL, ch, cause);
 }
 
 static json_t *channel_json_new(const struct alert_channel *ch, bool with_secrets)
@@ -638,7 +633,7 @@ static int cond_check(const struct cond_field *c, json_t *v, struct alert_rule *
 	switch (c->kind) {
 	case C_SECONDS:
 		if (!(x > 0 && x <= THRESHOLD_SECONDS_MAX))
-			return alert_fail(cause, field, "must be a number of seconds above 0 (at most %.0f)",
+			return proto_fail(cause, field, "must be a number of seconds above 0 (at most %.0f)",
 					  THRESHOLD_SECONDS_MAX);
 		r->threshold = x;
 		return 0;
@@ -646,7 +641,7 @@ static int cond_check(const struct cond_field *c, json_t *v, struct alert_rule *
 		return get_int(v, field, 2, 100, &r->count, cause);
 	case C_PERCENT_RATE:
 		if (!(x > 0 && x <= 100))
-			return alert_fail(cause, field, "must be a number above 0 and at most 100");
+			return proto_fail(cause, field, "must be a number above 0 and at most 100");
 		r->threshold = x;
 		return 0;
 	case C_WINDOW:
@@ -658,17 +653,17 @@ static int cond_check(const struct cond_field *c, json_t *v, struct alert_rule *
 		return get_int(v, field, 1, 10000, &r->min_sample, cause);
 	case C_BACKLOG:
 		if (!(x >= 1))
-			return alert_fail(cause, field, "must be a number of at least 1");
+			return proto_fail(cause, field, "must be a number of at least 1");
 		r->threshold = x;
 		return 0;
 	case C_PERCENT:
 		if (!(x >= 0 && x <= 100))
-			return alert_fail(cause, field, "must be a number from 0 to 100");
+			return proto_fail(cause, field, "must be a number from 0 to 100");
 		r->threshold = x;
 		return 0;
 	case C_VALUE:
 		if (isnan(x))
-			return alert_fail(cause, field, "must be a number");
+			return proto_fail(cause, field, "must be a number");
 		r->threshold = x;
 		return 0;
 	case C_RESOURCE_METRIC:
@@ -694,7 +689,7 @@ static int parse_conditions(json_t *j, struct alert_rule *r, struct proto_cause 
 	if (j == NULL && conds[0].name == NULL)
 		return 0;
 	if (!json_is_object(j))
-		return alert_fail(cause, "conditions", "must be an object with the conditions of a %s rule",
+		return proto_fail(cause, "conditions", "must be an object with the conditions of a %s rule",
 				  type_names[r->type]);
 	const char *allowed[4];
 	size_t na = 0;
@@ -708,7 +703,7 @@ static int parse_conditions(json_t *j, struct alert_rule *r, struct proto_cause 
 		if (v == NULL) {
 			char field[64];
 			path_join(field, sizeof field, "conditions", c->name);
-			return alert_fail(cause, field, "is required for a %s rule", type_names[r->type]);
+			return proto_fail(cause, field, "is required for a %s rule", type_names[r->type]);
 		}
 		if (cond_check(c, v, r, cause) < 0)
 			return -1;
@@ -716,16 +711,18 @@ static int parse_conditions(json_t *j, struct alert_rule *r, struct proto_cause 
 	return 0;
 }
 
-static int parse_channels(json_t *j, const char *name, size_t min, struct alert_channel *chs, size_t *n,
-			  struct proto_cause *cause)
+/* prev/nprev: the same list of the rule before the edit (channel i keeps
+ * masked secrets of prev[i]), or NULL/0. */
+static int parse_channels(json_t *j, const char *name, size_t min, const struct alert_channel *prev,
+			  size_t nprev, struct alert_channel *chs, size_t *n, struct proto_cause *cause)
 {
 	*n = 0;
 	if (j == NULL && min == 0)
 		return 0;
 	if (!json_is_array(j) || json_array_size(j) < min || json_array_size(j) > ALERT_MAX_CHANNELS)
-		return alert_fail(cause, name, "must be an array of %zu to %d channels", min, ALERT_MAX_CHANNELS);
+		return proto_fail(cause, name, "must be an array of %zu to %d channels", min, ALERT_MAX_CHANNELS);
 	for (size_t i = 0; i < json_array_size(j); i++) {
-		if (alert_channel_parse(json_array_get(j, i), &chs[i], cause) < 0) {
+		if (channel_parse(json_array_get(j, i), i < nprev ? &prev[i] : NULL, &chs[i], cause) < 0) {
 			char prefix[48];
 			snprintf(prefix, sizeof prefix, "%s[%zu]", name, i);
 			return alert_fail_prefix(cause, prefix);
@@ -746,17 +743,36 @@ static int get_opt_id(json_t *v, const char *field, char *out, struct proto_caus
 	out[0] = '\0';
 	if (v == NULL || json_is_null(v))
 		return 0;
-	if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v) ||
-	    !proto_id_valid(json_string_value(v)))
-		return alert_fail(cause, field, "must be an id of 1 to %d characters [A-Za-z0-9_.:-]", PROTO_MAX_ID);
+	if (!proto_json_id_valid(v))
+		return proto_fail(cause, field, "must be an id of 1 to %d characters [A-Za-z0-9_.:-]", PROTO_MAX_ID);
 	snprintf(out, PROTO_MAX_ID + 1, "%s", json_string_value(v));
 	return 0;
 }
 
-static int rule_parse_fields(json_t *j, struct alert_rule *r, struct proto_cause *cause)
+/* Metric rules whose metric or operator the type implies get them here, so
+ * that the evaluator reads r->metric and r->op alike for every metric rule.
+ * The JSON form lists only the conditions of the type (type_conditions), so
+ * what is set here never shows in it. */
+static void imply_metric(struct alert_rule *r)
+{
+	switch (r->type) {
+	case ALERT_QUEUE_BACKLOG:
+		snprintf(r->metric, sizeof r->metric, "%s", custom_metrics[ALERT_M_QUEUE_DEPTH]);
+		r->op = OP_GTE;
+		break;
+	case ALERT_RESOURCE_THRESHOLD:
+		r->op = OP_GT;
+		break;
+	default:
+		break;
+	}
+}
+
+static int rule_parse_fields(json_t *j, const struct alert_rule *prev, struct alert_rule *r,
+			     struct proto_cause *cause)
 {
 	if (!json_is_object(j))
-		return alert_fail(cause, "", "a rule must be a JSON object");
+		return proto_fail(cause, "", "a rule must be a JSON object");
 	if (check_keys(j, rule_keys, "", cause) < 0)
 		return -1;
 	if (get_opt_id(json_object_get(j, "id"), "id", r->id, cause) < 0)
@@ -786,7 +802,7 @@ static int rule_parse_fields(json_t *j, struct alert_rule *r, struct proto_cause
 	r->enabled = true;
 	if (v != NULL) {
 		if (!json_is_boolean(v))
-			return alert_fail(cause, "enabled", "must be true or false");
+			return proto_fail(cause, "enabled", "must be true or false");
 		r->enabled = json_is_true(v);
 	}
 	v = json_object_get(j, "language");
@@ -798,22 +814,31 @@ static int rule_parse_fields(json_t *j, struct alert_rule *r, struct proto_cause
 	}
 	if (parse_conditions(json_object_get(j, "conditions"), r, cause) < 0)
 		return -1;
-	if (parse_channels(json_object_get(j, "channels"), "channels", 1, r->channels, &r->nchannels, cause) < 0)
+	imply_metric(r);
+	if (parse_channels(json_object_get(j, "channels"), "channels", 1, prev ? prev->channels : NULL,
+			   prev ? prev->nchannels : 0, r->channels, &r->nchannels, cause) < 0)
 		return -1;
-	if (parse_channels(json_object_get(j, "escalation_channels"), "escalation_channels", 0, r->escalation,
+	if (parse_channels(json_object_get(j, "escalation_channels"), "escalation_channels", 0,
+			   prev ? prev->escalation : NULL, prev ? prev->nescalation : 0, r->escalation,
 			   &r->nescalation, cause) < 0)
 		return -1;
 	return 0;
 }
 
-int alert_rule_parse(json_t *j, struct alert_rule *rule, struct proto_cause *cause)
+int alert_rule_parse_edit(json_t *j, const struct alert_rule *prev, struct alert_rule *rule,
+			  struct proto_cause *cause)
 {
 	memset(rule, 0, sizeof *rule);
-	if (rule_parse_fields(j, rule, cause) < 0) {
+	if (rule_parse_fields(j, prev, rule, cause) < 0) {
 		alert_rule_clear(rule);
 		return -1;
 	}
 	return 0;
+}
+
+int alert_rule_parse(json_t *j, struct alert_rule *rule, struct proto_cause *cause)
+{
+	return alert_rule_parse_edit(j, NULL, rule, cause);
 }
 
 void alert_rule_clear(struct alert_rule *rule)

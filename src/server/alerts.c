@@ -322,8 +322,8 @@ static void fire(struct server *s, struct org *o, struct alert_firing *f, int64_
 				"execution_id", r->execution_id[0] ? r->execution_id : NULL));
 }
 
-static void change(struct server *s, struct org *o, struct alert_record *r, enum alert_action act,
-		   const char *by, const char *note, int64_t now_ms);
+static int change(struct server *s, struct org *o, struct alert_record *r, enum alert_action act,
+		  const char *by, const char *note, int64_t now_ms, char *cause, size_t causelen);
 
 static void clear(struct server *s, struct org *o, const struct alert_clear *c, int64_t now_ms)
 {
@@ -331,7 +331,7 @@ static void clear(struct server *s, struct org *o, const struct alert_clear *c, 
 		struct alert_record *r = o->alerts.records[i];
 		if (r->state != ALERT_RESOLVED && strcmp(r->rule_id, c->rule->id) == 0 &&
 		    strcmp(r->workflow_id, c->workflow_id) == 0)
-			change(s, o, r, ACT_AUTO_RESOLVE, "wfmond", "the condition cleared", now_ms);
+			change(s, o, r, ACT_AUTO_RESOLVE, "wfmond", "the condition cleared", now_ms, NULL, 0);
 	}
 }
 
@@ -342,14 +342,16 @@ static const char *const action_audit[] = {
 	[ACT_AUTO_RESOLVE] = "alert.resolved",
 };
 
-static void change(struct server *s, struct org *o, struct alert_record *r, enum alert_action act,
-		   const char *by, const char *note, int64_t now_ms)
+/* Applies act to r when alert_transition allows it, and announces, stores and
+ * audits the change. Returns -1 and leaves r alone, with the refusal in cause
+ * (which may be NULL), when it does not. */
+static int change(struct server *s, struct org *o, struct alert_record *r, enum alert_action act,
+		  const char *by, const char *note, int64_t now_ms, char *cause, size_t causelen)
 {
 	enum alert_state to;
 	enum alert_severity sev;
-	char cause[160];
-	if (alert_transition(r->state, r->severity, act, &to, &sev, cause, sizeof cause) < 0)
-		return;
+	if (alert_transition(r->state, r->severity, act, &to, &sev, cause, causelen) < 0)
+		return -1;
 	r->state = to;
 	if (act == ACT_ACKNOWLEDGE) {
 		r->acknowledged_ms = now_ms;
@@ -374,6 +376,7 @@ static void change(struct server *s, struct org *o, struct alert_record *r, enum
 	history_audit(s, o->id, by, action_audit[act], r->rule_id,
 		      json_pack("{s:I,s:s,s:s,s:s?}", "alert_id", (json_int_t)r->id, "state",
 				alert_state_name(r->state), "severity", alert_severity_name(r->severity), "note", note));
+	return 0;
 }
 
 /* ---- evaluation --------------------------------------------------------------------- */
@@ -541,32 +544,6 @@ static void new_rule_id(char *out, size_t len)
 	snprintf(out, len, "rule-%02x%02x%02x%02x%02x%02x", raw[0], raw[1], raw[2], raw[3], raw[4], raw[5]);
 }
 
-/* Clients see secrets as "***"; an edited rule that sends "***" back keeps the
- * stored secret of the same channel. */
-static void restore_secrets(json_t *incoming, const struct alert_rule *stored)
-{
-	static const char *const lists[] = { "channels", "escalation_channels" };
-	static const char *const keys[] = { "secret", "smtp_password" };
-	json_t *old = alert_rule_json_new(stored, true);
-	for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++) {
-		json_t *now = json_object_get(incoming, lists[l]), *was = json_object_get(old, lists[l]);
-		size_t i;
-		json_t *ch;
-		json_array_foreach(now, i, ch) {
-			json_t *prev = json_array_get(was, i);
-			if (!json_is_object(ch) || prev == NULL ||
-			    !json_equal(json_object_get(ch, "type"), json_object_get(prev, "type")))
-				continue;
-			for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
-				const char *v = json_string_value(json_object_get(ch, keys[k]));
-				if (v != NULL && strcmp(v, "***") == 0 && json_object_get(prev, keys[k]) != NULL)
-					json_object_set(ch, keys[k], json_object_get(prev, keys[k]));
-			}
-		}
-	}
-	json_decref(old);
-}
-
 void alerts_rule_request(struct conn *c, const struct proto_request *req)
 {
 	struct server *s = c->srv;
@@ -588,18 +565,18 @@ void alerts_rule_request(struct conn *c, const struct proto_request *req)
 	}
 	if (req->rule_action == RULE_SAVE) {
 		json_t *j = json_deep_copy(req->rule);
+		/* An edit: secrets sent back masked keep the stored ones. */
+		const struct alert_rule *stored = NULL;
 		if (json_object_get(j, "id") == NULL) {
 			char id[PROTO_MAX_ID + 1];
 			new_rule_id(id, sizeof id);
 			json_object_set_new(j, "id", json_string(id));
 		} else if (json_is_string(json_object_get(j, "id"))) {
-			struct alert_rule *stored = rule_find(o, json_string_value(json_object_get(j, "id")));
-			if (stored != NULL)
-				restore_secrets(j, stored);
+			stored = rule_find(o, json_string_value(json_object_get(j, "id")));
 		}
 		struct alert_rule rule;
 		struct proto_cause cause;
-		if (alert_rule_parse(j, &rule, &cause) < 0) {
+		if (alert_rule_parse_edit(j, stored, &rule, &cause) < 0) {
 			char field[128];
 			snprintf(field, sizeof field, "rule%s%s", cause.field[0] ? "." : "", cause.field);
 			conn_send_error(c, req->id, PROTO_ERR_BAD_REQUEST, cause.message, field);
@@ -656,14 +633,12 @@ void alerts_alert_request(struct conn *c, const struct proto_request *req)
 		conn_send_error(c, req->id, PROTO_ERR_NOT_FOUND, "no such alert in this organization", "alert_id");
 		return;
 	}
-	enum alert_state to;
-	enum alert_severity sev;
 	char cause[160];
-	if (alert_transition(r->state, r->severity, actions[req->alert_action], &to, &sev, cause, sizeof cause) < 0) {
+	if (change(c->srv, c->org, r, actions[req->alert_action], c->who.sub, req->note, clock_wall_ms(), cause,
+		   sizeof cause) < 0) {
 		conn_send_error(c, req->id, PROTO_ERR_BAD_REQUEST, cause, "action");
 		return;
 	}
-	change(c->srv, c->org, r, actions[req->alert_action], c->who.sub, req->note, clock_wall_ms());
 	conn_send(c, proto_done_message_new(req->id));
 }
 

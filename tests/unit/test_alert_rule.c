@@ -1,5 +1,6 @@
 /* test_alert_rule.c: alert rules and channels: validation (every error names
- * its field), masking of secrets, and the round trip through the JSON form. */
+ * its field), masking of secrets and keeping them on edit, the metric and
+ * operator a type implies, and the round trip through the JSON form. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -337,6 +338,91 @@ static void test_rule_masks_secrets(void **state)
 	json_decref(j);
 }
 
+static json_t *channel_at(json_t *rule, const char *list, size_t i)
+{
+	return json_array_get(json_object_get(rule, list), i);
+}
+
+/* An edit sends the client form back: masked secrets keep the previous rule's,
+ * channel by channel of the same list and type. */
+static void test_rule_edit_keeps_masked_secrets(void **state)
+{
+	(void)state;
+	json_t *j = json_loads(full_rules[0], 0, NULL);
+	struct alert_rule prev, r;
+	struct proto_cause cause;
+	assert_int_equal(alert_rule_parse(j, &prev, &cause), 0);
+	json_decref(j);
+
+	/* Unchanged: every secret comes back, escalation from escalation. */
+	json_t *pub = alert_rule_json_new(&prev, false);
+	if (alert_rule_parse_edit(pub, &prev, &r, &cause) != 0)
+		fail_msg("edit refused: %s: %s", cause.field, cause.message);
+	rule_equal(&prev, &r);
+	assert_string_equal(r.escalation[0].secret, "sms-token-esc");
+	alert_rule_clear(&r);
+
+	/* Without the previous rule the mask is just a (too short) secret. */
+	assert_int_equal(alert_rule_parse(pub, &r, &cause), -1);
+	assert_string_equal(cause.field, "channels[1].secret");
+
+	/* A new secret replaces the old one; the others are kept. */
+	json_object_set_new(channel_at(pub, "channels", 1), "secret", json_string("a-new-secret-0123456789"));
+	assert_int_equal(alert_rule_parse_edit(pub, &prev, &r, &cause), 0);
+	assert_string_equal(r.channels[1].secret, "a-new-secret-0123456789");
+	assert_string_equal(r.channels[3].smtp_password, "smtp-password-xyz");
+	assert_string_equal(r.channels[4].secret, "sms-token-abc");
+	alert_rule_clear(&r);
+	json_decref(pub);
+
+	/* A channel whose type changed, or that has no previous one, keeps nothing. */
+	pub = alert_rule_json_new(&prev, false);
+	json_array_set_new(json_object_get(pub, "channels"), 4,
+			   json_pack("{s:s,s:s,s:s}", "type", "webhook", "url", "https://h.example.com/", "secret", "***"));
+	assert_int_equal(alert_rule_parse_edit(pub, &prev, &r, &cause), -1);
+	assert_string_equal(cause.field, "channels[4].secret");
+	json_decref(pub);
+	pub = alert_rule_json_new(&prev, false);
+	json_array_append_new(json_object_get(pub, "escalation_channels"),
+			      json_pack("{s:s,s:s,s:s}", "type", "webhook", "url", "https://h.example.com/", "secret", "***"));
+	assert_int_equal(alert_rule_parse_edit(pub, &prev, &r, &cause), -1);
+	assert_string_equal(cause.field, "escalation_channels[1].secret");
+	json_decref(pub);
+
+	alert_rule_clear(&prev);
+}
+
+/* Metric rules carry the metric and operator their type implies, which the
+ * JSON form does not show. */
+static void test_rule_implied_metric(void **state)
+{
+	(void)state;
+	static const struct {
+		size_t rule;
+		const char *metric;
+		enum alert_op op;
+	} implied[] = { { 5, "queue_depth", OP_GTE }, { 6, "memory_percent", OP_GT }, { 7, "daemon_rss_bytes", OP_GTE } };
+	for (size_t i = 0; i < sizeof implied / sizeof implied[0]; i++) {
+		json_t *j = json_loads(full_rules[implied[i].rule], 0, NULL);
+		struct alert_rule r;
+		struct proto_cause cause;
+		assert_int_equal(alert_rule_parse(j, &r, &cause), 0);
+		assert_string_equal(r.metric, implied[i].metric);
+		assert_int_equal(r.op, implied[i].op);
+		json_t *out = alert_rule_json_new(&r, true);
+		/* The same condition keys as the input (numbers come back as reals). */
+		json_t *got = json_object_get(out, "conditions"), *want = json_object_get(j, "conditions");
+		assert_int_equal(json_object_size(got), json_object_size(want));
+		const char *key;
+		json_t *v;
+		json_object_foreach(want, key, v)
+			assert_non_null(json_object_get(got, key));
+		json_decref(out);
+		alert_rule_clear(&r);
+		json_decref(j);
+	}
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -359,6 +445,8 @@ int main(void)
 		cmocka_unit_test(test_rule_defaults_and_messages),
 		cmocka_unit_test(test_rule_round_trip),
 		cmocka_unit_test(test_rule_masks_secrets),
+		cmocka_unit_test(test_rule_edit_keeps_masked_secrets),
+		cmocka_unit_test(test_rule_implied_metric),
 		cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,6 +3,7 @@
  * output parsed back and compared field by field). The event schema and the
  * request parser have their own files: test_proto_event.c, test_proto_request.c. */
 #include "proto.h"
+#include "utf8.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -480,6 +481,58 @@ static void test_cause_stays_utf8(void **state)
 	json_decref(ev);
 }
 
+/* proto_fail and the UTF-8 trim it shares with the alert rule parser. */
+static void test_fail_and_utf8_trim(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *out;
+	} trims[] = {
+		{ "", "" },
+		{ "abc", "abc" },
+		{ "a\xc3\xa9", "a\xc3\xa9" },              /* complete 2-byte */
+		{ "a\xc3", "a" },                           /* cut 2-byte */
+		{ "a\xe2\x82\xac", "a\xe2\x82\xac" },      /* complete 3-byte */
+		{ "a\xe2\x82", "a" },
+		{ "a\xe2", "a" },
+		{ "a\xf0\x9f\x98\x80", "a\xf0\x9f\x98\x80" }, /* complete 4-byte */
+		{ "a\xf0\x9f\x98", "a" },
+		{ "a\xf0\x9f", "a" },
+		{ "a\xf0", "a" },
+	};
+	for (size_t i = 0; i < sizeof trims / sizeof trims[0]; i++) {
+		char buf[16];
+		snprintf(buf, sizeof buf, "%s", trims[i].in);
+		utf8_trim_tail(buf);
+		if (strcmp(buf, trims[i].out) != 0)
+			fail_msg("case %zu: trimmed to \"%s\", want \"%s\"", i, buf, trims[i].out);
+	}
+
+	assert_int_equal(proto_fail(NULL, "f", "m"), -1);
+	struct proto_cause cause;
+	assert_int_equal(proto_fail(&cause, NULL, "n=%d", 3), -1);
+	assert_string_equal(cause.field, "");
+	assert_string_equal(cause.message, "n=3");
+	/* 255 bytes fit the message: 127 two-byte characters and half of one more. */
+	char text[300] = "";
+	for (int i = 0; i < 130; i++)
+		strcat(text, "\xc3\xa9");
+	proto_fail(&cause, "f", "%s", text);
+	assert_int_equal(strlen(cause.message), 2 * 127);
+	assert_int_equal(strncmp(cause.message, text, strlen(cause.message)), 0);
+
+	json_t *v = json_stringn("ab\0c", 4);
+	assert_false(proto_json_id_valid(v));
+	json_decref(v);
+	v = json_string("exec-1");
+	assert_true(proto_json_id_valid(v));
+	json_decref(v);
+	v = json_integer(1);
+	assert_false(proto_json_id_valid(v));
+	json_decref(v);
+	assert_false(proto_json_id_valid(NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -498,6 +551,7 @@ int main(void)
 		cmocka_unit_test(test_error_message),
 		cmocka_unit_test(test_pong_message),
 		cmocka_unit_test(test_cause_stays_utf8),
+		cmocka_unit_test(test_fail_and_utf8_trim),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
