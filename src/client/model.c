@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "base64.h"
+#include "names.h"
 #include "xalloc.h"
 
 /* ---- names ------------------------------------------------------------------- */
@@ -46,19 +47,9 @@ const char *model_sort_name(enum model_sort s)
 	return (unsigned)s < SORT__COUNT ? sort_names[s] : "?";
 }
 
-static int name_index(const char *const *names, int n, const char *name)
-{
-	if (name == NULL)
-		return -1;
-	for (int i = 0; i < n; i++)
-		if (names[i] != NULL && strcmp(names[i], name) == 0)
-			return i;
-	return -1;
-}
-
 int model_status_parse(const char *name, enum model_status *out)
 {
-	int i = name_index(status_names, MS__COUNT, name);
+	int i = names_find(status_names, MS__COUNT, name);
 	if (i < 0 || i == MS_STALE)
 		return -1;
 	*out = (enum model_status)i;
@@ -67,7 +58,7 @@ int model_status_parse(const char *name, enum model_status *out)
 
 int model_step_status_parse(const char *name, enum model_step_status *out)
 {
-	int i = name_index(step_status_names, MSS__COUNT, name);
+	int i = names_find(step_status_names, MSS__COUNT, name);
 	if (i < 0)
 		return -1;
 	*out = (enum model_step_status)i;
@@ -585,7 +576,7 @@ static void apply_log(struct apply_ctx *c)
 {
 	if (c->d == NULL)
 		return;
-	int lvl = name_index(level_names, MLL__COUNT, jstr(c->ev, "level"));
+	int lvl = names_find(level_names, MLL__COUNT, jstr(c->ev, "level"));
 	detail_log_append(c->d, MLOG_TEXT, lvl < 0 ? MLL_INFO : (enum model_log_level)lvl, c->ts,
 			  c->step_id, jstr(c->ev, "message"));
 }
@@ -771,7 +762,7 @@ static unsigned snapshot_detail(struct model *m, json_t *x, int64_t now_ms)
 		int64_t ts = jtime(v, "ts");
 		if (!first && ts <= newest)
 			continue;
-		int lvl = name_index(level_names, MLL__COUNT, jstr(v, "level"));
+		int lvl = names_find(level_names, MLL__COUNT, jstr(v, "level"));
 		detail_log_append(d, MLOG_TEXT, lvl < 0 ? MLL_INFO : (enum model_log_level)lvl, ts,
 				  jstr(v, "step_id"), jstr(v, "message"));
 	}
@@ -790,7 +781,7 @@ static const char *const alert_state_names[MAS__COUNT] = {
 
 int model_severity_parse(const char *name, enum model_severity *out)
 {
-	int i = name_index(severity_names, MSEV__COUNT, name);
+	int i = names_find(severity_names, MSEV__COUNT, name);
 	if (i < 0)
 		return -1;
 	*out = (enum model_severity)i;
@@ -835,7 +826,7 @@ static bool alert_parse(json_t *j, struct model_alert *a)
 	enum model_severity sev = MSEV_ERROR;
 	model_severity_parse(jstr(j, "severity"), &sev);
 	a->severity = sev;
-	int st = name_index(alert_state_names, MAS__COUNT, jstr(j, "state"));
+	int st = names_find(alert_state_names, MAS__COUNT, jstr(j, "state"));
 	a->state = st < 0 ? MAS_ACTIVE : (enum model_alert_state)st;
 	a->title = xstrdup(jstr(j, "title") ? jstr(j, "title") : "");
 	a->body = xstrdup(jstr(j, "body") ? jstr(j, "body") : "");

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "names.h"
+
 static enum log_level current_level = LOG_INFO;
 static const char *current_ident = "wfmon";
 
@@ -15,13 +17,11 @@ static const char *const level_names[] = {
 
 int log_level_parse(const char *name, enum log_level *out)
 {
-	for (unsigned i = 0; i < sizeof level_names / sizeof level_names[0]; i++) {
-		if (strcmp(name, level_names[i]) == 0) {
-			*out = (enum log_level)i;
-			return 0;
-		}
-	}
-	return -1;
+	int i = names_find(level_names, sizeof level_names / sizeof level_names[0], name);
+	if (i < 0)
+		return -1;
+	*out = (enum log_level)i;
+	return 0;
 }
 
 void log_set_level(enum log_level level) { current_level = level; }

@@ -13,6 +13,7 @@
  *   it may hold is an "alg" value, and only when it is short and alphanumeric. */
 #include "auth.h"
 #include "keyfile.h"
+#include "names.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -79,15 +80,11 @@ const char *auth_role_name(enum auth_role role)
 
 int auth_role_parse(const char *name, enum auth_role *out)
 {
-	if (name == NULL)
+	int i = names_find(role_names, ROLE__COUNT, name);
+	if (i < 0)
 		return -1;
-	for (unsigned i = 0; i < ROLE__COUNT; i++) {
-		if (strcmp(name, role_names[i]) == 0) {
-			*out = (enum auth_role)i;
-			return 0;
-		}
-	}
-	return -1;
+	*out = (enum auth_role)i;
+	return 0;
 }
 
 int auth_alg_parse(const char *name, enum auth_alg *out)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "names.h"
 #include "xalloc.h"
 
 static const char *const exec_status_names[] = {
@@ -451,14 +452,6 @@ static int64_t get_int_or(json_t *obj, const char *key, int64_t dflt)
 	return json_is_integer(v) ? json_integer_value(v) : dflt;
 }
 
-static int status_index(const char *const *names, size_t n, const char *name)
-{
-	for (size_t i = 0; name != NULL && i < n; i++)
-		if (strcmp(names[i], name) == 0)
-			return (int)i;
-	return -1;
-}
-
 int live_load_execution(struct live_org *o, json_t *xj)
 {
 	const char *id = json_string_value(json_object_get(xj, "id"));
@@ -470,7 +463,7 @@ int live_load_execution(struct live_org *o, json_t *xj)
 	struct live_execution *x = org_execution(o, &ev, &before);
 	set_str(&x->workflow_name, get_str(xj, "workflow_name"));
 	proto_priority_parse(get_str(xj, "priority"), &x->priority);
-	int st = status_index(exec_status_names, sizeof exec_status_names / sizeof exec_status_names[0],
+	int st = names_find(exec_status_names, sizeof exec_status_names / sizeof exec_status_names[0],
 			      get_str(xj, "status"));
 	if (st >= 0)
 		x->status = (enum live_exec_status)st;
@@ -497,7 +490,7 @@ int live_load_execution(struct live_org *o, json_t *xj)
 		json_t *deps = json_object_get(sj, "depends_on");
 		if (json_is_array(deps))
 			set_json(&st2->depends_on, deps);
-		int ss = status_index(step_status_names, sizeof step_status_names / sizeof step_status_names[0],
+		int ss = names_find(step_status_names, sizeof step_status_names / sizeof step_status_names[0],
 				      get_str(sj, "status"));
 		if (ss >= 0)
 			st2->status = (enum live_step_status)ss;
