@@ -4,10 +4,13 @@
  * [u32 length LE][u32 crc32 LE][payload]. Appends go to the newest segment
  * with one write per batch; spool_sync makes them durable. A read cursor
  * walks the records in order (oldest first); spool_consume moves it past a
- * batch that is now in PostgreSQL and deletes every segment wholly behind it,
- * so the spool empties once everything is written. At open, every segment is
- * checked: a torn or corrupt tail record is truncated away (and logged), and
- * each good record is shown to a callback.
+ * batch that is now in PostgreSQL, records the new position in the file
+ * "consumed" (so a restart does not replay what was consumed), and deletes
+ * every segment wholly behind it; the segment being appended to stays until
+ * it reaches the rotation size, so that steady traffic costs one fdatasync
+ * per batch and no file creation. At open, every segment is checked: a torn
+ * or corrupt tail record is truncated away (and logged), and each good record
+ * after the consumed position is shown to a callback.
  *
  * Not thread-safe: one owner (the store thread). */
 #ifndef WFMON_SPOOL_H
@@ -54,12 +57,15 @@ int spool_sync(struct spool *sp, char *cause, size_t causelen);
 /* Reads up to max_records / about max_bytes from the cursor without moving it. */
 int spool_read(struct spool *sp, size_t max_records, size_t max_bytes, struct spool_batch *out,
 	       char *cause, size_t causelen);
-/* Moves the cursor to the end of batch (from the last spool_read) and deletes
- * the segments it has passed. */
+/* Moves the cursor to the end of batch (from the last spool_read), records
+ * it, and deletes the segments it has passed (not the last one while it is
+ * below the rotation size). */
 void spool_consume(struct spool *sp, const struct spool_batch *batch);
 
-uint64_t spool_bytes(const struct spool *sp);     /* on disk */
+/* Bytes after the cursor (0 once drained); the files may hold up to one
+ * segment more, already consumed. */
+uint64_t spool_bytes(const struct spool *sp);
 uint64_t spool_pending(const struct spool *sp);   /* records after the cursor */
-size_t spool_segments(const struct spool *sp);    /* files on disk */
+size_t spool_segments(const struct spool *sp);    /* segment files on disk */
 
 #endif

@@ -2,10 +2,37 @@
  *
  * Invariants: segs[] lists the files on disk in ascending number; the read
  * cursor is always inside segs[0] (cur_off <= segs[0].size), because consume
- * deletes every segment the cursor has left; only the last segment is ever
- * appended to (wfd), and an unsynced segment is synced before it is left for a
- * new one, so one spool_sync covers everything appended; `bytes` is the sum of
- * the segment sizes and `pending` the number of records after the cursor. */
+ * deletes every segment the cursor has left, except the last one while it is
+ * below segment_max (it is kept for further appends, so that steady traffic
+ * costs one fdatasync per group commit and no file creation); only the last
+ * segment is ever appended to (wfd), and an unsynced segment is synced before
+ * it is left for a new one, so one spool_sync covers everything appended;
+ * `bytes` is the sum of the segment sizes, `bytes - cur_off` what is not yet
+ * consumed, and `pending` the number of records after the cursor; the
+ * CURSOR_FILE names a position (segment, offset) such that every record before
+ * it is in PostgreSQL, and every segment numbered below its segment is wholly
+ * consumed; next_num is above every segment number that file may name.
+ *
+ * Exactly once. A record is acknowledged only after the fdatasync of its
+ * segment, and its segment is deleted only after the cursor has moved past it
+ * (the cursor is written before the segments behind it are unlinked). The
+ * cursor is written (pwrite, no fsync) after the transaction that took the
+ * batch committed. After kill -9 the page cache still holds the segments and
+ * the last cursor written, so start-up resumes exactly at the first record not
+ * consumed: acknowledged records not yet in PostgreSQL are replayed once, and
+ * records already in PostgreSQL are not, even in a kept segment. The only
+ * repeat is a crash between the commit and the cursor write (one batch, as
+ * before), or a power loss that loses a cursor write that was not synced (the
+ * cursor then names an earlier position); both replay records that are
+ * already in PostgreSQL, which wfmon_apply_events absorbs (ON CONFLICT DO
+ * NOTHING on (org, event_id) and (org, pos); projections change only for rows
+ * actually inserted) and the server's dedup set recognises. A cursor can never
+ * name a later position than the data that survived except when an
+ * fdatasync failed (those records were not acknowledged); start-up checks it
+ * against the recovered records (it must be a record boundary within the good
+ * part) and otherwise replays the whole segment, then writes and syncs the
+ * cursor again before any append, so that a rejected cursor cannot become
+ * plausible later. Without a readable cursor file everything is replayed. */
 #include "spool.h"
 
 #include <dirent.h>
@@ -30,6 +57,9 @@ struct seg {
 	uint64_t size;
 };
 
+#define CURSOR_FILE "consumed"
+#define CURSOR_SIZE 16   /* [u32 segment][u64 offset][u32 crc32 of the 12 before] LE */
+
 struct spool {
 	char *dir;
 	size_t segment_max;
@@ -41,9 +71,17 @@ struct spool {
 	bool dirty;              /* appended since the last sync */
 	uint64_t cur_off;        /* read cursor in segs[0] */
 	uint64_t bytes, pending;
-	char *rbuf;              /* payloads of the last read */
+	int curfd;               /* DIR/CURSOR_FILE, or -1 */
+	uint32_t saved_seg;      /* what curfd holds */
+	uint64_t saved_off;
+	bool cursor_dirty;       /* written since the last sync */
+	bool cursor_failing;     /* the last write failed (logged once) */
+	int rfd;                 /* segment rnum open for reading, or -1 */
+	uint32_t rnum;
+	char *rbuf;              /* segment bytes (headers and payloads) of the last read */
 	size_t rcap;
 	struct spool_record *recs;
+	size_t *roffs;           /* payload offsets in rbuf while reading */
 	size_t reccap;
 };
 
@@ -150,6 +188,10 @@ static void segs_drop_first(struct spool *sp)
 		sp->wfd = -1;
 		sp->dirty = false;
 	}
+	if (sp->rfd >= 0 && sp->rnum == sp->segs[0].num) {
+		close(sp->rfd);
+		sp->rfd = -1;
+	}
 	char *path = seg_path(sp, sp->segs[0].num);
 	if (unlink(path) != 0 && errno != ENOENT)
 		log_warn("spool: cannot delete %s: %s", path, strerror(errno));
@@ -160,9 +202,73 @@ static void segs_drop_first(struct spool *sp)
 	sp->cur_off = 0;
 }
 
+/* Drops wholly consumed segments at the front: any that is no longer the
+ * last, and the last too once it is full (the next append would leave it). */
+static void segs_trim(struct spool *sp)
+{
+	while (sp->nsegs > 0 && sp->cur_off >= sp->segs[0].size &&
+	       (sp->nsegs > 1 || sp->segs[0].size >= sp->segment_max))
+		segs_drop_first(sp);
+}
+
+/* ---- the consumed position ------------------------------------------------ */
+
+static bool cursor_load(struct spool *sp, uint32_t *seg, uint64_t *off)
+{
+	unsigned char buf[CURSOR_SIZE];
+	ssize_t r;
+	do
+		r = pread(sp->curfd, buf, sizeof buf, 0);
+	while (r < 0 && errno == EINTR);
+	if (r != (ssize_t)sizeof buf)
+		return false;
+	if (crc32_of(buf, 12) != get_u32(buf + 12)) {
+		log_warn("spool: %s/%s is damaged: replaying every segment", sp->dir, CURSOR_FILE);
+		return false;
+	}
+	*seg = get_u32(buf);
+	*off = (uint64_t)get_u32(buf + 4) | (uint64_t)get_u32(buf + 8) << 32;
+	return true;
+}
+
+/* Writes the position (not synced: see the top of the file). */
+static int cursor_store(struct spool *sp, uint32_t seg, uint64_t off)
+{
+	if (sp->curfd < 0)
+		return -1;
+	if (seg == sp->saved_seg && off == sp->saved_off)
+		return 0;
+	unsigned char buf[CURSOR_SIZE];
+	put_u32(buf, seg);
+	put_u32(buf + 4, (uint32_t)off);
+	put_u32(buf + 8, (uint32_t)(off >> 32));
+	put_u32(buf + 12, crc32_of(buf, 12));
+	ssize_t w;
+	do
+		w = pwrite(sp->curfd, buf, sizeof buf, 0);
+	while (w < 0 && errno == EINTR);
+	if (w != (ssize_t)sizeof buf) {
+		/* The position on disk stays behind: a restart replays a little
+		 * more, which PostgreSQL absorbs. */
+		if (!sp->cursor_failing)
+			log_warn("spool: cannot write %s/%s: %s", sp->dir, CURSOR_FILE,
+				 w < 0 ? strerror(errno) : "short write");
+		sp->cursor_failing = true;
+		return -1;
+	}
+	sp->cursor_failing = false;
+	sp->saved_seg = seg;
+	sp->saved_off = off;
+	sp->cursor_dirty = true;
+	return 0;
+}
+
 /* Reads a whole segment and checks its records; a torn or corrupt record and
- * everything after it is cut off. Returns the good size, or -1. */
-static int64_t seg_recover(struct spool *sp, uint32_t num,
+ * everything after it is cut off. *skip is the consumed position in it: the
+ * records before it are neither counted nor shown; if it is not the start of
+ * a good record (or the good end), it is set to 0 and the whole segment is
+ * replayed. Returns the good size, or -1. */
+static int64_t seg_recover(struct spool *sp, uint32_t num, uint64_t *skip,
 			   void (*on_record)(const char *, uint32_t, void *), void *arg,
 			   char *cause, size_t causelen)
 {
@@ -198,9 +304,11 @@ static int64_t seg_recover(struct spool *sp, uint32_t num,
 		got += (size_t)r;
 	}
 	size_t off = 0;
-	uint64_t records = 0;
+	bool skip_ok = *skip == 0;
 	const char *why = NULL;
 	while (off < size) {
+		if (off == *skip)
+			skip_ok = true;
 		if (size - off < SPOOL_HEADER) {
 			why = "torn header";
 			break;
@@ -218,10 +326,14 @@ static int64_t seg_recover(struct spool *sp, uint32_t num,
 			why = "checksum mismatch";
 			break;
 		}
-		if (on_record)
-			on_record((const char *)buf + off + SPOOL_HEADER, len, arg);
-		records++;
 		off += SPOOL_HEADER + len;
+	}
+	if (off == *skip)
+		skip_ok = true;
+	if (!skip_ok) {
+		log_warn("spool: %s: the consumed position %llu is not a record boundary of the %zu good bytes: replaying the whole segment",
+			 path, (unsigned long long)*skip, off);
+		*skip = 0;
 	}
 	if (why != NULL) {
 		log_warn("spool: %s: %s at offset %zu: cutting off %zu bytes", path, why, off, size - off);
@@ -229,6 +341,13 @@ static int64_t seg_recover(struct spool *sp, uint32_t num,
 			fail(cause, causelen, "cannot truncate %s: %s", path, strerror(errno));
 			goto out;
 		}
+	}
+	/* The good records after the consumed position, as checked above. */
+	uint64_t records = 0;
+	for (size_t o = (size_t)*skip; o < off; o += SPOOL_HEADER + get_u32(buf + o)) {
+		if (on_record)
+			on_record((const char *)buf + o + SPOOL_HEADER, get_u32(buf + o), arg);
+		records++;
 	}
 	sp->pending += records;
 	result = (int64_t)off;
@@ -269,6 +388,7 @@ int spool_open(const char *dir, size_t segment_max,
 	sp->dir = xstrdup(dir);
 	sp->segment_max = segment_max ? segment_max : SPOOL_SEGMENT_MAX;
 	sp->wfd = -1;
+	sp->rfd = -1;
 	sp->next_num = 1;
 	struct dirent *de;
 	while ((de = readdir(d)) != NULL) {
@@ -280,12 +400,36 @@ int spool_open(const char *dir, size_t segment_max,
 	if (sp->nsegs > 1)
 		qsort(sp->segs, sp->nsegs, sizeof *sp->segs, cmp_seg);
 
+	char curpath[PATH_MAX];
+	snprintf(curpath, sizeof curpath, "%s/%s", dir, CURSOR_FILE);
+	sp->curfd = open(curpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (sp->curfd < 0) {
+		fail(cause, causelen, "cannot open %s: %s", curpath, strerror(errno));
+		spool_close(sp);
+		return -1;
+	}
+	uint32_t cseg = 0;
+	uint64_t coff = 0;
+	bool have_cursor = cursor_load(sp, &cseg, &coff);
+	/* New segments must come after the one the cursor names, even if it is
+	 * gone: a segment numbered below it would count as consumed. */
+	if (have_cursor && cseg >= sp->next_num)
+		sp->next_num = cseg + 1;
+
 	size_t keep = 0;
 	for (size_t i = 0; i < sp->nsegs; i++) {
 		uint32_t num = sp->segs[i].num;
 		if (num >= sp->next_num)
 			sp->next_num = num + 1;
-		int64_t size = seg_recover(sp, num, on_record, arg, cause, causelen);
+		if (have_cursor && num < cseg) {
+			/* Consumed; its deletion was not made durable. */
+			char *path = seg_path(sp, num);
+			unlink(path);
+			free(path);
+			continue;
+		}
+		uint64_t skip = have_cursor && num == cseg ? coff : 0;
+		int64_t size = seg_recover(sp, num, &skip, on_record, arg, cause, causelen);
 		if (size < 0) {
 			spool_close(sp);
 			return -1;
@@ -296,12 +440,26 @@ int spool_open(const char *dir, size_t segment_max,
 			free(path);
 			continue;
 		}
+		if (keep == 0)
+			sp->cur_off = skip;   /* only the cursor's segment has one */
 		sp->segs[keep].num = num;
 		sp->segs[keep].size = (uint64_t)size;
 		sp->bytes += (uint64_t)size;
 		keep++;
 	}
 	sp->nsegs = keep;
+	segs_trim(sp);
+	/* The position as checked against what survived, durable before anything
+	 * is appended (see the top of the file). */
+	sp->saved_seg = UINT32_MAX;   /* not what the file holds: write it */
+	sp->saved_off = UINT64_MAX;
+	if (cursor_store(sp, sp->nsegs > 0 ? sp->segs[0].num : sp->next_num, sp->cur_off) != 0 ||
+	    fdatasync(sp->curfd) != 0) {
+		fail(cause, causelen, "cannot write %s: %s", curpath, strerror(errno));
+		spool_close(sp);
+		return -1;
+	}
+	sp->cursor_dirty = false;
 	*out = sp;
 	return 0;
 }
@@ -315,12 +473,20 @@ void spool_close(struct spool *sp)
 			fdatasync(sp->wfd);
 		close(sp->wfd);
 	}
+	if (sp->rfd >= 0)
+		close(sp->rfd);
+	if (sp->curfd >= 0) {
+		if (sp->cursor_dirty)
+			fdatasync(sp->curfd);
+		close(sp->curfd);
+	}
 	if (sp->lockfd >= 0)
 		close(sp->lockfd);   /* releases the lock */
 	free(sp->dir);
 	free(sp->segs);
 	free(sp->rbuf);
 	free(sp->recs);
+	free(sp->roffs);
 	free(sp);
 }
 
@@ -351,6 +517,7 @@ static int seg_start(struct spool *sp, char *cause, size_t causelen)
 	sp->next_num++;
 	sp->wfd = fd;
 	segs_push(sp, num, 0);
+	segs_trim(sp);   /* the one left, if it was read to its end */
 	return 0;
 }
 
@@ -441,20 +608,64 @@ int spool_sync(struct spool *sp, char *cause, size_t causelen)
 
 /* ---- reading ------------------------------------------------------------- */
 
-static int read_full(int fd, void *buf, size_t len, uint64_t off)
+/* Reads len bytes of segment num from off into rbuf + at, through one file
+ * descriptor kept open while the reading stays in that segment. */
+static int seg_pread(struct spool *sp, uint32_t num, size_t at, size_t len, uint64_t off, char *cause,
+		     size_t causelen)
 {
+	if (at + len > sp->rcap) {
+		size_t cap = sp->rcap ? sp->rcap : 65536;
+		while (cap < at + len)
+			cap *= 2;
+		char *nb = realloc(sp->rbuf, cap);
+		if (nb == NULL)
+			return fail(cause, causelen, "no memory to read the spool");
+		sp->rbuf = nb;
+		sp->rcap = cap;
+	}
+	if (sp->rfd >= 0 && sp->rnum != num) {
+		close(sp->rfd);
+		sp->rfd = -1;
+	}
+	if (sp->rfd < 0) {
+		char *path = seg_path(sp, num);
+		sp->rfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (sp->rfd < 0) {
+			fail(cause, causelen, "cannot open %s: %s", path, strerror(errno));
+			free(path);
+			return -1;
+		}
+		free(path);
+		sp->rnum = num;
+	}
 	size_t got = 0;
 	while (got < len) {
-		ssize_t r = pread(fd, (char *)buf + got, len - got, (off_t)(off + got));
+		ssize_t r = pread(sp->rfd, sp->rbuf + at + got, len - got, (off_t)(off + got));
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (r <= 0) {
+			char *path = seg_path(sp, num);
+			fail(cause, causelen, "cannot read %s: %s", path, r < 0 ? strerror(errno) : "short read");
+			free(path);
 			return -1;
+		}
 		got += (size_t)r;
 	}
 	return 0;
 }
 
+static void bad_record(const struct spool *sp, uint32_t num, uint64_t off, const char *what)
+{
+	char *path = seg_path(sp, num);
+	log_error("spool: %s: %s at offset %llu, skipping the rest of the segment", path, what,
+		  (unsigned long long)off);
+	free(path);
+}
+
+/* One pread per segment (of what is left in it, up to the byte budget); the
+ * records are parsed from that buffer. Only a first record larger than the
+ * budget needs a second pread. rbuf keeps the records as on disk, headers
+ * included: a batch takes at most max_bytes of it, or one record. */
 int spool_read(struct spool *sp, size_t max_records, size_t max_bytes, struct spool_batch *out,
 	       char *cause, size_t causelen)
 {
@@ -466,13 +677,12 @@ int spool_read(struct spool *sp, size_t max_records, size_t max_bytes, struct sp
 	if (sp->reccap < max_records) {
 		sp->reccap = max_records;
 		sp->recs = xrealloc(sp->recs, sizeof *sp->recs * sp->reccap);
+		sp->roffs = xrealloc(sp->roffs, sizeof *sp->roffs * sp->reccap);
 	}
-	size_t *offs = xmalloc(sizeof *offs * (max_records ? max_records : 1));
-	size_t used = 0, n = 0;
+	size_t used = 0, n = 0, need = 0;
 	size_t si = 0;
 	uint64_t off = sp->cur_off;
-	int rc = 0;
-	while (si < sp->nsegs && n < max_records && (n == 0 || used < max_bytes)) {
+	while (n < max_records && (n == 0 || used < max_bytes)) {
 		struct seg *sg = &sp->segs[si];
 		if (off >= sg->size) {
 			if (si + 1 == sp->nsegs)
@@ -481,69 +691,70 @@ int spool_read(struct spool *sp, size_t max_records, size_t max_bytes, struct sp
 			off = 0;
 			continue;
 		}
-		char *path = seg_path(sp, sg->num);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			rc = fail(cause, causelen, "cannot open %s: %s", path, strerror(errno));
-			free(path);
-			break;
-		}
-		while (off < sg->size && n < max_records && (n == 0 || used < max_bytes)) {
-			unsigned char hdr[SPOOL_HEADER];
-			if (read_full(fd, hdr, sizeof hdr, off) != 0) {
-				rc = fail(cause, causelen, "cannot read %s: %s", path, strerror(errno));
-				break;
-			}
-			uint32_t len = get_u32(hdr), crc = get_u32(hdr + 4);
-			if (len == 0 || len > SPOOL_RECORD_MAX || off + SPOOL_HEADER + len > sg->size) {
-				log_error("spool: %s: bad record at offset %llu, skipping the rest of the segment",
-					  path, (unsigned long long)off);
-				off = sg->size;
-				break;
-			}
-			if (used + len > sp->rcap) {
-				size_t cap = sp->rcap ? sp->rcap : 65536;
-				while (cap < used + len)
-					cap *= 2;
-				char *nb = realloc(sp->rbuf, cap);
-				if (nb == NULL) {
-					rc = fail(cause, causelen, "no memory to read the spool");
+		uint64_t left = sg->size - off;
+		size_t want = used < max_bytes ? max_bytes - used : 0;
+		if (want < need)
+			want = need;
+		if (want < SPOOL_HEADER)
+			want = SPOOL_HEADER;
+		if (want > left)
+			want = (size_t)left;
+		need = 0;
+		if (seg_pread(sp, sg->num, used, want, off, cause, causelen) != 0)
+			return -1;
+		const unsigned char *c = (const unsigned char *)sp->rbuf + used;
+		size_t p = 0;   /* c + p is at segment offset off */
+		bool stop = false;
+		while (p < want && n < max_records && (n == 0 || used < max_bytes)) {
+			size_t have = want - p;
+			if (have < SPOOL_HEADER) {
+				if (want == left) {   /* the segment ends inside a header */
+					bad_record(sp, sg->num, off, "bad record");
+					off = sg->size;
 					break;
 				}
-				sp->rbuf = nb;
-				sp->rcap = cap;
-			}
-			if (read_full(fd, sp->rbuf + used, len, off + SPOOL_HEADER) != 0) {
-				rc = fail(cause, causelen, "cannot read %s: %s", path, strerror(errno));
+				/* The budget ends inside a header: the record goes in
+				 * the next batch, or is read again whole if it is the
+				 * first. */
+				if (n > 0)
+					stop = true;
+				else
+					need = SPOOL_HEADER;
 				break;
 			}
-			if (crc32_of(sp->rbuf + used, len) != crc) {
-				log_error("spool: %s: checksum mismatch at offset %llu, skipping the rest of the segment",
-					  path, (unsigned long long)off);
+			uint32_t len = get_u32(c + p), crc = get_u32(c + p + 4);
+			if (len == 0 || len > SPOOL_RECORD_MAX || off + SPOOL_HEADER + len > sg->size) {
+				bad_record(sp, sg->num, off, "bad record");
 				off = sg->size;
 				break;
 			}
-			offs[n] = used;
+			if (have - SPOOL_HEADER < len) {   /* the budget ends inside it */
+				if (n > 0)
+					stop = true;
+				else
+					need = SPOOL_HEADER + len;
+				break;
+			}
+			if (crc32_of(c + p + SPOOL_HEADER, len) != crc) {
+				bad_record(sp, sg->num, off, "checksum mismatch");
+				off = sg->size;
+				break;
+			}
+			sp->roffs[n] = used + SPOOL_HEADER;
 			sp->recs[n].len = len;
 			n++;
-			used += len;
+			used += SPOOL_HEADER + len;
+			p += SPOOL_HEADER + len;
 			off += SPOOL_HEADER + len;
 		}
-		close(fd);
-		free(path);
-		if (rc != 0)
+		if (stop)
 			break;
 	}
-	if (rc != 0) {
-		free(offs);
-		return -1;
-	}
 	for (size_t i = 0; i < n; i++)
-		sp->recs[i].payload = sp->rbuf + offs[i];
-	free(offs);
+		sp->recs[i].payload = sp->rbuf + sp->roffs[i];
 	out->records = sp->recs;
 	out->n = n;
-	out->end_segment = sp->segs[si < sp->nsegs ? si : sp->nsegs - 1].num;
+	out->end_segment = sp->segs[si].num;
 	out->end_offset = off;
 	return 0;
 }
@@ -551,21 +762,24 @@ int spool_read(struct spool *sp, size_t max_records, size_t max_bytes, struct sp
 void spool_consume(struct spool *sp, const struct spool_batch *batch)
 {
 	sp->pending -= batch->n < sp->pending ? batch->n : sp->pending;
+	if (sp->nsegs == 0)
+		return;
+	/* The new position first, then the deletions behind it (see the top). */
+	if (batch->end_segment > sp->segs[0].num ||
+	    (batch->end_segment == sp->segs[0].num && batch->end_offset > sp->cur_off))
+		cursor_store(sp, batch->end_segment, batch->end_offset);
 	while (sp->nsegs > 0 && sp->segs[0].num < batch->end_segment)
 		segs_drop_first(sp);
-	if (sp->nsegs > 0) {
-		if (sp->segs[0].num == batch->end_segment)
-			sp->cur_off = batch->end_offset;
-		/* A segment read to its end goes too, even the one being appended
-		 * to: the next append starts a fresh one. */
-		if (sp->cur_off >= sp->segs[0].size)
-			segs_drop_first(sp);
-	}
+	if (sp->nsegs > 0 && sp->segs[0].num == batch->end_segment && batch->end_offset > sp->cur_off)
+		sp->cur_off = batch->end_offset;
+	/* The segment being appended to stays (the next append goes on in it)
+	 * until it is full; the others go once read to their end. */
+	segs_trim(sp);
 	/* Records skipped as corrupt were never counted out one by one. */
-	if (sp->nsegs == 0)
+	if (sp->nsegs == 0 || (sp->nsegs == 1 && sp->cur_off >= sp->segs[0].size))
 		sp->pending = 0;
 }
 
-uint64_t spool_bytes(const struct spool *sp) { return sp->bytes; }
+uint64_t spool_bytes(const struct spool *sp) { return sp->bytes - sp->cur_off; }
 uint64_t spool_pending(const struct spool *sp) { return sp->pending; }
 size_t spool_segments(const struct spool *sp) { return sp->nsegs; }

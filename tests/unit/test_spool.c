@@ -1,5 +1,7 @@
 /* test_spool.c: the spool's segment files: append, sync and reopen; rotation;
- * recovery from a torn tail and from a bad checksum; deletion once consumed;
+ * recovery from a torn tail and from a bad checksum; deletion once consumed
+ * (but not of the segment being appended to); the consumed position across a
+ * reopen; reading in byte-bounded batches;
  * and the store's refusal of appends past its spool limit (with no database). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -152,13 +154,16 @@ static void test_rotation_and_read_across(void **state)
 	assert_memory_equal(b.records[1].payload, "record-00005", 12);
 	spool_close(sp);
 
-	/* Not consumed: a reopen finds the three records not consumed on disk
-	 * again, 3 to 5 (record 3 is in segment 2, whose start was consumed
-	 * only in memory). */
+	/* Not consumed: a reopen finds the two records not consumed, 4 and 5
+	 * (record 3, at the start of segment 2, was consumed: the position
+	 * inside a segment is kept on disk too). */
 	struct seen seen = {.n = 0};
 	assert_int_equal(spool_open(dir, 40, on_record, &seen, &sp, cause, sizeof cause), 0);
-	assert_int_equal(seen.n, 3);
-	assert_string_equal(seen.payload[0], "record-00003");
+	assert_int_equal(seen.n, 2);
+	assert_string_equal(seen.payload[0], "record-00004");
+	assert_string_equal(seen.payload[1], "record-00005");
+	assert_int_equal(spool_pending(sp), 2);
+	assert_int_equal(spool_bytes(sp), 40);
 	spool_close(sp);
 	tmpdir_free(dir);
 }
@@ -260,13 +265,210 @@ static void test_delete_once_consumed(void **state)
 	spool_consume(sp, &b);
 	assert_int_equal(spool_pending(sp), 0);
 	assert_int_equal(spool_bytes(sp), 0);
-	assert_int_equal(spool_segments(sp), 0);
-	for (unsigned n = 1; n <= 3; n++)
+	/* The segments read to their end are gone, but not the one being
+	 * appended to: it is below the rotation size. */
+	assert_int_equal(spool_segments(sp), 1);
+	for (unsigned n = 1; n <= 2; n++)
 		assert_int_equal(file_size(dir, n), -1);
-	/* And it starts over with a new file. */
+	assert_int_equal(file_size(dir, 3), SPOOL_HEADER + 4);
+	/* Appends go on in it. */
 	append_strings(sp, late, 1);
 	assert_int_equal(spool_segments(sp), 1);
-	assert_int_equal(file_size(dir, 4), SPOOL_HEADER + 4);
+	assert_int_equal(spool_bytes(sp), SPOOL_HEADER + 4);
+	assert_int_equal(file_size(dir, 3), 2 * (SPOOL_HEADER + 4));
+	assert_int_equal(file_size(dir, 4), -1);
+	spool_close(sp);
+	tmpdir_free(dir);
+}
+
+static void drain(struct spool *sp, size_t expect)
+{
+	char cause[256];
+	struct spool_batch b;
+	assert_int_equal(spool_read(sp, 100, 1 << 20, &b, cause, sizeof cause), 0);
+	assert_int_equal(b.n, expect);
+	spool_consume(sp, &b);
+	assert_int_equal(spool_pending(sp), 0);
+	assert_int_equal(spool_bytes(sp), 0);
+}
+
+/* PostgreSQL keeping up: one segment, created once, retired when full. */
+static void test_steady_traffic_keeps_segment(void **state)
+{
+	(void)state;
+	char *dir = tmpdir_new();
+	struct spool *sp;
+	char cause[256];
+	/* 56-byte segments: two 20-byte records (28 on disk) fill one. */
+	assert_int_equal(spool_open(dir, 56, NULL, NULL, &sp, cause, sizeof cause), 0);
+	const char *a[] = {"aaaaaaaaaaaaaaaaaaaa"};
+	append_strings(sp, a, 1);
+	drain(sp, 1);
+	assert_int_equal(spool_segments(sp), 1);
+	assert_int_equal(file_size(dir, 1), 28);
+	append_strings(sp, a, 1);
+	assert_int_equal(spool_pending(sp), 1);
+	assert_int_equal(spool_bytes(sp), 28);
+	/* Full and read to its end: retired. */
+	drain(sp, 1);
+	assert_int_equal(spool_segments(sp), 0);
+	assert_int_equal(file_size(dir, 1), -1);
+	spool_close(sp);
+
+	/* A reopen numbers the next segment after the one consumed, and
+	 * replays nothing. */
+	struct seen seen = {.n = 0};
+	assert_int_equal(spool_open(dir, 56, on_record, &seen, &sp, cause, sizeof cause), 0);
+	assert_int_equal(seen.n, 0);
+	append_strings(sp, a, 1);
+	assert_int_equal(file_size(dir, 2), 28);
+	drain(sp, 1);
+	spool_close(sp);
+	tmpdir_free(dir);
+}
+
+/* What was consumed in the kept segment is not shown again after a reopen;
+ * what was not is, once. */
+static void test_consumed_position_survives(void **state)
+{
+	(void)state;
+	char *dir = tmpdir_new();
+	struct spool *sp;
+	char cause[256];
+	assert_int_equal(spool_open(dir, 0, NULL, NULL, &sp, cause, sizeof cause), 0);
+	const char *a[] = {"one", "two", "three"};
+	append_strings(sp, a, 3);
+	struct spool_batch b;
+	assert_int_equal(spool_read(sp, 2, 1 << 20, &b, cause, sizeof cause), 0);
+	assert_int_equal(b.n, 2);
+	spool_consume(sp, &b);
+	spool_close(sp);
+
+	struct seen seen = {.n = 0};
+	assert_int_equal(spool_open(dir, 0, on_record, &seen, &sp, cause, sizeof cause), 0);
+	assert_int_equal(seen.n, 1);
+	assert_string_equal(seen.payload[0], "three");
+	assert_int_equal(spool_pending(sp), 1);
+	assert_int_equal(spool_bytes(sp), SPOOL_HEADER + 5);
+	const char *c[] = {"four"};
+	append_strings(sp, c, 1);
+	assert_int_equal(spool_read(sp, 100, 1 << 20, &b, cause, sizeof cause), 0);
+	assert_int_equal(b.n, 2);
+	assert_memory_equal(b.records[0].payload, "three", 5);
+	assert_memory_equal(b.records[1].payload, "four", 4);
+	spool_consume(sp, &b);
+	spool_close(sp);
+	seen.n = 0;
+	assert_int_equal(spool_open(dir, 0, on_record, &seen, &sp, cause, sizeof cause), 0);
+	assert_int_equal(seen.n, 0);
+	assert_int_equal(spool_pending(sp), 0);
+	assert_int_equal(spool_bytes(sp), 0);
+	assert_int_equal(spool_segments(sp), 1);
+	spool_close(sp);
+	tmpdir_free(dir);
+}
+
+/* A position beyond what survived (records lost with a failed sync) or a
+ * damaged position file: the whole segment is replayed, and the position
+ * written again at once, so that later appends cannot make the old one look
+ * right. */
+static void test_bad_position_replays(void **state)
+{
+	(void)state;
+	char *dir = tmpdir_new();
+	struct spool *sp;
+	char cause[256];
+	assert_int_equal(spool_open(dir, 0, NULL, NULL, &sp, cause, sizeof cause), 0);
+	const char *a[] = {"alpha", "bravo", "charlie"};
+	append_strings(sp, a, 3);
+	drain(sp, 3);
+	spool_close(sp);
+	char path[256];
+	snprintf(path, sizeof path, "%s/%08u.spool", dir, 1u);
+	assert_int_equal(truncate(path, SPOOL_HEADER + 5), 0);
+
+	struct seen seen = {.n = 0};
+	assert_int_equal(spool_open(dir, 0, on_record, &seen, &sp, cause, sizeof cause), 0);
+	assert_int_equal(seen.n, 1);
+	assert_string_equal(seen.payload[0], "alpha");
+	assert_int_equal(spool_pending(sp), 1);
+	/* Two more records end exactly where the old position was. */
+	const char *b[] = {"bravo", "charlie"};
+	append_strings(sp, b, 2);
+	spool_close(sp);
+	seen.n = 0;
+	assert_int_equal(spool_open(dir, 0, on_record, &seen, &sp, cause, sizeof cause), 0);
+	assert_int_equal(seen.n, 3);
+	spool_close(sp);
+
+	/* A damaged position file. */
+	assert_int_equal(spool_open(dir, 0, NULL, NULL, &sp, cause, sizeof cause), 0);
+	drain(sp, 3);
+	spool_close(sp);
+	char cpath[256];
+	snprintf(cpath, sizeof cpath, "%s/consumed", dir);
+	int fd = open(cpath, O_RDWR);
+	assert_true(fd >= 0);
+	unsigned char buf[16];
+	assert_int_equal(pread(fd, buf, 16, 0), 16);
+	buf[12] ^= 0xFF;   /* damaged checksum */
+	assert_int_equal(pwrite(fd, buf, 16, 0), 16);
+	close(fd);
+	seen.n = 0;
+	assert_int_equal(spool_open(dir, 0, on_record, &seen, &sp, cause, sizeof cause), 0);
+	assert_int_equal(seen.n, 3);
+	assert_string_equal(seen.payload[0], "alpha");
+	spool_close(sp);
+	tmpdir_free(dir);
+}
+
+/* Batches bounded by bytes; a first record larger than the budget is read
+ * whole; a record found corrupt when read skips the rest of its segment. */
+static void test_read_budget_and_corruption(void **state)
+{
+	(void)state;
+	char *dir = tmpdir_new();
+	struct spool *sp;
+	char cause[256];
+	assert_int_equal(spool_open(dir, 0, NULL, NULL, &sp, cause, sizeof cause), 0);
+	const char *a[] = {"aaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbb", "cccccccccccccccccccc",
+			   "dddddddddddddddddddd"};
+	append_strings(sp, a, 4);
+	struct spool_batch b;
+	/* 28 bytes a record on disk: 60 bytes take two. */
+	assert_int_equal(spool_read(sp, 100, 60, &b, cause, sizeof cause), 0);
+	assert_int_equal(b.n, 2);
+	assert_memory_equal(b.records[0].payload, a[0], 20);
+	assert_memory_equal(b.records[1].payload, a[1], 20);
+	assert_int_equal(b.records[1].len, 20);
+	spool_consume(sp, &b);
+	assert_int_equal(spool_pending(sp), 2);
+	/* 10 bytes: one record all the same. */
+	assert_int_equal(spool_read(sp, 100, 10, &b, cause, sizeof cause), 0);
+	assert_int_equal(b.n, 1);
+	assert_memory_equal(b.records[0].payload, a[2], 20);
+	spool_consume(sp, &b);
+	assert_int_equal(spool_read(sp, 100, 3, &b, cause, sizeof cause), 0);
+	assert_int_equal(b.n, 1);
+	assert_memory_equal(b.records[0].payload, a[3], 20);
+	spool_consume(sp, &b);
+	assert_int_equal(spool_pending(sp), 0);
+
+	const char *c[] = {"first", "second", "third"};
+	append_strings(sp, c, 3);
+	char path[256];
+	snprintf(path, sizeof path, "%s/%08u.spool", dir, 1u);
+	int fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, "X", 1, 4 * 28 + SPOOL_HEADER + 5 + SPOOL_HEADER + 2), 1);
+	close(fd);
+	assert_int_equal(spool_read(sp, 100, 1 << 20, &b, cause, sizeof cause), 0);
+	assert_int_equal(b.n, 1);
+	assert_memory_equal(b.records[0].payload, "first", 5);
+	assert_int_equal(b.end_offset, 4 * 28 + 3 * SPOOL_HEADER + 16);
+	spool_consume(sp, &b);
+	assert_int_equal(spool_pending(sp), 0);
+	assert_int_equal(spool_bytes(sp), 0);
 	spool_close(sp);
 	tmpdir_free(dir);
 }
@@ -359,6 +561,10 @@ int main(void)
 		cmocka_unit_test(test_torn_tail),
 		cmocka_unit_test(test_corrupt_crc),
 		cmocka_unit_test(test_delete_once_consumed),
+		cmocka_unit_test(test_steady_traffic_keeps_segment),
+		cmocka_unit_test(test_consumed_position_survives),
+		cmocka_unit_test(test_bad_position_replays),
+		cmocka_unit_test(test_read_budget_and_corruption),
 		cmocka_unit_test(test_record_too_large),
 		cmocka_unit_test(test_store_spool_limit),
 	};
