@@ -22,10 +22,12 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "reconnect.h"
 
-#define SESSION_BACKOFF_MIN_MS 500
-#define SESSION_BACKOFF_MAX_MS 15000
-#define SESSION_CONNECT_TIMEOUT_MS 10000
+/* The same timing as `wfmon tail` (reconnect.h). */
+#define SESSION_BACKOFF_MIN_MS RECONNECT_BACKOFF_MIN_MS
+#define SESSION_BACKOFF_MAX_MS RECONNECT_BACKOFF_MAX_MS
+#define SESSION_CONNECT_TIMEOUT_MS RECONNECT_CONNECT_TIMEOUT_MS
 /* After this many failed attempts in a row the state reads OFFLINE. */
 #define SESSION_OFFLINE_AFTER 3
 

@@ -16,6 +16,28 @@
 
 struct wsc;
 
+/* ---- ws:// URLs -------------------------------------------------------------- */
+
+#define WSC_URL_MAX_HOST 255
+#define WSC_URL_MAX_PATH 1024
+/* The example the parser's messages show. */
+#define WSC_URL_EXAMPLE "ws://127.0.0.1:7681"
+
+struct wsc_url {
+	char host[WSC_URL_MAX_HOST + 1];  /* without the brackets of an IPv6 literal */
+	int port;
+	char path[WSC_URL_MAX_PATH + 1];  /* "/" when the URL has none */
+};
+
+/* Parses ws://HOST:PORT[/PATH] (HOST may be a bracketed IPv6 literal; the
+ * scheme is case-insensitive). The port is required (there is no default);
+ * wss://, user names, ports outside 1..65535 and paths with spaces, control
+ * characters or '#' are refused. Returns 0, or -1 with a sentence in cause
+ * saying what is wrong and how to write it (the URL itself is not repeated). */
+int wsc_url_parse(const char *url, struct wsc_url *out, char *cause, size_t causelen);
+
+/* ---- Connections ------------------------------------------------------------- */
+
 struct wsc_config {
 	const char *host;          /* IPv4/IPv6 literal or name; resolved in wsc_new */
 	int port;

@@ -10,8 +10,8 @@
  * token. With no subcommand (or only options) it runs the console
  * (ui_app.h). */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -21,16 +21,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "i18n.h"
 #include "proto.h"
 #include "alerts_cli.h"
+#include "keyfile.h"
 #include "tail.h"
 #include "ui_app.h"
 #include "token.h"
+#include "wsclient.h"
 #include "xalloc.h"
 
 #ifndef WFMON_VERSION
@@ -38,11 +39,8 @@
 #endif
 
 #define EXIT_USAGE 2
-#define DEFAULT_URL "ws://127.0.0.1:7681"
-#define MAX_SMALL_FILE (64 * 1024)  /* config and token files */
-#define MAX_TOKEN_LEN 8192
-#define MAX_HOST 255
-#define MAX_PATH_LEN 1024
+#define DEFAULT_URL WSC_URL_EXAMPLE
+#define MAX_CONFIG_FILE (64 * 1024)
 
 struct command {
 	const char *name;
@@ -116,54 +114,7 @@ static const char *bad_option(char **argv, int optind_after)
 	return argv[optind_after - 1];
 }
 
-/* ---- Small files ------------------------------------------------------------ */
-
-/* Reads a small text file into a new NUL-terminated string. Returns NULL with
- * errno set (EFBIG past MAX_SMALL_FILE, EISDIR for a directory). */
-static char *small_file_read(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return NULL;
-	struct stat st;
-	if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-		close(fd);
-		errno = EISDIR;
-		return NULL;
-	}
-	char *buf = malloc(MAX_SMALL_FILE + 1);
-	if (buf == NULL) {
-		close(fd);
-		errno = ENOMEM;
-		return NULL;
-	}
-	size_t have = 0;
-	for (;;) {
-		ssize_t n = read(fd, buf + have, MAX_SMALL_FILE + 1 - have);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n < 0) {
-				int e = errno;
-				free(buf);
-				close(fd);
-				errno = e;
-				return NULL;
-			}
-			break;
-		}
-		have += (size_t)n;
-		if (have > MAX_SMALL_FILE) {
-			free(buf);
-			close(fd);
-			errno = EFBIG;
-			return NULL;
-		}
-	}
-	close(fd);
-	buf[have] = '\0';
-	return buf;
-}
+/* ---- The config file ---------------------------------------------------------- */
 
 static char *trim(char *s)
 {
@@ -174,8 +125,6 @@ static char *trim(char *s)
 		s[--n] = '\0';
 	return s;
 }
-
-/* ---- The config file ---------------------------------------------------------- */
 
 struct config {
 	char path[4096];
@@ -229,9 +178,13 @@ static int config_load(struct config *cfg)
 		return 0;
 	cfg->loaded = true;
 	config_path(cfg);
-	char *text = small_file_read(cfg->path);
+	size_t len = 0;
+	char cause[256];
+	char *text = (char *)keyfile_read(cfg->path, "config file", MAX_CONFIG_FILE, &len, cause,
+					  sizeof cause);
 	if (text == NULL) {
-		if (errno == ENOENT || errno == ENOTDIR)
+		/* A missing or empty file is an empty config. */
+		if (errno == ENOENT || errno == ENOTDIR || errno == ENODATA)
 			return 0;
 		fprintf(stderr, "wfmon: cannot read the config file %s: %s\n", cfg->path,
 			errno == EFBIG ? "larger than 64 KiB" : strerror(errno));
@@ -264,35 +217,13 @@ static int config_load(struct config *cfg)
 			*slot = value[0] ? xstrdup(value) : NULL;
 		}
 	}
-	explicit_bzero(text, strlen(text));
+	/* len, not strlen: the parse above cut the text into lines. */
+	explicit_bzero(text, len);
 	free(text);
 	return rc;
 }
 
 /* ---- Token and URL lookup ------------------------------------------------------ */
-
-/* Reads a token file: one line, surrounding whitespace ignored. */
-static char *token_file_read(const char *path)
-{
-	char *text = small_file_read(path);
-	if (text == NULL) {
-		fprintf(stderr, "wfmon: cannot read the token file %s: %s\n", path,
-			errno == EFBIG ? "larger than 64 KiB, it is not a token" : strerror(errno));
-		return NULL;
-	}
-	char *tok = trim(text);
-	if (*tok == '\0' || strpbrk(tok, " \t\r\n") != NULL || strlen(tok) > MAX_TOKEN_LEN) {
-		fprintf(stderr, "wfmon: the token file %s must hold one token on one line; "
-				"write it with: wfmon token ... > %s\n", path, path);
-		explicit_bzero(text, strlen(text));
-		free(text);
-		return NULL;
-	}
-	char *out = xstrdup(tok);
-	explicit_bzero(text, strlen(text));
-	free(text);
-	return out;
-}
 
 /* Finds the token in lookup order. Returns a new string, or NULL after
  * printing why (and *status set to the exit status). */
@@ -301,8 +232,13 @@ static char *token_lookup(const char *opt_token, const char *opt_file, struct co
 	*status = EXIT_USAGE;
 	if (opt_token != NULL)
 		return xstrdup(opt_token);
-	if (opt_file != NULL)
-		return token_file_read(opt_file);
+	if (opt_file != NULL) {
+		char *tok = NULL;
+		char cause[2 * PATH_MAX + 128];
+		if (token_file_read(opt_file, &tok, cause, sizeof cause) != 0)
+			fprintf(stderr, "wfmon: %s\n", cause);
+		return tok;
+	}
 	const char *env = getenv("WFMON_TOKEN");
 	if (env != NULL && env[0] != '\0')
 		return xstrdup(env);
@@ -313,77 +249,6 @@ static char *token_lookup(const char *opt_token, const char *opt_file, struct co
 	fprintf(stderr, "wfmon: no token: pass --token or --token-file, set WFMON_TOKEN, or add "
 			"\"token = ...\" to %s; mint one with `wfmon token`\n", cfg->path);
 	return NULL;
-}
-
-struct ws_url {
-	char host[MAX_HOST + 1];
-	int port;
-	char path[MAX_PATH_LEN + 1];
-};
-
-/* Parses ws://HOST:PORT[/PATH] (HOST may be a bracketed IPv6 literal). */
-static int url_parse(const char *url, struct ws_url *out, char *cause, size_t causelen)
-{
-	if (strncasecmp(url, "wss://", 6) == 0) {
-		snprintf(cause, causelen, "wss:// URLs are not supported yet: use ws://HOST:PORT "
-					  "(for TLS, run a local tunnel or proxy and point ws:// at it)");
-		return -1;
-	}
-	if (strncasecmp(url, "ws://", 5) != 0) {
-		snprintf(cause, causelen, "the URL must start with ws://, as in %s", DEFAULT_URL);
-		return -1;
-	}
-	const char *p = url + 5;
-	const char *host, *host_end, *port;
-	if (*p == '[') {
-		host = p + 1;
-		host_end = strchr(host, ']');
-		if (host_end == NULL || host_end[1] != ':') {
-			snprintf(cause, causelen, "write an IPv6 address as ws://[ADDRESS]:PORT");
-			return -1;
-		}
-		port = host_end + 2;
-	} else {
-		host = p;
-		host_end = host + strcspn(host, ":/");
-		if (*host_end != ':') {
-			snprintf(cause, causelen, "the URL has no port: write ws://HOST:PORT, as in %s",
-				 DEFAULT_URL);
-			return -1;
-		}
-		port = host_end + 1;
-	}
-	size_t hlen = (size_t)(host_end - host);
-	if (hlen == 0 || hlen > MAX_HOST || memchr(host, '@', hlen) != NULL) {
-		snprintf(cause, causelen, "the URL's host must be 1 to %d characters, without user "
-					  "name, as in %s", MAX_HOST, DEFAULT_URL);
-		return -1;
-	}
-	char *end;
-	errno = 0;
-	long pn = (*port >= '0' && *port <= '9') ? strtol(port, &end, 10) : -1;
-	if (pn < 1 || pn > 65535 || errno != 0 || (*end != '\0' && *end != '/')) {
-		snprintf(cause, causelen, "the URL's port must be a number from 1 to 65535, as in %s",
-			 DEFAULT_URL);
-		return -1;
-	}
-	const char *path = *end == '/' ? end : "/";
-	if (strlen(path) > MAX_PATH_LEN) {
-		snprintf(cause, causelen, "the URL's path is longer than %d characters", MAX_PATH_LEN);
-		return -1;
-	}
-	for (const char *c = path; *c; c++) {
-		if ((unsigned char)*c <= 0x20 || *c == 0x7f || *c == '#') {
-			snprintf(cause, causelen, "the URL's path must not contain spaces, control "
-						  "characters or '#'");
-			return -1;
-		}
-	}
-	memcpy(out->host, host, hlen);
-	out->host[hlen] = '\0';
-	out->port = (int)pn;
-	snprintf(out->path, sizeof out->path, "%s", path);
-	return 0;
 }
 
 /* Finds the URL in lookup order; *from names where it came from for messages. */
@@ -412,7 +277,7 @@ static const char *url_lookup(const char *opt_url, struct config *cfg, const cha
 /* Where to connect and as whom, for every command that talks to the daemon. */
 struct endpoint {
 	char *url;            /* as written, for messages */
-	struct ws_url parsed;
+	struct wsc_url parsed;
 	char *token;          /* wiped by endpoint_clear */
 	char *theme;          /* the config file's theme, or NULL */
 };
@@ -442,7 +307,7 @@ static int endpoint_resolve(const char *cmd, const char *opt_url, const char *op
 		return status;
 	}
 	char cause[256];
-	if (url_parse(url, &ep->parsed, cause, sizeof cause) != 0) {
+	if (wsc_url_parse(url, &ep->parsed, cause, sizeof cause) != 0) {
 		fprintf(stderr, "wfmon%s%s: bad URL '%s' (from %s): %s\n", cmd ? " " : "", cmd ? cmd : "",
 			url, from, cause);
 		config_clear(&cfg);

@@ -17,11 +17,9 @@
 
 #include "clock.h"
 #include "proto.h"
+#include "reconnect.h"
 #include "wsclient.h"
 #include "xalloc.h"
-
-/* A connection that stayed open this long was healthy: start the backoff over. */
-#define SESSION_HEALTHY_MS 30000
 
 struct session_room {
 	char name[PROTO_MAX_ROOM + 1];
@@ -37,9 +35,8 @@ struct session {
 	size_t nrooms;
 	int64_t deadline_us;       /* CONNECTING: give up; BACKOFF: try again */
 	int64_t opened_us;
-	int backoff_ms;
+	struct backoff backoff;
 	int failures;              /* failed attempts in a row */
-	unsigned rng;
 	bool ever_open;            /* a connection was open before: the next is a reconnect */
 	bool reconnecting;         /* waiting for the resubscriptions' answers */
 	bool any_resync;
@@ -48,38 +45,13 @@ struct session {
 	char error[256];
 };
 
-/* What a refusal or a close code means. */
-enum verdict { V_RETRY, V_FAIL };
-
-static const struct {
-	int http_status;
-	const char *message;
-} http_table[] = {
-	{ 401, "the server refused the token (HTTP 401): mint a new one with `wfmon token`" },
-	{ 403, "the server refused access (HTTP 403): check the token's organization and role" },
-	{ 404, "no WebSocket endpoint at this path (HTTP 404): check the URL" },
-	{ 400, "the server rejected the WebSocket upgrade (HTTP 400): is the URL wfmond's?" },
-};
-
-static const struct {
-	int close_code;
-	const char *reason;
-} close_table[] = {
-	{ 1000, "the server ended the session" },
-	{ PROTO_CLOSE_SHUTDOWN, "the server is shutting down" },
-	{ 1006, "the connection dropped" },
-	{ 1009, "a message was too large" },
-	{ PROTO_CLOSE_SLOW_CONSUMER, "this console fell too far behind" },
-	{ PROTO_CLOSE_RATE_LIMITED, "this console sent too many requests" },
-};
-
 struct session *session_new(const struct session_options *opt, struct model *m)
 {
 	struct session *s = xcalloc(1, sizeof *s);
 	s->opt = opt;
 	s->m = m;
-	s->backoff_ms = SESSION_BACKOFF_MIN_MS;
-	s->rng = (unsigned)getpid() ^ (unsigned)clock_mono_us();
+	backoff_init(&s->backoff, SESSION_BACKOFF_MIN_MS, SESSION_BACKOFF_MAX_MS,
+		     (unsigned)getpid() ^ (unsigned)clock_mono_us());
 	s->state = SESSION_BACKOFF;
 	s->deadline_us = 0;   /* connect on the first service call */
 	s->changed = true;
@@ -102,10 +74,7 @@ void session_free(struct session *s)
 
 static void session_retry(struct session *s, const char *why, int64_t now_us)
 {
-	int base = s->backoff_ms;
-	/* Half fixed, half random: consoles dropped together do not return together. */
-	int delay = base / 2 + (int)(rand_r(&s->rng) % (unsigned)(base / 2 + 1));
-	s->backoff_ms = base * 2 > SESSION_BACKOFF_MAX_MS ? SESSION_BACKOFF_MAX_MS : base * 2;
+	int delay = backoff_next(&s->backoff);
 	s->state = SESSION_BACKOFF;
 	s->deadline_us = now_us + (int64_t)delay * 1000;
 	s->failures++;
@@ -184,33 +153,19 @@ static void session_on_open(struct session *s, int64_t now_us)
 
 static void session_on_closed(struct session *s, int64_t now_us)
 {
-	int status = wsc_http_status(s->conn);
-	int code = wsc_close_code(s->conn);
-	const char *err = wsc_error(s->conn);
-	char why[300];
-	for (size_t i = 0; status != 0 && i < sizeof http_table / sizeof http_table[0]; i++) {
-		if (http_table[i].http_status == status) {
-			snprintf(s->error, sizeof s->error, "%s", http_table[i].message);
-			session_drop(s);
-			s->state = SESSION_FAILED;
-			s->changed = true;
-			return;
-		}
+	char why[sizeof s->error];
+	/* Unlike `wfmon tail`, the console never stops by itself: a normal close
+	 * (RECONNECT_STOP) is retried like a drop. */
+	if (reconnect_explain(wsc_http_status(s->conn), wsc_close_code(s->conn), wsc_error(s->conn),
+			      "console", why, sizeof why) == RECONNECT_FAIL) {
+		snprintf(s->error, sizeof s->error, "%s", why);
+		session_drop(s);
+		s->state = SESSION_FAILED;
+		s->changed = true;
+		return;
 	}
-	const char *reason = NULL;
-	for (size_t i = 0; i < sizeof close_table / sizeof close_table[0]; i++)
-		if (close_table[i].close_code == code)
-			reason = close_table[i].reason;
-	if (status != 0)
-		snprintf(why, sizeof why, "the server refused the connection (HTTP %d)", status);
-	else if (err[0] != '\0' && (code == 1006 || reason == NULL))
-		snprintf(why, sizeof why, "%s", err);
-	else if (reason != NULL)
-		snprintf(why, sizeof why, "%s (close code %d)", reason, code);
-	else
-		snprintf(why, sizeof why, "the server closed the connection (close code %d)", code);
-	if (s->state == SESSION_LIVE && now_us - s->opened_us >= (int64_t)SESSION_HEALTHY_MS * 1000)
-		s->backoff_ms = SESSION_BACKOFF_MIN_MS;
+	if (s->state == SESSION_LIVE && now_us - s->opened_us >= (int64_t)RECONNECT_HEALTHY_MS * 1000)
+		backoff_reset(&s->backoff);
 	session_drop(s);
 	session_retry(s, why, now_us);
 }

@@ -21,14 +21,10 @@
 
 #include "clock.h"
 #include "proto.h"
+#include "reconnect.h"
 #include "wsclient.h"
 #include "xalloc.h"
 
-#define TAIL_BACKOFF_MIN_MS 500
-#define TAIL_BACKOFF_MAX_MS 15000
-#define TAIL_CONNECT_TIMEOUT_MS 10000
-/* A connection that stayed open this long was healthy: start the backoff over. */
-#define TAIL_HEALTHY_MS 30000
 #define TAIL_CLOSE_WAIT_MS 500
 
 enum tail_state { TAIL_CONNECTING, TAIL_OPEN, TAIL_BACKOFF };
@@ -46,8 +42,7 @@ struct tail {
 	struct tail_pos pos[TAIL_MAX_ROOMS];
 	int64_t deadline_us;      /* CONNECTING: give up; BACKOFF: connect again */
 	int64_t opened_us;
-	int backoff_ms;
-	unsigned rng;
+	struct backoff backoff;
 	int exit_code;
 	bool done;
 };
@@ -60,44 +55,9 @@ static void tail_on_signal(int sig)
 	tail_signalled = 1;
 }
 
-/* What to do when the server closes or refuses: by close code or HTTP status. */
-enum tail_verdict { VERDICT_RETRY, VERDICT_STOP, VERDICT_FAIL };
-
-static const struct {
-	int http_status;
-	enum tail_verdict verdict;
-	const char *message;
-} tail_http_table[] = {
-	{ 401, VERDICT_FAIL,
-	  "the server refused the token (HTTP 401): mint a new one with `wfmon token`" },
-	{ 403, VERDICT_FAIL,
-	  "the server refused access (HTTP 403): the token's role or organization does not allow "
-	  "this connection; mint one with the right --org and --role" },
-	{ 404, VERDICT_FAIL,
-	  "the server has no WebSocket endpoint at this path (HTTP 404): check the path in the URL" },
-	{ 400, VERDICT_FAIL,
-	  "the server rejected the WebSocket upgrade (HTTP 400): is the URL pointing at wfmond?" },
-};
-
-static const struct {
-	int close_code;
-	enum tail_verdict verdict;
-	const char *reason;
-} tail_close_table[] = {
-	{ 1000, VERDICT_STOP, "the server ended the session" },
-	{ PROTO_CLOSE_SHUTDOWN, VERDICT_RETRY, "the server is shutting down" },
-	{ 1006, VERDICT_RETRY, "the connection dropped" },
-	{ 1009, VERDICT_RETRY, "a message was too large" },
-	{ PROTO_CLOSE_SLOW_CONSUMER, VERDICT_RETRY, "this client fell too far behind" },
-	{ PROTO_CLOSE_RATE_LIMITED, VERDICT_RETRY, "this client sent too many requests" },
-};
-
 static void tail_schedule_retry(struct tail *t, const char *why)
 {
-	int base = t->backoff_ms;
-	/* Half fixed, half random: clients dropped together do not return together. */
-	int delay = base / 2 + (int)(rand_r(&t->rng) % (unsigned)(base / 2 + 1));
-	t->backoff_ms = base * 2 > TAIL_BACKOFF_MAX_MS ? TAIL_BACKOFF_MAX_MS : base * 2;
+	int delay = backoff_next(&t->backoff);
 	t->state = TAIL_BACKOFF;
 	t->deadline_us = clock_mono_us() + (int64_t)delay * 1000;
 	fprintf(stderr, "wfmon: %s; reconnecting to %s in %.1f s\n", why, t->opt->url,
@@ -121,7 +81,7 @@ static void tail_connect(struct tail *t)
 		return;
 	}
 	t->state = TAIL_CONNECTING;
-	t->deadline_us = clock_mono_us() + (int64_t)TAIL_CONNECT_TIMEOUT_MS * 1000;
+	t->deadline_us = clock_mono_us() + (int64_t)RECONNECT_CONNECT_TIMEOUT_MS * 1000;
 }
 
 static void tail_drop(struct tail *t)
@@ -207,13 +167,20 @@ static int tail_print(struct tail *t, const char *data, size_t len)
 	}
 	tail_track(t, msg);
 	/* The daemon's own text, byte for byte, unless it spans lines. */
-	char *line = memchr(data, '\n', len) == NULL ? strndup(data, len)
-						       : json_dumps(msg, JSON_COMPACT | JSON_ENCODE_ANY);
+	char *line = NULL;
+	if (memchr(data, '\n', len) != NULL) {
+		line = json_dumps(msg, JSON_COMPACT | JSON_ENCODE_ANY);
+		if (line == NULL) {
+			json_decref(msg);
+			return 0;
+		}
+		data = line;
+		len = strlen(line);
+	}
 	json_decref(msg);
-	if (line == NULL)
-		return 0;
 	int rc = 0;
-	if (fputs(line, t->out) == EOF || fputc('\n', t->out) == EOF || fflush(t->out) == EOF) {
+	if (fwrite(data, 1, len, t->out) != len || fputc('\n', t->out) == EOF ||
+	    fflush(t->out) == EOF) {
 		if (errno != EPIPE) {
 			fprintf(stderr, "wfmon: cannot write to the output: %s\n", strerror(errno));
 			t->exit_code = TAIL_EXIT_FAILED;
@@ -226,53 +193,21 @@ static int tail_print(struct tail *t, const char *data, size_t len)
 
 static void tail_on_closed(struct tail *t)
 {
-	int status = wsc_http_status(t->conn);
-	int code = wsc_close_code(t->conn);
-	const char *err = wsc_error(t->conn);
 	char why[512];
-
-	if (status != 0) {
-		for (size_t i = 0; i < sizeof tail_http_table / sizeof tail_http_table[0]; i++) {
-			if (tail_http_table[i].http_status == status) {
-				fprintf(stderr, "wfmon: %s\n", tail_http_table[i].message);
-				t->exit_code = TAIL_EXIT_FAILED;
-				t->done = true;
-				tail_drop(t);
-				return;
-			}
-		}
-		snprintf(why, sizeof why, "the server refused the connection (HTTP %d)%s%s", status,
-			 err[0] ? ": " : "", err);
-		tail_drop(t);
-		tail_schedule_retry(t, why);
-		return;
-	}
-
-	enum tail_verdict verdict = VERDICT_RETRY;
-	const char *reason = NULL;
-	for (size_t i = 0; i < sizeof tail_close_table / sizeof tail_close_table[0]; i++) {
-		if (tail_close_table[i].close_code == code) {
-			verdict = tail_close_table[i].verdict;
-			reason = tail_close_table[i].reason;
-		}
-	}
-	/* wsclient's sentence says more about a drop (refused, reset); the table
-	 * says more about a code the server chose. */
-	if (err[0] != '\0' && (code == 1006 || reason == NULL))
-		snprintf(why, sizeof why, "%s", err);
-	else if (reason != NULL)
-		snprintf(why, sizeof why, "%s (close code %d)", reason, code);
-	else
-		snprintf(why, sizeof why, "the server closed the connection (close code %d)", code);
-
-	if (verdict == VERDICT_STOP) {
+	enum reconnect_verdict verdict = reconnect_explain(wsc_http_status(t->conn),
+							   wsc_close_code(t->conn), wsc_error(t->conn),
+							   "client", why, sizeof why);
+	if (verdict == RECONNECT_FAIL || verdict == RECONNECT_STOP) {
 		fprintf(stderr, "wfmon: %s\n", why);
+		if (verdict == RECONNECT_FAIL)
+			t->exit_code = TAIL_EXIT_FAILED;
 		t->done = true;
 		tail_drop(t);
 		return;
 	}
-	if (t->state == TAIL_OPEN && clock_mono_us() - t->opened_us >= (int64_t)TAIL_HEALTHY_MS * 1000)
-		t->backoff_ms = TAIL_BACKOFF_MIN_MS;
+	if (t->state == TAIL_OPEN &&
+	    clock_mono_us() - t->opened_us >= (int64_t)RECONNECT_HEALTHY_MS * 1000)
+		backoff_reset(&t->backoff);
 	tail_drop(t);
 	tail_schedule_retry(t, why);
 }
@@ -322,7 +257,7 @@ static void tail_on_timer(struct tail *t)
 	} else if (t->state == TAIL_CONNECTING) {
 		tail_drop(t);
 		char why[64];
-		snprintf(why, sizeof why, "no answer within %d s", TAIL_CONNECT_TIMEOUT_MS / 1000);
+		snprintf(why, sizeof why, "no answer within %d s", RECONNECT_CONNECT_TIMEOUT_MS / 1000);
 		tail_schedule_retry(t, why);
 	}
 }
@@ -345,10 +280,10 @@ int tail_run(const struct tail_options *opt)
 	struct tail t = {
 		.opt = opt,
 		.out = opt->out ? opt->out : stdout,
-		.backoff_ms = TAIL_BACKOFF_MIN_MS,
-		.rng = (unsigned)getpid() ^ (unsigned)clock_mono_us(),
 		.exit_code = TAIL_EXIT_OK,
 	};
+	backoff_init(&t.backoff, RECONNECT_BACKOFF_MIN_MS, RECONNECT_BACKOFF_MAX_MS,
+		     (unsigned)getpid() ^ (unsigned)clock_mono_us());
 	for (size_t i = 0; i < opt->nrooms; i++) {
 		t.pos[i].known = opt->rooms[i].has_since;
 		t.pos[i].seq = opt->rooms[i].since;

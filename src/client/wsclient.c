@@ -372,6 +372,74 @@ static int wsc_build_request(struct wsc *c, const struct wsc_config *cfg, char *
 	return 0;
 }
 
+/* ---- ws:// URLs -------------------------------------------------------------- */
+
+int wsc_url_parse(const char *url, struct wsc_url *out, char *cause, size_t causelen)
+{
+	if (strncasecmp(url, "wss://", 6) == 0) {
+		snprintf(cause, causelen, "wss:// URLs are not supported yet: use ws://HOST:PORT "
+					  "(for TLS, run a local tunnel or proxy and point ws:// at it)");
+		return -1;
+	}
+	if (strncasecmp(url, "ws://", 5) != 0) {
+		snprintf(cause, causelen, "the URL must start with ws://, as in %s", WSC_URL_EXAMPLE);
+		return -1;
+	}
+	const char *p = url + 5;
+	const char *host, *host_end, *port;
+	if (*p == '[') {
+		host = p + 1;
+		host_end = strchr(host, ']');
+		if (host_end == NULL || host_end[1] != ':') {
+			snprintf(cause, causelen, "write an IPv6 address as ws://[ADDRESS]:PORT");
+			return -1;
+		}
+		port = host_end + 2;
+	} else {
+		host = p;
+		host_end = host + strcspn(host, ":/");
+		if (*host_end != ':') {
+			snprintf(cause, causelen, "the URL has no port: write ws://HOST:PORT, as in %s",
+				 WSC_URL_EXAMPLE);
+			return -1;
+		}
+		port = host_end + 1;
+	}
+	size_t hlen = (size_t)(host_end - host);
+	if (hlen == 0 || hlen > WSC_URL_MAX_HOST || memchr(host, '@', hlen) != NULL) {
+		snprintf(cause, causelen, "the URL's host must be 1 to %d characters, without user "
+					  "name, as in %s", WSC_URL_MAX_HOST, WSC_URL_EXAMPLE);
+		return -1;
+	}
+	char *end = NULL;
+	errno = 0;
+	long pn = (*port >= '0' && *port <= '9') ? strtol(port, &end, 10) : -1;
+	if (pn < 1 || pn > 65535 || errno != 0 || (*end != '\0' && *end != '/')) {
+		snprintf(cause, causelen, "the URL's port must be a number from 1 to 65535, as in %s",
+			 WSC_URL_EXAMPLE);
+		return -1;
+	}
+	const char *path = *end == '/' ? end : "/";
+	if (strlen(path) > WSC_URL_MAX_PATH) {
+		snprintf(cause, causelen, "the URL's path is longer than %d characters", WSC_URL_MAX_PATH);
+		return -1;
+	}
+	for (const char *c = path; *c; c++) {
+		if ((unsigned char)*c <= 0x20 || *c == 0x7f || *c == '#') {
+			snprintf(cause, causelen, "the URL's path must not contain spaces, control "
+						  "characters or '#'");
+			return -1;
+		}
+	}
+	memcpy(out->host, host, hlen);
+	out->host[hlen] = '\0';
+	out->port = (int)pn;
+	snprintf(out->path, sizeof out->path, "%s", path);
+	return 0;
+}
+
+/* ---- Connections ------------------------------------------------------------- */
+
 struct wsc *wsc_new(const struct wsc_config *cfg, char *cause, size_t causelen)
 {
 	if (cfg->host == NULL || cfg->port <= 0 || cfg->port > 65535) {

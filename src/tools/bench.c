@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -33,6 +34,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "keyfile.h"
 #include "log.h"
 #include "proto.h"
 #include "wsclient.h"
@@ -240,9 +242,7 @@ struct sample {
 
 struct bench {
 	struct options opt;
-	char host[256];
-	int port;
-	char path[256];
+	struct wsc_url url;
 	char *viewer_token;
 	char *producer_token;
 	char run_id[40];
@@ -350,9 +350,9 @@ static void conn_unregister(struct bench *b, struct conn *c)
 static int conn_start(struct bench *b, struct conn *c, enum conn_role role, long index)
 {
 	struct wsc_config cfg = {
-		.host = b->host,
-		.port = b->port,
-		.path = b->path,
+		.host = b->url.host,
+		.port = b->url.port,
+		.path = b->url.path,
 		.subprotocol = PROTO_SUBPROTOCOL,
 		.bearer = role == CONN_SUBSCRIBER ? b->viewer_token : b->producer_token,
 	};
@@ -828,68 +828,14 @@ static bool cond_drained(const struct bench *b)
 
 /* ---- Set-up ------------------------------------------------------------- */
 
-static int url_parse(struct bench *b, const char *url)
-{
-	const char *p = url;
-	if (strncmp(p, "ws://", 5) != 0) {
-		log_error("--url: '%s' does not start with ws://", url);
-		return -1;
-	}
-	p += 5;
-	const char *host_end;
-	const char *after;
-	if (*p == '[') {
-		host_end = strchr(p, ']');
-		if (host_end == NULL)
-			goto bad;
-		p++;
-		after = host_end + 1;
-	} else {
-		host_end = p + strcspn(p, ":/");
-		after = host_end;
-	}
-	size_t hlen = (size_t)(host_end - p);
-	if (hlen == 0 || hlen >= sizeof b->host)
-		goto bad;
-	memcpy(b->host, p, hlen);
-	b->host[hlen] = '\0';
-	b->port = 80;
-	if (*after == ':') {
-		char *end;
-		long port = strtol(after + 1, &end, 10);
-		if (end == after + 1 || port < 1 || port > 65535 || (*end && *end != '/'))
-			goto bad;
-		b->port = (int)port;
-		after = end;
-	}
-	if (strlen(after) >= sizeof b->path)
-		goto bad;
-	snprintf(b->path, sizeof b->path, "%s", *after ? after : "/");
-	return 0;
-bad:
-	log_error("--url: cannot parse '%s' (want ws://HOST:PORT[/PATH])", url);
-	return -1;
-}
-
-/* Returns the file's first line (a token) as a new string, or NULL. */
+/* Returns the token in the file as a new string, or NULL after saying why. */
 static char *token_read(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	if (f == NULL) {
-		log_error("%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	char buf[8192];
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	size_t start = strspn(buf, " \t\r\n");
-	size_t len = strcspn(buf + start, " \t\r\n");
-	if (len == 0) {
-		log_error("%s: no token in the file", path);
-		return NULL;
-	}
-	return xstrndup(buf + start, len);
+	char *tok = NULL;
+	char cause[2 * PATH_MAX + 128];
+	if (token_file_read(path, &tok, cause, sizeof cause) != 0)
+		log_error("%s", cause);
+	return tok;
 }
 
 static int raise_nofile(long need)
@@ -915,8 +861,11 @@ static int raise_nofile(long need)
 
 static int bench_setup(struct bench *b)
 {
-	if (url_parse(b, b->opt.url) < 0)
+	char cause[256];
+	if (wsc_url_parse(b->opt.url, &b->url, cause, sizeof cause) != 0) {
+		log_error("--url '%s': %s", b->opt.url, cause);
 		return -1;
+	}
 	long nsubs = b->opt.idle > 0 ? b->opt.idle : b->opt.subscribers;
 	if (raise_nofile(nsubs + b->opt.publishers + 32) < 0)
 		return -1;

@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "keyfile.h"
 #include "log.h"
 #include "proto.h"
 #include "wsclient.h"
@@ -58,9 +60,7 @@ struct sim_pub {
 
 struct sim_app {
 	/* options */
-	char host[256];
-	int port;
-	char path[256];
+	struct wsc_url url;
 	char *token;
 	bool dry_run, quiet, verbose;
 	FILE *acked_log;             /* --acked-log: one acknowledged event id per line */
@@ -402,7 +402,7 @@ static void sim_on_message(struct sim_app *app, const char *data, size_t len)
 static void sim_connect(struct sim_app *app)
 {
 	struct wsc_config cfg = {
-		.host = app->host, .port = app->port, .path = app->path,
+		.host = app->url.host, .port = app->url.port, .path = app->url.path,
 		.subprotocol = PROTO_SUBPROTOCOL, .bearer = app->token,
 		.max_message = PROTO_MAX_MESSAGE * 4,
 	};
@@ -602,68 +602,6 @@ static void sim_usage(FILE *f)
 	      "The token also comes from $WFMON_TOKEN. See wfmon-sim(1).\n", f);
 }
 
-static int sim_parse_url(struct sim_app *app, const char *url)
-{
-	if (strncmp(url, "ws://", 5) != 0) {
-		fprintf(stderr, "wfmon-sim: --url must start with ws:// (TLS is not supported)\n");
-		return -1;
-	}
-	const char *h = url + 5, *hend, *p;
-	if (*h == '[') {
-		hend = strchr(h, ']');
-		if (hend == NULL)
-			return -1;
-		h++;
-		p = hend + 1;
-	} else {
-		hend = h + strcspn(h, ":/");
-		p = hend;
-	}
-	size_t hl = (size_t)(hend - h);
-	if (hl == 0 || hl >= sizeof app->host)
-		goto bad;
-	memcpy(app->host, h, hl);
-	app->host[hl] = '\0';
-	app->port = 80;
-	if (*p == ':') {
-		char *end;
-		long port = strtol(p + 1, &end, 10);
-		if (end == p + 1 || port < 1 || port > 65535)
-			goto bad;
-		app->port = (int)port;
-		p = end;
-	}
-	if (*p == '\0')
-		snprintf(app->path, sizeof app->path, "/");
-	else if (*p == '/' && strlen(p) < sizeof app->path)
-		snprintf(app->path, sizeof app->path, "%s", p);
-	else
-		goto bad;
-	return 0;
-bad:
-	fprintf(stderr, "wfmon-sim: cannot read the URL \"%s\"\n", url);
-	return -1;
-}
-
-static char *sim_read_token_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (f == NULL) {
-		fprintf(stderr, "wfmon-sim: cannot open %s: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	char buf[8192];
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	if (buf[0] == '\0') {
-		fprintf(stderr, "wfmon-sim: %s holds no token\n", path);
-		return NULL;
-	}
-	return xstrdup(buf);
-}
-
 static bool sim_parse_double(const char *s, double *out, double min)
 {
 	char *end;
@@ -726,9 +664,8 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct sim_app app = { .port = 7681, .duration_s = -1 };
-	snprintf(app.host, sizeof app.host, "127.0.0.1");
-	snprintf(app.path, sizeof app.path, "/");
+	struct sim_app app = { .url = { .host = "127.0.0.1", .port = 7681, .path = "/" },
+			       .duration_s = -1 };
 	app.opt = (struct sim_options){ .rate_per_min = 20, .speed = 1, .workers = 4 };
 	bool have_seed = false;
 	const char *token_file = NULL;
@@ -739,10 +676,14 @@ int main(int argc, char **argv)
 		double v;
 		char *end;
 		switch (ch) {
-		case 'u':
-			if (sim_parse_url(&app, optarg) < 0)
+		case 'u': {
+			char cause[256];
+			if (wsc_url_parse(optarg, &app.url, cause, sizeof cause) != 0) {
+				fprintf(stderr, "wfmon-sim: bad --url '%s': %s\n", optarg, cause);
 				return 2;
+			}
 			break;
+		}
 		case 't':
 			free(app.token);
 			app.token = xstrdup(optarg);
@@ -833,9 +774,12 @@ int main(int argc, char **argv)
 		log_set_level(LOG_WARN);
 	if (token_file) {
 		free(app.token);
-		app.token = sim_read_token_file(token_file);
-		if (app.token == NULL)
+		app.token = NULL;
+		char cause[2 * PATH_MAX + 128];
+		if (token_file_read(token_file, &app.token, cause, sizeof cause) != 0) {
+			fprintf(stderr, "wfmon-sim: %s\n", cause);
 			return 2;
+		}
 	} else if (app.token == NULL && getenv("WFMON_TOKEN") && *getenv("WFMON_TOKEN")) {
 		app.token = xstrdup(getenv("WFMON_TOKEN"));
 	}
@@ -875,7 +819,7 @@ int main(int argc, char **argv)
 				 "will probably refuse the connection");
 		if (!app.quiet)
 			log_info("seed %llu, publishing to ws://%s:%d%s",
-				 (unsigned long long)app.opt.seed, app.host, app.port, app.path);
+				 (unsigned long long)app.opt.seed, app.url.host, app.url.port, app.url.path);
 		rc = sim_run_live(&app, &waitmask);
 	}
 	sim_summary(&app);

@@ -19,9 +19,11 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base64.h"
+#include "keyfile.h"
 #include <openssl/sha.h>
 #include "wsclient.h"
 #include "wsframe.h"
@@ -571,6 +573,153 @@ static void test_connect_refused_and_limits(void **state)
 	assert_null(wsc_new(&noport, cause, sizeof cause));
 }
 
+/* ---- What the clients read before connecting: the URL and the token file ---- */
+
+static void test_url_parse(void **state)
+{
+	(void)state;
+	struct wsc_url u;
+	char cause[256];
+	assert_int_equal(wsc_url_parse("ws://127.0.0.1:7681", &u, cause, sizeof cause), 0);
+	assert_string_equal(u.host, "127.0.0.1");
+	assert_int_equal(u.port, 7681);
+	assert_string_equal(u.path, "/");
+	assert_int_equal(wsc_url_parse("WS://example.org:80/ws/x?a=1", &u, cause, sizeof cause), 0);
+	assert_string_equal(u.host, "example.org");
+	assert_int_equal(u.port, 80);
+	assert_string_equal(u.path, "/ws/x?a=1");
+	assert_int_equal(wsc_url_parse("ws://[::1]:9/p", &u, cause, sizeof cause), 0);
+	assert_string_equal(u.host, "::1");
+	assert_int_equal(u.port, 9);
+	assert_string_equal(u.path, "/p");
+
+	static const struct {
+		const char *url;
+		const char *cause;
+	} bad[] = {
+		{ "wss://h:1", "wss:// URLs are not supported" },
+		{ "http://h:1", "must start with ws://" },
+		{ "h:1", "must start with ws://" },
+		{ "ws://h", "has no port" },
+		{ "ws://h/p", "has no port" },
+		{ "ws://[::1]/p", "ws://[ADDRESS]:PORT" },
+		{ "ws://[::1", "ws://[ADDRESS]:PORT" },
+		{ "ws://:1", "host must be 1 to 255" },
+		{ "ws://user@h:1", "without user name" },
+		{ "ws://h:0", "port must be a number from 1 to 65535" },
+		{ "ws://h:65536", "port must be a number" },
+		{ "ws://h:", "port must be a number" },
+		{ "ws://h:-1", "port must be a number" },
+		{ "ws://h:12x", "port must be a number" },
+		{ "ws://h:99999999999999999999", "port must be a number" },
+		{ "ws://h:1/a b", "must not contain spaces" },
+		{ "ws://h:1/a#b", "must not contain spaces" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		cause[0] = '\0';
+		if (wsc_url_parse(bad[i].url, &u, cause, sizeof cause) != -1 ||
+		    strstr(cause, bad[i].cause) == NULL)
+			fail_msg("%s: cause \"%s\", want \"%s\"", bad[i].url, cause, bad[i].cause);
+	}
+	/* Host and path limits. */
+	char url[2048];
+	snprintf(url, sizeof url, "ws://%0256d:1", 0);
+	assert_int_equal(wsc_url_parse(url, &u, cause, sizeof cause), -1);
+	snprintf(url, sizeof url, "ws://%0255d:1", 0);
+	assert_int_equal(wsc_url_parse(url, &u, cause, sizeof cause), 0);
+	assert_int_equal(strlen(u.host), 255);
+	snprintf(url, sizeof url, "ws://h:1/%01024d", 0);
+	assert_int_equal(wsc_url_parse(url, &u, cause, sizeof cause), -1);
+	assert_non_null(strstr(cause, "longer than 1024"));
+	snprintf(url, sizeof url, "ws://h:1/%01023d", 0);
+	assert_int_equal(wsc_url_parse(url, &u, cause, sizeof cause), 0);
+	assert_int_equal(strlen(u.path), 1024);
+}
+
+static char *tf_write(const char *dir, const char *name, const void *data, size_t len)
+{
+	static char path[256];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	fclose(f);
+	return path;
+}
+
+static void test_token_file_read(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/wfmon-tokfile.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char cause[1024];
+	char *tok = NULL;
+
+	assert_int_equal(token_file_read(tf_write(dir, "ok", "abc.def.ghi\n", 12), &tok, cause,
+					 sizeof cause), 0);
+	assert_string_equal(tok, "abc.def.ghi");
+	free(tok);
+	tok = NULL;
+	assert_int_equal(token_file_read(tf_write(dir, "ws", " \t\r\nabc\r\n\n ", 11), &tok, cause,
+					 sizeof cause), 0);
+	assert_string_equal(tok, "abc");
+	free(tok);
+	tok = NULL;
+
+	/* Refused: what the file holds is never repeated in the cause. */
+	static const struct {
+		const char *name, *data;
+		size_t len;
+	} bad[] = {
+		{ "empty", "", 0 },
+		{ "blank", " \n\r\n\t", 5 },
+		{ "two words", "secret1 secret2\n", 16 },
+		{ "two lines", "secret1\nsecret2\n", 16 },
+		{ "nul", "secret1\0secret2", 15 },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		cause[0] = '\0';
+		char *path = tf_write(dir, "bad", bad[i].data, bad[i].len);
+		if (token_file_read(path, &tok, cause, sizeof cause) != -1 || tok != NULL ||
+		    strstr(cause, "must hold one token on one line") == NULL ||
+		    strstr(cause, path) == NULL || strstr(cause, "secret") != NULL)
+			fail_msg("%s: cause \"%s\"", bad[i].name, cause);
+	}
+
+	/* A token of TOKEN_FILE_MAX_TOKEN bytes is fine, one more is not. */
+	static char big[TOKEN_FILE_MAX + 2];
+	memset(big, 'a', sizeof big);
+	assert_int_equal(token_file_read(tf_write(dir, "max", big, TOKEN_FILE_MAX_TOKEN), &tok, cause,
+					 sizeof cause), 0);
+	assert_int_equal(strlen(tok), TOKEN_FILE_MAX_TOKEN);
+	free(tok);
+	tok = NULL;
+	assert_int_equal(token_file_read(tf_write(dir, "long", big, TOKEN_FILE_MAX_TOKEN + 1), &tok,
+					 cause, sizeof cause), -1);
+	assert_non_null(strstr(cause, "must hold one token"));
+	/* Past the file cap: refused while reading. */
+	assert_int_equal(token_file_read(tf_write(dir, "huge", big, TOKEN_FILE_MAX + 1), &tok, cause,
+					 sizeof cause), -1);
+	assert_non_null(strstr(cause, "larger than 64 KiB, it is not a token"));
+
+	/* Missing file, a directory. */
+	char path[300];
+	snprintf(path, sizeof path, "%s/missing", dir);
+	assert_int_equal(token_file_read(path, &tok, cause, sizeof cause), -1);
+	assert_non_null(strstr(cause, "cannot read the token file"));
+	assert_non_null(strstr(cause, "No such file"));
+	assert_int_equal(token_file_read(dir, &tok, cause, sizeof cause), -1);
+	assert_non_null(strstr(cause, "cannot read the token file"));
+	assert_null(tok);
+
+	static const char *names[] = { "ok", "ws", "bad", "max", "long", "huge" };
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -580,6 +729,8 @@ int main(void)
 		cmocka_unit_test(test_wrong_accept),
 		cmocka_unit_test(test_early_send_and_drop),
 		cmocka_unit_test(test_connect_refused_and_limits),
+		cmocka_unit_test(test_url_parse),
+		cmocka_unit_test(test_token_file_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
