@@ -11,6 +11,7 @@
 #define WFMON_I18N_H
 
 #include <libintl.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,9 +27,17 @@ const char *i18n_init(void);
 const char *i18n_pgettext(const char *ctx_and_id, const char *id);
 /* The locale's decimal separator ("." or ","). */
 const char *i18n_decimal_point(void);
+/* The folder of the running executable (/proc/self/exe), or "" when it
+ * cannot be told; the console finds its catalogues and themes from it. */
+void i18n_exe_dir(char *buf, size_t len);
+bool i18n_dir_exists(const char *path);
 
 /* "850 ms", "45 s", "1 min 5 s", "2 h 3 min", "3 d 4 h"; "-" when ms < 0. */
 void i18n_format_duration(int64_t ms, char *buf, size_t len);
+/* i18n_format_duration in whole seconds (truncated), for times that tick
+ * while shown (an age, a running step) or are only estimates: no tenths,
+ * "0 ms" under a second; "-" when ms < 0 (unknown). */
+void i18n_format_elapsed(int64_t ms, char *buf, size_t len);
 /* Wall-clock time of day in the locale's format; "-" for 0. */
 void i18n_format_time(int64_t wall_ms, char *buf, size_t len);
 /* Hours and minutes only, for the clock: "14:05". */

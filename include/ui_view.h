@@ -159,6 +159,7 @@ const char *ui_status_text(enum model_status s);
 enum ui_element ui_status_element(enum model_status s);
 const char *ui_status_symbol(enum model_status s);
 const char *ui_step_status_text(enum model_step_status s);
+enum ui_element ui_step_status_element(enum model_step_status s);
 /* The translated sentence for a log kind ("Step completed"...). */
 const char *ui_log_kind_text(enum model_log_kind k);
 /* The short id shown in lists. */

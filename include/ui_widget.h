@@ -60,6 +60,33 @@ void ui_textpane_scroll(struct ui_textpane *t, long delta);
 void ui_textpane_home(struct ui_textpane *t);
 /* To the end, and follow again. */
 void ui_textpane_end(struct ui_textpane *t);
+/* The pane's keys (Up/Down/j/k, PgUp/PgDn, Home/End/g/G) while it has the
+ * focus; true when key was one of them. */
+bool ui_textpane_key(struct ui_textpane *t, int key);
+
+/* ---- list selection and scrolling ----------------------------------------------
+ * A list view keeps its selection on an id (rows come and go as events
+ * arrive) and scrolls its window to show the selection. */
+
+/* The selection after the list was rebuilt: found is the row now holding the
+ * selected id (-1 when it left or nothing was selected). It goes to that row,
+ * else stays where it was (the last row when the list got shorter), 0 when
+ * the list is empty. */
+void ui_sel_follow(size_t *sel, size_t n, long found);
+/* Moves the selection by delta rows, clamped to the n rows. Returns false when
+ * the list is empty (no row is selected: the caller clears its id), true when
+ * the caller should keep the id of row *sel. */
+bool ui_sel_move(size_t *sel, size_t n, long delta);
+/* Scrolls a window of body rows over n rows so that it shows sel, without a
+ * blank tail when the rows would fill it (after the list got shorter). */
+void ui_scroll_clamp(size_t sel, size_t *top, size_t body, size_t n);
+
+/* "label value" then a gap, from column x up to lim; returns the next column.
+ * UI_PAIR_BODY: muted label, three spaces; UI_PAIR_HEADER: header label
+ * colours, two spaces. */
+enum ui_pair_style { UI_PAIR_BODY, UI_PAIR_HEADER };
+int ui_pair(int y, int x, int lim, enum ui_pair_style style, const char *label, const char *value,
+	    enum ui_element value_el);
 
 /* OSC 52 "copy to clipboard" for data: a new string; wrapped in tmux's
  * passthrough when in_tmux. NULL when data is too large (over 256 KiB). */

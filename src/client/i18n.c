@@ -21,14 +21,13 @@
 
 static char i18n_dir[PATH_MAX + 48];
 
-static int dir_exists(const char *path)
+bool i18n_dir_exists(const char *path)
 {
 	struct stat st;
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* The folder of the running executable, or "" when /proc cannot tell. */
-static void exe_dir(char *buf, size_t len)
+void i18n_exe_dir(char *buf, size_t len)
 {
 	char path[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
@@ -83,7 +82,7 @@ const char *i18n_init(void)
 		locale_fallback();
 	const char *env = getenv("WFMON_LOCALEDIR");
 	char dir[PATH_MAX];
-	exe_dir(dir, sizeof dir);
+	i18n_exe_dir(dir, sizeof dir);
 	if (env != NULL && env[0] != '\0') {
 		snprintf(i18n_dir, sizeof i18n_dir, "%s", env);
 	} else {
@@ -92,9 +91,9 @@ const char *i18n_init(void)
 		char local[PATH_MAX + 24], installed[PATH_MAX + 24];
 		snprintf(local, sizeof local, "%s/locale", dir);
 		snprintf(installed, sizeof installed, "%s/../share/locale/pl", dir);
-		if (dir[0] != '\0' && dir_exists(local))
+		if (dir[0] != '\0' && i18n_dir_exists(local))
 			snprintf(i18n_dir, sizeof i18n_dir, "%s", local);
-		else if (dir[0] != '\0' && dir_exists(installed))
+		else if (dir[0] != '\0' && i18n_dir_exists(installed))
 			snprintf(i18n_dir, sizeof i18n_dir, "%s/../share/locale", dir);
 		else
 			snprintf(i18n_dir, sizeof i18n_dir, "%s", WFMON_LOCALEDIR);
@@ -163,6 +162,11 @@ void i18n_format_duration(int64_t ms, char *buf, size_t len)
 	} else {
 		snprintf(buf, len, _("%d d %d h"), (int)(s / 86400), (int)(s % 86400 / 3600));
 	}
+}
+
+void i18n_format_elapsed(int64_t ms, char *buf, size_t len)
+{
+	i18n_format_duration(ms < 0 ? -1 : ms / 1000 * 1000, buf, len);
 }
 
 static void format_wall(int64_t wall_ms, const char *fmt, char *buf, size_t len)

@@ -164,35 +164,20 @@ bool ui_alerts_reply(struct ui *ui, const struct model_reply *r)
 /* ---- the list --------------------------------------------------------------------------- */
 
 /* The selection by alert id: a removed alert moves it to the nearest row. */
-static void alerts_sync(struct ui *ui)
-{
-	struct model *m = &ui->model;
-	for (size_t i = 0; i < m->nalerts; i++) {
-		if (m->alerts[i].id == ui->alert_sel_id) {
-			ui->alert_sel = i;
-			return;
-		}
-	}
-	if (m->nalerts == 0) {
-		ui->alert_sel = 0;
-		ui->alert_sel_id = 0;
-		return;
-	}
-	if (ui->alert_sel >= m->nalerts)
-		ui->alert_sel = m->nalerts - 1;
-	ui->alert_sel_id = m->alerts[ui->alert_sel].id;
-}
-
 static void alerts_select(struct ui *ui, long delta)
 {
-	alerts_sync(ui);
-	size_t n = ui->model.nalerts;
-	if (n == 0)
-		return;
-	long s = (long)ui->alert_sel + delta;
-	s = s < 0 ? 0 : s >= (long)n ? (long)n - 1 : s;
-	ui->alert_sel = (size_t)s;
-	ui->alert_sel_id = ui->model.alerts[s].id;
+	struct model *m = &ui->model;
+	long found = -1;
+	for (size_t i = 0; i < m->nalerts && found < 0; i++)
+		if (m->alerts[i].id == ui->alert_sel_id)
+			found = (long)i;
+	ui_sel_follow(&ui->alert_sel, m->nalerts, found);
+	ui->alert_sel_id = ui_sel_move(&ui->alert_sel, m->nalerts, delta) ? m->alerts[ui->alert_sel].id : 0;
+}
+
+static void alerts_sync(struct ui *ui)
+{
+	alerts_select(ui, 0);
 }
 
 static void k_up(struct ui *ui) { alerts_select(ui, -1); }
@@ -286,8 +271,7 @@ static void alert_row(struct ui *ui, int y, const struct model_alert *a, bool se
 	ui_short_id(a->execution_id[0] ? a->execution_id : "-", id, sizeof id);
 	ui_text(y, x, c->exec, sel ? UI_SELECTION : UI_MUTED, id);
 	x += c->exec + 1;
-	i18n_format_duration(a->triggered_ms > 0 ? (ui->now_ms - a->triggered_ms) / 1000 * 1000 : -1, buf,
-			     sizeof buf);
+	i18n_format_elapsed(a->triggered_ms > 0 ? ui->now_ms - a->triggered_ms : -1, buf, sizeof buf);
 	ui_text_right(y, x, c->age, n_el, buf);
 	x += c->age + 1;
 	if (c->who > 0) {
@@ -341,12 +325,7 @@ static void alerts_draw(struct ui *ui, int top, int rows)
 	int body = bottom - y;
 	if (body <= 0)
 		return;
-	if (sel_line < ui->alert_top)
-		ui->alert_top = sel_line;
-	if (sel_line >= ui->alert_top + (size_t)body)
-		ui->alert_top = sel_line - (size_t)body + 1;
-	if (ui->alert_top + (size_t)body > nlines)
-		ui->alert_top = nlines > (size_t)body ? nlines - (size_t)body : 0;
+	ui_scroll_clamp(sel_line, &ui->alert_top, (size_t)body, nlines);
 	for (int i = 0; i < body; i++) {
 		size_t line = ui->alert_top + (size_t)i;
 		if (line >= nlines)
@@ -408,7 +387,7 @@ static void when_text(struct ui *ui, int64_t ms, char *buf, size_t len)
 {
 	char at[64], ago[64];
 	i18n_format_datetime(ms, at, sizeof at);
-	i18n_format_duration((ui->now_ms - ms) / 1000 * 1000, ago, sizeof ago);
+	i18n_format_elapsed(ui->now_ms - ms, ago, sizeof ago);
 	snprintf(buf, len, _("%s (%s ago)"), at, ago);
 }
 
@@ -519,16 +498,10 @@ static void alert_fill(struct ui *ui)
 	}
 }
 
-static bool pane_key(struct ui *ui, int key)
-{
-	struct ui_widget pane = { &ui_textpane_ops, &ui->alert_pane };
-	return ui_textpane_ops.key(&pane, ui, key);
-}
-
-static void k_a_up(struct ui *ui) { pane_key(ui, KEY_UP); }
-static void k_a_down(struct ui *ui) { pane_key(ui, KEY_DOWN); }
-static void k_a_pgup(struct ui *ui) { pane_key(ui, KEY_PPAGE); }
-static void k_a_pgdn(struct ui *ui) { pane_key(ui, KEY_NPAGE); }
+static void k_a_up(struct ui *ui) { ui_textpane_key(&ui->alert_pane, KEY_UP); }
+static void k_a_down(struct ui *ui) { ui_textpane_key(&ui->alert_pane, KEY_DOWN); }
+static void k_a_pgup(struct ui *ui) { ui_textpane_key(&ui->alert_pane, KEY_PPAGE); }
+static void k_a_pgdn(struct ui *ui) { ui_textpane_key(&ui->alert_pane, KEY_NPAGE); }
 static void k_a_back(struct ui *ui) { ui_set_view(ui, VIEW_ALERTS); }
 
 static const struct ui_key alert_keys[] = {

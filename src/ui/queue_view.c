@@ -18,31 +18,20 @@
 
 #define QUEUE_GRAPH_ROWS_MAX 6
 
-static void queue_rebuild(struct ui *ui)
-{
-	model_queue_list(&ui->model, &ui->queue);
-	long i = model_list_find(&ui->queue, ui->queue_sel_id);
-	if (i >= 0) {
-		ui->queue_sel = (size_t)i;
-	} else if (ui->queue.n > 0) {
-		if (ui->queue_sel >= ui->queue.n)
-			ui->queue_sel = ui->queue.n - 1;
-		snprintf(ui->queue_sel_id, sizeof ui->queue_sel_id, "%s", ui->queue.items[ui->queue_sel]->id);
-	} else {
-		ui->queue_sel = 0;
-		ui->queue_sel_id[0] = '\0';
-	}
-}
-
+/* Rebuilds the queue, keeps the selection on its execution, then moves it. */
 static void queue_select(struct ui *ui, long delta)
 {
-	queue_rebuild(ui);
-	if (ui->queue.n == 0)
-		return;
-	long s = (long)ui->queue_sel + delta;
-	s = s < 0 ? 0 : s >= (long)ui->queue.n ? (long)ui->queue.n - 1 : s;
-	ui->queue_sel = (size_t)s;
-	snprintf(ui->queue_sel_id, sizeof ui->queue_sel_id, "%s", ui->queue.items[s]->id);
+	model_queue_list(&ui->model, &ui->queue);
+	ui_sel_follow(&ui->queue_sel, ui->queue.n, model_list_find(&ui->queue, ui->queue_sel_id));
+	if (ui_sel_move(&ui->queue_sel, ui->queue.n, delta))
+		snprintf(ui->queue_sel_id, sizeof ui->queue_sel_id, "%s", ui->queue.items[ui->queue_sel]->id);
+	else
+		ui->queue_sel_id[0] = '\0';
+}
+
+static void queue_rebuild(struct ui *ui)
+{
+	queue_select(ui, 0);
 }
 
 static void k_q_up(struct ui *ui) { queue_select(ui, -1); }
@@ -117,7 +106,10 @@ static void eta_text(const struct model_queue *q, char *buf, size_t len)
 		snprintf(buf, len, "%s", _("nothing to clear"));
 	} else {
 		/* An estimate: whole seconds are precise enough. */
-		i18n_format_duration(q->eta_ms < 1000 ? q->eta_ms : q->eta_ms / 1000 * 1000, d, sizeof d);
+		if (q->eta_ms < 1000)
+			i18n_format_duration(q->eta_ms, d, sizeof d);
+		else
+			i18n_format_elapsed(q->eta_ms, d, sizeof d);
 		snprintf(buf, len, _("about %s"), d);
 	}
 }
@@ -128,18 +120,6 @@ void ui_queue_backlog_text(const struct model_queue *q, char *buf, size_t len)
 	eta_text(q, eta, sizeof eta);
 	snprintf(buf, len, _("BACKLOG: %lld queued (threshold %lld), clears in %s"), (long long)q->depth,
 		 (long long)q->threshold, eta);
-}
-
-/* label value pairs on one line; returns the next column. */
-static int pair(int y, int x, int lim, const char *label, const char *value, enum ui_element el)
-{
-	if (x >= lim)
-		return x;
-	x += ui_text(y, x, lim - x, UI_MUTED, label);
-	x += ui_text(y, x, lim - x, UI_NORMAL, " ");
-	x += ui_text(y, x, lim - x, el, value);
-	x += ui_text(y, x, lim - x, UI_NORMAL, "   ");
-	return x;
 }
 
 static void queue_draw(struct ui *ui, int top, int rows)
@@ -170,41 +150,41 @@ static void queue_draw(struct ui *ui, int top, int rows)
 	/* The numbers. */
 	int x = 1;
 	snprintf(v, sizeof v, "%lld", (long long)q->depth);
-	x = pair(y, x, w, _("depth"), v, q->backlog ? UI_STATUS_STALE : UI_COUNTER);
+	x = ui_pair(y, x, w, UI_PAIR_BODY, _("depth"), v, q->backlog ? UI_STATUS_STALE : UI_COUNTER);
 	for (int p = 0; p < PRIO__COUNT; p++) {
 		snprintf(v, sizeof v, "%lld", (long long)q->by_priority[p]);
-		x = pair(y, x, w, ui_prio_text((enum proto_priority)p), v, UI_NORMAL);
+		x = ui_pair(y, x, w, UI_PAIR_BODY, ui_prio_text((enum proto_priority)p), v, UI_NORMAL);
 	}
 	if (q->untracked > 0) {
 		snprintf(v, sizeof v, "%lld", (long long)q->untracked);
-		pair(y, x, w, _("untracked"), v, UI_MUTED);
+		ui_pair(y, x, w, UI_PAIR_BODY, _("untracked"), v, UI_MUTED);
 	}
 	y++;
 	x = 1;
 	if (q->has_oldest) {
 		char age[64], id[PROTO_MAX_ID + 8];
 		ui_short_id(q->oldest_id, id, sizeof id);
-		i18n_format_duration(model_queue_oldest_age(q, ui->now_ms) / 1000 * 1000, age, sizeof age);
+		i18n_format_elapsed(model_queue_oldest_age(q, ui->now_ms), age, sizeof age);
 		snprintf(v, sizeof v, _("%s, waiting %s"), id, age);
-		x = pair(y, x, w, _("oldest"), v, UI_NORMAL);
+		x = ui_pair(y, x, w, UI_PAIR_BODY, _("oldest"), v, UI_NORMAL);
 	} else {
-		x = pair(y, x, w, _("oldest"), "-", UI_MUTED);
+		x = ui_pair(y, x, w, UI_PAIR_BODY, _("oldest"), "-", UI_MUTED);
 	}
 	if (q->avg_wait_ms >= 0) {
 		char d[64];
 		i18n_format_duration(q->avg_wait_ms, d, sizeof d);
 		snprintf(v, sizeof v, _("%s (%lld started)"), d, (long long)q->wait_samples);
-		pair(y, x, w, _("average wait"), v, UI_NORMAL);
+		ui_pair(y, x, w, UI_PAIR_BODY, _("average wait"), v, UI_NORMAL);
 	} else {
-		pair(y, x, w, _("average wait"), _("unknown"), UI_MUTED);
+		ui_pair(y, x, w, UI_PAIR_BODY, _("average wait"), _("unknown"), UI_MUTED);
 	}
 	y++;
 	x = 1;
 	i18n_format_decimal(q->rate_per_min, 1, v, sizeof v);
 	snprintf(buf, sizeof buf, _("%s/min"), v);
-	x = pair(y, x, w, _("rate"), buf, UI_NORMAL);
+	x = ui_pair(y, x, w, UI_PAIR_BODY, _("rate"), buf, UI_NORMAL);
 	eta_text(q, v, sizeof v);
-	pair(y, x, w, _("clears in"), v, q->eta_ms < 0 && q->depth > 0 ? UI_STATUS_STALE : UI_NORMAL);
+	ui_pair(y, x, w, UI_PAIR_BODY, _("clears in"), v, q->eta_ms < 0 && q->depth > 0 ? UI_STATUS_STALE : UI_NORMAL);
 	y++;
 
 	/* The depth history: what is left after the list's minimum. */
@@ -253,12 +233,7 @@ static void queue_draw(struct ui *ui, int top, int rows)
 		ui_text(y, 2, w - 4, UI_MUTED, _("Nothing is queued."));
 		return;
 	}
-	if (ui->queue_sel < ui->queue_top)
-		ui->queue_top = ui->queue_sel;
-	if (ui->queue_sel >= ui->queue_top + (size_t)body)
-		ui->queue_top = ui->queue_sel - (size_t)body + 1;
-	if (ui->queue_top + (size_t)body > ui->queue.n)
-		ui->queue_top = ui->queue.n > (size_t)body ? ui->queue.n - (size_t)body : 0;
+	ui_scroll_clamp(ui->queue_sel, &ui->queue_top, (size_t)body, ui->queue.n);
 	for (int i = 0; i < body; i++) {
 		size_t idx = ui->queue_top + (size_t)i;
 		if (idx >= ui->queue.n)
@@ -277,7 +252,7 @@ static void queue_draw(struct ui *ui, int top, int rows)
 		ui_text(ry, posw + 3 + wfw + idw, prw, ex->priority == PRIO_HIGH && !sel ? UI_COUNTER : n_el,
 			ui_prio_text(ex->priority));
 		int64_t age = ex->queued_ms > 0 ? ui->now_ms - ex->queued_ms : -1;
-		i18n_format_duration(age < 0 ? -1 : age / 1000 * 1000, v, sizeof v);
+		i18n_format_elapsed(age, v, sizeof v);
 		ui_text_right(ry, posw + 4 + wfw + idw + prw, agew, n_el, v);
 	}
 }

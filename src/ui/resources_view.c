@@ -77,18 +77,6 @@ static const char *db_state_text(const char *state, enum ui_element *el)
 	return state[0] ? state : _("unknown");
 }
 
-/* label value pairs on one line; returns the next column. */
-static int pair(int y, int x, int lim, const char *label, const char *value, enum ui_element el)
-{
-	if (x >= lim)
-		return x;
-	x += ui_text(y, x, lim - x, UI_MUTED, label);
-	x += ui_text(y, x, lim - x, UI_NORMAL, " ");
-	x += ui_text(y, x, lim - x, el, value);
-	x += ui_text(y, x, lim - x, UI_NORMAL, "   ");
-	return x;
-}
-
 static void k_r_back(struct ui *ui) { ui_set_view(ui, VIEW_LIST); }
 static void k_r_queue(struct ui *ui) { ui_set_view(ui, VIEW_QUEUE); }
 
@@ -124,7 +112,7 @@ static void draw_graph(struct ui *ui, int y, int h, enum res_series k)
 	}
 	char title[160], v[64], extra[96], span[64];
 	int64_t secs = n > 1 ? (model_res_history(r, n - 1)->at_ms - model_res_history(r, 0)->at_ms) : 0;
-	i18n_format_duration(secs > 0 ? secs / 1000 * 1000 : 0, span, sizeof span);
+	i18n_format_elapsed(secs > 0 ? secs : 0, span, sizeof span);
 	enum ui_element el = UI_GRAPH;
 	double max = 100;
 	switch (k) {
@@ -183,7 +171,7 @@ static void res_draw(struct ui *ui, int top, int rows)
 	/* Current values: host, daemon, database, traffic. */
 	int x = 1;
 	fmt_pct(s->host_cpu, a, sizeof a);
-	x = pair(y, x, w, _("host CPU"), a, s->warning ? UI_WARNING : UI_NORMAL);
+	x = ui_pair(y, x, w, UI_PAIR_BODY, _("host CPU"), a, s->warning ? UI_WARNING : UI_NORMAL);
 	double mp = mem_used_pct(s);
 	if (mp >= 0) {
 		i18n_format_bytes(s->mem_total - s->mem_available, a, sizeof a);
@@ -193,28 +181,28 @@ static void res_draw(struct ui *ui, int top, int rows)
 	} else {
 		snprintf(buf, sizeof buf, "-");
 	}
-	x = pair(y, x, w, _("memory"), buf, mp >= RES_MEM_WARN_PCT ? UI_STATUS_STALE : UI_NORMAL);
+	x = ui_pair(y, x, w, UI_PAIR_BODY, _("memory"), buf, mp >= RES_MEM_WARN_PCT ? UI_STATUS_STALE : UI_NORMAL);
 	if (s->load[0] >= 0) {
 		char l1[16], l2[16], l3[16];
 		i18n_format_decimal(s->load[0], 2, l1, sizeof l1);
 		i18n_format_decimal(s->load[1] >= 0 ? s->load[1] : 0, 2, l2, sizeof l2);
 		i18n_format_decimal(s->load[2] >= 0 ? s->load[2] : 0, 2, l3, sizeof l3);
 		snprintf(buf, sizeof buf, "%s %s %s", l1, l2, l3);
-		pair(y, x, w, _("load"), buf, UI_NORMAL);
+		ui_pair(y, x, w, UI_PAIR_BODY, _("load"), buf, UI_NORMAL);
 	}
 	y++;
 	x = 1;
 	fmt_pct(s->daemon_cpu, a, sizeof a);
-	x = pair(y, x, w, _("daemon CPU"), a, UI_NORMAL);
+	x = ui_pair(y, x, w, UI_PAIR_BODY, _("daemon CPU"), a, UI_NORMAL);
 	i18n_format_bytes(s->daemon_rss, a, sizeof a);
-	x = pair(y, x, w, _("RSS"), s->daemon_rss >= 0 ? a : "-", UI_NORMAL);
+	x = ui_pair(y, x, w, UI_PAIR_BODY, _("RSS"), s->daemon_rss >= 0 ? a : "-", UI_NORMAL);
 	fmt_count(s->ws_connections, a, sizeof a);
-	pair(y, x, w, _("WebSocket connections"), a, UI_NORMAL);
+	ui_pair(y, x, w, UI_PAIR_BODY, _("WebSocket connections"), a, UI_NORMAL);
 	y++;
 	x = 1;
 	enum ui_element del;
 	const char *state = db_state_text(s->db_state, &del);
-	x = pair(y, x, w, _("database"), state, del);
+	x = ui_pair(y, x, w, UI_PAIR_BODY, _("database"), state, del);
 	if (s->db_active >= 0 || s->db_idle >= 0 || s->db_max >= 0) {
 		fmt_count(s->db_active, a, sizeof a);
 		fmt_count(s->db_idle, b, sizeof b);
@@ -222,18 +210,18 @@ static void res_draw(struct ui *ui, int top, int rows)
 		snprintf(buf, sizeof buf, _("%s in use, %s idle, max %s"), a, b, c);
 		bool busy = s->db_max > 0 && s->db_active >= 0 &&
 			    100.0 * (double)s->db_active / (double)s->db_max >= RES_DB_WARN_PCT;
-		pair(y, x, w, _("connections"), buf, busy ? UI_STATUS_STALE : UI_NORMAL);
+		ui_pair(y, x, w, UI_PAIR_BODY, _("connections"), buf, busy ? UI_STATUS_STALE : UI_NORMAL);
 	}
 	y++;
 	x = 1;
 	fmt_rate(s->events_in, a, sizeof a);
 	fmt_rate(s->events_out, b, sizeof b);
 	snprintf(buf, sizeof buf, _("%s in, %s out"), a, b);
-	x = pair(y, x, w, _("events/s"), buf, UI_NORMAL);
+	x = ui_pair(y, x, w, UI_PAIR_BODY, _("events/s"), buf, UI_NORMAL);
 	fmt_count(s->queue_depth, a, sizeof a);
-	x = pair(y, x, w, _("queue depth"), a, ui->model.queue.backlog ? UI_STATUS_STALE : UI_NORMAL);
+	x = ui_pair(y, x, w, UI_PAIR_BODY, _("queue depth"), a, ui->model.queue.backlog ? UI_STATUS_STALE : UI_NORMAL);
 	snprintf(a, sizeof a, "%u", r->nworkers);
-	pair(y, x, w, _("workers reporting"), a, UI_NORMAL);
+	ui_pair(y, x, w, UI_PAIR_BODY, _("workers reporting"), a, UI_NORMAL);
 	y++;
 
 	/* The top consumers: always with the warning, else when there is room. */

@@ -35,35 +35,24 @@ void ui_rules_refresh(struct ui *ui)
 		ui_request(ui, req);
 }
 
-static void rules_sync(struct ui *ui)
-{
-	size_t n = json_array_size(rules(ui));
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(rule_str(json_array_get(rules(ui), i), "id"), ui->rule_sel_id) == 0) {
-			ui->rule_sel = i;
-			return;
-		}
-	}
-	if (n == 0) {
-		ui->rule_sel = 0;
-		ui->rule_sel_id[0] = '\0';
-		return;
-	}
-	if (ui->rule_sel >= n)
-		ui->rule_sel = n - 1;
-	snprintf(ui->rule_sel_id, sizeof ui->rule_sel_id, "%s", rule_str(json_array_get(rules(ui), ui->rule_sel), "id"));
-}
-
+/* Keeps the selection on its rule id, then moves it. */
 static void rules_select(struct ui *ui, long delta)
 {
-	rules_sync(ui);
-	long n = (long)json_array_size(rules(ui));
-	if (n == 0)
-		return;
-	long s = (long)ui->rule_sel + delta;
-	s = s < 0 ? 0 : s >= n ? n - 1 : s;
-	ui->rule_sel = (size_t)s;
-	snprintf(ui->rule_sel_id, sizeof ui->rule_sel_id, "%s", rule_str(json_array_get(rules(ui), (size_t)s), "id"));
+	size_t n = json_array_size(rules(ui));
+	long found = -1;
+	for (size_t i = 0; i < n && found < 0; i++)
+		if (strcmp(rule_str(json_array_get(rules(ui), i), "id"), ui->rule_sel_id) == 0)
+			found = (long)i;
+	ui_sel_follow(&ui->rule_sel, n, found);
+	if (ui_sel_move(&ui->rule_sel, n, delta))
+		snprintf(ui->rule_sel_id, sizeof ui->rule_sel_id, "%s", rule_str(json_array_get(rules(ui), ui->rule_sel), "id"));
+	else
+		ui->rule_sel_id[0] = '\0';
+}
+
+static void rules_sync(struct ui *ui)
+{
+	rules_select(ui, 0);
 }
 
 static json_t *selected(struct ui *ui)
@@ -243,10 +232,7 @@ static void rules_draw(struct ui *ui, int top, int rows)
 	int body = bottom - y;
 	if (body <= 0)
 		return;
-	if (ui->rule_sel < ui->rule_top)
-		ui->rule_top = ui->rule_sel;
-	if (ui->rule_sel >= ui->rule_top + (size_t)body)
-		ui->rule_top = ui->rule_sel - (size_t)body + 1;
+	ui_scroll_clamp(ui->rule_sel, &ui->rule_top, (size_t)body, n);
 	for (int i = 0; i < body && ui->rule_top + (size_t)i < n; i++) {
 		size_t idx = ui->rule_top + (size_t)i;
 		json_t *r = json_array_get(list, idx);

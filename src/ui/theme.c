@@ -337,40 +337,20 @@ static bool file_exists(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static bool dir_exists(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 void ui_theme_shipped_dir(char *buf, size_t len)
 {
 	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash != NULL) {
-			*slash = '\0';
-			char cand[PATH_MAX + 32];
-			snprintf(cand, sizeof cand, "%s/../themes", exe);
-			if (dir_exists(cand)) {
-				snprintf(buf, len, "%s", cand);
-				return;
-			}
-			/* build/san/wfmon: two levels below the tree */
-			snprintf(cand, sizeof cand, "%s/../../themes", exe);
-			if (dir_exists(cand)) {
-				snprintf(buf, len, "%s", cand);
-				return;
-			}
-			/* installed: PREFIX/bin/wfmon beside PREFIX/share/wfmon/themes,
-			 * whatever PREFIX it was built for */
-			snprintf(cand, sizeof cand, "%s/../share/wfmon/themes", exe);
-			if (dir_exists(cand)) {
-				snprintf(buf, len, "%s", cand);
-				return;
-			}
+	i18n_exe_dir(exe, sizeof exe);
+	/* build/wfmon beside themes/; build/san/wfmon two levels below the tree;
+	 * installed: PREFIX/bin/wfmon beside PREFIX/share/wfmon/themes, whatever
+	 * PREFIX it was built for */
+	static const char *const rel[] = { "../themes", "../../themes", "../share/wfmon/themes" };
+	for (size_t i = 0; exe[0] != '\0' && i < sizeof rel / sizeof rel[0]; i++) {
+		char cand[PATH_MAX + 32];
+		snprintf(cand, sizeof cand, "%s/%s", exe, rel[i]);
+		if (i18n_dir_exists(cand)) {
+			snprintf(buf, len, "%s", cand);
+			return;
 		}
 	}
 	snprintf(buf, len, "%s/themes", WFMON_DATADIR);

@@ -289,15 +289,6 @@ static enum ui_element bar_element(enum model_step_status s)
 	return el[s];
 }
 
-static enum ui_element step_element(enum model_step_status s)
-{
-	static const enum ui_element el[MSS__COUNT] = {
-		[MSS_PENDING] = UI_STATUS_PENDING, [MSS_RUNNING] = UI_STATUS_RUNNING,
-		[MSS_COMPLETED] = UI_STATUS_OK, [MSS_FAILED] = UI_STATUS_FAILED,
-	};
-	return el[s];
-}
-
 /* The comparison with the workflow's history, or known = false. */
 static void tl_compare(struct ui *ui, size_t i, struct timeline_cmp *cmp,
 		       const struct model_step_stat **stat)
@@ -404,7 +395,7 @@ static void draw_detail(struct ui *ui, int y, int w)
 	ui_title_line(y, buf, extra);
 	int x = 1 + ui_width(buf) + 2;
 	if (x < w - 12)
-		ui_text(y, x, 12, step_element(s->status), ui_step_status_text(s->status));
+		ui_text(y, x, 12, ui_step_status_element(s->status), ui_step_status_text(s->status));
 
 	/* Times. */
 	if (b->row < 0) {
@@ -485,7 +476,10 @@ static void tl_draw(struct ui *ui, int top, int rows)
 	int64_t total = model_exec_duration_ms(&d->sum, ui->now_ms);
 	if (total < 0 || (total == 0 && F.full_t1 > F.full_t0))
 		total = F.full_t1 - F.full_t0;
-	i18n_format_duration(model_status_finished(st) ? total : total / 1000 * 1000, num, sizeof num);
+	if (model_status_finished(st))
+		i18n_format_duration(total, num, sizeof num);
+	else
+		i18n_format_elapsed(total, num, sizeof num);
 	snprintf(buf, sizeof buf, "  %s %s", _("total"), num);
 	x += ui_text(top, x, w - x, UI_NORMAL, buf);
 	if (ui->tl_fixed) {

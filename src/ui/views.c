@@ -52,6 +52,15 @@ enum ui_element ui_status_element(enum model_status s)
 	return (unsigned)s < MS__COUNT ? el[s] : UI_NORMAL;
 }
 
+enum ui_element ui_step_status_element(enum model_step_status s)
+{
+	static const enum ui_element el[MSS__COUNT] = {
+		[MSS_PENDING] = UI_STATUS_PENDING, [MSS_RUNNING] = UI_STATUS_RUNNING,
+		[MSS_COMPLETED] = UI_STATUS_OK, [MSS_FAILED] = UI_STATUS_FAILED,
+	};
+	return (unsigned)s < MSS__COUNT ? el[s] : UI_NORMAL;
+}
+
 const char *ui_status_symbol(enum model_status s)
 {
 	static const enum ui_symbol sym[MS__COUNT] = {
@@ -164,34 +173,20 @@ static void list_layout(int width, struct col_layout *L)
 	}
 }
 
-static void list_rebuild(struct ui *ui)
-{
-	model_list_build(&ui->model, &ui->filter, ui->now_ms, ui->stale_ms, &ui->list);
-	long i = model_list_find(&ui->list, ui->list_sel_id);
-	if (i >= 0) {
-		ui->list_sel = (size_t)i;
-	} else if (ui->list.n > 0) {
-		if (ui->list_sel >= ui->list.n)
-			ui->list_sel = ui->list.n - 1;
-		snprintf(ui->list_sel_id, sizeof ui->list_sel_id, "%s", ui->list.items[ui->list_sel]->id);
-	} else {
-		ui->list_sel = 0;
-		ui->list_sel_id[0] = '\0';
-	}
-}
-
+/* Rebuilds the list, keeps the selection on its execution, then moves it. */
 static void list_select(struct ui *ui, long delta)
 {
-	list_rebuild(ui);
-	if (ui->list.n == 0)
-		return;
-	long s = (long)ui->list_sel + delta;
-	if (s < 0)
-		s = 0;
-	if (s >= (long)ui->list.n)
-		s = (long)ui->list.n - 1;
-	ui->list_sel = (size_t)s;
-	snprintf(ui->list_sel_id, sizeof ui->list_sel_id, "%s", ui->list.items[s]->id);
+	model_list_build(&ui->model, &ui->filter, ui->now_ms, ui->stale_ms, &ui->list);
+	ui_sel_follow(&ui->list_sel, ui->list.n, model_list_find(&ui->list, ui->list_sel_id));
+	if (ui_sel_move(&ui->list_sel, ui->list.n, delta))
+		snprintf(ui->list_sel_id, sizeof ui->list_sel_id, "%s", ui->list.items[ui->list_sel]->id);
+	else
+		ui->list_sel_id[0] = '\0';
+}
+
+static void list_rebuild(struct ui *ui)
+{
+	list_select(ui, 0);
 }
 
 static int list_page(void)
@@ -323,12 +318,7 @@ static void list_draw(struct ui *ui, int top, int rows)
 					      : _("No execution matches the filter."));
 		return;
 	}
-	if (ui->list_sel < ui->list_top)
-		ui->list_top = ui->list_sel;
-	if (ui->list_sel >= ui->list_top + (size_t)body)
-		ui->list_top = ui->list_sel - (size_t)body + 1;
-	if (ui->list_top + (size_t)body > ui->list.n)
-		ui->list_top = ui->list.n > (size_t)body ? ui->list.n - (size_t)body : 0;
+	ui_scroll_clamp(ui->list_sel, &ui->list_top, (size_t)body, ui->list.n);
 	for (int i = 0; i < body; i++) {
 		size_t idx = ui->list_top + (size_t)i;
 		if (idx >= ui->list.n)
@@ -363,7 +353,7 @@ static void list_draw(struct ui *ui, int top, int rows)
 			ui_text(y, L.x[COL_STEP], L.w[COL_STEP], sel ? UI_SELECTION : UI_MUTED, step);
 		}
 		if (L.on[COL_TIME]) {
-			i18n_format_duration(model_exec_duration_ms(x, ui->now_ms) / 1000 * 1000, buf, sizeof buf);
+			i18n_format_elapsed(model_exec_duration_ms(x, ui->now_ms), buf, sizeof buf);
 			ui_text_right(y, L.x[COL_TIME], L.w[COL_TIME], sel_or, buf);
 		}
 		if (L.on[COL_PRIO])
@@ -428,13 +418,8 @@ static void exec_select(struct ui *ui, long delta)
 		ui_textpane_scroll(&ui->log, delta);
 		return;
 	}
-	if (d->nsteps == 0)
-		return;
-	long s = (long)ui->step_sel + delta;
-	if (s < 0) s = 0;
-	if (s >= (long)d->nsteps) s = (long)d->nsteps - 1;
-	ui->step_sel = (size_t)s;
-	snprintf(ui->step_sel_id, sizeof ui->step_sel_id, "%s", d->steps[s].id);
+	if (ui_sel_move(&ui->step_sel, d->nsteps, delta))
+		snprintf(ui->step_sel_id, sizeof ui->step_sel_id, "%s", d->steps[ui->step_sel].id);
 }
 
 static int exec_page(void)
@@ -554,6 +539,15 @@ static int64_t step_elapsed(const struct model_step *s, int64_t now_ms)
 	return -1;
 }
 
+/* A running step's time ticks in whole seconds; a finished one's is exact. */
+static void step_duration_text(const struct model_step *s, int64_t now_ms, char *buf, size_t len)
+{
+	if (s->status == MSS_RUNNING)
+		i18n_format_elapsed(step_elapsed(s, now_ms), buf, len);
+	else
+		i18n_format_duration(step_elapsed(s, now_ms), buf, len);
+}
+
 static void exec_draw(struct ui *ui, int top, int rows)
 {
 	struct model_detail *d = &ui->model.detail;
@@ -578,7 +572,7 @@ static void exec_draw(struct ui *ui, int top, int rows)
 		snprintf(buf, sizeof buf, " %s ", _("STALE"));
 		x += ui_text(top, x, w - x, UI_BADGE_RECONNECTING, buf);
 	}
-	i18n_format_duration(model_exec_duration_ms(&d->sum, ui->now_ms) / 1000 * 1000, num, sizeof num);
+	i18n_format_elapsed(model_exec_duration_ms(&d->sum, ui->now_ms), num, sizeof num);
 	snprintf(buf, sizeof buf, "  %s %s  %s %s", model_status_finished(st) ? _("took") : _("elapsed"),
 		 num, _("priority"), ui_prio_text(d->sum.priority));
 	ui_text(top, x, w - x, UI_MUTED, buf);
@@ -636,16 +630,13 @@ static void exec_draw(struct ui *ui, int top, int rows)
 	int sy = top + 3;
 	snprintf(buf, sizeof buf, "%s (%u)", _("Steps"), d->nsteps);
 	ui_title_line(sy, buf, ui->log_focus ? "" : _("Tab: log"));
+	long found = -1;
 	if (ui->step_sel_id[0] != '\0')
 		for (uint32_t i = 0; i < d->nsteps; i++)
 			if (strcmp(d->steps[i].id, ui->step_sel_id) == 0)
-				ui->step_sel = i;
-	if (ui->step_sel >= d->nsteps)
-		ui->step_sel = d->nsteps ? d->nsteps - 1 : 0;
-	if (ui->step_sel < ui->step_top)
-		ui->step_top = ui->step_sel;
-	if (ui->step_sel >= ui->step_top + (size_t)step_rows)
-		ui->step_top = ui->step_sel - (size_t)step_rows + 1;
+				found = i;
+	ui_sel_follow(&ui->step_sel, d->nsteps, found);
+	ui_scroll_clamp(ui->step_sel, &ui->step_top, (size_t)step_rows, d->nsteps);
 	int name_w = w / 3 > 36 ? 36 : w / 3;
 	int stat_w = 12, dur_w = 10;
 	for (int i = 0; i < step_rows; i++) {
@@ -657,11 +648,7 @@ static void exec_draw(struct ui *ui, int top, int rows)
 		bool sel = idx == ui->step_sel && !ui->log_focus;
 		if (sel)
 			ui_fill(y, 0, w, UI_SELECTION);
-		static const enum ui_element sel_el[MSS__COUNT] = {
-			[MSS_PENDING] = UI_STATUS_PENDING, [MSS_RUNNING] = UI_STATUS_RUNNING,
-			[MSS_COMPLETED] = UI_STATUS_OK, [MSS_FAILED] = UI_STATUS_FAILED,
-		};
-		enum ui_element el = sel ? UI_SELECTION : sel_el[s->status];
+		enum ui_element el = sel ? UI_SELECTION : ui_step_status_element(s->status);
 		const char *mark = s->status == MSS_COMPLETED ? ui_sym(SYM_CHECK)
 				   : s->status == MSS_FAILED ? ui_sym(SYM_CROSS)
 				   : s->status == MSS_RUNNING ? ui_spinner(ui->spin) : ui_sym(SYM_PENDING);
@@ -669,10 +656,7 @@ static void exec_draw(struct ui *ui, int top, int rows)
 		ui_text(y, 3, name_w, sel ? UI_SELECTION : s->status == MSS_PENDING ? UI_STATUS_PENDING : UI_NORMAL,
 			s->name ? s->name : s->id);
 		ui_text(y, 4 + name_w, stat_w, el, ui_step_status_text(s->status));
-		int64_t el_ms = step_elapsed(s, ui->now_ms);
-		if (s->status == MSS_RUNNING)
-			el_ms = el_ms / 1000 * 1000;
-		i18n_format_duration(el_ms, num, sizeof num);
+		step_duration_text(s, ui->now_ms, num, sizeof num);
 		ui_text_right(y, 5 + name_w + stat_w, dur_w, sel ? UI_SELECTION : UI_NORMAL,
 			      s->status == MSS_PENDING ? "" : num);
 		int dx = 7 + name_w + stat_w + dur_w;
@@ -788,21 +772,15 @@ static void step_draw(struct ui *ui, int top, int rows)
 	ui_fill(top, 0, w, UI_BORDER);
 	int x = 1 + ui_text(top, 1, w - 2, UI_TITLE, s && s->name ? s->name : ui->step_id);
 	x += ui_text(top, x, w - x, UI_NORMAL, "  ");
-	if (s != NULL) {
-		static const enum ui_element sel_el[MSS__COUNT] = {
-			[MSS_PENDING] = UI_STATUS_PENDING, [MSS_RUNNING] = UI_STATUS_RUNNING,
-			[MSS_COMPLETED] = UI_STATUS_OK, [MSS_FAILED] = UI_STATUS_FAILED,
-		};
-		x += ui_text(top, x, w - x, sel_el[s->status], ui_step_status_text(s->status));
-	}
+	if (s != NULL)
+		x += ui_text(top, x, w - x, ui_step_status_element(s->status), ui_step_status_text(s->status));
 	snprintf(buf, sizeof buf, "  %s", ui->exec_id);
 	ui_text(top, x, w - x, UI_MUTED, buf);
 	if (s == NULL) {
 		ui_text(top + 2, 2, w - 4, UI_MUTED, _("This step is not known (yet)."));
 		return;
 	}
-	int64_t dur = step_elapsed(s, ui->now_ms);
-	i18n_format_duration(s->status == MSS_RUNNING ? dur / 1000 * 1000 : dur, a, sizeof a);
+	step_duration_text(s, ui->now_ms, a, sizeof a);
 	if (s->cpu_percent >= 0) {
 		i18n_format_decimal(s->cpu_percent, 1, b, sizeof b);
 		strncat(b, " %", sizeof b - strlen(b) - 1);
@@ -824,18 +802,12 @@ static void step_draw(struct ui *ui, int top, int rows)
 	ui_textpane_ops.draw(&pane, ui, (struct ui_rect){ y + 1, 1, rows - (y - top) - 1, w - 2 });
 }
 
-static bool step_pane_key(struct ui *ui, int key)
-{
-	struct ui_widget pane = { &ui_textpane_ops, &ui->data };
-	return ui_textpane_ops.key(&pane, ui, key);
-}
-
-static void k_step_up(struct ui *ui) { step_pane_key(ui, KEY_UP); }
-static void k_step_down(struct ui *ui) { step_pane_key(ui, KEY_DOWN); }
-static void k_step_pgup(struct ui *ui) { step_pane_key(ui, KEY_PPAGE); }
-static void k_step_pgdn(struct ui *ui) { step_pane_key(ui, KEY_NPAGE); }
-static void k_step_home(struct ui *ui) { step_pane_key(ui, KEY_HOME); }
-static void k_step_end(struct ui *ui) { step_pane_key(ui, KEY_END); }
+static void k_step_up(struct ui *ui) { ui_textpane_key(&ui->data, KEY_UP); }
+static void k_step_down(struct ui *ui) { ui_textpane_key(&ui->data, KEY_DOWN); }
+static void k_step_pgup(struct ui *ui) { ui_textpane_key(&ui->data, KEY_PPAGE); }
+static void k_step_pgdn(struct ui *ui) { ui_textpane_key(&ui->data, KEY_NPAGE); }
+static void k_step_home(struct ui *ui) { ui_textpane_key(&ui->data, KEY_HOME); }
+static void k_step_end(struct ui *ui) { ui_textpane_key(&ui->data, KEY_END); }
 static void k_step_back(struct ui *ui) { ui_set_view(ui, VIEW_EXEC); }
 
 static void k_step_copy(struct ui *ui)

@@ -135,35 +135,34 @@ static void textpane_draw(struct ui_widget *w, struct ui *ui, struct ui_rect r)
 	}
 }
 
+bool ui_textpane_key(struct ui_textpane *t, int key)
+{
+	int page = t->rows > 1 ? t->rows - 1 : 1;
+	switch (key) {
+	case KEY_UP: case 'k':
+		ui_textpane_scroll(t, -1);
+		return true;
+	case KEY_DOWN: case 'j':
+		ui_textpane_scroll(t, 1);
+		return true;
+	case KEY_PPAGE: case KEY_NPAGE:
+		ui_textpane_scroll(t, key == KEY_PPAGE ? -page : page);
+		return true;
+	case KEY_HOME: case 'g':
+		ui_textpane_home(t);
+		return true;
+	case KEY_END: case 'G':
+		ui_textpane_end(t);
+		return true;
+	default:
+		return false;
+	}
+}
+
 static bool textpane_key(struct ui_widget *w, struct ui *ui, int key)
 {
 	(void)ui;
-	struct ui_textpane *t = w->state;
-	int page = t->rows > 1 ? t->rows - 1 : 1;
-	static const struct {
-		int key;
-		long delta;   /* LONG_MIN: home, LONG_MAX: end */
-	} moves[] = {
-		{ KEY_UP, -1 }, { 'k', -1 }, { KEY_DOWN, 1 }, { 'j', 1 },
-		{ KEY_HOME, 0 }, { 'g', 0 },
-		{ KEY_END, 0 }, { 'G', 0 },
-	};
-	for (size_t i = 0; i < sizeof moves / sizeof moves[0]; i++) {
-		if (moves[i].key != key)
-			continue;
-		if (key == KEY_HOME || key == 'g')
-			ui_textpane_home(t);
-		else if (key == KEY_END || key == 'G')
-			ui_textpane_end(t);
-		else
-			ui_textpane_scroll(t, moves[i].delta);
-		return true;
-	}
-	if (key == KEY_PPAGE || key == KEY_NPAGE) {
-		ui_textpane_scroll(t, key == KEY_PPAGE ? -page : page);
-		return true;
-	}
-	return false;
+	return ui_textpane_key(w->state, key);
 }
 
 static void textpane_free(struct ui_widget *w)
@@ -177,6 +176,63 @@ const struct ui_widget_ops ui_textpane_ops = {
 	.key = textpane_key,
 	.free = textpane_free,
 };
+
+/* ---- list selection and scrolling -------------------------------------------------- */
+
+void ui_sel_follow(size_t *sel, size_t n, long found)
+{
+	if (found >= 0 && (size_t)found < n)
+		*sel = (size_t)found;
+	else if (n == 0)
+		*sel = 0;
+	else if (*sel >= n)
+		*sel = n - 1;
+}
+
+bool ui_sel_move(size_t *sel, size_t n, long delta)
+{
+	if (n == 0) {
+		*sel = 0;
+		return false;
+	}
+	long s = (long)(*sel < n ? *sel : n - 1);
+	/* Home and End pass deltas past either end. */
+	if (delta < 0)
+		s = delta < -s ? 0 : s + delta;
+	else
+		s = delta >= (long)n - s ? (long)n - 1 : s + delta;
+	*sel = (size_t)s;
+	return true;
+}
+
+void ui_scroll_clamp(size_t sel, size_t *top, size_t body, size_t n)
+{
+	if (body == 0)
+		return;
+	if (sel < *top)
+		*top = sel;
+	if (sel >= *top + body)
+		*top = sel - body + 1;
+	if (*top + body > n)
+		*top = n > body ? n - body : 0;
+}
+
+/* ---- label and value pairs --------------------------------------------------------- */
+
+int ui_pair(int y, int x, int lim, enum ui_pair_style style, const char *label, const char *value,
+	    enum ui_element value_el)
+{
+	bool header = style == UI_PAIR_HEADER;
+	enum ui_element lel = header ? UI_HEADER_LABEL : UI_MUTED;
+	enum ui_element gap = header ? UI_HEADER_LABEL : UI_NORMAL;
+	if (x >= lim)
+		return x;
+	x += ui_text(y, x, lim - x, lel, label);
+	x += ui_text(y, x, lim - x, gap, " ");
+	x += ui_text(y, x, lim - x, value_el, value);
+	x += ui_text(y, x, lim - x, gap, header ? "  " : "   ");
+	return x;
+}
 
 /* ---- header ------------------------------------------------------------------------- */
 
@@ -192,19 +248,6 @@ static void header_update(struct ui_widget *w, struct ui *ui)
 	model_counts(&ui->model, ui->now_ms, ui->stale_ms, &h->counts);
 	h->display = session_display(ui->session);
 	h->retry_ms = session_retry_in_ms(ui->session, ui->now_us);
-}
-
-/* Draws label+value pairs left to right; returns the next column. */
-static int header_pair(int y, int x, int limit, const char *label, const char *value,
-		       enum ui_element vel)
-{
-	if (x >= limit)
-		return x;
-	x += ui_text(y, x, limit - x, UI_HEADER_LABEL, label);
-	x += ui_text(y, x, limit - x, UI_HEADER_LABEL, " ");
-	x += ui_text(y, x, limit - x, vel, value);
-	x += ui_text(y, x, limit - x, UI_HEADER_LABEL, "  ");
-	return x;
 }
 
 static void header_draw(struct ui_widget *w, struct ui *ui, struct ui_rect r)
@@ -229,6 +272,8 @@ static void header_draw(struct ui_widget *w, struct ui *ui, struct ui_rect r)
 		break;
 	case SD_RECONNECTING: {
 		char in[32];
+		/* A countdown rounds up, unlike elapsed times: it reads "in 1 s"
+		 * until the retry, never "in 0 ms" or tenths. */
 		i18n_format_duration(h->retry_ms - h->retry_ms % 1000 + (h->retry_ms % 1000 ? 1000 : 0),
 				     in, sizeof in);
 		if (h->retry_ms > 0)
@@ -241,7 +286,7 @@ static void header_draw(struct ui_widget *w, struct ui *ui, struct ui_rect r)
 	default: {
 		char age[32];
 		int64_t last = ui->model.last_event_rx_ms;
-		i18n_format_duration(last > 0 ? (ui->now_ms - last) / 1000 * 1000 : -1, age, sizeof age);
+		i18n_format_elapsed(last > 0 ? ui->now_ms - last : -1, age, sizeof age);
 		if (last > 0)
 			snprintf(badge, sizeof badge, " %s %s %s ", _("OFFLINE"), _("last event"), age);
 		else
@@ -267,11 +312,11 @@ static void header_draw(struct ui_widget *w, struct ui *ui, struct ui_rect r)
 	}
 	const char *who = ui->who.sub[0] ? ui->who.sub : "?";
 	snprintf(buf, sizeof buf, "%s (%s)", who, ui->who.role[0] ? ui->who.role : "?");
-	x = header_pair(r.y, x, right, _("org"), ui->who.org[0] ? ui->who.org : "?", UI_HEADER);
-	x = header_pair(r.y, x, right, _("user"), buf, UI_HEADER);
+	x = ui_pair(r.y, x, right, UI_PAIR_HEADER, _("org"), ui->who.org[0] ? ui->who.org : "?", UI_HEADER);
+	x = ui_pair(r.y, x, right, UI_PAIR_HEADER, _("user"), buf, UI_HEADER);
 	/* The server goes last: it is the first thing a narrow terminal drops. */
 	if (right - x > ui_width(ui->opt->url) + 10)
-		header_pair(r.y, x, right, _("server"), ui->opt->url, UI_HEADER);
+		ui_pair(r.y, x, right, UI_PAIR_HEADER, _("server"), ui->opt->url, UI_HEADER);
 
 	/* Second line: the counts that need attention. */
 	x = r.x + 1;
@@ -294,7 +339,7 @@ static void header_draw(struct ui_widget *w, struct ui *ui, struct ui_rect r)
 		int v = *(const int *)((const char *)&h->counts + counts[i].offset);
 		snprintf(n, sizeof n, "%d", v);
 		/* The running count is news, not trouble: it keeps the header's look. */
-		x = header_pair(r.y + 1, x, lim, counts[i].label, n, v > 0 && i != 0 ? counts[i].el : UI_HEADER);
+		x = ui_pair(r.y + 1, x, lim, UI_PAIR_HEADER, counts[i].label, n, v > 0 && i != 0 ? counts[i].el : UI_HEADER);
 	}
 	/* The backlog warning stays in sight on every view while it lasts. */
 	if (ui->model.queue.loaded && ui->model.queue.backlog && x < lim - 4) {
