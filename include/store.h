@@ -52,6 +52,8 @@ struct store_event {
 };
 
 enum store_query_kind {
+	/* The three history queries' params obey proto_query_params_new (the
+	 * store checks them with it); a refusal names the parameter. */
 	/* params {"status"?: "running"|[...], "workflow"?: id, "from"?: time, "to"?: time,
 	 *         "text"?: string, "limit"?: 1..500 (50), "after"?: cursor}
 	 * result {"executions": [summary...], "next": cursor|null}, newest first */

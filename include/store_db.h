@@ -19,14 +19,27 @@
 #define STOREQ_EVENTS_MAX 2000   /* events in an execution query */
 #define STOREQ_LOG_LINES 100     /* log events in a full execution */
 
-/* queries.c: validates params (borrowed) and runs the query in one transaction
- * that sets org first. On 0, *result is new. */
+/* The SQL expression of a timestamptz as a proto_time_format string in UTC
+ * ("2026-05-28T20:50:40.000Z"), NULL for NULL. */
+#define STORE_SQL_TIME(expr) "to_char((" expr ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+/* queries.c: runs the query in one transaction that sets org first. The
+ * history queries' params (borrowed) go through proto_query_params_new, the
+ * one set of rules for them, whoever the caller; a refusal is
+ * STOREQ_BAD_PARAMS with "parameter <name>: <why>". On 0, *result is new. */
 int storeq_run(PGconn *c, enum store_query_kind kind, const char *org, json_t *params,
 	       json_t **result, char *err, size_t errlen);
 /* The full execution, shaped like live_execution_json_new, or *out = NULL when
  * there is none. Runs inside the caller's transaction (organization set). */
 int storeq_execution_full(PGconn *c, const char *execution_id, json_t **out, char *err,
 			  size_t errlen);
+/* The same for n executions at once (four queries in all, whatever n): appends
+ * to list the full execution of each id that exists, in the order of ids (a
+ * repeated id comes once). */
+int storeq_executions_full(PGconn *c, const char *const *ids, size_t n, json_t *list, char *err,
+			   size_t errlen);
+/* jsonb (or json) text to a new JSON value; NULL and unparsable text give null. */
+json_t *storeq_parse_json(const char *text);
 
 /* puts.c: the non-event writes and the connections sample (query_fn shape). */
 int storeq_put_queue_snapshot(PGconn *c, json_t *params, json_t **result, char *err, size_t errlen);

@@ -1,8 +1,11 @@
 /* query.c: the history queries' names and parameters.
  *
- * Parameters are checked here, once, for the WebSocket "query" request and for
- * the HTTP GET endpoints alike, and handed to the store normalized: defaults
- * filled in, "status" always an array. Unknown parameters are refused. */
+ * Parameters are checked here, for the WebSocket "query" request and for the
+ * HTTP GET endpoints alike, and handed to the store normalized: defaults
+ * filled in, "status" always an array. Unknown parameters are refused. These
+ * are the only rules: the store (storeq_run) runs this same check on what it
+ * is given rather than having its own, so normalized params must pass again
+ * unchanged. */
 #include "proto.h"
 #include "proto-internal.h"
 

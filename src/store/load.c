@@ -16,27 +16,22 @@
 
 #define LOAD_EXECUTIONS 1000
 #define LOAD_RECENT_FINISHED 100   /* so that the dashboard shows recent runs after a restart */
+#define LOAD_BATCH 250             /* executions read per round of queries */
 
-/* Appends the full executions named in the first column of r, in the order
- * given (reversed when backwards). */
-static int load_list(PGconn *c, PGresult *r, bool backwards, json_t *list, char *cause, size_t causelen)
+/* Appends the full executions named in the first column of r, last row
+ * first, LOAD_BATCH at a time (four queries per batch). */
+static int load_list(PGconn *c, PGresult *r, json_t *list, char *cause, size_t causelen)
 {
+	const char *ids[LOAD_BATCH];
 	int n = PQntuples(r);
-	for (int k = 0; k < n; k++) {
-		int i = backwards ? n - 1 - k : k;
-		json_t *x;
-		if (storeq_execution_full(c, PQgetvalue(r, i, 0), &x, cause, causelen) != 0)
+	for (int done = 0; done < n;) {
+		size_t k = 0;
+		for (; k < LOAD_BATCH && done < n; k++, done++)
+			ids[k] = PQgetvalue(r, n - 1 - done, 0);
+		if (storeq_executions_full(c, ids, k, list, cause, causelen) != 0)
 			return -1;
-		if (x != NULL)
-			json_array_append_new(list, x);
 	}
 	return 0;
-}
-
-static json_t *parse_or_null(const char *text)
-{
-	json_t *j = json_loads(text, 0, NULL);
-	return j ? j : json_null();
 }
 
 /* Rules (with their secrets: they stay in the daemon), the alerts worth
@@ -49,7 +44,7 @@ static int load_alerts(PGconn *c, json_t *o, char *cause, size_t causelen)
 		return -1;
 	json_t *rules = json_array();
 	for (int i = 0; i < PQntuples(r); i++)
-		json_array_append_new(rules, parse_or_null(PQgetvalue(r, i, 0)));
+		json_array_append_new(rules, storeq_parse_json(PQgetvalue(r, i, 0)));
 	PQclear(r);
 	json_object_set_new(o, "rules", rules);
 
@@ -57,13 +52,11 @@ static int load_alerts(PGconn *c, json_t *o, char *cause, size_t causelen)
 			 "SELECT json_build_object('id', id, 'rule_id', alert_id, 'rule_name', rule_name, "
 			 "'workflow_id', coalesce(workflow_id, ''), 'execution_id', coalesce(execution_id, ''), "
 			 "'severity', severity, 'state', status, 'title', title, 'body', message, 'context', context, "
-			 "'triggered_at', to_char(triggered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
-			 "'acknowledged_by', acknowledged_by, 'acknowledged_at', "
-			 "to_char(acknowledged_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
-			 "'ack_note', ack_note, 'resolved_by', resolved_by, 'resolved_at', "
-			 "to_char(resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
-			 "'resolve_note', resolve_note, 'escalations', escalations, 'escalated_at', "
-			 "to_char(escalated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')) "
+			 "'triggered_at', " STORE_SQL_TIME("triggered_at") ", "
+			 "'acknowledged_by', acknowledged_by, 'acknowledged_at', " STORE_SQL_TIME("acknowledged_at") ", "
+			 "'ack_note', ack_note, 'resolved_by', resolved_by, 'resolved_at', " STORE_SQL_TIME("resolved_at") ", "
+			 "'resolve_note', resolve_note, 'escalations', escalations, "
+			 "'escalated_at', " STORE_SQL_TIME("escalated_at") ") "
 			 "FROM (SELECT * FROM alert_history WHERE status <> 'resolved' "
 			 "UNION ALL (SELECT * FROM alert_history WHERE status = 'resolved' "
 			 "ORDER BY triggered_at DESC LIMIT 50)) a ORDER BY triggered_at, id",
@@ -72,7 +65,7 @@ static int load_alerts(PGconn *c, json_t *o, char *cause, size_t causelen)
 		return -1;
 	json_t *alerts = json_array();
 	for (int i = 0; i < PQntuples(r); i++)
-		json_array_append_new(alerts, parse_or_null(PQgetvalue(r, i, 0)));
+		json_array_append_new(alerts, storeq_parse_json(PQgetvalue(r, i, 0)));
 	PQclear(r);
 	json_object_set_new(o, "alerts", alerts);
 
@@ -126,7 +119,7 @@ static json_t *load_org(PGconn *c, const char *org, size_t recent_ids, char *cau
 			 1, p, cause, causelen);
 	if (r == NULL)
 		goto fail;
-	int rc = load_list(c, r, true, list, cause, causelen);
+	int rc = load_list(c, r, list, cause, causelen);
 	PQclear(r);
 	if (rc != 0)
 		goto fail;
@@ -136,7 +129,7 @@ static json_t *load_org(PGconn *c, const char *org, size_t recent_ids, char *cau
 			 1, p, cause, causelen);
 	if (r == NULL)
 		goto fail;
-	rc = load_list(c, r, true, list, cause, causelen);
+	rc = load_list(c, r, list, cause, causelen);
 	PQclear(r);
 	if (rc != 0)
 		goto fail;

@@ -20,12 +20,7 @@
 #include "proto.h"
 #include "xalloc.h"
 
-#define LIST_LIMIT_DEFAULT 50
-#define LIST_LIMIT_MAX 500
-#define RUNS_DEFAULT 20
-#define RUNS_MAX 1000
 #define REPLAY_LIMIT_MAX 10000
-#define TEXT_MAX 256
 
 static int bad(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int bad(char *err, size_t errlen, const char *fmt, ...)
@@ -75,8 +70,7 @@ static void put_time(json_t *o, const char *key, const char *v)
 	json_object_set_new(o, key, json_string(buf));
 }
 
-/* jsonb text to JSON; NULL and unparsable text give null. */
-static json_t *parse_json(const char *v)
+json_t *storeq_parse_json(const char *v)
 {
 	if (v == NULL)
 		return json_null();
@@ -127,13 +121,6 @@ static json_t *summary_json(const PGresult *r, int row)
 
 /* ---- one execution ------------------------------------------------------- */
 
-static const char steps_sql[] =
-	"SELECT step_id, name, depends_on, status, " MS("started_at", "started_ms") ", "
-	MS("finished_at", "finished_ms") ", duration_ms, progress_current, progress_total, "
-	"progress_unit, progress_message, input, output, error, error_code, worker, cpu_percent, "
-	"memory_bytes FROM step_executions WHERE execution_id = $1 "
-	"ORDER BY seq NULLS LAST, started_at NULLS LAST, step_id";
-
 static json_t *step_json(const PGresult *r, int row)
 {
 	json_t *o = json_object();
@@ -141,7 +128,7 @@ static json_t *step_json(const PGresult *r, int row)
 	const char *name = col(r, row, "name");
 	put_str(o, "id", id);
 	put_str(o, "name", name ? name : id);
-	json_t *deps = parse_json(col(r, row, "depends_on"));
+	json_t *deps = storeq_parse_json(col(r, row, "depends_on"));
 	json_object_set_new(o, "depends_on", json_is_array(deps) ? deps : (json_decref(deps), json_array()));
 	put_str(o, "status", col(r, row, "status"));
 	put_time(o, "started_at", col(r, row, "started_ms"));
@@ -159,8 +146,8 @@ static json_t *step_json(const PGresult *r, int row)
 	} else {
 		json_object_set_new(o, "progress", json_null());
 	}
-	json_object_set_new(o, "input", parse_json(col(r, row, "input")));
-	json_object_set_new(o, "output", parse_json(col(r, row, "output")));
+	json_object_set_new(o, "input", storeq_parse_json(col(r, row, "input")));
+	json_object_set_new(o, "output", storeq_parse_json(col(r, row, "output")));
 	put_str(o, "error", col(r, row, "error"));
 	put_str(o, "error_code", col(r, row, "error_code"));
 	put_str(o, "worker", col(r, row, "worker"));
@@ -169,61 +156,137 @@ static json_t *step_json(const PGresult *r, int row)
 	return o;
 }
 
+/* A PostgreSQL text[] literal of ids: each element double-quoted, with " and
+ * \ escaped. malloc'd. */
+static char *text_array_literal(const char *const *ids, size_t n)
+{
+	size_t len = 3;
+	for (size_t i = 0; i < n; i++)
+		len += 2 * strlen(ids[i]) + 3;
+	char *lit = xmalloc(len), *p = lit;
+	*p++ = '{';
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			*p++ = ',';
+		*p++ = '"';
+		for (const char *s = ids[i]; *s; s++) {
+			if (*s == '"' || *s == '\\')
+				*p++ = '\\';
+			*p++ = *s;
+		}
+		*p++ = '"';
+	}
+	*p++ = '}';
+	*p = '\0';
+	return lit;
+}
+
+/* Each query below returns the execution id as its first column, rows of one
+ * execution together and in the order a single execution's query had. */
+static const char steps_batch_sql[] =
+	"SELECT execution_id, step_id, name, depends_on, status, " MS("started_at", "started_ms") ", "
+	MS("finished_at", "finished_ms") ", duration_ms, progress_current, progress_total, "
+	"progress_unit, progress_message, input, output, error, error_code, worker, cpu_percent, "
+	"memory_bytes FROM step_executions WHERE execution_id = ANY($1::text[]) "
+	"ORDER BY execution_id, seq NULLS LAST, started_at NULLS LAST, step_id";
+static const char counters_batch_sql[] =
+	"SELECT execution_id, name, value FROM execution_counters WHERE execution_id = ANY($1::text[]) "
+	"ORDER BY execution_id, name";
+/* The last STOREQ_LOG_LINES log events of each, oldest first. */
+static const char log_batch_sql[] =
+	"SELECT i.id, l.body FROM (SELECT DISTINCT unnest($1::text[]) AS id) i "
+	"CROSS JOIN LATERAL (SELECT body, pos FROM execution_events e "
+	"  WHERE e.execution_id = i.id AND e.kind = 'log' ORDER BY pos DESC LIMIT $2) l "
+	"ORDER BY i.id, l.pos";
+
+int storeq_executions_full(PGconn *c, const char *const *ids, size_t n, json_t *list, char *err,
+			   size_t errlen)
+{
+	if (n == 0)
+		return 0;
+	char *lit = text_array_literal(ids, n);
+	const char *p[] = {lit, STR(STOREQ_LOG_LINES)};
+	/* The executions found, by id; each gets its containers now so that the
+	 * keys come in the order of a single execution's JSON. */
+	json_t *found = json_object();
+	char *sql = xasprintf("%sWHERE x.execution_id = ANY($1::text[])", summary_select);
+	PGresult *r = pgconn_query(c, sql, 1, p, err, errlen);
+	free(sql);
+	if (r == NULL)
+		goto fail;
+	for (int i = 0; i < PQntuples(r); i++) {
+		json_t *x = summary_json(r, i);
+		put_str(x, "error_code", col(r, i, "error_code"));
+		put_str(x, "worker", col(r, i, "worker"));
+		json_object_set_new(x, "params", storeq_parse_json(col(r, i, "params")));
+		json_object_set_new(x, "steps", json_array());
+		json_object_set_new(x, "counters", json_object());
+		json_object_set_new(x, "log", json_array());
+		json_object_set_new(found, PQgetvalue(r, i, 0), x);
+	}
+	PQclear(r);
+	if (json_object_size(found) == 0)
+		goto done;
+
+	r = pgconn_query(c, steps_batch_sql, 1, p, err, errlen);
+	if (r == NULL)
+		goto fail;
+	for (int i = 0; i < PQntuples(r); i++) {
+		json_t *x = json_object_get(found, PQgetvalue(r, i, 0));
+		if (x != NULL)
+			json_array_append_new(json_object_get(x, "steps"), step_json(r, i));
+	}
+	PQclear(r);
+
+	r = pgconn_query(c, counters_batch_sql, 1, p, err, errlen);
+	if (r == NULL)
+		goto fail;
+	for (int i = 0; i < PQntuples(r); i++) {
+		json_t *x = json_object_get(found, PQgetvalue(r, i, 0));
+		if (x != NULL)
+			json_object_set_new(json_object_get(x, "counters"), PQgetvalue(r, i, 1),
+					    json_integer(strtoll(PQgetvalue(r, i, 2), NULL, 10)));
+	}
+	PQclear(r);
+
+	r = pgconn_query(c, log_batch_sql, 2, p, err, errlen);
+	if (r == NULL)
+		goto fail;
+	for (int i = 0; i < PQntuples(r); i++) {
+		json_t *x = json_object_get(found, PQgetvalue(r, i, 0));
+		if (x != NULL)
+			json_array_append_new(json_object_get(x, "log"), storeq_parse_json(PQgetvalue(r, i, 1)));
+	}
+	PQclear(r);
+
+done:
+	/* In the order asked; taken out of the map so that a repeated id comes once. */
+	for (size_t i = 0; i < n; i++) {
+		json_t *x = json_object_get(found, ids[i]);
+		if (x != NULL) {
+			json_array_append(list, x);
+			json_object_del(found, ids[i]);
+		}
+	}
+	json_decref(found);
+	free(lit);
+	return 0;
+fail:
+	json_decref(found);
+	free(lit);
+	return STOREQ_DB_ERROR;
+}
+
 int storeq_execution_full(PGconn *c, const char *execution_id, json_t **out, char *err,
 			  size_t errlen)
 {
 	*out = NULL;
-	const char *p[] = {execution_id};
-	char sql[sizeof summary_select + 64];
-	snprintf(sql, sizeof sql, "%sWHERE x.execution_id = $1", summary_select);
-	PGresult *r = pgconn_query(c, sql, 1, p, err, errlen);
-	if (r == NULL)
-		return STOREQ_DB_ERROR;
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		return 0;
-	}
-	json_t *x = summary_json(r, 0);
-	put_str(x, "error_code", col(r, 0, "error_code"));
-	put_str(x, "worker", col(r, 0, "worker"));
-	json_object_set_new(x, "params", parse_json(col(r, 0, "params")));
-	PQclear(r);
-
-	r = pgconn_query(c, steps_sql, 1, p, err, errlen);
-	if (r == NULL)
-		goto fail;
-	json_t *steps = json_array();
-	for (int i = 0; i < PQntuples(r); i++)
-		json_array_append_new(steps, step_json(r, i));
-	json_object_set_new(x, "steps", steps);
-	PQclear(r);
-
-	r = pgconn_query(c, "SELECT name, value FROM execution_counters WHERE execution_id = $1 ORDER BY name",
-			 1, p, err, errlen);
-	if (r == NULL)
-		goto fail;
-	json_t *counters = json_object();
-	for (int i = 0; i < PQntuples(r); i++)
-		json_object_set_new(counters, PQgetvalue(r, i, 0), json_integer(strtoll(PQgetvalue(r, i, 1), NULL, 10)));
-	json_object_set_new(x, "counters", counters);
-	PQclear(r);
-
-	r = pgconn_query(c, "SELECT body FROM (SELECT body, pos FROM execution_events "
-			    "WHERE execution_id = $1 AND kind = 'log' ORDER BY pos DESC LIMIT $2) t "
-			    "ORDER BY pos", 2, (const char *const[]){execution_id, STR(STOREQ_LOG_LINES)},
-			 err, errlen);
-	if (r == NULL)
-		goto fail;
-	json_t *log = json_array();
-	for (int i = 0; i < PQntuples(r); i++)
-		json_array_append_new(log, parse_json(PQgetvalue(r, i, 0)));
-	json_object_set_new(x, "log", log);
-	PQclear(r);
-	*out = x;
-	return 0;
-fail:
-	json_decref(x);
-	return STOREQ_DB_ERROR;
+	json_t *list = json_array();
+	int rc = storeq_executions_full(c, &execution_id, 1, list, err, errlen);
+	if (rc == 0 && json_array_size(list) == 1)
+		*out = json_incref(json_array_get(list, 0));
+	json_decref(list);
+	return rc;
 }
 
 /* ---- parameters ---------------------------------------------------------- */
@@ -250,6 +313,8 @@ static int qp_int(struct qparams *q, int64_t v)
 	return ++q->n;
 }
 
+/* Replay's parameters (the daemon's own, not a client's) are checked here;
+ * the history queries' are checked by proto_query_params_new in storeq_run. */
 static int check_keys(json_t *params, const char *const *allowed, char *err, size_t errlen)
 {
 	if (params == NULL)
@@ -283,72 +348,7 @@ static int get_int(json_t *params, const char *key, int64_t min, int64_t max, in
 	return 0;
 }
 
-/* An id: required or optional (*out NULL when absent). */
-static int get_id(json_t *params, const char *key, bool required, const char **out, char *err,
-		  size_t errlen)
-{
-	json_t *v = json_object_get(params, key);
-	*out = NULL;
-	if (v == NULL) {
-		if (required)
-			return bad(err, errlen, "%s is required", key);
-		return 0;
-	}
-	if (!json_is_string(v) || !proto_id_valid(json_string_value(v)))
-		return bad(err, errlen, "%s must be an id: 1 to %d characters of A-Z a-z 0-9 _ . : -", key,
-			   PROTO_MAX_ID);
-	*out = json_string_value(v);
-	return 0;
-}
-
-static int get_time(json_t *params, const char *key, bool *has, int64_t *ms, char *err, size_t errlen)
-{
-	json_t *v = json_object_get(params, key);
-	*has = v != NULL;
-	if (v == NULL)
-		return 0;
-	if (!json_is_string(v) || proto_time_parse(json_string_value(v), ms) != 0)
-		return bad(err, errlen, "%s must be an RFC 3339 time with a zone", key);
-	return 0;
-}
-
 /* ---- executions list ----------------------------------------------------- */
-
-static const char *const exec_statuses[] = {"queued", "running", "completed", "failed", "cancelled", NULL};
-
-static bool status_valid(const char *s)
-{
-	for (size_t i = 0; exec_statuses[i]; i++)
-		if (strcmp(exec_statuses[i], s) == 0)
-			return true;
-	return false;
-}
-
-/* Fills lit with a PostgreSQL array literal of the statuses ("{a,b}"). */
-static int get_statuses(json_t *params, char *lit, size_t litlen, char *err, size_t errlen)
-{
-	json_t *v = json_object_get(params, "status");
-	lit[0] = '\0';
-	if (v == NULL)
-		return 0;
-	json_t *one = json_is_string(v) ? v : NULL;
-	size_t n = json_is_array(v) ? json_array_size(v) : (one ? 1 : 0);
-	if (n == 0 || n > 5)
-		goto invalid;
-	size_t len = 0;
-	lit[len++] = '{';
-	for (size_t i = 0; i < n; i++) {
-		json_t *s = one ? one : json_array_get(v, i);
-		if (!json_is_string(s) || !status_valid(json_string_value(s)))
-			goto invalid;
-		len += (size_t)snprintf(lit + len, litlen - len, "%s%s", i ? "," : "", json_string_value(s));
-	}
-	snprintf(lit + len, litlen - len, "}");
-	return 0;
-invalid:
-	return bad(err, errlen, "status must be one of queued, running, completed, failed, cancelled, "
-		   "or an array of them");
-}
 
 /* The cursor is base64 of "<sort_at in µs>:<execution id>". */
 static void cursor_encode(const char *sort_us, const char *id, char *out, size_t outlen)
@@ -381,57 +381,55 @@ static int cursor_decode(const char *cursor, int64_t *sort_us, char *id, size_t 
 	return 0;
 }
 
+/* params as proto_query_params_new leaves them: checked, "status" an array,
+ * "limit" filled in. */
 static int q_executions(PGconn *c, json_t *params, json_t **result, char *err, size_t errlen)
 {
-	static const char *const keys[] = {"status", "workflow", "from", "to", "text", "limit", "after", NULL};
-	if (check_keys(params, keys, err, errlen) != 0)
-		return STOREQ_BAD_PARAMS;
 	struct qparams q = {.n = 0};
 	char where[1024] = "WHERE true";
 	size_t wl = strlen(where);
-	char statuses[64];
-	if (get_statuses(params, statuses, sizeof statuses, err, errlen) != 0)
-		return STOREQ_BAD_PARAMS;
-	if (statuses[0])
+	json_t *status = json_object_get(params, "status");
+	char statuses[128];
+	if (json_array_size(status) > 0) {
+		size_t sl = 0;
+		size_t i;
+		json_t *v;
+		statuses[sl++] = '{';
+		json_array_foreach(status, i, v)
+			sl += (size_t)snprintf(statuses + sl, sizeof statuses - sl, "%s%s", i ? "," : "",
+					       json_string_value(v));
+		snprintf(statuses + sl, sizeof statuses - sl, "}");
 		wl += (size_t)snprintf(where + wl, sizeof where - wl, " AND x.status = ANY($%d::text[])",
 				       qp_str(&q, statuses));
-	const char *workflow;
-	if (get_id(params, "workflow", false, &workflow, err, errlen) != 0)
-		return STOREQ_BAD_PARAMS;
+	}
+	const char *workflow = json_string_value(json_object_get(params, "workflow"));
 	if (workflow)
 		wl += (size_t)snprintf(where + wl, sizeof where - wl, " AND x.workflow_id = $%d",
 				       qp_str(&q, workflow));
-	bool has;
+	const char *from = json_string_value(json_object_get(params, "from"));
 	int64_t ms;
-	if (get_time(params, "from", &has, &ms, err, errlen) != 0)
-		return STOREQ_BAD_PARAMS;
-	if (has)
+	if (from && proto_time_parse(from, &ms) == 0)
 		wl += (size_t)snprintf(where + wl, sizeof where - wl,
 				       " AND x.sort_at >= to_timestamp(0) + $%d::bigint * interval '1 millisecond'",
 				       qp_int(&q, ms));
-	if (get_time(params, "to", &has, &ms, err, errlen) != 0)
-		return STOREQ_BAD_PARAMS;
-	if (has)
+	const char *to = json_string_value(json_object_get(params, "to"));
+	if (to && proto_time_parse(to, &ms) == 0)
 		wl += (size_t)snprintf(where + wl, sizeof where - wl,
 				       " AND x.sort_at < to_timestamp(0) + $%d::bigint * interval '1 millisecond'",
 				       qp_int(&q, ms));
-	json_t *text = json_object_get(params, "text");
-	if (text != NULL) {
-		if (!json_is_string(text) || json_string_length(text) == 0 ||
-		    json_string_length(text) > TEXT_MAX)
-			return bad(err, errlen, "text must be a string of 1 to %d bytes", TEXT_MAX);
-		int t = qp_str(&q, json_string_value(text));
+	const char *text = json_string_value(json_object_get(params, "text"));
+	if (text) {
+		int t = qp_str(&q, text);
 		wl += (size_t)snprintf(where + wl, sizeof where - wl,
 				       " AND (strpos(lower(x.workflow_name), lower($%d)) > 0"
 				       " OR strpos(lower(x.execution_id), lower($%d)) > 0"
 				       " OR strpos(lower(coalesce(x.error, '')), lower($%d)) > 0)", t, t, t);
 	}
-	json_t *after = json_object_get(params, "after");
+	const char *after = json_string_value(json_object_get(params, "after"));
 	char after_id[PROTO_MAX_ID + 1];
 	int64_t after_us;
-	if (after != NULL && !json_is_null(after)) {
-		if (!json_is_string(after) ||
-		    cursor_decode(json_string_value(after), &after_us, after_id, sizeof after_id) != 0)
+	if (after) {
+		if (cursor_decode(after, &after_us, after_id, sizeof after_id) != 0)
 			return bad(err, errlen, "after must be a cursor returned as \"next\" by an earlier query");
 		int a = qp_int(&q, after_us);
 		int b = qp_str(&q, after_id);
@@ -439,9 +437,7 @@ static int q_executions(PGconn *c, json_t *params, json_t **result, char *err, s
 				       " AND (x.sort_at, x.execution_id) <"
 				       " (to_timestamp(0) + $%d::bigint * interval '1 microsecond', $%d)", a, b);
 	}
-	int64_t limit;
-	if (get_int(params, "limit", 1, LIST_LIMIT_MAX, LIST_LIMIT_DEFAULT, &limit, err, errlen) != 0)
-		return STOREQ_BAD_PARAMS;
+	int64_t limit = json_integer_value(json_object_get(params, "limit"));
 	int l = qp_int(&q, limit + 1);
 	char *sql = xasprintf("%s%s ORDER BY x.sort_at DESC, x.execution_id DESC LIMIT $%d",
 			      summary_select, where, l);
@@ -469,10 +465,7 @@ static int q_executions(PGconn *c, json_t *params, json_t **result, char *err, s
 
 static int q_execution(PGconn *c, json_t *params, json_t **result, char *err, size_t errlen)
 {
-	static const char *const keys[] = {"id", NULL};
-	const char *id;
-	if (check_keys(params, keys, err, errlen) != 0 || get_id(params, "id", true, &id, err, errlen) != 0)
-		return STOREQ_BAD_PARAMS;
+	const char *id = json_string_value(json_object_get(params, "id"));
 	json_t *x;
 	if (storeq_execution_full(c, id, &x, err, errlen) != 0)
 		return STOREQ_DB_ERROR;
@@ -491,7 +484,7 @@ static int q_execution(PGconn *c, json_t *params, json_t **result, char *err, si
 	int first = rows > STOREQ_EVENTS_MAX ? rows - STOREQ_EVENTS_MAX : 0;
 	json_t *events = json_array();
 	for (int i = first; i < rows; i++) {
-		json_t *ev = parse_json(PQgetvalue(r, i, 1));
+		json_t *ev = storeq_parse_json(PQgetvalue(r, i, 1));
 		if (json_is_object(ev))
 			json_object_set_new(ev, "pos", json_integer(strtoll(PQgetvalue(r, i, 0), NULL, 10)));
 		json_array_append_new(events, ev);
@@ -506,13 +499,8 @@ static int q_execution(PGconn *c, json_t *params, json_t **result, char *err, si
 
 static int q_step_stats(PGconn *c, json_t *params, json_t **result, char *err, size_t errlen)
 {
-	static const char *const keys[] = {"workflow_id", "runs", NULL};
-	const char *wf;
-	int64_t runs;
-	if (check_keys(params, keys, err, errlen) != 0 ||
-	    get_id(params, "workflow_id", true, &wf, err, errlen) != 0 ||
-	    get_int(params, "runs", 1, RUNS_MAX, RUNS_DEFAULT, &runs, err, errlen) != 0)
-		return STOREQ_BAD_PARAMS;
+	const char *wf = json_string_value(json_object_get(params, "workflow_id"));
+	int64_t runs = json_integer_value(json_object_get(params, "runs"));
 	struct qparams q = {.n = 0};
 	qp_str(&q, wf);
 	qp_int(&q, runs);
@@ -645,7 +633,7 @@ static int q_replay(PGconn *c, json_t *params, json_t **result, char *err, size_
 	for (int i = 0; i < rows && i < limit; i++)
 		json_array_append_new(events, json_pack("{s:I,s:o}", "pos",
 							(json_int_t)strtoll(PQgetvalue(r, i, 0), NULL, 10),
-							"event", parse_json(PQgetvalue(r, i, 1))));
+							"event", storeq_parse_json(PQgetvalue(r, i, 1))));
 	PQclear(r);
 	*result = json_pack("{s:b,s:o,s:b}", "found", found, "events", events, "truncated", rows > limit);
 	return 0;
@@ -670,23 +658,44 @@ static const query_fn query_table[STORE_Q__COUNT] = {
 	[STORE_Q_PUT_NOTIFY_ATTEMPT] = storeq_put_notify_attempt,
 };
 
+/* The protocol query whose parameters each history query takes, plus one
+ * (0: none, the daemon builds the parameters itself). */
+static const int proto_query_of[STORE_Q__COUNT] = {
+	[STORE_Q_EXECUTIONS] = QUERY_EXECUTIONS + 1,
+	[STORE_Q_EXECUTION] = QUERY_EXECUTION + 1,
+	[STORE_Q_STEP_STATS] = QUERY_STEP_STATS + 1,
+};
+
 int storeq_run(PGconn *c, enum store_query_kind kind, const char *org, json_t *params,
 	       json_t **result, char *err, size_t errlen)
 {
 	*result = NULL;
 	if ((unsigned)kind >= STORE_Q__COUNT)
 		return bad(err, errlen, "unknown query");
+	/* The history queries' parameters have one set of rules, the protocol's:
+	 * checked (again, for callers that did not) and normalized here. */
+	json_t *checked = NULL;
+	if (proto_query_of[kind] != 0) {
+		struct proto_cause cause;
+		checked = proto_query_params_new((enum proto_query)(proto_query_of[kind] - 1), params, &cause);
+		if (checked == NULL)
+			return bad(err, errlen, "parameter %s: %s", cause.field, cause.message);
+		params = checked;
+	}
+	int rc = STOREQ_DB_ERROR;
 	if (pgconn_begin_org(c, org, err, errlen) != 0)
-		return STOREQ_DB_ERROR;
-	int rc = query_table[kind](c, params, result, err, errlen);
+		goto out;
+	rc = query_table[kind](c, params, result, err, errlen);
 	if (rc != 0) {
 		pgconn_rollback(c);
-		return rc;
+		goto out;
 	}
 	if (pgconn_commit(c, err, errlen) != 0) {
 		json_decref(*result);
 		*result = NULL;
-		return STOREQ_DB_ERROR;
+		rc = STOREQ_DB_ERROR;
 	}
-	return 0;
+out:
+	json_decref(checked);
+	return rc;
 }

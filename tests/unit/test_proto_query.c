@@ -85,6 +85,19 @@ static void test_query_defaults_and_normalization(void **state)
 	json_decref(p);
 	json_decref(in);
 
+	/* Normalized params pass again unchanged: the store checks what the
+	 * WebSocket and HTTP paths already normalized. */
+	in = json_pack("{s:s,s:s,s:s,s:s}", "status", "failed", "workflow", "w", "text", "disk",
+		       "from", "2026-11-01T00:00:00Z");
+	p = proto_query_params_new(QUERY_EXECUTIONS, in, &cause);
+	assert_non_null(p);
+	json_t *again = proto_query_params_new(QUERY_EXECUTIONS, p, &cause);
+	assert_non_null(again);
+	assert_true(json_equal(p, again));
+	json_decref(again);
+	json_decref(p);
+	json_decref(in);
+
 	json_t *data = json_pack("{s:[]}", "executions");
 	json_t *rid = json_integer(4);
 	char *msg = proto_result_message_new(rid, QUERY_EXECUTIONS, data);
