@@ -98,7 +98,7 @@ static void test_textpane_keys(void **state)
 	(void)state;
 	struct ui_textpane t = { 0 };
 	for (int i = 0; i < 30; i++) {
-		char line[16];
+		char line[24];
 		snprintf(line, sizeof line, "line %d", i);
 		ui_textpane_add(&t, UI_NORMAL, line);
 	}
