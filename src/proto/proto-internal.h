@@ -1,5 +1,5 @@
 /* proto-internal.h: helpers shared by the files of the protocol module only.
- * Nothing outside src/proto includes this; the contract is include/proto.h
+ * Nothing outside src/proto includes this; the contract is include/proto/proto.h
  * (which also has proto_fail and proto_json_id_valid, shared with the alert
  * rule parser). */
 #ifndef WFMON_PROTO_INTERNAL_H
