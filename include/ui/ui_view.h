@@ -47,9 +47,9 @@ struct ui_view_ops {
 	void (*changed)(struct ui *ui, unsigned changes);
 };
 
-extern const struct ui_view_ops ui_view_list;
-extern const struct ui_view_ops ui_view_exec;
-extern const struct ui_view_ops ui_view_step;
+extern const struct ui_view_ops ui_view_list;       /* list_view.c */
+extern const struct ui_view_ops ui_view_exec;       /* exec_view.c */
+extern const struct ui_view_ops ui_view_step;       /* step_view.c */
 extern const struct ui_view_ops ui_view_timeline;   /* timeline_view.c */
 extern const struct ui_view_ops ui_view_queue;      /* queue_view.c */
 extern const struct ui_view_ops ui_view_resources;  /* resources_view.c */
@@ -153,7 +153,7 @@ void ui_ask(struct ui *ui, enum ui_prompt p, const char *label, void (*fn)(struc
 int ui_set_theme(struct ui *ui, const char *name);
 void ui_global_keys(const struct ui_key **keys, size_t *n);
 
-/* ---- shared drawing (views.c) --------------------------------------------------- */
+/* ---- shared drawing (words.c) --------------------------------------------------- */
 /* Translated status name and its element, with the stale state. */
 const char *ui_status_text(enum model_status s);
 enum ui_element ui_status_element(enum model_status s);
@@ -164,6 +164,9 @@ enum ui_element ui_step_status_element(enum model_step_status s);
 const char *ui_log_kind_text(enum model_log_kind k);
 /* The short id shown in lists. */
 void ui_short_id(const char *id, char *buf, size_t len);
+/* A step's duration: a running step's time ticks in whole seconds, a
+ * finished one's is exact; "-" when unknown. */
+void ui_step_duration_text(const struct model_step *s, int64_t now_ms, char *buf, size_t len);
 /* Translated priority ("high", "normal", "low"). */
 const char *ui_prio_text(enum proto_priority p);
 /* The line above a table or pane: its title on the left, extra on the right. */

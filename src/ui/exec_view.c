@@ -1,0 +1,300 @@
+/* exec_view.c: one execution in full: its steps, counters and live log, the
+ * key table and drawing (see ui_view.h). */
+#include "ui_view.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "i18n.h"
+#include "ui_screen.h"
+#include "xalloc.h"
+
+/* ---- execution ----------------------------------------------------------------------------- */
+
+static void exec_select(struct ui *ui, long delta)
+{
+	struct model_detail *d = &ui->model.detail;
+	if (ui->log_focus) {
+		ui_textpane_scroll(&ui->log, delta);
+		return;
+	}
+	if (ui_sel_move(&ui->step_sel, d->nsteps, delta))
+		snprintf(ui->step_sel_id, sizeof ui->step_sel_id, "%s", d->steps[ui->step_sel].id);
+}
+
+static int exec_page(void)
+{
+	int p = (ui_screen_rows() - 10) / 2;
+	return p > 1 ? p : 1;
+}
+
+static void k_exec_up(struct ui *ui) { exec_select(ui, -1); }
+static void k_exec_down(struct ui *ui) { exec_select(ui, 1); }
+static void k_exec_pgup(struct ui *ui) { exec_select(ui, -exec_page()); }
+static void k_exec_pgdn(struct ui *ui) { exec_select(ui, exec_page()); }
+
+static void k_exec_home(struct ui *ui)
+{
+	if (ui->log_focus)
+		ui_textpane_home(&ui->log);
+	else
+		exec_select(ui, -(long)PROTO_MAX_STEPS);
+}
+
+static void k_exec_end(struct ui *ui)
+{
+	if (ui->log_focus)
+		ui_textpane_end(&ui->log);
+	else
+		exec_select(ui, PROTO_MAX_STEPS);
+}
+
+static void k_exec_open(struct ui *ui)
+{
+	struct model_detail *d = &ui->model.detail;
+	if (d->nsteps == 0 || ui->step_sel >= d->nsteps)
+		return;
+	snprintf(ui->step_id, sizeof ui->step_id, "%s", d->steps[ui->step_sel].id);
+	ui_set_view(ui, VIEW_STEP);
+}
+
+static void k_exec_back(struct ui *ui) { ui_set_view(ui, VIEW_LIST); }
+
+static void k_exec_focus(struct ui *ui)
+{
+	ui->log_focus = !ui->log_focus;
+}
+
+static void k_exec_follow(struct ui *ui)
+{
+	ui_textpane_end(&ui->log);
+}
+
+static void k_exec_timeline(struct ui *ui) { ui_set_view(ui, VIEW_TIMELINE); }
+
+static const struct ui_key exec_keys[] = {
+	{ KEY_UP, "Up k", N_("previous step (log: scroll up)"), k_exec_up },
+	{ 'k', NULL, NULL, k_exec_up },
+	{ KEY_DOWN, "Down j", N_("next step (log: scroll down)"), k_exec_down },
+	{ 'j', NULL, NULL, k_exec_down },
+	{ KEY_PPAGE, "PgUp", N_("one page up"), k_exec_pgup },
+	{ KEY_NPAGE, "PgDn", N_("one page down"), k_exec_pgdn },
+	{ 'g', "g Home", N_("first step (log: oldest line)"), k_exec_home },
+	{ KEY_HOME, NULL, NULL, k_exec_home },
+	{ 'G', "G End", N_("last step (log: newest line, follow)"), k_exec_end },
+	{ KEY_END, NULL, NULL, k_exec_end },
+	{ '\t', "Tab", N_("move the focus between steps and log"), k_exec_focus },
+	{ 'f', "f", N_("follow the log again"), k_exec_follow },
+	{ '\r', "Enter", N_("open the step: input, output, usage"), k_exec_open },
+	{ '\n', NULL, NULL, k_exec_open },
+	{ KEY_ENTER, NULL, NULL, k_exec_open },
+	{ 't', "t", N_("timeline: the steps on a time axis (Gantt)"), k_exec_timeline },
+	{ 27, "Esc", N_("back to the executions"), k_exec_back },
+	{ KEY_LEFT, NULL, NULL, k_exec_back },
+};
+
+/* The log pane holds formatted lines; new model lines are appended as they come. */
+static void exec_sync_log(struct ui *ui)
+{
+	struct model_detail *d = &ui->model.detail;
+	if (ui->log_seen > d->log_total) {
+		ui_textpane_clear(&ui->log);
+		ui->log_seen = 0;
+	}
+	uint64_t fresh = d->log_total - ui->log_seen;
+	if (fresh > d->log_count)
+		fresh = d->log_count;
+	for (uint32_t i = d->log_count - (uint32_t)fresh; i < d->log_count; i++) {
+		const struct model_log_line *l = model_log_line(d, i);
+		static const enum ui_element lvl_el[MLL__COUNT] = {
+			[MLL_DEBUG] = UI_LOG_DEBUG, [MLL_INFO] = UI_LOG_INFO,
+			[MLL_WARN] = UI_LOG_WARN, [MLL_ERROR] = UI_LOG_ERROR,
+		};
+		char t[32], line[PROTO_MAX_TEXT + 256];
+		i18n_format_time(l->ts_ms, t, sizeof t);
+		const char *first = l->text ? l->text : "";
+		size_t flen = strcspn(first, "\n");
+		if (l->kind == MLOG_TEXT) {
+			snprintf(line, sizeof line, "%s %-5s %s%s%.*s", t, l->level == MLL_WARN ? "WARN" :
+				 l->level == MLL_ERROR ? "ERROR" : l->level == MLL_DEBUG ? "DEBUG" : "INFO",
+				 l->step_id[0] ? l->step_id : "", l->step_id[0] ? ": " : "", (int)flen, first);
+		} else {
+			snprintf(line, sizeof line, "%s %s%s%s%s%.*s", t, ui_log_kind_text(l->kind),
+				 l->step_id[0] ? ": " : "", l->step_id, flen ? " - " : "", (int)flen, first);
+		}
+		ui_textpane_add(&ui->log, l->kind == MLOG_TEXT ? lvl_el[l->level]
+				: l->level == MLL_ERROR ? UI_LOG_ERROR : UI_STATUS_OK, line);
+	}
+	ui->log_seen = d->log_total;
+}
+
+static void exec_draw(struct ui *ui, int top, int rows)
+{
+	struct model_detail *d = &ui->model.detail;
+	int w = ui_screen_cols();
+	char buf[512], num[64];
+	exec_sync_log(ui);
+	enum model_status st = model_exec_status(&d->sum, ui->now_ms, ui->stale_ms);
+
+	/* Title: workflow, id, status, LIVE badge, time, priority. */
+	ui_fill(top, 0, w, UI_BORDER);
+	int x = 1;
+	x += ui_text(top, x, w - x, UI_TITLE, d->sum.workflow_name[0] ? d->sum.workflow_name : ui->exec_id);
+	x += ui_text(top, x, w - x, UI_NORMAL, " ");
+	x += ui_text(top, x, w - x, UI_MUTED, ui->exec_id);
+	x += ui_text(top, x, w - x, UI_NORMAL, "  ");
+	x += ui_text(top, x, w - x, ui_status_element(st), ui_status_text(st));
+	x += ui_text(top, x, w - x, UI_NORMAL, "  ");
+	if (st == MS_RUNNING && session_display(ui->session) == SD_LIVE) {
+		snprintf(buf, sizeof buf, " %s ", _("LIVE"));
+		x += ui_text(top, x, w - x, UI_BADGE_LIVE, buf);
+	} else if (st == MS_STALE) {
+		snprintf(buf, sizeof buf, " %s ", _("STALE"));
+		x += ui_text(top, x, w - x, UI_BADGE_RECONNECTING, buf);
+	}
+	i18n_format_elapsed(model_exec_duration_ms(&d->sum, ui->now_ms), num, sizeof num);
+	snprintf(buf, sizeof buf, "  %s %s  %s %s", model_status_finished(st) ? _("took") : _("elapsed"),
+		 num, _("priority"), ui_prio_text(d->sum.priority));
+	ui_text(top, x, w - x, UI_MUTED, buf);
+
+	if (!d->loaded || (d->missing && d->nsteps == 0)) {
+		ui_text(top + 2, 2, w - 4, UI_MUTED, d->missing ? _("The server knows no execution with this id (yet): waiting for its events.")
+								 : _("Loading…"));
+		return;
+	}
+
+	/* Progress line. */
+	uint32_t done = 0;
+	const struct model_step *unit_step = NULL;
+	for (uint32_t i = 0; i < d->nsteps; i++) {
+		done += d->steps[i].status == MSS_COMPLETED;
+		if (d->steps[i].status == MSS_RUNNING && d->steps[i].progress_total > 0)
+			unit_step = &d->steps[i];
+	}
+	uint32_t total = d->nsteps > (uint32_t)d->sum.steps_total ? d->nsteps : (uint32_t)d->sum.steps_total;
+	int pct = total ? (int)(done * 100 / total) : 0;
+	if (unit_step != NULL && unit_step->progress_unit != NULL && strcmp(unit_step->progress_unit, "days") == 0)
+		snprintf(buf, sizeof buf, _("Processing %lld of %lld days (%s)"),
+			 (long long)unit_step->progress_current, (long long)unit_step->progress_total,
+			 unit_step->name ? unit_step->name : unit_step->id);
+	else if (model_status_finished(st))
+		snprintf(buf, sizeof buf, _("%u of %u steps completed"), done, total);
+	else
+		snprintf(buf, sizeof buf, _("Processing %u of %u steps"), done < total ? done + 1 : done, total);
+	int bw = w / 4 > 30 ? 30 : w / 4;
+	x = 1 + ui_text(top + 1, 1, w - bw - 8, UI_NORMAL, buf) + 2;
+	ui_bar(top + 1, x, bw, pct, st == MS_FAILED ? UI_STATUS_FAILED : UI_GRAPH);
+	snprintf(buf, sizeof buf, " %d%%", pct);
+	ui_text(top + 1, x + bw, 6, UI_NORMAL, buf);
+
+	/* Counters, counting up live. */
+	x = 1;
+	for (uint32_t i = 0; i < d->ncounters && x < w - 4; i++) {
+		i18n_format_count(d->counters[i].value, num, sizeof num);
+		snprintf(buf, sizeof buf, "%s: ", d->counters[i].name);
+		x += ui_text(top + 2, x, w - x, UI_MUTED, buf);
+		x += ui_text(top + 2, x, w - x, UI_COUNTER, num);
+		x += ui_text(top + 2, x, w - x, UI_NORMAL, "   ");
+	}
+	if (d->ncounters == 0)
+		ui_text(top + 2, 1, w - 2, UI_MUTED, _("No counters reported."));
+
+	/* Steps and log share the rest. */
+	int avail = rows - 3;
+	int log_rows = avail * 2 / 5;
+	if (log_rows < 3)
+		log_rows = avail > 6 ? 3 : 0;
+	int step_rows = avail - log_rows - (log_rows ? 1 : 0) - 1;
+	if (step_rows < 1)
+		step_rows = 1;
+	int sy = top + 3;
+	snprintf(buf, sizeof buf, "%s (%u)", _("Steps"), d->nsteps);
+	ui_title_line(sy, buf, ui->log_focus ? "" : _("Tab: log"));
+	long found = -1;
+	if (ui->step_sel_id[0] != '\0')
+		for (uint32_t i = 0; i < d->nsteps; i++)
+			if (strcmp(d->steps[i].id, ui->step_sel_id) == 0)
+				found = i;
+	ui_sel_follow(&ui->step_sel, d->nsteps, found);
+	ui_scroll_clamp(ui->step_sel, &ui->step_top, (size_t)step_rows, d->nsteps);
+	int name_w = w / 3 > 36 ? 36 : w / 3;
+	int stat_w = 12, dur_w = 10;
+	for (int i = 0; i < step_rows; i++) {
+		size_t idx = ui->step_top + (size_t)i;
+		if (idx >= d->nsteps)
+			break;
+		const struct model_step *s = &d->steps[idx];
+		int y = sy + 1 + i;
+		bool sel = idx == ui->step_sel && !ui->log_focus;
+		if (sel)
+			ui_fill(y, 0, w, UI_SELECTION);
+		enum ui_element el = sel ? UI_SELECTION : ui_step_status_element(s->status);
+		const char *mark = s->status == MSS_COMPLETED ? ui_sym(SYM_CHECK)
+				   : s->status == MSS_FAILED ? ui_sym(SYM_CROSS)
+				   : s->status == MSS_RUNNING ? ui_spinner(ui->spin) : ui_sym(SYM_PENDING);
+		ui_text(y, 1, 1, el, mark);
+		ui_text(y, 3, name_w, sel ? UI_SELECTION : s->status == MSS_PENDING ? UI_STATUS_PENDING : UI_NORMAL,
+			s->name ? s->name : s->id);
+		ui_text(y, 4 + name_w, stat_w, el, ui_step_status_text(s->status));
+		ui_step_duration_text(s, ui->now_ms, num, sizeof num);
+		ui_text_right(y, 5 + name_w + stat_w, dur_w, sel ? UI_SELECTION : UI_NORMAL,
+			      s->status == MSS_PENDING ? "" : num);
+		int dx = 7 + name_w + stat_w + dur_w;
+		if (s->status == MSS_FAILED && s->error != NULL) {
+			size_t n = strcspn(s->error, "\n");
+			snprintf(buf, sizeof buf, "%.*s", (int)(n < 400 ? n : 400), s->error);
+			ui_text(y, dx, w - dx, sel ? UI_SELECTION : UI_STATUS_FAILED, buf);
+		} else if (s->status == MSS_RUNNING && s->progress_total > 0) {
+			snprintf(buf, sizeof buf, "%lld/%lld %s", (long long)s->progress_current,
+				 (long long)s->progress_total,
+				 s->progress_unit ? (strcmp(s->progress_unit, "days") == 0 ? _("days") : s->progress_unit) : "");
+			ui_text(y, dx, w - dx, sel ? UI_SELECTION : UI_MUTED, buf);
+		}
+	}
+	if (log_rows == 0)
+		return;
+	int ly = sy + 1 + step_rows;
+	ui_title_line(ly, ui->log_focus ? _("Log (focus)") : _("Log"),
+		   ui->log.follow ? _("following") : _("scrolled back: G or f follows"));
+	struct ui_widget pane = { &ui_textpane_ops, &ui->log };
+	ui_textpane_ops.draw(&pane, ui, (struct ui_rect){ ly + 1, 1, log_rows, w - 2 });
+}
+
+static int exec_tick_ms(struct ui *ui)
+{
+	struct model_detail *d = &ui->model.detail;
+	for (uint32_t i = 0; i < d->nsteps; i++)
+		if (d->steps[i].status == MSS_RUNNING)
+			return 250;   /* the spinner */
+	return d->sum.status == MS_RUNNING ? 1000 : 0;
+}
+
+static void exec_hints(struct ui *ui, int y)
+{
+	(void)ui;
+	int x = 0;
+	ui_hint(y, &x, "Enter", _("Step"), false);
+	ui_hint(y, &x, "Tab", _("Log"), false);
+	ui_hint(y, &x, "t", _("Timeline"), false);
+	ui_hint(y, &x, "Esc", _("Back"), false);
+	ui_hint(y, &x, "?", _("Help"), false);
+	ui_hint(y, &x, "q", _("Quit"), false);
+}
+
+static void exec_enter(struct ui *ui)
+{
+	ui->log.follow = true;
+	ui->log.max_lines = MODEL_LOG_LINES;
+}
+
+const struct ui_view_ops ui_view_exec = {
+	.name = N_("Execution"),
+	.keys = exec_keys,
+	.nkeys = sizeof exec_keys / sizeof exec_keys[0],
+	.enter = exec_enter,
+	.draw = exec_draw,
+	.tick_ms = exec_tick_ms,
+	.hints = exec_hints,
+};
