@@ -1,9 +1,12 @@
-/* token.h: minting development tokens (`wfmon token`). HS256 only. */
+/* token.h: minting development tokens (`wfmon token`, HS256 only), and reading
+ * the claims of any token for display. */
 #ifndef WFMON_TOKEN_H
 #define WFMON_TOKEN_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "proto.h"
 
 struct token_request {
 	const char *org;
@@ -19,5 +22,15 @@ int token_parse_ttl(const char *s, int64_t *out_s);
 
 /* Returns a new token string, or NULL with a message in cause. */
 char *token_mint(const struct token_request *req, char *cause, size_t causelen);
+
+/* Who a token says it is, for the console's header. */
+struct token_identity {
+	char org[PROTO_MAX_NAME + 1];
+	char sub[PROTO_MAX_NAME + 1];
+	char role[32];
+};
+/* Decodes the token's payload without verifying it (the daemon verifies):
+ * 0, or -1 when it is not a JWT with a JSON payload. */
+int token_identity_peek(const char *token, struct token_identity *out);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "model.h"
 #include "session.h"
+#include "token.h"
 #include "ui_app.h"
 #include "ui_theme.h"
 #include "ui_widget.h"
@@ -72,7 +73,7 @@ struct ui {
 	struct model model;
 	struct session *session;
 	struct session_options sopt;
-	struct model_identity who;
+	struct token_identity who;
 	struct ui_theme theme;
 	int64_t stale_ms;
 	int64_t now_ms, now_us;

@@ -691,7 +691,7 @@ int console_run(const struct console_options *opt)
 	ui->stale_ms = (int64_t)(opt->stale_after_s > 0 ? opt->stale_after_s : 120) * 1000;
 	model_init(&ui->model);
 	model_filter_init(&ui->filter);
-	model_identity_from_token(opt->token, &ui->who);
+	token_identity_peek(opt->token, &ui->who);
 	ui->sopt = (struct session_options){
 		.host = opt->host, .port = opt->port, .path = opt->path, .token = opt->token,
 	};

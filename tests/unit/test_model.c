@@ -306,20 +306,6 @@ static void test_filter_sort_selection(void **state)
 	model_free(&m);
 }
 
-static void test_identity(void **state)
-{
-	(void)state;
-	struct model_identity id;
-	/* {"alg":"HS256"} . {"sub":"ann","org":"acme","role":"viewer"} . sig */
-	const char *tok = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbm4iLCJvcmciOiJhY21lIiwicm9sZSI6InZpZXdlciJ9.x";
-	assert_int_equal(model_identity_from_token(tok, &id), 0);
-	assert_string_equal(id.sub, "ann");
-	assert_string_equal(id.org, "acme");
-	assert_string_equal(id.role, "viewer");
-	assert_int_equal(model_identity_from_token("not-a-token", &id), -1);
-	assert_int_equal(model_identity_from_token("a.!!!.b", &id), -1);
-}
-
 /* An alert record as the daemon writes it (src/server/alerts.c). */
 static const char *alert_rec(char *buf, size_t len, long long id, const char *sev, const char *state,
 			     int64_t at, bool bell, const char *ack_by)
@@ -767,7 +753,6 @@ int main(void)
 		cmocka_unit_test(test_resume_and_resync),
 		cmocka_unit_test(test_stale),
 		cmocka_unit_test(test_filter_sort_selection),
-		cmocka_unit_test(test_identity),
 		cmocka_unit_test(test_alerts_and_errors),
 		cmocka_unit_test(test_alerts_snapshot_and_replace),
 		cmocka_unit_test(test_alerts_banner),

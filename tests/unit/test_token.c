@@ -294,15 +294,30 @@ static int group_teardown(void **state)
 	return 0;
 }
 
+static void test_identity(void **state)
+{
+	(void)state;
+	struct token_identity id;
+	/* {"alg":"HS256"} . {"sub":"ann","org":"acme","role":"viewer"} . sig */
+	const char *tok = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbm4iLCJvcmciOiJhY21lIiwicm9sZSI6InZpZXdlciJ9.x";
+	assert_int_equal(token_identity_peek(tok, &id), 0);
+	assert_string_equal(id.sub, "ann");
+	assert_string_equal(id.org, "acme");
+	assert_string_equal(id.role, "viewer");
+	assert_int_equal(token_identity_peek("not-a-token", &id), -1);
+	assert_int_equal(token_identity_peek("a.!!!.b", &id), -1);
+}
+
 int main(void)
 {
 	size_t nb = sizeof bad_cases / sizeof bad_cases[0];
-	struct CMUnitTest *tests = calloc(nb + 4, sizeof *tests);
+	struct CMUnitTest *tests = calloc(nb + 5, sizeof *tests);
 	size_t n = 0;
 	tests[n++] = (struct CMUnitTest){ "parse ttl", test_parse_ttl, NULL, NULL, NULL };
 	tests[n++] = (struct CMUnitTest){ "round trip", test_round_trip, NULL, NULL, NULL };
 	tests[n++] = (struct CMUnitTest){ "claims and jti", test_claims_and_jti, NULL, NULL, NULL };
 	tests[n++] = (struct CMUnitTest){ "null request", test_null_request, NULL, NULL, NULL };
+	tests[n++] = (struct CMUnitTest){ "identity peek", test_identity, NULL, NULL, NULL };
 	for (size_t i = 0; i < nb; i++)
 		tests[n++] = (struct CMUnitTest){ bad_cases[i].name, test_bad_request, NULL, NULL,
 						  (void *)&bad_cases[i] };

@@ -1,0 +1,210 @@
+/* model_exec.h: the console's executions: list summaries, the one
+ * execution shown in full with its steps, counters and log, notices, counts,
+ * and filtering and sorting the list (model_exec.c, model_list.c). Part of
+ * the console's model (model.h); borrowed pointers live until the next change. */
+#ifndef WFMON_MODEL_EXEC_H
+#define WFMON_MODEL_EXEC_H
+
+#include <jansson.h>
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+struct model;
+
+#define MODEL_MAX_EXECUTIONS 2000
+#define MODEL_LOG_LINES 500
+#define MODEL_COUNTERS 32
+#define MODEL_FILTER_LEN 256
+
+/* A list of executions: borrowed pointers into the model. */
+struct model_list {
+	struct model_exec **items;
+	size_t n, cap;
+};
+
+
+enum model_status {
+	MS_QUEUED,
+	MS_RUNNING,
+	MS_COMPLETED,
+	MS_FAILED,
+	MS_CANCELLED,
+	MS_STALE,      /* never stored: derived for a running execution that went quiet */
+	MS__COUNT
+};
+/* "queued", "running", ... (wire names, untranslated); MS_STALE is "stale". */
+const char *model_status_name(enum model_status s);
+int model_status_parse(const char *name, enum model_status *out);
+bool model_status_finished(enum model_status s);
+
+enum model_step_status { MSS_PENDING, MSS_RUNNING, MSS_COMPLETED, MSS_FAILED, MSS__COUNT };
+int model_step_status_parse(const char *name, enum model_step_status *out);
+
+/* A step of an execution summary: only what counting needs. */
+struct model_stepref {
+	char id[PROTO_MAX_ID + 1];
+	enum model_step_status status;
+};
+
+/* One execution as the list shows it. */
+struct model_exec {
+	char id[PROTO_MAX_ID + 1];
+	char workflow_id[PROTO_MAX_ID + 1];
+	char workflow_name[PROTO_MAX_NAME + 1];
+	char current_step[PROTO_MAX_ID + 1];   /* "" when no step runs */
+	char *error;                           /* first failure's text, or NULL */
+	enum proto_priority priority;
+	enum model_status status;              /* never MS_STALE */
+	int64_t queued_ms, started_ms, finished_ms;
+	int64_t last_event_ms;                 /* event time of the newest event (producer's clock) */
+	int64_t received_ms;                   /* our clock when the newest live event came, 0 if none */
+	int steps_total, steps_completed, steps_failed;
+	struct model_stepref *steps;           /* ids seen in plan or events, for counting */
+	uint32_t nsteps, capsteps;
+	uint64_t order;                        /* recency: larger is newer */
+};
+
+/* A step of the execution in full. */
+struct model_step {
+	char id[PROTO_MAX_ID + 1];
+	char *name;
+	enum model_step_status status;
+	int64_t started_ms, finished_ms, duration_ms;   /* -1 when unknown */
+	int64_t progress_current, progress_total;       /* total 0: no progress reported */
+	char *progress_unit, *progress_message;
+	json_t *input, *output;                         /* owned references or NULL */
+	char *error, *error_code, *worker;
+	double cpu_percent;                             /* -1 when unknown */
+	int64_t memory_bytes;                           /* -1 when unknown */
+	char **depends_on;                              /* step ids, from the plan */
+	uint32_t ndepends;                              /* <= PROTO_MAX_DEPS */
+};
+
+struct model_counter {
+	char name[PROTO_MAX_NAME + 1];
+	int64_t value;
+};
+
+/* A line of the execution's log: the producer's log events, and notes the
+ * model writes for the events that change the execution (kind says which:
+ * the view translates the text, so it follows the language). */
+enum model_log_kind {
+	MLOG_TEXT,               /* a producer log line: level and text */
+	MLOG_EXEC_STARTED,
+	MLOG_EXEC_COMPLETED,
+	MLOG_EXEC_FAILED,
+	MLOG_EXEC_CANCELLED,
+	MLOG_STEP_STARTED,
+	MLOG_STEP_COMPLETED,
+	MLOG_STEP_FAILED,
+	MLOG__COUNT
+};
+enum model_log_level { MLL_DEBUG, MLL_INFO, MLL_WARN, MLL_ERROR, MLL__COUNT };
+
+struct model_log_line {
+	enum model_log_kind kind;
+	enum model_log_level level;
+	int64_t ts_ms;
+	char step_id[PROTO_MAX_ID + 1];
+	char *text;              /* message, error or reason; may be NULL */
+};
+
+/* The execution shown in full (one at a time). */
+struct model_detail {
+	char id[PROTO_MAX_ID + 1];             /* "" when none is followed */
+	bool loaded;                           /* a snapshot has arrived */
+	bool missing;                          /* the daemon does not know it (yet) */
+	struct model_exec sum;                 /* status, times, names (steps unused) */
+	char *error_code, *worker;
+	json_t *params;
+	struct model_step *steps;
+	uint32_t nsteps, capsteps;
+	struct model_counter counters[MODEL_COUNTERS];
+	uint32_t ncounters;
+	struct model_log_line log[MODEL_LOG_LINES];   /* ring */
+	uint32_t log_head, log_count;
+	uint64_t log_total;                    /* lines ever appended, for follow */
+};
+
+
+/* A notable change for the message line: the view translates it. */
+struct model_notice {
+	enum model_log_kind kind;              /* MLOG_EXEC_* only */
+	char execution_id[PROTO_MAX_ID + 1];
+	char workflow_name[PROTO_MAX_NAME + 1];
+	int64_t ts_ms;
+	uint64_t serial;                       /* changes with every new notice */
+};
+
+
+/* ---- Queries --------------------------------------------------------------------- */
+
+struct model_exec *model_exec_find(const struct model *m, const char *id);
+/* The status to show: MS_STALE for a running (or queued-but-started)
+ * execution with no event for stale_after_ms. */
+enum model_status model_exec_status(const struct model_exec *x, int64_t now_ms,
+				    int64_t stale_after_ms);
+/* When the execution was last heard of, on our clock where we can tell. */
+int64_t model_exec_activity_ms(const struct model_exec *x);
+/* Elapsed (running) or total (finished) duration in ms; -1 when unknown. */
+int64_t model_exec_duration_ms(const struct model_exec *x, int64_t now_ms);
+/* Completed steps in percent of the total, 0..100. */
+int model_exec_percent(const struct model_exec *x);
+
+struct model_counts {
+	int running, stale, failed, queued, completed, alerts;
+};
+void model_counts(const struct model *m, int64_t now_ms, int64_t stale_after_ms,
+		  struct model_counts *out);
+
+/* The log's i-th line, oldest first (0 <= i < log_count). */
+const struct model_log_line *model_log_line(const struct model_detail *d, uint32_t i);
+struct model_step *model_detail_step(struct model_detail *d, const char *step_id);
+
+
+/* ---- Filtering and sorting ------------------------------------------------------- */
+
+enum model_sort {
+	SORT_ACTIVITY,   /* running first, then most recent */
+	SORT_WORKFLOW,
+	SORT_STATUS,
+	SORT_PROGRESS,
+	SORT_DURATION,
+	SORT_PRIORITY,
+	SORT_ID,
+	SORT__COUNT
+};
+const char *model_sort_name(enum model_sort s);   /* untranslated key, e.g. "workflow" */
+
+enum model_status_filter { SF_ALL, SF_RUNNING, SF_FAILED, SF_COMPLETED, SF_QUEUED, SF__COUNT };
+
+struct model_filter {
+	enum model_status_filter status;
+	char text[MODEL_FILTER_LEN];      /* "" for none: a regular expression, or literal */
+	bool text_is_regex;               /* text compiled as an extended, case-blind regex */
+	regex_t re;
+	char workflow[PROTO_MAX_NAME + 1];   /* "" for all: matches workflow id or name */
+	enum model_sort sort;
+	bool reverse;
+};
+
+void model_filter_init(struct model_filter *f);
+void model_filter_free(struct model_filter *f);
+/* Sets the text filter. A pattern that is not a valid regular expression is
+ * matched literally; then returns -1 with the reason in cause (the filter is
+ * still set). */
+int model_filter_set_text(struct model_filter *f, const char *text, char *cause, size_t causelen);
+bool model_filter_match(const struct model_filter *f, const struct model_exec *x, int64_t now_ms,
+			int64_t stale_after_ms);
+
+void model_list_build(const struct model *m, const struct model_filter *f, int64_t now_ms,
+		      int64_t stale_after_ms, struct model_list *out);
+void model_list_free(struct model_list *l);
+/* Index of the execution with this id, or -1. */
+long model_list_find(const struct model_list *l, const char *id);
+
+#endif

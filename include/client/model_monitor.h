@@ -1,0 +1,111 @@
+/* model_monitor.h: the queue's numbers and depth history (room
+ * "queue") and the daemon's resource samples (room "resources"), as the
+ * daemon computes them (model_monitor.c). Part of the console's model (model.h). */
+#ifndef WFMON_MODEL_MONITOR_H
+#define WFMON_MODEL_MONITOR_H
+
+#include <jansson.h>
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+#include "model_exec.h"
+
+struct model;
+
+#define MODEL_DEPTH_HISTORY 300      /* queue depth points, one a second */
+#define MODEL_RES_HISTORY 120        /* resource samples of the daemon */
+#define MODEL_TOP_CONSUMERS 5
+#define MODEL_MAX_WORKERS 64
+
+/* The queue's numbers as the daemon computes them ("stats" of room queue). */
+struct model_queue {
+	bool loaded;                           /* a snapshot or a stats push came */
+	int64_t depth;
+	int64_t by_priority[PRIO__COUNT];
+	int64_t untracked;
+	bool has_oldest;
+	char oldest_id[PROTO_MAX_ID + 1];
+	int64_t oldest_queued_ms;              /* 0 when unknown */
+	int64_t oldest_age_ms;                 /* as the daemon said, at received_ms */
+	int64_t avg_wait_ms;                   /* -1: unknown */
+	int64_t wait_samples;
+	int64_t finished_in_window;
+	double rate_per_min;
+	int64_t eta_ms;                        /* -1: unknown (no rate); 0: empty */
+	bool backlog;                          /* depth >= threshold */
+	int64_t threshold;
+	int64_t received_ms;                   /* our clock when the numbers came */
+	/* depth history, oldest first: the snapshot's, then one point a second */
+	uint32_t history[MODEL_DEPTH_HISTORY]; /* ring */
+	uint32_t hist_head, hist_count;
+	int64_t hist_last_ms;                  /* our clock at the newest point, 0 none */
+};
+
+/* One sample of the daemon's view of its resources ("stats" of room resources). */
+struct model_res_sample {
+	int64_t at_ms;
+	double host_cpu;                       /* percent, -1 unknown */
+	int64_t mem_total, mem_available;      /* bytes, -1 unknown */
+	double load[3];                        /* -1 unknown */
+	double daemon_cpu;                     /* -1 unknown */
+	int64_t daemon_rss;                    /* -1 unknown */
+	char db_state[24];                     /* "up", "down", ...; "" unknown */
+	int64_t db_active, db_idle, db_total, db_max;   /* -1 unknown */
+	int64_t ws_connections;                /* -1 unknown */
+	double events_in, events_out;          /* per second, -1 unknown */
+	int64_t queue_depth;                   /* -1 unknown */
+	double cpu_threshold;                  /* -1 unknown */
+	bool warning;                          /* host CPU above the threshold */
+};
+
+struct model_consumer {
+	char workflow_id[PROTO_MAX_ID + 1];
+	double cpu_percent;
+	int64_t memory_bytes;
+	int64_t executions;
+};
+
+/* The newest resource.sample of one worker. */
+struct model_worker {
+	char name[PROTO_MAX_NAME + 1];
+	char execution_id[PROTO_MAX_ID + 1];
+	char step_id[PROTO_MAX_ID + 1];
+	double cpu_percent;
+	int64_t memory_bytes;
+	int64_t ts_ms;
+};
+
+struct model_resources {
+	bool loaded;                           /* a snapshot came */
+	bool has_current;                      /* current holds a sample */
+	struct model_res_sample current;
+	struct model_consumer top[MODEL_TOP_CONSUMERS];
+	uint32_t ntop;
+	struct model_res_sample history[MODEL_RES_HISTORY];   /* ring, oldest first */
+	uint32_t hist_head, hist_count;
+	struct model_worker workers[MODEL_MAX_WORKERS];
+	uint32_t nworkers;
+};
+
+
+/* ---- Queue and resources ---------------------------------------------------------- */
+
+/* Appends the current depth to the history once for every whole second since
+ * the newest point (at most MODEL_DEPTH_HISTORY). Returns true when it added. */
+bool model_queue_tick(struct model *m, int64_t now_ms);
+/* The depth history's i-th point, oldest first (0 <= i < hist_count). */
+uint32_t model_queue_history(const struct model_queue *q, uint32_t i);
+/* How long the oldest queued execution has waited, ticking with now_ms; -1
+ * when there is none. */
+int64_t model_queue_oldest_age(const struct model_queue *q, int64_t now_ms);
+/* The queued executions, oldest first (ties by id): borrowed pointers. */
+void model_queue_list(const struct model *m, struct model_list *out);
+
+/* The resource history's i-th sample, oldest first (0 <= i < hist_count). */
+const struct model_res_sample *model_res_history(const struct model_resources *r, uint32_t i);
+
+#endif

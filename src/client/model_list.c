@@ -1,0 +1,171 @@
+/* model_list.c: filtering and sorting the executions for the list view (see
+ * model.h). */
+#include "model.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "model-internal.h"
+#include "names.h"
+#include "xalloc.h"
+
+static const char *const sort_names[SORT__COUNT] = {
+	[SORT_ACTIVITY] = "activity", [SORT_WORKFLOW] = "workflow", [SORT_STATUS] = "status",
+	[SORT_PROGRESS] = "progress", [SORT_DURATION] = "duration", [SORT_PRIORITY] = "priority",
+	[SORT_ID] = "id",
+};
+
+const char *model_sort_name(enum model_sort s)
+{
+	return (unsigned)s < SORT__COUNT ? sort_names[s] : "?";
+}
+
+/* ---- filtering and sorting ------------------------------------------------------------- */
+
+void model_filter_init(struct model_filter *f)
+{
+	memset(f, 0, sizeof *f);
+	f->status = SF_ALL;
+	f->sort = SORT_ACTIVITY;
+}
+
+void model_filter_free(struct model_filter *f)
+{
+	if (f->text_is_regex)
+		regfree(&f->re);
+	f->text_is_regex = false;
+	f->text[0] = '\0';
+}
+
+int model_filter_set_text(struct model_filter *f, const char *text, char *cause, size_t causelen)
+{
+	model_filter_free(f);
+	copy_str(f->text, sizeof f->text, text ? text : "");
+	if (f->text[0] == '\0')
+		return 0;
+	int rc = regcomp(&f->re, f->text, REG_EXTENDED | REG_ICASE | REG_NOSUB);
+	if (rc == 0) {
+		f->text_is_regex = true;
+		return 0;
+	}
+	if (cause != NULL && causelen > 0)
+		regerror(rc, &f->re, cause, causelen);
+	regfree(&f->re);
+	return -1;
+}
+
+static bool text_match(const struct model_filter *f, const char *s)
+{
+	if (f->text_is_regex)
+		return regexec(&f->re, s, 0, NULL, 0) == 0;
+	return strcasestr(s, f->text) != NULL;
+}
+
+bool model_filter_match(const struct model_filter *f, const struct model_exec *x, int64_t now_ms,
+			int64_t stale_after_ms)
+{
+	enum model_status st = model_exec_status(x, now_ms, stale_after_ms);
+	static const unsigned accept[SF__COUNT] = {
+		[SF_ALL] = ~0u,
+		[SF_RUNNING] = 1u << MS_RUNNING | 1u << MS_STALE,
+		[SF_FAILED] = 1u << MS_FAILED,
+		[SF_COMPLETED] = 1u << MS_COMPLETED,
+		[SF_QUEUED] = 1u << MS_QUEUED,
+	};
+	if (!(accept[f->status] & (1u << st)))
+		return false;
+	if (f->workflow[0] != '\0' && strcasecmp(f->workflow, x->workflow_id) != 0 &&
+	    strcasecmp(f->workflow, x->workflow_name) != 0)
+		return false;
+	if (f->text[0] != '\0' && !text_match(f, x->workflow_name) && !text_match(f, x->workflow_id) &&
+	    !text_match(f, x->id) && !text_match(f, x->current_step) &&
+	    !text_match(f, model_status_name(st)))
+		return false;
+	return true;
+}
+
+/* qsort has no context argument: the sort keys travel through this. */
+static struct {
+	enum model_sort sort;
+	bool reverse;
+	int64_t now_ms;
+} sort_ctx;
+
+static int cmp_i64(int64_t a, int64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static int activity_group(const struct model_exec *x)
+{
+	static const int group[MS__COUNT] = {
+		[MS_RUNNING] = 0, [MS_STALE] = 0, [MS_QUEUED] = 1,
+		[MS_FAILED] = 2, [MS_COMPLETED] = 2, [MS_CANCELLED] = 2,
+	};
+	return group[x->status];
+}
+
+static int sort_cmp(const void *pa, const void *pb)
+{
+	const struct model_exec *a = *(struct model_exec *const *)pa;
+	const struct model_exec *b = *(struct model_exec *const *)pb;
+	int c = 0;
+	switch (sort_ctx.sort) {
+	case SORT_ACTIVITY:
+		c = activity_group(a) - activity_group(b);
+		if (c == 0) /* newest first */
+			c = -cmp_i64(a->started_ms ? a->started_ms : a->queued_ms,
+				     b->started_ms ? b->started_ms : b->queued_ms);
+		break;
+	case SORT_WORKFLOW: c = strcasecmp(a->workflow_name, b->workflow_name); break;
+	case SORT_STATUS: c = (int)a->status - (int)b->status; break;
+	case SORT_PROGRESS: c = model_exec_percent(b) - model_exec_percent(a); break;
+	case SORT_DURATION:
+		c = -cmp_i64(model_exec_duration_ms(a, sort_ctx.now_ms),
+			     model_exec_duration_ms(b, sort_ctx.now_ms));
+		break;
+	case SORT_PRIORITY: c = (int)a->priority - (int)b->priority; break;
+	case SORT_ID: c = strcmp(a->id, b->id); break;
+	default: break;
+	}
+	if (c == 0) /* a total order, so rows never swap places between frames */
+		c = strcmp(a->id, b->id);
+	return sort_ctx.reverse ? -c : c;
+}
+
+void model_list_build(const struct model *m, const struct model_filter *f, int64_t now_ms,
+		      int64_t stale_after_ms, struct model_list *out)
+{
+	if (out->cap < m->nexecs) {
+		out->cap = m->nexecs + 64;
+		out->items = xrealloc(out->items, sizeof *out->items * out->cap);
+	}
+	out->n = 0;
+	for (size_t i = 0; i < m->nexecs; i++)
+		if (model_filter_match(f, m->execs[i], now_ms, stale_after_ms))
+			out->items[out->n++] = m->execs[i];
+	sort_ctx.sort = f->sort;
+	sort_ctx.reverse = f->reverse;
+	sort_ctx.now_ms = now_ms;
+	if (out->n > 1)
+		qsort(out->items, out->n, sizeof *out->items, sort_cmp);
+}
+
+void model_list_free(struct model_list *l)
+{
+	free(l->items);
+	memset(l, 0, sizeof *l);
+}
+
+long model_list_find(const struct model_list *l, const char *id)
+{
+	if (id == NULL || id[0] == '\0')
+		return -1;
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->items[i]->id, id) == 0)
+			return (long)i;
+	return -1;
+}
