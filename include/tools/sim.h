@@ -33,6 +33,7 @@ struct sim_step_def {
 	const char *input;         /* JSON template for step.started, or NULL */
 	const char *output;        /* JSON template for step.completed, or NULL */
 	const char *logs;          /* "level|template" lines, '\n'-separated */
+	const char *success_log;   /* "level|template" logged only when the step succeeds, or NULL */
 	const char *errors;        /* "message template|ERROR_CODE" lines */
 	const char *unit;          /* progress unit ("days", "invoices"), NULL for none */
 	const char *total;         /* template of the progress total, e.g. "{days}" */

@@ -140,7 +140,7 @@ static const struct sim_step_def closing_steps[] = {
 	{ .id = "vat-reconciliation", .name = "VAT reconciliation", .deps = "reconcile-bank",
 	  .mean_ms = 2000, .fail_permille = 20,
 	  .input = "{\"period\":\"{period}\",\"accounts\":[\"221-01\",\"221-02\"]}",
-	  .output = "{\"vat_due_pln\":\"{amt:10000-400000}\",\"difference_pln\":\"0.00\"}",
+	  .output = "{\"vat_due_pln\":\"{vat_due}\",\"difference_pln\":\"0.00\"}",
 	  .logs = "info|VAT registers agree with accounts 221-01/221-02 for {period}",
 	  .errors = "Rejestr VAT sprzedaży różni się od konta 221-01 o {amt:1-900} PLN|VAT_MISMATCH",
 	  .cpu_percent = 45, .memory_mb = 200 },
@@ -237,8 +237,8 @@ static const struct sim_step_def vat_steps[] = {
 	{ .id = "compute-vat", .name = "Compute VAT due", .deps = "collect-sales-register collect-purchase-register",
 	  .mean_ms = 1200, .fail_permille = 20,
 	  .input = "{\"period\":\"{period}\",\"rates\":[23,8,5,0]}",
-	  .output = "{\"output_vat_pln\":\"{amt:20000-900000}\",\"input_vat_pln\":\"{amt:10000-700000}\","
-		    "\"due_pln\":\"{amt:0-200000}\"}",
+	  .output = "{\"output_vat_pln\":\"{output_vat}\",\"input_vat_pln\":\"{input_vat}\","
+		    "\"due_pln\":\"{vat_due}\"}",
 	  .logs = "info|VAT należny za {period} wyliczony",
 	  .errors = "Unknown VAT rate 7% on invoice {invoice_no}|VAT_RATE_UNKNOWN",
 	  .cpu_percent = 50, .memory_mb = 120 },
@@ -286,8 +286,8 @@ static const struct sim_step_def jpk_steps[] = {
 	{ .id = "submit", .name = "Submit to e-Deklaracje", .deps = "sign", .mean_ms = 2500,
 	  .fail_permille = 30, .input = "{\"gateway\":\"https://e-dokumenty.mf.gov.pl\",\"period\":\"{period}\"}",
 	  .output = "{\"reference\":\"{n:10000000-99999999}a{n:1000-9999}\",\"upo_status\":200}",
-	  .logs = "info|Wysłano JPK_V7M za {period}, oczekiwanie na UPO\n"
-		  "info|UPO received: status 200",
+	  .logs = "info|Wysłano JPK_V7M za {period}, oczekiwanie na UPO",
+	  .success_log = "info|UPO received: status 200",
 	  .errors = "Bramka e-Deklaracje: status 413, dokument odrzucony|SUBMIT_REJECTED\n"
 		    "e-Deklaracje gateway timeout after 60s|SUBMIT_TIMEOUT",
 	  .cpu_percent = 5, .memory_mb = 35 },
@@ -346,7 +346,7 @@ static const struct sim_workflow_def sim_workflows[] = {
 	  "{\"batch\":\"{batch_id}\",\"status\":\"sent\"}", STEPS(payment_steps) },
 	{ "vat-calculation", "VAT calculation", 10, 15, 10,
 	  "{\"period\":\"{period}\",\"nip\":\"{nip}\"}",
-	  "{\"period\":\"{period}\",\"vat_due_pln\":\"{amt:0-200000}\"}", STEPS(vat_steps) },
+	  "{\"period\":\"{period}\",\"vat_due_pln\":\"{vat_due}\"}", STEPS(vat_steps) },
 	{ "jpk-generation", "JPK_V7M generation", 6, 30, 0,
 	  "{\"period\":\"{period}\",\"form\":\"JPK_V7M\",\"nip\":\"{nip}\"}",
 	  "{\"period\":\"{period}\",\"upo\":true}", STEPS(jpk_steps) },

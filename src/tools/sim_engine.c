@@ -73,6 +73,7 @@ struct sim_ctx {
 	char period[8], last_day[11], company[64], nip[11], contractor[64], contractor_nip[11];
 	char invoice_no[24], amount[24], vat[24], gross[24], bank[32], iban[32], batch_id[24];
 	char doc_no[20], approver[48], date_from[11], date_to[11], days[4], currency[4], rate[12];
+	char output_vat[24], input_vat[24], vat_due[24];   /* vat_due = output_vat - input_vat */
 	int64_t from_epoch_day;
 };
 
@@ -84,6 +85,7 @@ static const struct {
 	F(period), F(last_day), F(company), F(nip), F(contractor), F(contractor_nip),
 	F(invoice_no), F(amount), F(vat), F(gross), F(bank), F(iban), F(batch_id),
 	F(doc_no), F(approver), F(date_from), F(date_to), F(days), F(currency), F(rate),
+	F(output_vat), F(input_vat), F(vat_due),
 #undef F
 };
 
@@ -191,6 +193,13 @@ static void sim_ctx_init(struct sim_rng *r, struct sim_ctx *c)
 	sim_money(net, c->amount, sizeof c->amount);
 	sim_money(vat, c->vat, sizeof c->vat);
 	sim_money(net + vat, c->gross, sizeof c->gross);
+	/* The period's VAT return: what is due is output VAT less input VAT, so
+	 * every step and output that shows these figures agrees. */
+	int64_t out_vat = rng_range(r, 2000000, 90000000);
+	int64_t in_vat = rng_range(r, 1000000, out_vat);
+	sim_money(out_vat, c->output_vat, sizeof c->output_vat);
+	sim_money(in_vat, c->input_vat, sizeof c->input_vat);
+	sim_money(out_vat - in_vat, c->vat_due, sizeof c->vat_due);
 	size_t b = (size_t)rng_range(r, 0, sizeof sim_banks / sizeof *sim_banks - 1);
 	snprintf(c->bank, sizeof c->bank, "%s", sim_banks[b].name);
 	sim_iban(r, sim_banks[b].code, c->iban);
@@ -457,13 +466,14 @@ static void sim_log(struct sim *s, struct sim_exec *e, const char *step_id, cons
 	sim_emit(s, ev);
 }
 
-/* One of the step's log lines ("level|template"), expanded. */
-static void sim_step_log(struct sim *s, struct sim_exec *e, const struct sim_step_def *d)
+/* One of the '\n'-separated log lines of lines ("level|template"), expanded. */
+static void sim_step_log(struct sim *s, struct sim_exec *e, const struct sim_step_def *d,
+			 const char *lines)
 {
-	if (d->logs == NULL)
+	if (lines == NULL)
 		return;
 	char line[SIM_TEXT], text[SIM_TEXT];
-	sim_pick_line(&s->rng, d->logs, line, sizeof line);
+	sim_pick_line(&s->rng, lines, line, sizeof line);
 	char *bar = strchr(line, '|');
 	if (bar == NULL)
 		fatal("sim log line without a level: %s", line);
@@ -567,7 +577,7 @@ static void sim_step_start(struct sim *s, struct sim_exec *e, size_t i)
 		json_object_set_new(ev, "input", sim_expand_json(&s->rng, &e->ctx, d->input));
 	json_object_set_new(ev, "worker", json_string(sim_worker_name(e->worker, wname, sizeof wname)));
 	sim_emit(s, ev);
-	sim_step_log(s, e, d);
+	sim_step_log(s, e, d, d->logs);
 	sim_step_plan(s, e, i);
 }
 
@@ -801,7 +811,9 @@ static void sim_on_step_end(struct sim *s, struct sim_exec *e, size_t i)
 	}
 	/* A second line only when the step has more than one to choose from. */
 	if (d->logs && strchr(d->logs, '\n') && rng_range(&s->rng, 0, 1) == 0)
-		sim_step_log(s, e, d);
+		sim_step_log(s, e, d, d->logs);
+	/* What only success can say (an UPO received) is never said by a step that fails. */
+	sim_step_log(s, e, d, d->success_log);
 	st->state = ST_DONE;
 	st->gen++;
 	json_t *ev = sim_event_new(s, e, EV_STEP_COMPLETED);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,6 +299,82 @@ static void test_workflow_subset(void **state)
 	collect_free(&out);
 }
 
+/* "123.45" (or "-1.05") as grosze. */
+static long long money(const char *s)
+{
+	assert_non_null(s);
+	bool neg = *s == '-';
+	long long whole = 0, frac = 0;
+	assert_int_equal(sscanf(s + neg, "%lld.%2lld", &whole, &frac), 2);
+	return (neg ? -1 : 1) * (whole * 100 + frac);
+}
+
+static json_t *line_json(const struct collect *c, size_t i)
+{
+	json_t *ev = json_loads(c->lines[i], 0, NULL);
+	assert_non_null(ev);
+	return ev;
+}
+
+/* The simulator's accounting adds up: in every VAT return, what is due is
+ * output VAT less input VAT, and the execution's output shows that figure;
+ * a JPK submission logs the UPO only when it did not fail. */
+static void test_accounting_adds_up(void **state)
+{
+	(void)state;
+	struct sim_options opt = { .seed = 11, .rate_per_min = 240, .speed = 1, .workers = 8,
+				   .workflows = "jpk-generation,vat-calculation" };
+	struct collect out = { 0 };
+	run(&opt, 3600 * 1000, &out);
+	int returns = 0, checked_outputs = 0, upo_logs = 0, failed_submits = 0;
+	json_t *due_by_exec = json_object();
+	json_t *upo_by_exec = json_object();
+	for (size_t i = 0; i < out.n; i++) {
+		json_t *ev = line_json(&out, i);
+		const char *type = json_string_value(json_object_get(ev, "type"));
+		const char *xid = json_string_value(json_object_get(ev, "execution_id"));
+		const char *step = json_string_value(json_object_get(ev, "step_id"));
+		json_t *o = json_object_get(ev, "output");
+		if (strcmp(type, "step.completed") == 0 && strcmp(step, "compute-vat") == 0) {
+			long long outv = money(json_string_value(json_object_get(o, "output_vat_pln")));
+			long long inv = money(json_string_value(json_object_get(o, "input_vat_pln")));
+			long long due = money(json_string_value(json_object_get(o, "due_pln")));
+			assert_int_equal(due, outv - inv);
+			assert_true(due >= 0);
+			json_object_set_new(due_by_exec, xid, json_integer(due));
+			returns++;
+		}
+		if (strcmp(type, "execution.completed") == 0 && json_object_get(o, "vat_due_pln")) {
+			json_t *due = json_object_get(due_by_exec, xid);
+			assert_non_null(due);
+			assert_int_equal(money(json_string_value(json_object_get(o, "vat_due_pln"))),
+					 json_integer_value(due));
+			checked_outputs++;
+		}
+		if (strcmp(type, "log") == 0 && strstr(json_string_value(json_object_get(ev, "message")), "UPO received")) {
+			json_object_set_new(upo_by_exec, xid, json_true());
+			upo_logs++;
+		}
+		if (strcmp(type, "step.failed") == 0 && strcmp(step, "submit") == 0) {
+			assert_null(json_object_get(upo_by_exec, xid));
+			failed_submits++;
+		}
+		if (strcmp(type, "step.completed") == 0 && strcmp(step, "submit") == 0)
+			assert_non_null(json_object_get(upo_by_exec, xid));
+		json_decref(ev);
+	}
+	json_decref(due_by_exec);
+	json_decref(upo_by_exec);
+	/* The run must have exercised every rule, or it proves nothing. */
+	assert_true(returns > 10);
+	assert_true(checked_outputs > 10);
+	assert_true(upo_logs > 10);
+	assert_true(failed_submits > 0);
+	print_message("VAT returns %d, outputs checked %d, UPOs %d, failed submissions %d\n", returns,
+		      checked_outputs, upo_logs, failed_submits);
+	collect_free(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +384,7 @@ int main(void)
 		cmocka_unit_test(test_daily_sync_progress),
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_workflow_subset),
+		cmocka_unit_test(test_accounting_adds_up),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
