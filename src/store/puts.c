@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert_record.h"
 #include "pgconn.h"
 #include "xalloc.h"
 
@@ -153,43 +154,51 @@ int storeq_put_rule_delete(PGconn *c, json_t *p, json_t **result, char *err, siz
 	return run_insert(c, "DELETE FROM monitoring_alerts WHERE alert_id = $1", 1, v, result, err, errlen);
 }
 
-static const char *time_text(json_t *v, char *buf, size_t len)
+static const char *time_text(int64_t ms, char *buf, size_t len)
 {
-	const char *s = json_string_value(v);
-	if (s == NULL)
+	if (ms <= 0)
 		return NULL;
-	snprintf(buf, len, "%s", s);
+	proto_time_format(ms, buf, len);
 	return buf;
+}
+
+static const char *text_or_null(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : NULL;
 }
 
 int storeq_put_alert(PGconn *c, json_t *a, json_t **result, char *err, size_t errlen)
 {
-	char id[32], esc[16], trig[40], ackt[40], rest[40], escat[40];
-	if (num_text(json_object_get(a, "id"), id, sizeof id) == NULL) {
-		snprintf(err, errlen, "an alert needs its id");
+	struct alert_record r;
+	struct proto_cause cause;
+	if (alert_record_parse(a, &r, &cause) < 0) {
+		snprintf(err, errlen, "an alert to save: %s: %s", cause.field, cause.message);
 		return STOREQ_BAD_PARAMS;
 	}
-	char *context = dump_or(json_object_get(a, "context"), "{}");
+	char id[32], esc[16], trig[40], ackt[40], rest[40], escat[40];
+	snprintf(id, sizeof id, "%lld", (long long)r.id);
+	snprintf(esc, sizeof esc, "%d", r.escalations);
+	char *context = json_dumps(r.context, JSON_COMPACT);
 	const char *v[19] = {
 		id,
-		json_string_value(json_object_get(a, "rule_id")),
-		json_string_value(json_object_get(a, "workflow_id")),
-		json_string_value(json_object_get(a, "execution_id")),
-		json_string_value(json_object_get(a, "severity")),
-		json_string_value(json_object_get(a, "body")),
+		r.rule_id,
+		r.workflow_id,
+		r.execution_id,
+		alert_severity_name(r.severity),
+		r.body,
 		context,
-		json_string_value(json_object_get(a, "state")),
-		json_string_value(json_object_get(a, "acknowledged_by")),
-		time_text(json_object_get(a, "acknowledged_at"), ackt, sizeof ackt),
-		time_text(json_object_get(a, "resolved_at"), rest, sizeof rest),
-		time_text(json_object_get(a, "triggered_at"), trig, sizeof trig),
-		json_string_value(json_object_get(a, "title")),
-		json_string_value(json_object_get(a, "rule_name")),
-		json_string_value(json_object_get(a, "ack_note")),
-		json_string_value(json_object_get(a, "resolved_by")),
-		num_text(json_object_get(a, "escalations"), esc, sizeof esc),
-		time_text(json_object_get(a, "escalated_at"), escat, sizeof escat),
-		json_string_value(json_object_get(a, "resolve_note")),
+		alert_state_name(r.state),
+		text_or_null(r.acknowledged_by),
+		time_text(r.acknowledged_ms, ackt, sizeof ackt),
+		time_text(r.resolved_ms, rest, sizeof rest),
+		time_text(r.triggered_ms, trig, sizeof trig),
+		r.title,
+		r.rule_name,
+		r.ack_note,
+		text_or_null(r.resolved_by),
+		esc,
+		time_text(r.escalated_ms, escat, sizeof escat),
+		r.resolve_note,
 	};
 	int rc = run_insert(c,
 			    "INSERT INTO alert_history (id, org_id, alert_id, workflow_id, execution_id, severity, message, "
@@ -205,25 +214,28 @@ int storeq_put_alert(PGconn *c, json_t *a, json_t **result, char *err, size_t er
 			    "escalated_at = EXCLUDED.escalated_at, resolve_note = EXCLUDED.resolve_note",
 			    19, v, result, err, errlen);
 	free(context);
+	alert_record_clear(&r);
 	return rc;
 }
 
 int storeq_put_notify_attempt(PGconn *c, json_t *p, json_t **result, char *err, size_t errlen)
 {
-	char id[32], idx[16], att[16];
-	const char *v[7] = {
-		num_text(json_object_get(p, "alert_id"), id, sizeof id),
-		json_string_value(json_object_get(p, "channel")),
-		num_text(json_object_get(p, "channel_index"), idx, sizeof idx),
-		num_text(json_object_get(p, "attempt"), att, sizeof att),
-		json_is_true(json_object_get(p, "ok")) ? "t" : "f",
-		json_is_true(json_object_get(p, "final")) ? "t" : "f",
-		json_string_value(json_object_get(p, "detail")),
-	};
-	if (v[0] == NULL || v[1] == NULL || v[2] == NULL || v[3] == NULL) {
-		snprintf(err, errlen, "a notification attempt needs alert_id, channel, channel_index, attempt");
+	struct alert_delivery d;
+	struct proto_cause cause;
+	json_t *alert_id = json_object_get(p, "alert_id");
+	if (!json_is_integer(alert_id) || alert_delivery_parse(p, &d, &cause) < 0) {
+		snprintf(err, errlen, "a notification attempt needs alert_id and a delivery (%s: %s)",
+			 json_is_integer(alert_id) ? cause.field : "alert_id",
+			 json_is_integer(alert_id) ? cause.message : "must be an integer");
 		return STOREQ_BAD_PARAMS;
 	}
+	char id[32], idx[16], att[16];
+	snprintf(id, sizeof id, "%lld", (long long)json_integer_value(alert_id));
+	snprintf(idx, sizeof idx, "%d", d.channel_index);
+	snprintf(att, sizeof att, "%d", d.attempt);
+	const char *v[7] = {
+		id, channel_type_name(d.channel), idx, att, d.ok ? "t" : "f", d.final ? "t" : "f", d.detail,
+	};
 	return run_insert(c,
 			  "INSERT INTO notification_attempts (org_id, alert_history_id, channel_type, channel_index, "
 			  "attempt, ok, final, detail) VALUES (current_setting('wfmon.org'), $1::bigint, $2, $3::int, "

@@ -433,9 +433,10 @@ static void test_names(void **state)
 	assert_string_equal(channel_type_name(CH_IN_APP), "in_app");
 	assert_string_equal(alert_op_name(OP_LTE), "lte");
 	size_t n = 0;
-	for (const char *const *m = alert_custom_metrics(); *m != NULL; m++)
+	while (alert_metric_name((enum alert_metric)n) != NULL)
 		n++;
 	assert_int_equal(n, 10);
+	assert_string_equal(alert_metric_name(ALERT_M_DB_ACTIVE), "db_connections_active");
 }
 
 int main(void)
