@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "proto.h"
+#include "queue_numbers.h"
 
 #include "model_exec.h"
 
@@ -21,24 +22,12 @@ struct model;
 #define MODEL_TOP_CONSUMERS 5
 #define MODEL_MAX_WORKERS 64
 
-/* The queue's numbers as the daemon computes them ("stats" of room queue). */
+/* The queue's numbers as the daemon computes them ("stats" of room queue),
+ * with the depth history the console keeps. */
 struct model_queue {
 	bool loaded;                           /* a snapshot or a stats push came */
-	int64_t depth;
-	int64_t by_priority[PRIO__COUNT];
-	int64_t untracked;
-	bool has_oldest;
-	char oldest_id[PROTO_MAX_ID + 1];
-	int64_t oldest_queued_ms;              /* 0 when unknown */
-	int64_t oldest_age_ms;                 /* as the daemon said, at received_ms */
-	int64_t avg_wait_ms;                   /* -1: unknown */
-	int64_t wait_samples;
-	int64_t finished_in_window;
-	double rate_per_min;
-	int64_t eta_ms;                        /* -1: unknown (no rate); 0: empty */
-	bool backlog;                          /* depth >= threshold */
-	int64_t threshold;
-	int64_t received_ms;                   /* our clock when the numbers came */
+	struct queue_numbers n;                /* the latest (queue_numbers.h) */
+	int64_t received_ms;                   /* our clock when they came */
 	/* depth history, oldest first: the snapshot's, then one point a second */
 	uint32_t history[MODEL_DEPTH_HISTORY]; /* ring */
 	uint32_t hist_head, hist_count;

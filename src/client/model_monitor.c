@@ -15,35 +15,24 @@
 
 /* ---- queue numbers, resources, step statistics ------------------------------------- */
 
-static unsigned queue_numbers(struct model *m, json_t *n, int64_t now_ms)
+/* New numbers (queue_numbers.h); numbers that do not read change nothing. */
+static unsigned queue_numbers(struct model *m, json_t *j, int64_t now_ms)
 {
-	if (!json_is_object(n))
+	struct queue_numbers n;
+	struct proto_cause cause;
+	if (queue_numbers_parse(j, &n, &cause) < 0)
 		return MC_NONE;
 	struct model_queue *q = &m->queue;
+	q->n = n;
 	q->loaded = true;
 	q->received_ms = now_ms;
-	q->depth = jint_or(n, "depth", 0);
-	json_t *bp = json_object_get(n, "by_priority");
-	for (int p = 0; p < PRIO__COUNT; p++)
-		q->by_priority[p] = jint_or(bp, proto_priority_name((enum proto_priority)p), 0);
-	q->untracked = jint_or(n, "untracked", 0);
-	json_t *old = json_object_get(n, "oldest");
-	q->has_oldest = json_is_object(old) && jstr(old, "execution_id") != NULL;
-	q->oldest_id[0] = '\0';
-	q->oldest_queued_ms = q->oldest_age_ms = 0;
-	if (q->has_oldest) {
-		copy_str(q->oldest_id, sizeof q->oldest_id, jstr(old, "execution_id"));
-		q->oldest_queued_ms = jint_or(old, "queued_ms", 0);
-		q->oldest_age_ms = jint_or(old, "age_ms", 0);
-	}
-	q->avg_wait_ms = jint_or(n, "avg_wait_ms", -1);
-	q->wait_samples = jint_or(n, "wait_samples", 0);
-	q->finished_in_window = jint_or(n, "finished_in_window", 0);
-	q->rate_per_min = jnum_or(n, "rate_per_min", 0);
-	q->eta_ms = jint_or(n, "eta_ms", -1);
-	q->backlog = json_is_true(json_object_get(n, "backlog"));
-	q->threshold = jint_or(n, "threshold", 0);
 	return MC_QUEUE;
+}
+
+/* The depth as a history point. */
+static uint32_t queue_point(const struct model_queue *q)
+{
+	return q->n.depth > UINT32_MAX ? UINT32_MAX : (uint32_t)q->n.depth;
 }
 
 static void queue_push(struct model_queue *q, uint32_t v)
@@ -84,7 +73,7 @@ bool model_queue_tick(struct model *m, int64_t now_ms)
 		return false;
 	if (q->hist_last_ms == 0 || now_ms < q->hist_last_ms) {
 		/* First point, or our clock went back: start counting from here. */
-		queue_push(q, (uint32_t)(q->depth < 0 ? 0 : q->depth));
+		queue_push(q, queue_point(q));
 		q->hist_last_ms = now_ms;
 		return true;
 	}
@@ -94,7 +83,7 @@ bool model_queue_tick(struct model *m, int64_t now_ms)
 	if (secs > MODEL_DEPTH_HISTORY)
 		secs = MODEL_DEPTH_HISTORY;
 	for (int64_t i = 0; i < secs; i++)
-		queue_push(q, (uint32_t)(q->depth < 0 ? 0 : q->depth));
+		queue_push(q, queue_point(q));
 	q->hist_last_ms += secs * 1000;
 	if (now_ms - q->hist_last_ms >= 1000)   /* after a long sleep */
 		q->hist_last_ms = now_ms;
@@ -110,10 +99,10 @@ uint32_t model_queue_history(const struct model_queue *q, uint32_t i)
 
 int64_t model_queue_oldest_age(const struct model_queue *q, int64_t now_ms)
 {
-	if (!q->has_oldest)
+	if (!q->n.has_oldest)
 		return -1;
-	int64_t age = q->oldest_queued_ms > 0 ? now_ms - q->oldest_queued_ms
-					      : q->oldest_age_ms + (now_ms - q->received_ms);
+	int64_t age = q->n.oldest_queued_ms > 0 ? now_ms - q->n.oldest_queued_ms
+						: q->n.oldest_age_ms + (now_ms - q->received_ms);
 	return age > 0 ? age : 0;
 }
 

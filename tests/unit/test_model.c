@@ -572,14 +572,14 @@ static void test_queue_snapshot_stats_and_ticks(void **state)
 	assert_true(c & MC_LIST);
 	struct model_queue *q = &m.queue;
 	assert_true(q->loaded);
-	assert_int_equal(q->depth, 2);
-	assert_int_equal(q->by_priority[PRIO_HIGH], 1);
-	assert_int_equal(q->by_priority[PRIO_NORMAL], 1);
-	assert_true(q->backlog);
-	assert_int_equal(q->threshold, 2);
-	assert_int_equal(q->avg_wait_ms, -1);
-	assert_int_equal(q->eta_ms, -1);
-	assert_string_equal(q->oldest_id, "q1");
+	assert_int_equal(q->n.depth, 2);
+	assert_int_equal(q->n.by_priority[PRIO_HIGH], 1);
+	assert_int_equal(q->n.by_priority[PRIO_NORMAL], 1);
+	assert_true(q->n.backlog);
+	assert_int_equal(q->n.threshold, 2);
+	assert_int_equal(q->n.avg_wait_ms, -1);
+	assert_int_equal(q->n.eta_ms, -1);
+	assert_string_equal(q->n.oldest_id, "q1");
 	/* The age ticks on our clock from queued_ms. */
 	assert_int_equal(model_queue_oldest_age(q, T0 + 7000), 10000);
 	assert_int_equal(q->hist_count, 3);
@@ -605,13 +605,13 @@ static void test_queue_snapshot_stats_and_ticks(void **state)
 		 "\"backlog\":false,\"threshold\":2}}");
 	assert_int_equal(c, MC_QUEUE);
 	assert_int_equal(model_room_find(&m, "queue")->seq, 5);
-	assert_int_equal(q->depth, 0);
-	assert_false(q->backlog);
-	assert_false(q->has_oldest);
+	assert_int_equal(q->n.depth, 0);
+	assert_false(q->n.backlog);
+	assert_false(q->n.has_oldest);
 	assert_int_equal(model_queue_oldest_age(q, T0), -1);
-	assert_int_equal(q->avg_wait_ms, 1500);
-	assert_int_equal(q->eta_ms, 0);
-	assert_true(q->rate_per_min > 1.49 && q->rate_per_min < 1.51);
+	assert_int_equal(q->n.avg_wait_ms, 1500);
+	assert_int_equal(q->n.eta_ms, 0);
+	assert_true(q->n.rate_per_min > 1.49 && q->n.rate_per_min < 1.51);
 	/* A long sleep adds at most the history's length, and never more. */
 	assert_true(model_queue_tick(&m, T0 + 3000 + 1000000));
 	assert_int_equal(q->hist_count, MODEL_DEPTH_HISTORY);
