@@ -129,38 +129,7 @@ void model_queue_list(const struct model *m, struct model_list *out)
 		qsort(out->items, out->n, sizeof *out->items, queue_cmp);
 }
 
-static void res_sample_parse(json_t *r, struct model_res_sample *out)
-{
-	memset(out, 0, sizeof *out);
-	out->at_ms = jtime(r, "at");
-	json_t *host = json_object_get(r, "host");
-	out->host_cpu = jnum_or(host, "cpu_percent", -1);
-	out->mem_total = jint_or(host, "mem_total_bytes", -1);
-	out->mem_available = jint_or(host, "mem_available_bytes", -1);
-	json_t *load = json_object_get(host, "load");
-	for (size_t i = 0; i < 3; i++) {
-		json_t *v = json_array_get(load, i);
-		out->load[i] = json_is_number(v) ? json_number_value(v) : -1;
-	}
-	json_t *d = json_object_get(r, "daemon");
-	out->daemon_cpu = jnum_or(d, "cpu_percent", -1);
-	out->daemon_rss = jint_or(d, "rss_bytes", -1);
-	json_t *db = json_object_get(r, "database");
-	copy_str(out->db_state, sizeof out->db_state, jstr(db, "state"));
-	out->db_active = jint_or(db, "active", -1);
-	out->db_idle = jint_or(db, "idle", -1);
-	out->db_total = jint_or(db, "total", -1);
-	out->db_max = jint_or(db, "max", -1);
-	out->ws_connections = jint_or(json_object_get(r, "websocket"), "connections", -1);
-	json_t *eps = json_object_get(r, "events_per_s");
-	out->events_in = jnum_or(eps, "in", -1);
-	out->events_out = jnum_or(eps, "out", -1);
-	out->queue_depth = jint_or(r, "queue_depth", -1);
-	out->cpu_threshold = jnum_or(r, "cpu_threshold", -1);
-	out->warning = json_is_true(json_object_get(r, "warning"));
-}
-
-static void res_push(struct model_resources *r, const struct model_res_sample *smp)
+static void res_push(struct model_resources *r, const struct resource_sample *smp)
 {
 	if (r->hist_count == MODEL_RES_HISTORY) {
 		r->history[r->hist_head] = *smp;
@@ -171,40 +140,30 @@ static void res_push(struct model_resources *r, const struct model_res_sample *s
 	}
 }
 
-const struct model_res_sample *model_res_history(const struct model_resources *r, uint32_t i)
+const struct resource_sample *model_res_history(const struct model_resources *r, uint32_t i)
 {
 	if (i >= r->hist_count)
 		return NULL;
 	return &r->history[(r->hist_head + i) % MODEL_RES_HISTORY];
 }
 
-/* The current sample and its top consumers; also the history's newest point
- * unless it is the same sample again. */
-static void res_current(struct model_resources *r, json_t *data, bool append)
+/* A new current sample (resource_sample.h); also the history's newest point
+ * unless it is the same sample again. A sample that does not read changes
+ * nothing. */
+static bool res_current(struct model_resources *r, json_t *data, bool append)
 {
-	if (!json_is_object(data))
-		return;
-	res_sample_parse(data, &r->current);
+	struct resource_sample smp;
+	struct proto_cause cause;
+	if (resource_sample_parse(data, &smp, &cause) < 0)
+		return false;
+	r->current = smp;
 	r->has_current = true;
-	r->ntop = 0;
-	size_t i;
-	json_t *c;
-	json_array_foreach(json_object_get(data, "top_consumers"), i, c) {
-		if (r->ntop >= MODEL_TOP_CONSUMERS)
-			break;
-		struct model_consumer *t = &r->top[r->ntop++];
-		memset(t, 0, sizeof *t);
-		copy_str(t->workflow_id, sizeof t->workflow_id, jstr(c, "workflow_id"));
-		t->cpu_percent = jnum_or(c, "cpu_percent", 0);
-		t->memory_bytes = jint_or(c, "memory_bytes", 0);
-		t->executions = jint_or(c, "executions", 0);
-	}
 	if (!append)
-		return;
-	const struct model_res_sample *last =
-		r->hist_count ? model_res_history(r, r->hist_count - 1) : NULL;
+		return true;
+	const struct resource_sample *last = r->hist_count ? model_res_history(r, r->hist_count - 1) : NULL;
 	if (last == NULL || last->at_ms != r->current.at_ms || r->current.at_ms == 0)
 		res_push(r, &r->current);
+	return true;
 }
 
 unsigned model_res_on_event(struct model *m, json_t *ev)
@@ -251,22 +210,16 @@ unsigned model_res_snapshot(struct model *m, json_t *snap)
 	json_array_foreach(json_object_get(snap, "workers"), i, v) model_res_on_event(m, v);
 	r->hist_head = r->hist_count = 0;
 	json_array_foreach(json_object_get(snap, "history"), i, v) {
-		if (!json_is_object(v))
-			continue;
-		struct model_res_sample smp;
-		res_sample_parse(v, &smp);
-		res_push(r, &smp);
+		struct resource_sample smp;
+		struct proto_cause cause;
+		if (resource_sample_parse(v, &smp, &cause) == 0)
+			res_push(r, &smp);
 	}
-	json_t *d = json_object_get(snap, "daemon");
-	if (json_is_object(d)) {
-		res_current(r, d, true);
-	} else if (r->hist_count > 0) {
+	r->has_current = false;
+	if (!res_current(r, json_object_get(snap, "daemon"), true) && r->hist_count > 0) {
 		r->current = *model_res_history(r, r->hist_count - 1);
+		r->current.ntop = 0;
 		r->has_current = true;
-		r->ntop = 0;
-	} else {
-		r->has_current = false;
-		r->ntop = 0;
 	}
 	return MC_RESOURCES;
 }
@@ -279,8 +232,9 @@ unsigned model_monitor_on_stats(struct model *m, struct model_room *r, json_t *m
 	if (strcmp(r->name, "queue") == 0)
 		return queue_numbers(m, data, now_ms);
 	if (strcmp(r->name, "resources") == 0) {
+		if (!res_current(&m->res, data, true))
+			return MC_NONE;
 		m->res.loaded = true;
-		res_current(&m->res, data, true);
 		return MC_RESOURCES;
 	}
 	return MC_NONE;

@@ -333,25 +333,23 @@ static void tick_org(const char *key, void *value, void *arg)
 	if (q.avg_wait_ms >= 0)
 		names[n] = alert_metric_name(ALERT_M_QUEUE_WAIT), values[n++] = (double)q.avg_wait_ms;
 	names[n] = alert_metric_name(ALERT_M_QUEUE_RATE), values[n++] = q.rate_per_min;
-	struct org_monitor *m = &o->mon;
-	if (m->samples_count > 0) {
-		json_t *r = m->samples[(m->samples_head + m->samples_count - 1) % MONITOR_HISTORY];
-		json_t *host = json_object_get(r, "host"), *self = json_object_get(r, "daemon");
-		if (json_is_number(json_object_get(host, "cpu_percent")))
-			names[n] = alert_metric_name(ALERT_M_CPU), values[n++] = json_number_value(json_object_get(host, "cpu_percent"));
-		double total = (double)json_integer_value(json_object_get(host, "mem_total_bytes"));
-		if (total > 0)
+	const struct resource_sample *r = monitor_latest_sample(o);
+	if (r != NULL) {
+		if (r->host_cpu >= 0)
+			names[n] = alert_metric_name(ALERT_M_CPU), values[n++] = r->host_cpu;
+		if (r->mem_total > 0 && r->mem_available >= 0)
 			names[n] = alert_metric_name(ALERT_M_MEMORY),
-			values[n++] = 100.0 * (total - (double)json_integer_value(json_object_get(host, "mem_available_bytes"))) / total;
-		if (json_is_number(json_object_get(self, "cpu_percent")))
-			names[n] = alert_metric_name(ALERT_M_DAEMON_CPU), values[n++] = json_number_value(json_object_get(self, "cpu_percent"));
-		names[n] = alert_metric_name(ALERT_M_DAEMON_RSS), values[n++] = (double)json_integer_value(json_object_get(self, "rss_bytes"));
-		json_t *eps = json_object_get(r, "events_per_s");
-		names[n] = alert_metric_name(ALERT_M_EVENTS_IN), values[n++] = json_number_value(json_object_get(eps, "in"));
-		names[n] = alert_metric_name(ALERT_M_EVENTS_OUT), values[n++] = json_number_value(json_object_get(eps, "out"));
-		json_t *db = json_object_get(r, "database");
-		if (json_is_integer(json_object_get(db, "active")))
-			names[n] = alert_metric_name(ALERT_M_DB_ACTIVE), values[n++] = (double)json_integer_value(json_object_get(db, "active"));
+			values[n++] = 100.0 * (double)(r->mem_total - r->mem_available) / (double)r->mem_total;
+		if (r->daemon_cpu >= 0)
+			names[n] = alert_metric_name(ALERT_M_DAEMON_CPU), values[n++] = r->daemon_cpu;
+		if (r->daemon_rss >= 0)
+			names[n] = alert_metric_name(ALERT_M_DAEMON_RSS), values[n++] = (double)r->daemon_rss;
+		if (r->events_in >= 0)
+			names[n] = alert_metric_name(ALERT_M_EVENTS_IN), values[n++] = r->events_in;
+		if (r->events_out >= 0)
+			names[n] = alert_metric_name(ALERT_M_EVENTS_OUT), values[n++] = r->events_out;
+		if (r->db_active >= 0)
+			names[n] = alert_metric_name(ALERT_M_DB_ACTIVE), values[n++] = (double)r->db_active;
 	}
 	/* Running executions, for "running longer than". All of them: the
 	 * evaluator takes a remembered long run missing from this list for a

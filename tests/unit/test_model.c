@@ -652,7 +652,7 @@ static void test_resources(void **state)
 	assert_int_equal(r->nworkers, 1);
 	assert_string_equal(r->workers[0].name, "w1");
 	assert_int_equal(r->workers[0].memory_bytes, 99);
-	const struct model_res_sample *s = &r->current;
+	const struct resource_sample *s = &r->current;
 	assert_true(s->host_cpu > 49.9 && s->host_cpu < 50.1);
 	assert_int_equal(s->mem_total, 1000);
 	assert_int_equal(s->mem_available, 250);
@@ -663,8 +663,8 @@ static void test_resources(void **state)
 	assert_int_equal(s->ws_connections, 4);
 	assert_int_equal(s->queue_depth, 7);
 	assert_false(s->warning);
-	assert_int_equal(r->ntop, 1);
-	assert_string_equal(r->top[0].workflow_id, "etl");
+	assert_int_equal(r->current.ntop, 1);
+	assert_string_equal(r->current.top[0].workflow_id, "etl");
 
 	/* The push every few seconds: a new current sample and a history point. */
 	snprintf(msg, sizeof msg, "{\"type\":\"stats\",\"room\":\"resources\",\"data\":%s}", s2);
@@ -691,7 +691,7 @@ static void test_resources(void **state)
 	assert_int_equal(r->current.db_active, -1);
 	assert_int_equal(r->current.db_max, -1);
 	assert_string_equal(r->current.db_state, "down");
-	assert_int_equal(r->ntop, 0);
+	assert_int_equal(r->current.ntop, 0);
 	model_free(&m);
 }
 
@@ -717,10 +717,10 @@ static void test_step_stats_and_replies(void **state)
 			  "\"name\":\"A\",\"count\":4,\"avg_ms\":2250.0,\"p95_ms\":2850.4,\"min_ms\":2000,"
 			  "\"max_ms\":3000}]}}");
 	assert_int_equal(c, MC_STATS);
-	const struct model_step_stat *st = model_step_stat_find(&m, "payments", "a");
+	const struct step_stat *st = model_step_stat_find(&m, "payments", "a");
 	assert_non_null(st);
-	assert_int_equal(st->avg_ms, 2250);
-	assert_int_equal(st->p95_ms, 2850);
+	assert_float_equal(st->avg_ms, 2250.0, 1e-9);
+	assert_float_equal(st->p95_ms, 2850.4, 1e-9);
 	assert_int_equal(st->max_ms, 3000);
 	assert_null(model_step_stat_find(&m, "payments", "b"));
 	assert_null(model_step_stat_find(&m, "other", "a"));
