@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "jfield.h"
-#include "names.h"
 #include "utf8.h"
 #include "xalloc.h"
 
@@ -156,24 +155,6 @@ json_t *alert_record_json_new(const struct alert_record *r, bool with_deliveries
 	return o;
 }
 
-static int enum_read(json_t *j, const char *key, const char *const *names, size_t n, int *out,
-		     struct proto_cause *cause)
-{
-	char buf[32] = "";
-	if (jfield_chars(j, "", key, true, buf, sizeof buf, cause) < 0)
-		return -1;
-	int i = names_find(names, n, buf);
-	if (i < 0) {
-		char allowed[128] = "";
-		size_t used = 0;
-		for (size_t k = 0; k < n && used < sizeof allowed; k++)
-			used += (size_t)snprintf(allowed + used, sizeof allowed - used, "%s%s", k ? ", " : "", names[k]);
-		return proto_fail(cause, key, "must be one of: %s", allowed);
-	}
-	*out = i;
-	return 0;
-}
-
 static int record_read(json_t *j, struct alert_record *r, struct proto_cause *cause)
 {
 	if (!json_is_object(j))
@@ -189,11 +170,11 @@ static int record_read(json_t *j, struct alert_record *r, struct proto_cause *ca
 	    jfield_chars(j, "", "rule_name", true, r->rule_name, sizeof r->rule_name, cause) < 0 ||
 	    jfield_id(j, "", "workflow_id", false, r->workflow_id, cause) < 0 ||
 	    jfield_id(j, "", "execution_id", false, r->execution_id, cause) < 0 ||
-	    enum_read(j, "severity", sev_names, SEV__COUNT, &sev, cause) < 0 ||
-	    enum_read(j, "state", state_names, ALERT__STATE_COUNT, &state, cause) < 0 ||
+	    jfield_choice(j, "", "severity", true, sev_names, SEV__COUNT, &sev, cause) < 0 ||
+	    jfield_choice(j, "", "state", true, state_names, ALERT__STATE_COUNT, &state, cause) < 0 ||
 	    jfield_text(j, "", "title", true, ALERT_TITLE_MAX, &title, cause) < 0)
 		return -1;
-	alert_record_set_text(&r->title, NULL, 0);
+	free(r->title);
 	r->title = title;
 	if (jfield_text(j, "", "body", true, ALERT_BODY_MAX, &body, cause) < 0)
 		return -1;

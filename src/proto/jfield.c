@@ -6,6 +6,7 @@
 #include "jfield.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,10 +28,16 @@ void jfield_path(char *dst, size_t len, const char *prefix, const char *key)
 		snprintf(dst, len, "%s.%s", prefix, key);
 }
 
-static int refuse(const char *prefix, const char *key, struct proto_cause *cause, const char *what)
+static int refuse(const char *prefix, const char *key, struct proto_cause *cause, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int refuse(const char *prefix, const char *key, struct proto_cause *cause, const char *fmt, ...)
 {
-	char path[96];
+	char path[96], what[256];
 	jfield_path(path, sizeof path, prefix, key);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
 	return proto_fail(cause, path, "%s", what);
 }
 
@@ -52,11 +59,9 @@ int jfield_int(json_t *obj, const char *prefix, const char *key, bool required, 
 	json_t *v = member(obj, prefix, key, required, &rc, cause);
 	if (v == NULL)
 		return rc;
-	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
-		char what[96];
-		snprintf(what, sizeof what, "must be an integer from %lld to %lld", (long long)min, (long long)max);
-		return refuse(prefix, key, cause, what);
-	}
+	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
+		return refuse(prefix, key, cause, "must be an integer from %lld to %lld", (long long)min,
+			      (long long)max);
 	*out = (int64_t)json_integer_value(v);
 	return 0;
 }
@@ -69,11 +74,8 @@ int jfield_number(json_t *obj, const char *prefix, const char *key, bool require
 	if (v == NULL)
 		return rc;
 	double x = json_is_number(v) ? json_number_value(v) : NAN;
-	if (!(x >= min && x <= max)) {
-		char what[96];
-		snprintf(what, sizeof what, "must be a number from %g to %g", min, max);
-		return refuse(prefix, key, cause, what);
-	}
+	if (!(x >= min && x <= max))
+		return refuse(prefix, key, cause, "must be a number from %g to %g", min, max);
 	*out = x;
 	return 0;
 }
@@ -108,11 +110,8 @@ int jfield_chars(json_t *obj, const char *prefix, const char *key, bool required
 	if (v == NULL)
 		return rc;
 	const char *s = string_of(v, size - 1);
-	if (s == NULL) {
-		char what[64];
-		snprintf(what, sizeof what, "must be a string of at most %zu bytes", size - 1);
-		return refuse(prefix, key, cause, what);
-	}
+	if (s == NULL)
+		return refuse(prefix, key, cause, "must be a string of at most %zu bytes", size - 1);
 	memcpy(out, s, strlen(s) + 1);
 	return 0;
 }
@@ -125,11 +124,8 @@ int jfield_id(json_t *obj, const char *prefix, const char *key, bool required, c
 	if (v == NULL)
 		return rc;
 	const char *s = string_of(v, PROTO_MAX_ID);
-	if (s == NULL || (s[0] != '\0' && !proto_idn_valid(s, strlen(s))) || (required && s[0] == '\0')) {
-		char what[96];
-		snprintf(what, sizeof what, "must be an id of 1 to %d characters [A-Za-z0-9_.:-]", PROTO_MAX_ID);
-		return refuse(prefix, key, cause, what);
-	}
+	if (s == NULL || (s[0] != '\0' && !proto_idn_valid(s, strlen(s))) || (required && s[0] == '\0'))
+		return refuse(prefix, key, cause, "must be an id of 1 to %d characters [A-Za-z0-9_.:-]", PROTO_MAX_ID);
 	memcpy(out, s, strlen(s) + 1);
 	return 0;
 }
@@ -142,11 +138,8 @@ int jfield_text(json_t *obj, const char *prefix, const char *key, bool required,
 	if (v == NULL)
 		return rc;
 	const char *s = string_of(v, max);
-	if (s == NULL) {
-		char what[64];
-		snprintf(what, sizeof what, "must be a string of at most %zu bytes", max);
-		return refuse(prefix, key, cause, what);
-	}
+	if (s == NULL)
+		return refuse(prefix, key, cause, "must be a string of at most %zu bytes", max);
 	*out = xstrdup(s);
 	return 0;
 }
@@ -173,15 +166,15 @@ int jfield_choice(json_t *obj, const char *prefix, const char *key, bool require
 	if (v == NULL)
 		return rc;
 	int i = names_find(names, n, json_string_value(v));
-	if (i < 0) {
-		char what[256];
-		size_t used = (size_t)snprintf(what, sizeof what, "must be one of:");
-		for (size_t k = 0; k < n && used < sizeof what; k++)
-			used += (size_t)snprintf(what + used, sizeof what - used, "%s %s", k ? "," : "", names[k]);
-		return refuse(prefix, key, cause, what);
+	if (i >= 0) {
+		*out = i;
+		return 0;
 	}
-	*out = i;
-	return 0;
+	char allowed[200] = "";
+	size_t used = 0;
+	for (size_t k = 0; k < n && used < sizeof allowed; k++)
+		used += (size_t)snprintf(allowed + used, sizeof allowed - used, "%s%s", k ? ", " : "", names[k]);
+	return refuse(prefix, key, cause, "must be one of: %s", allowed);
 }
 
 void jfield_put_time(json_t *obj, const char *key, int64_t ms)

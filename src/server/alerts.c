@@ -314,8 +314,8 @@ void alerts_on_event(struct server *s, struct org *o, const struct live_executio
 }
 
 /* Feeds the evaluator the numbers a rule can watch, from the queue and the
- * latest resource sample, named by alert_rule.c's list so that what a rule
- * may name and what the daemon feeds cannot drift apart. */
+ * latest resource sample, named by the rule schema (alert_metric_name) so
+ * that what a rule may name and what the daemon feeds cannot drift apart. */
 static void tick_org(const char *key, void *value, void *arg)
 {
 	(void)key;
