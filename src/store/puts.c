@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "alert_record.h"
+#include "alert_rule.h"
 #include "pgconn.h"
 #include "xalloc.h"
 
@@ -109,42 +110,47 @@ int storeq_put_audit(PGconn *c, json_t *p, json_t **result, char *err, size_t er
 
 int storeq_put_rule(PGconn *c, json_t *p, json_t **result, char *err, size_t errlen)
 {
-	json_t *rule = json_object_get(p, "rule");
-	const char *id = json_string_value(json_object_get(rule, "id"));
-	if (id == NULL) {
+	/* Read through the rule schema (secrets and all: they stay in the daemon's
+	 * store), so that what the columns say is what the rule says. */
+	struct alert_rule rule;
+	struct proto_cause cause;
+	if (alert_rule_parse(json_object_get(p, "rule"), &rule, &cause) < 0) {
+		snprintf(err, errlen, "a rule to save: %s: %s", cause.field, cause.message);
+		return STOREQ_BAD_PARAMS;
+	}
+	if (rule.id[0] == '\0') {
+		alert_rule_clear(&rule);
 		snprintf(err, errlen, "a rule to save needs its id");
 		return STOREQ_BAD_PARAMS;
 	}
-	json_t *cond = json_object_get(rule, "conditions");
-	json_t *chans = json_object_get(rule, "channels");
-	char *rule_text = json_dumps(rule, JSON_COMPACT);
-	char *cond_text = dump_or(cond, "{}");
-	char *chan_text = dump_or(chans, "[]");
+	json_t *stored = alert_rule_json_new(&rule, true);
+	char *rule_text = json_dumps(stored, JSON_COMPACT);
+	char *cond_text = json_dumps(json_object_get(stored, "conditions"), JSON_COMPACT);
+	char *chan_text = json_dumps(json_object_get(stored, "channels"), JSON_COMPACT);
 	char cooldown[16];
-	snprintf(cooldown, sizeof cooldown, "%lld",
-		 (long long)json_integer_value(json_object_get(rule, "cooldown_minutes")));
+	snprintf(cooldown, sizeof cooldown, "%d", rule.cooldown_s / 60);
 	const char *by = json_string_value(json_object_get(p, "by"));
-	const char *v[10] = {
-		id, json_string_value(json_object_get(rule, "workflow_id")),
-		json_string_value(json_object_get(rule, "type")), json_string_value(json_object_get(rule, "name")),
-		cond_text, chan_text, cooldown, json_is_false(json_object_get(rule, "enabled")) ? "f" : "t",
-		by ? by : "wfmond", rule_text,
+	const char *v[11] = {
+		rule.id, rule.workflow_id[0] ? rule.workflow_id : NULL, alert_type_name(rule.type), rule.name,
+		cond_text, chan_text, cooldown, rule.enabled ? "t" : "f", by ? by : "wfmond", rule_text,
+		alert_severity_name(rule.severity),
 	};
-	/* severity lives in the rule JSON too; kept in its own column for queries */
 	int rc = run_insert(c,
 			    "INSERT INTO monitoring_alerts (org_id, alert_id, workflow_id, alert_type, name, conditions, "
 			    "notification_channels, cooldown_minutes, is_active, created_by, rule, severity, updated_by) "
 			    "VALUES (current_setting('wfmon.org'), $1, $2, $3, $4, $5::jsonb, $6::jsonb, $7::int, $8::boolean, "
-			    "$9, $10::jsonb, $10::jsonb->>'severity', $9) "
+			    "$9, $10::jsonb, $11, $9) "
 			    "ON CONFLICT (org_id, alert_id) DO UPDATE SET workflow_id = EXCLUDED.workflow_id, "
 			    "alert_type = EXCLUDED.alert_type, name = EXCLUDED.name, conditions = EXCLUDED.conditions, "
 			    "notification_channels = EXCLUDED.notification_channels, "
 			    "cooldown_minutes = EXCLUDED.cooldown_minutes, is_active = EXCLUDED.is_active, "
 			    "rule = EXCLUDED.rule, severity = EXCLUDED.severity, updated_at = now(), updated_by = $9",
-			    10, v, result, err, errlen);
+			    11, v, result, err, errlen);
 	free(rule_text);
 	free(cond_text);
 	free(chan_text);
+	json_decref(stored);
+	alert_rule_clear(&rule);
 	return rc;
 }
 
