@@ -13,7 +13,8 @@
  * handed out (a full output array leaves the state as it was, so the next
  * fact or tick retries); firings borrow the rule from e->rules, which lives
  * until the next alert_eval_set_rules or alert_eval_free. No I/O, no clock:
- * time comes in as now_ms. */
+ * time comes in as now_ms. What each rule type does is one row of types[]
+ * (at the end); what a firing says is alert_text.c's. */
 #include "alert.h"
 
 #include <math.h>

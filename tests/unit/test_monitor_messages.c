@@ -183,7 +183,9 @@ static void test_queue_bad(void **state)
 	json_t *good = queue_numbers_json_new(&n);
 	bad_cases_run(good, queue_bad, sizeof queue_bad / sizeof queue_bad[0], queue_read, &out, NULL);
 	struct proto_cause cause;
-	assert_int_equal(queue_numbers_parse(json_string("x"), &out, &cause), -1);
+	json_t *x = json_string("x");
+	assert_int_equal(queue_numbers_parse(x, &out, &cause), -1);
+	json_decref(x);
 	json_decref(good);
 }
 
