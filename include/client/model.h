@@ -86,7 +86,7 @@ struct model {
 	size_t nexecs, capexecs;
 	uint64_t next_order;
 	struct model_detail detail;
-	struct model_alert alerts[MODEL_MAX_ALERTS];
+	struct alert_record alerts[MODEL_MAX_ALERTS];
 	size_t nalerts;
 	struct model_banner banner;
 	struct model_rules rules;

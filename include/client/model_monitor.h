@@ -11,6 +11,8 @@
 #include <stdint.h>
 
 #include "proto.h"
+#include "queue_numbers.h"
+#include "resource_sample.h"
 
 #include "model_exec.h"
 
@@ -18,55 +20,18 @@ struct model;
 
 #define MODEL_DEPTH_HISTORY 300      /* queue depth points, one a second */
 #define MODEL_RES_HISTORY 120        /* resource samples of the daemon */
-#define MODEL_TOP_CONSUMERS 5
 #define MODEL_MAX_WORKERS 64
 
-/* The queue's numbers as the daemon computes them ("stats" of room queue). */
+/* The queue's numbers as the daemon computes them ("stats" of room queue),
+ * with the depth history the console keeps. */
 struct model_queue {
 	bool loaded;                           /* a snapshot or a stats push came */
-	int64_t depth;
-	int64_t by_priority[PRIO__COUNT];
-	int64_t untracked;
-	bool has_oldest;
-	char oldest_id[PROTO_MAX_ID + 1];
-	int64_t oldest_queued_ms;              /* 0 when unknown */
-	int64_t oldest_age_ms;                 /* as the daemon said, at received_ms */
-	int64_t avg_wait_ms;                   /* -1: unknown */
-	int64_t wait_samples;
-	int64_t finished_in_window;
-	double rate_per_min;
-	int64_t eta_ms;                        /* -1: unknown (no rate); 0: empty */
-	bool backlog;                          /* depth >= threshold */
-	int64_t threshold;
-	int64_t received_ms;                   /* our clock when the numbers came */
+	struct queue_numbers n;                /* the latest (queue_numbers.h) */
+	int64_t received_ms;                   /* our clock when they came */
 	/* depth history, oldest first: the snapshot's, then one point a second */
 	uint32_t history[MODEL_DEPTH_HISTORY]; /* ring */
 	uint32_t hist_head, hist_count;
 	int64_t hist_last_ms;                  /* our clock at the newest point, 0 none */
-};
-
-/* One sample of the daemon's view of its resources ("stats" of room resources). */
-struct model_res_sample {
-	int64_t at_ms;
-	double host_cpu;                       /* percent, -1 unknown */
-	int64_t mem_total, mem_available;      /* bytes, -1 unknown */
-	double load[3];                        /* -1 unknown */
-	double daemon_cpu;                     /* -1 unknown */
-	int64_t daemon_rss;                    /* -1 unknown */
-	char db_state[24];                     /* "up", "down", ...; "" unknown */
-	int64_t db_active, db_idle, db_total, db_max;   /* -1 unknown */
-	int64_t ws_connections;                /* -1 unknown */
-	double events_in, events_out;          /* per second, -1 unknown */
-	int64_t queue_depth;                   /* -1 unknown */
-	double cpu_threshold;                  /* -1 unknown */
-	bool warning;                          /* host CPU above the threshold */
-};
-
-struct model_consumer {
-	char workflow_id[PROTO_MAX_ID + 1];
-	double cpu_percent;
-	int64_t memory_bytes;
-	int64_t executions;
 };
 
 /* The newest resource.sample of one worker. */
@@ -79,13 +44,13 @@ struct model_worker {
 	int64_t ts_ms;
 };
 
+/* The daemon's resource samples (resource_sample.h): the current one with
+ * its top consumers, and a history for the graphs. */
 struct model_resources {
 	bool loaded;                           /* a snapshot came */
 	bool has_current;                      /* current holds a sample */
-	struct model_res_sample current;
-	struct model_consumer top[MODEL_TOP_CONSUMERS];
-	uint32_t ntop;
-	struct model_res_sample history[MODEL_RES_HISTORY];   /* ring, oldest first */
+	struct resource_sample current;
+	struct resource_sample history[MODEL_RES_HISTORY];   /* ring, oldest first */
 	uint32_t hist_head, hist_count;
 	struct model_worker workers[MODEL_MAX_WORKERS];
 	uint32_t nworkers;
@@ -106,6 +71,6 @@ int64_t model_queue_oldest_age(const struct model_queue *q, int64_t now_ms);
 void model_queue_list(const struct model *m, struct model_list *out);
 
 /* The resource history's i-th sample, oldest first (0 <= i < hist_count). */
-const struct model_res_sample *model_res_history(const struct model_resources *r, uint32_t i);
+const struct resource_sample *model_res_history(const struct model_resources *r, uint32_t i);
 
 #endif

@@ -11,23 +11,19 @@
 #include <stdint.h>
 
 #include "proto.h"
+#include "step_stats.h"
 
 struct model;
 
 /* Step durations of one workflow over its last runs (query step_stats). */
 enum model_stats_state { MSTATS_NONE, MSTATS_PENDING, MSTATS_LOADED, MSTATS_UNAVAILABLE };
 
-struct model_step_stat {
-	char step_id[PROTO_MAX_ID + 1];
-	int64_t count, avg_ms, p95_ms, min_ms, max_ms;
-};
-
+/* The statistics of the workflow looked at: the query's answer
+ * (step_stats.h) once loaded, and where the asking stands. */
 struct model_step_stats {
-	char workflow_id[PROTO_MAX_ID + 1];
+	char workflow_id[PROTO_MAX_ID + 1];    /* the workflow asked for */
 	enum model_stats_state state;
-	int64_t runs;
-	struct model_step_stat *steps;
-	uint32_t nsteps;                       /* <= PROTO_MAX_STEPS */
+	struct step_stats data;                /* MSTATS_LOADED: the answer */
 	int64_t asked_ms;                      /* our clock when it was asked for */
 };
 
@@ -39,7 +35,7 @@ struct model_step_stats {
 json_t *model_stats_request_new(struct model *m, const char *workflow_id, int runs, int64_t now_ms,
 				int64_t retry_ms);
 /* The statistics of one step of the workflow held, or NULL. */
-const struct model_step_stat *model_step_stat_find(const struct model *m, const char *workflow_id,
+const struct step_stat *model_step_stat_find(const struct model *m, const char *workflow_id,
 						   const char *step_id);
 
 #endif

@@ -1,7 +1,10 @@
-/* alert.h: alert rules in workflow terms, their evaluation, and the life of
- * an alert. Pure: no I/O, no threads, no libwebsockets, no libpq; time is
- * always passed in. The daemon feeds events and timer ticks in, persists what
- * comes out (firings, state changes, cooldowns) and delivers notifications.
+/* alert.h: alert rules at work inside the daemon: their evaluation
+ * (alert_eval.c), what a firing says (alert_text.c) and the life of an alert
+ * (alert_life.c). The rule schema and the alert record are the protocol's
+ * (alert_rule.h, alert_record.h). Pure: no I/O, no threads, no
+ * libwebsockets, no libpq; time is always passed in. The daemon feeds events
+ * and timer ticks in, persists what comes out (firings, state changes,
+ * cooldowns) and delivers notifications.
  *
  * Ownership: *_new return new objects/references the caller frees; everything
  * else borrows. */
@@ -13,110 +16,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alert_record.h"
+#include "alert_rule.h"
 #include "proto.h"
 
-#define ALERT_COOLDOWN_MIN_S (5 * 60)
-#define ALERT_COOLDOWN_MAX_S (24 * 3600)
-#define ALERT_COOLDOWN_DEFAULT_S (15 * 60)
-#define ALERT_MAX_CHANNELS 8
+/* Rules kept per organization (the daemon refuses more; the evaluator keeps
+ * no more). */
 #define ALERT_MAX_RULES_PER_ORG 500
-/* Addresses in an email channel's "to": the rule parser refuses more and the
- * notifier sizes its envelope by it, so a saved rule can always be delivered. */
-#define ALERT_EMAIL_MAX_RCPT 20
-
-enum alert_type {
-	ALERT_EXECUTION_FAILED,      /* an execution of the scope failed */
-	ALERT_RUNNING_LONG,          /* an execution has been running longer than threshold_s (checked while it runs) */
-	ALERT_SLOW_EXECUTION,        /* an execution finished in more than threshold_s */
-	ALERT_CONSECUTIVE_FAILURES,  /* count failures in a row (per workflow) */
-	ALERT_ERROR_RATE,            /* failed/finished above threshold_percent over window_s, with at least min_sample finished */
-	ALERT_QUEUE_BACKLOG,         /* queue depth at or above threshold */
-	ALERT_RESOURCE_THRESHOLD,    /* metric ("cpu_percent" | "memory_percent") above threshold */
-	ALERT_CUSTOM,                /* metric <op> value, metric among the numbers the daemon computes */
-	ALERT__TYPE_COUNT
-};
-const char *alert_type_name(enum alert_type t);    /* "execution_failed", "running_long", ... */
-
-enum alert_severity { SEV_INFO, SEV_WARNING, SEV_ERROR, SEV_CRITICAL, SEV__COUNT };
-const char *alert_severity_name(enum alert_severity s);
-
-enum alert_op { OP_GT, OP_GTE, OP_LT, OP_LTE, OP_EQ, OP_NE, OP__COUNT };
-const char *alert_op_name(enum alert_op op);       /* "gt", "gte", ... */
-/* The numbers a custom rule may watch. The daemon fills them by these indexes
- * into alert_custom_metrics(), so the names exist only in alert_rule.c. */
-enum alert_metric {
-	ALERT_M_QUEUE_DEPTH, ALERT_M_QUEUE_WAIT, ALERT_M_QUEUE_RATE, ALERT_M_CPU, ALERT_M_MEMORY,
-	ALERT_M_DAEMON_CPU, ALERT_M_DAEMON_RSS, ALERT_M_EVENTS_IN, ALERT_M_EVENTS_OUT, ALERT_M_DB_ACTIVE,
-	ALERT_M__COUNT
-};
-/* The metric names a custom rule may use (NULL-terminated, indexed by enum
- * alert_metric): the numbers the daemon passes to alert_eval_on_tick under
- * these names. */
-const char *const *alert_custom_metrics(void);
-
-enum channel_type { CH_IN_APP, CH_WEBHOOK, CH_SLACK, CH_EMAIL, CH_SMS, CH__COUNT };
-const char *channel_type_name(enum channel_type t);
-
-/* A notification channel as saved. Secrets (webhook secret, SMTP password,
- * SMS token) live here and are never sent back to clients or logged. */
-struct alert_channel {
-	enum channel_type type;
-	char *url;          /* webhook, slack, sms gateway (http/https only) */
-	char *secret;       /* webhook: HMAC-SHA256 key; sms: bearer token (optional) */
-	char *to;           /* email: comma-separated addresses; sms: phone number (+48...) */
-	char *smtp_url;     /* email: smtp:// or smtps:// server */
-	char *smtp_user, *smtp_password, *from;
-	bool bell;          /* in_app: ask consoles to ring/flash */
-};
-
-struct alert_rule {
-	char id[PROTO_MAX_ID + 1];
-	char name[PROTO_MAX_NAME + 1];
-	enum alert_type type;
-	char workflow_id[PROTO_MAX_ID + 1];   /* empty: every workflow of the organization */
-	enum alert_severity severity;
-	int cooldown_s;
-	bool enabled;
-	/* conditions, by type */
-	double threshold;                     /* seconds, percent, depth or the custom value */
-	int count;                            /* consecutive failures */
-	int window_s, min_sample;             /* error rate */
-	/* Metric rules (queue_backlog, resource_threshold, custom) hold the rule
-	 * as "metric op threshold": the parser sets what the type implies
-	 * (queue_backlog: "queue_depth" gte; resource_threshold: gt). */
-	char metric[PROTO_MAX_NAME + 1];
-	enum alert_op op;
-	struct alert_channel channels[ALERT_MAX_CHANNELS];
-	size_t nchannels;
-	struct alert_channel escalation[ALERT_MAX_CHANNELS];   /* notified on escalation */
-	size_t nescalation;
-	char language[3];                     /* "en" or "pl" */
-};
-
-/* Parses and validates a rule from its JSON form (see man/wfmon-protocol.7):
- * {"id"?, "name", "type", "workflow_id"?, "severity", "cooldown_minutes"?,
- *  "enabled"?, "conditions": {...by type...}, "channels": [...],
- *  "escalation_channels"?: [...], "language"?}
- * Fills *rule (new strings owned by it; free with alert_rule_clear). Returns 0
- * or -1 with *cause naming the field ("conditions.count", "channels[1].url"). */
-int alert_rule_parse(json_t *j, struct alert_rule *rule, struct proto_cause *cause);
-/* alert_rule_parse for an edit of prev (NULL: none). Clients see secrets as
- * "***" (alert_rule_json_new without secrets); a secret field that comes back
- * as "***" in channel i of a list keeps the value of channel i of the same
- * list of prev when that channel has the same type and the secret set. */
-int alert_rule_parse_edit(json_t *j, const struct alert_rule *prev, struct alert_rule *rule,
-			  struct proto_cause *cause);
-void alert_rule_clear(struct alert_rule *rule);
-/* Copies a rule (deep). */
-void alert_rule_copy(struct alert_rule *dst, const struct alert_rule *src);
-/* Channel validation, as alert_rule_parse does it for each channel: URL
- * schemes (http/https for webhook, slack and sms; smtp/smtps for email),
- * address syntax (user@domain.tld, comma-separated), phone syntax (+ and 8 to
- * 15 digits), required fields. 0 or -1 with *cause naming the field relative
- * to the channel ("url", "to"). */
-int alert_channel_parse(json_t *j, struct alert_channel *ch, struct proto_cause *cause);
-/* The JSON form; with_secrets false masks every secret as "***" (for clients). */
-json_t *alert_rule_json_new(const struct alert_rule *rule, bool with_secrets);
 
 /* ---- evaluation ------------------------------------------------------------- */
 
@@ -147,8 +53,8 @@ struct alert_firing {
 	char workflow_id[PROTO_MAX_ID + 1];
 	char execution_id[PROTO_MAX_ID + 1]; /* or "" */
 	json_t *context;                     /* new reference: {"error","step_id","consecutive":3,"rate":..,"value":..} */
-	char title[256];                     /* e.g. "Wykonanie workflow nie powiodło się: jpk-generation" */
-	char body[1024];                     /* details, the error, and how to open it: "wfmon :exec ID" */
+	char title[ALERT_TITLE_MAX + 1];     /* e.g. "Wykonanie workflow nie powiodło się: jpk-generation" */
+	char body[ALERT_BODY_MAX + 1];       /* details, the error, and how to open it: "wfmon :exec ID" */
 };
 
 /* A condition that cleared: alerts of (rule, workflow) still active resolve. */
@@ -194,22 +100,65 @@ size_t alert_eval_rule_count(const struct alert_eval *e);
 /* How many (rule, workflow) pairs the evaluator remembers (for tests and stats). */
 size_t alert_eval_pair_count(const struct alert_eval *e);
 
-/* ---- the life of an alert ------------------------------------------------------ */
+/* ---- what a firing says (alert_text.c) ------------------------------------------- */
 
-enum alert_state { ALERT_ACTIVE, ALERT_ACKNOWLEDGED, ALERT_RESOLVED, ALERT__STATE_COUNT };
-const char *alert_state_name(enum alert_state s);
-enum alert_action { ACT_ACKNOWLEDGE, ACT_RESOLVE, ACT_ESCALATE, ACT_AUTO_RESOLVE };
-const char *alert_action_name(enum alert_action a);   /* "acknowledge", ..., "auto_resolve" */
-/* Whether an action is allowed from a state (e.g. nothing but escalate... see
- * alert.c); the new state and, for escalation, the new severity (one up, at
- * most critical). Returns -1 with a sentence when not allowed. */
-int alert_transition(enum alert_state from, enum alert_severity sev, enum alert_action act,
-		     enum alert_state *to, enum alert_severity *new_sev, char *cause, size_t causelen);
-
-/* The texts, English and Polish (the original specification's). */
+/* The fixed texts, English and Polish (the original specification's). */
 enum alert_text { TXT_EXECUTION_FAILED, TXT_EXECUTION_STARTED, TXT_EXECUTION_COMPLETED, TXT_STEP_COMPLETED,
 		  TXT_STEP_FAILED, TXT_ALERT_TRIGGERED, TXT_ALERT_ACKNOWLEDGED, TXT_QUEUE_BACKLOG,
 		  TXT_RESOURCE_WARNING, TXT_PERFORMANCE_DEGRADED, TXT__COUNT };
+/* In "en" or "pl"; any other language (or NULL) is English. NULL for an
+ * unknown text. */
 const char *alert_text(enum alert_text t, const char *language);
+
+/* What the title names after its colon. */
+enum alert_subject {
+	SUBJECT_WORKFLOW,    /* the workflow's name (else its id, else the rule's name) */
+	SUBJECT_METRIC,      /* the metric the rule watches */
+	SUBJECT_RULE,        /* the rule's name */
+};
+
+/* The numbers a firing reports, in its body's first line and its context. */
+enum alert_measure {
+	MEASURE_NONE,        /* the fact itself (an execution failed) */
+	MEASURE_CONSECUTIVE, /* failures in a row */
+	MEASURE_RATE,        /* failed of finished over the window */
+	MEASURE_TOOK,        /* how long a finished execution took */
+	MEASURE_RUNNING,     /* how long a running execution has run */
+	MEASURE_METRIC,      /* metric value against the threshold */
+	MEASURE_CUSTOM,      /* the same, with the rule's own operator */
+};
+
+/* How a rule type's firings read (a row of alert_eval.c's type table). */
+struct alert_wording {
+	enum alert_text title;
+	enum alert_subject subject;
+	enum alert_measure measure;
+};
+
+/* What triggered a firing: the execution it is about (if any) and the numbers
+ * its measure reports. Strings are borrowed; unused fields stay 0/NULL. */
+struct alert_trigger {
+	const char *workflow_id, *workflow_name, *execution_id, *error, *step_id;
+	int consecutive;
+	int failed, finished;
+	double rate;
+	int64_t duration_ms, threshold_ms;
+	double value;
+};
+
+/* Fills the firing's title and body in the rule's language and its context
+ * (a new object) from the trigger, as the wording says. */
+void alert_text_firing(struct alert_firing *af, const struct alert_rule *r, const struct alert_wording *w,
+		       const struct alert_trigger *t);
+
+/* ---- the life of an alert (alert_life.c) ---------------------------------------- */
+
+enum alert_action { ACT_ACKNOWLEDGE, ACT_RESOLVE, ACT_ESCALATE, ACT_AUTO_RESOLVE };
+const char *alert_action_name(enum alert_action a);   /* "acknowledge", ..., "auto_resolve" */
+/* Whether an action is allowed from a state (see alert_life.c's table); the
+ * new state and, for escalation, the new severity (one up, at most critical).
+ * Returns -1 with a sentence when not allowed. */
+int alert_transition(enum alert_state from, enum alert_severity sev, enum alert_action act,
+		     enum alert_state *to, enum alert_severity *new_sev, char *cause, size_t causelen);
 
 #endif

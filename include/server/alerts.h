@@ -25,26 +25,6 @@ struct notify;
 
 #define ALERTS_KEPT 200
 
-struct alert_record {
-	int64_t id;
-	char rule_id[PROTO_MAX_ID + 1];
-	char rule_name[PROTO_MAX_NAME + 1];
-	char workflow_id[PROTO_MAX_ID + 1];
-	char execution_id[PROTO_MAX_ID + 1];
-	enum alert_severity severity;
-	enum alert_state state;
-	char title[256];
-	char body[1024];
-	json_t *context;
-	int64_t triggered_ms, acknowledged_ms, resolved_ms, escalated_ms;
-	char acknowledged_by[PROTO_MAX_NAME + 1];
-	char resolved_by[PROTO_MAX_NAME + 1];
-	char *ack_note, *resolve_note;
-	int escalations;
-	bool bell;
-	json_t *deliveries;          /* [{"channel","attempt","ok","final","detail","at"}] newest last, bounded */
-};
-
 struct org_alerts {
 	struct alert_rule *rules;
 	size_t nrules;

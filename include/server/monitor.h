@@ -15,6 +15,7 @@
 
 #include "proto.h"
 #include "queue_stats.h"
+#include "resource_sample.h"
 #include "sampler.h"
 
 struct server;
@@ -28,7 +29,7 @@ struct org_monitor {
 	struct queue_stats queue;
 	struct queue_numbers pushed;     /* what the queue room last got */
 	bool pushed_once;
-	json_t *samples[MONITOR_HISTORY];  /* ring of resource stats, owned */
+	struct resource_sample samples[MONITOR_HISTORY];   /* ring, oldest at samples_head */
 	uint32_t samples_head, samples_count;
 };
 
@@ -36,7 +37,8 @@ struct org_monitor {
 struct monitor {
 	struct sampler sampler;
 	bool sampler_ok;
-	json_t *db_connections;          /* the latest answer from the store, or NULL */
+	bool db_known;                   /* the store answered the connections sample */
+	int64_t db_active, db_idle, db_total, db_max;   /* its latest answer */
 	uint64_t events_in_prev, messages_out_prev;
 	int64_t sampled_at_us;
 	int64_t queue_saved_at_us;
@@ -58,6 +60,9 @@ void monitor_free(struct monitor *m);
 void monitor_tick(struct server *s, int64_t now_us);
 /* The store answered the connections sample. */
 void monitor_db_connections(struct server *s, json_t *result);
+
+/* The organization's newest resource sample, or NULL before the first. */
+const struct resource_sample *monitor_latest_sample(const struct org *o);
 
 /* Snapshots for the two rooms, new references. */
 json_t *monitor_queue_snapshot_new(struct org *o, int64_t now_ms);

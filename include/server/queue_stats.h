@@ -37,6 +37,7 @@
 #include <stdint.h>
 
 #include "proto.h"
+#include "queue_numbers.h"
 
 #define QUEUE_STATS_WAIT_WINDOW_MS (15 * 60 * 1000)   /* default average-wait window */
 #define QUEUE_STATS_RATE_WINDOW_MS (5 * 60 * 1000)    /* default processing-rate window */
@@ -77,24 +78,6 @@ struct queue_stats {
 	int64_t depth_last_s;                /* second of the newest value; INT64_MIN none */
 };
 
-/* The numbers the daemon sends and the console shows. */
-struct queue_numbers {
-	uint64_t depth;                         /* queued, not started: tracked + untracked */
-	uint64_t by_priority[PRIO__COUNT];      /* indexed by enum proto_priority */
-	uint64_t untracked;                     /* part of depth past the cap (0 normally) */
-	bool has_oldest;
-	char oldest_id[PROTO_MAX_ID + 1];
-	int64_t oldest_queued_ms;
-	int64_t oldest_age_ms;                  /* now - queued, never negative */
-	int64_t avg_wait_ms;                    /* -1: no sample in the window */
-	uint64_t wait_samples;                  /* samples behind avg_wait_ms */
-	uint64_t finished_in_window;
-	double rate_per_min;                    /* finished per minute over the rate window */
-	int64_t eta_ms;                         /* depth / rate; 0 when empty; -1 unknown (rate 0) */
-	bool backlog;                           /* depth >= threshold */
-	uint64_t threshold;
-};
-
 /* Windows in ms (0: the defaults above) must be whole numbers of seconds up to
  * 7 days; max_tracked 0: the default. Returns 0, or -1 with a message in cause
  * (q then needs no free). */
@@ -123,11 +106,6 @@ void queue_stats_compute(const struct queue_stats *q, int64_t now_ms, uint64_t b
 /* True when a and b would show the same: every field but oldest_age_ms, which
  * grows with the clock by itself (oldest_queued_ms stands for it). */
 bool queue_stats_equal(const struct queue_numbers *a, const struct queue_numbers *b);
-
-/* Returns a new object: {"depth":N,"by_priority":{"HIGH":N,"NORMAL":N,"LOW":N},
- * "oldest":{"execution_id":S,"queued_ms":N,"age_ms":N}|null,"avg_wait_ms":N|null,
- * "rate_per_min":X,"eta_ms":N|null,"backlog":B,"threshold":N}. */
-json_t *queue_numbers_json_new(const struct queue_numbers *n);
 
 /* Records the current depth for the second of now_ms (call about once a
  * second): a later call in the same second replaces the value, seconds skipped

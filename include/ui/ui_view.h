@@ -182,20 +182,20 @@ int ui_request(struct ui *ui, json_t *req);
 
 /* ---- alerts and rules ------------------------------------------------------------ */
 /* Translated severity ("critical"...), its element; translated state. */
-const char *ui_severity_text(enum model_severity s);
-enum ui_element ui_severity_element(enum model_severity s);
-const char *ui_alert_state_text(enum model_alert_state s);
+const char *ui_severity_text(enum alert_severity s);
+enum ui_element ui_severity_element(enum alert_severity s);
+const char *ui_alert_state_text(enum alert_state s);
 /* The daemon's answer to an alert or rule request, on the message line
  * (alerts_view.c, rules_view.c); true when the reply was theirs. */
 bool ui_alerts_reply(struct ui *ui, const struct model_reply *r);
 bool ui_rules_reply(struct ui *ui, const struct model_reply *r);
 /* Opens the form for a new rule (rule NULL) or a copy of one (borrowed). */
-void ui_rule_form_open(struct ui *ui, json_t *rule);
+void ui_rule_form_open(struct ui *ui, const struct alert_rule *rule);
 /* The daemon refused the form's rule: message and the cursor on field. */
 void ui_rule_form_error(struct ui *ui, const char *field, const char *message);
 void ui_rule_form_free(struct ui *ui);
-/* A rule type's translated name ("consecutive failures"); the wire name if unknown. */
-const char *ui_rule_type_text(const char *wire);
+/* A rule type's translated name ("consecutive failures"). */
+const char *ui_rule_type_text(enum alert_type type);
 /* Asks the daemon for the rules list. */
 void ui_rules_refresh(struct ui *ui);
 

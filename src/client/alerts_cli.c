@@ -1,11 +1,18 @@
 /* alerts_cli.c: `wfmon alerts` (see alerts_cli.h): one connection, one
- * request, one answer, printed for people (or as JSON with --json). */
+ * request, one answer, printed for people (or as JSON with --json).
+ *
+ * A rule to save is checked first with the protocol's rule schema
+ * (alert_rule.h), the daemon's own parser: a bad rule is refused before any
+ * connection, in the words and with the field the daemon would name. Alerts
+ * and rules are printed from the typed record and rule. */
 #include "alerts_cli.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert_record.h"
+#include "alert_rule.h"
 #include "proto.h"
 #include "wsclient.h"
 #include "xalloc.h"
@@ -93,6 +100,11 @@ static const char *s_or(json_t *o, const char *key, const char *dflt)
 	return s && *s ? s : dflt;
 }
 
+static const char *or_dash(const char *s, const char *dflt)
+{
+	return s != NULL && s[0] != '\0' ? s : dflt;
+}
+
 static void print_alerts(json_t *snapshot)
 {
 	json_t *list = json_object_get(snapshot, "alerts");
@@ -103,12 +115,20 @@ static void print_alerts(json_t *snapshot)
 	printf("%-18s %-9s %-13s %-22s %-20s %-16s %s\n", "ID", "SEVERITY", "STATE", "RULE", "WORKFLOW",
 	       "ACKNOWLEDGED BY", "TITLE");
 	size_t i;
-	json_t *a;
-	json_array_foreach(list, i, a)
-		printf("%-18lld %-9s %-13s %-22.22s %-20.20s %-16.16s %s\n",
-		       (long long)json_integer_value(json_object_get(a, "id")), s_or(a, "severity", "-"),
-		       s_or(a, "state", "-"), s_or(a, "rule_name", "-"), s_or(a, "workflow_id", "(all)"),
-		       s_or(a, "acknowledged_by", "-"), s_or(a, "title", ""));
+	json_t *j;
+	json_array_foreach(list, i, j) {
+		struct alert_record a;
+		struct proto_cause cause;
+		if (alert_record_parse(j, &a, &cause) < 0) {
+			fprintf(stderr, "wfmon alerts: alert %zu of the list unreadable (%s: %s)\n", i, cause.field,
+				cause.message);
+			continue;
+		}
+		printf("%-18lld %-9s %-13s %-22.22s %-20.20s %-16.16s %s\n", (long long)a.id,
+		       alert_severity_name(a.severity), alert_state_name(a.state), or_dash(a.rule_name, "-"),
+		       or_dash(a.workflow_id, "(all)"), or_dash(a.acknowledged_by, "-"), a.title);
+		alert_record_clear(&a);
+	}
 }
 
 static void print_rules(json_t *rules)
@@ -120,13 +140,20 @@ static void print_rules(json_t *rules)
 	printf("%-20s %-8s %-22s %-24s %-9s %-9s %s\n", "ID", "ENABLED", "NAME", "TYPE", "SEVERITY", "COOLDOWN",
 	       "WORKFLOW");
 	size_t i;
-	json_t *r;
-	json_array_foreach(rules, i, r)
-		printf("%-20s %-8s %-22.22s %-24s %-9s %4lld min  %s\n", s_or(r, "id", "-"),
-		       json_is_false(json_object_get(r, "enabled")) ? "no" : "yes", s_or(r, "name", "-"),
-		       s_or(r, "type", "-"), s_or(r, "severity", "-"),
-		       (long long)json_integer_value(json_object_get(r, "cooldown_minutes")),
-		       s_or(r, "workflow_id", "(all)"));
+	json_t *j;
+	json_array_foreach(rules, i, j) {
+		struct alert_rule r;
+		struct proto_cause cause;
+		if (alert_rule_parse_client(j, &r, &cause) < 0) {
+			fprintf(stderr, "wfmon alerts: rule %s unreadable (%s: %s)\n",
+				or_dash(json_string_value(json_object_get(j, "id")), "?"), cause.field, cause.message);
+			continue;
+		}
+		printf("%-20s %-8s %-22.22s %-24s %-9s %4d min  %s\n", or_dash(r.id, "-"), r.enabled ? "yes" : "no",
+		       r.name, alert_type_name(r.type), alert_severity_name(r.severity), r.cooldown_s / 60,
+		       or_dash(r.workflow_id, "(all)"));
+		alert_rule_clear(&r);
+	}
 }
 
 static int answer_status(json_t *m, bool json_out)
@@ -197,6 +224,17 @@ int alerts_cli_run(const struct alerts_cli_options *opt)
 			json_decref(rule);
 			return usage("create makes a new rule: leave \"id\" out (use update to change one)%s", "");
 		}
+		/* The daemon's check, before connecting (a rule copied from `rules
+		 * --json` carries masked secrets: the daemon keeps the stored ones). */
+		struct alert_rule checked;
+		struct proto_cause rc;
+		if (alert_rule_parse_client(rule, &checked, &rc) < 0) {
+			fprintf(stderr, "wfmon alerts: %s at rule%s%s: %s\n", proto_error_name(PROTO_ERR_BAD_REQUEST),
+				rc.field[0] ? "." : "", rc.field, rc.message);
+			json_decref(rule);
+			return 1;
+		}
+		alert_rule_clear(&checked);
 		req = json_pack("{s:s,s:s,s:s,s:o}", "type", "rule", "id", "cli", "action", "save", "rule", rule);
 	} else if (strcmp(action, "delete") == 0 || strcmp(action, "enable") == 0 || strcmp(action, "disable") == 0) {
 		if (opt->argc != 2 || !proto_id_valid(opt->argv[1]))

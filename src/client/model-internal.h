@@ -109,6 +109,8 @@ void model_exec_clear_all(struct model *m);
 unsigned model_alerts_snapshot(struct model *m, json_t *list);
 unsigned model_alerts_on_message(struct model *m, json_t *msg);
 unsigned model_rules_on_message(struct model *m, json_t *msg);
+unsigned model_rules_on_saved(struct model *m, json_t *msg);
+void model_rules_clear(struct model *m);
 void model_alerts_clear(struct model *m);
 /* model_monitor.c */
 unsigned model_queue_snapshot(struct model *m, json_t *snap, int64_t now_ms);

@@ -180,15 +180,8 @@ unsigned model_handle_message(struct model *m, json_t *msg, int64_t now_ms)
 		return model_stats_on_result(m, msg);
 	if (strcmp(type, "rules") == 0)
 		return model_rules_on_message(m, msg);
-	if (strcmp(type, "rule_saved") == 0) {
-		const char *id = jstr(msg, "id");
-		json_t *rule = json_object_get(msg, "rule");
-		if (id == NULL || !json_is_object(rule))
-			return MC_NONE;
-		json_decref(m->rules.saved);
-		m->rules.saved = json_incref(rule);
-		return model_reply_set(m, id, true, NULL, NULL);
-	}
+	if (strcmp(type, "rule_saved") == 0)
+		return model_rules_on_saved(m, msg);
 	struct model_room *r = model_room_find(m, jstr(msg, "room"));
 	if (r == NULL)
 		return MC_NONE;
@@ -225,8 +218,7 @@ void model_free(struct model *m)
 {
 	model_exec_clear_all(m);
 	model_alerts_clear(m);
-	json_decref(m->rules.list);
-	json_decref(m->rules.saved);
+	model_rules_clear(m);
 	model_stats_clear(&m->stats);
 	memset(m, 0, sizeof *m);
 }

@@ -15,35 +15,24 @@
 
 /* ---- queue numbers, resources, step statistics ------------------------------------- */
 
-static unsigned queue_numbers(struct model *m, json_t *n, int64_t now_ms)
+/* New numbers (queue_numbers.h); numbers that do not read change nothing. */
+static unsigned queue_numbers(struct model *m, json_t *j, int64_t now_ms)
 {
-	if (!json_is_object(n))
+	struct queue_numbers n;
+	struct proto_cause cause;
+	if (queue_numbers_parse(j, &n, &cause) < 0)
 		return MC_NONE;
 	struct model_queue *q = &m->queue;
+	q->n = n;
 	q->loaded = true;
 	q->received_ms = now_ms;
-	q->depth = jint_or(n, "depth", 0);
-	json_t *bp = json_object_get(n, "by_priority");
-	for (int p = 0; p < PRIO__COUNT; p++)
-		q->by_priority[p] = jint_or(bp, proto_priority_name((enum proto_priority)p), 0);
-	q->untracked = jint_or(n, "untracked", 0);
-	json_t *old = json_object_get(n, "oldest");
-	q->has_oldest = json_is_object(old) && jstr(old, "execution_id") != NULL;
-	q->oldest_id[0] = '\0';
-	q->oldest_queued_ms = q->oldest_age_ms = 0;
-	if (q->has_oldest) {
-		copy_str(q->oldest_id, sizeof q->oldest_id, jstr(old, "execution_id"));
-		q->oldest_queued_ms = jint_or(old, "queued_ms", 0);
-		q->oldest_age_ms = jint_or(old, "age_ms", 0);
-	}
-	q->avg_wait_ms = jint_or(n, "avg_wait_ms", -1);
-	q->wait_samples = jint_or(n, "wait_samples", 0);
-	q->finished_in_window = jint_or(n, "finished_in_window", 0);
-	q->rate_per_min = jnum_or(n, "rate_per_min", 0);
-	q->eta_ms = jint_or(n, "eta_ms", -1);
-	q->backlog = json_is_true(json_object_get(n, "backlog"));
-	q->threshold = jint_or(n, "threshold", 0);
 	return MC_QUEUE;
+}
+
+/* The depth as a history point. */
+static uint32_t queue_point(const struct model_queue *q)
+{
+	return q->n.depth > UINT32_MAX ? UINT32_MAX : (uint32_t)q->n.depth;
 }
 
 static void queue_push(struct model_queue *q, uint32_t v)
@@ -84,7 +73,7 @@ bool model_queue_tick(struct model *m, int64_t now_ms)
 		return false;
 	if (q->hist_last_ms == 0 || now_ms < q->hist_last_ms) {
 		/* First point, or our clock went back: start counting from here. */
-		queue_push(q, (uint32_t)(q->depth < 0 ? 0 : q->depth));
+		queue_push(q, queue_point(q));
 		q->hist_last_ms = now_ms;
 		return true;
 	}
@@ -94,7 +83,7 @@ bool model_queue_tick(struct model *m, int64_t now_ms)
 	if (secs > MODEL_DEPTH_HISTORY)
 		secs = MODEL_DEPTH_HISTORY;
 	for (int64_t i = 0; i < secs; i++)
-		queue_push(q, (uint32_t)(q->depth < 0 ? 0 : q->depth));
+		queue_push(q, queue_point(q));
 	q->hist_last_ms += secs * 1000;
 	if (now_ms - q->hist_last_ms >= 1000)   /* after a long sleep */
 		q->hist_last_ms = now_ms;
@@ -110,10 +99,10 @@ uint32_t model_queue_history(const struct model_queue *q, uint32_t i)
 
 int64_t model_queue_oldest_age(const struct model_queue *q, int64_t now_ms)
 {
-	if (!q->has_oldest)
+	if (!q->n.has_oldest)
 		return -1;
-	int64_t age = q->oldest_queued_ms > 0 ? now_ms - q->oldest_queued_ms
-					      : q->oldest_age_ms + (now_ms - q->received_ms);
+	int64_t age = q->n.oldest_queued_ms > 0 ? now_ms - q->n.oldest_queued_ms
+						: q->n.oldest_age_ms + (now_ms - q->received_ms);
 	return age > 0 ? age : 0;
 }
 
@@ -140,38 +129,7 @@ void model_queue_list(const struct model *m, struct model_list *out)
 		qsort(out->items, out->n, sizeof *out->items, queue_cmp);
 }
 
-static void res_sample_parse(json_t *r, struct model_res_sample *out)
-{
-	memset(out, 0, sizeof *out);
-	out->at_ms = jtime(r, "at");
-	json_t *host = json_object_get(r, "host");
-	out->host_cpu = jnum_or(host, "cpu_percent", -1);
-	out->mem_total = jint_or(host, "mem_total_bytes", -1);
-	out->mem_available = jint_or(host, "mem_available_bytes", -1);
-	json_t *load = json_object_get(host, "load");
-	for (size_t i = 0; i < 3; i++) {
-		json_t *v = json_array_get(load, i);
-		out->load[i] = json_is_number(v) ? json_number_value(v) : -1;
-	}
-	json_t *d = json_object_get(r, "daemon");
-	out->daemon_cpu = jnum_or(d, "cpu_percent", -1);
-	out->daemon_rss = jint_or(d, "rss_bytes", -1);
-	json_t *db = json_object_get(r, "database");
-	copy_str(out->db_state, sizeof out->db_state, jstr(db, "state"));
-	out->db_active = jint_or(db, "active", -1);
-	out->db_idle = jint_or(db, "idle", -1);
-	out->db_total = jint_or(db, "total", -1);
-	out->db_max = jint_or(db, "max", -1);
-	out->ws_connections = jint_or(json_object_get(r, "websocket"), "connections", -1);
-	json_t *eps = json_object_get(r, "events_per_s");
-	out->events_in = jnum_or(eps, "in", -1);
-	out->events_out = jnum_or(eps, "out", -1);
-	out->queue_depth = jint_or(r, "queue_depth", -1);
-	out->cpu_threshold = jnum_or(r, "cpu_threshold", -1);
-	out->warning = json_is_true(json_object_get(r, "warning"));
-}
-
-static void res_push(struct model_resources *r, const struct model_res_sample *smp)
+static void res_push(struct model_resources *r, const struct resource_sample *smp)
 {
 	if (r->hist_count == MODEL_RES_HISTORY) {
 		r->history[r->hist_head] = *smp;
@@ -182,40 +140,30 @@ static void res_push(struct model_resources *r, const struct model_res_sample *s
 	}
 }
 
-const struct model_res_sample *model_res_history(const struct model_resources *r, uint32_t i)
+const struct resource_sample *model_res_history(const struct model_resources *r, uint32_t i)
 {
 	if (i >= r->hist_count)
 		return NULL;
 	return &r->history[(r->hist_head + i) % MODEL_RES_HISTORY];
 }
 
-/* The current sample and its top consumers; also the history's newest point
- * unless it is the same sample again. */
-static void res_current(struct model_resources *r, json_t *data, bool append)
+/* A new current sample (resource_sample.h); also the history's newest point
+ * unless it is the same sample again. A sample that does not read changes
+ * nothing. */
+static bool res_current(struct model_resources *r, json_t *data, bool append)
 {
-	if (!json_is_object(data))
-		return;
-	res_sample_parse(data, &r->current);
+	struct resource_sample smp;
+	struct proto_cause cause;
+	if (resource_sample_parse(data, &smp, &cause) < 0)
+		return false;
+	r->current = smp;
 	r->has_current = true;
-	r->ntop = 0;
-	size_t i;
-	json_t *c;
-	json_array_foreach(json_object_get(data, "top_consumers"), i, c) {
-		if (r->ntop >= MODEL_TOP_CONSUMERS)
-			break;
-		struct model_consumer *t = &r->top[r->ntop++];
-		memset(t, 0, sizeof *t);
-		copy_str(t->workflow_id, sizeof t->workflow_id, jstr(c, "workflow_id"));
-		t->cpu_percent = jnum_or(c, "cpu_percent", 0);
-		t->memory_bytes = jint_or(c, "memory_bytes", 0);
-		t->executions = jint_or(c, "executions", 0);
-	}
 	if (!append)
-		return;
-	const struct model_res_sample *last =
-		r->hist_count ? model_res_history(r, r->hist_count - 1) : NULL;
+		return true;
+	const struct resource_sample *last = r->hist_count ? model_res_history(r, r->hist_count - 1) : NULL;
 	if (last == NULL || last->at_ms != r->current.at_ms || r->current.at_ms == 0)
 		res_push(r, &r->current);
+	return true;
 }
 
 unsigned model_res_on_event(struct model *m, json_t *ev)
@@ -262,22 +210,16 @@ unsigned model_res_snapshot(struct model *m, json_t *snap)
 	json_array_foreach(json_object_get(snap, "workers"), i, v) model_res_on_event(m, v);
 	r->hist_head = r->hist_count = 0;
 	json_array_foreach(json_object_get(snap, "history"), i, v) {
-		if (!json_is_object(v))
-			continue;
-		struct model_res_sample smp;
-		res_sample_parse(v, &smp);
-		res_push(r, &smp);
+		struct resource_sample smp;
+		struct proto_cause cause;
+		if (resource_sample_parse(v, &smp, &cause) == 0)
+			res_push(r, &smp);
 	}
-	json_t *d = json_object_get(snap, "daemon");
-	if (json_is_object(d)) {
-		res_current(r, d, true);
-	} else if (r->hist_count > 0) {
+	r->has_current = false;
+	if (!res_current(r, json_object_get(snap, "daemon"), true) && r->hist_count > 0) {
 		r->current = *model_res_history(r, r->hist_count - 1);
+		r->current.ntop = 0;
 		r->has_current = true;
-		r->ntop = 0;
-	} else {
-		r->has_current = false;
-		r->ntop = 0;
 	}
 	return MC_RESOURCES;
 }
@@ -290,8 +232,9 @@ unsigned model_monitor_on_stats(struct model *m, struct model_room *r, json_t *m
 	if (strcmp(r->name, "queue") == 0)
 		return queue_numbers(m, data, now_ms);
 	if (strcmp(r->name, "resources") == 0) {
+		if (!res_current(&m->res, data, true))
+			return MC_NONE;
 		m->res.loaded = true;
-		res_current(&m->res, data, true);
 		return MC_RESOURCES;
 	}
 	return MC_NONE;

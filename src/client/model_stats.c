@@ -15,7 +15,7 @@
 
 void model_stats_clear(struct model_step_stats *st)
 {
-	free(st->steps);
+	step_stats_clear(&st->data);
 	memset(st, 0, sizeof *st);
 }
 
@@ -44,52 +44,45 @@ json_t *model_stats_request_new(struct model *m, const char *workflow_id, int ru
 	return req;
 }
 
-const struct model_step_stat *model_step_stat_find(const struct model *m, const char *workflow_id,
-						   const char *step_id)
+const struct step_stat *model_step_stat_find(const struct model *m, const char *workflow_id,
+					     const char *step_id)
 {
 	const struct model_step_stats *st = &m->stats;
 	if (st->state != MSTATS_LOADED || workflow_id == NULL || step_id == NULL ||
 	    strcmp(st->workflow_id, workflow_id) != 0)
 		return NULL;
-	for (uint32_t i = 0; i < st->nsteps; i++)
-		if (strcmp(st->steps[i].step_id, step_id) == 0)
-			return &st->steps[i];
+	for (uint32_t i = 0; i < st->data.nsteps; i++)
+		if (strcmp(st->data.steps[i].step_id, step_id) == 0)
+			return &st->data.steps[i];
 	return NULL;
 }
 
+/* The answer (step_stats.h): for the workflow looked at, it replaces what is
+ * held; an answer that does not read leaves the statistics unavailable. */
 unsigned model_stats_on_result(struct model *m, json_t *msg)
 {
 	const char *query = jstr(msg, "query");
-	json_t *data = json_object_get(msg, "data");
 	struct model_step_stats *st = &m->stats;
-	if (query == NULL || strcmp(query, "step_stats") != 0 || !json_is_object(data))
+	if (query == NULL || strcmp(query, proto_query_name(QUERY_STEP_STATS)) != 0)
 		return MC_NONE;
-	const char *wf = jstr(data, "workflow_id");
-	/* An answer for a workflow no longer looked at changes nothing. */
-	if (wf == NULL || strcmp(wf, st->workflow_id) != 0)
-		return MC_NONE;
-	free(st->steps);
-	st->steps = NULL;
-	st->nsteps = 0;
-	st->runs = jint_or(data, "runs", 0);
-	json_t *steps = json_object_get(data, "steps");
-	size_t n = json_array_size(steps);
-	if (n > PROTO_MAX_STEPS)
-		n = PROTO_MAX_STEPS;
-	st->steps = xcalloc(n ? n : 1, sizeof *st->steps);
-	for (size_t i = 0; i < n; i++) {
-		json_t *s = json_array_get(steps, i);
-		const char *id = jstr(s, "step_id");
-		if (id == NULL)
-			continue;
-		struct model_step_stat *e = &st->steps[st->nsteps++];
-		copy_str(e->step_id, sizeof e->step_id, id);
-		e->count = jint_or(s, "count", 0);
-		e->avg_ms = jint_or(s, "avg_ms", 0);
-		e->p95_ms = jint_or(s, "p95_ms", 0);
-		e->min_ms = jint_or(s, "min_ms", 0);
-		e->max_ms = jint_or(s, "max_ms", 0);
+	struct step_stats data;
+	struct proto_cause cause;
+	if (step_stats_parse(json_object_get(msg, "data"), &data, &cause) < 0) {
+		/* Ours, but unreadable: say so rather than wait for ever. */
+		const char *id = jstr(msg, "id");
+		if (id == NULL || strncmp(id, MODEL_ID_STATS, strlen(MODEL_ID_STATS)) != 0 ||
+		    strcmp(id + strlen(MODEL_ID_STATS), st->workflow_id) != 0)
+			return MC_NONE;
+		st->state = MSTATS_UNAVAILABLE;
+		return MC_STATS;
 	}
+	/* An answer for a workflow no longer looked at changes nothing. */
+	if (strcmp(data.workflow_id, st->workflow_id) != 0) {
+		step_stats_clear(&data);
+		return MC_NONE;
+	}
+	step_stats_clear(&st->data);
+	st->data = data;
 	st->state = MSTATS_LOADED;
 	return MC_STATS;
 }

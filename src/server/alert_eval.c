@@ -13,22 +13,20 @@
  * handed out (a full output array leaves the state as it was, so the next
  * fact or tick retries); firings borrow the rule from e->rules, which lives
  * until the next alert_eval_set_rules or alert_eval_free. No I/O, no clock:
- * time comes in as now_ms. */
+ * time comes in as now_ms. What each rule type does is one row of types[]
+ * (at the end); what a firing says is alert_text.c's. */
 #include "alert.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "strmap.h"
-#include "utf8.h"
 #include "xalloc.h"
 
 #define RATE_BUCKETS 30
 #define PAIR_KEY_LEN (2 * PROTO_MAX_ID + 2)
 #define LONG_KEY_LEN (2 * PROTO_MAX_ID + 2)
-#define ERROR_IN_BODY 400     /* bytes of an execution's error quoted in a body */
 #define RUN_CAP 1000000       /* a run of failures stops counting here */
 
 struct rate_bucket {
@@ -79,15 +77,15 @@ struct out {
 	size_t maxc, *nc;
 };
 
-/* What triggered a firing: the numbers that go into the context and text. */
-struct trigger {
-	const char *workflow_id, *workflow_name, *execution_id, *error, *step_id;
-	int consecutive;
-	int failed, finished;
-	double rate;
-	int64_t duration_ms, threshold_ms;
-	double value;
+/* How one rule type is evaluated (the table is at the end: types[]). */
+struct type_eval {
+	void (*on_fact)(struct alert_eval *e, struct out *o, const struct alert_rule *r, const struct alert_fact *f,
+			int64_t now_ms);
+	void (*on_tick)(struct alert_eval *e, struct out *o, const struct alert_rule *r,
+			const struct alert_metrics *m, int64_t now_ms);
+	struct alert_wording wording;
 };
+static const struct type_eval types[ALERT__TYPE_COUNT];
 
 /* ---- keys and small helpers -------------------------------------------------- */
 
@@ -213,235 +211,8 @@ static void pair_clear(struct out *o, const struct alert_rule *r, struct pair *p
 		p->active = false;
 }
 
-/* ---- texts ------------------------------------------------------------------- */
-
-enum phrase { P_EXECUTION, P_WORKFLOW, P_RULE, P_ERROR, P_STEP, P_CONSECUTIVE, P_RATE, P_SLOW, P_RUNNING,
-	      P_METRIC, P_OPEN, P__COUNT };
-
-/* Same conversions in the same order in both languages. */
-static const char *const phrases[P__COUNT][2] = {
-	[P_EXECUTION] = { "Execution: %s", "Wykonanie: %s" },
-	[P_WORKFLOW] = { "Workflow: %s", "Workflow: %s" },
-	[P_RULE] = { "Rule: %s", "Reguła: %s" },
-	[P_ERROR] = { "Error: %s", "Błąd: %s" },
-	[P_STEP] = { "Failed step: %s", "Nieudany krok: %s" },
-	[P_CONSECUTIVE] = { "%d failures in a row", "%d niepowodzeń z rzędu" },
-	[P_RATE] = { "Error rate %.1f%% (%d of %d finished) over the last %d min, above %s%%",
-		     "Odsetek błędów %.1f%% (%d z %d zakończonych) w ciągu ostatnich %d min, powyżej %s%%" },
-	[P_SLOW] = { "Took %s, longer than %s", "Trwało %s, dłużej niż %s" },
-	[P_RUNNING] = { "Running for %s, longer than %s", "Trwa już %s, dłużej niż %s" },
-	[P_METRIC] = { "%s is %s (condition: %s %s)", "%s wynosi %s (warunek: %s %s)" },
-	[P_OPEN] = { "Open it: wfmon :exec %s", "Otwórz: wfmon :exec %s" },
-};
-
-static const char *const op_symbols[OP__COUNT] = {
-	[OP_GT] = ">", [OP_GTE] = ">=", [OP_LT] = "<", [OP_LTE] = "<=", [OP_EQ] = "=", [OP_NE] = "!=",
-};
-
-static const char *phrase(enum phrase p, const char *language)
-{
-	return phrases[p][language != NULL && strcmp(language, "pl") == 0];
-}
-
-struct sbuf {
-	char *buf;
-	size_t len, used;
-};
-
-static void sbuf_vadd(struct sbuf *b, const char *fmt, va_list ap)
-{
-	if (b->used + 1 >= b->len)
-		return;
-	int w = vsnprintf(b->buf + b->used, b->len - b->used, fmt, ap);
-	if (w < 0) {
-		b->buf[b->used] = '\0';
-		return;
-	}
-	if ((size_t)w >= b->len - b->used) {
-		utf8_trim_tail(b->buf);
-		b->used = b->len;   /* full */
-		return;
-	}
-	b->used += (size_t)w;
-}
-
-static void sbuf_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sbuf_add(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	sbuf_vadd(b, fmt, ap);
-	va_end(ap);
-}
-
-/* A line from the phrase table (the format is ours, not input). */
-static void sbuf_line(struct sbuf *b, const char *fmt, ...)
-{
-	if (b->used > 0)
-		sbuf_add(b, "\n");
-	va_list ap;
-	va_start(ap, fmt);
-	sbuf_vadd(b, fmt, ap);
-	va_end(ap);
-}
-
-static void number_format(double v, char *buf, size_t len)
-{
-	if (v == floor(v) && fabs(v) < 1e15)
-		snprintf(buf, len, "%.0f", v);
-	else
-		snprintf(buf, len, "%.2f", v);
-}
-
-static void duration_format(int64_t ms, char *buf, size_t len)
-{
-	if (ms < 0)
-		ms = 0;
-	int64_t s = ms / 1000;
-	if (ms < 60000) {
-		if (ms % 1000 == 0)
-			snprintf(buf, len, "%lld s", (long long)s);
-		else
-			snprintf(buf, len, "%.1f s", (double)ms / 1000.0);
-	} else if (s < 3600) {
-		snprintf(buf, len, "%lldm %02llds", (long long)(s / 60), (long long)(s % 60));
-	} else {
-		snprintf(buf, len, "%lldh %02lldm %02llds", (long long)(s / 3600), (long long)(s % 3600 / 60),
-			 (long long)(s % 60));
-	}
-}
-
-static const enum alert_text type_titles[ALERT__TYPE_COUNT] = {
-	[ALERT_EXECUTION_FAILED] = TXT_EXECUTION_FAILED,
-	[ALERT_RUNNING_LONG] = TXT_PERFORMANCE_DEGRADED,
-	[ALERT_SLOW_EXECUTION] = TXT_PERFORMANCE_DEGRADED,
-	[ALERT_CONSECUTIVE_FAILURES] = TXT_EXECUTION_FAILED,
-	[ALERT_ERROR_RATE] = TXT_ALERT_TRIGGERED,
-	[ALERT_QUEUE_BACKLOG] = TXT_QUEUE_BACKLOG,
-	[ALERT_RESOURCE_THRESHOLD] = TXT_RESOURCE_WARNING,
-	[ALERT_CUSTOM] = TXT_ALERT_TRIGGERED,
-};
-
-/* What the title names after the colon: the workflow for execution alerts,
- * the metric for resources, the rule's name otherwise. */
-static const char *title_subject(const struct alert_rule *r, const struct trigger *t)
-{
-	switch (r->type) {
-	case ALERT_EXECUTION_FAILED:
-	case ALERT_RUNNING_LONG:
-	case ALERT_SLOW_EXECUTION:
-	case ALERT_CONSECUTIVE_FAILURES:
-		if (t->workflow_name != NULL && t->workflow_name[0] != '\0')
-			return t->workflow_name;
-		if (t->workflow_id != NULL && t->workflow_id[0] != '\0')
-			return t->workflow_id;
-		return r->name;
-	case ALERT_RESOURCE_THRESHOLD:
-		return r->metric;
-	default:
-		return r->name;
-	}
-}
-
-static void firing_texts(struct alert_firing *af, const struct alert_rule *r, const struct trigger *t)
-{
-	const char *lang = r->language;
-	struct sbuf title = { af->title, sizeof af->title, 0 };
-	sbuf_add(&title, "%s: %s", alert_text(type_titles[r->type], lang), title_subject(r, t));
-
-	struct sbuf body = { af->body, sizeof af->body, 0 };
-	af->body[0] = '\0';
-	char a[48], b[48];
-	switch (r->type) {
-	case ALERT_CONSECUTIVE_FAILURES:
-		sbuf_line(&body, phrase(P_CONSECUTIVE, lang), t->consecutive);
-		break;
-	case ALERT_ERROR_RATE:
-		number_format(r->threshold, a, sizeof a);
-		sbuf_line(&body, phrase(P_RATE, lang), t->rate, t->failed, t->finished, r->window_s / 60, a);
-		break;
-	case ALERT_SLOW_EXECUTION:
-	case ALERT_RUNNING_LONG:
-		duration_format(t->duration_ms, a, sizeof a);
-		duration_format(t->threshold_ms, b, sizeof b);
-		sbuf_line(&body, phrase(r->type == ALERT_SLOW_EXECUTION ? P_SLOW : P_RUNNING, lang), a, b);
-		break;
-	case ALERT_QUEUE_BACKLOG:
-	case ALERT_RESOURCE_THRESHOLD:
-	case ALERT_CUSTOM:
-		number_format(t->value, a, sizeof a);
-		number_format(r->threshold, b, sizeof b);
-		sbuf_line(&body, phrase(P_METRIC, lang), r->metric, a, op_symbols[r->op], b);
-		break;
-	case ALERT_EXECUTION_FAILED:
-	case ALERT__TYPE_COUNT:
-		break;
-	}
-	if (t->workflow_id != NULL && t->workflow_id[0] != '\0')
-		sbuf_line(&body, phrase(P_WORKFLOW, lang), t->workflow_id);
-	if (t->execution_id != NULL && t->execution_id[0] != '\0')
-		sbuf_line(&body, phrase(P_EXECUTION, lang), t->execution_id);
-	if (t->step_id != NULL && t->step_id[0] != '\0')
-		sbuf_line(&body, phrase(P_STEP, lang), t->step_id);
-	if (t->error != NULL && t->error[0] != '\0') {
-		char err[ERROR_IN_BODY + 1];
-		snprintf(err, sizeof err, "%s", t->error);
-		utf8_trim_tail(err);
-		sbuf_line(&body, phrase(P_ERROR, lang), err);
-	}
-	sbuf_line(&body, phrase(P_RULE, lang), r->name);
-	if (t->execution_id != NULL && t->execution_id[0] != '\0')
-		sbuf_line(&body, phrase(P_OPEN, lang), t->execution_id);
-}
-
-static json_t *firing_context_new(const struct alert_rule *r, const struct trigger *t)
-{
-	json_t *c = json_object();
-	switch (r->type) {
-	case ALERT_CONSECUTIVE_FAILURES:
-		json_object_set_new(c, "consecutive", json_integer(t->consecutive));
-		break;
-	case ALERT_ERROR_RATE:
-		json_object_set_new(c, "rate_percent", json_real(t->rate));
-		json_object_set_new(c, "failed", json_integer(t->failed));
-		json_object_set_new(c, "finished", json_integer(t->finished));
-		json_object_set_new(c, "threshold_percent", json_real(r->threshold));
-		json_object_set_new(c, "window_minutes", json_integer(r->window_s / 60));
-		break;
-	case ALERT_SLOW_EXECUTION:
-	case ALERT_RUNNING_LONG:
-		json_object_set_new(c, "duration_ms", json_integer(t->duration_ms));
-		json_object_set_new(c, "threshold_ms", json_integer(t->threshold_ms));
-		break;
-	case ALERT_QUEUE_BACKLOG:
-	case ALERT_RESOURCE_THRESHOLD:
-	case ALERT_CUSTOM:
-		json_object_set_new(c, "value", json_real(t->value));
-		json_object_set_new(c, "metric", json_string(r->metric));
-		json_object_set_new(c, "threshold", json_real(r->threshold));
-		if (r->type == ALERT_CUSTOM)
-			json_object_set_new(c, "op", json_string(alert_op_name(r->op)));
-		break;
-	case ALERT_EXECUTION_FAILED:
-	case ALERT__TYPE_COUNT:
-		break;
-	}
-	if (t->execution_id != NULL && t->execution_id[0] != '\0')
-		json_object_set_new(c, "execution_id", json_string(t->execution_id));
-	if (t->workflow_id != NULL && t->workflow_id[0] != '\0')
-		json_object_set_new(c, "workflow_id", json_string(t->workflow_id));
-	/* Facts come from validated events, so their strings are UTF-8; json_string
-	 * refuses anything else and the field is then left out. */
-	json_t *v;
-	if (t->error != NULL && (v = json_string(t->error)) != NULL)
-		json_object_set_new(c, "error", v);
-	if (t->step_id != NULL && (v = json_string(t->step_id)) != NULL)
-		json_object_set_new(c, "step_id", v);
-	return c;
-}
-
 /* Fires unless the pair is in its cooldown or the output is full. */
-static bool fire(struct out *o, const struct alert_rule *r, struct pair *p, const struct trigger *t,
+static bool fire(struct out *o, const struct alert_rule *r, struct pair *p, const struct alert_trigger *t,
 		 int64_t now_ms)
 {
 	if (p->has_fired && now_ms - p->last_fired_ms < (int64_t)r->cooldown_s * 1000)
@@ -453,8 +224,7 @@ static bool fire(struct out *o, const struct alert_rule *r, struct pair *p, cons
 	af->rule = r;
 	id_copy(af->workflow_id, p->workflow_id);
 	id_copy(af->execution_id, t->execution_id);
-	af->context = firing_context_new(r, t);
-	firing_texts(af, r, t);
+	alert_text_firing(af, r, &types[r->type].wording, t);
 	p->has_fired = true;
 	p->last_fired_ms = now_ms;
 	p->active = true;
@@ -518,7 +288,7 @@ struct rate_verdict {
 };
 
 /* Sums the window into t (failed, finished, rate) and judges it. */
-static struct rate_verdict rate_judge(const struct pair *p, const struct alert_rule *r, struct trigger *t,
+static struct rate_verdict rate_judge(const struct pair *p, const struct alert_rule *r, struct alert_trigger *t,
 				      int64_t now_ms)
 {
 	rate_sum(p, now_ms, &t->failed, &t->finished);
@@ -531,7 +301,7 @@ static struct rate_verdict rate_judge(const struct pair *p, const struct alert_r
 }
 
 /* Fires while the rate holds; clears once it decidably does not. */
-static void rate_check(struct out *o, const struct alert_rule *r, struct pair *p, struct trigger *t,
+static void rate_check(struct out *o, const struct alert_rule *r, struct pair *p, struct alert_trigger *t,
 		       int64_t now_ms)
 {
 	struct rate_verdict v = rate_judge(p, r, t, now_ms);
@@ -619,7 +389,7 @@ static void out_init(struct out *o, struct alert_firing *firings, size_t max, si
 	*nc = 0;
 }
 
-static void fact_trigger(struct trigger *t, const struct alert_fact *f)
+static void fact_trigger(struct alert_trigger *t, const struct alert_fact *f)
 {
 	memset(t, 0, sizeof *t);
 	t->workflow_id = f->workflow_id;
@@ -631,57 +401,70 @@ static void fact_trigger(struct trigger *t, const struct alert_fact *f)
 	}
 }
 
-static void fact_rule(struct alert_eval *e, struct out *o, const struct alert_rule *r, const struct alert_fact *f,
-		      int64_t now_ms)
+static const char *fact_workflow(const struct alert_fact *f)
 {
-	bool failed = f->kind == EV_EXECUTION_FAILED, completed = f->kind == EV_EXECUTION_COMPLETED;
-	const char *wf = f->workflow_id != NULL ? f->workflow_id : "";
-	struct trigger t;
-	fact_trigger(&t, f);
-	struct pair *p;
+	return f->workflow_id != NULL ? f->workflow_id : "";
+}
 
-	switch (r->type) {
-	case ALERT_EXECUTION_FAILED:
-		if (failed)
-			fire(o, r, pair_get(e, r->id, wf), &t, now_ms);
-		break;
-	case ALERT_CONSECUTIVE_FAILURES:
-		if (failed) {
-			p = pair_get(e, r->id, wf);
-			if (p->consecutive < RUN_CAP)
-				p->consecutive++;
-			t.consecutive = p->consecutive;
-			if (p->consecutive >= r->count && !p->run_fired && fire(o, r, p, &t, now_ms))
-				p->run_fired = true;
-		} else if (completed && (p = pair_find(e, r->id, wf)) != NULL) {
-			p->consecutive = 0;
-			p->run_fired = false;
-			pair_clear(o, r, p);
-		}
-		break;
-	case ALERT_ERROR_RATE:
-		if (failed || completed) {
-			p = pair_get(e, r->id, r->workflow_id[0] ? wf : "");
-			/* An organization-wide rate is not about the workflow of the
-			 * fact that tipped it. */
-			t.workflow_id = p->workflow_id;
-			t.workflow_name = NULL;
-			rate_start(p, r, now_ms);
-			rate_add(p, now_ms, failed);
-			rate_check(o, r, p, &t, now_ms);
-		}
-		break;
-	case ALERT_SLOW_EXECUTION:
-		if (completed && f->started_ms > 0) {
-			t.duration_ms = f->ts_ms - f->started_ms;
-			t.threshold_ms = (int64_t)llround(r->threshold * 1000.0);
-			if (t.duration_ms > t.threshold_ms)
-				fire(o, r, pair_get(e, r->id, wf), &t, now_ms);
-		}
-		break;
-	default:
-		break;
+static void fact_execution_failed(struct alert_eval *e, struct out *o, const struct alert_rule *r,
+				  const struct alert_fact *f, int64_t now_ms)
+{
+	if (f->kind != EV_EXECUTION_FAILED)
+		return;
+	struct alert_trigger t;
+	fact_trigger(&t, f);
+	fire(o, r, pair_get(e, r->id, fact_workflow(f)), &t, now_ms);
+}
+
+static void fact_consecutive(struct alert_eval *e, struct out *o, const struct alert_rule *r,
+			     const struct alert_fact *f, int64_t now_ms)
+{
+	struct pair *p;
+	if (f->kind == EV_EXECUTION_FAILED) {
+		struct alert_trigger t;
+		fact_trigger(&t, f);
+		p = pair_get(e, r->id, fact_workflow(f));
+		if (p->consecutive < RUN_CAP)
+			p->consecutive++;
+		t.consecutive = p->consecutive;
+		if (p->consecutive >= r->count && !p->run_fired && fire(o, r, p, &t, now_ms))
+			p->run_fired = true;
+	} else if (f->kind == EV_EXECUTION_COMPLETED && (p = pair_find(e, r->id, fact_workflow(f))) != NULL) {
+		p->consecutive = 0;
+		p->run_fired = false;
+		pair_clear(o, r, p);
 	}
+}
+
+static void fact_error_rate(struct alert_eval *e, struct out *o, const struct alert_rule *r,
+			    const struct alert_fact *f, int64_t now_ms)
+{
+	bool failed = f->kind == EV_EXECUTION_FAILED;
+	if (!failed && f->kind != EV_EXECUTION_COMPLETED)
+		return;
+	struct alert_trigger t;
+	fact_trigger(&t, f);
+	struct pair *p = pair_get(e, r->id, r->workflow_id[0] ? fact_workflow(f) : "");
+	/* An organization-wide rate is not about the workflow of the fact that
+	 * tipped it. */
+	t.workflow_id = p->workflow_id;
+	t.workflow_name = NULL;
+	rate_start(p, r, now_ms);
+	rate_add(p, now_ms, failed);
+	rate_check(o, r, p, &t, now_ms);
+}
+
+static void fact_slow(struct alert_eval *e, struct out *o, const struct alert_rule *r,
+		      const struct alert_fact *f, int64_t now_ms)
+{
+	if (f->kind != EV_EXECUTION_COMPLETED || f->started_ms <= 0)
+		return;
+	struct alert_trigger t;
+	fact_trigger(&t, f);
+	t.duration_ms = f->ts_ms - f->started_ms;
+	t.threshold_ms = (int64_t)llround(r->threshold * 1000.0);
+	if (t.duration_ms > t.threshold_ms)
+		fire(o, r, pair_get(e, r->id, fact_workflow(f)), &t, now_ms);
 }
 
 void alert_eval_on_fact(struct alert_eval *e, const struct alert_fact *f, int64_t now_ms,
@@ -705,8 +488,8 @@ void alert_eval_on_fact(struct alert_eval *e, const struct alert_fact *f, int64_
 	}
 	for (size_t i = 0; i < e->nrules; i++) {
 		const struct alert_rule *r = &e->rules[i];
-		if (r->enabled && in_scope(r, f->workflow_id))
-			fact_rule(e, &o, r, f, now_ms);
+		if (r->enabled && in_scope(r, f->workflow_id) && types[r->type].on_fact != NULL)
+			types[r->type].on_fact(e, &o, r, f, now_ms);
 	}
 }
 
@@ -740,7 +523,7 @@ static bool op_holds(enum alert_op op, double a, double b)
 static void tick_metric(struct alert_eval *e, struct out *o, const struct alert_rule *r,
 			const struct alert_metrics *m, int64_t now_ms)
 {
-	struct trigger t;
+	struct alert_trigger t;
 	memset(&t, 0, sizeof t);
 	if (!metric_find(m, r->metric, &t.value))
 		return;
@@ -769,7 +552,7 @@ static void tick_running(struct alert_eval *e, struct out *o, const struct alert
 		if (strmap_get(&e->long_runs, key) != NULL)
 			continue;
 		const char *wf = x->workflow_id != NULL ? x->workflow_id : "";
-		struct trigger t;
+		struct alert_trigger t;
 		fact_trigger(&t, x);
 		t.duration_ms = dur;
 		t.threshold_ms = threshold_ms;
@@ -812,13 +595,31 @@ static void tick_rates(struct alert_eval *e, struct out *o, int64_t now_ms)
 		if (r->type != ALERT_ERROR_RATE || !r->enabled)
 			continue;
 		rate_start(p, r, now_ms);
-		struct trigger t;
+		struct alert_trigger t;
 		memset(&t, 0, sizeof t);
 		struct rate_verdict v = rate_judge(p, r, &t, now_ms);
 		if (!v.holds && v.decidable)
 			pair_clear(o, r, p);
 	}
 }
+
+/* ---- the rule types ---------------------------------------------------------------- */
+
+/* One row per rule type: what an execution fact and the timer do to it, and
+ * how its firings read. Adding a type: its schema row (alert_rule.c), its
+ * functions and this row. */
+static const struct type_eval types[ALERT__TYPE_COUNT] = {
+	[ALERT_EXECUTION_FAILED] = { fact_execution_failed, NULL,
+				     { TXT_EXECUTION_FAILED, SUBJECT_WORKFLOW, MEASURE_NONE } },
+	[ALERT_RUNNING_LONG] = { NULL, tick_running, { TXT_PERFORMANCE_DEGRADED, SUBJECT_WORKFLOW, MEASURE_RUNNING } },
+	[ALERT_SLOW_EXECUTION] = { fact_slow, NULL, { TXT_PERFORMANCE_DEGRADED, SUBJECT_WORKFLOW, MEASURE_TOOK } },
+	[ALERT_CONSECUTIVE_FAILURES] = { fact_consecutive, NULL,
+					 { TXT_EXECUTION_FAILED, SUBJECT_WORKFLOW, MEASURE_CONSECUTIVE } },
+	[ALERT_ERROR_RATE] = { fact_error_rate, NULL, { TXT_ALERT_TRIGGERED, SUBJECT_RULE, MEASURE_RATE } },
+	[ALERT_QUEUE_BACKLOG] = { NULL, tick_metric, { TXT_QUEUE_BACKLOG, SUBJECT_RULE, MEASURE_METRIC } },
+	[ALERT_RESOURCE_THRESHOLD] = { NULL, tick_metric, { TXT_RESOURCE_WARNING, SUBJECT_METRIC, MEASURE_METRIC } },
+	[ALERT_CUSTOM] = { NULL, tick_metric, { TXT_ALERT_TRIGGERED, SUBJECT_RULE, MEASURE_CUSTOM } },
+};
 
 void alert_eval_on_tick(struct alert_eval *e, const struct alert_metrics *m, int64_t now_ms,
 			struct alert_firing *firings, size_t max, size_t *nf,
@@ -829,20 +630,8 @@ void alert_eval_on_tick(struct alert_eval *e, const struct alert_metrics *m, int
 	tick_sweep_long(e, &o, m);
 	for (size_t i = 0; i < e->nrules; i++) {
 		const struct alert_rule *r = &e->rules[i];
-		if (!r->enabled)
-			continue;
-		switch (r->type) {
-		case ALERT_RUNNING_LONG:
-			tick_running(e, &o, r, m, now_ms);
-			break;
-		case ALERT_QUEUE_BACKLOG:
-		case ALERT_RESOURCE_THRESHOLD:
-		case ALERT_CUSTOM:
-			tick_metric(e, &o, r, m, now_ms);
-			break;
-		default:
-			break;
-		}
+		if (r->enabled && types[r->type].on_tick != NULL)
+			types[r->type].on_tick(e, &o, r, m, now_ms);
 	}
 	tick_rates(e, &o, now_ms);
 }

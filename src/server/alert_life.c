@@ -8,10 +8,6 @@
 
 #include <stdio.h>
 
-static const char *const state_names[ALERT__STATE_COUNT] = {
-	[ALERT_ACTIVE] = "active", [ALERT_ACKNOWLEDGED] = "acknowledged", [ALERT_RESOLVED] = "resolved",
-};
-
 static const char *const action_names[] = {
 	[ACT_ACKNOWLEDGE] = "acknowledge", [ACT_RESOLVE] = "resolve", [ACT_ESCALATE] = "escalate",
 	[ACT_AUTO_RESOLVE] = "auto_resolve",
@@ -47,11 +43,6 @@ static const struct transition transitions[ALERT__STATE_COUNT][ACT__COUNT] = {
 		[ACT_AUTO_RESOLVE] = { -1, "the alert is already resolved" },
 	},
 };
-
-const char *alert_state_name(enum alert_state s)
-{
-	return (unsigned)s < ALERT__STATE_COUNT ? state_names[s] : NULL;
-}
 
 const char *alert_action_name(enum alert_action a)
 {

@@ -1,13 +1,34 @@
-/* alert_text.c: the fixed notification texts in English and Polish.
+/* alert_text.c: everything an alert says, in English and Polish: the fixed
+ * texts of the original specification, the sentences of a firing's body, and
+ * the title, body and context of a firing built from what triggered it (see
+ * alert.h).
  *
- * Invariant: every text has both languages (the table is checked by the unit
- * test); an unknown or missing language falls back to English. The Polish
- * strings are UTF-8 with diacritics. */
+ * Invariants: every text and sentence has both languages, with the same
+ * conversions in the same order (the unit tests check the texts); an unknown
+ * or missing language falls back to English; the Polish strings are UTF-8 with
+ * diacritics; a title or body cut to fit its buffer never ends inside a
+ * character. Pure: no I/O. */
 #include "alert.h"
 
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "utf8.h"
+
+#define ERROR_IN_BODY 400     /* bytes of an execution's error quoted in a body */
+
 enum text_lang { LANG_EN, LANG_PL, LANG__COUNT };
+
+static enum text_lang text_lang(const char *language)
+{
+	if (language != NULL && strcmp(language, "pl") == 0)
+		return LANG_PL;
+	return LANG_EN;
+}
+
+/* ---- the fixed texts ----------------------------------------------------------------- */
 
 static const char *const texts[TXT__COUNT][LANG__COUNT] = {
 	[TXT_EXECUTION_STARTED] = { "Workflow execution started", "Wykonanie workflow rozpoczęte" },
@@ -23,16 +44,238 @@ static const char *const texts[TXT__COUNT][LANG__COUNT] = {
 	[TXT_PERFORMANCE_DEGRADED] = { "Performance degradation detected", "Wykryto spadek wydajności" },
 };
 
-static enum text_lang text_lang(const char *language)
-{
-	if (language != NULL && strcmp(language, "pl") == 0)
-		return LANG_PL;
-	return LANG_EN;
-}
-
 const char *alert_text(enum alert_text t, const char *language)
 {
 	if ((unsigned)t >= TXT__COUNT)
 		return NULL;
 	return texts[t][text_lang(language)];
+}
+
+/* ---- the sentences of a body ---------------------------------------------------------- */
+
+enum phrase { P_EXECUTION, P_WORKFLOW, P_RULE, P_ERROR, P_STEP, P_CONSECUTIVE, P_RATE, P_TOOK, P_RUNNING,
+	      P_METRIC, P_OPEN, P__COUNT };
+
+/* Same conversions in the same order in both languages. */
+static const char *const phrases[P__COUNT][LANG__COUNT] = {
+	[P_EXECUTION] = { "Execution: %s", "Wykonanie: %s" },
+	[P_WORKFLOW] = { "Workflow: %s", "Workflow: %s" },
+	[P_RULE] = { "Rule: %s", "Reguła: %s" },
+	[P_ERROR] = { "Error: %s", "Błąd: %s" },
+	[P_STEP] = { "Failed step: %s", "Nieudany krok: %s" },
+	[P_CONSECUTIVE] = { "%d failures in a row", "%d niepowodzeń z rzędu" },
+	[P_RATE] = { "Error rate %.1f%% (%d of %d finished) over the last %d min, above %s%%",
+		     "Odsetek błędów %.1f%% (%d z %d zakończonych) w ciągu ostatnich %d min, powyżej %s%%" },
+	[P_TOOK] = { "Took %s, longer than %s", "Trwało %s, dłużej niż %s" },
+	[P_RUNNING] = { "Running for %s, longer than %s", "Trwa już %s, dłużej niż %s" },
+	[P_METRIC] = { "%s is %s (condition: %s %s)", "%s wynosi %s (warunek: %s %s)" },
+	[P_OPEN] = { "Open it: wfmon :exec %s", "Otwórz: wfmon :exec %s" },
+};
+
+static const char *phrase(enum phrase p, const char *language)
+{
+	return phrases[p][text_lang(language)];
+}
+
+/* A bounded buffer that fills up and then ignores the rest. */
+struct sbuf {
+	char *buf;
+	size_t len, used;
+};
+
+static void sbuf_vadd(struct sbuf *b, const char *fmt, va_list ap)
+{
+	if (b->used + 1 >= b->len)
+		return;
+	int w = vsnprintf(b->buf + b->used, b->len - b->used, fmt, ap);
+	if (w < 0) {
+		b->buf[b->used] = '\0';
+		return;
+	}
+	if ((size_t)w >= b->len - b->used) {
+		utf8_trim_tail(b->buf);
+		b->used = b->len;   /* full */
+		return;
+	}
+	b->used += (size_t)w;
+}
+
+static void sbuf_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sbuf_add(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	sbuf_vadd(b, fmt, ap);
+	va_end(ap);
+}
+
+/* A line from the phrase table (the format is ours, not input). */
+static void sbuf_line(struct sbuf *b, const char *fmt, ...)
+{
+	if (b->used > 0)
+		sbuf_add(b, "\n");
+	va_list ap;
+	va_start(ap, fmt);
+	sbuf_vadd(b, fmt, ap);
+	va_end(ap);
+}
+
+static void number_format(double v, char *buf, size_t len)
+{
+	if (v == floor(v) && fabs(v) < 1e15)
+		snprintf(buf, len, "%.0f", v);
+	else
+		snprintf(buf, len, "%.2f", v);
+}
+
+static void duration_format(int64_t ms, char *buf, size_t len)
+{
+	if (ms < 0)
+		ms = 0;
+	int64_t s = ms / 1000;
+	if (ms < 60000) {
+		if (ms % 1000 == 0)
+			snprintf(buf, len, "%lld s", (long long)s);
+		else
+			snprintf(buf, len, "%.1f s", (double)ms / 1000.0);
+	} else if (s < 3600) {
+		snprintf(buf, len, "%lldm %02llds", (long long)(s / 60), (long long)(s % 60));
+	} else {
+		snprintf(buf, len, "%lldh %02lldm %02llds", (long long)(s / 3600), (long long)(s % 3600 / 60),
+			 (long long)(s % 60));
+	}
+}
+
+static bool given(const char *s)
+{
+	return s != NULL && s[0] != '\0';
+}
+
+/* ---- a firing ---------------------------------------------------------------------------- */
+
+static const char *title_subject(const struct alert_rule *r, enum alert_subject subject,
+				 const struct alert_trigger *t)
+{
+	switch (subject) {
+	case SUBJECT_WORKFLOW:
+		if (given(t->workflow_name))
+			return t->workflow_name;
+		if (given(t->workflow_id))
+			return t->workflow_id;
+		return r->name;
+	case SUBJECT_METRIC:
+		return r->metric;
+	case SUBJECT_RULE:
+		break;
+	}
+	return r->name;
+}
+
+/* The body's first line: the numbers of the measure. */
+static void measure_line(struct sbuf *body, const struct alert_rule *r, enum alert_measure m,
+			 const struct alert_trigger *t)
+{
+	const char *lang = r->language;
+	char a[48], b[48];
+	switch (m) {
+	case MEASURE_CONSECUTIVE:
+		sbuf_line(body, phrase(P_CONSECUTIVE, lang), t->consecutive);
+		break;
+	case MEASURE_RATE:
+		number_format(r->threshold, a, sizeof a);
+		sbuf_line(body, phrase(P_RATE, lang), t->rate, t->failed, t->finished, r->window_s / 60, a);
+		break;
+	case MEASURE_TOOK:
+	case MEASURE_RUNNING:
+		duration_format(t->duration_ms, a, sizeof a);
+		duration_format(t->threshold_ms, b, sizeof b);
+		sbuf_line(body, phrase(m == MEASURE_TOOK ? P_TOOK : P_RUNNING, lang), a, b);
+		break;
+	case MEASURE_METRIC:
+	case MEASURE_CUSTOM:
+		number_format(t->value, a, sizeof a);
+		number_format(r->threshold, b, sizeof b);
+		sbuf_line(body, phrase(P_METRIC, lang), r->metric, a, alert_op_symbol(r->op), b);
+		break;
+	case MEASURE_NONE:
+		break;
+	}
+}
+
+static void firing_body(char *buf, size_t len, const struct alert_rule *r, enum alert_measure m,
+			const struct alert_trigger *t)
+{
+	const char *lang = r->language;
+	struct sbuf body = { buf, len, 0 };
+	buf[0] = '\0';
+	measure_line(&body, r, m, t);
+	if (given(t->workflow_id))
+		sbuf_line(&body, phrase(P_WORKFLOW, lang), t->workflow_id);
+	if (given(t->execution_id))
+		sbuf_line(&body, phrase(P_EXECUTION, lang), t->execution_id);
+	if (given(t->step_id))
+		sbuf_line(&body, phrase(P_STEP, lang), t->step_id);
+	if (given(t->error)) {
+		char err[ERROR_IN_BODY + 1];
+		snprintf(err, sizeof err, "%s", t->error);
+		utf8_trim_tail(err);
+		sbuf_line(&body, phrase(P_ERROR, lang), err);
+	}
+	sbuf_line(&body, phrase(P_RULE, lang), r->name);
+	if (given(t->execution_id))
+		sbuf_line(&body, phrase(P_OPEN, lang), t->execution_id);
+}
+
+static json_t *firing_context_new(const struct alert_rule *r, enum alert_measure m, const struct alert_trigger *t)
+{
+	json_t *c = json_object();
+	switch (m) {
+	case MEASURE_CONSECUTIVE:
+		json_object_set_new(c, "consecutive", json_integer(t->consecutive));
+		break;
+	case MEASURE_RATE:
+		json_object_set_new(c, "rate_percent", json_real(t->rate));
+		json_object_set_new(c, "failed", json_integer(t->failed));
+		json_object_set_new(c, "finished", json_integer(t->finished));
+		json_object_set_new(c, "threshold_percent", json_real(r->threshold));
+		json_object_set_new(c, "window_minutes", json_integer(r->window_s / 60));
+		break;
+	case MEASURE_TOOK:
+	case MEASURE_RUNNING:
+		json_object_set_new(c, "duration_ms", json_integer(t->duration_ms));
+		json_object_set_new(c, "threshold_ms", json_integer(t->threshold_ms));
+		break;
+	case MEASURE_METRIC:
+	case MEASURE_CUSTOM:
+		json_object_set_new(c, "value", json_real(t->value));
+		json_object_set_new(c, "metric", json_string(r->metric));
+		json_object_set_new(c, "threshold", json_real(r->threshold));
+		if (m == MEASURE_CUSTOM)
+			json_object_set_new(c, "op", json_string(alert_op_name(r->op)));
+		break;
+	case MEASURE_NONE:
+		break;
+	}
+	if (given(t->execution_id))
+		json_object_set_new(c, "execution_id", json_string(t->execution_id));
+	if (given(t->workflow_id))
+		json_object_set_new(c, "workflow_id", json_string(t->workflow_id));
+	/* Facts come from validated events, so their strings are UTF-8; json_string
+	 * refuses anything else and the field is then left out. */
+	json_t *v;
+	if (t->error != NULL && (v = json_string(t->error)) != NULL)
+		json_object_set_new(c, "error", v);
+	if (t->step_id != NULL && (v = json_string(t->step_id)) != NULL)
+		json_object_set_new(c, "step_id", v);
+	return c;
+}
+
+void alert_text_firing(struct alert_firing *af, const struct alert_rule *r, const struct alert_wording *w,
+		       const struct alert_trigger *t)
+{
+	struct sbuf title = { af->title, sizeof af->title, 0 };
+	af->title[0] = '\0';
+	sbuf_add(&title, "%s: %s", alert_text(w->title, r->language), title_subject(r, w->subject, t));
+	firing_body(af->body, sizeof af->body, r, w->measure, t);
+	af->context = firing_context_new(r, w->measure, t);
 }

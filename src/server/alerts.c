@@ -24,8 +24,6 @@
 #include "store.h"
 #include "xalloc.h"
 
-#define DELIVERIES_KEPT 32
-
 void org_alerts_init(struct org_alerts *a)
 {
 	memset(a, 0, sizeof *a);
@@ -34,10 +32,7 @@ void org_alerts_init(struct org_alerts *a)
 
 static void record_free(struct alert_record *r)
 {
-	json_decref(r->context);
-	json_decref(r->deliveries);
-	free(r->ack_note);
-	free(r->resolve_note);
+	alert_record_clear(r);
 	free(r);
 }
 
@@ -61,107 +56,6 @@ void org_alerts_free(struct org_alerts *a)
 }
 
 /* ---- records --------------------------------------------------------------------- */
-
-static void put_time(json_t *o, const char *key, int64_t ms)
-{
-	char buf[40];
-	if (ms <= 0) {
-		json_object_set_new(o, key, json_null());
-		return;
-	}
-	proto_time_format(ms, buf, sizeof buf);
-	json_object_set_new(o, key, json_string(buf));
-}
-
-static json_t *str_or_null(const char *s)
-{
-	return s && *s ? json_string(s) : json_null();
-}
-
-static json_t *record_json_new(const struct alert_record *r)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "id", json_integer(r->id));
-	json_object_set_new(o, "rule_id", json_string(r->rule_id));
-	json_object_set_new(o, "rule_name", json_string(r->rule_name));
-	json_object_set_new(o, "workflow_id", str_or_null(r->workflow_id));
-	json_object_set_new(o, "execution_id", str_or_null(r->execution_id));
-	json_object_set_new(o, "severity", json_string(alert_severity_name(r->severity)));
-	json_object_set_new(o, "state", json_string(alert_state_name(r->state)));
-	json_object_set_new(o, "title", json_string(r->title));
-	json_object_set_new(o, "body", json_string(r->body));
-	json_object_set_new(o, "context", r->context ? json_incref(r->context) : json_object());
-	put_time(o, "triggered_at", r->triggered_ms);
-	json_object_set_new(o, "acknowledged_by", str_or_null(r->acknowledged_by));
-	put_time(o, "acknowledged_at", r->acknowledged_ms);
-	json_object_set_new(o, "ack_note", str_or_null(r->ack_note));
-	json_object_set_new(o, "resolved_by", str_or_null(r->resolved_by));
-	put_time(o, "resolved_at", r->resolved_ms);
-	json_object_set_new(o, "resolve_note", str_or_null(r->resolve_note));
-	json_object_set_new(o, "escalations", json_integer(r->escalations));
-	put_time(o, "escalated_at", r->escalated_ms);
-	json_object_set_new(o, "bell", json_boolean(r->bell));
-	json_object_set_new(o, "deliveries", r->deliveries ? json_incref(r->deliveries) : json_array());
-	return o;
-}
-
-static int64_t time_of(json_t *o, const char *key)
-{
-	int64_t ms = 0;
-	const char *t = json_string_value(json_object_get(o, key));
-	if (t != NULL)
-		proto_time_parse(t, &ms);
-	return ms;
-}
-
-static int index_of(const char *(*name)(int), int count, const char *s)
-{
-	for (int i = 0; s != NULL && i < count; i++)
-		if (strcmp(name(i), s) == 0)
-			return i;
-	return -1;
-}
-
-static const char *sev_at(int i) { return alert_severity_name((enum alert_severity)i); }
-static const char *state_at(int i) { return alert_state_name((enum alert_state)i); }
-
-static void copy_str(char *dst, size_t len, json_t *v)
-{
-	snprintf(dst, len, "%s", json_string_value(v) ? json_string_value(v) : "");
-}
-
-static struct alert_record *record_from_json(json_t *o)
-{
-	if (!json_is_integer(json_object_get(o, "id")))
-		return NULL;
-	struct alert_record *r = xcalloc(1, sizeof *r);
-	r->id = json_integer_value(json_object_get(o, "id"));
-	copy_str(r->rule_id, sizeof r->rule_id, json_object_get(o, "rule_id"));
-	copy_str(r->rule_name, sizeof r->rule_name, json_object_get(o, "rule_name"));
-	copy_str(r->workflow_id, sizeof r->workflow_id, json_object_get(o, "workflow_id"));
-	copy_str(r->execution_id, sizeof r->execution_id, json_object_get(o, "execution_id"));
-	copy_str(r->title, sizeof r->title, json_object_get(o, "title"));
-	copy_str(r->body, sizeof r->body, json_object_get(o, "body"));
-	copy_str(r->acknowledged_by, sizeof r->acknowledged_by, json_object_get(o, "acknowledged_by"));
-	copy_str(r->resolved_by, sizeof r->resolved_by, json_object_get(o, "resolved_by"));
-	int sev = index_of(sev_at, SEV__COUNT, json_string_value(json_object_get(o, "severity")));
-	int st = index_of(state_at, ALERT__STATE_COUNT, json_string_value(json_object_get(o, "state")));
-	r->severity = sev >= 0 ? (enum alert_severity)sev : SEV_WARNING;
-	r->state = st >= 0 ? (enum alert_state)st : ALERT_ACTIVE;
-	json_t *ctx = json_object_get(o, "context");
-	r->context = json_is_object(ctx) ? json_incref(ctx) : json_object();
-	r->triggered_ms = time_of(o, "triggered_at");
-	r->acknowledged_ms = time_of(o, "acknowledged_at");
-	r->resolved_ms = time_of(o, "resolved_at");
-	r->escalated_ms = time_of(o, "escalated_at");
-	const char *note = json_string_value(json_object_get(o, "ack_note"));
-	r->ack_note = note ? xstrdup(note) : NULL;
-	note = json_string_value(json_object_get(o, "resolve_note"));
-	r->resolve_note = note ? xstrdup(note) : NULL;
-	r->escalations = (int)json_integer_value(json_object_get(o, "escalations"));
-	r->deliveries = json_array();
-	return r;
-}
 
 static struct alert_record *record_find(struct org *o, int64_t id)
 {
@@ -193,13 +87,14 @@ static void record_keep(struct org *o, struct alert_record *r)
 /* Tells the room and the store about a record's current state. */
 static void announce(struct server *s, struct org *o, const struct alert_record *r)
 {
-	json_t *j = record_json_new(r);
 	struct room *room = room_find(o, "alerts");
-	if (room != NULL)
+	if (room != NULL) {
+		json_t *j = alert_record_json_new(r, true);
 		room_broadcast(room, proto_alert_message_new(j));
-	json_object_del(j, "deliveries");
-	json_object_del(j, "bell");
-	history_put(s, STORE_Q_PUT_ALERT, o->id, j);
+		json_decref(j);
+	}
+	/* The store keeps the delivery attempts in their own table. */
+	history_put(s, STORE_Q_PUT_ALERT, o->id, alert_record_json_new(r, false));
 }
 
 static int64_t next_alert_id(void)
@@ -268,28 +163,27 @@ static void rule_save_to_store(struct server *s, struct org *o, const struct ale
 static void notify_channels(struct server *s, struct org *o, struct alert_record *r,
 			    const struct alert_channel *channels, size_t n)
 {
-	json_t *payload = record_json_new(r);
-	json_object_del(payload, "deliveries");
+	json_t *payload = alert_record_json_new(r, false);
 	for (size_t i = 0; i < n; i++) {
+		struct alert_delivery d = {
+			.channel = channels[i].type, .channel_index = (int)i, .at_ms = clock_wall_ms(),
+		};
 		if (channels[i].type == CH_IN_APP) {
 			/* Delivered by announcing it in the alerts room, in this same turn. */
 			r->bell = r->bell || channels[i].bell;
-			char at[40];
-			proto_time_format(clock_wall_ms(), at, sizeof at);
-			json_array_append_new(r->deliveries,
-					      json_pack("{s:s,s:i,s:i,s:b,s:b,s:s,s:s}", "channel", "in_app",
-							"channel_index", (int)i, "attempt", 1, "ok", 1, "final", 1,
-							"detail", "shown in the alerts room", "at", at));
+			d.attempt = 1;
+			d.ok = d.final = true;
+			snprintf(d.detail, sizeof d.detail, "shown in the alerts room");
+			alert_record_add_delivery(r, &d);
 			continue;
 		}
 		if (s->notifier == NULL ||
 		    notify_submit(s->notifier, o->id, r->id, (int)i, &channels[i], r->title, r->body, payload) < 0) {
 			log_warn("%s: alert %lld: the %s notification could not be queued", o->id, (long long)r->id,
 				 channel_type_name(channels[i].type));
-			json_array_append_new(r->deliveries,
-					      json_pack("{s:s,s:i,s:b,s:b,s:s}", "channel",
-							channel_type_name(channels[i].type), "attempt", 0, "ok", 0,
-							"final", 1, "detail", "notification queue full"));
+			d.final = true;
+			snprintf(d.detail, sizeof d.detail, "notification queue full");
+			alert_record_add_delivery(r, &d);
 		}
 	}
 	json_decref(payload);
@@ -298,7 +192,8 @@ static void notify_channels(struct server *s, struct org *o, struct alert_record
 static void fire(struct server *s, struct org *o, struct alert_firing *f, int64_t now_ms)
 {
 	const struct alert_rule *rule = f->rule;
-	struct alert_record *r = xcalloc(1, sizeof *r);
+	struct alert_record *r = xmalloc(sizeof *r);
+	alert_record_init(r);
 	r->id = next_alert_id();
 	snprintf(r->rule_id, sizeof r->rule_id, "%s", rule->id);
 	snprintf(r->rule_name, sizeof r->rule_name, "%s", rule->name);
@@ -306,11 +201,13 @@ static void fire(struct server *s, struct org *o, struct alert_firing *f, int64_
 	snprintf(r->execution_id, sizeof r->execution_id, "%s", f->execution_id);
 	r->severity = rule->severity;
 	r->state = ALERT_ACTIVE;
-	snprintf(r->title, sizeof r->title, "%s", f->title);
-	snprintf(r->body, sizeof r->body, "%s", f->body);
-	r->context = f->context ? json_incref(f->context) : json_object();
+	alert_record_set_text(&r->title, f->title, ALERT_TITLE_MAX);
+	alert_record_set_text(&r->body, f->body, ALERT_BODY_MAX);
+	if (f->context != NULL) {
+		json_decref(r->context);
+		r->context = json_incref(f->context);
+	}
 	r->triggered_ms = now_ms;
-	r->deliveries = json_array();
 	record_keep(o, r);
 	log_info("%s: alert %lld (%s, %s): %s", o->id, (long long)r->id, rule->name,
 		 alert_severity_name(r->severity), r->title);
@@ -356,13 +253,11 @@ static int change(struct server *s, struct org *o, struct alert_record *r, enum 
 	if (act == ACT_ACKNOWLEDGE) {
 		r->acknowledged_ms = now_ms;
 		snprintf(r->acknowledged_by, sizeof r->acknowledged_by, "%s", by);
-		free(r->ack_note);
-		r->ack_note = note ? xstrdup(note) : NULL;
+		alert_record_set_text(&r->ack_note, note, PROTO_MAX_TEXT);
 	} else if (act == ACT_RESOLVE || act == ACT_AUTO_RESOLVE) {
 		r->resolved_ms = now_ms;
 		snprintf(r->resolved_by, sizeof r->resolved_by, "%s", by);
-		free(r->resolve_note);
-		r->resolve_note = note ? xstrdup(note) : NULL;
+		alert_record_set_text(&r->resolve_note, note, PROTO_MAX_TEXT);
 	} else if (act == ACT_ESCALATE) {
 		r->severity = sev;
 		r->escalations++;
@@ -419,8 +314,8 @@ void alerts_on_event(struct server *s, struct org *o, const struct live_executio
 }
 
 /* Feeds the evaluator the numbers a rule can watch, from the queue and the
- * latest resource sample, named by alert_rule.c's list so that what a rule
- * may name and what the daemon feeds cannot drift apart. */
+ * latest resource sample, named by the rule schema (alert_metric_name) so
+ * that what a rule may name and what the daemon feeds cannot drift apart. */
 static void tick_org(const char *key, void *value, void *arg)
 {
 	(void)key;
@@ -429,35 +324,32 @@ static void tick_org(const char *key, void *value, void *arg)
 	if (o->alerts.nrules == 0)
 		return;
 	int64_t now = clock_wall_ms();
-	const char *const *metric_names = alert_custom_metrics();
 	const char *names[ALERT_M__COUNT];
 	double values[ALERT_M__COUNT];
 	size_t n = 0;
 	struct queue_numbers q;
 	queue_stats_compute(&o->mon.queue, now, s->cfg.queue_backlog_threshold, &q);
-	names[n] = metric_names[ALERT_M_QUEUE_DEPTH], values[n++] = (double)q.depth;
+	names[n] = alert_metric_name(ALERT_M_QUEUE_DEPTH), values[n++] = (double)q.depth;
 	if (q.avg_wait_ms >= 0)
-		names[n] = metric_names[ALERT_M_QUEUE_WAIT], values[n++] = (double)q.avg_wait_ms;
-	names[n] = metric_names[ALERT_M_QUEUE_RATE], values[n++] = q.rate_per_min;
-	struct org_monitor *m = &o->mon;
-	if (m->samples_count > 0) {
-		json_t *r = m->samples[(m->samples_head + m->samples_count - 1) % MONITOR_HISTORY];
-		json_t *host = json_object_get(r, "host"), *self = json_object_get(r, "daemon");
-		if (json_is_number(json_object_get(host, "cpu_percent")))
-			names[n] = metric_names[ALERT_M_CPU], values[n++] = json_number_value(json_object_get(host, "cpu_percent"));
-		double total = (double)json_integer_value(json_object_get(host, "mem_total_bytes"));
-		if (total > 0)
-			names[n] = metric_names[ALERT_M_MEMORY],
-			values[n++] = 100.0 * (total - (double)json_integer_value(json_object_get(host, "mem_available_bytes"))) / total;
-		if (json_is_number(json_object_get(self, "cpu_percent")))
-			names[n] = metric_names[ALERT_M_DAEMON_CPU], values[n++] = json_number_value(json_object_get(self, "cpu_percent"));
-		names[n] = metric_names[ALERT_M_DAEMON_RSS], values[n++] = (double)json_integer_value(json_object_get(self, "rss_bytes"));
-		json_t *eps = json_object_get(r, "events_per_s");
-		names[n] = metric_names[ALERT_M_EVENTS_IN], values[n++] = json_number_value(json_object_get(eps, "in"));
-		names[n] = metric_names[ALERT_M_EVENTS_OUT], values[n++] = json_number_value(json_object_get(eps, "out"));
-		json_t *db = json_object_get(r, "database");
-		if (json_is_integer(json_object_get(db, "active")))
-			names[n] = metric_names[ALERT_M_DB_ACTIVE], values[n++] = (double)json_integer_value(json_object_get(db, "active"));
+		names[n] = alert_metric_name(ALERT_M_QUEUE_WAIT), values[n++] = (double)q.avg_wait_ms;
+	names[n] = alert_metric_name(ALERT_M_QUEUE_RATE), values[n++] = q.rate_per_min;
+	const struct resource_sample *r = monitor_latest_sample(o);
+	if (r != NULL) {
+		if (r->host_cpu >= 0)
+			names[n] = alert_metric_name(ALERT_M_CPU), values[n++] = r->host_cpu;
+		if (r->mem_total > 0 && r->mem_available >= 0)
+			names[n] = alert_metric_name(ALERT_M_MEMORY),
+			values[n++] = 100.0 * (double)(r->mem_total - r->mem_available) / (double)r->mem_total;
+		if (r->daemon_cpu >= 0)
+			names[n] = alert_metric_name(ALERT_M_DAEMON_CPU), values[n++] = r->daemon_cpu;
+		if (r->daemon_rss >= 0)
+			names[n] = alert_metric_name(ALERT_M_DAEMON_RSS), values[n++] = (double)r->daemon_rss;
+		if (r->events_in >= 0)
+			names[n] = alert_metric_name(ALERT_M_EVENTS_IN), values[n++] = r->events_in;
+		if (r->events_out >= 0)
+			names[n] = alert_metric_name(ALERT_M_EVENTS_OUT), values[n++] = r->events_out;
+		if (r->db_active >= 0)
+			names[n] = alert_metric_name(ALERT_M_DB_ACTIVE), values[n++] = (double)r->db_active;
 	}
 	/* Running executions, for "running longer than". All of them: the
 	 * evaluator takes a remembered long run missing from this list for a
@@ -508,9 +400,15 @@ void alerts_load(struct server *s, struct org *o, json_t *rules, json_t *alerts,
 		rule_store_in_memory(o, &rule);
 	}
 	json_array_foreach(alerts, i, j) {
-		struct alert_record *r = record_from_json(j);
-		if (r != NULL)
-			record_keep(o, r);
+		struct alert_record *r = xmalloc(sizeof *r);
+		struct proto_cause cause;
+		if (alert_record_parse(j, r, &cause) < 0) {
+			log_warn("%s: stored alert %lld unreadable (%s: %s): skipped", o->id,
+				 (long long)json_integer_value(json_object_get(j, "id")), cause.field, cause.message);
+			free(r);
+			continue;
+		}
+		record_keep(o, r);
 	}
 	json_array_foreach(cooldowns, i, j)
 		alert_eval_set_last_fired(o->alerts.eval, json_string_value(json_object_get(j, "rule_id")),
@@ -660,7 +558,7 @@ json_t *alerts_snapshot_new(struct org *o)
 		for (size_t i = o->alerts.nrecords; i-- > 0;) {
 			struct alert_record *r = o->alerts.records[i];
 			if ((r->state == ALERT_RESOLVED) == (pass == 1))
-				json_array_append_new(list, record_json_new(r));
+				json_array_append_new(list, alert_record_json_new(r, true));
 		}
 	return json_pack("{s:o,s:i}", "alerts", list, "active", (int)alerts_active_count(o));
 }
@@ -687,28 +585,24 @@ void alerts_poll(struct server *s)
 				log_warn("%s: alert %lld: %s notification attempt %d failed: %s%s", oc->org,
 					 (long long)oc->alert_id, channel_type_name(oc->channel), oc->attempt, oc->detail,
 					 oc->final ? " (giving up)" : "");
-			history_put(s, STORE_Q_PUT_NOTIFY_ATTEMPT, oc->org,
-				    json_pack("{s:I,s:s,s:i,s:i,s:b,s:b,s:s}", "alert_id", (json_int_t)oc->alert_id,
-					      "channel", channel_type_name(oc->channel), "channel_index", oc->channel_index,
-					      "attempt", oc->attempt, "ok", oc->ok, "final", oc->final, "detail", oc->detail));
+			struct alert_delivery d = {
+				.channel = oc->channel, .channel_index = oc->channel_index, .attempt = oc->attempt,
+				.ok = oc->ok, .final = oc->final, .at_ms = oc->at_ms,
+			};
+			snprintf(d.detail, sizeof d.detail, "%s", oc->detail);
+			json_t *attempt = alert_delivery_json_new(&d);
+			json_object_set_new(attempt, "alert_id", json_integer(oc->alert_id));
+			history_put(s, STORE_Q_PUT_NOTIFY_ATTEMPT, oc->org, attempt);
 			struct org *o = strmap_get(&s->orgs, oc->org);
 			struct alert_record *r = o ? record_find(o, oc->alert_id) : NULL;
 			if (r == NULL)
 				continue;
-			char at[40];
-			proto_time_format(oc->at_ms, at, sizeof at);
-			json_array_append_new(r->deliveries,
-					      json_pack("{s:s,s:i,s:i,s:b,s:b,s:s,s:s}", "channel",
-							channel_type_name(oc->channel), "channel_index", oc->channel_index,
-							"attempt", oc->attempt, "ok", oc->ok, "final", oc->final,
-							"detail", oc->detail, "at", at));
-			while (json_array_size(r->deliveries) > DELIVERIES_KEPT)
-				json_array_remove(r->deliveries, 0);
+			alert_record_add_delivery(r, &d);
 			/* The console shows how delivery went: tell it when an attempt settles. */
 			if (oc->final || !oc->ok) {
 				struct room *room = room_find(o, "alerts");
 				if (room != NULL) {
-					json_t *j = record_json_new(r);
+					json_t *j = alert_record_json_new(r, true);
 					room_broadcast(room, proto_alert_message_new(j));
 					json_decref(j);
 				}

@@ -20,7 +20,6 @@
 
 /* A worker that has not reported for this long no longer counts as a consumer. */
 #define WORKER_STALE_MS (60 * 1000)
-#define TOP_CONSUMERS 5
 
 int org_monitor_init(struct org_monitor *m, const struct server *s, char *cause, size_t causelen)
 {
@@ -32,8 +31,6 @@ int org_monitor_init(struct org_monitor *m, const struct server *s, char *cause,
 void org_monitor_free(struct org_monitor *m)
 {
 	queue_stats_free(&m->queue);
-	for (uint32_t i = 0; i < m->samples_count; i++)
-		json_decref(m->samples[(m->samples_head + i) % MONITOR_HISTORY]);
 	m->samples_count = 0;
 }
 
@@ -175,22 +172,20 @@ static int by_cpu(const void *a, const void *b)
 	return (x->cpu < y->cpu) - (x->cpu > y->cpu);
 }
 
-static json_t *top_consumers_new(struct org *o, int64_t now_ms)
+/* The workflows whose workers use the most CPU, into the sample. */
+static void top_consumers(struct org *o, int64_t now_ms, struct resource_sample *smp)
 {
 	struct consumers c = { .n = 0, .now_ms = now_ms };
 	strmap_each(&o->live.workers, add_consumer, &c);
 	qsort(c.list, c.n, sizeof c.list[0], by_cpu);
-	json_t *out = json_array();
-	for (size_t i = 0; i < c.n && i < TOP_CONSUMERS; i++)
-		json_array_append_new(out, json_pack("{s:s,s:f,s:I,s:i}", "workflow_id", c.list[i].workflow_id,
-						     "cpu_percent", c.list[i].cpu, "memory_bytes",
-						     (json_int_t)c.list[i].mem, "executions", c.list[i].executions));
-	return out;
-}
-
-static json_t *nullable_percent(double v)
-{
-	return v < 0 ? json_null() : json_real(v);
+	smp->ntop = 0;
+	for (size_t i = 0; i < c.n && i < RESOURCE_TOP_CONSUMERS; i++) {
+		struct resource_consumer *t = &smp->top[smp->ntop++];
+		snprintf(t->workflow_id, sizeof t->workflow_id, "%s", c.list[i].workflow_id);
+		t->cpu_percent = c.list[i].cpu;
+		t->memory_bytes = c.list[i].mem;
+		t->executions = c.list[i].executions;
+	}
 }
 
 static uint32_t org_connections(const struct server *s, const struct org *o)
@@ -204,6 +199,7 @@ static uint32_t org_connections(const struct server *s, const struct org *o)
 struct sample_ctx {
 	struct server *s;
 	int64_t now_ms;
+	bool host_ok;                    /* host and self were read */
 	const struct host_sample *host;
 	const struct self_sample *self;
 	double in_per_s, out_per_s;
@@ -217,50 +213,53 @@ static void sample_org(const char *key, void *value, void *arg)
 	struct server *s = x->s;
 	struct queue_numbers qn;
 	queue_stats_compute(&o->mon.queue, x->now_ms, s->cfg.queue_backlog_threshold, &qn);
-	char at[40];
-	proto_time_format(x->now_ms, at, sizeof at);
-	json_t *db;
+	struct resource_sample smp;
+	resource_sample_init(&smp);
+	smp.at_ms = x->now_ms;
+	if (x->host_ok) {
+		smp.host_cpu = x->host->cpu_percent;
+		smp.mem_total = (int64_t)x->host->mem_total_bytes;
+		smp.mem_available = (int64_t)x->host->mem_available_bytes;
+		memcpy(smp.load, x->host->load, sizeof smp.load);
+		smp.daemon_cpu = x->self->cpu_percent;
+		smp.daemon_rss = (int64_t)x->self->rss_bytes;
+	}
 	if (s->store == NULL) {
-		db = json_pack("{s:s}", "state", "not configured");
+		snprintf(smp.db_state, sizeof smp.db_state, "not configured");
 	} else {
 		struct store_status st;
 		store_get_status(s->store, &st);
-		db = json_pack("{s:s}", "state", store_db_state_name(st.db));
-		if (s->mon.db_connections != NULL && st.db == STORE_DB_UP)
-			json_object_update(db, s->mon.db_connections);
+		snprintf(smp.db_state, sizeof smp.db_state, "%s", store_db_state_name(st.db));
+		if (s->mon.db_known && st.db == STORE_DB_UP) {
+			smp.db_active = s->mon.db_active;
+			smp.db_idle = s->mon.db_idle;
+			smp.db_total = s->mon.db_total;
+			smp.db_max = s->mon.db_max;
+		}
 	}
-	bool warning = x->host->cpu_percent >= 0 && x->host->cpu_percent > s->cfg.cpu_threshold;
-	json_t *r = json_pack("{s:s,s:{s:o,s:I,s:I,s:[f,f,f]},s:{s:o,s:I},s:o,s:{s:i},s:{s:f,s:f},s:I,s:o,s:f,s:b}",
-			      "at", at,
-			      "host", "cpu_percent", nullable_percent(x->host->cpu_percent),
-			      "mem_total_bytes", (json_int_t)x->host->mem_total_bytes,
-			      "mem_available_bytes", (json_int_t)x->host->mem_available_bytes,
-			      "load", x->host->load[0], x->host->load[1], x->host->load[2],
-			      "daemon", "cpu_percent", nullable_percent(x->self->cpu_percent),
-			      "rss_bytes", (json_int_t)x->self->rss_bytes,
-			      "database", db,
-			      "websocket", "connections", (int)org_connections(s, o),
-			      "events_per_s", "in", x->in_per_s, "out", x->out_per_s,
-			      "queue_depth", (json_int_t)qn.depth,
-			      "top_consumers", top_consumers_new(o, x->now_ms),
-			      "cpu_threshold", (double)s->cfg.cpu_threshold,
-			      "warning", warning);
+	smp.ws_connections = org_connections(s, o);
+	smp.events_in = x->in_per_s;
+	smp.events_out = x->out_per_s;
+	smp.queue_depth = qn.depth > INT64_MAX ? INT64_MAX : (int64_t)qn.depth;
+	top_consumers(o, x->now_ms, &smp);
+	smp.cpu_threshold = s->cfg.cpu_threshold;
+	smp.warning = smp.host_cpu >= 0 && smp.host_cpu > s->cfg.cpu_threshold;
 	struct org_monitor *m = &o->mon;
 	if (m->samples_count == MONITOR_HISTORY) {
-		json_decref(m->samples[m->samples_head]);
-		m->samples[m->samples_head] = json_incref(r);
+		m->samples[m->samples_head] = smp;
 		m->samples_head = (m->samples_head + 1) % MONITOR_HISTORY;
 	} else {
-		m->samples[(m->samples_head + m->samples_count) % MONITOR_HISTORY] = json_incref(r);
+		m->samples[(m->samples_head + m->samples_count) % MONITOR_HISTORY] = smp;
 		m->samples_count++;
 	}
+	json_t *r = resource_sample_json_new(&smp);
 	struct room *room = room_find(o, "resources");
 	if (room != NULL)
 		room_broadcast(room, proto_stats_message_new("resources", r));
+	int64_t used = smp.mem_total >= 0 && smp.mem_available >= 0 ? smp.mem_total - smp.mem_available : 0;
 	history_put(s, STORE_Q_PUT_DAEMON_SAMPLE, o->id,
-		    json_pack("{s:f,s:I,s:O}", "cpu_percent",
-			      x->host->cpu_percent < 0 ? 0.0 : x->host->cpu_percent, "memory_bytes",
-			      (json_int_t)(x->host->mem_total_bytes - x->host->mem_available_bytes), "tags", r));
+		    json_pack("{s:f,s:I,s:O}", "cpu_percent", smp.host_cpu < 0 ? 0.0 : smp.host_cpu, "memory_bytes",
+			      (json_int_t)used, "tags", r));
 	json_decref(r);
 }
 
@@ -277,7 +276,7 @@ static void resources_tick(struct server *s, int64_t now_us)
 	}
 	double secs = m->sampled_at_us ? (double)(now_us - m->sampled_at_us) / 1e6 : 0;
 	struct sample_ctx x = {
-		.s = s, .now_ms = clock_wall_ms(), .host = &host, .self = &self,
+		.s = s, .now_ms = clock_wall_ms(), .host_ok = m->sampler_ok, .host = &host, .self = &self,
 		.in_per_s = secs > 0 ? (double)(s->stats.events_in - m->events_in_prev) / secs : 0,
 		.out_per_s = secs > 0 ? (double)(s->stats.messages_out - m->messages_out_prev) / secs : 0,
 	};
@@ -294,10 +293,27 @@ static void resources_tick(struct server *s, int64_t now_us)
 	}
 }
 
+/* The store's answer: {"active","idle","total","max"} (storeq_db_connections). */
 void monitor_db_connections(struct server *s, json_t *result)
 {
-	json_decref(s->mon.db_connections);
-	s->mon.db_connections = json_incref(result);
+	struct monitor *m = &s->mon;
+	json_t *v[4] = { json_object_get(result, "active"), json_object_get(result, "idle"),
+			 json_object_get(result, "total"), json_object_get(result, "max") };
+	m->db_known = json_is_integer(v[0]) && json_is_integer(v[1]) && json_is_integer(v[2]) && json_is_integer(v[3]);
+	if (!m->db_known)
+		return;
+	m->db_active = json_integer_value(v[0]);
+	m->db_idle = json_integer_value(v[1]);
+	m->db_total = json_integer_value(v[2]);
+	m->db_max = json_integer_value(v[3]);
+}
+
+const struct resource_sample *monitor_latest_sample(const struct org *o)
+{
+	const struct org_monitor *m = &o->mon;
+	if (m->samples_count == 0)
+		return NULL;
+	return &m->samples[(m->samples_head + m->samples_count - 1) % MONITOR_HISTORY];
 }
 
 json_t *monitor_resources_snapshot_new(struct org *o)
@@ -306,11 +322,9 @@ json_t *monitor_resources_snapshot_new(struct org *o)
 	struct org_monitor *m = &o->mon;
 	json_t *hist = json_array();
 	for (uint32_t i = 0; i < m->samples_count; i++)
-		json_array_append(hist, m->samples[(m->samples_head + i) % MONITOR_HISTORY]);
-	json_object_set_new(snap, "daemon",
-			    m->samples_count ? json_incref(m->samples[(m->samples_head + m->samples_count - 1) %
-								      MONITOR_HISTORY])
-					     : json_null());
+		json_array_append_new(hist, resource_sample_json_new(&m->samples[(m->samples_head + i) % MONITOR_HISTORY]));
+	const struct resource_sample *latest = monitor_latest_sample(o);
+	json_object_set_new(snap, "daemon", latest ? resource_sample_json_new(latest) : json_null());
 	json_object_set_new(snap, "history", hist);
 	return snap;
 }
@@ -329,8 +343,7 @@ void monitor_init(struct monitor *m)
 
 void monitor_free(struct monitor *m)
 {
-	json_decref(m->db_connections);
-	m->db_connections = NULL;
+	m->db_known = false;
 }
 
 struct tick_ctx {

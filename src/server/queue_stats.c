@@ -444,33 +444,6 @@ bool queue_stats_equal(const struct queue_numbers *a, const struct queue_numbers
 	return true;
 }
 
-static json_t *ms_or_null(int64_t ms)
-{
-	return ms < 0 ? json_null() : json_integer(ms);
-}
-
-json_t *queue_numbers_json_new(const struct queue_numbers *n)
-{
-	json_t *prio = json_object();
-	for (int p = 0; p < PRIO__COUNT; p++)
-		json_object_set_new(prio, proto_priority_name((enum proto_priority)p),
-				    json_integer((json_int_t)n->by_priority[p]));
-	json_t *oldest = n->has_oldest
-		? json_pack("{s:s, s:I, s:I}", "execution_id", n->oldest_id,
-			    "queued_ms", (json_int_t)n->oldest_queued_ms,
-			    "age_ms", (json_int_t)n->oldest_age_ms)
-		: json_null();
-	return json_pack("{s:I, s:o, s:o, s:o, s:f, s:o, s:b, s:I}",
-			 "depth", (json_int_t)n->depth,
-			 "by_priority", prio,
-			 "oldest", oldest,
-			 "avg_wait_ms", ms_or_null(n->avg_wait_ms),
-			 "rate_per_min", n->rate_per_min,
-			 "eta_ms", ms_or_null(n->eta_ms),
-			 "backlog", (int)n->backlog,
-			 "threshold", (json_int_t)n->threshold);
-}
-
 static uint64_t queue_depth(const struct queue_stats *q)
 {
 	uint64_t d = 0;

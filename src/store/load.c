@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert_record.h"
 #include "pgconn.h"
 #include "store_db.h"
 
@@ -34,6 +35,62 @@ static int load_list(PGconn *c, PGresult *r, json_t *list, char *cause, size_t c
 	return 0;
 }
 
+/* A time column as ms since the epoch, 0 when NULL. */
+#define LOAD_MS(col) "coalesce((extract(epoch FROM " col ") * 1000)::bigint, 0)"
+
+static int64_t col_ms(PGresult *r, int row, int col)
+{
+	return strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+static char *col_text(PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
+}
+
+/* One alert_history row in the record's JSON form (alert_record.h): the
+ * daemon reads it back with alert_record_parse. The table holds what the
+ * daemon wrote; a severity or state it does not know (edited by hand) reads
+ * as warning and active, so that the alert is still shown. */
+static json_t *alert_row_json_new(PGresult *r, int i)
+{
+	struct alert_record a;
+	alert_record_init(&a);
+	a.id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+	snprintf(a.rule_id, sizeof a.rule_id, "%s", PQgetvalue(r, i, 1));
+	snprintf(a.rule_name, sizeof a.rule_name, "%s", PQgetvalue(r, i, 2));
+	snprintf(a.workflow_id, sizeof a.workflow_id, "%s", PQgetvalue(r, i, 3));
+	snprintf(a.execution_id, sizeof a.execution_id, "%s", PQgetvalue(r, i, 4));
+	if (alert_severity_parse(PQgetvalue(r, i, 5), &a.severity) < 0)
+		a.severity = SEV_WARNING;
+	int st = -1;
+	for (int k = 0; k < ALERT__STATE_COUNT && st < 0; k++)
+		if (strcmp(alert_state_name((enum alert_state)k), PQgetvalue(r, i, 6)) == 0)
+			st = k;
+	a.state = st >= 0 ? (enum alert_state)st : ALERT_ACTIVE;
+	alert_record_set_text(&a.title, PQgetvalue(r, i, 7), ALERT_TITLE_MAX);
+	alert_record_set_text(&a.body, PQgetvalue(r, i, 8), ALERT_BODY_MAX);
+	json_t *ctx = storeq_parse_json(PQgetvalue(r, i, 9));
+	if (json_is_object(ctx)) {
+		json_decref(a.context);
+		a.context = ctx;
+	} else {
+		json_decref(ctx);
+	}
+	a.triggered_ms = col_ms(r, i, 10);
+	snprintf(a.acknowledged_by, sizeof a.acknowledged_by, "%s", PQgetvalue(r, i, 11));
+	a.acknowledged_ms = col_ms(r, i, 12);
+	alert_record_set_text(&a.ack_note, col_text(r, i, 13), PROTO_MAX_TEXT);
+	snprintf(a.resolved_by, sizeof a.resolved_by, "%s", PQgetvalue(r, i, 14));
+	a.resolved_ms = col_ms(r, i, 15);
+	alert_record_set_text(&a.resolve_note, col_text(r, i, 16), PROTO_MAX_TEXT);
+	a.escalations = atoi(PQgetvalue(r, i, 17));
+	a.escalated_ms = col_ms(r, i, 18);
+	json_t *j = alert_record_json_new(&a, false);
+	alert_record_clear(&a);
+	return j;
+}
+
 /* Rules (with their secrets: they stay in the daemon), the alerts worth
  * showing, and when each (rule, workflow) last fired, for the cooldown. */
 static int load_alerts(PGconn *c, json_t *o, char *cause, size_t causelen)
@@ -49,14 +106,11 @@ static int load_alerts(PGconn *c, json_t *o, char *cause, size_t causelen)
 	json_object_set_new(o, "rules", rules);
 
 	r = pgconn_query(c,
-			 "SELECT json_build_object('id', id, 'rule_id', alert_id, 'rule_name', rule_name, "
-			 "'workflow_id', coalesce(workflow_id, ''), 'execution_id', coalesce(execution_id, ''), "
-			 "'severity', severity, 'state', status, 'title', title, 'body', message, 'context', context, "
-			 "'triggered_at', " STORE_SQL_TIME("triggered_at") ", "
-			 "'acknowledged_by', acknowledged_by, 'acknowledged_at', " STORE_SQL_TIME("acknowledged_at") ", "
-			 "'ack_note', ack_note, 'resolved_by', resolved_by, 'resolved_at', " STORE_SQL_TIME("resolved_at") ", "
-			 "'resolve_note', resolve_note, 'escalations', escalations, "
-			 "'escalated_at', " STORE_SQL_TIME("escalated_at") ") "
+			 "SELECT id, alert_id, rule_name, coalesce(workflow_id, ''), coalesce(execution_id, ''), "
+			 "severity, status, title, message, context, " LOAD_MS("triggered_at") ", "
+			 "coalesce(acknowledged_by, ''), " LOAD_MS("acknowledged_at") ", ack_note, "
+			 "coalesce(resolved_by, ''), " LOAD_MS("resolved_at") ", resolve_note, escalations, "
+			 LOAD_MS("escalated_at") " "
 			 "FROM (SELECT * FROM alert_history WHERE status <> 'resolved' "
 			 "UNION ALL (SELECT * FROM alert_history WHERE status = 'resolved' "
 			 "ORDER BY triggered_at DESC LIMIT 50)) a ORDER BY triggered_at, id",
@@ -65,7 +119,7 @@ static int load_alerts(PGconn *c, json_t *o, char *cause, size_t causelen)
 		return -1;
 	json_t *alerts = json_array();
 	for (int i = 0; i < PQntuples(r); i++)
-		json_array_append_new(alerts, storeq_parse_json(PQgetvalue(r, i, 0)));
+		json_array_append_new(alerts, alert_row_json_new(r, i));
 	PQclear(r);
 	json_object_set_new(o, "alerts", alerts);
 

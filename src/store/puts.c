@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert_record.h"
+#include "alert_rule.h"
 #include "pgconn.h"
 #include "xalloc.h"
 
@@ -108,42 +110,47 @@ int storeq_put_audit(PGconn *c, json_t *p, json_t **result, char *err, size_t er
 
 int storeq_put_rule(PGconn *c, json_t *p, json_t **result, char *err, size_t errlen)
 {
-	json_t *rule = json_object_get(p, "rule");
-	const char *id = json_string_value(json_object_get(rule, "id"));
-	if (id == NULL) {
+	/* Read through the rule schema (secrets and all: they stay in the daemon's
+	 * store), so that what the columns say is what the rule says. */
+	struct alert_rule rule;
+	struct proto_cause cause;
+	if (alert_rule_parse(json_object_get(p, "rule"), &rule, &cause) < 0) {
+		snprintf(err, errlen, "a rule to save: %s: %s", cause.field, cause.message);
+		return STOREQ_BAD_PARAMS;
+	}
+	if (rule.id[0] == '\0') {
+		alert_rule_clear(&rule);
 		snprintf(err, errlen, "a rule to save needs its id");
 		return STOREQ_BAD_PARAMS;
 	}
-	json_t *cond = json_object_get(rule, "conditions");
-	json_t *chans = json_object_get(rule, "channels");
-	char *rule_text = json_dumps(rule, JSON_COMPACT);
-	char *cond_text = dump_or(cond, "{}");
-	char *chan_text = dump_or(chans, "[]");
+	json_t *stored = alert_rule_json_new(&rule, true);
+	char *rule_text = json_dumps(stored, JSON_COMPACT);
+	char *cond_text = json_dumps(json_object_get(stored, "conditions"), JSON_COMPACT);
+	char *chan_text = json_dumps(json_object_get(stored, "channels"), JSON_COMPACT);
 	char cooldown[16];
-	snprintf(cooldown, sizeof cooldown, "%lld",
-		 (long long)json_integer_value(json_object_get(rule, "cooldown_minutes")));
+	snprintf(cooldown, sizeof cooldown, "%d", rule.cooldown_s / 60);
 	const char *by = json_string_value(json_object_get(p, "by"));
-	const char *v[10] = {
-		id, json_string_value(json_object_get(rule, "workflow_id")),
-		json_string_value(json_object_get(rule, "type")), json_string_value(json_object_get(rule, "name")),
-		cond_text, chan_text, cooldown, json_is_false(json_object_get(rule, "enabled")) ? "f" : "t",
-		by ? by : "wfmond", rule_text,
+	const char *v[11] = {
+		rule.id, rule.workflow_id[0] ? rule.workflow_id : NULL, alert_type_name(rule.type), rule.name,
+		cond_text, chan_text, cooldown, rule.enabled ? "t" : "f", by ? by : "wfmond", rule_text,
+		alert_severity_name(rule.severity),
 	};
-	/* severity lives in the rule JSON too; kept in its own column for queries */
 	int rc = run_insert(c,
 			    "INSERT INTO monitoring_alerts (org_id, alert_id, workflow_id, alert_type, name, conditions, "
 			    "notification_channels, cooldown_minutes, is_active, created_by, rule, severity, updated_by) "
 			    "VALUES (current_setting('wfmon.org'), $1, $2, $3, $4, $5::jsonb, $6::jsonb, $7::int, $8::boolean, "
-			    "$9, $10::jsonb, $10::jsonb->>'severity', $9) "
+			    "$9, $10::jsonb, $11, $9) "
 			    "ON CONFLICT (org_id, alert_id) DO UPDATE SET workflow_id = EXCLUDED.workflow_id, "
 			    "alert_type = EXCLUDED.alert_type, name = EXCLUDED.name, conditions = EXCLUDED.conditions, "
 			    "notification_channels = EXCLUDED.notification_channels, "
 			    "cooldown_minutes = EXCLUDED.cooldown_minutes, is_active = EXCLUDED.is_active, "
 			    "rule = EXCLUDED.rule, severity = EXCLUDED.severity, updated_at = now(), updated_by = $9",
-			    10, v, result, err, errlen);
+			    11, v, result, err, errlen);
 	free(rule_text);
 	free(cond_text);
 	free(chan_text);
+	json_decref(stored);
+	alert_rule_clear(&rule);
 	return rc;
 }
 
@@ -153,43 +160,51 @@ int storeq_put_rule_delete(PGconn *c, json_t *p, json_t **result, char *err, siz
 	return run_insert(c, "DELETE FROM monitoring_alerts WHERE alert_id = $1", 1, v, result, err, errlen);
 }
 
-static const char *time_text(json_t *v, char *buf, size_t len)
+static const char *time_text(int64_t ms, char *buf, size_t len)
 {
-	const char *s = json_string_value(v);
-	if (s == NULL)
+	if (ms <= 0)
 		return NULL;
-	snprintf(buf, len, "%s", s);
+	proto_time_format(ms, buf, len);
 	return buf;
+}
+
+static const char *text_or_null(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : NULL;
 }
 
 int storeq_put_alert(PGconn *c, json_t *a, json_t **result, char *err, size_t errlen)
 {
-	char id[32], esc[16], trig[40], ackt[40], rest[40], escat[40];
-	if (num_text(json_object_get(a, "id"), id, sizeof id) == NULL) {
-		snprintf(err, errlen, "an alert needs its id");
+	struct alert_record r;
+	struct proto_cause cause;
+	if (alert_record_parse(a, &r, &cause) < 0) {
+		snprintf(err, errlen, "an alert to save: %s: %s", cause.field, cause.message);
 		return STOREQ_BAD_PARAMS;
 	}
-	char *context = dump_or(json_object_get(a, "context"), "{}");
+	char id[32], esc[16], trig[40], ackt[40], rest[40], escat[40];
+	snprintf(id, sizeof id, "%lld", (long long)r.id);
+	snprintf(esc, sizeof esc, "%d", r.escalations);
+	char *context = json_dumps(r.context, JSON_COMPACT);
 	const char *v[19] = {
 		id,
-		json_string_value(json_object_get(a, "rule_id")),
-		json_string_value(json_object_get(a, "workflow_id")),
-		json_string_value(json_object_get(a, "execution_id")),
-		json_string_value(json_object_get(a, "severity")),
-		json_string_value(json_object_get(a, "body")),
+		r.rule_id,
+		r.workflow_id,
+		r.execution_id,
+		alert_severity_name(r.severity),
+		r.body,
 		context,
-		json_string_value(json_object_get(a, "state")),
-		json_string_value(json_object_get(a, "acknowledged_by")),
-		time_text(json_object_get(a, "acknowledged_at"), ackt, sizeof ackt),
-		time_text(json_object_get(a, "resolved_at"), rest, sizeof rest),
-		time_text(json_object_get(a, "triggered_at"), trig, sizeof trig),
-		json_string_value(json_object_get(a, "title")),
-		json_string_value(json_object_get(a, "rule_name")),
-		json_string_value(json_object_get(a, "ack_note")),
-		json_string_value(json_object_get(a, "resolved_by")),
-		num_text(json_object_get(a, "escalations"), esc, sizeof esc),
-		time_text(json_object_get(a, "escalated_at"), escat, sizeof escat),
-		json_string_value(json_object_get(a, "resolve_note")),
+		alert_state_name(r.state),
+		text_or_null(r.acknowledged_by),
+		time_text(r.acknowledged_ms, ackt, sizeof ackt),
+		time_text(r.resolved_ms, rest, sizeof rest),
+		time_text(r.triggered_ms, trig, sizeof trig),
+		r.title,
+		r.rule_name,
+		r.ack_note,
+		text_or_null(r.resolved_by),
+		esc,
+		time_text(r.escalated_ms, escat, sizeof escat),
+		r.resolve_note,
 	};
 	int rc = run_insert(c,
 			    "INSERT INTO alert_history (id, org_id, alert_id, workflow_id, execution_id, severity, message, "
@@ -205,25 +220,28 @@ int storeq_put_alert(PGconn *c, json_t *a, json_t **result, char *err, size_t er
 			    "escalated_at = EXCLUDED.escalated_at, resolve_note = EXCLUDED.resolve_note",
 			    19, v, result, err, errlen);
 	free(context);
+	alert_record_clear(&r);
 	return rc;
 }
 
 int storeq_put_notify_attempt(PGconn *c, json_t *p, json_t **result, char *err, size_t errlen)
 {
-	char id[32], idx[16], att[16];
-	const char *v[7] = {
-		num_text(json_object_get(p, "alert_id"), id, sizeof id),
-		json_string_value(json_object_get(p, "channel")),
-		num_text(json_object_get(p, "channel_index"), idx, sizeof idx),
-		num_text(json_object_get(p, "attempt"), att, sizeof att),
-		json_is_true(json_object_get(p, "ok")) ? "t" : "f",
-		json_is_true(json_object_get(p, "final")) ? "t" : "f",
-		json_string_value(json_object_get(p, "detail")),
-	};
-	if (v[0] == NULL || v[1] == NULL || v[2] == NULL || v[3] == NULL) {
-		snprintf(err, errlen, "a notification attempt needs alert_id, channel, channel_index, attempt");
+	struct alert_delivery d;
+	struct proto_cause cause;
+	json_t *alert_id = json_object_get(p, "alert_id");
+	if (!json_is_integer(alert_id) || alert_delivery_parse(p, &d, &cause) < 0) {
+		snprintf(err, errlen, "a notification attempt needs alert_id and a delivery (%s: %s)",
+			 json_is_integer(alert_id) ? cause.field : "alert_id",
+			 json_is_integer(alert_id) ? cause.message : "must be an integer");
 		return STOREQ_BAD_PARAMS;
 	}
+	char id[32], idx[16], att[16];
+	snprintf(id, sizeof id, "%lld", (long long)json_integer_value(alert_id));
+	snprintf(idx, sizeof idx, "%d", d.channel_index);
+	snprintf(att, sizeof att, "%d", d.attempt);
+	const char *v[7] = {
+		id, channel_type_name(d.channel), idx, att, d.ok ? "t" : "f", d.final ? "t" : "f", d.detail,
+	};
 	return run_insert(c,
 			  "INSERT INTO notification_attempts (org_id, alert_history_id, channel_type, channel_index, "
 			  "attempt, ok, final, detail) VALUES (current_setting('wfmon.org'), $1::bigint, $2, $3::int, "

@@ -18,6 +18,7 @@
 #include "base64.h"
 #include "pgconn.h"
 #include "proto.h"
+#include "step_stats.h"
 #include "xalloc.h"
 
 #define REPLAY_LIMIT_MAX 10000
@@ -497,6 +498,18 @@ static int q_execution(PGconn *c, json_t *params, json_t **result, char *err, si
 
 /* ---- step statistics ----------------------------------------------------- */
 
+static int64_t col_int(const PGresult *r, int row, const char *name)
+{
+	const char *v = col(r, row, name);
+	return v != NULL ? strtoll(v, NULL, 10) : 0;
+}
+
+static double col_real(const PGresult *r, int row, const char *name)
+{
+	const char *v = col(r, row, name);
+	return v != NULL ? strtod(v, NULL) : 0;
+}
+
 static int q_step_stats(PGconn *c, json_t *params, json_t **result, char *err, size_t errlen)
 {
 	const char *wf = json_string_value(json_object_get(params, "workflow_id"));
@@ -519,22 +532,21 @@ static int q_step_stats(PGconn *c, json_t *params, json_t **result, char *err, s
 	PGresult *r = pgconn_query(c, sql, q.n, q.v, err, errlen);
 	if (r == NULL)
 		return STOREQ_DB_ERROR;
-	int64_t found = 0;
+	struct step_stats st = { .runs = 0 };
+	snprintf(st.workflow_id, sizeof st.workflow_id, "%s", wf);
 	int nsteps = PQntuples(r);
-	json_t *steps = json_array();
-	for (int i = 0; i < nsteps; i++) {
-		found = strtoll(col(r, i, "runs"), NULL, 10);
-		json_t *s = json_object();
-		const char *id = col(r, i, "step_id");
+	struct step_stat *s;
+	for (int i = 0; i < nsteps && (s = step_stats_add(&st)) != NULL; i++) {
+		st.runs = col_int(r, i, "runs");
+		const char *id = col(r, i, "step_id") ?: "";
 		const char *name = col(r, i, "name");
-		put_str(s, "step_id", id);
-		put_str(s, "name", name ? name : id);
-		put_int(s, "count", col(r, i, "count"));
-		put_real(s, "avg_ms", col(r, i, "avg_ms"));
-		put_real(s, "p95_ms", col(r, i, "p95_ms"));
-		put_int(s, "min_ms", col(r, i, "min_ms"));
-		put_int(s, "max_ms", col(r, i, "max_ms"));
-		json_array_append_new(steps, s);
+		snprintf(s->step_id, sizeof s->step_id, "%s", id);
+		snprintf(s->name, sizeof s->name, "%s", name ? name : id);
+		s->count = col_int(r, i, "count");
+		s->avg_ms = col_real(r, i, "avg_ms");
+		s->p95_ms = col_real(r, i, "p95_ms");
+		s->min_ms = col_int(r, i, "min_ms");
+		s->max_ms = col_int(r, i, "max_ms");
 	}
 	PQclear(r);
 	if (nsteps == 0) {
@@ -542,14 +554,13 @@ static int q_step_stats(PGconn *c, json_t *params, json_t **result, char *err, s
 		r = pgconn_query(c, "SELECT count(*) FROM (SELECT 1 FROM workflow_executions WHERE "
 				    "workflow_id = $1 AND status IN ('completed', 'failed', 'cancelled') "
 				    "LIMIT $2) t", q.n, q.v, err, errlen);
-		if (r == NULL) {
-			json_decref(steps);
+		if (r == NULL)
 			return STOREQ_DB_ERROR;
-		}
-		found = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		st.runs = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 		PQclear(r);
 	}
-	*result = json_pack("{s:s,s:I,s:o}", "workflow_id", wf, "runs", (json_int_t)found, "steps", steps);
+	*result = step_stats_json_new(&st);
+	step_stats_clear(&st);
 	return 0;
 }
 

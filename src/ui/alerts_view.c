@@ -21,42 +21,42 @@
 
 /* ---- shared words ------------------------------------------------------------------- */
 
-const char *ui_severity_text(enum model_severity s)
+const char *ui_severity_text(enum alert_severity s)
 {
 	switch (s) {
-	case MSEV_INFO: return C_("severity", "info");
-	case MSEV_WARNING: return C_("severity", "warning");
-	case MSEV_ERROR: return C_("severity", "error");
-	case MSEV_CRITICAL: return C_("severity", "critical");
+	case SEV_INFO: return C_("severity", "info");
+	case SEV_WARNING: return C_("severity", "warning");
+	case SEV_ERROR: return C_("severity", "error");
+	case SEV_CRITICAL: return C_("severity", "critical");
 	default: return "?";
 	}
 }
 
-enum ui_element ui_severity_element(enum model_severity s)
+enum ui_element ui_severity_element(enum alert_severity s)
 {
-	static const enum ui_element el[MSEV__COUNT] = {
-		[MSEV_INFO] = UI_NORMAL, [MSEV_WARNING] = UI_STATUS_STALE,
-		[MSEV_ERROR] = UI_STATUS_FAILED, [MSEV_CRITICAL] = UI_ALERT_CRITICAL,
+	static const enum ui_element el[SEV__COUNT] = {
+		[SEV_INFO] = UI_NORMAL, [SEV_WARNING] = UI_STATUS_STALE,
+		[SEV_ERROR] = UI_STATUS_FAILED, [SEV_CRITICAL] = UI_ALERT_CRITICAL,
 	};
-	return (unsigned)s < MSEV__COUNT ? el[s] : UI_NORMAL;
+	return (unsigned)s < SEV__COUNT ? el[s] : UI_NORMAL;
 }
 
-const char *ui_alert_state_text(enum model_alert_state s)
+const char *ui_alert_state_text(enum alert_state s)
 {
 	switch (s) {
-	case MAS_ACTIVE: return C_("alert state", "active");
-	case MAS_ACKNOWLEDGED: return C_("alert state", "acknowledged");
-	case MAS_RESOLVED: return C_("alert state", "resolved");
+	case ALERT_ACTIVE: return C_("alert state", "active");
+	case ALERT_ACKNOWLEDGED: return C_("alert state", "acknowledged");
+	case ALERT_RESOLVED: return C_("alert state", "resolved");
 	default: return "?";
 	}
 }
 
 /* "acknowledged by olga", "resolved by jan", "resolved automatically", "-" */
-static void alert_who(const struct model_alert *a, char *buf, size_t len)
+static void alert_who(const struct alert_record *a, char *buf, size_t len)
 {
-	if (a->state == MAS_RESOLVED && a->resolved_by[0] != '\0')
+	if (a->state == ALERT_RESOLVED && a->resolved_by[0] != '\0')
 		snprintf(buf, len, _("resolved by %s"), a->resolved_by);
-	else if (a->state == MAS_RESOLVED)
+	else if (a->state == ALERT_RESOLVED)
 		snprintf(buf, len, "%s", _("resolved automatically"));
 	else if (a->acknowledged_by[0] != '\0')
 		snprintf(buf, len, _("acknowledged by %s"), a->acknowledged_by);
@@ -83,7 +83,7 @@ static const struct {
 };
 
 /* The alert the keys act on: the one shown, else the selected one. */
-static struct model_alert *target(struct ui *ui)
+static struct alert_record *target(struct ui *ui)
 {
 	int64_t id = ui->view_id == VIEW_ALERT ? ui->alert_id : ui->alert_sel_id;
 	return id != 0 ? model_alert_find(&ui->model, id) : NULL;
@@ -91,7 +91,7 @@ static struct model_alert *target(struct ui *ui)
 
 static void act_send(struct ui *ui, enum alert_act act, const char *note)
 {
-	struct model_alert *a = target(ui);
+	struct alert_record *a = target(ui);
 	if (a == NULL) {
 		ui_message(ui, UI_ERROR, "%s", _("that alert is gone"));
 		return;
@@ -121,7 +121,7 @@ static void act_start(struct ui *ui, enum alert_act act)
 		ui_message(ui, UI_ERROR, "%s", _("read-only console (--readonly): acting on alerts is disabled"));
 		return;
 	}
-	struct model_alert *a = target(ui);
+	struct alert_record *a = target(ui);
 	if (a == NULL) {
 		ui_message(ui, UI_ERROR, "%s", _("no alert selected"));
 		return;
@@ -200,7 +200,7 @@ static void k_open(struct ui *ui)
 
 static void k_exec(struct ui *ui)
 {
-	struct model_alert *a = target(ui);
+	struct alert_record *a = target(ui);
 	if (a == NULL || a->execution_id[0] == '\0') {
 		ui_message(ui, UI_ERROR, "%s", _("this alert names no execution"));
 		return;
@@ -251,7 +251,7 @@ static void alert_cols(int w, struct alert_cols *c)
 		c->rule = 10;
 }
 
-static void alert_row(struct ui *ui, int y, const struct model_alert *a, bool sel, const struct alert_cols *c)
+static void alert_row(struct ui *ui, int y, const struct alert_record *a, bool sel, const struct alert_cols *c)
 {
 	int w = ui_screen_cols();
 	enum ui_element n_el = sel ? UI_SELECTION : UI_NORMAL;
@@ -261,7 +261,7 @@ static void alert_row(struct ui *ui, int y, const struct model_alert *a, bool se
 	int x = 1;
 	ui_text(y, x, c->sev, sel ? UI_SELECTION : ui_severity_element(a->severity), ui_severity_text(a->severity));
 	x += c->sev + 1;
-	ui_text(y, x, c->state, sel ? UI_SELECTION : a->state == MAS_ACTIVE ? UI_STATUS_FAILED : UI_MUTED,
+	ui_text(y, x, c->state, sel ? UI_SELECTION : a->state == ALERT_ACTIVE ? UI_STATUS_FAILED : UI_MUTED,
 		ui_alert_state_text(a->state));
 	x += c->state + 1;
 	ui_text(y, x, c->rule, n_el, a->rule_name);
@@ -276,7 +276,7 @@ static void alert_row(struct ui *ui, int y, const struct model_alert *a, bool se
 	x += c->age + 1;
 	if (c->who > 0) {
 		alert_who(a, buf, sizeof buf);
-		ui_text(y, x, c->who, sel ? UI_SELECTION : a->state == MAS_ACKNOWLEDGED ? UI_NORMAL : UI_MUTED, buf);
+		ui_text(y, x, c->who, sel ? UI_SELECTION : a->state == ALERT_ACKNOWLEDGED ? UI_NORMAL : UI_MUTED, buf);
 	}
 }
 
@@ -402,23 +402,15 @@ static void json_value_text(json_t *v, char *buf, size_t len)
 	free(d);
 }
 
-static void delivery_line(json_t *d, char *buf, size_t len)
+static void delivery_line(const struct alert_delivery *d, char *buf, size_t len)
 {
-	const char *ch = json_string_value(json_object_get(d, "channel"));
-	json_int_t idx = json_integer_value(json_object_get(d, "channel_index"));
-	json_int_t attempt = json_integer_value(json_object_get(d, "attempt"));
-	bool ok = json_is_true(json_object_get(d, "ok"));
-	bool final = json_is_true(json_object_get(d, "final"));
-	const char *detail = json_string_value(json_object_get(d, "detail"));
-	const char *at = json_string_value(json_object_get(d, "at"));
+	const char *ch = channel_type_name(d->channel);
 	char when[64] = "";
-	int64_t ms;
-	if (at != NULL && proto_time_parse(at, &ms) == 0)
-		i18n_format_time(ms, when, sizeof when);
-	snprintf(buf, len, "%s %-8s #%lld  %s %lld  %s%s  %s  %s", ok ? ui_sym(SYM_CHECK) : ui_sym(SYM_CROSS),
-		 ch ? ch : "?", (long long)idx, _("attempt"), (long long)attempt,
-		 ok ? _("delivered") : _("failed"), ok ? "" : final ? _(", gave up") : _(", will retry"), when,
-		 detail ? detail : "");
+	if (d->at_ms > 0)
+		i18n_format_time(d->at_ms, when, sizeof when);
+	snprintf(buf, len, "%s %-8s #%d  %s %d  %s%s  %s  %s", d->ok ? ui_sym(SYM_CHECK) : ui_sym(SYM_CROSS),
+		 ch ? ch : "?", d->channel_index, _("attempt"), d->attempt, d->ok ? _("delivered") : _("failed"),
+		 d->ok ? "" : d->final ? _(", gave up") : _(", will retry"), when, d->detail);
 }
 
 static void alert_fill(struct ui *ui)
@@ -427,7 +419,7 @@ static void alert_fill(struct ui *ui)
 	size_t top = t->top;
 	ui_textpane_clear(t);
 	t->top = top;
-	struct model_alert *a = model_alert_find(&ui->model, ui->alert_id);
+	struct alert_record *a = model_alert_find(&ui->model, ui->alert_id);
 	if (a == NULL) {
 		ui_textpane_add(t, UI_MUTED, _("This alert is no longer in the list."));
 		return;
@@ -436,7 +428,7 @@ static void alert_fill(struct ui *ui)
 	ui_textpane_add(t, ui_severity_element(a->severity), a->title);
 	ui_textpane_add(t, UI_NORMAL, "");
 	snprintf(v, sizeof v, "%s, %s", ui_severity_text(a->severity), ui_alert_state_text(a->state));
-	pane_pair(t, a->state == MAS_ACTIVE ? UI_STATUS_FAILED : UI_NORMAL, _("severity, state"), v);
+	pane_pair(t, a->state == ALERT_ACTIVE ? UI_STATUS_FAILED : UI_NORMAL, _("severity, state"), v);
 	snprintf(v, sizeof v, "%s (%s)", a->rule_name, a->rule_id);
 	pane_pair(t, UI_NORMAL, _("rule"), v);
 	pane_pair(t, UI_NORMAL, _("workflow"), a->workflow_id[0] ? a->workflow_id : _("(all)"));
@@ -455,7 +447,7 @@ static void alert_fill(struct ui *ui)
 	}
 	if (a->ack_note != NULL)
 		pane_pair(t, UI_NORMAL, _("note"), a->ack_note);
-	if (a->state == MAS_RESOLVED) {
+	if (a->state == ALERT_RESOLVED) {
 		char when[128];
 		when_text(ui, a->resolved_ms, when, sizeof when);
 		if (a->resolved_by[0] != '\0')
@@ -486,15 +478,13 @@ static void alert_fill(struct ui *ui)
 		pane_pair(t, UI_JSON_KEY, key, v);
 	}
 	ui_textpane_add(t, UI_NORMAL, "");
-	snprintf(buf, sizeof buf, _("Deliveries (%zu)"), json_array_size(a->deliveries));
+	snprintf(buf, sizeof buf, _("Deliveries (%zu)"), a->ndeliveries);
 	ui_textpane_add(t, UI_TITLE, buf);
-	size_t i;
-	json_t *d;
-	if (json_array_size(a->deliveries) == 0)
+	if (a->ndeliveries == 0)
 		ui_textpane_add(t, UI_MUTED, _("no delivery attempts yet"));
-	json_array_foreach(a->deliveries, i, d) {
-		delivery_line(d, buf, sizeof buf);
-		ui_textpane_add(t, json_is_true(json_object_get(d, "ok")) ? UI_STATUS_OK : UI_STATUS_FAILED, buf);
+	for (size_t i = 0; i < a->ndeliveries; i++) {
+		delivery_line(&a->deliveries[i], buf, sizeof buf);
+		ui_textpane_add(t, a->deliveries[i].ok ? UI_STATUS_OK : UI_STATUS_FAILED, buf);
 	}
 }
 

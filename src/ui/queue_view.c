@@ -100,16 +100,16 @@ static const struct ui_key queue_keys[] = {
 static void eta_text(const struct model_queue *q, char *buf, size_t len)
 {
 	char d[64];
-	if (q->eta_ms < 0) {
+	if (q->n.eta_ms < 0) {
 		snprintf(buf, len, "%s", _("unknown (nothing finished lately)"));
-	} else if (q->eta_ms == 0) {
+	} else if (q->n.eta_ms == 0) {
 		snprintf(buf, len, "%s", _("nothing to clear"));
 	} else {
 		/* An estimate: whole seconds are precise enough. */
-		if (q->eta_ms < 1000)
-			i18n_format_duration(q->eta_ms, d, sizeof d);
+		if (q->n.eta_ms < 1000)
+			i18n_format_duration(q->n.eta_ms, d, sizeof d);
 		else
-			i18n_format_elapsed(q->eta_ms, d, sizeof d);
+			i18n_format_elapsed(q->n.eta_ms, d, sizeof d);
 		snprintf(buf, len, _("about %s"), d);
 	}
 }
@@ -118,8 +118,8 @@ void ui_queue_backlog_text(const struct model_queue *q, char *buf, size_t len)
 {
 	char eta[96];
 	eta_text(q, eta, sizeof eta);
-	snprintf(buf, len, _("BACKLOG: %lld queued (threshold %lld), clears in %s"), (long long)q->depth,
-		 (long long)q->threshold, eta);
+	snprintf(buf, len, _("BACKLOG: %lld queued (threshold %lld), clears in %s"), (long long)q->n.depth,
+		 (long long)q->n.threshold, eta);
 }
 
 static void queue_draw(struct ui *ui, int top, int rows)
@@ -130,7 +130,7 @@ static void queue_draw(struct ui *ui, int top, int rows)
 	queue_rebuild(ui);
 	snprintf(title, sizeof title, "%s (%zu)", _("Queue"), ui->queue.n);
 	if (q->loaded)
-		snprintf(buf, sizeof buf, _("backlog threshold %lld"), (long long)q->threshold);
+		snprintf(buf, sizeof buf, _("backlog threshold %lld"), (long long)q->n.threshold);
 	else
 		buf[0] = '\0';
 	ui_title_line(top, title, buf);
@@ -139,7 +139,7 @@ static void queue_draw(struct ui *ui, int top, int rows)
 		ui_text(y + 1, 2, w - 4, UI_MUTED, _("Waiting for the queue's numbers from the server…"));
 		return;
 	}
-	if (q->backlog) {
+	if (q->n.backlog) {
 		char text[300];
 		ui_queue_backlog_text(q, text, sizeof text);
 		snprintf(buf, sizeof buf, " %s %s", ui_sym(SYM_WARN), text);
@@ -149,42 +149,42 @@ static void queue_draw(struct ui *ui, int top, int rows)
 
 	/* The numbers. */
 	int x = 1;
-	snprintf(v, sizeof v, "%lld", (long long)q->depth);
-	x = ui_pair(y, x, w, UI_PAIR_BODY, _("depth"), v, q->backlog ? UI_STATUS_STALE : UI_COUNTER);
+	snprintf(v, sizeof v, "%lld", (long long)q->n.depth);
+	x = ui_pair(y, x, w, UI_PAIR_BODY, _("depth"), v, q->n.backlog ? UI_STATUS_STALE : UI_COUNTER);
 	for (int p = 0; p < PRIO__COUNT; p++) {
-		snprintf(v, sizeof v, "%lld", (long long)q->by_priority[p]);
+		snprintf(v, sizeof v, "%lld", (long long)q->n.by_priority[p]);
 		x = ui_pair(y, x, w, UI_PAIR_BODY, ui_prio_text((enum proto_priority)p), v, UI_NORMAL);
 	}
-	if (q->untracked > 0) {
-		snprintf(v, sizeof v, "%lld", (long long)q->untracked);
+	if (q->n.untracked > 0) {
+		snprintf(v, sizeof v, "%lld", (long long)q->n.untracked);
 		ui_pair(y, x, w, UI_PAIR_BODY, _("untracked"), v, UI_MUTED);
 	}
 	y++;
 	x = 1;
-	if (q->has_oldest) {
+	if (q->n.has_oldest) {
 		char age[64], id[PROTO_MAX_ID + 8];
-		ui_short_id(q->oldest_id, id, sizeof id);
+		ui_short_id(q->n.oldest_id, id, sizeof id);
 		i18n_format_elapsed(model_queue_oldest_age(q, ui->now_ms), age, sizeof age);
 		snprintf(v, sizeof v, _("%s, waiting %s"), id, age);
 		x = ui_pair(y, x, w, UI_PAIR_BODY, _("oldest"), v, UI_NORMAL);
 	} else {
 		x = ui_pair(y, x, w, UI_PAIR_BODY, _("oldest"), "-", UI_MUTED);
 	}
-	if (q->avg_wait_ms >= 0) {
+	if (q->n.avg_wait_ms >= 0) {
 		char d[64];
-		i18n_format_duration(q->avg_wait_ms, d, sizeof d);
-		snprintf(v, sizeof v, _("%s (%lld started)"), d, (long long)q->wait_samples);
+		i18n_format_duration(q->n.avg_wait_ms, d, sizeof d);
+		snprintf(v, sizeof v, _("%s (%lld started)"), d, (long long)q->n.wait_samples);
 		ui_pair(y, x, w, UI_PAIR_BODY, _("average wait"), v, UI_NORMAL);
 	} else {
 		ui_pair(y, x, w, UI_PAIR_BODY, _("average wait"), _("unknown"), UI_MUTED);
 	}
 	y++;
 	x = 1;
-	i18n_format_decimal(q->rate_per_min, 1, v, sizeof v);
+	i18n_format_decimal(q->n.rate_per_min, 1, v, sizeof v);
 	snprintf(buf, sizeof buf, _("%s/min"), v);
 	x = ui_pair(y, x, w, UI_PAIR_BODY, _("rate"), buf, UI_NORMAL);
 	eta_text(q, v, sizeof v);
-	ui_pair(y, x, w, UI_PAIR_BODY, _("clears in"), v, q->eta_ms < 0 && q->depth > 0 ? UI_STATUS_STALE : UI_NORMAL);
+	ui_pair(y, x, w, UI_PAIR_BODY, _("clears in"), v, q->n.eta_ms < 0 && q->n.depth > 0 ? UI_STATUS_STALE : UI_NORMAL);
 	y++;
 
 	/* The depth history: what is left after the list's minimum. */
@@ -203,12 +203,12 @@ static void queue_draw(struct ui *ui, int top, int rows)
 		char d[64];
 		i18n_format_duration((int64_t)n * 1000, d, sizeof d);
 		snprintf(title, sizeof title, _("Depth, last %s"), d);
-		snprintf(buf, sizeof buf, _("peak %u, threshold %lld"), peak, (long long)q->threshold);
+		snprintf(buf, sizeof buf, _("peak %u, threshold %lld"), peak, (long long)q->n.threshold);
 		ui_title_line(y++, title, buf);
 		/* Scaled to the threshold at least, so a short queue looks short. */
-		double scale = peak > (uint32_t)q->threshold ? peak : (double)q->threshold;
+		double scale = peak > (uint32_t)q->n.threshold ? peak : (double)q->n.threshold;
 		ui_graph_draw((struct ui_rect){ y, 1, gh, w - 2 }, pts, n, scale > 0 ? scale : 1, true,
-			      q->backlog ? UI_STATUS_STALE : UI_GRAPH);
+			      q->n.backlog ? UI_STATUS_STALE : UI_GRAPH);
 		y += gh;
 	}
 

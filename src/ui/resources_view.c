@@ -21,7 +21,7 @@
 #define RES_DB_WARN_PCT 80.0
 #define RES_GRAPH_ROWS_MAX 5
 
-static double mem_used_pct(const struct model_res_sample *s)
+static double mem_used_pct(const struct resource_sample *s)
 {
 	if (s->mem_total <= 0 || s->mem_available < 0)
 		return -1;
@@ -88,7 +88,7 @@ static const struct ui_key res_keys[] = {
 /* Which value of a sample a graph shows. */
 enum res_series { SER_CPU, SER_MEM, SER_EVENTS, SER__COUNT };
 
-static double series_value(const struct model_res_sample *s, enum res_series k)
+static double series_value(const struct resource_sample *s, enum res_series k)
 {
 	switch (k) {
 	case SER_CPU: return s->host_cpu;
@@ -100,7 +100,7 @@ static double series_value(const struct model_res_sample *s, enum res_series k)
 static void draw_graph(struct ui *ui, int y, int h, enum res_series k)
 {
 	const struct model_resources *r = &ui->model.res;
-	const struct model_res_sample *cur = &r->current;
+	const struct resource_sample *cur = &r->current;
 	int w = ui_screen_cols();
 	static double pts[MODEL_RES_HISTORY];
 	uint32_t n = r->hist_count;
@@ -142,7 +142,7 @@ static void draw_graph(struct ui *ui, int y, int h, enum res_series k)
 static void res_draw(struct ui *ui, int top, int rows)
 {
 	const struct model_resources *r = &ui->model.res;
-	const struct model_res_sample *s = &r->current;
+	const struct resource_sample *s = &r->current;
 	int w = ui_screen_cols();
 	char buf[512], a[64], b[64], c[64], when[32];
 	if (r->has_current && s->at_ms > 0) {
@@ -219,19 +219,19 @@ static void res_draw(struct ui *ui, int top, int rows)
 	snprintf(buf, sizeof buf, _("%s in, %s out"), a, b);
 	x = ui_pair(y, x, w, UI_PAIR_BODY, _("events/s"), buf, UI_NORMAL);
 	fmt_count(s->queue_depth, a, sizeof a);
-	x = ui_pair(y, x, w, UI_PAIR_BODY, _("queue depth"), a, ui->model.queue.backlog ? UI_STATUS_STALE : UI_NORMAL);
+	x = ui_pair(y, x, w, UI_PAIR_BODY, _("queue depth"), a, ui->model.queue.n.backlog ? UI_STATUS_STALE : UI_NORMAL);
 	snprintf(a, sizeof a, "%u", r->nworkers);
 	ui_pair(y, x, w, UI_PAIR_BODY, _("workers reporting"), a, UI_NORMAL);
 	y++;
 
 	/* The top consumers: always with the warning, else when there is room. */
 	int rem = bottom - y;
-	bool consumers = r->ntop > 0 && (s->warning || rem - (int)r->ntop - 2 >= 6);
+	bool consumers = r->current.ntop > 0 && (s->warning || rem - (int)r->current.ntop - 2 >= 6);
 	if (consumers && rem >= 2) {
 		ui_title_line(y++, _("Top consumers (workflows, by CPU)"), "");
 		int cwid = 12;
-		for (uint32_t i = 0; i < r->ntop && y < bottom; i++, y++) {
-			const struct model_consumer *t = &r->top[i];
+		for (uint32_t i = 0; i < r->current.ntop && y < bottom; i++, y++) {
+			const struct resource_consumer *t = &r->current.top[i];
 			int wfw = w - 3 * cwid - 4;
 			ui_text(y, 2, wfw, UI_NORMAL, t->workflow_id);
 			fmt_pct(t->cpu_percent, a, sizeof a);

@@ -1,17 +1,22 @@
 /* rule_form.c: the form that creates or edits an alert rule (see ui_view.h).
  *
- * The form holds its values as text and choices; the fields shown are laid
- * out again from them after every change (the conditions follow the rule's
- * type, the channel fields follow each channel's type). Channels are a list
- * of slots with one empty slot last: choosing a type for it adds a channel,
- * choosing "none" for another removes that one.
+ * The form is laid out from the protocol's rule schema (alert_rule.h): the
+ * rule's own fields, the conditions of the chosen type, and for each channel
+ * the fields of its type, with their labels, kinds and choices; the form
+ * repeats no field name. Values are held as text by field name (a choice as
+ * its wire name, a boolean as "true" or "false"), so that a field two types
+ * share (a channel's "url", a condition's "threshold") keeps what was typed
+ * when the type changes. The fields shown are laid out again after every
+ * change of a type. Channels are a list of slots with one empty slot last:
+ * choosing a type for it adds a channel, choosing "none" for another removes
+ * that one.
  *
  * Invariants: the daemon validates, the form does not guess: numbers go as
- * typed (an integer, a real, or the text itself), so the daemon's error names
- * the field and the cursor goes there; what the form does not edit
- * (escalation channels, unknown keys) is kept from the rule it started from,
- * and secrets shown as "***" go back as "***" so the daemon keeps them;
- * every text field is bounded (RF_TEXT_MAX). */
+ * typed (an integer, a real, or the text itself), so that the daemon's error
+ * names the field and the cursor goes there; what the form does not edit
+ * (escalation channels) is kept from the rule it started from, and secrets
+ * shown as the mask go back as the mask so the daemon keeps them; every text
+ * is bounded (RF_TEXT_MAX); a rule's channels all fit (ALERT_MAX_CHANNELS). */
 #include "ui_view.h"
 
 #include <curses.h>
@@ -25,80 +30,97 @@
 #include "xalloc.h"
 
 #define RF_TEXT_MAX 256
-#define RF_NUM_MAX 32
-#define RF_MAX_CHANNELS 6
-#define RF_MAX_FIELDS 64
+#define RF_NAME_MAX 32
+#define RF_MAX_VALUES 32          /* field names of a rule (with every type's conditions) or of a channel */
+#define RF_SLOTS (ALERT_MAX_CHANNELS + 1)   /* a rule's channels, and one empty slot to add one */
+#define RF_MAX_FIELDS 96
+#define RF_NONE (-1)              /* a slot without a channel */
 
-/* ---- choices ------------------------------------------------------------------------ */
+/* ---- values by field name --------------------------------------------------------------- */
 
-static const char *const type_wire[] = {
-	"execution_failed", "running_long", "slow_execution", "consecutive_failures",
-	"error_rate", "queue_backlog", "resource_threshold", "custom",
-};
-static const char *const type_shown[] = {
-	N_("execution failed"), N_("running too long"), N_("slower than usual"), N_("consecutive failures"),
-	N_("error rate"), N_("queue backlog"), N_("resource threshold"), N_("custom metric"),
-};
-#define NTYPES ((int)(sizeof type_wire / sizeof type_wire[0]))
-
-static const char *const sev_wire[] = { "info", "warning", "error", "critical" };
-static const char *const yesno_wire[] = { "yes", "no" };
-static const char *const yesno_shown[] = { N_("yes"), N_("no") };
-static const char *const lang_wire[] = { "en", "pl" };
-static const char *const lang_shown[] = { N_("English"), N_("Polish") };
-static const char *const metric_wire[] = { "cpu_percent", "memory_percent" };
-static const char *const op_wire[] = { "gt", "gte", "lt", "lte", "eq", "ne" };
-static const char *const op_shown[] = { ">", ">=", "<", "<=", "=", "!=" };
-
-enum ch_type { CH_NONE, CH_IN_APP, CH_WEBHOOK, CH_SLACK, CH_EMAIL, CH_SMS, CH__COUNT };
-static const char *const ch_wire[CH__COUNT] = { "", "in_app", "webhook", "slack", "email", "sms" };
-static const char *const ch_shown[CH__COUNT] = {
-	N_("(none)"), N_("in the console"), N_("webhook"), N_("Slack"), N_("e-mail"), N_("SMS"),
+struct rf_values {
+	struct {
+		char name[RF_NAME_MAX];
+		char text[RF_TEXT_MAX];
+	} v[RF_MAX_VALUES];
+	int n;
 };
 
-const char *ui_rule_type_text(const char *wire)
+static char *value_find(struct rf_values *vs, const char *name)
 {
-	for (int i = 0; wire != NULL && i < NTYPES; i++)
-		if (strcmp(wire, type_wire[i]) == 0)
-			return _(type_shown[i]);
-	return wire ? wire : "?";
+	for (int i = 0; i < vs->n; i++)
+		if (strcmp(vs->v[i].name, name) == 0)
+			return vs->v[i].text;
+	return NULL;
 }
 
-/* ---- state ---------------------------------------------------------------------------- */
+/* The value of name, made with text when there is none yet. */
+static char *value_get(struct rf_values *vs, const char *name, const char *text)
+{
+	char *t = value_find(vs, name);
+	if (t != NULL)
+		return t;
+	if (vs->n >= RF_MAX_VALUES)
+		fatal("rule form: too many values");
+	snprintf(vs->v[vs->n].name, sizeof vs->v[vs->n].name, "%s", name);
+	snprintf(vs->v[vs->n].text, sizeof vs->v[vs->n].text, "%s", text ? text : "");
+	return vs->v[vs->n++].text;
+}
 
-struct rf_channel {
-	int type;                 /* enum ch_type */
-	int bell;                 /* 0 yes, 1 no (yesno_wire) */
-	char url[RF_TEXT_MAX], secret[RF_TEXT_MAX], to[RF_TEXT_MAX], from[RF_TEXT_MAX];
-	char smtp_url[RF_TEXT_MAX], smtp_user[RF_TEXT_MAX], smtp_password[RF_TEXT_MAX];
+/* What a field starts with when nothing was given: a new rule's suggestion,
+ * else the schema's default, else nothing (false for a boolean). */
+static const char *field_start(const struct alert_field *f)
+{
+	if (f->form_start != NULL)
+		return f->form_start;
+	if (f->dflt != NULL)
+		return f->dflt;
+	return f->kind == ALERT_FIELD_BOOL ? "false" : "";
+}
+
+/* A JSON value as the form holds it; absent: the schema's default. */
+static void value_set_json(struct rf_values *vs, const struct alert_field *f, json_t *v)
+{
+	char *t = value_get(vs, f->name, NULL);
+	if (json_is_string(v))
+		snprintf(t, RF_TEXT_MAX, "%s", json_string_value(v));
+	else if (json_is_integer(v))
+		snprintf(t, RF_TEXT_MAX, "%lld", (long long)json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(t, RF_TEXT_MAX, "%g", json_real_value(v));
+	else if (json_is_boolean(v))
+		snprintf(t, RF_TEXT_MAX, "%s", json_is_true(v) ? "true" : "false");
+	else
+		snprintf(t, RF_TEXT_MAX, "%s", f->dflt ? f->dflt : f->kind == ALERT_FIELD_BOOL ? "false" : "");
+}
+
+/* ---- state ---------------------------------------------------------------------------------- */
+
+struct rf_slot {
+	int type;                 /* enum channel_type, or RF_NONE */
+	struct rf_values values;
 	json_t *orig;             /* the channel it started from, or NULL */
 };
 
-enum rf_kind { RF_TEXT, RF_CYCLE };
+enum rf_kind { RF_TEXT, RF_CHOICE, RF_BOOL, RF_CHANNEL };
 
 struct rf_field {
 	enum rf_kind kind;
-	const char *label;        /* N_() */
+	const struct alert_field *schema;   /* NULL for a channel's type */
+	const char *label;        /* English (the schema's): translated when drawn */
 	const char *section;      /* N_(): a heading drawn above it, or NULL */
-	char *text;               /* RF_TEXT: the buffer, cap bytes */
-	size_t cap;
-	int *choice;              /* RF_CYCLE */
-	const char *const *wire;
-	const char *const *shown; /* N_() names, or NULL to show the wire names */
-	int nchoices;
+	bool indent;              /* a channel's own field */
+	char *text;               /* the value (RF_TEXT, RF_CHOICE, RF_BOOL) */
+	struct rf_slot *slot;     /* RF_CHANNEL */
 	bool relayout;            /* a change of this choice changes the fields */
 	char path[64];            /* the JSON path the daemon's errors name, without "rule." */
 };
 
 struct rule_form {
-	json_t *orig;             /* the rule edited (a copy), or NULL for a new one */
-	char name[RF_TEXT_MAX], workflow[RF_TEXT_MAX], cooldown[RF_NUM_MAX];
-	int type, severity, enabled, language;
-	char threshold_seconds[RF_NUM_MAX], count[RF_NUM_MAX], threshold_percent[RF_NUM_MAX];
-	char window_minutes[RF_NUM_MAX], min_sample[RF_NUM_MAX], threshold[RF_NUM_MAX];
-	char metric[RF_TEXT_MAX], value[RF_NUM_MAX];
-	int res_metric, op;
-	struct rf_channel ch[RF_MAX_CHANNELS];
+	json_t *orig;             /* the rule edited (its JSON form), or NULL for a new one */
+	char id[PROTO_MAX_ID + 1];
+	struct rf_values values;  /* the rule's fields and every type's conditions */
+	struct rf_slot ch[RF_SLOTS];
 	int nch;
 	struct rf_field fields[RF_MAX_FIELDS];
 	int nfields, focus, top;
@@ -106,27 +128,22 @@ struct rule_form {
 	bool waiting;             /* a save is on its way */
 };
 
-static int choice_of(const char *const *wire, int n, const char *name, int dflt)
+static const char *const channel_none = N_("(none)");
+
+const char *ui_rule_type_text(enum alert_type type)
 {
-	for (int i = 0; name != NULL && i < n; i++)
-		if (strcmp(wire[i], name) == 0)
-			return i;
-	return dflt;
+	const char *label = alert_choice_label(alert_types(), ALERT__TYPE_COUNT, (size_t)type);
+	return label != NULL ? _(label) : "?";
 }
 
-static void text_of(char *dst, size_t cap, json_t *v)
+/* The rule type chosen, by its value. */
+static int form_type(struct rule_form *f)
 {
-	if (json_is_string(v))
-		snprintf(dst, cap, "%s", json_string_value(v));
-	else if (json_is_integer(v))
-		snprintf(dst, cap, "%lld", (long long)json_integer_value(v));
-	else if (json_is_real(v))
-		snprintf(dst, cap, "%g", json_real_value(v));
-	else
-		dst[0] = '\0';
+	int t = alert_choice_find(alert_types(), ALERT__TYPE_COUNT, value_find(&f->values, "type"));
+	return t < 0 ? 0 : t;
 }
 
-/* ---- layout ----------------------------------------------------------------------------- */
+/* ---- layout ----------------------------------------------------------------------------------- */
 
 static struct rf_field *add(struct rule_form *f, enum rf_kind kind, const char *label, const char *path)
 {
@@ -140,100 +157,56 @@ static struct rf_field *add(struct rule_form *f, enum rf_kind kind, const char *
 	return x;
 }
 
-static void add_text(struct rule_form *f, const char *label, const char *path, char *buf, size_t cap)
+/* One schema row, its value made with its start when there is none. */
+static struct rf_field *add_schema(struct rule_form *f, const struct alert_field *s, struct rf_values *vs,
+				   const char *prefix)
 {
-	struct rf_field *x = add(f, RF_TEXT, label, path);
-	x->text = buf;
-	x->cap = cap;
-}
-
-static struct rf_field *add_cycle(struct rule_form *f, const char *label, const char *path, int *choice,
-				  const char *const *wire, const char *const *shown, int n)
-{
-	struct rf_field *x = add(f, RF_CYCLE, label, path);
-	x->choice = choice;
-	x->wire = wire;
-	x->shown = shown;
-	x->nchoices = n;
+	char path[64];
+	if (prefix[0] != '\0')
+		snprintf(path, sizeof path, "%s.%s", prefix, s->name);
+	else
+		snprintf(path, sizeof path, "%s", s->name);
+	enum rf_kind kind = s->kind == ALERT_FIELD_CHOICE ? RF_CHOICE : s->kind == ALERT_FIELD_BOOL ? RF_BOOL : RF_TEXT;
+	struct rf_field *x = add(f, kind, s->label, path);
+	x->schema = s;
+	x->text = value_get(vs, s->name, field_start(s));
+	/* A name two types share may hold a choice this one lacks. */
+	if (kind == RF_CHOICE && alert_choice_find(s->choices, s->nchoices, x->text) < 0)
+		snprintf(x->text, RF_TEXT_MAX, "%s", field_start(s));
 	return x;
 }
 
-#define NOF(a) ((int)(sizeof a / sizeof a[0]))
+/* The rows people edit: not the ones the daemon gives or the type implies. */
+static bool editable(const struct alert_field *s)
+{
+	return s->fixed == NULL && !(s->flags & ALERT_F_SERVER);
+}
 
 static void conditions_layout(struct rule_form *f)
 {
 	int first = f->nfields;
-	switch (f->type) {
-	case 1: case 2:
-		add_text(f, N_("threshold (seconds)"), "conditions.threshold_seconds", f->threshold_seconds,
-			 sizeof f->threshold_seconds);
-		break;
-	case 3:
-		add_text(f, N_("failures in a row"), "conditions.count", f->count, sizeof f->count);
-		break;
-	case 4:
-		add_text(f, N_("threshold (%)"), "conditions.threshold_percent", f->threshold_percent,
-			 sizeof f->threshold_percent);
-		add_text(f, N_("window (minutes)"), "conditions.window_minutes", f->window_minutes,
-			 sizeof f->window_minutes);
-		add_text(f, N_("minimum sample"), "conditions.min_sample", f->min_sample, sizeof f->min_sample);
-		break;
-	case 5:
-		add_text(f, N_("queued at least"), "conditions.threshold", f->threshold, sizeof f->threshold);
-		break;
-	case 6:
-		add_cycle(f, N_("metric"), "conditions.metric", &f->res_metric, metric_wire, NULL, NOF(metric_wire));
-		add_text(f, N_("threshold (%)"), "conditions.threshold", f->threshold, sizeof f->threshold);
-		break;
-	case 7:
-		add_text(f, N_("metric"), "conditions.metric", f->metric, sizeof f->metric);
-		add_cycle(f, N_("comparison"), "conditions.op", &f->op, op_wire, op_shown, NOF(op_wire));
-		add_text(f, N_("value"), "conditions.value", f->value, sizeof f->value);
-		break;
-	default:
-		break;
-	}
+	for (const struct alert_field *c = alert_types()[form_type(f)].fields; !alert_field_end(c); c++)
+		if (editable(c))
+			add_schema(f, c, &f->values, "conditions");
 	if (f->nfields > first)
 		f->fields[first].section = N_("Conditions");
 }
 
 static void channel_layout(struct rule_form *f, int slot, int index)
 {
-	struct rf_channel *c = &f->ch[slot];
+	struct rf_slot *c = &f->ch[slot];
 	char p[64];
 	snprintf(p, sizeof p, "channels[%d]", index);
-	struct rf_field *t = add_cycle(f, N_("channel"), p, &c->type, ch_wire, ch_shown, CH__COUNT);
+	struct rf_field *t = add(f, RF_CHANNEL, "channel", p);
+	t->slot = c;
 	t->relayout = true;
 	if (slot == 0)
 		t->section = N_("Channels");
-	static const struct {
-		int type;
-		const char *label;
-		const char *key;
-		size_t offset;
-	} ch_fields[] = {
-		{ CH_WEBHOOK, N_("  URL"), "url", offsetof(struct rf_channel, url) },
-		{ CH_WEBHOOK, N_("  signing secret"), "secret", offsetof(struct rf_channel, secret) },
-		{ CH_SLACK, N_("  URL"), "url", offsetof(struct rf_channel, url) },
-		{ CH_EMAIL, N_("  to"), "to", offsetof(struct rf_channel, to) },
-		{ CH_EMAIL, N_("  from"), "from", offsetof(struct rf_channel, from) },
-		{ CH_EMAIL, N_("  SMTP URL"), "smtp_url", offsetof(struct rf_channel, smtp_url) },
-		{ CH_EMAIL, N_("  SMTP user"), "smtp_user", offsetof(struct rf_channel, smtp_user) },
-		{ CH_EMAIL, N_("  SMTP password"), "smtp_password", offsetof(struct rf_channel, smtp_password) },
-		{ CH_SMS, N_("  URL"), "url", offsetof(struct rf_channel, url) },
-		{ CH_SMS, N_("  to"), "to", offsetof(struct rf_channel, to) },
-		{ CH_SMS, N_("  secret"), "secret", offsetof(struct rf_channel, secret) },
-	};
-	if (c->type == CH_IN_APP) {
-		snprintf(p, sizeof p, "channels[%d].bell", index);
-		add_cycle(f, N_("  bell"), p, &c->bell, yesno_wire, yesno_shown, 2);
-	}
-	for (size_t i = 0; i < sizeof ch_fields / sizeof ch_fields[0]; i++) {
-		if (ch_fields[i].type != c->type)
-			continue;
-		snprintf(p, sizeof p, "channels[%d].%s", index, ch_fields[i].key);
-		add_text(f, ch_fields[i].label, p, (char *)c + ch_fields[i].offset, RF_TEXT_MAX);
-	}
+	if (c->type == RF_NONE)
+		return;
+	for (const struct alert_field *s = alert_channel_types()[c->type].fields; !alert_field_end(s); s++)
+		if (editable(s))
+			add_schema(f, s, &c->values, p)->indent = true;
 }
 
 /* Empty slots leave the list, except one at the end for adding. */
@@ -241,15 +214,16 @@ static void channels_normalize(struct rule_form *f)
 {
 	int n = 0;
 	for (int i = 0; i < f->nch; i++) {
-		if (f->ch[i].type == CH_NONE) {
+		if (f->ch[i].type == RF_NONE) {
 			json_decref(f->ch[i].orig);
 			continue;
 		}
 		f->ch[n++] = f->ch[i];
 	}
 	f->nch = n;
-	if (f->nch < RF_MAX_CHANNELS) {
+	if (f->nch < RF_SLOTS) {
 		memset(&f->ch[f->nch], 0, sizeof f->ch[0]);
+		f->ch[f->nch].type = RF_NONE;
 		f->nch++;
 	}
 }
@@ -257,84 +231,66 @@ static void channels_normalize(struct rule_form *f)
 static void form_layout(struct rule_form *f)
 {
 	f->nfields = 0;
-	add_text(f, N_("name"), "name", f->name, sizeof f->name);
-	add_cycle(f, N_("type"), "type", &f->type, type_wire, type_shown, NTYPES)->relayout = true;
-	add_text(f, N_("workflow (empty: all)"), "workflow_id", f->workflow, sizeof f->workflow);
-	add_cycle(f, N_("severity"), "severity", &f->severity, sev_wire, NULL, NOF(sev_wire));
-	add_text(f, N_("cooldown (minutes)"), "cooldown_minutes", f->cooldown, sizeof f->cooldown);
-	add_cycle(f, N_("enabled"), "enabled", &f->enabled, yesno_wire, yesno_shown, 2);
-	add_cycle(f, N_("language of messages"), "language", &f->language, lang_wire, lang_shown, 2);
+	for (const struct alert_field *s = alert_rule_fields(); !alert_field_end(s); s++) {
+		if (!editable(s))
+			continue;
+		struct rf_field *x = add_schema(f, s, &f->values, "");
+		x->relayout = strcmp(s->name, "type") == 0;
+	}
 	conditions_layout(f);
 	int index = 0;
 	for (int i = 0; i < f->nch; i++) {
 		channel_layout(f, i, index);
-		index += f->ch[i].type != CH_NONE;
+		index += f->ch[i].type != RF_NONE;
 	}
 	if (f->focus >= f->nfields)
 		f->focus = f->nfields - 1;
 }
 
-/* ---- from and to JSON --------------------------------------------------------------------- */
+/* ---- from and to JSON --------------------------------------------------------------------------- */
 
-static void channel_from(struct rf_channel *c, json_t *j)
+/* Every field of the list from obj (the defaults where obj has none). */
+static void values_from(struct rf_values *vs, const struct alert_field *fields, json_t *obj)
 {
-	memset(c, 0, sizeof *c);
-	c->type = choice_of(ch_wire, CH__COUNT, json_string_value(json_object_get(j, "type")), CH_NONE);
-	if (c->type == CH_NONE)
-		return;
-	c->orig = json_deep_copy(j);
-	c->bell = json_is_true(json_object_get(j, "bell")) ? 0 : 1;
-	text_of(c->url, sizeof c->url, json_object_get(j, "url"));
-	text_of(c->secret, sizeof c->secret, json_object_get(j, "secret"));
-	text_of(c->to, sizeof c->to, json_object_get(j, "to"));
-	text_of(c->from, sizeof c->from, json_object_get(j, "from"));
-	text_of(c->smtp_url, sizeof c->smtp_url, json_object_get(j, "smtp_url"));
-	text_of(c->smtp_user, sizeof c->smtp_user, json_object_get(j, "smtp_user"));
-	text_of(c->smtp_password, sizeof c->smtp_password, json_object_get(j, "smtp_password"));
+	for (const struct alert_field *s = fields; !alert_field_end(s); s++)
+		if (editable(s))
+			value_set_json(vs, s, json_object_get(obj, s->name));
 }
 
-static void form_from(struct rule_form *f, json_t *rule)
+static void channel_from(struct rf_slot *c, json_t *j)
 {
-	f->type = 3;           /* consecutive failures: the common case */
-	f->severity = 2;       /* error */
-	f->enabled = 0;
-	f->language = 0;
+	memset(c, 0, sizeof *c);
+	c->type = alert_choice_find(alert_channel_types(), CH__COUNT, json_string_value(json_object_get(j, "type")));
+	if (c->type < 0) {
+		c->type = RF_NONE;
+		return;
+	}
+	c->orig = json_deep_copy(j);
+	values_from(&c->values, alert_channel_types()[c->type].fields, j);
+}
+
+static void form_from(struct rule_form *f, const struct alert_rule *rule)
+{
 	f->nch = 0;
 	if (rule == NULL) {
-		snprintf(f->cooldown, sizeof f->cooldown, "15");
-		snprintf(f->count, sizeof f->count, "3");
-		f->ch[f->nch++] = (struct rf_channel){ .type = CH_IN_APP, .bell = 0 };
+		/* A new rule: the schema's starts, and a channel in the console. */
+		f->ch[0] = (struct rf_slot){ .type = CH_IN_APP };
+		f->nch = 1;
 		channels_normalize(f);
 		return;
 	}
-	f->orig = json_deep_copy(rule);
-	text_of(f->name, sizeof f->name, json_object_get(rule, "name"));
-	text_of(f->workflow, sizeof f->workflow, json_object_get(rule, "workflow_id"));
-	text_of(f->cooldown, sizeof f->cooldown, json_object_get(rule, "cooldown_minutes"));
-	f->type = choice_of(type_wire, NTYPES, json_string_value(json_object_get(rule, "type")), f->type);
-	f->severity = choice_of(sev_wire, NOF(sev_wire), json_string_value(json_object_get(rule, "severity")),
-				f->severity);
-	f->enabled = json_is_false(json_object_get(rule, "enabled")) ? 1 : 0;
-	f->language = choice_of(lang_wire, 2, json_string_value(json_object_get(rule, "language")), 0);
-	json_t *c = json_object_get(rule, "conditions");
-	text_of(f->threshold_seconds, sizeof f->threshold_seconds, json_object_get(c, "threshold_seconds"));
-	text_of(f->count, sizeof f->count, json_object_get(c, "count"));
-	text_of(f->threshold_percent, sizeof f->threshold_percent, json_object_get(c, "threshold_percent"));
-	text_of(f->window_minutes, sizeof f->window_minutes, json_object_get(c, "window_minutes"));
-	text_of(f->min_sample, sizeof f->min_sample, json_object_get(c, "min_sample"));
-	text_of(f->threshold, sizeof f->threshold, json_object_get(c, "threshold"));
-	text_of(f->value, sizeof f->value, json_object_get(c, "value"));
-	const char *metric = json_string_value(json_object_get(c, "metric"));
-	f->res_metric = choice_of(metric_wire, NOF(metric_wire), metric, 0);
-	text_of(f->metric, sizeof f->metric, json_object_get(c, "metric"));
-	f->op = choice_of(op_wire, NOF(op_wire), json_string_value(json_object_get(c, "op")), 0);
+	snprintf(f->id, sizeof f->id, "%s", rule->id);
+	/* The JSON form of what the daemon listed: secrets are masks, and go back so. */
+	f->orig = alert_rule_json_new(rule, true);
+	values_from(&f->values, alert_rule_fields(), f->orig);
+	values_from(&f->values, alert_types()[rule->type].fields, json_object_get(f->orig, "conditions"));
 	size_t i;
 	json_t *ch;
-	json_array_foreach(json_object_get(rule, "channels"), i, ch) {
-		if (f->nch >= RF_MAX_CHANNELS - 1)
+	json_array_foreach(json_object_get(f->orig, "channels"), i, ch) {
+		if (f->nch >= RF_SLOTS - 1)
 			break;
 		channel_from(&f->ch[f->nch], ch);
-		if (f->ch[f->nch].type != CH_NONE)
+		if (f->ch[f->nch].type != RF_NONE)
 			f->nch++;
 	}
 	channels_normalize(f);
@@ -355,99 +311,65 @@ static json_t *number_new(const char *text)
 	return json_string(text);
 }
 
-static void set_number(json_t *o, const char *key, const char *text)
+/* Sets obj's member for one schema row from the form's value; an empty text
+ * leaves it out. */
+static void value_put(json_t *obj, const struct alert_field *s, const char *text)
 {
-	if (text[0] == '\0')
-		json_object_del(o, key);
-	else
-		json_object_set_new(o, key, number_new(text));
-}
-
-static void set_text(json_t *o, const char *key, const char *text)
-{
-	if (text[0] == '\0')
-		json_object_del(o, key);
-	else
-		json_object_set_new(o, key, json_string(text));
-}
-
-static json_t *channel_json_new(const struct rf_channel *c)
-{
-	json_t *j = c->orig != NULL && choice_of(ch_wire, CH__COUNT,
-						  json_string_value(json_object_get(c->orig, "type")), -1) == c->type
-		    ? json_deep_copy(c->orig) : json_object();
-	json_object_set_new(j, "type", json_string(ch_wire[c->type]));
-	switch (c->type) {
-	case CH_IN_APP:
-		json_object_set_new(j, "bell", json_boolean(c->bell == 0));
-		break;
-	case CH_WEBHOOK:
-		set_text(j, "url", c->url);
-		set_text(j, "secret", c->secret);
-		break;
-	case CH_SLACK:
-		set_text(j, "url", c->url);
-		break;
-	case CH_EMAIL:
-		set_text(j, "to", c->to);
-		set_text(j, "from", c->from);
-		set_text(j, "smtp_url", c->smtp_url);
-		set_text(j, "smtp_user", c->smtp_user);
-		set_text(j, "smtp_password", c->smtp_password);
-		break;
-	case CH_SMS:
-		set_text(j, "url", c->url);
-		set_text(j, "to", c->to);
-		set_text(j, "secret", c->secret);
+	switch (s->kind) {
+	case ALERT_FIELD_BOOL:
+		json_object_set_new(obj, s->name, json_boolean(strcmp(text, "true") == 0));
+		return;
+	case ALERT_FIELD_INT:
+	case ALERT_FIELD_NUMBER:
+		if (text[0] != '\0') {
+			json_object_set_new(obj, s->name, number_new(text));
+			return;
+		}
 		break;
 	default:
+		if (text[0] != '\0') {
+			json_object_set_new(obj, s->name, json_string(text));
+			return;
+		}
 		break;
 	}
+	json_object_del(obj, s->name);
+}
+
+static void values_put(json_t *obj, const struct alert_field *fields, struct rf_values *vs)
+{
+	for (const struct alert_field *s = fields; !alert_field_end(s); s++)
+		if (editable(s))
+			value_put(obj, s, value_get(vs, s->name, field_start(s)));
+}
+
+static json_t *channel_json_new(struct rf_slot *c)
+{
+	json_t *orig_type = json_object_get(c->orig, "type");
+	bool same = c->orig != NULL && json_is_string(orig_type) &&
+		    strcmp(json_string_value(orig_type), channel_type_name((enum channel_type)c->type)) == 0;
+	json_t *j = same ? json_deep_copy(c->orig) : json_object();
+	json_object_set_new(j, "type", json_string(channel_type_name((enum channel_type)c->type)));
+	values_put(j, alert_channel_types()[c->type].fields, &c->values);
 	return j;
 }
 
-static json_t *form_json_new(const struct rule_form *f)
+static json_t *form_json_new(struct rule_form *f)
 {
 	json_t *r = f->orig ? json_deep_copy(f->orig) : json_object();
-	json_object_set_new(r, "name", json_string(f->name));
-	json_object_set_new(r, "type", json_string(type_wire[f->type]));
-	set_text(r, "workflow_id", f->workflow);
-	json_object_set_new(r, "severity", json_string(sev_wire[f->severity]));
-	set_number(r, "cooldown_minutes", f->cooldown);
-	json_object_set_new(r, "enabled", json_boolean(f->enabled == 0));
-	json_object_set_new(r, "language", json_string(lang_wire[f->language]));
+	values_put(r, alert_rule_fields(), &f->values);
 	json_t *c = json_object();
-	switch (f->type) {
-	case 1: case 2: set_number(c, "threshold_seconds", f->threshold_seconds); break;
-	case 3: set_number(c, "count", f->count); break;
-	case 4:
-		set_number(c, "threshold_percent", f->threshold_percent);
-		set_number(c, "window_minutes", f->window_minutes);
-		set_number(c, "min_sample", f->min_sample);
-		break;
-	case 5: set_number(c, "threshold", f->threshold); break;
-	case 6:
-		json_object_set_new(c, "metric", json_string(metric_wire[f->res_metric]));
-		set_number(c, "threshold", f->threshold);
-		break;
-	case 7:
-		set_text(c, "metric", f->metric);
-		json_object_set_new(c, "op", json_string(op_wire[f->op]));
-		set_number(c, "value", f->value);
-		break;
-	default:
-		break;
-	}
+	values_put(c, alert_types()[form_type(f)].fields, &f->values);
 	json_object_set_new(r, "conditions", c);
 	json_t *chs = json_array();
 	for (int i = 0; i < f->nch; i++)
-		if (f->ch[i].type != CH_NONE)
+		if (f->ch[i].type != RF_NONE)
 			json_array_append_new(chs, channel_json_new(&f->ch[i]));
 	json_object_set_new(r, "channels", chs);
 	return r;
 }
 
-/* ---- life ------------------------------------------------------------------------------------ */
+/* ---- life ------------------------------------------------------------------------------------------ */
 
 void ui_rule_form_free(struct ui *ui)
 {
@@ -461,7 +383,7 @@ void ui_rule_form_free(struct ui *ui)
 	ui->form = NULL;
 }
 
-void ui_rule_form_open(struct ui *ui, json_t *rule)
+void ui_rule_form_open(struct ui *ui, const struct alert_rule *rule)
 {
 	if (ui->opt->readonly) {
 		ui_message(ui, UI_ERROR, "%s", _("read-only console (--readonly): changing alert rules is disabled"));
@@ -512,14 +434,10 @@ void ui_rule_form_error(struct ui *ui, const char *field, const char *message)
 	} else {
 		snprintf(f->error, sizeof f->error, "%s%s%s", field, field[0] ? ": " : "", message);
 	}
-	/* The label may carry the indent of a channel's fields. */
-	char *e = f->error;
-	while (*e == ' ')
-		memmove(e, e + 1, strlen(e));
 	ui_message(ui, UI_ERROR, _("the server refused the rule: %s (field %s)"), message, field);
 }
 
-/* ---- keys ------------------------------------------------------------------------------------- */
+/* ---- keys ------------------------------------------------------------------------------------------- */
 
 static void focus_move(struct ui *ui, int delta)
 {
@@ -529,19 +447,40 @@ static void focus_move(struct ui *ui, int delta)
 	f->focus = (f->focus + delta + f->nfields) % f->nfields;
 }
 
+/* The next choice of a choice field, by its wire name. */
+static void choice_step(struct rf_field *x, int delta)
+{
+	const struct alert_field *s = x->schema;
+	int n = (int)s->nchoices;
+	int i = alert_choice_find(s->choices, s->nchoices, x->text);
+	i = i < 0 ? 0 : (i + delta + n) % n;
+	snprintf(x->text, RF_TEXT_MAX, "%s", s->choices[i].name);
+}
+
 static void cycle(struct ui *ui, int delta)
 {
 	struct rule_form *f = ui->form;
 	if (f == NULL)
 		return;
 	struct rf_field *x = &f->fields[f->focus];
-	if (x->kind != RF_CYCLE)
+	switch (x->kind) {
+	case RF_CHOICE:
+		choice_step(x, delta);
+		break;
+	case RF_BOOL:
+		snprintf(x->text, RF_TEXT_MAX, "%s", strcmp(x->text, "true") == 0 ? "false" : "true");
+		break;
+	case RF_CHANNEL:
+		/* RF_NONE, then the channel types. */
+		x->slot->type = (x->slot->type + 1 + delta + CH__COUNT + 1) % (CH__COUNT + 1) - 1;
+		break;
+	case RF_TEXT:
 		return;
-	*x->choice = (*x->choice + delta + x->nchoices) % x->nchoices;
+	}
 	if (x->relayout) {
 		char path[64];
 		snprintf(path, sizeof path, "%s", x->path);
-		if (x->choice != &f->type)
+		if (x->kind == RF_CHANNEL)
 			channels_normalize(f);
 		form_layout(f);
 		/* Stay on the field that changed (a removed channel: its successor). */
@@ -609,7 +548,7 @@ static bool form_raw_key(struct ui *ui, int key)
 		return false;
 	struct rf_field *x = &f->fields[f->focus];
 	bool printable = key >= 0x20 && key < 0x100 && key != 127;
-	if (x->kind == RF_CYCLE) {
+	if (x->kind != RF_TEXT) {
 		if (key == ' ')
 			cycle(ui, 1);
 		return printable;
@@ -624,14 +563,40 @@ static bool form_raw_key(struct ui *ui, int key)
 	}
 	if (!printable)
 		return false;
-	if (n + 1 < x->cap) {
+	if (n + 1 < RF_TEXT_MAX) {
 		x->text[n] = (char)key;
 		x->text[n + 1] = '\0';
 	}
 	return true;
 }
 
-/* ---- drawing ------------------------------------------------------------------------------------ */
+/* ---- drawing ------------------------------------------------------------------------------------------ */
+
+/* What a choice field shows: the choice's words, translated. */
+static const char *choice_text(const struct rf_field *x)
+{
+	switch (x->kind) {
+	case RF_CHANNEL:
+		if (x->slot->type == RF_NONE)
+			return _(channel_none);
+		return _(alert_choice_label(alert_channel_types(), CH__COUNT, (size_t)x->slot->type));
+	case RF_BOOL:
+		return strcmp(x->text, "true") == 0 ? _("yes") : _("no");
+	case RF_CHOICE: {
+		const struct alert_field *s = x->schema;
+		int i = alert_choice_find(s->choices, s->nchoices, x->text);
+		if (i < 0)
+			return x->text;
+		/* Severities have their own words (a context of their own in the catalogue). */
+		if (strcmp(s->name, "severity") == 0)
+			return ui_severity_text((enum alert_severity)i);
+		return _(alert_choice_label(s->choices, s->nchoices, (size_t)i));
+	}
+	case RF_TEXT:
+		break;
+	}
+	return x->text;
+}
 
 static void form_draw(struct ui *ui, int top, int rows)
 {
@@ -642,9 +607,8 @@ static void form_draw(struct ui *ui, int top, int rows)
 		return;
 	}
 	char title[RF_TEXT_MAX + 64];
-	const char *id = f->orig ? json_string_value(json_object_get(f->orig, "id")) : NULL;
-	if (id != NULL)
-		snprintf(title, sizeof title, _("Edit rule %s"), id);
+	if (f->id[0] != '\0')
+		snprintf(title, sizeof title, _("Edit rule %s"), f->id);
 	else
 		snprintf(title, sizeof title, "%s", _("New alert rule"));
 	ui_title_line(top, title, f->waiting ? _("saving…") : _("Enter: save  Esc: cancel"));
@@ -680,16 +644,14 @@ static void form_draw(struct ui *ui, int top, int rows)
 			continue;
 		bool foc = i == f->focus;
 		int ry = y + ly;
-		ui_text(ry, 1, labw, foc ? UI_TITLE : UI_MUTED, _(x->label));
+		char label[RF_TEXT_MAX];
+		snprintf(label, sizeof label, "%s%s", x->indent ? "  " : "", _(x->label));
+		ui_text(ry, 1, labw, foc ? UI_TITLE : UI_MUTED, label);
 		char v[RF_TEXT_MAX + 16];
-		if (x->kind == RF_CYCLE) {
-			const char *name = x->shown ? _(x->shown[*x->choice]) : x->wire[*x->choice];
-			if (x->choice == &f->severity)
-				name = ui_severity_text((enum model_severity)*x->choice);
-			snprintf(v, sizeof v, "< %s >", name);
-		} else {
+		if (x->kind != RF_TEXT)
+			snprintf(v, sizeof v, "< %s >", choice_text(x));
+		else
 			snprintf(v, sizeof v, "%s", x->text);
-		}
 		enum ui_element el = foc ? UI_SELECTION : UI_FORM_FIELD;
 		ui_fill(ry, labw + 2, valw, el);
 		/* A long value shows its end, where typing goes. */

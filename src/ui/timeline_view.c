@@ -11,6 +11,7 @@
 #include "ui_view.h"
 
 #include <curses.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -291,13 +292,13 @@ static enum ui_element bar_element(enum model_step_status s)
 
 /* The comparison with the workflow's history, or known = false. */
 static void tl_compare(struct ui *ui, size_t i, struct timeline_cmp *cmp,
-		       const struct model_step_stat **stat)
+		       const struct step_stat **stat)
 {
 	struct model_detail *d = &ui->model.detail;
 	*stat = model_step_stat_find(&ui->model, d->sum.workflow_id, d->steps[i].id);
 	memset(cmp, 0, sizeof *cmp);
 	if (*stat != NULL && F.bars[i].row >= 0 && d->steps[i].status != MSS_PENDING)
-		timeline_compare(F.bars[i].duration_ms, (*stat)->avg_ms, (*stat)->p95_ms, cmp);
+		timeline_compare(F.bars[i].duration_ms, llround((*stat)->avg_ms), llround((*stat)->p95_ms), cmp);
 }
 
 static void draw_axis(int y, int x0, int width)
@@ -350,7 +351,7 @@ static void draw_bar(struct ui *ui, int y, int x0, int width, size_t i)
 	if (!b->visible)
 		return;
 	struct timeline_cmp cmp;
-	const struct model_step_stat *stat;
+	const struct step_stat *stat;
 	tl_compare(ui, i, &cmp, &stat);
 	bool sel = strcmp(s->id, ui->tl_sel_id) == 0;
 	enum ui_element el = sel ? UI_SELECTION : cmp.slow && s->status != MSS_FAILED ? UI_BAR_SLOW
@@ -419,13 +420,13 @@ static void draw_detail(struct ui *ui, int y, int w)
 
 	/* History. */
 	struct timeline_cmp cmp;
-	const struct model_step_stat *stat;
+	const struct step_stat *stat;
 	tl_compare(ui, (size_t)i, &cmp, &stat);
 	enum model_stats_state st = strcmp(ui->model.stats.workflow_id, d->sum.workflow_id) == 0
 					    ? ui->model.stats.state : MSTATS_NONE;
 	if (stat != NULL) {
-		i18n_format_duration(stat->avg_ms, a, sizeof a);
-		i18n_format_duration(stat->p95_ms, c, sizeof c);
+		i18n_format_duration(llround(stat->avg_ms), a, sizeof a);
+		i18n_format_duration(llround(stat->p95_ms), c, sizeof c);
 		int k = snprintf(buf, sizeof buf, _("last %lld runs: avg %s, p95 %s"),
 				 (long long)stat->count, a, c);
 		if (cmp.known)

@@ -342,7 +342,7 @@ static void header_draw(struct ui_widget *w, struct ui *ui, struct ui_rect r)
 		x = ui_pair(r.y + 1, x, lim, UI_PAIR_HEADER, counts[i].label, n, v > 0 && i != 0 ? counts[i].el : UI_HEADER);
 	}
 	/* The backlog warning stays in sight on every view while it lasts. */
-	if (ui->model.queue.loaded && ui->model.queue.backlog && x < lim - 4) {
+	if (ui->model.queue.loaded && ui->model.queue.n.backlog && x < lim - 4) {
 		char text[300], warn[320];
 		ui_queue_backlog_text(&ui->model.queue, text, sizeof text);
 		snprintf(warn, sizeof warn, " %s %s ", ui_sym(SYM_WARN), text);

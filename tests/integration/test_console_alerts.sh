@@ -10,7 +10,8 @@
 # acknowledge it ("acknowledged by olga"); a
 # viewer's `a` is refused by the daemon; the rules list shows the rule; a
 # rule made in the form with a bad cooldown gets the daemon's error naming
-# the field; LANGUAGE=pl shows it in Polish.
+# the field; a rule with seven channels survives an edit in the form;
+# LANGUAGE=pl shows it in Polish.
 #
 # The daemon, tmux and the checks are tests/support/console.sh (no terminal
 # and an empty environment are fine, as CI runs it).
@@ -133,6 +134,36 @@ wait_for vw "viewer: the form opens" "New alert rule"
 keys vw -l "viewer rule"
 keys vw Enter
 wait_for vw "viewer: saving a rule is refused" "only operators and admins may change alert rules" 10
+
+# A rule with seven channels (the most the form used to load was five) edited
+# in the form and saved unchanged keeps all seven, secrets included.
+hooks=
+for i in 1 2 3 4 5 6; do
+	hooks+=",{\"type\":\"webhook\",\"url\":\"https://hooks.example.com/$i\",\"secret\":\"secret-of-hook-$i-0123456789\"}"
+done
+cat >"$TMP/seven.json" <<EOF
+{"name":"Seven channels","type":"execution_failed","severity":"warning",
+ "channels":[{"type":"in_app","bell":false}$hooks]}
+EOF
+if out=$("$B/wfmon" alerts --url "$URL" --token-file "$TMP/operator" create "$TMP/seven.json" 2>&1); then
+	ok "a rule with seven channels saved"
+else
+	bad "wfmon alerts create (seven channels): $out"
+fi
+keys op l
+wait_for op "the list reloads with it" "Alert rules \(3\)" 10
+keys op Down
+keys op Enter
+wait_for op "the form opens on it" "Edit rule rule-" 5
+keys op Enter
+wait_for op "saved unchanged" "Rule saved" 10
+channels=$("$B/wfmon" alerts --url "$URL" --token-file "$TMP/operator" --json rules 2>/dev/null |
+	python3 -c 'import json, sys
+for r in json.load(sys.stdin)["rules"]:
+    if r["name"] == "Seven channels":
+        print(len(r["channels"]), sum(c.get("secret") == "***" for c in r["channels"]))')
+if [ "$channels" = "7 6" ]; then ok "the form kept all seven channels and their secrets"
+else bad "after the form's save the rule has (channels, secrets): $channels"; fi
 
 # --readonly refuses locally.
 console_start ro 120 32 operator LANG=C.UTF-8 -- --readonly

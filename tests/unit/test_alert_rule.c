@@ -423,6 +423,113 @@ static void test_rule_implied_metric(void **state)
 	}
 }
 
+/* A client's check (wfmon alerts, the console's list): masked secrets pass
+ * and stay masked; everything else is checked as the daemon checks it. */
+static void test_rule_client_check(void **state)
+{
+	(void)state;
+	json_t *j = json_loads(full_rules[0], 0, NULL);
+	struct alert_rule r, c;
+	struct proto_cause cause;
+	assert_int_equal(alert_rule_parse(j, &r, &cause), 0);
+	json_t *pub = alert_rule_json_new(&r, false);
+	if (alert_rule_parse_client(pub, &c, &cause) != 0)
+		fail_msg("client check refused the daemon's own list: %s: %s", cause.field, cause.message);
+	assert_string_equal(c.channels[1].secret, ALERT_SECRET_MASK);
+	assert_string_equal(c.escalation[0].secret, ALERT_SECRET_MASK);
+	assert_string_equal(c.channels[3].smtp_user, "wfmon");
+	/* Written again, it is the same list. */
+	json_t *again = alert_rule_json_new(&c, true);
+	assert_true(json_equal(pub, again));
+	json_decref(again);
+	alert_rule_clear(&c);
+	/* The mask is no pass for anything but a secret. */
+	json_object_set_new(channel_at(pub, "channels", 4), "to", json_string(ALERT_SECRET_MASK));
+	assert_int_equal(alert_rule_parse_client(pub, &c, &cause), -1);
+	assert_string_equal(cause.field, "channels[4].to");
+	json_decref(pub);
+	/* The same cases as the daemon's, but for secrets. */
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		json_t *k = json_loads(cases[i].json, JSON_REJECT_DUPLICATES, NULL);
+		int rc = alert_rule_parse_client(k, &c, &cause);
+		assert_int_equal(rc == 0, cases[i].field == NULL);
+		if (rc == 0)
+			alert_rule_clear(&c);
+		else
+			assert_string_equal(cause.field, cases[i].field);
+		json_decref(k);
+	}
+	alert_rule_clear(&r);
+	json_decref(j);
+}
+
+/* What forms and documentation read from the tables holds together. */
+static void check_fields(const struct alert_field *fields, const char *where)
+{
+	for (const struct alert_field *f = fields; !alert_field_end(f); f++) {
+		if (f->fixed == NULL && !(f->flags & ALERT_F_SERVER) && (f->label == NULL || f->label[0] == '\0'))
+			fail_msg("%s.%s has no label", where, f->name);
+		if (f->kind == ALERT_FIELD_CHOICE) {
+			assert_non_null(f->choices);
+			assert_true(f->nchoices > 0);
+			const char *start = f->fixed ? f->fixed : f->form_start ? f->form_start : f->dflt;
+			if (start != NULL && alert_choice_find(f->choices, f->nchoices, start) < 0)
+				fail_msg("%s.%s starts with %s, not one of its choices", where, f->name, start);
+		}
+		if (f->kind == ALERT_FIELD_NUMBER || f->kind == ALERT_FIELD_URL || f->kind == ALERT_FIELD_PHONE ||
+		    f->kind == ALERT_FIELD_ADDRESS || f->kind == ALERT_FIELD_ADDRESSES)
+			if (f->must == NULL)
+				fail_msg("%s.%s cannot say what it must be", where, f->name);
+		if (f->kind == ALERT_FIELD_URL)
+			assert_non_null(f->schemes);
+		if ((f->flags & ALERT_F_REQUIRED) && f->dflt != NULL)
+			fail_msg("%s.%s is required and has a default", where, f->name);
+		if (f->store == ALERT_STORE_CHARS)
+			assert_true(f->size > 0);
+	}
+}
+
+static void test_schema_tables(void **state)
+{
+	(void)state;
+	check_fields(alert_rule_fields(), "rule");
+	for (int t = 0; t < ALERT__TYPE_COUNT; t++) {
+		const struct alert_choice *c = &alert_types()[t];
+		assert_string_equal(c->name, alert_type_name((enum alert_type)t));
+		assert_non_null(c->label);
+		assert_non_null(c->fields);
+		check_fields(c->fields, c->name);
+	}
+	for (int t = 0; t < CH__COUNT; t++) {
+		const struct alert_choice *c = &alert_channel_types()[t];
+		assert_string_equal(c->name, channel_type_name((enum channel_type)t));
+		assert_non_null(c->label);
+		check_fields(c->fields, c->name);
+	}
+	/* What the type implies travels nowhere but is there after a parse. */
+	json_t *j = json_loads("{\"name\":\"n\",\"type\":\"queue_backlog\",\"severity\":\"info\","
+			       "\"conditions\":{\"threshold\":5},\"channels\":[{\"type\":\"in_app\"}]}", 0, NULL);
+	struct alert_rule r;
+	struct proto_cause cause;
+	assert_int_equal(alert_rule_parse(j, &r, &cause), 0);
+	assert_string_equal(r.metric, "queue_depth");
+	assert_int_equal(r.op, OP_GTE);
+	alert_rule_clear(&r);
+	json_object_set_new(json_object_get(j, "conditions"), "op", json_string("lt"));
+	assert_int_equal(alert_rule_parse(j, &r, &cause), -1);
+	assert_string_equal(cause.field, "conditions.op");
+	json_decref(j);
+	/* Choice helpers. */
+	enum alert_severity sev;
+	assert_int_equal(alert_severity_parse("critical", &sev), 0);
+	assert_int_equal(sev, SEV_CRITICAL);
+	assert_int_equal(alert_severity_parse("fatal", &sev), -1);
+	assert_string_equal(alert_op_symbol(OP_NE), "!=");
+	assert_null(alert_op_symbol(OP__COUNT));
+	assert_string_equal(alert_choice_label(alert_channel_types(), CH__COUNT, CH_EMAIL), "e-mail");
+	assert_null(alert_choice_label(alert_channel_types(), CH__COUNT, CH__COUNT));
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -433,9 +540,10 @@ static void test_names(void **state)
 	assert_string_equal(channel_type_name(CH_IN_APP), "in_app");
 	assert_string_equal(alert_op_name(OP_LTE), "lte");
 	size_t n = 0;
-	for (const char *const *m = alert_custom_metrics(); *m != NULL; m++)
+	while (alert_metric_name((enum alert_metric)n) != NULL)
 		n++;
 	assert_int_equal(n, 10);
+	assert_string_equal(alert_metric_name(ALERT_M_DB_ACTIVE), "db_connections_active");
 }
 
 int main(void)
@@ -447,6 +555,8 @@ int main(void)
 		cmocka_unit_test(test_rule_masks_secrets),
 		cmocka_unit_test(test_rule_edit_keeps_masked_secrets),
 		cmocka_unit_test(test_rule_implied_metric),
+		cmocka_unit_test(test_rule_client_check),
+		cmocka_unit_test(test_schema_tables),
 		cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "model.h"
@@ -306,20 +307,38 @@ static void test_filter_sort_selection(void **state)
 	model_free(&m);
 }
 
-/* An alert record as the daemon writes it (src/server/alerts.c). */
+/* An alert record as the daemon writes it: through the protocol's writer. */
 static const char *alert_rec(char *buf, size_t len, long long id, const char *sev, const char *state,
 			     int64_t at, bool bell, const char *ack_by)
 {
-	snprintf(buf, len,
-		 "{\"id\":%lld,\"rule_id\":\"rule-1\",\"rule_name\":\"JPK fails\",\"workflow_id\":\"jpk\","
-		 "\"execution_id\":\"ex-%lld\",\"severity\":\"%s\",\"state\":\"%s\",\"title\":\"T%lld\","
-		 "\"body\":\"B\",\"context\":{\"consecutive\":3},\"triggered_at\":\"%s\","
-		 "\"acknowledged_by\":%s%s%s,\"acknowledged_at\":null,\"ack_note\":null,\"resolved_by\":null,"
-		 "\"resolved_at\":null,\"resolve_note\":null,\"escalations\":0,\"escalated_at\":null,"
-		 "\"bell\":%s,\"deliveries\":[{\"channel\":\"in_app\",\"channel_index\":0,\"attempt\":1,"
-		 "\"ok\":true,\"final\":true,\"detail\":\"\",\"at\":\"%s\"}]}",
-		 id, id, sev, state, id, ts(at), ack_by ? "\"" : "", ack_by ? ack_by : "null", ack_by ? "\"" : "",
-		 bell ? "true" : "false", ts(at));
+	struct alert_record r;
+	alert_record_init(&r);
+	r.id = id;
+	snprintf(r.rule_id, sizeof r.rule_id, "rule-1");
+	snprintf(r.rule_name, sizeof r.rule_name, "JPK fails");
+	snprintf(r.workflow_id, sizeof r.workflow_id, "jpk");
+	snprintf(r.execution_id, sizeof r.execution_id, "ex-%lld", id);
+	assert_int_equal(alert_severity_parse(sev, &r.severity), 0);
+	for (int s = 0; s < ALERT__STATE_COUNT; s++)
+		if (strcmp(alert_state_name((enum alert_state)s), state) == 0)
+			r.state = (enum alert_state)s;
+	char title[32];
+	snprintf(title, sizeof title, "T%lld", id);
+	alert_record_set_text(&r.title, title, ALERT_TITLE_MAX);
+	alert_record_set_text(&r.body, "B", ALERT_BODY_MAX);
+	json_object_set_new(r.context, "consecutive", json_integer(3));
+	r.triggered_ms = at;
+	if (ack_by != NULL)
+		snprintf(r.acknowledged_by, sizeof r.acknowledged_by, "%s", ack_by);
+	r.bell = bell;
+	struct alert_delivery d = { .channel = CH_IN_APP, .attempt = 1, .ok = true, .final = true, .at_ms = at };
+	alert_record_add_delivery(&r, &d);
+	json_t *j = alert_record_json_new(&r, true);
+	char *text = json_dumps(j, JSON_COMPACT);
+	snprintf(buf, len, "%s", text);
+	free(text);
+	json_decref(j);
+	alert_record_clear(&r);
 	return buf;
 }
 
@@ -356,15 +375,16 @@ static void test_alerts_snapshot_and_replace(void **state)
 	assert_true(m.alerts[0].id == BIG + 1);
 	assert_true(m.alerts[1].id == BIG + 3);
 	assert_true(m.alerts[2].id == BIG + 2);
-	const struct model_alert *x = model_alert_find(&m, BIG + 3);
+	const struct alert_record *x = model_alert_find(&m, BIG + 3);
 	assert_non_null(x);
-	assert_int_equal(x->state, MAS_ACKNOWLEDGED);
+	assert_int_equal(x->state, ALERT_ACKNOWLEDGED);
 	assert_string_equal(x->acknowledged_by, "olga");
 	assert_string_equal(x->rule_name, "JPK fails");
 	assert_string_equal(x->execution_id, "ex-1795409578512003");
 	assert_true(x->triggered_ms == T0 - 9000);
 	assert_int_equal(json_integer_value(json_object_get(x->context, "consecutive")), 3);
-	assert_int_equal(json_array_size(x->deliveries), 1);
+	assert_int_equal(x->ndeliveries, 1);
+	assert_int_equal(x->deliveries[0].channel, CH_IN_APP);
 	/* No critical alert: no banner. */
 	assert_true(m.banner.alert_id == 0);
 
@@ -465,15 +485,32 @@ static void test_alerts_bounded(void **state)
 	model_free(&m);
 }
 
+/* A rule as the daemon lists it: secrets masked. */
+#define RULE(id, name)                                                                                      \
+	"{\"id\":\"" id "\",\"name\":\"" name "\",\"type\":\"consecutive_failures\",\"workflow_id\":null,"         \
+	"\"severity\":\"error\",\"cooldown_minutes\":15,\"enabled\":true,\"language\":\"pl\","                        \
+	"\"conditions\":{\"count\":3},\"channels\":[{\"type\":\"in_app\",\"bell\":true},"                            \
+	"{\"type\":\"webhook\",\"url\":\"https://hooks.example.com/wf\",\"secret\":\"***\"}],"                  \
+	"\"escalation_channels\":[]}"
+
 static void test_rules_and_replies(void **state)
 {
 	(void)state;
 	struct model m;
 	model_init(&m);
-	unsigned ch = feed(&m, "{\"type\":\"rules\",\"id\":\"rule:list\",\"rules\":[{\"id\":\"rule-1\",\"name\":\"A\"}]}");
+	/* The list as the daemon sends it (secrets masked); a rule the console
+	 * cannot read is left out and counted. */
+	unsigned ch = feed(&m, "{\"type\":\"rules\",\"id\":\"rule:list\",\"rules\":[" RULE("rule-1", "A") ","
+			   "{\"id\":\"rule-9\",\"name\":\"from a newer daemon\",\"type\":\"moon_phase\"}]}");
 	assert_true(ch & MC_RULES);
 	assert_true(m.rules.loaded);
-	assert_int_equal(json_array_size(m.rules.list), 1);
+	assert_int_equal(m.rules.n, 1);
+	assert_int_equal(m.rules.unreadable, 1);
+	const struct alert_rule *rule = model_rule_find(&m, "rule-1");
+	assert_non_null(rule);
+	assert_int_equal(rule->type, ALERT_CONSECUTIVE_FAILURES);
+	assert_int_equal(rule->count, 3);
+	assert_string_equal(rule->channels[1].secret, ALERT_SECRET_MASK);
 	ch = feed(&m, "{\"type\":\"error\",\"id\":\"rule:save\",\"code\":\"bad_request\","
 		      "\"field\":\"rule.cooldown_minutes\",\"message\":\"must be 5 to 1440\"}");
 	assert_true(ch & MC_REPLY);
@@ -482,11 +519,11 @@ static void test_rules_and_replies(void **state)
 	assert_string_equal(m.reply.id, "rule:save");
 	assert_string_equal(m.reply.code, "bad_request");
 	assert_string_equal(m.reply.field, "rule.cooldown_minutes");
-	ch = feed(&m, "{\"type\":\"rule_saved\",\"id\":\"rule:save\",\"rule\":{\"id\":\"rule-2\",\"name\":\"B\"}}");
+	ch = feed(&m, "{\"type\":\"rule_saved\",\"id\":\"rule:save\",\"rule\":" RULE("rule-2", "B") "}");
 	assert_true(ch & MC_REPLY);
 	assert_true(m.reply.ok);
 	assert_string_equal(m.reply.field, "");
-	assert_string_equal(json_string_value(json_object_get(m.rules.saved, "id")), "rule-2");
+	assert_string_equal(m.rules.saved_id, "rule-2");
 	ch = feed(&m, "{\"type\":\"error\",\"id\":\"alert:acknowledge:%lld\",\"code\":\"forbidden\","
 		      "\"message\":\"only operators and admins may act on alerts\"}", BIG);
 	assert_true(ch & MC_REPLY);
@@ -535,14 +572,14 @@ static void test_queue_snapshot_stats_and_ticks(void **state)
 	assert_true(c & MC_LIST);
 	struct model_queue *q = &m.queue;
 	assert_true(q->loaded);
-	assert_int_equal(q->depth, 2);
-	assert_int_equal(q->by_priority[PRIO_HIGH], 1);
-	assert_int_equal(q->by_priority[PRIO_NORMAL], 1);
-	assert_true(q->backlog);
-	assert_int_equal(q->threshold, 2);
-	assert_int_equal(q->avg_wait_ms, -1);
-	assert_int_equal(q->eta_ms, -1);
-	assert_string_equal(q->oldest_id, "q1");
+	assert_int_equal(q->n.depth, 2);
+	assert_int_equal(q->n.by_priority[PRIO_HIGH], 1);
+	assert_int_equal(q->n.by_priority[PRIO_NORMAL], 1);
+	assert_true(q->n.backlog);
+	assert_int_equal(q->n.threshold, 2);
+	assert_int_equal(q->n.avg_wait_ms, -1);
+	assert_int_equal(q->n.eta_ms, -1);
+	assert_string_equal(q->n.oldest_id, "q1");
 	/* The age ticks on our clock from queued_ms. */
 	assert_int_equal(model_queue_oldest_age(q, T0 + 7000), 10000);
 	assert_int_equal(q->hist_count, 3);
@@ -568,13 +605,13 @@ static void test_queue_snapshot_stats_and_ticks(void **state)
 		 "\"backlog\":false,\"threshold\":2}}");
 	assert_int_equal(c, MC_QUEUE);
 	assert_int_equal(model_room_find(&m, "queue")->seq, 5);
-	assert_int_equal(q->depth, 0);
-	assert_false(q->backlog);
-	assert_false(q->has_oldest);
+	assert_int_equal(q->n.depth, 0);
+	assert_false(q->n.backlog);
+	assert_false(q->n.has_oldest);
 	assert_int_equal(model_queue_oldest_age(q, T0), -1);
-	assert_int_equal(q->avg_wait_ms, 1500);
-	assert_int_equal(q->eta_ms, 0);
-	assert_true(q->rate_per_min > 1.49 && q->rate_per_min < 1.51);
+	assert_int_equal(q->n.avg_wait_ms, 1500);
+	assert_int_equal(q->n.eta_ms, 0);
+	assert_true(q->n.rate_per_min > 1.49 && q->n.rate_per_min < 1.51);
 	/* A long sleep adds at most the history's length, and never more. */
 	assert_true(model_queue_tick(&m, T0 + 3000 + 1000000));
 	assert_int_equal(q->hist_count, MODEL_DEPTH_HISTORY);
@@ -615,7 +652,7 @@ static void test_resources(void **state)
 	assert_int_equal(r->nworkers, 1);
 	assert_string_equal(r->workers[0].name, "w1");
 	assert_int_equal(r->workers[0].memory_bytes, 99);
-	const struct model_res_sample *s = &r->current;
+	const struct resource_sample *s = &r->current;
 	assert_true(s->host_cpu > 49.9 && s->host_cpu < 50.1);
 	assert_int_equal(s->mem_total, 1000);
 	assert_int_equal(s->mem_available, 250);
@@ -626,8 +663,8 @@ static void test_resources(void **state)
 	assert_int_equal(s->ws_connections, 4);
 	assert_int_equal(s->queue_depth, 7);
 	assert_false(s->warning);
-	assert_int_equal(r->ntop, 1);
-	assert_string_equal(r->top[0].workflow_id, "etl");
+	assert_int_equal(r->current.ntop, 1);
+	assert_string_equal(r->current.top[0].workflow_id, "etl");
 
 	/* The push every few seconds: a new current sample and a history point. */
 	snprintf(msg, sizeof msg, "{\"type\":\"stats\",\"room\":\"resources\",\"data\":%s}", s2);
@@ -654,7 +691,7 @@ static void test_resources(void **state)
 	assert_int_equal(r->current.db_active, -1);
 	assert_int_equal(r->current.db_max, -1);
 	assert_string_equal(r->current.db_state, "down");
-	assert_int_equal(r->ntop, 0);
+	assert_int_equal(r->current.ntop, 0);
 	model_free(&m);
 }
 
@@ -680,10 +717,10 @@ static void test_step_stats_and_replies(void **state)
 			  "\"name\":\"A\",\"count\":4,\"avg_ms\":2250.0,\"p95_ms\":2850.4,\"min_ms\":2000,"
 			  "\"max_ms\":3000}]}}");
 	assert_int_equal(c, MC_STATS);
-	const struct model_step_stat *st = model_step_stat_find(&m, "payments", "a");
+	const struct step_stat *st = model_step_stat_find(&m, "payments", "a");
 	assert_non_null(st);
-	assert_int_equal(st->avg_ms, 2250);
-	assert_int_equal(st->p95_ms, 2850);
+	assert_float_equal(st->avg_ms, 2250.0, 1e-9);
+	assert_float_equal(st->p95_ms, 2850.4, 1e-9);
 	assert_int_equal(st->max_ms, 3000);
 	assert_null(model_step_stat_find(&m, "payments", "b"));
 	assert_null(model_step_stat_find(&m, "other", "a"));

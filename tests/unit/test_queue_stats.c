@@ -544,7 +544,8 @@ static void test_json(void **state)
 	char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 	assert_string_equal(s, "{\"avg_wait_ms\":null,\"backlog\":false,"
 			       "\"by_priority\":{\"HIGH\":0,\"LOW\":0,\"NORMAL\":0},\"depth\":0,"
-			       "\"eta_ms\":0,\"oldest\":null,\"rate_per_min\":0.0,\"threshold\":100}");
+			       "\"eta_ms\":0,\"finished_in_window\":0,\"oldest\":null,\"rate_per_min\":0.0,"
+			       "\"threshold\":100,\"untracked\":0,\"wait_samples\":0}");
 	free(s);
 	json_decref(j);
 
@@ -555,8 +556,9 @@ static void test_json(void **state)
 	s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 	assert_string_equal(s, "{\"avg_wait_ms\":null,\"backlog\":false,"
 			       "\"by_priority\":{\"HIGH\":1,\"LOW\":1,\"NORMAL\":0},\"depth\":2,"
-			       "\"eta_ms\":null,\"oldest\":{\"age_ms\":3000,\"execution_id\":\"j1\","
-			       "\"queued_ms\":1000},\"rate_per_min\":0.0,\"threshold\":100}");
+			       "\"eta_ms\":null,\"finished_in_window\":0,\"oldest\":{\"age_ms\":3000,"
+			       "\"execution_id\":\"j1\",\"queued_ms\":1000},\"rate_per_min\":0.0,"
+			       "\"threshold\":100,\"untracked\":0,\"wait_samples\":0}");
 	free(s);
 	json_decref(j);
 
@@ -565,6 +567,9 @@ static void test_json(void **state)
 	n = numbers(6000);
 	j = queue_numbers_json_new(&n);
 	assert_int_equal(json_integer_value(json_object_get(j, "avg_wait_ms")), 4000);
+	/* The console shows how many starts the average is over. */
+	assert_int_equal(json_integer_value(json_object_get(j, "wait_samples")), 1);
+	assert_int_equal(json_integer_value(json_object_get(j, "finished_in_window")), 1);
 	assert_float_equal(json_real_value(json_object_get(j, "rate_per_min")), 0.2, 1e-9);
 	assert_int_equal(json_integer_value(json_object_get(j, "eta_ms")), 5 * MIN_MS);
 	json_decref(j);
