@@ -5,9 +5,18 @@
 #ifndef WFMON_PROTO_INTERNAL_H
 #define WFMON_PROTO_INTERNAL_H
 
+#include "exec.h"
 #include "proto.h"
 
 /* proto_id_valid for a string that may hold NUL bytes (JSON strings can). */
 bool proto_idn_valid(const char *s, size_t len);
+
+/* exec.c, for exec_json.c: what applying events and reading snapshots share. */
+/* The step, created when new; NULL past the limit (planned steps have none). */
+struct exec_step *exec_step_get(struct exec *x, const char *step_id, bool planned);
+/* Moves a step to a status, keeping the execution's counts. */
+void exec_step_status_set(struct exec *x, struct exec_step *s, enum exec_step_status to);
+/* Recomputes the current step (see exec.h). */
+void exec_pick_current(struct exec *x);
 
 #endif
