@@ -16,8 +16,10 @@
 #include <string.h>
 
 #include "base64.h"
+#include "exec.h"
 #include "pgconn.h"
 #include "proto.h"
+#include "strmap.h"
 #include "xalloc.h"
 
 #define REPLAY_LIMIT_MAX 10000
@@ -58,16 +60,18 @@ static void put_real(json_t *o, const char *key, const char *v)
 	json_object_set_new(o, key, v ? json_real(strtod(v, NULL)) : json_null());
 }
 
-/* v is milliseconds since the epoch. */
-static void put_time(json_t *o, const char *key, const char *v)
+/* A column of whole numbers; dflt for NULL. */
+static int64_t col_int(const PGresult *r, int row, const char *name, int64_t dflt)
 {
-	if (v == NULL) {
-		json_object_set_new(o, key, json_null());
-		return;
-	}
-	char buf[40];
-	proto_time_format(strtoll(v, NULL, 10), buf, sizeof buf);
-	json_object_set_new(o, key, json_string(buf));
+	const char *v = col(r, row, name);
+	return v ? strtoll(v, NULL, 10) : dflt;
+}
+
+/* A text column into a string the execution owns; NULL stays NULL. */
+static char *col_dup(const PGresult *r, int row, const char *name)
+{
+	const char *v = col(r, row, name);
+	return v ? xstrdup(v) : NULL;
 }
 
 json_t *storeq_parse_json(const char *v)
@@ -82,7 +86,9 @@ json_t *storeq_parse_json(const char *v)
 #define STR(x) STR2(x)
 #define MS(expr, name) "floor(extract(epoch FROM " expr ") * 1000)::bigint AS " name
 
-/* The summary of live_execution_summary_new, one row per execution. */
+/* What an execution's summary (exec_summary_json_new) needs, one row per
+ * execution; the current step as exec.c picks it: only while the execution
+ * runs, the running step started last, the later in step order on a tie. */
 static const char summary_select[] =
 	"SELECT x.execution_id, x.workflow_id, x.workflow_name, x.priority, x.status, "
 	MS("x.queued_at", "queued_ms") ", " MS("x.started_at", "started_ms") ", "
@@ -94,66 +100,79 @@ static const char summary_select[] =
 	"LEFT JOIN LATERAL (SELECT count(*) AS steps_total, "
 	"  count(*) FILTER (WHERE st.status = 'completed') AS steps_completed, "
 	"  count(*) FILTER (WHERE st.status = 'failed') AS steps_failed, "
-	"  (SELECT c.step_id FROM step_executions c WHERE c.org_id = x.org_id "
-	"     AND c.execution_id = x.execution_id AND c.status = 'running' "
-	"     ORDER BY c.started_at DESC NULLS LAST LIMIT 1) AS current_step "
+	"  CASE WHEN x.status IN ('queued', 'running') THEN (SELECT c.step_id FROM step_executions c "
+	"     WHERE c.org_id = x.org_id AND c.execution_id = x.execution_id AND c.status = 'running' "
+	"     ORDER BY c.started_at DESC NULLS LAST, c.seq DESC NULLS FIRST, c.seen_pos DESC NULLS FIRST, "
+	"     c.step_id DESC LIMIT 1) END AS current_step "
 	"  FROM step_executions st WHERE st.org_id = x.org_id AND st.execution_id = x.execution_id) s ON true ";
+
+/* Fills x (fresh) with a summary row. */
+static void summary_row(const PGresult *r, int row, struct exec *x)
+{
+	exec_init(x, col(r, row, "execution_id"), col(r, row, "workflow_id"));
+	x->workflow_name = col_dup(r, row, "workflow_name");
+	proto_priority_parse(col(r, row, "priority"), &x->priority);
+	exec_status_parse(col(r, row, "status"), &x->status);
+	x->queued_ms = col_int(r, row, "queued_ms", 0);
+	x->started_ms = col_int(r, row, "started_ms", 0);
+	x->finished_ms = col_int(r, row, "finished_ms", 0);
+	x->last_event_ms = col_int(r, row, "last_event_ms", 0);
+	x->error = col_dup(r, row, "error");
+	x->error_code = col_dup(r, row, "error_code");
+	x->worker = col_dup(r, row, "worker");
+	x->steps_total = (uint32_t)col_int(r, row, "steps_total", 0);
+	x->steps_completed = (uint32_t)col_int(r, row, "steps_completed", 0);
+	x->steps_failed = (uint32_t)col_int(r, row, "steps_failed", 0);
+	const char *cur = col(r, row, "current_step");
+	if (cur != NULL)
+		snprintf(x->current_step, sizeof x->current_step, "%s", cur);
+}
 
 static json_t *summary_json(const PGresult *r, int row)
 {
-	json_t *o = json_object();
-	put_str(o, "id", col(r, row, "execution_id"));
-	put_str(o, "workflow_id", col(r, row, "workflow_id"));
-	put_str(o, "workflow_name", col(r, row, "workflow_name"));
-	put_str(o, "priority", col(r, row, "priority"));
-	put_str(o, "status", col(r, row, "status"));
-	put_time(o, "queued_at", col(r, row, "queued_ms"));
-	put_time(o, "started_at", col(r, row, "started_ms"));
-	put_time(o, "finished_at", col(r, row, "finished_ms"));
-	put_time(o, "last_event_at", col(r, row, "last_event_ms"));
-	put_str(o, "error", col(r, row, "error"));
-	put_int(o, "steps_total", col(r, row, "steps_total"));
-	put_int(o, "steps_completed", col(r, row, "steps_completed"));
-	put_int(o, "steps_failed", col(r, row, "steps_failed"));
-	put_str(o, "current_step", col(r, row, "current_step"));
+	struct exec x;
+	summary_row(r, row, &x);
+	json_t *o = exec_summary_json_new(&x);
+	exec_clear(&x);
 	return o;
 }
 
 /* ---- one execution ------------------------------------------------------- */
 
-static json_t *step_json(const PGresult *r, int row)
+/* Appends a step row to x, in the order the rows come. */
+static void step_row(const PGresult *r, int row, struct exec *x)
 {
-	json_t *o = json_object();
-	const char *id = col(r, row, "step_id");
-	const char *name = col(r, row, "name");
-	put_str(o, "id", id);
-	put_str(o, "name", name ? name : id);
+	struct exec_step *s = exec_step_add(x, col(r, row, "step_id"));
+	if (s == NULL)
+		return;
+	s->name = col_dup(r, row, "name");
 	json_t *deps = storeq_parse_json(col(r, row, "depends_on"));
-	json_object_set_new(o, "depends_on", json_is_array(deps) ? deps : (json_decref(deps), json_array()));
-	put_str(o, "status", col(r, row, "status"));
-	put_time(o, "started_at", col(r, row, "started_ms"));
-	put_time(o, "finished_at", col(r, row, "finished_ms"));
-	put_int(o, "duration_ms", col(r, row, "duration_ms"));
-	const char *total = col(r, row, "progress_total");
-	if (total != NULL && strtoll(total, NULL, 10) > 0) {
-		json_t *p = json_object();
-		const char *cur = col(r, row, "progress_current");
-		json_object_set_new(p, "current", json_integer(cur ? strtoll(cur, NULL, 10) : 0));
-		json_object_set_new(p, "total", json_integer(strtoll(total, NULL, 10)));
-		put_str(p, "unit", col(r, row, "progress_unit"));
-		put_str(p, "message", col(r, row, "progress_message"));
-		json_object_set_new(o, "progress", p);
-	} else {
-		json_object_set_new(o, "progress", json_null());
+	size_t n = json_array_size(deps);
+	if (n > 0) {
+		s->depends_on = xcalloc(n, sizeof *s->depends_on);
+		for (size_t i = 0; i < n; i++)
+			if (json_is_string(json_array_get(deps, i)))
+				s->depends_on[s->ndepends++] = xstrdup(json_string_value(json_array_get(deps, i)));
 	}
-	json_object_set_new(o, "input", storeq_parse_json(col(r, row, "input")));
-	json_object_set_new(o, "output", storeq_parse_json(col(r, row, "output")));
-	put_str(o, "error", col(r, row, "error"));
-	put_str(o, "error_code", col(r, row, "error_code"));
-	put_str(o, "worker", col(r, row, "worker"));
-	put_real(o, "cpu_percent", col(r, row, "cpu_percent"));
-	put_int(o, "memory_bytes", col(r, row, "memory_bytes"));
-	return o;
+	json_decref(deps);
+	exec_step_status_parse(col(r, row, "status"), &s->status);
+	s->started_ms = col_int(r, row, "started_ms", 0);
+	s->finished_ms = col_int(r, row, "finished_ms", 0);
+	s->duration_ms = col_int(r, row, "duration_ms", -1);
+	s->progress_total = col_int(r, row, "progress_total", 0);
+	s->progress_current = col_int(r, row, "progress_current", 0);
+	s->progress_unit = col_dup(r, row, "progress_unit");
+	s->progress_message = col_dup(r, row, "progress_message");
+	json_t *in = storeq_parse_json(col(r, row, "input"));
+	json_t *out = storeq_parse_json(col(r, row, "output"));
+	s->input = json_is_null(in) ? NULL : in;
+	s->output = json_is_null(out) ? NULL : out;
+	s->error = col_dup(r, row, "error");
+	s->error_code = col_dup(r, row, "error_code");
+	s->worker = col_dup(r, row, "worker");
+	const char *cpu = col(r, row, "cpu_percent");
+	s->cpu_percent = cpu ? strtod(cpu, NULL) : -1;
+	s->memory_bytes = col_int(r, row, "memory_bytes", -1);
 }
 
 /* A PostgreSQL text[] literal of ids: each element double-quoted, with " and
@@ -188,16 +207,26 @@ static const char steps_batch_sql[] =
 	MS("finished_at", "finished_ms") ", duration_ms, progress_current, progress_total, "
 	"progress_unit, progress_message, input, output, error, error_code, worker, cpu_percent, "
 	"memory_bytes FROM step_executions WHERE execution_id = ANY($1::text[]) "
-	"ORDER BY execution_id, seq NULLS LAST, started_at NULLS LAST, step_id";
+	"ORDER BY execution_id, seq NULLS LAST, seen_pos NULLS LAST, started_at NULLS LAST, step_id";
 static const char counters_batch_sql[] =
 	"SELECT execution_id, name, value FROM execution_counters WHERE execution_id = ANY($1::text[]) "
 	"ORDER BY execution_id, name";
-/* The last STOREQ_LOG_LINES log events of each, oldest first. */
+/* The last EXEC_LOG_LINES log events of each, oldest first. */
 static const char log_batch_sql[] =
-	"SELECT i.id, l.body FROM (SELECT DISTINCT unnest($1::text[]) AS id) i "
-	"CROSS JOIN LATERAL (SELECT body, pos FROM execution_events e "
+	"SELECT i.id, l.event_id, " MS("l.ts", "ts_ms") ", l.body->>'level' AS level, "
+	"l.body->>'message' AS message, l.step_id FROM (SELECT DISTINCT unnest($1::text[]) AS id) i "
+	"CROSS JOIN LATERAL (SELECT event_id, ts, body, step_id, pos FROM execution_events e "
 	"  WHERE e.execution_id = i.id AND e.kind = 'log' ORDER BY pos DESC LIMIT $2) l "
 	"ORDER BY i.id, l.pos";
+
+/* The executions found (a map id -> struct exec, each built from its rows). */
+static void found_free(const char *key, void *value, void *arg)
+{
+	(void)key;
+	(void)arg;
+	exec_clear(value);
+	free(value);
+}
 
 int storeq_executions_full(PGconn *c, const char *const *ids, size_t n, json_t *list, char *err,
 			   size_t errlen)
@@ -205,36 +234,34 @@ int storeq_executions_full(PGconn *c, const char *const *ids, size_t n, json_t *
 	if (n == 0)
 		return 0;
 	char *lit = text_array_literal(ids, n);
-	const char *p[] = {lit, STR(STOREQ_LOG_LINES)};
-	/* The executions found, by id; each gets its containers now so that the
-	 * keys come in the order of a single execution's JSON. */
-	json_t *found = json_object();
+	const char *p[] = {lit, STR(EXEC_LOG_LINES)};
+	struct strmap found;
+	strmap_init(&found);
 	char *sql = xasprintf("%sWHERE x.execution_id = ANY($1::text[])", summary_select);
 	PGresult *r = pgconn_query(c, sql, 1, p, err, errlen);
 	free(sql);
 	if (r == NULL)
 		goto fail;
 	for (int i = 0; i < PQntuples(r); i++) {
-		json_t *x = summary_json(r, i);
-		put_str(x, "error_code", col(r, i, "error_code"));
-		put_str(x, "worker", col(r, i, "worker"));
-		json_object_set_new(x, "params", storeq_parse_json(col(r, i, "params")));
-		json_object_set_new(x, "steps", json_array());
-		json_object_set_new(x, "counters", json_object());
-		json_object_set_new(x, "log", json_array());
-		json_object_set_new(found, PQgetvalue(r, i, 0), x);
+		struct exec *x = xcalloc(1, sizeof *x);
+		summary_row(r, i, x);
+		json_t *params = storeq_parse_json(col(r, i, "params"));
+		x->params = json_is_null(params) ? NULL : params;
+		struct exec *dup = strmap_put(&found, x->id, x);
+		if (dup != NULL)   /* the primary key makes this impossible */
+			found_free(NULL, dup, NULL);
 	}
 	PQclear(r);
-	if (json_object_size(found) == 0)
+	if (strmap_count(&found) == 0)
 		goto done;
 
 	r = pgconn_query(c, steps_batch_sql, 1, p, err, errlen);
 	if (r == NULL)
 		goto fail;
 	for (int i = 0; i < PQntuples(r); i++) {
-		json_t *x = json_object_get(found, PQgetvalue(r, i, 0));
+		struct exec *x = strmap_get(&found, PQgetvalue(r, i, 0));
 		if (x != NULL)
-			json_array_append_new(json_object_get(x, "steps"), step_json(r, i));
+			step_row(r, i, x);
 	}
 	PQclear(r);
 
@@ -242,10 +269,9 @@ int storeq_executions_full(PGconn *c, const char *const *ids, size_t n, json_t *
 	if (r == NULL)
 		goto fail;
 	for (int i = 0; i < PQntuples(r); i++) {
-		json_t *x = json_object_get(found, PQgetvalue(r, i, 0));
+		struct exec *x = strmap_get(&found, PQgetvalue(r, i, 0));
 		if (x != NULL)
-			json_object_set_new(json_object_get(x, "counters"), PQgetvalue(r, i, 1),
-					    json_integer(strtoll(PQgetvalue(r, i, 2), NULL, 10)));
+			exec_counter_raise(x, PQgetvalue(r, i, 1), strtoll(PQgetvalue(r, i, 2), NULL, 10));
 	}
 	PQclear(r);
 
@@ -253,26 +279,32 @@ int storeq_executions_full(PGconn *c, const char *const *ids, size_t n, json_t *
 	if (r == NULL)
 		goto fail;
 	for (int i = 0; i < PQntuples(r); i++) {
-		json_t *x = json_object_get(found, PQgetvalue(r, i, 0));
+		struct exec *x = strmap_get(&found, PQgetvalue(r, i, 0));
+		enum proto_level level = LEVEL_INFO;
+		proto_level_parse(col(r, i, "level"), &level);
 		if (x != NULL)
-			json_array_append_new(json_object_get(x, "log"), storeq_parse_json(PQgetvalue(r, i, 1)));
+			exec_log_push(x, col(r, i, "event_id"), col_int(r, i, "ts_ms", 0), level,
+				      col(r, i, "step_id"), col(r, i, "message"));
 	}
 	PQclear(r);
 
 done:
 	/* In the order asked; taken out of the map so that a repeated id comes once. */
 	for (size_t i = 0; i < n; i++) {
-		json_t *x = json_object_get(found, ids[i]);
+		struct exec *x = strmap_get(&found, ids[i]);
 		if (x != NULL) {
-			json_array_append(list, x);
-			json_object_del(found, ids[i]);
+			json_array_append_new(list, exec_json_new(x));
+			strmap_remove(&found, ids[i]);
+			found_free(NULL, x, NULL);
 		}
 	}
-	json_decref(found);
+	strmap_each(&found, found_free, NULL);
+	strmap_clear(&found);
 	free(lit);
 	return 0;
 fail:
-	json_decref(found);
+	strmap_each(&found, found_free, NULL);
+	strmap_clear(&found);
 	free(lit);
 	return STOREQ_DB_ERROR;
 }
