@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto.h"
 #include "wsframe.h"
 #include "xalloc.h"
 
@@ -18,6 +19,28 @@ struct frame *frame_new_text(const char *payload, size_t len)
 	f->len = (uint32_t)(hlen + len);
 	memcpy(f->data, hdr, hlen);
 	memcpy(f->data + hlen, payload, len);
+	return f;
+}
+
+struct frame *frame_new_event(const char *room, int64_t seq, const char *event_text, size_t len)
+{
+	char prefix[PROTO_EVENT_PREFIX_MAX];
+	int plen = proto_event_message_prefix(prefix, sizeof prefix, room, seq);
+	if (plen < 0)
+		fatal("room name '%s' cannot carry an event", room);
+	size_t payload = (size_t)plen + len + 1;
+	uint8_t hdr[WSFRAME_MAX_HEADER];
+	size_t hlen = wsframe_header(hdr, WS_OP_TEXT, true, payload, NULL);
+	if (hlen + payload > UINT32_MAX)
+		fatal("frame of %zu bytes", payload);
+	struct frame *f = xmalloc(sizeof *f + hlen + payload);
+	f->refs = 1;
+	f->len = (uint32_t)(hlen + payload);
+	uint8_t *p = f->data;
+	memcpy(p, hdr, hlen);
+	memcpy(p += hlen, prefix, (size_t)plen);
+	memcpy(p += plen, event_text, len);
+	p[len] = '}';
 	return f;
 }
 
