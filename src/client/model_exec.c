@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "model-internal.h"
+#include "ring.h"
 #include "xalloc.h"
 
 /* ---- names ------------------------------------------------------------------- */
@@ -98,15 +99,10 @@ struct model_exec *model_exec_find(const struct model *m, const char *id)
 static void detail_log_append(struct model_detail *d, enum model_log_kind kind, enum proto_level level,
 			      int64_t ts, const char *step_id, const char *text)
 {
-	struct model_log_line *l;
-	if (d->log_count == MODEL_LOG_LINES) {
-		l = &d->log[d->log_head];
-		free(l->text);
-		d->log_head = (d->log_head + 1) % MODEL_LOG_LINES;
-	} else {
-		l = &d->log[(d->log_head + d->log_count) % MODEL_LOG_LINES];
-		d->log_count++;
-	}
+	uint32_t slot;
+	if (ring_push(&d->log_head, &d->log_count, MODEL_LOG_LINES, &slot))
+		free(d->log[slot].text);
+	struct model_log_line *l = &d->log[slot];
 	memset(l, 0, sizeof *l);
 	l->kind = kind;
 	l->level = level;
@@ -120,13 +116,13 @@ const struct model_log_line *model_log_line(const struct model_detail *d, uint32
 {
 	if (i >= d->log_count)
 		return NULL;
-	return &d->log[(d->log_head + i) % MODEL_LOG_LINES];
+	return &d->log[ring_at(d->log_head, MODEL_LOG_LINES, i)];
 }
 
 static void detail_clear(struct model_detail *d)
 {
 	for (uint32_t i = 0; i < d->log_count; i++)
-		free(d->log[(d->log_head + i) % MODEL_LOG_LINES].text);
+		free(d->log[ring_at(d->log_head, MODEL_LOG_LINES, i)].text);
 	exec_clear(&d->exec.x);
 	memset(d, 0, sizeof *d);
 }

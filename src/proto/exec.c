@@ -14,6 +14,7 @@
 
 #include "names.h"
 #include "proto-internal.h"
+#include "ring.h"
 #include "xalloc.h"
 
 static const char *const status_names[EXEC__COUNT] = {
@@ -106,7 +107,7 @@ void exec_clear(struct exec *x)
 	for (uint32_t i = 0; i < x->ncounters; i++)
 		free(x->counters[i].name);
 	for (uint32_t i = 0; i < x->log_count; i++)
-		free(x->log[(x->log_head + i) % EXEC_LOG_LINES].message);
+		free(x->log[ring_at(x->log_head, EXEC_LOG_LINES, i)].message);
 	free(x->log);
 	free(x->workflow_name);
 	free(x->error);
@@ -261,7 +262,7 @@ const struct exec_log_line *exec_log_at(const struct exec *x, uint32_t i)
 {
 	if (i >= x->log_count)
 		return NULL;
-	return &x->log[(x->log_head + i) % EXEC_LOG_LINES];
+	return &x->log[ring_at(x->log_head, EXEC_LOG_LINES, i)];
 }
 
 void exec_log_push(struct exec *x, const char *event_id, int64_t ts_ms, enum proto_level level,
@@ -269,15 +270,10 @@ void exec_log_push(struct exec *x, const char *event_id, int64_t ts_ms, enum pro
 {
 	if (x->log == NULL)
 		x->log = xcalloc(EXEC_LOG_LINES, sizeof *x->log);
-	struct exec_log_line *l;
-	if (x->log_count == EXEC_LOG_LINES) {
-		l = &x->log[x->log_head];
-		free(l->message);
-		x->log_head = (x->log_head + 1) % EXEC_LOG_LINES;
-	} else {
-		l = &x->log[(x->log_head + x->log_count) % EXEC_LOG_LINES];
-		x->log_count++;
-	}
+	uint32_t slot;
+	if (ring_push(&x->log_head, &x->log_count, EXEC_LOG_LINES, &slot))
+		free(x->log[slot].message);
+	struct exec_log_line *l = &x->log[slot];
 	snprintf(l->event_id, sizeof l->event_id, "%s", event_id ? event_id : "");
 	snprintf(l->step_id, sizeof l->step_id, "%s", step_id ? step_id : "");
 	l->ts_ms = ts_ms;
