@@ -125,15 +125,6 @@ void exec_apply(struct exec *x, const struct proto_event *ev, struct exec_change
 
 struct exec_step *exec_step_find(const struct exec *x, const char *step_id);
 
-/* For those that build an execution from what they stored (the store's
- * rows) rather than from events: appends a step, in the order given (NULL
- * when the id is already there); appends a log line (the oldest goes when
- * full; texts are copied); raises a counter (absolute totals: the larger
- * value wins; new names stop at EXEC_COUNTERS). */
-struct exec_step *exec_step_add(struct exec *x, const char *step_id);
-void exec_log_push(struct exec *x, const char *event_id, int64_t ts_ms, enum proto_level level,
-		   const char *step_id, const char *message);
-void exec_counter_raise(struct exec *x, const char *name, int64_t value);
 /* The log's i-th line, oldest first (i < log_count). */
 const struct exec_log_line *exec_log_at(const struct exec *x, uint32_t i);
 /* The shown name: the plan's, else the id. */

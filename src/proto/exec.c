@@ -174,13 +174,6 @@ struct exec_step *exec_step_get(struct exec *x, const char *step_id, bool planne
 	return s;
 }
 
-struct exec_step *exec_step_add(struct exec *x, const char *step_id)
-{
-	if (exec_step_find(x, step_id) != NULL)
-		return NULL;
-	return exec_step_get(x, step_id, true);
-}
-
 /* Planned steps by plan position, then the others as first seen. */
 static int step_order(const void *pa, const void *pb)
 {

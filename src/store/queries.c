@@ -19,7 +19,6 @@
 #include "exec.h"
 #include "pgconn.h"
 #include "proto.h"
-#include "strmap.h"
 #include "xalloc.h"
 
 #define REPLAY_LIMIT_MAX 10000
@@ -60,20 +59,6 @@ static void put_real(json_t *o, const char *key, const char *v)
 	json_object_set_new(o, key, v ? json_real(strtod(v, NULL)) : json_null());
 }
 
-/* A column of whole numbers; dflt for NULL. */
-static int64_t col_int(const PGresult *r, int row, const char *name, int64_t dflt)
-{
-	const char *v = col(r, row, name);
-	return v ? strtoll(v, NULL, 10) : dflt;
-}
-
-/* A text column into a string the execution owns; NULL stays NULL. */
-static char *col_dup(const PGresult *r, int row, const char *name)
-{
-	const char *v = col(r, row, name);
-	return v ? xstrdup(v) : NULL;
-}
-
 json_t *storeq_parse_json(const char *v)
 {
 	if (v == NULL)
@@ -86,16 +71,20 @@ json_t *storeq_parse_json(const char *v)
 #define STR(x) STR2(x)
 #define MS(expr, name) "floor(extract(epoch FROM " expr ") * 1000)::bigint AS " name
 
-/* What an execution's summary (exec_summary_json_new) needs, one row per
- * execution; the current step as exec.c picks it: only while the execution
- * runs, the running step started last, the later in step order on a tie. */
+/* Executions are read as the snapshot JSON that exec_merge_json reads, built
+ * by SQL from whole rows (to_jsonb), so that a column added to a table under
+ * a snapshot field's name reaches the reader with no code here; only the
+ * fields whose column is named or shaped otherwise are built. The reader
+ * loads them into a fresh struct exec and the one writer writes them.
+ *
+ * The summary: the execution's row, its step counts, and the current step
+ * as exec.c picks it: only while the execution runs, the running step
+ * started last, the later in step order on a tie. */
 static const char summary_select[] =
-	"SELECT x.execution_id, x.workflow_id, x.workflow_name, x.priority, x.status, "
-	MS("x.queued_at", "queued_ms") ", " MS("x.started_at", "started_ms") ", "
-	MS("x.finished_at", "finished_ms") ", " MS("x.last_heartbeat", "last_event_ms") ", "
-	"x.error, x.error_code, x.worker, x.params, "
-	"(extract(epoch FROM x.sort_at) * 1000000)::bigint AS sort_us, "
-	"s.steps_total, s.steps_completed, s.steps_failed, s.current_step "
+	"SELECT x.execution_id, (extract(epoch FROM x.sort_at) * 1000000)::bigint AS sort_us, "
+	"to_jsonb(x) || jsonb_build_object('id', x.execution_id, 'last_event_at', x.last_heartbeat, "
+	"  'steps_total', s.steps_total, 'steps_completed', s.steps_completed, "
+	"  'steps_failed', s.steps_failed, 'current_step', s.current_step) AS summary "
 	"FROM workflow_executions x "
 	"LEFT JOIN LATERAL (SELECT count(*) AS steps_total, "
 	"  count(*) FILTER (WHERE st.status = 'completed') AS steps_completed, "
@@ -106,73 +95,24 @@ static const char summary_select[] =
 	"     c.step_id DESC LIMIT 1) END AS current_step "
 	"  FROM step_executions st WHERE st.org_id = x.org_id AND st.execution_id = x.execution_id) s ON true ";
 
-/* Fills x (fresh) with a summary row. */
-static void summary_row(const PGresult *r, int row, struct exec *x)
-{
-	exec_init(x, col(r, row, "execution_id"), col(r, row, "workflow_id"));
-	x->workflow_name = col_dup(r, row, "workflow_name");
-	proto_priority_parse(col(r, row, "priority"), &x->priority);
-	exec_status_parse(col(r, row, "status"), &x->status);
-	x->queued_ms = col_int(r, row, "queued_ms", 0);
-	x->started_ms = col_int(r, row, "started_ms", 0);
-	x->finished_ms = col_int(r, row, "finished_ms", 0);
-	x->last_event_ms = col_int(r, row, "last_event_ms", 0);
-	x->error = col_dup(r, row, "error");
-	x->error_code = col_dup(r, row, "error_code");
-	x->worker = col_dup(r, row, "worker");
-	x->steps_total = (uint32_t)col_int(r, row, "steps_total", 0);
-	x->steps_completed = (uint32_t)col_int(r, row, "steps_completed", 0);
-	x->steps_failed = (uint32_t)col_int(r, row, "steps_failed", 0);
-	const char *cur = col(r, row, "current_step");
-	if (cur != NULL)
-		snprintf(x->current_step, sizeof x->current_step, "%s", cur);
-}
-
-static json_t *summary_json(const PGresult *r, int row)
+/* Writes an execution read as snapshot JSON (above) with the one writer:
+ * the whole of it, or its summary. */
+static json_t *exec_rewrite(json_t *j, bool full)
 {
 	struct exec x;
-	summary_row(r, row, &x);
-	json_t *o = exec_summary_json_new(&x);
+	exec_init(&x, json_string_value(json_object_get(j, "id")), NULL);
+	exec_merge_json(&x, j);
+	json_t *o = full ? exec_json_new(&x) : exec_summary_json_new(&x);
 	exec_clear(&x);
 	return o;
 }
 
-/* ---- one execution ------------------------------------------------------- */
-
-/* Appends a step row to x, in the order the rows come. */
-static void step_row(const PGresult *r, int row, struct exec *x)
+static json_t *summary_json(const PGresult *r, int row)
 {
-	struct exec_step *s = exec_step_add(x, col(r, row, "step_id"));
-	if (s == NULL)
-		return;
-	s->name = col_dup(r, row, "name");
-	json_t *deps = storeq_parse_json(col(r, row, "depends_on"));
-	size_t n = json_array_size(deps);
-	if (n > 0) {
-		s->depends_on = xcalloc(n, sizeof *s->depends_on);
-		for (size_t i = 0; i < n; i++)
-			if (json_is_string(json_array_get(deps, i)))
-				s->depends_on[s->ndepends++] = xstrdup(json_string_value(json_array_get(deps, i)));
-	}
-	json_decref(deps);
-	exec_step_status_parse(col(r, row, "status"), &s->status);
-	s->started_ms = col_int(r, row, "started_ms", 0);
-	s->finished_ms = col_int(r, row, "finished_ms", 0);
-	s->duration_ms = col_int(r, row, "duration_ms", -1);
-	s->progress_total = col_int(r, row, "progress_total", 0);
-	s->progress_current = col_int(r, row, "progress_current", 0);
-	s->progress_unit = col_dup(r, row, "progress_unit");
-	s->progress_message = col_dup(r, row, "progress_message");
-	json_t *in = storeq_parse_json(col(r, row, "input"));
-	json_t *out = storeq_parse_json(col(r, row, "output"));
-	s->input = json_is_null(in) ? NULL : in;
-	s->output = json_is_null(out) ? NULL : out;
-	s->error = col_dup(r, row, "error");
-	s->error_code = col_dup(r, row, "error_code");
-	s->worker = col_dup(r, row, "worker");
-	const char *cpu = col(r, row, "cpu_percent");
-	s->cpu_percent = cpu ? strtod(cpu, NULL) : -1;
-	s->memory_bytes = col_int(r, row, "memory_bytes", -1);
+	json_t *j = storeq_parse_json(col(r, row, "summary"));
+	json_t *o = exec_rewrite(j, false);
+	json_decref(j);
+	return o;
 }
 
 /* A PostgreSQL text[] literal of ids: each element double-quoted, with " and
@@ -201,32 +141,24 @@ static char *text_array_literal(const char *const *ids, size_t n)
 }
 
 /* Each query below returns the execution id as its first column, rows of one
- * execution together and in the order a single execution's query had. */
+ * execution together and in the order a single execution's query had. A
+ * step is its row, with its snapshot id and its progress as one object. */
 static const char steps_batch_sql[] =
-	"SELECT execution_id, step_id, name, depends_on, status, " MS("started_at", "started_ms") ", "
-	MS("finished_at", "finished_ms") ", duration_ms, progress_current, progress_total, "
-	"progress_unit, progress_message, input, output, error, error_code, worker, cpu_percent, "
-	"memory_bytes FROM step_executions WHERE execution_id = ANY($1::text[]) "
-	"ORDER BY execution_id, seq NULLS LAST, seen_pos NULLS LAST, started_at NULLS LAST, step_id";
+	"SELECT s.execution_id, to_jsonb(s) || jsonb_build_object('id', s.step_id, 'progress', "
+	"  CASE WHEN s.progress_total > 0 THEN jsonb_build_object('current', coalesce(s.progress_current, 0), "
+	"    'total', s.progress_total, 'unit', s.progress_unit, 'message', s.progress_message) END) "
+	"FROM step_executions s WHERE s.execution_id = ANY($1::text[]) "
+	"ORDER BY s.execution_id, s.seq NULLS LAST, s.seen_pos NULLS LAST, s.started_at NULLS LAST, s.step_id";
 static const char counters_batch_sql[] =
-	"SELECT execution_id, name, value FROM execution_counters WHERE execution_id = ANY($1::text[]) "
-	"ORDER BY execution_id, name";
-/* The last EXEC_LOG_LINES log events of each, oldest first. */
+	"SELECT execution_id, jsonb_object_agg(name, value) FROM execution_counters "
+	"WHERE execution_id = ANY($1::text[]) GROUP BY execution_id";
+/* The last EXEC_LOG_LINES log events of each, oldest first: a log line in
+ * the snapshot is the log event itself. */
 static const char log_batch_sql[] =
-	"SELECT i.id, l.event_id, " MS("l.ts", "ts_ms") ", l.body->>'level' AS level, "
-	"l.body->>'message' AS message, l.step_id FROM (SELECT DISTINCT unnest($1::text[]) AS id) i "
-	"CROSS JOIN LATERAL (SELECT event_id, ts, body, step_id, pos FROM execution_events e "
+	"SELECT i.id, l.body FROM (SELECT DISTINCT unnest($1::text[]) AS id) i "
+	"CROSS JOIN LATERAL (SELECT body, pos FROM execution_events e "
 	"  WHERE e.execution_id = i.id AND e.kind = 'log' ORDER BY pos DESC LIMIT $2) l "
 	"ORDER BY i.id, l.pos";
-
-/* The executions found (a map id -> struct exec, each built from its rows). */
-static void found_free(const char *key, void *value, void *arg)
-{
-	(void)key;
-	(void)arg;
-	exec_clear(value);
-	free(value);
-}
 
 int storeq_executions_full(PGconn *c, const char *const *ids, size_t n, json_t *list, char *err,
 			   size_t errlen)
@@ -235,33 +167,34 @@ int storeq_executions_full(PGconn *c, const char *const *ids, size_t n, json_t *
 		return 0;
 	char *lit = text_array_literal(ids, n);
 	const char *p[] = {lit, STR(EXEC_LOG_LINES)};
-	struct strmap found;
-	strmap_init(&found);
+	/* The executions found, by id, as snapshot JSON the rows fill. */
+	json_t *found = json_object();
 	char *sql = xasprintf("%sWHERE x.execution_id = ANY($1::text[])", summary_select);
 	PGresult *r = pgconn_query(c, sql, 1, p, err, errlen);
 	free(sql);
 	if (r == NULL)
 		goto fail;
 	for (int i = 0; i < PQntuples(r); i++) {
-		struct exec *x = xcalloc(1, sizeof *x);
-		summary_row(r, i, x);
-		json_t *params = storeq_parse_json(col(r, i, "params"));
-		x->params = json_is_null(params) ? NULL : params;
-		struct exec *dup = strmap_put(&found, x->id, x);
-		if (dup != NULL)   /* the primary key makes this impossible */
-			found_free(NULL, dup, NULL);
+		json_t *x = storeq_parse_json(col(r, i, "summary"));
+		if (!json_is_object(x)) {
+			json_decref(x);
+			continue;
+		}
+		json_object_set_new(x, "steps", json_array());
+		json_object_set_new(x, "log", json_array());
+		json_object_set_new(found, PQgetvalue(r, i, 0), x);
 	}
 	PQclear(r);
-	if (strmap_count(&found) == 0)
+	if (json_object_size(found) == 0)
 		goto done;
 
 	r = pgconn_query(c, steps_batch_sql, 1, p, err, errlen);
 	if (r == NULL)
 		goto fail;
 	for (int i = 0; i < PQntuples(r); i++) {
-		struct exec *x = strmap_get(&found, PQgetvalue(r, i, 0));
+		json_t *x = json_object_get(found, PQgetvalue(r, i, 0));
 		if (x != NULL)
-			step_row(r, i, x);
+			json_array_append_new(json_object_get(x, "steps"), storeq_parse_json(PQgetvalue(r, i, 1)));
 	}
 	PQclear(r);
 
@@ -269,9 +202,9 @@ int storeq_executions_full(PGconn *c, const char *const *ids, size_t n, json_t *
 	if (r == NULL)
 		goto fail;
 	for (int i = 0; i < PQntuples(r); i++) {
-		struct exec *x = strmap_get(&found, PQgetvalue(r, i, 0));
+		json_t *x = json_object_get(found, PQgetvalue(r, i, 0));
 		if (x != NULL)
-			exec_counter_raise(x, PQgetvalue(r, i, 1), strtoll(PQgetvalue(r, i, 2), NULL, 10));
+			json_object_set_new(x, "counters", storeq_parse_json(PQgetvalue(r, i, 1)));
 	}
 	PQclear(r);
 
@@ -279,32 +212,26 @@ int storeq_executions_full(PGconn *c, const char *const *ids, size_t n, json_t *
 	if (r == NULL)
 		goto fail;
 	for (int i = 0; i < PQntuples(r); i++) {
-		struct exec *x = strmap_get(&found, PQgetvalue(r, i, 0));
-		enum proto_level level = LEVEL_INFO;
-		proto_level_parse(col(r, i, "level"), &level);
+		json_t *x = json_object_get(found, PQgetvalue(r, i, 0));
 		if (x != NULL)
-			exec_log_push(x, col(r, i, "event_id"), col_int(r, i, "ts_ms", 0), level,
-				      col(r, i, "step_id"), col(r, i, "message"));
+			json_array_append_new(json_object_get(x, "log"), storeq_parse_json(PQgetvalue(r, i, 1)));
 	}
 	PQclear(r);
 
 done:
 	/* In the order asked; taken out of the map so that a repeated id comes once. */
 	for (size_t i = 0; i < n; i++) {
-		struct exec *x = strmap_get(&found, ids[i]);
+		json_t *x = json_object_get(found, ids[i]);
 		if (x != NULL) {
-			json_array_append_new(list, exec_json_new(x));
-			strmap_remove(&found, ids[i]);
-			found_free(NULL, x, NULL);
+			json_array_append_new(list, exec_rewrite(x, true));
+			json_object_del(found, ids[i]);
 		}
 	}
-	strmap_each(&found, found_free, NULL);
-	strmap_clear(&found);
+	json_decref(found);
 	free(lit);
 	return 0;
 fail:
-	strmap_each(&found, found_free, NULL);
-	strmap_clear(&found);
+	json_decref(found);
 	free(lit);
 	return STOREQ_DB_ERROR;
 }
