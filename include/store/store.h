@@ -156,7 +156,7 @@ int store_migrate(const char *owner_conninfo, const char *app_role, char *cause,
 
 /* What the daemon reloads into memory after a restart, for every organization
  * with history: {"orgs": [{"org": id, "max_pos": n, "recent_event_ids": [..],
- * "executions": [full execution, as live.h's live_execution_json_new shapes it,
+ * "executions": [full execution, as exec_json_new (exec.h) shapes it,
  * for every queued or running one, and the 100 most recent finished ones,
  * oldest first], "rules": [storage forms], "alerts": [alert records: every
  * active or acknowledged one and the 50 most recent resolved, oldest first],
