@@ -13,10 +13,12 @@
  * Invariants: a room's position only moves forward while the room's data
  * comes from the same snapshot lineage (a fresh snapshot may move it
  * anywhere); an event at or below the position is a duplicate and changes
- * nothing; a finished execution never goes back to running; every list is
- * bounded (MODEL_MAX_EXECUTIONS, PROTO_MAX_STEPS, MODEL_LOG_LINES,
- * MODEL_COUNTERS, MODEL_MAX_ROOMS, MODEL_DEPTH_HISTORY, MODEL_RES_HISTORY,
- * MODEL_MAX_WORKERS); "stats" pushes carry no position and never move one.
+ * nothing; executions follow the protocol's rules (exec.h: a finished
+ * execution never goes back to running, statuses only move forward, even
+ * after a resync from a poorer snapshot); every list is bounded
+ * (MODEL_MAX_EXECUTIONS, exec.h's limits, MODEL_LOG_LINES, MODEL_MAX_ROOMS,
+ * MODEL_DEPTH_HISTORY, MODEL_RES_HISTORY, MODEL_MAX_WORKERS); "stats" pushes
+ * carry no position and never move one.
  *
  * Ownership: the model owns everything it stores; pointers it returns are
  * borrowed and valid until the next model_handle_message or model_* change. */
@@ -85,6 +87,7 @@ struct model {
 	struct model_exec **execs;             /* every execution, unordered */
 	size_t nexecs, capexecs;
 	uint64_t next_order;
+	uint64_t execs_serial;                 /* changes whenever execs or their data change */
 	struct model_detail detail;
 	struct alert_record alerts[MODEL_MAX_ALERTS];
 	size_t nalerts;

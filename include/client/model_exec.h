@@ -1,7 +1,8 @@
-/* model_exec.h: the console's executions: list summaries, the one
- * execution shown in full with its steps, counters and log, notices, counts,
- * and filtering and sorting the list (model_exec.c, model_list.c). Part of
- * the console's model (model.h); borrowed pointers live until the next change. */
+/* model_exec.h: the console's executions: the list's, the one shown in full
+ * with its log as the console shows it, notices, counts, and filtering and
+ * sorting the list (model_exec.c, model_list.c). The executions themselves are
+ * the protocol's (exec.h). Part of the console's model (model.h); borrowed
+ * pointers live until the next change. */
 #ifndef WFMON_MODEL_EXEC_H
 #define WFMON_MODEL_EXEC_H
 
@@ -11,87 +12,44 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "exec.h"
 #include "proto.h"
 
 struct model;
 
 #define MODEL_MAX_EXECUTIONS 2000
 #define MODEL_LOG_LINES 500
-#define MODEL_COUNTERS 32
 #define MODEL_FILTER_LEN 256
 
-/* A list of executions: borrowed pointers into the model. */
-struct model_list {
-	struct model_exec **items;
-	size_t n, cap;
-};
-
-
+/* The status the console shows: an execution's own (enum exec_status, same
+ * values), or stale for a running execution that went quiet. */
 enum model_status {
-	MS_QUEUED,
-	MS_RUNNING,
-	MS_COMPLETED,
-	MS_FAILED,
-	MS_CANCELLED,
-	MS_STALE,      /* never stored: derived for a running execution that went quiet */
+	MS_QUEUED = EXEC_QUEUED,
+	MS_RUNNING = EXEC_RUNNING,
+	MS_COMPLETED = EXEC_COMPLETED,
+	MS_FAILED = EXEC_FAILED,
+	MS_CANCELLED = EXEC_CANCELLED,
+	MS_STALE = EXEC__COUNT,   /* never stored: derived for a running execution that went quiet */
 	MS__COUNT
 };
 /* "queued", "running", ... (wire names, untranslated); MS_STALE is "stale". */
 const char *model_status_name(enum model_status s);
-int model_status_parse(const char *name, enum model_status *out);
 bool model_status_finished(enum model_status s);
 
-enum model_step_status { MSS_PENDING, MSS_RUNNING, MSS_COMPLETED, MSS_FAILED, MSS__COUNT };
-int model_step_status_parse(const char *name, enum model_step_status *out);
-
-/* A step of an execution summary: only what counting needs. */
-struct model_stepref {
-	char id[PROTO_MAX_ID + 1];
-	enum model_step_status status;
-};
-
-/* One execution as the list shows it. */
+/* An execution the console knows: the protocol's (exec.h: statuses, steps,
+ * counters, log, applied by the same rules as the daemon's), plus when we
+ * heard of it. The list's executions hold what the dashboards' rooms carry
+ * (steps without data); the detail's, everything. */
 struct model_exec {
-	char id[PROTO_MAX_ID + 1];
-	char workflow_id[PROTO_MAX_ID + 1];
-	char workflow_name[PROTO_MAX_NAME + 1];
-	char current_step[PROTO_MAX_ID + 1];   /* "" when no step runs */
-	char *error;                           /* first failure's text, or NULL */
-	enum proto_priority priority;
-	enum model_status status;              /* never MS_STALE */
-	int64_t queued_ms, started_ms, finished_ms;
-	int64_t last_event_ms;                 /* event time of the newest event (producer's clock) */
+	struct exec x;
 	int64_t received_ms;                   /* our clock when the newest live event came, 0 if none */
-	int steps_total, steps_completed, steps_failed;
-	struct model_stepref *steps;           /* ids seen in plan or events, for counting */
-	uint32_t nsteps, capsteps;
 	uint64_t order;                        /* recency: larger is newer */
 };
 
-/* A step of the execution in full. */
-struct model_step {
-	char id[PROTO_MAX_ID + 1];
-	char *name;
-	enum model_step_status status;
-	int64_t started_ms, finished_ms, duration_ms;   /* -1 when unknown */
-	int64_t progress_current, progress_total;       /* total 0: no progress reported */
-	char *progress_unit, *progress_message;
-	json_t *input, *output;                         /* owned references or NULL */
-	char *error, *error_code, *worker;
-	double cpu_percent;                             /* -1 when unknown */
-	int64_t memory_bytes;                           /* -1 when unknown */
-	char **depends_on;                              /* step ids, from the plan */
-	uint32_t ndepends;                              /* <= PROTO_MAX_DEPS */
-};
-
-struct model_counter {
-	char name[PROTO_MAX_NAME + 1];
-	int64_t value;
-};
-
-/* A line of the execution's log: the producer's log events, and notes the
- * model writes for the events that change the execution (kind says which:
- * the view translates the text, so it follows the language). */
+/* A line of the execution's log as the console shows it: the producer's log
+ * lines, and notes the model writes for the events that change the
+ * execution (kind says which: the view translates the text, so it follows
+ * the language). */
 enum model_log_kind {
 	MLOG_TEXT,               /* a producer log line: level and text */
 	MLOG_EXEC_STARTED,
@@ -103,11 +61,10 @@ enum model_log_kind {
 	MLOG_STEP_FAILED,
 	MLOG__COUNT
 };
-enum model_log_level { MLL_DEBUG, MLL_INFO, MLL_WARN, MLL_ERROR, MLL__COUNT };
 
 struct model_log_line {
 	enum model_log_kind kind;
-	enum model_log_level level;
+	enum proto_level level;
 	int64_t ts_ms;
 	char step_id[PROTO_MAX_ID + 1];
 	char *text;              /* message, error or reason; may be NULL */
@@ -116,15 +73,9 @@ struct model_log_line {
 /* The execution shown in full (one at a time). */
 struct model_detail {
 	char id[PROTO_MAX_ID + 1];             /* "" when none is followed */
-	bool loaded;                           /* a snapshot has arrived */
+	bool loaded;                           /* a snapshot or an event has arrived */
 	bool missing;                          /* the daemon does not know it (yet) */
-	struct model_exec sum;                 /* status, times, names (steps unused) */
-	char *error_code, *worker;
-	json_t *params;
-	struct model_step *steps;
-	uint32_t nsteps, capsteps;
-	struct model_counter counters[MODEL_COUNTERS];
-	uint32_t ncounters;
+	struct model_exec exec;
 	struct model_log_line log[MODEL_LOG_LINES];   /* ring */
 	uint32_t log_head, log_count;
 	uint64_t log_total;                    /* lines ever appended, for follow */
@@ -163,7 +114,6 @@ void model_counts(const struct model *m, int64_t now_ms, int64_t stale_after_ms,
 
 /* The log's i-th line, oldest first (0 <= i < log_count). */
 const struct model_log_line *model_log_line(const struct model_detail *d, uint32_t i);
-struct model_step *model_detail_step(struct model_detail *d, const char *step_id);
 
 
 /* ---- Filtering and sorting ------------------------------------------------------- */
@@ -192,6 +142,18 @@ struct model_filter {
 	bool reverse;
 };
 
+/* A list of executions: borrowed pointers into the model, and what it was
+ * built from, so that it is rebuilt only when that changed. */
+struct model_list {
+	struct model_exec **items;
+	size_t n, cap;
+	bool built;
+	uint64_t serial;                  /* the model's execs_serial it reflects */
+	struct model_filter key;          /* the filter it was built with (no regex held) */
+	int64_t stale_after_ms;
+	int64_t valid_until_ms;           /* our clock when time alone may change it */
+};
+
 void model_filter_init(struct model_filter *f);
 void model_filter_free(struct model_filter *f);
 /* Sets the text filter. A pattern that is not a valid regular expression is
@@ -201,8 +163,15 @@ int model_filter_set_text(struct model_filter *f, const char *text, char *cause,
 bool model_filter_match(const struct model_filter *f, const struct model_exec *x, int64_t now_ms,
 			int64_t stale_after_ms);
 
+/* Filters and sorts every execution into out. */
 void model_list_build(const struct model *m, const struct model_filter *f, int64_t now_ms,
 		      int64_t stale_after_ms, struct model_list *out);
+/* The same, only when the executions, the filter or the time that matters to
+ * them (a running execution going stale, durations for that sort) changed
+ * since out was built: drawing calls this every frame at no cost. Returns
+ * true when it rebuilt. */
+bool model_list_refresh(const struct model *m, const struct model_filter *f, int64_t now_ms,
+			int64_t stale_after_ms, struct model_list *out);
 void model_list_free(struct model_list *l);
 /* Index of the execution with this id, or -1. */
 long model_list_find(const struct model_list *l, const char *id);

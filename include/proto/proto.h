@@ -106,8 +106,15 @@ enum proto_priority { PRIO_HIGH, PRIO_NORMAL, PRIO_LOW, PRIO__COUNT };
 const char *proto_priority_name(enum proto_priority p);
 int proto_priority_parse(const char *name, enum proto_priority *out);
 
-/* The common header of a validated event. String pointers borrow from the JSON
- * object and live as long as it does; step_id is NULL when the kind has none. */
+/* A log line's level. */
+enum proto_level { LEVEL_DEBUG, LEVEL_INFO, LEVEL_WARN, LEVEL_ERROR, LEVEL__COUNT };
+const char *proto_level_name(enum proto_level l);   /* "debug" ...; NULL out of range */
+int proto_level_parse(const char *name, enum proto_level *out);
+
+/* A validated event, decoded once into typed fields: nobody reads its JSON
+ * keys again. String and JSON pointers borrow from the event object and live
+ * as long as it does. Fields the kind does not have, and optional fields that
+ * are absent, are NULL (pointers) or -1 (numbers). */
 struct proto_event {
 	enum proto_event_kind kind;
 	const char *event_id;
@@ -115,12 +122,56 @@ struct proto_event {
 	const char *workflow_id;
 	const char *step_id;
 	int64_t ts_ms;
+	/* execution.queued */
+	const char *workflow_name;
+	enum proto_priority priority;
+	json_t *params;
+	json_t *plan;                /* the steps; read them with proto_event_plan_step */
+	size_t nplan;
+	/* execution.started, step.started, resource.sample */
+	const char *worker;
+	/* step.started (input); step.completed, execution.completed (output) */
+	json_t *input, *output;
+	int64_t input_size, output_size;   /* bytes of the compact JSON */
+	/* step.completed, step.failed, resource.sample (cpu, memory); execution.completed (duration) */
+	int64_t duration_ms;
+	double cpu_percent;
+	int64_t memory_bytes;
+	/* step.progress */
+	int64_t current, total;
+	const char *unit;
+	/* step.progress, log */
+	const char *message;
+	/* step.failed, execution.failed */
+	const char *error, *error_code;
+	/* execution.cancelled */
+	const char *reason;
+	/* log */
+	enum proto_level level;
+	/* counter */
+	const char *name;
+	int64_t value;
+};
+
+/* One step of execution.queued's plan, borrowed from the event. */
+struct proto_plan_step {
+	const char *id;
+	const char *name;
+	size_t ndepends;
+	json_t *depends_on;          /* read with proto_plan_step_dep */
 };
 
 /* Validates one event object against the schema of its kind (see
  * man/wfmon-protocol.7) and fills *out. Unknown fields are refused so that a
  * typo never passes silently. Returns 0, or -1 with *cause naming the field. */
 int proto_event_validate(json_t *event, struct proto_event *out, struct proto_cause *cause);
+/* The same for a client reading what a daemon sent: fields it does not know
+ * (a newer daemon's) are passed over instead of refused. */
+int proto_event_read(json_t *event, struct proto_event *out, struct proto_cause *cause);
+/* The i-th step of a validated execution.queued (i < ev->nplan). */
+void proto_event_plan_step(const struct proto_event *ev, size_t i, struct proto_plan_step *out);
+/* The j-th dependency of a plan step (j < s->ndepends): a valid id. */
+const char *proto_plan_step_dep(const struct proto_plan_step *s, size_t j);
 
 /* ---- Rooms --------------------------------------------------------------- */
 
@@ -212,6 +263,21 @@ void proto_request_clear(struct proto_request *req);
 
 /* {"type":"event","room":R,"seq":N,"event":{...}} */
 char *proto_event_message_new(const char *room, int64_t seq, json_t *event);
+/* The same message in parts, so that an event serialized once serves every
+ * room it goes to: the message is the prefix, the event's text, then "}".
+ * proto_event_text_new returns the event's text as event messages carry it
+ * (reals to 9 significant digits), and its length; NULL if event is not an
+ * object or memory ran out. proto_event_message_prefix writes the text
+ * before it for a canonical room name (proto_room_format's) and returns its
+ * length, or -1 for another name or a buffer shorter than
+ * PROTO_EVENT_PREFIX_MAX. */
+#define PROTO_EVENT_PREFIX_MAX (PROTO_MAX_ROOM + 64)
+char *proto_event_text_new(json_t *event, size_t *len);
+int proto_event_message_prefix(char *buf, size_t len, const char *room, int64_t seq);
+/* True when proto_event_text_new's text keeps every number of the event
+ * exactly (no real needs more than 9 significant digits); when false, what
+ * must keep the data exactly (the store) serializes it in full. */
+bool proto_event_text_exact(json_t *event);
 /* {"type":"subscribed","id":..,"room":R,"seq":N,"snapshot":{...},"resumed":bool}
  * seq is the room's position the snapshot reflects; resumed says that the
  * missed events follow instead of a snapshot. snapshot may be NULL. */

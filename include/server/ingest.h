@@ -3,7 +3,8 @@
  *
  *   ingest_prepare  validates each event, recognises retries (already accepted,
  *                   or twice in this batch), gives each new one its position
- *                   and serializes it for the store;
+ *                   and serializes it (once: the store and the rooms share the
+ *                   text);
  *   ingest_commit   (once the store took them, or when there is no store)
  *                   applies them to the live state and routes them to the rooms;
  *   ingest_refuse   (the store is full) answers each new event "unavailable",
@@ -24,9 +25,15 @@ struct org;
 
 struct ingest_item {
 	json_t *event;            /* reference */
-	struct proto_event ev;    /* borrows from event */
+	struct proto_event ev;    /* decodes event (borrows from it) */
 	int64_t pos;
 	size_t result_index;      /* its entry in results */
+	/* Its serializations, each made once, when first needed (owned): */
+	char *text;               /* as event messages carry it: the execution room's */
+	size_t text_len;
+	char *summary;            /* the same without input and output: the dashboards' rooms */
+	size_t summary_len;
+	char *exact;              /* in full precision for the store, when text is not exact */
 };
 
 struct ingest_batch {
@@ -34,7 +41,7 @@ struct ingest_batch {
 	int accepted;             /* new events and retries (both acknowledged) */
 	int rejected;
 	struct ingest_item *items;   /* the new events */
-	struct store_event *stored;  /* the same, serialized for the store */
+	struct store_event *stored;  /* the same for the store, borrowing the items' texts */
 	size_t n;
 };
 

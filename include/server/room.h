@@ -5,8 +5,9 @@
  * next one, and every room it goes to delivers it with that same position. A
  * room can resume a client from memory when the position lies between the
  * room's creation and now and no event of the room after it has been dropped
- * from the history. Each event is serialized and framed once per room and
- * shared by every subscriber. */
+ * from the history. Each event is serialized once (twice when the dashboards'
+ * rooms get it without its data), framed once per room around that text, and
+ * the frame is shared by every subscriber. */
 #ifndef WFMON_ROOM_H
 #define WFMON_ROOM_H
 
@@ -45,9 +46,10 @@ struct room *room_get(struct org *o, const struct proto_room *spec);
 /* Lists c among r's subscribers (conn_sub_add does the conn's side). */
 void room_add(struct room *r, struct conn *c);
 void room_remove(struct room *r, struct conn *c);
-/* Serializes the event once as an "event" message at position pos, keeps it in
- * the history and queues it to every subscriber. */
-void room_publish(struct room *r, int64_t pos, json_t *event);
+/* Frames the event (its text as proto_event_text_new writes it, borrowed) as
+ * an "event" message at position pos, keeps it in the history and queues it
+ * to every subscriber. */
+void room_publish(struct room *r, int64_t pos, const char *event_text, size_t len);
 /* Sends a message that is not an event (stats, control commands) to every
  * subscriber, framed once; it has no position and is not kept. Takes payload. */
 void room_broadcast(struct room *r, char *payload);

@@ -48,7 +48,9 @@ struct store_config {
 struct store_event {
 	char org[PROTO_MAX_ID + 1];
 	int64_t pos;                 /* its position (see room.h) */
-	char *json;                  /* owned: the validated event, compact JSON */
+	const char *json;            /* borrowed: the validated event, compact JSON */
+	size_t len;                  /* its length (0: up to its NUL) */
+	int64_t in_size, out_size;   /* bytes of its step input / output as compact JSON; 0 or less: none */
 };
 
 enum store_query_kind {
@@ -132,7 +134,7 @@ void store_take_recovered(struct store *s, void (*fn)(const char *org, const cha
  * PostgreSQL is away or timeout_ms passed. */
 int store_wait_drained(struct store *s, int timeout_ms);
 
-/* Takes ownership of each events[i].json (also on failure). Returns -1 when
+/* Copies the events (their texts are borrowed for the call). Returns -1 when
  * the spool is full. The DURABLE completion for `ticket` follows once synced. */
 int store_append(struct store *s, struct store_event *events, size_t n, uint64_t ticket);
 /* Takes params. Returns -1 if the query queue is full. */
@@ -154,7 +156,7 @@ int store_migrate(const char *owner_conninfo, const char *app_role, char *cause,
 
 /* What the daemon reloads into memory after a restart, for every organization
  * with history: {"orgs": [{"org": id, "max_pos": n, "recent_event_ids": [..],
- * "executions": [full execution, as live.h's live_execution_json_new shapes it,
+ * "executions": [full execution, as exec_json_new (exec.h) shapes it,
  * for every queued or running one, and the 100 most recent finished ones,
  * oldest first], "rules": [storage forms], "alerts": [alert records: every
  * active or acknowledged one and the 50 most recent resolved, oldest first],

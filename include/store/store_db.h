@@ -17,7 +17,6 @@
 #define STOREQ_DB_ERROR (-2)     /* err: PostgreSQL's message, for the log */
 
 #define STOREQ_EVENTS_MAX 2000   /* events in an execution query */
-#define STOREQ_LOG_LINES 100     /* log events in a full execution */
 
 /* The SQL expression of a timestamptz as a proto_time_format string in UTC
  * ("2026-05-28T20:50:40.000Z"), NULL for NULL. */
@@ -29,7 +28,7 @@
  * STOREQ_BAD_PARAMS with "parameter <name>: <why>". On 0, *result is new. */
 int storeq_run(PGconn *c, enum store_query_kind kind, const char *org, json_t *params,
 	       json_t **result, char *err, size_t errlen);
-/* The full execution, shaped like live_execution_json_new, or *out = NULL when
+/* The full execution as exec_json_new writes it, or *out = NULL when
  * there is none. Runs inside the caller's transaction (organization set). */
 int storeq_execution_full(PGconn *c, const char *execution_id, json_t **out, char *err,
 			  size_t errlen);

@@ -159,15 +159,15 @@ void ui_global_keys(const struct ui_key **keys, size_t *n);
 const char *ui_status_text(enum model_status s);
 enum ui_element ui_status_element(enum model_status s);
 const char *ui_status_symbol(enum model_status s);
-const char *ui_step_status_text(enum model_step_status s);
-enum ui_element ui_step_status_element(enum model_step_status s);
+const char *ui_step_status_text(enum exec_step_status s);
+enum ui_element ui_step_status_element(enum exec_step_status s);
 /* The translated sentence for a log kind ("Step completed"...). */
 const char *ui_log_kind_text(enum model_log_kind k);
 /* The short id shown in lists. */
 void ui_short_id(const char *id, char *buf, size_t len);
 /* A step's duration: a running step's time ticks in whole seconds, a
  * finished one's is exact; "-" when unknown. */
-void ui_step_duration_text(const struct model_step *s, int64_t now_ms, char *buf, size_t len);
+void ui_step_duration_text(const struct exec_step *s, int64_t now_ms, char *buf, size_t len);
 /* Translated priority ("high", "normal", "low"). */
 const char *ui_prio_text(enum proto_priority p);
 /* The line above a table or pane: its title on the left, extra on the right. */

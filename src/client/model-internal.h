@@ -6,6 +6,7 @@
 #define WFMON_MODEL_INTERNAL_H
 
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,8 @@
 /* model_list.c: filtering and sorting the executions for the list view (see
- * model.h). */
+ * model.h), and keeping a built list until what it was built from changes.
+ *
+ * Invariant: a list whose `built` is set reflects the model at `serial`, the
+ * filter in `key` and any time before `valid_until_ms`. */
 #include "model.h"
 
 #include <math.h>
@@ -77,11 +80,12 @@ bool model_filter_match(const struct model_filter *f, const struct model_exec *x
 	};
 	if (!(accept[f->status] & (1u << st)))
 		return false;
-	if (f->workflow[0] != '\0' && strcasecmp(f->workflow, x->workflow_id) != 0 &&
-	    strcasecmp(f->workflow, x->workflow_name) != 0)
+	const char *name = exec_workflow_name(&x->x);
+	if (f->workflow[0] != '\0' && strcasecmp(f->workflow, x->x.workflow_id) != 0 &&
+	    strcasecmp(f->workflow, name) != 0)
 		return false;
-	if (f->text[0] != '\0' && !text_match(f, x->workflow_name) && !text_match(f, x->workflow_id) &&
-	    !text_match(f, x->id) && !text_match(f, x->current_step) &&
+	if (f->text[0] != '\0' && !text_match(f, name) && !text_match(f, x->x.workflow_id) &&
+	    !text_match(f, x->x.id) && !text_match(f, x->x.current_step) &&
 	    !text_match(f, model_status_name(st)))
 		return false;
 	return true;
@@ -101,11 +105,11 @@ static int cmp_i64(int64_t a, int64_t b)
 
 static int activity_group(const struct model_exec *x)
 {
-	static const int group[MS__COUNT] = {
-		[MS_RUNNING] = 0, [MS_STALE] = 0, [MS_QUEUED] = 1,
-		[MS_FAILED] = 2, [MS_COMPLETED] = 2, [MS_CANCELLED] = 2,
+	static const int group[EXEC__COUNT] = {
+		[EXEC_RUNNING] = 0, [EXEC_QUEUED] = 1,
+		[EXEC_FAILED] = 2, [EXEC_COMPLETED] = 2, [EXEC_CANCELLED] = 2,
 	};
-	return group[x->status];
+	return group[x->x.status];
 }
 
 static int sort_cmp(const void *pa, const void *pb)
@@ -117,23 +121,44 @@ static int sort_cmp(const void *pa, const void *pb)
 	case SORT_ACTIVITY:
 		c = activity_group(a) - activity_group(b);
 		if (c == 0) /* newest first */
-			c = -cmp_i64(a->started_ms ? a->started_ms : a->queued_ms,
-				     b->started_ms ? b->started_ms : b->queued_ms);
+			c = -cmp_i64(a->x.started_ms ? a->x.started_ms : a->x.queued_ms,
+				     b->x.started_ms ? b->x.started_ms : b->x.queued_ms);
 		break;
-	case SORT_WORKFLOW: c = strcasecmp(a->workflow_name, b->workflow_name); break;
-	case SORT_STATUS: c = (int)a->status - (int)b->status; break;
+	case SORT_WORKFLOW: c = strcasecmp(exec_workflow_name(&a->x), exec_workflow_name(&b->x)); break;
+	case SORT_STATUS: c = (int)a->x.status - (int)b->x.status; break;
 	case SORT_PROGRESS: c = model_exec_percent(b) - model_exec_percent(a); break;
 	case SORT_DURATION:
 		c = -cmp_i64(model_exec_duration_ms(a, sort_ctx.now_ms),
 			     model_exec_duration_ms(b, sort_ctx.now_ms));
 		break;
-	case SORT_PRIORITY: c = (int)a->priority - (int)b->priority; break;
-	case SORT_ID: c = strcmp(a->id, b->id); break;
+	case SORT_PRIORITY: c = (int)a->x.priority - (int)b->x.priority; break;
+	case SORT_ID: c = strcmp(a->x.id, b->x.id); break;
 	default: break;
 	}
 	if (c == 0) /* a total order, so rows never swap places between frames */
-		c = strcmp(a->id, b->id);
+		c = strcmp(a->x.id, b->x.id);
 	return sort_ctx.reverse ? -c : c;
+}
+
+/* When time alone may change the list: a running execution going stale
+ * (the status filters and the text see that), and the durations of running
+ * ones for that sort (they grow; a second is what the view shows). */
+static int64_t valid_until(const struct model *m, const struct model_filter *f, int64_t now_ms,
+			   int64_t stale_after_ms)
+{
+	int64_t until = INT64_MAX;
+	for (size_t i = 0; i < m->nexecs; i++) {
+		const struct model_exec *x = m->execs[i];
+		if (x->x.status != EXEC_RUNNING)
+			continue;
+		if (f->sort == SORT_DURATION)
+			return now_ms + 1000;
+		int64_t last = model_exec_activity_ms(x);
+		if (stale_after_ms > 0 && last > 0 && last + stale_after_ms >= now_ms &&
+		    last + stale_after_ms + 1 < until)
+			until = last + stale_after_ms + 1;
+	}
+	return until;
 }
 
 void model_list_build(const struct model *m, const struct model_filter *f, int64_t now_ms,
@@ -152,6 +177,28 @@ void model_list_build(const struct model *m, const struct model_filter *f, int64
 	sort_ctx.now_ms = now_ms;
 	if (out->n > 1)
 		qsort(out->items, out->n, sizeof *out->items, sort_cmp);
+	out->built = true;
+	out->serial = m->execs_serial;
+	out->key = *f;
+	out->key.text_is_regex = false;   /* the copy holds no compiled pattern */
+	out->stale_after_ms = stale_after_ms;
+	out->valid_until_ms = valid_until(m, f, now_ms, stale_after_ms);
+}
+
+static bool same_filter(const struct model_filter *a, const struct model_filter *b)
+{
+	return a->status == b->status && a->sort == b->sort && a->reverse == b->reverse &&
+	       strcmp(a->text, b->text) == 0 && strcmp(a->workflow, b->workflow) == 0;
+}
+
+bool model_list_refresh(const struct model *m, const struct model_filter *f, int64_t now_ms,
+			int64_t stale_after_ms, struct model_list *out)
+{
+	if (out->built && out->serial == m->execs_serial && same_filter(&out->key, f) &&
+	    out->stale_after_ms == stale_after_ms && now_ms < out->valid_until_ms)
+		return false;
+	model_list_build(m, f, now_ms, stale_after_ms, out);
+	return true;
 }
 
 void model_list_free(struct model_list *l)
@@ -165,7 +212,7 @@ long model_list_find(const struct model_list *l, const char *id)
 	if (id == NULL || id[0] == '\0')
 		return -1;
 	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->items[i]->id, id) == 0)
+		if (strcmp(l->items[i]->x.id, id) == 0)
 			return (long)i;
 	return -1;
 }

@@ -110,9 +110,9 @@ static int queue_cmp(const void *pa, const void *pb)
 {
 	const struct model_exec *a = *(struct model_exec *const *)pa;
 	const struct model_exec *b = *(struct model_exec *const *)pb;
-	if (a->queued_ms != b->queued_ms)
-		return a->queued_ms < b->queued_ms ? -1 : 1;
-	return strcmp(a->id, b->id);
+	if (a->x.queued_ms != b->x.queued_ms)
+		return a->x.queued_ms < b->x.queued_ms ? -1 : 1;
+	return strcmp(a->x.id, b->x.id);
 }
 
 void model_queue_list(const struct model *m, struct model_list *out)
@@ -123,7 +123,7 @@ void model_queue_list(const struct model *m, struct model_list *out)
 	}
 	out->n = 0;
 	for (size_t i = 0; i < m->nexecs; i++)
-		if (m->execs[i]->status == MS_QUEUED)
+		if (m->execs[i]->x.status == EXEC_QUEUED)
 			out->items[out->n++] = m->execs[i];
 	if (out->n > 1)
 		qsort(out->items, out->n, sizeof *out->items, queue_cmp);

@@ -1,15 +1,18 @@
-/* event.c: the event schema: kind names and flags, and validation of one event
- * object against the fields its kind allows.
+/* event.c: the event schema: kind names and flags, validation of one event
+ * object against the fields its kind allows, and its decoding into the typed
+ * fields of struct proto_event.
  *
  * The schema is data: a field table per kind, plus the common header every
- * kind shares. Validation refuses unknown fields first (so a typo is named as
- * such, not reported as a missing field), then checks each field of the table
- * in order, then the kind's cross-field rule, if any. It allocates nothing:
- * the step graph of execution.queued is checked with fixed arrays bounded by
- * PROTO_MAX_STEPS. */
+ * kind shares; each row names the struct proto_event member its value goes
+ * to, so validating and decoding are one pass. Validation refuses unknown
+ * fields first (so a typo is named as such, not reported as a missing field),
+ * then checks each field of the table in order, then the kind's cross-field
+ * rule, if any. It allocates nothing: the step graph of execution.queued is
+ * checked with fixed arrays bounded by PROTO_MAX_STEPS. */
 #include "proto.h"
 #include "proto-internal.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,106 +37,113 @@ struct field_spec {
 	const char *name;
 	enum field_type type;
 	bool required;
+	size_t at;                  /* offset of the struct proto_event member it fills */
+	size_t size_at;             /* FT_DATA: offset of the member for its size, or 0 */
 	size_t max;                 /* FT_NAME only: a tighter byte limit */
-	const char *const *choices; /* FT_CHOICE only: NULL-terminated */
+	const char *const *choices; /* FT_CHOICE only: NULL-terminated; the index goes to an enum */
 };
 
-#define REQ(n, t) {.name = (n), .type = (t), .required = true}
-#define OPT(n, t) {.name = (n), .type = (t), .required = false}
+#define AT(m) offsetof(struct proto_event, m)
+#define REQ(n, t, m) {.name = (n), .type = (t), .required = true, .at = AT(m)}
+#define OPT(n, t, m) {.name = (n), .type = (t), .required = false, .at = AT(m)}
+#define DATA(n, m, sz) {.name = (n), .type = FT_DATA, .at = AT(m), .size_at = AT(sz)}
 #define END {.name = NULL}
 
 static const char *const priority_choices[] = {"HIGH", "NORMAL", "LOW", NULL};
-static const char *const level_choices[] = {"debug", "info", "warn", "error", NULL};
+static const char *const level_choices[LEVEL__COUNT + 1] = {
+	[LEVEL_DEBUG] = "debug", [LEVEL_INFO] = "info", [LEVEL_WARN] = "warn", [LEVEL_ERROR] = "error",
+};
 
 /* "type" is read before the tables are consulted (it selects the table) but is
  * listed here so that it counts as a known field. */
 static const struct field_spec common_fields[] = {
-	REQ("type", FT_ID),
-	REQ("id", FT_ID),
-	REQ("execution_id", FT_ID),
-	REQ("workflow_id", FT_ID),
-	REQ("ts", FT_TIME),
+	REQ("type", FT_ID, kind),
+	REQ("id", FT_ID, event_id),
+	REQ("execution_id", FT_ID, execution_id),
+	REQ("workflow_id", FT_ID, workflow_id),
+	REQ("ts", FT_TIME, ts_ms),
 	END,
 };
 
 static const struct field_spec queued_fields[] = {
-	REQ("workflow_name", FT_NAME),
-	{.name = "priority", .type = FT_CHOICE, .required = true, .choices = priority_choices},
-	REQ("steps", FT_STEPS),
-	OPT("params", FT_DATA),
+	REQ("workflow_name", FT_NAME, workflow_name),
+	{.name = "priority", .type = FT_CHOICE, .required = true, .at = AT(priority),
+	 .choices = priority_choices},
+	REQ("steps", FT_STEPS, plan),
+	{.name = "params", .type = FT_DATA, .at = AT(params)},
 	END,
 };
 static const struct field_spec exec_started_fields[] = {
-	OPT("worker", FT_NAME),
+	OPT("worker", FT_NAME, worker),
 	END,
 };
 static const struct field_spec step_started_fields[] = {
-	REQ("step_id", FT_ID),
-	OPT("input", FT_DATA),
-	OPT("worker", FT_NAME),
+	REQ("step_id", FT_ID, step_id),
+	DATA("input", input, input_size),
+	OPT("worker", FT_NAME, worker),
 	END,
 };
 static const struct field_spec step_progress_fields[] = {
-	REQ("step_id", FT_ID),
-	REQ("current", FT_COUNT),
-	REQ("total", FT_POSITIVE),
-	{.name = "unit", .type = FT_NAME, .max = UNIT_MAX},
-	OPT("message", FT_TEXT),
+	REQ("step_id", FT_ID, step_id),
+	REQ("current", FT_COUNT, current),
+	REQ("total", FT_POSITIVE, total),
+	{.name = "unit", .type = FT_NAME, .at = AT(unit), .max = UNIT_MAX},
+	OPT("message", FT_TEXT, message),
 	END,
 };
 static const struct field_spec step_completed_fields[] = {
-	REQ("step_id", FT_ID),
-	REQ("duration_ms", FT_COUNT),
-	OPT("output", FT_DATA),
-	OPT("cpu_percent", FT_PERCENT),
-	OPT("memory_bytes", FT_COUNT),
+	REQ("step_id", FT_ID, step_id),
+	REQ("duration_ms", FT_COUNT, duration_ms),
+	DATA("output", output, output_size),
+	OPT("cpu_percent", FT_PERCENT, cpu_percent),
+	OPT("memory_bytes", FT_COUNT, memory_bytes),
 	END,
 };
 static const struct field_spec step_failed_fields[] = {
-	REQ("step_id", FT_ID),
-	REQ("error", FT_TEXT),
-	OPT("error_code", FT_ID),
-	OPT("duration_ms", FT_COUNT),
-	OPT("cpu_percent", FT_PERCENT),
-	OPT("memory_bytes", FT_COUNT),
+	REQ("step_id", FT_ID, step_id),
+	REQ("error", FT_TEXT, error),
+	OPT("error_code", FT_ID, error_code),
+	OPT("duration_ms", FT_COUNT, duration_ms),
+	OPT("cpu_percent", FT_PERCENT, cpu_percent),
+	OPT("memory_bytes", FT_COUNT, memory_bytes),
 	END,
 };
 static const struct field_spec log_fields[] = {
-	{.name = "level", .type = FT_CHOICE, .required = true, .choices = level_choices},
-	REQ("message", FT_TEXT),
-	OPT("step_id", FT_ID),
+	{.name = "level", .type = FT_CHOICE, .required = true, .at = AT(level), .choices = level_choices},
+	REQ("message", FT_TEXT, message),
+	OPT("step_id", FT_ID, step_id),
 	END,
 };
 static const struct field_spec counter_fields[] = {
-	REQ("name", FT_NAME),
-	REQ("value", FT_COUNT),
-	OPT("step_id", FT_ID),
+	REQ("name", FT_NAME, name),
+	REQ("value", FT_COUNT, value),
+	OPT("step_id", FT_ID, step_id),
 	END,
 };
 static const struct field_spec sample_fields[] = {
-	REQ("worker", FT_NAME),
-	REQ("cpu_percent", FT_PERCENT),
-	REQ("memory_bytes", FT_COUNT),
-	OPT("step_id", FT_ID),
+	REQ("worker", FT_NAME, worker),
+	REQ("cpu_percent", FT_PERCENT, cpu_percent),
+	REQ("memory_bytes", FT_COUNT, memory_bytes),
+	OPT("step_id", FT_ID, step_id),
 	END,
 };
 static const struct field_spec exec_completed_fields[] = {
-	OPT("duration_ms", FT_COUNT),
-	OPT("output", FT_DATA),
+	OPT("duration_ms", FT_COUNT, duration_ms),
+	DATA("output", output, output_size),
 	END,
 };
 static const struct field_spec exec_failed_fields[] = {
-	REQ("error", FT_TEXT),
-	OPT("error_code", FT_ID),
-	OPT("step_id", FT_ID),
+	REQ("error", FT_TEXT, error),
+	OPT("error_code", FT_ID, error_code),
+	OPT("step_id", FT_ID, step_id),
 	END,
 };
 static const struct field_spec exec_cancelled_fields[] = {
-	OPT("reason", FT_TEXT),
+	OPT("reason", FT_TEXT, reason),
 	END,
 };
 
-static int progress_check(json_t *event, struct proto_cause *cause);
+static int progress_check(const struct proto_event *ev, struct proto_cause *cause);
 
 static const struct kind_spec {
 	const char *name;
@@ -141,7 +151,7 @@ static const struct kind_spec {
 	bool terminal;
 	const struct field_spec *fields;
 	/* A rule across fields, run after every field passed; may be NULL. */
-	int (*check)(json_t *event, struct proto_cause *cause);
+	int (*check)(const struct proto_event *ev, struct proto_cause *cause);
 } kinds[EV__COUNT] = {
 	[EV_EXECUTION_QUEUED] = {"execution.queued", true, false, queued_fields, NULL},
 	[EV_EXECUTION_STARTED] = {"execution.started", true, false, exec_started_fields, NULL},
@@ -234,10 +244,11 @@ static int check_string(const json_t *v, size_t max, bool text, const char *path
 	return 0;
 }
 
-static int check_data(const json_t *v, const char *path, struct proto_cause *cause)
+static int check_data(const json_t *v, const char *path, size_t *size_out, struct proto_cause *cause)
 {
 	/* With no buffer json_dumpb only counts, so the size costs no allocation. */
 	size_t size = json_dumpb(v, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY);
+	*size_out = size;
 	if (size == 0)
 		return proto_fail(cause, path, "cannot be serialized");
 	if (size > PROTO_MAX_DATA)
@@ -256,13 +267,14 @@ static int check_integer(const json_t *v, json_int_t min, const char *path,
 	return 0;
 }
 
+/* Returns the index of the choice, or -1 with *cause set. */
 static int check_choice(const json_t *v, const char *const *choices, const char *path,
 			struct proto_cause *cause)
 {
 	if (json_is_string(v)) {
 		for (const char *const *c = choices; *c != NULL; c++)
 			if (strcmp(json_string_value(v), *c) == 0 && strlen(*c) == json_string_length(v))
-				return 0;
+				return (int)(c - choices);
 	}
 	char list[128] = "";
 	size_t used = 0;
@@ -464,43 +476,73 @@ static int steps_validate(json_t *steps, struct proto_cause *cause)
 
 /* ---- Events --------------------------------------------------------------- */
 
-static int progress_check(json_t *event, struct proto_cause *cause)
+static int progress_check(const struct proto_event *ev, struct proto_cause *cause)
 {
-	json_int_t current = json_integer_value(json_object_get(event, "current"));
-	json_int_t total = json_integer_value(json_object_get(event, "total"));
-	if (current > total)
-		return proto_fail(cause, "current", "must not exceed total (%lld)", (long long)total);
+	if (ev->current > ev->total)
+		return proto_fail(cause, "current", "must not exceed total (%lld)", (long long)ev->total);
 	return 0;
 }
 
-static int field_validate(const struct field_spec *f, json_t *v, int64_t *ts_ms,
+/* Where a field's value goes in *out. */
+#define MEMBER(out, f, type) ((type *)(void *)((char *)(out) + (f)->at))
+
+/* Checks one field and stores its typed value in *out. */
+static int field_validate(const struct field_spec *f, json_t *v, struct proto_event *out,
 			  struct proto_cause *cause)
 {
+	size_t size;
+	int choice;
 	switch (f->type) {
 	case FT_ID:
-		return check_id(v, f->name, cause);
+		if (check_id(v, f->name, cause) != 0)
+			return -1;
+		*MEMBER(out, f, const char *) = json_string_value(v);
+		return 0;
 	case FT_NAME:
-		return check_string(v, f->max ? f->max : PROTO_MAX_NAME, false, f->name, cause);
+		if (check_string(v, f->max ? f->max : PROTO_MAX_NAME, false, f->name, cause) != 0)
+			return -1;
+		*MEMBER(out, f, const char *) = json_string_value(v);
+		return 0;
 	case FT_TEXT:
-		return check_string(v, PROTO_MAX_TEXT, true, f->name, cause);
+		if (check_string(v, PROTO_MAX_TEXT, true, f->name, cause) != 0)
+			return -1;
+		*MEMBER(out, f, const char *) = json_string_value(v);
+		return 0;
 	case FT_DATA:
-		return check_data(v, f->name, cause);
+		if (check_data(v, f->name, &size, cause) != 0)
+			return -1;
+		*MEMBER(out, f, json_t *) = v;
+		if (f->size_at != 0)
+			*(int64_t *)(void *)((char *)out + f->size_at) = (int64_t)size;
+		return 0;
 	case FT_TIME:
-		return check_time(v, f->name, ts_ms, cause);
+		return check_time(v, f->name, MEMBER(out, f, int64_t), cause);
 	case FT_CHOICE:
-		return check_choice(v, f->choices, f->name, cause);
+		choice = check_choice(v, f->choices, f->name, cause);
+		if (choice < 0)
+			return -1;
+		/* The choices are listed in the order of the enum they fill. */
+		*MEMBER(out, f, int) = choice;
+		return 0;
 	case FT_COUNT:
-		return check_integer(v, 0, f->name, cause);
 	case FT_POSITIVE:
-		return check_integer(v, 1, f->name, cause);
+		if (check_integer(v, f->type == FT_COUNT ? 0 : 1, f->name, cause) != 0)
+			return -1;
+		*MEMBER(out, f, int64_t) = (int64_t)json_integer_value(v);
+		return 0;
 	case FT_PERCENT:
 		if (!json_is_number(v))
 			return proto_fail(cause, f->name, "must be a number");
 		if (json_number_value(v) < 0 || json_number_value(v) > PERCENT_MAX)
 			return proto_fail(cause, f->name, "must be between 0 and %d", PERCENT_MAX);
+		*MEMBER(out, f, double) = json_number_value(v);
 		return 0;
 	case FT_STEPS:
-		return steps_validate(v, cause);
+		if (steps_validate(v, cause) != 0)
+			return -1;
+		*MEMBER(out, f, json_t *) = v;
+		out->nplan = json_array_size(v);
+		return 0;
 	}
 	return proto_fail(cause, f->name, "has no schema");
 }
@@ -513,7 +555,7 @@ static bool spec_has(const struct field_spec *fields, const char *key, size_t ke
 	return false;
 }
 
-static int fields_validate(const struct field_spec *fields, json_t *event, int64_t *ts_ms,
+static int fields_validate(const struct field_spec *fields, json_t *event, struct proto_event *out,
 			   struct proto_cause *cause)
 {
 	for (const struct field_spec *f = fields; f->name != NULL; f++) {
@@ -523,13 +565,28 @@ static int fields_validate(const struct field_spec *fields, json_t *event, int64
 				return proto_fail(cause, f->name, "required field missing");
 			continue;
 		}
-		if (field_validate(f, v, ts_ms, cause) != 0)
+		if (field_validate(f, v, out, cause) != 0)
 			return -1;
 	}
 	return 0;
 }
 
-int proto_event_validate(json_t *event, struct proto_event *out, struct proto_cause *cause)
+/* Absent optional numbers read -1; the enums their defaults. */
+static void event_clear(struct proto_event *out)
+{
+	memset(out, 0, sizeof *out);
+	out->input_size = out->output_size = -1;
+	out->duration_ms = -1;
+	out->cpu_percent = -1;
+	out->memory_bytes = -1;
+	out->current = out->total = -1;
+	out->value = -1;
+	out->priority = PRIO_NORMAL;
+	out->level = LEVEL_INFO;
+}
+
+static int event_decode(json_t *event, struct proto_event *out, bool allow_unknown,
+			struct proto_cause *cause)
 {
 	struct proto_event scratch;
 	const char *key;
@@ -538,7 +595,7 @@ int proto_event_validate(json_t *event, struct proto_event *out, struct proto_ca
 
 	if (out == NULL)
 		out = &scratch;
-	memset(out, 0, sizeof *out);
+	event_clear(out);
 	if (!json_is_object(event))
 		return proto_fail(cause, "", "an event must be a JSON object");
 
@@ -552,21 +609,57 @@ int proto_event_validate(json_t *event, struct proto_event *out, struct proto_ca
 		return proto_fail(cause, "type", "unknown event type '%.64s'", json_string_value(type));
 	const struct kind_spec *kind = &kinds[out->kind];
 
-	json_object_keylen_foreach(event, key, key_len, v) {
-		if (!spec_has(common_fields, key, key_len) && !spec_has(kind->fields, key, key_len))
-			return proto_fail(cause, key, "unknown field");
+	if (!allow_unknown) {
+		json_object_keylen_foreach(event, key, key_len, v) {
+			if (!spec_has(common_fields, key, key_len) && !spec_has(kind->fields, key, key_len))
+				return proto_fail(cause, key, "unknown field");
+		}
 	}
 	/* "type" is already checked; skip its table entry. */
-	if (fields_validate(common_fields + 1, event, &out->ts_ms, cause) != 0 ||
-	    fields_validate(kind->fields, event, &out->ts_ms, cause) != 0)
+	if (fields_validate(common_fields + 1, event, out, cause) != 0 ||
+	    fields_validate(kind->fields, event, out, cause) != 0)
 		return -1;
-	if (kind->check != NULL && kind->check(event, cause) != 0)
+	if (kind->check != NULL && kind->check(out, cause) != 0)
 		return -1;
-
-	out->event_id = json_string_value(json_object_get(event, "id"));
-	out->execution_id = json_string_value(json_object_get(event, "execution_id"));
-	out->workflow_id = json_string_value(json_object_get(event, "workflow_id"));
-	/* Unknown fields are refused above, so a step_id here is one the kind allows. */
-	out->step_id = json_string_value(json_object_get(event, "step_id"));
 	return 0;
+}
+
+int proto_event_validate(json_t *event, struct proto_event *out, struct proto_cause *cause)
+{
+	return event_decode(event, out, false, cause);
+}
+
+int proto_event_read(json_t *event, struct proto_event *out, struct proto_cause *cause)
+{
+	return event_decode(event, out, true, cause);
+}
+
+void proto_event_plan_step(const struct proto_event *ev, size_t i, struct proto_plan_step *out)
+{
+	json_t *s = json_array_get(ev->plan, i);
+	out->id = json_string_value(json_object_get(s, "id"));
+	out->name = json_string_value(json_object_get(s, "name"));
+	out->depends_on = json_object_get(s, "depends_on");
+	out->ndepends = json_array_size(out->depends_on);
+}
+
+const char *proto_plan_step_dep(const struct proto_plan_step *s, size_t j)
+{
+	return json_string_value(json_array_get(s->depends_on, j));
+}
+
+const char *proto_level_name(enum proto_level l)
+{
+	return (unsigned)l < LEVEL__COUNT ? level_choices[l] : NULL;
+}
+
+int proto_level_parse(const char *name, enum proto_level *out)
+{
+	for (int l = 0; name != NULL && l < LEVEL__COUNT; l++) {
+		if (strcmp(name, level_choices[l]) == 0) {
+			*out = (enum proto_level)l;
+			return 0;
+		}
+	}
+	return -1;
 }

@@ -8,8 +8,14 @@
  * not valid UTF-8: the caller drops that one message. */
 #include "proto.h"
 
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 /* Numbers measured by machines carry no more than 9 significant digits. */
-#define DUMP_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9))
+#define MESSAGE_REAL_DIGITS 9
+#define DUMP_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(MESSAGE_REAL_DIGITS))
 
 /* The message under construction: `bad` remembers any failed step so that
  * the builders stay a flat list of calls with one check at the end. */
@@ -57,8 +63,88 @@ static char *msg_end(struct msg *m)
 	return out;
 }
 
+/* ---- the event message: a prefix, the event's text, "}" ------------------- */
+
+/* A room name that JSON carries as it is (canonical names always are). */
+static bool room_plain(const char *room)
+{
+	if (room == NULL || room[0] == '\0' || strlen(room) > PROTO_MAX_ROOM)
+		return false;
+	for (const char *p = room; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '_' || *p == '.' || *p == ':' || *p == '-'))
+			return false;
+	return true;
+}
+
+int proto_event_message_prefix(char *buf, size_t len, const char *room, int64_t seq)
+{
+	if (!room_plain(room))
+		return -1;
+	int n = snprintf(buf, len, "{\"type\":\"event\",\"room\":\"%s\",\"seq\":%" PRId64 ",\"event\":",
+			 room, seq);
+	return n < 0 || (size_t)n >= len ? -1 : n;
+}
+
+char *proto_event_text_new(json_t *event, size_t *len)
+{
+	char *text = json_is_object(event) ? json_dumps(event, DUMP_FLAGS) : NULL;
+	if (text != NULL && len != NULL)
+		*len = strlen(text);
+	return text;
+}
+
+static bool exact_walk(json_t *v, int depth)
+{
+	const char *key;
+	size_t i;
+	json_t *e;
+	if (depth > 64)   /* jansson's own parser stops nesting far before */
+		return false;
+	switch (json_typeof(v)) {
+	case JSON_REAL: {
+		char buf[40];
+		snprintf(buf, sizeof buf, "%.*g", MESSAGE_REAL_DIGITS, json_real_value(v));
+		return strtod(buf, NULL) == json_real_value(v);
+	}
+	case JSON_OBJECT:
+		json_object_foreach(v, key, e)
+			if (!exact_walk(e, depth + 1))
+				return false;
+		return true;
+	case JSON_ARRAY:
+		json_array_foreach(v, i, e)
+			if (!exact_walk(e, depth + 1))
+				return false;
+		return true;
+	default:
+		return true;
+	}
+}
+
+bool proto_event_text_exact(json_t *event)
+{
+	return exact_walk(event, 0);
+}
+
 char *proto_event_message_new(const char *room, int64_t seq, json_t *event)
 {
+	char prefix[PROTO_EVENT_PREFIX_MAX];
+	int plen = proto_event_message_prefix(prefix, sizeof prefix, room, seq);
+	if (plen >= 0) {
+		size_t tlen;
+		char *text = proto_event_text_new(event, &tlen);
+		if (text == NULL)
+			return NULL;
+		char *out = malloc((size_t)plen + tlen + 2);
+		if (out != NULL) {
+			memcpy(out, prefix, (size_t)plen);
+			memcpy(out + plen, text, tlen);
+			memcpy(out + (size_t)plen + tlen, "}", 2);
+		}
+		free(text);
+		return out;
+	}
 	struct msg m = msg_begin("event");
 	msg_set_new(&m, "room", json_string(room));
 	msg_set_new(&m, "seq", json_integer(seq));

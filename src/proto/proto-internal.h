@@ -5,9 +5,23 @@
 #ifndef WFMON_PROTO_INTERNAL_H
 #define WFMON_PROTO_INTERNAL_H
 
+#include "exec.h"
 #include "proto.h"
 
 /* proto_id_valid for a string that may hold NUL bytes (JSON strings can). */
 bool proto_idn_valid(const char *s, size_t len);
+
+/* exec.c, for exec_json.c: what applying events and reading snapshots share. */
+/* Appends a log line (the oldest goes when full); texts are copied. */
+void exec_log_push(struct exec *x, const char *event_id, int64_t ts_ms, enum proto_level level,
+		   const char *step_id, const char *message);
+/* Counters are absolute totals: the larger value wins; new names stop at EXEC_COUNTERS. */
+void exec_counter_raise(struct exec *x, const char *name, int64_t value);
+/* The step, created when new; NULL past the limit (planned steps have none). */
+struct exec_step *exec_step_get(struct exec *x, const char *step_id, bool planned);
+/* Moves a step to a status, keeping the execution's counts. */
+void exec_step_status_set(struct exec *x, struct exec_step *s, enum exec_step_status to);
+/* Recomputes the current step (see exec.h). */
+void exec_pick_current(struct exec *x);
 
 #endif

@@ -297,13 +297,13 @@ void alerts_on_event(struct server *s, struct org *o, const struct live_executio
 	if (ev->kind != EV_EXECUTION_STARTED && !proto_event_is_terminal(ev->kind))
 		return;
 	const char *step = NULL;
-	for (uint32_t i = 0; i < x->nsteps && ev->kind == EV_EXECUTION_FAILED; i++)
-		if (x->steps[i].status == STEP_FAILED)
-			step = x->steps[i].id;
+	for (uint32_t i = 0; i < x->x.nsteps && ev->kind == EV_EXECUTION_FAILED; i++)
+		if (x->x.steps[i].status == STEP_FAILED)
+			step = x->x.steps[i].id;
 	struct alert_fact fact = {
-		.kind = ev->kind, .execution_id = x->id, .workflow_id = x->workflow_id,
-		.workflow_name = x->workflow_name, .ts_ms = ev->ts_ms, .started_ms = x->started_ms,
-		.error = x->error, .step_id = step,
+		.kind = ev->kind, .execution_id = x->x.id, .workflow_id = x->x.workflow_id,
+		.workflow_name = exec_workflow_name(&x->x), .ts_ms = ev->ts_ms, .started_ms = x->x.started_ms,
+		.error = x->x.error, .step_id = step,
 	};
 	struct alert_firing f[MAX_OUT];
 	struct alert_clear c[MAX_OUT];
@@ -356,15 +356,16 @@ static void tick_org(const char *key, void *value, void *arg)
 	 * finished one and resolves its alert, so the list must not be capped. */
 	size_t nrunning = 0;
 	for (struct live_execution *x = o->live.newest; x != NULL; x = x->next)
-		if (x->status == EXEC_RUNNING && x->started_ms > 0)
+		if (x->x.status == EXEC_RUNNING && x->x.started_ms > 0)
 			nrunning++;
 	struct alert_fact *running = nrunning > 0 ? xcalloc(nrunning, sizeof *running) : NULL;
 	nrunning = 0;
 	for (struct live_execution *x = o->live.newest; x != NULL; x = x->next)
-		if (x->status == EXEC_RUNNING && x->started_ms > 0)
+		if (x->x.status == EXEC_RUNNING && x->x.started_ms > 0)
 			running[nrunning++] = (struct alert_fact){
-				.kind = EV_EXECUTION_STARTED, .execution_id = x->id, .workflow_id = x->workflow_id,
-				.workflow_name = x->workflow_name, .ts_ms = x->last_event_ms, .started_ms = x->started_ms,
+				.kind = EV_EXECUTION_STARTED, .execution_id = x->x.id, .workflow_id = x->x.workflow_id,
+				.workflow_name = exec_workflow_name(&x->x), .ts_ms = x->x.last_event_ms,
+				.started_ms = x->x.started_ms,
 			};
 	struct alert_metrics metrics = { .names = names, .values = values, .n = n, .running = running,
 					 .nrunning = nrunning };

@@ -4,10 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto.h"
 #include "wsframe.h"
 #include "xalloc.h"
 
-struct frame *frame_new_text(const char *payload, size_t len)
+/* A new text frame with its header written; *body is where the len bytes
+ * of payload go. */
+static struct frame *frame_alloc(size_t len, uint8_t **body)
 {
 	uint8_t hdr[WSFRAME_MAX_HEADER];
 	size_t hlen = wsframe_header(hdr, WS_OP_TEXT, true, len, NULL);
@@ -17,7 +20,29 @@ struct frame *frame_new_text(const char *payload, size_t len)
 	f->refs = 1;
 	f->len = (uint32_t)(hlen + len);
 	memcpy(f->data, hdr, hlen);
-	memcpy(f->data + hlen, payload, len);
+	*body = f->data + hlen;
+	return f;
+}
+
+struct frame *frame_new_text(const char *payload, size_t len)
+{
+	uint8_t *body;
+	struct frame *f = frame_alloc(len, &body);
+	memcpy(body, payload, len);
+	return f;
+}
+
+struct frame *frame_new_event(const char *room, int64_t seq, const char *event_text, size_t len)
+{
+	char prefix[PROTO_EVENT_PREFIX_MAX];
+	int plen = proto_event_message_prefix(prefix, sizeof prefix, room, seq);
+	if (plen < 0)
+		fatal("room name '%s' cannot carry an event", room);
+	uint8_t *p;
+	struct frame *f = frame_alloc((size_t)plen + len + 1, &p);
+	memcpy(p, prefix, (size_t)plen);
+	memcpy(p += plen, event_text, len);
+	p[len] = '}';
 	return f;
 }
 

@@ -4,7 +4,13 @@
  * workflow:<id>, org and queue get the execution-level events without step
  * inputs and outputs (dashboards need the change, not the data); resources gets
  * resource samples. Only rooms that exist are served: serializing for a room
- * nobody watches would be wasted work. */
+ * nobody watches would be wasted work.
+ *
+ * Each event is serialized at most three times whatever the number of rooms:
+ * as event messages carry it (the execution and resources rooms, and the
+ * store when that text keeps every number exactly), without its data (the
+ * dashboards' rooms, only when it has data), and in full precision for the
+ * store (only when a real needs more digits than messages give it). */
 #include "ingest.h"
 
 #include <stdio.h>
@@ -35,6 +41,54 @@ static json_t *error_result_new(const char *event_id, const char *code, const ch
 		json_object_set_new(r, "field", json_string(field));
 	json_object_set_new(r, "message", json_string(message));
 	return r;
+}
+
+/* The event as messages carry it, serialized on first use. */
+static const char *item_text(struct ingest_item *it, size_t *len)
+{
+	if (it->text == NULL) {
+		it->text = proto_event_text_new(it->event, &it->text_len);
+		if (it->text == NULL)
+			fatal("out of memory serializing an event");
+	}
+	*len = it->text_len;
+	return it->text;
+}
+
+/* The same without the step's input and output (the text itself when it has none). */
+static const char *item_summary(struct ingest_item *it, size_t *len)
+{
+	if (it->ev.input == NULL && it->ev.output == NULL)
+		return item_text(it, len);
+	if (it->summary == NULL) {
+		json_t *copy = json_copy(it->event);
+		json_object_del(copy, "input");
+		json_object_del(copy, "output");
+		it->summary = proto_event_text_new(copy, &it->summary_len);
+		json_decref(copy);
+		if (it->summary == NULL)
+			fatal("out of memory serializing an event");
+	}
+	*len = it->summary_len;
+	return it->summary;
+}
+
+/* What the store keeps: the message text when it is exact, else a full one. */
+static void item_store(struct ingest_item *it, const char *org, struct store_event *se)
+{
+	snprintf(se->org, sizeof se->org, "%s", org);
+	se->pos = it->pos;
+	se->in_size = it->ev.input_size;
+	se->out_size = it->ev.output_size;
+	if (proto_event_text_exact(it->event)) {
+		se->json = item_text(it, &se->len);
+		return;
+	}
+	it->exact = json_dumps(it->event, JSON_COMPACT);
+	if (it->exact == NULL)
+		fatal("out of memory serializing an event");
+	se->json = it->exact;
+	se->len = strlen(it->exact);
 }
 
 void ingest_prepare(struct org *o, json_t *events, bool for_store, struct ingest_batch *b)
@@ -77,31 +131,23 @@ void ingest_prepare(struct org *o, json_t *events, bool for_store, struct ingest
 		it->pos = ++o->pos;
 		it->result_index = json_array_size(b->results);
 		json_array_append_new(b->results, result_new(it->ev.event_id, "ok"));
-		if (for_store) {
-			struct store_event *se = &b->stored[b->n];
-			snprintf(se->org, sizeof se->org, "%s", o->id);
-			se->pos = it->pos;
-			se->json = json_dumps(event, JSON_COMPACT | JSON_PRESERVE_ORDER);
-			if (se->json == NULL)
-				fatal("out of memory serializing an event");
-		}
+		if (for_store)
+			item_store(it, o->id, &b->stored[b->n]);
 		b->n++;
 	}
 	strmap_clear(&in_batch);
 }
 
-static void publish_to(struct org *o, enum proto_room_kind kind, const char *id, int64_t pos,
-		       json_t *event)
+/* The room, when it exists. */
+static struct room *room_of(struct org *o, enum proto_room_kind kind, const char *id)
 {
 	struct proto_room spec = { .kind = kind };
 	if (id != NULL)
 		snprintf(spec.id, sizeof spec.id, "%s", id);
 	char name[PROTO_MAX_ROOM + 1];
 	if (proto_room_format(&spec, name, sizeof name) < 0)
-		return;
-	struct room *r = room_find(o, name);
-	if (r != NULL)
-		room_publish(r, pos, event);
+		return NULL;
+	return room_find(o, name);
 }
 
 static bool is_queue_event(enum proto_event_kind k)
@@ -109,26 +155,33 @@ static bool is_queue_event(enum proto_event_kind k)
 	return k == EV_EXECUTION_QUEUED || k == EV_EXECUTION_STARTED || proto_event_is_terminal(k);
 }
 
-static void route(struct org *o, const struct proto_event *ev, int64_t pos, json_t *event)
+static void route(struct org *o, struct ingest_item *it)
 {
-	publish_to(o, ROOM_EXECUTION, ev->execution_id, pos, event);
-	if (ev->kind == EV_RESOURCE_SAMPLE)
-		publish_to(o, ROOM_RESOURCES, NULL, pos, event);
+	const struct proto_event *ev = &it->ev;
+	const char *text;
+	size_t len;
+	struct room *r = room_of(o, ROOM_EXECUTION, ev->execution_id);
+	if (r != NULL) {
+		text = item_text(it, &len);
+		room_publish(r, it->pos, text, len);
+	}
+	if (ev->kind == EV_RESOURCE_SAMPLE && (r = room_of(o, ROOM_RESOURCES, NULL)) != NULL) {
+		text = item_text(it, &len);
+		room_publish(r, it->pos, text, len);
+	}
 	if (!proto_event_is_execution_level(ev->kind))
 		return;
-	json_t *summary = event;
-	if (json_object_get(event, "input") != NULL || json_object_get(event, "output") != NULL) {
-		summary = json_copy(event);
-		json_object_del(summary, "input");
-		json_object_del(summary, "output");
-	} else {
-		json_incref(summary);
+	struct room *dashboards[3] = {
+		room_of(o, ROOM_WORKFLOW, ev->workflow_id),
+		room_of(o, ROOM_ORG, NULL),
+		is_queue_event(ev->kind) ? room_of(o, ROOM_QUEUE, NULL) : NULL,
+	};
+	for (size_t k = 0; k < 3; k++) {
+		if (dashboards[k] == NULL)
+			continue;
+		text = item_summary(it, &len);
+		room_publish(dashboards[k], it->pos, text, len);
 	}
-	publish_to(o, ROOM_WORKFLOW, ev->workflow_id, pos, summary);
-	publish_to(o, ROOM_ORG, NULL, pos, summary);
-	if (is_queue_event(ev->kind))
-		publish_to(o, ROOM_QUEUE, NULL, pos, summary);
-	json_decref(summary);
 }
 
 void ingest_commit(struct org *o, struct ingest_batch *b)
@@ -141,7 +194,7 @@ void ingest_commit(struct org *o, struct ingest_batch *b)
 		monitor_on_event(o, before_status, x, &it->ev);
 		if (proto_event_is_execution_level(it->ev.kind))
 			alerts_on_event(o->srv, o, x, &it->ev);
-		route(o, &it->ev, it->pos, it->event);
+		route(o, it);
 		b->accepted++;
 		o->srv->stats.events_in++;
 	}
@@ -161,8 +214,9 @@ void ingest_batch_clear(struct ingest_batch *b)
 {
 	for (size_t i = 0; i < b->n; i++) {
 		json_decref(b->items[i].event);
-		if (b->stored != NULL)
-			free(b->stored[i].json);
+		free(b->items[i].text);
+		free(b->items[i].summary);
+		free(b->items[i].exact);
 	}
 	free(b->items);
 	free(b->stored);

@@ -38,22 +38,22 @@ void org_monitor_free(struct org_monitor *m)
 
 static bool finished(int status)
 {
-	return status >= 0 && live_exec_finished((enum live_exec_status)status);
+	return status >= 0 && exec_status_finished((enum exec_status)status);
 }
 
 void monitor_on_event(struct org *o, int before, const struct live_execution *x,
 		      const struct proto_event *ev)
 {
 	struct queue_stats *q = &o->mon.queue;
-	int after = (int)x->status;
+	int after = (int)x->x.status;
 	if (ev->kind == EV_EXECUTION_QUEUED && (before == -1 || before == EXEC_QUEUED))
-		queue_stats_on_queued(q, x->id, x->priority, ev->ts_ms);
+		queue_stats_on_queued(q, x->x.id, x->x.priority, ev->ts_ms);
 	if (before == EXEC_QUEUED && after == EXEC_RUNNING)
-		queue_stats_on_started(q, x->id, ev->ts_ms);
+		queue_stats_on_started(q, x->x.id, ev->ts_ms);
 	if (before != -1 && !finished(before) && finished(after))
-		queue_stats_on_finished(q, x->id, ev->ts_ms, before == EXEC_QUEUED);
+		queue_stats_on_finished(q, x->x.id, ev->ts_ms, before == EXEC_QUEUED);
 	else if (before == -1 && finished(after))
-		queue_stats_on_finished(q, x->id, ev->ts_ms, false);
+		queue_stats_on_finished(q, x->x.id, ev->ts_ms, false);
 }
 
 void monitor_on_priority(struct org *o, const char *execution_id, enum proto_priority p)
@@ -108,7 +108,7 @@ static void queue_save(struct org *o, int64_t now_ms)
 		return;   /* an idle organization leaves no rows */
 	uint64_t running = 0;
 	for (struct live_execution *x = o->live.newest; x != NULL; x = x->next)
-		running += x->status == EXEC_RUNNING;
+		running += x->x.status == EXEC_RUNNING;
 	json_t *row = json_pack("{s:I,s:I,s:{s:I,s:I,s:I},s:I,s:I,s:f}", "depth", (json_int_t)n.depth,
 				"processing", (json_int_t)running, "by_priority",
 				"HIGH", (json_int_t)n.by_priority[PRIO_HIGH],

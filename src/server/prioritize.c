@@ -19,13 +19,13 @@ int prioritize_execution(struct server *s, struct org *o, const char *execution_
 		snprintf(cause, causelen, "no execution %s in this organization", execution_id);
 		return -1;
 	}
-	if (x->status != EXEC_QUEUED) {
+	if (x->x.status != EXEC_QUEUED) {
 		snprintf(cause, causelen, "execution %s is %s, not queued: only queued ones can be reprioritized",
-			 execution_id, live_exec_status_name(x->status));
+			 execution_id, exec_status_name(x->x.status));
 		return -1;
 	}
-	enum proto_priority old = x->priority;
-	x->priority = priority;
+	enum proto_priority old = x->x.priority;
+	x->x.priority = priority;
 	monitor_on_priority(o, execution_id, priority);
 	log_info("%s/%s set the priority of %s from %s to %s", o->id, by, execution_id,
 		 proto_priority_name(old), proto_priority_name(priority));

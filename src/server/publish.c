@@ -36,8 +36,6 @@ void publish_prepared(struct server *s, struct org *o, struct ingest_batch *b, c
 	/* Even a batch of retries only is acknowledged after everything before it
 	 * is durable: the first copy of a retried event may still be on its way. */
 	int rc = store_append(s->store, b->stored, b->n, p->ticket);
-	for (size_t i = 0; i < b->n; i++)
-		b->stored[i].json = NULL;   /* the store took them, also on failure */
 	if (rc < 0) {
 		pending_free(pending_take(s, p->ticket));
 		ingest_refuse(b, "the daemon's spool is full while the database is away: retry later");

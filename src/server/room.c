@@ -89,9 +89,9 @@ static void room_keep(struct room *r, int64_t seq, struct frame *f)
 	}
 }
 
-void room_publish(struct room *r, int64_t pos, json_t *event)
+void room_publish(struct room *r, int64_t pos, const char *event_text, size_t len)
 {
-	struct frame *f = frame_take_text(proto_event_message_new(r->name, pos, event));
+	struct frame *f = frame_new_event(r->name, pos, event_text, len);
 	room_keep(r, pos, f);
 	for (uint32_t i = 0; i < r->nsubs; i++)
 		conn_deliver(r->subs[i], r, pos, f);

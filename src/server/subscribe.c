@@ -42,7 +42,7 @@ static bool may_subscribe(enum auth_role role, enum proto_room_kind kind)
 static json_t *snapshot_execution(struct org *o, const struct room *r)
 {
 	struct live_execution *x = live_find(&o->live, r->spec.id);
-	return json_pack("{s:o}", "execution", x ? live_execution_json_new(x) : json_null());
+	return json_pack("{s:o}", "execution", x ? exec_json_new(&x->x) : json_null());
 }
 
 static json_t *snapshot_workflow(struct org *o, const struct room *r)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "base64.h"
+#include "exec.h"
 #include "pgconn.h"
 #include "proto.h"
 #include "step_stats.h"
@@ -44,33 +45,6 @@ static const char *col(const PGresult *r, int row, const char *name)
 	return PQgetvalue(r, row, c);
 }
 
-static void put_str(json_t *o, const char *key, const char *v)
-{
-	json_object_set_new(o, key, v ? json_string(v) : json_null());
-}
-
-static void put_int(json_t *o, const char *key, const char *v)
-{
-	json_object_set_new(o, key, v ? json_integer(strtoll(v, NULL, 10)) : json_null());
-}
-
-static void put_real(json_t *o, const char *key, const char *v)
-{
-	json_object_set_new(o, key, v ? json_real(strtod(v, NULL)) : json_null());
-}
-
-/* v is milliseconds since the epoch. */
-static void put_time(json_t *o, const char *key, const char *v)
-{
-	if (v == NULL) {
-		json_object_set_new(o, key, json_null());
-		return;
-	}
-	char buf[40];
-	proto_time_format(strtoll(v, NULL, 10), buf, sizeof buf);
-	json_object_set_new(o, key, json_string(buf));
-}
-
 json_t *storeq_parse_json(const char *v)
 {
 	if (v == NULL)
@@ -83,77 +57,47 @@ json_t *storeq_parse_json(const char *v)
 #define STR(x) STR2(x)
 #define MS(expr, name) "floor(extract(epoch FROM " expr ") * 1000)::bigint AS " name
 
-/* The summary of live_execution_summary_new, one row per execution. */
+/* Executions are read as the snapshot JSON that exec_merge_json reads, built
+ * by SQL from whole rows (to_jsonb), so that a column added to a table under
+ * a snapshot field's name reaches the reader with no code here; only the
+ * fields whose column is named or shaped otherwise are built. The reader
+ * loads them into a fresh struct exec and the one writer writes them.
+ *
+ * The summary: the execution's row, its step counts, and the current step
+ * as exec.c picks it: only while the execution runs, the running step
+ * started last, the later in step order on a tie. */
 static const char summary_select[] =
-	"SELECT x.execution_id, x.workflow_id, x.workflow_name, x.priority, x.status, "
-	MS("x.queued_at", "queued_ms") ", " MS("x.started_at", "started_ms") ", "
-	MS("x.finished_at", "finished_ms") ", " MS("x.last_heartbeat", "last_event_ms") ", "
-	"x.error, x.error_code, x.worker, x.params, "
-	"(extract(epoch FROM x.sort_at) * 1000000)::bigint AS sort_us, "
-	"s.steps_total, s.steps_completed, s.steps_failed, s.current_step "
+	"SELECT x.execution_id, (extract(epoch FROM x.sort_at) * 1000000)::bigint AS sort_us, "
+	"to_jsonb(x) || jsonb_build_object('id', x.execution_id, 'last_event_at', x.last_heartbeat, "
+	"  'steps_total', s.steps_total, 'steps_completed', s.steps_completed, "
+	"  'steps_failed', s.steps_failed, 'current_step', s.current_step) AS summary "
 	"FROM workflow_executions x "
 	"LEFT JOIN LATERAL (SELECT count(*) AS steps_total, "
 	"  count(*) FILTER (WHERE st.status = 'completed') AS steps_completed, "
 	"  count(*) FILTER (WHERE st.status = 'failed') AS steps_failed, "
-	"  (SELECT c.step_id FROM step_executions c WHERE c.org_id = x.org_id "
-	"     AND c.execution_id = x.execution_id AND c.status = 'running' "
-	"     ORDER BY c.started_at DESC NULLS LAST LIMIT 1) AS current_step "
+	"  CASE WHEN x.status IN ('queued', 'running') THEN (SELECT c.step_id FROM step_executions c "
+	"     WHERE c.org_id = x.org_id AND c.execution_id = x.execution_id AND c.status = 'running' "
+	"     ORDER BY c.started_at DESC NULLS LAST, c.seq DESC NULLS FIRST, c.seen_pos DESC NULLS FIRST, "
+	"     c.step_id DESC LIMIT 1) END AS current_step "
 	"  FROM step_executions st WHERE st.org_id = x.org_id AND st.execution_id = x.execution_id) s ON true ";
 
-static json_t *summary_json(const PGresult *r, int row)
+/* Writes an execution read as snapshot JSON (above) with the one writer:
+ * the whole of it, or its summary. */
+static json_t *exec_rewrite(json_t *j, bool full)
 {
-	json_t *o = json_object();
-	put_str(o, "id", col(r, row, "execution_id"));
-	put_str(o, "workflow_id", col(r, row, "workflow_id"));
-	put_str(o, "workflow_name", col(r, row, "workflow_name"));
-	put_str(o, "priority", col(r, row, "priority"));
-	put_str(o, "status", col(r, row, "status"));
-	put_time(o, "queued_at", col(r, row, "queued_ms"));
-	put_time(o, "started_at", col(r, row, "started_ms"));
-	put_time(o, "finished_at", col(r, row, "finished_ms"));
-	put_time(o, "last_event_at", col(r, row, "last_event_ms"));
-	put_str(o, "error", col(r, row, "error"));
-	put_int(o, "steps_total", col(r, row, "steps_total"));
-	put_int(o, "steps_completed", col(r, row, "steps_completed"));
-	put_int(o, "steps_failed", col(r, row, "steps_failed"));
-	put_str(o, "current_step", col(r, row, "current_step"));
+	struct exec x;
+	exec_init(&x, json_string_value(json_object_get(j, "id")), NULL);
+	exec_merge_json(&x, j);
+	json_t *o = full ? exec_json_new(&x) : exec_summary_json_new(&x);
+	exec_clear(&x);
 	return o;
 }
 
-/* ---- one execution ------------------------------------------------------- */
-
-static json_t *step_json(const PGresult *r, int row)
+static json_t *summary_json(const PGresult *r, int row)
 {
-	json_t *o = json_object();
-	const char *id = col(r, row, "step_id");
-	const char *name = col(r, row, "name");
-	put_str(o, "id", id);
-	put_str(o, "name", name ? name : id);
-	json_t *deps = storeq_parse_json(col(r, row, "depends_on"));
-	json_object_set_new(o, "depends_on", json_is_array(deps) ? deps : (json_decref(deps), json_array()));
-	put_str(o, "status", col(r, row, "status"));
-	put_time(o, "started_at", col(r, row, "started_ms"));
-	put_time(o, "finished_at", col(r, row, "finished_ms"));
-	put_int(o, "duration_ms", col(r, row, "duration_ms"));
-	const char *total = col(r, row, "progress_total");
-	if (total != NULL && strtoll(total, NULL, 10) > 0) {
-		json_t *p = json_object();
-		const char *cur = col(r, row, "progress_current");
-		json_object_set_new(p, "current", json_integer(cur ? strtoll(cur, NULL, 10) : 0));
-		json_object_set_new(p, "total", json_integer(strtoll(total, NULL, 10)));
-		put_str(p, "unit", col(r, row, "progress_unit"));
-		put_str(p, "message", col(r, row, "progress_message"));
-		json_object_set_new(o, "progress", p);
-	} else {
-		json_object_set_new(o, "progress", json_null());
-	}
-	json_object_set_new(o, "input", storeq_parse_json(col(r, row, "input")));
-	json_object_set_new(o, "output", storeq_parse_json(col(r, row, "output")));
-	put_str(o, "error", col(r, row, "error"));
-	put_str(o, "error_code", col(r, row, "error_code"));
-	put_str(o, "worker", col(r, row, "worker"));
-	put_real(o, "cpu_percent", col(r, row, "cpu_percent"));
-	put_int(o, "memory_bytes", col(r, row, "memory_bytes"));
+	json_t *j = storeq_parse_json(col(r, row, "summary"));
+	json_t *o = exec_rewrite(j, false);
+	json_decref(j);
 	return o;
 }
 
@@ -183,17 +127,19 @@ static char *text_array_literal(const char *const *ids, size_t n)
 }
 
 /* Each query below returns the execution id as its first column, rows of one
- * execution together and in the order a single execution's query had. */
+ * execution together and in the order a single execution's query had. A
+ * step is its row, with its snapshot id and its progress as one object. */
 static const char steps_batch_sql[] =
-	"SELECT execution_id, step_id, name, depends_on, status, " MS("started_at", "started_ms") ", "
-	MS("finished_at", "finished_ms") ", duration_ms, progress_current, progress_total, "
-	"progress_unit, progress_message, input, output, error, error_code, worker, cpu_percent, "
-	"memory_bytes FROM step_executions WHERE execution_id = ANY($1::text[]) "
-	"ORDER BY execution_id, seq NULLS LAST, started_at NULLS LAST, step_id";
+	"SELECT s.execution_id, to_jsonb(s) || jsonb_build_object('id', s.step_id, 'progress', "
+	"  CASE WHEN s.progress_total > 0 THEN jsonb_build_object('current', coalesce(s.progress_current, 0), "
+	"    'total', s.progress_total, 'unit', s.progress_unit, 'message', s.progress_message) END) "
+	"FROM step_executions s WHERE s.execution_id = ANY($1::text[]) "
+	"ORDER BY s.execution_id, s.seq NULLS LAST, s.seen_pos NULLS LAST, s.started_at NULLS LAST, s.step_id";
 static const char counters_batch_sql[] =
-	"SELECT execution_id, name, value FROM execution_counters WHERE execution_id = ANY($1::text[]) "
-	"ORDER BY execution_id, name";
-/* The last STOREQ_LOG_LINES log events of each, oldest first. */
+	"SELECT execution_id, jsonb_object_agg(name, value) FROM execution_counters "
+	"WHERE execution_id = ANY($1::text[]) GROUP BY execution_id";
+/* The last EXEC_LOG_LINES log events of each, oldest first: a log line in
+ * the snapshot is the log event itself. */
 static const char log_batch_sql[] =
 	"SELECT i.id, l.body FROM (SELECT DISTINCT unnest($1::text[]) AS id) i "
 	"CROSS JOIN LATERAL (SELECT body, pos FROM execution_events e "
@@ -206,9 +152,8 @@ int storeq_executions_full(PGconn *c, const char *const *ids, size_t n, json_t *
 	if (n == 0)
 		return 0;
 	char *lit = text_array_literal(ids, n);
-	const char *p[] = {lit, STR(STOREQ_LOG_LINES)};
-	/* The executions found, by id; each gets its containers now so that the
-	 * keys come in the order of a single execution's JSON. */
+	const char *p[] = {lit, STR(EXEC_LOG_LINES)};
+	/* The executions found, by id, as snapshot JSON the rows fill. */
 	json_t *found = json_object();
 	char *sql = xasprintf("%sWHERE x.execution_id = ANY($1::text[])", summary_select);
 	PGresult *r = pgconn_query(c, sql, 1, p, err, errlen);
@@ -216,12 +161,12 @@ int storeq_executions_full(PGconn *c, const char *const *ids, size_t n, json_t *
 	if (r == NULL)
 		goto fail;
 	for (int i = 0; i < PQntuples(r); i++) {
-		json_t *x = summary_json(r, i);
-		put_str(x, "error_code", col(r, i, "error_code"));
-		put_str(x, "worker", col(r, i, "worker"));
-		json_object_set_new(x, "params", storeq_parse_json(col(r, i, "params")));
+		json_t *x = storeq_parse_json(col(r, i, "summary"));
+		if (!json_is_object(x)) {
+			json_decref(x);
+			continue;
+		}
 		json_object_set_new(x, "steps", json_array());
-		json_object_set_new(x, "counters", json_object());
 		json_object_set_new(x, "log", json_array());
 		json_object_set_new(found, PQgetvalue(r, i, 0), x);
 	}
@@ -235,7 +180,7 @@ int storeq_executions_full(PGconn *c, const char *const *ids, size_t n, json_t *
 	for (int i = 0; i < PQntuples(r); i++) {
 		json_t *x = json_object_get(found, PQgetvalue(r, i, 0));
 		if (x != NULL)
-			json_array_append_new(json_object_get(x, "steps"), step_json(r, i));
+			json_array_append_new(json_object_get(x, "steps"), storeq_parse_json(PQgetvalue(r, i, 1)));
 	}
 	PQclear(r);
 
@@ -245,8 +190,7 @@ int storeq_executions_full(PGconn *c, const char *const *ids, size_t n, json_t *
 	for (int i = 0; i < PQntuples(r); i++) {
 		json_t *x = json_object_get(found, PQgetvalue(r, i, 0));
 		if (x != NULL)
-			json_object_set_new(json_object_get(x, "counters"), PQgetvalue(r, i, 1),
-					    json_integer(strtoll(PQgetvalue(r, i, 2), NULL, 10)));
+			json_object_set_new(x, "counters", storeq_parse_json(PQgetvalue(r, i, 1)));
 	}
 	PQclear(r);
 
@@ -265,7 +209,7 @@ done:
 	for (size_t i = 0; i < n; i++) {
 		json_t *x = json_object_get(found, ids[i]);
 		if (x != NULL) {
-			json_array_append(list, x);
+			json_array_append_new(list, exec_rewrite(x, true));
 			json_object_del(found, ids[i]);
 		}
 	}

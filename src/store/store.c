@@ -144,8 +144,13 @@ static struct store_done *done_new(enum store_done_kind kind, uint64_t ticket, i
 
 /* ---- spool recovery ------------------------------------------------------ */
 
-/* Payloads are {"org":"..","pos":N,"event":{..}} as store_append builds them;
- * an org is an id, so no escaped quote can come before "pos". */
+/* A spool record's payload is the very record wfmon_apply_events takes,
+ * {"org":"..","pos":N,"in_size"?:N,"out_size"?:N,"event":{..}} (the function
+ * passes "org" over), so that writing a batch into PostgreSQL is joining
+ * payloads, not parsing and serializing the events again. An org is an id:
+ * no escaped quote can come before "pos". */
+#define PAYLOAD_ORG "{\"org\":\""
+
 static int64_t payload_pos(const char *payload, uint32_t len)
 {
 	const char *key = "\"pos\":";
@@ -154,6 +159,20 @@ static int64_t payload_pos(const char *payload, uint32_t len)
 		if (memcmp(p, key, 6) == 0)
 			return strtoll(p + 6, NULL, 10);
 	return 0;
+}
+
+/* The organization a payload begins with, into org; -1 if it does not. */
+static int payload_org(const char *payload, uint32_t len, char org[PROTO_MAX_ID + 1])
+{
+	size_t skip = strlen(PAYLOAD_ORG);
+	if (len <= skip || memcmp(payload, PAYLOAD_ORG, skip) != 0)
+		return -1;
+	const char *start = payload + skip, *q = memchr(start, '"', len - skip);
+	if (q == NULL || q == start || q - start > PROTO_MAX_ID)
+		return -1;
+	memcpy(org, start, (size_t)(q - start));
+	org[q - start] = '\0';
+	return proto_id_valid(org) ? 0 : -1;
 }
 
 #define RECOVERED_IDS_MAX 1000000
@@ -235,47 +254,54 @@ static void process_appends(struct store *s, struct append_batch *batches)
 /* ---- writing the spool into PostgreSQL ------------------------------------ */
 
 struct org_group {
-	const char *org;     /* borrowed from the parsed payloads */
-	json_t *records;
+	char org[PROTO_MAX_ID + 1];
+	struct spool_record **recs;   /* borrowed from the batch, in spool order */
+	size_t n;
 };
 
-static size_t data_size(json_t *v)
-{
-	return v ? json_dumpb(v, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY) : 0;
-}
-
-/* Parses a batch into per-organization arrays of {"pos","event","in_size"?,
- * "out_size"?}, in spool order. Unreadable records are logged and skipped. */
-static size_t group_batch(const struct spool_batch *b, json_t **parsed, struct org_group *groups)
+/* Sorts a batch into per-organization lists, in spool order. Records that do
+ * not begin as store_append writes them are logged and skipped. */
+static size_t group_batch(const struct spool_batch *b, struct org_group *groups)
 {
 	size_t ngroups = 0;
 	for (size_t i = 0; i < b->n; i++) {
-		json_error_t jerr;
-		json_t *p = json_loadb(b->records[i].payload, b->records[i].len, 0, &jerr);
-		parsed[i] = p;
-		const char *org = json_string_value(json_object_get(p, "org"));
-		json_t *event = json_object_get(p, "event");
-		if (org == NULL || !json_is_integer(json_object_get(p, "pos")) || !json_is_object(event)) {
-			log_error("store: skipping an unreadable spool record (%s)", p ? "missing fields" : jerr.text);
+		char org[PROTO_MAX_ID + 1];
+		if (payload_org(b->records[i].payload, b->records[i].len, org) != 0) {
+			log_error("store: skipping an unreadable spool record at position %" PRId64,
+				  payload_pos(b->records[i].payload, b->records[i].len));
 			continue;
 		}
-		json_t *rec = json_pack("{s:O,s:O}", "pos", json_object_get(p, "pos"), "event", event);
-		json_t *in = json_object_get(event, "input"), *out = json_object_get(event, "output");
-		if (in)
-			json_object_set_new(rec, "in_size", json_integer((json_int_t)data_size(in)));
-		if (out)
-			json_object_set_new(rec, "out_size", json_integer((json_int_t)data_size(out)));
 		size_t g = 0;
 		while (g < ngroups && strcmp(groups[g].org, org) != 0)
 			g++;
 		if (g == ngroups) {
-			groups[g].org = org;
-			groups[g].records = json_array();
+			memcpy(groups[g].org, org, sizeof org);
+			groups[g].recs = xcalloc(b->n, sizeof *groups[g].recs);
+			groups[g].n = 0;
 			ngroups++;
 		}
-		json_array_append_new(groups[g].records, rec);
+		groups[g].recs[groups[g].n++] = &b->records[i];
 	}
 	return ngroups;
+}
+
+/* The JSON array of n records: their payloads joined. malloc'd. */
+static char *records_text(struct spool_record *const *recs, size_t n)
+{
+	size_t len = 2;
+	for (size_t i = 0; i < n; i++)
+		len += recs[i]->len + 1;
+	char *text = xmalloc(len + 1), *p = text;
+	*p++ = '[';
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			*p++ = ',';
+		memcpy(p, recs[i]->payload, recs[i]->len);
+		p += recs[i]->len;
+	}
+	*p++ = ']';
+	*p = '\0';
+	return text;
 }
 
 /* Applies one group; falls back to one record at a time when the group is
@@ -285,7 +311,7 @@ static int apply_group(struct store *s, struct org_group *g)
 {
 	char err[256];
 	bool permanent;
-	char *text = json_dumps(g->records, JSON_COMPACT);
+	char *text = records_text(g->recs, g->n);
 	long n = storew_apply(s->pc.conn, g->org, text, s->cfg.data_cap_bytes, &permanent, err, sizeof err);
 	free(text);
 	if (n >= 0)
@@ -296,12 +322,8 @@ static int apply_group(struct store *s, struct org_group *g)
 		log_warn("store: writing events for %s failed, retrying: %s", g->org, err);
 		return -1;
 	}
-	size_t i;
-	json_t *rec;
-	json_array_foreach(g->records, i, rec) {
-		json_t *one = json_pack("[O]", rec);
-		text = json_dumps(one, JSON_COMPACT);
-		json_decref(one);
+	for (size_t i = 0; i < g->n; i++) {
+		text = records_text(&g->recs[i], 1);
 		n = storew_apply(s->pc.conn, g->org, text, s->cfg.data_cap_bytes, &permanent, err, sizeof err);
 		free(text);
 		if (n >= 0)
@@ -310,8 +332,8 @@ static int apply_group(struct store *s, struct org_group *g)
 			return -1;
 		if (!permanent)
 			return -1;
-		log_error("store: dropping event at position %" JSON_INTEGER_FORMAT " of %s: %s",
-			  json_integer_value(json_object_get(rec, "pos")), g->org, err);
+		log_error("store: dropping event at position %" PRId64 " of %s: %s",
+			  payload_pos(g->recs[i]->payload, g->recs[i]->len), g->org, err);
 	}
 	return 0;
 }
@@ -330,17 +352,13 @@ static long write_one_batch(struct store *s)
 		spool_consume(s->spool, &b);
 		return 0;
 	}
-	json_t **parsed = xcalloc(b.n, sizeof *parsed);
 	struct org_group *groups = xcalloc(b.n, sizeof *groups);
-	size_t ngroups = group_batch(&b, parsed, groups);
+	size_t ngroups = group_batch(&b, groups);
 	int rc = 0;
 	for (size_t g = 0; g < ngroups && rc == 0; g++)
 		rc = apply_group(s, &groups[g]);
 	for (size_t g = 0; g < ngroups; g++)
-		json_decref(groups[g].records);
-	for (size_t i = 0; i < b.n; i++)
-		json_decref(parsed[i]);
-	free(parsed);
+		free(groups[g].recs);
 	free(groups);
 	if (rc != 0)
 		return -1;
@@ -660,6 +678,21 @@ int64_t store_spool_max_pos(const struct store *s)
 	return s->spool_max_pos;
 }
 
+/* The spool record of an event (see payload_pos). malloc'd. */
+static char *payload_new(const struct store_event *e)
+{
+	char sizes[64] = "";
+	int k = 0;
+	if (e->in_size > 0)
+		k += snprintf(sizes + k, sizeof sizes - (size_t)k, ",\"in_size\":%" PRId64, e->in_size);
+	if (e->out_size > 0)
+		snprintf(sizes + k, sizeof sizes - (size_t)k, ",\"out_size\":%" PRId64, e->out_size);
+	const char *json = e->json ? e->json : "null";
+	size_t len = e->json && e->len ? e->len : strlen(json);
+	return xasprintf(PAYLOAD_ORG "%s\",\"pos\":%" PRId64 "%s,\"event\":%.*s}", e->org, e->pos, sizes,
+			 (int)len, json);
+}
+
 int store_append(struct store *s, struct store_event *events, size_t n, uint64_t ticket)
 {
 	struct append_batch *b = xcalloc(1, sizeof *b);
@@ -667,10 +700,7 @@ int store_append(struct store *s, struct store_event *events, size_t n, uint64_t
 	b->recs = xcalloc(n ? n : 1, sizeof *b->recs);
 	bool too_big = false;
 	for (size_t i = 0; i < n; i++) {
-		char *p = xasprintf("{\"org\":\"%s\",\"pos\":%" PRId64 ",\"event\":%s}", events[i].org,
-				    events[i].pos, events[i].json ? events[i].json : "null");
-		free(events[i].json);
-		events[i].json = NULL;
+		char *p = payload_new(&events[i]);
 		size_t len = strlen(p);
 		b->recs[b->n].payload = p;
 		b->recs[b->n].len = (uint32_t)(len > SPOOL_RECORD_MAX ? SPOOL_RECORD_MAX : len);

@@ -20,8 +20,8 @@ static void exec_select(struct ui *ui, long delta)
 		ui_textpane_scroll(&ui->log, delta);
 		return;
 	}
-	if (ui_sel_move(&ui->step_sel, d->nsteps, delta))
-		snprintf(ui->step_sel_id, sizeof ui->step_sel_id, "%s", d->steps[ui->step_sel].id);
+	if (ui_sel_move(&ui->step_sel, d->exec.x.nsteps, delta))
+		snprintf(ui->step_sel_id, sizeof ui->step_sel_id, "%s", d->exec.x.steps[ui->step_sel].id);
 }
 
 static int exec_page(void)
@@ -54,9 +54,9 @@ static void k_exec_end(struct ui *ui)
 static void k_exec_open(struct ui *ui)
 {
 	struct model_detail *d = &ui->model.detail;
-	if (d->nsteps == 0 || ui->step_sel >= d->nsteps)
+	if (d->exec.x.nsteps == 0 || ui->step_sel >= d->exec.x.nsteps)
 		return;
-	snprintf(ui->step_id, sizeof ui->step_id, "%s", d->steps[ui->step_sel].id);
+	snprintf(ui->step_id, sizeof ui->step_id, "%s", d->exec.x.steps[ui->step_sel].id);
 	ui_set_view(ui, VIEW_STEP);
 }
 
@@ -108,24 +108,24 @@ static void exec_sync_log(struct ui *ui)
 		fresh = d->log_count;
 	for (uint32_t i = d->log_count - (uint32_t)fresh; i < d->log_count; i++) {
 		const struct model_log_line *l = model_log_line(d, i);
-		static const enum ui_element lvl_el[MLL__COUNT] = {
-			[MLL_DEBUG] = UI_LOG_DEBUG, [MLL_INFO] = UI_LOG_INFO,
-			[MLL_WARN] = UI_LOG_WARN, [MLL_ERROR] = UI_LOG_ERROR,
+		static const enum ui_element lvl_el[LEVEL__COUNT] = {
+			[LEVEL_DEBUG] = UI_LOG_DEBUG, [LEVEL_INFO] = UI_LOG_INFO,
+			[LEVEL_WARN] = UI_LOG_WARN, [LEVEL_ERROR] = UI_LOG_ERROR,
 		};
 		char t[32], line[PROTO_MAX_TEXT + 256];
 		i18n_format_time(l->ts_ms, t, sizeof t);
 		const char *first = l->text ? l->text : "";
 		size_t flen = strcspn(first, "\n");
 		if (l->kind == MLOG_TEXT) {
-			snprintf(line, sizeof line, "%s %-5s %s%s%.*s", t, l->level == MLL_WARN ? "WARN" :
-				 l->level == MLL_ERROR ? "ERROR" : l->level == MLL_DEBUG ? "DEBUG" : "INFO",
+			snprintf(line, sizeof line, "%s %-5s %s%s%.*s", t, l->level == LEVEL_WARN ? "WARN" :
+				 l->level == LEVEL_ERROR ? "ERROR" : l->level == LEVEL_DEBUG ? "DEBUG" : "INFO",
 				 l->step_id[0] ? l->step_id : "", l->step_id[0] ? ": " : "", (int)flen, first);
 		} else {
 			snprintf(line, sizeof line, "%s %s%s%s%s%.*s", t, ui_log_kind_text(l->kind),
 				 l->step_id[0] ? ": " : "", l->step_id, flen ? " - " : "", (int)flen, first);
 		}
 		ui_textpane_add(&ui->log, l->kind == MLOG_TEXT ? lvl_el[l->level]
-				: l->level == MLL_ERROR ? UI_LOG_ERROR : UI_STATUS_OK, line);
+				: l->level == LEVEL_ERROR ? UI_LOG_ERROR : UI_STATUS_OK, line);
 	}
 	ui->log_seen = d->log_total;
 }
@@ -136,12 +136,12 @@ static void exec_draw(struct ui *ui, int top, int rows)
 	int w = ui_screen_cols();
 	char buf[512], num[64];
 	exec_sync_log(ui);
-	enum model_status st = model_exec_status(&d->sum, ui->now_ms, ui->stale_ms);
+	enum model_status st = model_exec_status(&d->exec, ui->now_ms, ui->stale_ms);
 
 	/* Title: workflow, id, status, LIVE badge, time, priority. */
 	ui_fill(top, 0, w, UI_BORDER);
 	int x = 1;
-	x += ui_text(top, x, w - x, UI_TITLE, d->sum.workflow_name[0] ? d->sum.workflow_name : ui->exec_id);
+	x += ui_text(top, x, w - x, UI_TITLE, exec_workflow_name(&d->exec.x)[0] ? exec_workflow_name(&d->exec.x) : ui->exec_id);
 	x += ui_text(top, x, w - x, UI_NORMAL, " ");
 	x += ui_text(top, x, w - x, UI_MUTED, ui->exec_id);
 	x += ui_text(top, x, w - x, UI_NORMAL, "  ");
@@ -154,12 +154,12 @@ static void exec_draw(struct ui *ui, int top, int rows)
 		snprintf(buf, sizeof buf, " %s ", _("STALE"));
 		x += ui_text(top, x, w - x, UI_BADGE_RECONNECTING, buf);
 	}
-	i18n_format_elapsed(model_exec_duration_ms(&d->sum, ui->now_ms), num, sizeof num);
+	i18n_format_elapsed(model_exec_duration_ms(&d->exec, ui->now_ms), num, sizeof num);
 	snprintf(buf, sizeof buf, "  %s %s  %s %s", model_status_finished(st) ? _("took") : _("elapsed"),
-		 num, _("priority"), ui_prio_text(d->sum.priority));
+		 num, _("priority"), ui_prio_text(d->exec.x.priority));
 	ui_text(top, x, w - x, UI_MUTED, buf);
 
-	if (!d->loaded || (d->missing && d->nsteps == 0)) {
+	if (!d->loaded || (d->missing && d->exec.x.nsteps == 0)) {
 		ui_text(top + 2, 2, w - 4, UI_MUTED, d->missing ? _("The server knows no execution with this id (yet): waiting for its events.")
 								 : _("Loading…"));
 		return;
@@ -167,13 +167,13 @@ static void exec_draw(struct ui *ui, int top, int rows)
 
 	/* Progress line. */
 	uint32_t done = 0;
-	const struct model_step *unit_step = NULL;
-	for (uint32_t i = 0; i < d->nsteps; i++) {
-		done += d->steps[i].status == MSS_COMPLETED;
-		if (d->steps[i].status == MSS_RUNNING && d->steps[i].progress_total > 0)
-			unit_step = &d->steps[i];
+	const struct exec_step *unit_step = NULL;
+	for (uint32_t i = 0; i < d->exec.x.nsteps; i++) {
+		done += d->exec.x.steps[i].status == STEP_COMPLETED;
+		if (d->exec.x.steps[i].status == STEP_RUNNING && d->exec.x.steps[i].progress_total > 0)
+			unit_step = &d->exec.x.steps[i];
 	}
-	uint32_t total = d->nsteps > (uint32_t)d->sum.steps_total ? d->nsteps : (uint32_t)d->sum.steps_total;
+	uint32_t total = d->exec.x.nsteps > (uint32_t)d->exec.x.steps_total ? d->exec.x.nsteps : (uint32_t)d->exec.x.steps_total;
 	int pct = total ? (int)(done * 100 / total) : 0;
 	if (unit_step != NULL && unit_step->progress_unit != NULL && strcmp(unit_step->progress_unit, "days") == 0)
 		snprintf(buf, sizeof buf, _("Processing %lld of %lld days (%s)"),
@@ -191,14 +191,14 @@ static void exec_draw(struct ui *ui, int top, int rows)
 
 	/* Counters, counting up live. */
 	x = 1;
-	for (uint32_t i = 0; i < d->ncounters && x < w - 4; i++) {
-		i18n_format_count(d->counters[i].value, num, sizeof num);
-		snprintf(buf, sizeof buf, "%s: ", d->counters[i].name);
+	for (uint32_t i = 0; i < d->exec.x.ncounters && x < w - 4; i++) {
+		i18n_format_count(d->exec.x.counters[i].value, num, sizeof num);
+		snprintf(buf, sizeof buf, "%s: ", d->exec.x.counters[i].name);
 		x += ui_text(top + 2, x, w - x, UI_MUTED, buf);
 		x += ui_text(top + 2, x, w - x, UI_COUNTER, num);
 		x += ui_text(top + 2, x, w - x, UI_NORMAL, "   ");
 	}
-	if (d->ncounters == 0)
+	if (d->exec.x.ncounters == 0)
 		ui_text(top + 2, 1, w - 2, UI_MUTED, _("No counters reported."));
 
 	/* Steps and log share the rest. */
@@ -210,43 +210,43 @@ static void exec_draw(struct ui *ui, int top, int rows)
 	if (step_rows < 1)
 		step_rows = 1;
 	int sy = top + 3;
-	snprintf(buf, sizeof buf, "%s (%u)", _("Steps"), d->nsteps);
+	snprintf(buf, sizeof buf, "%s (%u)", _("Steps"), d->exec.x.nsteps);
 	ui_title_line(sy, buf, ui->log_focus ? "" : _("Tab: log"));
 	long found = -1;
 	if (ui->step_sel_id[0] != '\0')
-		for (uint32_t i = 0; i < d->nsteps; i++)
-			if (strcmp(d->steps[i].id, ui->step_sel_id) == 0)
+		for (uint32_t i = 0; i < d->exec.x.nsteps; i++)
+			if (strcmp(d->exec.x.steps[i].id, ui->step_sel_id) == 0)
 				found = i;
-	ui_sel_follow(&ui->step_sel, d->nsteps, found);
-	ui_scroll_clamp(ui->step_sel, &ui->step_top, (size_t)step_rows, d->nsteps);
+	ui_sel_follow(&ui->step_sel, d->exec.x.nsteps, found);
+	ui_scroll_clamp(ui->step_sel, &ui->step_top, (size_t)step_rows, d->exec.x.nsteps);
 	int name_w = w / 3 > 36 ? 36 : w / 3;
 	int stat_w = 12, dur_w = 10;
 	for (int i = 0; i < step_rows; i++) {
 		size_t idx = ui->step_top + (size_t)i;
-		if (idx >= d->nsteps)
+		if (idx >= d->exec.x.nsteps)
 			break;
-		const struct model_step *s = &d->steps[idx];
+		const struct exec_step *s = &d->exec.x.steps[idx];
 		int y = sy + 1 + i;
 		bool sel = idx == ui->step_sel && !ui->log_focus;
 		if (sel)
 			ui_fill(y, 0, w, UI_SELECTION);
 		enum ui_element el = sel ? UI_SELECTION : ui_step_status_element(s->status);
-		const char *mark = s->status == MSS_COMPLETED ? ui_sym(SYM_CHECK)
-				   : s->status == MSS_FAILED ? ui_sym(SYM_CROSS)
-				   : s->status == MSS_RUNNING ? ui_spinner(ui->spin) : ui_sym(SYM_PENDING);
+		const char *mark = s->status == STEP_COMPLETED ? ui_sym(SYM_CHECK)
+				   : s->status == STEP_FAILED ? ui_sym(SYM_CROSS)
+				   : s->status == STEP_RUNNING ? ui_spinner(ui->spin) : ui_sym(SYM_PENDING);
 		ui_text(y, 1, 1, el, mark);
-		ui_text(y, 3, name_w, sel ? UI_SELECTION : s->status == MSS_PENDING ? UI_STATUS_PENDING : UI_NORMAL,
+		ui_text(y, 3, name_w, sel ? UI_SELECTION : s->status == STEP_PENDING ? UI_STATUS_PENDING : UI_NORMAL,
 			s->name ? s->name : s->id);
 		ui_text(y, 4 + name_w, stat_w, el, ui_step_status_text(s->status));
 		ui_step_duration_text(s, ui->now_ms, num, sizeof num);
 		ui_text_right(y, 5 + name_w + stat_w, dur_w, sel ? UI_SELECTION : UI_NORMAL,
-			      s->status == MSS_PENDING ? "" : num);
+			      s->status == STEP_PENDING ? "" : num);
 		int dx = 7 + name_w + stat_w + dur_w;
-		if (s->status == MSS_FAILED && s->error != NULL) {
+		if (s->status == STEP_FAILED && s->error != NULL) {
 			size_t n = strcspn(s->error, "\n");
 			snprintf(buf, sizeof buf, "%.*s", (int)(n < 400 ? n : 400), s->error);
 			ui_text(y, dx, w - dx, sel ? UI_SELECTION : UI_STATUS_FAILED, buf);
-		} else if (s->status == MSS_RUNNING && s->progress_total > 0) {
+		} else if (s->status == STEP_RUNNING && s->progress_total > 0) {
 			snprintf(buf, sizeof buf, "%lld/%lld %s", (long long)s->progress_current,
 				 (long long)s->progress_total,
 				 s->progress_unit ? (strcmp(s->progress_unit, "days") == 0 ? _("days") : s->progress_unit) : "");
@@ -265,10 +265,10 @@ static void exec_draw(struct ui *ui, int top, int rows)
 static int exec_tick_ms(struct ui *ui)
 {
 	struct model_detail *d = &ui->model.detail;
-	for (uint32_t i = 0; i < d->nsteps; i++)
-		if (d->steps[i].status == MSS_RUNNING)
+	for (uint32_t i = 0; i < d->exec.x.nsteps; i++)
+		if (d->exec.x.steps[i].status == STEP_RUNNING)
 			return 250;   /* the spinner */
-	return d->sum.status == MS_RUNNING ? 1000 : 0;
+	return d->exec.x.status == EXEC_RUNNING ? 1000 : 0;
 }
 
 static void exec_hints(struct ui *ui, int y)

@@ -73,13 +73,17 @@ static void list_layout(int width, struct col_layout *L)
 	}
 }
 
-/* Rebuilds the list, keeps the selection on its execution, then moves it. */
+/* Brings the list up to date (it is rebuilt only when the executions, the
+ * filter or the time that matters changed), keeps the selection on its
+ * execution, then moves it. */
 static void list_select(struct ui *ui, long delta)
 {
-	model_list_build(&ui->model, &ui->filter, ui->now_ms, ui->stale_ms, &ui->list);
+	bool rebuilt = model_list_refresh(&ui->model, &ui->filter, ui->now_ms, ui->stale_ms, &ui->list);
+	if (!rebuilt && delta == 0)
+		return;
 	ui_sel_follow(&ui->list_sel, ui->list.n, model_list_find(&ui->list, ui->list_sel_id));
 	if (ui_sel_move(&ui->list_sel, ui->list.n, delta))
-		snprintf(ui->list_sel_id, sizeof ui->list_sel_id, "%s", ui->list.items[ui->list_sel]->id);
+		snprintf(ui->list_sel_id, sizeof ui->list_sel_id, "%s", ui->list.items[ui->list_sel]->x.id);
 	else
 		ui->list_sel_id[0] = '\0';
 }
@@ -106,7 +110,7 @@ static void k_list_open(struct ui *ui)
 {
 	list_rebuild(ui);
 	if (ui->list.n > 0)
-		ui_open_execution(ui, ui->list.items[ui->list_sel]->id);
+		ui_open_execution(ui, ui->list.items[ui->list_sel]->x.id);
 }
 
 static void set_status_filter(struct ui *ui, enum model_status_filter f)
@@ -214,16 +218,17 @@ static void list_draw(struct ui *ui, int top, int rows)
 		size_t idx = ui->list_top + (size_t)i;
 		if (idx >= ui->list.n)
 			break;
-		const struct model_exec *x = ui->list.items[idx];
+		const struct model_exec *mx = ui->list.items[idx];
+		const struct exec *x = &mx->x;
 		int y = top + 2 + i;
 		bool sel = idx == ui->list_sel;
 		if (sel)
 			ui_fill(y, 0, w, UI_SELECTION);
-		enum model_status st = model_exec_status(x, ui->now_ms, ui->stale_ms);
+		enum model_status st = model_exec_status(mx, ui->now_ms, ui->stale_ms);
 		enum ui_element sel_or = sel ? UI_SELECTION : UI_NORMAL;
 		char buf[256];
 		ui_text(y, L.x[COL_MARK], 1, sel ? UI_SELECTION : ui_status_element(st), ui_status_symbol(st));
-		ui_text(y, L.x[COL_WORKFLOW], L.w[COL_WORKFLOW], sel_or, x->workflow_name);
+		ui_text(y, L.x[COL_WORKFLOW], L.w[COL_WORKFLOW], sel_or, exec_workflow_name(x));
 		if (L.on[COL_ID]) {
 			ui_short_id(x->id, buf, sizeof buf);
 			ui_text(y, L.x[COL_ID], L.w[COL_ID], sel ? UI_SELECTION : UI_MUTED, buf);
@@ -231,7 +236,7 @@ static void list_draw(struct ui *ui, int top, int rows)
 		ui_text(y, L.x[COL_STATUS], L.w[COL_STATUS], sel ? UI_SELECTION : ui_status_element(st),
 			ui_status_text(st));
 		if (L.on[COL_PROGRESS]) {
-			int pct = model_exec_percent(x);
+			int pct = model_exec_percent(mx);
 			ui_bar(y, L.x[COL_PROGRESS], L.w[COL_PROGRESS] - 5, pct,
 			       st == MS_FAILED ? UI_STATUS_FAILED : UI_GRAPH);
 			snprintf(buf, sizeof buf, "%3d%%", pct);
@@ -244,7 +249,7 @@ static void list_draw(struct ui *ui, int top, int rows)
 			ui_text(y, L.x[COL_STEP], L.w[COL_STEP], sel ? UI_SELECTION : UI_MUTED, step);
 		}
 		if (L.on[COL_TIME]) {
-			i18n_format_elapsed(model_exec_duration_ms(x, ui->now_ms), buf, sizeof buf);
+			i18n_format_elapsed(model_exec_duration_ms(mx, ui->now_ms), buf, sizeof buf);
 			ui_text_right(y, L.x[COL_TIME], L.w[COL_TIME], sel_or, buf);
 		}
 		if (L.on[COL_PRIO])
@@ -258,7 +263,7 @@ static int list_tick_ms(struct ui *ui)
 	/* Elapsed times of running rows change once a second. */
 	int body = ui_screen_rows() - 6;
 	for (size_t i = ui->list_top; i < ui->list.n && i < ui->list_top + (size_t)(body > 0 ? body : 0); i++)
-		if (ui->list.items[i]->status == MS_RUNNING)
+		if (ui->list.items[i]->x.status == EXEC_RUNNING)
 			return 1000;
 	return 0;
 }

@@ -18,13 +18,20 @@
 
 #define QUEUE_GRAPH_ROWS_MAX 6
 
-/* Rebuilds the queue, keeps the selection on its execution, then moves it. */
+/* Rebuilds the queue when the executions changed, keeps the selection on
+ * its execution, then moves it. */
 static void queue_select(struct ui *ui, long delta)
 {
-	model_queue_list(&ui->model, &ui->queue);
+	if (ui->queue.built && ui->queue.serial == ui->model.execs_serial && delta == 0)
+		return;
+	if (!ui->queue.built || ui->queue.serial != ui->model.execs_serial) {
+		model_queue_list(&ui->model, &ui->queue);
+		ui->queue.built = true;
+		ui->queue.serial = ui->model.execs_serial;
+	}
 	ui_sel_follow(&ui->queue_sel, ui->queue.n, model_list_find(&ui->queue, ui->queue_sel_id));
 	if (ui_sel_move(&ui->queue_sel, ui->queue.n, delta))
-		snprintf(ui->queue_sel_id, sizeof ui->queue_sel_id, "%s", ui->queue.items[ui->queue_sel]->id);
+		snprintf(ui->queue_sel_id, sizeof ui->queue_sel_id, "%s", ui->queue.items[ui->queue_sel]->x.id);
 	else
 		ui->queue_sel_id[0] = '\0';
 }
@@ -45,7 +52,7 @@ static void k_q_open(struct ui *ui)
 {
 	queue_rebuild(ui);
 	if (ui->queue.n > 0)
-		ui_open_execution(ui, ui->queue.items[ui->queue_sel]->id);
+		ui_open_execution(ui, ui->queue.items[ui->queue_sel]->x.id);
 }
 
 static void k_q_prioritize(struct ui *ui)
@@ -59,7 +66,7 @@ static void k_q_prioritize(struct ui *ui)
 		ui_message(ui, UI_ERROR, "%s", _("nothing queued to prioritize"));
 		return;
 	}
-	const struct model_exec *x = ui->queue.items[ui->queue_sel];
+	const struct exec *x = &ui->queue.items[ui->queue_sel]->x;
 	if (x->priority == PRIO_HIGH) {
 		ui_message(ui, UI_MESSAGE, _("%s already has the high priority"), x->id);
 		return;
@@ -238,7 +245,7 @@ static void queue_draw(struct ui *ui, int top, int rows)
 		size_t idx = ui->queue_top + (size_t)i;
 		if (idx >= ui->queue.n)
 			break;
-		const struct model_exec *ex = ui->queue.items[idx];
+		const struct exec *ex = &ui->queue.items[idx]->x;
 		bool sel = idx == ui->queue_sel;
 		int ry = y + i;
 		enum ui_element n_el = sel ? UI_SELECTION : UI_NORMAL;
@@ -246,7 +253,7 @@ static void queue_draw(struct ui *ui, int top, int rows)
 			ui_fill(ry, 0, w, UI_SELECTION);
 		snprintf(v, sizeof v, "%zu", idx + 1);
 		ui_text_right(ry, 0, posw, sel ? UI_SELECTION : UI_MUTED, v);
-		ui_text(ry, posw + 1, wfw, n_el, ex->workflow_name);
+		ui_text(ry, posw + 1, wfw, n_el, exec_workflow_name(ex));
 		ui_short_id(ex->id, v, sizeof v);
 		ui_text(ry, posw + 2 + wfw, idw, sel ? UI_SELECTION : UI_MUTED, v);
 		ui_text(ry, posw + 3 + wfw + idw, prw, ex->priority == PRIO_HIGH && !sel ? UI_COUNTER : n_el,

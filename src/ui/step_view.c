@@ -13,15 +13,15 @@
 
 /* ---- step ---------------------------------------------------------------------------------- */
 
-static struct model_step *step_current(struct ui *ui)
+static struct exec_step *step_current(struct ui *ui)
 {
-	return model_detail_step(&ui->model.detail, ui->step_id);
+	return exec_step_find(&ui->model.detail.exec.x, ui->step_id);
 }
 
 /* Rebuilds the document shown (input and output, pretty-printed) when it changed. */
 static void step_sync(struct ui *ui)
 {
-	struct model_step *s = step_current(ui);
+	struct exec_step *s = step_current(ui);
 	json_t *doc = json_object();
 	json_object_set_new(doc, "execution_id", json_string(ui->exec_id));
 	json_object_set_new(doc, "step_id", json_string(ui->step_id));
@@ -61,7 +61,7 @@ static void step_draw(struct ui *ui, int top, int rows)
 {
 	int w = ui_screen_cols();
 	char buf[512], a[64], b[64], c[64];
-	struct model_step *s = step_current(ui);
+	struct exec_step *s = step_current(ui);
 	step_sync(ui);
 	ui_fill(top, 0, w, UI_BORDER);
 	int x = 1 + ui_text(top, 1, w - 2, UI_TITLE, s && s->name ? s->name : ui->step_id);
@@ -149,8 +149,8 @@ static const struct ui_key step_keys[] = {
 
 static int step_tick_ms(struct ui *ui)
 {
-	struct model_step *s = step_current(ui);
-	return s != NULL && s->status == MSS_RUNNING ? 1000 : 0;
+	struct exec_step *s = step_current(ui);
+	return s != NULL && s->status == STEP_RUNNING ? 1000 : 0;
 }
 
 static void step_hints(struct ui *ui, int y)

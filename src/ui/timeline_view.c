@@ -39,11 +39,11 @@ struct tl_frame {
 
 static struct tl_frame F;    /* large: kept out of the stack */
 
-static enum timeline_status tl_status(enum model_step_status s)
+static enum timeline_status tl_status(enum exec_step_status s)
 {
-	static const enum timeline_status map[MSS__COUNT] = {
-		[MSS_PENDING] = TIMELINE_PENDING, [MSS_RUNNING] = TIMELINE_RUNNING,
-		[MSS_COMPLETED] = TIMELINE_COMPLETED, [MSS_FAILED] = TIMELINE_FAILED,
+	static const enum timeline_status map[STEP__COUNT] = {
+		[STEP_PENDING] = TIMELINE_PENDING, [STEP_RUNNING] = TIMELINE_RUNNING,
+		[STEP_COMPLETED] = TIMELINE_COMPLETED, [STEP_FAILED] = TIMELINE_FAILED,
 	};
 	return map[s];
 }
@@ -67,10 +67,10 @@ static void tl_build(struct ui *ui, int width)
 {
 	struct model_detail *d = &ui->model.detail;
 	struct tl_frame *f = &F;
-	f->n = d->nsteps < TIMELINE_MAX_STEPS ? d->nsteps : TIMELINE_MAX_STEPS;
+	f->n = d->exec.x.nsteps < TIMELINE_MAX_STEPS ? d->exec.x.nsteps : TIMELINE_MAX_STEPS;
 	int64_t first = 0;
 	for (size_t i = 0; i < f->n; i++) {
-		const struct model_step *s = &d->steps[i];
+		const struct exec_step *s = &d->exec.x.steps[i];
 		f->in[i] = (struct timeline_step){
 			.id = s->id,
 			.name = s->name ? s->name : s->id,
@@ -82,12 +82,12 @@ static void tl_build(struct ui *ui, int width)
 		};
 		/* A finished step that reported only its duration. */
 		if (s->finished_ms == 0 && s->started_ms > 0 && s->duration_ms >= 0 &&
-		    (s->status == MSS_COMPLETED || s->status == MSS_FAILED))
+		    (s->status == STEP_COMPLETED || s->status == STEP_FAILED))
 			f->in[i].end_ms = s->started_ms + s->duration_ms;
 		if (s->started_ms > 0 && (first == 0 || s->started_ms < first))
 			first = s->started_ms;
 	}
-	f->origin_ms = d->sum.started_ms > 0 ? d->sum.started_ms : first;
+	f->origin_ms = d->exec.x.started_ms > 0 ? d->exec.x.started_ms : first;
 	if (first > 0 && (f->origin_ms == 0 || first < f->origin_ms))
 		f->origin_ms = first;
 	char cause[128];
@@ -100,9 +100,9 @@ static void tl_build(struct ui *ui, int width)
 	for (size_t i = 0; i < f->n; i++)
 		if (f->bars[i].row >= 0 && f->bars[i].end_ms > f->full_t1)
 			f->full_t1 = f->bars[i].end_ms;
-	if (d->sum.finished_ms > f->full_t1 && model_status_finished(d->sum.status))
-		f->full_t1 = d->sum.finished_ms;
-	if (!model_status_finished(d->sum.status) && f->origin_ms > 0 && ui->now_ms > f->full_t1)
+	if (d->exec.x.finished_ms > f->full_t1 && exec_status_finished(d->exec.x.status))
+		f->full_t1 = d->exec.x.finished_ms;
+	if (!exec_status_finished(d->exec.x.status) && f->origin_ms > 0 && ui->now_ms > f->full_t1)
 		f->full_t1 = ui->now_ms;
 	tl_window(ui, f);
 	timeline_scale(f->bars, f->n, f->t0, f->t1, width);
@@ -117,18 +117,18 @@ static int tl_chart_width(void)
 static long tl_sel_index(struct ui *ui)
 {
 	struct model_detail *d = &ui->model.detail;
-	for (uint32_t i = 0; i < d->nsteps && i < TIMELINE_MAX_STEPS; i++)
-		if (strcmp(d->steps[i].id, ui->tl_sel_id) == 0)
+	for (uint32_t i = 0; i < d->exec.x.nsteps && i < TIMELINE_MAX_STEPS; i++)
+		if (strcmp(d->exec.x.steps[i].id, ui->tl_sel_id) == 0)
 			return (long)i;
-	if (d->nsteps == 0)
+	if (d->exec.x.nsteps == 0)
 		return -1;
-	snprintf(ui->tl_sel_id, sizeof ui->tl_sel_id, "%s", d->steps[0].id);
+	snprintf(ui->tl_sel_id, sizeof ui->tl_sel_id, "%s", d->exec.x.steps[0].id);
 	return 0;
 }
 
 static void tl_select(struct ui *ui, size_t i)
 {
-	snprintf(ui->tl_sel_id, sizeof ui->tl_sel_id, "%s", ui->model.detail.steps[i].id);
+	snprintf(ui->tl_sel_id, sizeof ui->tl_sel_id, "%s", ui->model.detail.exec.x.steps[i].id);
 }
 
 /* ---- keys ---------------------------------------------------------------------- */
@@ -137,7 +137,7 @@ static void tl_select(struct ui *ui, size_t i)
 static void tl_move(struct ui *ui, long delta)
 {
 	long i = tl_sel_index(ui);
-	long n = (long)ui->model.detail.nsteps;
+	long n = (long)ui->model.detail.exec.x.nsteps;
 	if (i < 0)
 		return;
 	i += delta;
@@ -281,11 +281,11 @@ static const struct ui_key tl_keys[] = {
 
 /* ---- drawing ------------------------------------------------------------------- */
 
-static enum ui_element bar_element(enum model_step_status s)
+static enum ui_element bar_element(enum exec_step_status s)
 {
-	static const enum ui_element el[MSS__COUNT] = {
-		[MSS_PENDING] = UI_BAR_WAIT, [MSS_RUNNING] = UI_BAR_RUNNING,
-		[MSS_COMPLETED] = UI_BAR_OK, [MSS_FAILED] = UI_BAR_FAILED,
+	static const enum ui_element el[STEP__COUNT] = {
+		[STEP_PENDING] = UI_BAR_WAIT, [STEP_RUNNING] = UI_BAR_RUNNING,
+		[STEP_COMPLETED] = UI_BAR_OK, [STEP_FAILED] = UI_BAR_FAILED,
 	};
 	return el[s];
 }
@@ -295,9 +295,9 @@ static void tl_compare(struct ui *ui, size_t i, struct timeline_cmp *cmp,
 		       const struct step_stat **stat)
 {
 	struct model_detail *d = &ui->model.detail;
-	*stat = model_step_stat_find(&ui->model, d->sum.workflow_id, d->steps[i].id);
+	*stat = model_step_stat_find(&ui->model, d->exec.x.workflow_id, d->exec.x.steps[i].id);
 	memset(cmp, 0, sizeof *cmp);
-	if (*stat != NULL && F.bars[i].row >= 0 && d->steps[i].status != MSS_PENDING)
+	if (*stat != NULL && F.bars[i].row >= 0 && d->exec.x.steps[i].status != STEP_PENDING)
 		timeline_compare(F.bars[i].duration_ms, llround((*stat)->avg_ms), llround((*stat)->p95_ms), cmp);
 }
 
@@ -330,7 +330,7 @@ static void draw_bar(struct ui *ui, int y, int x0, int width, size_t i)
 {
 	struct model_detail *d = &ui->model.detail;
 	const struct timeline_bar *b = &F.bars[i];
-	const struct model_step *s = &d->steps[i];
+	const struct exec_step *s = &d->exec.x.steps[i];
 	/* The wait before it: a thin line from when its dependencies were done. */
 	int wf, wl;
 	if (b->wait_ms > 0 && timeline_columns(b->start_ms - b->wait_ms, b->start_ms, F.t0, F.t1, width,
@@ -354,7 +354,7 @@ static void draw_bar(struct ui *ui, int y, int x0, int width, size_t i)
 	const struct step_stat *stat;
 	tl_compare(ui, i, &cmp, &stat);
 	bool sel = strcmp(s->id, ui->tl_sel_id) == 0;
-	enum ui_element el = sel ? UI_SELECTION : cmp.slow && s->status != MSS_FAILED ? UI_BAR_SLOW
+	enum ui_element el = sel ? UI_SELECTION : cmp.slow && s->status != STEP_FAILED ? UI_BAR_SLOW
 									 : bar_element(s->status);
 	int bw = b->col_last - b->col_first + 1;
 	char label[PROTO_MAX_NAME + 32];
@@ -386,7 +386,7 @@ static void draw_detail(struct ui *ui, int y, int w)
 		ui_title_line(y, _("No step selected"), "");
 		return;
 	}
-	const struct model_step *s = &d->steps[i];
+	const struct exec_step *s = &d->exec.x.steps[i];
 	const struct timeline_bar *b = &F.bars[i];
 	char buf[1024], a[64], c[64], e[64], t1[32], t2[32];
 	char extra[128] = "";
@@ -407,7 +407,7 @@ static void draw_detail(struct ui *ui, int y, int w)
 		i18n_format_duration(b->duration_ms, c, sizeof c);
 		i18n_format_duration(b->wait_ms, e, sizeof e);
 		int k = snprintf(buf, sizeof buf, "%s %s (%s)   ", _("start"), a, t1);
-		if (s->status == MSS_RUNNING) {
+		if (s->status == STEP_RUNNING) {
 			k += snprintf(buf + k, sizeof buf - (size_t)k, "%s   ", _("still running"));
 		} else {
 			fmt_offset(b->end_ms - F.origin_ms, a, sizeof a);
@@ -422,7 +422,7 @@ static void draw_detail(struct ui *ui, int y, int w)
 	struct timeline_cmp cmp;
 	const struct step_stat *stat;
 	tl_compare(ui, (size_t)i, &cmp, &stat);
-	enum model_stats_state st = strcmp(ui->model.stats.workflow_id, d->sum.workflow_id) == 0
+	enum model_stats_state st = strcmp(ui->model.stats.workflow_id, d->exec.x.workflow_id) == 0
 					    ? ui->model.stats.state : MSTATS_NONE;
 	if (stat != NULL) {
 		i18n_format_duration(llround(stat->avg_ms), a, sizeof a);
@@ -442,7 +442,7 @@ static void draw_detail(struct ui *ui, int y, int w)
 	}
 
 	/* The error, or what it waited for. */
-	if (s->status == MSS_FAILED && s->error != NULL) {
+	if (s->status == STEP_FAILED && s->error != NULL) {
 		size_t n = strcspn(s->error, "\n");
 		snprintf(buf, sizeof buf, "%s: %.*s%s%s%s", _("error"), (int)(n < 600 ? n : 600), s->error,
 			 s->error_code ? " (" : "", s->error_code ? s->error_code : "", s->error_code ? ")" : "");
@@ -464,17 +464,17 @@ static void tl_draw(struct ui *ui, int top, int rows)
 	tl_build(ui, cw);
 
 	/* Title: workflow, id, status, total, zoom. */
-	enum model_status st = model_exec_status(&d->sum, ui->now_ms, ui->stale_ms);
+	enum model_status st = model_exec_status(&d->exec, ui->now_ms, ui->stale_ms);
 	ui_fill(top, 0, w, UI_BORDER);
 	int x = 1;
 	snprintf(buf, sizeof buf, "%s: ", _("Timeline"));
 	x += ui_text(top, x, w - x, UI_TITLE, buf);
-	x += ui_text(top, x, w - x, UI_TITLE, d->sum.workflow_name[0] ? d->sum.workflow_name : ui->exec_id);
+	x += ui_text(top, x, w - x, UI_TITLE, exec_workflow_name(&d->exec.x)[0] ? exec_workflow_name(&d->exec.x) : ui->exec_id);
 	x += ui_text(top, x, w - x, UI_NORMAL, " ");
 	x += ui_text(top, x, w - x, UI_MUTED, ui->exec_id);
 	x += ui_text(top, x, w - x, UI_NORMAL, "  ");
 	x += ui_text(top, x, w - x, ui_status_element(st), ui_status_text(st));
-	int64_t total = model_exec_duration_ms(&d->sum, ui->now_ms);
+	int64_t total = model_exec_duration_ms(&d->exec, ui->now_ms);
 	if (total < 0 || (total == 0 && F.full_t1 > F.full_t0))
 		total = F.full_t1 - F.full_t0;
 	if (model_status_finished(st))
@@ -489,7 +489,7 @@ static void tl_draw(struct ui *ui, int top, int rows)
 		ui_text(top, x, w - x, UI_MUTED, z);
 	}
 
-	if (!d->loaded || (d->missing && d->nsteps == 0)) {
+	if (!d->loaded || (d->missing && d->exec.x.nsteps == 0)) {
 		ui_text(top + 2, 2, w - 4, UI_MUTED, d->missing ? _("The server knows no execution with this id (yet): waiting for its events.")
 								 : _("Loading…"));
 		return;
@@ -522,7 +522,7 @@ static void tl_draw(struct ui *ui, int top, int rows)
 			draw_bar(ui, chart_y + r, 1, cw, i);
 	}
 	/* "now" on a running execution, when it is inside the window. */
-	if (!model_status_finished(d->sum.status) && ui->now_ms >= F.t0 && ui->now_ms < F.t1) {
+	if (!exec_status_finished(d->exec.x.status) && ui->now_ms >= F.t0 && ui->now_ms < F.t1) {
 		int c0, c1;
 		if (timeline_columns(ui->now_ms, ui->now_ms, F.t0, F.t1, cw, &c0, &c1))
 			ui_text(top + 2, 1 + c0, 1, UI_STATUS_RUNNING, ui_sym(SYM_ARROW_DOWN));
@@ -539,7 +539,7 @@ static void tl_draw(struct ui *ui, int top, int rows)
 			if (F.bars[i].bottleneck == rank && k < (int)sizeof buf - 200) {
 				i18n_format_duration(F.bars[i].duration_ms, num, sizeof num);
 				k += snprintf(buf + k, sizeof buf - (size_t)k, "  #%d %s %s", rank,
-					      d->steps[i].name ? d->steps[i].name : d->steps[i].id, num);
+					      d->exec.x.steps[i].name ? d->exec.x.steps[i].name : d->exec.x.steps[i].id, num);
 			}
 	ui_text(detail_y - 1, 1, F.nrows > chart_rows ? w - 26 : w - 2, UI_MUTED, buf);
 	draw_detail(ui, detail_y, w);
@@ -548,10 +548,10 @@ static void tl_draw(struct ui *ui, int top, int rows)
 static int tl_tick_ms(struct ui *ui)
 {
 	struct model_detail *d = &ui->model.detail;
-	for (uint32_t i = 0; i < d->nsteps; i++)
-		if (d->steps[i].status == MSS_RUNNING)
+	for (uint32_t i = 0; i < d->exec.x.nsteps; i++)
+		if (d->exec.x.steps[i].status == STEP_RUNNING)
 			return 500;   /* the running bar grows */
-	return d->sum.status == MS_RUNNING ? 1000 : 0;
+	return d->exec.x.status == EXEC_RUNNING ? 1000 : 0;
 }
 
 static void tl_hints(struct ui *ui, int y)
@@ -569,7 +569,7 @@ static void tl_hints(struct ui *ui, int y)
 /* Asks for the workflow's step statistics once they are needed. */
 static void tl_ask_stats(struct ui *ui)
 {
-	json_t *req = model_stats_request_new(&ui->model, ui->model.detail.sum.workflow_id, TL_STATS_RUNS,
+	json_t *req = model_stats_request_new(&ui->model, ui->model.detail.exec.x.workflow_id, TL_STATS_RUNS,
 					      ui->now_ms, TL_STATS_RETRY_MS);
 	if (req != NULL && session_request(ui->session, req) != 0)
 		ui->model.stats.asked_ms = 0;   /* not sent: ask again at the next draw */
@@ -585,7 +585,7 @@ static void tl_enter(struct ui *ui)
 static void tl_draw_and_ask(struct ui *ui, int top, int rows)
 {
 	/* The workflow id may come with the snapshot after the view opened. */
-	if (ui->model.detail.sum.workflow_id[0] != '\0')
+	if (ui->model.detail.exec.x.workflow_id[0] != '\0')
 		tl_ask_stats(ui);
 	tl_draw(ui, top, rows);
 }

@@ -27,13 +27,13 @@ const char *ui_status_text(enum model_status s)
 	}
 }
 
-const char *ui_step_status_text(enum model_step_status s)
+const char *ui_step_status_text(enum exec_step_status s)
 {
 	switch (s) {
-	case MSS_PENDING: return C_("step status", "pending");
-	case MSS_RUNNING: return C_("step status", "running");
-	case MSS_COMPLETED: return C_("step status", "completed");
-	case MSS_FAILED: return C_("step status", "failed");
+	case STEP_PENDING: return C_("step status", "pending");
+	case STEP_RUNNING: return C_("step status", "running");
+	case STEP_COMPLETED: return C_("step status", "completed");
+	case STEP_FAILED: return C_("step status", "failed");
 	default: return "?";
 	}
 }
@@ -48,13 +48,13 @@ enum ui_element ui_status_element(enum model_status s)
 	return (unsigned)s < MS__COUNT ? el[s] : UI_NORMAL;
 }
 
-enum ui_element ui_step_status_element(enum model_step_status s)
+enum ui_element ui_step_status_element(enum exec_step_status s)
 {
-	static const enum ui_element el[MSS__COUNT] = {
-		[MSS_PENDING] = UI_STATUS_PENDING, [MSS_RUNNING] = UI_STATUS_RUNNING,
-		[MSS_COMPLETED] = UI_STATUS_OK, [MSS_FAILED] = UI_STATUS_FAILED,
+	static const enum ui_element el[STEP__COUNT] = {
+		[STEP_PENDING] = UI_STATUS_PENDING, [STEP_RUNNING] = UI_STATUS_RUNNING,
+		[STEP_COMPLETED] = UI_STATUS_OK, [STEP_FAILED] = UI_STATUS_FAILED,
 	};
-	return (unsigned)s < MSS__COUNT ? el[s] : UI_NORMAL;
+	return (unsigned)s < STEP__COUNT ? el[s] : UI_NORMAL;
 }
 
 const char *ui_status_symbol(enum model_status s)
@@ -112,9 +112,9 @@ void ui_hint(int y, int *x, const char *key, const char *what, bool active)
 	*x += ui_text(y, *x, w - *x, UI_FOOTER, " ");
 }
 
-static int64_t step_elapsed(const struct model_step *s, int64_t now_ms)
+static int64_t step_elapsed(const struct exec_step *s, int64_t now_ms)
 {
-	if (s->status == MSS_RUNNING)
+	if (s->status == STEP_RUNNING)
 		return s->started_ms > 0 && now_ms > s->started_ms ? now_ms - s->started_ms : 0;
 	if (s->duration_ms >= 0)
 		return s->duration_ms;
@@ -124,9 +124,9 @@ static int64_t step_elapsed(const struct model_step *s, int64_t now_ms)
 }
 
 /* A running step's time ticks in whole seconds; a finished one's is exact. */
-void ui_step_duration_text(const struct model_step *s, int64_t now_ms, char *buf, size_t len)
+void ui_step_duration_text(const struct exec_step *s, int64_t now_ms, char *buf, size_t len)
 {
-	if (s->status == MSS_RUNNING)
+	if (s->status == STEP_RUNNING)
 		i18n_format_elapsed(step_elapsed(s, now_ms), buf, len);
 	else
 		i18n_format_duration(step_elapsed(s, now_ms), buf, len);

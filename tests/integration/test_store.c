@@ -67,6 +67,22 @@ static struct store_done *wait_ticket(struct store *s, uint64_t ticket, int time
 	return NULL;
 }
 
+/* An event for the store as the daemon hands it over: its text (borrowed)
+ * and the sizes of its data, which the validator measures. */
+static struct store_event store_event_of(const char *org, const char *text)
+{
+	struct store_event e = {.pos = next_pos++, .json = text, .len = strlen(text)};
+	snprintf(e.org, sizeof e.org, "%s", org);
+	json_t *o = json_loads(text, 0, NULL);
+	struct proto_event pe;
+	struct proto_cause cause;
+	assert_int_equal(proto_event_validate(o, &pe, &cause), 0);
+	e.in_size = pe.input_size;
+	e.out_size = pe.output_size;
+	json_decref(o);
+	return e;
+}
+
 /* Appends events (taking the texts) for org and waits for DURABLE. Returns
  * the first position used. */
 static int64_t append(struct store *s, const char *org, char **texts, size_t n)
@@ -74,13 +90,12 @@ static int64_t append(struct store *s, const char *org, char **texts, size_t n)
 	struct store_event events[64];
 	assert_true(n <= 64);
 	int64_t first = next_pos;
-	for (size_t i = 0; i < n; i++) {
-		snprintf(events[i].org, sizeof events[i].org, "%s", org);
-		events[i].pos = next_pos++;
-		events[i].json = texts[i];
-	}
+	for (size_t i = 0; i < n; i++)
+		events[i] = store_event_of(org, texts[i]);
 	uint64_t t = next_ticket++;
 	assert_int_equal(store_append(s, events, n, t), 0);
+	for (size_t i = 0; i < n; i++)
+		free(texts[i]);
 	struct store_done *d = wait_ticket(s, t, 10000);
 	assert_non_null(d);
 	assert_int_equal(d->kind, STORE_DONE_DURABLE);
@@ -745,10 +760,12 @@ static void test_full_spool_refuses(void **state)
 	for (int i = 0; i < 40 && !refused; i++) {
 		char id[32];
 		snprintf(id, sizeof id, "full-%d", i);
-		struct store_event e = {.org = "forg", .pos = next_pos++};
-		e.json = ev("log", id, "f-1", "etl", BASE_MS, "{\"level\":\"info\",\"message\":\"fill\"}");
+		char *text = ev("log", id, "f-1", "etl", BASE_MS, "{\"level\":\"info\",\"message\":\"fill\"}");
+		struct store_event e = store_event_of("forg", text);
 		uint64_t t = next_ticket++;
-		if (store_append(s, &e, 1, t) != 0) {
+		int rc = store_append(s, &e, 1, t);
+		free(text);
+		if (rc != 0) {
 			refused = 1;
 			break;
 		}

@@ -75,21 +75,21 @@ static void test_snapshot_then_events(void **state)
 	assert_true(c & MC_LIST);
 	struct model_exec *x = model_exec_find(&m, "x1");
 	assert_non_null(x);
-	assert_int_equal(x->status, MS_RUNNING);
-	assert_int_equal(x->priority, PRIO_LOW);
-	assert_int_equal(x->steps_total, 4);
+	assert_int_equal(x->x.status, EXEC_RUNNING);
+	assert_int_equal(x->x.priority, PRIO_LOW);
+	assert_int_equal(x->x.steps_total, 4);
 	assert_int_equal(model_exec_percent(x), 25);
-	assert_string_equal(x->current_step, "b");
+	assert_string_equal(x->x.current_step, "b");
 	assert_int_equal(model_room_find(&m, "org")->seq, 10);
 
 	event(&m, "org", 11, "step.completed", "x1", "\"step_id\":\"b\",\"duration_ms\":5");
-	assert_int_equal(x->steps_completed, 2);
-	assert_string_equal(x->current_step, "");
+	assert_int_equal(x->x.steps_completed, 2);
+	assert_string_equal(x->x.current_step, "");
 	event(&m, "org", 12, "execution.completed", "x1", "");
-	assert_int_equal(x->status, MS_COMPLETED);
+	assert_int_equal(x->x.status, EXEC_COMPLETED);
 	/* A late event never takes a finished execution back to running. */
 	event(&m, "org", 13, "step.started", "x1", "\"step_id\":\"c\"");
-	assert_int_equal(x->status, MS_COMPLETED);
+	assert_int_equal(x->x.status, EXEC_COMPLETED);
 	assert_int_equal(model_room_find(&m, "org")->seq, 13);
 	model_free(&m);
 }
@@ -108,12 +108,12 @@ static void test_duplicates_and_order(void **state)
 	assert_int_equal(event(&m, "org", 100, "step.completed", "x1", "\"step_id\":\"b\",\"duration_ms\":1"),
 			 MC_NONE);
 	struct model_exec *x = model_exec_find(&m, "x1");
-	assert_int_equal(x->steps_completed, 1);
-	assert_int_equal(x->steps_total, 3);
+	assert_int_equal(x->x.steps_completed, 1);
+	assert_int_equal(x->x.steps_total, 3);
 	assert_int_equal(model_room_find(&m, "org")->duplicates, 2);
 	/* A skipped position is applied and counted as a gap. */
 	event(&m, "org", 105, "step.completed", "x1", "\"step_id\":\"b\",\"duration_ms\":1");
-	assert_int_equal(x->steps_completed, 2);
+	assert_int_equal(x->x.steps_completed, 2);
 	assert_int_equal(model_room_find(&m, "org")->gaps, 1);
 	/* Events of rooms not tracked change nothing. */
 	assert_int_equal(event(&m, "queue", 1, "execution.queued", "x9", plan3), MC_NONE);
@@ -137,11 +137,11 @@ static void test_detail_and_unplanned_step(void **state)
 		ts(T0));
 	struct model_detail *d = &m.detail;
 	assert_true(d->loaded);
-	assert_int_equal(d->nsteps, 2);
-	assert_int_equal(d->steps[0].status, MSS_COMPLETED);
-	assert_int_equal(d->steps[0].duration_ms, 30);
-	assert_int_equal(d->ncounters, 1);
-	assert_int_equal(d->counters[0].value, 5);
+	assert_int_equal(d->exec.x.nsteps, 2);
+	assert_int_equal(d->exec.x.steps[0].status, STEP_COMPLETED);
+	assert_int_equal(d->exec.x.steps[0].duration_ms, 30);
+	assert_int_equal(d->exec.x.ncounters, 1);
+	assert_int_equal(d->exec.x.counters[0].value, 5);
 	assert_int_equal(d->log_count, 1);
 
 	event(&m, "execution:x1", 8, "step.started", "x1", "\"step_id\":\"b\",\"input\":{\"days\":3}");
@@ -149,16 +149,16 @@ static void test_detail_and_unplanned_step(void **state)
 	      "\"step_id\":\"b\",\"current\":2,\"total\":3,\"unit\":\"days\"");
 	event(&m, "execution:x1", 10, "counter", "x1", "\"name\":\"rows\",\"value\":9");
 	event(&m, "execution:x1", 11, "counter", "x1", "\"name\":\"rows\",\"value\":7");   /* older total */
-	assert_int_equal(d->steps[1].status, MSS_RUNNING);
-	assert_int_equal(d->steps[1].progress_current, 2);
-	assert_string_equal(d->steps[1].progress_unit, "days");
-	assert_int_equal(d->counters[0].value, 9);
+	assert_int_equal(d->exec.x.steps[1].status, STEP_RUNNING);
+	assert_int_equal(d->exec.x.steps[1].progress_current, 2);
+	assert_string_equal(d->exec.x.steps[1].progress_unit, "days");
+	assert_int_equal(d->exec.x.counters[0].value, 9);
 	/* A step that was never planned is added, once. */
 	event(&m, "execution:x1", 12, "step.failed", "x1", "\"step_id\":\"zz\",\"error\":\"boom\\nmore\"");
 	event(&m, "execution:x1", 13, "step.failed", "x1", "\"step_id\":\"zz\",\"error\":\"boom\\nmore\"");
-	assert_int_equal(d->nsteps, 3);
-	assert_int_equal(d->steps[2].status, MSS_FAILED);
-	assert_string_equal(d->steps[2].error, "boom\nmore");
+	assert_int_equal(d->exec.x.nsteps, 3);
+	assert_int_equal(d->exec.x.steps[2].status, STEP_FAILED);
+	assert_string_equal(d->exec.x.steps[2].error, "boom\nmore");
 	const struct model_log_line *last = model_log_line(d, d->log_count - 1);
 	assert_int_equal(last->kind, MLOG_STEP_FAILED);
 	/* An event for another execution in this room is ignored. */
@@ -166,7 +166,7 @@ static void test_detail_and_unplanned_step(void **state)
 	/* Leaving the room clears the detail. */
 	model_room_forget(&m, "execution:x1");
 	assert_string_equal(m.detail.id, "");
-	assert_int_equal(m.detail.nsteps, 0);
+	assert_int_equal(m.detail.exec.x.nsteps, 0);
 	model_free(&m);
 }
 
@@ -190,7 +190,7 @@ static void test_resume_and_resync(void **state)
 	assert_int_equal(r->seq, 51);
 	event(&m, "execution:x1", 51, "log", "x1", "\"level\":\"info\",\"message\":\"one\"");   /* replay overlap */
 	event(&m, "execution:x1", 52, "step.completed", "x1", "\"step_id\":\"b\",\"duration_ms\":2");
-	assert_int_equal(m.detail.steps[1].status, MSS_COMPLETED);
+	assert_int_equal(m.detail.exec.x.steps[1].status, STEP_COMPLETED);
 
 	/* A restarted daemon that forgot the past: a poorer snapshot, new positions. */
 	feed(&m, "{\"type\":\"subscribed\",\"room\":\"execution:x1\",\"seq\":900,\"resumed\":false,"
@@ -199,14 +199,14 @@ static void test_resume_and_resync(void **state)
 		"\"counters\":{},\"log\":[]}}}");
 	assert_false(r->last_resumed);
 	assert_int_equal(r->seq, 900);
-	assert_int_equal(m.detail.nsteps, 3);               /* nothing lost, nothing doubled */
-	assert_int_equal(m.detail.steps[0].status, MSS_COMPLETED);
-	assert_int_equal(m.detail.steps[1].status, MSS_COMPLETED);
-	assert_int_equal(m.detail.steps[2].status, MSS_RUNNING);
-	assert_string_equal(m.detail.steps[2].name, "C");    /* the id-as-name does not replace it */
+	assert_int_equal(m.detail.exec.x.nsteps, 3);               /* nothing lost, nothing doubled */
+	assert_int_equal(m.detail.exec.x.steps[0].status, STEP_COMPLETED);
+	assert_int_equal(m.detail.exec.x.steps[1].status, STEP_COMPLETED);
+	assert_int_equal(m.detail.exec.x.steps[2].status, STEP_RUNNING);
+	assert_string_equal(m.detail.exec.x.steps[2].name, "C");    /* the id-as-name does not replace it */
 	/* Positions of the new lineage apply (901 > 900) even though 52 was seen. */
 	assert_true(event(&m, "execution:x1", 901, "step.completed", "x1", "\"step_id\":\"c\",\"duration_ms\":1") & MC_DETAIL);
-	assert_int_equal(m.detail.steps[2].status, MSS_COMPLETED);
+	assert_int_equal(m.detail.exec.x.steps[2].status, STEP_COMPLETED);
 	model_free(&m);
 }
 
@@ -256,15 +256,15 @@ static void test_filter_sort_selection(void **state)
 	model_list_build(&m, &f, T0 + 2000, 120000, &l);
 	assert_int_equal(l.n, 4);
 	/* Running first, then queued, then finished. */
-	assert_int_equal(l.items[0]->status, MS_RUNNING);
-	assert_int_equal(l.items[1]->status, MS_RUNNING);
-	assert_string_equal(l.items[2]->id, "d4");
-	assert_string_equal(l.items[3]->id, "b2");
+	assert_int_equal(l.items[0]->x.status, EXEC_RUNNING);
+	assert_int_equal(l.items[1]->x.status, EXEC_RUNNING);
+	assert_string_equal(l.items[2]->x.id, "d4");
+	assert_string_equal(l.items[3]->x.id, "b2");
 
 	f.status = SF_FAILED;
 	model_list_build(&m, &f, T0 + 2000, 120000, &l);
 	assert_int_equal(l.n, 1);
-	assert_string_equal(l.items[0]->id, "b2");
+	assert_string_equal(l.items[0]->x.id, "b2");
 	f.status = SF_ALL;
 
 	char cause[128];
@@ -284,10 +284,10 @@ static void test_filter_sort_selection(void **state)
 
 	f.sort = SORT_ID;
 	model_list_build(&m, &f, T0 + 2000, 120000, &l);
-	assert_string_equal(l.items[0]->id, "a1");
+	assert_string_equal(l.items[0]->x.id, "a1");
 	f.reverse = true;
 	model_list_build(&m, &f, T0 + 2000, 120000, &l);
-	assert_string_equal(l.items[0]->id, "d4");
+	assert_string_equal(l.items[0]->x.id, "d4");
 
 	/* Selection stability: the same id is found wherever it moves. d4 is
 	 * queued (after the two running), then starts last: the newest running
@@ -299,7 +299,7 @@ static void test_filter_sort_selection(void **state)
 	event(&m, "org", seq++, "execution.started", "d4", "");
 	model_list_build(&m, &f, T0 + 2000, 120000, &l);
 	assert_int_equal(model_list_find(&l, "d4"), 0);
-	assert_string_equal(l.items[0]->id, "d4");
+	assert_string_equal(l.items[0]->x.id, "d4");
 	assert_int_equal(model_list_find(&l, "nope"), -1);
 
 	model_list_free(&l);
@@ -589,8 +589,8 @@ static void test_queue_snapshot_stats_and_ticks(void **state)
 	struct model_list l = { 0 };
 	model_queue_list(&m, &l);
 	assert_int_equal(l.n, 2);
-	assert_string_equal(l.items[0]->id, "q1");
-	assert_string_equal(l.items[1]->id, "q2");
+	assert_string_equal(l.items[0]->x.id, "q1");
+	assert_string_equal(l.items[1]->x.id, "q2");
 
 	/* A point a second, none within the same second. */
 	assert_false(model_queue_tick(&m, T0 + 1500));
@@ -759,10 +759,10 @@ static void test_step_dependencies(void **state)
 	model_init(&m);
 	model_room_track(&m, "execution:x1");
 	event(&m, "execution:x1", 1, "execution.queued", "x1",
-	      "\"workflow_name\":\"P\",\"steps\":[{\"id\":\"a\",\"name\":\"A\"},"
+	      "\"workflow_name\":\"P\",\"priority\":\"NORMAL\",\"steps\":[{\"id\":\"a\",\"name\":\"A\"},"
 	      "{\"id\":\"b\",\"name\":\"B\",\"depends_on\":[\"a\"]},"
 	      "{\"id\":\"c\",\"name\":\"C\",\"depends_on\":[\"a\",\"b\"]}]");
-	struct model_step *c = model_detail_step(&m.detail, "c");
+	struct exec_step *c = exec_step_find(&m.detail.exec.x, "c");
 	assert_non_null(c);
 	assert_int_equal(c->ndepends, 2);
 	assert_string_equal(c->depends_on[1], "b");
@@ -772,12 +772,12 @@ static void test_step_dependencies(void **state)
 		 "\"steps\":[{\"id\":\"c\",\"name\":\"C\",\"status\":\"pending\",\"depends_on\":[]},"
 		 "{\"id\":\"b\",\"name\":\"B\",\"status\":\"running\",\"depends_on\":[\"a\"],"
 		 "\"started_at\":\"%s\"}]}}}", ts(T0));
-	c = model_detail_step(&m.detail, "c");
+	c = exec_step_find(&m.detail.exec.x, "c");
 	assert_int_equal(c->ndepends, 2);
-	assert_int_equal(model_detail_step(&m.detail, "b")->ndepends, 1);
-	assert_int_equal(model_detail_step(&m.detail, "b")->started_ms, T0);
+	assert_int_equal(exec_step_find(&m.detail.exec.x, "b")->ndepends, 1);
+	assert_int_equal(exec_step_find(&m.detail.exec.x, "b")->started_ms, T0);
 	/* The detail of an execution the list does not know is normal priority. */
-	assert_int_equal(m.detail.sum.priority, PRIO_NORMAL);
+	assert_int_equal(m.detail.exec.x.priority, PRIO_NORMAL);
 	model_free(&m);
 }
 

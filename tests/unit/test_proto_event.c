@@ -509,6 +509,88 @@ static void test_plan_limits(void **state)
 	json_decref(ev);
 }
 
+/* Validation decodes once: every field lands typed in struct proto_event,
+ * absent optional ones read -1 / NULL; proto_event_read passes over fields
+ * it does not know where proto_event_validate refuses them. */
+static void test_typed_fields(void **state)
+{
+	(void)state;
+	struct proto_event out;
+	struct proto_cause cause;
+	json_t *ev = full_event(EV_STEP_COMPLETED);
+	assert_int_equal(proto_event_validate(ev, &out, &cause), 0);
+	assert_int_equal(out.duration_ms, 12);
+	assert_true(out.cpu_percent > 150.4 && out.cpu_percent < 150.6);
+	assert_int_equal(out.memory_bytes, 1048576);
+	assert_true(json_is_null(out.output));
+	assert_int_equal(out.output_size, 4);
+	assert_null(out.input);
+	assert_int_equal(out.input_size, -1);
+	json_decref(ev);
+
+	ev = make_event(EV_STEP_COMPLETED, kind_case(EV_STEP_COMPLETED)->minimal);
+	assert_int_equal(proto_event_validate(ev, &out, &cause), 0);
+	assert_int_equal(out.duration_ms, 0);
+	assert_true(out.cpu_percent < 0);
+	assert_int_equal(out.memory_bytes, -1);
+	json_decref(ev);
+
+	ev = full_event(EV_EXECUTION_QUEUED);
+	assert_int_equal(proto_event_validate(ev, &out, &cause), 0);
+	assert_string_equal(out.workflow_name, "nightly");
+	assert_int_equal(out.priority, PRIO_LOW);
+	assert_int_equal(json_integer_value(json_object_get(out.params, "day")), 3);
+	assert_int_equal(out.nplan, 3);
+	struct proto_plan_step p;
+	proto_event_plan_step(&out, 2, &p);
+	assert_string_equal(p.id, "c");
+	assert_string_equal(p.name, "load");
+	assert_int_equal(p.ndepends, 2);
+	assert_string_equal(proto_plan_step_dep(&p, 1), "b");
+	json_decref(ev);
+
+	ev = full_event(EV_STEP_PROGRESS);
+	assert_int_equal(proto_event_validate(ev, &out, &cause), 0);
+	assert_int_equal(out.current, 5);
+	assert_int_equal(out.total, 5);
+	assert_string_equal(out.unit, "days");
+	assert_string_equal(out.message, "line\nnext\tx");
+	json_decref(ev);
+
+	ev = full_event(EV_LOG);
+	assert_int_equal(proto_event_validate(ev, &out, &cause), 0);
+	assert_int_equal(out.level, LEVEL_ERROR);
+	assert_string_equal(proto_level_name(out.level), "error");
+	assert_string_equal(out.message, "hello");
+	/* A field a newer daemon may send: refused by the validator, passed
+	 * over by a client reading it. */
+	json_object_set_new(ev, "colour", json_string("red"));
+	expect_invalid(ev, "colour", "unknown field", "unknown field");
+	assert_int_equal(proto_event_read(ev, &out, &cause), 0);
+	assert_string_equal(out.message, "hello");
+	/* What is wrong stays wrong for the reader too. */
+	json_object_set_new(ev, "level", json_string("loud"));
+	assert_int_equal(proto_event_read(ev, &out, &cause), -1);
+	assert_string_equal(cause.field, "level");
+	json_decref(ev);
+
+	ev = full_event(EV_COUNTER);
+	assert_int_equal(proto_event_validate(ev, &out, &cause), 0);
+	assert_string_equal(out.name, "rows");
+	assert_int_equal(out.value, 99);
+	json_decref(ev);
+
+	ev = full_event(EV_EXECUTION_FAILED);
+	assert_int_equal(proto_event_validate(ev, &out, &cause), 0);
+	assert_string_equal(out.error, "bad");
+	assert_string_equal(out.error_code, "timeout");
+	json_decref(ev);
+	ev = full_event(EV_EXECUTION_CANCELLED);
+	assert_int_equal(proto_event_validate(ev, &out, &cause), 0);
+	assert_string_equal(out.reason, "by operator");
+	json_decref(ev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -521,6 +603,7 @@ int main(void)
 		cmocka_unit_test(test_timestamp_with_offset),
 		cmocka_unit_test(test_size_limits),
 		cmocka_unit_test(test_plan_limits),
+		cmocka_unit_test(test_typed_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -133,11 +133,11 @@ static void test_textpane_keys(void **state)
 static void test_step_status_element(void **state)
 {
 	(void)state;
-	assert_int_equal(ui_step_status_element(MSS_PENDING), UI_STATUS_PENDING);
-	assert_int_equal(ui_step_status_element(MSS_RUNNING), UI_STATUS_RUNNING);
-	assert_int_equal(ui_step_status_element(MSS_COMPLETED), UI_STATUS_OK);
-	assert_int_equal(ui_step_status_element(MSS_FAILED), UI_STATUS_FAILED);
-	assert_int_equal(ui_step_status_element(MSS__COUNT), UI_NORMAL);
+	assert_int_equal(ui_step_status_element(STEP_PENDING), UI_STATUS_PENDING);
+	assert_int_equal(ui_step_status_element(STEP_RUNNING), UI_STATUS_RUNNING);
+	assert_int_equal(ui_step_status_element(STEP_COMPLETED), UI_STATUS_OK);
+	assert_int_equal(ui_step_status_element(STEP_FAILED), UI_STATUS_FAILED);
+	assert_int_equal(ui_step_status_element(STEP__COUNT), UI_NORMAL);
 }
 
 static void test_format_elapsed(void **state)
