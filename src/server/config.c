@@ -2,7 +2,6 @@
  * its type and bounds; the file parser and the flag parser both go through it. */
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
@@ -11,7 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conffile.h"
 #include "xalloc.h"
+
+#define CONFIG_FILE_MAX (256 * 1024)
 
 enum setting_type { SET_LISTEN, SET_PATH, SET_STRING, SET_ALG, SET_LOGLEVEL, SET_INT, SET_U32, SET_SIZE };
 
@@ -221,55 +223,15 @@ int config_set(struct config *c, const char *key, const char *value, char *cause
 	return -1;
 }
 
-static char *trim(char *s)
+static int config_file_pair(const char *key, const char *value, void *arg, char *why, size_t whylen)
 {
-	while (isspace((unsigned char)*s))
-		s++;
-	char *e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
+	return config_set(arg, key, value, why, whylen);
 }
 
 int config_load_file(struct config *c, const char *path, char *cause, size_t causelen)
 {
-	FILE *f = fopen(path, "r");
-	if (f == NULL) {
-		snprintf(cause, causelen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	char line[4096];
-	int lineno = 0;
-	int rc = 0;
-	while (fgets(line, sizeof line, f) != NULL) {
-		lineno++;
-		if (strchr(line, '\n') == NULL && !feof(f)) {
-			snprintf(cause, causelen, "%s:%d: line too long", path, lineno);
-			rc = -1;
-			break;
-		}
-		char *hash = strchr(line, '#');
-		if (hash != NULL)
-			*hash = '\0';
-		char *s = trim(line);
-		if (*s == '\0')
-			continue;
-		char *eq = strchr(s, '=');
-		if (eq == NULL) {
-			snprintf(cause, causelen, "%s:%d: expected 'key = value'", path, lineno);
-			rc = -1;
-			break;
-		}
-		*eq = '\0';
-		char msg[256];
-		if (config_set(c, trim(s), trim(eq + 1), msg, sizeof msg) < 0) {
-			snprintf(cause, causelen, "%s:%d: %s", path, lineno, msg);
-			rc = -1;
-			break;
-		}
-	}
-	fclose(f);
-	return rc;
+	return conffile_load(path, CONFIG_FILE_MAX, "\"key = value\"", config_file_pair, c, cause,
+			     causelen);
 }
 
 int config_check(const struct config *c, char *cause, size_t causelen)
