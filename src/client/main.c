@@ -32,12 +32,9 @@
 #include "tail.h"
 #include "ui_app.h"
 #include "token.h"
+#include "version.h"
 #include "wsclient.h"
 #include "xalloc.h"
-
-#ifndef WFMON_VERSION
-#define WFMON_VERSION "0.1.0"
-#endif
 
 #define EXIT_USAGE 2
 #define DEFAULT_URL WSC_URL_EXAMPLE
@@ -700,7 +697,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
-		printf("wfmon %s (protocol %d)\n", WFMON_VERSION, PROTO_VERSION);
+		fputs(VERSION_LINE("wfmon"), stdout);
 		return 0;
 	}
 	const struct command *cmd = command_find(name);

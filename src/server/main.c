@@ -8,8 +8,7 @@
 #include "log.h"
 #include "server.h"
 #include "store.h"
-
-#define WFMON_VERSION "0.1.0"
+#include "version.h"
 
 static void usage(FILE *f)
 {
@@ -58,7 +57,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (strcmp(arg, "--version") == 0) {
-			printf("wfmond %s (protocol %s)\n", WFMON_VERSION, PROTO_SUBPROTOCOL);
+			fputs(VERSION_LINE("wfmond"), stdout);
 			return 0;
 		}
 		if (strncmp(arg, "--", 2) != 0) {

@@ -37,6 +37,7 @@
 #include "keyfile.h"
 #include "log.h"
 #include "proto.h"
+#include "version.h"
 #include "wsclient.h"
 #include "xalloc.h"
 
@@ -116,7 +117,8 @@ static void usage(FILE *out)
 	fprintf(out, "usage: wfmon-bench --url ws://HOST:PORT --token-file FILE "
 		     "--producer-token-file FILE [options]\n"
 		     "       wfmon-bench --url ws://HOST:PORT --token-file FILE --idle N "
-		     "--daemon-pid PID\n");
+		     "--daemon-pid PID\n"
+		     "       wfmon-bench --help | --version\n");
 	for (size_t i = 0; i < sizeof opt_defs / sizeof opt_defs[0]; i++)
 		fprintf(out, "  --%s %s\n\t%s\n", opt_defs[i].name, opt_defs[i].arg,
 			opt_defs[i].help);
@@ -151,7 +153,7 @@ static int opt_set(struct options *o, const struct opt_def *d, const char *val)
 	return -1;
 }
 
-/* Returns 0, 1 after --help, or -1 with the error logged. */
+/* Returns 0, 1 after --help, 2 after --version, or -1 with the error logged. */
 static int options_parse(struct options *o, int argc, char **argv)
 {
 	*o = (struct options){ .subscribers = 100, .rooms = 1, .publishers = 1, .rate = 100,
@@ -160,6 +162,8 @@ static int options_parse(struct options *o, int argc, char **argv)
 		const char *a = argv[i];
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
 			return 1;
+		if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0)
+			return 2;
 		if (strncmp(a, "--", 2) != 0) {
 			log_error("unexpected argument '%s' (see --help)", a);
 			return -1;
@@ -1091,6 +1095,10 @@ int main(int argc, char **argv)
 	struct bench *b = &bench_state;
 	b->epfd = b->tfd = -1;
 	int rc = options_parse(&b->opt, argc, argv);
+	if (rc == 2) {
+		fputs(VERSION_LINE("wfmon-bench"), stdout);
+		return 0;
+	}
 	if (rc != 0) {
 		usage(rc > 0 ? stdout : stderr);
 		return rc > 0 ? 0 : 2;
