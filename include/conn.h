@@ -79,6 +79,9 @@ void conn_abort(struct conn *c, int code);
 /* Pings a connection silent for ping_us, and cuts one silent for hangup_us
  * (a dead peer: no close handshake). Called about once a second. */
 void conn_keepalive(struct conn *c, int64_t now_us, int64_t ping_us, int64_t hangup_us);
+/* New queue limits (a reload); a queue already over them cuts the
+ * connection at its next message. */
+void conn_set_limits(struct conn *c, uint32_t max_msgs, size_t max_bytes);
 /* Takes one request from the budget; false when it is exhausted. */
 bool conn_take_token(struct conn *c, int64_t now_us);
 

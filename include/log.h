@@ -15,6 +15,7 @@ enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 /* Parses "error", "warn", "info" or "debug"; returns -1 for anything else. */
 int log_level_parse(const char *name, enum log_level *out);
+const char *log_level_name(enum log_level level);
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 /* Prefixes every line with this name (borrowed, must outlive logging). */

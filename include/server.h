@@ -38,6 +38,7 @@ struct server_stats {
 
 struct server {
 	struct config cfg;
+	struct config_source src;       /* where cfg came from, for SIGHUP */
 	struct auth_verifier *verifier;
 	struct lws_context *lws;
 	struct strmap orgs;             /* org id -> struct org */
@@ -58,9 +59,10 @@ struct server {
 	int exit_status;
 };
 
-/* Takes ownership of cfg's strings. Returns -1 with a cause if the key cannot
- * be loaded. */
-int server_init(struct server *s, struct config *cfg, char *cause, size_t causelen);
+/* Takes cfg's strings and src (both emptied, also on failure). Returns -1
+ * with a cause if the key cannot be loaded. */
+int server_init(struct server *s, struct config *cfg, struct config_source *src, char *cause,
+		size_t causelen);
 void server_free(struct server *s);
 /* The organization, created on first use. */
 struct org *server_org(struct server *s, const char *org_id);
@@ -75,8 +77,11 @@ void server_conn_unregister(struct server *s, struct conn *c);
  * synced): logs it and stops the daemon. */
 void server_fail(struct server *s, const char *why);
 
-/* Creates the lws context and runs until SIGTERM/SIGINT, then drains. Returns
- * the process exit status. */
+/* Sets our log level and lws's from s->cfg. */
+void server_apply_log_level(const struct server *s);
+
+/* Creates the lws context and runs until SIGTERM/SIGINT, then drains; SIGHUP
+ * reloads the configuration (reload.h). Returns the process exit status. */
 int server_run(struct server *s);
 
 #endif

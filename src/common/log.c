@@ -64,6 +64,11 @@ void log_redetect(void)
 	detect();
 }
 
+const char *log_level_name(enum log_level level)
+{
+	return (unsigned)level <= LOG_DEBUG ? level_names[level] : "unknown";
+}
+
 void log_set_level(enum log_level level) { current_level = level; }
 enum log_level log_get_level(void) { return current_level; }
 void log_set_ident(const char *ident) { current_ident = ident; }

@@ -133,6 +133,12 @@ void conn_keepalive(struct conn *c, int64_t now_us, int64_t ping_us, int64_t han
 	c->pinged_us = now_us;
 }
 
+void conn_set_limits(struct conn *c, uint32_t max_msgs, size_t max_bytes)
+{
+	c->q.max_msgs = max_msgs;
+	c->q.max_bytes = max_bytes;
+}
+
 bool conn_take_token(struct conn *c, int64_t now_us)
 {
 	const struct config *cfg = &c->srv->cfg;

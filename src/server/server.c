@@ -1,8 +1,8 @@
 /* server.c: wfmond's lifetime: context creation, the service loop, periodic
- * housekeeping, and the drain on SIGTERM (see server.h).
+ * housekeeping, the reload on SIGHUP and the drain on SIGTERM (see server.h).
  *
- * Signals only set a flag and wake the loop with lws_cancel_service, the one
- * lws call that is safe from outside the loop. */
+ * Signals are libev watchers: their callbacks run in the loop, between
+ * callbacks of lws, never inside one. */
 #include "server.h"
 
 #include <ev.h>
@@ -21,7 +21,9 @@
 #include "log.h"
 #include "org.h"
 #include "pending.h"
+#include "reload.h"
 #include "room.h"
+#include "service.h"
 #include "store.h"
 #include "ws.h"
 #include "xalloc.h"
@@ -40,20 +42,24 @@
  * Signals are libev watchers: their callbacks run in the loop, not in a
  * signal handler. */
 static struct ev_loop *loop;
-static ev_signal sig_term, sig_int;
+static ev_signal sig_term, sig_int, sig_hup;
 static ev_timer stop_timer;    /* begins the drain from the loop */
 static ev_timer drain_timer;   /* ends the loop once drained or late */
 static int64_t drain_deadline_us;
 
-int server_init(struct server *s, struct config *cfg, char *cause, size_t causelen)
+int server_init(struct server *s, struct config *cfg, struct config_source *src, char *cause,
+		size_t causelen)
 {
 	memset(s, 0, sizeof *s);
 	s->cfg = *cfg;
 	memset(cfg, 0, sizeof *cfg);
+	s->src = *src;
+	config_source_init(src);
 	const char *key = s->cfg.jwt_alg == AUTH_HS256 ? s->cfg.jwt_secret_file : s->cfg.jwt_public_key;
 	s->verifier = auth_verifier_new(s->cfg.jwt_alg, key, s->cfg.jwt_leeway_s, cause, causelen);
 	if (s->verifier == NULL) {
 		config_free(&s->cfg);
+		config_source_free(&s->src);
 		return -1;
 	}
 	strmap_init(&s->orgs);
@@ -80,6 +86,7 @@ void server_free(struct server *s)
 	strmap_clear(&s->orgs);
 	auth_verifier_free(s->verifier);
 	config_free(&s->cfg);
+	config_source_free(&s->src);
 }
 
 struct org *server_org(struct server *s, const char *org_id)
@@ -259,6 +266,12 @@ static void lws_log_to_ours(int level, const char *line)
 	log_msg(level == LLL_ERR ? LOG_ERROR : LOG_WARN, "lws: %.*s", (int)n, line);
 }
 
+void server_apply_log_level(const struct server *s)
+{
+	log_set_level(s->cfg.log_level);
+	lws_set_log_level(LLL_ERR | (s->cfg.log_level >= LOG_DEBUG ? LLL_WARN : 0), lws_log_to_ours);
+}
+
 static const struct lws_protocols protocols[] = {
 	{ "http", http_callback, sizeof(struct http_session), 0, 0, NULL, 0 },
 	{ PROTO_SUBPROTOCOL, ws_callback, sizeof(struct conn), WS_RX_CHUNK, 0, NULL, WS_TX_PACKET },
@@ -283,6 +296,7 @@ static void drain_begin(struct ev_loop *l, ev_timer *w, int revents)
 	(void)revents;
 	struct server *s = w->data;
 	s->draining = true;
+	service_stopping();
 	log_info("draining %u connection(s)", s->nconns);
 	for (struct conn *c = s->conns; c != NULL; c = c->next)
 		conn_close_after_flush(c, PROTO_CLOSE_SHUTDOWN, "server shutting down");
@@ -298,6 +312,25 @@ static void on_signal(struct ev_loop *l, ev_signal *w, int revents)
 	request_stop(w->data);
 }
 
+static void service_ready_now(struct server *s)
+{
+	service_ready("serving ws://%s:%d, %u connection(s)", s->cfg.listen_host, s->cfg.listen_port,
+		      s->nconns);
+}
+
+/* SIGHUP: the configuration again; connections stay either way. */
+static void on_hangup(struct ev_loop *l, ev_signal *w, int revents)
+{
+	(void)l;
+	(void)revents;
+	struct server *s = w->data;
+	if (s->draining)
+		return;
+	service_reloading();
+	reload_config(s);
+	service_ready_now(s);
+}
+
 /* lws closes its sockets and stops its watchers; one more turn of the loop
  * lets anything it left pending finish before the loop goes. */
 static void server_loop_close(struct server *s)
@@ -306,6 +339,7 @@ static void server_loop_close(struct server *s)
 	s->lws = NULL;
 	ev_signal_stop(loop, &sig_term);
 	ev_signal_stop(loop, &sig_int);
+	ev_signal_stop(loop, &sig_hup);
 	ev_timer_stop(loop, &stop_timer);
 	ev_timer_stop(loop, &drain_timer);
 	ev_run(loop, EVRUN_NOWAIT);
@@ -315,7 +349,7 @@ static void server_loop_close(struct server *s)
 
 int server_run(struct server *s)
 {
-	lws_set_log_level(LLL_ERR | (s->cfg.log_level >= LOG_DEBUG ? LLL_WARN : 0), lws_log_to_ours);
+	server_apply_log_level(s);
 
 	/* No validity timers in lws (a zero hangup turns them off): the
 	 * housekeeping tick pings (conn_keepalive). */
@@ -357,9 +391,11 @@ int server_run(struct server *s)
 	signal(SIGPIPE, SIG_IGN);
 	ev_signal_init(&sig_term, on_signal, SIGTERM);
 	ev_signal_init(&sig_int, on_signal, SIGINT);
-	sig_term.data = sig_int.data = s;
+	ev_signal_init(&sig_hup, on_hangup, SIGHUP);
+	sig_term.data = sig_int.data = sig_hup.data = s;
 	ev_signal_start(loop, &sig_term);
 	ev_signal_start(loop, &sig_int);
+	ev_signal_start(loop, &sig_hup);
 	ev_timer_init(&stop_timer, drain_begin, 0, 0);
 	ev_timer_init(&drain_timer, drain_check, 0, 0.01);
 
@@ -384,8 +420,12 @@ int server_run(struct server *s)
 	ev_timer_start(loop, &housekeeping_timer);
 	log_info("listening on ws://%s:%d (subprotocol %s)", s->cfg.listen_host, s->cfg.listen_port,
 		 PROTO_SUBPROTOCOL);
+	/* The listener is up and the spool open. */
+	service_ready_now(s);
+	service_watchdog_start(loop);
 
 	ev_run(loop, 0);
+	service_watchdog_stop(loop);
 	ev_timer_stop(loop, &drain_timer);
 	flush_stop();
 	ev_timer_stop(loop, &housekeeping_timer);
