@@ -5,7 +5,8 @@
 #   make check      deps, build, unit + integration tests, then the same under ASan+UBSan
 #   make bench      the fan-out benchmark matrix
 #   make demo       deps, build, private Postgres, daemon, simulator, console
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make fuzz       run every libFuzzer target for FUZZ_SECONDS each (clang)
+#   make install    PREFIX=/usr/local DESTDIR=  (and make uninstall)
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -16,6 +17,8 @@ DATADIR := $(PREFIX)/share/wfmon
 DOCDIR  := $(PREFIX)/share/doc/wfmon
 # /etc for a system install (PREFIX=/usr), PREFIX/etc otherwise.
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 
 CC      ?= gcc
 SAN     ?= 0
@@ -77,8 +80,13 @@ INTEG_BINS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(INTEG_SRC))
 TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
 TEST_SUPPORT_OBJ := $(call obj,$(TEST_SUPPORT_SRC))
 
-.PHONY: all deps check check-run bench demo install clean tests
-all: $(BINS) $(MO_FILES)
+.PHONY: all deps check check-run bench demo install uninstall clean tests
+all: $(BINS) $(MO_FILES) $(BUILD)/wfmond.service
+
+# The unit with this build's installed paths (also what its test verifies).
+$(BUILD)/wfmond.service: packaging/wfmond.service.in $(BUILD)/gen/install_paths.h
+	@mkdir -p $(dir $@)
+	$(Q)sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< >$@
 
 $(BUILD)/locale/%/LC_MESSAGES/wfmon.mo: src/po/%.po
 	@mkdir -p $(dir $@)
@@ -189,7 +197,8 @@ demo: deps
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DATADIR)/themes
+	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DATADIR)/themes \
+	  $(DESTDIR)$(SYSCONFDIR)/wfmon $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(DOCDIR)
 	install -m 755 $(BUILD)/wfmond $(DESTDIR)$(SBINDIR)/wfmond
 	install -m 755 $(BUILD)/wfmon $(BUILD)/wfmon-sim $(BUILD)/wfmon-bench $(DESTDIR)$(BINDIR)/
 	for m in man/*.[1-8]; do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
@@ -197,6 +206,29 @@ install: all
 	for m in $(MO_FILES); do l=$${m#$(BUILD)/locale/}; l=$${l%%/*}; \
 	  install -d $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES; \
 	  install -m 644 $$m $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES/wfmon.mo; done
+	# The commented example always; the configuration itself only when there is none.
+	install -m 644 packaging/wfmond.conf $(DESTDIR)$(SYSCONFDIR)/wfmon/wfmond.conf.example
+	[ -e $(DESTDIR)$(SYSCONFDIR)/wfmon/wfmond.conf ] || \
+	  install -m 644 packaging/wfmond.conf $(DESTDIR)$(SYSCONFDIR)/wfmon/wfmond.conf
+	install -m 644 $(BUILD)/wfmond.service $(DESTDIR)$(UNITDIR)/wfmond.service
+	install -m 644 packaging/wfmon.sysusers $(DESTDIR)$(SYSUSERSDIR)/wfmon.conf
+	install -m 644 LICENSE README.md $(DESTDIR)$(DOCDIR)/
+
+# Removes what install put there; a wfmond.conf that differs from the
+# example (edited) stays, and so do folders that are not empty.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/wfmond $(DESTDIR)$(BINDIR)/wfmon $(DESTDIR)$(BINDIR)/wfmon-sim \
+	  $(DESTDIR)$(BINDIR)/wfmon-bench
+	for m in man/*.[1-8]; do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+	for t in themes/*; do rm -f $(DESTDIR)$(DATADIR)/themes/$${t##*/}; done
+	for p in $(PO_FILES); do l=$${p##*/}; l=$${l%.po}; \
+	  rm -f $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES/wfmon.mo; done
+	if cmp -s packaging/wfmond.conf $(DESTDIR)$(SYSCONFDIR)/wfmon/wfmond.conf; then \
+	  rm -f $(DESTDIR)$(SYSCONFDIR)/wfmon/wfmond.conf; fi
+	rm -f $(DESTDIR)$(SYSCONFDIR)/wfmon/wfmond.conf.example $(DESTDIR)$(UNITDIR)/wfmond.service \
+	  $(DESTDIR)$(SYSUSERSDIR)/wfmon.conf $(DESTDIR)$(DOCDIR)/LICENSE $(DESTDIR)$(DOCDIR)/README.md
+	-rmdir $(DESTDIR)$(DATADIR)/themes $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) \
+	  $(DESTDIR)$(SYSCONFDIR)/wfmon 2>/dev/null
 
 clean:
 	rm -rf build
