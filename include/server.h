@@ -14,6 +14,7 @@
 #include "monitor.h"
 #include "strmap.h"
 
+struct lws;
 struct lws_context;
 struct conn;
 struct org;
@@ -33,7 +34,12 @@ struct server_stats {
 	uint64_t requests;
 	uint64_t requests_rate_limited;
 	uint64_t slow_consumers_cut;
+	uint64_t dead_peers_closed;       /* no answer to a ping in time */
+	uint64_t rate_limit_closes;       /* 4002 */
+	uint64_t bad_request_closes;      /* 4003 */
+	uint64_t protocol_error_closes;   /* 1002: unmasked frames, data before the 101 */
 	uint64_t http_requests;
+	uint64_t http_requests_late;      /* cut for not finishing a request in time */
 };
 
 struct server {
@@ -76,6 +82,10 @@ void server_conn_unregister(struct server *s, struct conn *c);
 /* A failure that makes every further promise void (the spool cannot be
  * synced): logs it and stops the daemon. */
 void server_fail(struct server *s, const char *why);
+
+/* Cuts a connection now, whatever lws still holds for it: no close frame.
+ * Safe inside lws callbacks (lws closes it from its own loop, in this turn). */
+void server_wsi_kill(struct server *s, struct lws *wsi);
 
 /* Sets our log level and lws's from s->cfg. */
 void server_apply_log_level(const struct server *s);

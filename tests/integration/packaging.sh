@@ -6,6 +6,8 @@
 set -u
 cd "$(dirname "$0")/../.."
 WFMON_BUILD=${WFMON_BUILD:-build}
+# tests/run.sh gives an absolute path; make wants it as the Makefile names it.
+WFMON_BUILD=${WFMON_BUILD#"$PWD"/}
 TMP=$(mktemp -d /tmp/wfmon-pkg.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
@@ -27,7 +29,7 @@ grep -q '^WatchdogSec=' "$unit" || fail "no WatchdogSec"
 if command -v systemd-analyze >/dev/null; then
 	# verify wants the ExecStart binary to exist: point it at this build's.
 	mkdir -p "$TMP/unit"
-	sed "s|^ExecStart=[^ ]*/wfmond|ExecStart=$PWD/$WFMON_BUILD/wfmond|" "$unit" >"$TMP/unit/wfmond.service"
+	sed "s|^ExecStart=[^ ]*/wfmond|ExecStart=$(cd "$WFMON_BUILD" && pwd)/wfmond|" "$unit" >"$TMP/unit/wfmond.service"
 	out=$(systemd-analyze verify --man=no "$TMP/unit/wfmond.service" 2>&1)
 	[ -z "$out" ] || fail "systemd-analyze verify: $out"
 	exposure=$(systemd-analyze security --offline=yes "$TMP/unit/wfmond.service" 2>&1 |
