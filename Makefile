@@ -4,6 +4,7 @@
 #   make deps       install missing Debian packages (as root) or print the command
 #   make check      deps, build, unit + integration tests, then the same under ASan+UBSan
 #   make bench      the fan-out benchmark matrix
+#   make bench-acks the longest acknowledgement gap while the spool drains (tests/ack_gap.sh)
 #   make demo       deps, build, private Postgres, daemon, simulator, console
 #   make fuzz       run every libFuzzer target for FUZZ_SECONDS each (clang)
 #   make install    PREFIX=/usr/local DESTDIR=  (and make uninstall)
@@ -80,7 +81,7 @@ INTEG_BINS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(INTEG_SRC))
 TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
 TEST_SUPPORT_OBJ := $(call obj,$(TEST_SUPPORT_SRC))
 
-.PHONY: all deps check check-run bench demo install uninstall clean tests
+.PHONY: all deps check check-run bench bench-acks demo install uninstall clean tests
 all: $(BINS) $(MO_FILES) $(BUILD)/wfmond.service
 
 # The unit with this build's installed paths (also what its test verifies).
@@ -190,6 +191,10 @@ check: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@tests/bench.sh build
+
+bench-acks: deps
+	@$(MAKE) --no-print-directory all
+	@tests/ack_gap.sh build
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -122,7 +122,14 @@ struct store_status {
 	uint64_t written_total;      /* events written to PostgreSQL since start */
 	uint64_t refused_total;      /* appends refused for a full spool */
 	int64_t last_write_ms;       /* wall clock of the last successful write, 0 if none */
+	/* How long the spool's group commits (write and fdatasync) took: the
+	 * floor of every acknowledgement's wait. syncs_le[i] counts those that
+	 * took at most store_sync_bounds_ms[i]; syncs counts them all. */
+	uint64_t syncs;
+	uint64_t sync_us_total;
+	uint64_t syncs_le[8];
 };
+extern const unsigned store_sync_bounds_ms[8];
 
 /* Opens the spool (recovering what a crash left) and starts the thread, which
  * connects to PostgreSQL by itself with backoff. Returns NULL with a cause if

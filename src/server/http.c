@@ -248,6 +248,15 @@ static int http_metrics(struct server *s, struct lws *wsi)
 		fprintf(f, "# HELP wfmond_spool_refused_total Batches refused for a full spool\n"
 			   "# TYPE wfmond_spool_refused_total counter\nwfmond_spool_refused_total %llu\n",
 			(unsigned long long)st.refused_total);
+		fprintf(f, "# HELP wfmond_spool_sync_seconds Group commits to the spool (write and "
+			   "fdatasync): what every acknowledgement waits for\n"
+			   "# TYPE wfmond_spool_sync_seconds histogram\n");
+		for (size_t i = 0; i < sizeof st.syncs_le / sizeof st.syncs_le[0]; i++)
+			fprintf(f, "wfmond_spool_sync_seconds_bucket{le=\"%g\"} %llu\n",
+				store_sync_bounds_ms[i] / 1000.0, (unsigned long long)st.syncs_le[i]);
+		fprintf(f, "wfmond_spool_sync_seconds_bucket{le=\"+Inf\"} %llu\n"
+			   "wfmond_spool_sync_seconds_sum %.6f\nwfmond_spool_sync_seconds_count %llu\n",
+			(unsigned long long)st.syncs, st.sync_us_total / 1e6, (unsigned long long)st.syncs);
 	}
 	fclose(f);
 	int rc = http_respond(wsi, HTTP_STATUS_OK, "text/plain; version=0.0.4", text, len, false);

@@ -25,7 +25,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "log.h"
@@ -50,6 +52,8 @@
 static const char *const db_state_names[] = {
 	[STORE_DB_CONNECTING] = "connecting", [STORE_DB_UP] = "up", [STORE_DB_DOWN] = "down",
 };
+
+const unsigned store_sync_bounds_ms[8] = { 1, 5, 10, 25, 50, 100, 250, 1000 };
 
 const char *store_db_state_name(enum store_db_state s)
 {
@@ -116,6 +120,7 @@ struct store {
 };
 
 #define PUTS_WAITING_MAX 10000
+#define STORE_DB_NICE 10
 
 static void batch_free(struct append_batch *b)
 {
@@ -225,9 +230,11 @@ static void process_appends(struct store *s, struct append_batch *batches)
 		k += b->n;
 	}
 	char cause[256] = "";
+	int64_t start = clock_mono_us();
 	int rc = spool_append(s->spool, all, total, cause, sizeof cause);
 	if (rc == 0)
 		rc = spool_sync(s->spool, cause, sizeof cause);
+	uint64_t took = (uint64_t)(clock_mono_us() - start);
 	free(all);
 	if (rc != 0)
 		log_error("store: %s", cause);
@@ -241,6 +248,11 @@ static void process_appends(struct store *s, struct append_batch *batches)
 				      rc ? "the event could not be stored; retry later" : NULL, NULL));
 		batch_free(b);
 	}
+	s->status.syncs++;
+	s->status.sync_us_total += took;
+	for (size_t i = 0; i < sizeof s->status.syncs_le / sizeof s->status.syncs_le[0]; i++)
+		if (took <= store_sync_bounds_ms[i] * 1000ull)
+			s->status.syncs_le[i]++;
 	/* What left the queue is counted in the spool now, in the same step. */
 	s->status.spool_bytes = spool_bytes(s->spool);
 	s->status.pending_records = spool_pending(s->spool);
@@ -619,6 +631,12 @@ static void cond_wait_us(struct store *s, int64_t us)
 static void *store_main(void *arg)
 {
 	struct store *s = arg;
+	/* Catching up after an outage (reading the spool, JSON, libpq) must not
+	 * take the CPU from the event loop and the spool thread when they share
+	 * a core: acknowledgements come first. Linux applies a thread's nice
+	 * value to that thread alone. */
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), STORE_DB_NICE) != 0)
+		log_debug("store: cannot lower the database thread's priority: %s", strerror(errno));
 	for (;;) {
 		pthread_mutex_lock(&s->mu);
 		if (!s->spooled && s->qhead == NULL && !s->stopping) {
