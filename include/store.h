@@ -14,9 +14,12 @@
  * PostgreSQL; at start-up whatever is left is written again (inserting is
  * idempotent on (org, event_id)).
  *
- * Queries run on the database thread in FIFO order; a query that needs the
- * history waits (is refused with "catching up") while the spool holds events
- * PostgreSQL has not taken, so an answer never has a gap.
+ * Queries run on the database thread in FIFO order. A query submitted after
+ * an append sees that append's events: it waits for the spool thread to have
+ * taken them, and the spool is written into PostgreSQL before it runs; while
+ * the spool still holds events PostgreSQL has not taken (it is away or
+ * catching up), a query that reads history is refused ("catching up"), so an
+ * answer never has a gap.
  *
  * Migrations. Given the schema owner's conninfo (migrate_conninfo), the
  * database thread applies the migrations before it writes or queries

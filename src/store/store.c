@@ -74,6 +74,7 @@ struct query_item {
 	char org[PROTO_MAX_ID + 1];
 	json_t *params;
 	uint64_t ticket;
+	uint64_t after_append;       /* appends submitted before it (store_append's count) */
 	bool parked;                 /* waited for PostgreSQL: no longer counted in qcount */
 };
 
@@ -90,6 +91,8 @@ struct store {
 	/* under mu */
 	bool stopping;
 	bool spooled;                /* the spool took records the database thread has not seen */
+	uint64_t appends_submitted;  /* batches given to store_append */
+	uint64_t appends_done;       /* of those, the ones the spool thread has finished */
 	struct append_batch *ahead, **atail;
 	size_t arecords, abytes;
 	struct query_item *qhead, **qtail;
@@ -247,6 +250,7 @@ static void process_appends(struct store *s, struct append_batch *batches)
 		done_push(s, done_new(STORE_DONE_DURABLE, b->ticket, rc,
 				      rc ? "the event could not be stored; retry later" : NULL, NULL));
 		batch_free(b);
+		s->appends_done++;
 	}
 	s->status.syncs++;
 	s->status.sync_us_total += took;
@@ -256,10 +260,9 @@ static void process_appends(struct store *s, struct append_batch *batches)
 	/* What left the queue is counted in the spool now, in the same step. */
 	s->status.spool_bytes = spool_bytes(s->spool);
 	s->status.pending_records = spool_pending(s->spool);
-	if (rc == 0) {
+	if (rc == 0)
 		s->spooled = true;
-		pthread_cond_signal(&s->cond);
-	}
+	pthread_cond_signal(&s->cond);   /* new records, and appends_done for queries */
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -519,6 +522,19 @@ static struct query_item *take_waiting_puts(struct store *s, struct query_item *
 	return queries;
 }
 
+/* A history query sees every event appended before it was submitted: it
+ * waits for the spool thread to have taken those appends (a group commit,
+ * milliseconds), and what the spool holds is written first. */
+static void query_catch_up(struct store *s, const struct query_item *q)
+{
+	pthread_mutex_lock(&s->mu);
+	while (s->appends_done < q->after_append && !s->stopping)
+		pthread_cond_wait(&s->cond, &s->mu);
+	pthread_mutex_unlock(&s->mu);
+	if (spool_pending(s->spool) > 0)
+		write_pending(s, WRITE_BUDGET_US);
+}
+
 static void process_queries(struct store *s, struct query_item *queries, bool stopping)
 {
 	queries = take_waiting_puts(s, queries);
@@ -527,6 +543,8 @@ static void process_queries(struct store *s, struct query_item *queries, bool st
 		queries = q->next;
 		if (!stopping && put_wait(s, q))
 			continue;
+		if (!stopping && !store_query_is_put(q->kind))
+			query_catch_up(s, q);
 		struct store_done *d = stopping
 			? done_new(STORE_DONE_QUERY, q->ticket, -1, "the daemon is shutting down", NULL)
 			: run_query(s, q);
@@ -806,6 +824,7 @@ int store_append(struct store *s, struct store_event *events, size_t n, uint64_t
 	}
 	s->arecords += n;
 	s->abytes += b->bytes;
+	s->appends_submitted++;
 	*s->atail = b;
 	s->atail = &b->next;
 	pthread_cond_signal(&s->acond);
@@ -827,6 +846,7 @@ int store_query(struct store *s, enum store_query_kind kind, const char *org, js
 	snprintf(q->org, sizeof q->org, "%s", org);
 	q->params = params;
 	q->ticket = ticket;
+	q->after_append = s->appends_submitted;
 	s->qcount++;
 	*s->qtail = q;
 	s->qtail = &q->next;

@@ -51,6 +51,20 @@ static long long wait_metric_change(const struct daemon *d, const char *name, lo
 	return -1;
 }
 
+/* The next message, also one that arrived before the close frame; 0 once
+ * the connection is closed and nothing is left, or at end_ms. */
+static int next_message(struct wsc *c, long long end_ms, const char **data, size_t *len)
+{
+	for (;;) {
+		if (wsc_next(c, data, len) == 1)
+			return 1;
+		if (wsc_state(c) == WSC_CLOSED || mono_ms() >= end_ms)
+			return 0;
+		if (wsc_wait_message(c, 10, data, len) == 1)
+			return 1;
+	}
+}
+
 static int raw_connect(const struct daemon *d)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -297,9 +311,8 @@ static void test_unmasked_frames_refused_1002(void **state)
 		const char *data;
 		size_t len;
 		bool answered = false;
-		while (wsc_state(c) != WSC_CLOSED && mono_ms() - t0 < 5000)
-			if (wsc_wait_message(c, 100, &data, &len) == 1)
-				answered = true;
+		while (next_message(c, t0 + 5000, &data, &len) == 1)
+			answered = true;
 		assert_int_equal(wsc_close_code(c), 1002);
 		assert_false(answered);
 		fprintf(stderr, "limit: unmasked %s frame refused with 1002 after %.3f s\n",
@@ -365,9 +378,7 @@ static void test_request_flood_closed_4002(void **state)
 	const char *data;
 	size_t len;
 	long long end = mono_ms() + 10000;
-	while (wsc_state(c) != WSC_CLOSED && mono_ms() < end) {
-		if (wsc_wait_message(c, 100, &data, &len) != 1)
-			continue;
+	while (next_message(c, end, &data, &len) == 1) {
 		if (memmem(data, len, "\"pong\"", 6))
 			pongs++;
 		else if (memmem(data, len, "rate_limited", 12))
@@ -411,10 +422,11 @@ static void test_malformed_run_closed_4003(void **state)
 	for (int i = 0; i < 100 && wsc_state(c) == WSC_OPEN; i++) {
 		wsc_send_text(c, i % 2 ? "not json" : "{\"type\":\"dance\"}", i % 2 ? 8 : 16);
 		long long until = mono_ms() + 40;
-		while (mono_ms() < until && wsc_state(c) == WSC_OPEN)
-			if (wsc_wait_message(c, 10, &data, &len) == 1)
-				answered++;
+		while (mono_ms() < until && next_message(c, until, &data, &len) == 1)
+			answered++;
 	}
+	while (next_message(c, mono_ms() + 5000, &data, &len) == 1)
+		answered++;
 	int code = client_wait_close(c, 5000);
 	fprintf(stderr, "limit: malformed requests every 40 ms: %d answered, then closed %d after %.2f s\n",
 		answered, code, (double)(mono_ms() - t0) / 1000);
