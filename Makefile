@@ -163,6 +163,42 @@ tests: $(BINS) $(MO_FILES) $(UNIT_BINS) $(INTEG_BINS)
 # Kept between builds: they are not intermediate files.
 .SECONDARY: $(TEST_SUPPORT_OBJ)
 
+# ---- fuzzing ------------------------------------------------------------------
+# libFuzzer targets (tests/fuzz/fuzz_NAME.c), built with Debian's clang under
+# ASan and UBSan, each with a seed corpus (tests/fuzz/corpus/NAME) and a
+# dictionary (tests/fuzz/NAME.dict). `make fuzz` runs each for FUZZ_SECONDS;
+# `make check` runs each for FUZZ_CHECK_SECONDS when clang is installed.
+# New inputs go to build/fuzz/corpus/NAME, crashes to build/fuzz/crash-NAME-*.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_CHECK_SECONDS ?= 10
+FUZZ_BUILD   := build/fuzz
+FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS    := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_NAMES))
+# What the targets reach: the protocol, the JWT check, the rule parser, the client.
+FUZZ_LIB_SRC := $(CORE_SRC) src/server/auth.c src/server/alert_rule.c src/client/wsclient.c
+FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
+FUZZ_CFLAGS   = $(CPPFLAGS_ALL) -Wall -Wextra -Werror $(FUZZ_FLAGS) $(PKG_CFLAGS)
+FUZZ_LIB     := $(FUZZ_BUILD)/libwffuzz.a
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,FUZZCC,$<)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+$(FUZZ_LIB): $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_LIB_SRC))
+	$(call say,AR,$@)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB)
+	$(call say,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) $(LIBS)
+
+.PHONY: fuzz fuzz-build fuzz-check
+fuzz-build: $(FUZZ_BINS)
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@tests/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
 # Debian packages the build, the tests and the demo need.
 DEB_PKGS := gcc make pkg-config libwebsockets-dev libjansson-dev libjwt-dev libcmocka-dev \
             libev-dev libwebsockets-evlib-ev libncurses-dev libpq-dev libcurl4-openssl-dev libssl-dev postgresql tmux gettext locales openssl \
@@ -182,11 +218,14 @@ deps:
 	  exit 1; \
 	fi
 
-# The whole suite, then once more under AddressSanitizer + UndefinedBehaviorSanitizer.
+# The whole suite, then once more under AddressSanitizer + UndefinedBehaviorSanitizer,
+# then every fuzz target for FUZZ_CHECK_SECONDS (when clang is installed).
 check: deps
 	@$(MAKE) --no-print-directory tests
 	@$(MAKE) --no-print-directory SAN=1 tests
-	@tests/run.sh build build/san
+	@if command -v $(FUZZ_CC) >/dev/null; then $(MAKE) --no-print-directory fuzz-build; \
+	 else echo "make check: $(FUZZ_CC) is not installed: the fuzz targets are skipped"; fi
+	@WFMON_FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) FUZZ_CC=$(FUZZ_CC) tests/run.sh build build/san
 
 bench: deps
 	@$(MAKE) --no-print-directory all
@@ -238,4 +277,4 @@ uninstall:
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)
