@@ -166,30 +166,34 @@ static bool strikes_hit(struct strikes *st, uint32_t max, int64_t window_us, int
 	return st->count >= max;
 }
 
+/* One more refusal of a kind; closes the connection once they reach max
+ * within window_s. False once it is closing. */
+static bool conn_strike(struct conn *c, struct strikes *st, uint32_t max, int window_s, int64_t now_us,
+			const char *what, int code, const char *reason, uint64_t *closes)
+{
+	if (!strikes_hit(st, max, (int64_t)window_s * 1000000, now_us))
+		return true;
+	log_info("connection of %s/%s: %u %s within %d s: closing it (%d)", c->who.org, c->who.sub, max, what,
+		 window_s, code);
+	(*closes)++;
+	conn_close_after_flush(c, code, reason);
+	return false;
+}
+
 bool conn_strike_rate_limited(struct conn *c, int64_t now_us)
 {
 	const struct config *cfg = &c->srv->cfg;
-	if (!strikes_hit(&c->rate_limited, cfg->max_rate_limited, (int64_t)cfg->rate_limited_window_s * 1000000,
-			 now_us))
-		return true;
-	log_info("connection of %s/%s had %u requests refused for its rate within %d s: closing it (4002)",
-		 c->who.org, c->who.sub, cfg->max_rate_limited, cfg->rate_limited_window_s);
-	c->srv->stats.rate_limit_closes++;
-	conn_close_after_flush(c, PROTO_CLOSE_RATE_LIMITED, "request rate far over the limit");
-	return false;
+	return conn_strike(c, &c->rate_limited, cfg->max_rate_limited, cfg->rate_limited_window_s, now_us,
+			   "requests refused for its rate", PROTO_CLOSE_RATE_LIMITED,
+			   "request rate far over the limit", &c->srv->stats.rate_limit_closes);
 }
 
 bool conn_strike_bad_request(struct conn *c, int64_t now_us)
 {
 	const struct config *cfg = &c->srv->cfg;
-	if (!strikes_hit(&c->bad_requests, cfg->max_bad_requests, (int64_t)cfg->bad_requests_window_s * 1000000,
-			 now_us))
-		return true;
-	log_info("connection of %s/%s sent %u malformed requests within %d s: closing it (4003)",
-		 c->who.org, c->who.sub, cfg->max_bad_requests, cfg->bad_requests_window_s);
-	c->srv->stats.bad_request_closes++;
-	conn_close_after_flush(c, PROTO_CLOSE_BAD_REQUESTS, "too many malformed requests");
-	return false;
+	return conn_strike(c, &c->bad_requests, cfg->max_bad_requests, cfg->bad_requests_window_s, now_us,
+			   "malformed requests", PROTO_CLOSE_BAD_REQUESTS, "too many malformed requests",
+			   &c->srv->stats.bad_request_closes);
 }
 
 void conn_release(struct conn *c)

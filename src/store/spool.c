@@ -832,26 +832,19 @@ void spool_consume(struct spool *sp, const struct spool_batch *batch)
 	pthread_mutex_unlock(&sp->mu);
 }
 
-uint64_t spool_bytes(struct spool *sp)
+/* A consistent read of the shared picture. */
+static uint64_t spool_read_locked(struct spool *sp, uint64_t (*get)(const struct spool *))
 {
 	pthread_mutex_lock(&sp->mu);
-	uint64_t n = sp->bytes - sp->cur_off;
+	uint64_t n = get(sp);
 	pthread_mutex_unlock(&sp->mu);
 	return n;
 }
 
-uint64_t spool_pending(struct spool *sp)
-{
-	pthread_mutex_lock(&sp->mu);
-	uint64_t n = sp->pending;
-	pthread_mutex_unlock(&sp->mu);
-	return n;
-}
+static uint64_t get_bytes(const struct spool *sp) { return sp->bytes - sp->cur_off; }
+static uint64_t get_pending(const struct spool *sp) { return sp->pending; }
+static uint64_t get_segments(const struct spool *sp) { return sp->nsegs; }
 
-size_t spool_segments(struct spool *sp)
-{
-	pthread_mutex_lock(&sp->mu);
-	size_t n = sp->nsegs;
-	pthread_mutex_unlock(&sp->mu);
-	return n;
-}
+uint64_t spool_bytes(struct spool *sp) { return spool_read_locked(sp, get_bytes); }
+uint64_t spool_pending(struct spool *sp) { return spool_read_locked(sp, get_pending); }
+size_t spool_segments(struct spool *sp) { return (size_t)spool_read_locked(sp, get_segments); }

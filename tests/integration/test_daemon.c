@@ -41,34 +41,6 @@ static const char QUEUED_EXTRA[] =
 
 /* ---- authentication -------------------------------------------------------------- */
 
-/* Publishes n log events, ids PREFIX-first .. PREFIX-(first+n-1), to one
- * execution in one batch; message NULL writes "line <number>". */
-static json_t *publish_log_batch(struct wsc *p, const char *prefix, int first, int n,
-				 const char *exec_id, const char *message)
-{
-	char *arr = strdup("[");
-	for (int k = 0; k < n; k++) {
-		char eid[32], extra[PROTO_MAX_TEXT + 100];
-		snprintf(eid, sizeof eid, "%s-%d", prefix, first + k);
-		if (message)
-			snprintf(extra, sizeof extra, "\"level\":\"info\",\"message\":\"%s\"", message);
-		else
-			snprintf(extra, sizeof extra, "\"level\":\"info\",\"message\":\"line %d\"", first + k);
-		char *ev = event_json("log", eid, exec_id, extra);
-		char *next;
-		assert_true(asprintf(&next, "%s%s%s", arr, k ? "," : "", ev) > 0);
-		free(arr);
-		free(ev);
-		arr = next;
-	}
-	char *batch;
-	assert_true(asprintf(&batch, "%s]", arr) > 0);
-	free(arr);
-	json_t *ack = client_publish(p, batch);
-	free(batch);
-	return ack;
-}
-
 static void test_upgrade_without_token_is_401(void **state)
 {
 	(void)state;

@@ -75,6 +75,16 @@ static int raw_connect(const struct daemon *d)
 	return fd;
 }
 
+/* A WebSocket upgrade request with token, without its final blank line;
+ * returns its length. */
+static int upgrade_request(char *buf, size_t len, const char *token)
+{
+	return snprintf(buf, len,
+			"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+			"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+			"Sec-WebSocket-Protocol: " PROTO_SUBPROTOCOL "\r\nAuthorization: Bearer %s\r\n", token);
+}
+
 /* A masked client frame in buf (at least len + 14 bytes); returns its size. */
 static size_t client_frame(uint8_t *buf, enum ws_opcode op, const void *data, size_t len, bool masked)
 {
@@ -140,25 +150,8 @@ static int flood(struct wsc *p, const char *exec_id, int first_batch, int max_ba
 	static char pad[4001];
 	memset(pad, 'z', 4000);
 	int b;
-	for (b = first_batch; b < first_batch + max_batches && !(stop && stop(arg)); b++) {
-		char *arr = strdup("[");
-		for (int k = 0; k < 50; k++) {
-			char eid[48], extra[4100];
-			snprintf(eid, sizeof eid, "%s-%d-%d", exec_id, b, k);
-			snprintf(extra, sizeof extra, "\"level\":\"info\",\"message\":\"%s\"", pad);
-			char *ev = event_json("log", eid, exec_id, extra);
-			char *next;
-			assert_true(asprintf(&next, "%s%s%s", arr, k ? "," : "", ev) > 0);
-			free(arr);
-			free(ev);
-			arr = next;
-		}
-		char *batch;
-		assert_true(asprintf(&batch, "%s]", arr) > 0);
-		free(arr);
-		json_decref(client_publish(p, batch));
-		free(batch);
-	}
+	for (b = first_batch; b < first_batch + max_batches && !(stop && stop(arg)); b++)
+		json_decref(publish_log_batch(p, exec_id, b * 50, 50, exec_id, pad));
 	return b - first_batch;
 }
 
@@ -324,10 +317,8 @@ static void test_unmasked_frames_refused_1002(void **state)
 	/* Frames sent before the upgrade was answered cannot be followed: 1002. */
 	int fd = raw_connect(&d);
 	char req[4096];
-	int rn = snprintf(req, sizeof req,
-			  "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-			  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-			  "Sec-WebSocket-Protocol: " PROTO_SUBPROTOCOL "\r\nAuthorization: Bearer %s\r\n\r\n", vt);
+	int rn = upgrade_request(req, sizeof req - 2, vt);
+	rn += snprintf(req + rn, sizeof req - (size_t)rn, "\r\n");
 	uint8_t frame[64];
 	size_t fn = client_frame(frame, WS_OP_TEXT, "{\"type\":\"ping\"}", 15, true);
 	memcpy(req + rn, frame, fn);
@@ -454,10 +445,7 @@ static void test_unfinished_http_requests_closed(void **state)
 	static const char *const names[] = { "nothing sent", "headers trickling", "upgrade trickling",
 					     "body short of its length" };
 	char upgrade[4096];
-	snprintf(upgrade, sizeof upgrade,
-		 "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-		 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-		 "Sec-WebSocket-Protocol: " PROTO_SUBPROTOCOL "\r\nAuthorization: Bearer %s\r\n", vt);
+	upgrade_request(upgrade, sizeof upgrade, vt);
 	char *pt = daemon_token(&d, "acme", "sim", "producer");
 	char post[4096];
 	snprintf(post, sizeof post, "POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"

@@ -165,11 +165,17 @@ static bool wait_log(const struct daemon *d, const char *needle, int timeout_ms)
 	return log_has(d, needle);
 }
 
-static void append_config(const struct daemon *d, const char *text)
+/* Writes (mode "w") or appends ("a") to the daemon's config file. */
+static void config_write(const struct daemon *d, const char *mode, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void config_write(const struct daemon *d, const char *mode, const char *fmt, ...)
 {
-	FILE *f = fopen(d->config, "a");
+	FILE *f = fopen(d->config, mode);
 	assert_non_null(f);
-	fputs(text, f);
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
 	fclose(f);
 }
 
@@ -205,13 +211,8 @@ static void test_sighup_reloads_level_and_key_keeping_connections(void **state)
 
 	/* A new key and the debug level, then SIGHUP. */
 	new_secret(&d);
-	char *text = NULL;
-	assert_true(asprintf(&text, "listen = 127.0.0.1:%d\njwt-secret-file = %s\nlog-level = debug\n", d.port,
-			     d.secret) > 0);
-	FILE *f = fopen(d.config, "w");
-	fputs(text, f);
-	fclose(f);
-	free(text);
+	config_write(&d, "w", "listen = 127.0.0.1:%d\njwt-secret-file = %s\nlog-level = debug\n", d.port,
+		     d.secret);
 	kill(d.pid, SIGHUP);
 	assert_true(listener_wait_for(&n, "RELOADING=1", 5000));
 	assert_true(listener_wait_for(&n, "READY=1", 5000));
@@ -238,17 +239,13 @@ static void test_sighup_reloads_level_and_key_keeping_connections(void **state)
 	wsc_free(v2);
 
 	/* A broken file: the running configuration stays, and says why. */
-	append_config(&d, "no equals sign\n");
+	config_write(&d, "a", "no equals sign\n");
 	kill(d.pid, SIGHUP);
 	assert_true(listener_wait_for(&n, "READY=1", 5000));
 	assert_true(wait_log(&d, "reload: kept the running configuration", 2000));
 	assert_true(log_has(&d, ":4: expected"));
 	/* A key file that cannot be read: kept as well. */
-	f = fopen(d.config, "w");
-	assert_true(asprintf(&text, "listen = 127.0.0.1:%d\njwt-secret-file = %s.missing\n", d.port, d.secret) > 0);
-	fputs(text, f);
-	fclose(f);
-	free(text);
+	config_write(&d, "w", "listen = 127.0.0.1:%d\njwt-secret-file = %s.missing\n", d.port, d.secret);
 	kill(d.pid, SIGHUP);
 	assert_true(listener_wait_for(&n, "READY=1", 5000));
 	assert_true(wait_log(&d, "kept the running configuration: JWT key:", 2000));

@@ -419,6 +419,31 @@ int publish_ok(struct wsc *p, const char *kind, const char *event_id, const char
 	return rc;
 }
 
+json_t *publish_log_batch(struct wsc *p, const char *prefix, int first, int n, const char *exec_id,
+			  const char *message)
+{
+	size_t cap = 64 + (size_t)n * (PROTO_MAX_TEXT + 400), len = 1;
+	char *arr = malloc(cap);
+	if (arr == NULL)
+		return NULL;
+	arr[0] = '[';
+	for (int k = 0; k < n; k++) {
+		char eid[64], extra[PROTO_MAX_TEXT + 100];
+		snprintf(eid, sizeof eid, "%s-%d", prefix, first + k);
+		if (message)
+			snprintf(extra, sizeof extra, "\"level\":\"info\",\"message\":\"%s\"", message);
+		else
+			snprintf(extra, sizeof extra, "\"level\":\"info\",\"message\":\"line %d\"", first + k);
+		char *ev = event_json("log", eid, exec_id, extra);
+		len += (size_t)snprintf(arr + len, cap - len, "%s%s", k ? "," : "", ev ? ev : "null");
+		free(ev);
+	}
+	snprintf(arr + len, cap - len, "]");
+	json_t *ack = client_publish(p, arr);
+	free(arr);
+	return ack;
+}
+
 pid_t simproc_start(const struct daemon *d, const char *const *args)
 {
 	char bin[512], url[64], log[400];

@@ -81,6 +81,11 @@ long long mono_ms(void);
  * acknowledged without a rejection. Use PUBLISH_OK in cmocka tests. */
 int publish_ok(struct wsc *p, const char *kind, const char *event_id, const char *exec_id, const char *extra);
 #define PUBLISH_OK(...) assert_int_equal(publish_ok(__VA_ARGS__), 0)
+/* Publishes n log events, ids PREFIX-first .. PREFIX-(first+n-1), to one
+ * execution in one batch; message NULL writes "line <number>". Returns the
+ * answer (ack or error), or NULL. */
+json_t *publish_log_batch(struct wsc *p, const char *prefix, int first, int n, const char *exec_id,
+			  const char *message);
 /* Starts $WFMON_BUILD/wfmon-sim against the daemon with these extra
  * arguments (NULL-terminated), its output in d->dir/sim.log. */
 pid_t simproc_start(const struct daemon *d, const char *const *args);
