@@ -158,7 +158,7 @@ $(BUILD)/tests/%: tests/integration/%.c $(TEST_SUPPORT_OBJ) $(SERVER_LIB) $(UI_L
 	$(call say,TEST,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/support $(ALL_LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(SERVER_LIB) $(UI_LIB) $(CLIENT_LIB) $(CORE_LIB) $(LIBS) -lcmocka
 
-tests: $(BINS) $(MO_FILES) $(UNIT_BINS) $(INTEG_BINS)
+tests: $(BINS) $(MO_FILES) $(BUILD)/wfmond.service $(UNIT_BINS) $(INTEG_BINS)
 
 # Kept between builds: they are not intermediate files.
 .SECONDARY: $(TEST_SUPPORT_OBJ)

@@ -1,5 +1,6 @@
 /* main.c: wfmond's command line: where the settings come from (the config
  * file, flags over it), --migrate, and the server's run. */
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -114,6 +115,9 @@ int main(int argc, char **argv)
 	struct config_source src;
 	char cause[512];
 	log_set_ident("wfmond");
+	/* Until the event loop takes SIGHUP over (server_run), a reload asked
+	 * for during start-up is ignored rather than fatal. */
+	signal(SIGHUP, SIG_IGN);
 	config_source_init(&src);
 	enum args_result what = parse_args(argc, argv, &src);
 	if (what == ARGS_EXIT_OK || what == ARGS_EXIT_USAGE) {
