@@ -4,8 +4,8 @@
 # outage (`make bench-acks`).
 #
 # A private PostgreSQL cluster and DAEMON_BUILD/wfmond (default build) with a
-# database, pinned to CPU 0; this tree's wfmon-bench (build/wfmon-bench) pinned
-# to CPU 1 publishes ACK_RATE events/s (800) in publishes of ACK_BATCH events
+# database, the daemon pinned to CPU 0; this tree's wfmon-bench
+# (build/wfmon-bench) and PostgreSQL pinned to CPU 1; the bench publishes ACK_RATE events/s (800) in publishes of ACK_BATCH events
 # (8) with at most 4 publishes unacknowledged, as a producer with a bounded
 # window does. After WARMUP_S (5) PostgreSQL stops for OUTAGE_S (60); when it
 # is back, the daemon drains what its spool took meanwhile while the load goes
@@ -54,8 +54,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# PostgreSQL (its postmaster, and the backends it forks) runs beside the load,
+# off the daemon's CPU, as it would on a host of its own.
+pin_pg() {
+	[ ${#pin_bench[@]} -gt 0 ] || return 0
+	local pid
+	pid=$(head -n 1 "$tmp/pg/data/postmaster.pid" 2>/dev/null) && taskset -a -p -c 1 "$pid" >/dev/null
+}
 conninfo=$(src/tools/pgcluster.sh start "$tmp/pg") || { echo "ack_gap: no PostgreSQL cluster" >&2; exit 1; }
 eval "$conninfo"
+pin_pg
 head -c 32 /dev/urandom | od -An -vtx1 | tr -d ' \n' >"$tmp/secret"
 for role in viewer producer; do
 	build/wfmon token --org ackgap --sub "ackgap-$role" --role "$role" --ttl 2h \
@@ -95,6 +103,7 @@ spooled=$(metric wfmond_spool_pending_events)
 slow_before=$(slow_syncs)
 t_restart=$(now_ms)
 src/tools/pgcluster.sh start "$tmp/pg" >/dev/null
+pin_pg
 # Drained: less than a second of traffic waiting (the load goes on).
 t_drained=
 for _ in $(seq $((drain_max * 10))); do
