@@ -2,8 +2,10 @@
 # Runs the whole suite once per build directory given (e.g. build build/san):
 # every cmocka binary in DIR/tests (unit and integration) and every shell test in
 # tests/integration/*.sh, with WFMON_BUILD=DIR so tests start that build's
-# binaries. Counts individual cmocka cases, one per shell test, and ends with
-# the line "N passed, N failed".
+# binaries. With WFMON_FUZZ_SECONDS set, then runs every libFuzzer target in
+# build/fuzz for that long (one test each), or says why there are none.
+# Counts individual cmocka cases, one per shell test and fuzz target, and ends
+# with the line "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
 passed=0
@@ -49,6 +51,18 @@ for dir in "$@"; do
 		run_one "$dir:$s" bash "$s"
 	done
 done
+
+if [ -n "${WFMON_FUZZ_SECONDS:-}" ]; then
+	if ! command -v "${FUZZ_CC:-clang}" >/dev/null; then
+		echo "fuzz: ${FUZZ_CC:-clang} is not installed: the fuzz targets were not built or run"
+	else
+		for f in build/fuzz/fuzz_*; do
+			[ -x "$f" ] || continue
+			name=${f#build/fuzz/fuzz_}
+			run_one "fuzz:$name" tests/fuzz.sh "$WFMON_FUZZ_SECONDS" "$name"
+		done
+	fi
+fi
 
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "failed: ${failures[*]}"

@@ -1,5 +1,8 @@
 /* strmap.h: a hash map from NUL-terminated string keys to borrowed pointers.
  *
+ * Keys are hashed with hash64 (hash.h), seeded per process: keys a client
+ * chooses cannot be crafted to fall into one bucket.
+ *
  * The map owns copies of its keys, never its values. Iteration order is
  * unspecified; removing the current entry during strmap_each is not allowed
  * (collect, then remove). */
@@ -37,8 +40,5 @@ void strmap_id_key(uint64_t id, char key[STRMAP_ID_KEY_LEN]);
 /* Calls fn for every entry. */
 void strmap_each(const struct strmap *m, void (*fn)(const char *key, void *value, void *arg),
 		 void *arg);
-
-/* 64-bit FNV-1a of len bytes. */
-uint64_t hash64(const void *data, size_t len);
 
 #endif

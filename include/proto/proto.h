@@ -31,7 +31,8 @@
 
 /* WebSocket close codes beyond RFC 6455's own (1007 invalid UTF-8, 1009 too big). */
 #define PROTO_CLOSE_SLOW_CONSUMER 4001    /* outbound queue over its limit */
-#define PROTO_CLOSE_RATE_LIMITED 4002     /* far over the request rate */
+#define PROTO_CLOSE_RATE_LIMITED 4002     /* kept sending far over the request rate */
+#define PROTO_CLOSE_BAD_REQUESTS 4003     /* a run of malformed requests */
 #define PROTO_CLOSE_SHUTDOWN 1001         /* the daemon is going away */
 
 /* The fixed set of error codes. */

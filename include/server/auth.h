@@ -41,7 +41,12 @@ void auth_verifier_free(struct auth_verifier *v);
 int auth_verify(const struct auth_verifier *v, const char *token, int64_t now_s,
 		struct auth_identity *who, char *cause, size_t causelen);
 
+/* True when both check tokens the same way: same algorithm, leeway and key
+ * bytes (a reload tells whether the key file changed). */
+bool auth_verifier_same_key(const struct auth_verifier *a, const struct auth_verifier *b);
+
 /* Parses "HS256", "RS256", "ES256" (case-sensitive). */
 int auth_alg_parse(const char *name, enum auth_alg *out);
+const char *auth_alg_name(enum auth_alg alg);
 
 #endif

@@ -1,10 +1,17 @@
 /* config.h: wfmond's settings, from defaults, then the config file, then flags.
  *
- * The config file holds "key = value" lines (# starts a comment); every key is
- * also a long flag (--key value). man/wfmond.conf.5 lists them all. */
+ * The config file holds "key = value" lines (conffile.h); every key is also a
+ * long flag (--key value). man/wfmond.conf.5 lists them all. The file is
+ * config_default_path unless --config names another; a missing default file
+ * means defaults and flags only, a missing named file is an error.
+ *
+ * struct config_source keeps where the settings came from (the file and the
+ * flags, in order), so that SIGHUP (reload.h) builds the next configuration
+ * exactly as start-up built the first, flags still overriding the file. */
 #ifndef WFMON_CONFIG_H
 #define WFMON_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,8 +39,13 @@ struct config {
 	uint32_t max_executions_per_org;
 	uint32_t room_history;         /* events a room keeps for resume */
 	uint32_t dedup_window;         /* event ids remembered per organization */
-	int ping_interval_s;
-	int ping_timeout_s;
+	uint32_t max_rate_limited;     /* refusals for the budget tolerated within ... */
+	int rate_limited_window_s;     /* ... this window; then close 4002 */
+	uint32_t max_bad_requests;     /* malformed requests tolerated within ... */
+	int bad_requests_window_s;     /* ... this window; then close 4003 */
+	int ping_interval_s;           /* silence before a ping */
+	int ping_timeout_s;            /* then this long for any sign of life */
+	int http_request_timeout_s;    /* to send a whole HTTP request (slowloris) */
 	size_t max_http_body;
 	int drain_timeout_s;
 	/* queue and resources (monitor.h) */
@@ -58,7 +70,34 @@ struct config {
 	int retention_events_days;
 	int retention_metrics_days;
 	int retention_snapshots_days;
+	bool file_found;               /* the config file was read (config_build) */
 };
+
+/* The default config file: SYSCONFDIR/wfmon/wfmond.conf of the build. */
+extern const char *const config_default_path;
+
+struct config_flag {
+	char *key;                     /* without its dashes */
+	char *value;
+};
+
+struct config_source {
+	char *path;                    /* the config file, NULL: none */
+	bool path_given;               /* named by --config: it must exist */
+	struct config_flag *flags;     /* command-line settings, in order */
+	size_t nflags;
+};
+
+void config_source_init(struct config_source *src);
+void config_source_free(struct config_source *src);
+/* Copies path. */
+void config_source_set_file(struct config_source *src, const char *path, bool given);
+/* Copies key and value (checked when the configuration is built). */
+void config_source_add_flag(struct config_source *src, const char *key, const char *value);
+/* Defaults, the file, then the flags (config_check is the caller's next
+ * step). Returns 0 with *out filled (free it with config_free), or -1 with a
+ * cause ("FILE:LINE: ..." or "--key: ...") and nothing to free. */
+int config_build(const struct config_source *src, struct config *out, char *cause, size_t causelen);
 
 void config_defaults(struct config *c);
 void config_free(struct config *c);
@@ -68,5 +107,18 @@ int config_load_file(struct config *c, const char *path, char *cause, size_t cau
 int config_set(struct config *c, const char *key, const char *value, char *cause, size_t causelen);
 /* Checks the settings belong together (a key is given, limits are sane). */
 int config_check(const struct config *c, char *cause, size_t causelen);
+
+/* The settings one by one, in table order, for the reload's comparison. */
+size_t config_setting_count(void);
+const char *config_setting_name(size_t i);
+/* Whether SIGHUP may change it (else only a restart does). */
+bool config_setting_reloadable(size_t i);
+/* Whether its value may hold a password (never log it). */
+bool config_setting_secret(size_t i);
+/* Its value as text ("(none)" for an unset string). */
+void config_setting_format(const struct config *c, size_t i, char *buf, size_t len);
+bool config_setting_equal(const struct config *a, const struct config *b, size_t i);
+/* Sets dst's value of setting i to src's. */
+void config_setting_copy(struct config *dst, const struct config *src, size_t i);
 
 #endif

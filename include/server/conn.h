@@ -26,6 +26,13 @@ struct held_frame {
 	struct frame *frame;
 };
 
+/* Recent refusals of one kind, to close a connection that keeps earning
+ * them: the times of the last `cap` (allocated on the first). */
+struct strikes {
+	int64_t *at;
+	uint32_t cap, head, count;
+};
+
 struct sub {
 	struct room *room;
 	uint64_t ticket;
@@ -48,8 +55,11 @@ struct conn {
 	size_t rxlen, rxcap;
 	double tokens;             /* request budget (token bucket) */
 	int64_t tokens_at_us;
+	struct strikes rate_limited;   /* requests refused for the budget */
+	struct strikes bad_requests;   /* malformed requests */
 	int close_code;            /* nonzero once it is to be closed */
 	const char *close_reason;
+	int64_t close_by_us;       /* cut then if it has not closed (0: none pending) */
 	int swallow_code;          /* nonzero: the message being received is refused */
 	const char *swallow_reason;
 	int64_t last_write_us;     /* monotonic time of the last write to the socket */
@@ -71,14 +81,35 @@ void conn_send(struct conn *c, char *payload);
 /* Sends the error answer to request `id` (borrowed; NULL: the request had none). */
 void conn_send_error(struct conn *c, json_t *id, enum proto_error code, const char *message,
 		     const char *field);
-/* Closes after what is queued now has been written (or at once for a slow one). */
+/* Closes after what is queued now has been written, with a close frame of
+ * this code; a connection that has not closed CONN_CLOSE_GRACE_US later
+ * (its socket takes nothing) is cut (conn_keepalive). reason: a literal. */
+#define CONN_CLOSE_GRACE_US 1500000
 void conn_close_after_flush(struct conn *c, int code, const char *reason);
 /* Cuts c off now, for a dead or failed peer: what is queued is dropped, no
- * close frame is sent, and lws closes it from its loop. c->wsi must be set. */
+ * close frame is sent, and lws closes it in this turn of its loop. */
 void conn_abort(struct conn *c, int code);
-/* Pings a connection silent for ping_us, and cuts one silent for hangup_us
- * (a dead peer: no close handshake). Called about once a second. */
-void conn_keepalive(struct conn *c, int64_t now_us, int64_t ping_us, int64_t hangup_us);
+
+struct conn_keepalive_policy {
+	int64_t ping_us;       /* silence before a ping */
+	int64_t timeout_us;    /* then, the time a sign of life may take */
+	int64_t tick_us;       /* how often conn_keepalive runs */
+};
+/* Run every p->tick_us: pings a connection silent for ping_us; cuts one
+ * that gave no sign of life within ping_us + timeout_us (a dead peer: no
+ * close handshake) so that it is gone by then, not a tick later; cuts one
+ * whose close overran its grace. */
+void conn_keepalive(struct conn *c, int64_t now_us, const struct conn_keepalive_policy *p);
+/* A request was refused for the budget (rate_limited) or was malformed:
+ * false once the connection has earned its close (4002 / 4003), which is
+ * then under way. */
+bool conn_strike_rate_limited(struct conn *c, int64_t now_us);
+bool conn_strike_bad_request(struct conn *c, int64_t now_us);
+/* Frees what the connection holds besides its queue (strikes). */
+void conn_release(struct conn *c);
+/* New queue limits (a reload); a queue already over them cuts the
+ * connection at its next message. */
+void conn_set_limits(struct conn *c, uint32_t max_msgs, size_t max_bytes);
 /* Takes one request from the budget; false when it is exhausted. */
 bool conn_take_token(struct conn *c, int64_t now_us);
 

@@ -2,8 +2,9 @@
  * producer's retry is acknowledged without being stored or delivered twice.
  *
  * Bounded: it remembers the last `capacity` ids (FIFO eviction), keyed by a
- * 64-bit hash of the id. A retry older than that window is accepted again; the
- * store's unique key catches those. */
+ * 64-bit hash of the id (hash.h: seeded per process, so ids cannot be crafted
+ * to collide or to crowd one run of slots). A retry older than that window is
+ * accepted again; the store's unique key catches those. */
 #ifndef WFMON_DEDUP_H
 #define WFMON_DEDUP_H
 

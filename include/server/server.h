@@ -14,6 +14,7 @@
 #include "monitor.h"
 #include "strmap.h"
 
+struct lws;
 struct lws_context;
 struct conn;
 struct org;
@@ -33,11 +34,17 @@ struct server_stats {
 	uint64_t requests;
 	uint64_t requests_rate_limited;
 	uint64_t slow_consumers_cut;
+	uint64_t dead_peers_closed;       /* no answer to a ping in time */
+	uint64_t rate_limit_closes;       /* 4002 */
+	uint64_t bad_request_closes;      /* 4003 */
+	uint64_t protocol_error_closes;   /* 1002: unmasked frames, data before the 101 */
 	uint64_t http_requests;
+	uint64_t http_requests_late;      /* cut for not finishing a request in time */
 };
 
 struct server {
 	struct config cfg;
+	struct config_source src;       /* where cfg came from, for SIGHUP */
 	struct auth_verifier *verifier;
 	struct lws_context *lws;
 	struct strmap orgs;             /* org id -> struct org */
@@ -58,9 +65,10 @@ struct server {
 	int exit_status;
 };
 
-/* Takes ownership of cfg's strings. Returns -1 with a cause if the key cannot
- * be loaded. */
-int server_init(struct server *s, struct config *cfg, char *cause, size_t causelen);
+/* Takes cfg's strings and src (both emptied, also on failure). Returns -1
+ * with a cause if the key cannot be loaded. */
+int server_init(struct server *s, struct config *cfg, struct config_source *src, char *cause,
+		size_t causelen);
 void server_free(struct server *s);
 /* The organization, created on first use. */
 struct org *server_org(struct server *s, const char *org_id);
@@ -75,8 +83,15 @@ void server_conn_unregister(struct server *s, struct conn *c);
  * synced): logs it and stops the daemon. */
 void server_fail(struct server *s, const char *why);
 
-/* Creates the lws context and runs until SIGTERM/SIGINT, then drains. Returns
- * the process exit status. */
+/* Cuts a connection now, whatever lws still holds for it: no close frame.
+ * Safe inside lws callbacks (lws closes it from its own loop, in this turn). */
+void server_wsi_kill(struct server *s, struct lws *wsi);
+
+/* Sets our log level and lws's from s->cfg. */
+void server_apply_log_level(const struct server *s);
+
+/* Creates the lws context and runs until SIGTERM/SIGINT, then drains; SIGHUP
+ * reloads the configuration (reload.h). Returns the process exit status. */
 int server_run(struct server *s);
 
 #endif

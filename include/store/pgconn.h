@@ -45,6 +45,10 @@ int64_t pgconn_retry_in(const struct pgconn *pc, int64_t now_us);
  * and goes DOWN. Returns true if so. */
 bool pgconn_check_lost(struct pgconn *pc);
 
+/* Whether a PostgreSQL server answers at conninfo (with our connect
+ * timeout): false when it is down, starting up or shutting down. */
+bool pgconn_reachable(const char *conninfo);
+
 /* Commands on any connection (the store thread's or a start-up one). */
 
 /* Runs a command with text parameters; returns the result (caller clears) or

@@ -12,7 +12,11 @@
  * or corrupt tail record is truncated away (and logged), and each good record
  * after the consumed position is shown to a callback.
  *
- * Not thread-safe: one owner (the store thread). */
+ * Threads: one appender thread (spool_append, spool_sync) and one reader
+ * thread (spool_read, spool_consume) may work at once; spool_bytes,
+ * spool_pending and spool_segments may be called from either. A record is
+ * visible to the reader (and counted) once spool_sync has made it durable.
+ * spool_open and spool_close run alone. */
 #ifndef WFMON_SPOOL_H
 #define WFMON_SPOOL_H
 
@@ -62,10 +66,10 @@ int spool_read(struct spool *sp, size_t max_records, size_t max_bytes, struct sp
  * below the rotation size). */
 void spool_consume(struct spool *sp, const struct spool_batch *batch);
 
-/* Bytes after the cursor (0 once drained); the files may hold up to one
- * segment more, already consumed. */
-uint64_t spool_bytes(const struct spool *sp);
-uint64_t spool_pending(const struct spool *sp);   /* records after the cursor */
-size_t spool_segments(const struct spool *sp);    /* segment files on disk */
+/* Synced bytes after the cursor (0 once drained); the files may hold up to
+ * one segment more, already consumed. */
+uint64_t spool_bytes(struct spool *sp);
+uint64_t spool_pending(struct spool *sp);   /* synced records after the cursor */
+size_t spool_segments(struct spool *sp);    /* segment files on disk */
 
 #endif

@@ -1,18 +1,30 @@
 /* store.h: durable history: an fsync'd on-disk spool and PostgreSQL, behind
- * one store thread, so that the WebSocket loop never waits on either.
+ * two store threads, so that the WebSocket loop never waits on either and an
+ * acknowledgement never waits on PostgreSQL.
  *
- * Flow. The loop thread hands accepted events to store_append. The store thread
- * appends them to the spool and fdatasyncs (group commit: everything queued is
- * written with one sync); then it reports the batch DURABLE (the producer's ack
- * may go out), and writes the events into PostgreSQL in one transaction per
- * organization. When PostgreSQL is down or slow, events keep going to the spool
- * (bounded by spool_max_bytes) and are written once it is back; a full spool
- * makes store_append refuse, and the producer is told to retry. Spool segments
- * are deleted once every record in them is in PostgreSQL; at start-up whatever
- * is left is written again (inserting is idempotent on (org, event_id)).
+ * Flow. The loop thread hands accepted events to store_append. The spool
+ * thread appends them to the spool and fdatasyncs (group commit: everything
+ * queued is written with one sync); then it reports the batch DURABLE (the
+ * producer's ack may go out). The database thread writes what the spool holds
+ * into PostgreSQL in one transaction per organization. When PostgreSQL is
+ * down, slow or catching up after an outage, events keep going to the spool
+ * (bounded by spool_max_bytes) at the disk's pace and are written once it can
+ * take them; a full spool makes store_append refuse, and the producer is told
+ * to retry. Spool segments are deleted once every record in them is in
+ * PostgreSQL; at start-up whatever is left is written again (inserting is
+ * idempotent on (org, event_id)).
  *
- * Queries run on the same thread in FIFO order with appends: a query submitted
- * after an append sees that append's events (when PostgreSQL is up).
+ * Queries run on the database thread in FIFO order. A query submitted after
+ * an append sees that append's events: it waits for the spool thread to have
+ * taken them, and the spool is written into PostgreSQL before it runs; while
+ * the spool still holds events PostgreSQL has not taken (it is away or
+ * catching up), a query that reads history is refused ("catching up"), so an
+ * answer never has a gap.
+ *
+ * Migrations. Given the schema owner's conninfo (migrate_conninfo), the
+ * database thread applies the migrations before it writes or queries
+ * anything, retrying with the connection's backoff while PostgreSQL is away:
+ * the daemon can start, serve and spool without it.
  *
  * Isolation. Every transaction starts with set_config('wfmon.org', $org, true);
  * the daemon's role is not a superuser, does not own the tables and has no
@@ -20,7 +32,7 @@
  *
  * Threads: store_new, store_append, store_query, store_take_done, store_status
  * and store_free are called from the loop thread only; `wake` is called from
- * the store thread (wfmond passes a function that calls lws_cancel_service). */
+ * either store thread (wfmond passes a function that calls lws_cancel_service). */
 #ifndef WFMON_STORE_H
 #define WFMON_STORE_H
 
@@ -42,6 +54,8 @@ struct store_config {
 	int retention_events_days;   /* execution_events, executions, steps */
 	int retention_metrics_days;  /* *_metrics */
 	int retention_snapshots_days;/* queue_snapshots */
+	const char *migrate_conninfo;/* the schema owner's: migrate before anything else; NULL: migrated */
+	const char *app_role;        /* granted its rights by those migrations */
 };
 
 /* One accepted event. */
@@ -113,7 +127,14 @@ struct store_status {
 	uint64_t written_total;      /* events written to PostgreSQL since start */
 	uint64_t refused_total;      /* appends refused for a full spool */
 	int64_t last_write_ms;       /* wall clock of the last successful write, 0 if none */
+	/* How long the spool's group commits (write and fdatasync) took: the
+	 * floor of every acknowledgement's wait. syncs_le[i] counts those that
+	 * took at most store_sync_bounds_ms[i]; syncs counts them all. */
+	uint64_t syncs;
+	uint64_t sync_us_total;
+	uint64_t syncs_le[8];
 };
+extern const unsigned store_sync_bounds_ms[8];
 
 /* Opens the spool (recovering what a crash left) and starts the thread, which
  * connects to PostgreSQL by itself with backoff. Returns NULL with a cause if
@@ -151,7 +172,11 @@ void store_get_status(struct store *s, struct store_status *out);
 
 /* Applies pending migrations in order as the owner (conninfo of the owner role),
  * recording each in schema_migrations; grants the daemon role (app_role) what
- * it needs. Safe to run twice. */
+ * it needs. Safe to run twice. Returns 0, -1 with a cause, or
+ * STORE_MIGRATE_UNREACHABLE (with a cause) when PostgreSQL did not answer
+ * at all (down, starting up or shutting down): worth retrying later, unlike a
+ * refused login or a failing migration. */
+#define STORE_MIGRATE_UNREACHABLE (-2)
 int store_migrate(const char *owner_conninfo, const char *app_role, char *cause, size_t causelen);
 
 /* What the daemon reloads into memory after a restart, for every organization

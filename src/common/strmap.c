@@ -9,20 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "xalloc.h"
-
-uint64_t hash64(const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	/* Fold the high bits down: bucket indexes use the low ones. */
-	h ^= h >> 29;
-	return h;
-}
 
 void strmap_init(struct strmap *m)
 {

@@ -857,8 +857,10 @@ static void wsc_in_compact(struct wsc *c)
 static int wsc_read(struct wsc *c)
 {
 	wsc_in_compact(c);
+	/* No buffer (compaction freed it): everything lands in the scratch
+	 * first (no arithmetic on a null pointer). */
 	struct iovec iov[2] = {
-		{ c->in + c->in_len, c->in_cap - c->in_len },
+		{ c->in != NULL ? c->in + c->in_len : NULL, c->in_cap - c->in_len },
 		{ wsc_scratch, sizeof wsc_scratch },
 	};
 	ssize_t n;

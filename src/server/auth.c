@@ -87,6 +87,17 @@ int auth_role_parse(const char *name, enum auth_role *out)
 	return 0;
 }
 
+const char *auth_alg_name(enum auth_alg alg)
+{
+	return (unsigned)alg < ALG_COUNT ? alg_table[alg].name : "unknown";
+}
+
+bool auth_verifier_same_key(const struct auth_verifier *a, const struct auth_verifier *b)
+{
+	return a->alg == b->alg && a->leeway_s == b->leeway_s && a->keylen == b->keylen &&
+	       memcmp(a->key, b->key, a->keylen) == 0;
+}
+
 int auth_alg_parse(const char *name, enum auth_alg *out)
 {
 	if (name == NULL)

@@ -1,8 +1,8 @@
 /* config.c: wfmond settings (see config.h). One table lists every setting with
- * its type and bounds; the file parser and the flag parser both go through it. */
+ * its type, bounds and whether SIGHUP may change it; the file, the flags, the
+ * reload's comparison and its log all go through it. */
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
@@ -11,62 +11,80 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conffile.h"
+#include "install_paths.h"
 #include "xalloc.h"
 
+#define CONFIG_FILE_MAX (256 * 1024)
+
 enum setting_type { SET_LISTEN, SET_PATH, SET_STRING, SET_ALG, SET_LOGLEVEL, SET_INT, SET_U32, SET_SIZE };
+
+/* RELOAD: a SIGHUP applies it (to new connections and rooms at least; see
+ * wfmond.conf(5)); otherwise only a restart does. SECRET: its value may hold
+ * a password (a conninfo) and is never logged. */
+enum { RESTART = 0, RELOAD = 1, SECRET = 2 };
 
 struct setting {
 	const char *name;
 	enum setting_type type;
 	size_t offset;
 	long long min, max;
+	unsigned flags;
 };
 
 #define OFF(field) offsetof(struct config, field)
 static const struct setting settings[] = {
-	{ "listen", SET_LISTEN, 0, 0, 0 },
-	{ "jwt-secret-file", SET_PATH, OFF(jwt_secret_file), 0, 0 },
-	{ "jwt-public-key", SET_PATH, OFF(jwt_public_key), 0, 0 },
-	{ "jwt-alg", SET_ALG, OFF(jwt_alg), 0, 0 },
-	{ "jwt-leeway", SET_INT, OFF(jwt_leeway_s), 0, 300 },
-	{ "log-level", SET_LOGLEVEL, OFF(log_level), 0, 0 },
-	{ "max-message", SET_SIZE, OFF(max_message), 1024, 16 << 20 },
-	{ "outq-max-messages", SET_U32, OFF(outq_max_messages), 16, 1 << 20 },
-	{ "outq-max-bytes", SET_SIZE, OFF(outq_max_bytes), 64 << 10, 1LL << 30 },
-	{ "write-coalesce-ms", SET_INT, OFF(write_coalesce_ms), 0, 1000 },
-	{ "write-threads", SET_INT, OFF(write_threads), 0, 16 },
-	{ "max-subscriptions", SET_U32, OFF(max_subscriptions), 1, 4096 },
-	{ "requests-per-second", SET_U32, OFF(requests_per_s), 1, 1000000 },
-	{ "request-burst", SET_U32, OFF(request_burst), 1, 1000000 },
-	{ "max-connections", SET_U32, OFF(max_connections), 1, 1000000 },
-	{ "max-rooms-per-org", SET_U32, OFF(max_rooms_per_org), 1, 1000000 },
-	{ "max-executions-per-org", SET_U32, OFF(max_executions_per_org), 1, 1000000 },
-	{ "room-history", SET_U32, OFF(room_history), 0, 1000000 },
-	{ "dedup-window", SET_U32, OFF(dedup_window), 1, 10000000 },
-	{ "ping-interval", SET_INT, OFF(ping_interval_s), 1, 3600 },
-	{ "ping-timeout", SET_INT, OFF(ping_timeout_s), 2, 7200 },
-	{ "max-http-body", SET_SIZE, OFF(max_http_body), 1024, 1LL << 30 },
-	{ "drain-timeout", SET_INT, OFF(drain_timeout_s), 0, 600 },
-	{ "queue-backlog-threshold", SET_U32, OFF(queue_backlog_threshold), 1, 100000000 },
-	{ "queue-wait-window", SET_INT, OFF(queue_wait_window_s), 1, 7 * 86400 },
-	{ "queue-rate-window", SET_INT, OFF(queue_rate_window_s), 1, 7 * 86400 },
-	{ "queue-snapshot-interval", SET_INT, OFF(queue_snapshot_interval_s), 1, 86400 },
-	{ "sample-interval", SET_INT, OFF(sample_interval_s), 1, 3600 },
-	{ "cpu-threshold", SET_INT, OFF(cpu_threshold), 1, 100 },
-	{ "notify-attempts", SET_INT, OFF(notify_attempts), 1, 20 },
-	{ "notify-backoff-ms", SET_INT, OFF(notify_backoff_ms), 10, 600000 },
-	{ "notify-timeout-ms", SET_INT, OFF(notify_timeout_ms), 100, 120000 },
-	{ "database", SET_STRING, OFF(database), 0, 0 },
-	{ "database-owner", SET_STRING, OFF(database_owner), 0, 0 },
-	{ "app-role", SET_STRING, OFF(app_role), 0, 0 },
-	{ "spool-dir", SET_PATH, OFF(spool_dir), 0, 0 },
-	{ "spool-max", SET_SIZE, OFF(spool_max), 1 << 20, 1LL << 40 },
-	{ "data-cap", SET_SIZE, OFF(data_cap), 1024, 16 << 20 },
-	{ "reconnect-max", SET_INT, OFF(reconnect_max_s), 1, 3600 },
-	{ "retention-events-days", SET_INT, OFF(retention_events_days), 0, 36500 },
-	{ "retention-metrics-days", SET_INT, OFF(retention_metrics_days), 0, 36500 },
-	{ "retention-snapshots-days", SET_INT, OFF(retention_snapshots_days), 0, 36500 },
+	{ "listen", SET_LISTEN, 0, 0, 0, RESTART },
+	{ "jwt-secret-file", SET_PATH, OFF(jwt_secret_file), 0, 0, RELOAD },
+	{ "jwt-public-key", SET_PATH, OFF(jwt_public_key), 0, 0, RELOAD },
+	{ "jwt-alg", SET_ALG, OFF(jwt_alg), 0, 0, RELOAD },
+	{ "jwt-leeway", SET_INT, OFF(jwt_leeway_s), 0, 300, RELOAD },
+	{ "log-level", SET_LOGLEVEL, OFF(log_level), 0, 0, RELOAD },
+	{ "max-message", SET_SIZE, OFF(max_message), 1024, 16 << 20, RELOAD },
+	{ "outq-max-messages", SET_U32, OFF(outq_max_messages), 16, 1 << 20, RELOAD },
+	{ "outq-max-bytes", SET_SIZE, OFF(outq_max_bytes), 64 << 10, 1LL << 30, RELOAD },
+	{ "write-coalesce-ms", SET_INT, OFF(write_coalesce_ms), 0, 1000, RELOAD },
+	{ "write-threads", SET_INT, OFF(write_threads), 0, 16, RESTART },
+	{ "max-subscriptions", SET_U32, OFF(max_subscriptions), 1, 4096, RELOAD },
+	{ "requests-per-second", SET_U32, OFF(requests_per_s), 1, 1000000, RELOAD },
+	{ "request-burst", SET_U32, OFF(request_burst), 1, 1000000, RELOAD },
+	{ "max-rate-limited", SET_U32, OFF(max_rate_limited), 1, 10000, RELOAD },
+	{ "rate-limited-window", SET_INT, OFF(rate_limited_window_s), 1, 3600, RELOAD },
+	{ "max-bad-requests", SET_U32, OFF(max_bad_requests), 1, 10000, RELOAD },
+	{ "bad-requests-window", SET_INT, OFF(bad_requests_window_s), 1, 3600, RELOAD },
+	{ "max-connections", SET_U32, OFF(max_connections), 1, 1000000, RESTART },
+	{ "max-rooms-per-org", SET_U32, OFF(max_rooms_per_org), 1, 1000000, RELOAD },
+	{ "max-executions-per-org", SET_U32, OFF(max_executions_per_org), 1, 1000000, RELOAD },
+	{ "room-history", SET_U32, OFF(room_history), 0, 1000000, RELOAD },
+	{ "dedup-window", SET_U32, OFF(dedup_window), 1, 10000000, RESTART },
+	{ "ping-interval", SET_INT, OFF(ping_interval_s), 1, 3600, RELOAD },
+	{ "ping-timeout", SET_INT, OFF(ping_timeout_s), 1, 3600, RELOAD },
+	{ "http-request-timeout", SET_INT, OFF(http_request_timeout_s), 1, 600, RELOAD },
+	{ "max-http-body", SET_SIZE, OFF(max_http_body), 1024, 1LL << 30, RELOAD },
+	{ "drain-timeout", SET_INT, OFF(drain_timeout_s), 0, 600, RELOAD },
+	{ "queue-backlog-threshold", SET_U32, OFF(queue_backlog_threshold), 1, 100000000, RELOAD },
+	{ "queue-wait-window", SET_INT, OFF(queue_wait_window_s), 1, 7 * 86400, RESTART },
+	{ "queue-rate-window", SET_INT, OFF(queue_rate_window_s), 1, 7 * 86400, RESTART },
+	{ "queue-snapshot-interval", SET_INT, OFF(queue_snapshot_interval_s), 1, 86400, RELOAD },
+	{ "sample-interval", SET_INT, OFF(sample_interval_s), 1, 3600, RELOAD },
+	{ "cpu-threshold", SET_INT, OFF(cpu_threshold), 1, 100, RELOAD },
+	{ "notify-attempts", SET_INT, OFF(notify_attempts), 1, 20, RESTART },
+	{ "notify-backoff-ms", SET_INT, OFF(notify_backoff_ms), 10, 600000, RESTART },
+	{ "notify-timeout-ms", SET_INT, OFF(notify_timeout_ms), 100, 120000, RESTART },
+	{ "database", SET_STRING, OFF(database), 0, 0, RESTART | SECRET },
+	{ "database-owner", SET_STRING, OFF(database_owner), 0, 0, RESTART | SECRET },
+	{ "app-role", SET_STRING, OFF(app_role), 0, 0, RESTART },
+	{ "spool-dir", SET_PATH, OFF(spool_dir), 0, 0, RESTART },
+	{ "spool-max", SET_SIZE, OFF(spool_max), 1 << 20, 1LL << 40, RESTART },
+	{ "data-cap", SET_SIZE, OFF(data_cap), 1024, 16 << 20, RESTART },
+	{ "reconnect-max", SET_INT, OFF(reconnect_max_s), 1, 3600, RESTART },
+	{ "retention-events-days", SET_INT, OFF(retention_events_days), 0, 36500, RESTART },
+	{ "retention-metrics-days", SET_INT, OFF(retention_metrics_days), 0, 36500, RESTART },
+	{ "retention-snapshots-days", SET_INT, OFF(retention_snapshots_days), 0, 36500, RESTART },
 };
+#define NSETTINGS (sizeof settings / sizeof settings[0])
+
+const char *const config_default_path = WFMON_SYSCONFDIR "/wfmon/wfmond.conf";
 
 void config_defaults(struct config *c)
 {
@@ -78,7 +96,7 @@ void config_defaults(struct config *c)
 	c->log_level = LOG_INFO;
 	c->max_message = PROTO_MAX_MESSAGE;
 	c->outq_max_messages = 8192;
-	c->outq_max_bytes = 16 << 20;
+	c->outq_max_bytes = 1 << 20;
 	c->write_coalesce_ms = 5;
 	/* One helper where there is a second core to run it. */
 	c->write_threads = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0;
@@ -90,8 +108,13 @@ void config_defaults(struct config *c)
 	c->max_executions_per_org = 5000;
 	c->room_history = 1024;
 	c->dedup_window = 100000;
-	c->ping_interval_s = 15;
-	c->ping_timeout_s = 30;
+	c->max_rate_limited = 100;
+	c->rate_limited_window_s = 10;
+	c->max_bad_requests = 20;
+	c->bad_requests_window_s = 5;
+	c->ping_interval_s = 25;
+	c->ping_timeout_s = 10;
+	c->http_request_timeout_s = 10;
 	c->max_http_body = 8 << 20;
 	c->drain_timeout_s = 5;
 	c->queue_backlog_threshold = 100;
@@ -113,13 +136,19 @@ void config_defaults(struct config *c)
 	c->retention_snapshots_days = 30;
 }
 
+static bool setting_is_string(const struct setting *s)
+{
+	return s->type == SET_PATH || s->type == SET_STRING;
+}
+
 void config_free(struct config *c)
 {
-	char **strings[] = { &c->jwt_secret_file, &c->jwt_public_key, &c->database, &c->database_owner,
-			     &c->app_role, &c->spool_dir };
-	for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
-		free(*strings[i]);
-		*strings[i] = NULL;
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		if (setting_is_string(&settings[i])) {
+			char **field = (char **)((char *)c + settings[i].offset);
+			free(*field);
+			*field = NULL;
+		}
 	}
 }
 
@@ -166,12 +195,17 @@ static int set_listen(struct config *c, const char *value, char *cause, size_t c
 	return 0;
 }
 
+static const struct setting *setting_find(const char *key)
+{
+	for (size_t i = 0; i < NSETTINGS; i++)
+		if (strcmp(settings[i].name, key) == 0)
+			return &settings[i];
+	return NULL;
+}
+
 int config_set(struct config *c, const char *key, const char *value, char *cause, size_t causelen)
 {
-	const struct setting *s = NULL;
-	for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
-		if (strcmp(settings[i].name, key) == 0)
-			s = &settings[i];
+	const struct setting *s = setting_find(key);
 	if (s == NULL) {
 		snprintf(cause, causelen, "unknown setting '%s'", key);
 		return -1;
@@ -221,55 +255,15 @@ int config_set(struct config *c, const char *key, const char *value, char *cause
 	return -1;
 }
 
-static char *trim(char *s)
+static int config_file_pair(const char *key, const char *value, void *arg, char *why, size_t whylen)
 {
-	while (isspace((unsigned char)*s))
-		s++;
-	char *e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
+	return config_set(arg, key, value, why, whylen);
 }
 
 int config_load_file(struct config *c, const char *path, char *cause, size_t causelen)
 {
-	FILE *f = fopen(path, "r");
-	if (f == NULL) {
-		snprintf(cause, causelen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	char line[4096];
-	int lineno = 0;
-	int rc = 0;
-	while (fgets(line, sizeof line, f) != NULL) {
-		lineno++;
-		if (strchr(line, '\n') == NULL && !feof(f)) {
-			snprintf(cause, causelen, "%s:%d: line too long", path, lineno);
-			rc = -1;
-			break;
-		}
-		char *hash = strchr(line, '#');
-		if (hash != NULL)
-			*hash = '\0';
-		char *s = trim(line);
-		if (*s == '\0')
-			continue;
-		char *eq = strchr(s, '=');
-		if (eq == NULL) {
-			snprintf(cause, causelen, "%s:%d: expected 'key = value'", path, lineno);
-			rc = -1;
-			break;
-		}
-		*eq = '\0';
-		char msg[256];
-		if (config_set(c, trim(s), trim(eq + 1), msg, sizeof msg) < 0) {
-			snprintf(cause, causelen, "%s:%d: %s", path, lineno, msg);
-			rc = -1;
-			break;
-		}
-	}
-	fclose(f);
-	return rc;
+	return conffile_load(path, CONFIG_FILE_MAX, "\"key = value\"", config_file_pair, c, cause,
+			     causelen);
 }
 
 int config_check(const struct config *c, char *cause, size_t causelen)
@@ -285,14 +279,159 @@ int config_check(const struct config *c, char *cause, size_t causelen)
 			 c->jwt_alg == AUTH_RS256 ? "RS256" : "ES256");
 		return -1;
 	}
-	if (c->ping_timeout_s <= c->ping_interval_s) {
-		snprintf(cause, causelen, "ping-timeout (%d s) must be longer than ping-interval (%d s)",
-			 c->ping_timeout_s, c->ping_interval_s);
-		return -1;
-	}
 	if (c->request_burst < c->requests_per_s / 10) {
 		snprintf(cause, causelen, "request-burst must be at least a tenth of requests-per-second");
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- where settings come from ------------------------------------------------------ */
+
+void config_source_init(struct config_source *src)
+{
+	memset(src, 0, sizeof *src);
+}
+
+void config_source_free(struct config_source *src)
+{
+	free(src->path);
+	for (size_t i = 0; i < src->nflags; i++) {
+		free(src->flags[i].key);
+		free(src->flags[i].value);
+	}
+	free(src->flags);
+	config_source_init(src);
+}
+
+void config_source_set_file(struct config_source *src, const char *path, bool given)
+{
+	free(src->path);
+	src->path = xstrdup(path);
+	src->path_given = given;
+}
+
+void config_source_add_flag(struct config_source *src, const char *key, const char *value)
+{
+	src->flags = xrealloc(src->flags, sizeof *src->flags * (src->nflags + 1));
+	src->flags[src->nflags].key = xstrdup(key);
+	src->flags[src->nflags].value = xstrdup(value);
+	src->nflags++;
+}
+
+int config_build(const struct config_source *src, struct config *out, char *cause, size_t causelen)
+{
+	config_defaults(out);
+	out->file_found = false;
+	if (src->path != NULL) {
+		if (config_load_file(out, src->path, cause, causelen) == 0) {
+			out->file_found = true;
+		} else if (errno != ENOENT || src->path_given) {
+			config_free(out);
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < src->nflags; i++) {
+		char msg[400];
+		if (config_set(out, src->flags[i].key, src->flags[i].value, msg, sizeof msg) < 0) {
+			snprintf(cause, causelen, "--%s: %s", src->flags[i].key, msg);
+			config_free(out);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- settings one by one (for the reload) --------------------------------------- */
+
+size_t config_setting_count(void)
+{
+	return NSETTINGS;
+}
+
+const char *config_setting_name(size_t i)
+{
+	return settings[i].name;
+}
+
+bool config_setting_reloadable(size_t i)
+{
+	return (settings[i].flags & RELOAD) != 0;
+}
+
+bool config_setting_secret(size_t i)
+{
+	return (settings[i].flags & SECRET) != 0;
+}
+
+void config_setting_format(const struct config *c, size_t i, char *buf, size_t len)
+{
+	const struct setting *s = &settings[i];
+	const char *field = (const char *)c + s->offset;
+	switch (s->type) {
+	case SET_LISTEN:
+		snprintf(buf, len, "%s:%d", c->listen_host, c->listen_port);
+		return;
+	case SET_PATH:
+	case SET_STRING:
+		snprintf(buf, len, "%s", *(char *const *)field ? *(char *const *)field : "(none)");
+		return;
+	case SET_ALG:
+		snprintf(buf, len, "%s", auth_alg_name(*(const enum auth_alg *)field));
+		return;
+	case SET_LOGLEVEL:
+		snprintf(buf, len, "%s", log_level_name(*(const enum log_level *)field));
+		return;
+	case SET_INT:
+		snprintf(buf, len, "%d", *(const int *)field);
+		return;
+	case SET_U32:
+		snprintf(buf, len, "%u", *(const uint32_t *)field);
+		return;
+	case SET_SIZE:
+		snprintf(buf, len, "%zu", *(const size_t *)field);
+		return;
+	}
+	buf[0] = '\0';
+}
+
+bool config_setting_equal(const struct config *a, const struct config *b, size_t i)
+{
+	char x[512], y[512];
+	config_setting_format(a, i, x, sizeof x);
+	config_setting_format(b, i, y, sizeof y);
+	return strcmp(x, y) == 0;
+}
+
+void config_setting_copy(struct config *dst, const struct config *src, size_t i)
+{
+	const struct setting *s = &settings[i];
+	char *to = (char *)dst + s->offset;
+	const char *from = (const char *)src + s->offset;
+	switch (s->type) {
+	case SET_LISTEN:
+		memcpy(dst->listen_host, src->listen_host, sizeof dst->listen_host);
+		dst->listen_port = src->listen_port;
+		return;
+	case SET_PATH:
+	case SET_STRING:
+		free(*(char **)to);
+		*(char **)to = *(char *const *)from ? xstrdup(*(char *const *)from) : NULL;
+		return;
+	case SET_ALG:
+		*(enum auth_alg *)to = *(const enum auth_alg *)from;
+		return;
+	case SET_LOGLEVEL:
+		*(enum log_level *)to = *(const enum log_level *)from;
+		return;
+	case SET_INT:
+		*(int *)to = *(const int *)from;
+		return;
+	case SET_U32:
+		*(uint32_t *)to = *(const uint32_t *)from;
+		return;
+	case SET_SIZE:
+		*(size_t *)to = *(const size_t *)from;
+		return;
+	}
 }

@@ -14,19 +14,15 @@
 #include "room.h"
 #include "server.h"
 
-/* A connection cut off for lagging gets this long to take its close frame. */
-#define CONN_CLOSE_GRACE_S 5
-
 void conn_close_after_flush(struct conn *c, int code, const char *reason)
 {
 	if (c->close_code != 0)
 		return;
 	c->close_code = code;
 	c->close_reason = reason;
-	if (c->wsi != NULL) {
+	c->close_by_us = clock_mono_us() + CONN_CLOSE_GRACE_US;
+	if (c->wsi != NULL)
 		lws_callback_on_writable(c->wsi);
-		lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, CONN_CLOSE_GRACE_S);
-	}
 }
 
 static void sub_drop_held(struct sub *s)
@@ -39,7 +35,8 @@ static void sub_drop_held(struct sub *s)
 }
 
 /* Too far behind: dropping its backlog frees the memory now (it cannot catch
- * up anyway), and the close frame tells it why. */
+ * up anyway), and the close frame tells it why if its socket takes one
+ * within the grace; else it is cut (conn_keepalive). */
 static void conn_cut_slow(struct conn *c)
 {
 	log_warn("connection of %s/%s is %u messages (%zu bytes) behind: closing it (4001)",
@@ -104,33 +101,113 @@ void conn_send_error(struct conn *c, json_t *id, enum proto_error code, const ch
 void conn_abort(struct conn *c, int code)
 {
 	c->close_code = code;
+	c->close_by_us = 0;
 	/* Nothing more goes out: no frame may follow on a socket about to be cut. */
 	outq_clear(&c->q);
 	flush_forget(c);
-	/* lws closes it from its own loop, never from inside this call. */
-	lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+	server_wsi_kill(c->srv, c->wsi);
 }
 
-void conn_keepalive(struct conn *c, int64_t now_us, int64_t ping_us, int64_t hangup_us)
+void conn_keepalive(struct conn *c, int64_t now_us, const struct conn_keepalive_policy *p)
 {
-	if (c->wsi == NULL || c->close_code != 0)
+	if (c->wsi == NULL)
+		return;
+	if (c->close_by_us != 0 && now_us >= c->close_by_us) {
+		log_info("connection of %s/%s did not close within %lld ms of its close (%d): cutting it",
+			 c->who.org, c->who.sub, (long long)(CONN_CLOSE_GRACE_US / 1000),
+			 c->close_code ? c->close_code : c->swallow_code);
+		conn_abort(c, c->close_code ? c->close_code : c->swallow_code);
+		return;
+	}
+	if (c->close_code != 0 || c->swallow_code != 0)
 		return;
 	int64_t silent = now_us - c->heard_us;
-	if (silent >= hangup_us) {
-		log_info("connection of %s/%s silent for %lld s: closing it", c->who.org, c->who.sub,
-			 (long long)(silent / 1000000));
+	bool pinged = c->pinged_us > c->heard_us;
+	/* Due within this tick: cut now rather than a tick after the deadline. */
+	if (pinged && silent + p->tick_us > p->ping_us + p->timeout_us) {
+		log_info("connection of %s/%s silent for %.1f s, no answer to a ping: closing it",
+			 c->who.org, c->who.sub, (double)silent / 1e6);
+		c->srv->stats.dead_peers_closed++;
 		conn_abort(c, LWS_CLOSE_STATUS_ABNORMAL_CLOSE);
 		return;
 	}
-	if (silent < ping_us || (c->pinged_us > c->heard_us && now_us - c->pinged_us < ping_us))
+	if (pinged || silent < p->ping_us)
 		return;
 	/* lws frames it; if it still holds the tail of a write, the ping
 	 * goes after it. lws passes on only pongs that carry something. */
 	uint8_t buf[LWS_PRE + 4];
 	memcpy(buf + LWS_PRE, "wfmd", 4);
-	if (lws_write(c->wsi, buf + LWS_PRE, 4, LWS_WRITE_PING) < 0)
+	if (lws_write(c->wsi, buf + LWS_PRE, 4, LWS_WRITE_PING) < 0) {
+		conn_abort(c, LWS_CLOSE_STATUS_ABNORMAL_CLOSE);
 		return;
+	}
 	c->pinged_us = now_us;
+}
+
+/* Records a strike at now; true once `max` of them fell within window_us. */
+static bool strikes_hit(struct strikes *st, uint32_t max, int64_t window_us, int64_t now_us)
+{
+	if (st->cap != max) {   /* first strike, or a reload changed the limit */
+		free(st->at);
+		st->at = xcalloc(max, sizeof *st->at);
+		st->cap = max;
+		st->head = st->count = 0;
+	}
+	while (st->count > 0 && now_us - st->at[st->head] >= window_us) {
+		st->head = (st->head + 1) % st->cap;
+		st->count--;
+	}
+	if (st->count == st->cap) {   /* cannot stay full: the caller closes */
+		st->head = (st->head + 1) % st->cap;
+		st->count--;
+	}
+	st->at[(st->head + st->count) % st->cap] = now_us;
+	st->count++;
+	return st->count >= max;
+}
+
+/* One more refusal of a kind; closes the connection once they reach max
+ * within window_s. False once it is closing. */
+static bool conn_strike(struct conn *c, struct strikes *st, uint32_t max, int window_s, int64_t now_us,
+			const char *what, int code, const char *reason, uint64_t *closes)
+{
+	if (!strikes_hit(st, max, (int64_t)window_s * 1000000, now_us))
+		return true;
+	log_info("connection of %s/%s: %u %s within %d s: closing it (%d)", c->who.org, c->who.sub, max, what,
+		 window_s, code);
+	(*closes)++;
+	conn_close_after_flush(c, code, reason);
+	return false;
+}
+
+bool conn_strike_rate_limited(struct conn *c, int64_t now_us)
+{
+	const struct config *cfg = &c->srv->cfg;
+	return conn_strike(c, &c->rate_limited, cfg->max_rate_limited, cfg->rate_limited_window_s, now_us,
+			   "requests refused for its rate", PROTO_CLOSE_RATE_LIMITED,
+			   "request rate far over the limit", &c->srv->stats.rate_limit_closes);
+}
+
+bool conn_strike_bad_request(struct conn *c, int64_t now_us)
+{
+	const struct config *cfg = &c->srv->cfg;
+	return conn_strike(c, &c->bad_requests, cfg->max_bad_requests, cfg->bad_requests_window_s, now_us,
+			   "malformed requests", PROTO_CLOSE_BAD_REQUESTS, "too many malformed requests",
+			   &c->srv->stats.bad_request_closes);
+}
+
+void conn_release(struct conn *c)
+{
+	free(c->rate_limited.at);
+	free(c->bad_requests.at);
+	c->rate_limited = (struct strikes){ 0 };
+	c->bad_requests = (struct strikes){ 0 };
+}
+
+void conn_set_limits(struct conn *c, uint32_t max_msgs, size_t max_bytes)
+{
+	c->q.max_msgs = max_msgs;
+	c->q.max_bytes = max_bytes;
 }
 
 bool conn_take_token(struct conn *c, int64_t now_us)

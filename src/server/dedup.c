@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "strmap.h"
+#include "hash.h"
 #include "xalloc.h"
 
 static uint64_t dedup_hash(const char *id)

@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "conn.h"
 #include "history.h"
+#include "sockguard.h"
 #include "ingest.h"
 #include "log.h"
 #include "org.h"
@@ -83,7 +84,12 @@ static int http_respond(struct lws *wsi, unsigned status, const char *ctype, con
 		if (n < 0)
 			return -1;
 	}
-	return lws_http_transaction_completed(wsi) ? -1 : 0;
+	if (lws_http_transaction_completed(wsi))
+		return -1;
+	/* Kept alive: the next request has the same time to arrive whole. */
+	struct server *s = lws_context_user(lws_get_context(wsi));
+	sockguard_request_start(wsi, clock_mono_us(), (int64_t)s->cfg.http_request_timeout_s * 1000000);
+	return 0;
 }
 
 static int http_respond_json(struct lws *wsi, unsigned status, json_t *body)
@@ -188,7 +194,12 @@ static const struct metric counters[] = {
 	{ "wfmond_requests_total", "counter", "WebSocket requests received", STAT(requests) },
 	{ "wfmond_requests_rate_limited_total", "counter", "Requests refused by the rate limit", STAT(requests_rate_limited) },
 	{ "wfmond_slow_consumers_dropped_total", "counter", "Connections closed for falling behind (4001)", STAT(slow_consumers_cut) },
+	{ "wfmond_dead_peers_closed_total", "counter", "Connections closed for not answering a ping", STAT(dead_peers_closed) },
+	{ "wfmond_rate_limit_closes_total", "counter", "Connections closed for going on over their request rate (4002)", STAT(rate_limit_closes) },
+	{ "wfmond_bad_request_closes_total", "counter", "Connections closed for a run of malformed requests (4003)", STAT(bad_request_closes) },
+	{ "wfmond_protocol_error_closes_total", "counter", "Connections closed for breaking the WebSocket protocol (1002)", STAT(protocol_error_closes) },
 	{ "wfmond_http_requests_total", "counter", "Plain HTTP requests", STAT(http_requests) },
+	{ "wfmond_http_requests_late_total", "counter", "Connections cut for not finishing an HTTP request in time", STAT(http_requests_late) },
 };
 
 static int http_metrics(struct server *s, struct lws *wsi)
@@ -237,6 +248,15 @@ static int http_metrics(struct server *s, struct lws *wsi)
 		fprintf(f, "# HELP wfmond_spool_refused_total Batches refused for a full spool\n"
 			   "# TYPE wfmond_spool_refused_total counter\nwfmond_spool_refused_total %llu\n",
 			(unsigned long long)st.refused_total);
+		fprintf(f, "# HELP wfmond_spool_sync_seconds Group commits to the spool (write and "
+			   "fdatasync): what every acknowledgement waits for\n"
+			   "# TYPE wfmond_spool_sync_seconds histogram\n");
+		for (size_t i = 0; i < sizeof st.syncs_le / sizeof st.syncs_le[0]; i++)
+			fprintf(f, "wfmond_spool_sync_seconds_bucket{le=\"%g\"} %llu\n",
+				store_sync_bounds_ms[i] / 1000.0, (unsigned long long)st.syncs_le[i]);
+		fprintf(f, "wfmond_spool_sync_seconds_bucket{le=\"+Inf\"} %llu\n"
+			   "wfmond_spool_sync_seconds_sum %.6f\nwfmond_spool_sync_seconds_count %llu\n",
+			(unsigned long long)st.syncs, st.sync_us_total / 1e6, (unsigned long long)st.syncs);
 	}
 	fclose(f);
 	int rc = http_respond(wsi, HTTP_STATUS_OK, "text/plain; version=0.0.4", text, len, false);
@@ -515,9 +535,19 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	struct server *s = lws_context_user(lws_get_context(wsi));
 	struct http_session *h = user;
 	switch (reason) {
+	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+		sockguard_accept(wsi, clock_mono_us(), (int64_t)s->cfg.http_request_timeout_s * 1000000);
+		return lws_callback_http_dummy(wsi, reason, user, in, len);
+	case LWS_CALLBACK_WSI_DESTROY:
+		sockguard_destroy(wsi);
+		return lws_callback_http_dummy(wsi, reason, user, in, len);
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		sockguard_request_done(wsi);
 		return http_confirm_upgrade(s, wsi, in);
 	case LWS_CALLBACK_HTTP:
+		/* The headers are in; a POST still owes its body. */
+		if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) <= 0)
+			sockguard_request_done(wsi);
 		return http_request(s, h, wsi, in);
 	case LWS_CALLBACK_HTTP_BODY:
 		if (h->body == NULL)
@@ -532,6 +562,7 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		h->len += len;
 		return 0;
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION: {
+		sockguard_request_done(wsi);
 		if (h->body == NULL)
 			return -1;
 		/* An immediate answer completes the transaction, and lws then frees h:

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "strmap.h"
+#include "hash.h"
 
 #define NO_EPOCH INT64_MIN
 #define NO_INDEX UINT32_MAX

@@ -1,8 +1,8 @@
 /* server.c: wfmond's lifetime: context creation, the service loop, periodic
- * housekeeping, and the drain on SIGTERM (see server.h).
+ * housekeeping, the reload on SIGHUP and the drain on SIGTERM (see server.h).
  *
- * Signals only set a flag and wake the loop with lws_cancel_service, the one
- * lws call that is safe from outside the loop. */
+ * Signals are libev watchers: their callbacks run in the loop, between
+ * callbacks of lws, never inside one. */
 #include "server.h"
 
 #include <ev.h>
@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "alerts.h"
 #include "clock.h"
@@ -18,15 +19,21 @@
 #include "flush.h"
 #include "history.h"
 #include "http.h"
+#include "sockguard.h"
 #include "log.h"
 #include "org.h"
 #include "pending.h"
+#include "reload.h"
 #include "room.h"
+#include "service.h"
 #include "store.h"
 #include "ws.h"
 #include "xalloc.h"
 
 #define HOUSEKEEPING_S 1.0
+/* Pings, dead peers and closes that overran their grace: each is acted on
+ * within this long of its due time. */
+#define KEEPALIVE_TICK_US 250000
 #define ROOM_IDLE_US (600LL * 1000000)   /* keep an unwatched room's history 10 minutes */
 #define WS_RX_CHUNK 512                  /* small: lws allocates it per connection */
 /* lws cuts every send to tx_packet_size (rx_buffer_size when 0) and keeps the
@@ -40,20 +47,24 @@
  * Signals are libev watchers: their callbacks run in the loop, not in a
  * signal handler. */
 static struct ev_loop *loop;
-static ev_signal sig_term, sig_int;
+static ev_signal sig_term, sig_int, sig_hup;
 static ev_timer stop_timer;    /* begins the drain from the loop */
 static ev_timer drain_timer;   /* ends the loop once drained or late */
 static int64_t drain_deadline_us;
 
-int server_init(struct server *s, struct config *cfg, char *cause, size_t causelen)
+int server_init(struct server *s, struct config *cfg, struct config_source *src, char *cause,
+		size_t causelen)
 {
 	memset(s, 0, sizeof *s);
 	s->cfg = *cfg;
 	memset(cfg, 0, sizeof *cfg);
+	s->src = *src;
+	config_source_init(src);
 	const char *key = s->cfg.jwt_alg == AUTH_HS256 ? s->cfg.jwt_secret_file : s->cfg.jwt_public_key;
 	s->verifier = auth_verifier_new(s->cfg.jwt_alg, key, s->cfg.jwt_leeway_s, cause, causelen);
 	if (s->verifier == NULL) {
 		config_free(&s->cfg);
+		config_source_free(&s->src);
 		return -1;
 	}
 	strmap_init(&s->orgs);
@@ -80,6 +91,7 @@ void server_free(struct server *s)
 	strmap_clear(&s->orgs);
 	auth_verifier_free(s->verifier);
 	config_free(&s->cfg);
+	config_source_free(&s->src);
 }
 
 struct org *server_org(struct server *s, const char *org_id)
@@ -135,6 +147,21 @@ static void request_stop(struct server *s)
 	}
 }
 
+/* shutdown(2) makes the socket readable (EOF) and writable (EPIPE) at once,
+ * so lws closes it in this turn of its loop, also when it holds unsent bytes
+ * (which would otherwise make it wait for them); lws 4.1.6 would serve a
+ * plain timeout from a libev timer it does not move earlier, seconds late in
+ * a quiet daemon. lws_cancel_service makes the loop turn. */
+void server_wsi_kill(struct server *s, struct lws *wsi)
+{
+	int fd = lws_get_socket_fd(wsi);
+	if (fd >= 0)
+		shutdown(fd, SHUT_RDWR);
+	lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+	if (s->lws != NULL)
+		lws_cancel_service(s->lws);
+}
+
 void server_fail(struct server *s, const char *why)
 {
 	log_error("stopping: %s", why);
@@ -149,6 +176,7 @@ void server_fail(struct server *s, const char *why)
  * does not restart an active timer), and keeps its own timers in a list
  * sorted by insertion, as long as the connections. */
 static ev_timer housekeeping_timer;
+static ev_timer keepalive_timer;
 
 static void gc_org(const char *key, void *value, void *arg)
 {
@@ -164,12 +192,25 @@ static void housekeeping(struct ev_loop *l, ev_timer *w, int revents)
 	int64_t now = clock_mono_us();
 	strmap_each(&s->orgs, gc_org, &now);
 	monitor_tick(s, now);
-	/* Our own pings, from this one timer: lws's (4.1.6) re-sort a list as
-	 * long as the connections each time a peer answers, which cost 10,000
-	 * idle dashboards a fifth of a core. */
+}
+
+/* Our own pings, from this one timer: lws's (4.1.6) re-sort a list as long
+ * as the connections each time a peer answers, which cost 10,000 idle
+ * dashboards a fifth of a core. A pass over the connections is a few
+ * comparisons each. */
+static void keepalive(struct ev_loop *l, ev_timer *w, int revents)
+{
+	(void)l;
+	(void)revents;
+	struct server *s = w->data;
+	int64_t now = clock_mono_us();
+	struct conn_keepalive_policy p = {
+		.ping_us = (int64_t)s->cfg.ping_interval_s * 1000000,
+		.timeout_us = (int64_t)s->cfg.ping_timeout_s * 1000000,
+		.tick_us = KEEPALIVE_TICK_US,
+	};
 	for (struct conn *c = s->conns; c != NULL; c = c->next)
-		conn_keepalive(c, now, (int64_t)s->cfg.ping_interval_s * 1000000,
-			       (int64_t)s->cfg.ping_timeout_s * 1000000);
+		conn_keepalive(c, now, &p);
 }
 
 /* ---- the store --------------------------------------------------------------------- */
@@ -181,7 +222,15 @@ static void reload_state(struct server *s)
 	char cause[256];
 	json_t *state = store_load_state(s->cfg.database, s->cfg.dedup_window, cause, sizeof cause);
 	if (state == NULL) {
-		log_warn("could not reload state from the database (%s): starting with empty live state", cause);
+		/* Positions must still rise above every stored one, or the events
+		 * of this run would collide with history PostgreSQL already holds
+		 * (unique per organization): the clock in microseconds does. */
+		int64_t floor = clock_wall_ms() * 1000;
+		if (s->min_pos < floor)
+			s->min_pos = floor;
+		log_warn("could not reload state from the database (%s): starting with empty live state "
+			 "(no alert rules, no running executions until a restart finds PostgreSQL); "
+			 "positions start at %lld", cause, (long long)s->min_pos + 1);
 		return;
 	}
 	size_t i, j, executions = 0;
@@ -217,8 +266,16 @@ static void remember_recovered(const char *org, const char *event_id, void *arg)
 static int start_store(struct server *s)
 {
 	char cause[256];
+	/* Migrations: now when PostgreSQL answers; when it does not, the store
+	 * runs them once it is back, and the daemon serves and spools meanwhile. */
+	const char *migrate_later = NULL;
 	if (s->cfg.database_owner != NULL) {
-		if (store_migrate(s->cfg.database_owner, s->cfg.app_role, cause, sizeof cause) < 0) {
+		int rc = store_migrate(s->cfg.database_owner, s->cfg.app_role, cause, sizeof cause);
+		if (rc == STORE_MIGRATE_UNREACHABLE) {
+			log_warn("PostgreSQL does not answer (%s): serving and spooling without it; the "
+				 "migrations run when it is back", cause);
+			migrate_later = s->cfg.database_owner;
+		} else if (rc < 0) {
 			log_error("migrations failed: %s", cause);
 			return -1;
 		}
@@ -232,6 +289,8 @@ static int start_store(struct server *s)
 		.retention_events_days = s->cfg.retention_events_days,
 		.retention_metrics_days = s->cfg.retention_metrics_days,
 		.retention_snapshots_days = s->cfg.retention_snapshots_days,
+		.migrate_conninfo = migrate_later,
+		.app_role = s->cfg.app_role,
 	};
 	s->store = store_new(&sc, history_wake, s, cause, sizeof cause);
 	if (s->store == NULL) {
@@ -259,6 +318,12 @@ static void lws_log_to_ours(int level, const char *line)
 	log_msg(level == LLL_ERR ? LOG_ERROR : LOG_WARN, "lws: %.*s", (int)n, line);
 }
 
+void server_apply_log_level(const struct server *s)
+{
+	log_set_level(s->cfg.log_level);
+	lws_set_log_level(LLL_ERR | (s->cfg.log_level >= LOG_DEBUG ? LLL_WARN : 0), lws_log_to_ours);
+}
+
 static const struct lws_protocols protocols[] = {
 	{ "http", http_callback, sizeof(struct http_session), 0, 0, NULL, 0 },
 	{ PROTO_SUBPROTOCOL, ws_callback, sizeof(struct conn), WS_RX_CHUNK, 0, NULL, WS_TX_PACKET },
@@ -283,6 +348,7 @@ static void drain_begin(struct ev_loop *l, ev_timer *w, int revents)
 	(void)revents;
 	struct server *s = w->data;
 	s->draining = true;
+	service_stopping();
 	log_info("draining %u connection(s)", s->nconns);
 	for (struct conn *c = s->conns; c != NULL; c = c->next)
 		conn_close_after_flush(c, PROTO_CLOSE_SHUTDOWN, "server shutting down");
@@ -298,14 +364,35 @@ static void on_signal(struct ev_loop *l, ev_signal *w, int revents)
 	request_stop(w->data);
 }
 
+static void service_ready_now(struct server *s)
+{
+	service_ready("serving ws://%s:%d, %u connection(s)", s->cfg.listen_host, s->cfg.listen_port,
+		      s->nconns);
+}
+
+/* SIGHUP: the configuration again; connections stay either way. */
+static void on_hangup(struct ev_loop *l, ev_signal *w, int revents)
+{
+	(void)l;
+	(void)revents;
+	struct server *s = w->data;
+	if (s->draining)
+		return;
+	service_reloading();
+	reload_config(s);
+	service_ready_now(s);
+}
+
 /* lws closes its sockets and stops its watchers; one more turn of the loop
  * lets anything it left pending finish before the loop goes. */
 static void server_loop_close(struct server *s)
 {
 	lws_context_destroy(s->lws);
 	s->lws = NULL;
+	sockguard_stop();
 	ev_signal_stop(loop, &sig_term);
 	ev_signal_stop(loop, &sig_int);
+	ev_signal_stop(loop, &sig_hup);
 	ev_timer_stop(loop, &stop_timer);
 	ev_timer_stop(loop, &drain_timer);
 	ev_run(loop, EVRUN_NOWAIT);
@@ -315,7 +402,7 @@ static void server_loop_close(struct server *s)
 
 int server_run(struct server *s)
 {
-	lws_set_log_level(LLL_ERR | (s->cfg.log_level >= LOG_DEBUG ? LLL_WARN : 0), lws_log_to_ours);
+	server_apply_log_level(s);
 
 	/* No validity timers in lws (a zero hangup turns them off): the
 	 * housekeeping tick pings (conn_keepalive). */
@@ -343,6 +430,7 @@ int server_run(struct server *s)
 		log_error("cannot create the event loop");
 		return 1;
 	}
+	sockguard_start(loop, s);
 	void *foreign_loops[1] = { loop };
 	info.foreign_loops = foreign_loops;
 	s->lws = lws_create_context(&info);
@@ -350,6 +438,7 @@ int server_run(struct server *s)
 		log_error("cannot listen on %s:%d: in use, not an address of this host, or lws "
 			  "could not load its libev plugin (Debian package libwebsockets-evlib-ev)",
 			  s->cfg.listen_host, s->cfg.listen_port);
+		sockguard_stop();
 		ev_loop_destroy(loop);
 		loop = NULL;
 		return 1;
@@ -357,9 +446,11 @@ int server_run(struct server *s)
 	signal(SIGPIPE, SIG_IGN);
 	ev_signal_init(&sig_term, on_signal, SIGTERM);
 	ev_signal_init(&sig_int, on_signal, SIGINT);
-	sig_term.data = sig_int.data = s;
+	ev_signal_init(&sig_hup, on_hangup, SIGHUP);
+	sig_term.data = sig_int.data = sig_hup.data = s;
 	ev_signal_start(loop, &sig_term);
 	ev_signal_start(loop, &sig_int);
+	ev_signal_start(loop, &sig_hup);
 	ev_timer_init(&stop_timer, drain_begin, 0, 0);
 	ev_timer_init(&drain_timer, drain_check, 0, 0.01);
 
@@ -382,13 +473,21 @@ int server_run(struct server *s)
 	ev_timer_init(&housekeeping_timer, housekeeping, HOUSEKEEPING_S, HOUSEKEEPING_S);
 	housekeeping_timer.data = s;
 	ev_timer_start(loop, &housekeeping_timer);
+	ev_timer_init(&keepalive_timer, keepalive, KEEPALIVE_TICK_US / 1e6, KEEPALIVE_TICK_US / 1e6);
+	keepalive_timer.data = s;
+	ev_timer_start(loop, &keepalive_timer);
 	log_info("listening on ws://%s:%d (subprotocol %s)", s->cfg.listen_host, s->cfg.listen_port,
 		 PROTO_SUBPROTOCOL);
+	/* The listener is up and the spool open. */
+	service_ready_now(s);
+	service_watchdog_start(loop);
 
 	ev_run(loop, 0);
+	service_watchdog_stop(loop);
 	ev_timer_stop(loop, &drain_timer);
 	flush_stop();
 	ev_timer_stop(loop, &housekeeping_timer);
+	ev_timer_stop(loop, &keepalive_timer);
 	if (s->notifier != NULL) {
 		/* What it could not deliver is recorded as such before it goes. */
 		notify_stop(s->notifier);

@@ -13,6 +13,7 @@
 #include "flush.h"
 #include "history.h"
 #include "http.h"
+#include "sockguard.h"
 #include "log.h"
 #include "prioritize.h"
 #include "publish.h"
@@ -85,15 +86,19 @@ static void handle_message(struct conn *c, const char *buf, size_t len)
 	struct proto_cause cause;
 	json_t *id = NULL;
 	s->stats.requests++;
+	int64_t now = clock_mono_us();
 	if (proto_request_parse(buf, len, &req, &id, &cause) < 0) {
-		conn_send_error(c, id, PROTO_ERR_BAD_REQUEST, cause.message, cause.field);
+		/* Answered until the run is too long: then closed (4003). */
+		if (conn_strike_bad_request(c, now))
+			conn_send_error(c, id, PROTO_ERR_BAD_REQUEST, cause.message, cause.field);
 		json_decref(id);
 		return;
 	}
-	if (!conn_take_token(c, clock_mono_us())) {
+	if (!conn_take_token(c, now)) {
 		s->stats.requests_rate_limited++;
-		conn_send_error(c, req.id, PROTO_ERR_RATE_LIMITED,
-				"too many requests on this connection; slow down and retry", NULL);
+		if (conn_strike_rate_limited(c, now))
+			conn_send_error(c, req.id, PROTO_ERR_RATE_LIMITED,
+					"too many requests on this connection; slow down and retry", NULL);
 	} else if (request_table[req.type] == NULL) {
 		conn_send_error(c, req.id, PROTO_ERR_UNAVAILABLE, "this daemon does not serve that request",
 				"type");
@@ -118,6 +123,13 @@ static int ws_established(struct server *s, struct conn *c, struct lws *wsi)
 		lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, (unsigned char *)"unauthorized", 12);
 		return -1;
 	}
+	if (sockguard_websocket(wsi) < 0) {
+		log_info("websocket of %s/%s refused: it sent data before the upgrade was answered (1002)",
+			 c->who.org, c->who.sub);
+		s->stats.protocol_error_closes++;
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_PROTOCOL_ERR, (unsigned char *)"data before the 101", 19);
+		return -1;
+	}
 	c->wsi = wsi;
 	c->srv = s;
 	c->id = ++s->next_conn_id;
@@ -140,45 +152,69 @@ static void ws_closed(struct server *s, struct conn *c)
 	server_conn_unregister(s, c);
 	conn_subs_clear(c);
 	outq_clear(&c->q);
+	conn_release(c);
 	free(c->rx);
 	c->ready = false;
 }
 
-/* Refuses the message being received. lws cannot stop in the middle of a frame
- * (it loses its unmasking state and resets the socket, so the peer never reads
- * why), so the rest of the frame is swallowed unbuffered and the close goes out
- * at the frame's end; a peer that takes longer than that is cut off. */
-static int ws_refuse_message(struct conn *c, struct lws *wsi, int code, const char *reason)
+/* Closes with code and reason (a literal) from inside RECEIVE: lws sends the
+ * close frame; a peer that does not answer it is cut after the grace. */
+static int ws_close_now(struct conn *c, struct lws *wsi, int code, const char *reason)
 {
+	lws_close_reason(wsi, (enum lws_close_status)code, (unsigned char *)reason, strlen(reason));
+	c->close_code = code;
+	c->close_reason = reason;
+	c->close_by_us = clock_mono_us() + CONN_CLOSE_GRACE_US;
+	return -1;
+}
+
+/* Refuses the message being received: at once when this chunk ends its last
+ * frame. lws cannot stop in the middle of a frame (it loses its unmasking
+ * state and resets the socket, so the peer never reads why), so otherwise
+ * the rest of the frame is swallowed unbuffered and the close goes out at
+ * the frame's end; a peer that takes longer than the grace is cut off. */
+static int ws_refuse_message(struct conn *c, struct lws *wsi, bool complete, int code, const char *reason)
+{
+	c->rxlen = 0;
+	if (complete)
+		return ws_close_now(c, wsi, code, reason);
 	c->swallow_code = code;
 	c->swallow_reason = reason;
-	c->rxlen = 0;
-	lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, 10);
+	c->close_by_us = clock_mono_us() + CONN_CLOSE_GRACE_US;
 	return 0;
+}
+
+/* An unmasked frame came (sockguard.h): closed at once with 1002. */
+static int ws_refuse_unmasked(struct server *s, struct conn *c, struct lws *wsi)
+{
+	log_info("connection of %s/%s sent an unmasked frame: closing it (1002)", c->who.org, c->who.sub);
+	s->stats.protocol_error_closes++;
+	outq_clear(&c->q);
+	flush_forget(c);
+	return ws_close_now(c, wsi, LWS_CLOSE_STATUS_PROTOCOL_ERR, "client frames must be masked");
 }
 
 static int ws_receive(struct server *s, struct conn *c, struct lws *wsi, const void *in, size_t len)
 {
 	if (!c->ready)
 		return 0;
+	if (sockguard_violated(wsi))
+		return ws_refuse_unmasked(s, c, wsi);
 	size_t remaining = lws_remaining_packet_payload(wsi);
 	bool complete = remaining == 0 && lws_is_final_fragment(wsi);
-	if (c->swallow_code != 0) {
-		if (!complete)
-			return 0;
-		lws_close_reason(wsi, (enum lws_close_status)c->swallow_code,
-				 (unsigned char *)c->swallow_reason, strlen(c->swallow_reason));
-		return -1;
-	}
+	if (c->swallow_code != 0)
+		return complete ? ws_close_now(c, wsi, c->swallow_code, c->swallow_reason) : 0;
 	if (c->close_code != 0)
 		return 0;   /* closing: requests are no longer served */
 	if (lws_frame_is_binary(wsi))
-		return ws_refuse_message(c, wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE, "text frames only");
+		return ws_refuse_message(c, wsi, complete, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE,
+					 "text frames only");
 	/* Refuse before buffering: a peer may announce a huge frame. */
 	if (c->rxlen + len + remaining > s->cfg.max_message) {
 		log_info("message from %s/%s over %zu bytes: closing (1009)", c->who.org, c->who.sub,
 			 s->cfg.max_message);
-		return ws_refuse_message(c, wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "message too large");
+		return ws_refuse_message(c, wsi, complete, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+					 "message too large");
 	}
 	if (complete && c->rxlen == 0) {
 		/* The common case, a whole message in one chunk: no copy. */
@@ -191,7 +227,8 @@ static int ws_receive(struct server *s, struct conn *c, struct lws *wsi, const v
 			cap *= 2;
 		char *p = realloc(c->rx, cap);
 		if (p == NULL)
-			return ws_refuse_message(c, wsi, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
+			return ws_refuse_message(c, wsi, complete, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+						 "out of memory");
 		c->rx = p;
 		c->rxcap = cap;
 	}
@@ -209,10 +246,12 @@ static int ws_receive(struct server *s, struct conn *c, struct lws *wsi, const v
 	return 0;
 }
 
-static int ws_writable(struct conn *c)
+static int ws_writable(struct server *s, struct conn *c, struct lws *wsi)
 {
 	if (!c->ready)
 		return 0;
+	if (sockguard_violated(wsi) && c->close_code != LWS_CLOSE_STATUS_PROTOCOL_ERR)
+		return ws_refuse_unmasked(s, c, wsi);
 	return flush_on_writable(c);
 }
 
@@ -232,7 +271,7 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
 			c->heard_us = clock_mono_us();
 		return 0;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
-		return ws_writable(c);
+		return ws_writable(s, c, wsi);
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
 		/* lws answers the close; nothing may follow it on the socket. */
 		if (c->ready && c->close_code == 0) {

@@ -135,7 +135,7 @@ int store_migrate(const char *owner_conninfo, const char *app_role, char *cause,
 	PGconn *c = pgconn_connect_once(owner_conninfo, why, sizeof why);
 	if (c == NULL) {
 		snprintf(cause, causelen, "cannot connect to PostgreSQL as the schema owner: %s", why);
-		return -1;
+		return pgconn_reachable(owner_conninfo) ? -1 : STORE_MIGRATE_UNREACHABLE;
 	}
 	int rc = 0;
 	/* Migrations may take longer than a query. */

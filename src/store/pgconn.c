@@ -24,11 +24,21 @@ static const char *const conn_keys[] = {
 #define STR2(x) #x
 #define STR(x) STR2(x)
 
+#define CONN_VALUES(conninfo) \
+	{ STR(PGCONN_CONNECT_TIMEOUT_S), "1", "30", "10", "3", "wfmond", (conninfo), NULL }
+
+bool pgconn_reachable(const char *conninfo)
+{
+	const char *values[] = CONN_VALUES(conninfo);
+	PGPing p = PQpingParams(conn_keys, values, 1);
+	/* OK: it accepts connections (a refused login is the caller's to fix);
+	 * REJECT: starting up or shutting down; NO_RESPONSE: not there. */
+	return p == PQPING_OK || p == PQPING_NO_ATTEMPT;
+}
+
 PGconn *pgconn_connect_once(const char *conninfo, char *cause, size_t causelen)
 {
-	const char *values[] = {
-		STR(PGCONN_CONNECT_TIMEOUT_S), "1", "30", "10", "3", "wfmond", conninfo, NULL,
-	};
+	const char *values[] = CONN_VALUES(conninfo);
 	PGconn *c = PQconnectdbParams(conn_keys, values, 1);
 	if (c == NULL) {
 		snprintf(cause, causelen, "cannot allocate a PostgreSQL connection");

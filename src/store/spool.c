@@ -32,7 +32,19 @@
  * against the recovered records (it must be a record boundary within the good
  * part) and otherwise replays the whole segment, then writes and syncs the
  * cursor again before any append, so that a rejected cursor cannot become
- * plausible later. Without a readable cursor file everything is replayed. */
+ * plausible later. Without a readable cursor file everything is replayed.
+ *
+ * Two threads. One appender (spool_append, spool_sync) and one reader
+ * (spool_read, spool_consume) work at once, so that acknowledgements never
+ * wait for PostgreSQL. `mu` guards the shared picture: segs, bytes, pending,
+ * cur_off. The appender alone owns the write side (wfd, wnum, wsize and what
+ * it has written but not synced); the reader alone owns the read side (rfd,
+ * rbuf, the cursor file). Neither does file I/O on the other's descriptors:
+ * the reader may unlink the appender's segment once it is full and consumed,
+ * and the appender then starts a new one. The reader sees a record only once
+ * it is synced: a segment's size in segs is what has been made durable
+ * (`wsize` may be larger until the next sync), so nothing unacknowledged is
+ * ever consumed, and a segment with unsynced records is never deleted. */
 #include "spool.h"
 
 #include <dirent.h>
@@ -48,6 +60,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "log.h"
 #include "xalloc.h"
@@ -63,14 +76,25 @@ struct seg {
 struct spool {
 	char *dir;
 	size_t segment_max;
-	struct seg *segs;
-	size_t nsegs, capsegs;
-	uint32_t next_num;
-	int wfd;                 /* the last segment, open for appending, or -1 */
 	int lockfd;              /* DIR/lock, held exclusively while open */
-	bool dirty;              /* appended since the last sync */
+
+	pthread_mutex_t mu;      /* guards the four below */
+	struct seg *segs;        /* sizes: what is synced */
+	size_t nsegs, capsegs;
 	uint64_t cur_off;        /* read cursor in segs[0] */
 	uint64_t bytes, pending;
+
+	/* the appender's */
+	uint32_t next_num;
+	int wfd;                 /* segment wnum, open for appending, or -1 */
+	uint32_t wnum;           /* the segment appended to (0: none yet) */
+	uint64_t wsize;          /* its size on disk, synced or not */
+	uint64_t wrecords;       /* records appended since the last sync */
+	bool dirty;              /* appended since the last sync */
+
+	/* the reader's */
+	struct seg *rsegs;       /* a copy of segs from the cursor on, for one read */
+	size_t caprsegs;
 	int curfd;               /* DIR/CURSOR_FILE, or -1 */
 	uint32_t saved_seg;      /* what curfd holds */
 	uint64_t saved_off;
@@ -95,28 +119,11 @@ static int fail(char *cause, size_t len, const char *fmt, ...)
 	return -1;
 }
 
-/* ---- crc32 (IEEE 802.3, reflected, as zlib computes it) ------------------- */
-
-static uint32_t crc_table[256];
-static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
-
-static void crc_init(void)
-{
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-		for (int k = 0; k < 8; k++)
-			c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-		crc_table[i] = c;
-	}
-}
-
+/* CRC-32 (IEEE 802.3) of the payload, as zlib computes it. */
 static uint32_t crc32_of(const void *data, size_t len)
 {
-	const unsigned char *p = data;
-	uint32_t c = 0xFFFFFFFFu;
-	for (size_t i = 0; i < len; i++)
-		c = crc_table[(c ^ p[i]) & 0xFF] ^ (c >> 8);
-	return c ^ 0xFFFFFFFFu;
+	/* zlib's length is a uInt: a record is at most SPOOL_RECORD_MAX. */
+	return (uint32_t)crc32(0L, data, (uInt)len);
 }
 
 static void put_u32(unsigned char *p, uint32_t v)
@@ -180,14 +187,11 @@ static void segs_push(struct spool *sp, uint32_t num, uint64_t size)
 	sp->nsegs++;
 }
 
-/* Deletes segs[0] from disk and from the list. */
+/* Deletes segs[0] from disk and from the list (the reader, mu held). The
+ * appender's descriptor is the appender's to close: it notices the segment
+ * has gone at its next append. */
 static void segs_drop_first(struct spool *sp)
 {
-	if (sp->nsegs == 1 && sp->wfd >= 0) {
-		close(sp->wfd);
-		sp->wfd = -1;
-		sp->dirty = false;
-	}
 	if (sp->rfd >= 0 && sp->rnum == sp->segs[0].num) {
 		close(sp->rfd);
 		sp->rfd = -1;
@@ -362,7 +366,6 @@ int spool_open(const char *dir, size_t segment_max,
 	       void (*on_record)(const char *payload, uint32_t len, void *arg), void *arg,
 	       struct spool **out, char *cause, size_t causelen)
 {
-	pthread_once(&crc_once, crc_init);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return fail(cause, causelen, "cannot create spool folder %s: %s", dir, strerror(errno));
 	/* One daemon per spool: two appending to the same segments would
@@ -390,6 +393,7 @@ int spool_open(const char *dir, size_t segment_max,
 	sp->wfd = -1;
 	sp->rfd = -1;
 	sp->next_num = 1;
+	pthread_mutex_init(&sp->mu, NULL);
 	struct dirent *de;
 	while ((de = readdir(d)) != NULL) {
 		uint32_t num;
@@ -460,6 +464,11 @@ int spool_open(const char *dir, size_t segment_max,
 		return -1;
 	}
 	sp->cursor_dirty = false;
+	/* The appender goes on in the last segment (opened at the first append). */
+	if (sp->nsegs > 0) {
+		sp->wnum = sp->segs[sp->nsegs - 1].num;
+		sp->wsize = sp->segs[sp->nsegs - 1].size;
+	}
 	*out = sp;
 	return 0;
 }
@@ -484,21 +493,49 @@ void spool_close(struct spool *sp)
 		close(sp->lockfd);   /* releases the lock */
 	free(sp->dir);
 	free(sp->segs);
+	free(sp->rsegs);
 	free(sp->rbuf);
 	free(sp->recs);
 	free(sp->roffs);
+	pthread_mutex_destroy(&sp->mu);
 	free(sp);
+}
+
+/* ---- appending (the appender's thread) ------------------------------------ */
+
+/* What was appended is synced: the reader may see it now. */
+static void publish_synced(struct spool *sp)
+{
+	pthread_mutex_lock(&sp->mu);
+	if (sp->nsegs > 0 && sp->segs[sp->nsegs - 1].num == sp->wnum) {
+		struct seg *last = &sp->segs[sp->nsegs - 1];
+		sp->bytes += sp->wsize - last->size;
+		last->size = sp->wsize;
+		sp->pending += sp->wrecords;
+	}
+	sp->wrecords = 0;
+	pthread_mutex_unlock(&sp->mu);
+}
+
+static int wfd_sync(struct spool *sp, char *cause, size_t causelen)
+{
+	if (sp->wfd < 0 || !sp->dirty)
+		return 0;
+	if (fdatasync(sp->wfd) != 0)
+		return fail(cause, causelen, "cannot sync the spool: %s", strerror(errno));
+	sp->dirty = false;
+	publish_synced(sp);
+	return 0;
 }
 
 /* Opens a new last segment for appending, syncing the one it replaces. */
 static int seg_start(struct spool *sp, char *cause, size_t causelen)
 {
 	if (sp->wfd >= 0) {
-		if (sp->dirty && fdatasync(sp->wfd) != 0)
-			return fail(cause, causelen, "cannot sync the spool: %s", strerror(errno));
+		if (wfd_sync(sp, cause, causelen) != 0)
+			return -1;
 		close(sp->wfd);
 		sp->wfd = -1;
-		sp->dirty = false;
 	}
 	uint32_t num = sp->next_num;
 	char *path = seg_path(sp, num);
@@ -516,17 +553,21 @@ static int seg_start(struct spool *sp, char *cause, size_t causelen)
 	}
 	sp->next_num++;
 	sp->wfd = fd;
+	sp->wnum = num;
+	sp->wsize = 0;
+	/* The one left goes at the reader's next consume if it was read to its
+	 * end (deleting is the reader's: it may be reading it). */
+	pthread_mutex_lock(&sp->mu);
 	segs_push(sp, num, 0);
-	segs_trim(sp);   /* the one left, if it was read to its end */
+	pthread_mutex_unlock(&sp->mu);
 	return 0;
 }
 
-/* Makes sure the last segment is open for appending (after a restart it was
+/* Makes sure segment wnum is open for appending (after a restart it was
  * only read). */
 static int seg_open_last(struct spool *sp, char *cause, size_t causelen)
 {
-	struct seg *last = &sp->segs[sp->nsegs - 1];
-	char *path = seg_path(sp, last->num);
+	char *path = seg_path(sp, sp->wnum);
 	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
 	if (fd < 0) {
 		fail(cause, causelen, "cannot open %s: %s", path, strerror(errno));
@@ -550,12 +591,15 @@ int spool_append(struct spool *sp, const struct spool_record *records, size_t n,
 				    records[i].len);
 		total += SPOOL_HEADER + records[i].len;
 	}
-	if (sp->nsegs == 0 || sp->segs[sp->nsegs - 1].size + total > sp->segment_max) {
-		/* A batch larger than a segment still goes into one (fresh) segment. */
-		if (sp->nsegs == 0 || sp->segs[sp->nsegs - 1].size > 0) {
-			if (seg_start(sp, cause, causelen) != 0)
-				return -1;
-		}
+	/* The reader deletes a full segment once it has consumed it, the
+	 * appender's own included: then a new one is due. */
+	pthread_mutex_lock(&sp->mu);
+	bool gone = sp->nsegs == 0 || sp->segs[sp->nsegs - 1].num != sp->wnum;
+	pthread_mutex_unlock(&sp->mu);
+	/* A batch larger than a segment still goes into one (fresh) segment. */
+	if (gone || (sp->wsize > 0 && sp->wsize + total > sp->segment_max)) {
+		if (seg_start(sp, cause, causelen) != 0)
+			return -1;
 	}
 	if (sp->wfd < 0 && seg_open_last(sp, cause, causelen) != 0)
 		return -1;
@@ -569,7 +613,6 @@ int spool_append(struct spool *sp, const struct spool_record *records, size_t n,
 		memcpy(buf + off + SPOOL_HEADER, records[i].payload, records[i].len);
 		off += SPOOL_HEADER + records[i].len;
 	}
-	struct seg *last = &sp->segs[sp->nsegs - 1];
 	size_t done = 0;
 	int rc = 0;
 	while (done < total) {
@@ -580,7 +623,7 @@ int spool_append(struct spool *sp, const struct spool_record *records, size_t n,
 			rc = fail(cause, causelen, "cannot write the spool: %s",
 				  w < 0 ? strerror(errno) : "nothing written");
 			/* Cut off the partial batch so the file holds whole records only. */
-			if (ftruncate(sp->wfd, (off_t)last->size) != 0)
+			if (ftruncate(sp->wfd, (off_t)sp->wsize) != 0)
 				log_error("spool: cannot cut off a partial write: %s", strerror(errno));
 			break;
 		}
@@ -589,21 +632,15 @@ int spool_append(struct spool *sp, const struct spool_record *records, size_t n,
 	free(buf);
 	if (rc != 0)
 		return -1;
-	last->size += total;
-	sp->bytes += total;
-	sp->pending += n;
+	sp->wsize += total;
+	sp->wrecords += n;
 	sp->dirty = true;
 	return 0;
 }
 
 int spool_sync(struct spool *sp, char *cause, size_t causelen)
 {
-	if (sp->wfd < 0 || !sp->dirty)
-		return 0;
-	if (fdatasync(sp->wfd) != 0)
-		return fail(cause, causelen, "cannot sync the spool: %s", strerror(errno));
-	sp->dirty = false;
-	return 0;
+	return wfd_sync(sp, cause, causelen);
 }
 
 /* ---- reading ------------------------------------------------------------- */
@@ -670,8 +707,19 @@ int spool_read(struct spool *sp, size_t max_records, size_t max_bytes, struct sp
 	       char *cause, size_t causelen)
 {
 	memset(out, 0, sizeof *out);
-	if (sp->nsegs == 0) {
-		out->end_offset = sp->cur_off;
+	/* The synced picture now; the appender may add to it meanwhile. */
+	pthread_mutex_lock(&sp->mu);
+	size_t nsegs = sp->nsegs;
+	uint64_t cur_off = sp->cur_off;
+	if (nsegs > sp->caprsegs) {
+		sp->caprsegs = nsegs;
+		sp->rsegs = xrealloc(sp->rsegs, sizeof *sp->rsegs * nsegs);
+	}
+	if (nsegs > 0)
+		memcpy(sp->rsegs, sp->segs, sizeof *sp->segs * nsegs);
+	pthread_mutex_unlock(&sp->mu);
+	if (nsegs == 0) {
+		out->end_offset = cur_off;
 		return 0;
 	}
 	if (sp->reccap < max_records) {
@@ -681,11 +729,11 @@ int spool_read(struct spool *sp, size_t max_records, size_t max_bytes, struct sp
 	}
 	size_t used = 0, n = 0, need = 0;
 	size_t si = 0;
-	uint64_t off = sp->cur_off;
+	uint64_t off = cur_off;
 	while (n < max_records && (n == 0 || used < max_bytes)) {
-		struct seg *sg = &sp->segs[si];
+		struct seg *sg = &sp->rsegs[si];
 		if (off >= sg->size) {
-			if (si + 1 == sp->nsegs)
+			if (si + 1 == nsegs)
 				break;
 			si++;
 			off = 0;
@@ -754,16 +802,19 @@ int spool_read(struct spool *sp, size_t max_records, size_t max_bytes, struct sp
 		sp->recs[i].payload = sp->rbuf + sp->roffs[i];
 	out->records = sp->recs;
 	out->n = n;
-	out->end_segment = sp->segs[si].num;
+	out->end_segment = sp->rsegs[si].num;
 	out->end_offset = off;
 	return 0;
 }
 
 void spool_consume(struct spool *sp, const struct spool_batch *batch)
 {
+	pthread_mutex_lock(&sp->mu);
 	sp->pending -= batch->n < sp->pending ? batch->n : sp->pending;
-	if (sp->nsegs == 0)
+	if (sp->nsegs == 0) {
+		pthread_mutex_unlock(&sp->mu);
 		return;
+	}
 	/* The new position first, then the deletions behind it (see the top). */
 	if (batch->end_segment > sp->segs[0].num ||
 	    (batch->end_segment == sp->segs[0].num && batch->end_offset > sp->cur_off))
@@ -778,8 +829,22 @@ void spool_consume(struct spool *sp, const struct spool_batch *batch)
 	/* Records skipped as corrupt were never counted out one by one. */
 	if (sp->nsegs == 0 || (sp->nsegs == 1 && sp->cur_off >= sp->segs[0].size))
 		sp->pending = 0;
+	pthread_mutex_unlock(&sp->mu);
 }
 
-uint64_t spool_bytes(const struct spool *sp) { return sp->bytes - sp->cur_off; }
-uint64_t spool_pending(const struct spool *sp) { return sp->pending; }
-size_t spool_segments(const struct spool *sp) { return sp->nsegs; }
+/* A consistent read of the shared picture. */
+static uint64_t spool_read_locked(struct spool *sp, uint64_t (*get)(const struct spool *))
+{
+	pthread_mutex_lock(&sp->mu);
+	uint64_t n = get(sp);
+	pthread_mutex_unlock(&sp->mu);
+	return n;
+}
+
+static uint64_t get_bytes(const struct spool *sp) { return sp->bytes - sp->cur_off; }
+static uint64_t get_pending(const struct spool *sp) { return sp->pending; }
+static uint64_t get_segments(const struct spool *sp) { return sp->nsegs; }
+
+uint64_t spool_bytes(struct spool *sp) { return spool_read_locked(sp, get_bytes); }
+uint64_t spool_pending(struct spool *sp) { return spool_read_locked(sp, get_pending); }
+size_t spool_segments(struct spool *sp) { return (size_t)spool_read_locked(sp, get_segments); }

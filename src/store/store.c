@@ -1,18 +1,22 @@
-/* store.c: the store thread and its queues (see store.h).
+/* store.c: the store's two threads and their queues (see store.h).
  *
- * The loop thread hands over append batches and queries under the mutex; the
- * store thread takes everything queued at once, appends all the batches to the
+ * The loop thread hands over append batches and queries under the mutex.
+ * The spool thread takes every queued batch at once, appends them to the
  * spool with one write and one fdatasync (group commit), posts a DURABLE
- * completion per batch, writes what the spool holds into PostgreSQL, then runs
- * the queries, and when idle runs retention and a liveness ping.
+ * completion per batch and wakes the loop: acknowledgements depend on the
+ * disk alone. The database thread writes what the spool holds into
+ * PostgreSQL, runs the queries, and when idle runs retention and a liveness
+ * ping; however long PostgreSQL takes (an outage's backlog, a slow query, a
+ * hung connection), the spool thread goes on.
  *
  * Invariants: both queues are bounded (records and bytes for appends, a count
  * for queries); each queued item yields exactly one completion, which waits
  * in the done list until the loop thread takes it (it does on every wake);
- * the spool and the PostgreSQL connection belong to the store thread alone;
- * `status` is the thread's picture, copied under the mutex; wake() is called
- * without the mutex held; a record leaves the spool only after the
- * transaction that wrote it committed. */
+ * the spool's appending side belongs to the spool thread, its reading side
+ * and the PostgreSQL connection to the database thread; `status` is the
+ * threads' picture, copied under the mutex; wake() is called without the
+ * mutex held; a record leaves the spool only after the transaction that
+ * wrote it committed. */
 #include "store.h"
 
 #include <errno.h>
@@ -21,7 +25,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "log.h"
@@ -47,6 +53,8 @@ static const char *const db_state_names[] = {
 	[STORE_DB_CONNECTING] = "connecting", [STORE_DB_UP] = "up", [STORE_DB_DOWN] = "down",
 };
 
+const unsigned store_sync_bounds_ms[8] = { 1, 5, 10, 25, 50, 100, 250, 1000 };
+
 const char *store_db_state_name(enum store_db_state s)
 {
 	return (unsigned)s <= STORE_DB_DOWN ? db_state_names[s] : "unknown";
@@ -66,6 +74,7 @@ struct query_item {
 	char org[PROTO_MAX_ID + 1];
 	json_t *params;
 	uint64_t ticket;
+	uint64_t after_append;       /* appends submitted before it (store_append's count) */
 	bool parked;                 /* waited for PostgreSQL: no longer counted in qcount */
 };
 
@@ -73,12 +82,17 @@ struct store {
 	struct store_config cfg;     /* strings owned */
 	void (*wake)(void *arg);
 	void *wake_arg;
-	pthread_t thread;
+	pthread_t thread;            /* the database thread */
+	pthread_t spool_thread;
 	pthread_mutex_t mu;
-	pthread_cond_t cond;
+	pthread_cond_t cond;         /* wakes the database thread */
+	pthread_cond_t acond;        /* wakes the spool thread */
 
 	/* under mu */
 	bool stopping;
+	bool spooled;                /* the spool took records the database thread has not seen */
+	uint64_t appends_submitted;  /* batches given to store_append */
+	uint64_t appends_done;       /* of those, the ones the spool thread has finished */
 	struct append_batch *ahead, **atail;
 	size_t arecords, abytes;
 	struct query_item *qhead, **qtail;
@@ -87,7 +101,8 @@ struct store {
 	size_t ndone, capdone;
 	struct store_status status;
 
-	/* store thread only (and store_new before it starts) */
+	/* the database thread's (and store_new's before it starts); the spool is
+	 * shared as spool.h allows */
 	struct spool *spool;
 	struct pgconn pc;
 	struct retention rt;
@@ -97,6 +112,10 @@ struct store {
 	uint64_t written_total;
 	int64_t last_write_ms;
 	json_t *recovered;           /* [[org, event id]] found in the spool at start-up */
+	bool migrated;               /* the schema is ready: writes and queries may run */
+	int64_t migrate_retry_us;
+	int64_t migrate_backoff_ms;
+	char migrate_error[256];
 	/* Puts that arrived while PostgreSQL was away, oldest first, bounded. */
 	struct query_item *puts_head, **puts_tail;
 	size_t nputs;
@@ -104,6 +123,7 @@ struct store {
 };
 
 #define PUTS_WAITING_MAX 10000
+#define STORE_DB_NICE 10
 
 static void batch_free(struct append_batch *b)
 {
@@ -232,9 +252,11 @@ static void process_appends(struct store *s, struct append_batch *batches)
 		k += b->n;
 	}
 	char cause[256] = "";
+	int64_t start = clock_mono_us();
 	int rc = spool_append(s->spool, all, total, cause, sizeof cause);
 	if (rc == 0)
 		rc = spool_sync(s->spool, cause, sizeof cause);
+	uint64_t took = (uint64_t)(clock_mono_us() - start);
 	free(all);
 	if (rc != 0)
 		log_error("store: %s", cause);
@@ -247,8 +269,73 @@ static void process_appends(struct store *s, struct append_batch *batches)
 		done_push(s, done_new(STORE_DONE_DURABLE, b->ticket, rc,
 				      rc ? "the event could not be stored; retry later" : NULL, NULL));
 		batch_free(b);
+		s->appends_done++;
+	}
+	s->status.syncs++;
+	s->status.sync_us_total += took;
+	for (size_t i = 0; i < sizeof s->status.syncs_le / sizeof s->status.syncs_le[0]; i++)
+		if (took <= store_sync_bounds_ms[i] * 1000ull)
+			s->status.syncs_le[i]++;
+	/* What left the queue is counted in the spool now, in the same step. */
+	s->status.spool_bytes = spool_bytes(s->spool);
+	s->status.pending_records = spool_pending(s->spool);
+	if (rc == 0)
+		s->spooled = true;
+	pthread_cond_signal(&s->cond);   /* new records, and appends_done for queries */
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* The spool thread: appends, syncs, acknowledges; nothing else. */
+static void *spool_main(void *arg)
+{
+	struct store *s = arg;
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (s->ahead == NULL && !s->stopping)
+			pthread_cond_wait(&s->acond, &s->mu);
+		struct append_batch *appends = s->ahead;
+		s->ahead = NULL;
+		s->atail = &s->ahead;
+		if (appends == NULL)
+			break;   /* stopping, and everything given was synced */
+		pthread_mutex_unlock(&s->mu);
+		process_appends(s, appends);
+		if (s->wake)
+			s->wake(s->wake_arg);
+		pthread_mutex_lock(&s->mu);
 	}
 	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* ---- migrations that had to wait for PostgreSQL --------------------------- */
+
+/* Runs the migrations the daemon could not run at start-up, when their time
+ * has come; a failure waits, with the same backoff as the connection. */
+static void migrate_when_due(struct store *s)
+{
+	int64_t now = clock_mono_us();
+	if (s->migrated || now < s->migrate_retry_us)
+		return;
+	char cause[256];
+	if (store_migrate(s->cfg.migrate_conninfo, s->cfg.app_role, cause, sizeof cause) == 0) {
+		s->migrated = true;
+		s->migrate_error[0] = '\0';
+		log_info("store: PostgreSQL is there: migrations applied");
+		return;
+	}
+	if (strcmp(cause, s->migrate_error) != 0)
+		log_warn("store: migrations are waiting for PostgreSQL: %s", cause);
+	snprintf(s->migrate_error, sizeof s->migrate_error, "%s", cause);
+	s->migrate_retry_us = clock_mono_us() + s->migrate_backoff_ms * 1000;
+	s->migrate_backoff_ms = s->migrate_backoff_ms * 2 > s->pc.max_backoff_ms ? s->pc.max_backoff_ms
+										 : s->migrate_backoff_ms * 2;
+}
+
+/* PostgreSQL is there and its schema ready. */
+static bool db_ready(const struct store *s)
+{
+	return s->migrated && s->pc.state == STORE_DB_UP;
 }
 
 /* ---- writing the spool into PostgreSQL ------------------------------------ */
@@ -374,7 +461,7 @@ static void write_pending(struct store *s, int64_t budget_us)
 	int64_t start = clock_mono_us();
 	if (start < s->write_retry_us)
 		return;
-	while (spool_pending(s->spool) > 0 && s->pc.state == STORE_DB_UP) {
+	while (spool_pending(s->spool) > 0 && db_ready(s)) {
 		long n = write_one_batch(s);
 		if (n < 0) {
 			if (s->pc.state == STORE_DB_UP)
@@ -390,7 +477,7 @@ static void write_pending(struct store *s, int64_t budget_us)
 
 static struct store_done *run_query(struct store *s, struct query_item *q)
 {
-	if (!pgconn_ensure(&s->pc, clock_mono_us()))
+	if (!s->migrated || !pgconn_ensure(&s->pc, clock_mono_us()))
 		return done_new(STORE_DONE_QUERY, q->ticket, -1, UNAVAILABLE, NULL);
 	/* A query must see every event appended before it: while the spool still
 	 * holds some that PostgreSQL has not taken, an answer could have a gap. */
@@ -415,7 +502,7 @@ static struct store_done *run_query(struct store *s, struct query_item *q)
  * (then the oldest goes, counted). Returns true when q was kept. */
 static bool put_wait(struct store *s, struct query_item *q)
 {
-	if (!store_query_is_put(q->kind) || s->pc.state == STORE_DB_UP)
+	if (!store_query_is_put(q->kind) || db_ready(s))
 		return false;
 	if (!q->parked) {
 		q->parked = true;
@@ -443,7 +530,7 @@ static bool put_wait(struct store *s, struct query_item *q)
 /* The puts that waited go first once PostgreSQL is back. */
 static struct query_item *take_waiting_puts(struct store *s, struct query_item *queries)
 {
-	if (s->puts_head == NULL || s->pc.state != STORE_DB_UP)
+	if (s->puts_head == NULL || !db_ready(s))
 		return queries;
 	*s->puts_tail = queries;
 	queries = s->puts_head;
@@ -451,6 +538,19 @@ static struct query_item *take_waiting_puts(struct store *s, struct query_item *
 	s->puts_tail = &s->puts_head;
 	s->nputs = 0;
 	return queries;
+}
+
+/* A history query sees every event appended before it was submitted: it
+ * waits for the spool thread to have taken those appends (a group commit,
+ * milliseconds), and what the spool holds is written first. */
+static void query_catch_up(struct store *s, const struct query_item *q)
+{
+	pthread_mutex_lock(&s->mu);
+	while (s->appends_done < q->after_append && !s->stopping)
+		pthread_cond_wait(&s->cond, &s->mu);
+	pthread_mutex_unlock(&s->mu);
+	if (spool_pending(s->spool) > 0)
+		write_pending(s, WRITE_BUDGET_US);
 }
 
 static void process_queries(struct store *s, struct query_item *queries, bool stopping)
@@ -461,6 +561,8 @@ static void process_queries(struct store *s, struct query_item *queries, bool st
 		queries = q->next;
 		if (!stopping && put_wait(s, q))
 			continue;
+		if (!stopping && !store_query_is_put(q->kind))
+			query_catch_up(s, q);
 		struct store_done *d = stopping
 			? done_new(STORE_DONE_QUERY, q->ticket, -1, "the daemon is shutting down", NULL)
 			: run_query(s, q);
@@ -479,7 +581,7 @@ static void process_queries(struct store *s, struct query_item *queries, bool st
 static void idle_work(struct store *s)
 {
 	int64_t now = clock_mono_us();
-	if (s->pc.state != STORE_DB_UP || spool_pending(s->spool) > 0)
+	if (!db_ready(s) || spool_pending(s->spool) > 0)
 		return;
 	char err[256];
 	if (now >= s->rt.next_us) {
@@ -507,6 +609,10 @@ static int64_t idle_wait_us(struct store *s)
 {
 	int64_t now = clock_mono_us();
 	int64_t wait = IDLE_WAIT_US;
+	if (!s->migrated) {
+		int64_t r = s->migrate_retry_us - now;
+		return r > 0 ? (r < wait ? r : wait) : 0;
+	}
 	if (s->pc.state == STORE_DB_CONNECTING)
 		return 0;
 	if (s->pc.state == STORE_DB_DOWN) {
@@ -529,8 +635,14 @@ static int64_t idle_wait_us(struct store *s)
 static void publish_status(struct store *s)
 {
 	pthread_mutex_lock(&s->mu);
-	s->status.db = s->pc.state;
-	snprintf(s->status.db_error, sizeof s->status.db_error, "%s", s->pc.error);
+	if (s->migrated) {
+		s->status.db = s->pc.state;
+		snprintf(s->status.db_error, sizeof s->status.db_error, "%s", s->pc.error);
+	} else {
+		s->status.db = STORE_DB_DOWN;
+		snprintf(s->status.db_error, sizeof s->status.db_error, "migrations waiting: %.200s",
+			 s->migrate_error[0] ? s->migrate_error : "not tried yet");
+	}
 	s->status.spool_bytes = spool_bytes(s->spool);
 	s->status.pending_records = spool_pending(s->spool);
 	s->status.written_total = s->written_total;
@@ -551,43 +663,44 @@ static void cond_wait_us(struct store *s, int64_t us)
 	pthread_cond_timedwait(&s->cond, &s->mu, &ts);
 }
 
+/* The database thread. */
 static void *store_main(void *arg)
 {
 	struct store *s = arg;
+	/* Catching up after an outage (reading the spool, JSON, libpq) must not
+	 * take the CPU from the event loop and the spool thread when they share
+	 * a core: acknowledgements come first. Linux applies a thread's nice
+	 * value to that thread alone. */
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), STORE_DB_NICE) != 0)
+		log_debug("store: cannot lower the database thread's priority: %s", strerror(errno));
 	for (;;) {
 		pthread_mutex_lock(&s->mu);
-		if (s->ahead == NULL && s->qhead == NULL && !s->stopping) {
+		if (!s->spooled && s->qhead == NULL && !s->stopping) {
 			int64_t wait = idle_wait_us(s);
 			if (wait > 0)
 				cond_wait_us(s, wait);
 		}
-		struct append_batch *appends = s->ahead;
+		bool spooled = s->spooled;
+		s->spooled = false;
 		struct query_item *queries = s->qhead;
-		s->ahead = NULL;
-		s->atail = &s->ahead;
 		s->qhead = NULL;
 		s->qtail = &s->qhead;
 		bool stopping = s->stopping;
 		pthread_mutex_unlock(&s->mu);
 
-		bool posted = appends != NULL || queries != NULL;
-		if (appends)
-			process_appends(s, appends);
-		publish_status(s);
-		if (posted && s->wake)
-			s->wake(s->wake_arg);   /* the DURABLE acks first: they hold producers */
-
+		if (!stopping)
+			migrate_when_due(s);
 		pgconn_ensure(&s->pc, clock_mono_us());
 		write_pending(s, stopping ? WRITE_BUDGET_US / 2 : WRITE_BUDGET_US);
 		process_queries(s, queries, stopping);
-		if (!stopping && appends == NULL && queries == NULL)
+		if (!stopping && !spooled && queries == NULL)
 			idle_work(s);
 		publish_status(s);
 		if (queries && s->wake)
 			s->wake(s->wake_arg);
 		if (stopping) {
 			pthread_mutex_lock(&s->mu);
-			bool empty = s->ahead == NULL && s->qhead == NULL;
+			bool empty = s->qhead == NULL;
 			pthread_mutex_unlock(&s->mu);
 			if (empty)
 				break;
@@ -598,6 +711,15 @@ static void *store_main(void *arg)
 
 /* ---- the loop thread's side ---------------------------------------------- */
 
+/* The strings store_new copied. */
+static void store_config_free(struct store_config *c)
+{
+	free((char *)c->conninfo);
+	free((char *)c->spool_dir);
+	free((char *)c->migrate_conninfo);
+	free((char *)c->app_role);
+}
+
 struct store *store_new(const struct store_config *cfg, void (*wake)(void *arg), void *wake_arg,
 			char *cause, size_t causelen)
 {
@@ -605,6 +727,10 @@ struct store *store_new(const struct store_config *cfg, void (*wake)(void *arg),
 	s->cfg = *cfg;
 	s->cfg.conninfo = xstrdup(cfg->conninfo ? cfg->conninfo : "");
 	s->cfg.spool_dir = xstrdup(cfg->spool_dir ? cfg->spool_dir : "");
+	s->cfg.migrate_conninfo = cfg->migrate_conninfo ? xstrdup(cfg->migrate_conninfo) : NULL;
+	s->cfg.app_role = cfg->app_role ? xstrdup(cfg->app_role) : NULL;
+	s->migrated = cfg->migrate_conninfo == NULL;
+	s->migrate_backoff_ms = 500;
 	if (s->cfg.spool_max_bytes == 0)
 		s->cfg.spool_max_bytes = SPOOL_MAX_DEFAULT;
 	if (s->cfg.data_cap_bytes == 0)
@@ -617,8 +743,7 @@ struct store *store_new(const struct store_config *cfg, void (*wake)(void *arg),
 	s->recovered = json_array();
 	if (spool_open(s->cfg.spool_dir, 0, on_recovered, s, &s->spool, cause, causelen) != 0) {
 		json_decref(s->recovered);
-		free((char *)s->cfg.conninfo);
-		free((char *)s->cfg.spool_dir);
+		store_config_free(&s->cfg);
 		free(s);
 		return NULL;
 	}
@@ -638,10 +763,13 @@ struct store *store_new(const struct store_config *cfg, void (*wake)(void *arg),
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->cond, &ca);
+	pthread_cond_init(&s->acond, NULL);
 	pthread_condattr_destroy(&ca);
-	int rc = pthread_create(&s->thread, NULL, store_main, s);
+	int rc = pthread_create(&s->spool_thread, NULL, spool_main, s);
+	if (rc == 0)
+		rc = pthread_create(&s->thread, NULL, store_main, s);
 	if (rc != 0)
-		fatal("cannot start the store thread: %s", strerror(rc));
+		fatal("cannot start the store threads: %s", strerror(rc));
 	return s;
 }
 
@@ -651,8 +779,12 @@ void store_free(struct store *s)
 		return;
 	pthread_mutex_lock(&s->mu);
 	s->stopping = true;
+	pthread_cond_signal(&s->acond);
 	pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->mu);
+	/* Everything given is synced first; then the database thread writes
+	 * what it can in its time. */
+	pthread_join(s->spool_thread, NULL);
 	pthread_join(s->thread, NULL);
 	json_decref(s->recovered);
 	while (s->puts_head != NULL) {
@@ -667,9 +799,9 @@ void store_free(struct store *s)
 	pgconn_close(&s->pc);
 	retention_free(&s->rt);
 	pthread_cond_destroy(&s->cond);
+	pthread_cond_destroy(&s->acond);
 	pthread_mutex_destroy(&s->mu);
-	free((char *)s->cfg.conninfo);
-	free((char *)s->cfg.spool_dir);
+	store_config_free(&s->cfg);
 	free(s);
 }
 
@@ -722,9 +854,10 @@ int store_append(struct store *s, struct store_event *events, size_t n, uint64_t
 	}
 	s->arecords += n;
 	s->abytes += b->bytes;
+	s->appends_submitted++;
 	*s->atail = b;
 	s->atail = &b->next;
-	pthread_cond_signal(&s->cond);
+	pthread_cond_signal(&s->acond);
 	pthread_mutex_unlock(&s->mu);
 	return 0;
 }
@@ -743,6 +876,7 @@ int store_query(struct store *s, enum store_query_kind kind, const char *org, js
 	snprintf(q->org, sizeof q->org, "%s", org);
 	q->params = params;
 	q->ticket = ticket;
+	q->after_append = s->appends_submitted;
 	s->qcount++;
 	*s->qtail = q;
 	s->qtail = &q->next;

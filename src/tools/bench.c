@@ -37,6 +37,7 @@
 #include "keyfile.h"
 #include "log.h"
 #include "proto.h"
+#include "version.h"
 #include "wsclient.h"
 #include "xalloc.h"
 
@@ -58,6 +59,7 @@ struct options {
 	const char *url;
 	const char *token_file;
 	const char *producer_token_file;
+	const char *ack_gaps;    /* NULL: none */
 	long subscribers;
 	long rooms;
 	long publishers;
@@ -109,6 +111,8 @@ static const struct opt_def {
 	  "how long the idle subscribers stay, the daemon's CPU measured meanwhile (2)" },
 	{ "write-cost", OPT_LONG, offsetof(struct options, write_cost), 1, 100000, "N",
 	  "instead: the CPU one write costs on N loopback sockets here (no daemon)" },
+	{ "ack-gaps", OPT_STR, offsetof(struct options, ack_gaps), 0, 0, "FILE",
+	  "write every gap over 10 ms between two acknowledgements as \"WALL_MS GAP_MS\"" },
 };
 
 static void usage(FILE *out)
@@ -116,7 +120,8 @@ static void usage(FILE *out)
 	fprintf(out, "usage: wfmon-bench --url ws://HOST:PORT --token-file FILE "
 		     "--producer-token-file FILE [options]\n"
 		     "       wfmon-bench --url ws://HOST:PORT --token-file FILE --idle N "
-		     "--daemon-pid PID\n");
+		     "--daemon-pid PID\n"
+		     "       wfmon-bench --help | --version\n");
 	for (size_t i = 0; i < sizeof opt_defs / sizeof opt_defs[0]; i++)
 		fprintf(out, "  --%s %s\n\t%s\n", opt_defs[i].name, opt_defs[i].arg,
 			opt_defs[i].help);
@@ -151,7 +156,7 @@ static int opt_set(struct options *o, const struct opt_def *d, const char *val)
 	return -1;
 }
 
-/* Returns 0, 1 after --help, or -1 with the error logged. */
+/* Returns 0, 1 after --help, 2 after --version, or -1 with the error logged. */
 static int options_parse(struct options *o, int argc, char **argv)
 {
 	*o = (struct options){ .subscribers = 100, .rooms = 1, .publishers = 1, .rate = 100,
@@ -160,6 +165,8 @@ static int options_parse(struct options *o, int argc, char **argv)
 		const char *a = argv[i];
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
 			return 1;
+		if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0)
+			return 2;
 		if (strncmp(a, "--", 2) != 0) {
 			log_error("unexpected argument '%s' (see --help)", a);
 			return -1;
@@ -275,6 +282,10 @@ struct bench {
 	uint64_t inflight_total;
 	uint64_t *acked_room;
 	uint64_t *subs_in_room;
+	/* Acknowledgements: the producers' side of the spool. */
+	FILE *ack_gaps;
+	int64_t last_ack_us;
+	uint64_t ack_gap_max_us;   /* in the measured window */
 	char ts[40];
 	int64_t ts_ms;
 
@@ -560,6 +571,24 @@ static void publisher_partial_ack(struct bench *b, const char *data, size_t len,
 	json_decref(root);
 }
 
+/* The time since the previous acknowledgement: a producer with a bounded
+ * window of unacknowledged publishes stops for as long. */
+#define BENCH_ACK_GAP_LOG_US 10000
+static void bench_ack_seen(struct bench *b)
+{
+	int64_t now = clock_mono_us();
+	if (b->last_ack_us != 0) {
+		uint64_t gap = (uint64_t)(now - b->last_ack_us);
+		if (b->window_started && !b->window_ended && gap > b->ack_gap_max_us)
+			b->ack_gap_max_us = gap;
+		if (b->ack_gaps != NULL && gap > BENCH_ACK_GAP_LOG_US) {
+			fprintf(b->ack_gaps, "%" PRId64 " %.1f\n", clock_wall_ms(), (double)gap / 1000.0);
+			fflush(b->ack_gaps);
+		}
+	}
+	b->last_ack_us = now;
+}
+
 static void publisher_message(struct bench *b, struct conn *p, const char *data, size_t len)
 {
 	enum bench_msg type = bench_msg_type(data, len);
@@ -575,6 +604,8 @@ static void publisher_message(struct bench *b, struct conn *p, const char *data,
 	struct inflight *f = publisher_find(p, id);
 	if (f == NULL)
 		return;
+	if (type == BENCH_MSG_ACK)
+		bench_ack_seen(b);
 	if (type == BENCH_MSG_ERROR) {
 		/* forbidden / unauthorized: a viewer token was given as producer. */
 		if (memmem(data, len, "\"forbidden\"", 11) || memmem(data, len, "\"unauthorized\"", 14))
@@ -895,6 +926,10 @@ static int bench_setup(struct bench *b)
 	b->pubs = xcalloc((size_t)b->opt.publishers, sizeof *b->pubs);
 	b->acked_room = xcalloc((size_t)b->opt.rooms, sizeof *b->acked_room);
 	b->subs_in_room = xcalloc((size_t)b->opt.rooms, sizeof *b->subs_in_room);
+	if (b->opt.ack_gaps != NULL && (b->ack_gaps = fopen(b->opt.ack_gaps, "w")) == NULL) {
+		log_error("--ack-gaps %s: %s", b->opt.ack_gaps, strerror(errno));
+		return -1;
+	}
 	bench_hist_reset(&b->hist);
 	b->last_progress_us = clock_mono_us();
 	return 0;
@@ -915,6 +950,8 @@ static void bench_teardown(struct bench *b)
 	free(b->subs_in_room);
 	free(b->viewer_token);
 	free(b->producer_token);
+	if (b->ack_gaps != NULL)
+		fclose(b->ack_gaps);
 	if (b->tfd >= 0)
 		close(b->tfd);
 	if (b->epfd >= 0)
@@ -995,6 +1032,7 @@ static void bench_report(struct bench *b)
 	print_ms("p50_ms", bench_hist_percentile(&b->hist, 50), have_hist, true);
 	print_ms("p99_ms", bench_hist_percentile(&b->hist, 99), have_hist, true);
 	print_ms("max_ms", b->hist.max, have_hist, true);
+	print_ms("ack_gap_max_ms", b->ack_gap_max_us, b->last_ack_us != 0, true);
 	printf("\"refused\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"closed\":%" PRIu64 ",", b->refused,
 	       lost, b->closed);
 	if (have_cpu && deliveries > 0)
@@ -1091,6 +1129,10 @@ int main(int argc, char **argv)
 	struct bench *b = &bench_state;
 	b->epfd = b->tfd = -1;
 	int rc = options_parse(&b->opt, argc, argv);
+	if (rc == 2) {
+		fputs(VERSION_LINE("wfmon-bench"), stdout);
+		return 0;
+	}
 	if (rc != 0) {
 		usage(rc > 0 ? stdout : stderr);
 		return rc > 0 ? 0 : 2;

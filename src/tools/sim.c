@@ -29,6 +29,7 @@
 #include "keyfile.h"
 #include "log.h"
 #include "proto.h"
+#include "version.h"
 #include "wsclient.h"
 #include "xalloc.h"
 
@@ -598,6 +599,7 @@ static void sim_usage(FILE *f)
 	      "                 [--seed N] [--rate R] [--workflows a,b] [--duration S] [--speed X]\n"
 	      "                 [--workers N] [--once WORKFLOW] [--events-per-second N]\n"
 	      "                 [--dry-run] [--quiet] [--verbose] [--list] [--acked-log FILE]\n"
+	      "       wfmon-sim --help | --version\n"
 	      "Simulates accounting workflow executions and publishes their events to wfmond.\n"
 	      "The token also comes from $WFMON_TOKEN. See wfmon-sim(1).\n", f);
 }
@@ -662,6 +664,7 @@ int main(int argc, char **argv)
 		{ "list", no_argument, NULL, 'l' },
 		{ "acked-log", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	struct sim_app app = { .url = { .host = "127.0.0.1", .port = 7681, .path = "/" },
@@ -672,7 +675,7 @@ int main(int argc, char **argv)
 	log_set_ident("wfmon-sim");
 
 	int ch;
-	while ((ch = getopt_long(argc, argv, "hnqv", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hnqvV", longopts, NULL)) != -1) {
 		double v;
 		char *end;
 		switch (ch) {
@@ -753,6 +756,9 @@ int main(int argc, char **argv)
 		case 'v':
 			app.verbose = true;
 			break;
+		case 'V':
+			fputs(VERSION_LINE("wfmon-sim"), stdout);
+			return 0;
 		case 'l':
 			for (size_t i = 0; i < sim_workflow_count(); i++)
 				printf("%-20s %2zu steps  %s\n", sim_workflow_get(i)->id,

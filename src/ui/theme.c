@@ -15,8 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "conffile.h"
 #include "i18n.h"
 #include "install_paths.h"
+#include "xalloc.h"
 
 #define THEME_MAX_FILE (64 * 1024)
 
@@ -271,64 +273,37 @@ static int style_parse(char *value, struct ui_style *out, char *why, size_t whyl
 	return 0;
 }
 
-static char *trim(char *s)
+struct theme_parse {
+	struct ui_theme *work;
+	const char *filename;
+};
+
+static int theme_pair(const char *key, const char *value, void *arg, char *why, size_t whylen)
 {
-	while (*s == ' ' || *s == '\t' || *s == '\r')
-		s++;
-	size_t n = strlen(s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-		s[--n] = '\0';
-	return s;
+	struct theme_parse *p = arg;
+	enum ui_element el;
+	if (ui_element_parse(key, &el) != 0) {
+		snprintf(why, whylen, _("unknown element \"%s\" (see wfmon-themes(5) for the list)"), key);
+		return -1;
+	}
+	/* style_parse cuts its copy into words. */
+	char *copy = xstrdup(value);
+	int rc = style_parse(copy, &p->work->styles[el], why, whylen);
+	free(copy);
+	return rc;
 }
 
 int ui_theme_parse(struct ui_theme *t, const char *text, const char *filename, char *cause,
 		   size_t causelen)
 {
 	struct ui_theme work = *t;
-	char *copy = strdup(text);
-	if (copy == NULL) {
-		snprintf(cause, causelen, "%s: %s", filename, strerror(ENOMEM));
+	struct theme_parse p = { &work, filename };
+	if (conffile_parse(text, strlen(text), filename,
+			   _("\"element = colour [on colour] [attributes]\""), theme_pair, &p, cause,
+			   causelen) != 0)
 		return -1;
-	}
-	int lineno = 0, rc = 0;
-	for (char *line = copy, *next; line != NULL; line = next) {
-		next = strchr(line, '\n');
-		if (next != NULL)
-			*next++ = '\0';
-		lineno++;
-		char *hash = strchr(line, '#');
-		if (hash != NULL)
-			*hash = '\0';
-		char *s = trim(line);
-		if (*s == '\0')
-			continue;
-		char *eq = strchr(s, '=');
-		if (eq == NULL) {
-			snprintf(cause, causelen, _("%s:%d: expected \"element = colour [on colour] "
-						    "[attributes]\""), filename, lineno);
-			rc = -1;
-			break;
-		}
-		*eq = '\0';
-		char *key = trim(s), *value = trim(eq + 1);
-		enum ui_element el;
-		if (ui_element_parse(key, &el) != 0) {
-			snprintf(cause, causelen, _("%s:%d: unknown element \"%s\" (see wfmon-themes(5) "
-						    "for the list)"), filename, lineno, key);
-			rc = -1;
-			break;
-		}
-		char why[400];
-		if (style_parse(value, &work.styles[el], why, sizeof why) != 0) {
-			snprintf(cause, causelen, "%s:%d: %s", filename, lineno, why);
-			rc = -1;
-			break;
-		}
-	}
-	free(copy);
-	if (rc == 0)
-		*t = work;
-	return rc;
+	*t = work;
+	return 0;
 }
 
 static bool file_exists(const char *path)
@@ -397,29 +372,22 @@ int ui_theme_find(const char *name, char *path, size_t pathlen, char *cause, siz
 
 int ui_theme_load_file(const char *path, struct ui_theme *out, char *cause, size_t causelen)
 {
-	FILE *f = fopen(path, "r");
-	if (f == NULL) {
-		snprintf(cause, causelen, _("cannot read the theme %s: %s"), path, strerror(errno));
-		return -1;
-	}
-	char *text = malloc(THEME_MAX_FILE + 1);
-	size_t n = text ? fread(text, 1, THEME_MAX_FILE + 1, f) : 0;
-	fclose(f);
-	if (text == NULL || n > THEME_MAX_FILE) {
-		snprintf(cause, causelen, _("the theme %s is larger than 64 KiB"), path);
-		free(text);
-		return -1;
-	}
-	text[n] = '\0';
-	if (memchr(text, '\0', n) != NULL) {
-		snprintf(cause, causelen, _("the theme %s is not a text file"), path);
-		free(text);
+	size_t len;
+	char why[512];
+	char *text = conffile_read(path, THEME_MAX_FILE, &len, why, sizeof why);
+	if (text == NULL) {
+		if (errno == EFBIG)
+			snprintf(cause, causelen, _("the theme %s is larger than 64 KiB"), path);
+		else if (errno == EILSEQ)
+			snprintf(cause, causelen, _("the theme %s is not a text file"), path);
+		else
+			snprintf(cause, causelen, _("cannot read the theme %s: %s"), path, strerror(errno));
 		return -1;
 	}
 	struct ui_theme t;
 	ui_theme_builtin(&t);
 	int rc = ui_theme_parse(&t, text, path, cause, causelen);
-	free(text);
+	conffile_text_free(text, len);
 	if (rc != 0)
 		return -1;
 	const char *base = strrchr(path, '/');

@@ -27,16 +27,14 @@
 #include "i18n.h"
 #include "proto.h"
 #include "alerts_cli.h"
+#include "conffile.h"
 #include "keyfile.h"
 #include "tail.h"
 #include "ui_app.h"
 #include "token.h"
+#include "version.h"
 #include "wsclient.h"
 #include "xalloc.h"
-
-#ifndef WFMON_VERSION
-#define WFMON_VERSION "0.1.0"
-#endif
 
 #define EXIT_USAGE 2
 #define DEFAULT_URL WSC_URL_EXAMPLE
@@ -116,16 +114,6 @@ static const char *bad_option(char **argv, int optind_after)
 
 /* ---- The config file ---------------------------------------------------------- */
 
-static char *trim(char *s)
-{
-	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
-		s++;
-	size_t n = strlen(s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
-		s[--n] = '\0';
-	return s;
-}
-
 struct config {
 	char path[4096];
 	bool loaded;
@@ -170,6 +158,21 @@ static void config_clear(struct config *cfg)
 	cfg->token = cfg->url = cfg->theme = NULL;
 }
 
+static int config_pair(const char *key, const char *value, void *arg, char *why, size_t whylen)
+{
+	(void)why;
+	(void)whylen;
+	struct config *cfg = arg;
+	for (size_t i = 0; i < sizeof config_keys / sizeof config_keys[0]; i++) {
+		if (strcmp(key, config_keys[i].key) != 0)
+			continue;
+		char **slot = (char **)((char *)cfg + config_keys[i].offset);
+		free(*slot);
+		*slot = value[0] ? xstrdup(value) : NULL;
+	}
+	return 0;
+}
+
 /* Loads the config file once; a missing file is an empty config. Returns 0, or
  * -1 after printing what is wrong with it. */
 static int config_load(struct config *cfg)
@@ -178,49 +181,14 @@ static int config_load(struct config *cfg)
 		return 0;
 	cfg->loaded = true;
 	config_path(cfg);
-	size_t len = 0;
-	char cause[256];
-	char *text = (char *)keyfile_read(cfg->path, "config file", MAX_CONFIG_FILE, &len, cause,
-					  sizeof cause);
-	if (text == NULL) {
-		/* A missing or empty file is an empty config. */
-		if (errno == ENOENT || errno == ENOTDIR || errno == ENODATA)
-			return 0;
-		fprintf(stderr, "wfmon: cannot read the config file %s: %s\n", cfg->path,
-			errno == EFBIG ? "larger than 64 KiB" : strerror(errno));
-		return -1;
-	}
-	int lineno = 0;
-	int rc = 0;
-	for (char *line = text, *next; line != NULL && rc == 0; line = next) {
-		next = strchr(line, '\n');
-		if (next != NULL)
-			*next++ = '\0';
-		lineno++;
-		char *s = trim(line);
-		if (*s == '\0' || *s == '#')
-			continue;
-		char *eq = strchr(s, '=');
-		if (eq == NULL) {
-			fprintf(stderr, "wfmon: config file %s line %d: expected \"key = value\"; "
-					"fix or remove the line\n", cfg->path, lineno);
-			rc = -1;
-			break;
-		}
-		*eq = '\0';
-		char *key = trim(s), *value = trim(eq + 1);
-		for (size_t i = 0; i < sizeof config_keys / sizeof config_keys[0]; i++) {
-			if (strcmp(key, config_keys[i].key) != 0)
-				continue;
-			char **slot = (char **)((char *)cfg + config_keys[i].offset);
-			free(*slot);
-			*slot = value[0] ? xstrdup(value) : NULL;
-		}
-	}
-	/* len, not strlen: the parse above cut the text into lines. */
-	explicit_bzero(text, len);
-	free(text);
-	return rc;
+	char cause[512];
+	if (conffile_load(cfg->path, MAX_CONFIG_FILE, "\"key = value\"; fix or remove the line",
+			  config_pair, cfg, cause, sizeof cause) == 0)
+		return 0;
+	if (errno == ENOENT || errno == ENOTDIR)
+		return 0;
+	fprintf(stderr, "wfmon: config file %s\n", cause);
+	return -1;
 }
 
 /* ---- Token and URL lookup ------------------------------------------------------ */
@@ -729,7 +697,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
-		printf("wfmon %s (protocol %d)\n", WFMON_VERSION, PROTO_VERSION);
+		fputs(VERSION_LINE("wfmon"), stdout);
 		return 0;
 	}
 	const struct command *cmd = command_find(name);

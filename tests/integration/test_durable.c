@@ -347,6 +347,60 @@ static void test_database_outage_under_load(void **state)
 	free(vt);
 }
 
+/* With --database-owner and PostgreSQL down (a fresh cluster, never
+ * migrated): the daemon starts, serves and spools; once PostgreSQL is up it
+ * migrates and the spooled events reach the database. */
+static void test_start_with_database_down_then_migrate(void **state)
+{
+	(void)state;
+	struct pgtest pg;
+	assert_int_equal(pgtest_start(&pg), 0);
+	assert_int_equal(pgtest_stop(&pg), 0);
+	char dspool[400];
+	snprintf(dspool, sizeof dspool, "%s/spool-down", pg.dir);
+	const char *args[] = { "--database", pg.app, "--database-owner", pg.owner, "--spool-dir", dspool,
+			       "--reconnect-max", "1", NULL };
+	struct daemon d;
+	assert_int_equal(daemon_start(&d, args), 0);
+	char body[4096];
+	assert_int_equal(http_raw(&d, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", body, sizeof body), 200);
+	assert_non_null(strstr(body, "\"status\":\"ok\""));
+	char *pt = daemon_token(&d, "late", "sim", "producer");
+	char *vt = daemon_token(&d, "late", "ann", "viewer");
+	struct wsc *p = client_open(&d, pt);
+	struct wsc *v = client_open(&d, vt);
+	json_decref(client_subscribe(v, "execution:late-x", -1));
+	for (int i = 0; i < 20; i++) {
+		char eid[32];
+		snprintf(eid, sizeof eid, "late-%d", i);
+		PUBLISH_OK(p, "log", eid, "late-x", "\"level\":\"info\",\"message\":\"while down\"");
+		json_t *m = client_recv_type(v, "event", 2000);
+		assert_non_null(m);
+		json_decref(m);
+	}
+	assert_int_equal(daemon_metric(&d, "wfmond_spool_pending_events"), 20);
+	assert_int_equal(daemon_metric(&d, "wfmond_database_up"), 0);
+	assert_int_equal(http_raw(&d, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", body, sizeof body), 200);
+	assert_non_null(strstr(body, "migrations waiting"));
+
+	assert_int_equal(pgtest_restart(&pg), 0);
+	long long end = mono_ms() + 20000;
+	while (mono_ms() < end && daemon_metric(&d, "wfmond_spool_pending_events") != 0)
+		usleep(100000);
+	assert_int_equal(daemon_metric(&d, "wfmond_spool_pending_events"), 0);
+	assert_true(pgtest_value(pg.owner, "SELECT count(*) FROM schema_migrations") >= 4);
+	assert_int_equal(pgtest_value(pg.app, "SELECT set_config('wfmon.org', 'late', false); "
+					      "SELECT count(*) FROM execution_events WHERE event_id LIKE 'late-%'"),
+			 20);
+	assert_int_equal(daemon_metric(&d, "wfmond_database_up"), 1);
+	wsc_free(p);
+	wsc_free(v);
+	free(pt);
+	free(vt);
+	assert_int_equal(daemon_stop(&d), 0);
+	pgtest_destroy(&pg);
+}
+
 static void test_resume_too_old_is_reset(void **state)
 {
 	(void)state;
@@ -463,6 +517,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_retry_stored_once_delivered_once),
+		cmocka_unit_test(test_start_with_database_down_then_migrate),
 		cmocka_unit_test(test_resume_too_old_is_reset),
 		cmocka_unit_test(test_queries_and_restart_reload),
 		cmocka_unit_test(test_kill9_loses_nothing_acknowledged),

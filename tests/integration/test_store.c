@@ -684,6 +684,48 @@ static void test_replay(void **state)
 	store_free(s);
 }
 
+/* A query submitted right after an append (without waiting for its DURABLE)
+ * sees the appended events: the database thread waits for the spool thread
+ * to take them, then writes them first. Many rounds, since the two threads
+ * race. */
+static void test_query_sees_preceding_append(void **state)
+{
+	(void)state;
+	struct store *s = store_open(0);
+	for (int round = 0; round < 50; round++) {
+		char exec[32], id[32];
+		snprintf(exec, sizeof exec, "order-%d", round);
+		snprintf(id, sizeof id, "order-ev-%d", round);
+		struct store_event e = { .pos = next_pos++,
+					 .json = ev("execution.queued", id, exec, "etl", BASE_MS,
+						    "{\"workflow_name\":\"ETL\",\"priority\":\"NORMAL\",\"steps\":[{\"id\":\"s1\",\"name\":\"S1\"}]}") };
+		snprintf(e.org, sizeof e.org, "qorg");
+		uint64_t t = next_ticket++, tq = next_ticket++;
+		assert_int_equal(store_append(s, &e, 1, t), 0);
+		assert_int_equal(store_query(s, STORE_Q_EXECUTION, "qorg", json_pack("{s:s}", "id", exec), tq), 0);
+		bool durable = false, answered = false;
+		int64_t end = clock_mono_us() + 10000000;
+		while (!(durable && answered) && clock_mono_us() < end) {
+			struct store_done *d;
+			if (store_take_done(s, &d, 1) != 1) {
+				usleep(2000);
+				continue;
+			}
+			assert_int_equal(d->status, 0);
+			if (d->ticket == t) {
+				durable = true;
+			} else if (d->ticket == tq) {
+				answered = true;
+				if (!json_is_object(json_object_get(d->result, "execution")))
+					fail_msg("round %d: the query did not see the event appended before it", round);
+			}
+			store_done_free(d);
+		}
+		assert_true(durable && answered);
+	}
+	store_free(s);
+}
+
 /* ---- outage and reload --------------------------------------------------- */
 
 static void test_database_outage(void **state)
@@ -943,6 +985,7 @@ int main(void)
 		cmocka_unit_test(test_queries),
 		cmocka_unit_test(test_step_stats),
 		cmocka_unit_test(test_replay),
+		cmocka_unit_test(test_query_sees_preceding_append),
 		cmocka_unit_test(test_database_outage),
 		cmocka_unit_test(test_spool_replay_at_start),
 		cmocka_unit_test(test_full_spool_refuses),

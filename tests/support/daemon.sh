@@ -16,7 +16,7 @@ daemon_start() {
 	[ -f "$TEST_DIR/secret" ] || head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$TEST_DIR/secret"
 	[ -n "$DAEMON_PORT" ] || DAEMON_PORT=$(free_port)
 	"$WFMON_BUILD/wfmond" --listen "127.0.0.1:$DAEMON_PORT" --jwt-secret-file "$TEST_DIR/secret" \
-		--log-level info "$@" >>"$TEST_DIR/wfmond.log" 2>&1 &
+		--log-level info --config /dev/null "$@" >>"$TEST_DIR/wfmond.log" 2>&1 &
 	DAEMON_PID=$!
 	for _ in $(seq 1 200); do
 		if curl -fsS "http://127.0.0.1:$DAEMON_PORT/healthz" >/dev/null 2>&1; then return 0; fi

@@ -41,7 +41,12 @@ static const char *build_dir(void)
 	return b && *b ? b : "build";
 }
 
-static int spawn(struct daemon *d, const char *const *extra)
+static const char *log_level(void)
+{
+	return getenv("WFMON_TEST_LOG_LEVEL") ? getenv("WFMON_TEST_LOG_LEVEL") : "info";
+}
+
+static int spawn(struct daemon *d, const char *const *extra, bool wait)
 {
 	char bin[512], listen[64];
 	snprintf(bin, sizeof bin, "%s/wfmond", build_dir());
@@ -49,12 +54,20 @@ static int spawn(struct daemon *d, const char *const *extra)
 	const char *argv[64];
 	int n = 0;
 	argv[n++] = bin;
-	argv[n++] = "--listen";
-	argv[n++] = listen;
-	argv[n++] = "--jwt-secret-file";
-	argv[n++] = d->secret;
-	argv[n++] = "--log-level";
-	argv[n++] = getenv("WFMON_TEST_LOG_LEVEL") ? getenv("WFMON_TEST_LOG_LEVEL") : "info";
+	if (d->config[0] != '\0') {
+		argv[n++] = "--config";
+		argv[n++] = d->config;
+	} else {
+		argv[n++] = "--listen";
+		argv[n++] = listen;
+		argv[n++] = "--jwt-secret-file";
+		argv[n++] = d->secret;
+		argv[n++] = "--log-level";
+		argv[n++] = log_level();
+		/* Not whatever a `make install` left in the default place. */
+		argv[n++] = "--config";
+		argv[n++] = "/dev/null";
+	}
 	for (int i = 0; extra && extra[i] && n < 62; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;
@@ -73,14 +86,19 @@ static int spawn(struct daemon *d, const char *const *extra)
 		_exit(127);
 	}
 	d->pid = pid;
+	return wait ? daemon_wait_ready(d, 5000) : 0;
+}
+
+int daemon_wait_ready(struct daemon *d, int timeout_ms)
+{
 	/* Ready when /healthz answers. */
-	for (int i = 0; i < 200; i++) {
+	for (int waited = 0; waited < timeout_ms; waited += 25) {
 		char body[256];
 		if (http_raw(d, "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", body,
 			     sizeof body) == 200)
 			return 0;
 		int status;
-		if (waitpid(pid, &status, WNOHANG) == pid) {
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
 			fprintf(stderr, "wfmond exited early; log in %s\n", d->log);
 			d->pid = 0;
 			return -1;
@@ -91,6 +109,11 @@ static int spawn(struct daemon *d, const char *const *extra)
 }
 
 int daemon_start(struct daemon *d, const char *const *extra)
+{
+	return daemon_start_with(d, extra, 0);
+}
+
+int daemon_start_with(struct daemon *d, const char *const *extra, unsigned flags)
 {
 	memset(d, 0, sizeof *d);
 	/* Under tests/run.sh the folder lives in the run's log folder, so it goes
@@ -115,7 +138,16 @@ int daemon_start(struct daemon *d, const char *const *extra)
 	d->port = free_port();
 	if (d->port < 0)
 		return -1;
-	return spawn(d, extra);
+	if (flags & DAEMON_CONFIG_FILE) {
+		snprintf(d->config, sizeof d->config, "%s/wfmond.conf", d->dir);
+		f = fopen(d->config, "w");
+		if (f == NULL)
+			return -1;
+		fprintf(f, "listen = 127.0.0.1:%d\njwt-secret-file = %s\nlog-level = %s\n", d->port,
+			d->secret, log_level());
+		fclose(f);
+	}
+	return spawn(d, extra, !(flags & DAEMON_NO_WAIT));
 }
 
 int daemon_stop(struct daemon *d)
@@ -140,7 +172,7 @@ int daemon_stop(struct daemon *d)
 int daemon_restart(struct daemon *d, const char *const *extra)
 {
 	daemon_stop(d);
-	return spawn(d, extra);
+	return spawn(d, extra, true);
 }
 
 char *daemon_token(const struct daemon *d, const char *org, const char *sub, const char *role)
@@ -385,6 +417,31 @@ int publish_ok(struct wsc *p, const char *kind, const char *event_id, const char
 	free(arr);
 	free(ev);
 	return rc;
+}
+
+json_t *publish_log_batch(struct wsc *p, const char *prefix, int first, int n, const char *exec_id,
+			  const char *message)
+{
+	size_t cap = 64 + (size_t)n * (PROTO_MAX_TEXT + 400), len = 1;
+	char *arr = malloc(cap);
+	if (arr == NULL)
+		return NULL;
+	arr[0] = '[';
+	for (int k = 0; k < n; k++) {
+		char eid[64], extra[PROTO_MAX_TEXT + 100];
+		snprintf(eid, sizeof eid, "%s-%d", prefix, first + k);
+		if (message)
+			snprintf(extra, sizeof extra, "\"level\":\"info\",\"message\":\"%s\"", message);
+		else
+			snprintf(extra, sizeof extra, "\"level\":\"info\",\"message\":\"line %d\"", first + k);
+		char *ev = event_json("log", eid, exec_id, extra);
+		len += (size_t)snprintf(arr + len, cap - len, "%s%s", k ? "," : "", ev ? ev : "null");
+		free(ev);
+	}
+	snprintf(arr + len, cap - len, "]");
+	json_t *ack = client_publish(p, arr);
+	free(arr);
+	return ack;
 }
 
 pid_t simproc_start(const struct daemon *d, const char *const *args)

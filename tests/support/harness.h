@@ -19,11 +19,24 @@ struct daemon {
 	char dir[256];         /* temp folder: secret, log */
 	char secret[300];
 	char log[300];
+	char config[300];      /* DAEMON_CONFIG_FILE: the config file, else "" */
 };
 
 /* Starts wfmond with extra flags (NULL-terminated list, may be NULL) and waits
  * until it answers /healthz. Returns 0 or -1. */
 int daemon_start(struct daemon *d, const char *const *extra);
+
+enum daemon_start_flags {
+	/* Returns once the process runs, without waiting for /healthz. */
+	DAEMON_NO_WAIT = 1,
+	/* Listen address, secret and log level go in d->config (a config file,
+	 * "listen", "jwt-secret-file", "log-level" lines) instead of flags, so
+	 * that a test can change them and send SIGHUP. */
+	DAEMON_CONFIG_FILE = 2,
+};
+int daemon_start_with(struct daemon *d, const char *const *extra, unsigned flags);
+/* Waits until the daemon answers /healthz (after DAEMON_NO_WAIT); 0 or -1. */
+int daemon_wait_ready(struct daemon *d, int timeout_ms);
 /* SIGTERM, then waits; returns the exit status (or -1). */
 int daemon_stop(struct daemon *d);
 /* Restarts on the same port with the same secret. */
@@ -68,6 +81,11 @@ long long mono_ms(void);
  * acknowledged without a rejection. Use PUBLISH_OK in cmocka tests. */
 int publish_ok(struct wsc *p, const char *kind, const char *event_id, const char *exec_id, const char *extra);
 #define PUBLISH_OK(...) assert_int_equal(publish_ok(__VA_ARGS__), 0)
+/* Publishes n log events, ids PREFIX-first .. PREFIX-(first+n-1), to one
+ * execution in one batch; message NULL writes "line <number>". Returns the
+ * answer (ack or error), or NULL. */
+json_t *publish_log_batch(struct wsc *p, const char *prefix, int first, int n, const char *exec_id,
+			  const char *message);
 /* Starts $WFMON_BUILD/wfmon-sim against the daemon with these extra
  * arguments (NULL-terminated), its output in d->dir/sim.log. */
 pid_t simproc_start(const struct daemon *d, const char *const *args);
