@@ -13,8 +13,8 @@ trap 'rm -rf "$TMP"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
 # ---- one version ---------------------------------------------------------------
-want=$(sed -n 's/^#define WFMON_VERSION "\(.*\)"/\1/p' include/version.h)
-[ -n "$want" ] || fail "no WFMON_VERSION in include/version.h"
+want=$(sed -n 's/^#define WFMON_VERSION "\(.*\)"/\1/p' include/proto/version.h)
+[ -n "$want" ] || fail "no WFMON_VERSION in include/proto/version.h"
 for p in wfmond wfmon wfmon-sim wfmon-bench; do
 	line=$("$WFMON_BUILD/$p" --version) || fail "$p --version exited $?"
 	[ "$line" = "$p $want (protocol wfmon.v1)" ] || fail "$p --version said '$line'"

@@ -696,12 +696,12 @@ static void test_query_sees_preceding_append(void **state)
 		char exec[32], id[32];
 		snprintf(exec, sizeof exec, "order-%d", round);
 		snprintf(id, sizeof id, "order-ev-%d", round);
-		struct store_event e = { .pos = next_pos++,
-					 .json = ev("execution.queued", id, exec, "etl", BASE_MS,
-						    "{\"workflow_name\":\"ETL\",\"priority\":\"NORMAL\",\"steps\":[{\"id\":\"s1\",\"name\":\"S1\"}]}") };
-		snprintf(e.org, sizeof e.org, "qorg");
+		char *text = ev("execution.queued", id, exec, "etl", BASE_MS,
+				"{\"workflow_name\":\"ETL\",\"priority\":\"NORMAL\",\"steps\":[{\"id\":\"s1\",\"name\":\"S1\"}]}");
+		struct store_event e = store_event_of("qorg", text);
 		uint64_t t = next_ticket++, tq = next_ticket++;
 		assert_int_equal(store_append(s, &e, 1, t), 0);
+		free(text);   /* store_append copies it */
 		assert_int_equal(store_query(s, STORE_Q_EXECUTION, "qorg", json_pack("{s:s}", "id", exec), tq), 0);
 		bool durable = false, answered = false;
 		int64_t end = clock_mono_us() + 10000000;
