@@ -33,7 +33,7 @@ SANFLAGS :=
 OPT     := -O2
 endif
 
-PKGS     := libwebsockets jansson libjwt libpq ncursesw libcurl libcrypto libsystemd zlib
+PKGS     := libwebsockets jansson libjwt libpq ncursesw libcurl libssl libcrypto libsystemd zlib
 # Lazy (=) so that `make deps` can install the packages before anything asks pkg-config.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -52,8 +52,9 @@ layer_uses = $(shell awk '$$1 == "$(1)" { $$1 = ""; print }' src/LAYERS)
 layer_inc  = $(addprefix -Iinclude/,$(call layer_uses,$(1)))
 ALL_INC    := $(addprefix -I,$(wildcard include/*))
 
-# Libraries by layer: core (common + protocol), server (+ store), client, ui, tools.
+# Libraries by layer: core (common + protocol), server (+ store), net, client, ui, tools.
 CORE_SRC   := $(wildcard src/common/*.c src/proto/*.c)
+NET_SRC    := $(wildcard src/net/*.c)
 SERVER_SRC := $(filter-out src/server/main.c,$(wildcard src/server/*.c src/store/*.c))
 MIGRATIONS := $(sort $(wildcard src/store/migrations/*.sql))
 CLIENT_SRC := $(wildcard src/client/*.c)
@@ -72,6 +73,7 @@ say = @printf '  %-6s %s\n' $(1) $(2)
 endif
 
 CORE_LIB   := $(BUILD)/libwfcore.a
+NET_LIB    := $(BUILD)/libwfnet.a
 SERVER_LIB := $(BUILD)/libwfserver.a
 CLIENT_LIB := $(BUILD)/libwfclient.a
 UI_LIB     := $(BUILD)/libwfui.a
@@ -147,6 +149,7 @@ $(call obj,src/ui/theme.c src/ui/i18n.c src/server/config.c): $(BUILD)/gen/insta
 $(BUILD)/obj/gen/migrations_data.o: $(BUILD)/gen/migrations_data.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(call layer_inc,store) -c -o $@ $<
+$(NET_LIB): $(call obj,$(NET_SRC))
 $(CLIENT_LIB): $(call obj,$(CLIENT_SRC))
 $(UI_LIB): $(call obj,$(UI_SRC))
 $(TOOLS_LIB): $(call obj,$(TOOLS_SRC))
@@ -159,17 +162,17 @@ $(BUILD)/%.a:
 $(BUILD)/wfmond: $(call obj,src/server/main.c) $(SERVER_LIB) $(CORE_LIB)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
-$(BUILD)/wfmon: $(call obj,src/wfmon/main.c) $(UI_LIB) $(CLIENT_LIB) $(CORE_LIB)
+$(BUILD)/wfmon: $(call obj,src/wfmon/main.c) $(UI_LIB) $(CLIENT_LIB) $(NET_LIB) $(CORE_LIB)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
-$(BUILD)/wfmon-sim: $(call obj,src/tools/sim.c) $(TOOLS_LIB) $(CORE_LIB)
+$(BUILD)/wfmon-sim: $(call obj,src/tools/sim.c) $(TOOLS_LIB) $(NET_LIB) $(CORE_LIB)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
-$(BUILD)/wfmon-bench: $(call obj,src/tools/bench.c) $(TOOLS_LIB) $(CORE_LIB)
+$(BUILD)/wfmon-bench: $(call obj,src/tools/bench.c) $(TOOLS_LIB) $(NET_LIB) $(CORE_LIB)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-TEST_LIBS = $(SERVER_LIB) $(UI_LIB) $(CLIENT_LIB) $(TOOLS_LIB) $(CORE_LIB)
+TEST_LIBS = $(SERVER_LIB) $(UI_LIB) $(CLIENT_LIB) $(TOOLS_LIB) $(NET_LIB) $(CORE_LIB)
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT_OBJ) $(TEST_LIBS)
 	@mkdir -p $(dir $@)
 	$(call say,TEST,$@)
@@ -197,7 +200,7 @@ FUZZ_BUILD   := build/fuzz
 FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS    := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_NAMES))
 # What the targets reach: the protocol, the JWT check, the rule parser, the client.
-FUZZ_LIB_SRC := $(CORE_SRC) src/server/auth.c
+FUZZ_LIB_SRC := $(CORE_SRC) src/server/auth.c src/server/jwks.c
 FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
 FUZZ_CFLAGS   = $(CPPFLAGS_ALL) $(ALL_INC) -Wall -Wextra -Werror $(FUZZ_FLAGS) $(PKG_CFLAGS)
 FUZZ_LIB     := $(FUZZ_BUILD)/libwffuzz.a

@@ -28,11 +28,13 @@
 #define PROTO_MAX_STEPS 512               /* planned steps of one execution */
 #define PROTO_MAX_DEPS 64                 /* dependencies of one step */
 #define PROTO_MAX_BATCH 1000              /* events in one publish */
+#define PROTO_MAX_TOKEN 8192              /* a bearer token (JWT), in a header or an auth request */
 
 /* WebSocket close codes beyond RFC 6455's own (1007 invalid UTF-8, 1009 too big). */
 #define PROTO_CLOSE_SLOW_CONSUMER 4001    /* outbound queue over its limit */
 #define PROTO_CLOSE_RATE_LIMITED 4002     /* kept sending far over the request rate */
 #define PROTO_CLOSE_BAD_REQUESTS 4003     /* a run of malformed requests */
+#define PROTO_CLOSE_TOKEN_EXPIRED 4004    /* its token expired (exp + the daemon's leeway) unrenewed */
 #define PROTO_CLOSE_SHUTDOWN 1001         /* the daemon is going away */
 
 /* The fixed set of error codes. */
@@ -207,6 +209,7 @@ enum proto_request_type {
 	REQ_PRIORITIZE,    /* raise (or lower) a queued execution's priority */
 	REQ_RULE,          /* alert rules: list, save, delete, enable, disable */
 	REQ_ALERT,         /* an alert: acknowledge, resolve, escalate */
+	REQ_AUTH,          /* a fresh token for the connection, before the old one expires */
 	REQ__COUNT
 };
 
@@ -249,6 +252,7 @@ struct proto_request {
 	enum proto_alert_action alert_action; /* alert */
 	int64_t alert_id;
 	const char *note;           /* alert: optional, borrowed */
+	const char *token;          /* auth: borrowed, 1..PROTO_MAX_TOKEN bytes */
 };
 
 /* Parses one text frame (not NUL-terminated). On error returns -1, fills *cause,
@@ -258,6 +262,9 @@ struct proto_request {
 int proto_request_parse(const char *buf, size_t len, struct proto_request *req,
 			json_t **id_out, struct proto_cause *cause);
 void proto_request_clear(struct proto_request *req);
+/* {"type":"auth","id":id,"token":token}: a new string the caller wipes
+ * (it holds a credential) and frees; NULL if token is too long. */
+char *proto_auth_request_new(const char *id, const char *token);
 
 /* ---- Messages (server to client) ----------------------------------------- */
 /* Each returns a new compact JSON string (one frame's payload) the caller frees. */

@@ -25,6 +25,19 @@ struct config {
 	char *jwt_public_key;          /* RS256 / ES256 */
 	enum auth_alg jwt_alg;
 	int jwt_leeway_s;
+	char *jwt_keys;                /* "KID ALG FILE" lines: the keyring (auth.h) */
+	char *jwt_jwks_file;           /* a JWKS file: more of the keyring */
+	char *jwt_issuer;              /* required "iss", NULL: not checked */
+	char *jwt_audience;            /* required in "aud", NULL: not checked */
+	char *tls_cert;                /* PEM chain: HTTPS and WSS on the listener (tls.h) */
+	char *tls_key;
+	char *tls_client_ca;           /* clients must show a certificate this CA signed */
+	char *tls_ciphers;             /* TLS 1.2 */
+	char *tls_ciphersuites;        /* TLS 1.3 */
+	bool tls_ktls;                 /* let OpenSSL hand the encryption to the kernel */
+	char *public_url;              /* how people reach the daemon: action links (action.h) */
+	char *action_secret_file;      /* signs action links */
+	int action_link_ttl_s;
 	enum log_level log_level;
 	size_t max_message;            /* inbound frame limit (close 1009) */
 	uint32_t outq_max_messages;    /* per connection, before it is cut off as slow */
@@ -107,6 +120,8 @@ int config_load_file(struct config *c, const char *path, char *cause, size_t cau
 int config_set(struct config *c, const char *key, const char *value, char *cause, size_t causelen);
 /* Checks the settings belong together (a key is given, limits are sane). */
 int config_check(const struct config *c, char *cause, size_t causelen);
+/* The verifier's settings (auth.h); strings borrowed from c. */
+void config_auth_settings(const struct config *c, struct auth_settings *st);
 
 /* The settings one by one, in table order, for the reload's comparison. */
 size_t config_setting_count(void);
@@ -115,6 +130,10 @@ const char *config_setting_name(size_t i);
 bool config_setting_reloadable(size_t i);
 /* Whether its value may hold a password (never log it). */
 bool config_setting_secret(size_t i);
+/* Whether only a restart may set or unset it (a reload may change it). */
+bool config_setting_switch_restart(size_t i);
+/* False for a string setting without a value. */
+bool config_setting_is_set(const struct config *c, size_t i);
 /* Its value as text ("(none)" for an unset string). */
 void config_setting_format(const struct config *c, size_t i, char *buf, size_t len);
 bool config_setting_equal(const struct config *a, const struct config *b, size_t i);

@@ -13,6 +13,7 @@
 #include "auth.h"
 #include "outq.h"
 #include "proto.h"
+#include "tls.h"
 
 struct lws;
 struct server;
@@ -46,6 +47,8 @@ struct conn {
 	struct server *srv;
 	struct org *org;
 	struct auth_identity who;
+	enum tls_mode tls_mode;    /* how flush.c writes to it */
+	SSL *ssl;                  /* lws's, for TLS_OPENSSL writes */
 	bool ready;                /* established and authenticated */
 	struct outq q;
 	struct sub *subs;
@@ -91,11 +94,18 @@ void conn_close_after_flush(struct conn *c, int code, const char *reason);
 void conn_abort(struct conn *c, int code);
 
 struct conn_keepalive_policy {
+	int64_t now_wall_ms;   /* for token expiry */
 	int64_t ping_us;       /* silence before a ping */
 	int64_t timeout_us;    /* then, the time a sign of life may take */
 	int64_t tick_us;       /* how often conn_keepalive runs */
 };
-/* Run every p->tick_us: pings a connection silent for ping_us; cuts one
+/* Whether c's token has expired, its leeway passed (it was not renewed in
+ * time with an auth request). */
+bool conn_token_expired(const struct conn *c, int64_t now_wall_ms);
+/* Closes c with PROTO_CLOSE_TOKEN_EXPIRED (4004), once. */
+void conn_close_token_expired(struct conn *c);
+/* Run every p->tick_us: closes a connection whose token expired (4004);
+ * pings a connection silent for ping_us; cuts one
  * that gave no sign of life within ping_us + timeout_us (a dead peer: no
  * close handshake) so that it is gone by then, not a tick later; cuts one
  * whose close overran its grace. */

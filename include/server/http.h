@@ -11,6 +11,13 @@
 
 struct lws;
 struct server;
+
+/* What lws keeps of a request's headers (max_http_header_data): room for a
+ * token of AUTH_MAX_TOKEN bytes and the usual headers; a request past it is
+ * dropped by lws without an answer. */
+#define HTTP_MAX_HEADERS (16 * 1024)
+/* The one answer to every refused token (the reason is logged). */
+#define HTTP_TOKEN_REFUSED "the token was not accepted"
 enum lws_callback_reasons;
 
 /* The per-request state lws allocates for the "http" protocol. */

@@ -16,6 +16,8 @@
 
 struct lws;
 struct lws_context;
+struct tls_creds;
+typedef struct ssl_ctx_st SSL_CTX;
 struct conn;
 struct org;
 struct store;
@@ -38,6 +40,7 @@ struct server_stats {
 	uint64_t rate_limit_closes;       /* 4002 */
 	uint64_t bad_request_closes;      /* 4003 */
 	uint64_t protocol_error_closes;   /* 1002: unmasked frames, data before the 101 */
+	uint64_t token_expired_closes;    /* 4004: the token ran out, not renewed */
 	uint64_t http_requests;
 	uint64_t http_requests_late;      /* cut for not finishing a request in time */
 };
@@ -47,6 +50,8 @@ struct server {
 	struct config_source src;       /* where cfg came from, for SIGHUP */
 	struct auth_verifier *verifier;
 	struct lws_context *lws;
+	SSL_CTX *tls_ctx;               /* the TLS listener's, lws's (tls.h); NULL: plain */
+	struct tls_creds *tls_creds;    /* read at start-up, until the listener takes them */
 	struct strmap orgs;             /* org id -> struct org */
 	struct conn *conns;             /* every WebSocket connection */
 	uint32_t nconns;
@@ -86,6 +91,9 @@ void server_fail(struct server *s, const char *why);
 /* Cuts a connection now, whatever lws still holds for it: no close frame.
  * Safe inside lws callbacks (lws closes it from its own loop, in this turn). */
 void server_wsi_kill(struct server *s, struct lws *wsi);
+
+/* "wss"/"https" on a TLS listener, "ws"/"http" on a plain one. */
+const char *server_scheme(const struct server *s, bool websocket);
 
 /* Sets our log level and lws's from s->cfg. */
 void server_apply_log_level(const struct server *s);

@@ -14,13 +14,15 @@
  * (later versions refuse them). wfmond sees every byte lws reads from a
  * socket, on the loop thread, through the recv() defined in sockguard.c (lws
  * reads plain sockets with recv; every other caller, and every other thread,
- * gets the C library's recv unchanged), and follows the frame headers of
- * each WebSocket: a frame without the mask bit marks its connection, which
- * ws.c closes with 1002 at once. A client that sends anything after its
- * upgrade request before the 101 answer (RFC 6455 4.1) is refused the same
- * way, since its frames could not be followed from their start. (Under TLS,
- * which reads through OpenSSL, the check would have to see the plain text:
- * feed it from there.)
+ * gets the C library's recv unchanged), or, over TLS, through the SSL_read()
+ * defined there (lws reads TLS connections with it; the plain text is what
+ * the check needs), and follows the frame headers of each WebSocket: a frame
+ * without the mask bit marks its connection, which ws.c closes with 1002 at
+ * once. A client that sends anything after its upgrade request before the
+ * 101 answer (RFC 6455 4.1) is refused the same way, since its frames could
+ * not be followed from their start. The HTTP deadline runs from the accept,
+ * before a TLS handshake, so a client that never finishes its handshake is
+ * cut like one that never finishes its request.
  *
  * A guard hangs on its wsi (lws's opaque user data) from accept to
  * LWS_CALLBACK_WSI_DESTROY; a libev timer of the loop cuts the late. Loop

@@ -39,6 +39,7 @@ static const char *const request_names[REQ__COUNT] = {
 	[REQ_PRIORITIZE] = "prioritize",
 	[REQ_RULE] = "rule",
 	[REQ_ALERT] = "alert",
+	[REQ_AUTH] = "auth",
 };
 
 static const char *const rule_action_names[RULE__COUNT] = {

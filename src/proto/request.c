@@ -20,6 +20,7 @@ static const char *const query_fields[] = {"query", "params", NULL};
 static const char *const prioritize_fields[] = {"execution_id", "priority", NULL};
 static const char *const rule_fields[] = {"action", "rule", "rule_id", NULL};
 static const char *const alert_fields[] = {"action", "alert_id", "note", NULL};
+static const char *const auth_fields[] = {"token", NULL};
 
 static int parse_subscribe(json_t *root, struct proto_request *req, struct proto_cause *cause);
 static int parse_unsubscribe(json_t *root, struct proto_request *req, struct proto_cause *cause);
@@ -28,6 +29,7 @@ static int parse_query(json_t *root, struct proto_request *req, struct proto_cau
 static int parse_prioritize(json_t *root, struct proto_request *req, struct proto_cause *cause);
 static int parse_rule(json_t *root, struct proto_request *req, struct proto_cause *cause);
 static int parse_alert(json_t *root, struct proto_request *req, struct proto_cause *cause);
+static int parse_auth(json_t *root, struct proto_request *req, struct proto_cause *cause);
 
 static const struct request_spec {
 	const char *const *fields;
@@ -42,6 +44,7 @@ static const struct request_spec {
 	[REQ_PRIORITIZE] = {prioritize_fields, parse_prioritize},
 	[REQ_RULE] = {rule_fields, parse_rule},
 	[REQ_ALERT] = {alert_fields, parse_alert},
+	[REQ_AUTH] = {auth_fields, parse_auth},
 };
 
 static bool key_is(const char *name, const char *key, size_t key_len)
@@ -195,6 +198,31 @@ static int parse_alert(json_t *root, struct proto_request *req, struct proto_cau
 	return 0;
 }
 
+static int parse_auth(json_t *root, struct proto_request *req, struct proto_cause *cause)
+{
+	json_t *t = json_object_get(root, "token");
+	if (t == NULL)
+		return proto_fail(cause, "token", "required field missing");
+	if (!json_is_string(t) || json_string_length(t) == 0 || json_string_length(t) > PROTO_MAX_TOKEN ||
+	    strlen(json_string_value(t)) != json_string_length(t))
+		return proto_fail(cause, "token", "must be a token of 1 to %d bytes", PROTO_MAX_TOKEN);
+	req->token = json_string_value(t);
+	return 0;
+}
+
+char *proto_auth_request_new(const char *id, const char *token)
+{
+	if (token == NULL || strlen(token) > PROTO_MAX_TOKEN)
+		return NULL;
+	json_t *m = json_pack("{s:s,s:s,s:s}", "type", "auth", "id", id, "token", token);
+	char *text = m ? json_dumps(m, JSON_COMPACT) : NULL;
+	json_t *tok = json_object_get(m, "token");
+	if (tok != NULL)   /* jansson's copy of the credential */
+		explicit_bzero((char *)json_string_value(tok), json_string_length(tok));
+	json_decref(m);
+	return text;
+}
+
 static int parse_type(json_t *root, enum proto_request_type *out, struct proto_cause *cause)
 {
 	json_t *type = json_object_get(root, "type");
@@ -211,7 +239,7 @@ static int parse_type(json_t *root, enum proto_request_type *out, struct proto_c
 	}
 	return proto_fail(cause, "type",
 			  "unknown request type '%.64s': use subscribe, unsubscribe, publish, query, "
-			  "prioritize, rule, alert or ping",
+			  "prioritize, rule, alert, auth or ping",
 			  json_string_value(type));
 }
 

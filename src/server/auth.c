@@ -1,17 +1,23 @@
 /* auth.c: JWT verification for wfmond on top of libjwt 1.10.2.
  *
- * Owns the verifier (pinned algorithm, a private copy of the key, the leeway)
- * and every check libjwt 1.10.2 does not make. Invariants:
- * - a verifier always holds a non-empty key: libjwt accepts any token when the
- *   key is empty, so a verifier without one must never exist;
+ * Owns the verifier (a keyring of keys selected by "kid", each pinned to its
+ * algorithm, private copies of the keys, the leeway, the required issuer and
+ * audience) and every check libjwt 1.10.2 does not make. Invariants:
+ * - a verifier always holds at least one key, and every key is non-empty:
+ *   libjwt accepts any token when the key is empty, so a verifier without one
+ *   must never exist;
+ * - a token is checked with exactly one key: the one its "kid" names, or the
+ *   key without a kid when it names none; an unknown kid is refused;
  * - nothing reaches jwt_decode unless it is three base64url segments of at most
  *   AUTH_MAX_TOKEN bytes whose header and payload are JSON objects without
- *   duplicate keys, and whose header "alg" is exactly the pinned algorithm;
+ *   duplicate keys, and whose header "alg" is exactly the chosen key's;
  * - claims are read from our own parse of the payload (JSON_REJECT_DUPLICATES),
  *   never from libjwt's, which keeps the last of two duplicate claims;
- * - a cause never contains the token or the key; the only token-derived text
- *   it may hold is an "alg" value, and only when it is short and alphanumeric. */
+ * - a cause never contains the token or a key; the only token-derived text it
+ *   may hold is an "alg" value, and only when it is short and alphanumeric. */
 #include "auth.h"
+#include "base64.h"
+#include "jwks.h"
 #include "keyfile.h"
 #include "names.h"
 
@@ -27,17 +33,27 @@
 
 #include "xalloc.h"
 
-#define AUTH_MAX_TOKEN 8192
 #define AUTH_MAX_KEY_FILE (64 * 1024)
 #define AUTH_MIN_HS256_SECRET 32
 #define AUTH_MAX_LEEWAY 3600
 #define AUTH_MAX_SUB 128
+#define AUTH_MAX_CLAIM 1024      /* iss and aud values */
 
-struct auth_verifier {
+struct auth_key {
+	char kid[JWKS_MAX_KID + 1];   /* "": the key for tokens without a kid */
 	enum auth_alg alg;
-	int leeway_s;
 	unsigned char *key;
 	size_t keylen;
+	char from[160];               /* where it was read, for the log */
+};
+
+struct auth_verifier {
+	int leeway_s;
+	char *issuer;                 /* NULL: not checked */
+	char *audience;
+	struct auth_key *keys;
+	size_t nkeys;
+	size_t skipped;               /* JWKS keys passed over */
 };
 
 static const char *const role_names[ROLE__COUNT] = {
@@ -92,10 +108,23 @@ const char *auth_alg_name(enum auth_alg alg)
 	return (unsigned)alg < ALG_COUNT ? alg_table[alg].name : "unknown";
 }
 
+static bool same_text(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
 bool auth_verifier_same_key(const struct auth_verifier *a, const struct auth_verifier *b)
 {
-	return a->alg == b->alg && a->leeway_s == b->leeway_s && a->keylen == b->keylen &&
-	       memcmp(a->key, b->key, a->keylen) == 0;
+	if (a->leeway_s != b->leeway_s || a->nkeys != b->nkeys || !same_text(a->issuer, b->issuer) ||
+	    !same_text(a->audience, b->audience))
+		return false;
+	for (size_t i = 0; i < a->nkeys; i++) {
+		const struct auth_key *x = &a->keys[i], *y = &b->keys[i];
+		if (x->alg != y->alg || strcmp(x->kid, y->kid) != 0 || x->keylen != y->keylen ||
+		    memcmp(x->key, y->key, x->keylen) != 0)
+			return false;
+	}
+	return true;
 }
 
 int auth_alg_parse(const char *name, enum auth_alg *out)
@@ -113,32 +142,18 @@ int auth_alg_parse(const char *name, enum auth_alg *out)
 
 /* ---- Key files ------------------------------------------------------------ */
 
-static unsigned char *key_file_read(const char *path, size_t *len, char *cause, size_t causelen)
+/* Reads one key file into k (alg already set). */
+static int key_file_load(struct auth_key *k, const char *key_path, char *cause, size_t causelen)
 {
-	if (path == NULL || path[0] == '\0') {
+	enum auth_alg alg = k->alg;
+	if (key_path == NULL || key_path[0] == '\0') {
 		cause_set(cause, causelen, "no key file given: configure the path of the JWT key file");
-		return NULL;
-	}
-	return keyfile_read(path, "key file", AUTH_MAX_KEY_FILE, len, cause, causelen);
-}
-
-struct auth_verifier *auth_verifier_new(enum auth_alg alg, const char *key_path,
-					int leeway_s, char *cause, size_t causelen)
-{
-	if ((unsigned)alg >= ALG_COUNT) {
-		cause_set(cause, causelen, "unknown JWT algorithm: use HS256, RS256 or ES256");
-		return NULL;
-	}
-	if (leeway_s < 0 || leeway_s > AUTH_MAX_LEEWAY) {
-		cause_set(cause, causelen, "JWT leeway %d s is out of range: use 0 to %d seconds",
-			  leeway_s, AUTH_MAX_LEEWAY);
-		return NULL;
+		return -1;
 	}
 	size_t len = 0;
-	unsigned char *key = key_file_read(key_path, &len, cause, causelen);
+	unsigned char *key = keyfile_read(key_path, "key file", AUTH_MAX_KEY_FILE, &len, cause, causelen);
 	if (key == NULL)
-		return NULL;
-
+		return -1;
 	if (alg_table[alg].is_hmac) {
 		if (key[len - 1] == '\n')
 			key[--len] = '\0';
@@ -161,88 +176,209 @@ struct auth_verifier *auth_verifier_new(enum auth_alg alg, const char *key_path,
 			  "%s key file %s also holds a private key: give the daemon only the public key",
 			  alg_table[alg].name, key_path);
 		goto fail;
+	} else {
+		char what[300];
+		snprintf(what, sizeof what, "key file %s", key_path);
+		if (jwks_pem_check(alg, key, len, what, cause, causelen) < 0)
+			goto fail;
 	}
-
-	struct auth_verifier *v = xcalloc(1, sizeof *v);
-	v->alg = alg;
-	v->leeway_s = leeway_s;
-	v->key = key;
-	v->keylen = len;
-	return v;
+	k->key = key;
+	k->keylen = len;
+	snprintf(k->from, sizeof k->from, "%s", key_path);
+	return 0;
 fail:
 	explicit_bzero(key, len);
 	free(key);
+	return -1;
+}
+
+static struct auth_key *key_add(struct auth_verifier *v)
+{
+	v->keys = xrealloc(v->keys, sizeof *v->keys * (v->nkeys + 1));
+	struct auth_key *k = &v->keys[v->nkeys++];
+	memset(k, 0, sizeof *k);
+	return k;
+}
+
+/* Refuses a second key with the same kid (also two keys without one). */
+static int key_unique(const struct auth_verifier *v, char *cause, size_t causelen)
+{
+	const struct auth_key *last = &v->keys[v->nkeys - 1];
+	for (size_t i = 0; i + 1 < v->nkeys; i++) {
+		if (strcmp(v->keys[i].kid, last->kid) == 0) {
+			if (last->kid[0])
+				cause_set(cause, causelen, "two JWT keys have the kid %s (%s and %s)", last->kid,
+					  v->keys[i].from, last->from);
+			else
+				cause_set(cause, causelen, "two JWT keys without a kid: only one key may serve "
+							   "tokens that name none");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* One "KID ALG FILE" line of the keyring. */
+static int ring_line_load(struct auth_verifier *v, const char *line, char *cause, size_t causelen)
+{
+	char kid[JWKS_MAX_KID + 2], alg[16];
+	int used = 0;
+	if (sscanf(line, " %129s %15s %n", kid, alg, &used) != 2 || line[used] == '\0') {
+		cause_set(cause, causelen, "jwt-key: expected \"KID ALG FILE\" (as in "
+					   "\"2026-01 RS256 /etc/wfmon/idp-2026-01.pem\"), got '%.100s'", line);
+		return -1;
+	}
+	if (!jwks_kid_valid(kid, strlen(kid))) {
+		cause_set(cause, causelen, "jwt-key: the kid must be 1 to %d printable characters", JWKS_MAX_KID);
+		return -1;
+	}
+	struct auth_key *k = key_add(v);
+	if (auth_alg_parse(alg, &k->alg) < 0) {
+		v->nkeys--;
+		cause_set(cause, causelen, "jwt-key %s: expected HS256, RS256 or ES256, got '%s'", kid, alg);
+		return -1;
+	}
+	snprintf(k->kid, sizeof k->kid, "%s", kid);
+	char path[4096];
+	snprintf(path, sizeof path, "%s", line + used);
+	for (size_t n = strlen(path); n > 0 && (path[n - 1] == ' ' || path[n - 1] == '\t'); n--)
+		path[n - 1] = '\0';
+	if (key_file_load(k, path, cause, causelen) < 0) {
+		v->nkeys--;
+		return -1;
+	}
+	return key_unique(v, cause, causelen);
+}
+
+static int jwks_file_add(struct auth_verifier *v, const char *path, char *cause, size_t causelen)
+{
+	struct jwks_key *keys = NULL;
+	size_t n = 0, skipped = 0;
+	if (jwks_load(path, &keys, &n, &skipped, cause, causelen) < 0)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct auth_key *k = key_add(v);
+		snprintf(k->kid, sizeof k->kid, "%s", keys[i].kid);
+		k->alg = keys[i].alg;
+		k->key = keys[i].key;
+		k->keylen = keys[i].keylen;
+		keys[i].key = NULL;
+		keys[i].keylen = 0;
+		snprintf(k->from, sizeof k->from, "%s", path);
+		if (rc == 0 && key_unique(v, cause, causelen) < 0)
+			rc = -1;
+	}
+	v->skipped += skipped;
+	jwks_keys_free(keys, n);
+	return rc;
+}
+
+struct auth_verifier *auth_verifier_build(const struct auth_settings *st, char *cause, size_t causelen)
+{
+	if ((unsigned)st->alg >= ALG_COUNT) {
+		cause_set(cause, causelen, "unknown JWT algorithm: use HS256, RS256 or ES256");
+		return NULL;
+	}
+	if (st->leeway_s < 0 || st->leeway_s > AUTH_MAX_LEEWAY) {
+		cause_set(cause, causelen, "JWT leeway %d s is out of range: use 0 to %d seconds",
+			  st->leeway_s, AUTH_MAX_LEEWAY);
+		return NULL;
+	}
+	struct auth_verifier *v = xcalloc(1, sizeof *v);
+	v->leeway_s = st->leeway_s;
+	v->issuer = st->issuer ? xstrdup(st->issuer) : NULL;
+	v->audience = st->audience ? xstrdup(st->audience) : NULL;
+	bool ring = st->ring != NULL || st->jwks_path != NULL;
+	if (st->key_path != NULL || !ring) {
+		struct auth_key *k = key_add(v);
+		k->alg = st->alg;
+		if (key_file_load(k, st->key_path, cause, causelen) < 0) {
+			v->nkeys--;
+			goto fail;
+		}
+	}
+	if (st->ring != NULL) {
+		char *copy = xstrdup(st->ring);
+		char *save = NULL;
+		int rc = 0;
+		for (char *line = strtok_r(copy, "\n", &save); line && rc == 0; line = strtok_r(NULL, "\n", &save))
+			rc = ring_line_load(v, line, cause, causelen);
+		free(copy);
+		if (rc < 0)
+			goto fail;
+	}
+	if (st->jwks_path != NULL && jwks_file_add(v, st->jwks_path, cause, causelen) < 0)
+		goto fail;
+	return v;
+fail:
+	auth_verifier_free(v);
 	return NULL;
+}
+
+struct auth_verifier *auth_verifier_new(enum auth_alg alg, const char *key_path,
+					int leeway_s, char *cause, size_t causelen)
+{
+	struct auth_settings st = { .alg = alg, .key_path = key_path, .leeway_s = leeway_s };
+	if (key_path == NULL)
+		st.key_path = "";   /* "no key file given", not an empty keyring */
+	return auth_verifier_build(&st, cause, causelen);
 }
 
 void auth_verifier_free(struct auth_verifier *v)
 {
 	if (v == NULL)
 		return;
-	explicit_bzero(v->key, v->keylen);
-	free(v->key);
+	for (size_t i = 0; i < v->nkeys; i++) {
+		explicit_bzero(v->keys[i].key, v->keys[i].keylen);
+		free(v->keys[i].key);
+	}
+	free(v->keys);
+	free(v->issuer);
+	free(v->audience);
 	free(v);
 }
 
-/* ---- Token structure ------------------------------------------------------ */
-
-static int b64url_value(unsigned char c)
+void auth_verifier_describe(const struct auth_verifier *v, char *buf, size_t len)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
-
-/* Decodes unpadded base64url (RFC 7515 section 2) into a new buffer of at most
- * 3/4 of len bytes. Returns NULL for characters outside the alphabet or a
- * length no encoder produces. */
-static unsigned char *b64url_decode(const char *s, size_t len, size_t *outlen)
-{
-	if (len % 4 == 1)
-		return NULL;
-	unsigned char *out = malloc(len / 4 * 3 + 3);
-	if (out == NULL)
-		return NULL;
-	size_t o = 0;
-	uint32_t acc = 0;
-	int bits = 0;
-	for (size_t i = 0; i < len; i++) {
-		int v = b64url_value((unsigned char)s[i]);
-		if (v < 0) {
-			free(out);
-			return NULL;
-		}
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (unsigned char)(acc >> bits);
-			acc &= (1u << bits) - 1;
-		}
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < v->nkeys && used + 1 < len; i++) {
+		int w = snprintf(buf + used, len - used, "%s%s %s (%s)", i ? ", " : "",
+				 v->keys[i].kid[0] ? v->keys[i].kid : "(no kid)", alg_table[v->keys[i].alg].name,
+				 v->keys[i].from);
+		if (w < 0)
+			break;
+		used += (size_t)w;
 	}
-	*outlen = o;
-	return out;
+	if (used + 1 < len && v->skipped)
+		used += (size_t)snprintf(buf + used, len - used, "; %zu JWKS key(s) for other uses passed over",
+					 v->skipped);
+	if (used + 1 < len)
+		snprintf(buf + used, len - used, "; issuer %s, audience %s", v->issuer ? v->issuer : "not checked",
+			 v->audience ? v->audience : "not checked");
 }
+
+int auth_verifier_leeway(const struct auth_verifier *v)
+{
+	return v->leeway_s;
+}
+
+/* ---- Token structure ------------------------------------------------------ */
 
 /* Decodes one segment into a JSON object, refusing duplicate keys; *dup says
  * whether duplicates were the reason for a NULL. */
 static json_t *segment_json(const char *s, size_t len, bool *dup)
 {
 	*dup = false;
-	size_t n = 0;
-	unsigned char *raw = b64url_decode(s, len, &n);
-	if (raw == NULL)
+	unsigned char *raw = malloc(len / 4 * 3 + 3);
+	int n = raw ? base64url_decode(s, len, raw, len / 4 * 3 + 3) : -1;
+	if (n < 0) {
+		free(raw);
 		return NULL;
+	}
 	json_error_t err;
-	json_t *obj = json_loadb((const char *)raw, n, JSON_REJECT_DUPLICATES, &err);
+	json_t *obj = json_loadb((const char *)raw, (size_t)n, JSON_REJECT_DUPLICATES, &err);
 	free(raw);
 	if (obj == NULL) {
 		*dup = json_error_code(&err) == json_error_duplicate_key;
@@ -259,7 +395,7 @@ static json_t *segment_json(const char *s, size_t len, bool *dup)
 static bool segment_chars_ok(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
-		if (b64url_value((unsigned char)s[i]) < 0)
+		if (base64url_value((unsigned char)s[i]) < 0)
 			return false;
 	return true;
 }
@@ -279,30 +415,54 @@ static const char *alg_printable(const char *alg)
 	return alg;
 }
 
-/* Checks the header against the pinned algorithm. */
-static int header_check(const struct auth_verifier *v, json_t *header, char *cause, size_t causelen)
+/* Picks the key the header's "kid" names (or the key without a kid) and
+ * checks the header's "alg" against that key's algorithm. */
+static const struct auth_key *header_check(const struct auth_verifier *v, json_t *header, char *cause,
+					   size_t causelen)
 {
-	const char *pinned = alg_table[v->alg].name;
+	json_t *kid = json_object_get(header, "kid");
+	const char *want = "";
+	if (kid != NULL) {
+		if (!json_is_string(kid) || !jwks_kid_valid(json_string_value(kid), json_string_length(kid))) {
+			cause_set(cause, causelen, "malformed token: the header \"kid\" is not a key id");
+			return NULL;
+		}
+		want = json_string_value(kid);
+	}
+	const struct auth_key *k = NULL;
+	for (size_t i = 0; i < v->nkeys && k == NULL; i++)
+		if (strcmp(v->keys[i].kid, want) == 0)
+			k = &v->keys[i];
+	if (k == NULL) {
+		/* A kid is not a secret: naming it tells the operator which key to add. */
+		if (want[0])
+			cause_set(cause, causelen, "unknown key id (kid) %s: no key of the keyring has it", want);
+		else
+			cause_set(cause, causelen, "the token names no key id (kid) and every key of the "
+						   "keyring has one");
+		return NULL;
+	}
+	const char *pinned = alg_table[k->alg].name;
 	json_t *alg = json_object_get(header, "alg");
 	if (alg == NULL) {
 		cause_set(cause, causelen, "malformed token: the header has no \"alg\"");
-		return -1;
+		return NULL;
 	}
 	if (!json_is_string(alg) || json_string_length(alg) != strlen(json_string_value(alg))) {
 		cause_set(cause, causelen, "malformed token: the header \"alg\" is not a string");
-		return -1;
+		return NULL;
 	}
 	const char *name = json_string_value(alg);
 	if (strcasecmp(name, "none") == 0) {
 		cause_set(cause, causelen, "algorithm none is not accepted");
-		return -1;
+		return NULL;
 	}
 	if (strcmp(name, pinned) != 0) {
 		cause_set(cause, causelen, "algorithm %s does not match the configured %s",
 			  alg_printable(name), pinned);
-		return -1;
+		return NULL;
 	}
-	return 0;
+	return k;
 }
 
 /* ---- Claims --------------------------------------------------------------- */
@@ -357,6 +517,19 @@ static const char *claim_string(json_t *payload, const char *name, size_t maxlen
 	return s;
 }
 
+/* "aud" is one string or an array of them (RFC 7519 4.1.3). */
+static bool audience_has(json_t *aud, const char *want)
+{
+	size_t n = strlen(want), i;
+	json_t *one;
+	if (json_is_string(aud))
+		return json_string_length(aud) == n && memcmp(json_string_value(aud), want, n) == 0;
+	json_array_foreach(aud, i, one)
+		if (json_is_string(one) && json_string_length(one) == n && memcmp(json_string_value(one), want, n) == 0)
+			return true;
+	return false;
+}
+
 static int claims_check(const struct auth_verifier *v, json_t *payload, int64_t now_s,
 			struct auth_identity *who, char *cause, size_t causelen)
 {
@@ -374,6 +547,21 @@ static int claims_check(const struct auth_verifier *v, json_t *payload, int64_t 
 	}
 	if (has_nbf && now_s + v->leeway_s < nbf) {
 		cause_set(cause, causelen, "token not yet valid (nbf)");
+		return -1;
+	}
+
+	if (v->issuer != NULL) {
+		json_t *iss = json_object_get(payload, "iss");
+		if (!json_is_string(iss) || strcmp(json_string_value(iss), v->issuer) != 0 ||
+		    json_string_length(iss) != strlen(v->issuer)) {
+			cause_set(cause, causelen, iss == NULL ? "missing claim iss (the issuer must be %s)"
+							       : "claim iss is not the configured issuer %s",
+				  v->issuer);
+			return -1;
+		}
+	}
+	if (v->audience != NULL && !audience_has(json_object_get(payload, "aud"), v->audience)) {
+		cause_set(cause, causelen, "claim aud does not name the configured audience %s", v->audience);
 		return -1;
 	}
 
@@ -412,7 +600,7 @@ static int claims_check(const struct auth_verifier *v, json_t *payload, int64_t 
 int auth_verify(const struct auth_verifier *v, const char *token, int64_t now_s,
 		struct auth_identity *who, char *cause, size_t causelen)
 {
-	if (v == NULL || v->key == NULL || v->keylen == 0)
+	if (v == NULL || v->nkeys == 0)
 		fatal("auth_verify called without a loaded key");
 	if (token == NULL || token[0] == '\0') {
 		cause_set(cause, causelen, "malformed token: it is empty");
@@ -447,9 +635,9 @@ int auth_verify(const struct auth_verifier *v, const char *token, int64_t now_s,
 			      : "the header is not a base64url-encoded JSON object");
 		return -1;
 	}
-	int rc = header_check(v, header, cause, causelen);
+	const struct auth_key *key = header_check(v, header, cause, causelen);
 	json_decref(header);
-	if (rc != 0)
+	if (key == NULL)
 		return -1;
 	if (slen == 0) {
 		cause_set(cause, causelen, "bad signature: the token is not signed");
@@ -465,22 +653,22 @@ int auth_verify(const struct auth_verifier *v, const char *token, int64_t now_s,
 	}
 
 	jwt_t *jwt = NULL;
-	if (jwt_decode(&jwt, token, v->key, (int)v->keylen) != 0 || jwt == NULL) {
+	if (key->keylen == 0 || jwt_decode(&jwt, token, key->key, (int)key->keylen) != 0 || jwt == NULL) {
 		cause_set(cause, causelen, "bad signature");
 		json_decref(payload);
 		return -1;
 	}
 	jwt_alg_t got = jwt_get_alg(jwt);
 	jwt_free(jwt);
-	if (got != alg_table[v->alg].jwt) {
+	if (got != alg_table[key->alg].jwt) {
 		const char *name = jwt_alg_str(got);
 		cause_set(cause, causelen, "algorithm %s does not match the configured %s",
-			  name ? name : "none", alg_table[v->alg].name);
+			  name ? name : "none", alg_table[key->alg].name);
 		json_decref(payload);
 		return -1;
 	}
 
-	rc = claims_check(v, payload, now_s, who, cause, causelen);
+	int rc = claims_check(v, payload, now_s, who, cause, causelen);
 	json_decref(payload);
 	return rc;
 }

@@ -17,12 +17,24 @@
 
 #define CONFIG_FILE_MAX (256 * 1024)
 
-enum setting_type { SET_LISTEN, SET_PATH, SET_STRING, SET_ALG, SET_LOGLEVEL, SET_INT, SET_U32, SET_SIZE };
+/* SET_LIST: a setting that may be given several times; its values are kept
+ * in order, one per line of one string. SET_BOOL: on/off (also yes/no,
+ * true/false, 1/0). */
+enum setting_type { SET_LISTEN, SET_PATH, SET_STRING, SET_LIST, SET_BOOL, SET_ALG, SET_LOGLEVEL, SET_INT,
+		    SET_U32, SET_SIZE };
 
 /* RELOAD: a SIGHUP applies it (to new connections and rooms at least; see
  * wfmond.conf(5)); otherwise only a restart does. SECRET: its value may hold
- * a password (a conninfo) and is never logged. */
-enum { RESTART = 0, RELOAD = 1, SECRET = 2 };
+ * a password (a conninfo) and is never logged. SWITCH_RESTART: a reloadable
+ * setting whose going from unset to set, or back, only a restart applies (a
+ * TLS certificate: a new one is reloaded, TLS itself is not switched on). */
+enum { RESTART = 0, RELOAD = 1, SECRET = 2, SWITCH_RESTART = 4 };
+
+/* Modern ciphers only (forward secrecy, AEAD); TLS 1.3 has its own list. */
+#define TLS12_CIPHERS "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:" \
+		      "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:" \
+		      "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
+#define TLS13_SUITES "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
 
 struct setting {
 	const char *name;
@@ -39,6 +51,19 @@ static const struct setting settings[] = {
 	{ "jwt-public-key", SET_PATH, OFF(jwt_public_key), 0, 0, RELOAD },
 	{ "jwt-alg", SET_ALG, OFF(jwt_alg), 0, 0, RELOAD },
 	{ "jwt-leeway", SET_INT, OFF(jwt_leeway_s), 0, 300, RELOAD },
+	{ "jwt-key", SET_LIST, OFF(jwt_keys), 0, 0, RELOAD },
+	{ "jwt-jwks-file", SET_PATH, OFF(jwt_jwks_file), 0, 0, RELOAD },
+	{ "jwt-issuer", SET_STRING, OFF(jwt_issuer), 0, 0, RELOAD },
+	{ "jwt-audience", SET_STRING, OFF(jwt_audience), 0, 0, RELOAD },
+	{ "tls-cert", SET_PATH, OFF(tls_cert), 0, 0, RELOAD | SWITCH_RESTART },
+	{ "tls-key", SET_PATH, OFF(tls_key), 0, 0, RELOAD | SWITCH_RESTART },
+	{ "tls-client-ca", SET_PATH, OFF(tls_client_ca), 0, 0, RELOAD | SWITCH_RESTART },
+	{ "tls-ciphers", SET_STRING, OFF(tls_ciphers), 0, 0, RESTART },
+	{ "tls-ciphersuites", SET_STRING, OFF(tls_ciphersuites), 0, 0, RESTART },
+	{ "tls-ktls", SET_BOOL, OFF(tls_ktls), 0, 0, RESTART },
+	{ "public-url", SET_STRING, OFF(public_url), 0, 0, RELOAD },
+	{ "action-secret-file", SET_PATH, OFF(action_secret_file), 0, 0, RELOAD },
+	{ "action-link-ttl", SET_INT, OFF(action_link_ttl_s), 300, 30 * 86400, RELOAD },
 	{ "log-level", SET_LOGLEVEL, OFF(log_level), 0, 0, RELOAD },
 	{ "max-message", SET_SIZE, OFF(max_message), 1024, 16 << 20, RELOAD },
 	{ "outq-max-messages", SET_U32, OFF(outq_max_messages), 16, 1 << 20, RELOAD },
@@ -93,6 +118,10 @@ void config_defaults(struct config *c)
 	c->listen_port = 7681;
 	c->jwt_alg = AUTH_HS256;
 	c->jwt_leeway_s = 30;
+	c->tls_ciphers = xstrdup(TLS12_CIPHERS);
+	c->tls_ciphersuites = xstrdup(TLS13_SUITES);
+	c->tls_ktls = true;
+	c->action_link_ttl_s = 86400;
 	c->log_level = LOG_INFO;
 	c->max_message = PROTO_MAX_MESSAGE;
 	c->outq_max_messages = 8192;
@@ -138,7 +167,7 @@ void config_defaults(struct config *c)
 
 static bool setting_is_string(const struct setting *s)
 {
-	return s->type == SET_PATH || s->type == SET_STRING;
+	return s->type == SET_PATH || s->type == SET_STRING || s->type == SET_LIST;
 }
 
 void config_free(struct config *c)
@@ -224,6 +253,27 @@ int config_set(struct config *c, const char *key, const char *value, char *cause
 		free(*(char **)field);
 		*(char **)field = xstrdup(value);
 		return 0;
+	case SET_LIST: {
+		if (*value == '\0') {
+			snprintf(cause, causelen, "%s: a value is required", key);
+			return -1;
+		}
+		char *old = *(char **)field;
+		*(char **)field = old ? xasprintf("%s\n%s", old, value) : xstrdup(value);
+		free(old);
+		return 0;
+	}
+	case SET_BOOL: {
+		static const char *const yes[] = { "on", "yes", "true", "1" }, *const no[] = { "off", "no", "false", "0" };
+		for (size_t i = 0; i < 4; i++) {
+			if (strcmp(value, yes[i]) == 0 || strcmp(value, no[i]) == 0) {
+				*(bool *)field = strcmp(value, yes[i]) == 0;
+				return 0;
+			}
+		}
+		snprintf(cause, causelen, "%s: expected on or off, got '%s'", key, value);
+		return -1;
+	}
 	case SET_ALG:
 		if (auth_alg_parse(value, (enum auth_alg *)field) < 0) {
 			snprintf(cause, causelen, "%s: expected HS256, RS256 or ES256, got '%s'", key, value);
@@ -268,15 +318,38 @@ int config_load_file(struct config *c, const char *path, char *cause, size_t cau
 
 int config_check(const struct config *c, char *cause, size_t causelen)
 {
-	if (c->jwt_alg == AUTH_HS256 && c->jwt_secret_file == NULL) {
+	bool ring = c->jwt_keys != NULL || c->jwt_jwks_file != NULL;
+	if (c->jwt_alg == AUTH_HS256 && c->jwt_secret_file == NULL && !ring) {
 		snprintf(cause, causelen,
-			 "no JWT key: give --jwt-secret-file FILE (HS256) or --jwt-alg RS256|ES256 "
-			 "--jwt-public-key FILE");
+			 "no JWT key: give --jwt-secret-file FILE (HS256), --jwt-alg RS256|ES256 "
+			 "--jwt-public-key FILE, --jwt-key \"KID ALG FILE\" or --jwt-jwks-file FILE");
 		return -1;
 	}
-	if (c->jwt_alg != AUTH_HS256 && c->jwt_public_key == NULL) {
+	if (c->jwt_alg != AUTH_HS256 && c->jwt_public_key == NULL && !ring) {
 		snprintf(cause, causelen, "--jwt-alg %s needs --jwt-public-key FILE (a PEM public key)",
 			 c->jwt_alg == AUTH_RS256 ? "RS256" : "ES256");
+		return -1;
+	}
+	if ((c->tls_cert == NULL) != (c->tls_key == NULL)) {
+		snprintf(cause, causelen, "TLS needs both --tls-cert FILE (the certificate chain, PEM) and "
+					  "--tls-key FILE (its private key, PEM)");
+		return -1;
+	}
+	if (c->tls_client_ca != NULL && c->tls_cert == NULL) {
+		snprintf(cause, causelen, "--tls-client-ca asks clients for certificates over TLS: give "
+					  "--tls-cert and --tls-key too");
+		return -1;
+	}
+	if (c->public_url != NULL && strncmp(c->public_url, "https://", 8) != 0 &&
+	    strncmp(c->public_url, "http://", 7) != 0) {
+		snprintf(cause, causelen, "public-url must be the daemon's address as people's browsers "
+					  "reach it, as in https://wfmon.example.com:7681, got '%s'", c->public_url);
+		return -1;
+	}
+	if (c->public_url != NULL && c->action_secret_file == NULL) {
+		snprintf(cause, causelen, "public-url puts signed links in notifications: give "
+					  "action-secret-file FILE too (at least 32 random bytes), e.g. "
+					  "head -c 48 /dev/urandom | base64 > /etc/wfmon/action-secret");
 		return -1;
 	}
 	if (c->request_burst < c->requests_per_s / 10) {
@@ -284,6 +357,18 @@ int config_check(const struct config *c, char *cause, size_t causelen)
 		return -1;
 	}
 	return 0;
+}
+
+void config_auth_settings(const struct config *c, struct auth_settings *st)
+{
+	memset(st, 0, sizeof *st);
+	st->alg = c->jwt_alg;
+	st->key_path = c->jwt_alg == AUTH_HS256 ? c->jwt_secret_file : c->jwt_public_key;
+	st->ring = c->jwt_keys;
+	st->jwks_path = c->jwt_jwks_file;
+	st->issuer = c->jwt_issuer;
+	st->audience = c->jwt_audience;
+	st->leeway_s = c->jwt_leeway_s;
 }
 
 /* ---- where settings come from ------------------------------------------------------ */
@@ -364,6 +449,18 @@ bool config_setting_secret(size_t i)
 	return (settings[i].flags & SECRET) != 0;
 }
 
+bool config_setting_switch_restart(size_t i)
+{
+	return (settings[i].flags & SWITCH_RESTART) != 0;
+}
+
+bool config_setting_is_set(const struct config *c, size_t i)
+{
+	if (!setting_is_string(&settings[i]))
+		return true;
+	return *(char *const *)((const char *)c + settings[i].offset) != NULL;
+}
+
 void config_setting_format(const struct config *c, size_t i, char *buf, size_t len)
 {
 	const struct setting *s = &settings[i];
@@ -375,6 +472,14 @@ void config_setting_format(const struct config *c, size_t i, char *buf, size_t l
 	case SET_PATH:
 	case SET_STRING:
 		snprintf(buf, len, "%s", *(char *const *)field ? *(char *const *)field : "(none)");
+		return;
+	case SET_LIST:
+		snprintf(buf, len, "%s", *(char *const *)field ? *(char *const *)field : "(none)");
+		for (char *p = buf; (p = strchr(p, '\n')) != NULL;)
+			*p = ';';
+		return;
+	case SET_BOOL:
+		snprintf(buf, len, "%s", *(const bool *)field ? "on" : "off");
 		return;
 	case SET_ALG:
 		snprintf(buf, len, "%s", auth_alg_name(*(const enum auth_alg *)field));
@@ -415,8 +520,12 @@ void config_setting_copy(struct config *dst, const struct config *src, size_t i)
 		return;
 	case SET_PATH:
 	case SET_STRING:
+	case SET_LIST:
 		free(*(char **)to);
 		*(char **)to = *(char *const *)from ? xstrdup(*(char *const *)from) : NULL;
+		return;
+	case SET_BOOL:
+		*(bool *)to = *(const bool *)from;
 		return;
 	case SET_ALG:
 		*(enum auth_alg *)to = *(const enum auth_alg *)from;

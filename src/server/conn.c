@@ -4,6 +4,7 @@
 #include "conn.h"
 
 #include <libwebsockets.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,6 +109,24 @@ void conn_abort(struct conn *c, int code)
 	server_wsi_kill(c->srv, c->wsi);
 }
 
+bool conn_token_expired(const struct conn *c, int64_t now_wall_ms)
+{
+	/* exp + leeway, in ms, without overflow for a far-future exp. */
+	int64_t leeway = c->srv->cfg.jwt_leeway_s;
+	return c->who.exp < INT64_MAX / 1000 - leeway && now_wall_ms >= (c->who.exp + leeway) * 1000;
+}
+
+void conn_close_token_expired(struct conn *c)
+{
+	if (c->close_code != 0)
+		return;
+	log_info("connection of %s/%s: its token expired (exp %lld, leeway %d s) and was not renewed: "
+		 "closing it (%d)", c->who.org, c->who.sub, (long long)c->who.exp, c->srv->cfg.jwt_leeway_s,
+		 PROTO_CLOSE_TOKEN_EXPIRED);
+	c->srv->stats.token_expired_closes++;
+	conn_close_after_flush(c, PROTO_CLOSE_TOKEN_EXPIRED, "token expired");
+}
+
 void conn_keepalive(struct conn *c, int64_t now_us, const struct conn_keepalive_policy *p)
 {
 	if (c->wsi == NULL)
@@ -121,6 +140,10 @@ void conn_keepalive(struct conn *c, int64_t now_us, const struct conn_keepalive_
 	}
 	if (c->close_code != 0 || c->swallow_code != 0)
 		return;
+	if (conn_token_expired(c, p->now_wall_ms)) {
+		conn_close_token_expired(c);
+		return;
+	}
 	int64_t silent = now_us - c->heard_us;
 	bool pinged = c->pinged_us > c->heard_us;
 	/* Due within this tick: cut now rather than a tick after the deadline. */

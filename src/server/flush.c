@@ -1,8 +1,10 @@
 /* flush.c: writing the frames queued for connections (see flush.h).
  *
  * A flush is a list of jobs, one per connection. Sending a job reads the
- * connection's queue and the frames' bytes and calls send(); it changes
- * nothing else, so jobs can be sent from any thread while the loop waits.
+ * connection's queue and the frames' bytes and calls send() (or, over TLS
+ * without kernel TLS, SSL_write: tls.h); it changes nothing outside the
+ * connection's socket and SSL, so jobs can be sent from any thread while the
+ * loop waits.
  * Finishing a job (the loop's thread, after every send of the flush) pops what
  * went out, hands a cut frame's rest to lws and counts. Frames are shared
  * between connections with plain reference counts: while a flush is being
@@ -23,6 +25,7 @@
 #include "conn.h"
 #include "log.h"
 #include "server.h"
+#include "tls.h"
 #include "xalloc.h"
 
 #define FLUSH_BATCH (64 * 1024)
@@ -40,6 +43,7 @@ struct flush_job {
 	size_t len;         /* bytes offered */
 	ssize_t sent;       /* bytes the socket took; -1: the socket failed */
 	int err;            /* errno when it failed */
+	bool tls_held;      /* OpenSSL holds a record begun at `sent`: the rest goes to lws */
 };
 
 /* The connections with something queued, each due at its flush_due_us; one
@@ -77,6 +81,10 @@ static void job_send(struct flush_job *j, uint8_t *batch)
 		j->len = head->len;
 	} else {
 		j->len = outq_gather(&j->c->q, batch, FLUSH_BATCH);
+	}
+	if (j->c->tls_mode == TLS_OPENSSL) {
+		j->sent = tls_write(j->c->ssl, buf, j->len, &j->tls_held, &j->err);
+		return;
 	}
 	ssize_t n;
 	do
@@ -187,6 +195,27 @@ void flush_stop(void)
 
 /* ---- finishing (the loop's thread) ------------------------------------------ */
 
+/* TLS: OpenSSL began a record at the job's first unsent byte and must be
+ * offered the same bytes first; lws takes the rest of what the job offered
+ * (the rest of the cut frame, `cut` bytes of which went out, and the frames
+ * after it) and retries it before anything else. */
+static int job_hand_rest(struct conn *c, size_t cut, size_t rest)
+{
+	uint8_t *buf = xmalloc(LWS_PRE + rest);
+	size_t used = 0;
+	struct frame *f;
+	for (uint32_t i = 0; used < rest && (f = outq_at(&c->q, i)) != NULL; i++) {
+		size_t from = i == 0 ? cut : 0;
+		size_t n = f->len - from < rest - used ? f->len - from : rest - used;
+		memcpy(buf + LWS_PRE + used, f->data + from, n);
+		used += n;
+	}
+	int rc = used == rest ? lws_write(c->wsi, buf + LWS_PRE, rest, LWS_WRITE_HTTP) : -1;
+	free(buf);
+	outq_consume(&c->q, cut + rest);
+	return rc < 0 ? -1 : 0;
+}
+
 /* Returns -1 when the socket failed. */
 static int job_finish(struct flush_job *j, int64_t now_us)
 {
@@ -196,7 +225,10 @@ static int job_finish(struct flush_job *j, int64_t now_us)
 		return -1;
 	}
 	size_t cut = outq_consume(&c->q, (size_t)j->sent);
-	if (cut > 0) {
+	if (j->tls_held) {
+		if (job_hand_rest(c, cut, j->len - (size_t)j->sent) < 0)
+			return -1;
+	} else if (cut > 0) {
 		/* The rest of a frame must be next on the wire: lws keeps it and
 		 * calls back once it has gone out. */
 		struct frame *f = outq_peek(&c->q);

@@ -25,9 +25,12 @@
 #include "publish.h"
 #include "server.h"
 #include "store.h"
+#include "tls.h"
 #include "xalloc.h"
 
-#define HTTP_MAX_AUTH 8192
+/* The Authorization header read at most: "Bearer " and a token a little over
+ * AUTH_MAX_TOKEN, so that the verifier itself says why a long one is refused. */
+#define HTTP_MAX_AUTH (AUTH_MAX_TOKEN + 1024)
 
 int http_bearer_identity(struct server *s, struct lws *wsi, struct auth_identity *who, char *cause,
 			 size_t causelen)
@@ -109,6 +112,17 @@ static int http_respond_error(struct lws *wsi, unsigned status, enum proto_error
 							 "message", message));
 }
 
+/* Every refused token gets the same answer: why goes to the log only, so
+ * that nobody probing learns which check failed. */
+static int http_refuse_token(struct server *s, struct lws *wsi, const char *what, const char *cause)
+{
+	char peer[64] = "";
+	lws_get_peer_simple(wsi, peer, sizeof peer);
+	s->stats.connections_refused++;
+	log_info("%s from %s refused (401): %s", what, peer[0] ? peer : "?", cause);
+	return http_respond_error(wsi, HTTP_STATUS_UNAUTHORIZED, PROTO_ERR_UNAUTHORIZED, HTTP_TOKEN_REFUSED);
+}
+
 /* ---- the upgrade ---------------------------------------------------------------- */
 
 static bool header_lists(struct lws *wsi, enum lws_token_indexes token, const char *want)
@@ -131,12 +145,8 @@ static int http_confirm_upgrade(struct server *s, struct lws *wsi, const char *u
 	if (s->draining)
 		return http_respond_error(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, PROTO_ERR_UNAVAILABLE,
 					  "the daemon is shutting down") < 0 ? -1 : 1;
-	if (http_bearer_identity(s, wsi, &who, cause, sizeof cause) < 0) {
-		s->stats.connections_refused++;
-		log_info("upgrade refused (401): %s", cause);
-		return http_respond_error(wsi, HTTP_STATUS_UNAUTHORIZED, PROTO_ERR_UNAUTHORIZED, cause) < 0
-			       ? -1 : 1;
-	}
+	if (http_bearer_identity(s, wsi, &who, cause, sizeof cause) < 0)
+		return http_refuse_token(s, wsi, "WebSocket upgrade", cause) < 0 ? -1 : 1;
 	if (!header_lists(wsi, WSI_TOKEN_PROTOCOL, PROTO_SUBPROTOCOL))
 		return http_respond_error(wsi, HTTP_STATUS_BAD_REQUEST, PROTO_ERR_BAD_REQUEST,
 					  "request the subprotocol " PROTO_SUBPROTOCOL
@@ -183,7 +193,7 @@ struct metric {
 #define STAT(f) offsetof(struct server_stats, f)
 static const struct metric counters[] = {
 	{ "wfmond_connections_total", "counter", "WebSocket connections accepted", STAT(connections_total) },
-	{ "wfmond_connections_refused_total", "counter", "Upgrades refused for a bad or missing token", STAT(connections_refused) },
+	{ "wfmond_connections_refused_total", "counter", "Upgrades and requests refused for a bad or missing token", STAT(connections_refused) },
 	{ "wfmond_events_in_total", "counter", "Events accepted from producers", STAT(events_in) },
 	{ "wfmond_events_rejected_total", "counter", "Events refused as invalid", STAT(events_rejected) },
 	{ "wfmond_events_duplicate_total", "counter", "Retried events acknowledged without delivery", STAT(events_duplicate) },
@@ -198,6 +208,7 @@ static const struct metric counters[] = {
 	{ "wfmond_rate_limit_closes_total", "counter", "Connections closed for going on over their request rate (4002)", STAT(rate_limit_closes) },
 	{ "wfmond_bad_request_closes_total", "counter", "Connections closed for a run of malformed requests (4003)", STAT(bad_request_closes) },
 	{ "wfmond_protocol_error_closes_total", "counter", "Connections closed for breaking the WebSocket protocol (1002)", STAT(protocol_error_closes) },
+	{ "wfmond_token_expired_closes_total", "counter", "Connections closed when their token expired unrenewed (4004)", STAT(token_expired_closes) },
 	{ "wfmond_http_requests_total", "counter", "Plain HTTP requests", STAT(http_requests) },
 	{ "wfmond_http_requests_late_total", "counter", "Connections cut for not finishing an HTTP request in time", STAT(http_requests_late) },
 };
@@ -271,7 +282,7 @@ static int http_begin_events(struct server *s, struct http_session *h, struct lw
 	char cause[256];
 	memset(h, 0, sizeof *h);
 	if (http_bearer_identity(s, wsi, &h->who, cause, sizeof cause) < 0)
-		return http_respond_error(wsi, HTTP_STATUS_UNAUTHORIZED, PROTO_ERR_UNAUTHORIZED, cause);
+		return http_refuse_token(s, wsi, "POST /v1/events", cause);
 	if (h->who.role != ROLE_PRODUCER)
 		return http_respond_error(wsi, HTTP_STATUS_FORBIDDEN, PROTO_ERR_FORBIDDEN,
 					  "only producer tokens may post events");
@@ -443,7 +454,7 @@ static int http_history(struct server *s, struct http_session *h, struct lws *ws
 	char cause[256];
 	memset(h, 0, sizeof *h);
 	if (http_bearer_identity(s, wsi, &h->who, cause, sizeof cause) < 0)
-		return http_respond_error(wsi, HTTP_STATUS_UNAUTHORIZED, PROTO_ERR_UNAUTHORIZED, cause);
+		return http_refuse_token(s, wsi, "history request", cause);
 	if (h->who.role == ROLE_PRODUCER)
 		return http_respond_error(wsi, HTTP_STATUS_FORBIDDEN, PROTO_ERR_FORBIDDEN,
 					  "producers may not read history");
@@ -586,6 +597,14 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		free(resp);
 		return rc;
 	}
+	case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
+		/* lws made the TLS listener's SSL_CTX: versions, ciphers, credentials. */
+		return tls_ctx_ready(s, user, s->tls_creds) < 0 ? 1 : 0;
+	case LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION:
+		/* Only reached if lws installs its own verifier (tls.c installs
+		 * OpenSSL's): lws's default answer, 0, would accept a certificate
+		 * OpenSSL refused. len is OpenSSL's verdict. */
+		return len ? 0 : 1;
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		history_poll(s);
 		alerts_poll(s);

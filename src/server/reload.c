@@ -4,15 +4,16 @@
  *  1. build the next configuration from the server's config_source (defaults,
  *     the file, the command-line flags over it) and config_check it;
  *  2. settings only a restart can change keep their running values (each
- *     difference is logged);
+ *     difference is logged); so does a TLS file that was set and is not, or
+ *     the other way round (TLS is switched on or off by a restart only);
  *  3. every row of reload_steps prepares what the next configuration needs
  *     (a new JWT verifier reads its key file) and touches nothing running;
  *  4. if any step failed, every prepared state is discarded and the running
  *     configuration stays, with the reason logged;
  *  5. otherwise s->cfg becomes the next configuration and every step commits,
  *     in table order; commits cannot fail.
- * A new reloadable piece (a TLS certificate and key, say) is one more row:
- * load and check in prepare, swap in commit, free in discard. */
+ * A new reloadable piece is one more row: load and check in prepare, swap in
+ * commit, free in discard. */
 #include "reload.h"
 
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include "conn.h"
 #include "log.h"
 #include "server.h"
+#include "tls.h"
 
 struct reload_step {
 	const char *name;
@@ -38,14 +40,15 @@ struct reload_step {
 	void (*discard)(void *state);
 };
 
-/* ---- the JWT verifier: rereads the key file, also when its path is the same --- */
+/* ---- the JWT keyring: rereads every key file, also when their paths are the same --- */
 
 static int keys_prepare(struct server *s, const struct config *next, void **state, char *cause,
 			size_t causelen)
 {
 	(void)s;
-	const char *key = next->jwt_alg == AUTH_HS256 ? next->jwt_secret_file : next->jwt_public_key;
-	*state = auth_verifier_new(next->jwt_alg, key, next->jwt_leeway_s, cause, causelen);
+	struct auth_settings st;
+	config_auth_settings(next, &st);
+	*state = auth_verifier_build(&st, cause, causelen);
 	return *state != NULL ? 0 : -1;
 }
 
@@ -59,14 +62,44 @@ static void keys_commit(struct server *s, const struct config *prev, void *state
 	}
 	auth_verifier_free(s->verifier);
 	s->verifier = v;
-	log_info("reload: new JWT key (%s, %s): new connections need tokens it verifies; open ones stay",
-		 auth_alg_name(s->cfg.jwt_alg),
-		 s->cfg.jwt_alg == AUTH_HS256 ? s->cfg.jwt_secret_file : s->cfg.jwt_public_key);
+	char keys[1024];
+	auth_verifier_describe(v, keys, sizeof keys);
+	log_info("reload: new JWT keyring: %s. New connections and in-band refreshes need tokens it "
+		 "verifies; open connections keep their identity until their token expires", keys);
 }
 
 static void keys_discard(void *state)
 {
 	auth_verifier_free(state);
+}
+
+/* ---- the TLS certificate, key and client CA: reread, also when their paths are the same --- */
+
+static int tls_prepare(struct server *s, const struct config *next, void **state, char *cause,
+		       size_t causelen)
+{
+	*state = NULL;
+	if (s->tls_ctx == NULL || next->tls_cert == NULL)
+		return 0;   /* a plain listener: switching TLS on is a restart's (step 2) */
+	*state = tls_creds_load(next, cause, causelen);
+	return *state != NULL ? 0 : -1;
+}
+
+static void tls_commit(struct server *s, const struct config *prev, void *state)
+{
+	(void)prev;
+	if (state == NULL)
+		return;
+	tls_creds_apply(s, state);
+	char desc[400];
+	tls_creds_describe(state, desc, sizeof desc);
+	log_info("reload: TLS certificate %s: new connections get it; open ones keep theirs", desc);
+	tls_creds_free(state);
+}
+
+static void tls_discard(void *state)
+{
+	tls_creds_free(state);
 }
 
 /* ---- the log level ------------------------------------------------------------- */
@@ -90,7 +123,8 @@ static void connections_commit(struct server *s, const struct config *prev, void
 }
 
 static const struct reload_step reload_steps[] = {
-	{ "JWT key", keys_prepare, keys_commit, keys_discard },
+	{ "JWT keyring", keys_prepare, keys_commit, keys_discard },
+	{ "TLS certificate", tls_prepare, tls_commit, tls_discard },
 	{ "log level", NULL, log_commit, NULL },
 	{ "connection limits", NULL, connections_commit, NULL },
 };
@@ -135,7 +169,9 @@ int reload_config(struct server *s)
 		return -1;
 	}
 	for (size_t i = 0; i < config_setting_count(); i++) {
-		if (config_setting_reloadable(i) || config_setting_equal(&s->cfg, &next, i))
+		bool switched = config_setting_switch_restart(i) &&
+				config_setting_is_set(&s->cfg, i) != config_setting_is_set(&next, i);
+		if ((config_setting_reloadable(i) && !switched) || config_setting_equal(&s->cfg, &next, i))
 			continue;
 		char change[600] = "";
 		describe_change(change, sizeof change, &s->cfg, &next, i);

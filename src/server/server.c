@@ -27,6 +27,7 @@
 #include "room.h"
 #include "service.h"
 #include "store.h"
+#include "tls.h"
 #include "ws.h"
 #include "xalloc.h"
 
@@ -60,8 +61,16 @@ int server_init(struct server *s, struct config *cfg, struct config_source *src,
 	memset(cfg, 0, sizeof *cfg);
 	s->src = *src;
 	config_source_init(src);
-	const char *key = s->cfg.jwt_alg == AUTH_HS256 ? s->cfg.jwt_secret_file : s->cfg.jwt_public_key;
-	s->verifier = auth_verifier_new(s->cfg.jwt_alg, key, s->cfg.jwt_leeway_s, cause, causelen);
+	struct auth_settings st;
+	config_auth_settings(&s->cfg, &st);
+	s->verifier = auth_verifier_build(&st, cause, causelen);
+	if (s->cfg.tls_cert != NULL && s->verifier != NULL) {
+		s->tls_creds = tls_creds_load(&s->cfg, cause, causelen);
+		if (s->tls_creds == NULL) {
+			auth_verifier_free(s->verifier);
+			s->verifier = NULL;
+		}
+	}
 	if (s->verifier == NULL) {
 		config_free(&s->cfg);
 		config_source_free(&s->src);
@@ -90,8 +99,16 @@ void server_free(struct server *s)
 	strmap_each(&s->orgs, free_org, NULL);
 	strmap_clear(&s->orgs);
 	auth_verifier_free(s->verifier);
+	tls_creds_free(s->tls_creds);
 	config_free(&s->cfg);
 	config_source_free(&s->src);
+}
+
+const char *server_scheme(const struct server *s, bool websocket)
+{
+	if (s->cfg.tls_cert != NULL)
+		return websocket ? "wss" : "https";
+	return websocket ? "ws" : "http";
 }
 
 struct org *server_org(struct server *s, const char *org_id)
@@ -205,6 +222,7 @@ static void keepalive(struct ev_loop *l, ev_timer *w, int revents)
 	struct server *s = w->data;
 	int64_t now = clock_mono_us();
 	struct conn_keepalive_policy p = {
+		.now_wall_ms = clock_wall_ms(),
 		.ping_us = (int64_t)s->cfg.ping_interval_s * 1000000,
 		.timeout_us = (int64_t)s->cfg.ping_timeout_s * 1000000,
 		.tick_us = KEEPALIVE_TICK_US,
@@ -366,8 +384,8 @@ static void on_signal(struct ev_loop *l, ev_signal *w, int revents)
 
 static void service_ready_now(struct server *s)
 {
-	service_ready("serving ws://%s:%d, %u connection(s)", s->cfg.listen_host, s->cfg.listen_port,
-		      s->nconns);
+	service_ready("serving %s://%s:%d, %u connection(s)", server_scheme(s, true), s->cfg.listen_host,
+		      s->cfg.listen_port, s->nconns);
 }
 
 /* SIGHUP: the configuration again; connections stay either way. */
@@ -424,6 +442,11 @@ int server_run(struct server *s)
 	info.vhost_name = "wfmond";
 	info.server_string = "wfmond";
 	info.ka_time = 0;
+	/* lws drops a request whose headers pass this without an answer: room
+	 * for an 8 KiB token (AUTH_MAX_TOKEN) and the usual headers, so that a
+	 * longer one is refused with a 401 rather than a silent hang-up. */
+	info.max_http_header_data = HTTP_MAX_HEADERS;
+	tls_context_info(&s->cfg, &info);
 
 	loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOENV);
 	if (loop == NULL) {
@@ -431,9 +454,17 @@ int server_run(struct server *s)
 		return 1;
 	}
 	sockguard_start(loop, s);
+	if (s->tls_creds != NULL) {
+		char desc[400];
+		tls_creds_describe(s->tls_creds, desc, sizeof desc);
+		log_info("TLS: certificate %s; TLS 1.2 and 1.3 only", desc);
+	}
 	void *foreign_loops[1] = { loop };
 	info.foreign_loops = foreign_loops;
 	s->lws = lws_create_context(&info);
+	/* The listener has its credentials (tls_ctx_ready): no other copy is kept. */
+	tls_creds_free(s->tls_creds);
+	s->tls_creds = NULL;
 	if (s->lws == NULL) {
 		log_error("cannot listen on %s:%d: in use, not an address of this host, or lws "
 			  "could not load its libev plugin (Debian package libwebsockets-evlib-ev)",
@@ -476,8 +507,15 @@ int server_run(struct server *s)
 	ev_timer_init(&keepalive_timer, keepalive, KEEPALIVE_TICK_US / 1e6, KEEPALIVE_TICK_US / 1e6);
 	keepalive_timer.data = s;
 	ev_timer_start(loop, &keepalive_timer);
-	log_info("listening on ws://%s:%d (subprotocol %s)", s->cfg.listen_host, s->cfg.listen_port,
-		 PROTO_SUBPROTOCOL);
+	char keys[1024];
+	auth_verifier_describe(s->verifier, keys, sizeof keys);
+	log_info("JWT keyring: %s", keys);
+	log_info("listening on %s://%s:%d (subprotocol %s)", server_scheme(s, true), s->cfg.listen_host,
+		 s->cfg.listen_port, PROTO_SUBPROTOCOL);
+	if (s->cfg.tls_cert == NULL && strcmp(s->cfg.listen_host, "127.0.0.1") != 0 &&
+	    strcmp(s->cfg.listen_host, "::1") != 0 && strcmp(s->cfg.listen_host, "localhost") != 0)
+		log_warn("listening on %s without TLS: tokens cross the network in clear text unless a "
+			 "TLS proxy is in front (set tls-cert and tls-key, see wfmond(8))", s->cfg.listen_host);
 	/* The listener is up and the spool open. */
 	service_ready_now(s);
 	service_watchdog_start(loop);

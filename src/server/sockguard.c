@@ -8,7 +8,8 @@
  * not at some later tick; by_fd[fd] points to
  * the guard of the socket open as fd, set at accept and cleared at
  * WSI_DESTROY, which also frees the guard: lws never calls back for a wsi
- * after that, and recv() never sees that descriptor for it again. */
+ * after that, and recv() (or SSL_read(), over TLS) never sees that
+ * descriptor for it again. */
 #include "sockguard.h"
 
 #include <ev.h>
@@ -16,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "clock.h"
 #include "log.h"
@@ -157,16 +161,42 @@ static void guard_feed(struct guard *g, const uint8_t *p, size_t n)
 	lws_callback_on_writable(g->wsi);
 }
 
+/* What the loop thread read from the accepted socket fd, in plain text. */
+static void guard_saw(int fd, const void *buf, size_t n)
+{
+	if (loop_thread && fd >= 0 && (size_t)fd < nby_fd && by_fd[fd] != NULL)
+		guard_feed(by_fd[fd], buf, n);
+}
+
 /* lws 4.1.6 reads plain sockets with recv(2); this definition in the daemon
  * comes before the C library's for every caller, so it forwards at once and
  * looks only at what the loop thread reads from an accepted socket. */
 ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
 	ssize_t n = recvfrom(fd, buf, len, flags, NULL, NULL);
-	if (n > 0 && loop_thread && !(flags & MSG_PEEK) && fd >= 0 && (size_t)fd < nby_fd &&
-	    by_fd[fd] != NULL)
-		guard_feed(by_fd[fd], buf, (size_t)n);
+	if (n > 0 && !(flags & MSG_PEEK))
+		guard_saw(fd, buf, (size_t)n);
 	return n;
+}
+
+/* ... and TLS connections with SSL_read, whose socket reads (read(2), inside
+ * OpenSSL) carry cipher text: the same interposition one level up sees the
+ * plain text. It forwards to SSL_read_ex, OpenSSL's same read with another
+ * name, and keeps SSL_read's contract: the byte count, or <= 0 for
+ * SSL_get_error (which looks at the SSL's state, not at 0 or -1). Other
+ * callers (libcurl and libpq in their threads, a TLS connection to
+ * PostgreSQL) pass straight through: their sockets are not accepted ones. */
+int SSL_read(SSL *ssl, void *buf, int num)
+{
+	if (num < 0) {
+		ERR_raise(ERR_LIB_SSL, SSL_R_BAD_LENGTH);
+		return -1;
+	}
+	size_t got = 0;
+	if (SSL_read_ex(ssl, buf, (size_t)num, &got) <= 0)
+		return 0;
+	guard_saw(SSL_get_fd(ssl), buf, got);
+	return (int)got;
 }
 
 /* ---- deadlines ------------------------------------------------------------------------ */

@@ -68,6 +68,28 @@ static void handle_ping(struct conn *c, const struct proto_request *req)
 	conn_send(c, proto_pong_message_new(req->id, clock_wall_ms()));
 }
 
+/* A fresh token for this connection: it lives until the new one expires.
+ * The same user of the same organization only (its subscriptions are that
+ * organization's); a refusal leaves the old token in force until its end. */
+static void handle_auth(struct conn *c, const struct proto_request *req)
+{
+	char cause[256] = "";
+	struct auth_identity who;
+	if (auth_verify(c->srv->verifier, req->token, clock_wall_ms() / 1000, &who, cause, sizeof cause) == 0 &&
+	    (strcmp(who.org, c->who.org) != 0 || strcmp(who.sub, c->who.sub) != 0))
+		snprintf(cause, sizeof cause, "the fresh token is for %s/%s, another user", who.org, who.sub);
+	if (cause[0] != '\0') {
+		c->srv->stats.connections_refused++;
+		log_info("connection of %s/%s: in-band token refused: %s", c->who.org, c->who.sub, cause);
+		conn_send_error(c, req->id, PROTO_ERR_UNAUTHORIZED, HTTP_TOKEN_REFUSED, "token");
+		return;
+	}
+	log_debug("connection of %s/%s: token renewed, now expires at %lld (role %s)", c->who.org, c->who.sub,
+		  (long long)who.exp, auth_role_name(who.role));
+	c->who = who;
+	conn_send(c, proto_done_message_new(req->id));
+}
+
 static void (*const request_table[REQ__COUNT])(struct conn *, const struct proto_request *) = {
 	[REQ_SUBSCRIBE] = subscribe_start,
 	[REQ_UNSUBSCRIBE] = unsubscribe,
@@ -77,6 +99,7 @@ static void (*const request_table[REQ__COUNT])(struct conn *, const struct proto
 	[REQ_PRIORITIZE] = handle_prioritize,
 	[REQ_RULE] = alerts_rule_request,
 	[REQ_ALERT] = alerts_alert_request,
+	[REQ_AUTH] = handle_auth,
 };
 
 static void handle_message(struct conn *c, const char *buf, size_t len)
@@ -94,7 +117,13 @@ static void handle_message(struct conn *c, const char *buf, size_t len)
 		json_decref(id);
 		return;
 	}
-	if (!conn_take_token(c, now)) {
+	if (conn_token_expired(c, clock_wall_ms())) {
+		/* Between the expiry and the keepalive tick that closes it:
+		 * nothing more is served, a publish least of all. */
+		conn_send_error(c, req.id, PROTO_ERR_UNAUTHORIZED,
+				"the token of this connection expired: reconnect with a fresh one", NULL);
+		conn_close_token_expired(c);
+	} else if (!conn_take_token(c, now)) {
 		s->stats.requests_rate_limited++;
 		if (conn_strike_rate_limited(c, now))
 			conn_send_error(c, req.id, PROTO_ERR_RATE_LIMITED,
@@ -132,6 +161,7 @@ static int ws_established(struct server *s, struct conn *c, struct lws *wsi)
 	}
 	c->wsi = wsi;
 	c->srv = s;
+	c->tls_mode = tls_conn_mode(wsi, &c->ssl);
 	c->id = ++s->next_conn_id;
 	server_conn_register(s, c);
 	c->org = server_org(s, c->who.org);

@@ -50,6 +50,7 @@ static const struct good_case {
 	 "\"\xc3\xa9t\xc3\xa9 1\""},
 	{"{\"type\":\"publish\",\"id\":\"p\",\"events\":[{},{\"type\":\"log\"},3]}", REQ_PUBLISH, 0, NULL,
 	 false, 0, "\"p\""},
+	{"{\"type\":\"auth\",\"id\":\"auth\",\"token\":\"a.b.c\"}", REQ_AUTH, 0, NULL, false, 0, "\"auth\""},
 };
 
 static void test_good_requests(void **state)
@@ -79,6 +80,8 @@ static void test_good_requests(void **state)
 		assert_int_equal(req.has_since, g->has_since);
 		if (g->has_since)
 			assert_int_equal(req.since, g->since);
+		if (g->type == REQ_AUTH)
+			assert_string_equal(req.token, "a.b.c");
 		if (g->type == REQ_PUBLISH) {
 			assert_true(json_is_array(req.events));
 			assert_int_equal(json_array_size(req.events), 3);
@@ -118,6 +121,11 @@ static const struct bad_case {
 	{"{\"id\":\"q\"}", "type", "required field missing", "\"q\""},
 	{"{\"id\":5,\"type\":3}", "type", "must be a string", "5"},
 	{"{\"id\":\"q\",\"type\":\"subscribed\"}", "type", "unknown request type 'subscribed'", "\"q\""},
+	/* auth */
+	{"{\"type\":\"auth\",\"id\":1}", "token", "required field missing", "1"},
+	{"{\"type\":\"auth\",\"id\":1,\"token\":\"\"}", "token", "1 to 8192 bytes", "1"},
+	{"{\"type\":\"auth\",\"id\":1,\"token\":7}", "token", "1 to 8192 bytes", "1"},
+	{"{\"type\":\"auth\",\"id\":1,\"token\":\"a\",\"org\":\"x\"}", "org", "unknown field", "1"},
 	{"{\"type\":\"PING\"}", "type", "unknown request type", NULL},
 	/* unknown fields */
 	{"{\"type\":\"ping\",\"id\":\"q\",\"room\":\"org\"}", "room", "unknown field", "\"q\""},
@@ -245,7 +253,7 @@ static void test_batch_limit(void **state)
 static void test_type_names(void **state)
 {
 	(void)state;
-	static const char *const names[REQ__COUNT] = {"subscribe", "unsubscribe", "publish", "ping", "query", "prioritize", "rule", "alert"};
+	static const char *const names[REQ__COUNT] = {"subscribe", "unsubscribe", "publish", "ping", "query", "prioritize", "rule", "alert", "auth"};
 	for (int t = 0; t < REQ__COUNT; t++)
 		assert_string_equal(proto_request_type_name((enum proto_request_type)t), names[t]);
 	assert_null(proto_request_type_name(REQ__COUNT));
