@@ -16,11 +16,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+struct endpoint;
+
 struct alerts_cli_options {
-	const char *host;
-	int port;
-	const char *path;
-	const char *token;
+	struct endpoint *ep;  /* where and as whom */
 	bool json;            /* print the daemon's answers as JSON lines */
 	int argc;             /* the action and its arguments */
 	char **argv;

@@ -14,6 +14,9 @@
 #define RECONNECT_BACKOFF_MAX_MS 15000
 /* TCP connect plus upgrade must finish within this. */
 #define RECONNECT_CONNECT_TIMEOUT_MS 10000
+/* The close code of a failed TLS handshake (wslink.h, wsclient.h): the
+ * certificate was refused, which retrying does not fix. */
+#define RECONNECT_CLOSE_TLS 1015
 /* A connection that stayed open this long was healthy: start the backoff over. */
 #define RECONNECT_HEALTHY_MS 30000
 
@@ -36,7 +39,7 @@ void backoff_reset(struct backoff *b);
 enum reconnect_verdict {
 	RECONNECT_RETRY,   /* try again after a backoff */
 	RECONNECT_STOP,    /* the server ended the session normally (close code 1000) */
-	RECONNECT_FAIL,    /* refused for good (HTTP 400, 401, 403, 404): do not retry */
+	RECONNECT_FAIL,    /* refused for good (HTTP 400, 401, 403, 404, a refused TLS certificate) */
 };
 
 /* Explains why a connection closed, from the wsclient's HTTP status of a

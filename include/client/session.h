@@ -2,7 +2,12 @@
  *
  *   CONNECTING (TCP + upgrade, bounded) -> LIVE (rooms subscribed)
  *     -> BACKOFF (timer: 0.5 s doubling to 15 s, jittered) -> CONNECTING ...
- *   any -> FAILED (the server refused the token or the path for good)
+ *   any -> FAILED (the server refused the token or the path, or its TLS
+ *                  certificate, for good)
+ *
+ * The token is renewed before it expires when its source allows (a token
+ * file, a token command: tokensrc.h) and sent in-band on the live connection,
+ * so that the daemon does not close it (4004).
  *
  * It never blocks: the caller polls session_fd() for session_poll_events()
  * (together with its own descriptors) for at most session_timeout_ms(), then
@@ -31,11 +36,10 @@
 /* After this many failed attempts in a row the state reads OFFLINE. */
 #define SESSION_OFFLINE_AFTER 3
 
+struct endpoint;
+
 struct session_options {
-	const char *host;
-	int port;
-	const char *path;     /* "/" if NULL */
-	const char *token;
+	struct endpoint *ep;  /* where and as whom; its token is renewed in time (endpoint.h) */
 };
 
 enum session_state {
@@ -85,6 +89,8 @@ enum session_display session_display(const struct session *s);
 int64_t session_retry_in_ms(const struct session *s, int64_t now_us);
 /* Why the connection is down, or "". */
 const char *session_last_error(const struct session *s);
+/* Why the token could not be renewed (the console shows it), or "". */
+const char *session_token_notice(const struct session *s);
 /* Reported once per finished reconnect, then SR_NONE. */
 enum session_recovery session_take_recovery(struct session *s);
 /* True once the state changed since the last call (to redraw the header). */

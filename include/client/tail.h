@@ -1,9 +1,11 @@
 /* tail.h: `wfmon tail`: follow rooms and print every message as a JSON line.
  *
- * Connects with the WebSocket client (wsclient.h), subscribes to each room,
+ * Connects with libwebsockets' client (wslink.h), subscribes to each room,
  * writes each message it receives to the output as one compact JSON line and
  * flushes it, and reconnects with backoff (0.5 s doubling to 15 s, jittered),
- * resubscribing each room with "since" set to the last position it saw there.
+ * resubscribing each room with "since" set to the last position it saw there;
+ * renews the token before it expires when a token file or command gives
+ * fresh ones (endpoint.h).
  * Command-line parsing and the token/URL lookup live in main.c; this module
  * gets the resolved values. */
 #ifndef WFMON_TAIL_H
@@ -29,13 +31,11 @@ struct tail_room {
 	int64_t since;
 };
 
+struct endpoint;
+
 /* Everything is borrowed and must outlive tail_run. */
 struct tail_options {
-	const char *host;
-	int port;
-	const char *path;      /* "/" if NULL */
-	const char *url;       /* as the user wrote it, for messages */
-	const char *token;     /* sent as "Authorization: Bearer"; NULL for none */
+	struct endpoint *ep;   /* where and as whom (its token is renewed) */
 	const struct tail_room *rooms;
 	size_t nrooms;         /* 1..TAIL_MAX_ROOMS */
 	FILE *out;             /* stdout if NULL */

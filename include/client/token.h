@@ -1,5 +1,5 @@
-/* token.h: minting development tokens (`wfmon token`, HS256 only), and reading
- * the claims of any token for display. */
+/* token.h: minting development tokens (`wfmon token`, HS256 only). Reading
+ * a token's claims is the protocol's (claims.h). */
 #ifndef WFMON_TOKEN_H
 #define WFMON_TOKEN_H
 
@@ -22,15 +22,5 @@ int token_parse_ttl(const char *s, int64_t *out_s);
 
 /* Returns a new token string, or NULL with a message in cause. */
 char *token_mint(const struct token_request *req, char *cause, size_t causelen);
-
-/* Who a token says it is, for the console's header. */
-struct token_identity {
-	char org[PROTO_MAX_NAME + 1];
-	char sub[PROTO_MAX_NAME + 1];
-	char role[32];
-};
-/* Decodes the token's payload without verifying it (the daemon verifies):
- * 0, or -1 when it is not a JWT with a JSON payload. */
-int token_identity_peek(const char *token, struct token_identity *out);
 
 #endif

@@ -1,7 +1,12 @@
-/* wsclient.h: a small non-blocking WebSocket client (RFC 6455) over TCP.
+/* wsclient.h: a small non-blocking WebSocket client (RFC 6455) over TCP or
+ * TLS: the lean client.
  *
- * Used by wfmon (console and tail), wfmon-sim, wfmon-bench and the integration
- * tests. It never blocks unless a *_wait function is called: the caller polls
+ * Used by wfmon-bench, where thousands of connections share one thread and
+ * the client's own cost per message must stay far below the daemon's (the
+ * README measures both clients), and by the integration tests, which need
+ * to send what a correct client never sends (unmasked frames, bad UTF-8).
+ * The console, its commands and wfmon-sim use libwebsockets' client
+ * (wslink.h). It never blocks unless a *_wait function is called: the caller polls
  * wsc_fd() for wsc_poll_events() and calls wsc_io() when it is ready. Outbound
  * frames are masked as RFC 6455 requires; inbound messages are reassembled from
  * fragments up to a limit. Pings are answered automatically.
@@ -15,26 +20,11 @@
 #include <stdint.h>
 
 struct wsc;
+typedef struct ssl_ctx_st SSL_CTX;
 
-/* ---- ws:// URLs -------------------------------------------------------------- */
-
-#define WSC_URL_MAX_HOST 255
-#define WSC_URL_MAX_PATH 1024
-/* The example the parser's messages show. */
-#define WSC_URL_EXAMPLE "ws://127.0.0.1:7681"
-
-struct wsc_url {
-	char host[WSC_URL_MAX_HOST + 1];  /* without the brackets of an IPv6 literal */
-	int port;
-	char path[WSC_URL_MAX_PATH + 1];  /* "/" when the URL has none */
-};
-
-/* Parses ws://HOST:PORT[/PATH] (HOST may be a bracketed IPv6 literal; the
- * scheme is case-insensitive). The port is required (there is no default);
- * wss://, user names, ports outside 1..65535 and paths with spaces, control
- * characters or '#' are refused. Returns 0, or -1 with a sentence in cause
- * saying what is wrong and how to write it (the URL itself is not repeated). */
-int wsc_url_parse(const char *url, struct wsc_url *out, char *cause, size_t causelen);
+/* The close code of a connection whose TLS handshake failed (RFC 6455 keeps
+ * 1015 for this: it never travels in a close frame). */
+#define WSC_CLOSE_TLS 1015
 
 /* ---- Connections ------------------------------------------------------------- */
 
@@ -47,10 +37,12 @@ struct wsc_config {
 	const char *extra_headers; /* raw "Name: value\r\n" lines for tests; NULL for none */
 	size_t max_message;        /* inbound message limit; 0 = 16 MiB */
 	size_t max_outbuf;         /* bytes queued for sending; 0 = 8 MiB */
+	SSL_CTX *tls;              /* TLS with this context (tlsclient.h), borrowed; NULL: plain */
+	const char *tls_ca_file;   /* the CA file tls trusts, for messages; NULL: the system's */
 };
 
 enum wsc_state {
-	WSC_CONNECTING,   /* TCP connect in progress */
+	WSC_CONNECTING,   /* TCP connect (and TLS handshake) in progress */
 	WSC_HANDSHAKE,    /* upgrade request sent, waiting for 101 */
 	WSC_OPEN,
 	WSC_CLOSED,       /* see wsc_close_code / wsc_http_status / wsc_error */
@@ -73,7 +65,8 @@ enum wsc_state wsc_state(const struct wsc *c);
 /* HTTP status of a refused upgrade (e.g. 401), or 0. */
 int wsc_http_status(const struct wsc *c);
 /* Close code the server sent (e.g. 1009, 4001), 1006 if the connection dropped
- * without a close frame, 0 while open. */
+ * without a close frame, WSC_CLOSE_TLS if the TLS handshake failed (the
+ * server's certificate was refused: wsc_error says why), 0 while open. */
 int wsc_close_code(const struct wsc *c);
 /* A sentence describing why the connection is closed, or "". */
 const char *wsc_error(const struct wsc *c);

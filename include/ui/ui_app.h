@@ -9,12 +9,12 @@
 
 #include <stdbool.h>
 
+struct endpoint;
+
 struct console_options {
 	const char *url;          /* for the header */
-	const char *host;
-	int port;
-	const char *path;
-	const char *token;
+	struct endpoint *ep;      /* where and as whom (its token is renewed: session.h) */
+	const char *warning;      /* said once the screen is up (a token in clear text), or NULL */
 	const char *theme;        /* NULL: "default" */
 	const char *exec_id;      /* open this execution first, or NULL */
 	bool ascii, mono, readonly;

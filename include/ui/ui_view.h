@@ -13,9 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "claims.h"
 #include "model.h"
 #include "session.h"
-#include "token.h"
 #include "ui_app.h"
 #include "ui_theme.h"
 #include "ui_widget.h"
@@ -73,7 +73,7 @@ struct ui {
 	struct model model;
 	struct session *session;
 	struct session_options sopt;
-	struct token_identity who;
+	struct proto_token_claims who;
 	struct ui_theme theme;
 	int64_t stale_ms;
 	int64_t now_ms, now_us;

@@ -14,7 +14,9 @@
 #include "alert_record.h"
 #include "alert_rule.h"
 #include "proto.h"
-#include "wsclient.h"
+#include "endpoint.h"
+#include "reconnect.h"
+#include "wslink.h"
 #include "xalloc.h"
 
 #define CLI_TIMEOUT_MS 10000
@@ -74,18 +76,18 @@ static char *read_all(const char *path, char *cause, size_t causelen)
 }
 
 /* Sends one request and waits for the answer with the same id. */
-static json_t *ask(struct wsc *c, json_t *req)
+static json_t *ask(struct wsl *c, json_t *req)
 {
 	char *text = json_dumps(req, JSON_COMPACT);
-	int rc = wsc_send_text(c, text, strlen(text));
+	int rc = wsl_send_text(c, text, strlen(text));
 	free(text);
-	if (rc < 0 || wsc_wait_flushed(c, CLI_TIMEOUT_MS) < 0)
+	if (rc < 0 || wsl_wait_flushed(c, CLI_TIMEOUT_MS) < 0)
 		return NULL;
 	json_t *want = json_object_get(req, "id");
 	for (;;) {
 		const char *data;
 		size_t len;
-		if (wsc_wait_message(c, CLI_TIMEOUT_MS, &data, &len) != 1)
+		if (wsl_wait_message(c, CLI_TIMEOUT_MS, &data, &len) != 1)
 			return NULL;
 		json_t *m = json_loadb(data, len, 0, NULL);
 		if (m != NULL && json_equal(json_object_get(m, "id"), want))
@@ -264,23 +266,22 @@ int alerts_cli_run(const struct alerts_cli_options *opt)
 		return usage("unknown action '%s'", action);
 	}
 
-	struct wsc_config cfg = {
-		.host = opt->host, .port = opt->port, .path = opt->path, .subprotocol = PROTO_SUBPROTOCOL,
-		.bearer = opt->token,
-	};
-	struct wsc *c = wsc_new(&cfg, cause, sizeof cause);
+	struct wsl_config cfg;
+	endpoint_link(opt->ep, &cfg);
+	struct wsl *c = wsl_new(&cfg, cause, sizeof cause);
 	if (c == NULL) {
 		fprintf(stderr, "wfmon alerts: %s\n", cause);
 		json_decref(req);
 		return 1;
 	}
-	if (wsc_wait_open(c, CLI_TIMEOUT_MS) < 0) {
-		if (wsc_http_status(c) == 401)
-			fprintf(stderr, "wfmon alerts: the server refused the token (HTTP 401): mint a new one with "
-					"`wfmon token`\n");
+	if (wsl_wait_open(c, CLI_TIMEOUT_MS) < 0) {
+		char why[400];
+		if (wsl_state(c) == WSL_CLOSED)
+			reconnect_explain(wsl_http_status(c), wsl_close_code(c), wsl_error(c), "client", why, sizeof why);
 		else
-			fprintf(stderr, "wfmon alerts: cannot connect: %s\n", wsc_error(c));
-		wsc_free(c);
+			snprintf(why, sizeof why, "no answer from %s within %d s", opt->ep->url, CLI_TIMEOUT_MS / 1000);
+		fprintf(stderr, "wfmon alerts: cannot connect: %s\n", why);
+		wsl_free(c);
 		json_decref(req);
 		return 1;
 	}
@@ -299,8 +300,8 @@ int alerts_cli_run(const struct alerts_cli_options *opt)
 			printf("done\n");
 	}
 	json_decref(m);
-	wsc_send_close(c, 1000);
-	wsc_wait_flushed(c, 500);
-	wsc_free(c);
+	wsl_send_close(c, 1000);
+	wsl_wait_flushed(c, 500);
+	wsl_free(c);
 	return rc;
 }

@@ -34,7 +34,8 @@ static const struct {
 	int http_status;
 	const char *message;
 } http_table[] = {
-	{ 401, "the server refused the token (HTTP 401): mint a new one with `wfmon token`" },
+	{ 401, "the server refused the token (HTTP 401; its log says why: expired, another issuer or "
+	       "audience, an unknown key id): get a fresh one, or mint one with `wfmon token`" },
 	{ 403, "the server refused access (HTTP 403): check the token's organization and role" },
 	{ 404, "no WebSocket endpoint at this path (HTTP 404): check the URL" },
 	{ 400, "the server rejected the WebSocket upgrade (HTTP 400): is the URL wfmond's?" },
@@ -54,6 +55,11 @@ static const struct {
 	{ 1009, RECONNECT_RETRY, false, "a message was too large" },
 	{ PROTO_CLOSE_SLOW_CONSUMER, RECONNECT_RETRY, true, "fell too far behind" },
 	{ PROTO_CLOSE_RATE_LIMITED, RECONNECT_RETRY, true, "sent too many requests" },
+	{ PROTO_CLOSE_TOKEN_EXPIRED, RECONNECT_RETRY, false,
+	  "the token expired and no fresh one was sent (give a --token-file or a token command that "
+	  "renews it)" },
+	/* The TLS handshake failed: the client's own sentence says why. */
+	{ RECONNECT_CLOSE_TLS, RECONNECT_FAIL, false, NULL },
 };
 
 enum reconnect_verdict reconnect_explain(int http_status, int close_code, const char *err,

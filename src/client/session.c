@@ -16,9 +16,10 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "endpoint.h"
 #include "proto.h"
 #include "reconnect.h"
-#include "wsclient.h"
+#include "wslink.h"
 #include "xalloc.h"
 
 struct session_room {
@@ -30,7 +31,7 @@ struct session {
 	const struct session_options *opt;
 	struct model *m;
 	enum session_state state;
-	struct wsc *conn;
+	struct wsl *conn;
 	struct session_room rooms[MODEL_MAX_ROOMS];
 	size_t nrooms;
 	int64_t deadline_us;       /* CONNECTING: give up; BACKOFF: try again */
@@ -42,7 +43,8 @@ struct session {
 	bool any_resync;
 	enum session_recovery recovery;
 	bool changed;
-	char error[256];
+	char error[320];
+	char notice[320];          /* about the token's renewal, "" when all is well */
 };
 
 struct session *session_new(const struct session_options *opt, struct model *m)
@@ -60,7 +62,7 @@ struct session *session_new(const struct session_options *opt, struct model *m)
 
 static void session_drop(struct session *s)
 {
-	wsc_free(s->conn);
+	wsl_free(s->conn);
 	s->conn = NULL;
 }
 
@@ -90,8 +92,8 @@ static void session_send(struct session *s, json_t *req)
 	if (text == NULL)
 		fatal("cannot encode a request");
 	/* A full buffer means the connection is stuck; the close that follows retries. */
-	if (wsc_send_text(s->conn, text, strlen(text)) != 0)
-		wsc_send_close(s->conn, 1001);
+	if (wsl_send_text(s->conn, text, strlen(text)) != 0)
+		wsl_send_close(s->conn, 1001);
 	free(text);
 }
 
@@ -119,15 +121,10 @@ static void session_subscribe(struct session *s, struct session_room *r)
 
 static void session_connect(struct session *s, int64_t now_us)
 {
-	struct wsc_config cfg = {
-		.host = s->opt->host,
-		.port = s->opt->port,
-		.path = s->opt->path,
-		.subprotocol = PROTO_SUBPROTOCOL,
-		.bearer = s->opt->token,
-	};
+	struct wsl_config cfg;
+	endpoint_link(s->opt->ep, &cfg);
 	char cause[256];
-	s->conn = wsc_new(&cfg, cause, sizeof cause);
+	s->conn = wsl_new(&cfg, cause, sizeof cause);
 	if (s->conn == NULL) {
 		session_retry(s, cause, now_us);
 		return;
@@ -156,7 +153,7 @@ static void session_on_closed(struct session *s, int64_t now_us)
 	char why[sizeof s->error];
 	/* Unlike `wfmon tail`, the console never stops by itself: a normal close
 	 * (RECONNECT_STOP) is retried like a drop. */
-	if (reconnect_explain(wsc_http_status(s->conn), wsc_close_code(s->conn), wsc_error(s->conn),
+	if (reconnect_explain(wsl_http_status(s->conn), wsl_close_code(s->conn), wsl_error(s->conn),
 			      "console", why, sizeof why) == RECONNECT_FAIL) {
 		snprintf(s->error, sizeof s->error, "%s", why);
 		session_drop(s);
@@ -207,18 +204,51 @@ static void session_track_answer(struct session *s, json_t *msg)
 	s->changed = true;
 }
 
+/* A fresh token before the current one ends: sent in-band on a live link,
+ * used by the next connection otherwise. */
+static void session_renew(struct session *s, int64_t now_wall_ms)
+{
+	char err[sizeof s->notice];
+	enum tokensrc_event e = endpoint_renew(s->opt->ep, s->state == SESSION_LIVE ? s->conn : NULL,
+					       now_wall_ms, err, sizeof err);
+	if (e == TOKENSRC_FAILED && strcmp(err, s->notice) != 0) {
+		snprintf(s->notice, sizeof s->notice, "%s", err);
+		s->changed = true;
+	} else if (e == TOKENSRC_NEW && s->notice[0] != '\0') {
+		s->notice[0] = '\0';
+		s->changed = true;
+	}
+}
+
+/* The answer to an in-band token refresh: refused, the daemon closes the
+ * connection when the old token ends, so the user hears about it now. */
+static void session_track_auth(struct session *s, json_t *msg)
+{
+	const char *type = json_string_value(json_object_get(msg, "type"));
+	const char *id = json_string_value(json_object_get(msg, "id"));
+	if (type == NULL || id == NULL || strcmp(id, "auth") != 0)
+		return;
+	if (strcmp(type, "error") == 0)
+		snprintf(s->notice, sizeof s->notice, "the daemon refused the fresh token: %s",
+			 json_string_value(json_object_get(msg, "message")) ?: "no reason given");
+	else
+		s->notice[0] = '\0';
+	s->changed = true;
+}
+
 static unsigned session_read(struct session *s, int64_t now_wall_ms)
 {
 	unsigned changed = 0;
 	const char *data;
 	size_t len;
-	while (s->conn != NULL && wsc_next(s->conn, &data, &len) == 1) {
+	while (s->conn != NULL && wsl_next(s->conn, &data, &len) == 1) {
 		json_t *msg = json_loadb(data, len, 0, NULL);
 		if (msg == NULL)
 			continue;
 		/* A room that was resumed before this answer keeps its old position
 		 * in the model, which is why the answer is tracked first. */
 		session_track_answer(s, msg);
+		session_track_auth(s, msg);
 		changed |= model_handle_message(s->m, msg, now_wall_ms);
 		json_decref(msg);
 	}
@@ -228,14 +258,16 @@ static unsigned session_read(struct session *s, int64_t now_wall_ms)
 unsigned session_service(struct session *s, short revents, int64_t now_us, int64_t now_wall_ms)
 {
 	unsigned changed = 0;
-	if (s->conn != NULL && revents != 0) {
-		wsc_io(s->conn, revents);
-		if (s->state == SESSION_CONNECTING && wsc_state(s->conn) == WSC_OPEN)
+	if (s->conn != NULL) {
+		/* lws keeps timers of its own: it is serviced on every call. */
+		wsl_io(s->conn, revents);
+		if (s->state == SESSION_CONNECTING && wsl_state(s->conn) == WSL_OPEN)
 			session_on_open(s, now_us);
 		changed |= session_read(s, now_wall_ms);
-		if (s->conn != NULL && wsc_state(s->conn) == WSC_CLOSED)
+		if (s->conn != NULL && wsl_state(s->conn) == WSL_CLOSED)
 			session_on_closed(s, now_us);
 	}
+	session_renew(s, now_wall_ms);
 	if (now_us >= s->deadline_us) {
 		if (s->state == SESSION_BACKOFF) {
 			session_connect(s, now_us);
@@ -292,20 +324,31 @@ int session_request(struct session *s, json_t *req)
 
 int session_fd(const struct session *s)
 {
-	return s->conn ? wsc_fd(s->conn) : -1;
+	return s->conn ? wsl_fd(s->conn) : -1;
 }
 
 short session_poll_events(const struct session *s)
 {
-	return s->conn ? wsc_poll_events(s->conn) : 0;
+	return s->conn ? wsl_poll_events(s->conn) : 0;
+}
+
+static int min_timeout(int a, int b)
+{
+	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
 }
 
 int session_timeout_ms(const struct session *s, int64_t now_us)
 {
-	if (s->state == SESSION_LIVE || s->state == SESSION_FAILED)
-		return -1;
-	int64_t left = s->deadline_us - now_us;
-	return left <= 0 ? 0 : (int)((left + 999) / 1000);
+	int t = -1;
+	if (s->state != SESSION_LIVE && s->state != SESSION_FAILED) {
+		int64_t left = s->deadline_us - now_us;
+		t = left <= 0 ? 0 : (int)((left + 999) / 1000);
+	}
+	if (s->conn != NULL)
+		t = min_timeout(t, wsl_timeout_ms(s->conn));
+	if (s->opt->ep->token != NULL && s->state != SESSION_FAILED)
+		t = min_timeout(t, tokensrc_timeout_ms(s->opt->ep->token, clock_wall_ms()));
+	return t;
 }
 
 enum session_state session_state(const struct session *s)
@@ -337,6 +380,11 @@ const char *session_last_error(const struct session *s)
 	return s->error;
 }
 
+const char *session_token_notice(const struct session *s)
+{
+	return s->notice;
+}
+
 enum session_recovery session_take_recovery(struct session *s)
 {
 	enum session_recovery r = s->recovery;
@@ -353,7 +401,7 @@ bool session_take_changed(struct session *s)
 
 void session_close(struct session *s, int timeout_ms)
 {
-	if (s->conn != NULL && wsc_state(s->conn) == WSC_OPEN && wsc_send_close(s->conn, 1000) == 0)
-		wsc_wait_flushed(s->conn, timeout_ms);
+	if (s->conn != NULL && wsl_state(s->conn) == WSL_OPEN && wsl_send_close(s->conn, 1000) == 0)
+		wsl_wait_flushed(s->conn, timeout_ms);
 	session_drop(s);
 }

@@ -20,9 +20,10 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "endpoint.h"
 #include "proto.h"
 #include "reconnect.h"
-#include "wsclient.h"
+#include "wslink.h"
 #include "xalloc.h"
 
 #define TAIL_CLOSE_WAIT_MS 500
@@ -38,13 +39,14 @@ struct tail {
 	const struct tail_options *opt;
 	FILE *out;
 	enum tail_state state;
-	struct wsc *conn;
+	struct wsl *conn;
 	struct tail_pos pos[TAIL_MAX_ROOMS];
 	int64_t deadline_us;      /* CONNECTING: give up; BACKOFF: connect again */
 	int64_t opened_us;
 	struct backoff backoff;
 	int exit_code;
 	bool done;
+	char renew_error[320];    /* the last renewal failure said */
 };
 
 static volatile sig_atomic_t tail_signalled;
@@ -60,22 +62,16 @@ static void tail_schedule_retry(struct tail *t, const char *why)
 	int delay = backoff_next(&t->backoff);
 	t->state = TAIL_BACKOFF;
 	t->deadline_us = clock_mono_us() + (int64_t)delay * 1000;
-	fprintf(stderr, "wfmon: %s; reconnecting to %s in %.1f s\n", why, t->opt->url,
+	fprintf(stderr, "wfmon: %s; reconnecting to %s in %.1f s\n", why, t->opt->ep->url,
 		delay / 1000.0);
 }
 
 static void tail_connect(struct tail *t)
 {
-	const struct tail_options *o = t->opt;
-	struct wsc_config cfg = {
-		.host = o->host,
-		.port = o->port,
-		.path = o->path,
-		.subprotocol = PROTO_SUBPROTOCOL,
-		.bearer = o->token,
-	};
+	struct wsl_config cfg;
+	endpoint_link(t->opt->ep, &cfg);
 	char cause[256];
-	t->conn = wsc_new(&cfg, cause, sizeof cause);
+	t->conn = wsl_new(&cfg, cause, sizeof cause);
 	if (t->conn == NULL) {
 		tail_schedule_retry(t, cause);
 		return;
@@ -86,7 +82,7 @@ static void tail_connect(struct tail *t)
 
 static void tail_drop(struct tail *t)
 {
-	wsc_free(t->conn);
+	wsl_free(t->conn);
 	t->conn = NULL;
 }
 
@@ -106,7 +102,7 @@ static int tail_subscribe_all(struct tail *t)
 		json_decref(req);
 		if (text == NULL)
 			fatal("cannot encode a subscribe request");
-		int rc = wsc_send_text(t->conn, text, strlen(text));
+		int rc = wsl_send_text(t->conn, text, strlen(text));
 		free(text);
 		if (rc != 0)
 			return -1;
@@ -194,8 +190,8 @@ static int tail_print(struct tail *t, const char *data, size_t len)
 static void tail_on_closed(struct tail *t)
 {
 	char why[512];
-	enum reconnect_verdict verdict = reconnect_explain(wsc_http_status(t->conn),
-							   wsc_close_code(t->conn), wsc_error(t->conn),
+	enum reconnect_verdict verdict = reconnect_explain(wsl_http_status(t->conn),
+							   wsl_close_code(t->conn), wsl_error(t->conn),
 							   "client", why, sizeof why);
 	if (verdict == RECONNECT_FAIL || verdict == RECONNECT_STOP) {
 		fprintf(stderr, "wfmon: %s\n", why);
@@ -215,11 +211,11 @@ static void tail_on_closed(struct tail *t)
 /* Handles what the socket allows, then every complete message. */
 static void tail_service(struct tail *t, short revents)
 {
-	wsc_io(t->conn, revents);
-	if (t->state == TAIL_CONNECTING && wsc_state(t->conn) == WSC_OPEN) {
+	wsl_io(t->conn, revents);
+	if (t->state == TAIL_CONNECTING && wsl_state(t->conn) == WSL_OPEN) {
 		t->state = TAIL_OPEN;
 		t->opened_us = clock_mono_us();
-		fprintf(stderr, "wfmon: connected to %s\n", t->opt->url);
+		fprintf(stderr, "wfmon: connected to %s\n", t->opt->ep->url);
 		if (tail_subscribe_all(t) != 0) {
 			tail_drop(t);
 			tail_schedule_retry(t, "cannot queue the subscriptions");
@@ -228,24 +224,41 @@ static void tail_service(struct tail *t, short revents)
 	}
 	const char *data;
 	size_t len;
-	while (wsc_next(t->conn, &data, &len) == 1) {
+	while (wsl_next(t->conn, &data, &len) == 1) {
 		if (tail_print(t, data, len) != 0) {
 			t->done = true;
 			return;
 		}
 	}
-	if (wsc_state(t->conn) == WSC_CLOSED)
+	if (wsl_state(t->conn) == WSL_CLOSED)
 		tail_on_closed(t);
 }
 
 static int tail_timeout_ms(const struct tail *t)
 {
-	if (t->state == TAIL_OPEN)
-		return -1;
-	int64_t left = t->deadline_us - clock_mono_us();
-	if (left <= 0)
-		return 0;
-	return (int)((left + 999) / 1000);
+	int ms = -1;
+	if (t->state != TAIL_OPEN) {
+		int64_t left = t->deadline_us - clock_mono_us();
+		ms = left <= 0 ? 0 : (int)((left + 999) / 1000);
+	}
+	int other[2] = { t->conn ? wsl_timeout_ms(t->conn) : -1,
+			 tokensrc_timeout_ms(t->opt->ep->token, clock_wall_ms()) };
+	for (int i = 0; i < 2; i++)
+		if (other[i] >= 0 && (ms < 0 || other[i] < ms))
+			ms = other[i];
+	return ms;
+}
+
+/* A fresh token before the current one ends, sent in-band while open; a
+ * failure is said once per sentence on stderr. */
+static void tail_renew(struct tail *t)
+{
+	char err[320];
+	if (endpoint_renew(t->opt->ep, t->state == TAIL_OPEN ? t->conn : NULL, clock_wall_ms(), err,
+			   sizeof err) == TOKENSRC_FAILED && strcmp(err, t->renew_error) != 0) {
+		fprintf(stderr, "wfmon: %s\n", err);
+		snprintf(t->renew_error, sizeof t->renew_error, "%s", err);
+	}
 }
 
 static void tail_on_timer(struct tail *t)
@@ -267,8 +280,8 @@ static void tail_close_politely(struct tail *t)
 {
 	if (t->conn == NULL)
 		return;
-	if (wsc_state(t->conn) == WSC_OPEN && wsc_send_close(t->conn, 1000) == 0)
-		wsc_wait_flushed(t->conn, TAIL_CLOSE_WAIT_MS);
+	if (wsl_state(t->conn) == WSL_OPEN && wsl_send_close(t->conn, 1000) == 0)
+		wsl_wait_flushed(t->conn, TAIL_CLOSE_WAIT_MS);
 	tail_drop(t);
 }
 
@@ -308,8 +321,8 @@ int tail_run(const struct tail_options *opt)
 	while (!t.done && !tail_signalled) {
 		struct pollfd pfd = { .fd = -1 };
 		if (t.conn != NULL) {
-			pfd.fd = wsc_fd(t.conn);
-			pfd.events = wsc_poll_events(t.conn);
+			pfd.fd = wsl_fd(t.conn);
+			pfd.events = wsl_poll_events(t.conn);
 		}
 		int ms = tail_timeout_ms(&t);
 		struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
@@ -321,10 +334,12 @@ int tail_run(const struct tail_options *opt)
 			t.exit_code = TAIL_EXIT_FAILED;
 			break;
 		}
-		if (t.conn != NULL && n > 0 && pfd.revents != 0)
-			tail_service(&t, pfd.revents);
+		if (t.conn != NULL)
+			tail_service(&t, n > 0 ? pfd.revents : 0);
 		if (!t.done)
 			tail_on_timer(&t);
+		if (!t.done)
+			tail_renew(&t);
 	}
 	tail_close_politely(&t);
 

@@ -22,7 +22,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "base64.h"
 #include "keyfile.h"
 #include "proto.h"
 
@@ -204,48 +203,4 @@ char *token_mint(const struct token_request *req, char *cause, size_t causelen)
 	explicit_bzero(key, keylen);
 	free(key);
 	return out;
-}
-
-/* ---- reading a token's claims ------------------------------------------------------- */
-
-static void claim_copy(char *dst, size_t len, json_t *claims, const char *key)
-{
-	const char *v = json_string_value(json_object_get(claims, key));
-	if (v != NULL)
-		snprintf(dst, len, "%s", v);
-}
-
-int token_identity_peek(const char *token, struct token_identity *out)
-{
-	memset(out, 0, sizeof *out);
-	if (token == NULL)
-		return -1;
-	const char *p = strchr(token, '.');
-	const char *q = p ? strchr(p + 1, '.') : NULL;
-	if (q == NULL || q - p - 1 > 8192)
-		return -1;
-	/* base64url without padding -> standard base64 with padding. */
-	size_t n = (size_t)(q - p - 1);
-	char b64[8200];
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = p[1 + i];
-		b64[k++] = c == '-' ? '+' : c == '_' ? '/' : c;
-	}
-	while (k % 4 != 0)
-		b64[k++] = '=';
-	uint8_t raw[6200];
-	int len = base64_decode(b64, k, raw, sizeof raw);
-	if (len < 0)
-		return -1;
-	json_t *claims = json_loadb((const char *)raw, (size_t)len, 0, NULL);
-	if (!json_is_object(claims)) {
-		json_decref(claims);
-		return -1;
-	}
-	claim_copy(out->org, sizeof out->org, claims, "org");
-	claim_copy(out->sub, sizeof out->sub, claims, "sub");
-	claim_copy(out->role, sizeof out->role, claims, "role");
-	json_decref(claims);
-	return 0;
 }

@@ -22,7 +22,10 @@
  * Close codes: wsc_close_code reports the server's code when it closed, the
  * code we failed the connection with (1002, 1007, 1009) when the server broke
  * the protocol, and 1006 when the connection ended without a close frame. */
+#include <openssl/err.h>
 #include <openssl/sha.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "wsclient.h"
 
@@ -43,6 +46,7 @@
 
 #include "base64.h"
 #include "clock.h"
+#include "tlsclient.h"
 #include "wsframe.h"
 #include "xalloc.h"
 
@@ -52,6 +56,7 @@
 #define WSC_MAX_RESPONSE (16 * 1024)
 #define WSC_KEEP 4096
 #define WSC_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+#define WSC_TLS_READ_MAX (4 * WSC_READ_CHUNK)   /* plain text taken from TLS per read */
 
 struct wsc_msg {
 	size_t off;       /* payload offset in c->in when owned is NULL */
@@ -65,6 +70,13 @@ struct wsc {
 	struct addrinfo *ai_list;
 	struct addrinfo *ai_next;  /* next address to try if this connect fails */
 	char peer[300];            /* "host:port" for messages */
+	char host[256];
+	int port;
+	SSL_CTX *tls_ctx;          /* borrowed; NULL: plain TCP */
+	const char *tls_ca_file;   /* borrowed, for messages */
+	SSL *ssl;                  /* while TLS is up */
+	bool tls_handshaking;      /* CONNECTING: TCP is up, TLS is not yet */
+	short tls_want;            /* POLLIN or POLLOUT: what OpenSSL waits for */
 	size_t max_message;
 	size_t max_outbuf;
 	size_t in_limit;
@@ -144,6 +156,11 @@ static int wsc_fill_random(void *buf, size_t len)
 
 static void wsc_close_fd(struct wsc *c)
 {
+	if (c->ssl != NULL) {
+		SSL_free(c->ssl);
+		c->ssl = NULL;
+	}
+	c->tls_handshaking = false;
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
@@ -235,7 +252,27 @@ static int wsc_flush(struct wsc *c)
 		return 0;
 	size_t limit = c->state == WSC_OPEN ? c->out_len : c->hold_from;
 	while (c->out_off < limit) {
-		ssize_t n = send(c->fd, c->out + c->out_off, limit - c->out_off, MSG_NOSIGNAL);
+		ssize_t n;
+		if (c->ssl != NULL) {
+			/* One record per call (partial writes): a full socket leaves
+			 * OpenSSL holding the record begun at out_off, which the next
+			 * try offers again (the buffer may have moved meanwhile). */
+			ERR_clear_error();
+			int w = SSL_write(c->ssl, c->out + c->out_off,
+					  limit - c->out_off > INT_MAX ? INT_MAX : (int)(limit - c->out_off));
+			if (w <= 0) {
+				int e = SSL_get_error(c->ssl, w);
+				if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ)
+					break;
+				ERR_clear_error();
+				wsc_set_error(c, "write to %s failed (TLS)", c->peer);
+				return -1;
+			}
+			c->out_off += (size_t)w;
+			c->bytes_out += (uint64_t)w;
+			continue;
+		}
+		n = send(c->fd, c->out + c->out_off, limit - c->out_off, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -284,6 +321,70 @@ static void wsc_fail(struct wsc *c, int code, const char *fmt, ...)
 
 /* ---- Connecting -------------------------------------------------------------- */
 
+/* ---- TLS ------------------------------------------------------------------------- */
+
+/* One step of the TLS handshake. Returns 0 while it goes on or once it is
+ * done (state HANDSHAKE, the upgrade request then goes out), -1 (with
+ * c->error, close code 1015) when it failed. */
+static int wsc_tls_step(struct wsc *c)
+{
+	ERR_clear_error();
+	int r = SSL_connect(c->ssl);
+	if (r == 1) {
+		c->tls_handshaking = false;
+		c->tls_want = 0;
+		c->state = WSC_HANDSHAKE;
+		return 0;
+	}
+	int e = SSL_get_error(c->ssl, r);
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+		c->tls_want = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+		return 0;
+	}
+	long v = SSL_get_verify_result(c->ssl);
+	if (v != X509_V_OK) {
+		tlsc_verify_explain(v, c->host, c->port, c->tls_ca_file, c->error, sizeof c->error);
+	} else {
+		char err[160];
+		unsigned long code = ERR_peek_last_error();
+		if (code != 0)
+			ERR_error_string_n(code, err, sizeof err);
+		else
+			snprintf(err, sizeof err, "%s", e == SSL_ERROR_SYSCALL ? "the connection was closed" : "no detail");
+		wsc_set_error(c, "the TLS handshake with %s failed: %s (is it a TLS listener? does it want a "
+				 "client certificate?)", c->peer, err);
+	}
+	ERR_clear_error();
+	c->close_code = WSC_CLOSE_TLS;
+	return -1;
+}
+
+/* TCP is up: the upgrade request may go, or, over TLS, the handshake first. */
+static int wsc_tcp_connected(struct wsc *c)
+{
+	if (c->tls_ctx == NULL) {
+		c->state = WSC_HANDSHAKE;
+		return 0;
+	}
+	c->ssl = SSL_new(c->tls_ctx);
+	if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1) {
+		wsc_set_error(c, "OpenSSL cannot make a TLS connection");
+		return -1;
+	}
+	/* The name to verify: an address is checked as one, a name as a name
+	 * (and sent as SNI). */
+	X509_VERIFY_PARAM *param = SSL_get0_param(c->ssl);
+	X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	if (X509_VERIFY_PARAM_set1_ip_asc(param, c->host) != 1) {
+		ERR_clear_error();
+		SSL_set_tlsext_host_name(c->ssl, c->host);
+		X509_VERIFY_PARAM_set1_host(param, c->host, 0);
+	}
+	SSL_set_connect_state(c->ssl);
+	c->tls_handshaking = true;
+	return wsc_tls_step(c);
+}
+
 /* Starts a connect to the next address. Returns 0 when one is under way or
  * done, -1 (with c->error) when no address is left. */
 static int wsc_connect_next(struct wsc *c)
@@ -302,8 +403,8 @@ static int wsc_connect_next(struct wsc *c)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
 			c->fd = fd;
-			c->state = WSC_HANDSHAKE;
-			return 0;
+			c->state = WSC_CONNECTING;
+			return wsc_tcp_connected(c);
 		}
 		if (errno == EINPROGRESS) {
 			c->fd = fd;
@@ -372,72 +473,6 @@ static int wsc_build_request(struct wsc *c, const struct wsc_config *cfg, char *
 	return 0;
 }
 
-/* ---- ws:// URLs -------------------------------------------------------------- */
-
-int wsc_url_parse(const char *url, struct wsc_url *out, char *cause, size_t causelen)
-{
-	if (strncasecmp(url, "wss://", 6) == 0) {
-		snprintf(cause, causelen, "wss:// URLs are not supported yet: use ws://HOST:PORT "
-					  "(for TLS, run a local tunnel or proxy and point ws:// at it)");
-		return -1;
-	}
-	if (strncasecmp(url, "ws://", 5) != 0) {
-		snprintf(cause, causelen, "the URL must start with ws://, as in %s", WSC_URL_EXAMPLE);
-		return -1;
-	}
-	const char *p = url + 5;
-	const char *host, *host_end, *port;
-	if (*p == '[') {
-		host = p + 1;
-		host_end = strchr(host, ']');
-		if (host_end == NULL || host_end[1] != ':') {
-			snprintf(cause, causelen, "write an IPv6 address as ws://[ADDRESS]:PORT");
-			return -1;
-		}
-		port = host_end + 2;
-	} else {
-		host = p;
-		host_end = host + strcspn(host, ":/");
-		if (*host_end != ':') {
-			snprintf(cause, causelen, "the URL has no port: write ws://HOST:PORT, as in %s",
-				 WSC_URL_EXAMPLE);
-			return -1;
-		}
-		port = host_end + 1;
-	}
-	size_t hlen = (size_t)(host_end - host);
-	if (hlen == 0 || hlen > WSC_URL_MAX_HOST || memchr(host, '@', hlen) != NULL) {
-		snprintf(cause, causelen, "the URL's host must be 1 to %d characters, without user "
-					  "name, as in %s", WSC_URL_MAX_HOST, WSC_URL_EXAMPLE);
-		return -1;
-	}
-	char *end = NULL;
-	errno = 0;
-	long pn = (*port >= '0' && *port <= '9') ? strtol(port, &end, 10) : -1;
-	if (pn < 1 || pn > 65535 || errno != 0 || (*end != '\0' && *end != '/')) {
-		snprintf(cause, causelen, "the URL's port must be a number from 1 to 65535, as in %s",
-			 WSC_URL_EXAMPLE);
-		return -1;
-	}
-	const char *path = *end == '/' ? end : "/";
-	if (strlen(path) > WSC_URL_MAX_PATH) {
-		snprintf(cause, causelen, "the URL's path is longer than %d characters", WSC_URL_MAX_PATH);
-		return -1;
-	}
-	for (const char *c = path; *c; c++) {
-		if ((unsigned char)*c <= 0x20 || *c == 0x7f || *c == '#') {
-			snprintf(cause, causelen, "the URL's path must not contain spaces, control "
-						  "characters or '#'");
-			return -1;
-		}
-	}
-	memcpy(out->host, host, hlen);
-	out->host[hlen] = '\0';
-	out->port = (int)pn;
-	snprintf(out->path, sizeof out->path, "%s", path);
-	return 0;
-}
-
 /* ---- Connections ------------------------------------------------------------- */
 
 struct wsc *wsc_new(const struct wsc_config *cfg, char *cause, size_t causelen)
@@ -469,6 +504,10 @@ struct wsc *wsc_new(const struct wsc_config *cfg, char *cause, size_t causelen)
 	c->fd = -1;
 	c->ai_list = c->ai_next = list;
 	snprintf(c->peer, sizeof c->peer, "%s:%d", cfg->host, cfg->port);
+	snprintf(c->host, sizeof c->host, "%s", cfg->host);
+	c->port = cfg->port;
+	c->tls_ctx = cfg->tls;
+	c->tls_ca_file = cfg->tls_ca_file;
 	c->max_message = cfg->max_message ? cfg->max_message : WSC_DEFAULT_MAX_MESSAGE;
 	c->max_outbuf = cfg->max_outbuf ? cfg->max_outbuf : WSC_DEFAULT_MAX_OUTBUF;
 	c->in_limit = c->max_message + WSFRAME_MAX_HEADER + WSC_READ_CHUNK;
@@ -480,7 +519,7 @@ struct wsc *wsc_new(const struct wsc_config *cfg, char *cause, size_t causelen)
 	}
 	if (wsc_connect_next(c) < 0) {
 		/* Refused at once: a client in CLOSED state says why, like a later failure. */
-		wsc_finish(c, 1006);
+		wsc_finish(c, c->close_code ? c->close_code : 1006);
 		return c;
 	}
 	if (c->state == WSC_HANDSHAKE && wsc_flush(c) < 0)
@@ -852,11 +891,63 @@ static void wsc_in_compact(struct wsc *c)
 	}
 }
 
+/* Appends n bytes to the input buffer. */
+static int wsc_in_append(struct wsc *c, const uint8_t *p, size_t n)
+{
+	if (c->in_cap - c->in_len < n) {
+		size_t cap = c->in_cap ? c->in_cap : WSC_KEEP;
+		while (cap - c->in_len < n)
+			cap *= 2;
+		uint8_t *q = realloc(c->in, cap);
+		if (q == NULL) {
+			wsc_set_error(c, "out of memory buffering %zu bytes from %s", cap, c->peer);
+			return -1;
+		}
+		c->in = q;
+		c->in_cap = cap;
+	}
+	memcpy(c->in + c->in_len, p, n);
+	c->in_len += n;
+	return 0;
+}
+
+/* The plain text of whole TLS records, up to WSC_TLS_READ_MAX bytes. Without
+ * read-ahead, OpenSSL keeps no bytes of a later record once one is returned
+ * whole (the scratch holds any record), so what is not read now stays in the
+ * socket, where poll sees it. */
+static int wsc_tls_read(struct wsc *c)
+{
+	size_t got = 0;
+	while (got < WSC_TLS_READ_MAX) {
+		ERR_clear_error();
+		int n = SSL_read(c->ssl, wsc_scratch, sizeof wsc_scratch);
+		if (n > 0) {
+			c->bytes_in += (uint64_t)n;
+			got += (size_t)n;
+			if (wsc_in_append(c, wsc_scratch, (size_t)n) < 0)
+				return -1;
+			continue;
+		}
+		int e = SSL_get_error(c->ssl, n);
+		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+			break;
+		ERR_clear_error();
+		if (e == SSL_ERROR_ZERO_RETURN || got == 0)
+			wsc_set_error(c, "%s closed the connection without a close frame", c->peer);
+		if (got > 0)
+			break;   /* the end is seen at the next read */
+		return -1;
+	}
+	return got > 0 ? 1 : 0;
+}
+
 /* One readv of up to 64 KiB more than the buffer has free. Returns 1 with
  * data, 0 if nothing was there, -1 when the connection ended. */
 static int wsc_read(struct wsc *c)
 {
 	wsc_in_compact(c);
+	if (c->ssl != NULL)
+		return wsc_tls_read(c);
 	/* No buffer (compaction freed it): everything lands in the scratch
 	 * first (no arithmetic on a null pointer). */
 	struct iovec iov[2] = {
@@ -882,20 +973,8 @@ static int wsc_read(struct wsc *c)
 	size_t direct = got < iov[0].iov_len ? got : iov[0].iov_len;
 	c->in_len += direct;
 	size_t spill = got - direct;
-	if (spill > 0) {
-		size_t cap = c->in_cap ? c->in_cap : WSC_KEEP;
-		while (cap - c->in_len < spill)
-			cap *= 2;
-		uint8_t *p = realloc(c->in, cap);
-		if (p == NULL) {
-			wsc_set_error(c, "out of memory buffering %zu bytes from %s", cap, c->peer);
-			return -1;
-		}
-		c->in = p;
-		c->in_cap = cap;
-		memcpy(c->in + c->in_len, wsc_scratch, spill);
-		c->in_len += spill;
-	}
+	if (spill > 0 && wsc_in_append(c, wsc_scratch, spill) < 0)
+		return -1;
 	return 1;
 }
 
@@ -910,7 +989,7 @@ short wsc_poll_events(const struct wsc *c)
 {
 	switch (c->state) {
 	case WSC_CONNECTING:
-		return POLLOUT;
+		return c->tls_handshaking ? c->tls_want : POLLOUT;
 	case WSC_HANDSHAKE:
 	case WSC_OPEN: {
 		short ev = 0;
@@ -936,7 +1015,8 @@ static void wsc_connect_done(struct wsc *c)
 	if (err == EINPROGRESS || err == EALREADY)
 		return;
 	if (err == 0) {
-		c->state = WSC_HANDSHAKE;
+		if (wsc_tcp_connected(c) < 0)
+			wsc_finish(c, c->close_code ? c->close_code : 1006);
 		return;
 	}
 	if (c->ai_next == NULL) {
@@ -951,7 +1031,17 @@ int wsc_io(struct wsc *c, short revents)
 {
 	if (c->state == WSC_CLOSED)
 		return -1;
-	if (c->state == WSC_CONNECTING) {
+	if (c->state == WSC_CONNECTING && c->tls_handshaking) {
+		if (revents == 0)
+			return 0;
+		if (wsc_tls_step(c) < 0) {
+			wsc_finish(c, WSC_CLOSE_TLS);
+			return -1;
+		}
+		if (c->state != WSC_HANDSHAKE)
+			return 0;
+		revents |= POLLOUT;
+	} else if (c->state == WSC_CONNECTING) {
 		if (!(revents & (POLLOUT | POLLERR | POLLHUP)))
 			return 0;
 		wsc_connect_done(c);

@@ -33,12 +33,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/ssl.h>
+
 #include "clock.h"
 #include "keyfile.h"
 #include "log.h"
 #include "proto.h"
 #include "version.h"
+#include "tlsclient.h"
 #include "wsclient.h"
+#include "wsurl.h"
 #include "xalloc.h"
 
 #define BENCH_WRITECOST_FRAME 300     /* bytes: a typical event frame */
@@ -60,6 +64,7 @@ struct options {
 	const char *token_file;
 	const char *producer_token_file;
 	const char *ack_gaps;    /* NULL: none */
+	const char *ca_file;     /* wss://: trust this CA; NULL: the system's */
 	long subscribers;
 	long rooms;
 	long publishers;
@@ -83,8 +88,10 @@ static const struct opt_def {
 	const char *arg;
 	const char *help;
 } opt_defs[] = {
-	{ "url", OPT_STR, offsetof(struct options, url), 0, 0, "ws://HOST:PORT",
-	  "the daemon" },
+	{ "url", OPT_STR, offsetof(struct options, url), 0, 0, "URL",
+	  "the daemon: ws://HOST:PORT, or wss://HOST:PORT over TLS" },
+	{ "ca-file", OPT_STR, offsetof(struct options, ca_file), 0, 0, "FILE",
+	  "wss://: the CA that signed the daemon's certificate (default: the system's CAs)" },
 	{ "token-file", OPT_STR, offsetof(struct options, token_file), 0, 0, "FILE",
 	  "viewer token for the subscribers" },
 	{ "producer-token-file", OPT_STR, offsetof(struct options, producer_token_file), 0, 0,
@@ -117,9 +124,9 @@ static const struct opt_def {
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: wfmon-bench --url ws://HOST:PORT --token-file FILE "
+	fprintf(out, "usage: wfmon-bench --url URL --token-file FILE "
 		     "--producer-token-file FILE [options]\n"
-		     "       wfmon-bench --url ws://HOST:PORT --token-file FILE --idle N "
+		     "       wfmon-bench --url URL --token-file FILE --idle N "
 		     "--daemon-pid PID\n"
 		     "       wfmon-bench --help | --version\n");
 	for (size_t i = 0; i < sizeof opt_defs / sizeof opt_defs[0]; i++)
@@ -249,7 +256,8 @@ struct sample {
 
 struct bench {
 	struct options opt;
-	struct wsc_url url;
+	struct ws_url url;
+	SSL_CTX *tls;        /* one TLS context for every connection; NULL: ws:// */
 	char *viewer_token;
 	char *producer_token;
 	char run_id[40];
@@ -366,6 +374,8 @@ static int conn_start(struct bench *b, struct conn *c, enum conn_role role, long
 		.path = b->url.path,
 		.subprotocol = PROTO_SUBPROTOCOL,
 		.bearer = role == CONN_SUBSCRIBER ? b->viewer_token : b->producer_token,
+		.tls = b->tls,
+		.tls_ca_file = b->opt.ca_file,
 	};
 	*c = (struct conn){ .role = role, .index = index };
 	if (role == CONN_SUBSCRIBER)
@@ -892,9 +902,20 @@ static int raise_nofile(long need)
 
 static int bench_setup(struct bench *b)
 {
-	char cause[256];
-	if (wsc_url_parse(b->opt.url, &b->url, cause, sizeof cause) != 0) {
+	char cause[512];
+	if (ws_url_parse(b->opt.url, &b->url, cause, sizeof cause) != 0) {
 		log_error("--url '%s': %s", b->opt.url, cause);
+		return -1;
+	}
+	if (b->url.tls) {
+		struct tlsc_files files = { .ca_file = b->opt.ca_file };
+		b->tls = tlsc_ctx_new(&files, cause, sizeof cause);
+		if (b->tls == NULL) {
+			log_error("%s", cause);
+			return -1;
+		}
+	} else if (b->opt.ca_file != NULL) {
+		log_error("--ca-file is for TLS: use a wss:// URL");
 		return -1;
 	}
 	long nsubs = b->opt.idle > 0 ? b->opt.idle : b->opt.subscribers;
@@ -950,6 +971,7 @@ static void bench_teardown(struct bench *b)
 	free(b->subs_in_room);
 	free(b->viewer_token);
 	free(b->producer_token);
+	SSL_CTX_free(b->tls);
 	if (b->ack_gaps != NULL)
 		fclose(b->ack_gaps);
 	if (b->tfd >= 0)

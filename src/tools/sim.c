@@ -9,7 +9,7 @@
  *
  * Events keep their ids across resends, so the daemon's deduplication makes a
  * resend after a lost ack harmless. One thread, one ppoll per tick, no
- * blocking call except the optional name lookup in wsc_new. When pending
+ * blocking call except the optional name lookup in wsl_new. When pending
  * passes its bound the virtual clock stops, so a daemon that is away makes the
  * simulation wait instead of growing memory. */
 #include "sim.h"
@@ -30,7 +30,8 @@
 #include "log.h"
 #include "proto.h"
 #include "version.h"
-#include "wsclient.h"
+#include "endpoint.h"
+#include "wslink.h"
 #include "xalloc.h"
 
 #define SIM_WINDOW 8                 /* unacknowledged publishes */
@@ -61,8 +62,8 @@ struct sim_pub {
 
 struct sim_app {
 	/* options */
-	struct wsc_url url;
-	char *token;
+	struct endpoint ep;          /* the daemon, the TLS trust, the token (renewed in time) */
+	char renew_error[320];       /* the last renewal failure logged */
 	bool dry_run, quiet, verbose;
 	FILE *acked_log;             /* --acked-log: one acknowledged event id per line */
 	bool control_joined;         /* subscribed to "control" on this connection */
@@ -76,7 +77,7 @@ struct sim_app {
 	size_t ninflight;
 	int64_t next_pub_id;
 
-	struct wsc *ws;
+	struct wsl *ws;
 	int64_t reconnect_at_ms;
 	int backoff_ms;
 	int64_t hold_until_ms;       /* no publish before this (daemon busy) */
@@ -219,7 +220,7 @@ static void sim_publish_one(struct sim_app *app)
 	}
 	msg[o++] = ']';
 	msg[o++] = '}';
-	if (wsc_send_text(app->ws, msg, o) < 0) {
+	if (wsl_send_text(app->ws, msg, o) < 0) {
 		/* Outbound buffer full: keep the events for later. */
 		evq_unshift(&app->pending, p->evs, n);
 		free(p->evs);
@@ -402,13 +403,11 @@ static void sim_on_message(struct sim_app *app, const char *data, size_t len)
 
 static void sim_connect(struct sim_app *app)
 {
-	struct wsc_config cfg = {
-		.host = app->url.host, .port = app->url.port, .path = app->url.path,
-		.subprotocol = PROTO_SUBPROTOCOL, .bearer = app->token,
-		.max_message = PROTO_MAX_MESSAGE * 4,
-	};
+	struct wsl_config cfg;
+	endpoint_link(&app->ep, &cfg);
+	cfg.max_message = PROTO_MAX_MESSAGE * 4;
 	char cause[256];
-	app->ws = wsc_new(&cfg, cause, sizeof cause);
+	app->ws = wsl_new(&cfg, cause, sizeof cause);
 	if (app->ws == NULL) {
 		log_error("%s", cause);
 		app->reconnect_at_ms = sim_mono_ms() + 5000;
@@ -422,22 +421,25 @@ static void sim_disconnected(struct sim_app *app)
 	app->backoff_ms = app->backoff_ms ? app->backoff_ms * 2 : 250;
 	if (app->backoff_ms > 10000)
 		app->backoff_ms = 10000;
-	int status = wsc_http_status(app->ws);
+	int status = wsl_http_status(app->ws);
 	if (status == 401 || status == 403) {
 		log_error("the daemon refused the token (%s). Mint a new one, e.g. "
 			  "`wfmon token --org ORG --sub sim --role producer --secret-file FILE`, "
 			  "and pass it with --token, --token-file or WFMON_TOKEN",
-			  wsc_error(app->ws));
+			  wsl_error(app->ws));
+		app->refused = true;
+	} else if (wsl_close_code(app->ws) == WSL_CLOSE_TLS) {
+		log_error("%s", wsl_error(app->ws));
 		app->refused = true;
 	} else if (!app->quiet) {
-		log_warn("%s; reconnecting in %d ms", wsc_error(app->ws), app->backoff_ms);
+		log_warn("%s; reconnecting in %d ms", wsl_error(app->ws), app->backoff_ms);
 	}
 	for (size_t i = app->ninflight; i-- > 0;) {
 		evq_unshift(&app->pending, app->inflight[i].evs, app->inflight[i].n);
 		free(app->inflight[i].evs);
 	}
 	app->ninflight = 0;
-	wsc_free(app->ws);
+	wsl_free(app->ws);
 	app->ws = NULL;
 	app->control_joined = false;
 	app->reconnect_at_ms = sim_mono_ms() + app->backoff_ms;
@@ -504,15 +506,15 @@ static int sim_run_live(struct sim_app *app, const sigset_t *waitmask)
 
 		if (app->ws == NULL && now >= app->reconnect_at_ms)
 			sim_connect(app);
-		if (app->ws && wsc_state(app->ws) == WSC_OPEN && now >= app->hold_until_ms) {
+		if (app->ws && wsl_state(app->ws) == WSL_OPEN && now >= app->hold_until_ms) {
 			for (int k = 0; k < 4 && app->pending.count > 0 && app->ninflight < SIM_WINDOW; k++)
 				sim_publish_one(app);
 		}
 
 		struct pollfd pfd = { .fd = -1 };
 		if (app->ws) {
-			pfd.fd = wsc_fd(app->ws);
-			pfd.events = wsc_poll_events(app->ws);
+			pfd.fd = wsl_fd(app->ws);
+			pfd.events = wsl_poll_events(app->ws);
 		}
 		int64_t wait = 1000;
 		if (app->events_per_second > 0) {
@@ -526,9 +528,14 @@ static int sim_run_live(struct sim_app *app, const sigset_t *waitmask)
 			wait = app->reconnect_at_ms - now;
 		if (app->hold_until_ms > now && app->hold_until_ms - now < wait)
 			wait = app->hold_until_ms - now;
-		if (app->ws && wsc_state(app->ws) == WSC_OPEN && app->hold_until_ms <= now &&
+		if (app->ws && wsl_state(app->ws) == WSL_OPEN && app->hold_until_ms <= now &&
 		    app->pending.count > 0 && app->ninflight < SIM_WINDOW)
 			wait = 0;
+		int other[2] = { app->ws ? wsl_timeout_ms(app->ws) : -1,
+				 tokensrc_timeout_ms(app->ep.token, clock_wall_ms()) };
+		for (int i = 0; i < 2; i++)
+			if (other[i] >= 0 && other[i] < wait)
+				wait = other[i];
 		if (app->drain_deadline_ms && app->drain_deadline_ms - now < wait)
 			wait = app->drain_deadline_ms - now;
 		if (wait < 0)
@@ -539,28 +546,34 @@ static int sim_run_live(struct sim_app *app, const sigset_t *waitmask)
 			log_error("poll: %s", strerror(errno));
 			return 1;
 		}
-		if (app->ws && n > 0 && pfd.revents)
-			wsc_io(app->ws, pfd.revents);
+		if (app->ws)
+			wsl_io(app->ws, n > 0 ? pfd.revents : 0);
 		if (app->ws) {
 			const char *data;
 			size_t len;
-			while (wsc_next(app->ws, &data, &len))
+			while (wsl_next(app->ws, &data, &len))
 				sim_on_message(app, data, len);
-			if (wsc_state(app->ws) == WSC_OPEN) {
+			if (wsl_state(app->ws) == WSL_OPEN) {
 				app->backoff_ms = 0;
 				if (!app->control_joined) {
 					static const char sub[] =
 						"{\"type\":\"subscribe\",\"id\":\"control\",\"room\":\"control\"}";
-					app->control_joined = wsc_send_text(app->ws, sub, sizeof sub - 1) == 0;
+					app->control_joined = wsl_send_text(app->ws, sub, sizeof sub - 1) == 0;
 				}
 			}
-			if (wsc_state(app->ws) == WSC_CLOSED)
+			if (wsl_state(app->ws) == WSL_CLOSED)
 				sim_disconnected(app);
+		}
+		char err[sizeof app->renew_error];
+		if (endpoint_renew(&app->ep, app->ws, clock_wall_ms(), err, sizeof err) == TOKENSRC_FAILED &&
+		    strcmp(err, app->renew_error) != 0) {
+			log_warn("%s", err);
+			snprintf(app->renew_error, sizeof app->renew_error, "%s", err);
 		}
 	}
 	if (app->ws) {
-		wsc_send_close(app->ws, 1000);
-		wsc_wait_flushed(app->ws, 500);
+		wsl_send_close(app->ws, 1000);
+		wsl_wait_flushed(app->ws, 500);
 	}
 	size_t lost = app->pending.count;
 	for (size_t i = 0; i < app->ninflight; i++)
@@ -595,7 +608,9 @@ static int sim_run_dry(struct sim_app *app)
 
 static void sim_usage(FILE *f)
 {
-	fputs("usage: wfmon-sim [--url ws://HOST:PORT[/PATH]] [--token T | --token-file F]\n"
+	fputs("usage: wfmon-sim [--url ws://HOST:PORT[/PATH] | wss://HOST[:PORT][/PATH]]\n"
+	      "                 [--token T | --token-file F | --token-command CMD]\n"
+	      "                 [--ca-file F] [--cert F --key F]\n"
 	      "                 [--seed N] [--rate R] [--workflows a,b] [--duration S] [--speed X]\n"
 	      "                 [--workers N] [--once WORKFLOW] [--events-per-second N]\n"
 	      "                 [--dry-run] [--quiet] [--verbose] [--list] [--acked-log FILE]\n"
@@ -639,9 +654,9 @@ static void sim_app_free(struct sim_app *app)
 			free(app->inflight[i].evs[e].json);
 		free(app->inflight[i].evs);
 	}
-	wsc_free(app->ws);
+	wsl_free(app->ws);
 	sim_free(app->sim);
-	free(app->token);
+	endpoint_clear(&app->ep);
 }
 
 int main(int argc, char **argv)
@@ -650,6 +665,10 @@ int main(int argc, char **argv)
 		{ "url", required_argument, NULL, 'u' },
 		{ "token", required_argument, NULL, 't' },
 		{ "token-file", required_argument, NULL, 'T' },
+		{ "token-command", required_argument, NULL, 'C' },
+		{ "ca-file", required_argument, NULL, 'a' },
+		{ "cert", required_argument, NULL, 'c' },
+		{ "key", required_argument, NULL, 'k' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "rate", required_argument, NULL, 'r' },
 		{ "workflows", required_argument, NULL, 'w' },
@@ -667,11 +686,11 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
-	struct sim_app app = { .url = { .host = "127.0.0.1", .port = 7681, .path = "/" },
+	struct sim_app app = { .ep.where = { .host = "127.0.0.1", .port = 7681, .path = "/" },
 			       .duration_s = -1 };
 	app.opt = (struct sim_options){ .rate_per_min = 20, .speed = 1, .workers = 4 };
 	bool have_seed = false;
-	const char *token_file = NULL;
+	const char *token = NULL, *token_file = NULL, *token_command = NULL, *url = WS_URL_EXAMPLE;
 	log_set_ident("wfmon-sim");
 
 	int ch;
@@ -681,18 +700,30 @@ int main(int argc, char **argv)
 		switch (ch) {
 		case 'u': {
 			char cause[256];
-			if (wsc_url_parse(optarg, &app.url, cause, sizeof cause) != 0) {
+			if (ws_url_parse(optarg, &app.ep.where, cause, sizeof cause) != 0) {
 				fprintf(stderr, "wfmon-sim: bad --url '%s': %s\n", optarg, cause);
 				return 2;
 			}
+			url = optarg;
 			break;
 		}
 		case 't':
-			free(app.token);
-			app.token = xstrdup(optarg);
+			token = optarg;
 			break;
 		case 'T':
 			token_file = optarg;
+			break;
+		case 'C':
+			token_command = optarg;
+			break;
+		case 'a':
+			app.ep.tls.ca_file = optarg;
+			break;
+		case 'c':
+			app.ep.tls.cert_file = optarg;
+			break;
+		case 'k':
+			app.ep.tls.key_file = optarg;
 			break;
 		case 's':
 			errno = 0;
@@ -778,16 +809,32 @@ int main(int argc, char **argv)
 	}
 	if (app.quiet)
 		log_set_level(LOG_WARN);
-	if (token_file) {
-		free(app.token);
-		app.token = NULL;
-		char cause[2 * PATH_MAX + 128];
-		if (token_file_read(token_file, &app.token, cause, sizeof cause) != 0) {
-			fprintf(stderr, "wfmon-sim: %s\n", cause);
-			return 2;
-		}
-	} else if (app.token == NULL && getenv("WFMON_TOKEN") && *getenv("WFMON_TOKEN")) {
-		app.token = xstrdup(getenv("WFMON_TOKEN"));
+	if ((token != NULL) + (token_file != NULL) + (token_command != NULL) > 1) {
+		fprintf(stderr, "wfmon-sim: give one of --token, --token-file and --token-command\n");
+		return 2;
+	}
+	if (!app.ep.where.tls && (app.ep.tls.ca_file || app.ep.tls.cert_file || app.ep.tls.key_file)) {
+		fprintf(stderr, "wfmon-sim: --ca-file, --cert and --key are for TLS: use a wss:// URL\n");
+		return 2;
+	}
+	/* Owned from here on: endpoint_clear frees them. */
+	app.ep.url = xstrdup(url);
+	app.ep.tls.ca_file = app.ep.tls.ca_file ? xstrdup(app.ep.tls.ca_file) : NULL;
+	app.ep.tls.cert_file = app.ep.tls.cert_file ? xstrdup(app.ep.tls.cert_file) : NULL;
+	app.ep.tls.key_file = app.ep.tls.key_file ? xstrdup(app.ep.tls.key_file) : NULL;
+	char tcause[2 * PATH_MAX + 512];
+	if (token_file)
+		app.ep.token = tokensrc_file(token_file, tcause, sizeof tcause);
+	else if (token_command)
+		app.ep.token = tokensrc_command(token_command, tcause, sizeof tcause);
+	else if (token == NULL && getenv("WFMON_TOKEN") && *getenv("WFMON_TOKEN"))
+		app.ep.token = tokensrc_given(getenv("WFMON_TOKEN"));
+	else if (token != NULL)
+		app.ep.token = tokensrc_given(token);
+	if ((token_file || token_command) && app.ep.token == NULL) {
+		fprintf(stderr, "wfmon-sim: %s\n", tcause);
+		endpoint_clear(&app.ep);
+		return 2;
 	}
 	if (!have_seed && getrandom(&app.opt.seed, sizeof app.opt.seed, 0) != sizeof app.opt.seed)
 		app.opt.seed = (uint64_t)clock_wall_ms() ^ ((uint64_t)getpid() << 32);
@@ -820,12 +867,13 @@ int main(int argc, char **argv)
 		sigprocmask(SIG_UNBLOCK, &block, NULL);
 		rc = sim_run_dry(&app);
 	} else {
-		if (app.token == NULL)
+		if (app.ep.token == NULL)
 			log_warn("no token given (--token, --token-file or WFMON_TOKEN): the daemon "
 				 "will probably refuse the connection");
+		if (endpoint_cleartext_warning(&app.ep) != NULL && app.ep.token != NULL)
+			log_warn("%s", endpoint_cleartext_warning(&app.ep));
 		if (!app.quiet)
-			log_info("seed %llu, publishing to ws://%s:%d%s",
-				 (unsigned long long)app.opt.seed, app.url.host, app.url.port, app.url.path);
+			log_info("seed %llu, publishing to %s", (unsigned long long)app.opt.seed, app.ep.url);
 		rc = sim_run_live(&app, &waitmask);
 	}
 	sim_summary(&app);

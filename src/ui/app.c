@@ -23,6 +23,7 @@
 
 #include "clock.h"
 #include "i18n.h"
+#include "endpoint.h"
 #include "ui_screen.h"
 #include "ui_view.h"
 #include "xalloc.h"
@@ -563,6 +564,10 @@ static void on_changes(struct ui *ui, unsigned changed)
 			ui_message(ui, UI_ERROR, "%s", session_last_error(ui->session));
 		else if (session_state(ui->session) == SESSION_BACKOFF && session_last_error(ui->session)[0])
 			ui_message(ui, UI_STATUS_STALE, _("connection lost: %s"), session_last_error(ui->session));
+		else if (session_token_notice(ui->session)[0])
+			ui_message(ui, UI_STATUS_STALE, _("token: %s"), session_token_notice(ui->session));
+		/* A renewed token may speak for another role. */
+		proto_token_peek(tokensrc_token(ui->opt->ep->token), &ui->who);
 	}
 }
 
@@ -691,10 +696,8 @@ int console_run(const struct console_options *opt)
 	ui->stale_ms = (int64_t)(opt->stale_after_s > 0 ? opt->stale_after_s : 120) * 1000;
 	model_init(&ui->model);
 	model_filter_init(&ui->filter);
-	token_identity_peek(opt->token, &ui->who);
-	ui->sopt = (struct session_options){
-		.host = opt->host, .port = opt->port, .path = opt->path, .token = opt->token,
-	};
+	ui->sopt = (struct session_options){ .ep = opt->ep };
+	proto_token_peek(tokensrc_token(opt->ep->token), &ui->who);
 	ui->header = (struct ui_widget){ &ui_header_ops, ui_header_state_new() };
 	ui->footer = (struct ui_widget){ &ui_footer_ops, NULL };
 	ui->help_widget = (struct ui_widget){ &ui_help_ops, NULL };
@@ -741,6 +744,8 @@ int console_run(const struct console_options *opt)
 	ui_set_view(ui, VIEW_LIST);
 	if (!theme_ok)
 		ui_message(ui, UI_ERROR, _("using the built-in theme: %s"), cause);
+	if (opt->warning != NULL)
+		ui_message(ui, UI_ERROR, _("warning: %s"), opt->warning);
 	if (opt->exec_id != NULL)
 		ui_open_execution(ui, opt->exec_id);
 

@@ -1,14 +1,17 @@
 /* main.c: the `wfmon` command line.
  *
  * Owns argument parsing, the command table, and where settings come from:
- * the token (--token, --token-file, $WFMON_TOKEN, the config file's "token")
- * and the URL (--url, $WFMON_URL, the config file's "url", the default), and
- * the config file itself ($XDG_CONFIG_HOME/wfmon/config or
- * ~/.config/wfmon/config, "key = value" lines, # comments). Invariants: exit
- * status 2 means the command line or the config file was wrong, and every
- * message names what was wrong and what to do; no message ever contains a
- * token. With no subcommand (or only options) it runs the console
- * (ui_app.h). */
+ * the token (--token, --token-file, --token-command, $WFMON_TOKEN, the
+ * config file's "token", "token-file" or "token-command"), the URL (--url,
+ * $WFMON_URL, the config file's "url", the default), the TLS trust and
+ * client certificate (--ca-file, --cert, --key, or the config file's
+ * "ca-file", "cert", "key"), and the config file itself
+ * ($XDG_CONFIG_HOME/wfmon/config or ~/.config/wfmon/config, "key = value"
+ * lines, # comments). Invariants: exit status 2 means the command line or the
+ * config file was wrong, and every message names what was wrong and what to
+ * do; no message ever contains a token; a token bound for another host over
+ * ws:// is warned about before it is sent. With no subcommand (or only
+ * options) it runs the console (ui_app.h). */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -28,16 +31,17 @@
 #include "proto.h"
 #include "alerts_cli.h"
 #include "conffile.h"
+#include "endpoint.h"
 #include "keyfile.h"
 #include "tail.h"
 #include "ui_app.h"
 #include "token.h"
 #include "version.h"
-#include "wsclient.h"
+#include "wsurl.h"
 #include "xalloc.h"
 
 #define EXIT_USAGE 2
-#define DEFAULT_URL WSC_URL_EXAMPLE
+#define DEFAULT_URL WS_URL_EXAMPLE
 #define MAX_CONFIG_FILE (64 * 1024)
 
 struct command {
@@ -48,8 +52,8 @@ struct command {
 };
 
 #define CONSOLE_USAGE \
-	"wfmon [--url URL] [--token T | --token-file F] [--theme NAME] [--ascii] [--mono] " \
-	"[--readonly] [--no-bell] [--stale-after SECONDS] [--exec ID]"
+	"wfmon [--url URL] [--token T | --token-file F | --token-command CMD] [--ca-file F] " \
+	"[--theme NAME] [--ascii] [--mono] [--readonly] [--no-bell] [--stale-after SECONDS] [--exec ID]"
 
 static int cmd_token(int argc, char **argv);
 static int cmd_tail(int argc, char **argv);
@@ -60,10 +64,12 @@ static const struct command commands[] = {
 	  "wfmon token --org ORG --sub USER --role ROLE [--ttl 1h] --secret-file FILE",
 	  "mint a development token (HS256) and print it" },
 	{ "tail", cmd_tail,
-	  "wfmon tail [--url ws://HOST:PORT] [--token T | --token-file F] [--since ROOM=SEQ]... ROOM...",
+	  "wfmon tail [--url URL] [--token T | --token-file F | --token-command CMD] [--ca-file F] "
+	  "[--since ROOM=SEQ]... ROOM...",
 	  "print every message of the rooms as one JSON line, reconnecting as needed" },
 	{ "alerts", cmd_alerts,
-	  "wfmon alerts [--url URL] [--token T | --token-file F] [--json] ACTION ...",
+	  "wfmon alerts [--url URL] [--token T | --token-file F | --token-command CMD] [--ca-file F] "
+	  "[--json] ACTION ...",
 	  "list, acknowledge, resolve and escalate alerts; list and change alert rules" },
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
@@ -118,8 +124,13 @@ struct config {
 	char path[4096];
 	bool loaded;
 	char *token;
+	char *token_file;
+	char *token_command;
 	char *url;
 	char *theme;
+	char *ca_file;
+	char *cert;
+	char *key;
 };
 
 /* The keys this file knows; others are left for the console (which reads the
@@ -129,9 +140,15 @@ static const struct {
 	size_t offset;
 } config_keys[] = {
 	{ "token", offsetof(struct config, token) },
+	{ "token-file", offsetof(struct config, token_file) },
+	{ "token-command", offsetof(struct config, token_command) },
 	{ "url", offsetof(struct config, url) },
 	{ "theme", offsetof(struct config, theme) },
+	{ "ca-file", offsetof(struct config, ca_file) },
+	{ "cert", offsetof(struct config, cert) },
+	{ "key", offsetof(struct config, key) },
 };
+#define CONFIG_KEY_COUNT (sizeof config_keys / sizeof config_keys[0])
 
 static void config_path(struct config *cfg)
 {
@@ -152,10 +169,11 @@ static void config_clear(struct config *cfg)
 {
 	if (cfg->token)
 		explicit_bzero(cfg->token, strlen(cfg->token));
-	free(cfg->token);
-	free(cfg->url);
-	free(cfg->theme);
-	cfg->token = cfg->url = cfg->theme = NULL;
+	for (size_t i = 0; i < CONFIG_KEY_COUNT; i++) {
+		char **slot = (char **)((char *)cfg + config_keys[i].offset);
+		free(*slot);
+		*slot = NULL;
+	}
 }
 
 static int config_pair(const char *key, const char *value, void *arg, char *why, size_t whylen)
@@ -163,7 +181,7 @@ static int config_pair(const char *key, const char *value, void *arg, char *why,
 	(void)why;
 	(void)whylen;
 	struct config *cfg = arg;
-	for (size_t i = 0; i < sizeof config_keys / sizeof config_keys[0]; i++) {
+	for (size_t i = 0; i < CONFIG_KEY_COUNT; i++) {
 		if (strcmp(key, config_keys[i].key) != 0)
 			continue;
 		char **slot = (char **)((char *)cfg + config_keys[i].offset);
@@ -193,30 +211,43 @@ static int config_load(struct config *cfg)
 
 /* ---- Token and URL lookup ------------------------------------------------------ */
 
-/* Finds the token in lookup order. Returns a new string, or NULL after
- * printing why (and *status set to the exit status). */
-static char *token_lookup(const char *opt_token, const char *opt_file, struct config *cfg, int *status)
+/* What the command line says about the token and TLS, for endpoint_resolve. */
+struct link_opts {
+	const char *url, *token, *token_file, *token_command;
+	const char *ca_file, *cert, *key;
+};
+
+/* Finds the token in lookup order and makes its source (tokensrc.h).
+ * Returns it, or NULL after printing why. */
+static struct tokensrc *token_lookup(const struct link_opts *o, struct config *cfg)
 {
-	*status = EXIT_USAGE;
-	if (opt_token != NULL)
-		return xstrdup(opt_token);
-	if (opt_file != NULL) {
-		char *tok = NULL;
-		char cause[2 * PATH_MAX + 128];
-		if (token_file_read(opt_file, &tok, cause, sizeof cause) != 0)
-			fprintf(stderr, "wfmon: %s\n", cause);
-		return tok;
-	}
+	char cause[2 * PATH_MAX + 512];
+	if (o->token != NULL)
+		return tokensrc_given(o->token);
+	const char *file = o->token_file, *command = o->token_command;
 	const char *env = getenv("WFMON_TOKEN");
-	if (env != NULL && env[0] != '\0')
-		return xstrdup(env);
-	if (config_load(cfg) != 0)
-		return NULL;
-	if (cfg->token != NULL)
-		return xstrdup(cfg->token);
-	fprintf(stderr, "wfmon: no token: pass --token or --token-file, set WFMON_TOKEN, or add "
-			"\"token = ...\" to %s; mint one with `wfmon token`\n", cfg->path);
-	return NULL;
+	if (file == NULL && command == NULL && env != NULL && env[0] != '\0')
+		return tokensrc_given(env);
+	if (file == NULL && command == NULL) {
+		if (config_load(cfg) != 0)
+			return NULL;
+		if (cfg->token != NULL)
+			return tokensrc_given(cfg->token);
+		file = cfg->token_file;
+		command = cfg->token_command;
+	}
+	struct tokensrc *t = NULL;
+	if (file != NULL)
+		t = tokensrc_file(file, cause, sizeof cause);
+	else if (command != NULL)
+		t = tokensrc_command(command, cause, sizeof cause);
+	else
+		snprintf(cause, sizeof cause, "no token: pass --token, --token-file or --token-command, set "
+					      "WFMON_TOKEN, or add \"token = ...\", \"token-file = ...\" or "
+					      "\"token-command = ...\" to %s; mint one with `wfmon token`", cfg->path);
+	if (t == NULL)
+		fprintf(stderr, "wfmon: %s\n", cause);
+	return t;
 }
 
 /* Finds the URL in lookup order; *from names where it came from for messages. */
@@ -242,66 +273,110 @@ static const char *url_lookup(const char *opt_url, struct config *cfg, const cha
 	return DEFAULT_URL;
 }
 
-/* Where to connect and as whom, for every command that talks to the daemon. */
-struct endpoint {
-	char *url;            /* as written, for messages */
-	struct wsc_url parsed;
-	char *token;          /* wiped by endpoint_clear */
-	char *theme;          /* the config file's theme, or NULL */
-};
-
-/* Resolves the URL and the token from the options, the environment and the
- * config file for command cmd ("tail", "alerts"; NULL for the console).
- * Returns 0, or the exit status after saying what is wrong. */
-static int endpoint_resolve(const char *cmd, const char *opt_url, const char *opt_token,
-			    const char *opt_token_file, struct endpoint *ep)
+/* Resolves the URL, the TLS files and the token from the options, the
+ * environment and the config file for command cmd ("tail", "alerts"; NULL
+ * for the console). Returns 0, or the exit status after saying what is
+ * wrong. */
+static int endpoint_resolve(const char *cmd, const struct link_opts *o, struct endpoint *ep, char **theme)
 {
 	memset(ep, 0, sizeof *ep);
 	/* Checked here, once for every command that talks to the daemon: an
 	 * empty token would only be refused by the daemon, later and less clearly. */
 	const char *misuse = NULL;
-	if (opt_token != NULL && opt_token[0] == '\0')
+	if (o->token != NULL && o->token[0] == '\0')
 		misuse = "--token is empty; mint one with `wfmon token`";
-	else if (opt_token != NULL && opt_token_file != NULL)
-		misuse = "give --token or --token-file, not both";
+	else if ((o->token != NULL) + (o->token_file != NULL) + (o->token_command != NULL) > 1)
+		misuse = "give one of --token, --token-file and --token-command";
 	if (misuse != NULL)
 		return cmd ? usage_error(cmd, "%s", misuse) : console_usage_error("%s", misuse);
 	struct config cfg = { .loaded = false };
 	int status;
 	const char *from = NULL;
-	const char *url = url_lookup(opt_url, &cfg, &from, &status);
+	const char *url = url_lookup(o->url, &cfg, &from, &status);
 	if (url == NULL) {
 		config_clear(&cfg);
 		return status;
 	}
-	char cause[256];
-	if (wsc_url_parse(url, &ep->parsed, cause, sizeof cause) != 0) {
+	char cause[512];
+	if (ws_url_parse(url, &ep->where, cause, sizeof cause) != 0) {
 		fprintf(stderr, "wfmon%s%s: bad URL '%s' (from %s): %s\n", cmd ? " " : "", cmd ? cmd : "",
 			url, from, cause);
 		config_clear(&cfg);
 		return EXIT_USAGE;
 	}
+	if ((o->ca_file == NULL || o->cert == NULL || o->key == NULL) && config_load(&cfg) != 0) {
+		config_clear(&cfg);
+		return EXIT_USAGE;
+	}
+	const char *ca = o->ca_file ? o->ca_file : cfg.ca_file, *cert = o->cert ? o->cert : cfg.cert;
+	const char *key = o->key ? o->key : cfg.key;
+	/* Given on the command line for a plain URL: a mistake worth a word. */
+	if (!ep->where.tls && (o->ca_file || o->cert || o->key)) {
+		fprintf(stderr, "wfmon%s%s: --ca-file, --cert and --key are for TLS: the URL '%s' (from %s) "
+				"is not wss:// or https://\n", cmd ? " " : "", cmd ? cmd : "", url, from);
+		config_clear(&cfg);
+		return EXIT_USAGE;
+	}
 	ep->url = xstrdup(url);
-	ep->token = token_lookup(opt_token, opt_token_file, &cfg, &status);
-	ep->theme = cfg.theme ? xstrdup(cfg.theme) : NULL;
+	ep->tls.ca_file = ca ? xstrdup(ca) : NULL;
+	ep->tls.cert_file = cert ? xstrdup(cert) : NULL;
+	ep->tls.key_file = key ? xstrdup(key) : NULL;
+	ep->token = token_lookup(o, &cfg);
+	if (theme != NULL)
+		*theme = cfg.theme ? xstrdup(cfg.theme) : NULL;
 	config_clear(&cfg);
 	if (ep->token == NULL) {
-		free(ep->url);
-		free(ep->theme);
-		memset(ep, 0, sizeof *ep);
-		return status;
+		endpoint_clear(ep);
+		if (theme != NULL) {
+			free(*theme);
+			*theme = NULL;
+		}
+		return EXIT_USAGE;
 	}
 	return 0;
 }
 
-static void endpoint_clear(struct endpoint *ep)
+/* The options every command that talks to the daemon takes, and where they go. */
+#define LINK_LONGOPTS \
+	{ "url", required_argument, NULL, 'u' }, \
+	{ "token", required_argument, NULL, 't' }, \
+	{ "token-file", required_argument, NULL, 'f' }, \
+	{ "token-command", required_argument, NULL, 'C' }, \
+	{ "ca-file", required_argument, NULL, 'A' }, \
+	{ "cert", required_argument, NULL, 'E' }, \
+	{ "key", required_argument, NULL, 'K' }
+
+/* Takes option c when it is one of LINK_LONGOPTS; false otherwise. */
+static bool link_opt(struct link_opts *o, int c, const char *arg)
 {
-	if (ep->token != NULL)
-		explicit_bzero(ep->token, strlen(ep->token));
-	free(ep->token);
-	free(ep->url);
-	free(ep->theme);
-	memset(ep, 0, sizeof *ep);
+	switch (c) {
+	case 'u': o->url = arg; return true;
+	case 't': o->token = arg; return true;
+	case 'f': o->token_file = arg; return true;
+	case 'C': o->token_command = arg; return true;
+	case 'A': o->ca_file = arg; return true;
+	case 'E': o->cert = arg; return true;
+	case 'K': o->key = arg; return true;
+	default: return false;
+	}
+}
+
+#define LINK_HELP \
+	"  --url URL             ws://HOST:PORT[/PATH], or wss://HOST[:PORT][/PATH] for TLS\n" \
+	"                        (default: $WFMON_URL, the config file's url, then " DEFAULT_URL ")\n" \
+	"  --token TOKEN         the token (default: $WFMON_TOKEN, then the config file's)\n" \
+	"  --token-file FILE     read the token from FILE, again before it expires\n" \
+	"  --token-command CMD   run CMD (sh -c) for a token, again before it expires\n" \
+	"  --ca-file FILE        trust only this CA for wss:// (default: the system's CAs)\n" \
+	"  --cert FILE, --key FILE  a client certificate, for a daemon that asks for one\n"
+
+/* Says, before anything is sent, that the token would cross a network in the clear. */
+static const char *cleartext_warn(const char *cmd, const struct endpoint *ep)
+{
+	const char *w = endpoint_cleartext_warning(ep);
+	if (w != NULL)
+		fprintf(stderr, "wfmon%s%s: warning: %s\n", cmd ? " " : "", cmd ? cmd : "", w);
+	return w;
 }
 
 /* ---- wfmon token ------------------------------------------------------------- */
@@ -433,24 +508,21 @@ static int since_parse(const char *arg, struct since_arg *out)
 static int cmd_tail(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "url", required_argument, NULL, 'u' },
-		{ "token", required_argument, NULL, 't' },
-		{ "token-file", required_argument, NULL, 'f' },
+		LINK_LONGOPTS,
 		{ "since", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *opt_url = NULL, *opt_token = NULL, *opt_token_file = NULL;
+	struct link_opts lo = { 0 };
 	struct since_arg since[TAIL_MAX_ROOMS];
 	size_t nsince = 0;
 	int c;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		if (link_opt(&lo, c, optarg))
+			continue;
 		switch (c) {
-		case 'u': opt_url = optarg; break;
-		case 't': opt_token = optarg; break;
-		case 'f': opt_token_file = optarg; break;
 		case 's':
 			if (nsince == TAIL_MAX_ROOMS)
 				return usage_error("tail", "at most %d --since options", TAIL_MAX_ROOMS);
@@ -459,15 +531,10 @@ static int cmd_tail(int argc, char **argv)
 			nsince++;
 			break;
 		case 'h':
-			printf("usage: %s\n\n"
-			       "  --url URL          ws://HOST:PORT[/PATH] (default: $WFMON_URL, the config\n"
-			       "                     file's url, then %s)\n"
-			       "  --token TOKEN      the token (default: $WFMON_TOKEN, then the config\n"
-			       "                     file's token)\n"
-			       "  --token-file FILE  read the token from FILE\n"
-			       "  --since ROOM=SEQ   resume ROOM after position SEQ\n\n"
+			printf("usage: %s\n\n" LINK_HELP
+			       "  --since ROOM=SEQ      resume ROOM after position SEQ\n\n"
 			       "Prints one JSON line per message until interrupted.\n",
-			       commands[1].usage, DEFAULT_URL);
+			       commands[1].usage);
 			return 0;
 		case ':':
 			return usage_error("tail", "%s needs a value", bad_option(argv, optind));
@@ -507,15 +574,12 @@ static int cmd_tail(int argc, char **argv)
 	}
 
 	struct endpoint ep;
-	int status = endpoint_resolve("tail", opt_url, opt_token, opt_token_file, &ep);
+	int status = endpoint_resolve("tail", &lo, &ep, NULL);
 	if (status != 0)
 		return status;
+	cleartext_warn("tail", &ep);
 	struct tail_options topt = {
-		.host = ep.parsed.host,
-		.port = ep.parsed.port,
-		.path = ep.parsed.path,
-		.url = ep.url,
-		.token = ep.token,
+		.ep = &ep,
 		.rooms = rooms,
 		.nrooms = nrooms,
 		.out = stdout,
@@ -530,24 +594,21 @@ static int cmd_tail(int argc, char **argv)
 static int cmd_alerts(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "url", required_argument, NULL, 'u' },
-		{ "token", required_argument, NULL, 't' },
-		{ "token-file", required_argument, NULL, 'f' },
+		LINK_LONGOPTS,
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *opt_url = NULL, *opt_token = NULL, *opt_token_file = NULL;
+	struct link_opts lo = { 0 };
 	bool json_out = false;
 	int c;
 	opterr = 0;
 	optind = 1;
 	/* "+": options stop at the action, whose own arguments follow (e.g. --note). */
 	while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+		if (link_opt(&lo, c, optarg))
+			continue;
 		switch (c) {
-		case 'u': opt_url = optarg; break;
-		case 't': opt_token = optarg; break;
-		case 'f': opt_token_file = optarg; break;
 		case 'j': json_out = true; break;
 		case 'h':
 			alerts_cli_usage(stdout);
@@ -563,12 +624,12 @@ static int cmd_alerts(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	struct endpoint ep;
-	int status = endpoint_resolve("alerts", opt_url, opt_token, opt_token_file, &ep);
+	int status = endpoint_resolve("alerts", &lo, &ep, NULL);
 	if (status != 0)
 		return status;
+	cleartext_warn("alerts", &ep);
 	struct alerts_cli_options aopt = {
-		.host = ep.parsed.host, .port = ep.parsed.port, .path = ep.parsed.path, .token = ep.token,
-		.json = json_out, .argc = argc - optind, .argv = argv + optind,
+		.ep = &ep, .json = json_out, .argc = argc - optind, .argv = argv + optind,
 	};
 	int rc = alerts_cli_run(&aopt);
 	endpoint_clear(&ep);
@@ -579,11 +640,7 @@ static int cmd_alerts(int argc, char **argv)
 
 static void console_help(void)
 {
-	printf("usage: %s\n\n"
-	       "  --url URL            ws://HOST:PORT[/PATH] (default: $WFMON_URL, the config\n"
-	       "                       file's url, then %s)\n"
-	       "  --token TOKEN        the token (default: $WFMON_TOKEN, then the config file's)\n"
-	       "  --token-file FILE    read the token from FILE\n"
+	printf("usage: %s\n\n" LINK_HELP
 	       "  --theme NAME         colour theme (default: the config file's theme, then\n"
 	       "                       \"default\"); see wfmon-themes(5)\n"
 	       "  --ascii              ASCII symbols only (automatic outside UTF-8 locales)\n"
@@ -593,7 +650,7 @@ static void console_help(void)
 	       "  --stale-after SECS   show a running execution silent this long as stale\n"
 	       "                       (default 120)\n"
 	       "  --exec ID            open this execution first\n\n"
-	       "Keys: ? in the console lists them. See wfmon(1).\n", CONSOLE_USAGE, DEFAULT_URL);
+	       "Keys: ? in the console lists them. See wfmon(1).\n", CONSOLE_USAGE);
 }
 
 static int console_usage_error(const char *fmt, ...)
@@ -610,9 +667,7 @@ static int console_usage_error(const char *fmt, ...)
 static int cmd_console(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "url", required_argument, NULL, 'u' },
-		{ "token", required_argument, NULL, 't' },
-		{ "token-file", required_argument, NULL, 'f' },
+		LINK_LONGOPTS,
 		{ "theme", required_argument, NULL, 'T' },
 		{ "ascii", no_argument, NULL, 'a' },
 		{ "mono", no_argument, NULL, 'm' },
@@ -624,15 +679,15 @@ static int cmd_console(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct console_options co = { .stale_after_s = 120 };
-	const char *opt_url = NULL, *opt_token = NULL, *opt_token_file = NULL, *opt_theme = NULL;
+	struct link_opts lo = { 0 };
+	const char *opt_theme = NULL;
 	int c;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		if (link_opt(&lo, c, optarg))
+			continue;
 		switch (c) {
-		case 'u': opt_url = optarg; break;
-		case 't': opt_token = optarg; break;
-		case 'f': opt_token_file = optarg; break;
 		case 'T': opt_theme = optarg; break;
 		case 'a': co.ascii = true; break;
 		case 'm': co.mono = true; break;
@@ -668,18 +723,18 @@ static int cmd_console(int argc, char **argv)
 					   argv[optind]);
 
 	struct endpoint ep;
-	int status = endpoint_resolve(NULL, opt_url, opt_token, opt_token_file, &ep);
+	char *theme = NULL;
+	int status = endpoint_resolve(NULL, &lo, &ep, &theme);
 	if (status != 0)
 		return status;
 	i18n_init();
 	co.url = ep.url;
-	co.host = ep.parsed.host;
-	co.port = ep.parsed.port;
-	co.path = ep.parsed.path;
-	co.token = ep.token;
-	co.theme = opt_theme ? opt_theme : ep.theme;
+	co.ep = &ep;
+	co.warning = cleartext_warn(NULL, &ep);
+	co.theme = opt_theme ? opt_theme : theme;
 	int rc = console_run(&co);
 	endpoint_clear(&ep);
+	free(theme);
 	return rc;
 }
 

@@ -99,7 +99,8 @@ static const struct explain_case {
 	const char *why;
 } explain_cases[] = {
 	{ "401", 401, 1006, "127.0.0.1:1 refused the WebSocket upgrade: HTTP 401 Unauthorized", "client",
-	  RECONNECT_FAIL, "the server refused the token (HTTP 401): mint a new one with `wfmon token`" },
+	  RECONNECT_FAIL, "the server refused the token (HTTP 401; its log says why: expired, another issuer "
+			  "or audience, an unknown key id): get a fresh one, or mint one with `wfmon token`" },
 	{ "403", 403, 1006, "x", "console", RECONNECT_FAIL,
 	  "the server refused access (HTTP 403): check the token's organization and role" },
 	{ "404", 404, 1006, "x", "console", RECONNECT_FAIL,
@@ -130,6 +131,11 @@ static const struct explain_case {
 	  "client", RECONNECT_RETRY, "h closed the connection with code 4321: bye" },
 	{ "unknown code without one", 0, 4321, "", "client", RECONNECT_RETRY,
 	  "the server closed the connection (close code 4321)" },
+	{ "token expired", 0, PROTO_CLOSE_TOKEN_EXPIRED, "h closed the connection with code 4004: token expired",
+	  "console", RECONNECT_RETRY, "the token expired and no fresh one was sent (give a --token-file or a "
+				      "token command that renews it) (close code 4004)" },
+	{ "certificate refused", 0, RECONNECT_CLOSE_TLS, "the TLS certificate of h:1 is not for h", "client",
+	  RECONNECT_FAIL, "the TLS certificate of h:1 is not for h" },
 };
 
 static void test_explain_table(void **state)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "claims.h"
 #include "token.h"
 
 #define NOW 1700000000LL
@@ -297,15 +298,26 @@ static int group_teardown(void **state)
 static void test_identity(void **state)
 {
 	(void)state;
-	struct token_identity id;
+	struct proto_token_claims id;
 	/* {"alg":"HS256"} . {"sub":"ann","org":"acme","role":"viewer"} . sig */
 	const char *tok = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbm4iLCJvcmciOiJhY21lIiwicm9sZSI6InZpZXdlciJ9.x";
-	assert_int_equal(token_identity_peek(tok, &id), 0);
+	assert_int_equal(proto_token_peek(tok, &id), 0);
 	assert_string_equal(id.sub, "ann");
 	assert_string_equal(id.org, "acme");
 	assert_string_equal(id.role, "viewer");
-	assert_int_equal(token_identity_peek("not-a-token", &id), -1);
-	assert_int_equal(token_identity_peek("a.!!!.b", &id), -1);
+	assert_int_equal(id.exp, 0);
+	assert_int_equal(proto_token_peek("not-a-token", &id), -1);
+	assert_int_equal(proto_token_peek("a.!!!.b", &id), -1);
+	/* A minted token says when it expires and when it was made. */
+	char cause[256];
+	struct token_request req = { .org = "acme", .sub = "ann", .role = "viewer", .ttl_s = 90,
+				     .now_s = 1700000000, .secret_file = path_in_dir("secret") };
+	char *minted = token_mint(&req, cause, sizeof cause);
+	assert_non_null(minted);
+	assert_int_equal(proto_token_peek(minted, &id), 0);
+	assert_int_equal(id.exp, 1700000090);
+	assert_int_equal(id.iat, 1700000000);
+	free(minted);
 }
 
 int main(void)

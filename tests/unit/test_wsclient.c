@@ -26,6 +26,7 @@
 #include "keyfile.h"
 #include <openssl/sha.h>
 #include "wsclient.h"
+#include "wsurl.h"
 #include "wsframe.h"
 
 struct srv;
@@ -578,28 +579,58 @@ static void test_connect_refused_and_limits(void **state)
 static void test_url_parse(void **state)
 {
 	(void)state;
-	struct wsc_url u;
+	struct ws_url u;
 	char cause[256];
-	assert_int_equal(wsc_url_parse("ws://127.0.0.1:7681", &u, cause, sizeof cause), 0);
+	assert_int_equal(ws_url_parse("ws://127.0.0.1:7681", &u, cause, sizeof cause), 0);
+	assert_false(u.tls);
 	assert_string_equal(u.host, "127.0.0.1");
 	assert_int_equal(u.port, 7681);
 	assert_string_equal(u.path, "/");
-	assert_int_equal(wsc_url_parse("WS://example.org:80/ws/x?a=1", &u, cause, sizeof cause), 0);
+	assert_int_equal(ws_url_parse("WS://example.org:80/ws/x?a=1", &u, cause, sizeof cause), 0);
 	assert_string_equal(u.host, "example.org");
 	assert_int_equal(u.port, 80);
 	assert_string_equal(u.path, "/ws/x?a=1");
-	assert_int_equal(wsc_url_parse("ws://[::1]:9/p", &u, cause, sizeof cause), 0);
+	assert_int_equal(ws_url_parse("ws://[::1]:9/p", &u, cause, sizeof cause), 0);
 	assert_string_equal(u.host, "::1");
 	assert_int_equal(u.port, 9);
 	assert_string_equal(u.path, "/p");
+	/* TLS: wss:// and https:// name the same listener; 443 without a port. */
+	static const struct {
+		const char *url, *host, *path;
+		int port;
+		bool tls;
+	} good[] = {
+		{ "wss://wfmon.example.com", "wfmon.example.com", "/", 443, true },
+		{ "WSS://h:7681/x", "h", "/x", 7681, true },
+		{ "https://h/p?q", "h", "/p?q", 443, true },
+		{ "https://[::1]", "::1", "/", 443, true },
+		{ "https://[::1]/a", "::1", "/a", 443, true },
+		{ "http://h:80", "h", "/", 80, false },
+	};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		if (ws_url_parse(good[i].url, &u, cause, sizeof cause) != 0)
+			fail_msg("%s: %s", good[i].url, cause);
+		assert_string_equal(u.host, good[i].host);
+		assert_string_equal(u.path, good[i].path);
+		assert_int_equal(u.port, good[i].port);
+		assert_int_equal(u.tls, good[i].tls);
+	}
+	assert_true(ws_url_host_is_loopback("localhost"));
+	assert_true(ws_url_host_is_loopback("127.0.0.1"));
+	assert_true(ws_url_host_is_loopback("127.9.8.7"));
+	assert_true(ws_url_host_is_loopback("::1"));
+	assert_false(ws_url_host_is_loopback("128.0.0.1"));
+	assert_false(ws_url_host_is_loopback("127.0.0.1.example.com"));
+	assert_false(ws_url_host_is_loopback("wfmon.example.com"));
 
 	static const struct {
 		const char *url;
 		const char *cause;
 	} bad[] = {
-		{ "wss://h:1", "wss:// URLs are not supported" },
-		{ "http://h:1", "must start with ws://" },
-		{ "h:1", "must start with ws://" },
+		{ "ftp://h:1", "must start with ws://, wss://" },
+		{ "h:1", "must start with ws://, wss://" },
+		{ "http://h", "has no port" },
+		{ "wss://h:0", "port must be a number" },
 		{ "ws://h", "has no port" },
 		{ "ws://h/p", "has no port" },
 		{ "ws://[::1]/p", "ws://[ADDRESS]:PORT" },
@@ -617,22 +648,22 @@ static void test_url_parse(void **state)
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		cause[0] = '\0';
-		if (wsc_url_parse(bad[i].url, &u, cause, sizeof cause) != -1 ||
+		if (ws_url_parse(bad[i].url, &u, cause, sizeof cause) != -1 ||
 		    strstr(cause, bad[i].cause) == NULL)
 			fail_msg("%s: cause \"%s\", want \"%s\"", bad[i].url, cause, bad[i].cause);
 	}
 	/* Host and path limits. */
 	char url[2048];
 	snprintf(url, sizeof url, "ws://%0256d:1", 0);
-	assert_int_equal(wsc_url_parse(url, &u, cause, sizeof cause), -1);
+	assert_int_equal(ws_url_parse(url, &u, cause, sizeof cause), -1);
 	snprintf(url, sizeof url, "ws://%0255d:1", 0);
-	assert_int_equal(wsc_url_parse(url, &u, cause, sizeof cause), 0);
+	assert_int_equal(ws_url_parse(url, &u, cause, sizeof cause), 0);
 	assert_int_equal(strlen(u.host), 255);
 	snprintf(url, sizeof url, "ws://h:1/%01024d", 0);
-	assert_int_equal(wsc_url_parse(url, &u, cause, sizeof cause), -1);
+	assert_int_equal(ws_url_parse(url, &u, cause, sizeof cause), -1);
 	assert_non_null(strstr(cause, "longer than 1024"));
 	snprintf(url, sizeof url, "ws://h:1/%01023d", 0);
-	assert_int_equal(wsc_url_parse(url, &u, cause, sizeof cause), 0);
+	assert_int_equal(ws_url_parse(url, &u, cause, sizeof cause), 0);
 	assert_int_equal(strlen(u.path), 1024);
 }
 
