@@ -102,6 +102,13 @@ size_t alert_eval_pair_count(const struct alert_eval *e);
 
 /* ---- what a firing says (alert_text.c) ------------------------------------------- */
 
+/* Appends to buf (a body, NUL-terminated, len bytes in all) how to act on
+ * alert_id: the links to acknowledge and escalate it when both are given
+ * (action.h), else the `wfmon alerts` commands to paste into a shell; in the
+ * rule's language. Cut, never inside a character, when buf is full. */
+void alert_text_actions(char *buf, size_t len, const char *language, int64_t alert_id, const char *ack_url,
+			const char *escalate_url);
+
 /* The fixed texts, English and Polish (the original specification's). */
 enum alert_text { TXT_EXECUTION_FAILED, TXT_EXECUTION_STARTED, TXT_EXECUTION_COMPLETED, TXT_STEP_COMPLETED,
 		  TXT_STEP_FAILED, TXT_ALERT_TRIGGERED, TXT_ALERT_ACKNOWLEDGED, TXT_QUEUE_BACKLOG,

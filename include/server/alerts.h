@@ -36,9 +36,10 @@ struct org_alerts {
 void org_alerts_init(struct org_alerts *a);
 void org_alerts_free(struct org_alerts *a);
 
-/* Start-up: the organization's rules (storage forms), alerts and cooldowns
- * from store_load_state. */
-void alerts_load(struct server *s, struct org *o, json_t *rules, json_t *alerts, json_t *cooldowns);
+/* Start-up: the organization's rules (storage forms), alerts, cooldowns and
+ * used action links from store_load_state. */
+void alerts_load(struct server *s, struct org *o, json_t *rules, json_t *alerts, json_t *cooldowns,
+		 json_t *action_uses);
 
 /* An execution-level event was applied (x is the execution after it). */
 void alerts_on_event(struct server *s, struct org *o, const struct live_execution *x,
@@ -49,6 +50,14 @@ void alerts_tick(struct server *s, int64_t now_ms);
 /* Requests. */
 void alerts_rule_request(struct conn *c, const struct proto_request *req);
 void alerts_alert_request(struct conn *c, const struct proto_request *req);
+
+/* An alert of o by id, borrowed until the loop runs on; NULL if o has none. */
+const struct alert_record *alerts_find(struct org *o, int64_t alert_id);
+/* Acts on an alert outside a request (an action link): who is `by`, how is
+ * `how` (taken, merged into the audit row). 0, or -1 with a cause: no such
+ * alert, or the alert's state does not allow it (already acknowledged). */
+int alerts_act(struct server *s, struct org *o, int64_t alert_id, enum alert_action act, const char *by,
+	       json_t *how, char *cause, size_t causelen);
 
 /* The "alerts" room's snapshot: {"alerts":[records, active first, then newest],
  * "active": n}. New reference. */

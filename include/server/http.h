@@ -20,8 +20,12 @@ struct server;
 #define HTTP_TOKEN_REFUSED "the token was not accepted"
 enum lws_callback_reasons;
 
+enum http_body_kind { HTTP_BODY_EVENTS, HTTP_BODY_ACTION };
+
 /* The per-request state lws allocates for the "http" protocol. */
 struct http_session {
+	enum http_body_kind kind;  /* what the body is for */
+	char *token;             /* HTTP_BODY_ACTION: the link's token */
 	char *body;
 	size_t len, cap;
 	int refuse_status;       /* nonzero: answer this once the body has arrived */
@@ -38,6 +42,9 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 /* Parks a JSON answer (body taken; NULL is treated as an empty object) for the
  * request on wsi and asks to be told when it can be written. */
 void http_answer_later(struct lws *wsi, unsigned status, json_t *body);
+
+/* Writes a whole HTML page now. Returns what the lws callback should return. */
+int http_respond_html(struct lws *wsi, unsigned status, const char *html, size_t len);
 
 /* Verifies the "Authorization: Bearer" header of the request on wsi. */
 int http_bearer_identity(struct server *s, struct lws *wsi, struct auth_identity *who, char *cause,

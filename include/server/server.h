@@ -17,6 +17,7 @@
 struct lws;
 struct lws_context;
 struct tls_creds;
+struct action_key;
 typedef struct ssl_ctx_st SSL_CTX;
 struct conn;
 struct org;
@@ -41,6 +42,8 @@ struct server_stats {
 	uint64_t bad_request_closes;      /* 4003 */
 	uint64_t protocol_error_closes;   /* 1002: unmasked frames, data before the 101 */
 	uint64_t token_expired_closes;    /* 4004: the token ran out, not renewed */
+	uint64_t action_links_used;       /* alerts acted on through a notification's link */
+	uint64_t action_links_refused;    /* invalid, expired or used links POSTed */
 	uint64_t http_requests;
 	uint64_t http_requests_late;      /* cut for not finishing a request in time */
 };
@@ -60,6 +63,9 @@ struct server {
 	struct store *store;            /* NULL: no database configured (memory only) */
 	struct notify *notifier;        /* alert notifications, off the loop */
 	struct strmap pending;          /* decimal ticket -> struct pending */
+	struct action_key *action_key;  /* signs action links (action.h); NULL: no links */
+	struct action_key *action_prev_key;   /* the one before the last reload: its links still work */
+	struct strmap action_used;      /* nonce of a used action link -> its expiry */
 	uint64_t next_ticket;
 	int64_t min_pos;                /* positions of new organizations start above this */
 	struct monitor mon;

@@ -97,6 +97,7 @@ enum store_query_kind {
 	STORE_Q_PUT_RULE_DELETE,    /* {"rule_id"} */
 	STORE_Q_PUT_ALERT,          /* the alert record (alerts.h) -> alert_history (upsert by id) */
 	STORE_Q_PUT_NOTIFY_ATTEMPT, /* {"alert_id","channel","channel_index","attempt","ok","final","detail"} */
+	STORE_Q_PUT_ACTION_USE,     /* {"nonce","alert_id","action","by","exp_s"} -> action_link_uses (once) */
 	/* params {} -> {"active":n,"idle":n,"total":n,"max":n}: this database's
 	 * connections, from PostgreSQL itself */
 	STORE_Q_DB_CONNECTIONS,

@@ -54,7 +54,7 @@ const char *alert_text(enum alert_text t, const char *language)
 /* ---- the sentences of a body ---------------------------------------------------------- */
 
 enum phrase { P_EXECUTION, P_WORKFLOW, P_RULE, P_ERROR, P_STEP, P_CONSECUTIVE, P_RATE, P_TOOK, P_RUNNING,
-	      P_METRIC, P_OPEN, P__COUNT };
+	      P_METRIC, P_OPEN, P_ACK_LINK, P_ESCALATE_LINK, P_ACK_SHELL, P_ESCALATE_SHELL, P__COUNT };
 
 /* Same conversions in the same order in both languages. */
 static const char *const phrases[P__COUNT][LANG__COUNT] = {
@@ -70,6 +70,12 @@ static const char *const phrases[P__COUNT][LANG__COUNT] = {
 	[P_RUNNING] = { "Running for %s, longer than %s", "Trwa już %s, dłużej niż %s" },
 	[P_METRIC] = { "%s is %s (condition: %s %s)", "%s wynosi %s (warunek: %s %s)" },
 	[P_OPEN] = { "Open it: wfmon :exec %s", "Otwórz: wfmon :exec %s" },
+	[P_ACK_LINK] = { "Acknowledge: %s", "Potwierdź: %s" },
+	[P_ESCALATE_LINK] = { "Escalate: %s", "Eskaluj: %s" },
+	[P_ACK_SHELL] = { "Acknowledge from a shell: wfmon alerts ack %lld",
+			  "Potwierdź z powłoki: wfmon alerts ack %lld" },
+	[P_ESCALATE_SHELL] = { "Escalate from a shell: wfmon alerts escalate %lld",
+			       "Eskaluj z powłoki: wfmon alerts escalate %lld" },
 };
 
 static const char *phrase(enum phrase p, const char *language)
@@ -278,4 +284,25 @@ void alert_text_firing(struct alert_firing *af, const struct alert_rule *r, cons
 	sbuf_add(&title, "%s: %s", alert_text(w->title, r->language), title_subject(r, w->subject, t));
 	firing_body(af->body, sizeof af->body, r, w->measure, t);
 	af->context = firing_context_new(r, w->measure, t);
+}
+
+/* ---- acting from the notification ------------------------------------------------------- */
+
+/* Where the notifications say how to act. One function, so that the wording
+ * of the links and of the shell commands (which `wfmon alerts` runs with the
+ * URL and token of $WFMON_URL, $WFMON_TOKEN or the config file) changes in
+ * one place. */
+void alert_text_actions(char *buf, size_t len, const char *language, int64_t alert_id, const char *ack_url,
+			const char *escalate_url)
+{
+	struct sbuf b = { buf, len, strlen(buf) };
+	if (b.used > 0)
+		sbuf_add(&b, "\n");
+	if (ack_url != NULL && escalate_url != NULL) {
+		sbuf_line(&b, phrase(P_ACK_LINK, language), ack_url);
+		sbuf_line(&b, phrase(P_ESCALATE_LINK, language), escalate_url);
+	} else {
+		sbuf_line(&b, phrase(P_ACK_SHELL, language), (long long)alert_id);
+		sbuf_line(&b, phrase(P_ESCALATE_SHELL, language), (long long)alert_id);
+	}
 }

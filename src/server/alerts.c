@@ -7,11 +7,14 @@
 #include "alerts.h"
 
 #include <libwebsockets.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
+#include "action.h"
+#include "alert_channel.h"
 #include "clock.h"
 #include "conn.h"
 #include "history.h"
@@ -160,10 +163,32 @@ static void rule_save_to_store(struct server *s, struct org *o, const struct ale
 
 /* ---- firing, clearing, notifying -------------------------------------------------- */
 
+/* What a notification to ch says: the alert's body, then how to act on it:
+ * links (action.h) when the daemon makes them, else commands for a shell. The
+ * webhook's JSON gets the links too, as "actions". */
+static void notification_text(struct server *s, struct org *o, const struct alert_record *r,
+			      const struct alert_channel *ch, char *body, size_t len, json_t **payload)
+{
+	char urls[ACTION__COUNT][ACTION_MAX_TOKEN + 256];
+	bool links = action_links(s, o->id, r->id, ch, urls, clock_wall_ms() / 1000) == 0;
+	const struct alert_rule *rule = NULL;
+	for (size_t i = 0; i < o->alerts.nrules && rule == NULL; i++)
+		if (strcmp(o->alerts.rules[i].id, r->rule_id) == 0)
+			rule = &o->alerts.rules[i];
+	snprintf(body, len, "%s", r->body ? r->body : "");
+	alert_text_actions(body, len, rule ? rule->language : NULL, r->id, links ? urls[ACTION_ACK] : NULL,
+			   links ? urls[ACTION_ESCALATE] : NULL);
+	*payload = alert_record_json_new(r, false);
+	if (links)
+		json_object_set_new(*payload, "actions",
+				    json_pack("{s:s,s:s}", action_kind_name(ACTION_ACK), urls[ACTION_ACK],
+					      action_kind_name(ACTION_ESCALATE), urls[ACTION_ESCALATE]));
+}
+
 static void notify_channels(struct server *s, struct org *o, struct alert_record *r,
 			    const struct alert_channel *channels, size_t n)
 {
-	json_t *payload = alert_record_json_new(r, false);
+	char body[ALERT_BODY_MAX + 4 * ACTION_MAX_TOKEN];
 	for (size_t i = 0; i < n; i++) {
 		struct alert_delivery d = {
 			.channel = channels[i].type, .channel_index = (int)i, .at_ms = clock_wall_ms(),
@@ -177,8 +202,12 @@ static void notify_channels(struct server *s, struct org *o, struct alert_record
 			alert_record_add_delivery(r, &d);
 			continue;
 		}
-		if (s->notifier == NULL ||
-		    notify_submit(s->notifier, o->id, r->id, (int)i, &channels[i], r->title, r->body, payload) < 0) {
+		json_t *payload;
+		notification_text(s, o, r, &channels[i], body, sizeof body, &payload);
+		int rc = s->notifier == NULL ? -1
+			 : notify_submit(s->notifier, o->id, r->id, (int)i, &channels[i], r->title, body, payload);
+		json_decref(payload);
+		if (rc < 0) {
 			log_warn("%s: alert %lld: the %s notification could not be queued", o->id, (long long)r->id,
 				 channel_type_name(channels[i].type));
 			d.final = true;
@@ -186,7 +215,6 @@ static void notify_channels(struct server *s, struct org *o, struct alert_record
 			alert_record_add_delivery(r, &d);
 		}
 	}
-	json_decref(payload);
 }
 
 static void fire(struct server *s, struct org *o, struct alert_firing *f, int64_t now_ms)
@@ -220,7 +248,7 @@ static void fire(struct server *s, struct org *o, struct alert_firing *f, int64_
 }
 
 static int change(struct server *s, struct org *o, struct alert_record *r, enum alert_action act,
-		  const char *by, const char *note, int64_t now_ms, char *cause, size_t causelen);
+		  const char *by, const char *note, json_t *how, int64_t now_ms, char *cause, size_t causelen);
 
 static void clear(struct server *s, struct org *o, const struct alert_clear *c, int64_t now_ms)
 {
@@ -228,7 +256,8 @@ static void clear(struct server *s, struct org *o, const struct alert_clear *c, 
 		struct alert_record *r = o->alerts.records[i];
 		if (r->state != ALERT_RESOLVED && strcmp(r->rule_id, c->rule->id) == 0 &&
 		    strcmp(r->workflow_id, c->workflow_id) == 0)
-			change(s, o, r, ACT_AUTO_RESOLVE, "wfmond", "the condition cleared", now_ms, NULL, 0);
+			change(s, o, r, ACT_AUTO_RESOLVE, "wfmond", "the condition cleared",
+			       json_pack("{s:s}", "via", "condition"), now_ms, NULL, 0);
 	}
 }
 
@@ -240,15 +269,19 @@ static const char *const action_audit[] = {
 };
 
 /* Applies act to r when alert_transition allows it, and announces, stores and
- * audits the change. Returns -1 and leaves r alone, with the refusal in cause
- * (which may be NULL), when it does not. */
+ * audits the change: who (by) and how (taken: {"via": "request"|"link"|
+ * "condition", ...}, merged into the audit row's details). Returns -1 and
+ * leaves r alone, with the refusal in cause (which may be NULL), when it does
+ * not. */
 static int change(struct server *s, struct org *o, struct alert_record *r, enum alert_action act,
-		  const char *by, const char *note, int64_t now_ms, char *cause, size_t causelen)
+		  const char *by, const char *note, json_t *how, int64_t now_ms, char *cause, size_t causelen)
 {
 	enum alert_state to;
 	enum alert_severity sev;
-	if (alert_transition(r->state, r->severity, act, &to, &sev, cause, causelen) < 0)
+	if (alert_transition(r->state, r->severity, act, &to, &sev, cause, causelen) < 0) {
+		json_decref(how);
 		return -1;
+	}
 	r->state = to;
 	if (act == ACT_ACKNOWLEDGE) {
 		r->acknowledged_ms = now_ms;
@@ -268,9 +301,12 @@ static int change(struct server *s, struct org *o, struct alert_record *r, enum 
 					rule->nescalation ? rule->nescalation : rule->nchannels);
 	}
 	announce(s, o, r);
-	history_audit(s, o->id, by, action_audit[act], r->rule_id,
-		      json_pack("{s:I,s:s,s:s,s:s?}", "alert_id", (json_int_t)r->id, "state",
-				alert_state_name(r->state), "severity", alert_severity_name(r->severity), "note", note));
+	json_t *details = json_pack("{s:I,s:s,s:s,s:s?}", "alert_id", (json_int_t)r->id, "state",
+				    alert_state_name(r->state), "severity", alert_severity_name(r->severity), "note", note);
+	if (how != NULL)
+		json_object_update(details, how);
+	json_decref(how);
+	history_audit(s, o->id, by, action_audit[act], r->rule_id, details);
 	return 0;
 }
 
@@ -385,9 +421,10 @@ void alerts_tick(struct server *s, int64_t now_ms)
 
 /* ---- start-up -------------------------------------------------------------------------- */
 
-void alerts_load(struct server *s, struct org *o, json_t *rules, json_t *alerts, json_t *cooldowns)
+void alerts_load(struct server *s, struct org *o, json_t *rules, json_t *alerts, json_t *cooldowns,
+		 json_t *action_uses)
 {
-	(void)s;
+	action_nonces_load(s, action_uses);
 	size_t i;
 	json_t *j;
 	json_array_foreach(rules, i, j) {
@@ -533,12 +570,30 @@ void alerts_alert_request(struct conn *c, const struct proto_request *req)
 		return;
 	}
 	char cause[160];
-	if (change(c->srv, c->org, r, actions[req->alert_action], c->who.sub, req->note, clock_wall_ms(), cause,
-		   sizeof cause) < 0) {
+	if (change(c->srv, c->org, r, actions[req->alert_action], c->who.sub, req->note,
+		   json_pack("{s:s,s:s}", "via", "request", "role", auth_role_name(c->who.role)), clock_wall_ms(),
+		   cause, sizeof cause) < 0) {
 		conn_send_error(c, req->id, PROTO_ERR_BAD_REQUEST, cause, "action");
 		return;
 	}
 	conn_send(c, proto_done_message_new(req->id));
+}
+
+const struct alert_record *alerts_find(struct org *o, int64_t alert_id)
+{
+	return record_find(o, alert_id);
+}
+
+int alerts_act(struct server *s, struct org *o, int64_t alert_id, enum alert_action act, const char *by,
+	       json_t *how, char *cause, size_t causelen)
+{
+	struct alert_record *r = record_find(o, alert_id);
+	if (r == NULL) {
+		json_decref(how);
+		snprintf(cause, causelen, "no such alert in this organization");
+		return -1;
+	}
+	return change(s, o, r, act, by, NULL, how, clock_wall_ms(), cause, causelen);
 }
 
 /* ---- snapshot ------------------------------------------------------------------------------- */

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "action.h"
+#include "action_page.h"
 #include "alerts.h"
 #include "clock.h"
 #include "conn.h"
@@ -93,6 +95,11 @@ static int http_respond(struct lws *wsi, unsigned status, const char *ctype, con
 	struct server *s = lws_context_user(lws_get_context(wsi));
 	sockguard_request_start(wsi, clock_mono_us(), (int64_t)s->cfg.http_request_timeout_s * 1000000);
 	return 0;
+}
+
+int http_respond_html(struct lws *wsi, unsigned status, const char *html, size_t len)
+{
+	return http_respond(wsi, status, "text/html; charset=utf-8", html, len, false);
 }
 
 static int http_respond_json(struct lws *wsi, unsigned status, json_t *body)
@@ -209,6 +216,8 @@ static const struct metric counters[] = {
 	{ "wfmond_bad_request_closes_total", "counter", "Connections closed for a run of malformed requests (4003)", STAT(bad_request_closes) },
 	{ "wfmond_protocol_error_closes_total", "counter", "Connections closed for breaking the WebSocket protocol (1002)", STAT(protocol_error_closes) },
 	{ "wfmond_token_expired_closes_total", "counter", "Connections closed when their token expired unrenewed (4004)", STAT(token_expired_closes) },
+	{ "wfmond_action_links_used_total", "counter", "Alerts acted on through a notification's link", STAT(action_links_used) },
+	{ "wfmond_action_links_refused_total", "counter", "Action links refused: invalid, expired, used, or the alert's state", STAT(action_links_refused) },
 	{ "wfmond_http_requests_total", "counter", "Plain HTTP requests", STAT(http_requests) },
 	{ "wfmond_http_requests_late_total", "counter", "Connections cut for not finishing an HTTP request in time", STAT(http_requests_late) },
 };
@@ -225,11 +234,17 @@ static int http_metrics(struct server *s, struct lws *wsi)
 		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", counters[i].name, counters[i].help,
 			counters[i].name, counters[i].type, counters[i].name, (unsigned long long)v);
 	}
-	size_t queued_msgs = 0, queued_bytes = 0;
+	size_t queued_msgs = 0, queued_bytes = 0, tls_conns = 0, ktls_conns = 0;
 	for (struct conn *c = s->conns; c != NULL; c = c->next) {
 		queued_msgs += c->q.count;
 		queued_bytes += c->q.bytes;
+		tls_conns += c->tls_mode != TLS_NONE;
+		ktls_conns += c->tls_mode == TLS_KERNEL;
 	}
+	fprintf(f, "# HELP wfmond_tls_connections Open WebSocket connections over TLS\n"
+		   "# TYPE wfmond_tls_connections gauge\nwfmond_tls_connections %zu\n", tls_conns);
+	fprintf(f, "# HELP wfmond_tls_kernel_connections Of those, the ones the kernel encrypts (kernel TLS)\n"
+		   "# TYPE wfmond_tls_kernel_connections gauge\nwfmond_tls_kernel_connections %zu\n", ktls_conns);
 	fprintf(f, "# HELP wfmond_connections Open WebSocket connections\n# TYPE wfmond_connections gauge\n"
 		   "wfmond_connections %u\n", s->nconns);
 	fprintf(f, "# HELP wfmond_rooms Rooms in memory\n# TYPE wfmond_rooms gauge\nwfmond_rooms %u\n",
@@ -308,6 +323,30 @@ static int http_begin_events(struct server *s, struct http_session *h, struct lw
 	if (h->body == NULL)
 		return http_respond_error(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, PROTO_ERR_UNAVAILABLE,
 					  "out of memory for this body; retry later");
+	h->cap = (size_t)n;
+	h->kind = HTTP_BODY_EVENTS;
+	return 0;   /* the body follows */
+}
+
+/* POST /v1/actions/TOKEN: the confirmation form's small body follows. */
+static int http_begin_action(struct http_session *h, struct lws *wsi, const char *token)
+{
+	memset(h, 0, sizeof *h);
+	char cl[32];
+	unsigned long long n = 0;
+	if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0) {
+		for (const char *p = cl; *p; p++)
+			if (!isdigit((unsigned char)*p))
+				return http_respond_error(wsi, HTTP_STATUS_BAD_REQUEST, PROTO_ERR_BAD_REQUEST,
+							  "Content-Length must be a non-negative number");
+		n = strtoull(cl, NULL, 10);
+	}
+	if (n > ACTION_PAGE_MAX_BODY || strlen(token) > ACTION_MAX_TOKEN)
+		return http_respond_error(wsi, HTTP_STATUS_REQ_ENTITY_TOO_LARGE, PROTO_ERR_TOO_LARGE,
+					  "this form is larger than a confirmation");
+	h->kind = HTTP_BODY_ACTION;
+	h->token = xstrdup(token);
+	h->body = xmalloc((size_t)n + 1);
 	h->cap = (size_t)n;
 	return 0;   /* the body follows */
 }
@@ -514,8 +553,10 @@ static void http_session_free(struct http_session *h)
 {
 	free(h->body);
 	free(h->resp);
+	free(h->token);
 	h->body = NULL;
 	h->resp = NULL;
+	h->token = NULL;
 	h->len = h->cap = h->resp_len = 0;
 }
 
@@ -530,6 +571,11 @@ static int http_request(struct server *s, struct http_session *h, struct lws *ws
 		return http_metrics(s, wsi);
 	if (strcmp(path, "/v1/events") == 0 && post)
 		return http_begin_events(s, h, wsi);
+	/* Before the history: an action link carries its own credential. */
+	if (strncmp(path, "/v1/actions/", 12) == 0 && get)
+		return action_page_get(s, wsi, path + 12);
+	if (strncmp(path, "/v1/actions/", 12) == 0 && post)
+		return http_begin_action(h, wsi, path + 12);
 	if (strncmp(path, "/v1/", 4) == 0 && get)
 		return http_history(s, h, wsi, path);
 	if (strcmp(path, "/healthz") == 0 || strcmp(path, "/metrics") == 0 ||
@@ -583,6 +629,16 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		size_t body_len = h->len;
 		h->body = NULL;
 		h->len = h->cap = 0;
+		if (h->kind == HTTP_BODY_ACTION) {
+			char *token = h->token;
+			h->token = NULL;
+			int rc = h->refuse_status ? http_respond_error(wsi, (unsigned)h->refuse_status, PROTO_ERR_TOO_LARGE,
+								       h->refuse_message)
+						  : action_page_post(s, wsi, token, body, body_len);
+			free(token);
+			free(body);
+			return rc;
+		}
 		return http_finish_events(s, h, wsi, body, body_len);
 	}
 	case LWS_CALLBACK_HTTP_WRITEABLE: {

@@ -24,6 +24,7 @@
 #include "config.h"
 #include "conn.h"
 #include "log.h"
+#include "action.h"
 #include "server.h"
 #include "tls.h"
 
@@ -102,6 +103,39 @@ static void tls_discard(void *state)
 	tls_creds_free(state);
 }
 
+/* ---- the action links' secret: the previous one still checks links already sent --- */
+
+static int action_prepare(struct server *s, const struct config *next, void **state, char *cause,
+			  size_t causelen)
+{
+	(void)s;
+	*state = NULL;
+	if (next->action_secret_file == NULL)
+		return 0;
+	*state = action_key_load(next->action_secret_file, cause, causelen);
+	return *state != NULL ? 0 : -1;
+}
+
+static void action_commit(struct server *s, const struct config *prev, void *state)
+{
+	(void)prev;
+	struct action_key *k = state;
+	if (action_key_same(s->action_key, k)) {
+		action_key_free(k);
+		return;
+	}
+	action_key_free(s->action_prev_key);
+	s->action_prev_key = s->action_key;
+	s->action_key = k;
+	log_info("reload: %s action links' secret: links sent before keep working until they expire",
+		 k != NULL ? "new" : "no more");
+}
+
+static void action_discard(void *state)
+{
+	action_key_free(state);
+}
+
 /* ---- the log level ------------------------------------------------------------- */
 
 static void log_commit(struct server *s, const struct config *prev, void *state)
@@ -125,6 +159,7 @@ static void connections_commit(struct server *s, const struct config *prev, void
 static const struct reload_step reload_steps[] = {
 	{ "JWT keyring", keys_prepare, keys_commit, keys_discard },
 	{ "TLS certificate", tls_prepare, tls_commit, tls_discard },
+	{ "action link secret", action_prepare, action_commit, action_discard },
 	{ "log level", NULL, log_commit, NULL },
 	{ "connection limits", NULL, connections_commit, NULL },
 };

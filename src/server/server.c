@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "action.h"
 #include "alerts.h"
 #include "clock.h"
 #include "notify.h"
@@ -64,6 +65,13 @@ int server_init(struct server *s, struct config *cfg, struct config_source *src,
 	struct auth_settings st;
 	config_auth_settings(&s->cfg, &st);
 	s->verifier = auth_verifier_build(&st, cause, causelen);
+	if (s->cfg.action_secret_file != NULL && s->verifier != NULL) {
+		s->action_key = action_key_load(s->cfg.action_secret_file, cause, causelen);
+		if (s->action_key == NULL) {
+			auth_verifier_free(s->verifier);
+			s->verifier = NULL;
+		}
+	}
 	if (s->cfg.tls_cert != NULL && s->verifier != NULL) {
 		s->tls_creds = tls_creds_load(&s->cfg, cause, causelen);
 		if (s->tls_creds == NULL) {
@@ -72,6 +80,7 @@ int server_init(struct server *s, struct config *cfg, struct config_source *src,
 		}
 	}
 	if (s->verifier == NULL) {
+		action_key_free(s->action_key);
 		config_free(&s->cfg);
 		config_source_free(&s->src);
 		return -1;
@@ -79,6 +88,7 @@ int server_init(struct server *s, struct config *cfg, struct config_source *src,
 	strmap_init(&s->orgs);
 	strmap_init(&s->conns_by_id);
 	strmap_init(&s->pending);
+	strmap_init(&s->action_used);
 	s->started_ms = clock_wall_ms();
 	monitor_init(&s->mon);
 	return 0;
@@ -100,6 +110,9 @@ void server_free(struct server *s)
 	strmap_clear(&s->orgs);
 	auth_verifier_free(s->verifier);
 	tls_creds_free(s->tls_creds);
+	action_key_free(s->action_key);
+	action_key_free(s->action_prev_key);
+	action_nonces_free(s);
 	config_free(&s->cfg);
 	config_source_free(&s->src);
 }
@@ -208,6 +221,7 @@ static void housekeeping(struct ev_loop *l, ev_timer *w, int revents)
 	struct server *s = w->data;
 	int64_t now = clock_mono_us();
 	strmap_each(&s->orgs, gc_org, &now);
+	action_nonces_gc(s, clock_wall_ms() / 1000);
 	monitor_tick(s, now);
 }
 
@@ -267,7 +281,7 @@ static void reload_state(struct server *s)
 		json_array_foreach(json_object_get(oj, "executions"), j, v)
 			executions += live_load_execution(&o->live, v) == 0;
 		alerts_load(s, o, json_object_get(oj, "rules"), json_object_get(oj, "alerts"),
-			    json_object_get(oj, "cooldowns"));
+			    json_object_get(oj, "cooldowns"), json_object_get(oj, "action_uses"));
 	}
 	log_info("reloaded %zu organization(s) and %zu running execution(s) from the database",
 		 json_array_size(json_object_get(state, "orgs")), executions);
@@ -512,6 +526,12 @@ int server_run(struct server *s)
 	log_info("JWT keyring: %s", keys);
 	log_info("listening on %s://%s:%d (subprotocol %s)", server_scheme(s, true), s->cfg.listen_host,
 		 s->cfg.listen_port, PROTO_SUBPROTOCOL);
+	if (s->cfg.public_url != NULL)
+		log_info("alert notifications carry action links to %s/v1/actions/...", s->cfg.public_url);
+	else
+		log_info("alert notifications say how to act from a shell (no public-url: no action links)");
+	if (s->cfg.public_url != NULL && strncmp(s->cfg.public_url, "https://", 8) != 0)
+		log_warn("public-url %s is not https://: action links would travel in clear text", s->cfg.public_url);
 	if (s->cfg.tls_cert == NULL && strcmp(s->cfg.listen_host, "127.0.0.1") != 0 &&
 	    strcmp(s->cfg.listen_host, "::1") != 0 && strcmp(s->cfg.listen_host, "localhost") != 0)
 		log_warn("listening on %s without TLS: tokens cross the network in clear text unless a "

@@ -136,6 +136,20 @@ static int load_alerts(PGconn *c, json_t *o, char *cause, size_t causelen)
 						      (json_int_t)strtoll(PQgetvalue(r, i, 2), NULL, 10)));
 	PQclear(r);
 	json_object_set_new(o, "cooldowns", cool);
+
+	/* Action links already used and not yet expired: still refused. */
+	r = pgconn_query(c,
+			 "SELECT nonce, extract(epoch FROM expires_at)::bigint FROM action_link_uses "
+			 "WHERE expires_at > now()",
+			 0, NULL, cause, causelen);
+	if (r == NULL)
+		return -1;
+	json_t *used = json_array();
+	for (int i = 0; i < PQntuples(r); i++)
+		json_array_append_new(used, json_pack("{s:s,s:I}", "nonce", PQgetvalue(r, i, 0), "exp_s",
+						      (json_int_t)strtoll(PQgetvalue(r, i, 1), NULL, 10)));
+	PQclear(r);
+	json_object_set_new(o, "action_uses", used);
 	return 0;
 }
 

@@ -37,6 +37,7 @@ static const struct grant {
 	{"user_dashboards", "SELECT, INSERT, UPDATE, DELETE"},
 	{"audit_log", "SELECT, INSERT"},
 	{"notification_attempts", "SELECT, INSERT, DELETE"},
+	{"action_link_uses", "SELECT, INSERT, DELETE"},
 };
 
 static const char *const function_grants[] = {

@@ -18,7 +18,7 @@ bool store_query_is_put(enum store_query_kind kind)
 {
 	return kind == STORE_Q_PUT_QUEUE_SNAPSHOT || kind == STORE_Q_PUT_DAEMON_SAMPLE ||
 	       kind == STORE_Q_PUT_AUDIT || kind == STORE_Q_PUT_RULE || kind == STORE_Q_PUT_RULE_DELETE ||
-	       kind == STORE_Q_PUT_ALERT || kind == STORE_Q_PUT_NOTIFY_ATTEMPT;
+	       kind == STORE_Q_PUT_ALERT || kind == STORE_Q_PUT_NOTIFY_ATTEMPT || kind == STORE_Q_PUT_ACTION_USE;
 }
 
 static int run_insert(PGconn *c, const char *sql, int n, const char *const *values, json_t **result,
@@ -247,6 +247,29 @@ int storeq_put_notify_attempt(PGconn *c, json_t *p, json_t **result, char *err, 
 			  "attempt, ok, final, detail) VALUES (current_setting('wfmon.org'), $1::bigint, $2, $3::int, "
 			  "$4::int, $5::boolean, $6::boolean, coalesce($7, ''))",
 			  7, v, result, err, errlen);
+}
+
+int storeq_put_action_use(PGconn *c, json_t *p, json_t **result, char *err, size_t errlen)
+{
+	const char *nonce = json_string_value(json_object_get(p, "nonce"));
+	const char *action = json_string_value(json_object_get(p, "action"));
+	const char *by = json_string_value(json_object_get(p, "by"));
+	json_t *alert_id = json_object_get(p, "alert_id"), *exp = json_object_get(p, "exp_s");
+	if (nonce == NULL || action == NULL || by == NULL || !json_is_integer(alert_id) || !json_is_integer(exp)) {
+		snprintf(err, errlen, "an action link's use needs nonce, alert_id, action, by and exp_s");
+		return STOREQ_BAD_PARAMS;
+	}
+	char id[32], until[32];
+	snprintf(id, sizeof id, "%lld", (long long)json_integer_value(alert_id));
+	snprintf(until, sizeof until, "%lld", (long long)json_integer_value(exp));
+	const char *v[5] = { nonce, id, action, by, until };
+	/* A second use of one nonce (another daemon's, a replay after a restart
+	 * that came before the first was stored) is the same fact: kept once. */
+	return run_insert(c,
+			  "INSERT INTO action_link_uses (org_id, nonce, alert_id, action, used_by, expires_at) "
+			  "VALUES (current_setting('wfmon.org'), $1, $2::bigint, $3, $4, to_timestamp($5::bigint)) "
+			  "ON CONFLICT DO NOTHING",
+			  5, v, result, err, errlen);
 }
 
 int storeq_db_connections(PGconn *c, json_t *p, json_t **result, char *err, size_t errlen)

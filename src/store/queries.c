@@ -611,6 +611,7 @@ static const query_fn query_table[STORE_Q__COUNT] = {
 	[STORE_Q_PUT_RULE_DELETE] = storeq_put_rule_delete,
 	[STORE_Q_PUT_ALERT] = storeq_put_alert,
 	[STORE_Q_PUT_NOTIFY_ATTEMPT] = storeq_put_notify_attempt,
+	[STORE_Q_PUT_ACTION_USE] = storeq_put_action_use,
 };
 
 /* The protocol query whose parameters each history query takes, plus one

@@ -29,6 +29,8 @@ static const struct rule {
 	{"step_metrics", "recorded_at", RET_METRICS},
 	{"resource_metrics", "recorded_at", RET_METRICS},
 	{"queue_snapshots", "recorded_at", RET_SNAPSHOTS},
+	/* A used action link's row matters only until the link expires. */
+	{"action_link_uses", "expires_at", RET_SNAPSHOTS},
 };
 #define NRULES (sizeof rules / sizeof rules[0])
 

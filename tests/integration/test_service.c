@@ -217,7 +217,7 @@ static void test_sighup_reloads_level_and_key_keeping_connections(void **state)
 	assert_true(listener_wait_for(&n, "RELOADING=1", 5000));
 	assert_true(listener_wait_for(&n, "READY=1", 5000));
 	assert_true(wait_log(&d, "log-level info -> debug", 2000));
-	assert_true(wait_log(&d, "reload: new JWT key", 2000));
+	assert_true(wait_log(&d, "reload: new JWT keyring", 2000));
 
 	/* The open connections stay and work. */
 	assert_int_equal(wsc_state(v), WSC_OPEN);
@@ -248,7 +248,7 @@ static void test_sighup_reloads_level_and_key_keeping_connections(void **state)
 	config_write(&d, "w", "listen = 127.0.0.1:%d\njwt-secret-file = %s.missing\n", d.port, d.secret);
 	kill(d.pid, SIGHUP);
 	assert_true(listener_wait_for(&n, "READY=1", 5000));
-	assert_true(wait_log(&d, "kept the running configuration: JWT key:", 2000));
+	assert_true(wait_log(&d, "kept the running configuration: JWT keyring:", 2000));
 	v2 = client_open(&d, new_viewer);
 	assert_non_null(v2);
 	wsc_free(v2);

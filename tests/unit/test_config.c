@@ -32,7 +32,9 @@ static char *slurp(const char *path)
 static bool example_only(const char *name)
 {
 	static const char *const names[] = { "jwt-secret-file", "jwt-public-key", "database",
-					     "database-owner", "write-threads" };
+					     "database-owner", "write-threads", "jwt-key", "jwt-jwks-file",
+					     "jwt-issuer", "jwt-audience", "tls-cert", "tls-key", "tls-client-ca",
+					     "public-url", "action-secret-file" };
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strcmp(names[i], name) == 0)
 			return true;
