@@ -77,6 +77,9 @@ int wsc_send_text(struct wsc *c, const char *data, size_t len);
 /* Queues a frame exactly as given (for tests: invalid UTF-8, fragments, bad
  * opcodes); the payload is masked here. */
 int wsc_send_frame(struct wsc *c, int opcode, bool fin, const void *data, size_t len);
+/* Queues bytes exactly as given, once open (for tests: an unmasked frame,
+ * over TLS too, where writing to the socket is not an option). */
+int wsc_send_raw(struct wsc *c, const void *data, size_t len);
 /* Starts a close handshake with this code. */
 int wsc_send_close(struct wsc *c, int code);
 size_t wsc_outbuf_len(const struct wsc *c);

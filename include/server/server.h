@@ -33,6 +33,7 @@ struct server_stats {
 	uint64_t messages_out;            /* frames queued to connections */
 	uint64_t bytes_out;               /* bytes written to sockets */
 	uint64_t socket_writes;           /* writes that carried them */
+	uint64_t tls_writes_held;         /* TLS records a full socket held, finished by lws */
 	uint64_t shared_flushes;          /* flushes the write helpers took part in */
 	uint64_t requests;
 	uint64_t requests_rate_limited;

@@ -1112,6 +1112,13 @@ int wsc_send_frame(struct wsc *c, int opcode, bool fin, const void *data, size_t
 	return wsc_queue_frame(c, (unsigned)opcode, fin, data, len);
 }
 
+int wsc_send_raw(struct wsc *c, const void *data, size_t len)
+{
+	if (!wsc_can_send(c) || c->state != WSC_OPEN)
+		return -1;
+	return wsc_queue_raw(c, data, len);
+}
+
 int wsc_send_close(struct wsc *c, int code)
 {
 	if (!wsc_can_send(c) || code < 0 || code > 0xFFFF)

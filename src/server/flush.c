@@ -226,6 +226,7 @@ static int job_finish(struct flush_job *j, int64_t now_us)
 	}
 	size_t cut = outq_consume(&c->q, (size_t)j->sent);
 	if (j->tls_held) {
+		c->srv->stats.tls_writes_held++;
 		if (job_hand_rest(c, cut, j->len - (size_t)j->sent) < 0)
 			return -1;
 	} else if (cut > 0) {

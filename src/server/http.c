@@ -207,6 +207,7 @@ static const struct metric counters[] = {
 	{ "wfmond_messages_out_total", "counter", "Messages queued to subscribers", STAT(messages_out) },
 	{ "wfmond_bytes_out_total", "counter", "Bytes written to WebSocket connections", STAT(bytes_out) },
 	{ "wfmond_socket_writes_total", "counter", "Writes that carried those bytes", STAT(socket_writes) },
+	{ "wfmond_tls_writes_held_total", "counter", "TLS records begun on a full socket, finished by lws", STAT(tls_writes_held) },
 	{ "wfmond_shared_flushes_total", "counter", "Flushes shared with the write helpers", STAT(shared_flushes) },
 	{ "wfmond_requests_total", "counter", "WebSocket requests received", STAT(requests) },
 	{ "wfmond_requests_rate_limited_total", "counter", "Requests refused by the rate limit", STAT(requests_rate_limited) },

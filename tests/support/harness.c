@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "proto.h"
+#include "tlsclient.h"
+#include "tlsraw.h"
 #include "token.h"
 
 static int free_port(void)
@@ -67,6 +69,12 @@ static int spawn(struct daemon *d, const char *const *extra, bool wait)
 		/* Not whatever a `make install` left in the default place. */
 		argv[n++] = "--config";
 		argv[n++] = "/dev/null";
+	}
+	if (d->tls) {
+		argv[n++] = "--tls-cert";
+		argv[n++] = d->tls_cert;
+		argv[n++] = "--tls-key";
+		argv[n++] = d->tls_key;
 	}
 	for (int i = 0; extra && extra[i] && n < 62; i++)
 		argv[n++] = extra[i];
@@ -138,6 +146,14 @@ int daemon_start_with(struct daemon *d, const char *const *extra, unsigned flags
 	d->port = free_port();
 	if (d->port < 0)
 		return -1;
+	if (flags & DAEMON_TLS) {
+		char dir[320];
+		snprintf(dir, sizeof dir, "%s/ca", d->dir);
+		if (testca_make(&d->ca, dir, "wfmon test CA") < 0 ||
+		    testca_issue(&d->ca, "localhost", "DNS:localhost", 2, 0, d->tls_cert, d->tls_key) < 0)
+			return -1;
+		d->tls = true;
+	}
 	if (flags & DAEMON_CONFIG_FILE) {
 		snprintf(d->config, sizeof d->config, "%s/wfmond.conf", d->dir);
 		f = fopen(d->config, "w");
@@ -188,12 +204,39 @@ char *daemon_token(const struct daemon *d, const char *org, const char *sub, con
 	return t;
 }
 
+SSL_CTX *client_tls_ctx(const char *ca_file)
+{
+	static struct {
+		char file[320];
+		SSL_CTX *ctx;
+	} cache[8];
+	for (size_t i = 0; i < 8; i++)
+		if (cache[i].ctx != NULL && strcmp(cache[i].file, ca_file) == 0)
+			return cache[i].ctx;
+	char cause[512];
+	struct tlsc_files f = { .ca_file = ca_file };
+	SSL_CTX *ctx = tlsc_ctx_new(&f, cause, sizeof cause);
+	if (ctx == NULL) {
+		fprintf(stderr, "client_tls_ctx: %s\n", cause);
+		return NULL;
+	}
+	for (size_t i = 0; i < 8; i++) {
+		if (cache[i].ctx == NULL) {
+			snprintf(cache[i].file, sizeof cache[i].file, "%s", ca_file);
+			cache[i].ctx = ctx;
+			break;
+		}
+	}
+	return ctx;
+}
+
 struct wsc *client_try(const struct daemon *d, const char *token, const char *extra_headers)
 {
 	char cause[256];
 	struct wsc_config cfg = {
-		.host = "127.0.0.1", .port = d->port, .path = "/", .subprotocol = PROTO_SUBPROTOCOL,
-		.bearer = token, .extra_headers = extra_headers,
+		.host = d->tls ? "localhost" : "127.0.0.1", .port = d->port, .path = "/",
+		.subprotocol = PROTO_SUBPROTOCOL, .bearer = token, .extra_headers = extra_headers,
+		.tls = d->tls ? client_tls_ctx(d->ca.cert) : NULL, .tls_ca_file = d->tls ? d->ca.cert : NULL,
 	};
 	struct wsc *c = wsc_new(&cfg, cause, sizeof cause);
 	if (c == NULL) {
@@ -315,6 +358,10 @@ int client_wait_close(struct wsc *c, int timeout_ms)
 
 int http_raw(const struct daemon *d, const char *request, char *body, size_t bodylen)
 {
+	if (d->tls) {
+		struct tlsraw_options o = { .port = d->port, .host = "localhost", .ca_file = d->ca.cert };
+		return tlsraw_http(&o, request, body, bodylen);
+	}
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)d->port),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -448,13 +495,17 @@ pid_t simproc_start(const struct daemon *d, const char *const *args)
 {
 	char bin[512], url[64], log[400];
 	snprintf(bin, sizeof bin, "%s/wfmon-sim", build_dir());
-	snprintf(url, sizeof url, "ws://127.0.0.1:%d", d->port);
+	snprintf(url, sizeof url, d->tls ? "wss://localhost:%d" : "ws://127.0.0.1:%d", d->port);
 	snprintf(log, sizeof log, "%s/sim.log", d->dir);
 	const char *argv[40];
 	int n = 0;
 	argv[n++] = bin;
 	argv[n++] = "--url";
 	argv[n++] = url;
+	if (d->tls) {
+		argv[n++] = "--ca-file";
+		argv[n++] = d->ca.cert;
+	}
 	for (int i = 0; args && args[i] && n < 38; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "testca.h"
 #include "wsclient.h"
 
 struct daemon {
@@ -20,6 +21,9 @@ struct daemon {
 	char secret[300];
 	char log[300];
 	char config[300];      /* DAEMON_CONFIG_FILE: the config file, else "" */
+	bool tls;              /* DAEMON_TLS: wss/https with a certificate for "localhost" */
+	struct testca ca;      /* ... signed by this CA, made in d->dir/ca */
+	char tls_cert[320], tls_key[320];
 };
 
 /* Starts wfmond with extra flags (NULL-terminated list, may be NULL) and waits
@@ -33,6 +37,10 @@ enum daemon_start_flags {
 	 * "listen", "jwt-secret-file", "log-level" lines) instead of flags, so
 	 * that a test can change them and send SIGHUP. */
 	DAEMON_CONFIG_FILE = 2,
+	/* TLS: a test CA in d->dir/ca signs a certificate for "localhost" (and
+	 * no IP address: 127.0.0.1 is the wrong name); clients and http_raw
+	 * speak TLS to it, trusting that CA. */
+	DAEMON_TLS = 4,
 };
 int daemon_start_with(struct daemon *d, const char *const *extra, unsigned flags);
 /* Waits until the daemon answers /healthz (after DAEMON_NO_WAIT); 0 or -1. */
@@ -63,8 +71,12 @@ json_t *client_publish(struct wsc *c, const char *events_json);
 /* Drains until the connection closes; returns the close code, or -1 on timeout. */
 int client_wait_close(struct wsc *c, int timeout_ms);
 
-/* Sends a raw HTTP request to the daemon and returns the status; the body is
- * copied to body (NUL-terminated, truncated to bodylen). */
+/* The lean client's TLS context trusting ca_file (one per file, kept). */
+SSL_CTX *client_tls_ctx(const char *ca_file);
+
+/* Sends a raw HTTP request to the daemon (over TLS for a DAEMON_TLS one) and
+ * returns the status; the body is copied to body (NUL-terminated, truncated
+ * to bodylen). */
 int http_raw(const struct daemon *d, const char *request, char *body, size_t bodylen);
 /* One unlabelled number from the daemon's /metrics; -1 if it is not there. */
 long daemon_metric(const struct daemon *d, const char *name);
