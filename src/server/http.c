@@ -32,7 +32,7 @@
 
 /* The Authorization header read at most: "Bearer " and a token a little over
  * AUTH_MAX_TOKEN, so that the verifier itself says why a long one is refused. */
-#define HTTP_MAX_AUTH (AUTH_MAX_TOKEN + 1024)
+#define HTTP_MAX_AUTH (AUTH_MAX_TOKEN * 3 / 2)
 
 int http_bearer_identity(struct server *s, struct lws *wsi, struct auth_identity *who, char *cause,
 			 size_t causelen)
