@@ -251,10 +251,17 @@ static void test_three_failures_fire_once_within_a_second(void **state)
 	assert_true(http_rx_verify_signature(req, SECRET));
 	assert_non_null(strstr(req->body, "jpk-f"));
 	assert_non_null(strstr(req->body, "XSD validation failed"));
+	/* No public URL: how to act from a shell instead of links. */
+	char cmd[96];
+	snprintf(cmd, sizeof cmd, "Potwierd\u017a z pow\u0142oki: wfmon alerts ack %lld", alert_id);
+	assert_non_null(strstr(req->body, cmd));
+	assert_null(strstr(req->body, "/v1/actions/"));
 	assert_int_equal(smtp_rx_wait(mail, 1, 5000), 1);
 	const struct smtp_rx_message *msg = smtp_rx_get(mail, 0);
 	assert_string_equal(msg->rcpt[0], "ksiegowa@firma.pl");
 	assert_non_null(strstr(msg->data, "jpk-f"));
+	snprintf(cmd, sizeof cmd, "wfmon alerts escalate %lld", alert_id);
+	assert_non_null(strstr(msg->data, cmd));
 
 	/* Two more failures inside the cooldown: nothing more. */
 	fail_or_pass(p, "jpk-g", true, 7);
