@@ -161,6 +161,15 @@ static int tail_print(struct tail *t, const char *data, size_t len)
 			err.text);
 		return 0;
 	}
+	/* The answer to an in-band token renewal is tail's own business. */
+	const char *id = json_string_value(json_object_get(msg, "id"));
+	if (id != NULL && strcmp(id, "auth") == 0) {
+		if (strcmp(json_string_value(json_object_get(msg, "type")) ?: "", "error") == 0)
+			fprintf(stderr, "wfmon: the daemon refused the fresh token: %s\n",
+				json_string_value(json_object_get(msg, "message")) ?: "no reason given");
+		json_decref(msg);
+		return 0;
+	}
 	tail_track(t, msg);
 	/* The daemon's own text, byte for byte, unless it spans lines. */
 	char *line = NULL;
