@@ -13,6 +13,7 @@
  * of consecutive ids) can be credited to its rooms when it is acknowledged.
  * A connection is removed from epoll in the same step that sees it closed,
  * before any new socket could reuse its descriptor number. */
+#include "bench_clients.h"
 #include "bench_stats.h"
 #include "bench_writecost.h"
 
@@ -72,6 +73,7 @@ struct options {
 	long daemon_pid;     /* 0: none */
 	long idle;           /* 0: fan-out mode */
 	long write_cost;     /* nonzero: measure the write cost on that many sockets */
+	long client_cost;    /* nonzero: compare the clients' receiving cost with that many subscribers */
 	double rate;
 	double duration;
 	double warmup;
@@ -118,6 +120,8 @@ static const struct opt_def {
 	  "how long the idle subscribers stay, the daemon's CPU measured meanwhile (2)" },
 	{ "write-cost", OPT_LONG, offsetof(struct options, write_cost), 1, 100000, "N",
 	  "instead: the CPU one write costs on N loopback sockets here (no daemon)" },
+	{ "client-cost", OPT_LONG, offsetof(struct options, client_cost), 1, 100000, "N",
+	  "instead: N subscribers with the lean client, then N with libwebsockets', the CPU each costs per delivery" },
 	{ "ack-gaps", OPT_STR, offsetof(struct options, ack_gaps), 0, 0, "FILE",
 	  "write every gap over 10 ms between two acknowledgements as \"WALL_MS GAP_MS\"" },
 };
@@ -919,7 +923,9 @@ static int bench_setup(struct bench *b)
 		return -1;
 	}
 	long nsubs = b->opt.idle > 0 ? b->opt.idle : b->opt.subscribers;
-	if (raise_nofile(nsubs + b->opt.publishers + 32) < 0)
+	/* libwebsockets' client takes a socket and an event pipe per connection. */
+	long need = b->opt.client_cost > 0 ? 3 * b->opt.client_cost : nsubs;
+	if (raise_nofile(need + b->opt.publishers + 32) < 0)
 		return -1;
 	b->viewer_token = token_read(b->opt.token_file);
 	if (b->viewer_token == NULL)
@@ -1126,6 +1132,29 @@ static int bench_fanout(struct bench *b)
 	return 0;
 }
 
+static int bench_client_cost(struct bench *b)
+{
+	struct bench_clients_options o = {
+		.host = b->url.host, .port = b->url.port, .path = b->url.path, .tls = b->tls,
+		.ca_file = b->opt.ca_file, .viewer_token = b->viewer_token, .producer_token = b->producer_token,
+		.subscribers = b->opt.client_cost, .rate = b->opt.rate, .seconds = b->opt.duration,
+	};
+	struct bench_clients_result r[2];
+	char err[512];
+	if (bench_clients_measure(&o, r, err, sizeof err) < 0) {
+		log_error("%s", err);
+		return -1;
+	}
+	printf("{\"mode\":\"client_cost\",\"subscribers\":%ld,\"rate\":%.0f,\"tls\":%s", o.subscribers, o.rate,
+	       b->tls ? "true" : "false");
+	for (int i = 0; i < 2; i++)
+		printf(",\"%s\":{\"deliveries\":%" PRIu64 ",\"expected\":%" PRIu64 ",\"deliveries_per_s\":%.0f,"
+		       "\"cpu_us_per_delivery\":%.3f}",
+		       r[i].client, r[i].deliveries, r[i].expected, r[i].deliveries_per_s, r[i].cpu_us_per_delivery);
+	printf("}\n");
+	return 0;
+}
+
 static int bench_write_cost(long connections)
 {
 	if (raise_nofile(2 * connections + 64) < 0)
@@ -1166,7 +1195,7 @@ int main(int argc, char **argv)
 		bench_teardown(b);
 		return 1;
 	}
-	rc = b->opt.idle > 0 ? bench_idle(b) : bench_fanout(b);
+	rc = b->opt.client_cost > 0 ? bench_client_cost(b) : b->opt.idle > 0 ? bench_idle(b) : bench_fanout(b);
 	if (rc < 0)
 		log_error("%s", b->failed ? b->failure : "failed");
 	bench_teardown(b);
