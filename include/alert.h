@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "metrics.h"
 #include "proto.h"
 
 #define ALERT_COOLDOWN_MIN_S (5 * 60)
@@ -33,6 +34,7 @@ enum alert_type {
 	ALERT_QUEUE_BACKLOG,         /* queue depth at or above threshold */
 	ALERT_RESOURCE_THRESHOLD,    /* metric ("cpu_percent" | "memory_percent") above threshold */
 	ALERT_CUSTOM,                /* metric <op> value, metric among the numbers the daemon computes */
+	ALERT_PERFORMANCE_DEGRADED,  /* recent p95 or success rate worse than the workflow's baseline (metrics.h) */
 	ALERT__TYPE_COUNT
 };
 const char *alert_type_name(enum alert_type t);    /* "execution_failed", "running_long", ... */
@@ -86,6 +88,10 @@ struct alert_rule {
 	 * (queue_backlog: "queue_depth" gte; resource_threshold: gt). */
 	char metric[PROTO_MAX_NAME + 1];
 	enum alert_op op;
+	/* performance_degraded: margins beyond which a workflow is degraded; 0
+	 * takes the daemon's (degradation-* in wfmond.conf(5)). */
+	double p95_margin_pct, success_margin_pts;
+	int min_runs;
 	struct alert_channel channels[ALERT_MAX_CHANNELS];
 	size_t nchannels;
 	struct alert_channel escalation[ALERT_MAX_CHANNELS];   /* notified on escalation */
@@ -139,6 +145,19 @@ struct alert_metrics {
 	size_t nrunning;
 };
 
+/* Where a workflow's performance stands (the daemon's periodic check, from
+ * the metrics rollups): its recent window against its own baseline. */
+struct alert_health {
+	const char *workflow_id, *workflow_name;
+	struct metrics_health recent, baseline;
+};
+/* The daemon's side of the check: its margins (a rule's own replace them)
+ * and the windows, for the texts. */
+struct alert_health_context {
+	struct metrics_margins margins;
+	int window_hours, baseline_days;
+};
+
 /* An alert that fires: the rule, the workflow it is about (or ""), the
  * context with the numbers that triggered it, and the message in the rule's
  * language. */
@@ -180,6 +199,12 @@ void alert_eval_set_last_fired(struct alert_eval *e, const char *rule_id, const 
 void alert_eval_on_fact(struct alert_eval *e, const struct alert_fact *f, int64_t now_ms,
 			struct alert_firing *firings, size_t max, size_t *nf,
 			struct alert_clear *clears, size_t maxc, size_t *nc);
+/* The periodic performance check: performance_degraded rules fire for each
+ * workflow in scope that is degraded (metrics_degraded with the rule's
+ * margins), once per cooldown, and clear once it decidably is not. */
+void alert_eval_on_health(struct alert_eval *e, const struct alert_health *h, size_t n,
+			  const struct alert_health_context *ctx, int64_t now_ms, struct alert_firing *firings,
+			  size_t max, size_t *nf, struct alert_clear *clears, size_t maxc, size_t *nc);
 /* The timer check (time-based and metric rules). */
 void alert_eval_on_tick(struct alert_eval *e, const struct alert_metrics *m, int64_t now_ms,
 			struct alert_firing *firings, size_t max, size_t *nf,

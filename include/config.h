@@ -10,6 +10,7 @@
 
 #include "auth.h"
 #include "log.h"
+#include "metrics.h"
 
 struct config {
 	char listen_host[64];
@@ -58,6 +59,8 @@ struct config {
 	int retention_events_days;
 	int retention_metrics_days;
 	int retention_snapshots_days;
+	/* performance metrics: rollups, degradation, Prometheus series (metrics.h) */
+	struct metrics_settings metrics;
 };
 
 void config_defaults(struct config *c);

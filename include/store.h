@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "metrics.h"
 #include "proto.h"
 
 struct store;
@@ -42,6 +43,7 @@ struct store_config {
 	int retention_events_days;   /* execution_events, executions, steps */
 	int retention_metrics_days;  /* *_metrics */
 	int retention_snapshots_days;/* queue_snapshots */
+	struct metrics_settings metrics; /* rollup upkeep and retention, degradation margins */
 };
 
 /* One accepted event. */
@@ -84,6 +86,11 @@ enum store_query_kind {
 	/* params {} -> {"active":n,"idle":n,"total":n,"max":n}: this database's
 	 * connections, from PostgreSQL itself */
 	STORE_Q_DB_CONNECTIONS,
+	/* params {"query": the metrics query's params as metrics_params_new
+	 * leaves them, "now_ms": the daemon's clock} -> the metrics answer
+	 * (man/wfmon-protocol.7); rollups are brought up to date first. A
+	 * workflow that is not found gives {"workflow": null}. */
+	STORE_Q_METRICS,
 	STORE_Q__COUNT
 };
 /* Whether a query kind only writes (and so may run while the spool drains). */

@@ -87,6 +87,11 @@ struct trigger {
 	double rate;
 	int64_t duration_ms, threshold_ms;
 	double value;
+	/* performance_degraded */
+	const struct alert_health *health;
+	struct metrics_margins margins;
+	unsigned degraded;                  /* DEGRADED_* */
+	int window_hours, baseline_days;
 };
 
 /* ---- keys and small helpers -------------------------------------------------- */
@@ -216,7 +221,7 @@ static void pair_clear(struct out *o, const struct alert_rule *r, struct pair *p
 /* ---- texts ------------------------------------------------------------------- */
 
 enum phrase { P_EXECUTION, P_WORKFLOW, P_RULE, P_ERROR, P_STEP, P_CONSECUTIVE, P_RATE, P_SLOW, P_RUNNING,
-	      P_METRIC, P_OPEN, P__COUNT };
+	      P_METRIC, P_OPEN, P_P95, P_SUCCESS, P__COUNT };
 
 /* Same conversions in the same order in both languages. */
 static const char *const phrases[P__COUNT][2] = {
@@ -232,6 +237,12 @@ static const char *const phrases[P__COUNT][2] = {
 	[P_RUNNING] = { "Running for %s, longer than %s", "Trwa już %s, dłużej niż %s" },
 	[P_METRIC] = { "%s is %s (condition: %s %s)", "%s wynosi %s (warunek: %s %s)" },
 	[P_OPEN] = { "Open it: wfmon :exec %s", "Otwórz: wfmon :exec %s" },
+	[P_P95] = { "p95 %s over the last %d h against %s over the %d days before (%+.0f%%, margin %s%%)",
+		    "p95 %s w ciągu ostatnich %d h wobec %s w %d dniach wcześniej (%+.0f%%, margines %s%%)" },
+	[P_SUCCESS] = { "Success rate %.1f%% over the last %d h against %.1f%% over the %d days before "
+			"(margin %s points)",
+			"Odsetek udanych %.1f%% w ciągu ostatnich %d h wobec %.1f%% w %d dniach wcześniej "
+			"(margines %s pkt proc.)" },
 };
 
 static const char *const op_symbols[OP__COUNT] = {
@@ -320,6 +331,7 @@ static const enum alert_text type_titles[ALERT__TYPE_COUNT] = {
 	[ALERT_QUEUE_BACKLOG] = TXT_QUEUE_BACKLOG,
 	[ALERT_RESOURCE_THRESHOLD] = TXT_RESOURCE_WARNING,
 	[ALERT_CUSTOM] = TXT_ALERT_TRIGGERED,
+	[ALERT_PERFORMANCE_DEGRADED] = TXT_PERFORMANCE_DEGRADED,
 };
 
 /* What the title names after the colon: the workflow for execution alerts,
@@ -331,6 +343,7 @@ static const char *title_subject(const struct alert_rule *r, const struct trigge
 	case ALERT_RUNNING_LONG:
 	case ALERT_SLOW_EXECUTION:
 	case ALERT_CONSECUTIVE_FAILURES:
+	case ALERT_PERFORMANCE_DEGRADED:
 		if (t->workflow_name != NULL && t->workflow_name[0] != '\0')
 			return t->workflow_name;
 		if (t->workflow_id != NULL && t->workflow_id[0] != '\0')
@@ -372,6 +385,23 @@ static void firing_texts(struct alert_firing *af, const struct alert_rule *r, co
 		number_format(t->value, a, sizeof a);
 		number_format(r->threshold, b, sizeof b);
 		sbuf_line(&body, phrase(P_METRIC, lang), r->metric, a, op_symbols[r->op], b);
+		break;
+	case ALERT_PERFORMANCE_DEGRADED:
+		if (t->degraded & DEGRADED_P95) {
+			duration_format(t->health->recent.p95_ms, a, sizeof a);
+			duration_format(t->health->baseline.p95_ms, b, sizeof b);
+			char m[48];
+			number_format(t->margins.p95_percent, m, sizeof m);
+			double pct = t->health->baseline.p95_ms > 0
+				? 100.0 * (double)(t->health->recent.p95_ms - t->health->baseline.p95_ms) /
+				  (double)t->health->baseline.p95_ms : 0;
+			sbuf_line(&body, phrase(P_P95, lang), a, t->window_hours, b, t->baseline_days, pct, m);
+		}
+		if (t->degraded & DEGRADED_SUCCESS) {
+			number_format(t->margins.success_points, a, sizeof a);
+			sbuf_line(&body, phrase(P_SUCCESS, lang), t->health->recent.success_rate, t->window_hours,
+				  t->health->baseline.success_rate, t->baseline_days, a);
+		}
 		break;
 	case ALERT_EXECUTION_FAILED:
 	case ALERT__TYPE_COUNT:
@@ -421,6 +451,11 @@ static json_t *firing_context_new(const struct alert_rule *r, const struct trigg
 		json_object_set_new(c, "threshold", json_real(r->threshold));
 		if (r->type == ALERT_CUSTOM)
 			json_object_set_new(c, "op", json_string(alert_op_name(r->op)));
+		break;
+	case ALERT_PERFORMANCE_DEGRADED:
+		json_object_set_new(c, "degradation",
+				    metrics_degradation_new(&t->health->recent, &t->health->baseline, &t->margins,
+							    t->window_hours, t->baseline_days));
 		break;
 	case ALERT_EXECUTION_FAILED:
 	case ALERT__TYPE_COUNT:
@@ -707,6 +742,50 @@ void alert_eval_on_fact(struct alert_eval *e, const struct alert_fact *f, int64_
 		const struct alert_rule *r = &e->rules[i];
 		if (r->enabled && in_scope(r, f->workflow_id))
 			fact_rule(e, &o, r, f, now_ms);
+	}
+}
+
+/* ---- performance ------------------------------------------------------------------ */
+
+void alert_eval_on_health(struct alert_eval *e, const struct alert_health *h, size_t n,
+			  const struct alert_health_context *ctx, int64_t now_ms, struct alert_firing *firings,
+			  size_t max, size_t *nf, struct alert_clear *clears, size_t maxc, size_t *nc)
+{
+	struct out o;
+	out_init(&o, firings, max, nf, clears, maxc, nc);
+	for (size_t i = 0; i < e->nrules; i++) {
+		const struct alert_rule *r = &e->rules[i];
+		if (!r->enabled || r->type != ALERT_PERFORMANCE_DEGRADED)
+			continue;
+		struct metrics_margins m = ctx->margins;
+		if (r->p95_margin_pct > 0)
+			m.p95_percent = r->p95_margin_pct;
+		if (r->success_margin_pts > 0)
+			m.success_points = r->success_margin_pts;
+		if (r->min_runs > 0)
+			m.min_runs = r->min_runs;
+		for (size_t k = 0; k < n; k++) {
+			const char *wf = h[k].workflow_id != NULL ? h[k].workflow_id : "";
+			if (wf[0] == '\0' || !in_scope(r, wf))
+				continue;
+			unsigned why = metrics_degraded(&h[k].recent, &h[k].baseline, &m);
+			if (why != 0) {
+				struct trigger t;
+				memset(&t, 0, sizeof t);
+				t.workflow_id = wf;
+				t.workflow_name = h[k].workflow_name;
+				t.health = &h[k];
+				t.margins = m;
+				t.degraded = why;
+				t.window_hours = ctx->window_hours;
+				t.baseline_days = ctx->baseline_days;
+				fire(&o, r, pair_get(e, r->id, wf), &t, now_ms);
+			} else if (metrics_health_decidable(&h[k].recent, &h[k].baseline, &m)) {
+				struct pair *p = pair_find(e, r->id, wf);
+				if (p != NULL)
+					pair_clear(&o, r, p);
+			}
+		}
 	}
 }
 

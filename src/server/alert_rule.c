@@ -33,6 +33,7 @@ static const char *const type_names[ALERT__TYPE_COUNT] = {
 	[ALERT_QUEUE_BACKLOG] = "queue_backlog",
 	[ALERT_RESOURCE_THRESHOLD] = "resource_threshold",
 	[ALERT_CUSTOM] = "custom",
+	[ALERT_PERFORMANCE_DEGRADED] = "performance_degraded",
 };
 
 static const char *const severity_names[SEV__COUNT] = {
@@ -591,12 +592,18 @@ static void alert_channel_copy(struct alert_channel *dst, const struct alert_cha
 
 /* What a condition field is, and where it goes. */
 enum cond_kind { C_SECONDS, C_COUNT, C_PERCENT_RATE, C_WINDOW, C_MIN_SAMPLE, C_BACKLOG, C_RESOURCE_METRIC,
-		 C_PERCENT, C_CUSTOM_METRIC, C_OP, C_VALUE };
+		 C_PERCENT, C_CUSTOM_METRIC, C_OP, C_VALUE, C_P95_MARGIN, C_SUCCESS_MARGIN, C_MIN_RUNS };
 
 struct cond_field {
 	const char *name;
 	enum cond_kind kind;
 };
+
+/* The margins of performance_degraded may be left out: the daemon's apply. */
+static bool cond_optional(enum cond_kind k)
+{
+	return k == C_P95_MARGIN || k == C_SUCCESS_MARGIN || k == C_MIN_RUNS;
+}
 
 static const struct cond_field conds_none[] = { { NULL, 0 } };
 static const struct cond_field conds_seconds[] = { { "threshold_seconds", C_SECONDS }, { NULL, 0 } };
@@ -612,6 +619,10 @@ static const struct cond_field conds_resource[] = {
 static const struct cond_field conds_custom[] = {
 	{ "metric", C_CUSTOM_METRIC }, { "op", C_OP }, { "value", C_VALUE }, { NULL, 0 },
 };
+static const struct cond_field conds_degraded[] = {
+	{ "p95_margin_percent", C_P95_MARGIN }, { "success_margin_points", C_SUCCESS_MARGIN },
+	{ "min_runs", C_MIN_RUNS }, { NULL, 0 },
+};
 
 static const struct cond_field *const type_conditions[ALERT__TYPE_COUNT] = {
 	[ALERT_EXECUTION_FAILED] = conds_none,
@@ -622,6 +633,7 @@ static const struct cond_field *const type_conditions[ALERT__TYPE_COUNT] = {
 	[ALERT_QUEUE_BACKLOG] = conds_backlog,
 	[ALERT_RESOURCE_THRESHOLD] = conds_resource,
 	[ALERT_CUSTOM] = conds_custom,
+	[ALERT_PERFORMANCE_DEGRADED] = conds_degraded,
 };
 
 static int cond_check(const struct cond_field *c, json_t *v, struct alert_rule *r, struct proto_cause *cause)
@@ -679,6 +691,18 @@ static int cond_check(const struct cond_field *c, json_t *v, struct alert_rule *
 			return -1;
 		r->op = (enum alert_op)i;
 		return 0;
+	case C_P95_MARGIN:
+		if (!(x > 0 && x <= 10000))
+			return proto_fail(cause, field, "must be a percentage above 0 (at most 10000)");
+		r->p95_margin_pct = x;
+		return 0;
+	case C_SUCCESS_MARGIN:
+		if (!(x > 0 && x <= 100))
+			return proto_fail(cause, field, "must be a number of percentage points above 0 and at most 100");
+		r->success_margin_pts = x;
+		return 0;
+	case C_MIN_RUNS:
+		return get_int(v, field, 1, 100000, &r->min_runs, cause);
 	}
 	return -1;
 }
@@ -686,12 +710,12 @@ static int cond_check(const struct cond_field *c, json_t *v, struct alert_rule *
 static int parse_conditions(json_t *j, struct alert_rule *r, struct proto_cause *cause)
 {
 	const struct cond_field *conds = type_conditions[r->type];
-	if (j == NULL && conds[0].name == NULL)
+	if (j == NULL && (conds[0].name == NULL || cond_optional(conds[0].kind)))
 		return 0;
 	if (!json_is_object(j))
 		return proto_fail(cause, "conditions", "must be an object with the conditions of a %s rule",
 				  type_names[r->type]);
-	const char *allowed[4];
+	const char *allowed[8];
 	size_t na = 0;
 	for (const struct cond_field *c = conds; c->name != NULL; c++)
 		allowed[na++] = c->name;
@@ -700,6 +724,8 @@ static int parse_conditions(json_t *j, struct alert_rule *r, struct proto_cause 
 		return -1;
 	for (const struct cond_field *c = conds; c->name != NULL; c++) {
 		json_t *v = json_object_get(j, c->name);
+		if (v == NULL && cond_optional(c->kind))
+			continue;
 		if (v == NULL) {
 			char field[64];
 			path_join(field, sizeof field, "conditions", c->name);
@@ -891,8 +917,18 @@ static json_t *conditions_json_new(const struct alert_rule *r)
 		case C_OP:
 			v = json_string(alert_op_name(r->op));
 			break;
+		case C_P95_MARGIN:
+			v = r->p95_margin_pct > 0 ? json_real(r->p95_margin_pct) : NULL;
+			break;
+		case C_SUCCESS_MARGIN:
+			v = r->success_margin_pts > 0 ? json_real(r->success_margin_pts) : NULL;
+			break;
+		case C_MIN_RUNS:
+			v = r->min_runs > 0 ? json_integer(r->min_runs) : NULL;
+			break;
 		}
-		json_object_set_new(o, c->name, v);
+		if (v != NULL)
+			json_object_set_new(o, c->name, v);
 	}
 	return o;
 }

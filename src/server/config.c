@@ -66,6 +66,15 @@ static const struct setting settings[] = {
 	{ "retention-events-days", SET_INT, OFF(retention_events_days), 0, 36500 },
 	{ "retention-metrics-days", SET_INT, OFF(retention_metrics_days), 0, 36500 },
 	{ "retention-snapshots-days", SET_INT, OFF(retention_snapshots_days), 0, 36500 },
+	{ "retention-rollups-days", SET_INT, OFF(metrics.rollup_retention_days), 0, 36500 },
+	{ "metrics-rollup-interval", SET_INT, OFF(metrics.rollup_interval_s), 0, 3600 },
+	{ "degradation-window-hours", SET_INT, OFF(metrics.degrade_window_hours), 1, 168 },
+	{ "degradation-baseline-days", SET_INT, OFF(metrics.degrade_baseline_days), 1, 90 },
+	{ "degradation-p95-margin-percent", SET_INT, OFF(metrics.degrade_p95_margin_pct), 1, 10000 },
+	{ "degradation-success-margin-points", SET_INT, OFF(metrics.degrade_success_margin_pts), 1, 100 },
+	{ "degradation-min-runs", SET_INT, OFF(metrics.degrade_min_runs), 1, 100000 },
+	{ "degradation-check-interval", SET_INT, OFF(metrics.degrade_check_interval_s), 1, 86400 },
+	{ "prometheus-workflows", SET_INT, OFF(metrics.prometheus_workflows), 0, 1000 },
 };
 
 void config_defaults(struct config *c)
@@ -111,6 +120,7 @@ void config_defaults(struct config *c)
 	c->retention_events_days = 90;
 	c->retention_metrics_days = 30;
 	c->retention_snapshots_days = 30;
+	metrics_settings_defaults(&c->metrics);
 }
 
 void config_free(struct config *c)

@@ -418,6 +418,25 @@ static json_t *executions_params_from_uri(struct lws *wsi)
 	return p;
 }
 
+/* GET /v1/metrics?workflow=&range=|from=&to=&bucket=&include=a,b */
+static json_t *metrics_params_from_uri(struct lws *wsi)
+{
+	static const char *const text_args[] = { "workflow", "range", "from", "to", "bucket" };
+	json_t *p = json_object();
+	char v[512];
+	for (size_t i = 0; i < sizeof text_args / sizeof text_args[0]; i++)
+		if (uri_arg(wsi, text_args[i], v, sizeof v))
+			json_object_set_new(p, text_args[i], json_string(v));
+	if (uri_arg(wsi, "include", v, sizeof v)) {
+		json_t *list = json_array();
+		char *save = NULL;
+		for (char *t = strtok_r(v, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save))
+			json_array_append_new(list, json_string(t));
+		json_object_set_new(p, "include", list);
+	}
+	return p;
+}
+
 static int http_history(struct server *s, struct http_session *h, struct lws *wsi, const char *path)
 {
 	char cause[256];
@@ -434,6 +453,9 @@ static int http_history(struct server *s, struct http_session *h, struct lws *ws
 	if (strcmp(path, "/v1/executions") == 0) {
 		q = QUERY_EXECUTIONS;
 		raw = executions_params_from_uri(wsi);
+	} else if (strcmp(path, "/v1/metrics") == 0) {
+		q = QUERY_METRICS;
+		raw = metrics_params_from_uri(wsi);
 	} else if (strncmp(path, "/v1/executions/", 15) == 0 && strchr(path + 15, '/') == NULL) {
 		q = QUERY_EXECUTION;
 		raw = json_pack("{s:s}", "id", path + 15);
@@ -446,8 +468,8 @@ static int http_history(struct server *s, struct http_session *h, struct lws *ws
 			json_object_set_new(raw, "runs", number_or_text(v));
 	} else {
 		return http_respond_error(wsi, HTTP_STATUS_NOT_FOUND, PROTO_ERR_NOT_FOUND,
-					  "no such endpoint: try /v1/executions, /v1/executions/ID or "
-					  "/v1/workflows/ID/step-stats");
+					  "no such endpoint: try /v1/executions, /v1/executions/ID, "
+					  "/v1/workflows/ID/step-stats or /v1/metrics");
 	}
 	struct proto_cause pc;
 	json_t *params = proto_query_params_new(q, raw, &pc);
@@ -472,7 +494,7 @@ void http_answer_later(struct lws *wsi, unsigned status, json_t *body)
 		return;
 	}
 	free(h->resp);
-	h->resp = json_dumps(body ? body : json_object(), JSON_COMPACT | JSON_PRESERVE_ORDER);
+	h->resp = json_dumps(body ? body : json_object(), JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
 	h->resp_len = h->resp ? strlen(h->resp) : 0;
 	h->resp_status = status;
 	json_decref(body);

@@ -232,6 +232,7 @@ static int start_store(struct server *s)
 		.retention_events_days = s->cfg.retention_events_days,
 		.retention_metrics_days = s->cfg.retention_metrics_days,
 		.retention_snapshots_days = s->cfg.retention_snapshots_days,
+		.metrics = s->cfg.metrics,
 	};
 	s->store = store_new(&sc, history_wake, s, cause, sizeof cause);
 	if (s->store == NULL) {

@@ -152,20 +152,32 @@ bool pgconn_check_lost(struct pgconn *pc)
 	return true;
 }
 
-PGresult *pgconn_query(PGconn *c, const char *sql, int nparams, const char *const *params,
-		       char *cause, size_t causelen)
+static PGresult *query_format(PGconn *c, const char *sql, int nparams, const char *const *params,
+			      int result_format, char *cause, size_t causelen)
 {
 	if (c == NULL) {
 		snprintf(cause, causelen, "the history database is not connected");
 		return NULL;
 	}
-	PGresult *r = PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
+	PGresult *r = PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, result_format);
 	ExecStatusType st = PQresultStatus(r);
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
 		return r;
 	pgconn_error_copy(r ? PQresultErrorMessage(r) : PQerrorMessage(c), cause, causelen);
 	PQclear(r);
 	return NULL;
+}
+
+PGresult *pgconn_query(PGconn *c, const char *sql, int nparams, const char *const *params,
+		       char *cause, size_t causelen)
+{
+	return query_format(c, sql, nparams, params, 0, cause, causelen);
+}
+
+PGresult *pgconn_query_binary(PGconn *c, const char *sql, int nparams, const char *const *params,
+			      char *cause, size_t causelen)
+{
+	return query_format(c, sql, nparams, params, 1, cause, causelen);
 }
 
 int pgconn_exec(PGconn *c, const char *sql, int nparams, const char *const *params, char *cause,

@@ -26,6 +26,7 @@
 #include "clock.h"
 #include "log.h"
 #include "pgconn.h"
+#include "rollup.h"
 #include "spool.h"
 #include "store_db.h"
 #include "xalloc.h"
@@ -39,6 +40,7 @@
 #define PING_IDLE_US 5000000LL
 #define IDLE_WAIT_US 1000000LL
 #define WRITE_RETRY_US 1000000LL
+#define ROLLUP_BUDGET_US 500000LL        /* of rollup upkeep per turn, then the queues */
 #define SPOOL_MAX_DEFAULT (1024ull * 1024 * 1024)
 #define DATA_CAP_DEFAULT 65536
 #define UNAVAILABLE "the history database is unavailable"
@@ -91,6 +93,7 @@ struct store {
 	struct spool *spool;
 	struct pgconn pc;
 	struct retention rt;
+	struct rollup_tick rollups;
 	int64_t spool_max_pos;
 	int64_t last_db_us;          /* last successful PostgreSQL round trip */
 	int64_t write_retry_us;      /* after a non-connection write error */
@@ -484,6 +487,22 @@ static void idle_work(struct store *s)
 	}
 }
 
+/* Rollups follow the stored events every metrics-rollup-interval seconds,
+ * busy or not, so that they are never more than that behind. */
+static void rollup_upkeep(struct store *s)
+{
+	if (s->pc.state != STORE_DB_UP)
+		return;
+	char err[256];
+	int64_t now = clock_mono_us(), due = s->rollups.next_us;
+	if (rollup_tick(s->pc.conn, &s->cfg.metrics, &s->rollups, now, ROLLUP_BUDGET_US, err, sizeof err) < 0) {
+		if (!pgconn_check_lost(&s->pc))
+			log_warn("store: rolling up metrics failed: %s", err);
+	} else if (s->rollups.next_us != due) {
+		s->last_db_us = clock_mono_us();   /* it ran */
+	}
+}
+
 /* How long the thread may sleep when nothing is queued. */
 static int64_t idle_wait_us(struct store *s)
 {
@@ -562,6 +581,8 @@ static void *store_main(void *arg)
 		pgconn_ensure(&s->pc, clock_mono_us());
 		write_pending(s, stopping ? WRITE_BUDGET_US / 2 : WRITE_BUDGET_US);
 		process_queries(s, queries, stopping);
+		if (!stopping)
+			rollup_upkeep(s);
 		if (!stopping && appends == NULL && queries == NULL)
 			idle_work(s);
 		publish_status(s);
