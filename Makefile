@@ -1,6 +1,6 @@
 # wfmon: build, test, install, demo.
 #
-#   make            build build/wfmond, build/wfmon, build/wfmon-sim, build/wfmon-bench
+#   make            build build/wfmond, build/wfmon, build/wfmon-sim, build/wfmon-bench, build/wfmon-histgen
 #   make deps       install missing Debian packages (as root) or print the command
 #   make check      deps, build, unit + integration tests, then the same under ASan+UBSan
 #   make bench      the fan-out benchmark matrix
@@ -61,7 +61,7 @@ SERVER_LIB := $(BUILD)/libwfserver.a
 CLIENT_LIB := $(BUILD)/libwfclient.a
 UI_LIB     := $(BUILD)/libwfui.a
 
-BINS := $(BUILD)/wfmond $(BUILD)/wfmon $(BUILD)/wfmon-sim $(BUILD)/wfmon-bench
+BINS := $(BUILD)/wfmond $(BUILD)/wfmon $(BUILD)/wfmon-sim $(BUILD)/wfmon-bench $(BUILD)/wfmon-histgen
 
 # Message catalogues: src/po/LANG.po -> build/locale/LANG/LC_MESSAGES/wfmon.mo
 PO_FILES := $(wildcard src/po/*.po)
@@ -136,6 +136,9 @@ $(BUILD)/wfmon-sim: $(call obj,src/tools/sim.c) $(CLIENT_LIB) $(CORE_LIB)
 $(BUILD)/wfmon-bench: $(call obj,src/tools/bench.c src/tools/bench_writecost.c) $(CLIENT_LIB) $(CORE_LIB)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/wfmon-histgen: $(call obj,src/tools/histgen.c) $(SERVER_LIB) $(CORE_LIB)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT_OBJ) $(SERVER_LIB) $(UI_LIB) $(CLIENT_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
@@ -188,7 +191,7 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DATADIR)/themes
 	install -m 755 $(BUILD)/wfmond $(DESTDIR)$(SBINDIR)/wfmond
-	install -m 755 $(BUILD)/wfmon $(BUILD)/wfmon-sim $(BUILD)/wfmon-bench $(DESTDIR)$(BINDIR)/
+	install -m 755 $(BUILD)/wfmon $(BUILD)/wfmon-sim $(BUILD)/wfmon-bench $(BUILD)/wfmon-histgen $(DESTDIR)$(BINDIR)/
 	for m in man/*.[1-8]; do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 	for t in themes/*; do [ -f "$$t" ] && install -m 644 $$t $(DESTDIR)$(DATADIR)/themes/; done; true
 	for m in $(MO_FILES); do l=$${m#$(BUILD)/locale/}; l=$${l%%/*}; \

@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "metrics_data.h"
 #include "proto.h"
 #include "strmap.h"
 
@@ -333,6 +334,7 @@ enum model_change {
 	MC_REPLY = 1 << 9,        /* a request was answered: see model.reply */
 	MC_RULES = 1 << 10,       /* the rules list came: see model.rules */
 	MC_BANNER = 1 << 11,      /* the critical banner appeared, changed or went */
+	MC_METRICS = 1 << 12,     /* a metrics answer or error: see model.metrics */
 };
 
 struct model {
@@ -356,6 +358,7 @@ struct model {
 	struct model_resources res;
 	struct model_step_stats stats;
 	struct model_reply reply;
+	struct metrics_model metrics;          /* the metrics view's answers (metrics_data.h) */
 };
 
 void model_init(struct model *m);

@@ -6,11 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_request.h"
 #include "proto.h"
-#include "wsclient.h"
 #include "xalloc.h"
-
-#define CLI_TIMEOUT_MS 10000
 
 void alerts_cli_usage(FILE *f)
 {
@@ -64,27 +62,6 @@ static char *read_all(const char *path, char *cause, size_t causelen)
 		fclose(f);
 	buf[len] = '\0';
 	return buf;
-}
-
-/* Sends one request and waits for the answer with the same id. */
-static json_t *ask(struct wsc *c, json_t *req)
-{
-	char *text = json_dumps(req, JSON_COMPACT);
-	int rc = wsc_send_text(c, text, strlen(text));
-	free(text);
-	if (rc < 0 || wsc_wait_flushed(c, CLI_TIMEOUT_MS) < 0)
-		return NULL;
-	json_t *want = json_object_get(req, "id");
-	for (;;) {
-		const char *data;
-		size_t len;
-		if (wsc_wait_message(c, CLI_TIMEOUT_MS, &data, &len) != 1)
-			return NULL;
-		json_t *m = json_loadb(data, len, 0, NULL);
-		if (m != NULL && json_equal(json_object_get(m, "id"), want))
-			return m;
-		json_decref(m);
-	}
 }
 
 static const char *s_or(json_t *o, const char *key, const char *dflt)
@@ -226,27 +203,12 @@ int alerts_cli_run(const struct alerts_cli_options *opt)
 		return usage("unknown action '%s'", action);
 	}
 
-	struct wsc_config cfg = {
-		.host = opt->host, .port = opt->port, .path = opt->path, .subprotocol = PROTO_SUBPROTOCOL,
-		.bearer = opt->token,
-	};
-	struct wsc *c = wsc_new(&cfg, cause, sizeof cause);
+	struct wsc *c = cli_connect("alerts", opt->host, opt->port, opt->path, opt->token);
 	if (c == NULL) {
-		fprintf(stderr, "wfmon alerts: %s\n", cause);
 		json_decref(req);
 		return 1;
 	}
-	if (wsc_wait_open(c, CLI_TIMEOUT_MS) < 0) {
-		if (wsc_http_status(c) == 401)
-			fprintf(stderr, "wfmon alerts: the server refused the token (HTTP 401): mint a new one with "
-					"`wfmon token`\n");
-		else
-			fprintf(stderr, "wfmon alerts: cannot connect: %s\n", wsc_error(c));
-		wsc_free(c);
-		json_decref(req);
-		return 1;
-	}
-	json_t *m = ask(c, req);
+	json_t *m = cli_ask(c, req, CLI_TIMEOUT_MS);
 	json_decref(req);
 	int rc = answer_status(m, opt->json);
 	if (rc == 0 && !opt->json) {
@@ -261,8 +223,6 @@ int alerts_cli_run(const struct alerts_cli_options *opt)
 			printf("done\n");
 	}
 	json_decref(m);
-	wsc_send_close(c, 1000);
-	wsc_wait_flushed(c, 500);
-	wsc_free(c);
+	cli_close(c);
 	return rc;
 }

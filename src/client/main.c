@@ -28,6 +28,7 @@
 #include "proto.h"
 #include "alerts_cli.h"
 #include "keyfile.h"
+#include "metrics_cli.h"
 #include "tail.h"
 #include "ui_app.h"
 #include "token.h"
@@ -56,6 +57,7 @@ struct command {
 static int cmd_token(int argc, char **argv);
 static int cmd_tail(int argc, char **argv);
 static int cmd_alerts(int argc, char **argv);
+static int cmd_metrics(int argc, char **argv);
 
 static const struct command commands[] = {
 	{ "token", cmd_token,
@@ -67,6 +69,10 @@ static const struct command commands[] = {
 	{ "alerts", cmd_alerts,
 	  "wfmon alerts [--url URL] [--token T | --token-file F] [--json] ACTION ...",
 	  "list, acknowledge, resolve and escalate alerts; list and change alert rules" },
+	{ "metrics", cmd_metrics,
+	  "wfmon metrics [--url URL] [--token T | --token-file F] [--workflow NAME|ID]\n"
+	  "                [--range 30d | --from T [--to T]] [--bucket 1h] [--format table|csv|json]",
+	  "success rate, durations and trends over a range, as a table, CSV or JSON" },
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 
@@ -603,6 +609,78 @@ static int cmd_alerts(int argc, char **argv)
 		.json = json_out, .argc = argc - optind, .argv = argv + optind,
 	};
 	int rc = alerts_cli_run(&aopt);
+	endpoint_clear(&ep);
+	return rc;
+}
+
+/* ---- metrics ---------------------------------------------------------------------- */
+
+static int cmd_metrics(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "url", required_argument, NULL, 'u' },
+		{ "token", required_argument, NULL, 't' },
+		{ "token-file", required_argument, NULL, 'f' },
+		{ "workflow", required_argument, NULL, 'w' },
+		{ "range", required_argument, NULL, 'r' },
+		{ "from", required_argument, NULL, 'F' },
+		{ "to", required_argument, NULL, 'T' },
+		{ "bucket", required_argument, NULL, 'b' },
+		{ "format", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *opt_url = NULL, *opt_token = NULL, *opt_token_file = NULL;
+	struct metrics_cli_options mo = { .format = METRICS_FMT_TABLE };
+	int c;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'u': opt_url = optarg; break;
+		case 't': opt_token = optarg; break;
+		case 'f': opt_token_file = optarg; break;
+		case 'w': mo.workflow = optarg; break;
+		case 'r': mo.range = optarg; break;
+		case 'F': mo.from = optarg; break;
+		case 'T': mo.to = optarg; break;
+		case 'b': mo.bucket = optarg; break;
+		case 'o':
+			if (metrics_format_parse(optarg, &mo.format) != 0)
+				return usage_error("metrics", "--format '%s': choose table, csv or json", optarg);
+			break;
+		case 'h':
+			printf("usage: %s\n\n"
+			       "  --workflow NAME|ID  one workflow (default: all of them)\n"
+			       "  --range R           the last R: 1h, 24h, 7d, 30d, 90d, 1y, or N with m, h, d, w, y\n"
+			       "                      (default 24h)\n"
+			       "  --from T, --to T    a period instead (RFC 3339, e.g. 2026-11-01T00:00:00+01:00;\n"
+			       "                      --to defaults to now)\n"
+			       "  --bucket B          trend buckets: 1m, 5m, 15m, 1h, 1d, 1w (default: fits the range)\n"
+			       "  --format F          table (default), csv or json\n\n"
+			       "Figures and their definitions: wfmon(1), METRICS.\n", commands[3].usage);
+			return 0;
+		case ':':
+			return usage_error("metrics", "%s needs a value", bad_option(argv, optind));
+		default:
+			return usage_error("metrics", "unknown option %s", bad_option(argv, optind));
+		}
+	}
+	if (optind < argc)
+		return usage_error("metrics", "unexpected argument '%s'", argv[optind]);
+	if (mo.range != NULL && (mo.from != NULL || mo.to != NULL))
+		return usage_error("metrics", "give --range or --from (and --to), not both");
+	if (mo.to != NULL && mo.from == NULL)
+		return usage_error("metrics", "--to needs --from");
+	struct endpoint ep;
+	int status = endpoint_resolve("metrics", opt_url, opt_token, opt_token_file, &ep);
+	if (status != 0)
+		return status;
+	mo.host = ep.parsed.host;
+	mo.port = ep.parsed.port;
+	mo.path = ep.parsed.path;
+	mo.token = ep.token;
+	int rc = metrics_cli_run(&mo);
 	endpoint_clear(&ep);
 	return rc;
 }

@@ -1354,6 +1354,8 @@ static unsigned on_result(struct model *m, json_t *msg)
 	const char *query = jstr(msg, "query");
 	json_t *data = json_object_get(msg, "data");
 	struct model_step_stats *st = &m->stats;
+	if (query != NULL && strcmp(query, "metrics") == 0)
+		return metrics_model_on_result(&m->metrics, msg) ? MC_METRICS : MC_NONE;
 	if (query == NULL || strcmp(query, "step_stats") != 0 || !json_is_object(data))
 		return MC_NONE;
 	const char *wf = jstr(data, "workflow_id");
@@ -1566,6 +1568,8 @@ static unsigned on_error(struct model *m, json_t *msg)
 	const char *code = jstr(msg, "code");
 	const char *id = jstr(msg, "id");
 	/* Answers to the console's own requests go where the request came from. */
+	if (id != NULL && strncmp(id, METRICS_ID_PREFIX, strlen(METRICS_ID_PREFIX)) == 0)
+		return metrics_model_on_error(&m->metrics, msg) ? MC_METRICS : MC_NONE;
 	if (id != NULL && strncmp(id, MODEL_ID_STATS, strlen(MODEL_ID_STATS)) == 0) {
 		if (strcmp(id + strlen(MODEL_ID_STATS), m->stats.workflow_id) != 0)
 			return MC_NONE;
@@ -1640,6 +1644,7 @@ void model_init(struct model *m)
 {
 	memset(m, 0, sizeof *m);
 	strmap_init(&m->by_id);
+	metrics_model_init(&m->metrics);
 }
 
 void model_free(struct model *m)
@@ -1655,6 +1660,7 @@ void model_free(struct model *m)
 	json_decref(m->rules.list);
 	json_decref(m->rules.saved);
 	stats_clear(&m->stats);
+	metrics_model_free(&m->metrics);
 	memset(m, 0, sizeof *m);
 }
 
