@@ -19,6 +19,7 @@
 #include "log.h"
 #include "metrics_req.h"
 #include "notify.h"
+#include "prom_workflows.h"
 #include "org.h"
 #include "room.h"
 #include "server.h"
@@ -705,6 +706,8 @@ void alerts_poll(struct server *s)
 					      "attempt", oc->attempt, "ok", oc->ok, "final", oc->final, "detail", oc->detail));
 			struct org *o = strmap_get(&s->orgs, oc->org);
 			struct alert_record *r = o ? record_find(o, oc->alert_id) : NULL;
+			if (oc->final && !oc->ok)
+				prom_workflows_notify_failed(s->mon.workflows, oc->org, r ? r->workflow_id : NULL);
 			if (r == NULL)
 				continue;
 			char at[40];

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "org.h"
 #include "pending.h"
+#include "prom_workflows.h"
 #include "proto.h"
 #include "publish.h"
 #include "server.h"
@@ -238,6 +239,7 @@ static int http_metrics(struct server *s, struct lws *wsi)
 			   "# TYPE wfmond_spool_refused_total counter\nwfmond_spool_refused_total %llu\n",
 			(unsigned long long)st.refused_total);
 	}
+	prom_workflows_write(s->mon.workflows, s, f);
 	fclose(f);
 	int rc = http_respond(wsi, HTTP_STATUS_OK, "text/plain; version=0.0.4", text, len, false);
 	free(text);

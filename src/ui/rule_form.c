@@ -33,11 +33,12 @@
 
 static const char *const type_wire[] = {
 	"execution_failed", "running_long", "slow_execution", "consecutive_failures",
-	"error_rate", "queue_backlog", "resource_threshold", "custom",
+	"error_rate", "queue_backlog", "resource_threshold", "custom", "performance_degraded",
 };
 static const char *const type_shown[] = {
 	N_("execution failed"), N_("running too long"), N_("slower than usual"), N_("consecutive failures"),
 	N_("error rate"), N_("queue backlog"), N_("resource threshold"), N_("custom metric"),
+	N_("performance degraded"),
 };
 #define NTYPES ((int)(sizeof type_wire / sizeof type_wire[0]))
 
@@ -97,6 +98,7 @@ struct rule_form {
 	char threshold_seconds[RF_NUM_MAX], count[RF_NUM_MAX], threshold_percent[RF_NUM_MAX];
 	char window_minutes[RF_NUM_MAX], min_sample[RF_NUM_MAX], threshold[RF_NUM_MAX];
 	char metric[RF_TEXT_MAX], value[RF_NUM_MAX];
+	char p95_margin[RF_NUM_MAX], success_margin[RF_NUM_MAX], min_runs[RF_NUM_MAX];
 	int res_metric, op;
 	struct rf_channel ch[RF_MAX_CHANNELS];
 	int nch;
@@ -189,6 +191,14 @@ static void conditions_layout(struct rule_form *f)
 		add_text(f, N_("metric"), "conditions.metric", f->metric, sizeof f->metric);
 		add_cycle(f, N_("comparison"), "conditions.op", &f->op, op_wire, op_shown, NOF(op_wire));
 		add_text(f, N_("value"), "conditions.value", f->value, sizeof f->value);
+		break;
+	case 8:
+		/* Empty: the daemon's margins (wfmond.conf(5), degradation-*). */
+		add_text(f, N_("p95 margin (%, empty: default)"), "conditions.p95_margin_percent", f->p95_margin,
+			 sizeof f->p95_margin);
+		add_text(f, N_("success margin (points, empty: default)"), "conditions.success_margin_points",
+			 f->success_margin, sizeof f->success_margin);
+		add_text(f, N_("minimum runs (empty: default)"), "conditions.min_runs", f->min_runs, sizeof f->min_runs);
 		break;
 	default:
 		break;
@@ -324,6 +334,9 @@ static void form_from(struct rule_form *f, json_t *rule)
 	text_of(f->min_sample, sizeof f->min_sample, json_object_get(c, "min_sample"));
 	text_of(f->threshold, sizeof f->threshold, json_object_get(c, "threshold"));
 	text_of(f->value, sizeof f->value, json_object_get(c, "value"));
+	text_of(f->p95_margin, sizeof f->p95_margin, json_object_get(c, "p95_margin_percent"));
+	text_of(f->success_margin, sizeof f->success_margin, json_object_get(c, "success_margin_points"));
+	text_of(f->min_runs, sizeof f->min_runs, json_object_get(c, "min_runs"));
 	const char *metric = json_string_value(json_object_get(c, "metric"));
 	f->res_metric = choice_of(metric_wire, NOF(metric_wire), metric, 0);
 	text_of(f->metric, sizeof f->metric, json_object_get(c, "metric"));
@@ -434,6 +447,11 @@ static json_t *form_json_new(const struct rule_form *f)
 		set_text(c, "metric", f->metric);
 		json_object_set_new(c, "op", json_string(op_wire[f->op]));
 		set_number(c, "value", f->value);
+		break;
+	case 8:
+		set_number(c, "p95_margin_percent", f->p95_margin);
+		set_number(c, "success_margin_points", f->success_margin);
+		set_number(c, "min_runs", f->min_runs);
 		break;
 	default:
 		break;
