@@ -157,7 +157,7 @@ tests: $(BINS) $(MO_FILES) $(UNIT_BINS) $(INTEG_BINS)
 # Debian packages the build, the tests and the demo need.
 DEB_PKGS := gcc make pkg-config libwebsockets-dev libjansson-dev libjwt-dev libcmocka-dev \
             libev-dev libwebsockets-evlib-ev libncurses-dev libpq-dev libcurl4-openssl-dev libssl-dev postgresql tmux gettext locales openssl \
-            curl python3
+            curl python3 tzdata
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \

@@ -112,6 +112,9 @@ int metrics_export_csv(const struct metrics_data *d, FILE *f);
 int metrics_export_json(const struct metrics_data *d, FILE *f);
 /* "2026-12-06T07:00:00Z" */
 void metrics_time_iso(int64_t ms, char *buf, size_t len);
+/* The same moment in local time for people: "2026-12-06 08:00" (buckets
+ * are UTC; a day bucket starts at 01:00 in Warsaw in winter). */
+void metrics_time_local(int64_t ms, char *buf, size_t len);
 
 /* ---- the console's state: the last answer it asked for ------------------------------ */
 

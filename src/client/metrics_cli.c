@@ -25,14 +25,6 @@ int metrics_format_parse(const char *name, enum metrics_format *out)
 
 /* ---- the table --------------------------------------------------------------------------- */
 
-static void local_time(int64_t ms, char *buf, size_t len)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	localtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%d %H:%M", &tm);
-}
-
 static void dur(int64_t ms, char *buf, size_t len)
 {
 	i18n_format_duration(ms, buf, len);
@@ -158,7 +150,7 @@ static void print_trend(const struct metrics_data *d)
 	for (size_t i = 0; i < d->npoints; i++) {
 		const struct md_point *p = &d->trend[i];
 		char t[32], s[48], p50[32], p95[32];
-		local_time(p->start_ms, t, sizeof t);
+		metrics_time_local(p->start_ms, t, sizeof t);
 		pct(p->f.success_rate, s, sizeof s);
 		dur(p->f.p50_ms, p50, sizeof p50);
 		dur(p->f.p95_ms, p95, sizeof p95);
@@ -170,10 +162,10 @@ static void print_table(const struct metrics_data *d)
 {
 	char a[32], b[32], c[32], e[32];
 	int64_t end = d->now_ms > 0 && d->now_ms < d->to_ms ? d->now_ms : d->to_ms;
-	local_time(d->from_ms, a, sizeof a);
-	local_time(end, b, sizeof b);
-	local_time(d->prev_from_ms, c, sizeof c);
-	local_time(d->prev_to_ms, e, sizeof e);
+	metrics_time_local(d->from_ms, a, sizeof a);
+	metrics_time_local(end, b, sizeof b);
+	metrics_time_local(d->prev_from_ms, c, sizeof c);
+	metrics_time_local(d->prev_to_ms, e, sizeof e);
 	const char *bk = metrics_bucket_name(d->bucket_ms);
 	if (d->workflow_id[0])
 		printf("Workflow: %s (%s)\n", d->workflow_name, d->workflow_id);

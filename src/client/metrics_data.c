@@ -248,6 +248,14 @@ void metrics_time_iso(int64_t ms, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+void metrics_time_local(int64_t ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M", &tm);
+}
+
 /* A CSV field: quoted when it holds a comma, a quote or a line break. */
 static void csv_text(FILE *f, const char *s, bool first)
 {

@@ -58,9 +58,12 @@ void monitor_on_event(struct org *o, int before, const struct live_execution *x,
 		queue_stats_on_finished(q, x->id, ev->ts_ms, before == EXEC_QUEUED);
 	else if (before == -1 && finished(after))
 		queue_stats_on_finished(q, x->id, ev->ts_ms, false);
-	if (!finished(before) && finished(after))
+	if (!finished(before) && finished(after)) {
+		/* The slots are known from the first event on (not only from the first tick). */
+		prom_workflows_set_slots(o->srv->mon.workflows, o->srv->cfg.metrics.prometheus_workflows);
 		prom_workflows_finished(o->srv->mon.workflows, o->id, x->workflow_id, live_exec_status_name(x->status),
 					x->started_ms > 0 ? x->finished_ms - x->started_ms : -1);
+	}
 }
 
 void monitor_on_priority(struct org *o, const char *execution_id, enum proto_priority p)
