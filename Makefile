@@ -4,6 +4,7 @@
 #   make deps       install missing Debian packages (as root) or print the command
 #   make check      deps, build, unit + integration tests, then the same under ASan+UBSan
 #   make bench      the fan-out benchmark matrix
+#   make bench-metrics  metrics queries over 10 million executions, writes with rollups on and off
 #   make demo       deps, build, private Postgres, daemon, simulator, console
 #   make install    PREFIX=/usr/local DESTDIR=
 
@@ -74,7 +75,7 @@ INTEG_BINS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(INTEG_SRC))
 TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
 TEST_SUPPORT_OBJ := $(call obj,$(TEST_SUPPORT_SRC))
 
-.PHONY: all deps check check-run bench demo install clean tests
+.PHONY: all deps check check-run bench bench-metrics demo install clean tests
 all: $(BINS) $(MO_FILES)
 
 $(BUILD)/locale/%/LC_MESSAGES/wfmon.mo: src/po/%.po
@@ -182,6 +183,10 @@ check: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@tests/bench.sh build
+
+bench-metrics: deps
+	@$(MAKE) --no-print-directory all
+	@tests/bench_metrics.sh build
 
 demo: deps
 	@$(MAKE) --no-print-directory all
