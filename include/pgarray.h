@@ -24,6 +24,10 @@ void pgarray_text(struct pgarray *a, const char *s);
 void pgarray_int(struct pgarray *a, int64_t v);
 void pgarray_null(struct pgarray *a);
 void pgarray_bytea(struct pgarray *a, const uint8_t *p, size_t n);
+/* A time (ms since the epoch) as an RFC 3339 element of a timestamptz[]:
+ * compared with a column as it is, the planner can use an index on it
+ * (an expression such as epoch + ms * interval hides it). */
+void pgarray_time(struct pgarray *a, int64_t ms);
 /* Closes the literal; returns it (owned by the builder). */
 const char *pgarray_finish(struct pgarray *a);
 /* A text[] literal of n strings, as a new string. */

@@ -87,13 +87,17 @@ long rollup_rebuild(PGconn *c, char *err, size_t errlen);
 int rollup_migrate(PGconn *c, char *err, size_t errlen);
 
 /* A row read back with the columns of ROLLUP_SELECT_COLUMNS (binary format):
- * fills *out (its agg initialized by the caller). 0, or -1 when the stored
- * histogram is damaged. */
+ * adds it to *out (its agg initialized by the caller). 0, or -1 when the
+ * stored histogram is damaged. rollup_row_add adds the same row's figures
+ * to another aggregate (the row's keys are not needed there). */
 #define ROLLUP_SELECT_COLUMNS                                                                      \
 	"r.workflow_id, r.step_id, r.span_hours, "                                                 \
 	"(extract(epoch FROM r.bucket_start) * 1000)::bigint AS start_ms, r.completed, r.failed, " \
 	"r.cancelled, r.wait_count, r.wait_sum_ms, r.histogram"
 int rollup_row_read(const PGresult *r, int row, struct rollup_row *out);
+int rollup_row_add(const PGresult *r, int row, struct metrics_agg *to);
+/* The row's keys only (workflow, step, span, start), agg untouched. */
+void rollup_row_keys(const PGresult *r, int row, struct rollup_row *out);
 
 /* The periodic upkeep on the store thread, organization by organization. */
 struct rollup_tick {

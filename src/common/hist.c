@@ -3,7 +3,10 @@
  * Invariants: bins are sorted by idx with no duplicates and no empty bin;
  * count is the sum of the bins' counts; each bin's excess is at most
  * count * (width - 1), so the mean of a bin lies inside it; the bucket table
- * is built once (pthread_once) and never changes. */
+ * is built once (pthread_once) and never changes. Merging goes through one
+ * scratch array per thread, as long as the bucket table (a merge never has
+ * more bins than there are buckets), so that merging thousands of rows for
+ * one answer allocates nothing once the target has grown. */
 #include "hist.h"
 
 #include <pthread.h>
@@ -18,6 +21,7 @@
 static int64_t lower_bounds[HIST_TABLE_MAX + 1];   /* lower_bounds[nbuckets] = the end */
 static uint32_t nbuckets;
 static pthread_once_t table_once = PTHREAD_ONCE_INIT;
+static pthread_key_t scratch_key;                  /* each thread's merge output, freed at its exit */
 
 static void table_build(void)
 {
@@ -34,11 +38,26 @@ static void table_build(void)
 	}
 	nbuckets = i;
 	lower_bounds[i] = b;
+	if (pthread_key_create(&scratch_key, free) != 0)
+		fatal("hist: no thread key");
 }
 
 static void table(void)
 {
 	pthread_once(&table_once, table_build);
+}
+
+/* This thread's scratch array of nbuckets bins. */
+static struct hist_bin *scratch(void)
+{
+	table();
+	struct hist_bin *s = pthread_getspecific(scratch_key);
+	if (s == NULL) {
+		s = xmalloc(sizeof *s * nbuckets);
+		if (pthread_setspecific(scratch_key, s) != 0)
+			fatal("hist: cannot keep a scratch array");
+	}
+	return s;
 }
 
 uint32_t hist_bucket_count(void)
@@ -150,13 +169,21 @@ void hist_add(struct hist *h, int64_t ms)
 	h->n++;
 }
 
+/* Replaces h's bins with out[0..k) (a merge's result in the scratch array). */
+static void take_merged(struct hist *h, const struct hist_bin *out, uint32_t k, uint64_t added)
+{
+	reserve(h, k);
+	memcpy(h->bins, out, sizeof *out * k);
+	h->n = k;
+	h->count += added;
+}
+
 /* Merges the sorted bins b[0..nb) into h (counts, not min/max). */
 static void merge_bins(struct hist *h, const struct hist_bin *b, uint32_t nb)
 {
 	if (nb == 0)
 		return;
-	uint32_t cap = h->n + nb;
-	struct hist_bin *out = xmalloc(sizeof *out * cap);
+	struct hist_bin *out = scratch();
 	uint32_t i = 0, j = 0, k = 0;
 	uint64_t added = 0;
 	while (i < h->n || j < nb) {
@@ -173,11 +200,7 @@ static void merge_bins(struct hist *h, const struct hist_bin *b, uint32_t nb)
 			k++;
 		}
 	}
-	free(h->bins);
-	h->bins = out;
-	h->n = k;
-	h->cap = cap;
-	h->count += added;
+	take_merged(h, out, k, added);
 }
 
 void hist_merge(struct hist *dst, const struct hist *src)
@@ -247,8 +270,13 @@ static size_t put_varint(uint8_t *p, uint64_t v)
 	return n;
 }
 
-static int get_varint(const uint8_t *buf, size_t len, size_t *pos, uint64_t *out)
+static inline int get_varint(const uint8_t *buf, size_t len, size_t *pos, uint64_t *out)
 {
+	/* Most values fit one byte (bin deltas, small counts). */
+	if (*pos < len && buf[*pos] < 0x80) {
+		*out = buf[(*pos)++];
+		return 0;
+	}
 	uint64_t v = 0;
 	for (int shift = 0; shift < 64; shift += 7) {
 		if (*pos >= len)
@@ -283,6 +311,25 @@ size_t hist_encode(const struct hist *h, uint8_t *buf)
 	return n;
 }
 
+/* The next encoded bin after prev (first: none yet); 0 or -1 when invalid. */
+static inline int next_bin(const uint8_t *buf, size_t len, size_t *pos, bool first, uint32_t prev,
+			   struct hist_bin *out)
+{
+	uint64_t delta, count, excess;
+	if (get_varint(buf, len, pos, &delta) < 0 || get_varint(buf, len, pos, &count) < 0 ||
+	    get_varint(buf, len, pos, &excess) < 0)
+		return -1;
+	uint64_t idx = first ? delta : (uint64_t)prev + delta + 1;
+	count++;
+	if (idx >= nbuckets || count == 0)
+		return -1;
+	uint64_t width = (uint64_t)(lower_bounds[idx + 1] - lower_bounds[idx]), most;
+	if (__builtin_mul_overflow(count, width - 1, &most) || excess > most)
+		return -1;
+	*out = (struct hist_bin){ .idx = (uint32_t)idx, .count = count, .excess = excess };
+	return 0;
+}
+
 int hist_decode_merge(struct hist *h, const uint8_t *buf, size_t len)
 {
 	table();
@@ -295,32 +342,60 @@ int hist_decode_merge(struct hist *h, const uint8_t *buf, size_t len)
 	if (get_varint(buf, len, &pos, &lo) < 0 || get_varint(buf, len, &pos, &span) < 0 ||
 	    lo > (uint64_t)HIST_MAX_MS || span > (uint64_t)HIST_MAX_MS - lo)
 		return -1;
-	struct hist_bin *bins = xmalloc(sizeof *bins * nb);
-	uint64_t idx = 0, total = 0;
-	for (uint64_t i = 0; i < nb; i++) {
-		uint64_t delta, count, excess;
-		if (get_varint(buf, len, &pos, &delta) < 0 || get_varint(buf, len, &pos, &count) < 0 ||
-		    get_varint(buf, len, &pos, &excess) < 0)
-			goto bad;
-		idx = i == 0 ? delta : idx + delta + 1;
-		count++;
-		if (idx >= nbuckets || count == 0 || total + count < total)
-			goto bad;
-		uint64_t width = (uint64_t)(lower_bounds[idx + 1] - lower_bounds[idx]);
-		uint64_t most;
-		if (__builtin_mul_overflow(count, width - 1, &most) || excess > most)
-			goto bad;
-		bins[i] = (struct hist_bin){ .idx = (uint32_t)idx, .count = count, .excess = excess };
-		total += count;
+	/* Decoded bins merge with h's straight into the scratch array (or, when
+	 * h is empty, into h's own array, which then holds nothing valid until
+	 * the end): h changes only once the whole encoding has proved valid. */
+	bool into_h = h->n == 0;
+	if (into_h)
+		reserve(h, (uint32_t)nb);
+	struct hist_bin *out = into_h ? h->bins : scratch();
+	struct hist_bin cur, first = { 0 }, last = { 0 };
+	uint32_t i = 0, k = 0;
+	uint64_t added = 0, decoded = 0;
+	bool have = false;
+	for (;;) {
+		if (!have && decoded < nb) {
+			if (next_bin(buf, len, &pos, decoded == 0, last.idx, &cur) != 0)
+				return -1;
+			if (decoded == 0)
+				first = cur;
+			last = cur;
+			decoded++;
+			if (added + cur.count < added)
+				return -1;
+			have = true;
+		}
+		if (!have && i == h->n)
+			break;
+		if (k == nbuckets)
+			return -1;   /* cannot happen with valid bins; bounds the scratch array */
+		if (!have || (i < h->n && h->bins[i].idx < cur.idx)) {
+			out[k++] = h->bins[i++];
+		} else if (i == h->n || cur.idx < h->bins[i].idx) {
+			added += cur.count;
+			out[k++] = cur;
+			have = false;
+		} else {
+			out[k] = h->bins[i++];
+			out[k].count += cur.count;
+			out[k].excess += cur.excess;
+			added += cur.count;
+			k++;
+			have = false;
+		}
 	}
 	/* The extremes must lie in the first and last bins. */
 	int64_t min_ms = (int64_t)lo, max_ms = (int64_t)(lo + span);
-	if (pos != len || min_ms < lower_bounds[bins[0].idx] || min_ms >= lower_bounds[bins[0].idx + 1] ||
-	    max_ms < lower_bounds[bins[nb - 1].idx] || max_ms >= lower_bounds[bins[nb - 1].idx + 1])
-		goto bad;
+	if (pos != len || min_ms < lower_bounds[first.idx] || min_ms >= lower_bounds[first.idx + 1] ||
+	    max_ms < lower_bounds[last.idx] || max_ms >= lower_bounds[last.idx + 1])
+		return -1;
 	bool empty = h->count == 0;
-	merge_bins(h, bins, (uint32_t)nb);
-	free(bins);
+	if (into_h) {
+		h->n = k;
+		h->count += added;
+	} else {
+		take_merged(h, out, k, added);
+	}
 	if (empty) {
 		h->min_ms = min_ms;
 		h->max_ms = max_ms;
@@ -331,7 +406,4 @@ int hist_decode_merge(struct hist *h, const uint8_t *buf, size_t len)
 			h->max_ms = max_ms;
 	}
 	return 0;
-bad:
-	free(bins);
-	return -1;
 }

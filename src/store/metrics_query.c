@@ -11,11 +11,13 @@
 #include "store_db.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "metrics.h"
 #include "pgarray.h"
 #include "pgconn.h"
@@ -179,73 +181,139 @@ static int plan_period(struct answer *a, int period, char *err, size_t errlen)
 
 /* ---- reading rows ---------------------------------------------------------------------- */
 
-/* Runs sql (blocks as $1 span hours, $2 starts; $3 the workflow when used)
- * and hands each row to fn. */
-static int read_rows(struct answer *a, const char *sql, const struct metrics_block *blocks, size_t n,
-		     const char *workflow, void (*fn)(struct answer *a, struct rollup_row *r), char *err,
-		     size_t errlen)
+/* Rows are read by ranges of bucket_start per span (the blocks of the periods,
+ * sorted and joined where they touch): a range is one index range scan
+ * (metric_rollups_time for every workflow, the primary key for one), far
+ * cheaper than a lookup per block. */
+struct range {
+	int64_t span_ms, from_ms, to_ms;   /* bucket_start in [from, to) */
+};
+
+static int block_cmp(const void *x, const void *y)
 {
-	if (n == 0)
-		return 0;
-	struct pgarray h, s;
-	pgarray_init(&h), pgarray_init(&s);
+	const struct metrics_block *a = x, *b = y;
+	if (a->span_ms != b->span_ms)
+		return a->span_ms < b->span_ms ? -1 : 1;
+	return (a->start_ms > b->start_ms) - (a->start_ms < b->start_ms);
+}
+
+static size_t ranges_of(struct metrics_block *blocks, size_t n, struct range *out)
+{
+	qsort(blocks, n, sizeof *blocks, block_cmp);
+	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
-		pgarray_int(&h, blocks[i].span_ms / METRICS_HOUR_MS);
-		pgarray_int(&s, blocks[i].start_ms);
+		const struct metrics_block *b = &blocks[i];
+		if (k > 0 && out[k - 1].span_ms == b->span_ms && b->start_ms <= out[k - 1].to_ms) {
+			if (b->start_ms + b->span_ms > out[k - 1].to_ms)
+				out[k - 1].to_ms = b->start_ms + b->span_ms;
+			continue;
+		}
+		out[k++] = (struct range){ b->span_ms, b->start_ms, b->start_ms + b->span_ms };
 	}
-	const char *p[] = { pgarray_finish(&h), pgarray_finish(&s), workflow };
-	PGresult *res = pgconn_query_binary(a->c, sql, workflow ? 3 : 2, p, err, errlen);
-	pgarray_free(&h), pgarray_free(&s);
+	return k;
+}
+
+/* Statement parameters: the texts, formatted here. */
+struct params {
+	const char **v;
+	char (*buf)[40];
+	int n;
+};
+
+static int param_int(struct params *p, int64_t v)
+{
+	snprintf(p->buf[p->n], sizeof p->buf[p->n], "%" PRId64, v);
+	p->v[p->n] = p->buf[p->n];
+	return ++p->n;
+}
+
+static int param_time(struct params *p, int64_t ms)
+{
+	proto_time_format(ms, p->buf[p->n], sizeof p->buf[p->n]);
+	p->v[p->n] = p->buf[p->n];
+	return ++p->n;
+}
+
+/* Reads the rows of the ranges matching `where` (which may use $1 for
+ * workflow) and hands each to fn, which adds it where it belongs
+ * (rollup_row_add: the histogram bytes merge straight into their targets). */
+static int read_ranges(struct answer *a, const char *where, const char *workflow, const struct range *r,
+		       size_t nr, int (*fn)(struct answer *a, const PGresult *res, int i), char *err, size_t errlen)
+{
+	if (nr == 0)
+		return 0;
+	struct params p = { xcalloc(3 * nr + 1, sizeof *p.v), xcalloc(3 * nr + 1, sizeof *p.buf), 0 };
+	if (workflow != NULL) {
+		p.v[0] = workflow;
+		p.n = 1;
+	}
+	char *sql = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&sql, &len);
+	for (size_t i = 0; i < nr; i++) {
+		int h = param_int(&p, r[i].span_ms / METRICS_HOUR_MS);
+		int from = param_time(&p, r[i].from_ms);
+		int to = param_time(&p, r[i].to_ms);
+		fprintf(f, "%sSELECT " ROLLUP_SELECT_COLUMNS " FROM metric_rollups r WHERE %s AND r.span_hours = $%d "
+			   "AND r.bucket_start >= $%d::timestamptz AND r.bucket_start < $%d::timestamptz",
+			i ? " UNION ALL " : "", where, h, from, to);
+	}
+	fclose(f);
+	PGresult *res = pgconn_query_binary(a->c, sql, p.n, p.v, err, errlen);
+	free(sql);
+	free(p.v);
+	free(p.buf);
 	if (res == NULL)
 		return STOREQ_DB_ERROR;
 	int rc = 0;
 	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
-		struct rollup_row row;
-		memset(&row, 0, sizeof row);
-		metrics_agg_init(&row.agg);
-		if (rollup_row_read(res, i, &row) != 0)
+		if (fn(a, res, i) != 0) {
+			struct rollup_row row;
+			rollup_row_keys(res, i, &row);
 			rc = bad(err, errlen, "a stored rollup row is damaged (%s/%s at %" PRId64 ")", row.workflow_id,
 				 row.step_id, row.start_ms);
-		else
-			fn(a, &row);
-		metrics_agg_free(&row.agg);
+		}
 	}
 	PQclear(res);
 	return rc;
 }
 
-#define BLOCKS_JOIN                                                                                   \
-	"JOIN unnest($1::integer[], $2::bigint[]) AS b(h, s) ON r.span_hours = b.h "                  \
-	"AND r.bucket_start = timestamptz 'epoch' + b.s * interval '1 millisecond' "
-
-static const char rows_all_sql[] =
-	"SELECT " ROLLUP_SELECT_COLUMNS " FROM metric_rollups r " BLOCKS_JOIN "WHERE r.step_id = ''";
-static const char rows_workflow_sql[] =
-	"SELECT " ROLLUP_SELECT_COLUMNS " FROM metric_rollups r " BLOCKS_JOIN "WHERE r.workflow_id = $3";
-static const char rows_trend_sql[] =
-	"SELECT " ROLLUP_SELECT_COLUMNS " FROM metric_rollups r " BLOCKS_JOIN
-	"WHERE r.workflow_id = $3 AND r.step_id = ''";
-
-static void row_into_periods(struct answer *a, struct rollup_row *r)
+static int row_into_periods(struct answer *a, const PGresult *res, int i)
 {
-	if (!wanted(a, r->workflow_id, r->step_id))
-		return;
+	struct rollup_row r;
+	rollup_row_keys(res, i, &r);
+	if (!wanted(a, r.workflow_id, r.step_id))
+		return 0;
 	char key[48];
-	block_key(key, sizeof key, r->span_ms, r->start_ms);
+	block_key(key, sizeof key, r.span_ms, r.start_ms);
 	uintptr_t mask = (uintptr_t)strmap_get(&a->blocks, key);
 	if (mask == 0)
-		return;
-	struct entity *e = entity_get(a, r->workflow_id, r->step_id);
+		return 0;   /* inside a range, but no period's block */
+	struct entity *e = entity_get(a, r.workflow_id, r.step_id);
 	for (int p = 0; p < P__COUNT; p++)
-		if (mask & ((uintptr_t)1 << p))
-			metrics_agg_merge(&e->agg[p], &r->agg);
+		if ((mask & ((uintptr_t)1 << p)) && rollup_row_add(res, i, &e->agg[p]) != 0)
+			return -1;
+	return 0;
 }
 
-static void row_into_trend(struct answer *a, struct rollup_row *r)
+static int read_periods(struct answer *a, char *err, size_t errlen)
 {
-	int64_t i = (r->start_ms - a->f->from_ms) / a->f->bucket_ms;
-	if (r->span_ms == a->f->bucket_ms && i >= 0 && i < (int64_t)a->f->points)
-		metrics_agg_merge(&a->trend[i], &r->agg);
+	struct range *r = xcalloc(a->nblocks ? a->nblocks : 1, sizeof *r);
+	size_t nr = ranges_of(a->block_list, a->nblocks, r);
+	int rc = read_ranges(a, a->scope[0] ? "r.workflow_id = $1" : "r.step_id = ''", a->scope[0] ? a->scope : NULL,
+			     r, nr, row_into_periods, err, errlen);
+	free(r);
+	return rc;
+}
+
+static int row_into_trend(struct answer *a, const PGresult *res, int i)
+{
+	struct rollup_row r;
+	rollup_row_keys(res, i, &r);
+	int64_t k = (r.start_ms - a->f->from_ms) / a->f->bucket_ms;
+	if (r.span_ms == a->f->bucket_ms && k >= 0 && k < (int64_t)a->f->points)
+		return rollup_row_add(res, i, &a->trend[k]);
+	return 0;
 }
 
 static void raw_into_trend(void *arg, const struct rollup_fact *f)
@@ -269,13 +337,8 @@ static int build_trend(struct answer *a, char *err, size_t errlen)
 		return rollup_raw_facts(a->c, f->from_ms, to, a->scope[0] ? a->scope : NULL, false, raw_into_trend, a,
 					err, errlen) == 0 ? 0 : STOREQ_DB_ERROR;
 	}
-	struct metrics_block *blocks = xcalloc(f->points ? f->points : 1, sizeof *blocks);
-	for (uint32_t i = 0; i < f->points; i++)
-		blocks[i] = (struct metrics_block){ .start_ms = f->from_ms + (int64_t)i * f->bucket_ms,
-						    .span_ms = f->bucket_ms };
-	int rc = read_rows(a, rows_trend_sql, blocks, f->points, a->scope, row_into_trend, err, errlen);
-	free(blocks);
-	return rc;
+	struct range r = { f->bucket_ms, f->from_ms, f->to_ms };
+	return read_ranges(a, "r.workflow_id = $1 AND r.step_id = ''", a->scope, &r, 1, row_into_trend, err, errlen);
 }
 
 /* ---- names -------------------------------------------------------------------------------- */
@@ -372,7 +435,7 @@ static int by_order(const void *x, const void *y)
 	return strcmp(a->step_id, b->step_id);
 }
 
-static json_t *answer_json_new(struct answer *a, const char *scope_name, bool behind)
+static json_t *answer_json_new(struct answer *a, const char *scope_name, bool behind, int64_t started_us)
 {
 	const struct metrics_frame *f = a->f;
 	json_t *o = json_object();
@@ -400,10 +463,13 @@ static json_t *answer_json_new(struct answer *a, const char *scope_name, bool be
 		json_t *t = json_array();
 		for (uint32_t i = 0; i < f->points; i++) {
 			json_t *pt = metrics_figures_new(&a->trend[i], f->bucket_ms);
-			/* A point is one bucket: its rates would only repeat runs. */
-			json_object_del(pt, "per_hour");
-			json_object_del(pt, "per_day");
-			json_object_del(pt, "per_week");
+			/* A point is one bucket: its rates would only repeat runs, and
+			 * its extremes and waits are in the summary; a year of days
+			 * stays a small answer. */
+			static const char *const drop[] = { "per_hour", "per_day", "per_week", "min_ms", "max_ms",
+							    "avg_wait_ms" };
+			for (size_t k = 0; k < sizeof drop / sizeof drop[0]; k++)
+				json_object_del(pt, drop[k]);
 			json_t *row = json_object();
 			put_time(row, "start", f->from_ms + (int64_t)i * f->bucket_ms);
 			json_object_update(row, pt);
@@ -445,6 +511,7 @@ static json_t *answer_json_new(struct answer *a, const char *scope_name, bool be
 		json_object_set_new(o, "steps", list);
 	}
 	free(others);
+	json_object_set_new(o, "took_ms", json_real(round((double)(clock_mono_us() - started_us) / 100.0) / 10.0));
 	return o;
 }
 
@@ -508,6 +575,7 @@ int storeq_metrics(PGconn *c, json_t *params, json_t **result, char *err, size_t
 		return now <= 0 ? bad(err, errlen, "parameter now_ms: required")
 				: bad(err, errlen, "parameter %s: %s", cause.field, cause.message);
 	}
+	int64_t started_us = clock_mono_us();
 	bool more = false;
 	if (rollup_catch_up(c, CATCH_UP_FACTS, &more, err, errlen) < 0) {
 		json_decref(query);
@@ -559,14 +627,13 @@ int storeq_metrics(PGconn *c, json_t *params, json_t **result, char *err, size_t
 			rc = plan_period(&a, p, err, errlen);
 	}
 	if (rc == 0)
-		rc = read_rows(&a, scope[0] ? rows_workflow_sql : rows_all_sql, a.block_list, a.nblocks,
-			       scope[0] ? scope : NULL, row_into_periods, err, errlen);
+		rc = read_periods(&a, err, errlen);
 	if (rc == 0 && f.parts[PART_TREND])
 		rc = build_trend(&a, err, errlen);
 	if (rc == 0)
 		rc = fill_names(&a, err, errlen);
 	if (rc == 0)
-		*result = answer_json_new(&a, scope_name, more);
+		*result = answer_json_new(&a, scope_name, more, started_us);
 	answer_free(&a);
 	json_decref(query);
 	return rc;

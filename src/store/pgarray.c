@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto.h"
 #include "xalloc.h"
 
 static void reserve(struct pgarray *a, size_t more)
@@ -91,6 +92,13 @@ void pgarray_bytea(struct pgarray *a, const uint8_t *p, size_t n)
 	}
 	a->buf[a->len++] = '"';
 	a->buf[a->len] = '\0';
+}
+
+void pgarray_time(struct pgarray *a, int64_t ms)
+{
+	char buf[40];
+	proto_time_format(ms, buf, sizeof buf);
+	pgarray_text(a, buf);
 }
 
 const char *pgarray_finish(struct pgarray *a)

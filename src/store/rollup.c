@@ -68,19 +68,31 @@ static const char *col_text(const PGresult *r, int row, int col, char *buf, size
 	return buf;
 }
 
-int rollup_row_read(const PGresult *r, int row, struct rollup_row *out)
+void rollup_row_keys(const PGresult *r, int row, struct rollup_row *out)
 {
 	col_text(r, row, 0, out->workflow_id, sizeof out->workflow_id);
 	col_text(r, row, 1, out->step_id, sizeof out->step_id);
 	out->span_ms = (int64_t)col_i32(r, row, 2) * METRICS_HOUR_MS;
 	out->start_ms = col_i64(r, row, 3);
-	out->agg.completed = (uint64_t)col_i64(r, row, 4);
-	out->agg.failed = (uint64_t)col_i64(r, row, 5);
-	out->agg.cancelled = (uint64_t)col_i64(r, row, 6);
-	out->agg.wait_count = (uint64_t)col_i64(r, row, 7);
-	out->agg.wait_sum_ms = (uint64_t)col_i64(r, row, 8);
-	return hist_decode_merge(&out->agg.dur, (const uint8_t *)PQgetvalue(r, row, 9),
-				 (size_t)PQgetlength(r, row, 9));
+}
+
+int rollup_row_add(const PGresult *r, int row, struct metrics_agg *to)
+{
+	/* The histogram first: a damaged one leaves `to` as it was. */
+	if (hist_decode_merge(&to->dur, (const uint8_t *)PQgetvalue(r, row, 9), (size_t)PQgetlength(r, row, 9)) != 0)
+		return -1;
+	to->completed += (uint64_t)col_i64(r, row, 4);
+	to->failed += (uint64_t)col_i64(r, row, 5);
+	to->cancelled += (uint64_t)col_i64(r, row, 6);
+	to->wait_count += (uint64_t)col_i64(r, row, 7);
+	to->wait_sum_ms += (uint64_t)col_i64(r, row, 8);
+	return 0;
+}
+
+int rollup_row_read(const PGresult *r, int row, struct rollup_row *out)
+{
+	rollup_row_keys(r, row, out);
+	return rollup_row_add(r, row, &out->agg);
 }
 
 /* ---- rows being built ----------------------------------------------------------------- */
@@ -165,9 +177,8 @@ void rollup_acc_step(struct rollup_acc *a, const char *workflow_id, const char *
 
 static const char read_sql[] =
 	"SELECT " ROLLUP_SELECT_COLUMNS " FROM metric_rollups r "
-	"JOIN unnest($1::text[], $2::text[], $3::integer[], $4::bigint[]) AS k(w, s, h, b) "
-	"ON r.workflow_id = k.w AND r.step_id = k.s AND r.span_hours = k.h "
-	"AND r.bucket_start = timestamptz 'epoch' + k.b * interval '1 millisecond'";
+	"JOIN unnest($1::text[], $2::text[], $3::integer[], $4::timestamptz[]) AS k(w, s, h, b) "
+	"ON r.workflow_id = k.w AND r.step_id = k.s AND r.span_hours = k.h AND r.bucket_start = k.b";
 
 /* Adds what is stored for rows[0..n) to them. */
 static int merge_stored(PGconn *c, struct rollup_acc *a, size_t first, size_t n, char *err, size_t errlen)
@@ -179,7 +190,7 @@ static int merge_stored(PGconn *c, struct rollup_acc *a, size_t first, size_t n,
 		pgarray_text(&w, r->workflow_id);
 		pgarray_text(&s, r->step_id);
 		pgarray_int(&h, r->span_ms / METRICS_HOUR_MS);
-		pgarray_int(&b, r->start_ms);
+		pgarray_time(&b, r->start_ms);
 	}
 	const char *p[] = { pgarray_finish(&w), pgarray_finish(&s), pgarray_finish(&h), pgarray_finish(&b) };
 	PGresult *res = pgconn_query_binary(c, read_sql, 4, p, err, errlen);
@@ -216,7 +227,7 @@ static const char upsert_sql[] =
 	"FROM unnest($1::text[], $2::text[], $3::integer[], $4::bigint[], $5::bigint[], $6::bigint[], "
 	"  $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], "
 	"  $13::bigint[], $14::bytea[]) AS t(w, s, h, b, c, f, x, dc, ds, dmin, dmax, wc, ws, hist) "
-	"ON CONFLICT (org_id, workflow_id, step_id, span_hours, bucket_start) DO UPDATE SET "
+	"ON CONFLICT (org_id, workflow_id, span_hours, bucket_start, step_id) DO UPDATE SET "
 	"  completed = excluded.completed, failed = excluded.failed, cancelled = excluded.cancelled, "
 	"  duration_count = excluded.duration_count, duration_sum_ms = excluded.duration_sum_ms, "
 	"  duration_min_ms = excluded.duration_min_ms, duration_max_ms = excluded.duration_max_ms, "

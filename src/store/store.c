@@ -16,6 +16,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -614,6 +615,11 @@ struct store *store_new(const struct store_config *cfg, void (*wake)(void *arg),
 		s->cfg.data_cap_bytes = DATA_CAP_DEFAULT;
 	s->wake = wake;
 	s->wake_arg = wake_arg;
+	/* A metrics answer allocates and frees a few megabytes (histograms); by
+	 * default glibc hands freed memory back at once, and every answer then
+	 * pays page faults for it again (a third of its time, measured). Keep up
+	 * to 64 MiB of it. */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	s->atail = &s->ahead;
 	s->qtail = &s->qhead;
 	s->puts_tail = &s->puts_head;

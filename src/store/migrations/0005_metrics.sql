@@ -41,10 +41,11 @@ CREATE TABLE metric_rollups (
 	wait_sum_ms     bigint NOT NULL DEFAULT 0,
 	histogram       bytea NOT NULL,
 	updated_at      timestamptz NOT NULL DEFAULT now(),
-	PRIMARY KEY (org_id, workflow_id, step_id, span_hours, bucket_start)
+	-- One workflow's rows of a period, all its steps, in one range.
+	PRIMARY KEY (org_id, workflow_id, span_hours, bucket_start, step_id)
 ) WITH (toast_tuple_target = 8160);
--- Every workflow's rows of a period at once (the "all workflows" answers).
-CREATE INDEX metric_rollups_time ON metric_rollups (org_id, span_hours, bucket_start, step_id, workflow_id);
+-- Every workflow's rows of a period (the "all workflows" answers), in one range.
+CREATE INDEX metric_rollups_time ON metric_rollups (org_id, step_id, span_hours, bucket_start, workflow_id);
 -- Retention.
 CREATE INDEX metric_rollups_end ON metric_rollups (org_id, bucket_end);
 
