@@ -115,6 +115,8 @@ void metrics_time_iso(int64_t ms, char *buf, size_t len);
 /* The same moment in local time for people: "2026-12-06 08:00" (buckets
  * are UTC; a day bucket starts at 01:00 in Warsaw in winter). */
 void metrics_time_local(int64_t ms, char *buf, size_t len);
+/* A rate for people, in the locale's decimals: "80.0 %", "-" when unknown (< 0). */
+void metrics_format_percent(double v, char *buf, size_t len);
 
 /* ---- the console's state: the last answer it asked for ------------------------------ */
 

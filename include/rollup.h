@@ -13,6 +13,11 @@
  * seconds (rollup_tick) and before answering a metrics query. Nothing runs per
  * event: the write path's cost is unchanged.
  *
+ * Watermarks assume one writer: the facts are written and rolled up on the
+ * store thread's one connection, so when a catch-up finds nothing more, every
+ * id its sequences have drawn is committed and the watermark moves to the last
+ * one (an idle organization does not rescan everyone's newer facts).
+ *
  * Every function here runs inside a transaction that has set the organization
  * (pgconn_begin_org), unless it says otherwise. */
 #ifndef WFMON_ROLLUP_H
@@ -102,6 +107,7 @@ void rollup_row_keys(const PGresult *r, int row, struct rollup_row *out);
 /* The periodic upkeep on the store thread, organization by organization. */
 struct rollup_tick {
 	int64_t next_us;
+	size_t next_org;   /* where the next turn starts in the organization list */
 };
 /* Runs when due: catches every organization up, each in its own
  * transaction, for at most budget_us; returns the facts rolled up or -1. */

@@ -13,13 +13,23 @@
 #    median of the daemon's own database time (took_ms), and the p50/p95/p99 the
 #    daemon answered beside percentile_disc over the raw rows of the same
 #    period, with their difference (goal: within 1 %).
-# 2. Writes. A second, empty cluster; $BENCH_WRITE_EXECUTIONS (20,000)
-#    executions (11 events each: queued, started, four steps, the end) are posted to /v1/events as fast as the daemon
-#    takes them, and the time until PostgreSQL has stored them all
-#    (wfmond_events_stored_total) gives the stored events per second: with
-#    rollups off (metrics-rollup-interval 0), on at the default 10 s, and on
-#    every second, twice each, back to back, same pinning. Goal: on within
-#    10 % of off.
+# 2. Writes. $BENCH_WRITE_EXECUTIONS (5,000) executions (11 events each:
+#    queued, started, four steps, the end) are posted to /v1/events as fast as
+#    the daemon takes them, and the time until PostgreSQL has stored them all
+#    (wfmond_events_stored_total) gives the stored events per second. Four
+#    daemons, each in a fresh cluster of its own: the daemon from before the
+#    metrics work (no migration 0005: built from the parent of the commit that
+#    added it, or $BENCH_BASE_REV, "none" to skip), this one with rollups off
+#    (metrics-rollup-interval 0), on at the default 10 s, and on every second;
+#    back to back, $BENCH_ROUNDS (5) rounds, every other one in reverse
+#    order, same pinning. Goal: on within 10 % of off. Other work on the
+#    machine moves the wall-clock rate a lot, so each run also counts the CPU
+#    time its daemon and its PostgreSQL cluster used (/proc: the postmaster
+#    with its reaped children, and its live children) and prints the stored
+#    events per CPU second beside it, and the store thread's own account from
+#    /metrics: the time it spent writing events and the time it spent in
+#    rollup passes (one thread does both, one after the other, so that share
+#    is what rollups take from the write rate at most).
 #
 # BENCH_PARTS="queries writes" (the default) chooses the parts to run.
 # BENCH_METRICS_CLEAN=1 deletes the clusters at the end (they take ~40 GB).
@@ -31,7 +41,7 @@ build=${1:-build}
 dir=${BENCH_METRICS_DIR:-/tmp/wfmon-bench-metrics}
 executions=${BENCH_EXECUTIONS:-10000000}
 repeat=${BENCH_REPEAT:-20}
-wexec=${BENCH_WRITE_EXECUTIONS:-20000}
+wexec=${BENCH_WRITE_EXECUTIONS:-5000}
 parts=${BENCH_PARTS:-queries writes}
 for bin in wfmond wfmon wfmon-histgen; do
 	[ -x "$build/$bin" ] || { echo "bench_metrics: $build/$bin is missing; run make first" >&2; exit 1; }
@@ -51,7 +61,9 @@ stop_daemon() {
 cleanup() {
 	stop_daemon
 	src/tools/pgcluster.sh stop "$dir/pg" >/dev/null 2>&1
-	src/tools/pgcluster.sh stop "$tmp/wpg" >/dev/null 2>&1
+	for c in "$tmp"/wpg-*; do
+		[ -d "$c" ] && src/tools/pgcluster.sh stop "$c" >/dev/null 2>&1
+	done
 	[ "${BENCH_METRICS_CLEAN:-0}" = 1 ] && rm -rf "$dir"
 	rm -rf "$tmp"
 }
@@ -90,9 +102,10 @@ echo "== metrics queries over $executions executions =="
 src/tools/pgcluster.sh stop "$dir/pg" >/dev/null 2>&1
 eval "$(PGCLUSTER_CONF=$'shared_buffers = 2GB\nmax_wal_size = 16GB\ncheckpoint_timeout = 30min\nwork_mem = 256MB\nmaintenance_work_mem = 512MB' \
 	taskset -c 0 src/tools/pgcluster.sh start "$dir/pg")" || { echo "bench_metrics: no cluster" >&2; exit 1; }
-have=$(psql -X -A -t "$WFMON_DB_OWNER" -c "BEGIN; SELECT set_config('wfmon.org','bench',true); \
-	SELECT count(*) FROM workflow_executions; COMMIT" 2>/dev/null | sed -n 2p)
-if [ "${have:-0}" -lt $((executions * 99 / 100)) ]; then
+# bench_sql SQL: one statement as organization bench, unaligned, no headers.
+bench_sql() { PGOPTIONS="-c wfmon.org=bench -c work_mem=1GB" psql -X -q -A -t -F ' ' "$WFMON_DB_OWNER" -c "$1"; }
+have=$(bench_sql "SELECT count(*) FROM workflow_executions") || { echo "bench_metrics: cannot read $dir/pg" >&2; exit 1; }
+if [ "$have" -lt $((executions * 99 / 100)) ]; then
 	echo "generating the history (wfmon-histgen --executions $executions; about half an hour)..."
 	start=$SECONDS
 	"$build/wfmon-histgen" --owner "$WFMON_DB_OWNER" --org bench --executions "$executions" >"$tmp/histgen.log" 2>&1 ||
@@ -101,11 +114,11 @@ if [ "${have:-0}" -lt $((executions * 99 / 100)) ]; then
 	echo "generated in $((SECONDS - start)) s"
 fi
 du -sh "$dir/pg/data" | awk '{print "database size: " $1}'
-start_daemon "$WFMON_DB_APP" "$WFMON_DB_OWNER" "$tmp/spool"
+# Raw history is kept (no retention) so that percentile_disc sees what the rollups saw.
+start_daemon "$WFMON_DB_APP" "$WFMON_DB_OWNER" "$tmp/spool" --retention-events-days 0 --retention-metrics-days 0
 viewer=$(token bench viewer)
-busiest=$(psql -X -A -t "$WFMON_DB_OWNER" -c "BEGIN; SELECT set_config('wfmon.org','bench',true); \
-	SELECT workflow_id FROM metric_rollups WHERE span_hours = 672 AND step_id = '' AND workflow_id <> '' \
-	GROUP BY workflow_id ORDER BY sum(completed + failed + cancelled) DESC LIMIT 1; COMMIT" | sed -n 2p)
+busiest=$(bench_sql "SELECT workflow_id FROM metric_rollups WHERE span_hours = 672 AND step_id = '' \
+	AND workflow_id <> '' GROUP BY workflow_id ORDER BY sum(completed + failed + cancelled) DESC LIMIT 1")
 
 # ms_stats: median, p95 and max of the numbers on stdin.
 ms_stats() { sort -n | awk '{a[NR]=$1} END {printf "%.1f %.1f %.1f", a[int((NR+1)/2)], a[int(NR*0.95+0.999)], a[NR]}'; }
@@ -113,10 +126,10 @@ ms_stats() { sort -n | awk '{a[NR]=$1} END {printf "%.1f %.1f %.1f", a[int((NR+1
 exact() {
 	local wf=""
 	[ -n "$3" ] && wf="AND workflow_id = '$3'"
-	psql -X -A -t -F ' ' "$WFMON_DB_OWNER" -c "BEGIN; SELECT set_config('wfmon.org','bench',true); SET LOCAL work_mem = '1GB';
-		SELECT percentile_disc(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY floor(extract(epoch FROM finished_at - started_at) * 1000))
+	bench_sql "SELECT percentile_disc(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP
+		(ORDER BY floor(extract(epoch FROM finished_at - started_at) * 1000))
 		FROM workflow_executions WHERE status IN ('completed', 'failed') AND started_at IS NOT NULL
-		AND finished_at >= '$1' AND finished_at < '$2' $wf; COMMIT" | sed -n 2p | tr -d '{}' | tr ',' ' '
+		AND finished_at >= '$1' AND finished_at < '$2' $wf" | tr -d '{}' | tr ',' ' '
 }
 
 printf '\n%-22s %9s %9s %9s %6s %9s   %-24s %-28s %s\n' "query" "median" "p95" "max" "goal" "store" \
@@ -157,12 +170,41 @@ fi
 [[ " $parts " == *" writes "* ]] || exit 0
 echo
 echo "== stored events per second, rollups off and on ($wexec executions, $((wexec * 11)) events a run) =="
-eval "$(taskset -c 0 src/tools/pgcluster.sh start "$tmp/wpg")" || { echo "bench_metrics: no cluster" >&2; exit 1; }
-# run_writes LABEL ORG [flags...]: one measured run, a fresh organization.
+# The daemon as it was before the metrics work (the parent of the commit that
+# added migration 0005, or $BENCH_BASE_REV; "none" skips it), built once in $dir.
+base_rev=${BENCH_BASE_REV:-$(git rev-list --reverse HEAD -- src/store/migrations/0005_metrics.sql 2>/dev/null | head -n 1)^}
+base_build=
+if [ "$base_rev" != none ] && base_sha=$(git rev-parse --verify -q "$base_rev^{commit}"); then
+	base_src="$dir/base-${base_sha:0:12}"
+	if [ ! -x "$base_src/build/wfmond" ]; then
+		echo "building wfmond at ${base_sha:0:12} (before the metrics work)..."
+		rm -rf "$base_src" && mkdir -p "$base_src" && git archive "$base_sha" | tar -x -C "$base_src" &&
+			make -C "$base_src" -j"$(nproc)" build/wfmond >"$tmp/base-build.log" 2>&1 ||
+			{ tail -n 20 "$tmp/base-build.log" >&2; exit 1; }
+	fi
+	base_build="$base_src/build"
+fi
+# cpu_ticks CLUSTER: clock ticks used so far by the cluster (the postmaster,
+# the children it reaped, its live children) and the daemon.
+cpu_ticks() {
+	local pm t=0 p
+	pm=$(head -n 1 "$1/data/postmaster.pid")
+	t=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat")
+	for p in $(pgrep -P "$pm") "$daemon_pid"; do
+		[ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+	done
+	echo "$t"
+}
+# run_writes LABEL ORG BUILD [flags...]: one measured run of BUILD's daemon,
+# in a fresh cluster of its own (every run starts from the same empty tables).
 run_writes() {
-	local label=$1 org=$2
-	shift 2
+	local label=$1 org=$2 run_build=$3 cluster="$tmp/wpg-$2"
+	shift 3
+	eval "$(taskset -c 0 src/tools/pgcluster.sh start "$cluster")" || { echo "bench_metrics: no cluster" >&2; exit 1; }
+	local keep_build=$build
+	build=$run_build
 	start_daemon "$WFMON_DB_APP" "$WFMON_DB_OWNER" "$tmp/spool-$org" "$@"
+	build=$keep_build
 	local prod
 	prod=$(token "$org" producer)
 	python3 - "$org" "$wexec" "$tmp/load-$org" <<-'EOF'
@@ -189,7 +231,8 @@ run_writes() {
 	if batch:
 	    open('%s/%06d.ndjson' % (out, k), 'w').write('\n'.join(json.dumps(e) for e in batch))
 	EOF
-	local total=$((wexec * 11)) t0 t1 stored
+	local total=$((wexec * 11)) t0 t1 stored c0 c1
+	c0=$(cpu_ticks "$cluster")
 	t0=$(date +%s.%N)
 	local answer
 	for f in "$tmp/load-$org"/*.ndjson; do
@@ -205,27 +248,62 @@ run_writes() {
 		sleep 0.05
 	done
 	t1=$(date +%s.%N)
-	local rate
+	c1=$(cpu_ticks "$cluster")
+	local rate per_cpu share
 	rate=$(awk "BEGIN {printf \"%.0f\", $total / ($t1 - $t0)}")
+	per_cpu=$(awk "BEGIN {printf \"%.0f\", $total / (($c1 - $c0) / $(getconf CLK_TCK))}")
+	# The store thread's own account: time writing events, time in rollup passes.
+	share=$(curl -s "http://127.0.0.1:$daemon_port/metrics" | awk '
+		$1 == "wfmond_store_write_seconds_total" {w = $2}
+		$1 == "wfmond_metrics_rollup_seconds_total" {r = $2; have = 1}
+		$1 == "wfmond_metrics_rollup_facts_total" {n = $2}
+		END {if (have) printf "%.1f|rollup passes %.2f s of %.2f s store time (%.1f %%), %d facts", 100 * r / (w + r), r, w + r, 100 * r / (w + r), n}')
 	stop_daemon
-	rm -rf "$tmp/load-$org"
-	printf '%-28s %8s events/s\n' "$label" "$rate"
-	echo "$label $rate" >>"$tmp/write-rates"
+	src/tools/pgcluster.sh stop "$cluster" >/dev/null 2>&1
+	rm -rf "$tmp/load-$org" "$cluster" "$tmp/spool-$org"
+	printf '%-30s %6s events/s %6s events per CPU s   %s\n' "$label" "$rate" "$per_cpu" "${share#*|}"
+	echo "$label|$rate|$per_cpu|${share%%|*}" >>"$tmp/write-rates"
 }
-for round in 1 2; do
-	run_writes "round $round: rollups off" "off$round" --metrics-rollup-interval 0
-	run_writes "round $round: rollups on (10 s)" "on$round" --metrics-rollup-interval 10
-	run_writes "round $round: rollups on (1 s)" "fast$round" --metrics-rollup-interval 1
+# Back to back, the order reversed in the second round (drift on the
+# machine weighs on both sides alike).
+kinds=("rollups off" "rollups on (10 s)" "rollups on (1 s)")
+[ -n "$base_build" ] && kinds=("before metrics" "${kinds[@]}")
+run_kind() {
+	case $2 in
+	"before metrics") run_writes "round $1: $2" "base$1" "$base_build" ;;
+	"rollups off") run_writes "round $1: $2" "off$1" "$build" --metrics-rollup-interval 0 ;;
+	"rollups on (10 s)") run_writes "round $1: $2" "on$1" "$build" --metrics-rollup-interval 10 ;;
+	"rollups on (1 s)") run_writes "round $1: $2" "fast$1" "$build" --metrics-rollup-interval 1 ;;
+	esac
+}
+for ((round = 1; round <= ${BENCH_ROUNDS:-5}; round++)); do
+	if ((round % 2)); then
+		for k in "${kinds[@]}"; do run_kind $round "$k"; done
+	else
+		for ((i = ${#kinds[@]} - 1; i >= 0; i--)); do run_kind $round "${kinds[$i]}"; done
+	fi
 done
 python3 - "$tmp/write-rates" <<-'EOF'
-import sys, collections
-rates = collections.defaultdict(list)
+import sys, collections, statistics
+runs = collections.defaultdict(dict)   # round -> kind -> (rate, per_cpu, share)
 for line in open(sys.argv[1]):
-    label, rate = line.rsplit(' ', 1)
-    rates[label.split(': ', 1)[1]].append(float(rate))
-off = rates['rollups off']
+    label, rate, per_cpu, share = line.strip().split('|')
+    rnd, kind = label.split(': ', 1)
+    runs[rnd][kind] = (float(rate), float(per_cpu), float(share) if share else None)
+kinds = [k for k in ('before metrics', 'rollups off', 'rollups on (10 s)', 'rollups on (1 s)')
+         if all(k in r for r in runs.values())]
+print()
 for on in ('rollups on (10 s)', 'rollups on (1 s)'):
-    ratios = ['%.3f' % (a / b) for a, b in zip(rates[on], off)]
-    worst = min(a / b for a, b in zip(rates[on], off))
-    print('%-20s / off, per round: %s  %s' % (on, ', '.join(ratios), 'ok' if worst >= 0.9 else 'MISSED (goal 0.9)'))
+    shares = [r[on][2] for r in runs.values() if r[on][2] is not None]
+    print('%-17s rollup passes took %.1f %% of the store thread\'s time (median of %d runs)' % (
+        on, statistics.median(shares), len(shares)))
+for base in ('before metrics', 'rollups off'):
+    if base not in kinds:
+        continue
+    for on in ('rollups on (10 s)', 'rollups on (1 s)'):
+        w = [r[on][0] / r[base][0] for r in runs.values()]
+        c = [r[on][1] / r[base][1] for r in runs.values()]
+        print('%-17s / %-14s per round: events/s %s (median %.3f); per CPU s %s (median %.3f)' % (
+            on, base, ' '.join('%.2f' % x for x in w), statistics.median(w),
+            ' '.join('%.2f' % x for x in c), statistics.median(c)))
 EOF

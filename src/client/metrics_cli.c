@@ -30,17 +30,6 @@ static void dur(int64_t ms, char *buf, size_t len)
 	i18n_format_duration(ms, buf, len);
 }
 
-static void pct(double v, char *buf, size_t len)
-{
-	if (v < 0) {
-		snprintf(buf, len, "-");
-		return;
-	}
-	char d[24];
-	i18n_format_decimal(v, 1, d, sizeof d);
-	snprintf(buf, len, "%s %%", d);
-}
-
 static void change(double v, const char *unit, char *buf, size_t len)
 {
 	if (isnan(v)) {
@@ -66,8 +55,8 @@ static void print_summary(const struct metrics_data *d)
 	snprintf(b, sizeof b, "%lld", (long long)p->runs);
 	change(d->change.runs_per_hour_pct, "% per hour", x, sizeof x);
 	line("runs", a, b, x);
-	pct(c->success_rate, a, sizeof a);
-	pct(p->success_rate, b, sizeof b);
+	metrics_format_percent(c->success_rate, a, sizeof a);
+	metrics_format_percent(p->success_rate, b, sizeof b);
 	change(d->change.success_points, "points", x, sizeof x);
 	line("success rate", a, b, x);
 	static const struct {
@@ -114,8 +103,8 @@ static void print_degradation(const struct md_degradation *g)
 	dur(g->baseline.p95_ms, b, sizeof b);
 	printf("    p95 %s over the last %d h against %s over the %d days before (margin %.0f %%)%s\n", a,
 	       g->window_hours, b, g->baseline_days, g->p95_margin, g->p95 ? "  <- degraded" : "");
-	pct(g->recent.success_rate, a, sizeof a);
-	pct(g->baseline.success_rate, b, sizeof b);
+	metrics_format_percent(g->recent.success_rate, a, sizeof a);
+	metrics_format_percent(g->baseline.success_rate, b, sizeof b);
 	printf("    success rate %s against %s (margin %.0f points)%s\n", a, b, g->success_margin,
 	       g->success ? "  <- degraded" : "");
 }
@@ -129,7 +118,7 @@ static void print_rows(const struct metrics_data *d)
 	for (size_t i = 0; i < d->nrows; i++) {
 		const struct md_row *r = &d->rows[i];
 		char s[48], a[32], p50[32], p95[32], p99[32], c[48];
-		pct(r->cur.success_rate, s, sizeof s);
+		metrics_format_percent(r->cur.success_rate, s, sizeof s);
 		dur(r->cur.avg_ms < 0 ? -1 : llround(r->cur.avg_ms), a, sizeof a);
 		dur(r->cur.p50_ms, p50, sizeof p50);
 		dur(r->cur.p95_ms, p95, sizeof p95);
@@ -151,7 +140,7 @@ static void print_trend(const struct metrics_data *d)
 		const struct md_point *p = &d->trend[i];
 		char t[32], s[48], p50[32], p95[32];
 		metrics_time_local(p->start_ms, t, sizeof t);
-		pct(p->f.success_rate, s, sizeof s);
+		metrics_format_percent(p->f.success_rate, s, sizeof s);
 		dur(p->f.p50_ms, p50, sizeof p50);
 		dur(p->f.p95_ms, p95, sizeof p95);
 		printf("  %-16s %8lld %9s %9s %9s\n", t, (long long)p->f.runs, s, p50, p95);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "i18n.h"
 #include "xalloc.h"
 
 /* ---- decoding -------------------------------------------------------------------------- */
@@ -254,6 +255,17 @@ void metrics_time_local(int64_t ms, char *buf, size_t len)
 	struct tm tm;
 	localtime_r(&t, &tm);
 	strftime(buf, len, "%Y-%m-%d %H:%M", &tm);
+}
+
+void metrics_format_percent(double v, char *buf, size_t len)
+{
+	if (v < 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	char d[24];
+	i18n_format_decimal(v, 1, d, sizeof d);
+	snprintf(buf, len, "%s %%", d);
 }
 
 /* A CSV field: quoted when it holds a comma, a quote or a line break. */

@@ -238,6 +238,14 @@ static int http_metrics(struct server *s, struct lws *wsi)
 		fprintf(f, "# HELP wfmond_spool_refused_total Batches refused for a full spool\n"
 			   "# TYPE wfmond_spool_refused_total counter\nwfmond_spool_refused_total %llu\n",
 			(unsigned long long)st.refused_total);
+		fprintf(f, "# HELP wfmond_store_write_seconds_total Time spent writing events to the database\n"
+			   "# TYPE wfmond_store_write_seconds_total counter\nwfmond_store_write_seconds_total %.6f\n"
+			   "# HELP wfmond_metrics_rollup_seconds_total Time spent in periodic rollup passes\n"
+			   "# TYPE wfmond_metrics_rollup_seconds_total counter\nwfmond_metrics_rollup_seconds_total %.6f\n"
+			   "# HELP wfmond_metrics_rollup_facts_total Finished executions and steps rolled up by those passes\n"
+			   "# TYPE wfmond_metrics_rollup_facts_total counter\nwfmond_metrics_rollup_facts_total %llu\n",
+			(double)st.write_us_total / 1e6, (double)st.rollup_us_total / 1e6,
+			(unsigned long long)st.rollup_facts_total);
 	}
 	prom_workflows_write(s->mon.workflows, s, f);
 	fclose(f);

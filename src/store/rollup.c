@@ -303,7 +303,8 @@ int rollup_write(PGconn *c, struct rollup_acc *a, bool merge, char *err, size_t 
  * duration, wait (status NULL when the execution row has gone). */
 static const char exec_facts_sql[] =
 	"WITH f AS (SELECT id, org_id, execution_id, workflow_id FROM execution_metrics "
-	"  WHERE id > $1 AND metric_type = 'duration_ms' ORDER BY id LIMIT $2) "
+	"  WHERE org_id = current_setting('wfmon.org') AND id > $1 AND metric_type = 'duration_ms' "
+	"  ORDER BY org_id, id LIMIT $2) "
 	"SELECT f.id, f.workflow_id, x.status, " MS_OF("x.finished_at") ", "
 	"  CASE WHEN x.status <> 'cancelled' AND x.started_at IS NOT NULL "
 	"    THEN greatest(0, " MS_OF("x.finished_at - x.started_at") ") END, "
@@ -315,7 +316,7 @@ static const char exec_facts_sql[] =
 /* Finished steps after the watermark: id, workflow, step, status, finished, duration. */
 static const char step_facts_sql[] =
 	"WITH f AS (SELECT id, org_id, execution_id, workflow_id, step_id, status, duration_ms, recorded_at "
-	"  FROM step_metrics WHERE id > $1 ORDER BY id LIMIT $2) "
+	"  FROM step_metrics WHERE org_id = current_setting('wfmon.org') AND id > $1 ORDER BY org_id, id LIMIT $2) "
 	"SELECT f.id, f.workflow_id, f.step_id, f.status, " MS_OF("f.recorded_at") ", "
 	"  coalesce(f.duration_ms, CASE WHEN s.started_at IS NOT NULL AND s.finished_at IS NOT NULL "
 	"    THEN greatest(0, " MS_OF("s.finished_at - s.started_at") ") END) "
@@ -407,13 +408,28 @@ static int state_write(PGconn *c, int64_t exec_wm, int64_t step_wm, char *err, s
 			      "updated_at = now()", 2, p, err, errlen);
 }
 
+/* The last ids the fact tables' sequences have drawn (0 when none). */
+static int last_ids(PGconn *c, int64_t *exec_id, int64_t *step_id, char *err, size_t errlen)
+{
+	PGresult *r = pgconn_query(c, "SELECT coalesce(pg_sequence_last_value('execution_metrics_id_seq'), 0), "
+				      "coalesce(pg_sequence_last_value('step_metrics_id_seq'), 0)", 0, NULL, err, errlen);
+	if (r == NULL)
+		return -1;
+	*exec_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	*step_id = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	PQclear(r);
+	return 0;
+}
+
 long rollup_catch_up(PGconn *c, long max_facts, bool *more, char *err, size_t errlen)
 {
 	*more = false;
 	int64_t ewm, swm;
 	if (state_read(c, &ewm, &swm, err, errlen) != 0)
 		return -1;
-	int64_t ewm0 = ewm, swm0 = swm;
+	int64_t ewm0 = ewm, swm0 = swm, elast, slast;
+	if (last_ids(c, &elast, &slast, err, errlen) != 0)
+		return -1;
 	struct rollup_acc a;
 	rollup_acc_init(&a);
 	long half = max_facts / 2 > 0 ? max_facts / 2 : 1;
@@ -423,8 +439,18 @@ long rollup_catch_up(PGconn *c, long max_facts, bool *more, char *err, size_t er
 	if (ns >= 0) {
 		total = ne + ns;
 		*more = ne == half || ns == half;
-		if (total > 0 && (rollup_write(c, &a, true, err, errlen) != 0 ||
-				  ((ewm != ewm0 || swm != swm0) && state_write(c, ewm, swm, err, errlen) != 0)))
+		/* Caught up: no fact of this organization lies between the watermark
+		 * and the last id drawn before the reads (this connection is the only
+		 * writer, and it has committed), so the watermark moves there; an
+		 * idle organization's next read then starts after everyone's facts
+		 * of the pass before instead of after its own last one. */
+		if (ne < half && elast > ewm)
+			ewm = elast;
+		if (ns < half && slast > swm)
+			swm = slast;
+		if (total > 0 && rollup_write(c, &a, true, err, errlen) != 0)
+			total = -1;
+		else if ((ewm != ewm0 || swm != swm0) && state_write(c, ewm, swm, err, errlen) != 0)
 			total = -1;
 	}
 	rollup_acc_free(&a);
@@ -660,14 +686,17 @@ long rollup_tick(PGconn *c, const struct metrics_settings *ms, struct rollup_tic
 	if (orgs == NULL)
 		return -1;
 	long total = 0;
-	size_t i;
-	json_t *o;
-	json_array_foreach(orgs, i, o) {
+	size_t n_orgs = json_array_size(orgs);
+	for (size_t k = 0; k < n_orgs; k++) {
+		/* Starting where the last turn ran out of time: none waits forever. */
+		size_t i = (t->next_org + k) % n_orgs;
+		json_t *o = json_array_get(orgs, i);
 		bool more = true;
 		while (more) {
 			if (clock_mono_us() - now_us > budget_us) {
 				/* Out of time: the rest on the next turn, soon. */
 				t->next_us = clock_mono_us() + TICK_SOON_US;
+				t->next_org = i;
 				json_decref(orgs);
 				return total;
 			}

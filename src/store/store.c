@@ -100,6 +100,8 @@ struct store {
 	int64_t write_retry_us;      /* after a non-connection write error */
 	uint64_t written_total;
 	int64_t last_write_ms;
+	uint64_t write_us_total;     /* time spent writing events */
+	uint64_t rollup_us_total, rollup_facts_total;   /* time and facts of rollup passes */
 	json_t *recovered;           /* [[org, event id]] found in the spool at start-up */
 	/* Puts that arrived while PostgreSQL was away, oldest first, bounded. */
 	struct query_item *puts_head, **puts_tail;
@@ -361,7 +363,9 @@ static void write_pending(struct store *s, int64_t budget_us)
 	if (start < s->write_retry_us)
 		return;
 	while (spool_pending(s->spool) > 0 && s->pc.state == STORE_DB_UP) {
+		int64_t t0 = clock_mono_us();
 		long n = write_one_batch(s);
+		s->write_us_total += (uint64_t)(clock_mono_us() - t0);
 		if (n < 0) {
 			if (s->pc.state == STORE_DB_UP)
 				s->write_retry_us = clock_mono_us() + WRITE_RETRY_US;
@@ -496,11 +500,16 @@ static void rollup_upkeep(struct store *s)
 		return;
 	char err[256];
 	int64_t now = clock_mono_us(), due = s->rollups.next_us;
-	if (rollup_tick(s->pc.conn, &s->cfg.metrics, &s->rollups, now, ROLLUP_BUDGET_US, err, sizeof err) < 0) {
+	long n = rollup_tick(s->pc.conn, &s->cfg.metrics, &s->rollups, now, ROLLUP_BUDGET_US, err, sizeof err);
+	if (n < 0) {
 		if (!pgconn_check_lost(&s->pc))
 			log_warn("store: rolling up metrics failed: %s", err);
 	} else if (s->rollups.next_us != due) {
 		s->last_db_us = clock_mono_us();   /* it ran */
+		s->rollup_us_total += (uint64_t)(s->last_db_us - now);
+		s->rollup_facts_total += (uint64_t)n;
+		if (n > 0)
+			log_debug("store: rolled up %ld facts in %.1f ms", n, (double)(s->last_db_us - now) / 1000.0);
 	}
 }
 
@@ -536,6 +545,9 @@ static void publish_status(struct store *s)
 	s->status.spool_bytes = spool_bytes(s->spool);
 	s->status.pending_records = spool_pending(s->spool);
 	s->status.written_total = s->written_total;
+	s->status.write_us_total = s->write_us_total;
+	s->status.rollup_us_total = s->rollup_us_total;
+	s->status.rollup_facts_total = s->rollup_facts_total;
 	s->status.last_write_ms = s->last_write_ms;
 	pthread_mutex_unlock(&s->mu);
 }

@@ -213,6 +213,24 @@ static void exec_or_die(PGconn *c, const char *sql)
 	PQclear(r);
 }
 
+/* Whether the organization has executions stored (a second run would collide). */
+static bool org_has_history(PGconn *c, const char *org)
+{
+	const char *p[] = { org };
+	exec_or_die(c, "BEGIN");
+	PGresult *r = PQexecParams(c, "SELECT set_config('wfmon.org', $1, true)", 1, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		die("%s", PQresultErrorMessage(r));
+	PQclear(r);
+	r = PQexec(c, "SELECT EXISTS (SELECT 1 FROM workflow_executions)");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		die("%s", PQresultErrorMessage(r));
+	bool has = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	exec_or_die(c, "COMMIT");
+	return has;
+}
+
 static void copy_in(PGconn *c, const char *table, struct copybuf *b)
 {
 	char sql[128];
@@ -495,6 +513,8 @@ int main(int argc, char **argv)
 		g->opt = &o;
 		rng_state = o.seed * 0x9E3779B97F4A7C15ULL | 1;
 		model_build(g->wf, o.workflows);
+		if (org_has_history(c, o.org))
+			die("organization %s has history already: give another --org, or --rollups-only", o.org);
 		exec_or_die(c, staging);
 		int64_t first_day = metrics_floor(o.end_ms, METRICS_DAY_MS) - (int64_t)(o.days - 1) * METRICS_DAY_MS;
 		int64_t t0 = clock_mono_us();

@@ -223,17 +223,6 @@ static void metrics_changed(struct ui *ui, unsigned changes)
 
 /* ---- formatting ------------------------------------------------------------------------------ */
 
-static void fmt_pct(double v, char *buf, size_t len)
-{
-	if (v < 0) {
-		snprintf(buf, len, "-");
-		return;
-	}
-	char d[24];
-	i18n_format_decimal(v, 1, d, sizeof d);
-	snprintf(buf, len, "%s %%", d);
-}
-
 static void fmt_ms(double v, char *buf, size_t len)
 {
 	i18n_format_duration(v < 0 ? -1 : (int64_t)llround(v), buf, len);
@@ -286,7 +275,7 @@ static int draw_summary(const struct metrics_data *d, int y)
 	fmt_change(d->change.runs_per_hour_pct, " %", c, sizeof c, false, &el);
 	if (c[0] != '\0')
 		x += ui_text(y, x - 2, w - x, UI_MUTED, c) + 1;
-	fmt_pct(f->success_rate, a, sizeof a);
+	metrics_format_percent(f->success_rate, a, sizeof a);
 	x = ui_pair(y, x, w, UI_PAIR_BODY, _("success"), a, f->success_rate >= 0 && f->success_rate < 90 ? UI_STATUS_FAILED
 											  : UI_NORMAL);
 	fmt_change(d->change.success_points, "", c, sizeof c, false, &el);
@@ -422,7 +411,7 @@ static void draw_table(struct ui *ui, const struct metrics_data *d, int y, int b
 		ui_text(ry, 1, namew, n_el, r->name[0] ? r->name : r->id);
 		char cell[NCOLS][48];
 		snprintf(cell[0], sizeof cell[0], "%lld", (long long)r->cur.runs);
-		fmt_pct(r->cur.success_rate, cell[1], sizeof cell[1]);
+		metrics_format_percent(r->cur.success_rate, cell[1], sizeof cell[1]);
 		fmt_ms_short(r->cur.avg_ms, cell[2], sizeof cell[2]);
 		fmt_ms_short((double)r->cur.p50_ms, cell[3], sizeof cell[3]);
 		fmt_ms_short((double)r->cur.p95_ms, cell[4], sizeof cell[4]);
@@ -480,8 +469,8 @@ static void draw_degradation(const struct md_degradation *g, int y)
 		snprintf(buf, sizeof buf, _(" %s %s: p95 %s over the last %d h against %s over the %d days before"),
 			 ui_sym(SYM_WARN), _("Performance degradation detected"), a, g->window_hours, b, g->baseline_days);
 	} else {
-		fmt_pct(g->recent.success_rate, a, sizeof a);
-		fmt_pct(g->baseline.success_rate, b, sizeof b);
+		metrics_format_percent(g->recent.success_rate, a, sizeof a);
+		metrics_format_percent(g->baseline.success_rate, b, sizeof b);
 		snprintf(buf, sizeof buf, _(" %s %s: success %s over the last %d h against %s over the %d days before"),
 			 ui_sym(SYM_WARN), _("Performance degradation detected"), a, g->window_hours, b, g->baseline_days);
 	}

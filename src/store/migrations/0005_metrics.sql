@@ -49,6 +49,11 @@ CREATE INDEX metric_rollups_time ON metric_rollups (org_id, step_id, span_hours,
 -- Retention.
 CREATE INDEX metric_rollups_end ON metric_rollups (org_id, bucket_end);
 
+-- The facts after a watermark, one organization's at a time: without these,
+-- an organization whose facts are few would scan every other one's.
+CREATE INDEX execution_metrics_org_id ON execution_metrics (org_id, id) WHERE metric_type = 'duration_ms';
+CREATE INDEX step_metrics_org_id ON step_metrics (org_id, id);
+
 CREATE TABLE metric_rollup_state (
 	org_id            text PRIMARY KEY,
 	execution_fact_id bigint NOT NULL DEFAULT 0,   -- execution_metrics.id rolled up so far
