@@ -262,10 +262,13 @@ static void period_text(struct ui *ui, const struct metrics_data *d, char *buf, 
 		 b ? b : "?", at, d->behind ? _(" (catching up)") : "");
 }
 
-/* The summary lines: runs, success, durations; rates and queue wait. */
+/* The summary lines: runs, success, durations; rates and queue wait; on a
+ * narrow screen (80 columns) short durations and outcomes on a third line. */
 static int draw_summary(const struct metrics_data *d, int y)
 {
 	int w = ui_screen_cols();
+	bool narrow = w < 100;
+	void (*dur)(double, char *, size_t) = narrow ? fmt_ms_short : fmt_ms;
 	const struct md_figures *f = &d->summary;
 	char a[64], c[48], buf[128];
 	enum ui_element el;
@@ -289,10 +292,10 @@ static int draw_summary(const struct metrics_data *d, int y)
 		{ "p95", offsetof(struct md_figures, p95_ms) },
 		{ "p99", offsetof(struct md_figures, p99_ms) },
 	};
-	fmt_ms(f->avg_ms, a, sizeof a);
+	dur(f->avg_ms, a, sizeof a);
 	x = ui_pair(y, x, w, UI_PAIR_BODY, _("avg"), a, UI_NORMAL);
 	for (size_t i = 0; i < sizeof durs / sizeof durs[0]; i++) {
-		fmt_ms((double)*(const int64_t *)((const char *)f + durs[i].off), a, sizeof a);
+		dur((double)*(const int64_t *)((const char *)f + durs[i].off), a, sizeof a);
 		x = ui_pair(y, x, w, UI_PAIR_BODY, durs[i].label, a, UI_NORMAL);
 	}
 	fmt_change(d->change.p95_pct, " %", c, sizeof c, true, &el);
@@ -306,8 +309,12 @@ static int draw_summary(const struct metrics_data *d, int y)
 	i18n_format_decimal(f->per_week, 0, wk, sizeof wk);
 	snprintf(buf, sizeof buf, _("%s/h, %s/day, %s/week"), h, dd, wk);
 	x = ui_pair(y, x, w, UI_PAIR_BODY, _("executions"), buf, UI_NORMAL);
-	fmt_ms(f->avg_wait_ms, a, sizeof a);
+	dur(f->avg_wait_ms, a, sizeof a);
 	x = ui_pair(y, x, w, UI_PAIR_BODY, _("queue wait"), a, UI_NORMAL);
+	if (narrow) {
+		y++;
+		x = 1;
+	}
 	snprintf(a, sizeof a, "%lld", (long long)(f->failed));
 	x = ui_pair(y, x, w, UI_PAIR_BODY, _("failed"), a, f->failed > 0 ? UI_STATUS_FAILED : UI_NORMAL);
 	snprintf(a, sizeof a, "%lld", (long long)(f->cancelled));
