@@ -1,10 +1,11 @@
 # wfmon: build, test, install, demo.
 #
-#   make            build build/wfmond, build/wfmon, build/wfmon-sim, build/wfmon-bench
+#   make            build build/wfmond, build/wfmon, build/wfmon-sim, build/wfmon-bench, build/wfmon-histgen
 #   make deps       install missing Debian packages (as root) or print the command
 #   make check      deps, build, unit + integration tests, then the same under ASan+UBSan
 #   make bench      the fan-out benchmark matrix
 #   make bench-acks the longest acknowledgement gap while the spool drains (tests/ack_gap.sh)
+#   make bench-metrics  metrics queries over 10 million executions, writes with rollups on and off
 #   make demo       deps, build, private Postgres, daemon, simulator, console
 #   make fuzz       run every libFuzzer target for FUZZ_SECONDS each (clang)
 #   make install    PREFIX=/usr/local DESTDIR=  (and make uninstall)
@@ -79,7 +80,7 @@ CLIENT_LIB := $(BUILD)/libwfclient.a
 UI_LIB     := $(BUILD)/libwfui.a
 TOOLS_LIB  := $(BUILD)/libwftools.a
 
-BINS := $(BUILD)/wfmond $(BUILD)/wfmon $(BUILD)/wfmon-sim $(BUILD)/wfmon-bench
+BINS := $(BUILD)/wfmond $(BUILD)/wfmon $(BUILD)/wfmon-sim $(BUILD)/wfmon-bench $(BUILD)/wfmon-histgen
 
 # Message catalogues: src/po/LANG.po -> build/locale/LANG/LC_MESSAGES/wfmon.mo
 PO_FILES := $(wildcard src/po/*.po)
@@ -92,7 +93,7 @@ INTEG_BINS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(INTEG_SRC))
 TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
 TEST_SUPPORT_OBJ := $(call obj,$(TEST_SUPPORT_SRC))
 
-.PHONY: all deps check check-run bench bench-acks demo install uninstall clean tests
+.PHONY: all deps check check-run bench bench-acks bench-metrics demo install uninstall clean tests
 all: $(BINS) $(MO_FILES) $(BUILD)/wfmond.service
 
 # The unit with this build's installed paths (also what its test verifies).
@@ -171,6 +172,9 @@ $(BUILD)/wfmon-sim: $(call obj,src/tools/sim.c) $(TOOLS_LIB) $(NET_LIB) $(CORE_L
 $(BUILD)/wfmon-bench: $(call obj,src/tools/bench.c) $(TOOLS_LIB) $(NET_LIB) $(CORE_LIB)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/wfmon-histgen: $(call obj,src/admin/histgen.c) $(SERVER_LIB) $(CORE_LIB)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 TEST_LIBS = $(SERVER_LIB) $(UI_LIB) $(CLIENT_LIB) $(TOOLS_LIB) $(NET_LIB) $(CORE_LIB)
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT_OBJ) $(TEST_LIBS)
@@ -226,7 +230,7 @@ fuzz: deps
 # Debian packages the build, the tests and the demo need.
 DEB_PKGS := gcc make pkg-config libwebsockets-dev libjansson-dev libjwt-dev libcmocka-dev \
             libev-dev libwebsockets-evlib-ev libncurses-dev libpq-dev libcurl4-openssl-dev libssl-dev postgresql tmux gettext locales openssl \
-            curl python3 libsystemd-dev zlib1g-dev clang libclang-rt-14-dev
+            curl python3 libsystemd-dev zlib1g-dev clang libclang-rt-14-dev tzdata
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
@@ -259,6 +263,10 @@ bench-acks: deps
 	@$(MAKE) --no-print-directory all
 	@tests/ack_gap.sh build
 
+bench-metrics: deps
+	@$(MAKE) --no-print-directory all
+	@tests/bench_metrics.sh build
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@src/tools/demo.sh
@@ -268,7 +276,7 @@ install: all
 	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DATADIR)/themes \
 	  $(DESTDIR)$(SYSCONFDIR)/wfmon $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(DOCDIR)
 	install -m 755 $(BUILD)/wfmond $(DESTDIR)$(SBINDIR)/wfmond
-	install -m 755 $(BUILD)/wfmon $(BUILD)/wfmon-sim $(BUILD)/wfmon-bench $(DESTDIR)$(BINDIR)/
+	install -m 755 $(BUILD)/wfmon $(BUILD)/wfmon-sim $(BUILD)/wfmon-bench $(BUILD)/wfmon-histgen $(DESTDIR)$(BINDIR)/
 	for m in man/*.[1-8]; do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 	for t in themes/*; do [ -f "$$t" ] && install -m 644 $$t $(DESTDIR)$(DATADIR)/themes/; done; true
 	for m in $(MO_FILES); do l=$${m#$(BUILD)/locale/}; l=$${l%%/*}; \
@@ -286,7 +294,7 @@ install: all
 # example (edited) stays, and so do folders that are not empty.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/wfmond $(DESTDIR)$(BINDIR)/wfmon $(DESTDIR)$(BINDIR)/wfmon-sim \
-	  $(DESTDIR)$(BINDIR)/wfmon-bench
+	  $(DESTDIR)$(BINDIR)/wfmon-bench $(DESTDIR)$(BINDIR)/wfmon-histgen
 	for m in man/*.[1-8]; do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 	for t in themes/*; do rm -f $(DESTDIR)$(DATADIR)/themes/$${t##*/}; done
 	for p in $(PO_FILES); do l=$${p##*/}; l=$${l%.po}; \

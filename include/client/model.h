@@ -34,6 +34,7 @@
 #include "model_alerts.h"
 #include "model_exec.h"
 #include "model_monitor.h"
+#include "metrics_data.h"
 #include "model_stats.h"
 #include "proto.h"
 #include "strmap.h"
@@ -80,6 +81,7 @@ enum model_change {
 	MC_REPLY = 1 << 9,        /* a request was answered: see model.reply */
 	MC_RULES = 1 << 10,       /* the rules list came: see model.rules */
 	MC_BANNER = 1 << 11,      /* the critical banner appeared, changed or went */
+	MC_METRICS = 1 << 12,     /* a metrics answer or error: see model.metrics */
 };
 
 struct model {
@@ -104,6 +106,7 @@ struct model {
 	struct model_resources res;
 	struct model_step_stats stats;
 	struct model_reply reply;
+	struct metrics_model metrics;          /* the metrics view's answers (metrics_data.h) */
 };
 
 void model_init(struct model *m);

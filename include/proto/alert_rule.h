@@ -41,6 +41,7 @@ enum alert_type {
 	ALERT_QUEUE_BACKLOG,         /* queue depth at or above threshold */
 	ALERT_RESOURCE_THRESHOLD,    /* metric ("cpu_percent" | "memory_percent") above threshold */
 	ALERT_CUSTOM,                /* metric <op> value, metric among the numbers the daemon computes */
+	ALERT_PERFORMANCE_DEGRADED,  /* recent p95 or success rate worse than the workflow's baseline (metrics.h) */
 	ALERT__TYPE_COUNT
 };
 const char *alert_type_name(enum alert_type t);    /* "execution_failed", "running_long", ... */
@@ -83,6 +84,10 @@ struct alert_rule {
 	 * conditions) fill what the JSON does not say. */
 	char metric[PROTO_MAX_NAME + 1];
 	enum alert_op op;
+	/* performance_degraded: margins beyond which a workflow is degraded; 0
+	 * takes the daemon's (degradation-* in wfmond.conf(5)). */
+	double p95_margin_pct, success_margin_pts;
+	int min_runs;
 	struct alert_channel channels[ALERT_MAX_CHANNELS];
 	size_t nchannels;
 	struct alert_channel escalation[ALERT_MAX_CHANNELS];   /* notified on escalation */

@@ -45,6 +45,8 @@ enum alert_field_flag {
 	ALERT_F_SERVER = 1 << 2,          /* given by the daemon (a rule's id): forms do not edit it */
 	ALERT_F_NULL_WHEN_EMPTY = 1 << 3, /* written as null when empty (else left out) */
 	ALERT_F_ABOVE_MIN = 1 << 4,       /* NUMBER: min itself is refused */
+	ALERT_F_ZERO_ABSENT = 1 << 5,     /* INT, NUMBER: 0 means "not given" (someone else's default
+					   * applies) and is left out when written */
 };
 
 /* Where a field's value lives in the typed struct (alert_rule, alert_channel). */

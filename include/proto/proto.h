@@ -223,14 +223,15 @@ enum proto_query {
 	QUERY_EXECUTIONS,   /* "executions": list with filters, newest first, keyset pages */
 	QUERY_EXECUTION,    /* "execution": one in full, with its event log */
 	QUERY_STEP_STATS,   /* "step_stats": step durations over a workflow's last runs */
+	QUERY_METRICS,      /* "metrics": performance figures over a range (metrics.h) */
 	QUERY__COUNT
 };
 const char *proto_query_name(enum proto_query q);
 /* Checks a query's params (an object, or NULL for none) and returns a new,
  * normalized copy with defaults filled in: executions {status?: [..],
  * workflow?, from?, to?, text?, limit (50; 1..500), after?}; execution {id};
- * step_stats {workflow_id, runs (20; 1..1000)}. NULL with a cause naming the
- * parameter when one is wrong. */
+ * step_stats {workflow_id, runs (20; 1..1000)}; metrics: see
+ * metrics_params_new. NULL with a cause naming the parameter when one is wrong. */
 json_t *proto_query_params_new(enum proto_query q, json_t *params, struct proto_cause *cause);
 const char *proto_request_type_name(enum proto_request_type type);
 

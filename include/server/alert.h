@@ -18,6 +18,7 @@
 
 #include "alert_record.h"
 #include "alert_rule.h"
+#include "metrics.h"
 #include "proto.h"
 
 /* Rules kept per organization (the daemon refuses more; the evaluator keeps
@@ -43,6 +44,19 @@ struct alert_metrics {
 	/* running executions, for running_long */
 	const struct alert_fact *running;    /* kind unused; started_ms set */
 	size_t nrunning;
+};
+
+/* Where a workflow's performance stands (the daemon's periodic check, from
+ * the metrics rollups): its recent window against its own baseline. */
+struct alert_health {
+	const char *workflow_id, *workflow_name;
+	struct metrics_health recent, baseline;
+};
+/* The daemon's side of the check: its margins (a rule's own replace them)
+ * and the windows, for the texts. */
+struct alert_health_context {
+	struct metrics_margins margins;
+	int window_hours, baseline_days;
 };
 
 /* An alert that fires: the rule, the workflow it is about (or ""), the
@@ -86,6 +100,12 @@ void alert_eval_set_last_fired(struct alert_eval *e, const char *rule_id, const 
 void alert_eval_on_fact(struct alert_eval *e, const struct alert_fact *f, int64_t now_ms,
 			struct alert_firing *firings, size_t max, size_t *nf,
 			struct alert_clear *clears, size_t maxc, size_t *nc);
+/* The periodic performance check: performance_degraded rules fire for each
+ * workflow in scope that is degraded (metrics_degraded with the rule's
+ * margins), once per cooldown, and clear once it decidably is not. */
+void alert_eval_on_health(struct alert_eval *e, const struct alert_health *h, size_t n,
+			  const struct alert_health_context *ctx, int64_t now_ms, struct alert_firing *firings,
+			  size_t max, size_t *nf, struct alert_clear *clears, size_t maxc, size_t *nc);
 /* The timer check (time-based and metric rules). */
 void alert_eval_on_tick(struct alert_eval *e, const struct alert_metrics *m, int64_t now_ms,
 			struct alert_firing *firings, size_t max, size_t *nf,
@@ -133,6 +153,7 @@ enum alert_measure {
 	MEASURE_RUNNING,     /* how long a running execution has run */
 	MEASURE_METRIC,      /* metric value against the threshold */
 	MEASURE_CUSTOM,      /* the same, with the rule's own operator */
+	MEASURE_DEGRADED,    /* a workflow's recent p95 / success rate against its baseline */
 };
 
 /* How a rule type's firings read (a row of alert_eval.c's type table). */
@@ -151,6 +172,12 @@ struct alert_trigger {
 	double rate;
 	int64_t duration_ms, threshold_ms;
 	double value;
+	/* MEASURE_DEGRADED: where the workflow stands, the margins that applied,
+	 * what is worse (DEGRADED_* of metrics.h), the windows compared */
+	const struct alert_health *health;
+	struct metrics_margins margins;
+	unsigned degraded;
+	int window_hours, baseline_days;
 };
 
 /* Fills the firing's title and body in the rule's language and its context

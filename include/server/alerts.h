@@ -31,6 +31,8 @@ struct org_alerts {
 	struct alert_eval *eval;
 	struct alert_record *records[ALERTS_KEPT];   /* oldest first */
 	size_t nrecords;
+	int64_t health_asked_ms;                     /* the last performance check (metrics_req.h) */
+	bool health_pending;                         /* one is being answered */
 };
 
 void org_alerts_init(struct org_alerts *a);
@@ -46,6 +48,10 @@ void alerts_on_event(struct server *s, struct org *o, const struct live_executio
 		     const struct proto_event *ev);
 /* Once a second: time-based and metric rules. */
 void alerts_tick(struct server *s, int64_t now_ms);
+/* The performance check answered: performance_degraded rules judge each
+ * workflow's health (n of them; strings borrowed for the call). */
+void alerts_on_health(struct server *s, struct org *o, const struct alert_health *h, size_t n,
+		      const struct alert_health_context *ctx);
 
 /* Requests. */
 void alerts_rule_request(struct conn *c, const struct proto_request *req);

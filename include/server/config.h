@@ -17,6 +17,7 @@
 
 #include "auth.h"
 #include "log.h"
+#include "metrics.h"
 
 struct config {
 	char listen_host[64];
@@ -83,6 +84,8 @@ struct config {
 	int retention_events_days;
 	int retention_metrics_days;
 	int retention_snapshots_days;
+	/* performance metrics: rollups, degradation, Prometheus series (metrics.h) */
+	struct metrics_settings metrics;
 	bool file_found;               /* the config file was read (config_build) */
 };
 

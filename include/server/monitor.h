@@ -33,6 +33,8 @@ struct org_monitor {
 	uint32_t samples_head, samples_count;
 };
 
+struct prom_workflows;
+
 /* Per daemon. */
 struct monitor {
 	struct sampler sampler;
@@ -42,6 +44,7 @@ struct monitor {
 	uint64_t events_in_prev, messages_out_prev;
 	int64_t sampled_at_us;
 	int64_t queue_saved_at_us;
+	struct prom_workflows *workflows;  /* per-workflow series for /metrics */
 };
 
 int org_monitor_init(struct org_monitor *m, const struct server *s, char *cause, size_t causelen);

@@ -22,6 +22,7 @@ enum pending_kind {
 	PENDING_SUB_REPLAY, /* a subscribe with since: what was missed, from the store */
 	PENDING_SUB_SNAPSHOT, /* a subscribe to an execution no longer in memory */
 	PENDING_MONITOR,    /* the database connections sample */
+	PENDING_HEALTH,     /* the performance check of one organization (metrics_req.h) */
 };
 
 struct pending {
@@ -39,6 +40,8 @@ struct pending {
 	char room[PROTO_MAX_ROOM + 1];
 	int64_t since;
 	int64_t pos;               /* the organization's position when the store was asked */
+	/* PENDING_HEALTH */
+	char org[PROTO_MAX_ID + 1];
 };
 
 /* Registers a new pending answer with a fresh ticket, for `to` (copied, its

@@ -55,6 +55,10 @@ bool pgconn_reachable(const char *conninfo);
  * NULL with cause set. */
 PGresult *pgconn_query(PGconn *c, const char *sql, int nparams, const char *const *params,
 		       char *cause, size_t causelen);
+/* pgconn_query with every result column in binary format (bytea without hex,
+ * integers as big-endian bytes). */
+PGresult *pgconn_query_binary(PGconn *c, const char *sql, int nparams, const char *const *params,
+			      char *cause, size_t causelen);
 /* BEGIN; SELECT set_config('wfmon.org', org, true): every later statement of
  * the transaction sees that organization's rows only. */
 /* pgconn_query for a statement whose rows do not matter: 0, or -1 with the cause. */

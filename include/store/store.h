@@ -41,6 +41,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "metrics.h"
 #include "proto.h"
 
 struct store;
@@ -56,6 +57,7 @@ struct store_config {
 	int retention_snapshots_days;/* queue_snapshots */
 	const char *migrate_conninfo;/* the schema owner's: migrate before anything else; NULL: migrated */
 	const char *app_role;        /* granted its rights by those migrations */
+	struct metrics_settings metrics; /* rollup upkeep and retention, degradation margins */
 };
 
 /* One accepted event. */
@@ -101,6 +103,11 @@ enum store_query_kind {
 	/* params {} -> {"active":n,"idle":n,"total":n,"max":n}: this database's
 	 * connections, from PostgreSQL itself */
 	STORE_Q_DB_CONNECTIONS,
+	/* params {"query": the metrics query's params as metrics_params_new
+	 * leaves them, "now_ms": the daemon's clock} -> the metrics answer
+	 * (man/wfmon-protocol.7); rollups are brought up to date first. A
+	 * workflow that is not found gives {"workflow": null}. */
+	STORE_Q_METRICS,
 	STORE_Q__COUNT
 };
 /* Whether a query kind only writes (and so may run while the spool drains). */
@@ -127,6 +134,9 @@ struct store_status {
 	uint64_t pending_records;    /* in the spool, not yet in PostgreSQL */
 	uint64_t written_total;      /* events written to PostgreSQL since start */
 	uint64_t refused_total;      /* appends refused for a full spool */
+	uint64_t write_us_total;     /* time the store thread spent writing events */
+	uint64_t rollup_us_total;    /* time it spent in periodic rollup passes */
+	uint64_t rollup_facts_total; /* facts those passes rolled up */
 	int64_t last_write_ms;       /* wall clock of the last successful write, 0 if none */
 	/* How long the spool's group commits (write and fdatasync) took: the
 	 * floor of every acknowledgement's wait. syncs_le[i] counts those that

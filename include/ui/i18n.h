@@ -34,6 +34,9 @@ bool i18n_dir_exists(const char *path);
 
 /* "850 ms", "45 s", "1 min 5 s", "2 h 3 min", "3 d 4 h"; "-" when ms < 0. */
 void i18n_format_duration(int64_t ms, char *buf, size_t len);
+/* The same in at most 8 columns, for tables: "850 ms", "2,1 s", "45 s",
+ * "4m56s", "2h03m", "3d04h"; "-" when ms < 0. */
+void i18n_format_duration_short(int64_t ms, char *buf, size_t len);
 /* i18n_format_duration in whole seconds (truncated), for times that tick
  * while shown (an age, a running step) or are only estimates: no tenths,
  * "0 ms" under a second; "-" when ms < 0 (unknown). */

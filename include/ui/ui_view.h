@@ -21,7 +21,7 @@
 #include "ui_widget.h"
 
 enum ui_view_id { VIEW_LIST, VIEW_EXEC, VIEW_STEP, VIEW_TIMELINE, VIEW_QUEUE, VIEW_RESOURCES,
-		  VIEW_ALERTS, VIEW_ALERT, VIEW_RULES, VIEW_RULE_FORM, VIEW__COUNT };
+		  VIEW_ALERTS, VIEW_ALERT, VIEW_RULES, VIEW_RULE_FORM, VIEW_METRICS, VIEW_METRICS_WF, VIEW__COUNT };
 
 struct ui_key {
 	int key;                 /* curses key code or character */
@@ -58,12 +58,15 @@ extern const struct ui_view_ops ui_view_alerts;     /* alerts_view.c */
 extern const struct ui_view_ops ui_view_alert;      /* alerts_view.c */
 extern const struct ui_view_ops ui_view_rules;      /* rules_view.c */
 extern const struct ui_view_ops ui_view_rule_form;  /* rule_form.c */
+extern const struct ui_view_ops ui_view_metrics;    /* metrics_view.c: every workflow */
+extern const struct ui_view_ops ui_view_metrics_workflow;   /* metrics_view.c: one */
 
 /* PROMPT_ASK: a question on the message line whose typed answer goes to
  * ui->ask_fn; PROMPT_CONFIRM: a yes/no question (y answers "y"). */
 enum ui_prompt { PROMPT_NONE, PROMPT_COMMAND, PROMPT_FILTER, PROMPT_WRITE, PROMPT_ASK, PROMPT_CONFIRM };
 
 struct rule_form;   /* rule_form.c */
+struct metrics_view;   /* metrics_view.c */
 
 #define UI_PROMPT_LEN 512
 #define UI_MESSAGE_LEN 512
@@ -128,6 +131,9 @@ struct ui {
 	size_t rule_sel, rule_top;
 	char rule_sel_id[PROTO_MAX_ID + 1];
 	struct rule_form *form;          /* the form being edited, or NULL */
+
+	/* metrics: the views' choices and what they derive (metrics_view.c) */
+	struct metrics_view *metrics;
 
 	/* the bottom line */
 	enum ui_prompt prompt;
@@ -194,6 +200,12 @@ void ui_rule_form_open(struct ui *ui, const struct alert_rule *rule);
 /* The daemon refused the form's rule: message and the cursor on field. */
 void ui_rule_form_error(struct ui *ui, const char *field, const char *message);
 void ui_rule_form_free(struct ui *ui);
+/* ---- metrics (metrics_view.c) ------------------------------------------------------ */
+/* Opens the metrics table, or one workflow's trends (by id or name) when
+ * workflow is given. */
+void ui_metrics_open(struct ui *ui, const char *workflow);
+void ui_metrics_free(struct ui *ui);
+
 /* A rule type's translated name ("consecutive failures"). */
 const char *ui_rule_type_text(enum alert_type type);
 /* Asks the daemon for the rules list. */

@@ -13,13 +13,9 @@
 
 #include "alert_record.h"
 #include "alert_rule.h"
+#include "cli_request.h"
 #include "proto.h"
-#include "endpoint.h"
-#include "reconnect.h"
-#include "wslink.h"
 #include "xalloc.h"
-
-#define CLI_TIMEOUT_MS 10000
 
 void alerts_cli_usage(FILE *f)
 {
@@ -73,27 +69,6 @@ static char *read_all(const char *path, char *cause, size_t causelen)
 		fclose(f);
 	buf[len] = '\0';
 	return buf;
-}
-
-/* Sends one request and waits for the answer with the same id. */
-static json_t *ask(struct wsl *c, json_t *req)
-{
-	char *text = json_dumps(req, JSON_COMPACT);
-	int rc = wsl_send_text(c, text, strlen(text));
-	free(text);
-	if (rc < 0 || wsl_wait_flushed(c, CLI_TIMEOUT_MS) < 0)
-		return NULL;
-	json_t *want = json_object_get(req, "id");
-	for (;;) {
-		const char *data;
-		size_t len;
-		if (wsl_wait_message(c, CLI_TIMEOUT_MS, &data, &len) != 1)
-			return NULL;
-		json_t *m = json_loadb(data, len, 0, NULL);
-		if (m != NULL && json_equal(json_object_get(m, "id"), want))
-			return m;
-		json_decref(m);
-	}
 }
 
 static const char *s_or(json_t *o, const char *key, const char *dflt)
@@ -266,26 +241,12 @@ int alerts_cli_run(const struct alerts_cli_options *opt)
 		return usage("unknown action '%s'", action);
 	}
 
-	struct wsl_config cfg;
-	endpoint_link(opt->ep, &cfg);
-	struct wsl *c = wsl_new(&cfg, cause, sizeof cause);
+	struct wsl *c = cli_connect("alerts", opt->ep);
 	if (c == NULL) {
-		fprintf(stderr, "wfmon alerts: %s\n", cause);
 		json_decref(req);
 		return 1;
 	}
-	if (wsl_wait_open(c, CLI_TIMEOUT_MS) < 0) {
-		char why[400];
-		if (wsl_state(c) == WSL_CLOSED)
-			reconnect_explain(wsl_http_status(c), wsl_close_code(c), wsl_error(c), "client", why, sizeof why);
-		else
-			snprintf(why, sizeof why, "no answer from %s within %d s", opt->ep->url, CLI_TIMEOUT_MS / 1000);
-		fprintf(stderr, "wfmon alerts: cannot connect: %s\n", why);
-		wsl_free(c);
-		json_decref(req);
-		return 1;
-	}
-	json_t *m = ask(c, req);
+	json_t *m = cli_ask(c, req, CLI_TIMEOUT_MS);
 	json_decref(req);
 	int rc = answer_status(m, opt->json);
 	if (rc == 0 && !opt->json) {
@@ -300,8 +261,6 @@ int alerts_cli_run(const struct alerts_cli_options *opt)
 			printf("done\n");
 	}
 	json_decref(m);
-	wsl_send_close(c, 1000);
-	wsl_wait_flushed(c, 500);
-	wsl_free(c);
+	cli_close(c);
 	return rc;
 }

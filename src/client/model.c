@@ -145,6 +145,8 @@ static unsigned on_error(struct model *m, json_t *msg)
 	const char *code = jstr(msg, "code");
 	const char *id = jstr(msg, "id");
 	/* Answers to the console's own requests go where the request came from. */
+	if (id != NULL && strncmp(id, METRICS_ID_PREFIX, strlen(METRICS_ID_PREFIX)) == 0)
+		return metrics_model_on_error(&m->metrics, msg) ? MC_METRICS : MC_NONE;
 	if (id != NULL && strncmp(id, MODEL_ID_STATS, strlen(MODEL_ID_STATS)) == 0) {
 		if (strcmp(id + strlen(MODEL_ID_STATS), m->stats.workflow_id) != 0)
 			return MC_NONE;
@@ -176,8 +178,12 @@ unsigned model_handle_message(struct model *m, json_t *msg, int64_t now_ms)
 		return on_error(m, msg);
 	if (strcmp(type, "done") == 0)
 		return on_done(m, msg);
-	if (strcmp(type, "result") == 0)
+	if (strcmp(type, "result") == 0) {
+		const char *query = jstr(msg, "query");
+		if (query != NULL && strcmp(query, "metrics") == 0)
+			return metrics_model_on_result(&m->metrics, msg) ? MC_METRICS : MC_NONE;
 		return model_stats_on_result(m, msg);
+	}
 	if (strcmp(type, "rules") == 0)
 		return model_rules_on_message(m, msg);
 	if (strcmp(type, "rule_saved") == 0)
@@ -212,6 +218,7 @@ void model_init(struct model *m)
 {
 	memset(m, 0, sizeof *m);
 	strmap_init(&m->by_id);
+	metrics_model_init(&m->metrics);
 }
 
 void model_free(struct model *m)
@@ -220,5 +227,6 @@ void model_free(struct model *m)
 	model_alerts_clear(m);
 	model_rules_clear(m);
 	model_stats_clear(&m->stats);
+	metrics_model_free(&m->metrics);
 	memset(m, 0, sizeof *m);
 }

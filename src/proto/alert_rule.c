@@ -127,6 +127,20 @@ static const struct alert_field conds_custom[] = {
 	{ 0 },
 };
 
+/* The margins of performance_degraded may be left out: the daemon's
+ * (degradation-* in wfmond.conf(5)) apply. */
+static const struct alert_field conds_degraded[] = {
+	{ .name = "p95_margin_percent", .label = "p95 margin (%, empty: default)", .kind = ALERT_FIELD_NUMBER,
+	  .flags = ALERT_F_ABOVE_MIN | ALERT_F_ZERO_ABSENT, .min = 0, .max = 10000,
+	  .must = "a percentage above 0 (at most 10000)", R_DOUBLE(p95_margin_pct) },
+	{ .name = "success_margin_points", .label = "success margin (points, empty: default)",
+	  .kind = ALERT_FIELD_NUMBER, .flags = ALERT_F_ABOVE_MIN | ALERT_F_ZERO_ABSENT, .min = 0, .max = 100,
+	  .must = "a number of percentage points above 0 and at most 100", R_DOUBLE(success_margin_pts) },
+	{ .name = "min_runs", .label = "minimum runs (empty: default)", .kind = ALERT_FIELD_INT,
+	  .flags = ALERT_F_ZERO_ABSENT, .min = 1, .max = 100000, R_INT(min_runs) },
+	{ 0 },
+};
+
 /* One row per rule type: its name, what people call it, its conditions. */
 static const struct alert_choice types[ALERT__TYPE_COUNT] = {
 	[ALERT_EXECUTION_FAILED] = { "execution_failed", "execution failed", conds_none },
@@ -137,6 +151,7 @@ static const struct alert_choice types[ALERT__TYPE_COUNT] = {
 	[ALERT_QUEUE_BACKLOG] = { "queue_backlog", "queue backlog", conds_backlog },
 	[ALERT_RESOURCE_THRESHOLD] = { "resource_threshold", "resource threshold", conds_resource },
 	[ALERT_CUSTOM] = { "custom", "custom metric", conds_custom },
+	[ALERT_PERFORMANCE_DEGRADED] = { "performance_degraded", "performance degraded", conds_degraded },
 };
 
 /* ---- the rule's own fields ------------------------------------------------------------------ */

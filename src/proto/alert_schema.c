@@ -494,10 +494,18 @@ static json_t *field_json_new(const struct alert_field *f, const void *base, boo
 		int i = *(const int *)cslot(base, f);
 		return i >= 0 && (size_t)i < f->nchoices ? json_string(f->choices[i].name) : NULL;
 	}
-	case ALERT_STORE_INT:
-		return json_integer(*(const int *)cslot(base, f) / (f->scale > 0 ? f->scale : 1));
-	case ALERT_STORE_DOUBLE:
-		return json_real(*(const double *)cslot(base, f));
+	case ALERT_STORE_INT: {
+		int i = *(const int *)cslot(base, f);
+		if (i == 0 && (f->flags & ALERT_F_ZERO_ABSENT))
+			return NULL;
+		return json_integer(i / (f->scale > 0 ? f->scale : 1));
+	}
+	case ALERT_STORE_DOUBLE: {
+		double d = *(const double *)cslot(base, f);
+		if (d == 0 && (f->flags & ALERT_F_ZERO_ABSENT))
+			return NULL;
+		return json_real(d);
+	}
 	case ALERT_STORE_BOOL:
 		return json_boolean(*(const bool *)cslot(base, f));
 	}

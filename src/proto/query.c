@@ -11,6 +11,8 @@
 
 #include <string.h>
 
+#include "metrics.h"
+
 #define QUERY_MAX_TEXT 128
 #define QUERY_MAX_CURSOR 256
 
@@ -18,6 +20,7 @@ static const char *const query_names[QUERY__COUNT] = {
 	[QUERY_EXECUTIONS] = "executions",
 	[QUERY_EXECUTION] = "execution",
 	[QUERY_STEP_STATS] = "step_stats",
+	[QUERY_METRICS] = "metrics",
 };
 
 static const char *const statuses[] = { "queued", "running", "completed", "failed", "cancelled", NULL };
@@ -141,6 +144,8 @@ json_t *proto_query_params_new(enum proto_query q, json_t *params, struct proto_
 		proto_fail(cause, "query", "unknown query");
 		return NULL;
 	}
+	if (q == QUERY_METRICS)
+		return metrics_params_new(params, cause);   /* its rules relate parameters to each other */
 	if (params != NULL && !json_is_object(params)) {
 		proto_fail(cause, "params", "must be an object");
 		return NULL;

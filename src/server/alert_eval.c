@@ -619,7 +619,58 @@ static const struct type_eval types[ALERT__TYPE_COUNT] = {
 	[ALERT_QUEUE_BACKLOG] = { NULL, tick_metric, { TXT_QUEUE_BACKLOG, SUBJECT_RULE, MEASURE_METRIC } },
 	[ALERT_RESOURCE_THRESHOLD] = { NULL, tick_metric, { TXT_RESOURCE_WARNING, SUBJECT_METRIC, MEASURE_METRIC } },
 	[ALERT_CUSTOM] = { NULL, tick_metric, { TXT_ALERT_TRIGGERED, SUBJECT_RULE, MEASURE_CUSTOM } },
+	/* Neither facts nor the tick: the periodic performance check (alert_eval_on_health). */
+	[ALERT_PERFORMANCE_DEGRADED] = { NULL, NULL, { TXT_PERFORMANCE_DEGRADED, SUBJECT_WORKFLOW, MEASURE_DEGRADED } },
 };
+
+/* The margins a performance_degraded rule applies: its own where it gives them. */
+static struct metrics_margins degraded_margins(const struct alert_rule *r, const struct metrics_margins *daemon)
+{
+	struct metrics_margins m = *daemon;
+	if (r->p95_margin_pct > 0)
+		m.p95_percent = r->p95_margin_pct;
+	if (r->success_margin_pts > 0)
+		m.success_points = r->success_margin_pts;
+	if (r->min_runs > 0)
+		m.min_runs = r->min_runs;
+	return m;
+}
+
+void alert_eval_on_health(struct alert_eval *e, const struct alert_health *h, size_t n,
+			  const struct alert_health_context *ctx, int64_t now_ms, struct alert_firing *firings,
+			  size_t max, size_t *nf, struct alert_clear *clears, size_t maxc, size_t *nc)
+{
+	struct out o;
+	out_init(&o, firings, max, nf, clears, maxc, nc);
+	for (size_t i = 0; i < e->nrules; i++) {
+		const struct alert_rule *r = &e->rules[i];
+		if (!r->enabled || r->type != ALERT_PERFORMANCE_DEGRADED)
+			continue;
+		struct metrics_margins m = degraded_margins(r, &ctx->margins);
+		for (size_t k = 0; k < n; k++) {
+			const char *wf = h[k].workflow_id != NULL ? h[k].workflow_id : "";
+			if (wf[0] == '\0' || !in_scope(r, wf))
+				continue;
+			unsigned why = metrics_degraded(&h[k].recent, &h[k].baseline, &m);
+			if (why != 0) {
+				struct alert_trigger t;
+				memset(&t, 0, sizeof t);
+				t.workflow_id = wf;
+				t.workflow_name = h[k].workflow_name;
+				t.health = &h[k];
+				t.margins = m;
+				t.degraded = why;
+				t.window_hours = ctx->window_hours;
+				t.baseline_days = ctx->baseline_days;
+				fire(&o, r, pair_get(e, r->id, wf), &t, now_ms);
+			} else if (metrics_health_decidable(&h[k].recent, &h[k].baseline, &m)) {
+				struct pair *p = pair_find(e, r->id, wf);
+				if (p != NULL)
+					pair_clear(&o, r, p);
+			}
+		}
+	}
+}
 
 void alert_eval_on_tick(struct alert_eval *e, const struct alert_metrics *m, int64_t now_ms,
 			struct alert_firing *firings, size_t max, size_t *nf,

@@ -54,7 +54,7 @@ const char *alert_text(enum alert_text t, const char *language)
 /* ---- the sentences of a body ---------------------------------------------------------- */
 
 enum phrase { P_EXECUTION, P_WORKFLOW, P_RULE, P_ERROR, P_STEP, P_CONSECUTIVE, P_RATE, P_TOOK, P_RUNNING,
-	      P_METRIC, P_OPEN, P_ACK_LINK, P_ESCALATE_LINK, P_ACK_SHELL, P_ESCALATE_SHELL, P__COUNT };
+	      P_METRIC, P_OPEN, P_P95, P_SUCCESS, P_ACK_LINK, P_ESCALATE_LINK, P_ACK_SHELL, P_ESCALATE_SHELL, P__COUNT };
 
 /* Same conversions in the same order in both languages. */
 static const char *const phrases[P__COUNT][LANG__COUNT] = {
@@ -70,6 +70,12 @@ static const char *const phrases[P__COUNT][LANG__COUNT] = {
 	[P_RUNNING] = { "Running for %s, longer than %s", "Trwa już %s, dłużej niż %s" },
 	[P_METRIC] = { "%s is %s (condition: %s %s)", "%s wynosi %s (warunek: %s %s)" },
 	[P_OPEN] = { "Open it: wfmon :exec %s", "Otwórz: wfmon :exec %s" },
+	[P_P95] = { "p95 %s over the last %d h against %s over the %d days before (%+.0f%%, margin %s%%)",
+		    "p95 %s w ciągu ostatnich %d h wobec %s w %d dniach wcześniej (%+.0f%%, margines %s%%)" },
+	[P_SUCCESS] = { "Success rate %.1f%% over the last %d h against %.1f%% over the %d days before "
+			"(margin %s points)",
+			"Odsetek udanych %.1f%% w ciągu ostatnich %d h wobec %.1f%% w %d dniach wcześniej "
+			"(margines %s pkt proc.)" },
 	[P_ACK_LINK] = { "Acknowledge: %s", "Potwierdź: %s" },
 	[P_ESCALATE_LINK] = { "Escalate: %s", "Eskaluj: %s" },
 	[P_ACK_SHELL] = { "Acknowledge from a shell: wfmon alerts ack %lld",
@@ -203,6 +209,23 @@ static void measure_line(struct sbuf *body, const struct alert_rule *r, enum ale
 		number_format(r->threshold, b, sizeof b);
 		sbuf_line(body, phrase(P_METRIC, lang), r->metric, a, alert_op_symbol(r->op), b);
 		break;
+	case MEASURE_DEGRADED:
+		if (t->degraded & DEGRADED_P95) {
+			const struct metrics_health *now = &t->health->recent, *base = &t->health->baseline;
+			char margin[48];
+			duration_format(now->p95_ms, a, sizeof a);
+			duration_format(base->p95_ms, b, sizeof b);
+			number_format(t->margins.p95_percent, margin, sizeof margin);
+			double pct = base->p95_ms > 0 ? 100.0 * (double)(now->p95_ms - base->p95_ms) / (double)base->p95_ms
+						      : 0;
+			sbuf_line(body, phrase(P_P95, lang), a, t->window_hours, b, t->baseline_days, pct, margin);
+		}
+		if (t->degraded & DEGRADED_SUCCESS) {
+			number_format(t->margins.success_points, a, sizeof a);
+			sbuf_line(body, phrase(P_SUCCESS, lang), t->health->recent.success_rate, t->window_hours,
+				  t->health->baseline.success_rate, t->baseline_days, a);
+		}
+		break;
 	case MEASURE_NONE:
 		break;
 	}
@@ -258,6 +281,11 @@ static json_t *firing_context_new(const struct alert_rule *r, enum alert_measure
 		json_object_set_new(c, "threshold", json_real(r->threshold));
 		if (m == MEASURE_CUSTOM)
 			json_object_set_new(c, "op", json_string(alert_op_name(r->op)));
+		break;
+	case MEASURE_DEGRADED:
+		json_object_set_new(c, "degradation",
+				    metrics_degradation_new(&t->health->recent, &t->health->baseline, &t->margins,
+							    t->window_hours, t->baseline_days));
 		break;
 	case MEASURE_NONE:
 		break;

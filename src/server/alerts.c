@@ -20,7 +20,9 @@
 #include "history.h"
 #include "live.h"
 #include "log.h"
+#include "metrics_req.h"
 #include "notify.h"
+#include "prom_workflows.h"
 #include "org.h"
 #include "room.h"
 #include "server.h"
@@ -415,8 +417,19 @@ static void tick_org(const char *key, void *value, void *arg)
 
 void alerts_tick(struct server *s, int64_t now_ms)
 {
-	(void)now_ms;
 	strmap_each(&s->orgs, tick_org, s);
+	metrics_watch_tick(s, now_ms);
+}
+
+void alerts_on_health(struct server *s, struct org *o, const struct alert_health *h, size_t n,
+		      const struct alert_health_context *ctx)
+{
+	struct alert_firing f[MAX_OUT];
+	struct alert_clear c[MAX_OUT];
+	size_t nf = 0, nc = 0;
+	int64_t now = clock_wall_ms();
+	alert_eval_on_health(o->alerts.eval, h, n, ctx, now, f, MAX_OUT, &nf, c, MAX_OUT, &nc);
+	apply_results(s, o, f, nf, c, nc, now);
 }
 
 /* ---- start-up -------------------------------------------------------------------------- */
@@ -651,6 +664,8 @@ void alerts_poll(struct server *s)
 			history_put(s, STORE_Q_PUT_NOTIFY_ATTEMPT, oc->org, attempt);
 			struct org *o = strmap_get(&s->orgs, oc->org);
 			struct alert_record *r = o ? record_find(o, oc->alert_id) : NULL;
+			if (oc->final && !oc->ok)
+				prom_workflows_notify_failed(s->mon.workflows, oc->org, r ? r->workflow_id : NULL);
 			if (r == NULL)
 				continue;
 			alert_record_add_delivery(r, &d);

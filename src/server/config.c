@@ -106,6 +106,15 @@ static const struct setting settings[] = {
 	{ "retention-events-days", SET_INT, OFF(retention_events_days), 0, 36500, RESTART },
 	{ "retention-metrics-days", SET_INT, OFF(retention_metrics_days), 0, 36500, RESTART },
 	{ "retention-snapshots-days", SET_INT, OFF(retention_snapshots_days), 0, 36500, RESTART },
+	{ "retention-rollups-days", SET_INT, OFF(metrics.rollup_retention_days), 0, 36500, RESTART },
+	{ "metrics-rollup-interval", SET_INT, OFF(metrics.rollup_interval_s), 0, 3600, RESTART },
+	{ "degradation-window-hours", SET_INT, OFF(metrics.degrade_window_hours), 1, 168, RELOAD },
+	{ "degradation-baseline-days", SET_INT, OFF(metrics.degrade_baseline_days), 1, 90, RELOAD },
+	{ "degradation-p95-margin-percent", SET_INT, OFF(metrics.degrade_p95_margin_pct), 1, 10000, RELOAD },
+	{ "degradation-success-margin-points", SET_INT, OFF(metrics.degrade_success_margin_pts), 1, 100, RELOAD },
+	{ "degradation-min-runs", SET_INT, OFF(metrics.degrade_min_runs), 1, 100000, RELOAD },
+	{ "degradation-check-interval", SET_INT, OFF(metrics.degrade_check_interval_s), 1, 86400, RELOAD },
+	{ "prometheus-workflows", SET_INT, OFF(metrics.prometheus_workflows), 0, 1000, RESTART },
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
@@ -163,6 +172,7 @@ void config_defaults(struct config *c)
 	c->retention_events_days = 90;
 	c->retention_metrics_days = 30;
 	c->retention_snapshots_days = 30;
+	metrics_settings_defaults(&c->metrics);
 }
 
 static bool setting_is_string(const struct setting *s)

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
+#include "metrics_req.h"
 #include "org.h"
 #include "pending.h"
 #include "publish.h"
@@ -17,6 +19,7 @@ static const enum store_query_kind store_kind_of[QUERY__COUNT] = {
 	[QUERY_EXECUTIONS] = STORE_Q_EXECUTIONS,
 	[QUERY_EXECUTION] = STORE_Q_EXECUTION,
 	[QUERY_STEP_STATS] = STORE_Q_STEP_STATS,
+	[QUERY_METRICS] = STORE_Q_METRICS,
 };
 
 void history_query(struct server *s, struct org *o, enum proto_query q, json_t *params,
@@ -27,9 +30,21 @@ void history_query(struct server *s, struct org *o, enum proto_query q, json_t *
 			    "history needs the database: start wfmond with --database", NULL);
 		return;
 	}
+	json_t *store_params;
+	if (q == QUERY_METRICS) {
+		/* Its periods depend on the clock: checked now, so a refusal names the field. */
+		struct proto_cause cause;
+		store_params = metrics_store_params_new(s, params, clock_wall_ms(), &cause);
+		if (store_params == NULL) {
+			reply_error(s, to, PROTO_ERR_BAD_REQUEST, cause.message, cause.field);
+			return;
+		}
+	} else {
+		store_params = json_incref(params);
+	}
 	struct pending *p = pending_new(s, PENDING_QUERY, to);
 	p->query = q;
-	if (store_query(s->store, store_kind_of[q], o->id, json_incref(params), p->ticket) < 0) {
+	if (store_query(s->store, store_kind_of[q], o->id, store_params, p->ticket) < 0) {
 		pending_free(pending_take(s, p->ticket));
 		reply_error(s, to, PROTO_ERR_UNAVAILABLE, "the store is busy: retry in a moment", NULL);
 	}
@@ -44,6 +59,11 @@ static void query_done(struct server *s, struct pending *p, const struct store_d
 	}
 	if (p->query == QUERY_EXECUTION && json_is_null(json_object_get(d->result, "execution"))) {
 		reply_error(s, to, PROTO_ERR_NOT_FOUND, "no such execution in this organization", "id");
+		return;
+	}
+	if (p->query == QUERY_METRICS && json_object_get(d->result, "not_found") != NULL) {
+		reply_error(s, to, PROTO_ERR_NOT_FOUND,
+			    "no workflow with this id or name in this organization", "workflow");
 		return;
 	}
 	char *ws = to->http_wsi ? NULL : proto_result_message_new(to->req_id, p->query, d->result);
@@ -100,6 +120,8 @@ void history_poll(struct server *s)
 			} else if (p->kind == PENDING_MONITOR) {
 				if (d->status == 0)
 					monitor_db_connections(s, d->result);
+			} else if (p->kind == PENDING_HEALTH) {
+				metrics_watch_done(s, p, d);
 			} else {
 				subscribe_done(s, p, d);
 			}

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "org.h"
 #include "pending.h"
+#include "prom_workflows.h"
 #include "proto.h"
 #include "publish.h"
 #include "server.h"
@@ -284,7 +285,16 @@ static int http_metrics(struct server *s, struct lws *wsi)
 		fprintf(f, "wfmond_spool_sync_seconds_bucket{le=\"+Inf\"} %llu\n"
 			   "wfmond_spool_sync_seconds_sum %.6f\nwfmond_spool_sync_seconds_count %llu\n",
 			(unsigned long long)st.syncs, st.sync_us_total / 1e6, (unsigned long long)st.syncs);
+		fprintf(f, "# HELP wfmond_store_write_seconds_total Time spent writing events to the database\n"
+			   "# TYPE wfmond_store_write_seconds_total counter\nwfmond_store_write_seconds_total %.6f\n"
+			   "# HELP wfmond_metrics_rollup_seconds_total Time spent in periodic rollup passes\n"
+			   "# TYPE wfmond_metrics_rollup_seconds_total counter\nwfmond_metrics_rollup_seconds_total %.6f\n"
+			   "# HELP wfmond_metrics_rollup_facts_total Finished executions and steps rolled up by those passes\n"
+			   "# TYPE wfmond_metrics_rollup_facts_total counter\nwfmond_metrics_rollup_facts_total %llu\n",
+			(double)st.write_us_total / 1e6, (double)st.rollup_us_total / 1e6,
+			(unsigned long long)st.rollup_facts_total);
 	}
+	prom_workflows_write(s->mon.workflows, s, f);
 	fclose(f);
 	int rc = http_respond(wsi, HTTP_STATUS_OK, "text/plain; version=0.0.4", text, len, false);
 	free(text);
@@ -489,6 +499,25 @@ static json_t *executions_params_from_uri(struct lws *wsi)
 	return p;
 }
 
+/* GET /v1/metrics?workflow=&range=|from=&to=&bucket=&include=a,b */
+static json_t *metrics_params_from_uri(struct lws *wsi)
+{
+	static const char *const text_args[] = { "workflow", "range", "from", "to", "bucket" };
+	json_t *p = json_object();
+	char v[512];
+	for (size_t i = 0; i < sizeof text_args / sizeof text_args[0]; i++)
+		if (uri_arg(wsi, text_args[i], v, sizeof v))
+			json_object_set_new(p, text_args[i], json_string(v));
+	if (uri_arg(wsi, "include", v, sizeof v)) {
+		json_t *list = json_array();
+		char *save = NULL;
+		for (char *t = strtok_r(v, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save))
+			json_array_append_new(list, json_string(t));
+		json_object_set_new(p, "include", list);
+	}
+	return p;
+}
+
 static int http_history(struct server *s, struct http_session *h, struct lws *wsi, const char *path)
 {
 	char cause[256];
@@ -505,6 +534,9 @@ static int http_history(struct server *s, struct http_session *h, struct lws *ws
 	if (strcmp(path, "/v1/executions") == 0) {
 		q = QUERY_EXECUTIONS;
 		raw = executions_params_from_uri(wsi);
+	} else if (strcmp(path, "/v1/metrics") == 0) {
+		q = QUERY_METRICS;
+		raw = metrics_params_from_uri(wsi);
 	} else if (strncmp(path, "/v1/executions/", 15) == 0 && strchr(path + 15, '/') == NULL) {
 		q = QUERY_EXECUTION;
 		raw = json_pack("{s:s}", "id", path + 15);
@@ -517,8 +549,8 @@ static int http_history(struct server *s, struct http_session *h, struct lws *ws
 			json_object_set_new(raw, "runs", number_or_text(v));
 	} else {
 		return http_respond_error(wsi, HTTP_STATUS_NOT_FOUND, PROTO_ERR_NOT_FOUND,
-					  "no such endpoint: try /v1/executions, /v1/executions/ID or "
-					  "/v1/workflows/ID/step-stats");
+					  "no such endpoint: try /v1/executions, /v1/executions/ID, "
+					  "/v1/workflows/ID/step-stats or /v1/metrics");
 	}
 	struct proto_cause pc;
 	json_t *params = proto_query_params_new(q, raw, &pc);
@@ -543,7 +575,7 @@ void http_answer_later(struct lws *wsi, unsigned status, json_t *body)
 		return;
 	}
 	free(h->resp);
-	h->resp = json_dumps(body ? body : json_object(), JSON_COMPACT | JSON_PRESERVE_ORDER);
+	h->resp = json_dumps(body ? body : json_object(), JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
 	h->resp_len = h->resp ? strlen(h->resp) : 0;
 	h->resp_status = status;
 	json_decref(body);

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "org.h"
 #include "pending.h"
+#include "prom_workflows.h"
 #include "room.h"
 #include "server.h"
 #include "store.h"
@@ -54,6 +55,12 @@ void monitor_on_event(struct org *o, int before, const struct live_execution *x,
 		queue_stats_on_finished(q, x->x.id, ev->ts_ms, before == EXEC_QUEUED);
 	else if (before == -1 && finished(after))
 		queue_stats_on_finished(q, x->x.id, ev->ts_ms, false);
+	if (!finished(before) && finished(after)) {
+		/* The slots are known from the first event on (not only from the first tick). */
+		prom_workflows_set_slots(o->srv->mon.workflows, o->srv->cfg.metrics.prometheus_workflows);
+		prom_workflows_finished(o->srv->mon.workflows, o->id, x->x.workflow_id, exec_status_name(x->x.status),
+					x->x.started_ms > 0 ? x->x.finished_ms - x->x.started_ms : -1);
+	}
 }
 
 void monitor_on_priority(struct org *o, const char *execution_id, enum proto_priority p)
@@ -339,10 +346,13 @@ void monitor_init(struct monitor *m)
 	if (!m->sampler_ok)
 		log_warn("no resource sampling: %s", cause);
 	m->queue_saved_at_us = clock_mono_us();
+	m->workflows = prom_workflows_new();
 }
 
 void monitor_free(struct monitor *m)
 {
+	prom_workflows_free(m->workflows);
+	m->workflows = NULL;
 	m->db_known = false;
 }
 
@@ -364,6 +374,7 @@ void monitor_tick(struct server *s, int64_t now_us)
 {
 	struct monitor *m = &s->mon;
 	struct tick_ctx t = { .now_ms = clock_wall_ms(), .save = false };
+	prom_workflows_set_slots(m->workflows, s->cfg.metrics.prometheus_workflows);
 	if (now_us - m->queue_saved_at_us >= (int64_t)s->cfg.queue_snapshot_interval_s * 1000000) {
 		t.save = true;
 		m->queue_saved_at_us = now_us;

@@ -323,6 +323,7 @@ static int start_store(struct server *s)
 		.retention_snapshots_days = s->cfg.retention_snapshots_days,
 		.migrate_conninfo = migrate_later,
 		.app_role = s->cfg.app_role,
+		.metrics = s->cfg.metrics,
 	};
 	s->store = store_new(&sc, history_wake, s, cause, sizeof cause);
 	if (s->store == NULL) {

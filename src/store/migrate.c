@@ -14,6 +14,7 @@
 #include "log.h"
 #include "migrations.h"
 #include "pgconn.h"
+#include "rollup.h"
 
 /* An arbitrary key: the bytes of "wfmon" (0x77666d6f6e) in decimal. */
 #define MIGRATE_LOCK_KEY "512819556206"
@@ -38,6 +39,17 @@ static const struct grant {
 	{"audit_log", "SELECT, INSERT"},
 	{"notification_attempts", "SELECT, INSERT, DELETE"},
 	{"action_link_uses", "SELECT, INSERT, DELETE"},
+	{"metric_rollups", "SELECT, INSERT, UPDATE, DELETE"},
+	{"metric_rollup_state", "SELECT, INSERT, UPDATE"},
+};
+
+/* Work a migration needs done in C, in its transaction after its SQL: filling
+ * the rollups from the history already stored (their bytes are ours). */
+static const struct migration_step {
+	const char *name;
+	int (*run)(PGconn *c, char *err, size_t errlen);
+} after_sql[] = {
+	{"0005_metrics", rollup_migrate},
 };
 
 static const char *const function_grants[] = {
@@ -79,6 +91,9 @@ static int apply_one(PGconn *c, const struct migration *m, char *cause, size_t c
 		goto fail_rollback;
 	}
 	PQclear(r);
+	for (size_t i = 0; i < sizeof after_sql / sizeof after_sql[0]; i++)
+		if (strcmp(after_sql[i].name, m->name) == 0 && after_sql[i].run(c, why, sizeof why) != 0)
+			goto fail_rollback;
 	const char *p[] = {m->name};
 	if (pgconn_exec(c, "INSERT INTO schema_migrations (name) VALUES ($1)", 1, p, why, sizeof why) != 0)
 		goto fail_rollback;

@@ -17,6 +17,7 @@
 
 #include "base64.h"
 #include "exec.h"
+#include "pgarray.h"
 #include "pgconn.h"
 #include "proto.h"
 #include "step_stats.h"
@@ -101,31 +102,6 @@ static json_t *summary_json(const PGresult *r, int row)
 	return o;
 }
 
-/* A PostgreSQL text[] literal of ids: each element double-quoted, with " and
- * \ escaped. malloc'd. */
-static char *text_array_literal(const char *const *ids, size_t n)
-{
-	size_t len = 3;
-	for (size_t i = 0; i < n; i++)
-		len += 2 * strlen(ids[i]) + 3;
-	char *lit = xmalloc(len), *p = lit;
-	*p++ = '{';
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			*p++ = ',';
-		*p++ = '"';
-		for (const char *s = ids[i]; *s; s++) {
-			if (*s == '"' || *s == '\\')
-				*p++ = '\\';
-			*p++ = *s;
-		}
-		*p++ = '"';
-	}
-	*p++ = '}';
-	*p = '\0';
-	return lit;
-}
-
 /* Each query below returns the execution id as its first column, rows of one
  * execution together and in the order a single execution's query had. A
  * step is its row, with its snapshot id and its progress as one object. */
@@ -151,7 +127,7 @@ int storeq_executions_full(PGconn *c, const char *const *ids, size_t n, json_t *
 {
 	if (n == 0)
 		return 0;
-	char *lit = text_array_literal(ids, n);
+	char *lit = pgarray_text_literal_new(ids, n);
 	const char *p[] = {lit, STR(EXEC_LOG_LINES)};
 	/* The executions found, by id, as snapshot JSON the rows fill. */
 	json_t *found = json_object();
@@ -612,6 +588,7 @@ static const query_fn query_table[STORE_Q__COUNT] = {
 	[STORE_Q_PUT_ALERT] = storeq_put_alert,
 	[STORE_Q_PUT_NOTIFY_ATTEMPT] = storeq_put_notify_attempt,
 	[STORE_Q_PUT_ACTION_USE] = storeq_put_action_use,
+	[STORE_Q_METRICS] = storeq_metrics,
 };
 
 /* The protocol query whose parameters each history query takes, plus one

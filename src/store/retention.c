@@ -6,7 +6,8 @@
  * daemon's deletes too, so organizations are visited in turn); a pass runs at
  * most RETENTION_STATEMENTS deletes and then yields; a rule with 0 days keeps
  * its table forever. Deleting an execution deletes its steps and counters
- * (ON DELETE CASCADE). */
+ * (ON DELETE CASCADE). Rollups (metric_rollups) have their own, longer,
+ * retention: a row goes once its whole block is older than it. */
 #include "store_db.h"
 
 #include <stdio.h>
@@ -16,7 +17,7 @@
 #include "log.h"
 #include "pgconn.h"
 
-enum retention_class { RET_EVENTS, RET_METRICS, RET_SNAPSHOTS };
+enum retention_class { RET_EVENTS, RET_METRICS, RET_SNAPSHOTS, RET_ROLLUPS };
 
 static const struct rule {
 	const char *table;
@@ -31,6 +32,7 @@ static const struct rule {
 	{"queue_snapshots", "recorded_at", RET_SNAPSHOTS},
 	/* A used action link's row matters only until the link expires. */
 	{"action_link_uses", "expires_at", RET_SNAPSHOTS},
+	{"metric_rollups", "bucket_end", RET_ROLLUPS},
 };
 #define NRULES (sizeof rules / sizeof rules[0])
 
@@ -42,6 +44,7 @@ static int rule_days(const struct store_config *cfg, const struct rule *r)
 	case RET_EVENTS: return cfg->retention_events_days;
 	case RET_METRICS: return cfg->retention_metrics_days;
 	case RET_SNAPSHOTS: return cfg->retention_snapshots_days;
+	case RET_ROLLUPS: return cfg->metrics.rollup_retention_days;
 	}
 	return 0;
 }

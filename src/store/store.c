@@ -20,6 +20,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@
 #include "clock.h"
 #include "log.h"
 #include "pgconn.h"
+#include "rollup.h"
 #include "spool.h"
 #include "store_db.h"
 #include "xalloc.h"
@@ -45,6 +47,7 @@
 #define PING_IDLE_US 5000000LL
 #define IDLE_WAIT_US 1000000LL
 #define WRITE_RETRY_US 1000000LL
+#define ROLLUP_BUDGET_US 500000LL        /* of rollup upkeep per turn, then the queues */
 #define SPOOL_MAX_DEFAULT (1024ull * 1024 * 1024)
 #define DATA_CAP_DEFAULT 65536
 #define UNAVAILABLE "the history database is unavailable"
@@ -106,11 +109,14 @@ struct store {
 	struct spool *spool;
 	struct pgconn pc;
 	struct retention rt;
+	struct rollup_tick rollups;
 	int64_t spool_max_pos;
 	int64_t last_db_us;          /* last successful PostgreSQL round trip */
 	int64_t write_retry_us;      /* after a non-connection write error */
 	uint64_t written_total;
 	int64_t last_write_ms;
+	uint64_t write_us_total;     /* time spent writing events */
+	uint64_t rollup_us_total, rollup_facts_total;   /* time and facts of rollup passes */
 	json_t *recovered;           /* [[org, event id]] found in the spool at start-up */
 	bool migrated;               /* the schema is ready: writes and queries may run */
 	int64_t migrate_retry_us;
@@ -462,7 +468,9 @@ static void write_pending(struct store *s, int64_t budget_us)
 	if (start < s->write_retry_us)
 		return;
 	while (spool_pending(s->spool) > 0 && db_ready(s)) {
+		int64_t t0 = clock_mono_us();
 		long n = write_one_batch(s);
+		s->write_us_total += (uint64_t)(clock_mono_us() - t0);
 		if (n < 0) {
 			if (s->pc.state == STORE_DB_UP)
 				s->write_retry_us = clock_mono_us() + WRITE_RETRY_US;
@@ -604,6 +612,27 @@ static void idle_work(struct store *s)
 	}
 }
 
+/* Rollups follow the stored events every metrics-rollup-interval seconds,
+ * busy or not, so that they are never more than that behind. */
+static void rollup_upkeep(struct store *s)
+{
+	if (!db_ready(s))
+		return;
+	char err[256];
+	int64_t now = clock_mono_us(), due = s->rollups.next_us;
+	long n = rollup_tick(s->pc.conn, &s->cfg.metrics, &s->rollups, now, ROLLUP_BUDGET_US, err, sizeof err);
+	if (n < 0) {
+		if (!pgconn_check_lost(&s->pc))
+			log_warn("store: rolling up metrics failed: %s", err);
+	} else if (s->rollups.next_us != due) {
+		s->last_db_us = clock_mono_us();   /* it ran */
+		s->rollup_us_total += (uint64_t)(s->last_db_us - now);
+		s->rollup_facts_total += (uint64_t)n;
+		if (n > 0)
+			log_debug("store: rolled up %ld facts in %.1f ms", n, (double)(s->last_db_us - now) / 1000.0);
+	}
+}
+
 /* How long the thread may sleep when nothing is queued. */
 static int64_t idle_wait_us(struct store *s)
 {
@@ -646,6 +675,9 @@ static void publish_status(struct store *s)
 	s->status.spool_bytes = spool_bytes(s->spool);
 	s->status.pending_records = spool_pending(s->spool);
 	s->status.written_total = s->written_total;
+	s->status.write_us_total = s->write_us_total;
+	s->status.rollup_us_total = s->rollup_us_total;
+	s->status.rollup_facts_total = s->rollup_facts_total;
 	s->status.last_write_ms = s->last_write_ms;
 	pthread_mutex_unlock(&s->mu);
 }
@@ -693,6 +725,8 @@ static void *store_main(void *arg)
 		pgconn_ensure(&s->pc, clock_mono_us());
 		write_pending(s, stopping ? WRITE_BUDGET_US / 2 : WRITE_BUDGET_US);
 		process_queries(s, queries, stopping);
+		if (!stopping)
+			rollup_upkeep(s);
 		if (!stopping && !spooled && queries == NULL)
 			idle_work(s);
 		publish_status(s);
@@ -737,6 +771,11 @@ struct store *store_new(const struct store_config *cfg, void (*wake)(void *arg),
 		s->cfg.data_cap_bytes = DATA_CAP_DEFAULT;
 	s->wake = wake;
 	s->wake_arg = wake_arg;
+	/* A metrics answer allocates and frees a few megabytes (histograms); by
+	 * default glibc hands freed memory back at once, and every answer then
+	 * pays page faults for it again (a third of its time, measured). Keep up
+	 * to 64 MiB of it. */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	s->atail = &s->ahead;
 	s->qtail = &s->qhead;
 	s->puts_tail = &s->puts_head;

@@ -11,6 +11,10 @@
 #   pgcluster.sh stop DIR     fast shutdown (no error when it is not running)
 #   pgcluster.sh status DIR   exit 0 when running, 3 when not
 #
+# PGCLUSTER_CONF, when set at the first start, holds extra postgresql.conf
+# lines for the new cluster (the metrics benchmark gives its large history
+# more shared buffers this way).
+#
 # PostgreSQL refuses to run as root: as root every server command runs as the
 # postgres OS user, which then owns DIR (DIR's parents must be traversable by
 # it). Authentication on the socket is trust: the socket folder is private.
@@ -62,6 +66,9 @@ start() {
 		max_connections = 50
 		shared_buffers = 32MB
 		EOF
+		if [ -n "${PGCLUSTER_CONF:-}" ]; then
+			printf '%s\n' "$PGCLUSTER_CONF" >>"$data/postgresql.conf"
+		fi
 	fi
 	as_pg mkdir -p "$run"
 	if ! running; then

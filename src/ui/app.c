@@ -52,6 +52,8 @@ static const struct ui_view_ops *const views[VIEW__COUNT] = {
 	[VIEW_ALERT] = &ui_view_alert,
 	[VIEW_RULES] = &ui_view_rules,
 	[VIEW_RULE_FORM] = &ui_view_rule_form,
+	[VIEW_METRICS] = &ui_view_metrics,
+	[VIEW_METRICS_WF] = &ui_view_metrics_workflow,
 };
 
 /* The views that show the open execution (and keep its room). */
@@ -263,6 +265,11 @@ static void cmd_rules(struct ui *ui, const char *arg)
 	ui_set_view(ui, VIEW_RULES);
 }
 
+static void cmd_metrics(struct ui *ui, const char *arg)
+{
+	ui_metrics_open(ui, arg);
+}
+
 static void cmd_bell(struct ui *ui, const char *arg)
 {
 	if (strcmp(arg, "on") == 0)
@@ -299,6 +306,7 @@ static const struct {
 	{ "timeline", "tl", cmd_timeline, N_(":timeline [ID] - the timeline of an execution") },
 	{ "alerts", NULL, cmd_alerts, N_(":alerts - the alerts view") },
 	{ "rules", NULL, cmd_rules, N_(":rules - the alert rules") },
+	{ "metrics", "m", cmd_metrics, N_(":metrics [WORKFLOW] - performance: every workflow, or one's trends") },
 	{ "bell", NULL, cmd_bell, N_(":bell on|off - beep for alerts that ask for it") },
 	{ "help", "h", cmd_help, N_(":help - the keys of this view") },
 	{ "q", "quit", cmd_quit, N_(":q - quit") },
@@ -326,7 +334,7 @@ static void command_run(struct ui *ui, char *line)
 		}
 	}
 	ui_message(ui, UI_ERROR, _("unknown command :%s (try :exec, :wf, :queue, :resources, :timeline, "
-				   ":alerts, :rules, :bell, :theme, :sort, :filter, :help, :q)"),
+				   ":alerts, :rules, :metrics, :bell, :theme, :sort, :filter, :help, :q)"),
 		   line);
 }
 
@@ -436,6 +444,7 @@ static void k_redraw(struct ui *ui)
 }
 
 static void k_alerts(struct ui *ui) { ui_set_view(ui, VIEW_ALERTS); }
+static void k_metrics(struct ui *ui) { ui_set_view(ui, VIEW_METRICS); }
 
 static void k_dismiss(struct ui *ui)
 {
@@ -451,7 +460,7 @@ static void k_back(struct ui *ui)
 		[VIEW_LIST] = VIEW_LIST, [VIEW_EXEC] = VIEW_LIST, [VIEW_STEP] = VIEW_EXEC,
 		[VIEW_TIMELINE] = VIEW_EXEC, [VIEW_QUEUE] = VIEW_LIST, [VIEW_RESOURCES] = VIEW_LIST,
 		[VIEW_ALERTS] = VIEW_LIST, [VIEW_ALERT] = VIEW_ALERTS, [VIEW_RULES] = VIEW_ALERTS,
-		[VIEW_RULE_FORM] = VIEW_RULES,
+		[VIEW_RULE_FORM] = VIEW_RULES, [VIEW_METRICS] = VIEW_LIST, [VIEW_METRICS_WF] = VIEW_METRICS,
 	};
 	if (ui->view_id != VIEW_LIST)
 		ui_set_view(ui, parent[ui->view_id]);
@@ -462,6 +471,7 @@ static const struct ui_key global_keys[] = {
 	{ KEY_F(1), NULL, NULL, k_help },
 	{ ':', ":", N_("command line: :exec ID, :wf NAME, :queue, :resources, :theme NAME, :q"), k_command },
 	{ 'A', "A", N_("the alerts: active first, then history"), k_alerts },
+	{ 'M', "M", N_("performance metrics: success rate, durations, trends"), k_metrics },
 	{ 'X', "X", N_("dismiss the critical alert banner"), k_dismiss },
 	{ 12, "Ctrl-L", N_("redraw the screen"), k_redraw },
 	{ 27, "Esc", N_("back"), k_back },
@@ -761,6 +771,7 @@ int console_run(const struct console_options *opt)
 	ui_textpane_clear(&ui->data);
 	ui_textpane_clear(&ui->alert_pane);
 	ui_rule_form_free(ui);
+	ui_metrics_free(ui);
 	free(ui->data_doc);
 	model_list_free(&ui->list);
 	model_list_free(&ui->queue);

@@ -140,6 +140,21 @@ void i18n_format_decimal(double value, int decimals, char *buf, size_t len)
 			 decimals, frac);
 }
 
+void i18n_format_duration_short(int64_t ms, char *buf, size_t len)
+{
+	int64_t s = ms / 1000;
+	if (ms < 10000 || (s < 60 && ms % 1000 == 0))
+		i18n_format_duration(ms, buf, len);
+	else if (s < 60)
+		snprintf(buf, len, _("%d s"), (int)s);
+	else if (s < 3600)
+		snprintf(buf, len, _("%dm%02ds"), (int)(s / 60), (int)(s % 60));
+	else if (s < 86400)
+		snprintf(buf, len, _("%dh%02dm"), (int)(s / 3600), (int)(s % 3600 / 60));
+	else
+		snprintf(buf, len, _("%dd%02dh"), (int)(s / 86400), (int)(s % 86400 / 3600));
+}
+
 void i18n_format_duration(int64_t ms, char *buf, size_t len)
 {
 	if (ms < 0) {

@@ -47,7 +47,7 @@ static void fmt_rate(double v, char *buf, size_t len)
 		i18n_format_decimal(v, 1, buf, len);
 }
 
-static void fmt_count(int64_t v, char *buf, size_t len)
+static void count_text(int64_t v, char *buf, size_t len)
 {
 	if (v < 0)
 		snprintf(buf, len, "-");
@@ -196,7 +196,7 @@ static void res_draw(struct ui *ui, int top, int rows)
 	x = ui_pair(y, x, w, UI_PAIR_BODY, _("daemon CPU"), a, UI_NORMAL);
 	i18n_format_bytes(s->daemon_rss, a, sizeof a);
 	x = ui_pair(y, x, w, UI_PAIR_BODY, _("RSS"), s->daemon_rss >= 0 ? a : "-", UI_NORMAL);
-	fmt_count(s->ws_connections, a, sizeof a);
+	count_text(s->ws_connections, a, sizeof a);
 	ui_pair(y, x, w, UI_PAIR_BODY, _("WebSocket connections"), a, UI_NORMAL);
 	y++;
 	x = 1;
@@ -204,9 +204,9 @@ static void res_draw(struct ui *ui, int top, int rows)
 	const char *state = db_state_text(s->db_state, &del);
 	x = ui_pair(y, x, w, UI_PAIR_BODY, _("database"), state, del);
 	if (s->db_active >= 0 || s->db_idle >= 0 || s->db_max >= 0) {
-		fmt_count(s->db_active, a, sizeof a);
-		fmt_count(s->db_idle, b, sizeof b);
-		fmt_count(s->db_max, c, sizeof c);
+		count_text(s->db_active, a, sizeof a);
+		count_text(s->db_idle, b, sizeof b);
+		count_text(s->db_max, c, sizeof c);
 		snprintf(buf, sizeof buf, _("%s in use, %s idle, max %s"), a, b, c);
 		bool busy = s->db_max > 0 && s->db_active >= 0 &&
 			    100.0 * (double)s->db_active / (double)s->db_max >= RES_DB_WARN_PCT;
@@ -218,7 +218,7 @@ static void res_draw(struct ui *ui, int top, int rows)
 	fmt_rate(s->events_out, b, sizeof b);
 	snprintf(buf, sizeof buf, _("%s in, %s out"), a, b);
 	x = ui_pair(y, x, w, UI_PAIR_BODY, _("events/s"), buf, UI_NORMAL);
-	fmt_count(s->queue_depth, a, sizeof a);
+	count_text(s->queue_depth, a, sizeof a);
 	x = ui_pair(y, x, w, UI_PAIR_BODY, _("queue depth"), a, ui->model.queue.n.backlog ? UI_STATUS_STALE : UI_NORMAL);
 	snprintf(a, sizeof a, "%u", r->nworkers);
 	ui_pair(y, x, w, UI_PAIR_BODY, _("workers reporting"), a, UI_NORMAL);

@@ -33,6 +33,7 @@
 #include "conffile.h"
 #include "endpoint.h"
 #include "keyfile.h"
+#include "metrics_cli.h"
 #include "tail.h"
 #include "ui_app.h"
 #include "token.h"
@@ -58,6 +59,7 @@ struct command {
 static int cmd_token(int argc, char **argv);
 static int cmd_tail(int argc, char **argv);
 static int cmd_alerts(int argc, char **argv);
+static int cmd_metrics(int argc, char **argv);
 
 static const struct command commands[] = {
 	{ "token", cmd_token,
@@ -71,6 +73,11 @@ static const struct command commands[] = {
 	  "wfmon alerts [--url URL] [--token T | --token-file F | --token-command CMD] [--ca-file F] "
 	  "[--json] ACTION ...",
 	  "list, acknowledge, resolve and escalate alerts; list and change alert rules" },
+	{ "metrics", cmd_metrics,
+	  "wfmon metrics [--url URL] [--token T | --token-file F | --token-command CMD] [--ca-file F]\n"
+	  "                [--workflow NAME|ID]"
+	  "                [--range 30d | --from T [--to T]] [--bucket 1h] [--format table|csv|json]",
+	  "success rate, durations and trends over a range, as a table, CSV or JSON" },
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 
@@ -632,6 +639,73 @@ static int cmd_alerts(int argc, char **argv)
 		.ep = &ep, .json = json_out, .argc = argc - optind, .argv = argv + optind,
 	};
 	int rc = alerts_cli_run(&aopt);
+	endpoint_clear(&ep);
+	return rc;
+}
+
+/* ---- metrics ---------------------------------------------------------------------- */
+
+static int cmd_metrics(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		LINK_LONGOPTS,
+		{ "workflow", required_argument, NULL, 'w' },
+		{ "range", required_argument, NULL, 'r' },
+		{ "from", required_argument, NULL, 'F' },
+		{ "to", required_argument, NULL, 'T' },
+		{ "bucket", required_argument, NULL, 'b' },
+		{ "format", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct link_opts lo = { 0 };
+	struct metrics_cli_options mo = { .format = METRICS_FMT_TABLE };
+	int c;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		if (link_opt(&lo, c, optarg))
+			continue;
+		switch (c) {
+		case 'w': mo.workflow = optarg; break;
+		case 'r': mo.range = optarg; break;
+		case 'F': mo.from = optarg; break;
+		case 'T': mo.to = optarg; break;
+		case 'b': mo.bucket = optarg; break;
+		case 'o':
+			if (metrics_format_parse(optarg, &mo.format) != 0)
+				return usage_error("metrics", "--format '%s': choose table, csv or json", optarg);
+			break;
+		case 'h':
+			printf("usage: %s\n\n"
+			       "  --workflow NAME|ID  one workflow (default: all of them)\n"
+			       "  --range R           the last R: 1h, 24h, 7d, 30d, 90d, 1y, or N with m, h, d, w, y\n"
+			       "                      (default 24h)\n"
+			       "  --from T, --to T    a period instead (RFC 3339, e.g. 2026-11-01T00:00:00+01:00;\n"
+			       "                      --to defaults to now)\n"
+			       "  --bucket B          trend buckets: 1m, 5m, 15m, 1h, 1d, 1w (default: fits the range)\n"
+			       "  --format F          table (default), csv or json\n\n"
+			       "Figures and their definitions: wfmon(1), METRICS.\n", commands[3].usage);
+			return 0;
+		case ':':
+			return usage_error("metrics", "%s needs a value", bad_option(argv, optind));
+		default:
+			return usage_error("metrics", "unknown option %s", bad_option(argv, optind));
+		}
+	}
+	if (optind < argc)
+		return usage_error("metrics", "unexpected argument '%s'", argv[optind]);
+	if (mo.range != NULL && (mo.from != NULL || mo.to != NULL))
+		return usage_error("metrics", "give --range or --from (and --to), not both");
+	if (mo.to != NULL && mo.from == NULL)
+		return usage_error("metrics", "--to needs --from");
+	struct endpoint ep;
+	int status = endpoint_resolve("metrics", &lo, &ep, NULL);
+	if (status != 0)
+		return status;
+	cleartext_warn("metrics", &ep);
+	mo.ep = &ep;
+	int rc = metrics_cli_run(&mo);
 	endpoint_clear(&ep);
 	return rc;
 }

@@ -1,0 +1,58 @@
+/* cli_request.c: one request, one answer (see cli_request.h). */
+#include "cli_request.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reconnect.h"
+
+struct wsl *cli_connect(const char *cmd, const struct endpoint *ep)
+{
+	struct wsl_config cfg;
+	char cause[256];
+	endpoint_link(ep, &cfg);
+	struct wsl *c = wsl_new(&cfg, cause, sizeof cause);
+	if (c == NULL) {
+		fprintf(stderr, "wfmon %s: %s\n", cmd, cause);
+		return NULL;
+	}
+	if (wsl_wait_open(c, CLI_TIMEOUT_MS) < 0) {
+		char why[400];
+		if (wsl_state(c) == WSL_CLOSED)
+			reconnect_explain(wsl_http_status(c), wsl_close_code(c), wsl_error(c), "client", why, sizeof why);
+		else
+			snprintf(why, sizeof why, "no answer from %s within %d s", ep->url, CLI_TIMEOUT_MS / 1000);
+		fprintf(stderr, "wfmon %s: cannot connect: %s\n", cmd, why);
+		wsl_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+json_t *cli_ask(struct wsl *c, json_t *req, int timeout_ms)
+{
+	char *text = json_dumps(req, JSON_COMPACT);
+	int rc = wsl_send_text(c, text, strlen(text));
+	free(text);
+	if (rc < 0 || wsl_wait_flushed(c, timeout_ms) < 0)
+		return NULL;
+	json_t *want = json_object_get(req, "id");
+	for (;;) {
+		const char *data;
+		size_t len;
+		if (wsl_wait_message(c, timeout_ms, &data, &len) != 1)
+			return NULL;
+		json_t *m = json_loadb(data, len, 0, NULL);
+		if (m != NULL && json_equal(json_object_get(m, "id"), want))
+			return m;
+		json_decref(m);
+	}
+}
+
+void cli_close(struct wsl *c)
+{
+	wsl_send_close(c, 1000);
+	wsl_wait_flushed(c, 500);
+	wsl_free(c);
+}
