@@ -18,6 +18,9 @@
 
 #define STOREQ_EVENTS_MAX 2000   /* events in an execution query */
 
+/* Writes the sentence into err and returns STOREQ_BAD_PARAMS. */
+int storeq_bad(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* The SQL expression of a timestamptz as a proto_time_format string in UTC
  * ("2026-05-28T20:50:40.000Z"), NULL for NULL. */
 #define STORE_SQL_TIME(expr) "to_char((" expr ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"

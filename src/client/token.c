@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cause.h"
 #include "keyfile.h"
 #include "proto.h"
 
@@ -43,19 +44,6 @@ static const struct {
 	{ 'h', 3600 },
 	{ 'd', 86400 },
 };
-
-static void cause_set(char *cause, size_t causelen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void cause_set(char *cause, size_t causelen, const char *fmt, ...)
-{
-	if (cause == NULL || causelen == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cause, causelen, fmt, ap);
-	va_end(ap);
-}
 
 int token_parse_ttl(const char *s, int64_t *out_s)
 {

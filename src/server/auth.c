@@ -17,6 +17,7 @@
  *   may hold is an "alg" value, and only when it is short and alphanumeric. */
 #include "auth.h"
 #include "base64.h"
+#include "cause.h"
 #include "jwks.h"
 #include "keyfile.h"
 #include "names.h"
@@ -73,19 +74,6 @@ static const struct {
 	[AUTH_ES256] = { "ES256", JWT_ALG_ES256, false },
 };
 #define ALG_COUNT (sizeof alg_table / sizeof alg_table[0])
-
-static void cause_set(char *cause, size_t causelen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void cause_set(char *cause, size_t causelen, const char *fmt, ...)
-{
-	if (cause == NULL || causelen == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cause, causelen, fmt, ap);
-	va_end(ap);
-}
 
 const char *auth_role_name(enum auth_role role)
 {

@@ -24,23 +24,13 @@
 #include <openssl/pem.h>
 
 #include "base64.h"
+#include "cause.h"
 #include "keyfile.h"
 #include "xalloc.h"
 
 #define RSA_MIN_BITS 2048
 #define HS_MIN_SECRET 32
 #define JWK_MAX_FIELD 2048      /* base64url characters of one number: RSA 8192 fits */
-
-static void cause_set(char *cause, size_t causelen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void cause_set(char *cause, size_t causelen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cause, causelen, fmt, ap);
-	va_end(ap);
-}
 
 bool jwks_kid_valid(const char *kid, size_t len)
 {

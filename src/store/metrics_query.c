@@ -60,16 +60,6 @@ struct answer {
 	size_t nblocks;
 };
 
-static int bad(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int bad(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return STOREQ_BAD_PARAMS;
-}
-
 /* ---- entities --------------------------------------------------------------------- */
 
 static struct entity *entity_get(struct answer *a, const char *wf, const char *step)
@@ -168,10 +158,10 @@ static int plan_period(struct answer *a, int period, char *err, size_t errlen)
 	struct metrics_block blocks[256];
 	int n = metrics_decompose(from, to, ps->open, blocks, sizeof blocks / sizeof blocks[0]);
 	if (n < 0)
-		return bad(err, errlen, "internal: a period could not be cut into rollup blocks");
+		return storeq_bad(err, errlen, "internal: a period could not be cut into rollup blocks");
 	for (int i = 0; i < n; i++)
 		if (add_block(a, blocks[i].span_ms, blocks[i].start_ms, period) != 0)
-			return bad(err, errlen, "internal: too many rollup blocks");
+			return storeq_bad(err, errlen, "internal: too many rollup blocks");
 	if (raw_edge(a, period, ps->from, from, err, errlen) != 0)
 		return STOREQ_DB_ERROR;
 	if (!ps->open && raw_edge(a, period, to, ps->to, err, errlen) != 0)
@@ -270,7 +260,7 @@ static int read_ranges(struct answer *a, const char *where, const char *workflow
 		if (fn(a, res, i) != 0) {
 			struct rollup_row row;
 			rollup_row_keys(res, i, &row);
-			rc = bad(err, errlen, "a stored rollup row is damaged (%s/%s at %" PRId64 ")", row.workflow_id,
+			rc = storeq_bad(err, errlen, "a stored rollup row is damaged (%s/%s at %" PRId64 ")", row.workflow_id,
 				 row.step_id, row.start_ms);
 		}
 	}
@@ -564,7 +554,7 @@ int storeq_metrics(PGconn *c, json_t *params, json_t **result, char *err, size_t
 	struct proto_cause cause;
 	json_t *query = metrics_params_new(json_object_get(params, "query"), &cause);
 	if (query == NULL)
-		return bad(err, errlen, "parameter %s: %s", cause.field, cause.message);
+		return storeq_bad(err, errlen, "parameter %s: %s", cause.field, cause.message);
 	json_t *settings = json_object_get(params, "settings");
 	struct metrics_settings defaults;
 	metrics_settings_defaults(&defaults);
@@ -572,8 +562,8 @@ int storeq_metrics(PGconn *c, json_t *params, json_t **result, char *err, size_t
 	struct metrics_frame f;
 	if (now <= 0 || metrics_frame_resolve(query, now, &f, &cause) != 0) {
 		json_decref(query);
-		return now <= 0 ? bad(err, errlen, "parameter now_ms: required")
-				: bad(err, errlen, "parameter %s: %s", cause.field, cause.message);
+		return now <= 0 ? storeq_bad(err, errlen, "parameter now_ms: required")
+				: storeq_bad(err, errlen, "parameter %s: %s", cause.field, cause.message);
 	}
 	int64_t started_us = clock_mono_us();
 	bool more = false;

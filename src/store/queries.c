@@ -25,8 +25,7 @@
 
 #define REPLAY_LIMIT_MAX 10000
 
-static int bad(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int bad(char *err, size_t errlen, const char *fmt, ...)
+int storeq_bad(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -241,7 +240,7 @@ static int check_keys(json_t *params, const char *const *allowed, char *err, siz
 	if (params == NULL)
 		return 0;
 	if (!json_is_object(params))
-		return bad(err, errlen, "the query parameters must be an object");
+		return storeq_bad(err, errlen, "the query parameters must be an object");
 	const char *key;
 	json_t *v;
 	json_object_foreach(params, key, v) {
@@ -249,7 +248,7 @@ static int check_keys(json_t *params, const char *const *allowed, char *err, siz
 		while (allowed[i] && strcmp(allowed[i], key) != 0)
 			i++;
 		if (allowed[i] == NULL)
-			return bad(err, errlen, "unknown parameter \"%.64s\"", key);
+			return storeq_bad(err, errlen, "unknown parameter \"%.64s\"", key);
 	}
 	return 0;
 }
@@ -264,7 +263,7 @@ static int get_int(json_t *params, const char *key, int64_t min, int64_t max, in
 		return 0;
 	}
 	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
-		return bad(err, errlen, "%s must be an integer from %" PRId64 " to %" PRId64, key, min, max);
+		return storeq_bad(err, errlen, "%s must be an integer from %" PRId64 " to %" PRId64, key, min, max);
 	*out = json_integer_value(v);
 	return 0;
 }
@@ -351,7 +350,7 @@ static int q_executions(PGconn *c, json_t *params, json_t **result, char *err, s
 	int64_t after_us;
 	if (after) {
 		if (cursor_decode(after, &after_us, after_id, sizeof after_id) != 0)
-			return bad(err, errlen, "after must be a cursor returned as \"next\" by an earlier query");
+			return storeq_bad(err, errlen, "after must be a cursor returned as \"next\" by an earlier query");
 		int a = qp_int(&q, after_us);
 		int b = qp_str(&q, after_id);
 		wl += (size_t)snprintf(where + wl, sizeof where - wl,
@@ -517,9 +516,9 @@ static int q_replay(PGconn *c, json_t *params, json_t **result, char *err, size_
 	struct proto_room spec;
 	struct proto_cause cause;
 	if (!json_is_string(room) || proto_room_parse(json_string_value(room), &spec, &cause) != 0)
-		return bad(err, errlen, "room must be a room name");
+		return storeq_bad(err, errlen, "room must be a room name");
 	if (json_object_get(params, "since") == NULL)
-		return bad(err, errlen, "since is required");
+		return storeq_bad(err, errlen, "since is required");
 	int64_t since, limit;
 	if (get_int(params, "since", 0, INT64_MAX, 0, &since, err, errlen) != 0 ||
 	    get_int(params, "limit", 1, REPLAY_LIMIT_MAX, 1000, &limit, err, errlen) != 0)
@@ -604,7 +603,7 @@ int storeq_run(PGconn *c, enum store_query_kind kind, const char *org, json_t *p
 {
 	*result = NULL;
 	if ((unsigned)kind >= STORE_Q__COUNT)
-		return bad(err, errlen, "unknown query");
+		return storeq_bad(err, errlen, "unknown query");
 	/* The history queries' parameters have one set of rules, the protocol's:
 	 * checked (again, for callers that did not) and normalized here. */
 	json_t *checked = NULL;
@@ -612,7 +611,7 @@ int storeq_run(PGconn *c, enum store_query_kind kind, const char *org, json_t *p
 		struct proto_cause cause;
 		checked = proto_query_params_new((enum proto_query)(proto_query_of[kind] - 1), params, &cause);
 		if (checked == NULL)
-			return bad(err, errlen, "parameter %s: %s", cause.field, cause.message);
+			return storeq_bad(err, errlen, "parameter %s: %s", cause.field, cause.message);
 		params = checked;
 	}
 	int rc = STOREQ_DB_ERROR;

@@ -62,6 +62,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "cause.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -108,16 +109,6 @@ struct spool {
 	size_t *roffs;           /* payload offsets in rbuf while reading */
 	size_t reccap;
 };
-
-static int fail(char *cause, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *cause, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cause, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* CRC-32 (IEEE 802.3) of the payload, as zlib computes it. */
 static uint32_t crc32_of(const void *data, size_t len)
@@ -279,7 +270,7 @@ static int64_t seg_recover(struct spool *sp, uint32_t num, uint64_t *skip,
 	char *path = seg_path(sp, num);
 	int fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
-		fail(cause, causelen, "cannot open %s: %s", path, strerror(errno));
+		cause_fail(cause, causelen, "cannot open %s: %s", path, strerror(errno));
 		free(path);
 		return -1;
 	}
@@ -287,13 +278,13 @@ static int64_t seg_recover(struct spool *sp, uint32_t num, uint64_t *skip,
 	unsigned char *buf = NULL;
 	int64_t result = -1;
 	if (fstat(fd, &st) != 0) {
-		fail(cause, causelen, "cannot stat %s: %s", path, strerror(errno));
+		cause_fail(cause, causelen, "cannot stat %s: %s", path, strerror(errno));
 		goto out;
 	}
 	size_t size = (size_t)st.st_size;
 	buf = malloc(size ? size : 1);
 	if (buf == NULL) {
-		fail(cause, causelen, "%s is too large to read (%zu bytes)", path, size);
+		cause_fail(cause, causelen, "%s is too large to read (%zu bytes)", path, size);
 		goto out;
 	}
 	size_t got = 0;
@@ -302,7 +293,7 @@ static int64_t seg_recover(struct spool *sp, uint32_t num, uint64_t *skip,
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
-			fail(cause, causelen, "cannot read %s: %s", path, r < 0 ? strerror(errno) : "short read");
+			cause_fail(cause, causelen, "cannot read %s: %s", path, r < 0 ? strerror(errno) : "short read");
 			goto out;
 		}
 		got += (size_t)r;
@@ -342,7 +333,7 @@ static int64_t seg_recover(struct spool *sp, uint32_t num, uint64_t *skip,
 	if (why != NULL) {
 		log_warn("spool: %s: %s at offset %zu: cutting off %zu bytes", path, why, off, size - off);
 		if (ftruncate(fd, (off_t)off) != 0 || fsync(fd) != 0) {
-			fail(cause, causelen, "cannot truncate %s: %s", path, strerror(errno));
+			cause_fail(cause, causelen, "cannot truncate %s: %s", path, strerror(errno));
 			goto out;
 		}
 	}
@@ -367,24 +358,24 @@ int spool_open(const char *dir, size_t segment_max,
 	       struct spool **out, char *cause, size_t causelen)
 {
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return fail(cause, causelen, "cannot create spool folder %s: %s", dir, strerror(errno));
+		return cause_fail(cause, causelen, "cannot create spool folder %s: %s", dir, strerror(errno));
 	/* One daemon per spool: two appending to the same segments would
 	 * interleave records and each would write the other's events again. */
 	char lockpath[PATH_MAX];
 	snprintf(lockpath, sizeof lockpath, "%s/lock", dir);
 	int lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (lockfd < 0)
-		return fail(cause, causelen, "cannot create %s: %s", lockpath, strerror(errno));
+		return cause_fail(cause, causelen, "cannot create %s: %s", lockpath, strerror(errno));
 	if (flock(lockfd, LOCK_EX | LOCK_NB) != 0) {
 		close(lockfd);
-		return fail(cause, causelen,
+		return cause_fail(cause, causelen,
 			    "spool folder %s is in use by another wfmond: stop it, or give this one its own --spool-dir",
 			    dir);
 	}
 	DIR *d = opendir(dir);
 	if (d == NULL) {
 		close(lockfd);
-		return fail(cause, causelen, "cannot open spool folder %s: %s", dir, strerror(errno));
+		return cause_fail(cause, causelen, "cannot open spool folder %s: %s", dir, strerror(errno));
 	}
 	struct spool *sp = xcalloc(1, sizeof *sp);
 	sp->lockfd = lockfd;
@@ -408,7 +399,7 @@ int spool_open(const char *dir, size_t segment_max,
 	snprintf(curpath, sizeof curpath, "%s/%s", dir, CURSOR_FILE);
 	sp->curfd = open(curpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (sp->curfd < 0) {
-		fail(cause, causelen, "cannot open %s: %s", curpath, strerror(errno));
+		cause_fail(cause, causelen, "cannot open %s: %s", curpath, strerror(errno));
 		spool_close(sp);
 		return -1;
 	}
@@ -459,7 +450,7 @@ int spool_open(const char *dir, size_t segment_max,
 	sp->saved_off = UINT64_MAX;
 	if (cursor_store(sp, sp->nsegs > 0 ? sp->segs[0].num : sp->next_num, sp->cur_off) != 0 ||
 	    fdatasync(sp->curfd) != 0) {
-		fail(cause, causelen, "cannot write %s: %s", curpath, strerror(errno));
+		cause_fail(cause, causelen, "cannot write %s: %s", curpath, strerror(errno));
 		spool_close(sp);
 		return -1;
 	}
@@ -522,7 +513,7 @@ static int wfd_sync(struct spool *sp, char *cause, size_t causelen)
 	if (sp->wfd < 0 || !sp->dirty)
 		return 0;
 	if (fdatasync(sp->wfd) != 0)
-		return fail(cause, causelen, "cannot sync the spool: %s", strerror(errno));
+		return cause_fail(cause, causelen, "cannot sync the spool: %s", strerror(errno));
 	sp->dirty = false;
 	publish_synced(sp);
 	return 0;
@@ -541,7 +532,7 @@ static int seg_start(struct spool *sp, char *cause, size_t causelen)
 	char *path = seg_path(sp, num);
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		fail(cause, causelen, "cannot create %s: %s", path, strerror(errno));
+		cause_fail(cause, causelen, "cannot create %s: %s", path, strerror(errno));
 		free(path);
 		return -1;
 	}
@@ -549,7 +540,7 @@ static int seg_start(struct spool *sp, char *cause, size_t causelen)
 	/* The new name must survive a crash as much as the records in it. */
 	if (dir_sync(sp) != 0) {
 		close(fd);
-		return fail(cause, causelen, "cannot sync the spool folder: %s", strerror(errno));
+		return cause_fail(cause, causelen, "cannot sync the spool folder: %s", strerror(errno));
 	}
 	sp->next_num++;
 	sp->wfd = fd;
@@ -570,7 +561,7 @@ static int seg_open_last(struct spool *sp, char *cause, size_t causelen)
 	char *path = seg_path(sp, sp->wnum);
 	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
 	if (fd < 0) {
-		fail(cause, causelen, "cannot open %s: %s", path, strerror(errno));
+		cause_fail(cause, causelen, "cannot open %s: %s", path, strerror(errno));
 		free(path);
 		return -1;
 	}
@@ -587,7 +578,7 @@ int spool_append(struct spool *sp, const struct spool_record *records, size_t n,
 	size_t total = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (records[i].len == 0 || records[i].len > SPOOL_RECORD_MAX)
-			return fail(cause, causelen, "a record of %u bytes does not fit the spool",
+			return cause_fail(cause, causelen, "a record of %u bytes does not fit the spool",
 				    records[i].len);
 		total += SPOOL_HEADER + records[i].len;
 	}
@@ -605,7 +596,7 @@ int spool_append(struct spool *sp, const struct spool_record *records, size_t n,
 		return -1;
 	unsigned char *buf = malloc(total);
 	if (buf == NULL)
-		return fail(cause, causelen, "no memory for a spool write of %zu bytes", total);
+		return cause_fail(cause, causelen, "no memory for a spool write of %zu bytes", total);
 	size_t off = 0;
 	for (size_t i = 0; i < n; i++) {
 		put_u32(buf + off, records[i].len);
@@ -620,7 +611,7 @@ int spool_append(struct spool *sp, const struct spool_record *records, size_t n,
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			rc = fail(cause, causelen, "cannot write the spool: %s",
+			rc = cause_fail(cause, causelen, "cannot write the spool: %s",
 				  w < 0 ? strerror(errno) : "nothing written");
 			/* Cut off the partial batch so the file holds whole records only. */
 			if (ftruncate(sp->wfd, (off_t)sp->wsize) != 0)
@@ -656,7 +647,7 @@ static int seg_pread(struct spool *sp, uint32_t num, size_t at, size_t len, uint
 			cap *= 2;
 		char *nb = realloc(sp->rbuf, cap);
 		if (nb == NULL)
-			return fail(cause, causelen, "no memory to read the spool");
+			return cause_fail(cause, causelen, "no memory to read the spool");
 		sp->rbuf = nb;
 		sp->rcap = cap;
 	}
@@ -668,7 +659,7 @@ static int seg_pread(struct spool *sp, uint32_t num, size_t at, size_t len, uint
 		char *path = seg_path(sp, num);
 		sp->rfd = open(path, O_RDONLY | O_CLOEXEC);
 		if (sp->rfd < 0) {
-			fail(cause, causelen, "cannot open %s: %s", path, strerror(errno));
+			cause_fail(cause, causelen, "cannot open %s: %s", path, strerror(errno));
 			free(path);
 			return -1;
 		}
@@ -682,7 +673,7 @@ static int seg_pread(struct spool *sp, uint32_t num, size_t at, size_t len, uint
 			continue;
 		if (r <= 0) {
 			char *path = seg_path(sp, num);
-			fail(cause, causelen, "cannot read %s: %s", path, r < 0 ? strerror(errno) : "short read");
+			cause_fail(cause, causelen, "cannot read %s: %s", path, r < 0 ? strerror(errno) : "short read");
 			free(path);
 			return -1;
 		}
