@@ -168,6 +168,9 @@ void ui_short_id(const char *id, char *buf, size_t len);
 /* A step's duration: a running step's time ticks in whole seconds, a
  * finished one's is exact; "-" when unknown. */
 void ui_step_duration_text(const struct exec_step *s, int64_t now_ms, char *buf, size_t len);
+/* An execution's time: a finished one's exact total ("5.8 s"), a running
+ * one's elapsed time in whole seconds; "-" when unknown. */
+void ui_exec_duration_text(const struct model_exec *x, int64_t now_ms, char *buf, size_t len);
 /* Translated priority ("high", "normal", "low"). */
 const char *ui_prio_text(enum proto_priority p);
 /* The line above a table or pane: its title on the left, extra on the right. */

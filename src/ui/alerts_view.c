@@ -387,14 +387,37 @@ static void when_text(struct ui *ui, int64_t ms, char *buf, size_t len)
 {
 	char at[64], ago[64];
 	i18n_format_datetime(ms, at, sizeof at);
+	if (ui->now_ms - ms < 1000) {
+		snprintf(buf, len, _("%s (just now)"), at);
+		return;
+	}
 	i18n_format_elapsed(ui->now_ms - ms, ago, sizeof ago);
 	snprintf(buf, len, _("%s (%s ago)"), at, ago);
 }
 
-static void json_value_text(json_t *v, char *buf, size_t len)
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), t = strlen(tail);
+	return n >= t && strcmp(s + n - t, tail) == 0;
+}
+
+/* A context value as a person reads it: numbers through fmt.h (99.7, not
+ * 99.700000000000003; a "..._ms" key as a duration, a "..._percent" one as a
+ * percentage), strings as they are, anything else as JSON. */
+static void json_value_text(const char *key, json_t *v, char *buf, size_t len)
 {
 	if (json_is_string(v)) {
 		snprintf(buf, len, "%s", json_string_value(v));
+		return;
+	}
+	if (json_is_number(v)) {
+		double x = json_number_value(v);
+		if (ends_with(key, "_ms") && x >= 0)
+			i18n_format_duration(x, buf, len);
+		else if (ends_with(key, "_percent") && x >= 0)
+			i18n_format_percent(x, 1, buf, len);
+		else
+			i18n_format_value(x, buf, len);
 		return;
 	}
 	char *d = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -474,7 +497,7 @@ static void alert_fill(struct ui *ui)
 	if (json_object_size(a->context) == 0)
 		ui_textpane_add(t, UI_MUTED, "-");
 	json_object_foreach(a->context, key, val) {
-		json_value_text(val, v, sizeof v);
+		json_value_text(key, val, v, sizeof v);
 		pane_pair(t, UI_JSON_KEY, key, v);
 	}
 	ui_textpane_add(t, UI_NORMAL, "");

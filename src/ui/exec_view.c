@@ -154,7 +154,7 @@ static void exec_draw(struct ui *ui, int top, int rows)
 		snprintf(buf, sizeof buf, " %s ", _("STALE"));
 		x += ui_text(top, x, w - x, UI_BADGE_RECONNECTING, buf);
 	}
-	i18n_format_elapsed(model_exec_duration_ms(&d->exec, ui->now_ms), num, sizeof num);
+	ui_exec_duration_text(&d->exec, ui->now_ms, num, sizeof num);
 	snprintf(buf, sizeof buf, "  %s %s  %s %s", model_status_finished(st) ? _("took") : _("elapsed"),
 		 num, _("priority"), ui_prio_text(d->exec.x.priority));
 	ui_text(top, x, w - x, UI_MUTED, buf);

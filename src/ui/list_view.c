@@ -249,7 +249,7 @@ static void list_draw(struct ui *ui, int top, int rows)
 			ui_text(y, L.x[COL_STEP], L.w[COL_STEP], sel ? UI_SELECTION : UI_MUTED, step);
 		}
 		if (L.on[COL_TIME]) {
-			i18n_format_elapsed(model_exec_duration_ms(mx, ui->now_ms), buf, sizeof buf);
+			ui_exec_duration_text(mx, ui->now_ms, buf, sizeof buf);
 			ui_text_right(y, L.x[COL_TIME], L.w[COL_TIME], sel_or, buf);
 		}
 		if (L.on[COL_PRIO])

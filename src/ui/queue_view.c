@@ -112,11 +112,8 @@ static void eta_text(const struct model_queue *q, char *buf, size_t len)
 	} else if (q->n.eta_ms == 0) {
 		snprintf(buf, len, "%s", _("nothing to clear"));
 	} else {
-		/* An estimate: whole seconds are precise enough. */
-		if (q->n.eta_ms < 1000)
-			i18n_format_duration(q->n.eta_ms, d, sizeof d);
-		else
-			i18n_format_elapsed(q->n.eta_ms, d, sizeof d);
+		/* An estimate: whole seconds, up (never "about 0 s" while queued). */
+		i18n_format_remaining(q->n.eta_ms, d, sizeof d);
 		snprintf(buf, len, _("about %s"), d);
 	}
 }

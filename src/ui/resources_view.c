@@ -28,18 +28,13 @@ static double mem_used_pct(const struct resource_sample *s)
 	return 100.0 * (double)(s->mem_total - s->mem_available) / (double)s->mem_total;
 }
 
-static void fmt_pct(double v, char *buf, size_t len)
+static void pct_text(double v, char *buf, size_t len)
 {
-	if (v < 0) {
-		snprintf(buf, len, "-");
-		return;
-	}
-	char d[32];
-	i18n_format_decimal(v, 1, d, sizeof d);
-	snprintf(buf, len, "%s %%", d);
+	i18n_format_percent(v, 1, buf, len);
 }
 
-static void fmt_rate(double v, char *buf, size_t len)
+/* Rates and counts: "-" when the daemon does not know them. */
+static void rate_text(double v, char *buf, size_t len)
 {
 	if (v < 0)
 		snprintf(buf, len, "-");
@@ -47,7 +42,7 @@ static void fmt_rate(double v, char *buf, size_t len)
 		i18n_format_decimal(v, 1, buf, len);
 }
 
-static void fmt_count(int64_t v, char *buf, size_t len)
+static void count_text(int64_t v, char *buf, size_t len)
 {
 	if (v < 0)
 		snprintf(buf, len, "-");
@@ -110,31 +105,35 @@ static void draw_graph(struct ui *ui, int y, int h, enum res_series k)
 		if (pts[i] > peak)
 			peak = pts[i];
 	}
-	char title[160], v[64], extra[96], span[64];
+	char title[160], v[64], extra[160], span[64], top[64];
 	int64_t secs = n > 1 ? (model_res_history(r, n - 1)->at_ms - model_res_history(r, 0)->at_ms) : 0;
 	i18n_format_elapsed(secs > 0 ? secs : 0, span, sizeof span);
 	enum ui_element el = UI_GRAPH;
 	double max = 100;
 	switch (k) {
 	case SER_CPU:
-		fmt_pct(cur->host_cpu, v, sizeof v);
+		pct_text(cur->host_cpu, v, sizeof v);
 		snprintf(title, sizeof title, "%s %s", _("Host CPU"), v);
 		if (cur->warning)
 			el = UI_STATUS_FAILED;
 		break;
 	case SER_MEM:
-		fmt_pct(mem_used_pct(cur), v, sizeof v);
+		pct_text(mem_used_pct(cur), v, sizeof v);
 		snprintf(title, sizeof title, "%s %s", _("Memory used"), v);
 		if (mem_used_pct(cur) >= RES_MEM_WARN_PCT)
 			el = UI_STATUS_STALE;
 		break;
 	default:
-		fmt_rate(cur->events_in, v, sizeof v);
+		rate_text(cur->events_in, v, sizeof v);
 		snprintf(title, sizeof title, "%s %s", _("Events/s in"), v);
 		max = peak > 1 ? peak : 1;
 		break;
 	}
-	snprintf(extra, sizeof extra, _("last %s, scale 0-%.0f"), span, max);
+	if (k == SER_EVENTS)
+		i18n_format_decimal(max, 0, top, sizeof top);
+	else
+		i18n_format_percent(max, 0, top, sizeof top);
+	snprintf(extra, sizeof extra, _("last %s, scale 0-%s"), span, top);
 	ui_title_line(y, title, extra);
 	ui_graph_draw((struct ui_rect){ y + 1, 1, h, w - 2 }, pts, n, max, false, el);
 }
@@ -159,8 +158,8 @@ static void res_draw(struct ui *ui, int top, int rows)
 		return;
 	}
 	if (s->warning) {
-		fmt_pct(s->host_cpu, a, sizeof a);
-		fmt_pct(s->cpu_threshold, b, sizeof b);
+		pct_text(s->host_cpu, a, sizeof a);
+		pct_text(s->cpu_threshold, b, sizeof b);
 		char text[300];
 		snprintf(text, sizeof text, _("host CPU %s is above the threshold of %s"), a, b);
 		ui_fill(y, 0, w, UI_WARNING);
@@ -170,13 +169,13 @@ static void res_draw(struct ui *ui, int top, int rows)
 
 	/* Current values: host, daemon, database, traffic. */
 	int x = 1;
-	fmt_pct(s->host_cpu, a, sizeof a);
+	pct_text(s->host_cpu, a, sizeof a);
 	x = ui_pair(y, x, w, UI_PAIR_BODY, _("host CPU"), a, s->warning ? UI_WARNING : UI_NORMAL);
 	double mp = mem_used_pct(s);
 	if (mp >= 0) {
 		i18n_format_bytes(s->mem_total - s->mem_available, a, sizeof a);
 		i18n_format_bytes(s->mem_total, b, sizeof b);
-		fmt_pct(mp, c, sizeof c);
+		pct_text(mp, c, sizeof c);
 		snprintf(buf, sizeof buf, _("%s of %s (%s)"), a, b, c);
 	} else {
 		snprintf(buf, sizeof buf, "-");
@@ -192,11 +191,11 @@ static void res_draw(struct ui *ui, int top, int rows)
 	}
 	y++;
 	x = 1;
-	fmt_pct(s->daemon_cpu, a, sizeof a);
+	pct_text(s->daemon_cpu, a, sizeof a);
 	x = ui_pair(y, x, w, UI_PAIR_BODY, _("daemon CPU"), a, UI_NORMAL);
 	i18n_format_bytes(s->daemon_rss, a, sizeof a);
 	x = ui_pair(y, x, w, UI_PAIR_BODY, _("RSS"), s->daemon_rss >= 0 ? a : "-", UI_NORMAL);
-	fmt_count(s->ws_connections, a, sizeof a);
+	count_text(s->ws_connections, a, sizeof a);
 	ui_pair(y, x, w, UI_PAIR_BODY, _("WebSocket connections"), a, UI_NORMAL);
 	y++;
 	x = 1;
@@ -204,9 +203,9 @@ static void res_draw(struct ui *ui, int top, int rows)
 	const char *state = db_state_text(s->db_state, &del);
 	x = ui_pair(y, x, w, UI_PAIR_BODY, _("database"), state, del);
 	if (s->db_active >= 0 || s->db_idle >= 0 || s->db_max >= 0) {
-		fmt_count(s->db_active, a, sizeof a);
-		fmt_count(s->db_idle, b, sizeof b);
-		fmt_count(s->db_max, c, sizeof c);
+		count_text(s->db_active, a, sizeof a);
+		count_text(s->db_idle, b, sizeof b);
+		count_text(s->db_max, c, sizeof c);
 		snprintf(buf, sizeof buf, _("%s in use, %s idle, max %s"), a, b, c);
 		bool busy = s->db_max > 0 && s->db_active >= 0 &&
 			    100.0 * (double)s->db_active / (double)s->db_max >= RES_DB_WARN_PCT;
@@ -214,11 +213,11 @@ static void res_draw(struct ui *ui, int top, int rows)
 	}
 	y++;
 	x = 1;
-	fmt_rate(s->events_in, a, sizeof a);
-	fmt_rate(s->events_out, b, sizeof b);
+	rate_text(s->events_in, a, sizeof a);
+	rate_text(s->events_out, b, sizeof b);
 	snprintf(buf, sizeof buf, _("%s in, %s out"), a, b);
 	x = ui_pair(y, x, w, UI_PAIR_BODY, _("events/s"), buf, UI_NORMAL);
-	fmt_count(s->queue_depth, a, sizeof a);
+	count_text(s->queue_depth, a, sizeof a);
 	x = ui_pair(y, x, w, UI_PAIR_BODY, _("queue depth"), a, ui->model.queue.n.backlog ? UI_STATUS_STALE : UI_NORMAL);
 	snprintf(a, sizeof a, "%u", r->nworkers);
 	ui_pair(y, x, w, UI_PAIR_BODY, _("workers reporting"), a, UI_NORMAL);
@@ -234,7 +233,7 @@ static void res_draw(struct ui *ui, int top, int rows)
 			const struct resource_consumer *t = &r->current.top[i];
 			int wfw = w - 3 * cwid - 4;
 			ui_text(y, 2, wfw, UI_NORMAL, t->workflow_id);
-			fmt_pct(t->cpu_percent, a, sizeof a);
+			pct_text(t->cpu_percent, a, sizeof a);
 			ui_text_right(y, 2 + wfw, cwid, s->warning && i == 0 ? UI_STATUS_STALE : UI_NORMAL, a);
 			i18n_format_bytes(t->memory_bytes, b, sizeof b);
 			ui_text_right(y, 2 + wfw + cwid, cwid, UI_NORMAL, b);

@@ -305,7 +305,7 @@ static void draw_axis(int y, int x0, int width)
 {
 	struct timeline_tick ticks[64];
 	int64_t interval;
-	size_t n = timeline_ticks(F.t0, F.t1, F.origin_ms, width, 0, ticks, 64, &interval);
+	size_t n = timeline_ticks(i18n_lang(), F.t0, F.t1, F.origin_ms, width, 0, ticks, 64, &interval);
 	char rule[4096];
 	size_t k = 0;
 	const char *h = ui_sym(SYM_HLINE), *t = ui_sym(SYM_TICK);
@@ -369,13 +369,12 @@ static void draw_bar(struct ui *ui, int y, int x0, int width, size_t i)
 		ui_text(y, x0 + b->col_first, 1, el, ui_sym(SYM_BAR_FULL));
 }
 
-static void fmt_offset(int64_t ms, char *buf, size_t len)
+/* "+1.25 s", "-30 s": a time since the execution's start. */
+static void offset_text(int64_t ms, char *buf, size_t len)
 {
 	char o[TIMELINE_LABEL_MAX];
-	timeline_format_offset(ms, o, sizeof o);
-	snprintf(buf, len, "+%s", o[0] == '-' ? o + 1 : o);
-	if (o[0] == '-')
-		buf[0] = '-';
+	fmt_offset(i18n_lang(), ms, o, sizeof o);
+	snprintf(buf, len, "%s%s", o[0] == '-' ? "" : "+", o);
 }
 
 static void draw_detail(struct ui *ui, int y, int w)
@@ -402,7 +401,7 @@ static void draw_detail(struct ui *ui, int y, int w)
 	if (b->row < 0) {
 		ui_text(y + 1, 1, w - 2, UI_MUTED, _("not started yet"));
 	} else {
-		fmt_offset(b->start_ms - F.origin_ms, a, sizeof a);
+		offset_text(b->start_ms - F.origin_ms, a, sizeof a);
 		i18n_format_time(b->start_ms, t1, sizeof t1);
 		i18n_format_duration(b->duration_ms, c, sizeof c);
 		i18n_format_duration(b->wait_ms, e, sizeof e);
@@ -410,7 +409,7 @@ static void draw_detail(struct ui *ui, int y, int w)
 		if (s->status == STEP_RUNNING) {
 			k += snprintf(buf + k, sizeof buf - (size_t)k, "%s   ", _("still running"));
 		} else {
-			fmt_offset(b->end_ms - F.origin_ms, a, sizeof a);
+			offset_text(b->end_ms - F.origin_ms, a, sizeof a);
 			i18n_format_time(b->end_ms, t2, sizeof t2);
 			k += snprintf(buf + k, sizeof buf - (size_t)k, "%s %s (%s)   ", _("end"), a, t2);
 		}
@@ -425,8 +424,8 @@ static void draw_detail(struct ui *ui, int y, int w)
 	enum model_stats_state st = strcmp(ui->model.stats.workflow_id, d->exec.x.workflow_id) == 0
 					    ? ui->model.stats.state : MSTATS_NONE;
 	if (stat != NULL) {
-		i18n_format_duration(llround(stat->avg_ms), a, sizeof a);
-		i18n_format_duration(llround(stat->p95_ms), c, sizeof c);
+		i18n_format_duration(stat->avg_ms, a, sizeof a);
+		i18n_format_duration(stat->p95_ms, c, sizeof c);
 		int k = snprintf(buf, sizeof buf, _("last %lld runs: avg %s, p95 %s"),
 				 (long long)stat->count, a, c);
 		if (cmp.known)

@@ -272,10 +272,8 @@ static void header_draw(struct ui_widget *w, struct ui *ui, struct ui_rect r)
 		break;
 	case SD_RECONNECTING: {
 		char in[32];
-		/* A countdown rounds up, unlike elapsed times: it reads "in 1 s"
-		 * until the retry, never "in 0 ms" or tenths. */
-		i18n_format_duration(h->retry_ms - h->retry_ms % 1000 + (h->retry_ms % 1000 ? 1000 : 0),
-				     in, sizeof in);
+		/* A countdown rounds up: "in 1 s" until the retry, never "in 0 s". */
+		i18n_format_remaining(h->retry_ms, in, sizeof in);
 		if (h->retry_ms > 0)
 			snprintf(badge, sizeof badge, " %s %s %s ", _("RECONNECTING"), _("in"), in);
 		else

@@ -132,6 +132,15 @@ void ui_step_duration_text(const struct exec_step *s, int64_t now_ms, char *buf,
 		i18n_format_duration(step_elapsed(s, now_ms), buf, len);
 }
 
+void ui_exec_duration_text(const struct model_exec *x, int64_t now_ms, char *buf, size_t len)
+{
+	int64_t ms = model_exec_duration_ms(x, now_ms);
+	if (exec_status_finished(x->x.status))
+		i18n_format_duration((double)ms, buf, len);
+	else
+		i18n_format_elapsed(ms, buf, len);
+}
+
 const char *ui_prio_text(enum proto_priority p)
 {
 	switch (p) {

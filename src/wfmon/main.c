@@ -11,7 +11,9 @@
  * (ui_app.h). */
 #include <errno.h>
 #include <getopt.h>
+#include <langinfo.h>
 #include <limits.h>
+#include <locale.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -717,8 +719,18 @@ static int cmd_console(int argc, char **argv)
 
 /* ---- Entry ------------------------------------------------------------------- */
 
+/* Tables in the commands' output are fitted by display width (utf8.h),
+ * which needs a UTF-8 character type whatever the environment says. */
+static void ctype_utf8(void)
+{
+	const char *cs = setlocale(LC_CTYPE, "") != NULL ? nl_langinfo(CODESET) : NULL;
+	if (cs == NULL || strcmp(cs, "UTF-8") != 0)
+		setlocale(LC_CTYPE, "C.UTF-8");
+}
+
 int main(int argc, char **argv)
 {
+	ctype_utf8();
 	if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "--help") != 0 &&
 			 strcmp(argv[1], "-h") != 0 && strcmp(argv[1], "--version") != 0 &&
 			 strcmp(argv[1], "-V") != 0))
