@@ -7,6 +7,8 @@
  *   - the active alerts (room "alerts"),
  *   - the queue's numbers and depth history (room "queue": snapshot and
  *     "stats" pushes), and the daemon's resource samples (room "resources"),
+ *   - the organization's summary: the counts and warnings every console's
+ *     header shows, as the daemon counts them (room "org"),
  *   - step duration statistics of one workflow (the "step_stats" query),
  *   - the outcome of the last request the console made (done or error),
  *   - the position (seq) reached in every room, for resuming after a drop.
@@ -80,6 +82,7 @@ enum model_change {
 	MC_REPLY = 1 << 9,        /* a request was answered: see model.reply */
 	MC_RULES = 1 << 10,       /* the rules list came: see model.rules */
 	MC_BANNER = 1 << 11,      /* the critical banner appeared, changed or went */
+	MC_SUMMARY = 1 << 12,     /* the organization's summary: see model.summary */
 };
 
 struct model {
@@ -101,6 +104,7 @@ struct model {
 	uint64_t events;                       /* events applied */
 	int64_t last_event_rx_ms;              /* our clock at the last event, 0 if none */
 	struct model_queue queue;
+	struct model_summary summary;
 	struct model_resources res;
 	struct model_step_stats stats;
 	struct model_reply reply;

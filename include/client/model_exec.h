@@ -106,11 +106,15 @@ int64_t model_exec_duration_ms(const struct model_exec *x, int64_t now_ms);
 /* Completed steps in percent of the total, 0..100. */
 int model_exec_percent(const struct model_exec *x);
 
-struct model_counts {
-	int running, stale, failed, queued, completed, alerts;
+/* An execution's progress in one unit: the producer's own (days,
+ * documents) while a running step reports progress with a unit, else its
+ * steps. The bar and the label of a line use the same one. */
+struct model_progress {
+	int64_t done, total;          /* total > 0, or 0 when nothing can be said */
+	const char *unit;             /* the producer's unit (borrowed), or NULL: steps */
+	const struct exec_step *step; /* the step reporting it (unit set), else NULL */
 };
-void model_counts(const struct model *m, int64_t now_ms, int64_t stale_after_ms,
-		  struct model_counts *out);
+void model_exec_progress(const struct exec *x, struct model_progress *out);
 
 /* The log's i-th line, oldest first (0 <= i < log_count). */
 const struct model_log_line *model_log_line(const struct model_detail *d, uint32_t i);

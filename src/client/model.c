@@ -105,7 +105,8 @@ static unsigned on_subscribed(struct model *m, struct model_room *r, json_t *msg
 	if (model_room_execution_id(r->name) != NULL)
 		changed |= model_exec_snapshot_detail(m, json_object_get(snap, "execution"), now_ms);
 	else if (strcmp(r->name, "org") == 0 || strncmp(r->name, "workflow:", 9) == 0)
-		changed |= model_exec_snapshot_list(m, json_object_get(snap, "executions"), now_ms);
+		changed |= model_exec_snapshot_list(m, json_object_get(snap, "executions"), now_ms) |
+			   model_summary_set(m, json_object_get(snap, "summary"), now_ms);
 	else if (strcmp(r->name, "queue") == 0)
 		changed |= model_queue_snapshot(m, snap, now_ms);
 	else if (strcmp(r->name, "resources") == 0)

@@ -157,7 +157,7 @@ bool ui_alerts_reply(struct ui *ui, const struct model_reply *r)
 	const char *why = strcmp(r->code, "forbidden") == 0 ? _("only operators and admins may act on alerts")
 			  : strcmp(r->code, "not_found") == 0 ? _("the server does not know it")
 			  : r->message[0] ? r->message : r->code;
-	ui_message(ui, UI_ERROR, _("cannot %s alert %s: %s"), _(acts[act].verb), alert, why);
+	ui_notice_raise(ui, NOTICE_REFUSAL, UI_ERROR, 0, _("cannot %s alert %s: %s"), _(acts[act].verb), alert, why);
 	return true;
 }
 

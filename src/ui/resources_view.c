@@ -157,15 +157,7 @@ static void res_draw(struct ui *ui, int top, int rows)
 							     : _("Waiting for the server's resources…"));
 		return;
 	}
-	if (s->warning) {
-		pct_text(s->host_cpu, a, sizeof a);
-		pct_text(s->cpu_threshold, b, sizeof b);
-		char text[300];
-		snprintf(text, sizeof text, _("host CPU %s is above the threshold of %s"), a, b);
-		ui_fill(y, 0, w, UI_WARNING);
-		snprintf(buf, sizeof buf, " %s %s", ui_sym(SYM_WARN), text);
-		ui_text(y++, 0, w, UI_WARNING, buf);
-	}
+	/* The CPU warning is on the notice line and in the header of every view. */
 
 	/* Current values: host, daemon, database, traffic. */
 	int x = 1;
@@ -217,7 +209,8 @@ static void res_draw(struct ui *ui, int top, int rows)
 	rate_text(s->events_out, b, sizeof b);
 	snprintf(buf, sizeof buf, _("%s in, %s out"), a, b);
 	x = ui_pair(y, x, w, UI_PAIR_BODY, _("events/s"), buf, UI_NORMAL);
-	count_text(s->queue_depth, a, sizeof a);
+	/* The queue's depth every view shows (model_queue_depth), not the sample's. */
+	count_text(model_queue_depth(&ui->model), a, sizeof a);
 	x = ui_pair(y, x, w, UI_PAIR_BODY, _("queue depth"), a, ui->model.queue.n.backlog ? UI_STATUS_STALE : UI_NORMAL);
 	snprintf(a, sizeof a, "%u", r->nworkers);
 	ui_pair(y, x, w, UI_PAIR_BODY, _("workers reporting"), a, UI_NORMAL);
@@ -225,20 +218,29 @@ static void res_draw(struct ui *ui, int top, int rows)
 
 	/* The top consumers: always with the warning, else when there is room. */
 	int rem = bottom - y;
-	bool consumers = r->current.ntop > 0 && (s->warning || rem - (int)r->current.ntop - 2 >= 6);
+	bool consumers = r->current.ntop > 0 && (s->warning || rem - (int)r->current.ntop - 3 >= 6);
 	if (consumers && rem >= 2) {
 		ui_title_line(y++, _("Top consumers (workflows, by CPU)"), "");
-		int cwid = 12;
+		/* Columns by display width: "439,4 MiB" and "1 w toku" never touch. */
+		const struct ui_col cols[] = {
+			{ _("WORKFLOW"), 12, 0, 1, 0, false },
+			{ _("CPU"), 7, 0, 0, 0, true },
+			{ _("MEMORY"), 10, 0, 0, 0, true },
+			{ _("RUNNING"), 4, 0, 0, 1, true },
+		};
+		struct ui_table t;
+		ui_table_layout(&t, cols, sizeof cols / sizeof cols[0], 2, w - 3);
+		if (y < bottom)
+			ui_table_header(&t, y++, UI_MUTED);
 		for (uint32_t i = 0; i < r->current.ntop && y < bottom; i++, y++) {
-			const struct resource_consumer *t = &r->current.top[i];
-			int wfw = w - 3 * cwid - 4;
-			ui_text(y, 2, wfw, UI_NORMAL, t->workflow_id);
-			pct_text(t->cpu_percent, a, sizeof a);
-			ui_text_right(y, 2 + wfw, cwid, s->warning && i == 0 ? UI_STATUS_STALE : UI_NORMAL, a);
-			i18n_format_bytes(t->memory_bytes, b, sizeof b);
-			ui_text_right(y, 2 + wfw + cwid, cwid, UI_NORMAL, b);
-			snprintf(c, sizeof c, _("%lld running"), (long long)t->executions);
-			ui_text_right(y, 2 + wfw + 2 * cwid, cwid, UI_MUTED, c);
+			const struct resource_consumer *tc = &r->current.top[i];
+			ui_table_cell(&t, y, 0, UI_NORMAL, tc->workflow_id);
+			pct_text(tc->cpu_percent, a, sizeof a);
+			ui_table_cell(&t, y, 1, s->warning && i == 0 ? UI_STATUS_STALE : UI_NORMAL, a);
+			i18n_format_bytes(tc->memory_bytes, b, sizeof b);
+			ui_table_cell(&t, y, 2, UI_NORMAL, b);
+			i18n_format_count(tc->executions, c, sizeof c);
+			ui_table_cell(&t, y, 3, UI_MUTED, c);
 		}
 	}
 

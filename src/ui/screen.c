@@ -265,11 +265,20 @@ void ui_fill(int y, int x, int width, enum ui_element el)
 
 void ui_bar(int y, int x, int width, int percent, enum ui_element full)
 {
+	ui_bar_ratio(y, x, width, percent, 100, full);
+}
+
+void ui_bar_ratio(int y, int x, int width, int64_t done, int64_t total, enum ui_element full)
+{
 	if (width <= 0)
 		return;
-	if (percent < 0) percent = 0;
-	if (percent > 100) percent = 100;
-	int n = width * percent / 100;
+	if (total <= 0 || done < 0) {
+		done = 0;
+		total = 1;
+	}
+	if (done > total)
+		done = total;
+	int n = (int)((int64_t)width * done / total);
 	char buf[1024];
 	size_t k = 0;
 	const char *f = ui_sym(SYM_BAR_FULL), *e = ui_sym(SYM_BAR_EMPTY);

@@ -460,6 +460,14 @@ static void tl_draw(struct ui *ui, int top, int rows)
 	int w = ui_screen_cols();
 	int cw = tl_chart_width();
 	char buf[512], num[64];
+	if (ui_exec_unknown(ui)) {
+		ui_fill(top, 0, w, UI_BORDER);
+		snprintf(buf, sizeof buf, "%s: %s  ", _("Timeline"), ui->exec_id);
+		int tx = 1 + ui_text(top, 1, w - 2, UI_TITLE, buf);
+		ui_text(top, tx, w - tx, UI_STATUS_FAILED, _("not found"));
+		ui_exec_not_found(ui, top + 2);
+		return;
+	}
 	tl_build(ui, cw);
 
 	/* Title: workflow, id, status, total, zoom. */
@@ -488,9 +496,8 @@ static void tl_draw(struct ui *ui, int top, int rows)
 		ui_text(top, x, w - x, UI_MUTED, z);
 	}
 
-	if (!d->loaded || (d->missing && d->exec.x.nsteps == 0)) {
-		ui_text(top + 2, 2, w - 4, UI_MUTED, d->missing ? _("The server knows no execution with this id (yet): waiting for its events.")
-								 : _("Loading…"));
+	if (!d->loaded) {
+		ui_text(top + 2, 2, w - 4, UI_MUTED, _("Loading…"));
 		return;
 	}
 	if (F.n == 0) {

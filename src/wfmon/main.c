@@ -58,6 +58,7 @@ struct command {
 static int cmd_token(int argc, char **argv);
 static int cmd_tail(int argc, char **argv);
 static int cmd_alerts(int argc, char **argv);
+static int cmd_open(int argc, char **argv);
 
 static const struct command commands[] = {
 	{ "token", cmd_token,
@@ -69,6 +70,9 @@ static const struct command commands[] = {
 	{ "alerts", cmd_alerts,
 	  "wfmon alerts [--url URL] [--token T | --token-file F] [--json] ACTION ...",
 	  "list, acknowledge, resolve and escalate alerts; list and change alert rules" },
+	{ "open", cmd_open,
+	  "wfmon open [console options] EXECUTION_ID",
+	  "the console, opened on one execution (the command alert notifications give)" },
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 
@@ -714,6 +718,35 @@ static int cmd_console(int argc, char **argv)
 	co.theme = opt_theme ? opt_theme : ep.theme;
 	int rc = console_run(&co);
 	endpoint_clear(&ep);
+	return rc;
+}
+
+/* ---- wfmon open ----------------------------------------------------------------- */
+
+/* The console on one execution: the options are the console's, the id comes
+ * last, so that "wfmon open ID" pasted from a notification just works. */
+static int cmd_open(int argc, char **argv)
+{
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("usage: %s\n\nOpens the console on the execution; the options are the console's "
+		       "(wfmon --help-console).\n", command_find("open")->usage);
+		return 0;
+	}
+	if (argc < 2 || argv[argc - 1][0] == '-')
+		return usage_error("open", "name the execution to open, as in: wfmon open ex-42");
+	const char *id = argv[argc - 1];
+	if (!proto_id_valid(id))
+		return usage_error("open", "'%s' is not an execution id (1 to %d characters of A-Z a-z 0-9 _ . : -)",
+				   id, PROTO_MAX_ID);
+	char **args = xcalloc((size_t)argc + 3, sizeof *args);
+	int n = 0;
+	args[n++] = (char *)"wfmon";
+	for (int i = 1; i < argc - 1; i++)
+		args[n++] = argv[i];
+	args[n++] = (char *)"--exec";
+	args[n++] = (char *)id;
+	int rc = cmd_console(n, args);
+	free(args);
 	return rc;
 }
 

@@ -221,10 +221,6 @@ static void test_stale(void **state)
 	int64_t seen = x->received_ms;
 	assert_int_equal(model_exec_status(x, seen + 119000, 120000), MS_RUNNING);
 	assert_int_equal(model_exec_status(x, seen + 121000, 120000), MS_STALE);
-	struct model_counts c;
-	model_counts(&m, seen + 121000, 120000, &c);
-	assert_int_equal(c.stale, 1);
-	assert_int_equal(c.running, 0);
 	/* A finished execution is never stale. */
 	event(&m, "org", 2, "execution.failed", "x1", "\"error\":\"e\"");
 	assert_int_equal(model_exec_status(x, seen + 999999, 120000), MS_FAILED);
@@ -368,9 +364,6 @@ static void test_alerts_snapshot_and_replace(void **state)
 	assert_true(ch & MC_ALERTS);
 	assert_int_equal(m.nalerts, 3);
 	assert_int_equal(model_alerts_open(&m), 2);
-	struct model_counts counts;
-	model_counts(&m, T0, 0, &counts);
-	assert_int_equal(counts.alerts, 2);
 	/* Open first, newest first; the resolved one last although newest. */
 	assert_true(m.alerts[0].id == BIG + 1);
 	assert_true(m.alerts[1].id == BIG + 3);
@@ -781,6 +774,45 @@ static void test_step_dependencies(void **state)
 	model_free(&m);
 }
 
+/* The header's counts are the daemon's summary, from the org snapshot and
+ * its "stats" pushes; a summary that does not read changes nothing; the
+ * queue depth is one number whichever message brought it. */
+static void test_summary(void **state)
+{
+	(void)state;
+	struct model m;
+	model_init(&m);
+	model_room_track(&m, "org");
+	model_room_track(&m, "queue");
+	assert_int_equal(model_queue_depth(&m), -1);
+	unsigned c = feed(&m, "{\"type\":\"subscribed\",\"room\":\"org\",\"seq\":5,\"resumed\":false,"
+			  "\"snapshot\":{\"executions\":[],\"summary\":{\"running\":3,\"stale\":1,\"queued\":7,"
+			  "\"failed_unhandled\":16,\"alerts_open\":2,\"stale_after_s\":90,\"warnings\":{\"backlog\":null,"
+			  "\"cpu\":{\"percent\":93.5,\"threshold\":80},\"degraded\":[]}}}}");
+	assert_true(c & MC_SUMMARY);
+	assert_true(m.summary.loaded);
+	assert_int_equal(m.summary.s.failed_unhandled, 16);
+	assert_int_equal(m.summary.s.stale_after_ms, 90000);
+	assert_true(m.summary.s.cpu);
+	assert_int_equal(model_queue_depth(&m), 7);
+	uint64_t serial = m.summary.serial;
+	c = feed(&m, "{\"type\":\"stats\",\"room\":\"org\",\"data\":{\"running\":4,\"stale\":0,\"queued\":9,"
+		 "\"failed_unhandled\":15,\"alerts_open\":2,\"stale_after_s\":90}}");
+	assert_true(c & MC_SUMMARY);
+	assert_int_equal(m.summary.s.running, 4);
+	assert_false(m.summary.s.cpu);
+	assert_true(m.summary.serial != serial);
+	/* Unreadable: the summary held stays. */
+	c = feed(&m, "{\"type\":\"stats\",\"room\":\"org\",\"data\":{\"running\":-4}}");
+	assert_int_equal(c, MC_NONE);
+	assert_int_equal(m.summary.s.running, 4);
+	/* The queue room's numbers win: the same computation, pushed as it happens. */
+	feed(&m, "{\"type\":\"stats\",\"room\":\"queue\",\"data\":{\"depth\":11,\"by_priority\":{\"HIGH\":0,"
+		 "\"NORMAL\":11,\"LOW\":0},\"backlog\":false,\"threshold\":100}}");
+	assert_int_equal(model_queue_depth(&m), 11);
+	model_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -799,6 +831,7 @@ int main(void)
 		cmocka_unit_test(test_resources),
 		cmocka_unit_test(test_step_stats_and_replies),
 		cmocka_unit_test(test_step_dependencies),
+		cmocka_unit_test(test_summary),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
