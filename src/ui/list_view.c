@@ -199,11 +199,16 @@ static void list_draw(struct ui *ui, int top, int rows)
 		ui_table_cell(&L, y, COL_ID, sel ? UI_SELECTION : UI_MUTED, buf);
 		ui_table_cell(&L, y, COL_STATUS, sel ? UI_SELECTION : ui_status_element(st), ui_status_text(st));
 		if (L.on[COL_PROGRESS]) {
+			/* The bar and the number count the same: steps (a summary has no
+			 * producer's unit). */
 			int pct = model_exec_percent(mx);
-			ui_bar(y, L.x[COL_PROGRESS], L.w[COL_PROGRESS] - 5, pct,
+			char full[32];
+			i18n_format_percent(100, 0, full, sizeof full);
+			int pw = ui_width(full) + 1;
+			ui_bar(y, L.x[COL_PROGRESS], L.w[COL_PROGRESS] - pw, pct,
 			       st == MS_FAILED ? UI_STATUS_FAILED : UI_GRAPH);
-			snprintf(buf, sizeof buf, "%3d%%", pct);
-			ui_text_right(y, L.x[COL_PROGRESS] + L.w[COL_PROGRESS] - 5, 5, sel_or, buf);
+			i18n_format_percent(pct, 0, buf, sizeof buf);
+			ui_text_right(y, L.x[COL_PROGRESS] + L.w[COL_PROGRESS] - pw, pw, sel_or, buf);
 		}
 		const char *step = x->current_step;
 		if (st == MS_FAILED && x->error != NULL)

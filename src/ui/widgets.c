@@ -227,6 +227,11 @@ int ui_pair(int y, int x, int lim, enum ui_pair_style style, const char *label, 
 	enum ui_element gap = header ? UI_HEADER_LABEL : UI_NORMAL;
 	if (x >= lim)
 		return x;
+	/* A label whose value would not show (or hardly) is left out with it:
+	 * "workers reporting" without its number says nothing. */
+	int vw = ui_width(value), need = ui_width(label) + 1 + (vw < 6 ? vw : 6);
+	if (x + need > lim)
+		return lim;
 	x += ui_text(y, x, lim - x, lel, label);
 	x += ui_text(y, x, lim - x, gap, " ");
 	x += ui_text(y, x, lim - x, value_el, value);
