@@ -36,6 +36,7 @@
 #include "model_alerts.h"
 #include "model_exec.h"
 #include "model_monitor.h"
+#include "model_search.h"
 #include "model_stats.h"
 #include "proto.h"
 #include "strmap.h"
@@ -83,6 +84,7 @@ enum model_change {
 	MC_RULES = 1 << 10,       /* the rules list came: see model.rules */
 	MC_BANNER = 1 << 11,      /* the critical banner appeared, changed or went */
 	MC_SUMMARY = 1 << 12,     /* the organization's summary: see model.summary */
+	MC_SEARCH = 1 << 13,      /* the list's search of history: see model.search */
 };
 
 struct model {
@@ -107,6 +109,7 @@ struct model {
 	struct model_summary summary;
 	struct model_resources res;
 	struct model_step_stats stats;
+	struct model_search search;
 	struct model_reply reply;
 };
 

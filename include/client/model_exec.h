@@ -151,6 +151,7 @@ struct model_filter {
 struct model_list {
 	struct model_exec **items;
 	size_t n, cap;
+	size_t from_history;              /* of the n, those only the server's history had */
 	bool built;
 	uint64_t serial;                  /* the model's execs_serial it reflects */
 	struct model_filter key;          /* the filter it was built with (no regex held) */
@@ -167,7 +168,8 @@ int model_filter_set_text(struct model_filter *f, const char *text, char *cause,
 bool model_filter_match(const struct model_filter *f, const struct model_exec *x, int64_t now_ms,
 			int64_t stale_after_ms);
 
-/* Filters and sorts every execution into out. */
+/* Filters and sorts every execution into out: the live ones and those the
+ * search of history brought (model_search.h) that the live rooms lack. */
 void model_list_build(const struct model *m, const struct model_filter *f, int64_t now_ms,
 		      int64_t stale_after_ms, struct model_list *out);
 /* The same, only when the executions, the filter or the time that matters to

@@ -175,6 +175,10 @@ void ui_ask(struct ui *ui, enum ui_prompt p, const char *label, void (*fn)(struc
 int ui_set_theme(struct ui *ui, const char *name);
 void ui_global_keys(const struct ui_key **keys, size_t *n);
 
+/* The list's filter reaches into the server's history (list_view.c): asks
+ * it when the filter needs it and it changed. */
+void ui_list_search(struct ui *ui);
+
 /* ---- shared drawing (words.c) --------------------------------------------------- */
 /* Translated status name and its element, with the stale state. */
 const char *ui_status_text(enum model_status s);

@@ -146,6 +146,8 @@ static unsigned on_error(struct model *m, json_t *msg)
 	const char *code = jstr(msg, "code");
 	const char *id = jstr(msg, "id");
 	/* Answers to the console's own requests go where the request came from. */
+	if (model_search_owns(id))
+		return model_search_on_error(m, msg);
 	if (id != NULL && strncmp(id, MODEL_ID_STATS, strlen(MODEL_ID_STATS)) == 0) {
 		if (strcmp(id + strlen(MODEL_ID_STATS), m->stats.workflow_id) != 0)
 			return MC_NONE;
@@ -178,7 +180,8 @@ unsigned model_handle_message(struct model *m, json_t *msg, int64_t now_ms)
 	if (strcmp(type, "done") == 0)
 		return on_done(m, msg);
 	if (strcmp(type, "result") == 0)
-		return model_stats_on_result(m, msg);
+		return model_search_owns(jstr(msg, "id")) ? model_search_on_result(m, msg)
+							  : model_stats_on_result(m, msg);
 	if (strcmp(type, "rules") == 0)
 		return model_rules_on_message(m, msg);
 	if (strcmp(type, "rule_saved") == 0)
@@ -221,5 +224,6 @@ void model_free(struct model *m)
 	model_alerts_clear(m);
 	model_rules_clear(m);
 	model_stats_clear(&m->stats);
+	model_search_clear(m);
 	memset(m, 0, sizeof *m);
 }

@@ -178,6 +178,7 @@ static void cmd_exec(struct ui *ui, const char *arg)
 static void cmd_wf(struct ui *ui, const char *arg)
 {
 	snprintf(ui->filter.workflow, sizeof ui->filter.workflow, "%s", arg);
+	ui_list_search(ui);
 	if (ui->view_id != VIEW_LIST)
 		ui_set_view(ui, VIEW_LIST);
 	if (arg[0] == '\0')
@@ -225,6 +226,7 @@ static void filter_apply(struct ui *ui, const char *text)
 static void cmd_filter(struct ui *ui, const char *arg)
 {
 	filter_apply(ui, arg);
+	ui_list_search(ui);
 }
 
 static void cmd_queue(struct ui *ui, const char *arg)
@@ -378,8 +380,10 @@ static void prompt_key(struct ui *ui, int key)
 	}
 	switch (key) {
 	case 27:
-		if (ui->prompt == PROMPT_FILTER)
+		if (ui->prompt == PROMPT_FILTER) {
 			filter_apply(ui, "");
+			ui_list_search(ui);
+		}
 		ui->prompt = PROMPT_NONE;
 		return;
 	case '\r':
@@ -391,8 +395,11 @@ static void prompt_key(struct ui *ui, int key)
 		snprintf(line, sizeof line, "%s", ui->input);
 		if (p == PROMPT_COMMAND)
 			command_run(ui, line);
-		else if (p == PROMPT_FILTER)
+		else if (p == PROMPT_FILTER) {
+			/* Typing filters what is loaded; Enter also asks history. */
 			filter_apply(ui, line);
+			ui_list_search(ui);
+		}
 		else if (p == PROMPT_WRITE)
 			write_data(ui, line[0] ? line : "wfmon-step.json");
 		else if (p == PROMPT_ASK && ui->ask_fn != NULL)
@@ -578,6 +585,13 @@ static void on_changes(struct ui *ui, unsigned changed)
 					session_last_error(ui->session));
 		else if (session_state(ui->session) == SESSION_LIVE && ui->notices[NOTICE_CONNECTION].el != UI_MESSAGE)
 			ui_notice_clear(ui, NOTICE_CONNECTION);   /* the outcome follows once the rooms answered */
+		/* A question to history lost with the connection is asked again. */
+		if (session_state(ui->session) == SESSION_LIVE && ui->model.search.state == MSEARCH_PENDING) {
+			model_search_unsent(&ui->model);
+			ui_list_search(ui);
+		} else if (session_state(ui->session) == SESSION_LIVE && ui->model.search.state == MSEARCH_NONE) {
+			ui_list_search(ui);
+		}
 	}
 }
 

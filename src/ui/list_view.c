@@ -80,9 +80,18 @@ static void k_list_open(struct ui *ui)
 		ui_open_execution(ui, ui->list.items[ui->list_sel]->x.id);
 }
 
+void ui_list_search(struct ui *ui)
+{
+	json_t *req = model_search_request_new(&ui->model, &ui->filter);
+	if (req != NULL && session_request(ui->session, req) != 0)
+		model_search_unsent(&ui->model);   /* asked again once connected */
+	ui->dirty = true;
+}
+
 static void set_status_filter(struct ui *ui, enum model_status_filter f)
 {
 	ui->filter.status = f;
+	ui_list_search(ui);
 	list_rebuild(ui);
 }
 
@@ -152,6 +161,36 @@ static const char *sort_text(enum model_sort s)
 	}
 }
 
+/* Whether the list reaches into history, and how that went: the title says
+ * so, so that an empty result is never mistaken for "there is none". */
+static bool list_history_text(struct ui *ui, char *buf, size_t len)
+{
+	const struct model_search *s = &ui->model.search;
+	switch (s->state) {
+	case MSEARCH_REGEX:
+		snprintf(buf, len, "%s", _("history: not searched (a regular expression: loaded executions only)"));
+		return true;
+	case MSEARCH_PENDING:
+		snprintf(buf, len, "%s", _("history: asking the server…"));
+		return true;
+	case MSEARCH_LOADED:
+		if (s->more)
+			snprintf(buf, len, _("history: %zu from the server, more there: narrow the filter"),
+				 ui->list.from_history);
+		else
+			snprintf(buf, len, _("history: %zu from the server"), ui->list.from_history);
+		return true;
+	case MSEARCH_UNAVAILABLE:
+		snprintf(buf, len, "%s", _("history: not available (the server keeps none now)"));
+		return true;
+	case MSEARCH_FAILED:
+		snprintf(buf, len, _("history: refused (%s)"), s->error);
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void list_draw(struct ui *ui, int top, int rows)
 {
 	list_rebuild(ui);
@@ -163,7 +202,10 @@ static void list_draw(struct ui *ui, int top, int rows)
 	if (ui->filter.text[0] != '\0')
 		k += snprintf(extra + k, sizeof extra - (size_t)k, "  %s: %s", _("filter"), ui->filter.text);
 	if (ui->filter.workflow[0] != '\0')
-		snprintf(extra + k, sizeof extra - (size_t)k, "  %s: %s", _("workflow"), ui->filter.workflow);
+		k += snprintf(extra + k, sizeof extra - (size_t)k, "  %s: %s", _("workflow"), ui->filter.workflow);
+	char hist[256];
+	if (list_history_text(ui, hist, sizeof hist))
+		snprintf(extra + k, sizeof extra - (size_t)k, "  %s", hist);
 	ui_title_line(top, title, extra);
 
 	struct ui_col cols[COL__COUNT];

@@ -813,6 +813,72 @@ static void test_summary(void **state)
 	model_free(&m);
 }
 
+/* The list's filter asks history when it reaches past the live rooms; the
+ * answer joins the list without doubling what is live; old answers, regular
+ * expressions and a daemon without history each say what they are. */
+static void test_search_history(void **state)
+{
+	(void)state;
+	struct model m;
+	model_init(&m);
+	subscribe_empty_org(&m, 0);
+	event(&m, "org", 1, "execution.started", "live-1", "");
+	event(&m, "org", 2, "execution.failed", "live-1", "\"error\":\"jpkfail: schema\"");
+	struct model_filter f;
+	model_filter_init(&f);
+	/* Nothing asked: running and queued executions are all live. */
+	f.status = SF_RUNNING;
+	assert_null(model_search_request_new(&m, &f));
+	assert_int_equal(m.search.state, MSEARCH_NONE);
+	/* Text: asked, once. */
+	f.status = SF_ALL;
+	model_filter_set_text(&f, "jpkfail", NULL, 0);
+	json_t *q = model_search_request_new(&m, &f);
+	assert_non_null(q);
+	assert_string_equal(json_string_value(json_object_get(q, "query")), "executions");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(q, "params"), "text")), "jpkfail");
+	char id[64];
+	snprintf(id, sizeof id, "%s", json_string_value(json_object_get(q, "id")));
+	json_decref(q);
+	assert_int_equal(m.search.state, MSEARCH_PENDING);
+	assert_null(model_search_request_new(&m, &f));
+	/* An answer to another query changes nothing. */
+	assert_int_equal(feed(&m, "{\"type\":\"result\",\"id\":\"search:999\",\"query\":\"executions\","
+				  "\"data\":{\"executions\":[],\"next\":null}}"), MC_NONE);
+	/* The answer: an old execution and the live one again. */
+	unsigned c = feed(&m, "{\"type\":\"result\",\"id\":\"%s\",\"query\":\"executions\",\"data\":{"
+			  "\"executions\":[{\"id\":\"live-1\",\"workflow_id\":\"wf\",\"status\":\"failed\"},"
+			  "{\"id\":\"old-7\",\"workflow_id\":\"jpk\",\"status\":\"failed\",\"error\":\"jpkfail\"}],"
+			  "\"next\":null}}", id);
+	assert_true(c & MC_LIST);
+	assert_int_equal(m.search.state, MSEARCH_LOADED);
+	struct model_list l = { 0 };
+	model_list_build(&m, &f, T0 + 10, 120000, &l);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.from_history, 1);
+	assert_true(model_list_find(&l, "old-7") >= 0);
+	/* The error text matches locally too. */
+	assert_true(model_list_find(&l, "live-1") >= 0);
+	/* A regular expression is not sent: the state says loaded ones only. */
+	model_filter_set_text(&f, "jpk.*fail", NULL, 0);
+	assert_null(model_search_request_new(&m, &f));
+	assert_int_equal(m.search.state, MSEARCH_REGEX);
+	assert_int_equal(m.search.n, 0);
+	/* Failed ones reach history; a daemon without it says so. */
+	model_filter_set_text(&f, "", NULL, 0);
+	f.status = SF_FAILED;
+	q = model_search_request_new(&m, &f);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(q, "params"), "status")), "failed");
+	snprintf(id, sizeof id, "%s", json_string_value(json_object_get(q, "id")));
+	json_decref(q);
+	c = feed(&m, "{\"type\":\"error\",\"id\":\"%s\",\"code\":\"unavailable\",\"message\":\"no database\"}", id);
+	assert_true(c & MC_SEARCH);
+	assert_int_equal(m.search.state, MSEARCH_UNAVAILABLE);
+	model_list_free(&l);
+	model_filter_free(&f);
+	model_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -832,6 +898,7 @@ int main(void)
 		cmocka_unit_test(test_step_stats_and_replies),
 		cmocka_unit_test(test_step_dependencies),
 		cmocka_unit_test(test_summary),
+		cmocka_unit_test(test_search_history),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
