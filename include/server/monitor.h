@@ -53,6 +53,9 @@ void org_monitor_free(struct org_monitor *m);
  * when it was new), x the execution after it. */
 void monitor_on_event(struct org *o, int before, const struct live_execution *x,
 		      const struct proto_event *ev);
+/* Start-up: the queued executions the store gave back (live.h) join the
+ * queue numbers, so the depth after a restart is the stored one. */
+void monitor_reload(struct org *o);
 /* A queued execution's priority was changed by an operator. */
 void monitor_on_priority(struct org *o, const char *execution_id, enum proto_priority p);
 

@@ -59,6 +59,16 @@ void monitor_on_event(struct org *o, int before, const struct live_execution *x,
 		queue_stats_on_finished(q, x->x.id, ev->ts_ms, false);
 }
 
+void monitor_reload(struct org *o)
+{
+	/* Oldest first, as they joined the queue. */
+	for (const struct live_execution *x = o->live.oldest; x != NULL; x = x->prev)
+		if (x->x.status == EXEC_QUEUED)
+			queue_stats_on_queued(&o->mon.queue, x->x.id, x->x.priority,
+					      x->x.queued_ms > 0 ? x->x.queued_ms : x->x.last_event_ms);
+	o->mon.latest_valid = false;
+}
+
 void monitor_on_priority(struct org *o, const char *execution_id, enum proto_priority p)
 {
 	queue_stats_on_priority(&o->mon.queue, execution_id, p);

@@ -200,6 +200,7 @@ static void reload_state(struct server *s)
 				dedup_add(&o->dedup, json_string_value(v));
 		json_array_foreach(json_object_get(oj, "executions"), j, v)
 			executions += live_load_execution(&o->live, v) == 0;
+		monitor_reload(o);
 		alerts_load(s, o, json_object_get(oj, "rules"), json_object_get(oj, "alerts"),
 			    json_object_get(oj, "cooldowns"));
 		summary_load(o, json_object_get(oj, "attention"));
