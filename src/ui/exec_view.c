@@ -228,8 +228,13 @@ static void exec_draw(struct ui *ui, int top, int rows)
 
 	exec_progress_line(ui, top + 1, st);
 
-	/* Counters, counting up live. */
+	/* Why it failed or was cancelled, then the counters, counting up live. */
 	x = 1;
+	if (d->exec.x.error != NULL && model_status_finished(st)) {
+		size_t n = strcspn(d->exec.x.error, "\n");
+		snprintf(buf, sizeof buf, "%s: %.*s", _("error"), (int)(n < 400 ? n : 400), d->exec.x.error);
+		x += ui_text(top + 2, x, w - x, UI_STATUS_FAILED, buf) + 3;
+	}
 	for (uint32_t i = 0; i < d->exec.x.ncounters && x < w - 4; i++) {
 		i18n_format_count(d->exec.x.counters[i].value, num, sizeof num);
 		snprintf(buf, sizeof buf, "%s: ", d->exec.x.counters[i].name);
@@ -237,7 +242,7 @@ static void exec_draw(struct ui *ui, int top, int rows)
 		x += ui_text(top + 2, x, w - x, UI_COUNTER, num);
 		x += ui_text(top + 2, x, w - x, UI_NORMAL, "   ");
 	}
-	if (d->exec.x.ncounters == 0)
+	if (d->exec.x.ncounters == 0 && x == 1)
 		ui_text(top + 2, 1, w - 2, UI_MUTED, _("No counters reported."));
 
 	/* Steps and log share the rest. */
