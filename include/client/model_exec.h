@@ -36,6 +36,11 @@ enum model_status {
 const char *model_status_name(enum model_status s);
 bool model_status_finished(enum model_status s);
 
+/* Whether a running execution is stale, as the daemon judged it (it hears
+ * every event; a console only the rooms it is in). UNKNOWN until a summary
+ * says, and again from each live event on (heard of now: fresh). */
+enum model_daemon_view { MDV_UNKNOWN, MDV_FRESH, MDV_STALE };
+
 /* An execution the console knows: the protocol's (exec.h: statuses, steps,
  * counters, log, applied by the same rules as the daemon's), plus when we
  * heard of it. The list's executions hold what the dashboards' rooms carry
@@ -44,6 +49,7 @@ struct model_exec {
 	struct exec x;
 	int64_t received_ms;                   /* our clock when the newest live event came, 0 if none */
 	uint64_t order;                        /* recency: larger is newer */
+	enum model_daemon_view daemon;         /* from the summary (org_summary.h's stale_ids) */
 };
 
 /* A line of the execution's log as the console shows it: the producer's log
@@ -95,8 +101,9 @@ struct model_notice {
 /* ---- Queries --------------------------------------------------------------------- */
 
 struct model_exec *model_exec_find(const struct model *m, const char *id);
-/* The status to show: MS_STALE for a running (or queued-but-started)
- * execution with no event for stale_after_ms. */
+/* The status to show: MS_STALE for a running execution the daemon counts
+ * as stale (the summary's stale_ids), or, where the daemon has not said, one
+ * with no event for stale_after_ms. */
 enum model_status model_exec_status(const struct model_exec *x, int64_t now_ms,
 				    int64_t stale_after_ms);
 /* When the execution was last heard of, on our clock where we can tell. */

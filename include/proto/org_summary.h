@@ -24,8 +24,12 @@
  * The JSON form (room "org": the snapshot's "summary", and "stats" pushes
  * whenever a number changes, and one after every subscription):
  * {"at","running","stale","queued","failed_unhandled","alerts_open",
- *  "stale_after_s","warnings":{"backlog":{"depth","threshold"}|null,
+ *  "stale_after_s","stale_ids":["execution id",...],
+ *  "warnings":{"backlog":{"depth","threshold"}|null,
  *  "cpu":{"percent","threshold"}|null,"degraded":["workflow id",...]}}
+ * stale_ids names the stale executions (at most ORG_SUMMARY_STALE_IDS, the
+ * most recently heard first), so that a client marks as stale exactly the
+ * rows the daemon counts: it hears every event, a client only some.
  * A warning is null (or the list empty) while it is not raised. The reader
  * refuses a missing or wrong-typed count, naming it; a missing "warnings"
  * reads as none; unknown keys are left alone. */
@@ -39,11 +43,14 @@
 #include "proto.h"
 
 #define ORG_SUMMARY_DEGRADED_MAX 16   /* workflows named in the degraded warning */
+#define ORG_SUMMARY_STALE_IDS 64      /* stale executions named, so lists mark the same ones */
 
 struct org_summary {
 	int64_t at_ms;                          /* when it was counted, the daemon's clock */
 	uint64_t running, stale, queued, failed_unhandled, alerts_open;
 	int64_t stale_after_ms;                 /* whole seconds on the wire */
+	uint32_t nstale_ids;                    /* <= stale; == stale when every one is named */
+	char stale_ids[ORG_SUMMARY_STALE_IDS][PROTO_MAX_ID + 1];
 	/* warnings: thresholds crossed right now */
 	bool backlog;                           /* queued >= backlog_threshold */
 	uint64_t backlog_threshold;

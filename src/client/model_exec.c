@@ -180,6 +180,7 @@ static unsigned detail_on_event(struct model *m, const struct proto_event *ev, i
 	struct exec_change c;
 	exec_apply(&d->exec.x, ev, &c);
 	d->exec.received_ms = now_ms;
+	d->exec.daemon = MDV_UNKNOWN;   /* heard of now: fresh until the daemon says otherwise */
 	enum model_log_kind note = event_notes[ev->kind].note;
 	if (ev->kind == EV_LOG)
 		detail_log_append(d, MLOG_TEXT, ev->level, ev->ts_ms, ev->step_id, ev->message);
@@ -204,6 +205,7 @@ static unsigned list_on_event(struct model *m, const char *room, const struct pr
 		exec_init_for(&x->x, ev);
 	x->order = ++m->next_order;
 	x->received_ms = now_ms;
+	x->daemon = MDV_UNKNOWN;   /* heard of now: fresh until the daemon says otherwise */
 	struct exec_change c;
 	exec_apply(&x->x, ev, &c);
 	m->execs_serial++;
@@ -291,7 +293,11 @@ int64_t model_exec_activity_ms(const struct model_exec *x)
 enum model_status model_exec_status(const struct model_exec *x, int64_t now_ms, int64_t stale_after_ms)
 {
 	enum model_status st = (enum model_status)x->x.status;
-	if (st != MS_RUNNING || stale_after_ms <= 0)
+	if (st != MS_RUNNING)
+		return st;
+	if (x->daemon != MDV_UNKNOWN)
+		return x->daemon == MDV_STALE ? MS_STALE : st;
+	if (stale_after_ms <= 0)
 		return st;
 	int64_t last = model_exec_activity_ms(x);
 	if (last > 0 && now_ms - last > stale_after_ms)

@@ -237,7 +237,24 @@ unsigned model_summary_set(struct model *m, json_t *j, int64_t now_ms)
 	ms->loaded = true;
 	ms->received_ms = now_ms;
 	ms->serial++;
-	return MC_SUMMARY;
+	/* Rows go stale as the daemon counts them: the ones it names; the rest
+	 * are fresh when it named every stale one, else left to our clock. */
+	enum model_daemon_view rest = s.nstale_ids == s.stale ? MDV_FRESH : MDV_UNKNOWN;
+	struct strmap named;
+	strmap_init(&named);
+	for (uint32_t k = 0; k < s.nstale_ids; k++)
+		strmap_put(&named, s.stale_ids[k], &named);
+	bool changed = false;
+	for (size_t i = 0; i <= m->nexecs; i++) {
+		struct model_exec *x = i < m->nexecs ? m->execs[i] : &m->detail.exec;
+		enum model_daemon_view v = strmap_get(&named, x->x.id) != NULL ? MDV_STALE : rest;
+		changed = changed || x->daemon != v;
+		x->daemon = v;
+	}
+	strmap_clear(&named);
+	if (changed)
+		m->execs_serial++;
+	return MC_SUMMARY | (changed ? MC_LIST | MC_DETAIL : 0);
 }
 
 int64_t model_queue_depth(const struct model *m)

@@ -25,6 +25,11 @@ bool org_summary_equal(const struct org_summary *a, const struct org_summary *b)
 	for (uint32_t i = 0; i < a->ndegraded; i++)
 		if (strcmp(a->degraded[i], b->degraded[i]) != 0)
 			return false;
+	if (a->nstale_ids != b->nstale_ids)
+		return false;
+	for (uint32_t i = 0; i < a->nstale_ids; i++)
+		if (strcmp(a->stale_ids[i], b->stale_ids[i]) != 0)
+			return false;
 	return true;
 }
 
@@ -38,6 +43,10 @@ json_t *org_summary_json_new(const struct org_summary *s)
 	json_object_set_new(o, "failed_unhandled", json_integer((json_int_t)s->failed_unhandled));
 	json_object_set_new(o, "alerts_open", json_integer((json_int_t)s->alerts_open));
 	json_object_set_new(o, "stale_after_s", json_integer((json_int_t)(s->stale_after_ms / 1000)));
+	json_t *ids = json_array();
+	for (uint32_t i = 0; i < s->nstale_ids && i < ORG_SUMMARY_STALE_IDS; i++)
+		json_array_append_new(ids, json_string(s->stale_ids[i]));
+	json_object_set_new(o, "stale_ids", ids);
 	json_t *w = json_object();
 	json_object_set_new(w, "backlog", s->backlog
 		? json_pack("{s:I,s:I}", "depth", (json_int_t)s->queued, "threshold", (json_int_t)s->backlog_threshold)
@@ -61,6 +70,9 @@ static int count_read(json_t *j, const char *key, uint64_t *out, struct proto_ca
 	*out = (uint64_t)v;
 	return 0;
 }
+
+static int ids_read(json_t *list, const char *field, char (*out)[PROTO_MAX_ID + 1], uint32_t max, uint32_t *n,
+		    struct proto_cause *cause);
 
 static int warnings_read(json_t *w, struct org_summary *s, struct proto_cause *cause)
 {
@@ -87,16 +99,26 @@ static int warnings_read(json_t *w, struct org_summary *s, struct proto_cause *c
 			return -1;
 		s->cpu = true;
 	}
-	json_t *d = jfield_get(w, "degraded");
-	if (d != NULL && !json_is_array(d))
-		return proto_fail(cause, "warnings.degraded", "must be a list of workflow ids");
+	return ids_read(jfield_get(w, "degraded"), "warnings.degraded", s->degraded, ORG_SUMMARY_DEGRADED_MAX,
+			&s->ndegraded, cause);
+}
+
+/* Ids, at most max kept, into out; a list of anything else is refused. */
+static int ids_read(json_t *list, const char *field, char (*out)[PROTO_MAX_ID + 1], uint32_t max, uint32_t *n,
+		    struct proto_cause *cause)
+{
+	*n = 0;
+	if (list == NULL)
+		return 0;
+	if (!json_is_array(list))
+		return proto_fail(cause, field, "must be a list of ids");
 	size_t i;
 	json_t *v;
-	json_array_foreach(d, i, v) {
+	json_array_foreach(list, i, v) {
 		if (!proto_json_id_valid(v))
-			return proto_fail(cause, "warnings.degraded", "must be a list of workflow ids");
-		if (s->ndegraded < ORG_SUMMARY_DEGRADED_MAX)
-			snprintf(s->degraded[s->ndegraded++], PROTO_MAX_ID + 1, "%s", json_string_value(v));
+			return proto_fail(cause, field, "must be a list of ids");
+		if (*n < max)
+			snprintf(out[(*n)++], PROTO_MAX_ID + 1, "%s", json_string_value(v));
 	}
 	return 0;
 }
@@ -112,8 +134,12 @@ int org_summary_parse(json_t *j, struct org_summary *s, struct proto_cause *caus
 	    count_read(j, "failed_unhandled", &s->failed_unhandled, cause) < 0 ||
 	    count_read(j, "alerts_open", &s->alerts_open, cause) < 0 ||
 	    jfield_int(j, "", "stale_after_s", true, 1, INT64_MAX / 1000, &stale_s, cause) < 0 ||
-	    warnings_read(jfield_get(j, "warnings"), s, cause) < 0)
+	    warnings_read(jfield_get(j, "warnings"), s, cause) < 0 ||
+	    ids_read(jfield_get(j, "stale_ids"), "stale_ids", s->stale_ids, ORG_SUMMARY_STALE_IDS, &s->nstale_ids,
+		     cause) < 0)
 		return -1;
+	if (s->nstale_ids > s->stale)
+		return proto_fail(cause, "stale_ids", "names more executions than stale counts");
 	s->stale_after_ms = stale_s * 1000;
 	return 0;
 }

@@ -98,10 +98,13 @@ void summary_compute(struct org *o, int64_t now_ms, struct org_summary *out)
 		if (x->x.status != EXEC_RUNNING)
 			continue;
 		int64_t heard = x->heard_ms > 0 ? x->heard_ms : x->x.last_event_ms;
-		if (heard > 0 && now_ms - heard > out->stale_after_ms)
+		if (heard > 0 && now_ms - heard > out->stale_after_ms) {
+			if (out->nstale_ids < ORG_SUMMARY_STALE_IDS)
+				snprintf(out->stale_ids[out->nstale_ids++], PROTO_MAX_ID + 1, "%s", x->x.id);
 			out->stale++;
-		else
+		} else {
 			out->running++;
+		}
 	}
 	const struct queue_numbers *q = monitor_queue_numbers(o, now_ms);
 	out->queued = q->depth;

@@ -227,6 +227,39 @@ static void test_stale(void **state)
 	model_free(&m);
 }
 
+/* Rows are stale as the daemon counts them: the ones its summary names,
+ * whatever our clock says; the others fresh when it named every stale one,
+ * else judged by our clock; an event heard since makes a named row fresh. */
+static void test_stale_from_summary(void **state)
+{
+	(void)state;
+	struct model m;
+	model_init(&m);
+	subscribe_empty_org(&m, 0);
+	event(&m, "org", 1, "execution.started", "x1", "");
+	event(&m, "org", 2, "execution.started", "x2", "");
+	struct model_exec *x1 = model_exec_find(&m, "x1"), *x2 = model_exec_find(&m, "x2");
+	int64_t now = x1->received_ms + 1000;
+	static const char *sum = "{\"type\":\"stats\",\"room\":\"org\",\"data\":{\"running\":%d,\"stale\":%d,"
+				 "\"queued\":0,\"failed_unhandled\":0,\"alerts_open\":0,\"stale_after_s\":120,"
+				 "\"stale_ids\":[%s]}}";
+	unsigned c = feed(&m, sum, 1, 1, "\"x1\"");
+	assert_true(c & MC_SUMMARY);
+	assert_true(c & MC_LIST);
+	assert_int_equal(model_exec_status(x1, now, 120000), MS_STALE);
+	assert_int_equal(model_exec_status(x2, now + 999999, 120000), MS_RUNNING);
+	/* The same summary again changes no row. */
+	assert_false(feed(&m, sum, 1, 1, "\"x1\"") & MC_LIST);
+	/* Two stale, one named: the other is left to our clock. */
+	feed(&m, sum, 0, 2, "\"x1\"");
+	assert_int_equal(model_exec_status(x2, now, 120000), MS_RUNNING);
+	assert_int_equal(model_exec_status(x2, now + 999999, 120000), MS_STALE);
+	/* x1 speaks: fresh at once, before the next summary. */
+	event(&m, "org", 3, "log", "x1", "\"level\":\"info\",\"message\":\"back\"");
+	assert_int_equal(model_exec_status(x1, x1->received_ms + 1000, 120000), MS_RUNNING);
+	model_free(&m);
+}
+
 static void test_filter_sort_selection(void **state)
 {
 	(void)state;
@@ -898,6 +931,7 @@ int main(void)
 		cmocka_unit_test(test_step_stats_and_replies),
 		cmocka_unit_test(test_step_dependencies),
 		cmocka_unit_test(test_summary),
+		cmocka_unit_test(test_stale_from_summary),
 		cmocka_unit_test(test_search_history),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -110,9 +110,10 @@ static void test_json_round_trip(void **state)
 	struct org_summary s = {
 		.at_ms = 1795411477000LL, .running = 4, .stale = 1, .queued = 145, .failed_unhandled = 16,
 		.alerts_open = 2, .stale_after_ms = 120000, .backlog = true, .backlog_threshold = 100,
-		.cpu = true, .cpu_percent = 92.5, .cpu_threshold = 80, .ndegraded = 1,
+		.cpu = true, .cpu_percent = 92.5, .cpu_threshold = 80, .ndegraded = 1, .nstale_ids = 1,
 	};
 	snprintf(s.degraded[0], sizeof s.degraded[0], "vat-calculation");
+	snprintf(s.stale_ids[0], sizeof s.stale_ids[0], "run-quiet-1");
 	json_t *j = org_summary_json_new(&s);
 	assert_int_equal(json_integer_value(json_object_get(j, "failed_unhandled")), 16);
 	assert_int_equal(json_integer_value(json_object_get(j, "stale_after_s")), 120);
@@ -121,7 +122,12 @@ static void test_json_round_trip(void **state)
 	assert_int_equal(org_summary_parse(j, &back, &cause), 0);
 	assert_true(org_summary_equal(&s, &back));
 	assert_int_equal(back.at_ms, s.at_ms);
+	assert_int_equal(back.nstale_ids, 1);
+	assert_string_equal(back.stale_ids[0], "run-quiet-1");
 	json_decref(j);
+	/* Another stale execution named is another summary. */
+	snprintf(back.stale_ids[0], sizeof back.stale_ids[0], "run-quiet-2");
+	assert_false(org_summary_equal(&s, &back));
 	/* No warning raised: nulls and an empty list, read back as none. */
 	struct org_summary calm = { .running = 1, .stale_after_ms = 60000 };
 	j = org_summary_json_new(&calm);
@@ -152,6 +158,12 @@ static void test_json_refusals(void **state)
 		  "\"warnings\":{\"cpu\":{\"percent\":90}}}", "warnings.cpu.threshold" },
 		{ "{\"running\":1,\"stale\":0,\"queued\":0,\"failed_unhandled\":0,\"alerts_open\":0,\"stale_after_s\":1,"
 		  "\"warnings\":{\"degraded\":[\"no spaces\"]}}", "warnings.degraded" },
+		{ "{\"running\":1,\"stale\":1,\"queued\":0,\"failed_unhandled\":0,\"alerts_open\":0,\"stale_after_s\":1,"
+		  "\"stale_ids\":[\"a\",\"b\"]}", "stale_ids" },
+		{ "{\"running\":1,\"stale\":1,\"queued\":0,\"failed_unhandled\":0,\"alerts_open\":0,\"stale_after_s\":1,"
+		  "\"stale_ids\":[7]}", "stale_ids" },
+		{ "{\"running\":1,\"stale\":1,\"queued\":0,\"failed_unhandled\":0,\"alerts_open\":0,\"stale_after_s\":1,"
+		  "\"stale_ids\":\"a\"}", "stale_ids" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		json_t *j = json_loads(cases[i].json, 0, NULL);
