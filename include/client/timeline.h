@@ -45,6 +45,9 @@ struct timeline_bar {
 	/* set by timeline_scale */
 	bool visible;            /* some of the bar lies inside the window */
 	int col_first, col_last; /* inclusive columns when visible */
+	int label_cols;          /* columns its name may take from col_first: inside the bar,
+				  * ending a blank column before the next bar on its row, so
+				  * names never run together */
 };
 
 /* Rows, durations, waits and bottlenecks. Rows: greedy interval partitioning in
@@ -66,7 +69,8 @@ int timeline_layout(const struct timeline_step *steps, size_t n, int64_t exec_st
  * width < 1 or t1 <= t0. */
 bool timeline_columns(int64_t start_ms, int64_t end_ms, int64_t t0, int64_t t1, int width,
 		      int *first, int *last);
-/* timeline_columns for every bar that has a row; others become invisible. */
+/* timeline_columns for every bar that has a row (others become invisible),
+ * then each visible bar's label_cols. */
 void timeline_scale(struct timeline_bar *bars, size_t n, int64_t t0, int64_t t1, int width);
 
 struct timeline_tick {

@@ -194,6 +194,23 @@ void timeline_scale(struct timeline_bar *bars, size_t n, int64_t t0, int64_t t1,
 					      &b->col_last);
 		if (!b->visible)
 			b->col_first = b->col_last = -1;
+		b->label_cols = 0;
+	}
+	/* A bar's name stops a blank column short of the next bar on its row
+	 * (a bar that reaches into the next one's first column gives that up). */
+	for (size_t i = 0; i < n; i++) {
+		struct timeline_bar *b = &bars[i];
+		if (!b->visible)
+			continue;
+		int room = b->col_last - b->col_first + 1;
+		for (size_t j = 0; j < n; j++) {
+			const struct timeline_bar *o = &bars[j];
+			if (j == i || !o->visible || o->row != b->row || o->col_first <= b->col_first)
+				continue;
+			if (o->col_first - b->col_first - 1 < room)
+				room = o->col_first - b->col_first - 1;
+		}
+		b->label_cols = room > 0 ? room : 0;
 	}
 }
 

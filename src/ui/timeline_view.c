@@ -326,14 +326,19 @@ static void draw_axis(int y, int x0, int width)
 	ui_text(y + 1, x0, width, UI_BORDER, rule);
 }
 
-static void draw_bar(struct ui *ui, int y, int x0, int width, size_t i)
+/* What each pass draws of the bars: every wait line, then every bar over
+ * them, then every name (timeline.h's label_cols), so that nothing a
+ * neighbour draws covers a name. */
+enum tl_pass { TLP_WAIT, TLP_BAR, TLP_NAME, TLP__COUNT };
+
+static void draw_bar(struct ui *ui, int y, int x0, int width, size_t i, enum tl_pass pass)
 {
 	struct model_detail *d = &ui->model.detail;
 	const struct timeline_bar *b = &F.bars[i];
 	const struct exec_step *s = &d->exec.x.steps[i];
 	/* The wait before it: a thin line from when its dependencies were done. */
 	int wf, wl;
-	if (b->wait_ms > 0 && timeline_columns(b->start_ms - b->wait_ms, b->start_ms, F.t0, F.t1, width,
+	if (pass == TLP_WAIT && b->wait_ms > 0 && timeline_columns(b->start_ms - b->wait_ms, b->start_ms, F.t0, F.t1, width,
 					       &wf, &wl)) {
 		if (b->visible && wl >= b->col_first)
 			wl = b->col_first - 1;
@@ -348,7 +353,7 @@ static void draw_bar(struct ui *ui, int y, int x0, int width, size_t i)
 		if (wl >= wf)
 			ui_text(y, x0 + wf, wl - wf + 1, UI_BAR_WAIT, line);
 	}
-	if (!b->visible)
+	if (pass == TLP_WAIT || !b->visible)
 		return;
 	struct timeline_cmp cmp;
 	const struct step_stat *stat;
@@ -357,14 +362,15 @@ static void draw_bar(struct ui *ui, int y, int x0, int width, size_t i)
 	enum ui_element el = sel ? UI_SELECTION : cmp.slow && s->status != STEP_FAILED ? UI_BAR_SLOW
 									 : bar_element(s->status);
 	int bw = b->col_last - b->col_first + 1;
-	char label[PROTO_MAX_NAME + 32];
+	char name[PROTO_MAX_NAME + 32];
 	char rank[16] = "";
 	if (b->bottleneck > 0)
 		snprintf(rank, sizeof rank, "#%d ", b->bottleneck);
-	snprintf(label, sizeof label, "%s%s%s", cmp.slow ? "! " : "", rank, s->name ? s->name : s->id);
-	ui_fill(y, x0 + b->col_first, bw, el);
-	if (bw >= 2)
-		ui_text(y, x0 + b->col_first, bw, el, label);
+	snprintf(name, sizeof name, "%s%s%s", cmp.slow ? "! " : "", rank, s->name ? s->name : s->id);
+	if (pass == TLP_BAR)
+		ui_fill(y, x0 + b->col_first, bw, el);
+	else if (b->label_cols >= 2)
+		ui_text(y, x0 + b->col_first, b->label_cols, el, name);
 	else if (!ui_screen_colors())
 		ui_text(y, x0 + b->col_first, 1, el, ui_sym(SYM_BAR_FULL));
 }
@@ -522,11 +528,12 @@ static void tl_draw(struct ui *ui, int top, int rows)
 		ui->tl_top = sel_row - chart_rows + 1;
 	if (ui->tl_top > F.nrows - chart_rows)
 		ui->tl_top = F.nrows - chart_rows > 0 ? F.nrows - chart_rows : 0;
-	for (size_t i = 0; i < F.n; i++) {
-		int r = F.bars[i].row - ui->tl_top;
-		if (F.bars[i].row >= 0 && r >= 0 && r < chart_rows)
-			draw_bar(ui, chart_y + r, 1, cw, i);
-	}
+	for (int pass = 0; pass < TLP__COUNT; pass++)
+		for (size_t i = 0; i < F.n; i++) {
+			int r = F.bars[i].row - ui->tl_top;
+			if (F.bars[i].row >= 0 && r >= 0 && r < chart_rows)
+				draw_bar(ui, chart_y + r, 1, cw, i, (enum tl_pass)pass);
+		}
 	/* "now" on a running execution, when it is inside the window. */
 	if (!exec_status_finished(d->exec.x.status) && ui->now_ms >= F.t0 && ui->now_ms < F.t1) {
 		int c0, c1;

@@ -271,6 +271,40 @@ static void test_short_and_long_steps(void **state)
 	assert_int_equal(bars[3].col_last, 59);
 }
 
+/* Names never run together: a bar's name stops a blank column before the
+ * next bar on its row; the last on its row has the whole bar. */
+static void test_label_room(void **state)
+{
+	(void)state;
+	static const char *const DEP_V[] = { "validate" };
+	const struct timeline_step steps[] = {
+		{ "validate", "Validate batch", TIMELINE_COMPLETED, T0, T0 + 1000, NULL, 0 },
+		{ "iban", "Verify IBAN", TIMELINE_COMPLETED, T0 + 1000, T0 + 1500, DEP_V, 1 },
+		{ "report", "Report VAT", TIMELINE_COMPLETED, T0 + 6000, T0 + 7400, NULL, 0 },
+	};
+	assert_int_equal(layout(steps, 3, T0, T0 + 8000, 0), 1);
+	/* 116 columns over 7.4 s: validate takes 0..15 (1000 ms ends inside
+	 * column 15), iban starts in column 15. */
+	timeline_scale(bars, 3, T0, T0 + 7400, 116);
+	assert_int_equal(bars[0].col_first, 0);
+	assert_int_equal(bars[0].col_last, 15);
+	assert_int_equal(bars[1].col_first, 15);
+	assert_int_equal(bars[0].label_cols, 14);   /* columns 0..13, 14 blank, 15 the next */
+	/* iban is alone up to report: all of its bar. */
+	assert_int_equal(bars[1].label_cols, bars[1].col_last - bars[1].col_first + 1);
+	/* The last bar on its row has all of it. */
+	assert_int_equal(bars[2].label_cols, bars[2].col_last - bars[2].col_first + 1);
+	/* No two names share a column or touch. */
+	for (size_t i = 0; i < 3; i++)
+		for (size_t j = 0; j < 3; j++)
+			if (i != j && bars[j].col_first > bars[i].col_first)
+				assert_true(bars[i].col_first + bars[i].label_cols < bars[j].col_first);
+	/* Zoomed in on the first: it fills the view alone. */
+	timeline_scale(bars, 3, T0, T0 + 500, 80);
+	assert_int_equal(bars[0].label_cols, 80);
+	assert_int_equal(bars[1].label_cols, 0);
+}
+
 static void test_running_step_grows(void **state)
 {
 	(void)state;
@@ -453,6 +487,7 @@ int main(void)
 		cmocka_unit_test(test_axis_pan),
 		cmocka_unit_test(test_axis_never_overlaps),
 		cmocka_unit_test(test_short_and_long_steps),
+		cmocka_unit_test(test_label_room),
 		cmocka_unit_test(test_running_step_grows),
 		cmocka_unit_test(test_never_started),
 		cmocka_unit_test(test_wait),
