@@ -561,9 +561,24 @@ static void on_changes(struct ui *ui, unsigned changed)
 	}
 	/* The connection's state stays on the notice line while it is true: a
 	 * refusal until the user acts, a drop until the connection is back, and
-	 * the reconnection's outcome for a minute (or until dismissed). */
+	 * the reconnection's outcome for a minute (or until dismissed). The
+	 * outcome is decided with a state change of its own, so the state is
+	 * handled first: a connection back clears the drop, then the outcome
+	 * takes its place. */
+	enum session_recovery outcome = session_take_recovery(ui->session);
+	bool state_changed = session_take_changed(ui->session);
+	if (state_changed) {
+		ui->dirty = true;
+		if (session_state(ui->session) == SESSION_FAILED)
+			ui_notice_raise(ui, NOTICE_CONNECTION, UI_ERROR, 0, "%s", session_last_error(ui->session));
+		else if (session_state(ui->session) == SESSION_BACKOFF && session_last_error(ui->session)[0])
+			ui_notice_raise(ui, NOTICE_CONNECTION, UI_STATUS_STALE, 0, _("connection lost: %s"),
+					session_last_error(ui->session));
+		else if (session_state(ui->session) == SESSION_LIVE && outcome == SR_NONE)
+			ui_notice_clear(ui, NOTICE_CONNECTION);   /* the outcome follows once the rooms answered */
+	}
 	char t[32];
-	switch (session_take_recovery(ui->session)) {
+	switch (outcome) {
 	case SR_COMPLETE:
 		i18n_format_clock(ui->now_ms, t, sizeof t);
 		ui_notice_raise(ui, NOTICE_CONNECTION, UI_MESSAGE, UI_RECONNECTED_MS, _("%s reconnected: nothing missed"), t);
@@ -576,15 +591,7 @@ static void on_changes(struct ui *ui, unsigned changed)
 	default:
 		break;
 	}
-	if (session_take_changed(ui->session)) {
-		ui->dirty = true;
-		if (session_state(ui->session) == SESSION_FAILED)
-			ui_notice_raise(ui, NOTICE_CONNECTION, UI_ERROR, 0, "%s", session_last_error(ui->session));
-		else if (session_state(ui->session) == SESSION_BACKOFF && session_last_error(ui->session)[0])
-			ui_notice_raise(ui, NOTICE_CONNECTION, UI_STATUS_STALE, 0, _("connection lost: %s"),
-					session_last_error(ui->session));
-		else if (session_state(ui->session) == SESSION_LIVE && ui->notices[NOTICE_CONNECTION].el != UI_MESSAGE)
-			ui_notice_clear(ui, NOTICE_CONNECTION);   /* the outcome follows once the rooms answered */
+	if (state_changed) {
 		/* A question to history lost with the connection is asked again. */
 		if (session_state(ui->session) == SESSION_LIVE && ui->model.search.state == MSEARCH_PENDING) {
 			model_search_unsent(&ui->model);

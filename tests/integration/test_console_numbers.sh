@@ -16,6 +16,7 @@
 #   - one queue depth in the header, the queue view, the resources view and
 #     the backlog notice;
 #   - the backlog and reconnection notices stay while events flow, X hides one;
+#     so does the reason a token was refused;
 #   - 5.8 s reads the same in the list, the execution and the timeline;
 #   - Polish at 80 and 120 columns: columns never run together, whole
 #     priority names, "bez sygnału";
@@ -307,6 +308,15 @@ aid=$(printf '%s' "$body" | python3 -c 'import json,sys; d=json.load(sys.stdin);
 "$B/wfmon" alerts --url "$URL" --token-file "$TMP/operator" resolve "$aid" >/dev/null 2>&1 || bad "resolve the alert"
 same_counts "a resolved alert handles its failure" "running 2 unhandled failures 3 queued 4 stale 1 alerts 0" c1 c2
 [ "$(sql "$UNHANDLED_SQL")" = 3 ] && ok "so does the stored history" || bad "stored unhandled: $(sql "$UNHANDLED_SQL")"
+
+# ---- a refusal stays: the reason for an HTTP 401 while events flow ---------------------------
+head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$TMP/other-secret"
+"$B/wfmon" token --org acme --sub eve --role viewer --secret-file "$TMP/other-secret" >"$TMP/forged"
+console_start forged 100 30 forged LANG=C.UTF-8
+wait_for forged "a refused token says why" "refused the token \(HTTP 401\)" 10
+sleep 8
+screen_grep forged -q "refused the token \(HTTP 401\)" && ok "and still says so 8 s later" ||
+	bad "the reason for the 401 went away" forged
 
 bg_stop
 console_test_summary
