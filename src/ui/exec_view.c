@@ -149,15 +149,17 @@ static void exec_progress_line(struct ui *ui, int y, enum model_status st)
 	int w = ui_screen_cols();
 	struct model_progress p;
 	model_exec_progress(x, &p);
-	char buf[512], pct[32];
+	char buf[512], pct[32], done[32], total[32];
+	i18n_format_count(p.total, total, sizeof total);
+	i18n_format_count(p.unit == NULL && !model_status_finished(st) && p.done < p.total ? p.done + 1 : p.done,
+			  done, sizeof done);
 	if (p.unit != NULL)
-		snprintf(buf, sizeof buf, _("Processing %lld of %lld %s (%s)"), (long long)p.done, (long long)p.total,
-			 unit_text(p.unit), p.step->name ? p.step->name : p.step->id);
+		snprintf(buf, sizeof buf, _("Processing %s of %s %s (%s)"), done, total, unit_text(p.unit),
+			 p.step->name ? p.step->name : p.step->id);
 	else if (model_status_finished(st))
-		snprintf(buf, sizeof buf, _("%lld of %lld steps completed"), (long long)p.done, (long long)p.total);
+		snprintf(buf, sizeof buf, _("%s of %s steps completed"), done, total);
 	else
-		snprintf(buf, sizeof buf, _("Processing %lld of %lld steps"),
-			 (long long)(p.done < p.total ? p.done + 1 : p.done), (long long)p.total);
+		snprintf(buf, sizeof buf, _("Processing %s of %s steps"), done, total);
 	i18n_format_percent(p.total > 0 ? 100.0 * (double)p.done / (double)p.total : 0, 0, pct, sizeof pct);
 	int bw = w / 4 > 30 ? 30 : w / 4;
 	int pw = ui_width(pct) + 1;
@@ -290,8 +292,10 @@ static void exec_draw(struct ui *ui, int top, int rows)
 			snprintf(buf, sizeof buf, "%.*s", (int)(n < 400 ? n : 400), s->error);
 			ui_table_cell(&t, y, SC_MORE, sel ? UI_SELECTION : UI_STATUS_FAILED, buf);
 		} else if (s->status == STEP_RUNNING && s->progress_total > 0) {
-			snprintf(buf, sizeof buf, "%lld/%lld %s", (long long)s->progress_current,
-				 (long long)s->progress_total, s->progress_unit ? unit_text(s->progress_unit) : "");
+			char cur[32], tot[32];
+			i18n_format_count(s->progress_current, cur, sizeof cur);
+			i18n_format_count(s->progress_total, tot, sizeof tot);
+			snprintf(buf, sizeof buf, "%s/%s %s", cur, tot, s->progress_unit ? unit_text(s->progress_unit) : "");
 			ui_table_cell(&t, y, SC_MORE, sel ? UI_SELECTION : UI_MUTED, buf);
 		}
 	}

@@ -149,9 +149,10 @@ static void queue_draw(struct ui *ui, int top, int rows)
 	char buf[512], v[128], title[128];
 	queue_rebuild(ui);
 	snprintf(title, sizeof title, "%s (%zu)", _("Queue"), ui->queue.n);
-	if (q->loaded)
-		snprintf(buf, sizeof buf, _("backlog threshold %lld"), (long long)q->n.threshold);
-	else
+	if (q->loaded) {
+		i18n_format_count(q->n.threshold, v, sizeof v);
+		snprintf(buf, sizeof buf, _("backlog threshold %s"), v);
+	} else
 		buf[0] = '\0';
 	ui_title_line(top, title, buf);
 	int y = top + 1, bottom = top + rows;
@@ -170,7 +171,7 @@ static void queue_draw(struct ui *ui, int top, int rows)
 		x = ui_pair(y, x, w, UI_PAIR_BODY, ui_prio_text((enum proto_priority)p), v, UI_NORMAL);
 	}
 	if (q->n.untracked > 0) {
-		snprintf(v, sizeof v, "%lld", (long long)q->n.untracked);
+		i18n_format_count(q->n.untracked, v, sizeof v);
 		ui_pair(y, x, w, UI_PAIR_BODY, _("untracked"), v, UI_MUTED);
 	}
 	y++;
@@ -227,7 +228,10 @@ static void queue_draw(struct ui *ui, int top, int rows)
 		}
 		i18n_format_duration((double)n * 1000, d, sizeof d);
 		snprintf(title, sizeof title, _("Depth, last %s"), d);
-		snprintf(buf, sizeof buf, _("peak %u, threshold %lld"), peak, (long long)q->n.threshold);
+		char pk[32], th[32];
+		i18n_format_count(peak, pk, sizeof pk);
+		i18n_format_count(q->n.threshold, th, sizeof th);
+		snprintf(buf, sizeof buf, _("peak %s, threshold %s"), pk, th);
 		ui_title_line(y++, title, buf);
 		/* Scaled to the threshold at least, so a short queue looks short. */
 		double scale = peak > (uint32_t)q->n.threshold ? peak : (double)q->n.threshold;

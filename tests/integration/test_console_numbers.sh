@@ -17,6 +17,8 @@
 #     the backlog notice;
 #   - the backlog and reconnection notices stay while events flow, X hides one;
 #     so does the reason a token was refused;
+#   - the CPU warning in the header of the list, queue, resources, alerts,
+#     execution and timeline views;
 #   - 5.8 s reads the same in the list, the execution and the timeline;
 #   - Polish at 80 and 120 columns: columns never run together, whole
 #     priority names, "bez sygnału";
@@ -27,7 +29,12 @@
 console_test_init numbers
 PG=$TMP/pg
 BG=
-bg_stop() { [ -n "$BG" ] && kill "$BG" 2>/dev/null; wait "$BG" 2>/dev/null; BG=; }
+BUSY=
+bg_stop() {
+	[ -n "$BG" ] && kill "$BG" 2>/dev/null && wait "$BG" 2>/dev/null
+	[ -n "$BUSY" ] && kill "$BUSY" 2>/dev/null && wait "$BUSY" 2>/dev/null
+	BG= BUSY=
+}
 pg_stop() { bg_stop; "$ROOT/src/tools/pgcluster.sh" stop "$PG" >/dev/null 2>&1; }
 console_at_exit pg_stop
 command -v python3 >/dev/null || { echo "$TEST_NAME: python3 is missing"; exit 1; }
@@ -167,7 +174,7 @@ same_counts "two consoles started at different times and the daemon agree" "$WAN
 # knows; the quiet one is.
 for s in c1 c2; do
 	count_is $s "$s: the list shows the header's running executions" " running +[░█]" 2
-	count_is $s "$s: the list shows the header's stale execution" "run-quiet-1 +stale +[░█]" 1
+	count_is $s "$s: the list shows the header's stale execution" "quiet-1 +stale +[░█]" 1
 done
 
 # ---- one queue depth ---------------------------------------------------------------------
@@ -224,6 +231,10 @@ else
 	bad "the bar is $full of $width, wanted $((width * 9 / 16))" c2
 fi
 printf '%s' "$line" | grep -q " 56%" && ok "the percentage is 9/16: 56%" || bad "the percentage is not 56%: $line" c2
+# Large counts read as every other number: grouped.
+publish "$(ev step.progress prog-1 pos-import "$(date +%s%3N)" '"step_id":"fetch-pos","current":12500,"total":20000,"unit":"documents"')"
+wait_for c2 "the label groups large counts" "Processing 12,500 of 20,000 documents \(Fetch POS orders\) .* 63%"   # 62.5 rounds half up
+wait_for c2 "so does the step's own line" "Fetch POS orders .*12,500/20,000 documents"
 keys c2 Escape
 
 # ---- a restart: the stored history's numbers ---------------------------------------------------
@@ -309,13 +320,44 @@ aid=$(printf '%s' "$body" | python3 -c 'import json,sys; d=json.load(sys.stdin);
 same_counts "a resolved alert handles its failure" "running 2 unhandled failures 3 queued 4 stale 1 alerts 0" c1 c2
 [ "$(sql "$UNHANDLED_SQL")" = 3 ] && ok "so does the stored history" || bad "stored unhandled: $(sql "$UNHANDLED_SQL")"
 
+# ---- the CPU warning in the header of every view ------------------------------------------
+# A threshold of 1% and one core kept busy: the host is above it.
+daemon_stop
+DAEMON_FLAGS+=(--cpu-threshold 1)
+daemon_start || { echo "$TEST_NAME: cannot restart wfmond"; cat "$TMP/wfmond.log"; exit 1; }
+timeout 30 sh -c 'while :; do :; done' &
+BUSY=$!
+header_warns() { # SESSION VIEW: the header (line 2) carries the CPU warning
+	local end=$((SECONDS + 10))
+	while [ $SECONDS -le $end ]; do
+		screen "$1" | sed -n 2p | LC_ALL=C.UTF-8 grep -Eq "⚠ CPU [0-9]+%" && { ok "the $2's header warns of the CPU"; return; }
+		sleep 0.2
+	done
+	bad "the $2's header does not warn of the CPU" "$1"
+}
+keys c2 Escape Escape
+header_warns c2 "executions list"
+keys c2 Q
+header_warns c2 "queue view"
+keys c2 R
+header_warns c2 "resources view"
+keys c2 A
+header_warns c2 "alerts view"
+keys c2 Escape : "exec prog-1" Enter
+header_warns c2 "execution view"
+keys c2 t
+header_warns c2 "timeline"
+kill "$BUSY" 2>/dev/null
+wait "$BUSY" 2>/dev/null
+BUSY=
+
 # ---- a refusal stays: the reason for an HTTP 401 while events flow ---------------------------
 head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$TMP/other-secret"
 "$B/wfmon" token --org acme --sub eve --role viewer --secret-file "$TMP/other-secret" >"$TMP/forged"
 console_start forged 100 30 forged LANG=C.UTF-8
 wait_for forged "a refused token says why" "refused the token \(HTTP 401\)" 10
 sleep 8
-screen_grep forged -q "refused the token \(HTTP 401\)" && ok "and still says so 8 s later" ||
+screen_grep forged -Eq "refused the token \(HTTP 401\)" && ok "and still says so 8 s later" ||
 	bad "the reason for the 401 went away" forged
 
 bg_stop
