@@ -108,11 +108,36 @@ static void test_error_and_cuts(void **state)
 
 }
 
+/* A measured value with binary noise reads as it was measured, in the
+ * rule's language: 99.700000000000003 is "99.7" / "99,7". */
+static void test_value_noise(void **state)
+{
+	(void)state;
+	struct alert_trigger t = { .workflow_id = "jpk", .execution_id = "ex-1", .value = 99.700000000000003 };
+	const struct alert_wording w = { TXT_RESOURCE_WARNING, SUBJECT_METRIC, MEASURE_METRIC };
+	static const struct { const char *lang, *line; } langs[] = {
+		{ "en", "cpu_percent is 99.7 (condition: >= 90)" },
+		{ "pl", "cpu_percent wynosi 99,7 (warunek: >= 90)" },
+	};
+	for (size_t i = 0; i < sizeof langs / sizeof langs[0]; i++) {
+		struct alert_rule r;
+		rule_init(&r, langs[i].lang);
+		struct alert_firing af;
+		memset(&af, 0, sizeof af);
+		alert_text_firing(&af, &r, &w, &t);
+		if (strncmp(af.body, langs[i].line, strlen(langs[i].line)) != 0)
+			fail_msg("%s: body starts \"%.60s\", want \"%s\"", langs[i].lang, af.body, langs[i].line);
+		assert_null(strstr(af.body, "0000"));
+		alert_firing_clear(&af);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_firings),
 		cmocka_unit_test(test_error_and_cuts),
+		cmocka_unit_test(test_value_noise),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
