@@ -7,6 +7,8 @@
  *   - the active alerts (room "alerts"),
  *   - the queue's numbers and depth history (room "queue": snapshot and
  *     "stats" pushes), and the daemon's resource samples (room "resources"),
+ *   - the organization's summary: the counts and warnings every console's
+ *     header shows, as the daemon counts them (room "org"),
  *   - step duration statistics of one workflow (the "step_stats" query),
  *   - the outcome of the last request the console made (done or error),
  *   - the position (seq) reached in every room, for resuming after a drop.
@@ -35,6 +37,7 @@
 #include "model_exec.h"
 #include "model_monitor.h"
 #include "metrics_data.h"
+#include "model_search.h"
 #include "model_stats.h"
 #include "proto.h"
 #include "strmap.h"
@@ -82,6 +85,8 @@ enum model_change {
 	MC_RULES = 1 << 10,       /* the rules list came: see model.rules */
 	MC_BANNER = 1 << 11,      /* the critical banner appeared, changed or went */
 	MC_METRICS = 1 << 12,     /* a metrics answer or error: see model.metrics */
+	MC_SUMMARY = 1 << 13,     /* the organization's summary: see model.summary */
+	MC_SEARCH = 1 << 14,      /* the list's search of history: see model.search */
 };
 
 struct model {
@@ -103,8 +108,10 @@ struct model {
 	uint64_t events;                       /* events applied */
 	int64_t last_event_rx_ms;              /* our clock at the last event, 0 if none */
 	struct model_queue queue;
+	struct model_summary summary;
 	struct model_resources res;
 	struct model_step_stats stats;
+	struct model_search search;
 	struct model_reply reply;
 	struct metrics_model metrics;          /* the metrics view's answers (metrics_data.h) */
 };

@@ -36,6 +36,11 @@ enum model_status {
 const char *model_status_name(enum model_status s);
 bool model_status_finished(enum model_status s);
 
+/* Whether a running execution is stale, as the daemon judged it (it hears
+ * every event; a console only the rooms it is in). UNKNOWN until a summary
+ * says, and again from each live event on (heard of now: fresh). */
+enum model_daemon_view { MDV_UNKNOWN, MDV_FRESH, MDV_STALE };
+
 /* An execution the console knows: the protocol's (exec.h: statuses, steps,
  * counters, log, applied by the same rules as the daemon's), plus when we
  * heard of it. The list's executions hold what the dashboards' rooms carry
@@ -44,6 +49,7 @@ struct model_exec {
 	struct exec x;
 	int64_t received_ms;                   /* our clock when the newest live event came, 0 if none */
 	uint64_t order;                        /* recency: larger is newer */
+	enum model_daemon_view daemon;         /* from the summary (org_summary.h's stale_ids) */
 };
 
 /* A line of the execution's log as the console shows it: the producer's log
@@ -95,8 +101,9 @@ struct model_notice {
 /* ---- Queries --------------------------------------------------------------------- */
 
 struct model_exec *model_exec_find(const struct model *m, const char *id);
-/* The status to show: MS_STALE for a running (or queued-but-started)
- * execution with no event for stale_after_ms. */
+/* The status to show: MS_STALE for a running execution the daemon counts
+ * as stale (the summary's stale_ids), or, where the daemon has not said, one
+ * with no event for stale_after_ms. */
 enum model_status model_exec_status(const struct model_exec *x, int64_t now_ms,
 				    int64_t stale_after_ms);
 /* When the execution was last heard of, on our clock where we can tell. */
@@ -106,11 +113,15 @@ int64_t model_exec_duration_ms(const struct model_exec *x, int64_t now_ms);
 /* Completed steps in percent of the total, 0..100. */
 int model_exec_percent(const struct model_exec *x);
 
-struct model_counts {
-	int running, stale, failed, queued, completed, alerts;
+/* An execution's progress in one unit: the producer's own (days,
+ * documents) while a running step reports progress with a unit, else its
+ * steps. The bar and the label of a line use the same one. */
+struct model_progress {
+	int64_t done, total;          /* total > 0, or 0 when nothing can be said */
+	const char *unit;             /* the producer's unit (borrowed), or NULL: steps */
+	const struct exec_step *step; /* the step reporting it (unit set), else NULL */
 };
-void model_counts(const struct model *m, int64_t now_ms, int64_t stale_after_ms,
-		  struct model_counts *out);
+void model_exec_progress(const struct exec *x, struct model_progress *out);
 
 /* The log's i-th line, oldest first (0 <= i < log_count). */
 const struct model_log_line *model_log_line(const struct model_detail *d, uint32_t i);
@@ -147,6 +158,7 @@ struct model_filter {
 struct model_list {
 	struct model_exec **items;
 	size_t n, cap;
+	size_t from_history;              /* of the n, those only the server's history had */
 	bool built;
 	uint64_t serial;                  /* the model's execs_serial it reflects */
 	struct model_filter key;          /* the filter it was built with (no regex held) */
@@ -163,7 +175,8 @@ int model_filter_set_text(struct model_filter *f, const char *text, char *cause,
 bool model_filter_match(const struct model_filter *f, const struct model_exec *x, int64_t now_ms,
 			int64_t stale_after_ms);
 
-/* Filters and sorts every execution into out. */
+/* Filters and sorts every execution into out: the live ones and those the
+ * search of history brought (model_search.h) that the live rooms lack. */
 void model_list_build(const struct model *m, const struct model_filter *f, int64_t now_ms,
 		      int64_t stale_after_ms, struct model_list *out);
 /* The same, only when the executions, the filter or the time that matters to

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "org_summary.h"
 #include "proto.h"
 #include "queue_numbers.h"
 #include "resource_sample.h"
@@ -32,6 +33,16 @@ struct model_queue {
 	uint32_t history[MODEL_DEPTH_HISTORY]; /* ring */
 	uint32_t hist_head, hist_count;
 	int64_t hist_last_ms;                  /* our clock at the newest point, 0 none */
+};
+
+/* The organization's summary as the daemon counts it (org_summary.h): the
+ * header's counts and threshold warnings (room "org": its snapshot and
+ * "stats" pushes). */
+struct model_summary {
+	bool loaded;
+	struct org_summary s;
+	int64_t received_ms;                   /* our clock when it came */
+	uint64_t serial;                       /* changes with every new summary */
 };
 
 /* The newest resource.sample of one worker. */
@@ -58,6 +69,11 @@ struct model_resources {
 
 
 /* ---- Queue and resources ---------------------------------------------------------- */
+
+/* The queue's depth, the one number every view shows: the daemon's queue
+ * numbers (room "queue"), else the summary's (the same computation); -1
+ * before either came. */
+int64_t model_queue_depth(const struct model *m);
 
 /* Appends the current depth to the history once for every whole second since
  * the newest point (at most MODEL_DEPTH_HISTORY). Returns true when it added. */

@@ -15,9 +15,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fmt.h"
+
 #define TIMELINE_MAX_STEPS 512   /* PROTO_MAX_STEPS: an execution's planned steps */
 #define TIMELINE_TOP_N 3         /* default number of bottlenecks marked */
-#define TIMELINE_LABEL_MAX 24    /* tick label buffer, with its NUL */
+#define TIMELINE_LABEL_MAX 32    /* tick label buffer, with its NUL */
 
 enum timeline_status { TIMELINE_PENDING, TIMELINE_RUNNING, TIMELINE_COMPLETED, TIMELINE_FAILED };
 
@@ -43,6 +45,9 @@ struct timeline_bar {
 	/* set by timeline_scale */
 	bool visible;            /* some of the bar lies inside the window */
 	int col_first, col_last; /* inclusive columns when visible */
+	int label_cols;          /* columns its name may take from col_first: inside the bar,
+				  * ending a blank column before the next bar on its row, so
+				  * names never run together */
 };
 
 /* Rows, durations, waits and bottlenecks. Rows: greedy interval partitioning in
@@ -64,13 +69,14 @@ int timeline_layout(const struct timeline_step *steps, size_t n, int64_t exec_st
  * width < 1 or t1 <= t0. */
 bool timeline_columns(int64_t start_ms, int64_t end_ms, int64_t t0, int64_t t1, int width,
 		      int *first, int *last);
-/* timeline_columns for every bar that has a row; others become invisible. */
+/* timeline_columns for every bar that has a row (others become invisible),
+ * then each visible bar's label_cols. */
 void timeline_scale(struct timeline_bar *bars, size_t n, int64_t t0, int64_t t1, int width);
 
 struct timeline_tick {
 	int col;                        /* where the label starts */
 	int64_t at_ms;                  /* wall time of the tick */
-	char label[TIMELINE_LABEL_MAX]; /* offset from the origin: "0s", "30s", "1m30s", "2h" */
+	char label[TIMELINE_LABEL_MAX]; /* offset from the origin (fmt_offset): "0 s", "1 min 30 s" */
 };
 
 /* Axis ticks for a width-column view of [t0, t1), at multiples of a "nice"
@@ -81,12 +87,8 @@ struct timeline_tick {
  * max(label_width, longest label) + 1 columns apart, so labels never overlap.
  * Writes at most max ticks; returns how many, with the interval in *interval_ms
  * (0 and no ticks when the view is empty or no interval fits). */
-size_t timeline_ticks(int64_t t0, int64_t t1, int64_t origin_ms, int width, int label_width,
-		      struct timeline_tick *out, size_t max, int64_t *interval_ms);
-
-/* Formats a time offset: "0s", "250ms", "1.5s", "45s", "1m", "1m30s", "2h",
- * "1h30m", "-30s". Returns the length (truncated to size - 1 like snprintf). */
-size_t timeline_format_offset(int64_t ms, char *buf, size_t size);
+size_t timeline_ticks(enum fmt_lang lang, int64_t t0, int64_t t1, int64_t origin_ms, int width,
+		      int label_width, struct timeline_tick *out, size_t max, int64_t *interval_ms);
 
 /* A step's duration against its history (from the store). */
 struct timeline_cmp {

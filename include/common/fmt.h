@@ -64,6 +64,11 @@ char *fmt_elapsed(enum fmt_lang lang, int64_t ms, char *buf, size_t len);
 /* A time left (a countdown, an estimate): whole seconds, rounded up, "0 s"
  * only when nothing is left. "-" when ms < 0. */
 char *fmt_remaining(enum fmt_lang lang, int64_t ms, char *buf, size_t len);
+/* A time offset exactly, for axis labels and "start +1.25 s": no rounding,
+ * as many units as it takes, the fraction of a second only as long as it
+ * needs: "0 s", "250 ms", "1.25 s", "1 min 30 s", "1 min 0.5 s", "1 h 30 min",
+ * "-30 s". Returns the length it needed (like snprintf). */
+size_t fmt_offset(enum fmt_lang lang, int64_t ms, char *buf, size_t len);
 /* Bytes in B, KiB, MiB, GiB, TiB (one decimal past B): "439.4 MiB" /
  * "439,4 MiB". "-" when bytes < 0. */
 char *fmt_bytes(enum fmt_lang lang, int64_t bytes, char *buf, size_t len);

@@ -6,7 +6,7 @@
  * {"depth","by_priority":{"HIGH","NORMAL","LOW"},"untracked",
  *  "oldest":{"execution_id","queued_ms","age_ms"}|null,"avg_wait_ms"|null,
  *  "wait_samples","finished_in_window","rate_per_min","eta_ms"|null,
- *  "backlog","threshold"}
+ *  "backlog","threshold","wait_window_s","rate_window_s"}
  * The reader refuses a missing or wrong-typed depth, by_priority, backlog or
  * threshold and any value out of bounds, naming the field; the rest may be
  * absent (zero, or unknown where the field says so); unknown keys are left
@@ -29,9 +29,11 @@ struct queue_numbers {
 	int64_t oldest_queued_ms;
 	int64_t oldest_age_ms;                  /* now - queued when computed, never negative */
 	int64_t avg_wait_ms;                    /* -1: no sample in the window */
-	uint64_t wait_samples;                  /* samples behind avg_wait_ms */
+	uint64_t wait_samples;                  /* executions that left the queue (started) in the
+						 * wait window: the samples behind avg_wait_ms */
 	uint64_t finished_in_window;
 	double rate_per_min;                    /* finished per minute over the rate window */
+	int64_t wait_window_ms, rate_window_ms; /* the windows (whole seconds); 0 when not said */
 	int64_t eta_ms;                         /* depth / rate; 0 when empty; -1 unknown (rate 0) */
 	bool backlog;                           /* depth >= threshold */
 	uint64_t threshold;

@@ -33,7 +33,7 @@ struct resource_consumer {
 	char workflow_id[PROTO_MAX_ID + 1];
 	double cpu_percent;
 	int64_t memory_bytes;
-	int64_t executions;
+	int64_t executions;                    /* its executions running (as org_summary.h counts them) */
 };
 
 /* -1 (or "") is "unknown" throughout. */

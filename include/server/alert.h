@@ -68,7 +68,7 @@ struct alert_firing {
 	char execution_id[PROTO_MAX_ID + 1]; /* or "" */
 	json_t *context;                     /* new reference: {"error","step_id","consecutive":3,"rate":..,"value":..} */
 	char title[ALERT_TITLE_MAX + 1];     /* e.g. "Wykonanie workflow nie powiodło się: jpk-generation" */
-	char body[ALERT_BODY_MAX + 1];       /* details, the error, and how to open it: "wfmon :exec ID" */
+	char body[ALERT_BODY_MAX + 1];       /* details, the error, and how to open it: "wfmon open ID" */
 };
 
 /* A condition that cleared: alerts of (rule, workflow) still active resolve. */

@@ -69,6 +69,7 @@ struct config {
 	int queue_snapshot_interval_s;
 	int sample_interval_s;
 	int cpu_threshold;
+	int stale_after_s;             /* a running execution silent this long counts as stale */
 	/* alert notifications (notify.h) */
 	int notify_attempts;
 	int notify_backoff_ms;

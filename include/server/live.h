@@ -24,6 +24,7 @@
 /* One execution of the organization and its place on the recency list. */
 struct live_execution {
 	struct exec x;
+	int64_t heard_ms;                     /* the daemon's clock at its latest event (stale) */
 	struct live_execution *prev, *next;   /* most recently updated first */
 };
 
@@ -45,7 +46,8 @@ struct live_execution *live_apply(struct live_org *o, const struct proto_event *
 struct live_execution *live_find(const struct live_org *o, const char *execution_id);
 
 /* Puts back an execution as exec_json_new shaped it (a restart reloading
- * what was running). Returns -1 if the object lacks a valid id. */
+ * what was running), heard of at its last event's time. Returns -1 if the
+ * object lacks a valid id. */
 int live_load_execution(struct live_org *o, json_t *x);
 
 /* Snapshots, each a new reference. */

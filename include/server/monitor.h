@@ -27,6 +27,8 @@ struct live_execution;
 /* Per organization. */
 struct org_monitor {
 	struct queue_stats queue;
+	struct queue_numbers latest;     /* the numbers every reader uses (monitor_queue_numbers) */
+	bool latest_valid;               /* false after an event moved the queue */
 	struct queue_numbers pushed;     /* what the queue room last got */
 	bool pushed_once;
 	struct resource_sample samples[MONITOR_HISTORY];   /* ring, oldest at samples_head */
@@ -54,6 +56,9 @@ void org_monitor_free(struct org_monitor *m);
  * when it was new), x the execution after it. */
 void monitor_on_event(struct org *o, int before, const struct live_execution *x,
 		      const struct proto_event *ev);
+/* Start-up: the queued executions the store gave back (live.h) join the
+ * queue numbers, so the depth after a restart is the stored one. */
+void monitor_reload(struct org *o);
 /* A queued execution's priority was changed by an operator. */
 void monitor_on_priority(struct org *o, const char *execution_id, enum proto_priority p);
 
@@ -64,6 +69,11 @@ void monitor_tick(struct server *s, int64_t now_us);
 /* The store answered the connections sample. */
 void monitor_db_connections(struct server *s, json_t *result);
 
+/* The organization's queue numbers: computed once (every tick, or when an
+ * event moved the queue since) and the same for every reader: the queue
+ * room, the resource samples, the summary, the stored snapshots. Borrowed
+ * until the next event or tick. */
+const struct queue_numbers *monitor_queue_numbers(struct org *o, int64_t now_ms);
 /* The organization's newest resource sample, or NULL before the first. */
 const struct resource_sample *monitor_latest_sample(const struct org *o);
 

@@ -8,6 +8,7 @@
 #include "alerts.h"
 #include "monitor.h"
 #include "strmap.h"
+#include "summary.h"
 
 struct server;
 
@@ -24,6 +25,7 @@ struct org {
 	struct strmap rooms;    /* room name -> struct room */
 	struct org_monitor mon;
 	struct org_alerts alerts;
+	struct org_summary_state summary;
 };
 
 /* Returns a new organization whose positions start above min_pos. */

@@ -196,8 +196,12 @@ int store_migrate(const char *owner_conninfo, const char *app_role, char *cause,
  * for every queued or running one, and the 100 most recent finished ones,
  * oldest first], "rules": [storage forms], "alerts": [alert records: every
  * active or acknowledged one and the 50 most recent resolved, oldest first],
- * "cooldowns": [{"rule_id","workflow_id","fired_ms"}]}]}. Returns NULL with a cause when
- * PostgreSQL cannot be reached. */
+ * "cooldowns": [{"rule_id","workflow_id","fired_ms"}], "attention": {"failed":
+ * [{"execution_id","workflow_id","failed_ms"}: failed executions not handled
+ * yet, as org_summary.h defines it, newest first, at most 10000],
+ * "succeeded": [{"workflow_id","start_ms"}: each workflow's latest start of a
+ * completed run]}}]}. Returns NULL with a cause when PostgreSQL cannot be
+ * reached. */
 json_t *store_load_state(const char *conninfo, size_t recent_ids, char *cause, size_t causelen);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ui_theme.h"
 
@@ -52,6 +53,8 @@ void ui_fill(int y, int x, int width, enum ui_element el);
 int ui_width(const char *text);
 /* A horizontal bar of width columns, filled to percent. */
 void ui_bar(int y, int x, int width, int percent, enum ui_element full);
+/* The same, filled to done of total (columns rounded down). */
+void ui_bar_ratio(int y, int x, int width, int64_t done, int64_t total, enum ui_element full);
 /* Rings the terminal's bell (or flashes the screen when it has none). */
 void ui_screen_bell(void);
 /* Ends the frame: one doupdate for everything drawn since the last. */

@@ -71,6 +71,26 @@ struct metrics_view;   /* metrics_view.c */
 #define UI_PROMPT_LEN 512
 #define UI_MESSAGE_LEN 512
 
+/* The notice line's kinds (notices.c): what is kept in sight until it is no
+ * longer true or dismissed, apart from the stream of event messages. */
+enum ui_notice_kind {
+	NOTICE_CONNECTION,   /* lost, refused, reconnected */
+	NOTICE_REFUSAL,      /* the server refused one of the user's requests */
+	NOTICE_SERVER,       /* an error message from the server */
+	NOTICE_CPU,          /* thresholds crossed: while true */
+	NOTICE_BACKLOG,
+	NOTICE_DEGRADED,
+	NOTICE__COUNT
+};
+
+struct ui_notice {
+	bool on, dismissed;
+	enum ui_element el;
+	int64_t since_ms;
+	int64_t until_ms;        /* it lapses then; 0: until cleared or dismissed */
+	char text[UI_MESSAGE_LEN];
+};
+
 struct ui {
 	const struct console_options *opt;
 	struct model model;
@@ -144,6 +164,7 @@ struct ui {
 	enum ui_element message_el;
 	int64_t message_until_ms;
 	uint64_t notice_seen;
+	struct ui_notice notices[NOTICE__COUNT];
 
 	struct ui_widget header, footer, help_widget;
 };
@@ -160,6 +181,10 @@ void ui_ask(struct ui *ui, enum ui_prompt p, const char *label, void (*fn)(struc
 int ui_set_theme(struct ui *ui, const char *name);
 void ui_global_keys(const struct ui_key **keys, size_t *n);
 
+/* The list's filter reaches into the server's history (list_view.c): asks
+ * it when the filter needs it and it changed. */
+void ui_list_search(struct ui *ui);
+
 /* ---- shared drawing (words.c) --------------------------------------------------- */
 /* Translated status name and its element, with the stale state. */
 const char *ui_status_text(enum model_status s);
@@ -174,8 +199,20 @@ void ui_short_id(const char *id, char *buf, size_t len);
 /* A step's duration: a running step's time ticks in whole seconds, a
  * finished one's is exact; "-" when unknown. */
 void ui_step_duration_text(const struct exec_step *s, int64_t now_ms, char *buf, size_t len);
+/* An execution's time: a finished one's exact total ("5.8 s"), a running
+ * one's elapsed time in whole seconds; "-" when unknown. */
+void ui_exec_duration_text(const struct model_exec *x, int64_t now_ms, char *buf, size_t len);
 /* Translated priority ("high", "normal", "low"). */
 const char *ui_prio_text(enum proto_priority p);
+/* The open execution is one the server does not know (its room's snapshot
+ * came empty and no event since): every view of it says "not found". */
+bool ui_exec_unknown(const struct ui *ui);
+/* That sentence, on row y. */
+void ui_exec_not_found(struct ui *ui, int y);
+/* The widest translated status, and priority, in display columns: the
+ * width of the columns that show them. */
+int ui_status_width(void);
+int ui_prio_width(void);
 /* The line above a table or pane: its title on the left, extra on the right. */
 void ui_title_line(int y, const char *title, const char *extra);
 /* One footer hint ("key what") at *x, moving *x on. */
@@ -185,6 +222,59 @@ void ui_queue_backlog_text(const struct model_queue *q, char *buf, size_t len);
 /* Sends a request to the daemon (takes req); says so on the message line
  * when there is no connection. Returns 0 or -1. */
 int ui_request(struct ui *ui, json_t *req);
+
+/* ---- tables (table.c) -------------------------------------------------------------
+ * Columns fitted by display width: each at least as wide as its title and
+ * its min, then grown to `want` (the widest content it may show whole) and
+ * by its flex share of what is left; columns with a drop order go first
+ * when the width is short (1, then 2...). Columns are one blank apart and a
+ * cell is cut with an ellipsis at its width, so it never runs into the next. */
+#define UI_TABLE_MAX_COLS 12
+
+struct ui_col {
+	const char *title;       /* translated; NULL or "" for none */
+	int min;                 /* least width */
+	int want;                /* width to show its widest content whole; 0: min */
+	int flex;                /* share of the spare width */
+	int drop;                /* order to drop it in when too narrow; 0 never */
+	bool right;              /* right-aligned cells (numbers, times) */
+};
+
+struct ui_table {
+	const struct ui_col *cols;   /* borrowed */
+	size_t n;
+	bool on[UI_TABLE_MAX_COLS];
+	int x[UI_TABLE_MAX_COLS], w[UI_TABLE_MAX_COLS];
+};
+
+/* Lays out cols in [x0, x0 + width). */
+void ui_table_layout(struct ui_table *t, const struct ui_col *cols, size_t n, int x0, int width);
+/* The column titles on row y. */
+void ui_table_header(const struct ui_table *t, int y, enum ui_element el);
+/* One cell (nothing when the column is dropped). */
+void ui_table_cell(const struct ui_table *t, int y, size_t col, enum ui_element el, const char *text);
+/* The widest of some words in display columns (translated status names...). */
+int ui_words_width(const char *const *words, size_t n);
+
+/* ---- the notice line (notices.c) ------------------------------------------------ */
+/* Raises (or updates) the notice of kind k; lasts_ms > 0 lets it lapse then. */
+void ui_notice_raise(struct ui *ui, enum ui_notice_kind k, enum ui_element el, int64_t lasts_ms,
+		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void ui_notice_clear(struct ui *ui, enum ui_notice_kind k);
+/* Raises and clears the threshold notices from the model; lapses the old. */
+void ui_notices_sync(struct ui *ui);
+/* The notice shown (the most important not dismissed), or NULL; *others
+ * gets how many more there are. */
+const struct ui_notice *ui_notice_top(const struct ui *ui, int *others);
+/* Dismisses the notice shown; false when there is none. */
+bool ui_notice_dismiss(struct ui *ui);
+/* 1 while a notice is shown, else 0: the rows the line takes. */
+int ui_notice_rows(const struct ui *ui);
+void ui_notice_draw(struct ui *ui, int y);
+/* A threshold warning's text (NOTICE_BACKLOG, NOTICE_CPU, NOTICE_DEGRADED),
+ * long for the notice line or compact for the header; false when the
+ * threshold is not crossed. */
+bool ui_warning_text(struct ui *ui, enum ui_notice_kind k, bool compact, char *buf, size_t len);
 
 /* ---- alerts and rules ------------------------------------------------------------ */
 /* Translated severity ("critical"...), its element; translated state. */

@@ -14,7 +14,9 @@
 #include "alert_record.h"
 #include "alert_rule.h"
 #include "cli_request.h"
+#include "fmt.h"
 #include "proto.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 void alerts_cli_usage(FILE *f)
@@ -82,6 +84,17 @@ static const char *or_dash(const char *s, const char *dflt)
 	return s != NULL && s[0] != '\0' ? s : dflt;
 }
 
+/* One line of a table: every cell but the last fitted to its width by
+ * display columns (utf8.h), so that names with Polish letters or cut with
+ * "…" never push the next column; the last cell as it is. */
+static void print_row(const char *const *cells, const int *widths, size_t n)
+{
+	char cell[512];
+	for (size_t i = 0; i + 1 < n; i++)
+		printf("%s ", utf8_fit(cells[i], widths[i], false, cell, sizeof cell));
+	printf("%s\n", cells[n - 1]);
+}
+
 static void print_alerts(json_t *snapshot)
 {
 	json_t *list = json_object_get(snapshot, "alerts");
@@ -89,8 +102,10 @@ static void print_alerts(json_t *snapshot)
 		printf("no alerts\n");
 		return;
 	}
-	printf("%-18s %-9s %-13s %-22s %-20s %-16s %s\n", "ID", "SEVERITY", "STATE", "RULE", "WORKFLOW",
-	       "ACKNOWLEDGED BY", "TITLE");
+	static const int widths[] = { 18, 9, 13, 19, 22, 20, 16 };
+	static const char *const head[] = { "ID", "SEVERITY", "STATE", "TRIGGERED", "RULE", "WORKFLOW",
+					    "ACKNOWLEDGED BY", "TITLE" };
+	print_row(head, widths, 8);
 	size_t i;
 	json_t *j;
 	json_array_foreach(list, i, j) {
@@ -101,9 +116,13 @@ static void print_alerts(json_t *snapshot)
 				cause.message);
 			continue;
 		}
-		printf("%-18lld %-9s %-13s %-22.22s %-20.20s %-16.16s %s\n", (long long)a.id,
-		       alert_severity_name(a.severity), alert_state_name(a.state), or_dash(a.rule_name, "-"),
-		       or_dash(a.workflow_id, "(all)"), or_dash(a.acknowledged_by, "-"), a.title);
+		char id[32], when[FMT_MAX];
+		snprintf(id, sizeof id, "%lld", (long long)a.id);
+		fmt_datetime(FMT_EN, a.triggered_ms, when, sizeof when);
+		const char *row[] = { id, alert_severity_name(a.severity), alert_state_name(a.state), when,
+				      or_dash(a.rule_name, "-"), or_dash(a.workflow_id, "(all)"),
+				      or_dash(a.acknowledged_by, "-"), a.title };
+		print_row(row, widths, 8);
 		alert_record_clear(&a);
 	}
 }
@@ -114,8 +133,9 @@ static void print_rules(json_t *rules)
 		printf("no rules\n");
 		return;
 	}
-	printf("%-20s %-8s %-22s %-24s %-9s %-9s %s\n", "ID", "ENABLED", "NAME", "TYPE", "SEVERITY", "COOLDOWN",
-	       "WORKFLOW");
+	static const int widths[] = { 20, 8, 22, 24, 9, 9 };
+	static const char *const head[] = { "ID", "ENABLED", "NAME", "TYPE", "SEVERITY", "COOLDOWN", "WORKFLOW" };
+	print_row(head, widths, 7);
 	size_t i;
 	json_t *j;
 	json_array_foreach(rules, i, j) {
@@ -126,9 +146,11 @@ static void print_rules(json_t *rules)
 				or_dash(json_string_value(json_object_get(j, "id")), "?"), cause.field, cause.message);
 			continue;
 		}
-		printf("%-20s %-8s %-22.22s %-24s %-9s %4d min  %s\n", or_dash(r.id, "-"), r.enabled ? "yes" : "no",
-		       r.name, alert_type_name(r.type), alert_severity_name(r.severity), r.cooldown_s / 60,
-		       or_dash(r.workflow_id, "(all)"));
+		char cool[FMT_MAX];
+		fmt_duration(FMT_EN, (double)r.cooldown_s * 1000, cool, sizeof cool);
+		const char *row[] = { or_dash(r.id, "-"), r.enabled ? "yes" : "no", r.name, alert_type_name(r.type),
+				      alert_severity_name(r.severity), cool, or_dash(r.workflow_id, "(all)") };
+		print_row(row, widths, 7);
 		alert_rule_clear(&r);
 	}
 }

@@ -105,7 +105,8 @@ static unsigned on_subscribed(struct model *m, struct model_room *r, json_t *msg
 	if (model_room_execution_id(r->name) != NULL)
 		changed |= model_exec_snapshot_detail(m, json_object_get(snap, "execution"), now_ms);
 	else if (strcmp(r->name, "org") == 0 || strncmp(r->name, "workflow:", 9) == 0)
-		changed |= model_exec_snapshot_list(m, json_object_get(snap, "executions"), now_ms);
+		changed |= model_exec_snapshot_list(m, json_object_get(snap, "executions"), now_ms) |
+			   model_summary_set(m, json_object_get(snap, "summary"), now_ms);
 	else if (strcmp(r->name, "queue") == 0)
 		changed |= model_queue_snapshot(m, snap, now_ms);
 	else if (strcmp(r->name, "resources") == 0)
@@ -147,6 +148,8 @@ static unsigned on_error(struct model *m, json_t *msg)
 	/* Answers to the console's own requests go where the request came from. */
 	if (id != NULL && strncmp(id, METRICS_ID_PREFIX, strlen(METRICS_ID_PREFIX)) == 0)
 		return metrics_model_on_error(&m->metrics, msg) ? MC_METRICS : MC_NONE;
+	if (model_search_owns(id))
+		return model_search_on_error(m, msg);
 	if (id != NULL && strncmp(id, MODEL_ID_STATS, strlen(MODEL_ID_STATS)) == 0) {
 		if (strcmp(id + strlen(MODEL_ID_STATS), m->stats.workflow_id) != 0)
 			return MC_NONE;
@@ -182,7 +185,8 @@ unsigned model_handle_message(struct model *m, json_t *msg, int64_t now_ms)
 		const char *query = jstr(msg, "query");
 		if (query != NULL && strcmp(query, "metrics") == 0)
 			return metrics_model_on_result(&m->metrics, msg) ? MC_METRICS : MC_NONE;
-		return model_stats_on_result(m, msg);
+		return model_search_owns(jstr(msg, "id")) ? model_search_on_result(m, msg)
+							  : model_stats_on_result(m, msg);
 	}
 	if (strcmp(type, "rules") == 0)
 		return model_rules_on_message(m, msg);
@@ -228,5 +232,6 @@ void model_free(struct model *m)
 	model_rules_clear(m);
 	model_stats_clear(&m->stats);
 	metrics_model_free(&m->metrics);
+	model_search_clear(m);
 	memset(m, 0, sizeof *m);
 }

@@ -180,6 +180,7 @@ static unsigned detail_on_event(struct model *m, const struct proto_event *ev, i
 	struct exec_change c;
 	exec_apply(&d->exec.x, ev, &c);
 	d->exec.received_ms = now_ms;
+	d->exec.daemon = MDV_UNKNOWN;   /* heard of now: fresh until the daemon says otherwise */
 	enum model_log_kind note = event_notes[ev->kind].note;
 	if (ev->kind == EV_LOG)
 		detail_log_append(d, MLOG_TEXT, ev->level, ev->ts_ms, ev->step_id, ev->message);
@@ -204,6 +205,7 @@ static unsigned list_on_event(struct model *m, const char *room, const struct pr
 		exec_init_for(&x->x, ev);
 	x->order = ++m->next_order;
 	x->received_ms = now_ms;
+	x->daemon = MDV_UNKNOWN;   /* heard of now: fresh until the daemon says otherwise */
 	struct exec_change c;
 	exec_apply(&x->x, ev, &c);
 	m->execs_serial++;
@@ -291,7 +293,11 @@ int64_t model_exec_activity_ms(const struct model_exec *x)
 enum model_status model_exec_status(const struct model_exec *x, int64_t now_ms, int64_t stale_after_ms)
 {
 	enum model_status st = (enum model_status)x->x.status;
-	if (st != MS_RUNNING || stale_after_ms <= 0)
+	if (st != MS_RUNNING)
+		return st;
+	if (x->daemon != MDV_UNKNOWN)
+		return x->daemon == MDV_STALE ? MS_STALE : st;
+	if (stale_after_ms <= 0)
 		return st;
 	int64_t last = model_exec_activity_ms(x);
 	if (last > 0 && now_ms - last > stale_after_ms)
@@ -310,29 +316,41 @@ int64_t model_exec_duration_ms(const struct model_exec *x, int64_t now_ms)
 	return end > start ? end - start : 0;
 }
 
+void model_exec_progress(const struct exec *x, struct model_progress *out)
+{
+	memset(out, 0, sizeof *out);
+	/* The running step that reports its own progress; the one started last
+	 * when several do. */
+	const struct exec_step *unit_step = NULL;
+	uint32_t done = 0;
+	for (uint32_t i = 0; i < x->nsteps; i++) {
+		const struct exec_step *s = &x->steps[i];
+		done += s->status == STEP_COMPLETED;
+		if (s->status == STEP_RUNNING && s->progress_total > 0 && s->progress_unit != NULL &&
+		    s->progress_unit[0] != '\0' && (unit_step == NULL || s->started_ms >= unit_step->started_ms))
+			unit_step = s;
+	}
+	if (unit_step != NULL && !exec_status_finished(x->status)) {
+		out->done = unit_step->progress_current < unit_step->progress_total ? unit_step->progress_current
+										    : unit_step->progress_total;
+		out->total = unit_step->progress_total;
+		out->unit = unit_step->progress_unit;
+		out->step = unit_step;
+		return;
+	}
+	uint32_t total = x->nsteps > x->steps_total ? x->nsteps : x->steps_total;
+	if (x->steps_completed > done)
+		done = x->steps_completed;   /* a summary's count, when the steps are not held */
+	out->done = done < total ? done : total;
+	out->total = total;
+}
+
 int model_exec_percent(const struct model_exec *x)
 {
 	if (x->x.steps_total == 0)
 		return x->x.status == EXEC_COMPLETED ? 100 : 0;
 	int p = (int)((int64_t)x->x.steps_completed * 100 / x->x.steps_total);
 	return p > 100 ? 100 : p < 0 ? 0 : p;
-}
-
-void model_counts(const struct model *m, int64_t now_ms, int64_t stale_after_ms,
-		  struct model_counts *out)
-{
-	memset(out, 0, sizeof *out);
-	for (size_t i = 0; i < m->nexecs; i++) {
-		switch (model_exec_status(m->execs[i], now_ms, stale_after_ms)) {
-		case MS_RUNNING: out->running++; break;
-		case MS_STALE: out->stale++; break;
-		case MS_FAILED: out->failed++; break;
-		case MS_QUEUED: out->queued++; break;
-		case MS_COMPLETED: out->completed++; break;
-		default: break;
-		}
-	}
-	out->alerts = model_alerts_open(m);
 }
 
 /* ---- life cycle ---------------------------------------------------------------------- */

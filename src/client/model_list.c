@@ -86,7 +86,7 @@ bool model_filter_match(const struct model_filter *f, const struct model_exec *x
 		return false;
 	if (f->text[0] != '\0' && !text_match(f, name) && !text_match(f, x->x.workflow_id) &&
 	    !text_match(f, x->x.id) && !text_match(f, x->x.current_step) &&
-	    !text_match(f, model_status_name(st)))
+	    !text_match(f, model_status_name(st)) && (x->x.error == NULL || !text_match(f, x->x.error)))
 		return false;
 	return true;
 }
@@ -164,14 +164,25 @@ static int64_t valid_until(const struct model *m, const struct model_filter *f, 
 void model_list_build(const struct model *m, const struct model_filter *f, int64_t now_ms,
 		      int64_t stale_after_ms, struct model_list *out)
 {
-	if (out->cap < m->nexecs) {
-		out->cap = m->nexecs + 64;
+	/* The live executions, then those only history knows (model_search.h):
+	 * an execution the live rooms hold is shown once, as they have it. */
+	size_t need = m->nexecs + m->search.n;
+	if (out->cap < need) {
+		out->cap = need + 64;
 		out->items = xrealloc(out->items, sizeof *out->items * out->cap);
 	}
 	out->n = 0;
+	out->from_history = 0;
 	for (size_t i = 0; i < m->nexecs; i++)
 		if (model_filter_match(f, m->execs[i], now_ms, stale_after_ms))
 			out->items[out->n++] = m->execs[i];
+	for (size_t i = 0; i < m->search.n; i++) {
+		struct model_exec *x = m->search.items[i];
+		if (model_exec_find(m, x->x.id) == NULL && model_filter_match(f, x, now_ms, stale_after_ms)) {
+			out->items[out->n++] = x;
+			out->from_history++;
+		}
+	}
 	sort_ctx.sort = f->sort;
 	sort_ctx.reverse = f->reverse;
 	sort_ctx.now_ms = now_ms;

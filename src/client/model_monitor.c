@@ -1,6 +1,7 @@
-/* model_monitor.c: the queue's numbers and depth history (room "queue") and
- * the daemon's resource samples and workers (room "resources"), as the
- * daemon computes them (see model.h). Histories are bounded rings. */
+/* model_monitor.c: the queue's numbers and depth history (room "queue"),
+ * the daemon's resource samples and workers (room "resources") and the
+ * organization's summary (room "org"), as the daemon computes them (see
+ * model.h). Histories are bounded rings. */
 #include "model.h"
 
 #include <math.h>
@@ -224,11 +225,54 @@ unsigned model_res_snapshot(struct model *m, json_t *snap)
 	return MC_RESOURCES;
 }
 
+/* A summary that does not read changes nothing. */
+unsigned model_summary_set(struct model *m, json_t *j, int64_t now_ms)
+{
+	struct org_summary s;
+	struct proto_cause cause;
+	if (j == NULL || org_summary_parse(j, &s, &cause) < 0)
+		return MC_NONE;
+	struct model_summary *ms = &m->summary;
+	ms->s = s;
+	ms->loaded = true;
+	ms->received_ms = now_ms;
+	ms->serial++;
+	/* Rows go stale as the daemon counts them: the ones it names; the rest
+	 * are fresh when it named every stale one, else left to our clock. */
+	enum model_daemon_view rest = s.nstale_ids == s.stale ? MDV_FRESH : MDV_UNKNOWN;
+	struct strmap named;
+	strmap_init(&named);
+	for (uint32_t k = 0; k < s.nstale_ids; k++)
+		strmap_put(&named, s.stale_ids[k], &named);
+	bool changed = false;
+	for (size_t i = 0; i <= m->nexecs; i++) {
+		struct model_exec *x = i < m->nexecs ? m->execs[i] : &m->detail.exec;
+		enum model_daemon_view v = strmap_get(&named, x->x.id) != NULL ? MDV_STALE : rest;
+		changed = changed || x->daemon != v;
+		x->daemon = v;
+	}
+	strmap_clear(&named);
+	if (changed)
+		m->execs_serial++;
+	return MC_SUMMARY | (changed ? MC_LIST | MC_DETAIL : 0);
+}
+
+int64_t model_queue_depth(const struct model *m)
+{
+	if (m->queue.loaded)
+		return m->queue.n.depth > INT64_MAX ? INT64_MAX : (int64_t)m->queue.n.depth;
+	if (m->summary.loaded)
+		return m->summary.s.queued > INT64_MAX ? INT64_MAX : (int64_t)m->summary.s.queued;
+	return -1;
+}
+
 unsigned model_monitor_on_stats(struct model *m, struct model_room *r, json_t *msg, int64_t now_ms)
 {
 	json_t *data = json_object_get(msg, "data");
 	if (!json_is_object(data))
 		return MC_NONE;
+	if (strcmp(r->name, "org") == 0)
+		return model_summary_set(m, data, now_ms);
 	if (strcmp(r->name, "queue") == 0)
 		return queue_numbers(m, data, now_ms);
 	if (strcmp(r->name, "resources") == 0) {

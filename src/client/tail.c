@@ -21,6 +21,7 @@
 
 #include "clock.h"
 #include "endpoint.h"
+#include "fmt.h"
 #include "proto.h"
 #include "reconnect.h"
 #include "wslink.h"
@@ -62,8 +63,9 @@ static void tail_schedule_retry(struct tail *t, const char *why)
 	int delay = backoff_next(&t->backoff);
 	t->state = TAIL_BACKOFF;
 	t->deadline_us = clock_mono_us() + (int64_t)delay * 1000;
-	fprintf(stderr, "wfmon: %s; reconnecting to %s in %.1f s\n", why, t->opt->ep->url,
-		delay / 1000.0);
+	char in[FMT_MAX];
+	fmt_duration(FMT_EN, delay, in, sizeof in);
+	fprintf(stderr, "wfmon: %s; reconnecting to %s in %s\n", why, t->opt->ep->url, in);
 }
 
 static void tail_connect(struct tail *t)

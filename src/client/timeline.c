@@ -194,49 +194,28 @@ void timeline_scale(struct timeline_bar *bars, size_t n, int64_t t0, int64_t t1,
 					      &b->col_last);
 		if (!b->visible)
 			b->col_first = b->col_last = -1;
+		b->label_cols = 0;
+	}
+	/* A bar's name stops a blank column short of the next bar on its row
+	 * (a bar that reaches into the next one's first column gives that up). */
+	for (size_t i = 0; i < n; i++) {
+		struct timeline_bar *b = &bars[i];
+		if (!b->visible)
+			continue;
+		int room = b->col_last - b->col_first + 1;
+		for (size_t j = 0; j < n; j++) {
+			const struct timeline_bar *o = &bars[j];
+			if (j == i || !o->visible || o->row != b->row || o->col_first <= b->col_first)
+				continue;
+			if (o->col_first - b->col_first - 1 < room)
+				room = o->col_first - b->col_first - 1;
+		}
+		b->label_cols = room > 0 ? room : 0;
 	}
 }
 
 /* ---- axis ------------------------------------------------------------------- */
 
-size_t timeline_format_offset(int64_t ms, char *buf, size_t size)
-{
-	char tmp[TIMELINE_LABEL_MAX + 16];
-	size_t n = 0;
-	uint64_t v;
-	if (ms < 0) {
-		tmp[n++] = '-';
-		v = (uint64_t)0 - (uint64_t)ms;
-	} else {
-		v = (uint64_t)ms;
-	}
-	uint64_t h = v / MS_H, m = v % MS_H / MS_MIN, s = v % MS_MIN / MS_S, frac = v % MS_S;
-	if (v == 0) {
-		n += (size_t)sprintf(tmp + n, "0s");
-	} else if (v < MS_S) {
-		n += (size_t)sprintf(tmp + n, "%llums", (unsigned long long)frac);
-	} else {
-		if (h > 0)
-			n += (size_t)sprintf(tmp + n, "%lluh", (unsigned long long)h);
-		if (m > 0)
-			n += (size_t)sprintf(tmp + n, "%llum", (unsigned long long)m);
-		if (frac > 0) {
-			char f[8];
-			sprintf(f, "%03llu", (unsigned long long)frac);
-			for (int i = 2; i > 0 && f[i] == '0'; i--)
-				f[i] = '\0';
-			n += (size_t)sprintf(tmp + n, "%llu.%ss", (unsigned long long)s, f);
-		} else if (s > 0) {
-			n += (size_t)sprintf(tmp + n, "%llus", (unsigned long long)s);
-		}
-	}
-	if (size > 0) {
-		size_t c = n < size - 1 ? n : size - 1;
-		memcpy(buf, tmp, c);
-		buf[c] = '\0';
-	}
-	return n;
-}
 
 /* The candidate intervals in increasing order; past the table, 1-2-5 x 10^k days. */
 static int64_t nice_interval(size_t i)
@@ -269,8 +248,8 @@ static int64_t ceil_div(int64_t a, int64_t b)
 
 /* Fills out with the ticks of one interval; false if they would not fit in
  * max or would come closer than allowed. */
-static bool ticks_try(int64_t t0, int64_t t1, int64_t origin_ms, int width, int label_width,
-		      int64_t interval, struct timeline_tick *out, size_t max, size_t *count)
+static bool ticks_try(enum fmt_lang lang, int64_t t0, int64_t t1, int64_t origin_ms, int width,
+		      int label_width, int64_t interval, struct timeline_tick *out, size_t max, size_t *count)
 {
 	int64_t span = t1 - t0;
 	int64_t k = ceil_div(t0 - origin_ms, interval);
@@ -282,7 +261,8 @@ static bool ticks_try(int64_t t0, int64_t t1, int64_t origin_ms, int width, int 
 		struct timeline_tick *tk = &out[n++];
 		tk->at_ms = t;
 		tk->col = (int)muldiv_floor(t - t0, width, span);
-		int len = (int)timeline_format_offset(t - origin_ms, tk->label, sizeof tk->label);
+		size_t full = fmt_offset(lang, t - origin_ms, tk->label, sizeof tk->label);
+		int len = full < sizeof tk->label ? (int)full : (int)sizeof tk->label;
 		if (len > longest)
 			longest = len;
 		if (t > INT64_MAX - interval)
@@ -295,8 +275,8 @@ static bool ticks_try(int64_t t0, int64_t t1, int64_t origin_ms, int width, int 
 	return true;
 }
 
-size_t timeline_ticks(int64_t t0, int64_t t1, int64_t origin_ms, int width, int label_width,
-		      struct timeline_tick *out, size_t max, int64_t *interval_ms)
+size_t timeline_ticks(enum fmt_lang lang, int64_t t0, int64_t t1, int64_t origin_ms, int width,
+		      int label_width, struct timeline_tick *out, size_t max, int64_t *interval_ms)
 {
 	*interval_ms = 0;
 	if (width < 1 || t1 <= t0 || max == 0)
@@ -310,7 +290,7 @@ size_t timeline_ticks(int64_t t0, int64_t t1, int64_t origin_ms, int width, int 
 		if (muldiv_floor(iv, width, span) + 1 < label_width + 1)
 			continue;
 		size_t n = 0;
-		if (ticks_try(t0, t1, origin_ms, width, label_width, iv, out, max, &n)) {
+		if (ticks_try(lang, t0, t1, origin_ms, width, label_width, iv, out, max, &n)) {
 			*interval_ms = iv;
 			return n;
 		}

@@ -235,6 +235,45 @@ char *fmt_remaining(enum fmt_lang lang, int64_t ms, char *buf, size_t len)
 	return whole_seconds(ms / 1000 + (ms % 1000 != 0), true, buf, len);
 }
 
+size_t fmt_offset(enum fmt_lang lang, int64_t ms, char *buf, size_t len)
+{
+	lang = lang_ok(lang);
+	char tmp[FMT_MAX];
+	size_t n = 0;
+	uint64_t v = ms < 0 ? (uint64_t)0 - (uint64_t)ms : (uint64_t)ms;
+	if (ms < 0)
+		tmp[n++] = '-';
+	uint64_t h = v / 3600000, m = v % 3600000 / 60000, s = v % 60000 / 1000, frac = v % 1000;
+	if (v == 0) {
+		n += (size_t)snprintf(tmp + n, sizeof tmp - n, "0 s");
+	} else if (v < 1000) {
+		n += (size_t)snprintf(tmp + n, sizeof tmp - n, "%llu ms", (unsigned long long)frac);
+	} else {
+		const char *sp = "";
+		if (h > 0) {
+			n += (size_t)snprintf(tmp + n, sizeof tmp - n, "%llu h", (unsigned long long)h);
+			sp = " ";
+		}
+		if (m > 0) {
+			n += (size_t)snprintf(tmp + n, sizeof tmp - n, "%s%llu min", sp, (unsigned long long)m);
+			sp = " ";
+		}
+		if (frac > 0) {
+			char f[8];
+			snprintf(f, sizeof f, "%03llu", (unsigned long long)frac);
+			for (int i = 2; i > 0 && f[i] == '0'; i--)
+				f[i] = '\0';
+			n += (size_t)snprintf(tmp + n, sizeof tmp - n, "%s%llu%c%s s", sp, (unsigned long long)s,
+					      langs[lang].decimal, f);
+		} else if (s > 0) {
+			n += (size_t)snprintf(tmp + n, sizeof tmp - n, "%s%llu s", sp, (unsigned long long)s);
+		}
+	}
+	if (len > 0)
+		snprintf(buf, len, "%s", tmp);
+	return n;
+}
+
 char *fmt_bytes(enum fmt_lang lang, int64_t bytes, char *buf, size_t len)
 {
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };

@@ -35,6 +35,8 @@ json_t *queue_numbers_json_new(const struct queue_numbers *n)
 	jfield_put_ms(o, "eta_ms", n->eta_ms);
 	json_object_set_new(o, "backlog", json_boolean(n->backlog));
 	json_object_set_new(o, "threshold", json_integer((json_int_t)n->threshold));
+	json_object_set_new(o, "wait_window_s", json_integer((json_int_t)(n->wait_window_ms / 1000)));
+	json_object_set_new(o, "rate_window_s", json_integer((json_int_t)(n->rate_window_ms / 1000)));
 	return o;
 }
 
@@ -87,7 +89,11 @@ int queue_numbers_parse(json_t *j, struct queue_numbers *n, struct proto_cause *
 	    jfield_number(j, "", "rate_per_min", false, 0, DBL_MAX, &n->rate_per_min, cause) < 0 ||
 	    jfield_int(j, "", "eta_ms", false, 0, INT64_MAX, &n->eta_ms, cause) < 0 ||
 	    jfield_bool(j, "", "backlog", true, &n->backlog, cause) < 0 ||
-	    count_read(j, "", "threshold", true, &n->threshold, cause) < 0)
+	    count_read(j, "", "threshold", true, &n->threshold, cause) < 0 ||
+	    jfield_int(j, "", "wait_window_s", false, 0, INT64_MAX / 1000, &n->wait_window_ms, cause) < 0 ||
+	    jfield_int(j, "", "rate_window_s", false, 0, INT64_MAX / 1000, &n->rate_window_ms, cause) < 0)
 		return -1;
+	n->wait_window_ms *= 1000;
+	n->rate_window_ms *= 1000;
 	return 0;
 }

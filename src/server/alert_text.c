@@ -10,11 +10,11 @@
  * character. Pure: no I/O. */
 #include "alert.h"
 
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "utf8.h"
 
 #define ERROR_IN_BODY 400     /* bytes of an execution's error quoted in a body */
@@ -64,17 +64,17 @@ static const char *const phrases[P__COUNT][LANG__COUNT] = {
 	[P_ERROR] = { "Error: %s", "Błąd: %s" },
 	[P_STEP] = { "Failed step: %s", "Nieudany krok: %s" },
 	[P_CONSECUTIVE] = { "%d failures in a row", "%d niepowodzeń z rzędu" },
-	[P_RATE] = { "Error rate %.1f%% (%d of %d finished) over the last %d min, above %s%%",
-		     "Odsetek błędów %.1f%% (%d z %d zakończonych) w ciągu ostatnich %d min, powyżej %s%%" },
+	[P_RATE] = { "Error rate %s (%d of %d finished) over the last %d min, above %s",
+		     "Odsetek błędów %s (%d z %d zakończonych) w ciągu ostatnich %d min, powyżej %s" },
 	[P_TOOK] = { "Took %s, longer than %s", "Trwało %s, dłużej niż %s" },
 	[P_RUNNING] = { "Running for %s, longer than %s", "Trwa już %s, dłużej niż %s" },
 	[P_METRIC] = { "%s is %s (condition: %s %s)", "%s wynosi %s (warunek: %s %s)" },
-	[P_OPEN] = { "Open it: wfmon :exec %s", "Otwórz: wfmon :exec %s" },
-	[P_P95] = { "p95 %s over the last %d h against %s over the %d days before (%+.0f%%, margin %s%%)",
-		    "p95 %s w ciągu ostatnich %d h wobec %s w %d dniach wcześniej (%+.0f%%, margines %s%%)" },
-	[P_SUCCESS] = { "Success rate %.1f%% over the last %d h against %.1f%% over the %d days before "
+	[P_OPEN] = { "Open it: wfmon open %s", "Otwórz: wfmon open %s" },
+	[P_P95] = { "p95 %s over the last %d h against %s over the %d days before (%s%s, margin %s)",
+		    "p95 %s w ciągu ostatnich %d h wobec %s w %d dniach wcześniej (%s%s, margines %s)" },
+	[P_SUCCESS] = { "Success rate %s over the last %d h against %s over the %d days before "
 			"(margin %s points)",
-			"Odsetek udanych %.1f%% w ciągu ostatnich %d h wobec %.1f%% w %d dniach wcześniej "
+			"Odsetek udanych %s w ciągu ostatnich %d h wobec %s w %d dniach wcześniej "
 			"(margines %s pkt proc.)" },
 	[P_ACK_LINK] = { "Acknowledge: %s", "Potwierdź: %s" },
 	[P_ESCALATE_LINK] = { "Escalate: %s", "Eskaluj: %s" },
@@ -132,30 +132,10 @@ static void sbuf_line(struct sbuf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void number_format(double v, char *buf, size_t len)
+/* Numbers in the rule's language, through fmt.h like everything shown. */
+static enum fmt_lang rule_lang(const struct alert_rule *r)
 {
-	if (v == floor(v) && fabs(v) < 1e15)
-		snprintf(buf, len, "%.0f", v);
-	else
-		snprintf(buf, len, "%.2f", v);
-}
-
-static void duration_format(int64_t ms, char *buf, size_t len)
-{
-	if (ms < 0)
-		ms = 0;
-	int64_t s = ms / 1000;
-	if (ms < 60000) {
-		if (ms % 1000 == 0)
-			snprintf(buf, len, "%lld s", (long long)s);
-		else
-			snprintf(buf, len, "%.1f s", (double)ms / 1000.0);
-	} else if (s < 3600) {
-		snprintf(buf, len, "%lldm %02llds", (long long)(s / 60), (long long)(s % 60));
-	} else {
-		snprintf(buf, len, "%lldh %02lldm %02llds", (long long)(s / 3600), (long long)(s % 3600 / 60),
-			 (long long)(s % 60));
-	}
+	return text_lang(r->language) == LANG_PL ? FMT_PL : FMT_EN;
 }
 
 static bool given(const char *s)
@@ -188,42 +168,49 @@ static void measure_line(struct sbuf *body, const struct alert_rule *r, enum ale
 			 const struct alert_trigger *t)
 {
 	const char *lang = r->language;
-	char a[48], b[48];
+	enum fmt_lang fl = rule_lang(r);
+	char a[FMT_MAX], b[FMT_MAX];
 	switch (m) {
 	case MEASURE_CONSECUTIVE:
 		sbuf_line(body, phrase(P_CONSECUTIVE, lang), t->consecutive);
 		break;
 	case MEASURE_RATE:
-		number_format(r->threshold, a, sizeof a);
-		sbuf_line(body, phrase(P_RATE, lang), t->rate, t->failed, t->finished, r->window_s / 60, a);
+		fmt_percent(fl, t->rate, 1, a, sizeof a);
+		/* A threshold reads as it was set: 90%, 12.5%. */
+		fmt_percent(fl, r->threshold, r->threshold == (double)(int64_t)r->threshold ? 0 : 1, b, sizeof b);
+		sbuf_line(body, phrase(P_RATE, lang), a, t->failed, t->finished, r->window_s / 60, b);
 		break;
 	case MEASURE_TOOK:
 	case MEASURE_RUNNING:
-		duration_format(t->duration_ms, a, sizeof a);
-		duration_format(t->threshold_ms, b, sizeof b);
+		fmt_duration(fl, (double)(t->duration_ms > 0 ? t->duration_ms : 0), a, sizeof a);
+		fmt_duration(fl, (double)(t->threshold_ms > 0 ? t->threshold_ms : 0), b, sizeof b);
 		sbuf_line(body, phrase(m == MEASURE_TOOK ? P_TOOK : P_RUNNING, lang), a, b);
 		break;
 	case MEASURE_METRIC:
 	case MEASURE_CUSTOM:
-		number_format(t->value, a, sizeof a);
-		number_format(r->threshold, b, sizeof b);
+		fmt_value(fl, t->value, a, sizeof a);
+		fmt_value(fl, r->threshold, b, sizeof b);
 		sbuf_line(body, phrase(P_METRIC, lang), r->metric, a, alert_op_symbol(r->op), b);
 		break;
 	case MEASURE_DEGRADED:
 		if (t->degraded & DEGRADED_P95) {
 			const struct metrics_health *now = &t->health->recent, *base = &t->health->baseline;
-			char margin[48];
-			duration_format(now->p95_ms, a, sizeof a);
-			duration_format(base->p95_ms, b, sizeof b);
-			number_format(t->margins.p95_percent, margin, sizeof margin);
+			char change[FMT_MAX], margin[FMT_MAX];
+			fmt_duration(fl, (double)now->p95_ms, a, sizeof a);
+			fmt_duration(fl, (double)base->p95_ms, b, sizeof b);
 			double pct = base->p95_ms > 0 ? 100.0 * (double)(now->p95_ms - base->p95_ms) / (double)base->p95_ms
 						      : 0;
-			sbuf_line(body, phrase(P_P95, lang), a, t->window_hours, b, t->baseline_days, pct, margin);
+			fmt_percent(fl, pct, 0, change, sizeof change);
+			fmt_percent(fl, t->margins.p95_percent, 0, margin, sizeof margin);
+			sbuf_line(body, phrase(P_P95, lang), a, t->window_hours, b, t->baseline_days, pct >= 0 ? "+" : "",
+				  change, margin);
 		}
 		if (t->degraded & DEGRADED_SUCCESS) {
-			number_format(t->margins.success_points, a, sizeof a);
-			sbuf_line(body, phrase(P_SUCCESS, lang), t->health->recent.success_rate, t->window_hours,
-				  t->health->baseline.success_rate, t->baseline_days, a);
+			char margin[FMT_MAX];
+			fmt_percent(fl, t->health->recent.success_rate, 1, a, sizeof a);
+			fmt_percent(fl, t->health->baseline.success_rate, 1, b, sizeof b);
+			fmt_value(fl, t->margins.success_points, margin, sizeof margin);
+			sbuf_line(body, phrase(P_SUCCESS, lang), a, t->window_hours, b, t->baseline_days, margin);
 		}
 		break;
 	case MEASURE_NONE:

@@ -27,6 +27,7 @@
 #include "room.h"
 #include "server.h"
 #include "store.h"
+#include "summary.h"
 #include "xalloc.h"
 
 void org_alerts_init(struct org_alerts *a)
@@ -293,6 +294,8 @@ static int change(struct server *s, struct org *o, struct alert_record *r, enum 
 		r->resolved_ms = now_ms;
 		snprintf(r->resolved_by, sizeof r->resolved_by, "%s", by);
 		alert_record_set_text(&r->resolve_note, note, PROTO_MAX_TEXT);
+		/* A failure whose alert is resolved no longer needs attention. */
+		summary_on_alert_resolved(o, r->execution_id);
 	} else if (act == ACT_ESCALATE) {
 		r->severity = sev;
 		r->escalations++;
@@ -365,8 +368,8 @@ static void tick_org(const char *key, void *value, void *arg)
 	const char *names[ALERT_M__COUNT];
 	double values[ALERT_M__COUNT];
 	size_t n = 0;
-	struct queue_numbers q;
-	queue_stats_compute(&o->mon.queue, now, s->cfg.queue_backlog_threshold, &q);
+	/* The same queue numbers the queue room, the resources and the summary show. */
+	struct queue_numbers q = *monitor_queue_numbers(o, now);
 	names[n] = alert_metric_name(ALERT_M_QUEUE_DEPTH), values[n++] = (double)q.depth;
 	if (q.avg_wait_ms >= 0)
 		names[n] = alert_metric_name(ALERT_M_QUEUE_WAIT), values[n++] = (double)q.avg_wait_ms;

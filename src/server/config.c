@@ -93,6 +93,7 @@ static const struct setting settings[] = {
 	{ "queue-snapshot-interval", SET_INT, OFF(queue_snapshot_interval_s), 1, 86400, RELOAD },
 	{ "sample-interval", SET_INT, OFF(sample_interval_s), 1, 3600, RELOAD },
 	{ "cpu-threshold", SET_INT, OFF(cpu_threshold), 1, 100, RELOAD },
+	{ "stale-after", SET_INT, OFF(stale_after_s), 1, 7 * 86400, RELOAD },
 	{ "notify-attempts", SET_INT, OFF(notify_attempts), 1, 20, RESTART },
 	{ "notify-backoff-ms", SET_INT, OFF(notify_backoff_ms), 10, 600000, RESTART },
 	{ "notify-timeout-ms", SET_INT, OFF(notify_timeout_ms), 100, 120000, RESTART },
@@ -161,6 +162,7 @@ void config_defaults(struct config *c)
 	c->queue_snapshot_interval_s = 60;
 	c->sample_interval_s = 5;
 	c->cpu_threshold = 80;
+	c->stale_after_s = 120;
 	c->notify_attempts = 5;
 	c->notify_backoff_ms = 1000;
 	c->notify_timeout_ms = 10000;

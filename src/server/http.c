@@ -29,6 +29,7 @@
 #include "server.h"
 #include "store.h"
 #include "tls.h"
+#include "summary.h"
 #include "xalloc.h"
 
 /* The Authorization header read at most: "Bearer " and a token a little over
@@ -531,6 +532,10 @@ static int http_history(struct server *s, struct http_session *h, struct lws *ws
 	json_t *raw;
 	char id[PROTO_MAX_ID + 2], v[32];
 	const char *rest;
+	/* The organization's summary is the daemon's own: no database needed. */
+	if (strcmp(path, "/v1/summary") == 0)
+		return http_respond_json(wsi, HTTP_STATUS_OK, summary_json_new(server_org(s, h->who.org),
+									       clock_wall_ms()));
 	if (strcmp(path, "/v1/executions") == 0) {
 		q = QUERY_EXECUTIONS;
 		raw = executions_params_from_uri(wsi);
@@ -549,7 +554,7 @@ static int http_history(struct server *s, struct http_session *h, struct lws *ws
 			json_object_set_new(raw, "runs", number_or_text(v));
 	} else {
 		return http_respond_error(wsi, HTTP_STATUS_NOT_FOUND, PROTO_ERR_NOT_FOUND,
-					  "no such endpoint: try /v1/executions, /v1/executions/ID, "
+					  "no such endpoint: try /v1/summary, /v1/executions, /v1/executions/ID, "
 					  "/v1/workflows/ID/step-stats or /v1/metrics");
 	}
 	struct proto_cause pc;

@@ -17,12 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "alerts.h"
 #include "monitor.h"
 #include "org.h"
 #include "room.h"
 #include "server.h"
 #include "strmap.h"
+#include "summary.h"
 #include "xalloc.h"
 
 static json_t *result_new(const char *event_id, const char *status)
@@ -186,12 +188,14 @@ static void route(struct org *o, struct ingest_item *it)
 
 void ingest_commit(struct org *o, struct ingest_batch *b)
 {
+	int64_t now_ms = clock_wall_ms();
 	for (size_t i = 0; i < b->n; i++) {
 		struct ingest_item *it = &b->items[i];
 		dedup_add(&o->dedup, it->ev.event_id);
 		int before_status;
 		struct live_execution *x = live_apply(&o->live, &it->ev, it->event, &before_status);
 		monitor_on_event(o, before_status, x, &it->ev);
+		summary_on_event(o, before_status, x, &it->ev, now_ms);
 		if (proto_event_is_execution_level(it->ev.kind))
 			alerts_on_event(o->srv, o, x, &it->ev);
 		route(o, it);

@@ -132,6 +132,8 @@ int live_load_execution(struct live_org *o, json_t *xj)
 		strmap_put(&o->executions, x->x.id, x);
 	}
 	exec_merge_json(&x->x, xj);
+	if (x->x.last_event_ms > x->heard_ms)
+		x->heard_ms = x->x.last_event_ms;
 	return 0;
 }
 

@@ -18,6 +18,7 @@
 #include "room.h"
 #include "server.h"
 #include "store.h"
+#include "summary.h"
 
 /* A worker that has not reported for this long no longer counts as a consumer. */
 #define WORKER_STALE_MS (60 * 1000)
@@ -47,6 +48,8 @@ void monitor_on_event(struct org *o, int before, const struct live_execution *x,
 {
 	struct queue_stats *q = &o->mon.queue;
 	int after = (int)x->x.status;
+	if (after != before)
+		o->mon.latest_valid = false;
 	if (ev->kind == EV_EXECUTION_QUEUED && (before == -1 || before == EXEC_QUEUED))
 		queue_stats_on_queued(q, x->x.id, x->x.priority, ev->ts_ms);
 	if (before == EXEC_QUEUED && after == EXEC_RUNNING)
@@ -63,24 +66,49 @@ void monitor_on_event(struct org *o, int before, const struct live_execution *x,
 	}
 }
 
+void monitor_reload(struct org *o)
+{
+	/* Oldest first, as they joined the queue. */
+	for (const struct live_execution *x = o->live.oldest; x != NULL; x = x->prev)
+		if (x->x.status == EXEC_QUEUED)
+			queue_stats_on_queued(&o->mon.queue, x->x.id, x->x.priority,
+					      x->x.queued_ms > 0 ? x->x.queued_ms : x->x.last_event_ms);
+	o->mon.latest_valid = false;
+}
+
 void monitor_on_priority(struct org *o, const char *execution_id, enum proto_priority p)
 {
 	queue_stats_on_priority(&o->mon.queue, execution_id, p);
+	o->mon.latest_valid = false;
+}
+
+static const struct queue_numbers *queue_compute(struct org *o, int64_t now_ms)
+{
+	struct org_monitor *m = &o->mon;
+	queue_stats_compute(&m->queue, now_ms, o->srv->cfg.queue_backlog_threshold, &m->latest);
+	m->latest_valid = true;
+	return &m->latest;
+}
+
+const struct queue_numbers *monitor_queue_numbers(struct org *o, int64_t now_ms)
+{
+	if (!o->mon.latest_valid)
+		return queue_compute(o, now_ms);
+	return &o->mon.latest;
 }
 
 /* ---- queue ----------------------------------------------------------------------- */
 
 json_t *monitor_queue_snapshot_new(struct org *o, int64_t now_ms)
 {
-	struct queue_numbers n;
-	queue_stats_compute(&o->mon.queue, now_ms, o->srv->cfg.queue_backlog_threshold, &n);
+	const struct queue_numbers *n = monitor_queue_numbers(o, now_ms);
 	uint32_t hist[QUEUE_STATS_DEPTH_HISTORY];
 	size_t nh = queue_stats_depth_history(&o->mon.queue, hist, QUEUE_STATS_DEPTH_HISTORY);
 	json_t *h = json_array();
 	for (size_t i = 0; i < nh; i++)
 		json_array_append_new(h, json_integer(hist[i]));
 	json_t *snap = live_queue_snapshot_new(&o->live);
-	json_object_set_new(snap, "numbers", queue_numbers_json_new(&n));
+	json_object_set_new(snap, "numbers", queue_numbers_json_new(n));
 	json_object_set_new(snap, "depth_history", h);
 	return snap;
 }
@@ -89,8 +117,8 @@ static void queue_tick(struct org *o, int64_t now_ms)
 {
 	struct org_monitor *m = &o->mon;
 	queue_stats_sample_depth(&m->queue, now_ms);
-	struct queue_numbers n;
-	queue_stats_compute(&m->queue, now_ms, o->srv->cfg.queue_backlog_threshold, &n);
+	/* Once a tick for everyone: ages and windows move with the clock. */
+	struct queue_numbers n = *queue_compute(o, now_ms);
 	if (m->pushed_once && queue_stats_equal(&n, &m->pushed))
 		return;
 	if (n.backlog && !(m->pushed_once && m->pushed.backlog))
@@ -109,8 +137,7 @@ static void queue_tick(struct org *o, int64_t now_ms)
 
 static void queue_save(struct org *o, int64_t now_ms)
 {
-	struct queue_numbers n;
-	queue_stats_compute(&o->mon.queue, now_ms, o->srv->cfg.queue_backlog_threshold, &n);
+	struct queue_numbers n = *monitor_queue_numbers(o, now_ms);
 	if (n.depth == 0 && n.finished_in_window == 0)
 		return;   /* an idle organization leaves no rows */
 	uint64_t running = 0;
@@ -144,7 +171,25 @@ struct consumers {
 	struct consumer list[64];
 	size_t n;
 	int64_t now_ms;
+	const struct org *org;
+	struct strmap running;           /* execution ids counted once */
 };
+
+/* Whether the worker's execution counts as running the way the summary
+ * counts it: running, and heard from within stale-after. */
+static bool consumer_running(struct consumers *c, const char *execution_id)
+{
+	if (execution_id == NULL || strmap_get(&c->running, execution_id) != NULL)
+		return false;
+	const struct live_execution *x = live_find(&c->org->live, execution_id);
+	if (x == NULL || x->x.status != EXEC_RUNNING)
+		return false;
+	int64_t heard = x->heard_ms > 0 ? x->heard_ms : x->x.last_event_ms;
+	if (heard > 0 && c->now_ms - heard > (int64_t)c->org->srv->cfg.stale_after_s * 1000)
+		return false;
+	strmap_put(&c->running, execution_id, (void *)x);
+	return true;
+}
 
 static void add_consumer(const char *key, void *value, void *arg)
 {
@@ -170,7 +215,8 @@ static void add_consumer(const char *key, void *value, void *arg)
 	}
 	c->list[i].cpu += json_number_value(json_object_get(ev, "cpu_percent"));
 	c->list[i].mem += json_integer_value(json_object_get(ev, "memory_bytes"));
-	c->list[i].executions++;
+	if (consumer_running(c, json_string_value(json_object_get(ev, "execution_id"))))
+		c->list[i].executions++;
 }
 
 static int by_cpu(const void *a, const void *b)
@@ -182,8 +228,10 @@ static int by_cpu(const void *a, const void *b)
 /* The workflows whose workers use the most CPU, into the sample. */
 static void top_consumers(struct org *o, int64_t now_ms, struct resource_sample *smp)
 {
-	struct consumers c = { .n = 0, .now_ms = now_ms };
+	struct consumers c = { .n = 0, .now_ms = now_ms, .org = o };
+	strmap_init(&c.running);
 	strmap_each(&o->live.workers, add_consumer, &c);
+	strmap_clear(&c.running);
 	qsort(c.list, c.n, sizeof c.list[0], by_cpu);
 	smp->ntop = 0;
 	for (size_t i = 0; i < c.n && i < RESOURCE_TOP_CONSUMERS; i++) {
@@ -218,8 +266,7 @@ static void sample_org(const char *key, void *value, void *arg)
 	struct org *o = value;
 	struct sample_ctx *x = arg;
 	struct server *s = x->s;
-	struct queue_numbers qn;
-	queue_stats_compute(&o->mon.queue, x->now_ms, s->cfg.queue_backlog_threshold, &qn);
+	const struct queue_numbers *qn = monitor_queue_numbers(o, x->now_ms);
 	struct resource_sample smp;
 	resource_sample_init(&smp);
 	smp.at_ms = x->now_ms;
@@ -247,7 +294,7 @@ static void sample_org(const char *key, void *value, void *arg)
 	smp.ws_connections = org_connections(s, o);
 	smp.events_in = x->in_per_s;
 	smp.events_out = x->out_per_s;
-	smp.queue_depth = qn.depth > INT64_MAX ? INT64_MAX : (int64_t)qn.depth;
+	smp.queue_depth = qn->depth > INT64_MAX ? INT64_MAX : (int64_t)qn->depth;
 	top_consumers(o, x->now_ms, &smp);
 	smp.cpu_threshold = s->cfg.cpu_threshold;
 	smp.warning = smp.host_cpu >= 0 && smp.host_cpu > s->cfg.cpu_threshold;
@@ -368,6 +415,7 @@ static void tick_org(const char *key, void *value, void *arg)
 	queue_tick(value, t->now_ms);
 	if (t->save)
 		queue_save(value, t->now_ms);
+	summary_tick(value, t->now_ms);
 }
 
 void monitor_tick(struct server *s, int64_t now_us)

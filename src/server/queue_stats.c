@@ -426,6 +426,8 @@ void queue_stats_compute(const struct queue_stats *q, int64_t now_ms, uint64_t b
 					 out->finished_in_window / 2) / out->finished_in_window);
 	out->threshold = backlog_threshold;
 	out->backlog = out->depth >= backlog_threshold;
+	out->wait_window_ms = q->wait_window_ms;
+	out->rate_window_ms = q->rate_window_ms;
 }
 
 bool queue_stats_equal(const struct queue_numbers *a, const struct queue_numbers *b)

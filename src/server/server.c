@@ -29,6 +29,7 @@
 #include "service.h"
 #include "store.h"
 #include "tls.h"
+#include "summary.h"
 #include "ws.h"
 #include "xalloc.h"
 
@@ -280,8 +281,10 @@ static void reload_state(struct server *s)
 				dedup_add(&o->dedup, json_string_value(v));
 		json_array_foreach(json_object_get(oj, "executions"), j, v)
 			executions += live_load_execution(&o->live, v) == 0;
+		monitor_reload(o);
 		alerts_load(s, o, json_object_get(oj, "rules"), json_object_get(oj, "alerts"),
 			    json_object_get(oj, "cooldowns"), json_object_get(oj, "action_uses"));
+		summary_load(o, json_object_get(oj, "attention"));
 	}
 	log_info("reloaded %zu organization(s) and %zu running execution(s) from the database",
 		 json_array_size(json_object_get(state, "orgs")), executions);

@@ -25,6 +25,7 @@
 #include "pending.h"
 #include "room.h"
 #include "server.h"
+#include "summary.h"
 
 /* Beyond this many missed events a fresh snapshot is cheaper for everyone. */
 #define REPLAY_MAX 10000
@@ -50,10 +51,13 @@ static json_t *snapshot_workflow(struct org *o, const struct room *r)
 	return live_org_snapshot_new(&o->live, r->spec.id);
 }
 
+/* The executions and the organization's summary (summary.h). */
 static json_t *snapshot_org(struct org *o, const struct room *r)
 {
 	(void)r;
-	return live_org_snapshot_new(&o->live, NULL);
+	json_t *snap = live_org_snapshot_new(&o->live, NULL);
+	json_object_set_new(snap, "summary", summary_json_new(o, clock_wall_ms()));
+	return snap;
 }
 
 static json_t *snapshot_queue(struct org *o, const struct room *r)
@@ -178,6 +182,9 @@ void subscribe_start(struct conn *c, const struct proto_request *req)
 		conn_sub_add(c, r, 0);
 		conn_send(c, proto_subscribed_message_new(req->id, name, req->since, NULL, true));
 		room_replay(r, req->since, c);
+		/* A resumed subscription carries no snapshot: the summary follows. */
+		if (r->spec.kind == ROOM_ORG)
+			summary_send(c, clock_wall_ms());
 		return;
 	}
 	uint64_t ticket = 0;
@@ -237,6 +244,8 @@ static void finish_replay(struct conn *c, struct sub *sub, struct pending *p, co
 		frame_unref(f);
 	}
 	conn_sub_release(c, sub, p->pos);
+	if (strcmp(p->room, "org") == 0)
+		summary_send(c, clock_wall_ms());
 }
 
 /* The newest position an execution snapshot from the store already reflects:

@@ -153,6 +153,56 @@ static int load_alerts(PGconn *c, json_t *o, char *cause, size_t causelen)
 	return 0;
 }
 
+/* What the summary's failed_unhandled starts from (org_summary.h, summary.h):
+ * the failed executions no later run of their workflow has made good and
+ * no resolved alert has handled, newest first and at most ATTENTION_LOAD,
+ * and each workflow's latest start of a completed run. A run starts at its
+ * start time, else its queued time, else its first event. */
+#define ATTENTION_LOAD 10000
+#define RUN_START "coalesce(started_at, queued_at, first_seen)"
+
+static int load_attention(PGconn *c, json_t *o, char *cause, size_t causelen)
+{
+	PGresult *r = pgconn_query(c,
+				   "SELECT workflow_id, (extract(epoch FROM max(" RUN_START ")) * 1000)::bigint "
+				   "FROM workflow_executions WHERE status = 'completed' GROUP BY workflow_id",
+				   0, NULL, cause, causelen);
+	if (r == NULL)
+		return -1;
+	json_t *ok = json_array();
+	for (int i = 0; i < PQntuples(r); i++)
+		json_array_append_new(ok, json_pack("{s:s,s:I}", "workflow_id", PQgetvalue(r, i, 0), "start_ms",
+						    (json_int_t)col_ms(r, i, 1)));
+	PQclear(r);
+	char lim[32];
+	snprintf(lim, sizeof lim, "%d", ATTENTION_LOAD);
+	const char *p[] = { lim };
+	r = pgconn_query(c,
+			 "WITH ok AS (SELECT workflow_id, max(" RUN_START ") AS start FROM workflow_executions "
+			 "WHERE status = 'completed' GROUP BY workflow_id) "
+			 "SELECT x.execution_id, x.workflow_id, "
+			 LOAD_MS("coalesce(x.finished_at, x.last_heartbeat)") " "
+			 "FROM workflow_executions x LEFT JOIN ok USING (workflow_id) "
+			 "WHERE x.status = 'failed' "
+			 "AND (ok.start IS NULL OR coalesce(x.finished_at, x.last_heartbeat) >= ok.start) "
+			 "AND NOT EXISTS (SELECT 1 FROM alert_history a WHERE a.execution_id = x.execution_id "
+			 "AND a.status = 'resolved') "
+			 "ORDER BY coalesce(x.finished_at, x.last_heartbeat) DESC LIMIT $1::integer",
+			 1, p, cause, causelen);
+	if (r == NULL) {
+		json_decref(ok);
+		return -1;
+	}
+	json_t *failed = json_array();
+	for (int i = 0; i < PQntuples(r); i++)
+		json_array_append_new(failed, json_pack("{s:s,s:s,s:I}", "execution_id", PQgetvalue(r, i, 0),
+							"workflow_id", PQgetvalue(r, i, 1), "failed_ms",
+							(json_int_t)col_ms(r, i, 2)));
+	PQclear(r);
+	json_object_set_new(o, "attention", json_pack("{s:o,s:o}", "succeeded", ok, "failed", failed));
+	return 0;
+}
+
 static json_t *load_org(PGconn *c, const char *org, size_t recent_ids, char *cause, size_t causelen)
 {
 	if (pgconn_begin_org(c, org, cause, causelen) != 0)
@@ -201,7 +251,7 @@ static json_t *load_org(PGconn *c, const char *org, size_t recent_ids, char *cau
 	PQclear(r);
 	if (rc != 0)
 		goto fail;
-	if (load_alerts(c, o, cause, causelen) != 0)
+	if (load_alerts(c, o, cause, causelen) != 0 || load_attention(c, o, cause, causelen) != 0)
 		goto fail;
 	if (pgconn_commit(c, cause, causelen) != 0) {
 		json_decref(o);

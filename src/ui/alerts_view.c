@@ -157,7 +157,7 @@ bool ui_alerts_reply(struct ui *ui, const struct model_reply *r)
 	const char *why = strcmp(r->code, "forbidden") == 0 ? _("only operators and admins may act on alerts")
 			  : strcmp(r->code, "not_found") == 0 ? _("the server does not know it")
 			  : r->message[0] ? r->message : r->code;
-	ui_message(ui, UI_ERROR, _("cannot %s alert %s: %s"), _(acts[act].verb), alert, why);
+	ui_notice_raise(ui, NOTICE_REFUSAL, UI_ERROR, 0, _("cannot %s alert %s: %s"), _(acts[act].verb), alert, why);
 	return true;
 }
 
@@ -387,14 +387,37 @@ static void when_text(struct ui *ui, int64_t ms, char *buf, size_t len)
 {
 	char at[64], ago[64];
 	i18n_format_datetime(ms, at, sizeof at);
+	if (ui->now_ms - ms < 1000) {
+		snprintf(buf, len, _("%s (just now)"), at);
+		return;
+	}
 	i18n_format_elapsed(ui->now_ms - ms, ago, sizeof ago);
 	snprintf(buf, len, _("%s (%s ago)"), at, ago);
 }
 
-static void json_value_text(json_t *v, char *buf, size_t len)
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), t = strlen(tail);
+	return n >= t && strcmp(s + n - t, tail) == 0;
+}
+
+/* A context value as a person reads it: numbers through fmt.h (99.7, not
+ * 99.700000000000003; a "..._ms" key as a duration, a "..._percent" one as a
+ * percentage), strings as they are, anything else as JSON. */
+static void json_value_text(const char *key, json_t *v, char *buf, size_t len)
 {
 	if (json_is_string(v)) {
 		snprintf(buf, len, "%s", json_string_value(v));
+		return;
+	}
+	if (json_is_number(v)) {
+		double x = json_number_value(v);
+		if (ends_with(key, "_ms") && x >= 0)
+			i18n_format_duration(x, buf, len);
+		else if (ends_with(key, "_percent") && x >= 0)
+			i18n_format_percent(x, 1, buf, len);
+		else
+			i18n_format_value(x, buf, len);
 		return;
 	}
 	char *d = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -474,7 +497,7 @@ static void alert_fill(struct ui *ui)
 	if (json_object_size(a->context) == 0)
 		ui_textpane_add(t, UI_MUTED, "-");
 	json_object_foreach(a->context, key, val) {
-		json_value_text(val, v, sizeof v);
+		json_value_text(key, val, v, sizeof v);
 		pane_pair(t, UI_JSON_KEY, key, v);
 	}
 	ui_textpane_add(t, UI_NORMAL, "");

@@ -32,6 +32,7 @@
 #define UI_FRAME_MS 50
 #define UI_MESSAGE_MS 6000
 #define UI_IDLE_MS 1000
+#define UI_RECONNECTED_MS 60000   /* how long "reconnected: ..." stays on the notice line */
 
 static volatile sig_atomic_t app_stop;
 
@@ -180,6 +181,7 @@ static void cmd_exec(struct ui *ui, const char *arg)
 static void cmd_wf(struct ui *ui, const char *arg)
 {
 	snprintf(ui->filter.workflow, sizeof ui->filter.workflow, "%s", arg);
+	ui_list_search(ui);
 	if (ui->view_id != VIEW_LIST)
 		ui_set_view(ui, VIEW_LIST);
 	if (arg[0] == '\0')
@@ -227,6 +229,7 @@ static void filter_apply(struct ui *ui, const char *text)
 static void cmd_filter(struct ui *ui, const char *arg)
 {
 	filter_apply(ui, arg);
+	ui_list_search(ui);
 }
 
 static void cmd_queue(struct ui *ui, const char *arg)
@@ -386,8 +389,10 @@ static void prompt_key(struct ui *ui, int key)
 	}
 	switch (key) {
 	case 27:
-		if (ui->prompt == PROMPT_FILTER)
+		if (ui->prompt == PROMPT_FILTER) {
 			filter_apply(ui, "");
+			ui_list_search(ui);
+		}
 		ui->prompt = PROMPT_NONE;
 		return;
 	case '\r':
@@ -399,8 +404,11 @@ static void prompt_key(struct ui *ui, int key)
 		snprintf(line, sizeof line, "%s", ui->input);
 		if (p == PROMPT_COMMAND)
 			command_run(ui, line);
-		else if (p == PROMPT_FILTER)
+		else if (p == PROMPT_FILTER) {
+			/* Typing filters what is loaded; Enter also asks history. */
 			filter_apply(ui, line);
+			ui_list_search(ui);
+		}
 		else if (p == PROMPT_WRITE)
 			write_data(ui, line[0] ? line : "wfmon-step.json");
 		else if (p == PROMPT_ASK && ui->ask_fn != NULL)
@@ -448,8 +456,10 @@ static void k_metrics(struct ui *ui) { ui_set_view(ui, VIEW_METRICS); }
 
 static void k_dismiss(struct ui *ui)
 {
-	if (ui->model.banner.alert_id == 0)
+	if (ui->model.banner.alert_id == 0) {
+		ui_notice_dismiss(ui);
 		return;
+	}
 	model_banner_dismiss(&ui->model);
 	ui_message(ui, UI_MESSAGE, "%s", _("banner dismissed: the alert stays active (A lists the alerts)"));
 }
@@ -472,7 +482,7 @@ static const struct ui_key global_keys[] = {
 	{ ':', ":", N_("command line: :exec ID, :wf NAME, :queue, :resources, :theme NAME, :q"), k_command },
 	{ 'A', "A", N_("the alerts: active first, then history"), k_alerts },
 	{ 'M', "M", N_("performance metrics: success rate, durations, trends"), k_metrics },
-	{ 'X', "X", N_("dismiss the critical alert banner"), k_dismiss },
+	{ 'X', "X", N_("dismiss the critical alert banner, else the notice shown"), k_dismiss },
 	{ 12, "Ctrl-L", N_("redraw the screen"), k_redraw },
 	{ 27, "Esc", N_("back"), k_back },
 	{ 'q', "q", N_("quit"), k_quit },
@@ -540,9 +550,11 @@ static void on_changes(struct ui *ui, unsigned changed)
 				   n->execution_id);
 		}
 	}
-	if (changed & MC_ERROR) {
-		ui_message(ui, UI_ERROR, _("server: %s"), ui->model.last_error);
-	}
+	if (changed & MC_ERROR)
+		ui_notice_raise(ui, NOTICE_SERVER, UI_ERROR, 0, _("server: %s"), ui->model.last_error);
+	/* Rows go stale at the daemon's threshold, the one its counts use. */
+	if ((changed & MC_SUMMARY) && ui->model.summary.loaded && ui->model.summary.s.stale_after_ms > 0)
+		ui->stale_ms = ui->model.summary.s.stale_after_ms;
 	const struct model_reply *r = &ui->model.reply;
 	if ((changed & MC_REPLY) && r->serial != ui->reply_seen) {
 		ui->reply_seen = r->serial;
@@ -552,32 +564,57 @@ static void on_changes(struct ui *ui, unsigned changed)
 		} else if (strncmp(r->id, MODEL_ID_PRIO, pl) == 0 && r->ok)
 			ui_message(ui, UI_MESSAGE, _("the server raised the priority of %s to high"), r->id + pl);
 		else if (strncmp(r->id, MODEL_ID_PRIO, pl) == 0)
-			ui_message(ui, UI_ERROR, _("cannot raise the priority of %s: %s%s%s"), r->id + pl,
+			ui_notice_raise(ui, NOTICE_REFUSAL, UI_ERROR, 0, _("cannot raise the priority of %s: %s%s%s"), r->id + pl,
 				   strcmp(r->code, "forbidden") == 0 ? _("only operators and admins may")
 				   : strcmp(r->code, "not_found") == 0 ? _("it is not queued (any more)")
 				   : r->code,
 				   r->message[0] ? " - " : "", r->message);
 	}
-	switch (session_take_recovery(ui->session)) {
+	/* The connection's state stays on the notice line while it is true: a
+	 * refusal until the user acts, a drop until the connection is back, and
+	 * the reconnection's outcome for a minute (or until dismissed). The
+	 * outcome is decided with a state change of its own, so the state is
+	 * handled first: a connection back clears the drop, then the outcome
+	 * takes its place. */
+	enum session_recovery outcome = session_take_recovery(ui->session);
+	bool state_changed = session_take_changed(ui->session);
+	if (state_changed) {
+		ui->dirty = true;
+		if (session_state(ui->session) == SESSION_FAILED)
+			ui_notice_raise(ui, NOTICE_CONNECTION, UI_ERROR, 0, "%s", session_last_error(ui->session));
+		else if (session_state(ui->session) == SESSION_BACKOFF && session_last_error(ui->session)[0])
+			ui_notice_raise(ui, NOTICE_CONNECTION, UI_STATUS_STALE, 0, _("connection lost: %s"),
+					session_last_error(ui->session));
+		else if (session_state(ui->session) == SESSION_LIVE && outcome == SR_NONE)
+			ui_notice_clear(ui, NOTICE_CONNECTION);   /* the outcome follows once the rooms answered */
+		if (session_token_notice(ui->session)[0])
+			ui_notice_raise(ui, NOTICE_CONNECTION, UI_STATUS_STALE, 0, _("token: %s"),
+					session_token_notice(ui->session));
+		/* A renewed token may speak for another role. */
+		proto_token_peek(tokensrc_token(ui->opt->ep->token), &ui->who);
+	}
+	char t[32];
+	switch (outcome) {
 	case SR_COMPLETE:
-		ui_message(ui, UI_MESSAGE, "%s", _("reconnected: nothing missed"));
+		i18n_format_clock(ui->now_ms, t, sizeof t);
+		ui_notice_raise(ui, NOTICE_CONNECTION, UI_MESSAGE, UI_RECONNECTED_MS, _("%s reconnected: nothing missed"), t);
 		break;
 	case SR_RESYNC:
-		ui_message(ui, UI_STATUS_STALE, "%s", _("reconnected: resynchronised from a fresh snapshot"));
+		i18n_format_clock(ui->now_ms, t, sizeof t);
+		ui_notice_raise(ui, NOTICE_CONNECTION, UI_STATUS_STALE, UI_RECONNECTED_MS,
+				_("%s reconnected: resynchronised from a fresh snapshot"), t);
 		break;
 	default:
 		break;
 	}
-	if (session_take_changed(ui->session)) {
-		ui->dirty = true;
-		if (session_state(ui->session) == SESSION_FAILED)
-			ui_message(ui, UI_ERROR, "%s", session_last_error(ui->session));
-		else if (session_state(ui->session) == SESSION_BACKOFF && session_last_error(ui->session)[0])
-			ui_message(ui, UI_STATUS_STALE, _("connection lost: %s"), session_last_error(ui->session));
-		else if (session_token_notice(ui->session)[0])
-			ui_message(ui, UI_STATUS_STALE, _("token: %s"), session_token_notice(ui->session));
-		/* A renewed token may speak for another role. */
-		proto_token_peek(tokensrc_token(ui->opt->ep->token), &ui->who);
+	if (state_changed) {
+		/* A question to history lost with the connection is asked again. */
+		if (session_state(ui->session) == SESSION_LIVE && ui->model.search.state == MSEARCH_PENDING) {
+			model_search_unsent(&ui->model);
+			ui_list_search(ui);
+		} else if (session_state(ui->session) == SESSION_LIVE && ui->model.search.state == MSEARCH_NONE) {
+			ui_list_search(ui);
+		}
 	}
 }
 
@@ -604,7 +641,11 @@ static void frame_draw(struct ui *ui)
 		ui_text(top, 0, cols, UI_ALERT_CRITICAL, line);
 		top++;
 	}
-	ui->view->draw(ui, top, rows - 2 - top);
+	/* The notice line, above the footer, while a notice is shown. */
+	int notice = ui_notice_rows(ui);
+	if (notice > 0)
+		ui_notice_draw(ui, rows - 2 - notice);
+	ui->view->draw(ui, top, rows - 2 - notice - top);
 	ui->footer.ops->draw(&ui->footer, ui, (struct ui_rect){ rows - 2, 0, 2, cols });
 	if (ui->help)
 		ui->help_widget.ops->draw(&ui->help_widget, ui, (struct ui_rect){ 2, 0, rows - 4, cols });
@@ -643,6 +684,7 @@ static int run_loop(struct ui *ui)
 		}
 		if ((int)(ui->now_ms / 60000) != last_minute)
 			ui->dirty = true;
+		ui_notices_sync(ui);
 		/* The depth history gets a point a second, shown only by the queue view. */
 		if (model_queue_tick(&ui->model, ui->now_ms) && ui->view_id == VIEW_QUEUE)
 			ui->dirty = true;

@@ -130,6 +130,63 @@ static void exec_sync_log(struct ui *ui)
 	ui->log_seen = d->log_total;
 }
 
+/* A unit the producer named, in the language shown when it is a common
+ * one ("days" -> "dni"), else as the producer wrote it. */
+static const char *unit_text(const char *unit)
+{
+	static const char *const known[] = { N_("days"), N_("documents"), N_("invoices"), N_("files"),
+					     N_("records"), N_("items") };
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+		if (strcmp(unit, known[i]) == 0)
+			return _(known[i]);
+	return unit;
+}
+
+/* The progress line: one unit for the label, the bar and the percentage. */
+static void exec_progress_line(struct ui *ui, int y, enum model_status st)
+{
+	const struct exec *x = &ui->model.detail.exec.x;
+	int w = ui_screen_cols();
+	struct model_progress p;
+	model_exec_progress(x, &p);
+	char buf[512], pct[32], done[32], total[32];
+	i18n_format_count(p.total, total, sizeof total);
+	i18n_format_count(p.unit == NULL && !model_status_finished(st) && p.done < p.total ? p.done + 1 : p.done,
+			  done, sizeof done);
+	if (p.unit != NULL)
+		snprintf(buf, sizeof buf, _("Processing %s of %s %s (%s)"), done, total, unit_text(p.unit),
+			 p.step->name ? p.step->name : p.step->id);
+	else if (model_status_finished(st))
+		snprintf(buf, sizeof buf, _("%s of %s steps completed"), done, total);
+	else
+		snprintf(buf, sizeof buf, _("Processing %s of %s steps"), done, total);
+	i18n_format_percent(p.total > 0 ? 100.0 * (double)p.done / (double)p.total : 0, 0, pct, sizeof pct);
+	int bw = w / 4 > 30 ? 30 : w / 4;
+	int pw = ui_width(pct) + 1;
+	int x0 = 1 + ui_text(y, 1, w - bw - pw - 4, UI_NORMAL, buf) + 2;
+	ui_bar_ratio(y, x0, bw, p.done, p.total, st == MS_FAILED ? UI_STATUS_FAILED : UI_GRAPH);
+	ui_text(y, x0 + bw + 1, pw, UI_NORMAL, pct);
+}
+
+/* The steps, as a table fitted by display width. */
+enum step_col { SC_MARK, SC_NAME, SC_STATUS, SC_TIME, SC_MORE, SC__COUNT };
+
+static void exec_steps_layout(struct ui_table *t, struct ui_col cols[SC__COUNT], int w)
+{
+	const char *st[STEP__COUNT];
+	for (int i = 0; i < STEP__COUNT; i++)
+		st[i] = ui_step_status_text((enum exec_step_status)i);
+	const struct ui_col c[SC__COUNT] = {
+		[SC_MARK] = { "", 1, 0, 0, 0, false },
+		[SC_NAME] = { "", 12, w / 3 > 36 ? 36 : w / 3, 0, 0, false },
+		[SC_STATUS] = { "", ui_words_width(st, STEP__COUNT), 0, 0, 0, false },
+		[SC_TIME] = { "", 8, 11, 0, 0, true },
+		[SC_MORE] = { "", 0, 0, 1, 1, false },
+	};
+	memcpy(cols, c, sizeof c);
+	ui_table_layout(t, cols, SC__COUNT, 1, w - 2);
+}
+
 static void exec_draw(struct ui *ui, int top, int rows)
 {
 	struct model_detail *d = &ui->model.detail;
@@ -138,12 +195,24 @@ static void exec_draw(struct ui *ui, int top, int rows)
 	exec_sync_log(ui);
 	enum model_status st = model_exec_status(&d->exec, ui->now_ms, ui->stale_ms);
 
-	/* Title: workflow, id, status, LIVE badge, time, priority. */
+	/* Title: workflow, id, status, LIVE badge, time, priority; or, for an
+	 * id the server does not know, only that. */
 	ui_fill(top, 0, w, UI_BORDER);
 	int x = 1;
+	if (ui_exec_unknown(ui)) {
+		x += ui_text(top, x, w - x, UI_MUTED, ui->exec_id);
+		x += ui_text(top, x, w - x, UI_NORMAL, "  ");
+		ui_text(top, x, w - x, UI_STATUS_FAILED, _("not found"));
+		ui_exec_not_found(ui, top + 2);
+		return;
+	}
 	x += ui_text(top, x, w - x, UI_TITLE, exec_workflow_name(&d->exec.x)[0] ? exec_workflow_name(&d->exec.x) : ui->exec_id);
 	x += ui_text(top, x, w - x, UI_NORMAL, " ");
 	x += ui_text(top, x, w - x, UI_MUTED, ui->exec_id);
+	if (!d->loaded) {
+		ui_text(top + 2, 2, w - 4, UI_MUTED, _("Loading…"));
+		return;
+	}
 	x += ui_text(top, x, w - x, UI_NORMAL, "  ");
 	x += ui_text(top, x, w - x, ui_status_element(st), ui_status_text(st));
 	x += ui_text(top, x, w - x, UI_NORMAL, "  ");
@@ -154,43 +223,20 @@ static void exec_draw(struct ui *ui, int top, int rows)
 		snprintf(buf, sizeof buf, " %s ", _("STALE"));
 		x += ui_text(top, x, w - x, UI_BADGE_RECONNECTING, buf);
 	}
-	i18n_format_elapsed(model_exec_duration_ms(&d->exec, ui->now_ms), num, sizeof num);
+	ui_exec_duration_text(&d->exec, ui->now_ms, num, sizeof num);
 	snprintf(buf, sizeof buf, "  %s %s  %s %s", model_status_finished(st) ? _("took") : _("elapsed"),
 		 num, _("priority"), ui_prio_text(d->exec.x.priority));
 	ui_text(top, x, w - x, UI_MUTED, buf);
 
-	if (!d->loaded || (d->missing && d->exec.x.nsteps == 0)) {
-		ui_text(top + 2, 2, w - 4, UI_MUTED, d->missing ? _("The server knows no execution with this id (yet): waiting for its events.")
-								 : _("Loading…"));
-		return;
-	}
+	exec_progress_line(ui, top + 1, st);
 
-	/* Progress line. */
-	uint32_t done = 0;
-	const struct exec_step *unit_step = NULL;
-	for (uint32_t i = 0; i < d->exec.x.nsteps; i++) {
-		done += d->exec.x.steps[i].status == STEP_COMPLETED;
-		if (d->exec.x.steps[i].status == STEP_RUNNING && d->exec.x.steps[i].progress_total > 0)
-			unit_step = &d->exec.x.steps[i];
-	}
-	uint32_t total = d->exec.x.nsteps > (uint32_t)d->exec.x.steps_total ? d->exec.x.nsteps : (uint32_t)d->exec.x.steps_total;
-	int pct = total ? (int)(done * 100 / total) : 0;
-	if (unit_step != NULL && unit_step->progress_unit != NULL && strcmp(unit_step->progress_unit, "days") == 0)
-		snprintf(buf, sizeof buf, _("Processing %lld of %lld days (%s)"),
-			 (long long)unit_step->progress_current, (long long)unit_step->progress_total,
-			 unit_step->name ? unit_step->name : unit_step->id);
-	else if (model_status_finished(st))
-		snprintf(buf, sizeof buf, _("%u of %u steps completed"), done, total);
-	else
-		snprintf(buf, sizeof buf, _("Processing %u of %u steps"), done < total ? done + 1 : done, total);
-	int bw = w / 4 > 30 ? 30 : w / 4;
-	x = 1 + ui_text(top + 1, 1, w - bw - 8, UI_NORMAL, buf) + 2;
-	ui_bar(top + 1, x, bw, pct, st == MS_FAILED ? UI_STATUS_FAILED : UI_GRAPH);
-	snprintf(buf, sizeof buf, " %d%%", pct);
-	ui_text(top + 1, x + bw, 6, UI_NORMAL, buf);
-
-	/* Counters, counting up live. */
+	/* Why it failed or was cancelled, then the counters, counting up live. */
 	x = 1;
+	if (d->exec.x.error != NULL && model_status_finished(st)) {
+		size_t n = strcspn(d->exec.x.error, "\n");
+		snprintf(buf, sizeof buf, "%s: %.*s", _("error"), (int)(n < 400 ? n : 400), d->exec.x.error);
+		x += ui_text(top + 2, x, w - x, UI_STATUS_FAILED, buf) + 3;
+	}
 	for (uint32_t i = 0; i < d->exec.x.ncounters && x < w - 4; i++) {
 		i18n_format_count(d->exec.x.counters[i].value, num, sizeof num);
 		snprintf(buf, sizeof buf, "%s: ", d->exec.x.counters[i].name);
@@ -198,7 +244,7 @@ static void exec_draw(struct ui *ui, int top, int rows)
 		x += ui_text(top + 2, x, w - x, UI_COUNTER, num);
 		x += ui_text(top + 2, x, w - x, UI_NORMAL, "   ");
 	}
-	if (d->exec.x.ncounters == 0)
+	if (d->exec.x.ncounters == 0 && x == 1)
 		ui_text(top + 2, 1, w - 2, UI_MUTED, _("No counters reported."));
 
 	/* Steps and log share the rest. */
@@ -219,8 +265,9 @@ static void exec_draw(struct ui *ui, int top, int rows)
 				found = i;
 	ui_sel_follow(&ui->step_sel, d->exec.x.nsteps, found);
 	ui_scroll_clamp(ui->step_sel, &ui->step_top, (size_t)step_rows, d->exec.x.nsteps);
-	int name_w = w / 3 > 36 ? 36 : w / 3;
-	int stat_w = 12, dur_w = 10;
+	struct ui_col cols[SC__COUNT];
+	struct ui_table t;
+	exec_steps_layout(&t, cols, w);
 	for (int i = 0; i < step_rows; i++) {
 		size_t idx = ui->step_top + (size_t)i;
 		if (idx >= d->exec.x.nsteps)
@@ -234,23 +281,22 @@ static void exec_draw(struct ui *ui, int top, int rows)
 		const char *mark = s->status == STEP_COMPLETED ? ui_sym(SYM_CHECK)
 				   : s->status == STEP_FAILED ? ui_sym(SYM_CROSS)
 				   : s->status == STEP_RUNNING ? ui_spinner(ui->spin) : ui_sym(SYM_PENDING);
-		ui_text(y, 1, 1, el, mark);
-		ui_text(y, 3, name_w, sel ? UI_SELECTION : s->status == STEP_PENDING ? UI_STATUS_PENDING : UI_NORMAL,
-			s->name ? s->name : s->id);
-		ui_text(y, 4 + name_w, stat_w, el, ui_step_status_text(s->status));
+		ui_table_cell(&t, y, SC_MARK, el, mark);
+		ui_table_cell(&t, y, SC_NAME, sel ? UI_SELECTION : s->status == STEP_PENDING ? UI_STATUS_PENDING : UI_NORMAL,
+			      s->name ? s->name : s->id);
+		ui_table_cell(&t, y, SC_STATUS, el, ui_step_status_text(s->status));
 		ui_step_duration_text(s, ui->now_ms, num, sizeof num);
-		ui_text_right(y, 5 + name_w + stat_w, dur_w, sel ? UI_SELECTION : UI_NORMAL,
-			      s->status == STEP_PENDING ? "" : num);
-		int dx = 7 + name_w + stat_w + dur_w;
+		ui_table_cell(&t, y, SC_TIME, sel ? UI_SELECTION : UI_NORMAL, s->status == STEP_PENDING ? "" : num);
 		if (s->status == STEP_FAILED && s->error != NULL) {
 			size_t n = strcspn(s->error, "\n");
 			snprintf(buf, sizeof buf, "%.*s", (int)(n < 400 ? n : 400), s->error);
-			ui_text(y, dx, w - dx, sel ? UI_SELECTION : UI_STATUS_FAILED, buf);
+			ui_table_cell(&t, y, SC_MORE, sel ? UI_SELECTION : UI_STATUS_FAILED, buf);
 		} else if (s->status == STEP_RUNNING && s->progress_total > 0) {
-			snprintf(buf, sizeof buf, "%lld/%lld %s", (long long)s->progress_current,
-				 (long long)s->progress_total,
-				 s->progress_unit ? (strcmp(s->progress_unit, "days") == 0 ? _("days") : s->progress_unit) : "");
-			ui_text(y, dx, w - dx, sel ? UI_SELECTION : UI_MUTED, buf);
+			char cur[32], tot[32];
+			i18n_format_count(s->progress_current, cur, sizeof cur);
+			i18n_format_count(s->progress_total, tot, sizeof tot);
+			snprintf(buf, sizeof buf, "%s/%s %s", cur, tot, s->progress_unit ? unit_text(s->progress_unit) : "");
+			ui_table_cell(&t, y, SC_MORE, sel ? UI_SELECTION : UI_MUTED, buf);
 		}
 	}
 	if (log_rows == 0)

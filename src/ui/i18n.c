@@ -1,25 +1,24 @@
-/* i18n.c: gettext set-up and locale-aware formatting (see i18n.h).
+/* i18n.c: gettext set-up, and the console's language for fmt.h (see i18n.h).
  *
  * Invariant: after i18n_init the process runs in the user's locale, or in
  * C.UTF-8 with LANGUAGE naming the user's language when the user's locale is
  * not installed (so LANG=pl_PL.UTF-8 shows Polish even before localedef). */
 #include "i18n.h"
 
-#include <langinfo.h>
 #include <limits.h>
 #include <locale.h>
-#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "install_paths.h"
 
 static char i18n_dir[PATH_MAX + 48];
+static bool i18n_lang_known;
+static enum fmt_lang i18n_lang_cached;
 
 bool i18n_dir_exists(const char *path)
 {
@@ -101,6 +100,7 @@ const char *i18n_init(void)
 	bindtextdomain(I18N_DOMAIN, i18n_dir);
 	bind_textdomain_codeset(I18N_DOMAIN, "UTF-8");
 	textdomain(I18N_DOMAIN);
+	i18n_lang_known = false;
 	return i18n_dir;
 }
 
@@ -110,43 +110,44 @@ const char *i18n_pgettext(const char *ctx_and_id, const char *id)
 	return t == ctx_and_id ? id : t;
 }
 
-const char *i18n_decimal_point(void)
+enum fmt_lang i18n_lang(void)
 {
-	const char *dp = localeconv()->decimal_point;
-	if (dp != NULL && strcmp(dp, ".") != 0 && dp[0] != '\0')
-		return dp;
-	/* LC_NUMERIC is C while LANGUAGE chose the language: ask the catalogue. */
-	/* TRANSLATORS: the decimal separator of your language, "," in Polish. */
-	return C_("decimal separator", ".");
+	if (!i18n_lang_known) {
+		/* TRANSLATORS: your language's code ("pl"): numbers, durations and
+		 * sizes are then written your language's way (fmt.h). */
+		i18n_lang_cached = fmt_lang_parse(C_("language code", "en"));
+		i18n_lang_known = true;
+	}
+	return i18n_lang_cached;
 }
+
+/* ---- fmt.h in the console's language ---------------------------------------------- */
 
 void i18n_format_decimal(double value, int decimals, char *buf, size_t len)
 {
-	if (decimals < 0)
-		decimals = 0;
-	if (decimals > 6)
-		decimals = 6;
-	double scale = 1;
-	for (int i = 0; i < decimals; i++)
-		scale *= 10;
-	bool neg = value < 0;
-	long long fixed = llround(fabs(value) * scale);
-	long long whole = fixed / (long long)scale;
-	long long frac = fixed % (long long)scale;
-	if (decimals == 0)
-		snprintf(buf, len, "%s%lld", neg ? "-" : "", whole);
-	else
-		snprintf(buf, len, "%s%lld%s%0*lld", neg ? "-" : "", whole, i18n_decimal_point(),
-			 decimals, frac);
+	fmt_number(i18n_lang(), value, decimals, buf, len);
+}
+
+void i18n_format_percent(double pct, int decimals, char *buf, size_t len)
+{
+	fmt_percent(i18n_lang(), pct, decimals, buf, len);
+}
+
+void i18n_format_value(double value, char *buf, size_t len)
+{
+	fmt_value(i18n_lang(), value, buf, len);
+}
+
+void i18n_format_duration(double ms, char *buf, size_t len)
+{
+	fmt_duration(i18n_lang(), ms, buf, len);
 }
 
 void i18n_format_duration_short(int64_t ms, char *buf, size_t len)
 {
 	int64_t s = ms / 1000;
-	if (ms < 10000 || (s < 60 && ms % 1000 == 0))
-		i18n_format_duration(ms, buf, len);
-	else if (s < 60)
-		snprintf(buf, len, _("%d s"), (int)s);
+	if (ms < 0 || ms < 60000)
+		i18n_format_duration((double)ms, buf, len);
 	else if (s < 3600)
 		snprintf(buf, len, _("%dm%02ds"), (int)(s / 60), (int)(s % 60));
 	else if (s < 86400)
@@ -155,100 +156,37 @@ void i18n_format_duration_short(int64_t ms, char *buf, size_t len)
 		snprintf(buf, len, _("%dd%02dh"), (int)(s / 86400), (int)(s % 86400 / 3600));
 }
 
-void i18n_format_duration(int64_t ms, char *buf, size_t len)
-{
-	if (ms < 0) {
-		snprintf(buf, len, "-");
-		return;
-	}
-	int64_t s = ms / 1000;
-	if (ms < 1000) {
-		snprintf(buf, len, _("%d ms"), (int)ms);
-	} else if (ms < 10000 && ms % 1000 != 0) {
-		char num[32];
-		i18n_format_decimal((double)(ms / 100) / 10.0, 1, num, sizeof num);
-		snprintf(buf, len, _("%s s"), num);
-	} else if (s < 60 || ms < 10000) {
-		snprintf(buf, len, _("%d s"), (int)s);
-	} else if (s < 3600) {
-		snprintf(buf, len, _("%d min %d s"), (int)(s / 60), (int)(s % 60));
-	} else if (s < 86400) {
-		snprintf(buf, len, _("%d h %d min"), (int)(s / 3600), (int)(s % 3600 / 60));
-	} else {
-		snprintf(buf, len, _("%d d %d h"), (int)(s / 86400), (int)(s % 86400 / 3600));
-	}
-}
-
 void i18n_format_elapsed(int64_t ms, char *buf, size_t len)
 {
-	i18n_format_duration(ms < 0 ? -1 : ms / 1000 * 1000, buf, len);
+	fmt_elapsed(i18n_lang(), ms, buf, len);
 }
 
-static void format_wall(int64_t wall_ms, const char *fmt, char *buf, size_t len)
+void i18n_format_remaining(int64_t ms, char *buf, size_t len)
 {
-	if (wall_ms <= 0) {
-		snprintf(buf, len, "-");
-		return;
-	}
-	time_t t = (time_t)(wall_ms / 1000);
-	struct tm tm;
-	localtime_r(&t, &tm);
-	if (strftime(buf, len, fmt, &tm) == 0)
-		snprintf(buf, len, "-");
+	fmt_remaining(i18n_lang(), ms, buf, len);
 }
 
 void i18n_format_time(int64_t wall_ms, char *buf, size_t len)
 {
-	format_wall(wall_ms, nl_langinfo(T_FMT), buf, len);
+	fmt_time(i18n_lang(), wall_ms, buf, len);
 }
 
 void i18n_format_clock(int64_t wall_ms, char *buf, size_t len)
 {
-	/* TRANSLATORS: strftime format of the header's clock (24-hour). */
-	format_wall(wall_ms, _("%H:%M"), buf, len);
+	fmt_clock(i18n_lang(), wall_ms, buf, len);
 }
 
 void i18n_format_datetime(int64_t wall_ms, char *buf, size_t len)
 {
-	char fmt[64];
-	snprintf(fmt, sizeof fmt, "%s %s", nl_langinfo(D_FMT), nl_langinfo(T_FMT));
-	format_wall(wall_ms, fmt, buf, len);
+	fmt_datetime(i18n_lang(), wall_ms, buf, len);
 }
 
 void i18n_format_bytes(int64_t bytes, char *buf, size_t len)
 {
-	static const char *const units[] = { N_("B"), N_("KiB"), N_("MiB"), N_("GiB"), N_("TiB") };
-	if (bytes < 0) {
-		snprintf(buf, len, "-");
-		return;
-	}
-	double v = (double)bytes;
-	size_t u = 0;
-	while (v >= 1024 && u + 1 < sizeof units / sizeof units[0]) {
-		v /= 1024;
-		u++;
-	}
-	char num[32];
-	i18n_format_decimal(v, u == 0 ? 0 : 1, num, sizeof num);
-	snprintf(buf, len, "%s %s", num, _(units[u]));
+	fmt_bytes(i18n_lang(), bytes, buf, len);
 }
 
 void i18n_format_count(int64_t n, char *buf, size_t len)
 {
-	char digits[32];
-	snprintf(digits, sizeof digits, "%lld", (long long)(n < 0 ? -n : n));
-	/* TRANSLATORS: the thousands separator of your language ("," in English, " " in Polish). */
-	const char *sep = C_("thousands separator", ",");
-	size_t nd = strlen(digits), k = 0;
-	char out[64];
-	if (n < 0)
-		out[k++] = '-';
-	for (size_t i = 0; i < nd && k + 8 < sizeof out; i++) {
-		if (i > 0 && (nd - i) % 3 == 0)
-			for (const char *p = sep; *p && k + 8 < sizeof out; p++)
-				out[k++] = *p;
-		out[k++] = digits[i];
-	}
-	out[k] = '\0';
-	snprintf(buf, len, "%s", out);
+	fmt_count(i18n_lang(), n, buf, len);
 }

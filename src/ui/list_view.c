@@ -21,56 +21,23 @@
 enum list_col { COL_MARK, COL_WORKFLOW, COL_ID, COL_STATUS, COL_PROGRESS, COL_STEP, COL_TIME,
 		COL_PRIO, COL__COUNT };
 
-static const struct {
-	const char *title;    /* N_() */
-	int width;            /* fixed width, or the minimum of a flexible one */
-	int flex;             /* share of the spare width, 0 for fixed */
-	int drop;             /* dropped in this order when too narrow (0: never) */
-} list_cols[COL__COUNT] = {
-	[COL_MARK] = { "", 1, 0, 0 },
-	[COL_WORKFLOW] = { N_("WORKFLOW"), 14, 3, 0 },
-	[COL_ID] = { N_("ID"), 10, 0, 3 },
-	[COL_STATUS] = { N_("STATUS"), 12, 0, 0 },
-	[COL_PROGRESS] = { N_("PROGRESS"), 15, 0, 4 },
-	[COL_STEP] = { N_("STEP"), 10, 2, 2 },
-	[COL_TIME] = { N_("TIME"), 9, 0, 5 },
-	[COL_PRIO] = { N_("PRIO"), 6, 0, 1 },
-};
-
-struct col_layout {
-	bool on[COL__COUNT];
-	int x[COL__COUNT], w[COL__COUNT];
-};
-
-static void list_layout(int width, struct col_layout *L)
+/* The columns for this width, in the language shown: the status and
+ * priority columns as wide as their longest translated word. */
+static void list_layout(int width, struct ui_table *t, struct ui_col cols[COL__COUNT])
 {
-	for (int c = 0; c < COL__COUNT; c++)
-		L->on[c] = true;
-	for (int round = 1;; round++) {
-		int need = 0, flex = 0;
-		for (int c = 0; c < COL__COUNT; c++)
-			if (L->on[c]) {
-				need += list_cols[c].width + 1;
-				flex += list_cols[c].flex;
-			}
-		if (need <= width || round > 6) {
-			int spare = width - need;
-			if (spare < 0)
-				spare = 0;
-			int x = 0;
-			for (int c = 0; c < COL__COUNT; c++) {
-				if (!L->on[c])
-					continue;
-				L->w[c] = list_cols[c].width + (flex ? spare * list_cols[c].flex / flex : 0);
-				L->x[c] = x;
-				x += L->w[c] + 1;
-			}
-			return;
-		}
-		for (int c = 0; c < COL__COUNT; c++)
-			if (list_cols[c].drop == round)
-				L->on[c] = false;
-	}
+	const struct ui_col c[COL__COUNT] = {
+		[COL_MARK] = { "", 1, 0, 0, 0, false },
+		[COL_WORKFLOW] = { _("WORKFLOW"), 14, 0, 3, 0, false },
+		[COL_ID] = { _("ID"), 10, 0, 0, 3, false },
+		[COL_STATUS] = { _("STATUS"), ui_status_width(), 0, 0, 0, false },
+		[COL_PROGRESS] = { _("PROGRESS"), 15, 0, 0, 4, false },
+		[COL_STEP] = { _("STEP"), 10, 0, 2, 2, false },
+		/* "59 min 59 s" whole when there is room */
+		[COL_TIME] = { _("TIME"), 9, 11, 0, 5, true },
+		[COL_PRIO] = { _("PRIO"), ui_prio_width(), 0, 0, 1, false },
+	};
+	memcpy(cols, c, sizeof c);
+	ui_table_layout(t, cols, COL__COUNT, 0, width);
 }
 
 /* Brings the list up to date (it is rebuilt only when the executions, the
@@ -113,9 +80,18 @@ static void k_list_open(struct ui *ui)
 		ui_open_execution(ui, ui->list.items[ui->list_sel]->x.id);
 }
 
+void ui_list_search(struct ui *ui)
+{
+	json_t *req = model_search_request_new(&ui->model, &ui->filter);
+	if (req != NULL && session_request(ui->session, req) != 0)
+		model_search_unsent(&ui->model);   /* asked again once connected */
+	ui->dirty = true;
+}
+
 static void set_status_filter(struct ui *ui, enum model_status_filter f)
 {
 	ui->filter.status = f;
+	ui_list_search(ui);
 	list_rebuild(ui);
 }
 
@@ -185,6 +161,36 @@ static const char *sort_text(enum model_sort s)
 	}
 }
 
+/* Whether the list reaches into history, and how that went: the title says
+ * so, so that an empty result is never mistaken for "there is none". */
+static bool list_history_text(struct ui *ui, char *buf, size_t len)
+{
+	const struct model_search *s = &ui->model.search;
+	switch (s->state) {
+	case MSEARCH_REGEX:
+		snprintf(buf, len, "%s", _("history: not searched (a regular expression: loaded executions only)"));
+		return true;
+	case MSEARCH_PENDING:
+		snprintf(buf, len, "%s", _("history: asking the server…"));
+		return true;
+	case MSEARCH_LOADED:
+		if (s->more)
+			snprintf(buf, len, _("history: %zu from the server, more there: narrow the filter"),
+				 ui->list.from_history);
+		else
+			snprintf(buf, len, _("history: %zu from the server"), ui->list.from_history);
+		return true;
+	case MSEARCH_UNAVAILABLE:
+		snprintf(buf, len, "%s", _("history: not available (the server keeps none now)"));
+		return true;
+	case MSEARCH_FAILED:
+		snprintf(buf, len, _("history: refused (%s)"), s->error);
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void list_draw(struct ui *ui, int top, int rows)
 {
 	list_rebuild(ui);
@@ -196,14 +202,16 @@ static void list_draw(struct ui *ui, int top, int rows)
 	if (ui->filter.text[0] != '\0')
 		k += snprintf(extra + k, sizeof extra - (size_t)k, "  %s: %s", _("filter"), ui->filter.text);
 	if (ui->filter.workflow[0] != '\0')
-		snprintf(extra + k, sizeof extra - (size_t)k, "  %s: %s", _("workflow"), ui->filter.workflow);
+		k += snprintf(extra + k, sizeof extra - (size_t)k, "  %s: %s", _("workflow"), ui->filter.workflow);
+	char hist[256];
+	if (list_history_text(ui, hist, sizeof hist))
+		snprintf(extra + k, sizeof extra - (size_t)k, "  %s", hist);
 	ui_title_line(top, title, extra);
 
-	struct col_layout L;
-	list_layout(w, &L);
-	for (int c = 0; c < COL__COUNT; c++)
-		if (L.on[c])
-			ui_text(top + 1, L.x[c], L.w[c], UI_MUTED, _(list_cols[c].title[0] ? list_cols[c].title : " "));
+	struct ui_col cols[COL__COUNT];
+	struct ui_table L;
+	list_layout(w, &L, cols);
+	ui_table_header(&L, top + 1, UI_MUTED);
 	int body = rows - 2;
 	if (body <= 0)
 		return;
@@ -227,34 +235,31 @@ static void list_draw(struct ui *ui, int top, int rows)
 		enum model_status st = model_exec_status(mx, ui->now_ms, ui->stale_ms);
 		enum ui_element sel_or = sel ? UI_SELECTION : UI_NORMAL;
 		char buf[256];
-		ui_text(y, L.x[COL_MARK], 1, sel ? UI_SELECTION : ui_status_element(st), ui_status_symbol(st));
-		ui_text(y, L.x[COL_WORKFLOW], L.w[COL_WORKFLOW], sel_or, exec_workflow_name(x));
-		if (L.on[COL_ID]) {
-			ui_short_id(x->id, buf, sizeof buf);
-			ui_text(y, L.x[COL_ID], L.w[COL_ID], sel ? UI_SELECTION : UI_MUTED, buf);
-		}
-		ui_text(y, L.x[COL_STATUS], L.w[COL_STATUS], sel ? UI_SELECTION : ui_status_element(st),
-			ui_status_text(st));
+		ui_table_cell(&L, y, COL_MARK, sel ? UI_SELECTION : ui_status_element(st), ui_status_symbol(st));
+		ui_table_cell(&L, y, COL_WORKFLOW, sel_or, exec_workflow_name(x));
+		ui_short_id(x->id, buf, sizeof buf);
+		ui_table_cell(&L, y, COL_ID, sel ? UI_SELECTION : UI_MUTED, buf);
+		ui_table_cell(&L, y, COL_STATUS, sel ? UI_SELECTION : ui_status_element(st), ui_status_text(st));
 		if (L.on[COL_PROGRESS]) {
+			/* The bar and the number count the same: steps (a summary has no
+			 * producer's unit). */
 			int pct = model_exec_percent(mx);
-			ui_bar(y, L.x[COL_PROGRESS], L.w[COL_PROGRESS] - 5, pct,
+			char full[32];
+			i18n_format_percent(100, 0, full, sizeof full);
+			int pw = ui_width(full) + 1;
+			ui_bar(y, L.x[COL_PROGRESS], L.w[COL_PROGRESS] - pw, pct,
 			       st == MS_FAILED ? UI_STATUS_FAILED : UI_GRAPH);
-			snprintf(buf, sizeof buf, "%3d%%", pct);
-			ui_text_right(y, L.x[COL_PROGRESS] + L.w[COL_PROGRESS] - 5, 5, sel_or, buf);
+			i18n_format_percent(pct, 0, buf, sizeof buf);
+			ui_text_right(y, L.x[COL_PROGRESS] + L.w[COL_PROGRESS] - pw, pw, sel_or, buf);
 		}
-		if (L.on[COL_STEP]) {
-			const char *step = x->current_step;
-			if (st == MS_FAILED && x->error != NULL)
-				step = x->error;
-			ui_text(y, L.x[COL_STEP], L.w[COL_STEP], sel ? UI_SELECTION : UI_MUTED, step);
-		}
-		if (L.on[COL_TIME]) {
-			i18n_format_elapsed(model_exec_duration_ms(mx, ui->now_ms), buf, sizeof buf);
-			ui_text_right(y, L.x[COL_TIME], L.w[COL_TIME], sel_or, buf);
-		}
-		if (L.on[COL_PRIO])
-			ui_text(y, L.x[COL_PRIO], L.w[COL_PRIO], x->priority == PRIO_HIGH && !sel ? UI_COUNTER : sel_or,
-				ui_prio_text(x->priority));
+		const char *step = x->current_step;
+		if (st == MS_FAILED && x->error != NULL)
+			step = x->error;
+		ui_table_cell(&L, y, COL_STEP, sel ? UI_SELECTION : UI_MUTED, step);
+		ui_exec_duration_text(mx, ui->now_ms, buf, sizeof buf);
+		ui_table_cell(&L, y, COL_TIME, sel_or, buf);
+		ui_table_cell(&L, y, COL_PRIO, x->priority == PRIO_HIGH && !sel ? UI_COUNTER : sel_or,
+			      ui_prio_text(x->priority));
 	}
 }
 

@@ -70,13 +70,6 @@ struct metrics_view {
 	int degraded;                    /* workflows flagged in the table */
 };
 
-/* The language numbers are written in: the catalogue's, told by its
- * decimal separator. */
-static enum fmt_lang view_lang(void)
-{
-	return i18n_decimal_point()[0] == ',' ? FMT_PL : FMT_EN;
-}
-
 static struct metrics_view *mv_of(struct ui *ui)
 {
 	if (ui->metrics == NULL) {
@@ -285,7 +278,7 @@ static int draw_summary(const struct metrics_data *d, int y)
 	fmt_change(d->change.runs_per_hour_pct, " %", c, sizeof c, false, &el);
 	if (c[0] != '\0')
 		x += ui_text(y, x - 2, w - x, UI_MUTED, c) + 1;
-	metrics_format_percent(view_lang(), f->success_rate, a, sizeof a);
+	metrics_format_percent(i18n_lang(), f->success_rate, a, sizeof a);
 	x = ui_pair(y, x, w, UI_PAIR_BODY, _("success"), a, f->success_rate >= 0 && f->success_rate < 90 ? UI_STATUS_FAILED
 											  : UI_NORMAL);
 	fmt_change(d->change.success_points, "", c, sizeof c, false, &el);
@@ -425,7 +418,7 @@ static void draw_table(struct ui *ui, const struct metrics_data *d, int y, int b
 		ui_text(ry, 1, namew, n_el, r->name[0] ? r->name : r->id);
 		char cell[NCOLS][48];
 		snprintf(cell[0], sizeof cell[0], "%lld", (long long)r->cur.runs);
-		metrics_format_percent(view_lang(), r->cur.success_rate, cell[1], sizeof cell[1]);
+		metrics_format_percent(i18n_lang(), r->cur.success_rate, cell[1], sizeof cell[1]);
 		fmt_ms_short(r->cur.avg_ms, cell[2], sizeof cell[2]);
 		fmt_ms_short((double)r->cur.p50_ms, cell[3], sizeof cell[3]);
 		fmt_ms_short((double)r->cur.p95_ms, cell[4], sizeof cell[4]);
@@ -483,8 +476,8 @@ static void draw_degradation(const struct md_degradation *g, int y)
 		snprintf(buf, sizeof buf, _(" %s %s: p95 %s over the last %d h against %s over the %d days before"),
 			 ui_sym(SYM_WARN), _("Performance degradation detected"), a, g->window_hours, b, g->baseline_days);
 	} else {
-		metrics_format_percent(view_lang(), g->recent.success_rate, a, sizeof a);
-		metrics_format_percent(view_lang(), g->baseline.success_rate, b, sizeof b);
+		metrics_format_percent(i18n_lang(), g->recent.success_rate, a, sizeof a);
+		metrics_format_percent(i18n_lang(), g->baseline.success_rate, b, sizeof b);
 		snprintf(buf, sizeof buf, _(" %s %s: success %s over the last %d h against %s over the %d days before"),
 			 ui_sym(SYM_WARN), _("Performance degradation detected"), a, g->window_hours, b, g->baseline_days);
 	}

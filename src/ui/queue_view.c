@@ -103,30 +103,43 @@ static const struct ui_key queue_keys[] = {
 	{ 27, "Esc", N_("back to the executions"), k_q_back },
 };
 
-/* "about 3 min", "unknown: nothing finishes", "empty" */
+/* When the queue will be empty, as one sentence whatever the case: "clears
+ * in about 3 min", "the queue is empty", or why it cannot be told. */
 static void eta_text(const struct model_queue *q, char *buf, size_t len)
 {
 	char d[64];
-	if (q->n.eta_ms < 0) {
-		snprintf(buf, len, "%s", _("unknown (nothing finished lately)"));
-	} else if (q->n.eta_ms == 0) {
-		snprintf(buf, len, "%s", _("nothing to clear"));
+	if (q->n.depth == 0 || q->n.eta_ms == 0) {
+		snprintf(buf, len, "%s", _("the queue is empty"));
+	} else if (q->n.eta_ms < 0) {
+		snprintf(buf, len, "%s", _("when it clears is unknown: nothing finished lately"));
 	} else {
-		/* An estimate: whole seconds are precise enough. */
-		if (q->n.eta_ms < 1000)
-			i18n_format_duration(q->n.eta_ms, d, sizeof d);
-		else
-			i18n_format_elapsed(q->n.eta_ms, d, sizeof d);
-		snprintf(buf, len, _("about %s"), d);
+		/* An estimate: whole seconds, up (never "about 0 s" while queued). */
+		i18n_format_remaining(q->n.eta_ms, d, sizeof d);
+		snprintf(buf, len, _("clears in about %s"), d);
 	}
 }
 
 void ui_queue_backlog_text(const struct model_queue *q, char *buf, size_t len)
 {
-	char eta[96];
-	eta_text(q, eta, sizeof eta);
-	snprintf(buf, len, _("BACKLOG: %lld queued (threshold %lld), clears in %s"), (long long)q->n.depth,
-		 (long long)q->n.threshold, eta);
+	char depth[32], threshold[32], d[64];
+	i18n_format_count(q->n.depth > INT64_MAX ? INT64_MAX : (int64_t)q->n.depth, depth, sizeof depth);
+	i18n_format_count(q->n.threshold > INT64_MAX ? INT64_MAX : (int64_t)q->n.threshold, threshold, sizeof threshold);
+	if (q->n.eta_ms > 0) {
+		i18n_format_remaining(q->n.eta_ms, d, sizeof d);
+		snprintf(buf, len, _("BACKLOG: %s queued (threshold %s), clears in about %s"), depth, threshold, d);
+	} else {
+		snprintf(buf, len, _("BACKLOG: %s queued (threshold %s); nothing finished lately, so when it "
+				     "clears is unknown"), depth, threshold);
+	}
+}
+
+/* "15 min" of a window, or "" when the daemon did not say. */
+static void window_text(int64_t ms, char *buf, size_t len)
+{
+	if (ms > 0)
+		i18n_format_duration((double)ms, buf, len);
+	else
+		snprintf(buf, len, "?");
 }
 
 static void queue_draw(struct ui *ui, int top, int rows)
@@ -136,9 +149,10 @@ static void queue_draw(struct ui *ui, int top, int rows)
 	char buf[512], v[128], title[128];
 	queue_rebuild(ui);
 	snprintf(title, sizeof title, "%s (%zu)", _("Queue"), ui->queue.n);
-	if (q->loaded)
-		snprintf(buf, sizeof buf, _("backlog threshold %lld"), (long long)q->n.threshold);
-	else
+	if (q->loaded) {
+		i18n_format_count(q->n.threshold, v, sizeof v);
+		snprintf(buf, sizeof buf, _("backlog threshold %s"), v);
+	} else
 		buf[0] = '\0';
 	ui_title_line(top, title, buf);
 	int y = top + 1, bottom = top + rows;
@@ -146,24 +160,18 @@ static void queue_draw(struct ui *ui, int top, int rows)
 		ui_text(y + 1, 2, w - 4, UI_MUTED, _("Waiting for the queue's numbers from the server…"));
 		return;
 	}
-	if (q->n.backlog) {
-		char text[300];
-		ui_queue_backlog_text(q, text, sizeof text);
-		snprintf(buf, sizeof buf, " %s %s", ui_sym(SYM_WARN), text);
-		ui_fill(y, 0, w, UI_WARNING);
-		ui_text(y++, 0, w, UI_WARNING, buf);
-	}
+	/* The backlog warning is on the notice line and in the header. */
 
 	/* The numbers. */
 	int x = 1;
-	snprintf(v, sizeof v, "%lld", (long long)q->n.depth);
+	i18n_format_count(model_queue_depth(&ui->model), v, sizeof v);
 	x = ui_pair(y, x, w, UI_PAIR_BODY, _("depth"), v, q->n.backlog ? UI_STATUS_STALE : UI_COUNTER);
 	for (int p = 0; p < PRIO__COUNT; p++) {
-		snprintf(v, sizeof v, "%lld", (long long)q->n.by_priority[p]);
+		i18n_format_count((int64_t)q->n.by_priority[p], v, sizeof v);
 		x = ui_pair(y, x, w, UI_PAIR_BODY, ui_prio_text((enum proto_priority)p), v, UI_NORMAL);
 	}
 	if (q->n.untracked > 0) {
-		snprintf(v, sizeof v, "%lld", (long long)q->n.untracked);
+		i18n_format_count(q->n.untracked, v, sizeof v);
 		ui_pair(y, x, w, UI_PAIR_BODY, _("untracked"), v, UI_MUTED);
 	}
 	y++;
@@ -177,21 +185,32 @@ static void queue_draw(struct ui *ui, int top, int rows)
 	} else {
 		x = ui_pair(y, x, w, UI_PAIR_BODY, _("oldest"), "-", UI_MUTED);
 	}
+	/* The average wait says over what, on a line of its own: the
+	 * executions that left the queue (started after waiting in it) within
+	 * the wait window. */
+	y++;
+	x = 1;
+	char d[64], win[64];
+	window_text(q->n.wait_window_ms, win, sizeof win);
 	if (q->n.avg_wait_ms >= 0) {
-		char d[64];
-		i18n_format_duration(q->n.avg_wait_ms, d, sizeof d);
-		snprintf(v, sizeof v, _("%s (%lld started)"), d, (long long)q->n.wait_samples);
+		i18n_format_duration((double)q->n.avg_wait_ms, d, sizeof d);
+		snprintf(v, sizeof v, ngettext("%s (%lld execution left the queue in the last %s)",
+					       "%s (%lld executions left the queue in the last %s)",
+					       (unsigned long)q->n.wait_samples),
+			 d, (long long)q->n.wait_samples, win);
 		ui_pair(y, x, w, UI_PAIR_BODY, _("average wait"), v, UI_NORMAL);
 	} else {
-		ui_pair(y, x, w, UI_PAIR_BODY, _("average wait"), _("unknown"), UI_MUTED);
+		snprintf(v, sizeof v, _("unknown: no execution left the queue in the last %s"), win);
+		ui_pair(y, x, w, UI_PAIR_BODY, _("average wait"), v, UI_MUTED);
 	}
 	y++;
 	x = 1;
-	i18n_format_decimal(q->n.rate_per_min, 1, v, sizeof v);
-	snprintf(buf, sizeof buf, _("%s/min"), v);
+	i18n_format_decimal(q->n.rate_per_min, 1, d, sizeof d);
+	window_text(q->n.rate_window_ms, win, sizeof win);
+	snprintf(buf, sizeof buf, _("%s finished/min over the last %s"), d, win);
 	x = ui_pair(y, x, w, UI_PAIR_BODY, _("rate"), buf, UI_NORMAL);
 	eta_text(q, v, sizeof v);
-	ui_pair(y, x, w, UI_PAIR_BODY, _("clears in"), v, q->n.eta_ms < 0 && q->n.depth > 0 ? UI_STATUS_STALE : UI_NORMAL);
+	ui_text(y, x, w - x, q->n.eta_ms < 0 && q->n.depth > 0 ? UI_STATUS_STALE : UI_NORMAL, v);
 	y++;
 
 	/* The depth history: what is left after the list's minimum. */
@@ -207,10 +226,12 @@ static void queue_draw(struct ui *ui, int top, int rows)
 			if (pts[i] > peak)
 				peak = (uint32_t)pts[i];
 		}
-		char d[64];
-		i18n_format_duration((int64_t)n * 1000, d, sizeof d);
+		i18n_format_duration((double)n * 1000, d, sizeof d);
 		snprintf(title, sizeof title, _("Depth, last %s"), d);
-		snprintf(buf, sizeof buf, _("peak %u, threshold %lld"), peak, (long long)q->n.threshold);
+		char pk[32], th[32];
+		i18n_format_count(peak, pk, sizeof pk);
+		i18n_format_count(q->n.threshold, th, sizeof th);
+		snprintf(buf, sizeof buf, _("peak %s, threshold %s"), pk, th);
 		ui_title_line(y++, title, buf);
 		/* Scaled to the threshold at least, so a short queue looks short. */
 		double scale = peak > (uint32_t)q->n.threshold ? peak : (double)q->n.threshold;
@@ -221,18 +242,17 @@ static void queue_draw(struct ui *ui, int top, int rows)
 
 	/* The queued executions, oldest first. */
 	ui_title_line(y++, _("Queued, oldest first"), ui->opt->readonly ? "" : _("p: raise the priority"));
-	int idw = 11, prw = 8, agew = 10, posw = 5;
-	int wfw = w - idw - prw - agew - posw - 6;
-	if (wfw < 8)
-		wfw = 8;
-	if (y < bottom) {
-		ui_text_right(y, 0, posw, UI_MUTED, "#");
-		ui_text(y, posw + 1, wfw, UI_MUTED, _("WORKFLOW"));
-		ui_text(y, posw + 2 + wfw, idw, UI_MUTED, _("ID"));
-		ui_text(y, posw + 3 + wfw + idw, prw, UI_MUTED, _("PRIO"));
-		ui_text_right(y, posw + 4 + wfw + idw + prw, agew, UI_MUTED, _("WAITING"));
-		y++;
-	}
+	const struct ui_col cols[] = {
+		{ "#", 5, 0, 0, 0, true },
+		{ _("WORKFLOW"), 8, 0, 1, 0, false },
+		{ _("ID"), 10, 0, 0, 2, false },
+		{ _("PRIO"), ui_prio_width(), 0, 0, 1, false },
+		{ _("WAITING"), 8, 11, 0, 0, true },
+	};
+	struct ui_table t;
+	ui_table_layout(&t, cols, sizeof cols / sizeof cols[0], 0, w);
+	if (y < bottom)
+		ui_table_header(&t, y++, UI_MUTED);
 	int body = bottom - y;
 	if (body <= 0)
 		return;
@@ -252,15 +272,14 @@ static void queue_draw(struct ui *ui, int top, int rows)
 		if (sel)
 			ui_fill(ry, 0, w, UI_SELECTION);
 		snprintf(v, sizeof v, "%zu", idx + 1);
-		ui_text_right(ry, 0, posw, sel ? UI_SELECTION : UI_MUTED, v);
-		ui_text(ry, posw + 1, wfw, n_el, exec_workflow_name(ex));
+		ui_table_cell(&t, ry, 0, sel ? UI_SELECTION : UI_MUTED, v);
+		ui_table_cell(&t, ry, 1, n_el, exec_workflow_name(ex));
 		ui_short_id(ex->id, v, sizeof v);
-		ui_text(ry, posw + 2 + wfw, idw, sel ? UI_SELECTION : UI_MUTED, v);
-		ui_text(ry, posw + 3 + wfw + idw, prw, ex->priority == PRIO_HIGH && !sel ? UI_COUNTER : n_el,
-			ui_prio_text(ex->priority));
+		ui_table_cell(&t, ry, 2, sel ? UI_SELECTION : UI_MUTED, v);
+		ui_table_cell(&t, ry, 3, ex->priority == PRIO_HIGH && !sel ? UI_COUNTER : n_el, ui_prio_text(ex->priority));
 		int64_t age = ex->queued_ms > 0 ? ui->now_ms - ex->queued_ms : -1;
 		i18n_format_elapsed(age, v, sizeof v);
-		ui_text_right(ry, posw + 4 + wfw + idw + prw, agew, n_el, v);
+		ui_table_cell(&t, ry, 4, n_el, v);
 	}
 }
 

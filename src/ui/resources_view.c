@@ -28,18 +28,13 @@ static double mem_used_pct(const struct resource_sample *s)
 	return 100.0 * (double)(s->mem_total - s->mem_available) / (double)s->mem_total;
 }
 
-static void fmt_pct(double v, char *buf, size_t len)
+static void pct_text(double v, char *buf, size_t len)
 {
-	if (v < 0) {
-		snprintf(buf, len, "-");
-		return;
-	}
-	char d[32];
-	i18n_format_decimal(v, 1, d, sizeof d);
-	snprintf(buf, len, "%s %%", d);
+	i18n_format_percent(v, 1, buf, len);
 }
 
-static void fmt_rate(double v, char *buf, size_t len)
+/* Rates and counts: "-" when the daemon does not know them. */
+static void rate_text(double v, char *buf, size_t len)
 {
 	if (v < 0)
 		snprintf(buf, len, "-");
@@ -110,31 +105,35 @@ static void draw_graph(struct ui *ui, int y, int h, enum res_series k)
 		if (pts[i] > peak)
 			peak = pts[i];
 	}
-	char title[160], v[64], extra[96], span[64];
+	char title[160], v[64], extra[160], span[64], top[64];
 	int64_t secs = n > 1 ? (model_res_history(r, n - 1)->at_ms - model_res_history(r, 0)->at_ms) : 0;
 	i18n_format_elapsed(secs > 0 ? secs : 0, span, sizeof span);
 	enum ui_element el = UI_GRAPH;
 	double max = 100;
 	switch (k) {
 	case SER_CPU:
-		fmt_pct(cur->host_cpu, v, sizeof v);
+		pct_text(cur->host_cpu, v, sizeof v);
 		snprintf(title, sizeof title, "%s %s", _("Host CPU"), v);
 		if (cur->warning)
 			el = UI_STATUS_FAILED;
 		break;
 	case SER_MEM:
-		fmt_pct(mem_used_pct(cur), v, sizeof v);
+		pct_text(mem_used_pct(cur), v, sizeof v);
 		snprintf(title, sizeof title, "%s %s", _("Memory used"), v);
 		if (mem_used_pct(cur) >= RES_MEM_WARN_PCT)
 			el = UI_STATUS_STALE;
 		break;
 	default:
-		fmt_rate(cur->events_in, v, sizeof v);
+		rate_text(cur->events_in, v, sizeof v);
 		snprintf(title, sizeof title, "%s %s", _("Events/s in"), v);
 		max = peak > 1 ? peak : 1;
 		break;
 	}
-	snprintf(extra, sizeof extra, _("last %s, scale 0-%.0f"), span, max);
+	if (k == SER_EVENTS)
+		i18n_format_decimal(max, 0, top, sizeof top);
+	else
+		i18n_format_percent(max, 0, top, sizeof top);
+	snprintf(extra, sizeof extra, _("last %s, scale 0-%s"), span, top);
 	ui_title_line(y, title, extra);
 	ui_graph_draw((struct ui_rect){ y + 1, 1, h, w - 2 }, pts, n, max, false, el);
 }
@@ -158,25 +157,17 @@ static void res_draw(struct ui *ui, int top, int rows)
 							     : _("Waiting for the server's resources…"));
 		return;
 	}
-	if (s->warning) {
-		fmt_pct(s->host_cpu, a, sizeof a);
-		fmt_pct(s->cpu_threshold, b, sizeof b);
-		char text[300];
-		snprintf(text, sizeof text, _("host CPU %s is above the threshold of %s"), a, b);
-		ui_fill(y, 0, w, UI_WARNING);
-		snprintf(buf, sizeof buf, " %s %s", ui_sym(SYM_WARN), text);
-		ui_text(y++, 0, w, UI_WARNING, buf);
-	}
+	/* The CPU warning is on the notice line and in the header of every view. */
 
 	/* Current values: host, daemon, database, traffic. */
 	int x = 1;
-	fmt_pct(s->host_cpu, a, sizeof a);
+	pct_text(s->host_cpu, a, sizeof a);
 	x = ui_pair(y, x, w, UI_PAIR_BODY, _("host CPU"), a, s->warning ? UI_WARNING : UI_NORMAL);
 	double mp = mem_used_pct(s);
 	if (mp >= 0) {
 		i18n_format_bytes(s->mem_total - s->mem_available, a, sizeof a);
 		i18n_format_bytes(s->mem_total, b, sizeof b);
-		fmt_pct(mp, c, sizeof c);
+		pct_text(mp, c, sizeof c);
 		snprintf(buf, sizeof buf, _("%s of %s (%s)"), a, b, c);
 	} else {
 		snprintf(buf, sizeof buf, "-");
@@ -192,7 +183,7 @@ static void res_draw(struct ui *ui, int top, int rows)
 	}
 	y++;
 	x = 1;
-	fmt_pct(s->daemon_cpu, a, sizeof a);
+	pct_text(s->daemon_cpu, a, sizeof a);
 	x = ui_pair(y, x, w, UI_PAIR_BODY, _("daemon CPU"), a, UI_NORMAL);
 	i18n_format_bytes(s->daemon_rss, a, sizeof a);
 	x = ui_pair(y, x, w, UI_PAIR_BODY, _("RSS"), s->daemon_rss >= 0 ? a : "-", UI_NORMAL);
@@ -214,11 +205,12 @@ static void res_draw(struct ui *ui, int top, int rows)
 	}
 	y++;
 	x = 1;
-	fmt_rate(s->events_in, a, sizeof a);
-	fmt_rate(s->events_out, b, sizeof b);
+	rate_text(s->events_in, a, sizeof a);
+	rate_text(s->events_out, b, sizeof b);
 	snprintf(buf, sizeof buf, _("%s in, %s out"), a, b);
 	x = ui_pair(y, x, w, UI_PAIR_BODY, _("events/s"), buf, UI_NORMAL);
-	count_text(s->queue_depth, a, sizeof a);
+	/* The queue's depth every view shows (model_queue_depth), not the sample's. */
+	count_text(model_queue_depth(&ui->model), a, sizeof a);
 	x = ui_pair(y, x, w, UI_PAIR_BODY, _("queue depth"), a, ui->model.queue.n.backlog ? UI_STATUS_STALE : UI_NORMAL);
 	snprintf(a, sizeof a, "%u", r->nworkers);
 	ui_pair(y, x, w, UI_PAIR_BODY, _("workers reporting"), a, UI_NORMAL);
@@ -226,20 +218,29 @@ static void res_draw(struct ui *ui, int top, int rows)
 
 	/* The top consumers: always with the warning, else when there is room. */
 	int rem = bottom - y;
-	bool consumers = r->current.ntop > 0 && (s->warning || rem - (int)r->current.ntop - 2 >= 6);
+	bool consumers = r->current.ntop > 0 && (s->warning || rem - (int)r->current.ntop - 3 >= 6);
 	if (consumers && rem >= 2) {
 		ui_title_line(y++, _("Top consumers (workflows, by CPU)"), "");
-		int cwid = 12;
+		/* Columns by display width: "439,4 MiB" and "1 w toku" never touch. */
+		const struct ui_col cols[] = {
+			{ _("WORKFLOW"), 12, 0, 1, 0, false },
+			{ _("CPU"), 7, 0, 0, 0, true },
+			{ _("MEMORY"), 10, 0, 0, 0, true },
+			{ _("RUNNING"), 4, 0, 0, 1, true },
+		};
+		struct ui_table t;
+		ui_table_layout(&t, cols, sizeof cols / sizeof cols[0], 2, w - 3);
+		if (y < bottom)
+			ui_table_header(&t, y++, UI_MUTED);
 		for (uint32_t i = 0; i < r->current.ntop && y < bottom; i++, y++) {
-			const struct resource_consumer *t = &r->current.top[i];
-			int wfw = w - 3 * cwid - 4;
-			ui_text(y, 2, wfw, UI_NORMAL, t->workflow_id);
-			fmt_pct(t->cpu_percent, a, sizeof a);
-			ui_text_right(y, 2 + wfw, cwid, s->warning && i == 0 ? UI_STATUS_STALE : UI_NORMAL, a);
-			i18n_format_bytes(t->memory_bytes, b, sizeof b);
-			ui_text_right(y, 2 + wfw + cwid, cwid, UI_NORMAL, b);
-			snprintf(c, sizeof c, _("%lld running"), (long long)t->executions);
-			ui_text_right(y, 2 + wfw + 2 * cwid, cwid, UI_MUTED, c);
+			const struct resource_consumer *tc = &r->current.top[i];
+			ui_table_cell(&t, y, 0, UI_NORMAL, tc->workflow_id);
+			pct_text(tc->cpu_percent, a, sizeof a);
+			ui_table_cell(&t, y, 1, s->warning && i == 0 ? UI_STATUS_STALE : UI_NORMAL, a);
+			i18n_format_bytes(tc->memory_bytes, b, sizeof b);
+			ui_table_cell(&t, y, 2, UI_NORMAL, b);
+			i18n_format_count(tc->executions, c, sizeof c);
+			ui_table_cell(&t, y, 3, UI_MUTED, c);
 		}
 	}
 

@@ -161,14 +161,16 @@ bool ui_rules_reply(struct ui *ui, const struct model_reply *r)
 	if (strcmp(r->code, "forbidden") == 0) {
 		if (save && ui->form != NULL)
 			ui_rule_form_error(ui, "", _("only operators and admins may change alert rules"));
-		ui_message(ui, UI_ERROR, "%s", _("the server refused: only operators and admins may change alert rules"));
+		ui_notice_raise(ui, NOTICE_REFUSAL, UI_ERROR, 0, "%s",
+				_("the server refused: only operators and admins may change alert rules"));
 		return true;
 	}
 	if (save && ui->form != NULL && ui->view_id == VIEW_RULE_FORM) {
 		ui_rule_form_error(ui, r->field, r->message[0] ? r->message : r->code);
 		return true;
 	}
-	ui_message(ui, UI_ERROR, _("the server refused: %s%s%s"), r->code, r->message[0] ? " - " : "", r->message);
+	ui_notice_raise(ui, NOTICE_REFUSAL, UI_ERROR, 0, _("the server refused: %s%s%s"), r->code,
+			r->message[0] ? " - " : "", r->message);
 	return true;
 }
 

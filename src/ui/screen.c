@@ -13,7 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <wchar.h>
+
+#include "utf8.h"
 
 static struct {
 	bool active;
@@ -150,39 +151,13 @@ void ui_screen_apply_theme(const struct ui_theme *t)
 
 /* ---- UTF-8 text ------------------------------------------------------------ */
 
-/* Decodes one code point; returns its length (1 for an invalid byte, cp U+FFFD). */
-static size_t utf8_next(const char *s, uint32_t *cp)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	if (u[0] < 0x80) {
-		*cp = u[0];
-		return 1;
-	}
-	size_t n = u[0] >= 0xf0 && u[0] < 0xf8 ? 4 : u[0] >= 0xe0 ? 3 : u[0] >= 0xc0 ? 2 : 0;
-	if (n == 0) {
-		*cp = 0xfffd;
-		return 1;
-	}
-	uint32_t v = u[0] & (0x7f >> n);
-	for (size_t i = 1; i < n; i++) {
-		if ((u[i] & 0xc0) != 0x80) {
-			*cp = 0xfffd;
-			return 1;
-		}
-		v = v << 6 | (u[i] & 0x3f);
-	}
-	*cp = v;
-	return n;
-}
-
+/* A code point's columns: one in ASCII mode (it is transliterated to one
+ * byte), else its display width (utf8.h). */
 static int cp_width(uint32_t cp)
 {
-	if (cp < 0x20 || cp == 0x7f)
-		return 1; /* drawn as a space */
-	if (scr.ascii || cp < 0x80)
+	if (scr.ascii)
 		return 1;
-	int w = wcwidth((wchar_t)cp);
-	return w < 0 ? 1 : w;
+	return utf8_cp_width(cp);
 }
 
 int ui_width(const char *text)
@@ -290,11 +265,20 @@ void ui_fill(int y, int x, int width, enum ui_element el)
 
 void ui_bar(int y, int x, int width, int percent, enum ui_element full)
 {
+	ui_bar_ratio(y, x, width, percent, 100, full);
+}
+
+void ui_bar_ratio(int y, int x, int width, int64_t done, int64_t total, enum ui_element full)
+{
 	if (width <= 0)
 		return;
-	if (percent < 0) percent = 0;
-	if (percent > 100) percent = 100;
-	int n = width * percent / 100;
+	if (total <= 0 || done < 0) {
+		done = 0;
+		total = 1;
+	}
+	if (done > total)
+		done = total;
+	int n = (int)((int64_t)width * done / total);
 	char buf[1024];
 	size_t k = 0;
 	const char *f = ui_sym(SYM_BAR_FULL), *e = ui_sym(SYM_BAR_EMPTY);

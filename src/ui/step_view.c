@@ -75,12 +75,7 @@ static void step_draw(struct ui *ui, int top, int rows)
 		return;
 	}
 	ui_step_duration_text(s, ui->now_ms, a, sizeof a);
-	if (s->cpu_percent >= 0) {
-		i18n_format_decimal(s->cpu_percent, 1, b, sizeof b);
-		strncat(b, " %", sizeof b - strlen(b) - 1);
-	} else {
-		snprintf(b, sizeof b, "-");
-	}
+	i18n_format_percent(s->cpu_percent, 1, b, sizeof b);
 	i18n_format_bytes(s->memory_bytes, c, sizeof c);
 	snprintf(buf, sizeof buf, "%s: %s   %s: %s   %s: %s   %s: %s", _("duration"), a, _("CPU"), b,
 		 _("memory"), c, _("worker"), s->worker ? s->worker : "-");

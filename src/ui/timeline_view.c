@@ -305,7 +305,7 @@ static void draw_axis(int y, int x0, int width)
 {
 	struct timeline_tick ticks[64];
 	int64_t interval;
-	size_t n = timeline_ticks(F.t0, F.t1, F.origin_ms, width, 0, ticks, 64, &interval);
+	size_t n = timeline_ticks(i18n_lang(), F.t0, F.t1, F.origin_ms, width, 0, ticks, 64, &interval);
 	char rule[4096];
 	size_t k = 0;
 	const char *h = ui_sym(SYM_HLINE), *t = ui_sym(SYM_TICK);
@@ -326,14 +326,19 @@ static void draw_axis(int y, int x0, int width)
 	ui_text(y + 1, x0, width, UI_BORDER, rule);
 }
 
-static void draw_bar(struct ui *ui, int y, int x0, int width, size_t i)
+/* What each pass draws of the bars: every wait line, then every bar over
+ * them, then every name (timeline.h's label_cols), so that nothing a
+ * neighbour draws covers a name. */
+enum tl_pass { TLP_WAIT, TLP_BAR, TLP_NAME, TLP__COUNT };
+
+static void draw_bar(struct ui *ui, int y, int x0, int width, size_t i, enum tl_pass pass)
 {
 	struct model_detail *d = &ui->model.detail;
 	const struct timeline_bar *b = &F.bars[i];
 	const struct exec_step *s = &d->exec.x.steps[i];
 	/* The wait before it: a thin line from when its dependencies were done. */
 	int wf, wl;
-	if (b->wait_ms > 0 && timeline_columns(b->start_ms - b->wait_ms, b->start_ms, F.t0, F.t1, width,
+	if (pass == TLP_WAIT && b->wait_ms > 0 && timeline_columns(b->start_ms - b->wait_ms, b->start_ms, F.t0, F.t1, width,
 					       &wf, &wl)) {
 		if (b->visible && wl >= b->col_first)
 			wl = b->col_first - 1;
@@ -348,7 +353,7 @@ static void draw_bar(struct ui *ui, int y, int x0, int width, size_t i)
 		if (wl >= wf)
 			ui_text(y, x0 + wf, wl - wf + 1, UI_BAR_WAIT, line);
 	}
-	if (!b->visible)
+	if (pass == TLP_WAIT || !b->visible)
 		return;
 	struct timeline_cmp cmp;
 	const struct step_stat *stat;
@@ -357,25 +362,25 @@ static void draw_bar(struct ui *ui, int y, int x0, int width, size_t i)
 	enum ui_element el = sel ? UI_SELECTION : cmp.slow && s->status != STEP_FAILED ? UI_BAR_SLOW
 									 : bar_element(s->status);
 	int bw = b->col_last - b->col_first + 1;
-	char label[PROTO_MAX_NAME + 32];
+	char name[PROTO_MAX_NAME + 32];
 	char rank[16] = "";
 	if (b->bottleneck > 0)
 		snprintf(rank, sizeof rank, "#%d ", b->bottleneck);
-	snprintf(label, sizeof label, "%s%s%s", cmp.slow ? "! " : "", rank, s->name ? s->name : s->id);
-	ui_fill(y, x0 + b->col_first, bw, el);
-	if (bw >= 2)
-		ui_text(y, x0 + b->col_first, bw, el, label);
+	snprintf(name, sizeof name, "%s%s%s", cmp.slow ? "! " : "", rank, s->name ? s->name : s->id);
+	if (pass == TLP_BAR)
+		ui_fill(y, x0 + b->col_first, bw, el);
+	else if (b->label_cols >= 2)
+		ui_text(y, x0 + b->col_first, b->label_cols, el, name);
 	else if (!ui_screen_colors())
 		ui_text(y, x0 + b->col_first, 1, el, ui_sym(SYM_BAR_FULL));
 }
 
-static void fmt_offset(int64_t ms, char *buf, size_t len)
+/* "+1.25 s", "-30 s": a time since the execution's start. */
+static void offset_text(int64_t ms, char *buf, size_t len)
 {
 	char o[TIMELINE_LABEL_MAX];
-	timeline_format_offset(ms, o, sizeof o);
-	snprintf(buf, len, "+%s", o[0] == '-' ? o + 1 : o);
-	if (o[0] == '-')
-		buf[0] = '-';
+	fmt_offset(i18n_lang(), ms, o, sizeof o);
+	snprintf(buf, len, "%s%s", o[0] == '-' ? "" : "+", o);
 }
 
 static void draw_detail(struct ui *ui, int y, int w)
@@ -402,7 +407,7 @@ static void draw_detail(struct ui *ui, int y, int w)
 	if (b->row < 0) {
 		ui_text(y + 1, 1, w - 2, UI_MUTED, _("not started yet"));
 	} else {
-		fmt_offset(b->start_ms - F.origin_ms, a, sizeof a);
+		offset_text(b->start_ms - F.origin_ms, a, sizeof a);
 		i18n_format_time(b->start_ms, t1, sizeof t1);
 		i18n_format_duration(b->duration_ms, c, sizeof c);
 		i18n_format_duration(b->wait_ms, e, sizeof e);
@@ -410,7 +415,7 @@ static void draw_detail(struct ui *ui, int y, int w)
 		if (s->status == STEP_RUNNING) {
 			k += snprintf(buf + k, sizeof buf - (size_t)k, "%s   ", _("still running"));
 		} else {
-			fmt_offset(b->end_ms - F.origin_ms, a, sizeof a);
+			offset_text(b->end_ms - F.origin_ms, a, sizeof a);
 			i18n_format_time(b->end_ms, t2, sizeof t2);
 			k += snprintf(buf + k, sizeof buf - (size_t)k, "%s %s (%s)   ", _("end"), a, t2);
 		}
@@ -425,8 +430,8 @@ static void draw_detail(struct ui *ui, int y, int w)
 	enum model_stats_state st = strcmp(ui->model.stats.workflow_id, d->exec.x.workflow_id) == 0
 					    ? ui->model.stats.state : MSTATS_NONE;
 	if (stat != NULL) {
-		i18n_format_duration(llround(stat->avg_ms), a, sizeof a);
-		i18n_format_duration(llround(stat->p95_ms), c, sizeof c);
+		i18n_format_duration(stat->avg_ms, a, sizeof a);
+		i18n_format_duration(stat->p95_ms, c, sizeof c);
 		int k = snprintf(buf, sizeof buf, _("last %lld runs: avg %s, p95 %s"),
 				 (long long)stat->count, a, c);
 		if (cmp.known)
@@ -461,6 +466,14 @@ static void tl_draw(struct ui *ui, int top, int rows)
 	int w = ui_screen_cols();
 	int cw = tl_chart_width();
 	char buf[512], num[64];
+	if (ui_exec_unknown(ui)) {
+		ui_fill(top, 0, w, UI_BORDER);
+		snprintf(buf, sizeof buf, "%s: %s  ", _("Timeline"), ui->exec_id);
+		int tx = 1 + ui_text(top, 1, w - 2, UI_TITLE, buf);
+		ui_text(top, tx, w - tx, UI_STATUS_FAILED, _("not found"));
+		ui_exec_not_found(ui, top + 2);
+		return;
+	}
 	tl_build(ui, cw);
 
 	/* Title: workflow, id, status, total, zoom. */
@@ -489,9 +502,8 @@ static void tl_draw(struct ui *ui, int top, int rows)
 		ui_text(top, x, w - x, UI_MUTED, z);
 	}
 
-	if (!d->loaded || (d->missing && d->exec.x.nsteps == 0)) {
-		ui_text(top + 2, 2, w - 4, UI_MUTED, d->missing ? _("The server knows no execution with this id (yet): waiting for its events.")
-								 : _("Loading…"));
+	if (!d->loaded) {
+		ui_text(top + 2, 2, w - 4, UI_MUTED, _("Loading…"));
 		return;
 	}
 	if (F.n == 0) {
@@ -516,11 +528,12 @@ static void tl_draw(struct ui *ui, int top, int rows)
 		ui->tl_top = sel_row - chart_rows + 1;
 	if (ui->tl_top > F.nrows - chart_rows)
 		ui->tl_top = F.nrows - chart_rows > 0 ? F.nrows - chart_rows : 0;
-	for (size_t i = 0; i < F.n; i++) {
-		int r = F.bars[i].row - ui->tl_top;
-		if (F.bars[i].row >= 0 && r >= 0 && r < chart_rows)
-			draw_bar(ui, chart_y + r, 1, cw, i);
-	}
+	for (int pass = 0; pass < TLP__COUNT; pass++)
+		for (size_t i = 0; i < F.n; i++) {
+			int r = F.bars[i].row - ui->tl_top;
+			if (F.bars[i].row >= 0 && r >= 0 && r < chart_rows)
+				draw_bar(ui, chart_y + r, 1, cw, i, (enum tl_pass)pass);
+		}
 	/* "now" on a running execution, when it is inside the window. */
 	if (!exec_status_finished(d->exec.x.status) && ui->now_ms >= F.t0 && ui->now_ms < F.t1) {
 		int c0, c1;

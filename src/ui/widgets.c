@@ -227,6 +227,11 @@ int ui_pair(int y, int x, int lim, enum ui_pair_style style, const char *label, 
 	enum ui_element gap = header ? UI_HEADER_LABEL : UI_NORMAL;
 	if (x >= lim)
 		return x;
+	/* A label whose value would not show (or hardly) is left out with it:
+	 * "workers reporting" without its number says nothing. */
+	int vw = ui_width(value), need = ui_width(label) + 1 + (vw < 6 ? vw : 6);
+	if (x + need > lim)
+		return lim;
 	x += ui_text(y, x, lim - x, lel, label);
 	x += ui_text(y, x, lim - x, gap, " ");
 	x += ui_text(y, x, lim - x, value_el, value);
@@ -237,7 +242,6 @@ int ui_pair(int y, int x, int lim, enum ui_pair_style style, const char *label, 
 /* ---- header ------------------------------------------------------------------------- */
 
 struct header_state {
-	struct model_counts counts;
 	enum session_display display;
 	int64_t retry_ms;
 };
@@ -245,9 +249,68 @@ struct header_state {
 static void header_update(struct ui_widget *w, struct ui *ui)
 {
 	struct header_state *h = w->state;
-	model_counts(&ui->model, ui->now_ms, ui->stale_ms, &h->counts);
 	h->display = session_display(ui->session);
 	h->retry_ms = session_retry_in_ms(ui->session, ui->now_us);
+}
+
+/* The header's second line: the organization's counts as the daemon keeps
+ * them (org_summary.h: the same in every console), the queue's depth (the
+ * one every view shows), then the thresholds crossed. When it does not fit,
+ * the counts that are zero give way first, then the warnings are cut. */
+static void header_counts(struct ui *ui, int y, int x0, int width)
+{
+	const struct model_summary *ms = &ui->model.summary;
+	int64_t queued = model_queue_depth(&ui->model);
+	const struct {
+		const char *label;
+		int64_t value;          /* -1: not known yet */
+		enum ui_element el;
+	} counts[] = {
+		{ C_("header count", "running"), ms->loaded ? (int64_t)ms->s.running : -1, UI_HEADER },
+		{ C_("header count", "unhandled failures"), ms->loaded ? (int64_t)ms->s.failed_unhandled : -1,
+		  UI_STATUS_FAILED },
+		{ C_("header count", "queued"), queued, UI_STATUS_QUEUED },
+		{ C_("header count", "stale"), ms->loaded ? (int64_t)ms->s.stale : -1, UI_STATUS_STALE },
+		{ C_("header count", "alerts"), ms->loaded ? (int64_t)ms->s.alerts_open : -1, UI_STATUS_FAILED },
+	};
+	enum { NCOUNTS = sizeof counts / sizeof counts[0] };
+	char values[NCOUNTS][32];
+	bool shown[NCOUNTS];
+	int need = 1;
+	for (int i = 0; i < NCOUNTS; i++) {
+		if (counts[i].value < 0)
+			snprintf(values[i], sizeof values[i], "-");
+		else
+			i18n_format_count(counts[i].value, values[i], sizeof values[i]);
+		shown[i] = true;
+		need += ui_width(counts[i].label) + 1 + ui_width(values[i]) + 2;
+	}
+	static const enum ui_notice_kind kinds[] = { NOTICE_CPU, NOTICE_BACKLOG, NOTICE_DEGRADED };
+	char warns[3][160];
+	int nw = 0, wneed = 0;
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+		char t[128];
+		if (!ui_warning_text(ui, kinds[i], true, t, sizeof t))
+			continue;
+		snprintf(warns[nw], sizeof warns[nw], " %s %s ", ui_sym(SYM_WARN), t);
+		wneed += ui_width(warns[nw++]) + 1;
+	}
+	/* Zero counts give way to warnings, from the right; "running" stays. */
+	for (int i = NCOUNTS - 1; i > 0 && need + wneed > width; i--) {
+		if (counts[i].value == 0) {
+			shown[i] = false;
+			need -= ui_width(counts[i].label) + 1 + ui_width(values[i]) + 2;
+		}
+	}
+	int x = x0 + 1, lim = x0 + width;
+	for (int i = 0; i < NCOUNTS; i++)
+		if (shown[i])
+			x = ui_pair(y, x, lim, UI_PAIR_HEADER, counts[i].label, values[i],
+				    counts[i].value > 0 ? counts[i].el : UI_HEADER);
+	for (int i = 0; i < nw && x < lim - 2; i++) {
+		x += ui_text(y, x, lim - x, UI_WARNING, warns[i]);
+		x += 1;
+	}
 }
 
 static void header_draw(struct ui_widget *w, struct ui *ui, struct ui_rect r)
@@ -272,10 +335,8 @@ static void header_draw(struct ui_widget *w, struct ui *ui, struct ui_rect r)
 		break;
 	case SD_RECONNECTING: {
 		char in[32];
-		/* A countdown rounds up, unlike elapsed times: it reads "in 1 s"
-		 * until the retry, never "in 0 ms" or tenths. */
-		i18n_format_duration(h->retry_ms - h->retry_ms % 1000 + (h->retry_ms % 1000 ? 1000 : 0),
-				     in, sizeof in);
+		/* A countdown rounds up: "in 1 s" until the retry, never "in 0 s". */
+		i18n_format_remaining(h->retry_ms, in, sizeof in);
 		if (h->retry_ms > 0)
 			snprintf(badge, sizeof badge, " %s %s %s ", _("RECONNECTING"), _("in"), in);
 		else
@@ -318,36 +379,7 @@ static void header_draw(struct ui_widget *w, struct ui *ui, struct ui_rect r)
 	if (right - x > ui_width(ui->opt->url) + 10)
 		ui_pair(r.y, x, right, UI_PAIR_HEADER, _("server"), ui->opt->url, UI_HEADER);
 
-	/* Second line: the counts that need attention. */
-	x = r.x + 1;
-	int lim = r.x + r.w;
-	char n[32];
-	/* Not static: C_() is a call (a lookup with the "header count"
-	 * context), so the table holds the translated labels themselves. */
-	const struct {
-		const char *label;
-		size_t offset;
-		enum ui_element el;
-	} counts[] = {
-		{ C_("header count", "running"), offsetof(struct model_counts, running), UI_STATUS_RUNNING },
-		{ C_("header count", "failed"), offsetof(struct model_counts, failed), UI_STATUS_FAILED },
-		{ C_("header count", "queued"), offsetof(struct model_counts, queued), UI_STATUS_QUEUED },
-		{ C_("header count", "stale"), offsetof(struct model_counts, stale), UI_STATUS_STALE },
-		{ C_("header count", "alerts"), offsetof(struct model_counts, alerts), UI_STATUS_FAILED },
-	};
-	for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
-		int v = *(const int *)((const char *)&h->counts + counts[i].offset);
-		snprintf(n, sizeof n, "%d", v);
-		/* The running count is news, not trouble: it keeps the header's look. */
-		x = ui_pair(r.y + 1, x, lim, UI_PAIR_HEADER, counts[i].label, n, v > 0 && i != 0 ? counts[i].el : UI_HEADER);
-	}
-	/* The backlog warning stays in sight on every view while it lasts. */
-	if (ui->model.queue.loaded && ui->model.queue.n.backlog && x < lim - 4) {
-		char text[300], warn[320];
-		ui_queue_backlog_text(&ui->model.queue, text, sizeof text);
-		snprintf(warn, sizeof warn, " %s %s ", ui_sym(SYM_WARN), text);
-		ui_text(r.y + 1, x, lim - x, UI_WARNING, warn);
-	}
+	header_counts(ui, r.y + 1, r.x, r.w);
 }
 
 static void header_free(struct ui_widget *w)

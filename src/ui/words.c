@@ -132,6 +132,15 @@ void ui_step_duration_text(const struct exec_step *s, int64_t now_ms, char *buf,
 		i18n_format_duration(step_elapsed(s, now_ms), buf, len);
 }
 
+void ui_exec_duration_text(const struct model_exec *x, int64_t now_ms, char *buf, size_t len)
+{
+	int64_t ms = model_exec_duration_ms(x, now_ms);
+	if (exec_status_finished(x->x.status))
+		i18n_format_duration((double)ms, buf, len);
+	else
+		i18n_format_elapsed(ms, buf, len);
+}
+
 const char *ui_prio_text(enum proto_priority p)
 {
 	switch (p) {
@@ -139,4 +148,35 @@ const char *ui_prio_text(enum proto_priority p)
 	case PRIO_LOW: return C_("priority", "low");
 	default: return C_("priority", "normal");
 	}
+}
+
+int ui_status_width(void)
+{
+	const char *w[MS__COUNT];
+	for (int i = 0; i < MS__COUNT; i++)
+		w[i] = ui_status_text((enum model_status)i);
+	return ui_words_width(w, MS__COUNT);
+}
+
+int ui_prio_width(void)
+{
+	const char *w[PRIO__COUNT];
+	for (int i = 0; i < PRIO__COUNT; i++)
+		w[i] = ui_prio_text((enum proto_priority)i);
+	return ui_words_width(w, PRIO__COUNT);
+}
+
+bool ui_exec_unknown(const struct ui *ui)
+{
+	const struct model_detail *d = &ui->model.detail;
+	return d->loaded && d->missing && d->exec.x.nsteps == 0 && d->exec.x.events == 0;
+}
+
+void ui_exec_not_found(struct ui *ui, int y)
+{
+	char buf[512];
+	snprintf(buf, sizeof buf, _("not found: the server knows no execution %s in organization %s. "
+				    "Check the id (Esc: back to the list)."), ui->exec_id,
+		 ui->who.org[0] ? ui->who.org : "?");
+	ui_text(y, 2, ui_screen_cols() - 4, UI_STATUS_FAILED, buf);
 }

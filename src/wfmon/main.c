@@ -14,7 +14,9 @@
  * options) it runs the console (ui_app.h). */
 #include <errno.h>
 #include <getopt.h>
+#include <langinfo.h>
 #include <limits.h>
+#include <locale.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -60,6 +62,7 @@ static int cmd_token(int argc, char **argv);
 static int cmd_tail(int argc, char **argv);
 static int cmd_alerts(int argc, char **argv);
 static int cmd_metrics(int argc, char **argv);
+static int cmd_open(int argc, char **argv);
 
 static const struct command commands[] = {
 	{ "token", cmd_token,
@@ -75,9 +78,12 @@ static const struct command commands[] = {
 	  "list, acknowledge, resolve and escalate alerts; list and change alert rules" },
 	{ "metrics", cmd_metrics,
 	  "wfmon metrics [--url URL] [--token T | --token-file F | --token-command CMD] [--ca-file F]\n"
-	  "                [--workflow NAME|ID]"
+	  "                [--workflow NAME|ID]\n"
 	  "                [--range 30d | --from T [--to T]] [--bucket 1h] [--format table|csv|json]",
 	  "success rate, durations and trends over a range, as a table, CSV or JSON" },
+	{ "open", cmd_open,
+	  "wfmon open [console options] EXECUTION_ID",
+	  "the console, opened on one execution (the command alert notifications give)" },
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 
@@ -685,7 +691,7 @@ static int cmd_metrics(int argc, char **argv)
 			       "                      --to defaults to now)\n"
 			       "  --bucket B          trend buckets: 1m, 5m, 15m, 1h, 1d, 1w (default: fits the range)\n"
 			       "  --format F          table (default), csv or json\n\n"
-			       "Figures and their definitions: wfmon(1), METRICS.\n", commands[3].usage);
+			       "Figures and their definitions: wfmon(1), METRICS.\n", command_find("metrics")->usage);
 			return 0;
 		case ':':
 			return usage_error("metrics", "%s needs a value", bad_option(argv, optind));
@@ -812,10 +818,49 @@ static int cmd_console(int argc, char **argv)
 	return rc;
 }
 
+/* ---- wfmon open ----------------------------------------------------------------- */
+
+/* The console on one execution: the options are the console's, the id comes
+ * last, so that "wfmon open ID" pasted from a notification just works. */
+static int cmd_open(int argc, char **argv)
+{
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("usage: %s\n\nOpens the console on the execution; the options are the console's "
+		       "(wfmon --help-console).\n", command_find("open")->usage);
+		return 0;
+	}
+	if (argc < 2 || argv[argc - 1][0] == '-')
+		return usage_error("open", "name the execution to open, as in: wfmon open ex-42");
+	const char *id = argv[argc - 1];
+	if (!proto_id_valid(id))
+		return usage_error("open", "'%s' is not an execution id (1 to %d characters of A-Z a-z 0-9 _ . : -)",
+				   id, PROTO_MAX_ID);
+	char **args = xcalloc((size_t)argc + 3, sizeof *args);
+	int n = 0;
+	args[n++] = (char *)"wfmon";
+	for (int i = 1; i < argc - 1; i++)
+		args[n++] = argv[i];
+	args[n++] = (char *)"--exec";
+	args[n++] = (char *)id;
+	int rc = cmd_console(n, args);
+	free(args);
+	return rc;
+}
+
 /* ---- Entry ------------------------------------------------------------------- */
+
+/* Tables in the commands' output are fitted by display width (utf8.h),
+ * which needs a UTF-8 character type whatever the environment says. */
+static void ctype_utf8(void)
+{
+	const char *cs = setlocale(LC_CTYPE, "") != NULL ? nl_langinfo(CODESET) : NULL;
+	if (cs == NULL || strcmp(cs, "UTF-8") != 0)
+		setlocale(LC_CTYPE, "C.UTF-8");
+}
 
 int main(int argc, char **argv)
 {
+	ctype_utf8();
 	if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "--help") != 0 &&
 			 strcmp(argv[1], "-h") != 0 && strcmp(argv[1], "--version") != 0 &&
 			 strcmp(argv[1], "-V") != 0))

@@ -206,7 +206,7 @@ if [ -f "$export_pl_dir/pl/LC_MESSAGES/wfmon.mo" ]; then
 	wait_for pl "Polish: log message" "Krok nie powiódł się: s04"
 	keys pl q
 	console_start pl2 110 30 viewer LANG=pl_PL.UTF-8 --
-	wait_for pl2 "Polish (LANG=pl_PL.UTF-8)" "uruchomione"
+	wait_for pl2 "Polish (LANG=pl_PL.UTF-8)" "w toku"
 	keys pl2 q
 else
 	bad "Polish catalogue missing: $export_pl_dir/pl/LC_MESSAGES/wfmon.mo (make tests builds it)" main

@@ -77,6 +77,10 @@ keys op Enter
 wait_for op "Enter shows the alert in full" "Deliveries \("
 wait_for op "the detail shows the rule" "JPK fails repeatedly \(rule-"
 wait_for op "the detail shows the context" "Context"
+# When it fired: an ISO-like date, and how long ago in whole seconds ("just
+# now" in the first one), never "0 ms ago".
+wait_for op "the detail dates the alert" "[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} \((just now|[0-9]+ s ago)\)"
+count_is op "no age in milliseconds" "[0-9] ms ago" 0
 keys op Escape
 wait_for op "Esc goes back to the list" "Alerts \(1 active\)"
 

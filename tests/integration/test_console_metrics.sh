@@ -66,7 +66,7 @@ keys m M
 wait_for m "M opens the metrics table" "Metrics: all workflows" 5
 wait_for m "the daemon's answer fills it" "Document classification" 10
 wait_for m "the specification's success rate" "Document classification +10 +80[.,]0 ?%" 5
-wait_for m "its p50 and p95" "Document classification .* 500 ms +1 s" 5
+wait_for m "its p50 and p95" "Document classification .* 500 ms +1[.,]0 s" 5
 wait_for m "the summary counts every run" "runs 45 " 5
 wait_for m "the degraded workflow is flagged" "JPK generation .*⚠" 5
 wait_for m "the banner counts the degraded" "Performance degradation detected: 1" 5
@@ -94,7 +94,7 @@ wait_for m "2 is back to 24 hours" "last 24 h, buckets of 1h" 10
 keys m :
 keys m "metrics jpk-generation" Enter
 wait_for m ":metrics NAME opens the workflow" "Metrics: JPK generation" 10
-wait_for m "its degradation, in words" "Performance degradation detected: p95 6 s over the last 2 h" 10
+wait_for m "its degradation, in words" "Performance degradation detected: p95 6[.,]0 s over the last 2 h" 10
 wait_for m "the p95 graph" "Execution time p95 per 1h" 5
 wait_for m "the success graph" "Success rate per 1h" 5
 wait_for m "the executions graph" "Executions per 1h" 5

@@ -425,7 +425,7 @@ static void test_degradation_fires_once(void **state)
 	assert_string_equal(jstr(al, "rule_id"), "slow-p95");
 	assert_string_equal(jstr(al, "workflow_id"), "slowpoke");
 	assert_string_equal(jstr(al, "title"), "Wykryto spadek wydajności: Slowpoke");
-	assert_non_null(strstr(jstr(al, "body"), "p95 5 s"));
+	assert_non_null(strstr(jstr(al, "body"), "p95 5,0 s w ciągu ostatnich"));
 	json_t *deg = json_object_get(json_object_get(al, "context"), "degradation");
 	assert_true(json_is_true(json_object_get(deg, "degraded")));
 	json_decref(m);

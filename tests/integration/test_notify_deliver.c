@@ -302,7 +302,7 @@ static void test_email_delivered(void **state)
 				    .from = "wfmon@example.com" };
 	const char *title = "Wykonanie workflow nie powiodło się: jpk";
 
-	assert_int_equal(notify_submit(f->n, "acme", 3, 4, &ch, title, "Step upload failed.\n.\nwfmon :exec E1", NULL), 0);
+	assert_int_equal(notify_submit(f->n, "acme", 3, 4, &ch, title, "Step upload failed.\n.\nwfmon open E1", NULL), 0);
 	assert_int_equal(collect(f, 1, 3000), 1);
 	assert_true(f->out[0].ok);
 	assert_true(f->out[0].final);
@@ -320,7 +320,7 @@ static void test_email_delivered(void **state)
 	assert_string_equal(subject, title);
 	assert_non_null(strstr(m->data, "\r\nTo: ops@example.com, szef@example.pl\r\n"));
 	/* The lone dot went through stuffing and came back. */
-	assert_non_null(strstr(m->data, "\r\n\r\nStep upload failed.\r\n.\r\nwfmon :exec E1\r\n"));
+	assert_non_null(strstr(m->data, "\r\n\r\nStep upload failed.\r\n.\r\nwfmon open E1\r\n"));
 
 	fixture_free(f);
 	smtp_rx_free(sink);

@@ -117,7 +117,7 @@ static void test_execution_failed(void **state)
 	assert_string_equal(fired[0].title, "Workflow execution failed: jpk-generation");
 	assert_non_null(strstr(fired[0].body, "ex-1"));
 	assert_non_null(strstr(fired[0].body, "KSeF timeout after 30 s"));
-	assert_non_null(strstr(fired[0].body, "wfmon :exec ex-1"));
+	assert_non_null(strstr(fired[0].body, "wfmon open ex-1"));
 	assert_string_equal(ctx_str(0, "execution_id"), "ex-1");
 	assert_string_equal(ctx_str(0, "error"), "KSeF timeout after 30 s");
 	assert_string_equal(ctx_str(0, "step_id"), "send-to-ksef");
@@ -152,7 +152,7 @@ static void test_polish_texts(void **state)
 	assert_int_equal(nf, 1);
 	assert_string_equal(fired[0].title, "Wykonanie workflow nie powiodło się: jpk-generation");
 	assert_non_null(strstr(fired[0].body, "Błąd: KSeF timeout after 30 s"));
-	assert_non_null(strstr(fired[0].body, "wfmon :exec ex-1"));
+	assert_non_null(strstr(fired[0].body, "wfmon open ex-1"));
 	outputs_reset();
 	alert_eval_free(e);
 }
@@ -301,7 +301,7 @@ static void test_slow_execution(void **state)
 	assert_int_equal(ctx_int(0, "duration_ms"), 61000);
 	assert_int_equal(ctx_int(0, "threshold_ms"), 60000);
 	assert_string_equal(fired[0].title, "Performance degradation detected: wf");
-	assert_non_null(strstr(fired[0].body, "Took 1m 01s, longer than 1m 00s"));
+	assert_non_null(strstr(fired[0].body, "Took 1 min 1 s, longer than 1 min"));
 	fact(e, EV_EXECUTION_COMPLETED, "d", "wf", T0 + 90000, 0);
 	assert_int_equal(nf, 0);   /* start unknown */
 	outputs_reset();
@@ -391,7 +391,7 @@ static void test_resource_and_custom(void **state)
 	assert_int_equal(nf, 1);
 	assert_string_equal(fired[0].rule->id, "r7");
 	assert_string_equal(fired[0].title, "Ostrzeżenie o zasobach systemu: cpu_percent");
-	assert_non_null(strstr(fired[0].body, "cpu_percent wynosi 95.50"));
+	assert_non_null(strstr(fired[0].body, "cpu_percent wynosi 95,5"));
 	tick(e, "cpu_percent", 40, NULL, 0, T0 + 2000);
 	assert_int_equal(nc, 1);
 	assert_string_equal(cleared[0].rule->id, "r7");

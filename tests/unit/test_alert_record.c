@@ -27,7 +27,7 @@ static void full_record(struct alert_record *r)
 	r->severity = SEV_CRITICAL;
 	r->state = ALERT_RESOLVED;
 	alert_record_set_text(&r->title, "Wykonanie workflow nie powiodło się: JPK", ALERT_TITLE_MAX);
-	alert_record_set_text(&r->body, "3 niepowodzeń z rzędu\nOtwórz: wfmon :exec ex-42", ALERT_BODY_MAX);
+	alert_record_set_text(&r->body, "3 niepowodzeń z rzędu\nOtwórz: wfmon open ex-42", ALERT_BODY_MAX);
 	json_object_set_new(r->context, "consecutive", json_integer(3));
 	r->triggered_ms = T0;
 	r->acknowledged_ms = T0 + 1000;

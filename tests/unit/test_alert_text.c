@@ -39,13 +39,13 @@ static const struct {
 	{ { TXT_ALERT_TRIGGERED, SUBJECT_RULE, MEASURE_RATE }, "en", "Alert triggered: Nocne JPK",
 	  "Error rate 25.0% (1 of 4 finished) over the last 10 min, above 90%", "rate_percent" },
 	{ { TXT_PERFORMANCE_DEGRADED, SUBJECT_WORKFLOW, MEASURE_TOOK }, "pl",
-	  "Wykryto spadek wydajności: JPK monthly", "Trwało 1m 01s, dłużej niż 1m 00s", "duration_ms" },
+	  "Wykryto spadek wydajności: JPK monthly", "Trwało 1 min 1 s, dłużej niż 1 min", "duration_ms" },
 	{ { TXT_PERFORMANCE_DEGRADED, SUBJECT_WORKFLOW, MEASURE_RUNNING }, "en",
-	  "Performance degradation detected: JPK monthly", "Running for 1m 01s, longer than 1m 00s", "threshold_ms" },
+	  "Performance degradation detected: JPK monthly", "Running for 1 min 1 s, longer than 1 min", "threshold_ms" },
 	{ { TXT_RESOURCE_WARNING, SUBJECT_METRIC, MEASURE_METRIC }, "pl", "Ostrzeżenie o zasobach systemu: cpu_percent",
-	  "cpu_percent wynosi 95.50 (warunek: >= 90)", "value" },
+	  "cpu_percent wynosi 95,5 (warunek: >= 90)", "value" },
 	{ { TXT_ALERT_TRIGGERED, SUBJECT_RULE, MEASURE_CUSTOM }, "de", "Alert triggered: Nocne JPK",
-	  "cpu_percent is 95.50 (condition: >= 90)", "threshold" },
+	  "cpu_percent is 95.5 (condition: >= 90)", "threshold" },
 };
 
 static void test_firings(void **state)
@@ -68,7 +68,7 @@ static void test_firings(void **state)
 		/* Every body names the rule and says how to open the execution. */
 		bool pl = strcmp(cases[i].lang, "pl") == 0;
 		assert_non_null(strstr(af.body, pl ? "Reguła: Nocne JPK" : "Rule: Nocne JPK"));
-		assert_non_null(strstr(af.body, pl ? "Otwórz: wfmon :exec ex-1" : "Open it: wfmon :exec ex-1"));
+		assert_non_null(strstr(af.body, pl ? "Otwórz: wfmon open ex-1" : "Open it: wfmon open ex-1"));
 		assert_string_equal(json_string_value(json_object_get(af.context, "execution_id")), "ex-1");
 		if (cases[i].context_key != NULL && !json_is_number(json_object_get(af.context, cases[i].context_key)))
 			fail_msg("case %zu: context has no %s", i, cases[i].context_key);
@@ -108,11 +108,36 @@ static void test_error_and_cuts(void **state)
 
 }
 
+/* A measured value with binary noise reads as it was measured, in the
+ * rule's language: 99.700000000000003 is "99.7" / "99,7". */
+static void test_value_noise(void **state)
+{
+	(void)state;
+	struct alert_trigger t = { .workflow_id = "jpk", .execution_id = "ex-1", .value = 99.700000000000003 };
+	const struct alert_wording w = { TXT_RESOURCE_WARNING, SUBJECT_METRIC, MEASURE_METRIC };
+	static const struct { const char *lang, *line; } langs[] = {
+		{ "en", "cpu_percent is 99.7 (condition: >= 90)" },
+		{ "pl", "cpu_percent wynosi 99,7 (warunek: >= 90)" },
+	};
+	for (size_t i = 0; i < sizeof langs / sizeof langs[0]; i++) {
+		struct alert_rule r;
+		rule_init(&r, langs[i].lang);
+		struct alert_firing af;
+		memset(&af, 0, sizeof af);
+		alert_text_firing(&af, &r, &w, &t);
+		if (strncmp(af.body, langs[i].line, strlen(langs[i].line)) != 0)
+			fail_msg("%s: body starts \"%.60s\", want \"%s\"", langs[i].lang, af.body, langs[i].line);
+		assert_null(strstr(af.body, "0000"));
+		alert_firing_clear(&af);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_firings),
 		cmocka_unit_test(test_error_and_cuts),
+		cmocka_unit_test(test_value_noise),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

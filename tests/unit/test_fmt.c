@@ -185,6 +185,33 @@ static void test_dates(void **state)
 	tzset();
 }
 
+static void test_offset(void **state)
+{
+	(void)state;
+	static const struct {
+		int64_t ms;
+		const char *en, *pl;
+	} cases[] = {
+		{ 0, "0 s", "0 s" }, { 1, "1 ms", "1 ms" }, { 250, "250 ms", "250 ms" },
+		{ 1000, "1 s", "1 s" }, { 1500, "1.5 s", "1,5 s" }, { 1250, "1.25 s", "1,25 s" },
+		{ 1001, "1.001 s", "1,001 s" }, { 90000, "1 min 30 s", "1 min 30 s" },
+		{ 60500, "1 min 0.5 s", "1 min 0,5 s" }, { 7200000, "2 h", "2 h" },
+		{ 5400000, "1 h 30 min", "1 h 30 min" }, { 3661000, "1 h 1 min 1 s", "1 h 1 min 1 s" },
+		{ -30000, "-30 s", "-30 s" }, { -250, "-250 ms", "-250 ms" },
+	};
+	char buf[FMT_MAX];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		assert_int_equal(fmt_offset(EN, cases[i].ms, buf, sizeof buf), strlen(cases[i].en));
+		expect("offset en", buf, cases[i].en);
+		fmt_offset(PL, cases[i].ms, buf, sizeof buf);
+		expect("offset pl", buf, cases[i].pl);
+	}
+	char small[3];
+	assert_int_equal(fmt_offset(EN, 90000, small, sizeof small), 10);
+	assert_string_equal(small, "1 ");
+	assert_true(fmt_offset(EN, INT64_MIN, buf, sizeof buf) > 0);
+}
+
 static void test_lang(void **state)
 {
 	(void)state;
@@ -202,7 +229,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_duration), cmocka_unit_test(test_ticking), cmocka_unit_test(test_bytes),
-		cmocka_unit_test(test_numbers), cmocka_unit_test(test_dates), cmocka_unit_test(test_lang),
+		cmocka_unit_test(test_numbers), cmocka_unit_test(test_dates), cmocka_unit_test(test_offset),
+		cmocka_unit_test(test_lang),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

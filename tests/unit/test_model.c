@@ -221,13 +221,42 @@ static void test_stale(void **state)
 	int64_t seen = x->received_ms;
 	assert_int_equal(model_exec_status(x, seen + 119000, 120000), MS_RUNNING);
 	assert_int_equal(model_exec_status(x, seen + 121000, 120000), MS_STALE);
-	struct model_counts c;
-	model_counts(&m, seen + 121000, 120000, &c);
-	assert_int_equal(c.stale, 1);
-	assert_int_equal(c.running, 0);
 	/* A finished execution is never stale. */
 	event(&m, "org", 2, "execution.failed", "x1", "\"error\":\"e\"");
 	assert_int_equal(model_exec_status(x, seen + 999999, 120000), MS_FAILED);
+	model_free(&m);
+}
+
+/* Rows are stale as the daemon counts them: the ones its summary names,
+ * whatever our clock says; the others fresh when it named every stale one,
+ * else judged by our clock; an event heard since makes a named row fresh. */
+static void test_stale_from_summary(void **state)
+{
+	(void)state;
+	struct model m;
+	model_init(&m);
+	subscribe_empty_org(&m, 0);
+	event(&m, "org", 1, "execution.started", "x1", "");
+	event(&m, "org", 2, "execution.started", "x2", "");
+	struct model_exec *x1 = model_exec_find(&m, "x1"), *x2 = model_exec_find(&m, "x2");
+	int64_t now = x1->received_ms + 1000;
+	static const char *sum = "{\"type\":\"stats\",\"room\":\"org\",\"data\":{\"running\":%d,\"stale\":%d,"
+				 "\"queued\":0,\"failed_unhandled\":0,\"alerts_open\":0,\"stale_after_s\":120,"
+				 "\"stale_ids\":[%s]}}";
+	unsigned c = feed(&m, sum, 1, 1, "\"x1\"");
+	assert_true(c & MC_SUMMARY);
+	assert_true(c & MC_LIST);
+	assert_int_equal(model_exec_status(x1, now, 120000), MS_STALE);
+	assert_int_equal(model_exec_status(x2, now + 999999, 120000), MS_RUNNING);
+	/* The same summary again changes no row. */
+	assert_false(feed(&m, sum, 1, 1, "\"x1\"") & MC_LIST);
+	/* Two stale, one named: the other is left to our clock. */
+	feed(&m, sum, 0, 2, "\"x1\"");
+	assert_int_equal(model_exec_status(x2, now, 120000), MS_RUNNING);
+	assert_int_equal(model_exec_status(x2, now + 999999, 120000), MS_STALE);
+	/* x1 speaks: fresh at once, before the next summary. */
+	event(&m, "org", 3, "log", "x1", "\"level\":\"info\",\"message\":\"back\"");
+	assert_int_equal(model_exec_status(x1, x1->received_ms + 1000, 120000), MS_RUNNING);
 	model_free(&m);
 }
 
@@ -368,9 +397,6 @@ static void test_alerts_snapshot_and_replace(void **state)
 	assert_true(ch & MC_ALERTS);
 	assert_int_equal(m.nalerts, 3);
 	assert_int_equal(model_alerts_open(&m), 2);
-	struct model_counts counts;
-	model_counts(&m, T0, 0, &counts);
-	assert_int_equal(counts.alerts, 2);
 	/* Open first, newest first; the resolved one last although newest. */
 	assert_true(m.alerts[0].id == BIG + 1);
 	assert_true(m.alerts[1].id == BIG + 3);
@@ -781,6 +807,111 @@ static void test_step_dependencies(void **state)
 	model_free(&m);
 }
 
+/* The header's counts are the daemon's summary, from the org snapshot and
+ * its "stats" pushes; a summary that does not read changes nothing; the
+ * queue depth is one number whichever message brought it. */
+static void test_summary(void **state)
+{
+	(void)state;
+	struct model m;
+	model_init(&m);
+	model_room_track(&m, "org");
+	model_room_track(&m, "queue");
+	assert_int_equal(model_queue_depth(&m), -1);
+	unsigned c = feed(&m, "{\"type\":\"subscribed\",\"room\":\"org\",\"seq\":5,\"resumed\":false,"
+			  "\"snapshot\":{\"executions\":[],\"summary\":{\"running\":3,\"stale\":1,\"queued\":7,"
+			  "\"failed_unhandled\":16,\"alerts_open\":2,\"stale_after_s\":90,\"warnings\":{\"backlog\":null,"
+			  "\"cpu\":{\"percent\":93.5,\"threshold\":80},\"degraded\":[]}}}}");
+	assert_true(c & MC_SUMMARY);
+	assert_true(m.summary.loaded);
+	assert_int_equal(m.summary.s.failed_unhandled, 16);
+	assert_int_equal(m.summary.s.stale_after_ms, 90000);
+	assert_true(m.summary.s.cpu);
+	assert_int_equal(model_queue_depth(&m), 7);
+	uint64_t serial = m.summary.serial;
+	c = feed(&m, "{\"type\":\"stats\",\"room\":\"org\",\"data\":{\"running\":4,\"stale\":0,\"queued\":9,"
+		 "\"failed_unhandled\":15,\"alerts_open\":2,\"stale_after_s\":90}}");
+	assert_true(c & MC_SUMMARY);
+	assert_int_equal(m.summary.s.running, 4);
+	assert_false(m.summary.s.cpu);
+	assert_true(m.summary.serial != serial);
+	/* Unreadable: the summary held stays. */
+	c = feed(&m, "{\"type\":\"stats\",\"room\":\"org\",\"data\":{\"running\":-4}}");
+	assert_int_equal(c, MC_NONE);
+	assert_int_equal(m.summary.s.running, 4);
+	/* The queue room's numbers win: the same computation, pushed as it happens. */
+	feed(&m, "{\"type\":\"stats\",\"room\":\"queue\",\"data\":{\"depth\":11,\"by_priority\":{\"HIGH\":0,"
+		 "\"NORMAL\":11,\"LOW\":0},\"backlog\":false,\"threshold\":100}}");
+	assert_int_equal(model_queue_depth(&m), 11);
+	model_free(&m);
+}
+
+/* The list's filter asks history when it reaches past the live rooms; the
+ * answer joins the list without doubling what is live; old answers, regular
+ * expressions and a daemon without history each say what they are. */
+static void test_search_history(void **state)
+{
+	(void)state;
+	struct model m;
+	model_init(&m);
+	subscribe_empty_org(&m, 0);
+	event(&m, "org", 1, "execution.started", "live-1", "");
+	event(&m, "org", 2, "execution.failed", "live-1", "\"error\":\"jpkfail: schema\"");
+	struct model_filter f;
+	model_filter_init(&f);
+	/* Nothing asked: running and queued executions are all live. */
+	f.status = SF_RUNNING;
+	assert_null(model_search_request_new(&m, &f));
+	assert_int_equal(m.search.state, MSEARCH_NONE);
+	/* Text: asked, once. */
+	f.status = SF_ALL;
+	model_filter_set_text(&f, "jpkfail", NULL, 0);
+	json_t *q = model_search_request_new(&m, &f);
+	assert_non_null(q);
+	assert_string_equal(json_string_value(json_object_get(q, "query")), "executions");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(q, "params"), "text")), "jpkfail");
+	char id[64];
+	snprintf(id, sizeof id, "%s", json_string_value(json_object_get(q, "id")));
+	json_decref(q);
+	assert_int_equal(m.search.state, MSEARCH_PENDING);
+	assert_null(model_search_request_new(&m, &f));
+	/* An answer to another query changes nothing. */
+	assert_int_equal(feed(&m, "{\"type\":\"result\",\"id\":\"search:999\",\"query\":\"executions\","
+				  "\"data\":{\"executions\":[],\"next\":null}}"), MC_NONE);
+	/* The answer: an old execution and the live one again. */
+	unsigned c = feed(&m, "{\"type\":\"result\",\"id\":\"%s\",\"query\":\"executions\",\"data\":{"
+			  "\"executions\":[{\"id\":\"live-1\",\"workflow_id\":\"wf\",\"status\":\"failed\"},"
+			  "{\"id\":\"old-7\",\"workflow_id\":\"jpk\",\"status\":\"failed\",\"error\":\"jpkfail\"}],"
+			  "\"next\":null}}", id);
+	assert_true(c & MC_LIST);
+	assert_int_equal(m.search.state, MSEARCH_LOADED);
+	struct model_list l = { 0 };
+	model_list_build(&m, &f, T0 + 10, 120000, &l);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.from_history, 1);
+	assert_true(model_list_find(&l, "old-7") >= 0);
+	/* The error text matches locally too. */
+	assert_true(model_list_find(&l, "live-1") >= 0);
+	/* A regular expression is not sent: the state says loaded ones only. */
+	model_filter_set_text(&f, "jpk.*fail", NULL, 0);
+	assert_null(model_search_request_new(&m, &f));
+	assert_int_equal(m.search.state, MSEARCH_REGEX);
+	assert_int_equal(m.search.n, 0);
+	/* Failed ones reach history; a daemon without it says so. */
+	model_filter_set_text(&f, "", NULL, 0);
+	f.status = SF_FAILED;
+	q = model_search_request_new(&m, &f);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(q, "params"), "status")), "failed");
+	snprintf(id, sizeof id, "%s", json_string_value(json_object_get(q, "id")));
+	json_decref(q);
+	c = feed(&m, "{\"type\":\"error\",\"id\":\"%s\",\"code\":\"unavailable\",\"message\":\"no database\"}", id);
+	assert_true(c & MC_SEARCH);
+	assert_int_equal(m.search.state, MSEARCH_UNAVAILABLE);
+	model_list_free(&l);
+	model_filter_free(&f);
+	model_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -799,6 +930,9 @@ int main(void)
 		cmocka_unit_test(test_resources),
 		cmocka_unit_test(test_step_stats_and_replies),
 		cmocka_unit_test(test_step_dependencies),
+		cmocka_unit_test(test_summary),
+		cmocka_unit_test(test_stale_from_summary),
+		cmocka_unit_test(test_search_history),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

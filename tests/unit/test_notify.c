@@ -106,10 +106,10 @@ static size_t cps(const char *s)
 static void test_slack_body(void **state)
 {
 	(void)state;
-	char *s = notify_slack_body_new("Queue backlog <prod> & more", "depth 120 > 100\nwfmon :exec E1");
+	char *s = notify_slack_body_new("Queue backlog <prod> & more", "depth 120 > 100\nwfmon open E1");
 	json_t *j = parse(s);
 	assert_string_equal(json_string_value(json_object_get(j, "text")),
-			    "Queue backlog &lt;prod&gt; &amp; more\ndepth 120 &gt; 100\nwfmon :exec E1");
+			    "Queue backlog &lt;prod&gt; &amp; more\ndepth 120 &gt; 100\nwfmon open E1");
 	json_t *blocks = json_object_get(j, "blocks");
 	assert_int_equal(json_array_size(blocks), 2);
 	json_t *h = json_array_get(blocks, 0), *sec = json_array_get(blocks, 1);
@@ -120,7 +120,7 @@ static void test_slack_body(void **state)
 	assert_string_equal(json_string_value(json_object_get(sec, "type")), "section");
 	assert_string_equal(json_string_value(json_object_get(json_object_get(sec, "text"), "type")), "mrkdwn");
 	assert_string_equal(json_string_value(json_object_get(json_object_get(sec, "text"), "text")),
-			    "depth 120 &gt; 100\nwfmon :exec E1");
+			    "depth 120 &gt; 100\nwfmon open E1");
 	json_decref(j);
 	free(s);
 
@@ -246,7 +246,7 @@ static void test_email_message(void **state)
 	(void)state;
 	const char *subject = "Wykonanie workflow nie powiodło się: generowanie JPK dla wszystkich oddziałów";
 	char *m = notify_email_new("alerts@wfmon.example.com", "ops@example.com, kierownik@example.pl", subject,
-				   "Workflow jpk failed.\nError: timeout\r\nOpen: wfmon :exec E1\n.\n", 1700000000000LL);
+				   "Workflow jpk failed.\nError: timeout\r\nOpen: wfmon open E1\n.\n", 1700000000000LL);
 	assert_non_null(m);
 	assert_crlf_only(m);
 
@@ -281,7 +281,7 @@ static void test_email_message(void **state)
 
 	/* The body: CRLF everywhere, a lone dot left for curl to stuff. */
 	const char *body = strstr(m, "\r\n\r\n") + 4;
-	assert_string_equal(body, "Workflow jpk failed.\r\nError: timeout\r\nOpen: wfmon :exec E1\r\n.\r\n");
+	assert_string_equal(body, "Workflow jpk failed.\r\nError: timeout\r\nOpen: wfmon open E1\r\n.\r\n");
 	free(m);
 
 	/* ASCII subjects stay readable; CR/LF cannot add a header. */

@@ -545,7 +545,8 @@ static void test_json(void **state)
 	assert_string_equal(s, "{\"avg_wait_ms\":null,\"backlog\":false,"
 			       "\"by_priority\":{\"HIGH\":0,\"LOW\":0,\"NORMAL\":0},\"depth\":0,"
 			       "\"eta_ms\":0,\"finished_in_window\":0,\"oldest\":null,\"rate_per_min\":0.0,"
-			       "\"threshold\":100,\"untracked\":0,\"wait_samples\":0}");
+			       "\"rate_window_s\":300,\"threshold\":100,\"untracked\":0,\"wait_samples\":0,"
+			       "\"wait_window_s\":900}");
 	free(s);
 	json_decref(j);
 
@@ -558,7 +559,8 @@ static void test_json(void **state)
 			       "\"by_priority\":{\"HIGH\":1,\"LOW\":1,\"NORMAL\":0},\"depth\":2,"
 			       "\"eta_ms\":null,\"finished_in_window\":0,\"oldest\":{\"age_ms\":3000,"
 			       "\"execution_id\":\"j1\",\"queued_ms\":1000},\"rate_per_min\":0.0,"
-			       "\"threshold\":100,\"untracked\":0,\"wait_samples\":0}");
+			       "\"rate_window_s\":300,\"threshold\":100,\"untracked\":0,\"wait_samples\":0,"
+			       "\"wait_window_s\":900}");
 	free(s);
 	json_decref(j);
 

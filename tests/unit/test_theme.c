@@ -168,28 +168,6 @@ static void test_osc52(void **state)
 	free(s);
 }
 
-static void test_durations(void **state)
-{
-	(void)state;
-	static const struct {
-		int64_t ms;
-		const char *text;
-	} cases[] = {
-		{ -1, "-" }, { 850, "850 ms" }, { 4200, "4.2 s" }, { 5000, "5 s" }, { 45000, "45 s" },
-		{ 65000, "1 min 5 s" }, { 7380000, "2 h 3 min" }, { 90000000, "1 d 1 h" },
-	};
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		char buf[64];
-		i18n_format_duration(cases[i].ms, buf, sizeof buf);
-		assert_string_equal(buf, cases[i].text);
-	}
-	char buf[64];
-	i18n_format_count(1234567, buf, sizeof buf);
-	assert_string_equal(buf, "1,234,567");
-	i18n_format_bytes(10485760, buf, sizeof buf);
-	assert_string_equal(buf, "10.0 MiB");
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,7 +177,6 @@ int main(void)
 		cmocka_unit_test(test_find_user_first_and_bad_names),
 		cmocka_unit_test(test_degrade),
 		cmocka_unit_test(test_osc52),
-		cmocka_unit_test(test_durations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

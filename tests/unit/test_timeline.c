@@ -136,31 +136,6 @@ static void test_columns_table(void **state)
 	}
 }
 
-static void test_format_offset(void **state)
-{
-	(void)state;
-	static const struct {
-		int64_t ms;
-		const char *text;
-	} cases[] = {
-		{ 0, "0s" }, { 1, "1ms" }, { 250, "250ms" }, { 999, "999ms" },
-		{ 1000, "1s" }, { 1500, "1.5s" }, { 1250, "1.25s" }, { 1001, "1.001s" },
-		{ 30 * S, "30s" }, { 45 * S, "45s" }, { MIN, "1m" }, { 90 * S, "1m30s" },
-		{ 60500, "1m0.5s" }, { 2 * H, "2h" }, { 90 * MIN, "1h30m" }, { H + MIN + S, "1h1m1s" },
-		{ 48 * H, "48h" }, { -30 * S, "-30s" }, { -250, "-250ms" },
-	};
-	char buf[TIMELINE_LABEL_MAX];
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		size_t n = timeline_format_offset(cases[i].ms, buf, sizeof buf);
-		assert_string_equal(buf, cases[i].text);
-		assert_int_equal(n, strlen(cases[i].text));
-	}
-	char small[3];
-	assert_int_equal(timeline_format_offset(90 * S, small, sizeof small), 5);
-	assert_string_equal(small, "1m");
-	assert_int_equal(timeline_format_offset(INT64_MIN, buf, sizeof buf) > 0, 1);
-}
-
 /* Widths 40, 80, 200 and spans 500 ms, 90 s, 3 h; labels 6 columns wide. */
 static void test_axis_labels(void **state)
 {
@@ -174,23 +149,24 @@ static void test_axis_labels(void **state)
 		int cols[6];
 		const char *last;
 	} cases[] = {
-		{ 500, 40, 100, 5, { "0s", "100ms", "200ms", "300ms", "400ms" }, { 0, 8, 16, 24, 32 }, "400ms" },
-		{ 500, 80, 50, 10, { "0s", "50ms", "100ms", "150ms" }, { 0, 8, 16, 24 }, "450ms" },
-		{ 500, 200, 20, 25, { "0s", "20ms", "40ms" }, { 0, 8, 16 }, "480ms" },
-		{ 90 * S, 40, 30 * S, 3, { "0s", "30s", "1m" }, { 0, 13, 26 }, "1m" },
-		{ 90 * S, 80, 10 * S, 9, { "0s", "10s", "20s", "30s", "40s", "50s" }, { 0, 8, 17, 26, 35, 44 },
-		  "1m20s" },
-		{ 90 * S, 200, 5 * S, 18, { "0s", "5s", "10s" }, { 0, 11, 22 }, "1m25s" },
-		{ 3 * H, 40, H, 3, { "0s", "1h", "2h" }, { 0, 13, 26 }, "2h" },
-		{ 3 * H, 80, 30 * MIN, 6, { "0s", "30m", "1h", "1h30m", "2h", "2h30m" },
-		  { 0, 13, 26, 40, 53, 66 }, "2h30m" },
-		{ 3 * H, 200, 10 * MIN, 18, { "0s", "10m", "20m", "30m", "40m", "50m" },
-		  { 0, 11, 22, 33, 44, 55 }, "2h50m" },
+		{ 500, 40, 100, 5, { "0 s", "100 ms", "200 ms", "300 ms", "400 ms" }, { 0, 8, 16, 24, 32 }, "400 ms" },
+		{ 500, 80, 50, 10, { "0 s", "50 ms", "100 ms", "150 ms" }, { 0, 8, 16, 24 }, "450 ms" },
+		{ 500, 200, 20, 25, { "0 s", "20 ms", "40 ms" }, { 0, 8, 16 }, "480 ms" },
+		{ 90 * S, 40, 30 * S, 3, { "0 s", "30 s", "1 min" }, { 0, 13, 26 }, "1 min" },
+		/* "1 min 15 s" is ten columns: ticks 15 s apart, not 10 */
+		{ 90 * S, 80, 15 * S, 6, { "0 s", "15 s", "30 s", "45 s", "1 min", "1 min 15 s" },
+		  { 0, 13, 26, 40, 53, 66 }, "1 min 15 s" },
+		{ 90 * S, 200, 5 * S, 18, { "0 s", "5 s", "10 s" }, { 0, 11, 22 }, "1 min 25 s" },
+		{ 3 * H, 40, H, 3, { "0 s", "1 h", "2 h" }, { 0, 13, 26 }, "2 h" },
+		{ 3 * H, 80, 30 * MIN, 6, { "0 s", "30 min", "1 h", "1 h 30 min", "2 h", "2 h 30 min" },
+		  { 0, 13, 26, 40, 53, 66 }, "2 h 30 min" },
+		{ 3 * H, 200, 10 * MIN, 18, { "0 s", "10 min", "20 min", "30 min", "40 min", "50 min" },
+		  { 0, 11, 22, 33, 44, 55 }, "2 h 50 min" },
 	};
 	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
 		struct timeline_tick ticks[64];
 		int64_t iv = -1;
-		size_t n = timeline_ticks(T0, T0 + cases[c].span, T0, cases[c].width, 6, ticks, 64, &iv);
+		size_t n = timeline_ticks(FMT_EN, T0, T0 + cases[c].span, T0, cases[c].width, 6, ticks, 64, &iv);
 		print_message("axis case %zu\n", c);
 		assert_int_equal(iv, cases[c].interval);
 		assert_int_equal(n, cases[c].count);
@@ -211,27 +187,27 @@ static void test_axis_pan(void **state)
 	(void)state;
 	struct timeline_tick ticks[64];
 	int64_t iv;
-	size_t n = timeline_ticks(T0 + 45 * S, T0 + 135 * S, T0, 80, 6, ticks, 64, &iv);
-	assert_int_equal(iv, 10 * S);
-	assert_int_equal(n, 9);
-	assert_string_equal(ticks[0].label, "50s");
-	assert_int_equal(ticks[0].col, 4);   /* 5 s into a 90 s view of 80 columns */
-	assert_string_equal(ticks[1].label, "1m");
-	assert_string_equal(ticks[8].label, "2m10s");
+	size_t n = timeline_ticks(FMT_EN, T0 + 45 * S, T0 + 135 * S, T0, 80, 6, ticks, 64, &iv);
+	assert_int_equal(iv, 15 * S);
+	assert_int_equal(n, 6);
+	assert_string_equal(ticks[0].label, "45 s");
+	assert_int_equal(ticks[0].col, 0);
+	assert_string_equal(ticks[1].label, "1 min");
+	assert_string_equal(ticks[5].label, "2 min");
 	/* A window before the execution start has negative labels. */
-	n = timeline_ticks(T0 - 30 * S, T0 + 60 * S, T0, 40, 6, ticks, 64, &iv);
+	n = timeline_ticks(FMT_EN, T0 - 30 * S, T0 + 60 * S, T0, 40, 6, ticks, 64, &iv);
 	assert_int_equal(iv, 30 * S);
 	assert_int_equal(n, 3);
-	assert_string_equal(ticks[0].label, "-30s");
-	assert_string_equal(ticks[1].label, "0s");
+	assert_string_equal(ticks[0].label, "-30 s");
+	assert_string_equal(ticks[1].label, "0 s");
 	/* Too small an output array: a coarser interval, never an overflow of out. */
-	n = timeline_ticks(T0, T0 + 90 * S, T0, 200, 6, ticks, 4, &iv);
+	n = timeline_ticks(FMT_EN, T0, T0 + 90 * S, T0, 200, 6, ticks, 4, &iv);
 	assert_true(n <= 4 && n >= 2);
 	assert_int_equal(iv, 30 * S);
 	/* Degenerate views. */
-	assert_int_equal(timeline_ticks(T0, T0, T0, 80, 6, ticks, 64, &iv), 0);
+	assert_int_equal(timeline_ticks(FMT_EN, T0, T0, T0, 80, 6, ticks, 64, &iv), 0);
 	assert_int_equal(iv, 0);
-	assert_int_equal(timeline_ticks(T0, T0 + 1000, T0, 0, 6, ticks, 64, &iv), 0);
+	assert_int_equal(timeline_ticks(FMT_EN, T0, T0 + 1000, T0, 0, 6, ticks, 64, &iv), 0);
 }
 
 /* For many widths and spans: ticks ascend, fit the width, and labels (the
@@ -249,7 +225,7 @@ static void test_axis_never_overlaps(void **state)
 				struct timeline_tick ticks[512];
 				int64_t iv;
 				int64_t t0 = T0 + 12345;
-				size_t n = timeline_ticks(t0, t0 + spans[a], T0, widths[b], lws[c], ticks,
+				size_t n = timeline_ticks(FMT_EN, t0, t0 + spans[a], T0, widths[b], lws[c], ticks,
 							  512, &iv);
 				assert_true(iv > 0);
 				int longest = lws[c];
@@ -293,6 +269,40 @@ static void test_short_and_long_steps(void **state)
 	assert_true(bars[3].visible);
 	assert_int_equal(bars[3].col_first, 40);
 	assert_int_equal(bars[3].col_last, 59);
+}
+
+/* Names never run together: a bar's name stops a blank column before the
+ * next bar on its row; the last on its row has the whole bar. */
+static void test_label_room(void **state)
+{
+	(void)state;
+	static const char *const DEP_V[] = { "validate" };
+	const struct timeline_step steps[] = {
+		{ "validate", "Validate batch", TIMELINE_COMPLETED, T0, T0 + 1000, NULL, 0 },
+		{ "iban", "Verify IBAN", TIMELINE_COMPLETED, T0 + 1000, T0 + 1500, DEP_V, 1 },
+		{ "report", "Report VAT", TIMELINE_COMPLETED, T0 + 6000, T0 + 7400, NULL, 0 },
+	};
+	assert_int_equal(layout(steps, 3, T0, T0 + 8000, 0), 1);
+	/* 116 columns over 7.4 s: validate takes 0..15 (1000 ms ends inside
+	 * column 15), iban starts in column 15. */
+	timeline_scale(bars, 3, T0, T0 + 7400, 116);
+	assert_int_equal(bars[0].col_first, 0);
+	assert_int_equal(bars[0].col_last, 15);
+	assert_int_equal(bars[1].col_first, 15);
+	assert_int_equal(bars[0].label_cols, 14);   /* columns 0..13, 14 blank, 15 the next */
+	/* iban is alone up to report: all of its bar. */
+	assert_int_equal(bars[1].label_cols, bars[1].col_last - bars[1].col_first + 1);
+	/* The last bar on its row has all of it. */
+	assert_int_equal(bars[2].label_cols, bars[2].col_last - bars[2].col_first + 1);
+	/* No two names share a column or touch. */
+	for (size_t i = 0; i < 3; i++)
+		for (size_t j = 0; j < 3; j++)
+			if (i != j && bars[j].col_first > bars[i].col_first)
+				assert_true(bars[i].col_first + bars[i].label_cols < bars[j].col_first);
+	/* Zoomed in on the first: it fills the view alone. */
+	timeline_scale(bars, 3, T0, T0 + 500, 80);
+	assert_int_equal(bars[0].label_cols, 80);
+	assert_int_equal(bars[1].label_cols, 0);
 }
 
 static void test_running_step_grows(void **state)
@@ -473,11 +483,11 @@ int main(void)
 		cmocka_unit_test(test_rows_diamond),
 		cmocka_unit_test(test_rows_table),
 		cmocka_unit_test(test_columns_table),
-		cmocka_unit_test(test_format_offset),
 		cmocka_unit_test(test_axis_labels),
 		cmocka_unit_test(test_axis_pan),
 		cmocka_unit_test(test_axis_never_overlaps),
 		cmocka_unit_test(test_short_and_long_steps),
+		cmocka_unit_test(test_label_room),
 		cmocka_unit_test(test_running_step_grows),
 		cmocka_unit_test(test_never_started),
 		cmocka_unit_test(test_wait),

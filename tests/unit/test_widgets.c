@@ -1,6 +1,6 @@
 /* test_widgets.c: the shared list helpers (selection kept on an id, moved,
- * the scroll window), the text pane's keys, the step status colours, whole
- * second durations and the executable's folder. Nothing here draws. */
+ * the scroll window), the text pane's keys, the step status colours and the
+ * executable's folder. Nothing here draws. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -140,25 +140,6 @@ static void test_step_status_element(void **state)
 	assert_int_equal(ui_step_status_element(STEP__COUNT), UI_NORMAL);
 }
 
-static void test_format_elapsed(void **state)
-{
-	(void)state;
-	static const struct {
-		int64_t ms;
-		const char *text;
-	} cases[] = {
-		{ -1, "-" }, { -1500, "-" }, { 0, "0 ms" }, { 999, "0 ms" }, { 1000, "1 s" },
-		{ 4200, "4 s" }, { 9999, "9 s" }, { 45600, "45 s" }, { 65900, "1 min 5 s" },
-		{ 7380999, "2 h 3 min" },
-	};
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		char buf[64];
-		i18n_format_elapsed(cases[i].ms, buf, sizeof buf);
-		if (strcmp(buf, cases[i].text) != 0)
-			fail_msg("%lld ms: '%s', expected '%s'", (long long)cases[i].ms, buf, cases[i].text);
-	}
-}
-
 static void test_exe_dir(void **state)
 {
 	(void)state;
@@ -184,7 +165,6 @@ int main(void)
 		cmocka_unit_test(test_scroll_clamp),
 		cmocka_unit_test(test_textpane_keys),
 		cmocka_unit_test(test_step_status_element),
-		cmocka_unit_test(test_format_elapsed),
 		cmocka_unit_test(test_exe_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
