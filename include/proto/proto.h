@@ -367,5 +367,15 @@ const char *const *proto_features(void);
 /* Whether a hello answer (parsed) lists a feature; false for NULL or for a
  * daemon that answered the hello with an error (revision 1). */
 bool proto_hello_has(json_t *hello, const char *feature);
+/* The revision a daemon speaks, from its answer to "hello": its "revision",
+ * 1 for an error answer (a daemon from before the hello), 0 for anything
+ * that is not an answer to it. */
+int proto_hello_revision(json_t *answer);
+/* Makes an event fit a daemon of an earlier revision (compat.c): removes the
+ * fields that revision would refuse (attempt, labels, delayed_until, a
+ * step's name, extension fields). Returns 0, or -1 when the event cannot be
+ * said at that revision at all (control events; a queued event without a
+ * plan): the producer leaves it out. */
+int proto_event_downgrade(json_t *event, int revision);
 
 #endif

@@ -22,6 +22,7 @@ enum pending_kind {
 	PENDING_SUB_REPLAY, /* a subscribe with since: what was missed, from the store */
 	PENDING_SUB_SNAPSHOT, /* a subscribe to an execution no longer in memory */
 	PENDING_MONITOR,    /* the database connections sample */
+	PENDING_DONE,       /* a change recorded as the daemon's own event: "done" once durable */
 };
 
 struct pending {

@@ -91,7 +91,7 @@ static void item_store(struct ingest_item *it, const char *org, struct store_eve
 	se->len = strlen(it->exact);
 }
 
-void ingest_prepare(struct org *o, json_t *events, bool for_store, struct ingest_batch *b)
+static void prepare(struct org *o, json_t *events, bool for_store, bool own, struct ingest_batch *b)
 {
 	struct server_stats *stats = &o->srv->stats;
 	memset(b, 0, sizeof *b);
@@ -109,7 +109,12 @@ void ingest_prepare(struct org *o, json_t *events, bool for_store, struct ingest
 	json_array_foreach(events, i, event) {
 		struct ingest_item *it = &b->items[b->n];
 		struct proto_cause cause;
-		if (proto_event_validate(event, &it->ev, &cause) < 0) {
+		int rc = proto_event_validate(event, &it->ev, &cause);
+		if (rc == 0 && !own && proto_event_is_daemon_only(it->ev.kind)) {
+			rc = proto_fail(&cause, "type", "%s is made by wfmond only; a producer answers a request "
+					"with control.replied", proto_event_kind_name(it->ev.kind));
+		}
+		if (rc < 0) {
 			char field[128];
 			snprintf(field, sizeof field, "events[%zu]%s%s", i, cause.field[0] ? "." : "",
 				 cause.field);
@@ -136,6 +141,16 @@ void ingest_prepare(struct org *o, json_t *events, bool for_store, struct ingest
 		b->n++;
 	}
 	strmap_clear(&in_batch);
+}
+
+void ingest_prepare(struct org *o, json_t *events, bool for_store, struct ingest_batch *b)
+{
+	prepare(o, events, for_store, false, b);
+}
+
+void ingest_prepare_own(struct org *o, json_t *events, bool for_store, struct ingest_batch *b)
+{
+	prepare(o, events, for_store, true, b);
 }
 
 /* The room, when it exists. */

@@ -10,6 +10,7 @@
 #include "alerts.h"
 #include "clock.h"
 #include "conn.h"
+#include "control.h"
 #include "flush.h"
 #include "history.h"
 #include "http.h"
@@ -20,6 +21,9 @@
 #include "subscribe.h"
 
 #define WS_RX_KEEP (64 * 1024)   /* reassembly buffer kept between messages */
+#ifndef WFMON_VERSION
+#define WFMON_VERSION "0.1.0"
+#endif
 
 /* ---- requests ---------------------------------------------------------------- */
 
@@ -67,6 +71,11 @@ static void handle_ping(struct conn *c, const struct proto_request *req)
 	conn_send(c, proto_pong_message_new(req->id, clock_wall_ms()));
 }
 
+static void handle_hello(struct conn *c, const struct proto_request *req)
+{
+	conn_send(c, proto_hello_message_new(req->id, "wfmond " WFMON_VERSION));
+}
+
 static void (*const request_table[REQ__COUNT])(struct conn *, const struct proto_request *) = {
 	[REQ_SUBSCRIBE] = subscribe_start,
 	[REQ_UNSUBSCRIBE] = unsubscribe,
@@ -76,6 +85,9 @@ static void (*const request_table[REQ__COUNT])(struct conn *, const struct proto
 	[REQ_PRIORITIZE] = handle_prioritize,
 	[REQ_RULE] = alerts_rule_request,
 	[REQ_ALERT] = alerts_alert_request,
+	[REQ_HELLO] = handle_hello,
+	[REQ_CANCEL] = control_request,
+	[REQ_RETRY] = control_request,
 };
 
 static void handle_message(struct conn *c, const char *buf, size_t len)

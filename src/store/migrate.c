@@ -28,8 +28,9 @@ static const struct grant {
 	{"step_executions", "SELECT, INSERT, UPDATE, DELETE"},
 	{"execution_counters", "SELECT, INSERT, UPDATE, DELETE"},
 	{"execution_events", "SELECT, INSERT, DELETE"},
-	{"execution_metrics", "SELECT, INSERT, DELETE"},
-	{"step_metrics", "SELECT, INSERT, DELETE"},
+	/* UPDATE: a retried attempt's facts are marked (0008). */
+	{"execution_metrics", "SELECT, INSERT, UPDATE, DELETE"},
+	{"step_metrics", "SELECT, INSERT, UPDATE, DELETE"},
 	{"resource_metrics", "SELECT, INSERT, DELETE"},
 	{"queue_snapshots", "SELECT, INSERT, DELETE"},
 	{"monitoring_alerts", "SELECT, INSERT, UPDATE, DELETE"},
