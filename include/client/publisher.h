@@ -81,8 +81,9 @@ struct publisher_stats {
 };
 void publisher_get_stats(const struct publisher *p, struct publisher_stats *out);
 
-/* Takes the events not yet acknowledged, oldest first, as compact JSON texts
- * (malloc'd, in out, at most max); they leave the publisher. Returns how many. */
-size_t publisher_take_unsent(struct publisher *p, char **out, size_t max);
+/* Takes the events not yet settled, oldest first; those with a sequence
+ * number above after_seq go to out as compact JSON texts (malloc'd, at most
+ * max). All of them leave the publisher. Returns how many went to out. */
+size_t publisher_take_unsent(struct publisher *p, uint64_t after_seq, char **out, size_t max);
 
 #endif
