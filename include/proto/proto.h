@@ -128,6 +128,15 @@ int proto_control_parse(const char *name, enum proto_control *out);
 bool proto_label_key_valid(const char *s);
 /* A label value: 1..PROTO_MAX_LABEL_VALUE bytes, valid UTF-8 without control characters. */
 bool proto_label_value_valid(const char *s);
+/* An object of at most max labels (labels.c); the error names path.key. */
+int proto_labels_check(json_t *labels, size_t max, const char *path, struct proto_cause *cause);
+/* Labels as people write them: "period=2026-11, client=\"Biuro, Kraków\""
+ * (a value with a comma, a quote or spaces at its ends is quoted, \" and
+ * \\ inside), or a JSON object. Returns a new object of at most max labels,
+ * or NULL with a cause. An empty text is an empty object. */
+json_t *proto_labels_parse_text(const char *text, size_t max, struct proto_cause *cause);
+/* The other way ("" for none or an empty object). */
+void proto_labels_format(json_t *labels, char *buf, size_t len);
 
 enum proto_priority { PRIO_HIGH, PRIO_NORMAL, PRIO_LOW, PRIO__COUNT };
 const char *proto_priority_name(enum proto_priority p);

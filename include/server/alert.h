@@ -18,7 +18,9 @@
 
 #include "alert_record.h"
 #include "alert_rule.h"
+#include "exec.h"
 #include "proto.h"
+#include "schedule.h"
 
 /* Rules kept per organization (the daemon refuses more; the evaluator keeps
  * no more). */
@@ -33,6 +35,16 @@ struct alert_fact {
 	int64_t ts_ms, started_ms;           /* started_ms 0 if unknown */
 	const char *error;                   /* failed: the execution's error, or NULL */
 	const char *step_id;                 /* failed: the failing step, or NULL */
+	const struct exec_label *labels;     /* the execution's labels, for rules scoped by them */
+	uint32_t nlabels;
+	bool retried_failure;                /* completed: an earlier attempt of it had failed */
+};
+
+/* A scheduled workflow's status at the tick, for missed_schedule rules. */
+struct alert_schedule_fact {
+	const char *workflow_id, *workflow_name;
+	struct schedule_status status;
+	const char *expected_text, *due_text;   /* those times on the schedule's clock, with its zone */
 };
 
 /* The numbers the timer check sees (queue, resources, anything custom). */
@@ -43,6 +55,9 @@ struct alert_metrics {
 	/* running executions, for running_long */
 	const struct alert_fact *running;    /* kind unused; started_ms set */
 	size_t nrunning;
+	/* scheduled workflows, for missed_schedule */
+	const struct alert_schedule_fact *schedules;
+	size_t nschedules;
 };
 
 /* An alert that fires: the rule, the workflow it is about (or ""), the
@@ -105,7 +120,7 @@ size_t alert_eval_pair_count(const struct alert_eval *e);
 /* The fixed texts, English and Polish (the original specification's). */
 enum alert_text { TXT_EXECUTION_FAILED, TXT_EXECUTION_STARTED, TXT_EXECUTION_COMPLETED, TXT_STEP_COMPLETED,
 		  TXT_STEP_FAILED, TXT_ALERT_TRIGGERED, TXT_ALERT_ACKNOWLEDGED, TXT_QUEUE_BACKLOG,
-		  TXT_RESOURCE_WARNING, TXT_PERFORMANCE_DEGRADED, TXT__COUNT };
+		  TXT_RESOURCE_WARNING, TXT_PERFORMANCE_DEGRADED, TXT_SCHEDULE_MISSED, TXT__COUNT };
 /* In "en" or "pl"; any other language (or NULL) is English. NULL for an
  * unknown text. */
 const char *alert_text(enum alert_text t, const char *language);
@@ -126,6 +141,7 @@ enum alert_measure {
 	MEASURE_RUNNING,     /* how long a running execution has run */
 	MEASURE_METRIC,      /* metric value against the threshold */
 	MEASURE_CUSTOM,      /* the same, with the rule's own operator */
+	MEASURE_SCHEDULE,    /* the expected run, what went wrong, and when it was due */
 };
 
 /* How a rule type's firings read (a row of alert_eval.c's type table). */
@@ -144,6 +160,9 @@ struct alert_trigger {
 	double rate;
 	int64_t duration_ms, threshold_ms;
 	double value;
+	enum schedule_miss miss;             /* MEASURE_SCHEDULE */
+	const char *expected_text, *due_text;
+	int64_t expected_ms, due_ms;
 };
 
 /* Fills the firing's title and body in the rule's language and its context

@@ -7,6 +7,7 @@
 #include "live.h"
 #include "alerts.h"
 #include "monitor.h"
+#include "schedules.h"
 #include "strmap.h"
 
 struct server;
@@ -24,6 +25,7 @@ struct org {
 	struct strmap rooms;    /* room name -> struct room */
 	struct org_monitor mon;
 	struct org_alerts alerts;
+	struct org_schedules sched;
 };
 
 /* Returns a new organization whose positions start above min_pos. */

@@ -83,6 +83,8 @@ enum store_query_kind {
 	STORE_Q_PUT_RULE_DELETE,    /* {"rule_id"} */
 	STORE_Q_PUT_ALERT,          /* the alert record (alerts.h) -> alert_history (upsert by id) */
 	STORE_Q_PUT_NOTIFY_ATTEMPT, /* {"alert_id","channel","channel_index","attempt","ok","final","detail"} */
+	STORE_Q_PUT_SCHEDULE,       /* {"schedule": its JSON form (schedule.h), "by"} -> workflow_schedules (upsert) */
+	STORE_Q_PUT_SCHEDULE_DELETE,/* {"workflow_id"} */
 	/* params {} -> {"active":n,"idle":n,"total":n,"max":n}: this database's
 	 * connections, from PostgreSQL itself */
 	STORE_Q_DB_CONNECTIONS,
@@ -160,7 +162,9 @@ int store_migrate(const char *owner_conninfo, const char *app_role, char *cause,
  * for every queued or running one, and the 100 most recent finished ones,
  * oldest first], "rules": [storage forms], "alerts": [alert records: every
  * active or acknowledged one and the 50 most recent resolved, oldest first],
- * "cooldowns": [{"rule_id","workflow_id","fired_ms"}]}]}. Returns NULL with a cause when
+ * "cooldowns": [{"rule_id","workflow_id","fired_ms"}], "schedules": [JSON forms],
+ * "workflow_runs": [{"workflow_id","last_started_ms","last_completed_ms",
+ * "last_failed_ms"}] of the scheduled workflows}]}. Returns NULL with a cause when
  * PostgreSQL cannot be reached. */
 json_t *store_load_state(const char *conninfo, size_t recent_ids, char *cause, size_t causelen);
 

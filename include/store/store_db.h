@@ -49,6 +49,8 @@ int storeq_put_rule(PGconn *c, json_t *params, json_t **result, char *err, size_
 int storeq_put_rule_delete(PGconn *c, json_t *params, json_t **result, char *err, size_t errlen);
 int storeq_put_alert(PGconn *c, json_t *params, json_t **result, char *err, size_t errlen);
 int storeq_put_notify_attempt(PGconn *c, json_t *params, json_t **result, char *err, size_t errlen);
+int storeq_put_schedule(PGconn *c, json_t *params, json_t **result, char *err, size_t errlen);
+int storeq_put_schedule_delete(PGconn *c, json_t *params, json_t **result, char *err, size_t errlen);
 
 /* write.c: applies one organization's records ({"pos","event",...} objects
  * as a JSON array text) in one transaction. Returns the number of events

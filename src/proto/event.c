@@ -13,7 +13,6 @@
 #include "proto-internal.h"
 
 #include <stddef.h>
-#include "wsframe.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,7 +262,7 @@ int proto_control_parse(const char *name, enum proto_control *out)
 
 /* C0 controls, DEL and the C1 controls (U+0080..U+009F, which a terminal may
  * take as escape sequences: the console prints these strings). */
-static bool has_control(const char *s, size_t len, bool allow_newline_tab)
+bool proto_has_control(const char *s, size_t len, bool allow_newline_tab)
 {
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -299,68 +298,10 @@ static int check_string(const json_t *v, size_t max, bool text, const char *path
 	size_t len = json_string_length(v);
 	if (len == 0 || len > max)
 		return proto_fail(cause, path, "must be 1 to %zu bytes long", max);
-	if (has_control(json_string_value(v), len, text))
+	if (proto_has_control(json_string_value(v), len, text))
 		return proto_fail(cause, path,
 				  text ? "must not contain control characters other than newline and tab"
 				       : "must not contain control characters");
-	return 0;
-}
-
-/* ---- Labels ---------------------------------------------------------------- */
-
-static bool label_key_char(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-	       c == '.' || c == '-' || c == '/';
-}
-
-static bool label_keyn_valid(const char *s, size_t len)
-{
-	if (len == 0 || len > PROTO_MAX_LABEL_KEY)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!label_key_char((unsigned char)s[i]))
-			return false;
-	return true;
-}
-
-bool proto_label_key_valid(const char *s)
-{
-	return s != NULL && label_keyn_valid(s, strnlen(s, PROTO_MAX_LABEL_KEY + 1));
-}
-
-bool proto_label_value_valid(const char *s)
-{
-	if (s == NULL)
-		return false;
-	size_t len = strnlen(s, PROTO_MAX_LABEL_VALUE + 1);
-	return len >= 1 && len <= PROTO_MAX_LABEL_VALUE && utf8_valid((const uint8_t *)s, len) && !has_control(s, len, false);
-}
-
-static int check_labels(json_t *v, const char *path, struct proto_cause *cause)
-{
-	if (!json_is_object(v))
-		return proto_fail(cause, path, "must be an object of label: value strings");
-	if (json_object_size(v) > PROTO_MAX_LABELS)
-		return proto_fail(cause, path, "has %zu labels, more than the limit of %d", json_object_size(v),
-				  PROTO_MAX_LABELS);
-	const char *key;
-	size_t key_len;
-	json_t *val;
-	json_object_keylen_foreach(v, key, key_len, val) {
-		char kpath[96];
-		snprintf(kpath, sizeof kpath, "%s.%.*s", path, (int)(key_len < 64 ? key_len : 64), key);
-		if (!label_keyn_valid(key, key_len))
-			return proto_fail(cause, kpath, "a label key must be 1 to %d characters of A-Z a-z 0-9 _ . - /",
-					  PROTO_MAX_LABEL_KEY);
-		if (!json_is_string(val))
-			return proto_fail(cause, kpath, "a label value must be a string");
-		size_t len = json_string_length(val);
-		if (len == 0 || len > PROTO_MAX_LABEL_VALUE || strlen(json_string_value(val)) != len)
-			return proto_fail(cause, kpath, "a label value must be 1 to %d bytes long", PROTO_MAX_LABEL_VALUE);
-		if (has_control(json_string_value(val), len, false))
-			return proto_fail(cause, kpath, "a label value must not contain control characters");
-	}
 	return 0;
 }
 
@@ -677,7 +618,7 @@ static int field_validate(const struct field_spec *f, json_t *v, struct proto_ev
 		*MEMBER(out, f, int64_t) = (int64_t)json_integer_value(v);
 		return 0;
 	case FT_LABELS:
-		if (check_labels(v, f->name, cause) != 0)
+		if (proto_labels_check(v, PROTO_MAX_LABELS, f->name, cause) != 0)
 			return -1;
 		*MEMBER(out, f, json_t *) = v;
 		return 0;

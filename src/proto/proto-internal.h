@@ -10,6 +10,9 @@
 
 /* proto_id_valid for a string that may hold NUL bytes (JSON strings can). */
 bool proto_idn_valid(const char *s, size_t len);
+/* C0 controls, DEL and the C1 controls (U+0080..U+009F, which a terminal may
+ * take as escape sequences); newline and tab pass when allowed. */
+bool proto_has_control(const char *s, size_t len, bool allow_newline_tab);
 
 /* exec.c, for exec_json.c: what applying events and reading snapshots share. */
 /* Appends a log line (the oldest goes when full); texts are copied. */

@@ -42,6 +42,7 @@ static const char *const texts[TXT__COUNT][LANG__COUNT] = {
 	[TXT_QUEUE_BACKLOG] = { "Queue backlog detected", "Wykryto zaległości w kolejce" },
 	[TXT_RESOURCE_WARNING] = { "System resource warning", "Ostrzeżenie o zasobach systemu" },
 	[TXT_PERFORMANCE_DEGRADED] = { "Performance degradation detected", "Wykryto spadek wydajności" },
+	[TXT_SCHEDULE_MISSED] = { "Scheduled run missed", "Zaplanowane uruchomienie nie odbyło się" },
 };
 
 const char *alert_text(enum alert_text t, const char *language)
@@ -54,7 +55,7 @@ const char *alert_text(enum alert_text t, const char *language)
 /* ---- the sentences of a body ---------------------------------------------------------- */
 
 enum phrase { P_EXECUTION, P_WORKFLOW, P_RULE, P_ERROR, P_STEP, P_CONSECUTIVE, P_RATE, P_TOOK, P_RUNNING,
-	      P_METRIC, P_OPEN, P__COUNT };
+	      P_METRIC, P_OPEN, P_SCHEDULE, P_MISS_START, P_MISS_FINISH, P_MISS_FAILED, P__COUNT };
 
 /* Same conversions in the same order in both languages. */
 static const char *const phrases[P__COUNT][LANG__COUNT] = {
@@ -70,6 +71,10 @@ static const char *const phrases[P__COUNT][LANG__COUNT] = {
 	[P_RUNNING] = { "Running for %s, longer than %s", "Trwa już %s, dłużej niż %s" },
 	[P_METRIC] = { "%s is %s (condition: %s %s)", "%s wynosi %s (warunek: %s %s)" },
 	[P_OPEN] = { "Open it: wfmon :exec %s", "Otwórz: wfmon :exec %s" },
+	[P_SCHEDULE] = { "The run expected at %s %s (due %s)", "Uruchomienie oczekiwane o %s %s (termin %s)" },
+	[P_MISS_START] = { "did not start", "nie rozpoczęło się" },
+	[P_MISS_FINISH] = { "did not complete in time", "nie zakończyło się na czas" },
+	[P_MISS_FAILED] = { "failed", "nie powiodło się" },
 };
 
 static const char *phrase(enum phrase p, const char *language)
@@ -197,6 +202,12 @@ static void measure_line(struct sbuf *body, const struct alert_rule *r, enum ale
 		number_format(r->threshold, b, sizeof b);
 		sbuf_line(body, phrase(P_METRIC, lang), r->metric, a, alert_op_symbol(r->op), b);
 		break;
+	case MEASURE_SCHEDULE:
+		sbuf_line(body, phrase(P_SCHEDULE, lang), given(t->expected_text) ? t->expected_text : "?",
+			  phrase(t->miss == MISS_FAILED ? P_MISS_FAILED : t->miss == MISS_FINISH ? P_MISS_FINISH
+											  : P_MISS_START, lang),
+			  given(t->due_text) ? t->due_text : "?");
+		break;
 	case MEASURE_NONE:
 		break;
 	}
@@ -253,6 +264,15 @@ static json_t *firing_context_new(const struct alert_rule *r, enum alert_measure
 		if (m == MEASURE_CUSTOM)
 			json_object_set_new(c, "op", json_string(alert_op_name(r->op)));
 		break;
+	case MEASURE_SCHEDULE: {
+		char at[40];
+		json_object_set_new(c, "miss", json_string(schedule_miss_name(t->miss)));
+		proto_time_format(t->expected_ms, at, sizeof at);
+		json_object_set_new(c, "expected_at", json_string(at));
+		proto_time_format(t->due_ms, at, sizeof at);
+		json_object_set_new(c, "due_at", json_string(at));
+		break;
+	}
 	case MEASURE_NONE:
 		break;
 	}

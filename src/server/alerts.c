@@ -20,6 +20,7 @@
 #include "notify.h"
 #include "org.h"
 #include "room.h"
+#include "schedules.h"
 #include "server.h"
 #include "store.h"
 #include "xalloc.h"
@@ -303,7 +304,9 @@ void alerts_on_event(struct server *s, struct org *o, const struct live_executio
 	struct alert_fact fact = {
 		.kind = ev->kind, .execution_id = x->x.id, .workflow_id = x->x.workflow_id,
 		.workflow_name = exec_workflow_name(&x->x), .ts_ms = ev->ts_ms, .started_ms = x->x.started_ms,
-		.error = x->x.error, .step_id = step,
+		.error = x->x.error, .step_id = step, .labels = x->x.labels, .nlabels = x->x.nlabels,
+		/* A later attempt that completed: its earlier failure counts no more. */
+		.retried_failure = ev->kind == EV_EXECUTION_COMPLETED && x->x.attempt > 1,
 	};
 	struct alert_firing f[MAX_OUT];
 	struct alert_clear c[MAX_OUT];
@@ -365,16 +368,19 @@ static void tick_org(const char *key, void *value, void *arg)
 			running[nrunning++] = (struct alert_fact){
 				.kind = EV_EXECUTION_STARTED, .execution_id = x->x.id, .workflow_id = x->x.workflow_id,
 				.workflow_name = exec_workflow_name(&x->x), .ts_ms = x->x.last_event_ms,
-				.started_ms = x->x.started_ms,
+				.started_ms = x->x.started_ms, .labels = x->x.labels, .nlabels = x->x.nlabels,
 			};
+	struct alert_schedule_fact *schedules;
+	size_t nschedules = schedules_facts(o, &schedules);
 	struct alert_metrics metrics = { .names = names, .values = values, .n = n, .running = running,
-					 .nrunning = nrunning };
+					 .nrunning = nrunning, .schedules = schedules, .nschedules = nschedules };
 	struct alert_firing f[MAX_OUT];
 	struct alert_clear c[MAX_OUT];
 	size_t nf = 0, nc = 0;
 	alert_eval_on_tick(o->alerts.eval, &metrics, now, f, MAX_OUT, &nf, c, MAX_OUT, &nc);
 	apply_results(s, o, f, nf, c, nc, now);
 	free(running);
+	free(schedules);
 }
 
 void alerts_tick(struct server *s, int64_t now_ms)

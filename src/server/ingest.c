@@ -21,6 +21,7 @@
 #include "monitor.h"
 #include "org.h"
 #include "room.h"
+#include "schedules.h"
 #include "server.h"
 #include "strmap.h"
 #include "xalloc.h"
@@ -207,6 +208,7 @@ void ingest_commit(struct org *o, struct ingest_batch *b)
 		int before_status;
 		struct live_execution *x = live_apply(&o->live, &it->ev, it->event, &before_status);
 		monitor_on_event(o, before_status, x, &it->ev);
+		schedules_on_event(o, &x->x, &it->ev);
 		if (proto_event_is_execution_level(it->ev.kind))
 			alerts_on_event(o->srv, o, x, &it->ev);
 		route(o, it);

@@ -15,6 +15,7 @@
 #include "org.h"
 #include "pending.h"
 #include "room.h"
+#include "schedules.h"
 #include "server.h"
 #include "store.h"
 
@@ -356,6 +357,7 @@ static void tick_org(const char *key, void *value, void *arg)
 	(void)key;
 	struct tick_ctx *t = arg;
 	queue_tick(value, t->now_ms);
+	schedules_tick(value, t->now_ms);
 	if (t->save)
 		queue_save(value, t->now_ms);
 }

@@ -22,6 +22,7 @@ struct org *org_new(struct server *srv, const char *id, int64_t min_pos)
 	dedup_init(&o->dedup, srv->cfg.dedup_window);
 	strmap_init(&o->rooms);
 	org_alerts_init(&o->alerts);
+	org_schedules_init(&o->sched);
 	char cause[200];
 	if (org_monitor_init(&o->mon, srv, cause, sizeof cause) < 0)
 		fatal("queue numbers for %s: %s", id, cause);   /* the windows were checked at start-up */
@@ -41,6 +42,7 @@ void org_free(struct org *o)
 	strmap_clear(&o->rooms);
 	org_monitor_free(&o->mon);
 	org_alerts_free(&o->alerts);
+	org_schedules_free(&o->sched);
 	live_org_free(&o->live);
 	dedup_free(&o->dedup);
 	free(o);

@@ -22,6 +22,7 @@
 #include "org.h"
 #include "pending.h"
 #include "room.h"
+#include "schedules.h"
 #include "store.h"
 #include "ws.h"
 #include "xalloc.h"
@@ -201,6 +202,7 @@ static void reload_state(struct server *s)
 			executions += live_load_execution(&o->live, v) == 0;
 		alerts_load(s, o, json_object_get(oj, "rules"), json_object_get(oj, "alerts"),
 			    json_object_get(oj, "cooldowns"));
+		schedules_load(o, json_object_get(oj, "schedules"), json_object_get(oj, "workflow_runs"));
 	}
 	log_info("reloaded %zu organization(s) and %zu running execution(s) from the database",
 		 json_array_size(json_object_get(state, "orgs")), executions);

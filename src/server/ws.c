@@ -17,6 +17,7 @@
 #include "log.h"
 #include "prioritize.h"
 #include "publish.h"
+#include "schedules.h"
 #include "server.h"
 #include "subscribe.h"
 
@@ -88,6 +89,7 @@ static void (*const request_table[REQ__COUNT])(struct conn *, const struct proto
 	[REQ_HELLO] = handle_hello,
 	[REQ_CANCEL] = control_request,
 	[REQ_RETRY] = control_request,
+	[REQ_SCHEDULE] = schedules_request,
 };
 
 static void handle_message(struct conn *c, const char *buf, size_t len)

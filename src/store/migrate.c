@@ -38,6 +38,7 @@ static const struct grant {
 	{"user_dashboards", "SELECT, INSERT, UPDATE, DELETE"},
 	{"audit_log", "SELECT, INSERT"},
 	{"notification_attempts", "SELECT, INSERT, DELETE"},
+	{"workflow_schedules", "SELECT, INSERT, UPDATE, DELETE"},
 };
 
 static const char *const function_grants[] = {

@@ -87,7 +87,7 @@ static void tick(struct alert_eval *e, const char *name, double value, const str
 	outputs_reset();
 	const char *names[] = { name };
 	double values[] = { value };
-	struct alert_metrics m = { names, values, name != NULL ? 1 : 0, running, nrunning };
+	struct alert_metrics m = { names, values, name != NULL ? 1 : 0, running, nrunning, NULL, 0 };
 	alert_eval_on_tick(e, &m, now, fired, 16, &nf, cleared, 16, &nc);
 }
 
@@ -562,7 +562,7 @@ static void test_full_output_retries(void **state)
 					 "\"conditions\":{\"threshold\":10}," CH "}");
 	const char *names[] = { "queue_depth" };
 	double values[] = { 50 };
-	struct alert_metrics m = { names, values, 1, NULL, 0 };
+	struct alert_metrics m = { names, values, 1, NULL, 0, NULL, 0 };
 	outputs_reset();
 	alert_eval_on_tick(e, &m, T0, fired, 0, &nf, cleared, 0, &nc);
 	assert_int_equal(nf, 0);
