@@ -47,8 +47,10 @@ void monitor_on_event(struct org *o, int before, const struct live_execution *x,
 {
 	struct queue_stats *q = &o->mon.queue;
 	int after = (int)x->x.status;
-	if (ev->kind == EV_EXECUTION_QUEUED && (before == -1 || before == EXEC_QUEUED))
-		queue_stats_on_queued(q, x->x.id, x->x.priority, ev->ts_ms);
+	/* Queued anew, again (a delay changed), or again after a retry. */
+	if (ev->kind == EV_EXECUTION_QUEUED && after == EXEC_QUEUED &&
+	    (before == -1 || before == EXEC_QUEUED || finished(before)))
+		queue_stats_on_queued(q, x->x.id, x->x.priority, ev->ts_ms, x->x.delayed_until_ms);
 	if (before == EXEC_QUEUED && after == EXEC_RUNNING)
 		queue_stats_on_started(q, x->x.id, ev->ts_ms);
 	if (before != -1 && !finished(before) && finished(after))
