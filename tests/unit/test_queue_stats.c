@@ -543,7 +543,7 @@ static void test_json(void **state)
 	json_t *j = queue_numbers_json_new(&n);
 	char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 	assert_string_equal(s, "{\"avg_wait_ms\":null,\"backlog\":false,"
-			       "\"by_priority\":{\"HIGH\":0,\"LOW\":0,\"NORMAL\":0},\"depth\":0,"
+			       "\"by_priority\":{\"HIGH\":0,\"LOW\":0,\"NORMAL\":0},\"delayed\":0,\"depth\":0,"
 			       "\"eta_ms\":0,\"finished_in_window\":0,\"oldest\":null,\"rate_per_min\":0.0,"
 			       "\"threshold\":100,\"untracked\":0,\"wait_samples\":0}");
 	free(s);
@@ -555,7 +555,7 @@ static void test_json(void **state)
 	j = queue_numbers_json_new(&n);
 	s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 	assert_string_equal(s, "{\"avg_wait_ms\":null,\"backlog\":false,"
-			       "\"by_priority\":{\"HIGH\":1,\"LOW\":1,\"NORMAL\":0},\"depth\":2,"
+			       "\"by_priority\":{\"HIGH\":1,\"LOW\":1,\"NORMAL\":0},\"delayed\":0,\"depth\":2,"
 			       "\"eta_ms\":null,\"finished_in_window\":0,\"oldest\":{\"age_ms\":3000,"
 			       "\"execution_id\":\"j1\",\"queued_ms\":1000},\"rate_per_min\":0.0,"
 			       "\"threshold\":100,\"untracked\":0,\"wait_samples\":0}");
