@@ -1,6 +1,6 @@
 # wfmon: build, test, install, demo.
 #
-#   make            build build/wfmond, build/wfmon, build/wfmon-sim, build/wfmon-bench
+#   make            build build/wfmond, build/wfmon, build/wfmon-sim, build/wfmon-bench, build/wfmon-bullmq
 #   make deps       install missing Debian packages (as root) or print the command
 #   make check      deps, build, unit + integration tests, then the same under ASan+UBSan
 #   make bench      the fan-out benchmark matrix
@@ -37,6 +37,8 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 ALL_CFLAGS = $(CPPFLAGS_ALL) $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS) -Wl,--as-needed
 LIBS    = $(PKG_LIBS) -lev -lm -lpthread
+# hiredis: wfmon-bullmq's only (and the tests that link its library).
+HIREDIS_LIBS = $(shell pkg-config --libs hiredis 2>/dev/null)
 
 # Layers (src/LAYERS): a source file in src/L/ is compiled with the include
 # folders of the layers L may use and no others, so that a forbidden include
@@ -52,6 +54,7 @@ MIGRATIONS := $(sort $(wildcard src/store/migrations/*.sql))
 CLIENT_SRC := $(wildcard src/client/*.c)
 UI_SRC     := $(wildcard src/ui/*.c)
 TOOLS_SRC  := $(filter-out src/tools/sim.c src/tools/bench.c,$(wildcard src/tools/*.c))
+BULLMQ_SRC := $(filter-out src/bullmq/main.c,$(wildcard src/bullmq/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -69,8 +72,9 @@ SERVER_LIB := $(BUILD)/libwfserver.a
 CLIENT_LIB := $(BUILD)/libwfclient.a
 UI_LIB     := $(BUILD)/libwfui.a
 TOOLS_LIB  := $(BUILD)/libwftools.a
+BULLMQ_LIB := $(BUILD)/libwfbullmq.a
 
-BINS := $(BUILD)/wfmond $(BUILD)/wfmon $(BUILD)/wfmon-sim $(BUILD)/wfmon-bench
+BINS := $(BUILD)/wfmond $(BUILD)/wfmon $(BUILD)/wfmon-sim $(BUILD)/wfmon-bench $(BUILD)/wfmon-bullmq
 
 # Message catalogues: src/po/LANG.po -> build/locale/LANG/LC_MESSAGES/wfmon.mo
 PO_FILES := $(wildcard src/po/*.po)
@@ -138,6 +142,7 @@ $(BUILD)/obj/gen/migrations_data.o: $(BUILD)/gen/migrations_data.c
 $(CLIENT_LIB): $(call obj,$(CLIENT_SRC))
 $(UI_LIB): $(call obj,$(UI_SRC))
 $(TOOLS_LIB): $(call obj,$(TOOLS_SRC))
+$(BULLMQ_LIB): $(call obj,$(BULLMQ_SRC))
 $(BUILD)/%.a:
 	@mkdir -p $(dir $@)
 	$(call say,AR,$@)
@@ -156,16 +161,19 @@ $(BUILD)/wfmon-sim: $(call obj,src/tools/sim.c) $(TOOLS_LIB) $(CORE_LIB)
 $(BUILD)/wfmon-bench: $(call obj,src/tools/bench.c) $(TOOLS_LIB) $(CORE_LIB)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/wfmon-bullmq: $(call obj,src/bullmq/main.c) $(BULLMQ_LIB) $(CLIENT_LIB) $(CORE_LIB)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(HIREDIS_LIBS)
 
-TEST_LIBS = $(SERVER_LIB) $(UI_LIB) $(CLIENT_LIB) $(TOOLS_LIB) $(CORE_LIB)
+TEST_LIBS = $(SERVER_LIB) $(UI_LIB) $(BULLMQ_LIB) $(CLIENT_LIB) $(TOOLS_LIB) $(CORE_LIB)
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT_OBJ) $(TEST_LIBS)
 	@mkdir -p $(dir $@)
 	$(call say,TEST,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_INC) -Itests/support $(ALL_LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(TEST_LIBS) $(LIBS) -lcmocka
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_INC) -Itests/support $(ALL_LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(TEST_LIBS) $(LIBS) $(HIREDIS_LIBS) -lcmocka
 $(BUILD)/tests/%: tests/integration/%.c $(TEST_SUPPORT_OBJ) $(TEST_LIBS)
 	@mkdir -p $(dir $@)
 	$(call say,TEST,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_INC) -Itests/support $(ALL_LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(TEST_LIBS) $(LIBS) -lcmocka
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_INC) -Itests/support $(ALL_LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(TEST_LIBS) $(LIBS) $(HIREDIS_LIBS) -lcmocka
 
 tests: $(BINS) $(MO_FILES) $(UNIT_BINS) $(INTEG_BINS)
 
@@ -173,9 +181,11 @@ tests: $(BINS) $(MO_FILES) $(UNIT_BINS) $(INTEG_BINS)
 .SECONDARY: $(TEST_SUPPORT_OBJ)
 
 # Debian packages the build, the tests and the demo need.
+# libhiredis-dev and redis-server: wfmon-bullmq reads a BullMQ application's
+# Redis, and its test runs a real redis-server; tzdata: schedules' time zones.
 DEB_PKGS := gcc make pkg-config libwebsockets-dev libjansson-dev libjwt-dev libcmocka-dev \
             libev-dev libwebsockets-evlib-ev libncurses-dev libpq-dev libcurl4-openssl-dev libssl-dev postgresql tmux gettext locales openssl \
-            curl python3
+            curl python3 libhiredis-dev redis-server tzdata
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
@@ -209,7 +219,7 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DATADIR)/themes
 	install -m 755 $(BUILD)/wfmond $(DESTDIR)$(SBINDIR)/wfmond
-	install -m 755 $(BUILD)/wfmon $(BUILD)/wfmon-sim $(BUILD)/wfmon-bench $(DESTDIR)$(BINDIR)/
+	install -m 755 $(BUILD)/wfmon $(BUILD)/wfmon-sim $(BUILD)/wfmon-bench $(BUILD)/wfmon-bullmq $(DESTDIR)$(BINDIR)/
 	for m in man/*.[1-8]; do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 	for t in themes/*; do [ -f "$$t" ] && install -m 644 $$t $(DESTDIR)$(DATADIR)/themes/; done; true
 	for m in $(MO_FILES); do l=$${m#$(BUILD)/locale/}; l=$${l%%/*}; \

@@ -33,6 +33,7 @@
 
 #include "model_alerts.h"
 #include "model_exec.h"
+#include "model_health.h"
 #include "model_monitor.h"
 #include "model_stats.h"
 #include "proto.h"
@@ -44,6 +45,7 @@
 #define MODEL_ID_PRIO "prio:"        /* + execution id: a prioritize request */
 #define MODEL_ID_ALERT "alert:"      /* + action ":" + alert id: an alert request */
 #define MODEL_ID_RULE "rule:"        /* + action [":" rule id]: a rule request */
+#define MODEL_ID_CONTROL "ctl:"      /* + "cancel" | "retry" ":" execution id */
 
 struct model_room {
 	char name[PROTO_MAX_ROOM + 1];
@@ -80,6 +82,7 @@ enum model_change {
 	MC_REPLY = 1 << 9,        /* a request was answered: see model.reply */
 	MC_RULES = 1 << 10,       /* the rules list came: see model.rules */
 	MC_BANNER = 1 << 11,      /* the critical banner appeared, changed or went */
+	MC_HEALTH = 1 << 12,      /* the workflows' health (room "health") */
 };
 
 struct model {
@@ -104,6 +107,7 @@ struct model {
 	struct model_resources res;
 	struct model_step_stats stats;
 	struct model_reply reply;
+	struct model_health health;
 };
 
 void model_init(struct model *m);

@@ -118,6 +118,9 @@ unsigned model_queue_snapshot(struct model *m, json_t *snap, int64_t now_ms);
 unsigned model_res_snapshot(struct model *m, json_t *snap);
 unsigned model_res_on_event(struct model *m, json_t *ev);
 unsigned model_monitor_on_stats(struct model *m, struct model_room *r, json_t *msg, int64_t now_ms);
+/* model_health.c */
+unsigned model_health_read(struct model *m, json_t *data);
+void model_health_clear(struct model *m);
 /* model_stats.c */
 unsigned model_stats_on_result(struct model *m, json_t *msg);
 void model_stats_clear(struct model_step_stats *st);

@@ -73,6 +73,8 @@ static void k_exec_follow(struct ui *ui)
 }
 
 static void k_exec_timeline(struct ui *ui) { ui_set_view(ui, VIEW_TIMELINE); }
+static void k_exec_cancel(struct ui *ui) { ui_exec_control_ask(ui, &ui->model.detail.exec.x, CONTROL_CANCEL); }
+static void k_exec_retry(struct ui *ui) { ui_exec_control_ask(ui, &ui->model.detail.exec.x, CONTROL_RETRY); }
 
 static const struct ui_key exec_keys[] = {
 	{ KEY_UP, "Up k", N_("previous step (log: scroll up)"), k_exec_up },
@@ -91,6 +93,8 @@ static const struct ui_key exec_keys[] = {
 	{ '\n', NULL, NULL, k_exec_open },
 	{ KEY_ENTER, NULL, NULL, k_exec_open },
 	{ 't', "t", N_("timeline: the steps on a time axis (Gantt)"), k_exec_timeline },
+	{ 'c', "c", N_("cancel the execution (asks first; operators, admins)"), k_exec_cancel },
+	{ 'r', "r", N_("retry the failed execution (asks first; operators, admins)"), k_exec_retry },
 	{ 27, "Esc", N_("back to the executions"), k_exec_back },
 	{ KEY_LEFT, NULL, NULL, k_exec_back },
 };
@@ -157,7 +161,18 @@ static void exec_draw(struct ui *ui, int top, int rows)
 	i18n_format_elapsed(model_exec_duration_ms(&d->exec, ui->now_ms), num, sizeof num);
 	snprintf(buf, sizeof buf, "  %s %s  %s %s", model_status_finished(st) ? _("took") : _("elapsed"),
 		 num, _("priority"), ui_prio_text(d->exec.x.priority));
-	ui_text(top, x, w - x, UI_MUTED, buf);
+	x += ui_text(top, x, w - x, UI_MUTED, buf);
+	if (d->exec.x.attempt > 1) {
+		snprintf(buf, sizeof buf, "  %s %u", _("attempt"), d->exec.x.attempt);
+		x += ui_text(top, x, w - x, UI_STATUS_STALE, buf);
+	}
+	/* An operator's request, until the producer has done it. */
+	enum ui_element ctl_el;
+	char ctl[PROTO_MAX_TEXT];
+	if (ui_exec_control_text(&d->exec.x, ctl, sizeof ctl, &ctl_el)) {
+		ui_text(top, x, w - x, ctl_el, "  ");
+		ui_text(top, x + 2, w - x - 2, ctl_el, ctl);
+	}
 
 	if (!d->loaded || (d->missing && d->exec.x.nsteps == 0)) {
 		ui_text(top + 2, 2, w - 4, UI_MUTED, d->missing ? _("The server knows no execution with this id (yet): waiting for its events.")
@@ -189,8 +204,13 @@ static void exec_draw(struct ui *ui, int top, int rows)
 	snprintf(buf, sizeof buf, " %d%%", pct);
 	ui_text(top + 1, x + bw, 6, UI_NORMAL, buf);
 
-	/* Counters, counting up live. */
+	/* Labels, then counters counting up live. */
 	x = 1;
+	for (uint32_t i = 0; i < d->exec.x.nlabels && x < w - 4; i++) {
+		snprintf(buf, sizeof buf, "%s=%s", d->exec.x.labels[i].key, d->exec.x.labels[i].value);
+		x += ui_text(top + 2, x, w - x, UI_MUTED, buf);
+		x += ui_text(top + 2, x, w - x, UI_NORMAL, "  ");
+	}
 	for (uint32_t i = 0; i < d->exec.x.ncounters && x < w - 4; i++) {
 		i18n_format_count(d->exec.x.counters[i].value, num, sizeof num);
 		snprintf(buf, sizeof buf, "%s: ", d->exec.x.counters[i].name);
@@ -198,7 +218,7 @@ static void exec_draw(struct ui *ui, int top, int rows)
 		x += ui_text(top + 2, x, w - x, UI_COUNTER, num);
 		x += ui_text(top + 2, x, w - x, UI_NORMAL, "   ");
 	}
-	if (d->exec.x.ncounters == 0)
+	if (d->exec.x.ncounters == 0 && d->exec.x.nlabels == 0)
 		ui_text(top + 2, 1, w - 2, UI_MUTED, _("No counters reported."));
 
 	/* Steps and log share the rest. */
@@ -242,6 +262,19 @@ static void exec_draw(struct ui *ui, int top, int rows)
 		ui_text_right(y, 5 + name_w + stat_w, dur_w, sel ? UI_SELECTION : UI_NORMAL,
 			      s->status == STEP_PENDING ? "" : num);
 		int dx = 7 + name_w + stat_w + dur_w;
+		/* A retried step: its attempt, and how the one before ended. */
+		if (s->attempt > 1 || s->ntries > 0) {
+			const struct exec_try *prev = s->ntries ? &s->tries[s->ntries - 1] : NULL;
+			if (prev != NULL && prev->error != NULL && s->status != STEP_FAILED)
+				snprintf(buf, sizeof buf, "#%u  %s %u: %.*s", s->attempt, _("attempt"), prev->attempt,
+					 (int)strcspn(prev->error, "\n"), prev->error);
+			else
+				snprintf(buf, sizeof buf, "#%u ", s->attempt);
+			int used = ui_text(y, dx, w - dx, sel ? UI_SELECTION : UI_STATUS_STALE, buf);
+			if (prev != NULL && prev->error != NULL && s->status != STEP_FAILED)
+				continue;
+			dx += used + 1;
+		}
 		if (s->status == STEP_FAILED && s->error != NULL) {
 			size_t n = strcspn(s->error, "\n");
 			snprintf(buf, sizeof buf, "%.*s", (int)(n < 400 ? n : 400), s->error);
@@ -273,11 +306,14 @@ static int exec_tick_ms(struct ui *ui)
 
 static void exec_hints(struct ui *ui, int y)
 {
-	(void)ui;
 	int x = 0;
 	ui_hint(y, &x, "Enter", _("Step"), false);
 	ui_hint(y, &x, "Tab", _("Log"), false);
 	ui_hint(y, &x, "t", _("Timeline"), false);
+	if (!ui->opt->readonly) {
+		ui_hint(y, &x, "c", _("Cancel"), false);
+		ui_hint(y, &x, "r", _("Retry"), false);
+	}
 	ui_hint(y, &x, "Esc", _("Back"), false);
 	ui_hint(y, &x, "?", _("Help"), false);
 	ui_hint(y, &x, "q", _("Quit"), false);

@@ -162,6 +162,10 @@ static void queue_draw(struct ui *ui, int top, int rows)
 		snprintf(v, sizeof v, "%lld", (long long)q->n.by_priority[p]);
 		x = ui_pair(y, x, w, UI_PAIR_BODY, ui_prio_text((enum proto_priority)p), v, UI_NORMAL);
 	}
+	if (q->n.delayed > 0) {
+		snprintf(v, sizeof v, "%lld", (long long)q->n.delayed);
+		x = ui_pair(y, x, w, UI_PAIR_BODY, _("delayed"), v, UI_MUTED);
+	}
 	if (q->n.untracked > 0) {
 		snprintf(v, sizeof v, "%lld", (long long)q->n.untracked);
 		ui_pair(y, x, w, UI_PAIR_BODY, _("untracked"), v, UI_MUTED);
