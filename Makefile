@@ -182,13 +182,22 @@ tests: $(BINS) $(MO_FILES) $(UNIT_BINS) $(INTEG_BINS)
 
 # Debian packages the build, the tests and the demo need.
 # libhiredis-dev and redis-server: wfmon-bullmq reads a BullMQ application's
-# Redis, and its test runs a real redis-server; tzdata: schedules' time zones.
+# Redis, and its test runs a real redis-server (redis-tools: redis-cli, which
+# the test uses to put foreign keys in it); nodejs and npm: that test's BullMQ
+# application (the bullmq npm package, which the test installs into
+# build/node-bullmq); tzdata: schedules' time zones.
 DEB_PKGS := gcc make pkg-config libwebsockets-dev libjansson-dev libjwt-dev libcmocka-dev \
             libev-dev libwebsockets-evlib-ev libncurses-dev libpq-dev libcurl4-openssl-dev libssl-dev postgresql tmux gettext locales openssl \
-            curl python3 libhiredis-dev redis-server tzdata
+            curl python3 libhiredis-dev redis-server redis-tools tzdata nodejs npm
+# Packages that count as there when their command is, whichever package brought
+# it: a Node.js from another source (its nodejs package provides npm and
+# conflicts with Debian's) must not be replaced.
+DEB_CMDS := nodejs:node npm:npm
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
+	  cmd=""; for pc in $(DEB_CMDS); do [ "$${pc%%:*}" = "$$p" ] && cmd=$${pc#*:}; done; \
+	  if [ -n "$$cmd" ] && command -v "$$cmd" >/dev/null 2>&1; then continue; fi; \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \

@@ -261,6 +261,7 @@ struct tx {
 	size_t emitted;                  /* ... and handed out */
 	char queue_hash[12];
 	char job_name[PROTO_MAX_NAME + 1];
+	char note[512];                  /* what data_of did, logged after the event it went into */
 };
 
 static void say(struct tx *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -298,12 +299,9 @@ static void emit(struct tx *t, json_t *ev)
 	t->sink->emit(ev, t->sink->arg);
 }
 
-static void log_line(struct tx *t, const char *level, const char *step, const char *text)
+/* A log event of text already made fit. */
+static void log_emit(struct tx *t, const char *level, const char *step, const char *msg)
 {
-	char msg[PROTO_MAX_TEXT];
-	bool bad, cut;
-	if (utf8_sanitize_line(text, strlen(text), msg, sizeof msg, &bad, &cut) == 0)
-		return;
 	json_t *ev = ev_new(t, EV_LOG);
 	json_object_set_new(ev, "level", json_string(level));
 	json_object_set_new(ev, "message", json_string(msg));
@@ -312,18 +310,34 @@ static void log_line(struct tx *t, const char *level, const char *step, const ch
 	emit(t, ev);
 }
 
-/* Data made fit, saying once what was done to it. */
+static void log_line(struct tx *t, const char *level, const char *step, const char *text)
+{
+	char msg[PROTO_MAX_TEXT];
+	bool bad, cut;
+	if (utf8_sanitize_line(text, strlen(text), msg, sizeof msg, &bad, &cut) > 0)
+		log_emit(t, level, step, msg);
+}
+
+/* Data made fit, saying once what was done to it: in the bridge's log now,
+ * in the execution's log by note_flush once the event that carries the data
+ * is out (a log line first would make wfmond see the execution start before
+ * it was queued). */
 static json_t *data_of(struct tx *t, const char *raw, const char *what)
 {
 	char note[256];
 	json_t *v = bmq_data(t->o, raw, note, sizeof note);
 	if (note[0] != '\0') {
-		char line[512];
-		snprintf(line, sizeof line, "job %s of %s: its %s %s", t->e->job_id, t->e->queue, what, note);
-		say(t, "%s", line);
-		log_line(t, "warn", NULL, line);
+		snprintf(t->note, sizeof t->note, "job %s of %s: its %s %s", t->e->job_id, t->e->queue, what, note);
+		say(t, "%s", t->note);
 	}
 	return v;
+}
+
+static void note_flush(struct tx *t)
+{
+	if (t->note[0] != '\0')
+		log_line(t, "warn", NULL, t->note);
+	t->note[0] = '\0';
 }
 
 static const char *priority_of(const struct bmq_options *o, int64_t p)
@@ -394,6 +408,7 @@ static void queued(struct tx *t, int64_t delayed_until)
 					       "depends_on", deps));
 	json_object_set_new(ev, "steps", steps);
 	emit(t, ev);
+	note_flush(t);
 }
 
 static void step_failed(struct tx *t, const char *reason, bool final)
@@ -413,17 +428,26 @@ static void step_failed(struct tx *t, const char *reason, bool final)
 	t->mem->active_ms = 0;
 }
 
-/* The last stack trace of a failed job, as one error line. */
+/* The last stack trace of a failed job, as one error log entry that keeps
+ * its lines (each made fit as a line of text, as log_line does). */
 static void stack_line(struct tx *t)
 {
 	json_t *st = t->job && t->job->stacktrace ? json_loads(t->job->stacktrace, 0, NULL) : NULL;
 	const char *last = json_string_value(json_array_get(st, json_array_size(st) - 1));
-	if (last != NULL && last[0] != '\0') {
-		char line[PROTO_MAX_TEXT];
-		snprintf(line, sizeof line, "%.4000s", last);
-		utf8_trim_tail(line);
-		log_line(t, "error", t->mem->step_id, line);
+	char text[PROTO_MAX_TEXT];
+	size_t used = 0;
+	for (const char *p = last; p != NULL && *p != '\0' && used + 2 < sizeof text;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		bool bad, cut;
+		if (used > 0)
+			text[used++] = '\n';
+		used += utf8_sanitize_line(p, len, text + used, sizeof text - used, &bad, &cut);
+		p = nl ? nl + 1 : NULL;
 	}
+	text[used] = '\0';
+	if (used > 0)
+		log_emit(t, "error", t->mem->step_id, text);
 	json_decref(st);
 }
 
@@ -493,6 +517,7 @@ static void on_active(struct tx *t, struct jobmem *exec_mem)
 			json_object_set_new(ev, "input", in);
 	}
 	emit(t, ev);
+	note_flush(t);
 }
 
 static void on_progress(struct tx *t)
@@ -540,6 +565,7 @@ static void on_completed(struct tx *t)
 	if (out != NULL)
 		json_object_set(ev, "output", out);
 	emit(t, ev);
+	note_flush(t);
 	t->mem->active_ms = 0;
 	t->mem->finished = true;
 	if (!t->mem->child) {

@@ -465,8 +465,10 @@ int main(int argc, char **argv)
 		a.rc.port = (int)v;
 	}
 	char redis_text[300];
-	snprintf(redis_text, sizeof redis_text, "%s%s%d/%d", a.rc.socket ? a.rc.socket : host, a.rc.socket ? "" : ":",
-		 a.rc.socket ? 0 : a.rc.port, a.rc.db);
+	if (a.rc.socket != NULL)
+		snprintf(redis_text, sizeof redis_text, "unix:%s/%d", a.rc.socket, a.rc.db);
+	else
+		snprintf(redis_text, sizeof redis_text, "%s:%d/%d", host, a.rc.port, a.rc.db);
 	a.redis_text = redis_text;
 	char *password = NULL;
 	char cause[PATH_MAX + 256];
