@@ -407,6 +407,14 @@ static void test_current_step(void **state)
 	check(&t);
 }
 
+/* A count over the organization's rows (as the owner, in its scope). */
+static long long metric_count(const char *select)
+{
+	char sql[1024];
+	snprintf(sql, sizeof sql, "BEGIN; SELECT set_config('wfmon.org', '%s', true); %s", ORG, select);
+	return pgtest_value(pg.owner, sql);
+}
+
 /* Attempts of steps and of the execution, late events of earlier attempts,
  * unplanned steps' names, labels, a delay and control requests. */
 static void test_attempts(void **state)
@@ -438,6 +446,16 @@ static void test_attempts(void **state)
 	add(&s, NULL, "control.replied", 117, "{\"command\":\"cancel\",\"accepted\":false,\"reason\":\"already paying\"}");
 	add(&s, NULL, "execution.completed", 120, "{\"attempt\":2}");
 	check(&s);
+	/* Metrics count a retried success once: the facts of the attempts that
+	 * later ones replaced are marked, the current ones are not. */
+	assert_int_equal(metric_count("SELECT count(*) FROM step_metrics WHERE execution_id = 'attempts' "
+				      "AND step_id = 'charge' AND retried"), 1);
+	assert_int_equal(metric_count("SELECT count(*) FROM step_metrics WHERE execution_id = 'attempts' "
+				      "AND step_id = 'charge' AND NOT retried AND status = 'completed' AND attempt = 2"), 1);
+	assert_int_equal(metric_count("SELECT count(*) FROM execution_metrics WHERE execution_id = 'attempts' "
+				      "AND metric_type = 'duration_ms' AND metadata ? 'retried'"), 1);
+	assert_int_equal(metric_count("SELECT count(*) FROM execution_metrics WHERE execution_id = 'attempts' "
+				      "AND metric_type = 'duration_ms' AND NOT (metadata ? 'retried')"), 1);
 
 	/* Many attempts of one step: the 16 latest earlier ones are kept. */
 	struct script m = {.exec_id = "many-attempts"};
