@@ -153,6 +153,29 @@ grep -q "key:=42" "$TEST_DIR/emit.err" || fail "emit's hint about numbers: $(cat
 "$W" step --token-file "$TEST_DIR/producer" "No context" -- true 2>"$TEST_DIR/step.err"; [ $? -eq 2 ] || fail "step without an execution"
 grep -q "no execution to report to" "$TEST_DIR/step.err" || fail "step's message: $(cat "$TEST_DIR/step.err")"
 
+# Expected runs from the command line: saved, listed, checked before sending,
+# refused to a viewer, deleted.
+mint acme vera viewer "$TEST_DIR/viewer"
+A() { "$W" alerts --token-file "$TEST_DIR/$1" "${@:2}"; }
+echo '{"workflow_id":"nightly-backup","cron":"30 2 * * *","grace_minutes":30}' | A operator schedule - \
+	>"$TEST_DIR/sched.out" 2>&1 || fail "schedule save: $(cat "$TEST_DIR/sched.out")"
+grep -q "saved the schedule of nightly-backup" "$TEST_DIR/sched.out" || fail "schedule save said: $(cat "$TEST_DIR/sched.out")"
+echo '{"workflow_id":"month-close","working_day":5,"at":"18:00"}' | A operator schedule - >/dev/null 2>&1 \
+	|| fail "a working-day schedule"
+A viewer schedules >"$TEST_DIR/scheds.out" 2>&1 || fail "schedules: $(cat "$TEST_DIR/scheds.out")"
+grep -q "^nightly-backup  *30 2 \* \* \*  *waiting" "$TEST_DIR/scheds.out" &&
+	grep -q "^month-close  *working day 5 18:00" "$TEST_DIR/scheds.out" || fail "schedules listed: $(cat "$TEST_DIR/scheds.out")"
+echo '{"workflow_id":"x","cron":"61 * * * *"}' | A operator schedule - 2>"$TEST_DIR/sched.err"
+[ $? -eq 1 ] && grep -q "at schedule.cron: the minute field '61'" "$TEST_DIR/sched.err" || fail "a bad cron: $(cat "$TEST_DIR/sched.err")"
+echo '{"workflow_id":"x","cron":"* * * * *","timezone":"Mars/Base"}' | A operator schedule - 2>"$TEST_DIR/sched.err"
+[ $? -eq 1 ] && grep -q "unknown time zone 'Mars/Base'" "$TEST_DIR/sched.err" || fail "an unknown zone: $(cat "$TEST_DIR/sched.err")"
+echo '{"workflow_id":"x","cron":"* * * * *"}' | A viewer schedule - 2>"$TEST_DIR/sched.err"
+[ $? -eq 1 ] && grep -q "forbidden" "$TEST_DIR/sched.err" || fail "a viewer's schedule: $(cat "$TEST_DIR/sched.err")"
+A operator unschedule nightly-backup >/dev/null 2>&1 || fail "unschedule"
+A operator schedules | grep -q "^nightly-backup" && fail "the deleted schedule is still listed"
+A operator unschedule nightly-backup 2>"$TEST_DIR/sched.err"
+[ $? -eq 1 ] && grep -q "has no schedule" "$TEST_DIR/sched.err" || fail "unschedule of nothing: $(cat "$TEST_DIR/sched.err")"
+
 sleep 0.5
 kill %1 %2 2>/dev/null
 python3 - "$TEST_DIR/org.jsonl" <<'PY' || fail "what the daemon received"
