@@ -158,8 +158,12 @@ static void health_draw(struct ui *ui, int top, int rows)
 		if (!r->has_schedule)
 			continue;
 		sx += ui_text(ry, sx, state_w, sel ? UI_SELECTION : st_el, st) + 1;
-		if (r->state == SCHED_MISSED)
-			snprintf(buf, sizeof buf, "%s %s (%s %s)", r->expected_local, miss_text(r->miss), _("due"), r->due_local);
+		/* What was missed first: on a narrow screen the times are cut, not it. */
+		if (r->state == SCHED_MISSED && strcmp(r->expected_local, r->due_local) == 0)
+			snprintf(buf, sizeof buf, "%s (%s %s)", miss_text(r->miss), _("due"), r->due_local);
+		else if (r->state == SCHED_MISSED)
+			snprintf(buf, sizeof buf, "%s: %s (%s %s)", miss_text(r->miss), r->expected_local, _("due"),
+				 r->due_local);
 		else if (r->next_ms > 0) {
 			char t[32];
 			i18n_format_time(r->next_ms, t, sizeof t);
