@@ -55,7 +55,13 @@ wait_for op "the step view lists the earlier attempt and its error" '#1 .*failed
 keys op Escape
 keys op t
 wait_for op "the timeline shows the unplanned steps" 'Fetch bank statements' 5
-wait_for op "the timeline marks the retried step's attempt" 'Send JPK.*#2|#2.*Send JPK|attempt 2' 5
+for _ in $(seq 1 6); do
+	screen_grep op -q 'attempts: #1 failed' && break
+	keys op j
+	sleep 0.2
+done
+wait_for op "the Gantt: the retried step's attempts, each with its duration and error" \
+	'attempts: #1 failed [0-9.]+ m?s \(exit status 1\); #2 completed [0-9.]+ m?s' 5
 keys op Escape
 
 # Cancel: asked first ("n" keeps it running), then confirmed.
