@@ -156,6 +156,20 @@ static int parse_action(json_t *root, const char *(*name)(int), int count, int *
 	return proto_fail(cause, "action", "must be one of %s", allowed);
 }
 
+/* The object a save carries under key (borrowed into *out); any other
+ * action must not carry one. */
+static int save_object(json_t *root, const char *key, bool saving, json_t **out, struct proto_cause *cause)
+{
+	json_t *o = json_object_get(root, key);
+	if (saving && !json_is_object(o))
+		return proto_fail(cause, key, "save needs the %s as an object", key);
+	if (!saving && o != NULL)
+		return proto_fail(cause, key, "only save takes a %s", key);
+	if (saving)
+		*out = o;
+	return 0;
+}
+
 static const char *rule_action_at(int i) { return proto_rule_action_name((enum proto_rule_action)i); }
 static const char *alert_action_at(int i) { return proto_alert_action_name((enum proto_alert_action)i); }
 
@@ -165,15 +179,9 @@ static int parse_rule(json_t *root, struct proto_request *req, struct proto_caus
 	if (parse_action(root, rule_action_at, RULE__COUNT, &a, "list, save, delete, enable, disable", cause) != 0)
 		return -1;
 	req->rule_action = (enum proto_rule_action)a;
-	json_t *rule = json_object_get(root, "rule");
 	json_t *rule_id = json_object_get(root, "rule_id");
-	if (req->rule_action == RULE_SAVE) {
-		if (!json_is_object(rule))
-			return proto_fail(cause, "rule", "save needs the rule as an object");
-		req->rule = rule;
-	} else if (rule != NULL) {
-		return proto_fail(cause, "rule", "only save takes a rule");
-	}
+	if (save_object(root, "rule", req->rule_action == RULE_SAVE, &req->rule, cause) != 0)
+		return -1;
 	if (req->rule_action == RULE_DELETE || req->rule_action == RULE_ENABLE ||
 	    req->rule_action == RULE_DISABLE) {
 		if (rule_id == NULL || !proto_json_id_valid(rule_id))
@@ -255,15 +263,9 @@ static int parse_schedule(json_t *root, struct proto_request *req, struct proto_
 	if (parse_action(root, schedule_action_at, SCHEDULE_ACTION__COUNT, &a, "list, save, delete", cause) != 0)
 		return -1;
 	req->schedule_action = (enum proto_schedule_action)a;
-	json_t *sched = json_object_get(root, "schedule");
 	json_t *wf = json_object_get(root, "workflow_id");
-	if (req->schedule_action == SCHEDULE_SAVE) {
-		if (!json_is_object(sched))
-			return proto_fail(cause, "schedule", "save needs the schedule as an object");
-		req->schedule = sched;
-	} else if (sched != NULL) {
-		return proto_fail(cause, "schedule", "only save takes a schedule");
-	}
+	if (save_object(root, "schedule", req->schedule_action == SCHEDULE_SAVE, &req->schedule, cause) != 0)
+		return -1;
 	if (req->schedule_action == SCHEDULE_DELETE) {
 		if (wf == NULL || !proto_json_id_valid(wf))
 			return proto_fail(cause, "workflow_id", "must be a workflow id");
