@@ -430,17 +430,6 @@ static bool may_change(const struct conn *c)
 	return c->who.role == ROLE_OPERATOR || c->who.role == ROLE_ADMIN;
 }
 
-static void send_reply(struct conn *c, json_t *id, const char *type, const char *key, json_t *value)
-{
-	json_t *m = json_pack("{s:s}", "type", type);
-	if (id != NULL)
-		json_object_set(m, "id", id);
-	json_object_set_new(m, key, value);
-	char *text = json_dumps(m, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(m);
-	conn_send(c, text);
-}
-
 static void new_rule_id(char *out, size_t len)
 {
 	uint8_t raw[6];
@@ -461,7 +450,7 @@ void alerts_rule_request(struct conn *c, const struct proto_request *req)
 		json_t *list = json_array();
 		for (size_t i = 0; i < o->alerts.nrules; i++)
 			json_array_append_new(list, alert_rule_json_new(&o->alerts.rules[i], false));
-		send_reply(c, req->id, "rules", "rules", list);
+		conn_send_answer(c, req->id, "rules", "rules", list);
 		return;
 	}
 	if (!may_change(c)) {
@@ -502,7 +491,7 @@ void alerts_rule_request(struct conn *c, const struct proto_request *req)
 		rule_save_to_store(s, o, saved, c->who.sub);
 		history_audit(s, o->id, c->who.sub, existed ? "alert.rule_changed" : "alert.rule_created", id,
 			      alert_rule_json_new(saved, false));
-		send_reply(c, req->id, "rule_saved", "rule", alert_rule_json_new(saved, false));
+		conn_send_answer(c, req->id, "rule_saved", "rule", alert_rule_json_new(saved, false));
 		return;
 	}
 	struct alert_rule *rule = rule_find(o, req->rule_id);

@@ -350,17 +350,6 @@ static json_t *entry_json_new(const struct sched_entry *e)
 	return j;
 }
 
-static void send_reply(struct conn *c, json_t *id, const char *type, const char *key, json_t *value)
-{
-	json_t *m = json_pack("{s:s}", "type", type);
-	if (id != NULL)
-		json_object_set(m, "id", id);
-	json_object_set_new(m, key, value);
-	char *text = json_dumps(m, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(m);
-	conn_send(c, text);
-}
-
 static void schedule_save(struct conn *c, const struct proto_request *req)
 {
 	struct org *o = c->org;
@@ -403,7 +392,7 @@ static void schedule_save(struct conn *c, const struct proto_request *req)
 	history_put(c->srv, STORE_Q_PUT_SCHEDULE, o->id, json_pack("{s:O,s:s}", "schedule", stored, "by", c->who.sub));
 	history_audit(c->srv, o->id, c->who.sub, old ? "schedule.changed" : "schedule.created", s.workflow_id, stored);
 	log_info("%s/%s %s the schedule of %s", o->id, c->who.sub, old ? "changed" : "set", s.workflow_id);
-	send_reply(c, req->id, "schedule_saved", "schedule", entry_json_new(e));
+	conn_send_answer(c, req->id, "schedule_saved", "schedule", entry_json_new(e));
 }
 
 void schedules_request(struct conn *c, const struct proto_request *req)
@@ -417,7 +406,7 @@ void schedules_request(struct conn *c, const struct proto_request *req)
 		json_t *list = json_array();
 		for (size_t i = 0; i < o->sched.n; i++)
 			json_array_append_new(list, entry_json_new(&o->sched.list[i]));
-		send_reply(c, req->id, "schedules", "schedules", list);
+		conn_send_answer(c, req->id, "schedules", "schedules", list);
 		return;
 	}
 	if (c->who.role != ROLE_OPERATOR && c->who.role != ROLE_ADMIN) {
