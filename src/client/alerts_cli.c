@@ -235,6 +235,22 @@ static int answer_status(json_t *m, bool json_out)
 	return 0;
 }
 
+/* What the daemon's own check refused, said as the daemon would; drops obj.
+ * The exit status. */
+static int refused_here(const char *what, const struct proto_cause *c, json_t *obj)
+{
+	fprintf(stderr, "wfmon alerts: %s at %s%s%s: %s\n", proto_error_name(PROTO_ERR_BAD_REQUEST), what,
+		c->field[0] ? "." : "", c->field, c->message);
+	json_decref(obj);
+	return 1;
+}
+
+/* {"type":type,"action":"save",type:obj} (takes obj). */
+static json_t *save_request(const char *type, json_t *obj)
+{
+	return json_pack("{s:s,s:s,s:s,s:o}", "type", type, "id", "cli", "action", "save", type, obj);
+}
+
 static int parse_alert_id(const char *s, json_int_t *out)
 {
 	char *end;
@@ -275,14 +291,10 @@ int alerts_cli_run(const struct alerts_cli_options *opt)
 		 * --json` carries masked secrets: the daemon keeps the stored ones). */
 		struct alert_rule checked;
 		struct proto_cause rc;
-		if (alert_rule_parse_client(rule, &checked, &rc) < 0) {
-			fprintf(stderr, "wfmon alerts: %s at rule%s%s: %s\n", proto_error_name(PROTO_ERR_BAD_REQUEST),
-				rc.field[0] ? "." : "", rc.field, rc.message);
-			json_decref(rule);
-			return 1;
-		}
+		if (alert_rule_parse_client(rule, &checked, &rc) < 0)
+			return refused_here("rule", &rc, rule);
 		alert_rule_clear(&checked);
-		req = json_pack("{s:s,s:s,s:s,s:o}", "type", "rule", "id", "cli", "action", "save", "rule", rule);
+		req = save_request("rule", rule);
 	} else if (strcmp(action, "delete") == 0 || strcmp(action, "enable") == 0 || strcmp(action, "disable") == 0) {
 		if (opt->argc != 2 || !proto_id_valid(opt->argv[1]))
 			return usage("%s takes one RULE_ID", action);
@@ -316,13 +328,9 @@ int alerts_cli_run(const struct alerts_cli_options *opt)
 		/* The daemon's own check first (whether the zone exists is the daemon's). */
 		struct schedule checked;
 		struct proto_cause sc;
-		if (schedule_parse(sched, &checked, &sc) < 0) {
-			fprintf(stderr, "wfmon alerts: %s at schedule%s%s: %s\n", proto_error_name(PROTO_ERR_BAD_REQUEST),
-				sc.field[0] ? "." : "", sc.field, sc.message);
-			json_decref(sched);
-			return 1;
-		}
-		req = json_pack("{s:s,s:s,s:s,s:o}", "type", "schedule", "id", "cli", "action", "save", "schedule", sched);
+		if (schedule_parse(sched, &checked, &sc) < 0)
+			return refused_here("schedule", &sc, sched);
+		req = save_request("schedule", sched);
 	} else if (strcmp(action, "unschedule") == 0) {
 		if (opt->argc != 2 || !proto_id_valid(opt->argv[1]))
 			return usage("unschedule takes one WORKFLOW_ID%s", "");
