@@ -16,12 +16,10 @@
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bmq.h"
@@ -31,6 +29,7 @@
 #include "log.h"
 #include "proto.h"
 #include "publisher.h"
+#include "statedir.h"
 #include "wsclient.h"
 #include "xalloc.h"
 
@@ -96,36 +95,11 @@ static void say(const char *line, void *arg)
 
 static void state_default_path(struct app *a)
 {
-	const char *xdg = getenv("XDG_STATE_HOME");
 	char base[PATH_MAX - 512];
-	if (xdg != NULL && xdg[0] == '/') {
-		snprintf(base, sizeof base, "%s/wfmon", xdg);
-	} else {
-		const char *home = getenv("HOME");
-		if (home == NULL || home[0] == '\0') {
-			struct passwd *pw = getpwuid(getuid());
-			home = pw ? pw->pw_dir : "/tmp";
-		}
-		snprintf(base, sizeof base, "%s/.local/state/wfmon", home);
-	}
+	statedir_path("", base, sizeof base);
 	char where[256];
 	bmq_id(a->rc.socket ? a->rc.socket : a->rc.host, "_", a->opt.prefix, where, sizeof where);
-	snprintf(a->state_path, sizeof a->state_path, "%s/bullmq-%s-%d-%d.json", base, where, a->rc.port, a->rc.db);
-}
-
-static int mkdirs_for(const char *path)
-{
-	char dir[PATH_MAX];
-	snprintf(dir, sizeof dir, "%s", path);
-	for (char *p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return 0;
+	snprintf(a->state_path, sizeof a->state_path, "%sbullmq-%s-%d-%d.json", base, where, a->rc.port, a->rc.db);
 }
 
 static void state_load(struct app *a)
@@ -159,7 +133,7 @@ static void state_save(struct app *a)
 	snprintf(tmp, sizeof tmp, "%s.tmp", a->state_path);
 	char *text = json_dumps(st, JSON_INDENT(1) | JSON_SORT_KEYS);
 	json_decref(st);
-	int fd = mkdirs_for(a->state_path) == 0 ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+	int fd = statedir_make(a->state_path, 1) == 0 ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
 	bool ok = fd >= 0 && text != NULL && write(fd, text, strlen(text)) == (ssize_t)strlen(text) && fsync(fd) == 0;
 	if (fd >= 0)
 		close(fd);

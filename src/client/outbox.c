@@ -8,7 +8,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 
 #include "log.h"
 #include "publisher.h"
+#include "statedir.h"
 #include "xalloc.h"
 
 #define LINE_MAX_BYTES (2 * 1024 * 1024)
@@ -28,33 +28,7 @@ void outbox_dir(char *buf, size_t len)
 		snprintf(buf, len, "%s", env);
 		return;
 	}
-	const char *xdg = getenv("XDG_STATE_HOME");
-	if (xdg != NULL && xdg[0] == '/') {
-		snprintf(buf, len, "%s/wfmon/outbox", xdg);
-		return;
-	}
-	const char *home = getenv("HOME");
-	if (home == NULL || home[0] == '\0') {
-		struct passwd *pw = getpwuid(getuid());
-		home = pw ? pw->pw_dir : "/tmp";
-	}
-	snprintf(buf, len, "%s/.local/state/wfmon/outbox", home);
-}
-
-/* mkdir -p with mode 0700 for what it makes. */
-static int make_dirs(const char *dir)
-{
-	char path[OUTBOX_PATH_MAX];
-	snprintf(path, sizeof path, "%s", dir);
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0700) < 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(path, 0700) < 0 && errno != EEXIST ? -1 : 0;
+	statedir_path("outbox", buf, len);
 }
 
 static int is_report(const char *name)
@@ -89,7 +63,7 @@ static void usage(const char *dir, size_t *files, uint64_t *bytes)
 int outbox_save(const char *dir, const char *name, char *const *texts, size_t n, char *path_out, size_t pathlen,
 		char *cause, size_t causelen)
 {
-	if (make_dirs(dir) < 0) {
+	if (statedir_make(dir, 0) < 0) {
 		snprintf(cause, causelen, "cannot make the outbox folder %s: %s", dir, strerror(errno));
 		return -1;
 	}

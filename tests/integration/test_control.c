@@ -58,17 +58,7 @@ static int teardown(void **state)
 /* Sends a request and returns the answer with its id. */
 static json_t *request(struct wsc *c, const char *json)
 {
-	assert_int_equal(client_send(c, json), 0);
-	json_t *want = json_loads(json, 0, NULL);
-	json_t *id = json_object_get(want, "id");
-	for (;;) {
-		json_t *m = client_recv(c, 10000);
-		if (m == NULL || json_equal(json_object_get(m, "id"), id)) {
-			json_decref(want);
-			return m;
-		}
-		json_decref(m);
-	}
+	return client_request(c, json, 10000);
 }
 
 static void expect_error(struct wsc *c, const char *json, const char *code, const char *says)
