@@ -909,6 +909,19 @@ static void sim_on_tick(struct sim *s, struct sim_exec *e, size_t i)
 	}
 }
 
+/* step.failed of the step's current attempt. */
+static void sim_step_failed_event(struct sim *s, struct sim_exec *e, const char *step_id,
+				  const struct sim_step_run *st, const char *text, const char *code)
+{
+	json_t *ev = sim_event_new(s, e, EV_STEP_FAILED);
+	json_object_set_new(ev, "step_id", json_string(step_id));
+	json_object_set_new(ev, "error", json_string(text));
+	json_object_set_new(ev, "error_code", json_string(code));
+	json_object_set_new(ev, "duration_ms", json_integer(s->now - st->attempt_start));
+	sim_step_attempt(ev, st->attempt);
+	sim_emit(s, ev);
+}
+
 static void sim_step_fail(struct sim *s, struct sim_exec *e, size_t i)
 {
 	const struct sim_step_def *d = &e->wf->steps[i];
@@ -927,14 +940,9 @@ static void sim_step_fail(struct sim *s, struct sim_exec *e, size_t i)
 		/* The failed attempt is reported as such, then the next one starts. */
 		snprintf(msg, sizeof msg, "%s (attempt %d); retrying step %s once", text, st->attempt, d->id);
 		sim_log(s, e, d->id, "warn", msg);
-		json_t *ev = sim_event_new(s, e, EV_STEP_FAILED);
-		json_object_set_new(ev, "step_id", json_string(d->id));
-		json_object_set_new(ev, "error", json_string(text));
-		json_object_set_new(ev, "error_code", json_string(code));
-		json_object_set_new(ev, "duration_ms", json_integer(s->now - st->attempt_start));
-		sim_step_attempt(ev, st->attempt);
-		sim_emit(s, ev);
+		sim_step_failed_event(s, e, d->id, st, text, code);
 		st->attempt++;
+		json_t *ev;
 		st->gen++;
 		char wname[32];
 		ev = sim_event_new(s, e, EV_STEP_STARTED);
@@ -950,14 +958,8 @@ static void sim_step_fail(struct sim *s, struct sim_exec *e, size_t i)
 		e->steps[k].gen++;
 	snprintf(msg, sizeof msg, "Step %s failed: %s", d->id, text);
 	sim_log(s, e, d->id, "error", msg);
-	json_t *ev = sim_event_new(s, e, EV_STEP_FAILED);
-	json_object_set_new(ev, "step_id", json_string(d->id));
-	json_object_set_new(ev, "error", json_string(text));
-	json_object_set_new(ev, "error_code", json_string(code));
-	json_object_set_new(ev, "duration_ms", json_integer(s->now - st->attempt_start));
-	sim_step_attempt(ev, st->attempt);
-	sim_emit(s, ev);
-	ev = sim_event_new(s, e, EV_EXECUTION_FAILED);
+	sim_step_failed_event(s, e, d->id, st, text, code);
+	json_t *ev = sim_event_new(s, e, EV_EXECUTION_FAILED);
 	json_object_set_new(ev, "error", json_string(text));
 	json_object_set_new(ev, "error_code", json_string(code));
 	json_object_set_new(ev, "step_id", json_string(d->id));
