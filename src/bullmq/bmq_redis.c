@@ -157,22 +157,23 @@ bool bmq_redis_ready(struct bmq_redis *r)
 	struct timeval tv = { 5, 0 };
 	r->c = r->socket ? redisConnectUnixWithTimeout(r->socket, tv) : redisConnectWithTimeout(r->host, r->cfg.port, tv);
 	if (r->c == NULL || r->c->err) {
-		char why[256];
-		snprintf(why, sizeof why, "cannot connect to Redis at %s%s%d: %s", r->socket ? r->socket : r->host,
-			 r->socket ? "" : ":", r->socket ? 0 : r->cfg.port, r->c ? r->c->errstr : "out of memory");
+		char why[512];
+		const char *err = r->c ? r->c->errstr : "out of memory";
 		if (r->socket != NULL)
-			snprintf(why, sizeof why, "cannot connect to Redis at %s: %s", r->socket,
-				 r->c ? r->c->errstr : "out of memory");
+			snprintf(why, sizeof why, "cannot connect to Redis at %s: %s", r->socket, err);
+		else
+			snprintf(why, sizeof why, "cannot connect to Redis at %s:%d: %s", r->host, r->cfg.port, err);
 		drop(r, why);
 		return false;
 	}
 	struct timeval rtv = { (r->cfg.block_ms + 10000) / 1000, 0 };
 	redisSetTimeout(r->c, rtv);
-	redisReply *rep;
-	if (r->password != NULL && (rep = command(r, "AUTH %s", r->password)) == NULL)
-		return false;
-	if (r->password != NULL)
+	redisReply *rep = NULL;
+	if (r->password != NULL) {
+		if ((rep = command(r, "AUTH %s", r->password)) == NULL)
+			return false;
 		freeReplyObject(rep);
+	}
 	if (r->cfg.db > 0) {
 		if ((rep = command(r, "SELECT %d", r->cfg.db)) == NULL)
 			return false;
