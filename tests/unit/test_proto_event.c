@@ -684,7 +684,9 @@ static void test_revision2_fields(void **state)
 	for (int i = 0; i < PROTO_MAX_LABELS; i++) {
 		char key[PROTO_MAX_LABEL_KEY + 1];
 		memset(key, 'k', PROTO_MAX_LABEL_KEY);
-		snprintf(key + PROTO_MAX_LABEL_KEY - 2, 3, "%02d", i);
+		key[PROTO_MAX_LABEL_KEY - 2] = (char)('0' + i / 10);
+		key[PROTO_MAX_LABEL_KEY - 1] = (char)('0' + i % 10);
+		key[PROTO_MAX_LABEL_KEY] = '\0';
 		json_object_set_new(labels, key, string_of(PROTO_MAX_LABEL_VALUE, 'v'));
 	}
 	json_object_set_new(ev, "labels", labels);
