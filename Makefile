@@ -1,6 +1,6 @@
 # wfmon: build, test, install, demo.
 #
-#   make            build build/wfmond, build/wfmon, build/wfmon-sim, build/wfmon-bench, build/wfmon-histgen
+#   make            build build/wfmond, build/wfmon, build/wfmon-sim, build/wfmon-bench, build/wfmon-histgen, build/wfmon-bullmq
 #   make deps       install missing Debian packages (as root) or print the command
 #   make check      deps, build, unit + integration tests, then the same under ASan+UBSan
 #   make bench      the fan-out benchmark matrix
@@ -45,6 +45,8 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 ALL_CFLAGS = $(CPPFLAGS_ALL) $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS) -Wl,--as-needed
 LIBS    = $(PKG_LIBS) -lev -lm -lpthread
+# hiredis: wfmon-bullmq's only (and the tests that link its library).
+HIREDIS_LIBS = $(shell pkg-config --libs hiredis 2>/dev/null)
 
 # Layers (src/LAYERS): a source file in src/L/ is compiled with the include
 # folders of the layers L may use and no others, so that a forbidden include
@@ -61,6 +63,7 @@ MIGRATIONS := $(sort $(wildcard src/store/migrations/*.sql))
 CLIENT_SRC := $(wildcard src/client/*.c)
 UI_SRC     := $(wildcard src/ui/*.c)
 TOOLS_SRC  := $(filter-out src/tools/sim.c src/tools/bench.c,$(wildcard src/tools/*.c))
+BULLMQ_SRC := $(filter-out src/bullmq/main.c,$(wildcard src/bullmq/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -79,8 +82,9 @@ SERVER_LIB := $(BUILD)/libwfserver.a
 CLIENT_LIB := $(BUILD)/libwfclient.a
 UI_LIB     := $(BUILD)/libwfui.a
 TOOLS_LIB  := $(BUILD)/libwftools.a
+BULLMQ_LIB := $(BUILD)/libwfbullmq.a
 
-BINS := $(BUILD)/wfmond $(BUILD)/wfmon $(BUILD)/wfmon-sim $(BUILD)/wfmon-bench $(BUILD)/wfmon-histgen
+BINS := $(BUILD)/wfmond $(BUILD)/wfmon $(BUILD)/wfmon-sim $(BUILD)/wfmon-bench $(BUILD)/wfmon-histgen $(BUILD)/wfmon-bullmq
 
 # Message catalogues: src/po/LANG.po -> build/locale/LANG/LC_MESSAGES/wfmon.mo
 PO_FILES := $(wildcard src/po/*.po)
@@ -154,6 +158,7 @@ $(NET_LIB): $(call obj,$(NET_SRC))
 $(CLIENT_LIB): $(call obj,$(CLIENT_SRC))
 $(UI_LIB): $(call obj,$(UI_SRC))
 $(TOOLS_LIB): $(call obj,$(TOOLS_SRC))
+$(BULLMQ_LIB): $(call obj,$(BULLMQ_SRC))
 $(BUILD)/%.a:
 	@mkdir -p $(dir $@)
 	$(call say,AR,$@)
@@ -175,16 +180,19 @@ $(BUILD)/wfmon-bench: $(call obj,src/tools/bench.c) $(TOOLS_LIB) $(NET_LIB) $(CO
 $(BUILD)/wfmon-histgen: $(call obj,src/admin/histgen.c) $(SERVER_LIB) $(CORE_LIB)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/wfmon-bullmq: $(call obj,src/bullmq/main.c) $(BULLMQ_LIB) $(CLIENT_LIB) $(NET_LIB) $(CORE_LIB)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(HIREDIS_LIBS)
 
-TEST_LIBS = $(SERVER_LIB) $(UI_LIB) $(CLIENT_LIB) $(TOOLS_LIB) $(NET_LIB) $(CORE_LIB)
+TEST_LIBS = $(SERVER_LIB) $(UI_LIB) $(BULLMQ_LIB) $(CLIENT_LIB) $(TOOLS_LIB) $(NET_LIB) $(CORE_LIB)
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT_OBJ) $(TEST_LIBS)
 	@mkdir -p $(dir $@)
 	$(call say,TEST,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_INC) -Itests/support $(ALL_LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(TEST_LIBS) $(LIBS) -lcmocka
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_INC) -Itests/support $(ALL_LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(TEST_LIBS) $(LIBS) $(HIREDIS_LIBS) -lcmocka
 $(BUILD)/tests/%: tests/integration/%.c $(TEST_SUPPORT_OBJ) $(TEST_LIBS)
 	@mkdir -p $(dir $@)
 	$(call say,TEST,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_INC) -Itests/support $(ALL_LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(TEST_LIBS) $(LIBS) -lcmocka
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_INC) -Itests/support $(ALL_LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(TEST_LIBS) $(LIBS) $(HIREDIS_LIBS) -lcmocka
 
 tests: $(BINS) $(MO_FILES) $(BUILD)/wfmond.service $(UNIT_BINS) $(INTEG_BINS)
 
@@ -228,12 +236,24 @@ fuzz: deps
 	@tests/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
 # Debian packages the build, the tests and the demo need.
+# libhiredis-dev and redis-server: wfmon-bullmq reads a BullMQ application's
+# Redis, and its test runs a real redis-server (redis-tools: redis-cli, which
+# the test uses to put foreign keys in it); nodejs and npm: that test's BullMQ
+# application (the bullmq npm package, which the test installs into
+# build/node-bullmq); tzdata: schedules' time zones.
 DEB_PKGS := gcc make pkg-config libwebsockets-dev libjansson-dev libjwt-dev libcmocka-dev \
             libev-dev libwebsockets-evlib-ev libncurses-dev libpq-dev libcurl4-openssl-dev libssl-dev postgresql tmux gettext locales openssl \
-            curl python3 libsystemd-dev zlib1g-dev clang libclang-rt-14-dev tzdata
+            curl python3 libsystemd-dev zlib1g-dev clang libclang-rt-14-dev tzdata \
+            libhiredis-dev redis-server redis-tools nodejs npm
+# Packages that count as there when their command is, whichever package brought
+# it: a Node.js from another source (its nodejs package provides npm and
+# conflicts with Debian's) must not be replaced.
+DEB_CMDS := nodejs:node npm:npm
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
+	  cmd=""; for pc in $(DEB_CMDS); do [ "$${pc%%:*}" = "$$p" ] && cmd=$${pc#*:}; done; \
+	  if [ -n "$$cmd" ] && command -v "$$cmd" >/dev/null 2>&1; then continue; fi; \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
@@ -276,7 +296,7 @@ install: all
 	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DATADIR)/themes \
 	  $(DESTDIR)$(SYSCONFDIR)/wfmon $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(DOCDIR)
 	install -m 755 $(BUILD)/wfmond $(DESTDIR)$(SBINDIR)/wfmond
-	install -m 755 $(BUILD)/wfmon $(BUILD)/wfmon-sim $(BUILD)/wfmon-bench $(BUILD)/wfmon-histgen $(DESTDIR)$(BINDIR)/
+	install -m 755 $(BUILD)/wfmon $(BUILD)/wfmon-sim $(BUILD)/wfmon-bench $(BUILD)/wfmon-histgen $(BUILD)/wfmon-bullmq $(DESTDIR)$(BINDIR)/
 	for m in man/*.[1-8]; do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 	for t in themes/*; do [ -f "$$t" ] && install -m 644 $$t $(DESTDIR)$(DATADIR)/themes/; done; true
 	for m in $(MO_FILES); do l=$${m#$(BUILD)/locale/}; l=$${l%%/*}; \
@@ -294,7 +314,7 @@ install: all
 # example (edited) stays, and so do folders that are not empty.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/wfmond $(DESTDIR)$(BINDIR)/wfmon $(DESTDIR)$(BINDIR)/wfmon-sim \
-	  $(DESTDIR)$(BINDIR)/wfmon-bench $(DESTDIR)$(BINDIR)/wfmon-histgen
+	  $(DESTDIR)$(BINDIR)/wfmon-bench $(DESTDIR)$(BINDIR)/wfmon-histgen $(DESTDIR)$(BINDIR)/wfmon-bullmq
 	for m in man/*.[1-8]; do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 	for t in themes/*; do rm -f $(DESTDIR)$(DATADIR)/themes/$${t##*/}; done
 	for p in $(PO_FILES); do l=$${p##*/}; l=$${l%.po}; \

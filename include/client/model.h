@@ -35,6 +35,7 @@
 
 #include "model_alerts.h"
 #include "model_exec.h"
+#include "model_health.h"
 #include "model_monitor.h"
 #include "metrics_data.h"
 #include "model_search.h"
@@ -48,6 +49,7 @@
 #define MODEL_ID_PRIO "prio:"        /* + execution id: a prioritize request */
 #define MODEL_ID_ALERT "alert:"      /* + action ":" + alert id: an alert request */
 #define MODEL_ID_RULE "rule:"        /* + action [":" rule id]: a rule request */
+#define MODEL_ID_CONTROL "ctl:"      /* + "cancel" | "retry" ":" execution id */
 
 struct model_room {
 	char name[PROTO_MAX_ROOM + 1];
@@ -87,6 +89,7 @@ enum model_change {
 	MC_METRICS = 1 << 12,     /* a metrics answer or error: see model.metrics */
 	MC_SUMMARY = 1 << 13,     /* the organization's summary: see model.summary */
 	MC_SEARCH = 1 << 14,      /* the list's search of history: see model.search */
+	MC_HEALTH = 1 << 15,      /* the workflows' health (room "health") */
 };
 
 struct model {
@@ -114,6 +117,7 @@ struct model {
 	struct model_search search;
 	struct model_reply reply;
 	struct metrics_model metrics;          /* the metrics view's answers (metrics_data.h) */
+	struct model_health health;
 };
 
 void model_init(struct model *m);

@@ -143,8 +143,19 @@ const char *model_sort_name(enum model_sort s);   /* untranslated key, e.g. "wor
 
 enum model_status_filter { SF_ALL, SF_RUNNING, SF_FAILED, SF_COMPLETED, SF_QUEUED, SF__COUNT };
 
+#define MODEL_FILTER_LABELS 4
+
+/* One label:KEY=VALUE term of a filter. */
+struct model_filter_label {
+	char key[PROTO_MAX_LABEL_KEY + 1];
+	char value[PROTO_MAX_LABEL_VALUE + 1];
+};
+
 struct model_filter {
 	enum model_status_filter status;
+	char typed[MODEL_FILTER_LEN];     /* as typed: the text and its label: terms */
+	struct model_filter_label labels[MODEL_FILTER_LABELS];   /* executions must have each */
+	size_t nlabels;
 	char text[MODEL_FILTER_LEN];      /* "" for none: a regular expression, or literal */
 	bool text_is_regex;               /* text compiled as an extended, case-blind regex */
 	regex_t re;
@@ -168,9 +179,12 @@ struct model_list {
 
 void model_filter_init(struct model_filter *f);
 void model_filter_free(struct model_filter *f);
-/* Sets the text filter. A pattern that is not a valid regular expression is
- * matched literally; then returns -1 with the reason in cause (the filter is
- * still set). */
+/* Sets the text filter. Terms label:KEY=VALUE (VALUE in double quotes when it
+ * holds spaces) keep the executions that have that label; the rest is a
+ * regular expression or a literal text. A pattern that is not a valid
+ * regular expression is matched literally; then returns -1 with the reason
+ * in cause (the filter is still set). A label term that is not KEY=VALUE is
+ * refused: -1 with the reason, and the filter keeps what it had. */
 int model_filter_set_text(struct model_filter *f, const char *text, char *cause, size_t causelen);
 bool model_filter_match(const struct model_filter *f, const struct model_exec *x, int64_t now_ms,
 			int64_t stale_after_ms);

@@ -30,5 +30,13 @@ int utf8_width(const char *s);
  * as its last column when it is wider, so that a cell never runs into the
  * next. Returns out. */
 char *utf8_fit(const char *s, int width, bool right, char *out, size_t outlen);
+/* Makes a line of a program's output fit a protocol text: the part after the
+ * last carriage return (what a terminal shows), escape sequences (CSI, OSC,
+ * and other ESC sequences) removed, bytes that are not valid UTF-8 and
+ * control characters other than tab replaced by U+FFFD, cut at a character
+ * boundary to fit outcap - 1 bytes (with a NUL). Returns the length written;
+ * *bad_utf8 and *cut tell whether invalid bytes were replaced and whether the
+ * line was cut. */
+size_t utf8_sanitize_line(const char *in, size_t len, char *out, size_t outcap, bool *bad_utf8, bool *cut);
 
 #endif

@@ -6,7 +6,7 @@
  * refuses, and the JSON form back (alert_rule.c).
  *
  * The JSON form (see man/wfmon-protocol.7):
- * {"id"?, "name", "type", "workflow_id"?, "severity", "cooldown_minutes"?,
+ * {"id"?, "name", "type", "workflow_id"?, "labels"?, "severity", "cooldown_minutes"?,
  *  "enabled"?, "language"?, "conditions": {...by type...}, "channels": [...],
  *  "escalation_channels"?: [...]}
  *
@@ -31,6 +31,8 @@
 #define ALERT_COOLDOWN_MAX_S (24 * 3600)
 #define ALERT_COOLDOWN_DEFAULT_S (15 * 60)
 #define ALERT_MAX_CHANNELS 8
+#define ALERT_MAX_LABELS 4                /* labels a rule's scope may name */
+#define ALERT_LABELS_TEXT 1024            /* their text form */
 
 enum alert_type {
 	ALERT_EXECUTION_FAILED,      /* an execution of the scope failed */
@@ -42,11 +44,15 @@ enum alert_type {
 	ALERT_RESOURCE_THRESHOLD,    /* metric ("cpu_percent" | "memory_percent") above threshold */
 	ALERT_CUSTOM,                /* metric <op> value, metric among the numbers the daemon computes */
 	ALERT_PERFORMANCE_DEGRADED,  /* recent p95 or success rate worse than the workflow's baseline (metrics.h) */
+	ALERT_MISSED_SCHEDULE,       /* an expected run of a scheduled workflow (schedule.h) did not happen */
 	ALERT__TYPE_COUNT
 };
 const char *alert_type_name(enum alert_type t);    /* "execution_failed", "running_long", ... */
 /* The types as choices (name, label, condition fields), indexed by enum alert_type. */
 const struct alert_choice *alert_types(void);
+/* Whether a type's rules are about executions, so that a scope of labels
+ * applies (the metric and schedule types are not). */
+bool alert_type_has_labels(enum alert_type t);
 
 enum alert_severity { SEV_INFO, SEV_WARNING, SEV_ERROR, SEV_CRITICAL, SEV__COUNT };
 const char *alert_severity_name(enum alert_severity s);
@@ -72,6 +78,7 @@ struct alert_rule {
 	char name[PROTO_MAX_NAME + 1];
 	enum alert_type type;
 	char workflow_id[PROTO_MAX_ID + 1];   /* empty: every workflow of the organization */
+	char labels[ALERT_LABELS_TEXT];       /* scope: executions with all these labels ("k=v, ..."); "" all */
 	enum alert_severity severity;
 	int cooldown_s;
 	bool enabled;

@@ -37,6 +37,8 @@ enum alert_field_kind {
 	ALERT_FIELD_ADDRESSES,  /* 1 to ALERT_EMAIL_MAX_RCPT e-mail addresses, comma-separated */
 	ALERT_FIELD_ADDRESS,    /* one e-mail address */
 	ALERT_FIELD_PHONE,      /* + and 8 to 15 digits */
+	ALERT_FIELD_LABELS,     /* execution labels: an object of at most max label: value strings, or
+				 * their text form ("period=2026-11, client=ACME"); stored as that text */
 };
 
 enum alert_field_flag {

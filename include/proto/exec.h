@@ -28,6 +28,26 @@
  *     at most EXEC_COUNTERS names per execution, later new names are dropped.
  *   - The log keeps the last EXEC_LOG_LINES producer log lines.
  *   - A finished execution has no current step.
+ *   - Attempts. An execution event or a step event may say which attempt it
+ *     belongs to (an event that says none belongs to the current one). One
+ *     of a later attempt starts that attempt: a step's current attempt moves
+ *     to its earlier attempts (at most EXEC_STEP_TRIES kept, the oldest go)
+ *     and the step starts over from pending; an execution that had finished
+ *     opens again (queued for execution.queued, else running), its finish
+ *     time and error cleared, its steps as they were. An event of an earlier
+ *     attempt than the current one changes nothing. The rules above hold
+ *     within one attempt.
+ *   - Labels: each execution.queued or execution.started adds its labels or
+ *     changes their values; at most PROTO_MAX_LABELS, a new key beyond that
+ *     is dropped (within one event, keys in byte order get in first). Kept
+ *     sorted by key.
+ *   - An unplanned step takes the name its events give; a plan's name wins.
+ *   - Each execution.queued says whether the execution waits for a time
+ *     (delayed_until; absent: it does not).
+ *   - Control: control.requested records an operator's request (replacing an
+ *     earlier one); control.replied for it (same command, and the same
+ *     request id when it names one) marks it accepted or refused; a cancel is
+ *     done once the execution ends, a retry once a later attempt starts.
  *
  * Ownership: an execution owns everything it points to (input, output and
  * params are JSON references it holds). Pure code: no I/O. */
@@ -43,6 +63,7 @@
 #define EXEC_MAX_STEPS PROTO_MAX_STEPS   /* unplanned steps stop here */
 #define EXEC_COUNTERS 32
 #define EXEC_LOG_LINES 100
+#define EXEC_STEP_TRIES 16                /* earlier attempts kept per step */
 
 enum exec_status { EXEC_QUEUED, EXEC_RUNNING, EXEC_COMPLETED, EXEC_FAILED, EXEC_CANCELLED, EXEC__COUNT };
 enum exec_step_status { STEP_PENDING, STEP_RUNNING, STEP_COMPLETED, STEP_FAILED, STEP__COUNT };
@@ -52,6 +73,15 @@ int exec_status_parse(const char *name, enum exec_status *out);
 bool exec_status_finished(enum exec_status s);           /* completed, failed or cancelled */
 const char *exec_step_status_name(enum exec_step_status s);
 int exec_step_status_parse(const char *name, enum exec_step_status *out);
+
+/* An earlier attempt of a step: how far it got. */
+struct exec_try {
+	uint32_t attempt;
+	enum exec_step_status status;           /* failed, completed, or running when it never ended */
+	int64_t started_ms, finished_ms;        /* 0 when unknown */
+	int64_t duration_ms;                    /* -1 when unknown */
+	char *error;                            /* NULL for none */
+};
 
 struct exec_step {
 	char id[PROTO_MAX_ID + 1];
@@ -69,6 +99,27 @@ struct exec_step {
 	char *error, *error_code, *worker;
 	double cpu_percent;                     /* -1 when unknown */
 	int64_t memory_bytes;                   /* -1 when unknown */
+	uint32_t attempt;                       /* the attempt the fields above describe, from 1 */
+	struct exec_try *tries;                 /* earlier attempts, oldest first */
+	uint32_t ntries;                        /* at most EXEC_STEP_TRIES */
+};
+
+struct exec_label {
+	char *key, *value;
+};
+
+enum exec_control_state { CTL_NONE, CTL_REQUESTED, CTL_ACCEPTED, CTL_REFUSED, CTL_DONE, CTL__COUNT };
+const char *exec_control_state_name(enum exec_control_state s);   /* "none", "requested", ... */
+int exec_control_state_parse(const char *name, enum exec_control_state *out);
+
+/* The last cancel or retry an operator asked for, and where it stands. */
+struct exec_control {
+	enum exec_control_state state;
+	enum proto_control command;
+	char request_id[PROTO_MAX_ID + 1];
+	char *by;                               /* who asked */
+	char *reason;                           /* the request's reason, then a refusal's */
+	int64_t requested_ms, answered_ms;      /* 0 when not (yet) */
 };
 
 struct exec_counter {
@@ -104,6 +155,11 @@ struct exec {
 	struct exec_log_line *log;              /* ring of EXEC_LOG_LINES, allocated on the first line */
 	uint32_t log_head, log_count;
 	uint64_t events;                        /* events applied */
+	uint32_t attempt;                       /* the current attempt, from 1 */
+	struct exec_label labels[PROTO_MAX_LABELS];   /* sorted by key */
+	uint32_t nlabels;
+	int64_t delayed_until_ms;               /* queued and waiting for this time; 0: not */
+	struct exec_control control;
 };
 
 /* An empty, queued execution. */
@@ -117,6 +173,8 @@ void exec_clear(struct exec *x);
 struct exec_change {
 	enum exec_status before;                /* the status before the event */
 	bool ended;                             /* this event ended the execution */
+	bool reopened;                          /* it started a later attempt of a finished execution */
+	bool stale;                             /* it belonged to an earlier attempt: nothing changed */
 	struct exec_step *step;                 /* the step it concerned (NULL: none, or over the limit) */
 };
 
@@ -129,19 +187,29 @@ struct exec_step *exec_step_find(const struct exec *x, const char *step_id);
 const struct exec_log_line *exec_log_at(const struct exec *x, uint32_t i);
 /* The shown name: the plan's, else the id. */
 const char *exec_workflow_name(const struct exec *x);
+/* A label's value, or NULL. */
+const char *exec_label(const struct exec *x, const char *key);
+/* Whether the execution has every label of want (an object of strings;
+ * NULL or empty matches all). */
+bool exec_labels_match(const struct exec *x, json_t *want);
 
 /* ---- The snapshot schema (exec_json.c) ---------------------------------------- */
 
 /* One list row: {"id","workflow_id","workflow_name","priority","status",
  * "queued_at","started_at","finished_at","last_event_at","error","steps_total",
- * "steps_completed","steps_failed","current_step"}. New reference. */
+ * "steps_completed","steps_failed","current_step","attempt","labels":{..},
+ * "delayed_until","control":{"state","command","request_id","by","reason",
+ * "requested_at","answered_at"}|null}. New reference. */
 json_t *exec_summary_json_new(const struct exec *x);
 /* The whole execution: the summary plus "error_code","worker","params",
- * "steps":[...],"counters":{...},"log":[log events]. New reference. */
+ * "steps":[...each with "attempt" and "attempts":[earlier ones]],
+ * "counters":{...},"log":[log events]. New reference. */
 json_t *exec_json_new(const struct exec *x);
 
 /* Reads a summary or a whole execution (as the writers above shape them)
- * into x, moving nothing backwards: statuses and counts only forward, times
+ * into x, moving nothing backwards: a later attempt than the one held opens
+ * it (or a step) as the rules above say, and within one attempt statuses and
+ * counts only move forward, times
  * to the later, texts and data only where the JSON has them, a step's name
  * not to its id, dependencies not to an empty list, log lines only those
  * newer than the newest held. Into a fresh execution this is a faithful

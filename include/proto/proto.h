@@ -17,6 +17,11 @@
 
 #define PROTO_SUBPROTOCOL "wfmon.v1"
 #define PROTO_VERSION 1
+/* Additions within version 1 that a peer may use once the other side said it
+ * knows them (the "hello" answer lists them): 1 is the first release; 2 adds
+ * attempts, labels, unplanned steps' names, plans that may be empty,
+ * delayed executions, extension fields, cancel and retry, and schedules. */
+#define PROTO_REVISION 2
 
 /* Limits every peer can rely on. */
 #define PROTO_MAX_MESSAGE (1024 * 1024)   /* one inbound frame; larger closes with 1009 */
@@ -29,6 +34,14 @@
 #define PROTO_MAX_DEPS 64                 /* dependencies of one step */
 #define PROTO_MAX_BATCH 1000              /* events in one publish */
 #define PROTO_MAX_TOKEN 8192              /* a bearer token (JWT), in a header or an auth request */
+#define PROTO_MAX_ATTEMPT 1000            /* an attempt number: 1 .. this */
+#define PROTO_MAX_LABELS 16               /* labels of one execution */
+#define PROTO_MAX_LABEL_KEY 64            /* bytes of a label key: [A-Za-z0-9_.-/] */
+#define PROTO_MAX_LABEL_VALUE 128         /* bytes of a label value, no control characters */
+/* Fields whose name starts with this are extensions: any event may carry
+ * them, every peer keeps them as they are and none interprets them. */
+#define PROTO_EXT_PREFIX "x_"
+#define PROTO_MAX_EXT 65536               /* bytes of an event's extension fields, compact */
 
 /* WebSocket close codes beyond RFC 6455's own (1007 invalid UTF-8, 1009 too big). */
 #define PROTO_CLOSE_SLOW_CONSUMER 4001    /* outbound queue over its limit */
@@ -92,6 +105,8 @@ enum proto_event_kind {
 	EV_EXECUTION_COMPLETED,
 	EV_EXECUTION_FAILED,
 	EV_EXECUTION_CANCELLED,
+	EV_CONTROL_REQUESTED,     /* wfmond: an operator asked the producer to cancel or retry */
+	EV_CONTROL_REPLIED,       /* the producer accepts or refuses that request */
 	EV__COUNT
 };
 
@@ -104,6 +119,27 @@ int proto_event_kind_parse(const char *name, enum proto_event_kind *out);
 bool proto_event_is_execution_level(enum proto_event_kind kind);
 /* Ends an execution (completed, failed, cancelled). */
 bool proto_event_is_terminal(enum proto_event_kind kind);
+/* Made by wfmond only (control.requested): a producer may not publish it. */
+bool proto_event_is_daemon_only(enum proto_event_kind kind);
+
+/* What an operator may ask a producer to do with an execution. */
+enum proto_control { CONTROL_CANCEL, CONTROL_RETRY, CONTROL__COUNT };
+const char *proto_control_name(enum proto_control c);   /* "cancel", "retry"; NULL out of range */
+int proto_control_parse(const char *name, enum proto_control *out);
+
+/* A label key: 1..PROTO_MAX_LABEL_KEY bytes of A-Z a-z 0-9 _ . - / */
+bool proto_label_key_valid(const char *s);
+/* A label value: 1..PROTO_MAX_LABEL_VALUE bytes, valid UTF-8 without control characters. */
+bool proto_label_value_valid(const char *s);
+/* An object of at most max labels (labels.c); the error names path.key. */
+int proto_labels_check(json_t *labels, size_t max, const char *path, struct proto_cause *cause);
+/* Labels as people write them: "period=2026-11, client=\"Biuro, Kraków\""
+ * (a value with a comma, a quote or spaces at its ends is quoted, \" and
+ * \\ inside), or a JSON object. Returns a new object of at most max labels,
+ * or NULL with a cause. An empty text is an empty object. */
+json_t *proto_labels_parse_text(const char *text, size_t max, struct proto_cause *cause);
+/* The other way ("" for none or an empty object). */
+void proto_labels_format(json_t *labels, char *buf, size_t len);
 
 enum proto_priority { PRIO_HIGH, PRIO_NORMAL, PRIO_LOW, PRIO__COUNT };
 const char *proto_priority_name(enum proto_priority p);
@@ -154,6 +190,19 @@ struct proto_event {
 	/* counter */
 	const char *name;
 	int64_t value;
+	/* execution.* and step.*: the attempt the event belongs to (-1: not said) */
+	int64_t attempt;
+	/* execution.queued, execution.started: labels, an object of strings (NULL: none) */
+	json_t *labels;
+	/* step.started, step.completed, step.failed: the step's name (an unplanned step's) */
+	const char *step_name;
+	/* execution.queued: not to start before (0: now) */
+	int64_t delayed_until_ms;
+	/* control.requested, control.replied */
+	enum proto_control command;
+	const char *request_id;
+	const char *by;              /* control.requested: who asked */
+	int accepted;                /* control.replied: 1 accepted, 0 refused */
 };
 
 /* One step of execution.queued's plan, borrowed from the event. */
@@ -166,7 +215,9 @@ struct proto_plan_step {
 
 /* Validates one event object against the schema of its kind (see
  * man/wfmon-protocol.7) and fills *out. Unknown fields are refused so that a
- * typo never passes silently. Returns 0, or -1 with *cause naming the field. */
+ * typo never passes silently, except extension fields (PROTO_EXT_PREFIX),
+ * which are kept as they are: at most PROTO_MAX_EXT bytes of them. Returns 0,
+ * or -1 with *cause naming the field. */
 int proto_event_validate(json_t *event, struct proto_event *out, struct proto_cause *cause);
 /* The same for a client reading what a daemon sent: fields it does not know
  * (a newer daemon's) are passed over instead of refused. */
@@ -186,6 +237,7 @@ enum proto_room_kind {
 	ROOM_RESOURCES,   /* "resources" */
 	ROOM_ALERTS,      /* "alerts" */
 	ROOM_CONTROL,     /* "control": commands for producers */
+	ROOM_HEALTH,      /* "health": each workflow's health and schedule */
 	ROOM__COUNT
 };
 
@@ -210,10 +262,16 @@ enum proto_request_type {
 	REQ_RULE,          /* alert rules: list, save, delete, enable, disable */
 	REQ_ALERT,         /* an alert: acknowledge, resolve, escalate */
 	REQ_AUTH,          /* a fresh token for the connection, before the old one expires */
+	REQ_HELLO,         /* which protocol revision and features the daemon has */
+	REQ_CANCEL,        /* ask the producer to cancel a queued or running execution */
+	REQ_RETRY,         /* ask the producer to run a failed or cancelled execution again */
+	REQ_SCHEDULE,      /* expected runs of workflows: list, save, delete */
 	REQ__COUNT
 };
 
 enum proto_rule_action { RULE_LIST, RULE_SAVE, RULE_DELETE, RULE_ENABLE, RULE_DISABLE, RULE__COUNT };
+enum proto_schedule_action { SCHEDULE_LIST, SCHEDULE_SAVE, SCHEDULE_DELETE, SCHEDULE_ACTION__COUNT };
+const char *proto_schedule_action_name(enum proto_schedule_action a);
 enum proto_alert_action { ALERT_ACK, ALERT_RESOLVE, ALERT_ESCALATE, ALERT_ACTION__COUNT };
 const char *proto_rule_action_name(enum proto_rule_action a);
 const char *proto_alert_action_name(enum proto_alert_action a);
@@ -254,6 +312,10 @@ struct proto_request {
 	int64_t alert_id;
 	const char *note;           /* alert: optional, borrowed */
 	const char *token;          /* auth: borrowed, 1..PROTO_MAX_TOKEN bytes */
+	const char *reason;         /* cancel, retry: optional, borrowed */
+	enum proto_schedule_action schedule_action;   /* schedule */
+	json_t *schedule;           /* schedule save: borrowed, checked by the daemon */
+	const char *workflow_id;    /* schedule delete: borrowed */
 };
 
 /* Parses one text frame (not NUL-terminated). On error returns -1, fills *cause,
@@ -315,5 +377,23 @@ char *proto_alert_message_new(json_t *alert);
 char *proto_done_message_new(json_t *id);
 /* {"type":"pong","id":..,"time":"..."} */
 char *proto_pong_message_new(json_t *id, int64_t now_ms);
+/* {"type":"hello","id":..,"protocol":PROTO_VERSION,"revision":PROTO_REVISION,
+ *  "features":[...],"server":server}: what this daemon speaks. */
+char *proto_hello_message_new(json_t *id, const char *server);
+/* The features of PROTO_REVISION, as the hello lists them; NULL-terminated. */
+const char *const *proto_features(void);
+/* Whether a hello answer (parsed) lists a feature; false for NULL or for a
+ * daemon that answered the hello with an error (revision 1). */
+bool proto_hello_has(json_t *hello, const char *feature);
+/* The revision a daemon speaks, from its answer to "hello": its "revision",
+ * 1 for an error answer (a daemon from before the hello), 0 for anything
+ * that is not an answer to it. */
+int proto_hello_revision(json_t *answer);
+/* Makes an event fit a daemon of an earlier revision (compat.c): removes the
+ * fields that revision would refuse (attempt, labels, delayed_until, a
+ * step's name, extension fields). Returns 0, or -1 when the event cannot be
+ * said at that revision at all (control events; a queued event without a
+ * plan): the producer leaves it out. */
+int proto_event_downgrade(json_t *event, int revision);
 
 #endif

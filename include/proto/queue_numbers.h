@@ -3,7 +3,7 @@
  * one writer to JSON and one reader from JSON (queue_numbers.c).
  *
  * The JSON form (room "queue": "stats" pushes and the snapshot's "numbers"):
- * {"depth","by_priority":{"HIGH","NORMAL","LOW"},"untracked",
+ * {"depth","by_priority":{"HIGH","NORMAL","LOW"},"untracked","delayed",
  *  "oldest":{"execution_id","queued_ms","age_ms"}|null,"avg_wait_ms"|null,
  *  "wait_samples","finished_in_window","rate_per_min","eta_ms"|null,
  *  "backlog","threshold","wait_window_s","rate_window_s"}
@@ -24,6 +24,7 @@ struct queue_numbers {
 	uint64_t depth;                         /* queued, not started: tracked + untracked */
 	uint64_t by_priority[PRIO__COUNT];      /* indexed by enum proto_priority */
 	uint64_t untracked;                     /* part of depth past the daemon's cap (0 normally) */
+	uint64_t delayed;                       /* part of depth waiting for its time (delayed_until) */
 	bool has_oldest;
 	char oldest_id[PROTO_MAX_ID + 1];
 	int64_t oldest_queued_ms;

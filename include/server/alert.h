@@ -19,7 +19,9 @@
 #include "alert_record.h"
 #include "alert_rule.h"
 #include "metrics.h"
+#include "exec.h"
 #include "proto.h"
+#include "schedule.h"
 
 /* Rules kept per organization (the daemon refuses more; the evaluator keeps
  * no more). */
@@ -34,6 +36,16 @@ struct alert_fact {
 	int64_t ts_ms, started_ms;           /* started_ms 0 if unknown */
 	const char *error;                   /* failed: the execution's error, or NULL */
 	const char *step_id;                 /* failed: the failing step, or NULL */
+	const struct exec_label *labels;     /* the execution's labels, for rules scoped by them */
+	uint32_t nlabels;
+	bool retried_failure;                /* completed: an earlier attempt of it had failed */
+};
+
+/* A scheduled workflow's status at the tick, for missed_schedule rules. */
+struct alert_schedule_fact {
+	const char *workflow_id, *workflow_name;
+	struct schedule_status status;
+	const char *expected_text, *due_text;   /* those times on the schedule's clock, with its zone */
 };
 
 /* The numbers the timer check sees (queue, resources, anything custom). */
@@ -44,6 +56,9 @@ struct alert_metrics {
 	/* running executions, for running_long */
 	const struct alert_fact *running;    /* kind unused; started_ms set */
 	size_t nrunning;
+	/* scheduled workflows, for missed_schedule */
+	const struct alert_schedule_fact *schedules;
+	size_t nschedules;
 };
 
 /* Where a workflow's performance stands (the daemon's periodic check, from
@@ -132,7 +147,7 @@ void alert_text_actions(char *buf, size_t len, const char *language, int64_t ale
 /* The fixed texts, English and Polish (the original specification's). */
 enum alert_text { TXT_EXECUTION_FAILED, TXT_EXECUTION_STARTED, TXT_EXECUTION_COMPLETED, TXT_STEP_COMPLETED,
 		  TXT_STEP_FAILED, TXT_ALERT_TRIGGERED, TXT_ALERT_ACKNOWLEDGED, TXT_QUEUE_BACKLOG,
-		  TXT_RESOURCE_WARNING, TXT_PERFORMANCE_DEGRADED, TXT__COUNT };
+		  TXT_RESOURCE_WARNING, TXT_PERFORMANCE_DEGRADED, TXT_SCHEDULE_MISSED, TXT__COUNT };
 /* In "en" or "pl"; any other language (or NULL) is English. NULL for an
  * unknown text. */
 const char *alert_text(enum alert_text t, const char *language);
@@ -154,6 +169,7 @@ enum alert_measure {
 	MEASURE_METRIC,      /* metric value against the threshold */
 	MEASURE_CUSTOM,      /* the same, with the rule's own operator */
 	MEASURE_DEGRADED,    /* a workflow's recent p95 / success rate against its baseline */
+	MEASURE_SCHEDULE,    /* the expected run, what went wrong, and when it was due */
 };
 
 /* How a rule type's firings read (a row of alert_eval.c's type table). */
@@ -178,6 +194,9 @@ struct alert_trigger {
 	struct metrics_margins margins;
 	unsigned degraded;
 	int window_hours, baseline_days;
+	enum schedule_miss miss;             /* MEASURE_SCHEDULE */
+	const char *expected_text, *due_text;
+	int64_t expected_ms, due_ms;
 };
 
 /* Fills the firing's title and body in the rule's language and its context

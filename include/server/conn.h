@@ -84,6 +84,9 @@ void conn_send(struct conn *c, char *payload);
 /* Sends the error answer to request `id` (borrowed; NULL: the request had none). */
 void conn_send_error(struct conn *c, json_t *id, enum proto_error code, const char *message,
 		     const char *field);
+/* The answer {"type":type,"id":id,key:value} to a request (id borrowed,
+ * NULL for none; takes value). */
+void conn_send_answer(struct conn *c, json_t *id, const char *type, const char *key, json_t *value);
 /* Closes after what is queued now has been written, with a close frame of
  * this code; a connection that has not closed CONN_CLOSE_GRACE_US later
  * (its socket takes nothing) is cut (conn_keepalive). reason: a literal. */

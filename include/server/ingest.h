@@ -48,6 +48,9 @@ struct ingest_batch {
 /* Processes an array of events for org (step 1); serializes the new ones into
  * b->stored only when they are to be stored. */
 void ingest_prepare(struct org *o, json_t *events, bool for_store, struct ingest_batch *b);
+/* The same for events the daemon makes itself (control.requested): the kinds
+ * producers may not send are allowed. */
+void ingest_prepare_own(struct org *o, json_t *events, bool for_store, struct ingest_batch *b);
 /* Step 2, when the events are kept (or there is no store). */
 void ingest_commit(struct org *o, struct ingest_batch *b);
 /* Step 2, when the store refused them. */

@@ -7,6 +7,7 @@
 #include "live.h"
 #include "alerts.h"
 #include "monitor.h"
+#include "schedules.h"
 #include "strmap.h"
 #include "summary.h"
 
@@ -26,6 +27,7 @@ struct org {
 	struct org_monitor mon;
 	struct org_alerts alerts;
 	struct org_summary_state summary;
+	struct org_schedules sched;
 };
 
 /* Returns a new organization whose positions start above min_pos. */

@@ -23,6 +23,7 @@ enum pending_kind {
 	PENDING_SUB_SNAPSHOT, /* a subscribe to an execution no longer in memory */
 	PENDING_MONITOR,    /* the database connections sample */
 	PENDING_HEALTH,     /* the performance check of one organization (metrics_req.h) */
+	PENDING_DONE,       /* a change recorded as the daemon's own event: "done" once durable */
 };
 
 struct pending {

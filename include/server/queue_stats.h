@@ -26,7 +26,8 @@
  *
  * Callers feed state transitions: on_queued when an execution enters the queued
  * state (a duplicate queued event for an id already queued keeps the earlier
- * queued time and takes the new priority), on_started when it starts, on_finished
+ * queued time and takes the new priority and delay; a delayed one counts in
+ * the depth and, while its time has not come, as delayed), on_started when it starts, on_finished
  * when it completes, fails or is cancelled. */
 #ifndef WFMON_QUEUE_STATS_H
 #define WFMON_QUEUE_STATS_H
@@ -67,6 +68,7 @@ struct queue_stats {
 	uint32_t table_size;                 /* power of two, >= 2 * cap */
 	uint32_t *heap;                      /* entry indexes, min-heap on (queued_ms, seq) */
 	uint64_t seq;
+	uint32_t delayed_entries;   /* entries with a not-before time */
 	uint64_t tracked_by_prio[PRIO__COUNT];
 	uint64_t untracked_by_prio[PRIO__COUNT];
 
@@ -87,7 +89,7 @@ void queue_stats_free(struct queue_stats *q);
 
 /* exec_id is copied (ids longer than PROTO_MAX_ID are cut). */
 void queue_stats_on_queued(struct queue_stats *q, const char *exec_id, enum proto_priority prio,
-			   int64_t queued_ms);
+			   int64_t queued_ms, int64_t not_before_ms);
 /* Removes the execution from the queue; if it was there, records a wait sample
  * (started - queued, at least 0) in the bucket of started_ms. */
 void queue_stats_on_started(struct queue_stats *q, const char *exec_id, int64_t started_ms);

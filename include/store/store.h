@@ -100,6 +100,8 @@ enum store_query_kind {
 	STORE_Q_PUT_ALERT,          /* the alert record (alerts.h) -> alert_history (upsert by id) */
 	STORE_Q_PUT_NOTIFY_ATTEMPT, /* {"alert_id","channel","channel_index","attempt","ok","final","detail"} */
 	STORE_Q_PUT_ACTION_USE,     /* {"nonce","alert_id","action","by","exp_s"} -> action_link_uses (once) */
+	STORE_Q_PUT_SCHEDULE,       /* {"schedule": its JSON form (schedule.h), "by"} -> workflow_schedules (upsert) */
+	STORE_Q_PUT_SCHEDULE_DELETE,/* {"workflow_id"} */
 	/* params {} -> {"active":n,"idle":n,"total":n,"max":n}: this database's
 	 * connections, from PostgreSQL itself */
 	STORE_Q_DB_CONNECTIONS,
@@ -200,8 +202,10 @@ int store_migrate(const char *owner_conninfo, const char *app_role, char *cause,
  * [{"execution_id","workflow_id","failed_ms"}: failed executions not handled
  * yet, as org_summary.h defines it, newest first, at most 10000],
  * "succeeded": [{"workflow_id","start_ms"}: each workflow's latest start of a
- * completed run]}}]}. Returns NULL with a cause when PostgreSQL cannot be
- * reached. */
+ * completed run]}, "schedules": [JSON forms], "workflow_runs":
+ * [{"workflow_id","last_started_ms","last_completed_ms","last_failed_ms"}] of
+ * the scheduled workflows}]}. Returns NULL with a cause when PostgreSQL cannot
+ * be reached. */
 json_t *store_load_state(const char *conninfo, size_t recent_ids, char *cause, size_t causelen);
 
 #endif

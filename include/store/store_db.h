@@ -56,6 +56,8 @@ int storeq_put_action_use(PGconn *c, json_t *params, json_t **result, char *err,
 
 /* metrics_query.c: STORE_Q_METRICS (see store.h). */
 int storeq_metrics(PGconn *c, json_t *params, json_t **result, char *err, size_t errlen);
+int storeq_put_schedule(PGconn *c, json_t *params, json_t **result, char *err, size_t errlen);
+int storeq_put_schedule_delete(PGconn *c, json_t *params, json_t **result, char *err, size_t errlen);
 
 /* write.c: applies one organization's records ({"pos","event",...} objects
  * as a JSON array text) in one transaction. Returns the number of events

@@ -104,6 +104,18 @@ void sim_stop(struct sim *s, bool cancel_running, const char *reason);
  * room): it now competes for a worker at that priority. Returns false when no
  * queued execution has that id (already started, or not ours). */
 bool sim_prioritize(struct sim *s, const char *execution_id, enum proto_priority priority);
+/* Whether an execution id is one this engine made. */
+bool sim_owns(const struct sim *s, const char *execution_id);
+/* An operator asked (the daemon's "control" room) to cancel or retry one of
+ * this engine's executions: the engine answers with control.replied and then
+ * cancels it (execution.cancelled), or runs a failed or cancelled one again
+ * as its next attempt (the same id; steps continue their attempt numbers).
+ * It refuses, saying why, a cancel of one that already finished and a retry
+ * of one still running or no longer remembered (the last SIM_PAST failed or
+ * cancelled are). Returns false (and emits nothing) for another producer's
+ * execution. */
+bool sim_control(struct sim *s, enum proto_control cmd, const char *execution_id, const char *workflow_id,
+		 const char *request_id, const char *by);
 /* True once no execution is queued or running and no arrival will come. */
 bool sim_done(const struct sim *s);
 

@@ -21,7 +21,8 @@
 #include "ui_widget.h"
 
 enum ui_view_id { VIEW_LIST, VIEW_EXEC, VIEW_STEP, VIEW_TIMELINE, VIEW_QUEUE, VIEW_RESOURCES,
-		  VIEW_ALERTS, VIEW_ALERT, VIEW_RULES, VIEW_RULE_FORM, VIEW_METRICS, VIEW_METRICS_WF, VIEW__COUNT };
+		  VIEW_ALERTS, VIEW_ALERT, VIEW_RULES, VIEW_RULE_FORM, VIEW_METRICS, VIEW_METRICS_WF, VIEW_HEALTH,
+		  VIEW__COUNT };
 
 struct ui_key {
 	int key;                 /* curses key code or character */
@@ -60,6 +61,7 @@ extern const struct ui_view_ops ui_view_rules;      /* rules_view.c */
 extern const struct ui_view_ops ui_view_rule_form;  /* rule_form.c */
 extern const struct ui_view_ops ui_view_metrics;    /* metrics_view.c: every workflow */
 extern const struct ui_view_ops ui_view_metrics_workflow;   /* metrics_view.c: one */
+extern const struct ui_view_ops ui_view_health;     /* health_view.c */
 
 /* PROMPT_ASK: a question on the message line whose typed answer goes to
  * ui->ask_fn; PROMPT_CONFIRM: a yes/no question (y answers "y"). */
@@ -146,6 +148,13 @@ struct ui {
 	int64_t alert_id;                /* the alert view's */
 	struct ui_textpane alert_pane;
 	bool bell;                       /* beep for alerts that ask for it */
+
+	/* cancel and retry: the request being confirmed */
+	char ctl_exec[PROTO_MAX_ID + 1];
+	enum proto_control ctl_cmd;
+
+	/* workflows (health) */
+	size_t health_sel, health_top;
 
 	/* rules */
 	size_t rule_sel, rule_top;
@@ -295,6 +304,16 @@ void ui_rule_form_free(struct ui *ui);
  * workflow is given. */
 void ui_metrics_open(struct ui *ui, const char *workflow);
 void ui_metrics_free(struct ui *ui);
+/* ---- cancel and retry (exec_control.c) ---------------------------------------------- */
+/* Confirms, then asks the daemon to have the producer cancel or retry x
+ * (refused at once under --readonly, for a viewer, or in a status the
+ * command does not fit, saying why). */
+void ui_exec_control_ask(struct ui *ui, const struct exec *x, enum proto_control cmd);
+/* The daemon's answer to such a request, on the message line; true when it was one. */
+bool ui_exec_control_reply(struct ui *ui, const struct model_reply *r);
+/* Where the execution's last request stands ("cancel asked by olga: waiting
+ * for the producer"), with its element; false when there is none to show. */
+bool ui_exec_control_text(const struct exec *x, char *buf, size_t len, enum ui_element *el);
 
 /* A rule type's translated name ("consecutive failures"). */
 const char *ui_rule_type_text(enum alert_type type);

@@ -16,6 +16,7 @@
 #include "cli_request.h"
 #include "fmt.h"
 #include "proto.h"
+#include "schedule.h"
 #include "utf8.h"
 #include "xalloc.h"
 
@@ -31,7 +32,10 @@ void alerts_cli_usage(FILE *f)
 	      "  disable RULE_ID           disable a rule\n"
 	      "  ack ALERT_ID [--note T]   acknowledge an alert\n"
 	      "  resolve ALERT_ID [--note T]\n"
-	      "  escalate ALERT_ID         raise its severity and notify the escalation channels\n", f);
+	      "  escalate ALERT_ID         raise its severity and notify the escalation channels\n"
+	      "  schedules                 the workflows' expected runs and where each stands\n"
+	      "  schedule FILE|-           save a workflow's expected runs given as JSON (see wfmond(8))\n"
+	      "  unschedule WORKFLOW_ID    delete a workflow's expected runs\n", f);
 }
 
 static int usage(const char *fmt, const char *arg)
@@ -71,6 +75,27 @@ static char *read_all(const char *path, char *cause, size_t causelen)
 		fclose(f);
 	buf[len] = '\0';
 	return buf;
+}
+
+/* FILE (or - for standard input) as one JSON object; NULL once said. */
+static json_t *read_object(const char *path)
+{
+	char cause[256];
+	char *text = read_all(path, cause, sizeof cause);
+	if (text == NULL) {
+		fprintf(stderr, "wfmon alerts: %s\n", cause);
+		return NULL;
+	}
+	json_error_t err;
+	json_t *o = json_loads(text, JSON_REJECT_DUPLICATES, &err);
+	free(text);
+	if (!json_is_object(o)) {
+		fprintf(stderr, "wfmon alerts: %s: not a JSON object (line %d: %s)\n", path, err.line,
+			o ? "expected an object" : err.text);
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 static const char *s_or(json_t *o, const char *key, const char *dflt)
@@ -155,6 +180,39 @@ static void print_rules(json_t *rules)
 	}
 }
 
+static void print_schedules(json_t *list)
+{
+	if (json_array_size(list) == 0) {
+		printf("no schedules\n");
+		return;
+	}
+	printf("%-24s %-22s %-9s %-16s %-20s %s\n", "WORKFLOW", "EXPECTED", "STATE", "MISS", "DUE (LOCAL)", "ZONE");
+	size_t i;
+	json_t *j;
+	json_array_foreach(list, i, j) {
+		struct schedule sc;
+		struct proto_cause cause;
+		json_t *bare = json_copy(j);   /* the schedule without its status */
+		json_object_del(bare, "status");
+		int rc = schedule_parse(bare, &sc, &cause);
+		json_decref(bare);
+		if (rc < 0) {
+			fprintf(stderr, "wfmon alerts: schedule of %s unreadable (%s: %s)\n",
+				or_dash(json_string_value(json_object_get(j, "workflow_id")), "?"), cause.field, cause.message);
+			continue;
+		}
+		char when[CRON_TEXT_MAX + 32];
+		if (sc.kind == SCHEDULE_CRON)
+			snprintf(when, sizeof when, "%s", sc.cron_text);
+		else
+			snprintf(when, sizeof when, "working day %d %02d:%02d", sc.working_day, sc.at_minute / 60,
+				 sc.at_minute % 60);
+		json_t *st = json_object_get(j, "status");
+		printf("%-24s %-22.22s %-9s %-16s %-20s %s%s\n", sc.workflow_id, when, s_or(st, "state", "-"),
+		       s_or(st, "miss", "-"), s_or(st, "due_local", s_or(st, "expected_local", "-")), sc.timezone, sc.enabled ? "" : " (disabled)");
+	}
+}
+
 static int answer_status(json_t *m, bool json_out)
 {
 	if (m == NULL) {
@@ -176,6 +234,22 @@ static int answer_status(json_t *m, bool json_out)
 	return 0;
 }
 
+/* What the daemon's own check refused, said as the daemon would; drops obj.
+ * The exit status. */
+static int refused_here(const char *what, const struct proto_cause *c, json_t *obj)
+{
+	fprintf(stderr, "wfmon alerts: %s at %s%s%s: %s\n", proto_error_name(PROTO_ERR_BAD_REQUEST), what,
+		c->field[0] ? "." : "", c->field, c->message);
+	json_decref(obj);
+	return 1;
+}
+
+/* {"type":type,"action":"save",type:obj} (takes obj). */
+static json_t *save_request(const char *type, json_t *obj)
+{
+	return json_pack("{s:s,s:s,s:s,s:o}", "type", type, "id", "cli", "action", "save", type, obj);
+}
+
 static int parse_alert_id(const char *s, json_int_t *out)
 {
 	char *end;
@@ -193,7 +267,6 @@ int alerts_cli_run(const struct alerts_cli_options *opt)
 		return usage("name an action%s", "");
 	const char *action = opt->argv[0];
 	json_t *req = NULL;
-	char cause[256];
 	bool want_list = strcmp(action, "list") == 0;
 
 	if (strcmp(action, "rules") == 0) {
@@ -201,20 +274,9 @@ int alerts_cli_run(const struct alerts_cli_options *opt)
 	} else if (strcmp(action, "create") == 0 || strcmp(action, "update") == 0) {
 		if (opt->argc != 2)
 			return usage("%s takes one FILE (or - for standard input)", action);
-		char *text = read_all(opt->argv[1], cause, sizeof cause);
-		if (text == NULL) {
-			fprintf(stderr, "wfmon alerts: %s\n", cause);
+		json_t *rule = read_object(opt->argv[1]);
+		if (rule == NULL)
 			return 2;
-		}
-		json_error_t err;
-		json_t *rule = json_loads(text, JSON_REJECT_DUPLICATES, &err);
-		free(text);
-		if (!json_is_object(rule)) {
-			fprintf(stderr, "wfmon alerts: %s: not a JSON object (line %d: %s)\n", opt->argv[1], err.line,
-				rule ? "expected an object" : err.text);
-			json_decref(rule);
-			return 2;
-		}
 		if (strcmp(action, "update") == 0 && json_object_get(rule, "id") == NULL) {
 			json_decref(rule);
 			return usage("update needs the rule's \"id\" in the JSON%s", "");
@@ -227,14 +289,10 @@ int alerts_cli_run(const struct alerts_cli_options *opt)
 		 * --json` carries masked secrets: the daemon keeps the stored ones). */
 		struct alert_rule checked;
 		struct proto_cause rc;
-		if (alert_rule_parse_client(rule, &checked, &rc) < 0) {
-			fprintf(stderr, "wfmon alerts: %s at rule%s%s: %s\n", proto_error_name(PROTO_ERR_BAD_REQUEST),
-				rc.field[0] ? "." : "", rc.field, rc.message);
-			json_decref(rule);
-			return 1;
-		}
+		if (alert_rule_parse_client(rule, &checked, &rc) < 0)
+			return refused_here("rule", &rc, rule);
 		alert_rule_clear(&checked);
-		req = json_pack("{s:s,s:s,s:s,s:o}", "type", "rule", "id", "cli", "action", "save", "rule", rule);
+		req = save_request("rule", rule);
 	} else if (strcmp(action, "delete") == 0 || strcmp(action, "enable") == 0 || strcmp(action, "disable") == 0) {
 		if (opt->argc != 2 || !proto_id_valid(opt->argv[1]))
 			return usage("%s takes one RULE_ID", action);
@@ -255,6 +313,27 @@ int alerts_cli_run(const struct alerts_cli_options *opt)
 				strcmp(action, "ack") == 0 ? "acknowledge" : action, "alert_id", id);
 		if (note != NULL)
 			json_object_set_new(req, "note", json_string(note));
+	} else if (strcmp(action, "schedules") == 0) {
+		if (opt->argc != 1)
+			return usage("schedules takes no arguments%s", "");
+		req = json_pack("{s:s,s:s,s:s}", "type", "schedule", "id", "cli", "action", "list");
+	} else if (strcmp(action, "schedule") == 0) {
+		if (opt->argc != 2)
+			return usage("schedule takes one FILE (or - for standard input)%s", "");
+		json_t *sched = read_object(opt->argv[1]);
+		if (sched == NULL)
+			return 2;
+		/* The daemon's own check first (whether the zone exists is the daemon's). */
+		struct schedule checked;
+		struct proto_cause sc;
+		if (schedule_parse(sched, &checked, &sc) < 0)
+			return refused_here("schedule", &sc, sched);
+		req = save_request("schedule", sched);
+	} else if (strcmp(action, "unschedule") == 0) {
+		if (opt->argc != 2 || !proto_id_valid(opt->argv[1]))
+			return usage("unschedule takes one WORKFLOW_ID%s", "");
+		req = json_pack("{s:s,s:s,s:s,s:s}", "type", "schedule", "id", "cli", "action", "delete", "workflow_id",
+				opt->argv[1]);
 	} else if (want_list) {
 		if (opt->argc != 1)
 			return usage("list takes no arguments%s", "");
@@ -277,6 +356,10 @@ int alerts_cli_run(const struct alerts_cli_options *opt)
 			print_alerts(json_object_get(m, "snapshot"));
 		else if (strcmp(type, "rules") == 0)
 			print_rules(json_object_get(m, "rules"));
+		else if (strcmp(type, "schedules") == 0)
+			print_schedules(json_object_get(m, "schedules"));
+		else if (strcmp(type, "schedule_saved") == 0)
+			printf("saved the schedule of %s\n", s_or(json_object_get(m, "schedule"), "workflow_id", "?"));
 		else if (strcmp(type, "rule_saved") == 0)
 			printf("saved rule %s\n", s_or(json_object_get(m, "rule"), "id", "?"));
 		else

@@ -123,6 +123,9 @@ unsigned model_summary_set(struct model *m, json_t *j, int64_t now_ms);
 bool model_search_owns(const char *id);
 unsigned model_search_on_result(struct model *m, json_t *msg);
 unsigned model_search_on_error(struct model *m, json_t *msg);
+/* model_health.c */
+unsigned model_health_read(struct model *m, json_t *data);
+void model_health_clear(struct model *m);
 /* model_stats.c */
 unsigned model_stats_on_result(struct model *m, json_t *msg);
 void model_stats_clear(struct model_step_stats *st);

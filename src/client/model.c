@@ -113,6 +113,8 @@ static unsigned on_subscribed(struct model *m, struct model_room *r, json_t *msg
 		changed |= model_res_snapshot(m, snap);
 	else if (strcmp(r->name, "alerts") == 0)
 		changed |= model_alerts_snapshot(m, json_object_get(snap, "alerts"));
+	else if (strcmp(r->name, "health") == 0)
+		changed |= model_health_read(m, snap);
 	return changed;
 }
 
@@ -158,7 +160,8 @@ static unsigned on_error(struct model *m, json_t *msg)
 	}
 	if (id != NULL && (strncmp(id, MODEL_ID_PRIO, strlen(MODEL_ID_PRIO)) == 0 ||
 			   strncmp(id, MODEL_ID_ALERT, strlen(MODEL_ID_ALERT)) == 0 ||
-			   strncmp(id, MODEL_ID_RULE, strlen(MODEL_ID_RULE)) == 0)) {
+			   strncmp(id, MODEL_ID_RULE, strlen(MODEL_ID_RULE)) == 0 ||
+			   strncmp(id, MODEL_ID_CONTROL, strlen(MODEL_ID_CONTROL)) == 0)) {
 		unsigned c = model_reply_set(m, id, false, code ? code : "error", text);
 		copy_str(m->reply.field, sizeof m->reply.field, jstr(msg, "field"));
 		return c;
@@ -201,6 +204,8 @@ unsigned model_handle_message(struct model *m, json_t *msg, int64_t now_ms)
 		return on_subscribed(m, r, msg, now_ms);
 	if (strcmp(type, "event") == 0)
 		return on_event(m, r, msg, now_ms);
+	if (strcmp(type, "stats") == 0 && strcmp(r->name, "health") == 0)
+		return model_health_read(m, json_object_get(msg, "data"));
 	if (strcmp(type, "stats") == 0)
 		return model_monitor_on_stats(m, r, msg, now_ms);
 	return MC_NONE;
@@ -233,5 +238,6 @@ void model_free(struct model *m)
 	model_stats_clear(&m->stats);
 	metrics_model_free(&m->metrics);
 	model_search_clear(m);
+	model_health_clear(m);
 	memset(m, 0, sizeof *m);
 }

@@ -41,12 +41,81 @@ void model_filter_free(struct model_filter *f)
 		regfree(&f->re);
 	f->text_is_regex = false;
 	f->text[0] = '\0';
+	f->typed[0] = '\0';
+	f->nlabels = 0;
+}
+
+/* Takes the label:KEY=VALUE terms out of text into labels; the rest into
+ * rest. 0, or -1 with a cause. */
+static int labels_take(const char *text, struct model_filter_label *labels, size_t *nlabels, char *rest,
+		       size_t restlen, char *cause, size_t causelen)
+{
+	size_t r = 0;
+	*nlabels = 0;
+	rest[0] = '\0';
+	const char *p = text;
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		const char *start = p;
+		bool quoted = false;
+		while (*p != '\0' && (quoted || *p != ' ')) {
+			if (*p == '"')
+				quoted = !quoted;
+			else if (*p == '\\' && quoted && p[1] != '\0')
+				p++;
+			p++;
+		}
+		size_t len = (size_t)(p - start);
+		if (len > 6 && strncmp(start, "label:", 6) == 0) {
+			char term[MODEL_FILTER_LEN];
+			snprintf(term, sizeof term, "%.*s", (int)(len - 6), start + 6);
+			struct proto_cause pc;
+			json_t *o = proto_labels_parse_text(term, 1, &pc);
+			if (o == NULL || json_object_size(o) != 1) {
+				if (cause != NULL)
+					snprintf(cause, causelen, "label:%s: %s", term,
+						 o == NULL ? pc.message : "write it as label:KEY=VALUE");
+				json_decref(o);
+				return -1;
+			}
+			if (*nlabels == MODEL_FILTER_LABELS) {
+				json_decref(o);
+				if (cause != NULL)
+					snprintf(cause, causelen, "at most %d label: terms", MODEL_FILTER_LABELS);
+				return -1;
+			}
+			const char *key;
+			json_t *v;
+			json_object_foreach(o, key, v) {
+				copy_str(labels[*nlabels].key, sizeof labels[0].key, key);
+				copy_str(labels[*nlabels].value, sizeof labels[0].value, json_string_value(v));
+			}
+			(*nlabels)++;
+			json_decref(o);
+			continue;
+		}
+		int n = snprintf(rest + r, restlen - r, "%s%.*s", r ? " " : "", (int)len, start);
+		if (n > 0 && (size_t)n < restlen - r)
+			r += (size_t)n;
+	}
+	return 0;
 }
 
 int model_filter_set_text(struct model_filter *f, const char *text, char *cause, size_t causelen)
 {
+	struct model_filter_label labels[MODEL_FILTER_LABELS];
+	size_t nlabels;
+	char rest[MODEL_FILTER_LEN];
+	if (labels_take(text ? text : "", labels, &nlabels, rest, sizeof rest, cause, causelen) < 0)
+		return -1;
 	model_filter_free(f);
-	copy_str(f->text, sizeof f->text, text ? text : "");
+	copy_str(f->typed, sizeof f->typed, text ? text : "");
+	memcpy(f->labels, labels, sizeof labels);
+	f->nlabels = nlabels;
+	copy_str(f->text, sizeof f->text, rest);
 	if (f->text[0] == '\0')
 		return 0;
 	int rc = regcomp(&f->re, f->text, REG_EXTENDED | REG_ICASE | REG_NOSUB);
@@ -84,6 +153,11 @@ bool model_filter_match(const struct model_filter *f, const struct model_exec *x
 	if (f->workflow[0] != '\0' && strcasecmp(f->workflow, x->x.workflow_id) != 0 &&
 	    strcasecmp(f->workflow, name) != 0)
 		return false;
+	for (size_t i = 0; i < f->nlabels; i++) {
+		const char *have = exec_label(&x->x, f->labels[i].key);
+		if (have == NULL || strcmp(have, f->labels[i].value) != 0)
+			return false;
+	}
 	if (f->text[0] != '\0' && !text_match(f, name) && !text_match(f, x->x.workflow_id) &&
 	    !text_match(f, x->x.id) && !text_match(f, x->x.current_step) &&
 	    !text_match(f, model_status_name(st)) && (x->x.error == NULL || !text_match(f, x->x.error)))
@@ -199,7 +273,7 @@ void model_list_build(const struct model *m, const struct model_filter *f, int64
 static bool same_filter(const struct model_filter *a, const struct model_filter *b)
 {
 	return a->status == b->status && a->sort == b->sort && a->reverse == b->reverse &&
-	       strcmp(a->text, b->text) == 0 && strcmp(a->workflow, b->workflow) == 0;
+	       strcmp(a->typed, b->typed) == 0 && strcmp(a->workflow, b->workflow) == 0;
 }
 
 bool model_list_refresh(const struct model *m, const struct model_filter *f, int64_t now_ms,

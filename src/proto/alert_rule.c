@@ -152,6 +152,7 @@ static const struct alert_choice types[ALERT__TYPE_COUNT] = {
 	[ALERT_RESOURCE_THRESHOLD] = { "resource_threshold", "resource threshold", conds_resource },
 	[ALERT_CUSTOM] = { "custom", "custom metric", conds_custom },
 	[ALERT_PERFORMANCE_DEGRADED] = { "performance_degraded", "performance degraded", conds_degraded },
+	[ALERT_MISSED_SCHEDULE] = { "missed_schedule", "missed schedule", conds_none },
 };
 
 /* ---- the rule's own fields ------------------------------------------------------------------ */
@@ -164,6 +165,8 @@ static const struct alert_field rule_fields[] = {
 	  .nchoices = ALERT__TYPE_COUNT, .form_start = "consecutive_failures", R_ENUM(type) },
 	{ .name = "workflow_id", .label = "workflow (empty: all)", .kind = ALERT_FIELD_ID,
 	  .flags = ALERT_F_NULL_WHEN_EMPTY, R_CHARS(workflow_id) },
+	{ .name = "labels", .label = "labels (key=value, ...; empty: all)", .kind = ALERT_FIELD_LABELS,
+	  .max = ALERT_MAX_LABELS, R_CHARS(labels) },
 	{ .name = "severity", .label = "severity", .kind = ALERT_FIELD_CHOICE, .flags = REQ, .choices = severities,
 	  .nchoices = SEV__COUNT, .form_start = "error", R_ENUM(severity) },
 	{ .name = "cooldown_minutes", .label = "cooldown (minutes)", .kind = ALERT_FIELD_INT,
@@ -190,6 +193,12 @@ const char *alert_type_name(enum alert_type t)
 const struct alert_choice *alert_types(void)
 {
 	return types;
+}
+
+bool alert_type_has_labels(enum alert_type t)
+{
+	return t == ALERT_EXECUTION_FAILED || t == ALERT_RUNNING_LONG || t == ALERT_SLOW_EXECUTION ||
+	       t == ALERT_CONSECUTIVE_FAILURES || t == ALERT_ERROR_RATE;
 }
 
 const char *alert_severity_name(enum alert_severity s)
@@ -282,6 +291,9 @@ static int rule_parse_fields(json_t *j, const struct alert_rule *prev, bool mask
 		return -1;
 	if (parse_conditions(json_object_get(j, "conditions"), r, cause) < 0)
 		return -1;
+	if (r->labels[0] != '\0' && !alert_type_has_labels(r->type))
+		return proto_fail(cause, "labels", "a %s rule is not about executions: leave labels out",
+				  types[r->type].name);
 	if (parse_channels(json_object_get(j, "channels"), "channels", 1, prev ? prev->channels : NULL,
 			   prev ? prev->nchannels : 0, mask_ok, r->channels, &r->nchannels, cause) < 0)
 		return -1;

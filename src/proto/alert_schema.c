@@ -343,6 +343,36 @@ static int number_check(const struct alert_field *f, json_t *v, const char *path
 	return 0;
 }
 
+/* Labels as an object or as their text form; kept as the text. */
+static int labels_check(const struct alert_field *f, json_t *v, const char *path, void *base,
+			struct proto_cause *cause)
+{
+	json_t *o;
+	if (json_is_string(v)) {
+		o = proto_labels_parse_text(json_string_value(v), (size_t)f->max, cause);
+		if (o == NULL) {
+			/* The text parser names "labels": name the field here instead. */
+			if (cause != NULL)
+				snprintf(cause->field, sizeof cause->field, "%s", path);
+			return -1;
+		}
+	} else if (json_is_object(v)) {
+		if (proto_labels_check(v, (size_t)f->max, path, cause) < 0)
+			return -1;
+		o = json_incref(v);
+	} else {
+		return proto_fail(cause, path, "must be labels: an object such as {\"period\":\"2026-11\"}, or "
+				  "period=2026-11, client=ACME");
+	}
+	char text[4096];
+	proto_labels_format(o, text, sizeof text);
+	json_decref(o);
+	if (strlen(text) + 1 > f->size)
+		return proto_fail(cause, path, "the labels are too long (at most %zu bytes as key=value text)", f->size - 1);
+	text_store(f, base, text);
+	return 0;
+}
+
 /* A secret sent back masked: with mask_ok it passes as it is (*done); with
  * the previous struct's value set it stands for that value (a new reference
  * in *kept, which the caller drops). */
@@ -390,6 +420,9 @@ static int field_check(const struct alert_field *f, json_t *v, const char *path,
 			rc = proto_fail(cause, path, "must be true or false");
 		else
 			*(bool *)slot(base, f) = json_is_true(v);
+		break;
+	case ALERT_FIELD_LABELS:
+		rc = labels_check(f, v, path, base, cause);
 		break;
 	default:
 		rc = text_check(f, v, path, &s, cause);
@@ -480,6 +513,8 @@ static json_t *field_json_new(const struct alert_field *f, const void *base, boo
 	switch (f->store) {
 	case ALERT_STORE_CHARS: {
 		const char *s = cslot(base, f);
+		if (f->kind == ALERT_FIELD_LABELS)
+			return s[0] != '\0' ? proto_labels_parse_text(s, (size_t)f->max, NULL) : NULL;
 		if (s[0] != '\0')
 			return json_string(s);
 		return (f->flags & ALERT_F_NULL_WHEN_EMPTY) ? json_null() : NULL;

@@ -28,6 +28,9 @@ enum field_type {
 	FT_POSITIVE, /* integer >= 1 */
 	FT_PERCENT,  /* number 0..PERCENT_MAX (above 100 on several cores) */
 	FT_STEPS,    /* execution.queued's plan */
+	FT_ATTEMPT,  /* integer 1..PROTO_MAX_ATTEMPT */
+	FT_LABELS,   /* object of at most PROTO_MAX_LABELS label key: label value */
+	FT_BOOL,     /* true or false, stored as 1 or 0 in an int */
 };
 
 #define PERCENT_MAX 100000
@@ -50,6 +53,11 @@ struct field_spec {
 #define END {.name = NULL}
 
 static const char *const priority_choices[] = {"HIGH", "NORMAL", "LOW", NULL};
+static const char *const control_choices[CONTROL__COUNT + 1] = {
+	[CONTROL_CANCEL] = "cancel", [CONTROL_RETRY] = "retry",
+};
+#define ATTEMPT OPT("attempt", FT_ATTEMPT, attempt)
+#define STEP_NAME OPT("name", FT_NAME, step_name)
 static const char *const level_choices[LEVEL__COUNT + 1] = {
 	[LEVEL_DEBUG] = "debug", [LEVEL_INFO] = "info", [LEVEL_WARN] = "warn", [LEVEL_ERROR] = "error",
 };
@@ -69,18 +77,25 @@ static const struct field_spec queued_fields[] = {
 	REQ("workflow_name", FT_NAME, workflow_name),
 	{.name = "priority", .type = FT_CHOICE, .required = true, .at = AT(priority),
 	 .choices = priority_choices},
-	REQ("steps", FT_STEPS, plan),
+	OPT("steps", FT_STEPS, plan),
 	{.name = "params", .type = FT_DATA, .at = AT(params)},
+	ATTEMPT,
+	OPT("labels", FT_LABELS, labels),
+	OPT("delayed_until", FT_TIME, delayed_until_ms),
 	END,
 };
 static const struct field_spec exec_started_fields[] = {
 	OPT("worker", FT_NAME, worker),
+	ATTEMPT,
+	OPT("labels", FT_LABELS, labels),
 	END,
 };
 static const struct field_spec step_started_fields[] = {
 	REQ("step_id", FT_ID, step_id),
 	DATA("input", input, input_size),
 	OPT("worker", FT_NAME, worker),
+	ATTEMPT,
+	STEP_NAME,
 	END,
 };
 static const struct field_spec step_progress_fields[] = {
@@ -89,6 +104,7 @@ static const struct field_spec step_progress_fields[] = {
 	REQ("total", FT_POSITIVE, total),
 	{.name = "unit", .type = FT_NAME, .at = AT(unit), .max = UNIT_MAX},
 	OPT("message", FT_TEXT, message),
+	ATTEMPT,
 	END,
 };
 static const struct field_spec step_completed_fields[] = {
@@ -97,6 +113,8 @@ static const struct field_spec step_completed_fields[] = {
 	DATA("output", output, output_size),
 	OPT("cpu_percent", FT_PERCENT, cpu_percent),
 	OPT("memory_bytes", FT_COUNT, memory_bytes),
+	ATTEMPT,
+	STEP_NAME,
 	END,
 };
 static const struct field_spec step_failed_fields[] = {
@@ -106,6 +124,8 @@ static const struct field_spec step_failed_fields[] = {
 	OPT("duration_ms", FT_COUNT, duration_ms),
 	OPT("cpu_percent", FT_PERCENT, cpu_percent),
 	OPT("memory_bytes", FT_COUNT, memory_bytes),
+	ATTEMPT,
+	STEP_NAME,
 	END,
 };
 static const struct field_spec log_fields[] = {
@@ -130,15 +150,32 @@ static const struct field_spec sample_fields[] = {
 static const struct field_spec exec_completed_fields[] = {
 	OPT("duration_ms", FT_COUNT, duration_ms),
 	DATA("output", output, output_size),
+	ATTEMPT,
 	END,
 };
 static const struct field_spec exec_failed_fields[] = {
 	REQ("error", FT_TEXT, error),
 	OPT("error_code", FT_ID, error_code),
 	OPT("step_id", FT_ID, step_id),
+	ATTEMPT,
 	END,
 };
 static const struct field_spec exec_cancelled_fields[] = {
+	OPT("reason", FT_TEXT, reason),
+	ATTEMPT,
+	END,
+};
+static const struct field_spec control_requested_fields[] = {
+	{.name = "command", .type = FT_CHOICE, .required = true, .at = AT(command), .choices = control_choices},
+	REQ("request_id", FT_ID, request_id),
+	REQ("by", FT_NAME, by),
+	OPT("reason", FT_TEXT, reason),
+	END,
+};
+static const struct field_spec control_replied_fields[] = {
+	{.name = "command", .type = FT_CHOICE, .required = true, .at = AT(command), .choices = control_choices},
+	OPT("request_id", FT_ID, request_id),
+	REQ("accepted", FT_BOOL, accepted),
 	OPT("reason", FT_TEXT, reason),
 	END,
 };
@@ -149,22 +186,25 @@ static const struct kind_spec {
 	const char *name;
 	bool execution_level;
 	bool terminal;
+	bool daemon_only;
 	const struct field_spec *fields;
 	/* A rule across fields, run after every field passed; may be NULL. */
 	int (*check)(const struct proto_event *ev, struct proto_cause *cause);
 } kinds[EV__COUNT] = {
-	[EV_EXECUTION_QUEUED] = {"execution.queued", true, false, queued_fields, NULL},
-	[EV_EXECUTION_STARTED] = {"execution.started", true, false, exec_started_fields, NULL},
-	[EV_STEP_STARTED] = {"step.started", true, false, step_started_fields, NULL},
-	[EV_STEP_PROGRESS] = {"step.progress", false, false, step_progress_fields, progress_check},
-	[EV_STEP_COMPLETED] = {"step.completed", true, false, step_completed_fields, NULL},
-	[EV_STEP_FAILED] = {"step.failed", true, false, step_failed_fields, NULL},
-	[EV_LOG] = {"log", false, false, log_fields, NULL},
-	[EV_COUNTER] = {"counter", false, false, counter_fields, NULL},
-	[EV_RESOURCE_SAMPLE] = {"resource.sample", false, false, sample_fields, NULL},
-	[EV_EXECUTION_COMPLETED] = {"execution.completed", true, true, exec_completed_fields, NULL},
-	[EV_EXECUTION_FAILED] = {"execution.failed", true, true, exec_failed_fields, NULL},
-	[EV_EXECUTION_CANCELLED] = {"execution.cancelled", true, true, exec_cancelled_fields, NULL},
+	[EV_EXECUTION_QUEUED] = {"execution.queued", true, false, false, queued_fields, NULL},
+	[EV_EXECUTION_STARTED] = {"execution.started", true, false, false, exec_started_fields, NULL},
+	[EV_STEP_STARTED] = {"step.started", true, false, false, step_started_fields, NULL},
+	[EV_STEP_PROGRESS] = {"step.progress", false, false, false, step_progress_fields, progress_check},
+	[EV_STEP_COMPLETED] = {"step.completed", true, false, false, step_completed_fields, NULL},
+	[EV_STEP_FAILED] = {"step.failed", true, false, false, step_failed_fields, NULL},
+	[EV_LOG] = {"log", false, false, false, log_fields, NULL},
+	[EV_COUNTER] = {"counter", false, false, false, counter_fields, NULL},
+	[EV_RESOURCE_SAMPLE] = {"resource.sample", false, false, false, sample_fields, NULL},
+	[EV_EXECUTION_COMPLETED] = {"execution.completed", true, true, false, exec_completed_fields, NULL},
+	[EV_EXECUTION_FAILED] = {"execution.failed", true, true, false, exec_failed_fields, NULL},
+	[EV_EXECUTION_CANCELLED] = {"execution.cancelled", true, true, false, exec_cancelled_fields, NULL},
+	[EV_CONTROL_REQUESTED] = {"control.requested", true, false, true, control_requested_fields, NULL},
+	[EV_CONTROL_REPLIED] = {"control.replied", true, false, false, control_replied_fields, NULL},
 };
 
 const char *proto_event_kind_name(enum proto_event_kind kind)
@@ -197,11 +237,32 @@ bool proto_event_is_terminal(enum proto_event_kind kind)
 	return (unsigned)kind < EV__COUNT && kinds[kind].terminal;
 }
 
+bool proto_event_is_daemon_only(enum proto_event_kind kind)
+{
+	return (unsigned)kind < EV__COUNT && kinds[kind].daemon_only;
+}
+
+const char *proto_control_name(enum proto_control c)
+{
+	return (unsigned)c < CONTROL__COUNT ? control_choices[c] : NULL;
+}
+
+int proto_control_parse(const char *name, enum proto_control *out)
+{
+	for (int c = 0; name != NULL && c < CONTROL__COUNT; c++) {
+		if (strcmp(name, control_choices[c]) == 0) {
+			*out = (enum proto_control)c;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 /* ---- Value checks -------------------------------------------------------- */
 
 /* C0 controls, DEL and the C1 controls (U+0080..U+009F, which a terminal may
  * take as escape sequences: the console prints these strings). */
-static bool has_control(const char *s, size_t len, bool allow_newline_tab)
+bool proto_has_control(const char *s, size_t len, bool allow_newline_tab)
 {
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -237,11 +298,19 @@ static int check_string(const json_t *v, size_t max, bool text, const char *path
 	size_t len = json_string_length(v);
 	if (len == 0 || len > max)
 		return proto_fail(cause, path, "must be 1 to %zu bytes long", max);
-	if (has_control(json_string_value(v), len, text))
+	if (proto_has_control(json_string_value(v), len, text))
 		return proto_fail(cause, path,
 				  text ? "must not contain control characters other than newline and tab"
 				       : "must not contain control characters");
 	return 0;
+}
+
+/* Extension fields: any JSON, all of an event's together at most PROTO_MAX_EXT bytes. */
+static bool is_extension(const char *key, size_t key_len)
+{
+	size_t pl = sizeof PROTO_EXT_PREFIX - 1;
+	return key_len > pl && key_len <= PROTO_MAX_ID && memcmp(key, PROTO_EXT_PREFIX, pl) == 0 &&
+	       proto_idn_valid(key, key_len);
 }
 
 static int check_data(const json_t *v, const char *path, size_t *size_out, struct proto_cause *cause)
@@ -438,8 +507,8 @@ static int steps_validate(json_t *steps, struct proto_cause *cause)
 	if (!json_is_array(steps))
 		return proto_fail(cause, "steps", "must be an array of steps");
 	size_t n = json_array_size(steps);
-	if (n < 1 || n > PROTO_MAX_STEPS)
-		return proto_fail(cause, "steps", "must have 1 to %d steps, not %zu", PROTO_MAX_STEPS, n);
+	if (n > PROTO_MAX_STEPS)
+		return proto_fail(cause, "steps", "must have at most %d steps, not %zu", PROTO_MAX_STEPS, n);
 
 	for (size_t i = 0; i < n; i++) {
 		if (step_validate(json_array_get(steps, i), i, cause) != 0)
@@ -543,6 +612,21 @@ static int field_validate(const struct field_spec *f, json_t *v, struct proto_ev
 		*MEMBER(out, f, json_t *) = v;
 		out->nplan = json_array_size(v);
 		return 0;
+	case FT_ATTEMPT:
+		if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > PROTO_MAX_ATTEMPT)
+			return proto_fail(cause, f->name, "must be an integer from 1 to %d", PROTO_MAX_ATTEMPT);
+		*MEMBER(out, f, int64_t) = (int64_t)json_integer_value(v);
+		return 0;
+	case FT_LABELS:
+		if (proto_labels_check(v, PROTO_MAX_LABELS, f->name, cause) != 0)
+			return -1;
+		*MEMBER(out, f, json_t *) = v;
+		return 0;
+	case FT_BOOL:
+		if (!json_is_boolean(v))
+			return proto_fail(cause, f->name, "must be true or false");
+		*MEMBER(out, f, int) = json_is_true(v) ? 1 : 0;
+		return 0;
 	}
 	return proto_fail(cause, f->name, "has no schema");
 }
@@ -581,6 +665,8 @@ static void event_clear(struct proto_event *out)
 	out->memory_bytes = -1;
 	out->current = out->total = -1;
 	out->value = -1;
+	out->attempt = -1;
+	out->accepted = -1;
 	out->priority = PRIO_NORMAL;
 	out->level = LEVEL_INFO;
 }
@@ -610,9 +696,17 @@ static int event_decode(json_t *event, struct proto_event *out, bool allow_unkno
 	const struct kind_spec *kind = &kinds[out->kind];
 
 	if (!allow_unknown) {
+		size_t ext = 0;
 		json_object_keylen_foreach(event, key, key_len, v) {
-			if (!spec_has(common_fields, key, key_len) && !spec_has(kind->fields, key, key_len))
+			if (spec_has(common_fields, key, key_len) || spec_has(kind->fields, key, key_len))
+				continue;
+			if (!is_extension(key, key_len))
 				return proto_fail(cause, key, "unknown field");
+			size_t size = json_dumpb(v, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY);
+			ext += size + key_len + 4;
+			if (size == 0 || ext > PROTO_MAX_EXT)
+				return proto_fail(cause, key, "the extension fields are more than %d bytes serialized",
+						  PROTO_MAX_EXT);
 		}
 	}
 	/* "type" is already checked; skip its table entry. */

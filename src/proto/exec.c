@@ -26,6 +26,25 @@ static const char *const step_status_names[STEP__COUNT] = {
 	[STEP_COMPLETED] = "completed", [STEP_FAILED] = "failed",
 };
 
+static const char *const control_state_names[CTL__COUNT] = {
+	[CTL_NONE] = "none", [CTL_REQUESTED] = "requested", [CTL_ACCEPTED] = "accepted",
+	[CTL_REFUSED] = "refused", [CTL_DONE] = "done",
+};
+
+const char *exec_control_state_name(enum exec_control_state s)
+{
+	return (unsigned)s < CTL__COUNT ? control_state_names[s] : "?";
+}
+
+int exec_control_state_parse(const char *name, enum exec_control_state *out)
+{
+	int i = names_find(control_state_names, CTL__COUNT, name);
+	if (i < 0)
+		return -1;
+	*out = (enum exec_control_state)i;
+	return 0;
+}
+
 const char *exec_status_name(enum exec_status s)
 {
 	return (unsigned)s < EXEC__COUNT ? status_names[s] : "?";
@@ -68,6 +87,7 @@ void exec_init(struct exec *x, const char *id, const char *workflow_id)
 	snprintf(x->workflow_id, sizeof x->workflow_id, "%s", workflow_id ? workflow_id : "");
 	x->priority = PRIO_NORMAL;
 	x->status = EXEC_QUEUED;
+	x->attempt = 1;
 }
 
 void exec_init_for(struct exec *x, const struct proto_event *ev)
@@ -86,9 +106,19 @@ static void deps_free(struct exec_step *s)
 	s->ndepends = 0;
 }
 
+static void tries_free(struct exec_step *s)
+{
+	for (uint32_t i = 0; i < s->ntries; i++)
+		free(s->tries[i].error);
+	free(s->tries);
+	s->tries = NULL;
+	s->ntries = 0;
+}
+
 static void step_free(struct exec_step *s)
 {
 	deps_free(s);
+	tries_free(s);
 	free(s->name);
 	free(s->progress_unit);
 	free(s->progress_message);
@@ -114,6 +144,12 @@ void exec_clear(struct exec *x)
 	free(x->error_code);
 	free(x->worker);
 	json_decref(x->params);
+	for (uint32_t i = 0; i < x->nlabels; i++) {
+		free(x->labels[i].key);
+		free(x->labels[i].value);
+	}
+	free(x->control.by);
+	free(x->control.reason);
 	memset(x, 0, sizeof *x);
 }
 
@@ -169,6 +205,7 @@ struct exec_step *exec_step_get(struct exec *x, const char *step_id, bool planne
 	s->duration_ms = -1;
 	s->cpu_percent = -1;
 	s->memory_bytes = -1;
+	s->attempt = 1;
 	if (x->nsteps > x->steps_total)
 		x->steps_total = x->nsteps;
 	return s;
@@ -249,6 +286,158 @@ static void step_set_deps(struct exec_step *s, const struct proto_plan_step *p)
 		s->depends_on[s->ndepends++] = xstrdup(proto_plan_step_dep(p, j));
 }
 
+/* ---- attempts ------------------------------------------------------------------ */
+
+void exec_step_try_add(struct exec_step *s, const struct exec_try *t)
+{
+	if (s->tries == NULL)
+		s->tries = xcalloc(EXEC_STEP_TRIES, sizeof *s->tries);
+	/* In attempt order; an attempt held already is not added twice. */
+	uint32_t at = s->ntries;
+	for (uint32_t i = 0; i < s->ntries; i++) {
+		if (s->tries[i].attempt == t->attempt)
+			return;
+		if (s->tries[i].attempt > t->attempt && at == s->ntries)
+			at = i;
+	}
+	if (s->ntries == EXEC_STEP_TRIES) {
+		if (at == 0)
+			return;   /* older than everything kept */
+		free(s->tries[0].error);
+		memmove(&s->tries[0], &s->tries[1], (EXEC_STEP_TRIES - 1) * sizeof *s->tries);
+		s->ntries--;
+		at--;
+	}
+	memmove(&s->tries[at + 1], &s->tries[at], (s->ntries - at) * sizeof *s->tries);
+	s->tries[at] = *t;
+	s->tries[at].error = t->error ? xstrdup(t->error) : NULL;
+	s->ntries++;
+}
+
+void exec_step_new_attempt(struct exec *x, struct exec_step *s, uint32_t attempt)
+{
+	if (s->status != STEP_PENDING) {
+		struct exec_try t = {
+			.attempt = s->attempt, .status = s->status, .started_ms = s->started_ms,
+			.finished_ms = s->finished_ms, .duration_ms = s->duration_ms, .error = s->error,
+		};
+		exec_step_try_add(s, &t);
+	}
+	exec_step_status_set(x, s, STEP_PENDING);
+	s->started_ms = s->finished_ms = 0;
+	s->duration_ms = -1;
+	s->progress_current = s->progress_total = 0;
+	free(s->progress_unit);
+	free(s->progress_message);
+	json_decref(s->input);
+	json_decref(s->output);
+	free(s->error);
+	free(s->error_code);
+	free(s->worker);
+	s->progress_unit = s->progress_message = s->error = s->error_code = s->worker = NULL;
+	s->input = s->output = NULL;
+	s->cpu_percent = -1;
+	s->memory_bytes = -1;
+	s->attempt = attempt;
+}
+
+/* Reopens a finished execution for a later attempt (see exec.h). */
+void exec_reopen(struct exec *x, uint32_t attempt, enum exec_status to)
+{
+	x->attempt = attempt;
+	if (exec_status_finished(x->status)) {
+		x->status = to;
+		x->finished_ms = 0;
+		free(x->error);
+		free(x->error_code);
+		x->error = x->error_code = NULL;
+	}
+	if (x->control.command == CONTROL_RETRY &&
+	    (x->control.state == CTL_REQUESTED || x->control.state == CTL_ACCEPTED))
+		x->control.state = CTL_DONE;
+}
+
+/* ---- labels ------------------------------------------------------------------- */
+
+static int label_index(const struct exec *x, const char *key, bool *found)
+{
+	uint32_t lo = 0, hi = x->nlabels;
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+		int c = strcmp(x->labels[mid].key, key);
+		if (c == 0) {
+			*found = true;
+			return (int)mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return (int)lo;
+}
+
+const char *exec_label(const struct exec *x, const char *key)
+{
+	bool found;
+	int i = label_index(x, key, &found);
+	return found ? x->labels[i].value : NULL;
+}
+
+void exec_label_set(struct exec *x, const char *key, const char *value)
+{
+	if (!proto_label_key_valid(key) || !proto_label_value_valid(value))
+		return;
+	bool found;
+	int i = label_index(x, key, &found);
+	if (found) {
+		set_str(&x->labels[i].value, value);
+		return;
+	}
+	if (x->nlabels >= PROTO_MAX_LABELS)
+		return;
+	memmove(&x->labels[i + 1], &x->labels[i], (x->nlabels - (uint32_t)i) * sizeof *x->labels);
+	x->labels[i].key = xstrdup(key);
+	x->labels[i].value = xstrdup(value);
+	x->nlabels++;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void exec_labels_merge(struct exec *x, json_t *labels)
+{
+	if (!json_is_object(labels))
+		return;
+	/* Keys in byte order, so that which new ones fit does not depend on the
+	 * order the JSON object happens to keep. */
+	const char *keys[PROTO_MAX_LABELS];
+	size_t n = 0;
+	const char *key;
+	json_t *v;
+	json_object_foreach(labels, key, v)
+		if (n < PROTO_MAX_LABELS && json_is_string(v))
+			keys[n++] = key;
+	qsort(keys, n, sizeof *keys, str_cmp);
+	for (size_t i = 0; i < n; i++)
+		exec_label_set(x, keys[i], json_string_value(json_object_get(labels, keys[i])));
+}
+
+bool exec_labels_match(const struct exec *x, json_t *want)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(want, key, v) {
+		const char *have = exec_label(x, key);
+		if (have == NULL || !json_is_string(v) || strcmp(have, json_string_value(v)) != 0)
+			return false;
+	}
+	return true;
+}
+
 /* ---- the log ------------------------------------------------------------------ */
 
 const struct exec_log_line *exec_log_at(const struct exec *x, uint32_t i)
@@ -310,6 +499,8 @@ static void apply_queued(struct exec *x, const struct proto_event *ev, struct ex
 	x->priority = ev->priority;
 	set_json(&x->params, ev->params);
 	x->queued_ms = ev->ts_ms;
+	x->delayed_until_ms = ev->delayed_until_ms;
+	exec_labels_merge(x, ev->labels);
 	for (size_t i = 0; i < ev->nplan; i++) {
 		struct proto_plan_step p;
 		proto_event_plan_step(ev, i, &p);
@@ -329,6 +520,14 @@ static void apply_started(struct exec *x, const struct proto_event *ev, struct e
 		x->status = EXEC_RUNNING;
 	x->started_ms = ev->ts_ms;
 	set_str(&x->worker, ev->worker);
+	exec_labels_merge(x, ev->labels);
+}
+
+/* An unplanned step takes the name its events give. */
+static void step_name(struct exec_step *s, const struct proto_event *ev)
+{
+	if (ev->step_name != NULL && s->plan_index < 0)
+		set_str(&s->name, ev->step_name);
 }
 
 static void apply_step_started(struct exec *x, const struct proto_event *ev, struct exec_change *c)
@@ -342,6 +541,7 @@ static void apply_step_started(struct exec *x, const struct proto_event *ev, str
 	s->started_ms = ev->ts_ms;
 	set_json(&s->input, ev->input);
 	set_str(&s->worker, ev->worker);
+	step_name(s, ev);
 }
 
 static void apply_step_progress(struct exec *x, const struct proto_event *ev, struct exec_change *c)
@@ -365,6 +565,7 @@ static void apply_step_completed(struct exec *x, const struct proto_event *ev, s
 	s->finished_ms = ev->ts_ms;
 	set_json(&s->output, ev->output);
 	step_usage(s, ev);
+	step_name(s, ev);
 	if (s->progress_total > 0)
 		s->progress_current = s->progress_total;
 }
@@ -379,6 +580,7 @@ static void apply_step_failed(struct exec *x, const struct proto_event *ev, stru
 	set_str(&s->error, ev->error);
 	set_str(&s->error_code, ev->error_code);
 	step_usage(s, ev);
+	step_name(s, ev);
 }
 
 static void apply_log(struct exec *x, const struct proto_event *ev, struct exec_change *c)
@@ -413,6 +615,9 @@ static bool finish(struct exec *x, const struct proto_event *ev, enum exec_statu
 		for (uint32_t i = 0; i < x->nsteps; i++)
 			if (x->steps[i].status == STEP_RUNNING)
 				exec_step_status_set(x, &x->steps[i], STEP_FAILED);
+	if (x->control.command == CONTROL_CANCEL &&
+	    (x->control.state == CTL_REQUESTED || x->control.state == CTL_ACCEPTED))
+		x->control.state = CTL_DONE;
 	c->ended = true;
 	return true;
 }
@@ -436,6 +641,34 @@ static void apply_cancelled(struct exec *x, const struct proto_event *ev, struct
 		set_str(&x->error, ev->reason);
 }
 
+static void apply_control_requested(struct exec *x, const struct proto_event *ev, struct exec_change *c)
+{
+	(void)c;
+	struct exec_control *k = &x->control;
+	k->state = CTL_REQUESTED;
+	k->command = ev->command;
+	snprintf(k->request_id, sizeof k->request_id, "%s", ev->request_id ? ev->request_id : "");
+	free(k->by);
+	k->by = xstrdup(ev->by ? ev->by : "");
+	free(k->reason);
+	k->reason = ev->reason ? xstrdup(ev->reason) : NULL;
+	k->requested_ms = ev->ts_ms;
+	k->answered_ms = 0;
+}
+
+static void apply_control_replied(struct exec *x, const struct proto_event *ev, struct exec_change *c)
+{
+	(void)c;
+	struct exec_control *k = &x->control;
+	if (k->state != CTL_REQUESTED || k->command != ev->command ||
+	    (ev->request_id != NULL && strcmp(ev->request_id, k->request_id) != 0))
+		return;
+	k->state = ev->accepted == 1 ? CTL_ACCEPTED : CTL_REFUSED;
+	k->answered_ms = ev->ts_ms;
+	if (ev->reason != NULL)
+		set_str(&k->reason, ev->reason);
+}
+
 static const struct {
 	apply_fn fn;
 	bool step;          /* concerns the step named by step_id (created if new) */
@@ -452,7 +685,39 @@ static const struct {
 	[EV_EXECUTION_COMPLETED] = {apply_completed, false},
 	[EV_EXECUTION_FAILED] = {apply_failed, false},
 	[EV_EXECUTION_CANCELLED] = {apply_cancelled, false},
+	[EV_CONTROL_REQUESTED] = {apply_control_requested, false},
+	[EV_CONTROL_REPLIED] = {apply_control_replied, false},
 };
+
+static bool is_execution_kind(enum proto_event_kind k)
+{
+	return k == EV_EXECUTION_QUEUED || k == EV_EXECUTION_STARTED || proto_event_is_terminal(k);
+}
+
+/* Which attempt the event belongs to: false when an earlier one (it then
+ * changes nothing). A later one starts that attempt first. */
+static bool attempt_current(struct exec *x, const struct proto_event *ev, struct exec_change *c)
+{
+	if (ev->attempt < 1)
+		return true;
+	uint32_t a = (uint32_t)ev->attempt;
+	if (is_execution_kind(ev->kind)) {
+		if (a < x->attempt)
+			return false;
+		if (a > x->attempt) {
+			c->reopened = exec_status_finished(x->status);
+			exec_reopen(x, a, ev->kind == EV_EXECUTION_QUEUED ? EXEC_QUEUED : EXEC_RUNNING);
+		}
+		return true;
+	}
+	if (c->step == NULL)
+		return true;
+	if (a < c->step->attempt)
+		return false;
+	if (a > c->step->attempt)
+		exec_step_new_attempt(x, c->step, a);
+	return true;
+}
 
 void exec_apply(struct exec *x, const struct proto_event *ev, struct exec_change *out)
 {
@@ -462,9 +727,18 @@ void exec_apply(struct exec *x, const struct proto_event *ev, struct exec_change
 	c->before = x->status;
 	if ((unsigned)ev->kind >= EV__COUNT)
 		return;
-	if (apply_table[ev->kind].step)
+	if (apply_table[ev->kind].step) {
+		bool known = exec_step_find(x, ev->step_id) != NULL;
 		c->step = exec_step_get(x, ev->step_id, false);
-	apply_table[ev->kind].fn(x, ev, c);
+		if (!known && c->step != NULL && ev->attempt > 0)
+			c->step->attempt = (uint32_t)ev->attempt;
+	}
+	if (!attempt_current(x, ev, c)) {
+		c->stale = true;
+		c->step = NULL;
+	} else {
+		apply_table[ev->kind].fn(x, ev, c);
+	}
 	if (apply_table[ev->kind].step || ev->kind == EV_EXECUTION_QUEUED || c->ended) {
 		/* qsort may have moved the steps: find this one again. */
 		if (c->step != NULL)

@@ -58,6 +58,26 @@ json_t *exec_summary_json_new(const struct exec *x)
 	json_object_set_new(o, "steps_completed", json_integer(x->steps_completed));
 	json_object_set_new(o, "steps_failed", json_integer(x->steps_failed));
 	put_str(o, "current_step", x->current_step[0] ? x->current_step : NULL);
+	json_object_set_new(o, "attempt", json_integer(x->attempt ? x->attempt : 1));
+	json_t *labels = json_object();
+	for (uint32_t i = 0; i < x->nlabels; i++)
+		json_object_set_new(labels, x->labels[i].key, json_string(x->labels[i].value));
+	json_object_set_new(o, "labels", labels);
+	put_time(o, "delayed_until", x->delayed_until_ms);
+	const struct exec_control *k = &x->control;
+	if (k->state == CTL_NONE) {
+		json_object_set_new(o, "control", json_null());
+	} else {
+		json_t *c = json_object();
+		json_object_set_new(c, "state", json_string(exec_control_state_name(k->state)));
+		json_object_set_new(c, "command", json_string(proto_control_name(k->command)));
+		json_object_set_new(c, "request_id", json_string(k->request_id));
+		put_str(c, "by", k->by);
+		put_str(c, "reason", k->reason);
+		put_time(c, "requested_at", k->requested_ms);
+		put_time(c, "answered_at", k->answered_ms);
+		json_object_set_new(o, "control", c);
+	}
 	return o;
 }
 
@@ -91,6 +111,20 @@ static json_t *step_json_new(const struct exec_step *s)
 	put_str(o, "worker", s->worker);
 	json_object_set_new(o, "cpu_percent", s->cpu_percent >= 0 ? json_real(s->cpu_percent) : json_null());
 	json_object_set_new(o, "memory_bytes", s->memory_bytes >= 0 ? json_integer(s->memory_bytes) : json_null());
+	json_object_set_new(o, "attempt", json_integer(s->attempt ? s->attempt : 1));
+	json_t *tries = json_array();
+	for (uint32_t i = 0; i < s->ntries; i++) {
+		const struct exec_try *t = &s->tries[i];
+		json_t *tj = json_object();
+		json_object_set_new(tj, "attempt", json_integer(t->attempt));
+		json_object_set_new(tj, "status", json_string(exec_step_status_name(t->status)));
+		put_time(tj, "started_at", t->started_ms);
+		put_time(tj, "finished_at", t->finished_ms);
+		json_object_set_new(tj, "duration_ms", t->duration_ms >= 0 ? json_integer(t->duration_ms) : json_null());
+		put_str(tj, "error", t->error);
+		json_array_append_new(tries, tj);
+	}
+	json_object_set_new(o, "attempts", tries);
 	return o;
 }
 
@@ -186,6 +220,15 @@ static void take_json(json_t **dst, json_t *o, const char *key)
 	*dst = json_incref(v);
 }
 
+/* An attempt number (1..PROTO_MAX_ATTEMPT), or 0 when absent or invalid. */
+static uint32_t jattempt(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > PROTO_MAX_ATTEMPT)
+		return 0;
+	return (uint32_t)json_integer_value(v);
+}
+
 static int status_rank(enum exec_status s)
 {
 	return s == EXEC_QUEUED ? 0 : s == EXEC_RUNNING ? 1 : 2;
@@ -220,6 +263,24 @@ static void merge_deps(struct exec_step *s, json_t *deps)
 	}
 }
 
+static void merge_tries(struct exec_step *s, json_t *tries)
+{
+	size_t i;
+	json_t *tj;
+	json_array_foreach(tries, i, tj) {
+		uint32_t a = jattempt(tj, "attempt");
+		enum exec_step_status st;
+		if (a == 0 || a >= s->attempt || exec_step_status_parse(jstr(tj, "status"), &st) != 0)
+			continue;
+		struct exec_try t = {
+			.attempt = a, .status = st, .started_ms = jtime(tj, "started_at"),
+			.finished_ms = jtime(tj, "finished_at"), .duration_ms = -1, .error = (char *)jstr(tj, "error"),
+		};
+		take_count(&t.duration_ms, tj, "duration_ms");
+		exec_step_try_add(s, &t);
+	}
+}
+
 static void merge_step(struct exec *x, json_t *js)
 {
 	const char *id = jstr(js, "id");
@@ -230,6 +291,14 @@ static void merge_step(struct exec *x, json_t *js)
 		return;
 	if (s == NULL)
 		s = exec_step_get(x, id, true);
+	/* A later attempt than the one held starts over; an earlier one only
+	 * adds to the attempts. */
+	uint32_t a = jattempt(js, "attempt");
+	if (a > s->attempt)
+		exec_step_new_attempt(x, s, a);
+	merge_tries(s, json_object_get(js, "attempts"));
+	if (a != 0 && a < s->attempt)
+		return;
 	const char *name = jstr(js, "name");
 	/* The writer names a step by its id when no plan named it. */
 	if (name != NULL && (s->name == NULL || strcmp(name, s->id) != 0)) {
@@ -284,6 +353,41 @@ static uint32_t merge_log(struct exec *x, json_t *log)
 	return added;
 }
 
+static int control_rank(enum exec_control_state s)
+{
+	return s == CTL_NONE ? 0 : s == CTL_REQUESTED ? 1 : s == CTL_DONE ? 3 : 2;
+}
+
+/* A later request replaces the one held; the same request only moves on. */
+static void merge_control(struct exec *x, json_t *c)
+{
+	enum exec_control_state st;
+	enum proto_control cmd;
+	const char *rid = jstr(c, "request_id");
+	if (!json_is_object(c) || exec_control_state_parse(jstr(c, "state"), &st) != 0 || st == CTL_NONE ||
+	    proto_control_parse(jstr(c, "command"), &cmd) != 0 || rid == NULL || !proto_id_valid(rid))
+		return;
+	struct exec_control *k = &x->control;
+	int64_t at = jtime(c, "requested_at");
+	bool same = k->state != CTL_NONE && strcmp(k->request_id, rid) == 0;
+	if (!same && k->state != CTL_NONE && at < k->requested_ms)
+		return;
+	if (same && control_rank(st) < control_rank(k->state))
+		return;
+	k->state = st;
+	k->command = cmd;
+	snprintf(k->request_id, sizeof k->request_id, "%s", rid);
+	take_str(&k->by, c, "by");
+	if (!same) {
+		free(k->reason);
+		k->reason = NULL;
+		k->answered_ms = 0;
+	}
+	take_str(&k->reason, c, "reason");
+	take_later(&k->requested_ms, at);
+	take_later(&k->answered_ms, jtime(c, "answered_at"));
+}
+
 uint32_t exec_merge_json(struct exec *x, json_t *j)
 {
 	if (!json_is_object(j))
@@ -299,16 +403,28 @@ uint32_t exec_merge_json(struct exec *x, json_t *j)
 	}
 	proto_priority_parse(jstr(j, "priority"), &x->priority);
 	enum exec_status st;
-	if (exec_status_parse(jstr(j, "status"), &st) == 0 && !exec_status_finished(x->status) &&
-	    status_rank(st) >= status_rank(x->status))
+	bool have_status = exec_status_parse(jstr(j, "status"), &st) == 0;
+	/* A later attempt may open a finished execution again; an earlier
+	 * attempt's snapshot says nothing about the status. */
+	uint32_t a = jattempt(j, "attempt");
+	if (a > x->attempt)
+		exec_reopen(x, a, have_status && st == EXEC_QUEUED ? EXEC_QUEUED : EXEC_RUNNING);
+	bool current = a == 0 || a == x->attempt;
+	if (current && have_status && !exec_status_finished(x->status) && status_rank(st) >= status_rank(x->status))
 		x->status = st;
 	take_later(&x->queued_ms, jtime(j, "queued_at"));
 	take_later(&x->started_ms, jtime(j, "started_at"));
-	take_later(&x->finished_ms, jtime(j, "finished_at"));
+	if (current)
+		take_later(&x->finished_ms, jtime(j, "finished_at"));
 	take_later(&x->last_event_ms, jtime(j, "last_event_at"));
-	if (x->error == NULL)
+	if (current && x->error == NULL)
 		take_str(&x->error, j, "error");
-	take_str(&x->error_code, j, "error_code");
+	if (current)
+		take_str(&x->error_code, j, "error_code");
+	if (json_object_get(j, "delayed_until") != NULL)
+		x->delayed_until_ms = jtime(j, "delayed_until");
+	exec_labels_merge(x, json_object_get(j, "labels"));
+	merge_control(x, json_object_get(j, "control"));
 	take_str(&x->worker, j, "worker");
 	take_json(&x->params, j, "params");
 

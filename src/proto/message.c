@@ -256,3 +256,44 @@ char *proto_pong_message_new(json_t *id, int64_t now_ms)
 	msg_set_new(&m, "time", json_string(time));
 	return msg_end(&m);
 }
+
+/* What revision 2 added, one word each (see proto.h and wfmon-protocol(7)). */
+static const char *const features[] = {
+	"attempt", "labels", "step_name", "empty_plan", "delayed_until", "extensions",
+	"control.cancel", "control.retry", "control.replied", "schedules", NULL,
+};
+
+const char *const *proto_features(void)
+{
+	return features;
+}
+
+char *proto_hello_message_new(json_t *id, const char *server)
+{
+	struct msg m = msg_begin("hello");
+	msg_set_id(&m, id);
+	msg_set_new(&m, "protocol", json_integer(PROTO_VERSION));
+	msg_set_new(&m, "revision", json_integer(PROTO_REVISION));
+	json_t *list = json_array();
+	for (const char *const *f = features; *f != NULL; f++)
+		json_array_append_new(list, json_string(*f));
+	msg_set_new(&m, "features", list);
+	if (server != NULL)
+		msg_set_new(&m, "server", json_string(server));
+	return msg_end(&m);
+}
+
+bool proto_hello_has(json_t *hello, const char *feature)
+{
+	if (!json_is_object(hello) || feature == NULL)
+		return false;
+	const char *type = json_string_value(json_object_get(hello, "type"));
+	if (type == NULL || strcmp(type, "hello") != 0)
+		return false;
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(hello, "features"), i, f)
+		if (json_is_string(f) && strcmp(json_string_value(f), feature) == 0)
+			return true;
+	return false;
+}

@@ -10,6 +10,9 @@
 
 /* proto_id_valid for a string that may hold NUL bytes (JSON strings can). */
 bool proto_idn_valid(const char *s, size_t len);
+/* C0 controls, DEL and the C1 controls (U+0080..U+009F, which a terminal may
+ * take as escape sequences); newline and tab pass when allowed. */
+bool proto_has_control(const char *s, size_t len, bool allow_newline_tab);
 
 /* exec.c, for exec_json.c: what applying events and reading snapshots share. */
 /* Appends a log line (the oldest goes when full); texts are copied. */
@@ -23,5 +26,19 @@ struct exec_step *exec_step_get(struct exec *x, const char *step_id, bool planne
 void exec_step_status_set(struct exec *x, struct exec_step *s, enum exec_step_status to);
 /* Recomputes the current step (see exec.h). */
 void exec_pick_current(struct exec *x);
+/* Adds an earlier attempt (copying its error), in attempt order, once per
+ * attempt number, keeping the latest EXEC_STEP_TRIES. */
+void exec_step_try_add(struct exec_step *s, const struct exec_try *t);
+/* Moves the step's current attempt to its earlier ones and starts `attempt`
+ * from pending. */
+void exec_step_new_attempt(struct exec *x, struct exec_step *s, uint32_t attempt);
+/* Makes `attempt` the execution's current one; a finished execution opens
+ * again with status `to`. */
+void exec_reopen(struct exec *x, uint32_t attempt, enum exec_status to);
+/* Sets one label (invalid keys and values are passed over; a new key only
+ * while there is room). */
+void exec_label_set(struct exec *x, const char *key, const char *value);
+/* Adds or changes the labels of an object of strings (see exec.h). */
+void exec_labels_merge(struct exec *x, json_t *labels);
 
 #endif

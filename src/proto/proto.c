@@ -40,7 +40,20 @@ static const char *const request_names[REQ__COUNT] = {
 	[REQ_RULE] = "rule",
 	[REQ_ALERT] = "alert",
 	[REQ_AUTH] = "auth",
+	[REQ_HELLO] = "hello",
+	[REQ_CANCEL] = "cancel",
+	[REQ_RETRY] = "retry",
+	[REQ_SCHEDULE] = "schedule",
 };
+
+static const char *const schedule_action_names[SCHEDULE_ACTION__COUNT] = {
+	[SCHEDULE_LIST] = "list", [SCHEDULE_SAVE] = "save", [SCHEDULE_DELETE] = "delete",
+};
+
+const char *proto_schedule_action_name(enum proto_schedule_action a)
+{
+	return (unsigned)a < SCHEDULE_ACTION__COUNT ? schedule_action_names[a] : NULL;
+}
 
 static const char *const rule_action_names[RULE__COUNT] = {
 	[RULE_LIST] = "list", [RULE_SAVE] = "save", [RULE_DELETE] = "delete",

@@ -32,7 +32,7 @@ const char *proto_query_name(enum proto_query q)
 	return query_names[q];
 }
 
-enum param_type { P_ID, P_TIME, P_TEXT, P_CURSOR, P_STATUSES, P_INT };
+enum param_type { P_ID, P_TIME, P_TEXT, P_CURSOR, P_STATUSES, P_INT, P_LABELS };
 
 struct param_spec {
 	const char *name;
@@ -47,6 +47,7 @@ static const struct param_spec executions_params[] = {
 	{ "from", P_TIME, false, 0, 0, 0 },
 	{ "to", P_TIME, false, 0, 0, 0 },
 	{ "text", P_TEXT, false, 0, 0, 0 },
+	{ "labels", P_LABELS, false, 0, 0, 0 },
 	{ "limit", P_INT, false, 1, 500, 50 },
 	{ "after", P_CURSOR, false, 0, 0, 0 },
 	{ NULL, 0, false, 0, 0, 0 },
@@ -125,6 +126,20 @@ static json_t *param_check(const struct param_spec *spec, json_t *v, struct prot
 			}
 		}
 		return list;
+	}
+	case P_LABELS: {
+		/* An object, or the text form ("period=2026-11, client=ACME"). */
+		struct proto_cause inner = { "", "" };
+		json_t *o = json_is_string(v) ? proto_labels_parse_text(json_string_value(v), PROTO_MAX_LABELS, &inner)
+			    : json_is_object(v) ? json_incref(v) : NULL;
+		if (o != NULL && proto_labels_check(o, PROTO_MAX_LABELS, spec->name, &inner) < 0) {
+			json_decref(o);
+			o = NULL;
+		}
+		if (o == NULL)
+			proto_fail(cause, spec->name, "must be labels such as period=2026-11, client=ACME%s%s",
+				   inner.message[0] ? ": " : "", inner.message);
+		return o;
 	}
 	case P_INT:
 		if (!json_is_integer(v) || json_integer_value(v) < spec->min ||

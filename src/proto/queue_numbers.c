@@ -24,6 +24,7 @@ json_t *queue_numbers_json_new(const struct queue_numbers *n)
 				    json_integer((json_int_t)n->by_priority[p]));
 	json_object_set_new(o, "by_priority", prio);
 	json_object_set_new(o, "untracked", json_integer((json_int_t)n->untracked));
+	json_object_set_new(o, "delayed", json_integer((json_int_t)n->delayed));
 	json_object_set_new(o, "oldest", n->has_oldest
 		? json_pack("{s:s, s:I, s:I}", "execution_id", n->oldest_id,
 			    "queued_ms", (json_int_t)n->oldest_queued_ms, "age_ms", (json_int_t)n->oldest_age_ms)
@@ -82,6 +83,7 @@ int queue_numbers_parse(json_t *j, struct queue_numbers *n, struct proto_cause *
 			return -1;
 	if (count_read(j, "", "depth", true, &n->depth, cause) < 0 ||
 	    count_read(j, "", "untracked", false, &n->untracked, cause) < 0 ||
+	    count_read(j, "", "delayed", false, &n->delayed, cause) < 0 ||
 	    oldest_read(j, n, cause) < 0 ||
 	    jfield_int(j, "", "avg_wait_ms", false, 0, INT64_MAX, &n->avg_wait_ms, cause) < 0 ||
 	    count_read(j, "", "wait_samples", false, &n->wait_samples, cause) < 0 ||

@@ -1,5 +1,6 @@
 /* request.c: parsing of the requests clients send (subscribe, unsubscribe,
- * publish, ping).
+ * publish, ping, query, prioritize, cancel, retry, rule, alert, schedule,
+ * hello).
  *
  * One frame is one request. The request id is read before anything else can
  * fail, so that every error after that point can be answered with the id the
@@ -21,6 +22,9 @@ static const char *const prioritize_fields[] = {"execution_id", "priority", NULL
 static const char *const rule_fields[] = {"action", "rule", "rule_id", NULL};
 static const char *const alert_fields[] = {"action", "alert_id", "note", NULL};
 static const char *const auth_fields[] = {"token", NULL};
+static const char *const hello_fields[] = {"protocol", "revision", "client", NULL};
+static const char *const control_fields[] = {"execution_id", "reason", NULL};
+static const char *const schedule_fields[] = {"action", "schedule", "workflow_id", NULL};
 
 static int parse_subscribe(json_t *root, struct proto_request *req, struct proto_cause *cause);
 static int parse_unsubscribe(json_t *root, struct proto_request *req, struct proto_cause *cause);
@@ -30,6 +34,9 @@ static int parse_prioritize(json_t *root, struct proto_request *req, struct prot
 static int parse_rule(json_t *root, struct proto_request *req, struct proto_cause *cause);
 static int parse_alert(json_t *root, struct proto_request *req, struct proto_cause *cause);
 static int parse_auth(json_t *root, struct proto_request *req, struct proto_cause *cause);
+static int parse_hello(json_t *root, struct proto_request *req, struct proto_cause *cause);
+static int parse_control(json_t *root, struct proto_request *req, struct proto_cause *cause);
+static int parse_schedule(json_t *root, struct proto_request *req, struct proto_cause *cause);
 
 static const struct request_spec {
 	const char *const *fields;
@@ -45,6 +52,10 @@ static const struct request_spec {
 	[REQ_RULE] = {rule_fields, parse_rule},
 	[REQ_ALERT] = {alert_fields, parse_alert},
 	[REQ_AUTH] = {auth_fields, parse_auth},
+	[REQ_HELLO] = {hello_fields, parse_hello},
+	[REQ_CANCEL] = {control_fields, parse_control},
+	[REQ_RETRY] = {control_fields, parse_control},
+	[REQ_SCHEDULE] = {schedule_fields, parse_schedule},
 };
 
 static bool key_is(const char *name, const char *key, size_t key_len)
@@ -148,6 +159,20 @@ static int parse_action(json_t *root, const char *(*name)(int), int count, int *
 	return proto_fail(cause, "action", "must be one of %s", allowed);
 }
 
+/* The object a save carries under key (borrowed into *out); any other
+ * action must not carry one. */
+static int save_object(json_t *root, const char *key, bool saving, json_t **out, struct proto_cause *cause)
+{
+	json_t *o = json_object_get(root, key);
+	if (saving && !json_is_object(o))
+		return proto_fail(cause, key, "save needs the %s as an object", key);
+	if (!saving && o != NULL)
+		return proto_fail(cause, key, "only save takes a %s", key);
+	if (saving)
+		*out = o;
+	return 0;
+}
+
 static const char *rule_action_at(int i) { return proto_rule_action_name((enum proto_rule_action)i); }
 static const char *alert_action_at(int i) { return proto_alert_action_name((enum proto_alert_action)i); }
 
@@ -157,15 +182,9 @@ static int parse_rule(json_t *root, struct proto_request *req, struct proto_caus
 	if (parse_action(root, rule_action_at, RULE__COUNT, &a, "list, save, delete, enable, disable", cause) != 0)
 		return -1;
 	req->rule_action = (enum proto_rule_action)a;
-	json_t *rule = json_object_get(root, "rule");
 	json_t *rule_id = json_object_get(root, "rule_id");
-	if (req->rule_action == RULE_SAVE) {
-		if (!json_is_object(rule))
-			return proto_fail(cause, "rule", "save needs the rule as an object");
-		req->rule = rule;
-	} else if (rule != NULL) {
-		return proto_fail(cause, "rule", "only save takes a rule");
-	}
+	if (save_object(root, "rule", req->rule_action == RULE_SAVE, &req->rule, cause) != 0)
+		return -1;
 	if (req->rule_action == RULE_DELETE || req->rule_action == RULE_ENABLE ||
 	    req->rule_action == RULE_DISABLE) {
 		if (rule_id == NULL || !proto_json_id_valid(rule_id))
@@ -223,6 +242,68 @@ char *proto_auth_request_new(const char *id, const char *token)
 	return text;
 }
 
+/* A client says which version and revision it speaks (both optional): a
+ * client of another major version is told so, a newer revision is fine (the
+ * daemon's answer says what it has). */
+static int parse_hello(json_t *root, struct proto_request *req, struct proto_cause *cause)
+{
+	(void)req;
+	json_t *v = json_object_get(root, "protocol");
+	if (v != NULL && (!json_is_integer(v) || json_integer_value(v) != PROTO_VERSION))
+		return proto_fail(cause, "protocol", "this daemon speaks protocol version %d", PROTO_VERSION);
+	v = json_object_get(root, "revision");
+	if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 1))
+		return proto_fail(cause, "revision", "must be an integer of at least 1");
+	v = json_object_get(root, "client");
+	if (v != NULL && (!json_is_string(v) || json_string_length(v) == 0 ||
+			  json_string_length(v) > PROTO_MAX_NAME))
+		return proto_fail(cause, "client", "must be a name of 1 to %d bytes", PROTO_MAX_NAME);
+	return 0;
+}
+
+static int parse_control(json_t *root, struct proto_request *req, struct proto_cause *cause)
+{
+	json_t *x = json_object_get(root, "execution_id");
+	if (x == NULL)
+		return proto_fail(cause, "execution_id", "required field missing");
+	if (!proto_json_id_valid(x))
+		return proto_fail(cause, "execution_id", "must be an execution id");
+	req->execution_id = json_string_value(x);
+	json_t *reason = json_object_get(root, "reason");
+	if (reason != NULL) {
+		if (!json_is_string(reason) || json_string_length(reason) == 0 ||
+		    json_string_length(reason) > PROTO_MAX_TEXT ||
+		    strlen(json_string_value(reason)) != json_string_length(reason))
+			return proto_fail(cause, "reason", "must be a text of 1 to %d bytes", PROTO_MAX_TEXT);
+		req->reason = json_string_value(reason);
+	}
+	return 0;
+}
+
+static const char *schedule_action_at(int i)
+{
+	return proto_schedule_action_name((enum proto_schedule_action)i);
+}
+
+static int parse_schedule(json_t *root, struct proto_request *req, struct proto_cause *cause)
+{
+	int a;
+	if (parse_action(root, schedule_action_at, SCHEDULE_ACTION__COUNT, &a, "list, save, delete", cause) != 0)
+		return -1;
+	req->schedule_action = (enum proto_schedule_action)a;
+	json_t *wf = json_object_get(root, "workflow_id");
+	if (save_object(root, "schedule", req->schedule_action == SCHEDULE_SAVE, &req->schedule, cause) != 0)
+		return -1;
+	if (req->schedule_action == SCHEDULE_DELETE) {
+		if (wf == NULL || !proto_json_id_valid(wf))
+			return proto_fail(cause, "workflow_id", "must be a workflow id");
+		req->workflow_id = json_string_value(wf);
+	} else if (wf != NULL) {
+		return proto_fail(cause, "workflow_id", "not used by this action");
+	}
+	return 0;
+}
+
 static int parse_type(json_t *root, enum proto_request_type *out, struct proto_cause *cause)
 {
 	json_t *type = json_object_get(root, "type");
@@ -239,7 +320,7 @@ static int parse_type(json_t *root, enum proto_request_type *out, struct proto_c
 	}
 	return proto_fail(cause, "type",
 			  "unknown request type '%.64s': use subscribe, unsubscribe, publish, query, "
-			  "prioritize, rule, alert, auth or ping",
+			  "prioritize, cancel, retry, rule, alert, schedule, hello, auth or ping",
 			  json_string_value(type));
 }
 

@@ -20,6 +20,7 @@ static const struct room_spec {
 	[ROOM_RESOURCES] = {"resources", false},
 	[ROOM_ALERTS] = {"alerts", false},
 	[ROOM_CONTROL] = {"control", false},
+	[ROOM_HEALTH] = {"health", false},
 };
 
 int proto_room_parse(const char *name, struct proto_room *out, struct proto_cause *cause)
@@ -59,7 +60,7 @@ int proto_room_parse(const char *name, struct proto_room *out, struct proto_caus
 		return 0;
 	}
 	return proto_fail(cause, "room",
-			  "unknown room '%.96s': use org, queue, resources, alerts, control, "
+			  "unknown room '%.96s': use org, queue, resources, alerts, control, health, "
 			  "execution:<id> or workflow:<id>",
 			  name);
 }

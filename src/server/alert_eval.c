@@ -60,6 +60,7 @@ struct long_run {
 
 struct alert_eval {
 	struct alert_rule *rules;
+	json_t **scopes;                    /* each rule's labels (an object), or NULL for none */
 	size_t nrules;
 	struct strmap rule_ids;             /* id -> index + 1 */
 	struct strmap pairs;
@@ -110,6 +111,24 @@ static void id_copy(char *dst, const char *src)
 static bool in_scope(const struct alert_rule *r, const char *workflow_id)
 {
 	return r->workflow_id[0] == '\0' || (workflow_id != NULL && strcmp(r->workflow_id, workflow_id) == 0);
+}
+
+/* The workflow, and every label of the rule's scope with its value. */
+static bool fact_in_scope(const struct alert_eval *e, const struct alert_rule *r, const struct alert_fact *f)
+{
+	if (!in_scope(r, f->workflow_id))
+		return false;
+	json_t *want = e->scopes[r - e->rules];
+	const char *key;
+	json_t *v;
+	json_object_foreach(want, key, v) {
+		bool found = false;
+		for (uint32_t i = 0; i < f->nlabels && !found; i++)
+			found = strcmp(f->labels[i].key, key) == 0 && strcmp(f->labels[i].value, json_string_value(v)) == 0;
+		if (!found)
+			return false;
+	}
+	return true;
 }
 
 /* ---- pairs ------------------------------------------------------------------- */
@@ -249,6 +268,20 @@ static int64_t floor_div(int64_t a, int64_t b)
 {
 	int64_t q = a / b;
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* A retried success takes back its earlier failure: the execution counts
+ * once, as a success (the newest bucket that holds a failure gives it). */
+static void rate_retract_failure(struct pair *p, int64_t now_ms)
+{
+	int64_t n = floor_div(now_ms, p->bucket_ms);
+	for (int64_t k = n; k > n - RATE_BUCKETS; k--) {
+		struct rate_bucket *b = &p->buckets[(uint64_t)k % RATE_BUCKETS];
+		if (b->n == k && b->failed > 0) {
+			b->failed--;
+			return;
+		}
+	}
 }
 
 static void rate_add(struct pair *p, int64_t now_ms, bool failed)
@@ -450,7 +483,10 @@ static void fact_error_rate(struct alert_eval *e, struct out *o, const struct al
 	t.workflow_id = p->workflow_id;
 	t.workflow_name = NULL;
 	rate_start(p, r, now_ms);
-	rate_add(p, now_ms, failed);
+	if (f->retried_failure && !failed)
+		rate_retract_failure(p, now_ms);
+	else
+		rate_add(p, now_ms, failed);
 	rate_check(o, r, p, &t, now_ms);
 }
 
@@ -488,7 +524,7 @@ void alert_eval_on_fact(struct alert_eval *e, const struct alert_fact *f, int64_
 	}
 	for (size_t i = 0; i < e->nrules; i++) {
 		const struct alert_rule *r = &e->rules[i];
-		if (r->enabled && in_scope(r, f->workflow_id) && types[r->type].on_fact != NULL)
+		if (r->enabled && fact_in_scope(e, r, f) && types[r->type].on_fact != NULL)
 			types[r->type].on_fact(e, &o, r, f, now_ms);
 	}
 }
@@ -542,7 +578,7 @@ static void tick_running(struct alert_eval *e, struct out *o, const struct alert
 	int64_t threshold_ms = (int64_t)llround(r->threshold * 1000.0);
 	for (size_t i = 0; i < m->nrunning; i++) {
 		const struct alert_fact *x = &m->running[i];
-		if (x->execution_id == NULL || x->started_ms <= 0 || !in_scope(r, x->workflow_id))
+		if (x->execution_id == NULL || x->started_ms <= 0 || !fact_in_scope(e, r, x))
 			continue;
 		int64_t dur = now_ms - x->started_ms;
 		if (dur <= threshold_ms)
@@ -561,6 +597,38 @@ static void tick_running(struct alert_eval *e, struct out *o, const struct alert
 			long_add(e, r->id, wf, x->execution_id);
 			p->long_runs++;
 		}
+	}
+}
+
+/* A scheduled workflow whose expected run is missed fires once, until a run
+ * comes (the pair stays active meanwhile, across restarts too); a run that
+ * satisfies the schedule clears it. */
+static void tick_missed(struct alert_eval *e, struct out *o, const struct alert_rule *r,
+			const struct alert_metrics *m, int64_t now_ms)
+{
+	for (size_t i = 0; i < m->nschedules; i++) {
+		const struct alert_schedule_fact *sf = &m->schedules[i];
+		if (sf->workflow_id == NULL || !in_scope(r, sf->workflow_id))
+			continue;
+		if (sf->status.state != SCHED_MISSED) {
+			struct pair *p = pair_find(e, r->id, sf->workflow_id);
+			if (p != NULL)
+				pair_clear(o, r, p);
+			continue;
+		}
+		struct pair *p = pair_get(e, r->id, sf->workflow_id);
+		if (p->active)
+			continue;
+		struct alert_trigger t;
+		memset(&t, 0, sizeof t);
+		t.workflow_id = sf->workflow_id;
+		t.workflow_name = sf->workflow_name;
+		t.miss = sf->status.miss;
+		t.expected_ms = sf->status.expected_ms;
+		t.due_ms = sf->status.due_ms;
+		t.expected_text = sf->expected_text;
+		t.due_text = sf->due_text;
+		fire(o, r, p, &t, now_ms);
 	}
 }
 
@@ -621,6 +689,7 @@ static const struct type_eval types[ALERT__TYPE_COUNT] = {
 	[ALERT_CUSTOM] = { NULL, tick_metric, { TXT_ALERT_TRIGGERED, SUBJECT_RULE, MEASURE_CUSTOM } },
 	/* Neither facts nor the tick: the periodic performance check (alert_eval_on_health). */
 	[ALERT_PERFORMANCE_DEGRADED] = { NULL, NULL, { TXT_PERFORMANCE_DEGRADED, SUBJECT_WORKFLOW, MEASURE_DEGRADED } },
+	[ALERT_MISSED_SCHEDULE] = { NULL, tick_missed, { TXT_SCHEDULE_MISSED, SUBJECT_WORKFLOW, MEASURE_SCHEDULE } },
 };
 
 /* The margins a performance_degraded rule applies: its own where it gives them. */
@@ -704,11 +773,20 @@ struct alert_eval *alert_eval_new(void)
 	return e;
 }
 
+static void scopes_free(json_t **scopes, size_t n)
+{
+	for (size_t i = 0; scopes != NULL && i < n; i++)
+		json_decref(scopes[i]);
+	free(scopes);
+}
+
 static void rules_free(struct alert_eval *e)
 {
 	for (size_t i = 0; i < e->nrules; i++)
 		alert_rule_clear(&e->rules[i]);
 	free(e->rules);
+	scopes_free(e->scopes, e->nrules);
+	e->scopes = NULL;
 	e->rules = NULL;
 	e->nrules = 0;
 	strmap_clear(&e->rule_ids);
@@ -733,7 +811,7 @@ void alert_eval_free(struct alert_eval *e)
  * error rate, the same window, since the buckets are cut to it). */
 static bool rule_keeps_state(const struct alert_rule *a, const struct alert_rule *b)
 {
-	return a->type == b->type && strcmp(a->workflow_id, b->workflow_id) == 0 &&
+	return a->type == b->type && strcmp(a->workflow_id, b->workflow_id) == 0 && strcmp(a->labels, b->labels) == 0 &&
 	       (a->type != ALERT_ERROR_RATE || a->window_s == b->window_s);
 }
 
@@ -742,15 +820,20 @@ void alert_eval_set_rules(struct alert_eval *e, const struct alert_rule *rules, 
 	if (n > ALERT_MAX_RULES_PER_ORG)
 		n = ALERT_MAX_RULES_PER_ORG;
 	struct alert_rule *old = e->rules;
+	json_t **old_scopes = e->scopes;
 	size_t nold = e->nrules;
 	struct strmap old_ids = e->rule_ids;
 
 	e->rules = n > 0 ? xcalloc(n, sizeof *e->rules) : NULL;
+	e->scopes = xcalloc(n ? n : 1, sizeof *e->scopes);
 	e->nrules = n;
 	strmap_init(&e->rule_ids);
 	for (size_t i = 0; i < n; i++) {
 		alert_rule_copy(&e->rules[i], &rules[i]);
 		strmap_put(&e->rule_ids, e->rules[i].id, (void *)(uintptr_t)(i + 1));
+		/* Parsed once here, matched on every fact. */
+		if (e->rules[i].labels[0] != '\0')
+			e->scopes[i] = proto_labels_parse_text(e->rules[i].labels, ALERT_MAX_LABELS, NULL);
 	}
 
 	/* Pairs of rules that went away go with them; pairs of rules not known
@@ -790,6 +873,7 @@ void alert_eval_set_rules(struct alert_eval *e, const struct alert_rule *rules, 
 	for (size_t i = 0; i < nold; i++)
 		alert_rule_clear(&old[i]);
 	free(old);
+	scopes_free(old_scopes, nold);
 	strmap_clear(&old_ids);
 }
 

@@ -42,6 +42,7 @@ static const char *const texts[TXT__COUNT][LANG__COUNT] = {
 	[TXT_QUEUE_BACKLOG] = { "Queue backlog detected", "Wykryto zaległości w kolejce" },
 	[TXT_RESOURCE_WARNING] = { "System resource warning", "Ostrzeżenie o zasobach systemu" },
 	[TXT_PERFORMANCE_DEGRADED] = { "Performance degradation detected", "Wykryto spadek wydajności" },
+	[TXT_SCHEDULE_MISSED] = { "Scheduled run missed", "Zaplanowane uruchomienie nie odbyło się" },
 };
 
 const char *alert_text(enum alert_text t, const char *language)
@@ -54,7 +55,8 @@ const char *alert_text(enum alert_text t, const char *language)
 /* ---- the sentences of a body ---------------------------------------------------------- */
 
 enum phrase { P_EXECUTION, P_WORKFLOW, P_RULE, P_ERROR, P_STEP, P_CONSECUTIVE, P_RATE, P_TOOK, P_RUNNING,
-	      P_METRIC, P_OPEN, P_P95, P_SUCCESS, P_ACK_LINK, P_ESCALATE_LINK, P_ACK_SHELL, P_ESCALATE_SHELL, P__COUNT };
+	      P_METRIC, P_OPEN, P_P95, P_SUCCESS, P_ACK_LINK, P_ESCALATE_LINK, P_ACK_SHELL, P_ESCALATE_SHELL,
+	      P_SCHEDULE, P_MISS_START, P_MISS_FINISH, P_MISS_FAILED, P__COUNT };
 
 /* Same conversions in the same order in both languages. */
 static const char *const phrases[P__COUNT][LANG__COUNT] = {
@@ -82,6 +84,10 @@ static const char *const phrases[P__COUNT][LANG__COUNT] = {
 			  "Potwierdź z powłoki: wfmon alerts ack %lld" },
 	[P_ESCALATE_SHELL] = { "Escalate from a shell: wfmon alerts escalate %lld",
 			       "Eskaluj z powłoki: wfmon alerts escalate %lld" },
+	[P_SCHEDULE] = { "The run expected at %s %s (due %s)", "Uruchomienie oczekiwane o %s %s (termin %s)" },
+	[P_MISS_START] = { "did not start", "nie rozpoczęło się" },
+	[P_MISS_FINISH] = { "did not complete in time", "nie zakończyło się na czas" },
+	[P_MISS_FAILED] = { "failed", "nie powiodło się" },
 };
 
 static const char *phrase(enum phrase p, const char *language)
@@ -213,6 +219,12 @@ static void measure_line(struct sbuf *body, const struct alert_rule *r, enum ale
 			sbuf_line(body, phrase(P_SUCCESS, lang), a, t->window_hours, b, t->baseline_days, margin);
 		}
 		break;
+	case MEASURE_SCHEDULE:
+		sbuf_line(body, phrase(P_SCHEDULE, lang), given(t->expected_text) ? t->expected_text : "?",
+			  phrase(t->miss == MISS_FAILED ? P_MISS_FAILED : t->miss == MISS_FINISH ? P_MISS_FINISH
+											  : P_MISS_START, lang),
+			  given(t->due_text) ? t->due_text : "?");
+		break;
 	case MEASURE_NONE:
 		break;
 	}
@@ -274,6 +286,15 @@ static json_t *firing_context_new(const struct alert_rule *r, enum alert_measure
 				    metrics_degradation_new(&t->health->recent, &t->health->baseline, &t->margins,
 							    t->window_hours, t->baseline_days));
 		break;
+	case MEASURE_SCHEDULE: {
+		char at[40];
+		json_object_set_new(c, "miss", json_string(schedule_miss_name(t->miss)));
+		proto_time_format(t->expected_ms, at, sizeof at);
+		json_object_set_new(c, "expected_at", json_string(at));
+		proto_time_format(t->due_ms, at, sizeof at);
+		json_object_set_new(c, "due_at", json_string(at));
+		break;
+	}
 	case MEASURE_NONE:
 		break;
 	}

@@ -25,6 +25,7 @@
 #include "prom_workflows.h"
 #include "org.h"
 #include "room.h"
+#include "schedules.h"
 #include "server.h"
 #include "store.h"
 #include "summary.h"
@@ -344,7 +345,9 @@ void alerts_on_event(struct server *s, struct org *o, const struct live_executio
 	struct alert_fact fact = {
 		.kind = ev->kind, .execution_id = x->x.id, .workflow_id = x->x.workflow_id,
 		.workflow_name = exec_workflow_name(&x->x), .ts_ms = ev->ts_ms, .started_ms = x->x.started_ms,
-		.error = x->x.error, .step_id = step,
+		.error = x->x.error, .step_id = step, .labels = x->x.labels, .nlabels = x->x.nlabels,
+		/* A later attempt that completed: its earlier failure counts no more. */
+		.retried_failure = ev->kind == EV_EXECUTION_COMPLETED && x->x.attempt > 1,
 	};
 	struct alert_firing f[MAX_OUT];
 	struct alert_clear c[MAX_OUT];
@@ -406,16 +409,19 @@ static void tick_org(const char *key, void *value, void *arg)
 			running[nrunning++] = (struct alert_fact){
 				.kind = EV_EXECUTION_STARTED, .execution_id = x->x.id, .workflow_id = x->x.workflow_id,
 				.workflow_name = exec_workflow_name(&x->x), .ts_ms = x->x.last_event_ms,
-				.started_ms = x->x.started_ms,
+				.started_ms = x->x.started_ms, .labels = x->x.labels, .nlabels = x->x.nlabels,
 			};
+	struct alert_schedule_fact *schedules;
+	size_t nschedules = schedules_facts(o, &schedules);
 	struct alert_metrics metrics = { .names = names, .values = values, .n = n, .running = running,
-					 .nrunning = nrunning };
+					 .nrunning = nrunning, .schedules = schedules, .nschedules = nschedules };
 	struct alert_firing f[MAX_OUT];
 	struct alert_clear c[MAX_OUT];
 	size_t nf = 0, nc = 0;
 	alert_eval_on_tick(o->alerts.eval, &metrics, now, f, MAX_OUT, &nf, c, MAX_OUT, &nc);
 	apply_results(s, o, f, nf, c, nc, now);
 	free(running);
+	free(schedules);
 }
 
 void alerts_tick(struct server *s, int64_t now_ms)
@@ -477,17 +483,6 @@ static bool may_change(const struct conn *c)
 	return c->who.role == ROLE_OPERATOR || c->who.role == ROLE_ADMIN;
 }
 
-static void send_reply(struct conn *c, json_t *id, const char *type, const char *key, json_t *value)
-{
-	json_t *m = json_pack("{s:s}", "type", type);
-	if (id != NULL)
-		json_object_set(m, "id", id);
-	json_object_set_new(m, key, value);
-	char *text = json_dumps(m, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(m);
-	conn_send(c, text);
-}
-
 static void new_rule_id(char *out, size_t len)
 {
 	uint8_t raw[6];
@@ -508,7 +503,7 @@ void alerts_rule_request(struct conn *c, const struct proto_request *req)
 		json_t *list = json_array();
 		for (size_t i = 0; i < o->alerts.nrules; i++)
 			json_array_append_new(list, alert_rule_json_new(&o->alerts.rules[i], false));
-		send_reply(c, req->id, "rules", "rules", list);
+		conn_send_answer(c, req->id, "rules", "rules", list);
 		return;
 	}
 	if (!may_change(c)) {
@@ -549,7 +544,7 @@ void alerts_rule_request(struct conn *c, const struct proto_request *req)
 		rule_save_to_store(s, o, saved, c->who.sub);
 		history_audit(s, o->id, c->who.sub, existed ? "alert.rule_changed" : "alert.rule_created", id,
 			      alert_rule_json_new(saved, false));
-		send_reply(c, req->id, "rule_saved", "rule", alert_rule_json_new(saved, false));
+		conn_send_answer(c, req->id, "rule_saved", "rule", alert_rule_json_new(saved, false));
 		return;
 	}
 	struct alert_rule *rule = rule_find(o, req->rule_id);

@@ -99,6 +99,17 @@ void conn_send_error(struct conn *c, json_t *id, enum proto_error code, const ch
 	conn_send(c, proto_error_message_new(id, code, message, field));
 }
 
+void conn_send_answer(struct conn *c, json_t *id, const char *type, const char *key, json_t *value)
+{
+	json_t *m = json_pack("{s:s}", "type", type);
+	if (id != NULL)
+		json_object_set(m, "id", id);
+	json_object_set_new(m, key, value);
+	char *text = json_dumps(m, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(m);
+	conn_send(c, text);
+}
+
 void conn_abort(struct conn *c, int code)
 {
 	c->close_code = code;

@@ -117,6 +117,12 @@ void history_poll(struct server *s)
 				publish_durable(s, p, d->status, d->error);
 			} else if (p->kind == PENDING_QUERY) {
 				query_done(s, p, d);
+			} else if (p->kind == PENDING_DONE) {
+				if (d->status != 0)
+					reply_error(s, &p->to, PROTO_ERR_UNAVAILABLE, d->error, NULL);
+				else
+					reply_send(s, &p->to, p->to.http_wsi ? NULL : proto_done_message_new(p->to.req_id),
+						   200, p->to.http_wsi ? json_object() : NULL);
 			} else if (p->kind == PENDING_MONITOR) {
 				if (d->status == 0)
 					monitor_db_connections(s, d->result);

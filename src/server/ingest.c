@@ -22,6 +22,7 @@
 #include "monitor.h"
 #include "org.h"
 #include "room.h"
+#include "schedules.h"
 #include "server.h"
 #include "strmap.h"
 #include "summary.h"
@@ -93,7 +94,7 @@ static void item_store(struct ingest_item *it, const char *org, struct store_eve
 	se->len = strlen(it->exact);
 }
 
-void ingest_prepare(struct org *o, json_t *events, bool for_store, struct ingest_batch *b)
+static void prepare(struct org *o, json_t *events, bool for_store, bool own, struct ingest_batch *b)
 {
 	struct server_stats *stats = &o->srv->stats;
 	memset(b, 0, sizeof *b);
@@ -111,7 +112,12 @@ void ingest_prepare(struct org *o, json_t *events, bool for_store, struct ingest
 	json_array_foreach(events, i, event) {
 		struct ingest_item *it = &b->items[b->n];
 		struct proto_cause cause;
-		if (proto_event_validate(event, &it->ev, &cause) < 0) {
+		int rc = proto_event_validate(event, &it->ev, &cause);
+		if (rc == 0 && !own && proto_event_is_daemon_only(it->ev.kind)) {
+			rc = proto_fail(&cause, "type", "%s is made by wfmond only; a producer answers a request "
+					"with control.replied", proto_event_kind_name(it->ev.kind));
+		}
+		if (rc < 0) {
 			char field[128];
 			snprintf(field, sizeof field, "events[%zu]%s%s", i, cause.field[0] ? "." : "",
 				 cause.field);
@@ -138,6 +144,16 @@ void ingest_prepare(struct org *o, json_t *events, bool for_store, struct ingest
 		b->n++;
 	}
 	strmap_clear(&in_batch);
+}
+
+void ingest_prepare(struct org *o, json_t *events, bool for_store, struct ingest_batch *b)
+{
+	prepare(o, events, for_store, false, b);
+}
+
+void ingest_prepare_own(struct org *o, json_t *events, bool for_store, struct ingest_batch *b)
+{
+	prepare(o, events, for_store, true, b);
 }
 
 /* The room, when it exists. */
@@ -196,6 +212,7 @@ void ingest_commit(struct org *o, struct ingest_batch *b)
 		struct live_execution *x = live_apply(&o->live, &it->ev, it->event, &before_status);
 		monitor_on_event(o, before_status, x, &it->ev);
 		summary_on_event(o, before_status, x, &it->ev, now_ms);
+		schedules_on_event(o, &x->x, &it->ev);
 		if (proto_event_is_execution_level(it->ev.kind))
 			alerts_on_event(o->srv, o, x, &it->ev);
 		route(o, it);

@@ -16,6 +16,7 @@
 #include "pending.h"
 #include "prom_workflows.h"
 #include "room.h"
+#include "schedules.h"
 #include "server.h"
 #include "store.h"
 #include "summary.h"
@@ -50,8 +51,10 @@ void monitor_on_event(struct org *o, int before, const struct live_execution *x,
 	int after = (int)x->x.status;
 	if (after != before)
 		o->mon.latest_valid = false;
-	if (ev->kind == EV_EXECUTION_QUEUED && (before == -1 || before == EXEC_QUEUED))
-		queue_stats_on_queued(q, x->x.id, x->x.priority, ev->ts_ms);
+	/* Queued anew, again (a delay changed), or again after a retry. */
+	if (ev->kind == EV_EXECUTION_QUEUED && after == EXEC_QUEUED &&
+	    (before == -1 || before == EXEC_QUEUED || finished(before)))
+		queue_stats_on_queued(q, x->x.id, x->x.priority, ev->ts_ms, x->x.delayed_until_ms);
 	if (before == EXEC_QUEUED && after == EXEC_RUNNING)
 		queue_stats_on_started(q, x->x.id, ev->ts_ms);
 	if (before != -1 && !finished(before) && finished(after))
@@ -72,7 +75,8 @@ void monitor_reload(struct org *o)
 	for (const struct live_execution *x = o->live.oldest; x != NULL; x = x->prev)
 		if (x->x.status == EXEC_QUEUED)
 			queue_stats_on_queued(&o->mon.queue, x->x.id, x->x.priority,
-					      x->x.queued_ms > 0 ? x->x.queued_ms : x->x.last_event_ms);
+					      x->x.queued_ms > 0 ? x->x.queued_ms : x->x.last_event_ms,
+					      x->x.delayed_until_ms);
 	o->mon.latest_valid = false;
 }
 
@@ -413,6 +417,7 @@ static void tick_org(const char *key, void *value, void *arg)
 	(void)key;
 	struct tick_ctx *t = arg;
 	queue_tick(value, t->now_ms);
+	schedules_tick(value, t->now_ms);
 	if (t->save)
 		queue_save(value, t->now_ms);
 	summary_tick(value, t->now_ms);

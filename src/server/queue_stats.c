@@ -25,6 +25,7 @@ struct queue_stats_entry {
 	uint8_t prio;
 	uint64_t hash;
 	int64_t queued_ms;
+	int64_t not_before_ms; /* delayed until then; 0: ready */
 	uint64_t seq;          /* order of arrival: ties in queued_ms go first-come */
 	uint32_t heap_pos;     /* NO_INDEX while the entry is free */
 	uint32_t next_free;
@@ -245,6 +246,8 @@ static void queue_remove(struct queue_stats *q, uint32_t slot)
 	struct queue_stats_entry *e = &q->entries[idx];
 	table_delete(q, slot);
 	q->tracked_by_prio[e->prio]--;
+	q->delayed_entries -= e->not_before_ms > 0;
+	e->not_before_ms = 0;
 	q->used--;
 	uint32_t pos = e->heap_pos;
 	e->heap_pos = NO_INDEX;
@@ -318,7 +321,7 @@ void queue_stats_free(struct queue_stats *q)
 }
 
 void queue_stats_on_queued(struct queue_stats *q, const char *exec_id, enum proto_priority prio,
-			   int64_t queued_ms)
+			   int64_t queued_ms, int64_t not_before_ms)
 {
 	char id[PROTO_MAX_ID + 1];
 	id_copy(id, exec_id);
@@ -330,6 +333,8 @@ void queue_stats_on_queued(struct queue_stats *q, const char *exec_id, enum prot
 		q->tracked_by_prio[e->prio]--;
 		q->tracked_by_prio[prio]++;
 		e->prio = (uint8_t)prio;
+		q->delayed_entries += (not_before_ms > 0) - (e->not_before_ms > 0);
+		e->not_before_ms = not_before_ms;
 		if (queued_ms < e->queued_ms) {
 			e->queued_ms = queued_ms;
 			heap_up(q, e->heap_pos);
@@ -348,6 +353,8 @@ void queue_stats_on_queued(struct queue_stats *q, const char *exec_id, enum prot
 	e->prio = (uint8_t)prio;
 	e->hash = hash;
 	e->queued_ms = queued_ms;
+	e->not_before_ms = not_before_ms;
+	q->delayed_entries += not_before_ms > 0;
 	e->seq = q->seq++;
 	q->table[table_slot(q, id, hash)] = idx + 1;
 	q->tracked_by_prio[prio]++;
@@ -402,6 +409,9 @@ void queue_stats_compute(const struct queue_stats *q, int64_t now_ms, uint64_t b
 		out->depth += out->by_priority[p];
 		out->untracked += q->untracked_by_prio[p];
 	}
+	/* Delayed ones are counted only while some are held, by a scan. */
+	for (uint32_t i = 0; q->delayed_entries > 0 && i < q->used; i++)
+		out->delayed += q->entries[q->heap[i]].not_before_ms > now_ms;
 	if (q->used > 0) {
 		const struct queue_stats_entry *e = &q->entries[q->heap[0]];
 		out->has_oldest = true;
@@ -432,7 +442,8 @@ void queue_stats_compute(const struct queue_stats *q, int64_t now_ms, uint64_t b
 
 bool queue_stats_equal(const struct queue_numbers *a, const struct queue_numbers *b)
 {
-	if (a->depth != b->depth || a->untracked != b->untracked || a->has_oldest != b->has_oldest ||
+	if (a->depth != b->depth || a->untracked != b->untracked || a->delayed != b->delayed ||
+	    a->has_oldest != b->has_oldest ||
 	    a->avg_wait_ms != b->avg_wait_ms || a->wait_samples != b->wait_samples ||
 	    a->finished_in_window != b->finished_in_window || a->rate_per_min != b->rate_per_min ||
 	    a->eta_ms != b->eta_ms || a->backlog != b->backlog || a->threshold != b->threshold)

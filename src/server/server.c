@@ -26,6 +26,7 @@
 #include "pending.h"
 #include "reload.h"
 #include "room.h"
+#include "schedules.h"
 #include "service.h"
 #include "store.h"
 #include "tls.h"
@@ -285,6 +286,7 @@ static void reload_state(struct server *s)
 		alerts_load(s, o, json_object_get(oj, "rules"), json_object_get(oj, "alerts"),
 			    json_object_get(oj, "cooldowns"), json_object_get(oj, "action_uses"));
 		summary_load(o, json_object_get(oj, "attention"));
+		schedules_load(o, json_object_get(oj, "schedules"), json_object_get(oj, "workflow_runs"));
 	}
 	log_info("reloaded %zu organization(s) and %zu running execution(s) from the database",
 		 json_array_size(json_object_get(state, "orgs")), executions);

@@ -24,6 +24,7 @@
 #include "org.h"
 #include "pending.h"
 #include "room.h"
+#include "schedules.h"
 #include "server.h"
 #include "summary.h"
 
@@ -85,7 +86,14 @@ static json_t *snapshot_control(struct org *o, const struct room *r)
 	return json_object();
 }
 
+static json_t *snapshot_health(struct org *o, const struct room *r)
+{
+	(void)r;
+	return schedules_health_new(o, clock_wall_ms());
+}
+
 static json_t *(*const snapshot_table[ROOM__COUNT])(struct org *, const struct room *) = {
+	[ROOM_HEALTH] = snapshot_health,
 	[ROOM_EXECUTION] = snapshot_execution,
 	[ROOM_WORKFLOW] = snapshot_workflow,
 	[ROOM_ORG] = snapshot_org,

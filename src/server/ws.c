@@ -10,6 +10,7 @@
 #include "alerts.h"
 #include "clock.h"
 #include "conn.h"
+#include "control.h"
 #include "flush.h"
 #include "history.h"
 #include "http.h"
@@ -17,10 +18,14 @@
 #include "log.h"
 #include "prioritize.h"
 #include "publish.h"
+#include "schedules.h"
 #include "server.h"
 #include "subscribe.h"
 
 #define WS_RX_KEEP (64 * 1024)   /* reassembly buffer kept between messages */
+#ifndef WFMON_VERSION
+#define WFMON_VERSION "0.1.0"
+#endif
 
 /* ---- requests ---------------------------------------------------------------- */
 
@@ -90,6 +95,11 @@ static void handle_auth(struct conn *c, const struct proto_request *req)
 	conn_send(c, proto_done_message_new(req->id));
 }
 
+static void handle_hello(struct conn *c, const struct proto_request *req)
+{
+	conn_send(c, proto_hello_message_new(req->id, "wfmond " WFMON_VERSION));
+}
+
 static void (*const request_table[REQ__COUNT])(struct conn *, const struct proto_request *) = {
 	[REQ_SUBSCRIBE] = subscribe_start,
 	[REQ_UNSUBSCRIBE] = unsubscribe,
@@ -100,6 +110,10 @@ static void (*const request_table[REQ__COUNT])(struct conn *, const struct proto
 	[REQ_RULE] = alerts_rule_request,
 	[REQ_ALERT] = alerts_alert_request,
 	[REQ_AUTH] = handle_auth,
+	[REQ_HELLO] = handle_hello,
+	[REQ_CANCEL] = control_request,
+	[REQ_RETRY] = control_request,
+	[REQ_SCHEDULE] = schedules_request,
 };
 
 static void handle_message(struct conn *c, const char *buf, size_t len)

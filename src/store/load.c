@@ -203,6 +203,40 @@ static int load_attention(PGconn *c, json_t *o, char *cause, size_t causelen)
 	return 0;
 }
 
+/* Schedules, and what each scheduled workflow did last, so that a restart
+ * judges its expected runs as the daemon before it did. */
+static int load_schedules(PGconn *c, json_t *o, char *cause, size_t causelen)
+{
+	PGresult *r = pgconn_query(c, "SELECT schedule FROM workflow_schedules ORDER BY workflow_id", 0, NULL, cause,
+				   causelen);
+	if (r == NULL)
+		return -1;
+	json_t *list = json_array();
+	for (int i = 0; i < PQntuples(r); i++)
+		json_array_append_new(list, storeq_parse_json(PQgetvalue(r, i, 0)));
+	PQclear(r);
+	json_object_set_new(o, "schedules", list);
+	r = pgconn_query(c,
+			 "SELECT s.workflow_id, " LOAD_MS("(SELECT max(started_at) FROM workflow_executions x "
+			 "  WHERE x.workflow_id = s.workflow_id AND x.started_at IS NOT NULL)") ", "
+			 LOAD_MS("(SELECT max(finished_at) FROM workflow_executions x WHERE x.workflow_id = s.workflow_id "
+			 "  AND x.status = 'completed')") ", "
+			 LOAD_MS("(SELECT max(finished_at) FROM workflow_executions x WHERE x.workflow_id = s.workflow_id "
+			 "  AND x.status IN ('failed', 'cancelled'))") " "
+			 "FROM workflow_schedules s", 0, NULL, cause, causelen);
+	if (r == NULL)
+		return -1;
+	json_t *runs = json_array();
+	for (int i = 0; i < PQntuples(r); i++)
+		json_array_append_new(runs, json_pack("{s:s,s:I,s:I,s:I}", "workflow_id", PQgetvalue(r, i, 0),
+						      "last_started_ms", (json_int_t)col_ms(r, i, 1), "last_completed_ms",
+						      (json_int_t)col_ms(r, i, 2), "last_failed_ms",
+						      (json_int_t)col_ms(r, i, 3)));
+	PQclear(r);
+	json_object_set_new(o, "workflow_runs", runs);
+	return 0;
+}
+
 static json_t *load_org(PGconn *c, const char *org, size_t recent_ids, char *cause, size_t causelen)
 {
 	if (pgconn_begin_org(c, org, cause, causelen) != 0)
@@ -251,7 +285,8 @@ static json_t *load_org(PGconn *c, const char *org, size_t recent_ids, char *cau
 	PQclear(r);
 	if (rc != 0)
 		goto fail;
-	if (load_alerts(c, o, cause, causelen) != 0 || load_attention(c, o, cause, causelen) != 0)
+	if (load_alerts(c, o, cause, causelen) != 0 || load_attention(c, o, cause, causelen) != 0 ||
+	    load_schedules(c, o, cause, causelen) != 0)
 		goto fail;
 	if (pgconn_commit(c, cause, causelen) != 0) {
 		json_decref(o);

@@ -29,8 +29,9 @@ static const struct grant {
 	{"step_executions", "SELECT, INSERT, UPDATE, DELETE"},
 	{"execution_counters", "SELECT, INSERT, UPDATE, DELETE"},
 	{"execution_events", "SELECT, INSERT, DELETE"},
-	{"execution_metrics", "SELECT, INSERT, DELETE"},
-	{"step_metrics", "SELECT, INSERT, DELETE"},
+	/* UPDATE: a retried attempt's facts are marked (0008). */
+	{"execution_metrics", "SELECT, INSERT, UPDATE, DELETE"},
+	{"step_metrics", "SELECT, INSERT, UPDATE, DELETE"},
 	{"resource_metrics", "SELECT, INSERT, DELETE"},
 	{"queue_snapshots", "SELECT, INSERT, DELETE"},
 	{"monitoring_alerts", "SELECT, INSERT, UPDATE, DELETE"},
@@ -41,6 +42,7 @@ static const struct grant {
 	{"action_link_uses", "SELECT, INSERT, DELETE"},
 	{"metric_rollups", "SELECT, INSERT, UPDATE, DELETE"},
 	{"metric_rollup_state", "SELECT, INSERT, UPDATE"},
+	{"workflow_schedules", "SELECT, INSERT, UPDATE, DELETE"},
 };
 
 /* Work a migration needs done in C, in its transaction after its SQL: filling

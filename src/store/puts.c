@@ -11,6 +11,7 @@
 
 #include "alert_record.h"
 #include "alert_rule.h"
+#include "schedule.h"
 #include "pgconn.h"
 #include "xalloc.h"
 
@@ -18,7 +19,8 @@ bool store_query_is_put(enum store_query_kind kind)
 {
 	return kind == STORE_Q_PUT_QUEUE_SNAPSHOT || kind == STORE_Q_PUT_DAEMON_SAMPLE ||
 	       kind == STORE_Q_PUT_AUDIT || kind == STORE_Q_PUT_RULE || kind == STORE_Q_PUT_RULE_DELETE ||
-	       kind == STORE_Q_PUT_ALERT || kind == STORE_Q_PUT_NOTIFY_ATTEMPT || kind == STORE_Q_PUT_ACTION_USE;
+	       kind == STORE_Q_PUT_ALERT || kind == STORE_Q_PUT_NOTIFY_ATTEMPT || kind == STORE_Q_PUT_ACTION_USE ||
+	       kind == STORE_Q_PUT_SCHEDULE || kind == STORE_Q_PUT_SCHEDULE_DELETE;
 }
 
 static int run_insert(PGconn *c, const char *sql, int n, const char *const *values, json_t **result,
@@ -158,6 +160,36 @@ int storeq_put_rule_delete(PGconn *c, json_t *p, json_t **result, char *err, siz
 {
 	const char *v[1] = { json_string_value(json_object_get(p, "rule_id")) };
 	return run_insert(c, "DELETE FROM monitoring_alerts WHERE alert_id = $1", 1, v, result, err, errlen);
+}
+
+/* A schedule, read through its schema, kept as its JSON form. */
+int storeq_put_schedule(PGconn *c, json_t *p, json_t **result, char *err, size_t errlen)
+{
+	struct schedule s;
+	struct proto_cause cause;
+	if (schedule_parse(json_object_get(p, "schedule"), &s, &cause) < 0) {
+		snprintf(err, errlen, "a schedule to save: %s: %s", cause.field, cause.message);
+		return STOREQ_BAD_PARAMS;
+	}
+	json_t *j = schedule_json_new(&s);
+	char *text = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	const char *by = json_string_value(json_object_get(p, "by"));
+	const char *v[3] = { s.workflow_id, text, by ? by : "wfmond" };
+	int rc = run_insert(c,
+			    "INSERT INTO workflow_schedules (org_id, workflow_id, schedule, updated_by) "
+			    "VALUES (current_setting('wfmon.org'), $1, $2::jsonb, $3) "
+			    "ON CONFLICT (org_id, workflow_id) DO UPDATE SET schedule = excluded.schedule, "
+			    "updated_at = now(), updated_by = excluded.updated_by",
+			    3, v, result, err, errlen);
+	free(text);
+	return rc;
+}
+
+int storeq_put_schedule_delete(PGconn *c, json_t *p, json_t **result, char *err, size_t errlen)
+{
+	const char *v[1] = { json_string_value(json_object_get(p, "workflow_id")) };
+	return run_insert(c, "DELETE FROM workflow_schedules WHERE workflow_id = $1", 1, v, result, err, errlen);
 }
 
 static const char *time_text(int64_t ms, char *buf, size_t len)

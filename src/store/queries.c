@@ -345,12 +345,21 @@ static int q_executions(PGconn *c, json_t *params, json_t **result, char *err, s
 				       " OR strpos(lower(x.execution_id), lower($%d)) > 0"
 				       " OR strpos(lower(coalesce(x.error, '')), lower($%d)) > 0)", t, t, t);
 	}
+	json_t *labels = json_object_get(params, "labels");
+	char *labels_text = NULL;
+	if (json_object_size(labels) > 0) {
+		labels_text = json_dumps(labels, JSON_COMPACT);
+		wl += (size_t)snprintf(where + wl, sizeof where - wl, " AND x.labels @> $%d::jsonb",
+				       qp_str(&q, labels_text));
+	}
 	const char *after = json_string_value(json_object_get(params, "after"));
 	char after_id[PROTO_MAX_ID + 1];
 	int64_t after_us;
 	if (after) {
-		if (cursor_decode(after, &after_us, after_id, sizeof after_id) != 0)
+		if (cursor_decode(after, &after_us, after_id, sizeof after_id) != 0) {
+			free(labels_text);
 			return storeq_bad(err, errlen, "after must be a cursor returned as \"next\" by an earlier query");
+		}
 		int a = qp_int(&q, after_us);
 		int b = qp_str(&q, after_id);
 		wl += (size_t)snprintf(where + wl, sizeof where - wl,
@@ -363,6 +372,7 @@ static int q_executions(PGconn *c, json_t *params, json_t **result, char *err, s
 			      summary_select, where, l);
 	PGresult *r = pgconn_query(c, sql, q.n, q.v, err, errlen);
 	free(sql);
+	free(labels_text);
 	if (r == NULL)
 		return STOREQ_DB_ERROR;
 	int rows = PQntuples(r);
@@ -588,6 +598,8 @@ static const query_fn query_table[STORE_Q__COUNT] = {
 	[STORE_Q_PUT_NOTIFY_ATTEMPT] = storeq_put_notify_attempt,
 	[STORE_Q_PUT_ACTION_USE] = storeq_put_action_use,
 	[STORE_Q_METRICS] = storeq_metrics,
+	[STORE_Q_PUT_SCHEDULE] = storeq_put_schedule,
+	[STORE_Q_PUT_SCHEDULE_DELETE] = storeq_put_schedule_delete,
 };
 
 /* The protocol query whose parameters each history query takes, plus one

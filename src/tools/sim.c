@@ -389,10 +389,18 @@ static void sim_on_message(struct sim_app *app, const char *data, size_t len)
 		const char *cmd = json_string_value(json_object_get(msg, "command"));
 		const char *x = json_string_value(json_object_get(msg, "execution_id"));
 		enum proto_priority prio;
+		enum proto_control ctl;
 		if (cmd && strcmp(cmd, "prioritize") == 0 && x &&
 		    proto_priority_parse(json_string_value(json_object_get(msg, "priority")), &prio) == 0 &&
 		    sim_prioritize(app->sim, x, prio) && !app->quiet)
 			log_info("%s is now %s", x, proto_priority_name(prio));
+		/* An operator's cancel or retry: answered and done by the engine
+		 * when the execution is ours. */
+		else if (proto_control_parse(cmd, &ctl) == 0 && x &&
+			 sim_control(app->sim, ctl, x, json_string_value(json_object_get(msg, "workflow_id")),
+				     json_string_value(json_object_get(msg, "request_id")),
+				     json_string_value(json_object_get(msg, "by"))) && !app->quiet)
+			log_info("%s: %s asked by %s", x, cmd, json_string_value(json_object_get(msg, "by")));
 	}
 	else if (type && strcmp(type, "error") == 0)
 		sim_on_error(app, msg);

@@ -28,6 +28,7 @@
 #define SIM_CANCEL_PERMILLE 25
 #define SIM_RETRY_PERCENT 50
 #define SIM_TEXT 4096
+#define SIM_PAST 256              /* finished executions remembered for a retry */
 
 /* ---- Random numbers --------------------------------------------------------- */
 
@@ -343,6 +344,19 @@ struct sim_exec {
 	struct sim_step_run *steps;
 	size_t done;
 	struct sim_ctx ctx;
+	int attempt;          /* the execution's attempt: 2 and on after a retry */
+	int step_base;        /* step attempts of this run start after this */
+};
+
+/* A failed or cancelled execution, remembered so that an operator's retry
+ * can run it again (the same id, a later attempt). */
+struct sim_past {
+	char id[PROTO_MAX_ID + 1];
+	const struct sim_workflow_def *wf;
+	enum proto_priority prio;
+	struct sim_ctx ctx;
+	int attempt;
+	int step_attempts;    /* the highest step attempt it reached */
 };
 
 struct sim {
@@ -367,6 +381,9 @@ struct sim {
 	size_t nqueue, queue_cap;
 
 	int *workers;         /* execution slot per worker, -1 when idle */
+
+	struct sim_past past[SIM_PAST];   /* ring, oldest overwritten */
+	size_t past_next;
 
 	struct sim_timer *heap;
 	size_t nheap, heap_cap;
@@ -443,6 +460,13 @@ static json_t *sim_event_new(struct sim *s, const struct sim_exec *e, enum proto
 			 "execution_id", e->id, "workflow_id", e->wf->id, "ts", ts);
 }
 
+/* Step events say their attempt once it is past the first. */
+static void sim_step_attempt(json_t *ev, int attempt)
+{
+	if (attempt > 1)
+		json_object_set_new(ev, "attempt", json_integer(attempt));
+}
+
 static void sim_emit(struct sim *s, json_t *ev)
 {
 	s->stats.events++;
@@ -512,6 +536,21 @@ static void sim_queue_remove(struct sim *s, uint32_t slot)
 
 static void sim_dispatch(struct sim *s);
 
+/* Remembers a failed or cancelled execution for a retry. */
+static void sim_remember(struct sim *s, const struct sim_exec *e)
+{
+	struct sim_past *p = &s->past[s->past_next++ % SIM_PAST];
+	snprintf(p->id, sizeof p->id, "%s", e->id);
+	p->wf = e->wf;
+	p->prio = e->prio;
+	p->ctx = e->ctx;
+	p->attempt = e->attempt;
+	p->step_attempts = e->step_base;
+	for (size_t i = 0; i < e->wf->nsteps; i++)
+		if (e->steps[i].attempt > p->step_attempts)
+			p->step_attempts = e->steps[i].attempt;
+}
+
 /* Frees the worker and the slot; the caller has emitted the terminal event. */
 static void sim_exec_end(struct sim *s, struct sim_exec *e)
 {
@@ -562,7 +601,7 @@ static void sim_step_start(struct sim *s, struct sim_exec *e, size_t i)
 	struct sim_step_run *st = &e->steps[i];
 	char wname[32];
 	st->state = ST_RUNNING;
-	st->attempt = 1;
+	st->attempt = e->step_base + 1;
 	st->first_start = s->now;
 	st->counter = 0;
 	st->total = 0;
@@ -573,6 +612,7 @@ static void sim_step_start(struct sim *s, struct sim_exec *e, size_t i)
 	}
 	json_t *ev = sim_event_new(s, e, EV_STEP_STARTED);
 	json_object_set_new(ev, "step_id", json_string(d->id));
+	sim_step_attempt(ev, st->attempt);
 	if (d->input)
 		json_object_set_new(ev, "input", sim_expand_json(&s->rng, &e->ctx, d->input));
 	json_object_set_new(ev, "worker", json_string(sim_worker_name(e->worker, wname, sizeof wname)));
@@ -589,6 +629,8 @@ static void sim_exec_start(struct sim *s, struct sim_exec *e, int worker)
 	s->workers[worker] = (int)sim_exec_slot(s, e);
 	s->stats.started++;
 	json_t *ev = sim_event_new(s, e, EV_EXECUTION_STARTED);
+	if (e->attempt > 1)
+		json_object_set_new(ev, "attempt", json_integer(e->attempt));
 	json_object_set_new(ev, "worker", json_string(sim_worker_name(worker, wname, sizeof wname)));
 	sim_emit(s, ev);
 	for (size_t i = 0; i < e->wf->nsteps; i++)
@@ -638,7 +680,7 @@ static const struct sim_workflow_def *sim_pick_workflow(struct sim *s)
 	return s->enabled[s->nenabled - 1];
 }
 
-static void sim_exec_new(struct sim *s, const struct sim_workflow_def *wf)
+static struct sim_exec *sim_slot_new(struct sim *s, size_t *slot_out)
 {
 	size_t slot = 0;
 	while (slot < s->nexecs && s->execs[slot]->used)
@@ -647,18 +689,18 @@ static void sim_exec_new(struct sim *s, const struct sim_workflow_def *wf)
 		s->execs = xrealloc(s->execs, (s->nexecs + 1) * sizeof *s->execs);
 		s->execs[s->nexecs++] = xcalloc(1, sizeof **s->execs);
 	}
-	struct sim_exec *e = s->execs[slot];
+	*slot_out = slot;
+	return s->execs[slot];
+}
+
+/* Announces a new (or retried) execution and queues it for a worker. */
+static void sim_exec_queue(struct sim *s, struct sim_exec *e, size_t slot)
+{
+	const struct sim_workflow_def *wf = e->wf;
 	e->used = true;
-	e->wf = wf;
-	e->order = ++s->exec_seq;
-	snprintf(e->id, sizeof e->id, "ex-%08x-%06llu", s->prefix, (unsigned long long)e->order);
-	int64_t p = rng_range(&s->rng, 0, 99);
-	e->prio = p < wf->high_percent ? PRIO_HIGH
-		  : p < wf->high_percent + wf->low_percent ? PRIO_LOW : PRIO_NORMAL;
 	e->queued_at = s->now;
 	e->worker = -1;
 	e->done = 0;
-	sim_ctx_init(&s->rng, &e->ctx);
 	e->steps = xcalloc(wf->nsteps, sizeof *e->steps);
 	s->alive++;
 	s->stats.queued++;
@@ -680,9 +722,13 @@ static void sim_exec_new(struct sim *s, const struct sim_workflow_def *wf)
 	json_object_set_new(ev, "steps", steps);
 	if (wf->params)
 		json_object_set_new(ev, "params", sim_expand_json(&s->rng, &e->ctx, wf->params));
+	/* Accountants find executions by the period and the client. */
+	json_object_set_new(ev, "labels", json_pack("{s:s,s:s}", "period", e->ctx.period, "client", e->ctx.company));
+	if (e->attempt > 1)
+		json_object_set_new(ev, "attempt", json_integer(e->attempt));
 	sim_emit(s, ev);
 
-	if (rng_permille(&s->rng, SIM_CANCEL_PERMILLE))
+	if (e->attempt == 1 && rng_permille(&s->rng, SIM_CANCEL_PERMILLE))
 		sim_schedule(s, s->now + sim_duration(s, 8000), T_CANCEL, (uint32_t)slot, e->gen, 0, 0);
 	s->nqueue++;
 	if (s->nqueue > s->queue_cap) {
@@ -693,6 +739,22 @@ static void sim_exec_new(struct sim *s, const struct sim_workflow_def *wf)
 	sim_dispatch(s);
 }
 
+static void sim_exec_new(struct sim *s, const struct sim_workflow_def *wf)
+{
+	size_t slot;
+	struct sim_exec *e = sim_slot_new(s, &slot);
+	e->wf = wf;
+	e->order = ++s->exec_seq;
+	snprintf(e->id, sizeof e->id, "ex-%08x-%06llu", s->prefix, (unsigned long long)e->order);
+	int64_t p = rng_range(&s->rng, 0, 99);
+	e->prio = p < wf->high_percent ? PRIO_HIGH
+		  : p < wf->high_percent + wf->low_percent ? PRIO_LOW : PRIO_NORMAL;
+	e->attempt = 1;
+	e->step_base = 0;
+	sim_ctx_init(&s->rng, &e->ctx);
+	sim_exec_queue(s, e, slot);
+}
+
 static void sim_cancel(struct sim *s, struct sim_exec *e, const char *reason)
 {
 	for (size_t i = 0; i < e->wf->nsteps; i++)
@@ -701,7 +763,94 @@ static void sim_cancel(struct sim *s, struct sim_exec *e, const char *reason)
 	json_object_set_new(ev, "reason", json_string(reason));
 	sim_emit(s, ev);
 	s->stats.cancelled++;
+	sim_remember(s, e);
 	sim_exec_end(s, e);
+}
+
+/* ---- Operators' requests ------------------------------------------------------ */
+
+bool sim_owns(const struct sim *s, const char *execution_id)
+{
+	char prefix[16];
+	snprintf(prefix, sizeof prefix, "ex-%08x-", s->prefix);
+	return execution_id != NULL && strncmp(execution_id, prefix, strlen(prefix)) == 0;
+}
+
+static struct sim_exec *sim_find_live(struct sim *s, const char *execution_id)
+{
+	for (size_t i = 0; i < s->nexecs; i++)
+		if (s->execs[i]->used && strcmp(s->execs[i]->id, execution_id) == 0)
+			return s->execs[i];
+	return NULL;
+}
+
+/* The producer's answer to an operator's request. */
+static void sim_reply(struct sim *s, struct sim_exec *e, const char *xid, const char *wf_id, enum proto_control cmd,
+		      const char *request_id, bool accepted, const char *reason)
+{
+	json_t *ev;
+	if (e != NULL) {
+		ev = sim_event_new(s, e, EV_CONTROL_REPLIED);
+	} else {
+		struct sim_exec tmp = { .wf = NULL };
+		snprintf(tmp.id, sizeof tmp.id, "%s", xid);
+		struct sim_workflow_def wf = { .id = wf_id };
+		tmp.wf = &wf;
+		ev = sim_event_new(s, &tmp, EV_CONTROL_REPLIED);
+	}
+	json_object_set_new(ev, "command", json_string(proto_control_name(cmd)));
+	if (request_id != NULL && proto_id_valid(request_id))
+		json_object_set_new(ev, "request_id", json_string(request_id));
+	json_object_set_new(ev, "accepted", json_boolean(accepted));
+	if (reason != NULL)
+		json_object_set_new(ev, "reason", json_string(reason));
+	sim_emit(s, ev);
+}
+
+bool sim_control(struct sim *s, enum proto_control cmd, const char *execution_id, const char *workflow_id,
+		 const char *request_id, const char *by)
+{
+	if (!sim_owns(s, execution_id) || workflow_id == NULL || !proto_id_valid(workflow_id))
+		return false;
+	char why[SIM_TEXT];
+	struct sim_exec *e = sim_find_live(s, execution_id);
+	if (cmd == CONTROL_CANCEL) {
+		if (e == NULL) {
+			sim_reply(s, NULL, execution_id, workflow_id, cmd, request_id, false,
+				  "wfmon-sim: it has already finished");
+			return true;
+		}
+		sim_reply(s, e, NULL, NULL, cmd, request_id, true, NULL);
+		snprintf(why, sizeof why, "cancelled by %s", by && *by ? by : "an operator");
+		sim_cancel(s, e, why);
+		return true;
+	}
+	if (e != NULL) {
+		sim_reply(s, e, NULL, NULL, cmd, request_id, false, "wfmon-sim: it is still running");
+		return true;
+	}
+	struct sim_past *p = NULL;
+	for (size_t i = 0; i < SIM_PAST; i++)
+		if (s->past[i].wf != NULL && strcmp(s->past[i].id, execution_id) == 0)
+			p = &s->past[i];
+	if (p == NULL || !s->arrivals_open) {
+		sim_reply(s, NULL, execution_id, workflow_id, cmd, request_id, false,
+			  p == NULL ? "wfmon-sim no longer remembers this execution" : "wfmon-sim is stopping");
+		return true;
+	}
+	size_t slot;
+	e = sim_slot_new(s, &slot);
+	snprintf(e->id, sizeof e->id, "%s", p->id);
+	e->wf = p->wf;
+	e->order = ++s->exec_seq;
+	e->prio = p->prio;
+	e->ctx = p->ctx;
+	e->attempt = p->attempt + 1;
+	e->step_base = p->step_attempts;
+	p->wf = NULL;   /* one retry per failure: the next failure is remembered anew */
+	sim_reply(s, e, NULL, NULL, cmd, request_id, true, NULL);
+	sim_exec_queue(s, e, slot);
+	return true;
 }
 
 /* ---- Timer handlers --------------------------------------------------------------- */
@@ -743,6 +892,7 @@ static void sim_on_tick(struct sim *s, struct sim_exec *e, size_t i)
 	}
 	json_t *ev = sim_event_new(s, e, EV_STEP_PROGRESS);
 	json_object_set_new(ev, "step_id", json_string(d->id));
+	sim_step_attempt(ev, st->attempt);
 	json_object_set_new(ev, "current", json_integer(current));
 	json_object_set_new(ev, "total", json_integer(st->total));
 	json_object_set_new(ev, "unit", json_string(d->unit));
@@ -759,6 +909,19 @@ static void sim_on_tick(struct sim *s, struct sim_exec *e, size_t i)
 	}
 }
 
+/* step.failed of the step's current attempt. */
+static void sim_step_failed_event(struct sim *s, struct sim_exec *e, const char *step_id,
+				  const struct sim_step_run *st, const char *text, const char *code)
+{
+	json_t *ev = sim_event_new(s, e, EV_STEP_FAILED);
+	json_object_set_new(ev, "step_id", json_string(step_id));
+	json_object_set_new(ev, "error", json_string(text));
+	json_object_set_new(ev, "error_code", json_string(code));
+	json_object_set_new(ev, "duration_ms", json_integer(s->now - st->attempt_start));
+	sim_step_attempt(ev, st->attempt);
+	sim_emit(s, ev);
+}
+
 static void sim_step_fail(struct sim *s, struct sim_exec *e, size_t i)
 {
 	const struct sim_step_def *d = &e->wf->steps[i];
@@ -773,11 +936,20 @@ static void sim_step_fail(struct sim *s, struct sim_exec *e, size_t i)
 	}
 	sim_expand(&s->rng, &e->ctx, line, text, sizeof text);
 
-	if (st->attempt == 1 && rng_range(&s->rng, 0, 99) < SIM_RETRY_PERCENT) {
-		snprintf(msg, sizeof msg, "%s (attempt 1 of 2); retrying step %s once", text, d->id);
+	if (st->attempt == e->step_base + 1 && rng_range(&s->rng, 0, 99) < SIM_RETRY_PERCENT) {
+		/* The failed attempt is reported as such, then the next one starts. */
+		snprintf(msg, sizeof msg, "%s (attempt %d); retrying step %s once", text, st->attempt, d->id);
 		sim_log(s, e, d->id, "warn", msg);
-		st->attempt = 2;
+		sim_step_failed_event(s, e, d->id, st, text, code);
+		st->attempt++;
+		json_t *ev;
 		st->gen++;
+		char wname[32];
+		ev = sim_event_new(s, e, EV_STEP_STARTED);
+		json_object_set_new(ev, "step_id", json_string(d->id));
+		sim_step_attempt(ev, st->attempt);
+		json_object_set_new(ev, "worker", json_string(sim_worker_name(e->worker, wname, sizeof wname)));
+		sim_emit(s, ev);
 		sim_step_plan(s, e, i);
 		return;
 	}
@@ -786,18 +958,16 @@ static void sim_step_fail(struct sim *s, struct sim_exec *e, size_t i)
 		e->steps[k].gen++;
 	snprintf(msg, sizeof msg, "Step %s failed: %s", d->id, text);
 	sim_log(s, e, d->id, "error", msg);
-	json_t *ev = sim_event_new(s, e, EV_STEP_FAILED);
-	json_object_set_new(ev, "step_id", json_string(d->id));
-	json_object_set_new(ev, "error", json_string(text));
-	json_object_set_new(ev, "error_code", json_string(code));
-	json_object_set_new(ev, "duration_ms", json_integer(s->now - st->first_start));
-	sim_emit(s, ev);
-	ev = sim_event_new(s, e, EV_EXECUTION_FAILED);
+	sim_step_failed_event(s, e, d->id, st, text, code);
+	json_t *ev = sim_event_new(s, e, EV_EXECUTION_FAILED);
 	json_object_set_new(ev, "error", json_string(text));
 	json_object_set_new(ev, "error_code", json_string(code));
 	json_object_set_new(ev, "step_id", json_string(d->id));
+	if (e->attempt > 1)
+		json_object_set_new(ev, "attempt", json_integer(e->attempt));
 	sim_emit(s, ev);
 	s->stats.failed++;
+	sim_remember(s, e);
 	sim_exec_end(s, e);
 }
 
@@ -818,7 +988,8 @@ static void sim_on_step_end(struct sim *s, struct sim_exec *e, size_t i)
 	st->gen++;
 	json_t *ev = sim_event_new(s, e, EV_STEP_COMPLETED);
 	json_object_set_new(ev, "step_id", json_string(d->id));
-	json_object_set_new(ev, "duration_ms", json_integer(s->now - st->first_start));
+	json_object_set_new(ev, "duration_ms", json_integer(s->now - st->attempt_start));
+	sim_step_attempt(ev, st->attempt);
 	if (d->output)
 		json_object_set_new(ev, "output", sim_expand_json(&s->rng, &e->ctx, d->output));
 	int cpu = d->cpu_percent + (int)rng_range(&s->rng, -d->cpu_percent / 4, d->cpu_percent / 4);
@@ -831,6 +1002,8 @@ static void sim_on_step_end(struct sim *s, struct sim_exec *e, size_t i)
 	if (e->done == e->wf->nsteps) {
 		ev = sim_event_new(s, e, EV_EXECUTION_COMPLETED);
 		json_object_set_new(ev, "duration_ms", json_integer(s->now - e->started_at));
+		if (e->attempt > 1)
+			json_object_set_new(ev, "attempt", json_integer(e->attempt));
 		if (e->wf->output)
 			json_object_set_new(ev, "output", sim_expand_json(&s->rng, &e->ctx, e->wf->output));
 		sim_emit(s, ev);

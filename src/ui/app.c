@@ -55,6 +55,7 @@ static const struct ui_view_ops *const views[VIEW__COUNT] = {
 	[VIEW_RULE_FORM] = &ui_view_rule_form,
 	[VIEW_METRICS] = &ui_view_metrics,
 	[VIEW_METRICS_WF] = &ui_view_metrics_workflow,
+	[VIEW_HEALTH] = &ui_view_health,
 };
 
 /* The views that show the open execution (and keep its room). */
@@ -221,9 +222,13 @@ static void cmd_sort(struct ui *ui, const char *arg)
 static void filter_apply(struct ui *ui, const char *text)
 {
 	char cause[256];
-	if (model_filter_set_text(&ui->filter, text, cause, sizeof cause) != 0)
-		ui_message(ui, UI_ERROR, _("not a regular expression (%s): matching the text as typed"),
-			   cause);
+	if (model_filter_set_text(&ui->filter, text, cause, sizeof cause) == 0)
+		return;
+	/* A bad label: term leaves the filter as it was; a bad pattern is taken literally. */
+	if (strcmp(ui->filter.typed, text) != 0)
+		ui_message(ui, UI_ERROR, _("filter not changed: %s"), cause);
+	else
+		ui_message(ui, UI_ERROR, _("not a regular expression (%s): matching the text as typed"), cause);
 }
 
 static void cmd_filter(struct ui *ui, const char *arg)
@@ -464,6 +469,12 @@ static void k_dismiss(struct ui *ui)
 	ui_message(ui, UI_MESSAGE, "%s", _("banner dismissed: the alert stays active (A lists the alerts)"));
 }
 
+static void k_workflows(struct ui *ui)
+{
+	if (ui->view_id != VIEW_RULE_FORM)
+		ui_set_view(ui, VIEW_HEALTH);
+}
+
 static void k_back(struct ui *ui)
 {
 	static const enum ui_view_id parent[VIEW__COUNT] = {
@@ -471,6 +482,7 @@ static void k_back(struct ui *ui)
 		[VIEW_TIMELINE] = VIEW_EXEC, [VIEW_QUEUE] = VIEW_LIST, [VIEW_RESOURCES] = VIEW_LIST,
 		[VIEW_ALERTS] = VIEW_LIST, [VIEW_ALERT] = VIEW_ALERTS, [VIEW_RULES] = VIEW_ALERTS,
 		[VIEW_RULE_FORM] = VIEW_RULES, [VIEW_METRICS] = VIEW_LIST, [VIEW_METRICS_WF] = VIEW_METRICS,
+		[VIEW_HEALTH] = VIEW_LIST,
 	};
 	if (ui->view_id != VIEW_LIST)
 		ui_set_view(ui, parent[ui->view_id]);
@@ -483,6 +495,7 @@ static const struct ui_key global_keys[] = {
 	{ 'A', "A", N_("the alerts: active first, then history"), k_alerts },
 	{ 'M', "M", N_("performance metrics: success rate, durations, trends"), k_metrics },
 	{ 'X', "X", N_("dismiss the critical alert banner, else the notice shown"), k_dismiss },
+	{ 'W', "W", N_("the workflows: last runs, schedules and missed runs"), k_workflows },
 	{ 12, "Ctrl-L", N_("redraw the screen"), k_redraw },
 	{ 27, "Esc", N_("back"), k_back },
 	{ 'q', "q", N_("quit"), k_quit },
@@ -559,7 +572,7 @@ static void on_changes(struct ui *ui, unsigned changed)
 	if ((changed & MC_REPLY) && r->serial != ui->reply_seen) {
 		ui->reply_seen = r->serial;
 		size_t pl = strlen(MODEL_ID_PRIO);
-		if (ui_alerts_reply(ui, r) || ui_rules_reply(ui, r)) {
+		if (ui_alerts_reply(ui, r) || ui_rules_reply(ui, r) || ui_exec_control_reply(ui, r)) {
 			/* said on the message line */
 		} else if (strncmp(r->id, MODEL_ID_PRIO, pl) == 0 && r->ok)
 			ui_message(ui, UI_MESSAGE, _("the server raised the priority of %s to high"), r->id + pl);
@@ -585,11 +598,11 @@ static void on_changes(struct ui *ui, unsigned changed)
 		else if (session_state(ui->session) == SESSION_BACKOFF && session_last_error(ui->session)[0])
 			ui_notice_raise(ui, NOTICE_CONNECTION, UI_STATUS_STALE, 0, _("connection lost: %s"),
 					session_last_error(ui->session));
-		else if (session_state(ui->session) == SESSION_LIVE && outcome == SR_NONE)
-			ui_notice_clear(ui, NOTICE_CONNECTION);   /* the outcome follows once the rooms answered */
-		if (session_token_notice(ui->session)[0])
+		else if (session_token_notice(ui->session)[0])
 			ui_notice_raise(ui, NOTICE_CONNECTION, UI_STATUS_STALE, 0, _("token: %s"),
 					session_token_notice(ui->session));
+		else if (session_state(ui->session) == SESSION_LIVE && outcome == SR_NONE)
+			ui_notice_clear(ui, NOTICE_CONNECTION);   /* the outcome follows once the rooms answered */
 		/* A renewed token may speak for another role. */
 		proto_token_peek(tokensrc_token(ui->opt->ep->token), &ui->who);
 	}

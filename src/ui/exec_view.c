@@ -73,6 +73,8 @@ static void k_exec_follow(struct ui *ui)
 }
 
 static void k_exec_timeline(struct ui *ui) { ui_set_view(ui, VIEW_TIMELINE); }
+static void k_exec_cancel(struct ui *ui) { ui_exec_control_ask(ui, &ui->model.detail.exec.x, CONTROL_CANCEL); }
+static void k_exec_retry(struct ui *ui) { ui_exec_control_ask(ui, &ui->model.detail.exec.x, CONTROL_RETRY); }
 
 static const struct ui_key exec_keys[] = {
 	{ KEY_UP, "Up k", N_("previous step (log: scroll up)"), k_exec_up },
@@ -91,6 +93,8 @@ static const struct ui_key exec_keys[] = {
 	{ '\n', NULL, NULL, k_exec_open },
 	{ KEY_ENTER, NULL, NULL, k_exec_open },
 	{ 't', "t", N_("timeline: the steps on a time axis (Gantt)"), k_exec_timeline },
+	{ 'c', "c", N_("cancel the execution (asks first; operators, admins)"), k_exec_cancel },
+	{ 'r', "r", N_("retry the failed execution (asks first; operators, admins)"), k_exec_retry },
 	{ 27, "Esc", N_("back to the executions"), k_exec_back },
 	{ KEY_LEFT, NULL, NULL, k_exec_back },
 };
@@ -226,16 +230,32 @@ static void exec_draw(struct ui *ui, int top, int rows)
 	ui_exec_duration_text(&d->exec, ui->now_ms, num, sizeof num);
 	snprintf(buf, sizeof buf, "  %s %s  %s %s", model_status_finished(st) ? _("took") : _("elapsed"),
 		 num, _("priority"), ui_prio_text(d->exec.x.priority));
-	ui_text(top, x, w - x, UI_MUTED, buf);
+	x += ui_text(top, x, w - x, UI_MUTED, buf);
+	if (d->exec.x.attempt > 1) {
+		snprintf(buf, sizeof buf, "  %s %u", _("attempt"), d->exec.x.attempt);
+		x += ui_text(top, x, w - x, UI_STATUS_STALE, buf);
+	}
+	/* An operator's request, until the producer has done it. */
+	enum ui_element ctl_el;
+	char ctl[PROTO_MAX_TEXT];
+	if (ui_exec_control_text(&d->exec.x, ctl, sizeof ctl, &ctl_el)) {
+		ui_text(top, x, w - x, ctl_el, "  ");
+		ui_text(top, x + 2, w - x - 2, ctl_el, ctl);
+	}
 
 	exec_progress_line(ui, top + 1, st);
 
-	/* Why it failed or was cancelled, then the counters, counting up live. */
+	/* Why it failed or was cancelled, its labels, then the counters, counting up live. */
 	x = 1;
 	if (d->exec.x.error != NULL && model_status_finished(st)) {
 		size_t n = strcspn(d->exec.x.error, "\n");
 		snprintf(buf, sizeof buf, "%s: %.*s", _("error"), (int)(n < 400 ? n : 400), d->exec.x.error);
 		x += ui_text(top + 2, x, w - x, UI_STATUS_FAILED, buf) + 3;
+	}
+	for (uint32_t i = 0; i < d->exec.x.nlabels && x < w - 4; i++) {
+		snprintf(buf, sizeof buf, "%s=%s", d->exec.x.labels[i].key, d->exec.x.labels[i].value);
+		x += ui_text(top + 2, x, w - x, UI_MUTED, buf);
+		x += ui_text(top + 2, x, w - x, UI_NORMAL, "  ");
 	}
 	for (uint32_t i = 0; i < d->exec.x.ncounters && x < w - 4; i++) {
 		i18n_format_count(d->exec.x.counters[i].value, num, sizeof num);
@@ -287,16 +307,31 @@ static void exec_draw(struct ui *ui, int top, int rows)
 		ui_table_cell(&t, y, SC_STATUS, el, ui_step_status_text(s->status));
 		ui_step_duration_text(s, ui->now_ms, num, sizeof num);
 		ui_table_cell(&t, y, SC_TIME, sel ? UI_SELECTION : UI_NORMAL, s->status == STEP_PENDING ? "" : num);
+		/* A retried step: its attempt, and how the one before ended. */
+		char att[24] = "";
+		if (s->attempt > 1 || s->ntries > 0) {
+			const struct exec_try *prev = s->ntries ? &s->tries[s->ntries - 1] : NULL;
+			if (prev != NULL && prev->error != NULL && s->status != STEP_FAILED) {
+				snprintf(buf, sizeof buf, "#%u  %s %u: %.*s", s->attempt, _("attempt"), prev->attempt,
+					 (int)strcspn(prev->error, "\n"), prev->error);
+				ui_table_cell(&t, y, SC_MORE, sel ? UI_SELECTION : UI_STATUS_STALE, buf);
+				continue;
+			}
+			snprintf(att, sizeof att, "#%u ", s->attempt);
+		}
 		if (s->status == STEP_FAILED && s->error != NULL) {
 			size_t n = strcspn(s->error, "\n");
-			snprintf(buf, sizeof buf, "%.*s", (int)(n < 400 ? n : 400), s->error);
+			snprintf(buf, sizeof buf, "%s%.*s", att, (int)(n < 400 ? n : 400), s->error);
 			ui_table_cell(&t, y, SC_MORE, sel ? UI_SELECTION : UI_STATUS_FAILED, buf);
 		} else if (s->status == STEP_RUNNING && s->progress_total > 0) {
 			char cur[32], tot[32];
 			i18n_format_count(s->progress_current, cur, sizeof cur);
 			i18n_format_count(s->progress_total, tot, sizeof tot);
-			snprintf(buf, sizeof buf, "%s/%s %s", cur, tot, s->progress_unit ? unit_text(s->progress_unit) : "");
+			snprintf(buf, sizeof buf, "%s%s/%s %s", att, cur, tot,
+				 s->progress_unit ? unit_text(s->progress_unit) : "");
 			ui_table_cell(&t, y, SC_MORE, sel ? UI_SELECTION : UI_MUTED, buf);
+		} else if (att[0] != '\0') {
+			ui_table_cell(&t, y, SC_MORE, sel ? UI_SELECTION : UI_STATUS_STALE, att);
 		}
 	}
 	if (log_rows == 0)
@@ -319,11 +354,14 @@ static int exec_tick_ms(struct ui *ui)
 
 static void exec_hints(struct ui *ui, int y)
 {
-	(void)ui;
 	int x = 0;
 	ui_hint(y, &x, "Enter", _("Step"), false);
 	ui_hint(y, &x, "Tab", _("Log"), false);
 	ui_hint(y, &x, "t", _("Timeline"), false);
+	if (!ui->opt->readonly) {
+		ui_hint(y, &x, "c", _("Cancel"), false);
+		ui_hint(y, &x, "r", _("Retry"), false);
+	}
 	ui_hint(y, &x, "Esc", _("Back"), false);
 	ui_hint(y, &x, "?", _("Help"), false);
 	ui_hint(y, &x, "q", _("Quit"), false);

@@ -88,6 +88,16 @@ void ui_list_search(struct ui *ui)
 	ui->dirty = true;
 }
 
+static void list_control(struct ui *ui, enum proto_control cmd)
+{
+	list_rebuild(ui);
+	if (ui->list.n > 0)
+		ui_exec_control_ask(ui, &ui->list.items[ui->list_sel]->x, cmd);
+}
+
+static void k_list_cancel(struct ui *ui) { list_control(ui, CONTROL_CANCEL); }
+static void k_list_retry(struct ui *ui) { list_control(ui, CONTROL_RETRY); }
+
 static void set_status_filter(struct ui *ui, enum model_status_filter f)
 {
 	ui->filter.status = f;
@@ -115,7 +125,7 @@ static void k_reverse(struct ui *ui)
 
 static void k_filter(struct ui *ui)
 {
-	ui_prompt_start(ui, PROMPT_FILTER, ui->filter.text);
+	ui_prompt_start(ui, PROMPT_FILTER, ui->filter.typed);
 }
 
 static void k_list_queue(struct ui *ui) { ui_set_view(ui, VIEW_QUEUE); }
@@ -140,7 +150,9 @@ static const struct ui_key list_keys[] = {
 	{ '3', "3", N_("show failed executions"), k_f_failed },
 	{ '4', "4", N_("show completed executions"), k_f_completed },
 	{ '5', "5", N_("show queued executions"), k_f_queued },
-	{ '/', "/", N_("filter by text or regular expression"), k_filter },
+	{ '/', "/", N_("filter by text or regular expression; label:KEY=VALUE for a label"), k_filter },
+	{ 'c', "c", N_("cancel the selected execution (asks first; operators, admins)"), k_list_cancel },
+	{ 'r', "r", N_("retry the selected failed execution (asks first; operators, admins)"), k_list_retry },
 	{ 's', "s", N_("sort by the next column"), k_sort },
 	{ 'S', "S", N_("reverse the sort order"), k_reverse },
 	{ 'Q', "Q", N_("the queue: numbers, depth history, queued executions"), k_list_queue },
@@ -199,8 +211,8 @@ static void list_draw(struct ui *ui, int top, int rows)
 	snprintf(title, sizeof title, "%s (%zu)", _("Executions"), ui->list.n);
 	int k = snprintf(extra, sizeof extra, "%s: %s%s", _("sort"), sort_text(ui->filter.sort),
 			 ui->filter.reverse ? " (-)" : "");
-	if (ui->filter.text[0] != '\0')
-		k += snprintf(extra + k, sizeof extra - (size_t)k, "  %s: %s", _("filter"), ui->filter.text);
+	if (ui->filter.typed[0] != '\0')
+		k += snprintf(extra + k, sizeof extra - (size_t)k, "  %s: %s", _("filter"), ui->filter.typed);
 	if (ui->filter.workflow[0] != '\0')
 		k += snprintf(extra + k, sizeof extra - (size_t)k, "  %s: %s", _("workflow"), ui->filter.workflow);
 	char hist[256];
@@ -239,7 +251,12 @@ static void list_draw(struct ui *ui, int top, int rows)
 		ui_table_cell(&L, y, COL_WORKFLOW, sel_or, exec_workflow_name(x));
 		ui_short_id(x->id, buf, sizeof buf);
 		ui_table_cell(&L, y, COL_ID, sel ? UI_SELECTION : UI_MUTED, buf);
-		ui_table_cell(&L, y, COL_STATUS, sel ? UI_SELECTION : ui_status_element(st), ui_status_text(st));
+		/* A cancel or retry on its way shows instead of the status. */
+		if (x->control.state == CTL_REQUESTED || x->control.state == CTL_ACCEPTED)
+			ui_table_cell(&L, y, COL_STATUS, sel ? UI_SELECTION : UI_STATUS_STALE,
+				      x->control.command == CONTROL_CANCEL ? _("cancelling") : _("retrying"));
+		else
+			ui_table_cell(&L, y, COL_STATUS, sel ? UI_SELECTION : ui_status_element(st), ui_status_text(st));
 		if (L.on[COL_PROGRESS]) {
 			/* The bar and the number count the same: steps (a summary has no
 			 * producer's unit). */

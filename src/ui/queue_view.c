@@ -170,6 +170,10 @@ static void queue_draw(struct ui *ui, int top, int rows)
 		i18n_format_count((int64_t)q->n.by_priority[p], v, sizeof v);
 		x = ui_pair(y, x, w, UI_PAIR_BODY, ui_prio_text((enum proto_priority)p), v, UI_NORMAL);
 	}
+	if (q->n.delayed > 0) {
+		snprintf(v, sizeof v, "%lld", (long long)q->n.delayed);
+		x = ui_pair(y, x, w, UI_PAIR_BODY, _("delayed"), v, UI_MUTED);
+	}
 	if (q->n.untracked > 0) {
 		i18n_format_count(q->n.untracked, v, sizeof v);
 		ui_pair(y, x, w, UI_PAIR_BODY, _("untracked"), v, UI_MUTED);

@@ -90,6 +90,8 @@ static void value_set_json(struct rf_values *vs, const struct alert_field *f, js
 		snprintf(t, RF_TEXT_MAX, "%g", json_real_value(v));
 	else if (json_is_boolean(v))
 		snprintf(t, RF_TEXT_MAX, "%s", json_is_true(v) ? "true" : "false");
+	else if (json_is_object(v) && f->kind == ALERT_FIELD_LABELS)
+		proto_labels_format(v, t, RF_TEXT_MAX);   /* sent back as this text, which the schema reads */
 	else
 		snprintf(t, RF_TEXT_MAX, "%s", f->dflt ? f->dflt : f->kind == ALERT_FIELD_BOOL ? "false" : "");
 }

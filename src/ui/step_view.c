@@ -86,6 +86,29 @@ static void step_draw(struct ui *ui, int top, int rows)
 			 s->error_code ? s->error_code : "", s->error_code ? ")" : "");
 		ui_text(y++, 1, w - 2, UI_STATUS_FAILED, buf);
 	}
+	/* Earlier attempts, the latest last: each one's end, duration and error. */
+	if (s->ntries > 0 || s->attempt > 1) {
+		snprintf(buf, sizeof buf, _("attempt %u; earlier attempts:"), s->attempt);
+		ui_text(y++, 1, w - 2, UI_STATUS_STALE, buf);
+		uint32_t first = s->ntries > 4 ? s->ntries - 4 : 0;
+		if (first > 0) {
+			snprintf(buf, sizeof buf, _("  (%u more before these)"), first);
+			ui_text(y++, 1, w - 2, UI_MUTED, buf);
+		}
+		for (uint32_t i = first; i < s->ntries && y < top + rows - 3; i++) {
+			const struct exec_try *t = &s->tries[i];
+			if (t->duration_ms >= 0)
+				i18n_format_elapsed(t->duration_ms, a, sizeof a);
+			else if (t->finished_ms > 0 && t->started_ms > 0)
+				i18n_format_elapsed(t->finished_ms - t->started_ms, a, sizeof a);
+			else
+				snprintf(a, sizeof a, "-");
+			snprintf(buf, sizeof buf, "  #%u  %-10s %8s  %.*s", t->attempt,
+				 t->status == STEP_RUNNING ? _("abandoned") : ui_step_status_text(t->status), a,
+				 t->error ? (int)strcspn(t->error, "\n") : 0, t->error ? t->error : "");
+			ui_text(y++, 1, w - 2, t->status == STEP_FAILED ? UI_STATUS_FAILED : UI_NORMAL, buf);
+		}
+	}
 	ui_title_line(y, _("Data"), ui->data.n > (size_t)(rows - (y - top) - 1) ? _("Up/Down PgUp/PgDn scroll") : "");
 	struct ui_widget pane = { &ui_textpane_ops, &ui->data };
 	ui_textpane_ops.draw(&pane, ui, (struct ui_rect){ y + 1, 1, rows - (y - top) - 1, w - 2 });

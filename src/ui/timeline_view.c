@@ -84,6 +84,11 @@ static void tl_build(struct ui *ui, int width)
 		if (s->finished_ms == 0 && s->started_ms > 0 && s->duration_ms >= 0 &&
 		    (s->status == STEP_COMPLETED || s->status == STEP_FAILED))
 			f->in[i].end_ms = s->started_ms + s->duration_ms;
+		/* A retried step's bar spans its attempts: from the first one's start. */
+		for (uint32_t t = 0; t < s->ntries; t++)
+			if (s->tries[t].started_ms > 0 &&
+			    (f->in[i].start_ms == 0 || s->tries[t].started_ms < f->in[i].start_ms))
+				f->in[i].start_ms = s->tries[t].started_ms;
 		if (s->started_ms > 0 && (first == 0 || s->started_ms < first))
 			first = s->started_ms;
 	}
@@ -369,8 +374,33 @@ static void draw_bar(struct ui *ui, int y, int x0, int width, size_t i, enum tl_
 	snprintf(name, sizeof name, "%s%s%s", cmp.slow ? "! " : "", rank, s->name ? s->name : s->id);
 	if (pass == TLP_BAR)
 		ui_fill(y, x0 + b->col_first, bw, el);
-	else if (b->label_cols >= 2)
-		ui_text(y, x0 + b->col_first, b->label_cols, el, name);
+	/* Earlier attempts inside the bar, each with its number; the name goes
+	 * on the current attempt when it has room there. */
+	int label_at = b->col_first;
+	for (uint32_t t = 0; t < s->ntries; t++) {
+		const struct exec_try *tr = &s->tries[t];
+		int64_t end = tr->finished_ms > 0 ? tr->finished_ms
+			      : tr->duration_ms >= 0 && tr->started_ms > 0 ? tr->started_ms + tr->duration_ms : 0;
+		int f0, f1;
+		if (tr->started_ms <= 0 || end <= 0 ||
+		    !timeline_columns(tr->started_ms, end, F.t0, F.t1, width, &f0, &f1))
+			continue;
+		if (pass == TLP_BAR) {
+			enum ui_element tel = sel ? UI_SELECTION : tr->status == STEP_FAILED ? UI_BAR_FAILED : UI_BAR_WAIT;
+			char num[16];
+			snprintf(num, sizeof num, "%s%u", ui_sym(SYM_CROSS), tr->attempt);
+			ui_fill(y, x0 + f0, f1 - f0 + 1, tel);
+			if (f1 - f0 + 1 >= 2)
+				ui_text(y, x0 + f0, f1 - f0 + 1, tel, num);
+		}
+		if (f1 + 1 > label_at && f1 + 1 <= b->col_last - 2)
+			label_at = f1 + 1;
+	}
+	int lw = b->label_cols - (label_at - b->col_first);
+	if (pass != TLP_NAME)
+		return;
+	if (lw >= 2)
+		ui_text(y, x0 + label_at, lw, el, name);
 	else if (!ui_screen_colors())
 		ui_text(y, x0 + b->col_first, 1, el, ui_sym(SYM_BAR_FULL));
 }
@@ -446,8 +476,24 @@ static void draw_detail(struct ui *ui, int y, int w)
 		ui_text(y + 2, 1, w - 2, UI_MUTED, why);
 	}
 
-	/* The error, or what it waited for. */
-	if (s->status == STEP_FAILED && s->error != NULL) {
+	/* Its attempts, the error, or what it waited for. */
+	if (s->ntries > 0) {
+		int k = snprintf(buf, sizeof buf, "%s: ", _("attempts"));
+		for (uint32_t t = 0; t < s->ntries && k < (int)sizeof buf - 200; t++) {
+			const struct exec_try *tr = &s->tries[t];
+			size_t elen = tr->error ? strcspn(tr->error, "\n") : 0;
+			i18n_format_duration(tr->duration_ms, a, sizeof a);
+			k += snprintf(buf + k, sizeof buf - (size_t)k, "#%u %s %s%s%.*s%s; ", tr->attempt,
+				      tr->status == STEP_RUNNING ? _("abandoned") : ui_step_status_text(tr->status), a,
+				      tr->error ? " (" : "", (int)(elen < 120 ? elen : 120), tr->error ? tr->error : "",
+				      tr->error ? ")" : "");
+		}
+		i18n_format_duration(s->duration_ms, a, sizeof a);
+		snprintf(buf + k, sizeof buf - (size_t)k, "#%u %s %s%s%s%s", s->attempt, ui_step_status_text(s->status),
+			 s->status == STEP_RUNNING ? "" : a, s->status == STEP_FAILED && s->error ? " (" : "",
+			 s->status == STEP_FAILED && s->error ? s->error : "", s->status == STEP_FAILED && s->error ? ")" : "");
+		ui_text(y + 3, 1, w - 2, s->status == STEP_FAILED ? UI_STATUS_FAILED : UI_STATUS_STALE, buf);
+	} else if (s->status == STEP_FAILED && s->error != NULL) {
 		size_t n = strcspn(s->error, "\n");
 		snprintf(buf, sizeof buf, "%s: %.*s%s%s%s", _("error"), (int)(n < 600 ? n : 600), s->error,
 			 s->error_code ? " (" : "", s->error_code ? s->error_code : "", s->error_code ? ")" : "");

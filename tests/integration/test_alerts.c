@@ -88,17 +88,7 @@ static bool wait_db_count(const char *org, const char *sql_tail, long long want,
 
 static json_t *request(struct wsc *c, const char *json)
 {
-	assert_int_equal(client_send(c, json), 0);
-	json_t *want = json_loads(json, 0, NULL);
-	json_t *id = json_object_get(want, "id");
-	for (;;) {
-		json_t *m = client_recv(c, 5000);
-		if (m == NULL || json_equal(json_object_get(m, "id"), id)) {
-			json_decref(want);
-			return m;
-		}
-		json_decref(m);
-	}
+	return client_request(c, json, 5000);
 }
 
 static void fail_or_pass(struct wsc *p, const char *exec, bool failed, int n)

@@ -407,6 +407,72 @@ static void test_current_step(void **state)
 	check(&t);
 }
 
+/* A count over the organization's rows (as the owner, in its scope). */
+static long long metric_count(const char *select)
+{
+	char sql[1024];
+	snprintf(sql, sizeof sql, "BEGIN; SELECT set_config('wfmon.org', '%s', true); %s", ORG, select);
+	return pgtest_value(pg.owner, sql);
+}
+
+/* Attempts of steps and of the execution, late events of earlier attempts,
+ * unplanned steps' names, labels, a delay and control requests. */
+static void test_attempts(void **state)
+{
+	(void)state;
+	struct script s = {.exec_id = "attempts"};
+	add(&s, NULL, "execution.queued", 0, "{\"workflow_name\":\"Payments\",\"priority\":\"NORMAL\","
+	    "\"labels\":{\"period\":\"2026-05\",\"client\":\"Biuro \\\"Bilans\\\", Kraków\"},"
+	    "\"delayed_until\":\"2026-05-28T20:00:00.5Z\"}");
+	add(&s, NULL, "execution.started", 10, "{\"attempt\":1,\"labels\":{\"period\":\"2026-06\",\"host\":\"w1\"}}");
+	add(&s, NULL, "step.started", 20, "{\"step_id\":\"charge\",\"attempt\":1,\"name\":\"Charge\",\"input\":{\"n\":1}}");
+	add(&s, NULL, "step.progress", 25, "{\"step_id\":\"charge\",\"current\":1,\"total\":3,\"attempt\":1}");
+	add(&s, NULL, "step.failed", 30, "{\"step_id\":\"charge\",\"attempt\":1,\"error\":\"HTTP 502\",\"duration_ms\":10}");
+	add(&s, NULL, "step.started", 40, "{\"step_id\":\"charge\",\"attempt\":2,\"worker\":\"w2\"}");
+	add(&s, NULL, "step.completed", 45, "{\"step_id\":\"charge\",\"attempt\":1,\"duration_ms\":99}");   /* stale */
+	add(&s, NULL, "step.completed", 50, "{\"step_id\":\"charge\",\"attempt\":2,\"duration_ms\":10,\"output\":[2]}");
+	add(&s, NULL, "step.started", 55, "{\"step_id\":\"notify\",\"attempt\":3,\"name\":\"Notify\"}");
+	add(&s, NULL, "step.failed", 60, "{\"step_id\":\"notify\",\"attempt\":5,\"error\":\"smtp down\",\"name\":\"Notify v2\"}");
+	add(&s, NULL, "step.failed", 61, "{\"step_id\":\"fresh\",\"error\":\"never started\",\"name\":\"Fresh\"}");
+	add(&s, NULL, "execution.failed", 70, "{\"error\":\"notify failed\",\"attempt\":1}");
+	add(&s, NULL, "control.requested", 80, "{\"command\":\"retry\",\"request_id\":\"ctl-1\",\"by\":\"olga\"}");
+	add(&s, NULL, "control.replied", 85, "{\"command\":\"retry\",\"request_id\":\"ctl-1\",\"accepted\":true}");
+	add(&s, NULL, "execution.started", 90, "{\"attempt\":2,\"worker\":\"w3\"}");
+	add(&s, NULL, "execution.failed", 95, "{\"error\":\"late one\",\"attempt\":1}");   /* stale */
+	add(&s, NULL, "step.started", 100, "{\"step_id\":\"notify\",\"attempt\":6}");
+	add(&s, NULL, "step.completed", 110, "{\"step_id\":\"notify\",\"attempt\":6,\"duration_ms\":10}");
+	add(&s, NULL, "control.requested", 115, "{\"command\":\"cancel\",\"request_id\":\"ctl-2\",\"by\":\"piotr\",\"reason\":\"wrong month\"}");
+	add(&s, NULL, "control.replied", 116, "{\"command\":\"retry\",\"accepted\":false}");      /* not this one's */
+	add(&s, NULL, "control.replied", 117, "{\"command\":\"cancel\",\"accepted\":false,\"reason\":\"already paying\"}");
+	add(&s, NULL, "execution.completed", 120, "{\"attempt\":2}");
+	check(&s);
+	/* Metrics count a retried success once: the facts of the attempts that
+	 * later ones replaced are marked, the current ones are not. */
+	assert_int_equal(metric_count("SELECT count(*) FROM step_metrics WHERE execution_id = 'attempts' "
+				      "AND step_id = 'charge' AND retried"), 1);
+	assert_int_equal(metric_count("SELECT count(*) FROM step_metrics WHERE execution_id = 'attempts' "
+				      "AND step_id = 'charge' AND NOT retried AND status = 'completed' AND attempt = 2"), 1);
+	assert_int_equal(metric_count("SELECT count(*) FROM execution_metrics WHERE execution_id = 'attempts' "
+				      "AND metric_type = 'duration_ms' AND metadata ? 'retried'"), 1);
+	assert_int_equal(metric_count("SELECT count(*) FROM execution_metrics WHERE execution_id = 'attempts' "
+				      "AND metric_type = 'duration_ms' AND NOT (metadata ? 'retried')"), 1);
+
+	/* Many attempts of one step: the 16 latest earlier ones are kept. */
+	struct script m = {.exec_id = "many-attempts"};
+	add(&m, NULL, "execution.started", 0, "");
+	for (int a = 1; a <= EXEC_STEP_TRIES + 4; a++) {
+		char f[128];
+		snprintf(f, sizeof f, "{\"step_id\":\"x\",\"attempt\":%d}", a);
+		add(&m, NULL, "step.started", a * 10, f);
+		snprintf(f, sizeof f, "{\"step_id\":\"x\",\"attempt\":%d,\"error\":\"e%d\",\"duration_ms\":%d}", a, a, a);
+		add(&m, NULL, "step.failed", a * 10 + 5, f);
+	}
+	add(&m, NULL, "control.requested", 500, "{\"command\":\"cancel\",\"request_id\":\"c1\",\"by\":\"olga\"}");
+	add(&m, NULL, "execution.cancelled", 510, "{\"reason\":\"by olga\"}");
+	add(&m, NULL, "execution.queued", 520, "{\"workflow_name\":\"Again\",\"priority\":\"LOW\",\"attempt\":2}");
+	check(&m);
+}
+
 static void test_limits(void **state)
 {
 	(void)state;
@@ -493,6 +559,7 @@ int main(void)
 		cmocka_unit_test(test_after_terminal),
 		cmocka_unit_test(test_current_step),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_attempts),
 		cmocka_unit_test(test_exact_numbers),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

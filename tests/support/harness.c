@@ -297,6 +297,18 @@ json_t *client_recv_type(struct wsc *c, const char *type, int timeout_ms)
 	}
 }
 
+json_t *client_request(struct wsc *c, const char *json, int timeout_ms)
+{
+	json_t *want = json_loads(json, 0, NULL);
+	json_t *id = json_object_get(want, "id");
+	json_t *m = NULL;
+	if (client_send(c, json) == 0)
+		while ((m = client_recv(c, timeout_ms)) != NULL && !json_equal(json_object_get(m, "id"), id))
+			json_decref(m);
+	json_decref(want);
+	return m;
+}
+
 static int next_request_id = 1;
 
 json_t *client_subscribe(struct wsc *c, const char *room, long long since)

@@ -64,6 +64,9 @@ int client_send(struct wsc *c, const char *json);
 json_t *client_recv(struct wsc *c, int timeout_ms);
 /* Waits for a message of this type (skipping others, which are dropped); NULL on timeout. */
 json_t *client_recv_type(struct wsc *c, const char *type, int timeout_ms);
+/* Sends a request (JSON text with an "id") and returns the message that
+ * answers it (same id; others dropped), or NULL after timeout_ms of silence. */
+json_t *client_request(struct wsc *c, const char *json, int timeout_ms);
 /* Subscribes and returns the "subscribed" (or "error") answer. */
 json_t *client_subscribe(struct wsc *c, const char *room, long long since);
 /* Publishes a JSON array text of events and returns the ack (or error). */

@@ -87,7 +87,7 @@ static void tick(struct alert_eval *e, const char *name, double value, const str
 	outputs_reset();
 	const char *names[] = { name };
 	double values[] = { value };
-	struct alert_metrics m = { names, values, name != NULL ? 1 : 0, running, nrunning };
+	struct alert_metrics m = { names, values, name != NULL ? 1 : 0, running, nrunning, NULL, 0 };
 	alert_eval_on_tick(e, &m, now, fired, 16, &nf, cleared, 16, &nc);
 }
 
@@ -254,6 +254,36 @@ static void test_error_rate(void **state)
 	assert_int_equal(nf, 0);
 	assert_int_equal(nc, 1);
 	assert_string_equal(cleared[0].workflow_id, "");
+	outputs_reset();
+	alert_eval_free(e);
+}
+
+/* A failed attempt that a retry turned into a success counts once, as a
+ * success: 1 failed of 4 (25%), not 2 of 5 (40%). */
+static void test_error_rate_retried_success_once(void **state)
+{
+	(void)state;
+	struct alert_eval *e = eval_with("{\"id\":\"r3\",\"name\":\"rate\",\"type\":\"error_rate\",\"severity\":\"error\","
+					 "\"conditions\":{\"threshold_percent\":30,\"window_minutes\":10,\"min_sample\":4},"
+					 CH "}");
+	ok_at(e, "a", "wf", T0);
+	ok_at(e, "b", "wf", T0 + 1000);
+	fail_at(e, "c", "wf", T0 + 2000);          /* attempt 1 of c */
+	outputs_reset();
+	struct alert_fact retried = {
+		.kind = EV_EXECUTION_COMPLETED, .execution_id = "c", .workflow_id = "wf", .workflow_name = "wf",
+		.ts_ms = T0 + 3000, .started_ms = T0 + 2500, .retried_failure = true,
+	};
+	alert_eval_on_fact(e, &retried, T0 + 3000, fired, 16, &nf, cleared, 16, &nc);
+	assert_int_equal(nf, 0);
+	fail_at(e, "d", "wf", T0 + 4000);
+	/* a, b, c (once, a success), d: 1 of 4 = 25%, under 30. Counting c's
+	 * failure and its success apart would give 2 of 5 = 40%, over. */
+	assert_int_equal(nf, 0);
+	fail_at(e, "f", "wf", T0 + 5000);
+	assert_int_equal(nf, 1);
+	assert_int_equal(ctx_int(0, "failed"), 2);
+	assert_int_equal(ctx_int(0, "finished"), 5);
 	outputs_reset();
 	alert_eval_free(e);
 }
@@ -562,7 +592,7 @@ static void test_full_output_retries(void **state)
 					 "\"conditions\":{\"threshold\":10}," CH "}");
 	const char *names[] = { "queue_depth" };
 	double values[] = { 50 };
-	struct alert_metrics m = { names, values, 1, NULL, 0 };
+	struct alert_metrics m = { names, values, 1, NULL, 0, NULL, 0 };
 	outputs_reset();
 	alert_eval_on_tick(e, &m, T0, fired, 0, &nf, cleared, 0, &nc);
 	assert_int_equal(nf, 0);
@@ -581,6 +611,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_consecutive_fires_once, teardown),
 		cmocka_unit_test_teardown(test_consecutive_cancelled_does_not_reset, teardown),
 		cmocka_unit_test_teardown(test_error_rate, teardown),
+		cmocka_unit_test_teardown(test_error_rate_retried_success_once, teardown),
 		cmocka_unit_test_teardown(test_error_rate_window_expires, teardown),
 		cmocka_unit_test_teardown(test_slow_execution, teardown),
 		cmocka_unit_test_teardown(test_running_long, teardown),

@@ -75,6 +75,7 @@ static const struct {
 	{ TXT_QUEUE_BACKLOG, "Queue backlog detected", "Wykryto zaległości w kolejce" },
 	{ TXT_RESOURCE_WARNING, "System resource warning", "Ostrzeżenie o zasobach systemu" },
 	{ TXT_PERFORMANCE_DEGRADED, "Performance degradation detected", "Wykryto spadek wydajności" },
+	{ TXT_SCHEDULE_MISSED, "Scheduled run missed", "Zaplanowane uruchomienie nie odbyło się" },
 };
 
 static void test_texts(void **state)

@@ -221,9 +221,219 @@ static void test_summary_then_events(void **state)
 	exec_clear(&x);
 }
 
+/* Attempts: a later attempt of a step starts it over and keeps the earlier
+ * one; an earlier attempt's event changes nothing; a later attempt of a
+ * finished execution opens it again. */
+static void test_attempts(void **state)
+{
+	(void)state;
+	struct exec x;
+	memset(&x, 0, sizeof x);
+	apply(&x, "execution.started", 0, "\"attempt\":1");
+	apply(&x, "step.started", 10, "\"step_id\":\"charge\",\"attempt\":1,\"name\":\"Charge the card\"");
+	apply(&x, "step.failed", 30, "\"step_id\":\"charge\",\"attempt\":1,\"error\":\"HTTP 502\",\"duration_ms\":20");
+	assert_int_equal(x.steps_failed, 1);
+	struct exec_change c = apply(&x, "step.started", 50, "\"step_id\":\"charge\",\"attempt\":2");
+	assert_non_null(c.step);
+	struct exec_step *s = &x.steps[0];
+	assert_int_equal(s->attempt, 2);
+	assert_int_equal(s->status, STEP_RUNNING);
+	assert_null(s->error);
+	assert_int_equal(s->duration_ms, -1);
+	assert_int_equal(x.steps_failed, 0);
+	assert_int_equal(s->ntries, 1);
+	assert_int_equal(s->tries[0].attempt, 1);
+	assert_int_equal(s->tries[0].status, STEP_FAILED);
+	assert_int_equal(s->tries[0].duration_ms, 20);
+	assert_string_equal(s->tries[0].error, "HTTP 502");
+	assert_string_equal(s->name, "Charge the card");
+	/* A late event of attempt 1 changes nothing. */
+	c = apply(&x, "step.completed", 55, "\"step_id\":\"charge\",\"attempt\":1,\"duration_ms\":44");
+	assert_true(c.stale);
+	assert_null(c.step);
+	assert_int_equal(s->status, STEP_RUNNING);
+	apply(&x, "step.completed", 80, "\"step_id\":\"charge\",\"attempt\":2,\"duration_ms\":30");
+	assert_int_equal(x.steps_completed, 1);
+	assert_int_equal(x.steps_failed, 0);
+	/* The same attempt number again adds nothing to the attempts. */
+	apply(&x, "step.completed", 81, "\"step_id\":\"charge\",\"attempt\":2,\"duration_ms\":30");
+	assert_int_equal(s->ntries, 1);
+	/* An attempt that jumps ahead: the one in between never ran. */
+	apply(&x, "step.failed", 90, "\"step_id\":\"charge\",\"attempt\":4,\"error\":\"declined\"");
+	assert_int_equal(s->ntries, 2);
+	assert_int_equal(s->tries[1].attempt, 2);
+	assert_int_equal(s->tries[1].status, STEP_COMPLETED);
+
+	/* The execution fails, then a retry opens it again. */
+	c = apply(&x, "execution.failed", 100, "\"error\":\"declined\",\"attempt\":1");
+	assert_true(c.ended);
+	c = apply(&x, "execution.started", 200, "\"attempt\":2,\"worker\":\"w2\"");
+	assert_true(c.reopened);
+	assert_int_equal(c.before, EXEC_FAILED);
+	assert_int_equal(x.status, EXEC_RUNNING);
+	assert_int_equal(x.attempt, 2);
+	assert_null(x.error);
+	assert_int_equal(x.finished_ms, 0);
+	assert_int_equal(x.started_ms, T0 + 200);
+	/* The late failure of attempt 1 cannot end attempt 2. */
+	c = apply(&x, "execution.failed", 210, "\"error\":\"late\",\"attempt\":1");
+	assert_true(c.stale);
+	assert_false(c.ended);
+	assert_int_equal(x.status, EXEC_RUNNING);
+	/* Without an attempt an event belongs to the current one. */
+	c = apply(&x, "execution.completed", 300, "");
+	assert_true(c.ended);
+	assert_int_equal(x.status, EXEC_COMPLETED);
+	/* A queued event of a later attempt opens it as queued. */
+	c = apply(&x, "execution.queued", 400, "\"workflow_name\":\"W\",\"priority\":\"LOW\",\"attempt\":3");
+	assert_true(c.reopened);
+	assert_int_equal(x.status, EXEC_QUEUED);
+
+	/* At most EXEC_STEP_TRIES earlier attempts, the latest ones. */
+	for (int a = 5; a < 5 + EXEC_STEP_TRIES + 3; a++) {
+		char f[128];
+		snprintf(f, sizeof f, "\"step_id\":\"charge\",\"attempt\":%d,\"error\":\"again\"", a);
+		apply(&x, "step.failed", 500 + a, f);
+	}
+	assert_int_equal(s->ntries, EXEC_STEP_TRIES);
+	assert_int_equal(s->tries[EXEC_STEP_TRIES - 1].attempt, s->attempt - 1);
+
+	/* All of it survives the snapshot, and a snapshot of a later attempt
+	 * opens an execution the reader held finished. */
+	json_t *j = exec_json_new(&x);
+	struct exec y;
+	exec_init(&y, "x1", "wf");
+	exec_merge_json(&y, j);
+	assert_same(&x, &y);
+	json_decref(j);
+	exec_clear(&y);
+
+	exec_init(&y, "x1", "wf");
+	json_t *failed = json_pack("{s:s,s:s,s:i,s:s}", "id", "x1", "status", "failed", "attempt", 1, "error", "e1");
+	json_t *again = json_pack("{s:s,s:s,s:i}", "id", "x1", "status", "running", "attempt", 2);
+	exec_merge_json(&y, failed);
+	assert_int_equal(y.status, EXEC_FAILED);
+	exec_merge_json(&y, again);
+	assert_int_equal(y.status, EXEC_RUNNING);
+	assert_null(y.error);
+	exec_merge_json(&y, failed);   /* an older picture: no effect */
+	assert_int_equal(y.status, EXEC_RUNNING);
+	assert_int_equal(y.attempt, 2);
+	json_decref(failed);
+	json_decref(again);
+	exec_clear(&y);
+	exec_clear(&x);
+}
+
+static void test_labels_names_delay(void **state)
+{
+	(void)state;
+	struct exec x;
+	memset(&x, 0, sizeof x);
+	apply(&x, "execution.queued", 0, "\"workflow_name\":\"VAT\",\"priority\":\"NORMAL\","
+	      "\"labels\":{\"period\":\"2026-11\",\"client\":\"ACME\"},\"delayed_until\":\"2030-01-01T00:00:00Z\"");
+	assert_int_equal(x.nsteps, 0);
+	assert_int_equal(x.nlabels, 2);
+	assert_string_equal(x.labels[0].key, "client");   /* sorted */
+	assert_string_equal(exec_label(&x, "period"), "2026-11");
+	assert_true(x.delayed_until_ms > 0);
+	apply(&x, "execution.started", 5, "\"labels\":{\"period\":\"2026-12\",\"host\":\"w-1\"}");
+	assert_int_equal(x.nlabels, 3);
+	assert_string_equal(exec_label(&x, "period"), "2026-12");
+	json_t *want = json_pack("{s:s,s:s}", "period", "2026-12", "client", "ACME");
+	assert_true(exec_labels_match(&x, want));
+	json_object_set_new(want, "client", json_string("acme"));
+	assert_false(exec_labels_match(&x, want));
+	json_decref(want);
+	assert_true(exec_labels_match(&x, NULL));
+	/* At most PROTO_MAX_LABELS: new keys beyond are dropped, in byte order. */
+	json_t *more = json_object();
+	for (int i = 0; i < PROTO_MAX_LABELS; i++) {
+		char k[8];
+		snprintf(k, sizeof k, "z%02d", PROTO_MAX_LABELS - i);
+		json_object_set_new(more, k, json_string("v"));
+	}
+	char *text = json_dumps(more, JSON_COMPACT);
+	char fields[2048];
+	snprintf(fields, sizeof fields, "\"labels\":%s", text);
+	free(text);
+	json_decref(more);
+	apply(&x, "execution.started", 6, fields);
+	assert_int_equal(x.nlabels, PROTO_MAX_LABELS);
+	assert_non_null(exec_label(&x, "z01"));
+	assert_non_null(exec_label(&x, "z13"));
+	assert_null(exec_label(&x, "z14"));
+	/* A second plan-less queued event: not delayed any more. */
+	apply(&x, "execution.queued", 7, "\"workflow_name\":\"VAT\",\"priority\":\"NORMAL\"");
+	assert_int_equal(x.delayed_until_ms, 0);
+	/* Unplanned steps take their events' names; a plan's name wins. */
+	apply(&x, "step.started", 8, "\"step_id\":\"u\",\"name\":\"Upload\"");
+	apply(&x, "step.completed", 9, "\"step_id\":\"u\",\"duration_ms\":1,\"name\":\"Upload JPK\"");
+	assert_string_equal(x.steps[0].name, "Upload JPK");
+	apply(&x, "execution.queued", 10, "\"workflow_name\":\"VAT\",\"priority\":\"NORMAL\","
+	      "\"steps\":[{\"id\":\"u\",\"name\":\"Send\"}]");
+	apply(&x, "step.failed", 11, "\"step_id\":\"u\",\"error\":\"x\",\"name\":\"Other\"");
+	assert_string_equal(x.steps[0].name, "Send");
+	json_t *j = exec_json_new(&x);
+	struct exec y;
+	exec_init(&y, "x1", "wf");
+	exec_merge_json(&y, j);
+	assert_same(&x, &y);
+	json_decref(j);
+	exec_clear(&y);
+	exec_clear(&x);
+}
+
+static void test_control(void **state)
+{
+	(void)state;
+	struct exec x;
+	memset(&x, 0, sizeof x);
+	apply(&x, "execution.started", 0, "");
+	apply(&x, "control.requested", 10, "\"command\":\"cancel\",\"request_id\":\"r1\",\"by\":\"olga\"");
+	assert_int_equal(x.control.state, CTL_REQUESTED);
+	assert_int_equal(x.control.command, CONTROL_CANCEL);
+	assert_string_equal(x.control.by, "olga");
+	/* A reply to another request or command is not this one's. */
+	apply(&x, "control.replied", 11, "\"command\":\"cancel\",\"request_id\":\"r0\",\"accepted\":false");
+	apply(&x, "control.replied", 12, "\"command\":\"retry\",\"accepted\":false");
+	assert_int_equal(x.control.state, CTL_REQUESTED);
+	apply(&x, "control.replied", 13, "\"command\":\"cancel\",\"request_id\":\"r1\",\"accepted\":true");
+	assert_int_equal(x.control.state, CTL_ACCEPTED);
+	assert_int_equal(x.control.answered_ms, T0 + 13);
+	apply(&x, "execution.cancelled", 20, "\"reason\":\"by olga\"");
+	assert_int_equal(x.control.state, CTL_DONE);
+	/* Retry: refused, asked again, then done by a new attempt. */
+	apply(&x, "control.requested", 30, "\"command\":\"retry\",\"request_id\":\"r2\",\"by\":\"piotr\"");
+	apply(&x, "control.replied", 31, "\"command\":\"retry\",\"accepted\":false,\"reason\":\"the input is gone\"");
+	assert_int_equal(x.control.state, CTL_REFUSED);
+	assert_string_equal(x.control.reason, "the input is gone");
+	json_t *refused = exec_json_new(&x);
+	apply(&x, "control.requested", 40, "\"command\":\"retry\",\"request_id\":\"r3\",\"by\":\"piotr\"");
+	assert_int_equal(x.control.state, CTL_REQUESTED);
+	assert_null(x.control.reason);
+	apply(&x, "execution.started", 50, "\"attempt\":2");
+	assert_int_equal(x.control.state, CTL_DONE);
+	assert_int_equal(x.status, EXEC_RUNNING);
+	/* An older request's snapshot does not replace a newer one. */
+	json_t *now = exec_json_new(&x);
+	struct exec y;
+	exec_init(&y, "x1", "wf");
+	exec_merge_json(&y, now);
+	exec_merge_json(&y, refused);
+	assert_same(&x, &y);
+	json_decref(now);
+	json_decref(refused);
+	exec_clear(&y);
+	exec_clear(&x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_attempts),
+		cmocka_unit_test(test_labels_names_delay),
+		cmocka_unit_test(test_control),
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_round_trip_and_forward_merge),

@@ -36,6 +36,8 @@ static void test_kind_names(void **state)
 		[EV_EXECUTION_COMPLETED] = {"execution.completed", true, true},
 		[EV_EXECUTION_FAILED] = {"execution.failed", true, true},
 		[EV_EXECUTION_CANCELLED] = {"execution.cancelled", true, true},
+		[EV_CONTROL_REQUESTED] = {"control.requested", true, false},
+		[EV_CONTROL_REPLIED] = {"control.replied", true, false},
 	};
 	for (int k = 0; k < EV__COUNT; k++) {
 		enum proto_event_kind kind = (enum proto_event_kind)k, back;

@@ -34,22 +34,27 @@ static const struct kind_case {
 	bool has_step;
 } kind_cases[] = {
 	{EV_EXECUTION_QUEUED,
-	 "\"workflow_name\":\"nightly\",\"priority\":\"HIGH\",\"steps\":[{\"id\":\"a\",\"name\":\"x\"}]",
-	 "\"workflow_name\":\"nightly\",\"priority\":\"LOW\",\"steps\":PLAN,\"params\":{\"day\":3}",
-	 {"workflow_name", "priority", "steps"}, false},
-	{EV_EXECUTION_STARTED, "", "\"worker\":\"w1\"", {0}, false},
-	{EV_STEP_STARTED, "\"step_id\":\"a\"", "\"step_id\":\"a\",\"input\":[1,2],\"worker\":\"w1\"",
+	 "\"workflow_name\":\"nightly\",\"priority\":\"HIGH\"",
+	 "\"workflow_name\":\"nightly\",\"priority\":\"LOW\",\"steps\":PLAN,\"params\":{\"day\":3},"
+	 "\"attempt\":2,\"labels\":{\"period\":\"2026-11\",\"client\":\"Kraków Śródmieście = 1\"},"
+	 "\"delayed_until\":\"2026-11-23T05:00:00Z\"",
+	 {"workflow_name", "priority"}, false},
+	{EV_EXECUTION_STARTED, "", "\"worker\":\"w1\",\"attempt\":1,\"labels\":{\"app.io/region\":\"eu-1\"}",
+	 {0}, false},
+	{EV_STEP_STARTED, "\"step_id\":\"a\"",
+	 "\"step_id\":\"a\",\"input\":[1,2],\"worker\":\"w1\",\"attempt\":3,\"name\":\"Fetch\"",
 	 {"step_id"}, true},
 	{EV_STEP_PROGRESS, "\"step_id\":\"a\",\"current\":0,\"total\":1",
-	 "\"step_id\":\"a\",\"current\":5,\"total\":5,\"unit\":\"days\",\"message\":\"line\\nnext\\tx\"",
+	 "\"step_id\":\"a\",\"current\":5,\"total\":5,\"unit\":\"days\",\"message\":\"line\\nnext\\tx\","
+	 "\"attempt\":1",
 	 {"step_id", "current", "total"}, true},
 	{EV_STEP_COMPLETED, "\"step_id\":\"a\",\"duration_ms\":0",
 	 "\"step_id\":\"a\",\"duration_ms\":12,\"output\":null,\"cpu_percent\":150.5,"
-	 "\"memory_bytes\":1048576",
+	 "\"memory_bytes\":1048576,\"attempt\":1000,\"name\":\"x\"",
 	 {"step_id", "duration_ms"}, true},
 	{EV_STEP_FAILED, "\"step_id\":\"a\",\"error\":\"boom\"",
 	 "\"step_id\":\"a\",\"error\":\"boom\",\"error_code\":\"E.42\",\"duration_ms\":3,"
-	 "\"cpu_percent\":7,\"memory_bytes\":0",
+	 "\"cpu_percent\":7,\"memory_bytes\":0,\"attempt\":2,\"name\":\"x\"",
 	 {"step_id", "error"}, true},
 	{EV_LOG, "\"level\":\"info\",\"message\":\"hello\"",
 	 "\"level\":\"error\",\"message\":\"hello\",\"step_id\":\"a\"", {"level", "message"}, true},
@@ -58,10 +63,16 @@ static const struct kind_case {
 	{EV_RESOURCE_SAMPLE, "\"worker\":\"w1\",\"cpu_percent\":0,\"memory_bytes\":0",
 	 "\"worker\":\"w1\",\"cpu_percent\":100000,\"memory_bytes\":5,\"step_id\":\"a\"",
 	 {"worker", "cpu_percent", "memory_bytes"}, true},
-	{EV_EXECUTION_COMPLETED, "", "\"duration_ms\":100,\"output\":{\"rows\":3}", {0}, false},
+	{EV_EXECUTION_COMPLETED, "", "\"duration_ms\":100,\"output\":{\"rows\":3},\"attempt\":2", {0}, false},
 	{EV_EXECUTION_FAILED, "\"error\":\"bad\"",
-	 "\"error\":\"bad\",\"error_code\":\"timeout\",\"step_id\":\"a\"", {"error"}, true},
-	{EV_EXECUTION_CANCELLED, "", "\"reason\":\"by operator\"", {0}, false},
+	 "\"error\":\"bad\",\"error_code\":\"timeout\",\"step_id\":\"a\",\"attempt\":1", {"error"}, true},
+	{EV_EXECUTION_CANCELLED, "", "\"reason\":\"by operator\",\"attempt\":1", {0}, false},
+	{EV_CONTROL_REQUESTED, "\"command\":\"cancel\",\"request_id\":\"ctl-1\",\"by\":\"olga\"",
+	 "\"command\":\"retry\",\"request_id\":\"ctl-1\",\"by\":\"olga\",\"reason\":\"the bank is back\"",
+	 {"command", "request_id", "by"}, false},
+	{EV_CONTROL_REPLIED, "\"command\":\"cancel\",\"accepted\":true",
+	 "\"command\":\"retry\",\"request_id\":\"ctl-1\",\"accepted\":false,\"reason\":\"too late\"",
+	 {"command", "accepted"}, false},
 };
 #define N_KINDS (sizeof kind_cases / sizeof kind_cases[0])
 
@@ -287,8 +298,34 @@ static const struct mutation {
 	{EV_RESOURCE_SAMPLE, "memory_bytes", "0.5", "memory_bytes", "must be an integer"},
 	{EV_EXECUTION_COMPLETED, "duration_ms", "-1", "duration_ms", "at least 0"},
 	/* the step plan */
-	{EV_EXECUTION_QUEUED, "steps", "[]", "steps", "1 to 512 steps"},
+	/* revision 2: attempts, labels, names, control */
+	{EV_STEP_STARTED, "attempt", "0", "attempt", "from 1 to 1000"},
+	{EV_STEP_STARTED, "attempt", "1001", "attempt", "from 1 to 1000"},
+	{EV_STEP_STARTED, "attempt", "1.5", "attempt", "from 1 to 1000"},
+	{EV_EXECUTION_STARTED, "attempt", "\"2\"", "attempt", "from 1 to 1000"},
+	{EV_STEP_STARTED, "name", "\"\"", "name", "1 to 128 bytes"},
+	{EV_EXECUTION_QUEUED, "labels", "[]", "labels", "must be an object"},
+	{EV_EXECUTION_QUEUED, "labels", "{\"period\":3}", "labels.period", "must be a string"},
+	{EV_EXECUTION_QUEUED, "labels", "{\"period\":\"\"}", "labels.period", "1 to 128 bytes"},
+	{EV_EXECUTION_QUEUED, "labels", "{\"a b\":\"x\"}", "labels.a b", "label key"},
+	{EV_EXECUTION_QUEUED, "labels", "{\"k=v\":\"x\"}", "labels.k=v", "label key"},
+	{EV_EXECUTION_QUEUED, "labels", "{\"\":\"x\"}", "labels.", "label key"},
+	{EV_EXECUTION_QUEUED, "labels", "{\"k\":\"a\\nb\"}", "labels.k", "control characters"},
+	{EV_EXECUTION_QUEUED, "labels", "{\"k\":\"a\\u0000b\"}", "labels.k", "1 to 128 bytes"},
+	{EV_EXECUTION_QUEUED, "labels",
+	 "{\"a\":\"1\",\"b\":\"1\",\"c\":\"1\",\"d\":\"1\",\"e\":\"1\",\"f\":\"1\",\"g\":\"1\",\"h\":\"1\","
+	 "\"i\":\"1\",\"j\":\"1\",\"k\":\"1\",\"l\":\"1\",\"m\":\"1\",\"n\":\"1\",\"o\":\"1\",\"p\":\"1\",\"q\":\"1\"}",
+	 "labels", "17 labels, more than the limit of 16"},
+	{EV_EXECUTION_QUEUED, "delayed_until", "\"soon\"", "delayed_until", "RFC 3339"},
+	{EV_CONTROL_REQUESTED, "command", "\"pause\"", "command", "must be one of cancel, retry"},
+	{EV_CONTROL_REQUESTED, "request_id", "\"a b\"", "request_id", "must be an id"},
+	{EV_CONTROL_REPLIED, "accepted", "1", "accepted", "must be true or false"},
+	{EV_EXECUTION_QUEUED, "steps", "{\"x\":1}", "steps", "must be an array"},
 	{EV_EXECUTION_QUEUED, "steps", "{}", "steps", "must be an array"},
+	/* extension fields are kept, but only under their prefix and in bounds */
+	{EV_LOG, "x_", "1", "x_", "unknown field"},
+	{EV_LOG, "X_trace", "1", "X_trace", "unknown field"},
+	{EV_LOG, "x_a b", "1", "x_a b", "unknown field"},
 	{EV_EXECUTION_QUEUED, "steps", "[1]", "steps[0]", "must be an object"},
 	{EV_EXECUTION_QUEUED, "steps", "[{\"id\":\"a\"}]", "steps[0].name", "required field missing"},
 	{EV_EXECUTION_QUEUED, "steps", "[{\"name\":\"a\"}]", "steps[0].id", "required field missing"},
@@ -494,7 +531,12 @@ static void test_plan_limits(void **state)
 	json_object_set_new(ev, "steps", plan_of(PROTO_MAX_STEPS, true, 0));
 	expect_valid(ev, "512-step chain");
 	json_object_set_new(ev, "steps", plan_of(PROTO_MAX_STEPS + 1, false, 0));
-	expect_invalid(ev, "steps", "1 to 512 steps", "513 steps");
+	expect_invalid(ev, "steps", "at most 512 steps", "513 steps");
+	/* A plan may be empty or absent: steps then appear as they run. */
+	json_object_set_new(ev, "steps", json_array());
+	expect_valid(ev, "an empty plan");
+	json_object_del(ev, "steps");
+	expect_valid(ev, "no plan");
 	json_object_set_new(ev, "steps", plan_of(100, false, PROTO_MAX_DEPS));
 	expect_valid(ev, "64 dependencies");
 	json_object_set_new(ev, "steps", plan_of(100, false, PROTO_MAX_DEPS + 1));
@@ -591,6 +633,89 @@ static void test_typed_fields(void **state)
 	json_decref(ev);
 }
 
+/* Revision 2's fields, decoded; extension fields kept within their bound. */
+static void test_revision2_fields(void **state)
+{
+	(void)state;
+	struct proto_event out;
+	struct proto_cause cause;
+	json_t *ev = full_event(EV_EXECUTION_QUEUED);
+	assert_int_equal(proto_event_validate(ev, &out, &cause), 0);
+	assert_int_equal(out.attempt, 2);
+	assert_string_equal(json_string_value(json_object_get(out.labels, "period")), "2026-11");
+	assert_int_equal(out.delayed_until_ms, COMMON_TS + 3600000 - 123);
+	json_decref(ev);
+	ev = make_event(EV_EXECUTION_QUEUED, kind_case(EV_EXECUTION_QUEUED)->minimal);
+	assert_int_equal(proto_event_validate(ev, &out, &cause), 0);
+	assert_int_equal(out.nplan, 0);
+	assert_int_equal(out.attempt, -1);
+	assert_null(out.labels);
+	assert_int_equal(out.delayed_until_ms, 0);
+	json_decref(ev);
+
+	ev = full_event(EV_STEP_STARTED);
+	assert_int_equal(proto_event_validate(ev, &out, &cause), 0);
+	assert_int_equal(out.attempt, 3);
+	assert_string_equal(out.step_name, "Fetch");
+	json_decref(ev);
+
+	ev = full_event(EV_CONTROL_REQUESTED);
+	assert_int_equal(proto_event_validate(ev, &out, &cause), 0);
+	assert_int_equal(out.command, CONTROL_RETRY);
+	assert_string_equal(out.request_id, "ctl-1");
+	assert_string_equal(out.by, "olga");
+	assert_string_equal(out.reason, "the bank is back");
+	assert_true(proto_event_is_daemon_only(out.kind));
+	json_decref(ev);
+	ev = full_event(EV_CONTROL_REPLIED);
+	assert_int_equal(proto_event_validate(ev, &out, &cause), 0);
+	assert_int_equal(out.accepted, 0);
+	assert_false(proto_event_is_daemon_only(out.kind));
+	json_decref(ev);
+	ev = make_event(EV_CONTROL_REPLIED, kind_case(EV_CONTROL_REPLIED)->minimal);
+	assert_int_equal(proto_event_validate(ev, &out, &cause), 0);
+	assert_int_equal(out.accepted, 1);
+	assert_null(out.request_id);
+	json_decref(ev);
+
+	/* Sixteen labels are fine, with keys and values at their limits. */
+	ev = full_event(EV_EXECUTION_STARTED);
+	json_t *labels = json_object();
+	for (int i = 0; i < PROTO_MAX_LABELS; i++) {
+		char key[PROTO_MAX_LABEL_KEY + 1];
+		memset(key, 'k', PROTO_MAX_LABEL_KEY);
+		key[PROTO_MAX_LABEL_KEY - 2] = (char)('0' + i / 10);
+		key[PROTO_MAX_LABEL_KEY - 1] = (char)('0' + i % 10);
+		key[PROTO_MAX_LABEL_KEY] = '\0';
+		json_object_set_new(labels, key, string_of(PROTO_MAX_LABEL_VALUE, 'v'));
+	}
+	json_object_set_new(ev, "labels", labels);
+	expect_valid(ev, "16 labels at their limits");
+	json_object_set_new(json_object_get(ev, "labels"), "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk00",
+			    string_of(PROTO_MAX_LABEL_VALUE + 1, 'v'));
+	expect_invalid(ev, "labels.kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk00", "1 to 128 bytes",
+		       "a value of 129 bytes");
+	json_decref(ev);
+	assert_true(proto_label_key_valid("period"));
+	assert_true(proto_label_key_valid("app.kubernetes.io/name"));
+	assert_false(proto_label_key_valid("a=b"));
+	assert_false(proto_label_key_valid(""));
+	assert_true(proto_label_value_valid("Biuro Rachunkowe \"Bilans\", Kraków"));
+	assert_false(proto_label_value_valid("a\tb"));
+	assert_false(proto_label_value_valid("\xff\xfe"));
+
+	/* Extension fields: any JSON under the prefix, kept as they are. */
+	ev = full_event(EV_LOG);
+	json_object_set_new(ev, "x_trace_id", json_string("4bf92f3577b34da6"));
+	json_object_set_new(ev, "x_bull", json_pack("{s:i,s:[i,i]}", "attempts", 3, "ids", 1, 2));
+	expect_valid(ev, "extension fields");
+	assert_int_equal(proto_event_validate(ev, &out, &cause), 0);
+	assert_string_equal(out.message, "hello");
+	json_object_set_new(ev, "x_big", string_of(PROTO_MAX_EXT, 'x'));
+	expect_invalid(ev, "x_big", "extension fields are more than 65536 bytes", "huge extension");
+	json_decref(ev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -604,6 +729,7 @@ int main(void)
 		cmocka_unit_test(test_size_limits),
 		cmocka_unit_test(test_plan_limits),
 		cmocka_unit_test(test_typed_fields),
+		cmocka_unit_test(test_revision2_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -74,11 +74,11 @@ static void test_init_windows(void **state)
 static void test_avg_wait_window(void **state)
 {
 	(void)state;
-	queue_stats_on_queued(&qs, "a", PRIO_NORMAL, 0);
+	queue_stats_on_queued(&qs, "a", PRIO_NORMAL, 0, 0);
 	queue_stats_on_started(&qs, "a", 1000);          /* wait 1000, bucket 0 */
-	queue_stats_on_queued(&qs, "b", PRIO_NORMAL, 597000);
+	queue_stats_on_queued(&qs, "b", PRIO_NORMAL, 597000, 0);
 	queue_stats_on_started(&qs, "b", 600000);        /* wait 3000, bucket 40 */
-	queue_stats_on_queued(&qs, "c", PRIO_NORMAL, 600000);
+	queue_stats_on_queued(&qs, "c", PRIO_NORMAL, 600000, 0);
 	queue_stats_on_started(&qs, "c", 600500);        /* wait 500, bucket 40 */
 	static const struct {
 		int64_t now, avg;
@@ -97,9 +97,9 @@ static void test_avg_wait_window(void **state)
 		assert_int_equal(n.wait_samples, cases[i].samples);
 	}
 	/* A late sample older than what its bucket now holds is dropped, not mixed in. */
-	queue_stats_on_queued(&qs, "d", PRIO_NORMAL, 1500000);
+	queue_stats_on_queued(&qs, "d", PRIO_NORMAL, 1500000, 0);
 	queue_stats_on_started(&qs, "d", 1500000 + 100);   /* bucket 100 = slot 40 */
-	queue_stats_on_queued(&qs, "e", PRIO_NORMAL, 0);
+	queue_stats_on_queued(&qs, "e", PRIO_NORMAL, 0, 0);
 	queue_stats_on_started(&qs, "e", 600000);            /* bucket 40, slot 40: stale */
 	struct queue_numbers n = numbers(1500100);
 	assert_int_equal(n.avg_wait_ms, 100);
@@ -110,7 +110,7 @@ static void test_avg_wait_window(void **state)
 static void test_wait_never_negative(void **state)
 {
 	(void)state;
-	queue_stats_on_queued(&qs, "skew", PRIO_LOW, 5000);
+	queue_stats_on_queued(&qs, "skew", PRIO_LOW, 5000, 0);
 	queue_stats_on_started(&qs, "skew", 4000);
 	struct queue_numbers n = numbers(5000);
 	assert_int_equal(n.avg_wait_ms, 0);
@@ -186,7 +186,7 @@ static void test_clearance_estimate(void **state)
 		for (int k = 0; k < cases[i].depth; k++) {
 			char id[32];
 			snprintf(id, sizeof id, "q%d", k);
-			queue_stats_on_queued(&q, id, PRIO_NORMAL, 1000);
+			queue_stats_on_queued(&q, id, PRIO_NORMAL, 1000, 0);
 		}
 		for (int k = 0; k < cases[i].finished; k++) {
 			char id[32];
@@ -214,7 +214,7 @@ static void test_priorities_and_reprioritize(void **state)
 		{ "n1", PRIO_NORMAL }, { "n2", PRIO_NORMAL }, { "l1", PRIO_LOW },
 	};
 	for (size_t i = 0; i < sizeof queued / sizeof queued[0]; i++)
-		queue_stats_on_queued(&qs, queued[i].id, queued[i].p, 100 + (int64_t)i);
+		queue_stats_on_queued(&qs, queued[i].id, queued[i].p, 100 + (int64_t)i, 0);
 	struct queue_numbers n = numbers(1000);
 	assert_int_equal(n.depth, 6);
 	assert_int_equal(n.by_priority[PRIO_HIGH], 3);
@@ -252,9 +252,9 @@ static void test_oldest(void **state)
 	(void)state;
 	struct queue_numbers n = numbers(0);
 	assert_false(n.has_oldest);
-	queue_stats_on_queued(&qs, "late", PRIO_LOW, 5000);
-	queue_stats_on_queued(&qs, "early", PRIO_LOW, 1000);   /* events out of order */
-	queue_stats_on_queued(&qs, "tie", PRIO_HIGH, 1000);    /* same time, later arrival */
+	queue_stats_on_queued(&qs, "late", PRIO_LOW, 5000, 0);
+	queue_stats_on_queued(&qs, "early", PRIO_LOW, 1000, 0);   /* events out of order */
+	queue_stats_on_queued(&qs, "tie", PRIO_HIGH, 1000, 0);    /* same time, later arrival */
 	n = numbers(61000);
 	assert_true(n.has_oldest);
 	assert_string_equal(n.oldest_id, "early");
@@ -273,8 +273,8 @@ static void test_oldest(void **state)
 static void test_cancel_while_queued(void **state)
 {
 	(void)state;
-	queue_stats_on_queued(&qs, "c1", PRIO_HIGH, 1000);
-	queue_stats_on_queued(&qs, "c2", PRIO_NORMAL, 2000);
+	queue_stats_on_queued(&qs, "c1", PRIO_HIGH, 1000, 0);
+	queue_stats_on_queued(&qs, "c2", PRIO_NORMAL, 2000, 0);
 	queue_stats_on_finished(&qs, "c1", 3000, true);
 	struct queue_numbers n = numbers(3000);
 	assert_int_equal(n.depth, 1);
@@ -302,7 +302,7 @@ static void test_started_without_queued(void **state)
 	assert_false(n.has_oldest);
 	assert_int_equal(n.finished_in_window, 1);
 	/* A queued one is untouched by another id's start. */
-	queue_stats_on_queued(&qs, "real", PRIO_NORMAL, 7000);
+	queue_stats_on_queued(&qs, "real", PRIO_NORMAL, 7000, 0);
 	queue_stats_on_started(&qs, "ghost2", 8000);
 	n = numbers(8000);
 	assert_int_equal(n.depth, 1);
@@ -312,15 +312,15 @@ static void test_started_without_queued(void **state)
 static void test_duplicate_queued(void **state)
 {
 	(void)state;
-	queue_stats_on_queued(&qs, "dup", PRIO_LOW, 5000);
-	queue_stats_on_queued(&qs, "other", PRIO_NORMAL, 3000);
-	queue_stats_on_queued(&qs, "dup", PRIO_HIGH, 6000);   /* later repeat: keeps 5000 */
+	queue_stats_on_queued(&qs, "dup", PRIO_LOW, 5000, 0);
+	queue_stats_on_queued(&qs, "other", PRIO_NORMAL, 3000, 0);
+	queue_stats_on_queued(&qs, "dup", PRIO_HIGH, 6000, 0);   /* later repeat: keeps 5000 */
 	struct queue_numbers n = numbers(10000);
 	assert_int_equal(n.depth, 2);
 	assert_int_equal(n.by_priority[PRIO_HIGH], 1);
 	assert_int_equal(n.by_priority[PRIO_LOW], 0);
 	assert_string_equal(n.oldest_id, "other");
-	queue_stats_on_queued(&qs, "dup", PRIO_HIGH, 1000);   /* earlier repeat: moves up */
+	queue_stats_on_queued(&qs, "dup", PRIO_HIGH, 1000, 0);   /* earlier repeat: moves up */
 	n = numbers(10000);
 	assert_int_equal(n.depth, 2);
 	assert_string_equal(n.oldest_id, "dup");
@@ -344,7 +344,7 @@ static void test_long_ids(void **state)
 	a[sizeof a - 1] = '\0';
 	memcpy(b, a, sizeof b);
 	b[150] = 'b';   /* differs only past PROTO_MAX_ID */
-	queue_stats_on_queued(&qs, a, PRIO_NORMAL, 1);
+	queue_stats_on_queued(&qs, a, PRIO_NORMAL, 1, 0);
 	struct queue_numbers n = numbers(2);
 	assert_int_equal(strlen(n.oldest_id), PROTO_MAX_ID);
 	queue_stats_on_started(&qs, b, 3);
@@ -375,7 +375,7 @@ static void test_random_against_model(void **state)
 		int kind = (int)(random() % 4);
 		int prio = (int)(random() % PRIO__COUNT);
 		if (kind == 0 || kind == 1) {
-			queue_stats_on_queued(&qs, id, prio, t);
+			queue_stats_on_queued(&qs, id, prio, t, 0);
 			if (!model[i].queued) {
 				model[i].queued = true;
 				model[i].t = t;
@@ -427,7 +427,7 @@ static void test_bounded_memory(void **state)
 	for (int i = 0; i < 1000000; i++) {
 		char id[32];
 		snprintf(id, sizeof id, "s%d", i);
-		queue_stats_on_queued(&qs, id, (enum proto_priority)(i % 3), i);
+		queue_stats_on_queued(&qs, id, (enum proto_priority)(i % 3), i, 0);
 		if (i >= 10) {
 			snprintf(id, sizeof id, "s%d", i - 10);
 			queue_stats_on_started(&qs, id, i);
@@ -449,7 +449,7 @@ static void test_bounded_memory(void **state)
 	for (int i = 0; i < 1000000; i++) {
 		char id[32];
 		snprintf(id, sizeof id, "b%d", i);
-		queue_stats_on_queued(&q, id, (enum proto_priority)(i % 3), 1000 + i);
+		queue_stats_on_queued(&q, id, (enum proto_priority)(i % 3), 1000 + i, 0);
 		if (i == 999)
 			at_cap = queue_stats_memory(&q);
 	}
@@ -490,7 +490,7 @@ static void test_backlog_threshold(void **state)
 	for (int i = 0; i < 5; i++) {
 		char id[32];
 		snprintf(id, sizeof id, "b%d", i);
-		queue_stats_on_queued(&qs, id, PRIO_NORMAL, 1);
+		queue_stats_on_queued(&qs, id, PRIO_NORMAL, 1, 0);
 	}
 	static const struct {
 		uint64_t threshold;
@@ -507,7 +507,7 @@ static void test_backlog_threshold(void **state)
 static void test_equality(void **state)
 {
 	(void)state;
-	queue_stats_on_queued(&qs, "e1", PRIO_HIGH, 1000);
+	queue_stats_on_queued(&qs, "e1", PRIO_HIGH, 1000, 0);
 	struct queue_numbers a = numbers(2000), b = numbers(2000);
 	assert_true(queue_stats_equal(&a, &b));
 	b = numbers(9000);   /* only the age moved */
@@ -543,20 +543,20 @@ static void test_json(void **state)
 	json_t *j = queue_numbers_json_new(&n);
 	char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 	assert_string_equal(s, "{\"avg_wait_ms\":null,\"backlog\":false,"
-			       "\"by_priority\":{\"HIGH\":0,\"LOW\":0,\"NORMAL\":0},\"depth\":0,"
+			       "\"by_priority\":{\"HIGH\":0,\"LOW\":0,\"NORMAL\":0},\"delayed\":0,\"depth\":0,"
 			       "\"eta_ms\":0,\"finished_in_window\":0,\"oldest\":null,\"rate_per_min\":0.0,"
 			       "\"rate_window_s\":300,\"threshold\":100,\"untracked\":0,\"wait_samples\":0,"
 			       "\"wait_window_s\":900}");
 	free(s);
 	json_decref(j);
 
-	queue_stats_on_queued(&qs, "j1", PRIO_HIGH, 1000);
-	queue_stats_on_queued(&qs, "j2", PRIO_LOW, 1500);
+	queue_stats_on_queued(&qs, "j1", PRIO_HIGH, 1000, 0);
+	queue_stats_on_queued(&qs, "j2", PRIO_LOW, 1500, 0);
 	n = numbers(4000);
 	j = queue_numbers_json_new(&n);
 	s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 	assert_string_equal(s, "{\"avg_wait_ms\":null,\"backlog\":false,"
-			       "\"by_priority\":{\"HIGH\":1,\"LOW\":1,\"NORMAL\":0},\"depth\":2,"
+			       "\"by_priority\":{\"HIGH\":1,\"LOW\":1,\"NORMAL\":0},\"delayed\":0,\"depth\":2,"
 			       "\"eta_ms\":null,\"finished_in_window\":0,\"oldest\":{\"age_ms\":3000,"
 			       "\"execution_id\":\"j1\",\"queued_ms\":1000},\"rate_per_min\":0.0,"
 			       "\"rate_window_s\":300,\"threshold\":100,\"untracked\":0,\"wait_samples\":0,"
@@ -584,11 +584,11 @@ static void test_depth_history(void **state)
 	assert_int_equal(queue_stats_depth_history(&qs, out, 10), 0);
 
 	queue_stats_sample_depth(&qs, 1000);                 /* s1: 0 */
-	queue_stats_on_queued(&qs, "a", PRIO_NORMAL, 1500);
+	queue_stats_on_queued(&qs, "a", PRIO_NORMAL, 1500, 0);
 	queue_stats_sample_depth(&qs, 1500);                 /* s1 again: replaced by 1 */
-	queue_stats_on_queued(&qs, "b", PRIO_NORMAL, 2000);
+	queue_stats_on_queued(&qs, "b", PRIO_NORMAL, 2000, 0);
 	queue_stats_sample_depth(&qs, 2000);                 /* s2: 2 */
-	queue_stats_on_queued(&qs, "c", PRIO_NORMAL, 5000);
+	queue_stats_on_queued(&qs, "c", PRIO_NORMAL, 5000, 0);
 	queue_stats_sample_depth(&qs, 5100);                 /* s3, s4 repeat 2; s5: 3 */
 	size_t n = queue_stats_depth_history(&qs, out, 10);
 	static const uint32_t want[] = { 1, 2, 2, 2, 3 };
@@ -604,7 +604,7 @@ static void test_depth_history(void **state)
 	for (int64_t s = 6; s < 6 + 1000; s++) {
 		char id[32];
 		snprintf(id, sizeof id, "r%lld", (long long)s);
-		queue_stats_on_queued(&qs, id, PRIO_LOW, s * 1000);
+		queue_stats_on_queued(&qs, id, PRIO_LOW, s * 1000, 0);
 		queue_stats_sample_depth(&qs, s * 1000);
 	}
 	n = queue_stats_depth_history(&qs, out, sizeof out / sizeof out[0]);
@@ -619,9 +619,41 @@ static void test_depth_history(void **state)
 		assert_int_equal(out[i], 1003);
 }
 
+/* Delayed executions count in the depth and, until their time, as delayed. */
+static void test_delayed(void **state)
+{
+	(void)state;
+	struct queue_stats q;
+	assert_int_equal(queue_stats_init(&q, 0, 0, 0, cause, sizeof cause), 0);
+	int64_t t = 1000000;
+	queue_stats_on_queued(&q, "a", PRIO_NORMAL, t, 0);
+	queue_stats_on_queued(&q, "b", PRIO_LOW, t, t + 60000);
+	queue_stats_on_queued(&q, "c", PRIO_HIGH, t, t + 5000);
+	struct queue_numbers n;
+	queue_stats_compute(&q, t + 1000, 100, &n);
+	assert_int_equal(n.depth, 3);
+	assert_int_equal(n.delayed, 2);
+	queue_stats_compute(&q, t + 6000, 100, &n);
+	assert_int_equal(n.delayed, 1);
+	/* Queued again without a delay (promoted), then started. */
+	queue_stats_on_queued(&q, "b", PRIO_LOW, t + 7000, 0);
+	queue_stats_compute(&q, t + 7000, 100, &n);
+	assert_int_equal(n.delayed, 0);
+	queue_stats_on_queued(&q, "d", PRIO_LOW, t, t + 99000);
+	queue_stats_on_started(&q, "d", t + 8000);
+	queue_stats_compute(&q, t + 8000, 100, &n);
+	assert_int_equal(n.delayed, 0);
+	assert_int_equal(n.depth, 3);
+	json_t *j = queue_numbers_json_new(&n);
+	assert_int_equal(json_integer_value(json_object_get(j, "delayed")), 0);
+	json_decref(j);
+	queue_stats_free(&q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_delayed),
 		cmocka_unit_test(test_init_windows),
 		cmocka_unit_test_setup_teardown(test_avg_wait_window, setup_default, teardown),
 		cmocka_unit_test_setup_teardown(test_wait_never_negative, setup_default, teardown),

@@ -221,8 +221,9 @@ static void test_events_valid_and_ordered(void **state)
 	json_object_foreach(execs, key, x)
 		if (!json_is_true(json_object_get(x, "ended")))
 			fail_msg("execution %s never ended", key);
+	/* Control events come only when an operator asks (test_control). */
 	for (int k = 0; k < EV__COUNT; k++)
-		if (!seen_kind[k])
+		if (!seen_kind[k] && k != EV_CONTROL_REQUESTED && k != EV_CONTROL_REPLIED)
 			fail_msg("an hour produced no %s event", proto_event_kind_name((enum proto_event_kind)k));
 	json_decref(ids);
 	json_decref(execs);
@@ -375,6 +376,129 @@ static void test_accounting_adds_up(void **state)
 	collect_free(&out);
 }
 
+/* The last event of a kind, and of an execution when xid is not NULL. */
+static json_t *last_of(const struct collect *c, size_t from, const char *type, const char *xid)
+{
+	for (size_t i = c->n; i-- > from;) {
+		json_t *ev = json_loads(c->lines[i], 0, NULL);
+		if (strcmp(json_string_value(json_object_get(ev, "type")), type) == 0 &&
+		    (xid == NULL || strcmp(json_string_value(json_object_get(ev, "execution_id")), xid) == 0))
+			return ev;
+		json_decref(ev);
+	}
+	return NULL;
+}
+
+/* An operator's cancel and retry (the control room): answered with
+ * control.replied, then done: a running execution is cancelled, a failed one
+ * runs again as attempt 2 under its id; what cannot be done is refused with
+ * a reason; another producer's executions are not ours to answer. */
+static void test_control(void **state)
+{
+	(void)state;
+	struct sim_options opt = { .seed = 11, .rate_per_min = 120, .speed = 20, .workers = 3,
+				   .start_wall_ms = 1793491200000 };
+	struct collect out = { 0 };
+	char cause[256];
+	struct sim *s = sim_new(&opt, collect_emit, &out, cause, sizeof cause);
+	assert_non_null(s);
+	/* Run until something failed and something runs. */
+	json_t *failed = NULL, *running = NULL;
+	for (int i = 0; i < 200000 && failed == NULL; i++) {
+		assert_true(sim_step(s));
+		failed = last_of(&out, out.n ? out.n - 1 : 0, "execution.failed", NULL);
+	}
+	/* ... then until an execution has just started: it runs now. */
+	for (int i = 0; i < 200000 && running == NULL; i++) {
+		size_t before = out.n;
+		assert_true(sim_step(s));
+		for (size_t k = before; k < out.n && running == NULL; k++)
+			if (strstr(out.lines[k], "\"type\":\"execution.started\"") != NULL && k + 1 == out.n)
+				running = json_loads(out.lines[k], 0, NULL);
+		if (running == NULL && out.n > 0)
+			running = last_of(&out, out.n - 1, "step.started", NULL);
+	}
+	assert_non_null(failed);
+	assert_non_null(running);
+	char fid[PROTO_MAX_ID + 1], rid[PROTO_MAX_ID + 1], wf[PROTO_MAX_ID + 1];
+	snprintf(fid, sizeof fid, "%s", json_string_value(json_object_get(failed, "execution_id")));
+	snprintf(rid, sizeof rid, "%s", json_string_value(json_object_get(running, "execution_id")));
+	snprintf(wf, sizeof wf, "%s", json_string_value(json_object_get(failed, "workflow_id")));
+	const char *rwf = json_string_value(json_object_get(running, "workflow_id"));
+
+	/* Cancel the running one. */
+	size_t mark = out.n;
+	assert_true(sim_control(s, CONTROL_CANCEL, rid, rwf, "ctl-1", "olga"));
+	json_t *reply = last_of(&out, mark, "control.replied", rid);
+	assert_non_null(reply);
+	assert_true(json_is_true(json_object_get(reply, "accepted")));
+	assert_string_equal(json_string_value(json_object_get(reply, "request_id")), "ctl-1");
+	json_t *cancelled = last_of(&out, mark, "execution.cancelled", rid);
+	assert_non_null(cancelled);
+	assert_string_equal(json_string_value(json_object_get(cancelled, "reason")), "cancelled by olga");
+	json_decref(reply);
+	json_decref(cancelled);
+	/* Again: it already finished. */
+	mark = out.n;
+	assert_true(sim_control(s, CONTROL_CANCEL, rid, rwf, "ctl-2", "olga"));
+	reply = last_of(&out, mark, "control.replied", rid);
+	assert_true(json_is_false(json_object_get(reply, "accepted")));
+	assert_non_null(strstr(json_string_value(json_object_get(reply, "reason")), "already finished"));
+	json_decref(reply);
+
+	/* Retry the failed one: the same id, attempt 2. */
+	mark = out.n;
+	assert_true(sim_control(s, CONTROL_RETRY, fid, wf, "ctl-3", "piotr"));
+	reply = last_of(&out, mark, "control.replied", fid);
+	assert_true(json_is_true(json_object_get(reply, "accepted")));
+	json_decref(reply);
+	json_t *queued = last_of(&out, mark, "execution.queued", fid);
+	assert_non_null(queued);
+	assert_int_equal(json_integer_value(json_object_get(queued, "attempt")), 2);
+	json_decref(queued);
+	/* It runs to its end as attempt 2, its steps past their earlier attempts. */
+	json_t *end = NULL;
+	for (int i = 0; i < 200000 && end == NULL; i++) {
+		assert_true(sim_step(s));
+		end = last_of(&out, out.n - 1, "execution.completed", fid);
+		if (end == NULL)
+			end = last_of(&out, out.n - 1, "execution.failed", fid);
+		if (end == NULL)
+			end = last_of(&out, out.n - 1, "execution.cancelled", fid);
+	}
+	assert_non_null(end);
+	assert_int_equal(json_integer_value(json_object_get(end, "attempt")), 2);
+	json_decref(end);
+	json_t *step = last_of(&out, mark, "step.started", fid);
+	assert_non_null(step);
+	assert_true(json_integer_value(json_object_get(step, "attempt")) >= 2);
+	json_decref(step);
+
+	/* Unknown to it, though its own: refused; another producer's: not answered. */
+	char unknown[PROTO_MAX_ID + 1];
+	snprintf(unknown, sizeof unknown, "%.12s999999", fid);
+	mark = out.n;
+	assert_true(sim_control(s, CONTROL_RETRY, unknown, wf, "ctl-4", "piotr"));
+	reply = last_of(&out, mark, "control.replied", unknown);
+	assert_true(json_is_false(json_object_get(reply, "accepted")));
+	json_decref(reply);
+	mark = out.n;
+	assert_false(sim_control(s, CONTROL_CANCEL, "ex-other-000001", wf, "ctl-5", "piotr"));
+	assert_int_equal(out.n, mark);
+	/* Every event it made is valid. */
+	for (size_t i = 0; i < out.n; i++) {
+		json_t *ev = json_loads(out.lines[i], 0, NULL);
+		struct proto_cause c;
+		if (proto_event_validate(ev, NULL, &c) != 0)
+			fail_msg("invalid: %s: %s in %s", c.field, c.message, out.lines[i]);
+		json_decref(ev);
+	}
+	json_decref(failed);
+	json_decref(running);
+	sim_free(s);
+	collect_free(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -385,6 +509,7 @@ int main(void)
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_workflow_subset),
 		cmocka_unit_test(test_accounting_adds_up),
+		cmocka_unit_test(test_control),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
