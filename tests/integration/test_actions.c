@@ -44,13 +44,7 @@ static int setup(void **state)
 	FILE *f = fopen(secret_file, "w");
 	fputs(ACTION_SECRET, f);
 	fclose(f);
-	int n = 0;
-	args[n++] = "--database";
-	args[n++] = PG.app;
-	args[n++] = "--database-owner";
-	args[n++] = PG.owner;
-	args[n++] = "--spool-dir";
-	args[n++] = spool;
+	int n = pgtest_daemon_args(&PG, spool, args);
 	args[n++] = "--action-secret-file";
 	args[n++] = secret_file;
 	args[n] = NULL;

@@ -41,13 +41,7 @@ static int setup(void **state)
 	if (hook == NULL || mail == NULL)
 		return -1;
 	snprintf(spool, sizeof spool, "%s/spool", PG.dir);
-	int n = 0;
-	args[n++] = "--database";
-	args[n++] = PG.app;
-	args[n++] = "--database-owner";
-	args[n++] = PG.owner;
-	args[n++] = "--spool-dir";
-	args[n++] = spool;
+	int n = pgtest_daemon_args(&PG, spool, args);
 	args[n++] = "--notify-attempts";
 	args[n++] = "3";
 	args[n++] = "--notify-backoff-ms";

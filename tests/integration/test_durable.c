@@ -33,13 +33,7 @@ static int setup(void **state)
 	if (pgtest_start(&PG) < 0)
 		return -1;
 	snprintf(spool, sizeof spool, "%s/spool", PG.dir);
-	int n = 0;
-	daemon_args[n++] = "--database";
-	daemon_args[n++] = PG.app;
-	daemon_args[n++] = "--database-owner";
-	daemon_args[n++] = PG.owner;
-	daemon_args[n++] = "--spool-dir";
-	daemon_args[n++] = spool;
+	int n = pgtest_daemon_args(&PG, spool, daemon_args);
 	daemon_args[n++] = "--reconnect-max";
 	daemon_args[n++] = "2";
 	daemon_args[n] = NULL;

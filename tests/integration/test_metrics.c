@@ -46,13 +46,7 @@ static int setup(void **state)
 	if (pgtest_start(&PG) < 0)
 		return -1;
 	snprintf(spool, sizeof spool, "%s/spool", PG.dir);
-	int n = 0;
-	args[n++] = "--database";
-	args[n++] = PG.app;
-	args[n++] = "--database-owner";
-	args[n++] = PG.owner;
-	args[n++] = "--spool-dir";
-	args[n++] = spool;
+	int n = pgtest_daemon_args(&PG, spool, args);
 	args[n++] = "--metrics-rollup-interval";
 	args[n++] = "1";
 	args[n++] = "--degradation-check-interval";

@@ -135,3 +135,15 @@ long long pgtest_value(const char *conninfo, const char *sql)
 	free(v);
 	return n;
 }
+
+int pgtest_daemon_args(const struct pgtest *pg, const char *spool, const char **args)
+{
+	int n = 0;
+	args[n++] = "--database";
+	args[n++] = pg->app;
+	args[n++] = "--database-owner";
+	args[n++] = pg->owner;
+	args[n++] = "--spool-dir";
+	args[n++] = spool;
+	return n;
+}

@@ -21,6 +21,10 @@ int pgtest_stop(struct pgtest *pg);
 /* Stops it and removes the folder. */
 void pgtest_destroy(struct pgtest *pg);
 
+/* Puts the daemon's storage options for this cluster into args: its app and
+ * owner roles and the spool folder given; returns how many (6). */
+int pgtest_daemon_args(const struct pgtest *pg, const char *spool, const char **args);
+
 /* Runs SQL (several statements allowed) on a new connection; 0 when every
  * statement succeeded, else -1 (the error is printed unless quiet). */
 int pgtest_exec(const char *conninfo, const char *sql, bool quiet);
