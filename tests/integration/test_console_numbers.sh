@@ -276,6 +276,8 @@ for s in p80 p120; do
 	keys $s Q
 	wait_for $s "$s: the queue view" "^ Kolejka \("
 	columns $s "$s: the queue's columns never run together" "WORKFLOW +ID" "WORKFLOW:l ID:l PRIO:l CZEKA:r"
+	wait_for $s "$s: when the queue clears, in one sentence" "kolejka opróżni się za około|nie wiadomo, kiedy kolejka się opróżni"
+	count_is $s "$s: no 'opróżnienie za nie ma…'" "za nie ma czego|opróżnienie za" 0
 	keys $s R
 	wait_for $s "$s: resources, Polish numbers and units" "439,4 MiB" 10
 	columns $s "$s: the top consumers' columns never run together" "WORKFLOW +CPU" "CPU:r PAMIĘĆ:r TOKU:r" 1
