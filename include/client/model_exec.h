@@ -167,7 +167,8 @@ struct model_filter {
 /* A list of executions: borrowed pointers into the model, and what it was
  * built from, so that it is rebuilt only when that changed. */
 struct model_list {
-	struct model_exec **items;
+	struct model_exec **items;        /* borrowed from the model: valid while serial == its
+					   * execs_serial (refresh before reading) */
 	size_t n, cap;
 	size_t from_history;              /* of the n, those only the server's history had */
 	bool built;

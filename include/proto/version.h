@@ -1,6 +1,6 @@
 /* version.h: the one version of wfmon. Every program (wfmond, wfmon,
- * wfmon-sim, wfmon-bench) answers --version with version_line(), so they
- * always print the same version and protocol. */
+ * wfmon-sim, wfmon-bench, wfmon-histgen, wfmon-bullmq) answers --version with
+ * VERSION_LINE, so they always print the same version, protocol and revision. */
 #ifndef WFMON_VERSION_H
 #define WFMON_VERSION_H
 
@@ -8,7 +8,10 @@
 
 #define WFMON_VERSION "0.1.0"
 
-/* "PROGRAM VERSION (protocol wfmon.v1)\n", for printf. */
-#define VERSION_LINE(program) program " " WFMON_VERSION " (protocol " PROTO_SUBPROTOCOL ")\n"
+#define VERSION_STR_(x) #x
+#define VERSION_STR(x) VERSION_STR_(x)
+/* "PROGRAM VERSION (protocol wfmon.v1, revision 2)\n", for fputs. */
+#define VERSION_LINE(program) \
+	program " " WFMON_VERSION " (protocol " PROTO_SUBPROTOCOL ", revision " VERSION_STR(PROTO_REVISION) ")\n"
 
 #endif

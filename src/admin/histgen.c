@@ -37,6 +37,7 @@
 #include "proto.h"
 #include "rollup.h"
 #include "store.h"
+#include "version.h"
 #include "xalloc.h"
 
 #define MAX_WORKFLOWS 1000
@@ -464,7 +465,7 @@ int main(int argc, char **argv)
 		{ "days", required_argument, NULL, 'D' }, { "facts-days", required_argument, NULL, 'F' },
 		{ "seed", required_argument, NULL, 's' }, { "end", required_argument, NULL, 'e' },
 		{ "rollups-only", no_argument, NULL, 'r' }, { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{ "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 },
 	};
 	int ch;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -489,6 +490,7 @@ int main(int argc, char **argv)
 			break;
 		case 'r': o.rollups_only = true; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': fputs(VERSION_LINE("wfmon-histgen"), stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 		if (end != NULL && (*end != '\0' || errno != 0))

@@ -31,6 +31,7 @@
 #include "publisher.h"
 #include "statedir.h"
 #include "tlsclient.h"
+#include "version.h"
 #include "wsurl.h"
 #include "xalloc.h"
 
@@ -416,7 +417,7 @@ int main(int argc, char **argv)
 		case 'Q': quiet = true; break;
 		case 'v': a.verbose = true; break;
 		case 'h': usage(stdout); return 0;
-		case 'V': printf("wfmon-bullmq %s (protocol %d, revision %d)\n", WFMON_VERSION, PROTO_VERSION, PROTO_REVISION); return 0;
+		case 'V': fputs(VERSION_LINE("wfmon-bullmq"), stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}

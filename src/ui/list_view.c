@@ -282,6 +282,9 @@ static void list_draw(struct ui *ui, int top, int rows)
 
 static int list_tick_ms(struct ui *ui)
 {
+	/* The rows first: a key or a message may have replaced what they point
+	 * to (history's answer) since the last frame. */
+	list_rebuild(ui);
 	/* Elapsed times of running rows change once a second. */
 	int body = ui_screen_rows() - 6;
 	for (size_t i = ui->list_top; i < ui->list.n && i < ui->list_top + (size_t)(body > 0 ? body : 0); i++)

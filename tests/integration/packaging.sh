@@ -15,9 +15,10 @@ fail() { echo "FAIL: $*"; exit 1; }
 # ---- one version ---------------------------------------------------------------
 want=$(sed -n 's/^#define WFMON_VERSION "\(.*\)"/\1/p' include/proto/version.h)
 [ -n "$want" ] || fail "no WFMON_VERSION in include/proto/version.h"
-for p in wfmond wfmon wfmon-sim wfmon-bench; do
+rev=$(sed -n 's/^#define PROTO_REVISION \([0-9]*\).*/\1/p' include/proto/proto.h)
+for p in wfmond wfmon wfmon-sim wfmon-bench wfmon-histgen wfmon-bullmq; do
 	line=$("$WFMON_BUILD/$p" --version) || fail "$p --version exited $?"
-	[ "$line" = "$p $want (protocol wfmon.v1)" ] || fail "$p --version said '$line'"
+	[ "$line" = "$p $want (protocol wfmon.v1, revision $rev)" ] || fail "$p --version said '$line'"
 done
 
 # ---- the unit ------------------------------------------------------------------

@@ -120,6 +120,17 @@ background() {
 background &
 BG=$!
 
+# press SESSION KEY...: one key at a time. Esc and the key after it in one
+# write would read as Alt+key (the console waits 25 ms for a sequence).
+press() {
+	local s=$1 k
+	shift
+	for k in "$@"; do
+		keys "$s" "$k"
+		sleep 0.3
+	done
+}
+
 # ---- the counts: two consoles, the daemon, the stored history ------------------------------
 counts_of() { # SESSION -> "running R unhandled F queued Q stale S alerts A" from the header
 	screen "$1" | sed -n 2p | LC_ALL=C.UTF-8 sed -E 's/ *⚠.*//; s/^ +//; s/ +/ /g'
@@ -207,7 +218,7 @@ keys c2 Enter
 wait_for c2 "the execution took 5.8 s" "Month close dur-1 +completed +took 5\.8 s"
 keys c2 t
 wait_for c2 "the timeline's total is 5.8 s" "Timeline: Month close dur-1 +completed +total 5\.8 s"
-keys c2 Escape Escape / Escape
+press c2 Escape Escape / Escape
 
 # ---- / finds an old execution through the server --------------------------------------------
 keys c2 / jpkfail-old
@@ -276,6 +287,8 @@ for s in p80 p120; do
 	keys $s Q
 	wait_for $s "$s: the queue view" "^ Kolejka \("
 	columns $s "$s: the queue's columns never run together" "WORKFLOW +ID" "WORKFLOW:l ID:l PRIO:l CZEKA:r"
+	wait_for $s "$s: when the queue clears, in one sentence" "kolejka opróżni się za około|nie wiadomo, kiedy kolejka się opróżni"
+	count_is $s "$s: no 'opróżnienie za nie ma…'" "za nie ma czego|opróżnienie za" 0
 	keys $s R
 	wait_for $s "$s: resources, Polish numbers and units" "439,4 MiB" 10
 	columns $s "$s: the top consumers' columns never run together" "WORKFLOW +CPU" "CPU:r PAMIĘĆ:r TOKU:r" 1
@@ -335,7 +348,7 @@ header_warns() { # SESSION VIEW: the header (line 2) carries the CPU warning
 	done
 	bad "the $2's header does not warn of the CPU" "$1"
 }
-keys c2 Escape Escape
+press c2 Escape Escape
 header_warns c2 "executions list"
 keys c2 Q
 header_warns c2 "queue view"
@@ -343,7 +356,8 @@ keys c2 R
 header_warns c2 "resources view"
 keys c2 A
 header_warns c2 "alerts view"
-keys c2 Escape : "exec prog-1" Enter
+press c2 Escape
+keys c2 : "exec prog-1" Enter
 header_warns c2 "execution view"
 keys c2 t
 header_warns c2 "timeline"

@@ -24,7 +24,7 @@ console_at_exit pg_stop
 eval "$("$ROOT/src/tools/pgcluster.sh" start "$PG")" || { echo "test_console_views: no PostgreSQL cluster"; exit 1; }
 [ -n "${WFMON_DB_APP:-}" ] && [ -n "${WFMON_DB_OWNER:-}" ] || { echo "pgcluster.sh printed no conninfo"; exit 1; }
 daemon_start_any_port --database "$WFMON_DB_APP" --database-owner "$WFMON_DB_OWNER" --spool-dir "$TMP/spool" \
-	--queue-backlog-threshold $THRESHOLD --sample-interval 1 --cpu-threshold 100   # the busy host must not raise its own warning
+	--queue-backlog-threshold $THRESHOLD --sample-interval 1 --cpu-threshold 100   # a busy host must not hide the backlog notice
 mint_token olga operator
 mint_token pub producer
 
