@@ -226,7 +226,7 @@ static int ring_line_load(struct auth_verifier *v, const char *line, char *cause
 		cause_set(cause, causelen, "jwt-key %s: expected HS256, RS256 or ES256, got '%s'", kid, alg);
 		return -1;
 	}
-	snprintf(k->kid, sizeof k->kid, "%s", kid);
+	snprintf(k->kid, sizeof k->kid, "%.*s", JWKS_MAX_KID, kid);   /* checked to fit above */
 	char path[4096];
 	snprintf(path, sizeof path, "%s", line + used);
 	for (size_t n = strlen(path); n > 0 && (path[n - 1] == ' ' || path[n - 1] == '\t'); n--)

@@ -150,7 +150,9 @@ static int by_busy(const void *x, const void *y)
  * than the least busy one with a slot takes it. */
 static void assign_slots(struct prom_workflows *p)
 {
-	struct pair **order = xcalloc(p->n ? p->n : 1, sizeof *order);
+	if (p->n == 0)
+		return;   /* nothing to order (and no list to copy from) */
+	struct pair **order = xcalloc(p->n, sizeof *order);
 	memcpy(order, p->list, sizeof *order * p->n);
 	qsort(order, p->n, sizeof *order, by_busy);
 	size_t lo = p->n;   /* scanning slotted pairs from the least busy up */
