@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "conn.h"
 #include "org.h"
+#include "ring.h"
 #include "server.h"
 #include "xalloc.h"
 
@@ -43,7 +44,7 @@ struct room *room_get(struct org *o, const struct proto_room *spec)
 void room_free(struct room *r)
 {
 	for (uint32_t i = 0; i < r->histcount; i++)
-		frame_unref(r->hist[(r->histhead + i) % r->histcap].frame);
+		frame_unref(r->hist[ring_at(r->histhead, r->histslots, i)].frame);
 	free(r->hist);
 	free(r->subs);
 	free(r);
@@ -76,17 +77,13 @@ static void room_keep(struct room *r, int64_t seq, struct frame *f)
 {
 	if (r->histcap == 0)
 		return;
-	if (r->hist == NULL)
-		r->hist = xcalloc(r->histcap, sizeof *r->hist);
-	if (r->histcount == r->histcap) {
-		r->evicted_upto = r->hist[r->histhead].seq;
-		frame_unref(r->hist[r->histhead].frame);
-		r->hist[r->histhead] = (struct room_hist){ seq, frame_ref(f) };
-		r->histhead = (r->histhead + 1) % r->histcap;
-	} else {
-		r->hist[(r->histhead + r->histcount) % r->histcap] = (struct room_hist){ seq, frame_ref(f) };
-		r->histcount++;
+	ring_reserve((void **)&r->hist, sizeof *r->hist, &r->histhead, r->histcount, &r->histslots, r->histcap);
+	uint32_t slot;
+	if (ring_push(&r->histhead, &r->histcount, r->histslots, &slot)) {
+		r->evicted_upto = r->hist[slot].seq;
+		frame_unref(r->hist[slot].frame);
 	}
+	r->hist[slot] = (struct room_hist){ seq, frame_ref(f) };
 }
 
 void room_publish(struct room *r, int64_t pos, const char *event_text, size_t len)
@@ -116,7 +113,7 @@ bool room_can_resume(const struct room *r, int64_t since)
 void room_replay(struct room *r, int64_t since, struct conn *c)
 {
 	for (uint32_t i = 0; i < r->histcount; i++) {
-		struct room_hist *h = &r->hist[(r->histhead + i) % r->histcap];
+		struct room_hist *h = &r->hist[ring_at(r->histhead, r->histslots, i)];
 		if (h->seq > since)
 			conn_deliver(c, NULL, h->seq, h->frame);
 	}
