@@ -199,6 +199,9 @@ each_daemon() { # ROUND FUNCTION ARGS...: FUNCTION LABEL BIN ARGS for each daemo
 
 : >"$results"
 echo "bench_ingest: load average $(cut -d' ' -f1-3 /proc/loadavg)${pin_daemon:+; daemon on CPU 0, load and PostgreSQL on CPU 1}"
+# The floor under the live rows: every event is one write to its subscriber's
+# socket, every publish one more for its acknowledgement.
+writecost=$("${pin_daemon[@]}" "$build/wfmon-bench" --write-cost 1000 2>/dev/null) && echo "$writecost" >>"$results"
 for ((round = 1; round <= rounds; round++)); do
 	if [[ " $parts " == *" live "* ]]; then
 		each_daemon "$round" live_run batch1
@@ -249,6 +252,15 @@ if [ -n "$base" ]; then
 	                key[1], i + 1, b['stored_per_s'], t['stored_per_s'], b['pg_cpu_us_per_event'],
 	                t['pg_cpu_us_per_event'], b['p99_ms'], t['p99_ms']))
 	EOF
+fi
+if [ -n "${writecost:-}" ]; then
+	w=$(field us_per_write_1_frame "$writecost")
+	echo
+	printf 'this machine: one write of one frame to a loopback socket costs %s µs of CPU (the receiver'"'"'s TCP work\n' "$w"
+	printf 'included): one write per event and one per publish is a floor of %s µs an event at 1 event a publish,\n' \
+		"$(awk -v w="$w" 'BEGIN { printf "%.1f", 2 * w }')"
+	printf '%s µs at 5 (before reading the publish, parsing, routing and waking up).\n' \
+		"$(awk -v w="$w" 'BEGIN { printf "%.1f", w + w / 5 }')"
 fi
 echo
 echo "goals (this daemon):"
