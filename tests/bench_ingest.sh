@@ -8,7 +8,8 @@
 # measures from /proc:
 #   - without storage: 1000 rooms of one subscriber each, 2000 events/s, one
 #     event per publish, then five per publish: the daemon's CPU per event
-#     (one delivery per event), its RSS at the start and at the end;
+#     (one delivery per event), its RSS at the start and at the end; and the
+#     fan-out row that must not regress: 1000 subscribers of one room, 200/s;
 #   - with storage (a private PostgreSQL cluster, 100 rooms of one subscriber):
 #     10,000 events/s offered, then STORE_SATURATE (30,000) offered: events
 #     stored per second (from the first publish until every accepted event is
@@ -94,11 +95,11 @@ start_daemon() {
 	exit 1
 }
 
-# load ROOMS RATE BATCH PUBLISHERS: wfmon-bench against the daemon; its JSON line.
+# load SUBSCRIBERS ROOMS RATE BATCH PUBLISHERS: wfmon-bench against the daemon; its JSON line.
 load() {
 	"${pin_load[@]}" "$build/wfmon-bench" --url "ws://127.0.0.1:$daemon_port" --token-file "$tmp/viewer.jwt" \
-		--producer-token-file "$tmp/producer.jwt" --subscribers "$1" --rooms "$1" --rate "$2" --batch "$3" \
-		--publishers "$4" --duration "$duration" --daemon-pid "$daemon_pid" 2>"$tmp/bench.log"
+		--producer-token-file "$tmp/producer.jwt" --subscribers "$1" --rooms "$2" --rate "$3" --batch "$4" \
+		--publishers "$5" --duration "$duration" --daemon-pid "$daemon_pid" 2>"$tmp/bench.log"
 }
 
 failed=0
@@ -110,14 +111,16 @@ record() { # PART SHAPE DAEMON JSON
 
 # live LABEL WFMOND SHAPE: one run without storage.
 live_run() {
-	local label=$1 bin=$2 shape=$3 out batch publishers
+	local label=$1 bin=$2 shape=$3 out batch publishers rooms=1000 rate=2000
 	case $shape in
 	batch1) batch=1 publishers=2 ;;
 	batch5) batch=5 publishers=1 ;;
+	fanout) batch=1 publishers=1 rooms=1 rate=200 ;;
 	esac
 	start_daemon "$bin"
-	echo "bench_ingest: $label, 1000 rooms x 1 subscriber, 2000 events/s, $batch event(s) a publish"
-	if out=$(load 1000 2000 "$batch" "$publishers") && [ -n "$out" ] && [ "$(field lost "$out")" = 0 ]; then
+	echo "bench_ingest: $label, 1000 subscribers in $rooms room(s), $rate events/s, $batch event(s) a publish"
+	if out=$(load 1000 "$rooms" "$rate" "$batch" "$publishers") && [ -n "$out" ] &&
+		[ "$(field lost "$out")" = 0 ]; then
 		record live "$shape" "$label" "{\"part\":\"live\",\"daemon\":\"$label\",${out#\{}"
 	else
 		echo "bench_ingest: FAILED: ${out:-no result}" >&2
@@ -152,7 +155,7 @@ store_run() {
 	c0=$(pg_ticks)
 	t0=$(date +%s.%N)
 	# 100 events a publish at most (what is due each ms), 4 publishers.
-	out=$(load 100 "$rate" 100 4)
+	out=$(load 100 100 "$rate" 100 4)
 	accepted=$(field published "$out")
 	# Every accepted event reaches PostgreSQL; refused ones (a full spool) do not count.
 	accepted=$((accepted - $(field refused "$out")))
@@ -206,6 +209,7 @@ for ((round = 1; round <= rounds; round++)); do
 	if [[ " $parts " == *" live "* ]]; then
 		each_daemon "$round" live_run batch1
 		each_daemon "$round" live_run batch5
+		each_daemon "$round" live_run fanout
 	fi
 	if [[ " $parts " == *" store "* ]]; then
 		each_daemon "$round" store_run 10000
@@ -215,13 +219,14 @@ done
 echo "bench_ingest: load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo
-printf '%-5s %-22s %-5s %10s %9s %9s %11s %11s %9s %9s %9s\n' part shape daemon events/s p99_ms lost \
-	"µs/event" "pg_µs/ev" stored/s rss0_KiB rss_KiB
+printf '%-5s %-22s %-5s %10s %9s %9s %11s %11s %9s %9s %9s\n' part shape daemon deliv/s p99_ms lost \
+	"µs/deliv" "pg_µs/ev" stored/s rss0_KiB rss_KiB
 for row in "${rows[@]}"; do
 	IFS='|' read -r part shape label j <<<"$row"
 	case $shape in
 	batch1) desc="1000 rooms, 1/publish" ;;
 	batch5) desc="1000 rooms, 5/publish" ;;
+	fanout) desc="1 room, 1000 subs" ;;
 	*) desc="100 rooms, $shape offered" ;;
 	esac
 	printf '%-5s %-22s %-5s %10s %9s %9s %11s %11s %9s %9s %9s\n' "$part" "$desc" "$label" \
@@ -234,22 +239,24 @@ if [ -n "$base" ]; then
 	echo "ratios base/this, per round (daemon µs per event; PostgreSQL µs per event; stored/s this/base):"
 	python3 - "$results" <<-'EOF'
 	import json, sys, collections
-	runs = [json.loads(l) for l in open(sys.argv[1])]
+	runs = [r for r in (json.loads(l) for l in open(sys.argv[1])) if 'part' in r]
 	seen = collections.defaultdict(list)
 	for r in runs:
-	    key = (r['part'], r.get('batch') if r['part'] == 'live' else r['offered'])
+	    key = (r['part'], r['rooms'], r.get('batch') if r['part'] == 'live' else r['offered'])
 	    seen[key].append(r)
-	for key, rs in seen.items():
+	for key, rs in sorted(seen.items(), key=lambda kv: str(kv[0])):
 	    base = [r for r in rs if r['daemon'] == 'base']
 	    this = [r for r in rs if r['daemon'] == 'this']
 	    for i, (b, t) in enumerate(zip(base, this)):
 	        if key[0] == 'live':
-	            print('  live, %s a publish, round %d: %.1f -> %.1f µs/event (x%.2f less)' % (
-	                key[1], i + 1, b['daemon_cpu_us_per_delivery'], t['daemon_cpu_us_per_delivery'],
-	                b['daemon_cpu_us_per_delivery'] / t['daemon_cpu_us_per_delivery']))
+	            what = '1 room of 1000 (fan-out)' if b['rooms'] == 1 else '1000 rooms, %s a publish' % key[2]
+	            print('  live, %s, round %d: %.1f -> %.1f µs a delivery (x%.2f), RSS growth %d -> %d KiB' % (
+	                what, i + 1, b['daemon_cpu_us_per_delivery'], t['daemon_cpu_us_per_delivery'],
+	                b['daemon_cpu_us_per_delivery'] / t['daemon_cpu_us_per_delivery'],
+	                b['daemon_rss_kib'] - b['daemon_rss_start_kib'], t['daemon_rss_kib'] - t['daemon_rss_start_kib']))
 	        else:
 	            print('  store, %s offered, round %d: %d -> %d stored/s, PostgreSQL %.1f -> %.1f µs/event, p99 %s -> %s ms' % (
-	                key[1], i + 1, b['stored_per_s'], t['stored_per_s'], b['pg_cpu_us_per_event'],
+	                key[2], i + 1, b['stored_per_s'], t['stored_per_s'], b['pg_cpu_us_per_event'],
 	                t['pg_cpu_us_per_event'], b['p99_ms'], t['p99_ms']))
 	EOF
 fi
