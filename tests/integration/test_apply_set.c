@@ -25,7 +25,6 @@
 #include "migrations.h"
 #include "pg.h"
 #include "proto.h"
-#include "store.h"
 
 static struct pgtest pg;
 
@@ -210,13 +209,8 @@ static char *rowwise_function(void)
 static int setup(void **state)
 {
 	(void)state;
-	if (pgtest_start(&pg) != 0)
+	if (pgtest_start_migrated(&pg) != 0)
 		return -1;
-	char cause[256];
-	if (store_migrate(pg.owner, "wfmon_app", cause, sizeof cause) != 0) {
-		fprintf(stderr, "store_migrate: %s\n", cause);
-		return -1;
-	}
 	char *fn = rowwise_function();
 	int rc = pgtest_exec(pg.owner, fn, false);
 	free(fn);
