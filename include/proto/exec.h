@@ -152,8 +152,8 @@ struct exec {
 	char current_step[PROTO_MAX_ID + 1];    /* the running step started last; "" for none */
 	struct exec_counter counters[EXEC_COUNTERS];
 	uint32_t ncounters;
-	struct exec_log_line *log;              /* ring of EXEC_LOG_LINES, allocated on the first line */
-	uint32_t log_head, log_count;
+	struct exec_log_line *log;              /* ring of log_cap lines, growing up to EXEC_LOG_LINES */
+	uint32_t log_head, log_count, log_cap;
 	uint64_t events;                        /* events applied */
 	uint32_t attempt;                       /* the current attempt, from 1 */
 	struct exec_label labels[PROTO_MAX_LABELS];   /* sorted by key */

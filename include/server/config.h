@@ -52,6 +52,7 @@ struct config {
 	uint32_t max_rooms_per_org;
 	uint32_t max_executions_per_org;
 	uint32_t room_history;         /* events a room keeps for resume */
+	size_t room_history_bytes;     /* bytes of kept events per organization, all its rooms */
 	uint32_t dedup_window;         /* event ids remembered per organization */
 	uint32_t max_rate_limited;     /* refusals for the budget tolerated within ... */
 	int rate_limited_window_s;     /* ... this window; then close 4002 */

@@ -10,8 +10,10 @@
  * - a connection written less than write-coalesce-ms ago waits until that
  *   much time has passed, so that a busy room costs one write per interval
  *   per subscriber rather than one per event;
- * - due connections are written straight from a timer, not by asking lws for
- *   a writable callback each (that round trip cost as much again);
+ * - due connections are written just before the loop next waits (a libev
+ *   prepare watcher; a timer only for those that wait out write-coalesce-ms),
+ *   not by asking lws for a writable callback each (that round trip cost as
+ *   much again);
  * - a flush of many connections is shared with helper threads (write-threads),
  *   which only send bytes: the event loop waits for them, so lws is never
  *   entered from two threads, and it alone pops frames and touches lws.
@@ -29,7 +31,7 @@
 struct conn;
 struct ev_loop;
 
-/* Flushes on `loop`'s timer, with `helpers` helper threads (0: the loop
+/* Flushes from `loop`'s prepare watcher and timer, with `helpers` helper threads (0: the loop
  * writes alone). Returns -1 if no helper could be started (the loop then
  * writes alone). */
 int flush_start(struct ev_loop *loop, unsigned helpers);

@@ -24,6 +24,10 @@ struct org {
 	struct live_org live;
 	struct dedup dedup;
 	struct strmap rooms;    /* room name -> struct room */
+	/* The rooms that keep events, the one that published last first, and
+	 * the bytes they keep together (at most room-history-bytes: room.c). */
+	struct room *hist_newest, *hist_oldest;
+	size_t hist_bytes;
 	struct org_monitor mon;
 	struct org_alerts alerts;
 	struct org_summary_state summary;

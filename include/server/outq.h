@@ -12,8 +12,14 @@
 
 #include "frame.h"
 
+/* Frames a queue holds without allocating: a subscriber of a quiet room has
+ * one or two queued at a time, and a malloc and free per delivery cost more
+ * than the delivery's own work. */
+#define OUTQ_INLINE 4
+
 struct outq {
-	struct frame **ring;   /* capacity slots, allocated lazily, grows to max_msgs */
+	struct frame **ring;   /* NULL: the slots are `small`; else capacity heap slots, up to max_msgs */
+	struct frame *small[OUTQ_INLINE];
 	uint32_t capacity;
 	uint32_t head;         /* index of the oldest frame */
 	uint32_t count;

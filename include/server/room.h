@@ -34,8 +34,10 @@ struct room {
 	int64_t evicted_upto;        /* position of the newest event dropped from the history */
 	struct conn **subs;
 	uint32_t nsubs, capsubs;
-	struct room_hist *hist;      /* ring of the last `histcap` events */
-	uint32_t histcap, histhead, histcount;
+	struct room_hist *hist;      /* ring of histslots, growing up to the last `histcap` events */
+	uint32_t histcap, histslots, histhead, histcount;
+	size_t hist_bytes;           /* of the kept frames */
+	struct room *hist_prev, *hist_next;   /* on the organization's list while it keeps some */
 	int64_t empty_since_us;      /* monotonic time the last subscriber left, 0 while it has some */
 };
 

@@ -137,7 +137,7 @@ void exec_clear(struct exec *x)
 	for (uint32_t i = 0; i < x->ncounters; i++)
 		free(x->counters[i].name);
 	for (uint32_t i = 0; i < x->log_count; i++)
-		free(x->log[ring_at(x->log_head, EXEC_LOG_LINES, i)].message);
+		free(x->log[ring_at(x->log_head, x->log_cap, i)].message);
 	free(x->log);
 	free(x->workflow_name);
 	free(x->error);
@@ -444,16 +444,15 @@ const struct exec_log_line *exec_log_at(const struct exec *x, uint32_t i)
 {
 	if (i >= x->log_count)
 		return NULL;
-	return &x->log[ring_at(x->log_head, EXEC_LOG_LINES, i)];
+	return &x->log[ring_at(x->log_head, x->log_cap, i)];
 }
 
 void exec_log_push(struct exec *x, const char *event_id, int64_t ts_ms, enum proto_level level,
 		   const char *step_id, const char *message)
 {
-	if (x->log == NULL)
-		x->log = xcalloc(EXEC_LOG_LINES, sizeof *x->log);
+	ring_reserve((void **)&x->log, sizeof *x->log, &x->log_head, x->log_count, &x->log_cap, EXEC_LOG_LINES);
 	uint32_t slot;
-	if (ring_push(&x->log_head, &x->log_count, EXEC_LOG_LINES, &slot))
+	if (ring_push(&x->log_head, &x->log_count, x->log_cap, &slot))
 		free(x->log[slot].message);
 	struct exec_log_line *l = &x->log[slot];
 	snprintf(l->event_id, sizeof l->event_id, "%s", event_id ? event_id : "");

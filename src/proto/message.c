@@ -1,8 +1,9 @@
 /* message.c: encoders for the messages the daemon sends to clients.
  *
  * Every message is built as a jansson object with its keys in the documented
- * order (jansson keeps insertion order) and dumped compact, so one call gives
- * one frame's payload. Borrowed arguments (ids, events, snapshots, results) get
+ * order (jansson keeps insertion order) and written compact (jsonw.h: the
+ * text json_dumps gives, without its costs), so one call gives one frame's
+ * payload. Borrowed arguments (ids, events, snapshots, results) get
  * an extra reference for the time of the dump and are never changed.
  * An encoder returns NULL only if memory runs out or a string it was given is
  * not valid UTF-8: the caller drops that one message. */
@@ -13,9 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonw.h"
+
 /* Numbers measured by machines carry no more than 9 significant digits. */
 #define MESSAGE_REAL_DIGITS 9
-#define DUMP_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(MESSAGE_REAL_DIGITS))
 
 /* The message under construction: `bad` remembers any failed step so that
  * the builders stay a flat list of calls with one check at the end. */
@@ -58,7 +60,7 @@ static char *msg_end(struct msg *m)
 {
 	char *out = NULL;
 	if (!m->bad)
-		out = json_dumps(m->obj, DUMP_FLAGS);
+		out = jsonw_dumps(m->obj, MESSAGE_REAL_DIGITS, NULL);
 	json_decref(m->obj);
 	return out;
 }
@@ -88,10 +90,7 @@ int proto_event_message_prefix(char *buf, size_t len, const char *room, int64_t 
 
 char *proto_event_text_new(json_t *event, size_t *len)
 {
-	char *text = json_is_object(event) ? json_dumps(event, DUMP_FLAGS) : NULL;
-	if (text != NULL && len != NULL)
-		*len = strlen(text);
-	return text;
+	return json_is_object(event) ? jsonw_dumps(event, MESSAGE_REAL_DIGITS, len) : NULL;
 }
 
 static bool exact_walk(json_t *v, int depth)

@@ -81,6 +81,7 @@ static const struct setting settings[] = {
 	{ "max-rooms-per-org", SET_U32, OFF(max_rooms_per_org), 1, 1000000, RELOAD },
 	{ "max-executions-per-org", SET_U32, OFF(max_executions_per_org), 1, 1000000, RELOAD },
 	{ "room-history", SET_U32, OFF(room_history), 0, 1000000, RELOAD },
+	{ "room-history-bytes", SET_SIZE, OFF(room_history_bytes), 64 << 10, 1LL << 40, RELOAD },
 	{ "dedup-window", SET_U32, OFF(dedup_window), 1, 10000000, RESTART },
 	{ "ping-interval", SET_INT, OFF(ping_interval_s), 1, 3600, RELOAD },
 	{ "ping-timeout", SET_INT, OFF(ping_timeout_s), 1, 3600, RELOAD },
@@ -146,6 +147,7 @@ void config_defaults(struct config *c)
 	c->max_rooms_per_org = 10000;
 	c->max_executions_per_org = 5000;
 	c->room_history = 1024;
+	c->room_history_bytes = (size_t)64 << 20;
 	c->dedup_window = 100000;
 	c->max_rate_limited = 100;
 	c->rate_limited_window_s = 10;

@@ -52,6 +52,11 @@ static struct conn *flush_head;
 static struct ev_loop *flush_loop;
 static ev_timer flush_timer;
 static int64_t flush_timer_due_us;   /* 0: not armed */
+/* Something is due now: flushed just before the loop next waits (libev's
+ * prepare watcher, redis's beforeSleep) rather than from a timer due at once,
+ * which cost one more epoll_wait per wakeup. */
+static ev_prepare flush_prepare;
+static bool flush_due_now;
 
 static struct flush_job *jobs;
 static size_t njobs, capjobs;
@@ -154,11 +159,16 @@ static bool jobs_send_all(void)
 }
 
 static void flush_tick_cb(struct ev_loop *loop, ev_timer *w, int revents);
+static void flush_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents);
 
 int flush_start(struct ev_loop *loop, unsigned helpers)
 {
 	flush_loop = loop;
 	ev_timer_init(&flush_timer, flush_tick_cb, 0, 0);
+	ev_prepare_init(&flush_prepare, flush_prepare_cb);
+	ev_prepare_start(loop, &flush_prepare);
+	/* The loop may end while nothing else is watched. */
+	ev_unref(loop);
 	if (helpers == 0)
 		return 0;
 	pool.threads = xcalloc(helpers, sizeof *pool.threads);
@@ -175,9 +185,15 @@ int flush_start(struct ev_loop *loop, unsigned helpers)
 
 void flush_stop(void)
 {
-	if (flush_loop != NULL)
+	if (flush_loop != NULL) {
 		ev_timer_stop(flush_loop, &flush_timer);
+		if (ev_is_active(&flush_prepare)) {
+			ev_ref(flush_loop);
+			ev_prepare_stop(flush_loop, &flush_prepare);
+		}
+	}
 	flush_timer_due_us = 0;
+	flush_due_now = false;
 	pthread_mutex_lock(&pool.mu);
 	pool.stop = true;
 	pthread_cond_broadcast(&pool.go);
@@ -280,6 +296,10 @@ int flush_on_writable(struct conn *c)
 
 static void flush_arm(int64_t due_us, int64_t now_us)
 {
+	if (due_us <= now_us) {
+		flush_due_now = true;
+		return;
+	}
 	if (flush_timer_due_us != 0 && flush_timer_due_us <= due_us)
 		return;
 	flush_timer_due_us = due_us;
@@ -290,12 +310,10 @@ static void flush_arm(int64_t due_us, int64_t now_us)
 	ev_timer_start(flush_loop, &flush_timer);
 }
 
-static void flush_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
+/* Writes every connection that is due; arms the timer for the next one. */
+static void flush_run(void)
 {
-	(void)loop;
-	(void)w;
-	(void)revents;
-	flush_timer_due_us = 0;
+	flush_due_now = false;
 	int64_t now = clock_mono_us();
 	int64_t next_due = 0;
 	njobs = 0;
@@ -329,6 +347,24 @@ static void flush_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	njobs = 0;
 	if (next_due != 0)
 		flush_arm(next_due, now);
+}
+
+static void flush_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	flush_timer_due_us = 0;
+	flush_run();
+}
+
+static void flush_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	if (flush_due_now)
+		flush_run();
 }
 
 void flush_wake(struct conn *c, bool at_once)

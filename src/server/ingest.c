@@ -19,6 +19,7 @@
 
 #include "clock.h"
 #include "alerts.h"
+#include "jsonw.h"
 #include "monitor.h"
 #include "org.h"
 #include "room.h"
@@ -30,7 +31,11 @@
 
 static json_t *result_new(const char *event_id, const char *status)
 {
-	return json_pack("{s:s,s:s}", "event_id", event_id, "status", status);
+	/* Built directly: json_pack parses its format for every event. */
+	json_t *r = json_object();
+	json_object_set_new(r, "event_id", json_string(event_id));
+	json_object_set_new(r, "status", json_string(status));
+	return r;
 }
 
 static json_t *error_result_new(const char *event_id, const char *code, const char *field,
@@ -87,11 +92,10 @@ static void item_store(struct ingest_item *it, const char *org, struct store_eve
 		se->json = item_text(it, &se->len);
 		return;
 	}
-	it->exact = json_dumps(it->event, JSON_COMPACT);
+	it->exact = jsonw_dumps(it->event, 17, &se->len);
 	if (it->exact == NULL)
 		fatal("out of memory serializing an event");
 	se->json = it->exact;
-	se->len = strlen(it->exact);
 }
 
 static void prepare(struct org *o, json_t *events, bool for_store, bool own, struct ingest_batch *b)
@@ -128,13 +132,16 @@ static void prepare(struct org *o, json_t *events, bool for_store, bool own, str
 			stats->events_rejected++;
 			continue;
 		}
-		if (dedup_seen(&o->dedup, it->ev.event_id) || strmap_get(&in_batch, it->ev.event_id)) {
+		/* A batch of one cannot repeat itself: no map to fill and free. */
+		if (dedup_seen(&o->dedup, it->ev.event_id) ||
+		    (count > 1 && strmap_get(&in_batch, it->ev.event_id))) {
 			json_array_append_new(b->results, result_new(it->ev.event_id, "duplicate"));
 			b->accepted++;
 			stats->events_duplicate++;
 			continue;
 		}
-		strmap_put(&in_batch, it->ev.event_id, it);
+		if (count > 1)
+			strmap_put(&in_batch, it->ev.event_id, it);
 		it->event = json_incref(event);
 		it->pos = ++o->pos;
 		it->result_index = json_array_size(b->results);

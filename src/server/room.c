@@ -1,7 +1,11 @@
 /* room.c: rooms, positions, history and fan-out (see room.h).
  *
- * Invariant: a room with subscribers is never freed; every subscriber's conn
- * lists the room and the room lists the conn. */
+ * Invariants: a room with subscribers is never freed; every subscriber's conn
+ * lists the room and the room lists the conn. A room is on its
+ * organization's history list exactly while it keeps events, and the
+ * organization's hist_bytes is the sum of its rooms' hist_bytes, at most
+ * room-history-bytes after every publish: past it, the room that published
+ * least recently drops its oldest event, and so on. */
 #include "room.h"
 
 #include <stdlib.h>
@@ -10,6 +14,7 @@
 #include "clock.h"
 #include "conn.h"
 #include "org.h"
+#include "ring.h"
 #include "server.h"
 #include "xalloc.h"
 
@@ -40,10 +45,48 @@ struct room *room_get(struct org *o, const struct proto_room *spec)
 	return r;
 }
 
+static bool hist_listed(const struct room *r)
+{
+	return r->org->hist_newest == r || r->hist_prev != NULL;
+}
+
+static void hist_unlink(struct room *r)
+{
+	struct org *o = r->org;
+	if (r->hist_prev) r->hist_prev->hist_next = r->hist_next; else o->hist_newest = r->hist_next;
+	if (r->hist_next) r->hist_next->hist_prev = r->hist_prev; else o->hist_oldest = r->hist_prev;
+	r->hist_prev = r->hist_next = NULL;
+}
+
+static void hist_push_front(struct room *r)
+{
+	struct org *o = r->org;
+	r->hist_prev = NULL;
+	r->hist_next = o->hist_newest;
+	if (o->hist_newest) o->hist_newest->hist_prev = r; else o->hist_oldest = r;
+	o->hist_newest = r;
+}
+
+/* Drops the oldest kept event; off the list once none is left. */
+static void hist_drop_oldest(struct room *r)
+{
+	struct room_hist *h = &r->hist[r->histhead];
+	r->evicted_upto = h->seq;
+	r->hist_bytes -= h->frame->len;
+	r->org->hist_bytes -= h->frame->len;
+	frame_unref(h->frame);
+	r->histhead = (r->histhead + 1) % r->histslots;
+	if (--r->histcount == 0)
+		hist_unlink(r);
+}
+
 void room_free(struct room *r)
 {
+	if (hist_listed(r))
+		hist_unlink(r);
+	r->org->hist_bytes -= r->hist_bytes;
 	for (uint32_t i = 0; i < r->histcount; i++)
-		frame_unref(r->hist[(r->histhead + i) % r->histcap].frame);
+		frame_unref(r->hist[ring_at(r->histhead, r->histslots, i)].frame);
 	free(r->hist);
 	free(r->subs);
 	free(r);
@@ -76,17 +119,20 @@ static void room_keep(struct room *r, int64_t seq, struct frame *f)
 {
 	if (r->histcap == 0)
 		return;
-	if (r->hist == NULL)
-		r->hist = xcalloc(r->histcap, sizeof *r->hist);
-	if (r->histcount == r->histcap) {
-		r->evicted_upto = r->hist[r->histhead].seq;
-		frame_unref(r->hist[r->histhead].frame);
-		r->hist[r->histhead] = (struct room_hist){ seq, frame_ref(f) };
-		r->histhead = (r->histhead + 1) % r->histcap;
-	} else {
-		r->hist[(r->histhead + r->histcount) % r->histcap] = (struct room_hist){ seq, frame_ref(f) };
-		r->histcount++;
-	}
+	ring_reserve((void **)&r->hist, sizeof *r->hist, &r->histhead, r->histcount, &r->histslots, r->histcap);
+	if (r->histcount == r->histslots)
+		hist_drop_oldest(r);
+	if (hist_listed(r))
+		hist_unlink(r);
+	hist_push_front(r);
+	uint32_t slot;
+	ring_push(&r->histhead, &r->histcount, r->histslots, &slot);
+	r->hist[slot] = (struct room_hist){ seq, frame_ref(f) };
+	r->hist_bytes += f->len;
+	struct org *o = r->org;
+	o->hist_bytes += f->len;
+	while (o->hist_bytes > o->srv->cfg.room_history_bytes && o->hist_oldest != NULL)
+		hist_drop_oldest(o->hist_oldest);
 }
 
 void room_publish(struct room *r, int64_t pos, const char *event_text, size_t len)
@@ -116,7 +162,7 @@ bool room_can_resume(const struct room *r, int64_t since)
 void room_replay(struct room *r, int64_t since, struct conn *c)
 {
 	for (uint32_t i = 0; i < r->histcount; i++) {
-		struct room_hist *h = &r->hist[(r->histhead + i) % r->histcap];
+		struct room_hist *h = &r->hist[ring_at(r->histhead, r->histslots, i)];
 		if (h->seq > since)
 			conn_deliver(c, NULL, h->seq, h->frame);
 	}

@@ -300,10 +300,14 @@ int rollup_write(PGconn *c, struct rollup_acc *a, bool merge, char *err, size_t 
 #define MS_OF(expr) "floor(extract(epoch FROM " expr ") * 1000)::bigint"
 
 /* Finished executions after the watermark: id, workflow, status, finished,
- * duration, wait (status NULL when the execution row has gone). */
+ * duration, wait (status NULL when the execution row has gone). Here and in
+ * the raw reads, facts of an attempt a later one replaced (marked retried
+ * by migration 0008) are left out, so a retried success counts once; a fact
+ * rolled up before its retry arrived stays in its hour. */
 static const char exec_facts_sql[] =
 	"WITH f AS (SELECT id, org_id, execution_id, workflow_id FROM execution_metrics "
 	"  WHERE org_id = current_setting('wfmon.org') AND id > $1 AND metric_type = 'duration_ms' "
+	"    AND NOT (metadata ? 'retried') "
 	"  ORDER BY org_id, id LIMIT $2) "
 	"SELECT f.id, f.workflow_id, x.status, " MS_OF("x.finished_at") ", "
 	"  CASE WHEN x.status <> 'cancelled' AND x.started_at IS NOT NULL "
@@ -316,7 +320,8 @@ static const char exec_facts_sql[] =
 /* Finished steps after the watermark: id, workflow, step, status, finished, duration. */
 static const char step_facts_sql[] =
 	"WITH f AS (SELECT id, org_id, execution_id, workflow_id, step_id, status, duration_ms, recorded_at "
-	"  FROM step_metrics WHERE org_id = current_setting('wfmon.org') AND id > $1 ORDER BY org_id, id LIMIT $2) "
+	"  FROM step_metrics WHERE org_id = current_setting('wfmon.org') AND id > $1 AND NOT retried "
+	"  ORDER BY org_id, id LIMIT $2) "
 	"SELECT f.id, f.workflow_id, f.step_id, f.status, " MS_OF("f.recorded_at") ", "
 	"  coalesce(f.duration_ms, CASE WHEN s.started_at IS NOT NULL AND s.finished_at IS NOT NULL "
 	"    THEN greatest(0, " MS_OF("s.finished_at - s.started_at") ") END) "
@@ -467,7 +472,7 @@ static const char raw_exec_sql[] =
 	"    THEN greatest(0, " MS_OF("x.started_at - x.queued_at") ") END "
 	"FROM execution_metrics m JOIN workflow_executions x ON x.org_id = m.org_id "
 	"  AND x.execution_id = m.execution_id "
-	"WHERE m.metric_type = 'duration_ms' "
+	"WHERE m.metric_type = 'duration_ms' AND NOT (m.metadata ? 'retried') "
 	"  AND m.recorded_at >= timestamptz 'epoch' + $1::bigint * interval '1 millisecond' "
 	"  AND m.recorded_at < timestamptz 'epoch' + $2::bigint * interval '1 millisecond' "
 	"  AND ($3::text IS NULL OR m.workflow_id = $3)";
@@ -478,7 +483,7 @@ static const char raw_step_sql[] =
 	"    THEN greatest(0, " MS_OF("s.finished_at - s.started_at") ") END) "
 	"FROM step_metrics m LEFT JOIN step_executions s ON s.org_id = m.org_id "
 	"  AND s.execution_id = m.execution_id AND s.step_id = m.step_id "
-	"WHERE m.recorded_at >= timestamptz 'epoch' + $1::bigint * interval '1 millisecond' "
+	"WHERE NOT m.retried AND m.recorded_at >= timestamptz 'epoch' + $1::bigint * interval '1 millisecond' "
 	"  AND m.recorded_at < timestamptz 'epoch' + $2::bigint * interval '1 millisecond' "
 	"  AND ($3::text IS NULL OR m.workflow_id = $3)";
 

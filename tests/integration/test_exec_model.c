@@ -515,13 +515,9 @@ static void test_exact_numbers(void **state)
 static int group_setup(void **state)
 {
 	(void)state;
-	if (pgtest_start(&pg) != 0)
+	if (pgtest_start_migrated(&pg) != 0)
 		return -1;
 	char cause[256];
-	if (store_migrate(pg.owner, "wfmon_app", cause, sizeof cause) != 0) {
-		fprintf(stderr, "store_migrate: %s\n", cause);
-		return -1;
-	}
 	static char spool_dir[256];
 	snprintf(spool_dir, sizeof spool_dir, "%s/spool", pg.dir);
 	struct store_config cfg = {

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "store.h"
+
 static const char *script_path(void)
 {
 	static char path[512];
@@ -55,6 +57,18 @@ int pgtest_start(struct pgtest *pg)
 	snprintf(pg->owner, sizeof pg->owner, "host=%s/run dbname=wfmon user=wfmon_owner", pg->dir);
 	snprintf(pg->app, sizeof pg->app, "host=%s/run dbname=wfmon user=wfmon_app", pg->dir);
 	return run_script("start", pg->dir);
+}
+
+int pgtest_start_migrated(struct pgtest *pg)
+{
+	if (pgtest_start(pg) != 0)
+		return -1;
+	char cause[256];
+	if (store_migrate(pg->owner, "wfmon_app", cause, sizeof cause) != 0) {
+		fprintf(stderr, "store_migrate: %s\n", cause);
+		return -1;
+	}
+	return 0;
 }
 
 int pgtest_restart(struct pgtest *pg)

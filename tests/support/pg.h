@@ -14,6 +14,9 @@ struct pgtest {
 
 /* Makes a temp folder and starts a cluster in it. 0 or -1. */
 int pgtest_start(struct pgtest *pg);
+/* pgtest_start, then the daemon's migrations as the owner (wfmon_app the
+ * daemon's role). 0 or -1 (the cause printed). */
+int pgtest_start_migrated(struct pgtest *pg);
 /* Starts it again (same folder, same data). */
 int pgtest_restart(struct pgtest *pg);
 /* Fast shutdown, leaving the data. */

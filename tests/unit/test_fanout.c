@@ -338,6 +338,62 @@ static void test_room_positions_history_and_resume(void **state)
 	free_fake_server(s);
 }
 
+/* The organization's rooms keep room-history-bytes at most: the room that
+ * published least recently loses its oldest events first, and can then no
+ * longer resume from before them; a room that keeps publishing keeps its own. */
+static void test_room_history_bounded_per_org(void **state)
+{
+	(void)state;
+	struct server *s = fake_server(100, 1000);
+	struct org *o = org_new(s, "acme", 0);
+	struct proto_room spec = { .kind = ROOM_EXECUTION };
+	struct room *rooms[3];
+	for (int i = 0; i < 3; i++) {
+		snprintf(spec.id, sizeof spec.id, "x%d", i);
+		rooms[i] = room_get(o, &spec);
+	}
+	const char *ev = "{\"type\":\"log\",\"message\":\"a line of some length for the test\"}";
+	int64_t start = o->pos;
+	/* Ten events in each room, round robin, without a budget worth the name. */
+	for (int k = 0; k < 30; k++)
+		room_publish(rooms[k % 3], ++o->pos, ev, strlen(ev));
+	size_t frame = rooms[0]->hist_bytes / 10;
+	assert_int_equal(o->hist_bytes, 30 * frame);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(rooms[i]->histcount, 10);
+		assert_true(room_can_resume(rooms[i], start));
+	}
+	/* A budget of 25 frames: the next event of x0 makes room in x1, which
+	 * has published least recently since (x2 published after it). */
+	s->cfg.room_history_bytes = 25 * frame;
+	room_publish(rooms[0], ++o->pos, ev, strlen(ev));
+	assert_true(o->hist_bytes <= 25 * frame);
+	assert_int_equal(o->hist_bytes, rooms[0]->hist_bytes + rooms[1]->hist_bytes + rooms[2]->hist_bytes);
+	assert_int_equal(rooms[0]->histcount, 11);
+	assert_int_equal(rooms[1]->histcount, 4);
+	assert_int_equal(rooms[2]->histcount, 10);
+	assert_false(room_can_resume(rooms[1], start));
+	assert_true(room_can_resume(rooms[2], start));
+	assert_true(room_can_resume(rooms[0], start));
+	/* x1 drained entirely, then x2: x0 publishing on and on keeps the most. */
+	for (int k = 0; k < 20; k++)
+		room_publish(rooms[0], ++o->pos, ev, strlen(ev));
+	assert_int_equal(rooms[1]->histcount, 0);
+	assert_int_equal(rooms[1]->hist_bytes, 0);
+	assert_true(rooms[2]->histcount < 10);
+	assert_true(o->hist_bytes <= 25 * frame);
+	assert_int_equal(o->hist_bytes, rooms[0]->hist_bytes + rooms[1]->hist_bytes + rooms[2]->hist_bytes);
+	/* A freed room gives its bytes back; the list stays whole. */
+	strmap_remove(&o->rooms, rooms[2]->name);
+	room_free(rooms[2]);
+	assert_int_equal(o->hist_bytes, rooms[0]->hist_bytes);
+	room_publish(rooms[1], ++o->pos, ev, strlen(ev));
+	assert_int_equal(rooms[1]->histcount, 1);
+	assert_true(room_can_resume(rooms[1], o->pos - 1));
+	org_free(o);
+	free_fake_server(s);
+}
+
 /* ---- settings -------------------------------------------------------------------------------- */
 
 static void test_config_table(void **state)
@@ -388,6 +444,7 @@ int main(void)
 		cmocka_unit_test(test_strmap),
 		cmocka_unit_test(test_rooms_keyed_by_org_and_bounded),
 		cmocka_unit_test(test_room_positions_history_and_resume),
+		cmocka_unit_test(test_room_history_bounded_per_org),
 		cmocka_unit_test(test_config_table),
 	};
 	return cmocka_run_group_tests_name("fanout", tests, NULL, NULL);

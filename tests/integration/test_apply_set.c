@@ -1,0 +1,301 @@
+/* test_apply_set.c: the set-based wfmon_apply_events (migration 0011) leaves
+ * exactly the rows the event-by-event one of migrations 0006/0008 left, against a
+ * real PostgreSQL, as the daemon's role under row-level security.
+ *
+ * The older function is taken from the compiled-in migration 0008 (0006's with revision 2's kinds) and
+ * installed beside the new one under another name. One stream of every kind
+ * of event (plans, starts, steps started, progressing, completed and failed,
+ * counters past their cap, resource samples, log lines, every ending,
+ * out-of-order timestamps, a workflow renamed by a later plan, executions
+ * whose first event is not their plan, executions still queued) is applied in batches of 1, 7, 50 and
+ * the rest to one organization by each function, then again (a retry after a
+ * crash: nothing new), then with the same event ids at new positions
+ * (duplicates: nothing new); every table of both organizations must then hold
+ * the same rows, and each call must count what it inserted. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "migrations.h"
+#include "pg.h"
+#include "proto.h"
+
+static struct pgtest pg;
+
+#define NEXEC 24
+
+struct stream {
+	char **recs;   /* {"pos":N,"event":{...}} texts */
+	size_t n, cap;
+};
+
+static void add(struct stream *s, long long pos, const char *event, const char *sizes)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 256;
+		s->recs = realloc(s->recs, sizeof *s->recs * s->cap);
+		assert_non_null(s->recs);
+	}
+	size_t len = strlen(event) + 128;
+	char *r = malloc(len);
+	assert_non_null(r);
+	snprintf(r, len, "{\"pos\":%lld%s,\"event\":%s}", pos, sizes ? sizes : "", event);
+	s->recs[s->n++] = r;
+}
+
+/* Every kind of event over NEXEC executions of three workflows, interleaved,
+ * some timestamps going backwards. */
+static void make_stream(struct stream *s)
+{
+	char ev[2048], ts[40];
+	long long pos = 1;
+	int64_t base = 1780000000000LL;
+	for (int round = 0; round < 12; round++) {
+		for (int x = 0; x < NEXEC; x++) {
+			char exec[32], wf[16];
+			snprintf(exec, sizeof exec, "x-%d", x);
+			snprintf(wf, sizeof wf, "wf-%d", x % 3);
+			/* A step of its own per round, a few events back in time. */
+			int64_t t = base + round * 1000 + x * 10 - (x % 5 == 0 ? 1500 : 0);
+			proto_time_format(t, ts, sizeof ts);
+			const char *head = "\"id\":\"%s-r%d\",\"execution_id\":\"%s\",\"workflow_id\":\"%s\",\"ts\":\"%s\"";
+			char common[256];
+			snprintf(common, sizeof common, head, exec, round, exec, wf, ts);
+			const char *sizes = NULL;
+			int kind = (round + (x % 4 == 3 ? 1 : 0)) % 12;   /* some start without a plan */
+			switch (kind) {
+			case 0:
+				snprintf(ev, sizeof ev,
+					 "{\"type\":\"execution.queued\",%s,\"workflow_name\":\"Month end %d%s\","
+					 "\"priority\":\"%s\",\"params\":{\"period\":\"2026-0%d\"},\"steps\":["
+					 "{\"id\":\"s0\",\"name\":\"Fetch\"},{\"id\":\"s1\",\"name\":\"VAT\","
+					 "\"depends_on\":[\"s0\"]},{\"id\":\"s2\",\"name\":\"JPK\"}]}",
+					 common, x % 3, x >= NEXEC / 2 ? " (renamed)" : "",
+					 x % 2 ? "HIGH" : "NORMAL", 1 + x % 9);
+				break;
+			case 1:
+				snprintf(ev, sizeof ev, "{\"type\":\"execution.started\",%s,\"worker\":\"w-%d\"}", common,
+					 x % 4);
+				break;
+			case 2:
+			case 5:
+				snprintf(ev, sizeof ev,
+					 "{\"type\":\"step.started\",%s,\"step_id\":\"s%d\",\"input\":{\"rows\":%d},"
+					 "\"worker\":\"w-%d\"}", common, kind / 3, x, x % 4);
+				sizes = ",\"in_size\":12";
+				break;
+			case 3:
+				snprintf(ev, sizeof ev,
+					 "{\"type\":\"step.progress\",%s,\"step_id\":\"s0\",\"current\":%d,\"total\":100,"
+					 "\"unit\":\"rows\",\"message\":\"working\"}", common, x * 4);
+				break;
+			case 4:
+				snprintf(ev, sizeof ev,
+					 "{\"type\":\"step.completed\",%s,\"step_id\":\"s0\",\"output\":{\"ok\":true},"
+					 "\"duration_ms\":%d,\"cpu_percent\":%d.5,\"memory_bytes\":%d}", common, 100 + x,
+					 x, 1000 * x);
+				sizes = ",\"out_size\":11";
+				break;
+			case 6:
+				snprintf(ev, sizeof ev, "{\"type\":\"counter\",%s,\"name\":\"rows-%d\",\"value\":%d}", common,
+					 x % 3, round * x);
+				break;
+			case 7:
+				snprintf(ev, sizeof ev,
+					 "{\"type\":\"resource.sample\",%s,\"worker\":\"w-%d\",\"step_id\":\"s1\","
+					 "\"cpu_percent\":%d.25,\"memory_bytes\":%d}", common, x % 4, 10 + x, 4096 * x);
+				break;
+			case 8:
+				snprintf(ev, sizeof ev,
+					 "{\"type\":\"step.failed\",%s,\"step_id\":\"s1\",\"error\":\"VAT rate missing\","
+					 "\"error_code\":\"E%d\"}", common, x);
+				break;
+			case 9:
+				snprintf(ev, sizeof ev, "{\"type\":\"log\",%s,\"level\":\"info\",\"message\":\"line %d\"}",
+					 common, round);
+				break;
+			case 10:
+				if (x % 3 == 0)
+					snprintf(ev, sizeof ev, "{\"type\":\"execution.completed\",%s}", common);
+				else if (x % 3 == 1)
+					snprintf(ev, sizeof ev,
+						 "{\"type\":\"execution.failed\",%s,\"error\":\"boom\",\"error_code\":\"E1\"}",
+						 common);
+				else
+					snprintf(ev, sizeof ev, "{\"type\":\"execution.cancelled\",%s,\"reason\":\"user\"}",
+						 common);
+				break;
+			default:   /* a late event after the end */
+				snprintf(ev, sizeof ev,
+					 "{\"type\":\"step.completed\",%s,\"step_id\":\"s2\",\"duration_ms\":5}", common);
+				break;
+			}
+			add(s, pos++, ev, sizes);
+		}
+	}
+	/* Executions still waiting: queued, nothing after. */
+	for (int q = 0; q < 3; q++) {
+		proto_time_format(base + 20000 + q, ts, sizeof ts);
+		snprintf(ev, sizeof ev,
+			 "{\"type\":\"execution.queued\",\"id\":\"q-%d\",\"execution_id\":\"q-%d\",\"workflow_id\":"
+			 "\"wf-%d\",\"ts\":\"%s\",\"workflow_name\":\"Waiting\",\"priority\":\"LOW\",\"steps\":[{\"id\":\"s0\"}]}", q, q, q, ts);
+		add(s, pos++, ev, NULL);
+	}
+}
+
+/* The records [from, to) as a JSON array text (malloc'd). */
+static char *batch_text(const struct stream *s, size_t from, size_t to)
+{
+	size_t len = 3;
+	for (size_t i = from; i < to; i++)
+		len += strlen(s->recs[i]) + 1;
+	char *out = malloc(len), *p = out;
+	assert_non_null(out);
+	*p++ = '[';
+	for (size_t i = from; i < to; i++) {
+		if (i > from)
+			*p++ = ',';
+		size_t n = strlen(s->recs[i]);
+		memcpy(p, s->recs[i], n);
+		p += n;
+	}
+	*p++ = ']';
+	*p = '\0';
+	return out;
+}
+
+/* Applies [from, to) as org with fn; returns what the call said it inserted. */
+static long long apply(const char *org, const char *fn, const struct stream *s, size_t from, size_t to)
+{
+	char *batch = batch_text(s, from, to);
+	size_t len = strlen(batch) * 2 + 256;
+	char *sql = malloc(len);
+	assert_non_null(sql);
+	/* Dollar quoting: the records hold no "$b$". */
+	snprintf(sql, len, "SELECT set_config('wfmon.org', '%s', false); SELECT %s($b$%s$b$::jsonb, 65536)", org, fn,
+		 batch);
+	long long n = pgtest_value(pg.app, sql);
+	free(sql);
+	free(batch);
+	return n;
+}
+
+/* The function text of 0008's wfmon_apply_events (the last event-by-event one), renamed. */
+static char *rowwise_function(void)
+{
+	const char *sql = NULL;
+	for (const struct migration *m = migrations; m->name != NULL; m++)
+		if (strcmp(m->name, "0008_attempts_labels") == 0)
+			sql = m->sql;
+	assert_non_null(sql);
+	const char *start = strstr(sql, "CREATE OR REPLACE FUNCTION wfmon_apply_events(");
+	assert_non_null(start);
+	const char *end = strstr(start, "\n$$;");
+	assert_non_null(end);
+	const char *name_end = start + strlen("CREATE OR REPLACE FUNCTION wfmon_apply_events");
+	size_t len = (size_t)(end - name_end) + 8;
+	char *out = malloc(len + 128);
+	assert_non_null(out);
+	snprintf(out, len + 128, "CREATE FUNCTION wfmon_apply_rowwise%.*s\n$$;", (int)(end - name_end), name_end);
+	return out;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (pgtest_start_migrated(&pg) != 0)
+		return -1;
+	char *fn = rowwise_function();
+	int rc = pgtest_exec(pg.owner, fn, false);
+	free(fn);
+	if (rc == 0)
+		rc = pgtest_exec(pg.owner, "GRANT EXECUTE ON FUNCTION wfmon_apply_rowwise(jsonb, integer) TO wfmon_app",
+				 false);
+	return rc;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	pgtest_destroy(&pg);
+	return 0;
+}
+
+/* A digest of an organization's rows in table t, without what differs by
+ * nature (the organization, identity ids, the time of arrival). */
+static char *digest(const char *org, const char *table)
+{
+	char sql[512];
+	snprintf(sql, sizeof sql,
+		 "SELECT set_config('wfmon.org', '%s', false); SELECT count(*) || ':' || "
+		 "coalesce(md5(string_agg(j::text, ',' ORDER BY j::text)), '') "
+		 "FROM (SELECT to_jsonb(t) - 'org_id' - 'id' - 'received_at' AS j FROM %s t) s", org, table);
+	char *d = pgtest_text(pg.app, sql);
+	assert_non_null(d);
+	return d;
+}
+
+static void test_same_rows_as_event_by_event(void **state)
+{
+	(void)state;
+	struct stream s = { 0 };
+	make_stream(&s);
+	const size_t cuts[] = { 0, 1, 8, 58, s.n };
+	for (size_t k = 0; k + 1 < sizeof cuts / sizeof cuts[0]; k++) {
+		long long a = apply("rowwise", "wfmon_apply_rowwise", &s, cuts[k], cuts[k + 1]);
+		long long b = apply("setwise", "wfmon_apply_events", &s, cuts[k], cuts[k + 1]);
+		assert_int_equal(a, (long long)(cuts[k + 1] - cuts[k]));
+		assert_int_equal(b, a);
+	}
+	/* A retry of everything, as after a crash before the spool learnt it was stored. */
+	assert_int_equal(apply("rowwise", "wfmon_apply_rowwise", &s, 0, s.n), 0);
+	assert_int_equal(apply("setwise", "wfmon_apply_events", &s, 0, s.n), 0);
+	/* The same event ids at new positions: duplicates, nothing new either. */
+	struct stream again = { 0 };
+	for (size_t i = 0; i < 40; i++) {
+		const char *event = strstr(s.recs[i], "\"event\":") + strlen("\"event\":");
+		char *copy = strdup(event);
+		copy[strlen(copy) - 1] = '\0';   /* the record's closing brace */
+		add(&again, (long long)(s.n + 1 + i), copy, NULL);
+		free(copy);
+	}
+	assert_int_equal(apply("rowwise", "wfmon_apply_rowwise", &again, 0, again.n), 0);
+	assert_int_equal(apply("setwise", "wfmon_apply_events", &again, 0, again.n), 0);
+
+	static const char *const tables[] = {
+		"workflows", "workflow_executions", "step_executions", "execution_counters", "execution_events",
+		"execution_metrics", "step_metrics", "resource_metrics",
+	};
+	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+		char *a = digest("rowwise", tables[i]);
+		char *b = digest("setwise", tables[i]);
+		if (strcmp(a, b) != 0)
+			fail_msg("%s: event by event %s, set-based %s", tables[i], a, b);
+		assert_true(strtol(a, NULL, 10) > 0 || strcmp(tables[i], "execution_metrics") == 0);
+		free(a);
+		free(b);
+	}
+	/* Each organization sees only its own rows. */
+	assert_int_equal(pgtest_value(pg.app, "SELECT set_config('wfmon.org', 'setwise', false); "
+				      "SELECT count(*) FROM execution_events WHERE org_id <> 'setwise'"), 0);
+	for (size_t i = 0; i < s.n; i++)
+		free(s.recs[i]);
+	for (size_t i = 0; i < again.n; i++)
+		free(again.recs[i]);
+	free(s.recs);
+	free(again.recs);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_same_rows_as_event_by_event),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
