@@ -114,7 +114,7 @@ wait_for op "the rule is listed with its type, scope, severity, cooldown" \
 keys op n
 wait_for op "n opens the form" "New alert rule"
 keys op -l "Bad cooldown"
-keys op Tab Tab Tab Tab
+keys op Tab Tab Tab Tab Tab   # name, type, workflow, labels, severity: on cooldown
 keys op C-u
 keys op -l 2
 keys op Enter
