@@ -2,7 +2,7 @@
 # test_bullmq.sh: wfmon-bullmq end to end. A real redis-server (started here,
 # on a Unix socket in the temp folder), a real BullMQ application
 # (bullmq_app.js on the bullmq npm package, installed by this test into
-# build/node-bullmq, never committed), wfmon-bullmq, a real wfmond with a
+# build/node-bullmq-VERSION, never committed), wfmon-bullmq, a real wfmond with a
 # private PostgreSQL, and the console in tmux.
 #
 #   1. The application runs first, alone: its history is in Redis's streams
