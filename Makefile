@@ -241,7 +241,7 @@ fuzz: deps
 # Redis, and its test runs a real redis-server (redis-tools: redis-cli, which
 # the test uses to put foreign keys in it); nodejs and npm: that test's BullMQ
 # application (the bullmq npm package, which the test installs into
-# build/node-bullmq); tzdata: schedules' time zones.
+# build/node-bullmq-VERSION); tzdata: schedules' time zones.
 DEB_PKGS := gcc make pkg-config libwebsockets-dev libjansson-dev libjwt-dev libcmocka-dev \
             libev-dev libwebsockets-evlib-ev libncurses-dev libpq-dev libcurl4-openssl-dev libssl-dev postgresql tmux gettext locales openssl \
             curl python3 libsystemd-dev zlib1g-dev clang libclang-rt-14-dev tzdata \

@@ -23,7 +23,7 @@
 
 #define BACKOFF_MAX_MS 10000
 #define SUPPORTED_MIN 3
-#define SUPPORTED_MAX 5
+#define SUPPORTED_MAX 6
 
 struct arena_chunk {
 	struct arena_chunk *next;

@@ -509,7 +509,8 @@ static void apply_queued(struct exec *x, const struct proto_event *ev, struct ex
 		step_set_deps(s, &p);
 		s->plan_index = (int32_t)i;
 	}
-	qsort(x->steps, x->nsteps, sizeof *x->steps, step_order);
+	if (x->nsteps > 1)   /* an empty plan leaves steps NULL, which qsort may not take */
+		qsort(x->steps, x->nsteps, sizeof *x->steps, step_order);
 }
 
 static void apply_started(struct exec *x, const struct proto_event *ev, struct exec_change *c)

@@ -2,7 +2,7 @@
 # test_bullmq.sh: wfmon-bullmq end to end. A real redis-server (started here,
 # on a Unix socket in the temp folder), a real BullMQ application
 # (bullmq_app.js on the bullmq npm package, installed by this test into
-# build/node-bullmq, never committed), wfmon-bullmq, a real wfmond with a
+# build/node-bullmq-VERSION, never committed), wfmon-bullmq, a real wfmond with a
 # private PostgreSQL, and the console in tmux.
 #
 #   1. The application runs first, alone: its history is in Redis's streams
@@ -24,8 +24,9 @@
 . "$(dirname "$0")/../support/console.sh"
 console_test_init bullmq
 PG=$TMP/pg
-BULLMQ_VERSION=5.81.5           # its Redis layout: BullMQ 5, the newest the bridge knows
-NODE_DIR=$ROOT/build/node-bullmq
+# The BullMQ to test against (test_bullmq6.sh sets 6.x); ioredis is its Redis client.
+BULLMQ_VERSION=${BULLMQ_VERSION:-5.81.5}
+NODE_DIR=$ROOT/build/node-bullmq-$BULLMQ_VERSION
 REDIS_SOCK=$TMP/redis.sock
 REDIS_PID=
 BRIDGE_PID=
@@ -56,7 +57,7 @@ if [ "$installed" != "$BULLMQ_VERSION" ]; then
 	echo '{"name":"wfmon-bullmq-test","private":true}' >"$NODE_DIR/package.json"
 	# Its own cache beside it: a CI environment may have no usable HOME.
 	(cd "$NODE_DIR" && npm install --no-audit --no-fund --loglevel=error --cache "$NODE_DIR/.npm-cache" \
-		"bullmq@$BULLMQ_VERSION") >"$TMP/npm.log" 2>&1 || { cat "$TMP/npm.log"; die "npm install bullmq@$BULLMQ_VERSION"; }
+		"bullmq@$BULLMQ_VERSION" ioredis@5) >"$TMP/npm.log" 2>&1 || { cat "$TMP/npm.log"; die "npm install bullmq@$BULLMQ_VERSION"; }
 fi
 app() { # PHASE: the BullMQ application, until what it added has finished
 	NODE_PATH="$NODE_DIR/node_modules" node "$ROOT/tests/integration/bullmq_app.js" "$REDIS_SOCK" "$1" \

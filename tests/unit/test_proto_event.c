@@ -634,6 +634,49 @@ static void test_typed_fields(void **state)
 }
 
 /* Revision 2's fields, decoded; extension fields kept within their bound. */
+/* Talking to a daemon of revision 1: what it would refuse is taken out, what
+ * it cannot express is left out, and its hello error says revision 1. */
+static void test_downgrade_to_revision1(void **state)
+{
+	(void)state;
+	struct proto_cause cause;
+	json_t *ev = full_event(EV_STEP_COMPLETED);
+	json_object_set_new(ev, "x_bull_queue", json_string("invoices"));
+	json_object_set_new(ev, "name", json_string("Send JPK"));
+	json_object_set_new(ev, "attempt", json_integer(2));
+	json_t *same = json_deep_copy(ev);
+	assert_int_equal(proto_event_downgrade(same, PROTO_REVISION), 0);
+	assert_true(json_equal(same, ev));           /* the same revision: untouched */
+	json_decref(same);
+	assert_int_equal(proto_event_downgrade(ev, 1), 0);
+	assert_null(json_object_get(ev, "x_bull_queue"));
+	assert_null(json_object_get(ev, "name"));
+	assert_null(json_object_get(ev, "attempt"));
+	assert_non_null(json_object_get(ev, "step_id"));
+	assert_int_equal(proto_event_validate(ev, NULL, &cause), 0);
+	json_decref(ev);
+
+	ev = full_event(EV_EXECUTION_QUEUED);         /* labels, delayed_until, attempt, a plan */
+	assert_int_equal(proto_event_downgrade(ev, 1), 0);
+	assert_null(json_object_get(ev, "labels"));
+	assert_null(json_object_get(ev, "delayed_until"));
+	assert_non_null(json_object_get(ev, "steps"));
+	json_decref(ev);
+	ev = make_event(EV_EXECUTION_QUEUED, kind_case(EV_EXECUTION_QUEUED)->minimal);   /* no plan */
+	assert_int_equal(proto_event_downgrade(ev, 1), -1);
+	json_decref(ev);
+	ev = full_event(EV_CONTROL_REPLIED);
+	assert_int_equal(proto_event_downgrade(ev, 1), -1);
+	json_decref(ev);
+
+	json_t *err = json_pack("{s:s,s:s,s:s}", "type", "error", "code", "bad_request", "message", "unknown type");
+	assert_int_equal(proto_hello_revision(err), 1);
+	json_decref(err);
+	json_t *hello = json_pack("{s:s,s:i,s:i}", "type", "hello", "protocol", 1, "revision", 2);
+	assert_int_equal(proto_hello_revision(hello), 2);
+	json_decref(hello);
+}
+
 static void test_revision2_fields(void **state)
 {
 	(void)state;
@@ -730,6 +773,7 @@ int main(void)
 		cmocka_unit_test(test_plan_limits),
 		cmocka_unit_test(test_typed_fields),
 		cmocka_unit_test(test_revision2_fields),
+		cmocka_unit_test(test_downgrade_to_revision1),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
