@@ -24,4 +24,8 @@ void exec_step_status_set(struct exec *x, struct exec_step *s, enum exec_step_st
 /* Recomputes the current step (see exec.h). */
 void exec_pick_current(struct exec *x);
 
+/* dashboard.c, for request.c: the "dashboard" request's fields and parser. */
+extern const char *const dashboard_request_fields[];
+int dashboard_request_parse(json_t *root, struct proto_request *req, struct proto_cause *cause);
+
 #endif

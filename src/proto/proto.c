@@ -40,6 +40,7 @@ static const char *const request_names[REQ__COUNT] = {
 	[REQ_RULE] = "rule",
 	[REQ_ALERT] = "alert",
 	[REQ_AUTH] = "auth",
+	[REQ_DASHBOARD] = "dashboard",
 };
 
 static const char *const rule_action_names[RULE__COUNT] = {

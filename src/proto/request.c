@@ -45,6 +45,7 @@ static const struct request_spec {
 	[REQ_RULE] = {rule_fields, parse_rule},
 	[REQ_ALERT] = {alert_fields, parse_alert},
 	[REQ_AUTH] = {auth_fields, parse_auth},
+	[REQ_DASHBOARD] = {dashboard_request_fields, dashboard_request_parse},
 };
 
 static bool key_is(const char *name, const char *key, size_t key_len)
@@ -239,7 +240,7 @@ static int parse_type(json_t *root, enum proto_request_type *out, struct proto_c
 	}
 	return proto_fail(cause, "type",
 			  "unknown request type '%.64s': use subscribe, unsubscribe, publish, query, "
-			  "prioritize, rule, alert, auth or ping",
+			  "prioritize, rule, alert, auth, dashboard or ping",
 			  json_string_value(type));
 }
 
