@@ -210,6 +210,7 @@ enum proto_request_type {
 	REQ_RULE,          /* alert rules: list, save, delete, enable, disable */
 	REQ_ALERT,         /* an alert: acknowledge, resolve, escalate */
 	REQ_AUTH,          /* a fresh token for the connection, before the old one expires */
+	REQ_DASHBOARD,     /* dashboards: list, get, save, delete, default (dashboard.h) */
 	REQ__COUNT
 };
 
@@ -254,6 +255,10 @@ struct proto_request {
 	int64_t alert_id;
 	const char *note;           /* alert: optional, borrowed */
 	const char *token;          /* auth: borrowed, 1..PROTO_MAX_TOKEN bytes */
+	/* dashboard (dashboard.h): enum dash_action; the rest borrowed, NULL when absent */
+	int dashboard_action;
+	const char *dashboard_name, *dashboard_user, *dashboard_rename_from;
+	json_t *dashboard;          /* save: checked by the daemon with dashboard_parse */
 };
 
 /* Parses one text frame (not NUL-terminated). On error returns -1, fills *cause,

@@ -23,6 +23,7 @@ enum pending_kind {
 	PENDING_SUB_SNAPSHOT, /* a subscribe to an execution no longer in memory */
 	PENDING_MONITOR,    /* the database connections sample */
 	PENDING_HEALTH,     /* the performance check of one organization (metrics_req.h) */
+	PENDING_DASHBOARD,  /* a dashboard request (dashboards.h) */
 };
 
 struct pending {
@@ -42,6 +43,8 @@ struct pending {
 	int64_t pos;               /* the organization's position when the store was asked */
 	/* PENDING_HEALTH */
 	char org[PROTO_MAX_ID + 1];
+	/* PENDING_DASHBOARD: enum dash_action */
+	int dash_action;
 };
 
 /* Registers a new pending answer with a fresh ticket, for `to` (copied, its

@@ -54,6 +54,9 @@ int storeq_put_action_use(PGconn *c, json_t *params, json_t **result, char *err,
 /* metrics_query.c: STORE_Q_METRICS (see store.h). */
 int storeq_metrics(PGconn *c, json_t *params, json_t **result, char *err, size_t errlen);
 
+/* dashboards.c: STORE_Q_DASHBOARD (see store.h). */
+int storeq_dashboard(PGconn *c, json_t *params, json_t **result, char *err, size_t errlen);
+
 /* write.c: applies one organization's records ({"pos","event",...} objects
  * as a JSON array text) in one transaction. Returns the number of events
  * inserted (duplicates are skipped), or -1 with err; *permanent says that

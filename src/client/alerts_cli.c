@@ -41,36 +41,6 @@ static int usage(const char *fmt, const char *arg)
 	return 2;
 }
 
-static char *read_all(const char *path, char *cause, size_t causelen)
-{
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	if (f == NULL) {
-		snprintf(cause, causelen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	size_t cap = 4096, len = 0;
-	char *buf = xmalloc(cap);
-	size_t n;
-	while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-		len += n;
-		if (len + 1 == cap) {
-			if (cap >= PROTO_MAX_MESSAGE) {
-				snprintf(cause, causelen, "%s: larger than %d bytes", path, PROTO_MAX_MESSAGE);
-				free(buf);
-				if (f != stdin)
-					fclose(f);
-				return NULL;
-			}
-			cap *= 2;
-			buf = xrealloc(buf, cap);
-		}
-	}
-	if (f != stdin)
-		fclose(f);
-	buf[len] = '\0';
-	return buf;
-}
-
 static const char *s_or(json_t *o, const char *key, const char *dflt)
 {
 	const char *s = json_string_value(json_object_get(o, key));
@@ -133,27 +103,6 @@ static void print_rules(json_t *rules)
 	}
 }
 
-static int answer_status(json_t *m, bool json_out)
-{
-	if (m == NULL) {
-		fprintf(stderr, "wfmon alerts: no answer from the daemon\n");
-		return 1;
-	}
-	if (json_out) {
-		char *t = json_dumps(m, JSON_COMPACT);
-		puts(t);
-		free(t);
-	}
-	const char *type = s_or(m, "type", "");
-	if (strcmp(type, "error") == 0) {
-		const char *field = s_or(m, "field", NULL);
-		fprintf(stderr, "wfmon alerts: %s%s%s: %s\n", s_or(m, "code", "error"), field ? " at " : "",
-			field ? field : "", s_or(m, "message", ""));
-		return 1;
-	}
-	return 0;
-}
-
 static int parse_alert_id(const char *s, json_int_t *out)
 {
 	char *end;
@@ -179,7 +128,7 @@ int alerts_cli_run(const struct alerts_cli_options *opt)
 	} else if (strcmp(action, "create") == 0 || strcmp(action, "update") == 0) {
 		if (opt->argc != 2)
 			return usage("%s takes one FILE (or - for standard input)", action);
-		char *text = read_all(opt->argv[1], cause, sizeof cause);
+		char *text = cli_read_file(opt->argv[1], cause, sizeof cause);
 		if (text == NULL) {
 			fprintf(stderr, "wfmon alerts: %s\n", cause);
 			return 2;
@@ -248,7 +197,7 @@ int alerts_cli_run(const struct alerts_cli_options *opt)
 	}
 	json_t *m = cli_ask(c, req, CLI_TIMEOUT_MS);
 	json_decref(req);
-	int rc = answer_status(m, opt->json);
+	int rc = cli_answer_status("alerts", m, opt->json);
 	if (rc == 0 && !opt->json) {
 		const char *type = s_or(m, "type", "");
 		if (strcmp(type, "subscribed") == 0)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "dashboards.h"
 #include "log.h"
 #include "metrics_req.h"
 #include "org.h"
@@ -122,6 +123,8 @@ void history_poll(struct server *s)
 					monitor_db_connections(s, d->result);
 			} else if (p->kind == PENDING_HEALTH) {
 				metrics_watch_done(s, p, d);
+			} else if (p->kind == PENDING_DASHBOARD) {
+				dashboards_done(s, p, d);
 			} else {
 				subscribe_done(s, p, d);
 			}

@@ -10,6 +10,7 @@
 #include "alerts.h"
 #include "clock.h"
 #include "conn.h"
+#include "dashboards.h"
 #include "flush.h"
 #include "history.h"
 #include "http.h"
@@ -100,6 +101,7 @@ static void (*const request_table[REQ__COUNT])(struct conn *, const struct proto
 	[REQ_RULE] = alerts_rule_request,
 	[REQ_ALERT] = alerts_alert_request,
 	[REQ_AUTH] = handle_auth,
+	[REQ_DASHBOARD] = dashboards_request,
 };
 
 static void handle_message(struct conn *c, const char *buf, size_t len)

@@ -589,6 +589,7 @@ static const query_fn query_table[STORE_Q__COUNT] = {
 	[STORE_Q_PUT_NOTIFY_ATTEMPT] = storeq_put_notify_attempt,
 	[STORE_Q_PUT_ACTION_USE] = storeq_put_action_use,
 	[STORE_Q_METRICS] = storeq_metrics,
+	[STORE_Q_DASHBOARD] = storeq_dashboard,
 };
 
 /* The protocol query whose parameters each history query takes, plus one

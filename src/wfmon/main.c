@@ -30,6 +30,7 @@
 #include "i18n.h"
 #include "proto.h"
 #include "alerts_cli.h"
+#include "dashboards_cli.h"
 #include "conffile.h"
 #include "endpoint.h"
 #include "keyfile.h"
@@ -60,6 +61,7 @@ static int cmd_token(int argc, char **argv);
 static int cmd_tail(int argc, char **argv);
 static int cmd_alerts(int argc, char **argv);
 static int cmd_metrics(int argc, char **argv);
+static int cmd_dashboards(int argc, char **argv);
 
 static const struct command commands[] = {
 	{ "token", cmd_token,
@@ -78,6 +80,10 @@ static const struct command commands[] = {
 	  "                [--workflow NAME|ID]"
 	  "                [--range 30d | --from T [--to T]] [--bucket 1h] [--format table|csv|json]",
 	  "success rate, durations and trends over a range, as a table, CSV or JSON" },
+	{ "dashboards", cmd_dashboards,
+	  "wfmon dashboards [--url URL] [--token T | --token-file F | --token-command CMD] [--ca-file F] "
+	  "[--json] ACTION ...",
+	  "list, export, import, delete dashboards and mark the default one" },
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 
@@ -598,7 +604,10 @@ static int cmd_tail(int argc, char **argv)
 
 /* ---- alerts ---------------------------------------------------------------------- */
 
-static int cmd_alerts(int argc, char **argv)
+/* A subcommand of the shape `wfmon CMD [link options] [--json] ACTION ...`:
+ * its options, then run(ep, json, argc, argv) on the action and what follows. */
+static int action_tool(int argc, char **argv, const char *cmd, void (*usage_fn)(FILE *),
+		       int (*run)(struct endpoint *ep, bool json, int argc, char **argv))
 {
 	static const struct option longopts[] = {
 		LINK_LONGOPTS,
@@ -618,29 +627,48 @@ static int cmd_alerts(int argc, char **argv)
 		switch (c) {
 		case 'j': json_out = true; break;
 		case 'h':
-			alerts_cli_usage(stdout);
+			usage_fn(stdout);
 			return 0;
 		case ':':
-			return usage_error("alerts", "%s needs a value", bad_option(argv, optind));
+			return usage_error(cmd, "%s needs a value", bad_option(argv, optind));
 		default:
-			return usage_error("alerts", "unknown option %s", bad_option(argv, optind));
+			return usage_error(cmd, "unknown option %s", bad_option(argv, optind));
 		}
 	}
 	if (optind >= argc) {
-		alerts_cli_usage(stderr);
+		usage_fn(stderr);
 		return EXIT_USAGE;
 	}
 	struct endpoint ep;
-	int status = endpoint_resolve("alerts", &lo, &ep, NULL);
+	int status = endpoint_resolve(cmd, &lo, &ep, NULL);
 	if (status != 0)
 		return status;
-	cleartext_warn("alerts", &ep);
-	struct alerts_cli_options aopt = {
-		.ep = &ep, .json = json_out, .argc = argc - optind, .argv = argv + optind,
-	};
-	int rc = alerts_cli_run(&aopt);
+	cleartext_warn(cmd, &ep);
+	int rc = run(&ep, json_out, argc - optind, argv + optind);
 	endpoint_clear(&ep);
 	return rc;
+}
+
+static int run_alerts(struct endpoint *ep, bool json, int argc, char **argv)
+{
+	struct alerts_cli_options o = { .ep = ep, .json = json, .argc = argc, .argv = argv };
+	return alerts_cli_run(&o);
+}
+
+static int cmd_alerts(int argc, char **argv)
+{
+	return action_tool(argc, argv, "alerts", alerts_cli_usage, run_alerts);
+}
+
+static int run_dashboards(struct endpoint *ep, bool json, int argc, char **argv)
+{
+	struct dashboards_cli_options o = { .ep = ep, .json = json, .argc = argc, .argv = argv };
+	return dashboards_cli_run(&o);
+}
+
+static int cmd_dashboards(int argc, char **argv)
+{
+	return action_tool(argc, argv, "dashboards", dashboards_cli_usage, run_dashboards);
 }
 
 /* ---- metrics ---------------------------------------------------------------------- */
