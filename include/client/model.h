@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dashboard_model.h"
 #include "model_alerts.h"
 #include "model_exec.h"
 #include "model_monitor.h"
@@ -82,6 +83,7 @@ enum model_change {
 	MC_RULES = 1 << 10,       /* the rules list came: see model.rules */
 	MC_BANNER = 1 << 11,      /* the critical banner appeared, changed or went */
 	MC_METRICS = 1 << 12,     /* a metrics answer or error: see model.metrics */
+	MC_DASHBOARD = 1 << 20,   /* a dashboard answer or aggregate: see model.dash */
 };
 
 struct model {
@@ -107,6 +109,7 @@ struct model {
 	struct model_step_stats stats;
 	struct model_reply reply;
 	struct metrics_model metrics;          /* the metrics view's answers (metrics_data.h) */
+	struct dash_model dash;                /* dashboards and their aggregates (dashboard_model.h) */
 };
 
 void model_init(struct model *m);
