@@ -93,8 +93,9 @@ void dash_model_set_default(struct dash_model *dm, const char *name);
 void dash_model_refresh_list(struct dash_model *dm);
 /* Puts the saved version back into shown (leaving the editor with Esc). */
 void dash_model_revert(struct dash_model *dm);
-/* The built-in default for a body of rows lines, when that is what is shown. */
-void dash_model_resize(struct dash_model *dm, int body_rows);
+/* For a body of rows lines: shows the built-in default when nothing is
+ * shown yet, and lays the built-in one out again when the size changed. */
+void dash_model_prepare(struct dash_model *dm, int body_rows);
 
 /* Answers (from model_handle_message): true when the message was ours. */
 bool dash_model_on_answer(struct dash_model *dm, json_t *msg);

@@ -49,7 +49,7 @@ struct taxcal_date taxcal_next_working_day(struct taxcal_date d);
 
 /* A monthly deadline: `day` of every month, for the month before. */
 struct taxcal_rule {
-	char name[TAXCAL_NAME_MAX + 1];          /* "VAT / JPK_V7M" */
+	char name[TAXCAL_NAME_MAX + 1];          /* "VAT/JPK_V7M" */
 	int day;                                 /* 1..28 */
 	char workflow[TAXCAL_WORKFLOW_MAX + 1];  /* "" or the workflow that must have succeeded */
 };

@@ -86,12 +86,12 @@ void dash_model_start(struct dash_model *dm, int body_rows)
 	dm->serial++;
 }
 
-void dash_model_resize(struct dash_model *dm, int body_rows)
+void dash_model_prepare(struct dash_model *dm, int body_rows)
 {
-	if (dm->body_rows == body_rows)
+	if (dm->shown != NULL && dm->body_rows == body_rows)
 		return;
 	dm->body_rows = body_rows;
-	if (dm->builtin && dm->shown != NULL)
+	if (dm->shown == NULL || dm->builtin)
 		show_builtin(dm);
 }
 

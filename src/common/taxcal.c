@@ -128,10 +128,10 @@ struct taxcal_date taxcal_next_working_day(struct taxcal_date d)
 /* ---- deadlines ----------------------------------------------------------------- */
 
 const struct taxcal_rule taxcal_default_rules[] = {
-	{ "VAT / JPK_V7M", 25, "jpk-generation" },
-	{ "PIT/CIT advance", 20, "" },
-	{ "PIT-4 (payroll tax)", 20, "" },
-	{ "ZUS contributions", 15, "" },
+	{ "VAT/JPK_V7M", 25, "jpk-generation" },
+	{ "PIT/CIT", 20, "" },
+	{ "PIT-4", 20, "" },
+	{ "ZUS", 15, "" },
 };
 const size_t taxcal_default_nrules = sizeof taxcal_default_rules / sizeof taxcal_default_rules[0];
 

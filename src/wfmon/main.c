@@ -55,7 +55,8 @@ struct command {
 
 #define CONSOLE_USAGE \
 	"wfmon [--url URL] [--token T | --token-file F | --token-command CMD] [--ca-file F] " \
-	"[--theme NAME] [--ascii] [--mono] [--readonly] [--no-bell] [--stale-after SECONDS] [--exec ID]"
+	"[--theme NAME] [--ascii] [--mono] [--readonly] [--no-bell] [--stale-after SECONDS] [--exec ID] " \
+	"[--view dashboard|executions]"
 
 static int cmd_token(int argc, char **argv);
 static int cmd_tail(int argc, char **argv);
@@ -751,7 +752,9 @@ static void console_help(void)
 	       "  --no-bell            no beep or flash for new alerts\n"
 	       "  --stale-after SECS   show a running execution silent this long as stale\n"
 	       "                       (default 120)\n"
-	       "  --exec ID            open this execution first\n\n"
+	       "  --exec ID            open this execution first\n"
+	       "  --view V             the first view: dashboard (the default dashboard, the\n"
+	       "                       default) or executions\n\n"
 	       "Keys: ? in the console lists them. See wfmon(1).\n", CONSOLE_USAGE);
 }
 
@@ -777,6 +780,7 @@ static int cmd_console(int argc, char **argv)
 		{ "no-bell", no_argument, NULL, 'B' },
 		{ "stale-after", required_argument, NULL, 's' },
 		{ "exec", required_argument, NULL, 'e' },
+		{ "view", required_argument, NULL, 'V' },
 		{ "help-console", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -795,6 +799,14 @@ static int cmd_console(int argc, char **argv)
 		case 'm': co.mono = true; break;
 		case 'r': co.readonly = true; break;
 		case 'B': co.no_bell = true; break;
+		case 'V':
+			if (strcmp(optarg, "dashboard") == 0)
+				co.view = CONSOLE_VIEW_DASHBOARD;
+			else if (strcmp(optarg, "executions") == 0)
+				co.view = CONSOLE_VIEW_EXECUTIONS;
+			else
+				return console_usage_error("--view '%s': choose dashboard or executions", optarg);
+			break;
 		case 's': {
 			char *end;
 			errno = 0;

@@ -133,7 +133,7 @@ static void test_deadlines(void **state)
 	struct taxcal_date today = { 2026, 12, 6 };
 	size_t n = dashboard_data_deadlines(&m, NULL, today, d, 8);
 	assert_int_equal(n, 4);
-	assert_string_equal(d[3].due.rule->name, "VAT / JPK_V7M");
+	assert_string_equal(d[3].due.rule->name, "VAT/JPK_V7M");
 	assert_int_equal(d[3].state, DD_FAILED);       /* jpk-generation failed since 1 December */
 	assert_int_equal(d[0].state, DD_NO_WORKFLOW);
 	run(&m, "x6", "jpk-generation", T0 + 40000, T0 + 50000, "execution.completed");
