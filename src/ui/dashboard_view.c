@@ -768,6 +768,9 @@ void ui_dashboard_poll(struct ui *ui, unsigned changes)
 		return;
 	v->reply_seen = dm->reply_serial;
 	if (!dm->reply_ok) {
+		/* A daemon without a database: the built-in dashboard, said once by e or s. */
+		if (dm->unavailable && (dm->reply_action == DASH_LIST || dm->reply_action == DASH_GET))
+			return;
 		ui_message(ui, UI_ERROR, _("the server refused: %s%s%s"), dm->reply_error, dm->reply_field[0] ? " - " : "",
 			   dm->reply_field);
 		/* A refused copy goes back to what it was copied from. */

@@ -337,10 +337,15 @@ static void draw_resources(struct ui *ui, const struct dash_widget *w, struct ui
 	const struct resource_sample *s = &res->current;
 	char v[64], m1[32], m2[32], t[200];
 	int lim = r.x + r.w, bw = r.w - 16 > 20 ? 20 : r.w - 16;
-	i18n_format_decimal(s->host_cpu, 1, v, sizeof v);
-	snprintf(t, sizeof t, "%s %%", v);
+	/* A first sample has no CPU figure yet (no interval to measure over). */
+	if (s->host_cpu >= 0) {
+		i18n_format_decimal(s->host_cpu, 1, v, sizeof v);
+		snprintf(t, sizeof t, "%s %%", v);
+	} else {
+		snprintf(t, sizeof t, "-");
+	}
 	int x = ui_pair(r.y, r.x, lim, UI_PAIR_BODY, _("CPU"), t, s->warning ? UI_WARNING : UI_NORMAL);
-	if (bw > 3)
+	if (bw > 3 && s->host_cpu >= 0)
 		ui_bar(r.y, x, bw < lim - x ? bw : lim - x, (int)lround(s->host_cpu), s->warning ? UI_WARNING : UI_STATUS_OK);
 	if (r.h > 1 && s->mem_total > 0) {
 		i18n_format_bytes(s->mem_total - s->mem_available, m1, sizeof m1);
@@ -351,7 +356,10 @@ static void draw_resources(struct ui *ui, const struct dash_widget *w, struct ui
 	if (r.h > 2) {
 		i18n_format_decimal(s->daemon_cpu, 1, v, sizeof v);
 		i18n_format_bytes(s->daemon_rss, m1, sizeof m1);
-		snprintf(t, sizeof t, "%s %%, %s", v, m1);
+		if (s->daemon_cpu >= 0)
+			snprintf(t, sizeof t, "%s %%, %s", v, m1);
+		else
+			snprintf(t, sizeof t, "-, %s", m1);
 		ui_pair(r.y + 2, r.x, lim, UI_PAIR_BODY, _("daemon"), t, UI_NORMAL);
 	}
 	if (r.h > 3) {
