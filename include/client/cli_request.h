@@ -9,11 +9,24 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "endpoint.h"
 #include "wslink.h"
 
 #define CLI_TIMEOUT_MS 10000
+
+/* What a one-request tool (`wfmon alerts`, `wfmon dashboards`) gets from main.c. */
+struct cli_action_options {
+	struct endpoint *ep;  /* where and as whom */
+	bool json;            /* print the daemon's answers as JSON lines */
+	int argc;             /* the action and its arguments */
+	char **argv;
+};
+
+/* "wfmon CMD: " + the message (fmt with one %s for arg) on standard error,
+ * then the tool's usage; returns 2 (a usage error). */
+int cli_usage_error(const char *cmd, void (*usage)(FILE *f), const char *fmt, const char *arg);
 
 /* Connects and waits until the WebSocket is open; NULL after printing why
  * (refusals explained as the console explains them). */

@@ -16,17 +16,11 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-struct endpoint;
+struct cli_action_options;
 
-struct dashboards_cli_options {
-	struct endpoint *ep;
-	bool json;            /* print the daemon's answers as JSON lines */
-	int argc;             /* the action and its arguments */
-	char **argv;
-};
 
 /* 0 on success, 1 when the daemon refused or could not be reached, 2 for usage errors. */
-int dashboards_cli_run(const struct dashboards_cli_options *opt);
+int dashboards_cli_run(const struct cli_action_options *opt);
 void dashboards_cli_usage(FILE *f);
 
 #endif

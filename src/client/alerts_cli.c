@@ -34,11 +34,7 @@ void alerts_cli_usage(FILE *f)
 
 static int usage(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "wfmon alerts: ");
-	fprintf(stderr, fmt, arg ? arg : "");
-	fputc('\n', stderr);
-	alerts_cli_usage(stderr);
-	return 2;
+	return cli_usage_error("alerts", alerts_cli_usage, fmt, arg);
 }
 
 static const char *s_or(json_t *o, const char *key, const char *dflt)
@@ -114,7 +110,7 @@ static int parse_alert_id(const char *s, json_int_t *out)
 	return 0;
 }
 
-int alerts_cli_run(const struct alerts_cli_options *opt)
+int alerts_cli_run(const struct cli_action_options *opt)
 {
 	if (opt->argc < 1)
 		return usage("name an action%s", "");

@@ -112,3 +112,12 @@ int cli_answer_status(const char *cmd, json_t *m, bool json_out)
 	}
 	return 0;
 }
+
+int cli_usage_error(const char *cmd, void (*usage)(FILE *f), const char *fmt, const char *arg)
+{
+	fprintf(stderr, "wfmon %s: ", cmd);
+	fprintf(stderr, fmt, arg ? arg : "");
+	fputc('\n', stderr);
+	usage(stderr);
+	return 2;
+}

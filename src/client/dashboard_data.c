@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "exec.h"
+#include "topn.h"
 
 bool dashboard_data_workflow_is(const struct model_exec *x, const char *workflow)
 {
@@ -60,6 +61,11 @@ void dashboard_data_summary(const struct model *m, int64_t now_ms, int64_t stale
 	}
 }
 
+static bool started_later(const void *a, const void *b)
+{
+	return (*(const struct model_exec *const *)a)->x.started_ms > (*(const struct model_exec *const *)b)->x.started_ms;
+}
+
 size_t dashboard_data_running(const struct model *m, const char *workflow, const struct model_exec **out,
 			      size_t max)
 {
@@ -68,23 +74,14 @@ size_t dashboard_data_running(const struct model *m, const char *workflow, const
 		const struct model_exec *x = m->execs[i];
 		if (x->x.status != EXEC_RUNNING || !dashboard_data_workflow_is(x, workflow))
 			continue;
-		/* Insertion into the newest-first prefix of at most max. */
-		size_t at = n < max ? n : max;
-		while (at > 0 && out[at - 1]->x.started_ms < x->x.started_ms)
-			at--;
-		if (at >= max)
-			continue;
-		size_t last = n < max ? n : max - 1;
-		memmove(&out[at + 1], &out[at], (last - at) * sizeof *out);
-		out[at] = x;
-		if (n < max)
-			n++;
+		n = topn_insert(out, n, max, sizeof *out, &x, started_later);
 	}
 	return n;
 }
 
-static bool health_before(const struct dd_health *a, const struct dd_health *b)
+static bool health_before(const void *pa, const void *pb)
 {
+	const struct dd_health *a = pa, *b = pb;
 	if (a->attention != b->attention)
 		return a->attention;
 	return a->last_ms > b->last_ms;
@@ -123,16 +120,7 @@ size_t dashboard_data_health(const struct model *m, int64_t now_ms, int64_t stal
 		if (h.completed + h.failed > 0)
 			h.success = 100.0 * h.completed / (h.completed + h.failed);
 		h.attention = h.stale > 0 || (h.last_ms != 0 && h.last == MS_FAILED);
-		size_t at = n < max ? n : max;
-		while (at > 0 && health_before(&h, &out[at - 1]))
-			at--;
-		if (at >= max)
-			continue;
-		size_t last = n < max ? n : max - 1;
-		memmove(&out[at + 1], &out[at], (last - at) * sizeof *out);
-		out[at] = h;
-		if (n < max)
-			n++;
+		n = topn_insert(out, n, max, sizeof *out, &h, health_before);
 	}
 	return n;
 }

@@ -20,13 +20,9 @@ void dashboards_cli_usage(FILE *f)
 	      "  --user names another user's dashboards (admins only)\n", f);
 }
 
-static int usage(const char *msg, const char *arg)
+static int usage(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "wfmon dashboards: ");
-	fprintf(stderr, msg, arg ? arg : "");
-	fputc('\n', stderr);
-	dashboards_cli_usage(stderr);
-	return 2;
+	return cli_usage_error("dashboards", dashboards_cli_usage, fmt, arg);
 }
 
 static void print_list(json_t *list)
@@ -75,7 +71,7 @@ static json_t *read_dashboard(const char *path)
 	return out;
 }
 
-int dashboards_cli_run(const struct dashboards_cli_options *opt)
+int dashboards_cli_run(const struct cli_action_options *opt)
 {
 	if (opt->argc < 1)
 		return usage("name an action%s", "");

@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include "topn.h"
+
 /* Howard Hinnant's days_from_civil / civil_from_days. */
 int64_t taxcal_days(struct taxcal_date d)
 {
@@ -141,10 +143,9 @@ static struct taxcal_date month_add(struct taxcal_date d, int months)
 	return (struct taxcal_date){ idx / 12, idx % 12 + 1, d.day };
 }
 
-static int due_cmp(const struct taxcal_due *a, const struct taxcal_due *b)
+static bool due_before(const void *a, const void *b)
 {
-	int64_t da = taxcal_days(a->due), db = taxcal_days(b->due);
-	return da < db ? -1 : da > db;
+	return taxcal_days(((const struct taxcal_due *)a)->due) < taxcal_days(((const struct taxcal_due *)b)->due);
 }
 
 size_t taxcal_upcoming(const struct taxcal_rule *rules, size_t nrules, struct taxcal_date today,
@@ -166,17 +167,8 @@ size_t taxcal_upcoming(const struct taxcal_rule *rules, size_t nrules, struct ta
 		x.period = month_add((struct taxcal_date){ x.statutory.year, x.statutory.month, 1 }, -1);
 		x.days_left = (int)(taxcal_days(x.due) - t);
 		x.moved = taxcal_days(x.due) != taxcal_days(x.statutory);
-		/* Insertion keeps equal dates in the rules' order. */
-		size_t at = n < max ? n : max;
-		while (at > 0 && due_cmp(&out[at - 1], &x) > 0)
-			at--;
-		if (at >= max)
-			continue;
-		size_t last = n < max ? n : max - 1;
-		memmove(&out[at + 1], &out[at], (last - at) * sizeof *out);
-		out[at] = x;
-		if (n < max)
-			n++;
+		/* Equal dates keep the rules' order. */
+		n = topn_insert(out, n, max, sizeof *out, &x, due_before);
 	}
 	return n;
 }

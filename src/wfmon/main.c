@@ -30,6 +30,7 @@
 #include "i18n.h"
 #include "proto.h"
 #include "alerts_cli.h"
+#include "cli_request.h"
 #include "dashboards_cli.h"
 #include "conffile.h"
 #include "endpoint.h"
@@ -608,7 +609,7 @@ static int cmd_tail(int argc, char **argv)
 /* A subcommand of the shape `wfmon CMD [link options] [--json] ACTION ...`:
  * its options, then run(ep, json, argc, argv) on the action and what follows. */
 static int action_tool(int argc, char **argv, const char *cmd, void (*usage_fn)(FILE *),
-		       int (*run)(struct endpoint *ep, bool json, int argc, char **argv))
+		       int (*run)(const struct cli_action_options *opt))
 {
 	static const struct option longopts[] = {
 		LINK_LONGOPTS,
@@ -645,31 +646,20 @@ static int action_tool(int argc, char **argv, const char *cmd, void (*usage_fn)(
 	if (status != 0)
 		return status;
 	cleartext_warn(cmd, &ep);
-	int rc = run(&ep, json_out, argc - optind, argv + optind);
+	struct cli_action_options o = { .ep = &ep, .json = json_out, .argc = argc - optind, .argv = argv + optind };
+	int rc = run(&o);
 	endpoint_clear(&ep);
 	return rc;
 }
 
-static int run_alerts(struct endpoint *ep, bool json, int argc, char **argv)
-{
-	struct alerts_cli_options o = { .ep = ep, .json = json, .argc = argc, .argv = argv };
-	return alerts_cli_run(&o);
-}
-
 static int cmd_alerts(int argc, char **argv)
 {
-	return action_tool(argc, argv, "alerts", alerts_cli_usage, run_alerts);
-}
-
-static int run_dashboards(struct endpoint *ep, bool json, int argc, char **argv)
-{
-	struct dashboards_cli_options o = { .ep = ep, .json = json, .argc = argc, .argv = argv };
-	return dashboards_cli_run(&o);
+	return action_tool(argc, argv, "alerts", alerts_cli_usage, alerts_cli_run);
 }
 
 static int cmd_dashboards(int argc, char **argv)
 {
-	return action_tool(argc, argv, "dashboards", dashboards_cli_usage, run_dashboards);
+	return action_tool(argc, argv, "dashboards", dashboards_cli_usage, dashboards_cli_run);
 }
 
 /* ---- metrics ---------------------------------------------------------------------- */

@@ -126,6 +126,18 @@ keys c y
 wait_for c "deleted" 'deleted dashboard Kolejka' 10
 keys c q
 
+# ---- a copy, and a narrow terminal: stacked, nothing cut ------------------------------------------------------
+console n 40 20 -- --view dashboard --ascii
+wait_for n "40 columns: the widgets stack, full width" '^ Running executions *$' 10
+if screen n | awk 'length($0) > 40 { bad = 1 } END { exit bad }'; then ok "nothing wider than 40 columns"; else bad "a line wider than 40" n; fi
+keys n Tab Tab
+wait_for n "Tab scrolls the stack to the selected widget" '^>Alerts' 5
+keys n C
+keys n -l 'Copy of default'
+keys n Enter
+wait_for n "C saves a copy" 'saved dashboard Copy of default' 10
+keys n q
+
 # ---- read-only and Polish ------------------------------------------------------------------------------------
 console r 80 24 LANG=C.UTF-8 LANGUAGE=pl -- --view dashboard --readonly
 wait_for r "Polish summary" 'uruchomione' 10

@@ -307,6 +307,59 @@ static void test_default_fits(void **state)
 	free(d);
 }
 
+static void test_request(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text, *field;   /* field NULL: accepted */
+	} cases[] = {
+		{ "{\"type\":\"dashboard\",\"id\":1,\"action\":\"list\"}", NULL },
+		{ "{\"type\":\"dashboard\",\"id\":1,\"action\":\"list\",\"user\":\"anna\"}", NULL },
+		{ "{\"type\":\"dashboard\",\"id\":1,\"action\":\"get\",\"name\":\"Month-end\"}", NULL },
+		{ "{\"type\":\"dashboard\",\"id\":1,\"action\":\"save\",\"dashboard\":{},\"rename_from\":\"Old one\"}", NULL },
+		{ "{\"type\":\"dashboard\",\"id\":1,\"action\":\"default\",\"name\":\"Month-end\"}", NULL },
+		{ "{\"type\":\"dashboard\",\"id\":1}", "action" },
+		{ "{\"type\":\"dashboard\",\"id\":1,\"action\":\"drop\"}", "action" },
+		{ "{\"type\":\"dashboard\",\"id\":1,\"action\":\"get\"}", "name" },
+		{ "{\"type\":\"dashboard\",\"id\":1,\"action\":\"delete\",\"name\":\"ab\"}", "name" },
+		{ "{\"type\":\"dashboard\",\"id\":1,\"action\":\"list\",\"name\":\"Month-end\"}", "name" },
+		{ "{\"type\":\"dashboard\",\"id\":1,\"action\":\"save\"}", "dashboard" },
+		{ "{\"type\":\"dashboard\",\"id\":1,\"action\":\"save\",\"dashboard\":[]}", "dashboard" },
+		{ "{\"type\":\"dashboard\",\"id\":1,\"action\":\"get\",\"name\":\"Month-end\",\"dashboard\":{}}", "dashboard" },
+		{ "{\"type\":\"dashboard\",\"id\":1,\"action\":\"list\",\"user\":\"a b\"}", "user" },
+		{ "{\"type\":\"dashboard\",\"id\":1,\"action\":\"get\",\"name\":\"Month-end\",\"rename_from\":\"x\"}", "rename_from" },
+		{ "{\"type\":\"dashboard\",\"id\":1,\"action\":\"list\",\"colour\":1}", "colour" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct proto_request req;
+		struct proto_cause cause = { "", "" };
+		json_t *id = NULL;
+		int rc = proto_request_parse(cases[i].text, strlen(cases[i].text), &req, &id, &cause);
+		json_decref(id);
+		if (cases[i].field == NULL) {
+			if (rc != 0)
+				fail_msg("case %zu refused: %s: %s", i, cause.field, cause.message);
+			assert_int_equal(req.type, REQ_DASHBOARD);
+			proto_request_clear(&req);
+		} else if (rc == 0 || strcmp(cause.field, cases[i].field) != 0) {
+			fail_msg("case %zu: rc %d field '%s', want '%s'", i, rc, cause.field, cases[i].field);
+		}
+	}
+	/* What the console sends reads back. */
+	json_t *r = dashboard_request_new("dash:get:1", DASH_GET, "Month-end", NULL, NULL, NULL);
+	char *text = json_dumps(r, JSON_COMPACT);
+	struct proto_request req;
+	struct proto_cause cause;
+	json_t *id = NULL;
+	assert_int_equal(proto_request_parse(text, strlen(text), &req, &id, &cause), 0);
+	assert_int_equal(req.dashboard_action, DASH_GET);
+	assert_string_equal(req.dashboard_name, "Month-end");
+	proto_request_clear(&req);
+	json_decref(id);
+	free(text);
+	json_decref(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -316,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_layout_widths),
 		cmocka_unit_test(test_edit),
 		cmocka_unit_test(test_default_fits),
+		cmocka_unit_test(test_request),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
