@@ -37,6 +37,7 @@ struct pending {
 	int accepted, rejected;
 	/* PENDING_QUERY */
 	enum proto_query query;
+	char *metrics_key;         /* owned: a metrics answer others may share (metrics_cache.h), or NULL */
 	/* PENDING_SUB_* */
 	char room[PROTO_MAX_ROOM + 1];
 	int64_t since;

@@ -350,7 +350,11 @@ bool dash_model_refresh_aggregates(struct dash_model *dm, int64_t now_ms)
 		if (slot == NULL || slot->used)
 			continue;
 		slot->used = true;
-		push(dm, metrics_model_request_new(&slot->m, wf[0] ? wf : NULL, range, NULL, now_ms));
+		json_t *req = metrics_model_request_new(&slot->m, wf[0] ? wf : NULL, range, NULL, now_ms);
+		/* Every console on this dashboard asks the same: the daemon answers
+		 * them all with one query per refresh. */
+		json_object_set_new(json_object_get(req, "params"), "max_age_s", json_integer(DM_REFRESH_MS / 1000));
+		push(dm, req);
 		asked = true;
 	}
 	dm->agg_asked_ms = now_ms;

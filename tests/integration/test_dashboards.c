@@ -404,6 +404,71 @@ static void test_cli_export_import(void **state)
 	free(out);
 }
 
+/* One completed execution of wf-test in org, published by its producer. */
+static void one_run(const char *org, const char *exec)
+{
+	char *t = daemon_token(&D, org, "engine", "producer");
+	struct wsc *p = client_open(&D, t);
+	free(t);
+	char id1[64], id2[64];
+	snprintf(id1, sizeof id1, "%s-s", exec);
+	snprintf(id2, sizeof id2, "%s-c", exec);
+	char *a = event_json("execution.started", id1, exec, NULL), *b = event_json("execution.completed", id2, exec, NULL);
+	char batch[1024];
+	snprintf(batch, sizeof batch, "[%s,%s]", a, b);
+	json_t *ack = client_publish(p, batch);
+	assert_int_equal(json_integer_value(json_object_get(ack, "accepted")), 2);
+	json_decref(ack);
+	free(a);
+	free(b);
+	wsc_free(p);
+}
+
+static long long runs_answered(struct wsc *c, const char *extra)
+{
+	char req[256];
+	snprintf(req, sizeof req, "{\"type\":\"query\",\"id\":\"m\",\"query\":\"metrics\",\"params\":{\"range\":\"24h\"%s}}",
+		 extra);
+	assert_int_equal(client_send(c, req), 0);
+	json_t *m = client_recv_type(c, "result", 10000);
+	assert_non_null(m);
+	long long runs = json_integer_value(json_object_get(json_object_get(json_object_get(m, "data"), "summary"), "runs"));
+	json_decref(m);
+	return runs;
+}
+
+/* Dashboards refresh their aggregates with max_age_s: consoles asking the
+ * same question within it share one answer (and one database query). */
+static void test_metrics_answers_shared(void **state)
+{
+	(void)state;
+	one_run("shared", "sh-1");
+	struct wsc *a = as("shared", "ula", "viewer"), *b = as("shared", "wit", "operator");
+	long shared0 = daemon_metric(&D, "wfmond_metrics_shared_total");
+	assert_int_equal(runs_answered(a, ",\"max_age_s\":30"), 1);
+	one_run("shared", "sh-2");
+	/* Another console, the same question, within 30 s: the same answer. */
+	assert_int_equal(runs_answered(b, ",\"max_age_s\":30"), 1);
+	assert_int_equal(daemon_metric(&D, "wfmond_metrics_shared_total"), shared0 + 1);
+	/* A fresh question sees the second run; so does one that accepts no age. */
+	assert_int_equal(runs_answered(b, ""), 2);
+	assert_int_equal(runs_answered(a, ",\"max_age_s\":0"), 2);
+	/* Another organization never gets this one's answer. */
+	struct wsc *o = as("elsewhere", "ula", "viewer");
+	assert_int_equal(runs_answered(o, ",\"max_age_s\":30"), 0);
+	assert_int_equal(daemon_metric(&D, "wfmond_metrics_shared_total"), shared0 + 1);
+	/* Bounded. */
+	assert_int_equal(client_send(o, "{\"type\":\"query\",\"id\":\"x\",\"query\":\"metrics\","
+				       "\"params\":{\"max_age_s\":61}}"), 0);
+	json_t *e = client_recv_type(o, "error", 5000);
+	assert_non_null(e);
+	assert_non_null(strstr(jstr(e, "field"), "max_age_s"));
+	json_decref(e);
+	wsc_free(a);
+	wsc_free(b);
+	wsc_free(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -412,6 +477,7 @@ int main(void)
 		cmocka_unit_test(test_invalid_layouts_name_the_field),
 		cmocka_unit_test(test_audit_rows),
 		cmocka_unit_test(test_cli_export_import),
+		cmocka_unit_test(test_metrics_answers_shared),
 	};
 	return cmocka_run_group_tests_name("dashboards", tests, setup, teardown);
 }
