@@ -16,17 +16,11 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-struct endpoint;
+struct cli_action_options;
 
-struct alerts_cli_options {
-	struct endpoint *ep;  /* where and as whom */
-	bool json;            /* print the daemon's answers as JSON lines */
-	int argc;             /* the action and its arguments */
-	char **argv;
-};
 
 /* 0 on success, 1 when the daemon refused or could not be reached, 2 for usage errors. */
-int alerts_cli_run(const struct alerts_cli_options *opt);
+int alerts_cli_run(const struct cli_action_options *opt);
 void alerts_cli_usage(FILE *f);
 
 #endif

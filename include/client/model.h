@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dashboard_model.h"
 #include "model_alerts.h"
 #include "model_exec.h"
 #include "model_health.h"
@@ -90,6 +91,7 @@ enum model_change {
 	MC_SUMMARY = 1 << 13,     /* the organization's summary: see model.summary */
 	MC_SEARCH = 1 << 14,      /* the list's search of history: see model.search */
 	MC_HEALTH = 1 << 15,      /* the workflows' health (room "health") */
+	MC_DASHBOARD = 1 << 20,   /* a dashboard answer or aggregate: see model.dash */
 };
 
 struct model {
@@ -118,6 +120,7 @@ struct model {
 	struct model_reply reply;
 	struct metrics_model metrics;          /* the metrics view's answers (metrics_data.h) */
 	struct model_health health;
+	struct dash_model dash;                /* dashboards and their aggregates (dashboard_model.h) */
 };
 
 void model_init(struct model *m);

@@ -95,9 +95,14 @@ const char *metrics_part_name(enum metrics_part p);
 
 /* Checks the params of the "metrics" query (a JSON object; proto_query_params_new
  * calls it) and returns a normalized copy: {"workflow"?, "range" | "from"
- * ["to"], "bucket"?, "include": [parts]}; range defaults to
+ * ["to"], "bucket"?, "include": [parts], "max_age_s"?}; range defaults to
  * METRICS_DEFAULT_RANGE, include to what applies (summary, trend,
- * degradation, and workflows or steps). NULL with a cause naming the field. */
+ * degradation, and workflows or steps). max_age_s (1..METRICS_MAX_AGE_S;
+ * 0 or absent: a fresh answer) lets the daemon answer with the same
+ * question's answer of up to that age, so that many dashboards refreshing
+ * the same figures cost the database one query. NULL with a cause naming
+ * the field. */
+#define METRICS_MAX_AGE_S 60
 json_t *metrics_params_new(json_t *params, struct proto_cause *cause);
 
 /* The periods of one answer, resolved against now. */

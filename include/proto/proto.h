@@ -266,6 +266,7 @@ enum proto_request_type {
 	REQ_CANCEL,        /* ask the producer to cancel a queued or running execution */
 	REQ_RETRY,         /* ask the producer to run a failed or cancelled execution again */
 	REQ_SCHEDULE,      /* expected runs of workflows: list, save, delete */
+	REQ_DASHBOARD,     /* dashboards: list, get, save, delete, default (dashboard.h) */
 	REQ__COUNT
 };
 
@@ -316,6 +317,10 @@ struct proto_request {
 	enum proto_schedule_action schedule_action;   /* schedule */
 	json_t *schedule;           /* schedule save: borrowed, checked by the daemon */
 	const char *workflow_id;    /* schedule delete: borrowed */
+	/* dashboard (dashboard.h): enum dash_action; the rest borrowed, NULL when absent */
+	int dashboard_action;
+	const char *dashboard_name, *dashboard_user, *dashboard_rename_from;
+	json_t *dashboard;          /* save: checked by the daemon with dashboard_parse */
 };
 
 /* Parses one text frame (not NUL-terminated). On error returns -1, fills *cause,

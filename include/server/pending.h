@@ -24,6 +24,7 @@ enum pending_kind {
 	PENDING_MONITOR,    /* the database connections sample */
 	PENDING_HEALTH,     /* the performance check of one organization (metrics_req.h) */
 	PENDING_DONE,       /* a change recorded as the daemon's own event: "done" once durable */
+	PENDING_DASHBOARD,  /* a dashboard request (dashboards.h) */
 };
 
 struct pending {
@@ -37,12 +38,15 @@ struct pending {
 	int accepted, rejected;
 	/* PENDING_QUERY */
 	enum proto_query query;
+	char *metrics_key;         /* owned: a metrics answer others may share (metrics_cache.h), or NULL */
 	/* PENDING_SUB_* */
 	char room[PROTO_MAX_ROOM + 1];
 	int64_t since;
 	int64_t pos;               /* the organization's position when the store was asked */
 	/* PENDING_HEALTH */
 	char org[PROTO_MAX_ID + 1];
+	/* PENDING_DASHBOARD: enum dash_action */
+	int dash_action;
 };
 
 /* Registers a new pending answer with a fresh ticket, for `to` (copied, its

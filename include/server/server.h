@@ -47,10 +47,14 @@ struct server_stats {
 	uint64_t action_links_refused;    /* invalid, expired or used links POSTed */
 	uint64_t http_requests;
 	uint64_t http_requests_late;      /* cut for not finishing a request in time */
+	uint64_t metrics_shared;          /* metrics queries answered with another's recent answer */
 };
+
+struct metrics_cache;
 
 struct server {
 	struct config cfg;
+	struct metrics_cache *mcache;   /* shared recent metrics answers (metrics_cache.h), made on first use */
 	struct config_source src;       /* where cfg came from, for SIGHUP */
 	struct auth_verifier *verifier;
 	struct lws_context *lws;

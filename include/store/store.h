@@ -110,6 +110,14 @@ enum store_query_kind {
 	 * (man/wfmon-protocol.7); rollups are brought up to date first. A
 	 * workflow that is not found gives {"workflow": null}. */
 	STORE_Q_METRICS,
+	/* params {"op": "list"|"get"|"save"|"delete"|"default", "actor": the
+	 * token's subject, "role": its role, "user": whose dashboards, "name"?,
+	 * "dashboard"? (save), "rename_from"? (save)} -> {"dashboards": [..]}
+	 * (list), {"dashboard": {..}} (get, default, save with "created"),
+	 * {"name"} (delete), or {"refused": {"code","field","message"}}; audit
+	 * rows in the same transaction (src/store/dashboards.c). Never refused
+	 * while the spool catches up: it reads no history. */
+	STORE_Q_DASHBOARD,
 	STORE_Q__COUNT
 };
 /* Whether a query kind only writes (and so may run while the spool drains). */

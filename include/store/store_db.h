@@ -59,6 +59,9 @@ int storeq_metrics(PGconn *c, json_t *params, json_t **result, char *err, size_t
 int storeq_put_schedule(PGconn *c, json_t *params, json_t **result, char *err, size_t errlen);
 int storeq_put_schedule_delete(PGconn *c, json_t *params, json_t **result, char *err, size_t errlen);
 
+/* dashboards.c: STORE_Q_DASHBOARD (see store.h). */
+int storeq_dashboard(PGconn *c, json_t *params, json_t **result, char *err, size_t errlen);
+
 /* write.c: applies one organization's records ({"pos","event",...} objects
  * as a JSON array text) in one transaction. Returns the number of events
  * inserted (duplicates are skipped), or -1 with err; *permanent says that

@@ -11,12 +11,16 @@
 
 struct endpoint;
 
+/* The first view: the user's default dashboard, or the executions list. */
+enum console_view { CONSOLE_VIEW_DASHBOARD, CONSOLE_VIEW_EXECUTIONS };
+
 struct console_options {
 	const char *url;          /* for the header */
 	struct endpoint *ep;      /* where and as whom (its token is renewed: session.h) */
 	const char *warning;      /* said once the screen is up (a token in clear text), or NULL */
 	const char *theme;        /* NULL: "default" */
 	const char *exec_id;      /* open this execution first, or NULL */
+	enum console_view view;   /* --view: the first view */
 	bool ascii, mono, readonly;
 	bool no_bell;             /* never beep for alerts (--no-bell) */
 	int stale_after_s;        /* > 0 */

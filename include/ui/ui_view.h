@@ -22,7 +22,7 @@
 
 enum ui_view_id { VIEW_LIST, VIEW_EXEC, VIEW_STEP, VIEW_TIMELINE, VIEW_QUEUE, VIEW_RESOURCES,
 		  VIEW_ALERTS, VIEW_ALERT, VIEW_RULES, VIEW_RULE_FORM, VIEW_METRICS, VIEW_METRICS_WF, VIEW_HEALTH,
-		  VIEW__COUNT };
+		  VIEW_DASHBOARD, VIEW_DASHBOARD_EDIT, VIEW__COUNT };
 
 struct ui_key {
 	int key;                 /* curses key code or character */
@@ -62,6 +62,8 @@ extern const struct ui_view_ops ui_view_rule_form;  /* rule_form.c */
 extern const struct ui_view_ops ui_view_metrics;    /* metrics_view.c: every workflow */
 extern const struct ui_view_ops ui_view_metrics_workflow;   /* metrics_view.c: one */
 extern const struct ui_view_ops ui_view_health;     /* health_view.c */
+extern const struct ui_view_ops ui_view_dashboard;          /* dashboard_view.c */
+extern const struct ui_view_ops ui_view_dashboard_edit;     /* dashboard_view.c: the editor */
 
 /* PROMPT_ASK: a question on the message line whose typed answer goes to
  * ui->ask_fn; PROMPT_CONFIRM: a yes/no question (y answers "y"). */
@@ -69,6 +71,7 @@ enum ui_prompt { PROMPT_NONE, PROMPT_COMMAND, PROMPT_FILTER, PROMPT_WRITE, PROMP
 
 struct rule_form;   /* rule_form.c */
 struct metrics_view;   /* metrics_view.c */
+struct dashboard_view;   /* dashboard_view.c */
 
 #define UI_PROMPT_LEN 512
 #define UI_MESSAGE_LEN 512
@@ -163,6 +166,9 @@ struct ui {
 
 	/* metrics: the views' choices and what they derive (metrics_view.c) */
 	struct metrics_view *metrics;
+
+	/* dashboards: selection, editor, cache (dashboard_view.c) */
+	struct dashboard_view *dash;
 
 	/* the bottom line */
 	enum ui_prompt prompt;
@@ -314,6 +320,14 @@ bool ui_exec_control_reply(struct ui *ui, const struct model_reply *r);
 /* Where the execution's last request stands ("cancel asked by olga: waiting
  * for the producer"), with its element; false when there is none to show. */
 bool ui_exec_control_text(const struct exec *x, char *buf, size_t len, enum ui_element *el);
+
+/* ---- dashboards (dashboard_view.c) --------------------------------------------------- */
+/* Opens the user's dashboard of that name (NULL or "": lists them). */
+void ui_dashboard_open(struct ui *ui, const char *name);
+/* Every turn of the loop: starts the dashboards once LIVE, refreshes the
+ * aggregates while shown, sends what the model asks, says the answers. */
+void ui_dashboard_poll(struct ui *ui, unsigned changes);
+void ui_dashboard_free(struct ui *ui);
 
 /* A rule type's translated name ("consecutive failures"). */
 const char *ui_rule_type_text(enum alert_type type);

@@ -40,48 +40,14 @@ void alerts_cli_usage(FILE *f)
 
 static int usage(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "wfmon alerts: ");
-	fprintf(stderr, fmt, arg ? arg : "");
-	fputc('\n', stderr);
-	alerts_cli_usage(stderr);
-	return 2;
-}
-
-static char *read_all(const char *path, char *cause, size_t causelen)
-{
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	if (f == NULL) {
-		snprintf(cause, causelen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	size_t cap = 4096, len = 0;
-	char *buf = xmalloc(cap);
-	size_t n;
-	while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-		len += n;
-		if (len + 1 == cap) {
-			if (cap >= PROTO_MAX_MESSAGE) {
-				snprintf(cause, causelen, "%s: larger than %d bytes", path, PROTO_MAX_MESSAGE);
-				free(buf);
-				if (f != stdin)
-					fclose(f);
-				return NULL;
-			}
-			cap *= 2;
-			buf = xrealloc(buf, cap);
-		}
-	}
-	if (f != stdin)
-		fclose(f);
-	buf[len] = '\0';
-	return buf;
+	return cli_usage_error("alerts", alerts_cli_usage, fmt, arg);
 }
 
 /* FILE (or - for standard input) as one JSON object; NULL once said. */
 static json_t *read_object(const char *path)
 {
 	char cause[256];
-	char *text = read_all(path, cause, sizeof cause);
+	char *text = cli_read_file(path, cause, sizeof cause);
 	if (text == NULL) {
 		fprintf(stderr, "wfmon alerts: %s\n", cause);
 		return NULL;
@@ -213,27 +179,6 @@ static void print_schedules(json_t *list)
 	}
 }
 
-static int answer_status(json_t *m, bool json_out)
-{
-	if (m == NULL) {
-		fprintf(stderr, "wfmon alerts: no answer from the daemon\n");
-		return 1;
-	}
-	if (json_out) {
-		char *t = json_dumps(m, JSON_COMPACT);
-		puts(t);
-		free(t);
-	}
-	const char *type = s_or(m, "type", "");
-	if (strcmp(type, "error") == 0) {
-		const char *field = s_or(m, "field", NULL);
-		fprintf(stderr, "wfmon alerts: %s%s%s: %s\n", s_or(m, "code", "error"), field ? " at " : "",
-			field ? field : "", s_or(m, "message", ""));
-		return 1;
-	}
-	return 0;
-}
-
 /* What the daemon's own check refused, said as the daemon would; drops obj.
  * The exit status. */
 static int refused_here(const char *what, const struct proto_cause *c, json_t *obj)
@@ -261,7 +206,7 @@ static int parse_alert_id(const char *s, json_int_t *out)
 	return 0;
 }
 
-int alerts_cli_run(const struct alerts_cli_options *opt)
+int alerts_cli_run(const struct cli_action_options *opt)
 {
 	if (opt->argc < 1)
 		return usage("name an action%s", "");
@@ -349,7 +294,7 @@ int alerts_cli_run(const struct alerts_cli_options *opt)
 	}
 	json_t *m = cli_ask(c, req, CLI_TIMEOUT_MS);
 	json_decref(req);
-	int rc = answer_status(m, opt->json);
+	int rc = cli_answer_status("alerts", m, opt->json);
 	if (rc == 0 && !opt->json) {
 		const char *type = s_or(m, "type", "");
 		if (strcmp(type, "subscribed") == 0)

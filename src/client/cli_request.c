@@ -1,11 +1,14 @@
 /* cli_request.c: one request, one answer (see cli_request.h). */
 #include "cli_request.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto.h"
 #include "reconnect.h"
+#include "xalloc.h"
 
 struct wsl *cli_connect(const char *cmd, const struct endpoint *ep)
 {
@@ -55,4 +58,66 @@ void cli_close(struct wsl *c)
 	wsl_send_close(c, 1000);
 	wsl_wait_flushed(c, 500);
 	wsl_free(c);
+}
+
+char *cli_read_file(const char *path, char *cause, size_t causelen)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	if (f == NULL) {
+		snprintf(cause, causelen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	size_t cap = 4096, len = 0;
+	char *buf = xmalloc(cap);
+	size_t n;
+	while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+		len += n;
+		if (len + 1 == cap) {
+			if (cap >= PROTO_MAX_MESSAGE) {
+				snprintf(cause, causelen, "%s: larger than %d bytes", path, PROTO_MAX_MESSAGE);
+				free(buf);
+				if (f != stdin)
+					fclose(f);
+				return NULL;
+			}
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+	}
+	if (f != stdin)
+		fclose(f);
+	buf[len] = '\0';
+	return buf;
+}
+
+int cli_answer_status(const char *cmd, json_t *m, bool json_out)
+{
+	if (m == NULL) {
+		fprintf(stderr, "wfmon %s: no answer from the daemon\n", cmd);
+		return 1;
+	}
+	if (json_out) {
+		char *t = json_dumps(m, JSON_COMPACT);
+		puts(t);
+		free(t);
+	}
+	const char *type = json_string_value(json_object_get(m, "type"));
+	if (type != NULL && strcmp(type, "error") == 0) {
+		const char *field = json_string_value(json_object_get(m, "field"));
+		const char *code = json_string_value(json_object_get(m, "code"));
+		const char *msg = json_string_value(json_object_get(m, "message"));
+		fprintf(stderr, "wfmon %s: %s%s%s: %s\n", cmd, code ? code : "error", field && *field ? " at " : "",
+			field && *field ? field : "", msg ? msg : "");
+		return 1;
+	}
+	return 0;
+}
+
+int cli_usage_error(const char *cmd, void (*usage)(FILE *f), const char *fmt, const char *arg)
+{
+	fprintf(stderr, "wfmon %s: ", cmd);
+	fprintf(stderr, fmt, arg ? arg : "");
+	fputc('\n', stderr);
+	usage(stderr);
+	return 2;
 }

@@ -148,8 +148,11 @@ static unsigned on_error(struct model *m, json_t *msg)
 	const char *code = jstr(msg, "code");
 	const char *id = jstr(msg, "id");
 	/* Answers to the console's own requests go where the request came from. */
-	if (id != NULL && strncmp(id, METRICS_ID_PREFIX, strlen(METRICS_ID_PREFIX)) == 0)
-		return metrics_model_on_error(&m->metrics, msg) ? MC_METRICS : MC_NONE;
+	if (id != NULL && strncmp(id, METRICS_ID_PREFIX, strlen(METRICS_ID_PREFIX)) == 0 &&
+	    metrics_model_on_error(&m->metrics, msg))
+		return MC_METRICS;
+	if (dash_model_on_error(&m->dash, msg))
+		return MC_DASHBOARD;
 	if (model_search_owns(id))
 		return model_search_on_error(m, msg);
 	if (id != NULL && strncmp(id, MODEL_ID_STATS, strlen(MODEL_ID_STATS)) == 0) {
@@ -186,13 +189,18 @@ unsigned model_handle_message(struct model *m, json_t *msg, int64_t now_ms)
 		return on_done(m, msg);
 	if (strcmp(type, "result") == 0) {
 		const char *query = jstr(msg, "query");
-		if (query != NULL && strcmp(query, "metrics") == 0)
-			return metrics_model_on_result(&m->metrics, msg) ? MC_METRICS : MC_NONE;
+		if (query != NULL && strcmp(query, "metrics") == 0) {
+			if (metrics_model_on_result(&m->metrics, msg))
+				return MC_METRICS;
+			return dash_model_on_result(&m->dash, msg) ? MC_DASHBOARD : MC_NONE;
+		}
 		return model_search_owns(jstr(msg, "id")) ? model_search_on_result(m, msg)
 							  : model_stats_on_result(m, msg);
 	}
 	if (strcmp(type, "rules") == 0)
 		return model_rules_on_message(m, msg);
+	if (strcmp(type, "dashboard") == 0)
+		return dash_model_on_answer(&m->dash, msg) ? MC_DASHBOARD : MC_NONE;
 	if (strcmp(type, "rule_saved") == 0)
 		return model_rules_on_saved(m, msg);
 	struct model_room *r = model_room_find(m, jstr(msg, "room"));
@@ -228,6 +236,7 @@ void model_init(struct model *m)
 	memset(m, 0, sizeof *m);
 	strmap_init(&m->by_id);
 	metrics_model_init(&m->metrics);
+	dash_model_init(&m->dash);
 }
 
 void model_free(struct model *m)
@@ -239,5 +248,6 @@ void model_free(struct model *m)
 	metrics_model_free(&m->metrics);
 	model_search_clear(m);
 	model_health_clear(m);
+	dash_model_free(&m->dash);
 	memset(m, 0, sizeof *m);
 }

@@ -158,7 +158,8 @@ static int part_parse(const char *name)
 	return -1;
 }
 
-static const char *const param_names[] = { "workflow", "range", "from", "to", "bucket", "include", NULL };
+static const char *const param_names[] = { "workflow", "range", "from", "to", "bucket", "include", "max_age_s",
+					     NULL };
 
 static bool text_ok(json_t *v, size_t max)
 {
@@ -300,6 +301,15 @@ json_t *metrics_params_new(json_t *params, struct proto_cause *cause)
 	if (inc == NULL)
 		goto fail;
 	json_object_set_new(out, "include", inc);
+	json_t *age = json_object_get(params, "max_age_s");
+	if (age != NULL) {
+		if (!json_is_integer(age) || json_integer_value(age) < 0 || json_integer_value(age) > METRICS_MAX_AGE_S) {
+			proto_fail(cause, "max_age_s", "must be a whole number of seconds from 0 to %d", METRICS_MAX_AGE_S);
+			goto fail;
+		}
+		if (json_integer_value(age) > 0)
+			json_object_set(out, "max_age_s", age);
+	}
 	return out;
 fail:
 	json_decref(out);

@@ -41,4 +41,8 @@ void exec_label_set(struct exec *x, const char *key, const char *value);
 /* Adds or changes the labels of an object of strings (see exec.h). */
 void exec_labels_merge(struct exec *x, json_t *labels);
 
+/* dashboard.c, for request.c: the "dashboard" request's fields and parser. */
+extern const char *const dashboard_request_fields[];
+int dashboard_request_parse(json_t *root, struct proto_request *req, struct proto_cause *cause);
+
 #endif

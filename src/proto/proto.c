@@ -44,6 +44,7 @@ static const char *const request_names[REQ__COUNT] = {
 	[REQ_CANCEL] = "cancel",
 	[REQ_RETRY] = "retry",
 	[REQ_SCHEDULE] = "schedule",
+	[REQ_DASHBOARD] = "dashboard",
 };
 
 static const char *const schedule_action_names[SCHEDULE_ACTION__COUNT] = {

@@ -56,6 +56,7 @@ static const struct request_spec {
 	[REQ_CANCEL] = {control_fields, parse_control},
 	[REQ_RETRY] = {control_fields, parse_control},
 	[REQ_SCHEDULE] = {schedule_fields, parse_schedule},
+	[REQ_DASHBOARD] = {dashboard_request_fields, dashboard_request_parse},
 };
 
 static bool key_is(const char *name, const char *key, size_t key_len)
@@ -320,7 +321,7 @@ static int parse_type(json_t *root, enum proto_request_type *out, struct proto_c
 	}
 	return proto_fail(cause, "type",
 			  "unknown request type '%.64s': use subscribe, unsubscribe, publish, query, "
-			  "prioritize, cancel, retry, rule, alert, schedule, hello, auth or ping",
+			  "prioritize, cancel, retry, rule, alert, schedule, hello, auth, dashboard or ping",
 			  json_string_value(type));
 }
 

@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "clock.h"
+#include "dashboards.h"
 #include "log.h"
+#include "metrics_cache.h"
 #include "metrics_req.h"
 #include "org.h"
 #include "pending.h"
@@ -22,6 +24,13 @@ static const enum store_query_kind store_kind_of[QUERY__COUNT] = {
 	[QUERY_METRICS] = STORE_Q_METRICS,
 };
 
+/* A query's result (borrowed) to whoever asked. */
+static void reply_result(struct server *s, const struct reply_to *to, enum proto_query q, json_t *result)
+{
+	char *ws = to->http_wsi ? NULL : proto_result_message_new(to->req_id, q, result);
+	reply_send(s, to, ws, 200, to->http_wsi ? json_incref(result) : NULL);
+}
+
 void history_query(struct server *s, struct org *o, enum proto_query q, json_t *params,
 		   const struct reply_to *to)
 {
@@ -31,11 +40,26 @@ void history_query(struct server *s, struct org *o, enum proto_query q, json_t *
 		return;
 	}
 	json_t *store_params;
+	char *shared = NULL;
+	if (q == QUERY_METRICS && (shared = metrics_cache_key_new(o->id, params)) != NULL) {
+		/* Another client's answer to the same question, young enough. */
+		if (s->mcache == NULL)
+			s->mcache = metrics_cache_new();
+		json_t *hit = metrics_cache_get(s->mcache, shared, (int)json_integer_value(json_object_get(params, "max_age_s")),
+						clock_wall_ms());
+		if (hit != NULL) {
+			free(shared);
+			s->stats.metrics_shared++;
+			reply_result(s, to, q, hit);
+			return;
+		}
+	}
 	if (q == QUERY_METRICS) {
 		/* Its periods depend on the clock: checked now, so a refusal names the field. */
 		struct proto_cause cause;
 		store_params = metrics_store_params_new(s, params, clock_wall_ms(), &cause);
 		if (store_params == NULL) {
+			free(shared);
 			reply_error(s, to, PROTO_ERR_BAD_REQUEST, cause.message, cause.field);
 			return;
 		}
@@ -44,6 +68,7 @@ void history_query(struct server *s, struct org *o, enum proto_query q, json_t *
 	}
 	struct pending *p = pending_new(s, PENDING_QUERY, to);
 	p->query = q;
+	p->metrics_key = shared;
 	if (store_query(s->store, store_kind_of[q], o->id, store_params, p->ticket) < 0) {
 		pending_free(pending_take(s, p->ticket));
 		reply_error(s, to, PROTO_ERR_UNAVAILABLE, "the store is busy: retry in a moment", NULL);
@@ -66,8 +91,9 @@ static void query_done(struct server *s, struct pending *p, const struct store_d
 			    "no workflow with this id or name in this organization", "workflow");
 		return;
 	}
-	char *ws = to->http_wsi ? NULL : proto_result_message_new(to->req_id, p->query, d->result);
-	reply_send(s, to, ws, 200, to->http_wsi ? json_incref(d->result) : NULL);
+	if (p->metrics_key != NULL && s->mcache != NULL)
+		metrics_cache_put(s->mcache, p->metrics_key, d->result, clock_wall_ms());
+	reply_result(s, to, p->query, d->result);
 }
 
 void history_put(struct server *s, enum store_query_kind kind, const char *org, json_t *row)
@@ -128,6 +154,8 @@ void history_poll(struct server *s)
 					monitor_db_connections(s, d->result);
 			} else if (p->kind == PENDING_HEALTH) {
 				metrics_watch_done(s, p, d);
+			} else if (p->kind == PENDING_DASHBOARD) {
+				dashboards_done(s, p, d);
 			} else {
 				subscribe_done(s, p, d);
 			}

@@ -223,6 +223,7 @@ static const struct metric counters[] = {
 	{ "wfmond_action_links_refused_total", "counter", "Action links refused: invalid, expired, used, or the alert's state", STAT(action_links_refused) },
 	{ "wfmond_http_requests_total", "counter", "Plain HTTP requests", STAT(http_requests) },
 	{ "wfmond_http_requests_late_total", "counter", "Connections cut for not finishing an HTTP request in time", STAT(http_requests_late) },
+	{ "wfmond_metrics_shared_total", "counter", "Metrics queries answered with the same question's recent answer (max_age_s)", STAT(metrics_shared) },
 };
 
 static int http_metrics(struct server *s, struct lws *wsi)

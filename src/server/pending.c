@@ -34,6 +34,7 @@ void pending_free(struct pending *p)
 		return;
 	json_decref(p->to.req_id);
 	json_decref(p->results);
+	free(p->metrics_key);
 	free(p);
 }
 

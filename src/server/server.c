@@ -5,6 +5,8 @@
  * callbacks of lws, never inside one. */
 #include "server.h"
 
+#include "metrics_cache.h"
+
 #include <ev.h>
 #include <libwebsockets.h>
 #include <signal.h>
@@ -106,6 +108,7 @@ static void free_org(const char *key, void *value, void *arg)
 void server_free(struct server *s)
 {
 	pending_clear_all(s);
+	metrics_cache_free(s->mcache);
 	monitor_free(&s->mon);
 	strmap_clear(&s->conns_by_id);
 	strmap_each(&s->orgs, free_org, NULL);

@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "conn.h"
 #include "control.h"
+#include "dashboards.h"
 #include "flush.h"
 #include "history.h"
 #include "http.h"
@@ -114,6 +115,7 @@ static void (*const request_table[REQ__COUNT])(struct conn *, const struct proto
 	[REQ_CANCEL] = control_request,
 	[REQ_RETRY] = control_request,
 	[REQ_SCHEDULE] = schedules_request,
+	[REQ_DASHBOARD] = dashboards_request,
 };
 
 static void handle_message(struct conn *c, const char *buf, size_t len)

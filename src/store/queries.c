@@ -600,6 +600,7 @@ static const query_fn query_table[STORE_Q__COUNT] = {
 	[STORE_Q_METRICS] = storeq_metrics,
 	[STORE_Q_PUT_SCHEDULE] = storeq_put_schedule,
 	[STORE_Q_PUT_SCHEDULE_DELETE] = storeq_put_schedule_delete,
+	[STORE_Q_DASHBOARD] = storeq_dashboard,
 };
 
 /* The protocol query whose parameters each history query takes, plus one

@@ -489,7 +489,8 @@ static struct store_done *run_query(struct store *s, struct query_item *q)
 		return done_new(STORE_DONE_QUERY, q->ticket, -1, UNAVAILABLE, NULL);
 	/* A query must see every event appended before it: while the spool still
 	 * holds some that PostgreSQL has not taken, an answer could have a gap. */
-	if (spool_pending(s->spool) > 0 && !store_query_is_put(q->kind) && q->kind != STORE_Q_DB_CONNECTIONS)
+	if (spool_pending(s->spool) > 0 && !store_query_is_put(q->kind) && q->kind != STORE_Q_DB_CONNECTIONS &&
+	    q->kind != STORE_Q_DASHBOARD)
 		return done_new(STORE_DONE_QUERY, q->ticket, -1,
 				"the history database is catching up after an outage: retry shortly", NULL);
 	json_t *result;

@@ -56,6 +56,8 @@ static const struct ui_view_ops *const views[VIEW__COUNT] = {
 	[VIEW_METRICS] = &ui_view_metrics,
 	[VIEW_METRICS_WF] = &ui_view_metrics_workflow,
 	[VIEW_HEALTH] = &ui_view_health,
+	[VIEW_DASHBOARD] = &ui_view_dashboard,
+	[VIEW_DASHBOARD_EDIT] = &ui_view_dashboard_edit,
 };
 
 /* The views that show the open execution (and keep its room). */
@@ -278,6 +280,11 @@ static void cmd_metrics(struct ui *ui, const char *arg)
 	ui_metrics_open(ui, arg);
 }
 
+static void cmd_dashboard(struct ui *ui, const char *arg)
+{
+	ui_dashboard_open(ui, arg);
+}
+
 static void cmd_bell(struct ui *ui, const char *arg)
 {
 	if (strcmp(arg, "on") == 0)
@@ -315,6 +322,7 @@ static const struct {
 	{ "alerts", NULL, cmd_alerts, N_(":alerts - the alerts view") },
 	{ "rules", NULL, cmd_rules, N_(":rules - the alert rules") },
 	{ "metrics", "m", cmd_metrics, N_(":metrics [WORKFLOW] - performance: every workflow, or one's trends") },
+	{ "dashboard", "d", cmd_dashboard, N_(":dashboard [NAME] - open a dashboard (none: list them)") },
 	{ "bell", NULL, cmd_bell, N_(":bell on|off - beep for alerts that ask for it") },
 	{ "help", "h", cmd_help, N_(":help - the keys of this view") },
 	{ "q", "quit", cmd_quit, N_(":q - quit") },
@@ -342,7 +350,7 @@ static void command_run(struct ui *ui, char *line)
 		}
 	}
 	ui_message(ui, UI_ERROR, _("unknown command :%s (try :exec, :wf, :queue, :resources, :timeline, "
-				   ":alerts, :rules, :metrics, :bell, :theme, :sort, :filter, :help, :q)"),
+				   ":alerts, :rules, :metrics, :dashboard, :bell, :theme, :sort, :filter, :help, :q)"),
 		   line);
 }
 
@@ -458,6 +466,7 @@ static void k_redraw(struct ui *ui)
 
 static void k_alerts(struct ui *ui) { ui_set_view(ui, VIEW_ALERTS); }
 static void k_metrics(struct ui *ui) { ui_set_view(ui, VIEW_METRICS); }
+static void k_dashboard(struct ui *ui) { ui_set_view(ui, VIEW_DASHBOARD); }
 
 static void k_dismiss(struct ui *ui)
 {
@@ -483,8 +492,12 @@ static void k_back(struct ui *ui)
 		[VIEW_ALERTS] = VIEW_LIST, [VIEW_ALERT] = VIEW_ALERTS, [VIEW_RULES] = VIEW_ALERTS,
 		[VIEW_RULE_FORM] = VIEW_RULES, [VIEW_METRICS] = VIEW_LIST, [VIEW_METRICS_WF] = VIEW_METRICS,
 		[VIEW_HEALTH] = VIEW_LIST,
+		[VIEW_DASHBOARD] = VIEW_DASHBOARD, [VIEW_DASHBOARD_EDIT] = VIEW_DASHBOARD,
 	};
-	if (ui->view_id != VIEW_LIST)
+	/* The executions list goes back to the dashboard, wfmon's first screen. */
+	if (ui->view_id == VIEW_LIST)
+		ui_set_view(ui, VIEW_DASHBOARD);
+	else if (ui->view_id != VIEW_DASHBOARD)
 		ui_set_view(ui, parent[ui->view_id]);
 }
 
@@ -494,6 +507,7 @@ static const struct ui_key global_keys[] = {
 	{ ':', ":", N_("command line: :exec ID, :wf NAME, :queue, :resources, :theme NAME, :q"), k_command },
 	{ 'A', "A", N_("the alerts: active first, then history"), k_alerts },
 	{ 'M', "M", N_("performance metrics: success rate, durations, trends"), k_metrics },
+	{ 'D', "D", N_("the dashboard (:dashboard NAME for another)"), k_dashboard },
 	{ 'X', "X", N_("dismiss the critical alert banner, else the notice shown"), k_dismiss },
 	{ 'W', "W", N_("the workflows: last runs, schedules and missed runs"), k_workflows },
 	{ 12, "Ctrl-L", N_("redraw the screen"), k_redraw },
@@ -583,6 +597,7 @@ static void on_changes(struct ui *ui, unsigned changed)
 				   : r->code,
 				   r->message[0] ? " - " : "", r->message);
 	}
+	ui_dashboard_poll(ui, changed);
 	/* The connection's state stays on the notice line while it is true: a
 	 * refusal until the user acts, a drop until the connection is back, and
 	 * the reconnection's outcome for a minute (or until dismissed). The
@@ -806,7 +821,7 @@ int console_run(const struct console_options *opt)
 	session_want(ui->session, "org");
 	session_want(ui->session, "queue");
 	session_want(ui->session, "alerts");
-	ui_set_view(ui, VIEW_LIST);
+	ui_set_view(ui, opt->view == CONSOLE_VIEW_EXECUTIONS ? VIEW_LIST : VIEW_DASHBOARD);
 	if (!theme_ok)
 		ui_message(ui, UI_ERROR, _("using the built-in theme: %s"), cause);
 	if (opt->warning != NULL)
@@ -827,6 +842,7 @@ int console_run(const struct console_options *opt)
 	ui_textpane_clear(&ui->alert_pane);
 	ui_rule_form_free(ui);
 	ui_metrics_free(ui);
+	ui_dashboard_free(ui);
 	free(ui->data_doc);
 	model_list_free(&ui->list);
 	model_list_free(&ui->queue);

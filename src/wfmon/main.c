@@ -32,6 +32,8 @@
 #include "i18n.h"
 #include "proto.h"
 #include "alerts_cli.h"
+#include "cli_request.h"
+#include "dashboards_cli.h"
 #include "conffile.h"
 #include "endpoint.h"
 #include "run_cli.h"
@@ -57,7 +59,8 @@ struct command {
 
 #define CONSOLE_USAGE \
 	"wfmon [--url URL] [--token T | --token-file F | --token-command CMD] [--ca-file F] " \
-	"[--theme NAME] [--ascii] [--mono] [--readonly] [--no-bell] [--stale-after SECONDS] [--exec ID]"
+	"[--theme NAME] [--ascii] [--mono] [--readonly] [--no-bell] [--stale-after SECONDS] [--exec ID] " \
+	"[--view dashboard|executions]"
 
 static int cmd_token(int argc, char **argv);
 static int cmd_tail(int argc, char **argv);
@@ -67,6 +70,7 @@ static int cmd_open(int argc, char **argv);
 static int cmd_run(int argc, char **argv);
 static int cmd_step(int argc, char **argv);
 static int cmd_emit(int argc, char **argv);
+static int cmd_dashboards(int argc, char **argv);
 
 static const struct command commands[] = {
 	{ "token", cmd_token,
@@ -100,6 +104,10 @@ static const struct command commands[] = {
 	  "wfmon emit [--execution-id ID --workflow ID] [--send-timeout S] [--quiet] "
 	  "(KIND [KEY=VALUE | KEY:=JSON]... | --json EVENT | - | --flush)",
 	  "send one event (or NDJSON from standard input); --flush sends the outbox" },
+	{ "dashboards", cmd_dashboards,
+	  "wfmon dashboards [--url URL] [--token T | --token-file F | --token-command CMD] [--ca-file F] "
+	  "[--json] ACTION ...",
+	  "list, export, import, delete dashboards and mark the default one" },
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 
@@ -624,7 +632,10 @@ static int cmd_tail(int argc, char **argv)
 
 /* ---- alerts ---------------------------------------------------------------------- */
 
-static int cmd_alerts(int argc, char **argv)
+/* A subcommand of the shape `wfmon CMD [link options] [--json] ACTION ...`:
+ * its options, then run(ep, json, argc, argv) on the action and what follows. */
+static int action_tool(int argc, char **argv, const char *cmd, void (*usage_fn)(FILE *),
+		       int (*run)(const struct cli_action_options *opt))
 {
 	static const struct option longopts[] = {
 		LINK_LONGOPTS,
@@ -644,29 +655,37 @@ static int cmd_alerts(int argc, char **argv)
 		switch (c) {
 		case 'j': json_out = true; break;
 		case 'h':
-			alerts_cli_usage(stdout);
+			usage_fn(stdout);
 			return 0;
 		case ':':
-			return usage_error("alerts", "%s needs a value", bad_option(argv, optind));
+			return usage_error(cmd, "%s needs a value", bad_option(argv, optind));
 		default:
-			return usage_error("alerts", "unknown option %s", bad_option(argv, optind));
+			return usage_error(cmd, "unknown option %s", bad_option(argv, optind));
 		}
 	}
 	if (optind >= argc) {
-		alerts_cli_usage(stderr);
+		usage_fn(stderr);
 		return EXIT_USAGE;
 	}
 	struct endpoint ep;
-	int status = endpoint_resolve("alerts", &lo, &ep, NULL);
+	int status = endpoint_resolve(cmd, &lo, &ep, NULL);
 	if (status != 0)
 		return status;
-	cleartext_warn("alerts", &ep);
-	struct alerts_cli_options aopt = {
-		.ep = &ep, .json = json_out, .argc = argc - optind, .argv = argv + optind,
-	};
-	int rc = alerts_cli_run(&aopt);
+	cleartext_warn(cmd, &ep);
+	struct cli_action_options o = { .ep = &ep, .json = json_out, .argc = argc - optind, .argv = argv + optind };
+	int rc = run(&o);
 	endpoint_clear(&ep);
 	return rc;
+}
+
+static int cmd_alerts(int argc, char **argv)
+{
+	return action_tool(argc, argv, "alerts", alerts_cli_usage, alerts_cli_run);
+}
+
+static int cmd_dashboards(int argc, char **argv)
+{
+	return action_tool(argc, argv, "dashboards", dashboards_cli_usage, dashboards_cli_run);
 }
 
 /* ---- metrics ---------------------------------------------------------------------- */
@@ -972,7 +991,9 @@ static void console_help(void)
 	       "  --no-bell            no beep or flash for new alerts\n"
 	       "  --stale-after SECS   show a running execution silent this long as stale\n"
 	       "                       (default 120)\n"
-	       "  --exec ID            open this execution first\n\n"
+	       "  --exec ID            open this execution first\n"
+	       "  --view V             the first view: dashboard (the default dashboard, the\n"
+	       "                       default) or executions\n\n"
 	       "Keys: ? in the console lists them. See wfmon(1).\n", CONSOLE_USAGE);
 }
 
@@ -998,6 +1019,7 @@ static int cmd_console(int argc, char **argv)
 		{ "no-bell", no_argument, NULL, 'B' },
 		{ "stale-after", required_argument, NULL, 's' },
 		{ "exec", required_argument, NULL, 'e' },
+		{ "view", required_argument, NULL, 'V' },
 		{ "help-console", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1016,6 +1038,14 @@ static int cmd_console(int argc, char **argv)
 		case 'm': co.mono = true; break;
 		case 'r': co.readonly = true; break;
 		case 'B': co.no_bell = true; break;
+		case 'V':
+			if (strcmp(optarg, "dashboard") == 0)
+				co.view = CONSOLE_VIEW_DASHBOARD;
+			else if (strcmp(optarg, "executions") == 0)
+				co.view = CONSOLE_VIEW_EXECUTIONS;
+			else
+				return console_usage_error("--view '%s': choose dashboard or executions", optarg);
+			break;
 		case 's': {
 			char *end;
 			errno = 0;

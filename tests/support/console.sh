@@ -161,7 +161,7 @@ console_start() {
 	mkdir -p "$TMP/cfg"
 	$TM new-session -d -s "$name" -x "$cols" -y "$rows" -c "$TMP" -e XDG_CONFIG_HOME="$TMP/cfg" \
 		-e NO_COLOR= "${envs[@]}" \
-		"$B/wfmon --url $URL --token-file $TMP/$tok $* 2>>$TMP/console-$name.err; sleep 30"
+		"$B/wfmon --url $URL --token-file $TMP/$tok --view executions $* 2>>$TMP/console-$name.err; sleep 30"
 }
 screen() { $TM capture-pane -p -t "$1"; }
 keys() { local s=$1; shift; $TM send-keys -t "$s" "$@"; }

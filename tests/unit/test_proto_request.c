@@ -254,7 +254,7 @@ static void test_type_names(void **state)
 {
 	(void)state;
 	static const char *const names[REQ__COUNT] = {"subscribe", "unsubscribe", "publish", "ping", "query", "prioritize", "rule", "alert",
-						     "auth", "hello", "cancel", "retry", "schedule"};
+						     "auth", "hello", "cancel", "retry", "schedule", "dashboard"};
 	for (int t = 0; t < REQ__COUNT; t++)
 		assert_string_equal(proto_request_type_name((enum proto_request_type)t), names[t]);
 	assert_null(proto_request_type_name(REQ__COUNT));
