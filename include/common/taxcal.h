@@ -7,10 +7,9 @@
  * Pentecost Sunday, Corpus Christi (Easter + 60 days), 15 August, 1 and 11
  * November, 25 and 26 December, and 24 December from 2025 on.
  *
- * The calendar part (taxcal_is_holiday, taxcal_is_working_day,
- * taxcal_next_working_day) is the small subset of a working-day calendar
- * this module needs; when a general one lands in src/common, these three
- * become calls to it and the deadline rules stay here.
+ * The calendar part (days, weekday, Easter, holidays, working days) is
+ * workdays.h's, the one Polish working-day calendar, seen through this
+ * module's date type; the deadline rules are this module's.
  *
  * Pure: no allocation, no clock, no I/O; dates are proleptic Gregorian
  * civil dates (year 1900..2399 are what the tests cover). */
@@ -34,8 +33,8 @@ int taxcal_weekday(struct taxcal_date d);
 bool taxcal_date_valid(struct taxcal_date d);
 /* Easter Sunday of the year (Gregorian computus). */
 struct taxcal_date taxcal_easter(int year);
-/* A Polish public holiday (see above); its name in English via *name when
- * not NULL ("Easter Monday"), untranslated. */
+/* A Polish public holiday (see above); its official Polish name via *name
+ * when not NULL ("Poniedziałek Wielkanocny"). */
 bool taxcal_is_holiday(struct taxcal_date d, const char **name);
 bool taxcal_is_working_day(struct taxcal_date d);
 /* d itself when it is a working day, else the first working day after it. */

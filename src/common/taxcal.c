@@ -3,128 +3,67 @@
  *
  * Invariants: dates go through day numbers (days since 1970-01-01) for any
  * arithmetic, so month and year boundaries need no special cases; the
- * holiday table is data, one row per fixed date, plus the Easter-based ones. */
+ * calendar itself (holidays, Easter, working days) is workdays.c's, shared
+ * with schedules. */
 #include "taxcal.h"
 
 #include <string.h>
 
 #include "topn.h"
+#include "workdays.h"
 
-/* Howard Hinnant's days_from_civil / civil_from_days. */
-int64_t taxcal_days(struct taxcal_date d)
+/* The calendar is workdays.h's; these keep the deadline code's own date type. */
+static struct civil_date civil(struct taxcal_date d)
 {
-	int64_t y = d.year - (d.month <= 2);
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t mp = (d.month + 9) % 12;
-	int64_t doy = (153 * mp + 2) / 5 + d.day - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
+	return (struct civil_date){ d.year, d.month, d.day };
 }
 
-struct taxcal_date taxcal_from_days(int64_t z)
+static struct taxcal_date tax(struct civil_date d)
 {
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	int d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	int m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	return (struct taxcal_date){ (int)(yoe + era * 400 + (m <= 2)), m, d };
+	return (struct taxcal_date){ d.year, d.month, d.day };
+}
+
+int64_t taxcal_days(struct taxcal_date d)
+{
+	return workdays_days_from_civil(civil(d));
+}
+
+struct taxcal_date taxcal_from_days(int64_t days)
+{
+	return tax(workdays_civil_from_days(days));
 }
 
 int taxcal_weekday(struct taxcal_date d)
 {
-	int64_t z = taxcal_days(d);
-	/* 1970-01-01 was a Thursday (3). */
-	int64_t w = (z + 3) % 7;
-	return (int)(w < 0 ? w + 7 : w);
+	return workdays_weekday(civil(d));
 }
 
 bool taxcal_date_valid(struct taxcal_date d)
 {
-	if (d.month < 1 || d.month > 12 || d.day < 1 || d.day > 31)
-		return false;
-	struct taxcal_date back = taxcal_from_days(taxcal_days(d));
-	return back.year == d.year && back.month == d.month && back.day == d.day;
+	return workdays_date_valid(civil(d));
 }
 
-/* The anonymous Gregorian algorithm (Meeus/Jones/Butcher). */
 struct taxcal_date taxcal_easter(int year)
 {
-	int a = year % 19, b = year / 100, c = year % 100;
-	int d = b / 4, e = b % 4, f = (b + 8) / 25, g = (b - f + 1) / 3;
-	int h = (19 * a + b - d - g + 15) % 30;
-	int i = c / 4, k = c % 4;
-	int l = (32 + 2 * e + 2 * i - h - k) % 7;
-	int m = (a + 11 * h + 22 * l) / 451;
-	int month = (h + l - 7 * m + 114) / 31;
-	int day = (h + l - 7 * m + 114) % 31 + 1;
-	return (struct taxcal_date){ year, month, day };
+	return tax(workdays_easter(year));
 }
-
-static const struct {
-	int month, day;
-	int from_year;      /* a holiday since that year (0: always) */
-	const char *name;
-} fixed_holidays[] = {
-	{ 1, 1, 0, "New Year's Day" },
-	{ 1, 6, 2011, "Epiphany" },
-	{ 5, 1, 0, "Labour Day" },
-	{ 5, 3, 0, "Constitution Day" },
-	{ 8, 15, 0, "Assumption of Mary" },
-	{ 11, 1, 0, "All Saints' Day" },
-	{ 11, 11, 0, "Independence Day" },
-	{ 12, 24, 2025, "Christmas Eve" },
-	{ 12, 25, 0, "Christmas Day" },
-	{ 12, 26, 0, "Second Day of Christmas" },
-};
-
-static const struct {
-	int after_easter;
-	const char *name;
-} easter_holidays[] = {
-	{ 0, "Easter Sunday" },
-	{ 1, "Easter Monday" },
-	{ 49, "Pentecost Sunday" },
-	{ 60, "Corpus Christi" },
-};
 
 bool taxcal_is_holiday(struct taxcal_date d, const char **name)
 {
-	for (size_t i = 0; i < sizeof fixed_holidays / sizeof fixed_holidays[0]; i++) {
-		if (fixed_holidays[i].month == d.month && fixed_holidays[i].day == d.day &&
-		    d.year >= fixed_holidays[i].from_year) {
-			if (name != NULL)
-				*name = fixed_holidays[i].name;
-			return true;
-		}
-	}
-	int64_t easter = taxcal_days(taxcal_easter(d.year)), day = taxcal_days(d);
-	for (size_t i = 0; i < sizeof easter_holidays / sizeof easter_holidays[0]; i++) {
-		if (day == easter + easter_holidays[i].after_easter) {
-			if (name != NULL)
-				*name = easter_holidays[i].name;
-			return true;
-		}
-	}
-	return false;
+	const char *h = workdays_holiday(civil(d));
+	if (h != NULL && name != NULL)
+		*name = h;
+	return h != NULL;
 }
 
 bool taxcal_is_working_day(struct taxcal_date d)
 {
-	return taxcal_weekday(d) < 5 && !taxcal_is_holiday(d, NULL);
+	return workdays_is_working(civil(d));
 }
 
 struct taxcal_date taxcal_next_working_day(struct taxcal_date d)
 {
-	int64_t z = taxcal_days(d);
-	/* At most a few days: the longest run of days off is three or four. */
-	while (!taxcal_is_working_day(taxcal_from_days(z)))
-		z++;
-	return taxcal_from_days(z);
+	return tax(workdays_next_working(civil(d)));
 }
 
 /* ---- deadlines ----------------------------------------------------------------- */
