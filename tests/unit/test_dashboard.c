@@ -131,7 +131,7 @@ static void test_refusals_name_the_field(void **state)
 	/* Too many widgets. */
 	json_t *j = json_pack("{s:s,s:[]}", "name", "many", "widgets");
 	for (int i = 0; i <= DASH_MAX_WIDGETS; i++) {
-		char id[8];
+		char id[16];
 		snprintf(id, sizeof id, "w%d", i);
 		json_array_append_new(json_object_get(j, "widgets"),
 				      json_pack("{s:s,s:s,s:{s:i,s:i,s:i,s:i}}", "id", id, "type", "summary", "position",
