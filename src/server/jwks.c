@@ -309,7 +309,8 @@ static enum jwk_result jwk_read(json_t *jwk, struct jwks_key *k, const char **fi
 void jwks_keys_free(struct jwks_key *keys, size_t n)
 {
 	for (size_t i = 0; keys != NULL && i < n; i++) {
-		explicit_bzero(keys[i].key, keys[i].keylen);
+		if (keys[i].key != NULL)   /* a key that failed to read has none */
+			explicit_bzero(keys[i].key, keys[i].keylen);
 		free(keys[i].key);
 	}
 	free(keys);
