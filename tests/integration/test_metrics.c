@@ -145,7 +145,8 @@ static json_t *ask_ws(const char *org, const char *role, const char *params_json
 			     params_json) > 0);
 	assert_int_equal(client_send(c, req), 0);
 	json_t *m;
-	while ((m = client_recv(c, 20000)) != NULL && !json_equal(json_object_get(m, "id"), json_string("m")))
+	while ((m = client_recv(c, 20000)) != NULL &&
+	       strcmp(json_string_value(json_object_get(m, "id")) ?: "", "m") != 0)
 		json_decref(m);
 	free(req);
 	wsc_free(c);
