@@ -399,23 +399,12 @@ int http_raw(const struct daemon *d, const char *request, char *body, size_t bod
 			break;
 		got += (size_t)n;
 		buf[got] = '\0';
-		char *hend = strstr(buf, "\r\n\r\n");
-		char *cl = strcasestr(buf, "content-length:");
-		if (hend && cl && cl < hend && got - (size_t)(hend + 4 - buf) >= (size_t)atol(cl + 15))
-			break;
-		if (got == sizeof buf - 1)
+		if (http_response_done(buf, got, sizeof buf))
 			break;
 	}
 	close(fd);
 	buf[got] = '\0';
-	int status = -1;
-	if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
-		return -1;
-	if (body != NULL && bodylen > 0) {
-		char *hend = strstr(buf, "\r\n\r\n");
-		snprintf(body, bodylen, "%s", hend ? hend + 4 : "");
-	}
-	return status;
+	return http_response_parse(buf, body, bodylen);
 }
 
 long daemon_metric(const struct daemon *d, const char *name)
@@ -542,4 +531,25 @@ int simproc_stop(pid_t pid)
 	if (waitpid(pid, &status, 0) != pid)
 		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+bool http_response_done(const char *buf, size_t got, size_t cap)
+{
+	const char *hend = strstr(buf, "\r\n\r\n");
+	const char *cl = strcasestr(buf, "content-length:");
+	if (hend && cl && cl < hend && got - (size_t)(hend + 4 - buf) >= (size_t)atol(cl + 15))
+		return true;
+	return got == cap - 1;
+}
+
+int http_response_parse(const char *buf, char *body, size_t bodylen)
+{
+	int status = -1;
+	if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
+		return -1;
+	if (body != NULL && bodylen > 0) {
+		const char *hend = strstr(buf, "\r\n\r\n");
+		snprintf(body, bodylen, "%s", hend ? hend + 4 : "");
+	}
+	return status;
 }

@@ -81,6 +81,12 @@ SSL_CTX *client_tls_ctx(const char *ca_file);
  * returns the status; the body is copied to body (NUL-terminated, truncated
  * to bodylen). */
 int http_raw(const struct daemon *d, const char *request, char *body, size_t bodylen);
+/* For the readers of a raw HTTP response (http_raw, tlsraw_http): whether
+ * buf (got bytes, NUL-terminated) holds the whole response (headers and a
+ * Content-Length body) or is full; and its status with the body copied into
+ * body (may be NULL), or -1 when it is no HTTP response. */
+bool http_response_done(const char *buf, size_t got, size_t cap);
+int http_response_parse(const char *buf, char *body, size_t bodylen);
 /* One unlabelled number from the daemon's /metrics; -1 if it is not there. */
 long daemon_metric(const struct daemon *d, const char *name);
 

@@ -1,6 +1,8 @@
 /* tlsraw.c: raw TLS connections for tests (see tlsraw.h). */
 #include "tlsraw.h"
 
+#include "harness.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -138,21 +140,10 @@ int tlsraw_http(const struct tlsraw_options *o, const char *request, char *body,
 			break;
 		got += (size_t)n;
 		buf[got] = '\0';
-		char *hend = strstr(buf, "\r\n\r\n");
-		char *cl = strcasestr(buf, "content-length:");
-		if (hend && cl && cl < hend && got - (size_t)(hend + 4 - buf) >= (size_t)atol(cl + 15))
-			break;
-		if (got == sizeof buf - 1)
+		if (http_response_done(buf, got, sizeof buf))
 			break;
 	}
 	tlsraw_close(t);
 	buf[got] = '\0';
-	int status = -1;
-	if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
-		return -1;
-	if (body != NULL && bodylen > 0) {
-		char *hend = strstr(buf, "\r\n\r\n");
-		snprintf(body, bodylen, "%s", hend ? hend + 4 : "");
-	}
-	return status;
+	return http_response_parse(buf, body, bodylen);
 }
