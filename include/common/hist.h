@@ -59,6 +59,14 @@ int64_t hist_bucket_upper(uint32_t idx);
 
 /* Adds one duration (clamped to [0, HIST_MAX_MS]). */
 void hist_add(struct hist *h, int64_t ms);
+/* Takes back one duration added before (clamped the same way), so a fact
+ * found later not to count can leave a stored histogram: its bucket loses
+ * one duration and that duration's excess. Returns 0, or -1 when no
+ * duration of that bucket is there (h is then unchanged). When the removed
+ * duration was the minimum or the maximum, the new one is exact if the
+ * extreme bucket now holds one duration, else it is the nearer bound of
+ * that bucket (within the histogram's 1 %). */
+int hist_remove(struct hist *h, int64_t ms);
 /* dst += src. */
 void hist_merge(struct hist *dst, const struct hist *src);
 

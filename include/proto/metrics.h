@@ -139,6 +139,9 @@ void metrics_agg_merge(struct metrics_agg *dst, const struct metrics_agg *src);
 /* One finished execution or step: status "completed", "failed" or
  * "cancelled"; dur_ms and wait_ms < 0 when unknown. */
 void metrics_agg_add(struct metrics_agg *a, const char *status, int64_t dur_ms, int64_t wait_ms);
+/* Takes back one metrics_agg_add of the same arguments (a fact that no
+ * longer counts); what is not there to take is left alone. */
+void metrics_agg_remove(struct metrics_agg *a, const char *status, int64_t dur_ms, int64_t wait_ms);
 uint64_t metrics_agg_runs(const struct metrics_agg *a);
 /* Percent, or -1 when nothing completed or failed. */
 double metrics_success_rate(uint64_t completed, uint64_t failed);

@@ -13,6 +13,14 @@
  * seconds (rollup_tick) and before answering a metrics query. Nothing runs per
  * event: the write path's cost is unchanged.
  *
+ * Retries. A fact of an attempt that a later one replaced is marked retried
+ * and read by no one (migration 0008). One the rollups took in before the
+ * retry came is written to metric_rollup_retractions with the values it was
+ * rolled up with (migration 0013); the next catch-up takes it out of its rows
+ * (metrics_agg_remove) and deletes it, so a retried success counts once in
+ * the rollups as in the raw reads. A catch-up locks the organization's state
+ * row first, as the retry does, so neither can miss the other.
+ *
  * Watermarks assume one writer: the facts are written and rolled up on the
  * store thread's one connection, so when a catch-up finds nothing more, every
  * id its sequences have drawn is committed and the watermark moves to the last

@@ -139,15 +139,8 @@ static void minmax(struct hist *h, int64_t lo, int64_t hi)
 		h->max_ms = hi;
 }
 
-void hist_add(struct hist *h, int64_t ms)
+static uint32_t bin_find(const struct hist *h, uint32_t idx)
 {
-	if (ms < 0)
-		ms = 0;
-	if (ms > HIST_MAX_MS)
-		ms = HIST_MAX_MS;
-	uint32_t idx = hist_bucket_of(ms);
-	uint64_t excess = (uint64_t)(ms - lower_bounds[idx]);
-	/* The bin, or where it goes. */
 	uint32_t lo = 0, hi = h->n;
 	while (lo < hi) {
 		uint32_t mid = (lo + hi) / 2;
@@ -156,6 +149,18 @@ void hist_add(struct hist *h, int64_t ms)
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+void hist_add(struct hist *h, int64_t ms)
+{
+	if (ms < 0)
+		ms = 0;
+	if (ms > HIST_MAX_MS)
+		ms = HIST_MAX_MS;
+	uint32_t idx = hist_bucket_of(ms);
+	uint64_t excess = (uint64_t)(ms - lower_bounds[idx]);
+	uint32_t lo = bin_find(h, idx);   /* the bin, or where it goes */
 	minmax(h, ms, ms);
 	h->count++;
 	if (lo < h->n && h->bins[lo].idx == idx) {
@@ -167,6 +172,41 @@ void hist_add(struct hist *h, int64_t ms)
 	memmove(&h->bins[lo + 1], &h->bins[lo], sizeof *h->bins * (h->n - lo));
 	h->bins[lo] = (struct hist_bin){ .idx = idx, .count = 1, .excess = excess };
 	h->n++;
+}
+
+int hist_remove(struct hist *h, int64_t ms)
+{
+	if (ms < 0)
+		ms = 0;
+	if (ms > HIST_MAX_MS)
+		ms = HIST_MAX_MS;
+	uint32_t idx = hist_bucket_of(ms);
+	uint64_t excess = (uint64_t)(ms - lower_bounds[idx]);
+	uint32_t at = bin_find(h, idx);
+	if (at >= h->n || h->bins[at].idx != idx)
+		return -1;
+	struct hist_bin *b = &h->bins[at];
+	/* A bin holding one duration holds exactly its excess; keep the
+	 * excess from going below what the durations left can have. */
+	b->excess = b->excess > excess ? b->excess - excess : 0;
+	if (--b->count == 0) {
+		memmove(b, b + 1, sizeof *b * (h->n - at - 1));
+		h->n--;
+	}
+	if (--h->count == 0) {
+		h->min_ms = h->max_ms = 0;
+		return 0;
+	}
+	const struct hist_bin *first = &h->bins[0], *last = &h->bins[h->n - 1];
+	if (ms <= h->min_ms) {
+		int64_t lo = lower_bounds[first->idx];
+		h->min_ms = first->count == 1 ? lo + (int64_t)first->excess : (lo > h->min_ms ? lo : h->min_ms);
+	}
+	if (ms >= h->max_ms) {
+		int64_t lo = lower_bounds[last->idx], top = lower_bounds[last->idx + 1] - 1;
+		h->max_ms = last->count == 1 ? lo + (int64_t)last->excess : (top < h->max_ms ? top : h->max_ms);
+	}
+	return 0;
 }
 
 /* Replaces h's bins with out[0..k) (a merge's result in the scratch array). */

@@ -427,6 +427,28 @@ void metrics_agg_add(struct metrics_agg *a, const char *status, int64_t dur_ms, 
 	}
 }
 
+static void take_one(uint64_t *n)
+{
+	if (*n > 0)
+		(*n)--;
+}
+
+void metrics_agg_remove(struct metrics_agg *a, const char *status, int64_t dur_ms, int64_t wait_ms)
+{
+	if (strcmp(status, "completed") == 0)
+		take_one(&a->completed);
+	else if (strcmp(status, "failed") == 0)
+		take_one(&a->failed);
+	else
+		take_one(&a->cancelled);
+	if (dur_ms >= 0)
+		(void)hist_remove(&a->dur, dur_ms);
+	if (wait_ms >= 0 && a->wait_count > 0) {
+		a->wait_count--;
+		a->wait_sum_ms = a->wait_sum_ms > (uint64_t)wait_ms ? a->wait_sum_ms - (uint64_t)wait_ms : 0;
+	}
+}
+
 uint64_t metrics_agg_runs(const struct metrics_agg *a)
 {
 	return a->completed + a->failed + a->cancelled;

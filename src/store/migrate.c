@@ -42,6 +42,7 @@ static const struct grant {
 	{"action_link_uses", "SELECT, INSERT, DELETE"},
 	{"metric_rollups", "SELECT, INSERT, UPDATE, DELETE"},
 	{"metric_rollup_state", "SELECT, INSERT, UPDATE"},
+	{"metric_rollup_retractions", "SELECT, INSERT, DELETE"},
 	{"workflow_schedules", "SELECT, INSERT, UPDATE, DELETE"},
 };
 

@@ -281,18 +281,28 @@ static int upsert(PGconn *c, struct rollup_row **rows, size_t n, char *err, size
 	return rc;
 }
 
-int rollup_write(PGconn *c, struct rollup_acc *a, bool merge, char *err, size_t errlen)
+static int merge_all(PGconn *c, struct rollup_acc *a, char *err, size_t errlen)
 {
-	if (merge) {
-		size_t n = a->n;
-		for (size_t i = 0; i < n; i += WRITE_ROWS)
-			if (merge_stored(c, a, i, n - i < WRITE_ROWS ? n - i : WRITE_ROWS, err, errlen) != 0)
-				return -1;
-	}
+	size_t n = a->n;
+	for (size_t i = 0; i < n; i += WRITE_ROWS)
+		if (merge_stored(c, a, i, n - i < WRITE_ROWS ? n - i : WRITE_ROWS, err, errlen) != 0)
+			return -1;
+	return 0;
+}
+
+static int upsert_all(PGconn *c, struct rollup_acc *a, char *err, size_t errlen)
+{
 	for (size_t i = 0; i < a->n; i += WRITE_ROWS)
 		if (upsert(c, a->rows + i, a->n - i < WRITE_ROWS ? a->n - i : WRITE_ROWS, err, errlen) != 0)
 			return -1;
 	return 0;
+}
+
+int rollup_write(PGconn *c, struct rollup_acc *a, bool merge, char *err, size_t errlen)
+{
+	if (merge && merge_all(c, a, err, errlen) != 0)
+		return -1;
+	return upsert_all(c, a, err, errlen);
 }
 
 /* ---- facts ---------------------------------------------------------------------------------- */
@@ -389,10 +399,13 @@ static long read_facts(PGconn *c, const char *sql, bool steps, int64_t *wm, long
 	return n;
 }
 
+/* The watermarks, the state row locked until the transaction ends: a retry
+ * being applied on another connection waits, or has marked its facts before
+ * they are read (see migration 0013). */
 static int state_read(PGconn *c, int64_t *exec_wm, int64_t *step_wm, char *err, size_t errlen)
 {
-	PGresult *r = pgconn_query(c, "SELECT execution_fact_id, step_fact_id FROM metric_rollup_state", 0, NULL,
-				   err, errlen);
+	PGresult *r = pgconn_query(c, "SELECT exec_wm, step_wm FROM wfmon_rollup_lock(current_setting('wfmon.org'))",
+				   0, NULL, err, errlen);
 	if (r == NULL)
 		return -1;
 	*exec_wm = PQntuples(r) ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
@@ -426,6 +439,89 @@ static int last_ids(PGconn *c, int64_t *exec_id, int64_t *step_id, char *err, si
 	return 0;
 }
 
+/* ---- retractions ----------------------------------------------------------------------- */
+
+/* Facts rolled up before a later attempt replaced them (migration 0013),
+ * oldest first: id, workflow, step ('' for an execution), status, finished,
+ * duration, wait. */
+static const char retractions_sql[] =
+	"SELECT id, workflow_id, step_id, status, finished_ms, dur_ms, wait_ms FROM metric_rollup_retractions "
+	"WHERE org_id = current_setting('wfmon.org') ORDER BY id LIMIT $1";
+
+struct retractions {
+	PGresult *res;            /* owns the rows; NULL when none */
+	int64_t last_id;
+};
+
+static void retraction_at(const PGresult *r, int row, struct rollup_fact *f, char *wf, char *step, char *status)
+{
+	col_text(r, row, 1, wf, PROTO_MAX_ID + 1);
+	col_text(r, row, 2, step, PROTO_MAX_ID + 1);
+	col_text(r, row, 3, status, 16);
+	f->workflow_id = wf;
+	f->step_id = step;
+	f->status = status;
+	f->finished_ms = col_i64(r, row, 4);
+	f->dur_ms = col_i64(r, row, 5);
+	f->wait_ms = step[0] != '\0' ? -1 : col_i64(r, row, 6);
+}
+
+/* Reads up to limit retractions and makes sure the rows they touch are in a,
+ * so that merging the stored rows brings in what they are taken from. */
+static int retractions_read(PGconn *c, long limit, struct rollup_acc *a, struct retractions *out, char *err,
+			    size_t errlen)
+{
+	char p1[24];
+	snprintf(p1, sizeof p1, "%ld", limit);
+	const char *p[] = { p1 };
+	out->res = pgconn_query_binary(c, retractions_sql, 1, p, err, errlen);
+	out->last_id = 0;
+	if (out->res == NULL)
+		return -1;
+	for (int i = 0; i < PQntuples(out->res); i++) {
+		struct rollup_fact f;
+		char wf[PROTO_MAX_ID + 1], step[PROTO_MAX_ID + 1], status[16];
+		retraction_at(out->res, i, &f, wf, step, status);
+		for (int l = 0; l < METRICS_LEVELS; l++) {
+			int64_t span = metrics_levels_ms[l];
+			int64_t start = metrics_floor(f.finished_ms, span);
+			acc_row(a, f.workflow_id, f.step_id, span, start);
+			if (f.step_id[0] == '\0')
+				acc_row(a, "", "", span, start);
+		}
+		out->last_id = col_i64(out->res, i, 0);
+	}
+	return 0;
+}
+
+static void remove_level(struct rollup_acc *a, int level, const char *wf, const struct rollup_fact *f)
+{
+	int64_t span = metrics_levels_ms[level];
+	metrics_agg_remove(&acc_row(a, wf, f->step_id, span, metrics_floor(f->finished_ms, span))->agg, f->status,
+			   f->dur_ms, f->wait_ms);
+}
+
+/* Takes the retractions out of a's rows (which hold what is stored by now)
+ * and deletes them. */
+static int retractions_apply(PGconn *c, struct rollup_acc *a, struct retractions *rt, char *err, size_t errlen)
+{
+	for (int i = 0; i < PQntuples(rt->res); i++) {
+		struct rollup_fact f;
+		char wf[PROTO_MAX_ID + 1], step[PROTO_MAX_ID + 1], status[16];
+		retraction_at(rt->res, i, &f, wf, step, status);
+		for (int l = 0; l < METRICS_LEVELS; l++) {
+			remove_level(a, l, f.workflow_id, &f);
+			if (f.step_id[0] == '\0')
+				remove_level(a, l, "", &f);
+		}
+	}
+	char p1[24];
+	snprintf(p1, sizeof p1, "%" PRId64, rt->last_id);
+	const char *p[] = { p1 };
+	return pgconn_exec(c, "DELETE FROM metric_rollup_retractions WHERE org_id = current_setting('wfmon.org') "
+			      "AND id <= $1", 1, p, err, errlen);
+}
+
 long rollup_catch_up(PGconn *c, long max_facts, bool *more, char *err, size_t errlen)
 {
 	*more = false;
@@ -453,10 +549,20 @@ long rollup_catch_up(PGconn *c, long max_facts, bool *more, char *err, size_t er
 			ewm = elast;
 		if (ns < half && slast > swm)
 			swm = slast;
-		if (total > 0 && rollup_write(c, &a, true, err, errlen) != 0)
+		struct retractions rt = { 0 };
+		if (retractions_read(c, half, &a, &rt, err, errlen) != 0)
 			total = -1;
-		else if ((ewm != ewm0 || swm != swm0) && state_write(c, ewm, swm, err, errlen) != 0)
+		else if (PQntuples(rt.res) > 0) {
+			*more = *more || PQntuples(rt.res) == half;
+			if (merge_all(c, &a, err, errlen) != 0 || retractions_apply(c, &a, &rt, err, errlen) != 0 ||
+			    upsert_all(c, &a, err, errlen) != 0)
+				total = -1;
+		} else if (total > 0 && rollup_write(c, &a, true, err, errlen) != 0) {
 			total = -1;
+		}
+		if (total >= 0 && (ewm != ewm0 || swm != swm0) && state_write(c, ewm, swm, err, errlen) != 0)
+			total = -1;
+		PQclear(rt.res);
 	}
 	rollup_acc_free(&a);
 	return total;
@@ -630,6 +736,11 @@ long rollup_rebuild(PGconn *c, char *err, size_t errlen)
 	int64_t ewm = max_id(c, "SELECT coalesce(max(id), 0) FROM execution_metrics", err, errlen);
 	int64_t swm = ewm < 0 ? -1 : max_id(c, "SELECT coalesce(max(id), 0) FROM step_metrics", err, errlen);
 	if (swm < 0 || pgconn_exec(c, "DELETE FROM metric_rollups", 0, NULL, err, errlen) != 0)
+		return -1;
+	/* Retractions waiting for the next pass are of rows rebuilt from now on
+	 * (the table comes with migration 0013, after 0005 runs a rebuild). */
+	if (pgconn_exec(c, "DO $$ BEGIN IF to_regclass('metric_rollup_retractions') IS NOT NULL THEN "
+			   "DELETE FROM metric_rollup_retractions; END IF; END $$", 0, NULL, err, errlen) != 0)
 		return -1;
 	struct stream st;
 	memset(&st, 0, sizeof st);

@@ -3,7 +3,8 @@
  * period cut into rollups and raw minutes (checked against percentile_disc
  * over the raw rows), rollups that outlive the raw rows retention deleted,
  * migration 0005 building rollups for history stored before it, the
- * performance_degraded rule firing once within its cooldown, organizations
+ * performance_degraded rule firing once within its cooldown, a retried
+ * success counted once in the rollups, organizations
  * kept apart (row-level security), bad input, Prometheus series, and
  * `wfmon metrics` as CSV and JSON checked field by field. One cluster and
  * one daemon for the file, in temp folders removed at the end. */
@@ -16,6 +17,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -357,6 +359,88 @@ static void test_rollups_outlive_raw_history(void **state)
 	assert_int_equal(inum(s, "p50_ms"), 7000);
 	assert_int_equal(inum(s, "max_ms"), 13000);
 	json_decref(d);
+}
+
+/* ---- retries ----------------------------------------------------------------------------------- */
+
+/* One attempt's end: its step and the execution, both of `outcome`. */
+static void attempt_end(json_t *b, const char *exec, int attempt, long long start, const char *outcome)
+{
+	char id[64], kind[40];
+	snprintf(id, sizeof id, "%s-%d-s", exec, attempt);
+	add(b, "execution.started", id, exec, "payroll", start, json_pack("{s:i}", "attempt", attempt));
+	snprintf(id, sizeof id, "%s-%d-ss", exec, attempt);
+	add(b, "step.started", id, exec, "payroll", start, json_pack("{s:s,s:i}", "step_id", "pay", "attempt", attempt));
+	snprintf(kind, sizeof kind, "step.%s", outcome);
+	snprintf(id, sizeof id, "%s-%d-sf", exec, attempt);
+	bool failed = strcmp(outcome, "failed") == 0;
+	json_t *step = json_pack("{s:s,s:i,s:i}", "step_id", "pay", "attempt", attempt, "duration_ms", 400);
+	json_t *exe = json_pack("{s:i}", "attempt", attempt);
+	if (failed) {
+		json_object_set_new(step, "error", json_string("bank file refused"));
+		json_object_set_new(exe, "error", json_string("bank file refused"));
+	}
+	add(b, kind, id, exec, "payroll", start + 400, step);
+	snprintf(kind, sizeof kind, "execution.%s", outcome);
+	snprintf(id, sizeof id, "%s-%d-e", exec, attempt);
+	add(b, kind, id, exec, "payroll", start + 500, exe);
+}
+
+/* A failed attempt rolled up before its retry succeeded: the rollups then
+ * hold one success and no failure, for the execution and for its step (the
+ * rows themselves, not only the answers), and nothing is left to take out. */
+static void test_retried_success_counts_once_in_rollups(void **state)
+{
+	(void)state;
+	long long start = T0 - 3 * 3600000LL;
+	json_t *b = json_array();
+	add(b, "execution.queued", "rt-q", "rt-1", "payroll", start - 100,
+	    json_pack("{s:s,s:s}", "workflow_name", "Payroll", "priority", "NORMAL"));
+	attempt_end(b, "rt-1", 1, start, "failed");
+	publish_batch("retry", b);
+	/* A query rolls the failure up. */
+	json_t *d = metrics_ok("retry", "{\"workflow\":\"payroll\",\"range\":\"24h\"}");
+	assert_int_equal(inum(json_object_get(d, "summary"), "failed"), 1);
+	json_decref(d);
+	const char *rows = "SELECT coalesce(sum(%s), -1) FROM metric_rollups WHERE span_hours = 1 AND step_id = '%s' "
+			   "AND workflow_id = 'payroll'";
+	char sql[512];
+	snprintf(sql, sizeof sql, rows, "failed", "");
+	assert_int_equal(sql_value("retry", sql), 1);
+	snprintf(sql, sizeof sql, rows, "failed", "pay");
+	assert_int_equal(sql_value("retry", sql), 1);
+
+	/* The retry succeeds ten minutes later. */
+	b = json_array();
+	attempt_end(b, "rt-1", 2, start + 600000, "completed");
+	publish_batch("retry", b);
+	d = metrics_ok("retry", "{\"workflow\":\"payroll\",\"range\":\"24h\"}");
+	json_t *s = json_object_get(d, "summary");
+	assert_int_equal(inum(s, "runs"), 1);
+	assert_int_equal(inum(s, "completed"), 1);
+	assert_int_equal(inum(s, "failed"), 0);
+	assert_true(json_number_value(json_object_get(s, "success_rate")) == 100.0);
+	assert_int_equal(inum(s, "max_ms"), 500);
+	json_t *step = json_array_get(json_object_get(d, "steps"), 0);
+	assert_non_null(step);
+	assert_int_equal(inum(step, "completed"), 1);
+	assert_int_equal(inum(step, "failed"), 0);
+	json_decref(d);
+	static const char *const cols[][3] = {
+		{ "failed", "", "0" }, { "completed", "", "1" }, { "duration_count", "", "1" },
+		{ "failed", "pay", "0" }, { "completed", "pay", "1" }, { "duration_count", "pay", "1" },
+	};
+	for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++) {
+		snprintf(sql, sizeof sql, rows, cols[k][0], cols[k][1]);
+		if (sql_value("retry", sql) != atoll(cols[k][2]))
+			fail_msg("%s of step '%s': %lld, expected %s", cols[k][0], cols[k][1], sql_value("retry", sql),
+				 cols[k][2]);
+	}
+	/* The organization's own row and the coarser levels agree. */
+	assert_int_equal(sql_value("retry", "SELECT sum(failed) FROM metric_rollups WHERE step_id = ''"), 0);
+	assert_int_equal(sql_value("retry", "SELECT sum(completed) FROM metric_rollups WHERE step_id = '' "
+					    "AND workflow_id = ''"), 4);   /* hour, day, week, four weeks */
+	assert_int_equal(sql_value("retry", "SELECT count(*) FROM metric_rollup_retractions"), 0);
 }
 
 /* ---- degradation ------------------------------------------------------------------------------------ */
@@ -729,6 +813,7 @@ int main(void)
 		cmocka_unit_test(test_spec_cases),
 		cmocka_unit_test(test_rollups_and_raw_minutes),
 		cmocka_unit_test(test_rollups_outlive_raw_history),
+		cmocka_unit_test(test_retried_success_counts_once_in_rollups),
 		cmocka_unit_test(test_degradation_fires_once),
 		cmocka_unit_test(test_organizations_apart),
 		cmocka_unit_test(test_bad_input),

@@ -270,7 +270,9 @@ static void test_rls(void **state)
 		"SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
 		"WHERE n.nspname = 'public' AND c.relkind = 'r' AND EXISTS (SELECT 1 FROM pg_attribute a "
 		"WHERE a.attrelid = c.oid AND a.attname = 'org_id' AND NOT a.attisdropped)";
-	assert_int_equal(pgtest_value(pg.owner, tables_sql), 18);   /* 0005: rollups and their state, 0009: workflow_schedules, 0012: action_link_uses */
+	/* 0005: rollups and their state, 0009: workflow_schedules, 0012: action_link_uses,
+	 * 0013: metric_rollup_retractions */
+	assert_int_equal(pgtest_value(pg.owner, tables_sql), 19);
 	char sql[1024];
 	snprintf(sql, sizeof sql, "%s AND NOT (c.relrowsecurity AND c.relforcerowsecurity)", tables_sql);
 	assert_int_equal(pgtest_value(pg.owner, sql), 0);

@@ -211,6 +211,61 @@ static void test_merge(void **state)
 	hist_free(&ab_c), hist_free(&a_bc), hist_free(&bc), hist_free(&tmp);
 }
 
+/* Removing what was added: the bins equal those of the histogram that never
+ * had it; the extremes stay exact when an extreme bucket is left with one
+ * duration, and stay within their bucket otherwise; taking what is not
+ * there is refused and changes nothing. */
+static void test_remove(void **state)
+{
+	(void)state;
+	rng_state = 777;
+	struct hist kept, with;
+	hist_init(&kept), hist_init(&with);
+	int64_t gone[300];
+	for (int i = 0; i < 3000; i++) {
+		int64_t x = sample(LOGNORMAL);
+		hist_add(&with, x);
+		if (i % 10 == 0)
+			gone[i / 10] = x;
+		else
+			hist_add(&kept, x);
+	}
+	for (int i = 0; i < 300; i++)
+		assert_int_equal(hist_remove(&with, gone[i]), 0);
+	assert_int_equal(with.count, kept.count);
+	assert_int_equal(with.n, kept.n);
+	for (uint32_t i = 0; i < kept.n; i++) {
+		assert_int_equal(with.bins[i].idx, kept.bins[i].idx);
+		assert_int_equal(with.bins[i].count, kept.bins[i].count);
+		assert_int_equal(with.bins[i].excess, kept.bins[i].excess);
+	}
+	assert_true(with.min_ms <= kept.min_ms);
+	assert_true(with.min_ms >= hist_bucket_lower(hist_bucket_of(kept.min_ms)));
+	assert_true(with.max_ms >= kept.max_ms);
+	assert_true(with.max_ms < hist_bucket_upper(hist_bucket_of(kept.max_ms)));
+	assert_int_equal(hist_sum(&with), hist_sum(&kept));
+	hist_free(&kept), hist_free(&with);
+
+	/* Exact extremes: 5, 700, 90000 then the maximum and the minimum go. */
+	struct hist h;
+	hist_init(&h);
+	hist_add(&h, 5), hist_add(&h, 700), hist_add(&h, 90000);
+	assert_int_equal(hist_remove(&h, 90000), 0);
+	assert_int_equal(h.max_ms, 700);
+	assert_int_equal(hist_remove(&h, 5), 0);
+	assert_int_equal(h.min_ms, 700);
+	assert_int_equal(h.max_ms, 700);
+	/* Not there: refused, unchanged. */
+	assert_int_equal(hist_remove(&h, 40), -1);
+	assert_int_equal(h.count, 1);
+	assert_int_equal(hist_remove(&h, 700), 0);
+	assert_int_equal(h.count, 0);
+	assert_int_equal(h.n, 0);
+	assert_int_equal(hist_percentile(&h, 5000), -1);
+	assert_int_equal(hist_remove(&h, 700), -1);
+	hist_free(&h);
+}
+
 static void test_encoding(void **state)
 {
 	(void)state;
@@ -268,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_spec_case),
 		cmocka_unit_test(test_accuracy),
 		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_remove),
 		cmocka_unit_test(test_encoding),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
