@@ -108,8 +108,10 @@ struct bmq_sink {
 size_t bmq_translate(const struct bmq_options *o, struct bmq_memory *m, const struct bmq_entry *e,
 		     const struct bmq_job *job, const struct bmq_sink *sink);
 
-/* An id (proto rules) for a text that may hold any byte: the characters ids
- * cannot hold become '_', and a text too long keeps its start and a hash. */
+/* An id (proto rules) for a text that may hold any byte: the text itself
+ * when it is one already; else the characters ids cannot hold become '_' and
+ * a text too long is cut, followed by '.' and eight hex digits of a hash of
+ * the original, so two texts never share an id by their replaced characters. */
 void bmq_id(const char *a, const char *sep, const char *b, char *out, size_t len);
 /* A job's data or return value (raw JSON text, NULL for none) made fit:
  * masked, bounded in depth and size; *note gets what was done to it ("" for

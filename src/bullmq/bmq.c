@@ -42,17 +42,22 @@ void bmq_id(const char *a, const char *sep, const char *b, char *out, size_t len
 	char full[512];
 	snprintf(full, sizeof full, "%s%s%s", a ? a : "", sep ? sep : "", b ? b : "");
 	size_t n = strlen(full), max = len - 1 < PROTO_MAX_ID ? len - 1 : PROTO_MAX_ID;
+	bool changed = false;
 	for (size_t i = 0; i < n; i++)
-		if (!id_char((unsigned char)full[i]))
+		if (!id_char((unsigned char)full[i])) {
 			full[i] = '_';
+			changed = true;
+		}
 	if (n == 0)
 		snprintf(full, sizeof full, "_");
-	if (n <= max) {
+	if (!changed && n <= max) {
 		snprintf(out, len, "%s", full);
 		return;
 	}
-	/* Too long: the start and a hash of the whole, so that ids stay apart. */
-	snprintf(out, len, "%.*s.%08x", (int)(max - 9), full, fnv1a(a, b));
+	/* Changed or too long: the start and a hash of the original, so that
+	 * texts differing only in replaced or cut characters ("faktury zł" and
+	 * "faktury_z_") never share an id. */
+	snprintf(out, len, "%.*s.%08x", (int)(n < max - 9 ? n : max - 9), full, fnv1a(a, b));
 }
 
 bool bmq_split_key(const char *prefix, const char *key, char *queue, size_t qlen, char *id, size_t idlen)

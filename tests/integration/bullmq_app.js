@@ -28,6 +28,8 @@ async function main() {
   const invoices = new Queue('invoices', { connection });
   const reports = new Queue('reports', { connection });
   const odd = new Queue('faktury zł/2026', { connection });
+  // Its name with the replaced characters written out: a queue of its own.
+  const lookalike = new Queue('faktury_z___2026', { connection });
   const flow = new FlowProducer({ connection });
   const expect = new Set();
   const track = async (q, p) => { const j = await p; expect.add(q + '|' + j.id); return j; };
@@ -55,6 +57,7 @@ async function main() {
     expect.add('invoices|close-1-vat');
     expect.add('invoices|close-1-jpk');
     await track('faktury zł/2026', odd.add('import', { period: '2026-11' }, { jobId: 'odd-1' }));
+    await track('faktury_z___2026', lookalike.add('import', { period: '2026-10' }, { jobId: 'odd-1' }));
     // Left waiting on purpose: a prioritized job, a delayed one, and one whose
     // data the test then overwrites with text that is not JSON.
     await reports.add('monthly-report', { period: '2026-11' }, { jobId: 'prio-1', priority: 1 });
@@ -65,13 +68,13 @@ async function main() {
       { jobId: phase + '-1' }));
   }
 
-  const workers = [new Worker('invoices', work, { connection }), new Worker('faktury zł/2026', work, { connection })];
+  const workers = ['invoices', 'faktury zł/2026', 'faktury_z___2026'].map((n) => new Worker(n, work, { connection }));
   const deadline = Date.now() + 60000;
   while (Date.now() < deadline) {
     let pending = 0;
     for (const key of expect) {
       const [qn, id] = key.split('|');
-      const q = qn === 'invoices' ? invoices : odd;
+      const q = { invoices, 'faktury zł/2026': odd, faktury_z___2026: lookalike }[qn];
       const job = await q.getJob(id);
       if (!job || !(await job.isCompleted() || await job.isFailed())) pending++;
     }
@@ -79,7 +82,7 @@ async function main() {
     await new Promise((r) => setTimeout(r, 100));
   }
   for (const w of workers) await w.close();
-  for (const q of [invoices, reports, odd, flow]) await q.close();
+  for (const q of [invoices, reports, odd, lookalike, flow]) await q.close();
   if (Date.now() >= deadline) {
     console.error('bullmq_app: jobs did not finish in time');
     process.exit(1);
