@@ -130,9 +130,13 @@ static void health_draw(struct ui *ui, int top, int rows)
 			ui_fill(ry, 0, w, UI_SELECTION);
 		enum ui_element st_el;
 		const char *st = state_text(r, &st_el);
+		/* A missed run or a failed last one first; else running; else the
+		 * last run's own mark (a cancelled run is no success). */
 		const char *mark = r->has_schedule && r->state == SCHED_MISSED ? ui_sym(SYM_CROSS)
 				   : r->has_last && r->last_status == EXEC_FAILED ? ui_sym(SYM_CROSS)
-				   : r->running > 0 ? ui_sym(SYM_BULLET) : ui_sym(SYM_CHECK);
+				   : r->running > 0 ? ui_sym(SYM_BULLET)
+				   : r->has_last ? ui_status_symbol((enum model_status)r->last_status)
+				   : ui_sym(SYM_PENDING);
 		ui_text(ry, 0, 1, sel ? UI_SELECTION : st_el == UI_STATUS_FAILED ? UI_STATUS_FAILED : UI_NORMAL, mark);
 		ui_text(ry, 2, name_w, sel ? UI_SELECTION : UI_NORMAL, r->name);
 		x = 2 + name_w + 1;

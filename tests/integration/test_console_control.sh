@@ -109,6 +109,7 @@ wait_for op "the workflows view" 'Workflows \([0-9]+\)' 5
 wait_for op "the missed schedule: MISSED, what was missed" 'VAT return.*MISSED +did not start \(due [0-9]{4}-[0-9]{2}-0[1-5]' 10
 wait_for op "the header counts it" 'schedule\(s\) missed' 5
 wait_for op "the cancelled month close is listed with its last run" 'Month close.*cancelled' 5
+wait_for op "... marked as cancelled, not as a success" '^(⊘|-) Month close' 5
 PATH="$B:$PATH" "$B/wfmon" run --url "$URL" --token-file "$TMP/producer" --workflow vat-return --name "VAT return" \
 	-- true >/dev/null 2>&1 || bad "the VAT run"
 wait_for op "the run arrives: on time" 'VAT return.*on time' 10
