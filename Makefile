@@ -169,7 +169,7 @@ $(BUILD)/%.a:
 $(BUILD)/wfmond: $(call obj,src/server/main.c) $(SERVER_LIB) $(CORE_LIB)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
-$(BUILD)/wfmon: $(call obj,src/wfmon/main.c) $(UI_LIB) $(CLIENT_LIB) $(NET_LIB) $(CORE_LIB)
+$(BUILD)/wfmon: $(call obj,$(wildcard src/wfmon/*.c)) $(UI_LIB) $(CLIENT_LIB) $(NET_LIB) $(CORE_LIB)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/wfmon-sim: $(call obj,src/tools/sim.c) $(TOOLS_LIB) $(NET_LIB) $(CORE_LIB)
