@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "proto.h"
+#include "sim_ctx.h"
 #include "xalloc.h"
 
 #define SIM_RESOURCE_MS 5000      /* a sample per busy worker every 5 s at speed 1 */
@@ -30,276 +31,12 @@
 #define SIM_TEXT 4096
 #define SIM_PAST 256              /* finished executions remembered for a retry */
 
-/* ---- Random numbers --------------------------------------------------------- */
-
-static uint64_t sim_mix(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
-
-struct sim_rng {
-	uint64_t state;
-};
-
-static uint64_t rng_next(struct sim_rng *r)
-{
-	r->state += 0x9E3779B97F4A7C15ULL;
-	return sim_mix(r->state);
-}
-
-/* Uniform in [lo, hi]. */
-static int64_t rng_range(struct sim_rng *r, int64_t lo, int64_t hi)
-{
-	if (hi <= lo)
-		return lo;
-	uint64_t span = (uint64_t)(hi - lo) + 1;
-	return lo + (int64_t)(rng_next(r) % span);
-}
-
-static double rng_unit(struct sim_rng *r)
-{
-	return (double)(rng_next(r) >> 11) / 9007199254740992.0;
-}
-
-static bool rng_permille(struct sim_rng *r, int permille)
-{
-	return rng_range(r, 0, 999) < permille;
-}
-
-/* ---- Execution context: the business values templates refer to --------------- */
-
-struct sim_ctx {
-	char period[8], last_day[11], company[64], nip[11], contractor[64], contractor_nip[11];
-	char invoice_no[24], amount[24], vat[24], gross[24], bank[32], iban[32], batch_id[24];
-	char doc_no[20], approver[48], date_from[11], date_to[11], days[4], currency[4], rate[12];
-	char output_vat[24], input_vat[24], vat_due[24];   /* vat_due = output_vat - input_vat */
-	int64_t from_epoch_day;
-};
-
-static const struct {
-	const char *name;
-	size_t off;
-} sim_ctx_fields[] = {
-#define F(x) { #x, offsetof(struct sim_ctx, x) }
-	F(period), F(last_day), F(company), F(nip), F(contractor), F(contractor_nip),
-	F(invoice_no), F(amount), F(vat), F(gross), F(bank), F(iban), F(batch_id),
-	F(doc_no), F(approver), F(date_from), F(date_to), F(days), F(currency), F(rate),
-	F(output_vat), F(input_vat), F(vat_due),
-#undef F
-};
-
-static const char *const sim_companies[] = {
-	"Biuro Rachunkowe Bilans Sp. z o.o.", "Baltic Trade S.A.", "Mazowiecka Piekarnia Sp. j.",
-	"Nowak Logistics Sp. z o.o.", "Green Office Sp. z o.o.", "Krakowski Software House S.A.",
-	"Hurtownia Farmaceutyczna Medex Sp. z o.o.", "Wrocławskie Meble Sp. z o.o.",
-};
-static const char *const sim_contractors[] = {
-	"Orlen Paliwa Sp. z o.o.", "Allegro Sp. z o.o.", "Polkomtel Sp. z o.o.",
-	"Biuro Podróży Sindbad", "PGE Obrót S.A.", "Lyreco Polska S.A.", "Budimex S.A.",
-	"Drukarnia Poligraf Sp. z o.o.", "Kancelaria Prawna Zając i Wspólnicy",
-};
-static const char *const sim_approvers[] = {
-	"Anna Wiśniewska", "Piotr Zieliński", "Katarzyna Wójcik", "Tomasz Lewandowski",
-	"Magdalena Kamińska", "Michał Szymański",
-};
-static const struct {
-	const char *name;
-	const char *code;  /* 8-digit sort code */
-} sim_banks[] = {
-	{ "PKO BP", "10201026" }, { "mBank", "11402004" }, { "Santander Bank Polska", "10901014" },
-	{ "ING Bank Śląski", "10501025" }, { "Bank Pekao", "12401037" },
-};
-static const struct {
-	const char *code;
-	int lo, hi; /* PLN per unit, in 1/10000 */
-} sim_currencies[] = {
-	{ "EUR", 42100, 43800 }, { "USD", 38200, 41500 }, { "GBP", 49800, 52600 },
-	{ "CHF", 44100, 46900 },
-};
 static const char *const sim_cancel_reasons[] = {
 	"Cancelled by user jan.kowalski@biuro.pl",
 	"Anulowane przez operatora: duplikat zlecenia",
 	"Superseded by a newer execution",
 	"Klient wycofał dokumenty do poprawy",
 };
-
-static void sim_nip(struct sim_rng *r, char out[11])
-{
-	static const int w[9] = { 6, 5, 7, 2, 3, 4, 5, 6, 7 };
-	for (;;) {
-		int sum = 0;
-		for (int i = 0; i < 9; i++) {
-			int d = (int)rng_range(r, i == 0 ? 1 : 0, 9);
-			out[i] = (char)('0' + d);
-			sum += d * w[i];
-		}
-		if (sum % 11 != 10) {
-			out[9] = (char)('0' + sum % 11);
-			out[10] = '\0';
-			return;
-		}
-	}
-}
-
-/* A Polish IBAN with correct ISO 7064 check digits. */
-static void sim_iban(struct sim_rng *r, const char *sort, char out[32])
-{
-	char bban[27];
-	memcpy(bban, sort, 8);
-	for (int i = 8; i < 24; i++)
-		bban[i] = (char)('0' + rng_range(r, 0, 9));
-	bban[24] = '\0';
-	/* BBAN + "PL00" with letters as numbers (P=25, L=21). */
-	char num[40];
-	snprintf(num, sizeof num, "%s252100", bban);
-	unsigned rem = 0;
-	for (const char *p = num; *p; p++)
-		rem = (rem * 10 + (unsigned)(*p - '0')) % 97;
-	snprintf(out, 32, "PL%02u%s", 98 - rem, bban);
-}
-
-static void sim_money(int64_t grosze, char *out, size_t len)
-{
-	int64_t a = grosze < 0 ? -grosze : grosze;
-	snprintf(out, len, "%s%lld.%02lld", grosze < 0 ? "-" : "", (long long)(a / 100),
-		 (long long)(a % 100));
-}
-
-static void sim_date(int64_t epoch_day, char out[11])
-{
-	time_t t = (time_t)(epoch_day * 86400);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, 11, "%Y-%m-%d", &tm);
-}
-
-static void sim_ctx_init(struct sim_rng *r, struct sim_ctx *c)
-{
-	static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int month = (int)rng_range(r, 1, 12);
-	snprintf(c->period, sizeof c->period, "2026-%02d", month);
-	snprintf(c->last_day, sizeof c->last_day, "2026-%02d-%02d", month, mdays[month - 1]);
-	snprintf(c->company, sizeof c->company, "%s",
-		 sim_companies[rng_range(r, 0, sizeof sim_companies / sizeof *sim_companies - 1)]);
-	sim_nip(r, c->nip);
-	snprintf(c->contractor, sizeof c->contractor, "%s",
-		 sim_contractors[rng_range(r, 0, sizeof sim_contractors / sizeof *sim_contractors - 1)]);
-	sim_nip(r, c->contractor_nip);
-	snprintf(c->invoice_no, sizeof c->invoice_no, "FV/2026/%02d/%04d", month,
-		 (int)rng_range(r, 1, 2400));
-	int64_t net = rng_range(r, 10000, 5000000);
-	int64_t vat = (net * 23 + 50) / 100;
-	sim_money(net, c->amount, sizeof c->amount);
-	sim_money(vat, c->vat, sizeof c->vat);
-	sim_money(net + vat, c->gross, sizeof c->gross);
-	/* The period's VAT return: what is due is output VAT less input VAT, so
-	 * every step and output that shows these figures agrees. */
-	int64_t out_vat = rng_range(r, 2000000, 90000000);
-	int64_t in_vat = rng_range(r, 1000000, out_vat);
-	sim_money(out_vat, c->output_vat, sizeof c->output_vat);
-	sim_money(in_vat, c->input_vat, sizeof c->input_vat);
-	sim_money(out_vat - in_vat, c->vat_due, sizeof c->vat_due);
-	size_t b = (size_t)rng_range(r, 0, sizeof sim_banks / sizeof *sim_banks - 1);
-	snprintf(c->bank, sizeof c->bank, "%s", sim_banks[b].name);
-	sim_iban(r, sim_banks[b].code, c->iban);
-	snprintf(c->batch_id, sizeof c->batch_id, "PAY-2026%02d%02d-%02d", month,
-		 (int)rng_range(r, 1, mdays[month - 1]), (int)rng_range(r, 1, 12));
-	snprintf(c->doc_no, sizeof c->doc_no, "UM/2026/%03d", (int)rng_range(r, 1, 999));
-	snprintf(c->approver, sizeof c->approver, "%s",
-		 sim_approvers[rng_range(r, 0, sizeof sim_approvers / sizeof *sim_approvers - 1)]);
-	/* 2026-01-01 is epoch day 20454. */
-	int days = (int)rng_range(r, 7, 21);
-	c->from_epoch_day = 20454 + rng_range(r, 0, 364 - days);
-	sim_date(c->from_epoch_day, c->date_from);
-	sim_date(c->from_epoch_day + days - 1, c->date_to);
-	snprintf(c->days, sizeof c->days, "%d", days);
-	size_t cur = (size_t)rng_range(r, 0, sizeof sim_currencies / sizeof *sim_currencies - 1);
-	snprintf(c->currency, sizeof c->currency, "%s", sim_currencies[cur].code);
-	int rate = (int)rng_range(r, sim_currencies[cur].lo, sim_currencies[cur].hi);
-	snprintf(c->rate, sizeof c->rate, "%d.%04d", rate / 10000 % 100, rate % 10000);
-}
-
-/* Expands a template (see sim.h). A '{' followed by a lowercase letter opens a
- * placeholder; any other '{' is JSON. Templates are our own constant data, so
- * an unknown placeholder or an overflow is a broken invariant. */
-static void sim_expand(struct sim_rng *r, const struct sim_ctx *c, const char *t, char *out,
-		       size_t len)
-{
-	size_t o = 0;
-	for (const char *p = t; *p;) {
-		char piece[96];
-		const char *src = piece;
-		if (p[0] == '{' && p[1] >= 'a' && p[1] <= 'z') {
-			const char *end = strchr(p, '}');
-			if (end == NULL)
-				fatal("sim template without '}': %s", t);
-			size_t nlen = strcspn(p + 1, ":}");
-			long long lo = 0, hi = 0;
-			if (p[1 + nlen] == ':') {
-				char *q;
-				lo = strtoll(p + 2 + nlen, &q, 10);
-				if (*q != '-')
-					fatal("sim template range without '-': %s", t);
-				hi = strtoll(q + 1, &q, 10);
-				if (q != end)
-					fatal("sim template range is malformed: %s", t);
-			}
-			if (nlen == 1 && p[1] == 'n') {
-				snprintf(piece, sizeof piece, "%lld", (long long)rng_range(r, lo, hi));
-			} else if (nlen == 3 && strncmp(p + 1, "amt", 3) == 0) {
-				sim_money(rng_range(r, lo * 100, hi * 100), piece, sizeof piece);
-			} else {
-				src = NULL;
-				for (size_t i = 0; i < sizeof sim_ctx_fields / sizeof *sim_ctx_fields; i++)
-					if (strlen(sim_ctx_fields[i].name) == nlen &&
-					    strncmp(sim_ctx_fields[i].name, p + 1, nlen) == 0)
-						src = (const char *)c + sim_ctx_fields[i].off;
-				if (src == NULL)
-					fatal("sim template has an unknown placeholder: %s", t);
-			}
-			p = end + 1;
-		} else {
-			piece[0] = *p++;
-			piece[1] = '\0';
-		}
-		size_t n = strlen(src);
-		if (o + n >= len)
-			fatal("sim template expands past %zu bytes: %s", len, t);
-		memcpy(out + o, src, n);
-		o += n;
-	}
-	out[o] = '\0';
-}
-
-static json_t *sim_expand_json(struct sim_rng *r, const struct sim_ctx *c, const char *t)
-{
-	char buf[SIM_TEXT];
-	sim_expand(r, c, t, buf, sizeof buf);
-	json_error_t err;
-	json_t *v = json_loads(buf, JSON_REJECT_DUPLICATES, &err);
-	if (v == NULL)
-		fatal("sim template is not JSON (%s): %s", err.text, buf);
-	return v;
-}
-
-/* Picks one of the '\n'-separated lines of list into out. */
-static void sim_pick_line(struct sim_rng *r, const char *list, char *out, size_t len)
-{
-	size_t lines = 1;
-	for (const char *p = list; *p; p++)
-		lines += *p == '\n';
-	size_t k = (size_t)rng_range(r, 0, (int64_t)lines - 1);
-	const char *p = list;
-	while (k-- > 0)
-		p = strchr(p, '\n') + 1;
-	size_t n = strcspn(p, "\n");
-	if (n >= len)
-		n = len - 1;
-	memcpy(out, p, n);
-	out[n] = '\0';
-}
 
 /* ---- Engine state ------------------------------------------------------------------ */
 
@@ -444,7 +181,7 @@ static struct sim_timer sim_pop(struct sim *s)
 /* A duration around mean (0.5x to 1.5x, triangular), compressed by speed. */
 static int64_t sim_duration(struct sim *s, int mean_ms)
 {
-	double f = 0.5 + (rng_unit(&s->rng) + rng_unit(&s->rng)) / 2.0;
+	double f = 0.5 + (sim_rng_unit(&s->rng) + sim_rng_unit(&s->rng)) / 2.0;
 	int64_t d = (int64_t)(mean_ms * f / s->opt.speed);
 	return d < 1 ? 1 : d;
 }
@@ -497,12 +234,12 @@ static void sim_step_log(struct sim *s, struct sim_exec *e, const struct sim_ste
 	if (lines == NULL)
 		return;
 	char line[SIM_TEXT], text[SIM_TEXT];
-	sim_pick_line(&s->rng, lines, line, sizeof line);
+	sim_ctx_pick_line(&s->rng, lines, line, sizeof line);
 	char *bar = strchr(line, '|');
 	if (bar == NULL)
 		fatal("sim log line without a level: %s", line);
 	*bar = '\0';
-	sim_expand(&s->rng, &e->ctx, bar + 1, text, sizeof text);
+	sim_ctx_expand(&s->rng, &e->ctx, bar + 1, text, sizeof text);
 	sim_log(s, e, d->id, line, text);
 }
 
@@ -578,11 +315,11 @@ static void sim_step_plan(struct sim *s, struct sim_exec *e, size_t i)
 	uint32_t slot = sim_exec_slot(s, e);
 	st->attempt_start = s->now;
 	st->ticks_done = 0;
-	st->will_fail = rng_permille(&s->rng, d->fail_permille);
+	st->will_fail = sim_rng_permille(&s->rng, d->fail_permille);
 	int64_t dur = sim_duration(s, d->mean_ms);
 	int64_t end = dur;
 	if (st->will_fail)
-		end = (int64_t)(dur * (0.3 + 0.6 * rng_unit(&s->rng))) + 1;
+		end = (int64_t)(dur * (0.3 + 0.6 * sim_rng_unit(&s->rng))) + 1;
 	if (st->total > 0) {
 		bool per_day = d->unit && strcmp(d->unit, "days") == 0;
 		st->ticks = per_day || st->total < 5 ? (int)st->total : 5;
@@ -607,14 +344,14 @@ static void sim_step_start(struct sim *s, struct sim_exec *e, size_t i)
 	st->total = 0;
 	if (d->unit && d->total) {
 		char buf[32];
-		sim_expand(&s->rng, &e->ctx, d->total, buf, sizeof buf);
+		sim_ctx_expand(&s->rng, &e->ctx, d->total, buf, sizeof buf);
 		st->total = strtoll(buf, NULL, 10);
 	}
 	json_t *ev = sim_event_new(s, e, EV_STEP_STARTED);
 	json_object_set_new(ev, "step_id", json_string(d->id));
 	sim_step_attempt(ev, st->attempt);
 	if (d->input)
-		json_object_set_new(ev, "input", sim_expand_json(&s->rng, &e->ctx, d->input));
+		json_object_set_new(ev, "input", sim_ctx_expand_json(&s->rng, &e->ctx, d->input));
 	json_object_set_new(ev, "worker", json_string(sim_worker_name(e->worker, wname, sizeof wname)));
 	sim_emit(s, ev);
 	sim_step_log(s, e, d, d->logs);
@@ -671,7 +408,7 @@ static void sim_dispatch(struct sim *s)
 
 static const struct sim_workflow_def *sim_pick_workflow(struct sim *s)
 {
-	int64_t k = rng_range(&s->rng, 0, s->total_weight - 1);
+	int64_t k = sim_rng_range(&s->rng, 0, s->total_weight - 1);
 	for (size_t i = 0; i < s->nenabled; i++) {
 		if (k < s->enabled[i]->weight)
 			return s->enabled[i];
@@ -721,14 +458,14 @@ static void sim_exec_queue(struct sim *s, struct sim_exec *e, size_t slot)
 	json_object_set_new(ev, "priority", json_string(proto_priority_name(e->prio)));
 	json_object_set_new(ev, "steps", steps);
 	if (wf->params)
-		json_object_set_new(ev, "params", sim_expand_json(&s->rng, &e->ctx, wf->params));
+		json_object_set_new(ev, "params", sim_ctx_expand_json(&s->rng, &e->ctx, wf->params));
 	/* Accountants find executions by the period and the client. */
 	json_object_set_new(ev, "labels", json_pack("{s:s,s:s}", "period", e->ctx.period, "client", e->ctx.company));
 	if (e->attempt > 1)
 		json_object_set_new(ev, "attempt", json_integer(e->attempt));
 	sim_emit(s, ev);
 
-	if (e->attempt == 1 && rng_permille(&s->rng, SIM_CANCEL_PERMILLE))
+	if (e->attempt == 1 && sim_rng_permille(&s->rng, SIM_CANCEL_PERMILLE))
 		sim_schedule(s, s->now + sim_duration(s, 8000), T_CANCEL, (uint32_t)slot, e->gen, 0, 0);
 	s->nqueue++;
 	if (s->nqueue > s->queue_cap) {
@@ -746,7 +483,7 @@ static void sim_exec_new(struct sim *s, const struct sim_workflow_def *wf)
 	e->wf = wf;
 	e->order = ++s->exec_seq;
 	snprintf(e->id, sizeof e->id, "ex-%08x-%06llu", s->prefix, (unsigned long long)e->order);
-	int64_t p = rng_range(&s->rng, 0, 99);
+	int64_t p = sim_rng_range(&s->rng, 0, 99);
 	e->prio = p < wf->high_percent ? PRIO_HIGH
 		  : p < wf->high_percent + wf->low_percent ? PRIO_LOW : PRIO_NORMAL;
 	e->attempt = 1;
@@ -869,7 +606,7 @@ static void sim_on_arrival(struct sim *s)
 	else
 		sim_exec_new(s, sim_pick_workflow(s));
 	double mean_ms = 60000.0 / s->opt.rate_per_min;
-	double u = rng_unit(&s->rng);
+	double u = sim_rng_unit(&s->rng);
 	int64_t gap = (int64_t)(-log(1.0 - u) * mean_ms);
 	sim_schedule(s, s->now + (gap < 1 ? 1 : gap), T_ARRIVAL, 0, 0, 0, 0);
 }
@@ -883,7 +620,7 @@ static void sim_on_tick(struct sim *s, struct sim_exec *e, size_t i)
 	char msg[128];
 	if (strcmp(d->unit, "days") == 0) {
 		char day[11];
-		sim_date(e->ctx.from_epoch_day + current - 1, day);
+		sim_ctx_date(e->ctx.from_epoch_day + current - 1, day);
 		snprintf(msg, sizeof msg, "%s: %lld of %lld days", day, (long long)current,
 			 (long long)st->total);
 	} else {
@@ -900,7 +637,7 @@ static void sim_on_tick(struct sim *s, struct sim_exec *e, size_t i)
 	sim_emit(s, ev);
 	if (d->counter) {
 		char buf[32];
-		sim_expand(&s->rng, &e->ctx, d->counter_step, buf, sizeof buf);
+		sim_ctx_expand(&s->rng, &e->ctx, d->counter_step, buf, sizeof buf);
 		st->counter += strtoll(buf, NULL, 10);
 		ev = sim_event_new(s, e, EV_COUNTER);
 		json_object_set_new(ev, "name", json_string(d->counter));
@@ -927,16 +664,16 @@ static void sim_step_fail(struct sim *s, struct sim_exec *e, size_t i)
 	const struct sim_step_def *d = &e->wf->steps[i];
 	struct sim_step_run *st = &e->steps[i];
 	char line[SIM_TEXT], text[SIM_TEXT], msg[SIM_TEXT + 128];
-	sim_pick_line(&s->rng, d->errors ? d->errors : "Step failed|STEP_FAILED", line, sizeof line);
+	sim_ctx_pick_line(&s->rng, d->errors ? d->errors : "Step failed|STEP_FAILED", line, sizeof line);
 	char *bar = strchr(line, '|');
 	const char *code = "STEP_FAILED";
 	if (bar) {
 		*bar = '\0';
 		code = bar + 1;
 	}
-	sim_expand(&s->rng, &e->ctx, line, text, sizeof text);
+	sim_ctx_expand(&s->rng, &e->ctx, line, text, sizeof text);
 
-	if (st->attempt == e->step_base + 1 && rng_range(&s->rng, 0, 99) < SIM_RETRY_PERCENT) {
+	if (st->attempt == e->step_base + 1 && sim_rng_range(&s->rng, 0, 99) < SIM_RETRY_PERCENT) {
 		/* The failed attempt is reported as such, then the next one starts. */
 		snprintf(msg, sizeof msg, "%s (attempt %d); retrying step %s once", text, st->attempt, d->id);
 		sim_log(s, e, d->id, "warn", msg);
@@ -980,7 +717,7 @@ static void sim_on_step_end(struct sim *s, struct sim_exec *e, size_t i)
 		return;
 	}
 	/* A second line only when the step has more than one to choose from. */
-	if (d->logs && strchr(d->logs, '\n') && rng_range(&s->rng, 0, 1) == 0)
+	if (d->logs && strchr(d->logs, '\n') && sim_rng_range(&s->rng, 0, 1) == 0)
 		sim_step_log(s, e, d, d->logs);
 	/* What only success can say (an UPO received) is never said by a step that fails. */
 	sim_step_log(s, e, d, d->success_log);
@@ -991,11 +728,11 @@ static void sim_on_step_end(struct sim *s, struct sim_exec *e, size_t i)
 	json_object_set_new(ev, "duration_ms", json_integer(s->now - st->attempt_start));
 	sim_step_attempt(ev, st->attempt);
 	if (d->output)
-		json_object_set_new(ev, "output", sim_expand_json(&s->rng, &e->ctx, d->output));
-	int cpu = d->cpu_percent + (int)rng_range(&s->rng, -d->cpu_percent / 4, d->cpu_percent / 4);
+		json_object_set_new(ev, "output", sim_ctx_expand_json(&s->rng, &e->ctx, d->output));
+	int cpu = d->cpu_percent + (int)sim_rng_range(&s->rng, -d->cpu_percent / 4, d->cpu_percent / 4);
 	json_object_set_new(ev, "cpu_percent", json_real(cpu < 0 ? 0 : cpu > 100 ? 100 : cpu));
 	json_object_set_new(ev, "memory_bytes",
-			    json_integer((int64_t)d->memory_mb * 1048576 + rng_range(&s->rng, 0, 1048575)));
+			    json_integer((int64_t)d->memory_mb * 1048576 + sim_rng_range(&s->rng, 0, 1048575)));
 	sim_emit(s, ev);
 
 	e->done++;
@@ -1005,7 +742,7 @@ static void sim_on_step_end(struct sim *s, struct sim_exec *e, size_t i)
 		if (e->attempt > 1)
 			json_object_set_new(ev, "attempt", json_integer(e->attempt));
 		if (e->wf->output)
-			json_object_set_new(ev, "output", sim_expand_json(&s->rng, &e->ctx, e->wf->output));
+			json_object_set_new(ev, "output", sim_ctx_expand_json(&s->rng, &e->ctx, e->wf->output));
 		sim_emit(s, ev);
 		s->stats.completed++;
 		sim_exec_end(s, e);
@@ -1035,8 +772,8 @@ static void sim_on_resource(struct sim *s, int w)
 			continue;
 		if (step_id == NULL)
 			step_id = d->id;
-		cpu += d->cpu_percent + (int)rng_range(&s->rng, -d->cpu_percent / 3, d->cpu_percent / 3);
-		mem += (int64_t)d->memory_mb * 1048576 + rng_range(&s->rng, 0, 8 * 1048576);
+		cpu += d->cpu_percent + (int)sim_rng_range(&s->rng, -d->cpu_percent / 3, d->cpu_percent / 3);
+		mem += (int64_t)d->memory_mb * 1048576 + sim_rng_range(&s->rng, 0, 8 * 1048576);
 	}
 	char wname[32];
 	json_t *ev = sim_event_new(s, e, EV_RESOURCE_SAMPLE);
@@ -1064,7 +801,7 @@ static void sim_run_timer(struct sim *s, const struct sim_timer *t)
 	if (e == NULL)
 		return;
 	if (t->kind == T_CANCEL) {
-		sim_cancel(s, e, sim_cancel_reasons[rng_range(&s->rng, 0,
+		sim_cancel(s, e, sim_cancel_reasons[sim_rng_range(&s->rng, 0,
 				  sizeof sim_cancel_reasons / sizeof *sim_cancel_reasons - 1)]);
 		return;
 	}
@@ -1130,7 +867,7 @@ struct sim *sim_new(const struct sim_options *opt, sim_emit_fn emit, void *arg, 
 	s->emit = emit;
 	s->arg = arg;
 	s->rng.state = opt->seed;
-	s->prefix = (uint32_t)(sim_mix(opt->seed ^ 0x5157u) >> 32);
+	s->prefix = (uint32_t)(sim_rng_mix(opt->seed ^ 0x5157u) >> 32);
 	if (sim_enable(s, opt->workflows && *opt->workflows ? opt->workflows : "", cause,
 		       causelen) < 0) {
 		sim_free(s);
@@ -1144,7 +881,7 @@ struct sim *sim_new(const struct sim_options *opt, sim_emit_fn emit, void *arg, 
 	s->workers = xmalloc((size_t)opt->workers * sizeof *s->workers);
 	for (int w = 0; w < opt->workers; w++) {
 		s->workers[w] = -1;
-		sim_schedule(s, rng_range(&s->rng, 1, SIM_RESOURCE_MS) , T_RESOURCE, (uint32_t)w, 0, 0, 0);
+		sim_schedule(s, sim_rng_range(&s->rng, 1, SIM_RESOURCE_MS) , T_RESOURCE, (uint32_t)w, 0, 0, 0);
 	}
 	s->arrivals_open = true;
 	sim_schedule(s, 0, T_ARRIVAL, 0, 0, 0, 0);
