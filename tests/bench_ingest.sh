@@ -205,8 +205,21 @@ echo "bench_ingest: load average $(cut -d' ' -f1-3 /proc/loadavg)${pin_daemon:+;
 # The floor under the live rows: every event is one write to its subscriber's
 # socket, every publish one more for its acknowledgement.
 writecost=$("${pin_daemon[@]}" "$build/wfmon-bench" --write-cost 1000 2>/dev/null) && echo "$writecost" >>"$results"
+# The floor under the live rows on this machine: a bare server thread on
+# CPU 0 making only the system calls of the shape (wait, read the publish,
+# write its acknowledgement and each event), its load on CPU 1 (it pins its
+# own threads). No server can spend less per event on this shape here.
+floor_run() { # BATCH PUBLISHERS
+	local out
+	out=$("$build/wfmon-bench" --floor "$1" --publishers "$2" --subscribers 1000 --rate 2000 \
+		--duration "$duration" 2>/dev/null) || return 0
+	echo "$out" >>"$results"
+	rows+=("floor|batch$1|bare|$out")
+}
 for ((round = 1; round <= rounds; round++)); do
 	if [[ " $parts " == *" live "* ]]; then
+		floor_run 1 2
+		floor_run 5 1
 		each_daemon "$round" live_run batch1
 		each_daemon "$round" live_run batch5
 		each_daemon "$round" live_run fanout
@@ -231,7 +244,7 @@ for row in "${rows[@]}"; do
 	esac
 	printf '%-5s %-22s %-5s %10s %9s %9s %11s %11s %9s %9s %9s\n' "$part" "$desc" "$label" \
 		"$(field deliveries_per_s "$j")" "$(field p99_ms "$j")" "$(field lost "$j")" \
-		"$(field daemon_cpu_us_per_delivery "$j")" "$(field pg_cpu_us_per_event "$j")" \
+		"$(field daemon_cpu_us_per_delivery "$j")$(field server_cpu_us_per_event "$j")" "$(field pg_cpu_us_per_event "$j")" \
 		"$(field stored_per_s "$j")" "$(field daemon_rss_start_kib "$j")" "$(field daemon_rss_kib "$j")"
 done
 if [ -n "$base" ]; then
@@ -268,6 +281,8 @@ if [ -n "${writecost:-}" ]; then
 		"$(awk -v w="$w" 'BEGIN { printf "%.1f", 2 * w }')"
 	printf '%s µs at 5 (before reading the publish, parsing, routing and waking up).\n' \
 		"$(awk -v w="$w" 'BEGIN { printf "%.1f", w + w / 5 }')"
+	printf 'A bare server making only the system calls of this shape, its load on the other CPU (the floor rows,\n'
+	printf 'wfmon-bench --floor; the wakeups and the cross-CPU wakeups of the readers included) is the real floor.\n'
 fi
 echo
 echo "goals (this daemon):"

@@ -73,6 +73,7 @@ struct options {
 	long daemon_pid;     /* 0: none */
 	long idle;           /* 0: fan-out mode */
 	long write_cost;     /* nonzero: measure the write cost on that many sockets */
+	long floor;          /* nonzero: the syscall floor of the ingest shape, that many events a publish */
 	long client_cost;    /* nonzero: compare the clients' receiving cost with that many subscribers */
 	double rate;
 	double duration;
@@ -120,6 +121,9 @@ static const struct opt_def {
 	  "how long the idle subscribers stay, the daemon's CPU measured meanwhile (2)" },
 	{ "write-cost", OPT_LONG, offsetof(struct options, write_cost), 1, 100000, "N",
 	  "instead: the CPU one write costs on N loopback sockets here (no daemon)" },
+	{ "floor", OPT_LONG, offsetof(struct options, floor), 1, PROTO_MAX_BATCH, "B",
+	  "instead: the least CPU a server spends per event on this shape (B events a publish; "
+	  "--subscribers, --publishers, --rate, --duration): its system calls alone, no daemon" },
 	{ "client-cost", OPT_LONG, offsetof(struct options, client_cost), 1, 100000, "N",
 	  "instead: N subscribers with the lean client, then N with libwebsockets', the CPU each costs per delivery" },
 	{ "ack-gaps", OPT_STR, offsetof(struct options, ack_gaps), 0, 0, "FILE",
@@ -203,7 +207,7 @@ static int options_parse(struct options *o, int argc, char **argv)
 		if (opt_set(o, d, val) < 0)
 			return -1;
 	}
-	if (o->write_cost > 0)
+	if (o->write_cost > 0 || o->floor > 0)
 		return 0;
 	if (o->url == NULL || o->token_file == NULL) {
 		log_error("--url and --token-file are required (see --help)");
@@ -1174,6 +1178,34 @@ static int bench_write_cost(long connections)
 	return 0;
 }
 
+/* Sizes of the floor's messages, as the daemon's are on this shape: a
+ * publish of bench events, its acknowledgement, one event frame. */
+#define BENCH_FLOOR_EVENT_BYTES 180
+#define BENCH_FLOOR_ACK_RESULT_BYTES 60
+#define BENCH_FLOOR_FRAME 254
+
+static int bench_floor(const struct options *o)
+{
+	if (raise_nofile(2 * (o->subscribers + o->publishers) + 64) < 0)
+		return 1;
+	struct writecost_floor f = {
+		.subscribers = o->subscribers, .publishers = o->publishers, .batch = o->floor, .rate = o->rate,
+		.warmup_s = o->warmup, .seconds = o->duration,
+		.publish_bytes = 60 + BENCH_FLOOR_EVENT_BYTES * (size_t)o->floor,
+		.ack_bytes = 50 + BENCH_FLOOR_ACK_RESULT_BYTES * (size_t)o->floor, .frame_bytes = BENCH_FLOOR_FRAME,
+	};
+	char err[256];
+	if (writecost_floor(&f, err, sizeof err) < 0) {
+		log_error("%s", err);
+		return 1;
+	}
+	printf("{\"mode\":\"floor\",\"subscribers\":%ld,\"publishers\":%ld,\"batch\":%ld,\"rate\":%.0f,"
+	       "\"pinned\":%s,\"events\":%ld,\"server_cpu_us_per_event\":%.2f,\"syscalls_per_event\":%.2f}\n",
+	       f.subscribers, f.publishers, f.batch, f.rate, f.pinned ? "true" : "false", f.events,
+	       f.server_us_per_event, f.syscalls_per_event);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	log_set_ident("wfmon-bench");
@@ -1191,6 +1223,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (b->opt.write_cost > 0)
 		return bench_write_cost(b->opt.write_cost);
+	if (b->opt.floor > 0)
+		return bench_floor(&b->opt);
 	if (bench_setup(b) < 0) {
 		bench_teardown(b);
 		return 1;
