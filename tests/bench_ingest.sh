@@ -43,10 +43,7 @@ results=$build/bench-ingest.jsonl
 for bin in "$build/wfmond" "$build/wfmon" "$build/wfmon-bench" ${base:+"$base/wfmond"}; do
 	[ -x "$bin" ] || { echo "bench_ingest: $bin is missing; run make first" >&2; exit 1; }
 done
-pin_daemon=() pin_load=()
-if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
-	pin_daemon=(taskset -c 0) pin_load=(taskset -c 1)
-fi
+. tests/support/bench_pin.sh
 
 tmp=$(mktemp -d /tmp/wfmon-ingest.XXXXXX)
 chmod 755 "$tmp"   # the cluster runs as postgres when we are root

@@ -22,10 +22,7 @@ every=${MEMORY_SAMPLE:-10}
 for bin in wfmond wfmon wfmon-sim; do
 	[ -x "$build/$bin" ] || { echo "bench_memory: $build/$bin is missing; run make first" >&2; exit 1; }
 done
-pin_daemon=() pin_load=()
-if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
-	pin_daemon=(taskset -c 0) pin_load=(taskset -c 1)
-fi
+. tests/support/bench_pin.sh
 tmp=$(mktemp -d /tmp/wfmon-memory.XXXXXX)
 pids=()
 cleanup() {
