@@ -25,11 +25,7 @@ duration=${BENCH_DURATION:-10}
 idle_n=${BENCH_IDLE:-10000}
 results=$build/bench-results.jsonl
 
-pin_daemon=() pin_load=()
-if [ "${BENCH_PIN:-1}" != 0 ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
-	pin_daemon=(taskset -c 0)
-	pin_load=(taskset -c 1)
-fi
+. tests/support/bench_pin.sh
 
 for bin in wfmond wfmon wfmon-bench; do
 	if [ ! -x "$build/$bin" ]; then

@@ -20,8 +20,13 @@
 # the order reversed in the second round, so drift on the machine weighs on
 # both alike; the table shows both and the ratio.
 #
+# The live rows also run against two reference servers in Node
+# (tests/bench/ref_server.js: the same rooms and answers on Socket.IO 4.8 and
+# on ws 8, no storage, no validation), pinned and loaded the same way, when
+# node and npm are there: npm installs them once into BUILD/node-bench.
 # Environment: BENCH_DURATION (measured seconds a run, 10), BENCH_ROUNDS (2),
-# BENCH_BASE, BENCH_PARTS ("live store", the default), STORE_SATURATE. Prints
+# BENCH_BASE, BENCH_PARTS ("live store", the default), STORE_SATURATE,
+# BENCH_REFS ("socketio ws", the default; empty: none). Prints
 # the table and appends every JSON line to BUILD/bench-ingest.jsonl. Timing
 # goals are printed as met or MISSED and never fail the script; a run that
 # fails (daemon died, no answer, an event lost) does.
@@ -38,10 +43,7 @@ results=$build/bench-ingest.jsonl
 for bin in "$build/wfmond" "$build/wfmon" "$build/wfmon-bench" ${base:+"$base/wfmond"}; do
 	[ -x "$bin" ] || { echo "bench_ingest: $bin is missing; run make first" >&2; exit 1; }
 done
-pin_daemon=() pin_load=()
-if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
-	pin_daemon=(taskset -c 0) pin_load=(taskset -c 1)
-fi
+. tests/support/bench_pin.sh
 
 tmp=$(mktemp -d /tmp/wfmon-ingest.XXXXXX)
 chmod 755 "$tmp"   # the cluster runs as postgres when we are root
@@ -95,9 +97,9 @@ start_daemon() {
 	exit 1
 }
 
-# load SUBSCRIBERS ROOMS RATE BATCH PUBLISHERS: wfmon-bench against the daemon; its JSON line.
+# load SUBSCRIBERS ROOMS RATE BATCH PUBLISHERS [wfmon-bench options]: wfmon-bench against the daemon; its JSON line.
 load() {
-	"${pin_load[@]}" "$build/wfmon-bench" --url "ws://127.0.0.1:$daemon_port" --token-file "$tmp/viewer.jwt" \
+	"${pin_load[@]}" "$build/wfmon-bench" "${@:6}" --url "ws://127.0.0.1:$daemon_port" --token-file "$tmp/viewer.jwt" \
 		--producer-token-file "$tmp/producer.jwt" --subscribers "$1" --rooms "$2" --rate "$3" --batch "$4" \
 		--publishers "$5" --duration "$duration" --daemon-pid "$daemon_pid" 2>"$tmp/bench.log"
 }
@@ -125,6 +127,57 @@ live_run() {
 	else
 		echo "bench_ingest: FAILED: ${out:-no result}" >&2
 		tail -n 10 "$tmp/bench.log" >&2
+		failed=1
+	fi
+	stop_daemon
+}
+
+# The reference servers: Socket.IO 4.8 and ws 8 from npm, in their own folder.
+refs=${BENCH_REFS-socketio ws}
+node_dir=$build/node-bench
+refs_ready() {
+	[ -n "$refs" ] || return 1
+	command -v node >/dev/null && command -v npm >/dev/null || {
+		echo "bench_ingest: node or npm missing (make deps installs them): no reference rows" >&2
+		return 1
+	}
+	[ -d "$node_dir/node_modules/socket.io" ] && [ -d "$node_dir/node_modules/ws" ] && return 0
+	mkdir -p "$node_dir"
+	echo '{"name":"wfmon-bench-ref","private":true}' >"$node_dir/package.json"
+	(cd "$node_dir" && npm install --no-audit --no-fund --loglevel=error --cache "$PWD/.npm-cache" \
+		socket.io@4.8 ws@8) >"$tmp/npm.log" 2>&1 || {
+		echo "bench_ingest: npm install socket.io@4.8 ws@8 failed: no reference rows" >&2
+		tail -n 5 "$tmp/npm.log" >&2
+		return 1
+	}
+}
+
+# ref_run LABEL IMPL SHAPE: one live run against a reference server.
+ref_run() {
+	local label=$1 impl=$2 shape=$3 out batch publishers i framing=()
+	case $shape in
+	batch1) batch=1 publishers=2 ;;
+	batch5) batch=5 publishers=1 ;;
+	esac
+	[ "$impl" = socketio ] && framing=(--framing socketio)
+	for _ in 1 2 3 4 5; do
+		daemon_port=$((20000 + RANDOM % 12000))
+		port_open "$daemon_port" || break
+	done
+	NODE_PATH="$node_dir/node_modules" "${pin_daemon[@]}" node tests/bench/ref_server.js "$impl" "$daemon_port" \
+		>"$tmp/ref.log" 2>&1 &
+	daemon_pid=$!
+	for i in $(seq 100); do
+		grep -q ready "$tmp/ref.log" 2>/dev/null && break
+		sleep 0.05
+	done
+	echo "bench_ingest: $label ($impl), 1000 subscribers in 1000 rooms, 2000 events/s, $batch event(s) a publish"
+	if out=$(load 1000 1000 2000 "$batch" "$publishers" "${framing[@]}") && [ -n "$out" ] &&
+		[ "$(field lost "$out")" = 0 ]; then
+		record live "$shape" "$label" "{\"part\":\"live\",\"daemon\":\"$label\",${out#\{}"
+	else
+		echo "bench_ingest: $label FAILED: ${out:-no result}" >&2
+		tail -n 5 "$tmp/bench.log" "$tmp/ref.log" >&2
 		failed=1
 	fi
 	stop_daemon
@@ -201,15 +254,38 @@ each_daemon() { # ROUND FUNCTION ARGS...: FUNCTION LABEL BIN ARGS for each daemo
 }
 
 : >"$results"
+refs_ok=0
+[[ " $parts " == *" live "* ]] && refs_ready && refs_ok=1
 echo "bench_ingest: load average $(cut -d' ' -f1-3 /proc/loadavg)${pin_daemon:+; daemon on CPU 0, load and PostgreSQL on CPU 1}"
 # The floor under the live rows: every event is one write to its subscriber's
 # socket, every publish one more for its acknowledgement.
 writecost=$("${pin_daemon[@]}" "$build/wfmon-bench" --write-cost 1000 2>/dev/null) && echo "$writecost" >>"$results"
+# The floor under the live rows on this machine: a bare server thread on
+# CPU 0 making only the system calls of the shape (wait, read the publish,
+# write its acknowledgement and each event), its load on CPU 1 (it pins its
+# own threads). No server can spend less per event on this shape here.
+floor_run() { # BATCH PUBLISHERS
+	local out
+	out=$("$build/wfmon-bench" --floor "$1" --publishers "$2" --subscribers 1000 --rate 2000 \
+		--duration "$duration" 2>/dev/null) || return 0
+	echo "$out" >>"$results"
+	rows+=("floor|batch$1|bare|$out")
+}
 for ((round = 1; round <= rounds; round++)); do
 	if [[ " $parts " == *" live "* ]]; then
+		floor_run 1 2
+		floor_run 5 1
 		each_daemon "$round" live_run batch1
 		each_daemon "$round" live_run batch5
 		each_daemon "$round" live_run fanout
+		if [ -n "$refs" ] && [ "$refs_ok" = 1 ]; then
+			for impl in $refs; do
+				label=$impl
+				[ "$impl" = socketio ] && label=sio
+				ref_run "$label" "$impl" batch1
+				ref_run "$label" "$impl" batch5
+			done
+		fi
 	fi
 	if [[ " $parts " == *" store "* ]]; then
 		each_daemon "$round" store_run 10000
@@ -231,7 +307,7 @@ for row in "${rows[@]}"; do
 	esac
 	printf '%-5s %-22s %-5s %10s %9s %9s %11s %11s %9s %9s %9s\n' "$part" "$desc" "$label" \
 		"$(field deliveries_per_s "$j")" "$(field p99_ms "$j")" "$(field lost "$j")" \
-		"$(field daemon_cpu_us_per_delivery "$j")" "$(field pg_cpu_us_per_event "$j")" \
+		"$(field daemon_cpu_us_per_delivery "$j")$(field server_cpu_us_per_event "$j")" "$(field pg_cpu_us_per_event "$j")" \
 		"$(field stored_per_s "$j")" "$(field daemon_rss_start_kib "$j")" "$(field daemon_rss_kib "$j")"
 done
 if [ -n "$base" ]; then
@@ -268,6 +344,8 @@ if [ -n "${writecost:-}" ]; then
 		"$(awk -v w="$w" 'BEGIN { printf "%.1f", 2 * w }')"
 	printf '%s µs at 5 (before reading the publish, parsing, routing and waking up).\n' \
 		"$(awk -v w="$w" 'BEGIN { printf "%.1f", w + w / 5 }')"
+	printf 'A bare server making only the system calls of this shape, its load on the other CPU (the floor rows,\n'
+	printf 'wfmon-bench --floor; the wakeups and the cross-CPU wakeups of the readers included) is the real floor.\n'
 fi
 echo
 echo "goals (this daemon):"

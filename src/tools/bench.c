@@ -66,6 +66,7 @@ struct options {
 	const char *producer_token_file;
 	const char *ack_gaps;    /* NULL: none */
 	const char *ca_file;     /* wss://: trust this CA; NULL: the system's */
+	const char *framing;     /* "wfmon" (NULL) or "socketio" */
 	long subscribers;
 	long rooms;
 	long publishers;
@@ -73,6 +74,7 @@ struct options {
 	long daemon_pid;     /* 0: none */
 	long idle;           /* 0: fan-out mode */
 	long write_cost;     /* nonzero: measure the write cost on that many sockets */
+	long floor;          /* nonzero: the syscall floor of the ingest shape, that many events a publish */
 	long client_cost;    /* nonzero: compare the clients' receiving cost with that many subscribers */
 	double rate;
 	double duration;
@@ -94,6 +96,9 @@ static const struct opt_def {
 	  "the daemon: ws://HOST:PORT, or wss://HOST:PORT over TLS" },
 	{ "ca-file", OPT_STR, offsetof(struct options, ca_file), 0, 0, "FILE",
 	  "wss://: the CA that signed the daemon's certificate (default: the system's CAs)" },
+	{ "framing", OPT_STR, offsetof(struct options, framing), 0, 0, "wfmon|socketio",
+	  "how messages travel: wfmon.v1 text frames (the default), or each as the Socket.IO event \"m\" "
+	  "(the reference server tests/bench/ref_server.js)" },
 	{ "token-file", OPT_STR, offsetof(struct options, token_file), 0, 0, "FILE",
 	  "viewer token for the subscribers" },
 	{ "producer-token-file", OPT_STR, offsetof(struct options, producer_token_file), 0, 0,
@@ -120,6 +125,9 @@ static const struct opt_def {
 	  "how long the idle subscribers stay, the daemon's CPU measured meanwhile (2)" },
 	{ "write-cost", OPT_LONG, offsetof(struct options, write_cost), 1, 100000, "N",
 	  "instead: the CPU one write costs on N loopback sockets here (no daemon)" },
+	{ "floor", OPT_LONG, offsetof(struct options, floor), 1, PROTO_MAX_BATCH, "B",
+	  "instead: the least CPU a server spends per event on this shape (B events a publish; "
+	  "--subscribers, --publishers, --rate, --duration): its system calls alone, no daemon" },
 	{ "client-cost", OPT_LONG, offsetof(struct options, client_cost), 1, 100000, "N",
 	  "instead: N subscribers with the lean client, then N with libwebsockets', the CPU each costs per delivery" },
 	{ "ack-gaps", OPT_STR, offsetof(struct options, ack_gaps), 0, 0, "FILE",
@@ -203,8 +211,12 @@ static int options_parse(struct options *o, int argc, char **argv)
 		if (opt_set(o, d, val) < 0)
 			return -1;
 	}
-	if (o->write_cost > 0)
+	if (o->write_cost > 0 || o->floor > 0)
 		return 0;
+	if (o->framing != NULL && strcmp(o->framing, "wfmon") != 0 && strcmp(o->framing, "socketio") != 0) {
+		log_error("--framing: '%s' is neither wfmon nor socketio", o->framing);
+		return -1;
+	}
 	if (o->url == NULL || o->token_file == NULL) {
 		log_error("--url and --token-file are required (see --help)");
 		return -1;
@@ -245,6 +257,7 @@ struct conn {
 	long index;        /* subscriber number or publisher number */
 	long room;         /* subscriber's room */
 	uint64_t received;
+	bool sio_connecting;   /* --framing socketio: "40" sent, its answer awaited */
 	unsigned n_inflight;
 	struct inflight inflight[BENCH_MAX_INFLIGHT];
 };
@@ -319,6 +332,32 @@ struct bench {
 };
 
 static char publish_buf[BENCH_PUBLISH_BUF];
+
+/* ---- Socket.IO framing (--framing socketio) --------------------------------
+ * Engine.IO 4 over its websocket transport: the server opens with "0{...}",
+ * the client joins the main namespace with "40" and may send once "40{...}"
+ * comes back; "2" is a ping answered with "3"; an event is 42["m",JSON]. */
+
+#define SIO_PATH "/socket.io/?EIO=4&transport=websocket"
+#define SIO_EVENT_PREFIX "42[\"m\","
+static char sio_buf[BENCH_PUBLISH_BUF + sizeof SIO_EVENT_PREFIX + 1];
+
+static bool bench_socketio(const struct bench *b)
+{
+	return b->opt.framing != NULL && strcmp(b->opt.framing, "socketio") == 0;
+}
+
+/* Sends one wfmon.v1 message as the framing wants it. */
+static int conn_send(struct bench *b, struct conn *c, const char *json, size_t len)
+{
+	if (!bench_socketio(b))
+		return wsc_send_text(c->ws, json, len);
+	size_t plen = sizeof SIO_EVENT_PREFIX - 1;
+	memcpy(sio_buf, SIO_EVENT_PREFIX, plen);
+	memcpy(sio_buf + plen, json, len);
+	sio_buf[plen + len] = ']';
+	return wsc_send_text(c->ws, sio_buf, plen + len + 1);
+}
 static struct bench bench_state;
 
 static void bench_fail(struct bench *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -375,8 +414,8 @@ static int conn_start(struct bench *b, struct conn *c, enum conn_role role, long
 	struct wsc_config cfg = {
 		.host = b->url.host,
 		.port = b->url.port,
-		.path = b->url.path,
-		.subprotocol = PROTO_SUBPROTOCOL,
+		.path = bench_socketio(b) ? SIO_PATH : b->url.path,
+		.subprotocol = bench_socketio(b) ? NULL : PROTO_SUBPROTOCOL,
 		.bearer = role == CONN_SUBSCRIBER ? b->viewer_token : b->producer_token,
 		.tls = b->tls,
 		.tls_ca_file = b->opt.ca_file,
@@ -401,7 +440,7 @@ static void subscriber_send_subscribe(struct bench *b, struct conn *c)
 	int n = snprintf(msg, sizeof msg,
 			 "{\"type\":\"subscribe\",\"id\":%ld,\"room\":\"execution:bench-%ld\"}",
 			 c->index + 1, c->room);
-	if (wsc_send_text(c->ws, msg, (size_t)n) < 0) {
+	if (conn_send(b, c, msg, (size_t)n) < 0) {
 		bench_fail(b, "subscriber %ld: cannot send subscribe: %s", c->index,
 			   wsc_error(c->ws));
 		return;
@@ -483,7 +522,7 @@ static void publisher_send(struct bench *b, struct conn *p, uint32_t count)
 	}
 	publish_buf[len++] = ']';
 	publish_buf[len++] = '}';
-	if (wsc_send_text(p->ws, publish_buf, len) < 0) {
+	if (conn_send(b, p, publish_buf, len) < 0) {
 		bench_fail(b, "publisher %ld: cannot send: %s", p->index, wsc_error(p->ws));
 		return;
 	}
@@ -681,6 +720,26 @@ static void subscriber_message(struct bench *b, struct conn *c, const char *data
 			   (int)(len > 300 ? 300 : len), data);
 }
 
+/* --framing socketio: true with the wfmon.v1 message an event carries; the
+ * Engine.IO packets around them are handled here. */
+static bool sio_unwrap(struct bench *b, struct conn *c, const char **data, size_t *len)
+{
+	size_t plen = sizeof SIO_EVENT_PREFIX - 1;
+	if (*len > plen && memcmp(*data, SIO_EVENT_PREFIX, plen) == 0 && (*data)[*len - 1] == ']') {
+		*data += plen;
+		*len -= plen + 1;
+		return true;
+	}
+	if (*len == 1 && (*data)[0] == '2') {
+		if (wsc_send_text(c->ws, "3", 1) < 0)
+			bench_fail(b, "cannot answer a Socket.IO ping: %s", wsc_error(c->ws));
+	} else if (*len >= 2 && memcmp(*data, "40", 2) == 0 && c->sio_connecting) {
+		c->sio_connecting = false;
+		conn_opened(b, c);
+	}
+	return false;
+}
+
 static void conn_io(struct bench *b, struct conn *c, uint32_t events)
 {
 	int rc = wsc_io(c->ws, poll_mask(events));
@@ -689,6 +748,8 @@ static void conn_io(struct bench *b, struct conn *c, uint32_t events)
 	size_t len;
 	/* Messages that arrived before a close still count. */
 	while (wsc_next(c->ws, &data, &len) == 1) {
+		if (bench_socketio(b) && !sio_unwrap(b, c, &data, &len))
+			continue;
 		if (c->role == CONN_SUBSCRIBER)
 			subscriber_message(b, c, data, len, now);
 		else
@@ -700,8 +761,14 @@ static void conn_io(struct bench *b, struct conn *c, uint32_t events)
 		conn_closed(b, c);
 		return;
 	}
-	if (c->state == CONN_CONNECTING && wsc_state(c->ws) == WSC_OPEN)
-		conn_opened(b, c);
+	if (c->state == CONN_CONNECTING && wsc_state(c->ws) == WSC_OPEN && !c->sio_connecting) {
+		if (!bench_socketio(b))
+			conn_opened(b, c);
+		else if (wsc_send_text(c->ws, "40", 2) < 0)
+			bench_fail(b, "cannot join the Socket.IO namespace: %s", wsc_error(c->ws));
+		else
+			c->sio_connecting = true;
+	}
 	conn_rearm(b, c);
 }
 
@@ -1174,6 +1241,34 @@ static int bench_write_cost(long connections)
 	return 0;
 }
 
+/* Sizes of the floor's messages, as the daemon's are on this shape: a
+ * publish of bench events, its acknowledgement, one event frame. */
+#define BENCH_FLOOR_EVENT_BYTES 180
+#define BENCH_FLOOR_ACK_RESULT_BYTES 60
+#define BENCH_FLOOR_FRAME 254
+
+static int bench_floor(const struct options *o)
+{
+	if (raise_nofile(2 * (o->subscribers + o->publishers) + 64) < 0)
+		return 1;
+	struct writecost_floor f = {
+		.subscribers = o->subscribers, .publishers = o->publishers, .batch = o->floor, .rate = o->rate,
+		.warmup_s = o->warmup, .seconds = o->duration,
+		.publish_bytes = 60 + BENCH_FLOOR_EVENT_BYTES * (size_t)o->floor,
+		.ack_bytes = 50 + BENCH_FLOOR_ACK_RESULT_BYTES * (size_t)o->floor, .frame_bytes = BENCH_FLOOR_FRAME,
+	};
+	char err[256];
+	if (writecost_floor(&f, err, sizeof err) < 0) {
+		log_error("%s", err);
+		return 1;
+	}
+	printf("{\"mode\":\"floor\",\"subscribers\":%ld,\"publishers\":%ld,\"batch\":%ld,\"rate\":%.0f,"
+	       "\"pinned\":%s,\"events\":%ld,\"server_cpu_us_per_event\":%.2f,\"syscalls_per_event\":%.2f}\n",
+	       f.subscribers, f.publishers, f.batch, f.rate, f.pinned ? "true" : "false", f.events,
+	       f.server_us_per_event, f.syscalls_per_event);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	log_set_ident("wfmon-bench");
@@ -1191,6 +1286,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (b->opt.write_cost > 0)
 		return bench_write_cost(b->opt.write_cost);
+	if (b->opt.floor > 0)
+		return bench_floor(&b->opt);
 	if (bench_setup(b) < 0) {
 		bench_teardown(b);
 		return 1;

@@ -189,6 +189,23 @@ static void test_dedup_window(void **state)
 	}
 	dedup_add(&d, "ev-2999");   /* re-adding does not evict */
 	assert_true(dedup_seen(&d, "ev-2000"));
+	assert_int_equal(d.slots, 1000);
+	dedup_free(&d);
+
+	/* Nothing allocated until the first id; then the tables grow with the
+	 * ids, every one kept across each doubling. */
+	dedup_init(&d, 100000);
+	assert_false(dedup_seen(&d, "ev-0"));
+	assert_null(d.fifo);
+	for (int i = 0; i < 300; i++) {
+		snprintf(id, sizeof id, "ev-%d", i);
+		dedup_add(&d, id);
+	}
+	assert_int_equal(d.slots, 512);
+	for (int i = 0; i < 400; i++) {
+		snprintf(id, sizeof id, "ev-%d", i);
+		assert_int_equal(dedup_seen(&d, id), i < 300);
+	}
 	dedup_free(&d);
 }
 
