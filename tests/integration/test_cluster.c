@@ -98,9 +98,8 @@ static void redis_stop(void)
 	}
 }
 
-static int node_start(int i)
+static void node_args(int i, const char **args)
 {
-	const char *args[24];
 	int n = pgtest_daemon_args(&PG, spool[i], args);
 	args[n++] = "--cluster";
 	args[n++] = redis_url;
@@ -110,6 +109,12 @@ static int node_start(int i)
 		args[n++] = N[0].secret;
 	}
 	args[n] = NULL;
+}
+
+static int node_start(int i)
+{
+	const char *args[24];
+	node_args(i, args);
 	return daemon_start(&N[i], args);
 }
 
@@ -426,6 +431,70 @@ static void test_redis_restart_loses_nothing(void **state)
 	wsc_free(c);
 }
 
+
+/* ---- a node killed ------------------------------------------------------------------------- */
+
+static void test_node_killed_under_load(void **state)
+{
+	(void)state;
+	struct wsc *b = open_as(1, "acme", "k9-b", "viewer");
+	struct wsc *c = open_as(2, "acme", "k9-c", "viewer");
+	subscribe_ok(b, "execution:x-k9", -1, false);
+	subscribe_ok(c, "execution:x-k9", -1, false);
+	struct wsc *pa = open_as(0, "acme", "k9-a", "producer");
+	enum { BATCH = 10, ACKED = 15 };
+	for (int k = 0; k < ACKED; k++)
+		publish_logs(pa, "k9", k * BATCH, BATCH, "x-k9");
+	/* One more batch on its way, and node 0 dies under it: not acknowledged. */
+	char *arr = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&arr, &len);
+	fputs("{\"type\":\"publish\",\"id\":999,\"events\":[", f);
+	for (int k = 0; k < BATCH; k++) {
+		char eid[32];
+		snprintf(eid, sizeof eid, "k9-%d", ACKED * BATCH + k);
+		char *ev = event_json("log", eid, "x-k9", "\"level\":\"info\",\"message\":\"in flight\"");
+		fprintf(f, "%s%s", k ? "," : "", ev);
+		free(ev);
+	}
+	fputs("]}", f);
+	fclose(f);
+	assert_int_equal(client_send(pa, arr), 0);
+	free(arr);
+	kill(N[0].pid, SIGKILL);
+	waitpid(N[0].pid, NULL, 0);
+	N[0].pid = 0;
+	wsc_free(pa);
+	/* The producer sends the unacknowledged batch again, to another node. */
+	struct wsc *pb = open_as(1, "acme", "k9-b-producer", "producer");
+	publish_log_batch(pb, "k9", ACKED * BATCH, BATCH, "x-k9", "in flight");
+	publish_logs(pb, "k9", (ACKED + 1) * BATCH, BATCH, "x-k9");
+	enum { TOTAL = (ACKED + 2) * BATCH };
+	static char ib[TOTAL + 8][64], ic[TOTAL + 8][64];
+	long long pb_[TOTAL + 8], pc[TOTAL + 8];
+	/* Every event delivered to both, once, in the same order. */
+	assert_int_equal(read_events(b, TOTAL + 8, ib, pb_, 3000), TOTAL);
+	assert_int_equal(read_events(c, TOTAL + 8, ic, pc, 1000), TOTAL);
+	for (int i = 0; i < TOTAL; i++) {
+		char want[32];
+		snprintf(want, sizeof want, "k9-%d", i);
+		assert_string_equal(ib[i], want);
+		assert_string_equal(ic[i], want);
+		assert_int_equal(pb_[i], pc[i]);
+	}
+	/* Node 0 back on its spool: everything stored, once. */
+	const char *args[24];
+	node_args(0, args);
+	assert_int_equal(daemon_restart(&N[0], args), 0);
+	assert_true(wait_count("acme", "event_id LIKE 'k9-%'", TOTAL, 20000));
+	char where[128];
+	snprintf(where, sizeof where, "event_id = 'k9-%d' AND pos = %lld", ACKED * BATCH + 3, pb_[ACKED * BATCH + 3]);
+	assert_int_equal(count_in("acme", where), 1);
+	wsc_free(pb);
+	wsc_free(b);
+	wsc_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -434,6 +503,7 @@ int main(void)
 		cmocka_unit_test(test_tenants_apart_across_nodes),
 		cmocka_unit_test(test_stored_once_also_when_retried_elsewhere),
 		cmocka_unit_test(test_redis_restart_loses_nothing),
+		cmocka_unit_test(test_node_killed_under_load),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
