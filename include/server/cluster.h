@@ -24,6 +24,13 @@
  * (cluster-history events) in memory: a room a node has never served can
  * resume a client from any position that node has applied since.
  *
+ * Alerts once. One node at a time holds the alert lease (key wfmon:leader,
+ * renewed every second, 3 s long): only it evaluates alert rules, fires and
+ * notifies. Rule changes and alert records (fired, acknowledged, resolved,
+ * escalated) made on any node go through the stream to the others, which
+ * keep them in memory and show them in their alerts rooms without storing or
+ * notifying again.
+ *
  * Redis away. The node keeps serving its own clients (subscriptions,
  * history, dashboards); publishing is refused with "unavailable" (nothing is
  * acknowledged, producers retry) and /healthz, /metrics say peers' events are
@@ -73,10 +80,23 @@ bool cluster_can_resume(const struct cluster *k, const struct org *o, int64_t si
  * that room r gets. */
 void cluster_replay(struct cluster *k, struct room *r, int64_t since, struct conn *c);
 
+/* Whether this node holds the alert lease (evaluates alert rules). */
+bool cluster_leads(const struct cluster *k);
+
+/* What one node tells the others (alerts.c applies it: alerts_shared). */
+enum cluster_share {
+	CLUSTER_SHARE_RULE,          /* {"rule": storage form} */
+	CLUSTER_SHARE_RULE_DELETE,   /* {"rule_id"} */
+	CLUSTER_SHARE_ALERT,         /* the alert record's storage form */
+	CLUSTER_SHARE__COUNT
+};
+/* Sends j (taken) about org to the other nodes, after the events before it. */
+void cluster_share(struct cluster *k, const char *org, enum cluster_share kind, json_t *j);
+
 /* Whether the bus is up and the reader current: false means peers' events are delayed. */
 bool cluster_peers_current(const struct cluster *k);
 /* {"state": "up"|"connecting"|"down", "peers": "current"|"delayed", "node", "error",
- *  "applied_total", "published_total", "last_entry_age_ms"} for /healthz. */
+ *  "applied_total", "published_total", "leader", "last_entry_age_ms"} for /healthz. */
 json_t *cluster_status_new(const struct cluster *k);
 /* Prometheus lines for /metrics (appended to f). */
 void cluster_metrics_write(const struct cluster *k, void *file);

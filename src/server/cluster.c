@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alerts.h"
 #include "clock.h"
 #include "conn.h"
 #include "frame.h"
@@ -40,6 +41,11 @@
 
 #define STREAM_KEY "wfmon:events"
 #define POS_KEY "wfmon:pos"
+#define LEADER_KEY "wfmon:leader"
+#define LEASE_MS 3000
+/* A node stops counting itself leader this long before its lease can have
+ * run out in Redis (measured from when it asked, before Redis granted it). */
+#define LEASE_MARGIN_MS 500
 /* Entries kept in the stream (approximately): a reader that falls further
  * behind than this has lost entries, and says so. */
 #define STREAM_MAXLEN "1000000"
@@ -67,6 +73,20 @@ static const char publish_script[] =
 	"local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[7], '*', 'n', ARGV[1], 'o', ARGV[2],\n"
 	"  'l', string.format('%d', last), 'c', ARGV[3], 'e', ARGV[6])\n"
 	"return {last, id}\n";
+
+/* Takes or renews the alert lease. KEYS: the lease. ARGV: node, lease ms.
+ * Returns 1 when the node holds it. */
+static const char lease_script[] =
+	"local v = redis.call('GET', KEYS[1])\n"
+	"if not v then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end\n"
+	"if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end\n"
+	"return 0\n";
+
+static const char *const share_names[CLUSTER_SHARE__COUNT] = {
+	[CLUSTER_SHARE_RULE] = "rule",
+	[CLUSTER_SHARE_RULE_DELETE] = "rule-delete",
+	[CLUSTER_SHARE_ALERT] = "alert",
+};
 
 enum link_state { LINK_DOWN, LINK_CONNECTING, LINK_UP };
 
@@ -104,7 +124,9 @@ struct cluster {
 	int port;
 	char node[64];
 	struct link cmd, rd;
-	ev_timer watchdog;
+	ev_timer watchdog;             /* also renews the alert lease, every second */
+	int64_t lease_asked_us;        /* monotonic time of the outstanding lease request, 0: none */
+	int64_t leader_until_us;       /* holds the alert lease until then (monotonic) */
 	int64_t read_sent_us;         /* monotonic time of the outstanding read, 0: none */
 	char last_id[64];             /* the last stream entry applied ("" until known) */
 	struct strmap orgs;           /* org id -> struct cluster_org */
@@ -350,6 +372,29 @@ static json_t *entry_events_new(const char *text, size_t len)
 	return events;
 }
 
+/* A rule or an alert record another node changed (cluster_share). */
+static void apply_shared(struct cluster *k, const redisReply *fields)
+{
+	size_t len;
+	const char *node = field(fields, "n", &len);
+	const char *org = field(fields, "o", &len);
+	const char *kind = field(fields, "t", &len);
+	const char *text = field(fields, "j", &len);
+	if (node == NULL || org == NULL || text == NULL || !proto_id_valid(org) || strcmp(node, k->node) == 0)
+		return;   /* ours: applied when it was made */
+	int which = 0;
+	while (which < CLUSTER_SHARE__COUNT && strcmp(share_names[which], kind) != 0)
+		which++;
+	json_t *j = json_loadb(text, len, 0, NULL);
+	if (which == CLUSTER_SHARE__COUNT || j == NULL) {
+		log_warn("cluster: a %s from node %s is not understood here: skipped", kind, node);
+		json_decref(j);
+		return;
+	}
+	alerts_shared(k->s, server_org(k->s, org), which, j);
+	json_decref(j);
+}
+
 /* Applies one stream entry: the same on every node, in stream order. */
 static void apply_entry(struct cluster *k, const redisReply *entry)
 {
@@ -360,6 +405,10 @@ static void apply_entry(struct cluster *k, const redisReply *entry)
 	const redisReply *fields = entry->element[1];
 	size_t olen, llen, clen, elen;
 	const char *org = field(fields, "o", &olen);
+	if (field(fields, "t", &llen) != NULL) {
+		apply_shared(k, fields);
+		return;
+	}
 	const char *last = field(fields, "l", &llen);
 	const char *count = field(fields, "c", &clen);
 	const char *text = field(fields, "e", &elen);
@@ -459,12 +508,46 @@ static void reader_next(struct cluster *k)
 		k->read_sent_us = clock_mono_us();
 }
 
-/* A blocking read that has not answered long after its block: Redis hangs. */
+static void on_lease(redisAsyncContext *ac, void *r, void *privdata)
+{
+	(void)privdata;
+	struct cluster *k = ((struct link *)ac->data)->k;
+	redisReply *reply = r;
+	bool was = cluster_leads(k);
+	if (reply != NULL && reply->type == REDIS_REPLY_INTEGER && reply->integer == 1)
+		k->leader_until_us = k->lease_asked_us + (LEASE_MS - LEASE_MARGIN_MS) * 1000LL;
+	else if (reply != NULL)
+		k->leader_until_us = 0;
+	k->lease_asked_us = 0;
+	if (cluster_leads(k) != was)
+		log_info("cluster: node %s %s the alert lease", k->node, was ? "lost" : "holds");
+}
+
+static void lease_renew(struct cluster *k)
+{
+	if (k->cmd.state != LINK_UP || k->lease_asked_us != 0)
+		return;
+	char ms[16];
+	snprintf(ms, sizeof ms, "%d", LEASE_MS);
+	int64_t now = clock_mono_us();
+	if (redisAsyncCommand(k->cmd.ac, on_lease, NULL, "EVAL %s 1 %s %s %s", lease_script, LEADER_KEY, k->node,
+			      ms) == REDIS_OK)
+		k->lease_asked_us = now;
+}
+
+bool cluster_leads(const struct cluster *k)
+{
+	return k->leader_until_us != 0 && clock_mono_us() < k->leader_until_us;
+}
+
+/* Once a second: the alert lease, and a blocking read that has not answered
+ * long after its block (Redis hangs rather than closes). */
 static void watchdog_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	(void)loop;
 	(void)revents;
 	struct cluster *k = w->data;
+	lease_renew(k);
 	if (k->rd.state == LINK_UP && k->read_sent_us != 0 &&
 	    clock_mono_us() - k->read_sent_us > (int64_t)(READ_WATCHDOG_S * 1e6)) {
 		log_warn("cluster: Redis has not answered a read for %.0f s: reconnecting", READ_WATCHDOG_S);
@@ -628,6 +711,22 @@ void cluster_publish(struct cluster *k, struct org *o, struct ingest_batch *b, e
 	}
 }
 
+void cluster_share(struct cluster *k, const char *org, enum cluster_share kind, json_t *j)
+{
+	char *text = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (text == NULL)
+		return;
+	if (k->cmd.state != LINK_UP) {
+		log_warn("cluster: Redis is away: the other nodes learn of this %s of %s at their next start",
+			 share_names[kind], org);
+	} else {
+		redisAsyncCommand(k->cmd.ac, NULL, NULL, "XADD %s MAXLEN ~ %s * n %s o %s t %s j %s", STREAM_KEY,
+				  STREAM_MAXLEN, k->node, org, share_names[kind], text);
+	}
+	free(text);
+}
+
 /* ---- status ------------------------------------------------------------------------- */
 
 static const char *link_state_name(enum link_state st)
@@ -645,9 +744,9 @@ bool cluster_peers_current(const struct cluster *k)
 json_t *cluster_status_new(const struct cluster *k)
 {
 	enum link_state st = k->cmd.state < k->rd.state ? k->cmd.state : k->rd.state;
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I}", "state", link_state_name(st), "peers",
+	return json_pack("{s:s,s:s,s:s,s:s,s:b,s:s,s:I,s:I,s:I,s:I}", "state", link_state_name(st), "peers",
 			 cluster_peers_current(k) ? "current" : "delayed", "node", k->node, "redis", k->host,
-			 "error", k->error, "published_total", (json_int_t)k->published_total,
+			 "leader", (int)cluster_leads(k), "error", k->error, "published_total", (json_int_t)k->published_total,
 			 "applied_total", (json_int_t)k->applied_total, "refused_total",
 			 (json_int_t)k->refused_total, "last_entry_age_ms",
 			 (json_int_t)(k->last_entry_ms ? clock_wall_ms() - k->last_entry_ms : -1));
@@ -659,6 +758,8 @@ void cluster_metrics_write(const struct cluster *k, void *file)
 	fprintf(f, "# HELP wfmond_cluster_peers_delayed 1 while the cluster's Redis is away: peers' events are delayed\n"
 		   "# TYPE wfmond_cluster_peers_delayed gauge\nwfmond_cluster_peers_delayed %d\n",
 		cluster_peers_current(k) ? 0 : 1);
+	fprintf(f, "# HELP wfmond_cluster_leader 1 while this node holds the alert lease (evaluates alert rules)\n"
+		   "# TYPE wfmond_cluster_leader gauge\nwfmond_cluster_leader %d\n", cluster_leads(k) ? 1 : 0);
 	fprintf(f, "# HELP wfmond_cluster_published_total Events this node numbered through Redis\n"
 		   "# TYPE wfmond_cluster_published_total counter\nwfmond_cluster_published_total %llu\n",
 		(unsigned long long)k->published_total);

@@ -27,6 +27,7 @@
 
 #include "harness.h"
 #include "pg.h"
+#include "receivers.h"
 
 #define NODES 3
 static struct pgtest PG;
@@ -366,6 +367,75 @@ static void test_stored_once_also_when_retried_elsewhere(void **state)
 	wsc_free(sub);
 }
 
+/* ---- alerts once ---------------------------------------------------------------------------- */
+
+static void fail_execution(struct wsc *p, const char *exec)
+{
+	char eid[64];
+	snprintf(eid, sizeof eid, "%s-end", exec);
+	char *ev = event_json("execution.failed", eid, exec, "\"error\":\"XSD validation failed\"");
+	char *arr;
+	assert_true(asprintf(&arr, "[%s]", ev) > 0);
+	json_t *ack = client_publish(p, arr);
+	assert_non_null(ack);
+	assert_int_equal(json_integer_value(json_object_get(ack, "rejected")), 0);
+	json_decref(ack);
+	free(arr);
+	free(ev);
+}
+
+static void test_alert_fires_once_for_the_cluster(void **state)
+{
+	(void)state;
+	struct http_rx *hook = http_rx_start(0);
+	assert_non_null(hook);
+	/* The lease is taken within a second or two of start. */
+	long long end = mono_ms() + 10000;
+	int leaders = 0;
+	while (mono_ms() < end) {
+		leaders = 0;
+		for (int i = 0; i < NODES; i++)
+			leaders += daemon_metric(&N[i], "wfmond_cluster_leader") == 1;
+		if (leaders == 1)
+			break;
+		usleep(100000);
+	}
+	assert_int_equal(leaders, 1);
+	/* The rule is saved on node 2, the failures arrive on node 0, a viewer watches on node 1. */
+	struct wsc *op = open_as(2, "fin", "olga", "operator");
+	char *rule;
+	assert_true(asprintf(&rule, "{\"type\":\"rule\",\"id\":\"save\",\"action\":\"save\",\"rule\":{"
+			     "\"name\":\"fails repeatedly\",\"type\":\"consecutive_failures\",\"severity\":\"error\","
+			     "\"cooldown_minutes\":15,\"conditions\":{\"count\":3},\"channels\":["
+			     "{\"type\":\"in_app\"},{\"type\":\"webhook\",\"url\":\"http://127.0.0.1:%d/hook\","
+			     "\"secret\":\"s3cret-for-the-webhook-hmac\"}]}}", http_rx_port(hook)) > 0);
+	json_t *a = client_request(op, rule, 5000);
+	free(rule);
+	assert_non_null(a);
+	assert_string_equal(jstr(a, "type"), "rule_saved");
+	json_decref(a);
+	struct wsc *v = open_as(1, "fin", "vera", "viewer");
+	subscribe_ok(v, "alerts", -1, false);
+	/* Every node has the rule before the failures come. */
+	usleep(300000);
+	struct wsc *p = open_as(0, "fin", "engine", "producer");
+	fail_execution(p, "al-1");
+	fail_execution(p, "al-2");
+	fail_execution(p, "al-3");
+	json_t *m = client_recv_type(v, "alert", 5000);
+	assert_non_null(m);
+	assert_string_equal(jstr(json_object_get(m, "alert"), "state"), "active");
+	json_decref(m);
+	assert_int_equal(http_rx_wait(hook, 1, 5000), 1);
+	/* And no second one from another node. */
+	usleep(1500000);
+	assert_int_equal(http_rx_count(hook), 1);
+	wsc_free(p);
+	wsc_free(v);
+	wsc_free(op);
+	http_rx_free(hook);
+}
+
 /* ---- Redis away --------------------------------------------------------------------------- */
 
 static void test_redis_restart_loses_nothing(void **state)
@@ -502,6 +572,7 @@ int main(void)
 		cmocka_unit_test(test_resume_on_another_node),
 		cmocka_unit_test(test_tenants_apart_across_nodes),
 		cmocka_unit_test(test_stored_once_also_when_retried_elsewhere),
+		cmocka_unit_test(test_alert_fires_once_for_the_cluster),
 		cmocka_unit_test(test_redis_restart_loses_nothing),
 		cmocka_unit_test(test_node_killed_under_load),
 	};
