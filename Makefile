@@ -98,7 +98,7 @@ INTEG_BINS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(INTEG_SRC))
 TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
 TEST_SUPPORT_OBJ := $(call obj,$(TEST_SUPPORT_SRC))
 
-.PHONY: all deps check check-run bench bench-ingest bench-acks bench-metrics demo install uninstall clean tests
+.PHONY: all deps check check-run bench bench-cluster bench-ingest bench-acks bench-metrics demo install uninstall clean tests
 all: $(BINS) $(MO_FILES) $(BUILD)/wfmond.service
 
 # The unit with this build's installed paths (also what its test verifies).
@@ -280,6 +280,10 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@tests/bench.sh build
 	@tests/bench_ingest.sh build
+
+bench-cluster: deps
+	@$(MAKE) --no-print-directory all
+	@tests/bench_cluster.sh build
 
 bench-ingest: deps
 	@$(MAKE) --no-print-directory all
