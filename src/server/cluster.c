@@ -694,9 +694,9 @@ void cluster_publish(struct cluster *k, struct org *o, struct ingest_batch *b, e
 	const char *argv[] = { "EVAL", publish_script, "2", POS_KEY, STREAM_KEY, k->node, o->id, count,
 			       floor_pos, clock_floor, text, STREAM_MAXLEN };
 	size_t argvlen[sizeof argv / sizeof argv[0]];
+	text[at - 1] = '\0';   /* the last newline: the text ends there */
 	for (size_t i = 0; i < sizeof argv / sizeof argv[0]; i++)
 		argvlen[i] = strlen(argv[i]);
-	argvlen[10] = at - 1;   /* without the last newline */
 	f->next = k->flights;
 	if (k->flights)
 		k->flights->prev = f;

@@ -525,7 +525,7 @@ static void test_node_killed_under_load(void **state)
 	wsc_free(pa);
 	/* The producer sends the unacknowledged batch again, to another node. */
 	struct wsc *pb = open_as(1, "acme", "k9-b-producer", "producer");
-	publish_log_batch(pb, "k9", ACKED * BATCH, BATCH, "x-k9", "in flight");
+	json_decref(publish_log_batch(pb, "k9", ACKED * BATCH, BATCH, "x-k9", "in flight"));
 	publish_logs(pb, "k9", (ACKED + 1) * BATCH, BATCH, "x-k9");
 	enum { TOTAL = (ACKED + 2) * BATCH };
 	static char ib[TOTAL + 8][64], ic[TOTAL + 8][64];
