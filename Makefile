@@ -47,7 +47,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 ALL_CFLAGS = $(CPPFLAGS_ALL) $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS) -Wl,--as-needed
 LIBS    = $(PKG_LIBS) -lev -lm -lpthread
-# hiredis: wfmon-bullmq's only (and the tests that link its library).
+# hiredis: wfmon-bullmq's, and wfmond's cluster bus (src/server/cluster.c).
 HIREDIS_LIBS = $(shell pkg-config --libs hiredis 2>/dev/null)
 
 # Layers (src/LAYERS): a source file in src/L/ is compiled with the include
@@ -99,7 +99,7 @@ INTEG_BINS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(INTEG_SRC))
 TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
 TEST_SUPPORT_OBJ := $(call obj,$(TEST_SUPPORT_SRC))
 
-.PHONY: all deps check check-run bench bench-ingest bench-memory bench-acks bench-metrics demo install uninstall clean tests
+.PHONY: all deps check check-run bench bench-cluster bench-ingest bench-memory bench-acks bench-metrics demo install uninstall clean tests
 all: $(BINS) $(MO_FILES) $(BUILD)/wfmond.service
 
 # The unit with this build's installed paths (also what its test verifies).
@@ -169,7 +169,7 @@ $(BUILD)/%.a:
 
 $(BUILD)/wfmond: $(call obj,src/server/main.c) $(SERVER_LIB) $(CORE_LIB)
 	$(call say,LINK,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(HIREDIS_LIBS)
 $(BUILD)/wfmon: $(call obj,$(wildcard src/wfmon/*.c)) $(UI_LIB) $(CLIENT_LIB) $(NET_LIB) $(CORE_LIB)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
@@ -181,7 +181,7 @@ $(BUILD)/wfmon-bench: $(call obj,src/tools/bench.c) $(TOOLS_LIB) $(NET_LIB) $(CO
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/wfmon-histgen: $(call obj,src/admin/histgen.c) $(SERVER_LIB) $(CORE_LIB)
 	$(call say,LINK,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(HIREDIS_LIBS)
 $(BUILD)/wfmon-bullmq: $(call obj,src/bullmq/main.c) $(BULLMQ_LIB) $(CLIENT_LIB) $(NET_LIB) $(CORE_LIB)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(HIREDIS_LIBS)
@@ -238,7 +238,7 @@ fuzz: deps
 	@tests/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
 # Debian packages the build, the tests and the demo need.
-# libhiredis-dev and redis-server: wfmon-bullmq reads a BullMQ application's
+# libhiredis-dev and redis-server: wfmond's cluster bus (--cluster), and wfmon-bullmq reads a BullMQ application's
 # Redis, and its test runs a real redis-server (redis-tools: redis-cli, which
 # the test uses to put foreign keys in it); nodejs and npm: that test's BullMQ
 # application (the bullmq npm package, which the test installs into
@@ -282,6 +282,10 @@ bench: deps
 	@tests/bench.sh build
 	@tests/bench_ingest.sh build
 	@MEMORY_DURATION=$(MEMORY_DURATION) tests/bench_memory.sh build
+
+bench-cluster: deps
+	@$(MAKE) --no-print-directory all
+	@tests/bench_cluster.sh build
 
 bench-ingest: deps
 	@$(MAKE) --no-print-directory all

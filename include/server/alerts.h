@@ -53,6 +53,11 @@ void alerts_tick(struct server *s, int64_t now_ms);
 void alerts_on_health(struct server *s, struct org *o, const struct alert_health *h, size_t n,
 		      const struct alert_health_context *ctx);
 
+/* Another node of the cluster changed a rule or an alert record (cluster.h):
+ * kept in memory and shown in the alerts room, neither stored nor notified.
+ * kind is an enum cluster_share; j borrowed. */
+void alerts_shared(struct server *s, struct org *o, int kind, json_t *j);
+
 /* Requests. */
 void alerts_rule_request(struct conn *c, const struct proto_request *req);
 void alerts_alert_request(struct conn *c, const struct proto_request *req);

@@ -88,6 +88,9 @@ struct config {
 	int retention_snapshots_days;
 	/* performance metrics: rollups, degradation, Prometheus series (metrics.h) */
 	struct metrics_settings metrics;
+	/* several nodes (cluster.h): NULL runs alone */
+	char *cluster;                 /* redis://HOST:PORT */
+	uint32_t cluster_history;      /* recent events kept per organization for resuming anywhere */
 	bool file_found;               /* the config file was read (config_build) */
 };
 

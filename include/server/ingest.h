@@ -43,6 +43,7 @@ struct ingest_batch {
 	struct ingest_item *items;   /* the new events */
 	struct store_event *stored;  /* the same for the store, borrowing the items' texts */
 	size_t n;
+	json_t *retried;          /* cluster mode: events already applied, sent again (array, or NULL) */
 };
 
 /* Processes an array of events for org (step 1); serializes the new ones into
@@ -51,10 +52,23 @@ void ingest_prepare(struct org *o, json_t *events, bool for_store, struct ingest
 /* The same for events the daemon makes itself (control.requested): the kinds
  * producers may not send are allowed. */
 void ingest_prepare_own(struct org *o, json_t *events, bool for_store, struct ingest_batch *b);
+/* For the cluster's reader (cluster.h): the events of one stream entry, the
+ * event at index i at position first_pos + i; nothing is stored; events
+ * already applied are skipped. */
+void ingest_prepare_at(struct org *o, json_t *events, int64_t first_pos, struct ingest_batch *b);
+/* The text room `spec` carries item it with (borrowed, made on first use),
+ * or NULL when that room does not get it: the routing rules of
+ * ingest_commit, for replaying an event to one room. */
+const char *ingest_item_text_for(struct ingest_item *it, const struct proto_room *spec, size_t *len);
 /* Step 2, when the events are kept (or there is no store). */
 void ingest_commit(struct org *o, struct ingest_batch *b);
 /* Step 2, when the store refused them. */
 void ingest_refuse(struct ingest_batch *b, const char *message);
+/* What the store keeps of item it of org: the message text when it is exact,
+ * else a full-precision one (made once, kept in it). se borrows from it. */
+void ingest_item_store(struct ingest_item *it, const char *org, struct store_event *se);
+/* Frees an item's event reference and texts; it is zeroed. */
+void ingest_item_clear(struct ingest_item *it);
 /* Frees the items (and any serialized events the store did not take);
  * results stay with the caller, who decrefs them. */
 void ingest_batch_clear(struct ingest_batch *b);

@@ -54,6 +54,8 @@ struct pending {
 struct pending *pending_new(struct server *s, enum pending_kind kind, const struct reply_to *to);
 /* Unregisters and returns the pending answer, or NULL. */
 struct pending *pending_take(struct server *s, uint64_t ticket);
+/* The pending answer, still registered, or NULL. */
+struct pending *pending_find(struct server *s, uint64_t ticket);
 void pending_free(struct pending *p);
 /* The HTTP request on wsi went away: its answers will be dropped. */
 void pending_forget_http(struct server *s, struct lws *wsi);

@@ -23,6 +23,7 @@ struct conn;
 struct org;
 struct store;
 struct notify;
+struct cluster;
 
 struct server_stats {
 	uint64_t connections_total;
@@ -66,6 +67,7 @@ struct server {
 	struct strmap conns_by_id;      /* decimal conn id -> struct conn */
 	uint64_t next_conn_id;
 	struct store *store;            /* NULL: no database configured (memory only) */
+	struct cluster *cluster;        /* NULL: one node alone (cluster.h) */
 	struct notify *notifier;        /* alert notifications, off the loop */
 	struct strmap pending;          /* decimal ticket -> struct pending */
 	struct action_key *action_key;  /* signs action links (action.h); NULL: no links */

@@ -16,6 +16,7 @@
 #include "action.h"
 #include "alert_channel.h"
 #include "clock.h"
+#include "cluster.h"
 #include "conn.h"
 #include "history.h"
 #include "live.h"
@@ -91,8 +92,7 @@ static void record_keep(struct org *o, struct alert_record *r)
 	a->records[a->nrecords++] = r;
 }
 
-/* Tells the room and the store about a record's current state. */
-static void announce(struct server *s, struct org *o, const struct alert_record *r)
+static void announce_in_room(struct org *o, const struct alert_record *r)
 {
 	struct room *room = room_find(o, "alerts");
 	if (room != NULL) {
@@ -100,8 +100,24 @@ static void announce(struct server *s, struct org *o, const struct alert_record 
 		room_broadcast(room, proto_alert_message_new(j));
 		json_decref(j);
 	}
+}
+
+/* Tells the room, the store and the cluster's other nodes about a record's
+ * current state. */
+static void announce(struct server *s, struct org *o, const struct alert_record *r)
+{
+	announce_in_room(o, r);
 	/* The store keeps the delivery attempts in their own table. */
 	history_put(s, STORE_Q_PUT_ALERT, o->id, alert_record_json_new(r, false));
+	if (s->cluster != NULL)
+		cluster_share(s->cluster, o->id, CLUSTER_SHARE_ALERT, alert_record_json_new(r, false));
+}
+
+/* In a cluster only the node holding the alert lease evaluates rules, so
+ * that an alert fires (and notifies) once. */
+static bool evaluates_here(const struct server *s)
+{
+	return s->cluster == NULL || cluster_leads(s->cluster);
 }
 
 static int64_t next_alert_id(void)
@@ -162,6 +178,8 @@ static void rule_remove(struct org *o, const char *id)
 static void rule_save_to_store(struct server *s, struct org *o, const struct alert_rule *rule, const char *by)
 {
 	json_t *stored = alert_rule_json_new(rule, true);
+	if (s->cluster != NULL)
+		cluster_share(s->cluster, o->id, CLUSTER_SHARE_RULE, json_pack("{s:O}", "rule", stored));
 	history_put(s, STORE_Q_PUT_RULE, o->id, json_pack("{s:o,s:s}", "rule", stored, "by", by));
 }
 
@@ -334,7 +352,7 @@ static void apply_results(struct server *s, struct org *o, struct alert_firing *
 void alerts_on_event(struct server *s, struct org *o, const struct live_execution *x,
 		     const struct proto_event *ev)
 {
-	if (o->alerts.nrules == 0)
+	if (o->alerts.nrules == 0 || !evaluates_here(s))
 		return;
 	if (ev->kind != EV_EXECUTION_STARTED && !proto_event_is_terminal(ev->kind))
 		return;
@@ -426,6 +444,8 @@ static void tick_org(const char *key, void *value, void *arg)
 
 void alerts_tick(struct server *s, int64_t now_ms)
 {
+	if (!evaluates_here(s))
+		return;
 	strmap_each(&s->orgs, tick_org, s);
 	metrics_watch_tick(s, now_ms);
 }
@@ -439,6 +459,52 @@ void alerts_on_health(struct server *s, struct org *o, const struct alert_health
 	int64_t now = clock_wall_ms();
 	alert_eval_on_health(o->alerts.eval, h, n, ctx, now, f, MAX_OUT, &nf, c, MAX_OUT, &nc);
 	apply_results(s, o, f, nf, c, nc, now);
+}
+
+/* ---- the cluster's other nodes ------------------------------------------------------------ */
+
+static void shared_record(struct org *o, json_t *j)
+{
+	struct alert_record *r = xmalloc(sizeof *r);
+	struct proto_cause cause;
+	if (alert_record_parse(j, r, &cause) < 0) {
+		log_warn("%s: an alert from another node is unreadable (%s: %s): skipped", o->id, cause.field,
+			 cause.message);
+		free(r);
+		return;
+	}
+	struct org_alerts *a = &o->alerts;
+	size_t i = 0;
+	while (i < a->nrecords && a->records[i]->id != r->id)
+		i++;
+	if (i < a->nrecords) {
+		record_free(a->records[i]);
+		a->records[i] = r;
+	} else {
+		record_keep(o, r);
+	}
+	announce_in_room(o, r);
+}
+
+void alerts_shared(struct server *s, struct org *o, int kind, json_t *j)
+{
+	(void)s;
+	if (kind == CLUSTER_SHARE_ALERT) {
+		shared_record(o, j);
+	} else if (kind == CLUSTER_SHARE_RULE_DELETE) {
+		const char *id = json_string_value(json_object_get(j, "rule_id"));
+		if (id != NULL)
+			rule_remove(o, id);
+	} else if (kind == CLUSTER_SHARE_RULE) {
+		struct alert_rule rule;
+		struct proto_cause cause;
+		if (alert_rule_parse(json_object_get(j, "rule"), &rule, &cause) < 0) {
+			log_warn("%s: a rule from another node is not valid here (%s: %s): skipped", o->id,
+				 cause.field, cause.message);
+			return;
+		}
+		rule_store_in_memory(o, &rule);
+	}
 }
 
 /* ---- start-up -------------------------------------------------------------------------- */
@@ -554,6 +620,9 @@ void alerts_rule_request(struct conn *c, const struct proto_request *req)
 	}
 	if (req->rule_action == RULE_DELETE) {
 		history_put(s, STORE_Q_PUT_RULE_DELETE, o->id, json_pack("{s:s}", "rule_id", req->rule_id));
+		if (s->cluster != NULL)
+			cluster_share(s->cluster, o->id, CLUSTER_SHARE_RULE_DELETE,
+				      json_pack("{s:s}", "rule_id", req->rule_id));
 		history_audit(s, o->id, c->who.sub, "alert.rule_deleted", req->rule_id, NULL);
 		rule_remove(o, req->rule_id);
 	} else {

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cluster.h"
 #include "conffile.h"
 #include "install_paths.h"
 #include "xalloc.h"
@@ -117,6 +118,8 @@ static const struct setting settings[] = {
 	{ "degradation-min-runs", SET_INT, OFF(metrics.degrade_min_runs), 1, 100000, RELOAD },
 	{ "degradation-check-interval", SET_INT, OFF(metrics.degrade_check_interval_s), 1, 86400, RELOAD },
 	{ "prometheus-workflows", SET_INT, OFF(metrics.prometheus_workflows), 0, 1000, RESTART },
+	{ "cluster", SET_STRING, OFF(cluster), 0, 0, RESTART },
+	{ "cluster-history", SET_U32, OFF(cluster_history), 100, 10000000, RESTART },
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
@@ -171,6 +174,7 @@ void config_defaults(struct config *c)
 	c->app_role = xstrdup("wfmon_app");
 	c->spool_dir = xstrdup("/var/lib/wfmon/spool");
 	c->spool_max = (size_t)1 << 30;
+	c->cluster_history = 20000;
 	c->data_cap = 64 << 10;
 	c->reconnect_max_s = 30;
 	c->retention_events_days = 90;
@@ -365,6 +369,17 @@ int config_check(const struct config *c, char *cause, size_t causelen)
 					  "action-secret-file FILE too (at least 32 random bytes), e.g. "
 					  "head -c 48 /dev/urandom | base64 > /etc/wfmon/action-secret");
 		return -1;
+	}
+	if (c->cluster != NULL) {
+		char host[256];
+		int port;
+		if (cluster_url_parse(c->cluster, host, sizeof host, &port, cause, causelen) < 0)
+			return -1;
+		if (c->database == NULL) {
+			snprintf(cause, causelen, "--cluster needs --database: the nodes of a cluster share one "
+						  "PostgreSQL (see wfmond(8), CLUSTER)");
+			return -1;
+		}
 	}
 	if (c->request_burst < c->requests_per_s / 10) {
 		snprintf(cause, causelen, "request-burst must be at least a tenth of requests-per-second");

@@ -15,6 +15,7 @@
 #include "history.h"
 #include "ingest.h"
 #include "live.h"
+#include "cluster.h"
 #include "log.h"
 #include "org.h"
 #include "pending.h"
@@ -59,6 +60,12 @@ static int record(struct conn *c, json_t *event, json_t *req_id)
 		log_error("%s: the daemon's control.requested event was refused: %s", o->id,
 			  json_string_value(json_object_get(json_array_get(b.results, 0), "message")));
 		conn_send_error(c, req_id, PROTO_ERR_UNAVAILABLE, "the daemon could not record the request", NULL);
+		goto out;
+	}
+	if (s->cluster != NULL) {
+		/* Numbered and delivered by the cluster, wherever the producer is. */
+		cluster_publish(s->cluster, o, &b, PENDING_DONE, &to);
+		rc = 0;
 		goto out;
 	}
 	if (s->store != NULL) {

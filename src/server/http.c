@@ -16,6 +16,7 @@
 #include "action_page.h"
 #include "alerts.h"
 #include "clock.h"
+#include "cluster.h"
 #include "conn.h"
 #include "history.h"
 #include "sockguard.h"
@@ -191,6 +192,8 @@ static int http_healthz(struct server *s, struct lws *wsi)
 				 "connections", (int)s->nconns,
 				 "rooms", (int)s->nrooms,
 				 "database", database_status_new(s));
+	if (s->cluster != NULL)
+		json_object_set_new(body, "cluster", cluster_status_new(s->cluster));
 	return http_respond_json(wsi, s->draining ? HTTP_STATUS_SERVICE_UNAVAILABLE : HTTP_STATUS_OK, body);
 }
 
@@ -296,6 +299,8 @@ static int http_metrics(struct server *s, struct lws *wsi)
 			(double)st.write_us_total / 1e6, (double)st.rollup_us_total / 1e6,
 			(unsigned long long)st.rollup_facts_total);
 	}
+	if (s->cluster != NULL)
+		cluster_metrics_write(s->cluster, f);
 	prom_workflows_write(s->mon.workflows, s, f);
 	fclose(f);
 	int rc = http_respond(wsi, HTTP_STATUS_OK, "text/plain; version=0.0.4", text, len, false);

@@ -81,8 +81,7 @@ static const char *item_summary(struct ingest_item *it, size_t *len)
 	return it->summary;
 }
 
-/* What the store keeps: the message text when it is exact, else a full one. */
-static void item_store(struct ingest_item *it, const char *org, struct store_event *se)
+void ingest_item_store(struct ingest_item *it, const char *org, struct store_event *se)
 {
 	snprintf(se->org, sizeof se->org, "%s", org);
 	se->pos = it->pos;
@@ -98,8 +97,14 @@ static void item_store(struct ingest_item *it, const char *org, struct store_eve
 	se->json = it->exact;
 }
 
-static void prepare(struct org *o, json_t *events, bool for_store, bool own, struct ingest_batch *b)
+/* Positions: first_pos > 0 gives the event at index i position first_pos + i
+ * (the cluster's reader: Redis numbered the batch); in cluster mode otherwise
+ * they stay 0 until Redis numbers the batch (cluster.h); else each new event
+ * takes the organization's next one. */
+static void prepare(struct org *o, json_t *events, bool for_store, bool own, int64_t first_pos,
+		    struct ingest_batch *b)
 {
+	bool clustered = o->srv->cluster != NULL;
 	struct server_stats *stats = &o->srv->stats;
 	memset(b, 0, sizeof *b);
 	b->results = json_array();
@@ -135,6 +140,13 @@ static void prepare(struct org *o, json_t *events, bool for_store, bool own, str
 		/* A batch of one cannot repeat itself: no map to fill and free. */
 		if (dedup_seen(&o->dedup, it->ev.event_id) ||
 		    (count > 1 && strmap_get(&in_batch, it->ev.event_id))) {
+			/* In a cluster the first copy may have been applied from a node
+			 * that died before its spool was synced: written again. */
+			if (clustered && for_store && first_pos == 0 && dedup_seen(&o->dedup, it->ev.event_id)) {
+				if (b->retried == NULL)
+					b->retried = json_array();
+				json_array_append(b->retried, event);
+			}
 			json_array_append_new(b->results, result_new(it->ev.event_id, "duplicate"));
 			b->accepted++;
 			stats->events_duplicate++;
@@ -143,11 +155,11 @@ static void prepare(struct org *o, json_t *events, bool for_store, bool own, str
 		if (count > 1)
 			strmap_put(&in_batch, it->ev.event_id, it);
 		it->event = json_incref(event);
-		it->pos = ++o->pos;
+		it->pos = first_pos > 0 ? first_pos + (int64_t)i : clustered ? 0 : ++o->pos;
 		it->result_index = json_array_size(b->results);
 		json_array_append_new(b->results, result_new(it->ev.event_id, "ok"));
 		if (for_store)
-			item_store(it, o->id, &b->stored[b->n]);
+			ingest_item_store(it, o->id, &b->stored[b->n]);
 		b->n++;
 	}
 	strmap_clear(&in_batch);
@@ -155,12 +167,17 @@ static void prepare(struct org *o, json_t *events, bool for_store, bool own, str
 
 void ingest_prepare(struct org *o, json_t *events, bool for_store, struct ingest_batch *b)
 {
-	prepare(o, events, for_store, false, b);
+	prepare(o, events, for_store, false, 0, b);
 }
 
 void ingest_prepare_own(struct org *o, json_t *events, bool for_store, struct ingest_batch *b)
 {
-	prepare(o, events, for_store, true, b);
+	prepare(o, events, for_store, true, 0, b);
+}
+
+void ingest_prepare_at(struct org *o, json_t *events, int64_t first_pos, struct ingest_batch *b)
+{
+	prepare(o, events, false, true, first_pos, b);
 }
 
 /* The room, when it exists. */
@@ -178,6 +195,28 @@ static struct room *room_of(struct org *o, enum proto_room_kind kind, const char
 static bool is_queue_event(enum proto_event_kind k)
 {
 	return k == EV_EXECUTION_QUEUED || k == EV_EXECUTION_STARTED || proto_event_is_terminal(k);
+}
+
+const char *ingest_item_text_for(struct ingest_item *it, const struct proto_room *spec, size_t *len)
+{
+	/* The same rules as route() below, asked of one room. */
+	const struct proto_event *ev = &it->ev;
+	switch (spec->kind) {
+	case ROOM_EXECUTION:
+		return strcmp(spec->id, ev->execution_id) == 0 ? item_text(it, len) : NULL;
+	case ROOM_RESOURCES:
+		return ev->kind == EV_RESOURCE_SAMPLE ? item_text(it, len) : NULL;
+	case ROOM_WORKFLOW:
+		return proto_event_is_execution_level(ev->kind) && ev->workflow_id != NULL &&
+		       strcmp(spec->id, ev->workflow_id) == 0 ? item_summary(it, len) : NULL;
+	case ROOM_ORG:
+		return proto_event_is_execution_level(ev->kind) ? item_summary(it, len) : NULL;
+	case ROOM_QUEUE:
+		return proto_event_is_execution_level(ev->kind) && is_queue_event(ev->kind) ? item_summary(it, len)
+											 : NULL;
+	default:
+		return NULL;
+	}
 }
 
 static void route(struct org *o, struct ingest_item *it)
@@ -238,17 +277,24 @@ void ingest_refuse(struct ingest_batch *b, const char *message)
 	}
 }
 
+void ingest_item_clear(struct ingest_item *it)
+{
+	json_decref(it->event);
+	free(it->text);
+	free(it->summary);
+	free(it->exact);
+	memset(it, 0, sizeof *it);
+}
+
 void ingest_batch_clear(struct ingest_batch *b)
 {
-	for (size_t i = 0; i < b->n; i++) {
-		json_decref(b->items[i].event);
-		free(b->items[i].text);
-		free(b->items[i].summary);
-		free(b->items[i].exact);
-	}
+	for (size_t i = 0; i < b->n; i++)
+		ingest_item_clear(&b->items[i]);
 	free(b->items);
 	free(b->stored);
+	json_decref(b->retried);
 	b->items = NULL;
 	b->stored = NULL;
+	b->retried = NULL;
 	b->n = 0;
 }

@@ -8,6 +8,7 @@
 
 #include "alerts.h"
 #include "clock.h"
+#include "cluster.h"
 #include "conn.h"
 #include "history.h"
 #include "live.h"
@@ -144,6 +145,10 @@ static void queue_save(struct org *o, int64_t now_ms)
 	struct queue_numbers n = *monitor_queue_numbers(o, now_ms);
 	if (n.depth == 0 && n.finished_in_window == 0)
 		return;   /* an idle organization leaves no rows */
+	/* Every node of a cluster has the same numbers: one row, from the node
+	 * holding the alert lease. */
+	if (o->srv->cluster != NULL && !cluster_leads(o->srv->cluster))
+		return;
 	uint64_t running = 0;
 	for (struct live_execution *x = o->live.newest; x != NULL; x = x->next)
 		running += x->x.status == EXEC_RUNNING;

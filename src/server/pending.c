@@ -28,6 +28,13 @@ struct pending *pending_take(struct server *s, uint64_t ticket)
 	return strmap_remove(&s->pending, key);
 }
 
+struct pending *pending_find(struct server *s, uint64_t ticket)
+{
+	char key[STRMAP_ID_KEY_LEN];
+	strmap_id_key(ticket, key);
+	return strmap_get(&s->pending, key);
+}
+
 void pending_free(struct pending *p)
 {
 	if (p == NULL)

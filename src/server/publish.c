@@ -9,14 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cluster.h"
 #include "log.h"
 #include "org.h"
 #include "pending.h"
 #include "server.h"
 #include "store.h"
 
-static void answer(struct server *s, const struct reply_to *to, int accepted, int rejected,
-		   json_t *results)
+void publish_answer(struct server *s, const struct reply_to *to, int accepted, int rejected,
+		    json_t *results)
 {
 	char *ws = to->http_wsi ? NULL : proto_ack_message_new(to->req_id, accepted, rejected, results);
 	json_t *http = to->http_wsi ? json_pack("{s:i,s:i,s:O}", "accepted", accepted, "rejected", rejected,
@@ -27,9 +28,13 @@ static void answer(struct server *s, const struct reply_to *to, int accepted, in
 
 void publish_prepared(struct server *s, struct org *o, struct ingest_batch *b, const struct reply_to *to)
 {
+	if (s->cluster != NULL) {
+		cluster_publish(s->cluster, o, b, PENDING_ACK, to);
+		return;
+	}
 	if (s->store == NULL) {
 		ingest_commit(o, b);
-		answer(s, to, b->accepted, b->rejected, b->results);
+		publish_answer(s, to, b->accepted, b->rejected, b->results);
 		return;
 	}
 	struct pending *p = pending_new(s, PENDING_ACK, to);
@@ -39,7 +44,7 @@ void publish_prepared(struct server *s, struct org *o, struct ingest_batch *b, c
 	if (rc < 0) {
 		pending_free(pending_take(s, p->ticket));
 		ingest_refuse(b, "the daemon's spool is full while the database is away: retry later");
-		answer(s, to, b->accepted, b->rejected, b->results);
+		publish_answer(s, to, b->accepted, b->rejected, b->results);
 		return;
 	}
 	ingest_commit(o, b);
@@ -76,5 +81,5 @@ void publish_durable(struct server *s, struct pending *p, int status, const char
 			}
 		}
 	}
-	answer(s, &p->to, p->accepted, p->rejected, p->results);
+	publish_answer(s, &p->to, p->accepted, p->rejected, p->results);
 }

@@ -17,6 +17,7 @@
 #include "action.h"
 #include "alerts.h"
 #include "clock.h"
+#include "cluster.h"
 #include "notify.h"
 #include "conn.h"
 #include "flush.h"
@@ -512,6 +513,17 @@ int server_run(struct server *s)
 		server_loop_close(s);
 		return 1;
 	}
+	if (s->cfg.cluster != NULL) {
+		char cause[256];
+		s->cluster = cluster_start(s, loop, cause, sizeof cause);
+		if (s->cluster == NULL) {
+			log_error("cannot join the cluster: %s", cause);
+			store_free(s->store);
+			s->store = NULL;
+			server_loop_close(s);
+			return 1;
+		}
+	}
 	struct notify_config nc = {
 		.max_attempts = s->cfg.notify_attempts,
 		.backoff_ms = s->cfg.notify_backoff_ms,
@@ -562,6 +574,9 @@ int server_run(struct server *s)
 		notify_free(s->notifier);
 		s->notifier = NULL;
 	}
+	/* Batches still waiting for Redis are refused (never acknowledged). */
+	cluster_stop(s->cluster);
+	s->cluster = NULL;
 	if (s->store != NULL) {
 		/* Syncs what it was given; what PostgreSQL has not taken stays in the spool. */
 		store_free(s->store);

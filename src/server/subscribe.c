@@ -16,6 +16,7 @@
 
 #include "alerts.h"
 #include "clock.h"
+#include "cluster.h"
 #include "conn.h"
 #include "history.h"
 #include "monitor.h"
@@ -186,10 +187,15 @@ void subscribe_start(struct conn *c, const struct proto_request *req)
 	audit_subscription(c, name);
 	/* One thread: nothing is published between the answer and the first
 	 * live event, so the client sees each event exactly once. */
-	if (req->has_since && room_can_resume(r, req->since)) {
+	bool from_room = req->has_since && room_can_resume(r, req->since);
+	/* In a cluster, the node's recent events cover rooms it never served. */
+	if (from_room || (req->has_since && s->cluster != NULL && cluster_can_resume(s->cluster, c->org, req->since))) {
 		conn_sub_add(c, r, 0);
 		conn_send(c, proto_subscribed_message_new(req->id, name, req->since, NULL, true));
-		room_replay(r, req->since, c);
+		if (from_room)
+			room_replay(r, req->since, c);
+		else
+			cluster_replay(s->cluster, r, req->since, c);
 		/* A resumed subscription carries no snapshot: the summary follows. */
 		if (r->spec.kind == ROOM_ORG)
 			summary_send(c, clock_wall_ms());

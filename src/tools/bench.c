@@ -62,6 +62,7 @@
 
 struct options {
 	const char *url;
+	const char *publish_url;   /* NULL: the publishers use url too */
 	const char *token_file;
 	const char *producer_token_file;
 	const char *ack_gaps;    /* NULL: none */
@@ -94,6 +95,8 @@ static const struct opt_def {
 } opt_defs[] = {
 	{ "url", OPT_STR, offsetof(struct options, url), 0, 0, "URL",
 	  "the daemon: ws://HOST:PORT, or wss://HOST:PORT over TLS" },
+	{ "publish-url", OPT_STR, offsetof(struct options, publish_url), 0, 0, "URL",
+	  "the publishers' daemon, when not --url's (another node of a cluster: cross-node delivery)" },
 	{ "ca-file", OPT_STR, offsetof(struct options, ca_file), 0, 0, "FILE",
 	  "wss://: the CA that signed the daemon's certificate (default: the system's CAs)" },
 	{ "framing", OPT_STR, offsetof(struct options, framing), 0, 0, "wfmon|socketio",
@@ -274,6 +277,7 @@ struct sample {
 struct bench {
 	struct options opt;
 	struct ws_url url;
+	struct ws_url publish_url;   /* the publishers' (url's when not given) */
 	SSL_CTX *tls;        /* one TLS context for every connection; NULL: ws:// */
 	char *viewer_token;
 	char *producer_token;
@@ -411,10 +415,11 @@ static void conn_unregister(struct bench *b, struct conn *c)
 
 static int conn_start(struct bench *b, struct conn *c, enum conn_role role, long index)
 {
+	const struct ws_url *u = role == CONN_SUBSCRIBER ? &b->url : &b->publish_url;
 	struct wsc_config cfg = {
-		.host = b->url.host,
-		.port = b->url.port,
-		.path = bench_socketio(b) ? SIO_PATH : b->url.path,
+		.host = u->host,
+		.port = u->port,
+		.path = bench_socketio(b) ? SIO_PATH : u->path,
 		.subprotocol = bench_socketio(b) ? NULL : PROTO_SUBPROTOCOL,
 		.bearer = role == CONN_SUBSCRIBER ? b->viewer_token : b->producer_token,
 		.tls = b->tls,
@@ -977,6 +982,17 @@ static int bench_setup(struct bench *b)
 	if (ws_url_parse(b->opt.url, &b->url, cause, sizeof cause) != 0) {
 		log_error("--url '%s': %s", b->opt.url, cause);
 		return -1;
+	}
+	b->publish_url = b->url;
+	if (b->opt.publish_url != NULL) {
+		if (ws_url_parse(b->opt.publish_url, &b->publish_url, cause, sizeof cause) != 0) {
+			log_error("--publish-url '%s': %s", b->opt.publish_url, cause);
+			return -1;
+		}
+		if (b->publish_url.tls != b->url.tls) {
+			log_error("--publish-url and --url must both be ws:// or both wss://");
+			return -1;
+		}
 	}
 	if (b->url.tls) {
 		struct tlsc_files files = { .ca_file = b->opt.ca_file };

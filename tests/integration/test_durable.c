@@ -51,24 +51,12 @@ static int teardown(void **state)
 /* A query as the daemon's role under one organization. */
 static long long count_in(const char *org, const char *where)
 {
-	char sql[1024];
-	snprintf(sql, sizeof sql, "SELECT set_config('wfmon.org', '%s', false); "
-		 "SELECT count(*) FROM execution_events WHERE %s", org, where);
-	return pgtest_value(PG.app, sql);
+	return pgtest_count_events(&PG, org, where);
 }
 
 static bool wait_count(const char *org, const char *where, long long want, int timeout_ms)
 {
-	long long end = mono_ms() + timeout_ms;
-	long long got = -1;
-	while (mono_ms() < end) {
-		got = count_in(org, where);
-		if (got == want)
-			return true;
-		usleep(100000);
-	}
-	fprintf(stderr, "count of %s where %s: %lld, wanted %lld\n", org, where, got, want);
-	return false;
+	return pgtest_wait_events(&PG, org, where, want, timeout_ms);
 }
 
 static char *write_token(const char *org, const char *sub, const char *role)

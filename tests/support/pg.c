@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store.h"
@@ -160,4 +161,30 @@ int pgtest_daemon_args(const struct pgtest *pg, const char *spool, const char **
 	args[n++] = "--spool-dir";
 	args[n++] = spool;
 	return n;
+}
+
+long long pgtest_count_events(const struct pgtest *pg, const char *org, const char *where)
+{
+	char sql[1024];
+	snprintf(sql, sizeof sql, "SELECT set_config('wfmon.org', '%s', false); "
+		 "SELECT count(*) FROM execution_events WHERE %s", org, where);
+	return pgtest_value(pg->app, sql);
+}
+
+bool pgtest_wait_events(const struct pgtest *pg, const char *org, const char *where, long long want,
+			int timeout_ms)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	long long end = t.tv_sec * 1000LL + t.tv_nsec / 1000000 + timeout_ms, now, got = -1;
+	do {
+		got = pgtest_count_events(pg, org, where);
+		if (got == want)
+			return true;
+		usleep(100000);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		now = t.tv_sec * 1000LL + t.tv_nsec / 1000000;
+	} while (now < end);
+	fprintf(stderr, "count of %s where %s: %lld, wanted %lld\n", org, where, got, want);
+	return false;
 }

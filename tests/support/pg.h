@@ -34,6 +34,11 @@ int pgtest_exec(const char *conninfo, const char *sql, bool quiet);
 /* The first column of the first row of the last statement as an integer,
  * or -1 (printed) on error or no row. */
 long long pgtest_value(const char *conninfo, const char *sql);
+/* Rows of execution_events of org WHERE where, as the daemon's role; -1 on error. */
+long long pgtest_count_events(const struct pgtest *pg, const char *org, const char *where);
+/* Waits up to timeout_ms until that count is want; false (the count printed) if it never is. */
+bool pgtest_wait_events(const struct pgtest *pg, const char *org, const char *where, long long want,
+			int timeout_ms);
 /* The same as text (malloc'd), NULL on error or SQL NULL. */
 char *pgtest_text(const char *conninfo, const char *sql);
 

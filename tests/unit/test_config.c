@@ -34,7 +34,7 @@ static bool example_only(const char *name)
 	static const char *const names[] = { "jwt-secret-file", "jwt-public-key", "database",
 					     "database-owner", "write-threads", "jwt-key", "jwt-jwks-file",
 					     "jwt-issuer", "jwt-audience", "tls-cert", "tls-key", "tls-client-ca",
-					     "public-url", "action-secret-file" };
+					     "public-url", "action-secret-file", "cluster" };
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strcmp(names[i], name) == 0)
 			return true;

@@ -1,0 +1,831 @@
+/* cluster.c: the cluster bus on Redis (see cluster.h).
+ *
+ * Two hiredis asynchronous links on the daemon's libev loop: `cmd` sends the
+ * publish script, `rd` reads the stream with XREAD BLOCK. Each is a state
+ * machine (down -> connecting -> up -> down) with one reconnect timer; the
+ * reader has one read outstanding at a time and a watchdog that cuts a link
+ * whose blocking read has not answered well past its block time (a Redis that
+ * hangs rather than closes).
+ *
+ * Invariants: a batch in flight to Redis is owned by its struct flight until
+ * its reply (or the link's loss) comes back, and its answer by the pending
+ * ticket it holds (so an HTTP request that goes away is forgotten the usual
+ * way, pending_forget_http). Each organization's recent events are a ring
+ * of at most cluster-history items in position order; `floor` is the
+ * position after which the ring holds every event this node applied. */
+#include "cluster.h"
+
+#include <errno.h>
+#include <ev.h>
+#include <hiredis/adapters/libev.h>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alerts.h"
+#include "clock.h"
+#include "conn.h"
+#include "frame.h"
+#include "log.h"
+#include "org.h"
+#include "publish.h"
+#include "ring.h"
+#include "room.h"
+#include "server.h"
+#include "store.h"
+#include "strmap.h"
+#include "xalloc.h"
+
+#define STREAM_KEY "wfmon:events"
+#define POS_KEY "wfmon:pos"
+#define LEADER_KEY "wfmon:leader"
+#define LEASE_MS 3000
+/* A node stops counting itself leader this long before its lease can have
+ * run out in Redis (measured from when it asked, before Redis granted it). */
+#define LEASE_MARGIN_MS 500
+/* Entries kept in the stream (approximately): a reader that falls further
+ * behind than this has lost entries, and says so. */
+#define STREAM_MAXLEN "1000000"
+#define READ_COUNT "512"
+#define READ_BLOCK_MS "1000"
+#define READ_WATCHDOG_S 5.0
+#define RETRY_MIN_S 0.1
+#define RETRY_MAX_S 2.0
+
+/* Numbers the batch and appends it to the stream in one atomic step, so that
+ * stream order is position order. KEYS: positions hash, stream. ARGV: node,
+ * org, count, the node's own last position (a floor), the clock's floor
+ * (microseconds, used when Redis has no counter for the organization: a
+ * fresh or emptied Redis never hands out positions below stored ones),
+ * events (one JSON text a line), MAXLEN. Returns {last position, entry id}. */
+static const char publish_script[] =
+	"local cur = redis.call('HGET', KEYS[1], ARGV[2])\n"
+	"if not cur then\n"
+	"  if tonumber(ARGV[5]) > tonumber(ARGV[4]) then redis.call('HSET', KEYS[1], ARGV[2], ARGV[5])\n"
+	"  else redis.call('HSET', KEYS[1], ARGV[2], ARGV[4]) end\n"
+	"elseif tonumber(cur) < tonumber(ARGV[4]) then\n"
+	"  redis.call('HSET', KEYS[1], ARGV[2], ARGV[4])\n"
+	"end\n"
+	"local last = redis.call('HINCRBY', KEYS[1], ARGV[2], ARGV[3])\n"
+	"local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[7], '*', 'n', ARGV[1], 'o', ARGV[2],\n"
+	"  'l', string.format('%d', last), 'c', ARGV[3], 'e', ARGV[6])\n"
+	"return {last, id}\n";
+
+/* Takes or renews the alert lease. KEYS: the lease. ARGV: node, lease ms.
+ * Returns 1 when the node holds it. */
+static const char lease_script[] =
+	"local v = redis.call('GET', KEYS[1])\n"
+	"if not v then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end\n"
+	"if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end\n"
+	"return 0\n";
+
+static const char *const share_names[CLUSTER_SHARE__COUNT] = {
+	[CLUSTER_SHARE_RULE] = "rule",
+	[CLUSTER_SHARE_RULE_DELETE] = "rule-delete",
+	[CLUSTER_SHARE_ALERT] = "alert",
+};
+
+enum link_state { LINK_DOWN, LINK_CONNECTING, LINK_UP };
+
+struct cluster;
+
+struct link {
+	struct cluster *k;
+	const char *name;             /* "publish" or "reader", for logs */
+	redisAsyncContext *ac;        /* NULL while down */
+	enum link_state state;
+	ev_timer retry;
+	double backoff_s;
+};
+
+/* A batch sent to Redis, waiting for its positions. */
+struct flight {
+	struct cluster *k;
+	char org[PROTO_MAX_ID + 1];
+	struct ingest_batch b;        /* moved from the caller */
+	uint64_t ticket;              /* its pending answer */
+	struct flight *prev, *next;
+};
+
+/* The recent events of one organization, in position order. */
+struct cluster_org {
+	struct ingest_item *ring;
+	uint32_t head, count, cap;
+	int64_t floor;                /* every applied event after it is in the ring; -1: none applied yet */
+};
+
+struct cluster {
+	struct server *s;
+	struct ev_loop *loop;
+	char host[256];
+	int port;
+	char node[64];
+	struct link cmd, rd;
+	ev_timer watchdog;             /* also renews the alert lease, every second */
+	int64_t lease_asked_us;        /* monotonic time of the outstanding lease request, 0: none */
+	int64_t leader_until_us;       /* holds the alert lease until then (monotonic) */
+	int64_t read_sent_us;         /* monotonic time of the outstanding read, 0: none */
+	char last_id[64];             /* the last stream entry applied ("" until known) */
+	struct strmap orgs;           /* org id -> struct cluster_org */
+	struct flight *flights;
+	char error[256];
+	bool stopping;
+	uint64_t published_total, applied_total, entries_total, refused_total, reconnects_total;
+	int64_t last_entry_ms;        /* wall clock of the last entry applied */
+};
+
+/* ---- the URL --------------------------------------------------------------- */
+
+int cluster_url_parse(const char *url, char *host, size_t hostlen, int *port, char *cause, size_t causelen)
+{
+	static const char scheme[] = "redis://";
+	if (strncmp(url, scheme, sizeof scheme - 1) != 0) {
+		snprintf(cause, causelen, "cluster must be redis://HOST:PORT, got '%s'", url);
+		return -1;
+	}
+	const char *h = url + sizeof scheme - 1;
+	const char *colon = strrchr(h, ':');
+	size_t hl = colon ? (size_t)(colon - h) : strlen(h);
+	if (hl > 0 && h[hl - 1] == '/')
+		hl--;
+	*port = 6379;
+	if (colon != NULL) {
+		char *end;
+		long p = strtol(colon + 1, &end, 10);
+		if (end == colon + 1 || (*end != '\0' && strcmp(end, "/") != 0) || p < 1 || p > 65535) {
+			snprintf(cause, causelen, "cluster: '%s' is not a port (1-65535) in %s", colon + 1, url);
+			return -1;
+		}
+		*port = (int)p;
+	}
+	if (hl == 0 || hl >= hostlen || memchr(h, '@', hl) != NULL || memchr(h, '/', hl) != NULL) {
+		snprintf(cause, causelen, "cluster: no usable host in %s (redis://HOST:PORT, no user or path)",
+			 url);
+		return -1;
+	}
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	return 0;
+}
+
+/* ---- recent events ----------------------------------------------------------- */
+
+static struct cluster_org *corg(struct cluster *k, const char *org)
+{
+	struct cluster_org *co = strmap_get(&k->orgs, org);
+	if (co == NULL) {
+		co = xcalloc(1, sizeof *co);
+		co->floor = -1;
+		strmap_put(&k->orgs, org, co);
+	}
+	return co;
+}
+
+/* Takes the item (its event and texts) into the ring. */
+static void ring_keep(struct cluster *k, struct cluster_org *co, struct ingest_item *it)
+{
+	uint32_t max = k->s->cfg.cluster_history;
+	if (co->count < max)
+		ring_reserve((void **)&co->ring, sizeof *co->ring, &co->head, co->count, &co->cap, max);
+	uint32_t slot;
+	if (ring_push(&co->head, &co->count, co->cap, &slot)) {
+		co->floor = co->ring[slot].pos;
+		ingest_item_clear(&co->ring[slot]);
+	}
+	co->ring[slot] = *it;
+	memset(it, 0, sizeof *it);
+}
+
+static void corg_free(const char *key, void *value, void *arg)
+{
+	(void)key;
+	(void)arg;
+	struct cluster_org *co = value;
+	for (uint32_t i = 0; i < co->count; i++)
+		ingest_item_clear(&co->ring[ring_at(co->head, co->cap, i)]);
+	free(co->ring);
+	free(co);
+}
+
+bool cluster_can_resume(const struct cluster *k, const struct org *o, int64_t since)
+{
+	const struct cluster_org *co = strmap_get(&k->orgs, o->id);
+	return co != NULL && co->floor >= 0 && since >= co->floor && since <= o->pos;
+}
+
+void cluster_replay(struct cluster *k, struct room *r, int64_t since, struct conn *c)
+{
+	struct cluster_org *co = strmap_get(&k->orgs, r->org->id);
+	if (co == NULL)
+		return;
+	for (uint32_t i = 0; i < co->count; i++) {
+		struct ingest_item *it = &co->ring[ring_at(co->head, co->cap, i)];
+		if (it->pos <= since)
+			continue;
+		size_t len;
+		const char *text = ingest_item_text_for(it, &r->spec, &len);
+		if (text == NULL)
+			continue;
+		struct frame *f = frame_new_event(r->name, it->pos, text, len);
+		conn_deliver(c, NULL, it->pos, f);
+		frame_unref(f);
+	}
+}
+
+/* The kept item of this event id, or NULL. */
+static struct ingest_item *ring_find(struct cluster *k, const char *org, const char *event_id)
+{
+	struct cluster_org *co = strmap_get(&k->orgs, org);
+	if (co == NULL)
+		return NULL;
+	for (uint32_t i = co->count; i-- > 0;) {
+		struct ingest_item *it = &co->ring[ring_at(co->head, co->cap, i)];
+		if (strcmp(it->ev.event_id, event_id) == 0)
+			return it;
+	}
+	return NULL;
+}
+
+/* ---- links --------------------------------------------------------------------- */
+
+static void link_connect(struct link *l);
+static void reader_next(struct cluster *k);
+
+static void link_schedule_retry(struct link *l)
+{
+	if (l->k->stopping)
+		return;
+	ev_timer_stop(l->k->loop, &l->retry);
+	ev_timer_set(&l->retry, l->backoff_s, 0);
+	ev_timer_start(l->k->loop, &l->retry);
+	l->backoff_s = l->backoff_s * 2 > RETRY_MAX_S ? RETRY_MAX_S : l->backoff_s * 2;
+}
+
+static void link_retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct link *l = w->data;
+	l->k->reconnects_total++;
+	link_connect(l);
+}
+
+static void link_lost(struct link *l, const char *why)
+{
+	struct cluster *k = l->k;
+	bool was_up = l->state == LINK_UP;
+	l->ac = NULL;
+	l->state = LINK_DOWN;
+	if (l == &k->rd)
+		k->read_sent_us = 0;
+	if (why != NULL && *why != '\0')
+		snprintf(k->error, sizeof k->error, "%s", why);
+	if (!k->stopping && (was_up || k->reconnects_total % 20 == 0))
+		log_warn("cluster: Redis %s:%d (%s link) is away: %s; peers' events are delayed, retrying",
+			 k->host, k->port, l->name, why && *why ? why : "connection closed");
+	link_schedule_retry(l);
+}
+
+static void on_connect(const redisAsyncContext *ac, int status)
+{
+	struct link *l = ac->data;
+	if (status != REDIS_OK) {
+		/* hiredis frees the context after this callback. */
+		link_lost(l, ac->errstr);
+		return;
+	}
+	struct cluster *k = l->k;
+	l->state = LINK_UP;
+	l->backoff_s = RETRY_MIN_S;
+	if (k->cmd.state == LINK_UP && k->rd.state == LINK_UP) {
+		k->error[0] = '\0';
+		log_info("cluster: node %s on Redis %s:%d, peers' events current", k->node, k->host, k->port);
+	}
+	if (l == &k->rd)
+		reader_next(k);
+}
+
+static void on_disconnect(const redisAsyncContext *ac, int status)
+{
+	struct link *l = ac->data;
+	link_lost(l, status == REDIS_OK ? "" : ac->errstr);
+}
+
+static void link_connect(struct link *l)
+{
+	struct cluster *k = l->k;
+	redisAsyncContext *ac = redisAsyncConnect(k->host, k->port);
+	if (ac == NULL) {
+		link_lost(l, "out of memory");
+		return;
+	}
+	if (ac->err) {
+		char why[256];
+		snprintf(why, sizeof why, "%s", ac->errstr);
+		redisAsyncFree(ac);
+		link_lost(l, why);
+		return;
+	}
+	ac->data = l;
+	l->ac = ac;
+	l->state = LINK_CONNECTING;
+	redisLibevAttach(k->loop, ac);
+	redisAsyncSetConnectCallback(ac, on_connect);
+	redisAsyncSetDisconnectCallback(ac, on_disconnect);
+}
+
+/* ---- the reader ------------------------------------------------------------------ */
+
+static const char *field(const redisReply *fields, const char *name, size_t *len)
+{
+	for (size_t i = 0; i + 1 < fields->elements; i += 2) {
+		const redisReply *f = fields->element[i], *v = fields->element[i + 1];
+		if (f->type == REDIS_REPLY_STRING && strcmp(f->str, name) == 0 && v->type == REDIS_REPLY_STRING) {
+			*len = v->len;
+			return v->str;
+		}
+	}
+	return NULL;
+}
+
+/* The events of one entry (one JSON text a line) as an array; a line that
+ * does not parse is left out and logged (a peer validated it). */
+static json_t *entry_events_new(const char *text, size_t len)
+{
+	json_t *events = json_array();
+	size_t at = 0;
+	while (at < len) {
+		const char *nl = memchr(text + at, '\n', len - at);
+		size_t end = nl ? (size_t)(nl - text) : len;
+		json_error_t err;
+		json_t *e = json_loadb(text + at, end - at, 0, &err);
+		if (e == NULL) {
+			log_warn("cluster: an event in the stream does not parse (%s): skipped", err.text);
+			e = json_null();
+		}
+		json_array_append_new(events, e);
+		at = end + 1;
+	}
+	return events;
+}
+
+/* A rule or an alert record another node changed (cluster_share). */
+static void apply_shared(struct cluster *k, const redisReply *fields)
+{
+	size_t len;
+	const char *node = field(fields, "n", &len);
+	const char *org = field(fields, "o", &len);
+	const char *kind = field(fields, "t", &len);
+	const char *text = field(fields, "j", &len);
+	if (node == NULL || org == NULL || text == NULL || !proto_id_valid(org) || strcmp(node, k->node) == 0)
+		return;   /* ours: applied when it was made */
+	int which = 0;
+	while (which < CLUSTER_SHARE__COUNT && strcmp(share_names[which], kind) != 0)
+		which++;
+	json_t *j = json_loadb(text, len, 0, NULL);
+	if (which == CLUSTER_SHARE__COUNT || j == NULL) {
+		log_warn("cluster: a %s from node %s is not understood here: skipped", kind, node);
+		json_decref(j);
+		return;
+	}
+	alerts_shared(k->s, server_org(k->s, org), which, j);
+	json_decref(j);
+}
+
+/* Applies one stream entry: the same on every node, in stream order. */
+static void apply_entry(struct cluster *k, const redisReply *entry)
+{
+	if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2 ||
+	    entry->element[0]->type != REDIS_REPLY_STRING || entry->element[1]->type != REDIS_REPLY_ARRAY)
+		return;
+	snprintf(k->last_id, sizeof k->last_id, "%s", entry->element[0]->str);
+	const redisReply *fields = entry->element[1];
+	size_t olen, llen, clen, elen;
+	const char *org = field(fields, "o", &olen);
+	if (field(fields, "t", &llen) != NULL) {
+		apply_shared(k, fields);
+		return;
+	}
+	const char *last = field(fields, "l", &llen);
+	const char *count = field(fields, "c", &clen);
+	const char *text = field(fields, "e", &elen);
+	if (org == NULL || last == NULL || count == NULL || text == NULL || !proto_id_valid(org)) {
+		log_warn("cluster: stream entry %s is not a wfmond batch: skipped", k->last_id);
+		return;
+	}
+	int64_t last_pos = strtoll(last, NULL, 10);
+	int64_t n = strtoll(count, NULL, 10);
+	json_t *events = entry_events_new(text, elen);
+	if (n <= 0 || (int64_t)json_array_size(events) != n) {
+		log_warn("cluster: stream entry %s holds %zu events, says %lld: skipped", k->last_id,
+			 json_array_size(events), (long long)n);
+		json_decref(events);
+		return;
+	}
+	struct server *s = k->s;
+	struct org *o = server_org(s, org);
+	struct cluster_org *co = corg(k, org);
+	int64_t first = last_pos - n + 1;
+	if (co->floor < 0)
+		co->floor = first - 1;
+	struct ingest_batch b;
+	ingest_prepare_at(o, events, first, &b);
+	json_decref(events);
+	if (o->pos < last_pos)
+		o->pos = last_pos;
+	ingest_commit(o, &b);
+	for (size_t i = 0; i < b.n; i++)
+		ring_keep(k, co, &b.items[i]);
+	k->applied_total += b.n;
+	k->entries_total++;
+	k->last_entry_ms = clock_wall_ms();
+	ingest_batch_clear(&b);
+	json_decref(b.results);
+}
+
+static void on_read(redisAsyncContext *ac, void *r, void *privdata)
+{
+	(void)privdata;
+	struct cluster *k = ((struct link *)ac->data)->k;
+	redisReply *reply = r;
+	k->read_sent_us = 0;
+	if (reply == NULL)
+		return;   /* the link went: on_disconnect retries */
+	if (reply->type == REDIS_REPLY_ERROR) {
+		snprintf(k->error, sizeof k->error, "%s", reply->str);
+		log_warn("cluster: reading the stream failed: %s", reply->str);
+		redisAsyncDisconnect(ac);
+		return;
+	}
+	/* [[stream, [[id, [field, value...]]...]]], or nil when the block ran out. */
+	if (reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
+	    reply->element[0]->type == REDIS_REPLY_ARRAY && reply->element[0]->elements == 2) {
+		const redisReply *entries = reply->element[0]->element[1];
+		for (size_t i = 0; i < entries->elements; i++)
+			apply_entry(k, entries->element[i]);
+	}
+	reader_next(k);
+}
+
+static void on_last_id(redisAsyncContext *ac, void *r, void *privdata)
+{
+	(void)privdata;
+	struct cluster *k = ((struct link *)ac->data)->k;
+	redisReply *reply = r;
+	k->read_sent_us = 0;
+	if (reply == NULL)
+		return;
+	if (reply->type != REDIS_REPLY_ARRAY) {
+		log_warn("cluster: cannot find the stream's end: %s",
+			 reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
+		redisAsyncDisconnect(ac);
+		return;
+	}
+	/* Starts after the newest entry: what came before is in PostgreSQL or on its way. */
+	if (reply->elements > 0 && reply->element[0]->type == REDIS_REPLY_ARRAY &&
+	    reply->element[0]->elements > 0 && reply->element[0]->element[0]->type == REDIS_REPLY_STRING)
+		snprintf(k->last_id, sizeof k->last_id, "%s", reply->element[0]->element[0]->str);
+	else
+		snprintf(k->last_id, sizeof k->last_id, "0-0");
+	reader_next(k);
+}
+
+/* The one outstanding read of the reader link. */
+static void reader_next(struct cluster *k)
+{
+	if (k->rd.state != LINK_UP || k->stopping)
+		return;
+	int rc;
+	if (k->last_id[0] == '\0')
+		rc = redisAsyncCommand(k->rd.ac, on_last_id, NULL, "XREVRANGE %s + - COUNT 1", STREAM_KEY);
+	else
+		rc = redisAsyncCommand(k->rd.ac, on_read, NULL, "XREAD COUNT %s BLOCK %s STREAMS %s %s",
+				       READ_COUNT, READ_BLOCK_MS, STREAM_KEY, k->last_id);
+	if (rc == REDIS_OK)
+		k->read_sent_us = clock_mono_us();
+}
+
+static void on_lease(redisAsyncContext *ac, void *r, void *privdata)
+{
+	(void)privdata;
+	struct cluster *k = ((struct link *)ac->data)->k;
+	redisReply *reply = r;
+	bool was = cluster_leads(k);
+	if (reply != NULL && reply->type == REDIS_REPLY_INTEGER && reply->integer == 1)
+		k->leader_until_us = k->lease_asked_us + (LEASE_MS - LEASE_MARGIN_MS) * 1000LL;
+	else if (reply != NULL)
+		k->leader_until_us = 0;
+	k->lease_asked_us = 0;
+	if (cluster_leads(k) != was)
+		log_info("cluster: node %s %s the alert lease", k->node, was ? "lost" : "holds");
+}
+
+static void lease_renew(struct cluster *k)
+{
+	if (k->cmd.state != LINK_UP || k->lease_asked_us != 0)
+		return;
+	char ms[16];
+	snprintf(ms, sizeof ms, "%d", LEASE_MS);
+	int64_t now = clock_mono_us();
+	if (redisAsyncCommand(k->cmd.ac, on_lease, NULL, "EVAL %s 1 %s %s %s", lease_script, LEADER_KEY, k->node,
+			      ms) == REDIS_OK)
+		k->lease_asked_us = now;
+}
+
+bool cluster_leads(const struct cluster *k)
+{
+	return k->leader_until_us != 0 && clock_mono_us() < k->leader_until_us;
+}
+
+/* Once a second: the alert lease, and a blocking read that has not answered
+ * long after its block (Redis hangs rather than closes). */
+static void watchdog_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct cluster *k = w->data;
+	lease_renew(k);
+	if (k->rd.state == LINK_UP && k->read_sent_us != 0 &&
+	    clock_mono_us() - k->read_sent_us > (int64_t)(READ_WATCHDOG_S * 1e6)) {
+		log_warn("cluster: Redis has not answered a read for %.0f s: reconnecting", READ_WATCHDOG_S);
+		k->read_sent_us = 0;
+		redisAsyncFree(k->rd.ac);   /* calls on_read (NULL) and on_disconnect */
+	}
+}
+
+/* ---- publishing ---------------------------------------------------------------------- */
+
+static void flight_unlink(struct flight *f)
+{
+	struct cluster *k = f->k;
+	if (f->prev) f->prev->next = f->next; else k->flights = f->next;
+	if (f->next) f->next->prev = f->prev;
+}
+
+static void flight_free(struct flight *f)
+{
+	ingest_batch_clear(&f->b);
+	json_decref(f->b.results);
+	free(f);
+}
+
+/* Answers the batch's asker that nothing of it was kept. */
+static void refuse(struct cluster *k, struct ingest_batch *b, uint64_t ticket, const char *why)
+{
+	struct server *s = k->s;
+	struct pending *p = pending_take(s, ticket);
+	if (p == NULL)
+		return;
+	k->refused_total += b->n;
+	if (p->kind == PENDING_ACK) {
+		ingest_refuse(b, why);
+		publish_answer(s, &p->to, b->accepted, b->rejected, b->results);
+	} else {
+		reply_error(s, &p->to, PROTO_ERR_UNAVAILABLE, why, NULL);
+	}
+	pending_free(p);
+}
+
+/* Sends the batch (the items' store texts, and the events retried, whose
+ * positions are known) to the spool under the pending ticket; answers a
+ * refusal itself. */
+static void spool(struct cluster *k, const char *org, struct ingest_batch *b, uint64_t ticket)
+{
+	struct server *s = k->s;
+	size_t nretried = json_array_size(b->retried);
+	struct store_event *all = xcalloc(b->n + nretried + 1, sizeof *all);
+	memcpy(all, b->stored, b->n * sizeof *all);
+	size_t m = b->n;
+	size_t i;
+	json_t *e;
+	json_array_foreach(b->retried, i, e) {
+		struct ingest_item *it = ring_find(k, org, json_string_value(json_object_get(e, "id")));
+		if (it != NULL)
+			ingest_item_store(it, org, &all[m++]);
+	}
+	int rc = store_append(s->store, all, m, ticket);
+	free(all);
+	if (rc < 0) {
+		refuse(k, b, ticket, "the daemon's spool is full while the database is away: retry later");
+		return;
+	}
+	/* The store answers the ticket (history_poll). */
+	struct pending *p = pending_find(s, ticket);
+	if (p != NULL && p->kind == PENDING_ACK) {
+		p->results = json_incref(b->results);
+		p->accepted = b->accepted + (int)b->n;
+		p->rejected = b->rejected;
+	}
+}
+
+static void on_published(redisAsyncContext *ac, void *r, void *privdata)
+{
+	(void)ac;
+	struct flight *f = privdata;
+	struct cluster *k = f->k;
+	redisReply *reply = r;
+	flight_unlink(f);
+	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+	    reply->element[0]->type != REDIS_REPLY_INTEGER) {
+		const char *why = reply && reply->type == REDIS_REPLY_ERROR ? reply->str : "connection lost";
+		log_warn("cluster: a batch of %zu event(s) of %s was not published: %s", f->b.n, f->org, why);
+		refuse(k, &f->b, f->ticket,
+		       "the cluster's Redis is away: nothing of this batch was acknowledged, retry later");
+		flight_free(f);
+		return;
+	}
+	int64_t first = reply->element[0]->integer - (int64_t)f->b.n + 1;
+	for (size_t i = 0; i < f->b.n; i++)
+		f->b.items[i].pos = f->b.stored[i].pos = first + (int64_t)i;
+	k->published_total += f->b.n;
+	spool(k, f->org, &f->b, f->ticket);
+	flight_free(f);
+}
+
+void cluster_publish(struct cluster *k, struct org *o, struct ingest_batch *b, enum pending_kind kind,
+		     const struct reply_to *to)
+{
+	struct server *s = k->s;
+	struct flight *f = xcalloc(1, sizeof *f);
+	f->k = k;
+	snprintf(f->org, sizeof f->org, "%s", o->id);
+	f->b = *b;
+	json_incref(b->results);
+	b->items = NULL;
+	b->stored = NULL;
+	b->retried = NULL;
+	b->n = 0;
+	struct pending *p = pending_new(s, kind, to);
+	f->ticket = p->ticket;
+	if (f->b.n == 0) {
+		/* Retries only: acknowledged once what came before is durable. */
+		spool(k, o->id, &f->b, f->ticket);
+		flight_free(f);
+		return;
+	}
+	if (k->cmd.state != LINK_UP) {
+		refuse(k, &f->b, f->ticket,
+		       "the cluster's Redis is away: nothing of this batch was acknowledged, retry later");
+		flight_free(f);
+		return;
+	}
+	/* One JSON text a line (compact JSON has no raw newline). */
+	size_t total = 0;
+	for (size_t i = 0; i < f->b.n; i++) {
+		struct store_event *se = &f->b.stored[i];
+		if (se->len == 0)
+			se->len = strlen(se->json);
+		total += se->len + 1;
+	}
+	char *text = xmalloc(total);
+	size_t at = 0;
+	for (size_t i = 0; i < f->b.n; i++) {
+		memcpy(text + at, f->b.stored[i].json, f->b.stored[i].len);
+		at += f->b.stored[i].len;
+		text[at++] = '\n';
+	}
+	char count[24], floor_pos[24], clock_floor[24];
+	snprintf(count, sizeof count, "%zu", f->b.n);
+	snprintf(floor_pos, sizeof floor_pos, "%lld", (long long)o->pos);
+	snprintf(clock_floor, sizeof clock_floor, "%lld", (long long)(clock_wall_ms() * 1000));
+	const char *argv[] = { "EVAL", publish_script, "2", POS_KEY, STREAM_KEY, k->node, o->id, count,
+			       floor_pos, clock_floor, text, STREAM_MAXLEN };
+	size_t argvlen[sizeof argv / sizeof argv[0]];
+	text[at - 1] = '\0';   /* the last newline: the text ends there */
+	for (size_t i = 0; i < sizeof argv / sizeof argv[0]; i++)
+		argvlen[i] = strlen(argv[i]);
+	f->next = k->flights;
+	if (k->flights)
+		k->flights->prev = f;
+	k->flights = f;
+	int rc = redisAsyncCommandArgv(k->cmd.ac, on_published, f, (int)(sizeof argv / sizeof argv[0]), argv,
+				       argvlen);
+	free(text);
+	if (rc != REDIS_OK) {
+		flight_unlink(f);
+		refuse(k, &f->b, f->ticket, "the cluster's Redis is away: retry later");
+		flight_free(f);
+	}
+}
+
+void cluster_share(struct cluster *k, const char *org, enum cluster_share kind, json_t *j)
+{
+	char *text = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (text == NULL)
+		return;
+	if (k->cmd.state != LINK_UP) {
+		log_warn("cluster: Redis is away: the other nodes learn of this %s of %s at their next start",
+			 share_names[kind], org);
+	} else {
+		redisAsyncCommand(k->cmd.ac, NULL, NULL, "XADD %s MAXLEN ~ %s * n %s o %s t %s j %s", STREAM_KEY,
+				  STREAM_MAXLEN, k->node, org, share_names[kind], text);
+	}
+	free(text);
+}
+
+/* ---- status ------------------------------------------------------------------------- */
+
+static const char *link_state_name(enum link_state st)
+{
+	static const char *const names[] = { [LINK_DOWN] = "down", [LINK_CONNECTING] = "connecting",
+					     [LINK_UP] = "up" };
+	return names[st];
+}
+
+bool cluster_peers_current(const struct cluster *k)
+{
+	return k->cmd.state == LINK_UP && k->rd.state == LINK_UP && k->last_id[0] != '\0';
+}
+
+json_t *cluster_status_new(const struct cluster *k)
+{
+	enum link_state st = k->cmd.state < k->rd.state ? k->cmd.state : k->rd.state;
+	return json_pack("{s:s,s:s,s:s,s:s,s:b,s:s,s:I,s:I,s:I,s:I}", "state", link_state_name(st), "peers",
+			 cluster_peers_current(k) ? "current" : "delayed", "node", k->node, "redis", k->host,
+			 "leader", (int)cluster_leads(k), "error", k->error, "published_total", (json_int_t)k->published_total,
+			 "applied_total", (json_int_t)k->applied_total, "refused_total",
+			 (json_int_t)k->refused_total, "last_entry_age_ms",
+			 (json_int_t)(k->last_entry_ms ? clock_wall_ms() - k->last_entry_ms : -1));
+}
+
+void cluster_metrics_write(const struct cluster *k, void *file)
+{
+	FILE *f = file;
+	fprintf(f, "# HELP wfmond_cluster_peers_delayed 1 while the cluster's Redis is away: peers' events are delayed\n"
+		   "# TYPE wfmond_cluster_peers_delayed gauge\nwfmond_cluster_peers_delayed %d\n",
+		cluster_peers_current(k) ? 0 : 1);
+	fprintf(f, "# HELP wfmond_cluster_leader 1 while this node holds the alert lease (evaluates alert rules)\n"
+		   "# TYPE wfmond_cluster_leader gauge\nwfmond_cluster_leader %d\n", cluster_leads(k) ? 1 : 0);
+	fprintf(f, "# HELP wfmond_cluster_published_total Events this node numbered through Redis\n"
+		   "# TYPE wfmond_cluster_published_total counter\nwfmond_cluster_published_total %llu\n",
+		(unsigned long long)k->published_total);
+	fprintf(f, "# HELP wfmond_cluster_applied_total Events applied from the cluster's stream (every node's)\n"
+		   "# TYPE wfmond_cluster_applied_total counter\nwfmond_cluster_applied_total %llu\n",
+		(unsigned long long)k->applied_total);
+	fprintf(f, "# HELP wfmond_cluster_refused_total Events refused because Redis was away\n"
+		   "# TYPE wfmond_cluster_refused_total counter\nwfmond_cluster_refused_total %llu\n",
+		(unsigned long long)k->refused_total);
+	fprintf(f, "# HELP wfmond_cluster_reconnects_total Attempts to reconnect to Redis\n"
+		   "# TYPE wfmond_cluster_reconnects_total counter\nwfmond_cluster_reconnects_total %llu\n",
+		(unsigned long long)k->reconnects_total);
+}
+
+/* ---- lifetime ----------------------------------------------------------------------- */
+
+static void link_init(struct cluster *k, struct link *l, const char *name)
+{
+	l->k = k;
+	l->name = name;
+	l->backoff_s = RETRY_MIN_S;
+	ev_timer_init(&l->retry, link_retry_cb, 0, 0);
+	l->retry.data = l;
+}
+
+struct cluster *cluster_start(struct server *s, struct ev_loop *loop, char *cause, size_t causelen)
+{
+	struct cluster *k = xcalloc(1, sizeof *k);
+	if (cluster_url_parse(s->cfg.cluster, k->host, sizeof k->host, &k->port, cause, causelen) < 0) {
+		free(k);
+		return NULL;
+	}
+	k->s = s;
+	k->loop = loop;
+	char host[64] = "";
+	gethostname(host, sizeof host - 1);
+	uint32_t rnd = (uint32_t)(clock_mono_us() ^ (uint64_t)getpid() << 16);
+	snprintf(k->node, sizeof k->node, "%.40s-%d-%04x", host, (int)getpid(), rnd & 0xffff);
+	strmap_init(&k->orgs);
+	link_init(k, &k->cmd, "publish");
+	link_init(k, &k->rd, "reader");
+	ev_timer_init(&k->watchdog, watchdog_cb, 1.0, 1.0);
+	k->watchdog.data = k;
+	ev_timer_start(loop, &k->watchdog);
+	snprintf(k->error, sizeof k->error, "connecting");
+	link_connect(&k->cmd);
+	link_connect(&k->rd);
+	log_info("cluster: node %s joins through Redis %s:%d", k->node, k->host, k->port);
+	return k;
+}
+
+void cluster_stop(struct cluster *k)
+{
+	if (k == NULL)
+		return;
+	k->stopping = true;
+	ev_timer_stop(k->loop, &k->watchdog);
+	ev_timer_stop(k->loop, &k->cmd.retry);
+	ev_timer_stop(k->loop, &k->rd.retry);
+	/* Frees call the callbacks of what is outstanding with no reply: the
+	 * batches in flight are refused (never acknowledged). */
+	if (k->cmd.ac != NULL)
+		redisAsyncFree(k->cmd.ac);
+	if (k->rd.ac != NULL)
+		redisAsyncFree(k->rd.ac);
+	strmap_each(&k->orgs, corg_free, NULL);
+	strmap_clear(&k->orgs);
+	free(k);
+}

@@ -1,0 +1,171 @@
+#!/bin/bash
+# tests/bench_cluster.sh BUILD: the cluster benchmark (`make bench-cluster`).
+#
+# One PostgreSQL, one redis-server and three wfmond nodes (--cluster) on this
+# machine; wfmon-bench publishes to node A and its subscribers listen on node
+# B, so every delivery measured crosses nodes through Redis; node C applies
+# the same stream with nobody watching. Then the same load against one node
+# alone (no cluster), back to back, the whole twice. Reported per run:
+# delivery p50/p99 (publish to receipt), deliveries per second, the CPU of
+# each daemon and of redis-server per event (from /proc). The nodes are
+# pinned to CPU 0, the load, Redis and PostgreSQL to CPU 1: on two cores the
+# cluster cannot show more throughput than one node, only what crossing
+# nodes costs. Timing goals are printed, never failed.
+#
+# Environment: BENCH_DURATION (10 s), BENCH_ROUNDS (2), BENCH_RATE (10000),
+# BENCH_SUBSCRIBERS (100), BENCH_ROOMS (100).
+set -u
+cd "$(dirname "$0")/.."
+build=${1:-build}
+duration=${BENCH_DURATION:-10}
+rounds=${BENCH_ROUNDS:-2}
+rate=${BENCH_RATE:-10000}
+subs=${BENCH_SUBSCRIBERS:-100}
+rooms=${BENCH_ROOMS:-100}
+results=$build/bench-cluster.jsonl
+
+for bin in "$build/wfmond" "$build/wfmon" "$build/wfmon-bench"; do
+	[ -x "$bin" ] || { echo "bench_cluster: $bin is missing; run make first" >&2; exit 1; }
+done
+command -v redis-server >/dev/null || { echo "bench_cluster: redis-server is missing (make deps)" >&2; exit 1; }
+pin_daemon=() pin_load=()
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+	pin_daemon=(taskset -c 0) pin_load=(taskset -c 1)
+fi
+
+tmp=$(mktemp -d /tmp/wfmon-cluster-bench.XXXXXX)
+chmod 755 "$tmp"
+pids=() redis_pid=
+stop_all() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	pids=()
+	if [ -n "$redis_pid" ]; then kill "$redis_pid" 2>/dev/null; wait "$redis_pid" 2>/dev/null; redis_pid=; fi
+}
+cleanup() {
+	stop_all
+	[ -d "$tmp/pg" ] && src/tools/pgcluster.sh stop "$tmp/pg" >/dev/null 2>&1
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+head -c 32 /dev/urandom | od -An -vtx1 | tr -d ' \n' >"$tmp/secret"
+chmod 600 "$tmp/secret"
+for role in viewer producer; do
+	"$build/wfmon" token --org bench --sub "bench-$role" --role "$role" --ttl 2h \
+		--secret-file "$tmp/secret" >"$tmp/$role.jwt" || exit 1
+done
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+free_port() { local p; while :; do p=$((20000 + RANDOM % 12000)); port_open "$p" || { echo "$p"; return; }; done; }
+field() { sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p" <<<"$2"; }
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+eval "$(src/tools/pgcluster.sh start "$tmp/pg")" || { echo "bench_cluster: no PostgreSQL" >&2; exit 1; }
+[ ${#pin_load[@]} -gt 0 ] && taskset -a -p -c 1 "$(head -n 1 "$tmp/pg/data/postmaster.pid")" >/dev/null
+
+# node NAME [flags]: a daemon on a free port; its pid in node_pid, port in node_port.
+node() {
+	local name=$1 i
+	shift
+	node_port=$(free_port)
+	mkdir -p "$tmp/$name"
+	"${pin_daemon[@]}" "$build/wfmond" --config /dev/null --listen "127.0.0.1:$node_port" \
+		--jwt-secret-file "$tmp/secret" --log-level warn --requests-per-second 100000 \
+		--request-burst 100000 --database "$WFMON_DB_APP" --database-owner "$WFMON_DB_OWNER" \
+		--spool-dir "$tmp/$name/spool" "$@" 2>"$tmp/$name/wfmond.log" &
+	node_pid=$!
+	pids+=("$node_pid")
+	for i in $(seq 200); do
+		curl -fsS "http://127.0.0.1:$node_port/healthz" >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	echo "bench_cluster: node $name did not start:" >&2
+	cat "$tmp/$name/wfmond.log" >&2
+	exit 1
+}
+
+# load SUB_PORT PUB_PORT DAEMON_PID: wfmon-bench; its JSON line.
+load() {
+	"${pin_load[@]}" "$build/wfmon-bench" --url "ws://127.0.0.1:$1" --publish-url "ws://127.0.0.1:$2" \
+		--token-file "$tmp/viewer.jwt" --producer-token-file "$tmp/producer.jwt" --subscribers "$subs" \
+		--rooms "$rooms" --rate "$rate" --publishers 4 --duration "$duration" --daemon-pid "$3" \
+		2>"$tmp/bench.log"
+}
+
+rows=()
+run_cluster() {
+	local rport
+	rport=$(free_port)
+	mkdir -p "$tmp/redis"
+	"${pin_load[@]}" redis-server --port "$rport" --bind 127.0.0.1 --dir "$tmp/redis" --save '' \
+		--appendonly yes --appendfsync everysec >"$tmp/redis/log" 2>&1 &
+	redis_pid=$!
+	for _ in $(seq 100); do port_open "$rport" && break; sleep 0.05; done
+	node a --cluster "redis://127.0.0.1:$rport"; local a_port=$node_port a_pid=$node_pid
+	node b --cluster "redis://127.0.0.1:$rport"; local b_port=$node_port b_pid=$node_pid
+	node c --cluster "redis://127.0.0.1:$rport"; local c_pid=$node_pid
+	echo "bench_cluster: 3 nodes, publish on A, $subs subscribers on B in $rooms rooms, $rate events/s"
+	local r0 a0 b0 c0 out r1 a1 b1 c1 hz n
+	r0=$(ticks "$redis_pid") a0=$(ticks "$a_pid") b0=$(ticks "$b_pid") c0=$(ticks "$c_pid")
+	out=$(load "$b_port" "$a_port" "$b_pid")
+	r1=$(ticks "$redis_pid") a1=$(ticks "$a_pid") b1=$(ticks "$b_pid") c1=$(ticks "$c_pid")
+	hz=$(getconf CLK_TCK)
+	n=$(field published "$out")
+	local extra
+	extra=$(awk -v n="${n:-0}" -v hz="$hz" -v r="$((r1 - r0))" -v a="$((a1 - a0))" -v b="$((b1 - b0))" -v c="$((c1 - c0))" \
+		'BEGIN { d = n > 0 ? n : 1; printf "\"redis_cpu_us_per_event\":%.1f,\"node_a_cpu_us_per_event\":%.1f,\"node_b_cpu_us_per_event\":%.1f,\"node_c_cpu_us_per_event\":%.1f", r / hz * 1e6 / d, a / hz * 1e6 / d, b / hz * 1e6 / d, c / hz * 1e6 / d }')
+	record "cluster" "{\"setup\":\"3 nodes\",$extra,${out#\{}"
+	stop_all
+	rm -rf "$tmp/redis" "$tmp/a" "$tmp/b" "$tmp/c"
+}
+run_single() {
+	node one
+	echo "bench_cluster: 1 node, $subs subscribers in $rooms rooms, $rate events/s"
+	local out p0 p1 n
+	p0=$(ticks "$node_pid")
+	out=$(load "$node_port" "$node_port" "$node_pid")
+	p1=$(ticks "$node_pid")
+	n=$(field published "$out")
+	local extra
+	extra=$(awk -v n="${n:-0}" -v hz="$(getconf CLK_TCK)" -v d="$((p1 - p0))" \
+		'BEGIN { printf "\"node_cpu_us_per_event\":%.1f", d / hz * 1e6 / (n > 0 ? n : 1) }')
+	record "single" "{\"setup\":\"1 node\",$extra,${out#\{}"
+	stop_all
+	rm -rf "$tmp/one"
+}
+failed=0
+record() { # LABEL JSON
+	echo "$2" >>"$results"
+	if [ "$(field lost "$2")" != 0 ]; then
+		echo "bench_cluster: FAILED ($1): events lost: $2" >&2
+		tail -n 5 "$tmp/bench.log" >&2
+		failed=1
+	fi
+	rows+=("$1|$2")
+}
+
+for round in $(seq "$rounds"); do
+	if ((round % 2)); then run_cluster; run_single; else run_single; run_cluster; fi
+done
+
+printf '\n%-8s %-5s %9s %9s %12s %10s %10s %10s %10s\n' setup round p50_ms p99_ms deliveries/s redis_us/ev a_us/ev b_us/ev c_us/ev
+i=0
+for row in "${rows[@]}"; do
+	label=${row%%|*} json=${row#*|}
+	i=$((i + 1))
+	if [ "$label" = cluster ]; then
+		printf '%-8s %-5s %9s %9s %12s %10s %10s %10s %10s\n' "3 nodes" $(((i + 1) / 2)) "$(field p50_ms "$json")" \
+			"$(field p99_ms "$json")" "$(field deliveries_per_s "$json")" "$(field redis_cpu_us_per_event "$json")" \
+			"$(field node_a_cpu_us_per_event "$json")" "$(field node_b_cpu_us_per_event "$json")" \
+			"$(field node_c_cpu_us_per_event "$json")"
+		p99=$(field p99_ms "$json")
+		awk -v p="${p99:-999}" 'BEGIN { exit !(p <= 20) }' && echo "  cross-node p99 <= 20 ms: met" ||
+			echo "  cross-node p99 <= 20 ms: MISSED"
+	else
+		printf '%-8s %-5s %9s %9s %12s %10s %10s\n' "1 node" $(((i + 1) / 2)) "$(field p50_ms "$json")" \
+			"$(field p99_ms "$json")" "$(field deliveries_per_s "$json")" "-" "$(field node_cpu_us_per_event "$json")"
+	fi
+done
+exit $failed

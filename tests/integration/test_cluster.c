@@ -1,0 +1,568 @@
+/* test_cluster.c: three wfmond nodes on one real redis-server and one real
+ * PostgreSQL (both started here, on loopback ports and in temp folders): an
+ * event published on one node reaches the subscribers of every node in the
+ * same order with the same positions; a subscriber that moves to another
+ * node resumes with no gap and nothing twice; organizations stay apart
+ * across nodes; each event is stored once, also when it is retried on
+ * another node; Redis restarted under load loses nothing acknowledged, and
+ * /healthz and /metrics say peers are delayed while it is away. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "pg.h"
+#include "receivers.h"
+
+#define NODES 3
+static struct pgtest PG;
+static struct daemon N[NODES];
+static char spool[NODES][300];
+static char redis_url[64], redis_dir[300];
+static int redis_port;
+static pid_t redis_pid;
+
+static int free_tcp_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof a;
+	int port = -1;
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+static bool redis_answers(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)redis_port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	bool ok = false;
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0) {
+		char buf[16] = "";
+		ok = write(fd, "PING\r\n", 6) == 6 && read(fd, buf, sizeof buf - 1) > 0 && strncmp(buf, "+PONG", 5) == 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* redis-server on redis_port, its append-only file in redis_dir. */
+static int redis_start(void)
+{
+	char port[16], log[400];
+	snprintf(port, sizeof port, "%d", redis_port);
+	snprintf(log, sizeof log, "%s/redis.log", redis_dir);
+	redis_pid = fork();
+	if (redis_pid == 0) {
+		FILE *f = freopen(log, "a", stdout);
+		(void)f;
+		dup2(1, 2);
+		execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1", "--dir", redis_dir,
+		       "--save", "", "--appendonly", "yes", "--appendfsync", "always", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 100; i++) {
+		if (redis_answers())
+			return 0;
+		usleep(50000);
+	}
+	fprintf(stderr, "redis-server did not start (see %s)\n", log);
+	return -1;
+}
+
+static void redis_stop(void)
+{
+	if (redis_pid > 0) {
+		kill(redis_pid, SIGTERM);
+		waitpid(redis_pid, NULL, 0);
+		redis_pid = 0;
+	}
+}
+
+static void node_args(int i, const char **args)
+{
+	int n = pgtest_daemon_args(&PG, spool[i], args);
+	args[n++] = "--cluster";
+	args[n++] = redis_url;
+	/* One key for the cluster: node 0's secret (a later flag wins). */
+	if (i > 0) {
+		args[n++] = "--jwt-secret-file";
+		args[n++] = N[0].secret;
+	}
+	args[n] = NULL;
+}
+
+static int node_start(int i)
+{
+	const char *args[24];
+	node_args(i, args);
+	return daemon_start(&N[i], args);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	signal(SIGPIPE, SIG_IGN);
+	if (pgtest_start_migrated(&PG) < 0)
+		return -1;
+	snprintf(redis_dir, sizeof redis_dir, "%s/redis", PG.dir);
+	if (mkdir(redis_dir, 0700) < 0 && errno != EEXIST)
+		return -1;
+	redis_port = free_tcp_port();
+	snprintf(redis_url, sizeof redis_url, "redis://127.0.0.1:%d", redis_port);
+	if (redis_start() < 0)
+		return -1;
+	for (int i = 0; i < NODES; i++) {
+		snprintf(spool[i], sizeof spool[i], "%s/spool%d", PG.dir, i);
+		if (node_start(i) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	for (int i = 0; i < NODES; i++)
+		daemon_stop(&N[i]);
+	redis_stop();
+	pgtest_destroy(&PG);
+	return 0;
+}
+
+static struct wsc *open_as(int node, const char *org, const char *sub, const char *role)
+{
+	char *t = daemon_token(&N[0], org, sub, role);
+	struct wsc *c = client_open(&N[node], t);
+	free(t);
+	assert_non_null(c);
+	return c;
+}
+
+static void subscribe_ok(struct wsc *c, const char *room, long long since, bool want_resumed)
+{
+	json_t *m = client_subscribe(c, room, since);
+	assert_non_null(m);
+	assert_string_equal(jstr(m, "type"), "subscribed");
+	if (since >= 0)
+		assert_int_equal(json_is_true(json_object_get(m, "resumed")), want_resumed);
+	json_decref(m);
+}
+
+/* Publishes n log events PREFIX-first.. to exec on c; asserts the ack. */
+static void publish_logs(struct wsc *c, const char *prefix, int first, int n, const char *exec)
+{
+	json_t *ack = publish_log_batch(c, prefix, first, n, exec, NULL);
+	assert_non_null(ack);
+	if (strcmp(jstr(ack, "type"), "ack") != 0 || json_integer_value(json_object_get(ack, "rejected")) != 0) {
+		char *s = json_dumps(ack, 0);
+		fail_msg("publish refused: %s", s);
+	}
+	json_decref(ack);
+}
+
+/* Reads `want` event messages of room into ids/pos (ids "" when fewer came). */
+static int read_events(struct wsc *c, int want, char ids[][64], long long *pos, int timeout_ms)
+{
+	int got = 0;
+	long long end = mono_ms() + timeout_ms;
+	while (got < want && mono_ms() < end) {
+		json_t *m = client_recv_type(c, "event", (int)(end - mono_ms()));
+		if (m == NULL)
+			break;
+		snprintf(ids[got], 64, "%s", jstr(json_object_get(m, "event"), "id"));
+		pos[got] = json_integer_value(json_object_get(m, "seq"));
+		got++;
+		json_decref(m);
+	}
+	return got;
+}
+
+/* ---- one order everywhere ------------------------------------------------------- */
+
+static void test_same_order_on_every_node(void **state)
+{
+	(void)state;
+	struct wsc *b = open_as(1, "acme", "viewer-b", "viewer");
+	struct wsc *c = open_as(2, "acme", "viewer-c", "viewer");
+	subscribe_ok(b, "execution:x-order", -1, false);
+	subscribe_ok(c, "execution:x-order", -1, false);
+	struct wsc *pa = open_as(0, "acme", "producer-a", "producer");
+	struct wsc *pb = open_as(1, "acme", "producer-b", "producer");
+	/* Two producers on two nodes, batches interleaved. */
+	for (int k = 0; k < 10; k++) {
+		publish_logs(pa, "ord-a", k * 10, 10, "x-order");
+		publish_logs(pb, "ord-b", k * 10, 10, "x-order");
+	}
+	enum { TOTAL = 200 };
+	static char ib[TOTAL][64], ic[TOTAL][64];
+	long long pb_[TOTAL], pc[TOTAL];
+	assert_int_equal(read_events(b, TOTAL, ib, pb_, 10000), TOTAL);
+	assert_int_equal(read_events(c, TOTAL, ic, pc, 10000), TOTAL);
+	for (int i = 0; i < TOTAL; i++) {
+		assert_string_equal(ib[i], ic[i]);
+		assert_int_equal(pb_[i], pc[i]);
+		if (i > 0)
+			assert_true(pb_[i] > pb_[i - 1]);
+	}
+	/* Each producer's own events in the order it sent them. */
+	int next_a = 0, next_b = 0;
+	for (int i = 0; i < TOTAL; i++) {
+		char want[64];
+		if (strncmp(ib[i], "ord-a-", 6) == 0) {
+			snprintf(want, sizeof want, "ord-a-%d", next_a++);
+		} else {
+			snprintf(want, sizeof want, "ord-b-%d", next_b++);
+		}
+		assert_string_equal(ib[i], want);
+	}
+	wsc_free(pa);
+	wsc_free(pb);
+	wsc_free(b);
+	wsc_free(c);
+}
+
+/* ---- resume on another node --------------------------------------------------------- */
+
+static void test_resume_on_another_node(void **state)
+{
+	(void)state;
+	struct wsc *p = open_as(0, "acme", "producer-move", "producer");
+	struct wsc *s = open_as(1, "acme", "mover", "viewer");
+	/* A watcher on node 2 of another execution: once it sees the marker
+	 * published last, node 2 has applied everything before it. */
+	struct wsc *w = open_as(2, "acme", "watcher", "viewer");
+	subscribe_ok(s, "execution:x-move", -1, false);
+	subscribe_ok(w, "execution:x-mark", -1, false);
+	publish_logs(p, "mv", 0, 30, "x-move");
+	static char ids[100][64];
+	long long pos[100];
+	assert_int_equal(read_events(s, 30, ids, pos, 10000), 30);
+	long long last = pos[29];
+	wsc_free(s);
+	/* More while it moves. */
+	publish_logs(p, "mv", 30, 20, "x-move");
+	publish_logs(p, "mark", 0, 1, "x-mark");
+	assert_int_equal(read_events(w, 1, ids, pos, 10000), 1);
+
+	/* Node 2 has never served execution:x-move: it resumes from its recent events. */
+	s = open_as(2, "acme", "mover", "viewer");
+	subscribe_ok(s, "execution:x-move", last, true);
+	publish_logs(p, "mv", 50, 10, "x-move");
+	assert_int_equal(read_events(s, 30, ids, pos, 10000), 30);
+	for (int i = 0; i < 30; i++) {
+		char want[64];
+		snprintf(want, sizeof want, "mv-%d", 30 + i);
+		assert_string_equal(ids[i], want);
+		assert_true(pos[i] > last);
+		last = pos[i];
+	}
+	/* Nothing twice: nothing more comes. */
+	json_t *extra = client_recv_type(s, "event", 500);
+	assert_null(extra);
+	wsc_free(s);
+	wsc_free(w);
+	wsc_free(p);
+}
+
+/* ---- organizations apart -------------------------------------------------------------- */
+
+static void test_tenants_apart_across_nodes(void **state)
+{
+	(void)state;
+	struct wsc *beta = open_as(2, "beta", "beta-viewer", "viewer");
+	subscribe_ok(beta, "execution:x-shared", -1, false);
+	subscribe_ok(beta, "org", -1, false);
+	struct wsc *acme_sub = open_as(1, "acme", "acme-viewer", "viewer");
+	subscribe_ok(acme_sub, "execution:x-shared", -1, false);
+	struct wsc *pa = open_as(0, "acme", "acme-producer", "producer");
+	PUBLISH_OK(pa, "execution.started", "iso-acme-1", "x-shared", "");
+	publish_logs(pa, "iso-acme", 2, 20, "x-shared");
+	static char ids[64][64];
+	long long pos[64];
+	assert_int_equal(read_events(acme_sub, 21, ids, pos, 10000), 21);
+	/* beta: its own event arrives, acme's never did. */
+	struct wsc *pbeta = open_as(1, "beta", "beta-producer", "producer");
+	publish_logs(pbeta, "iso-beta", 0, 1, "x-shared");
+	int got = read_events(beta, 64, ids, pos, 1500);
+	assert_int_equal(got, 1);
+	assert_string_equal(ids[0], "iso-beta-0");
+	wsc_free(pbeta);
+	wsc_free(pa);
+	wsc_free(acme_sub);
+	wsc_free(beta);
+}
+
+/* ---- stored once ------------------------------------------------------------------------ */
+
+static long long count_in(const char *org, const char *where)
+{
+	return pgtest_count_events(&PG, org, where);
+}
+
+static bool wait_count(const char *org, const char *where, long long want, int timeout_ms)
+{
+	return pgtest_wait_events(&PG, org, where, want, timeout_ms);
+}
+
+static void test_stored_once_also_when_retried_elsewhere(void **state)
+{
+	(void)state;
+	struct wsc *sub = open_as(2, "acme", "once-viewer", "viewer");
+	subscribe_ok(sub, "execution:x-once", -1, false);
+	struct wsc *pa = open_as(0, "acme", "once-a", "producer");
+	struct wsc *pb = open_as(1, "acme", "once-b", "producer");
+	publish_logs(pa, "once", 0, 25, "x-once");
+	/* The same batch again, through another node: "duplicate", kept once, delivered once. */
+	json_t *ack = publish_log_batch(pb, "once", 0, 25, "x-once", NULL);
+	assert_non_null(ack);
+	assert_string_equal(jstr(ack, "type"), "ack");
+	json_t *r0 = json_array_get(json_object_get(ack, "results"), 0);
+	assert_string_equal(jstr(r0, "status"), "duplicate");
+	json_decref(ack);
+	static char ids[64][64];
+	long long pos[64];
+	assert_int_equal(read_events(sub, 64, ids, pos, 1500), 25);
+	assert_true(wait_count("acme", "event_id LIKE 'once-%'", 25, 15000));
+	assert_int_equal(count_in("acme", "event_id LIKE 'once-%' AND pos IN (SELECT pos FROM execution_events "
+				  "WHERE event_id LIKE 'once-%')"), 25);
+	/* The positions stored are the ones every node delivered. */
+	char where[128];
+	snprintf(where, sizeof where, "event_id = 'once-24' AND pos = %lld", pos[24]);
+	assert_int_equal(count_in("acme", where), 1);
+	wsc_free(pa);
+	wsc_free(pb);
+	wsc_free(sub);
+}
+
+/* ---- alerts once ---------------------------------------------------------------------------- */
+
+static void fail_execution(struct wsc *p, const char *exec)
+{
+	char eid[64];
+	snprintf(eid, sizeof eid, "%s-end", exec);
+	char *ev = event_json("execution.failed", eid, exec, "\"error\":\"XSD validation failed\"");
+	char *arr;
+	assert_true(asprintf(&arr, "[%s]", ev) > 0);
+	json_t *ack = client_publish(p, arr);
+	assert_non_null(ack);
+	assert_int_equal(json_integer_value(json_object_get(ack, "rejected")), 0);
+	json_decref(ack);
+	free(arr);
+	free(ev);
+}
+
+static void test_alert_fires_once_for_the_cluster(void **state)
+{
+	(void)state;
+	struct http_rx *hook = http_rx_start(0);
+	assert_non_null(hook);
+	/* The lease is taken within a second or two of start. */
+	long long end = mono_ms() + 10000;
+	int leaders = 0;
+	while (mono_ms() < end) {
+		leaders = 0;
+		for (int i = 0; i < NODES; i++)
+			leaders += daemon_metric(&N[i], "wfmond_cluster_leader") == 1;
+		if (leaders == 1)
+			break;
+		usleep(100000);
+	}
+	assert_int_equal(leaders, 1);
+	/* The rule is saved on node 2, the failures arrive on node 0, a viewer watches on node 1. */
+	struct wsc *op = open_as(2, "fin", "olga", "operator");
+	char *rule;
+	assert_true(asprintf(&rule, "{\"type\":\"rule\",\"id\":\"save\",\"action\":\"save\",\"rule\":{"
+			     "\"name\":\"fails repeatedly\",\"type\":\"consecutive_failures\",\"severity\":\"error\","
+			     "\"cooldown_minutes\":15,\"conditions\":{\"count\":3},\"channels\":["
+			     "{\"type\":\"in_app\"},{\"type\":\"webhook\",\"url\":\"http://127.0.0.1:%d/hook\","
+			     "\"secret\":\"s3cret-for-the-webhook-hmac\"}]}}", http_rx_port(hook)) > 0);
+	json_t *a = client_request(op, rule, 5000);
+	free(rule);
+	assert_non_null(a);
+	assert_string_equal(jstr(a, "type"), "rule_saved");
+	json_decref(a);
+	struct wsc *v = open_as(1, "fin", "vera", "viewer");
+	subscribe_ok(v, "alerts", -1, false);
+	/* Every node has the rule before the failures come. */
+	usleep(300000);
+	struct wsc *p = open_as(0, "fin", "engine", "producer");
+	fail_execution(p, "al-1");
+	fail_execution(p, "al-2");
+	fail_execution(p, "al-3");
+	json_t *m = client_recv_type(v, "alert", 5000);
+	assert_non_null(m);
+	assert_string_equal(jstr(json_object_get(m, "alert"), "state"), "active");
+	json_decref(m);
+	assert_int_equal(http_rx_wait(hook, 1, 5000), 1);
+	/* And no second one from another node. */
+	usleep(1500000);
+	assert_int_equal(http_rx_count(hook), 1);
+	wsc_free(p);
+	wsc_free(v);
+	wsc_free(op);
+	http_rx_free(hook);
+}
+
+/* ---- Redis away --------------------------------------------------------------------------- */
+
+static void test_redis_restart_loses_nothing(void **state)
+{
+	(void)state;
+	struct wsc *b = open_as(1, "acme", "rr-b", "viewer");
+	struct wsc *c = open_as(2, "acme", "rr-c", "viewer");
+	subscribe_ok(b, "execution:x-rr", -1, false);
+	subscribe_ok(c, "execution:x-rr", -1, false);
+	struct wsc *pa = open_as(0, "acme", "rr-a", "producer");
+	publish_logs(pa, "rr", 0, 20, "x-rr");
+	redis_stop();
+	/* Away: said by /healthz and /metrics; publishing is refused, not lost. */
+	char body[8192];
+	bool delayed = false;
+	for (int i = 0; i < 50 && !delayed; i++) {
+		assert_int_equal(http_raw(&N[0], "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", body, sizeof body), 200);
+		delayed = strstr(body, "\"peers\": \"delayed\"") != NULL || strstr(body, "\"peers\":\"delayed\"") != NULL;
+		if (!delayed)
+			usleep(100000);
+	}
+	assert_true(delayed);
+	assert_int_equal(daemon_metric(&N[0], "wfmond_cluster_peers_delayed"), 1);
+	json_t *ack = publish_log_batch(pa, "rr-away", 0, 5, "x-rr", NULL);
+	assert_non_null(ack);
+	json_t *r0 = json_array_get(json_object_get(ack, "results"), 0);
+	assert_string_equal(jstr(r0, "code"), "unavailable");
+	json_decref(ack);
+	/* Nodes still serve their own clients. */
+	struct wsc *late = open_as(1, "acme", "rr-late", "viewer");
+	subscribe_ok(late, "org", -1, false);
+	wsc_free(late);
+
+	assert_int_equal(redis_start(), 0);
+	/* Back: the refused batch is sent again and everything arrives, once, in order. */
+	long long end = mono_ms() + 15000;
+	for (;;) {
+		ack = publish_log_batch(pa, "rr-away", 0, 5, "x-rr", NULL);
+		assert_non_null(ack);
+		r0 = json_array_get(json_object_get(ack, "results"), 0);
+		bool ok = strcmp(jstr(r0, "status"), "ok") == 0;
+		json_decref(ack);
+		if (ok)
+			break;
+		assert_true(mono_ms() < end);
+		usleep(200000);
+	}
+	publish_logs(pa, "rr", 20, 20, "x-rr");
+	static char ib[64][64], ic[64][64];
+	long long pb_[64], pc[64];
+	assert_int_equal(read_events(b, 64, ib, pb_, 3000), 45);
+	assert_int_equal(read_events(c, 64, ic, pc, 1000), 45);
+	for (int i = 0; i < 45; i++) {
+		assert_string_equal(ib[i], ic[i]);
+		assert_int_equal(pb_[i], pc[i]);
+		if (i > 0)
+			assert_true(pb_[i] > pb_[i - 1]);
+	}
+	assert_int_equal(daemon_metric(&N[0], "wfmond_cluster_peers_delayed"), 0);
+	assert_true(wait_count("acme", "event_id LIKE 'rr-%'", 45, 15000));
+	wsc_free(pa);
+	wsc_free(b);
+	wsc_free(c);
+}
+
+
+/* ---- a node killed ------------------------------------------------------------------------- */
+
+static void test_node_killed_under_load(void **state)
+{
+	(void)state;
+	struct wsc *b = open_as(1, "acme", "k9-b", "viewer");
+	struct wsc *c = open_as(2, "acme", "k9-c", "viewer");
+	subscribe_ok(b, "execution:x-k9", -1, false);
+	subscribe_ok(c, "execution:x-k9", -1, false);
+	struct wsc *pa = open_as(0, "acme", "k9-a", "producer");
+	enum { BATCH = 10, ACKED = 15 };
+	for (int k = 0; k < ACKED; k++)
+		publish_logs(pa, "k9", k * BATCH, BATCH, "x-k9");
+	/* One more batch on its way, and node 0 dies under it: not acknowledged. */
+	char *arr = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&arr, &len);
+	fputs("{\"type\":\"publish\",\"id\":999,\"events\":[", f);
+	for (int k = 0; k < BATCH; k++) {
+		char eid[32];
+		snprintf(eid, sizeof eid, "k9-%d", ACKED * BATCH + k);
+		char *ev = event_json("log", eid, "x-k9", "\"level\":\"info\",\"message\":\"in flight\"");
+		fprintf(f, "%s%s", k ? "," : "", ev);
+		free(ev);
+	}
+	fputs("]}", f);
+	fclose(f);
+	assert_int_equal(client_send(pa, arr), 0);
+	free(arr);
+	kill(N[0].pid, SIGKILL);
+	waitpid(N[0].pid, NULL, 0);
+	N[0].pid = 0;
+	wsc_free(pa);
+	/* The producer sends the unacknowledged batch again, to another node. */
+	struct wsc *pb = open_as(1, "acme", "k9-b-producer", "producer");
+	json_decref(publish_log_batch(pb, "k9", ACKED * BATCH, BATCH, "x-k9", "in flight"));
+	publish_logs(pb, "k9", (ACKED + 1) * BATCH, BATCH, "x-k9");
+	enum { TOTAL = (ACKED + 2) * BATCH };
+	static char ib[TOTAL + 8][64], ic[TOTAL + 8][64];
+	long long pb_[TOTAL + 8], pc[TOTAL + 8];
+	/* Every event delivered to both, once, in the same order. */
+	assert_int_equal(read_events(b, TOTAL + 8, ib, pb_, 3000), TOTAL);
+	assert_int_equal(read_events(c, TOTAL + 8, ic, pc, 1000), TOTAL);
+	for (int i = 0; i < TOTAL; i++) {
+		char want[32];
+		snprintf(want, sizeof want, "k9-%d", i);
+		assert_string_equal(ib[i], want);
+		assert_string_equal(ic[i], want);
+		assert_int_equal(pb_[i], pc[i]);
+	}
+	/* Node 0 back on its spool: everything stored, once. */
+	const char *args[24];
+	node_args(0, args);
+	assert_int_equal(daemon_restart(&N[0], args), 0);
+	assert_true(wait_count("acme", "event_id LIKE 'k9-%'", TOTAL, 20000));
+	char where[128];
+	snprintf(where, sizeof where, "event_id = 'k9-%d' AND pos = %lld", ACKED * BATCH + 3, pb_[ACKED * BATCH + 3]);
+	assert_int_equal(count_in("acme", where), 1);
+	wsc_free(pb);
+	wsc_free(b);
+	wsc_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_same_order_on_every_node),
+		cmocka_unit_test(test_resume_on_another_node),
+		cmocka_unit_test(test_tenants_apart_across_nodes),
+		cmocka_unit_test(test_stored_once_also_when_retried_elsewhere),
+		cmocka_unit_test(test_alert_fires_once_for_the_cluster),
+		cmocka_unit_test(test_redis_restart_loses_nothing),
+		cmocka_unit_test(test_node_killed_under_load),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
