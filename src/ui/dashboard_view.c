@@ -593,7 +593,6 @@ static void on_workflow(struct ui *ui, const char *text)
 		dashboard_edit_push(&dv_of(ui)->ed);
 		snprintf(w->cfg.workflow, sizeof w->cfg.workflow, "%s", text);
 		dv_of(ui)->changed = true;
-		ui->model.dash.agg_asked_ms = 0;   /* its figures now */
 	}
 }
 
@@ -615,7 +614,6 @@ static void k_range(struct ui *ui)
 	dashboard_edit_push(&dv_of(ui)->ed);
 	snprintf(w->cfg.range, sizeof w->cfg.range, "%s", ranges[(i + 1) % 4]);
 	dv_of(ui)->changed = true;
-	ui->model.dash.agg_asked_ms = 0;
 	ui_message(ui, UI_MESSAGE, _("range %s"), w->cfg.range);
 }
 
@@ -750,6 +748,28 @@ static void resources_room(struct ui *ui)
 	v->res_wanted = want;
 }
 
+/* The metrics rooms the shown widgets read, while a dashboard is on screen:
+ * the daemon pushes their figures every 5 s to every console that reads
+ * them, and computes nothing for a room nobody reads. */
+static void aggregate_rooms(struct ui *ui)
+{
+	struct dash_model *dm = &ui->model.dash;
+	dash_model_want_aggregates(dm, dm->state == DM_READY && (ui->view_id == VIEW_DASHBOARD ||
+								 ui->view_id == VIEW_DASHBOARD_EDIT));
+	for (size_t i = 0; i < DM_AGGREGATES; i++) {
+		struct dm_aggregate *a = &dm->agg[i];
+		if (a->wanted && !a->used) {
+			session_unwant(ui->session, a->room);
+			a->wanted = false;
+		}
+	}
+	for (size_t i = 0; i < DM_AGGREGATES; i++) {
+		struct dm_aggregate *a = &dm->agg[i];
+		if (a->used && !a->wanted && session_want(ui->session, a->room) == 0)
+			a->wanted = true;
+	}
+}
+
 void ui_dashboard_poll(struct ui *ui, unsigned changes)
 {
 	struct dash_model *dm = &ui->model.dash;
@@ -757,8 +777,7 @@ void ui_dashboard_poll(struct ui *ui, unsigned changes)
 	bool live = session_display(ui->session) == SD_LIVE;
 	if (dm->state == DM_IDLE && live)
 		dash_model_start(dm, body_rows());
-	if (live && dm->state == DM_READY && ui->view_id == VIEW_DASHBOARD && dash_model_refresh_aggregates(dm, ui->now_ms))
-		ui->dirty = true;
+	aggregate_rooms(ui);
 	json_t *req;
 	while (live && (req = dash_model_take_request(dm)) != NULL)
 		if (ui_request(ui, req) != 0)
