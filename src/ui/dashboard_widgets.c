@@ -70,6 +70,20 @@ static const char *range_of(const struct dash_widget *w)
 
 /* ---- summary ------------------------------------------------------------------------------ */
 
+/* The daemon's words for its database and notifier states, for people. */
+static const char *system_word(const char *w)
+{
+	static const struct { const char *word, *text; } words[] = {
+		{ "up", N_("up") }, { "down", N_("down") }, { "connecting", N_("connecting") },
+		{ "none", N_("none") }, { "ok", N_("ok") }, { "retrying", N_("retrying") },
+		{ "failing", N_("failing") }, { "off", N_("off") },
+	};
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (strcmp(words[i].word, w) == 0)
+			return _(words[i].text);
+	return w;
+}
+
 static void draw_summary(struct ui *ui, const struct dash_widget *w, struct ui_rect r)
 {
 	(void)w;
@@ -92,15 +106,28 @@ static void draw_summary(struct ui *ui, const struct dash_widget *w, struct ui_r
 						   : s->alerts_open ? UI_WARNING : UI_NORMAL);
 	if (r.h < 2)
 		return;
-	/* System health: what the console can see of the daemon and its store. */
+	/* System health: the daemon (reachable or not), and what its summary
+	 * says of its database, its spool and its notifications. */
 	x = r.x;
 	enum session_display sd = session_display(ui->session);
 	x = ui_pair(r.y + 1, x, lim, UI_PAIR_BODY, _("daemon"), sd == SD_LIVE ? _("up") : _("unreachable"),
 		    sd == SD_LIVE ? UI_STATUS_OK : UI_STATUS_FAILED);
 	const struct model_resources *res = &ui->model.res;
-	const char *db = res->has_current ? res->current.db_state : "";
-	x = ui_pair(r.y + 1, x, lim, UI_PAIR_BODY, _("database"), db[0] ? db : "-",
-		    strcmp(db, "up") == 0 ? UI_STATUS_OK : db[0] ? UI_STATUS_FAILED : UI_MUTED);
+	const struct org_summary *sys = ui->model.summary.loaded && ui->model.summary.s.has_system
+					? &ui->model.summary.s : NULL;
+	const char *db = sys ? sys->database : res->has_current ? res->current.db_state : "";
+	x = ui_pair(r.y + 1, x, lim, UI_PAIR_BODY, _("database"), db[0] ? system_word(db) : "-",
+		    strcmp(db, "up") == 0 ? UI_STATUS_OK : strcmp(db, "none") == 0 || !db[0] ? UI_MUTED
+		    : UI_STATUS_FAILED);
+	if (sys != NULL && strcmp(sys->database, "none") != 0) {
+		snprintf(v, sizeof v, "%llu", (unsigned long long)sys->spool_pending);
+		x = ui_pair(r.y + 1, x, lim, UI_PAIR_BODY, _("spool backlog"), v,
+			    sys->spool_pending ? UI_WARNING : UI_STATUS_OK);
+	}
+	if (sys != NULL)
+		x = ui_pair(r.y + 1, x, lim, UI_PAIR_BODY, _("notifier"), system_word(sys->notifier),
+			    strcmp(sys->notifier, "ok") == 0 ? UI_STATUS_OK : strcmp(sys->notifier, "off") == 0 ? UI_MUTED
+			    : strcmp(sys->notifier, "retrying") == 0 ? UI_WARNING : UI_STATUS_FAILED);
 	const struct model_queue *q = &ui->model.queue;
 	if (q->loaded) {
 		snprintf(v, sizeof v, "%lld", (long long)q->n.depth);

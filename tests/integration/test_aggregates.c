@@ -5,7 +5,9 @@
  * wfmond_aggregate_queries_total), each gets the same pushes; a subscriber
  * of another organization gets its own figures and nothing of the first;
  * a late subscriber gets the last answer in its snapshot; nobody
- * subscribed, nothing is asked; bad rooms and producers are refused. */
+ * subscribed, nothing is asked; bad rooms and producers are refused.
+ * And the summary's system health (database, spool backlog, notifier),
+ * which the dashboard's summary widget shows. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -214,9 +216,34 @@ static void test_bad_rooms(void **state)
 	wsc_free(p);
 }
 
+static void test_summary_system(void **state)
+{
+	(void)state;
+	struct wsc *v = as("acme", "anna", "viewer");
+	json_t *m = client_subscribe(v, "org", -1);
+	assert_non_null(m);
+	json_t *sys = json_object_get(json_object_get(json_object_get(m, "snapshot"), "summary"), "system");
+	assert_non_null(sys);
+	/* Just started: the link comes up, and the summary pushed says so. */
+	long long end = mono_ms() + 10000;
+	while (strcmp(jstr(sys, "database"), "up") != 0 && mono_ms() < end) {
+		json_decref(m);
+		m = client_recv_type(v, "stats", 10000);
+		assert_non_null(m);
+		sys = json_object_get(json_object_get(m, "data"), "system");
+	}
+	assert_string_equal(jstr(sys, "database"), "up");
+	assert_true(json_is_integer(json_object_get(sys, "spool_pending")));
+	assert_true(json_is_integer(json_object_get(sys, "spool_bytes")));
+	assert_string_equal(jstr(sys, "notifier"), "ok");
+	json_decref(m);
+	wsc_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_summary_system),
 		cmocka_unit_test(test_pushed_once_per_refresh),
 		cmocka_unit_test(test_bad_rooms),
 	};
