@@ -305,6 +305,10 @@ void ui_rule_form_open(struct ui *ui, const struct alert_rule *rule);
 /* The daemon refused the form's rule: message and the cursor on field. */
 void ui_rule_form_error(struct ui *ui, const char *field, const char *message);
 void ui_rule_form_free(struct ui *ui);
+/* ---- workflows (health_view.c) ----------------------------------------------------- */
+/* Opens the workflows view (W) with the cursor on this workflow (by id; NULL
+ * keeps the last one). */
+void ui_health_open(struct ui *ui, const char *workflow_id);
 /* ---- metrics (metrics_view.c) ------------------------------------------------------ */
 /* Opens the metrics table, or one workflow's trends (by id or name) when
  * workflow is given. */

@@ -33,7 +33,7 @@ struct dashboard_view {
 	bool changed;               /* edited since the last save or load */
 	bool is_new;                /* the editor holds a new dashboard (N): saving creates, never renames */
 	uint64_t reply_seen;
-	bool res_wanted;            /* the resources room is ours (a widget shows its samples) */
+	bool rooms_wanted[2];       /* view_rooms[i] is ours (a widget reads it) */
 	struct dash_widget preview; /* the picker's widget */
 };
 
@@ -84,8 +84,9 @@ const struct ui_dash_cache *ui_dashboard_cache(struct ui *ui)
 	struct ui_dash_cache *c = &v->cache;
 	const struct dashboard *d = shown(ui);
 	if (c->execs_serial == ui->model.execs_serial && c->built_s == ui->now_ms / 1000 &&
-	    c->dash_serial == ui->model.dash.serial)
+	    c->dash_serial == ui->model.dash.serial && c->health_serial == ui->model.health.serial)
 		return c;
+	c->health_serial = ui->model.health.serial;
 	c->execs_serial = ui->model.execs_serial;
 	c->built_s = ui->now_ms / 1000;
 	c->dash_serial = ui->model.dash.serial;
@@ -731,21 +732,34 @@ static bool edit_raw_key(struct ui *ui, int key)
 
 /* ---- the daemon's answers and the outbox ------------------------------------------------------------ */
 
-/* The resources room while a shown widget reads its samples (the resources
- * view keeps it while it is shown). */
-static void resources_room(struct ui *ui)
+/* The rooms of the views some widgets read while a dashboard is shown:
+ * "resources" (resource usage, the summary's database), "health" (workflow
+ * health's overdue schedules). The view of the same room keeps it while it
+ * is shown. */
+static const struct {
+	const char *room;
+	enum dash_type a, b;          /* the widget types that read it */
+	enum ui_view_id view;         /* the view that also wants it */
+} view_rooms[] = {
+	{ "resources", DW_RESOURCE_USAGE, DW_SUMMARY, VIEW_RESOURCES },
+	{ "health", DW_WORKFLOW_HEALTH, DW_WORKFLOW_HEALTH, VIEW_HEALTH },
+};
+
+static void view_rooms_want(struct ui *ui)
 {
 	struct dashboard_view *v = dv_of(ui);
 	const struct dashboard *d = shown(ui);
-	bool want = false;
-	for (size_t i = 0; d != NULL && i < d->nwidgets && (ui->view_id == VIEW_DASHBOARD ||
-							     ui->view_id == VIEW_DASHBOARD_EDIT); i++)
-		want |= d->widgets[i].type == DW_RESOURCE_USAGE || d->widgets[i].type == DW_SUMMARY;
-	if (want)
-		session_want(ui->session, "resources");
-	else if (v->res_wanted && ui->view_id != VIEW_RESOURCES)
-		session_unwant(ui->session, "resources");
-	v->res_wanted = want;
+	bool on = ui->view_id == VIEW_DASHBOARD || ui->view_id == VIEW_DASHBOARD_EDIT;
+	for (size_t r = 0; r < sizeof view_rooms / sizeof view_rooms[0]; r++) {
+		bool want = false;
+		for (size_t i = 0; d != NULL && on && i < d->nwidgets; i++)
+			want |= d->widgets[i].type == view_rooms[r].a || d->widgets[i].type == view_rooms[r].b;
+		if (want)
+			session_want(ui->session, view_rooms[r].room);
+		else if (v->rooms_wanted[r] && ui->view_id != view_rooms[r].view)
+			session_unwant(ui->session, view_rooms[r].room);
+		v->rooms_wanted[r] = want;
+	}
 }
 
 /* The metrics rooms the shown widgets read, while a dashboard is on screen:
@@ -773,7 +787,7 @@ static void aggregate_rooms(struct ui *ui)
 void ui_dashboard_poll(struct ui *ui, unsigned changes)
 {
 	struct dash_model *dm = &ui->model.dash;
-	resources_room(ui);
+	view_rooms_want(ui);
 	bool live = session_display(ui->session) == SD_LIVE;
 	if (dm->state == DM_IDLE && live)
 		dash_model_start(dm, body_rows());

@@ -467,8 +467,10 @@ static void draw_health(struct ui *ui, const struct dash_widget *w, struct ui_re
 			i18n_format_elapsed(ui->now_ms - h->last_ms, ago, sizeof ago);
 		ui_text(y, x, 10, UI_MUTED, ago);
 		x += 11;
-		const char *res = h->stale ? ui_status_text(MS_STALE) : h->last_ms ? ui_status_text(h->last) : "-";
-		ui_text(y, x, 12, h->stale ? UI_STATUS_STALE : ui_status_element(h->last), res);
+		const char *res = h->overdue ? _("OVERDUE") : h->stale ? ui_status_text(MS_STALE)
+				: h->last_ms ? ui_status_text(h->last) : "-";
+		ui_text(y, x, 12, h->overdue ? UI_STATUS_FAILED : h->stale ? UI_STATUS_STALE : ui_status_element(h->last),
+			res);
 		x += 13;
 		const struct md_row *row = d ? agg_row(d, h->workflow_id) : NULL;
 		char pct[32];
@@ -478,10 +480,12 @@ static void draw_health(struct ui *ui, const struct dash_widget *w, struct ui_re
 	}
 }
 
+/* The workflows view (W) on the widget's workflow, else on the first row
+ * (the one needing attention most). */
 static void open_health(struct ui *ui, const struct dash_widget *w)
 {
 	const struct ui_dash_cache *c = ui_dashboard_cache(ui);
-	ui_metrics_open(ui, w->cfg.workflow[0] ? w->cfg.workflow : c->nhealth ? c->health[0].workflow_id : NULL);
+	ui_health_open(ui, w->cfg.workflow[0] ? w->cfg.workflow : c->nhealth ? c->health[0].workflow_id : NULL);
 }
 
 /* ---- one execution: step breakdown and timeline ------------------------------------------------- */

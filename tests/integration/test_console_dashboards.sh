@@ -5,7 +5,9 @@
 # 120x40 after start; edit mode: add through the picker, move, resize,
 # remove (confirmed), undo, save; the console restarted finds the saved
 # layout; another dashboard created and switched to ([ ] and :dashboard);
-# Enter on a widget opens its view; --readonly refuses the editor; Polish.
+# Enter on a widget opens its view (workflow health: the workflows view on
+# the overdue workflow); the summary's system health; --readonly refuses
+# the editor; Polish.
 # shellcheck source=tests/support/console.sh
 . "$(dirname "$0")/../support/console.sh"
 console_test_init dashboards
@@ -56,6 +58,22 @@ wait_for a "Esc from the list comes back to the dashboard" 'failed, needing atte
 # Tab to the queue widget (reading order: summary, running, alerts, queue).
 keys a Tab Tab Tab Enter
 wait_for a "Enter on the queue widget opens the queue view" 'backlog threshold' 5
+keys a D
+wait_for a "D brings the dashboard back" 'failed, needing attention' 5
+wait_for a "system health: daemon, database, spool backlog, notifier, queue" \
+	'daemon up +database up +spool backlog 0 +notifier ok +queue 0' 5
+# A schedule whose expected run never came: the workflow is overdue.
+echo '{"workflow_id":"vat-return","name":"VAT return","working_day":1,"at":"00:00","since":"2020-01-01T00:00:00Z"}' |
+	"$B/wfmon" alerts --url "$URL" --token-file "$TMP/operator" schedule - >"$TMP/sched.out" 2>&1 ||
+	bad "schedule save: $(cat "$TMP/sched.out")"
+wait_for a "workflow health: the missed schedule is overdue, first" '! VAT return .*OVERDUE' 10
+keys a Tab Tab Tab
+wait_for a "Tab reaches the workflow health widget" '^>Workflow health' 5
+keys a Enter
+wait_for a "Enter on workflow health opens the workflows view (W)" 'Workflows \([0-9]+\)' 5
+keys a Enter
+wait_for a "... with the cursor on the overdue workflow (Enter there lists its runs)" \
+	'showing the executions of VAT return' 5
 keys a D
 wait_for a "D brings the dashboard back" 'failed, needing attention' 5
 

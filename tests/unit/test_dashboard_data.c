@@ -117,6 +117,43 @@ static void test_summary_and_lists(void **state)
 	assert_int_equal(dashboard_data_health(&m, T0 + 60000, 120000, h, 2), 2);
 	assert_string_equal(h[1].workflow_id, "invoice-processing");
 
+	/* The daemon says payroll's expected run did not start, and the
+	 * scheduled month-end-close (no execution held) did not complete in
+	 * time: both overdue, needing attention; vat-calculation's run is on
+	 * time. */
+	assert_non_null(model_room_track(&m, "health"));
+	feed(&m, "{\"type\":\"stats\",\"room\":\"health\",\"data\":{\"workflows\":["
+		 "{\"workflow_id\":\"month-end-close\",\"workflow_name\":\"Month-end close\","
+		 "\"schedule\":{\"working_day\":5,\"at\":\"18:00\"},"
+		 "\"schedule_status\":{\"state\":\"missed\",\"miss\":\"did not complete in time\"}},"
+		 "{\"workflow_id\":\"payroll\",\"schedule\":{\"cron\":\"0 6 * * *\"},"
+		 "\"schedule_status\":{\"state\":\"missed\",\"miss\":\"did not start\"}},"
+		 "{\"workflow_id\":\"vat-calculation\",\"schedule\":{\"cron\":\"0 7 * * *\"},"
+		 "\"schedule_status\":{\"state\":\"ok\",\"miss\":\"\"}}]}}");
+	n = dashboard_data_health(&m, T0 + 60000, 120000, h, 8);
+	assert_int_equal(n, 5);
+	size_t seen = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(h[i].workflow_id, "payroll") == 0) {
+			assert_true(h[i].overdue && h[i].attention);
+			assert_int_equal(h[i].miss, MISS_START);
+			assert_int_equal(h[i].runs, 2);
+			seen++;
+		} else if (strcmp(h[i].workflow_id, "month-end-close") == 0) {
+			assert_true(h[i].overdue && h[i].attention);
+			assert_int_equal(h[i].miss, MISS_FINISH);
+			assert_string_equal(h[i].name, "Month-end close");
+			assert_int_equal(h[i].runs, 0);
+			seen++;
+		} else {
+			assert_false(h[i].overdue);
+		}
+		/* Attention first. */
+		if (i > 0 && h[i].attention)
+			assert_true(h[i - 1].attention);
+	}
+	assert_int_equal(seen, 2);
+
 	assert_string_equal(dashboard_data_latest(&m, "payroll", NULL)->x.id, "x5");
 	assert_string_equal(dashboard_data_latest(&m, "", NULL)->x.id, "x3");
 	assert_string_equal(dashboard_data_latest(&m, "", "x1")->x.id, "x1");
