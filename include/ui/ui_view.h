@@ -193,6 +193,8 @@ void ui_prompt_start(struct ui *ui, enum ui_prompt p, const char *initial);
 /* Asks on the message line (PROMPT_ASK or PROMPT_CONFIRM); fn gets the
  * answer on Enter (or "y"), nothing on Esc. label is shown as given. */
 void ui_ask(struct ui *ui, enum ui_prompt p, const char *label, void (*fn)(struct ui *ui, const char *answer));
+/* The same with the answer's text to start from (the value to change). */
+void ui_ask_edit(struct ui *ui, const char *label, const char *initial, void (*fn)(struct ui *ui, const char *answer));
 int ui_set_theme(struct ui *ui, const char *name);
 void ui_global_keys(const struct ui_key **keys, size_t *n);
 

@@ -123,10 +123,17 @@ static void draw_widget(struct ui *ui, const struct dash_widget *w, struct ui_re
 	}
 	if (r.w < 4 || r.h < 1)
 		return;
-	char title[DASH_TITLE_MAX * 4 + 64], extra[PROTO_MAX_ID + 8] = "";
+	char title[DASH_TITLE_MAX * 4 + 64], extra[PROTO_MAX_ID + 64] = "";
 	snprintf(title, sizeof title, "%s%s", selected ? ui_sym(SYM_SELECT) : " ", widget_title(w));
-	if (editing && selected)
-		snprintf(extra, sizeof extra, "%d,%d %dx%d", w->x, w->y, w->w, w->h);
+	if (editing && selected) {
+		/* Its place and what is configured: workflow, range, rows. */
+		char lim[16] = "";
+		if (w->cfg.limit > 0)
+			snprintf(lim, sizeof lim, " n%d", w->cfg.limit);
+		snprintf(extra, sizeof extra, "%s%s%s%s%d,%d %dx%d", w->cfg.workflow, w->cfg.workflow[0] ? " " : "",
+			 w->cfg.range, w->cfg.range[0] ? " " : "", w->x, w->y, w->w, w->h);
+		snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "%s", lim);
+	}
 	else if (w->cfg.workflow[0])
 		snprintf(extra, sizeof extra, "%s", w->cfg.workflow);
 	enum ui_element el = selected ? UI_SELECTION : UI_TITLE;
@@ -603,6 +610,96 @@ static void k_workflow(struct ui *ui)
 		ui_ask(ui, PROMPT_ASK, _("workflow id (empty: all workflows): "), on_workflow);
 }
 
+static void on_limit(struct ui *ui, const char *text)
+{
+	struct dash_widget *w = selected(ui);
+	char *end;
+	long n = text[0] ? strtol(text, &end, 10) : 0;
+	if (text[0] && (*end != '\0' || n < 1 || n > DASH_LIMIT_MAX)) {
+		ui_message(ui, UI_ERROR, _("the limit is a number of rows from 1 to %d (empty: as many as fit)"),
+			   DASH_LIMIT_MAX);
+		return;
+	}
+	if (w != NULL) {
+		dashboard_edit_push(&dv_of(ui)->ed);
+		w->cfg.limit = (int)n;
+		dv_of(ui)->changed = true;
+	}
+}
+
+static void k_limit(struct ui *ui)
+{
+	struct dash_widget *w = selected(ui);
+	if (w == NULL)
+		return;
+	char now[16] = "";
+	if (w->cfg.limit > 0)
+		snprintf(now, sizeof now, "%d", w->cfg.limit);
+	ui_ask_edit(ui, _("rows at most (empty: as many as fit): "), now, on_limit);
+}
+
+static void on_execution(struct ui *ui, const char *text)
+{
+	struct dash_widget *w = selected(ui);
+	if (text[0] != '\0' && !proto_id_valid(text)) {
+		ui_message(ui, UI_ERROR, _("\"%s\" is not an execution id"), text);
+		return;
+	}
+	if (w != NULL) {
+		dashboard_edit_push(&dv_of(ui)->ed);
+		snprintf(w->cfg.execution, sizeof w->cfg.execution, "%s", text);
+		dv_of(ui)->changed = true;
+	}
+}
+
+/* The execution a timeline or step breakdown shows (empty: the latest). */
+static void k_execution(struct ui *ui)
+{
+	struct dash_widget *w = selected(ui);
+	if (w == NULL)
+		return;
+	if (w->type != DW_TIMELINE && w->type != DW_STEP_BREAKDOWN) {
+		ui_message(ui, UI_ERROR, "%s", _("only a timeline or a step breakdown shows one execution"));
+		return;
+	}
+	ui_ask_edit(ui, _("execution id (empty: the latest of its workflow): "), w->cfg.execution, on_execution);
+}
+
+static void on_deadlines(struct ui *ui, const char *text)
+{
+	struct dash_widget *w = selected(ui);
+	if (w == NULL)
+		return;
+	struct dash_config cfg = w->cfg;
+	struct proto_cause cause;
+	if (dashboard_deadlines_parse(text, &cfg, &cause) != 0) {
+		ui_message(ui, UI_ERROR, "%s: %s", cause.field, cause.message);
+		return;
+	}
+	dashboard_edit_push(&dv_of(ui)->ed);
+	w->cfg = cfg;
+	dv_of(ui)->changed = true;
+	if (cfg.ndeadlines == 0)
+		ui_message(ui, UI_MESSAGE, "%s", _("the statutory deadlines"));
+	else
+		ui_message(ui, UI_MESSAGE, _("%zu deadline(s)"), cfg.ndeadlines);
+}
+
+/* A tax_deadlines widget's list, as "NAME DAY [WORKFLOW]; ...". */
+static void k_deadlines(struct ui *ui)
+{
+	struct dash_widget *w = selected(ui);
+	if (w == NULL)
+		return;
+	if (w->type != DW_TAX_DEADLINES) {
+		ui_message(ui, UI_ERROR, "%s", _("only a tax deadlines widget has deadlines"));
+		return;
+	}
+	char now[TAXCAL_MAX_RULES * (TAXCAL_NAME_MAX + TAXCAL_WORKFLOW_MAX + 8)];
+	dashboard_deadlines_format(&w->cfg, now, sizeof now);
+	ui_ask_edit(ui, _("deadlines NAME DAY [WORKFLOW]; ... (empty: statutory): "), now, on_deadlines);
+}
+
 static void k_range(struct ui *ui)
 {
 	static const char *const ranges[] = { "1h", "24h", "7d", "30d" };
@@ -687,6 +784,9 @@ static const struct ui_key edit_keys[] = {
 	{ 't', "t", N_("the widget's title"), k_title },
 	{ 'w', "w", N_("the widget's workflow"), k_workflow },
 	{ 'g', "g", N_("the widget's range: 1h, 24h, 7d, 30d"), k_range },
+	{ 'n', "n", N_("the widget's number of rows at most"), k_limit },
+	{ 'i', "i", N_("the execution a timeline or step breakdown shows"), k_execution },
+	{ 'T', "T", N_("a tax deadlines widget's deadlines: NAME DAY [WORKFLOW]; ..."), k_deadlines },
 	{ 'R', "R", N_("rename the dashboard"), k_rename },
 	{ 'u', "u", N_("undo the last change"), k_undo },
 	{ 's', "s", N_("save the dashboard on the server"), k_save },
