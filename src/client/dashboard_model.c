@@ -340,22 +340,7 @@ bool dash_model_on_push(struct dash_model *dm, const char *room, json_t *data)
 	struct dm_aggregate *a = agg_find(dm, room);
 	if (a == NULL || !json_is_object(data))
 		return false;
-	struct metrics_model *m = &a->m;
-	const char *error = json_string_value(json_object_get(data, "error"));
-	struct metrics_data d;
-	metrics_data_init(&d);
-	char err[128] = "";
-	if (error != NULL || metrics_data_parse(&d, data, err, sizeof err) != 0) {
-		metrics_data_free(&d);
-		m->state = MSTATE_ERROR;
-		snprintf(m->error, sizeof m->error, "%s", error ? error : err);
-	} else {
-		metrics_data_free(&m->data);
-		m->data = d;
-		m->has_data = true;
-		m->state = MSTATE_LOADED;
-	}
-	m->serial++;
+	metrics_model_take(&a->m, data, json_string_value(json_object_get(data, "error")));
 	dm->serial++;
 	return true;
 }

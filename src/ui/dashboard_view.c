@@ -590,18 +590,26 @@ static void k_title(struct ui *ui)
 		ui_ask(ui, PROMPT_ASK, _("title (empty: the type's own): "), on_title);
 }
 
-static void on_workflow(struct ui *ui, const char *text)
+/* Sets an id of the selected widget's configuration (the workflow or the
+ * execution; "" clears it), as a change the editor can undo. */
+static void set_cfg_id(struct ui *ui, const char *text, bool execution, const char *refusal)
 {
 	struct dash_widget *w = selected(ui);
 	if (text[0] != '\0' && !proto_id_valid(text)) {
-		ui_message(ui, UI_ERROR, _("\"%s\" is not a workflow id"), text);
+		ui_message(ui, UI_ERROR, refusal, text);
 		return;
 	}
 	if (w != NULL) {
 		dashboard_edit_push(&dv_of(ui)->ed);
-		snprintf(w->cfg.workflow, sizeof w->cfg.workflow, "%s", text);
+		char *id = execution ? w->cfg.execution : w->cfg.workflow;
+		snprintf(id, PROTO_MAX_ID + 1, "%s", text);
 		dv_of(ui)->changed = true;
 	}
+}
+
+static void on_workflow(struct ui *ui, const char *text)
+{
+	set_cfg_id(ui, text, false, _("\"%s\" is not a workflow id"));
 }
 
 static void k_workflow(struct ui *ui)
@@ -640,16 +648,7 @@ static void k_limit(struct ui *ui)
 
 static void on_execution(struct ui *ui, const char *text)
 {
-	struct dash_widget *w = selected(ui);
-	if (text[0] != '\0' && !proto_id_valid(text)) {
-		ui_message(ui, UI_ERROR, _("\"%s\" is not an execution id"), text);
-		return;
-	}
-	if (w != NULL) {
-		dashboard_edit_push(&dv_of(ui)->ed);
-		snprintf(w->cfg.execution, sizeof w->cfg.execution, "%s", text);
-		dv_of(ui)->changed = true;
-	}
+	set_cfg_id(ui, text, true, _("\"%s\" is not an execution id"));
 }
 
 /* The execution a timeline or step breakdown shows (empty: the latest). */
