@@ -5,10 +5,14 @@
  * Definitions:
  *   - failed needing attention: a failed execution of a workflow that has
  *     not completed a run since (a later success handles it);
- *   - workflow health, per workflow the model knows: runs, completed,
- *     failed, the success rate over those finished runs, the last run and
- *     its result, running and stale counts; attention first (last run
- *     failed, or stale), then the most recently active;
+ *   - workflow health, per workflow the model knows (its executions, and
+ *     the daemon's health room for scheduled workflows that have not run):
+ *     runs, completed, failed, the success rate over those finished runs,
+ *     the last run and its result, running and stale counts, and overdue:
+ *     its schedule's expected run did not start, complete or succeed by its
+ *     due time (the daemon's schedule state, model_health.h); overdue
+ *     first, then the others needing attention (last run failed, or
+ *     stale), then the most recently active;
  *   - a tax deadline is met when a completed run of its workflow finished
  *     on or after the first day of the due month (its period has closed),
  *     failed when the latest such run failed, pending otherwise.
@@ -23,6 +27,7 @@
 
 #include "dashboard.h"
 #include "model.h"
+#include "schedule.h"
 #include "taxcal.h"
 
 struct dd_summary {
@@ -47,6 +52,8 @@ struct dd_health {
 	double success;                        /* percent of completed + failed, -1 unknown */
 	int64_t last_ms;                       /* the last run's finish (or start), 0 none */
 	enum model_status last;                /* its status */
+	bool overdue;                          /* the schedule's expected run is missed */
+	enum schedule_miss miss;               /* how, while overdue */
 	bool attention;
 };
 size_t dashboard_data_health(const struct model *m, int64_t now_ms, int64_t stale_ms, struct dd_health *out,

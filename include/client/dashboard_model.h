@@ -1,12 +1,15 @@
 /* dashboard_model.h: the console's dashboards: the list of the user's
  * dashboards, the one shown (and the saved version it came from), the
  * answers to the console's dashboard requests, and the aggregates the
- * widgets show (metrics answers refreshed every DM_REFRESH_MS).
+ * widgets show: metrics answers the daemon pushes every 5 s to the rooms
+ * "metrics:<range>[:<workflow>]" (aggregates.h on the daemon's side), so
+ * that consoles on the same dashboard share one query.
  *
  * Requests are built here and left in an outbox the console sends
  * (dash_model_take_request), so the model stays pure data; answers come
- * back through model_handle_message (ids start with DASH_ID_PREFIX, and
- * the aggregates' metrics requests have ids of their own).
+ * back through model_handle_message (ids start with DASH_ID_PREFIX); the
+ * console subscribes to the rooms dash_model_want_aggregates marks wanted
+ * and feeds their pushes to dash_model_on_push.
  *
  * Start-up: list, then get the default if there is one; with none (or no
  * database) the built-in default for the terminal is shown.
@@ -25,9 +28,8 @@
 #include "metrics_data.h"
 
 #define DASH_ID_PREFIX "dash:"
-#define DM_REFRESH_MS 5000      /* aggregates: AC8's five seconds */
 #define DM_OUTBOX 8
-#define DM_AGGREGATES 4         /* distinct (workflow, range) pairs asked for */
+#define DM_AGGREGATES 4         /* distinct metrics rooms read at a time */
 
 enum dm_state {
 	DM_IDLE,        /* not started: nothing asked yet */
@@ -42,12 +44,12 @@ struct dm_entry {
 	int widgets;
 };
 
-/* One metrics answer a group of widgets reads. */
+/* One metrics room a group of widgets reads. */
 struct dm_aggregate {
-	char workflow[PROTO_MAX_ID + 1];     /* "" all */
-	char range[8];
-	struct metrics_model m;
+	char room[PROTO_MAX_ROOM + 1];       /* "" unused slot */
+	struct metrics_model m;              /* its last push (state, data, error) */
 	bool used;                           /* a widget of the shown dashboard reads it */
+	bool wanted;                         /* the console subscribed to it (the view's bookkeeping) */
 };
 
 struct dash_model {
@@ -72,7 +74,6 @@ struct dash_model {
 	json_t *outbox[DM_OUTBOX];
 	size_t noutbox;
 	struct dm_aggregate agg[DM_AGGREGATES];
-	int64_t agg_asked_ms;
 };
 
 void dash_model_init(struct dash_model *dm);
@@ -100,11 +101,15 @@ void dash_model_prepare(struct dash_model *dm, int body_rows);
 /* Answers (from model_handle_message): true when the message was ours. */
 bool dash_model_on_answer(struct dash_model *dm, json_t *msg);
 bool dash_model_on_error(struct dash_model *dm, json_t *msg);
-bool dash_model_on_result(struct dash_model *dm, json_t *msg);
 
-/* The aggregates: asks again for those the shown dashboard's widgets read
- * when DM_REFRESH_MS passed (requests into the outbox). True when it asked. */
-bool dash_model_refresh_aggregates(struct dash_model *dm, int64_t now_ms);
+/* Marks used the metrics rooms the shown dashboard's widgets read (none
+ * when not watching): a new room takes a slot that is neither used nor
+ * still subscribed. The console then subscribes to the used slots' rooms
+ * (setting wanted) and leaves the others (clearing wanted). */
+void dash_model_want_aggregates(struct dash_model *dm, bool watching);
+/* A metrics room's push (a "stats" message's data, or the snapshot's
+ * "data"; borrowed): true when the room is one of the slots'. */
+bool dash_model_on_push(struct dash_model *dm, const char *room, json_t *data);
 /* The aggregate a widget reads, or NULL when it reads none; its answer may
  * still be pending (m.has_data false). */
 const struct dm_aggregate *dash_model_aggregate(const struct dash_model *dm, const struct dash_widget *w);

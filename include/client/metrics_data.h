@@ -143,6 +143,9 @@ json_t *metrics_model_request_new(struct metrics_model *m, const char *workflow,
 /* A "result" or "error" message for one of its requests: true when it was
  * (the model changed). */
 bool metrics_model_on_result(struct metrics_model *m, json_t *msg);
+/* Takes an answer's data (borrowed), or the error that came instead of it
+ * (error not NULL), as the model's state. */
+void metrics_model_take(struct metrics_model *m, json_t *data, const char *error);
 bool metrics_model_on_error(struct metrics_model *m, json_t *msg);
 
 #endif

@@ -44,7 +44,7 @@
 #include "proto.h"
 #include "strmap.h"
 
-#define MODEL_MAX_ROOMS 8
+#define MODEL_MAX_ROOMS 16   /* 8 for the views, DM_AGGREGATES for a dashboard's aggregates */
 /* Request ids the console uses, so that answers find their way back. */
 #define MODEL_ID_STATS "stats:"      /* + workflow id: a step_stats query */
 #define MODEL_ID_PRIO "prio:"        /* + execution id: a prioritize request */

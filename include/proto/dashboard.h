@@ -95,6 +95,16 @@ json_t *dashboard_widget_json_new(const struct dash_widget *w);
 /* Checks a name alone (3..255 characters, no control characters). */
 int dashboard_name_check(const char *name, struct proto_cause *cause);
 
+/* A tax_deadlines widget's deadlines as one line people type and read:
+ * "NAME DAY [WORKFLOW]; ..." ("VAT/JPK_V7M 25 jpk-generation; ZUS 15"), a
+ * name of words, a day 1..28, optionally the workflow that must have
+ * succeeded for the period. parse: checked as the JSON form is (the cause's
+ * field is config.deadlines[i]...), an empty line is the statutory list
+ * (ndeadlines 0); c is changed only on success. format: the line for c
+ * ("" for the statutory list), cut to len. */
+int dashboard_deadlines_parse(const char *text, struct dash_config *c, struct proto_cause *cause);
+void dashboard_deadlines_format(const struct dash_config *c, char *buf, size_t len);
+
 /* Whether the rectangle fits the grid and overlaps no widget but `skip`
  * (an index, or (size_t)-1 for none). */
 bool dashboard_place_ok(const struct dashboard *d, size_t skip, int x, int y, int w, int h);

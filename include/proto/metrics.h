@@ -105,6 +105,16 @@ const char *metrics_part_name(enum metrics_part p);
 #define METRICS_MAX_AGE_S 60
 json_t *metrics_params_new(json_t *params, struct proto_cause *cause);
 
+/* The room that pushes one dashboard aggregate (the "metrics" answer of a
+ * range, of all workflows or one) every METRICS_ROOM_REFRESH_MS to all its
+ * subscribers: "metrics:<range>" or "metrics:<range>:<workflow>". The name
+ * into buf; -1 when it does not fit or is not a valid room id. */
+#define METRICS_ROOM_REFRESH_MS 5000
+int metrics_room_format(const char *range, const char *workflow, char *buf, size_t len);
+/* The normalized metrics params (metrics_params_new) a "metrics:" room's id
+ * (what follows "metrics:") asks for: new, or NULL with a cause naming "room". */
+json_t *metrics_room_params_new(const char *room_id, struct proto_cause *cause);
+
 /* The periods of one answer, resolved against now. */
 struct metrics_frame {
 	int64_t now_ms;

@@ -26,7 +26,15 @@
  * {"at","running","stale","queued","failed_unhandled","alerts_open",
  *  "stale_after_s","stale_ids":["execution id",...],
  *  "warnings":{"backlog":{"depth","threshold"}|null,
- *  "cpu":{"percent","threshold"}|null,"degraded":["workflow id",...]}}
+ *  "cpu":{"percent","threshold"}|null,"degraded":["workflow id",...]},
+ *  "system":{"database","spool_pending","spool_bytes","notifier","notifier_error"}}
+ * system is the daemon's own health: its database link ("up", "down",
+ * "connecting", or "none" without a database), its spool backlog (events
+ * accepted, not yet in the database, and the spool's bytes), and how this
+ * organization's alert notifications go ("ok", "retrying": the last attempt
+ * failed and will be retried, "failing": the last one gave up, "off": the
+ * daemon sends none) with the last failure's words. A missing "system"
+ * reads as unknown (has_system false).
  * stale_ids names the stale executions (at most ORG_SUMMARY_STALE_IDS, the
  * most recently heard first), so that a client marks as stale exactly the
  * rows the daemon counts: it hears every event, a client only some.
@@ -44,6 +52,7 @@
 
 #define ORG_SUMMARY_DEGRADED_MAX 16   /* workflows named in the degraded warning */
 #define ORG_SUMMARY_STALE_IDS 64      /* stale executions named, so lists mark the same ones */
+#define ORG_SUMMARY_NOTIFY_ERROR 120  /* bytes of the last notification failure kept */
 
 struct org_summary {
 	int64_t at_ms;                          /* when it was counted, the daemon's clock */
@@ -58,6 +67,12 @@ struct org_summary {
 	double cpu_percent, cpu_threshold;      /* meaningful while cpu is set */
 	uint32_t ndegraded;                     /* workflows whose performance degraded */
 	char degraded[ORG_SUMMARY_DEGRADED_MAX][PROTO_MAX_ID + 1];
+	/* system: the daemon's own health */
+	bool has_system;
+	char database[16];                      /* "up", "down", "connecting", "none" */
+	uint64_t spool_pending, spool_bytes;
+	char notifier[16];                      /* "ok", "retrying", "failing", "off" */
+	char notifier_error[ORG_SUMMARY_NOTIFY_ERROR + 1];
 };
 
 /* True when a and b would read the same (at_ms aside). */

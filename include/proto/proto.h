@@ -238,6 +238,7 @@ enum proto_room_kind {
 	ROOM_ALERTS,      /* "alerts" */
 	ROOM_CONTROL,     /* "control": commands for producers */
 	ROOM_HEALTH,      /* "health": each workflow's health and schedule */
+	ROOM_METRICS,     /* "metrics:<range>[:<workflow>]": a dashboard aggregate, pushed every 5 s */
 	ROOM__COUNT
 };
 

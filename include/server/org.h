@@ -3,6 +3,7 @@
 #ifndef WFMON_ORG_H
 #define WFMON_ORG_H
 
+#include "aggregates.h"
 #include "dedup.h"
 #include "live.h"
 #include "alerts.h"
@@ -32,6 +33,7 @@ struct org {
 	struct org_alerts alerts;
 	struct org_summary_state summary;
 	struct org_schedules sched;
+	struct org_aggregates aggregates;
 };
 
 /* Returns a new organization whose positions start above min_pos. */

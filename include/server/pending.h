@@ -25,6 +25,7 @@ enum pending_kind {
 	PENDING_HEALTH,     /* the performance check of one organization (metrics_req.h) */
 	PENDING_DONE,       /* a change recorded as the daemon's own event: "done" once durable */
 	PENDING_DASHBOARD,  /* a dashboard request (dashboards.h) */
+	PENDING_AGGREGATE,  /* a dashboard aggregate of one room (aggregates.h) */
 };
 
 struct pending {
@@ -43,7 +44,7 @@ struct pending {
 	char room[PROTO_MAX_ROOM + 1];
 	int64_t since;
 	int64_t pos;               /* the organization's position when the store was asked */
-	/* PENDING_HEALTH */
+	/* PENDING_HEALTH, PENDING_AGGREGATE (and room) */
 	char org[PROTO_MAX_ID + 1];
 	/* PENDING_DASHBOARD: enum dash_action */
 	int dash_action;

@@ -49,6 +49,8 @@ struct server_stats {
 	uint64_t http_requests;
 	uint64_t http_requests_late;      /* cut for not finishing a request in time */
 	uint64_t metrics_shared;          /* metrics queries answered with another's recent answer */
+	uint64_t aggregate_queries;       /* dashboard aggregates asked of the store (aggregates.h) */
+	uint64_t aggregate_pushes;        /* their answers pushed to a room */
 };
 
 struct metrics_cache;

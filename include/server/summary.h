@@ -9,6 +9,9 @@
  *   alerts_open     alerts.h
  *   warnings        backlog (the same queue numbers), CPU (the newest
  *                   resource sample), degraded (summary_set_degraded)
+ *   system          the database link and the spool backlog (the store's
+ *                   status), the organization's notifications (the
+ *                   notifier's outcomes, summary_on_notify)
  *
  * Computed once a second, after the queue numbers; pushed as a "stats"
  * message of room "org" only when it changed, in the "org" snapshot, and
@@ -37,6 +40,10 @@ struct org_summary_state {
 	bool pushed_once;
 	uint32_t ndegraded;
 	char degraded[ORG_SUMMARY_DEGRADED_MAX][PROTO_MAX_ID + 1];
+	/* The last notification attempt's outcome: ok, or failed (to be retried
+	 * or given up), with its words. */
+	bool notify_failed, notify_gave_up;
+	char notify_error[ORG_SUMMARY_NOTIFY_ERROR + 1];
 };
 
 void summary_init(struct org_summary_state *s);
@@ -52,6 +59,8 @@ void summary_on_alert_resolved(struct org *o, const char *execution_id);
  * sets them; an empty list clears the warning). At most
  * ORG_SUMMARY_DEGRADED_MAX are kept. */
 void summary_set_degraded(struct org *o, const char *const *workflow_ids, size_t n);
+/* A notification attempt of this organization settled (alerts_poll). */
+void summary_on_notify(struct org *o, bool ok, bool final, const char *detail);
 /* Start-up: the store's unhandled failures and latest successful run starts
  * ({"failed":[{"execution_id","workflow_id","failed_ms"}],
  *   "succeeded":[{"workflow_id","start_ms"}]}), borrowed. */

@@ -20,6 +20,7 @@
 
 struct ui_dash_cache {
 	uint64_t execs_serial, dash_serial;
+	uint64_t health_serial;     /* the health room's, for overdue workflows */
 	int64_t built_s;                         /* now_ms / 1000 when built */
 	uint64_t alerts_seen;
 	struct dd_summary summary;

@@ -193,6 +193,8 @@ void ui_prompt_start(struct ui *ui, enum ui_prompt p, const char *initial);
 /* Asks on the message line (PROMPT_ASK or PROMPT_CONFIRM); fn gets the
  * answer on Enter (or "y"), nothing on Esc. label is shown as given. */
 void ui_ask(struct ui *ui, enum ui_prompt p, const char *label, void (*fn)(struct ui *ui, const char *answer));
+/* The same with the answer's text to start from (the value to change). */
+void ui_ask_edit(struct ui *ui, const char *label, const char *initial, void (*fn)(struct ui *ui, const char *answer));
 int ui_set_theme(struct ui *ui, const char *name);
 void ui_global_keys(const struct ui_key **keys, size_t *n);
 
@@ -305,6 +307,10 @@ void ui_rule_form_open(struct ui *ui, const struct alert_rule *rule);
 /* The daemon refused the form's rule: message and the cursor on field. */
 void ui_rule_form_error(struct ui *ui, const char *field, const char *message);
 void ui_rule_form_free(struct ui *ui);
+/* ---- workflows (health_view.c) ----------------------------------------------------- */
+/* Opens the workflows view (W) with the cursor on this workflow (by id; NULL
+ * keeps the last one). */
+void ui_health_open(struct ui *ui, const char *workflow_id);
 /* ---- metrics (metrics_view.c) ------------------------------------------------------ */
 /* Opens the metrics table, or one workflow's trends (by id or name) when
  * workflow is given. */

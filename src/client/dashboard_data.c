@@ -79,9 +79,33 @@ size_t dashboard_data_running(const struct model *m, const char *workflow, const
 	return n;
 }
 
+/* Whether the model holds an execution of this workflow. */
+static bool model_holds_workflow(const struct model *m, const char *workflow_id)
+{
+	for (size_t i = 0; i < m->nexecs; i++)
+		if (strcmp(m->execs[i]->x.workflow_id, workflow_id) == 0)
+			return true;
+	return false;
+}
+
+/* The daemon's word on the workflow's schedule (room "health"). */
+static void overdue_of(const struct model_health *mh, struct dd_health *h)
+{
+	for (size_t i = 0; i < mh->n; i++) {
+		const struct model_health_row *r = &mh->rows[i];
+		if (strcmp(r->workflow_id, h->workflow_id) != 0)
+			continue;
+		h->overdue = r->has_schedule && r->state == SCHED_MISSED;
+		h->miss = h->overdue ? r->miss : MISS_NONE;
+		return;
+	}
+}
+
 static bool health_before(const void *pa, const void *pb)
 {
 	const struct dd_health *a = pa, *b = pb;
+	if (a->overdue != b->overdue)
+		return a->overdue;
 	if (a->attention != b->attention)
 		return a->attention;
 	return a->last_ms > b->last_ms;
@@ -119,7 +143,25 @@ size_t dashboard_data_health(const struct model *m, int64_t now_ms, int64_t stal
 		}
 		if (h.completed + h.failed > 0)
 			h.success = 100.0 * h.completed / (h.completed + h.failed);
-		h.attention = h.stale > 0 || (h.last_ms != 0 && h.last == MS_FAILED);
+		overdue_of(&m->health, &h);
+		h.attention = h.stale > 0 || h.overdue || (h.last_ms != 0 && h.last == MS_FAILED);
+		n = topn_insert(out, n, max, sizeof *out, &h, health_before);
+	}
+	/* Scheduled workflows the console holds no execution of: overdue ones
+	 * matter most (a run that never came). */
+	for (size_t i = 0; i < m->health.n; i++) {
+		const struct model_health_row *r = &m->health.rows[i];
+		if (!r->has_schedule || r->state != SCHED_MISSED || model_holds_workflow(m, r->workflow_id))
+			continue;
+		struct dd_health h = { .success = -1, .name = r->name[0] ? r->name : r->workflow_id };
+		memcpy(h.workflow_id, r->workflow_id, sizeof h.workflow_id);
+		if (r->has_last) {
+			h.last_ms = r->last_finished_ms;
+			h.last = (enum model_status)r->last_status;   /* the same values (model_exec.h) */
+		}
+		h.overdue = true;
+		h.miss = r->miss;
+		h.attention = true;
 		n = topn_insert(out, n, max, sizeof *out, &h, health_before);
 	}
 	return n;

@@ -4,7 +4,7 @@
  * built-in default is shown) or the server's last word on shown's name;
  * the outbox holds at most DM_OUTBOX requests (a full outbox drops the
  * oldest: a newer request of the same kind supersedes it); at most
- * DM_AGGREGATES metrics questions are asked per refresh. */
+ * DM_AGGREGATES metrics rooms are read at a time, one slot per room. */
 #include "dashboard_model.h"
 
 #include <stdio.h>
@@ -12,18 +12,16 @@
 #include <string.h>
 
 #include "dashboard_grid.h"
+#include "metrics.h"
 #include "xalloc.h"
 
-#define AGG_ID_BASE 1000000000ULL   /* the metrics view's ids count from 1: never these */
 #define AGG_DEFAULT_RANGE "24h"
 
 void dash_model_init(struct dash_model *dm)
 {
 	memset(dm, 0, sizeof *dm);
-	for (size_t i = 0; i < DM_AGGREGATES; i++) {
+	for (size_t i = 0; i < DM_AGGREGATES; i++)
 		metrics_model_init(&dm->agg[i].m);
-		dm->agg[i].m.next_id = AGG_ID_BASE * (i + 1);
-	}
 }
 
 void dash_model_free(struct dash_model *dm)
@@ -256,15 +254,8 @@ bool dash_model_on_answer(struct dash_model *dm, json_t *msg)
 bool dash_model_on_error(struct dash_model *dm, json_t *msg)
 {
 	enum dash_action a;
-	if (!ours(msg, &a)) {
-		/* An aggregate's metrics question. */
-		for (size_t i = 0; i < DM_AGGREGATES; i++)
-			if (metrics_model_on_error(&dm->agg[i].m, msg)) {
-				dm->serial++;
-				return true;
-			}
+	if (!ours(msg, &a))
 		return false;
-	}
 	const char *code = json_string_value(json_object_get(msg, "code"));
 	const char *text = json_string_value(json_object_get(msg, "message"));
 	const char *field = json_string_value(json_object_get(msg, "field"));
@@ -283,16 +274,6 @@ bool dash_model_on_error(struct dash_model *dm, json_t *msg)
 	return true;
 }
 
-bool dash_model_on_result(struct dash_model *dm, json_t *msg)
-{
-	for (size_t i = 0; i < DM_AGGREGATES; i++)
-		if (metrics_model_on_result(&dm->agg[i].m, msg)) {
-			dm->serial++;
-			return true;
-		}
-	return false;
-}
-
 /* ---- aggregates ---------------------------------------------------------------------- */
 
 bool dash_type_reads_aggregate(enum dash_type t)
@@ -301,62 +282,65 @@ bool dash_type_reads_aggregate(enum dash_type t)
 	       t == DW_WORKFLOW_HEALTH;
 }
 
-/* The (workflow, range) a widget reads: only a chart of one workflow needs
- * an answer of its own (its trend); the rest read the rows of all. */
-static void agg_key(const struct dash_widget *w, const char **workflow, const char **range)
+/* The room a widget reads: only a chart of one workflow needs an answer of
+ * its own (its trend); the rest read the rows of all. -1 when the widget's
+ * configuration names no valid room (then it shows that it has no figures). */
+static int agg_room(const struct dash_widget *w, char room[PROTO_MAX_ROOM + 1])
 {
-	*workflow = w->type == DW_EXECUTION_CHART ? w->cfg.workflow : "";
-	*range = w->cfg.range[0] ? w->cfg.range : AGG_DEFAULT_RANGE;
+	const char *wf = w->type == DW_EXECUTION_CHART ? w->cfg.workflow : "";
+	const char *range = w->cfg.range[0] ? w->cfg.range : AGG_DEFAULT_RANGE;
+	return metrics_room_format(range, wf, room, PROTO_MAX_ROOM + 1);
 }
 
-const struct dm_aggregate *dash_model_aggregate(const struct dash_model *dm, const struct dash_widget *w)
+static struct dm_aggregate *agg_find(struct dash_model *dm, const char *room)
 {
-	if (!dash_type_reads_aggregate(w->type))
-		return NULL;
-	const char *wf, *range;
-	agg_key(w, &wf, &range);
 	for (size_t i = 0; i < DM_AGGREGATES; i++)
-		if (dm->agg[i].range[0] && strcmp(dm->agg[i].workflow, wf) == 0 && strcmp(dm->agg[i].range, range) == 0)
+		if (dm->agg[i].room[0] && strcmp(dm->agg[i].room, room) == 0)
 			return &dm->agg[i];
 	return NULL;
 }
 
-bool dash_model_refresh_aggregates(struct dash_model *dm, int64_t now_ms)
+const struct dm_aggregate *dash_model_aggregate(const struct dash_model *dm, const struct dash_widget *w)
 {
-	if (dm->shown == NULL || (dm->agg_asked_ms != 0 && now_ms - dm->agg_asked_ms < DM_REFRESH_MS))
-		return false;
+	char room[PROTO_MAX_ROOM + 1];
+	if (!dash_type_reads_aggregate(w->type) || agg_room(w, room) != 0)
+		return NULL;
+	return agg_find((struct dash_model *)dm, room);
+}
+
+void dash_model_want_aggregates(struct dash_model *dm, bool watching)
+{
 	for (size_t i = 0; i < DM_AGGREGATES; i++)
 		dm->agg[i].used = false;
-	bool asked = false;
-	for (size_t k = 0; k < dm->shown->nwidgets; k++) {
+	for (size_t k = 0; watching && dm->shown != NULL && k < dm->shown->nwidgets; k++) {
 		const struct dash_widget *w = &dm->shown->widgets[k];
-		if (!dash_type_reads_aggregate(w->type))
+		char room[PROTO_MAX_ROOM + 1];
+		if (!dash_type_reads_aggregate(w->type) || agg_room(w, room) != 0)
 			continue;
-		const char *wf, *range;
-		agg_key(w, &wf, &range);
-		struct dm_aggregate *slot = NULL;
-		for (size_t i = 0; i < DM_AGGREGATES && slot == NULL; i++)
-			if (dm->agg[i].range[0] && strcmp(dm->agg[i].workflow, wf) == 0 &&
-			    strcmp(dm->agg[i].range, range) == 0)
-				slot = &dm->agg[i];
-		/* A new pair takes a slot no widget reads (bounded: the rest wait). */
-		for (size_t i = 0; i < DM_AGGREGATES && slot == NULL; i++)
-			if (!dm->agg[i].used) {
-				slot = &dm->agg[i];
-				snprintf(slot->workflow, sizeof slot->workflow, "%s", wf);
-				snprintf(slot->range, sizeof slot->range, "%s", range);
-				slot->m.has_data = false;
-			}
-		if (slot == NULL || slot->used)
+		struct dm_aggregate *slot = agg_find(dm, room);
+		if (slot != NULL) {
+			slot->used = true;
 			continue;
+		}
+		/* A new room takes a slot no widget reads (bounded: the rest wait). */
+		for (size_t i = 0; i < DM_AGGREGATES && slot == NULL; i++)
+			if (!dm->agg[i].used && !dm->agg[i].wanted)
+				slot = &dm->agg[i];
+		if (slot == NULL)
+			continue;
+		snprintf(slot->room, sizeof slot->room, "%s", room);
 		slot->used = true;
-		json_t *req = metrics_model_request_new(&slot->m, wf[0] ? wf : NULL, range, NULL, now_ms);
-		/* Every console on this dashboard asks the same: the daemon answers
-		 * them all with one query per refresh. */
-		json_object_set_new(json_object_get(req, "params"), "max_age_s", json_integer(DM_REFRESH_MS / 1000));
-		push(dm, req);
-		asked = true;
+		slot->m.has_data = false;
+		slot->m.state = MSTATE_PENDING;
 	}
-	dm->agg_asked_ms = now_ms;
-	return asked;
+}
+
+bool dash_model_on_push(struct dash_model *dm, const char *room, json_t *data)
+{
+	struct dm_aggregate *a = agg_find(dm, room);
+	if (a == NULL || !json_is_object(data))
+		return false;
+	metrics_model_take(&a->m, data, json_string_value(json_object_get(data, "error")));
+	dm->serial++;
+	return true;
 }

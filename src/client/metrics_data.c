@@ -432,16 +432,15 @@ static bool ours(const struct metrics_model *m, json_t *msg)
 	return id != NULL && m->id[0] != '\0' && strcmp(id, m->id) == 0;
 }
 
-bool metrics_model_on_result(struct metrics_model *m, json_t *msg)
+void metrics_model_take(struct metrics_model *m, json_t *data, const char *error)
 {
-	if (!ours(m, msg))
-		return false;
 	struct metrics_data d;
 	metrics_data_init(&d);
-	char err[128];
-	if (metrics_data_parse(&d, json_object_get(msg, "data"), err, sizeof err) != 0) {
+	char err[128] = "";
+	if (error != NULL || metrics_data_parse(&d, data, err, sizeof err) != 0) {
+		metrics_data_free(&d);
 		m->state = MSTATE_ERROR;
-		snprintf(m->error, sizeof m->error, "%s", err);
+		snprintf(m->error, sizeof m->error, "%s", error ? error : err);
 		m->error_field[0] = '\0';
 	} else {
 		metrics_data_free(&m->data);
@@ -450,6 +449,13 @@ bool metrics_model_on_result(struct metrics_model *m, json_t *msg)
 		m->state = MSTATE_LOADED;
 	}
 	m->serial++;
+}
+
+bool metrics_model_on_result(struct metrics_model *m, json_t *msg)
+{
+	if (!ours(m, msg))
+		return false;
+	metrics_model_take(m, json_object_get(msg, "data"), NULL);
 	return true;
 }
 

@@ -115,6 +115,8 @@ static unsigned on_subscribed(struct model *m, struct model_room *r, json_t *msg
 		changed |= model_alerts_snapshot(m, json_object_get(snap, "alerts"));
 	else if (strcmp(r->name, "health") == 0)
 		changed |= model_health_read(m, snap);
+	else if (strncmp(r->name, "metrics:", 8) == 0 && json_object_get(snap, "data") != NULL)
+		changed |= dash_model_on_push(&m->dash, r->name, json_object_get(snap, "data")) ? MC_DASHBOARD : 0;
 	return changed;
 }
 
@@ -190,9 +192,7 @@ unsigned model_handle_message(struct model *m, json_t *msg, int64_t now_ms)
 	if (strcmp(type, "result") == 0) {
 		const char *query = jstr(msg, "query");
 		if (query != NULL && strcmp(query, "metrics") == 0) {
-			if (metrics_model_on_result(&m->metrics, msg))
-				return MC_METRICS;
-			return dash_model_on_result(&m->dash, msg) ? MC_DASHBOARD : MC_NONE;
+			return metrics_model_on_result(&m->metrics, msg) ? MC_METRICS : MC_NONE;
 		}
 		return model_search_owns(jstr(msg, "id")) ? model_search_on_result(m, msg)
 							  : model_stats_on_result(m, msg);
@@ -214,6 +214,8 @@ unsigned model_handle_message(struct model *m, json_t *msg, int64_t now_ms)
 		return on_event(m, r, msg, now_ms);
 	if (strcmp(type, "stats") == 0 && strcmp(r->name, "health") == 0)
 		return model_health_read(m, json_object_get(msg, "data"));
+	if (strcmp(type, "stats") == 0 && strncmp(r->name, "metrics:", 8) == 0)
+		return dash_model_on_push(&m->dash, r->name, json_object_get(msg, "data")) ? MC_DASHBOARD : MC_NONE;
 	if (strcmp(type, "stats") == 0)
 		return model_monitor_on_stats(m, r, msg, now_ms);
 	return MC_NONE;

@@ -97,12 +97,13 @@ static void session_send(struct session *s, json_t *req)
 	free(text);
 }
 
-/* Rooms whose messages carry no position (alert records): a resume would
- * bring nothing back, so they are always subscribed afresh, and their fresh
- * snapshot is the current state, not a lost history. */
+/* Rooms whose messages carry no position (alert records, the dashboards'
+ * aggregates): a resume would bring nothing back, so they are always
+ * subscribed afresh, and their fresh snapshot is the current state, not a
+ * lost history. */
 static bool room_is_state(const char *room)
 {
-	return strcmp(room, "alerts") == 0;
+	return strcmp(room, "alerts") == 0 || strncmp(room, "metrics:", 8) == 0;
 }
 
 static void session_subscribe(struct session *s, struct session_room *r)

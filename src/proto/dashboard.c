@@ -9,6 +9,7 @@
 #include "proto-internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const type_names[DW__COUNT] = {
@@ -170,6 +171,90 @@ static int read_deadlines(json_t *v, const char *path, struct dash_config *c, st
 	}
 	c->ndeadlines = json_array_size(v);
 	return 0;
+}
+
+static bool all_digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return n > 0 && n < 4;
+}
+
+/* One "NAME DAY [WORKFLOW]" entry (text[0..n), trimmed) as JSON, or NULL. */
+static json_t *deadline_entry_new(const char *text, size_t n)
+{
+	/* The words' starts and ends. */
+	size_t ws[64], we[64], nw = 0;
+	for (size_t i = 0; i < n && nw < 64;) {
+		while (i < n && (text[i] == ' ' || text[i] == '\t'))
+			i++;
+		if (i == n)
+			break;
+		ws[nw] = i;
+		while (i < n && text[i] != ' ' && text[i] != '\t')
+			i++;
+		we[nw++] = i;
+	}
+	size_t day;
+	if (nw >= 2 && all_digits(text + ws[nw - 1], we[nw - 1] - ws[nw - 1]))
+		day = nw - 1;
+	else if (nw >= 3 && all_digits(text + ws[nw - 2], we[nw - 2] - ws[nw - 2]))
+		day = nw - 2;
+	else
+		return NULL;
+	json_t *d = json_pack("{s:s%,s:i}", "name", text + ws[0], we[day - 1] - ws[0], "day",
+			      atoi(text + ws[day]));
+	if (day + 1 < nw)
+		json_object_set_new(d, "workflow", json_stringn(text + ws[nw - 1], we[nw - 1] - ws[nw - 1]));
+	return d;
+}
+
+int dashboard_deadlines_parse(const char *text, struct dash_config *c, struct proto_cause *cause)
+{
+	json_t *list = json_array();
+	size_t i = 0;
+	for (const char *p = text; *p != '\0';) {
+		const char *end = strchr(p, ';');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		bool blank = true;
+		for (size_t k = 0; k < n; k++)
+			blank &= p[k] == ' ' || p[k] == '\t';
+		if (!blank) {
+			json_t *d = deadline_entry_new(p, n);
+			if (d == NULL) {
+				json_decref(list);
+				char field[64];
+				snprintf(field, sizeof field, "config.deadlines[%zu]", i);
+				return proto_fail(cause, field, "each deadline is NAME DAY [WORKFLOW], as in VAT 25 jpk-generation");
+			}
+			json_array_append_new(list, d);
+			i++;
+		}
+		p += n + (end != NULL);
+	}
+	struct dash_config tmp = *c;
+	int rc = json_array_size(list) == 0 ? (tmp.ndeadlines = 0, 0) : read_deadlines(list, "config", &tmp, cause);
+	json_decref(list);
+	if (rc == 0) {
+		c->ndeadlines = tmp.ndeadlines;
+		memcpy(c->deadlines, tmp.deadlines, sizeof c->deadlines);
+	}
+	return rc;
+}
+
+void dashboard_deadlines_format(const struct dash_config *c, char *buf, size_t len)
+{
+	size_t at = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < c->ndeadlines && at < len; i++) {
+		const struct taxcal_rule *r = &c->deadlines[i];
+		int n = snprintf(buf + at, len - at, "%s%s %d%s%s", i ? "; " : "", r->name, r->day,
+				 r->workflow[0] ? " " : "", r->workflow);
+		if (n < 0)
+			break;
+		at += (size_t)n;
+	}
 }
 
 static int read_config(json_t *v, const char *path, enum dash_type type, struct dash_config *c,

@@ -316,6 +316,43 @@ fail:
 	return NULL;
 }
 
+int metrics_room_format(const char *range, const char *workflow, char *buf, size_t len)
+{
+	char id[PROTO_MAX_ID + 2];
+	int n = workflow && workflow[0] ? snprintf(id, sizeof id, "%s:%s", range, workflow)
+					: snprintf(id, sizeof id, "%s", range);
+	if (n < 0 || (size_t)n >= sizeof id || !proto_id_valid(id))
+		return -1;
+	n = snprintf(buf, len, "metrics:%s", id);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+json_t *metrics_room_params_new(const char *room_id, struct proto_cause *cause)
+{
+	const char *colon = strchr(room_id, ':');
+	size_t rl = colon ? (size_t)(colon - room_id) : strlen(room_id);
+	char range[16];
+	int64_t ms;
+	if (rl == 0 || rl >= sizeof range) {
+		proto_fail(cause, "room", "metrics rooms are metrics:<range> or metrics:<range>:<workflow>");
+		return NULL;
+	}
+	memcpy(range, room_id, rl);
+	range[rl] = '\0';
+	if (metrics_range_parse(range, &ms) != 0) {
+		proto_fail(cause, "room", "the range of a metrics room must be a number and a unit, such as 1h, 24h or 7d");
+		return NULL;
+	}
+	json_t *q = json_pack("{s:s}", "range", range);
+	if (colon != NULL)
+		json_object_set_new(q, "workflow", json_string(colon + 1));
+	json_t *params = metrics_params_new(q, cause);
+	json_decref(q);
+	if (params == NULL)
+		snprintf(cause->field, sizeof cause->field, "room");
+	return params;
+}
+
 int metrics_frame_resolve(json_t *params, int64_t now_ms, struct metrics_frame *f, struct proto_cause *cause)
 {
 	memset(f, 0, sizeof *f);

@@ -25,6 +25,10 @@ bool org_summary_equal(const struct org_summary *a, const struct org_summary *b)
 	for (uint32_t i = 0; i < a->ndegraded; i++)
 		if (strcmp(a->degraded[i], b->degraded[i]) != 0)
 			return false;
+	if (a->has_system != b->has_system || a->spool_pending != b->spool_pending ||
+	    a->spool_bytes != b->spool_bytes || strcmp(a->database, b->database) != 0 ||
+	    strcmp(a->notifier, b->notifier) != 0 || strcmp(a->notifier_error, b->notifier_error) != 0)
+		return false;
 	if (a->nstale_ids != b->nstale_ids)
 		return false;
 	for (uint32_t i = 0; i < a->nstale_ids; i++)
@@ -59,6 +63,11 @@ json_t *org_summary_json_new(const struct org_summary *s)
 		json_array_append_new(deg, json_string(s->degraded[i]));
 	json_object_set_new(w, "degraded", deg);
 	json_object_set_new(o, "warnings", w);
+	if (s->has_system)
+		json_object_set_new(o, "system", json_pack("{s:s,s:I,s:I,s:s,s:s}", "database", s->database,
+							   "spool_pending", (json_int_t)s->spool_pending,
+							   "spool_bytes", (json_int_t)s->spool_bytes,
+							   "notifier", s->notifier, "notifier_error", s->notifier_error));
 	return o;
 }
 
@@ -68,6 +77,45 @@ static int count_read(json_t *j, const char *key, uint64_t *out, struct proto_ca
 	if (jfield_int(j, "", key, true, 0, COUNT_MAX, &v, cause) < 0)
 		return -1;
 	*out = (uint64_t)v;
+	return 0;
+}
+
+/* One of the words a system field may hold, copied into out. */
+static int word_read(json_t *sys, const char *key, const char *const *words, char *out, size_t outlen,
+		     struct proto_cause *cause)
+{
+	const char *v = json_string_value(jfield_get(sys, key));
+	for (size_t i = 0; v != NULL && words[i] != NULL; i++)
+		if (strcmp(v, words[i]) == 0) {
+			snprintf(out, outlen, "%s", v);
+			return 0;
+		}
+	char field[64];
+	snprintf(field, sizeof field, "system.%s", key);
+	return proto_fail(cause, field, "must be one of the known states");
+}
+
+static int system_read(json_t *sys, struct org_summary *s, struct proto_cause *cause)
+{
+	static const char *const db_words[] = { "up", "down", "connecting", "none", "unknown", NULL };
+	static const char *const notify_words[] = { "ok", "retrying", "failing", "off", NULL };
+	if (sys == NULL)
+		return 0;
+	if (!json_is_object(sys))
+		return proto_fail(cause, "system", "must be an object");
+	json_t *err = jfield_get(sys, "notifier_error");
+	int64_t pending = 0, bytes = 0;
+	if (word_read(sys, "database", db_words, s->database, sizeof s->database, cause) < 0 ||
+	    jfield_int(sys, "system", "spool_pending", true, 0, COUNT_MAX, &pending, cause) < 0 ||
+	    jfield_int(sys, "system", "spool_bytes", true, 0, COUNT_MAX, &bytes, cause) < 0 ||
+	    word_read(sys, "notifier", notify_words, s->notifier, sizeof s->notifier, cause) < 0)
+		return -1;
+	if (err != NULL && !json_is_string(err))
+		return proto_fail(cause, "system.notifier_error", "must be a string");
+	s->spool_pending = (uint64_t)pending;
+	s->spool_bytes = (uint64_t)bytes;
+	snprintf(s->notifier_error, sizeof s->notifier_error, "%s", err ? json_string_value(err) : "");
+	s->has_system = true;
 	return 0;
 }
 
@@ -135,6 +183,7 @@ int org_summary_parse(json_t *j, struct org_summary *s, struct proto_cause *caus
 	    count_read(j, "alerts_open", &s->alerts_open, cause) < 0 ||
 	    jfield_int(j, "", "stale_after_s", true, 1, INT64_MAX / 1000, &stale_s, cause) < 0 ||
 	    warnings_read(jfield_get(j, "warnings"), s, cause) < 0 ||
+	    system_read(jfield_get(j, "system"), s, cause) < 0 ||
 	    ids_read(jfield_get(j, "stale_ids"), "stale_ids", s->stale_ids, ORG_SUMMARY_STALE_IDS, &s->nstale_ids,
 		     cause) < 0)
 		return -1;

@@ -21,6 +21,7 @@ static const struct room_spec {
 	[ROOM_ALERTS] = {"alerts", false},
 	[ROOM_CONTROL] = {"control", false},
 	[ROOM_HEALTH] = {"health", false},
+	[ROOM_METRICS] = {"metrics", true},
 };
 
 int proto_room_parse(const char *name, struct proto_room *out, struct proto_cause *cause)
@@ -61,7 +62,7 @@ int proto_room_parse(const char *name, struct proto_room *out, struct proto_caus
 	}
 	return proto_fail(cause, "room",
 			  "unknown room '%.96s': use org, queue, resources, alerts, control, health, "
-			  "execution:<id> or workflow:<id>",
+			  "execution:<id>, workflow:<id> or metrics:<range>[:<workflow>]",
 			  name);
 }
 

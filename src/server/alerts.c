@@ -731,6 +731,8 @@ void alerts_poll(struct server *s)
 			history_put(s, STORE_Q_PUT_NOTIFY_ATTEMPT, oc->org, attempt);
 			struct org *o = strmap_get(&s->orgs, oc->org);
 			struct alert_record *r = o ? record_find(o, oc->alert_id) : NULL;
+			if (o != NULL)
+				summary_on_notify(o, oc->ok, oc->final, oc->detail);
 			if (oc->final && !oc->ok)
 				prom_workflows_notify_failed(s->mon.workflows, oc->org, r ? r->workflow_id : NULL);
 			if (r == NULL)

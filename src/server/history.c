@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "aggregates.h"
 #include "clock.h"
 #include "dashboards.h"
 #include "log.h"
@@ -154,6 +155,8 @@ void history_poll(struct server *s)
 					monitor_db_connections(s, d->result);
 			} else if (p->kind == PENDING_HEALTH) {
 				metrics_watch_done(s, p, d);
+			} else if (p->kind == PENDING_AGGREGATE) {
+				aggregates_done(s, p, d);
 			} else if (p->kind == PENDING_DASHBOARD) {
 				dashboards_done(s, p, d);
 			} else {

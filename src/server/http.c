@@ -227,6 +227,8 @@ static const struct metric counters[] = {
 	{ "wfmond_http_requests_total", "counter", "Plain HTTP requests", STAT(http_requests) },
 	{ "wfmond_http_requests_late_total", "counter", "Connections cut for not finishing an HTTP request in time", STAT(http_requests_late) },
 	{ "wfmond_metrics_shared_total", "counter", "Metrics queries answered with the same question's recent answer (max_age_s)", STAT(metrics_shared) },
+	{ "wfmond_aggregate_queries_total", "counter", "Dashboard aggregates asked of the database, one per metrics room every 5 s", STAT(aggregate_queries) },
+	{ "wfmond_aggregate_pushes_total", "counter", "Dashboard aggregates pushed to their metrics room", STAT(aggregate_pushes) },
 };
 
 static int http_metrics(struct server *s, struct lws *wsi)

@@ -426,6 +426,7 @@ static void tick_org(const char *key, void *value, void *arg)
 	if (t->save)
 		queue_save(value, t->now_ms);
 	summary_tick(value, t->now_ms);
+	aggregates_tick(value, t->now_ms);
 }
 
 void monitor_tick(struct server *s, int64_t now_us)

@@ -24,6 +24,7 @@ struct org *org_new(struct server *srv, const char *id, int64_t min_pos)
 	org_alerts_init(&o->alerts);
 	summary_init(&o->summary);
 	org_schedules_init(&o->sched);
+	aggregates_init(&o->aggregates);
 	char cause[200];
 	if (org_monitor_init(&o->mon, srv, cause, sizeof cause) < 0)
 		fatal("queue numbers for %s: %s", id, cause);   /* the windows were checked at start-up */
@@ -45,6 +46,7 @@ void org_free(struct org *o)
 	org_alerts_free(&o->alerts);
 	summary_free(&o->summary);
 	org_schedules_free(&o->sched);
+	aggregates_free(&o->aggregates);
 	live_org_free(&o->live);
 	dedup_free(&o->dedup);
 	free(o);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aggregates.h"
 #include "alerts.h"
 #include "clock.h"
 #include "cluster.h"
@@ -94,6 +95,7 @@ static json_t *snapshot_health(struct org *o, const struct room *r)
 }
 
 static json_t *(*const snapshot_table[ROOM__COUNT])(struct org *, const struct room *) = {
+	[ROOM_METRICS] = aggregates_snapshot_new,
 	[ROOM_HEALTH] = snapshot_health,
 	[ROOM_EXECUTION] = snapshot_execution,
 	[ROOM_WORKFLOW] = snapshot_workflow,
@@ -166,6 +168,12 @@ void subscribe_start(struct conn *c, const struct proto_request *req)
 		conn_send_error(c, req->id, PROTO_ERR_FORBIDDEN, msg, "room");
 		return;
 	}
+	struct proto_cause cause;
+	if (req->room.kind == ROOM_METRICS && aggregates_check(s, &req->room, &cause) != 0) {
+		conn_send_error(c, req->id, s->store ? PROTO_ERR_BAD_REQUEST : PROTO_ERR_UNAVAILABLE, cause.message,
+				cause.field);
+		return;
+	}
 	struct room *r = room_find(c->org, name);
 	if (r != NULL && conn_sub_find(c, r) != NULL) {
 		snprintf(msg, sizeof msg, "already subscribed to %s", name);
@@ -187,9 +195,11 @@ void subscribe_start(struct conn *c, const struct proto_request *req)
 	audit_subscription(c, name);
 	/* One thread: nothing is published between the answer and the first
 	 * live event, so the client sees each event exactly once. */
-	bool from_room = req->has_since && room_can_resume(r, req->since);
+	/* An aggregate has no events to resume from: its snapshot is its state. */
+	bool resumable = req->has_since && r->spec.kind != ROOM_METRICS;
+	bool from_room = resumable && room_can_resume(r, req->since);
 	/* In a cluster, the node's recent events cover rooms it never served. */
-	if (from_room || (req->has_since && s->cluster != NULL && cluster_can_resume(s->cluster, c->org, req->since))) {
+	if (from_room || (resumable && s->cluster != NULL && cluster_can_resume(s->cluster, c->org, req->since))) {
 		conn_sub_add(c, r, 0);
 		conn_send(c, proto_subscribed_message_new(req->id, name, req->since, NULL, true));
 		if (from_room)

@@ -17,6 +17,7 @@
 #include "org.h"
 #include "room.h"
 #include "server.h"
+#include "store.h"
 
 void summary_init(struct org_summary_state *s)
 {
@@ -70,6 +71,35 @@ void summary_set_degraded(struct org *o, const char *const *workflow_ids, size_t
 			snprintf(s->degraded[s->ndegraded++], PROTO_MAX_ID + 1, "%s", workflow_ids[i]);
 }
 
+void summary_on_notify(struct org *o, bool ok, bool final, const char *detail)
+{
+	struct org_summary_state *s = &o->summary;
+	s->notify_failed = !ok;
+	s->notify_gave_up = !ok && final;
+	snprintf(s->notify_error, sizeof s->notify_error, "%.*s", ORG_SUMMARY_NOTIFY_ERROR, ok ? "" : detail);
+}
+
+/* The daemon's own health: its database link, its spool, this
+ * organization's notifications. */
+static void system_compute(struct org *o, struct org_summary *out)
+{
+	struct server *srv = o->srv;
+	const struct org_summary_state *s = &o->summary;
+	out->has_system = true;
+	snprintf(out->database, sizeof out->database, "none");
+	if (srv->store != NULL) {
+		struct store_status st;
+		store_get_status(srv->store, &st);
+		snprintf(out->database, sizeof out->database, "%s", store_db_state_name(st.db));
+		out->spool_pending = st.pending_records;
+		out->spool_bytes = st.spool_bytes;
+	}
+	snprintf(out->notifier, sizeof out->notifier, "%s", srv->notifier == NULL ? "off"
+							  : s->notify_gave_up ? "failing"
+							  : s->notify_failed ? "retrying" : "ok");
+	memcpy(out->notifier_error, s->notify_error, sizeof out->notifier_error);
+}
+
 void summary_load(struct org *o, json_t *attention)
 {
 	struct attention *a = &o->summary.attention;
@@ -120,6 +150,7 @@ void summary_compute(struct org *o, int64_t now_ms, struct org_summary *out)
 	}
 	out->ndegraded = o->summary.ndegraded;
 	memcpy(out->degraded, o->summary.degraded, sizeof out->degraded);
+	system_compute(o, out);
 }
 
 void summary_tick(struct org *o, int64_t now_ms)

@@ -163,6 +163,13 @@ void ui_prompt_start(struct ui *ui, enum ui_prompt p, const char *initial)
 	ui->dirty = true;
 }
 
+void ui_ask_edit(struct ui *ui, const char *label, const char *initial, void (*fn)(struct ui *ui, const char *answer))
+{
+	snprintf(ui->ask_label, sizeof ui->ask_label, "%s", label);
+	ui->ask_fn = fn;
+	ui_prompt_start(ui, PROMPT_ASK, initial);
+}
+
 void ui_ask(struct ui *ui, enum ui_prompt p, const char *label, void (*fn)(struct ui *ui, const char *answer))
 {
 	snprintf(ui->ask_label, sizeof ui->ask_label, "%s", label);

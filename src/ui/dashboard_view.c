@@ -33,7 +33,7 @@ struct dashboard_view {
 	bool changed;               /* edited since the last save or load */
 	bool is_new;                /* the editor holds a new dashboard (N): saving creates, never renames */
 	uint64_t reply_seen;
-	bool res_wanted;            /* the resources room is ours (a widget shows its samples) */
+	bool rooms_wanted[2];       /* view_rooms[i] is ours (a widget reads it) */
 	struct dash_widget preview; /* the picker's widget */
 };
 
@@ -84,8 +84,9 @@ const struct ui_dash_cache *ui_dashboard_cache(struct ui *ui)
 	struct ui_dash_cache *c = &v->cache;
 	const struct dashboard *d = shown(ui);
 	if (c->execs_serial == ui->model.execs_serial && c->built_s == ui->now_ms / 1000 &&
-	    c->dash_serial == ui->model.dash.serial)
+	    c->dash_serial == ui->model.dash.serial && c->health_serial == ui->model.health.serial)
 		return c;
+	c->health_serial = ui->model.health.serial;
 	c->execs_serial = ui->model.execs_serial;
 	c->built_s = ui->now_ms / 1000;
 	c->dash_serial = ui->model.dash.serial;
@@ -122,10 +123,17 @@ static void draw_widget(struct ui *ui, const struct dash_widget *w, struct ui_re
 	}
 	if (r.w < 4 || r.h < 1)
 		return;
-	char title[DASH_TITLE_MAX * 4 + 64], extra[PROTO_MAX_ID + 8] = "";
+	char title[DASH_TITLE_MAX * 4 + 64], extra[PROTO_MAX_ID + 64] = "";
 	snprintf(title, sizeof title, "%s%s", selected ? ui_sym(SYM_SELECT) : " ", widget_title(w));
-	if (editing && selected)
-		snprintf(extra, sizeof extra, "%d,%d %dx%d", w->x, w->y, w->w, w->h);
+	if (editing && selected) {
+		/* Its place and what is configured: workflow, range, rows. */
+		char lim[16] = "";
+		if (w->cfg.limit > 0)
+			snprintf(lim, sizeof lim, " n%d", w->cfg.limit);
+		snprintf(extra, sizeof extra, "%s%s%s%s%d,%d %dx%d", w->cfg.workflow, w->cfg.workflow[0] ? " " : "",
+			 w->cfg.range, w->cfg.range[0] ? " " : "", w->x, w->y, w->w, w->h);
+		snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "%s", lim);
+	}
 	else if (w->cfg.workflow[0])
 		snprintf(extra, sizeof extra, "%s", w->cfg.workflow);
 	enum ui_element el = selected ? UI_SELECTION : UI_TITLE;
@@ -582,25 +590,113 @@ static void k_title(struct ui *ui)
 		ui_ask(ui, PROMPT_ASK, _("title (empty: the type's own): "), on_title);
 }
 
-static void on_workflow(struct ui *ui, const char *text)
+/* Sets an id of the selected widget's configuration (the workflow or the
+ * execution; "" clears it), as a change the editor can undo. */
+static void set_cfg_id(struct ui *ui, const char *text, bool execution, const char *refusal)
 {
 	struct dash_widget *w = selected(ui);
 	if (text[0] != '\0' && !proto_id_valid(text)) {
-		ui_message(ui, UI_ERROR, _("\"%s\" is not a workflow id"), text);
+		ui_message(ui, UI_ERROR, refusal, text);
 		return;
 	}
 	if (w != NULL) {
 		dashboard_edit_push(&dv_of(ui)->ed);
-		snprintf(w->cfg.workflow, sizeof w->cfg.workflow, "%s", text);
+		char *id = execution ? w->cfg.execution : w->cfg.workflow;
+		snprintf(id, PROTO_MAX_ID + 1, "%s", text);
 		dv_of(ui)->changed = true;
-		ui->model.dash.agg_asked_ms = 0;   /* its figures now */
 	}
+}
+
+static void on_workflow(struct ui *ui, const char *text)
+{
+	set_cfg_id(ui, text, false, _("\"%s\" is not a workflow id"));
 }
 
 static void k_workflow(struct ui *ui)
 {
 	if (selected(ui) != NULL)
 		ui_ask(ui, PROMPT_ASK, _("workflow id (empty: all workflows): "), on_workflow);
+}
+
+static void on_limit(struct ui *ui, const char *text)
+{
+	struct dash_widget *w = selected(ui);
+	char *end;
+	long n = text[0] ? strtol(text, &end, 10) : 0;
+	if (text[0] && (*end != '\0' || n < 1 || n > DASH_LIMIT_MAX)) {
+		ui_message(ui, UI_ERROR, _("the limit is a number of rows from 1 to %d (empty: as many as fit)"),
+			   DASH_LIMIT_MAX);
+		return;
+	}
+	if (w != NULL) {
+		dashboard_edit_push(&dv_of(ui)->ed);
+		w->cfg.limit = (int)n;
+		dv_of(ui)->changed = true;
+	}
+}
+
+static void k_limit(struct ui *ui)
+{
+	struct dash_widget *w = selected(ui);
+	if (w == NULL)
+		return;
+	char now[16] = "";
+	if (w->cfg.limit > 0)
+		snprintf(now, sizeof now, "%d", w->cfg.limit);
+	ui_ask_edit(ui, _("rows at most (empty: as many as fit): "), now, on_limit);
+}
+
+static void on_execution(struct ui *ui, const char *text)
+{
+	set_cfg_id(ui, text, true, _("\"%s\" is not an execution id"));
+}
+
+/* The execution a timeline or step breakdown shows (empty: the latest). */
+static void k_execution(struct ui *ui)
+{
+	struct dash_widget *w = selected(ui);
+	if (w == NULL)
+		return;
+	if (w->type != DW_TIMELINE && w->type != DW_STEP_BREAKDOWN) {
+		ui_message(ui, UI_ERROR, "%s", _("only a timeline or a step breakdown shows one execution"));
+		return;
+	}
+	ui_ask_edit(ui, _("execution id (empty: the latest of its workflow): "), w->cfg.execution, on_execution);
+}
+
+static void on_deadlines(struct ui *ui, const char *text)
+{
+	struct dash_widget *w = selected(ui);
+	if (w == NULL)
+		return;
+	struct dash_config cfg = w->cfg;
+	struct proto_cause cause;
+	if (dashboard_deadlines_parse(text, &cfg, &cause) != 0) {
+		ui_message(ui, UI_ERROR, "%s: %s", cause.field, cause.message);
+		return;
+	}
+	dashboard_edit_push(&dv_of(ui)->ed);
+	w->cfg = cfg;
+	dv_of(ui)->changed = true;
+	if (cfg.ndeadlines == 0)
+		ui_message(ui, UI_MESSAGE, "%s", _("the statutory deadlines"));
+	else
+		ui_message(ui, UI_MESSAGE, _("%zu deadline(s)"), cfg.ndeadlines);
+}
+
+/* A tax_deadlines widget's list, as "NAME DAY [WORKFLOW]; ...". */
+static void k_deadlines(struct ui *ui)
+{
+	struct dash_widget *w = selected(ui);
+	if (w == NULL)
+		return;
+	if (w->type != DW_TAX_DEADLINES) {
+		ui_message(ui, UI_ERROR, "%s", _("only a tax deadlines widget has deadlines"));
+		return;
+	}
+	char now[TAXCAL_MAX_RULES * (TAXCAL_NAME_MAX + TAXCAL_WORKFLOW_MAX + 8)];
+	dashboard_deadlines_format(&w->cfg, now, sizeof now);
+	ui_ask_edit(ui, _("deadlines NAME DAY [WORKFLOW]; ... (empty: statutory): "), now, on_deadlines);
 }
 
 static void k_range(struct ui *ui)
@@ -615,7 +711,6 @@ static void k_range(struct ui *ui)
 	dashboard_edit_push(&dv_of(ui)->ed);
 	snprintf(w->cfg.range, sizeof w->cfg.range, "%s", ranges[(i + 1) % 4]);
 	dv_of(ui)->changed = true;
-	ui->model.dash.agg_asked_ms = 0;
 	ui_message(ui, UI_MESSAGE, _("range %s"), w->cfg.range);
 }
 
@@ -688,6 +783,9 @@ static const struct ui_key edit_keys[] = {
 	{ 't', "t", N_("the widget's title"), k_title },
 	{ 'w', "w", N_("the widget's workflow"), k_workflow },
 	{ 'g', "g", N_("the widget's range: 1h, 24h, 7d, 30d"), k_range },
+	{ 'n', "n", N_("the widget's number of rows at most"), k_limit },
+	{ 'i', "i", N_("the execution a timeline or step breakdown shows"), k_execution },
+	{ 'T', "T", N_("a tax deadlines widget's deadlines: NAME DAY [WORKFLOW]; ..."), k_deadlines },
 	{ 'R', "R", N_("rename the dashboard"), k_rename },
 	{ 'u', "u", N_("undo the last change"), k_undo },
 	{ 's', "s", N_("save the dashboard on the server"), k_save },
@@ -733,32 +831,66 @@ static bool edit_raw_key(struct ui *ui, int key)
 
 /* ---- the daemon's answers and the outbox ------------------------------------------------------------ */
 
-/* The resources room while a shown widget reads its samples (the resources
- * view keeps it while it is shown). */
-static void resources_room(struct ui *ui)
+/* The rooms of the views some widgets read while a dashboard is shown:
+ * "resources" (resource usage, the summary's database), "health" (workflow
+ * health's overdue schedules). The view of the same room keeps it while it
+ * is shown. */
+static const struct {
+	const char *room;
+	enum dash_type a, b;          /* the widget types that read it */
+	enum ui_view_id view;         /* the view that also wants it */
+} view_rooms[] = {
+	{ "resources", DW_RESOURCE_USAGE, DW_SUMMARY, VIEW_RESOURCES },
+	{ "health", DW_WORKFLOW_HEALTH, DW_WORKFLOW_HEALTH, VIEW_HEALTH },
+};
+
+static void view_rooms_want(struct ui *ui)
 {
 	struct dashboard_view *v = dv_of(ui);
 	const struct dashboard *d = shown(ui);
-	bool want = false;
-	for (size_t i = 0; d != NULL && i < d->nwidgets && (ui->view_id == VIEW_DASHBOARD ||
-							     ui->view_id == VIEW_DASHBOARD_EDIT); i++)
-		want |= d->widgets[i].type == DW_RESOURCE_USAGE || d->widgets[i].type == DW_SUMMARY;
-	if (want)
-		session_want(ui->session, "resources");
-	else if (v->res_wanted && ui->view_id != VIEW_RESOURCES)
-		session_unwant(ui->session, "resources");
-	v->res_wanted = want;
+	bool on = ui->view_id == VIEW_DASHBOARD || ui->view_id == VIEW_DASHBOARD_EDIT;
+	for (size_t r = 0; r < sizeof view_rooms / sizeof view_rooms[0]; r++) {
+		bool want = false;
+		for (size_t i = 0; d != NULL && on && i < d->nwidgets; i++)
+			want |= d->widgets[i].type == view_rooms[r].a || d->widgets[i].type == view_rooms[r].b;
+		if (want)
+			session_want(ui->session, view_rooms[r].room);
+		else if (v->rooms_wanted[r] && ui->view_id != view_rooms[r].view)
+			session_unwant(ui->session, view_rooms[r].room);
+		v->rooms_wanted[r] = want;
+	}
+}
+
+/* The metrics rooms the shown widgets read, while a dashboard is on screen:
+ * the daemon pushes their figures every 5 s to every console that reads
+ * them, and computes nothing for a room nobody reads. */
+static void aggregate_rooms(struct ui *ui)
+{
+	struct dash_model *dm = &ui->model.dash;
+	dash_model_want_aggregates(dm, dm->state == DM_READY && (ui->view_id == VIEW_DASHBOARD ||
+								 ui->view_id == VIEW_DASHBOARD_EDIT));
+	for (size_t i = 0; i < DM_AGGREGATES; i++) {
+		struct dm_aggregate *a = &dm->agg[i];
+		if (a->wanted && !a->used) {
+			session_unwant(ui->session, a->room);
+			a->wanted = false;
+		}
+	}
+	for (size_t i = 0; i < DM_AGGREGATES; i++) {
+		struct dm_aggregate *a = &dm->agg[i];
+		if (a->used && !a->wanted && session_want(ui->session, a->room) == 0)
+			a->wanted = true;
+	}
 }
 
 void ui_dashboard_poll(struct ui *ui, unsigned changes)
 {
 	struct dash_model *dm = &ui->model.dash;
-	resources_room(ui);
+	view_rooms_want(ui);
 	bool live = session_display(ui->session) == SD_LIVE;
 	if (dm->state == DM_IDLE && live)
 		dash_model_start(dm, body_rows());
-	if (live && dm->state == DM_READY && ui->view_id == VIEW_DASHBOARD && dash_model_refresh_aggregates(dm, ui->now_ms))
-		ui->dirty = true;
+	aggregate_rooms(ui);
 	json_t *req;
 	while (live && (req = dash_model_take_request(dm)) != NULL)
 		if (ui_request(ui, req) != 0)

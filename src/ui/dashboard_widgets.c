@@ -70,6 +70,20 @@ static const char *range_of(const struct dash_widget *w)
 
 /* ---- summary ------------------------------------------------------------------------------ */
 
+/* The daemon's words for its database and notifier states, for people. */
+static const char *system_word(const char *w)
+{
+	static const struct { const char *word, *text; } words[] = {
+		{ "up", N_("up") }, { "down", N_("down") }, { "connecting", N_("connecting") },
+		{ "none", N_("none") }, { "ok", N_("ok") }, { "retrying", N_("retrying") },
+		{ "failing", N_("failing") }, { "off", N_("off") },
+	};
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (strcmp(words[i].word, w) == 0)
+			return _(words[i].text);
+	return w;
+}
+
 static void draw_summary(struct ui *ui, const struct dash_widget *w, struct ui_rect r)
 {
 	(void)w;
@@ -92,15 +106,28 @@ static void draw_summary(struct ui *ui, const struct dash_widget *w, struct ui_r
 						   : s->alerts_open ? UI_WARNING : UI_NORMAL);
 	if (r.h < 2)
 		return;
-	/* System health: what the console can see of the daemon and its store. */
+	/* System health: the daemon (reachable or not), and what its summary
+	 * says of its database, its spool and its notifications. */
 	x = r.x;
 	enum session_display sd = session_display(ui->session);
 	x = ui_pair(r.y + 1, x, lim, UI_PAIR_BODY, _("daemon"), sd == SD_LIVE ? _("up") : _("unreachable"),
 		    sd == SD_LIVE ? UI_STATUS_OK : UI_STATUS_FAILED);
 	const struct model_resources *res = &ui->model.res;
-	const char *db = res->has_current ? res->current.db_state : "";
-	x = ui_pair(r.y + 1, x, lim, UI_PAIR_BODY, _("database"), db[0] ? db : "-",
-		    strcmp(db, "up") == 0 ? UI_STATUS_OK : db[0] ? UI_STATUS_FAILED : UI_MUTED);
+	const struct org_summary *sys = ui->model.summary.loaded && ui->model.summary.s.has_system
+					? &ui->model.summary.s : NULL;
+	const char *db = sys ? sys->database : res->has_current ? res->current.db_state : "";
+	x = ui_pair(r.y + 1, x, lim, UI_PAIR_BODY, _("database"), db[0] ? system_word(db) : "-",
+		    strcmp(db, "up") == 0 ? UI_STATUS_OK : strcmp(db, "none") == 0 || !db[0] ? UI_MUTED
+		    : UI_STATUS_FAILED);
+	if (sys != NULL && strcmp(sys->database, "none") != 0) {
+		snprintf(v, sizeof v, "%llu", (unsigned long long)sys->spool_pending);
+		x = ui_pair(r.y + 1, x, lim, UI_PAIR_BODY, _("spool backlog"), v,
+			    sys->spool_pending ? UI_WARNING : UI_STATUS_OK);
+	}
+	if (sys != NULL)
+		x = ui_pair(r.y + 1, x, lim, UI_PAIR_BODY, _("notifier"), system_word(sys->notifier),
+			    strcmp(sys->notifier, "ok") == 0 ? UI_STATUS_OK : strcmp(sys->notifier, "off") == 0 ? UI_MUTED
+			    : strcmp(sys->notifier, "retrying") == 0 ? UI_WARNING : UI_STATUS_FAILED);
 	const struct model_queue *q = &ui->model.queue;
 	if (q->loaded) {
 		snprintf(v, sizeof v, "%lld", (long long)q->n.depth);
@@ -440,8 +467,10 @@ static void draw_health(struct ui *ui, const struct dash_widget *w, struct ui_re
 			i18n_format_elapsed(ui->now_ms - h->last_ms, ago, sizeof ago);
 		ui_text(y, x, 10, UI_MUTED, ago);
 		x += 11;
-		const char *res = h->stale ? ui_status_text(MS_STALE) : h->last_ms ? ui_status_text(h->last) : "-";
-		ui_text(y, x, 12, h->stale ? UI_STATUS_STALE : ui_status_element(h->last), res);
+		const char *res = h->overdue ? _("OVERDUE") : h->stale ? ui_status_text(MS_STALE)
+				: h->last_ms ? ui_status_text(h->last) : "-";
+		ui_text(y, x, 12, h->overdue ? UI_STATUS_FAILED : h->stale ? UI_STATUS_STALE : ui_status_element(h->last),
+			res);
 		x += 13;
 		const struct md_row *row = d ? agg_row(d, h->workflow_id) : NULL;
 		char pct[32];
@@ -451,10 +480,12 @@ static void draw_health(struct ui *ui, const struct dash_widget *w, struct ui_re
 	}
 }
 
+/* The workflows view (W) on the widget's workflow, else on the first row
+ * (the one needing attention most). */
 static void open_health(struct ui *ui, const struct dash_widget *w)
 {
 	const struct ui_dash_cache *c = ui_dashboard_cache(ui);
-	ui_metrics_open(ui, w->cfg.workflow[0] ? w->cfg.workflow : c->nhealth ? c->health[0].workflow_id : NULL);
+	ui_health_open(ui, w->cfg.workflow[0] ? w->cfg.workflow : c->nhealth ? c->health[0].workflow_id : NULL);
 }
 
 /* ---- one execution: step breakdown and timeline ------------------------------------------------- */

@@ -188,6 +188,13 @@ static void health_hints(struct ui *ui, int y)
 	ui_hint(y, &x, "q", _("Quit"), false);
 }
 
+void ui_health_open(struct ui *ui, const char *workflow_id)
+{
+	if (workflow_id != NULL && workflow_id[0] != '\0')
+		snprintf(sel_id, sizeof sel_id, "%s", workflow_id);
+	ui_set_view(ui, VIEW_HEALTH);
+}
+
 static void health_enter(struct ui *ui)
 {
 	if (session_want(ui->session, HEALTH_ROOM) != 0)

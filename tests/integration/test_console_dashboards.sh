@@ -5,7 +5,9 @@
 # 120x40 after start; edit mode: add through the picker, move, resize,
 # remove (confirmed), undo, save; the console restarted finds the saved
 # layout; another dashboard created and switched to ([ ] and :dashboard);
-# Enter on a widget opens its view; --readonly refuses the editor; Polish.
+# Enter on a widget opens its view (workflow health: the workflows view on
+# the overdue workflow); the summary's system health; --readonly refuses
+# the editor; Polish.
 # shellcheck source=tests/support/console.sh
 . "$(dirname "$0")/../support/console.sh"
 console_test_init dashboards
@@ -56,6 +58,22 @@ wait_for a "Esc from the list comes back to the dashboard" 'failed, needing atte
 # Tab to the queue widget (reading order: summary, running, alerts, queue).
 keys a Tab Tab Tab Enter
 wait_for a "Enter on the queue widget opens the queue view" 'backlog threshold' 5
+keys a D
+wait_for a "D brings the dashboard back" 'failed, needing attention' 5
+wait_for a "system health: daemon, database, spool backlog, notifier, queue" \
+	'daemon up +database up +spool backlog 0 +notifier ok +queue 0' 5
+# A schedule whose expected run never came: the workflow is overdue.
+echo '{"workflow_id":"vat-return","name":"VAT return","working_day":1,"at":"00:00","since":"2020-01-01T00:00:00Z"}' |
+	"$B/wfmon" alerts --url "$URL" --token-file "$TMP/operator" schedule - >"$TMP/sched.out" 2>&1 ||
+	bad "schedule save: $(cat "$TMP/sched.out")"
+wait_for a "workflow health: the missed schedule is overdue, first" '! VAT return .*OVERDUE' 10
+keys a Tab Tab Tab
+wait_for a "Tab reaches the workflow health widget" '^>Workflow health' 5
+keys a Enter
+wait_for a "Enter on workflow health opens the workflows view (W)" 'Workflows \([0-9]+\)' 5
+keys a Enter
+wait_for a "... with the cursor on the overdue workflow (Enter there lists its runs)" \
+	'showing the executions of VAT return' 5
 keys a D
 wait_for a "D brings the dashboard back" 'failed, needing attention' 5
 
@@ -110,8 +128,47 @@ keys c a
 for _ in 1 2 3 4 5; do keys c Down; done
 keys c Enter
 wait_for c "a queue widget added" 'added Queue' 5
+# Configured by keyboard: a tax deadlines widget with its own list (one
+# naming the workflow that must have succeeded), its rows, a workflow and a
+# range on the queue widget.
+keys c a
+for _ in 1 2 3 4 5 6; do keys c Down; done   # the picker stays on the last type picked (Queue)
+keys c Enter
+wait_for c "a tax deadlines widget added" 'added Tax deadlines' 5
+keys c T
+keys c -l 'JPK 25 jpk-generation; ZUS 17'
+keys c Enter
+wait_for c "T sets its deadlines" '2 deadline\(s\)' 5
+wait_for c "the widget shows them, JPK with its failed workflow" '(x|✘) [0-9]{2}\.[0-9]{2}\*? +JPK ' 5
+wait_for c "... and ZUS" '[0-9]{2}\.[0-9]{2}\*? +ZUS ' 5
+keys c T
+keys c -l '; VAT 30'
+keys c Enter
+wait_for c "a bad deadline is refused, naming it" 'config\.deadlines\[2\]\.day' 5
+keys c n
+keys c -l 1
+keys c Enter
+wait_for c "n sets its rows" ' n1$| n1 ' 5
+keys c BTab w
+keys c -l 'jpk-generation'
+keys c Enter
+keys c g
+wait_for c "w and g set the workflow and the range of the queue widget" 'jpk-generation 7d [0-9]+,[0-9]+ [0-9]+x[0-9]+' 5
 keys c s
 wait_for c "the new one is saved" 'saved dashboard Kolejka' 10
+"$B/wfmon" dashboards --url "$URL" --token-file "$TMP/operator" export Kolejka >"$TMP/kolejka.json" 2>&1 ||
+	bad "export Kolejka: $(cat "$TMP/kolejka.json")"
+if python3 - "$TMP/kolejka.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+tax = [w for w in d["widgets"] if w["type"] == "tax_deadlines"][0]
+queue = [w for w in d["widgets"] if w["type"] == "queue_status"][0]
+assert tax["config"]["deadlines"] == [{"name": "JPK", "day": 25, "workflow": "jpk-generation"},
+                                      {"name": "ZUS", "day": 17}], tax
+assert tax["config"]["limit"] == 1, tax
+assert queue["config"] == {"workflow": "jpk-generation", "range": "7d"}, queue
+PY
+then ok "the configuration set by keyboard is on the server"; else bad "the exported configuration: $(cat "$TMP/kolejka.json")"; fi
 keys c ']'
 wait_for c "] switches to the other dashboard" 'Dashboard +default \(default\)' 10
 keys c :

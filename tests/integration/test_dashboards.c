@@ -437,8 +437,9 @@ static long long runs_answered(struct wsc *c, const char *extra)
 	return runs;
 }
 
-/* Dashboards refresh their aggregates with max_age_s: consoles asking the
- * same question within it share one answer (and one database query). */
+/* Clients asking the same metrics question with max_age_s share one answer
+ * (and one database query); dashboards are pushed theirs instead
+ * (test_aggregates.c). */
 static void test_metrics_answers_shared(void **state)
 {
 	(void)state;

@@ -307,6 +307,59 @@ static void test_default_fits(void **state)
 	free(d);
 }
 
+/* The deadlines line the editor's T reads and shows. */
+static void test_deadlines_line(void **state)
+{
+	(void)state;
+	struct dash_config c;
+	memset(&c, 0, sizeof c);
+	struct proto_cause cause;
+	assert_int_equal(dashboard_deadlines_parse(" VAT/JPK_V7M 25 jpk-generation;ZUS  15 ; PIT 4 advance 20 ;", &c,
+						   &cause), 0);
+	assert_int_equal(c.ndeadlines, 3);
+	assert_string_equal(c.deadlines[0].name, "VAT/JPK_V7M");
+	assert_int_equal(c.deadlines[0].day, 25);
+	assert_string_equal(c.deadlines[0].workflow, "jpk-generation");
+	assert_string_equal(c.deadlines[1].name, "ZUS");
+	assert_int_equal(c.deadlines[1].day, 15);
+	assert_string_equal(c.deadlines[1].workflow, "");
+	/* A name of several words (one with digits) keeps its words. */
+	assert_string_equal(c.deadlines[2].name, "PIT 4 advance");
+	assert_int_equal(c.deadlines[2].day, 20);
+	char line[512];
+	dashboard_deadlines_format(&c, line, sizeof line);
+	assert_string_equal(line, "VAT/JPK_V7M 25 jpk-generation; ZUS 15; PIT 4 advance 20");
+	/* The line read back gives the same list. */
+	struct dash_config back;
+	memset(&back, 0, sizeof back);
+	assert_int_equal(dashboard_deadlines_parse(line, &back, &cause), 0);
+	assert_memory_equal(back.deadlines, c.deadlines, sizeof c.deadlines);
+	/* Refusals name the entry and leave the list alone. */
+	static const struct {
+		const char *text, *field;
+	} bad[] = {
+		{ "VAT 25; ZUS", "config.deadlines[1]" },
+		{ "VAT twenty-five", "config.deadlines[0]" },
+		{ "VAT 29", "config.deadlines[0].day" },
+		{ "VAT 0", "config.deadlines[0].day" },
+		{ "VAT 25 no/such/workflow", "config.deadlines[0].workflow" },
+		{ "A name longer than thirty-two characters 25", "config.deadlines[0].name" },
+		{ "a 1;b 2;c 3;d 4;e 5;f 6;g 7;h 8;i 9;j 10;k 11;l 12;m 13;n 14;o 15;p 16;q 17", "config.deadlines" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		memset(&cause, 0, sizeof cause);
+		assert_int_equal(dashboard_deadlines_parse(bad[i].text, &c, &cause), -1);
+		if (strcmp(cause.field, bad[i].field) != 0)
+			fail_msg("\"%s\": field %s, want %s (%s)", bad[i].text, cause.field, bad[i].field, cause.message);
+		assert_int_equal(c.ndeadlines, 3);
+	}
+	/* Empty: the statutory list. */
+	assert_int_equal(dashboard_deadlines_parse("  ", &c, &cause), 0);
+	assert_int_equal(c.ndeadlines, 0);
+	dashboard_deadlines_format(&c, line, sizeof line);
+	assert_string_equal(line, "");
+}
+
 static void test_request(void **state)
 {
 	(void)state;
@@ -370,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_edit),
 		cmocka_unit_test(test_default_fits),
 		cmocka_unit_test(test_request),
+		cmocka_unit_test(test_deadlines_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

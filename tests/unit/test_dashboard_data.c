@@ -117,6 +117,43 @@ static void test_summary_and_lists(void **state)
 	assert_int_equal(dashboard_data_health(&m, T0 + 60000, 120000, h, 2), 2);
 	assert_string_equal(h[1].workflow_id, "invoice-processing");
 
+	/* The daemon says payroll's expected run did not start, and the
+	 * scheduled month-end-close (no execution held) did not complete in
+	 * time: both overdue, needing attention; vat-calculation's run is on
+	 * time. */
+	assert_non_null(model_room_track(&m, "health"));
+	feed(&m, "{\"type\":\"stats\",\"room\":\"health\",\"data\":{\"workflows\":["
+		 "{\"workflow_id\":\"month-end-close\",\"workflow_name\":\"Month-end close\","
+		 "\"schedule\":{\"working_day\":5,\"at\":\"18:00\"},"
+		 "\"schedule_status\":{\"state\":\"missed\",\"miss\":\"did not complete in time\"}},"
+		 "{\"workflow_id\":\"payroll\",\"schedule\":{\"cron\":\"0 6 * * *\"},"
+		 "\"schedule_status\":{\"state\":\"missed\",\"miss\":\"did not start\"}},"
+		 "{\"workflow_id\":\"vat-calculation\",\"schedule\":{\"cron\":\"0 7 * * *\"},"
+		 "\"schedule_status\":{\"state\":\"ok\",\"miss\":\"\"}}]}}");
+	n = dashboard_data_health(&m, T0 + 60000, 120000, h, 8);
+	assert_int_equal(n, 5);
+	size_t seen = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(h[i].workflow_id, "payroll") == 0) {
+			assert_true(h[i].overdue && h[i].attention);
+			assert_int_equal(h[i].miss, MISS_START);
+			assert_int_equal(h[i].runs, 2);
+			seen++;
+		} else if (strcmp(h[i].workflow_id, "month-end-close") == 0) {
+			assert_true(h[i].overdue && h[i].attention);
+			assert_int_equal(h[i].miss, MISS_FINISH);
+			assert_string_equal(h[i].name, "Month-end close");
+			assert_int_equal(h[i].runs, 0);
+			seen++;
+		} else {
+			assert_false(h[i].overdue);
+		}
+		/* Attention first. */
+		if (i > 0 && h[i].attention)
+			assert_true(h[i - 1].attention);
+	}
+	assert_int_equal(seen, 2);
+
 	assert_string_equal(dashboard_data_latest(&m, "payroll", NULL)->x.id, "x5");
 	assert_string_equal(dashboard_data_latest(&m, "", NULL)->x.id, "x3");
 	assert_string_equal(dashboard_data_latest(&m, "", "x1")->x.id, "x1");
@@ -196,26 +233,44 @@ static void test_dashboard_model(void **state)
 	assert_string_equal(m.dash.shown->name, "Month-end");
 	assert_string_equal(m.dash.saved->name, "Month-end");
 
-	/* Two aggregates: all workflows over 24 h, payroll over 7 days; then
-	 * nothing until five seconds passed. */
+	/* Two aggregate rooms, pushed by the daemon: all workflows over 24 h,
+	 * payroll over 7 days; no request is asked for them. */
 	assert_null(dash_model_take_request(&m.dash));
-	assert_true(dash_model_refresh_aggregates(&m.dash, T0));
-	json_t *q1 = take(&m, "metrics"), *q2 = take(&m, "metrics");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(q2, "params"), "workflow")), "payroll");
+	dash_model_want_aggregates(&m.dash, true);
 	assert_null(dash_model_take_request(&m.dash));
-	assert_false(dash_model_refresh_aggregates(&m.dash, T0 + 4000));
-	assert_true(dash_model_refresh_aggregates(&m.dash, T0 + 5000));
-	json_decref(take(&m, "metrics"));
-	json_decref(take(&m, "metrics"));
-	/* An answer to the aggregate is the dashboard's, not the metrics view's. */
+	assert_true(m.dash.agg[0].used);
+	assert_string_equal(m.dash.agg[0].room, "metrics:24h");
+	assert_true(m.dash.agg[1].used);
+	assert_string_equal(m.dash.agg[1].room, "metrics:7d:payroll");
+	assert_false(m.dash.agg[2].used);
 	const struct dm_aggregate *a = dash_model_aggregate(&m.dash, &m.dash.shown->widgets[0]);
-	assert_non_null(a);
+	assert_ptr_equal(a, &m.dash.agg[0]);
+	assert_ptr_equal(dash_model_aggregate(&m.dash, &m.dash.shown->widgets[1]), &m.dash.agg[1]);
 	assert_false(a->m.has_data);
-	c = feed(&m, "{\"type\":\"result\",\"id\":\"%s\",\"query\":\"metrics\",\"data\":{}}", a->m.id);
+	/* A push of the room (as a subscribed snapshot, then as stats) is the
+	 * dashboard's, not the metrics view's. */
+	assert_non_null(model_room_track(&m, "metrics:24h"));
+	c = feed(&m, "{\"type\":\"subscribed\",\"id\":\"sub:metrics:24h\",\"room\":\"metrics:24h\",\"seq\":5,"
+		     "\"snapshot\":{},\"resumed\":false}");
+	assert_false(a->m.has_data);
+	c = feed(&m, "{\"type\":\"stats\",\"room\":\"metrics:24h\",\"data\":{\"from\":\"2026-12-05T10:00:00Z\","
+		     "\"to\":\"2026-12-06T10:00:00Z\",\"now\":\"2026-12-06T10:00:00Z\",\"bucket_ms\":3600000,"
+		     "\"summary\":{\"runs\":4,\"completed\":3,\"failed\":1,\"success_rate\":75}}}");
 	assert_true(c & MC_DASHBOARD);
 	assert_false(c & MC_METRICS);
-	json_decref(q1);
-	json_decref(q2);
+	assert_true(a->m.has_data);
+	assert_int_equal(a->m.state, MSTATE_LOADED);
+	assert_int_equal(a->m.data.summary.runs, 4);
+	/* A refused aggregate says why. */
+	c = feed(&m, "{\"type\":\"stats\",\"room\":\"metrics:24h\",\"data\":{\"error\":\"the database is away\"}}");
+	assert_true(c & MC_DASHBOARD);
+	assert_int_equal(a->m.state, MSTATE_ERROR);
+	assert_string_equal(a->m.error, "the database is away");
+	/* Off the dashboard: no room is read; the slots' subscriptions are the
+	 * view's to leave. */
+	dash_model_want_aggregates(&m.dash, false);
+	assert_false(m.dash.agg[0].used);
+	assert_false(m.dash.agg[1].used);
 
 	/* A refused save: the field comes back; the shown copy is kept. */
 	m.dash.shown->widgets[0].y = 9;

@@ -114,7 +114,14 @@ static void test_json_round_trip(void **state)
 	};
 	snprintf(s.degraded[0], sizeof s.degraded[0], "vat-calculation");
 	snprintf(s.stale_ids[0], sizeof s.stale_ids[0], "run-quiet-1");
+	s.has_system = true;
+	snprintf(s.database, sizeof s.database, "down");
+	s.spool_pending = 1200;
+	s.spool_bytes = 480000;
+	snprintf(s.notifier, sizeof s.notifier, "retrying");
+	snprintf(s.notifier_error, sizeof s.notifier_error, "HTTP 503");
 	json_t *j = org_summary_json_new(&s);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "system"), "spool_pending")), 1200);
 	assert_int_equal(json_integer_value(json_object_get(j, "failed_unhandled")), 16);
 	assert_int_equal(json_integer_value(json_object_get(j, "stale_after_s")), 120);
 	struct org_summary back;
@@ -124,7 +131,16 @@ static void test_json_round_trip(void **state)
 	assert_int_equal(back.at_ms, s.at_ms);
 	assert_int_equal(back.nstale_ids, 1);
 	assert_string_equal(back.stale_ids[0], "run-quiet-1");
+	assert_true(back.has_system);
+	assert_string_equal(back.database, "down");
+	assert_int_equal(back.spool_bytes, 480000);
+	assert_string_equal(back.notifier, "retrying");
+	assert_string_equal(back.notifier_error, "HTTP 503");
 	json_decref(j);
+	/* A notifier that recovered is another summary. */
+	back.notifier_error[0] = '\0';
+	assert_false(org_summary_equal(&s, &back));
+	back = s;
 	/* Another stale execution named is another summary. */
 	snprintf(back.stale_ids[0], sizeof back.stale_ids[0], "run-quiet-2");
 	assert_false(org_summary_equal(&s, &back));
@@ -133,7 +149,7 @@ static void test_json_round_trip(void **state)
 	j = org_summary_json_new(&calm);
 	assert_true(json_is_null(json_object_get(json_object_get(j, "warnings"), "cpu")));
 	assert_int_equal(org_summary_parse(j, &back, &cause), 0);
-	assert_false(back.backlog || back.cpu || back.ndegraded);
+	assert_false(back.backlog || back.cpu || back.ndegraded || back.has_system);
 	assert_true(org_summary_equal(&calm, &back));
 	calm.queued = 1;
 	assert_false(org_summary_equal(&calm, &back));
@@ -164,6 +180,17 @@ static void test_json_refusals(void **state)
 		  "\"stale_ids\":[7]}", "stale_ids" },
 		{ "{\"running\":1,\"stale\":1,\"queued\":0,\"failed_unhandled\":0,\"alerts_open\":0,\"stale_after_s\":1,"
 		  "\"stale_ids\":\"a\"}", "stale_ids" },
+		{ "{\"running\":1,\"stale\":0,\"queued\":0,\"failed_unhandled\":0,\"alerts_open\":0,\"stale_after_s\":1,"
+		  "\"system\":{\"database\":\"sleepy\",\"spool_pending\":0,\"spool_bytes\":0,\"notifier\":\"ok\"}}",
+		  "system.database" },
+		{ "{\"running\":1,\"stale\":0,\"queued\":0,\"failed_unhandled\":0,\"alerts_open\":0,\"stale_after_s\":1,"
+		  "\"system\":{\"database\":\"up\",\"spool_pending\":-4,\"spool_bytes\":0,\"notifier\":\"ok\"}}",
+		  "system.spool_pending" },
+		{ "{\"running\":1,\"stale\":0,\"queued\":0,\"failed_unhandled\":0,\"alerts_open\":0,\"stale_after_s\":1,"
+		  "\"system\":{\"database\":\"up\",\"spool_pending\":0,\"spool_bytes\":0,\"notifier\":\"loud\"}}",
+		  "system.notifier" },
+		{ "{\"running\":1,\"stale\":0,\"queued\":0,\"failed_unhandled\":0,\"alerts_open\":0,\"stale_after_s\":1,"
+		  "\"system\":7}", "system" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		json_t *j = json_loads(cases[i].json, 0, NULL);
