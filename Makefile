@@ -5,6 +5,7 @@
 #   make check      deps, build, unit + integration tests, then the same under ASan+UBSan
 #   make bench      the fan-out benchmark matrix, then the ingest benchmark
 #   make bench-ingest  the ingest benchmark alone (tests/bench_ingest.sh; BENCH_BASE=DIR compares a build)
+#   make bench-retention  retention's cost: deleting a day of events row by row vs dropping its partition
 #   make bench-acks the longest acknowledgement gap while the spool drains (tests/ack_gap.sh)
 #   make bench-metrics  metrics queries over 10 million executions, writes with rollups on and off
 #   make demo       deps, build, private Postgres, daemon, simulator, console
@@ -98,7 +99,7 @@ INTEG_BINS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(INTEG_SRC))
 TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
 TEST_SUPPORT_OBJ := $(call obj,$(TEST_SUPPORT_SRC))
 
-.PHONY: all deps check check-run bench bench-ingest bench-acks bench-metrics demo install uninstall clean tests
+.PHONY: all deps check check-run bench bench-ingest bench-retention bench-acks bench-metrics demo install uninstall clean tests
 all: $(BINS) $(MO_FILES) $(BUILD)/wfmond.service
 
 # The unit with this build's installed paths (also what its test verifies).
@@ -284,6 +285,9 @@ bench: deps
 bench-ingest: deps
 	@$(MAKE) --no-print-directory all
 	@tests/bench_ingest.sh build
+
+bench-retention:
+	@tests/bench_retention.sh
 
 bench-acks: deps
 	@$(MAKE) --no-print-directory all

@@ -334,8 +334,11 @@ BEGIN
 		SELECT v_org, pos, e->>'id', e->>'execution_id', e->>'workflow_id', e->>'type', e->>'step_id', ts,
 		       received_at, e
 		FROM (SELECT DISTINCT ON (e->>'id') * FROM ev ORDER BY e->>'id', ord) first_copy
-		WHERE NOT EXISTS (SELECT 1 FROM execution_events o WHERE o.org_id = v_org
-				  AND o.event_id = first_copy.e->>'id' AND o.received_at >= v_since)
+		-- One index probe an event (LIMIT keeps it a probe: as NOT EXISTS,
+		-- the planner hashes every row of the partitions instead).
+		LEFT JOIN LATERAL (SELECT true AS seen FROM execution_events o WHERE o.org_id = v_org
+				   AND o.event_id = first_copy.e->>'id' AND o.received_at >= v_since LIMIT 1) old ON true
+		WHERE old.seen IS NULL
 		ORDER BY ord
 		ON CONFLICT DO NOTHING
 		RETURNING pos
