@@ -31,7 +31,7 @@ static const struct rule {
 	enum retention_class class;
 	bool partitioned;             /* by day: rows are deleted from <table>_default only */
 } rules[] = {
-	{"execution_events", "received_at", RET_EVENTS, true},
+	{"execution_events", "ts", RET_EVENTS, true},
 	{"workflow_executions", "last_heartbeat", RET_EVENTS, false},
 	{"execution_metrics", "recorded_at", RET_METRICS, true},
 	{"step_metrics", "recorded_at", RET_METRICS, true},

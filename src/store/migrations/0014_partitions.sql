@@ -1,8 +1,8 @@
 -- 0014_partitions: the time-series tables partitioned by day.
 --
--- execution_events (by received_at, the daemon's time of acceptance) and
--- execution_metrics, step_metrics, resource_metrics and queue_snapshots (by
--- recorded_at) become range-partitioned tables with one partition per UTC day,
+-- execution_events (by ts, the event's time) and execution_metrics,
+-- step_metrics, resource_metrics and queue_snapshots (by recorded_at, which
+-- the write functions set to the event's time too) become range-partitioned tables with one partition per UTC day,
 -- named <table>_pYYYYMMDD, and a default partition, <table>_default, for the
 -- rows of a day that has no partition (a backdated or far-future event time,
 -- or a day retention has already dropped). Retention drops a day's partition
@@ -23,18 +23,19 @@
 -- same forced org_isolation policy as every tenant table, plus one that lets
 -- the owner's functions move their rows into a new day partition.
 --
--- Keys. A unique key of a partitioned table must contain the partition key.
--- execution_events' primary key becomes (org_id, pos, received_at): the spool
--- record carries its time of acceptance ("at", milliseconds since the epoch,
--- see store.c), so a replayed record is the same row and ON CONFLICT DO
--- NOTHING absorbs it, as before. The unique (org_id, event_id) cannot stay (it
--- would hold within a day only): a producer's retry is recognised by the
--- daemon's dedup window (refilled from the stored ids at start-up) and, past
--- it, by wfmon_apply_events, which skips an event whose id the organization
--- stored in the day before the batch (a plain (org_id, event_id) index; the
--- range prunes the probe to one or two partitions; the store thread is the
--- one writer) or that comes twice in the batch. The (org_id, received_at)
--- index only served retention's deletes and goes. The metrics tables' identity ids keep their sequences'
+-- Keys. A unique key of a partitioned table must contain the partition key,
+-- which is why events are partitioned by their own time: a replayed spool
+-- record and a producer's retry of an event both carry the event's ts, so
+-- they fall in the same partition as the first copy, and the primary key
+-- (org_id, pos, ts) and the unique (org_id, event_id, ts) absorb them through
+-- ON CONFLICT DO NOTHING exactly as the unpartitioned keys did, at the same
+-- cost (received_at would not do: a retry is received later). Retention thus
+-- counts an event's age from its own time, as it already did for executions
+-- (last_heartbeat) and metrics. The (org_id, received_at) index only served
+-- retention's deletes and goes. The spool record now carries its time of
+-- acceptance ("at", milliseconds since the epoch, see store.c), so that
+-- received_at says when the daemon accepted the event, not when a replay
+-- after an outage stored it. The metrics tables' identity ids keep their sequences'
 -- names and values (rollup.c reads them) and their primary keys become
 -- (id, recorded_at).
 --
@@ -44,7 +45,7 @@
 CREATE OR REPLACE FUNCTION wfmon_partition_key(p_table text) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
 	SELECT CASE p_table
-		WHEN 'execution_events' THEN 'received_at'
+		WHEN 'execution_events' THEN 'ts'
 		WHEN 'execution_metrics' THEN 'recorded_at'
 		WHEN 'step_metrics' THEN 'recorded_at'
 		WHEN 'resource_metrics' THEN 'recorded_at'
@@ -170,7 +171,7 @@ CREATE TABLE execution_events (
 	ts           timestamptz NOT NULL,
 	received_at  timestamptz NOT NULL DEFAULT now(),
 	body         jsonb NOT NULL
-) PARTITION BY RANGE (received_at);
+) PARTITION BY RANGE (ts);
 
 CREATE TABLE execution_metrics (
 	id           bigint GENERATED ALWAYS AS IDENTITY,
@@ -256,8 +257,8 @@ END
 $$;
 
 -- The indexes, built once over the moved rows; each partition gets its own.
-ALTER TABLE execution_events ADD PRIMARY KEY (org_id, pos, received_at);
-CREATE INDEX execution_events_event_id ON execution_events (org_id, event_id);
+ALTER TABLE execution_events ADD PRIMARY KEY (org_id, pos, ts);
+ALTER TABLE execution_events ADD UNIQUE (org_id, event_id, ts);
 CREATE INDEX execution_events_execution ON execution_events (org_id, execution_id, pos);
 CREATE INDEX execution_events_workflow ON execution_events (org_id, workflow_id, pos);
 CREATE INDEX execution_events_kind ON execution_events (org_id, kind, pos);
@@ -308,22 +309,17 @@ LANGUAGE sql STABLE AS $$
 	SELECT coalesce(timestamptz 'epoch' + (rec->>'at')::bigint * interval '1 millisecond', now())
 $$;
 
--- The write function, as in 0011, with the time of acceptance from the record
--- and the retried ids skipped.
+-- The write function, as in 0011, with the time of acceptance from the record.
 CREATE OR REPLACE FUNCTION wfmon_apply_events(events jsonb, data_cap integer) RETURNS integer
 LANGUAGE plpgsql SECURITY INVOKER SET search_path = public, pg_temp AS $$
 DECLARE
 	v_org text := current_setting('wfmon.org', true);
 	v_new bigint[];
 	v_rec jsonb;
-	v_since timestamptz;
 BEGIN
 	IF v_org IS NULL OR v_org = '' THEN
 		RAISE EXCEPTION 'wfmon.org is not set';
 	END IF;
-	-- How far back a retried id is looked for: a day before the batch.
-	SELECT coalesce(min(wfmon_received_at(rec)), now()) - interval '1 day' INTO v_since
-	FROM jsonb_array_elements(events) AS t(rec);
 	WITH ev AS (
 		SELECT t.ord, t.rec, (t.rec->>'pos')::bigint AS pos, t.rec->'event' AS e,
 		       (t.rec->'event'->>'ts')::timestamptz AS ts, wfmon_received_at(t.rec) AS received_at
@@ -333,13 +329,7 @@ BEGIN
 					      ts, received_at, body)
 		SELECT v_org, pos, e->>'id', e->>'execution_id', e->>'workflow_id', e->>'type', e->>'step_id', ts,
 		       received_at, e
-		FROM (SELECT DISTINCT ON (e->>'id') * FROM ev ORDER BY e->>'id', ord) first_copy
-		-- One index probe an event (LIMIT keeps it a probe: as NOT EXISTS,
-		-- the planner hashes every row of the partitions instead).
-		LEFT JOIN LATERAL (SELECT true AS seen FROM execution_events o WHERE o.org_id = v_org
-				   AND o.event_id = first_copy.e->>'id' AND o.received_at >= v_since LIMIT 1) old ON true
-		WHERE old.seen IS NULL
-		ORDER BY ord
+		FROM ev ORDER BY ord
 		ON CONFLICT DO NOTHING
 		RETURNING pos
 	), fresh AS (
