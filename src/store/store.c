@@ -172,7 +172,7 @@ static struct store_done *done_new(enum store_done_kind kind, uint64_t ticket, i
 /* ---- spool recovery ------------------------------------------------------ */
 
 /* A spool record's payload is the very record wfmon_apply_events takes,
- * {"org":"..","pos":N,"in_size"?:N,"out_size"?:N,"event":{..}} (the function
+ * {"org":"..","pos":N,"at":MS,"in_size"?:N,"out_size"?:N,"event":{..}} (the function
  * passes "org" over), so that writing a batch into PostgreSQL is joining
  * payloads, not parsing and serializing the events again. An org is an id:
  * no escaped quote can come before "pos". */

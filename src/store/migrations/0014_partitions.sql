@@ -2,8 +2,9 @@
 --
 -- execution_events (by ts, the event's time) and execution_metrics,
 -- step_metrics, resource_metrics and queue_snapshots (by recorded_at, which
--- the write functions set to the event's time too) become range-partitioned tables with one partition per UTC day,
--- named <table>_pYYYYMMDD, and a default partition, <table>_default, for the
+-- the write functions set to the event's time too) become range-partitioned
+-- tables with one partition per UTC day, named <table>_pYYYYMMDD, and a
+-- default partition, <table>_default, for the
 -- rows of a day that has no partition (a backdated or far-future event time,
 -- or a day retention has already dropped). Retention drops a day's partition
 -- once the whole day is older than the table's retention (DROP TABLE: no dead
@@ -35,9 +36,11 @@
 -- retention's deletes and goes. The spool record now carries its time of
 -- acceptance ("at", milliseconds since the epoch, see store.c), so that
 -- received_at says when the daemon accepted the event, not when a replay
--- after an outage stored it. The metrics tables' identity ids keep their sequences'
--- names and values (rollup.c reads them) and their primary keys become
--- (id, recorded_at).
+-- after an outage stored it. A retry that changes an event's ts is a new
+-- row, as it falls in another partition; the daemon's dedup window still
+-- catches it while the id is recent. The metrics tables' identity ids keep
+-- their sequences' names and values (rollup.c reads them) and their primary
+-- keys become (id, recorded_at).
 --
 -- Existing rows move into the new tables: one partition per day that has rows,
 -- plus today and the three days ahead.
