@@ -71,11 +71,28 @@ long storew_apply(PGconn *c, const char *org, const char *records_json, size_t d
 /* The organizations with history (wfmon_known_orgs()), a new array of strings. */
 json_t *storew_known_orgs(PGconn *c, char *err, size_t errlen);
 
+/* partitions.c: the day partitions of the time-series tables (0014). */
+struct partitions {
+	int64_t next_us;       /* monotonic time of the next wfmon_partitions_ensure */
+};
+#define PARTITIONS_AHEAD_DAYS 3
+#define PARTITIONS_INTERVAL_US (3600 * 1000000LL)
+#define PARTITIONS_DROP_MAX 8           /* partitions one call drops */
+/* When due (at once after a zeroed struct, then hourly, a minute after a
+ * failure): the partitions of today and PARTITIONS_AHEAD_DAYS days ahead.
+ * Returns the partitions created, or -1 with err (the caller checks the
+ * connection). */
+long partitions_ensure(PGconn *c, struct partitions *p, int64_t now_us, char *err, size_t errlen);
+/* Drops at most max of table's day partitions whose whole day is older than
+ * `days` days. Returns the partitions dropped, or -1 with err. */
+long partitions_drop(PGconn *c, const char *table, int days, int max, char *err, size_t errlen);
+
 /* retention.c */
 struct retention {
 	int64_t next_us;       /* monotonic time of the next pass */
 	json_t *orgs;          /* organizations of the current round, or NULL */
 	size_t org_index, rule_index;
+	long partitions_dropped; /* day partitions dropped since retention_init */
 };
 #define RETENTION_INTERVAL_US (60 * 1000000LL)
 #define RETENTION_BATCH 1000            /* rows per DELETE */

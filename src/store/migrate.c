@@ -44,6 +44,13 @@ static const struct grant {
 	{"metric_rollup_state", "SELECT, INSERT, UPDATE"},
 	{"metric_rollup_retractions", "SELECT, INSERT, DELETE"},
 	{"workflow_schedules", "SELECT, INSERT, UPDATE, DELETE"},
+	/* Retention deletes the rows of the time-series tables' default
+	 * partitions row by row (0014); day partitions are the owner's alone. */
+	{"execution_events_default", "SELECT, DELETE"},
+	{"execution_metrics_default", "SELECT, DELETE"},
+	{"step_metrics_default", "SELECT, DELETE"},
+	{"resource_metrics_default", "SELECT, DELETE"},
+	{"queue_snapshots_default", "SELECT, DELETE"},
 };
 
 /* Work a migration needs done in C, in its transaction after its SQL: filling
@@ -58,6 +65,8 @@ static const struct migration_step {
 static const char *const function_grants[] = {
 	"wfmon_apply_events(jsonb, integer)",
 	"wfmon_known_orgs()",
+	"wfmon_partitions_ensure(date, date)",
+	"wfmon_partitions_drop(text, date, integer)",
 };
 
 /* 1 if applied already, 0 if not, -1 on error. Runs inside the transaction. */

@@ -1,6 +1,12 @@
 /* retention.c: deleting history older than the configured number of days,
  * a little at a time on the store thread.
  *
+ * The time-series tables are partitioned by day (0014): a round starts by
+ * dropping, per table, at most PARTITIONS_DROP_MAX day partitions whose whole
+ * day is past retention (a day's rows are kept up to a day longer than the
+ * setting says, never less), and deletes row by row only in their default
+ * partitions, which hold the few rows whose time had no day partition.
+ *
  * Invariants: each DELETE removes at most RETENTION_BATCH rows and runs in a
  * transaction that sets one organization (row-level security applies to the
  * daemon's deletes too, so organizations are visited in turn); a pass runs at
@@ -21,18 +27,19 @@ enum retention_class { RET_EVENTS, RET_METRICS, RET_SNAPSHOTS, RET_ROLLUPS };
 
 static const struct rule {
 	const char *table;
-	const char *column;           /* the row's age */
+	const char *column;           /* the row's age (the partition key if partitioned) */
 	enum retention_class class;
+	bool partitioned;             /* by day: rows are deleted from <table>_default only */
 } rules[] = {
-	{"execution_events", "received_at", RET_EVENTS},
-	{"workflow_executions", "last_heartbeat", RET_EVENTS},
-	{"execution_metrics", "recorded_at", RET_METRICS},
-	{"step_metrics", "recorded_at", RET_METRICS},
-	{"resource_metrics", "recorded_at", RET_METRICS},
-	{"queue_snapshots", "recorded_at", RET_SNAPSHOTS},
+	{"execution_events", "ts", RET_EVENTS, true},
+	{"workflow_executions", "last_heartbeat", RET_EVENTS, false},
+	{"execution_metrics", "recorded_at", RET_METRICS, true},
+	{"step_metrics", "recorded_at", RET_METRICS, true},
+	{"resource_metrics", "recorded_at", RET_METRICS, true},
+	{"queue_snapshots", "recorded_at", RET_SNAPSHOTS, true},
 	/* A used action link's row matters only until the link expires. */
-	{"action_link_uses", "expires_at", RET_SNAPSHOTS},
-	{"metric_rollups", "bucket_end", RET_ROLLUPS},
+	{"action_link_uses", "expires_at", RET_SNAPSHOTS, false},
+	{"metric_rollups", "bucket_end", RET_ROLLUPS, false},
 };
 #define NRULES (sizeof rules / sizeof rules[0])
 
@@ -72,9 +79,11 @@ static long delete_batch(PGconn *c, const char *org, const struct rule *r, int d
 			 size_t errlen)
 {
 	char sql[512], d[16], lim[16];
+	const char *suffix = r->partitioned ? "_default" : "";
 	snprintf(sql, sizeof sql,
-		 "DELETE FROM %s WHERE ctid = ANY(ARRAY(SELECT ctid FROM %s WHERE %s < now() - "
-		 "$1::integer * interval '1 day' LIMIT $2::integer))", r->table, r->table, r->column);
+		 "DELETE FROM %s%s WHERE ctid = ANY(ARRAY(SELECT ctid FROM %s%s WHERE %s < now() - "
+		 "$1::integer * interval '1 day' LIMIT $2::integer))", r->table, suffix, r->table, suffix,
+		 r->column);
 	snprintf(d, sizeof d, "%d", days);
 	snprintf(lim, sizeof lim, "%d", RETENTION_BATCH);
 	const char *p[] = {d, lim};
@@ -92,6 +101,27 @@ static long delete_batch(PGconn *c, const char *org, const struct rule *r, int d
 	return n;
 }
 
+/* The day partitions past retention, at most PARTITIONS_DROP_MAX per table:
+ * 0, or -1 with err. */
+static int drop_partitions(PGconn *c, const struct store_config *cfg, struct retention *rt, char *err,
+			   size_t errlen)
+{
+	long dropped = 0;
+	for (size_t i = 0; i < NRULES; i++) {
+		int days = rule_days(cfg, &rules[i]);
+		if (!rules[i].partitioned || days <= 0)
+			continue;
+		long n = partitions_drop(c, rules[i].table, days, PARTITIONS_DROP_MAX, err, errlen);
+		if (n < 0)
+			return -1;
+		dropped += n;
+	}
+	rt->partitions_dropped += dropped;
+	if (dropped > 0)
+		log_info("store: retention dropped %ld day partitions", dropped);
+	return 0;
+}
+
 long retention_pass(PGconn *c, const struct store_config *cfg, struct retention *rt,
 		    int64_t now_us, char *err, size_t errlen)
 {
@@ -102,6 +132,10 @@ long retention_pass(PGconn *c, const struct store_config *cfg, struct retention 
 		return 0;
 	}
 	if (rt->orgs == NULL) {
+		if (drop_partitions(c, cfg, rt, err, errlen) != 0) {
+			rt->next_us = now_us + RETENTION_INTERVAL_US;
+			return -1;
+		}
 		rt->orgs = storew_known_orgs(c, err, errlen);
 		if (rt->orgs == NULL) {
 			rt->next_us = now_us + RETENTION_INTERVAL_US;

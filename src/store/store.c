@@ -109,6 +109,7 @@ struct store {
 	struct spool *spool;
 	struct pgconn pc;
 	struct retention rt;
+	struct partitions parts;
 	struct rollup_tick rollups;
 	int64_t spool_max_pos;
 	int64_t last_db_us;          /* last successful PostgreSQL round trip */
@@ -171,7 +172,7 @@ static struct store_done *done_new(enum store_done_kind kind, uint64_t ticket, i
 /* ---- spool recovery ------------------------------------------------------ */
 
 /* A spool record's payload is the very record wfmon_apply_events takes,
- * {"org":"..","pos":N,"in_size"?:N,"out_size"?:N,"event":{..}} (the function
+ * {"org":"..","pos":N,"at":MS,"in_size"?:N,"out_size"?:N,"event":{..}} (the function
  * passes "org" over), so that writing a batch into PostgreSQL is joining
  * payloads, not parsing and serializing the events again. An org is an id:
  * no escaped quote can come before "pos". */
@@ -634,6 +635,26 @@ static void rollup_upkeep(struct store *s)
 	}
 }
 
+/* Tomorrow's partitions must exist before tomorrow, busy or not (a row with
+ * no day partition lands in the default one, which retention trims row by
+ * row): checked at start-up and hourly, a few catalog lookups when nothing
+ * is missing. */
+static void partition_upkeep(struct store *s)
+{
+	if (!db_ready(s))
+		return;
+	char err[256];
+	int64_t now = clock_mono_us();
+	if (now < s->parts.next_us)
+		return;
+	if (partitions_ensure(s->pc.conn, &s->parts, now, err, sizeof err) < 0) {
+		if (!pgconn_check_lost(&s->pc))
+			log_warn("store: creating day partitions failed: %s", err);
+	} else {
+		s->last_db_us = clock_mono_us();
+	}
+}
+
 /* How long the thread may sleep when nothing is queued. */
 static int64_t idle_wait_us(struct store *s)
 {
@@ -654,6 +675,9 @@ static int64_t idle_wait_us(struct store *s)
 		return r > 0 ? (r < wait ? r : wait) : 0;
 	}
 	int64_t r = s->rt.next_us - now;
+	if (r < wait)
+		wait = r > 0 ? r : 0;
+	r = s->parts.next_us - now;
 	if (r < wait)
 		wait = r > 0 ? r : 0;
 	r = s->last_db_us + PING_IDLE_US - now;
@@ -726,8 +750,10 @@ static void *store_main(void *arg)
 		pgconn_ensure(&s->pc, clock_mono_us());
 		write_pending(s, stopping ? WRITE_BUDGET_US / 2 : WRITE_BUDGET_US);
 		process_queries(s, queries, stopping);
-		if (!stopping)
+		if (!stopping) {
+			partition_upkeep(s);
 			rollup_upkeep(s);
+		}
 		if (!stopping && !spooled && queries == NULL)
 			idle_work(s);
 		publish_status(s);
@@ -850,8 +876,10 @@ int64_t store_spool_max_pos(const struct store *s)
 	return s->spool_max_pos;
 }
 
-/* The spool record of an event (see payload_pos). malloc'd. */
-static char *payload_new(const struct store_event *e)
+/* The spool record of an event (see payload_pos), accepted at at_ms (wall
+ * time: execution_events.received_at, which picks the row's day partition, so
+ * a replayed record is the very same row). malloc'd. */
+static char *payload_new(const struct store_event *e, int64_t at_ms)
 {
 	char sizes[64] = "";
 	int k = 0;
@@ -861,8 +889,8 @@ static char *payload_new(const struct store_event *e)
 		snprintf(sizes + k, sizeof sizes - (size_t)k, ",\"out_size\":%" PRId64, e->out_size);
 	const char *json = e->json ? e->json : "null";
 	size_t len = e->json && e->len ? e->len : strlen(json);
-	return xasprintf(PAYLOAD_ORG "%s\",\"pos\":%" PRId64 "%s,\"event\":%.*s}", e->org, e->pos, sizes,
-			 (int)len, json);
+	return xasprintf(PAYLOAD_ORG "%s\",\"pos\":%" PRId64 ",\"at\":%" PRId64 "%s,\"event\":%.*s}", e->org,
+			 e->pos, at_ms, sizes, (int)len, json);
 }
 
 int store_append(struct store *s, struct store_event *events, size_t n, uint64_t ticket)
@@ -871,8 +899,9 @@ int store_append(struct store *s, struct store_event *events, size_t n, uint64_t
 	b->ticket = ticket;
 	b->recs = xcalloc(n ? n : 1, sizeof *b->recs);
 	bool too_big = false;
+	int64_t at_ms = clock_wall_ms();
 	for (size_t i = 0; i < n; i++) {
-		char *p = payload_new(&events[i]);
+		char *p = payload_new(&events[i], at_ms);
 		size_t len = strlen(p);
 		b->recs[b->n].payload = p;
 		b->recs[b->n].len = (uint32_t)(len > SPOOL_RECORD_MAX ? SPOOL_RECORD_MAX : len);

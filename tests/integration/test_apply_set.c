@@ -267,6 +267,20 @@ static void test_same_rows_as_event_by_event(void **state)
 	}
 	assert_int_equal(apply("rowwise", "wfmon_apply_rowwise", &again, 0, again.n), 0);
 	assert_int_equal(apply("setwise", "wfmon_apply_events", &again, 0, again.n), 0);
+	/* One id twice in one batch: stored once. */
+	static const char twice[] = "{\"id\":\"twice-1\",\"type\":\"log\",\"execution_id\":\"x-twice\","
+				    "\"workflow_id\":\"wf-twice\",\"ts\":\"2026-05-28T20:00:00.000Z\","
+				    "\"level\":\"info\",\"message\":\"once\"}";
+	struct stream dup = { 0 };
+	add(&dup, 900001, twice, NULL);
+	add(&dup, 900002, twice, ",\"at\":1780000000000");
+	assert_int_equal(apply("setwise-dup", "wfmon_apply_events", &dup, 0, dup.n), 1);
+	assert_int_equal(apply("setwise-dup", "wfmon_apply_events", &dup, 0, dup.n), 0);
+	assert_int_equal(pgtest_value(pg.app, "SELECT set_config('wfmon.org', 'setwise-dup', false); "
+				      "SELECT count(*) FROM execution_events"), 1);
+	for (size_t i = 0; i < dup.n; i++)
+		free(dup.recs[i]);
+	free(dup.recs);
 
 	static const char *const tables[] = {
 		"workflows", "workflow_executions", "step_executions", "execution_counters", "execution_events",

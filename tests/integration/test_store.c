@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -265,17 +266,43 @@ static void test_rls(void **state)
 	assert_int_equal(pgtest_exec(pg.app, "CREATE TABLE t (x int)", true), -1);
 	assert_int_equal(pgtest_exec(pg.app, "ALTER TABLE workflows DISABLE ROW LEVEL SECURITY", true), -1);
 
-	/* Every table with org_id has ENABLE and FORCE. */
+	/* Every table with org_id has ENABLE and FORCE (a partitioned table
+	 * counts once; its default partition, which the daemon may read and
+	 * delete from, has its own). */
 	static const char tables_sql[] =
 		"SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-		"WHERE n.nspname = 'public' AND c.relkind = 'r' AND EXISTS (SELECT 1 FROM pg_attribute a "
+		"WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND EXISTS (SELECT 1 FROM pg_attribute a "
 		"WHERE a.attrelid = c.oid AND a.attname = 'org_id' AND NOT a.attisdropped)";
+	char sql[1024];
+	snprintf(sql, sizeof sql, "%s AND NOT c.relispartition", tables_sql);
 	/* 0005: rollups and their state, 0009: workflow_schedules, 0012: action_link_uses,
 	 * 0013: metric_rollup_retractions */
-	assert_int_equal(pgtest_value(pg.owner, tables_sql), 19);
-	char sql[1024];
-	snprintf(sql, sizeof sql, "%s AND NOT (c.relrowsecurity AND c.relforcerowsecurity)", tables_sql);
+	assert_int_equal(pgtest_value(pg.owner, sql), 19);
+	snprintf(sql, sizeof sql, "%s AND (NOT c.relispartition OR c.relname LIKE '%%\\_default') "
+		 "AND NOT (c.relrowsecurity AND c.relforcerowsecurity)", tables_sql);
 	assert_int_equal(pgtest_value(pg.owner, sql), 0);
+	/* 0014: five tables partitioned by day, each with a default partition
+	 * and today's and the next three days' partitions. */
+	assert_int_equal(pgtest_value(pg.owner, "SELECT count(*) FROM pg_class WHERE relkind = 'p'"), 5);
+	assert_int_equal(pgtest_value(pg.owner, "SELECT count(*) FROM pg_class WHERE relispartition "
+						 "AND relkind = 'r' AND relname LIKE '%\\_default'"), 5);
+	assert_int_equal(pgtest_value(pg.owner, "SELECT count(*) FROM pg_class WHERE relname = "
+						 "'execution_events_p' || to_char((now() AT TIME ZONE 'UTC')::date + 3, "
+						 "'YYYYMMDD')"), 1);
+	/* The daemon reaches a day partition only through its parent (whose
+	 * policy applies): no privilege on any. */
+	assert_int_equal(pgtest_value(pg.owner, "SELECT count(*) FROM pg_class c WHERE c.relispartition "
+						 "AND c.relname NOT LIKE '%\\_default' AND "
+						 "has_table_privilege('wfmon_app', c.oid, 'SELECT,INSERT,UPDATE,DELETE')"), 0);
+	char today[16];
+	time_t now_s = time(NULL);
+	struct tm utc;
+	strftime(today, sizeof today, "%Y%m%d", gmtime_r(&now_s, &utc));
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM execution_events_p%s", today);
+	assert_int_equal(pgtest_exec(pg.owner, sql, false), 0);
+	assert_int_equal(pgtest_exec(pg.app, sql, true), -1);
+	/* Nor can it make or drop partitions but through the two functions. */
+	assert_int_equal(pgtest_exec(pg.app, "DROP TABLE execution_events_default", true), -1);
 	/* The daemon's role: no superuser, no BYPASSRLS, owns nothing. */
 	assert_int_equal(pgtest_value(pg.owner, "SELECT count(*) FROM pg_roles WHERE rolname = 'wfmon_app' "
 						 "AND NOT rolsuper AND NOT rolbypassrls"), 1);
@@ -882,7 +909,7 @@ static void test_load_state(void **state)
 
 /* Rows of one organization, written as the owner: a workflow (which makes the
  * organization known), two executions (one last heard of 40 days ago, one
- * now, each with a step), `old_events` events received 40 days ago and 5 now,
+ * now, each with a step), `old_events` events of 40 days ago and 5 of now,
  * and two execution metrics 40 days old. */
 static void retention_fixture(const char *org, int old_events)
 {
@@ -962,8 +989,9 @@ static void test_retention(void **state)
 		/* 0 days keeps the metrics however old. */
 		assert_int_equal(count_as(pg.owner, orgs[i], "SELECT count(*) FROM execution_metrics"), 2);
 	}
-	/* The other organizations' history is untouched: acme keeps its events. */
-	assert_true(count_as(pg.owner, "acme", "SELECT count(*) FROM execution_events") > 0);
+	/* An event's age is its own time (0014): acme's, of May, went too,
+	 * from the default partition, as May has no day partition. */
+	assert_int_equal(count_as(pg.owner, "acme", "SELECT count(*) FROM execution_events"), 0);
 
 	/* Metrics kept 30 days: the old ones go too. */
 	cfg.retention_metrics_days = 30;
@@ -974,6 +1002,82 @@ static void test_retention(void **state)
 	assert_true(n >= 4);
 	for (int i = 0; i < 2; i++)
 		assert_int_equal(count_as(pg.owner, orgs[i], "SELECT count(*) FROM execution_metrics"), 0);
+	retention_free(&rt);
+	PQfinish(c);
+}
+
+/* 0014: a day partition past retention is dropped whole, a newer one and
+ * today's rows stay, and a row that reached the default partition before its
+ * day had a partition moves into it when the partition is made. */
+static void test_retention_drops_partitions(void **state)
+{
+	(void)state;
+	PGconn *c = PQconnectdb(pg.app);
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	/* The daemon's role makes partitions through the owner's function. */
+	assert_int_equal(pgtest_exec(pg.app, "SELECT wfmon_partitions_ensure("
+				     "(now() AT TIME ZONE 'UTC')::date - 29, (now() AT TIME ZONE 'UTC')::date - 29)",
+				     false), 0);
+	/* An event 45 days old has no day partition yet: the default one holds it. */
+	static const char ins[] =
+		"BEGIN; SELECT set_config('wfmon.org', '0part', true);"
+		"INSERT INTO execution_events (org_id, pos, event_id, execution_id, workflow_id, kind, ts,"
+		"  body) VALUES"
+		"  ('0part', %d, 'p-%d', 'px', 'pw', 'log', date_trunc('day', now() AT TIME ZONE 'UTC')"
+		"   AT TIME ZONE 'UTC' - interval '%d days' + interval '12 hours', '{}');"
+		"INSERT INTO execution_metrics (org_id, execution_id, workflow_id, metric_type, metric_value,"
+		"  recorded_at) VALUES ('0part', 'px', 'pw', 'duration_ms', %d, date_trunc('day', now() AT TIME ZONE"
+		"  'UTC') AT TIME ZONE 'UTC' - interval '%d days' + interval '12 hours');"
+		"COMMIT;";
+	char sql[1024];
+	snprintf(sql, sizeof sql, ins, 1, 45, 45, 45, 45);
+	assert_int_equal(pgtest_exec(pg.owner, sql, false), 0);
+	assert_int_equal(count_as(pg.owner, "0part", "SELECT count(*) FROM execution_events_default"), 1);
+	assert_int_equal(pgtest_exec(pg.app, "SELECT wfmon_partitions_ensure("
+				     "(now() AT TIME ZONE 'UTC')::date - 45, (now() AT TIME ZONE 'UTC')::date - 40)",
+				     false), 0);
+	assert_int_equal(count_as(pg.owner, "0part", "SELECT count(*) FROM execution_events_default"), 0);
+	assert_int_equal(count_as(pg.owner, "0part", "SELECT count(*) FROM execution_events WHERE "
+				  "tableoid::regclass::text = 'execution_events_p' || to_char((now() AT TIME ZONE "
+				  "'UTC')::date - 45, 'YYYYMMDD')"), 1);
+	/* One event and one metric 40 days old, 29 days old and today. */
+	int days[] = { 40, 29, 0 };
+	for (int i = 0; i < 3; i++) {
+		snprintf(sql, sizeof sql, ins, 2 + i, days[i], days[i], days[i], days[i]);
+		assert_int_equal(pgtest_exec(pg.owner, sql, false), 0);
+	}
+	assert_int_equal(count_as(pg.owner, "0part", "SELECT count(*) FROM execution_events"), 4);
+	static const char day_sql[] = "SELECT count(*) FROM pg_class WHERE relname = "
+				      "'execution_events_p' || to_char((now() AT TIME ZONE 'UTC')::date - %d, 'YYYYMMDD')";
+
+	struct store_config cfg = { .retention_events_days = 30, .retention_metrics_days = 30 };
+	struct retention rt;
+	retention_init(&rt);
+	char err[256];
+	long n = retention_pass(c, &cfg, &rt, clock_mono_us(), err, sizeof err);
+	if (n < 0)
+		fail_msg("retention_pass: %s", err);
+	/* The 45- and 40-day-old partitions of both tables (every other
+	 * partitioned table's too), not one row deleted for them. */
+	assert_true(rt.partitions_dropped >= 4);
+	for (int d = 40; d <= 45; d += 5) {
+		snprintf(sql, sizeof sql, day_sql, d);
+		assert_int_equal(pgtest_value(pg.owner, sql), 0);
+	}
+	snprintf(sql, sizeof sql, day_sql, 29);
+	assert_int_equal(pgtest_value(pg.owner, sql), 1);
+	snprintf(sql, sizeof sql, day_sql, 0);
+	assert_int_equal(pgtest_value(pg.owner, sql), 1);
+	assert_int_equal(count_as(pg.owner, "0part", "SELECT count(*) FROM execution_events"), 2);
+	assert_int_equal(count_as(pg.owner, "0part", "SELECT count(*) FROM execution_events WHERE pos IN (3, 4)"), 2);
+	assert_int_equal(count_as(pg.owner, "0part", "SELECT count(*) FROM execution_metrics"), 2);
+	/* Nothing more to drop. */
+	long before = rt.partitions_dropped;
+	retention_free(&rt);
+	n = retention_pass(c, &cfg, &rt, rt.next_us, err, sizeof err);
+	if (n < 0)
+		fail_msg("retention_pass: %s", err);
+	assert_int_equal(rt.partitions_dropped, before);
 	retention_free(&rt);
 	PQfinish(c);
 }
@@ -993,6 +1097,7 @@ int main(void)
 		cmocka_unit_test(test_full_spool_refuses),
 		cmocka_unit_test(test_load_state),
 		cmocka_unit_test(test_retention),
+		cmocka_unit_test(test_retention_drops_partitions),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
