@@ -27,7 +27,8 @@ bool org_summary_equal(const struct org_summary *a, const struct org_summary *b)
 			return false;
 	if (a->has_system != b->has_system || a->spool_pending != b->spool_pending ||
 	    a->spool_bytes != b->spool_bytes || strcmp(a->database, b->database) != 0 ||
-	    strcmp(a->notifier, b->notifier) != 0 || strcmp(a->notifier_error, b->notifier_error) != 0)
+	    strcmp(a->notifier, b->notifier) != 0 || strcmp(a->notifier_error, b->notifier_error) != 0 ||
+	    strcmp(a->peers, b->peers) != 0)
 		return false;
 	if (a->nstale_ids != b->nstale_ids)
 		return false;
@@ -63,11 +64,15 @@ json_t *org_summary_json_new(const struct org_summary *s)
 		json_array_append_new(deg, json_string(s->degraded[i]));
 	json_object_set_new(w, "degraded", deg);
 	json_object_set_new(o, "warnings", w);
-	if (s->has_system)
-		json_object_set_new(o, "system", json_pack("{s:s,s:I,s:I,s:s,s:s}", "database", s->database,
-							   "spool_pending", (json_int_t)s->spool_pending,
-							   "spool_bytes", (json_int_t)s->spool_bytes,
-							   "notifier", s->notifier, "notifier_error", s->notifier_error));
+	if (s->has_system) {
+		json_t *sys = json_pack("{s:s,s:I,s:I,s:s,s:s}", "database", s->database,
+					"spool_pending", (json_int_t)s->spool_pending, "spool_bytes",
+					(json_int_t)s->spool_bytes, "notifier", s->notifier, "notifier_error",
+					s->notifier_error);
+		if (s->peers[0] != '\0')
+			json_object_set_new(sys, "peers", json_string(s->peers));
+		json_object_set_new(o, "system", sys);
+	}
 	return o;
 }
 
@@ -99,6 +104,7 @@ static int system_read(json_t *sys, struct org_summary *s, struct proto_cause *c
 {
 	static const char *const db_words[] = { "up", "down", "connecting", "none", "unknown", NULL };
 	static const char *const notify_words[] = { "ok", "retrying", "failing", "off", NULL };
+	static const char *const peer_words[] = { "current", "delayed", NULL };
 	if (sys == NULL)
 		return 0;
 	if (!json_is_object(sys))
@@ -109,6 +115,10 @@ static int system_read(json_t *sys, struct org_summary *s, struct proto_cause *c
 	    jfield_int(sys, "system", "spool_pending", true, 0, COUNT_MAX, &pending, cause) < 0 ||
 	    jfield_int(sys, "system", "spool_bytes", true, 0, COUNT_MAX, &bytes, cause) < 0 ||
 	    word_read(sys, "notifier", notify_words, s->notifier, sizeof s->notifier, cause) < 0)
+		return -1;
+	s->peers[0] = '\0';
+	if (jfield_get(sys, "peers") != NULL &&
+	    word_read(sys, "peers", peer_words, s->peers, sizeof s->peers, cause) < 0)
 		return -1;
 	if (err != NULL && !json_is_string(err))
 		return proto_fail(cause, "system.notifier_error", "must be a string");

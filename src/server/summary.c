@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "alerts.h"
+#include "cluster.h"
 #include "conn.h"
 #include "live.h"
 #include "monitor.h"
@@ -98,6 +99,9 @@ static void system_compute(struct org *o, struct org_summary *out)
 							  : s->notify_gave_up ? "failing"
 							  : s->notify_failed ? "retrying" : "ok");
 	memcpy(out->notifier_error, s->notify_error, sizeof out->notifier_error);
+	out->peers[0] = '\0';
+	if (srv->cluster != NULL)
+		snprintf(out->peers, sizeof out->peers, "%s", cluster_peers_current(srv->cluster) ? "current" : "delayed");
 }
 
 void summary_load(struct org *o, json_t *attention)

@@ -128,6 +128,10 @@ static void draw_summary(struct ui *ui, const struct dash_widget *w, struct ui_r
 		x = ui_pair(r.y + 1, x, lim, UI_PAIR_BODY, _("notifier"), system_word(sys->notifier),
 			    strcmp(sys->notifier, "ok") == 0 ? UI_STATUS_OK : strcmp(sys->notifier, "off") == 0 ? UI_MUTED
 			    : strcmp(sys->notifier, "retrying") == 0 ? UI_WARNING : UI_STATUS_FAILED);
+	if (sys != NULL && sys->peers[0] != '\0')
+		x = ui_pair(r.y + 1, x, lim, UI_PAIR_BODY, _("other nodes"),
+			    strcmp(sys->peers, "current") == 0 ? _("current") : _("delayed"),
+			    strcmp(sys->peers, "current") == 0 ? UI_STATUS_OK : UI_WARNING);
 	const struct model_queue *q = &ui->model.queue;
 	if (q->loaded) {
 		snprintf(v, sizeof v, "%lld", (long long)q->n.depth);

@@ -326,8 +326,15 @@ static void header_draw(struct ui_widget *w, struct ui *ui, struct ui_rect r)
 	enum ui_element bel;
 	switch (h->display) {
 	case SD_LIVE:
-		snprintf(badge, sizeof badge, " %s ", _("LIVE"));
-		bel = UI_BADGE_LIVE;
+		/* Live, but on a node of a cluster whose Redis is away: its own
+		 * producers' events arrive, the other nodes' are late. */
+		if (ui->model.summary.loaded && strcmp(ui->model.summary.s.peers, "delayed") == 0) {
+			snprintf(badge, sizeof badge, " %s %s ", _("LIVE"), _("OTHER NODES DELAYED"));
+			bel = UI_BADGE_RECONNECTING;
+		} else {
+			snprintf(badge, sizeof badge, " %s ", _("LIVE"));
+			bel = UI_BADGE_LIVE;
+		}
 		break;
 	case SD_CONNECTING:
 		snprintf(badge, sizeof badge, " %s ", _("CONNECTING"));

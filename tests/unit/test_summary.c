@@ -120,6 +120,7 @@ static void test_json_round_trip(void **state)
 	s.spool_bytes = 480000;
 	snprintf(s.notifier, sizeof s.notifier, "retrying");
 	snprintf(s.notifier_error, sizeof s.notifier_error, "HTTP 503");
+	snprintf(s.peers, sizeof s.peers, "delayed");
 	json_t *j = org_summary_json_new(&s);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "system"), "spool_pending")), 1200);
 	assert_int_equal(json_integer_value(json_object_get(j, "failed_unhandled")), 16);
@@ -136,6 +137,15 @@ static void test_json_round_trip(void **state)
 	assert_int_equal(back.spool_bytes, 480000);
 	assert_string_equal(back.notifier, "retrying");
 	assert_string_equal(back.notifier_error, "HTTP 503");
+	assert_string_equal(back.peers, "delayed");
+	json_decref(j);
+	/* Other nodes caught up: another summary; a daemon alone writes no "peers". */
+	snprintf(back.peers, sizeof back.peers, "current");
+	assert_false(org_summary_equal(&s, &back));
+	back = s;
+	back.peers[0] = '\0';
+	j = org_summary_json_new(&back);
+	assert_null(json_object_get(json_object_get(j, "system"), "peers"));
 	json_decref(j);
 	/* A notifier that recovered is another summary. */
 	back.notifier_error[0] = '\0';
@@ -186,6 +196,9 @@ static void test_json_refusals(void **state)
 		{ "{\"running\":1,\"stale\":0,\"queued\":0,\"failed_unhandled\":0,\"alerts_open\":0,\"stale_after_s\":1,"
 		  "\"system\":{\"database\":\"up\",\"spool_pending\":-4,\"spool_bytes\":0,\"notifier\":\"ok\"}}",
 		  "system.spool_pending" },
+		{ "{\"running\":1,\"stale\":0,\"queued\":0,\"failed_unhandled\":0,\"alerts_open\":0,\"stale_after_s\":1,"
+		  "\"system\":{\"database\":\"up\",\"spool_pending\":0,\"spool_bytes\":0,\"notifier\":\"ok\","
+		  "\"peers\":\"late\"}}", "system.peers" },
 		{ "{\"running\":1,\"stale\":0,\"queued\":0,\"failed_unhandled\":0,\"alerts_open\":0,\"stale_after_s\":1,"
 		  "\"system\":{\"database\":\"up\",\"spool_pending\":0,\"spool_bytes\":0,\"notifier\":\"loud\"}}",
 		  "system.notifier" },
