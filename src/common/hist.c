@@ -152,14 +152,23 @@ static uint32_t bin_find(const struct hist *h, uint32_t idx)
 	return lo;
 }
 
+/* A duration clamped to [0, HIST_MAX_MS] in *ms, its bucket, and how far it
+ * lies above the bucket's lower bound in *excess. */
+static uint32_t place(int64_t *ms, uint64_t *excess)
+{
+	if (*ms < 0)
+		*ms = 0;
+	if (*ms > HIST_MAX_MS)
+		*ms = HIST_MAX_MS;
+	uint32_t idx = hist_bucket_of(*ms);
+	*excess = (uint64_t)(*ms - lower_bounds[idx]);
+	return idx;
+}
+
 void hist_add(struct hist *h, int64_t ms)
 {
-	if (ms < 0)
-		ms = 0;
-	if (ms > HIST_MAX_MS)
-		ms = HIST_MAX_MS;
-	uint32_t idx = hist_bucket_of(ms);
-	uint64_t excess = (uint64_t)(ms - lower_bounds[idx]);
+	uint64_t excess;
+	uint32_t idx = place(&ms, &excess);
 	uint32_t lo = bin_find(h, idx);   /* the bin, or where it goes */
 	minmax(h, ms, ms);
 	h->count++;
@@ -176,12 +185,8 @@ void hist_add(struct hist *h, int64_t ms)
 
 int hist_remove(struct hist *h, int64_t ms)
 {
-	if (ms < 0)
-		ms = 0;
-	if (ms > HIST_MAX_MS)
-		ms = HIST_MAX_MS;
-	uint32_t idx = hist_bucket_of(ms);
-	uint64_t excess = (uint64_t)(ms - lower_bounds[idx]);
+	uint64_t excess;
+	uint32_t idx = place(&ms, &excess);
 	uint32_t at = bin_find(h, idx);
 	if (at >= h->n || h->bins[at].idx != idx)
 		return -1;
