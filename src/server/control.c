@@ -114,8 +114,11 @@ void control_request(struct conn *c, const struct proto_request *req)
 		conn_send_error(c, req->id, PROTO_ERR_BAD_REQUEST, msg, "execution_id");
 		return;
 	}
+	/* A node of a cluster sees only its own producers; the request goes
+	 * through the cluster to every node's control room, so one connected
+	 * elsewhere gets it (and until one answers, it stays requested). */
 	struct room *control = room_find(o, "control");
-	if (control == NULL || control->nsubs == 0) {
+	if ((control == NULL || control->nsubs == 0) && s->cluster == NULL) {
 		snprintf(msg, sizeof msg, "no producer of this organization listens in the control room, so nobody "
 			 "could %s %s; start its producer and ask again", name, x->id);
 		conn_send_error(c, req->id, PROTO_ERR_UNAVAILABLE, msg, NULL);
@@ -139,15 +142,38 @@ void control_request(struct conn *c, const struct proto_request *req)
 	if (rc < 0)
 		return;
 
-	/* The command names the attempt it is about, so that a producer running
-	 * a later one by then can tell. */
+	/* The command itself reached the control room as the event was applied
+	 * (control_on_event); the audit names the attempt it was about. */
 	json_t *args = json_pack("{s:s,s:s,s:s,s:i,s:s}", "execution_id", req->execution_id, "workflow_id",
 				 workflow_id, "request_id", rid, "attempt", attempt, "by", c->who.sub);
 	if (req->reason != NULL)
 		json_object_set_new(args, "reason", json_string(req->reason));
-	room_broadcast(control, proto_control_message_new(name, args));
 	log_info("%s/%s asked the producers to %s %s (%s)", o->id, c->who.sub, name, req->execution_id, rid);
 	history_audit(s, o->id, c->who.sub, cmd == CONTROL_CANCEL ? "execution.cancel_requested"
 								     : "execution.retry_requested",
 		      req->execution_id, args);
+}
+
+void control_on_event(struct org *o, const struct live_execution *x, const struct proto_event *ev, json_t *event)
+{
+	if (ev->kind != EV_CONTROL_REQUESTED)
+		return;
+	struct room *control = room_find(o, "control");
+	if (control == NULL || control->nsubs == 0)
+		return;
+	/* The command names the attempt it is about, so that a producer running
+	 * a later one by then can tell. */
+	json_t *args = json_pack("{s:O,s:O,s:O,s:i,s:O}", "execution_id", json_object_get(event, "execution_id"),
+				 "workflow_id", json_object_get(event, "workflow_id"), "request_id",
+				 json_object_get(event, "request_id"), "attempt", x ? (int)x->x.attempt : 1, "by",
+				 json_object_get(event, "by"));
+	json_t *reason = json_object_get(event, "reason");
+	if (args == NULL) {
+		log_error("%s: control.requested %s lacks a field; no command sent", o->id, ev->event_id);
+		return;
+	}
+	if (reason != NULL)
+		json_object_set(args, "reason", reason);
+	room_broadcast(control, proto_control_message_new(json_string_value(json_object_get(event, "command")), args));
+	json_decref(args);
 }

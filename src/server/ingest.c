@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "control.h"
 #include "alerts.h"
 #include "jsonw.h"
 #include "monitor.h"
@@ -262,6 +263,7 @@ void ingest_commit(struct org *o, struct ingest_batch *b)
 		if (proto_event_is_execution_level(it->ev.kind))
 			alerts_on_event(o->srv, o, x, &it->ev);
 		route(o, it);
+		control_on_event(o, x, &it->ev, it->event);
 		b->accepted++;
 		o->srv->stats.events_in++;
 	}

@@ -313,6 +313,51 @@ static void test_tenants_apart_across_nodes(void **state)
 	wsc_free(beta);
 }
 
+/* ---- control across nodes ------------------------------------------------------------------- */
+
+/* A cancel asked on node C reaches the producer listening on node A (the
+ * command follows the control.requested event through the stream). */
+static void test_cancel_reaches_a_producer_on_another_node(void **state)
+{
+	(void)state;
+	struct wsc *pa = open_as(0, "acme", "ctl-producer", "producer");
+	subscribe_ok(pa, "control", -1, false);
+	PUBLISH_OK(pa, "execution.started", "ctl-start-1", "x-ctl", "");
+	struct wsc *op = open_as(2, "acme", "olga", "operator");
+	json_t *a = NULL;
+	/* Node C knows the execution once it has applied the stream. */
+	for (int i = 0; i < 50; i++) {
+		json_decref(a);
+		a = client_request(op, "{\"type\":\"cancel\",\"id\":\"c1\",\"execution_id\":\"x-ctl\","
+				       "\"reason\":\"wrong month\"}", 5000);
+		assert_non_null(a);
+		if (strcmp(jstr(a, "type"), "done") == 0 || strcmp(jstr(a, "code"), "not_found") != 0)
+			break;
+		usleep(100000);
+	}
+	if (strcmp(jstr(a, "type"), "done") != 0) {
+		char *t = json_dumps(a, 0);
+		fail_msg("cancel on node C: %s", t);
+	}
+	json_decref(a);
+	/* The producer on A gets the command, by olga, with the reason. */
+	json_t *m;
+	bool got = false;
+	while (!got && (m = client_recv_type(pa, "control", 10000)) != NULL) {
+		got = strcmp(jstr(m, "execution_id"), "x-ctl") == 0;
+		if (got) {
+			assert_string_equal(jstr(m, "command"), "cancel");
+			assert_string_equal(jstr(m, "by"), "olga");
+			assert_string_equal(jstr(m, "reason"), "wrong month");
+			assert_int_equal(json_integer_value(json_object_get(m, "attempt")), 1);
+		}
+		json_decref(m);
+	}
+	assert_true(got);
+	wsc_free(op);
+	wsc_free(pa);
+}
+
 /* ---- stored once ------------------------------------------------------------------------ */
 
 static long long count_in(const char *org, const char *where)
@@ -578,6 +623,7 @@ int main(void)
 		cmocka_unit_test(test_same_order_on_every_node),
 		cmocka_unit_test(test_resume_on_another_node),
 		cmocka_unit_test(test_tenants_apart_across_nodes),
+		cmocka_unit_test(test_cancel_reaches_a_producer_on_another_node),
 		cmocka_unit_test(test_stored_once_also_when_retried_elsewhere),
 		cmocka_unit_test(test_alert_fires_once_for_the_cluster),
 		cmocka_unit_test(test_redis_restart_loses_nothing),
