@@ -83,11 +83,13 @@ void cluster_replay(struct cluster *k, struct room *r, int64_t since, struct con
 /* Whether this node holds the alert lease (evaluates alert rules). */
 bool cluster_leads(const struct cluster *k);
 
-/* What one node tells the others (alerts.c applies it: alerts_shared). */
+/* What one node tells the others (alerts.c applies the rules and alerts:
+ * alerts_shared; prioritize.c the priorities: prioritize_shared). */
 enum cluster_share {
 	CLUSTER_SHARE_RULE,          /* {"rule": storage form} */
 	CLUSTER_SHARE_RULE_DELETE,   /* {"rule_id"} */
 	CLUSTER_SHARE_ALERT,         /* the alert record's storage form */
+	CLUSTER_SHARE_PRIORITY,      /* {"execution_id","priority","previous","by"} (prioritize.h) */
 	CLUSTER_SHARE__COUNT
 };
 /* Sends j (taken) about org to the other nodes, after the events before it. */

@@ -31,6 +31,7 @@
 #include "frame.h"
 #include "log.h"
 #include "org.h"
+#include "prioritize.h"
 #include "publish.h"
 #include "ring.h"
 #include "room.h"
@@ -86,6 +87,7 @@ static const char *const share_names[CLUSTER_SHARE__COUNT] = {
 	[CLUSTER_SHARE_RULE] = "rule",
 	[CLUSTER_SHARE_RULE_DELETE] = "rule-delete",
 	[CLUSTER_SHARE_ALERT] = "alert",
+	[CLUSTER_SHARE_PRIORITY] = "priority",
 };
 
 enum link_state { LINK_DOWN, LINK_CONNECTING, LINK_UP };
@@ -391,7 +393,10 @@ static void apply_shared(struct cluster *k, const redisReply *fields)
 		json_decref(j);
 		return;
 	}
-	alerts_shared(k->s, server_org(k->s, org), which, j);
+	if (which == CLUSTER_SHARE_PRIORITY)
+		prioritize_shared(server_org(k->s, org), j);
+	else
+		alerts_shared(k->s, server_org(k->s, org), which, j);
 	json_decref(j);
 }
 

@@ -358,6 +358,57 @@ static void test_cancel_reaches_a_producer_on_another_node(void **state)
 	wsc_free(pa);
 }
 
+/* A priority raised on node C reaches the producer on node A and node A's
+ * live state (so its queue numbers), as the other nodes' changes do. */
+static void test_priority_reaches_every_node(void **state)
+{
+	(void)state;
+	struct wsc *pa = open_as(0, "acme", "prio-producer", "producer");
+	subscribe_ok(pa, "control", -1, false);
+	PUBLISH_OK(pa, "execution.queued", "prio-q-1", "x-prio",
+		   "\"workflow_name\":\"VAT\",\"priority\":\"LOW\",\"steps\":[{\"id\":\"s\",\"name\":\"compute\"}]");
+	struct wsc *op = open_as(2, "acme", "olga", "operator");
+	json_t *a = NULL;
+	for (int i = 0; i < 50; i++) {
+		json_decref(a);
+		a = client_request(op, "{\"type\":\"prioritize\",\"id\":\"p1\",\"execution_id\":\"x-prio\","
+				       "\"priority\":\"HIGH\"}", 5000);
+		assert_non_null(a);
+		if (strcmp(jstr(a, "type"), "done") == 0 || strcmp(jstr(a, "code"), "not_found") != 0)
+			break;
+		usleep(100000);
+	}
+	if (strcmp(jstr(a, "type"), "done") != 0) {
+		char *t = json_dumps(a, 0);
+		fail_msg("prioritize on node C: %s", t);
+	}
+	json_decref(a);
+	json_t *m;
+	bool got = false;
+	while (!got && (m = client_recv_type(pa, "control", 10000)) != NULL) {
+		got = strcmp(jstr(m, "command"), "prioritize") == 0 && strcmp(jstr(m, "execution_id"), "x-prio") == 0;
+		if (got) {
+			assert_string_equal(jstr(m, "priority"), "HIGH");
+			assert_string_equal(jstr(m, "previous"), "LOW");
+			assert_string_equal(jstr(m, "by"), "olga");
+		}
+		json_decref(m);
+	}
+	assert_true(got);
+	/* Node B holds it as HIGH too: a new subscriber's snapshot says so. */
+	struct wsc *vb = open_as(1, "acme", "prio-viewer", "viewer");
+	json_t *sub = client_subscribe(vb, "execution:x-prio", -1);
+	assert_non_null(sub);
+	json_t *ex = json_object_get(json_object_get(sub, "snapshot"), "execution");
+	if (ex == NULL)
+		ex = json_object_get(sub, "snapshot");
+	assert_string_equal(jstr(ex, "priority"), "HIGH");
+	json_decref(sub);
+	wsc_free(vb);
+	wsc_free(op);
+	wsc_free(pa);
+}
+
 /* ---- stored once ------------------------------------------------------------------------ */
 
 static long long count_in(const char *org, const char *where)
@@ -624,6 +675,7 @@ int main(void)
 		cmocka_unit_test(test_resume_on_another_node),
 		cmocka_unit_test(test_tenants_apart_across_nodes),
 		cmocka_unit_test(test_cancel_reaches_a_producer_on_another_node),
+		cmocka_unit_test(test_priority_reaches_every_node),
 		cmocka_unit_test(test_stored_once_also_when_retried_elsewhere),
 		cmocka_unit_test(test_alert_fires_once_for_the_cluster),
 		cmocka_unit_test(test_redis_restart_loses_nothing),
