@@ -84,12 +84,15 @@ void cluster_replay(struct cluster *k, struct room *r, int64_t since, struct con
 bool cluster_leads(const struct cluster *k);
 
 /* What one node tells the others (alerts.c applies the rules and alerts:
- * alerts_shared; prioritize.c the priorities: prioritize_shared). */
+ * alerts_shared; prioritize.c the priorities: prioritize_shared;
+ * schedules.c the schedules: schedules_shared). */
 enum cluster_share {
 	CLUSTER_SHARE_RULE,          /* {"rule": storage form} */
 	CLUSTER_SHARE_RULE_DELETE,   /* {"rule_id"} */
 	CLUSTER_SHARE_ALERT,         /* the alert record's storage form */
 	CLUSTER_SHARE_PRIORITY,      /* {"execution_id","priority","previous","by"} (prioritize.h) */
+	CLUSTER_SHARE_SCHEDULE,      /* {"schedule": storage form} (schedules.h) */
+	CLUSTER_SHARE_SCHEDULE_DELETE, /* {"workflow_id"} */
 	CLUSTER_SHARE__COUNT
 };
 /* Sends j (taken) about org to the other nodes, after the events before it. */

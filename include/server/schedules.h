@@ -11,6 +11,7 @@
 #define WFMON_SCHEDULES_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "alert.h"
@@ -65,5 +66,9 @@ json_t *schedules_health_new(struct org *o, int64_t now_ms);
 /* REQ_SCHEDULE: list (everyone but producers), save and delete (operators
  * and admins; audited). */
 void schedules_request(struct conn *c, const struct proto_request *req);
+/* A schedule another node of a cluster saved ({"schedule": storage form}) or
+ * deleted ({"workflow_id"}), applied here the same way (no audit row, no
+ * store write: the other node made them). */
+void schedules_shared(struct org *o, bool deleted, json_t *j);
 
 #endif

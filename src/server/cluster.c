@@ -35,6 +35,7 @@
 #include "publish.h"
 #include "ring.h"
 #include "room.h"
+#include "schedules.h"
 #include "server.h"
 #include "store.h"
 #include "strmap.h"
@@ -88,6 +89,8 @@ static const char *const share_names[CLUSTER_SHARE__COUNT] = {
 	[CLUSTER_SHARE_RULE_DELETE] = "rule-delete",
 	[CLUSTER_SHARE_ALERT] = "alert",
 	[CLUSTER_SHARE_PRIORITY] = "priority",
+	[CLUSTER_SHARE_SCHEDULE] = "schedule",
+	[CLUSTER_SHARE_SCHEDULE_DELETE] = "schedule-delete",
 };
 
 enum link_state { LINK_DOWN, LINK_CONNECTING, LINK_UP };
@@ -395,6 +398,8 @@ static void apply_shared(struct cluster *k, const redisReply *fields)
 	}
 	if (which == CLUSTER_SHARE_PRIORITY)
 		prioritize_shared(server_org(k->s, org), j);
+	else if (which == CLUSTER_SHARE_SCHEDULE || which == CLUSTER_SHARE_SCHEDULE_DELETE)
+		schedules_shared(server_org(k->s, org), which == CLUSTER_SHARE_SCHEDULE_DELETE, j);
 	else
 		alerts_shared(k->s, server_org(k->s, org), which, j);
 	json_decref(j);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "cluster.h"
 #include "conn.h"
 #include "history.h"
 #include "live.h"
@@ -350,6 +351,19 @@ static json_t *entry_json_new(const struct sched_entry *e)
 	return j;
 }
 
+/* Puts s in (new or replacing the workflow's) and brings its state up to
+ * date; on a new one, the runs the node holds count from the start. */
+static struct sched_entry *schedule_apply(struct org *o, const struct schedule *s, const struct tz *tz, int64_t now)
+{
+	bool known = entry_find(&o->sched, s->workflow_id) != NULL;
+	struct schedule_runs *r = runs_get(&o->sched, s->workflow_id, true);
+	if (!known && r != NULL)
+		runs_from_live(o, s->workflow_id, r);
+	struct sched_entry *e = entry_put(&o->sched, s, tz);
+	schedules_tick(o, now);
+	return e;
+}
+
 static void schedule_save(struct conn *c, const struct proto_request *req)
 {
 	struct org *o = c->org;
@@ -383,12 +397,10 @@ static void schedule_save(struct conn *c, const struct proto_request *req)
 	 * when the schedule began and a new one begins now. */
 	if (s.since_ms <= 0)
 		s.since_ms = old != NULL && old->s.since_ms > 0 ? old->s.since_ms : now;
-	struct schedule_runs *r = runs_get(&o->sched, s.workflow_id, true);
-	if (old == NULL && r != NULL)
-		runs_from_live(o, s.workflow_id, r);
-	struct sched_entry *e = entry_put(&o->sched, &s, &tz);
-	schedules_tick(o, now);
+	struct sched_entry *e = schedule_apply(o, &s, &tz, now);
 	json_t *stored = schedule_json_new(&e->s);
+	if (c->srv->cluster != NULL)
+		cluster_share(c->srv->cluster, o->id, CLUSTER_SHARE_SCHEDULE, json_pack("{s:O}", "schedule", stored));
 	history_put(c->srv, STORE_Q_PUT_SCHEDULE, o->id, json_pack("{s:O,s:s}", "schedule", stored, "by", c->who.sub));
 	history_audit(c->srv, o->id, c->who.sub, old ? "schedule.changed" : "schedule.created", s.workflow_id, stored);
 	log_info("%s/%s %s the schedule of %s", o->id, c->who.sub, old ? "changed" : "set", s.workflow_id);
@@ -422,8 +434,40 @@ void schedules_request(struct conn *c, const struct proto_request *req)
 		return;
 	}
 	entry_remove(&o->sched, req->workflow_id);
+	if (c->srv->cluster != NULL)
+		cluster_share(c->srv->cluster, o->id, CLUSTER_SHARE_SCHEDULE_DELETE,
+			      json_pack("{s:s}", "workflow_id", req->workflow_id));
 	history_put(c->srv, STORE_Q_PUT_SCHEDULE_DELETE, o->id, json_pack("{s:s}", "workflow_id", req->workflow_id));
 	history_audit(c->srv, o->id, c->who.sub, "schedule.deleted", req->workflow_id, NULL);
 	log_info("%s/%s deleted the schedule of %s", o->id, c->who.sub, req->workflow_id);
 	conn_send(c, proto_done_message_new(req->id));
+}
+
+void schedules_shared(struct org *o, bool deleted, json_t *j)
+{
+	if (deleted) {
+		const char *id = json_string_value(json_object_get(j, "workflow_id"));
+		if (id != NULL)
+			entry_remove(&o->sched, id);
+		return;
+	}
+	struct schedule s;
+	struct proto_cause cause;
+	struct tz tz;
+	char why[256];
+	if (schedule_parse(json_object_get(j, "schedule"), &s, &cause) < 0) {
+		log_warn("%s: a schedule from another node is not valid here (%s: %s): skipped", o->id, cause.field,
+			 cause.message);
+		return;
+	}
+	if (tz_load(s.timezone, &tz, why, sizeof why) < 0) {
+		log_warn("%s: the schedule of %s from another node: %s: skipped", o->id, s.workflow_id, why);
+		return;
+	}
+	if (entry_find(&o->sched, s.workflow_id) == NULL && o->sched.n >= SCHEDULE_MAX_PER_ORG) {
+		log_warn("%s: the schedule of %s from another node is past this organization's %d: skipped", o->id,
+			 s.workflow_id, SCHEDULE_MAX_PER_ORG);
+		return;
+	}
+	schedule_apply(o, &s, &tz, clock_wall_ms());
 }

@@ -409,6 +409,47 @@ static void test_priority_reaches_every_node(void **state)
 	wsc_free(pa);
 }
 
+/* How many schedules node `node` lists for acme, waiting up to 5 s for want. */
+static int schedules_listed(int node, int want)
+{
+	struct wsc *op = open_as(node, "acme", "sched-reader", "viewer");
+	int n = -1;
+	for (long long end = mono_ms() + 5000; n != want && mono_ms() < end;) {
+		json_t *a = client_request(op, "{\"type\":\"schedule\",\"id\":\"l\",\"action\":\"list\"}", 5000);
+		assert_non_null(a);
+		n = (int)json_array_size(json_object_get(a, "schedules"));
+		json_decref(a);
+		if (n != want)
+			usleep(100000);
+	}
+	wsc_free(op);
+	return n;
+}
+
+/* A schedule saved on node C is on nodes A and B (whichever holds the alert
+ * lease checks it); deleted on C, it goes from them too. */
+static void test_schedules_reach_every_node(void **state)
+{
+	(void)state;
+	struct wsc *op = open_as(2, "acme", "olga", "operator");
+	json_t *a = client_request(op, "{\"type\":\"schedule\",\"id\":\"s\",\"action\":\"save\",\"schedule\":{"
+				       "\"workflow_id\":\"vat-return\",\"name\":\"VAT return\",\"working_day\":1,"
+				       "\"at\":\"06:00\",\"timezone\":\"Europe/Warsaw\"}}", 5000);
+	assert_non_null(a);
+	assert_string_equal(jstr(a, "type"), "schedule_saved");
+	json_decref(a);
+	assert_int_equal(schedules_listed(0, 1), 1);
+	assert_int_equal(schedules_listed(1, 1), 1);
+	a = client_request(op, "{\"type\":\"schedule\",\"id\":\"d\",\"action\":\"delete\","
+			       "\"workflow_id\":\"vat-return\"}", 5000);
+	assert_non_null(a);
+	assert_string_equal(jstr(a, "type"), "done");
+	json_decref(a);
+	assert_int_equal(schedules_listed(0, 0), 0);
+	assert_int_equal(schedules_listed(1, 0), 0);
+	wsc_free(op);
+}
+
 /* ---- stored once ------------------------------------------------------------------------ */
 
 static long long count_in(const char *org, const char *where)
@@ -676,6 +717,7 @@ int main(void)
 		cmocka_unit_test(test_tenants_apart_across_nodes),
 		cmocka_unit_test(test_cancel_reaches_a_producer_on_another_node),
 		cmocka_unit_test(test_priority_reaches_every_node),
+		cmocka_unit_test(test_schedules_reach_every_node),
 		cmocka_unit_test(test_stored_once_also_when_retried_elsewhere),
 		cmocka_unit_test(test_alert_fires_once_for_the_cluster),
 		cmocka_unit_test(test_redis_restart_loses_nothing),
