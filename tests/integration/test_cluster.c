@@ -315,6 +315,27 @@ static void test_tenants_apart_across_nodes(void **state)
 
 /* ---- control across nodes ------------------------------------------------------------------- */
 
+/* Sends request (about an execution published on another node) on op until
+ * the node knows the execution (it answers not_found until it has applied the
+ * stream); asserts the answer is done. */
+static void done_once_known(struct wsc *op, const char *request)
+{
+	json_t *a = NULL;
+	for (int i = 0; i < 50; i++) {
+		json_decref(a);
+		a = client_request(op, request, 5000);
+		assert_non_null(a);
+		if (strcmp(jstr(a, "type"), "done") == 0 || strcmp(jstr(a, "code"), "not_found") != 0)
+			break;
+		usleep(100000);
+	}
+	if (strcmp(jstr(a, "type"), "done") != 0) {
+		char *t = json_dumps(a, 0);
+		fail_msg("%s: %s", request, t);
+	}
+	json_decref(a);
+}
+
 /* A cancel asked on node C reaches the producer listening on node A (the
  * command follows the control.requested event through the stream). */
 static void test_cancel_reaches_a_producer_on_another_node(void **state)
@@ -324,22 +345,8 @@ static void test_cancel_reaches_a_producer_on_another_node(void **state)
 	subscribe_ok(pa, "control", -1, false);
 	PUBLISH_OK(pa, "execution.started", "ctl-start-1", "x-ctl", "");
 	struct wsc *op = open_as(2, "acme", "olga", "operator");
-	json_t *a = NULL;
-	/* Node C knows the execution once it has applied the stream. */
-	for (int i = 0; i < 50; i++) {
-		json_decref(a);
-		a = client_request(op, "{\"type\":\"cancel\",\"id\":\"c1\",\"execution_id\":\"x-ctl\","
-				       "\"reason\":\"wrong month\"}", 5000);
-		assert_non_null(a);
-		if (strcmp(jstr(a, "type"), "done") == 0 || strcmp(jstr(a, "code"), "not_found") != 0)
-			break;
-		usleep(100000);
-	}
-	if (strcmp(jstr(a, "type"), "done") != 0) {
-		char *t = json_dumps(a, 0);
-		fail_msg("cancel on node C: %s", t);
-	}
-	json_decref(a);
+	done_once_known(op, "{\"type\":\"cancel\",\"id\":\"c1\",\"execution_id\":\"x-ctl\","
+			    "\"reason\":\"wrong month\"}");
 	/* The producer on A gets the command, by olga, with the reason. */
 	json_t *m;
 	bool got = false;
@@ -368,21 +375,8 @@ static void test_priority_reaches_every_node(void **state)
 	PUBLISH_OK(pa, "execution.queued", "prio-q-1", "x-prio",
 		   "\"workflow_name\":\"VAT\",\"priority\":\"LOW\",\"steps\":[{\"id\":\"s\",\"name\":\"compute\"}]");
 	struct wsc *op = open_as(2, "acme", "olga", "operator");
-	json_t *a = NULL;
-	for (int i = 0; i < 50; i++) {
-		json_decref(a);
-		a = client_request(op, "{\"type\":\"prioritize\",\"id\":\"p1\",\"execution_id\":\"x-prio\","
-				       "\"priority\":\"HIGH\"}", 5000);
-		assert_non_null(a);
-		if (strcmp(jstr(a, "type"), "done") == 0 || strcmp(jstr(a, "code"), "not_found") != 0)
-			break;
-		usleep(100000);
-	}
-	if (strcmp(jstr(a, "type"), "done") != 0) {
-		char *t = json_dumps(a, 0);
-		fail_msg("prioritize on node C: %s", t);
-	}
-	json_decref(a);
+	done_once_known(op, "{\"type\":\"prioritize\",\"id\":\"p1\",\"execution_id\":\"x-prio\","
+			    "\"priority\":\"HIGH\"}");
 	json_t *m;
 	bool got = false;
 	while (!got && (m = client_recv_type(pa, "control", 10000)) != NULL) {
