@@ -62,6 +62,7 @@ struct conn {
 	struct strikes bad_requests;   /* malformed requests */
 	int close_code;            /* nonzero once it is to be closed */
 	const char *close_reason;
+	bool close_frame_asked;    /* lws was told to send the close frame */
 	int64_t close_by_us;       /* cut then if it has not closed (0: none pending) */
 	int swallow_code;          /* nonzero: the message being received is refused */
 	const char *swallow_reason;

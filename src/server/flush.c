@@ -276,6 +276,14 @@ int flush_on_writable(struct conn *c)
 {
 	if (outq_empty(&c->q)) {
 		if (c->close_code != 0) {
+			/* Once asked, lws sends the close frame and reads until the
+			 * peer answers it; asking again (a writable callback that was
+			 * already due) would make lws drop the connection at once,
+			 * resetting it with the peer's bytes unread, so that the peer
+			 * loses what was sent before the close frame, and the frame. */
+			if (c->close_frame_asked)
+				return 0;
+			c->close_frame_asked = true;
 			const char *reason = c->close_reason ? c->close_reason : "";
 			lws_close_reason(c->wsi, (enum lws_close_status)c->close_code, (unsigned char *)reason,
 					 strlen(reason));
