@@ -49,6 +49,8 @@ struct config {
 	uint32_t requests_per_s;       /* per connection, token bucket rate */
 	uint32_t request_burst;
 	uint32_t max_connections;
+	uint32_t max_orgs;            /* organizations in memory */
+	int org_idle_evict_s;         /* an idle one is freed after this (0: never) */
 	uint32_t max_rooms_per_org;
 	uint32_t max_executions_per_org;
 	uint32_t room_history;         /* events a room keeps for resume */

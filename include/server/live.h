@@ -44,6 +44,8 @@ void live_org_free(struct live_org *o);
 struct live_execution *live_apply(struct live_org *o, const struct proto_event *ev, json_t *event,
 				  int *before);
 struct live_execution *live_find(const struct live_org *o, const char *execution_id);
+/* Whether one of its executions is queued or running. */
+bool live_org_has_unfinished(const struct live_org *o);
 
 /* Puts back an execution as exec_json_new shaped it (a restart reloading
  * what was running), heard of at its last event's time. Returns -1 if the

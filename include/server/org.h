@@ -34,10 +34,20 @@ struct org {
 	struct org_summary_state summary;
 	struct org_schedules sched;
 	struct org_aggregates aggregates;
+	uint32_t nconns;        /* its WebSocket connections */
+	int64_t active_us;      /* monotonic: its last event, or a connection of it closing */
 };
 
 /* Returns a new organization whose positions start above min_pos. */
 struct org *org_new(struct server *srv, const char *id, int64_t min_pos);
 void org_free(struct org *o);
+
+/* Whether freeing the organization loses nothing but what a restart loses
+ * too: nobody connected, no room, no queued or running execution, no alert
+ * rule, alert or schedule, no failure needing attention, no check in
+ * flight. Its positions go on from the clock or the server's floor, its
+ * rows stay in PostgreSQL; what a later connection finds is what it would
+ * find after a restart. */
+bool org_evictable(const struct org *o);
 
 #endif

@@ -51,6 +51,8 @@ struct server_stats {
 	uint64_t metrics_shared;          /* metrics queries answered with another's recent answer */
 	uint64_t aggregate_queries;       /* dashboard aggregates asked of the store (aggregates.h) */
 	uint64_t aggregate_pushes;        /* their answers pushed to a room */
+	uint64_t orgs_evicted;            /* organizations freed: idle, or making room (max-orgs) */
+	uint64_t orgs_refused;            /* connections refused: max-orgs reached, none could go */
 };
 
 struct metrics_cache;
@@ -77,6 +79,7 @@ struct server {
 	struct strmap action_used;      /* nonce of a used action link -> its expiry */
 	uint64_t next_ticket;
 	int64_t min_pos;                /* positions of new organizations start above this */
+	uint64_t housekeeping_ticks;
 	struct monitor mon;
 	uint32_t nrooms;
 	struct server_stats stats;
@@ -90,12 +93,20 @@ struct server {
 int server_init(struct server *s, struct config *cfg, struct config_source *src, char *cause,
 		size_t causelen);
 void server_free(struct server *s);
-/* The organization, created on first use. */
+/* The organization, created on first use. For what the daemon must apply
+ * whatever the cap (its start, the cluster's stream). */
 struct org *server_org(struct server *s, const char *org_id);
+/* The same at the door (a connection or an HTTP request of the organization):
+ * a new organization past max-orgs first takes the place of the one idle
+ * longest that org_evictable allows to go; NULL when none can (refuse the
+ * client: the daemon is busy). */
+struct org *server_org_admit(struct server *s, const char *org_id);
+/* Frees the organizations idle for org-idle-evict that may go (org.h). */
+void server_orgs_evict_idle(struct server *s, int64_t now_us);
 /* The WebSocket connection with this id, or NULL if it has gone. */
 struct conn *server_conn(struct server *s, uint64_t id);
-/* Adds an established connection to the server's list, id map and counts;
- * unregister takes it out of the list and the map. */
+/* Adds an established connection (its org set) to the server's list, id map
+ * and counts, its organization's included; unregister takes it out. */
 void server_conn_register(struct server *s, struct conn *c);
 void server_conn_unregister(struct server *s, struct conn *c);
 

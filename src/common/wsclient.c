@@ -693,9 +693,12 @@ static void wsc_queue_message(struct wsc *c, size_t off, size_t len, uint8_t *ow
 		c->q_owned_bytes += len;
 }
 
+/* RFC 6455 7.4 and the IANA registry after it: 1012-1014 (service restart,
+ * try again later, bad gateway) are registered; wfmond says 1013 when it is
+ * full or draining. */
 static bool wsc_close_code_valid(int code)
 {
-	return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) ||
+	return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
 	       (code >= 3000 && code <= 4999);
 }
 

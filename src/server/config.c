@@ -79,6 +79,8 @@ static const struct setting settings[] = {
 	{ "max-bad-requests", SET_U32, OFF(max_bad_requests), 1, 10000, RELOAD },
 	{ "bad-requests-window", SET_INT, OFF(bad_requests_window_s), 1, 3600, RELOAD },
 	{ "max-connections", SET_U32, OFF(max_connections), 1, 1000000, RESTART },
+	{ "max-orgs", SET_U32, OFF(max_orgs), 1, 10000000, RELOAD },
+	{ "org-idle-evict", SET_INT, OFF(org_idle_evict_s), 0, 30 * 86400, RELOAD },
 	{ "max-rooms-per-org", SET_U32, OFF(max_rooms_per_org), 1, 1000000, RELOAD },
 	{ "max-executions-per-org", SET_U32, OFF(max_executions_per_org), 1, 1000000, RELOAD },
 	{ "room-history", SET_U32, OFF(room_history), 0, 1000000, RELOAD },
@@ -148,6 +150,8 @@ void config_defaults(struct config *c)
 	c->request_burst = 400;
 	c->max_connections = 20000;
 	c->max_rooms_per_org = 10000;
+	c->max_orgs = 10000;
+	c->org_idle_evict_s = 3600;
 	c->max_executions_per_org = 5000;
 	c->room_history = 1024;
 	c->room_history_bytes = (size_t)64 << 20;

@@ -122,6 +122,14 @@ static int http_respond_error(struct lws *wsi, unsigned status, enum proto_error
 							 "message", message));
 }
 
+/* server_org_admit said no: max-orgs organizations are in memory, each with
+ * something live. */
+static int http_refuse_org(struct lws *wsi)
+{
+	return http_respond_error(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, PROTO_ERR_UNAVAILABLE,
+				  "this daemon holds as many organizations as it may (max-orgs); retry later");
+}
+
 /* Every refused token gets the same answer: why goes to the log only, so
  * that nobody probing learns which check failed. */
 static int http_refuse_token(struct server *s, struct lws *wsi, const char *what, const char *cause)
@@ -260,6 +268,12 @@ static int http_metrics(struct server *s, struct lws *wsi)
 		s->nrooms);
 	fprintf(f, "# HELP wfmond_organizations Organizations seen\n# TYPE wfmond_organizations gauge\n"
 		   "wfmond_organizations %zu\n", strmap_count(&s->orgs));
+	fprintf(f, "# HELP wfmond_organizations_evicted_total Organizations freed from memory (idle, or for "
+		   "max-orgs)\n# TYPE wfmond_organizations_evicted_total counter\n"
+		   "wfmond_organizations_evicted_total %llu\n", (unsigned long long)s->stats.orgs_evicted);
+	fprintf(f, "# HELP wfmond_organizations_refused_total Clients refused: max-orgs organizations in memory, "
+		   "none could go\n# TYPE wfmond_organizations_refused_total counter\n"
+		   "wfmond_organizations_refused_total %llu\n", (unsigned long long)s->stats.orgs_refused);
 	fprintf(f, "# HELP wfmond_outbound_queued_messages Messages waiting in connection queues\n"
 		   "# TYPE wfmond_outbound_queued_messages gauge\nwfmond_outbound_queued_messages %zu\n",
 		queued_msgs);
@@ -425,7 +439,11 @@ static int http_finish_events(struct server *s, struct http_session *h, struct l
 		return http_respond_error(wsi, (unsigned)h->refuse_status, PROTO_ERR_TOO_LARGE,
 					  h->refuse_message);
 	}
-	struct org *o = server_org(s, h->who.org);
+	struct org *o = server_org_admit(s, h->who.org);
+	if (o == NULL) {
+		free(body);
+		return http_refuse_org(wsi);
+	}
 	size_t i = 0;
 	while (i < len && isspace((unsigned char)body[i]))
 		i++;
@@ -540,10 +558,12 @@ static int http_history(struct server *s, struct http_session *h, struct lws *ws
 	json_t *raw;
 	char id[PROTO_MAX_ID + 2], v[32];
 	const char *rest;
+	struct org *o = server_org_admit(s, h->who.org);
+	if (o == NULL)
+		return http_refuse_org(wsi);
 	/* The organization's summary is the daemon's own: no database needed. */
 	if (strcmp(path, "/v1/summary") == 0)
-		return http_respond_json(wsi, HTTP_STATUS_OK, summary_json_new(server_org(s, h->who.org),
-									       clock_wall_ms()));
+		return http_respond_json(wsi, HTTP_STATUS_OK, summary_json_new(o, clock_wall_ms()));
 	if (strcmp(path, "/v1/executions") == 0) {
 		q = QUERY_EXECUTIONS;
 		raw = executions_params_from_uri(wsi);
@@ -575,7 +595,7 @@ static int http_history(struct server *s, struct http_session *h, struct lws *ws
 	}
 	struct reply_to to = { .http_wsi = wsi };
 	h->waiting = true;
-	history_query(s, server_org(s, h->who.org), q, params, &to);
+	history_query(s, o, q, params, &to);
 	json_decref(params);
 	return 0;
 }

@@ -252,6 +252,7 @@ static void route(struct org *o, struct ingest_item *it)
 void ingest_commit(struct org *o, struct ingest_batch *b)
 {
 	int64_t now_ms = clock_wall_ms();
+	o->active_us = clock_mono_us();
 	for (size_t i = 0; i < b->n; i++) {
 		struct ingest_item *it = &b->items[i];
 		dedup_add(&o->dedup, it->ev.event_id);

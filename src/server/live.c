@@ -85,6 +85,14 @@ void live_org_free(struct live_org *o)
 	strmap_clear(&o->workers);
 }
 
+bool live_org_has_unfinished(const struct live_org *o)
+{
+	for (const struct live_execution *e = o->newest; e != NULL; e = e->next)
+		if (e->x.status == EXEC_QUEUED || e->x.status == EXEC_RUNNING)
+			return true;
+	return false;
+}
+
 struct live_execution *live_find(const struct live_org *o, const char *execution_id)
 {
 	return strmap_get(&o->executions, execution_id);

@@ -18,6 +18,7 @@ struct org *org_new(struct server *srv, const char *id, int64_t min_pos)
 	if (o->pos < min_pos)
 		o->pos = min_pos;
 	o->srv = srv;
+	o->active_us = clock_mono_us();
 	live_org_init(&o->live, srv->cfg.max_executions_per_org);
 	dedup_init(&o->dedup, srv->cfg.dedup_window);
 	strmap_init(&o->rooms);
@@ -50,4 +51,14 @@ void org_free(struct org *o)
 	live_org_free(&o->live);
 	dedup_free(&o->dedup);
 	free(o);
+}
+
+bool org_evictable(const struct org *o)
+{
+	if (o->nconns > 0 || strmap_count(&o->rooms) > 0 || o->alerts.health_pending)
+		return false;
+	if (o->alerts.nrules > 0 || o->alerts.nrecords > 0 || o->sched.n > 0 ||
+	    o->summary.attention.count > 0)
+		return false;
+	return !live_org_has_unfinished(&o->live);
 }

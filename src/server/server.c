@@ -11,6 +11,7 @@
 #include <libwebsockets.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -38,6 +39,10 @@
 #include "xalloc.h"
 
 #define HOUSEKEEPING_S 1.0
+/* Idle organizations are looked for every this many ticks at most (a scan
+ * reads every organization, and the executions of the idle ones), and twice
+ * within org-idle-evict. */
+#define ORG_SCAN_MAX_TICKS 10
 /* Pings, dead peers and closes that overran their grace: each is acted on
  * within this long of its due time. */
 #define KEEPALIVE_TICK_US 250000
@@ -140,6 +145,75 @@ struct org *server_org(struct server *s, const char *org_id)
 	return o;
 }
 
+/* Positions must keep rising if the organization comes back: new
+ * organizations start above the last position of any that went. */
+static void server_org_evict(struct server *s, struct org *o, const char *why)
+{
+	if (o->pos > s->min_pos)
+		s->min_pos = o->pos;
+	log_info("organization %s freed from memory (%s); %zu remain", o->id, why, strmap_count(&s->orgs) - 1);
+	strmap_remove(&s->orgs, o->id);
+	org_free(o);
+	s->stats.orgs_evicted++;
+}
+
+struct idle_scan {
+	int64_t now_us;
+	int64_t idle_us;            /* at least this idle; 0: any */
+	struct org *oldest;         /* the evictable one idle longest */
+	struct org **due;           /* every evictable one idle long enough */
+	size_t ndue, capdue;
+};
+
+static void scan_org(const char *key, void *value, void *arg)
+{
+	(void)key;
+	struct org *o = value;
+	struct idle_scan *sc = arg;
+	if (sc->now_us - o->active_us < sc->idle_us || !org_evictable(o))
+		return;
+	if (sc->oldest == NULL || o->active_us < sc->oldest->active_us)
+		sc->oldest = o;
+	if (sc->ndue == sc->capdue) {
+		sc->capdue = sc->capdue ? sc->capdue * 2 : 16;
+		sc->due = xrealloc(sc->due, sizeof *sc->due * sc->capdue);
+	}
+	sc->due[sc->ndue++] = o;
+}
+
+struct org *server_org_admit(struct server *s, const char *org_id)
+{
+	struct org *o = strmap_get(&s->orgs, org_id);
+	if (o != NULL)
+		return o;
+	if (strmap_count(&s->orgs) >= s->cfg.max_orgs) {
+		struct idle_scan sc = { .now_us = clock_mono_us() };
+		strmap_each(&s->orgs, scan_org, &sc);
+		free(sc.due);
+		if (sc.oldest == NULL) {
+			s->stats.orgs_refused++;
+			log_warn("organization %s refused: %u organizations in memory (max-orgs), none idle "
+				 "with nothing live", org_id, s->cfg.max_orgs);
+			return NULL;
+		}
+		server_org_evict(s, sc.oldest, "max-orgs reached, idle longest");
+	}
+	return server_org(s, org_id);
+}
+
+void server_orgs_evict_idle(struct server *s, int64_t now_us)
+{
+	if (s->cfg.org_idle_evict_s <= 0)
+		return;
+	struct idle_scan sc = { .now_us = now_us, .idle_us = (int64_t)s->cfg.org_idle_evict_s * 1000000 };
+	strmap_each(&s->orgs, scan_org, &sc);
+	char why[64];
+	snprintf(why, sizeof why, "idle for %d s with nothing live", s->cfg.org_idle_evict_s);
+	for (size_t i = 0; i < sc.ndue; i++)
+		server_org_evict(s, sc.due[i], why);
+	free(sc.due);
+}
+
 struct conn *server_conn(struct server *s, uint64_t id)
 {
 	char key[STRMAP_ID_KEY_LEN];
@@ -159,6 +233,8 @@ void server_conn_register(struct server *s, struct conn *c)
 	s->conns = c;
 	s->nconns++;
 	s->stats.connections_total++;
+	if (c->org != NULL)
+		c->org->nconns++;
 }
 
 void server_conn_unregister(struct server *s, struct conn *c)
@@ -173,6 +249,10 @@ void server_conn_unregister(struct server *s, struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	s->nconns--;
+	if (c->org != NULL) {
+		c->org->nconns--;
+		c->org->active_us = clock_mono_us();
+	}
 }
 
 static void request_stop(struct server *s)
@@ -220,6 +300,12 @@ static void gc_org(const char *key, void *value, void *arg)
 	room_gc(value, *(int64_t *)arg, ROOM_IDLE_US);
 }
 
+static uint64_t org_scan_ticks(int idle_s)
+{
+	uint64_t t = (uint64_t)(idle_s / 2 / HOUSEKEEPING_S);
+	return t < 1 ? 1 : t > ORG_SCAN_MAX_TICKS ? ORG_SCAN_MAX_TICKS : t;
+}
+
 static void housekeeping(struct ev_loop *l, ev_timer *w, int revents)
 {
 	(void)l;
@@ -227,6 +313,9 @@ static void housekeeping(struct ev_loop *l, ev_timer *w, int revents)
 	struct server *s = w->data;
 	int64_t now = clock_mono_us();
 	strmap_each(&s->orgs, gc_org, &now);
+	/* After room_gc: an organization's last room goes first. */
+	if (++s->housekeeping_ticks % org_scan_ticks(s->cfg.org_idle_evict_s) == 0)
+		server_orgs_evict_idle(s, now);
 	action_nonces_gc(s, clock_wall_ms() / 1000);
 	monitor_tick(s, now);
 }

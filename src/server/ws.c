@@ -179,8 +179,13 @@ static int ws_established(struct server *s, struct conn *c, struct lws *wsi)
 	c->srv = s;
 	c->tls_mode = tls_conn_mode(wsi, &c->ssl);
 	c->id = ++s->next_conn_id;
+	c->org = server_org_admit(s, c->who.org);
+	if (c->org == NULL) {
+		lws_close_reason(wsi, (enum lws_close_status)1013, (unsigned char *)"busy: too many organizations",
+				 28);
+		return -1;
+	}
 	server_conn_register(s, c);
-	c->org = server_org(s, c->who.org);
 	outq_init(&c->q, s->cfg.outq_max_messages, s->cfg.outq_max_bytes);
 	c->tokens = s->cfg.request_burst;
 	c->tokens_at_us = clock_mono_us();

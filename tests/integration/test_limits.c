@@ -508,6 +508,107 @@ static void test_unfinished_http_requests_closed(void **state)
 	assert_int_equal(daemon_stop(&d), 0);
 }
 
+/* ---- organizations in memory ------------------------------------------------------ */
+
+#define ORG_STEPS "\"workflow_name\":\"Close\",\"priority\":\"NORMAL\",\"steps\":[{\"id\":\"s1\",\"name\":\"one\"}]"
+
+/* Polls a metric until it equals want; false after timeout_ms. */
+static bool wait_metric_equal(const struct daemon *d, const char *name, long want, int timeout_ms)
+{
+	long long end = mono_ms() + timeout_ms;
+	while (mono_ms() < end) {
+		if (daemon_metric(d, name) == want)
+			return true;
+		usleep(20000);
+	}
+	return false;
+}
+
+static struct wsc *org_client(const struct daemon *d, const char *org, const char *role)
+{
+	char *t = daemon_token(d, org, "someone", role);
+	struct wsc *c = client_open(d, t);
+	free(t);
+	assert_non_null(c);
+	return c;
+}
+
+/* An organization idle for org-idle-evict with nothing live is freed; one
+ * with a running execution, a connection or a room stays; the freed one
+ * comes back on its next connection. */
+static void test_idle_organization_freed(void **state)
+{
+	(void)state;
+	struct daemon d;
+	const char *const extra[] = { "--org-idle-evict", "2", NULL };
+	assert_int_equal(daemon_start(&d, extra), 0);
+	struct wsc *a = org_client(&d, "idle-a", "producer");
+	PUBLISH_OK(a, "execution.queued", "ia-1", "ia-x", ORG_STEPS);
+	PUBLISH_OK(a, "execution.started", "ia-2", "ia-x", "");
+	PUBLISH_OK(a, "execution.completed", "ia-3", "ia-x", "");
+	struct wsc *b = org_client(&d, "busy-b", "producer");
+	PUBLISH_OK(b, "execution.queued", "ib-1", "ib-x", ORG_STEPS);
+	PUBLISH_OK(b, "execution.started", "ib-2", "ib-x", "");
+	struct wsc *c = org_client(&d, "connected-c", "viewer");   /* stays connected */
+	struct wsc *r = org_client(&d, "room-r", "viewer");
+	json_decref(client_subscribe(r, "execution:r-x", -1));    /* leaves a room behind it */
+	wsc_free(a);
+	wsc_free(b);
+	wsc_free(r);
+	assert_int_equal(daemon_metric(&d, "wfmond_organizations"), 4);
+	assert_true(wait_metric_equal(&d, "wfmond_organizations_evicted_total", 1, 10000));
+	/* Only idle-a: a running execution, a connection and a room keep the others. */
+	sleep(3);
+	assert_int_equal(daemon_metric(&d, "wfmond_organizations_evicted_total"), 1);
+	assert_int_equal(daemon_metric(&d, "wfmond_organizations"), 3);
+	/* Back as after a restart: served at once. */
+	a = org_client(&d, "idle-a", "producer");
+	PUBLISH_OK(a, "execution.queued", "ia-4", "ia-y", ORG_STEPS);
+	assert_int_equal(daemon_metric(&d, "wfmond_organizations"), 4);
+	wsc_free(a);
+	wsc_free(c);
+	assert_int_equal(daemon_stop(&d), 0);
+}
+
+/* Past max-orgs the organization idle longest that may go makes room for a
+ * new one; when none may, the client is refused (1013 for a WebSocket, 503
+ * over HTTP) and nothing else changes. */
+static void test_max_orgs(void **state)
+{
+	(void)state;
+	struct daemon d;
+	const char *const extra[] = { "--max-orgs", "2", "--org-idle-evict", "0", NULL };
+	assert_int_equal(daemon_start(&d, extra), 0);
+	struct wsc *one = org_client(&d, "cap-1", "viewer");
+	struct wsc *two = org_client(&d, "cap-2", "viewer");
+	char *t3 = daemon_token(&d, "cap-3", "someone", "viewer");
+	struct wsc *three = client_try(&d, t3, NULL);
+	assert_non_null(three);
+	int code = client_wait_close(three, 3000);
+	if (code != 1013)
+		fail_msg("closed %d: %s", code, wsc_error(three));
+	wsc_free(three);
+	char req[2048], body[1024];
+	snprintf(req, sizeof req, "GET /v1/summary HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+		 "Connection: close\r\n\r\n", t3);
+	assert_int_equal(http_raw(&d, req, body, sizeof body), 503);
+	assert_non_null(strstr(body, "max-orgs"));
+	assert_int_equal(daemon_metric(&d, "wfmond_organizations_refused_total"), 2);
+	assert_int_equal(daemon_metric(&d, "wfmond_organizations"), 2);
+	/* cap-2 leaves: it makes room, cap-1 (connected) stays. */
+	long conns = daemon_metric(&d, "wfmond_connections");
+	wsc_free(two);
+	assert_true(wait_metric_equal(&d, "wfmond_connections", conns - 1, 3000));
+	three = org_client(&d, "cap-3", "viewer");
+	assert_int_equal(daemon_metric(&d, "wfmond_organizations_evicted_total"), 1);
+	assert_int_equal(daemon_metric(&d, "wfmond_organizations"), 2);
+	assert_int_equal(wsc_state(one), WSC_OPEN);
+	wsc_free(three);
+	wsc_free(one);
+	free(t3);
+	assert_int_equal(daemon_stop(&d), 0);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -520,6 +621,8 @@ int main(void)
 		cmocka_unit_test(test_dead_peer_closed_in_time),
 		cmocka_unit_test(test_slow_consumer_cut_within_2s_and_released),
 		cmocka_unit_test(test_hundred_slow_consumers_get_4001),
+		cmocka_unit_test(test_idle_organization_freed),
+		cmocka_unit_test(test_max_orgs),
 	};
 	return cmocka_run_group_tests_name("limits", tests, NULL, NULL);
 }
