@@ -82,9 +82,12 @@ int action_links(struct server *s, const char *org, int64_t alert_id, const stru
 		 char urls[ACTION__COUNT][ACTION_MAX_TOKEN + 256], int64_t now_s);
 
 /* Whether a nonce was used already; marking it used also stores it (the
- * store keeps it until the link expires). */
+ * store keeps it until the link expires) and, in a cluster, tells the other
+ * nodes (a link opened on one node is used there too). */
 bool action_nonce_used(struct server *s, const char *nonce);
 void action_nonce_use(struct server *s, const struct action_claims *c, const char *by);
+/* Another node used a link: {"nonce","exp_s"} (cluster.h). */
+void action_nonce_shared(struct server *s, json_t *j);
 /* Nonces the store remembers (start-up): [{"nonce","exp_s"}]. */
 void action_nonces_load(struct server *s, json_t *list);
 /* Forgets nonces whose links have expired anyway. */

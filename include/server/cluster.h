@@ -93,6 +93,7 @@ enum cluster_share {
 	CLUSTER_SHARE_PRIORITY,      /* {"execution_id","priority","previous","by"} (prioritize.h) */
 	CLUSTER_SHARE_SCHEDULE,      /* {"schedule": storage form} (schedules.h) */
 	CLUSTER_SHARE_SCHEDULE_DELETE, /* {"workflow_id"} */
+	CLUSTER_SHARE_ACTION_USE,    /* {"nonce","exp_s"}: an alert's action link was used (action.h) */
 	CLUSTER_SHARE__COUNT
 };
 /* Sends j (taken) about org to the other nodes, after the events before it. */

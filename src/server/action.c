@@ -20,6 +20,7 @@
 
 #include "alert_channel.h"
 #include "base64.h"
+#include "cluster.h"
 #include "history.h"
 #include "keyfile.h"
 #include "log.h"
@@ -251,9 +252,19 @@ static void nonce_remember(struct server *s, const char *nonce, int64_t exp_s)
 void action_nonce_use(struct server *s, const struct action_claims *c, const char *by)
 {
 	nonce_remember(s, c->nonce, c->exp_s);
+	if (s->cluster != NULL)
+		cluster_share(s->cluster, c->org, CLUSTER_SHARE_ACTION_USE,
+			      json_pack("{s:s,s:I}", "nonce", c->nonce, "exp_s", (json_int_t)c->exp_s));
 	history_put(s, STORE_Q_PUT_ACTION_USE, c->org,
 		    json_pack("{s:s,s:I,s:s,s:s,s:I}", "nonce", c->nonce, "alert_id", (json_int_t)c->alert_id,
 			      "action", action_kind_name(c->kind), "by", by, "exp_s", (json_int_t)c->exp_s));
+}
+
+void action_nonce_shared(struct server *s, json_t *j)
+{
+	const char *nonce = json_string_value(json_object_get(j, "nonce"));
+	if (nonce != NULL)
+		nonce_remember(s, nonce, json_integer_value(json_object_get(j, "exp_s")));
 }
 
 void action_nonces_load(struct server *s, json_t *list)

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "action.h"
 #include "alerts.h"
 #include "clock.h"
 #include "conn.h"
@@ -91,6 +92,7 @@ static const char *const share_names[CLUSTER_SHARE__COUNT] = {
 	[CLUSTER_SHARE_PRIORITY] = "priority",
 	[CLUSTER_SHARE_SCHEDULE] = "schedule",
 	[CLUSTER_SHARE_SCHEDULE_DELETE] = "schedule-delete",
+	[CLUSTER_SHARE_ACTION_USE] = "action-use",
 };
 
 enum link_state { LINK_DOWN, LINK_CONNECTING, LINK_UP };
@@ -398,6 +400,8 @@ static void apply_shared(struct cluster *k, const redisReply *fields)
 	}
 	if (which == CLUSTER_SHARE_PRIORITY)
 		prioritize_shared(server_org(k->s, org), j);
+	else if (which == CLUSTER_SHARE_ACTION_USE)
+		action_nonce_shared(k->s, j);
 	else if (which == CLUSTER_SHARE_SCHEDULE || which == CLUSTER_SHARE_SCHEDULE_DELETE)
 		schedules_shared(server_org(k->s, org), which == CLUSTER_SHARE_SCHEDULE_DELETE, j);
 	else

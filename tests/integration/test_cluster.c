@@ -99,6 +99,9 @@ static void redis_stop(void)
 	}
 }
 
+#define PUBLIC_URL "http://wfmon.cluster.example"
+static char action_secret[300];
+
 static void node_args(int i, const char **args)
 {
 	int n = pgtest_daemon_args(&PG, spool[i], args);
@@ -109,6 +112,11 @@ static void node_args(int i, const char **args)
 		args[n++] = "--jwt-secret-file";
 		args[n++] = N[0].secret;
 	}
+	/* Alert notifications carry action links, signed with one key too. */
+	args[n++] = "--public-url";
+	args[n++] = PUBLIC_URL;
+	args[n++] = "--action-secret-file";
+	args[n++] = action_secret;
 	args[n] = NULL;
 }
 
@@ -132,6 +140,13 @@ static int setup(void **state)
 	snprintf(redis_url, sizeof redis_url, "redis://127.0.0.1:%d", redis_port);
 	if (redis_start() < 0)
 		return -1;
+	snprintf(action_secret, sizeof action_secret, "%s/action-secret", PG.dir);
+	FILE *f = fopen(action_secret, "w");
+	if (f == NULL)
+		return -1;
+	fputs("action-links-of-the-cluster-0123456789-0123456789\n", f);
+	fclose(f);
+	chmod(action_secret, 0600);
 	for (int i = 0; i < NODES; i++) {
 		snprintf(spool[i], sizeof spool[i], "%s/spool%d", PG.dir, i);
 		if (node_start(i) < 0)
@@ -549,6 +564,25 @@ static void test_alert_fires_once_for_the_cluster(void **state)
 	/* And no second one from another node. */
 	usleep(1500000);
 	assert_int_equal(http_rx_count(hook), 1);
+
+	/* Its acknowledge link, used on node 1, is used on node 2 too. */
+	json_t *body = json_loads(http_rx_get(hook, 0)->body, 0, NULL);
+	assert_non_null(body);
+	const char *url = jstr(json_object_get(json_object_get(body, "alert"), "actions"), "acknowledge");
+	assert_int_equal(strncmp(url, PUBLIC_URL "/v1/actions/", strlen(PUBLIC_URL "/v1/actions/")), 0);
+	char req[4096], page[8192];
+	snprintf(req, sizeof req, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded"
+		 "\r\nContent-Length: 11\r\nConnection: close\r\n\r\nconfirm=yes", url + strlen(PUBLIC_URL));
+	json_decref(body);
+	assert_int_equal(http_raw(&N[1], req, page, sizeof page), 200);
+	m = client_recv_type(v, "alert", 5000);
+	assert_non_null(m);
+	assert_string_equal(jstr(json_object_get(m, "alert"), "state"), "acknowledged");
+	json_decref(m);
+	/* 410 (used), not 409 (the alert is acknowledged already): the link is spent everywhere. */
+	usleep(300000);
+	assert_int_equal(http_raw(&N[2], req, page, sizeof page), 410);
+	assert_int_equal(http_raw(&N[0], req, page, sizeof page), 410);
 	wsc_free(p);
 	wsc_free(v);
 	wsc_free(op);
