@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "rng.h"
 #include "store.h"
 
 #define PGCONN_CONNECT_TIMEOUT_S 5
@@ -26,7 +27,7 @@ struct pgconn {
 	int64_t retry_at_us;        /* monotonic: DOWN until then */
 	int64_t backoff_ms;         /* the next delay before jitter */
 	int64_t max_backoff_ms;
-	uint64_t rng;
+	struct rng rng;                /* the reconnection delay's jitter */
 	char error[256];            /* last connection error, "" if none */
 	char logged[300];           /* what was logged last, to log each change once */
 };

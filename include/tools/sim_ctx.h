@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sim_rng.h"
+#include "rng.h"
 
 struct sim_ctx {
 	char period[8], last_day[11], company[64], nip[11], contractor[64], contractor_nip[11];
@@ -29,12 +29,12 @@ struct sim_ctx {
 /* An epoch day as YYYY-MM-DD. */
 void sim_ctx_date(int64_t epoch_day, char out[11]);
 /* Draws a new context. */
-void sim_ctx_init(struct sim_rng *r, struct sim_ctx *c);
+void sim_ctx_init(struct rng *r, struct sim_ctx *c);
 /* Expands template t into out (len bytes). */
-void sim_ctx_expand(struct sim_rng *r, const struct sim_ctx *c, const char *t, char *out, size_t len);
+void sim_ctx_expand(struct rng *r, const struct sim_ctx *c, const char *t, char *out, size_t len);
 /* Expands a template that is JSON; new reference. */
-json_t *sim_ctx_expand_json(struct sim_rng *r, const struct sim_ctx *c, const char *t);
+json_t *sim_ctx_expand_json(struct rng *r, const struct sim_ctx *c, const char *t);
 /* Picks one of the '\n'-separated lines of list into out. */
-void sim_ctx_pick_line(struct sim_rng *r, const char *list, char *out, size_t len);
+void sim_ctx_pick_line(struct rng *r, const char *list, char *out, size_t len);
 
 #endif

@@ -35,6 +35,7 @@
 #include "metrics.h"
 #include "pgconn.h"
 #include "proto.h"
+#include "rng.h"
 #include "rollup.h"
 #include "store.h"
 #include "version.h"
@@ -73,14 +74,11 @@ struct workflow_model {
 	double slowdown;           /* during the incident */
 };
 
-static uint64_t rng_state;
+static struct rng rng_state;
 
 static uint64_t rng(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545F4914F6CDD1DULL;
+	return rng_next(&rng_state);
 }
 
 static double uniform01(void)
@@ -513,7 +511,7 @@ int main(int argc, char **argv)
 	if (!o.rollups_only) {
 		struct gen *g = xcalloc(1, sizeof *g);
 		g->opt = &o;
-		rng_state = o.seed * 0x9E3779B97F4A7C15ULL | 1;
+		rng_state.state = o.seed;
 		model_build(g->wf, o.workflows);
 		if (org_has_history(c, o.org))
 			die("organization %s has history already: give another --org, or --rollups-only", o.org);

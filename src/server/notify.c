@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "log.h"
 #include "notify-internal.h"
+#include "rng.h"
 #include "xalloc.h"
 
 #define OUTCOMES_MIN 256
@@ -40,7 +41,7 @@ struct notify {
 	void *wake_arg;
 	pthread_t thread;
 	CURLM *multi;                  /* the thread's; other threads only wake it */
-	uint64_t rng;                  /* the thread's jitter */
+	struct rng rng;                /* the thread's jitter */
 
 	pthread_mutex_t mu;
 	pthread_cond_t cond;           /* on CLOCK_MONOTONIC */
@@ -76,14 +77,6 @@ int64_t notify_backoff_ms(const struct notify_config *cfg, int attempt, uint64_t
 	/* Jitter shortens the wait, so the cap holds and endpoints that failed
 	 * together are not retried together. */
 	return d - (int64_t)(random % (uint64_t)(d / 10 + 1));
-}
-
-static uint64_t rng_next(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
 }
 
 /* ---- outcomes (mutex held) ---------------------------------------------------- */
@@ -277,8 +270,8 @@ struct notify *notify_new(const struct notify_config *cfg, void (*wake)(void *ar
 	n->jobs = xcalloc(c.queue_max, sizeof *n->jobs);
 	n->out_cap = c.queue_max * 2 > OUTCOMES_MIN ? c.queue_max * 2 : OUTCOMES_MIN;
 	n->out = xcalloc(n->out_cap, sizeof *n->out);
-	if (getrandom(&n->rng, sizeof n->rng, GRND_NONBLOCK) != (ssize_t)sizeof n->rng || !n->rng)
-		n->rng = (uint64_t)clock_mono_us() | 1;
+	if (getrandom(&n->rng.state, sizeof n->rng.state, GRND_NONBLOCK) != (ssize_t)sizeof n->rng.state)
+		n->rng.state = (uint64_t)clock_mono_us();
 	n->multi = curl_multi_init();
 
 	pthread_condattr_t ca;

@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "rng.h"
 #include "xalloc.h"
 
 #define BACKOFF_START_MS 500
@@ -82,7 +83,7 @@ void pgconn_init(struct pgconn *pc, const char *conninfo, int reconnect_max_s)
 	pc->state = STORE_DB_CONNECTING;
 	pc->backoff_ms = BACKOFF_START_MS;
 	pc->max_backoff_ms = (int64_t)(reconnect_max_s < 1 ? 1 : reconnect_max_s) * 1000;
-	pc->rng = (uint64_t)clock_mono_us() * 0x9E3779B97F4A7C15ull | 1;
+	pc->rng.state = (uint64_t)clock_mono_us();
 }
 
 void pgconn_close(struct pgconn *pc)
@@ -107,15 +108,6 @@ static void log_change(struct pgconn *pc)
 		log_warn("store: PostgreSQL connection down: %s", pc->error);
 }
 
-static uint64_t rng_next(struct pgconn *pc)
-{
-	uint64_t x = pc->rng;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return pc->rng = x;
-}
-
 static void go_down(struct pgconn *pc, int64_t now_us)
 {
 	if (pc->conn)
@@ -123,7 +115,7 @@ static void go_down(struct pgconn *pc, int64_t now_us)
 	pc->conn = NULL;
 	pc->state = STORE_DB_DOWN;
 	/* Jitter in [0.75, 1.25) of the delay spreads reconnects of many daemons. */
-	int64_t delay = pc->backoff_ms * 3 / 4 + (int64_t)(rng_next(pc) % (uint64_t)(pc->backoff_ms / 2 + 1));
+	int64_t delay = pc->backoff_ms * 3 / 4 + (int64_t)(rng_next(&pc->rng) % (uint64_t)(pc->backoff_ms / 2 + 1));
 	pc->retry_at_us = now_us + delay * 1000;
 	pc->backoff_ms = pc->backoff_ms * 2 > pc->max_backoff_ms ? pc->max_backoff_ms : pc->backoff_ms * 2;
 	log_change(pc);

@@ -56,13 +56,13 @@ static const struct {
 	{ "CHF", 44100, 46900 },
 };
 
-static void sim_nip(struct sim_rng *r, char out[11])
+static void sim_nip(struct rng *r, char out[11])
 {
 	static const int w[9] = { 6, 5, 7, 2, 3, 4, 5, 6, 7 };
 	for (;;) {
 		int sum = 0;
 		for (int i = 0; i < 9; i++) {
-			int d = (int)sim_rng_range(r, i == 0 ? 1 : 0, 9);
+			int d = (int)rng_range(r, i == 0 ? 1 : 0, 9);
 			out[i] = (char)('0' + d);
 			sum += d * w[i];
 		}
@@ -75,12 +75,12 @@ static void sim_nip(struct sim_rng *r, char out[11])
 }
 
 /* A Polish IBAN with correct ISO 7064 check digits. */
-static void sim_iban(struct sim_rng *r, const char *sort, char out[32])
+static void sim_iban(struct rng *r, const char *sort, char out[32])
 {
 	char bban[27];
 	memcpy(bban, sort, 8);
 	for (int i = 8; i < 24; i++)
-		bban[i] = (char)('0' + sim_rng_range(r, 0, 9));
+		bban[i] = (char)('0' + rng_range(r, 0, 9));
 	bban[24] = '\0';
 	/* BBAN + "PL00" with letters as numbers (P=25, L=21). */
 	char num[40];
@@ -106,53 +106,53 @@ void sim_ctx_date(int64_t epoch_day, char out[11])
 	strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
-void sim_ctx_init(struct sim_rng *r, struct sim_ctx *c)
+void sim_ctx_init(struct rng *r, struct sim_ctx *c)
 {
 	static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int month = (int)sim_rng_range(r, 1, 12);
+	int month = (int)rng_range(r, 1, 12);
 	snprintf(c->period, sizeof c->period, "2026-%02d", month);
 	snprintf(c->last_day, sizeof c->last_day, "2026-%02d-%02d", month, mdays[month - 1]);
 	snprintf(c->company, sizeof c->company, "%s",
-		 sim_companies[sim_rng_range(r, 0, sizeof sim_companies / sizeof *sim_companies - 1)]);
+		 sim_companies[rng_range(r, 0, sizeof sim_companies / sizeof *sim_companies - 1)]);
 	sim_nip(r, c->nip);
 	snprintf(c->contractor, sizeof c->contractor, "%s",
-		 sim_contractors[sim_rng_range(r, 0, sizeof sim_contractors / sizeof *sim_contractors - 1)]);
+		 sim_contractors[rng_range(r, 0, sizeof sim_contractors / sizeof *sim_contractors - 1)]);
 	sim_nip(r, c->contractor_nip);
 	snprintf(c->invoice_no, sizeof c->invoice_no, "FV/2026/%02d/%04d", month,
-		 (int)sim_rng_range(r, 1, 2400));
-	int64_t net = sim_rng_range(r, 10000, 5000000);
+		 (int)rng_range(r, 1, 2400));
+	int64_t net = rng_range(r, 10000, 5000000);
 	int64_t vat = (net * 23 + 50) / 100;
 	sim_money(net, c->amount, sizeof c->amount);
 	sim_money(vat, c->vat, sizeof c->vat);
 	sim_money(net + vat, c->gross, sizeof c->gross);
 	/* The period's VAT return: what is due is output VAT less input VAT, so
 	 * every step and output that shows these figures agrees. */
-	int64_t out_vat = sim_rng_range(r, 2000000, 90000000);
-	int64_t in_vat = sim_rng_range(r, 1000000, out_vat);
+	int64_t out_vat = rng_range(r, 2000000, 90000000);
+	int64_t in_vat = rng_range(r, 1000000, out_vat);
 	sim_money(out_vat, c->output_vat, sizeof c->output_vat);
 	sim_money(in_vat, c->input_vat, sizeof c->input_vat);
 	sim_money(out_vat - in_vat, c->vat_due, sizeof c->vat_due);
-	size_t b = (size_t)sim_rng_range(r, 0, sizeof sim_banks / sizeof *sim_banks - 1);
+	size_t b = (size_t)rng_range(r, 0, sizeof sim_banks / sizeof *sim_banks - 1);
 	snprintf(c->bank, sizeof c->bank, "%s", sim_banks[b].name);
 	sim_iban(r, sim_banks[b].code, c->iban);
 	snprintf(c->batch_id, sizeof c->batch_id, "PAY-2026%02d%02d-%02d", month,
-		 (int)sim_rng_range(r, 1, mdays[month - 1]), (int)sim_rng_range(r, 1, 12));
-	snprintf(c->doc_no, sizeof c->doc_no, "UM/2026/%03d", (int)sim_rng_range(r, 1, 999));
+		 (int)rng_range(r, 1, mdays[month - 1]), (int)rng_range(r, 1, 12));
+	snprintf(c->doc_no, sizeof c->doc_no, "UM/2026/%03d", (int)rng_range(r, 1, 999));
 	snprintf(c->approver, sizeof c->approver, "%s",
-		 sim_approvers[sim_rng_range(r, 0, sizeof sim_approvers / sizeof *sim_approvers - 1)]);
+		 sim_approvers[rng_range(r, 0, sizeof sim_approvers / sizeof *sim_approvers - 1)]);
 	/* 2026-01-01 is epoch day 20454. */
-	int days = (int)sim_rng_range(r, 7, 21);
-	c->from_epoch_day = 20454 + sim_rng_range(r, 0, 364 - days);
+	int days = (int)rng_range(r, 7, 21);
+	c->from_epoch_day = 20454 + rng_range(r, 0, 364 - days);
 	sim_ctx_date(c->from_epoch_day, c->date_from);
 	sim_ctx_date(c->from_epoch_day + days - 1, c->date_to);
 	snprintf(c->days, sizeof c->days, "%d", days);
-	size_t cur = (size_t)sim_rng_range(r, 0, sizeof sim_currencies / sizeof *sim_currencies - 1);
+	size_t cur = (size_t)rng_range(r, 0, sizeof sim_currencies / sizeof *sim_currencies - 1);
 	snprintf(c->currency, sizeof c->currency, "%s", sim_currencies[cur].code);
-	int rate = (int)sim_rng_range(r, sim_currencies[cur].lo, sim_currencies[cur].hi);
+	int rate = (int)rng_range(r, sim_currencies[cur].lo, sim_currencies[cur].hi);
 	snprintf(c->rate, sizeof c->rate, "%d.%04d", rate / 10000 % 100, rate % 10000);
 }
 
-void sim_ctx_expand(struct sim_rng *r, const struct sim_ctx *c, const char *t, char *out,
+void sim_ctx_expand(struct rng *r, const struct sim_ctx *c, const char *t, char *out,
 		       size_t len)
 {
 	size_t o = 0;
@@ -175,9 +175,9 @@ void sim_ctx_expand(struct sim_rng *r, const struct sim_ctx *c, const char *t, c
 					fatal("sim template range is malformed: %s", t);
 			}
 			if (nlen == 1 && p[1] == 'n') {
-				snprintf(piece, sizeof piece, "%lld", (long long)sim_rng_range(r, lo, hi));
+				snprintf(piece, sizeof piece, "%lld", (long long)rng_range(r, lo, hi));
 			} else if (nlen == 3 && strncmp(p + 1, "amt", 3) == 0) {
-				sim_money(sim_rng_range(r, lo * 100, hi * 100), piece, sizeof piece);
+				sim_money(rng_range(r, lo * 100, hi * 100), piece, sizeof piece);
 			} else {
 				src = NULL;
 				for (size_t i = 0; i < sizeof sim_ctx_fields / sizeof *sim_ctx_fields; i++)
@@ -201,7 +201,7 @@ void sim_ctx_expand(struct sim_rng *r, const struct sim_ctx *c, const char *t, c
 	out[o] = '\0';
 }
 
-json_t *sim_ctx_expand_json(struct sim_rng *r, const struct sim_ctx *c, const char *t)
+json_t *sim_ctx_expand_json(struct rng *r, const struct sim_ctx *c, const char *t)
 {
 	char buf[SIM_CTX_TEXT];
 	sim_ctx_expand(r, c, t, buf, sizeof buf);
@@ -212,12 +212,12 @@ json_t *sim_ctx_expand_json(struct sim_rng *r, const struct sim_ctx *c, const ch
 	return v;
 }
 
-void sim_ctx_pick_line(struct sim_rng *r, const char *list, char *out, size_t len)
+void sim_ctx_pick_line(struct rng *r, const char *list, char *out, size_t len)
 {
 	size_t lines = 1;
 	for (const char *p = list; *p; p++)
 		lines += *p == '\n';
-	size_t k = (size_t)sim_rng_range(r, 0, (int64_t)lines - 1);
+	size_t k = (size_t)rng_range(r, 0, (int64_t)lines - 1);
 	const char *p = list;
 	while (k-- > 0)
 		p = strchr(p, '\n') + 1;

@@ -100,7 +100,7 @@ struct sim {
 	struct sim_options opt;
 	sim_emit_fn emit;
 	void *arg;
-	struct sim_rng rng;
+	struct rng rng;
 	uint32_t prefix;
 	uint64_t exec_seq, event_seq, timer_seq;
 	int64_t now;
@@ -181,7 +181,7 @@ static struct sim_timer sim_pop(struct sim *s)
 /* A duration around mean (0.5x to 1.5x, triangular), compressed by speed. */
 static int64_t sim_duration(struct sim *s, int mean_ms)
 {
-	double f = 0.5 + (sim_rng_unit(&s->rng) + sim_rng_unit(&s->rng)) / 2.0;
+	double f = 0.5 + (rng_unit(&s->rng) + rng_unit(&s->rng)) / 2.0;
 	int64_t d = (int64_t)(mean_ms * f / s->opt.speed);
 	return d < 1 ? 1 : d;
 }
@@ -315,11 +315,11 @@ static void sim_step_plan(struct sim *s, struct sim_exec *e, size_t i)
 	uint32_t slot = sim_exec_slot(s, e);
 	st->attempt_start = s->now;
 	st->ticks_done = 0;
-	st->will_fail = sim_rng_permille(&s->rng, d->fail_permille);
+	st->will_fail = rng_permille(&s->rng, d->fail_permille);
 	int64_t dur = sim_duration(s, d->mean_ms);
 	int64_t end = dur;
 	if (st->will_fail)
-		end = (int64_t)(dur * (0.3 + 0.6 * sim_rng_unit(&s->rng))) + 1;
+		end = (int64_t)(dur * (0.3 + 0.6 * rng_unit(&s->rng))) + 1;
 	if (st->total > 0) {
 		bool per_day = d->unit && strcmp(d->unit, "days") == 0;
 		st->ticks = per_day || st->total < 5 ? (int)st->total : 5;
@@ -408,7 +408,7 @@ static void sim_dispatch(struct sim *s)
 
 static const struct sim_workflow_def *sim_pick_workflow(struct sim *s)
 {
-	int64_t k = sim_rng_range(&s->rng, 0, s->total_weight - 1);
+	int64_t k = rng_range(&s->rng, 0, s->total_weight - 1);
 	for (size_t i = 0; i < s->nenabled; i++) {
 		if (k < s->enabled[i]->weight)
 			return s->enabled[i];
@@ -465,7 +465,7 @@ static void sim_exec_queue(struct sim *s, struct sim_exec *e, size_t slot)
 		json_object_set_new(ev, "attempt", json_integer(e->attempt));
 	sim_emit(s, ev);
 
-	if (e->attempt == 1 && sim_rng_permille(&s->rng, SIM_CANCEL_PERMILLE))
+	if (e->attempt == 1 && rng_permille(&s->rng, SIM_CANCEL_PERMILLE))
 		sim_schedule(s, s->now + sim_duration(s, 8000), T_CANCEL, (uint32_t)slot, e->gen, 0, 0);
 	s->nqueue++;
 	if (s->nqueue > s->queue_cap) {
@@ -483,7 +483,7 @@ static void sim_exec_new(struct sim *s, const struct sim_workflow_def *wf)
 	e->wf = wf;
 	e->order = ++s->exec_seq;
 	snprintf(e->id, sizeof e->id, "ex-%08x-%06llu", s->prefix, (unsigned long long)e->order);
-	int64_t p = sim_rng_range(&s->rng, 0, 99);
+	int64_t p = rng_range(&s->rng, 0, 99);
 	e->prio = p < wf->high_percent ? PRIO_HIGH
 		  : p < wf->high_percent + wf->low_percent ? PRIO_LOW : PRIO_NORMAL;
 	e->attempt = 1;
@@ -606,7 +606,7 @@ static void sim_on_arrival(struct sim *s)
 	else
 		sim_exec_new(s, sim_pick_workflow(s));
 	double mean_ms = 60000.0 / s->opt.rate_per_min;
-	double u = sim_rng_unit(&s->rng);
+	double u = rng_unit(&s->rng);
 	int64_t gap = (int64_t)(-log(1.0 - u) * mean_ms);
 	sim_schedule(s, s->now + (gap < 1 ? 1 : gap), T_ARRIVAL, 0, 0, 0, 0);
 }
@@ -673,7 +673,7 @@ static void sim_step_fail(struct sim *s, struct sim_exec *e, size_t i)
 	}
 	sim_ctx_expand(&s->rng, &e->ctx, line, text, sizeof text);
 
-	if (st->attempt == e->step_base + 1 && sim_rng_range(&s->rng, 0, 99) < SIM_RETRY_PERCENT) {
+	if (st->attempt == e->step_base + 1 && rng_range(&s->rng, 0, 99) < SIM_RETRY_PERCENT) {
 		/* The failed attempt is reported as such, then the next one starts. */
 		snprintf(msg, sizeof msg, "%s (attempt %d); retrying step %s once", text, st->attempt, d->id);
 		sim_log(s, e, d->id, "warn", msg);
@@ -717,7 +717,7 @@ static void sim_on_step_end(struct sim *s, struct sim_exec *e, size_t i)
 		return;
 	}
 	/* A second line only when the step has more than one to choose from. */
-	if (d->logs && strchr(d->logs, '\n') && sim_rng_range(&s->rng, 0, 1) == 0)
+	if (d->logs && strchr(d->logs, '\n') && rng_range(&s->rng, 0, 1) == 0)
 		sim_step_log(s, e, d, d->logs);
 	/* What only success can say (an UPO received) is never said by a step that fails. */
 	sim_step_log(s, e, d, d->success_log);
@@ -729,10 +729,10 @@ static void sim_on_step_end(struct sim *s, struct sim_exec *e, size_t i)
 	sim_step_attempt(ev, st->attempt);
 	if (d->output)
 		json_object_set_new(ev, "output", sim_ctx_expand_json(&s->rng, &e->ctx, d->output));
-	int cpu = d->cpu_percent + (int)sim_rng_range(&s->rng, -d->cpu_percent / 4, d->cpu_percent / 4);
+	int cpu = d->cpu_percent + (int)rng_range(&s->rng, -d->cpu_percent / 4, d->cpu_percent / 4);
 	json_object_set_new(ev, "cpu_percent", json_real(cpu < 0 ? 0 : cpu > 100 ? 100 : cpu));
 	json_object_set_new(ev, "memory_bytes",
-			    json_integer((int64_t)d->memory_mb * 1048576 + sim_rng_range(&s->rng, 0, 1048575)));
+			    json_integer((int64_t)d->memory_mb * 1048576 + rng_range(&s->rng, 0, 1048575)));
 	sim_emit(s, ev);
 
 	e->done++;
@@ -772,8 +772,8 @@ static void sim_on_resource(struct sim *s, int w)
 			continue;
 		if (step_id == NULL)
 			step_id = d->id;
-		cpu += d->cpu_percent + (int)sim_rng_range(&s->rng, -d->cpu_percent / 3, d->cpu_percent / 3);
-		mem += (int64_t)d->memory_mb * 1048576 + sim_rng_range(&s->rng, 0, 8 * 1048576);
+		cpu += d->cpu_percent + (int)rng_range(&s->rng, -d->cpu_percent / 3, d->cpu_percent / 3);
+		mem += (int64_t)d->memory_mb * 1048576 + rng_range(&s->rng, 0, 8 * 1048576);
 	}
 	char wname[32];
 	json_t *ev = sim_event_new(s, e, EV_RESOURCE_SAMPLE);
@@ -801,7 +801,7 @@ static void sim_run_timer(struct sim *s, const struct sim_timer *t)
 	if (e == NULL)
 		return;
 	if (t->kind == T_CANCEL) {
-		sim_cancel(s, e, sim_cancel_reasons[sim_rng_range(&s->rng, 0,
+		sim_cancel(s, e, sim_cancel_reasons[rng_range(&s->rng, 0,
 				  sizeof sim_cancel_reasons / sizeof *sim_cancel_reasons - 1)]);
 		return;
 	}
@@ -867,7 +867,7 @@ struct sim *sim_new(const struct sim_options *opt, sim_emit_fn emit, void *arg, 
 	s->emit = emit;
 	s->arg = arg;
 	s->rng.state = opt->seed;
-	s->prefix = (uint32_t)(sim_rng_mix(opt->seed ^ 0x5157u) >> 32);
+	s->prefix = (uint32_t)(rng_mix(opt->seed ^ 0x5157u) >> 32);
 	if (sim_enable(s, opt->workflows && *opt->workflows ? opt->workflows : "", cause,
 		       causelen) < 0) {
 		sim_free(s);
@@ -881,7 +881,7 @@ struct sim *sim_new(const struct sim_options *opt, sim_emit_fn emit, void *arg, 
 	s->workers = xmalloc((size_t)opt->workers * sizeof *s->workers);
 	for (int w = 0; w < opt->workers; w++) {
 		s->workers[w] = -1;
-		sim_schedule(s, sim_rng_range(&s->rng, 1, SIM_RESOURCE_MS) , T_RESOURCE, (uint32_t)w, 0, 0, 0);
+		sim_schedule(s, rng_range(&s->rng, 1, SIM_RESOURCE_MS) , T_RESOURCE, (uint32_t)w, 0, 0, 0);
 	}
 	s->arrivals_open = true;
 	sim_schedule(s, 0, T_ARRIVAL, 0, 0, 0, 0);
