@@ -160,6 +160,7 @@ struct cluster {
 	int drain_inflight;            /* outbox entries SENT or NUMBERED */
 	bool drain_blocked;            /* the store refused a write: wait for the watchdog */
 	bool outbox_full_logged;       /* said once that the outbox refuses batches */
+	struct strmap outboxed;        /* "org\nevent id" of every event in the outbox -> non-NULL */
 	uint64_t outboxed_total;       /* events acknowledged from the outbox */
 	char error[256];
 	bool stopping;
@@ -679,6 +680,29 @@ static void spool(struct cluster *k, const char *org, struct ingest_batch *b, ui
 	pending_ack_set(s, ticket, b);
 }
 
+static void outboxed_key(char *key, size_t len, const char *org, const char *event_id)
+{
+	snprintf(key, len, "%s\n%s", org, event_id);
+}
+
+/* Adds (or removes) the ids of e's events to the outbox's id set. */
+static void outboxed_mark(struct cluster *k, const struct backlog_entry *e, bool add)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		json_t *ev = json_loadb(e->events[i].json, e->events[i].len, 0, NULL);
+		const char *id = json_string_value(json_object_get(ev, "id"));
+		if (id != NULL) {
+			char key[2 * PROTO_MAX_ID + 8];
+			outboxed_key(key, sizeof key, e->org, id);
+			if (add)
+				strmap_put(&k->outboxed, key, k);
+			else
+				strmap_remove(&k->outboxed, key);
+		}
+		json_decref(ev);
+	}
+}
+
 /* Keeps the batch in the outbox while Redis is away (or the outbox still
  * holds older batches: they go first); the outbox answers the ticket once
  * durable (on_outbox_durable). Past the outbox's bound, or without one, the
@@ -686,8 +710,16 @@ static void spool(struct cluster *k, const char *org, struct ingest_batch *b, ui
 static void outbox_keep(struct cluster *k, const char *org, struct ingest_batch *b, uint64_t ticket)
 {
 	char cause[256] = "there is no outbox (cluster-outbox-max is 0)";
+	char key[2 * PROTO_MAX_ID + 8];
 	int rc = -1;
 	if (k->outbox != NULL) {
+		/* Sent again while its first copy waits in the outbox: a duplicate,
+		 * as it would be once applied. */
+		for (size_t i = b->n; i-- > 0;) {
+			outboxed_key(key, sizeof key, org, b->items[i].ev.event_id);
+			if (strmap_get(&k->outboxed, key) != NULL)
+				ingest_drop_duplicate(b, i);
+		}
 		size_t m;
 		struct store_event *all = batch_events_new(k, org, b, &m);
 		rc = backlog_add(k->outbox, org, all, m, ticket, cause, sizeof cause);
@@ -700,6 +732,10 @@ static void outbox_keep(struct cluster *k, const char *org, struct ingest_batch 
 		refuse(k, b, ticket, "the cluster's Redis is away and this node's outbox is full: nothing of this "
 		       "batch was acknowledged, retry later");
 		return;
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		outboxed_key(key, sizeof key, org, b->items[i].ev.event_id);
+		strmap_put(&k->outboxed, key, k);
 	}
 	pending_ack_set(k->s, ticket, b);
 }
@@ -841,8 +877,10 @@ static void drain_kick(struct cluster *k)
 	if (k->outbox == NULL || k->stopping)
 		return;
 	struct backlog_entry *e;
-	while ((e = backlog_head(k->outbox)) != NULL && e->state == BACKLOG_STORED)
+	while ((e = backlog_head(k->outbox)) != NULL && e->state == BACKLOG_STORED) {
+		outboxed_mark(k, e, false);
 		backlog_pop(k->outbox);
+	}
 	if (e == NULL && k->outbox_full_logged) {
 		log_info("cluster: the outbox is empty again; batches are taken as usual");
 		k->outbox_full_logged = false;
@@ -1102,6 +1140,9 @@ struct cluster *cluster_start(struct server *s, struct ev_loop *loop, char *caus
 			return NULL;
 		}
 	}
+	strmap_init(&k->outboxed);
+	for (struct backlog_entry *e = k->outbox ? backlog_head(k->outbox) : NULL; e != NULL; e = e->next)
+		outboxed_mark(k, e, true);
 	char host[64] = "";
 	gethostname(host, sizeof host - 1);
 	uint32_t rnd = (uint32_t)(clock_mono_us() ^ (uint64_t)getpid() << 16);
@@ -1134,6 +1175,7 @@ void cluster_stop(struct cluster *k)
 	if (k->rd.ac != NULL)
 		redisAsyncFree(k->rd.ac);
 	backlog_close(k->outbox);
+	strmap_clear(&k->outboxed);
 	strmap_each(&k->orgs, corg_free, NULL);
 	strmap_clear(&k->orgs);
 	free(k);
