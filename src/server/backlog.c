@@ -56,7 +56,7 @@ struct backlog {
 	bool started;                 /* the thread runs */
 	uint64_t synced_seq;
 	int status;                   /* -1 once a sync failed (sticky) */
-	char error[256];
+	char error[320];
 };
 
 /* ---- records --------------------------------------------------------------- */
@@ -269,7 +269,7 @@ static void on_async(struct ev_loop *loop, ev_async *w, int revents)
 	pthread_mutex_lock(&ob->mu);
 	uint64_t synced = ob->synced_seq;
 	int status = ob->status;
-	char error[256];
+	char error[320];
 	snprintf(error, sizeof error, "%s", ob->error);
 	pthread_mutex_unlock(&ob->mu);
 	while (ob->writing != NULL && ob->writing->seq < synced) {
