@@ -230,7 +230,8 @@ static void *backlog_main(void *arg)
 			capmine = ob->capqueue;
 			mine = xrealloc(mine, sizeof *mine * capmine);
 		}
-		memcpy(mine, ob->queue, sizeof *mine * n);
+		if (n > 0)
+			memcpy(mine, ob->queue, sizeof *mine * n);
 		ob->nqueue = 0;
 		ob->consume = 0;
 		pthread_mutex_unlock(&ob->mu);
