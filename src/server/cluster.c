@@ -12,7 +12,15 @@
  * ticket it holds (so an HTTP request that goes away is forgotten the usual
  * way, pending_forget_http). Each organization's recent events are a ring
  * of at most cluster-history items in position order; `floor` is the
- * position after which the ring holds every event this node applied. */
+ * position after which the ring holds every event this node applied.
+ *
+ * The outbox (backlog.h) while Redis is away: a producer's batch goes
+ * straight to Redis only when the outbox is empty, the publish link is up
+ * and the reader knows where the stream stands; otherwise it joins the
+ * outbox. Entries go to Redis in FIFO order, at most DRAIN_WINDOW of them
+ * SENT or NUMBERED at once (drain_inflight counts them), on the one publish
+ * link, so Redis numbers them in outbox order; only the head leaves, once
+ * STORED. `outboxed` holds the ids of the events in the outbox. */
 #include "cluster.h"
 
 #include <errno.h>
@@ -26,12 +34,12 @@
 #include <unistd.h>
 
 #include "alerts.h"
+#include "backlog.h"
 #include "clock.h"
 #include "conn.h"
 #include "frame.h"
 #include "log.h"
 #include "org.h"
-#include "backlog.h"
 #include "prioritize.h"
 #include "publish.h"
 #include "ring.h"
@@ -131,7 +139,7 @@ struct flight {
 	char org[PROTO_MAX_ID + 1];
 	struct ingest_batch b;        /* moved from the caller */
 	uint64_t ticket;              /* its pending answer */
-	struct backlog_entry *oe;      /* or the outbox entry it sends (b empty, no ticket) */
+	struct backlog_entry *oe;     /* or the outbox entry it sends (b empty, no ticket) */
 	struct flight *prev, *next;
 };
 
@@ -156,7 +164,7 @@ struct cluster {
 	char last_id[64];             /* the last stream entry applied ("" until known) */
 	struct strmap orgs;           /* org id -> struct cluster_org */
 	struct flight *flights;
-	struct backlog *outbox;         /* NULL when cluster-outbox-max is 0 */
+	struct backlog *outbox;        /* NULL when cluster-outbox-max is 0 */
 	int drain_inflight;            /* outbox entries SENT or NUMBERED */
 	bool drain_blocked;            /* the store refused a write: wait for the watchdog */
 	bool outbox_full_logged;       /* said once that the outbox refuses batches */
