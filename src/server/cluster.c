@@ -71,6 +71,9 @@
 #define OUTBOX_KEY_TTL_S "604800"
 /* Outbox batches sent to Redis and not yet stored, at most. */
 #define DRAIN_WINDOW 32
+/* This node's own batches whose parsed events are kept until the reader
+ * applies their entry, at most (older ones are parsed again from the text). */
+#define OWN_KEPT 256
 
 /* Numbers the batch and appends it to the stream in one atomic step, so that
  * stream order is position order. KEYS: positions hash, stream, and for a
@@ -143,6 +146,13 @@ struct flight {
 	struct flight *prev, *next;
 };
 
+/* The parsed events of an entry this node appended, so that its reader need
+ * not parse them again from the stream's text. */
+struct own_entry {
+	char id[48];                  /* stream entry id; "" for a free slot */
+	json_t *events;               /* array, owned */
+};
+
 /* The recent events of one organization, in position order. */
 struct cluster_org {
 	struct ingest_item *ring;
@@ -170,6 +180,8 @@ struct cluster {
 	bool outbox_full_logged;       /* said once that the outbox refuses batches */
 	struct strmap outboxed;        /* "org\nevent id" of every event in the outbox -> non-NULL */
 	uint64_t outboxed_total;       /* events acknowledged from the outbox */
+	struct own_entry own[OWN_KEPT]; /* a ring: own_next is the slot filled next */
+	uint32_t own_next;
 	char error[256];
 	bool stopping;
 	uint64_t published_total, applied_total, entries_total, refused_total, reconnects_total;
@@ -414,6 +426,35 @@ static json_t *entry_events_new(const char *text, size_t len)
 	return events;
 }
 
+/* Keeps the events this node just appended as entry `id`. */
+static void own_keep(struct cluster *k, const char *id, const struct ingest_batch *b)
+{
+	struct own_entry *o = &k->own[k->own_next];
+	k->own_next = (k->own_next + 1) % OWN_KEPT;
+	json_decref(o->events);
+	snprintf(o->id, sizeof o->id, "%s", id);
+	o->events = json_array();
+	for (size_t i = 0; i < b->n; i++)
+		json_array_append(o->events, b->items[i].event);
+}
+
+/* The parsed events of this node's entry `id` (new reference, taken out of
+ * the ring), or NULL: the reader may have come first, or it was dropped. */
+static json_t *own_take(struct cluster *k, const char *id)
+{
+	for (uint32_t n = 0; n < OWN_KEPT; n++) {
+		/* Newest first: the entry applied now was most likely appended last. */
+		struct own_entry *o = &k->own[(k->own_next + OWN_KEPT - 1 - n) % OWN_KEPT];
+		if (o->events != NULL && strcmp(o->id, id) == 0) {
+			json_t *events = o->events;
+			o->events = NULL;
+			o->id[0] = '\0';
+			return events;
+		}
+	}
+	return NULL;
+}
+
 /* A rule or an alert record another node changed (cluster_share). */
 static void apply_shared(struct cluster *k, const redisReply *fields)
 {
@@ -465,7 +506,11 @@ static void apply_entry(struct cluster *k, const redisReply *entry)
 	}
 	int64_t last_pos = strtoll(last, NULL, 10);
 	int64_t n = strtoll(count, NULL, 10);
-	json_t *events = entry_events_new(text, elen);
+	size_t nlen;
+	const char *node = field(fields, "n", &nlen);
+	json_t *events = node != NULL && strcmp(node, k->node) == 0 ? own_take(k, k->last_id) : NULL;
+	if (events == NULL)
+		events = entry_events_new(text, elen);
 	if (n <= 0 || (int64_t)json_array_size(events) != n) {
 		log_warn("cluster: stream entry %s holds %zu events, says %lld: skipped", k->last_id,
 			 json_array_size(events), (long long)n);
@@ -985,6 +1030,8 @@ static void on_published(redisAsyncContext *ac, void *r, void *privdata)
 	int64_t first = reply->element[0]->integer - (int64_t)f->b.n + 1;
 	for (size_t i = 0; i < f->b.n; i++)
 		f->b.items[i].pos = f->b.stored[i].pos = first + (int64_t)i;
+	if (reply->element[1]->type == REDIS_REPLY_STRING)
+		own_keep(k, reply->element[1]->str, &f->b);
 	k->published_total += f->b.n;
 	spool(k, f->org, &f->b, f->ticket);
 	flight_free(f);
@@ -1184,6 +1231,8 @@ void cluster_stop(struct cluster *k)
 		redisAsyncFree(k->rd.ac);
 	backlog_close(k->outbox);
 	strmap_clear(&k->outboxed);
+	for (uint32_t i = 0; i < OWN_KEPT; i++)
+		json_decref(k->own[i].events);
 	strmap_each(&k->orgs, corg_free, NULL);
 	strmap_clear(&k->orgs);
 	free(k);
