@@ -32,10 +32,18 @@
  * notifying again.
  *
  * Redis away. The node keeps serving its own clients (subscriptions,
- * history, dashboards); publishing is refused with "unavailable" (nothing is
- * acknowledged, producers retry) and /healthz, /metrics say peers' events are
- * delayed; both links reconnect with backoff and the reader resumes after the
- * last entry it applied.
+ * history, dashboards) and keeps taking its producers' batches: each goes,
+ * not numbered yet, to the node's outbox (outbox.h) and is acknowledged once
+ * that is synced. When Redis is back the outbox goes to the stream first,
+ * oldest first, through the same script (which remembers its answer per
+ * outbox entry, so that sending one again after a crash gives no second
+ * copy), then to the store like any batch of this node; an entry leaves the
+ * outbox once Redis has it and the store has synced it. New batches go to
+ * the outbox too while it holds anything, so a producer's order is kept.
+ * Past the outbox's bound (cluster-outbox-max) batches are refused with
+ * "unavailable" (nothing acknowledged). /healthz and /metrics say peers'
+ * events are delayed and show the outbox; both links reconnect with backoff
+ * and the reader resumes after the last entry it applied.
  *
  * Threads: everything runs on the daemon's libev loop (hiredis's asynchronous
  * API through its libev adapter); nothing here blocks. */
@@ -80,6 +88,10 @@ bool cluster_can_resume(const struct cluster *k, const struct org *o, int64_t si
  * that room r gets. */
 void cluster_replay(struct cluster *k, struct room *r, int64_t since, struct conn *c);
 
+/* The store's answer (history_poll) to an outbox batch given to it
+ * (PENDING_OUTBOX ticket). */
+void cluster_outbox_stored(struct cluster *k, uint64_t ticket, int status, const char *error);
+
 /* Whether this node holds the alert lease (evaluates alert rules). */
 bool cluster_leads(const struct cluster *k);
 
@@ -102,7 +114,8 @@ void cluster_share(struct cluster *k, const char *org, enum cluster_share kind, 
 /* Whether the bus is up and the reader current: false means peers' events are delayed. */
 bool cluster_peers_current(const struct cluster *k);
 /* {"state": "up"|"connecting"|"down", "peers": "current"|"delayed", "node", "error",
- *  "applied_total", "published_total", "leader", "last_entry_age_ms"} for /healthz. */
+ *  "applied_total", "published_total", "leader", "last_entry_age_ms",
+ *  "outbox": {"batches", "events", "bytes", "max_bytes", "acknowledged_total"}} for /healthz. */
 json_t *cluster_status_new(const struct cluster *k);
 /* Prometheus lines for /metrics (appended to f). */
 void cluster_metrics_write(const struct cluster *k, void *file);

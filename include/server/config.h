@@ -93,6 +93,7 @@ struct config {
 	/* several nodes (cluster.h): NULL runs alone */
 	char *cluster;                 /* redis://HOST:PORT */
 	uint32_t cluster_history;      /* recent events kept per organization for resuming anywhere */
+	size_t cluster_outbox_max;     /* bytes of batches kept while Redis is away; 0: refuse them */
 	bool file_found;               /* the config file was read (config_build) */
 };
 

@@ -62,6 +62,10 @@ void ingest_prepare_at(struct org *o, json_t *events, int64_t first_pos, struct 
 const char *ingest_item_text_for(struct ingest_item *it, const struct proto_room *spec, size_t *len);
 /* Step 2, when the events are kept (or there is no store). */
 void ingest_commit(struct org *o, struct ingest_batch *b);
+/* New event i of b turns out to be a retry after all (the cluster's outbox
+ * holds its first copy): answered "duplicate" (acknowledged), taken out of
+ * the batch's new events. */
+void ingest_drop_duplicate(struct ingest_batch *b, size_t i);
 /* Step 2, when the store refused them. */
 void ingest_refuse(struct ingest_batch *b, const char *message);
 /* What the store keeps of item it of org: the message text when it is exact,

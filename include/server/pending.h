@@ -26,6 +26,7 @@ enum pending_kind {
 	PENDING_DONE,       /* a change recorded as the daemon's own event: "done" once durable */
 	PENDING_DASHBOARD,  /* a dashboard request (dashboards.h) */
 	PENDING_AGGREGATE,  /* a dashboard aggregate of one room (aggregates.h) */
+	PENDING_OUTBOX,     /* a cluster outbox batch given to the store (cluster.h): nobody to answer */
 };
 
 struct pending {

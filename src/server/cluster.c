@@ -12,7 +12,15 @@
  * ticket it holds (so an HTTP request that goes away is forgotten the usual
  * way, pending_forget_http). Each organization's recent events are a ring
  * of at most cluster-history items in position order; `floor` is the
- * position after which the ring holds every event this node applied. */
+ * position after which the ring holds every event this node applied.
+ *
+ * The outbox (backlog.h) while Redis is away: a producer's batch goes
+ * straight to Redis only when the outbox is empty, the publish link is up
+ * and the reader knows where the stream stands; otherwise it joins the
+ * outbox. Entries go to Redis in FIFO order, at most DRAIN_WINDOW of them
+ * SENT or NUMBERED at once (drain_inflight counts them), on the one publish
+ * link, so Redis numbers them in outbox order; only the head leaves, once
+ * STORED. `outboxed` holds the ids of the events in the outbox. */
 #include "cluster.h"
 
 #include <errno.h>
@@ -27,6 +35,7 @@
 
 #include "action.h"
 #include "alerts.h"
+#include "backlog.h"
 #include "clock.h"
 #include "conn.h"
 #include "frame.h"
@@ -57,14 +66,33 @@
 #define READ_WATCHDOG_S 5.0
 #define RETRY_MIN_S 0.1
 #define RETRY_MAX_S 2.0
+#define OUTBOX_KEY_PREFIX "wfmon:outbox:"
+/* How long Redis remembers its answer to an outbox batch: longer than any
+ * node stays down with its outbox full. */
+#define OUTBOX_KEY_TTL_S "604800"
+/* Outbox batches sent to Redis and not yet stored, at most. */
+#define DRAIN_WINDOW 32
+/* This node's own batches whose parsed events are kept until the reader
+ * applies their entry, at most (older ones are parsed again from the text). */
+#define OWN_KEPT 256
 
 /* Numbers the batch and appends it to the stream in one atomic step, so that
- * stream order is position order. KEYS: positions hash, stream. ARGV: node,
- * org, count, the node's own last position (a floor), the clock's floor
- * (microseconds, used when Redis has no counter for the organization: a
- * fresh or emptied Redis never hands out positions below stored ones),
- * events (one JSON text a line), MAXLEN. Returns {last position, entry id}. */
+ * stream order is position order. KEYS: positions hash, stream, and for a
+ * batch from the outbox its answer key (so that sending it again after a
+ * crash or a lost reply gives the same answer instead of a second copy).
+ * ARGV: node, org, count, the node's own last position (a floor), the
+ * clock's floor (microseconds, used when Redis has no counter for the
+ * organization: a fresh or emptied Redis never hands out positions below
+ * stored ones), events (one JSON text a line), MAXLEN, the answer key's
+ * lifetime in seconds. Returns {last position, entry id}. */
 static const char publish_script[] =
+	"if KEYS[3] then\n"
+	"  local done = redis.call('GET', KEYS[3])\n"
+	"  if done then\n"
+	"    local l, i = string.match(done, '^(%d+) (.+)$')\n"
+	"    return {tonumber(l), i}\n"
+	"  end\n"
+	"end\n"
 	"local cur = redis.call('HGET', KEYS[1], ARGV[2])\n"
 	"if not cur then\n"
 	"  if tonumber(ARGV[5]) > tonumber(ARGV[4]) then redis.call('HSET', KEYS[1], ARGV[2], ARGV[5])\n"
@@ -75,6 +103,7 @@ static const char publish_script[] =
 	"local last = redis.call('HINCRBY', KEYS[1], ARGV[2], ARGV[3])\n"
 	"local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[7], '*', 'n', ARGV[1], 'o', ARGV[2],\n"
 	"  'l', string.format('%d', last), 'c', ARGV[3], 'e', ARGV[6])\n"
+	"if KEYS[3] then redis.call('SET', KEYS[3], string.format('%d', last) .. ' ' .. id, 'EX', ARGV[8]) end\n"
 	"return {last, id}\n";
 
 /* Takes or renews the alert lease. KEYS: the lease. ARGV: node, lease ms.
@@ -108,13 +137,22 @@ struct link {
 	double backoff_s;
 };
 
-/* A batch sent to Redis, waiting for its positions. */
+/* A batch sent to Redis, waiting for its positions: a producer's (b, ticket)
+ * or an outbox entry (oe, owned by the outbox). */
 struct flight {
 	struct cluster *k;
 	char org[PROTO_MAX_ID + 1];
 	struct ingest_batch b;        /* moved from the caller */
 	uint64_t ticket;              /* its pending answer */
+	struct backlog_entry *oe;     /* or the outbox entry it sends (b empty, no ticket) */
 	struct flight *prev, *next;
+};
+
+/* The parsed events of an entry this node appended, so that its reader need
+ * not parse them again from the stream's text. */
+struct own_entry {
+	char id[48];                  /* stream entry id; "" for a free slot */
+	json_t *events;               /* array, owned */
 };
 
 /* The recent events of one organization, in position order. */
@@ -138,6 +176,14 @@ struct cluster {
 	char last_id[64];             /* the last stream entry applied ("" until known) */
 	struct strmap orgs;           /* org id -> struct cluster_org */
 	struct flight *flights;
+	struct backlog *outbox;        /* NULL when cluster-outbox-max is 0 */
+	int drain_inflight;            /* outbox entries SENT or NUMBERED */
+	bool drain_blocked;            /* the store refused a write: wait for the watchdog */
+	bool outbox_full_logged;       /* said once that the outbox refuses batches */
+	struct strmap outboxed;        /* "org\nevent id" of every event in the outbox -> non-NULL */
+	uint64_t outboxed_total;       /* events acknowledged from the outbox */
+	struct own_entry own[OWN_KEPT]; /* a ring: own_next is the slot filled next */
+	uint32_t own_next;
 	char error[256];
 	bool stopping;
 	uint64_t published_total, applied_total, entries_total, refused_total, reconnects_total;
@@ -260,6 +306,7 @@ static struct ingest_item *ring_find(struct cluster *k, const char *org, const c
 
 static void link_connect(struct link *l);
 static void reader_next(struct cluster *k);
+static void drain_kick(struct cluster *k);
 
 static void link_schedule_retry(struct link *l)
 {
@@ -313,6 +360,8 @@ static void on_connect(const redisAsyncContext *ac, int status)
 	}
 	if (l == &k->rd)
 		reader_next(k);
+	else
+		drain_kick(k);
 }
 
 static void on_disconnect(const redisAsyncContext *ac, int status)
@@ -379,6 +428,35 @@ static json_t *entry_events_new(const char *text, size_t len)
 	return events;
 }
 
+/* Keeps the events this node just appended as entry `id`. */
+static void own_keep(struct cluster *k, const char *id, const struct ingest_batch *b)
+{
+	struct own_entry *o = &k->own[k->own_next];
+	k->own_next = (k->own_next + 1) % OWN_KEPT;
+	json_decref(o->events);
+	snprintf(o->id, sizeof o->id, "%s", id);
+	o->events = json_array();
+	for (size_t i = 0; i < b->n; i++)
+		json_array_append(o->events, b->items[i].event);
+}
+
+/* The parsed events of this node's entry `id` (new reference, taken out of
+ * the ring), or NULL: the reader may have come first, or it was dropped. */
+static json_t *own_take(struct cluster *k, const char *id)
+{
+	for (uint32_t n = 0; n < OWN_KEPT; n++) {
+		/* Newest first: the entry applied now was most likely appended last. */
+		struct own_entry *o = &k->own[(k->own_next + OWN_KEPT - 1 - n) % OWN_KEPT];
+		if (o->events != NULL && strcmp(o->id, id) == 0) {
+			json_t *events = o->events;
+			o->events = NULL;
+			o->id[0] = '\0';
+			return events;
+		}
+	}
+	return NULL;
+}
+
 /* A rule or an alert record another node changed (cluster_share). */
 static void apply_shared(struct cluster *k, const redisReply *fields)
 {
@@ -432,7 +510,11 @@ static void apply_entry(struct cluster *k, const redisReply *entry)
 	}
 	int64_t last_pos = strtoll(last, NULL, 10);
 	int64_t n = strtoll(count, NULL, 10);
-	json_t *events = entry_events_new(text, elen);
+	size_t nlen;
+	const char *node = field(fields, "n", &nlen);
+	json_t *events = node != NULL && strcmp(node, k->node) == 0 ? own_take(k, k->last_id) : NULL;
+	if (events == NULL)
+		events = entry_events_new(text, elen);
 	if (n <= 0 || (int64_t)json_array_size(events) != n) {
 		log_warn("cluster: stream entry %s holds %zu events, says %lld: skipped", k->last_id,
 			 json_array_size(events), (long long)n);
@@ -505,6 +587,7 @@ static void on_last_id(redisAsyncContext *ac, void *r, void *privdata)
 	else
 		snprintf(k->last_id, sizeof k->last_id, "0-0");
 	reader_next(k);
+	drain_kick(k);
 }
 
 /* The one outstanding read of the reader link. */
@@ -562,6 +645,8 @@ static void watchdog_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	struct cluster *k = w->data;
 	lease_renew(k);
+	k->drain_blocked = false;
+	drain_kick(k);
 	if (k->rd.state == LINK_UP && k->read_sent_us != 0 &&
 	    clock_mono_us() - k->read_sent_us > (int64_t)(READ_WATCHDOG_S * 1e6)) {
 		log_warn("cluster: Redis has not answered a read for %.0f s: reconnecting", READ_WATCHDOG_S);
@@ -603,30 +688,29 @@ static void refuse(struct cluster *k, struct ingest_batch *b, uint64_t ticket, c
 	pending_free(p);
 }
 
-/* Sends the batch (the items' store texts, and the events retried, whose
- * positions are known) to the spool under the pending ticket; answers a
- * refusal itself. */
-static void spool(struct cluster *k, const char *org, struct ingest_batch *b, uint64_t ticket)
+/* The batch's events for the store: its new events (b->stored), then the
+ * events retried, with the positions they were applied at. Returns a new
+ * array (n in *m) borrowing from b and the ring. */
+static struct store_event *batch_events_new(struct cluster *k, const char *org, struct ingest_batch *b, size_t *m)
 {
-	struct server *s = k->s;
 	size_t nretried = json_array_size(b->retried);
 	struct store_event *all = xcalloc(b->n + nretried + 1, sizeof *all);
 	memcpy(all, b->stored, b->n * sizeof *all);
-	size_t m = b->n;
+	*m = b->n;
 	size_t i;
 	json_t *e;
 	json_array_foreach(b->retried, i, e) {
 		struct ingest_item *it = ring_find(k, org, json_string_value(json_object_get(e, "id")));
 		if (it != NULL)
-			ingest_item_store(it, org, &all[m++]);
+			ingest_item_store(it, org, &all[(*m)++]);
 	}
-	int rc = store_append(s->store, all, m, ticket);
-	free(all);
-	if (rc < 0) {
-		refuse(k, b, ticket, "the daemon's spool is full while the database is away: retry later");
-		return;
-	}
-	/* The store answers the ticket (history_poll). */
+	return all;
+}
+
+/* The pending ack of ticket answers for b once durable: its results, its new
+ * events counted accepted. */
+static void pending_ack_set(struct server *s, uint64_t ticket, const struct ingest_batch *b)
+{
 	struct pending *p = pending_find(s, ticket);
 	if (p != NULL && p->kind == PENDING_ACK) {
 		p->results = json_incref(b->results);
@@ -635,6 +719,296 @@ static void spool(struct cluster *k, const char *org, struct ingest_batch *b, ui
 	}
 }
 
+/* Sends the batch (the items' store texts, and the events retried, whose
+ * positions are known) to the spool under the pending ticket; answers a
+ * refusal itself. */
+static void spool(struct cluster *k, const char *org, struct ingest_batch *b, uint64_t ticket)
+{
+	struct server *s = k->s;
+	size_t m;
+	struct store_event *all = batch_events_new(k, org, b, &m);
+	int rc = store_append(s->store, all, m, ticket);
+	free(all);
+	if (rc < 0) {
+		refuse(k, b, ticket, "the daemon's spool is full while the database is away: retry later");
+		return;
+	}
+	/* The store answers the ticket (history_poll). */
+	pending_ack_set(s, ticket, b);
+}
+
+static void outboxed_key(char *key, size_t len, const char *org, const char *event_id)
+{
+	snprintf(key, len, "%s\n%s", org, event_id);
+}
+
+/* Adds (or removes) the ids of e's events to the outbox's id set. */
+static void outboxed_mark(struct cluster *k, const struct backlog_entry *e, bool add)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		json_t *ev = json_loadb(e->events[i].json, e->events[i].len, 0, NULL);
+		const char *id = json_string_value(json_object_get(ev, "id"));
+		if (id != NULL) {
+			char key[2 * PROTO_MAX_ID + 8];
+			outboxed_key(key, sizeof key, e->org, id);
+			if (add)
+				strmap_put(&k->outboxed, key, k);
+			else
+				strmap_remove(&k->outboxed, key);
+		}
+		json_decref(ev);
+	}
+}
+
+/* Keeps the batch in the outbox while Redis is away (or the outbox still
+ * holds older batches: they go first); the outbox answers the ticket once
+ * durable (on_outbox_durable). Past the outbox's bound, or without one, the
+ * batch is refused as a whole. */
+static void outbox_keep(struct cluster *k, const char *org, struct ingest_batch *b, uint64_t ticket)
+{
+	char cause[256] = "there is no outbox (cluster-outbox-max is 0)";
+	char key[2 * PROTO_MAX_ID + 8];
+	int rc = -1;
+	if (k->outbox != NULL) {
+		/* Sent again while its first copy waits in the outbox: a duplicate,
+		 * as it would be once applied. */
+		for (size_t i = b->n; i-- > 0;) {
+			outboxed_key(key, sizeof key, org, b->items[i].ev.event_id);
+			if (strmap_get(&k->outboxed, key) != NULL)
+				ingest_drop_duplicate(b, i);
+		}
+		size_t m;
+		struct store_event *all = batch_events_new(k, org, b, &m);
+		rc = backlog_add(k->outbox, org, all, m, ticket, cause, sizeof cause);
+		free(all);
+	}
+	if (rc < 0) {
+		if (!k->outbox_full_logged)
+			log_warn("cluster: Redis is away and %s: new batches are refused until it drains", cause);
+		k->outbox_full_logged = true;
+		refuse(k, b, ticket, "the cluster's Redis is away and this node's outbox is full: nothing of this "
+		       "batch was acknowledged, retry later");
+		return;
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		outboxed_key(key, sizeof key, org, b->items[i].ev.event_id);
+		strmap_put(&k->outboxed, key, k);
+	}
+	pending_ack_set(k->s, ticket, b);
+}
+
+/* One JSON text a line (compact JSON has no raw newline): the events of
+ * ev[0..n) without a position. Returns a new NUL-ended text. */
+static char *events_text_new(const struct store_event *ev, size_t n)
+{
+	size_t total = 1;
+	for (size_t i = 0; i < n; i++)
+		if (ev[i].pos == 0)
+			total += (ev[i].len ? ev[i].len : strlen(ev[i].json)) + 1;
+	char *text = xmalloc(total);
+	size_t at = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (ev[i].pos != 0)
+			continue;
+		size_t len = ev[i].len ? ev[i].len : strlen(ev[i].json);
+		memcpy(text + at, ev[i].json, len);
+		at += len;
+		text[at++] = '\n';
+	}
+	text[at > 0 ? at - 1 : 0] = '\0';   /* the last newline: the text ends there */
+	return text;
+}
+
+static void on_published(redisAsyncContext *ac, void *r, void *privdata);
+
+/* Sends f's events (count of them, one a line in text) to the publish
+ * script; f joins the flights. Returns -1 (f not sent, not a flight) when
+ * hiredis refuses. */
+static int script_send(struct cluster *k, struct flight *f, int64_t floor, size_t n, const char *text,
+		       const char *outbox_id)
+{
+	char count[24], floor_pos[24], clock_floor[24], idkey[96];
+	snprintf(count, sizeof count, "%zu", n);
+	snprintf(floor_pos, sizeof floor_pos, "%lld", (long long)floor);
+	snprintf(clock_floor, sizeof clock_floor, "%lld", (long long)(clock_wall_ms() * 1000));
+	snprintf(idkey, sizeof idkey, "%s%s", OUTBOX_KEY_PREFIX, outbox_id ? outbox_id : "");
+	const char *args[14];
+	size_t argc = 0;
+	args[argc++] = "EVAL";
+	args[argc++] = publish_script;
+	args[argc++] = outbox_id ? "3" : "2";
+	args[argc++] = POS_KEY;
+	args[argc++] = STREAM_KEY;
+	if (outbox_id != NULL)
+		args[argc++] = idkey;
+	args[argc++] = k->node;
+	args[argc++] = f->org;
+	args[argc++] = count;
+	args[argc++] = floor_pos;
+	args[argc++] = clock_floor;
+	args[argc++] = text;
+	args[argc++] = STREAM_MAXLEN;
+	if (outbox_id != NULL)
+		args[argc++] = OUTBOX_KEY_TTL_S;
+	size_t argvlen[14];
+	for (size_t i = 0; i < argc; i++)
+		argvlen[i] = strlen(args[i]);
+	f->prev = NULL;
+	f->next = k->flights;
+	if (k->flights)
+		k->flights->prev = f;
+	k->flights = f;
+	if (redisAsyncCommandArgv(k->cmd.ac, on_published, f, (int)argc, args, argvlen) != REDIS_OK) {
+		flight_unlink(f);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the outbox's way to Redis and the store ----------------------------------------- */
+
+static bool entry_numbered(const struct backlog_entry *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		if (e->events[i].pos == 0)
+			return false;
+	return true;
+}
+
+/* An entry that was given up on for now (Redis or the store failed): sent again later. */
+static void drain_retreat(struct cluster *k, struct backlog_entry *e)
+{
+	e->state = BACKLOG_READY;
+	e->ticket = 0;
+	k->drain_inflight--;
+}
+
+/* Gives the numbered entry to the store; on_outbox_stored follows. */
+static void drain_store(struct cluster *k, struct backlog_entry *e)
+{
+	struct server *s = k->s;
+	if (e->n == 0) {
+		e->state = BACKLOG_STORED;
+		k->drain_inflight--;
+		return;
+	}
+	struct pending *p = pending_new(s, PENDING_OUTBOX, NULL);
+	e->ticket = p->ticket;
+	e->state = BACKLOG_NUMBERED;
+	if (store_append(s->store, e->events, e->n, p->ticket) < 0) {
+		pending_free(pending_take(s, p->ticket));
+		drain_retreat(k, e);
+		k->drain_blocked = true;
+	}
+}
+
+/* Sends the READY entry: to Redis to be numbered, or straight to the store
+ * when every event of it has its position (retries only, or numbered before
+ * the store refused it). */
+static void drain_send(struct cluster *k, struct backlog_entry *e)
+{
+	k->drain_inflight++;
+	e->state = BACKLOG_SENT;
+	if (entry_numbered(e)) {
+		drain_store(k, e);
+		return;
+	}
+	struct flight *f = xcalloc(1, sizeof *f);
+	f->k = k;
+	f->oe = e;
+	snprintf(f->org, sizeof f->org, "%s", e->org);
+	char *text = events_text_new(e->events, e->n);
+	int rc = script_send(k, f, server_org(k->s, e->org)->pos, e->nnew, text, e->id);
+	free(text);
+	if (rc < 0) {
+		free(f);
+		drain_retreat(k, e);
+	}
+}
+
+/* Moves the outbox on: drops the stored entries at its head, sends the next
+ * ones in order (a window of them) while Redis is up and the reader knows
+ * where it stands (so that this node applies its own entries too). */
+static void drain_kick(struct cluster *k)
+{
+	if (k->outbox == NULL || k->stopping)
+		return;
+	struct backlog_entry *e;
+	while ((e = backlog_head(k->outbox)) != NULL && e->state == BACKLOG_STORED) {
+		outboxed_mark(k, e, false);
+		backlog_pop(k->outbox);
+	}
+	if (e == NULL && k->outbox_full_logged) {
+		log_info("cluster: the outbox is empty again; batches are taken as usual");
+		k->outbox_full_logged = false;
+	}
+	if (k->cmd.state != LINK_UP || k->last_id[0] == '\0' || k->drain_blocked)
+		return;
+	for (; e != NULL && e->state != BACKLOG_WRITING && k->drain_inflight < DRAIN_WINDOW; e = e->next)
+		if (e->state == BACKLOG_READY)
+			drain_send(k, e);
+}
+
+static void drain_numbered(struct cluster *k, struct backlog_entry *e, const redisReply *reply)
+{
+	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+	    reply->element[0]->type != REDIS_REPLY_INTEGER) {
+		drain_retreat(k, e);
+		if (reply != NULL) {
+			/* Redis answered but refused: start again on a new link, later. */
+			log_warn("cluster: the outbox could not send a batch: %s",
+				 reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
+			if (k->cmd.ac != NULL)
+				redisAsyncDisconnect(k->cmd.ac);
+		}
+		return;
+	}
+	int64_t next = reply->element[0]->integer - (int64_t)e->nnew + 1;
+	for (size_t i = 0; i < e->n; i++)
+		if (e->events[i].pos == 0)
+			e->events[i].pos = next++;
+	k->published_total += e->nnew;
+	drain_store(k, e);
+}
+
+static void on_outbox_durable(void *arg, struct backlog_entry *e, int status, const char *error)
+{
+	struct cluster *k = arg;
+	struct server *s = k->s;
+	struct pending *p = e->ticket ? pending_take(s, e->ticket) : NULL;
+	e->ticket = 0;
+	if (status == 0)
+		k->outboxed_total += e->nnew;
+	if (p != NULL) {
+		publish_durable(s, p, status, error);
+		pending_free(p);
+	} else if (status != 0) {
+		server_fail(s, error);
+	}
+	drain_kick(k);
+}
+
+void cluster_outbox_stored(struct cluster *k, uint64_t ticket, int status, const char *error)
+{
+	for (struct backlog_entry *e = k->outbox ? backlog_head(k->outbox) : NULL; e != NULL; e = e->next) {
+		if (e->state != BACKLOG_NUMBERED || e->ticket != ticket)
+			continue;
+		if (status == 0) {
+			e->state = BACKLOG_STORED;
+			e->ticket = 0;
+			k->drain_inflight--;
+		} else {
+			log_warn("cluster: an outbox batch was not stored (%s): sent again later", error);
+			drain_retreat(k, e);
+			k->drain_blocked = true;
+		}
+		break;
+	}
+	drain_kick(k);
+}
+
+/* ---- a producer's batch ---------------------------------------------------------------- */
+
 static void on_published(redisAsyncContext *ac, void *r, void *privdata)
 {
 	(void)ac;
@@ -642,6 +1016,12 @@ static void on_published(redisAsyncContext *ac, void *r, void *privdata)
 	struct cluster *k = f->k;
 	redisReply *reply = r;
 	flight_unlink(f);
+	if (f->oe != NULL) {
+		drain_numbered(k, f->oe, reply);
+		free(f);
+		drain_kick(k);
+		return;
+	}
 	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
 	    reply->element[0]->type != REDIS_REPLY_INTEGER) {
 		const char *why = reply && reply->type == REDIS_REPLY_ERROR ? reply->str : "connection lost";
@@ -654,6 +1034,8 @@ static void on_published(redisAsyncContext *ac, void *r, void *privdata)
 	int64_t first = reply->element[0]->integer - (int64_t)f->b.n + 1;
 	for (size_t i = 0; i < f->b.n; i++)
 		f->b.items[i].pos = f->b.stored[i].pos = first + (int64_t)i;
+	if (reply->element[1]->type == REDIS_REPLY_STRING)
+		own_keep(k, reply->element[1]->str, &f->b);
 	k->published_total += f->b.n;
 	spool(k, f->org, &f->b, f->ticket);
 	flight_free(f);
@@ -680,46 +1062,25 @@ void cluster_publish(struct cluster *k, struct org *o, struct ingest_batch *b, e
 		flight_free(f);
 		return;
 	}
-	if (k->cmd.state != LINK_UP) {
+	/* Straight to Redis only when nothing older waits in the outbox (a
+	 * producer's order is kept) and the reader knows where it stands. */
+	bool direct = k->cmd.state == LINK_UP && k->last_id[0] != '\0' &&
+		      (k->outbox == NULL || backlog_head(k->outbox) == NULL);
+	if (!direct && kind == PENDING_ACK) {
+		outbox_keep(k, o->id, &f->b, f->ticket);
+		flight_free(f);
+		return;
+	}
+	if (!direct) {
 		refuse(k, &f->b, f->ticket,
 		       "the cluster's Redis is away: nothing of this batch was acknowledged, retry later");
 		flight_free(f);
 		return;
 	}
-	/* One JSON text a line (compact JSON has no raw newline). */
-	size_t total = 0;
-	for (size_t i = 0; i < f->b.n; i++) {
-		struct store_event *se = &f->b.stored[i];
-		if (se->len == 0)
-			se->len = strlen(se->json);
-		total += se->len + 1;
-	}
-	char *text = xmalloc(total);
-	size_t at = 0;
-	for (size_t i = 0; i < f->b.n; i++) {
-		memcpy(text + at, f->b.stored[i].json, f->b.stored[i].len);
-		at += f->b.stored[i].len;
-		text[at++] = '\n';
-	}
-	char count[24], floor_pos[24], clock_floor[24];
-	snprintf(count, sizeof count, "%zu", f->b.n);
-	snprintf(floor_pos, sizeof floor_pos, "%lld", (long long)o->pos);
-	snprintf(clock_floor, sizeof clock_floor, "%lld", (long long)(clock_wall_ms() * 1000));
-	const char *argv[] = { "EVAL", publish_script, "2", POS_KEY, STREAM_KEY, k->node, o->id, count,
-			       floor_pos, clock_floor, text, STREAM_MAXLEN };
-	size_t argvlen[sizeof argv / sizeof argv[0]];
-	text[at - 1] = '\0';   /* the last newline: the text ends there */
-	for (size_t i = 0; i < sizeof argv / sizeof argv[0]; i++)
-		argvlen[i] = strlen(argv[i]);
-	f->next = k->flights;
-	if (k->flights)
-		k->flights->prev = f;
-	k->flights = f;
-	int rc = redisAsyncCommandArgv(k->cmd.ac, on_published, f, (int)(sizeof argv / sizeof argv[0]), argv,
-				       argvlen);
+	char *text = events_text_new(f->b.stored, f->b.n);
+	int rc = script_send(k, f, o->pos, f->b.n, text, NULL);
 	free(text);
-	if (rc != REDIS_OK) {
-		flight_unlink(f);
+	if (rc < 0) {
 		refuse(k, &f->b, f->ticket, "the cluster's Redis is away: retry later");
 		flight_free(f);
 	}
@@ -758,12 +1119,20 @@ bool cluster_peers_current(const struct cluster *k)
 json_t *cluster_status_new(const struct cluster *k)
 {
 	enum link_state st = k->cmd.state < k->rd.state ? k->cmd.state : k->rd.state;
-	return json_pack("{s:s,s:s,s:s,s:s,s:b,s:s,s:I,s:I,s:I,s:I}", "state", link_state_name(st), "peers",
+	const struct backlog *ob = k->outbox;
+	json_t *outbox = json_pack("{s:I,s:I,s:I,s:I,s:I}", "batches", (json_int_t)(ob ? backlog_entries(ob) : 0),
+				   "events", (json_int_t)(ob ? backlog_events(ob) : 0), "bytes",
+				   (json_int_t)(ob ? backlog_bytes(ob) : 0), "max_bytes",
+				   (json_int_t)(ob ? backlog_max_bytes(ob) : 0), "acknowledged_total",
+				   (json_int_t)k->outboxed_total);
+	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:b,s:s,s:I,s:I,s:I,s:I}", "state", link_state_name(st), "peers",
 			 cluster_peers_current(k) ? "current" : "delayed", "node", k->node, "redis", k->host,
 			 "leader", (int)cluster_leads(k), "error", k->error, "published_total", (json_int_t)k->published_total,
 			 "applied_total", (json_int_t)k->applied_total, "refused_total",
 			 (json_int_t)k->refused_total, "last_entry_age_ms",
 			 (json_int_t)(k->last_entry_ms ? clock_wall_ms() - k->last_entry_ms : -1));
+	json_object_set_new(j, "outbox", outbox);
+	return j;
 }
 
 void cluster_metrics_write(const struct cluster *k, void *file)
@@ -783,6 +1152,19 @@ void cluster_metrics_write(const struct cluster *k, void *file)
 	fprintf(f, "# HELP wfmond_cluster_refused_total Events refused because Redis was away\n"
 		   "# TYPE wfmond_cluster_refused_total counter\nwfmond_cluster_refused_total %llu\n",
 		(unsigned long long)k->refused_total);
+	const struct backlog *ob = k->outbox;
+	fprintf(f, "# HELP wfmond_cluster_outbox_batches Batches this node keeps on disk until Redis numbers them\n"
+		   "# TYPE wfmond_cluster_outbox_batches gauge\nwfmond_cluster_outbox_batches %zu\n",
+		ob ? backlog_entries(ob) : 0);
+	fprintf(f, "# HELP wfmond_cluster_outbox_events Events in those batches\n"
+		   "# TYPE wfmond_cluster_outbox_events gauge\nwfmond_cluster_outbox_events %zu\n",
+		ob ? backlog_events(ob) : 0);
+	fprintf(f, "# HELP wfmond_cluster_outbox_bytes Bytes of those batches (bound: cluster-outbox-max)\n"
+		   "# TYPE wfmond_cluster_outbox_bytes gauge\nwfmond_cluster_outbox_bytes %llu\n",
+		(unsigned long long)(ob ? backlog_bytes(ob) : 0));
+	fprintf(f, "# HELP wfmond_cluster_outboxed_total Events acknowledged from the outbox while Redis was away\n"
+		   "# TYPE wfmond_cluster_outboxed_total counter\nwfmond_cluster_outboxed_total %llu\n",
+		(unsigned long long)k->outboxed_total);
 	fprintf(f, "# HELP wfmond_cluster_reconnects_total Attempts to reconnect to Redis\n"
 		   "# TYPE wfmond_cluster_reconnects_total counter\nwfmond_cluster_reconnects_total %llu\n",
 		(unsigned long long)k->reconnects_total);
@@ -808,6 +1190,18 @@ struct cluster *cluster_start(struct server *s, struct ev_loop *loop, char *caus
 	}
 	k->s = s;
 	k->loop = loop;
+	if (s->cfg.cluster_outbox_max > 0) {
+		char *dir = xasprintf("%s/outbox", s->cfg.spool_dir);
+		k->outbox = backlog_open(dir, s->cfg.cluster_outbox_max, loop, on_outbox_durable, k, cause, causelen);
+		free(dir);
+		if (k->outbox == NULL) {
+			free(k);
+			return NULL;
+		}
+	}
+	strmap_init(&k->outboxed);
+	for (struct backlog_entry *e = k->outbox ? backlog_head(k->outbox) : NULL; e != NULL; e = e->next)
+		outboxed_mark(k, e, true);
 	char host[64] = "";
 	gethostname(host, sizeof host - 1);
 	uint32_t rnd = (uint32_t)(clock_mono_us() ^ (uint64_t)getpid() << 16);
@@ -839,6 +1233,10 @@ void cluster_stop(struct cluster *k)
 		redisAsyncFree(k->cmd.ac);
 	if (k->rd.ac != NULL)
 		redisAsyncFree(k->rd.ac);
+	backlog_close(k->outbox);
+	strmap_clear(&k->outboxed);
+	for (uint32_t i = 0; i < OWN_KEPT; i++)
+		json_decref(k->own[i].events);
 	strmap_each(&k->orgs, corg_free, NULL);
 	strmap_clear(&k->orgs);
 	free(k);

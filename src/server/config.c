@@ -122,6 +122,7 @@ static const struct setting settings[] = {
 	{ "prometheus-workflows", SET_INT, OFF(metrics.prometheus_workflows), 0, 1000, RESTART },
 	{ "cluster", SET_STRING, OFF(cluster), 0, 0, RESTART },
 	{ "cluster-history", SET_U32, OFF(cluster_history), 100, 10000000, RESTART },
+	{ "cluster-outbox-max", SET_SIZE, OFF(cluster_outbox_max), 0, 1LL << 40, RESTART },
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
@@ -179,6 +180,7 @@ void config_defaults(struct config *c)
 	c->spool_dir = xstrdup("/var/lib/wfmon/spool");
 	c->spool_max = (size_t)1 << 30;
 	c->cluster_history = 20000;
+	c->cluster_outbox_max = (size_t)256 << 20;
 	c->data_cap = 64 << 10;
 	c->reconnect_max_s = 30;
 	c->retention_events_days = 90;

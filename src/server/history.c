@@ -7,6 +7,7 @@
 
 #include "aggregates.h"
 #include "clock.h"
+#include "cluster.h"
 #include "dashboards.h"
 #include "log.h"
 #include "metrics_cache.h"
@@ -157,6 +158,9 @@ void history_poll(struct server *s)
 				metrics_watch_done(s, p, d);
 			} else if (p->kind == PENDING_AGGREGATE) {
 				aggregates_done(s, p, d);
+			} else if (p->kind == PENDING_OUTBOX) {
+				if (s->cluster != NULL)
+					cluster_outbox_stored(s->cluster, d->ticket, d->status, d->error);
 			} else if (p->kind == PENDING_DASHBOARD) {
 				dashboards_done(s, p, d);
 			} else {

@@ -270,6 +270,18 @@ void ingest_commit(struct org *o, struct ingest_batch *b)
 	}
 }
 
+void ingest_drop_duplicate(struct ingest_batch *b, size_t i)
+{
+	struct ingest_item *it = &b->items[i];
+	json_array_set_new(b->results, it->result_index, result_new(it->ev.event_id, "duplicate"));
+	b->accepted++;
+	ingest_item_clear(it);
+	memmove(&b->items[i], &b->items[i + 1], (b->n - i - 1) * sizeof *b->items);
+	if (b->stored != NULL)
+		memmove(&b->stored[i], &b->stored[i + 1], (b->n - i - 1) * sizeof *b->stored);
+	b->n--;
+}
+
 void ingest_refuse(struct ingest_batch *b, const char *message)
 {
 	for (size_t i = 0; i < b->n; i++) {

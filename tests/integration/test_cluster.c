@@ -4,8 +4,10 @@
  * same order with the same positions; a subscriber that moves to another
  * node resumes with no gap and nothing twice; organizations stay apart
  * across nodes; each event is stored once, also when it is retried on
- * another node; Redis restarted under load loses nothing acknowledged, and
- * /healthz and /metrics say peers are delayed while it is away. */
+ * another node; while Redis is away a node keeps acknowledging its
+ * producers' batches from a durable outbox (bounded, and kept across kill
+ * -9) and sends them in order when Redis is back, delivered and stored once;
+ * /healthz and /metrics say peers are delayed and show the outbox. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -606,32 +608,88 @@ static const char *summary_peers(struct wsc *c)
 	return word;
 }
 
-static void test_redis_restart_loses_nothing(void **state)
+/* Waits until node i's /healthz says peers' events are delayed. */
+static void wait_peers_delayed(int i)
 {
-	(void)state;
-	struct wsc *b = open_as(1, "acme", "rr-b", "viewer");
-	struct wsc *c = open_as(2, "acme", "rr-c", "viewer");
-	subscribe_ok(b, "execution:x-rr", -1, false);
-	subscribe_ok(c, "execution:x-rr", -1, false);
-	struct wsc *pa = open_as(0, "acme", "rr-a", "producer");
-	publish_logs(pa, "rr", 0, 20, "x-rr");
-	redis_stop();
-	/* Away: said by /healthz and /metrics; publishing is refused, not lost. */
 	char body[8192];
 	bool delayed = false;
-	for (int i = 0; i < 50 && !delayed; i++) {
-		assert_int_equal(http_raw(&N[0], "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", body, sizeof body), 200);
+	for (int k = 0; k < 100 && !delayed; k++) {
+		assert_int_equal(http_raw(&N[i], "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", body, sizeof body), 200);
 		delayed = strstr(body, "\"peers\": \"delayed\"") != NULL || strstr(body, "\"peers\":\"delayed\"") != NULL;
 		if (!delayed)
 			usleep(100000);
 	}
 	assert_true(delayed);
+}
+
+/* The "outbox" object of node i's /healthz "cluster" (new reference). */
+static json_t *healthz_outbox(int i)
+{
+	char body[16384];
+	assert_int_equal(http_raw(&N[i], "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", body, sizeof body), 200);
+	json_t *h = json_loads(body, 0, NULL);
+	assert_non_null(h);
+	json_t *ob = json_incref(json_object_get(json_object_get(h, "cluster"), "outbox"));
+	json_decref(h);
+	assert_non_null(ob);
+	return ob;
+}
+
+static bool wait_outbox_empty(int i, int timeout_ms)
+{
+	long long end = mono_ms() + timeout_ms;
+	while (daemon_metric(&N[i], "wfmond_cluster_outbox_batches") != 0) {
+		if (mono_ms() > end)
+			return false;
+		usleep(50000);
+	}
+	return true;
+}
+
+/* Each of the n events delivered (ids, pos) is stored once, at the position delivered. */
+static void assert_stored_at(char ids[][64], const long long *pos, int n)
+{
+	for (int i = 0; i < n; i++) {
+		char where[200];
+		snprintf(where, sizeof where, "event_id = '%.63s' AND pos = %lld", ids[i], pos[i]);
+		if (count_in("acme", where) != 1)
+			fail_msg("%s is not stored once at position %lld", ids[i], pos[i]);
+	}
+}
+
+static void test_redis_restart_loses_nothing(void **state)
+{
+	(void)state;
+	struct wsc *a = open_as(0, "acme", "rr-a-viewer", "viewer");
+	struct wsc *b = open_as(1, "acme", "rr-b", "viewer");
+	struct wsc *c = open_as(2, "acme", "rr-c", "viewer");
+	subscribe_ok(a, "execution:x-rr", -1, false);
+	subscribe_ok(b, "execution:x-rr", -1, false);
+	subscribe_ok(c, "execution:x-rr", -1, false);
+	struct wsc *pa = open_as(0, "acme", "rr-a", "producer");
+	publish_logs(pa, "rr", 0, 20, "x-rr");
+	redis_stop();
+	/* Away: said by /healthz and /metrics. */
+	wait_peers_delayed(0);
 	assert_int_equal(daemon_metric(&N[0], "wfmond_cluster_peers_delayed"), 1);
-	json_t *ack = publish_log_batch(pa, "rr-away", 0, 5, "x-rr", NULL);
+	/* The node keeps taking its producer's batches: acknowledged, kept in its outbox. */
+	for (int k = 0; k < 5; k++)
+		publish_logs(pa, "rr-away", k * 5, 5, "x-rr");
+	/* A producer that lost an ack sends a batch again (with a new time, so
+	 * that PostgreSQL would take it as a new row): "duplicate", as it will be
+	 * once applied; never delivered or stored twice. */
+	json_t *ack = publish_log_batch(pa, "rr-away", 5, 5, "x-rr", "sent again");
 	assert_non_null(ack);
-	json_t *r0 = json_array_get(json_object_get(ack, "results"), 0);
-	assert_string_equal(jstr(r0, "code"), "unavailable");
+	assert_string_equal(jstr(ack, "type"), "ack");
+	assert_int_equal(json_integer_value(json_object_get(ack, "rejected")), 0);
+	for (size_t i = 0; i < 5; i++)
+		assert_string_equal(jstr(json_array_get(json_object_get(ack, "results"), i), "status"), "duplicate");
 	json_decref(ack);
+	json_t *ob = healthz_outbox(0);
+	assert_int_equal(json_integer_value(json_object_get(ob, "events")), 25);
+	assert_true(json_integer_value(json_object_get(ob, "bytes")) > 0);
+	json_decref(ob);
+	assert_int_equal(daemon_metric(&N[0], "wfmond_cluster_outbox_events"), 25);
 	/* Nodes still serve their own clients, and say in the organization's
 	 * summary (what the console's header shows) that peers are delayed. */
 	struct wsc *late = open_as(1, "acme", "rr-late", "viewer");
@@ -639,40 +697,165 @@ static void test_redis_restart_loses_nothing(void **state)
 	wsc_free(late);
 
 	assert_int_equal(redis_start(), 0);
-	/* Back: the refused batch is sent again and everything arrives, once, in order. */
-	long long end = mono_ms() + 15000;
-	for (;;) {
-		ack = publish_log_batch(pa, "rr-away", 0, 5, "x-rr", NULL);
-		assert_non_null(ack);
-		r0 = json_array_get(json_object_get(ack, "results"), 0);
-		bool ok = strcmp(jstr(r0, "status"), "ok") == 0;
-		json_decref(ack);
-		if (ok)
-			break;
-		assert_true(mono_ms() < end);
-		usleep(200000);
-	}
+	/* Back: the outbox goes first, then what the producer sends next. */
 	publish_logs(pa, "rr", 20, 20, "x-rr");
-	static char ib[64][64], ic[64][64];
-	long long pb_[64], pc[64];
-	assert_int_equal(read_events(b, 64, ib, pb_, 3000), 45);
-	assert_int_equal(read_events(c, 64, ic, pc, 1000), 45);
-	for (int i = 0; i < 45; i++) {
-		assert_string_equal(ib[i], ic[i]);
+	enum { TOTAL = 65 };
+	static char ia[TOTAL + 8][64], ib[TOTAL + 8][64], ic[TOTAL + 8][64];
+	long long pa_[TOTAL + 8], pb_[TOTAL + 8], pc[TOTAL + 8];
+	assert_int_equal(read_events(b, TOTAL + 8, ib, pb_, 5000), TOTAL);
+	assert_int_equal(read_events(c, TOTAL + 8, ic, pc, 1000), TOTAL);
+	assert_int_equal(read_events(a, TOTAL + 8, ia, pa_, 1000), TOTAL);
+	for (int i = 0; i < TOTAL; i++) {
+		char want[32];
+		if (i < 20)
+			snprintf(want, sizeof want, "rr-%d", i);
+		else if (i < 45)
+			snprintf(want, sizeof want, "rr-away-%d", i - 20);
+		else
+			snprintf(want, sizeof want, "rr-%d", i - 25);
+		assert_string_equal(ib[i], want);
+		assert_string_equal(ic[i], want);
+		assert_string_equal(ia[i], want);
 		assert_int_equal(pb_[i], pc[i]);
+		assert_int_equal(pb_[i], pa_[i]);
 		if (i > 0)
 			assert_true(pb_[i] > pb_[i - 1]);
 	}
+	assert_true(wait_outbox_empty(0, 5000));
 	assert_int_equal(daemon_metric(&N[0], "wfmond_cluster_peers_delayed"), 0);
 	late = open_as(2, "acme", "rr-late2", "viewer");
 	assert_string_equal(summary_peers(late), "current");
 	wsc_free(late);
-	assert_true(wait_count("acme", "event_id LIKE 'rr-%'", 45, 15000));
+	/* Stored once each, at the positions delivered. */
+	assert_true(wait_count("acme", "event_id LIKE 'rr-%'", TOTAL, 15000));
+	assert_stored_at(ib, pb_, TOTAL);
 	wsc_free(pa);
+	wsc_free(a);
 	wsc_free(b);
 	wsc_free(c);
 }
 
+/* Node 0 killed while its outbox holds acknowledged batches and Redis is
+ * still away: restarted, it finds them again and sends them when Redis is
+ * back; everything delivered and stored once. */
+static void test_outbox_survives_kill9(void **state)
+{
+	(void)state;
+	struct wsc *b = open_as(1, "acme", "ko-b", "viewer");
+	struct wsc *c = open_as(2, "acme", "ko-c", "viewer");
+	subscribe_ok(b, "execution:x-ko", -1, false);
+	subscribe_ok(c, "execution:x-ko", -1, false);
+	struct wsc *pa = open_as(0, "acme", "ko-a", "producer");
+	publish_logs(pa, "ko", 0, 5, "x-ko");
+	redis_stop();
+	wait_peers_delayed(0);
+	for (int k = 1; k < 5; k++)
+		publish_logs(pa, "ko", k * 5, 5, "x-ko");
+	kill(N[0].pid, SIGKILL);
+	waitpid(N[0].pid, NULL, 0);
+	N[0].pid = 0;
+	wsc_free(pa);
+	const char *args[24];
+	node_args(0, args);
+	assert_int_equal(daemon_restart(&N[0], args), 0);
+	json_t *ob = healthz_outbox(0);
+	assert_int_equal(json_integer_value(json_object_get(ob, "batches")), 4);
+	assert_int_equal(json_integer_value(json_object_get(ob, "events")), 20);
+	json_decref(ob);
+	struct wsc *a = open_as(0, "acme", "ko-a-viewer", "viewer");
+	subscribe_ok(a, "execution:x-ko", -1, false);
+	assert_int_equal(redis_start(), 0);
+	enum { TOTAL = 25 };
+	static char ia[TOTAL + 8][64], ib[TOTAL + 8][64], ic[TOTAL + 8][64];
+	long long pa_[TOTAL + 8], pb_[TOTAL + 8], pc[TOTAL + 8];
+	assert_int_equal(read_events(b, TOTAL + 8, ib, pb_, 8000), TOTAL);
+	assert_int_equal(read_events(c, TOTAL + 8, ic, pc, 1000), TOTAL);
+	/* Node 0's own subscriber gets what Redis numbered after its restart. */
+	assert_int_equal(read_events(a, TOTAL + 8, ia, pa_, 1000), TOTAL - 5);
+	for (int i = 0; i < TOTAL; i++) {
+		char want[32];
+		snprintf(want, sizeof want, "ko-%d", i);
+		assert_string_equal(ib[i], want);
+		assert_string_equal(ic[i], want);
+		assert_int_equal(pb_[i], pc[i]);
+		if (i >= 5) {
+			assert_string_equal(ia[i - 5], want);
+			assert_int_equal(pa_[i - 5], pb_[i]);
+		}
+	}
+	assert_true(wait_outbox_empty(0, 5000));
+	assert_true(wait_count("acme", "event_id LIKE 'ko-%'", TOTAL, 15000));
+	assert_stored_at(ib, pb_, TOTAL);
+	wsc_free(a);
+	wsc_free(b);
+	wsc_free(c);
+}
+
+/* A tiny outbox: past its bound a batch is refused "unavailable" as a whole
+ * and nothing of it is delivered or stored; every batch acknowledged is. */
+static void test_outbox_bound_refuses(void **state)
+{
+	(void)state;
+	const char *args[26];
+	node_args(2, args);
+	int n = 0;
+	while (args[n] != NULL)
+		n++;
+	args[n++] = "--cluster-outbox-max";
+	args[n++] = "4096";
+	args[n] = NULL;
+	assert_int_equal(daemon_restart(&N[2], args), 0);
+	struct wsc *b = open_as(1, "acme", "ob-b", "viewer");
+	subscribe_ok(b, "execution:x-ob", -1, false);
+	struct wsc *pc = open_as(2, "acme", "ob-c", "producer");
+	redis_stop();
+	wait_peers_delayed(2);
+	int acked = 0, refused_at = -1;
+	for (int k = 0; k < 20 && refused_at < 0; k++) {
+		json_t *ack = publish_log_batch(pc, "ob", k * 5, 5, "x-ob", NULL);
+		assert_non_null(ack);
+		assert_string_equal(jstr(ack, "type"), "ack");
+		json_int_t rejected = json_integer_value(json_object_get(ack, "rejected"));
+		if (rejected == 0) {
+			acked++;
+		} else {
+			/* Refused as a whole, each event "unavailable". */
+			assert_int_equal(rejected, 5);
+			for (size_t i = 0; i < 5; i++)
+				assert_string_equal(jstr(json_array_get(json_object_get(ack, "results"), i), "code"),
+						    "unavailable");
+			refused_at = k;
+		}
+		json_decref(ack);
+	}
+	assert_true(acked >= 1);
+	assert_int_equal(refused_at, acked);
+	assert_int_equal(daemon_metric(&N[2], "wfmond_cluster_outbox_events"), acked * 5);
+	assert_true(daemon_metric(&N[2], "wfmond_cluster_outbox_bytes") <= 4096);
+	assert_int_equal(redis_start(), 0);
+	static char ib[128][64];
+	long long pb_[128];
+	assert_int_equal(read_events(b, 128, ib, pb_, 8000), acked * 5);
+	for (int i = 0; i < acked * 5; i++) {
+		char want[32];
+		snprintf(want, sizeof want, "ob-%d", i);
+		assert_string_equal(ib[i], want);
+	}
+	assert_true(wait_outbox_empty(2, 5000));
+	assert_true(wait_count("acme", "event_id LIKE 'ob-%'", acked * 5, 15000));
+	/* Nothing of the refused batch was kept... until the producer sends it again. */
+	char where[64];
+	snprintf(where, sizeof where, "event_id = 'ob-%d'", refused_at * 5);
+	assert_int_equal(count_in("acme", where), 0);
+	publish_logs(pc, "ob", refused_at * 5, 5, "x-ob");
+	assert_int_equal(read_events(b, 128, ib, pb_, 3000), 5);
+	assert_true(wait_count("acme", "event_id LIKE 'ob-%'", acked * 5 + 5, 15000));
+	wsc_free(pc);
+	wsc_free(b);
+	/* Node 2 as the other tests know it. */
+	node_args(2, args);
+	assert_int_equal(daemon_restart(&N[2], args), 0);
+}
 
 /* ---- a node killed ------------------------------------------------------------------------- */
 
@@ -750,6 +933,8 @@ int main(void)
 		cmocka_unit_test(test_alert_fires_once_for_the_cluster),
 		cmocka_unit_test(test_redis_restart_loses_nothing),
 		cmocka_unit_test(test_node_killed_under_load),
+		cmocka_unit_test(test_outbox_survives_kill9),
+		cmocka_unit_test(test_outbox_bound_refuses),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
