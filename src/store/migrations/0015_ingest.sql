@@ -28,12 +28,19 @@
 -- through the index on sort_at instead (src/store/retention.c): sort_at is
 -- the time of one of the execution's events, so never after last_heartbeat.
 --
--- The write function reads the batch once: the records that are stored and
--- are not log lines are gathered as the rows are inserted, and only those go
--- through the per-kind functions afterwards. A batch of log lines only does
--- no second pass at all. Semantics are those of 0014: the batch's records in
--- order, each stored event counted once (even when the batch holds the same
--- record twice), the projections updated only for rows actually inserted.
+-- The write function. Nearly every batch holds new events only, and ON
+-- CONFLICT DO NOTHING costs every row a probe of the unique index and a
+-- speculative insertion (a second WAL record) even when nothing conflicts.
+-- So a batch is first inserted as it is, in a subtransaction; a unique
+-- violation (a spool replay, a producer's retry past the daemon's dedup
+-- window, a record twice in the batch) undoes it and the batch goes again
+-- with ON CONFLICT DO NOTHING, as before. Either way the rows actually
+-- inserted come back (RETURNING) with what the projections need, so the batch
+-- is expanded once; only a batch with stored events that are not log lines
+-- reads its records again, to hand those to the per-kind functions. Semantics
+-- are those of 0014: the batch's records in order, the first copy of an event
+-- wins, each stored event counted once, the projections updated only for rows
+-- actually inserted.
 
 ALTER TABLE execution_events DROP CONSTRAINT execution_events_pkey;
 ALTER TABLE execution_events DROP CONSTRAINT execution_events_org_id_event_id_ts_key;
@@ -43,38 +50,69 @@ CREATE INDEX execution_events_pos ON execution_events (org_id, pos);
 DROP INDEX workflow_executions_heartbeat;
 ALTER TABLE workflow_executions SET (fillfactor = 80);
 
+-- The rows of execution_events a batch's records make, in the batch's order
+-- (inlined into the caller's statement).
+CREATE FUNCTION wfmon_event_rows(p_org text, p_events jsonb)
+RETURNS TABLE (org_id text, pos bigint, event_id text, execution_id text, workflow_id text, kind text,
+	       step_id text, ts timestamptz, received_at timestamptz, body jsonb)
+LANGUAGE sql STABLE AS $$
+	SELECT p_org, (t.rec->>'pos')::bigint, x.e->>'id', x.e->>'execution_id', x.e->>'workflow_id',
+	       x.e->>'type', x.e->>'step_id', (x.e->>'ts')::timestamptz, wfmon_received_at(t.rec), x.e
+	FROM jsonb_array_elements(p_events) WITH ORDINALITY AS t(rec, ord)
+	CROSS JOIN LATERAL (SELECT t.rec->'event' AS e) x
+	ORDER BY t.ord
+$$;
+
 CREATE OR REPLACE FUNCTION wfmon_apply_events(events jsonb, data_cap integer) RETURNS integer
 LANGUAGE plpgsql SECURITY INVOKER SET search_path = public, pg_temp AS $$
 DECLARE
 	v_org text := current_setting('wfmon.org', true);
-	v_rest jsonb[];
-	v_stored integer;
+	-- the rows inserted, in the batch's order
+	v_pos bigint[];
+	v_exec text[];
+	v_wf text[];
+	v_kind text[];
+	v_ts timestamptz[];
+	v_name text[];          -- an execution.queued event's workflow_name
 	v_rec jsonb;
 BEGIN
 	IF v_org IS NULL OR v_org = '' THEN
 		RAISE EXCEPTION 'wfmon.org is not set';
 	END IF;
-	WITH ev AS (
-		SELECT t.ord, t.rec, (t.rec->>'pos')::bigint AS pos, x.e, x.e->>'id' AS id, x.e->>'type' AS kind,
-		       x.e->>'execution_id' AS execution_id, x.e->>'workflow_id' AS workflow_id,
-		       (x.e->>'ts')::timestamptz AS ts, wfmon_received_at(t.rec) AS received_at
-		FROM jsonb_array_elements(events) WITH ORDINALITY AS t(rec, ord)
-		CROSS JOIN LATERAL (SELECT t.rec->'event' AS e) x
-	), ins AS (
-		INSERT INTO execution_events (org_id, pos, event_id, execution_id, workflow_id, kind, step_id,
-					      ts, received_at, body)
-		SELECT v_org, pos, id, execution_id, workflow_id, kind, e->>'step_id', ts, received_at, e
-		FROM ev ORDER BY ord
-		ON CONFLICT DO NOTHING
-		RETURNING pos, event_id
-	), fresh AS (
-		-- A record twice in the batch is inserted once and counted once.
-		SELECT DISTINCT ON (ev.pos, ev.id) ev.*
-		FROM ev JOIN ins ON ins.pos = ev.pos AND ins.event_id = ev.id
-		ORDER BY ev.pos, ev.id, ev.ord
+	BEGIN
+		WITH ins AS (
+			INSERT INTO execution_events (org_id, pos, event_id, execution_id, workflow_id, kind,
+						      step_id, ts, received_at, body)
+			SELECT * FROM wfmon_event_rows(v_org, events)
+			RETURNING pos, execution_id, workflow_id, kind, ts,
+				  CASE WHEN kind = 'execution.queued' THEN body->>'workflow_name' END AS queued_name
+		)
+		SELECT array_agg(pos), array_agg(execution_id), array_agg(workflow_id), array_agg(kind),
+		       array_agg(ts), array_agg(queued_name)
+		INTO v_pos, v_exec, v_wf, v_kind, v_ts, v_name FROM ins;
+	EXCEPTION WHEN unique_violation THEN
+		WITH ins AS (
+			INSERT INTO execution_events (org_id, pos, event_id, execution_id, workflow_id, kind,
+						      step_id, ts, received_at, body)
+			SELECT * FROM wfmon_event_rows(v_org, events)
+			ON CONFLICT DO NOTHING
+			RETURNING pos, execution_id, workflow_id, kind, ts,
+				  CASE WHEN kind = 'execution.queued' THEN body->>'workflow_name' END AS queued_name
+		)
+		SELECT array_agg(pos), array_agg(execution_id), array_agg(workflow_id), array_agg(kind),
+		       array_agg(ts), array_agg(queued_name)
+		INTO v_pos, v_exec, v_wf, v_kind, v_ts, v_name FROM ins;
+	END;
+	IF v_pos IS NULL THEN
+		RETURN 0;
+	END IF;
+
+	WITH fresh AS (
+		SELECT * FROM unnest(v_pos, v_exec, v_wf, v_kind, v_ts, v_name) WITH ORDINALITY
+			AS f(pos, execution_id, workflow_id, kind, ts, queued_name, ord)
 	), wf AS (
 		SELECT workflow_id, min(ts) AS first_ts, max(ts) AS last_ts,
-		       (array_agg(coalesce(e->>'workflow_name', workflow_id) ORDER BY ord DESC)
+		       (array_agg(coalesce(queued_name, workflow_id) ORDER BY ord DESC)
 			FILTER (WHERE kind = 'execution.queued'))[1] AS queued_name
 		FROM fresh GROUP BY 1
 	), wf_up AS (
@@ -93,40 +131,49 @@ BEGIN
 		       (array_agg(kind ORDER BY ord))[1] AS first_kind,
 		       min(ts) AS first_ts, max(ts) AS last_ts, count(*) AS n
 		FROM fresh GROUP BY 1
-	), ex_up AS (
-		-- Anything but a queued event means the execution is already under way.
-		INSERT INTO workflow_executions AS x (org_id, execution_id, workflow_id, workflow_name, status,
-						      first_seen, last_heartbeat, event_count)
-		SELECT v_org, execution_id, workflow_id, workflow_id,
-		       CASE WHEN first_kind = 'execution.queued' THEN 'queued' ELSE 'running' END,
-		       first_ts, last_ts, n
-		FROM ex ORDER BY execution_id
-		ON CONFLICT (org_id, execution_id) DO UPDATE SET
-			first_seen = least(x.first_seen, excluded.first_seen),
-			last_heartbeat = greatest(x.last_heartbeat, excluded.last_heartbeat),
-			event_count = x.event_count + excluded.event_count
 	)
-	SELECT coalesce(array_agg(rec ORDER BY ord) FILTER (WHERE kind <> 'log'), '{}'), count(*)
-	INTO v_rest, v_stored FROM fresh;
+	-- Anything but a queued event means the execution is already under way.
+	INSERT INTO workflow_executions AS x (org_id, execution_id, workflow_id, workflow_name, status,
+					      first_seen, last_heartbeat, event_count)
+	SELECT v_org, execution_id, workflow_id, workflow_id,
+	       CASE WHEN first_kind = 'execution.queued' THEN 'queued' ELSE 'running' END,
+	       first_ts, last_ts, n
+	FROM ex ORDER BY execution_id
+	ON CONFLICT (org_id, execution_id) DO UPDATE SET
+		first_seen = least(x.first_seen, excluded.first_seen),
+		last_heartbeat = greatest(x.last_heartbeat, excluded.last_heartbeat),
+		event_count = x.event_count + excluded.event_count;
 
-	FOREACH v_rec IN ARRAY v_rest LOOP
-		CASE v_rec->'event'->>'type'
-		WHEN 'execution.queued' THEN PERFORM wfmon_apply_queued(v_org, v_rec, data_cap);
-		WHEN 'execution.started' THEN PERFORM wfmon_apply_started(v_org, v_rec, data_cap);
-		WHEN 'step.started' THEN PERFORM wfmon_apply_step_started(v_org, v_rec, data_cap);
-		WHEN 'step.progress' THEN PERFORM wfmon_apply_step_progress(v_org, v_rec, data_cap);
-		WHEN 'step.completed', 'step.failed' THEN PERFORM wfmon_apply_step_finished(v_org, v_rec, data_cap);
-		WHEN 'counter' THEN PERFORM wfmon_apply_counter(v_org, v_rec, data_cap);
-		WHEN 'resource.sample' THEN PERFORM wfmon_apply_sample(v_org, v_rec, data_cap);
-		WHEN 'execution.completed', 'execution.failed', 'execution.cancelled' THEN
-			PERFORM wfmon_apply_finished(v_org, v_rec, data_cap);
-		WHEN 'control.requested' THEN PERFORM wfmon_apply_control_requested(v_org, v_rec, data_cap);
-		WHEN 'control.replied' THEN PERFORM wfmon_apply_control_replied(v_org, v_rec, data_cap);
-		ELSE
-			NULL;   -- other kinds live in the event log only
-		END CASE;
-	END LOOP;
-	RETURN v_stored;
+	IF NOT ('log' = ALL(v_kind)) THEN
+		FOR v_rec IN
+			-- A record twice in the batch was inserted once: applied once.
+			SELECT r.rec FROM (
+				SELECT DISTINCT ON (p.pos, t.rec->'event'->>'id') t.rec, t.ord
+				FROM jsonb_array_elements(events) WITH ORDINALITY AS t(rec, ord)
+				JOIN unnest(v_pos, v_kind) AS p(pos, kind)
+				  ON p.pos = (t.rec->>'pos')::bigint AND p.kind <> 'log'
+				ORDER BY p.pos, t.rec->'event'->>'id', t.ord
+			) r ORDER BY r.ord
+		LOOP
+			CASE v_rec->'event'->>'type'
+			WHEN 'execution.queued' THEN PERFORM wfmon_apply_queued(v_org, v_rec, data_cap);
+			WHEN 'execution.started' THEN PERFORM wfmon_apply_started(v_org, v_rec, data_cap);
+			WHEN 'step.started' THEN PERFORM wfmon_apply_step_started(v_org, v_rec, data_cap);
+			WHEN 'step.progress' THEN PERFORM wfmon_apply_step_progress(v_org, v_rec, data_cap);
+			WHEN 'step.completed', 'step.failed' THEN
+				PERFORM wfmon_apply_step_finished(v_org, v_rec, data_cap);
+			WHEN 'counter' THEN PERFORM wfmon_apply_counter(v_org, v_rec, data_cap);
+			WHEN 'resource.sample' THEN PERFORM wfmon_apply_sample(v_org, v_rec, data_cap);
+			WHEN 'execution.completed', 'execution.failed', 'execution.cancelled' THEN
+				PERFORM wfmon_apply_finished(v_org, v_rec, data_cap);
+			WHEN 'control.requested' THEN PERFORM wfmon_apply_control_requested(v_org, v_rec, data_cap);
+			WHEN 'control.replied' THEN PERFORM wfmon_apply_control_replied(v_org, v_rec, data_cap);
+			ELSE
+				NULL;   -- other kinds live in the event log only
+			END CASE;
+		END LOOP;
+	END IF;
+	RETURN cardinality(v_pos);
 END
 $$;
 REVOKE ALL ON FUNCTION wfmon_apply_events(jsonb, integer) FROM PUBLIC;
