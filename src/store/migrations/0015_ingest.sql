@@ -50,20 +50,6 @@ CREATE INDEX execution_events_pos ON execution_events (org_id, pos);
 DROP INDEX workflow_executions_heartbeat;
 ALTER TABLE workflow_executions SET (fillfactor = 80);
 
--- Whether an event may touch this step (as in 0006). In PL/pgSQL, whose plans
--- live as long as the session: as a SQL function with a SET clause it was
--- never inlined and planned its query again in every transaction, for each
--- step event (about a twentieth of a mixed batch's cost).
-CREATE OR REPLACE FUNCTION wfmon_step_room(p_org text, p_exec text, p_step text) RETURNS boolean
-LANGUAGE plpgsql STABLE SET search_path = public, pg_temp AS $$
-BEGIN
-	RETURN EXISTS (SELECT 1 FROM step_executions
-		       WHERE org_id = p_org AND execution_id = p_exec AND step_id = p_step)
-	    OR (SELECT count(*) FROM step_executions
-		WHERE org_id = p_org AND execution_id = p_exec) < 512;
-END
-$$;
-
 -- The rows of execution_events a batch's records make, in the batch's order
 -- (inlined into the caller's statement).
 CREATE FUNCTION wfmon_event_rows(p_org text, p_events jsonb)
@@ -88,6 +74,7 @@ DECLARE
 	v_kind text[];
 	v_ts timestamptz[];
 	v_name text[];          -- an execution.queued event's workflow_name
+	v_rest bigint[];        -- the positions of those that are not log lines
 	v_rec jsonb;
 BEGIN
 	IF v_org IS NULL OR v_org = '' THEN
@@ -159,14 +146,15 @@ BEGIN
 		event_count = x.event_count + excluded.event_count;
 
 	IF NOT ('log' = ALL(v_kind)) THEN
+		SELECT array_agg(p) INTO v_rest FROM unnest(v_pos, v_kind) AS u(p, k) WHERE k <> 'log';
 		FOR v_rec IN
 			-- A record twice in the batch was inserted once: applied once.
+			-- (No join: the planner may nest it, costing batch x stored.)
 			SELECT r.rec FROM (
-				SELECT DISTINCT ON (p.pos, t.rec->'event'->>'id') t.rec, t.ord
+				SELECT DISTINCT ON ((t.rec->>'pos')::bigint, t.rec->'event'->>'id') t.rec, t.ord
 				FROM jsonb_array_elements(events) WITH ORDINALITY AS t(rec, ord)
-				JOIN unnest(v_pos, v_kind) AS p(pos, kind)
-				  ON p.pos = (t.rec->>'pos')::bigint AND p.kind <> 'log'
-				ORDER BY p.pos, t.rec->'event'->>'id', t.ord
+				WHERE t.rec->'event'->>'type' <> 'log' AND (t.rec->>'pos')::bigint = ANY(v_rest)
+				ORDER BY (t.rec->>'pos')::bigint, t.rec->'event'->>'id', t.ord
 			) r ORDER BY r.ord
 		LOOP
 			CASE v_rec->'event'->>'type'
