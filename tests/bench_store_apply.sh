@@ -86,18 +86,13 @@ sql_of() {
 		echo "SELECT pg_backend_pid() AS bpid \\gset"
 		echo "\\setenv BPID :bpid"
 		echo "\\! $tmp/ticks.sh $tmp/ticks \$BPID"
-		python3 tests/bench/store_records.py --sql "$(variant_of "$1")" <"$tmp/$2.jsonl"
+		python3 tests/bench/store_records.py --sql <"$tmp/$2.jsonl"
 		echo "\\! $tmp/ticks.sh $tmp/ticks \$BPID"
-		python3 tests/bench/store_records.py --sql "$(variant_of "$1")" <"$tmp/$2.jsonl"
+		python3 tests/bench/store_records.py --sql <"$tmp/$2.jsonl"
 		echo "\\! $tmp/ticks.sh $tmp/ticks \$BPID"
 	} >"$f"
 	echo "$f"
 }
-# The SQL each schema's daemon sends (store_records.py --sql VARIANT).
-variant_of() {
-	if [ "$1" = base ]; then echo "${BENCH_BASE_VARIANT:-jsonb}"; else echo "${BENCH_VARIANT:-jsonb}"; fi
-}
-
 printf '%-5s %-5s %-11s %9s %10s %11s %11s %8s\n' round shape db events/s "wall µs" "backend µs" "cluster µs" stored
 for r in $(seq 1 "$rounds"); do
 	order=("${dbs[@]}")
