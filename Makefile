@@ -7,6 +7,7 @@
 #   make bench-ingest  the ingest benchmark alone (tests/bench_ingest.sh; BENCH_BASE=DIR compares a build)
 #   make bench-memory  the daemon's RSS over a rolling set of executions (MEMORY_DURATION=600 for the full 10 minutes)
 #   make bench-retention  retention's cost: deleting a day of events row by row vs dropping its partition
+#   make bench-store   PostgreSQL's own CPU per stored event, no daemon (tests/bench_store_apply.sh; BENCH_BASE=DIR compares a build's schema)
 #   make bench-acks the longest acknowledgement gap while the spool drains (tests/ack_gap.sh)
 #   make bench-metrics  metrics queries over 10 million executions, writes with rollups on and off
 #   make demo       deps, build, private Postgres, daemon, simulator, console
@@ -100,7 +101,7 @@ INTEG_BINS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(INTEG_SRC))
 TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
 TEST_SUPPORT_OBJ := $(call obj,$(TEST_SUPPORT_SRC))
 
-.PHONY: all deps check check-run bench bench-cluster bench-ingest bench-memory bench-retention bench-acks bench-metrics demo install uninstall clean tests
+.PHONY: all deps check check-run bench bench-cluster bench-ingest bench-memory bench-retention bench-store bench-acks bench-metrics demo install uninstall clean tests
 all: $(BINS) $(MO_FILES) $(BUILD)/wfmond.service
 
 # The unit with this build's installed paths (also what its test verifies).
@@ -299,6 +300,10 @@ bench-memory: deps
 
 bench-retention: deps
 	@tests/bench_retention.sh
+
+bench-store: deps
+	@$(MAKE) --no-print-directory all
+	@tests/bench_store_apply.sh build
 
 bench-acks: deps
 	@$(MAKE) --no-print-directory all

@@ -25,8 +25,8 @@
  * before), or a power loss that loses a cursor write that was not synced (the
  * cursor then names an earlier position); both replay records that are
  * already in PostgreSQL, which wfmon_apply_events absorbs (ON CONFLICT DO
- * NOTHING on (org, event_id) and (org, pos); projections change only for rows
- * actually inserted) and the server's dedup set recognises. A cursor can never
+ * NOTHING on (org, event_id, ts), which a replayed record repeats; projections
+ * change only for rows actually inserted) and the server's dedup set recognises. A cursor can never
  * name a later position than the data that survived except when an
  * fdatasync failed (those records were not acknowledged); start-up checks it
  * against the recovered records (it must be a record boundary within the good

@@ -11,7 +11,16 @@
  * the rest to one organization by each function, then again (a retry after a
  * crash: nothing new), then with the same event ids at new positions
  * (duplicates: nothing new); every table of both organizations must then hold
- * the same rows, and each call must count what it inserted. */
+ * the same rows, and each call must count what it inserted. Some batches
+ * overlap the one before (part replay, part new: migration 0015 inserts a
+ * batch without ON CONFLICT first and goes again with it on a unique
+ * violation).
+ *
+ * Through the daemon's own write call (storew_apply), one batch of every
+ * kind with an event stored already, a record twice and a record whose time
+ * is not a time: refused as bad data with a message naming the value, nothing
+ * of it stored; the same batch without that record stores exactly the new
+ * events, once. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -22,9 +31,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libpq-fe.h>
+
 #include "migrations.h"
 #include "pg.h"
+#include "pgconn.h"
 #include "proto.h"
+#include "store_db.h"
 
 static struct pgtest pg;
 
@@ -246,12 +259,15 @@ static void test_same_rows_as_event_by_event(void **state)
 	(void)state;
 	struct stream s = { 0 };
 	make_stream(&s);
-	const size_t cuts[] = { 0, 1, 8, 58, s.n };
-	for (size_t k = 0; k + 1 < sizeof cuts / sizeof cuts[0]; k++) {
-		long long a = apply("rowwise", "wfmon_apply_rowwise", &s, cuts[k], cuts[k + 1]);
-		long long b = apply("setwise", "wfmon_apply_events", &s, cuts[k], cuts[k + 1]);
-		assert_int_equal(a, (long long)(cuts[k + 1] - cuts[k]));
+	/* [from, to) pairs; the last two overlap the batch before them. */
+	const size_t cuts[][2] = { {0, 1}, {1, 8}, {8, 58}, {40, 120}, {100, s.n} };
+	size_t done = 0;
+	for (size_t k = 0; k < sizeof cuts / sizeof cuts[0]; k++) {
+		long long a = apply("rowwise", "wfmon_apply_rowwise", &s, cuts[k][0], cuts[k][1]);
+		long long b = apply("setwise", "wfmon_apply_events", &s, cuts[k][0], cuts[k][1]);
+		assert_int_equal(a, (long long)(cuts[k][1] - done));
 		assert_int_equal(b, a);
+		done = cuts[k][1];
 	}
 	/* A retry of everything, as after a crash before the spool learnt it was stored. */
 	assert_int_equal(apply("rowwise", "wfmon_apply_rowwise", &s, 0, s.n), 0);
@@ -306,10 +322,92 @@ static void test_same_rows_as_event_by_event(void **state)
 	free(again.recs);
 }
 
+static void log_event(char *out, size_t len, const char *id, const char *exec, const char *ts)
+{
+	snprintf(out, len,
+		 "{\"type\":\"log\",\"id\":\"%s\",\"execution_id\":\"%s\",\"workflow_id\":\"wf-w\","
+		 "\"ts\":\"%s\",\"level\":\"info\",\"message\":\"line %s\"}", id, exec, ts, id);
+}
+
+static void test_write_call_refuses_bad_record_and_stores_each_event_once(void **state)
+{
+	(void)state;
+	char err[256], ev[1024];
+	bool permanent;
+	PGconn *c = pgconn_connect_once(pg.app, err, sizeof err);
+	assert_non_null(c);
+	struct stream s = { 0 };
+	long long pos = 1;
+	log_event(ev, sizeof ev, "w-1", "x-w", "2026-05-28T20:00:00.000Z");
+	add(&s, pos++, ev, NULL);
+	char *first = batch_text(&s, 0, 1);
+	assert_int_equal(storew_apply(c, "writer", first, 65536, &permanent, err, sizeof err), 1);
+	free(first);
+	/* Every kind after it: a plan, a start, a step, a counter, an ending. */
+	static const char *const kinds[] = {
+		"{\"type\":\"execution.queued\",\"id\":\"w-q\",\"execution_id\":\"x-w\",\"workflow_id\":\"wf-w\","
+		"\"ts\":\"2026-05-28T20:00:01.000Z\",\"workflow_name\":\"Writer\",\"priority\":\"HIGH\","
+		"\"steps\":[{\"id\":\"s1\",\"name\":\"One\"}]}",
+		"{\"type\":\"execution.started\",\"id\":\"w-s\",\"execution_id\":\"x-w\",\"workflow_id\":\"wf-w\","
+		"\"ts\":\"2026-05-28T20:00:02.000Z\",\"worker\":\"w1\"}",
+		"{\"type\":\"step.started\",\"id\":\"w-ss\",\"execution_id\":\"x-w\",\"workflow_id\":\"wf-w\","
+		"\"step_id\":\"s1\",\"ts\":\"2026-05-28T20:00:03.000Z\"}",
+		"{\"type\":\"step.progress\",\"id\":\"w-sp\",\"execution_id\":\"x-w\",\"workflow_id\":\"wf-w\","
+		"\"step_id\":\"s1\",\"ts\":\"2026-05-28T20:00:04.000Z\",\"current\":5,\"total\":10}",
+		"{\"type\":\"step.completed\",\"id\":\"w-sc\",\"execution_id\":\"x-w\",\"workflow_id\":\"wf-w\","
+		"\"step_id\":\"s1\",\"ts\":\"2026-05-28T20:00:05.000Z\",\"duration_ms\":2000}",
+		"{\"type\":\"counter\",\"id\":\"w-c\",\"execution_id\":\"x-w\",\"workflow_id\":\"wf-w\","
+		"\"ts\":\"2026-05-28T20:00:06.000Z\",\"name\":\"rows\",\"value\":7}",
+		"{\"type\":\"execution.completed\",\"id\":\"w-e\",\"execution_id\":\"x-w\",\"workflow_id\":\"wf-w\","
+		"\"ts\":\"2026-05-28T20:00:07.000Z\"}",
+	};
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		add(&s, pos++, kinds[i], NULL);
+	add(&s, pos++, kinds[2], NULL);   /* the step's start again: a producer's retry */
+	log_event(ev, sizeof ev, "w-2", "x-w", "2026-05-28T20:00:08.000Z");
+	add(&s, pos++, ev, NULL);
+	log_event(ev, sizeof ev, "w-bad", "x-w", "yesterday-ish");
+	add(&s, pos++, ev, NULL);
+	/* The stored one again (a replay) and the whole batch but the bad record. */
+	char *bad = batch_text(&s, 0, s.n);
+	long n = storew_apply(c, "writer", bad, 65536, &permanent, err, sizeof err);
+	free(bad);
+	assert_int_equal(n, -1);
+	assert_true(permanent);
+	assert_non_null(strstr(err, "yesterday-ish"));
+	assert_int_equal(pgtest_value(pg.app, "SELECT set_config('wfmon.org', 'writer', false); "
+				      "SELECT count(*) FROM execution_events"), 1);
+	char *good = batch_text(&s, 0, s.n - 1);
+	assert_int_equal(storew_apply(c, "writer", good, 65536, &permanent, err, sizeof err),
+			 (long)(sizeof kinds / sizeof kinds[0]) + 1);
+	/* Again: a replay of it all stores nothing. */
+	assert_int_equal(storew_apply(c, "writer", good, 65536, &permanent, err, sizeof err), 0);
+	free(good);
+	char *x = pgtest_text(pg.app, "SELECT set_config('wfmon.org', 'writer', false); "
+				      "SELECT status || ' ' || event_count || ' ' || workflow_name || ' ' || priority "
+				      "FROM workflow_executions WHERE execution_id = 'x-w'");
+	assert_non_null(x);
+	assert_string_equal(x, "completed 9 Writer HIGH");
+	free(x);
+	x = pgtest_text(pg.app, "SELECT set_config('wfmon.org', 'writer', false); "
+				"SELECT (SELECT count(*) FROM execution_events) || ' ' || "
+				"(SELECT count(DISTINCT event_id) FROM execution_events) || ' ' || "
+				"(SELECT status || ' ' || progress_current FROM step_executions WHERE step_id = 's1') || ' ' || "
+				"(SELECT value FROM execution_counters WHERE name = 'rows')");
+	assert_non_null(x);
+	assert_string_equal(x, "9 9 completed 10 7");
+	free(x);
+	for (size_t i = 0; i < s.n; i++)
+		free(s.recs[i]);
+	free(s.recs);
+	PQfinish(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_rows_as_event_by_event),
+		cmocka_unit_test(test_write_call_refuses_bad_record_and_stores_each_event_once),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
