@@ -145,6 +145,7 @@ struct store_status {
 	uint64_t written_total;      /* events written to PostgreSQL since start */
 	uint64_t refused_total;      /* appends refused for a full spool */
 	uint64_t write_us_total;     /* time the store thread spent writing events */
+	uint64_t write_batches;      /* transactions that wrote them */
 	uint64_t rollup_us_total;    /* time it spent in periodic rollup passes */
 	uint64_t rollup_facts_total; /* facts those passes rolled up */
 	int64_t last_write_ms;       /* wall clock of the last successful write, 0 if none */

@@ -308,11 +308,14 @@ static int http_metrics(struct server *s, struct lws *wsi)
 			(unsigned long long)st.syncs, st.sync_us_total / 1e6, (unsigned long long)st.syncs);
 		fprintf(f, "# HELP wfmond_store_write_seconds_total Time spent writing events to the database\n"
 			   "# TYPE wfmond_store_write_seconds_total counter\nwfmond_store_write_seconds_total %.6f\n"
+			   "# HELP wfmond_store_write_batches_total Transactions that wrote events to the database\n"
+			   "# TYPE wfmond_store_write_batches_total counter\nwfmond_store_write_batches_total %llu\n"
 			   "# HELP wfmond_metrics_rollup_seconds_total Time spent in periodic rollup passes\n"
 			   "# TYPE wfmond_metrics_rollup_seconds_total counter\nwfmond_metrics_rollup_seconds_total %.6f\n"
 			   "# HELP wfmond_metrics_rollup_facts_total Finished executions and steps rolled up by those passes\n"
 			   "# TYPE wfmond_metrics_rollup_facts_total counter\nwfmond_metrics_rollup_facts_total %llu\n",
-			(double)st.write_us_total / 1e6, (double)st.rollup_us_total / 1e6,
+			(double)st.write_us_total / 1e6, (unsigned long long)st.write_batches,
+			(double)st.rollup_us_total / 1e6,
 			(unsigned long long)st.rollup_facts_total);
 	}
 	if (s->cluster != NULL)
