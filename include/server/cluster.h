@@ -106,6 +106,7 @@ enum cluster_share {
 	CLUSTER_SHARE_SCHEDULE,      /* {"schedule": storage form} (schedules.h) */
 	CLUSTER_SHARE_SCHEDULE_DELETE, /* {"workflow_id"} */
 	CLUSTER_SHARE_ACTION_USE,    /* {"nonce","exp_s"}: an alert's action link was used (action.h) */
+	CLUSTER_SHARE_CONTROL,       /* {"listening"}: producers listen in its control room (control.h) */
 	CLUSTER_SHARE__COUNT
 };
 /* Sends j (taken) about org to the other nodes, after the events before it. */

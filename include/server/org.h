@@ -34,6 +34,7 @@ struct org {
 	struct org_summary_state summary;
 	struct org_schedules sched;
 	struct org_aggregates aggregates;
+	struct control_peers *control_peers;   /* cluster: other nodes' control listeners (control.h) */
 	uint32_t nconns;        /* its WebSocket connections */
 	int64_t active_us;      /* monotonic: its last event, or a connection of it closing */
 };

@@ -38,6 +38,7 @@
 #include "backlog.h"
 #include "clock.h"
 #include "conn.h"
+#include "control.h"
 #include "frame.h"
 #include "log.h"
 #include "org.h"
@@ -122,6 +123,7 @@ static const char *const share_names[CLUSTER_SHARE__COUNT] = {
 	[CLUSTER_SHARE_SCHEDULE] = "schedule",
 	[CLUSTER_SHARE_SCHEDULE_DELETE] = "schedule-delete",
 	[CLUSTER_SHARE_ACTION_USE] = "action-use",
+	[CLUSTER_SHARE_CONTROL] = "control",
 };
 
 enum link_state { LINK_DOWN, LINK_CONNECTING, LINK_UP };
@@ -480,6 +482,8 @@ static void apply_shared(struct cluster *k, const redisReply *fields)
 		prioritize_shared(server_org(k->s, org), j);
 	else if (which == CLUSTER_SHARE_ACTION_USE)
 		action_nonce_shared(k->s, j);
+	else if (which == CLUSTER_SHARE_CONTROL)
+		control_peers_shared(k->s, org, node, j);
 	else if (which == CLUSTER_SHARE_SCHEDULE || which == CLUSTER_SHARE_SCHEDULE_DELETE)
 		schedules_shared(server_org(k->s, org), which == CLUSTER_SHARE_SCHEDULE_DELETE, j);
 	else

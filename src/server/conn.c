@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "control.h"
 #include "flush.h"
 #include "log.h"
 #include "xalloc.h"
@@ -287,6 +288,8 @@ struct sub *conn_sub_add(struct conn *c, struct room *r, uint64_t ticket)
 	if (ticket != 0)
 		c->npending++;
 	room_add(r, c);
+	if (r->nsubs == 1)
+		control_room_changed(c->srv, r);
 	return s;
 }
 
@@ -318,6 +321,8 @@ void conn_sub_remove(struct conn *c, struct room *r)
 		c->npending--;
 	sub_drop_held(s);
 	room_remove(r, c);
+	if (r->nsubs == 0)
+		control_room_changed(c->srv, r);
 	/* Order among a connection's subscriptions does not matter. */
 	*s = c->subs[--c->nsubs];
 }

@@ -22,6 +22,8 @@
 #include "room.h"
 #include "server.h"
 #include "store.h"
+#include "strmap.h"
+#include "xalloc.h"
 
 /* Which statuses each command fits, and what the operator is told otherwise. */
 static const struct {
@@ -87,6 +89,82 @@ out:
 	return rc;
 }
 
+/* ---- the other nodes' control rooms ------------------------------------------------ */
+
+static bool peers_listening(const struct org *o, int64_t now_us)
+{
+	const struct control_peers *cp = o->control_peers;
+	for (uint32_t i = 0; cp != NULL && i < cp->n; i++)
+		if (cp->peer[i].until_us > now_us)
+			return true;
+	return false;
+}
+
+/* Not while Redis is away (cluster_share would log each one): the next
+ * refresh after it is back tells again, and a room emptied meanwhile expires. */
+static void tell_peers(struct server *s, const struct org *o, bool listening)
+{
+	if (!cluster_peers_current(s->cluster))
+		return;
+	cluster_share(s->cluster, o->id, CLUSTER_SHARE_CONTROL, json_pack("{s:b}", "listening", listening));
+}
+
+void control_room_changed(struct server *s, struct room *r)
+{
+	if (s->cluster != NULL && r->spec.kind == ROOM_CONTROL && r->nsubs <= 1)
+		tell_peers(s, r->org, r->nsubs == 1);
+}
+
+static void refresh_org(const char *key, void *value, void *arg)
+{
+	(void)key;
+	struct org *o = value;
+	struct room *control = room_find(o, "control");
+	if (control != NULL && control->nsubs > 0)
+		tell_peers(arg, o, true);
+}
+
+void control_peers_refresh(struct server *s)
+{
+	if (s->cluster != NULL)
+		strmap_each(&s->orgs, refresh_org, s);
+}
+
+void control_peers_shared(struct server *s, const char *org, const char *node, const json_t *j)
+{
+	bool listening = json_is_true(json_object_get(j, "listening"));
+	struct org *o = listening ? server_org(s, org) : strmap_get(&s->orgs, org);
+	if (o == NULL)
+		return;
+	if (o->control_peers == NULL) {
+		if (!listening)
+			return;
+		o->control_peers = xcalloc(1, sizeof *o->control_peers);
+	}
+	struct control_peers *cp = o->control_peers;
+	int64_t now = clock_mono_us();
+	uint32_t i = 0;
+	while (i < cp->n && strcmp(cp->peer[i].node, node) != 0)
+		i++;
+	if (i == cp->n) {
+		if (!listening)
+			return;
+		/* Full: the entry that expired first makes room (a node long gone). */
+		if (cp->n == CONTROL_PEERS_MAX) {
+			i = 0;
+			for (uint32_t k = 1; k < cp->n; k++)
+				if (cp->peer[k].until_us < cp->peer[i].until_us)
+					i = k;
+		} else {
+			cp->n++;
+		}
+		snprintf(cp->peer[i].node, sizeof cp->peer[i].node, "%s", node);
+	}
+	cp->peer[i].until_us = listening ? now + CONTROL_PEER_EXPIRE_S * 1000000LL : 0;
+}
+
+/* ---- requests ------------------------------------------------------------------------ */
+
 void control_request(struct conn *c, const struct proto_request *req)
 {
 	struct server *s = c->srv;
@@ -114,13 +192,14 @@ void control_request(struct conn *c, const struct proto_request *req)
 		conn_send_error(c, req->id, PROTO_ERR_BAD_REQUEST, msg, "execution_id");
 		return;
 	}
-	/* A node of a cluster sees only its own producers; the request goes
-	 * through the cluster to every node's control room, so one connected
-	 * elsewhere gets it (and until one answers, it stays requested). */
+	/* In a cluster the request goes to every node's control room, so a
+	 * producer connected to another node gets it: enough that one said
+	 * lately that its producers listen. */
 	struct room *control = room_find(o, "control");
-	if ((control == NULL || control->nsubs == 0) && s->cluster == NULL) {
-		snprintf(msg, sizeof msg, "no producer of this organization listens in the control room, so nobody "
-			 "could %s %s; start its producer and ask again", name, x->id);
+	if ((control == NULL || control->nsubs == 0) && !peers_listening(o, clock_mono_us())) {
+		snprintf(msg, sizeof msg, "no producer of this organization listens in the control room%s, so "
+			 "nobody could %s %s; start its producer and ask again",
+			 s->cluster != NULL ? " on any node" : "", name, x->id);
 		conn_send_error(c, req->id, PROTO_ERR_UNAVAILABLE, msg, NULL);
 		return;
 	}

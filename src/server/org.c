@@ -50,6 +50,7 @@ void org_free(struct org *o)
 	aggregates_free(&o->aggregates);
 	live_org_free(&o->live);
 	dedup_free(&o->dedup);
+	free(o->control_peers);
 	free(o);
 }
 

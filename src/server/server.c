@@ -21,6 +21,7 @@
 #include "cluster.h"
 #include "notify.h"
 #include "conn.h"
+#include "control.h"
 #include "flush.h"
 #include "history.h"
 #include "http.h"
@@ -317,6 +318,8 @@ static void housekeeping(struct ev_loop *l, ev_timer *w, int revents)
 	if (++s->housekeeping_ticks % org_scan_ticks(s->cfg.org_idle_evict_s) == 0)
 		server_orgs_evict_idle(s, now);
 	action_nonces_gc(s, clock_wall_ms() / 1000);
+	if (s->housekeeping_ticks % (uint64_t)(CONTROL_PEER_REFRESH_S / HOUSEKEEPING_S) == 0)
+		control_peers_refresh(s);
 	monitor_tick(s, now);
 }
 

@@ -382,6 +382,53 @@ static void test_cancel_reaches_a_producer_on_another_node(void **state)
 	wsc_free(pa);
 }
 
+/* Sends request on op until its answer is `want` ("done", or an error's
+ * code); the other nodes' news (the execution, who listens) comes through
+ * the stream, so the first answers may differ. Returns the last answer. */
+static json_t *answer_eventually(struct wsc *op, const char *request, const char *want)
+{
+	json_t *a = NULL;
+	for (int i = 0; i < 100; i++) {
+		json_decref(a);
+		a = client_request(op, request, 5000);
+		assert_non_null(a);
+		const char *got = strcmp(jstr(a, "type"), "done") == 0 ? "done" : jstr(a, "code");
+		if (strcmp(got, want) == 0)
+			return a;
+		usleep(100000);
+	}
+	char *t = json_dumps(a, 0);
+	fail_msg("%s: wanted %s, last answer %s", request, want, t);
+	return NULL;
+}
+
+/* As on one daemon, a cancel is refused while no producer of the
+ * organization listens in the control room on any node; one listening on
+ * node A makes it possible on node C, and leaving makes it refused again. */
+static void test_cancel_refused_when_no_producer_anywhere(void **state)
+{
+	(void)state;
+	struct wsc *pa = open_as(0, "zeta", "zeta-producer", "producer");
+	PUBLISH_OK(pa, "execution.started", "zeta-start-1", "x-zeta", "");
+	struct wsc *op = open_as(2, "zeta", "olga", "operator");
+	const char *cancel = "{\"type\":\"cancel\",\"id\":\"z1\",\"execution_id\":\"x-zeta\"}";
+	json_t *a = answer_eventually(op, cancel, "unavailable");
+	assert_non_null(strstr(jstr(a, "message"), "on any node"));
+	json_decref(a);
+
+	subscribe_ok(pa, "control", -1, false);
+	json_decref(answer_eventually(op, cancel, "done"));
+	json_t *m = client_recv_type(pa, "control", 10000);
+	assert_non_null(m);
+	assert_string_equal(jstr(m, "execution_id"), "x-zeta");
+	json_decref(m);
+
+	/* The producer goes: node C hears it leave. */
+	wsc_free(pa);
+	json_decref(answer_eventually(op, cancel, "unavailable"));
+	wsc_free(op);
+}
+
 /* A priority raised on node C reaches the producer on node A and node A's
  * live state (so its queue numbers), as the other nodes' changes do. */
 static void test_priority_reaches_every_node(void **state)
@@ -927,6 +974,7 @@ int main(void)
 		cmocka_unit_test(test_resume_on_another_node),
 		cmocka_unit_test(test_tenants_apart_across_nodes),
 		cmocka_unit_test(test_cancel_reaches_a_producer_on_another_node),
+		cmocka_unit_test(test_cancel_refused_when_no_producer_anywhere),
 		cmocka_unit_test(test_priority_reaches_every_node),
 		cmocka_unit_test(test_schedules_reach_every_node),
 		cmocka_unit_test(test_stored_once_also_when_retried_elsewhere),
