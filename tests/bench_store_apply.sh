@@ -17,6 +17,10 @@
 # stored, and the rows stored. Rounds alternate the order of the schemas.
 # BENCH_PERF=1 also records `perf record -g` of the backend of each run into
 # $tmp (kept, path printed) and prints its top symbols.
+# The log shape also gets a floor row, `this+copy`: the same rows as the write
+# function makes them, COPYed into this schema's execution_events, one
+# transaction a batch (no JSON to expand, no projection to update): what
+# PostgreSQL itself spends on those rows and their indexes on this machine.
 set -eu
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -79,6 +83,20 @@ chmod +x "$tmp/ticks.sh"
 # the batches, then the same batches again (a replay), CPU read around each.
 sql_of() {
 	local f=$tmp/$1-$2.sql share=0.85
+	if [ "$1" = copy ]; then
+		[ -f "$f" ] && { echo "$f"; return; }
+		mkdir -p "$tmp/copy"
+		{
+			echo "SELECT pg_backend_pid() AS bpid \\gset"
+			echo "\\setenv BPID :bpid"
+			echo "SET wfmon.org = 'bench';"
+			echo "\\! $tmp/ticks.sh $tmp/ticks \$BPID"
+			python3 tests/bench/store_records.py --copy "$tmp/copy" <"$tmp/$2.jsonl"
+			echo "\\! $tmp/ticks.sh $tmp/ticks \$BPID"
+		} >"$f"
+		echo "$f"
+		return
+	fi
 	[ "$2" = log ] && share=1
 	[ -f "$f" ] && { echo "$f"; return; }
 	[ -f "$tmp/$2.jsonl" ] || python3 tests/bench/store_records.py "$batches" "$size" "$share" >"$tmp/$2.jsonl"
@@ -98,21 +116,27 @@ for r in $(seq 1 "$rounds"); do
 	order=("${dbs[@]}")
 	[ $((r % 2)) = 0 ] && order=($(printf '%s\n' "${dbs[@]}" | tac))
 	for shape in $shapes; do
-		for db in "${order[@]}"; do
-			f=$(sql_of "$db" "$shape")
+		runs=("${order[@]}")
+		[ "$shape" = log ] && runs+=(copy)
+		for run in "${runs[@]}"; do
+			# COPY FROM is refused under row-level security: the floor runs
+			# as the superuser, whom it does not bind.
+			db=$run label=$run user=wfmon_app
+			[ "$run" = copy ] && db=this label=this+copy user=postgres
+			f=$(sql_of "$run" "$shape")
 			su_sql -d "$db" -c "SET client_min_messages = warning" \
 				-c "TRUNCATE execution_events, workflows, workflow_executions, step_executions,
 				    execution_counters, execution_metrics, step_metrics, resource_metrics" \
 				-c "VACUUM ANALYZE" -c "CHECKPOINT" >/dev/null
 			rm -f "$tmp/ticks"
 			perf_pid=
-			"${pin_daemon[@]}" psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$tmp/pg/run" -U wfmon_app -d "$db" \
+			"${pin_daemon[@]}" psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$tmp/pg/run" -U "$user" -d "$db" \
 				-f "$f" >/dev/null &
 			psql_pid=$!
 			if [ "${BENCH_PERF:-0}" = 1 ]; then
 				while [ ! -s "$tmp/ticks" ]; do sleep 0.02; done
 				bpid=$(pgrep -P "$pm" -n)
-				perf record -q -g -p "$bpid" -o "$tmp/perf-$r-$shape-$db.data" >/dev/null 2>&1 &
+				perf record -q -g -p "$bpid" -o "$tmp/perf-$r-$shape-$label.data" >/dev/null 2>&1 &
 				perf_pid=$!
 			fi
 			wait "$psql_pid"
@@ -123,17 +147,17 @@ for r in $(seq 1 "$rounds"); do
 			want=$((batches * size))
 			stored=$(su_sql -d "$db" -c "SELECT count(*) FROM execution_events")
 			[ "$stored" = "$want" ] || { echo "bench_store_apply: $db stored $stored of $want events" >&2; exit 1; }
-			awk -v hz="$hz" -v n="$want" -v r="$r" -v s="$shape" -v db="$db" -v stored="$stored" '
+			awk -v hz="$hz" -v n="$want" -v r="$r" -v s="$shape" -v db="$label" -v stored="$stored" '
 				{ t[NR] = $1; b[NR] = $2; c[NR] = $3 }
 				function row(name, i, st) {
 					wall = (t[i + 1] - t[i]) / 1e3 / n
 					printf "%-5s %-5s %-11s %9.0f %10.1f %11.1f %11.1f %8s\n", r, s, name, 1e6 / wall, wall,
 					       (b[i + 1] - b[i]) * 1e6 / hz / n, (c[i + 1] - c[i]) * 1e6 / hz / n, st
 				}
-				END { row(db, 1, stored); row(db "+replay", 2, "-") }' "$tmp/ticks"
+				END { row(db, 1, stored); if (NR > 2) row(db "+replay", 2, "-") }' "$tmp/ticks"
 			if [ -n "$perf_pid" ]; then
-				echo "  perf: $tmp/perf-$r-$shape-$db.data (backend, both passes)"
-				perf report -i "$tmp/perf-$r-$shape-$db.data" --no-children --stdio --percent-limit 1.2 \
+				echo "  perf: $tmp/perf-$r-$shape-$label.data (backend, both passes)"
+				perf report -i "$tmp/perf-$r-$shape-$label.data" --no-children --stdio --percent-limit 1.2 \
 					--sort dso,sym 2>/dev/null | grep -E '^ +[0-9]' | head -30 | sed 's/^/  /'
 			fi
 		done

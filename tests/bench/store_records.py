@@ -5,12 +5,19 @@ spools it ({"org","pos","at","event"}, see src/store/store.c).
 
 usage: store_records.py BATCHES SIZE LOG_SHARE [FIRST_POS]
        store_records.py --sql <BATCHES.jsonl
+       store_records.py --copy DIR <BATCHES.jsonl
 
 The second form turns those lines into the psql script of the SQL the daemon
 sends for each batch, one transaction a batch (src/store/write.c):
 wfmon_apply_events over the batch as one jsonb array (psql sends it as a
 literal where the daemon binds a parameter: the same jsonb input, plus the
 lexer's scan of the literal).
+
+The third writes each batch's rows of execution_events, as the write
+function would make them, in COPY's text format, one file a batch into DIR
+(batch.000, ...), and prints the psql script that copies them, one
+transaction a batch: PostgreSQL's floor for those rows, with no JSON to
+expand and nothing else to update.
 
 EXECUTIONS executions (100) run at once, each through queued, started, five
 steps (started, two progress, completed), a counter and completed, then gives
@@ -61,9 +68,35 @@ def emit_sql():
                          "SELECT wfmon_apply_events(%s::jsonb, %d);\nCOMMIT;\n" % (sql_literal(line), DATA_CAP))
 
 
+def copy_text(value):
+    """A value in COPY's text format (None is \\N)."""
+    if value is None:
+        return "\\N"
+    return (value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+            .replace("\r", "\\r"))
+
+
+def emit_copy(folder):
+    for b, line in enumerate(sys.stdin):
+        name = "%s/batch.%03d" % (folder, b)
+        with open(name, "w") as out:
+            for rec in json.loads(line):
+                e = rec["event"]
+                at = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(rec["at"] // 1000)) + \
+                    ".%03dZ" % (rec["at"] % 1000)
+                cols = [rec["org"], str(rec["pos"]), e["id"], e["execution_id"], e["workflow_id"], e["type"],
+                        e.get("step_id"), e["ts"], at, json.dumps(e, separators=(",", ":"))]
+                out.write("\t".join(copy_text(c) for c in cols) + "\n")
+        sys.stdout.write("\\copy execution_events (org_id, pos, event_id, execution_id, workflow_id, kind, "
+                         "step_id, ts, received_at, body) FROM '%s'\n" % name)
+
+
 def main():
     if sys.argv[1] == "--sql":
         emit_sql()
+        return
+    if sys.argv[1] == "--copy":
+        emit_copy(sys.argv[2])
         return
     batches, size, log_share = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
     pos = int(sys.argv[4]) if len(sys.argv) > 4 else 1
