@@ -26,7 +26,10 @@
 # node and npm are there: npm installs them once into BUILD/node-bench.
 # Environment: BENCH_DURATION (measured seconds a run, 10), BENCH_ROUNDS (2),
 # BENCH_BASE, BENCH_PARTS ("live store", the default), STORE_SATURATE,
-# BENCH_REFS ("socketio ws", the default; empty: none). Prints
+# BENCH_REFS ("socketio ws", the default; empty: none), BENCH_PERF=1 (perf
+# record of the daemon in each live run, into BUILD/perf-ingest-*.data, its
+# call graphs as BENCH_PERF_G says, -g by default, e.g. "--call-graph dwarf";
+# top symbols printed). Prints
 # the table and appends every JSON line to BUILD/bench-ingest.jsonl. Timing
 # goals are printed as met or MISSED and never fail the script; a run that
 # fails (daemon died, no answer, an event lost) does.
@@ -121,8 +124,20 @@ live_run() {
 	esac
 	start_daemon "$bin"
 	echo "bench_ingest: $label, 1000 subscribers in $rooms room(s), $rate events/s, $batch event(s) a publish"
-	if out=$(load 1000 "$rooms" "$rate" "$batch" "$publishers") && [ -n "$out" ] &&
-		[ "$(field lost "$out")" = 0 ]; then
+	local perf_pid= perf_data=$build/perf-ingest-$label-$shape.data
+	if [ "${BENCH_PERF:-0}" = 1 ]; then
+		perf record -q -F 999 ${BENCH_PERF_G:--g} -p "$daemon_pid" -o "$perf_data" >/dev/null 2>&1 &
+		perf_pid=$!
+	fi
+	out=$(load 1000 "$rooms" "$rate" "$batch" "$publishers") || out=
+	if [ -n "$perf_pid" ]; then
+		kill -INT "$perf_pid"
+		wait "$perf_pid" || true
+		echo "  perf: $perf_data (the daemon, the whole run)"
+		perf report -i "$perf_data" --children --stdio --sort sym -g none --percent-limit 3 2>/dev/null |
+			grep -E '^ +[0-9]' | head -40 | sed 's/^/  /'
+	fi
+	if [ -n "$out" ] && [ "$(field lost "$out")" = 0 ]; then
 		record live "$shape" "$label" "{\"part\":\"live\",\"daemon\":\"$label\",${out#\{}"
 	else
 		echo "bench_ingest: FAILED: ${out:-no result}" >&2
