@@ -13,7 +13,9 @@
 # nodes costs. Timing goals are printed, never failed.
 #
 # Environment: BENCH_DURATION (10 s), BENCH_ROUNDS (2), BENCH_RATE (10000),
-# BENCH_SUBSCRIBERS (100), BENCH_ROOMS (100).
+# BENCH_SUBSCRIBERS (100), BENCH_ROOMS (100); BENCH_PERF=1 records each node
+# of the cluster runs (perf --call-graph dwarf, into BUILD/perf-cluster-N.data)
+# and prints its top functions.
 set -u
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -109,7 +111,22 @@ run_cluster() {
 	echo "bench_cluster: 3 nodes, publish on A, $subs subscribers on B in $rooms rooms, $rate events/s"
 	local r0 a0 b0 c0 out r1 a1 b1 c1 hz n
 	r0=$(ticks "$redis_pid") a0=$(ticks "$a_pid") b0=$(ticks "$b_pid") c0=$(ticks "$c_pid")
+	local perfs=() n p
+	if [ "${BENCH_PERF:-0}" = 1 ]; then
+		for n in a b c; do
+			eval "p=\$${n}_pid"
+			perf record -q -F 999 --call-graph dwarf -p "$p" -o "$build/perf-cluster-$n.data" >/dev/null 2>&1 &
+			perfs+=($!)
+		done
+	fi
 	out=$(load "$b_port" "$a_port" "$b_pid")
+	for p in "${perfs[@]}"; do kill -INT "$p"; wait "$p" || true; done
+	for n in a b c; do
+		[ ${#perfs[@]} -gt 0 ] || break
+		echo "  perf: $build/perf-cluster-$n.data (node ${n^^}, the whole run)"
+		perf report -i "$build/perf-cluster-$n.data" --children --stdio --sort sym -g none --percent-limit 4 \
+			2>/dev/null | grep -E '^ +[0-9]' | grep -v '\[k\]' | head -30 | sed 's/^/  /'
+	done
 	r1=$(ticks "$redis_pid") a1=$(ticks "$a_pid") b1=$(ticks "$b_pid") c1=$(ticks "$c_pid")
 	hz=$(getconf CLK_TCK)
 	n=$(field published "$out")
