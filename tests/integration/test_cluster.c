@@ -198,7 +198,12 @@ static void publish_logs(struct wsc *c, const char *prefix, int first, int n, co
 	json_decref(ack);
 }
 
-/* Reads `want` event messages of room into ids/pos (ids "" when fewer came). */
+/* Pending event messages read_events skipped (a node's own events while
+ * its outbox holds them: see test_redis_restart_loses_nothing). */
+static int pending_skipped;
+
+/* Reads `want` numbered event messages of room into ids/pos (ids "" when
+ * fewer came); pending ones are counted in pending_skipped. */
 static int read_events(struct wsc *c, int want, char ids[][64], long long *pos, int timeout_ms)
 {
 	int got = 0;
@@ -207,6 +212,12 @@ static int read_events(struct wsc *c, int want, char ids[][64], long long *pos, 
 		json_t *m = client_recv_type(c, "event", (int)(end - mono_ms()));
 		if (m == NULL)
 			break;
+		if (json_is_true(json_object_get(m, "pending"))) {
+			assert_null(json_object_get(m, "seq"));
+			pending_skipped++;
+			json_decref(m);
+			continue;
+		}
 		snprintf(ids[got], 64, "%s", jstr(json_object_get(m, "event"), "id"));
 		pos[got] = json_integer_value(json_object_get(m, "seq"));
 		got++;
@@ -657,6 +668,35 @@ static void assert_stored_at(char ids[][64], const long long *pos, int n)
 	}
 }
 
+/* Reads `want` pending event messages (no seq, "pending":true) of room
+ * into ids; a numbered event meanwhile fails the test. */
+static int read_pending(struct wsc *c, const char *room, int want, char ids[][64], int timeout_ms)
+{
+	int got = 0;
+	long long end = mono_ms() + timeout_ms;
+	while (got < want && mono_ms() < end) {
+		json_t *m = client_recv_type(c, "event", (int)(end - mono_ms()));
+		if (m == NULL)
+			break;
+		assert_true(json_is_true(json_object_get(m, "pending")));
+		assert_null(json_object_get(m, "seq"));
+		assert_string_equal(jstr(m, "room"), room);
+		snprintf(ids[got++], 64, "%s", jstr(json_object_get(m, "event"), "id"));
+		json_decref(m);
+	}
+	return got;
+}
+
+/* The pending ids are rr-away-0 .. rr-away-(n-1), in order. */
+static void assert_away_ids(char ids[][64], int n)
+{
+	for (int i = 0; i < n; i++) {
+		char want[32];
+		snprintf(want, sizeof want, "rr-away-%d", i);
+		assert_string_equal(ids[i], want);
+	}
+}
+
 static void test_redis_restart_loses_nothing(void **state)
 {
 	(void)state;
@@ -668,6 +708,14 @@ static void test_redis_restart_loses_nothing(void **state)
 	subscribe_ok(c, "execution:x-rr", -1, false);
 	struct wsc *pa = open_as(0, "acme", "rr-a", "producer");
 	publish_logs(pa, "rr", 0, 20, "x-rr");
+	enum { TOTAL = 65 };
+	static char ia[TOTAL + 8][64], ib[TOTAL + 8][64], ic[TOTAL + 8][64];
+	long long pa_[TOTAL + 8], pb_[TOTAL + 8], pc[TOTAL + 8];
+	/* The first 20 are read now, so that what follows during the outage
+	 * is what the outage brings. */
+	assert_int_equal(read_events(a, 20, ia, pa_, 5000), 20);
+	assert_int_equal(read_events(b, 20, ib, pb_, 5000), 20);
+	assert_int_equal(read_events(c, 20, ic, pc, 5000), 20);
 	redis_stop();
 	/* Away: said by /healthz and /metrics. */
 	wait_peers_delayed(0);
@@ -690,21 +738,65 @@ static void test_redis_restart_loses_nothing(void **state)
 	assert_true(json_integer_value(json_object_get(ob, "bytes")) > 0);
 	json_decref(ob);
 	assert_int_equal(daemon_metric(&N[0], "wfmond_cluster_outbox_events"), 25);
+	/* The node's own subscriber saw each acknowledged event once, pending
+	 * (no position), in order; the other nodes' saw nothing of them. */
+	static char pend[40][64];
+	assert_int_equal(read_pending(a, "execution:x-rr", 40, pend, 1500), 25);
+	assert_away_ids(pend, 25);
+	assert_null(client_recv_type(b, "event", 300));
+	assert_null(client_recv_type(c, "event", 100));
+	/* A console that subscribes to node A meanwhile gets them after its
+	 * answer (whose snapshot, following the numbered stream, has none). */
+	struct wsc *la = open_as(0, "acme", "rr-late-a", "viewer");
+	subscribe_ok(la, "execution:x-rr", -1, false);
+	assert_int_equal(read_pending(la, "execution:x-rr", 40, pend, 1500), 25);
+	assert_away_ids(pend, 25);
+	/* And one that resumes from where it was (the position before the outage). */
+	struct wsc *ra = open_as(0, "acme", "rr-resume-a", "viewer");
+	json_t *sub = client_subscribe(ra, "execution:x-rr", -1);
+	assert_non_null(sub);
+	long long before = json_integer_value(json_object_get(sub, "seq"));
+	json_decref(sub);
+	assert_int_equal(read_pending(ra, "execution:x-rr", 40, pend, 1500), 25);
+	wsc_free(ra);
+	ra = open_as(0, "acme", "rr-resume-a2", "viewer");
+	subscribe_ok(ra, "execution:x-rr", before, true);
+	assert_int_equal(read_pending(ra, "execution:x-rr", 40, pend, 1500), 25);
+	assert_away_ids(pend, 25);
+	wsc_free(ra);
 	/* Nodes still serve their own clients, and say in the organization's
-	 * summary (what the console's header shows) that peers are delayed. */
+	 * summary (what the console's header shows) that peers are delayed,
+	 * and how many of the organization's events the node holds. */
 	struct wsc *late = open_as(1, "acme", "rr-late", "viewer");
 	assert_string_equal(summary_peers(late), "delayed");
+	wsc_free(late);
+	late = open_as(0, "acme", "rr-late-o", "viewer");
+	json_t *snap = client_subscribe(late, "org", -1);
+	assert_non_null(snap);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(json_object_get(snap,
+			 "snapshot"), "summary"), "system"), "outbox")), 25);
+	json_decref(snap);
 	wsc_free(late);
 
 	assert_int_equal(redis_start(), 0);
 	/* Back: the outbox goes first, then what the producer sends next. */
 	publish_logs(pa, "rr", 20, 20, "x-rr");
-	enum { TOTAL = 65 };
-	static char ia[TOTAL + 8][64], ib[TOTAL + 8][64], ic[TOTAL + 8][64];
-	long long pa_[TOTAL + 8], pb_[TOTAL + 8], pc[TOTAL + 8];
-	assert_int_equal(read_events(b, TOTAL + 8, ib, pb_, 5000), TOTAL);
-	assert_int_equal(read_events(c, TOTAL + 8, ic, pc, 1000), TOTAL);
-	assert_int_equal(read_events(a, TOTAL + 8, ia, pa_, 1000), TOTAL);
+	static char il[TOTAL + 8][64];
+	long long pl[TOTAL + 8];
+	pending_skipped = 0;
+	assert_int_equal(read_events(b, TOTAL + 8 - 20, ib + 20, pb_ + 20, 5000), TOTAL - 20);
+	assert_int_equal(read_events(c, TOTAL + 8 - 20, ic + 20, pc + 20, 1000), TOTAL - 20);
+	assert_int_equal(pending_skipped, 0);
+	/* Node A's subscribers may also see the batch sent after the restart
+	 * pending, while the outbox still held older ones: at most those 20. */
+	assert_int_equal(read_events(a, TOTAL + 8 - 20, ia + 20, pa_ + 20, 1000), TOTAL - 20);
+	assert_int_equal(read_events(la, TOTAL + 8, il, pl, 1000), TOTAL - 20);
+	assert_true(pending_skipped <= 2 * 20);
+	for (int i = 0; i < TOTAL - 20; i++) {
+		assert_string_equal(il[i], ia[20 + i]);
+		assert_int_equal(pl[i], pa_[20 + i]);
+	}
+	wsc_free(la);
 	for (int i = 0; i < TOTAL; i++) {
 		char want[32];
 		if (i < 20)
