@@ -856,6 +856,14 @@ static void test_outbox_survives_kill9(void **state)
 	json_decref(ob);
 	struct wsc *a = open_as(0, "acme", "ko-a-viewer", "viewer");
 	subscribe_ok(a, "execution:x-ko", -1, false);
+	/* What the outbox kept across the kill is shown pending, in order. */
+	static char pend[32][64];
+	assert_int_equal(read_pending(a, "execution:x-ko", 32, pend, 1500), 20);
+	for (int i = 0; i < 20; i++) {
+		char want[32];
+		snprintf(want, sizeof want, "ko-%d", 5 + i);
+		assert_string_equal(pend[i], want);
+	}
 	assert_int_equal(redis_start(), 0);
 	enum { TOTAL = 25 };
 	static char ia[TOTAL + 8][64], ib[TOTAL + 8][64], ic[TOTAL + 8][64];
