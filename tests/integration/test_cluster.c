@@ -202,9 +202,12 @@ static void publish_logs(struct wsc *c, const char *prefix, int first, int n, co
  * its outbox holds them: see test_redis_restart_loses_nothing). */
 static int pending_skipped;
 
-/* Reads `want` numbered event messages of room into ids/pos (ids "" when
- * fewer came); pending ones are counted in pending_skipped. */
-static int read_events(struct wsc *c, int want, char ids[][64], long long *pos, int timeout_ms)
+/* Reads `want` event messages into ids (and their positions into pos, for
+ * numbered ones), ids "" when fewer came: numbered ones (pending ones then
+ * counted in pending_skipped), or pending ones of room (a numbered one then
+ * fails the test). */
+static int read_messages(struct wsc *c, bool pending, const char *room, int want, char ids[][64], long long *pos,
+			 int timeout_ms)
 {
 	int got = 0;
 	long long end = mono_ms() + timeout_ms;
@@ -212,18 +215,30 @@ static int read_events(struct wsc *c, int want, char ids[][64], long long *pos, 
 		json_t *m = client_recv_type(c, "event", (int)(end - mono_ms()));
 		if (m == NULL)
 			break;
-		if (json_is_true(json_object_get(m, "pending"))) {
+		bool is_pending = json_is_true(json_object_get(m, "pending"));
+		if (is_pending)
 			assert_null(json_object_get(m, "seq"));
+		if (pending)
+			assert_true(is_pending);
+		if (is_pending && !pending) {
 			pending_skipped++;
 			json_decref(m);
 			continue;
 		}
+		if (room != NULL)
+			assert_string_equal(jstr(m, "room"), room);
 		snprintf(ids[got], 64, "%s", jstr(json_object_get(m, "event"), "id"));
-		pos[got] = json_integer_value(json_object_get(m, "seq"));
+		if (pos != NULL)
+			pos[got] = json_integer_value(json_object_get(m, "seq"));
 		got++;
 		json_decref(m);
 	}
 	return got;
+}
+
+static int read_events(struct wsc *c, int want, char ids[][64], long long *pos, int timeout_ms)
+{
+	return read_messages(c, false, NULL, want, ids, pos, timeout_ms);
 }
 
 /* ---- one order everywhere ------------------------------------------------------- */
@@ -668,23 +683,9 @@ static void assert_stored_at(char ids[][64], const long long *pos, int n)
 	}
 }
 
-/* Reads `want` pending event messages (no seq, "pending":true) of room
- * into ids; a numbered event meanwhile fails the test. */
 static int read_pending(struct wsc *c, const char *room, int want, char ids[][64], int timeout_ms)
 {
-	int got = 0;
-	long long end = mono_ms() + timeout_ms;
-	while (got < want && mono_ms() < end) {
-		json_t *m = client_recv_type(c, "event", (int)(end - mono_ms()));
-		if (m == NULL)
-			break;
-		assert_true(json_is_true(json_object_get(m, "pending")));
-		assert_null(json_object_get(m, "seq"));
-		assert_string_equal(jstr(m, "room"), room);
-		snprintf(ids[got++], 64, "%s", jstr(json_object_get(m, "event"), "id"));
-		json_decref(m);
-	}
-	return got;
+	return read_messages(c, true, room, want, ids, NULL, timeout_ms);
 }
 
 /* The pending ids are rr-away-0 .. rr-away-(n-1), in order. */

@@ -233,15 +233,21 @@ static void subscribe_x1(struct model *m, long seq, bool resumed)
 			    "\"log\":[]}}");
 }
 
+/* A model following execution:x1 from a snapshot at position 10. */
+static void start_x1(struct model *m)
+{
+	model_init(m);
+	model_room_track(m, "execution:x1");
+	subscribe_x1(m, 10, false);
+}
+
 /* Pending events (a cluster node whose Redis is away) are applied at once
  * and once: their numbered copy only moves the position. */
 static void test_pending_then_numbered(void **state)
 {
 	(void)state;
 	struct model m;
-	model_init(&m);
-	model_room_track(&m, "execution:x1");
-	subscribe_x1(&m, 10, false);
+	start_x1(&m);
 	struct model_room *r = model_room_find(&m, "execution:x1");
 	uint64_t base = m.detail.log_total;
 	/* Pending: applied, no position taken. */
@@ -283,9 +289,7 @@ static void test_pending_then_fresh_snapshot(void **state)
 {
 	(void)state;
 	struct model m;
-	model_init(&m);
-	model_room_track(&m, "execution:x1");
-	subscribe_x1(&m, 10, false);
+	start_x1(&m);
 	log_event(&m, -1, "p1");
 	assert_int_equal(model_room_pending(&m, "execution:x1"), 1);
 	subscribe_x1(&m, 20, false);
