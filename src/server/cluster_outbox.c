@@ -282,7 +282,6 @@ void cluster_outbox_keep(struct cluster *k, const char *org, struct ingest_batch
 
 /* ---- the way to Redis and the store --------------------------------------------------------- */
 
-
 static bool entry_numbered(const struct backlog_entry *e)
 {
 	for (size_t i = 0; i < e->n; i++)
