@@ -95,8 +95,9 @@ void cluster_replay(struct cluster *k, struct room *r, int64_t since, struct con
 /* Queues to c, as pending event messages and in outbox order, the events of
  * this node's outbox that room r gets and that are acknowledged but not
  * numbered yet: sent right after a subscription's answer (and what it
- * resumed), so that a client subscribing while Redis is away sees them. k may
- * be NULL (no cluster: nothing to send). */
+ * resumed), so that a client subscribing while Redis is away sees them: as
+ * many as fit in half of c's output limits, the newest. k may be NULL (no
+ * cluster: nothing to send). */
 void cluster_outbox_replay(struct cluster *k, struct room *r, struct conn *c);
 /* Events of org in this node's outbox (acknowledged, not numbered yet); 0
  * for a NULL k. */

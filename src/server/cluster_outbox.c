@@ -161,6 +161,28 @@ static void pending_deliver(struct cluster *k, struct backlog_entry *e)
 	aux_items_free(x);
 }
 
+/* Whether event i of aux x (of an entry of o) goes to room r as a pending
+ * event now: r gets it and it has not been applied (numbered) meanwhile. */
+static bool replay_wanted(const struct outbox_aux *x, size_t i, struct org *o, const struct room *r)
+{
+	const struct route_key *rk = &x->keys[i];
+	struct proto_event ev = {
+		.kind = rk->kind,
+		.event_id = x->ids + rk->event_id,
+		.execution_id = x->ids + rk->execution_id,
+		.workflow_id = rk->workflow_id == NO_ID ? NULL : x->ids + rk->workflow_id,
+	};
+	return ingest_event_goes_to(&ev, &r->spec) && !dedup_seen(&o->dedup, ev.event_id);
+}
+
+/* The entries whose events a subscription gets after its answer: WRITING
+ * ones are delivered when durable, NUMBERED ones on come through the stream. */
+static bool replay_entry(const struct backlog_entry *e, const struct org *o)
+{
+	return e->aux != NULL && (e->state == BACKLOG_READY || e->state == BACKLOG_SENT) &&
+	       strcmp(e->org, o->id) == 0;
+}
+
 void cluster_outbox_replay(struct cluster *k, struct room *r, struct conn *c)
 {
 	if (k == NULL || k->outbox == NULL)
@@ -169,31 +191,40 @@ void cluster_outbox_replay(struct cluster *k, struct room *r, struct conn *c)
 	const struct cluster_org *co = strmap_get(&k->orgs, o->id);
 	if (co == NULL || co->outbox_events == 0)
 		return;
+	/* They take at most half of the connection's output limits, the newest
+	 * when more are pending: a console subscribing during a long outage is
+	 * not cut off as a slow consumer for them; the others come numbered. */
+	size_t total = 0;
+	for (struct backlog_entry *e = backlog_head(k->outbox); e != NULL; e = e->next)
+		for (size_t i = 0; replay_entry(e, o) && i < ((struct outbox_aux *)e->aux)->nkeys; i++)
+			total += replay_wanted(e->aux, i, o, r);
+	size_t budget = c->q.count < c->q.max_msgs / 2 ? c->q.max_msgs / 2 - c->q.count : 0;
+	size_t skip = total > budget ? total - budget : 0;
 	for (struct backlog_entry *e = backlog_head(k->outbox); e != NULL; e = e->next) {
-		const struct outbox_aux *x = e->aux;
-		/* WRITING: delivered when durable; NUMBERED on: the stream brings them. */
-		if (x == NULL || (e->state != BACKLOG_READY && e->state != BACKLOG_SENT) || strcmp(e->org, o->id) != 0)
+		if (!replay_entry(e, o))
 			continue;
+		const struct outbox_aux *x = e->aux;
 		for (size_t i = 0; i < x->nkeys; i++) {
-			const struct route_key *rk = &x->keys[i];
-			struct proto_event ev = {
-				.kind = rk->kind,
-				.event_id = x->ids + rk->event_id,
-				.execution_id = x->ids + rk->execution_id,
-				.workflow_id = rk->workflow_id == NO_ID ? NULL : x->ids + rk->workflow_id,
-			};
+			if (!replay_wanted(x, i, o, r))
+				continue;
+			if (skip > 0) {
+				skip--;
+				continue;
+			}
 			struct ingest_item it;
-			if (!ingest_event_goes_to(&ev, &r->spec) || dedup_seen(&o->dedup, ev.event_id) ||
-			    entry_item(e, rk->index, &it) < 0)
+			if (entry_item(e, x->keys[i].index, &it) < 0)
 				continue;
 			size_t len;
 			const char *text = ingest_item_text_for(&it, &r->spec, &len);
-			if (text != NULL) {
-				struct frame *f = frame_new_pending_event(r->name, text, len);
-				conn_deliver(c, NULL, -1, f);
-				frame_unref(f);
-			}
+			struct frame *f = text != NULL ? frame_new_pending_event(r->name, text, len) : NULL;
 			ingest_item_clear(&it);
+			if (f != NULL && c->q.bytes + f->len > c->q.max_bytes / 2) {
+				frame_unref(f);
+				return;
+			}
+			if (f != NULL)
+				conn_deliver(c, NULL, -1, f);
+			frame_unref(f);
 		}
 	}
 }

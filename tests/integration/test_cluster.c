@@ -958,6 +958,53 @@ static void test_outbox_bound_refuses(void **state)
 	assert_int_equal(daemon_restart(&N[2], args), 0);
 }
 
+/* A console that subscribes during a long outage gets the pending events
+ * that fit in half of its connection's output limits, the newest, in order,
+ * and is not cut off for them. */
+static void test_pending_replay_bounded(void **state)
+{
+	(void)state;
+	const char *args[26];
+	node_args(0, args);
+	int n = 0;
+	while (args[n] != NULL)
+		n++;
+	args[n++] = "--outq-max-messages";
+	args[n++] = "16";
+	args[n] = NULL;
+	assert_int_equal(daemon_restart(&N[0], args), 0);
+	struct wsc *pa = open_as(0, "acme", "pb-a", "producer");
+	redis_stop();
+	wait_peers_delayed(0);
+	enum { TOTAL = 30 };
+	for (int k = 0; k < TOTAL / 5; k++)
+		publish_logs(pa, "pb", k * 5, 5, "x-pb");
+	struct wsc *a = open_as(0, "acme", "pb-a-viewer", "viewer");
+	subscribe_ok(a, "execution:x-pb", -1, false);
+	static char pend[TOTAL + 8][64];
+	int got = read_pending(a, "execution:x-pb", TOTAL + 8, pend, 1500);
+	assert_true(got >= 1 && got <= 8);
+	for (int i = 0; i < got; i++) {
+		char want[32];
+		snprintf(want, sizeof want, "pb-%d", TOTAL - got + i);
+		assert_string_equal(pend[i], want);
+	}
+	/* Still served. */
+	json_t *pong = client_request(a, "{\"type\":\"ping\",\"id\":\"p\"}", 3000);
+	assert_non_null(pong);
+	assert_string_equal(jstr(pong, "type"), "pong");
+	json_decref(pong);
+	/* (Its numbered copies, all at once when Redis is back, are more than
+	 * these limits let a connection hold: the other tests follow them.) */
+	wsc_free(a);
+	assert_int_equal(redis_start(), 0);
+	assert_true(wait_outbox_empty(0, 5000));
+	wsc_free(pa);
+	/* Node 0 as the other tests know it. */
+	node_args(0, args);
+	assert_int_equal(daemon_restart(&N[0], args), 0);
+}
+
 /* ---- a node killed ------------------------------------------------------------------------- */
 
 static void test_node_killed_under_load(void **state)
@@ -1036,6 +1083,7 @@ int main(void)
 		cmocka_unit_test(test_node_killed_under_load),
 		cmocka_unit_test(test_outbox_survives_kill9),
 		cmocka_unit_test(test_outbox_bound_refuses),
+		cmocka_unit_test(test_pending_replay_bounded),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
