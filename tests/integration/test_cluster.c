@@ -129,6 +129,22 @@ static int node_start(int i)
 	return daemon_start(&N[i], args);
 }
 
+/* Restarts node i with one more flag and its value (none: NULL). */
+static void node_restart_with(int i, const char *flag, const char *value)
+{
+	const char *args[26];
+	node_args(i, args);
+	int n = 0;
+	while (args[n] != NULL)
+		n++;
+	if (flag != NULL) {
+		args[n++] = flag;
+		args[n++] = value;
+	}
+	args[n] = NULL;
+	assert_int_equal(daemon_restart(&N[i], args), 0);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -848,9 +864,7 @@ static void test_outbox_survives_kill9(void **state)
 	waitpid(N[0].pid, NULL, 0);
 	N[0].pid = 0;
 	wsc_free(pa);
-	const char *args[24];
-	node_args(0, args);
-	assert_int_equal(daemon_restart(&N[0], args), 0);
+	node_restart_with(0, NULL, NULL);
 	json_t *ob = healthz_outbox(0);
 	assert_int_equal(json_integer_value(json_object_get(ob, "batches")), 4);
 	assert_int_equal(json_integer_value(json_object_get(ob, "events")), 20);
@@ -897,15 +911,7 @@ static void test_outbox_survives_kill9(void **state)
 static void test_outbox_bound_refuses(void **state)
 {
 	(void)state;
-	const char *args[26];
-	node_args(2, args);
-	int n = 0;
-	while (args[n] != NULL)
-		n++;
-	args[n++] = "--cluster-outbox-max";
-	args[n++] = "4096";
-	args[n] = NULL;
-	assert_int_equal(daemon_restart(&N[2], args), 0);
+	node_restart_with(2, "--cluster-outbox-max", "4096");
 	struct wsc *b = open_as(1, "acme", "ob-b", "viewer");
 	subscribe_ok(b, "execution:x-ob", -1, false);
 	struct wsc *pc = open_as(2, "acme", "ob-c", "producer");
@@ -954,8 +960,7 @@ static void test_outbox_bound_refuses(void **state)
 	wsc_free(pc);
 	wsc_free(b);
 	/* Node 2 as the other tests know it. */
-	node_args(2, args);
-	assert_int_equal(daemon_restart(&N[2], args), 0);
+	node_restart_with(2, NULL, NULL);
 }
 
 /* A console that subscribes during a long outage gets the pending events
@@ -964,15 +969,7 @@ static void test_outbox_bound_refuses(void **state)
 static void test_pending_replay_bounded(void **state)
 {
 	(void)state;
-	const char *args[26];
-	node_args(0, args);
-	int n = 0;
-	while (args[n] != NULL)
-		n++;
-	args[n++] = "--outq-max-messages";
-	args[n++] = "16";
-	args[n] = NULL;
-	assert_int_equal(daemon_restart(&N[0], args), 0);
+	node_restart_with(0, "--outq-max-messages", "16");
 	struct wsc *pa = open_as(0, "acme", "pb-a", "producer");
 	redis_stop();
 	wait_peers_delayed(0);
@@ -1001,8 +998,7 @@ static void test_pending_replay_bounded(void **state)
 	assert_true(wait_outbox_empty(0, 5000));
 	wsc_free(pa);
 	/* Node 0 as the other tests know it. */
-	node_args(0, args);
-	assert_int_equal(daemon_restart(&N[0], args), 0);
+	node_restart_with(0, NULL, NULL);
 }
 
 /* ---- a node killed ------------------------------------------------------------------------- */
@@ -1056,9 +1052,7 @@ static void test_node_killed_under_load(void **state)
 		assert_int_equal(pb_[i], pc[i]);
 	}
 	/* Node 0 back on its spool: everything stored, once. */
-	const char *args[24];
-	node_args(0, args);
-	assert_int_equal(daemon_restart(&N[0], args), 0);
+	node_restart_with(0, NULL, NULL);
 	assert_true(wait_count("acme", "event_id LIKE 'k9-%'", TOTAL, 20000));
 	char where[128];
 	snprintf(where, sizeof where, "event_id = 'k9-%d' AND pos = %lld", ACKED * BATCH + 3, pb_[ACKED * BATCH + 3]);
