@@ -276,6 +276,8 @@ void model_init(struct model *m)
 
 void model_free(struct model *m)
 {
+	for (size_t i = 0; i < m->nrooms; i++)
+		pendids_clear(&m->rooms[i].pending);
 	model_exec_clear_all(m);
 	model_alerts_clear(m);
 	model_rules_clear(m);
