@@ -41,6 +41,7 @@
 #include "metrics_data.h"
 #include "model_search.h"
 #include "model_stats.h"
+#include "pendids.h"
 #include "proto.h"
 #include "strmap.h"
 
@@ -59,6 +60,7 @@ struct model_room {
 	bool last_resumed;                     /* the last subscribed answer was a resume */
 	uint64_t gaps;                         /* events that skipped positions */
 	uint64_t duplicates;                   /* events at or below the position, ignored */
+	struct pendids pending;                /* pending events applied, their numbered copy awaited */
 };
 
 /* The answer to the console's last request (not subscriptions): "done", or an
@@ -91,6 +93,7 @@ enum model_change {
 	MC_SUMMARY = 1 << 13,     /* the organization's summary: see model.summary */
 	MC_SEARCH = 1 << 14,      /* the list's search of history: see model.search */
 	MC_HEALTH = 1 << 15,      /* the workflows' health (room "health") */
+	MC_PENDING = 1 << 16,     /* a room's pending events changed: see model_room_pending */
 	MC_DASHBOARD = 1 << 20,   /* a dashboard answer or aggregate: see model.dash */
 };
 
@@ -136,6 +139,9 @@ struct model_room *model_room_track(struct model *m, const char *name);
  * room clears the detail. */
 void model_room_forget(struct model *m, const char *name);
 struct model_room *model_room_find(struct model *m, const char *name);
+/* Pending events of room `name` (wfmon-protocol(7)) applied to the model
+ * whose numbered copy has not come yet: 0 for a room not tracked. */
+size_t model_room_pending(struct model *m, const char *name);
 
 /* ---- Input --------------------------------------------------------------------- */
 

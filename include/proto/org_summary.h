@@ -27,7 +27,7 @@
  *  "stale_after_s","stale_ids":["execution id",...],
  *  "warnings":{"backlog":{"depth","threshold"}|null,
  *  "cpu":{"percent","threshold"}|null,"degraded":["workflow id",...]},
- *  "system":{"database","spool_pending","spool_bytes","notifier","notifier_error"[,"peers"]}}
+ *  "system":{"database","spool_pending","spool_bytes","notifier","notifier_error"[,"peers","outbox"]}}
  * system is the daemon's own health: its database link ("up", "down",
  * "connecting", or "none" without a database), its spool backlog (events
  * accepted, not yet in the database, and the spool's bytes), and how this
@@ -35,7 +35,9 @@
  * failed and will be retried, "failing": the last one gave up, "off": the
  * daemon sends none) with the last failure's words, and, from a node of a
  * cluster only, whether the other nodes' events reach it ("current", or
- * "delayed" while the cluster's Redis is away). A missing "system"
+ * "delayed" while the cluster's Redis is away) and how many of this
+ * organization's events that node holds in its outbox (acknowledged, shown
+ * to its own subscribers as pending, not numbered yet). A missing "system"
  * reads as unknown (has_system false).
  * stale_ids names the stale executions (at most ORG_SUMMARY_STALE_IDS, the
  * most recently heard first), so that a client marks as stale exactly the
@@ -76,6 +78,7 @@ struct org_summary {
 	char notifier[16];                      /* "ok", "retrying", "failing", "off" */
 	char notifier_error[ORG_SUMMARY_NOTIFY_ERROR + 1];
 	char peers[12];                         /* a cluster's node: "current", "delayed"; "" alone */
+	uint64_t outbox;                        /* a cluster's node: events in its outbox (0 alone) */
 };
 
 /* True when a and b would read the same (at_ms aside). */

@@ -351,6 +351,12 @@ char *proto_event_message_new(const char *room, int64_t seq, json_t *event);
 #define PROTO_EVENT_PREFIX_MAX (PROTO_MAX_ROOM + 64)
 char *proto_event_text_new(json_t *event, size_t *len);
 int proto_event_message_prefix(char *buf, size_t len, const char *room, int64_t seq);
+/* The prefix of a pending event message, {"type":"event","room":R,
+ * "pending":true,"event":{...}}: an event the daemon acknowledged (kept on its
+ * disk) but cannot number yet, its cluster's Redis being away; it comes again
+ * with its "seq" once numbered (wfmon-protocol(7), POSITIONS). Same contract
+ * as proto_event_message_prefix. */
+int proto_event_pending_prefix(char *buf, size_t len, const char *room);
 /* True when proto_event_text_new's text keeps every number of the event
  * exactly (no real needs more than 9 significant digits); when false, what
  * must keep the data exactly (the store) serializes it in full. */

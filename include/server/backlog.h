@@ -48,6 +48,7 @@ struct backlog_entry {
 	enum backlog_state state;      /* the caller's, except WRITING -> READY */
 	uint64_t ticket;              /* the caller's ticket (the ack's, then the store's); 0: none */
 	uint64_t seq;                 /* order of addition */
+	void *aux;                    /* the caller's; it frees it before the entry leaves (pop, close) */
 	struct backlog_entry *next;
 };
 
@@ -71,6 +72,8 @@ int backlog_add(struct backlog *ob, const char *org, const struct store_event *e
 
 /* The oldest entry, or NULL. */
 struct backlog_entry *backlog_head(struct backlog *ob);
+/* The newest entry (the one backlog_add just added), or NULL. */
+struct backlog_entry *backlog_tail(struct backlog *ob);
 /* Removes the head entry (BACKLOG_STORED) for good. */
 void backlog_pop(struct backlog *ob);
 

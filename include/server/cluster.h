@@ -33,13 +33,17 @@
  *
  * Redis away. The node keeps serving its own clients (subscriptions,
  * history, dashboards) and keeps taking its producers' batches: each goes,
- * not numbered yet, to the node's outbox (outbox.h) and is acknowledged once
+ * not numbered yet, to the node's outbox (backlog.h) and is acknowledged once
  * that is synced. When Redis is back the outbox goes to the stream first,
  * oldest first, through the same script (which remembers its answer per
  * outbox entry, so that sending one again after a crash gives no second
  * copy), then to the store like any batch of this node; an entry leaves the
  * outbox once Redis has it and the store has synced it. New batches go to
  * the outbox too while it holds anything, so a producer's order is kept.
+ * While an entry waits to be numbered, its events are shown to this node's
+ * own subscribers as pending events (no position: wfmon-protocol(7)), once
+ * when it is acknowledged and again after the answer of a subscription made
+ * meanwhile; the other nodes see nothing of them until Redis numbers them.
  * Past the outbox's bound (cluster-outbox-max) batches are refused with
  * "unavailable" (nothing acknowledged). /healthz and /metrics say peers'
  * events are delayed and show the outbox; both links reconnect with backoff
@@ -88,6 +92,16 @@ bool cluster_can_resume(const struct cluster *k, const struct org *o, int64_t si
  * that room r gets. */
 void cluster_replay(struct cluster *k, struct room *r, int64_t since, struct conn *c);
 
+/* Queues to c, as pending event messages and in outbox order, the events of
+ * this node's outbox that room r gets and that are acknowledged but not
+ * numbered yet: sent right after a subscription's answer (and what it
+ * resumed), so that a client subscribing while Redis is away sees them: as
+ * many as fit in half of c's output limits, the newest. k may be NULL (no
+ * cluster: nothing to send). */
+void cluster_outbox_replay(struct cluster *k, struct room *r, struct conn *c);
+/* Events of org in this node's outbox (acknowledged, not numbered yet); 0
+ * for a NULL k. */
+size_t cluster_outbox_org_events(const struct cluster *k, const char *org);
 /* The store's answer (history_poll) to an outbox batch given to it
  * (PENDING_OUTBOX ticket). */
 void cluster_outbox_stored(struct cluster *k, uint64_t ticket, int status, const char *error);

@@ -76,6 +76,8 @@ struct conn {
 };
 
 /* Queues a shared room event; a consumer over its limits is cut off (4001).
+ * pos < 0: a pending event (no position yet), dropped while c's subscription
+ * to `from` waits for the store.
  * It is written from a timer, in one write with whatever else is queued, once
  * write-coalesce-ms have passed since the connection's last write. */
 void conn_deliver(struct conn *c, struct room *from, int64_t pos, struct frame *f);

@@ -21,6 +21,8 @@ struct frame *frame_new_text(const char *payload, size_t len);
  * event's text (proto_event_text_new): each room's frame costs a copy, not a
  * serialization. room must be a canonical room name. */
 struct frame *frame_new_event(const char *room, int64_t seq, const char *event_text, size_t len);
+/* The same as a pending event message (no position: proto_event_pending_prefix). */
+struct frame *frame_new_pending_event(const char *room, const char *event_text, size_t len);
 /* The same for a malloc'd, NUL-terminated payload, which it frees. A NULL
  * payload (an encoder out of memory) is fatal: check first if it may not be. */
 struct frame *frame_take_text(char *payload);

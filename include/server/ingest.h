@@ -56,10 +56,19 @@ void ingest_prepare_own(struct org *o, json_t *events, bool for_store, struct in
  * event at index i at position first_pos + i; nothing is stored; events
  * already applied are skipped. */
 void ingest_prepare_at(struct org *o, json_t *events, int64_t first_pos, struct ingest_batch *b);
+/* Whether room `spec` gets ev (only its kind and ids are read): the routing
+ * rules, for an event not parsed yet. */
+bool ingest_event_goes_to(const struct proto_event *ev, const struct proto_room *spec);
 /* The text room `spec` carries item it with (borrowed, made on first use),
  * or NULL when that room does not get it: the routing rules of
  * ingest_commit, for replaying an event to one room. */
 const char *ingest_item_text_for(struct ingest_item *it, const struct proto_room *spec, size_t *len);
+/* Calls fn(room, text, len, arg) for each room of o that exists and gets
+ * item it, with the text it carries there (borrowed, made on first use):
+ * the routing rules of ingest_commit, for any way of delivering the item. */
+struct room;
+typedef void ingest_room_fn(struct room *r, const char *text, size_t len, void *arg);
+void ingest_item_route(struct org *o, struct ingest_item *it, ingest_room_fn *fn, void *arg);
 /* Step 2, when the events are kept (or there is no store). */
 void ingest_commit(struct org *o, struct ingest_batch *b);
 /* New event i of b turns out to be a retry after all (the cluster's outbox

@@ -52,6 +52,9 @@ void room_remove(struct room *r, struct conn *c);
  * an "event" message at position pos, keeps it in the history and queues it
  * to every subscriber. */
 void room_publish(struct room *r, int64_t pos, const char *event_text, size_t len);
+/* Frames the event as a pending event message (frame.h) and queues it to
+ * every subscriber; it has no position and is not kept. */
+void room_publish_pending(struct room *r, const char *event_text, size_t len);
 /* Sends a message that is not an event (stats, control commands) to every
  * subscriber, framed once; it has no position and is not kept. Takes payload. */
 void room_broadcast(struct room *r, char *payload);

@@ -52,12 +52,14 @@ int bench_proc_rss_kib(pid_t pid, uint64_t *kib, char *cause, size_t causelen);
 enum bench_msg {
 	BENCH_MSG_OTHER,
 	BENCH_MSG_EVENT,
+	BENCH_MSG_PENDING,   /* an event not numbered yet; its numbered copy follows (not a delivery) */
 	BENCH_MSG_SUBSCRIBED,
 	BENCH_MSG_ACK,
 	BENCH_MSG_ERROR,
 };
 /* The "type" of a server message, which must be its first key (the protocol's
- * encoders put it first); tolerates whitespace. */
+ * encoders put it first); tolerates whitespace. An event message whose keys
+ * before "event" hold "pending":true is BENCH_MSG_PENDING. */
 enum bench_msg bench_msg_type(const char *data, size_t len);
 /* Finds the "bench <µs>" marker of an event's message. Returns true with the
  * send time in *us. */

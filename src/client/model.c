@@ -4,7 +4,12 @@
  * model's life cycle.
  *
  * Invariants: a room's position moves forward except when a fresh snapshot
- * resets it; an event at or below it is a duplicate and changes nothing. */
+ * resets it; an event at or below it is a duplicate and changes nothing.
+ * A pending event (no position: the daemon's cluster cannot number it yet) is
+ * applied once and its id kept in the room's pendids; its numbered copy then
+ * moves the position only. A fresh snapshot forgets the room's pending ids:
+ * it holds no pending event, so the daemon sends them again after it and the
+ * numbered copy of one it does not repeat is applied as new. */
 #include "model.h"
 
 #include <math.h>
@@ -67,8 +72,15 @@ struct model_room *model_room_track(struct model *m, const char *name)
 		model_exec_detail_follow(m, xid);
 	r = &m->rooms[m->nrooms++];
 	memset(r, 0, sizeof *r);
+	pendids_init(&r->pending);
 	copy_str(r->name, sizeof r->name, name);
 	return r;
+}
+
+size_t model_room_pending(struct model *m, const char *name)
+{
+	struct model_room *r = model_room_find(m, name);
+	return r != NULL ? pendids_count(&r->pending) : 0;
 }
 
 void model_room_forget(struct model *m, const char *name)
@@ -79,6 +91,7 @@ void model_room_forget(struct model *m, const char *name)
 	const char *xid = model_room_execution_id(name);
 	if (xid != NULL)
 		model_exec_detail_forget(m, xid);
+	pendids_clear(&r->pending);
 	*r = m->rooms[--m->nrooms];
 }
 
@@ -101,6 +114,7 @@ static unsigned on_subscribed(struct model *m, struct model_room *r, json_t *msg
 	}
 	r->has_pos = true;
 	r->seq = seq;
+	pendids_clear(&r->pending);
 	json_t *snap = json_object_get(msg, "snapshot");
 	if (model_room_execution_id(r->name) != NULL)
 		changed |= model_exec_snapshot_detail(m, json_object_get(snap, "execution"), now_ms);
@@ -120,11 +134,33 @@ static unsigned on_subscribed(struct model *m, struct model_room *r, json_t *msg
 	return changed;
 }
 
+/* An event applied to the part of the model its room feeds. */
+static unsigned apply_event(struct model *m, struct model_room *r, json_t *ev, int64_t now_ms)
+{
+	m->last_event_rx_ms = now_ms;
+	/* Alert records are not events (see model_alerts_on_message). */
+	if (strcmp(r->name, "alerts") == 0)
+		return MC_NONE;
+	/* Worker samples: they describe workers, not the executions list. */
+	if (strcmp(r->name, "resources") == 0)
+		return model_res_on_event(m, ev);
+	return model_exec_on_event(m, r->name, ev, now_ms);
+}
+
 static unsigned on_event(struct model *m, struct model_room *r, json_t *msg, int64_t now_ms)
 {
 	int64_t seq;
 	json_t *ev = json_object_get(msg, "event");
-	if (!jint(msg, "seq", &seq) || !json_is_object(ev))
+	if (!json_is_object(ev))
+		return MC_NONE;
+	const char *id = jstr(ev, "id");
+	if (json_is_true(json_object_get(msg, "pending")) && json_object_get(msg, "seq") == NULL) {
+		/* Shown at once; the position waits for the numbered copy. */
+		if (!r->has_pos || !pendids_add(&r->pending, id))
+			return MC_NONE;
+		return apply_event(m, r, ev, now_ms) | MC_PENDING;
+	}
+	if (!jint(msg, "seq", &seq))
 		return MC_NONE;
 	if (r->has_pos && seq <= r->seq) {
 		r->duplicates++;
@@ -134,14 +170,11 @@ static unsigned on_event(struct model *m, struct model_room *r, json_t *msg, int
 		r->gaps++;
 	r->seq = seq;
 	r->has_pos = true;
-	m->last_event_rx_ms = now_ms;
-	/* Alert records are not events (see model_alerts_on_message). */
-	if (strcmp(r->name, "alerts") == 0)
-		return MC_NONE;
-	/* Worker samples: they describe workers, not the executions list. */
-	if (strcmp(r->name, "resources") == 0)
-		return model_res_on_event(m, ev);
-	return model_exec_on_event(m, r->name, ev, now_ms);
+	if (pendids_take(&r->pending, id)) {
+		m->last_event_rx_ms = now_ms;
+		return MC_PENDING;   /* applied when it came pending */
+	}
+	return apply_event(m, r, ev, now_ms);
 }
 
 static unsigned on_error(struct model *m, json_t *msg)
@@ -243,6 +276,8 @@ void model_init(struct model *m)
 
 void model_free(struct model *m)
 {
+	for (size_t i = 0; i < m->nrooms; i++)
+		pendids_clear(&m->rooms[i].pending);
 	model_exec_clear_all(m);
 	model_alerts_clear(m);
 	model_rules_clear(m);

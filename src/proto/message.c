@@ -88,6 +88,14 @@ int proto_event_message_prefix(char *buf, size_t len, const char *room, int64_t 
 	return n < 0 || (size_t)n >= len ? -1 : n;
 }
 
+int proto_event_pending_prefix(char *buf, size_t len, const char *room)
+{
+	if (!room_plain(room))
+		return -1;
+	int n = snprintf(buf, len, "{\"type\":\"event\",\"room\":\"%s\",\"pending\":true,\"event\":", room);
+	return n < 0 || (size_t)n >= len ? -1 : n;
+}
+
 char *proto_event_text_new(json_t *event, size_t *len)
 {
 	return json_is_object(event) ? jsonw_dumps(event, MESSAGE_REAL_DIGITS, len) : NULL;

@@ -28,7 +28,7 @@ bool org_summary_equal(const struct org_summary *a, const struct org_summary *b)
 	if (a->has_system != b->has_system || a->spool_pending != b->spool_pending ||
 	    a->spool_bytes != b->spool_bytes || strcmp(a->database, b->database) != 0 ||
 	    strcmp(a->notifier, b->notifier) != 0 || strcmp(a->notifier_error, b->notifier_error) != 0 ||
-	    strcmp(a->peers, b->peers) != 0)
+	    strcmp(a->peers, b->peers) != 0 || a->outbox != b->outbox)
 		return false;
 	if (a->nstale_ids != b->nstale_ids)
 		return false;
@@ -69,8 +69,10 @@ json_t *org_summary_json_new(const struct org_summary *s)
 					"spool_pending", (json_int_t)s->spool_pending, "spool_bytes",
 					(json_int_t)s->spool_bytes, "notifier", s->notifier, "notifier_error",
 					s->notifier_error);
-		if (s->peers[0] != '\0')
+		if (s->peers[0] != '\0') {
 			json_object_set_new(sys, "peers", json_string(s->peers));
+			json_object_set_new(sys, "outbox", json_integer((json_int_t)s->outbox));
+		}
 		json_object_set_new(o, "system", sys);
 	}
 	return o;
@@ -120,6 +122,10 @@ static int system_read(json_t *sys, struct org_summary *s, struct proto_cause *c
 	if (jfield_get(sys, "peers") != NULL &&
 	    word_read(sys, "peers", peer_words, s->peers, sizeof s->peers, cause) < 0)
 		return -1;
+	int64_t outbox = 0;
+	if (jfield_int(sys, "system", "outbox", false, 0, COUNT_MAX, &outbox, cause) < 0)
+		return -1;
+	s->outbox = (uint64_t)outbox;
 	if (err != NULL && !json_is_string(err))
 		return proto_fail(cause, "system.notifier_error", "must be a string");
 	s->spool_pending = (uint64_t)pending;

@@ -191,6 +191,11 @@ struct backlog_entry *backlog_head(struct backlog *ob)
 	return ob->head;
 }
 
+struct backlog_entry *backlog_tail(struct backlog *ob)
+{
+	return ob->tail;
+}
+
 size_t backlog_entries(const struct backlog *ob) { return ob->count; }
 size_t backlog_events(const struct backlog *ob) { return ob->nevents; }
 uint64_t backlog_bytes(const struct backlog *ob) { return ob->bytes; }

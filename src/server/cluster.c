@@ -14,14 +14,11 @@
  * of at most cluster-history items in position order; `floor` is the
  * position after which the ring holds every event this node applied.
  *
- * The outbox (backlog.h) while Redis is away: a producer's batch goes
- * straight to Redis only when the outbox is empty, the publish link is up
- * and the reader knows where the stream stands; otherwise it joins the
- * outbox. Entries go to Redis in FIFO order, at most DRAIN_WINDOW of them
- * SENT or NUMBERED at once (drain_inflight counts them), on the one publish
- * link, so Redis numbers them in outbox order; only the head leaves, once
- * STORED. `outboxed` holds the ids of the events in the outbox. */
+ * The outbox while Redis is away: a producer's batch goes straight to Redis
+ * only when the outbox is empty, the publish link is up and the reader knows
+ * where the stream stands; otherwise it joins the outbox (cluster_outbox.c). */
 #include "cluster.h"
+#include "cluster-internal.h"
 
 #include <errno.h>
 #include <ev.h>
@@ -71,11 +68,6 @@
 /* How long Redis remembers its answer to an outbox batch: longer than any
  * node stays down with its outbox full. */
 #define OUTBOX_KEY_TTL_S "604800"
-/* Outbox batches sent to Redis and not yet stored, at most. */
-#define DRAIN_WINDOW 32
-/* This node's own batches whose parsed events are kept until the reader
- * applies their entry, at most (older ones are parsed again from the text). */
-#define OWN_KEPT 256
 
 /* Numbers the batch and appends it to the stream in one atomic step, so that
  * stream order is position order. KEYS: positions hash, stream, and for a
@@ -126,72 +118,6 @@ static const char *const share_names[CLUSTER_SHARE__COUNT] = {
 	[CLUSTER_SHARE_CONTROL] = "control",
 };
 
-enum link_state { LINK_DOWN, LINK_CONNECTING, LINK_UP };
-
-struct cluster;
-
-struct link {
-	struct cluster *k;
-	const char *name;             /* "publish" or "reader", for logs */
-	redisAsyncContext *ac;        /* NULL while down */
-	enum link_state state;
-	ev_timer retry;
-	double backoff_s;
-};
-
-/* A batch sent to Redis, waiting for its positions: a producer's (b, ticket)
- * or an outbox entry (oe, owned by the outbox). */
-struct flight {
-	struct cluster *k;
-	char org[PROTO_MAX_ID + 1];
-	struct ingest_batch b;        /* moved from the caller */
-	uint64_t ticket;              /* its pending answer */
-	struct backlog_entry *oe;     /* or the outbox entry it sends (b empty, no ticket) */
-	struct flight *prev, *next;
-};
-
-/* The parsed events of an entry this node appended, so that its reader need
- * not parse them again from the stream's text. */
-struct own_entry {
-	char id[48];                  /* stream entry id; "" for a free slot */
-	json_t *events;               /* array, owned */
-};
-
-/* The recent events of one organization, in position order. */
-struct cluster_org {
-	struct ingest_item *ring;
-	uint32_t head, count, cap;
-	int64_t floor;                /* every applied event after it is in the ring; -1: none applied yet */
-};
-
-struct cluster {
-	struct server *s;
-	struct ev_loop *loop;
-	char host[256];
-	int port;
-	char node[64];
-	struct link cmd, rd;
-	ev_timer watchdog;             /* also renews the alert lease, every second */
-	int64_t lease_asked_us;        /* monotonic time of the outstanding lease request, 0: none */
-	int64_t leader_until_us;       /* holds the alert lease until then (monotonic) */
-	int64_t read_sent_us;         /* monotonic time of the outstanding read, 0: none */
-	char last_id[64];             /* the last stream entry applied ("" until known) */
-	struct strmap orgs;           /* org id -> struct cluster_org */
-	struct flight *flights;
-	struct backlog *outbox;        /* NULL when cluster-outbox-max is 0 */
-	int drain_inflight;            /* outbox entries SENT or NUMBERED */
-	bool drain_blocked;            /* the store refused a write: wait for the watchdog */
-	bool outbox_full_logged;       /* said once that the outbox refuses batches */
-	struct strmap outboxed;        /* "org\nevent id" of every event in the outbox -> non-NULL */
-	uint64_t outboxed_total;       /* events acknowledged from the outbox */
-	struct own_entry own[OWN_KEPT]; /* a ring: own_next is the slot filled next */
-	uint32_t own_next;
-	char error[256];
-	bool stopping;
-	uint64_t published_total, applied_total, entries_total, refused_total, reconnects_total;
-	int64_t last_entry_ms;        /* wall clock of the last entry applied */
-};
-
 /* ---- the URL --------------------------------------------------------------- */
 
 int cluster_url_parse(const char *url, char *host, size_t hostlen, int *port, char *cause, size_t causelen)
@@ -228,7 +154,7 @@ int cluster_url_parse(const char *url, char *host, size_t hostlen, int *port, ch
 
 /* ---- recent events ----------------------------------------------------------- */
 
-static struct cluster_org *corg(struct cluster *k, const char *org)
+struct cluster_org *cluster_org_of(struct cluster *k, const char *org)
 {
 	struct cluster_org *co = strmap_get(&k->orgs, org);
 	if (co == NULL) {
@@ -308,7 +234,6 @@ static struct ingest_item *ring_find(struct cluster *k, const char *org, const c
 
 static void link_connect(struct link *l);
 static void reader_next(struct cluster *k);
-static void drain_kick(struct cluster *k);
 
 static void link_schedule_retry(struct link *l)
 {
@@ -363,7 +288,7 @@ static void on_connect(const redisAsyncContext *ac, int status)
 	if (l == &k->rd)
 		reader_next(k);
 	else
-		drain_kick(k);
+		cluster_outbox_kick(k);
 }
 
 static void on_disconnect(const redisAsyncContext *ac, int status)
@@ -527,7 +452,7 @@ static void apply_entry(struct cluster *k, const redisReply *entry)
 	}
 	struct server *s = k->s;
 	struct org *o = server_org(s, org);
-	struct cluster_org *co = corg(k, org);
+	struct cluster_org *co = cluster_org_of(k, org);
 	int64_t first = last_pos - n + 1;
 	if (co->floor < 0)
 		co->floor = first - 1;
@@ -591,7 +516,7 @@ static void on_last_id(redisAsyncContext *ac, void *r, void *privdata)
 	else
 		snprintf(k->last_id, sizeof k->last_id, "0-0");
 	reader_next(k);
-	drain_kick(k);
+	cluster_outbox_kick(k);
 }
 
 /* The one outstanding read of the reader link. */
@@ -650,7 +575,7 @@ static void watchdog_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	struct cluster *k = w->data;
 	lease_renew(k);
 	k->drain_blocked = false;
-	drain_kick(k);
+	cluster_outbox_kick(k);
 	if (k->rd.state == LINK_UP && k->read_sent_us != 0 &&
 	    clock_mono_us() - k->read_sent_us > (int64_t)(READ_WATCHDOG_S * 1e6)) {
 		log_warn("cluster: Redis has not answered a read for %.0f s: reconnecting", READ_WATCHDOG_S);
@@ -676,7 +601,7 @@ static void flight_free(struct flight *f)
 }
 
 /* Answers the batch's asker that nothing of it was kept. */
-static void refuse(struct cluster *k, struct ingest_batch *b, uint64_t ticket, const char *why)
+void cluster_refuse(struct cluster *k, struct ingest_batch *b, uint64_t ticket, const char *why)
 {
 	struct server *s = k->s;
 	struct pending *p = pending_take(s, ticket);
@@ -695,7 +620,7 @@ static void refuse(struct cluster *k, struct ingest_batch *b, uint64_t ticket, c
 /* The batch's events for the store: its new events (b->stored), then the
  * events retried, with the positions they were applied at. Returns a new
  * array (n in *m) borrowing from b and the ring. */
-static struct store_event *batch_events_new(struct cluster *k, const char *org, struct ingest_batch *b, size_t *m)
+struct store_event *cluster_batch_events_new(struct cluster *k, const char *org, struct ingest_batch *b, size_t *m)
 {
 	size_t nretried = json_array_size(b->retried);
 	struct store_event *all = xcalloc(b->n + nretried + 1, sizeof *all);
@@ -713,7 +638,7 @@ static struct store_event *batch_events_new(struct cluster *k, const char *org, 
 
 /* The pending ack of ticket answers for b once durable: its results, its new
  * events counted accepted. */
-static void pending_ack_set(struct server *s, uint64_t ticket, const struct ingest_batch *b)
+void cluster_pending_ack_set(struct server *s, uint64_t ticket, const struct ingest_batch *b)
 {
 	struct pending *p = pending_find(s, ticket);
 	if (p != NULL && p->kind == PENDING_ACK) {
@@ -730,80 +655,20 @@ static void spool(struct cluster *k, const char *org, struct ingest_batch *b, ui
 {
 	struct server *s = k->s;
 	size_t m;
-	struct store_event *all = batch_events_new(k, org, b, &m);
+	struct store_event *all = cluster_batch_events_new(k, org, b, &m);
 	int rc = store_append(s->store, all, m, ticket);
 	free(all);
 	if (rc < 0) {
-		refuse(k, b, ticket, "the daemon's spool is full while the database is away: retry later");
+		cluster_refuse(k, b, ticket, "the daemon's spool is full while the database is away: retry later");
 		return;
 	}
 	/* The store answers the ticket (history_poll). */
-	pending_ack_set(s, ticket, b);
-}
-
-static void outboxed_key(char *key, size_t len, const char *org, const char *event_id)
-{
-	snprintf(key, len, "%s\n%s", org, event_id);
-}
-
-/* Adds (or removes) the ids of e's events to the outbox's id set. */
-static void outboxed_mark(struct cluster *k, const struct backlog_entry *e, bool add)
-{
-	for (size_t i = 0; i < e->n; i++) {
-		json_t *ev = json_loadb(e->events[i].json, e->events[i].len, 0, NULL);
-		const char *id = json_string_value(json_object_get(ev, "id"));
-		if (id != NULL) {
-			char key[2 * PROTO_MAX_ID + 8];
-			outboxed_key(key, sizeof key, e->org, id);
-			if (add)
-				strmap_put(&k->outboxed, key, k);
-			else
-				strmap_remove(&k->outboxed, key);
-		}
-		json_decref(ev);
-	}
-}
-
-/* Keeps the batch in the outbox while Redis is away (or the outbox still
- * holds older batches: they go first); the outbox answers the ticket once
- * durable (on_outbox_durable). Past the outbox's bound, or without one, the
- * batch is refused as a whole. */
-static void outbox_keep(struct cluster *k, const char *org, struct ingest_batch *b, uint64_t ticket)
-{
-	char cause[256] = "there is no outbox (cluster-outbox-max is 0)";
-	char key[2 * PROTO_MAX_ID + 8];
-	int rc = -1;
-	if (k->outbox != NULL) {
-		/* Sent again while its first copy waits in the outbox: a duplicate,
-		 * as it would be once applied. */
-		for (size_t i = b->n; i-- > 0;) {
-			outboxed_key(key, sizeof key, org, b->items[i].ev.event_id);
-			if (strmap_get(&k->outboxed, key) != NULL)
-				ingest_drop_duplicate(b, i);
-		}
-		size_t m;
-		struct store_event *all = batch_events_new(k, org, b, &m);
-		rc = backlog_add(k->outbox, org, all, m, ticket, cause, sizeof cause);
-		free(all);
-	}
-	if (rc < 0) {
-		if (!k->outbox_full_logged)
-			log_warn("cluster: Redis is away and %s: new batches are refused until it drains", cause);
-		k->outbox_full_logged = true;
-		refuse(k, b, ticket, "the cluster's Redis is away and this node's outbox is full: nothing of this "
-		       "batch was acknowledged, retry later");
-		return;
-	}
-	for (size_t i = 0; i < b->n; i++) {
-		outboxed_key(key, sizeof key, org, b->items[i].ev.event_id);
-		strmap_put(&k->outboxed, key, k);
-	}
-	pending_ack_set(k->s, ticket, b);
+	cluster_pending_ack_set(s, ticket, b);
 }
 
 /* One JSON text a line (compact JSON has no raw newline): the events of
  * ev[0..n) without a position. Returns a new NUL-ended text. */
-static char *events_text_new(const struct store_event *ev, size_t n)
+char *cluster_events_text_new(const struct store_event *ev, size_t n)
 {
 	size_t total = 1;
 	for (size_t i = 0; i < n; i++)
@@ -828,7 +693,7 @@ static void on_published(redisAsyncContext *ac, void *r, void *privdata);
 /* Sends f's events (count of them, one a line in text) to the publish
  * script; f joins the flights. Returns -1 (f not sent, not a flight) when
  * hiredis refuses. */
-static int script_send(struct cluster *k, struct flight *f, int64_t floor, size_t n, const char *text,
+int cluster_script_send(struct cluster *k, struct flight *f, int64_t floor, size_t n, const char *text,
 		       const char *outbox_id)
 {
 	char count[24], floor_pos[24], clock_floor[24], idkey[96];
@@ -869,148 +734,6 @@ static int script_send(struct cluster *k, struct flight *f, int64_t floor, size_
 	return 0;
 }
 
-/* ---- the outbox's way to Redis and the store ----------------------------------------- */
-
-static bool entry_numbered(const struct backlog_entry *e)
-{
-	for (size_t i = 0; i < e->n; i++)
-		if (e->events[i].pos == 0)
-			return false;
-	return true;
-}
-
-/* An entry that was given up on for now (Redis or the store failed): sent again later. */
-static void drain_retreat(struct cluster *k, struct backlog_entry *e)
-{
-	e->state = BACKLOG_READY;
-	e->ticket = 0;
-	k->drain_inflight--;
-}
-
-/* Gives the numbered entry to the store; on_outbox_stored follows. */
-static void drain_store(struct cluster *k, struct backlog_entry *e)
-{
-	struct server *s = k->s;
-	if (e->n == 0) {
-		e->state = BACKLOG_STORED;
-		k->drain_inflight--;
-		return;
-	}
-	struct pending *p = pending_new(s, PENDING_OUTBOX, NULL);
-	e->ticket = p->ticket;
-	e->state = BACKLOG_NUMBERED;
-	if (store_append(s->store, e->events, e->n, p->ticket) < 0) {
-		pending_free(pending_take(s, p->ticket));
-		drain_retreat(k, e);
-		k->drain_blocked = true;
-	}
-}
-
-/* Sends the READY entry: to Redis to be numbered, or straight to the store
- * when every event of it has its position (retries only, or numbered before
- * the store refused it). */
-static void drain_send(struct cluster *k, struct backlog_entry *e)
-{
-	k->drain_inflight++;
-	e->state = BACKLOG_SENT;
-	if (entry_numbered(e)) {
-		drain_store(k, e);
-		return;
-	}
-	struct flight *f = xcalloc(1, sizeof *f);
-	f->k = k;
-	f->oe = e;
-	snprintf(f->org, sizeof f->org, "%s", e->org);
-	char *text = events_text_new(e->events, e->n);
-	int rc = script_send(k, f, server_org(k->s, e->org)->pos, e->nnew, text, e->id);
-	free(text);
-	if (rc < 0) {
-		free(f);
-		drain_retreat(k, e);
-	}
-}
-
-/* Moves the outbox on: drops the stored entries at its head, sends the next
- * ones in order (a window of them) while Redis is up and the reader knows
- * where it stands (so that this node applies its own entries too). */
-static void drain_kick(struct cluster *k)
-{
-	if (k->outbox == NULL || k->stopping)
-		return;
-	struct backlog_entry *e;
-	while ((e = backlog_head(k->outbox)) != NULL && e->state == BACKLOG_STORED) {
-		outboxed_mark(k, e, false);
-		backlog_pop(k->outbox);
-	}
-	if (e == NULL && k->outbox_full_logged) {
-		log_info("cluster: the outbox is empty again; batches are taken as usual");
-		k->outbox_full_logged = false;
-	}
-	if (k->cmd.state != LINK_UP || k->last_id[0] == '\0' || k->drain_blocked)
-		return;
-	for (; e != NULL && e->state != BACKLOG_WRITING && k->drain_inflight < DRAIN_WINDOW; e = e->next)
-		if (e->state == BACKLOG_READY)
-			drain_send(k, e);
-}
-
-static void drain_numbered(struct cluster *k, struct backlog_entry *e, const redisReply *reply)
-{
-	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
-	    reply->element[0]->type != REDIS_REPLY_INTEGER) {
-		drain_retreat(k, e);
-		if (reply != NULL) {
-			/* Redis answered but refused: start again on a new link, later. */
-			log_warn("cluster: the outbox could not send a batch: %s",
-				 reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
-			if (k->cmd.ac != NULL)
-				redisAsyncDisconnect(k->cmd.ac);
-		}
-		return;
-	}
-	int64_t next = reply->element[0]->integer - (int64_t)e->nnew + 1;
-	for (size_t i = 0; i < e->n; i++)
-		if (e->events[i].pos == 0)
-			e->events[i].pos = next++;
-	k->published_total += e->nnew;
-	drain_store(k, e);
-}
-
-static void on_outbox_durable(void *arg, struct backlog_entry *e, int status, const char *error)
-{
-	struct cluster *k = arg;
-	struct server *s = k->s;
-	struct pending *p = e->ticket ? pending_take(s, e->ticket) : NULL;
-	e->ticket = 0;
-	if (status == 0)
-		k->outboxed_total += e->nnew;
-	if (p != NULL) {
-		publish_durable(s, p, status, error);
-		pending_free(p);
-	} else if (status != 0) {
-		server_fail(s, error);
-	}
-	drain_kick(k);
-}
-
-void cluster_outbox_stored(struct cluster *k, uint64_t ticket, int status, const char *error)
-{
-	for (struct backlog_entry *e = k->outbox ? backlog_head(k->outbox) : NULL; e != NULL; e = e->next) {
-		if (e->state != BACKLOG_NUMBERED || e->ticket != ticket)
-			continue;
-		if (status == 0) {
-			e->state = BACKLOG_STORED;
-			e->ticket = 0;
-			k->drain_inflight--;
-		} else {
-			log_warn("cluster: an outbox batch was not stored (%s): sent again later", error);
-			drain_retreat(k, e);
-			k->drain_blocked = true;
-		}
-		break;
-	}
-	drain_kick(k);
-}
-
 /* ---- a producer's batch ---------------------------------------------------------------- */
 
 static void on_published(redisAsyncContext *ac, void *r, void *privdata)
@@ -1021,16 +744,16 @@ static void on_published(redisAsyncContext *ac, void *r, void *privdata)
 	redisReply *reply = r;
 	flight_unlink(f);
 	if (f->oe != NULL) {
-		drain_numbered(k, f->oe, reply);
+		cluster_outbox_numbered(k, f->oe, reply);
 		free(f);
-		drain_kick(k);
+		cluster_outbox_kick(k);
 		return;
 	}
 	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
 	    reply->element[0]->type != REDIS_REPLY_INTEGER) {
 		const char *why = reply && reply->type == REDIS_REPLY_ERROR ? reply->str : "connection lost";
 		log_warn("cluster: a batch of %zu event(s) of %s was not published: %s", f->b.n, f->org, why);
-		refuse(k, &f->b, f->ticket,
+		cluster_refuse(k, &f->b, f->ticket,
 		       "the cluster's Redis is away: nothing of this batch was acknowledged, retry later");
 		flight_free(f);
 		return;
@@ -1071,21 +794,21 @@ void cluster_publish(struct cluster *k, struct org *o, struct ingest_batch *b, e
 	bool direct = k->cmd.state == LINK_UP && k->last_id[0] != '\0' &&
 		      (k->outbox == NULL || backlog_head(k->outbox) == NULL);
 	if (!direct && kind == PENDING_ACK) {
-		outbox_keep(k, o->id, &f->b, f->ticket);
+		cluster_outbox_keep(k, o->id, &f->b, f->ticket);
 		flight_free(f);
 		return;
 	}
 	if (!direct) {
-		refuse(k, &f->b, f->ticket,
+		cluster_refuse(k, &f->b, f->ticket,
 		       "the cluster's Redis is away: nothing of this batch was acknowledged, retry later");
 		flight_free(f);
 		return;
 	}
-	char *text = events_text_new(f->b.stored, f->b.n);
-	int rc = script_send(k, f, o->pos, f->b.n, text, NULL);
+	char *text = cluster_events_text_new(f->b.stored, f->b.n);
+	int rc = cluster_script_send(k, f, o->pos, f->b.n, text, NULL);
 	free(text);
 	if (rc < 0) {
-		refuse(k, &f->b, f->ticket, "the cluster's Redis is away: retry later");
+		cluster_refuse(k, &f->b, f->ticket, "the cluster's Redis is away: retry later");
 		flight_free(f);
 	}
 }
@@ -1194,23 +917,16 @@ struct cluster *cluster_start(struct server *s, struct ev_loop *loop, char *caus
 	}
 	k->s = s;
 	k->loop = loop;
-	if (s->cfg.cluster_outbox_max > 0) {
-		char *dir = xasprintf("%s/outbox", s->cfg.spool_dir);
-		k->outbox = backlog_open(dir, s->cfg.cluster_outbox_max, loop, on_outbox_durable, k, cause, causelen);
-		free(dir);
-		if (k->outbox == NULL) {
-			free(k);
-			return NULL;
-		}
+	strmap_init(&k->orgs);
+	if (cluster_outbox_open(k, cause, causelen) < 0) {
+		strmap_clear(&k->orgs);
+		free(k);
+		return NULL;
 	}
-	strmap_init(&k->outboxed);
-	for (struct backlog_entry *e = k->outbox ? backlog_head(k->outbox) : NULL; e != NULL; e = e->next)
-		outboxed_mark(k, e, true);
 	char host[64] = "";
 	gethostname(host, sizeof host - 1);
 	uint32_t rnd = (uint32_t)(clock_mono_us() ^ (uint64_t)getpid() << 16);
 	snprintf(k->node, sizeof k->node, "%.40s-%d-%04x", host, (int)getpid(), rnd & 0xffff);
-	strmap_init(&k->orgs);
 	link_init(k, &k->cmd, "publish");
 	link_init(k, &k->rd, "reader");
 	ev_timer_init(&k->watchdog, watchdog_cb, 1.0, 1.0);
@@ -1237,8 +953,7 @@ void cluster_stop(struct cluster *k)
 		redisAsyncFree(k->cmd.ac);
 	if (k->rd.ac != NULL)
 		redisAsyncFree(k->rd.ac);
-	backlog_close(k->outbox);
-	strmap_clear(&k->outboxed);
+	cluster_outbox_close(k);
 	for (uint32_t i = 0; i < OWN_KEPT; i++)
 		json_decref(k->own[i].events);
 	strmap_each(&k->orgs, corg_free, NULL);

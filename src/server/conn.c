@@ -69,6 +69,10 @@ void conn_deliver(struct conn *c, struct room *from, int64_t pos, struct frame *
 	if (c->npending > 0 && from != NULL) {
 		struct sub *s = conn_sub_find(c, from);
 		if (s != NULL && s->ticket != 0) {
+			/* A pending event is not held: the outbox sends what is still
+			 * pending after the answer (cluster_outbox_replay). */
+			if (pos < 0)
+				return;
 			/* Held frames count against the same limits as queued ones. */
 			if (c->close_code != 0)
 				return;

@@ -32,10 +32,10 @@ struct frame *frame_new_text(const char *payload, size_t len)
 	return f;
 }
 
-struct frame *frame_new_event(const char *room, int64_t seq, const char *event_text, size_t len)
+/* prefix, the event's text, "}". */
+static struct frame *frame_wrap_event(const char *room, int plen, const char *prefix, const char *event_text,
+				      size_t len)
 {
-	char prefix[PROTO_EVENT_PREFIX_MAX];
-	int plen = proto_event_message_prefix(prefix, sizeof prefix, room, seq);
 	if (plen < 0)
 		fatal("room name '%s' cannot carry an event", room);
 	uint8_t *p;
@@ -44,6 +44,20 @@ struct frame *frame_new_event(const char *room, int64_t seq, const char *event_t
 	memcpy(p += plen, event_text, len);
 	p[len] = '}';
 	return f;
+}
+
+struct frame *frame_new_event(const char *room, int64_t seq, const char *event_text, size_t len)
+{
+	char prefix[PROTO_EVENT_PREFIX_MAX];
+	int plen = proto_event_message_prefix(prefix, sizeof prefix, room, seq);
+	return frame_wrap_event(room, plen, prefix, event_text, len);
+}
+
+struct frame *frame_new_pending_event(const char *room, const char *event_text, size_t len)
+{
+	char prefix[PROTO_EVENT_PREFIX_MAX];
+	int plen = proto_event_pending_prefix(prefix, sizeof prefix, room);
+	return frame_wrap_event(room, plen, prefix, event_text, len);
 }
 
 struct frame *frame_take_text(char *payload)

@@ -181,72 +181,78 @@ void ingest_prepare_at(struct org *o, json_t *events, int64_t first_pos, struct 
 	prepare(o, events, false, true, first_pos, b);
 }
 
-/* The room, when it exists. */
-static struct room *room_of(struct org *o, enum proto_room_kind kind, const char *id)
-{
-	struct proto_room spec = { .kind = kind };
-	if (id != NULL)
-		snprintf(spec.id, sizeof spec.id, "%s", id);
-	char name[PROTO_MAX_ROOM + 1];
-	if (proto_room_format(&spec, name, sizeof name) < 0)
-		return NULL;
-	return room_find(o, name);
-}
-
 static bool is_queue_event(enum proto_event_kind k)
 {
 	return k == EV_EXECUTION_QUEUED || k == EV_EXECUTION_STARTED || proto_event_is_terminal(k);
 }
 
-const char *ingest_item_text_for(struct ingest_item *it, const struct proto_room *spec, size_t *len)
+enum cut { CUT_NONE, CUT_FULL, CUT_SUMMARY };
+
+/* The routing rules, asked of one room: which text of the event it gets. */
+static enum cut room_cut(const struct proto_event *ev, const struct proto_room *spec)
 {
-	/* The same rules as route() below, asked of one room. */
-	const struct proto_event *ev = &it->ev;
+	bool dashboards = proto_event_is_execution_level(ev->kind);
 	switch (spec->kind) {
 	case ROOM_EXECUTION:
-		return strcmp(spec->id, ev->execution_id) == 0 ? item_text(it, len) : NULL;
+		return strcmp(spec->id, ev->execution_id) == 0 ? CUT_FULL : CUT_NONE;
 	case ROOM_RESOURCES:
-		return ev->kind == EV_RESOURCE_SAMPLE ? item_text(it, len) : NULL;
+		return ev->kind == EV_RESOURCE_SAMPLE ? CUT_FULL : CUT_NONE;
 	case ROOM_WORKFLOW:
-		return proto_event_is_execution_level(ev->kind) && ev->workflow_id != NULL &&
-		       strcmp(spec->id, ev->workflow_id) == 0 ? item_summary(it, len) : NULL;
+		return dashboards && ev->workflow_id != NULL && strcmp(spec->id, ev->workflow_id) == 0 ? CUT_SUMMARY
+													 : CUT_NONE;
 	case ROOM_ORG:
-		return proto_event_is_execution_level(ev->kind) ? item_summary(it, len) : NULL;
+		return dashboards ? CUT_SUMMARY : CUT_NONE;
 	case ROOM_QUEUE:
-		return proto_event_is_execution_level(ev->kind) && is_queue_event(ev->kind) ? item_summary(it, len)
-											 : NULL;
+		return dashboards && is_queue_event(ev->kind) ? CUT_SUMMARY : CUT_NONE;
 	default:
-		return NULL;
+		return CUT_NONE;
 	}
 }
 
-static void route(struct org *o, struct ingest_item *it)
+static const char *cut_text(struct ingest_item *it, enum cut cut, size_t *len)
 {
+	return cut == CUT_FULL ? item_text(it, len) : cut == CUT_SUMMARY ? item_summary(it, len) : NULL;
+}
+
+bool ingest_event_goes_to(const struct proto_event *ev, const struct proto_room *spec)
+{
+	return room_cut(ev, spec) != CUT_NONE;
+}
+
+const char *ingest_item_text_for(struct ingest_item *it, const struct proto_room *spec, size_t *len)
+{
+	return cut_text(it, room_cut(&it->ev, spec), len);
+}
+
+void ingest_item_route(struct org *o, struct ingest_item *it, ingest_room_fn *fn, void *arg)
+{
+	/* Every room an event can go to, asked the rules before it is looked
+	 * up; its text is made only for a room that exists. */
+	static const enum proto_room_kind kinds[] = { ROOM_EXECUTION, ROOM_RESOURCES, ROOM_WORKFLOW, ROOM_ORG,
+						      ROOM_QUEUE };
 	const struct proto_event *ev = &it->ev;
-	const char *text;
-	size_t len;
-	struct room *r = room_of(o, ROOM_EXECUTION, ev->execution_id);
-	if (r != NULL) {
-		text = item_text(it, &len);
-		room_publish(r, it->pos, text, len);
-	}
-	if (ev->kind == EV_RESOURCE_SAMPLE && (r = room_of(o, ROOM_RESOURCES, NULL)) != NULL) {
-		text = item_text(it, &len);
-		room_publish(r, it->pos, text, len);
-	}
-	if (!proto_event_is_execution_level(ev->kind))
-		return;
-	struct room *dashboards[3] = {
-		room_of(o, ROOM_WORKFLOW, ev->workflow_id),
-		room_of(o, ROOM_ORG, NULL),
-		is_queue_event(ev->kind) ? room_of(o, ROOM_QUEUE, NULL) : NULL,
-	};
-	for (size_t k = 0; k < 3; k++) {
-		if (dashboards[k] == NULL)
+	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+		struct proto_room spec = { .kind = kinds[k] };
+		const char *id = kinds[k] == ROOM_EXECUTION ? ev->execution_id
+				 : kinds[k] == ROOM_WORKFLOW ? ev->workflow_id : NULL;
+		if (id != NULL)
+			snprintf(spec.id, sizeof spec.id, "%s", id);
+		enum cut cut = room_cut(ev, &spec);
+		char name[PROTO_MAX_ROOM + 1];
+		struct room *r;
+		if (cut == CUT_NONE || proto_room_format(&spec, name, sizeof name) < 0 ||
+		    (r = room_find(o, name)) == NULL)
 			continue;
-		text = item_summary(it, &len);
-		room_publish(dashboards[k], it->pos, text, len);
+		size_t len = 0;
+		const char *text = cut_text(it, cut, &len);
+		fn(r, text, len, arg);
 	}
+}
+
+static void route_publish(struct room *r, const char *text, size_t len, void *arg)
+{
+	const struct ingest_item *it = arg;
+	room_publish(r, it->pos, text, len);
 }
 
 void ingest_commit(struct org *o, struct ingest_batch *b)
@@ -263,7 +269,7 @@ void ingest_commit(struct org *o, struct ingest_batch *b)
 		schedules_on_event(o, &x->x, &it->ev);
 		if (proto_event_is_execution_level(it->ev.kind))
 			alerts_on_event(o->srv, o, x, &it->ev);
-		route(o, it);
+		ingest_item_route(o, it, route_publish, it);
 		control_on_event(o, x, &it->ev, it->event);
 		b->accepted++;
 		o->srv->stats.events_in++;

@@ -144,6 +144,16 @@ void room_publish(struct room *r, int64_t pos, const char *event_text, size_t le
 	frame_unref(f);
 }
 
+void room_publish_pending(struct room *r, const char *event_text, size_t len)
+{
+	if (r->nsubs == 0)
+		return;
+	struct frame *f = frame_new_pending_event(r->name, event_text, len);
+	for (uint32_t i = 0; i < r->nsubs; i++)
+		conn_deliver(r->subs[i], r, -1, f);
+	frame_unref(f);
+}
+
 void room_broadcast(struct room *r, char *payload)
 {
 	struct frame *f = frame_take_text(payload);

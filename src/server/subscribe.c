@@ -206,6 +206,7 @@ void subscribe_start(struct conn *c, const struct proto_request *req)
 			room_replay(r, req->since, c);
 		else
 			cluster_replay(s->cluster, r, req->since, c);
+		cluster_outbox_replay(s->cluster, r, c);
 		/* A resumed subscription carries no snapshot: the summary follows. */
 		if (r->spec.kind == ROOM_ORG)
 			summary_send(c, clock_wall_ms());
@@ -225,6 +226,7 @@ void subscribe_start(struct conn *c, const struct proto_request *req)
 	}
 	conn_sub_add(c, r, 0);
 	answer_live_snapshot(c, req->id, r);
+	cluster_outbox_replay(s->cluster, r, c);
 }
 
 void unsubscribe(struct conn *c, const struct proto_request *req)
@@ -267,7 +269,9 @@ static void finish_replay(struct conn *c, struct sub *sub, struct pending *p, co
 		conn_deliver(c, NULL, pos, f);
 		frame_unref(f);
 	}
+	struct room *r = sub->room;
 	conn_sub_release(c, sub, p->pos);
+	cluster_outbox_replay(c->srv->cluster, r, c);
 	if (strcmp(p->room, "org") == 0)
 		summary_send(c, clock_wall_ms());
 }
@@ -317,6 +321,7 @@ void subscribe_done(struct server *s, struct pending *p, const struct store_done
 		conn_send(c, proto_subscribed_message_new(p->to.req_id, r->name, covered, snap, false));
 		json_decref(snap);
 		conn_sub_release(c, sub, covered);
+		cluster_outbox_replay(s->cluster, r, c);
 		return;
 	} else {
 		log_warn("snapshot of %s for %s/%s from the store failed: %s", r->name, c->who.org,
@@ -325,4 +330,5 @@ void subscribe_done(struct server *s, struct pending *p, const struct store_done
 	/* The live state is current: it already holds what was held. */
 	answer_live_snapshot(c, p->to.req_id, r);
 	conn_sub_release(c, sub, INT64_MAX);
+	cluster_outbox_replay(s->cluster, r, c);
 }

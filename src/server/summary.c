@@ -100,6 +100,7 @@ static void system_compute(struct org *o, struct org_summary *out)
 							  : s->notify_failed ? "retrying" : "ok");
 	memcpy(out->notifier_error, s->notify_error, sizeof out->notifier_error);
 	out->peers[0] = '\0';
+	out->outbox = cluster_outbox_org_events(srv->cluster, o->id);
 	if (srv->cluster != NULL)
 		snprintf(out->peers, sizeof out->peers, "%s", cluster_peers_current(srv->cluster) ? "current" : "delayed");
 }

@@ -132,6 +132,11 @@ static void draw_summary(struct ui *ui, const struct dash_widget *w, struct ui_r
 		x = ui_pair(r.y + 1, x, lim, UI_PAIR_BODY, _("other nodes"),
 			    strcmp(sys->peers, "current") == 0 ? _("current") : _("delayed"),
 			    strcmp(sys->peers, "current") == 0 ? UI_STATUS_OK : UI_WARNING);
+	if (sys != NULL && sys->peers[0] != '\0' && sys->outbox > 0) {
+		/* This node's own events, shown pending until Redis numbers them. */
+		snprintf(v, sizeof v, "%llu", (unsigned long long)sys->outbox);
+		x = ui_pair(r.y + 1, x, lim, UI_PAIR_BODY, _("events pending"), v, UI_WARNING);
+	}
 	const struct model_queue *q = &ui->model.queue;
 	if (q->loaded) {
 		snprintf(v, sizeof v, "%lld", (long long)q->n.depth);

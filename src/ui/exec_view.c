@@ -227,6 +227,16 @@ static void exec_draw(struct ui *ui, int top, int rows)
 		snprintf(buf, sizeof buf, " %s ", _("STALE"));
 		x += ui_text(top, x, w - x, UI_BADGE_RECONNECTING, buf);
 	}
+	/* Its last events came from this node's outbox while the cluster's Redis
+	 * is away: shown, not numbered yet (the header says the node's backlog). */
+	char room[PROTO_MAX_ROOM + 1];
+	snprintf(room, sizeof room, "execution:%s", ui->exec_id);
+	size_t pending = model_room_pending(&ui->model, room);
+	if (pending > 0) {
+		snprintf(buf, sizeof buf, ngettext(" %llu EVENT PENDING ", " %llu EVENTS PENDING ", pending),
+			 (unsigned long long)pending);
+		x += ui_text(top, x, w - x, UI_BADGE_RECONNECTING, buf);
+	}
 	ui_exec_duration_text(&d->exec, ui->now_ms, num, sizeof num);
 	snprintf(buf, sizeof buf, "  %s %s  %s %s", model_status_finished(st) ? _("took") : _("elapsed"),
 		 num, _("priority"), ui_prio_text(d->exec.x.priority));

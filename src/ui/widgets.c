@@ -328,8 +328,20 @@ static void header_draw(struct ui_widget *w, struct ui *ui, struct ui_rect r)
 	case SD_LIVE:
 		/* Live, but on a node of a cluster whose Redis is away: its own
 		 * producers' events arrive, the other nodes' are late. */
+		/* Its own producers' events it holds in its outbox meanwhile are
+		 * shown pending: how many. */
 		if (ui->model.summary.loaded && strcmp(ui->model.summary.s.peers, "delayed") == 0) {
-			snprintf(badge, sizeof badge, " %s %s ", _("LIVE"), _("OTHER NODES DELAYED"));
+			int n = snprintf(badge, sizeof badge, " %s %s ", _("LIVE"), _("OTHER NODES DELAYED"));
+			unsigned long long ob = ui->model.summary.s.outbox;
+			if (ob > 0 && n > 0 && (size_t)n < sizeof badge)
+				snprintf(badge + n, sizeof badge - (size_t)n,
+					 ngettext(" %llu EVENT PENDING ", " %llu EVENTS PENDING ", ob), ob);
+			bel = UI_BADGE_RECONNECTING;
+		} else if (ui->model.summary.loaded && ui->model.summary.s.outbox > 0) {
+			unsigned long long ob = ui->model.summary.s.outbox;
+			int n = snprintf(badge, sizeof badge, " %s ", _("LIVE"));
+			snprintf(badge + n, sizeof badge - (size_t)n,
+				 ngettext(" %llu EVENT PENDING ", " %llu EVENTS PENDING ", ob), ob);
 			bel = UI_BADGE_RECONNECTING;
 		} else {
 			snprintf(badge, sizeof badge, " %s ", _("LIVE"));

@@ -129,6 +129,22 @@ static int node_start(int i)
 	return daemon_start(&N[i], args);
 }
 
+/* Restarts node i with one more flag and its value (none: NULL). */
+static void node_restart_with(int i, const char *flag, const char *value)
+{
+	const char *args[26];
+	node_args(i, args);
+	int n = 0;
+	while (args[n] != NULL)
+		n++;
+	if (flag != NULL) {
+		args[n++] = flag;
+		args[n++] = value;
+	}
+	args[n] = NULL;
+	assert_int_equal(daemon_restart(&N[i], args), 0);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -198,8 +214,16 @@ static void publish_logs(struct wsc *c, const char *prefix, int first, int n, co
 	json_decref(ack);
 }
 
-/* Reads `want` event messages of room into ids/pos (ids "" when fewer came). */
-static int read_events(struct wsc *c, int want, char ids[][64], long long *pos, int timeout_ms)
+/* Pending event messages read_events skipped (a node's own events while
+ * its outbox holds them: see test_redis_restart_loses_nothing). */
+static int pending_skipped;
+
+/* Reads `want` event messages into ids (and their positions into pos, for
+ * numbered ones), ids "" when fewer came: numbered ones (pending ones then
+ * counted in pending_skipped), or pending ones of room (a numbered one then
+ * fails the test). */
+static int read_messages(struct wsc *c, bool pending, const char *room, int want, char ids[][64], long long *pos,
+			 int timeout_ms)
 {
 	int got = 0;
 	long long end = mono_ms() + timeout_ms;
@@ -207,12 +231,30 @@ static int read_events(struct wsc *c, int want, char ids[][64], long long *pos, 
 		json_t *m = client_recv_type(c, "event", (int)(end - mono_ms()));
 		if (m == NULL)
 			break;
+		bool is_pending = json_is_true(json_object_get(m, "pending"));
+		if (is_pending)
+			assert_null(json_object_get(m, "seq"));
+		if (pending)
+			assert_true(is_pending);
+		if (is_pending && !pending) {
+			pending_skipped++;
+			json_decref(m);
+			continue;
+		}
+		if (room != NULL)
+			assert_string_equal(jstr(m, "room"), room);
 		snprintf(ids[got], 64, "%s", jstr(json_object_get(m, "event"), "id"));
-		pos[got] = json_integer_value(json_object_get(m, "seq"));
+		if (pos != NULL)
+			pos[got] = json_integer_value(json_object_get(m, "seq"));
 		got++;
 		json_decref(m);
 	}
 	return got;
+}
+
+static int read_events(struct wsc *c, int want, char ids[][64], long long *pos, int timeout_ms)
+{
+	return read_messages(c, false, NULL, want, ids, pos, timeout_ms);
 }
 
 /* ---- one order everywhere ------------------------------------------------------- */
@@ -704,6 +746,21 @@ static void assert_stored_at(char ids[][64], const long long *pos, int n)
 	}
 }
 
+static int read_pending(struct wsc *c, const char *room, int want, char ids[][64], int timeout_ms)
+{
+	return read_messages(c, true, room, want, ids, NULL, timeout_ms);
+}
+
+/* The pending ids are rr-away-0 .. rr-away-(n-1), in order. */
+static void assert_away_ids(char ids[][64], int n)
+{
+	for (int i = 0; i < n; i++) {
+		char want[32];
+		snprintf(want, sizeof want, "rr-away-%d", i);
+		assert_string_equal(ids[i], want);
+	}
+}
+
 static void test_redis_restart_loses_nothing(void **state)
 {
 	(void)state;
@@ -715,6 +772,14 @@ static void test_redis_restart_loses_nothing(void **state)
 	subscribe_ok(c, "execution:x-rr", -1, false);
 	struct wsc *pa = open_as(0, "acme", "rr-a", "producer");
 	publish_logs(pa, "rr", 0, 20, "x-rr");
+	enum { TOTAL = 65 };
+	static char ia[TOTAL + 8][64], ib[TOTAL + 8][64], ic[TOTAL + 8][64];
+	long long pa_[TOTAL + 8], pb_[TOTAL + 8], pc[TOTAL + 8];
+	/* The first 20 are read now, so that what follows during the outage
+	 * is what the outage brings. */
+	assert_int_equal(read_events(a, 20, ia, pa_, 5000), 20);
+	assert_int_equal(read_events(b, 20, ib, pb_, 5000), 20);
+	assert_int_equal(read_events(c, 20, ic, pc, 5000), 20);
 	redis_stop();
 	/* Away: said by /healthz and /metrics. */
 	wait_peers_delayed(0);
@@ -737,21 +802,65 @@ static void test_redis_restart_loses_nothing(void **state)
 	assert_true(json_integer_value(json_object_get(ob, "bytes")) > 0);
 	json_decref(ob);
 	assert_int_equal(daemon_metric(&N[0], "wfmond_cluster_outbox_events"), 25);
+	/* The node's own subscriber saw each acknowledged event once, pending
+	 * (no position), in order; the other nodes' saw nothing of them. */
+	static char pend[40][64];
+	assert_int_equal(read_pending(a, "execution:x-rr", 40, pend, 1500), 25);
+	assert_away_ids(pend, 25);
+	assert_null(client_recv_type(b, "event", 300));
+	assert_null(client_recv_type(c, "event", 100));
+	/* A console that subscribes to node A meanwhile gets them after its
+	 * answer (whose snapshot, following the numbered stream, has none). */
+	struct wsc *la = open_as(0, "acme", "rr-late-a", "viewer");
+	subscribe_ok(la, "execution:x-rr", -1, false);
+	assert_int_equal(read_pending(la, "execution:x-rr", 40, pend, 1500), 25);
+	assert_away_ids(pend, 25);
+	/* And one that resumes from where it was (the position before the outage). */
+	struct wsc *ra = open_as(0, "acme", "rr-resume-a", "viewer");
+	json_t *sub = client_subscribe(ra, "execution:x-rr", -1);
+	assert_non_null(sub);
+	long long before = json_integer_value(json_object_get(sub, "seq"));
+	json_decref(sub);
+	assert_int_equal(read_pending(ra, "execution:x-rr", 40, pend, 1500), 25);
+	wsc_free(ra);
+	ra = open_as(0, "acme", "rr-resume-a2", "viewer");
+	subscribe_ok(ra, "execution:x-rr", before, true);
+	assert_int_equal(read_pending(ra, "execution:x-rr", 40, pend, 1500), 25);
+	assert_away_ids(pend, 25);
+	wsc_free(ra);
 	/* Nodes still serve their own clients, and say in the organization's
-	 * summary (what the console's header shows) that peers are delayed. */
+	 * summary (what the console's header shows) that peers are delayed,
+	 * and how many of the organization's events the node holds. */
 	struct wsc *late = open_as(1, "acme", "rr-late", "viewer");
 	assert_string_equal(summary_peers(late), "delayed");
+	wsc_free(late);
+	late = open_as(0, "acme", "rr-late-o", "viewer");
+	json_t *snap = client_subscribe(late, "org", -1);
+	assert_non_null(snap);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(json_object_get(snap,
+			 "snapshot"), "summary"), "system"), "outbox")), 25);
+	json_decref(snap);
 	wsc_free(late);
 
 	assert_int_equal(redis_start(), 0);
 	/* Back: the outbox goes first, then what the producer sends next. */
 	publish_logs(pa, "rr", 20, 20, "x-rr");
-	enum { TOTAL = 65 };
-	static char ia[TOTAL + 8][64], ib[TOTAL + 8][64], ic[TOTAL + 8][64];
-	long long pa_[TOTAL + 8], pb_[TOTAL + 8], pc[TOTAL + 8];
-	assert_int_equal(read_events(b, TOTAL + 8, ib, pb_, 5000), TOTAL);
-	assert_int_equal(read_events(c, TOTAL + 8, ic, pc, 1000), TOTAL);
-	assert_int_equal(read_events(a, TOTAL + 8, ia, pa_, 1000), TOTAL);
+	static char il[TOTAL + 8][64];
+	long long pl[TOTAL + 8];
+	pending_skipped = 0;
+	assert_int_equal(read_events(b, TOTAL + 8 - 20, ib + 20, pb_ + 20, 5000), TOTAL - 20);
+	assert_int_equal(read_events(c, TOTAL + 8 - 20, ic + 20, pc + 20, 1000), TOTAL - 20);
+	assert_int_equal(pending_skipped, 0);
+	/* Node A's subscribers may also see the batch sent after the restart
+	 * pending, while the outbox still held older ones: at most those 20. */
+	assert_int_equal(read_events(a, TOTAL + 8 - 20, ia + 20, pa_ + 20, 1000), TOTAL - 20);
+	assert_int_equal(read_events(la, TOTAL + 8, il, pl, 1000), TOTAL - 20);
+	assert_true(pending_skipped <= 2 * 20);
+	for (int i = 0; i < TOTAL - 20; i++) {
+		assert_string_equal(il[i], ia[20 + i]);
+		assert_int_equal(pl[i], pa_[20 + i]);
+	}
+	wsc_free(la);
 	for (int i = 0; i < TOTAL; i++) {
 		char want[32];
 		if (i < 20)
@@ -802,15 +911,21 @@ static void test_outbox_survives_kill9(void **state)
 	waitpid(N[0].pid, NULL, 0);
 	N[0].pid = 0;
 	wsc_free(pa);
-	const char *args[24];
-	node_args(0, args);
-	assert_int_equal(daemon_restart(&N[0], args), 0);
+	node_restart_with(0, NULL, NULL);
 	json_t *ob = healthz_outbox(0);
 	assert_int_equal(json_integer_value(json_object_get(ob, "batches")), 4);
 	assert_int_equal(json_integer_value(json_object_get(ob, "events")), 20);
 	json_decref(ob);
 	struct wsc *a = open_as(0, "acme", "ko-a-viewer", "viewer");
 	subscribe_ok(a, "execution:x-ko", -1, false);
+	/* What the outbox kept across the kill is shown pending, in order. */
+	static char pend[32][64];
+	assert_int_equal(read_pending(a, "execution:x-ko", 32, pend, 1500), 20);
+	for (int i = 0; i < 20; i++) {
+		char want[32];
+		snprintf(want, sizeof want, "ko-%d", 5 + i);
+		assert_string_equal(pend[i], want);
+	}
 	assert_int_equal(redis_start(), 0);
 	enum { TOTAL = 25 };
 	static char ia[TOTAL + 8][64], ib[TOTAL + 8][64], ic[TOTAL + 8][64];
@@ -843,15 +958,7 @@ static void test_outbox_survives_kill9(void **state)
 static void test_outbox_bound_refuses(void **state)
 {
 	(void)state;
-	const char *args[26];
-	node_args(2, args);
-	int n = 0;
-	while (args[n] != NULL)
-		n++;
-	args[n++] = "--cluster-outbox-max";
-	args[n++] = "4096";
-	args[n] = NULL;
-	assert_int_equal(daemon_restart(&N[2], args), 0);
+	node_restart_with(2, "--cluster-outbox-max", "4096");
 	struct wsc *b = open_as(1, "acme", "ob-b", "viewer");
 	subscribe_ok(b, "execution:x-ob", -1, false);
 	struct wsc *pc = open_as(2, "acme", "ob-c", "producer");
@@ -900,8 +1007,45 @@ static void test_outbox_bound_refuses(void **state)
 	wsc_free(pc);
 	wsc_free(b);
 	/* Node 2 as the other tests know it. */
-	node_args(2, args);
-	assert_int_equal(daemon_restart(&N[2], args), 0);
+	node_restart_with(2, NULL, NULL);
+}
+
+/* A console that subscribes during a long outage gets the pending events
+ * that fit in half of its connection's output limits, the newest, in order,
+ * and is not cut off for them. */
+static void test_pending_replay_bounded(void **state)
+{
+	(void)state;
+	node_restart_with(0, "--outq-max-messages", "16");
+	struct wsc *pa = open_as(0, "acme", "pb-a", "producer");
+	redis_stop();
+	wait_peers_delayed(0);
+	enum { TOTAL = 30 };
+	for (int k = 0; k < TOTAL / 5; k++)
+		publish_logs(pa, "pb", k * 5, 5, "x-pb");
+	struct wsc *a = open_as(0, "acme", "pb-a-viewer", "viewer");
+	subscribe_ok(a, "execution:x-pb", -1, false);
+	static char pend[TOTAL + 8][64];
+	int got = read_pending(a, "execution:x-pb", TOTAL + 8, pend, 1500);
+	assert_true(got >= 1 && got <= 8);
+	for (int i = 0; i < got; i++) {
+		char want[32];
+		snprintf(want, sizeof want, "pb-%d", TOTAL - got + i);
+		assert_string_equal(pend[i], want);
+	}
+	/* Still served. */
+	json_t *pong = client_request(a, "{\"type\":\"ping\",\"id\":\"p\"}", 3000);
+	assert_non_null(pong);
+	assert_string_equal(jstr(pong, "type"), "pong");
+	json_decref(pong);
+	/* (Its numbered copies, all at once when Redis is back, are more than
+	 * these limits let a connection hold: the other tests follow them.) */
+	wsc_free(a);
+	assert_int_equal(redis_start(), 0);
+	assert_true(wait_outbox_empty(0, 5000));
+	wsc_free(pa);
+	/* Node 0 as the other tests know it. */
+	node_restart_with(0, NULL, NULL);
 }
 
 /* ---- a node killed ------------------------------------------------------------------------- */
@@ -955,9 +1099,7 @@ static void test_node_killed_under_load(void **state)
 		assert_int_equal(pb_[i], pc[i]);
 	}
 	/* Node 0 back on its spool: everything stored, once. */
-	const char *args[24];
-	node_args(0, args);
-	assert_int_equal(daemon_restart(&N[0], args), 0);
+	node_restart_with(0, NULL, NULL);
 	assert_true(wait_count("acme", "event_id LIKE 'k9-%'", TOTAL, 20000));
 	char where[128];
 	snprintf(where, sizeof where, "event_id = 'k9-%d' AND pos = %lld", ACKED * BATCH + 3, pb_[ACKED * BATCH + 3]);
@@ -983,6 +1125,7 @@ int main(void)
 		cmocka_unit_test(test_node_killed_under_load),
 		cmocka_unit_test(test_outbox_survives_kill9),
 		cmocka_unit_test(test_outbox_bound_refuses),
+		cmocka_unit_test(test_pending_replay_bounded),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -150,6 +150,10 @@ static void test_msg_type(void **state)
 	(void)state;
 	struct { const char *text; enum bench_msg type; } cases[] = {
 		{ "{\"type\":\"event\",\"room\":\"execution:bench-0\",\"seq\":5}", BENCH_MSG_EVENT },
+		{ "{\"type\":\"event\",\"room\":\"execution:bench-0\",\"pending\":true,\"event\":{\"id\":\"b\"}}",
+		  BENCH_MSG_PENDING },
+		{ "{\"type\":\"event\",\"room\":\"execution:bench-0\",\"seq\":6,\"event\":{\"x_note\":\"\\\"pending\\\":true\"}}",
+		  BENCH_MSG_EVENT },
 		{ "{\"type\": \"subscribed\", \"id\": 1}", BENCH_MSG_SUBSCRIBED },
 		{ "{\"type\":\"ack\",\"id\":7,\"accepted\":3}", BENCH_MSG_ACK },
 		{ "{\"type\":\"error\",\"code\":\"forbidden\"}", BENCH_MSG_ERROR },

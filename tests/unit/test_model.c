@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "pendids.h"
 
 #define T0 1700000000000LL   /* a wall clock in ms */
 
@@ -208,6 +209,137 @@ static void test_resume_and_resync(void **state)
 	assert_true(event(&m, "execution:x1", 901, "step.completed", "x1", "\"step_id\":\"c\",\"duration_ms\":1") & MC_DETAIL);
 	assert_int_equal(m.detail.exec.x.steps[2].status, STEP_COMPLETED);
 	model_free(&m);
+}
+
+/* A log event of x1 with id `id`: pending (no seq) when seq < 0. */
+static unsigned log_event(struct model *m, long seq, const char *id)
+{
+	char head[160];
+	if (seq < 0)
+		snprintf(head, sizeof head, "{\"type\":\"event\",\"room\":\"execution:x1\",\"pending\":true,");
+	else
+		snprintf(head, sizeof head, "{\"type\":\"event\",\"room\":\"execution:x1\",\"seq\":%ld,", seq);
+	return feed(m, "%s\"event\":{\"type\":\"log\",\"id\":\"%s\",\"execution_id\":\"x1\","
+		    "\"workflow_id\":\"wf\",\"ts\":\"%s\",\"level\":\"info\",\"message\":\"%s\"}}",
+		    head, id, ts(T0 + 1), id);
+}
+
+static void subscribe_x1(struct model *m, long seq, bool resumed)
+{
+	feed(m, "{\"type\":\"subscribed\",\"room\":\"execution:x1\",\"seq\":%ld,\"resumed\":%s%s}", seq,
+	     resumed ? "true" : "false",
+	     resumed ? "" : ",\"snapshot\":{\"execution\":{\"id\":\"x1\",\"workflow_id\":\"wf\","
+			    "\"workflow_name\":\"N\",\"status\":\"running\",\"steps\":[],\"counters\":{},"
+			    "\"log\":[]}}");
+}
+
+/* A model following execution:x1 from a snapshot at position 10. */
+static void start_x1(struct model *m)
+{
+	model_init(m);
+	model_room_track(m, "execution:x1");
+	subscribe_x1(m, 10, false);
+}
+
+/* Pending events (a cluster node whose Redis is away) are applied at once
+ * and once: their numbered copy only moves the position. */
+static void test_pending_then_numbered(void **state)
+{
+	(void)state;
+	struct model m;
+	start_x1(&m);
+	struct model_room *r = model_room_find(&m, "execution:x1");
+	uint64_t base = m.detail.log_total;
+	/* Pending: applied, no position taken. */
+	assert_true(log_event(&m, -1, "p1") & MC_PENDING);
+	assert_true(log_event(&m, -1, "p2") & MC_PENDING);
+	assert_int_equal(m.detail.log_total, base + 2);
+	assert_int_equal(r->seq, 10);
+	assert_int_equal(model_room_pending(&m, "execution:x1"), 2);
+	/* The same pending event again (a resumed subscription repeats them): once. */
+	assert_int_equal(log_event(&m, -1, "p1"), MC_NONE);
+	assert_int_equal(m.detail.log_total, base + 2);
+	/* Numbered copies: the position only. */
+	assert_int_equal(log_event(&m, 11, "p1"), MC_PENDING);
+	assert_int_equal(r->seq, 11);
+	assert_int_equal(m.detail.log_total, base + 2);
+	assert_int_equal(model_room_pending(&m, "execution:x1"), 1);
+	/* A numbered event never seen pending: applied. */
+	assert_true(log_event(&m, 12, "n1") & MC_DETAIL);
+	assert_int_equal(m.detail.log_total, base + 3);
+	log_event(&m, 13, "p2");
+	assert_int_equal(m.detail.log_total, base + 3);
+	assert_int_equal(model_room_pending(&m, "execution:x1"), 0);
+	/* Taken once: the same id numbered again is a duplicate by position. */
+	assert_int_equal(log_event(&m, 13, "p2"), MC_NONE);
+	assert_int_equal(r->duplicates, 1);
+	/* A resume keeps the pending ids: the repeat after it changes nothing. */
+	log_event(&m, -1, "p3");
+	subscribe_x1(&m, 13, true);
+	assert_int_equal(log_event(&m, -1, "p3"), MC_NONE);
+	assert_int_equal(m.detail.log_total, base + 4);
+	log_event(&m, 14, "p3");
+	assert_int_equal(m.detail.log_total, base + 4);
+	model_free(&m);
+}
+
+/* A fresh snapshot holds no pending event: their ids are forgotten, the
+ * numbered copy of one is applied as new. */
+static void test_pending_then_fresh_snapshot(void **state)
+{
+	(void)state;
+	struct model m;
+	start_x1(&m);
+	log_event(&m, -1, "p1");
+	assert_int_equal(model_room_pending(&m, "execution:x1"), 1);
+	subscribe_x1(&m, 20, false);
+	assert_int_equal(model_room_pending(&m, "execution:x1"), 0);
+	uint64_t base = m.detail.log_total;
+	assert_true(log_event(&m, 21, "p1") & MC_DETAIL);
+	assert_int_equal(m.detail.log_total, base + 1);
+	/* A pending event before any answer has no room state to go to. */
+	model_room_track(&m, "execution:x2");
+	assert_int_equal(feed(&m, "{\"type\":\"event\",\"room\":\"execution:x2\",\"pending\":true,"
+			      "\"event\":{\"type\":\"log\",\"id\":\"q\",\"execution_id\":\"x2\","
+			      "\"workflow_id\":\"wf\",\"ts\":\"%s\",\"level\":\"info\",\"message\":\"q\"}}",
+			      ts(T0)), MC_NONE);
+	model_free(&m);
+}
+
+/* Past PENDIDS_MAX pending ids the oldest is forgotten: its numbered copy is
+ * applied again (as by a client that never saw it pending); the newer ones
+ * are still taken once. */
+static void test_pendids_bound(void **state)
+{
+	(void)state;
+	struct pendids p;
+	pendids_init(&p);
+	char id[32];
+	for (int i = 0; i < PENDIDS_MAX + 3; i++) {
+		snprintf(id, sizeof id, "e%d", i);
+		assert_true(pendids_add(&p, id));
+	}
+	assert_int_equal(pendids_count(&p), PENDIDS_MAX);
+	assert_int_equal(p.forgotten, 3);
+	assert_false(pendids_take(&p, "e0"));
+	assert_false(pendids_take(&p, "e2"));
+	assert_true(pendids_take(&p, "e3"));
+	assert_false(pendids_take(&p, "e3"));
+	snprintf(id, sizeof id, "e%d", PENDIDS_MAX + 2);
+	assert_false(pendids_add(&p, id));      /* already pending */
+	assert_true(pendids_take(&p, id));
+	/* Taken ids leave their slot: evicting it later does not count them forgotten. */
+	assert_true(pendids_add(&p, "e3"));     /* pending again, in a new slot */
+	for (int i = 0; i < PENDIDS_MAX; i++) {
+		snprintf(id, sizeof id, "f%d", i);
+		assert_true(pendids_add(&p, id));
+	}
+	assert_int_equal(pendids_count(&p), PENDIDS_MAX);
+	assert_false(pendids_take(&p, "e3"));   /* its new slot was the oldest: forgotten */
+	pendids_clear(&p);
+	assert_int_equal(pendids_count(&p), 0);
+	assert_true(pendids_add(&p, "e1"));
+	pendids_clear(&p);
 }
 
 static void test_stale(void **state)
@@ -919,6 +1051,9 @@ int main(void)
 		cmocka_unit_test(test_duplicates_and_order),
 		cmocka_unit_test(test_detail_and_unplanned_step),
 		cmocka_unit_test(test_resume_and_resync),
+		cmocka_unit_test(test_pending_then_numbered),
+		cmocka_unit_test(test_pending_then_fresh_snapshot),
+		cmocka_unit_test(test_pendids_bound),
 		cmocka_unit_test(test_stale),
 		cmocka_unit_test(test_filter_sort_selection),
 		cmocka_unit_test(test_alerts_and_errors),

@@ -121,6 +121,7 @@ static void test_json_round_trip(void **state)
 	snprintf(s.notifier, sizeof s.notifier, "retrying");
 	snprintf(s.notifier_error, sizeof s.notifier_error, "HTTP 503");
 	snprintf(s.peers, sizeof s.peers, "delayed");
+	s.outbox = 25;
 	json_t *j = org_summary_json_new(&s);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "system"), "spool_pending")), 1200);
 	assert_int_equal(json_integer_value(json_object_get(j, "failed_unhandled")), 16);
@@ -138,7 +139,12 @@ static void test_json_round_trip(void **state)
 	assert_string_equal(back.notifier, "retrying");
 	assert_string_equal(back.notifier_error, "HTTP 503");
 	assert_string_equal(back.peers, "delayed");
+	assert_int_equal(back.outbox, 25);
 	json_decref(j);
+	/* The outbox drained: another summary. */
+	back.outbox = 0;
+	assert_false(org_summary_equal(&s, &back));
+	back.outbox = 25;
 	/* Other nodes caught up: another summary; a daemon alone writes no "peers". */
 	snprintf(back.peers, sizeof back.peers, "current");
 	assert_false(org_summary_equal(&s, &back));
@@ -146,6 +152,7 @@ static void test_json_round_trip(void **state)
 	back.peers[0] = '\0';
 	j = org_summary_json_new(&back);
 	assert_null(json_object_get(json_object_get(j, "system"), "peers"));
+	assert_null(json_object_get(json_object_get(j, "system"), "outbox"));
 	json_decref(j);
 	/* A notifier that recovered is another summary. */
 	back.notifier_error[0] = '\0';

@@ -1,0 +1,134 @@
+/* cluster-internal.h: what the cluster bus (cluster.c: links, reader,
+ * publishing) and its outbox (cluster_outbox.c: the batches a node keeps
+ * while Redis is away, their pending delivery and their way to Redis) share.
+ * Not a public interface: cluster.h is.
+ *
+ * Everything runs on the daemon's loop thread. */
+#ifndef WFMON_CLUSTER_INTERNAL_H
+#define WFMON_CLUSTER_INTERNAL_H
+
+#include <ev.h>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backlog.h"
+#include "cluster.h"
+#include "ingest.h"
+#include "strmap.h"
+
+/* Outbox batches sent to Redis and not yet stored, at most. */
+#define DRAIN_WINDOW 32
+/* This node's own batches whose parsed events are kept until the reader
+ * applies their entry, at most (older ones are parsed again from the text). */
+#define OWN_KEPT 256
+
+enum link_state { LINK_DOWN, LINK_CONNECTING, LINK_UP };
+
+struct cluster;
+
+struct link {
+	struct cluster *k;
+	const char *name;             /* "publish" or "reader", for logs */
+	redisAsyncContext *ac;        /* NULL while down */
+	enum link_state state;
+	ev_timer retry;
+	double backoff_s;
+};
+
+/* A batch sent to Redis, waiting for its positions: a producer's (b, ticket)
+ * or an outbox entry (oe, owned by the outbox). */
+struct flight {
+	struct cluster *k;
+	char org[PROTO_MAX_ID + 1];
+	struct ingest_batch b;        /* moved from the caller */
+	uint64_t ticket;              /* its pending answer */
+	struct backlog_entry *oe;     /* or the outbox entry it sends (b empty, no ticket) */
+	struct flight *prev, *next;
+};
+
+/* The parsed events of an entry this node appended, so that its reader need
+ * not parse them again from the stream's text. */
+struct own_entry {
+	char id[48];                  /* stream entry id; "" for a free slot */
+	json_t *events;               /* array, owned */
+};
+
+/* The recent events of one organization, in position order. */
+struct cluster_org {
+	struct ingest_item *ring;
+	uint32_t head, count, cap;
+	int64_t floor;                /* every applied event after it is in the ring; -1: none applied yet */
+	size_t outbox_events;         /* of its events in the outbox (not numbered yet) */
+};
+
+struct cluster {
+	struct server *s;
+	struct ev_loop *loop;
+	char host[256];
+	int port;
+	char node[64];
+	struct link cmd, rd;
+	ev_timer watchdog;             /* also renews the alert lease, every second */
+	int64_t lease_asked_us;        /* monotonic time of the outstanding lease request, 0: none */
+	int64_t leader_until_us;       /* holds the alert lease until then (monotonic) */
+	int64_t read_sent_us;         /* monotonic time of the outstanding read, 0: none */
+	char last_id[64];             /* the last stream entry applied ("" until known) */
+	struct strmap orgs;           /* org id -> struct cluster_org */
+	struct flight *flights;
+	struct backlog *outbox;        /* NULL when cluster-outbox-max is 0 */
+	int drain_inflight;            /* outbox entries SENT or NUMBERED */
+	bool drain_blocked;            /* the store refused a write: wait for the watchdog */
+	bool outbox_full_logged;       /* said once that the outbox refuses batches */
+	struct strmap outboxed;        /* "org\nevent id" of every event in the outbox -> non-NULL */
+	uint64_t outboxed_total;       /* events acknowledged from the outbox */
+	struct own_entry own[OWN_KEPT]; /* a ring: own_next is the slot filled next */
+	uint32_t own_next;
+	char error[256];
+	bool stopping;
+	uint64_t published_total, applied_total, entries_total, refused_total, reconnects_total;
+	int64_t last_entry_ms;        /* wall clock of the last entry applied */
+};
+
+/* ---- cluster.c, for the outbox ---- */
+
+/* The recent events of org, made on first use. */
+struct cluster_org *cluster_org_of(struct cluster *k, const char *org);
+/* Answers the batch's asker (ticket) that nothing of it was kept. */
+void cluster_refuse(struct cluster *k, struct ingest_batch *b, uint64_t ticket, const char *why);
+/* The batch's events for the store or the outbox: its new events, then the
+ * events retried with the positions they were applied at. Returns a new
+ * array (n in *m) borrowing from b and the ring. */
+struct store_event *cluster_batch_events_new(struct cluster *k, const char *org, struct ingest_batch *b, size_t *m);
+/* The pending ack of ticket answers for b once durable. */
+void cluster_pending_ack_set(struct server *s, uint64_t ticket, const struct ingest_batch *b);
+/* One JSON text a line: the events of ev[0..n) without a position. Returns
+ * a new NUL-ended text. */
+char *cluster_events_text_new(const struct store_event *ev, size_t n);
+/* Sends f's events (n of them, one a line in text) to the publish script,
+ * with the outbox entry's id when it is one; f joins the flights. Returns -1
+ * (f not sent, not a flight) when hiredis refuses. */
+int cluster_script_send(struct cluster *k, struct flight *f, int64_t floor, size_t n, const char *text,
+			const char *outbox_id);
+
+/* ---- cluster_outbox.c ---- */
+
+/* Opens the outbox (cluster-outbox-max > 0) and learns the ids of what a
+ * previous run left in it. Returns -1 with a cause. */
+int cluster_outbox_open(struct cluster *k, char *cause, size_t causelen);
+void cluster_outbox_close(struct cluster *k);
+/* Keeps the batch in the outbox (Redis away, or older batches wait there);
+ * the ticket is answered once it is durable, and its new events are then
+ * delivered as pending events to this node's rooms. Past the bound, or
+ * without an outbox, the batch is refused as a whole. */
+void cluster_outbox_keep(struct cluster *k, const char *org, struct ingest_batch *b, uint64_t ticket);
+/* Moves the outbox on: drops what is stored at its head, sends the next
+ * entries to Redis while it is up. */
+void cluster_outbox_kick(struct cluster *k);
+/* Redis's answer (reply, NULL when the link went) to outbox entry e. */
+void cluster_outbox_numbered(struct cluster *k, struct backlog_entry *e, const redisReply *reply);
+
+#endif
