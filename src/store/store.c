@@ -45,13 +45,10 @@
 #define WRITE_BATCH_BYTES (4u * 1024 * 1024)
 #define WRITE_BUDGET_US 2000000LL        /* then queries get their turn */
 /* A batch short of WRITE_BATCH_RECORDS goes to PostgreSQL at most this often:
- * at 10,000 events/s the transactions written at every spool sync held
- * about 30 records and paid the fixed costs of a transaction (the call, the
- * projections' upserts, the commit's WAL flush) for so few, which doubled
- * PostgreSQL's CPU per event against full batches (tests/bench_ingest.sh).
- * Nothing waits on it: acknowledgements wait for the spool, live delivery
- * for nothing, a history query writes what is pending first, and so does
- * stopping. */
+ * at 10,000 events/s, writing at every spool sync made transactions of about
+ * 130 records, whose fixed costs (the call, the projections' upserts, the
+ * commit) doubled PostgreSQL's CPU per event. Nothing waits on it: acks wait
+ * for the spool, and history queries and stopping write what is pending. */
 #define WRITE_PARTIAL_EVERY_US 100000LL
 #define PING_IDLE_US 5000000LL
 #define IDLE_WAIT_US 1000000LL
@@ -688,10 +685,9 @@ static int64_t idle_wait_us(struct store *s)
 		return r < wait ? r : wait;
 	}
 	if (spool_pending(s->spool) > 0) {
-		int64_t until = s->write_retry_us;
-		if (spool_pending(s->spool) < WRITE_BATCH_RECORDS && s->partial_after_us > until)
-			until = s->partial_after_us;
-		int64_t r = until - now;
+		bool partial = spool_pending(s->spool) < WRITE_BATCH_RECORDS;
+		int64_t r = (partial && s->partial_after_us > s->write_retry_us ? s->partial_after_us
+										   : s->write_retry_us) - now;
 		return r > 0 ? (r < wait ? r : wait) : 0;
 	}
 	int64_t r = s->rt.next_us - now;
