@@ -202,6 +202,14 @@ static void subscribe_ok(struct wsc *c, const char *room, long long since, bool 
 	json_decref(m);
 }
 
+/* A viewer of acme on node, subscribed to room (fresh). */
+static struct wsc *watcher(int node, const char *sub, const char *room)
+{
+	struct wsc *c = open_as(node, "acme", sub, "viewer");
+	subscribe_ok(c, room, -1, false);
+	return c;
+}
+
 /* Publishes n log events PREFIX-first.. to exec on c; asserts the ack. */
 static void publish_logs(struct wsc *c, const char *prefix, int first, int n, const char *exec)
 {
@@ -262,10 +270,8 @@ static int read_events(struct wsc *c, int want, char ids[][64], long long *pos, 
 static void test_same_order_on_every_node(void **state)
 {
 	(void)state;
-	struct wsc *b = open_as(1, "acme", "viewer-b", "viewer");
-	struct wsc *c = open_as(2, "acme", "viewer-c", "viewer");
-	subscribe_ok(b, "execution:x-order", -1, false);
-	subscribe_ok(c, "execution:x-order", -1, false);
+	struct wsc *b = watcher(1, "viewer-b", "execution:x-order");
+	struct wsc *c = watcher(2, "viewer-c", "execution:x-order");
 	struct wsc *pa = open_as(0, "acme", "producer-a", "producer");
 	struct wsc *pb = open_as(1, "acme", "producer-b", "producer");
 	/* Two producers on two nodes, batches interleaved. */
@@ -764,12 +770,9 @@ static void assert_away_ids(char ids[][64], int n)
 static void test_redis_restart_loses_nothing(void **state)
 {
 	(void)state;
-	struct wsc *a = open_as(0, "acme", "rr-a-viewer", "viewer");
-	struct wsc *b = open_as(1, "acme", "rr-b", "viewer");
-	struct wsc *c = open_as(2, "acme", "rr-c", "viewer");
-	subscribe_ok(a, "execution:x-rr", -1, false);
-	subscribe_ok(b, "execution:x-rr", -1, false);
-	subscribe_ok(c, "execution:x-rr", -1, false);
+	struct wsc *a = watcher(0, "rr-a-viewer", "execution:x-rr");
+	struct wsc *b = watcher(1, "rr-b", "execution:x-rr");
+	struct wsc *c = watcher(2, "rr-c", "execution:x-rr");
 	struct wsc *pa = open_as(0, "acme", "rr-a", "producer");
 	publish_logs(pa, "rr", 0, 20, "x-rr");
 	enum { TOTAL = 65 };
@@ -897,10 +900,8 @@ static void test_redis_restart_loses_nothing(void **state)
 static void test_outbox_survives_kill9(void **state)
 {
 	(void)state;
-	struct wsc *b = open_as(1, "acme", "ko-b", "viewer");
-	struct wsc *c = open_as(2, "acme", "ko-c", "viewer");
-	subscribe_ok(b, "execution:x-ko", -1, false);
-	subscribe_ok(c, "execution:x-ko", -1, false);
+	struct wsc *b = watcher(1, "ko-b", "execution:x-ko");
+	struct wsc *c = watcher(2, "ko-c", "execution:x-ko");
 	struct wsc *pa = open_as(0, "acme", "ko-a", "producer");
 	publish_logs(pa, "ko", 0, 5, "x-ko");
 	redis_stop();
@@ -959,8 +960,7 @@ static void test_outbox_bound_refuses(void **state)
 {
 	(void)state;
 	node_restart_with(2, "--cluster-outbox-max", "4096");
-	struct wsc *b = open_as(1, "acme", "ob-b", "viewer");
-	subscribe_ok(b, "execution:x-ob", -1, false);
+	struct wsc *b = watcher(1, "ob-b", "execution:x-ob");
 	struct wsc *pc = open_as(2, "acme", "ob-c", "producer");
 	redis_stop();
 	wait_peers_delayed(2);
@@ -1053,10 +1053,8 @@ static void test_pending_replay_bounded(void **state)
 static void test_node_killed_under_load(void **state)
 {
 	(void)state;
-	struct wsc *b = open_as(1, "acme", "k9-b", "viewer");
-	struct wsc *c = open_as(2, "acme", "k9-c", "viewer");
-	subscribe_ok(b, "execution:x-k9", -1, false);
-	subscribe_ok(c, "execution:x-k9", -1, false);
+	struct wsc *b = watcher(1, "k9-b", "execution:x-k9");
+	struct wsc *c = watcher(2, "k9-c", "execution:x-k9");
 	struct wsc *pa = open_as(0, "acme", "k9-a", "producer");
 	enum { BATCH = 10, ACKED = 15 };
 	for (int k = 0; k < ACKED; k++)
