@@ -56,6 +56,12 @@ void ingest_prepare_own(struct org *o, json_t *events, bool for_store, struct in
  * event at index i at position first_pos + i; nothing is stored; events
  * already applied are skipped. */
 void ingest_prepare_at(struct org *o, json_t *events, int64_t first_pos, struct ingest_batch *b);
+/* For the cluster's reader, an entry this node appended itself: items[0..n),
+ * prepared when the producer sent them and since numbered, become b's items
+ * (b owns the array), so that they are neither validated nor serialized
+ * again; those applied meanwhile (another node had the same event first) are
+ * dropped. b->results stays NULL. */
+void ingest_batch_adopt(struct org *o, struct ingest_item *items, size_t n, struct ingest_batch *b);
 /* Whether room `spec` gets ev (only its kind and ids are read): the routing
  * rules, for an event not parsed yet. */
 bool ingest_event_goes_to(const struct proto_event *ev, const struct proto_room *spec);

@@ -22,7 +22,7 @@
 
 /* Outbox batches sent to Redis and not yet stored, at most. */
 #define DRAIN_WINDOW 32
-/* This node's own batches whose parsed events are kept until the reader
+/* This node's own batches whose prepared items are kept until the reader
  * applies their entry, at most (older ones are parsed again from the text). */
 #define OWN_KEPT 256
 
@@ -50,11 +50,12 @@ struct flight {
 	struct flight *prev, *next;
 };
 
-/* The parsed events of an entry this node appended, so that its reader need
- * not parse them again from the stream's text. */
+/* The prepared items of an entry this node appended (numbered, their texts
+ * made), so that its reader need not parse, validate or serialize them again. */
 struct own_entry {
 	char id[48];                  /* stream entry id; "" for a free slot */
-	json_t *events;               /* array, owned */
+	struct ingest_item *items;    /* owned; NULL for a free slot */
+	size_t n;
 };
 
 /* The recent events of one organization, in position order. */

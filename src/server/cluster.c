@@ -355,33 +355,42 @@ static json_t *entry_events_new(const char *text, size_t len)
 	return events;
 }
 
-/* Keeps the events this node just appended as entry `id`. */
-static void own_keep(struct cluster *k, const char *id, const struct ingest_batch *b)
+static void own_clear(struct own_entry *o)
+{
+	for (size_t i = 0; i < o->n; i++)
+		ingest_item_clear(&o->items[i]);
+	free(o->items);
+	memset(o, 0, sizeof *o);
+}
+
+/* Keeps the items of the batch this node just appended as entry `id`
+ * (taken out of b: b->n becomes 0). */
+static void own_keep(struct cluster *k, const char *id, struct ingest_batch *b)
 {
 	struct own_entry *o = &k->own[k->own_next];
 	k->own_next = (k->own_next + 1) % OWN_KEPT;
-	json_decref(o->events);
+	own_clear(o);
 	snprintf(o->id, sizeof o->id, "%s", id);
-	o->events = json_array();
-	for (size_t i = 0; i < b->n; i++)
-		json_array_append(o->events, b->items[i].event);
+	o->items = b->items;
+	o->n = b->n;
+	b->items = NULL;
+	b->n = 0;
 }
 
-/* The parsed events of this node's entry `id` (new reference, taken out of
- * the ring), or NULL: the reader may have come first, or it was dropped. */
-static json_t *own_take(struct cluster *k, const char *id)
+/* This node's entry `id`, taken out of the kept ones into *o, or false: the
+ * reader may have come first, or it was dropped. */
+static bool own_take(struct cluster *k, const char *id, struct own_entry *out)
 {
 	for (uint32_t n = 0; n < OWN_KEPT; n++) {
 		/* Newest first: the entry applied now was most likely appended last. */
 		struct own_entry *o = &k->own[(k->own_next + OWN_KEPT - 1 - n) % OWN_KEPT];
-		if (o->events != NULL && strcmp(o->id, id) == 0) {
-			json_t *events = o->events;
-			o->events = NULL;
-			o->id[0] = '\0';
-			return events;
+		if (o->items != NULL && strcmp(o->id, id) == 0) {
+			*out = *o;
+			memset(o, 0, sizeof *o);
+			return true;
 		}
 	}
-	return NULL;
+	return false;
 }
 
 /* A rule or an alert record another node changed (cluster_share). */
@@ -439,26 +448,36 @@ static void apply_entry(struct cluster *k, const redisReply *entry)
 	}
 	int64_t last_pos = strtoll(last, NULL, 10);
 	int64_t n = strtoll(count, NULL, 10);
-	size_t nlen;
-	const char *node = field(fields, "n", &nlen);
-	json_t *events = node != NULL && strcmp(node, k->node) == 0 ? own_take(k, k->last_id) : NULL;
-	if (events == NULL)
-		events = entry_events_new(text, elen);
-	if (n <= 0 || (int64_t)json_array_size(events) != n) {
-		log_warn("cluster: stream entry %s holds %zu events, says %lld: skipped", k->last_id,
-			 json_array_size(events), (long long)n);
-		json_decref(events);
-		return;
-	}
+	int64_t first = last_pos - n + 1;
 	struct server *s = k->s;
 	struct org *o = server_org(s, org);
+	struct ingest_batch b;
+	size_t nlen;
+	const char *node = field(fields, "n", &nlen);
+	struct own_entry own = {.n = 0};
+	if (node != NULL && strcmp(node, k->node) == 0 && own_take(k, k->last_id, &own) &&
+	    ((int64_t)own.n != n || own.items[0].pos != first)) {
+		log_warn("cluster: stream entry %s is not the batch this node appended: read from the stream",
+			 k->last_id);
+		own_clear(&own);
+	}
+	if (own.items != NULL) {
+		/* Prepared when the producer sent it: not validated or serialized again. */
+		ingest_batch_adopt(o, own.items, own.n, &b);
+	} else {
+		json_t *events = entry_events_new(text, elen);
+		if (n <= 0 || (int64_t)json_array_size(events) != n) {
+			log_warn("cluster: stream entry %s holds %zu events, says %lld: skipped", k->last_id,
+				 json_array_size(events), (long long)n);
+			json_decref(events);
+			return;
+		}
+		ingest_prepare_at(o, events, first, &b);
+		json_decref(events);
+	}
 	struct cluster_org *co = cluster_org_of(k, org);
-	int64_t first = last_pos - n + 1;
 	if (co->floor < 0)
 		co->floor = first - 1;
-	struct ingest_batch b;
-	ingest_prepare_at(o, events, first, &b);
-	json_decref(events);
 	if (o->pos < last_pos)
 		o->pos = last_pos;
 	ingest_commit(o, &b);
@@ -468,7 +487,6 @@ static void apply_entry(struct cluster *k, const redisReply *entry)
 	k->entries_total++;
 	k->last_entry_ms = clock_wall_ms();
 	ingest_batch_clear(&b);
-	json_decref(b.results);
 }
 
 static void on_read(redisAsyncContext *ac, void *r, void *privdata)
@@ -761,10 +779,10 @@ static void on_published(redisAsyncContext *ac, void *r, void *privdata)
 	int64_t first = reply->element[0]->integer - (int64_t)f->b.n + 1;
 	for (size_t i = 0; i < f->b.n; i++)
 		f->b.items[i].pos = f->b.stored[i].pos = first + (int64_t)i;
-	if (reply->element[1]->type == REDIS_REPLY_STRING)
-		own_keep(k, reply->element[1]->str, &f->b);
 	k->published_total += f->b.n;
 	spool(k, f->org, &f->b, f->ticket);
+	if (reply->element[1]->type == REDIS_REPLY_STRING)
+		own_keep(k, reply->element[1]->str, &f->b);
 	flight_free(f);
 }
 
@@ -955,7 +973,7 @@ void cluster_stop(struct cluster *k)
 		redisAsyncFree(k->rd.ac);
 	cluster_outbox_close(k);
 	for (uint32_t i = 0; i < OWN_KEPT; i++)
-		json_decref(k->own[i].events);
+		own_clear(&k->own[i]);
 	strmap_each(&k->orgs, corg_free, NULL);
 	strmap_clear(&k->orgs);
 	free(k);

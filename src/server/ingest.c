@@ -101,14 +101,17 @@ void ingest_item_store(struct ingest_item *it, const char *org, struct store_eve
 /* Positions: first_pos > 0 gives the event at index i position first_pos + i
  * (the cluster's reader: Redis numbered the batch); in cluster mode otherwise
  * they stay 0 until Redis numbers the batch (cluster.h); else each new event
- * takes the organization's next one. */
+ * takes the organization's next one. The reader answers nobody: it makes no
+ * result objects (b->results stays NULL). */
 static void prepare(struct org *o, json_t *events, bool for_store, bool own, int64_t first_pos,
 		    struct ingest_batch *b)
 {
 	bool clustered = o->srv->cluster != NULL;
+	bool answer = first_pos == 0;
 	struct server_stats *stats = &o->srv->stats;
 	memset(b, 0, sizeof *b);
-	b->results = json_array();
+	if (answer)
+		b->results = json_array();
 	size_t count = json_array_size(events);
 	if (count == 0)
 		return;
@@ -131,9 +134,10 @@ static void prepare(struct org *o, json_t *events, bool for_store, bool own, int
 			char field[128];
 			snprintf(field, sizeof field, "events[%zu]%s%s", i, cause.field[0] ? "." : "",
 				 cause.field);
-			json_array_append_new(b->results,
-					      error_result_new(json_string_value(json_object_get(event, "id")),
-							       "bad_request", field, cause.message));
+			if (answer)
+				json_array_append_new(b->results,
+						      error_result_new(json_string_value(json_object_get(event, "id")),
+								       "bad_request", field, cause.message));
 			b->rejected++;
 			stats->events_rejected++;
 			continue;
@@ -148,7 +152,8 @@ static void prepare(struct org *o, json_t *events, bool for_store, bool own, int
 					b->retried = json_array();
 				json_array_append(b->retried, event);
 			}
-			json_array_append_new(b->results, result_new(it->ev.event_id, "duplicate"));
+			if (answer)
+				json_array_append_new(b->results, result_new(it->ev.event_id, "duplicate"));
 			b->accepted++;
 			stats->events_duplicate++;
 			continue;
@@ -157,8 +162,10 @@ static void prepare(struct org *o, json_t *events, bool for_store, bool own, int
 			strmap_put(&in_batch, it->ev.event_id, it);
 		it->event = json_incref(event);
 		it->pos = first_pos > 0 ? first_pos + (int64_t)i : clustered ? 0 : ++o->pos;
-		it->result_index = json_array_size(b->results);
-		json_array_append_new(b->results, result_new(it->ev.event_id, "ok"));
+		if (answer) {
+			it->result_index = json_array_size(b->results);
+			json_array_append_new(b->results, result_new(it->ev.event_id, "ok"));
+		}
 		if (for_store)
 			ingest_item_store(it, o->id, &b->stored[b->n]);
 		b->n++;
@@ -179,6 +186,22 @@ void ingest_prepare_own(struct org *o, json_t *events, bool for_store, struct in
 void ingest_prepare_at(struct org *o, json_t *events, int64_t first_pos, struct ingest_batch *b)
 {
 	prepare(o, events, false, true, first_pos, b);
+}
+
+void ingest_batch_adopt(struct org *o, struct ingest_item *items, size_t n, struct ingest_batch *b)
+{
+	memset(b, 0, sizeof *b);
+	b->items = items;
+	for (size_t i = 0; i < n; i++) {
+		if (dedup_seen(&o->dedup, items[i].ev.event_id)) {
+			ingest_item_clear(&items[i]);
+			o->srv->stats.events_duplicate++;
+			continue;
+		}
+		if (b->n != i)
+			items[b->n] = items[i];
+		b->n++;
+	}
 }
 
 static bool is_queue_event(enum proto_event_kind k)
