@@ -25,6 +25,9 @@ struct org {
 	struct live_org live;
 	struct dedup dedup;
 	struct strmap rooms;    /* room name -> struct room */
+	/* How many of its rooms are of each kind (room.c keeps it), so that an
+	 * event is not offered to kinds it has none of. */
+	uint32_t rooms_of_kind[ROOM__COUNT];
 	/* The rooms that keep events, the one that published last first, and
 	 * the bytes they keep together (at most room-history-bytes: room.c). */
 	struct room *hist_newest, *hist_oldest;

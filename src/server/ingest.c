@@ -250,11 +250,14 @@ const char *ingest_item_text_for(struct ingest_item *it, const struct proto_room
 void ingest_item_route(struct org *o, struct ingest_item *it, ingest_room_fn *fn, void *arg)
 {
 	/* Every room an event can go to, asked the rules before it is looked
-	 * up; its text is made only for a room that exists. */
+	 * up (and only of a kind the organization has rooms of); its text is
+	 * made only for a room that exists. */
 	static const enum proto_room_kind kinds[] = { ROOM_EXECUTION, ROOM_RESOURCES, ROOM_WORKFLOW, ROOM_ORG,
 						      ROOM_QUEUE };
 	const struct proto_event *ev = &it->ev;
 	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+		if (o->rooms_of_kind[kinds[k]] == 0)
+			continue;
 		struct proto_room spec = { .kind = kinds[k] };
 		const char *id = kinds[k] == ROOM_EXECUTION ? ev->execution_id
 				 : kinds[k] == ROOM_WORKFLOW ? ev->workflow_id : NULL;

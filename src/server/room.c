@@ -42,6 +42,7 @@ struct room *room_get(struct org *o, const struct proto_room *spec)
 	r->empty_since_us = clock_mono_us();
 	strmap_put(&o->rooms, r->name, r);
 	o->srv->nrooms++;
+	o->rooms_of_kind[spec->kind]++;
 	return r;
 }
 
@@ -202,6 +203,7 @@ void room_gc(struct org *o, int64_t now_us, int64_t idle_us)
 	for (unsigned i = 0; i < g.n; i++) {
 		strmap_remove(&o->rooms, g.victims[i]->name);
 		o->srv->nrooms--;
+		o->rooms_of_kind[g.victims[i]->spec.kind]--;
 		room_free(g.victims[i]);
 	}
 }
