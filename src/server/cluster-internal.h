@@ -73,6 +73,7 @@ struct cluster {
 	int port;
 	char node[64];
 	struct link cmd, rd;
+	char publish_sha[48];          /* the publish script's digest in Redis, "" until loaded */
 	ev_timer watchdog;             /* also renews the alert lease, every second */
 	int64_t lease_asked_us;        /* monotonic time of the outstanding lease request, 0: none */
 	int64_t leader_until_us;       /* holds the alert lease until then (monotonic) */

@@ -270,6 +270,25 @@ static void link_lost(struct link *l, const char *why)
 	link_schedule_retry(l);
 }
 
+/* The publish script's digest, once Redis has it (SCRIPT LOAD on each new
+ * publish link, before anything else is sent on it): batches then go as
+ * EVALSHA, not with the script's kilobyte of text that Redis would hash
+ * again for every batch. */
+static void on_script_loaded(redisAsyncContext *ac, void *r, void *privdata)
+{
+	(void)privdata;
+	struct cluster *k = ((struct link *)ac->data)->k;
+	redisReply *reply = r;
+	if (reply == NULL)
+		return;   /* the link went: loaded again on the next one */
+	if (reply->type == REDIS_REPLY_STRING && reply->len < sizeof k->publish_sha) {
+		memcpy(k->publish_sha, reply->str, reply->len + 1);
+		return;
+	}
+	log_warn("cluster: Redis did not load the publish script (%s): batches carry the whole script",
+		 reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
+}
+
 static void on_connect(const redisAsyncContext *ac, int status)
 {
 	struct link *l = ac->data;
@@ -285,10 +304,12 @@ static void on_connect(const redisAsyncContext *ac, int status)
 		k->error[0] = '\0';
 		log_info("cluster: node %s on Redis %s:%d, peers' events current", k->node, k->host, k->port);
 	}
-	if (l == &k->rd)
+	if (l == &k->rd) {
 		reader_next(k);
-	else
+	} else {
+		redisAsyncCommand(l->ac, on_script_loaded, NULL, "SCRIPT LOAD %s", publish_script);
 		cluster_outbox_kick(k);
+	}
 }
 
 static void on_disconnect(const redisAsyncContext *ac, int status)
@@ -721,8 +742,9 @@ int cluster_script_send(struct cluster *k, struct flight *f, int64_t floor, size
 	snprintf(idkey, sizeof idkey, "%s%s", OUTBOX_KEY_PREFIX, outbox_id ? outbox_id : "");
 	const char *args[14];
 	size_t argc = 0;
-	args[argc++] = "EVAL";
-	args[argc++] = publish_script;
+	bool loaded = k->publish_sha[0] != '\0';
+	args[argc++] = loaded ? "EVALSHA" : "EVAL";
+	args[argc++] = loaded ? k->publish_sha : publish_script;
 	args[argc++] = outbox_id ? "3" : "2";
 	args[argc++] = POS_KEY;
 	args[argc++] = STREAM_KEY;
@@ -761,6 +783,15 @@ static void on_published(redisAsyncContext *ac, void *r, void *privdata)
 	struct cluster *k = f->k;
 	redisReply *reply = r;
 	flight_unlink(f);
+	if (reply != NULL && reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "NOSCRIPT", 8) == 0 &&
+	    k->publish_sha[0] != '\0') {
+		/* Its scripts were flushed: the batches in flight fail the usual
+		 * way (refused, or kept in the outbox) and a new link loads it. */
+		log_warn("cluster: Redis forgot the publish script: reconnecting to load it again");
+		k->publish_sha[0] = '\0';
+		if (k->cmd.ac != NULL)
+			redisAsyncDisconnect(k->cmd.ac);
+	}
 	if (f->oe != NULL) {
 		cluster_outbox_numbered(k, f->oe, reply);
 		free(f);

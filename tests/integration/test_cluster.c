@@ -307,6 +307,66 @@ static void test_same_order_on_every_node(void **state)
 	wsc_free(c);
 }
 
+/* Sends one command to Redis; true when it answers +OK. */
+static bool redis_ok(const char *command)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)redis_port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	bool ok = false;
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0) {
+		char buf[64] = "";
+		size_t len = strlen(command);
+		ok = write(fd, command, len) == (ssize_t)len && read(fd, buf, sizeof buf - 1) > 0 &&
+		     strncmp(buf, "+OK", 3) == 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* Nodes send batches by the publish script's digest: when Redis forgets its
+ * scripts, a batch may be refused (never acknowledged), the node loads the
+ * script again, and a retry goes through; nothing is lost or twice. */
+static void test_scripts_flushed_in_redis(void **state)
+{
+	(void)state;
+	struct wsc *b = watcher(1, "viewer-b", "execution:x-flush");
+	struct wsc *pa = open_as(0, "acme", "producer-a", "producer");
+	publish_logs(pa, "flush", 0, 5, "x-flush");
+	assert_true(redis_ok("SCRIPT FLUSH\r\n"));
+	int refused = 0;
+	for (int batch = 1; batch < 4; batch++) {
+		for (int attempt = 0;; attempt++) {
+			json_t *ack = publish_log_batch(pa, "flush", batch * 5, 5, "x-flush", NULL);
+			assert_non_null(ack);
+			bool ok = strcmp(jstr(ack, "type"), "ack") == 0 &&
+				  json_integer_value(json_object_get(ack, "rejected")) == 0;
+			json_decref(ack);
+			if (ok)
+				break;
+			refused++;
+			assert_true(attempt < 50);
+			usleep(100000);
+		}
+	}
+	enum { TOTAL = 20 };
+	static char ids[TOTAL][64];
+	long long pos[TOTAL];
+	assert_int_equal(read_events(b, TOTAL, ids, pos, 10000), TOTAL);
+	for (int i = 0; i < TOTAL; i++) {
+		char want[64];
+		snprintf(want, sizeof want, "flush-%d", i);
+		assert_string_equal(ids[i], want);
+	}
+	/* Nothing more: no batch went twice. */
+	json_t *extra = client_recv_type(b, "event", 300);
+	assert_null(extra);
+	assert_true(refused <= 1);
+	wsc_free(pa);
+	wsc_free(b);
+}
+
 /* ---- resume on another node --------------------------------------------------------- */
 
 static void test_resume_on_another_node(void **state)
@@ -1111,6 +1171,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_order_on_every_node),
+		cmocka_unit_test(test_scripts_flushed_in_redis),
 		cmocka_unit_test(test_resume_on_another_node),
 		cmocka_unit_test(test_tenants_apart_across_nodes),
 		cmocka_unit_test(test_cancel_reaches_a_producer_on_another_node),
