@@ -15,7 +15,9 @@
 # Environment: BENCH_DURATION (10 s), BENCH_ROUNDS (2), BENCH_RATE (10000),
 # BENCH_SUBSCRIBERS (100), BENCH_ROOMS (100); BENCH_PERF=1 records each node
 # of the cluster runs (perf --call-graph dwarf, into BUILD/perf-cluster-N.data)
-# and prints its top functions.
+# and prints its top functions. BENCH_PIN=0 pins nothing: the kernel places
+# every process (how the cluster would run here without care), to set beside
+# the pinned figures.
 set -u
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -31,7 +33,7 @@ for bin in "$build/wfmond" "$build/wfmon" "$build/wfmon-bench"; do
 done
 command -v redis-server >/dev/null || { echo "bench_cluster: redis-server is missing (make deps)" >&2; exit 1; }
 pin_daemon=() pin_load=()
-if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+if [ "${BENCH_PIN:-1}" != 0 ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
 	pin_daemon=(taskset -c 0) pin_load=(taskset -c 1)
 fi
 
@@ -63,6 +65,15 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port() { local p; while :; do p=$((20000 + RANDOM % 12000)); port_open "$p" || { echo "$p"; return; }; done; }
 field() { sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p" <<<"$2"; }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# spool_syncs PORT: the publishing node's group commits (its acks wait for
+# them) as JSON fields: how many, their mean, how many took over 25 ms.
+spool_syncs() {
+	curl -fsS "http://127.0.0.1:$1/metrics" 2>/dev/null | awk '
+		/^wfmond_spool_sync_seconds_count / { n = $2 }
+		/^wfmond_spool_sync_seconds_sum / { sum = $2 }
+		/^wfmond_spool_sync_seconds_bucket\{le="0.025"\} / { le25 = $2 }
+		END { printf "\"syncs\":%d,\"sync_mean_ms\":%.2f,\"syncs_over_25ms\":%d", n, n ? sum * 1000 / n : 0, n - le25 }'
+}
 
 eval "$(src/tools/pgcluster.sh start "$tmp/pg")" || { echo "bench_cluster: no PostgreSQL" >&2; exit 1; }
 [ ${#pin_load[@]} -gt 0 ] && taskset -a -p -c 1 "$(head -n 1 "$tmp/pg/data/postmaster.pid")" >/dev/null
@@ -120,6 +131,8 @@ run_cluster() {
 		done
 	fi
 	out=$(load "$b_port" "$a_port" "$b_pid")
+	local syncs
+	syncs=$(spool_syncs "$a_port")
 	for p in "${perfs[@]}"; do kill -INT "$p"; wait "$p" || true; done
 	for n in a b c; do
 		[ ${#perfs[@]} -gt 0 ] || break
@@ -133,7 +146,7 @@ run_cluster() {
 	local extra
 	extra=$(awk -v n="${n:-0}" -v hz="$hz" -v r="$((r1 - r0))" -v a="$((a1 - a0))" -v b="$((b1 - b0))" -v c="$((c1 - c0))" \
 		'BEGIN { d = n > 0 ? n : 1; printf "\"redis_cpu_us_per_event\":%.1f,\"node_a_cpu_us_per_event\":%.1f,\"node_b_cpu_us_per_event\":%.1f,\"node_c_cpu_us_per_event\":%.1f", r / hz * 1e6 / d, a / hz * 1e6 / d, b / hz * 1e6 / d, c / hz * 1e6 / d }')
-	record "cluster" "{\"setup\":\"3 nodes\",$extra,${out#\{}"
+	record "cluster" "{\"setup\":\"3 nodes\",$extra,$syncs,${out#\{}"
 	stop_all
 	rm -rf "$tmp/redis" "$tmp/a" "$tmp/b" "$tmp/c"
 }
@@ -144,11 +157,13 @@ run_single() {
 	p0=$(ticks "$node_pid")
 	out=$(load "$node_port" "$node_port" "$node_pid")
 	p1=$(ticks "$node_pid")
+	local syncs
+	syncs=$(spool_syncs "$node_port")
 	n=$(field published "$out")
 	local extra
 	extra=$(awk -v n="${n:-0}" -v hz="$(getconf CLK_TCK)" -v d="$((p1 - p0))" \
 		'BEGIN { printf "\"node_cpu_us_per_event\":%.1f", d / hz * 1e6 / (n > 0 ? n : 1) }')
-	record "single" "{\"setup\":\"1 node\",$extra,${out#\{}"
+	record "single" "{\"setup\":\"1 node\",$extra,$syncs,${out#\{}"
 	stop_all
 	rm -rf "$tmp/one"
 }
@@ -167,22 +182,26 @@ for round in $(seq "$rounds"); do
 	if ((round % 2)); then run_cluster; run_single; else run_single; run_cluster; fi
 done
 
-printf '\n%-8s %-5s %9s %9s %12s %10s %10s %10s %10s\n' setup round p50_ms p99_ms deliveries/s redis_us/ev a_us/ev b_us/ev c_us/ev
+printf '\n%-8s %-5s %9s %9s %12s %10s %10s %10s %10s %10s %10s\n' setup round p50_ms p99_ms deliveries/s redis_us/ev \
+	a_us/ev b_us/ev c_us/ev ack_gap_ms syncs\>25ms
 i=0
 for row in "${rows[@]}"; do
 	label=${row%%|*} json=${row#*|}
 	i=$((i + 1))
 	if [ "$label" = cluster ]; then
-		printf '%-8s %-5s %9s %9s %12s %10s %10s %10s %10s\n' "3 nodes" $(((i + 1) / 2)) "$(field p50_ms "$json")" \
-			"$(field p99_ms "$json")" "$(field deliveries_per_s "$json")" "$(field redis_cpu_us_per_event "$json")" \
-			"$(field node_a_cpu_us_per_event "$json")" "$(field node_b_cpu_us_per_event "$json")" \
-			"$(field node_c_cpu_us_per_event "$json")"
+		printf '%-8s %-5s %9s %9s %12s %10s %10s %10s %10s %10s %10s\n' "3 nodes" $(((i + 1) / 2)) \
+			"$(field p50_ms "$json")" "$(field p99_ms "$json")" "$(field deliveries_per_s "$json")" \
+			"$(field redis_cpu_us_per_event "$json")" "$(field node_a_cpu_us_per_event "$json")" \
+			"$(field node_b_cpu_us_per_event "$json")" "$(field node_c_cpu_us_per_event "$json")" \
+			"$(field ack_gap_max_ms "$json")" "$(field syncs_over_25ms "$json")/$(field syncs "$json")"
 		p99=$(field p99_ms "$json")
 		awk -v p="${p99:-999}" 'BEGIN { exit !(p <= 20) }' && echo "  cross-node p99 <= 20 ms: met" ||
 			echo "  cross-node p99 <= 20 ms: MISSED"
 	else
-		printf '%-8s %-5s %9s %9s %12s %10s %10s\n' "1 node" $(((i + 1) / 2)) "$(field p50_ms "$json")" \
-			"$(field p99_ms "$json")" "$(field deliveries_per_s "$json")" "-" "$(field node_cpu_us_per_event "$json")"
+		printf '%-8s %-5s %9s %9s %12s %10s %10s %10s %10s %10s %10s\n' "1 node" $(((i + 1) / 2)) \
+			"$(field p50_ms "$json")" "$(field p99_ms "$json")" "$(field deliveries_per_s "$json")" "-" \
+			"$(field node_cpu_us_per_event "$json")" "-" "-" "$(field ack_gap_max_ms "$json")" \
+			"$(field syncs_over_25ms "$json")/$(field syncs "$json")"
 	fi
 done
 exit $failed
