@@ -132,7 +132,10 @@ run_cluster() {
 	fi
 	out=$(load "$b_port" "$a_port" "$b_pid")
 	local syncs
-	syncs=$(spool_syncs "$a_port")
+	syncs=$(spool_syncs "$a_port"),$(curl -fsS "http://127.0.0.1:$b_port/metrics" 2>/dev/null | awk '
+		/^wfmond_cluster_entries_total / { e = $2 } /^wfmond_cluster_reads_total / { r = $2 }
+		/^wfmond_cluster_applied_total / { n = $2 }
+		END { printf "\"b_events_per_entry\":%.2f,\"b_entries_per_read\":%.2f", e ? n / e : 0, r ? e / r : 0 }')
 	for p in "${perfs[@]}"; do kill -INT "$p"; wait "$p" || true; done
 	for n in a b c; do
 		[ ${#perfs[@]} -gt 0 ] || break

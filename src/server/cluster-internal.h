@@ -75,6 +75,7 @@ struct cluster {
 	struct link cmd, rd;
 	char publish_sha[48];          /* the publish script's digest in Redis, "" until loaded */
 	ev_timer watchdog;             /* also renews the alert lease, every second */
+	ev_timer read_pace;            /* the next read, after a read that brought little */
 	int64_t lease_asked_us;        /* monotonic time of the outstanding lease request, 0: none */
 	int64_t leader_until_us;       /* holds the alert lease until then (monotonic) */
 	int64_t read_sent_us;         /* monotonic time of the outstanding read, 0: none */
@@ -92,6 +93,7 @@ struct cluster {
 	char error[256];
 	bool stopping;
 	uint64_t published_total, applied_total, entries_total, refused_total, reconnects_total;
+	uint64_t reads_total;
 	int64_t last_entry_ms;        /* wall clock of the last entry applied */
 };
 

@@ -61,6 +61,14 @@
 #define STREAM_MAXLEN "1000000"
 #define READ_COUNT "512"
 #define READ_BLOCK_MS "1000"
+/* A read that brought fewer entries than READ_PACE_BELOW is followed by the
+ * next one READ_PACE_S later, not at once: at thousands of small entries a
+ * second each read is a round trip to Redis and a wakeup on every node
+ * (measured in tests/bench_cluster.sh: several entries a read instead of
+ * one or two), for at most that much more delivery latency. A node behind
+ * reads again at once. */
+#define READ_PACE_BELOW 32
+#define READ_PACE_S 0.001
 #define READ_WATCHDOG_S 5.0
 #define RETRY_MIN_S 0.1
 #define RETRY_MAX_S 2.0
@@ -525,13 +533,29 @@ static void on_read(redisAsyncContext *ac, void *r, void *privdata)
 		return;
 	}
 	/* [[stream, [[id, [field, value...]]...]]], or nil when the block ran out. */
+	size_t got = 0;
 	if (reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
 	    reply->element[0]->type == REDIS_REPLY_ARRAY && reply->element[0]->elements == 2) {
 		const redisReply *entries = reply->element[0]->element[1];
+		got = entries->elements;
 		for (size_t i = 0; i < entries->elements; i++)
 			apply_entry(k, entries->element[i]);
 	}
+	k->reads_total++;
+	if (got > 0 && got < READ_PACE_BELOW && !k->stopping) {
+		ev_timer_stop(k->loop, &k->read_pace);
+		ev_timer_set(&k->read_pace, READ_PACE_S, 0);
+		ev_timer_start(k->loop, &k->read_pace);
+		return;
+	}
 	reader_next(k);
+}
+
+static void read_pace_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	reader_next(w->data);
 }
 
 static void on_last_id(redisAsyncContext *ac, void *r, void *privdata)
@@ -561,6 +585,7 @@ static void on_last_id(redisAsyncContext *ac, void *r, void *privdata)
 /* The one outstanding read of the reader link. */
 static void reader_next(struct cluster *k)
 {
+	ev_timer_stop(k->loop, &k->read_pace);   /* one read outstanding, paced or not */
 	if (k->rd.state != LINK_UP || k->stopping)
 		return;
 	int rc;
@@ -925,6 +950,12 @@ void cluster_metrics_write(const struct cluster *k, void *file)
 	fprintf(f, "# HELP wfmond_cluster_applied_total Events applied from the cluster's stream (every node's)\n"
 		   "# TYPE wfmond_cluster_applied_total counter\nwfmond_cluster_applied_total %llu\n",
 		(unsigned long long)k->applied_total);
+	fprintf(f, "# HELP wfmond_cluster_entries_total Stream entries (batches) applied from the cluster's stream\n"
+		   "# TYPE wfmond_cluster_entries_total counter\nwfmond_cluster_entries_total %llu\n",
+		(unsigned long long)k->entries_total);
+	fprintf(f, "# HELP wfmond_cluster_reads_total Reads of the cluster's stream answered\n"
+		   "# TYPE wfmond_cluster_reads_total counter\nwfmond_cluster_reads_total %llu\n",
+		(unsigned long long)k->reads_total);
 	fprintf(f, "# HELP wfmond_cluster_refused_total Events refused because Redis was away\n"
 		   "# TYPE wfmond_cluster_refused_total counter\nwfmond_cluster_refused_total %llu\n",
 		(unsigned long long)k->refused_total);
@@ -978,6 +1009,8 @@ struct cluster *cluster_start(struct server *s, struct ev_loop *loop, char *caus
 	snprintf(k->node, sizeof k->node, "%.40s-%d-%04x", host, (int)getpid(), rnd & 0xffff);
 	link_init(k, &k->cmd, "publish");
 	link_init(k, &k->rd, "reader");
+	ev_timer_init(&k->read_pace, read_pace_cb, READ_PACE_S, 0);
+	k->read_pace.data = k;
 	ev_timer_init(&k->watchdog, watchdog_cb, 1.0, 1.0);
 	k->watchdog.data = k;
 	ev_timer_start(loop, &k->watchdog);
@@ -994,6 +1027,7 @@ void cluster_stop(struct cluster *k)
 		return;
 	k->stopping = true;
 	ev_timer_stop(k->loop, &k->watchdog);
+	ev_timer_stop(k->loop, &k->read_pace);
 	ev_timer_stop(k->loop, &k->cmd.retry);
 	ev_timer_stop(k->loop, &k->rd.retry);
 	/* Frees call the callbacks of what is outstanding with no reply: the
