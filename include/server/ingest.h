@@ -52,10 +52,20 @@ void ingest_prepare(struct org *o, json_t *events, bool for_store, struct ingest
 /* The same for events the daemon makes itself (control.requested): the kinds
  * producers may not send are allowed. */
 void ingest_prepare_own(struct org *o, json_t *events, bool for_store, struct ingest_batch *b);
+/* The text an event was parsed from (borrowed). */
+struct ingest_text {
+	const char *text;
+	size_t len;
+};
 /* For the cluster's reader (cluster.h): the events of one stream entry, the
  * event at index i at position first_pos + i; nothing is stored; events
- * already applied are skipped. */
-void ingest_prepare_at(struct org *o, json_t *events, int64_t first_pos, struct ingest_batch *b);
+ * already applied are skipped. texts (or NULL) are the texts the events were
+ * parsed from, as another node's ingest_item_store wrote them: where that is
+ * the text messages carry (every number exact), it is kept as the item's
+ * text instead of serializing the event again (a text written by
+ * proto_event_text_new reads back into an event it writes the same way). */
+void ingest_prepare_at(struct org *o, json_t *events, const struct ingest_text *texts, int64_t first_pos,
+		       struct ingest_batch *b);
 /* For the cluster's reader, an entry this node appended itself: items[0..n),
  * prepared when the producer sent them and since numbered, become b's items
  * (b owns the array), so that they are neither validated nor serialized

@@ -363,11 +363,15 @@ static const char *field(const redisReply *fields, const char *name, size_t *len
 	return NULL;
 }
 
-/* The events of one entry (one JSON text a line) as an array; a line that
- * does not parse is left out and logged (a peer validated it). */
-static json_t *entry_events_new(const char *text, size_t len)
+/* The events of one entry (one JSON text a line) as an array, and in
+ * texts[] (of *ntexts, the caller frees it) the line each came from; a
+ * line that does not parse is left out and logged (a peer validated it). */
+static json_t *entry_events_new(const char *text, size_t len, struct ingest_text **texts, size_t *ntexts)
 {
 	json_t *events = json_array();
+	size_t cap = 0;
+	*texts = NULL;
+	*ntexts = 0;
 	size_t at = 0;
 	while (at < len) {
 		const char *nl = memchr(text + at, '\n', len - at);
@@ -378,6 +382,11 @@ static json_t *entry_events_new(const char *text, size_t len)
 			log_warn("cluster: an event in the stream does not parse (%s): skipped", err.text);
 			e = json_null();
 		}
+		if (*ntexts == cap) {
+			cap = cap ? cap * 2 : 16;
+			*texts = xrealloc(*texts, cap * sizeof **texts);
+		}
+		(*texts)[(*ntexts)++] = (struct ingest_text){ .text = text + at, .len = end - at };
 		json_array_append_new(events, e);
 		at = end + 1;
 	}
@@ -494,15 +503,19 @@ static void apply_entry(struct cluster *k, const redisReply *entry)
 		/* Prepared when the producer sent it: not validated or serialized again. */
 		ingest_batch_adopt(o, own.items, own.n, &b);
 	} else {
-		json_t *events = entry_events_new(text, elen);
+		struct ingest_text *texts;
+		size_t ntexts;
+		json_t *events = entry_events_new(text, elen, &texts, &ntexts);
 		if (n <= 0 || (int64_t)json_array_size(events) != n) {
 			log_warn("cluster: stream entry %s holds %zu events, says %lld: skipped", k->last_id,
 				 json_array_size(events), (long long)n);
 			json_decref(events);
+			free(texts);
 			return;
 		}
-		ingest_prepare_at(o, events, first, &b);
+		ingest_prepare_at(o, events, texts, first, &b);
 		json_decref(events);
+		free(texts);
 	}
 	struct cluster_org *co = cluster_org_of(k, org);
 	if (co->floor < 0)

@@ -103,9 +103,12 @@ void ingest_item_store(struct ingest_item *it, const char *org, struct store_eve
  * they stay 0 until Redis numbers the batch (cluster.h); else each new event
  * takes the organization's next one. The reader answers nobody: it makes no
  * result objects (b->results stays NULL). */
-static void prepare(struct org *o, json_t *events, bool for_store, bool own, int64_t first_pos,
-		    struct ingest_batch *b)
+static void prepare(struct org *o, json_t *events, const struct ingest_text *texts, bool for_store, bool own,
+		    int64_t first_pos, struct ingest_batch *b)
 {
+	/* The texts are worth keeping only where rooms may want them. */
+	if (strmap_count(&o->rooms) == 0)
+		texts = NULL;
 	bool clustered = o->srv->cluster != NULL;
 	bool answer = first_pos == 0;
 	struct server_stats *stats = &o->srv->stats;
@@ -161,6 +164,13 @@ static void prepare(struct org *o, json_t *events, bool for_store, bool own, int
 		if (count > 1)
 			strmap_put(&in_batch, it->ev.event_id, it);
 		it->event = json_incref(event);
+		if (texts != NULL && texts[i].len > 0 && proto_event_text_exact(event)) {
+			/* What proto_event_text_new would write again, byte for byte. */
+			it->text = xmalloc(texts[i].len + 1);
+			memcpy(it->text, texts[i].text, texts[i].len);
+			it->text[texts[i].len] = '\0';
+			it->text_len = texts[i].len;
+		}
 		it->pos = first_pos > 0 ? first_pos + (int64_t)i : clustered ? 0 : ++o->pos;
 		if (answer) {
 			it->result_index = json_array_size(b->results);
@@ -175,17 +185,18 @@ static void prepare(struct org *o, json_t *events, bool for_store, bool own, int
 
 void ingest_prepare(struct org *o, json_t *events, bool for_store, struct ingest_batch *b)
 {
-	prepare(o, events, for_store, false, 0, b);
+	prepare(o, events, NULL, for_store, false, 0, b);
 }
 
 void ingest_prepare_own(struct org *o, json_t *events, bool for_store, struct ingest_batch *b)
 {
-	prepare(o, events, for_store, true, 0, b);
+	prepare(o, events, NULL, for_store, true, 0, b);
 }
 
-void ingest_prepare_at(struct org *o, json_t *events, int64_t first_pos, struct ingest_batch *b)
+void ingest_prepare_at(struct org *o, json_t *events, const struct ingest_text *texts, int64_t first_pos,
+		       struct ingest_batch *b)
 {
-	prepare(o, events, false, true, first_pos, b);
+	prepare(o, events, texts, false, true, first_pos, b);
 }
 
 void ingest_batch_adopt(struct org *o, struct ingest_item *items, size_t n, struct ingest_batch *b)
