@@ -65,14 +65,20 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port() { local p; while :; do p=$((20000 + RANDOM % 12000)); port_open "$p" || { echo "$p"; return; }; done; }
 field() { sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p" <<<"$2"; }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# histogram PORT METRIC NAME: a node's histogram METRIC (seconds) as JSON
+# fields: NAME (how many), NAME_mean_ms, NAME_over_25ms.
+histogram() {
+	curl -fsS "http://127.0.0.1:$1/metrics" 2>/dev/null | awk -v m="$2" -v name="$3" '
+		$1 == m "_count" { n = $2 }
+		$1 == m "_sum" { sum = $2 }
+		$1 == m "_bucket{le=\"0.025\"}" { le25 = $2 }
+		END { printf "\"%s\":%d,\"%s_mean_ms\":%.2f,\"%s_over_25ms\":%d", name, n, name, n ? sum * 1000 / n : 0, name, n - le25 }'
+}
 # spool_syncs PORT: the publishing node's group commits (its acks wait for
-# them) as JSON fields: how many, their mean, how many took over 25 ms.
+# them); in a cluster also its round trips to Redis (they wait for those first).
 spool_syncs() {
-	curl -fsS "http://127.0.0.1:$1/metrics" 2>/dev/null | awk '
-		/^wfmond_spool_sync_seconds_count / { n = $2 }
-		/^wfmond_spool_sync_seconds_sum / { sum = $2 }
-		/^wfmond_spool_sync_seconds_bucket\{le="0.025"\} / { le25 = $2 }
-		END { printf "\"syncs\":%d,\"sync_mean_ms\":%.2f,\"syncs_over_25ms\":%d", n, n ? sum * 1000 / n : 0, n - le25 }'
+	histogram "$1" wfmond_spool_sync_seconds syncs
+	[ "${2:-}" = cluster ] && printf , && histogram "$1" wfmond_cluster_publish_seconds publishes
 }
 
 eval "$(src/tools/pgcluster.sh start "$tmp/pg")" || { echo "bench_cluster: no PostgreSQL" >&2; exit 1; }
@@ -132,7 +138,7 @@ run_cluster() {
 	fi
 	out=$(load "$b_port" "$a_port" "$b_pid")
 	local syncs
-	syncs=$(spool_syncs "$a_port"),$(curl -fsS "http://127.0.0.1:$b_port/metrics" 2>/dev/null | awk '
+	syncs=$(spool_syncs "$a_port" cluster),$(curl -fsS "http://127.0.0.1:$b_port/metrics" 2>/dev/null | awk '
 		/^wfmond_cluster_entries_total / { e = $2 } /^wfmond_cluster_reads_total / { r = $2 }
 		/^wfmond_cluster_applied_total / { n = $2 }
 		END { printf "\"b_events_per_entry\":%.2f,\"b_entries_per_read\":%.2f", e ? n / e : 0, r ? e / r : 0 }')
@@ -185,18 +191,19 @@ for round in $(seq "$rounds"); do
 	if ((round % 2)); then run_cluster; run_single; else run_single; run_cluster; fi
 done
 
-printf '\n%-8s %-5s %9s %9s %12s %10s %10s %10s %10s %10s %10s\n' setup round p50_ms p99_ms deliveries/s redis_us/ev \
-	a_us/ev b_us/ev c_us/ev ack_gap_ms syncs\>25ms
+printf '\n%-8s %-5s %9s %9s %12s %10s %10s %10s %10s %10s %10s %10s\n' setup round p50_ms p99_ms deliveries/s redis_us/ev \
+	a_us/ev b_us/ev c_us/ev ack_gap_ms syncs\>25ms redis\>25ms
 i=0
 for row in "${rows[@]}"; do
 	label=${row%%|*} json=${row#*|}
 	i=$((i + 1))
 	if [ "$label" = cluster ]; then
-		printf '%-8s %-5s %9s %9s %12s %10s %10s %10s %10s %10s %10s\n' "3 nodes" $(((i + 1) / 2)) \
+		printf '%-8s %-5s %9s %9s %12s %10s %10s %10s %10s %10s %10s %10s\n' "3 nodes" $(((i + 1) / 2)) \
 			"$(field p50_ms "$json")" "$(field p99_ms "$json")" "$(field deliveries_per_s "$json")" \
 			"$(field redis_cpu_us_per_event "$json")" "$(field node_a_cpu_us_per_event "$json")" \
 			"$(field node_b_cpu_us_per_event "$json")" "$(field node_c_cpu_us_per_event "$json")" \
-			"$(field ack_gap_max_ms "$json")" "$(field syncs_over_25ms "$json")/$(field syncs "$json")"
+			"$(field ack_gap_max_ms "$json")" "$(field syncs_over_25ms "$json")/$(field syncs "$json")" \
+			"$(field publishes_over_25ms "$json")/$(field publishes "$json")"
 		p99=$(field p99_ms "$json")
 		awk -v p="${p99:-999}" 'BEGIN { exit !(p <= 20) }' && echo "  cross-node p99 <= 20 ms: met" ||
 			echo "  cross-node p99 <= 20 ms: MISSED"

@@ -47,6 +47,7 @@ struct flight {
 	struct ingest_batch b;        /* moved from the caller */
 	uint64_t ticket;              /* its pending answer */
 	struct backlog_entry *oe;     /* or the outbox entry it sends (b empty, no ticket) */
+	int64_t sent_us;              /* monotonic: when it went to Redis */
 	struct flight *prev, *next;
 };
 
@@ -94,6 +95,10 @@ struct cluster {
 	bool stopping;
 	uint64_t published_total, applied_total, entries_total, refused_total, reconnects_total;
 	uint64_t reads_total;
+	/* Publish round trips to Redis answered: how many, their total, and how
+	 * many took at most store_sync_bounds_ms[i] (an acknowledgement waits
+	 * for one, then for the spool). */
+	uint64_t publishes, publish_us_total, publish_le[8];
 	int64_t last_entry_ms;        /* wall clock of the last entry applied */
 };
 

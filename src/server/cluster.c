@@ -800,6 +800,7 @@ int cluster_script_send(struct cluster *k, struct flight *f, int64_t floor, size
 	size_t argvlen[14];
 	for (size_t i = 0; i < argc; i++)
 		argvlen[i] = strlen(args[i]);
+	f->sent_us = clock_mono_us();
 	f->prev = NULL;
 	f->next = k->flights;
 	if (k->flights)
@@ -821,6 +822,14 @@ static void on_published(redisAsyncContext *ac, void *r, void *privdata)
 	struct cluster *k = f->k;
 	redisReply *reply = r;
 	flight_unlink(f);
+	if (reply != NULL) {
+		uint64_t took = (uint64_t)(clock_mono_us() - f->sent_us);
+		k->publishes++;
+		k->publish_us_total += took;
+		for (size_t i = 0; i < sizeof k->publish_le / sizeof k->publish_le[0]; i++)
+			if (took <= store_sync_bounds_ms[i] * 1000ull)
+				k->publish_le[i]++;
+	}
 	if (reply != NULL && reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "NOSCRIPT", 8) == 0 &&
 	    k->publish_sha[0] != '\0') {
 		/* Its scripts were flushed: the batches in flight fail the usual
@@ -969,6 +978,15 @@ void cluster_metrics_write(const struct cluster *k, void *file)
 	fprintf(f, "# HELP wfmond_cluster_reads_total Reads of the cluster's stream answered\n"
 		   "# TYPE wfmond_cluster_reads_total counter\nwfmond_cluster_reads_total %llu\n",
 		(unsigned long long)k->reads_total);
+	fprintf(f, "# HELP wfmond_cluster_publish_seconds Round trips of this node's batches to Redis "
+		   "(numbered and appended): what an acknowledgement waits for before the spool\n"
+		   "# TYPE wfmond_cluster_publish_seconds histogram\n");
+	for (size_t i = 0; i < sizeof k->publish_le / sizeof k->publish_le[0]; i++)
+		fprintf(f, "wfmond_cluster_publish_seconds_bucket{le=\"%g\"} %llu\n", store_sync_bounds_ms[i] / 1000.0,
+			(unsigned long long)k->publish_le[i]);
+	fprintf(f, "wfmond_cluster_publish_seconds_bucket{le=\"+Inf\"} %llu\n"
+		   "wfmond_cluster_publish_seconds_sum %.6f\nwfmond_cluster_publish_seconds_count %llu\n",
+		(unsigned long long)k->publishes, k->publish_us_total / 1e6, (unsigned long long)k->publishes);
 	fprintf(f, "# HELP wfmond_cluster_refused_total Events refused because Redis was away\n"
 		   "# TYPE wfmond_cluster_refused_total counter\nwfmond_cluster_refused_total %llu\n",
 		(unsigned long long)k->refused_total);
