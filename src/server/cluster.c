@@ -40,6 +40,7 @@
 #include "log.h"
 #include "org.h"
 #include "prioritize.h"
+#include "promtext.h"
 #include "publish.h"
 #include "ring.h"
 #include "room.h"
@@ -826,9 +827,8 @@ static void on_published(redisAsyncContext *ac, void *r, void *privdata)
 		uint64_t took = (uint64_t)(clock_mono_us() - f->sent_us);
 		k->publishes++;
 		k->publish_us_total += took;
-		for (size_t i = 0; i < sizeof k->publish_le / sizeof k->publish_le[0]; i++)
-			if (took <= store_sync_bounds_ms[i] * 1000ull)
-				k->publish_le[i]++;
+		promtext_histogram_add(store_sync_bounds_ms, k->publish_le,
+				       sizeof k->publish_le / sizeof k->publish_le[0], took);
 	}
 	if (reply != NULL && reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "NOSCRIPT", 8) == 0 &&
 	    k->publish_sha[0] != '\0') {
@@ -961,51 +961,35 @@ json_t *cluster_status_new(const struct cluster *k)
 void cluster_metrics_write(const struct cluster *k, void *file)
 {
 	FILE *f = file;
-	fprintf(f, "# HELP wfmond_cluster_peers_delayed 1 while the cluster's Redis is away: peers' events are delayed\n"
-		   "# TYPE wfmond_cluster_peers_delayed gauge\nwfmond_cluster_peers_delayed %d\n",
-		cluster_peers_current(k) ? 0 : 1);
-	fprintf(f, "# HELP wfmond_cluster_leader 1 while this node holds the alert lease (evaluates alert rules)\n"
-		   "# TYPE wfmond_cluster_leader gauge\nwfmond_cluster_leader %d\n", cluster_leads(k) ? 1 : 0);
-	fprintf(f, "# HELP wfmond_cluster_published_total Events this node numbered through Redis\n"
-		   "# TYPE wfmond_cluster_published_total counter\nwfmond_cluster_published_total %llu\n",
-		(unsigned long long)k->published_total);
-	fprintf(f, "# HELP wfmond_cluster_applied_total Events applied from the cluster's stream (every node's)\n"
-		   "# TYPE wfmond_cluster_applied_total counter\nwfmond_cluster_applied_total %llu\n",
-		(unsigned long long)k->applied_total);
-	fprintf(f, "# HELP wfmond_cluster_entries_total Stream entries (batches) applied from the cluster's stream\n"
-		   "# TYPE wfmond_cluster_entries_total counter\nwfmond_cluster_entries_total %llu\n",
-		(unsigned long long)k->entries_total);
-	fprintf(f, "# HELP wfmond_cluster_reads_total Reads of the cluster's stream answered\n"
-		   "# TYPE wfmond_cluster_reads_total counter\nwfmond_cluster_reads_total %llu\n",
-		(unsigned long long)k->reads_total);
-	fprintf(f, "# HELP wfmond_cluster_publish_seconds Round trips of this node's batches to Redis "
-		   "(numbered and appended): what an acknowledgement waits for before the spool\n"
-		   "# TYPE wfmond_cluster_publish_seconds histogram\n");
-	for (size_t i = 0; i < sizeof k->publish_le / sizeof k->publish_le[0]; i++)
-		fprintf(f, "wfmond_cluster_publish_seconds_bucket{le=\"%g\"} %llu\n", store_sync_bounds_ms[i] / 1000.0,
-			(unsigned long long)k->publish_le[i]);
-	fprintf(f, "wfmond_cluster_publish_seconds_bucket{le=\"+Inf\"} %llu\n"
-		   "wfmond_cluster_publish_seconds_sum %.6f\nwfmond_cluster_publish_seconds_count %llu\n",
-		(unsigned long long)k->publishes, k->publish_us_total / 1e6, (unsigned long long)k->publishes);
-	fprintf(f, "# HELP wfmond_cluster_refused_total Events refused because Redis was away\n"
-		   "# TYPE wfmond_cluster_refused_total counter\nwfmond_cluster_refused_total %llu\n",
-		(unsigned long long)k->refused_total);
 	const struct backlog *ob = k->outbox;
-	fprintf(f, "# HELP wfmond_cluster_outbox_batches Batches this node keeps on disk until Redis numbers them\n"
-		   "# TYPE wfmond_cluster_outbox_batches gauge\nwfmond_cluster_outbox_batches %zu\n",
-		ob ? backlog_entries(ob) : 0);
-	fprintf(f, "# HELP wfmond_cluster_outbox_events Events in those batches\n"
-		   "# TYPE wfmond_cluster_outbox_events gauge\nwfmond_cluster_outbox_events %zu\n",
-		ob ? backlog_events(ob) : 0);
-	fprintf(f, "# HELP wfmond_cluster_outbox_bytes Bytes of those batches (bound: cluster-outbox-max)\n"
-		   "# TYPE wfmond_cluster_outbox_bytes gauge\nwfmond_cluster_outbox_bytes %llu\n",
-		(unsigned long long)(ob ? backlog_bytes(ob) : 0));
-	fprintf(f, "# HELP wfmond_cluster_outboxed_total Events acknowledged from the outbox while Redis was away\n"
-		   "# TYPE wfmond_cluster_outboxed_total counter\nwfmond_cluster_outboxed_total %llu\n",
-		(unsigned long long)k->outboxed_total);
-	fprintf(f, "# HELP wfmond_cluster_reconnects_total Attempts to reconnect to Redis\n"
-		   "# TYPE wfmond_cluster_reconnects_total counter\nwfmond_cluster_reconnects_total %llu\n",
-		(unsigned long long)k->reconnects_total);
+	const struct { const char *name, *type, *help; unsigned long long value; } values[] = {
+		{ "wfmond_cluster_peers_delayed", "gauge", "1 while the cluster's Redis is away: peers' events are delayed",
+		  cluster_peers_current(k) ? 0 : 1 },
+		{ "wfmond_cluster_leader", "gauge", "1 while this node holds the alert lease (evaluates alert rules)",
+		  cluster_leads(k) ? 1 : 0 },
+		{ "wfmond_cluster_published_total", "counter", "Events this node numbered through Redis",
+		  k->published_total },
+		{ "wfmond_cluster_applied_total", "counter", "Events applied from the cluster's stream (every node's)",
+		  k->applied_total },
+		{ "wfmond_cluster_entries_total", "counter", "Stream entries (batches) applied from the cluster's stream",
+		  k->entries_total },
+		{ "wfmond_cluster_reads_total", "counter", "Reads of the cluster's stream answered", k->reads_total },
+		{ "wfmond_cluster_refused_total", "counter", "Events refused because Redis was away", k->refused_total },
+		{ "wfmond_cluster_outbox_batches", "gauge", "Batches this node keeps on disk until Redis numbers them",
+		  ob ? backlog_entries(ob) : 0 },
+		{ "wfmond_cluster_outbox_events", "gauge", "Events in those batches", ob ? backlog_events(ob) : 0 },
+		{ "wfmond_cluster_outbox_bytes", "gauge", "Bytes of those batches (bound: cluster-outbox-max)",
+		  ob ? backlog_bytes(ob) : 0 },
+		{ "wfmond_cluster_outboxed_total", "counter", "Events acknowledged from the outbox while Redis was away",
+		  k->outboxed_total },
+		{ "wfmond_cluster_reconnects_total", "counter", "Attempts to reconnect to Redis", k->reconnects_total },
+	};
+	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
+		promtext_value(f, values[i].name, values[i].type, values[i].help, values[i].value);
+	promtext_histogram_ms(f, "wfmond_cluster_publish_seconds",
+			      "Round trips of this node's batches to Redis (numbered and appended): what an "
+			      "acknowledgement waits for before the spool", store_sync_bounds_ms, k->publish_le,
+			      sizeof k->publish_le / sizeof k->publish_le[0], k->publishes, k->publish_us_total / 1e6);
 }
 
 /* ---- lifetime ----------------------------------------------------------------------- */

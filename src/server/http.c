@@ -25,6 +25,7 @@
 #include "org.h"
 #include "pending.h"
 #include "prom_workflows.h"
+#include "promtext.h"
 #include "proto.h"
 #include "publish.h"
 #include "server.h"
@@ -248,8 +249,7 @@ static int http_metrics(struct server *s, struct lws *wsi)
 		return -1;
 	for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++) {
 		uint64_t v = *(const uint64_t *)((const char *)&s->stats + counters[i].offset);
-		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", counters[i].name, counters[i].help,
-			counters[i].name, counters[i].type, counters[i].name, (unsigned long long)v);
+		promtext_value(f, counters[i].name, counters[i].type, counters[i].help, v);
 	}
 	size_t queued_msgs = 0, queued_bytes = 0, tls_conns = 0, ktls_conns = 0;
 	for (struct conn *c = s->conns; c != NULL; c = c->next) {
@@ -297,15 +297,10 @@ static int http_metrics(struct server *s, struct lws *wsi)
 		fprintf(f, "# HELP wfmond_spool_refused_total Batches refused for a full spool\n"
 			   "# TYPE wfmond_spool_refused_total counter\nwfmond_spool_refused_total %llu\n",
 			(unsigned long long)st.refused_total);
-		fprintf(f, "# HELP wfmond_spool_sync_seconds Group commits to the spool (write and "
-			   "fdatasync): what every acknowledgement waits for\n"
-			   "# TYPE wfmond_spool_sync_seconds histogram\n");
-		for (size_t i = 0; i < sizeof st.syncs_le / sizeof st.syncs_le[0]; i++)
-			fprintf(f, "wfmond_spool_sync_seconds_bucket{le=\"%g\"} %llu\n",
-				store_sync_bounds_ms[i] / 1000.0, (unsigned long long)st.syncs_le[i]);
-		fprintf(f, "wfmond_spool_sync_seconds_bucket{le=\"+Inf\"} %llu\n"
-			   "wfmond_spool_sync_seconds_sum %.6f\nwfmond_spool_sync_seconds_count %llu\n",
-			(unsigned long long)st.syncs, st.sync_us_total / 1e6, (unsigned long long)st.syncs);
+		promtext_histogram_ms(f, "wfmond_spool_sync_seconds",
+				      "Group commits to the spool (write and fdatasync): what every acknowledgement "
+				      "waits for", store_sync_bounds_ms, st.syncs_le,
+				      sizeof st.syncs_le / sizeof st.syncs_le[0], st.syncs, st.sync_us_total / 1e6);
 		fprintf(f, "# HELP wfmond_store_write_seconds_total Time spent writing events to the database\n"
 			   "# TYPE wfmond_store_write_seconds_total counter\nwfmond_store_write_seconds_total %.6f\n"
 			   "# HELP wfmond_store_write_batches_total Transactions that wrote events to the database\n"

@@ -33,6 +33,7 @@
 #include "clock.h"
 #include "log.h"
 #include "pgconn.h"
+#include "promtext.h"
 #include "rollup.h"
 #include "spool.h"
 #include "store_db.h"
@@ -288,9 +289,8 @@ static void process_appends(struct store *s, struct append_batch *batches)
 	}
 	s->status.syncs++;
 	s->status.sync_us_total += took;
-	for (size_t i = 0; i < sizeof s->status.syncs_le / sizeof s->status.syncs_le[0]; i++)
-		if (took <= store_sync_bounds_ms[i] * 1000ull)
-			s->status.syncs_le[i]++;
+	promtext_histogram_add(store_sync_bounds_ms, s->status.syncs_le,
+			       sizeof s->status.syncs_le / sizeof s->status.syncs_le[0], took);
 	/* What left the queue is counted in the spool now, in the same step. */
 	s->status.spool_bytes = spool_bytes(s->spool);
 	s->status.pending_records = spool_pending(s->spool);
