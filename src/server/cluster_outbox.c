@@ -13,7 +13,8 @@
  * Pending delivery: an entry's new events (pos 0) are delivered as pending
  * event messages (frame_new_pending_event) to this node's rooms once, when
  * the entry is durable (the ack point: nothing is shown that could not be
- * kept), by the routing rules of ingest_item_route; they are not applied to
+ * kept), by the routing rules of ingest_item_route, to the subscribers that
+ * asked for pending events in their hello (conn_deliver); they are not applied to
  * the live state, which follows the numbered stream. A subscription answered
  * while an entry is READY or SENT gets its events after the answer
  * (cluster_outbox_replay), except those already applied (numbered: a reply
@@ -185,7 +186,7 @@ static bool replay_entry(const struct backlog_entry *e, const struct org *o)
 
 void cluster_outbox_replay(struct cluster *k, struct room *r, struct conn *c)
 {
-	if (k == NULL || k->outbox == NULL)
+	if (k == NULL || k->outbox == NULL || !c->pending_events)
 		return;
 	struct org *o = r->org;
 	const struct cluster_org *co = strmap_get(&k->orgs, o->id);

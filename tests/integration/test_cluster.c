@@ -29,6 +29,7 @@
 
 #include "harness.h"
 #include "pg.h"
+#include "proto.h"
 #include "receivers.h"
 
 #define NODES 3
@@ -206,6 +207,33 @@ static void subscribe_ok(struct wsc *c, const char *room, long long since, bool 
 static struct wsc *watcher(int node, const char *sub, const char *room)
 {
 	struct wsc *c = open_as(node, "acme", sub, "viewer");
+	subscribe_ok(c, room, -1, false);
+	return c;
+}
+
+/* Says in c's hello that it takes pending events (as wfmon does); the
+ * daemon's answer says it honours that. */
+static void hello_pending(struct wsc *c)
+{
+	json_t *m = client_request(c, "{\"type\":\"hello\",\"id\":\"hello\",\"features\":[\"pending_events\"]}", 3000);
+	assert_non_null(m);
+	assert_string_equal(jstr(m, "type"), "hello");
+	assert_true(proto_hello_has(m, "pending_events"));
+	json_decref(m);
+}
+
+/* A viewer of acme on node that takes pending events (said in its hello). */
+static struct wsc *open_pending(int node, const char *sub)
+{
+	struct wsc *c = open_as(node, "acme", sub, "viewer");
+	hello_pending(c);
+	return c;
+}
+
+/* ... subscribed to room (fresh). */
+static struct wsc *watcher_pending(int node, const char *sub, const char *room)
+{
+	struct wsc *c = open_pending(node, sub);
 	subscribe_ok(c, room, -1, false);
 	return c;
 }
@@ -770,17 +798,33 @@ static void assert_away_ids(char ids[][64], int n)
 static void test_redis_restart_loses_nothing(void **state)
 {
 	(void)state;
-	struct wsc *a = watcher(0, "rr-a-viewer", "execution:x-rr");
+	struct wsc *a = watcher_pending(0, "rr-a-viewer", "execution:x-rr");
+	/* A client that did not ask for pending events (a hello without the
+	 * feature, after one whose "features" was not a list: refused). */
+	struct wsc *an = open_as(0, "acme", "rr-a-plain", "viewer");
+	json_t *bad = client_request(an, "{\"type\":\"hello\",\"id\":\"h\",\"features\":\"pending_events\"}", 3000);
+	assert_non_null(bad);
+	assert_string_equal(jstr(bad, "type"), "error");
+	assert_string_equal(jstr(bad, "code"), "bad_request");
+	assert_string_equal(jstr(bad, "field"), "features");
+	assert_non_null(strstr(jstr(bad, "message"), "must be an array"));
+	json_decref(bad);
+	json_t *hello = client_request(an, "{\"type\":\"hello\",\"id\":\"h\",\"client\":\"third-party 1\"}", 3000);
+	assert_non_null(hello);
+	assert_string_equal(jstr(hello, "type"), "hello");
+	json_decref(hello);
+	subscribe_ok(an, "execution:x-rr", -1, false);
 	struct wsc *b = watcher(1, "rr-b", "execution:x-rr");
 	struct wsc *c = watcher(2, "rr-c", "execution:x-rr");
 	struct wsc *pa = open_as(0, "acme", "rr-a", "producer");
 	publish_logs(pa, "rr", 0, 20, "x-rr");
 	enum { TOTAL = 65 };
-	static char ia[TOTAL + 8][64], ib[TOTAL + 8][64], ic[TOTAL + 8][64];
-	long long pa_[TOTAL + 8], pb_[TOTAL + 8], pc[TOTAL + 8];
+	static char ia[TOTAL + 8][64], ib[TOTAL + 8][64], ic[TOTAL + 8][64], in[TOTAL + 8][64];
+	long long pa_[TOTAL + 8], pb_[TOTAL + 8], pc[TOTAL + 8], pn[TOTAL + 8];
 	/* The first 20 are read now, so that what follows during the outage
 	 * is what the outage brings. */
 	assert_int_equal(read_events(a, 20, ia, pa_, 5000), 20);
+	assert_int_equal(read_events(an, 20, in, pn, 5000), 20);
 	assert_int_equal(read_events(b, 20, ib, pb_, 5000), 20);
 	assert_int_equal(read_events(c, 20, ic, pc, 5000), 20);
 	redis_stop();
@@ -812,21 +856,28 @@ static void test_redis_restart_loses_nothing(void **state)
 	assert_away_ids(pend, 25);
 	assert_null(client_recv_type(b, "event", 300));
 	assert_null(client_recv_type(c, "event", 100));
+	/* The node's client that did not ask for them: nothing (it may take
+	 * "seq" as required), also when it subscribes again meanwhile. */
+	assert_null(client_recv_type(an, "event", 100));
+	struct wsc *ln = open_as(0, "acme", "rr-late-plain", "viewer");
+	subscribe_ok(ln, "execution:x-rr", -1, false);
+	assert_null(client_recv_type(ln, "event", 300));
+	wsc_free(ln);
 	/* A console that subscribes to node A meanwhile gets them after its
 	 * answer (whose snapshot, following the numbered stream, has none). */
-	struct wsc *la = open_as(0, "acme", "rr-late-a", "viewer");
+	struct wsc *la = open_pending(0, "rr-late-a");
 	subscribe_ok(la, "execution:x-rr", -1, false);
 	assert_int_equal(read_pending(la, "execution:x-rr", 40, pend, 1500), 25);
 	assert_away_ids(pend, 25);
 	/* And one that resumes from where it was (the position before the outage). */
-	struct wsc *ra = open_as(0, "acme", "rr-resume-a", "viewer");
+	struct wsc *ra = open_pending(0, "rr-resume-a");
 	json_t *sub = client_subscribe(ra, "execution:x-rr", -1);
 	assert_non_null(sub);
 	long long before = json_integer_value(json_object_get(sub, "seq"));
 	json_decref(sub);
 	assert_int_equal(read_pending(ra, "execution:x-rr", 40, pend, 1500), 25);
 	wsc_free(ra);
-	ra = open_as(0, "acme", "rr-resume-a2", "viewer");
+	ra = open_pending(0, "rr-resume-a2");
 	subscribe_ok(ra, "execution:x-rr", before, true);
 	assert_int_equal(read_pending(ra, "execution:x-rr", 40, pend, 1500), 25);
 	assert_away_ids(pend, 25);
@@ -853,6 +904,9 @@ static void test_redis_restart_loses_nothing(void **state)
 	pending_skipped = 0;
 	assert_int_equal(read_events(b, TOTAL + 8 - 20, ib + 20, pb_ + 20, 5000), TOTAL - 20);
 	assert_int_equal(read_events(c, TOTAL + 8 - 20, ic + 20, pc + 20, 1000), TOTAL - 20);
+	/* The client that did not ask for pending events gets every event
+	 * once, numbered; never one without a position. */
+	assert_int_equal(read_events(an, TOTAL + 8 - 20, in + 20, pn + 20, 1000), TOTAL - 20);
 	assert_int_equal(pending_skipped, 0);
 	/* Node A's subscribers may also see the batch sent after the restart
 	 * pending, while the outbox still held older ones: at most those 20. */
@@ -875,8 +929,10 @@ static void test_redis_restart_loses_nothing(void **state)
 		assert_string_equal(ib[i], want);
 		assert_string_equal(ic[i], want);
 		assert_string_equal(ia[i], want);
+		assert_string_equal(in[i], want);
 		assert_int_equal(pb_[i], pc[i]);
 		assert_int_equal(pb_[i], pa_[i]);
+		assert_int_equal(pb_[i], pn[i]);
 		if (i > 0)
 			assert_true(pb_[i] > pb_[i - 1]);
 	}
@@ -890,6 +946,7 @@ static void test_redis_restart_loses_nothing(void **state)
 	assert_stored_at(ib, pb_, TOTAL);
 	wsc_free(pa);
 	wsc_free(a);
+	wsc_free(an);
 	wsc_free(b);
 	wsc_free(c);
 }
@@ -917,8 +974,7 @@ static void test_outbox_survives_kill9(void **state)
 	assert_int_equal(json_integer_value(json_object_get(ob, "batches")), 4);
 	assert_int_equal(json_integer_value(json_object_get(ob, "events")), 20);
 	json_decref(ob);
-	struct wsc *a = open_as(0, "acme", "ko-a-viewer", "viewer");
-	subscribe_ok(a, "execution:x-ko", -1, false);
+	struct wsc *a = watcher_pending(0, "ko-a-viewer", "execution:x-ko");
 	/* What the outbox kept across the kill is shown pending, in order. */
 	static char pend[32][64];
 	assert_int_equal(read_pending(a, "execution:x-ko", 32, pend, 1500), 20);
@@ -1023,8 +1079,7 @@ static void test_pending_replay_bounded(void **state)
 	enum { TOTAL = 30 };
 	for (int k = 0; k < TOTAL / 5; k++)
 		publish_logs(pa, "pb", k * 5, 5, "x-pb");
-	struct wsc *a = open_as(0, "acme", "pb-a-viewer", "viewer");
-	subscribe_ok(a, "execution:x-pb", -1, false);
+	struct wsc *a = watcher_pending(0, "pb-a-viewer", "execution:x-pb");
 	static char pend[TOTAL + 8][64];
 	int got = read_pending(a, "execution:x-pb", TOTAL + 8, pend, 1500);
 	assert_true(got >= 1 && got <= 8);
