@@ -886,7 +886,7 @@ void cluster_metrics_write(const struct cluster *k, void *file)
 	fprintf(f, "# HELP wfmond_cluster_outbox_events Events in those batches\n"
 		   "# TYPE wfmond_cluster_outbox_events gauge\nwfmond_cluster_outbox_events %zu\n",
 		ob ? backlog_events(ob) : 0);
-	fprintf(f, "# HELP wfmond_cluster_outbox_bytes Bytes of those batches (bound: cluster-outbox-max)\n"
+	fprintf(f, "# HELP wfmond_cluster_outbox_bytes Bytes the outbox holds: records, index, route keys and ids (bound: cluster-outbox-max)\n"
 		   "# TYPE wfmond_cluster_outbox_bytes gauge\nwfmond_cluster_outbox_bytes %llu\n",
 		(unsigned long long)(ob ? backlog_bytes(ob) : 0));
 	fprintf(f, "# HELP wfmond_cluster_outboxed_total Events acknowledged from the outbox while Redis was away\n"

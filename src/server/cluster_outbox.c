@@ -92,6 +92,27 @@ static void aux_key(struct outbox_aux *x, size_t index, const struct proto_event
 	rk->workflow_id = aux_id(x, ev->workflow_id);
 }
 
+/* Frees the slack of x's growth: what it holds is what aux_bytes counts. */
+static void aux_fit(struct outbox_aux *x)
+{
+	/* Never empty when shrunk: an entry with no new event has no slack. */
+	if (x->nkeys > 0 && x->nkeys < x->capkeys) {
+		x->capkeys = x->nkeys;
+		x->keys = xrealloc(x->keys, x->capkeys * sizeof *x->keys);
+	}
+	if (x->idslen > 0 && x->idslen < x->idscap) {
+		x->idscap = x->idslen;
+		x->ids = xrealloc(x->ids, x->idscap);
+	}
+}
+
+/* What x keeps for the life of its entry (not its items: they go at the
+ * ack point, a sync after they came). */
+static size_t aux_bytes(const struct outbox_aux *x)
+{
+	return sizeof *x + x->capkeys * sizeof *x->keys + x->idscap;
+}
+
 static void aux_items_free(struct outbox_aux *x)
 {
 	for (size_t i = 0; i < x->nitems; i++)
@@ -139,6 +160,7 @@ static struct outbox_aux *aux_from_entry(const struct backlog_entry *e)
 		aux_key(x, i, &it.ev);
 		ingest_item_clear(&it);
 	}
+	aux_fit(x);
 	return x;
 }
 
@@ -243,9 +265,18 @@ static void outboxed_key(char *key, size_t len, const char *org, const char *eve
 	snprintf(key, len, "%s\n%s", org, event_id);
 }
 
-/* Adds (or removes) the ids of e's events to the outbox's id set. */
-static void outboxed_mark(struct cluster *k, const struct backlog_entry *e, bool add)
+/* What the id set holds for one id: its entry, its key and (at most) two
+ * bucket pointers. */
+static size_t outboxed_bytes(const char *org, const char *event_id)
 {
+	return sizeof(struct strmap_entry) + strlen(org) + 1 + strlen(event_id) + 1 + 2 * sizeof(void *);
+}
+
+/* Adds (or removes) the ids of e's events to the outbox's id set; returns
+ * the bytes that takes. */
+static size_t outboxed_mark(struct cluster *k, const struct backlog_entry *e, bool add)
+{
+	size_t bytes = 0;
 	for (size_t i = 0; i < e->n; i++) {
 		json_t *ev = json_loadb(e->events[i].json, e->events[i].len, 0, NULL);
 		const char *id = json_string_value(json_object_get(ev, "id"));
@@ -256,11 +287,13 @@ static void outboxed_mark(struct cluster *k, const struct backlog_entry *e, bool
 				strmap_put(&k->outboxed, key, k);
 			else
 				strmap_remove(&k->outboxed, key);
+			bytes += outboxed_bytes(e->org, id);
 		}
 		json_decref(ev);
 	}
 	struct cluster_org *co = cluster_org_of(k, e->org);
 	co->outbox_events = add ? co->outbox_events + e->nnew : co->outbox_events - e->nnew;
+	return bytes;
 }
 
 /* Keeps the batch in the outbox while Redis is away (or the outbox still
@@ -271,6 +304,7 @@ void cluster_outbox_keep(struct cluster *k, const char *org, struct ingest_batch
 {
 	char cause[256] = "there is no outbox (cluster-outbox-max is 0)";
 	char key[2 * PROTO_MAX_ID + 8];
+	struct outbox_aux *x = NULL;
 	int rc = -1;
 	if (k->outbox != NULL) {
 		/* Sent again while its first copy waits in the outbox: a duplicate,
@@ -280,12 +314,23 @@ void cluster_outbox_keep(struct cluster *k, const char *org, struct ingest_batch
 			if (strmap_get(&k->outboxed, key) != NULL)
 				ingest_drop_duplicate(b, i);
 		}
+		/* The bound counts what the node keeps for each event besides its
+		 * record: its route keys and its place in the id set. */
+		x = aux_new();
+		size_t extra = 0;
+		for (size_t i = 0; i < b->n; i++) {
+			aux_key(x, i, &b->items[i].ev);
+			extra += outboxed_bytes(org, b->items[i].ev.event_id);
+		}
+		aux_fit(x);
+		extra += aux_bytes(x);
 		size_t m;
 		struct store_event *all = cluster_batch_events_new(k, org, b, &m);
-		rc = backlog_add(k->outbox, org, all, m, ticket, cause, sizeof cause);
+		rc = backlog_add(k->outbox, org, all, m, extra, ticket, cause, sizeof cause);
 		free(all);
 	}
 	if (rc < 0) {
+		aux_free(x);
 		if (!k->outbox_full_logged)
 			log_warn("cluster: Redis is away and %s: new batches are refused until it drains", cause);
 		k->outbox_full_logged = true;
@@ -302,9 +347,6 @@ void cluster_outbox_keep(struct cluster *k, const char *org, struct ingest_batch
 	cluster_pending_ack_set(k->s, ticket, b);
 	/* The new events wait, parsed, for the ack point (on_outbox_durable),
 	 * where they are delivered pending. */
-	struct outbox_aux *x = aux_new();
-	for (size_t i = 0; i < b->n; i++)
-		aux_key(x, i, &b->items[i].ev);
 	x->items = b->items;
 	x->nitems = b->n;
 	b->items = NULL;
@@ -474,8 +516,9 @@ int cluster_outbox_open(struct cluster *k, char *cause, size_t causelen)
 		return -1;
 	}
 	for (struct backlog_entry *e = backlog_head(k->outbox); e != NULL; e = e->next) {
-		outboxed_mark(k, e, true);
+		size_t extra = outboxed_mark(k, e, true);
 		e->aux = aux_from_entry(e);
+		backlog_charge(k->outbox, e, extra + aux_bytes(e->aux));
 	}
 	return 0;
 }

@@ -1011,16 +1011,21 @@ static void test_outbox_survives_kill9(void **state)
 }
 
 /* A tiny outbox: past its bound a batch is refused "unavailable" as a whole
- * and nothing of it is delivered or stored; every batch acknowledged is. */
+ * and nothing of it is delivered or stored; every batch acknowledged is.
+ * The bound is on every byte the outbox holds: refused at the limit, not
+ * before, and each batch costs more than its events' text (route keys, the
+ * id set, the index). */
 static void test_outbox_bound_refuses(void **state)
 {
 	(void)state;
-	node_restart_with(2, "--cluster-outbox-max", "4096");
+	enum { MAX = 12288 };
+	node_restart_with(2, "--cluster-outbox-max", "12288");
 	struct wsc *b = watcher(1, "ob-b", "execution:x-ob");
 	struct wsc *pc = open_as(2, "acme", "ob-c", "producer");
 	redis_stop();
 	wait_peers_delayed(2);
 	int acked = 0, refused_at = -1;
+	long before = 0, text = 0;
 	for (int k = 0; k < 20 && refused_at < 0; k++) {
 		json_t *ack = publish_log_batch(pc, "ob", k * 5, 5, "x-ob", NULL);
 		assert_non_null(ack);
@@ -1028,6 +1033,19 @@ static void test_outbox_bound_refuses(void **state)
 		json_int_t rejected = json_integer_value(json_object_get(ack, "rejected"));
 		if (rejected == 0) {
 			acked++;
+			/* What this batch costs, against its events' text. */
+			long now = daemon_metric(&N[2], "wfmond_cluster_outbox_bytes");
+			text = 0;
+			for (int i = 0; i < 5; i++) {
+				char eid[32], msg[64];
+				snprintf(eid, sizeof eid, "ob-%d", k * 5 + i);
+				snprintf(msg, sizeof msg, "\"level\":\"info\",\"message\":\"line %d\"", k * 5 + i);
+				char *ev = event_json("log", eid, "x-ob", msg);
+				text += (long)strlen(ev);
+				free(ev);
+			}
+			assert_true(now - before > text + 5 * 100);
+			before = now;
 		} else {
 			/* Refused as a whole, each event "unavailable". */
 			assert_int_equal(rejected, 5);
@@ -1038,10 +1056,14 @@ static void test_outbox_bound_refuses(void **state)
 		}
 		json_decref(ack);
 	}
-	assert_true(acked >= 1);
+	assert_true(acked >= 2);
 	assert_int_equal(refused_at, acked);
 	assert_int_equal(daemon_metric(&N[2], "wfmond_cluster_outbox_events"), acked * 5);
-	assert_true(daemon_metric(&N[2], "wfmond_cluster_outbox_bytes") <= 4096);
+	/* Within the bound, and refused at it: the refused batch (ids and lines
+	 * as long or longer) would cost at least what the last one did. */
+	long held = daemon_metric(&N[2], "wfmond_cluster_outbox_bytes");
+	assert_true(held <= MAX);
+	assert_true(held + held / acked > MAX);
 	assert_int_equal(redis_start(), 0);
 	static char ib[128][64];
 	long long pb_[128];
