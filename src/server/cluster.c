@@ -49,7 +49,7 @@
 #include "strmap.h"
 #include "xalloc.h"
 
-#define STREAM_KEY "wfmon:events"
+#define STREAM_KEY CLUSTER_STREAM_KEY
 #define POS_KEY "wfmon:pos"
 #define LEADER_KEY "wfmon:leader"
 #define LEASE_MS 3000
@@ -736,6 +736,12 @@ int cluster_script_send(struct cluster *k, struct flight *f, int64_t floor, size
 
 /* ---- a producer's batch ---------------------------------------------------------------- */
 
+int64_t cluster_applied_pos(struct cluster *k, const char *org, const char *event_id)
+{
+	const struct ingest_item *it = ring_find(k, org, event_id);
+	return it != NULL ? it->pos : 0;
+}
+
 static void on_published(redisAsyncContext *ac, void *r, void *privdata)
 {
 	(void)ac;
@@ -747,6 +753,10 @@ static void on_published(redisAsyncContext *ac, void *r, void *privdata)
 		cluster_outbox_numbered(k, f->oe, reply);
 		free(f);
 		cluster_outbox_kick(k);
+		return;
+	}
+	if (reply == NULL && cluster_outbox_take_lost(k, f)) {
+		flight_free(f);
 		return;
 	}
 	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
@@ -889,6 +899,9 @@ void cluster_metrics_write(const struct cluster *k, void *file)
 	fprintf(f, "# HELP wfmond_cluster_outbox_bytes Bytes the outbox holds: records, index, route keys and ids (bound: cluster-outbox-max)\n"
 		   "# TYPE wfmond_cluster_outbox_bytes gauge\nwfmond_cluster_outbox_bytes %llu\n",
 		(unsigned long long)(ob ? backlog_bytes(ob) : 0));
+	fprintf(f, "# HELP wfmond_cluster_lost_replies_total Batches whose answer the Redis link lost (kept in the outbox)\n"
+		   "# TYPE wfmond_cluster_lost_replies_total counter\nwfmond_cluster_lost_replies_total %llu\n",
+		(unsigned long long)k->lost_replies_total);
 	fprintf(f, "# HELP wfmond_cluster_outboxed_total Events acknowledged from the outbox while Redis was away\n"
 		   "# TYPE wfmond_cluster_outboxed_total counter\nwfmond_cluster_outboxed_total %llu\n",
 		(unsigned long long)k->outboxed_total);

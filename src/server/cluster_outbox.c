@@ -10,6 +10,14 @@
  * head leaves, once STORED. `outboxed` holds the ids of the events in the
  * outbox; each organization's outbox_events counts its new events there.
  *
+ * The fence: an entry goes to Redis only once the reader has applied the
+ * stream up to its last entry as Redis said after the entry was kept
+ * (XREVRANGE on the publish link). A first copy of its events appended
+ * before that (a batch whose answer the link lost, taken here by
+ * cluster_outbox_take_lost; a producer's retry of a batch that reached the
+ * stream) is then applied, and those events keep the position they were
+ * delivered at (drain_take_applied) instead of being numbered again.
+ *
  * Pending delivery: an entry's new events (pos 0) are delivered as pending
  * event messages (frame_new_pending_event) to this node's rooms once, when
  * the entry is durable (the ack point: nothing is shown that could not be
@@ -180,7 +188,9 @@ static void pending_deliver(struct cluster *k, struct backlog_entry *e)
 		return;
 	struct org *o = server_org(k->s, e->org);
 	for (size_t i = 0; i < x->nitems; i++)
-		ingest_item_route(o, &x->items[i], pending_publish, NULL);
+		/* Applied already (a batch whose answer was lost): delivered numbered. */
+		if (!dedup_seen(&o->dedup, x->items[i].ev.event_id))
+			ingest_item_route(o, &x->items[i], pending_publish, NULL);
 	aux_items_free(x);
 }
 
@@ -354,6 +364,19 @@ void cluster_outbox_keep(struct cluster *k, const char *org, struct ingest_batch
 	e->aux = x;
 }
 
+/* A producer's batch whose answer the link lost (see cluster-internal.h). */
+bool cluster_outbox_take_lost(struct cluster *k, struct flight *f)
+{
+	const struct pending *p = pending_find(k->s, f->ticket);
+	if (k->outbox == NULL || (p != NULL && p->kind != PENDING_ACK))
+		return false;
+	log_warn("cluster: the answer to a batch of %zu event(s) of %s was lost with the link: kept in the outbox, "
+		 "sent once the stream is read up to now", f->b.n, f->org);
+	k->lost_replies_total++;
+	cluster_outbox_keep(k, f->org, &f->b, f->ticket);
+	return true;
+}
+
 /* ---- the way to Redis and the store --------------------------------------------------------- */
 
 static bool entry_numbered(const struct backlog_entry *e)
@@ -391,13 +414,52 @@ static void drain_store(struct cluster *k, struct backlog_entry *e)
 	}
 }
 
+/* Events of e the reader has applied since e was kept keep the position
+ * they were delivered at, instead of a second one: a batch whose answer the
+ * link lost (Redis had run the script), or a producer's retry of a batch
+ * whose first copy is in the stream. Behind the fence the reader has seen
+ * every entry appended before e was kept, so a first copy is applied by now
+ * or was never appended. An event applied too long ago to be among the
+ * recent events is numbered again (delivered once all the same: every
+ * node's dedup skips the second copy) and said in the log. */
+static void drain_take_applied(struct cluster *k, struct backlog_entry *e)
+{
+	const struct outbox_aux *x = e->aux;
+	if (x == NULL || e->nnew == 0)
+		return;
+	struct org *o = server_org(k->s, e->org);
+	size_t taken = 0, lost = 0;
+	for (size_t i = 0; i < x->nkeys; i++) {
+		struct store_event *se = &e->events[x->keys[i].index];
+		const char *id = x->ids + x->keys[i].event_id;
+		if (se->pos != 0 || !dedup_seen(&o->dedup, id))
+			continue;
+		int64_t pos = cluster_applied_pos(k, e->org, id);
+		if (pos <= 0) {
+			lost++;
+			continue;
+		}
+		se->pos = pos;
+		e->nnew--;
+		taken++;
+	}
+	cluster_org_of(k, e->org)->outbox_events -= taken;
+	if (taken > 0)
+		log_info("cluster: %zu event(s) of outbox batch %s were in the stream already: stored at the positions "
+			 "delivered", taken, e->id);
+	if (lost > 0)
+		log_warn("cluster: %zu event(s) of outbox batch %s were applied too long ago to know their position: "
+			 "numbered again (delivered once, stored under the new position)", lost, e->id);
+}
+
 /* Sends the READY entry: to Redis to be numbered, or straight to the store
- * when every event of it has its position (retries only, or numbered before
- * the store refused it). */
+ * when every event of it has its position (retries only, events found
+ * applied, or numbered before the store refused it). */
 static void drain_send(struct cluster *k, struct backlog_entry *e)
 {
 	k->drain_inflight++;
 	e->state = BACKLOG_SENT;
+	drain_take_applied(k, e);
 	if (entry_numbered(e)) {
 		drain_store(k, e);
 		return;
@@ -415,9 +477,72 @@ static void drain_send(struct cluster *k, struct backlog_entry *e)
 	}
 }
 
+/* ---- the fence ------------------------------------------------------------------------------ */
+
+/* Stream entry ids "MS-SEQ" in stream order. */
+static int stream_id_cmp(const char *a, const char *b)
+{
+	char *end;
+	unsigned long long ams = strtoull(a, &end, 10), aseq = *end == '-' ? strtoull(end + 1, NULL, 10) : 0;
+	unsigned long long bms = strtoull(b, &end, 10), bseq = *end == '-' ? strtoull(end + 1, NULL, 10) : 0;
+	if (ams != bms)
+		return ams < bms ? -1 : 1;
+	return aseq < bseq ? -1 : aseq > bseq;
+}
+
+static void on_fence(redisAsyncContext *ac, void *r, void *privdata)
+{
+	(void)ac;
+	struct cluster *k = privdata;
+	const redisReply *reply = r;
+	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
+		k->fence = FENCE_NONE;   /* asked again at the next kick */
+		return;
+	}
+	/* [[id, [fields]]], or [] for an empty stream. */
+	const redisReply *last = reply->elements > 0 ? reply->element[0] : NULL;
+	snprintf(k->fence_id, sizeof k->fence_id, "%s",
+		 last != NULL && last->type == REDIS_REPLY_ARRAY && last->elements > 0 &&
+		 last->element[0]->type == REDIS_REPLY_STRING ? last->element[0]->str : "0-0");
+	k->fence = FENCE_SET;
+	cluster_outbox_kick(k);
+}
+
+static void fence_wait_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	cluster_outbox_kick(w->data);
+}
+
+/* Whether e may go to Redis now: the fence covers it (asked after e was
+ * kept) and the reader has applied the stream up to it. Asks for a fence
+ * that covers every entry kept so far when e is not covered yet; the drain
+ * waits meanwhile (a timer checks the reader). */
+static bool fence_passed(struct cluster *k, const struct backlog_entry *e)
+{
+	if (k->fence == FENCE_SET && e->seq < k->fence_covers) {
+		if (stream_id_cmp(k->last_id, k->fence_id) >= 0) {
+			ev_timer_stop(k->loop, &k->fence_wait);
+			return true;
+		}
+		if (!ev_is_active(&k->fence_wait))
+			ev_timer_start(k->loop, &k->fence_wait);
+		return false;
+	}
+	if (k->fence == FENCE_ASKED)
+		return false;
+	if (redisAsyncCommand(k->cmd.ac, on_fence, k, "XREVRANGE %s + - COUNT 1", CLUSTER_STREAM_KEY) == REDIS_OK) {
+		k->fence = FENCE_ASKED;
+		k->fence_covers = backlog_tail(k->outbox)->seq + 1;
+	}
+	return false;
+}
+
 /* Moves the outbox on: drops the stored entries at its head, sends the next
  * ones in order (a window of them) while Redis is up and the reader knows
- * where it stands (so that this node applies its own entries too). */
+ * where it stands (so that this node applies its own entries too) and has
+ * passed the fence. */
 void cluster_outbox_kick(struct cluster *k)
 {
 	if (k->outbox == NULL || k->stopping)
@@ -435,9 +560,13 @@ void cluster_outbox_kick(struct cluster *k)
 	}
 	if (k->cmd.state != LINK_UP || k->last_id[0] == '\0' || k->drain_blocked)
 		return;
-	for (; e != NULL && e->state != BACKLOG_WRITING && k->drain_inflight < DRAIN_WINDOW; e = e->next)
-		if (e->state == BACKLOG_READY)
-			drain_send(k, e);
+	for (; e != NULL && e->state != BACKLOG_WRITING && k->drain_inflight < DRAIN_WINDOW; e = e->next) {
+		if (e->state != BACKLOG_READY)
+			continue;
+		if (!fence_passed(k, e))
+			break;
+		drain_send(k, e);
+	}
 }
 
 void cluster_outbox_numbered(struct cluster *k, struct backlog_entry *e, const redisReply *reply)
@@ -506,6 +635,8 @@ int cluster_outbox_open(struct cluster *k, char *cause, size_t causelen)
 {
 	struct server *s = k->s;
 	strmap_init(&k->outboxed);
+	ev_timer_init(&k->fence_wait, fence_wait_cb, 0.01, 0.01);
+	k->fence_wait.data = k;
 	if (s->cfg.cluster_outbox_max == 0)
 		return 0;
 	char *dir = xasprintf("%s/outbox", s->cfg.spool_dir);
@@ -525,6 +656,7 @@ int cluster_outbox_open(struct cluster *k, char *cause, size_t causelen)
 
 void cluster_outbox_close(struct cluster *k)
 {
+	ev_timer_stop(k->loop, &k->fence_wait);
 	for (struct backlog_entry *e = k->outbox ? backlog_head(k->outbox) : NULL; e != NULL; e = e->next) {
 		aux_free(e->aux);
 		e->aux = NULL;
