@@ -91,17 +91,23 @@ static void tail_drop(struct tail *t)
 
 #define TAIL_HELLO_ID "hello"
 
+/* Sends text (takes it; NULL: out of memory, fatal). Returns -1 when the
+ * connection's buffer refuses it. */
+static int tail_send(struct tail *t, char *text, const char *what)
+{
+	if (text == NULL)
+		fatal("cannot encode a %s request", what);
+	int rc = wsl_send_text(t->conn, text, strlen(text));
+	free(text);
+	return rc != 0 ? -1 : 0;
+}
+
 /* Says that tail prints pending events (a cluster node's own, while its
  * Redis is away: wfmon(1)), then sends one subscribe per room; "since" when
  * a position is known. */
 static int tail_subscribe_all(struct tail *t)
 {
-	char *hello = proto_hello_request_new(TAIL_HELLO_ID, "wfmon " WFMON_VERSION, true);
-	if (hello == NULL)
-		fatal("cannot build a hello request");
-	int sent = wsl_send_text(t->conn, hello, strlen(hello));
-	free(hello);
-	if (sent != 0)
+	if (tail_send(t, proto_hello_request_new(TAIL_HELLO_ID, "wfmon " WFMON_VERSION, true), "hello") != 0)
 		return -1;
 	for (size_t i = 0; i < t->opt->nrooms; i++) {
 		char id[32];
@@ -114,11 +120,7 @@ static int tail_subscribe_all(struct tail *t)
 			json_object_set_new(req, "since", json_integer(t->pos[i].seq));
 		char *text = json_dumps(req, JSON_COMPACT);
 		json_decref(req);
-		if (text == NULL)
-			fatal("cannot encode a subscribe request");
-		int rc = wsl_send_text(t->conn, text, strlen(text));
-		free(text);
-		if (rc != 0)
+		if (tail_send(t, text, "subscribe") != 0)
 			return -1;
 	}
 	return 0;

@@ -294,6 +294,35 @@ static int read_events(struct wsc *c, int want, char ids[][64], long long *pos, 
 	return read_messages(c, false, NULL, want, ids, pos, timeout_ms);
 }
 
+/* Each of the nsubs subscribers gets exactly the events PREFIX-0 ..
+ * PREFIX-(n-1), once, in that order, at the same rising positions; ids and
+ * pos (n + 8 slots) get the first one's. */
+static void read_in_order(struct wsc *const *subs, int nsubs, const char *prefix, int n, char ids[][64],
+			  long long *pos)
+{
+	char (*other)[64] = calloc((size_t)n + 8, 64);
+	long long *opos = calloc((size_t)n + 8, sizeof *opos);
+	assert_non_null(other);
+	assert_non_null(opos);
+	assert_int_equal(read_events(subs[0], n + 8, ids, pos, 8000), n);
+	for (int s = 1; s < nsubs; s++) {
+		assert_int_equal(read_events(subs[s], n + 8, other, opos, 1000), n);
+		for (int i = 0; i < n; i++) {
+			assert_string_equal(other[i], ids[i]);
+			assert_int_equal(opos[i], pos[i]);
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		char want[64];
+		snprintf(want, sizeof want, "%s-%d", prefix, i);
+		assert_string_equal(ids[i], want);
+		if (i > 0)
+			assert_true(pos[i] > pos[i - 1]);
+	}
+	free(other);
+	free(opos);
+}
+
 /* ---- one order everywhere ------------------------------------------------------- */
 
 static void test_same_order_on_every_node(void **state)
@@ -1157,8 +1186,6 @@ static void test_lost_reply_keeps_first_position(void **state)
 	struct wsc *c = watcher(2, "lr-c", "execution:x-lr");
 	struct wsc *pa = open_as(0, "acme", "lr-a-producer", "producer");
 	enum { BATCH = 5, MAX = 8 * BATCH };
-	static char ia[MAX + 8][64], ib[MAX + 8][64], ic[MAX + 8][64];
-	long long pa_[MAX + 8], pb_[MAX + 8], pc[MAX + 8];
 	publish_logs(pa, "lr", 0, BATCH, "x-lr");
 	int sent = BATCH;
 	/* The link may already be down when the batch comes (a lease renewal
@@ -1189,20 +1216,9 @@ static void test_lost_reply_keeps_first_position(void **state)
 	publish_logs(pa, "lr", sent, BATCH, "x-lr");
 	sent += BATCH;
 	/* Each event once, in order, at the same positions on every node. */
-	assert_int_equal(read_events(b, MAX + 8, ib, pb_, 5000), sent);
-	assert_int_equal(read_events(c, MAX + 8, ic, pc, 1000), sent);
-	assert_int_equal(read_events(a, MAX + 8, ia, pa_, 1000), sent);
-	for (int i = 0; i < sent; i++) {
-		char want[32];
-		snprintf(want, sizeof want, "lr-%d", i);
-		assert_string_equal(ib[i], want);
-		assert_string_equal(ic[i], want);
-		assert_string_equal(ia[i], want);
-		assert_int_equal(pb_[i], pc[i]);
-		assert_int_equal(pb_[i], pa_[i]);
-		if (i > 0)
-			assert_true(pb_[i] > pb_[i - 1]);
-	}
+	static char ib[MAX + 8][64];
+	long long pb_[MAX + 8];
+	read_in_order((struct wsc *[]){ b, c, a }, 3, "lr", sent, ib, pb_);
 	/* Stored once each, at the position delivered. */
 	char like[32];
 	snprintf(like, sizeof like, "event_id LIKE 'lr-%%'");
@@ -1253,18 +1269,10 @@ static void test_node_killed_under_load(void **state)
 	json_decref(publish_log_batch(pb, "k9", ACKED * BATCH, BATCH, "x-k9", "in flight"));
 	publish_logs(pb, "k9", (ACKED + 1) * BATCH, BATCH, "x-k9");
 	enum { TOTAL = (ACKED + 2) * BATCH };
-	static char ib[TOTAL + 8][64], ic[TOTAL + 8][64];
-	long long pb_[TOTAL + 8], pc[TOTAL + 8];
+	static char ib[TOTAL + 8][64];
+	long long pb_[TOTAL + 8];
 	/* Every event delivered to both, once, in the same order. */
-	assert_int_equal(read_events(b, TOTAL + 8, ib, pb_, 3000), TOTAL);
-	assert_int_equal(read_events(c, TOTAL + 8, ic, pc, 1000), TOTAL);
-	for (int i = 0; i < TOTAL; i++) {
-		char want[32];
-		snprintf(want, sizeof want, "k9-%d", i);
-		assert_string_equal(ib[i], want);
-		assert_string_equal(ic[i], want);
-		assert_int_equal(pb_[i], pc[i]);
-	}
+	read_in_order((struct wsc *[]){ b, c }, 2, "k9", TOTAL, ib, pb_);
 	/* Node 0 back on its spool: everything stored, once. */
 	node_restart_with(0, NULL, NULL);
 	assert_true(wait_count("acme", "event_id LIKE 'k9-%'", TOTAL, 20000));

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "backlog.h"
+#include "tmpdir.h"
 
 static int durable_seen;
 
@@ -25,21 +26,6 @@ static void on_durable(void *arg, struct backlog_entry *e, int status, const cha
 	(void)error;
 	assert_int_equal(status, 0);
 	durable_seen++;
-}
-
-static char *tmpdir_new(void)
-{
-	char *d = strdup("/tmp/wfmon-backlog-XXXXXX");
-	assert_non_null(mkdtemp(d));
-	return d;
-}
-
-static void tmpdir_free(char *d)
-{
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", d);
-	assert_int_equal(system(cmd), 0);
-	free(d);
 }
 
 static const struct store_event two[2] = {
@@ -65,7 +51,7 @@ static void test_bound_counts_every_byte(void **state)
 {
 	(void)state;
 	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
-	char *dir = tmpdir_new();
+	char *dir = tmpdir_new("backlog");
 	char cause[256];
 	/* The cost of one entry with 100 bytes of the caller's. */
 	struct backlog *ob = backlog_open(dir, 1 << 20, loop, on_durable, NULL, cause, sizeof cause);
@@ -83,7 +69,7 @@ static void test_bound_counts_every_byte(void **state)
 
 	/* At the limit: exactly one entry's worth is taken, a byte less is not,
 	 * and the caller's bytes are what tips it. */
-	dir = tmpdir_new();
+	dir = tmpdir_new("backlog");
 	ob = backlog_open(dir, one, loop, on_durable, NULL, cause, sizeof cause);
 	assert_non_null(ob);
 	assert_int_equal(backlog_add(ob, "acme", two, 2, 101, 2, cause, sizeof cause), -1);
