@@ -508,11 +508,15 @@ static void on_fence(redisAsyncContext *ac, void *r, void *privdata)
 	cluster_outbox_kick(k);
 }
 
+/* While the drain waits for the reader to reach the fence; with a link
+ * down it stops (the watchdog's kick, every second, tries again). */
 static void fence_wait_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	(void)loop;
 	(void)revents;
-	cluster_outbox_kick(w->data);
+	struct cluster *k = w->data;
+	if (k->cmd.state != LINK_UP || k->rd.state != LINK_UP)
+		ev_timer_stop(loop, w);
+	cluster_outbox_kick(k);
 }
 
 /* Whether e may go to Redis now: the fence covers it (asked after e was
@@ -526,7 +530,7 @@ static bool fence_passed(struct cluster *k, const struct backlog_entry *e)
 			ev_timer_stop(k->loop, &k->fence_wait);
 			return true;
 		}
-		if (!ev_is_active(&k->fence_wait))
+		if (!ev_is_active(&k->fence_wait) && k->rd.state == LINK_UP)
 			ev_timer_start(k->loop, &k->fence_wait);
 		return false;
 	}
