@@ -42,6 +42,13 @@
  * them, every peer keeps them as they are and none interprets them. */
 #define PROTO_EXT_PREFIX "x_"
 #define PROTO_MAX_EXT 65536               /* bytes of an event's extension fields, compact */
+#define PROTO_MAX_FEATURES 32             /* words in a client's hello "features" */
+
+/* The feature word a client lists in its hello "features" to get pending
+ * event messages ({"type":"event","pending":true,...}, no "seq": a cluster
+ * node's own events while its Redis is away); a client that does not list
+ * it never gets one. A daemon that lists it in its hello answer honours it. */
+#define PROTO_FEATURE_PENDING_EVENTS "pending_events"
 
 /* WebSocket close codes beyond RFC 6455's own (1007 invalid UTF-8, 1009 too big). */
 #define PROTO_CLOSE_SLOW_CONSUMER 4001    /* outbound queue over its limit */
@@ -315,6 +322,7 @@ struct proto_request {
 	const char *note;           /* alert: optional, borrowed */
 	const char *token;          /* auth: borrowed, 1..PROTO_MAX_TOKEN bytes */
 	const char *reason;         /* cancel, retry: optional, borrowed */
+	bool pending_events;        /* hello: its "features" list PROTO_FEATURE_PENDING_EVENTS */
 	enum proto_schedule_action schedule_action;   /* schedule */
 	json_t *schedule;           /* schedule save: borrowed, checked by the daemon */
 	const char *workflow_id;    /* schedule delete: borrowed */
@@ -394,6 +402,11 @@ char *proto_pong_message_new(json_t *id, int64_t now_ms);
 char *proto_hello_message_new(json_t *id, const char *server);
 /* The features of PROTO_REVISION, as the hello lists them; NULL-terminated. */
 const char *const *proto_features(void);
+/* A client's hello request, {"type":"hello","id":id,"protocol":..,"revision":..,
+ * "client":client,"features":["pending_events"]}: client may be NULL; the
+ * features only with pending_events (the client takes pending event
+ * messages). Returns new text, NULL when out of memory. */
+char *proto_hello_request_new(const char *id, const char *client, bool pending_events);
 /* Whether a hello answer (parsed) lists a feature; false for NULL or for a
  * daemon that answered the hello with an error (revision 1). */
 bool proto_hello_has(json_t *hello, const char *feature);

@@ -12,7 +12,10 @@
  * backlog_open, in order, under the same ids (so that sending one again is
  * recognised: cluster.c's script keeps the answer per id).
  *
- * The FIFO is bounded in bytes: backlog_add refuses past max_bytes.
+ * The FIFO is bounded in bytes: backlog_add refuses past max_bytes. The
+ * bytes are all an entry holds in memory: its record, its events' index,
+ * the entry itself and what the caller keeps with it (its aux: the caller
+ * says how much, backlog_add's extra or backlog_charge).
  *
  * Threads: every function runs on the loop thread; the outbox's own thread
  * appends, fdatasyncs and consumes the spool, and reports syncs through an
@@ -49,6 +52,7 @@ struct backlog_entry {
 	uint64_t ticket;              /* the caller's ticket (the ack's, then the store's); 0: none */
 	uint64_t seq;                 /* order of addition */
 	void *aux;                    /* the caller's; it frees it before the entry leaves (pop, close) */
+	size_t extra;                 /* bytes the caller keeps with it (aux), counted in the bound */
 	struct backlog_entry *next;
 };
 
@@ -65,10 +69,14 @@ struct backlog *backlog_open(const char *dir, uint64_t max_bytes, struct ev_loop
 void backlog_close(struct backlog *ob);
 
 /* Adds a batch of org (events borrowed, copied; ticket the caller's) at the
- * FIFO's tail, in state WRITING. Returns -1 (nothing kept) when it would go
- * past the bound or the record is too large, with a cause. */
-int backlog_add(struct backlog *ob, const char *org, const struct store_event *events, size_t n, uint64_t ticket,
-	       char *cause, size_t causelen);
+ * FIFO's tail, in state WRITING, counting `extra` bytes the caller keeps
+ * with it. Returns -1 (nothing kept) when it would go past the bound or the
+ * record is too large, with a cause. */
+int backlog_add(struct backlog *ob, const char *org, const struct store_event *events, size_t n, size_t extra,
+	       uint64_t ticket, char *cause, size_t causelen);
+/* Counts `extra` bytes the caller keeps with e from now on, instead of what
+ * it said before (for the entries backlog_open found: never refused). */
+void backlog_charge(struct backlog *ob, struct backlog_entry *e, size_t extra);
 
 /* The oldest entry, or NULL. */
 struct backlog_entry *backlog_head(struct backlog *ob);
@@ -77,7 +85,7 @@ struct backlog_entry *backlog_tail(struct backlog *ob);
 /* Removes the head entry (BACKLOG_STORED) for good. */
 void backlog_pop(struct backlog *ob);
 
-/* The backlog: entries, events and bytes held; the bound. */
+/* The backlog: entries, events and bytes held (see above); the bound. */
 size_t backlog_entries(const struct backlog *ob);
 size_t backlog_events(const struct backlog *ob);
 uint64_t backlog_bytes(const struct backlog *ob);

@@ -96,7 +96,8 @@ void cluster_replay(struct cluster *k, struct room *r, int64_t since, struct con
  * this node's outbox that room r gets and that are acknowledged but not
  * numbered yet: sent right after a subscription's answer (and what it
  * resumed), so that a client subscribing while Redis is away sees them: as
- * many as fit in half of c's output limits, the newest. k may be NULL (no
+ * many as fit in half of c's output limits, the newest. Nothing for a
+ * client that did not ask for pending events in its hello. k may be NULL (no
  * cluster: nothing to send). */
 void cluster_outbox_replay(struct cluster *k, struct room *r, struct conn *c);
 /* Events of org in this node's outbox (acknowledged, not numbered yet); 0

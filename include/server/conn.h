@@ -50,6 +50,7 @@ struct conn {
 	enum tls_mode tls_mode;    /* how flush.c writes to it */
 	SSL *ssl;                  /* lws's, for TLS_OPENSSL writes */
 	bool ready;                /* established and authenticated */
+	bool pending_events;       /* its hello listed PROTO_FEATURE_PENDING_EVENTS */
 	struct outq q;
 	struct sub *subs;
 	uint32_t nsubs, capsubs;
@@ -76,8 +77,9 @@ struct conn {
 };
 
 /* Queues a shared room event; a consumer over its limits is cut off (4001).
- * pos < 0: a pending event (no position yet), dropped while c's subscription
- * to `from` waits for the store.
+ * pos < 0: a pending event (no position yet): dropped unless c said in its
+ * hello that it takes them, and while c's subscription to `from` waits for
+ * the store.
  * It is written from a timer, in one write with whatever else is queued, once
  * write-coalesce-ms have passed since the connection's last write. */
 void conn_deliver(struct conn *c, struct room *from, int64_t pos, struct frame *f);

@@ -19,8 +19,11 @@
 #include "endpoint.h"
 #include "proto.h"
 #include "reconnect.h"
+#include "version.h"
 #include "wslink.h"
 #include "xalloc.h"
+
+#define SESSION_HELLO_ID "hello"
 
 struct session_room {
 	char name[PROTO_MAX_ROOM + 1];
@@ -85,16 +88,22 @@ static void session_retry(struct session *s, const char *why, int64_t now_us)
 	s->changed = true;
 }
 
-static void session_send(struct session *s, json_t *req)
+/* Sends text (takes it). */
+static void session_send_text(struct session *s, char *text)
 {
-	char *text = json_dumps(req, JSON_COMPACT);
-	json_decref(req);
 	if (text == NULL)
 		fatal("cannot encode a request");
 	/* A full buffer means the connection is stuck; the close that follows retries. */
 	if (wsl_send_text(s->conn, text, strlen(text)) != 0)
 		wsl_send_close(s->conn, 1001);
 	free(text);
+}
+
+static void session_send(struct session *s, json_t *req)
+{
+	char *text = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	session_send_text(s, text);
 }
 
 /* Rooms whose messages carry no position (alert records, the dashboards'
@@ -118,6 +127,13 @@ static void session_subscribe(struct session *s, struct session_room *r)
 		json_object_set_new(req, "since", json_integer(mr->seq));
 	r->pending = true;
 	session_send(s, req);
+}
+
+/* Says, before any subscription, that the console takes pending events
+ * (the model applies them at once and their numbered copy once). */
+static void session_hello(struct session *s)
+{
+	session_send_text(s, proto_hello_request_new(SESSION_HELLO_ID, "wfmon " WFMON_VERSION, true));
 }
 
 static void session_connect(struct session *s, int64_t now_us)
@@ -145,6 +161,7 @@ static void session_on_open(struct session *s, int64_t now_us)
 	s->reconnecting = s->ever_open;
 	s->any_resync = false;
 	s->ever_open = true;
+	session_hello(s);
 	for (size_t i = 0; i < s->nrooms; i++)
 		session_subscribe(s, &s->rooms[i]);
 }
@@ -246,6 +263,13 @@ static unsigned session_read(struct session *s, int64_t now_wall_ms)
 		json_t *msg = json_loadb(data, len, 0, NULL);
 		if (msg == NULL)
 			continue;
+		/* The hello's answer, or a daemon's refusal of it (before revision
+		 * 2: it sends pending events to every client anyway), needs nothing. */
+		const char *id = json_string_value(json_object_get(msg, "id"));
+		if (id != NULL && strcmp(id, SESSION_HELLO_ID) == 0) {
+			json_decref(msg);
+			continue;
+		}
 		/* A room that was resumed before this answer keeps its old position
 		 * in the model, which is why the answer is tracked first. */
 		session_track_answer(s, msg);

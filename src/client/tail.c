@@ -24,6 +24,7 @@
 #include "fmt.h"
 #include "proto.h"
 #include "reconnect.h"
+#include "version.h"
 #include "wslink.h"
 #include "xalloc.h"
 
@@ -88,9 +89,26 @@ static void tail_drop(struct tail *t)
 	t->conn = NULL;
 }
 
-/* Sends one subscribe per room; "since" when a position is known. */
+#define TAIL_HELLO_ID "hello"
+
+/* Sends text (takes it; NULL: out of memory, fatal). Returns -1 when the
+ * connection's buffer refuses it. */
+static int tail_send(struct tail *t, char *text, const char *what)
+{
+	if (text == NULL)
+		fatal("cannot encode a %s request", what);
+	int rc = wsl_send_text(t->conn, text, strlen(text));
+	free(text);
+	return rc != 0 ? -1 : 0;
+}
+
+/* Says that tail prints pending events (a cluster node's own, while its
+ * Redis is away: wfmon(1)), then sends one subscribe per room; "since" when
+ * a position is known. */
 static int tail_subscribe_all(struct tail *t)
 {
+	if (tail_send(t, proto_hello_request_new(TAIL_HELLO_ID, "wfmon " WFMON_VERSION, true), "hello") != 0)
+		return -1;
 	for (size_t i = 0; i < t->opt->nrooms; i++) {
 		char id[32];
 		snprintf(id, sizeof id, "tail-%zu", i);
@@ -102,11 +120,7 @@ static int tail_subscribe_all(struct tail *t)
 			json_object_set_new(req, "since", json_integer(t->pos[i].seq));
 		char *text = json_dumps(req, JSON_COMPACT);
 		json_decref(req);
-		if (text == NULL)
-			fatal("cannot encode a subscribe request");
-		int rc = wsl_send_text(t->conn, text, strlen(text));
-		free(text);
-		if (rc != 0)
+		if (tail_send(t, text, "subscribe") != 0)
 			return -1;
 	}
 	return 0;
@@ -163,8 +177,13 @@ static int tail_print(struct tail *t, const char *data, size_t len)
 			err.text);
 		return 0;
 	}
-	/* The answer to an in-band token renewal is tail's own business. */
+	/* The answer to its hello (or an older daemon's refusal of it) is
+	 * tail's own business, as is the answer to an in-band token renewal. */
 	const char *id = json_string_value(json_object_get(msg, "id"));
+	if (id != NULL && strcmp(id, TAIL_HELLO_ID) == 0) {
+		json_decref(msg);
+		return 0;
+	}
 	if (id != NULL && strcmp(id, "auth") == 0) {
 		if (strcmp(json_string_value(json_object_get(msg, "type")) ?: "", "error") == 0)
 			fprintf(stderr, "wfmon: the daemon refused the fresh token: %s\n",

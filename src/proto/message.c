@@ -264,10 +264,11 @@ char *proto_pong_message_new(json_t *id, int64_t now_ms)
 	return msg_end(&m);
 }
 
-/* What revision 2 added, one word each (see proto.h and wfmon-protocol(7)). */
+/* What revision 2 added, one word each, then what came since without
+ * changing a valid message's meaning (see proto.h and wfmon-protocol(7)). */
 static const char *const features[] = {
 	"attempt", "labels", "step_name", "empty_plan", "delayed_until", "extensions",
-	"control.cancel", "control.retry", "control.replied", "schedules", NULL,
+	"control.cancel", "control.retry", "control.replied", "schedules", PROTO_FEATURE_PENDING_EVENTS, NULL,
 };
 
 const char *const *proto_features(void)
@@ -287,6 +288,19 @@ char *proto_hello_message_new(json_t *id, const char *server)
 	msg_set_new(&m, "features", list);
 	if (server != NULL)
 		msg_set_new(&m, "server", json_string(server));
+	return msg_end(&m);
+}
+
+char *proto_hello_request_new(const char *id, const char *client, bool pending_events)
+{
+	struct msg m = msg_begin("hello");
+	msg_set_new(&m, "id", json_string(id));
+	msg_set_new(&m, "protocol", json_integer(PROTO_VERSION));
+	msg_set_new(&m, "revision", json_integer(PROTO_REVISION));
+	if (client != NULL)
+		msg_set_new(&m, "client", json_string(client));
+	if (pending_events)
+		msg_set_new(&m, "features", json_pack("[s]", PROTO_FEATURE_PENDING_EVENTS));
 	return msg_end(&m);
 }
 

@@ -22,7 +22,7 @@ static const char *const prioritize_fields[] = {"execution_id", "priority", NULL
 static const char *const rule_fields[] = {"action", "rule", "rule_id", NULL};
 static const char *const alert_fields[] = {"action", "alert_id", "note", NULL};
 static const char *const auth_fields[] = {"token", NULL};
-static const char *const hello_fields[] = {"protocol", "revision", "client", NULL};
+static const char *const hello_fields[] = {"protocol", "revision", "client", "features", NULL};
 static const char *const control_fields[] = {"execution_id", "reason", NULL};
 static const char *const schedule_fields[] = {"action", "schedule", "workflow_id", NULL};
 
@@ -243,6 +243,29 @@ char *proto_auth_request_new(const char *id, const char *token)
 	return text;
 }
 
+/* What a client says it understands: an array of feature words. A word this
+ * daemon does not know is ignored (the client may be newer); only its shape
+ * is checked, so that a client with a typo hears about it. */
+static int parse_hello_features(json_t *v, struct proto_request *req, struct proto_cause *cause)
+{
+	if (v == NULL)
+		return 0;
+	if (!json_is_array(v) || json_array_size(v) > PROTO_MAX_FEATURES)
+		return proto_fail(cause, "features", "must be an array of at most %d feature names, e.g. [\"%s\"]",
+				  PROTO_MAX_FEATURES, PROTO_FEATURE_PENDING_EVENTS);
+	size_t i;
+	json_t *f;
+	json_array_foreach(v, i, f) {
+		if (!json_is_string(f) || json_string_length(f) == 0 || json_string_length(f) > PROTO_MAX_ID ||
+		    strlen(json_string_value(f)) != json_string_length(f))
+			return proto_fail(cause, "features", "must be an array of feature names of 1 to %d bytes",
+					  PROTO_MAX_ID);
+		if (strcmp(json_string_value(f), PROTO_FEATURE_PENDING_EVENTS) == 0)
+			req->pending_events = true;
+	}
+	return 0;
+}
+
 /* A client says which version and revision it speaks (both optional): a
  * client of another major version is told so, a newer revision is fine (the
  * daemon's answer says what it has). */
@@ -259,7 +282,7 @@ static int parse_hello(json_t *root, struct proto_request *req, struct proto_cau
 	if (v != NULL && (!json_is_string(v) || json_string_length(v) == 0 ||
 			  json_string_length(v) > PROTO_MAX_NAME))
 		return proto_fail(cause, "client", "must be a name of 1 to %d bytes", PROTO_MAX_NAME);
-	return 0;
+	return parse_hello_features(json_object_get(root, "features"), req, cause);
 }
 
 static int parse_control(json_t *root, struct proto_request *req, struct proto_cause *cause)

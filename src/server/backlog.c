@@ -84,7 +84,7 @@ static char *record_new(const char *id, const char *org, const struct store_even
 		rec[at++] = '\n';
 	}
 	*len_out = (uint32_t)at;
-	return rec;
+	return xrealloc(rec, at);   /* the bound counts what is held: no slack */
 }
 
 /* Reads one space- or newline-ended number at *p (below end); -1 if none. */
@@ -147,6 +147,13 @@ static int record_parse(struct backlog_entry *e)
 
 /* ---- the FIFO ------------------------------------------------------------------ */
 
+/* What an entry of a record of len bytes and n events holds in memory,
+ * besides the caller's extra. */
+static uint64_t entry_bytes(uint32_t len, size_t n)
+{
+	return sizeof(struct backlog_entry) + len + (n + 1) * sizeof(struct store_event);
+}
+
 static void entry_free(struct backlog_entry *e)
 {
 	free(e->events);
@@ -164,7 +171,7 @@ static void fifo_push(struct backlog *ob, struct backlog_entry *e)
 	ob->tail = e;
 	ob->count++;
 	ob->nevents += e->n;
-	ob->bytes += e->len;
+	ob->bytes += entry_bytes(e->len, e->n) + e->extra;
 }
 
 static void on_recovered(const char *payload, uint32_t len, void *arg)
@@ -288,8 +295,8 @@ static void on_async(struct ev_loop *loop, ev_async *w, int revents)
 
 /* ---- the loop thread's side ---------------------------------------------------- */
 
-int backlog_add(struct backlog *ob, const char *org, const struct store_event *events, size_t n, uint64_t ticket,
-	       char *cause, size_t causelen)
+int backlog_add(struct backlog *ob, const char *org, const struct store_event *events, size_t n, size_t extra,
+	       uint64_t ticket, char *cause, size_t causelen)
 {
 	char id[40];
 	snprintf(id, sizeof id, "%s-%" PRIu64, ob->token, ob->next_seq);
@@ -297,7 +304,7 @@ int backlog_add(struct backlog *ob, const char *org, const struct store_event *e
 	char *rec = record_new(id, org, events, n, &len, cause, causelen);
 	if (rec == NULL)
 		return -1;
-	if (ob->bytes + len > ob->max_bytes) {
+	if (ob->bytes + entry_bytes(len, n) + extra > ob->max_bytes) {
 		snprintf(cause, causelen, "the outbox is full (%" PRIu64 " of %" PRIu64 " bytes)", ob->bytes,
 			 ob->max_bytes);
 		free(rec);
@@ -310,6 +317,7 @@ int backlog_add(struct backlog *ob, const char *org, const struct store_event *e
 		fatal("cluster outbox: a record made here does not parse");
 	e->state = BACKLOG_WRITING;
 	e->ticket = ticket;
+	e->extra = extra;
 	fifo_push(ob, e);
 	if (ob->writing == NULL)
 		ob->writing = e;
@@ -324,6 +332,12 @@ int backlog_add(struct backlog *ob, const char *org, const struct store_event *e
 	return 0;
 }
 
+void backlog_charge(struct backlog *ob, struct backlog_entry *e, size_t extra)
+{
+	ob->bytes = ob->bytes - e->extra + extra;
+	e->extra = extra;
+}
+
 void backlog_pop(struct backlog *ob)
 {
 	struct backlog_entry *e = ob->head;
@@ -334,7 +348,7 @@ void backlog_pop(struct backlog *ob)
 		ob->tail = NULL;
 	ob->count--;
 	ob->nevents -= e->n;
-	ob->bytes -= e->len;
+	ob->bytes -= entry_bytes(e->len, e->n) + e->extra;
 	entry_free(e);
 	pthread_mutex_lock(&ob->mu);
 	ob->consume++;

@@ -20,6 +20,7 @@
 #include "ingest.h"
 #include "strmap.h"
 
+#define CLUSTER_STREAM_KEY "wfmon:events"
 /* Outbox batches sent to Redis and not yet stored, at most. */
 #define DRAIN_WINDOW 32
 /* This node's own batches whose prepared items are kept until the reader
@@ -89,6 +90,14 @@ struct cluster {
 	bool outbox_full_logged;       /* said once that the outbox refuses batches */
 	struct strmap outboxed;        /* "org\nevent id" of every event in the outbox -> non-NULL */
 	uint64_t outboxed_total;       /* events acknowledged from the outbox */
+	/* The outbox's fence: the stream's last entry id when it was asked,
+	 * after every entry of seq < fence_covers was kept; those are sent only
+	 * once the reader's last_id has reached it (cluster_outbox.c). */
+	enum { FENCE_NONE, FENCE_ASKED, FENCE_SET } fence;
+	char fence_id[64];
+	uint64_t fence_covers;
+	ev_timer fence_wait;           /* runs while the drain waits for the reader */
+	uint64_t lost_replies_total;   /* producers' batches whose answer the link lost */
 	struct own_entry own[OWN_KEPT]; /* a ring: own_next is the slot filled next */
 	uint32_t own_next;
 	char error[256];
@@ -102,16 +111,29 @@ struct cluster {
 	int64_t last_entry_ms;        /* wall clock of the last entry applied */
 };
 
-/* ---- cluster.c, for the outbox ---- */
+/* ---- cluster_ring.c: the recent events ---- */
 
 /* The recent events of org, made on first use. */
 struct cluster_org *cluster_org_of(struct cluster *k, const char *org);
+/* Takes the applied item (its event and texts) into co's ring, the oldest
+ * item leaving it once cluster-history are held; *it is zeroed. */
+void cluster_ring_keep(struct cluster *k, struct cluster_org *co, struct ingest_item *it);
+/* The kept item of this event id of org, or NULL. */
+struct ingest_item *cluster_ring_find(struct cluster *k, const char *org, const char *event_id);
+/* Frees every organization's ring (k->orgs emptied). */
+void cluster_orgs_free(struct cluster *k);
+
+/* ---- cluster.c, for the outbox ---- */
+
 /* Answers the batch's asker (ticket) that nothing of it was kept. */
 void cluster_refuse(struct cluster *k, struct ingest_batch *b, uint64_t ticket, const char *why);
 /* The batch's events for the store or the outbox: its new events, then the
  * events retried with the positions they were applied at. Returns a new
  * array (n in *m) borrowing from b and the ring. */
 struct store_event *cluster_batch_events_new(struct cluster *k, const char *org, struct ingest_batch *b, size_t *m);
+/* The position this node applied (delivered) event_id of org at, from its
+ * recent events; 0 when they no longer hold it. */
+int64_t cluster_applied_pos(struct cluster *k, const char *org, const char *event_id);
 /* The pending ack of ticket answers for b once durable. */
 void cluster_pending_ack_set(struct server *s, uint64_t ticket, const struct ingest_batch *b);
 /* One JSON text a line: the events of ev[0..n) without a position. Returns
@@ -134,6 +156,17 @@ void cluster_outbox_close(struct cluster *k);
  * delivered as pending events to this node's rooms. Past the bound, or
  * without an outbox, the batch is refused as a whole. */
 void cluster_outbox_keep(struct cluster *k, const char *org, struct ingest_batch *b, uint64_t ticket);
+/* The link went while a producer's batch (f) waited for its positions:
+ * Redis may have run the script (the reply was lost) or not. Refused, the
+ * producer's retry would be numbered a second time and stored under that
+ * second position while every subscriber got the first. So the batch goes
+ * to the outbox instead (acknowledged once on disk, as while Redis is
+ * away), which sends it only once this node's reader has applied what the
+ * stream held by then (the fence): events found applied keep the position
+ * they were delivered at. The daemon's own events (PENDING_DONE) are left
+ * to the caller, which refuses them. Returns whether it took f's batch
+ * (f->b is then empty; the caller frees f). */
+bool cluster_outbox_take_lost(struct cluster *k, struct flight *f);
 /* Moves the outbox on: drops what is stored at its head, sends the next
  * entries to Redis while it is up. */
 void cluster_outbox_kick(struct cluster *k);

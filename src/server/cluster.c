@@ -50,7 +50,7 @@
 #include "strmap.h"
 #include "xalloc.h"
 
-#define STREAM_KEY "wfmon:events"
+#define STREAM_KEY CLUSTER_STREAM_KEY
 #define POS_KEY "wfmon:pos"
 #define LEADER_KEY "wfmon:leader"
 #define LEASE_MS 3000
@@ -159,84 +159,6 @@ int cluster_url_parse(const char *url, char *host, size_t hostlen, int *port, ch
 	memcpy(host, h, hl);
 	host[hl] = '\0';
 	return 0;
-}
-
-/* ---- recent events ----------------------------------------------------------- */
-
-struct cluster_org *cluster_org_of(struct cluster *k, const char *org)
-{
-	struct cluster_org *co = strmap_get(&k->orgs, org);
-	if (co == NULL) {
-		co = xcalloc(1, sizeof *co);
-		co->floor = -1;
-		strmap_put(&k->orgs, org, co);
-	}
-	return co;
-}
-
-/* Takes the item (its event and texts) into the ring. */
-static void ring_keep(struct cluster *k, struct cluster_org *co, struct ingest_item *it)
-{
-	uint32_t max = k->s->cfg.cluster_history;
-	if (co->count < max)
-		ring_reserve((void **)&co->ring, sizeof *co->ring, &co->head, co->count, &co->cap, max);
-	uint32_t slot;
-	if (ring_push(&co->head, &co->count, co->cap, &slot)) {
-		co->floor = co->ring[slot].pos;
-		ingest_item_clear(&co->ring[slot]);
-	}
-	co->ring[slot] = *it;
-	memset(it, 0, sizeof *it);
-}
-
-static void corg_free(const char *key, void *value, void *arg)
-{
-	(void)key;
-	(void)arg;
-	struct cluster_org *co = value;
-	for (uint32_t i = 0; i < co->count; i++)
-		ingest_item_clear(&co->ring[ring_at(co->head, co->cap, i)]);
-	free(co->ring);
-	free(co);
-}
-
-bool cluster_can_resume(const struct cluster *k, const struct org *o, int64_t since)
-{
-	const struct cluster_org *co = strmap_get(&k->orgs, o->id);
-	return co != NULL && co->floor >= 0 && since >= co->floor && since <= o->pos;
-}
-
-void cluster_replay(struct cluster *k, struct room *r, int64_t since, struct conn *c)
-{
-	struct cluster_org *co = strmap_get(&k->orgs, r->org->id);
-	if (co == NULL)
-		return;
-	for (uint32_t i = 0; i < co->count; i++) {
-		struct ingest_item *it = &co->ring[ring_at(co->head, co->cap, i)];
-		if (it->pos <= since)
-			continue;
-		size_t len;
-		const char *text = ingest_item_text_for(it, &r->spec, &len);
-		if (text == NULL)
-			continue;
-		struct frame *f = frame_new_event(r->name, it->pos, text, len);
-		conn_deliver(c, NULL, it->pos, f);
-		frame_unref(f);
-	}
-}
-
-/* The kept item of this event id, or NULL. */
-static struct ingest_item *ring_find(struct cluster *k, const char *org, const char *event_id)
-{
-	struct cluster_org *co = strmap_get(&k->orgs, org);
-	if (co == NULL)
-		return NULL;
-	for (uint32_t i = co->count; i-- > 0;) {
-		struct ingest_item *it = &co->ring[ring_at(co->head, co->cap, i)];
-		if (strcmp(it->ev.event_id, event_id) == 0)
-			return it;
-	}
-	return NULL;
 }
 
 /* ---- links --------------------------------------------------------------------- */
@@ -525,7 +447,7 @@ static void apply_entry(struct cluster *k, const redisReply *entry)
 		o->pos = last_pos;
 	ingest_commit(o, &b);
 	for (size_t i = 0; i < b.n; i++)
-		ring_keep(k, co, &b.items[i]);
+		cluster_ring_keep(k, co, &b.items[i]);
 	k->applied_total += b.n;
 	k->entries_total++;
 	k->last_entry_ms = clock_wall_ms();
@@ -707,7 +629,7 @@ struct store_event *cluster_batch_events_new(struct cluster *k, const char *org,
 	size_t i;
 	json_t *e;
 	json_array_foreach(b->retried, i, e) {
-		struct ingest_item *it = ring_find(k, org, json_string_value(json_object_get(e, "id")));
+		struct ingest_item *it = cluster_ring_find(k, org, json_string_value(json_object_get(e, "id")));
 		if (it != NULL)
 			ingest_item_store(it, org, &all[(*m)++]);
 	}
@@ -816,6 +738,12 @@ int cluster_script_send(struct cluster *k, struct flight *f, int64_t floor, size
 
 /* ---- a producer's batch ---------------------------------------------------------------- */
 
+int64_t cluster_applied_pos(struct cluster *k, const char *org, const char *event_id)
+{
+	const struct ingest_item *it = cluster_ring_find(k, org, event_id);
+	return it != NULL ? it->pos : 0;
+}
+
 static void on_published(redisAsyncContext *ac, void *r, void *privdata)
 {
 	(void)ac;
@@ -843,6 +771,10 @@ static void on_published(redisAsyncContext *ac, void *r, void *privdata)
 		cluster_outbox_numbered(k, f->oe, reply);
 		free(f);
 		cluster_outbox_kick(k);
+		return;
+	}
+	if (reply == NULL && cluster_outbox_take_lost(k, f)) {
+		flight_free(f);
 		return;
 	}
 	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
@@ -925,73 +857,6 @@ void cluster_share(struct cluster *k, const char *org, enum cluster_share kind, 
 	free(text);
 }
 
-/* ---- status ------------------------------------------------------------------------- */
-
-static const char *link_state_name(enum link_state st)
-{
-	static const char *const names[] = { [LINK_DOWN] = "down", [LINK_CONNECTING] = "connecting",
-					     [LINK_UP] = "up" };
-	return names[st];
-}
-
-bool cluster_peers_current(const struct cluster *k)
-{
-	return k->cmd.state == LINK_UP && k->rd.state == LINK_UP && k->last_id[0] != '\0';
-}
-
-json_t *cluster_status_new(const struct cluster *k)
-{
-	enum link_state st = k->cmd.state < k->rd.state ? k->cmd.state : k->rd.state;
-	const struct backlog *ob = k->outbox;
-	json_t *outbox = json_pack("{s:I,s:I,s:I,s:I,s:I}", "batches", (json_int_t)(ob ? backlog_entries(ob) : 0),
-				   "events", (json_int_t)(ob ? backlog_events(ob) : 0), "bytes",
-				   (json_int_t)(ob ? backlog_bytes(ob) : 0), "max_bytes",
-				   (json_int_t)(ob ? backlog_max_bytes(ob) : 0), "acknowledged_total",
-				   (json_int_t)k->outboxed_total);
-	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:b,s:s,s:I,s:I,s:I,s:I}", "state", link_state_name(st), "peers",
-			 cluster_peers_current(k) ? "current" : "delayed", "node", k->node, "redis", k->host,
-			 "leader", (int)cluster_leads(k), "error", k->error, "published_total", (json_int_t)k->published_total,
-			 "applied_total", (json_int_t)k->applied_total, "refused_total",
-			 (json_int_t)k->refused_total, "last_entry_age_ms",
-			 (json_int_t)(k->last_entry_ms ? clock_wall_ms() - k->last_entry_ms : -1));
-	json_object_set_new(j, "outbox", outbox);
-	return j;
-}
-
-void cluster_metrics_write(const struct cluster *k, void *file)
-{
-	FILE *f = file;
-	const struct backlog *ob = k->outbox;
-	const struct { const char *name, *type, *help; unsigned long long value; } values[] = {
-		{ "wfmond_cluster_peers_delayed", "gauge", "1 while the cluster's Redis is away: peers' events are delayed",
-		  cluster_peers_current(k) ? 0 : 1 },
-		{ "wfmond_cluster_leader", "gauge", "1 while this node holds the alert lease (evaluates alert rules)",
-		  cluster_leads(k) ? 1 : 0 },
-		{ "wfmond_cluster_published_total", "counter", "Events this node numbered through Redis",
-		  k->published_total },
-		{ "wfmond_cluster_applied_total", "counter", "Events applied from the cluster's stream (every node's)",
-		  k->applied_total },
-		{ "wfmond_cluster_entries_total", "counter", "Stream entries (batches) applied from the cluster's stream",
-		  k->entries_total },
-		{ "wfmond_cluster_reads_total", "counter", "Reads of the cluster's stream answered", k->reads_total },
-		{ "wfmond_cluster_refused_total", "counter", "Events refused because Redis was away", k->refused_total },
-		{ "wfmond_cluster_outbox_batches", "gauge", "Batches this node keeps on disk until Redis numbers them",
-		  ob ? backlog_entries(ob) : 0 },
-		{ "wfmond_cluster_outbox_events", "gauge", "Events in those batches", ob ? backlog_events(ob) : 0 },
-		{ "wfmond_cluster_outbox_bytes", "gauge", "Bytes of those batches (bound: cluster-outbox-max)",
-		  ob ? backlog_bytes(ob) : 0 },
-		{ "wfmond_cluster_outboxed_total", "counter", "Events acknowledged from the outbox while Redis was away",
-		  k->outboxed_total },
-		{ "wfmond_cluster_reconnects_total", "counter", "Attempts to reconnect to Redis", k->reconnects_total },
-	};
-	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
-		promtext_value(f, values[i].name, values[i].type, values[i].help, values[i].value);
-	promtext_histogram_ms(f, "wfmond_cluster_publish_seconds",
-			      "Round trips of this node's batches to Redis (numbered and appended): what an "
-			      "acknowledgement waits for before the spool", store_sync_bounds_ms, k->publish_le,
-			      sizeof k->publish_le / sizeof k->publish_le[0], k->publishes, k->publish_us_total / 1e6);
-}
-
 /* ---- lifetime ----------------------------------------------------------------------- */
 
 static void link_init(struct cluster *k, struct link *l, const char *name)
@@ -1054,7 +919,6 @@ void cluster_stop(struct cluster *k)
 	cluster_outbox_close(k);
 	for (uint32_t i = 0; i < OWN_KEPT; i++)
 		own_clear(&k->own[i]);
-	strmap_each(&k->orgs, corg_free, NULL);
-	strmap_clear(&k->orgs);
+	cluster_orgs_free(k);
 	free(k);
 }

@@ -10,10 +10,19 @@
  * head leaves, once STORED. `outboxed` holds the ids of the events in the
  * outbox; each organization's outbox_events counts its new events there.
  *
+ * The fence: an entry goes to Redis only once the reader has applied the
+ * stream up to its last entry as Redis said after the entry was kept
+ * (XREVRANGE on the publish link). A first copy of its events appended
+ * before that (a batch whose answer the link lost, taken here by
+ * cluster_outbox_take_lost; a producer's retry of a batch that reached the
+ * stream) is then applied, and those events keep the position they were
+ * delivered at (drain_take_applied) instead of being numbered again.
+ *
  * Pending delivery: an entry's new events (pos 0) are delivered as pending
  * event messages (frame_new_pending_event) to this node's rooms once, when
  * the entry is durable (the ack point: nothing is shown that could not be
- * kept), by the routing rules of ingest_item_route; they are not applied to
+ * kept), by the routing rules of ingest_item_route, to the subscribers that
+ * asked for pending events in their hello (conn_deliver); they are not applied to
  * the live state, which follows the numbered stream. A subscription answered
  * while an entry is READY or SENT gets its events after the answer
  * (cluster_outbox_replay), except those already applied (numbered: a reply
@@ -91,6 +100,27 @@ static void aux_key(struct outbox_aux *x, size_t index, const struct proto_event
 	rk->workflow_id = aux_id(x, ev->workflow_id);
 }
 
+/* Frees the slack of x's growth: what it holds is what aux_bytes counts. */
+static void aux_fit(struct outbox_aux *x)
+{
+	/* Never empty when shrunk: an entry with no new event has no slack. */
+	if (x->nkeys > 0 && x->nkeys < x->capkeys) {
+		x->capkeys = x->nkeys;
+		x->keys = xrealloc(x->keys, x->capkeys * sizeof *x->keys);
+	}
+	if (x->idslen > 0 && x->idslen < x->idscap) {
+		x->idscap = x->idslen;
+		x->ids = xrealloc(x->ids, x->idscap);
+	}
+}
+
+/* What x keeps for the life of its entry (not its items: they go at the
+ * ack point, a sync after they came). */
+static size_t aux_bytes(const struct outbox_aux *x)
+{
+	return sizeof *x + x->capkeys * sizeof *x->keys + x->idscap;
+}
+
 static void aux_items_free(struct outbox_aux *x)
 {
 	for (size_t i = 0; i < x->nitems; i++)
@@ -138,6 +168,7 @@ static struct outbox_aux *aux_from_entry(const struct backlog_entry *e)
 		aux_key(x, i, &it.ev);
 		ingest_item_clear(&it);
 	}
+	aux_fit(x);
 	return x;
 }
 
@@ -157,7 +188,9 @@ static void pending_deliver(struct cluster *k, struct backlog_entry *e)
 		return;
 	struct org *o = server_org(k->s, e->org);
 	for (size_t i = 0; i < x->nitems; i++)
-		ingest_item_route(o, &x->items[i], pending_publish, NULL);
+		/* Applied already (a batch whose answer was lost): delivered numbered. */
+		if (!dedup_seen(&o->dedup, x->items[i].ev.event_id))
+			ingest_item_route(o, &x->items[i], pending_publish, NULL);
 	aux_items_free(x);
 }
 
@@ -185,7 +218,7 @@ static bool replay_entry(const struct backlog_entry *e, const struct org *o)
 
 void cluster_outbox_replay(struct cluster *k, struct room *r, struct conn *c)
 {
-	if (k == NULL || k->outbox == NULL)
+	if (k == NULL || k->outbox == NULL || !c->pending_events)
 		return;
 	struct org *o = r->org;
 	const struct cluster_org *co = strmap_get(&k->orgs, o->id);
@@ -242,9 +275,18 @@ static void outboxed_key(char *key, size_t len, const char *org, const char *eve
 	snprintf(key, len, "%s\n%s", org, event_id);
 }
 
-/* Adds (or removes) the ids of e's events to the outbox's id set. */
-static void outboxed_mark(struct cluster *k, const struct backlog_entry *e, bool add)
+/* What the id set holds for one id: its entry, its key and (at most) two
+ * bucket pointers. */
+static size_t outboxed_bytes(const char *org, const char *event_id)
 {
+	return sizeof(struct strmap_entry) + strlen(org) + 1 + strlen(event_id) + 1 + 2 * sizeof(void *);
+}
+
+/* Adds (or removes) the ids of e's events to the outbox's id set; returns
+ * the bytes that takes. */
+static size_t outboxed_mark(struct cluster *k, const struct backlog_entry *e, bool add)
+{
+	size_t bytes = 0;
 	for (size_t i = 0; i < e->n; i++) {
 		json_t *ev = json_loadb(e->events[i].json, e->events[i].len, 0, NULL);
 		const char *id = json_string_value(json_object_get(ev, "id"));
@@ -255,11 +297,13 @@ static void outboxed_mark(struct cluster *k, const struct backlog_entry *e, bool
 				strmap_put(&k->outboxed, key, k);
 			else
 				strmap_remove(&k->outboxed, key);
+			bytes += outboxed_bytes(e->org, id);
 		}
 		json_decref(ev);
 	}
 	struct cluster_org *co = cluster_org_of(k, e->org);
 	co->outbox_events = add ? co->outbox_events + e->nnew : co->outbox_events - e->nnew;
+	return bytes;
 }
 
 /* Keeps the batch in the outbox while Redis is away (or the outbox still
@@ -270,6 +314,7 @@ void cluster_outbox_keep(struct cluster *k, const char *org, struct ingest_batch
 {
 	char cause[256] = "there is no outbox (cluster-outbox-max is 0)";
 	char key[2 * PROTO_MAX_ID + 8];
+	struct outbox_aux *x = NULL;
 	int rc = -1;
 	if (k->outbox != NULL) {
 		/* Sent again while its first copy waits in the outbox: a duplicate,
@@ -279,12 +324,23 @@ void cluster_outbox_keep(struct cluster *k, const char *org, struct ingest_batch
 			if (strmap_get(&k->outboxed, key) != NULL)
 				ingest_drop_duplicate(b, i);
 		}
+		/* The bound counts what the node keeps for each event besides its
+		 * record: its route keys and its place in the id set. */
+		x = aux_new();
+		size_t extra = 0;
+		for (size_t i = 0; i < b->n; i++) {
+			aux_key(x, i, &b->items[i].ev);
+			extra += outboxed_bytes(org, b->items[i].ev.event_id);
+		}
+		aux_fit(x);
+		extra += aux_bytes(x);
 		size_t m;
 		struct store_event *all = cluster_batch_events_new(k, org, b, &m);
-		rc = backlog_add(k->outbox, org, all, m, ticket, cause, sizeof cause);
+		rc = backlog_add(k->outbox, org, all, m, extra, ticket, cause, sizeof cause);
 		free(all);
 	}
 	if (rc < 0) {
+		aux_free(x);
 		if (!k->outbox_full_logged)
 			log_warn("cluster: Redis is away and %s: new batches are refused until it drains", cause);
 		k->outbox_full_logged = true;
@@ -301,14 +357,24 @@ void cluster_outbox_keep(struct cluster *k, const char *org, struct ingest_batch
 	cluster_pending_ack_set(k->s, ticket, b);
 	/* The new events wait, parsed, for the ack point (on_outbox_durable),
 	 * where they are delivered pending. */
-	struct outbox_aux *x = aux_new();
-	for (size_t i = 0; i < b->n; i++)
-		aux_key(x, i, &b->items[i].ev);
 	x->items = b->items;
 	x->nitems = b->n;
 	b->items = NULL;
 	b->n = 0;
 	e->aux = x;
+}
+
+/* A producer's batch whose answer the link lost (see cluster-internal.h). */
+bool cluster_outbox_take_lost(struct cluster *k, struct flight *f)
+{
+	const struct pending *p = pending_find(k->s, f->ticket);
+	if (k->outbox == NULL || (p != NULL && p->kind != PENDING_ACK))
+		return false;
+	log_warn("cluster: the answer to a batch of %zu event(s) of %s was lost with the link: kept in the outbox, "
+		 "sent once the stream is read up to now", f->b.n, f->org);
+	k->lost_replies_total++;
+	cluster_outbox_keep(k, f->org, &f->b, f->ticket);
+	return true;
 }
 
 /* ---- the way to Redis and the store --------------------------------------------------------- */
@@ -348,13 +414,52 @@ static void drain_store(struct cluster *k, struct backlog_entry *e)
 	}
 }
 
+/* Events of e the reader has applied since e was kept keep the position
+ * they were delivered at, instead of a second one: a batch whose answer the
+ * link lost (Redis had run the script), or a producer's retry of a batch
+ * whose first copy is in the stream. Behind the fence the reader has seen
+ * every entry appended before e was kept, so a first copy is applied by now
+ * or was never appended. An event applied too long ago to be among the
+ * recent events is numbered again (delivered once all the same: every
+ * node's dedup skips the second copy) and said in the log. */
+static void drain_take_applied(struct cluster *k, struct backlog_entry *e)
+{
+	const struct outbox_aux *x = e->aux;
+	if (x == NULL || e->nnew == 0)
+		return;
+	struct org *o = server_org(k->s, e->org);
+	size_t taken = 0, lost = 0;
+	for (size_t i = 0; i < x->nkeys; i++) {
+		struct store_event *se = &e->events[x->keys[i].index];
+		const char *id = x->ids + x->keys[i].event_id;
+		if (se->pos != 0 || !dedup_seen(&o->dedup, id))
+			continue;
+		int64_t pos = cluster_applied_pos(k, e->org, id);
+		if (pos <= 0) {
+			lost++;
+			continue;
+		}
+		se->pos = pos;
+		e->nnew--;
+		taken++;
+	}
+	cluster_org_of(k, e->org)->outbox_events -= taken;
+	if (taken > 0)
+		log_info("cluster: %zu event(s) of outbox batch %s were in the stream already: stored at the positions "
+			 "delivered", taken, e->id);
+	if (lost > 0)
+		log_warn("cluster: %zu event(s) of outbox batch %s were applied too long ago to know their position: "
+			 "numbered again (delivered once, stored under the new position)", lost, e->id);
+}
+
 /* Sends the READY entry: to Redis to be numbered, or straight to the store
- * when every event of it has its position (retries only, or numbered before
- * the store refused it). */
+ * when every event of it has its position (retries only, events found
+ * applied, or numbered before the store refused it). */
 static void drain_send(struct cluster *k, struct backlog_entry *e)
 {
 	k->drain_inflight++;
 	e->state = BACKLOG_SENT;
+	drain_take_applied(k, e);
 	if (entry_numbered(e)) {
 		drain_store(k, e);
 		return;
@@ -372,9 +477,76 @@ static void drain_send(struct cluster *k, struct backlog_entry *e)
 	}
 }
 
+/* ---- the fence ------------------------------------------------------------------------------ */
+
+/* Stream entry ids "MS-SEQ" in stream order. */
+static int stream_id_cmp(const char *a, const char *b)
+{
+	char *end;
+	unsigned long long ams = strtoull(a, &end, 10), aseq = *end == '-' ? strtoull(end + 1, NULL, 10) : 0;
+	unsigned long long bms = strtoull(b, &end, 10), bseq = *end == '-' ? strtoull(end + 1, NULL, 10) : 0;
+	if (ams != bms)
+		return ams < bms ? -1 : 1;
+	return aseq < bseq ? -1 : aseq > bseq;
+}
+
+static void on_fence(redisAsyncContext *ac, void *r, void *privdata)
+{
+	(void)ac;
+	struct cluster *k = privdata;
+	const redisReply *reply = r;
+	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
+		k->fence = FENCE_NONE;   /* asked again at the next kick */
+		return;
+	}
+	/* [[id, [fields]]], or [] for an empty stream. */
+	const redisReply *last = reply->elements > 0 ? reply->element[0] : NULL;
+	snprintf(k->fence_id, sizeof k->fence_id, "%s",
+		 last != NULL && last->type == REDIS_REPLY_ARRAY && last->elements > 0 &&
+		 last->element[0]->type == REDIS_REPLY_STRING ? last->element[0]->str : "0-0");
+	k->fence = FENCE_SET;
+	cluster_outbox_kick(k);
+}
+
+/* While the drain waits for the reader to reach the fence; with a link
+ * down it stops (the watchdog's kick, every second, tries again). */
+static void fence_wait_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)revents;
+	struct cluster *k = w->data;
+	if (k->cmd.state != LINK_UP || k->rd.state != LINK_UP)
+		ev_timer_stop(loop, w);
+	cluster_outbox_kick(k);
+}
+
+/* Whether e may go to Redis now: the fence covers it (asked after e was
+ * kept) and the reader has applied the stream up to it. Asks for a fence
+ * that covers every entry kept so far when e is not covered yet; the drain
+ * waits meanwhile (a timer checks the reader). */
+static bool fence_passed(struct cluster *k, const struct backlog_entry *e)
+{
+	if (k->fence == FENCE_SET && e->seq < k->fence_covers) {
+		if (stream_id_cmp(k->last_id, k->fence_id) >= 0) {
+			ev_timer_stop(k->loop, &k->fence_wait);
+			return true;
+		}
+		if (!ev_is_active(&k->fence_wait) && k->rd.state == LINK_UP)
+			ev_timer_start(k->loop, &k->fence_wait);
+		return false;
+	}
+	if (k->fence == FENCE_ASKED)
+		return false;
+	if (redisAsyncCommand(k->cmd.ac, on_fence, k, "XREVRANGE %s + - COUNT 1", CLUSTER_STREAM_KEY) == REDIS_OK) {
+		k->fence = FENCE_ASKED;
+		k->fence_covers = backlog_tail(k->outbox)->seq + 1;
+	}
+	return false;
+}
+
 /* Moves the outbox on: drops the stored entries at its head, sends the next
  * ones in order (a window of them) while Redis is up and the reader knows
- * where it stands (so that this node applies its own entries too). */
+ * where it stands (so that this node applies its own entries too) and has
+ * passed the fence. */
 void cluster_outbox_kick(struct cluster *k)
 {
 	if (k->outbox == NULL || k->stopping)
@@ -392,9 +564,13 @@ void cluster_outbox_kick(struct cluster *k)
 	}
 	if (k->cmd.state != LINK_UP || k->last_id[0] == '\0' || k->drain_blocked)
 		return;
-	for (; e != NULL && e->state != BACKLOG_WRITING && k->drain_inflight < DRAIN_WINDOW; e = e->next)
-		if (e->state == BACKLOG_READY)
-			drain_send(k, e);
+	for (; e != NULL && e->state != BACKLOG_WRITING && k->drain_inflight < DRAIN_WINDOW; e = e->next) {
+		if (e->state != BACKLOG_READY)
+			continue;
+		if (!fence_passed(k, e))
+			break;
+		drain_send(k, e);
+	}
 }
 
 void cluster_outbox_numbered(struct cluster *k, struct backlog_entry *e, const redisReply *reply)
@@ -463,6 +639,8 @@ int cluster_outbox_open(struct cluster *k, char *cause, size_t causelen)
 {
 	struct server *s = k->s;
 	strmap_init(&k->outboxed);
+	ev_timer_init(&k->fence_wait, fence_wait_cb, 0.01, 0.01);
+	k->fence_wait.data = k;
 	if (s->cfg.cluster_outbox_max == 0)
 		return 0;
 	char *dir = xasprintf("%s/outbox", s->cfg.spool_dir);
@@ -473,14 +651,16 @@ int cluster_outbox_open(struct cluster *k, char *cause, size_t causelen)
 		return -1;
 	}
 	for (struct backlog_entry *e = backlog_head(k->outbox); e != NULL; e = e->next) {
-		outboxed_mark(k, e, true);
+		size_t extra = outboxed_mark(k, e, true);
 		e->aux = aux_from_entry(e);
+		backlog_charge(k->outbox, e, extra + aux_bytes(e->aux));
 	}
 	return 0;
 }
 
 void cluster_outbox_close(struct cluster *k)
 {
+	ev_timer_stop(k->loop, &k->fence_wait);
 	for (struct backlog_entry *e = k->outbox ? backlog_head(k->outbox) : NULL; e != NULL; e = e->next) {
 		aux_free(e->aux);
 		e->aux = NULL;

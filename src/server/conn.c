@@ -66,6 +66,10 @@ static void conn_queue(struct conn *c, struct frame *f, bool at_once)
 
 void conn_deliver(struct conn *c, struct room *from, int64_t pos, struct frame *f)
 {
+	/* A client that did not ask for pending events may take "seq" as
+	 * required: it gets the numbered copy only. */
+	if (pos < 0 && !c->pending_events)
+		return;
 	if (c->npending > 0 && from != NULL) {
 		struct sub *s = conn_sub_find(c, from);
 		if (s != NULL && s->ticket != 0) {

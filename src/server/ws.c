@@ -96,8 +96,11 @@ static void handle_auth(struct conn *c, const struct proto_request *req)
 	conn_send(c, proto_done_message_new(req->id));
 }
 
+/* The daemon says what it speaks; the client, what it understands (its
+ * latest hello stands). */
 static void handle_hello(struct conn *c, const struct proto_request *req)
 {
+	c->pending_events = req->pending_events;
 	conn_send(c, proto_hello_message_new(req->id, "wfmond " WFMON_VERSION));
 }
 

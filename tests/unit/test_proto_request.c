@@ -148,6 +148,16 @@ static const struct bad_case {
 	{"{\"type\":\"publish\",\"id\":\"p\",\"events\":[]}", "events", "at least one event", "\"p\""},
 	{"{\"type\":\"publish\",\"events\":{}}", "events", "must be an array", NULL},
 	{"{\"type\":\"publish\",\"events\":null}", "events", "must be an array", NULL},
+	/* hello: what the client understands */
+	{"{\"type\":\"hello\",\"id\":\"h\",\"features\":\"pending_events\"}", "features",
+	 "must be an array of at most 32 feature names", "\"h\""},
+	{"{\"type\":\"hello\",\"features\":{\"pending_events\":true}}", "features", "must be an array", NULL},
+	{"{\"type\":\"hello\",\"features\":true}", "features", "must be an array", NULL},
+	{"{\"type\":\"hello\",\"features\":[\"pending_events\",1]}", "features",
+	 "feature names of 1 to 64 bytes", NULL},
+	{"{\"type\":\"hello\",\"features\":[\"\"]}", "features", "feature names of 1 to 64 bytes", NULL},
+	{"{\"type\":\"hello\",\"features\":[null]}", "features", "feature names of 1 to 64 bytes", NULL},
+	{"{\"type\":\"hello\",\"revision\":\"2\"}", "revision", "must be an integer", NULL},
 };
 
 static void test_bad_requests(void **state)
@@ -180,6 +190,66 @@ static void test_bad_requests(void **state)
 		}
 		proto_request_clear(&req); /* safe after a failure too */
 	}
+}
+
+/* A hello's "features": pending_events turns pending event messages on;
+ * unknown words are ignored (a newer client); the list is bounded. */
+static void test_hello_features(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text;
+		bool pending;
+	} cases[] = {
+		{"{\"type\":\"hello\",\"id\":\"h\"}", false},
+		{"{\"type\":\"hello\",\"features\":[]}", false},
+		{"{\"type\":\"hello\",\"features\":[\"pending_events\"]}", true},
+		{"{\"type\":\"hello\",\"features\":[\"from_the_future\",\"pending_events\"]}", true},
+		{"{\"type\":\"hello\",\"features\":[\"pending-events\"]}", false},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct proto_request req;
+		struct proto_cause cause;
+		if (parse(cases[i].text, &req, NULL, &cause) != 0)
+			fail_msg("case %zu: refused: %s: %s", i, cause.field, cause.message);
+		assert_int_equal(req.type, REQ_HELLO);
+		assert_int_equal(req.pending_events, cases[i].pending);
+		proto_request_clear(&req);
+	}
+	/* At most PROTO_MAX_FEATURES words. */
+	char text[1024];
+	for (int n = PROTO_MAX_FEATURES; n <= PROTO_MAX_FEATURES + 1; n++) {
+		size_t at = (size_t)snprintf(text, sizeof text, "{\"type\":\"hello\",\"features\":[");
+		for (int k = 0; k < n; k++)
+			at += (size_t)snprintf(text + at, sizeof text - at, "%s\"f%d\"", k ? "," : "", k);
+		snprintf(text + at, sizeof text - at, "]}");
+		struct proto_request req;
+		struct proto_cause cause;
+		assert_int_equal(parse(text, &req, NULL, &cause), n <= PROTO_MAX_FEATURES ? 0 : -1);
+		proto_request_clear(&req);
+	}
+	/* What the clients send parses, and lists the feature. */
+	char *hello = proto_hello_request_new("hello", "wfmon test", true);
+	assert_non_null(hello);
+	struct proto_request req;
+	struct proto_cause cause;
+	assert_int_equal(parse(hello, &req, NULL, &cause), 0);
+	assert_true(req.pending_events);
+	assert_string_equal(json_string_value(json_object_get(req.root, "client")), "wfmon test");
+	proto_request_clear(&req);
+	free(hello);
+	hello = proto_hello_request_new("hello", NULL, false);
+	assert_int_equal(parse(hello, &req, NULL, &cause), 0);
+	assert_false(req.pending_events);
+	assert_null(json_object_get(req.root, "features"));
+	proto_request_clear(&req);
+	free(hello);
+	/* And the daemon's answer says it honours it. */
+	char *answer = proto_hello_message_new(NULL, "wfmond test");
+	json_t *a = json_loads(answer, 0, NULL);
+	assert_true(proto_hello_has(a, PROTO_FEATURE_PENDING_EVENTS));
+	json_decref(a);
+	free(answer);
 }
 
 /* The echoed id outlives the parse: it is a reference of its own. */
@@ -265,6 +335,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_requests),
 		cmocka_unit_test(test_bad_requests),
+		cmocka_unit_test(test_hello_features),
 		cmocka_unit_test(test_echoed_id_is_owned),
 		cmocka_unit_test(test_frame_not_terminated),
 		cmocka_unit_test(test_batch_limit),

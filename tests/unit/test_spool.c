@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "spool.h"
 #include "store.h"
+#include "tmpdir.h"
 
 struct seen {
 	char payload[16][64];
@@ -31,21 +32,6 @@ static void on_record(const char *payload, uint32_t len, void *arg)
 	if (s->n < 16)
 		snprintf(s->payload[s->n], sizeof s->payload[0], "%.*s", (int)len, payload);
 	s->n++;
-}
-
-static char *tmpdir_new(void)
-{
-	char *d = strdup("/tmp/wfmon-spool-XXXXXX");
-	assert_non_null(mkdtemp(d));
-	return d;
-}
-
-static void tmpdir_free(char *d)
-{
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", d);
-	assert_int_equal(system(cmd), 0);
-	free(d);
 }
 
 static off_t file_size(const char *dir, unsigned num)
@@ -73,7 +59,7 @@ static void append_strings(struct spool *sp, const char *const *strs, size_t n)
 static void test_append_reopen(void **state)
 {
 	(void)state;
-	char *dir = tmpdir_new();
+	char *dir = tmpdir_new("spool");
 	struct spool *sp;
 	char cause[256];
 	assert_int_equal(spool_open(dir, 0, NULL, NULL, &sp, cause, sizeof cause), 0);
@@ -107,7 +93,7 @@ static void test_append_reopen(void **state)
 static void test_one_daemon_per_spool(void **state)
 {
 	(void)state;
-	char *dir = tmpdir_new();
+	char *dir = tmpdir_new("spool");
 	struct spool *a, *b;
 	char cause[256];
 	assert_int_equal(spool_open(dir, 0, NULL, NULL, &a, cause, sizeof cause), 0);
@@ -124,7 +110,7 @@ static void test_one_daemon_per_spool(void **state)
 static void test_rotation_and_read_across(void **state)
 {
 	(void)state;
-	char *dir = tmpdir_new();
+	char *dir = tmpdir_new("spool");
 	struct spool *sp;
 	char cause[256];
 	/* 40-byte segments: two 12-byte records (20 bytes each on disk) fill one. */
@@ -171,7 +157,7 @@ static void test_rotation_and_read_across(void **state)
 static void test_torn_tail(void **state)
 {
 	(void)state;
-	char *dir = tmpdir_new();
+	char *dir = tmpdir_new("spool");
 	struct spool *sp;
 	char cause[256];
 	assert_int_equal(spool_open(dir, 0, NULL, NULL, &sp, cause, sizeof cause), 0);
@@ -212,7 +198,7 @@ static void test_torn_tail(void **state)
 static void test_corrupt_crc(void **state)
 {
 	(void)state;
-	char *dir = tmpdir_new();
+	char *dir = tmpdir_new("spool");
 	struct spool *sp;
 	char cause[256];
 	assert_int_equal(spool_open(dir, 0, NULL, NULL, &sp, cause, sizeof cause), 0);
@@ -241,7 +227,7 @@ static void test_corrupt_crc(void **state)
 static void test_delete_once_consumed(void **state)
 {
 	(void)state;
-	char *dir = tmpdir_new();
+	char *dir = tmpdir_new("spool");
 	struct spool *sp;
 	char cause[256];
 	assert_int_equal(spool_open(dir, 64, NULL, NULL, &sp, cause, sizeof cause), 0);
@@ -296,7 +282,7 @@ static void drain(struct spool *sp, size_t expect)
 static void test_steady_traffic_keeps_segment(void **state)
 {
 	(void)state;
-	char *dir = tmpdir_new();
+	char *dir = tmpdir_new("spool");
 	struct spool *sp;
 	char cause[256];
 	/* 56-byte segments: two 20-byte records (28 on disk) fill one. */
@@ -332,7 +318,7 @@ static void test_steady_traffic_keeps_segment(void **state)
 static void test_consumed_position_survives(void **state)
 {
 	(void)state;
-	char *dir = tmpdir_new();
+	char *dir = tmpdir_new("spool");
 	struct spool *sp;
 	char cause[256];
 	assert_int_equal(spool_open(dir, 0, NULL, NULL, &sp, cause, sizeof cause), 0);
@@ -375,7 +361,7 @@ static void test_consumed_position_survives(void **state)
 static void test_bad_position_replays(void **state)
 {
 	(void)state;
-	char *dir = tmpdir_new();
+	char *dir = tmpdir_new("spool");
 	struct spool *sp;
 	char cause[256];
 	assert_int_equal(spool_open(dir, 0, NULL, NULL, &sp, cause, sizeof cause), 0);
@@ -427,7 +413,7 @@ static void test_bad_position_replays(void **state)
 static void test_read_budget_and_corruption(void **state)
 {
 	(void)state;
-	char *dir = tmpdir_new();
+	char *dir = tmpdir_new("spool");
 	struct spool *sp;
 	char cause[256];
 	assert_int_equal(spool_open(dir, 0, NULL, NULL, &sp, cause, sizeof cause), 0);
@@ -476,7 +462,7 @@ static void test_read_budget_and_corruption(void **state)
 static void test_record_too_large(void **state)
 {
 	(void)state;
-	char *dir = tmpdir_new();
+	char *dir = tmpdir_new("spool");
 	struct spool *sp;
 	char cause[256];
 	assert_int_equal(spool_open(dir, 0, NULL, NULL, &sp, cause, sizeof cause), 0);
@@ -503,7 +489,7 @@ static struct store_done *wait_done(struct store *s, int timeout_ms)
 static void test_store_spool_limit(void **state)
 {
 	(void)state;
-	char *dir = tmpdir_new();
+	char *dir = tmpdir_new("spool");
 	char spool[300];
 	snprintf(spool, sizeof spool, "%s/spool", dir);
 	struct store_config cfg = {
