@@ -22,6 +22,7 @@
 #include "sockguard.h"
 #include "ingest.h"
 #include "log.h"
+#include "loopturn.h"
 #include "org.h"
 #include "pending.h"
 #include "prom_workflows.h"
@@ -315,6 +316,7 @@ static int http_metrics(struct server *s, struct lws *wsi)
 	}
 	if (s->cluster != NULL)
 		cluster_metrics_write(s->cluster, f);
+	loopturn_metrics_write(f);
 	prom_workflows_write(s->mon.workflows, s, f);
 	fclose(f);
 	int rc = http_respond(wsi, HTTP_STATUS_OK, "text/plain; version=0.0.4", text, len, false);

@@ -27,6 +27,7 @@
 #include "http.h"
 #include "sockguard.h"
 #include "log.h"
+#include "loopturn.h"
 #include "org.h"
 #include "pending.h"
 #include "reload.h"
@@ -652,8 +653,10 @@ int server_run(struct server *s)
 	/* The listener is up and the spool open. */
 	service_ready_now(s);
 	service_watchdog_start(loop);
+	loopturn_start(loop);
 
 	ev_run(loop, 0);
+	loopturn_stop(loop);
 	service_watchdog_stop(loop);
 	ev_timer_stop(loop, &drain_timer);
 	flush_stop();

@@ -454,6 +454,40 @@ static void test_slow_consumer_cut_off_others_keep_pace(void **state)
 	free(pt);
 }
 
+/* Every turn of the event loop is counted: the histogram's +Inf bucket is
+ * its count, the count grows with traffic, the longest turn is shown with
+ * its CPU time. */
+static long metric_in(const char *body, const char *name)
+{
+	char want[128];
+	snprintf(want, sizeof want, "\n%s ", name);
+	const char *p = strstr(body, want);
+	return p ? atol(p + strlen(want)) : -1;
+}
+
+static void test_loop_turns_counted(void **state)
+{
+	(void)state;
+	static char body[65536];
+	assert_int_equal(http_raw(&D, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", body, sizeof body), 200);
+	long before = metric_in(body, "wfmond_loop_turn_seconds_count");
+	assert_true(before > 0);
+	assert_int_equal(metric_in(body, "wfmond_loop_turn_seconds_bucket{le=\"+Inf\"}"), before);
+	assert_non_null(strstr(body, "\nwfmond_loop_turn_max_seconds 0."));
+	assert_non_null(strstr(body, "\nwfmond_loop_turn_max_cpu_seconds 0."));
+	char *pt = daemon_token(&D, "acme", "sim", "producer");
+	struct wsc *p = client_open(&D, pt);
+	for (int i = 0; i < 20; i++) {
+		char id[32];
+		snprintf(id, sizeof id, "turns-%d", i);
+		PUBLISH_OK(p, "log", id, "x-turns", "\"level\":\"info\",\"message\":\"m\"");
+	}
+	assert_int_equal(http_raw(&D, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", body, sizeof body), 200);
+	assert_true(metric_in(body, "wfmond_loop_turn_seconds_count") >= before + 20);
+	wsc_free(p);
+	free(pt);
+}
+
 /* The same among many, whose flushes the write helper shares: the slow one
  * also watches a room of 4 KB events (10 MB in all, more than the sockets
  * hold), the 80 others only a room of small ones, and they keep up. */
@@ -652,6 +686,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_upgrade_without_token_is_401),
+		cmocka_unit_test(test_loop_turns_counted),
 		cmocka_unit_test(test_upgrade_needs_subprotocol_and_websocket),
 		cmocka_unit_test(test_fanout_in_order_to_many),
 		cmocka_unit_test(test_snapshot_then_live),
