@@ -60,7 +60,12 @@
 /* Entries kept in the stream (approximately): a reader that falls further
  * behind than this has lost entries, and says so. */
 #define STREAM_MAXLEN "1000000"
-#define READ_COUNT "512"
+/* Entries a read brings at most. Small, because a node applies a read's
+ * entries in one turn of its loop and its subscribers get nothing of them
+ * before the turn ends: 512 entries of ~20 events (tests/bench_cluster.sh)
+ * made turns of over 100 ms once a node fell behind, and a node behind
+ * read 512 again. */
+#define READ_COUNT "16"
 #define READ_BLOCK_MS "1000"
 /* A read that brought fewer entries than READ_PACE_BELOW is followed by the
  * next one READ_PACE_S later, not at once: at thousands of small entries a
@@ -68,7 +73,7 @@
  * (measured in tests/bench_cluster.sh: several entries a read instead of
  * one or two), for at most that much more delivery latency. A node behind
  * reads again at once. */
-#define READ_PACE_BELOW 32
+#define READ_PACE_BELOW 4
 #define READ_PACE_S 0.001
 #define READ_WATCHDOG_S 5.0
 #define RETRY_MIN_S 0.1
