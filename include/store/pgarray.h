@@ -21,8 +21,6 @@ struct pgarray {
 void pgarray_init(struct pgarray *a);
 void pgarray_free(struct pgarray *a);
 void pgarray_text(struct pgarray *a, const char *s);
-/* n bytes of s (no NUL needed). */
-void pgarray_textn(struct pgarray *a, const char *s, size_t n);
 void pgarray_int(struct pgarray *a, int64_t v);
 void pgarray_null(struct pgarray *a);
 void pgarray_bytea(struct pgarray *a, const uint8_t *p, size_t n);

@@ -9,14 +9,28 @@
  * typed value. A string with an escape in it (never an id: ids are plain)
  * is decoded by jansson, so that a column holds what ->> would give.
  *
+ * Arrays in binary form: int32 dimensions (1), int32 has-nulls, element type
+ * oid, int32 length, int32 lower bound (1), then each element as int32 length
+ * (-1: NULL) and its bytes (bigint: 8 bytes, big-endian). The header's 20
+ * bytes are reserved at init and written at finish.
+ *
  * Invariant: every column has exactly n elements. */
 #include "batch.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <jansson.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "xalloc.h"
+
+#define OID_INT8 20
+#define OID_TEXT 25
+#define OID_INT8_ARRAY 1016
+#define OID_TEXT_ARRAY 1009
+#define ARRAY_HEADER 20
 
 /* A value's text: [p, p + n). */
 struct span {
@@ -117,18 +131,77 @@ static int scan_object(const char *p, const char *end, const char *const *keys, 
 	}
 }
 
+static void array_put(struct batch_array *a, const void *p, size_t n)
+{
+	if (a->len + n > a->cap) {
+		size_t cap = a->cap ? a->cap : 1024;
+		while (cap < a->len + n)
+			cap *= 2;
+		a->buf = xrealloc(a->buf, cap);
+		a->cap = cap;
+	}
+	memcpy(a->buf + a->len, p, n);
+	a->len += n;
+}
+
+static void array_u32(struct batch_array *a, uint32_t v)
+{
+	v = htonl(v);
+	array_put(a, &v, 4);
+}
+
+static void array_null(struct batch_array *a)
+{
+	array_u32(a, 0xffffffffu);
+	a->has_null = true;
+}
+
+static void array_text(struct batch_array *a, const char *s, size_t n)
+{
+	array_u32(a, (uint32_t)n);
+	array_put(a, s, n);
+}
+
+static void array_int8(struct batch_array *a, int64_t v)
+{
+	uint64_t u = (uint64_t)v;
+	array_u32(a, 8);
+	array_u32(a, (uint32_t)(u >> 32));
+	array_u32(a, (uint32_t)u);
+}
+
+static bool column_is_int8(int c)
+{
+	return c == BATCH_POS || c == BATCH_AT || c == BATCH_IN || c == BATCH_OUT;
+}
+
 void batch_init(struct batch *b)
 {
-	for (int i = 0; i < BATCH__COUNT; i++)
-		pgarray_init(&b->col[i]);
-	b->n = 0;
+	memset(b, 0, sizeof *b);
+	for (int i = 0; i < BATCH__COUNT; i++) {
+		static const char zero[ARRAY_HEADER];
+		array_put(&b->col[i], zero, ARRAY_HEADER);
+	}
 }
 
 void batch_free(struct batch *b)
 {
 	for (int i = 0; i < BATCH__COUNT; i++)
-		pgarray_free(&b->col[i]);
-	b->n = 0;
+		free(b->col[i].buf);
+	memset(b, 0, sizeof *b);
+}
+
+void batch_finish(struct batch *b, struct batch_params *out)
+{
+	for (int i = 0; i < BATCH__COUNT; i++) {
+		struct batch_array *a = &b->col[i];
+		uint32_t h[5] = {htonl(1), htonl(a->has_null), htonl(column_is_int8(i) ? OID_INT8 : OID_TEXT),
+				 htonl((uint32_t)b->n), htonl(1)};
+		memcpy(a->buf, h, sizeof h);
+		out->values[i] = a->buf;
+		out->lengths[i] = (int)a->len;
+		out->types[i] = column_is_int8(i) ? OID_INT8_ARRAY : OID_TEXT_ARRAY;
+	}
 }
 
 /* What ->> gives for a value: NULL (null or absent), a span of the text
@@ -164,12 +237,29 @@ static int member_read(struct member *m, struct span v)
 	return 0;
 }
 
-static void member_put(struct pgarray *a, const struct member *m)
+static void member_put(struct batch_array *a, const struct member *m)
 {
 	if (m->text.p == NULL)
-		pgarray_null(a);
+		array_null(a);
 	else
-		pgarray_textn(a, m->text.p, m->text.n);
+		array_text(a, m->text.p, m->text.n);
+}
+
+/* A member of an integer column: NULL, or an integer written in full. */
+static int member_int8(const struct member *m, bool *null, int64_t *v)
+{
+	*null = m->text.p == NULL;
+	if (*null)
+		return 0;
+	char num[24];
+	if (m->decoded != NULL || m->text.n == 0 || m->text.n >= sizeof num)
+		return -1;
+	memcpy(num, m->text.p, m->text.n);
+	num[m->text.n] = '\0';
+	char *end;
+	errno = 0;
+	*v = strtoll(num, &end, 10);
+	return errno == 0 && *end == '\0' && (num[0] == '-' || (num[0] >= '0' && num[0] <= '9')) ? 0 : -1;
 }
 
 enum { REC_POS, REC_AT, REC_IN, REC_OUT, REC_EVENT, REC__COUNT };
@@ -190,7 +280,7 @@ int batch_add(struct batch *b, const char *payload, size_t len, int64_t *pos, ch
 		return -1;
 	}
 	if (r[REC_POS].p != NULL)
-		*pos = strtoll(r[REC_POS].p, NULL, 10);
+		*pos = strtoll(r[REC_POS].p, NULL, 10);   /* for the log only */
 	const struct span ev = r[REC_EVENT];
 	if (ev.p == NULL || scan_object(ev.p, ev.p + ev.n, ev_keys, EV__COUNT_COLS, e) != 0) {
 		snprintf(err, errlen, "the record has no event object");
@@ -203,23 +293,28 @@ int batch_add(struct batch *b, const char *payload, size_t len, int64_t *pos, ch
 		rc = member_read(&m[nm], r[i]);
 	for (int i = 0; i < EV__COUNT_COLS && rc == 0; i++, nm++)
 		rc = member_read(&m[nm], e[i]);
+	if (rc != 0)
+		snprintf(err, errlen, "a string of the record does not decode");
+	bool null[REC_EVENT];
+	int64_t num[REC_EVENT];
+	for (int i = 0; i < REC_EVENT && rc == 0; i++)
+		if (member_int8(&m[i], &null[i], &num[i]) != 0) {
+			snprintf(err, errlen, "the record's %s is not an integer", rec_keys[i]);
+			rc = -1;
+		}
 	if (rc == 0) {
-		for (int i = 0; i < REC_EVENT; i++)
-			member_put(&b->col[rec_cols[i]], &m[i]);
+		for (int i = 0; i < REC_EVENT; i++) {
+			if (null[i])
+				array_null(&b->col[rec_cols[i]]);
+			else
+				array_int8(&b->col[rec_cols[i]], num[i]);
+		}
 		for (int i = 0; i < EV__COUNT_COLS; i++)
 			member_put(&b->col[ev_cols[i]], &m[REC_EVENT + i]);
-		pgarray_textn(&b->col[BATCH_BODY], ev.p, ev.n);
+		array_text(&b->col[BATCH_BODY], ev.p, ev.n);
 		b->n++;
-	} else {
-		snprintf(err, errlen, "a string of the record does not decode");
 	}
 	for (size_t i = 0; i < nm; i++)
 		json_decref(m[i].decoded);
 	return rc;
-}
-
-void batch_finish(struct batch *b, const char *out[BATCH__COUNT])
-{
-	for (int i = 0; i < BATCH__COUNT; i++)
-		out[i] = pgarray_finish(&b->col[i]);
 }

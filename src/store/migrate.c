@@ -65,8 +65,8 @@ static const struct migration_step {
 
 static const char *const function_grants[] = {
 	"wfmon_apply_events(jsonb, integer)",
-	"wfmon_store_events(bigint[], bigint[], text[], text[], text[], text[], text[], timestamptz[], bigint[], "
-	"bigint[], json[], integer)",
+	"wfmon_store_events(bigint[], bigint[], text[], text[], text[], text[], text[], text[], bigint[], bigint[], "
+	"text[], integer)",
 	"wfmon_known_orgs()",
 	"wfmon_partitions_ensure(date, date)",
 	"wfmon_partitions_drop(text, date, integer)",

@@ -51,12 +51,8 @@ static void sep(struct pgarray *a)
 
 void pgarray_text(struct pgarray *a, const char *s)
 {
-	pgarray_textn(a, s, strlen(s));
-}
-
-void pgarray_textn(struct pgarray *a, const char *s, size_t n)
-{
 	sep(a);
+	size_t n = strlen(s);
 	reserve(a, 2 * n + 2);
 	a->buf[a->len++] = '"';
 	for (size_t i = 0; i < n; i++) {

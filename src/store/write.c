@@ -25,14 +25,25 @@ long storew_apply(PGconn *c, const char *org, struct batch *b, size_t data_cap_b
 		return -1;
 	char cap[32];
 	snprintf(cap, sizeof cap, "%zu", data_cap_bytes > 0x7fffffff ? (size_t)0x7fffffff : data_cap_bytes);
-	const char *p[BATCH__COUNT + 1];
-	batch_finish(b, p);
-	p[BATCH__COUNT] = cap;
+	struct batch_params bp;
+	batch_finish(b, &bp);
+	const char *values[BATCH__COUNT + 1];
+	int lengths[BATCH__COUNT + 1], formats[BATCH__COUNT + 1];
+	Oid types[BATCH__COUNT + 1];
+	for (int i = 0; i < BATCH__COUNT; i++) {
+		values[i] = bp.values[i];
+		lengths[i] = bp.lengths[i];
+		formats[i] = 1;
+		types[i] = bp.types[i];
+	}
+	values[BATCH__COUNT] = cap;
+	lengths[BATCH__COUNT] = 0;
+	formats[BATCH__COUNT] = 0;
+	types[BATCH__COUNT] = 0;
 	PGresult *r = PQexecParams(c,
-				   "SELECT wfmon_store_events($1::bigint[], $2::bigint[], $3::text[], $4::text[], "
-				   "$5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::bigint[], "
-				   "$10::bigint[], $11::json[], $12::integer)",
-				   BATCH__COUNT + 1, NULL, p, NULL, NULL, 0);
+				   "SELECT wfmon_store_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+				   "$12::integer)",
+				   BATCH__COUNT + 1, types, values, lengths, formats, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		pgconn_error_copy(r ? PQresultErrorMessage(r) : PQerrorMessage(c), err, errlen);
 		/* Data exceptions and integrity violations come from the records

@@ -12,7 +12,7 @@ parameters: exactly the statements the daemon sends for its schema, one
 transaction a batch (src/store/write.c): wfmon_apply_events over the batch
 as one jsonb array up to migration 0015 (jsonb), wfmon_store_events over
 typed columns, one array a column as src/store/batch.c builds them, from
-0016 (columns). It writes them PASSES times and runs TICKS_COMMAND with the
+0016 (columns, binary arrays). It writes them PASSES times and runs TICKS_COMMAND with the
 backend's pid appended before the first pass and after each. (Earlier
 versions sent the batch as a literal through psql, which also cost
 PostgreSQL's lexer a scan of every batch, which the daemon does not pay.)
@@ -33,6 +33,7 @@ writes one file a shape and gives it to every schema.
 """
 import json
 import random
+import struct
 import sys
 import time
 
@@ -61,33 +62,36 @@ def life(n):
 DATA_CAP = 65536
 
 
-def array_literal(values):
-    """A PostgreSQL array literal of text elements (None is NULL)."""
-    out = []
+COLUMNS = (("pos", 20), ("at", 20), ("id", 25), ("execution_id", 25), ("workflow_id", 25), ("type", 25),
+           ("step_id", 25), ("ts", 25), ("in_size", 20), ("out_size", 20), ("body", 25))
+ARRAY_OF = {20: 1016, 25: 1009}   # bigint -> bigint[], text -> text[]
+
+
+def binary_array(values, elem):
+    """A one-dimensional array in PostgreSQL's binary format (None is NULL)."""
+    out = [struct.pack("!iiIii", 1, int(any(v is None for v in values)), elem, len(values), 1)]
     for v in values:
         if v is None:
-            out.append("NULL")
+            out.append(struct.pack("!i", -1))
+        elif elem == 20:
+            out.append(struct.pack("!iq", 8, v))
         else:
-            out.append('"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"')
-    return "{" + ",".join(out) + "}"
-
-
-COLUMNS = (("pos", "bigint[]"), ("at", "bigint[]"), ("id", "text[]"), ("execution_id", "text[]"),
-           ("workflow_id", "text[]"), ("type", "text[]"), ("step_id", "text[]"), ("ts", "timestamptz[]"),
-           ("in_size", "bigint[]"), ("out_size", "bigint[]"), ("body", "json[]"))
+            b = v.encode()
+            out.append(struct.pack("!i", len(b)) + b)
+    return b"".join(out)
 
 
 def column_values(recs):
-    """The batch as the typed columns src/store/batch.c sends (array literals)."""
+    """The batch as the typed columns src/store/batch.c sends: (bytes, array type oid) each."""
     out = []
-    for key, _ in COLUMNS:
+    for key, elem in COLUMNS:
         if key in ("pos", "at", "in_size", "out_size"):
             vals = [r.get(key) for r in recs]
         elif key == "body":
             vals = [json.dumps(r["event"], separators=(",", ":")) for r in recs]
         else:
             vals = [r["event"].get(key) for r in recs]
-        out.append(array_literal(vals))
+        out.append((binary_array(vals, elem), ARRAY_OF[elem]))
     return out
 
 
@@ -105,7 +109,7 @@ def run_bound(form, conninfo, ticks, passes):
     pq.PQexec.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
     pq.PQexecParams.restype = ctypes.c_void_p
     pq.PQexecParams.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_void_p,
-                                ctypes.POINTER(ctypes.c_char_p), ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
+                                ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
     pq.PQresultStatus.argtypes = [ctypes.c_void_p]
     pq.PQgetvalue.restype = ctypes.c_char_p
     pq.PQgetvalue.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
@@ -117,11 +121,16 @@ def run_bound(form, conninfo, ticks, passes):
     ok = (1, 2)   # PGRES_COMMAND_OK, PGRES_TUPLES_OK
 
     def execute(sql, params=None):
+        """params: (bytes, type oid or 0, binary?) each."""
         if params is None:
             r = pq.PQexec(conn, sql.encode())
         else:
-            arr = (ctypes.c_char_p * len(params))(*[p.encode() for p in params])
-            r = pq.PQexecParams(conn, sql.encode(), len(params), None, arr, None, None, 0)
+            n = len(params)
+            values = (ctypes.c_char_p * n)(*[p[0] for p in params])
+            lengths = (ctypes.c_int * n)(*[len(p[0]) for p in params])
+            types = (ctypes.c_uint * n)(*[p[1] for p in params])
+            formats = (ctypes.c_int * n)(*[int(p[2]) for p in params])
+            r = pq.PQexecParams(conn, sql.encode(), n, types, values, lengths, formats, 0)
         status = pq.PQresultStatus(r)
         if status not in ok:
             sys.exit("store_records: %s" % pq.PQerrorMessage(conn).decode())
@@ -131,14 +140,14 @@ def run_bound(form, conninfo, ticks, passes):
 
     pid = execute("SELECT pg_backend_pid()").decode()
     batches = [json.loads(line) for line in sys.stdin]
+    cap = (str(DATA_CAP).encode(), 0, False)
     if form == "columns":
-        call = ("SELECT wfmon_store_events(" +
-                ", ".join("$%d::%s" % (i + 1, typ) for i, (_, typ) in enumerate(COLUMNS)) +
-                ", $%d::integer)" % (len(COLUMNS) + 1))
-        params = [column_values(b) + [str(DATA_CAP)] for b in batches]
+        call = "SELECT wfmon_store_events(" + ", ".join("$%d" % (i + 1) for i in range(len(COLUMNS))) + \
+            ", $%d::integer)" % (len(COLUMNS) + 1)
+        params = [[(v, t, True) for v, t in column_values(b)] + [cap] for b in batches]
     else:
         call = "SELECT wfmon_apply_events($1::jsonb, $2::integer)"
-        params = [[json.dumps(b, separators=(",", ":")), str(DATA_CAP)] for b in batches]
+        params = [[(json.dumps(b, separators=(",", ":")).encode(), 0, False), cap] for b in batches]
     subprocess.run(ticks + " " + pid, shell=True, check=True)
     for _ in range(passes):
         for p in params:

@@ -62,8 +62,8 @@ CREATE INDEX execution_events_pos_range ON execution_events USING brin (pos);
 DROP FUNCTION wfmon_event_rows(text, jsonb);
 
 CREATE FUNCTION wfmon_store_events(p_pos bigint[], p_at bigint[], p_id text[], p_exec text[], p_wf text[],
-				   p_kind text[], p_step text[], p_ts timestamptz[], p_in bigint[],
-				   p_out bigint[], p_body json[], data_cap integer) RETURNS integer
+				   p_kind text[], p_step text[], p_ts text[], p_in bigint[], p_out bigint[],
+				   p_body text[], data_cap integer) RETURNS integer
 LANGUAGE plpgsql SECURITY INVOKER SET search_path = public, pg_temp AS $$
 DECLARE
 	v_org text := current_setting('wfmon.org', true);
@@ -87,8 +87,9 @@ BEGIN
 		WITH ins AS (
 			INSERT INTO execution_events (org_id, pos, event_id, execution_id, workflow_id, kind,
 						      step_id, ts, received_at, body)
-			SELECT v_org, p_pos[i], p_id[i], p_exec[i], p_wf[i], p_kind[i], p_step[i], p_ts[i],
-			       coalesce(timestamptz 'epoch' + p_at[i] * interval '1 millisecond', now()), p_body[i]
+			SELECT v_org, p_pos[i], p_id[i], p_exec[i], p_wf[i], p_kind[i], p_step[i], p_ts[i]::timestamptz,
+			       coalesce(timestamptz 'epoch' + p_at[i] * interval '1 millisecond', now()),
+			       p_body[i]::json
 			FROM generate_series(1, cardinality(p_pos)) AS i
 			RETURNING pos, execution_id, workflow_id, kind, ts,
 				  CASE WHEN kind = 'execution.queued' THEN body->>'workflow_name' END AS queued_name
@@ -100,8 +101,9 @@ BEGIN
 		WITH ins AS (
 			INSERT INTO execution_events (org_id, pos, event_id, execution_id, workflow_id, kind,
 						      step_id, ts, received_at, body)
-			SELECT v_org, p_pos[i], p_id[i], p_exec[i], p_wf[i], p_kind[i], p_step[i], p_ts[i],
-			       coalesce(timestamptz 'epoch' + p_at[i] * interval '1 millisecond', now()), p_body[i]
+			SELECT v_org, p_pos[i], p_id[i], p_exec[i], p_wf[i], p_kind[i], p_step[i], p_ts[i]::timestamptz,
+			       coalesce(timestamptz 'epoch' + p_at[i] * interval '1 millisecond', now()),
+			       p_body[i]::json
 			FROM generate_series(1, cardinality(p_pos)) AS i
 			ON CONFLICT DO NOTHING
 			RETURNING pos, execution_id, workflow_id, kind, ts,
@@ -195,8 +197,8 @@ BEGIN
 	RETURN cardinality(v_pos);
 END
 $$;
-REVOKE ALL ON FUNCTION wfmon_store_events(bigint[], bigint[], text[], text[], text[], text[], text[],
-					  timestamptz[], bigint[], bigint[], json[], integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION wfmon_store_events(bigint[], bigint[], text[], text[], text[], text[], text[], text[],
+					  bigint[], bigint[], text[], integer) FROM PUBLIC;
 
 -- The same over one jsonb array of records, as sent up to 0015.
 CREATE OR REPLACE FUNCTION wfmon_apply_events(events jsonb, data_cap integer) RETURNS integer
@@ -209,10 +211,10 @@ LANGUAGE sql SECURITY INVOKER SET search_path = public, pg_temp AS $$
 		array_agg(t.rec->'event'->>'workflow_id' ORDER BY t.ord),
 		array_agg(t.rec->'event'->>'type' ORDER BY t.ord),
 		array_agg(t.rec->'event'->>'step_id' ORDER BY t.ord),
-		array_agg((t.rec->'event'->>'ts')::timestamptz ORDER BY t.ord),
+		array_agg(t.rec->'event'->>'ts' ORDER BY t.ord),
 		array_agg((t.rec->>'in_size')::bigint ORDER BY t.ord),
 		array_agg((t.rec->>'out_size')::bigint ORDER BY t.ord),
-		coalesce(array_agg((t.rec->'event')::json ORDER BY t.ord), '{}'),
+		coalesce(array_agg((t.rec->'event')::text ORDER BY t.ord), '{}'),
 		data_cap)
 	FROM jsonb_array_elements(events) WITH ORDINALITY AS t(rec, ord)
 $$;
