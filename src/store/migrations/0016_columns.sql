@@ -9,11 +9,15 @@
 -- with the body as json text instead of jsonb cost about a quarter less.
 --
 -- Columns. The daemon sends a batch as one array a column, in the batch's
--- order (src/store/batch.c): positions, times of acceptance (ms since the
--- epoch, NULL for a record that has none: now()), event ids, execution ids,
--- workflow ids, kinds, step ids, event times, the recorded input and output
--- sizes, and the events themselves as json. PostgreSQL validates each body
--- (json_in) but no longer builds a jsonb of it.
+-- order, as binary parameters (src/store/batch.c): positions, times of
+-- acceptance (ms since the epoch, NULL for a record that has none: now()),
+-- event ids, execution ids, workflow ids, kinds, step ids, event times (text,
+-- cast here as 0015 cast them), the recorded input and output sizes, and the
+-- events' JSON text (cast to json here: validated, no jsonb built). The rows
+-- are read by subscript over generate_series: PL/pgSQL keeps an array
+-- parameter expanded, so each subscript is direct, where unnest of eleven
+-- arrays WITH ORDINALITY materialized every column (the bodies copied) and
+-- sorted the rows again by their ordinal (measured: 18.3 -> 17.6 µs an event).
 --
 -- Body. execution_events.body is json: the event's text as the daemon
 -- validated it. Readers that need jsonb operators cast (the room replay's
@@ -38,9 +42,12 @@ ALTER TABLE execution_events ALTER COLUMN body TYPE json USING body::json;
 -- positions (the dedup window the daemon reloads, src/store/load.c) are
 -- found through a BRIN index on pos, which costs an insertion next to
 -- nothing (pos rises with the table's physical order, and the newest,
--- unsummarized pages are read whatever the bounds). The room replays read by
--- position through their own indexes (execution, workflow, kind: each ends
--- in pos).
+-- unsummarized pages are read whatever the bounds; 3 million rows of three
+-- organizations: 0.5 s for one's 100,000 latest ids, 2.3 s with no index).
+-- The room replays read by position through their own indexes (execution,
+-- workflow, kind: each ends in pos). An organization's highest position now
+-- survives the deletion of its newest events (retention): positions never go
+-- back.
 CREATE TABLE event_positions (
 	org_id  text PRIMARY KEY,
 	max_pos bigint NOT NULL
