@@ -197,8 +197,9 @@ static void test_upgrade_from_0015(void **state)
 	assert_non_null(c);
 	json_t *result = NULL;
 	char err[256];
-	assert_int_equal(storeq_run(c, STORE_Q_REPLAY, "up", json_pack("{s:s,s:i,s:i}", "room", "org", "since", 0,
-								       "limit", 100), &result, err, sizeof err), 0);
+	json_t *params = json_pack("{s:s,s:i,s:i}", "room", "org", "since", 0, "limit", 100);
+	assert_int_equal(storeq_run(c, STORE_Q_REPLAY, "up", params, &result, err, sizeof err), 0);
+	json_decref(params);
 	json_t *events = json_object_get(result, "events");
 	assert_int_equal(json_array_size(events), 2);
 	json_t *done = json_object_get(json_array_get(events, 1), "event");
@@ -208,8 +209,9 @@ static void test_upgrade_from_0015(void **state)
 	assert_int_equal(json_integer_value(json_object_get(done, "duration_ms")), 5);
 	json_decref(result);
 	result = NULL;
-	assert_int_equal(storeq_run(c, STORE_Q_EXECUTION, "up", json_pack("{s:s}", "id", "x-1"), &result, err,
-				    sizeof err), 0);
+	params = json_pack("{s:s}", "id", "x-1");
+	assert_int_equal(storeq_run(c, STORE_Q_EXECUTION, "up", params, &result, err, sizeof err), 0);
+	json_decref(params);
 	events = json_object_get(result, "events");
 	assert_int_equal(json_array_size(events), 30);
 	json_t *last = json_array_get(events, 29);
