@@ -124,9 +124,6 @@ BEGIN
 		RETURN 0;
 	END IF;
 
-	INSERT INTO event_positions AS p (org_id, max_pos)
-	SELECT v_org, max(x) FROM unnest(v_pos) AS x
-	ON CONFLICT (org_id) DO UPDATE SET max_pos = greatest(p.max_pos, excluded.max_pos);
 
 	WITH fresh AS (
 		SELECT * FROM unnest(v_pos, v_exec, v_wf, v_kind, v_ts, v_name) WITH ORDINALITY
@@ -201,6 +198,12 @@ BEGIN
 			END CASE;
 		END LOOP;
 	END IF;
+	-- Last: the organization's row stays locked until the commit, so two
+	-- writers of one organization (nodes of a cluster) wait on each other
+	-- for as short a time as can be.
+	INSERT INTO event_positions AS p (org_id, max_pos)
+	SELECT v_org, max(x) FROM unnest(v_pos) AS x
+	ON CONFLICT (org_id) DO UPDATE SET max_pos = greatest(p.max_pos, excluded.max_pos);
 	RETURN cardinality(v_pos);
 END
 $$;
