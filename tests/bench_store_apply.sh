@@ -10,7 +10,8 @@
 # at once; the `mixed` shape has 15 % step, counter and execution events, the
 # `log` shape only log lines, as wfmon-bench publishes) are written through
 # the SQL the daemon sends for its schema (one transaction per batch, as
-# src/store/write.c does), then the same batches once more (a spool replay:
+# src/store/write.c does: one jsonb array up to migration 0015, typed
+# columns from 0016), then the same batches once more (a spool replay:
 # nothing may be stored twice). Measured per run: wall time, the backend's CPU
 # (/proc/PID/stat of the session) and the whole cluster's (postmaster, its
 # children and what it reaped: walwriter, checkpointer, autovacuum), per event
@@ -79,34 +80,24 @@ echo "\$(date +%s%N) \$b \$t" >>"\$1"
 EOF
 chmod +x "$tmp/ticks.sh"
 
-# sql_of DB SHAPE: the session's script, written once per schema and shape:
-# the batches, then the same batches again (a replay), CPU read around each.
-sql_of() {
-	local f=$tmp/$1-$2.sql share=0.85
-	if [ "$1" = copy ]; then
-		[ -f "$f" ] && { echo "$f"; return; }
-		mkdir -p "$tmp/copy"
-		{
-			echo "SELECT pg_backend_pid() AS bpid \\gset"
-			echo "\\setenv BPID :bpid"
-			echo "SET wfmon.org = 'bench';"
-			echo "\\! $tmp/ticks.sh $tmp/ticks \$BPID"
-			python3 tests/bench/store_records.py --copy "$tmp/copy" <"$tmp/$2.jsonl"
-			echo "\\! $tmp/ticks.sh $tmp/ticks \$BPID"
-		} >"$f"
-		echo "$f"
-		return
-	fi
-	[ "$2" = log ] && share=1
+# records_of SHAPE: the shape's batches (one file a shape, for every schema).
+records_of() {
+	local share=0.85
+	[ "$1" = log ] && share=1
+	[ -f "$tmp/$1.jsonl" ] || python3 tests/bench/store_records.py "$batches" "$size" "$share" >"$tmp/$1.jsonl"
+	echo "$tmp/$1.jsonl"
+}
+# copy_sql SHAPE: the floor's psql script (COPY of the rows, CPU read around).
+copy_sql() {
+	local f=$tmp/copy-$1.sql
 	[ -f "$f" ] && { echo "$f"; return; }
-	[ -f "$tmp/$2.jsonl" ] || python3 tests/bench/store_records.py "$batches" "$size" "$share" >"$tmp/$2.jsonl"
+	mkdir -p "$tmp/copy"
 	{
 		echo "SELECT pg_backend_pid() AS bpid \\gset"
 		echo "\\setenv BPID :bpid"
+		echo "SET wfmon.org = 'bench';"
 		echo "\\! $tmp/ticks.sh $tmp/ticks \$BPID"
-		python3 tests/bench/store_records.py --sql <"$tmp/$2.jsonl"
-		echo "\\! $tmp/ticks.sh $tmp/ticks \$BPID"
-		python3 tests/bench/store_records.py --sql <"$tmp/$2.jsonl"
+		python3 tests/bench/store_records.py --copy "$tmp/copy" <"$(records_of "$1")"
 		echo "\\! $tmp/ticks.sh $tmp/ticks \$BPID"
 	} >"$f"
 	echo "$f"
@@ -123,15 +114,27 @@ for r in $(seq 1 "$rounds"); do
 			# as the superuser, whom it does not bind.
 			db=$run label=$run user=wfmon_app
 			[ "$run" = copy ] && db=this label=this+copy user=postgres
-			f=$(sql_of "$run" "$shape")
+			records=$(records_of "$shape")
+			[ "$run" = copy ] && f=$(copy_sql "$shape")
 			su_sql -d "$db" -c "SET client_min_messages = warning" \
 				-c "TRUNCATE execution_events, workflows, workflow_executions, step_executions,
 				    execution_counters, execution_metrics, step_metrics, resource_metrics" \
 				-c "VACUUM ANALYZE" -c "CHECKPOINT" >/dev/null
 			rm -f "$tmp/ticks"
 			perf_pid=
-			"${pin_daemon[@]}" psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$tmp/pg/run" -U "$user" -d "$db" \
-				-f "$f" >/dev/null &
+			if [ "$run" = copy ]; then
+				"${pin_daemon[@]}" psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$tmp/pg/run" -U "$user" \
+					-d "$db" -f "$f" >/dev/null &
+			else
+				# The statements the daemon sends for this schema: from
+				# migration 0016 on, typed columns.
+				form=jsonb
+				[ "$(su_sql -d "$db" -c "SELECT to_regproc('wfmon_store_events') IS NOT NULL")" = t ] &&
+					form=columns
+				"${pin_daemon[@]}" python3 tests/bench/store_records.py --bind "$form" \
+					"host=$tmp/pg/run dbname=$db user=$user" "$tmp/ticks.sh $tmp/ticks" 2 \
+					<"$records" &
+			fi
 			psql_pid=$!
 			if [ "${BENCH_PERF:-0}" = 1 ]; then
 				while [ ! -s "$tmp/ticks" ]; do sleep 0.02; done

@@ -62,12 +62,23 @@ int storeq_put_schedule_delete(PGconn *c, json_t *params, json_t **result, char 
 /* dashboards.c: STORE_Q_DASHBOARD (see store.h). */
 int storeq_dashboard(PGconn *c, json_t *params, json_t **result, char *err, size_t errlen);
 
-/* write.c: applies one organization's records ({"pos","event",...} objects
- * as a JSON array text) in one transaction. Returns the number of events
- * inserted (duplicates are skipped), or -1 with err; *permanent says that
- * the records themselves were refused (bad data), so retrying cannot help. */
-long storew_apply(PGconn *c, const char *org, const char *records_json, size_t data_cap_bytes,
-		  bool *permanent, char *err, size_t errlen);
+/* write.c: applies one organization's records (batch.h; finished here) in
+ * one transaction. Returns the number of events inserted (duplicates are
+ * skipped), or -1 with err; *permanent says that the records themselves were
+ * refused (bad data), so retrying cannot help. */
+struct batch;
+long storew_apply(PGconn *c, const char *org, struct batch *b, size_t data_cap_bytes, bool *permanent,
+		  char *err, size_t errlen);
+/* Writes one organization's spool records (borrowed) in one transaction.
+ * A record that is not readable is logged and dropped; when PostgreSQL
+ * refuses the batch for its data, the records go again one by one and each
+ * one refused on its own is logged and dropped, the others stored. Returns
+ * 0, or -1 to stop and retry later (the connection is lost, or the failure
+ * was not the data's). */
+struct pgconn;
+struct spool_record;
+int storew_records(struct pgconn *pc, const char *org, struct spool_record *const *recs, size_t n,
+		   size_t data_cap_bytes);
 /* The organizations with history (wfmon_known_orgs()), a new array of strings. */
 json_t *storew_known_orgs(PGconn *c, char *err, size_t errlen);
 

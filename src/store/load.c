@@ -237,31 +237,56 @@ static int load_schedules(PGconn *c, json_t *o, char *cause, size_t causelen)
 	return 0;
 }
 
+/* The ids of the (at most) n events with the highest positions up to
+ * max_pos, oldest first. The positions have no btree (0016): the events
+ * above max_pos - span are read through the BRIN index on pos, the span
+ * widening until n are found or it covers every position (positions are
+ * nearly dense: each accepted event takes the next one). */
+static json_t *load_recent_ids(PGconn *c, int64_t max_pos, size_t n, char *cause, size_t causelen)
+{
+	char lim[32], from[32];
+	snprintf(lim, sizeof lim, "%zu", n);
+	const char *p[] = {lim, from};
+	int64_t span = (int64_t)n + 1000;
+	for (;;) {
+		snprintf(from, sizeof from, "%lld", (long long)(max_pos > span ? max_pos - span : 0));
+		PGresult *r = pgconn_query(c, "SELECT event_id FROM (SELECT event_id, pos FROM execution_events "
+					      "WHERE pos > $2::bigint ORDER BY pos DESC LIMIT $1::bigint) t ORDER BY pos",
+					   2, p, cause, causelen);
+		if (r == NULL)
+			return NULL;
+		if ((size_t)PQntuples(r) < n && span < max_pos) {
+			PQclear(r);
+			span *= 4;
+			continue;
+		}
+		json_t *ids = json_array();
+		for (int i = 0; i < PQntuples(r); i++)
+			json_array_append_new(ids, json_string(PQgetvalue(r, i, 0)));
+		PQclear(r);
+		return ids;
+	}
+}
+
 static json_t *load_org(PGconn *c, const char *org, size_t recent_ids, char *cause, size_t causelen)
 {
 	if (pgconn_begin_org(c, org, cause, causelen) != 0)
 		return NULL;
 	json_t *o = json_pack("{s:s}", "org", org);
-	PGresult *r = pgconn_query(c, "SELECT coalesce(max(pos), 0) FROM execution_events", 0, NULL,
+	PGresult *r = pgconn_query(c, "SELECT coalesce((SELECT max_pos FROM event_positions), 0)", 0, NULL,
 				   cause, causelen);
 	if (r == NULL)
 		goto fail;
-	json_object_set_new(o, "max_pos", json_integer(strtoll(PQgetvalue(r, 0, 0), NULL, 10)));
+	int64_t max_pos = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	json_object_set_new(o, "max_pos", json_integer(max_pos));
 	PQclear(r);
+	json_t *ids = load_recent_ids(c, max_pos, recent_ids, cause, causelen);
+	if (ids == NULL)
+		goto fail;
+	json_object_set_new(o, "recent_event_ids", ids);
 
 	char lim[32];
-	snprintf(lim, sizeof lim, "%zu", recent_ids);
 	const char *p[] = {lim};
-	r = pgconn_query(c, "SELECT event_id FROM (SELECT event_id, pos FROM execution_events "
-			    "ORDER BY pos DESC LIMIT $1::bigint) t ORDER BY pos", 1, p, cause, causelen);
-	if (r == NULL)
-		goto fail;
-	json_t *ids = json_array();
-	for (int i = 0; i < PQntuples(r); i++)
-		json_array_append_new(ids, json_string(PQgetvalue(r, i, 0)));
-	json_object_set_new(o, "recent_event_ids", ids);
-	PQclear(r);
-
 	/* Oldest first: the daemon puts each one in front of the last. */
 	json_t *list = json_array();
 	json_object_set_new(o, "executions", list);

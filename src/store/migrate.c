@@ -28,6 +28,7 @@ static const struct grant {
 	{"workflow_executions", "SELECT, INSERT, UPDATE, DELETE"},
 	{"step_executions", "SELECT, INSERT, UPDATE, DELETE"},
 	{"execution_counters", "SELECT, INSERT, UPDATE, DELETE"},
+	{"event_positions", "SELECT, INSERT, UPDATE"},
 	{"execution_events", "SELECT, INSERT, DELETE"},
 	/* UPDATE: a retried attempt's facts are marked (0008). */
 	{"execution_metrics", "SELECT, INSERT, UPDATE, DELETE"},
@@ -64,6 +65,8 @@ static const struct migration_step {
 
 static const char *const function_grants[] = {
 	"wfmon_apply_events(jsonb, integer)",
+	"wfmon_store_events(bigint[], bigint[], text[], text[], text[], text[], text[], text[], bigint[], bigint[], "
+	"text[], integer)",
 	"wfmon_known_orgs()",
 	"wfmon_partitions_ensure(date, date)",
 	"wfmon_partitions_drop(text, date, integer)",

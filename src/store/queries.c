@@ -566,7 +566,7 @@ static int q_replay(PGconn *c, json_t *params, json_t **result, char *err, size_
 	PQclear(r);
 	int pl = qp_int(&q, limit + 1);
 	snprintf(sql, sizeof sql, "SELECT pos, %s FROM execution_events WHERE pos > $%d AND %s "
-		 "ORDER BY pos LIMIT $%d", f->strip_data ? "body - 'input' - 'output'" : "body", ps, pred, pl);
+		 "ORDER BY pos LIMIT $%d", f->strip_data ? "body::jsonb - 'input' - 'output'" : "body", ps, pred, pl);
 	r = pgconn_query(c, sql, q.n, q.v, err, errlen);
 	if (r == NULL)
 		return STOREQ_DB_ERROR;

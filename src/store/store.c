@@ -180,11 +180,11 @@ static struct store_done *done_new(enum store_done_kind kind, uint64_t ticket, i
 
 /* ---- spool recovery ------------------------------------------------------ */
 
-/* A spool record's payload is the very record wfmon_apply_events takes,
- * {"org":"..","pos":N,"at":MS,"in_size"?:N,"out_size"?:N,"event":{..}} (the function
- * passes "org" over), so that writing a batch into PostgreSQL is joining
- * payloads, not parsing and serializing the events again. An org is an id:
- * no escaped quote can come before "pos". */
+/* A spool record's payload is
+ * {"org":"..","pos":N,"at":MS,"in_size"?:N,"out_size"?:N,"event":{..}}, the
+ * record wfmon_apply_events took up to migration 0015; since 0016 the write
+ * path scans it into typed columns (batch.h) without parsing the event into
+ * a tree. An org is an id: no escaped quote can come before "pos". */
 #define PAYLOAD_ORG "{\"org\":\""
 
 static int64_t payload_pos(const char *payload, uint32_t len)
@@ -387,59 +387,6 @@ static size_t group_batch(const struct spool_batch *b, struct org_group *groups)
 	return ngroups;
 }
 
-/* The JSON array of n records: their payloads joined. malloc'd. */
-static char *records_text(struct spool_record *const *recs, size_t n)
-{
-	size_t len = 2;
-	for (size_t i = 0; i < n; i++)
-		len += recs[i]->len + 1;
-	char *text = xmalloc(len + 1), *p = text;
-	*p++ = '[';
-	for (size_t i = 0; i < n; i++) {
-		if (i > 0)
-			*p++ = ',';
-		memcpy(p, recs[i]->payload, recs[i]->len);
-		p += recs[i]->len;
-	}
-	*p++ = ']';
-	*p = '\0';
-	return text;
-}
-
-/* Applies one group; falls back to one record at a time when the group is
- * refused for its data, dropping (and logging) the records that are refused
- * on their own. Returns 0, or -1 to stop and retry later. */
-static int apply_group(struct store *s, struct org_group *g)
-{
-	char err[256];
-	bool permanent;
-	char *text = records_text(g->recs, g->n);
-	long n = storew_apply(s->pc.conn, g->org, text, s->cfg.data_cap_bytes, &permanent, err, sizeof err);
-	free(text);
-	if (n >= 0)
-		return 0;
-	if (pgconn_check_lost(&s->pc))
-		return -1;
-	if (!permanent) {
-		log_warn("store: writing events for %s failed, retrying: %s", g->org, err);
-		return -1;
-	}
-	for (size_t i = 0; i < g->n; i++) {
-		text = records_text(&g->recs[i], 1);
-		n = storew_apply(s->pc.conn, g->org, text, s->cfg.data_cap_bytes, &permanent, err, sizeof err);
-		free(text);
-		if (n >= 0)
-			continue;
-		if (pgconn_check_lost(&s->pc))
-			return -1;
-		if (!permanent)
-			return -1;
-		log_error("store: dropping event at position %" PRId64 " of %s: %s",
-			  payload_pos(g->recs[i]->payload, g->recs[i]->len), g->org, err);
-	}
-	return 0;
-}
-
 /* One spool batch into PostgreSQL. Returns the records consumed, 0 when
  * there is nothing to do, -1 to stop for now. */
 static long write_one_batch(struct store *s)
@@ -458,7 +405,7 @@ static long write_one_batch(struct store *s)
 	size_t ngroups = group_batch(&b, groups);
 	int rc = 0;
 	for (size_t g = 0; g < ngroups && rc == 0; g++)
-		rc = apply_group(s, &groups[g]);
+		rc = storew_records(&s->pc, groups[g].org, groups[g].recs, groups[g].n, s->cfg.data_cap_bytes);
 	for (size_t g = 0; g < ngroups; g++)
 		free(groups[g].recs);
 	free(groups);

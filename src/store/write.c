@@ -1,28 +1,49 @@
 /* write.c: the write path into PostgreSQL: one organization's records in one
- * transaction through wfmon_apply_events, and the organization list.
+ * transaction through wfmon_store_events (their columns: batch.h), and the
+ * organization list.
  *
  * Invariants: the transaction sets wfmon.org before anything else, so the
  * rows written can only be that organization's (row-level security checks
  * every insert); applying the same records again inserts nothing. */
 #include "store_db.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
+#include "log.h"
 #include "pgconn.h"
+#include "spool.h"
 
-long storew_apply(PGconn *c, const char *org, const char *records_json, size_t data_cap_bytes,
-		  bool *permanent, char *err, size_t errlen)
+long storew_apply(PGconn *c, const char *org, struct batch *b, size_t data_cap_bytes, bool *permanent,
+		  char *err, size_t errlen)
 {
 	*permanent = false;
 	if (pgconn_begin_org(c, org, err, errlen) != 0)
 		return -1;
 	char cap[32];
 	snprintf(cap, sizeof cap, "%zu", data_cap_bytes > 0x7fffffff ? (size_t)0x7fffffff : data_cap_bytes);
-	const char *p[] = {records_json, cap};
-	PGresult *r = PQexecParams(c, "SELECT wfmon_apply_events($1::jsonb, $2::integer)", 2, NULL, p,
-				   NULL, NULL, 0);
+	struct batch_params bp;
+	batch_finish(b, &bp);
+	const char *values[BATCH__COUNT + 1];
+	int lengths[BATCH__COUNT + 1], formats[BATCH__COUNT + 1];
+	Oid types[BATCH__COUNT + 1];
+	for (int i = 0; i < BATCH__COUNT; i++) {
+		values[i] = bp.values[i];
+		lengths[i] = bp.lengths[i];
+		formats[i] = 1;
+		types[i] = bp.types[i];
+	}
+	values[BATCH__COUNT] = cap;
+	lengths[BATCH__COUNT] = 0;
+	formats[BATCH__COUNT] = 0;
+	types[BATCH__COUNT] = 0;
+	PGresult *r = PQexecParams(c,
+				   "SELECT wfmon_store_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+				   "$12::integer)",
+				   BATCH__COUNT + 1, types, values, lengths, formats, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		pgconn_error_copy(r ? PQresultErrorMessage(r) : PQerrorMessage(c), err, errlen);
 		/* Data exceptions and integrity violations come from the records
@@ -38,6 +59,56 @@ long storew_apply(PGconn *c, const char *org, const char *records_json, size_t d
 	if (pgconn_commit(c, err, errlen) != 0)
 		return -1;
 	return inserted;
+}
+
+/* The batch of recs[from, to), dropping (and logging) records that are not
+ * readable at all. */
+static void batch_of(struct batch *b, const char *org, struct spool_record *const *recs, size_t from,
+		     size_t to)
+{
+	batch_init(b);
+	for (size_t i = from; i < to; i++) {
+		char why[128];
+		int64_t pos;
+		if (batch_add(b, recs[i]->payload, recs[i]->len, &pos, why, sizeof why) != 0)
+			log_error("store: dropping event at position %" PRId64 " of %s: %s", pos, org, why);
+	}
+}
+
+int storew_records(struct pgconn *pc, const char *org, struct spool_record *const *recs, size_t n,
+		   size_t data_cap_bytes)
+{
+	char err[256];
+	bool permanent;
+	struct batch b;
+	batch_of(&b, org, recs, 0, n);
+	long done = b.n > 0 ? storew_apply(pc->conn, org, &b, data_cap_bytes, &permanent, err, sizeof err) : 0;
+	batch_free(&b);
+	if (done >= 0)
+		return 0;
+	if (pgconn_check_lost(pc))
+		return -1;
+	if (!permanent) {
+		log_warn("store: writing events for %s failed, retrying: %s", org, err);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int64_t pos;
+		char why[128];
+		batch_init(&b);
+		if (batch_add(&b, recs[i]->payload, recs[i]->len, &pos, why, sizeof why) != 0) {
+			batch_free(&b);
+			continue;   /* logged above */
+		}
+		done = storew_apply(pc->conn, org, &b, data_cap_bytes, &permanent, err, sizeof err);
+		batch_free(&b);
+		if (done >= 0)
+			continue;
+		if (pgconn_check_lost(pc) || !permanent)
+			return -1;
+		log_error("store: dropping event at position %" PRId64 " of %s: %s", pos, org, err);
+	}
+	return 0;
 }
 
 json_t *storew_known_orgs(PGconn *c, char *err, size_t errlen)

@@ -4,14 +4,18 @@ tests/bench_store_apply.sh, one JSON array a line, each record as the daemon
 spools it ({"org","pos","at","event"}, see src/store/store.c).
 
 usage: store_records.py BATCHES SIZE LOG_SHARE [FIRST_POS]
-       store_records.py --sql <BATCHES.jsonl
+       store_records.py --bind jsonb|columns CONNINFO TICKS_COMMAND PASSES <BATCHES.jsonl
        store_records.py --copy DIR <BATCHES.jsonl
 
-The second form turns those lines into the psql script of the SQL the daemon
-sends for each batch, one transaction a batch (src/store/write.c):
-wfmon_apply_events over the batch as one jsonb array (psql sends it as a
-literal where the daemon binds a parameter: the same jsonb input, plus the
-lexer's scan of the literal).
+The second form writes those batches through libpq (ctypes) with bound text
+parameters: exactly the statements the daemon sends for its schema, one
+transaction a batch (src/store/write.c): wfmon_apply_events over the batch
+as one jsonb array up to migration 0015 (jsonb), wfmon_store_events over
+typed columns, one array a column as src/store/batch.c builds them, from
+0016 (columns, binary arrays). It writes them PASSES times and runs TICKS_COMMAND with the
+backend's pid appended before the first pass and after each. (Earlier
+versions sent the batch as a literal through psql, which also cost
+PostgreSQL's lexer a scan of every batch, which the daemon does not pay.)
 
 The third writes each batch's rows of execution_events, as the write
 function would make them, in COPY's text format, one file a batch into DIR
@@ -29,6 +33,7 @@ writes one file a shape and gives it to every schema.
 """
 import json
 import random
+import struct
 import sys
 import time
 
@@ -57,15 +62,100 @@ def life(n):
 DATA_CAP = 65536
 
 
-def sql_literal(text):
-    return "'" + text.replace("'", "''") + "'"
+COLUMNS = (("pos", 20), ("at", 20), ("id", 25), ("execution_id", 25), ("workflow_id", 25), ("type", 25),
+           ("step_id", 25), ("ts", 25), ("in_size", 20), ("out_size", 20), ("body", 25))
+ARRAY_OF = {20: 1016, 25: 1009}   # bigint -> bigint[], text -> text[]
 
 
-def emit_sql():
-    for line in sys.stdin:
-        line = line.rstrip("\n")
-        sys.stdout.write("BEGIN;\nSELECT set_config('wfmon.org', 'bench', true);\n"
-                         "SELECT wfmon_apply_events(%s::jsonb, %d);\nCOMMIT;\n" % (sql_literal(line), DATA_CAP))
+def binary_array(values, elem):
+    """A one-dimensional array in PostgreSQL's binary format (None is NULL)."""
+    out = [struct.pack("!iiIii", 1, int(any(v is None for v in values)), elem, len(values), 1)]
+    for v in values:
+        if v is None:
+            out.append(struct.pack("!i", -1))
+        elif elem == 20:
+            out.append(struct.pack("!iq", 8, v))
+        else:
+            b = v.encode()
+            out.append(struct.pack("!i", len(b)) + b)
+    return b"".join(out)
+
+
+def column_values(recs):
+    """The batch as the typed columns src/store/batch.c sends: (bytes, array type oid) each."""
+    out = []
+    for key, elem in COLUMNS:
+        if key in ("pos", "at", "in_size", "out_size"):
+            vals = [r.get(key) for r in recs]
+        elif key == "body":
+            vals = [json.dumps(r["event"], separators=(",", ":")) for r in recs]
+        else:
+            vals = [r["event"].get(key) for r in recs]
+        out.append((binary_array(vals, elem), ARRAY_OF[elem]))
+    return out
+
+
+def run_bound(form, conninfo, ticks, passes):
+    """Writes every batch of stdin through libpq with bound text parameters,
+    as the daemon does (src/store/write.c), passes times; runs the command
+    ticks (with the backend's pid appended) before the first pass and after
+    each."""
+    import ctypes
+    import ctypes.util
+    import subprocess
+    pq = ctypes.CDLL(ctypes.util.find_library("pq") or "libpq.so.5")
+    pq.PQconnectdb.restype = ctypes.c_void_p
+    pq.PQexec.restype = ctypes.c_void_p
+    pq.PQexec.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+    pq.PQexecParams.restype = ctypes.c_void_p
+    pq.PQexecParams.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_void_p,
+                                ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
+    pq.PQresultStatus.argtypes = [ctypes.c_void_p]
+    pq.PQgetvalue.restype = ctypes.c_char_p
+    pq.PQgetvalue.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
+    pq.PQclear.argtypes = [ctypes.c_void_p]
+    pq.PQerrorMessage.restype = ctypes.c_char_p
+    pq.PQerrorMessage.argtypes = [ctypes.c_void_p]
+    pq.PQfinish.argtypes = [ctypes.c_void_p]
+    conn = pq.PQconnectdb(conninfo.encode())
+    ok = (1, 2)   # PGRES_COMMAND_OK, PGRES_TUPLES_OK
+
+    def execute(sql, params=None):
+        """params: (bytes, type oid or 0, binary?) each."""
+        if params is None:
+            r = pq.PQexec(conn, sql.encode())
+        else:
+            n = len(params)
+            values = (ctypes.c_char_p * n)(*[p[0] for p in params])
+            lengths = (ctypes.c_int * n)(*[len(p[0]) for p in params])
+            types = (ctypes.c_uint * n)(*[p[1] for p in params])
+            formats = (ctypes.c_int * n)(*[int(p[2]) for p in params])
+            r = pq.PQexecParams(conn, sql.encode(), n, types, values, lengths, formats, 0)
+        status = pq.PQresultStatus(r)
+        if status not in ok:
+            sys.exit("store_records: %s" % pq.PQerrorMessage(conn).decode())
+        v = pq.PQgetvalue(r, 0, 0) if status == 2 else None
+        pq.PQclear(r)
+        return v
+
+    pid = execute("SELECT pg_backend_pid()").decode()
+    batches = [json.loads(line) for line in sys.stdin]
+    cap = (str(DATA_CAP).encode(), 0, False)
+    if form == "columns":
+        call = "SELECT wfmon_store_events(" + ", ".join("$%d" % (i + 1) for i in range(len(COLUMNS))) + \
+            ", $%d::integer)" % (len(COLUMNS) + 1)
+        params = [[(v, t, True) for v, t in column_values(b)] + [cap] for b in batches]
+    else:
+        call = "SELECT wfmon_apply_events($1::jsonb, $2::integer)"
+        params = [[(json.dumps(b, separators=(",", ":")).encode(), 0, False), cap] for b in batches]
+    subprocess.run(ticks + " " + pid, shell=True, check=True)
+    for _ in range(passes):
+        for p in params:
+            execute("BEGIN; SELECT set_config('wfmon.org', 'bench', true)")
+            execute(call, p)
+            execute("COMMIT")
+        subprocess.run(ticks + " " + pid, shell=True, check=True)
+    pq.PQfinish(conn)
 
 
 def copy_text(value):
@@ -92,8 +182,8 @@ def emit_copy(folder):
 
 
 def main():
-    if sys.argv[1] == "--sql":
-        emit_sql()
+    if sys.argv[1] == "--bind":
+        run_bound(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
         return
     if sys.argv[1] == "--copy":
         emit_copy(sys.argv[2])

@@ -33,6 +33,7 @@
 
 #include <libpq-fe.h>
 
+#include "batch.h"
 #include "migrations.h"
 #include "pg.h"
 #include "pgconn.h"
@@ -199,6 +200,30 @@ static long long apply(const char *org, const char *fn, const struct stream *s, 
 	return n;
 }
 
+/* The records [from, to) as the daemon's write call sends them (typed
+ * columns, batch.h), into org. Returns what it inserted, or -1. */
+static long apply_columns_err(PGconn *c, const char *org, const struct stream *s, size_t from, size_t to,
+			      bool *permanent, char *err, size_t errlen)
+{
+	struct batch b;
+	batch_init(&b);
+	for (size_t i = from; i < to; i++) {
+		int64_t pos;
+		char why[128];
+		assert_int_equal(batch_add(&b, s->recs[i], strlen(s->recs[i]), &pos, why, sizeof why), 0);
+	}
+	long n = storew_apply(c, org, &b, 65536, permanent, err, errlen);
+	batch_free(&b);
+	return n;
+}
+
+static long apply_columns(PGconn *c, const char *org, const struct stream *s, size_t from, size_t to)
+{
+	bool permanent;
+	char err[256];
+	return apply_columns_err(c, org, s, from, to, &permanent, err, sizeof err);
+}
+
 /* The function text of 0008's wfmon_apply_events (the last event-by-event one), renamed. */
 static char *rowwise_function(void)
 {
@@ -259,19 +284,25 @@ static void test_same_rows_as_event_by_event(void **state)
 	(void)state;
 	struct stream s = { 0 };
 	make_stream(&s);
+	char err[256];
+	PGconn *c = pgconn_connect_once(pg.app, err, sizeof err);
+	assert_non_null(c);
 	/* [from, to) pairs; the last two overlap the batch before them. */
 	const size_t cuts[][2] = { {0, 1}, {1, 8}, {8, 58}, {40, 120}, {100, s.n} };
 	size_t done = 0;
 	for (size_t k = 0; k < sizeof cuts / sizeof cuts[0]; k++) {
 		long long a = apply("rowwise", "wfmon_apply_rowwise", &s, cuts[k][0], cuts[k][1]);
 		long long b = apply("setwise", "wfmon_apply_events", &s, cuts[k][0], cuts[k][1]);
+		long long col = apply_columns(c, "columns", &s, cuts[k][0], cuts[k][1]);
 		assert_int_equal(a, (long long)(cuts[k][1] - done));
 		assert_int_equal(b, a);
+		assert_int_equal(col, a);
 		done = cuts[k][1];
 	}
 	/* A retry of everything, as after a crash before the spool learnt it was stored. */
 	assert_int_equal(apply("rowwise", "wfmon_apply_rowwise", &s, 0, s.n), 0);
 	assert_int_equal(apply("setwise", "wfmon_apply_events", &s, 0, s.n), 0);
+	assert_int_equal(apply_columns(c, "columns", &s, 0, s.n), 0);
 	/* The same event ids at new positions: duplicates, nothing new either. */
 	struct stream again = { 0 };
 	for (size_t i = 0; i < 40; i++) {
@@ -283,6 +314,7 @@ static void test_same_rows_as_event_by_event(void **state)
 	}
 	assert_int_equal(apply("rowwise", "wfmon_apply_rowwise", &again, 0, again.n), 0);
 	assert_int_equal(apply("setwise", "wfmon_apply_events", &again, 0, again.n), 0);
+	assert_int_equal(apply_columns(c, "columns", &again, 0, again.n), 0);
 	/* One id twice in one batch: stored once. */
 	static const char twice[] = "{\"id\":\"twice-1\",\"type\":\"log\",\"execution_id\":\"x-twice\","
 				    "\"workflow_id\":\"wf-twice\",\"ts\":\"2026-05-28T20:00:00.000Z\","
@@ -305,8 +337,12 @@ static void test_same_rows_as_event_by_event(void **state)
 	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
 		char *a = digest("rowwise", tables[i]);
 		char *b = digest("setwise", tables[i]);
+		char *col = digest("columns", tables[i]);
 		if (strcmp(a, b) != 0)
 			fail_msg("%s: event by event %s, set-based %s", tables[i], a, b);
+		if (strcmp(a, col) != 0)
+			fail_msg("%s: event by event %s, typed columns %s", tables[i], a, col);
+		free(col);
 		assert_true(strtol(a, NULL, 10) > 0 || strcmp(tables[i], "execution_metrics") == 0);
 		free(a);
 		free(b);
@@ -314,6 +350,7 @@ static void test_same_rows_as_event_by_event(void **state)
 	/* Each organization sees only its own rows. */
 	assert_int_equal(pgtest_value(pg.app, "SELECT set_config('wfmon.org', 'setwise', false); "
 				      "SELECT count(*) FROM execution_events WHERE org_id <> 'setwise'"), 0);
+	PQfinish(c);
 	for (size_t i = 0; i < s.n; i++)
 		free(s.recs[i]);
 	for (size_t i = 0; i < again.n; i++)
@@ -340,9 +377,7 @@ static void test_write_call_refuses_bad_record_and_stores_each_event_once(void *
 	long long pos = 1;
 	log_event(ev, sizeof ev, "w-1", "x-w", "2026-05-28T20:00:00.000Z");
 	add(&s, pos++, ev, NULL);
-	char *first = batch_text(&s, 0, 1);
-	assert_int_equal(storew_apply(c, "writer", first, 65536, &permanent, err, sizeof err), 1);
-	free(first);
+	assert_int_equal(apply_columns_err(c, "writer", &s, 0, 1, &permanent, err, sizeof err), 1);
 	/* Every kind after it: a plan, a start, a step, a counter, an ending. */
 	static const char *const kinds[] = {
 		"{\"type\":\"execution.queued\",\"id\":\"w-q\",\"execution_id\":\"x-w\",\"workflow_id\":\"wf-w\","
@@ -369,20 +404,16 @@ static void test_write_call_refuses_bad_record_and_stores_each_event_once(void *
 	log_event(ev, sizeof ev, "w-bad", "x-w", "yesterday-ish");
 	add(&s, pos++, ev, NULL);
 	/* The stored one again (a replay) and the whole batch but the bad record. */
-	char *bad = batch_text(&s, 0, s.n);
-	long n = storew_apply(c, "writer", bad, 65536, &permanent, err, sizeof err);
-	free(bad);
+	long n = apply_columns_err(c, "writer", &s, 0, s.n, &permanent, err, sizeof err);
 	assert_int_equal(n, -1);
 	assert_true(permanent);
 	assert_non_null(strstr(err, "yesterday-ish"));
 	assert_int_equal(pgtest_value(pg.app, "SELECT set_config('wfmon.org', 'writer', false); "
 				      "SELECT count(*) FROM execution_events"), 1);
-	char *good = batch_text(&s, 0, s.n - 1);
-	assert_int_equal(storew_apply(c, "writer", good, 65536, &permanent, err, sizeof err),
+	assert_int_equal(apply_columns_err(c, "writer", &s, 0, s.n - 1, &permanent, err, sizeof err),
 			 (long)(sizeof kinds / sizeof kinds[0]) + 1);
 	/* Again: a replay of it all stores nothing. */
-	assert_int_equal(storew_apply(c, "writer", good, 65536, &permanent, err, sizeof err), 0);
-	free(good);
+	assert_int_equal(apply_columns_err(c, "writer", &s, 0, s.n - 1, &permanent, err, sizeof err), 0);
 	char *x = pgtest_text(pg.app, "SELECT set_config('wfmon.org', 'writer', false); "
 				      "SELECT status || ' ' || event_count || ' ' || workflow_name || ' ' || priority "
 				      "FROM workflow_executions WHERE execution_id = 'x-w'");

@@ -276,8 +276,8 @@ static void test_rls(void **state)
 	char sql[1024];
 	snprintf(sql, sizeof sql, "%s AND NOT c.relispartition", tables_sql);
 	/* 0005: rollups and their state, 0009: workflow_schedules, 0012: action_link_uses,
-	 * 0013: metric_rollup_retractions */
-	assert_int_equal(pgtest_value(pg.owner, sql), 19);
+	 * 0013: metric_rollup_retractions, 0016: event_positions */
+	assert_int_equal(pgtest_value(pg.owner, sql), 20);
 	snprintf(sql, sizeof sql, "%s AND (NOT c.relispartition OR c.relname LIKE '%%\\_default') "
 		 "AND NOT (c.relrowsecurity AND c.relforcerowsecurity)", tables_sql);
 	assert_int_equal(pgtest_value(pg.owner, sql), 0);
