@@ -78,12 +78,14 @@ histogram() {
 		END { printf "\"%s\":%d,\"%s_mean_ms\":%.2f,\"%s_over_25ms\":%d", name, n, name, n ? sum * 1000 / n : 0, name, n - le25 }'
 }
 # turns PORT NAME: a node's event-loop turns as JSON fields (histogram's,
-# and NAME_max_ms, the longest).
+# NAME_max_ms, the longest; NAME_cpu_s and NAME_waiting_s, the loop thread's
+# CPU time and time waiting for a CPU since the node started).
 turns() {
 	histogram "$1" wfmond_loop_turn_seconds "$2"
 	curl -fsS "http://127.0.0.1:$1/metrics" 2>/dev/null |
 		awk -v name="$2" '$1 == "wfmond_loop_turn_max_seconds" { printf ",\"%s_max_ms\":%.1f", name, $2 * 1000 }
-			$1 == "wfmond_loop_turn_max_cpu_seconds" { printf ",\"%s_max_cpu_ms\":%.1f", name, $2 * 1000 }'
+			$1 == "wfmond_loop_cpu_seconds_total" { printf ",\"%s_cpu_s\":%.2f", name, $2 }
+			$1 == "wfmond_loop_runnable_waiting_seconds_total" { printf ",\"%s_waiting_s\":%.2f", name, $2 }'
 }
 # spool_syncs PORT: the publishing node's group commits (its acks wait for
 # them); in a cluster also its round trips to Redis (they wait for those first).

@@ -10,7 +10,9 @@
 
 void loopturn_start(struct ev_loop *loop);
 void loopturn_stop(struct ev_loop *loop);
-/* wfmond_loop_turn_seconds (histogram) and wfmond_loop_turn_max_seconds. */
+/* wfmond_loop_turn_seconds (histogram), wfmond_loop_turn_max_seconds, and
+ * the loop thread's CPU time and time waiting for a CPU (from the kernel).
+ * Call on the loop's thread. */
 void loopturn_metrics_write(FILE *f);
 
 #endif
