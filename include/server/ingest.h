@@ -98,6 +98,8 @@ void ingest_refuse(struct ingest_batch *b, const char *message);
 void ingest_item_store(struct ingest_item *it, const char *org, struct store_event *se);
 /* Frees an item's event reference and texts; it is zeroed. */
 void ingest_item_clear(struct ingest_item *it);
+/* Frees items[0..n) and the array (NULL: nothing). */
+void ingest_items_free(struct ingest_item *items, size_t n);
 /* Frees the items (and any serialized events the store did not take);
  * results stay with the caller, who decrefs them. */
 void ingest_batch_clear(struct ingest_batch *b);

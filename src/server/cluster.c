@@ -323,9 +323,7 @@ static json_t *entry_events_new(const char *text, size_t len, struct ingest_text
 
 static void own_clear(struct own_entry *o)
 {
-	for (size_t i = 0; i < o->n; i++)
-		ingest_item_clear(&o->items[i]);
-	free(o->items);
+	ingest_items_free(o->items, o->n);
 	memset(o, 0, sizeof *o);
 }
 

@@ -123,9 +123,7 @@ static size_t aux_bytes(const struct outbox_aux *x)
 
 static void aux_items_free(struct outbox_aux *x)
 {
-	for (size_t i = 0; i < x->nitems; i++)
-		ingest_item_clear(&x->items[i]);
-	free(x->items);
+	ingest_items_free(x->items, x->nitems);
 	x->items = NULL;
 	x->nitems = 0;
 }

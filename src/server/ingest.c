@@ -344,11 +344,16 @@ void ingest_item_clear(struct ingest_item *it)
 	memset(it, 0, sizeof *it);
 }
 
+void ingest_items_free(struct ingest_item *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		ingest_item_clear(&items[i]);
+	free(items);
+}
+
 void ingest_batch_clear(struct ingest_batch *b)
 {
-	for (size_t i = 0; i < b->n; i++)
-		ingest_item_clear(&b->items[i]);
-	free(b->items);
+	ingest_items_free(b->items, b->n);
 	free(b->stored);
 	json_decref(b->retried);
 	b->items = NULL;
