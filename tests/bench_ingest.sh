@@ -47,6 +47,7 @@ for bin in "$build/wfmond" "$build/wfmon" "$build/wfmon-bench" ${base:+"$base/wf
 	[ -x "$bin" ] || { echo "bench_ingest: $bin is missing; run make first" >&2; exit 1; }
 done
 . tests/support/bench_pin.sh
+. tests/support/bench_pg.sh
 
 tmp=$(mktemp -d /tmp/wfmon-ingest.XXXXXX)
 chmod 755 "$tmp"   # the cluster runs as postgres when we are root
@@ -198,17 +199,6 @@ ref_run() {
 	stop_daemon
 }
 
-# pg_ticks: clock ticks the cluster used so far (the postmaster, what it reaped, its live children).
-pg_ticks() {
-	local pm t p
-	pm=$(head -n 1 "$tmp/pg/data/postmaster.pid")
-	t=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat")
-	for p in $(pgrep -P "$pm"); do
-		[ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
-	done
-	echo "$t"
-}
-
 # store_run LABEL WFMOND RATE: one run with storage, in a fresh cluster.
 store_run() {
 	local label=$1 bin=$2 rate=$3 out
@@ -222,7 +212,7 @@ store_run() {
 	stored0=$(metric wfmond_events_stored_total)
 	local tx0 tx1
 	tx0=$(metric wfmond_store_write_batches_total)
-	c0=$(pg_ticks)
+	c0=$(bench_pg_ticks "$tmp/pg/data")
 	t0=$(date +%s.%N)
 	# 100 events a publish at most (what is due each ms), 4 publishers.
 	out=$(load 100 100 "$rate" 100 4)
@@ -241,14 +231,16 @@ store_run() {
 		sleep 0.02
 	done
 	t1=$(date +%s.%N)
-	c1=$(pg_ticks)
+	c1=$(bench_pg_ticks "$tmp/pg/data")
 	tx1=$(metric wfmond_store_write_batches_total)
 	local n=$((stored - stored0))
 	local extra
 	# Events per write transaction, when the daemon counts its transactions.
 	extra=$(awk -v n="$n" -v t0="$t0" -v t1="$t1" -v c0="$c0" -v c1="$c1" -v hz="$(getconf CLK_TCK)" \
 		-v tx="$(( ${tx1:-0} - ${tx0:-0} ))" \
-		'BEGIN { printf "\"stored\":%d,\"stored_per_s\":%.0f,\"pg_cpu_us_per_event\":%.1f,\"events_per_tx\":%.0f", n, n / (t1 - t0), (c1 - c0) / hz * 1e6 / (n > 0 ? n : 1), (tx > 0 ? n / tx : 0) }')
+		'BEGIN { split(c0, a, " "); split(c1, b, " "); per = 1e6 / hz / (n > 0 ? n : 1)
+		         printf "\"stored\":%d,\"stored_per_s\":%.0f,\"pg_cpu_us_per_event\":%.1f,\"pg_backend_us_per_event\":%.1f,\"pg_other_us_per_event\":%.1f,\"events_per_tx\":%.0f",
+		                n, n / (t1 - t0), (b[1] + b[2] - a[1] - a[2]) * per, (b[1] - a[1]) * per, (b[2] - a[2]) * per, (tx > 0 ? n / tx : 0) }')
 	if [ -n "$out" ] && [ "$(field lost "$out")" = 0 ]; then
 		record store "$rate" "$label" "{\"part\":\"store\",\"daemon\":\"$label\",\"offered\":$rate,$extra,${out#\{}"
 	else
@@ -315,8 +307,8 @@ done
 echo "bench_ingest: load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo
-printf '%-5s %-22s %-5s %10s %9s %9s %11s %11s %9s %9s %9s\n' part shape daemon deliv/s p99_ms lost \
-	"µs/deliv" "pg_µs/ev" stored/s rss0_KiB rss_KiB
+printf '%-5s %-22s %-5s %10s %9s %9s %11s %11s %11s %9s %7s %9s %9s\n' part shape daemon deliv/s p99_ms lost \
+	"µs/deliv" "pg_µs/ev" "pg_be/other" stored/s load% rss0_KiB rss_KiB
 for row in "${rows[@]}"; do
 	IFS='|' read -r part shape label j <<<"$row"
 	case $shape in
@@ -325,10 +317,12 @@ for row in "${rows[@]}"; do
 	fanout) desc="1 room, 1000 subs" ;;
 	*) desc="100 rooms, $shape offered" ;;
 	esac
-	printf '%-5s %-22s %-5s %10s %9s %9s %11s %11s %9s %9s %9s\n' "$part" "$desc" "$label" \
+	local_be=$(field pg_backend_us_per_event "$j")
+	printf '%-5s %-22s %-5s %10s %9s %9s %11s %11s %11s %9s %7s %9s %9s\n' "$part" "$desc" "$label" \
 		"$(field deliveries_per_s "$j")" "$(field p99_ms "$j")" "$(field lost "$j")" \
 		"$(field daemon_cpu_us_per_delivery "$j")$(field server_cpu_us_per_event "$j")" "$(field pg_cpu_us_per_event "$j")" \
-		"$(field stored_per_s "$j")" "$(field daemon_rss_start_kib "$j")" "$(field daemon_rss_kib "$j")"
+		"${local_be:+$local_be/$(field pg_other_us_per_event "$j")}" \
+		"$(field stored_per_s "$j")" "$(field bench_cpu_percent "$j")" "$(field daemon_rss_start_kib "$j")" "$(field daemon_rss_kib "$j")"
 done
 if [ -n "$base" ]; then
 	echo

@@ -34,6 +34,7 @@ for bin in "$build/wfmond" ${base:+"$base/wfmond"}; do
 	[ -x "$bin" ] || { echo "bench_store_apply: $bin is missing; run make first" >&2; exit 1; }
 done
 . tests/support/bench_pin.sh
+. tests/support/bench_pg.sh
 
 tmp=$(mktemp -d /tmp/wfmon-storeapply.XXXXXX)
 chmod 755 "$tmp"
@@ -44,8 +45,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-export PGCLUSTER_CONF="shared_buffers = 256MB
-max_wal_size = 4GB"
 eval "$(src/tools/pgcluster.sh start "$tmp/pg")"
 pm=$(head -n 1 "$tmp/pg/data/postmaster.pid")
 [ ${#pin_load[@]} -gt 0 ] && taskset -a -p -c 1 "$pm" >/dev/null
