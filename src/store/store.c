@@ -691,8 +691,13 @@ static void *store_main(void *arg)
 	/* Catching up after an outage (reading the spool, JSON, libpq) must not
 	 * take the CPU from the event loop and the spool thread when they share
 	 * a core: acknowledgements come first. Linux applies a thread's nice
-	 * value to that thread alone. */
-	if (setpriority(PRIO_PROCESS, (id_t)gettid(), STORE_DB_NICE) != 0)
+	 * value to that thread alone. Relative to the daemon's own: a daemon
+	 * started at -10 gets its database thread at 0, not 10 (20 steps below
+	 * the loop, it waited for the CPU between every round trip). */
+	errno = 0;
+	int nice_now = getpriority(PRIO_PROCESS, 0);
+	int nice_db = errno == 0 ? nice_now + STORE_DB_NICE : STORE_DB_NICE;
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), nice_db > 19 ? 19 : nice_db) != 0)
 		log_debug("store: cannot lower the database thread's priority: %s", strerror(errno));
 	for (;;) {
 		pthread_mutex_lock(&s->mu);
