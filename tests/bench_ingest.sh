@@ -210,8 +210,9 @@ store_run() {
 	echo "bench_ingest: $label, storing, 100 rooms x 1 subscriber, $rate events/s offered"
 	local c0 t0 t1 c1 stored0 stored accepted
 	stored0=$(metric wfmond_events_stored_total)
-	local tx0 tx1
+	local tx0 tx1 ws0 ws1
 	tx0=$(metric wfmond_store_write_batches_total)
+	ws0=$(metric wfmond_store_write_seconds_total)
 	c0=$(bench_pg_ticks "$tmp/pg/data")
 	t0=$(date +%s.%N)
 	# 100 events a publish at most (what is due each ms), 4 publishers.
@@ -233,14 +234,15 @@ store_run() {
 	t1=$(date +%s.%N)
 	c1=$(bench_pg_ticks "$tmp/pg/data")
 	tx1=$(metric wfmond_store_write_batches_total)
+	ws1=$(metric wfmond_store_write_seconds_total)
 	local n=$((stored - stored0))
 	local extra
 	# Events per write transaction, when the daemon counts its transactions.
 	extra=$(awk -v n="$n" -v t0="$t0" -v t1="$t1" -v c0="$c0" -v c1="$c1" -v hz="$(getconf CLK_TCK)" \
-		-v tx="$(( ${tx1:-0} - ${tx0:-0} ))" \
+		-v tx="$(( ${tx1:-0} - ${tx0:-0} ))" -v ws="$(awk -v a="${ws0:-0}" -v b="${ws1:-0}" 'BEGIN { print b - a }')" \
 		'BEGIN { split(c0, a, " "); split(c1, b, " "); per = 1e6 / hz / (n > 0 ? n : 1)
-		         printf "\"stored\":%d,\"stored_per_s\":%.0f,\"pg_cpu_us_per_event\":%.1f,\"pg_backend_us_per_event\":%.1f,\"pg_other_us_per_event\":%.1f,\"events_per_tx\":%.0f",
-		                n, n / (t1 - t0), (b[1] + b[2] - a[1] - a[2]) * per, (b[1] - a[1]) * per, (b[2] - a[2]) * per, (tx > 0 ? n / tx : 0) }')
+		         printf "\"stored\":%d,\"stored_per_s\":%.0f,\"pg_cpu_us_per_event\":%.1f,\"pg_backend_us_per_event\":%.1f,\"pg_other_us_per_event\":%.1f,\"events_per_tx\":%.0f,\"write_ms_per_tx\":%.1f",
+		                n, n / (t1 - t0), (b[1] + b[2] - a[1] - a[2]) * per, (b[1] - a[1]) * per, (b[2] - a[2]) * per, (tx > 0 ? n / tx : 0), (tx > 0 ? ws * 1000 / tx : 0) }')
 	if [ -n "$out" ] && [ "$(field lost "$out")" = 0 ]; then
 		record store "$rate" "$label" "{\"part\":\"store\",\"daemon\":\"$label\",\"offered\":$rate,$extra,${out#\{}"
 	else
@@ -323,6 +325,17 @@ for row in "${rows[@]}"; do
 		"$(field daemon_cpu_us_per_delivery "$j")$(field server_cpu_us_per_event "$j")" "$(field pg_cpu_us_per_event "$j")" \
 		"${local_be:+$local_be/$(field pg_other_us_per_event "$j")}" \
 		"$(field stored_per_s "$j")" "$(field bench_cpu_percent "$j")" "$(field daemon_rss_start_kib "$j")" "$(field daemon_rss_kib "$j")"
+done
+# What bounds stored/s: the daemon writes one transaction at a time, so a
+# transaction's wall time against the CPU PostgreSQL's session spent on it
+# says how much of it PostgreSQL was working.
+for row in "${rows[@]}"; do
+	IFS='|' read -r part shape label j <<<"$row"
+	[ "$part" = store ] || continue
+	awk -v shape="$shape" -v label="$label" -v n="$(field events_per_tx "$j")" -v w="$(field write_ms_per_tx "$j")" \
+		-v be="$(field pg_backend_us_per_event "$j")" 'BEGIN {
+		if (w > 0) printf "store transactions, %s offered, %s: %d events, %.1f ms each in the daemon, %.1f ms of them PostgreSQL session CPU (%.0f %%)\n",
+			shape, label, n, w, n * be / 1000, n * be / 10 / w }'
 done
 if [ -n "$base" ]; then
 	echo
