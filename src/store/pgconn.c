@@ -5,9 +5,11 @@
  * failure (cleared on success); a state or error change is logged once. */
 #include "pgconn.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "clock.h"
 #include "log.h"
@@ -15,6 +17,8 @@
 #include "xalloc.h"
 
 #define BACKOFF_START_MS 500
+/* Bytes: a write batch fits in one send (see pgconn_connect_once). */
+#define PGCONN_SEND_BUFFER (1 << 20)
 
 /* Our defaults come before the caller's conninfo, so that it can override them. */
 static const char *const conn_keys[] = {
@@ -62,6 +66,16 @@ PGconn *pgconn_connect_once(const char *conninfo, char *cause, size_t causelen)
 		return NULL;
 	}
 	PQclear(r);
+	/* A batch of a thousand events is some 300 KB (src/store/write.c). With
+	 * the default send buffer (208 KB) the database thread sent it in
+	 * pieces, each waiting for the backend to read the last one, and the
+	 * thread, at a low priority beside a busy event loop, waited for the CPU
+	 * between pieces while the backend sat idle (strace under
+	 * tests/bench_ingest.sh). The kernel caps the size (net.core.wmem_max)
+	 * and doubles it; a smaller buffer only means more pieces. */
+	int sndbuf = PGCONN_SEND_BUFFER;
+	if (setsockopt(PQsocket(c), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf) != 0)
+		log_debug("store: cannot enlarge the PostgreSQL socket's send buffer: %s", strerror(errno));
 	return c;
 }
 
