@@ -55,22 +55,45 @@ static int free_tcp_port(void)
 	return port;
 }
 
-/* Sends one command to Redis; true when its answer starts with want. */
-static bool redis_says(const char *command, const char *want)
+/* Sends one command (inline, "\r\n"-ended) to Redis and reads its whole
+ * answer, raw, into buf (NUL-ended, truncated to cap): a PING follows the
+ * command, so the answer ends where PING's does. Returns its length, or -1
+ * when Redis did not answer. */
+static long redis_ask(const char *command, char *buf, size_t cap)
 {
+	static const char pong[] = "+PONG\r\n";
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)redis_port),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	bool ok = false;
+	long got = -1;
+	buf[0] = '\0';
 	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0) {
-		char buf[64] = "";
 		size_t len = strlen(command);
-		ok = write(fd, command, len) == (ssize_t)len && read(fd, buf, sizeof buf - 1) > 0 &&
-		     strncmp(buf, want, strlen(want)) == 0;
+		if (write(fd, command, len) == (ssize_t)len && write(fd, "PING\r\n", 6) == 6) {
+			size_t at = 0;
+			ssize_t r;
+			while (at < cap - 1 && (r = read(fd, buf + at, cap - 1 - at)) > 0) {
+				at += (size_t)r;
+				buf[at] = '\0';
+				if (at >= sizeof pong - 1 && strcmp(buf + at - (sizeof pong - 1), pong) == 0) {
+					at -= sizeof pong - 1;
+					break;
+				}
+			}
+			buf[at] = '\0';
+			got = (long)at;
+		}
 	}
 	if (fd >= 0)
 		close(fd);
-	return ok;
+	return got;
+}
+
+/* Sends one command to Redis; true when its answer starts with want. */
+static bool redis_says(const char *command, const char *want)
+{
+	char buf[64];
+	return redis_ask(command, buf, sizeof buf) > 0 && strncmp(buf, want, strlen(want)) == 0;
 }
 
 static bool redis_answers(void)
@@ -706,6 +729,141 @@ static void test_stored_once_also_when_retried_elsewhere(void **state)
 	wsc_free(sub);
 }
 
+/* The id of the stream's newest entry, "0-0" when it is empty. */
+static void stream_end(char *id, size_t cap)
+{
+	/* *1\r\n*2\r\n$<len>\r\n<id>\r\n... or *0\r\n */
+	char buf[4096];
+	assert_true(redis_ask("XREVRANGE wfmon:events + - COUNT 1\r\n", buf, sizeof buf) > 0);
+	const char *dollar = strchr(buf, '$');
+	const char *at = dollar ? strstr(dollar, "\r\n") : NULL;
+	const char *end = at ? strstr(at + 2, "\r\n") : NULL;
+	if (end == NULL) {
+		snprintf(id, cap, "0-0");
+		return;
+	}
+	snprintf(id, cap, "%.*s", (int)(end - at - 2), at + 2);
+}
+
+/* How many times text holds needle. */
+static int occurrences(const char *text, const char *needle)
+{
+	int n = 0;
+	for (const char *p = text; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* The answer to request `id` on c (others skipped), or NULL. */
+static json_t *answer_to(struct wsc *c, int id)
+{
+	for (;;) {
+		json_t *m = client_recv(c, 5000);
+		if (m == NULL || json_integer_value(json_object_get(m, "id")) == id)
+			return m;
+		json_decref(m);
+	}
+}
+
+/* A producer that gives up waiting on one node and sends the batch to
+ * another while the first is still numbering it: here the same batch goes
+ * to nodes 0 and 1 at the same moment, many times. Each event is numbered
+ * once (one of the two answers says "ok", the other "duplicate"), so the
+ * stream holds it in one entry, every subscriber on every node gets it
+ * once at one position, and PostgreSQL stores it at that position.
+ * Before the publish script looked for copies, the node whose script ran
+ * second numbered the batch again: a second entry, a second position, and
+ * a stored row that could carry either. */
+/* Each of the n events delivered (ids, pos) is stored once, at the position delivered. */
+static void assert_stored_at(char ids[][64], const long long *pos, int n)
+{
+	for (int i = 0; i < n; i++) {
+		char where[200];
+		snprintf(where, sizeof where, "event_id = '%.63s' AND pos = %lld", ids[i], pos[i]);
+		if (count_in("acme", where) != 1)
+			fail_msg("%s is not stored once at position %lld", ids[i], pos[i]);
+	}
+}
+
+static void test_same_batch_on_two_nodes_at_once(void **state)
+{
+	(void)state;
+	enum { BATCHES = 40, BATCH = 5, TOTAL = BATCHES * BATCH };
+	struct wsc *subs[NODES];
+	for (int i = 0; i < NODES; i++) {
+		char sub[32];
+		snprintf(sub, sizeof sub, "twin-viewer-%d", i);
+		subs[i] = watcher(i, sub, "execution:x-twin");
+	}
+	struct wsc *pa = open_as(0, "acme", "twin-a", "producer");
+	struct wsc *pb = open_as(1, "acme", "twin-b", "producer");
+	char before[64];
+	stream_end(before, sizeof before);
+	long known_before = 0;
+	for (int i = 0; i < NODES; i++)
+		known_before += daemon_metric(&N[i], "wfmond_cluster_already_numbered_total");
+	for (int k = 0; k < BATCHES; k++) {
+		char *arr = log_batch_new("twin", k * BATCH, BATCH, "x-twin", NULL);
+		assert_non_null(arr);
+		size_t cap = strlen(arr) + 64;
+		char *msg = malloc(cap);
+		assert_non_null(msg);
+		int id = 7000 + k;
+		snprintf(msg, cap, "{\"type\":\"publish\",\"id\":%d,\"events\":%s}", id, arr);
+		assert_int_equal(client_send(pa, msg), 0);
+		assert_int_equal(client_send(pb, msg), 0);
+		free(msg);
+		free(arr);
+		json_t *acks[2] = { answer_to(pa, id), answer_to(pb, id) };
+		for (int e = 0; e < BATCH; e++) {
+			int ok = 0;
+			for (int a = 0; a < 2; a++) {
+				assert_non_null(acks[a]);
+				assert_string_equal(jstr(acks[a], "type"), "ack");
+				const char *st = jstr(json_array_get(json_object_get(acks[a], "results"), (size_t)e), "status");
+				if (strcmp(st, "ok") == 0)
+					ok++;
+				else
+					assert_string_equal(st, "duplicate");
+			}
+			if (ok != 1)
+				fail_msg("event twin-%d of batch %d was numbered by %d nodes", k * BATCH + e, k, ok);
+		}
+		json_decref(acks[0]);
+		json_decref(acks[1]);
+	}
+	/* The stream after the test began: each event in one entry. */
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "XRANGE wfmon:events (%s + COUNT 100000\r\n", before);
+	size_t cap = 8u << 20;
+	char *stream = malloc(cap);
+	assert_non_null(stream);
+	long got = redis_ask(cmd, stream, cap);
+	assert_true(got > 0 && (size_t)got < cap - 1);
+	for (int i = 0; i < TOTAL; i++) {
+		char needle[64];
+		snprintf(needle, sizeof needle, "\"id\":\"twin-%d\"", i);
+		if (occurrences(stream, needle) != 1)
+			fail_msg("twin-%d is in %d stream entries", i, occurrences(stream, needle));
+	}
+	free(stream);
+	/* Recognised by the script (not only by a reader that came first). */
+	long known_after = 0;
+	for (int i = 0; i < NODES; i++)
+		known_after += daemon_metric(&N[i], "wfmond_cluster_already_numbered_total");
+	assert_true(known_after > known_before);
+	/* Once each, in order, at the same positions on every node; stored there. */
+	static char ids[TOTAL + 8][64];
+	long long pos[TOTAL + 8];
+	read_in_order(subs, NODES, "twin", TOTAL, ids, pos);
+	assert_true(wait_count("acme", "event_id LIKE 'twin-%'", TOTAL, 15000));
+	assert_stored_at(ids, pos, TOTAL);
+	wsc_free(pa);
+	wsc_free(pb);
+	for (int i = 0; i < NODES; i++)
+		wsc_free(subs[i]);
+}
+
 /* ---- alerts once ---------------------------------------------------------------------------- */
 
 static void fail_execution(struct wsc *p, const char *exec)
@@ -855,17 +1013,6 @@ static bool wait_outbox_empty(int i, int timeout_ms)
 		usleep(50000);
 	}
 	return true;
-}
-
-/* Each of the n events delivered (ids, pos) is stored once, at the position delivered. */
-static void assert_stored_at(char ids[][64], const long long *pos, int n)
-{
-	for (int i = 0; i < n; i++) {
-		char where[200];
-		snprintf(where, sizeof where, "event_id = '%.63s' AND pos = %lld", ids[i], pos[i]);
-		if (count_in("acme", where) != 1)
-			fail_msg("%s is not stored once at position %lld", ids[i], pos[i]);
-	}
 }
 
 static int read_pending(struct wsc *c, const char *room, int want, char ids[][64], int timeout_ms)
@@ -1346,6 +1493,7 @@ int main(void)
 		cmocka_unit_test(test_priority_reaches_every_node),
 		cmocka_unit_test(test_schedules_reach_every_node),
 		cmocka_unit_test(test_stored_once_also_when_retried_elsewhere),
+		cmocka_unit_test(test_same_batch_on_two_nodes_at_once),
 		cmocka_unit_test(test_alert_fires_once_for_the_cluster),
 		cmocka_unit_test(test_redis_restart_loses_nothing),
 		cmocka_unit_test(test_node_killed_under_load),
