@@ -1430,6 +1430,73 @@ static void test_lost_reply_keeps_first_position(void **state)
 	relay_stop(&rl);
 }
 
+/* The lost answer again, and node 0 killed (kill -9) before its outbox sent
+ * the batch: it starts again reading the stream from its end, so its recent
+ * events do not know the first copy that Redis did append (delivered by
+ * nodes 1 and 2). The outbox kept where node 0's reader stood when the
+ * batch went: the publish script looks from there, finds the first copy,
+ * and the events keep the position every subscriber got them at, also in
+ * PostgreSQL (before, they were numbered and stored a second time). */
+static void test_lost_reply_then_kill9_keeps_first_position(void **state)
+{
+	(void)state;
+	struct relay rl;
+	assert_int_equal(relay_start(&rl, redis_port), 0);
+	char url[64];
+	snprintf(url, sizeof url, "redis://127.0.0.1:%d", rl.port);
+	node_restart_with(0, "--cluster", url);
+	wait_peers(0, "current");
+	struct wsc *b = watcher(1, "lk-b", "execution:x-lk");
+	struct wsc *c = watcher(2, "lk-c", "execution:x-lk");
+	struct wsc *pa = open_as(0, "acme", "lk-a-producer", "producer");
+	enum { BATCH = 5, MAX = 8 * BATCH };
+	publish_logs(pa, "lk", 0, BATCH, "x-lk");
+	int sent = BATCH;
+	/* The link may already be down when the batch comes (then it only
+	 * waits in the outbox): let that one go, and try again. */
+	for (int attempt = 0; attempt < 4 && daemon_metric(&N[0], "wfmond_cluster_lost_replies_total") < 1;
+	     attempt++) {
+		if (attempt > 0) {
+			relay_lose(&rl, false);
+			assert_true(wait_outbox_empty(0, 10000));
+			wait_peers(0, "current");
+		}
+		relay_lose(&rl, true);
+		json_t *ack = NULL;
+		for (int tries = 0; tries < 50; tries++) {
+			ack = publish_log_batch(pa, "lk", sent, BATCH, "x-lk", NULL);
+			assert_non_null(ack);
+			if (json_integer_value(json_object_get(ack, "rejected")) == 0)
+				break;
+			json_decref(ack);
+			ack = NULL;
+			usleep(100000);
+		}
+		assert_non_null(ack);
+		json_decref(ack);
+		sent += BATCH;
+	}
+	assert_int_equal(daemon_metric(&N[0], "wfmond_cluster_lost_replies_total"), 1);
+	/* Killed with the batch in its outbox; back straight on Redis. */
+	kill(N[0].pid, SIGKILL);
+	waitpid(N[0].pid, NULL, 0);
+	N[0].pid = 0;
+	wsc_free(pa);
+	relay_stop(&rl);
+	node_restart_with(0, NULL, NULL);
+	static char ib[MAX + 8][64];
+	long long pb_[MAX + 8];
+	read_in_order((struct wsc *[]){ b, c }, 2, "lk", sent, ib, pb_);
+	assert_true(wait_outbox_empty(0, 10000));
+	assert_int_equal(daemon_metric(&N[0], "wfmond_cluster_already_numbered_total"), BATCH);
+	char like[32];
+	snprintf(like, sizeof like, "event_id LIKE 'lk-%%'");
+	assert_true(wait_count("acme", like, sent, 15000));
+	assert_stored_at(ib, pb_, sent);
+	wsc_free(b);
+	wsc_free(c);
+}
+
 /* ---- a node killed ------------------------------------------------------------------------- */
 
 static void test_node_killed_under_load(void **state)
@@ -1501,6 +1568,7 @@ int main(void)
 		cmocka_unit_test(test_outbox_bound_refuses),
 		cmocka_unit_test(test_pending_replay_bounded),
 		cmocka_unit_test(test_lost_reply_keeps_first_position),
+		cmocka_unit_test(test_lost_reply_then_kill9_keeps_first_position),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
