@@ -14,6 +14,12 @@
  * of at most cluster-history items in position order; `floor` is the
  * position after which the ring holds every event this node applied.
  *
+ * One position per event: a batch goes to the publish script with the last
+ * entry this node's reader applied (up to it, prepare recognised retries
+ * by the organization's dedup window), and the script recognises copies in the
+ * entries after it (see publish_script); events it reports numbered
+ * already are answered like retries (ingest_take_known).
+ *
  * The outbox while Redis is away: a producer's batch goes straight to Redis
  * only when the outbox is empty, the publish link is up and the reader knows
  * where the stream stands; otherwise it joins the outbox (cluster_outbox.c). */
@@ -83,35 +89,48 @@
  * node stays down with its outbox full. */
 #define OUTBOX_KEY_TTL_S "604800"
 
-/* Entries after the sender's last applied one that the publish script looks
- * through for copies of the batch's events, at most: past them a copy is
- * numbered again (see publish_script). A node's reader is normally a read
- * (READ_COUNT entries) or two behind the stream's end; every entry scanned
- * costs Redis a copy of its fields into Lua, so the bound is what a node
- * far behind pays on each of its batches. */
+/* The stream's batch entries again, with only what finding a copy needs:
+ * organization, positions and the events' ids (written by the publish
+ * script under the same entry ids). The script looks there rather than in
+ * the stream, whose entries carry the events' whole texts (kilobytes each,
+ * copied into Lua for every entry looked at). Kept short: the script only
+ * looks just behind the stream's end. */
+#define IDS_KEY "wfmon:ids"
+#define IDS_MAXLEN "10000"
+/* Batch entries after the sender's last applied one that the publish script
+ * looks through for copies of the batch's events, at most: past them a
+ * copy is numbered again (see publish_script). A node's reader is normally
+ * a read (READ_COUNT entries) or two behind the stream's end; the bound is
+ * what a node far behind pays on each of its batches. */
 #define SCAN_MAX "64"
 
 /* Numbers the batch and appends it to the stream in one atomic step, so that
- * stream order is position order. KEYS: positions hash, stream, and for a
- * batch from the outbox its answer key (so that sending it again after a
- * crash or a lost reply gives the same answer instead of a second copy).
- * ARGV: node, org, count, the node's own last position (a floor), the
- * clock's floor (microseconds, used when Redis has no counter for the
- * organization: a fresh or emptied Redis never hands out positions below
- * stored ones), events (one JSON text a line), MAXLEN, the answer key's
- * lifetime in seconds, the events' ids (one a line, in the same order; ""
- * for one not known), the stream entry after which the sender has not
- * applied the stream ("": look nowhere), the most entries to look at.
+ * stream order is position order. KEYS: positions hash, stream, its ids
+ * (IDS_KEY), and for a batch from the outbox its answer key (so that
+ * sending it again after a crash or a lost reply gives the same answer
+ * instead of a second copy). ARGV: node, org, count, the node's own last
+ * position (a floor), the clock's floor (microseconds, used when Redis has
+ * no counter for the organization: a fresh or emptied Redis never hands out
+ * positions below stored ones), events (one JSON text a line), MAXLEN, the
+ * answer key's lifetime in seconds, the events' ids (one a line, in the
+ * same order; "" for one not known), the stream entry after which the
+ * sender has not applied the stream ("": look nowhere), the most entries
+ * to look at, the ids' MAXLEN.
  *
- * Copies: an event of the batch that an entry of the same organization
- * after that one holds (its field `i`, the entry's ids one a line; an entry
- * without it, from an older node, is not looked into) keeps the position
- * it has there: it is not numbered, appended or counted again. Everything
- * up to that entry the sender recognises itself (its recent events). So the
- * script looks at SCAN_MAX entries after it at most; a copy further on is
- * numbered a second time, as before (every node delivers only the first).
- * Cost: one XRANGE (nothing when the sender is up to date) and, only for
- * entries of the organization, a walk of their ids and the batch's.
+ * Copies: an event of the batch that a batch entry of the same organization
+ * after that one holds (by its ids in KEYS[3]; an entry a wfmond without
+ * them appended is not looked into) keeps the position it has there: it is
+ * not numbered, appended or counted again. Everything up to that entry the
+ * sender recognises itself (its dedup window). So the script looks at
+ * SCAN_MAX entries after it at most; a copy further on is numbered a second
+ * time, as before (every node delivers only the first). Cost: one more
+ * XADD (the ids) for each batch appended, and one XRANGE of small entries
+ * (nothing when the sender is up to date); for each entry of the same
+ * organization one gsub over its ids against the batch's (a table lookup
+ * per id, in C), and only where that finds one a walk of the entry's ids.
+ * Measured (tests/bench_cluster.sh and a direct EVALSHA loop, see the
+ * README): a few microseconds of Redis per entry looked at, so the cost
+ * grows with how far the sender's reader is behind.
  *
  * Returns {last position, entry id ("" when every event was numbered
  * already: nothing appended), {index, position, ...} of the events found
@@ -128,8 +147,8 @@ static const char publish_script[] =
 	"    at = nl + 1\n"
 	"  end\n"
 	"end\n"
-	"if KEYS[3] then\n"
-	"  local done = redis.call('GET', KEYS[3])\n"
+	"if KEYS[4] then\n"
+	"  local done = redis.call('GET', KEYS[4])\n"
 	"  if done then\n"
 	"    local w = {}\n"
 	"    for x in string.gmatch(done, '%S+') do w[#w + 1] = x end\n"
@@ -139,32 +158,35 @@ static const char publish_script[] =
 	"  end\n"
 	"end\n"
 	"local count, events, ids = tonumber(ARGV[3]), ARGV[6], ARGV[9]\n"
-	"local found, nfound, cut, want = {}, 0, 0, nil\n"
+	"local found, nfound, cut = {}, 0, 0\n"
+	"local ws, mark\n"
+	"local function look(i, first)\n"
+	"  if string.gsub(i, '[^\\n]+', mark) == i then return end\n"
+	"  local at, k = 2, 0\n"
+	"  while at <= #i do\n"
+	"    local nl = string.find(i, '\\n', at, true)\n"
+	"    if not nl then return end\n"
+	"    local j = ws[string.sub(i, at, nl - 1)]\n"
+	"    if j and not found[j] then found[j] = first + k nfound = nfound + 1 end\n"
+	"    at, k = nl + 1, k + 1\n"
+	"  end\n"
+	"end\n"
 	"if ARGV[10] ~= '' then\n"
 	"  local max = tonumber(ARGV[11])\n"
-	"  local es = redis.call('XRANGE', KEYS[2], '(' .. ARGV[10], '+', 'COUNT', max + 1)\n"
+	"  local es = redis.call('XRANGE', KEYS[3], '(' .. ARGV[10], '+', 'COUNT', max + 1)\n"
 	"  if #es > max then cut = 1 end\n"
 	"  for x = 1, math.min(#es, max) do\n"
 	"    local f = es[x][2]\n"
-	"    local o, l, c, i\n"
-	"    for j = 1, #f, 2 do\n"
-	"      local name = f[j]\n"
-	"      if name == 'o' then o = f[j + 1] elseif name == 'l' then l = f[j + 1]\n"
-	"      elseif name == 'c' then c = f[j + 1] elseif name == 'i' then i = f[j + 1] end\n"
-	"    end\n"
-	"    if o == ARGV[2] and i and l and c then\n"
-	"      if not want then\n"
-	"        want = {}\n"
+	"    if f[1] == 'o' and f[2] == ARGV[2] and f[7] == 'i' then\n"
+	"      if not ws then\n"
 	"        local t, n = lines(ids)\n"
 	"        if n ~= count then break end\n"
-	"        for j = 0, n - 1 do if t[j] ~= '' and not want[t[j]] then want[t[j]] = j end end\n"
+	"        ws, mark = {}, {}\n"
+	"        for j = 0, n - 1 do\n"
+	"          if t[j] ~= '' and not ws[t[j]] then ws[t[j]] = j mark[t[j]] = '\\0' end\n"
+	"        end\n"
 	"      end\n"
-	"      local t, n = lines(i)\n"
-	"      local p = tonumber(l) - tonumber(c) + 1\n"
-	"      for j = 0, n - 1 do\n"
-	"        local w = want[t[j]]\n"
-	"        if w and not found[w] then found[w] = p + j nfound = nfound + 1 end\n"
-	"      end\n"
+	"      look(f[8], tonumber(f[4]) - tonumber(f[6]) + 1)\n"
 	"    end\n"
 	"  end\n"
 	"end\n"
@@ -187,7 +209,9 @@ static const char publish_script[] =
 	"if count > 0 then\n"
 	"  last = redis.call('HINCRBY', KEYS[1], ARGV[2], count)\n"
 	"  id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[7], '*', 'n', ARGV[1], 'o', ARGV[2],\n"
-	"    'l', string.format('%d', last), 'c', string.format('%d', count), 'e', events, 'i', ids)\n"
+	"    'l', string.format('%d', last), 'c', string.format('%d', count), 'e', events)\n"
+	"  redis.pcall('XADD', KEYS[3], 'MAXLEN', '~', ARGV[12], id, 'o', ARGV[2], 'l', string.format('%d', last),\n"
+	"    'c', string.format('%d', count), 'i', '\\n' .. ids .. '\\n')\n"
 	"end\n"
 	"local known, said = {}, {}\n"
 	"for j = 0, tonumber(ARGV[3]) - 1 do\n"
@@ -197,8 +221,8 @@ static const char publish_script[] =
 	"    said[#said + 1] = string.format('%d %d', j, found[j])\n"
 	"  end\n"
 	"end\n"
-	"if KEYS[3] then\n"
-	"  redis.call('SET', KEYS[3], string.format('%d', last) .. ' ' .. (id == '' and '-' or id) ..\n"
+	"if KEYS[4] then\n"
+	"  redis.call('SET', KEYS[4], string.format('%d', last) .. ' ' .. (id == '' and '-' or id) ..\n"
 	"    (#said > 0 and ' ' .. table.concat(said, ' ') or ''), 'EX', ARGV[8])\n"
 	"end\n"
 	"return {last, id, known, cut}\n";
@@ -814,14 +838,15 @@ int cluster_script_send(struct cluster *k, struct flight *f, int64_t floor, size
 	snprintf(floor_pos, sizeof floor_pos, "%lld", (long long)floor);
 	snprintf(clock_floor, sizeof clock_floor, "%lld", (long long)(clock_wall_ms() * 1000));
 	snprintf(idkey, sizeof idkey, "%s%s", OUTBOX_KEY_PREFIX, outbox_id ? outbox_id : "");
-	const char *args[17];
+	const char *args[19];
 	size_t argc = 0;
 	bool loaded = k->publish_sha[0] != '\0';
 	args[argc++] = loaded ? "EVALSHA" : "EVAL";
 	args[argc++] = loaded ? k->publish_sha : publish_script;
-	args[argc++] = outbox_id ? "3" : "2";
+	args[argc++] = outbox_id ? "4" : "3";
 	args[argc++] = POS_KEY;
 	args[argc++] = STREAM_KEY;
+	args[argc++] = IDS_KEY;
 	if (outbox_id != NULL)
 		args[argc++] = idkey;
 	args[argc++] = k->node;
@@ -835,6 +860,7 @@ int cluster_script_send(struct cluster *k, struct flight *f, int64_t floor, size
 	args[argc++] = ids;
 	args[argc++] = after;
 	args[argc++] = SCAN_MAX;
+	args[argc++] = IDS_MAXLEN;
 	size_t argvlen[sizeof args / sizeof args[0]];
 	for (size_t i = 0; i < argc; i++)
 		argvlen[i] = strlen(args[i]);
