@@ -4,7 +4,8 @@
  * same order with the same positions; a subscriber that moves to another
  * node resumes with no gap and nothing twice; organizations stay apart
  * across nodes; each event is stored once, also when it is retried on
- * another node; while Redis is away a node keeps acknowledging its
+ * another node, and numbered once when the same batch reaches two nodes at
+ * the same moment or a lost answer's batch waits in a killed node's outbox; while Redis is away a node keeps acknowledging its
  * producers' batches from a durable outbox (bounded, and kept across kill
  * -9) and sends them in order when Redis is back, delivered and stored once;
  * /healthz and /metrics say peers are delayed and show the outbox. */
