@@ -1370,31 +1370,30 @@ static void test_pending_replay_bounded(void **state)
  * gets each event once, and PostgreSQL stores each once, at the position it
  * was delivered at. (Before, the batch was refused, the producer's retry was
  * numbered again and stored under that second position.) */
-static void test_lost_reply_keeps_first_position(void **state)
+/* Node 0 restarted to talk to Redis through rl (started here). */
+static void node0_through_relay(struct relay *rl)
 {
-	(void)state;
-	struct relay rl;
-	assert_int_equal(relay_start(&rl, redis_port), 0);
+	assert_int_equal(relay_start(rl, redis_port), 0);
 	char url[64];
-	snprintf(url, sizeof url, "redis://127.0.0.1:%d", rl.port);
+	snprintf(url, sizeof url, "redis://127.0.0.1:%d", rl->port);
 	node_restart_with(0, "--cluster", url);
 	wait_peers(0, "current");
-	struct wsc *a = watcher(0, "lr-a", "execution:x-lr");
-	struct wsc *b = watcher(1, "lr-b", "execution:x-lr");
-	struct wsc *c = watcher(2, "lr-c", "execution:x-lr");
-	struct wsc *pa = open_as(0, "acme", "lr-a-producer", "producer");
-	enum { BATCH = 5, MAX = 8 * BATCH };
-	publish_logs(pa, "lr", 0, BATCH, "x-lr");
-	int sent = BATCH;
-	/* The link may already be down when the batch comes (a lease renewal
-	 * lost first): then it just waits in the outbox; try again. */
-	for (int attempt = 0; attempt < 4 && daemon_metric(&N[0], "wfmond_cluster_lost_replies_total") < 1;
-	     attempt++) {
-		relay_lose(&rl, true);
+}
+
+/* Publishes batches of `batch` events PREFIX-sent.. to exec on node 0's
+ * producer pa, each while rl loses Redis's answers, until node 0 has lost
+ * the answer to one (asserted); rl is left losing. Returns the events sent
+ * in all. The link may already be down when a batch comes (a lease renewal
+ * lost first): then it only waits in the outbox, and is let go first. */
+static int publish_until_reply_lost(struct relay *rl, struct wsc *pa, const char *prefix, const char *exec, int sent,
+				    int batch)
+{
+	for (int attempt = 0; attempt < 4; attempt++) {
+		relay_lose(rl, true);
 		/* Like a producer, the test sends a refused batch again. */
 		json_t *ack = NULL;
 		for (int tries = 0; tries < 50; tries++) {
-			ack = publish_log_batch(pa, "lr", sent, BATCH, "x-lr", NULL);
+			ack = publish_log_batch(pa, prefix, sent, batch, exec, NULL);
 			assert_non_null(ack);
 			if (json_integer_value(json_object_get(ack, "rejected")) == 0)
 				break;
@@ -1404,12 +1403,32 @@ static void test_lost_reply_keeps_first_position(void **state)
 		}
 		assert_non_null(ack);
 		json_decref(ack);
-		sent += BATCH;
-		relay_lose(&rl, false);
+		sent += batch;
+		if (daemon_metric(&N[0], "wfmond_cluster_lost_replies_total") >= 1)
+			break;
+		relay_lose(rl, false);
 		assert_true(wait_outbox_empty(0, 10000));
 		wait_peers(0, "current");
 	}
 	assert_int_equal(daemon_metric(&N[0], "wfmond_cluster_lost_replies_total"), 1);
+	return sent;
+}
+
+static void test_lost_reply_keeps_first_position(void **state)
+{
+	(void)state;
+	struct relay rl;
+	node0_through_relay(&rl);
+	struct wsc *a = watcher(0, "lr-a", "execution:x-lr");
+	struct wsc *b = watcher(1, "lr-b", "execution:x-lr");
+	struct wsc *c = watcher(2, "lr-c", "execution:x-lr");
+	struct wsc *pa = open_as(0, "acme", "lr-a-producer", "producer");
+	enum { BATCH = 5, MAX = 8 * BATCH };
+	publish_logs(pa, "lr", 0, BATCH, "x-lr");
+	int sent = publish_until_reply_lost(&rl, pa, "lr", "x-lr", BATCH, BATCH);
+	relay_lose(&rl, false);
+	assert_true(wait_outbox_empty(0, 10000));
+	wait_peers(0, "current");
 	/* Then the stream goes on. */
 	publish_logs(pa, "lr", sent, BATCH, "x-lr");
 	sent += BATCH;
@@ -1442,42 +1461,13 @@ static void test_lost_reply_then_kill9_keeps_first_position(void **state)
 {
 	(void)state;
 	struct relay rl;
-	assert_int_equal(relay_start(&rl, redis_port), 0);
-	char url[64];
-	snprintf(url, sizeof url, "redis://127.0.0.1:%d", rl.port);
-	node_restart_with(0, "--cluster", url);
-	wait_peers(0, "current");
+	node0_through_relay(&rl);
 	struct wsc *b = watcher(1, "lk-b", "execution:x-lk");
 	struct wsc *c = watcher(2, "lk-c", "execution:x-lk");
 	struct wsc *pa = open_as(0, "acme", "lk-a-producer", "producer");
 	enum { BATCH = 5, MAX = 8 * BATCH };
 	publish_logs(pa, "lk", 0, BATCH, "x-lk");
-	int sent = BATCH;
-	/* The link may already be down when the batch comes (then it only
-	 * waits in the outbox): let that one go, and try again. */
-	for (int attempt = 0; attempt < 4 && daemon_metric(&N[0], "wfmond_cluster_lost_replies_total") < 1;
-	     attempt++) {
-		if (attempt > 0) {
-			relay_lose(&rl, false);
-			assert_true(wait_outbox_empty(0, 10000));
-			wait_peers(0, "current");
-		}
-		relay_lose(&rl, true);
-		json_t *ack = NULL;
-		for (int tries = 0; tries < 50; tries++) {
-			ack = publish_log_batch(pa, "lk", sent, BATCH, "x-lk", NULL);
-			assert_non_null(ack);
-			if (json_integer_value(json_object_get(ack, "rejected")) == 0)
-				break;
-			json_decref(ack);
-			ack = NULL;
-			usleep(100000);
-		}
-		assert_non_null(ack);
-		json_decref(ack);
-		sent += BATCH;
-	}
-	assert_int_equal(daemon_metric(&N[0], "wfmond_cluster_lost_replies_total"), 1);
+	int sent = publish_until_reply_lost(&rl, pa, "lk", "x-lk", BATCH, BATCH);
 	/* Killed with the batch in its outbox; back straight on Redis. */
 	kill(N[0].pid, SIGKILL);
 	waitpid(N[0].pid, NULL, 0);

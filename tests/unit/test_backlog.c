@@ -48,16 +48,27 @@ static void wait_durable(struct ev_loop *loop, int want)
 	assert_int_equal(durable_seen, want);
 }
 
+/* A new outbox of 1 MiB in a new folder (*dir) on a new loop (*loop); no
+ * entry reported durable yet. */
+static struct backlog *backlog_fresh(struct ev_loop **loop, char **dir)
+{
+	char cause[256];
+	*loop = ev_loop_new(EVFLAG_AUTO);
+	*dir = tmpdir_new("backlog");
+	struct backlog *ob = backlog_open(*dir, 1 << 20, *loop, on_durable, NULL, cause, sizeof cause);
+	assert_non_null(ob);
+	durable_seen = 0;
+	return ob;
+}
+
 static void test_bound_counts_every_byte(void **state)
 {
 	(void)state;
-	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
-	char *dir = tmpdir_new("backlog");
+	struct ev_loop *loop;
+	char *dir;
 	char cause[256];
 	/* The cost of one entry with 100 bytes of the caller's. */
-	struct backlog *ob = backlog_open(dir, 1 << 20, loop, on_durable, NULL, cause, sizeof cause);
-	assert_non_null(ob);
-	durable_seen = 0;
+	struct backlog *ob = backlog_fresh(&loop, &dir);
 	assert_int_equal(backlog_add(ob, "acme", "", two, 2, 100, 1, cause, sizeof cause), 0);
 	struct backlog_entry *e = backlog_tail(ob);
 	assert_int_equal(e->extra, 100);
@@ -116,12 +127,10 @@ static void test_bound_counts_every_byte(void **state)
 static void test_after_survives_reopen(void **state)
 {
 	(void)state;
-	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
-	char *dir = tmpdir_new("backlog");
+	struct ev_loop *loop;
+	char *dir;
 	char cause[256];
-	struct backlog *ob = backlog_open(dir, 1 << 20, loop, on_durable, NULL, cause, sizeof cause);
-	assert_non_null(ob);
-	durable_seen = 0;
+	struct backlog *ob = backlog_fresh(&loop, &dir);
 	assert_int_equal(backlog_add(ob, "acme", "1765000000000-7", two, 2, 0, 1, cause, sizeof cause), 0);
 	assert_string_equal(backlog_tail(ob)->after, "1765000000000-7");
 	assert_int_equal(backlog_add(ob, "acme", "", two, 1, 0, 2, cause, sizeof cause), 0);
