@@ -16,7 +16,12 @@
  * before that (a batch whose answer the link lost, taken here by
  * cluster_outbox_take_lost; a producer's retry of a batch that reached the
  * stream) is then applied, and those events keep the position they were
- * delivered at (drain_take_applied) instead of being numbered again.
+ * delivered at (drain_take_applied) instead of being numbered again. A
+ * first copy appended after the fence, which the reader has not applied
+ * yet, the publish script finds itself (it looks after the reader's last
+ * entry); for an entry a previous run left, after the entry that run's
+ * reader had applied when it kept it (e->after, on disk), since this run's
+ * reader started at the stream's end.
  *
  * Pending delivery: an entry's new events (pos 0) are delivered as pending
  * event messages (frame_new_pending_event) to this node's rooms once, when
@@ -634,10 +639,11 @@ void cluster_outbox_numbered(struct cluster *k, struct backlog_entry *e, const r
 	for (size_t i = 0; i < e->n; i++) {
 		if (e->events[i].pos != 0)
 			continue;
-		if (j < a.nknown && cluster_known_index(&a, j) == sent++)
+		if (j < a.nknown && cluster_known_index(&a, j) == sent)
 			e->events[i].pos = cluster_known_pos(&a, j++);
 		else
 			e->events[i].pos = next++;
+		sent++;
 	}
 	e->nnew -= a.nknown;
 	cluster_org_of(k, e->org)->outbox_events -= a.nknown;
