@@ -44,6 +44,7 @@ enum backlog_state {
 struct backlog_entry {
 	char id[40];                  /* stable across restarts */
 	char org[PROTO_MAX_ID + 1];
+	char after[64];               /* the caller's stream entry id (see backlog_add); "" for none */
 	struct store_event *events;   /* n; json borrows from payload; pos 0: to be numbered */
 	size_t n, nnew;               /* events, of which without a position */
 	char *payload;                /* owned: the record on disk */
@@ -70,10 +71,13 @@ void backlog_close(struct backlog *ob);
 
 /* Adds a batch of org (events borrowed, copied; ticket the caller's) at the
  * FIFO's tail, in state WRITING, counting `extra` bytes the caller keeps
- * with it. Returns -1 (nothing kept) when it would go past the bound or the
- * record is too large, with a cause. */
-int backlog_add(struct backlog *ob, const char *org, const struct store_event *events, size_t n, size_t extra,
-	       uint64_t ticket, char *cause, size_t causelen);
+ * with it. `after` (a stream entry id of at most 63 bytes without spaces, or
+ * "") is kept with it, on disk too: the cluster's reader had applied the
+ * stream up to there, so a first copy of its events is further on. Returns
+ * -1 (nothing kept) when it would go past the bound or the record is too
+ * large, with a cause. */
+int backlog_add(struct backlog *ob, const char *org, const char *after, const struct store_event *events, size_t n,
+	       size_t extra, uint64_t ticket, char *cause, size_t causelen);
 /* Counts `extra` bytes the caller keeps with e from now on, instead of what
  * it said before (for the entries backlog_open found: never refused). */
 void backlog_charge(struct backlog *ob, struct backlog_entry *e, size_t extra);

@@ -44,6 +44,10 @@ struct ingest_batch {
 	struct store_event *stored;  /* the same for the store, borrowing the items' texts */
 	size_t n;
 	json_t *retried;          /* cluster mode: events already applied, sent again (array, or NULL) */
+	/* Cluster mode: events Redis found numbered already (at pos) by a stream
+	 * entry this node had not applied yet; stored, not delivered (owned). */
+	struct ingest_item *known;
+	size_t nknown;
 };
 
 /* Processes an array of events for org (step 1); serializes the new ones into
@@ -91,6 +95,11 @@ void ingest_commit(struct org *o, struct ingest_batch *b);
  * holds its first copy): answered "duplicate" (acknowledged), taken out of
  * the batch's new events. */
 void ingest_drop_duplicate(struct ingest_batch *b, size_t i);
+/* New event i of b turns out to be numbered already, at pos, by a stream
+ * entry this node has not applied yet (cluster.c's publish script found it):
+ * answered "duplicate" like a retry and taken out of the new events, but
+ * kept in b->known with that position, for the store. */
+void ingest_take_known(struct ingest_batch *b, size_t i, int64_t pos);
 /* Step 2, when the store refused them. */
 void ingest_refuse(struct ingest_batch *b, const char *message);
 /* What the store keeps of item it of org: the message text when it is exact,

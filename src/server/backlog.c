@@ -2,8 +2,11 @@
  * (see backlog.h).
  *
  * A record on disk is one entry:
- *   "WFOB1 <id> <org> <n>\n" then, per event, "<pos> <in> <out> <len>\n<json>\n"
- * (pos 0: not numbered yet). The spool's CRC guards it; a record that does
+ *   "WFOB2 <id> <org> <after> <n>\n" then, per event, "<pos> <in> <out> <len>\n<json>\n"
+ * (pos 0: not numbered yet; after "-": none). Records of the first format,
+ * "WFOB1 <id> <org> <n>\n" (before `after`), are read as with none; a
+ * wfmond of that format skips records of this one (logged): empty the
+ * outbox (Redis up) before going back to such a version. The spool's CRC guards it; a record that does
  * not parse at open is kept as an empty entry (logged) so that the FIFO and
  * the spool's records stay one to one.
  *
@@ -29,7 +32,8 @@
 #include "spool.h"
 #include "xalloc.h"
 
-#define RECORD_MAGIC "WFOB1"
+#define RECORD_MAGIC "WFOB2"
+#define RECORD_MAGIC_1 "WFOB1"
 #define READ_BYTES (4u * 1024 * 1024)
 
 struct backlog {
@@ -61,10 +65,12 @@ struct backlog {
 
 /* ---- records --------------------------------------------------------------- */
 
-static char *record_new(const char *id, const char *org, const struct store_event *events, size_t n,
-			uint32_t *len_out, char *cause, size_t causelen)
+static char *record_new(const char *id, const char *org, const char *after, const struct store_event *events,
+			size_t n, uint32_t *len_out, char *cause, size_t causelen)
 {
-	size_t total = strlen(RECORD_MAGIC) + strlen(id) + strlen(org) + 32;
+	if (after[0] == '\0')
+		after = "-";
+	size_t total = strlen(RECORD_MAGIC) + strlen(id) + strlen(org) + strlen(after) + 32;
 	for (size_t i = 0; i < n; i++)
 		total += (events[i].len ? events[i].len : strlen(events[i].json)) + 4 * 24;
 	if (total > SPOOL_RECORD_MAX) {
@@ -73,7 +79,7 @@ static char *record_new(const char *id, const char *org, const struct store_even
 		return NULL;
 	}
 	char *rec = xmalloc(total);
-	size_t at = (size_t)snprintf(rec, total, "%s %s %s %zu\n", RECORD_MAGIC, id, org, n);
+	size_t at = (size_t)snprintf(rec, total, "%s %s %s %s %zu\n", RECORD_MAGIC, id, org, after, n);
 	for (size_t i = 0; i < n; i++) {
 		const struct store_event *e = &events[i];
 		size_t len = e->len ? e->len : strlen(e->json);
@@ -114,16 +120,20 @@ static int next_word(const char **p, const char *end, char *out, size_t cap)
 	return 0;
 }
 
-/* Fills e's id, org and events from its payload; -1 if it does not parse. */
+/* Fills e's id, org, after and events from its payload; -1 if it does not parse. */
 static int record_parse(struct backlog_entry *e)
 {
 	const char *p = e->payload, *end = e->payload + e->len;
 	char magic[8];
 	int64_t n;
-	if (next_word(&p, end, magic, sizeof magic) < 0 || strcmp(magic, RECORD_MAGIC) != 0 ||
+	if (next_word(&p, end, magic, sizeof magic) < 0 ||
+	    (strcmp(magic, RECORD_MAGIC) != 0 && strcmp(magic, RECORD_MAGIC_1) != 0) ||
 	    next_word(&p, end, e->id, sizeof e->id) < 0 || next_word(&p, end, e->org, sizeof e->org) < 0 ||
+	    (strcmp(magic, RECORD_MAGIC) == 0 && next_word(&p, end, e->after, sizeof e->after) < 0) ||
 	    next_number(&p, end, &n) < 0 || n < 0 || n > (int64_t)e->len)
 		return -1;
+	if (strcmp(e->after, "-") == 0)
+		e->after[0] = '\0';
 	e->events = xcalloc((size_t)n + 1, sizeof *e->events);
 	for (int64_t i = 0; i < n; i++) {
 		struct store_event *se = &e->events[i];
@@ -295,13 +305,13 @@ static void on_async(struct ev_loop *loop, ev_async *w, int revents)
 
 /* ---- the loop thread's side ---------------------------------------------------- */
 
-int backlog_add(struct backlog *ob, const char *org, const struct store_event *events, size_t n, size_t extra,
-	       uint64_t ticket, char *cause, size_t causelen)
+int backlog_add(struct backlog *ob, const char *org, const char *after, const struct store_event *events, size_t n,
+	       size_t extra, uint64_t ticket, char *cause, size_t causelen)
 {
 	char id[40];
 	snprintf(id, sizeof id, "%s-%" PRIu64, ob->token, ob->next_seq);
 	uint32_t len;
-	char *rec = record_new(id, org, events, n, &len, cause, causelen);
+	char *rec = record_new(id, org, after, events, n, &len, cause, causelen);
 	if (rec == NULL)
 		return -1;
 	if (ob->bytes + entry_bytes(len, n) + extra > ob->max_bytes) {

@@ -49,7 +49,19 @@ struct flight {
 	uint64_t ticket;              /* its pending answer */
 	struct backlog_entry *oe;     /* or the outbox entry it sends (b empty, no ticket) */
 	int64_t sent_us;              /* monotonic: when it went to Redis */
+	/* The reader's last entry when it went: a first copy of its events that
+	 * the link's loss hid went into the stream after it. */
+	char sent_after[64];
 	struct flight *prev, *next;
+};
+
+/* What the publish script answered (cluster.c: publish_script). */
+struct script_answer {
+	int64_t last;                 /* the last position it gave (or the counter, when it gave none) */
+	const char *entry;            /* the stream entry it appended; "" when none (borrowed from the reply) */
+	const redisReply *known;      /* index, position, ... of the events numbered already (rising indexes) */
+	size_t nknown;                /* pairs in known */
+	bool cut;                     /* its look for copies stopped at its bound */
 };
 
 /* The prepared items of an entry this node appended (numbered, their texts
@@ -98,6 +110,8 @@ struct cluster {
 	uint64_t fence_covers;
 	ev_timer fence_wait;           /* runs while the drain waits for the reader */
 	uint64_t lost_replies_total;   /* producers' batches whose answer the link lost */
+	uint64_t already_numbered_total; /* events the publish script found numbered already */
+	uint64_t scans_cut_total;      /* publish script calls whose look for copies stopped at its bound */
 	struct own_entry own[OWN_KEPT]; /* a ring: own_next is the slot filled next */
 	uint32_t own_next;
 	char error[256];
@@ -139,11 +153,23 @@ void cluster_pending_ack_set(struct server *s, uint64_t ticket, const struct ing
 /* One JSON text a line: the events of ev[0..n) without a position. Returns
  * a new NUL-ended text. */
 char *cluster_events_text_new(const struct store_event *ev, size_t n);
-/* Sends f's events (n of them, one a line in text) to the publish script,
- * with the outbox entry's id when it is one; f joins the flights. Returns -1
- * (f not sent, not a flight) when hiredis refuses. */
+/* lines[0..n) (borrowed; none holds a newline), one a line, as one new
+ * NUL-ended text. */
+char *cluster_lines_new(const char *const *lines, size_t n);
+/* Sends f's events (n of them, one a line in text; their ids one a line in
+ * ids) to the publish script, which recognises those numbered already in the
+ * stream's entries after `after` (this node applied everything up to it;
+ * "": looks nowhere), with the outbox entry's id when it is one; f joins
+ * the flights. Returns -1 (f not sent, not a flight) when hiredis refuses. */
 int cluster_script_send(struct cluster *k, struct flight *f, int64_t floor, size_t n, const char *text,
-			const char *outbox_id);
+			const char *ids, const char *after, const char *outbox_id);
+/* Reads the publish script's reply into *a (borrowing from reply) for a
+ * batch of n events, and counts what it found. Returns false (nothing
+ * counted) when it is no such answer: Redis refused, or the link went. */
+bool cluster_script_answer(struct cluster *k, const redisReply *reply, size_t n, struct script_answer *a);
+/* The index (among those sent) and the position of known event j of a. */
+size_t cluster_known_index(const struct script_answer *a, size_t j);
+int64_t cluster_known_pos(const struct script_answer *a, size_t j);
 
 /* ---- cluster_outbox.c ---- */
 
@@ -153,9 +179,12 @@ int cluster_outbox_open(struct cluster *k, char *cause, size_t causelen);
 void cluster_outbox_close(struct cluster *k);
 /* Keeps the batch in the outbox (Redis away, or older batches wait there);
  * the ticket is answered once it is durable, and its new events are then
- * delivered as pending events to this node's rooms. Past the bound, or
- * without an outbox, the batch is refused as a whole. */
-void cluster_outbox_keep(struct cluster *k, const char *org, struct ingest_batch *b, uint64_t ticket);
+ * delivered as pending events to this node's rooms. after: the stream entry
+ * up to which this node had applied the stream when the batch came (kept
+ * with it, see cluster_script_send). Past the bound, or without an outbox,
+ * the batch is refused as a whole. */
+void cluster_outbox_keep(struct cluster *k, const char *org, struct ingest_batch *b, uint64_t ticket,
+			 const char *after);
 /* The link went while a producer's batch (f) waited for its positions:
  * Redis may have run the script (the reply was lost) or not. Refused, the
  * producer's retry would be numbered a second time and stored under that

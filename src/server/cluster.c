@@ -14,6 +14,12 @@
  * of at most cluster-history items in position order; `floor` is the
  * position after which the ring holds every event this node applied.
  *
+ * One position per event: a batch goes to the publish script with the last
+ * entry this node's reader applied (up to it, prepare recognised retries
+ * by the organization's dedup window), and the script recognises copies in the
+ * entries after it (see publish_script); events it reports numbered
+ * already are answered like retries (ingest_take_known).
+ *
  * The outbox while Redis is away: a producer's batch goes straight to Redis
  * only when the outbox is empty, the publish link is up and the reader knows
  * where the stream stands; otherwise it joins the outbox (cluster_outbox.c). */
@@ -83,22 +89,114 @@
  * node stays down with its outbox full. */
 #define OUTBOX_KEY_TTL_S "604800"
 
+/* The stream's batch entries again, with only what finding a copy needs:
+ * organization, positions and the events' ids (written by the publish
+ * script under the same entry ids). The script looks there rather than in
+ * the stream, whose entries carry the events' whole texts (kilobytes each,
+ * copied into Lua for every entry looked at). Kept short: the script only
+ * looks just behind the stream's end. */
+#define IDS_KEY "wfmon:ids"
+#define IDS_MAXLEN "10000"
+/* Batch entries after the sender's last applied one that the publish script
+ * looks through for copies of the batch's events, at most: past them a
+ * copy is numbered again (see publish_script). A node's reader is normally
+ * a read (READ_COUNT entries) or two behind the stream's end; the bound is
+ * what a node far behind pays on each of its batches. */
+#define SCAN_MAX "64"
+
 /* Numbers the batch and appends it to the stream in one atomic step, so that
- * stream order is position order. KEYS: positions hash, stream, and for a
- * batch from the outbox its answer key (so that sending it again after a
- * crash or a lost reply gives the same answer instead of a second copy).
- * ARGV: node, org, count, the node's own last position (a floor), the
- * clock's floor (microseconds, used when Redis has no counter for the
- * organization: a fresh or emptied Redis never hands out positions below
- * stored ones), events (one JSON text a line), MAXLEN, the answer key's
- * lifetime in seconds. Returns {last position, entry id}. */
+ * stream order is position order. KEYS: positions hash, stream, its ids
+ * (IDS_KEY), and for a batch from the outbox its answer key (so that
+ * sending it again after a crash or a lost reply gives the same answer
+ * instead of a second copy). ARGV: node, org, count, the node's own last
+ * position (a floor), the clock's floor (microseconds, used when Redis has
+ * no counter for the organization: a fresh or emptied Redis never hands out
+ * positions below stored ones), events (one JSON text a line), MAXLEN, the
+ * answer key's lifetime in seconds, the events' ids (one a line, in the
+ * same order; "" for one not known), the stream entry after which the
+ * sender has not applied the stream ("": look nowhere), the most entries
+ * to look at, the ids' MAXLEN.
+ *
+ * Copies: an event of the batch that a batch entry of the same organization
+ * after that one holds (by its ids in KEYS[3]; an entry a wfmond without
+ * them appended is not looked into) keeps the position it has there: it is
+ * not numbered, appended or counted again. Everything up to that entry the
+ * sender recognises itself (its dedup window). So the script looks at
+ * SCAN_MAX entries after it at most; a copy further on is numbered a second
+ * time, as before (every node delivers only the first). Cost: one more
+ * XADD (the ids) for each batch appended, and one XRANGE of small entries
+ * (nothing when the sender is up to date); for each entry of the same
+ * organization one gsub over its ids against the batch's (a table lookup
+ * per id, in C), and only where that finds one a walk of the entry's ids.
+ * Measured (tests/bench_cluster.sh and a direct EVALSHA loop, see the
+ * README): a few microseconds of Redis per entry looked at, so the cost
+ * grows with how far the sender's reader is behind.
+ *
+ * Returns {last position, entry id ("" when every event was numbered
+ * already: nothing appended), {index, position, ...} of the events found
+ * numbered already (index among the batch's, 0-based, rising), 1 when the
+ * look stopped at its bound with entries left, else 0}. */
 static const char publish_script[] =
-	"if KEYS[3] then\n"
-	"  local done = redis.call('GET', KEYS[3])\n"
-	"  if done then\n"
-	"    local l, i = string.match(done, '^(%d+) (.+)$')\n"
-	"    return {tonumber(l), i}\n"
+	"local function lines(s)\n"
+	"  local t, n, at = {}, 0, 1\n"
+	"  while true do\n"
+	"    local nl = string.find(s, '\\n', at, true)\n"
+	"    t[n] = string.sub(s, at, (nl or 0) - 1)\n"
+	"    n = n + 1\n"
+	"    if not nl then return t, n end\n"
+	"    at = nl + 1\n"
 	"  end\n"
+	"end\n"
+	"if KEYS[4] then\n"
+	"  local done = redis.call('GET', KEYS[4])\n"
+	"  if done then\n"
+	"    local w = {}\n"
+	"    for x in string.gmatch(done, '%S+') do w[#w + 1] = x end\n"
+	"    local found = {}\n"
+	"    for j = 3, #w do found[#found + 1] = tonumber(w[j]) end\n"
+	"    return {tonumber(w[1]), w[2] == '-' and '' or w[2], found, 0}\n"
+	"  end\n"
+	"end\n"
+	"local count, events, ids = tonumber(ARGV[3]), ARGV[6], ARGV[9]\n"
+	"local found, nfound, cut = {}, 0, 0\n"
+	"local ws, mark\n"
+	"local function look(i, first)\n"
+	"  if string.gsub(i, '[^\\n]+', mark) == i then return end\n"
+	"  local at, k = 2, 0\n"
+	"  while at <= #i do\n"
+	"    local nl = string.find(i, '\\n', at, true)\n"
+	"    if not nl then return end\n"
+	"    local j = ws[string.sub(i, at, nl - 1)]\n"
+	"    if j and not found[j] then found[j] = first + k nfound = nfound + 1 end\n"
+	"    at, k = nl + 1, k + 1\n"
+	"  end\n"
+	"end\n"
+	"if ARGV[10] ~= '' then\n"
+	"  local max = tonumber(ARGV[11])\n"
+	"  local es = redis.call('XRANGE', KEYS[3], '(' .. ARGV[10], '+', 'COUNT', max + 1)\n"
+	"  if #es > max then cut = 1 end\n"
+	"  for x = 1, math.min(#es, max) do\n"
+	"    local f = es[x][2]\n"
+	"    if f[1] == 'o' and f[2] == ARGV[2] and f[7] == 'i' then\n"
+	"      if not ws then\n"
+	"        local t, n = lines(ids)\n"
+	"        if n ~= count then break end\n"
+	"        ws, mark = {}, {}\n"
+	"        for j = 0, n - 1 do\n"
+	"          if t[j] ~= '' and not ws[t[j]] then ws[t[j]] = j mark[t[j]] = '\\0' end\n"
+	"        end\n"
+	"      end\n"
+	"      look(f[8], tonumber(f[4]) - tonumber(f[6]) + 1)\n"
+	"    end\n"
+	"  end\n"
+	"end\n"
+	"if nfound > 0 then\n"
+	"  local te, ti = lines(events), lines(ids)\n"
+	"  local ke, ki = {}, {}\n"
+	"  for j = 0, count - 1 do\n"
+	"    if not found[j] then ke[#ke + 1] = te[j] ki[#ki + 1] = ti[j] end\n"
+	"  end\n"
+	"  events, ids, count = table.concat(ke, '\\n'), table.concat(ki, '\\n'), count - nfound\n"
 	"end\n"
 	"local cur = redis.call('HGET', KEYS[1], ARGV[2])\n"
 	"if not cur then\n"
@@ -107,11 +205,27 @@ static const char publish_script[] =
 	"elseif tonumber(cur) < tonumber(ARGV[4]) then\n"
 	"  redis.call('HSET', KEYS[1], ARGV[2], ARGV[4])\n"
 	"end\n"
-	"local last = redis.call('HINCRBY', KEYS[1], ARGV[2], ARGV[3])\n"
-	"local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[7], '*', 'n', ARGV[1], 'o', ARGV[2],\n"
-	"  'l', string.format('%d', last), 'c', ARGV[3], 'e', ARGV[6])\n"
-	"if KEYS[3] then redis.call('SET', KEYS[3], string.format('%d', last) .. ' ' .. id, 'EX', ARGV[8]) end\n"
-	"return {last, id}\n";
+	"local last, id = tonumber(redis.call('HGET', KEYS[1], ARGV[2])), ''\n"
+	"if count > 0 then\n"
+	"  last = redis.call('HINCRBY', KEYS[1], ARGV[2], count)\n"
+	"  id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[7], '*', 'n', ARGV[1], 'o', ARGV[2],\n"
+	"    'l', string.format('%d', last), 'c', string.format('%d', count), 'e', events)\n"
+	"  redis.pcall('XADD', KEYS[3], 'MAXLEN', '~', ARGV[12], id, 'o', ARGV[2], 'l', string.format('%d', last),\n"
+	"    'c', string.format('%d', count), 'i', '\\n' .. ids .. '\\n')\n"
+	"end\n"
+	"local known, said = {}, {}\n"
+	"for j = 0, tonumber(ARGV[3]) - 1 do\n"
+	"  if found[j] then\n"
+	"    known[#known + 1] = j\n"
+	"    known[#known + 1] = found[j]\n"
+	"    said[#said + 1] = string.format('%d %d', j, found[j])\n"
+	"  end\n"
+	"end\n"
+	"if KEYS[4] then\n"
+	"  redis.call('SET', KEYS[4], string.format('%d', last) .. ' ' .. (id == '' and '-' or id) ..\n"
+	"    (#said > 0 and ' ' .. table.concat(said, ' ') or ''), 'EX', ARGV[8])\n"
+	"end\n"
+	"return {last, id, known, cut}\n";
 
 /* Takes or renews the alert lease. KEYS: the lease. ARGV: node, lease ms.
  * Returns 1 when the node holds it. */
@@ -621,12 +735,13 @@ void cluster_refuse(struct cluster *k, struct ingest_batch *b, uint64_t ticket, 
 }
 
 /* The batch's events for the store: its new events (b->stored), then the
- * events retried, with the positions they were applied at. Returns a new
- * array (n in *m) borrowing from b and the ring. */
+ * events retried, with the positions they were applied at, then those Redis
+ * found numbered already (b->known). Returns a new array (n in *m)
+ * borrowing from b and the ring. */
 struct store_event *cluster_batch_events_new(struct cluster *k, const char *org, struct ingest_batch *b, size_t *m)
 {
 	size_t nretried = json_array_size(b->retried);
-	struct store_event *all = xcalloc(b->n + nretried + 1, sizeof *all);
+	struct store_event *all = xcalloc(b->n + nretried + b->nknown + 1, sizeof *all);
 	memcpy(all, b->stored, b->n * sizeof *all);
 	*m = b->n;
 	size_t i;
@@ -636,6 +751,8 @@ struct store_event *cluster_batch_events_new(struct cluster *k, const char *org,
 		if (it != NULL)
 			ingest_item_store(it, org, &all[(*m)++]);
 	}
+	for (i = 0; i < b->nknown; i++)
+		ingest_item_store(&b->known[i], org, &all[(*m)++]);
 	return all;
 }
 
@@ -691,27 +808,45 @@ char *cluster_events_text_new(const struct store_event *ev, size_t n)
 	return text;
 }
 
+char *cluster_lines_new(const char *const *lines, size_t n)
+{
+	size_t total = 1;
+	for (size_t i = 0; i < n; i++)
+		total += strlen(lines[i]) + 1;
+	char *text = xmalloc(total);
+	size_t at = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(lines[i]);
+		memcpy(text + at, lines[i], len);
+		at += len;
+		text[at++] = '\n';
+	}
+	text[at > 0 ? at - 1 : 0] = '\0';
+	return text;
+}
+
 static void on_published(redisAsyncContext *ac, void *r, void *privdata);
 
 /* Sends f's events (count of them, one a line in text) to the publish
  * script; f joins the flights. Returns -1 (f not sent, not a flight) when
  * hiredis refuses. */
 int cluster_script_send(struct cluster *k, struct flight *f, int64_t floor, size_t n, const char *text,
-		       const char *outbox_id)
+			const char *ids, const char *after, const char *outbox_id)
 {
 	char count[24], floor_pos[24], clock_floor[24], idkey[96];
 	snprintf(count, sizeof count, "%zu", n);
 	snprintf(floor_pos, sizeof floor_pos, "%lld", (long long)floor);
 	snprintf(clock_floor, sizeof clock_floor, "%lld", (long long)(clock_wall_ms() * 1000));
 	snprintf(idkey, sizeof idkey, "%s%s", OUTBOX_KEY_PREFIX, outbox_id ? outbox_id : "");
-	const char *args[14];
+	const char *args[19];
 	size_t argc = 0;
 	bool loaded = k->publish_sha[0] != '\0';
 	args[argc++] = loaded ? "EVALSHA" : "EVAL";
 	args[argc++] = loaded ? k->publish_sha : publish_script;
-	args[argc++] = outbox_id ? "3" : "2";
+	args[argc++] = outbox_id ? "4" : "3";
 	args[argc++] = POS_KEY;
 	args[argc++] = STREAM_KEY;
+	args[argc++] = IDS_KEY;
 	if (outbox_id != NULL)
 		args[argc++] = idkey;
 	args[argc++] = k->node;
@@ -721,12 +856,16 @@ int cluster_script_send(struct cluster *k, struct flight *f, int64_t floor, size
 	args[argc++] = clock_floor;
 	args[argc++] = text;
 	args[argc++] = STREAM_MAXLEN;
-	if (outbox_id != NULL)
-		args[argc++] = OUTBOX_KEY_TTL_S;
-	size_t argvlen[14];
+	args[argc++] = OUTBOX_KEY_TTL_S;
+	args[argc++] = ids;
+	args[argc++] = after;
+	args[argc++] = SCAN_MAX;
+	args[argc++] = IDS_MAXLEN;
+	size_t argvlen[sizeof args / sizeof args[0]];
 	for (size_t i = 0; i < argc; i++)
 		argvlen[i] = strlen(args[i]);
 	f->sent_us = clock_mono_us();
+	snprintf(f->sent_after, sizeof f->sent_after, "%s", k->last_id);
 	f->prev = NULL;
 	f->next = k->flights;
 	if (k->flights)
@@ -737,6 +876,38 @@ int cluster_script_send(struct cluster *k, struct flight *f, int64_t floor, size
 		return -1;
 	}
 	return 0;
+}
+
+bool cluster_script_answer(struct cluster *k, const redisReply *reply, size_t n, struct script_answer *a)
+{
+	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 4 ||
+	    reply->element[0]->type != REDIS_REPLY_INTEGER || reply->element[1]->type != REDIS_REPLY_STRING ||
+	    reply->element[2]->type != REDIS_REPLY_ARRAY || reply->element[2]->elements % 2 != 0 ||
+	    reply->element[3]->type != REDIS_REPLY_INTEGER)
+		return false;
+	a->last = reply->element[0]->integer;
+	a->entry = reply->element[1]->str;
+	a->known = reply->element[2];
+	a->nknown = a->known->elements / 2;
+	a->cut = reply->element[3]->integer != 0;
+	for (size_t j = 0; j < a->nknown; j++)
+		if (a->known->element[2 * j]->type != REDIS_REPLY_INTEGER ||
+		    a->known->element[2 * j + 1]->type != REDIS_REPLY_INTEGER ||
+		    cluster_known_index(a, j) >= n || (j > 0 && cluster_known_index(a, j) <= cluster_known_index(a, j - 1)))
+			return false;
+	k->already_numbered_total += a->nknown;
+	k->scans_cut_total += a->cut;
+	return true;
+}
+
+size_t cluster_known_index(const struct script_answer *a, size_t j)
+{
+	return (size_t)a->known->element[2 * j]->integer;
+}
+
+int64_t cluster_known_pos(const struct script_answer *a, size_t j)
+{
+	return a->known->element[2 * j + 1]->integer;
 }
 
 /* ---- a producer's batch ---------------------------------------------------------------- */
@@ -780,22 +951,28 @@ static void on_published(redisAsyncContext *ac, void *r, void *privdata)
 		flight_free(f);
 		return;
 	}
-	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
-	    reply->element[0]->type != REDIS_REPLY_INTEGER) {
-		const char *why = reply && reply->type == REDIS_REPLY_ERROR ? reply->str : "connection lost";
+	struct script_answer a;
+	if (!cluster_script_answer(k, reply, f->b.n, &a)) {
+		const char *why = reply && reply->type == REDIS_REPLY_ERROR ? reply->str
+				  : reply ? "unexpected reply" : "connection lost";
 		log_warn("cluster: a batch of %zu event(s) of %s was not published: %s", f->b.n, f->org, why);
 		cluster_refuse(k, &f->b, f->ticket,
 		       "the cluster's Redis is away: nothing of this batch was acknowledged, retry later");
 		flight_free(f);
 		return;
 	}
-	int64_t first = reply->element[0]->integer - (int64_t)f->b.n + 1;
+	/* Numbered already by an entry this node has not applied yet (the same
+	 * batch sent to another node too): a retry, kept at that position. From
+	 * the highest index, so that the lower ones stay where they are. */
+	for (size_t j = a.nknown; j-- > 0;)
+		ingest_take_known(&f->b, cluster_known_index(&a, j), cluster_known_pos(&a, j));
+	int64_t first = a.last - (int64_t)f->b.n + 1;
 	for (size_t i = 0; i < f->b.n; i++)
 		f->b.items[i].pos = f->b.stored[i].pos = first + (int64_t)i;
 	k->published_total += f->b.n;
 	spool(k, f->org, &f->b, f->ticket);
-	if (reply->element[1]->type == REDIS_REPLY_STRING)
-		own_keep(k, reply->element[1]->str, &f->b);
+	if (a.entry[0] != '\0')
+		own_keep(k, a.entry, &f->b);
 	flight_free(f);
 }
 
@@ -811,7 +988,9 @@ void cluster_publish(struct cluster *k, struct org *o, struct ingest_batch *b, e
 	b->items = NULL;
 	b->stored = NULL;
 	b->retried = NULL;
+	b->known = NULL;
 	b->n = 0;
+	b->nknown = 0;
 	struct pending *p = pending_new(s, kind, to);
 	f->ticket = p->ticket;
 	if (f->b.n == 0) {
@@ -825,7 +1004,7 @@ void cluster_publish(struct cluster *k, struct org *o, struct ingest_batch *b, e
 	bool direct = k->cmd.state == LINK_UP && k->last_id[0] != '\0' &&
 		      (k->outbox == NULL || backlog_head(k->outbox) == NULL);
 	if (!direct && kind == PENDING_ACK) {
-		cluster_outbox_keep(k, o->id, &f->b, f->ticket);
+		cluster_outbox_keep(k, o->id, &f->b, f->ticket, k->last_id);
 		flight_free(f);
 		return;
 	}
@@ -836,7 +1015,14 @@ void cluster_publish(struct cluster *k, struct org *o, struct ingest_batch *b, e
 		return;
 	}
 	char *text = cluster_events_text_new(f->b.stored, f->b.n);
-	int rc = cluster_script_send(k, f, o->pos, f->b.n, text, NULL);
+	const char **ids = xcalloc(f->b.n, sizeof *ids);
+	for (size_t i = 0; i < f->b.n; i++)
+		ids[i] = f->b.items[i].ev.event_id;
+	char *idtext = cluster_lines_new(ids, f->b.n);
+	/* Everything up to last_id this node has applied: prepare recognised it. */
+	int rc = cluster_script_send(k, f, o->pos, f->b.n, text, idtext, k->last_id, NULL);
+	free(idtext);
+	free(ids);
 	free(text);
 	if (rc < 0) {
 		cluster_refuse(k, &f->b, f->ticket, "the cluster's Redis is away: retry later");

@@ -16,7 +16,12 @@
  * before that (a batch whose answer the link lost, taken here by
  * cluster_outbox_take_lost; a producer's retry of a batch that reached the
  * stream) is then applied, and those events keep the position they were
- * delivered at (drain_take_applied) instead of being numbered again.
+ * delivered at (drain_take_applied) instead of being numbered again. A
+ * first copy appended after the fence, which the reader has not applied
+ * yet, the publish script finds itself (it looks after the reader's last
+ * entry); for an entry a previous run left, after the entry that run's
+ * reader had applied when it kept it (e->after, on disk), since this run's
+ * reader started at the stream's end.
  *
  * Pending delivery: an entry's new events (pos 0) are delivered as pending
  * event messages (frame_new_pending_event) to this node's rooms once, when
@@ -63,6 +68,12 @@ struct outbox_aux {
 	size_t idslen, idscap;
 	struct ingest_item *items;      /* nitems: the parsed new events until durable, then NULL */
 	size_t nitems;
+	bool found_at_open;             /* a previous run kept the entry (backlog_open found it) */
+	/* Sent in this run already, the publish script told to look for copies
+	 * after sent_after: sent again (a lost reply), it is sent the same, so
+	 * that the answer Redis kept for it fits it. */
+	bool sent;
+	char sent_after[64];
 };
 
 static struct outbox_aux *aux_new(void)
@@ -159,6 +170,7 @@ static int entry_item(const struct backlog_entry *e, size_t index, struct ingest
 static struct outbox_aux *aux_from_entry(const struct backlog_entry *e)
 {
 	struct outbox_aux *x = aux_new();
+	x->found_at_open = true;
 	for (size_t i = 0; i < e->n; i++) {
 		struct ingest_item it;
 		if (e->events[i].pos != 0 || entry_item(e, i, &it) < 0)
@@ -308,7 +320,8 @@ static size_t outboxed_mark(struct cluster *k, const struct backlog_entry *e, bo
  * holds older batches: they go first); the outbox answers the ticket once
  * durable (on_outbox_durable). Past the outbox's bound, or without one, the
  * batch is refused as a whole. */
-void cluster_outbox_keep(struct cluster *k, const char *org, struct ingest_batch *b, uint64_t ticket)
+void cluster_outbox_keep(struct cluster *k, const char *org, struct ingest_batch *b, uint64_t ticket,
+			 const char *after)
 {
 	char cause[256] = "there is no outbox (cluster-outbox-max is 0)";
 	char key[2 * PROTO_MAX_ID + 8];
@@ -334,7 +347,7 @@ void cluster_outbox_keep(struct cluster *k, const char *org, struct ingest_batch
 		extra += aux_bytes(x);
 		size_t m;
 		struct store_event *all = cluster_batch_events_new(k, org, b, &m);
-		rc = backlog_add(k->outbox, org, all, m, extra, ticket, cause, sizeof cause);
+		rc = backlog_add(k->outbox, org, after, all, m, extra, ticket, cause, sizeof cause);
 		free(all);
 	}
 	if (rc < 0) {
@@ -371,7 +384,9 @@ bool cluster_outbox_take_lost(struct cluster *k, struct flight *f)
 	log_warn("cluster: the answer to a batch of %zu event(s) of %s was lost with the link: kept in the outbox, "
 		 "sent once the stream is read up to now", f->b.n, f->org);
 	k->lost_replies_total++;
-	cluster_outbox_keep(k, f->org, &f->b, f->ticket);
+	/* A first copy Redis appended is after where the reader stood when
+	 * the batch went: a run after a kill -9 looks from there. */
+	cluster_outbox_keep(k, f->org, &f->b, f->ticket, f->sent_after);
 	return true;
 }
 
@@ -450,6 +465,26 @@ static void drain_take_applied(struct cluster *k, struct backlog_entry *e)
 			 "numbered again (delivered once, stored under the new position)", lost, e->id);
 }
 
+/* The ids of e's events without a position, one a line in event order (as
+ * cluster_events_text_new writes their texts): "" for one whose id the
+ * route keys lack (it did not parse). Returns a new text. */
+static char *entry_ids_new(const struct backlog_entry *e)
+{
+	const struct outbox_aux *x = e->aux;
+	const char **ids = xcalloc(e->nnew + 1, sizeof *ids);
+	size_t n = 0, key = 0;
+	for (size_t i = 0; i < e->n && n < e->nnew; i++) {
+		if (e->events[i].pos != 0)
+			continue;
+		while (x != NULL && key < x->nkeys && x->keys[key].index < i)
+			key++;
+		ids[n++] = x != NULL && key < x->nkeys && x->keys[key].index == i ? x->ids + x->keys[key].event_id : "";
+	}
+	char *text = cluster_lines_new(ids, n);
+	free(ids);
+	return text;
+}
+
 /* Sends the READY entry: to Redis to be numbered, or straight to the store
  * when every event of it has its position (retries only, events found
  * applied, or numbered before the store refused it). */
@@ -457,7 +492,9 @@ static void drain_send(struct cluster *k, struct backlog_entry *e)
 {
 	k->drain_inflight++;
 	e->state = BACKLOG_SENT;
-	drain_take_applied(k, e);
+	struct outbox_aux *x = e->aux;
+	if (x == NULL || !x->sent)
+		drain_take_applied(k, e);
 	if (entry_numbered(e)) {
 		drain_store(k, e);
 		return;
@@ -467,7 +504,17 @@ static void drain_send(struct cluster *k, struct backlog_entry *e)
 	f->oe = e;
 	snprintf(f->org, sizeof f->org, "%s", e->org);
 	char *text = cluster_events_text_new(e->events, e->n);
-	int rc = cluster_script_send(k, f, server_org(k->s, e->org)->pos, e->nnew, text, e->id);
+	char *ids = entry_ids_new(e);
+	/* This run's reader applied the stream up to last_id (drain_take_applied
+	 * used that); an entry of a previous run was kept after e->after, and
+	 * what lies between was never applied here. */
+	if (x != NULL && !x->sent) {
+		x->sent = true;
+		snprintf(x->sent_after, sizeof x->sent_after, "%s", x->found_at_open ? e->after : k->last_id);
+	}
+	const char *after = x != NULL ? x->sent_after : k->last_id;
+	int rc = cluster_script_send(k, f, server_org(k->s, e->org)->pos, e->nnew, text, ids, after, e->id);
+	free(ids);
 	free(text);
 	if (rc < 0) {
 		free(f);
@@ -573,8 +620,8 @@ void cluster_outbox_kick(struct cluster *k)
 
 void cluster_outbox_numbered(struct cluster *k, struct backlog_entry *e, const redisReply *reply)
 {
-	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
-	    reply->element[0]->type != REDIS_REPLY_INTEGER) {
+	struct script_answer a;
+	if (!cluster_script_answer(k, reply, e->nnew, &a)) {
 		drain_retreat(k, e);
 		if (reply != NULL) {
 			/* Redis answered but refused: start again on a new link, later. */
@@ -585,10 +632,21 @@ void cluster_outbox_numbered(struct cluster *k, struct backlog_entry *e, const r
 		}
 		return;
 	}
-	int64_t next = reply->element[0]->integer - (int64_t)e->nnew + 1;
-	for (size_t i = 0; i < e->n; i++)
-		if (e->events[i].pos == 0)
+	/* Those numbered already (another node had them first) keep that
+	 * position; the others take the new ones, in order. */
+	int64_t next = a.last - (int64_t)(e->nnew - a.nknown) + 1;
+	size_t sent = 0, j = 0;
+	for (size_t i = 0; i < e->n; i++) {
+		if (e->events[i].pos != 0)
+			continue;
+		if (j < a.nknown && cluster_known_index(&a, j) == sent)
+			e->events[i].pos = cluster_known_pos(&a, j++);
+		else
 			e->events[i].pos = next++;
+		sent++;
+	}
+	e->nnew -= a.nknown;
+	cluster_org_of(k, e->org)->outbox_events -= a.nknown;
 	k->published_total += e->nnew;
 	drain_store(k, e);
 }

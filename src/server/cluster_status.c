@@ -66,6 +66,12 @@ void cluster_metrics_write(const struct cluster *k, void *file)
 		  ob ? backlog_bytes(ob) : 0 },
 		{ "wfmond_cluster_lost_replies_total", "counter",
 		  "Batches whose answer the Redis link lost (kept in the outbox)", k->lost_replies_total },
+		{ "wfmond_cluster_already_numbered_total", "counter",
+		  "Events of this node's batches that Redis found numbered already in the stream (the same batch "
+		  "sent to another node too): kept at that position, not numbered again", k->already_numbered_total },
+		{ "wfmond_cluster_copy_scans_cut_total", "counter",
+		  "Batches whose look for copies in the stream stopped at its bound (entries past it not looked at)",
+		  k->scans_cut_total },
 		{ "wfmond_cluster_outboxed_total", "counter", "Events acknowledged from the outbox while Redis was away",
 		  k->outboxed_total },
 		{ "wfmond_cluster_reconnects_total", "counter", "Attempts to reconnect to Redis", k->reconnects_total },

@@ -313,16 +313,33 @@ void ingest_commit(struct org *o, struct ingest_batch *b)
 	}
 }
 
-void ingest_drop_duplicate(struct ingest_batch *b, size_t i)
+/* New event i of b answered "duplicate" and taken out of its new events:
+ * moved to *keep, or freed when keep is NULL. */
+static void drop_new(struct ingest_batch *b, size_t i, struct ingest_item *keep)
 {
 	struct ingest_item *it = &b->items[i];
 	json_array_set_new(b->results, it->result_index, result_new(it->ev.event_id, "duplicate"));
 	b->accepted++;
-	ingest_item_clear(it);
+	if (keep != NULL)
+		*keep = *it;
+	else
+		ingest_item_clear(it);
 	memmove(&b->items[i], &b->items[i + 1], (b->n - i - 1) * sizeof *b->items);
 	if (b->stored != NULL)
 		memmove(&b->stored[i], &b->stored[i + 1], (b->n - i - 1) * sizeof *b->stored);
 	b->n--;
+}
+
+void ingest_drop_duplicate(struct ingest_batch *b, size_t i)
+{
+	drop_new(b, i, NULL);
+}
+
+void ingest_take_known(struct ingest_batch *b, size_t i, int64_t pos)
+{
+	b->known = xrealloc(b->known, (b->nknown + 1) * sizeof *b->known);
+	drop_new(b, i, &b->known[b->nknown]);
+	b->known[b->nknown++].pos = pos;
 }
 
 void ingest_refuse(struct ingest_batch *b, const char *message)
@@ -354,10 +371,13 @@ void ingest_items_free(struct ingest_item *items, size_t n)
 void ingest_batch_clear(struct ingest_batch *b)
 {
 	ingest_items_free(b->items, b->n);
+	ingest_items_free(b->known, b->nknown);
 	free(b->stored);
 	json_decref(b->retried);
 	b->items = NULL;
+	b->known = NULL;
 	b->stored = NULL;
 	b->retried = NULL;
 	b->n = 0;
+	b->nknown = 0;
 }

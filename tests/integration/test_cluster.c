@@ -4,7 +4,8 @@
  * same order with the same positions; a subscriber that moves to another
  * node resumes with no gap and nothing twice; organizations stay apart
  * across nodes; each event is stored once, also when it is retried on
- * another node; while Redis is away a node keeps acknowledging its
+ * another node, and numbered once when the same batch reaches two nodes at
+ * the same moment or a lost answer's batch waits in a killed node's outbox; while Redis is away a node keeps acknowledging its
  * producers' batches from a durable outbox (bounded, and kept across kill
  * -9) and sends them in order when Redis is back, delivered and stored once;
  * /healthz and /metrics say peers are delayed and show the outbox. */
@@ -55,22 +56,45 @@ static int free_tcp_port(void)
 	return port;
 }
 
-/* Sends one command to Redis; true when its answer starts with want. */
-static bool redis_says(const char *command, const char *want)
+/* Sends one command (inline, "\r\n"-ended) to Redis and reads its whole
+ * answer, raw, into buf (NUL-ended, truncated to cap): a PING follows the
+ * command, so the answer ends where PING's does. Returns its length, or -1
+ * when Redis did not answer. */
+static long redis_ask(const char *command, char *buf, size_t cap)
 {
+	static const char pong[] = "+PONG\r\n";
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)redis_port),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	bool ok = false;
+	long got = -1;
+	buf[0] = '\0';
 	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0) {
-		char buf[64] = "";
 		size_t len = strlen(command);
-		ok = write(fd, command, len) == (ssize_t)len && read(fd, buf, sizeof buf - 1) > 0 &&
-		     strncmp(buf, want, strlen(want)) == 0;
+		if (write(fd, command, len) == (ssize_t)len && write(fd, "PING\r\n", 6) == 6) {
+			size_t at = 0;
+			ssize_t r;
+			while (at < cap - 1 && (r = read(fd, buf + at, cap - 1 - at)) > 0) {
+				at += (size_t)r;
+				buf[at] = '\0';
+				if (at >= sizeof pong - 1 && strcmp(buf + at - (sizeof pong - 1), pong) == 0) {
+					at -= sizeof pong - 1;
+					break;
+				}
+			}
+			buf[at] = '\0';
+			got = (long)at;
+		}
 	}
 	if (fd >= 0)
 		close(fd);
-	return ok;
+	return got;
+}
+
+/* Sends one command to Redis; true when its answer starts with want. */
+static bool redis_says(const char *command, const char *want)
+{
+	char buf[64];
+	return redis_ask(command, buf, sizeof buf) > 0 && strncmp(buf, want, strlen(want)) == 0;
 }
 
 static bool redis_answers(void)
@@ -706,6 +730,141 @@ static void test_stored_once_also_when_retried_elsewhere(void **state)
 	wsc_free(sub);
 }
 
+/* The id of the stream's newest entry, "0-0" when it is empty. */
+static void stream_end(char *id, size_t cap)
+{
+	/* *1\r\n*2\r\n$<len>\r\n<id>\r\n... or *0\r\n */
+	char buf[4096];
+	assert_true(redis_ask("XREVRANGE wfmon:events + - COUNT 1\r\n", buf, sizeof buf) > 0);
+	const char *dollar = strchr(buf, '$');
+	const char *at = dollar ? strstr(dollar, "\r\n") : NULL;
+	const char *end = at ? strstr(at + 2, "\r\n") : NULL;
+	if (end == NULL) {
+		snprintf(id, cap, "0-0");
+		return;
+	}
+	snprintf(id, cap, "%.*s", (int)(end - at - 2), at + 2);
+}
+
+/* How many times text holds needle. */
+static int occurrences(const char *text, const char *needle)
+{
+	int n = 0;
+	for (const char *p = text; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* The answer to request `id` on c (others skipped), or NULL. */
+static json_t *answer_to(struct wsc *c, int id)
+{
+	for (;;) {
+		json_t *m = client_recv(c, 5000);
+		if (m == NULL || json_integer_value(json_object_get(m, "id")) == id)
+			return m;
+		json_decref(m);
+	}
+}
+
+/* A producer that gives up waiting on one node and sends the batch to
+ * another while the first is still numbering it: here the same batch goes
+ * to nodes 0 and 1 at the same moment, many times. Each event is numbered
+ * once (one of the two answers says "ok", the other "duplicate"), so the
+ * stream holds it in one entry, every subscriber on every node gets it
+ * once at one position, and PostgreSQL stores it at that position.
+ * Before the publish script looked for copies, the node whose script ran
+ * second numbered the batch again: a second entry, a second position, and
+ * a stored row that could carry either. */
+/* Each of the n events delivered (ids, pos) is stored once, at the position delivered. */
+static void assert_stored_at(char ids[][64], const long long *pos, int n)
+{
+	for (int i = 0; i < n; i++) {
+		char where[200];
+		snprintf(where, sizeof where, "event_id = '%.63s' AND pos = %lld", ids[i], pos[i]);
+		if (count_in("acme", where) != 1)
+			fail_msg("%s is not stored once at position %lld", ids[i], pos[i]);
+	}
+}
+
+static void test_same_batch_on_two_nodes_at_once(void **state)
+{
+	(void)state;
+	enum { BATCHES = 40, BATCH = 5, TOTAL = BATCHES * BATCH };
+	struct wsc *subs[NODES];
+	for (int i = 0; i < NODES; i++) {
+		char sub[32];
+		snprintf(sub, sizeof sub, "twin-viewer-%d", i);
+		subs[i] = watcher(i, sub, "execution:x-twin");
+	}
+	struct wsc *pa = open_as(0, "acme", "twin-a", "producer");
+	struct wsc *pb = open_as(1, "acme", "twin-b", "producer");
+	char before[64];
+	stream_end(before, sizeof before);
+	long known_before = 0;
+	for (int i = 0; i < NODES; i++)
+		known_before += daemon_metric(&N[i], "wfmond_cluster_already_numbered_total");
+	for (int k = 0; k < BATCHES; k++) {
+		char *arr = log_batch_new("twin", k * BATCH, BATCH, "x-twin", NULL);
+		assert_non_null(arr);
+		size_t cap = strlen(arr) + 64;
+		char *msg = malloc(cap);
+		assert_non_null(msg);
+		int id = 7000 + k;
+		snprintf(msg, cap, "{\"type\":\"publish\",\"id\":%d,\"events\":%s}", id, arr);
+		assert_int_equal(client_send(pa, msg), 0);
+		assert_int_equal(client_send(pb, msg), 0);
+		free(msg);
+		free(arr);
+		json_t *acks[2] = { answer_to(pa, id), answer_to(pb, id) };
+		for (int e = 0; e < BATCH; e++) {
+			int ok = 0;
+			for (int a = 0; a < 2; a++) {
+				assert_non_null(acks[a]);
+				assert_string_equal(jstr(acks[a], "type"), "ack");
+				const char *st = jstr(json_array_get(json_object_get(acks[a], "results"), (size_t)e), "status");
+				if (strcmp(st, "ok") == 0)
+					ok++;
+				else
+					assert_string_equal(st, "duplicate");
+			}
+			if (ok != 1)
+				fail_msg("event twin-%d of batch %d was numbered by %d nodes", k * BATCH + e, k, ok);
+		}
+		json_decref(acks[0]);
+		json_decref(acks[1]);
+	}
+	/* The stream after the test began: each event in one entry. */
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "XRANGE wfmon:events (%s + COUNT 100000\r\n", before);
+	size_t cap = 8u << 20;
+	char *stream = malloc(cap);
+	assert_non_null(stream);
+	long got = redis_ask(cmd, stream, cap);
+	assert_true(got > 0 && (size_t)got < cap - 1);
+	for (int i = 0; i < TOTAL; i++) {
+		char needle[64];
+		snprintf(needle, sizeof needle, "\"id\":\"twin-%d\"", i);
+		if (occurrences(stream, needle) != 1)
+			fail_msg("twin-%d is in %d stream entries", i, occurrences(stream, needle));
+	}
+	free(stream);
+	/* Recognised by the script (not only by a reader that came first). */
+	long known_after = 0;
+	for (int i = 0; i < NODES; i++)
+		known_after += daemon_metric(&N[i], "wfmond_cluster_already_numbered_total");
+	assert_true(known_after > known_before);
+	/* Once each, in order, at the same positions on every node; stored there. */
+	static char ids[TOTAL + 8][64];
+	long long pos[TOTAL + 8];
+	read_in_order(subs, NODES, "twin", TOTAL, ids, pos);
+	assert_true(wait_count("acme", "event_id LIKE 'twin-%'", TOTAL, 15000));
+	assert_stored_at(ids, pos, TOTAL);
+	wsc_free(pa);
+	wsc_free(pb);
+	for (int i = 0; i < NODES; i++)
+		wsc_free(subs[i]);
+}
+
 /* ---- alerts once ---------------------------------------------------------------------------- */
 
 static void fail_execution(struct wsc *p, const char *exec)
@@ -855,17 +1014,6 @@ static bool wait_outbox_empty(int i, int timeout_ms)
 		usleep(50000);
 	}
 	return true;
-}
-
-/* Each of the n events delivered (ids, pos) is stored once, at the position delivered. */
-static void assert_stored_at(char ids[][64], const long long *pos, int n)
-{
-	for (int i = 0; i < n; i++) {
-		char where[200];
-		snprintf(where, sizeof where, "event_id = '%.63s' AND pos = %lld", ids[i], pos[i]);
-		if (count_in("acme", where) != 1)
-			fail_msg("%s is not stored once at position %lld", ids[i], pos[i]);
-	}
 }
 
 static int read_pending(struct wsc *c, const char *room, int want, char ids[][64], int timeout_ms)
@@ -1222,31 +1370,30 @@ static void test_pending_replay_bounded(void **state)
  * gets each event once, and PostgreSQL stores each once, at the position it
  * was delivered at. (Before, the batch was refused, the producer's retry was
  * numbered again and stored under that second position.) */
-static void test_lost_reply_keeps_first_position(void **state)
+/* Node 0 restarted to talk to Redis through rl (started here). */
+static void node0_through_relay(struct relay *rl)
 {
-	(void)state;
-	struct relay rl;
-	assert_int_equal(relay_start(&rl, redis_port), 0);
+	assert_int_equal(relay_start(rl, redis_port), 0);
 	char url[64];
-	snprintf(url, sizeof url, "redis://127.0.0.1:%d", rl.port);
+	snprintf(url, sizeof url, "redis://127.0.0.1:%d", rl->port);
 	node_restart_with(0, "--cluster", url);
 	wait_peers(0, "current");
-	struct wsc *a = watcher(0, "lr-a", "execution:x-lr");
-	struct wsc *b = watcher(1, "lr-b", "execution:x-lr");
-	struct wsc *c = watcher(2, "lr-c", "execution:x-lr");
-	struct wsc *pa = open_as(0, "acme", "lr-a-producer", "producer");
-	enum { BATCH = 5, MAX = 8 * BATCH };
-	publish_logs(pa, "lr", 0, BATCH, "x-lr");
-	int sent = BATCH;
-	/* The link may already be down when the batch comes (a lease renewal
-	 * lost first): then it just waits in the outbox; try again. */
-	for (int attempt = 0; attempt < 4 && daemon_metric(&N[0], "wfmond_cluster_lost_replies_total") < 1;
-	     attempt++) {
-		relay_lose(&rl, true);
+}
+
+/* Publishes batches of `batch` events PREFIX-sent.. to exec on node 0's
+ * producer pa, each while rl loses Redis's answers, until node 0 has lost
+ * the answer to one (asserted); rl is left losing. Returns the events sent
+ * in all. The link may already be down when a batch comes (a lease renewal
+ * lost first): then it only waits in the outbox, and is let go first. */
+static int publish_until_reply_lost(struct relay *rl, struct wsc *pa, const char *prefix, const char *exec, int sent,
+				    int batch)
+{
+	for (int attempt = 0; attempt < 4; attempt++) {
+		relay_lose(rl, true);
 		/* Like a producer, the test sends a refused batch again. */
 		json_t *ack = NULL;
 		for (int tries = 0; tries < 50; tries++) {
-			ack = publish_log_batch(pa, "lr", sent, BATCH, "x-lr", NULL);
+			ack = publish_log_batch(pa, prefix, sent, batch, exec, NULL);
 			assert_non_null(ack);
 			if (json_integer_value(json_object_get(ack, "rejected")) == 0)
 				break;
@@ -1256,12 +1403,32 @@ static void test_lost_reply_keeps_first_position(void **state)
 		}
 		assert_non_null(ack);
 		json_decref(ack);
-		sent += BATCH;
-		relay_lose(&rl, false);
+		sent += batch;
+		if (daemon_metric(&N[0], "wfmond_cluster_lost_replies_total") >= 1)
+			break;
+		relay_lose(rl, false);
 		assert_true(wait_outbox_empty(0, 10000));
 		wait_peers(0, "current");
 	}
 	assert_int_equal(daemon_metric(&N[0], "wfmond_cluster_lost_replies_total"), 1);
+	return sent;
+}
+
+static void test_lost_reply_keeps_first_position(void **state)
+{
+	(void)state;
+	struct relay rl;
+	node0_through_relay(&rl);
+	struct wsc *a = watcher(0, "lr-a", "execution:x-lr");
+	struct wsc *b = watcher(1, "lr-b", "execution:x-lr");
+	struct wsc *c = watcher(2, "lr-c", "execution:x-lr");
+	struct wsc *pa = open_as(0, "acme", "lr-a-producer", "producer");
+	enum { BATCH = 5, MAX = 8 * BATCH };
+	publish_logs(pa, "lr", 0, BATCH, "x-lr");
+	int sent = publish_until_reply_lost(&rl, pa, "lr", "x-lr", BATCH, BATCH);
+	relay_lose(&rl, false);
+	assert_true(wait_outbox_empty(0, 10000));
+	wait_peers(0, "current");
 	/* Then the stream goes on. */
 	publish_logs(pa, "lr", sent, BATCH, "x-lr");
 	sent += BATCH;
@@ -1281,6 +1448,44 @@ static void test_lost_reply_keeps_first_position(void **state)
 	/* Node 0 as the other tests know it. */
 	node_restart_with(0, NULL, NULL);
 	relay_stop(&rl);
+}
+
+/* The lost answer again, and node 0 killed (kill -9) before its outbox sent
+ * the batch: it starts again reading the stream from its end, so its recent
+ * events do not know the first copy that Redis did append (delivered by
+ * nodes 1 and 2). The outbox kept where node 0's reader stood when the
+ * batch went: the publish script looks from there, finds the first copy,
+ * and the events keep the position every subscriber got them at, also in
+ * PostgreSQL (before, they were numbered and stored a second time). */
+static void test_lost_reply_then_kill9_keeps_first_position(void **state)
+{
+	(void)state;
+	struct relay rl;
+	node0_through_relay(&rl);
+	struct wsc *b = watcher(1, "lk-b", "execution:x-lk");
+	struct wsc *c = watcher(2, "lk-c", "execution:x-lk");
+	struct wsc *pa = open_as(0, "acme", "lk-a-producer", "producer");
+	enum { BATCH = 5, MAX = 8 * BATCH };
+	publish_logs(pa, "lk", 0, BATCH, "x-lk");
+	int sent = publish_until_reply_lost(&rl, pa, "lk", "x-lk", BATCH, BATCH);
+	/* Killed with the batch in its outbox; back straight on Redis. */
+	kill(N[0].pid, SIGKILL);
+	waitpid(N[0].pid, NULL, 0);
+	N[0].pid = 0;
+	wsc_free(pa);
+	relay_stop(&rl);
+	node_restart_with(0, NULL, NULL);
+	static char ib[MAX + 8][64];
+	long long pb_[MAX + 8];
+	read_in_order((struct wsc *[]){ b, c }, 2, "lk", sent, ib, pb_);
+	assert_true(wait_outbox_empty(0, 10000));
+	assert_int_equal(daemon_metric(&N[0], "wfmond_cluster_already_numbered_total"), BATCH);
+	char like[32];
+	snprintf(like, sizeof like, "event_id LIKE 'lk-%%'");
+	assert_true(wait_count("acme", like, sent, 15000));
+	assert_stored_at(ib, pb_, sent);
+	wsc_free(b);
+	wsc_free(c);
 }
 
 /* ---- a node killed ------------------------------------------------------------------------- */
@@ -1346,6 +1551,7 @@ int main(void)
 		cmocka_unit_test(test_priority_reaches_every_node),
 		cmocka_unit_test(test_schedules_reach_every_node),
 		cmocka_unit_test(test_stored_once_also_when_retried_elsewhere),
+		cmocka_unit_test(test_same_batch_on_two_nodes_at_once),
 		cmocka_unit_test(test_alert_fires_once_for_the_cluster),
 		cmocka_unit_test(test_redis_restart_loses_nothing),
 		cmocka_unit_test(test_node_killed_under_load),
@@ -1353,6 +1559,7 @@ int main(void)
 		cmocka_unit_test(test_outbox_bound_refuses),
 		cmocka_unit_test(test_pending_replay_bounded),
 		cmocka_unit_test(test_lost_reply_keeps_first_position),
+		cmocka_unit_test(test_lost_reply_then_kill9_keeps_first_position),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -467,8 +467,7 @@ int publish_ok(struct wsc *p, const char *kind, const char *event_id, const char
 	return rc;
 }
 
-json_t *publish_log_batch(struct wsc *p, const char *prefix, int first, int n, const char *exec_id,
-			  const char *message)
+char *log_batch_new(const char *prefix, int first, int n, const char *exec_id, const char *message)
 {
 	size_t cap = 64 + (size_t)n * (PROTO_MAX_TEXT + 400), len = 1;
 	char *arr = malloc(cap);
@@ -487,6 +486,15 @@ json_t *publish_log_batch(struct wsc *p, const char *prefix, int first, int n, c
 		free(ev);
 	}
 	snprintf(arr + len, cap - len, "]");
+	return arr;
+}
+
+json_t *publish_log_batch(struct wsc *p, const char *prefix, int first, int n, const char *exec_id,
+			  const char *message)
+{
+	char *arr = log_batch_new(prefix, first, n, exec_id, message);
+	if (arr == NULL)
+		return NULL;
 	json_t *ack = client_publish(p, arr);
 	free(arr);
 	return ack;

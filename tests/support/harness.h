@@ -107,6 +107,8 @@ int publish_ok(struct wsc *p, const char *kind, const char *event_id, const char
  * answer (ack or error), or NULL. */
 json_t *publish_log_batch(struct wsc *p, const char *prefix, int first, int n, const char *exec_id,
 			  const char *message);
+/* The JSON array text publish_log_batch sends (malloc'd), or NULL. */
+char *log_batch_new(const char *prefix, int first, int n, const char *exec_id, const char *message);
 /* Starts $WFMON_BUILD/wfmon-sim against the daemon with these extra
  * arguments (NULL-terminated), its output in d->dir/sim.log. */
 pid_t simproc_start(const struct daemon *d, const char *const *args);

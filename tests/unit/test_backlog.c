@@ -2,7 +2,8 @@
  * every byte an entry holds (record, events' index, the entry, and what the
  * caller keeps with it), refusing exactly past it; the caller's bytes can be
  * charged later (entries found at open); pop gives them all back; entries
- * are found again, in order, after a reopen. */
+ * are found again, in order, after a reopen, with the stream entry each
+ * was kept after. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -47,17 +48,28 @@ static void wait_durable(struct ev_loop *loop, int want)
 	assert_int_equal(durable_seen, want);
 }
 
+/* A new outbox of 1 MiB in a new folder (*dir) on a new loop (*loop); no
+ * entry reported durable yet. */
+static struct backlog *backlog_fresh(struct ev_loop **loop, char **dir)
+{
+	char cause[256];
+	*loop = ev_loop_new(EVFLAG_AUTO);
+	*dir = tmpdir_new("backlog");
+	struct backlog *ob = backlog_open(*dir, 1 << 20, *loop, on_durable, NULL, cause, sizeof cause);
+	assert_non_null(ob);
+	durable_seen = 0;
+	return ob;
+}
+
 static void test_bound_counts_every_byte(void **state)
 {
 	(void)state;
-	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
-	char *dir = tmpdir_new("backlog");
+	struct ev_loop *loop;
+	char *dir;
 	char cause[256];
 	/* The cost of one entry with 100 bytes of the caller's. */
-	struct backlog *ob = backlog_open(dir, 1 << 20, loop, on_durable, NULL, cause, sizeof cause);
-	assert_non_null(ob);
-	durable_seen = 0;
-	assert_int_equal(backlog_add(ob, "acme", two, 2, 100, 1, cause, sizeof cause), 0);
+	struct backlog *ob = backlog_fresh(&loop, &dir);
+	assert_int_equal(backlog_add(ob, "acme", "", two, 2, 100, 1, cause, sizeof cause), 0);
 	struct backlog_entry *e = backlog_tail(ob);
 	assert_int_equal(e->extra, 100);
 	uint64_t one = cost(e);
@@ -72,15 +84,15 @@ static void test_bound_counts_every_byte(void **state)
 	dir = tmpdir_new("backlog");
 	ob = backlog_open(dir, one, loop, on_durable, NULL, cause, sizeof cause);
 	assert_non_null(ob);
-	assert_int_equal(backlog_add(ob, "acme", two, 2, 101, 2, cause, sizeof cause), -1);
+	assert_int_equal(backlog_add(ob, "acme", "", two, 2, 101, 2, cause, sizeof cause), -1);
 	assert_non_null(strstr(cause, "the outbox is full"));
 	assert_int_equal(backlog_bytes(ob), 0);
 	assert_int_equal(backlog_entries(ob), 0);
 	durable_seen = 0;
-	assert_int_equal(backlog_add(ob, "acme", two, 2, 100, 3, cause, sizeof cause), 0);
+	assert_int_equal(backlog_add(ob, "acme", "", two, 2, 100, 3, cause, sizeof cause), 0);
 	assert_int_equal(backlog_bytes(ob), one);
 	assert_int_equal(backlog_bytes(ob), backlog_max_bytes(ob));
-	assert_int_equal(backlog_add(ob, "acme", two, 1, 0, 4, cause, sizeof cause), -1);
+	assert_int_equal(backlog_add(ob, "acme", "", two, 1, 0, 4, cause, sizeof cause), -1);
 	wait_durable(loop, 1);
 	/* Charged again (what the caller keeps changed): counted, never refused. */
 	e = backlog_head(ob);
@@ -110,10 +122,39 @@ static void test_bound_counts_every_byte(void **state)
 	ev_loop_destroy(loop);
 }
 
+/* The stream entry an entry was kept after is found again after a reopen;
+ * none stays none. */
+static void test_after_survives_reopen(void **state)
+{
+	(void)state;
+	struct ev_loop *loop;
+	char *dir;
+	char cause[256];
+	struct backlog *ob = backlog_fresh(&loop, &dir);
+	assert_int_equal(backlog_add(ob, "acme", "1765000000000-7", two, 2, 0, 1, cause, sizeof cause), 0);
+	assert_string_equal(backlog_tail(ob)->after, "1765000000000-7");
+	assert_int_equal(backlog_add(ob, "acme", "", two, 1, 0, 2, cause, sizeof cause), 0);
+	assert_string_equal(backlog_tail(ob)->after, "");
+	wait_durable(loop, 2);
+	backlog_close(ob);
+	ob = backlog_open(dir, 1 << 20, loop, on_durable, NULL, cause, sizeof cause);
+	assert_non_null(ob);
+	assert_int_equal(backlog_entries(ob), 2);
+	struct backlog_entry *e = backlog_head(ob);
+	assert_string_equal(e->after, "1765000000000-7");
+	assert_int_equal(e->n, 2);
+	assert_string_equal(e->next->after, "");
+	assert_int_equal(e->next->n, 1);
+	backlog_close(ob);
+	tmpdir_free(dir);
+	ev_loop_destroy(loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bound_counts_every_byte),
+		cmocka_unit_test(test_after_survives_reopen),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
