@@ -1,5 +1,5 @@
 /* cluster-internal.h: what the cluster bus (cluster.c: links, reader,
- * publishing) and its outbox (cluster_outbox.c: the batches a node keeps
+ * cluster_publish.c: publishing) and its outbox (cluster_outbox.c: the batches a node keeps
  * while Redis is away, their pending delivery and their way to Redis) share.
  * Not a public interface: cluster.h is.
  *
@@ -21,6 +21,9 @@
 #include "strmap.h"
 
 #define CLUSTER_STREAM_KEY "wfmon:events"
+/* Entries kept in the stream (approximately): a reader that falls further
+ * behind than this has lost entries, and says so. */
+#define CLUSTER_STREAM_MAXLEN "1000000"
 /* Outbox batches sent to Redis and not yet stored, at most. */
 #define DRAIN_WINDOW 32
 /* This node's own batches whose prepared items are kept until the reader
@@ -55,7 +58,7 @@ struct flight {
 	struct flight *prev, *next;
 };
 
-/* What the publish script answered (cluster.c: publish_script). */
+/* What the publish script answered (cluster_publish.c). */
 struct script_answer {
 	int64_t last;                 /* the last position it gave (or the counter, when it gave none) */
 	const char *entry;            /* the stream entry it appended; "" when none (borrowed from the reply) */
@@ -137,7 +140,16 @@ struct ingest_item *cluster_ring_find(struct cluster *k, const char *org, const 
 /* Frees every organization's ring (k->orgs emptied). */
 void cluster_orgs_free(struct cluster *k);
 
-/* ---- cluster.c, for the outbox ---- */
+/* ---- cluster.c: the links and the reader ---- */
+
+/* The publish script's text, for SCRIPT LOAD (cluster_publish.c). */
+extern const char cluster_publish_script[];
+/* Keeps the items of the batch this node just appended as entry `id`
+ * (taken out of b: b->n becomes 0), so that its reader need not parse,
+ * validate or serialize them again. */
+void cluster_own_keep(struct cluster *k, const char *id, struct ingest_batch *b);
+
+/* ---- cluster_publish.c: a batch through the publish script (also for the outbox) ---- */
 
 /* Answers the batch's asker (ticket) that nothing of it was kept. */
 void cluster_refuse(struct cluster *k, struct ingest_batch *b, uint64_t ticket, const char *why);
