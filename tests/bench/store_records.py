@@ -142,8 +142,10 @@ def run_bound(form, conninfo, ticks, passes):
     batches = [json.loads(line) for line in sys.stdin]
     cap = (str(DATA_CAP).encode(), 0, False)
     if form == "columns":
-        call = "SELECT wfmon_store_events(" + ", ".join("$%d" % (i + 1) for i in range(len(COLUMNS))) + \
-            ", $%d::integer)" % (len(COLUMNS) + 1)
+        # As src/store/write.c sends it: one statement, its own transaction.
+        call = "WITH o AS MATERIALIZED (SELECT set_config('wfmon.org', 'bench', true)) " + \
+            "SELECT wfmon_store_events(" + ", ".join("$%d" % (i + 1) for i in range(len(COLUMNS))) + \
+            ", $%d::integer) FROM o" % (len(COLUMNS) + 1)
         params = [[(v, t, True) for v, t in column_values(b)] + [cap] for b in batches]
     else:
         call = "SELECT wfmon_apply_events($1::jsonb, $2::integer)"
@@ -151,6 +153,9 @@ def run_bound(form, conninfo, ticks, passes):
     subprocess.run(ticks + " " + pid, shell=True, check=True)
     for _ in range(passes):
         for p in params:
+            if form == "columns":
+                execute(call, p)
+                continue
             execute("BEGIN; SELECT set_config('wfmon.org', 'bench', true)")
             execute(call, p)
             execute("COMMIT")
