@@ -112,5 +112,8 @@ void ingest_items_free(struct ingest_item *items, size_t n);
 /* Frees the items (and any serialized events the store did not take);
  * results stay with the caller, who decrefs them. */
 void ingest_batch_clear(struct ingest_batch *b);
+/* Moves src's items, texts and retries into dst (src keeps none of them)
+ * and shares its results (dst takes a reference of its own). */
+void ingest_batch_take(struct ingest_batch *dst, struct ingest_batch *src);
 
 #endif

@@ -449,14 +449,7 @@ void cluster_publish(struct cluster *k, struct org *o, struct ingest_batch *b, e
 	struct flight *f = xcalloc(1, sizeof *f);
 	f->k = k;
 	snprintf(f->org, sizeof f->org, "%s", o->id);
-	f->b = *b;
-	json_incref(b->results);
-	b->items = NULL;
-	b->stored = NULL;
-	b->retried = NULL;
-	b->known = NULL;
-	b->n = 0;
-	b->nknown = 0;
+	ingest_batch_take(&f->b, b);
 	struct pending *p = pending_new(s, kind, to);
 	f->ticket = p->ticket;
 	if (f->b.n == 0) {

@@ -368,16 +368,29 @@ void ingest_items_free(struct ingest_item *items, size_t n)
 	free(items);
 }
 
-void ingest_batch_clear(struct ingest_batch *b)
+/* b no longer owns its items, texts and retries (freed or moved). */
+static void batch_forget(struct ingest_batch *b)
 {
-	ingest_items_free(b->items, b->n);
-	ingest_items_free(b->known, b->nknown);
-	free(b->stored);
-	json_decref(b->retried);
 	b->items = NULL;
 	b->known = NULL;
 	b->stored = NULL;
 	b->retried = NULL;
 	b->n = 0;
 	b->nknown = 0;
+}
+
+void ingest_batch_clear(struct ingest_batch *b)
+{
+	ingest_items_free(b->items, b->n);
+	ingest_items_free(b->known, b->nknown);
+	free(b->stored);
+	json_decref(b->retried);
+	batch_forget(b);
+}
+
+void ingest_batch_take(struct ingest_batch *dst, struct ingest_batch *src)
+{
+	*dst = *src;
+	json_incref(dst->results);
+	batch_forget(src);
 }
